@@ -1,0 +1,274 @@
+/*
+ * MECH_HOME and mech.yaml. The keys are one table: section, key, type and
+ * where the value lands; the parser, the defaults and the error messages
+ * all read it.
+ */
+#include "mech/config.h"
+#include "mech/buf.h"
+#include "mech/error.h"
+#include "mech/yaml.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef enum { T_STR, T_INT, T_BOOL } key_type;
+
+static const struct config_key {
+	const char *section;
+	const char *key;
+	key_type type;
+	size_t offset;
+	const char *def;
+	long min, max;
+} config_keys[] = {
+#define S(sec, key, field, def) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0}
+#define I(sec, key, field, def, lo, hi) {sec, key, T_INT, offsetof(mech_config, field), def, lo, hi}
+#define B(sec, key, field, def) {sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1}
+	S("machine", "name", machine_name, "Mechanics"),
+	S("machine", "email", machine_email, "mechanics@localhost"),
+	S("gitops", "branch", gitops_branch, "main"),
+	S("gitops", "remote", gitops_remote, ""),
+	S("gitops", "ssh_key", gitops_ssh_key, ""),
+	I("gitops", "retries", gitops_retries, "8", 1, 100),
+	S("argocd", "url", argocd_url, ""),
+	S("argocd", "token_file", argocd_token_file, ""),
+	S("argocd", "ca_file", argocd_ca_file, ""),
+	S("argocd", "namespace", argocd_namespace, "argocd"),
+	I("argocd", "timeout_ms", argocd_timeout_ms, "5000", 100, 600000),
+	S("kubernetes", "url", kube_url, ""),
+	S("kubernetes", "token_file", kube_token_file, ""),
+	S("kubernetes", "ca_file", kube_ca_file, ""),
+	S("routes", "base_domain", routes_base_domain, "apps.localhost"),
+	S("routes.gateway", "name", routes_gateway_name, "mech"),
+	S("routes.gateway", "namespace", routes_gateway_namespace, "mech-gateway"),
+	B("routes", "allow_any_host", routes_allow_any_host, "false"),
+	S("console", "theme", console_theme, "default"),
+	S("console", "refresh", console_refresh, "live"),
+#undef S
+#undef I
+#undef B
+};
+
+#define NKEYS (sizeof(config_keys) / sizeof(*config_keys))
+
+char *mech_home_resolve(const char *flag)
+{
+	const char *env = getenv("MECH_HOME");
+	char *home, *abs;
+	if (flag && *flag)
+		home = mech_strdup(flag);
+	else if (env && *env)
+		home = mech_strdup(env);
+	else if (geteuid() == 0)
+		home = mech_strdup("/var/lib/mech");
+	else if (getenv("XDG_DATA_HOME") && *getenv("XDG_DATA_HOME"))
+		home = mech_sprintf("%s/mech", getenv("XDG_DATA_HOME"));
+	else
+		home = mech_sprintf("%s/.local/share/mech", getenv("HOME") ? getenv("HOME") : "");
+	if (home[0] == '/')
+		return home;
+	abs = realpath(home, NULL);
+	if (!abs) {
+		char cwd[PATH_MAX];
+		abs = mech_sprintf("%s/%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".", home);
+	}
+	free(home);
+	return abs;
+}
+
+static void **field(mech_config *cfg, const struct config_key *k)
+{
+	return (void **)((char *)cfg + k->offset);
+}
+
+static int set_value(mech_config *cfg, const struct config_key *k, const char *v, const char *file,
+		     int line)
+{
+	char *end;
+	long n;
+	switch (k->type) {
+	case T_STR:
+		free(*(char **)field(cfg, k));
+		*(char **)field(cfg, k) = mech_strdup(v);
+		return 0;
+	case T_INT:
+		n = strtol(v, &end, 10);
+		if (!*v || *end || n < k->min || n > k->max)
+			return mech_error_set(MECH_ECONFIG,
+					      "%s:%d: %s.%s: \"%s\" is not an integer in %ld..%ld",
+					      file, line, k->section, k->key, v, k->min, k->max);
+		*(int *)field(cfg, k) = (int)n;
+		return 0;
+	case T_BOOL:
+		if (strcmp(v, "true") && strcmp(v, "false"))
+			return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not true or false",
+					      file, line, k->section, k->key, v);
+		*(int *)field(cfg, k) = !strcmp(v, "true");
+		return 0;
+	}
+	return 0;
+}
+
+static int known_section(const char *section)
+{
+	size_t i;
+	for (i = 0; i < NKEYS; i++)
+		if (!strcmp(config_keys[i].section, section) ||
+		    (!strncmp(config_keys[i].section, section, strlen(section)) &&
+		     config_keys[i].section[strlen(section)] == '.'))
+			return 1;
+	return 0;
+}
+
+static int load_section(mech_config *cfg, const mech_yaml *map, const char *section,
+			const char *file)
+{
+	size_t i, j;
+	for (i = 0; i < map->len; i++) {
+		const char *key = map->keys[i];
+		const mech_yaml *v = map->items[i];
+		char *sub = mech_sprintf("%s.%s", section, key);
+		int found = 0, rc = 0;
+		if (v->kind == MECH_YAML_MAP && known_section(sub)) {
+			rc = load_section(cfg, v, sub, file);
+			free(sub);
+			if (rc < 0)
+				return -1;
+			continue;
+		}
+		free(sub);
+		for (j = 0; j < NKEYS; j++) {
+			if (strcmp(config_keys[j].section, section) || strcmp(config_keys[j].key, key))
+				continue;
+			found = 1;
+			if (v->kind != MECH_YAML_SCALAR)
+				return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s must be a scalar",
+						      file, v->line, section, key);
+			rc = set_value(cfg, &config_keys[j], v->type == MECH_YAML_NULL ? "" : v->value,
+				       file, v->line);
+			if (rc < 0)
+				return -1;
+		}
+		if (!found)
+			return mech_error_set(MECH_ECONFIG, "%s:%d: unknown key %s.%s", file,
+					      v->line, section, key);
+	}
+	return 0;
+}
+
+static int load_file(mech_config *cfg, const char *file)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_yaml *doc = NULL;
+	size_t i;
+	int rc = -1;
+
+	if (access(file, F_OK) != 0)
+		return 0;
+	if (mech_buf_read_file(&b, file, 1024 * 1024) < 0) {
+		const mech_error *e = mech_error_last();
+		mech_error_set(MECH_ECONFIG, "%s", e ? e->message : file);
+		goto done;
+	}
+	if (mech_yaml_parse(&doc, b.ptr, b.len, file, NULL) < 0) {
+		const mech_error *e = mech_error_last();
+		char *msg = mech_strdup(e ? e->message : file);
+		mech_error_set(MECH_ECONFIG, "%s", msg);
+		free(msg);
+		goto done;
+	}
+	if (doc->kind != MECH_YAML_MAP) {
+		mech_error_set(MECH_ECONFIG, "%s:%d: the configuration must be a mapping", file,
+			       doc->line);
+		goto done;
+	}
+	for (i = 0; i < doc->len; i++) {
+		const mech_yaml *v = doc->items[i];
+		if (!known_section(doc->keys[i])) {
+			mech_error_set(MECH_ECONFIG, "%s:%d: unknown key %s", file, v->line,
+				       doc->keys[i]);
+			goto done;
+		}
+		if (v->kind == MECH_YAML_SCALAR && v->type == MECH_YAML_NULL)
+			continue;
+		if (v->kind != MECH_YAML_MAP) {
+			mech_error_set(MECH_ECONFIG, "%s:%d: %s must be a mapping", file, v->line,
+				       doc->keys[i]);
+			goto done;
+		}
+		if (load_section(cfg, v, doc->keys[i], file) < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	mech_yaml_free(doc);
+	mech_buf_dispose(&b);
+	return rc;
+}
+
+int mech_config_load(mech_config **out, const char *home)
+{
+	mech_config *cfg = mech_calloc(1, sizeof(*cfg));
+	char *file;
+	size_t i;
+	int rc;
+
+	cfg->home = mech_strdup(home);
+	for (i = 0; i < NKEYS; i++)
+		set_value(cfg, &config_keys[i], config_keys[i].def, "<defaults>", 0);
+	file = mech_sprintf("%s/mech.yaml", home);
+	rc = load_file(cfg, file);
+	free(file);
+	if (rc == 0 && strcmp(cfg->console_refresh, "live") && strcmp(cfg->console_refresh, "paused"))
+		rc = mech_error_set(MECH_ECONFIG,
+				    "%s/mech.yaml: console.refresh must be live or paused", home);
+	if (rc < 0) {
+		mech_config_free(cfg);
+		return -1;
+	}
+	*out = cfg;
+	return 0;
+}
+
+void mech_config_free(mech_config *cfg)
+{
+	size_t i;
+	if (!cfg)
+		return;
+	for (i = 0; i < NKEYS; i++)
+		if (config_keys[i].type == T_STR)
+			free(*(char **)field(cfg, &config_keys[i]));
+	free(cfg->home);
+	free(cfg);
+}
+
+char *mech_config_remote_for(const mech_config *cfg, const char *tenant)
+{
+	mech_buf b = MECH_BUF_INIT;
+	const char *p = cfg->gitops_remote, *hit;
+	while ((hit = strstr(p, "{tenant}")) != NULL) {
+		mech_buf_put(&b, p, (size_t)(hit - p));
+		mech_buf_puts(&b, tenant);
+		p = hit + strlen("{tenant}");
+	}
+	mech_buf_puts(&b, p);
+	return mech_buf_detach(&b);
+}
+
+char *mech_config_tenant_dir(const mech_config *cfg, const char *tenant)
+{
+	return mech_sprintf("%s/tenants/%s", cfg->home, tenant);
+}
+
+char *mech_config_repo_path(const mech_config *cfg, const char *tenant)
+{
+	return mech_sprintf("%s/tenants/%s/gitops.git", cfg->home, tenant);
+}
+
+char *mech_config_cache_dir(const mech_config *cfg, const char *tenant)
+{
+	return mech_sprintf("%s/cache/%s", cfg->home, tenant);
+}

@@ -1,0 +1,335 @@
+/*
+ * Receipts as history. The path-limited walk reproduces git's default
+ * history simplification: a commit TREESAME to a parent for the path is
+ * hidden and only that parent is followed; commits are listed newest
+ * first by commit date, as `git log` does.
+ */
+#include "mech/history.h"
+#include "mech/error.h"
+#include "mech/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg)
+{
+	const git_signature *a = git_commit_author(c), *cm = git_commit_committer(c);
+	const char *msg = git_commit_message(c);
+	mech_receipt r;
+	char date[32];
+	size_t i;
+
+	memset(e, 0, sizeof(*e));
+	git_oid_tostr(e->commit, sizeof(e->commit), git_commit_id(c));
+	e->cls = mech_receipt_classify(c, cfg);
+	e->author = mech_sprintf("%s <%s>", a->name, a->email);
+	e->committer = mech_sprintf("%s <%s>", cm->name, cm->email);
+	mech_format_time(&a->when, date, sizeof(date));
+	e->date = mech_strdup(date);
+	e->time = (long long)git_commit_time(c);
+	e->subject = mech_strndup(msg, strcspn(msg, "\n"));
+	e->message = mech_strdup(msg);
+	e->nparents = git_commit_parentcount(c);
+	if (e->cls == MECH_CLASS_HUMAN)
+		return;
+	mech_receipt_parse(msg, &r);
+	e->verb = r.verb ? mech_strdup(r.verb) : NULL;
+	e->target = r.target ? mech_strdup(r.target) : NULL;
+	if (r.nforced) {
+		e->forced = mech_calloc(r.nforced, sizeof(*e->forced));
+		for (i = 0; i < r.nforced; i++) {
+			memcpy(e->forced[i].commit, r.forced[i].commit, sizeof(e->forced[i].commit));
+			e->forced[i].path = mech_strdup(r.forced[i].path);
+		}
+		e->nforced = r.nforced;
+	}
+	mech_receipt_dispose(&r);
+}
+
+void mech_log_entry_dispose(mech_log_entry *e)
+{
+	size_t i;
+	free(e->verb);
+	free(e->target);
+	free(e->author);
+	free(e->committer);
+	free(e->date);
+	free(e->subject);
+	free(e->message);
+	for (i = 0; i < e->nforced; i++)
+		free(e->forced[i].path);
+	free(e->forced);
+	memset(e, 0, sizeof(*e));
+}
+
+void mech_log_entries_free(mech_log_entry *e, size_t n)
+{
+	size_t i;
+	for (i = 0; e && i < n; i++)
+		mech_log_entry_dispose(&e[i]);
+	free(e);
+}
+
+/* The object at `path` in a commit's tree (blob or tree); zero when absent. */
+static void path_id(git_commit *c, const char *path, git_oid *out, unsigned *mode)
+{
+	git_tree *t = NULL;
+	git_tree_entry *e = NULL;
+	memset(out, 0, sizeof(*out));
+	*mode = 0;
+	if (git_commit_tree(&t, c) == 0 && git_tree_entry_bypath(&e, t, path) == 0) {
+		*out = *git_tree_entry_id(e);
+		*mode = (unsigned)git_tree_entry_filemode(e);
+	}
+	git_error_clear();
+	git_tree_entry_free(e);
+	git_tree_free(t);
+}
+
+/* a small max-heap of commits by commit time */
+typedef struct {
+	git_commit **items;
+	size_t len, cap;
+} heap;
+
+static int newer(git_commit *a, git_commit *b)
+{
+	return git_commit_time(a) > git_commit_time(b);
+}
+
+static void heap_push(heap *h, git_commit *c)
+{
+	size_t i;
+	if (h->len == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 64;
+		h->items = mech_realloc(h->items, h->cap * sizeof(*h->items));
+	}
+	i = h->len++;
+	h->items[i] = c;
+	while (i && newer(h->items[i], h->items[(i - 1) / 2])) {
+		git_commit *t = h->items[i];
+		h->items[i] = h->items[(i - 1) / 2];
+		h->items[(i - 1) / 2] = t;
+		i = (i - 1) / 2;
+	}
+}
+
+static git_commit *heap_pop(heap *h)
+{
+	git_commit *top;
+	size_t i = 0;
+	if (!h->len)
+		return NULL;
+	top = h->items[0];
+	h->items[0] = h->items[--h->len];
+	for (;;) {
+		size_t l = 2 * i + 1, r = l + 1, m = i;
+		if (l < h->len && newer(h->items[l], h->items[m]))
+			m = l;
+		if (r < h->len && newer(h->items[r], h->items[m]))
+			m = r;
+		if (m == i)
+			break;
+		git_commit *t = h->items[i];
+		h->items[i] = h->items[m];
+		h->items[m] = t;
+		i = m;
+	}
+	return top;
+}
+
+typedef struct {
+	git_oid *ids;
+	size_t len, cap;
+} oid_set;
+
+static int seen_add(oid_set *s, const git_oid *id)
+{
+	size_t i;
+	/* linear is fine for the sizes a log page needs; path walks are bounded by max */
+	for (i = 0; i < s->len; i++)
+		if (git_oid_equal(&s->ids[i], id))
+			return 0;
+	if (s->len == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 64;
+		s->ids = mech_realloc(s->ids, s->cap * sizeof(*s->ids));
+	}
+	s->ids[s->len++] = *id;
+	return 1;
+}
+
+static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
+{
+	git_object *obj = NULL;
+	git_commit *c = NULL;
+	if (!start)
+		return mech_repo_head(repo, out);
+	if (git_revparse_single(&obj, mech_repo_git(repo), start) < 0 ||
+	    git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
+		git_object_free(obj);
+		mech_error_set(MECH_ENOT_FOUND, "revision \"%.60s\" not found in %s/gitops", start,
+			       mech_repo_tenant(repo));
+		return mech_error_hint("use a commit sha from `mech log`, HEAD or HEAD~N");
+	}
+	*out = *git_commit_id(c);
+	git_commit_free(c);
+	git_object_free(obj);
+	return 0;
+}
+
+static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
+		   mech_log_entry **out, size_t *n)
+{
+	git_repository *git = mech_repo_git(repo);
+	const mech_config *cfg = mech_repo_config(repo);
+	heap h = {0};
+	oid_set seen = {0};
+	git_commit *c;
+	size_t cap = 0;
+	int rc = 0;
+
+	if (git_commit_lookup(&c, git, head) < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
+	seen_add(&seen, head);
+	heap_push(&h, c);
+	while ((c = heap_pop(&h)) != NULL && (!o->max || *n < o->max)) {
+		unsigned np = git_commit_parentcount(c), i;
+		int show = 1, follow_only = -1;
+		if (o->path) {
+			git_oid id, pid;
+			unsigned mode, pmode;
+			path_id(c, o->path, &id, &mode);
+			if (!np) {
+				show = !git_oid_is_zero(&id);
+			} else {
+				for (i = 0; i < np && follow_only < 0; i++) {
+					git_commit *p;
+					if (git_commit_parent(&p, c, i) < 0)
+						continue;
+					path_id(p, o->path, &pid, &pmode);
+					if (git_oid_equal(&id, &pid) && mode == pmode)
+						follow_only = (int)i;
+					git_commit_free(p);
+				}
+				show = follow_only < 0;
+			}
+		}
+		if (show) {
+			mech_log_entry e;
+			mech_log_entry_from_commit(&e, c, cfg);
+			if (o->cls == MECH_CLASS_NONE || e.cls == o->cls) {
+				if (*n == cap) {
+					cap = cap ? cap * 2 : 32;
+					*out = mech_realloc(*out, cap * sizeof(**out));
+				}
+				(*out)[(*n)++] = e;
+			} else {
+				mech_log_entry_dispose(&e);
+			}
+		}
+		for (i = 0; i < np; i++) {
+			git_commit *p;
+			if (follow_only >= 0 && (int)i != follow_only)
+				continue;
+			if (!seen_add(&seen, git_commit_parent_id(c, i)))
+				continue;
+			if (git_commit_parent(&p, c, i) < 0) {
+				rc = mech_error_git(MECH_EFAILED, "cannot read a parent commit");
+				break;
+			}
+			heap_push(&h, p);
+		}
+		git_commit_free(c);
+		if (rc < 0)
+			break;
+	}
+	git_commit_free(c);
+	while ((c = heap_pop(&h)) != NULL)
+		git_commit_free(c);
+	free(h.items);
+	free(seen.ids);
+	return rc;
+}
+
+int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n)
+{
+	git_oid head;
+	*out = NULL;
+	*n = 0;
+	if (o->path && mech_validate_repo_path(o->path) < 0)
+		return -1;
+	if (mech_repo_sync(repo) < 0 || resolve_start(repo, o->start, &head) < 0)
+		return -1;
+	if (collect(repo, o, &head, out, n) < 0) {
+		mech_log_entries_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static int print_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,
+		    void *payload)
+{
+	mech_buf *b = payload;
+	(void)d;
+	(void)h;
+	if (l->origin == GIT_DIFF_LINE_CONTEXT || l->origin == GIT_DIFF_LINE_ADDITION ||
+	    l->origin == GIT_DIFF_LINE_DELETION)
+		mech_buf_putc(b, l->origin);
+	mech_buf_put(b, l->content, l->content_len);
+	return 0;
+}
+
+void mech_file_changes_free(mech_file_change *f, size_t n)
+{
+	size_t i;
+	for (i = 0; f && i < n; i++)
+		free(f[i].path);
+	free(f);
+}
+
+int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
+		      mech_file_change **files, size_t *nfiles, mech_buf *diff)
+{
+	git_repository *git = mech_repo_git(repo);
+	git_oid id;
+	git_commit *c = NULL, *p = NULL;
+	git_tree *t = NULL, *pt = NULL;
+	git_diff *d = NULL;
+	size_t i;
+	int rc = -1;
+
+	*files = NULL;
+	*nfiles = 0;
+	if (mech_repo_sync(repo) < 0 || resolve_start(repo, rev, &id) < 0)
+		return -1;
+	if (git_commit_lookup(&c, git, &id) < 0 || git_commit_tree(&t, c) < 0 ||
+	    (git_commit_parentcount(c) && (git_commit_parent(&p, c, 0) < 0 ||
+					   git_commit_tree(&pt, p) < 0)) ||
+	    git_diff_tree_to_tree(&d, git, pt, t, NULL) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot read the commit");
+		goto done;
+	}
+	mech_log_entry_from_commit(entry, c, mech_repo_config(repo));
+	*files = mech_calloc(git_diff_num_deltas(d), sizeof(**files));
+	for (i = 0; i < git_diff_num_deltas(d); i++) {
+		const git_diff_delta *dd = git_diff_get_delta(d, i);
+		mech_file_change *f = &(*files)[(*nfiles)++];
+		f->path = mech_strdup(dd->new_file.path ? dd->new_file.path : dd->old_file.path);
+		f->status = dd->status == GIT_DELTA_ADDED ? 'A' : dd->status == GIT_DELTA_DELETED ? 'D' : 'M';
+	}
+	if (git_diff_print(d, GIT_DIFF_FORMAT_PATCH, print_cb, diff) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot format the diff");
+		goto done;
+	}
+	rc = 0;
+done:
+	git_diff_free(d);
+	git_tree_free(t);
+	git_tree_free(pt);
+	git_commit_free(p);
+	git_commit_free(c);
+	return rc;
+}

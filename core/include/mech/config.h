@@ -1,0 +1,59 @@
+#ifndef MECH_CONFIG_H
+#define MECH_CONFIG_H
+
+/*
+ * MECH_HOME and mech.yaml (DESIGN §3, §9). Every field has a default, so a
+ * home without mech.yaml works; unknown keys and bad values are errors
+ * (MECH_ECONFIG) naming file, line and key.
+ */
+
+typedef struct {
+	char *home; /* absolute MECH_HOME */
+
+	char *machine_name;  /* committer identity */
+	char *machine_email;
+
+	char *gitops_branch; /* default "main" */
+	char *gitops_remote; /* "" = none; "{tenant}" is replaced by the tenant name */
+	char *gitops_ssh_key; /* private key for ssh:// remotes ("" = ssh-agent) */
+	int gitops_retries;  /* push/CAS attempts before exit 75 (default 8) */
+
+	char *argocd_url; /* "" = not configured */
+	char *argocd_token_file;
+	char *argocd_ca_file;
+	char *argocd_namespace; /* default "argocd" */
+	int argocd_timeout_ms;  /* default 5000 */
+
+	char *kube_url;
+	char *kube_token_file;
+	char *kube_ca_file;
+
+	char *routes_base_domain;       /* default "apps.localhost" */
+	char *routes_gateway_name;      /* default "mech" */
+	char *routes_gateway_namespace; /* default "mech-gateway" */
+	int routes_allow_any_host;      /* default 0: hosts must be under the tenant's domain */
+
+	char *console_theme;   /* default "default" */
+	char *console_refresh; /* "live" or "paused" */
+} mech_config;
+
+/**
+ * Resolve MECH_HOME: `flag` if given, else $MECH_HOME, else /var/lib/mech
+ * for root, else $XDG_DATA_HOME/mech (or ~/.local/share/mech). Returns a
+ * newly allocated absolute path.
+ */
+char *mech_home_resolve(const char *flag);
+
+/** Load `<home>/mech.yaml` (absent = defaults). */
+int mech_config_load(mech_config **out, const char *home);
+void mech_config_free(mech_config *cfg);
+
+/** The remote URL for a tenant ("" when no remote), {tenant} substituted. Caller frees. */
+char *mech_config_remote_for(const mech_config *cfg, const char *tenant);
+
+/** Paths under MECH_HOME; caller frees. */
+char *mech_config_tenant_dir(const mech_config *cfg, const char *tenant);
+char *mech_config_repo_path(const mech_config *cfg, const char *tenant);
+char *mech_config_cache_dir(const mech_config *cfg, const char *tenant);
+
+#endif

@@ -1,0 +1,69 @@
+#ifndef MECH_ERROR_H
+#define MECH_ERROR_H
+
+#include <stddef.h>
+
+/*
+ * The error table: one row per outcome a user can see. The exit code is
+ * the contract (DESIGN §6); the JSON code is its snake_case name.
+ *   name, exit, json code, what it means
+ */
+#define MECH_ERROR_INFO(_)                                                                   \
+	_(OK, 0, "ok", "done")                                                               \
+	_(FAILED, 1, "failed", "failed")                                                     \
+	_(PENDING, 2, "pending", "pending: a wait timed out while still progressing")        \
+	_(REFUSED, 3, "write_refused", "refused by write policy")                            \
+	_(NOT_FOUND, 4, "not_found", "not found")                                            \
+	_(USAGE, 64, "usage", "usage error")                                                 \
+	_(INVALID, 65, "invalid", "invalid value")                                           \
+	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                            \
+	_(CONTENTION, 75, "contention", "temporary: write contention, safe to retry")        \
+	_(FORBIDDEN, 77, "forbidden", "forbidden")                                           \
+	_(CONFIG, 78, "config", "configuration error")
+
+typedef enum {
+#define MECH__ENUM(name, exit, json, msg) MECH_E##name,
+	MECH_ERROR_INFO(MECH__ENUM)
+#undef MECH__ENUM
+	MECH_E__COUNT
+} mech_error_code;
+
+/** One human-authored change that blocks a write (DESIGN §5). */
+typedef struct {
+	char *path;
+	char *commit;  /* full sha */
+	char *author;  /* "Name <email>" */
+	char *date;    /* ISO 8601 UTC */
+	char *subject;
+} mech_conflict;
+
+typedef struct {
+	mech_error_code code;
+	char *message;
+	char *hint;
+	mech_conflict *conflicts;
+	size_t nconflicts;
+} mech_error;
+
+/** Exit code of an error code. */
+int mech_error_exit(mech_error_code code);
+/** JSON code ("not_found", …) of an error code. */
+const char *mech_error_name(mech_error_code code);
+/** Short description of an error code. */
+const char *mech_error_describe(mech_error_code code);
+
+/** Set the thread's last error; returns -1 so callers can `return mech_error_set(…)`. */
+int mech_error_set(mech_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/** Attach a hint ("what to do") to the last error. Returns -1. */
+int mech_error_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** Append a conflict to the last error. */
+void mech_error_add_conflict(const char *path, const char *commit, const char *author,
+			     const char *date, const char *subject);
+/** Wrap the last libgit2 error with context: "<what>: <libgit2 message>". Returns -1. */
+int mech_error_git(mech_error_code code, const char *what);
+/** The thread's last error, or NULL if none. Borrowed. */
+const mech_error *mech_error_last(void);
+void mech_error_clear(void);
+
+#endif

@@ -1,0 +1,54 @@
+#ifndef MECH_HISTORY_H
+#define MECH_HISTORY_H
+
+#include <stddef.h>
+
+#include "mech/buf.h"
+#include "mech/gitops.h"
+#include "mech/receipt.h"
+
+/*
+ * Receipts as history: `mech log` and `mech show`. Path filtering follows
+ * `git log -- PATH` (default history simplification), so the two agree.
+ */
+
+typedef struct {
+	char commit[GIT_OID_HEXSZ + 1];
+	mech_class cls;
+	char *verb;   /* NULL for human commits */
+	char *target; /* NULL for human commits */
+	char *author; /* "Name <email>" */
+	char *committer;
+	char *date;   /* author date, ISO 8601 UTC */
+	long long time;
+	char *subject;
+	char *message;
+	mech_forced_over *forced;
+	size_t nforced;
+	size_t nparents;
+} mech_log_entry;
+
+typedef struct {
+	const char *path;   /* NULL: all commits */
+	mech_class cls;     /* MECH_CLASS_NONE: any */
+	size_t max;         /* 0: no limit */
+	const char *start;  /* NULL: the branch head */
+} mech_log_opts;
+
+int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n);
+void mech_log_entries_free(mech_log_entry *e, size_t n);
+
+typedef struct {
+	char *path;
+	char status; /* 'A', 'M', 'D' */
+} mech_file_change;
+
+/** One commit with its files (against its first parent) and a unified diff. */
+int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
+		      mech_file_change **files, size_t *nfiles, mech_buf *diff);
+void mech_file_changes_free(mech_file_change *f, size_t n);
+/** Fill an entry from a commit. */
+void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg);
+void mech_log_entry_dispose(mech_log_entry *e);
+
+#endif

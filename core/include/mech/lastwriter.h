@@ -1,0 +1,42 @@
+#ifndef MECH_LASTWRITER_H
+#define MECH_LASTWRITER_H
+
+#include <git2.h>
+
+#include "mech/config.h"
+#include "mech/receipt.h"
+
+/*
+ * The last writer of a path: the commit `git log -1 -- <path>` reports on
+ * the branch head (git's default history simplification), with its class.
+ *
+ * Answered from an index stamped with the tip it was built at and kept in
+ * a file under MECH_HOME/cache. Moving it to a new tip walks only the new
+ * commits (tip_old..tip_new) and re-resolves only the paths they touched;
+ * a missing or unusable index, or a tip that is no longer a descendant
+ * (force push), triggers a full rebuild. The index holds no state that
+ * cannot be rebuilt from Git.
+ */
+
+typedef struct mech_lastwriter mech_lastwriter;
+
+/** Load the index from `file` (absent or corrupt → empty, rebuilt on update). */
+int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech_config *cfg,
+			 const char *file);
+/** Bring the index to `tip`, persisting it when it moved. */
+int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip);
+/** The last writer of `path` at the index tip; commit is zero when never written. */
+int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out);
+/** Statistics of the last update, for benchmarks and tests. */
+void mech_lastwriter_stats(const mech_lastwriter *lw, size_t *commits_walked, int *rebuilt);
+void mech_lastwriter_free(mech_lastwriter *lw);
+
+/**
+ * The last writer of `path` from `start` by walking history directly (no
+ * index): the reference the index is tested against, and the fallback for
+ * the rare walk that leaves the new commits through another ancestor.
+ */
+int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path,
+			 git_oid *out);
+
+#endif

@@ -1,0 +1,66 @@
+#ifndef MECH_TENANT_H
+#define MECH_TENANT_H
+
+#include <stddef.h>
+
+#include "mech/buf.h"
+#include "mech/config.h"
+#include "mech/gitops.h"
+
+/*
+ * Tenants (DESIGN §3): MECH_HOME/tenants/<t>/tenant.yaml records the
+ * namespace, the acting identity and the registered SSH keys; the GitOps
+ * repo lives beside it.
+ */
+
+typedef struct {
+	char *fingerprint; /* SHA256:… */
+	char *type;
+	char *key; /* base64 blob */
+	char *comment;
+	char *name; /* identity the key acts as */
+	char *email;
+} mech_tenant_key;
+
+typedef struct {
+	char *name;
+	char *ns;
+	mech_identity identity;
+	mech_tenant_key *keys;
+	size_t nkeys;
+} mech_tenant;
+
+typedef struct {
+	const char *name;
+	const char *ident_name;  /* NULL: the tenant name */
+	const char *ident_email; /* NULL: <tenant>@localhost */
+	const mech_tenant_key *keys;
+	size_t nkeys;
+} mech_tenant_add_opts;
+
+typedef struct {
+	int created;       /* 0: the tenant existed (keys were added) */
+	int adopted;       /* the remote was already seeded */
+	int keys_added;
+	mech_txn_result seed;
+} mech_tenant_add_result;
+
+/** Load a tenant; MECH_EINVALID "unknown tenant" when it does not exist. */
+int mech_tenant_load(const mech_config *cfg, const char *name, mech_tenant **out);
+void mech_tenant_free(mech_tenant *t);
+/** Names of all tenants, sorted. */
+int mech_tenant_list(const mech_config *cfg, mech_strv *out);
+/** Find the tenant owning a key fingerprint. 1 found, 0 not, -1 error. */
+int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
+			 size_t *key_index);
+/** Add a tenant (or keys to an existing one), seeding or adopting its repo. */
+int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
+		    mech_tenant_add_result *out);
+void mech_tenant_add_result_dispose(mech_tenant_add_result *r);
+/** The identity a key acts as: its comment when it is an e-mail address, else the tenant's. */
+void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name,
+			      char **email);
+/** Create MECH_HOME and a commented mech.yaml if absent. 1 created, 0 existed. */
+int mech_home_init(const char *home);
+
+#endif

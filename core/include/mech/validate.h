@@ -1,0 +1,27 @@
+#ifndef MECH_VALIDATE_H
+#define MECH_VALIDATE_H
+
+/*
+ * Input rules (DESIGN §6): every value from a user is checked here before
+ * it reaches a path, a manifest or a commit. Each check sets MECH_EINVALID
+ * with a message naming the argument and what would be valid.
+ */
+
+#define MECH_NAME_MAX 40
+
+/** A DNS-1123 label of at most 40 characters. `what` names the argument ("app name"). */
+int mech_validate_name(const char *what, const char *value);
+/** An integer in [min, max]; `what` names the flag ("--port"). */
+int mech_validate_int(const char *what, const char *value, long min, long max, long *out);
+/** KEY=VALUE with a C-identifier key and a value without control characters. */
+int mech_validate_env(const char *value);
+/** An image tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
+int mech_validate_tag(const char *value);
+/** A DNS hostname (lower case, labels ≤ 63, total ≤ 253). */
+int mech_validate_host(const char *value);
+/** An HTTP path prefix: starts with '/', printable ASCII without spaces, ≤ 1024. */
+int mech_validate_http_path(const char *value);
+/** A path inside the tenant repo (for `log --path`): relative, no "..", no control chars. */
+int mech_validate_repo_path(const char *value);
+
+#endif

@@ -1,0 +1,650 @@
+/*
+ * The last-writer index. See lastwriter.h for what it answers; the walk
+ * here reproduces git's default history simplification for one path:
+ * at a commit, a path that is unchanged against some parent ("TREESAME")
+ * follows the first such parent; a commit that differs from every parent
+ * (or a root commit that has the path) is the last writer.
+ */
+#include "mech/lastwriter.h"
+#include "mech/buf.h"
+#include "mech/error.h"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define INDEX_MAGIC "mech-lastwriter 1"
+#define INDEX_MAX (256u * 1024 * 1024)
+
+/* ---- path → writer map ---- */
+
+typedef struct {
+	char *path;
+	mech_writer w;
+} path_entry;
+
+typedef struct {
+	path_entry *slots;
+	size_t cap, len;
+} path_map;
+
+static uint64_t hash_str(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static path_entry *pm_find(path_map *m, const char *path, int insert)
+{
+	size_t i;
+	if (insert && (m->len + 1) * 2 > m->cap) {
+		path_map n = {mech_calloc(m->cap ? m->cap * 2 : 64, sizeof(path_entry)),
+			      m->cap ? m->cap * 2 : 64, 0};
+		for (i = 0; i < m->cap; i++) {
+			if (m->slots[i].path) {
+				path_entry *e = pm_find(&n, m->slots[i].path, 1);
+				e->path = m->slots[i].path;
+				e->w = m->slots[i].w;
+				n.len++;
+			}
+		}
+		free(m->slots);
+		*m = n;
+	}
+	if (!m->cap)
+		return NULL;
+	for (i = hash_str(path) & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].path)
+			return insert ? &m->slots[i] : NULL;
+		if (!strcmp(m->slots[i].path, path))
+			return &m->slots[i];
+	}
+}
+
+static void pm_set(path_map *m, const char *path, const mech_writer *w)
+{
+	path_entry *e = pm_find(m, path, 1);
+	if (!e->path) {
+		e->path = mech_strdup(path);
+		m->len++;
+	}
+	e->w = *w;
+}
+
+static void pm_clear(path_map *m)
+{
+	size_t i;
+	for (i = 0; i < m->cap; i++)
+		free(m->slots[i].path);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- commit info for a walk ---- */
+
+typedef struct {
+	git_oid id;
+	size_t nparents;
+	git_oid *parents;
+	mech_strv *diffs; /* per parent: paths differing; for a root: paths in its tree */
+	mech_strv pending;
+	int used;
+} commit_info;
+
+typedef struct {
+	commit_info *slots;
+	size_t cap, len;
+} commit_map;
+
+static commit_info *cm_find(commit_map *m, const git_oid *id, int insert)
+{
+	size_t i;
+	uint64_t h;
+	if (insert && (m->len + 1) * 2 > m->cap) {
+		commit_map n = {mech_calloc(m->cap ? m->cap * 2 : 256, sizeof(commit_info)),
+				m->cap ? m->cap * 2 : 256, 0};
+		for (i = 0; i < m->cap; i++) {
+			if (m->slots[i].used) {
+				*cm_find(&n, &m->slots[i].id, 1) = m->slots[i];
+				n.len++;
+			}
+		}
+		free(m->slots);
+		*m = n;
+	}
+	if (!m->cap)
+		return NULL;
+	memcpy(&h, id->id, sizeof(h));
+	for (i = h & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (!m->slots[i].used) {
+			if (!insert)
+				return NULL;
+			m->slots[i].id = *id;
+			return &m->slots[i];
+		}
+		if (git_oid_equal(&m->slots[i].id, id))
+			return &m->slots[i];
+	}
+}
+
+static void cm_clear(commit_map *m)
+{
+	size_t i, j;
+	for (i = 0; i < m->cap; i++) {
+		commit_info *c = &m->slots[i];
+		if (!c->used)
+			continue;
+		for (j = 0; c->diffs && j < (c->nparents ? c->nparents : 1); j++)
+			mech_strv_dispose(&c->diffs[j]);
+		free(c->diffs);
+		free(c->parents);
+		mech_strv_dispose(&c->pending);
+	}
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ---- tree comparison: blob paths that differ between two trees ---- */
+
+static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
+		     mech_strv *out);
+
+static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_tree_entry *eb,
+		      const char *prefix, mech_strv *out)
+{
+	const git_tree_entry *e = ea ? ea : eb;
+	char *path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
+	int adir = ea && git_tree_entry_type(ea) == GIT_OBJECT_TREE;
+	int bdir = eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE;
+	int rc = 0;
+
+	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+		goto done;
+	if (adir || bdir) {
+		git_tree *ta = NULL, *tb = NULL;
+		char *sub = mech_sprintf("%s/", path);
+		if (adir && git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0)
+			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+		if (!rc && bdir && git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0)
+			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+		if (!rc)
+			rc = tree_diff(repo, ta, tb, sub, out);
+		git_tree_free(ta);
+		git_tree_free(tb);
+		free(sub);
+		/* a blob replaced by a directory (or back) also changes the blob path */
+		if (!rc && ((ea && !adir) || (eb && !bdir)))
+			mech_strv_push(out, path);
+		goto done;
+	}
+	mech_strv_push(out, path);
+done:
+	free(path);
+	return rc;
+}
+
+static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
+		     mech_strv *out)
+{
+	size_t i, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	for (i = 0; i < na; i++) {
+		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
+		const git_tree_entry *eb = b ? git_tree_entry_byname(b, git_tree_entry_name(ea)) : NULL;
+		if (entry_diff(repo, ea, eb, prefix, out) < 0)
+			return -1;
+	}
+	for (i = 0; i < nb; i++) {
+		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
+		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
+			continue;
+		if (entry_diff(repo, NULL, eb, prefix, out) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- the index ---- */
+
+struct mech_lastwriter {
+	git_repository *repo;
+	const mech_config *cfg;
+	char *file;
+	git_oid tip; /* zero: empty index */
+	path_map map;
+	size_t walked;
+	int rebuilt;
+};
+
+static void unescape_path(char *s)
+{
+	char *w = s;
+	for (; *s; s++) {
+		if (*s == '\\' && s[1]) {
+			s++;
+			*w++ = *s == 'n' ? '\n' : *s;
+		} else {
+			*w++ = *s;
+		}
+	}
+	*w = '\0';
+}
+
+static void load_file(mech_lastwriter *lw)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char *p, *nl;
+	if (mech_buf_read_file(&b, lw->file, INDEX_MAX) < 0) {
+		mech_error_clear();
+		return;
+	}
+	p = b.ptr;
+	nl = strchr(p, '\n');
+	if (!nl || (size_t)(nl - p) != strlen(INDEX_MAGIC) + 1 + GIT_OID_HEXSZ ||
+	    strncmp(p, INDEX_MAGIC " ", strlen(INDEX_MAGIC) + 1) ||
+	    git_oid_fromstrn(&lw->tip, p + strlen(INDEX_MAGIC) + 1, GIT_OID_HEXSZ) < 0)
+		goto corrupt;
+	for (p = nl + 1; *p; p = nl + 1) {
+		mech_writer w;
+		nl = strchr(p, '\n');
+		if (!nl || nl - p < GIT_OID_HEXSZ + 4 || p[GIT_OID_HEXSZ] != ' ' ||
+		    p[GIT_OID_HEXSZ + 2] != ' ' || p[GIT_OID_HEXSZ + 1] < '0' ||
+		    p[GIT_OID_HEXSZ + 1] > '3' || git_oid_fromstrn(&w.commit, p, GIT_OID_HEXSZ) < 0)
+			goto corrupt;
+		w.cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
+		*nl = '\0';
+		unescape_path(p + GIT_OID_HEXSZ + 3);
+		pm_set(&lw->map, p + GIT_OID_HEXSZ + 3, &w);
+	}
+	mech_buf_dispose(&b);
+	return;
+corrupt:
+	/* an unreadable index is rebuilt, never trusted */
+	memset(&lw->tip, 0, sizeof(lw->tip));
+	pm_clear(&lw->map);
+	mech_buf_dispose(&b);
+}
+
+static int cmp_entry(const void *a, const void *b)
+{
+	return strcmp(((const path_entry *)a)->path, ((const path_entry *)b)->path);
+}
+
+static int save_file(mech_lastwriter *lw)
+{
+	mech_buf b = MECH_BUF_INIT;
+	path_entry *sorted = mech_calloc(lw->map.len, sizeof(*sorted));
+	size_t i, n = 0;
+	char hex[GIT_OID_HEXSZ + 1];
+	char *dir, *slash;
+	int rc;
+
+	for (i = 0; i < lw->map.cap; i++)
+		if (lw->map.slots[i].path)
+			sorted[n++] = lw->map.slots[i];
+	qsort(sorted, n, sizeof(*sorted), cmp_entry);
+	git_oid_tostr(hex, sizeof(hex), &lw->tip);
+	mech_buf_printf(&b, "%s %s\n", INDEX_MAGIC, hex);
+	for (i = 0; i < n; i++) {
+		const char *s;
+		git_oid_tostr(hex, sizeof(hex), &sorted[i].w.commit);
+		mech_buf_printf(&b, "%s %d ", hex, (int)sorted[i].w.cls);
+		for (s = sorted[i].path; *s; s++) {
+			if (*s == '\n')
+				mech_buf_puts(&b, "\\n");
+			else if (*s == '\\')
+				mech_buf_puts(&b, "\\\\");
+			else
+				mech_buf_putc(&b, *s);
+		}
+		mech_buf_putc(&b, '\n');
+	}
+	free(sorted);
+	dir = mech_strdup(lw->file);
+	slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	rc = mech_mkdir_p(dir, 0755);
+	free(dir);
+	if (rc == 0)
+		rc = mech_file_write_atomic(lw->file, b.ptr, b.len, 0644);
+	mech_buf_dispose(&b);
+	/* the index is a cache: failing to persist it must not fail the verb */
+	if (rc < 0)
+		mech_error_clear();
+	return 0;
+}
+
+int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech_config *cfg,
+			 const char *file)
+{
+	mech_lastwriter *lw = mech_calloc(1, sizeof(*lw));
+	lw->repo = repo;
+	lw->cfg = cfg;
+	lw->file = mech_strdup(file);
+	load_file(lw);
+	*out = lw;
+	return 0;
+}
+
+void mech_lastwriter_free(mech_lastwriter *lw)
+{
+	if (!lw)
+		return;
+	pm_clear(&lw->map);
+	free(lw->file);
+	free(lw);
+}
+
+void mech_lastwriter_stats(const mech_lastwriter *lw, size_t *commits_walked, int *rebuilt)
+{
+	if (commits_walked)
+		*commits_walked = lw->walked;
+	if (rebuilt)
+		*rebuilt = lw->rebuilt;
+}
+
+static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
+{
+	git_commit *c;
+	if (git_commit_lookup(&c, lw->repo, id) < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read commit");
+	*cls = mech_receipt_classify(c, lw->cfg);
+	git_commit_free(c);
+	return 0;
+}
+
+/* Record the diffs of one commit against each parent (or its tree, for a root). */
+static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
+{
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	commit_info *ci = cm_find(cm, id, 1);
+	size_t i;
+	int rc = -1;
+
+	if (ci->used)
+		return 0;
+	ci->used = 1;
+	cm->len++;
+	if (git_commit_lookup(&c, lw->repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot read commit");
+		goto done;
+	}
+	ci->nparents = git_commit_parentcount(c);
+	ci->parents = mech_calloc(ci->nparents, sizeof(git_oid));
+	ci->diffs = mech_calloc(ci->nparents ? ci->nparents : 1, sizeof(mech_strv));
+	if (!ci->nparents) {
+		rc = tree_diff(lw->repo, NULL, tree, "", &ci->diffs[0]);
+		goto done;
+	}
+	for (i = 0; i < ci->nparents; i++) {
+		git_commit *p = NULL;
+		git_tree *pt = NULL;
+		ci->parents[i] = *git_commit_parent_id(c, (unsigned)i);
+		if (git_commit_parent(&p, c, (unsigned)i) < 0 || git_commit_tree(&pt, p) < 0) {
+			git_commit_free(p);
+			mech_error_git(MECH_EFAILED, "cannot read parent commit");
+			goto done;
+		}
+		rc = tree_diff(lw->repo, pt, tree, "", &ci->diffs[i]);
+		mech_strv_sort(&ci->diffs[i]);
+		git_tree_free(pt);
+		git_commit_free(p);
+		if (rc < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
+static int strv_has_sorted(const mech_strv *v, const char *s)
+{
+	size_t lo = 0, hi = v->len;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(v->items[mid], s);
+		if (!c)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+static int path_exists(git_repository *repo, const git_commit *c, const char *path)
+{
+	git_tree *t;
+	git_tree_entry *e = NULL;
+	int found;
+	if (git_commit_tree(&t, c) < 0)
+		return 0;
+	found = git_tree_entry_bypath(&e, t, path) == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE;
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	(void)repo;
+	return found;
+}
+
+static int entry_id(git_commit *c, const char *path, git_oid *out, unsigned *mode)
+{
+	git_tree *t;
+	git_tree_entry *e = NULL;
+	int found;
+	memset(out, 0, sizeof(*out));
+	*mode = 0;
+	if (git_commit_tree(&t, c) < 0)
+		return -1;
+	found = git_tree_entry_bypath(&e, t, path) == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE;
+	if (found) {
+		*out = *git_tree_entry_id(e);
+		*mode = (unsigned)git_tree_entry_filemode(e);
+	}
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	return found;
+}
+
+int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path,
+			 git_oid *out)
+{
+	git_commit *c = NULL;
+	int rc = 0;
+	memset(out, 0, sizeof(*out));
+	if (git_commit_lookup(&c, repo, start) < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read commit");
+	for (;;) {
+		unsigned n = git_commit_parentcount(c), i, mode, pmode;
+		git_oid id, pid;
+		git_commit *next = NULL;
+		entry_id(c, path, &id, &mode);
+		if (!n) {
+			if (path_exists(repo, c, path))
+				*out = *git_commit_id(c);
+			break;
+		}
+		for (i = 0; i < n && !next; i++) {
+			git_commit *p;
+			if (git_commit_parent(&p, c, i) < 0) {
+				rc = mech_error_git(MECH_EFAILED, "cannot read parent commit");
+				goto done;
+			}
+			entry_id(p, path, &pid, &pmode);
+			if (git_oid_equal(&id, &pid) && mode == pmode)
+				next = p;
+			else
+				git_commit_free(p);
+		}
+		if (!next) {
+			*out = *git_commit_id(c);
+			break;
+		}
+		git_commit_free(c);
+		c = next;
+	}
+done:
+	git_commit_free(c);
+	return rc;
+}
+
+static void add_pending(commit_map *cm, const git_oid *id, const char *path)
+{
+	commit_info *ci = cm_find(cm, id, 0);
+	mech_strv_push(&ci->pending, path);
+}
+
+/* Resolve the pending paths of one commit: writer here, or pass down. */
+static int resolve_commit(mech_lastwriter *lw, commit_map *cm, commit_info *ci,
+			  const git_oid *old_tip, const path_map *old)
+{
+	size_t k, i;
+	mech_class cls = MECH_CLASS_NONE;
+	int have_cls = 0;
+
+	mech_strv_sort(&ci->pending);
+	for (k = 0; k < ci->pending.len; k++) {
+		const char *path = ci->pending.items[k];
+		mech_writer w;
+		size_t follow = ci->nparents;
+		if (k && !strcmp(path, ci->pending.items[k - 1]))
+			continue;
+		for (i = 0; i < ci->nparents; i++) {
+			if (!strv_has_sorted(&ci->diffs[i], path)) {
+				follow = i;
+				break;
+			}
+		}
+		if (follow < ci->nparents) {
+			const git_oid *p = &ci->parents[follow];
+			commit_info *pi = cm_find(cm, p, 0);
+			if (pi && pi->used) {
+				add_pending(cm, p, path);
+				continue;
+			}
+			/* left the new commits: the old index knows, or walk */
+			memset(&w, 0, sizeof(w));
+			if (old_tip && git_oid_equal(p, old_tip)) {
+				path_entry *e = pm_find((path_map *)old, path, 0);
+				if (e)
+					w = e->w;
+			} else {
+				if (mech_lastwriter_walk(lw->repo, p, path, &w.commit) < 0)
+					return -1;
+				if (!git_oid_is_zero(&w.commit) && classify(lw, &w.commit, &w.cls) < 0)
+					return -1;
+			}
+			if (git_oid_is_zero(&w.commit))
+				continue;
+			pm_set(&lw->map, path, &w);
+			continue;
+		}
+		if (!ci->nparents) {
+			/* a root commit writes the paths it has; paths it lacks were never written */
+			if (!strv_has_sorted(&ci->diffs[0], path))
+				continue;
+		}
+		if (!have_cls && classify(lw, &ci->id, &cls) < 0)
+			return -1;
+		have_cls = 1;
+		w.commit = ci->id;
+		w.cls = cls;
+		pm_set(&lw->map, path, &w);
+	}
+	mech_strv_dispose(&ci->pending);
+	return 0;
+}
+
+int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
+{
+	git_revwalk *walk = NULL;
+	commit_map cm = {0};
+	path_map old = {0};
+	git_oid id, old_tip = lw->tip;
+	git_oid *order = NULL;
+	size_t norder = 0, i, j;
+	int incremental, rc = -1;
+	mech_strv touched = MECH_STRV_INIT;
+
+	lw->walked = 0;
+	lw->rebuilt = 0;
+	if (git_oid_equal(&lw->tip, tip))
+		return 0;
+	incremental = !git_oid_is_zero(&old_tip) &&
+		      git_graph_descendant_of(lw->repo, tip, &old_tip) == 1;
+	if (!incremental) {
+		pm_clear(&lw->map);
+		lw->rebuilt = 1;
+	}
+	if (git_revwalk_new(&walk, lw->repo) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(walk, tip) < 0 ||
+	    (incremental && git_revwalk_hide(walk, &old_tip) < 0)) {
+		mech_error_git(MECH_EFAILED, "cannot walk history");
+		goto done;
+	}
+	while (git_revwalk_next(&id, walk) == 0) {
+		if (load_commit(lw, &cm, &id) < 0)
+			goto done;
+		order = mech_realloc(order, (norder + 1) * sizeof(*order));
+		order[norder++] = id;
+	}
+	lw->walked = norder;
+	/* every path a new commit touched is re-resolved from the tip */
+	for (i = 0; i < norder; i++) {
+		commit_info *ci = cm_find(&cm, &order[i], 0);
+		for (j = 0; j < (ci->nparents ? ci->nparents : 1); j++) {
+			size_t k;
+			for (k = 0; k < ci->diffs[j].len; k++)
+				mech_strv_push(&touched, ci->diffs[j].items[k]);
+		}
+	}
+	if (norder) {
+		commit_info *top = cm_find(&cm, tip, 0);
+		for (i = 0; i < touched.len; i++)
+			mech_strv_push(&top->pending, touched.items[i]);
+	}
+	/* the old answers stay valid for untouched paths and seed the exits at old_tip */
+	if (incremental) {
+		for (i = 0; i < lw->map.cap; i++)
+			if (lw->map.slots[i].path)
+				pm_set(&old, lw->map.slots[i].path, &lw->map.slots[i].w);
+		for (i = 0; i < touched.len; i++) {
+			path_entry *e = pm_find(&lw->map, touched.items[i], 0);
+			if (e)
+				memset(&e->w, 0, sizeof(e->w));
+		}
+	}
+	for (i = 0; i < norder; i++) {
+		commit_info *ci = cm_find(&cm, &order[i], 0);
+		if (ci->pending.len &&
+		    resolve_commit(lw, &cm, ci, incremental ? &old_tip : NULL, &old) < 0)
+			goto done;
+	}
+	lw->tip = *tip;
+	save_file(lw);
+	rc = 0;
+done:
+	mech_strv_dispose(&touched);
+	free(order);
+	pm_clear(&old);
+	cm_clear(&cm);
+	git_revwalk_free(walk);
+	return rc;
+}
+
+int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out)
+{
+	path_entry *e = pm_find(&lw->map, path, 0);
+	if (e)
+		*out = e->w;
+	else
+		memset(out, 0, sizeof(*out));
+	return 0;
+}

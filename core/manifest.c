@@ -1,0 +1,1000 @@
+/*
+ * What mech writes into a tenant repository (DESIGN §4): app base and
+ * overlays, routes, addons and the Argo CD seed. Everything goes through
+ * the YAML tree and mech_yaml_emit, so the bytes depend only on the inputs.
+ */
+#include "mech/manifest.h"
+
+#include "mech/error.h"
+#include "mech/image.h"
+#include "mech/quantity.h"
+#include "mech/validate.h"
+#include "mech/yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define NAME_MAX_LEN 63
+#define DNS_NAME_MAX_LEN 253
+#define PATH_MAX_LEN 1024
+#define SHOWN_MAX 80
+
+#define KUSTOMIZE_API "kustomize.config.k8s.io/v1beta1"
+#define ARGOCD_API "argoproj.io/v1alpha1"
+#define IN_CLUSTER "https://kubernetes.default.svc"
+#define RESOURCES_FINALIZER "resources-finalizer.argocd.argoproj.io"
+#define LABEL_NAME "app.kubernetes.io/name"
+#define LABEL_INSTANCE "app.kubernetes.io/instance"
+#define LABEL_PART_OF "app.kubernetes.io/part-of"
+/* CloudNativePG's own image flavour (its default is <x.y>-system-trixie); the major tag floats. */
+#define PG_IMAGE "ghcr.io/cloudnative-pg/postgresql"
+#define PG_IMAGE_FLAVOUR "system-trixie"
+#define PG_VERSION_MIN 14
+#define PG_VERSION_MAX 18
+
+/* ---- input checks ---- */
+
+/* A value as it may appear in a one-line message: escaped and bounded. */
+static char *shown(const char *s)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i, n = strlen(s);
+	for (i = 0; i < n && i < SHOWN_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\')
+			mech_buf_printf(&b, "\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			mech_buf_printf(&b, "\\x%02x", c);
+		else
+			mech_buf_putc(&b, (char)c);
+	}
+	if (n > SHOWN_MAX)
+		mech_buf_puts(&b, "...");
+	return mech_buf_detach(&b);
+}
+
+static int bad_value(const char *field, const char *value, const char *why)
+{
+	char *v = shown(value);
+	mech_error_set(MECH_EINVALID, "invalid %s \"%s\": %s", field, v, why);
+	free(v);
+	return -1;
+}
+
+static int is_lower_alnum(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+static int is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* One DNS-1123 label of at most `max` characters. */
+static int is_label(const char *s, size_t n, size_t max)
+{
+	size_t i;
+	if (n == 0 || n > max || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return 0;
+	for (i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return 0;
+	return 1;
+}
+
+/* Tenant, app, instance and addon names: the CLI's rule (validate.h). */
+static int check_name(const char *field, const char *v)
+{
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "%s is missing", field);
+	return mech_validate_name(field, v);
+}
+
+/* Names from configuration (namespaces) only need to be Kubernetes labels. */
+static int check_label(const char *field, const char *v)
+{
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "%s is missing", field);
+	if (!is_label(v, strlen(v), NAME_MAX_LEN))
+		return bad_value(field, v,
+				 "use lower-case letters, digits and '-', starting and ending with a "
+				 "letter or digit, at most 63 characters");
+	return 0;
+}
+
+/* A DNS-1123 subdomain, e.g. an object name from configuration. */
+static int check_dns_name(const char *field, const char *v)
+{
+	const char *p = v;
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "%s is missing", field);
+	if (strlen(v) > DNS_NAME_MAX_LEN)
+		goto bad;
+	for (;;) {
+		const char *dot = strchr(p, '.');
+		size_t n = dot ? (size_t)(dot - p) : strlen(p);
+		if (!is_label(p, n, NAME_MAX_LEN))
+			goto bad;
+		if (!dot)
+			return 0;
+		p = dot + 1;
+	}
+bad:
+	return bad_value(field, v,
+			 "use lower-case DNS labels (letters, digits, '-') separated by dots");
+}
+
+static int check_host(const char *v)
+{
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "route host is missing");
+	return mech_validate_host(v);
+}
+
+/* Free text that ends up in a manifest: present, one line, no control bytes. */
+static int check_text(const char *field, const char *v)
+{
+	const char *p;
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "%s is missing", field);
+	for (p = v; *p; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			return bad_value(field, v, "must not contain spaces or control characters");
+	return 0;
+}
+
+/* Mirrors the HTTPRoute CRD's rules for Exact/PathPrefix values. */
+static int check_route_path(const char *v)
+{
+	static const char *const banned[] = {"//", "/./", "/../", "%2f", "%2F", "#"};
+	static const char allowed[] = "-/._~!$&'()*+,;=:@";
+	size_t i, n;
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "route path is missing");
+	n = strlen(v);
+	if (v[0] != '/')
+		return bad_value("route path", v, "must start with '/'");
+	if (n > PATH_MAX_LEN)
+		return bad_value("route path", v, "is longer than 1024 characters");
+	for (i = 0; i < sizeof(banned) / sizeof(banned[0]); i++)
+		if (strstr(v, banned[i]))
+			return bad_value("route path", v,
+					 "must not contain '//', '/./', '/../', '%2f' or '#'");
+	if ((n >= 3 && !strcmp(v + n - 3, "/..")) || (n >= 2 && !strcmp(v + n - 2, "/.")))
+		return bad_value("route path", v, "must not end with '/.' or '/..'");
+	for (i = 0; i < n; i++) {
+		char c = v[i];
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    strchr(allowed, c))
+			continue;
+		if (c == '%' && i + 2 < n && is_hex(v[i + 1]) && is_hex(v[i + 2])) {
+			i += 2;
+			continue;
+		}
+		return bad_value("route path", v,
+				 "may contain letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes only");
+	}
+	return 0;
+}
+
+static int check_size(const char *field, const char *v)
+{
+	unsigned long long bytes;
+	if (!v || !*v)
+		return mech_error_set(MECH_EINVALID, "%s is missing", field);
+	if (mech_quantity_parse(v, &bytes) < 0)
+		return -1;
+	if (bytes == 0)
+		return bad_value(field, v, "must be greater than zero");
+	return 0;
+}
+
+/* ---- building blocks ---- */
+
+static mech_yaml *object(const char *api, const char *kind, const char *name, mech_yaml **meta)
+{
+	mech_yaml *doc = mech_yaml_map();
+	mech_yaml_set_str(doc, "apiVersion", api);
+	mech_yaml_set_str(doc, "kind", kind);
+	*meta = mech_yaml_set(doc, "metadata", mech_yaml_map());
+	mech_yaml_set_str(*meta, "name", name);
+	return doc;
+}
+
+static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance_name)
+{
+	mech_yaml *l = mech_yaml_map();
+	mech_yaml_set_str(l, LABEL_NAME, app);
+	if (instance_name)
+		mech_yaml_set_str(l, LABEL_INSTANCE, instance_name);
+	mech_yaml_set_str(l, LABEL_PART_OF, tenant);
+	mech_yaml_set_str(l, MECH_MANIFEST_MANAGED_BY_KEY, MECH_MANIFEST_MANAGED_BY);
+	return l;
+}
+
+static mech_yaml *tenant_labels(const char *tenant)
+{
+	mech_yaml *l = mech_yaml_map();
+	mech_yaml_set_str(l, MECH_MANIFEST_MANAGED_BY_KEY, MECH_MANIFEST_MANAGED_BY);
+	mech_yaml_set_str(l, MECH_MANIFEST_LABEL_TENANT, tenant);
+	return l;
+}
+
+static mech_yaml *str_seq(const char *first)
+{
+	mech_yaml *s = mech_yaml_seq();
+	mech_yaml_append(s, mech_yaml_str(first));
+	return s;
+}
+
+/* Emit `doc` (which is consumed) into a fresh buffer. */
+static int render(mech_yaml *doc, mech_buf *tmp)
+{
+	int rc = mech_yaml_emit(doc, tmp);
+	mech_yaml_free(doc);
+	return rc;
+}
+
+/* Replace `out` with `tmp` (consumed), respecting out's ceiling. */
+static int commit(mech_buf *out, mech_buf *tmp)
+{
+	int rc = 0;
+	if (out->max && tmp->len > out->max) {
+		rc = mech_error_set(MECH_EFAILED, "rendered manifest is larger than %zu bytes",
+				    out->max);
+	} else {
+		mech_buf_clear(out);
+		if (tmp->len)
+			mech_buf_put(out, tmp->ptr, tmp->len); /* fits: checked above */
+	}
+	mech_buf_dispose(tmp);
+	return rc;
+}
+
+static int render_into(mech_yaml *doc, mech_buf *out)
+{
+	mech_buf tmp = MECH_BUF_INIT;
+	if (render(doc, &tmp) < 0) {
+		mech_buf_dispose(&tmp);
+		return -1;
+	}
+	return commit(out, &tmp);
+}
+
+/* The child map under `key`, created when absent; NULL when something else is there. */
+static mech_yaml *child_map(mech_yaml *map, const char *key)
+{
+	mech_yaml *c = mech_yaml_get(map, key);
+	if (!c)
+		return mech_yaml_set(map, key, mech_yaml_map());
+	return c->kind == MECH_YAML_MAP ? c : NULL;
+}
+
+static mech_yaml *child_seq(mech_yaml *map, const char *key)
+{
+	mech_yaml *c = mech_yaml_get(map, key);
+	if (!c)
+		return mech_yaml_set(map, key, mech_yaml_seq());
+	return c->kind == MECH_YAML_SEQ ? c : NULL;
+}
+
+/* Parse a file mech reads back; it must be a mapping. */
+static int parse_doc(mech_yaml **out, const char *yaml, size_t len, const char *name)
+{
+	if (!yaml)
+		return mech_error_set(MECH_EINVALID, "%s: no content", name);
+	if (mech_yaml_parse(out, yaml, len, name, NULL) < 0)
+		return -1;
+	if ((*out)->kind != MECH_YAML_MAP) {
+		mech_yaml_free(*out);
+		*out = NULL;
+		return mech_error_set(MECH_EINVALID, "%s: expected a YAML mapping at the top", name);
+	}
+	return 0;
+}
+
+static int check_kind(const mech_yaml *doc, const char *name, const char *kind)
+{
+	const char *k = mech_yaml_path_text(doc, "kind");
+	if (k && !strcmp(k, kind))
+		return 0;
+	return mech_error_set(MECH_EINVALID, "%s: expected kind %s, found %s", name, kind,
+			      k ? k : "none");
+}
+
+/* ---- app base ---- */
+
+/* env as [{name, value}], keeping first-seen order; a repeated key takes the later value. */
+static int build_env(const mech_strv *env, mech_yaml **out)
+{
+	mech_yaml *seq = mech_yaml_seq();
+	size_t i, j;
+	for (i = 0; env && i < env->len; i++) {
+		const char *item = env->items[i];
+		const char *eq = item ? strchr(item, '=') : NULL;
+		char *key;
+		if (!eq || eq == item) {
+			mech_yaml_free(seq);
+			return bad_value("env", item ? item : "", "must be KEY=VALUE");
+		}
+		key = mech_strndup(item, (size_t)(eq - item));
+		for (j = 0; j < seq->len; j++)
+			if (!strcmp(mech_yaml_path_text(seq->items[j], "name"), key))
+				break;
+		if (j < seq->len) {
+			mech_yaml_set_str(seq->items[j], "value", eq + 1);
+		} else {
+			mech_yaml *e = mech_yaml_append(seq, mech_yaml_map());
+			mech_yaml_set_str(e, "name", key);
+			mech_yaml_set_str(e, "value", eq + 1);
+		}
+		free(key);
+	}
+	*out = seq;
+	return 0;
+}
+
+static int check_app_spec(const mech_app_spec *s)
+{
+	if (!s)
+		return mech_error_set(MECH_EINVALID, "no app given");
+	if (check_name("tenant name", s->tenant) < 0 || check_name("app name", s->app) < 0 ||
+	    mech_image_parse(s->image, NULL) < 0)
+		return -1;
+	if (s->port < 1 || s->port > 65535)
+		return mech_error_set(MECH_EINVALID, "invalid port %d: use 1-65535", s->port);
+	if (s->replicas < 0)
+		return mech_error_set(MECH_EINVALID, "invalid replicas %d: use 0 or more",
+				      s->replicas);
+	return 0;
+}
+
+static mech_yaml *deployment(const mech_app_spec *s, mech_yaml *env)
+{
+	mech_yaml *meta, *spec, *tmeta, *pod, *c, *port, *probe;
+	mech_yaml *doc = object("apps/v1", "Deployment", s->app, &meta);
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, NULL));
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	mech_yaml_set_int(spec, "replicas", s->replicas);
+	/* Selectors are immutable: select on the name only; overlays add the instance. */
+	mech_yaml_set_str(child_map(child_map(spec, "selector"), "matchLabels"), LABEL_NAME,
+			  s->app);
+	tmeta = child_map(child_map(spec, "template"), "metadata");
+	mech_yaml_set(tmeta, "labels", app_labels(s->tenant, s->app, NULL));
+	pod = child_map(mech_yaml_get(spec, "template"), "spec");
+	c = mech_yaml_append(child_seq(pod, "containers"), mech_yaml_map());
+	mech_yaml_set_str(c, "name", s->app);
+	mech_yaml_set_str(c, "image", s->image);
+	port = mech_yaml_append(child_seq(c, "ports"), mech_yaml_map());
+	mech_yaml_set_str(port, "name", "http");
+	mech_yaml_set_int(port, "containerPort", s->port);
+	mech_yaml_set_str(port, "protocol", "TCP");
+	if (env->len)
+		mech_yaml_set(c, "env", env);
+	else
+		mech_yaml_free(env);
+	/*
+	 * Ready once the declared port accepts connections: no HTTP path, no
+	 * resource limits or security settings an arbitrary image might trip on.
+	 */
+	probe = mech_yaml_set(c, "readinessProbe", mech_yaml_map());
+	mech_yaml_set_str(child_map(probe, "tcpSocket"), "port", "http");
+	return doc;
+}
+
+static mech_yaml *service(const mech_app_spec *s)
+{
+	mech_yaml *meta, *spec, *port;
+	mech_yaml *doc = object("v1", "Service", s->app, &meta);
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, NULL));
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	mech_yaml_set_str(child_map(spec, "selector"), LABEL_NAME, s->app);
+	port = mech_yaml_append(child_seq(spec, "ports"), mech_yaml_map());
+	mech_yaml_set_str(port, "name", "http");
+	mech_yaml_set_int(port, "port", 80);
+	mech_yaml_set_int(port, "targetPort", s->port);
+	mech_yaml_set_str(port, "protocol", "TCP");
+	return doc;
+}
+
+static mech_yaml *kustomization(void)
+{
+	mech_yaml *doc = mech_yaml_map();
+	mech_yaml_set_str(doc, "apiVersion", KUSTOMIZE_API);
+	mech_yaml_set_str(doc, "kind", "Kustomization");
+	return doc;
+}
+
+int mech_manifest_app_base(const mech_app_spec *spec, mech_buf *deployment_out,
+			   mech_buf *service_out, mech_buf *kustomization_out)
+{
+	mech_buf d = MECH_BUF_INIT, s = MECH_BUF_INIT, k = MECH_BUF_INIT;
+	mech_yaml *env = NULL, *kust, *res;
+	int rc = -1;
+
+	if (check_app_spec(spec) < 0 || build_env(spec->env, &env) < 0)
+		return -1;
+	kust = kustomization();
+	res = mech_yaml_set(kust, "resources", mech_yaml_seq());
+	mech_yaml_append(res, mech_yaml_str("deployment.yaml"));
+	mech_yaml_append(res, mech_yaml_str("service.yaml"));
+	if (render(deployment(spec, env), &d) < 0 || render(service(spec), &s) < 0) {
+		mech_yaml_free(kust);
+		goto done;
+	}
+	if (render(kust, &k) < 0)
+		goto done;
+	/* All three rendered: only now touch the caller's buffers. */
+	if (commit(deployment_out, &d) < 0 || commit(service_out, &s) < 0 ||
+	    commit(kustomization_out, &k) < 0)
+		goto done;
+	rc = 0;
+done:
+	mech_buf_dispose(&d);
+	mech_buf_dispose(&s);
+	mech_buf_dispose(&k);
+	return rc;
+}
+
+/* ---- overlays ---- */
+
+/* Point an images entry at `img`, the way kustomize reads newName/newTag/digest. */
+static void set_image_fields(mech_yaml *entry, const mech_image *base, const mech_image *img)
+{
+	if (strcmp(img->repository, base->repository))
+		mech_yaml_set_str(entry, "newName", img->repository);
+	else
+		mech_yaml_remove(entry, "newName");
+	/* No tag and no digest means latest; say so, or the base tag would stay. */
+	if (img->tag || !img->digest)
+		mech_yaml_set_str(entry, "newTag", img->tag ? img->tag : "latest");
+	else
+		mech_yaml_remove(entry, "newTag");
+	if (img->digest)
+		mech_yaml_set_str(entry, "digest", img->digest);
+	else
+		mech_yaml_remove(entry, "digest");
+}
+
+static mech_yaml *instance_labels_entry(const char *app, const char *instance)
+{
+	mech_yaml *entry = mech_yaml_map();
+	char *value = mech_sprintf("%s-%s", app, instance);
+	mech_yaml_set_str(child_map(entry, "pairs"), LABEL_INSTANCE, value);
+	mech_yaml_set(entry, "includeSelectors", mech_yaml_bool(1));
+	free(value);
+	return entry;
+}
+
+int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out)
+{
+	mech_image base = MECH_IMAGE_INIT, img = MECH_IMAGE_INIT;
+	mech_yaml *doc, *entry;
+	char *suffix;
+	int rc = -1;
+
+	if (!spec)
+		return mech_error_set(MECH_EINVALID, "no overlay given");
+	if (check_name("tenant name", spec->tenant) < 0 || check_name("app name", spec->app) < 0 ||
+	    check_name("instance name", spec->instance) < 0 ||
+	    mech_image_parse(spec->base_image, &base) < 0 || mech_image_parse(spec->image, &img) < 0)
+		goto done;
+	doc = kustomization();
+	mech_yaml_set(doc, "resources", str_seq("../../base"));
+	suffix = mech_sprintf("-%s", spec->instance);
+	mech_yaml_set_str(doc, "nameSuffix", suffix);
+	free(suffix);
+	mech_yaml_append(mech_yaml_set(doc, "labels", mech_yaml_seq()),
+			 instance_labels_entry(spec->app, spec->instance));
+	entry = mech_yaml_append(mech_yaml_set(doc, "images", mech_yaml_seq()), mech_yaml_map());
+	mech_yaml_set_str(entry, "name", base.repository);
+	set_image_fields(entry, &base, &img);
+	rc = render_into(doc, out);
+done:
+	mech_image_dispose(&base);
+	mech_image_dispose(&img);
+	return rc;
+}
+
+/* The images entry for `repository`, or NULL; -1 when `images` is malformed. */
+static int find_image_entry(const mech_yaml *doc, const char *repository, mech_yaml **entry)
+{
+	const mech_yaml *images = mech_yaml_get(doc, "images");
+	size_t i;
+	*entry = NULL;
+	if (!images)
+		return 0;
+	if (images->kind != MECH_YAML_SEQ)
+		return mech_error_set(MECH_EINVALID,
+				      "overlay kustomization.yaml:%d: images must be a list",
+				      images->line);
+	for (i = 0; i < images->len; i++) {
+		const char *name = mech_yaml_path_text(images->items[i], "name");
+		if (name && !strcmp(name, repository)) {
+			*entry = images->items[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int mech_manifest_overlay_image(const char *yaml, size_t len, const char *base_image,
+				char **image_out)
+{
+	mech_image base = MECH_IMAGE_INIT;
+	mech_yaml *doc = NULL, *entry;
+	const char *repo, *tag, *digest, *new_tag, *new_digest, *new_name;
+	char *result = NULL;
+	int rc = -1;
+
+	*image_out = NULL;
+	if (mech_image_parse(base_image, &base) < 0 ||
+	    parse_doc(&doc, yaml, len, "overlay kustomization.yaml") < 0 ||
+	    find_image_entry(doc, base.repository, &entry) < 0)
+		goto done;
+	repo = base.repository;
+	tag = base.tag;
+	digest = base.digest;
+	if (entry) {
+		new_name = mech_yaml_path_text(entry, "newName");
+		new_tag = mech_yaml_path_text(entry, "newTag");
+		new_digest = mech_yaml_path_text(entry, "digest");
+		if (new_name && *new_name)
+			repo = new_name;
+		/* kustomize: a new tag or digest replaces both of the old ones */
+		if ((new_tag && *new_tag) || (new_digest && *new_digest)) {
+			tag = new_tag && *new_tag ? new_tag : NULL;
+			digest = new_digest && *new_digest ? new_digest : NULL;
+		}
+	}
+	result = mech_image_format(repo, tag, digest);
+	if (mech_image_parse(result, NULL) < 0)
+		goto done;
+	*image_out = result;
+	result = NULL;
+	rc = 0;
+done:
+	free(result);
+	mech_yaml_free(doc);
+	mech_image_dispose(&base);
+	return rc;
+}
+
+int mech_manifest_overlay_set_image(const char *yaml, size_t len, const char *base_image,
+				    const char *new_image, mech_buf *out)
+{
+	mech_image base = MECH_IMAGE_INIT, img = MECH_IMAGE_INIT;
+	mech_yaml *doc = NULL, *entry, *images;
+	int rc = -1;
+
+	if (mech_image_parse(base_image, &base) < 0 || mech_image_parse(new_image, &img) < 0 ||
+	    parse_doc(&doc, yaml, len, "overlay kustomization.yaml") < 0 ||
+	    check_kind(doc, "overlay kustomization.yaml", "Kustomization") < 0 ||
+	    find_image_entry(doc, base.repository, &entry) < 0)
+		goto done;
+	if (!entry) {
+		images = child_seq(doc, "images");
+		entry = mech_yaml_append(images, mech_yaml_map());
+		mech_yaml_set_str(entry, "name", base.repository);
+	}
+	set_image_fields(entry, &base, &img);
+	rc = render_into(doc, out);
+	doc = NULL;
+done:
+	mech_yaml_free(doc);
+	mech_image_dispose(&base);
+	mech_image_dispose(&img);
+	return rc;
+}
+
+/* Every scalar value equal to `from` becomes `to` (keys are left alone). */
+static void replace_values(mech_yaml *n, const char *from, const char *to)
+{
+	size_t i;
+	if (n->kind == MECH_YAML_SCALAR) {
+		if (n->value && !strcmp(n->value, from)) {
+			free(n->value);
+			n->value = mech_strdup(to);
+			n->type = MECH_YAML_STR;
+		}
+		return;
+	}
+	for (i = 0; i < n->len; i++)
+		replace_values(n->items[i], from, to);
+}
+
+/* Set the instance label wherever the overlay declares one; 1 if found, -1 if malformed. */
+static int set_instance_label(mech_yaml *doc, const char *value)
+{
+	mech_yaml *labels = mech_yaml_get(doc, "labels");
+	mech_yaml *common = mech_yaml_get(doc, "commonLabels");
+	int found = 0;
+	size_t i;
+	if (labels && labels->kind != MECH_YAML_SEQ)
+		return mech_error_set(MECH_EINVALID,
+				      "overlay kustomization.yaml:%d: labels must be a list",
+				      labels->line);
+	for (i = 0; labels && i < labels->len; i++) {
+		mech_yaml *pairs = mech_yaml_get(labels->items[i], "pairs");
+		if (pairs && pairs->kind == MECH_YAML_MAP && mech_yaml_get(pairs, LABEL_INSTANCE)) {
+			mech_yaml_set_str(pairs, LABEL_INSTANCE, value);
+			found = 1;
+		}
+	}
+	if (common && common->kind == MECH_YAML_MAP && mech_yaml_get(common, LABEL_INSTANCE)) {
+		mech_yaml_set_str(common, LABEL_INSTANCE, value);
+		found = 1;
+	}
+	return found;
+}
+
+int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
+			       const char *from_instance, const char *to_instance, mech_buf *out)
+{
+	mech_yaml *doc = NULL;
+	char *from_name = NULL, *to_name = NULL, *suffix = NULL;
+	int rc = -1, found;
+
+	if (check_name("app name", app) < 0 || check_name("instance name", from_instance) < 0 ||
+	    check_name("instance name", to_instance) < 0 ||
+	    parse_doc(&doc, yaml, len, "overlay kustomization.yaml") < 0 ||
+	    check_kind(doc, "overlay kustomization.yaml", "Kustomization") < 0)
+		goto done;
+	from_name = mech_sprintf("%s-%s", app, from_instance);
+	to_name = mech_sprintf("%s-%s", app, to_instance);
+	suffix = mech_sprintf("-%s", to_instance);
+	/* Hand-written references to the old instance's objects follow it. */
+	replace_values(doc, from_name, to_name);
+	found = set_instance_label(doc, to_name);
+	if (found < 0)
+		goto done;
+	if (!found) {
+		mech_yaml *labels = child_seq(doc, "labels");
+		mech_yaml_append(labels, instance_labels_entry(app, to_instance));
+	}
+	mech_yaml_set_str(doc, "nameSuffix", suffix);
+	rc = render_into(doc, out);
+	doc = NULL;
+done:
+	mech_yaml_free(doc);
+	free(from_name);
+	free(to_name);
+	free(suffix);
+	return rc;
+}
+
+/* ---- routes ---- */
+
+char *mech_manifest_default_host(const char *tenant, const char *app, const char *instance,
+				 const char *base_domain)
+{
+	if (!tenant || !app || !instance || !base_domain)
+		return NULL;
+	if (!strcmp(instance, "main"))
+		return mech_sprintf("%s.%s.%s", app, tenant, base_domain);
+	return mech_sprintf("%s-%s.%s.%s", app, instance, tenant, base_domain);
+}
+
+int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
+{
+	mech_yaml *doc, *meta, *spec, *parent, *rule, *path, *backend;
+	char *name;
+	int rc;
+
+	if (!s)
+		return mech_error_set(MECH_EINVALID, "no route given");
+	if (check_name("tenant name", s->tenant) < 0 || check_name("app name", s->app) < 0 ||
+	    check_name("instance name", s->instance) < 0 ||
+	    check_host(s->host) < 0 || check_route_path(s->path) < 0 ||
+	    check_dns_name("gateway name", s->gateway_name) < 0 ||
+	    check_label("gateway namespace", s->gateway_namespace) < 0)
+		return -1;
+	name = mech_sprintf("%s-%s", s->app, s->instance);
+	doc = object("gateway.networking.k8s.io/v1", "HTTPRoute", name, &meta);
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, name));
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	parent = mech_yaml_append(child_seq(spec, "parentRefs"), mech_yaml_map());
+	mech_yaml_set_str(parent, "name", s->gateway_name);
+	mech_yaml_set_str(parent, "namespace", s->gateway_namespace);
+	mech_yaml_set(spec, "hostnames", str_seq(s->host));
+	rule = mech_yaml_append(child_seq(spec, "rules"), mech_yaml_map());
+	path = child_map(mech_yaml_append(child_seq(rule, "matches"), mech_yaml_map()), "path");
+	mech_yaml_set_str(path, "type", "PathPrefix");
+	mech_yaml_set_str(path, "value", s->path);
+	backend = mech_yaml_append(child_seq(rule, "backendRefs"), mech_yaml_map());
+	mech_yaml_set_str(backend, "name", name);
+	mech_yaml_set_int(backend, "port", 80);
+	free(name);
+	rc = render_into(doc, out);
+	return rc;
+}
+
+/* ---- addons ---- */
+
+static void set_memory(mech_yaml *resources, const char *memory)
+{
+	mech_yaml_set_str(child_map(resources, "requests"), "memory", memory);
+	mech_yaml_set_str(child_map(resources, "limits"), "memory", memory);
+}
+
+int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
+{
+	mech_yaml *doc, *meta, *spec, *initdb;
+	char *image;
+
+	if (!s)
+		return mech_error_set(MECH_EINVALID, "no postgres addon given");
+	if (check_name("tenant name", s->tenant) < 0 || check_name("addon name", s->name) < 0 ||
+	    check_size("storage", s->storage) < 0 || check_size("memory", s->memory) < 0)
+		return -1;
+	if (s->version < PG_VERSION_MIN || s->version > PG_VERSION_MAX)
+		return mech_error_set(MECH_EINVALID,
+				      "invalid postgres version %d: use a major version from %d to %d",
+				      s->version, PG_VERSION_MIN, PG_VERSION_MAX);
+	doc = object("postgresql.cnpg.io/v1", "Cluster", s->name, &meta);
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->name, NULL));
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	mech_yaml_set_int(spec, "instances", 1);
+	image = mech_sprintf("%s:%d-%s", PG_IMAGE, s->version, PG_IMAGE_FLAVOUR);
+	mech_yaml_set_str(spec, "imageName", image);
+	free(image);
+	mech_yaml_set_str(child_map(spec, "storage"), "size", s->storage);
+	set_memory(child_map(spec, "resources"), s->memory);
+	/* No secret named here: the operator generates <name>-app with the credentials. */
+	initdb = child_map(child_map(spec, "bootstrap"), "initdb");
+	mech_yaml_set_str(initdb, "database", "app");
+	mech_yaml_set_str(initdb, "owner", "app");
+	return render_into(doc, out);
+}
+
+int mech_manifest_postgres_set_memory(const char *yaml, size_t len, const char *memory,
+				      mech_buf *out)
+{
+	static const char name[] = "addon cluster.yaml";
+	mech_yaml *doc = NULL, *spec, *resources;
+	int rc = -1;
+
+	if (check_size("memory", memory) < 0 || parse_doc(&doc, yaml, len, name) < 0 ||
+	    check_kind(doc, name, "Cluster") < 0)
+		goto done;
+	spec = mech_yaml_get(doc, "spec");
+	if (!spec || spec->kind != MECH_YAML_MAP) {
+		mech_error_set(MECH_EINVALID, "%s: spec is missing or not a mapping", name);
+		goto done;
+	}
+	resources = child_map(spec, "resources");
+	if (!resources || !child_map(resources, "requests") || !child_map(resources, "limits")) {
+		mech_error_set(MECH_EINVALID, "%s: spec.resources is not a mapping", name);
+		goto done;
+	}
+	set_memory(resources, memory);
+	rc = render_into(doc, out);
+	doc = NULL;
+done:
+	mech_yaml_free(doc);
+	return rc;
+}
+
+/* ---- seed ---- */
+
+static int check_seed(const mech_seed_spec *s)
+{
+	if (!s)
+		return mech_error_set(MECH_EINVALID, "no tenant given");
+	if (check_name("tenant name", s->tenant) < 0 || check_text("repository URL", s->repo_url) < 0 ||
+	    check_text("branch", s->branch) < 0 ||
+	    check_label("Argo CD namespace", s->argocd_namespace) < 0)
+		return -1;
+	return 0;
+}
+
+static mech_yaml *argocd_object(const mech_seed_spec *s, const char *kind, const char *name,
+				mech_yaml **meta)
+{
+	mech_yaml *doc = object(ARGOCD_API, kind, name, meta);
+	mech_yaml_set_str(*meta, "namespace", s->argocd_namespace);
+	mech_yaml_set(*meta, "labels", tenant_labels(s->tenant));
+	return doc;
+}
+
+static void destination(mech_yaml *spec, const char *tenant)
+{
+	mech_yaml *d = child_map(spec, "destination");
+	char *ns = mech_sprintf("x-%s", tenant);
+	mech_yaml_set_str(d, "server", IN_CLUSTER);
+	mech_yaml_set_str(d, "namespace", ns);
+	free(ns);
+}
+
+/*
+ * Automated sync with prune and self-heal. `allow_empty` lets prune remove
+ * the last resource of a directory (the last route, the last addon), which
+ * Argo CD otherwise refuses.
+ */
+static void sync_policy(mech_yaml *spec, int allow_empty)
+{
+	mech_yaml *sp = child_map(spec, "syncPolicy");
+	mech_yaml *automated = child_map(sp, "automated");
+	mech_yaml_set(automated, "prune", mech_yaml_bool(1));
+	mech_yaml_set(automated, "selfHeal", mech_yaml_bool(1));
+	if (allow_empty)
+		mech_yaml_set(automated, "allowEmpty", mech_yaml_bool(1));
+	mech_yaml_set(sp, "syncOptions", str_seq("CreateNamespace=true"));
+}
+
+static void source(mech_yaml *spec, const mech_seed_spec *s, const char *path)
+{
+	mech_yaml *src = child_map(spec, "source");
+	mech_yaml_set_str(src, "repoURL", s->repo_url);
+	mech_yaml_set_str(src, "targetRevision", s->branch);
+	mech_yaml_set_str(src, "path", path);
+}
+
+int mech_manifest_seed_project(const mech_seed_spec *s, mech_buf *out)
+{
+	mech_yaml *doc, *meta, *spec, *dest, *item, *deny;
+	char *desc, *ns;
+
+	if (check_seed(s) < 0)
+		return -1;
+	doc = argocd_object(s, "AppProject", s->tenant, &meta);
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	desc = mech_sprintf("mech tenant %s", s->tenant);
+	mech_yaml_set_str(spec, "description", desc);
+	free(desc);
+	mech_yaml_set(spec, "sourceRepos", str_seq(s->repo_url));
+	ns = mech_sprintf("x-%s", s->tenant);
+	dest = mech_yaml_append(child_seq(spec, "destinations"), mech_yaml_map());
+	mech_yaml_set_str(dest, "server", IN_CLUSTER);
+	mech_yaml_set_str(dest, "namespace", ns);
+	/* Cluster scope: only the tenant's own Namespace (CreateNamespace=true needs it). */
+	item = mech_yaml_append(child_seq(spec, "clusterResourceWhitelist"), mech_yaml_map());
+	mech_yaml_set_str(item, "group", "");
+	mech_yaml_set_str(item, "kind", "Namespace");
+	mech_yaml_set_str(item, "name", ns);
+	free(ns);
+	/* The operator, not the tenant, sets the namespace's quotas and limits. */
+	deny = child_seq(spec, "namespaceResourceBlacklist");
+	item = mech_yaml_append(deny, mech_yaml_map());
+	mech_yaml_set_str(item, "group", "");
+	mech_yaml_set_str(item, "kind", "ResourceQuota");
+	item = mech_yaml_append(deny, mech_yaml_map());
+	mech_yaml_set_str(item, "group", "");
+	mech_yaml_set_str(item, "kind", "LimitRange");
+	return render_into(doc, out);
+}
+
+int mech_manifest_seed_appset(const mech_seed_spec *s, mech_buf *out)
+{
+	mech_yaml *doc, *meta, *spec, *git, *dir, *tmpl, *tmeta, *labels, *tspec;
+	char *name;
+
+	if (check_seed(s) < 0)
+		return -1;
+	name = mech_sprintf("%s-apps", s->tenant);
+	doc = argocd_object(s, "ApplicationSet", name, &meta);
+	free(name);
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	mech_yaml_set(spec, "goTemplate", mech_yaml_bool(1));
+	mech_yaml_set(spec, "goTemplateOptions", str_seq("missingkey=error"));
+	git = child_map(mech_yaml_append(child_seq(spec, "generators"), mech_yaml_map()), "git");
+	mech_yaml_set_str(git, "repoURL", s->repo_url);
+	mech_yaml_set_str(git, "revision", s->branch);
+	dir = mech_yaml_append(child_seq(git, "directories"), mech_yaml_map());
+	mech_yaml_set_str(dir, "path", "apps/*/overlays/*");
+
+	tmpl = child_map(spec, "template");
+	tmeta = child_map(tmpl, "metadata");
+	name = mech_sprintf("%s-{{index .path.segments 1}}-{{.path.basename}}", s->tenant);
+	mech_yaml_set_str(tmeta, "name", name);
+	free(name);
+	labels = mech_yaml_set(tmeta, "labels", tenant_labels(s->tenant));
+	mech_yaml_set_str(labels, MECH_MANIFEST_LABEL_APP, "{{index .path.segments 1}}");
+	mech_yaml_set_str(labels, MECH_MANIFEST_LABEL_INSTANCE, "{{.path.basename}}");
+	mech_yaml_set(tmeta, "finalizers", str_seq(RESOURCES_FINALIZER));
+	tspec = child_map(tmpl, "spec");
+	mech_yaml_set_str(tspec, "project", s->tenant);
+	source(tspec, s, "{{.path.path}}");
+	destination(tspec, s->tenant);
+	sync_policy(tspec, 0);
+	return render_into(doc, out);
+}
+
+static int directory_app(const mech_seed_spec *s, const char *what, mech_buf *out)
+{
+	mech_yaml *doc, *meta, *spec;
+	char *name;
+
+	if (check_seed(s) < 0)
+		return -1;
+	name = mech_sprintf("%s-%s", s->tenant, what);
+	doc = argocd_object(s, "Application", name, &meta);
+	free(name);
+	mech_yaml_set(meta, "finalizers", str_seq(RESOURCES_FINALIZER));
+	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
+	mech_yaml_set_str(spec, "project", s->tenant);
+	source(spec, s, what);
+	mech_yaml_set(child_map(mech_yaml_get(spec, "source"), "directory"), "recurse",
+		      mech_yaml_bool(1));
+	destination(spec, s->tenant);
+	/* Deleting the last route or addon (addons need --force) must still prune it. */
+	sync_policy(spec, 1);
+	return render_into(doc, out);
+}
+
+int mech_manifest_seed_network_app(const mech_seed_spec *s, mech_buf *out)
+{
+	return directory_app(s, "network", out);
+}
+
+int mech_manifest_seed_addons_app(const mech_seed_spec *s, mech_buf *out)
+{
+	return directory_app(s, "addons", out);
+}
+
+int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	const char *t;
+
+	if (check_seed(s) < 0)
+		return -1;
+	t = s->tenant;
+	mech_buf_printf(&b, "# GitOps repository of tenant %s\n\n", t);
+	mech_buf_printf(&b,
+			"Argo CD deploys this repository (branch `%s`) into the namespace `x-%s`.\n"
+			"mech writes to it on behalf of agents and people; you may edit it with\n"
+			"plain git too.\n\n",
+			s->branch, t);
+	mech_buf_puts(&b, "## What lives where\n\n"
+			  "| path | what |\n"
+			  "|---|---|\n");
+	mech_buf_printf(&b,
+			"| `argocd/project.yaml` | AppProject `%s`: sources = this repository, "
+			"destination = namespace `x-%s` |\n",
+			t, t);
+	mech_buf_printf(&b,
+			"| `argocd/apps.applicationset.yaml` | ApplicationSet `%s-apps`: one Application "
+			"`%s-<app>-<instance>` per `apps/<app>/overlays/<instance>/` |\n",
+			t, t);
+	mech_buf_printf(&b,
+			"| `argocd/network.application.yaml` | Application `%s-network`: everything "
+			"under `network/` |\n",
+			t);
+	mech_buf_printf(&b,
+			"| `argocd/addons.application.yaml` | Application `%s-addons`: everything "
+			"under `addons/` |\n",
+			t);
+	mech_buf_puts(&b,
+		      "| `apps/<app>/base/` | Deployment, Service and Kustomization of an app |\n"
+		      "| `apps/<app>/overlays/<instance>/` | one running instance: image, name "
+		      "suffix, instance label (default instance `main`) |\n"
+		      "| `network/routes/<app>/<instance>.yaml` | HTTPRoute of an instance, written "
+		      "by mech |\n"
+		      "| `network/...` (anything else) | yours; mech never touches it |\n"
+		      "| `addons/<name>/` | data services, e.g. `cluster.yaml` (CloudNativePG) for "
+		      "postgres |\n\n");
+	mech_buf_puts(&b,
+		      "Addons live outside `apps/` on purpose: deleting an app never deletes a "
+		      "database.\n"
+		      "No password or other secret is ever stored here; CloudNativePG keeps the\n"
+		      "database credentials in the Kubernetes Secret `<name>-app`.\n\n");
+	mech_buf_puts(&b,
+		      "## Write policy\n\n"
+		      "* Every change mech makes is one commit whose subject reads\n"
+		      "  `mechanics(<noun>.<verb>): <summary>` with `Mechanics-*` trailers\n"
+		      "  (verb, tenant, target, request); `mech log` lists them.\n"
+		      "* mech never overwrites or deletes a file whose last change was made by a\n"
+		      "  person: it refuses and names the commit. With `--force` it proceeds and\n"
+		      "  records a `Mechanics-Forced-Over: <commit> <path>` trailer for each\n"
+		      "  overridden change, so forced overwrites stay reviewable.\n"
+		      "* Destructive verbs (deleting an addon, removing a tenant) always need\n"
+		      "  `--force`.\n"
+		      "* Files mech writes carry the label `app.kubernetes.io/managed-by: mech`.\n"
+		      "  Changes you commit are kept: mech reads overlays back and edits only the\n"
+		      "  fields its verb is about.\n"
+		      "* `mech <noun> <verb> --dry-run` shows what a verb would write, and whether\n"
+		      "  `--force` would be needed, without writing anything.\n");
+	return commit(out, &b);
+}

@@ -1,0 +1,154 @@
+#include "mech/validate.h"
+#include "mech/error.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int printable(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 0;
+	return 1;
+}
+
+int mech_validate_name(const char *what, const char *v)
+{
+	size_t i, n = strlen(v);
+	int ok = n > 0 && n <= MECH_NAME_MAX;
+	for (i = 0; ok && i < n; i++) {
+		char c = v[i];
+		if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '-'))
+			ok = 0;
+	}
+	if (ok && (v[0] == '-' || v[n - 1] == '-'))
+		ok = 0;
+	if (ok)
+		return 0;
+	mech_error_set(MECH_EINVALID,
+		       "invalid %s \"%.60s%s\": use 1-%d lower-case letters, digits and '-', "
+		       "starting and ending with a letter or digit",
+		       what, printable(v) ? v : "<control characters>", n > 60 ? "..." : "",
+		       MECH_NAME_MAX);
+	return mech_error_hint("e.g. web, api-v2, billing");
+}
+
+int mech_validate_int(const char *what, const char *v, long min, long max, long *out)
+{
+	char *end;
+	long n;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (!*v || *end || errno || n < min || n > max || !isdigit((unsigned char)v[0]))
+		return mech_error_set(MECH_EINVALID, "invalid %s \"%.40s\": expected an integer %ld-%ld",
+				      what, printable(v) ? v : "?", min, max);
+	*out = n;
+	return 0;
+}
+
+int mech_validate_env(const char *v)
+{
+	const char *eq = strchr(v, '=');
+	size_t i, klen;
+	if (!eq || eq == v)
+		return mech_error_set(MECH_EINVALID,
+				      "invalid --env \"%.60s\": expected KEY=VALUE, e.g. LOG_LEVEL=debug",
+				      printable(v) ? v : "?");
+	klen = (size_t)(eq - v);
+	for (i = 0; i < klen; i++) {
+		char c = v[i];
+		if (!(isalpha((unsigned char)c) || c == '_' || (i && isdigit((unsigned char)c))) ||
+		    klen > 128)
+			return mech_error_set(MECH_EINVALID,
+					      "invalid --env key \"%.*s\": use letters, digits and '_', "
+					      "not starting with a digit (at most 128)",
+					      (int)(klen > 60 ? 60 : klen), v);
+	}
+	if (!printable(eq + 1) || strlen(eq + 1) > 4096)
+		return mech_error_set(MECH_EINVALID,
+				      "invalid --env value for %.*s: control characters are not "
+				      "allowed and the value is at most 4096 bytes",
+				      (int)klen, v);
+	return 0;
+}
+
+int mech_validate_tag(const char *v)
+{
+	size_t i, n = strlen(v);
+	int ok = n > 0 && n <= 128 && (isalnum((unsigned char)v[0]) || v[0] == '_');
+	for (i = 1; ok && i < n; i++)
+		if (!(isalnum((unsigned char)v[i]) || strchr("_.-", v[i])))
+			ok = 0;
+	if (ok)
+		return 0;
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --tag \"%.60s\": use 1-128 letters, digits, '_', '.' and '-', "
+			      "not starting with '.' or '-'",
+			      printable(v) ? v : "?");
+}
+
+int mech_validate_host(const char *v)
+{
+	size_t n = strlen(v), label = 0, i;
+	int ok = n > 0 && n <= 253;
+	for (i = 0; ok && i < n; i++) {
+		char c = v[i];
+		if (c == '.') {
+			if (!label || v[i - 1] == '-')
+				ok = 0;
+			label = 0;
+		} else if (islower((unsigned char)c) || isdigit((unsigned char)c) ||
+			   (c == '-' && label)) {
+			if (++label > 63)
+				ok = 0;
+		} else {
+			ok = 0;
+		}
+	}
+	if (ok && (!label || v[n - 1] == '-'))
+		ok = 0;
+	if (ok)
+		return 0;
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --host \"%.80s\": expected a lower-case DNS name such as "
+			      "web.example.com",
+			      printable(v) ? v : "?");
+}
+
+int mech_validate_http_path(const char *v)
+{
+	size_t i, n = strlen(v);
+	int ok = n > 0 && n <= 1024 && v[0] == '/';
+	for (i = 0; ok && i < n; i++)
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f || strchr("\"'<>\\`{}|^#?", v[i]))
+			ok = 0;
+	if (ok)
+		return 0;
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --path \"%.80s\": expected a URL path starting with '/', "
+			      "without spaces, quotes or query",
+			      printable(v) ? v : "?");
+}
+
+int mech_validate_repo_path(const char *v)
+{
+	const char *p = v;
+	if (!*v || *v == '/' || !printable(v) || strlen(v) > 4096)
+		goto bad;
+	while (*p) {
+		size_t n = strcspn(p, "/");
+		if (n == 0 || (n == 2 && !strncmp(p, "..", 2)) || (n == 1 && *p == '.'))
+			goto bad;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return 0;
+bad:
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --path \"%.80s\": expected a path inside the repository, "
+			      "e.g. apps/web/base/deployment.yaml",
+			      printable(v) ? v : "?");
+}

@@ -1,0 +1,143 @@
+#ifndef SH_CMD_H
+#define SH_CMD_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "mech/buf.h"
+#include "mech/config.h"
+#include "mech/gitops.h"
+#include "mech/tenant.h"
+
+/*
+ * The command table (shell/commands.c) defines every command once: noun,
+ * verb, flags, whether it mutates, and its help. The parser, dispatcher,
+ * help, completion, --readonly and the man page are driven by it.
+ */
+
+typedef enum { SH_BOOL, SH_STR, SH_INT, SH_LIST } sh_flag_type;
+
+typedef struct {
+	const char *name; /* long name without dashes */
+	char short_name;  /* 0 if none */
+	sh_flag_type type;
+	const char *metavar;
+	const char *help;
+	long min, max; /* SH_INT bounds */
+	int required;
+} sh_flag;
+
+/* command flags */
+#define SH_MUTATES 0x01  /* writes (gets --dry-run and --force; refused by --readonly) */
+#define SH_TENANT 0x02   /* needs a tenant */
+#define SH_OPERATOR 0x04 /* operator-only: refused over SSH (77) */
+#define SH_TTY 0x08      /* needs a terminal */
+#define SH_GUEST 0x10    /* allowed for an unregistered key */
+#define SH_HIDDEN 0x20   /* not in the workflow map */
+#define SH_RAW 0x40      /* takes its arguments unparsed (sim, ssh-keys) */
+
+typedef struct sh_ctx sh_ctx;
+typedef struct sh_args sh_args;
+typedef struct sh_command sh_command;
+typedef int (*sh_handler)(sh_ctx *ctx, const sh_args *args);
+
+struct sh_command {
+	const char *noun;
+	const char *verb; /* NULL for one-word commands; may be two words ("tenant add") */
+	const char *id;   /* canonical id: app.create */
+	unsigned flags;
+	const char *args; /* positional usage, e.g. "NAME" */
+	int min_args, max_args;
+	const sh_flag *opts; /* terminated by {NULL} */
+	sh_handler handler;
+	const char *purpose;
+	const char *arguments;
+	const char *side_effects;
+	const char *examples;
+	const char *next;
+};
+
+struct sh_args {
+	const sh_command *cmd;
+	mech_strv pos;
+	/* one slot per flag of cmd->opts, then the shared ones */
+	mech_strv *values;
+	int *seen;
+	size_t nflags;
+	const sh_flag **flags;
+};
+
+struct sh_ctx {
+	char *home;
+	mech_config *cfg;
+	const char *tenant_flag;
+	char *tenant_name;
+	mech_tenant *tenant;
+	mech_identity identity; /* acting user */
+	const sh_command *cmd;
+	int json;
+	int color;
+	int readonly;
+	int via_ssh;
+	int guest;
+	int tty;
+	const char *key_fingerprint;
+	/* results */
+	cJSON *result;
+	cJSON *files;
+	char commit[64];
+	int has_commit;
+	mech_strv next;
+	mech_buf out; /* text for stdout */
+	int exit_override; /* a result that is not an error but not 0 (wait, diff --exit-code) */
+};
+
+extern const sh_command sh_commands[];
+extern const size_t sh_ncommands;
+extern const sh_flag sh_global_flags[];
+extern const sh_flag sh_write_flags[];
+
+/* parse.c */
+const char *sh_arg(const sh_args *a, const char *name);
+int sh_arg_bool(const sh_args *a, const char *name);
+long sh_arg_int(const sh_args *a, const char *name, long def);
+const mech_strv *sh_arg_list(const sh_args *a, const char *name);
+/** Parse argv (after global flags) into a command and its arguments. */
+int sh_parse(int argc, char **argv, const sh_command **cmd, sh_args *args, sh_ctx *ctx);
+void sh_args_dispose(sh_args *a);
+/** The nearest of `n` candidates to `word` (edit distance ≤ 3), or NULL. */
+const char *sh_suggest(const char *word, const char *const *cands, size_t n);
+
+/* run.c */
+/** Run one command line (argv without the program name). Returns the exit code. */
+int sh_run(int argc, char **argv, sh_ctx *ctx);
+int sh_need_tenant(sh_ctx *ctx);
+void sh_ctx_init(sh_ctx *ctx);
+void sh_ctx_reset(sh_ctx *ctx);
+
+/* output.c */
+void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Report a transaction: progress on stderr, files, commit, plan (dry run). */
+void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run);
+/** Emit the outcome (JSON object or text) and return the exit code. */
+int sh_finish(sh_ctx *ctx, int rc);
+/** A text table: rows of columns, aligned; header row first. */
+typedef struct {
+	mech_strv cells;
+	size_t ncols;
+} sh_table;
+void sh_table_init(sh_table *t, size_t ncols);
+void sh_table_add(sh_table *t, ...); /* ncols strings */
+void sh_table_print(sh_ctx *ctx, sh_table *t);
+void sh_table_dispose(sh_table *t);
+const char *sh_color(const sh_ctx *ctx, const char *role);
+
+/* help.c */
+void sh_help_map(sh_ctx *ctx);
+void sh_help_command(sh_ctx *ctx, const sh_command *cmd);
+void sh_help_noun(sh_ctx *ctx, const char *noun);
+void sh_help_exit_codes(sh_ctx *ctx);
+int sh_cmd_help(sh_ctx *ctx, const sh_args *a);
+
+#endif

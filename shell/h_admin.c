@@ -1,0 +1,123 @@
+/* Operator commands: admin init, admin tenant add/list. */
+#include "cmd.h"
+#include "handlers.h"
+#include "mech/error.h"
+#include "mech/sshkey.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int sh_admin_init(sh_ctx *ctx, const sh_args *a)
+{
+	int rc = mech_home_init(ctx->home);
+	(void)a;
+	if (rc < 0)
+		return -1;
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "home", ctx->home);
+	cJSON_AddBoolToObject(ctx->result, "created", rc == 1);
+	sh_printf(ctx, "%s %s (mech.yaml, tenants/, cache/)\n", rc == 1 ? "initialised" : "already initialised:",
+		  ctx->home);
+	sh_next(ctx, "mech --home %s admin tenant add T --key KEY.pub", ctx->home);
+	return 0;
+}
+
+int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a)
+{
+	const mech_strv *files = sh_arg_list(a, "key");
+	mech_sshkey *keys = mech_calloc(files->len, sizeof(*keys));
+	mech_tenant_key *tk = mech_calloc(files->len, sizeof(*tk));
+	mech_tenant_add_opts o;
+	mech_tenant_add_result res;
+	size_t i;
+	int rc = -1;
+
+	memset(&res, 0, sizeof(res));
+	if (mech_home_init(ctx->home) < 0)
+		goto done;
+	for (i = 0; i < files->len; i++) {
+		if (mech_sshkey_read_file(files->items[i], &keys[i]) < 0)
+			goto done;
+		tk[i].fingerprint = keys[i].fingerprint;
+		tk[i].type = keys[i].type;
+		tk[i].key = keys[i].base64;
+		tk[i].comment = keys[i].comment;
+	}
+	memset(&o, 0, sizeof(o));
+	o.name = a->pos.items[0];
+	o.ident_name = sh_arg(a, "name");
+	o.ident_email = sh_arg(a, "email");
+	o.keys = tk;
+	o.nkeys = files->len;
+	if (mech_tenant_add(ctx->cfg, &o, &res) < 0)
+		goto done;
+	ctx->tenant_name = mech_strdup(o.name);
+	sh_report_txn(ctx, &res.seed, 0);
+	cJSON_AddStringToObject(ctx->result, "name", o.name);
+	cJSON_AddBoolToObject(ctx->result, "created", res.created);
+	cJSON_AddBoolToObject(ctx->result, "adopted", res.adopted);
+	cJSON_AddNumberToObject(ctx->result, "keys_added", res.keys_added);
+	{
+		char *repo = mech_config_repo_path(ctx->cfg, o.name);
+		cJSON_AddStringToObject(ctx->result, "repo", repo);
+		if (res.adopted)
+			sh_printf(ctx, "adopted the seeded remote of tenant %s\n", o.name);
+		sh_printf(ctx, "tenant %s %s: repo %s, %d key%s added\n", o.name,
+			  res.created ? "created" : "updated", repo, res.keys_added,
+			  res.keys_added == 1 ? "" : "s");
+		free(repo);
+	}
+	sh_next(ctx, "mech --tenant %s app create web --image nginx:1.27", o.name);
+	rc = 0;
+done:
+	mech_tenant_add_result_dispose(&res);
+	for (i = 0; i < files->len; i++)
+		mech_sshkey_dispose(&keys[i]);
+	free(keys);
+	free(tk);
+	return rc;
+}
+
+int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a)
+{
+	mech_strv names = MECH_STRV_INIT;
+	cJSON *arr;
+	sh_table t;
+	size_t i;
+	(void)a;
+	mech_tenant_list(ctx->cfg, &names);
+	ctx->result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(ctx->result, "tenants");
+	sh_table_init(&t, 4);
+	sh_table_add(&t, "TENANT", "NAMESPACE", "IDENTITY", "KEYS");
+	for (i = 0; i < names.len; i++) {
+		mech_tenant *tn;
+		cJSON *o;
+		char *ident, *nkeys;
+		if (mech_tenant_load(ctx->cfg, names.items[i], &tn) < 0) {
+			mech_strv_dispose(&names);
+			sh_table_dispose(&t);
+			return -1;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", tn->name);
+		cJSON_AddStringToObject(o, "namespace", tn->ns);
+		cJSON_AddStringToObject(o, "identity_name", tn->identity.name);
+		cJSON_AddStringToObject(o, "identity_email", tn->identity.email);
+		cJSON_AddNumberToObject(o, "keys", (double)tn->nkeys);
+		cJSON_AddItemToArray(arr, o);
+		ident = mech_sprintf("%s <%s>", tn->identity.name, tn->identity.email);
+		nkeys = mech_sprintf("%zu", tn->nkeys);
+		sh_table_add(&t, tn->name, tn->ns, ident, nkeys);
+		free(ident);
+		free(nkeys);
+		mech_tenant_free(tn);
+	}
+	if (names.len)
+		sh_table_print(ctx, &t);
+	else
+		sh_printf(ctx, "no tenants yet: mech admin tenant add T\n");
+	sh_table_dispose(&t);
+	mech_strv_dispose(&names);
+	return 0;
+}

@@ -1,0 +1,305 @@
+/* App commands: thin over core/app.c. */
+#include "cmd.h"
+#include "handlers.h"
+#include "mech/app.h"
+#include "mech/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int with_repo(sh_ctx *ctx, mech_repo **repo)
+{
+	return mech_repo_open(repo, ctx->cfg, ctx->tenant_name);
+}
+
+static void write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
+{
+	w->author = &ctx->identity;
+	w->force = sh_arg_bool(a, "force");
+	w->dry_run = sh_arg_bool(a, "dry-run");
+}
+
+/* Run a write and report it; `next` is the useful follow-up. */
+static int finish_write(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res)
+{
+	if (rc == 0)
+		sh_report_txn(ctx, res, sh_arg_bool(a, "dry-run"));
+	mech_txn_result_dispose(res);
+	return rc;
+}
+
+int sh_app_create(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_app_create_opts o;
+	mech_txn_result res;
+	int rc;
+
+	memset(&res, 0, sizeof(res));
+	memset(&o, 0, sizeof(o));
+	write_opts(ctx, a, &w);
+	o.name = a->pos.items[0];
+	o.image = sh_arg(a, "image");
+	o.port = (int)sh_arg_int(a, "port", MECH_DEFAULT_PORT);
+	o.replicas = (int)sh_arg_int(a, "replicas", MECH_DEFAULT_REPLICAS);
+	o.env = sh_arg_list(a, "env");
+	o.instance = sh_arg(a, "instance");
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_create(repo, &w, &o, &res);
+	mech_repo_free(repo);
+	if (rc == 0) {
+		sh_next(ctx, "mech route -a %s create", o.name);
+		sh_next(ctx, "mech app -a %s info", o.name);
+	}
+	return finish_write(ctx, a, rc, &res);
+}
+
+int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_set_image(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), a->pos.items[0],
+				&res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+	return finish_write(ctx, a, rc, &res);
+}
+
+int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_deploy(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), sh_arg(a, "tag"),
+			     &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+	return finish_write(ctx, a, rc, &res);
+}
+
+int sh_app_delete(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_delete(repo, &w, sh_arg(a, "app"), &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app list");
+	return finish_write(ctx, a, rc, &res);
+}
+
+int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_instance_add(repo, &w, sh_arg(a, "app"), a->pos.items[0], sh_arg(a, "from"),
+				   &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, "app"), a->pos.items[0]);
+	return finish_write(ctx, a, rc, &res);
+}
+
+int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_instance_remove(repo, &w, sh_arg(a, "app"), a->pos.items[0], &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+	return finish_write(ctx, a, rc, &res);
+}
+
+static cJSON *writer_json(mech_repo *repo, const mech_writer *w)
+{
+	char sha[GIT_OID_HEXSZ + 1];
+	cJSON *o;
+	if (git_oid_is_zero(&w->commit))
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	git_oid_tostr(sha, sizeof(sha), &w->commit);
+	cJSON_AddStringToObject(o, "commit", sha);
+	cJSON_AddStringToObject(o, "class", mech_class_name(w->cls));
+	{
+		git_commit *c;
+		if (git_commit_lookup(&c, mech_repo_git(repo), &w->commit) == 0) {
+			const git_signature *s = git_commit_author(c);
+			char *who = mech_sprintf("%s <%s>", s->name, s->email);
+			cJSON_AddStringToObject(o, "author", who);
+			free(who);
+			git_commit_free(c);
+		}
+	}
+	return o;
+}
+
+static char *writer_text(mech_repo *repo, const mech_writer *w)
+{
+	char sha[13];
+	git_commit *c;
+	char *s;
+	if (git_oid_is_zero(&w->commit))
+		return mech_strdup("-");
+	git_oid_tostr(sha, sizeof(sha), &w->commit);
+	if (git_commit_lookup(&c, mech_repo_git(repo), &w->commit) < 0)
+		return mech_sprintf("%s %s", mech_class_name(w->cls), sha);
+	s = mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, git_commit_author(c)->name);
+	git_commit_free(c);
+	return s;
+}
+
+static cJSON *app_json(mech_repo *repo, const mech_app_state *app)
+{
+	cJSON *o = cJSON_CreateObject(), *insts = cJSON_CreateArray();
+	size_t i;
+	cJSON_AddStringToObject(o, "name", app->name);
+	cJSON_AddStringToObject(o, "base_image", app->base_image ? app->base_image : "");
+	cJSON_AddNumberToObject(o, "port", app->port);
+	cJSON_AddNumberToObject(o, "replicas", app->replicas);
+	for (i = 0; i < app->ninstances; i++) {
+		const mech_instance_state *in = &app->instances[i];
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "name", in->name);
+		cJSON_AddStringToObject(j, "image", in->image ? in->image : "");
+		cJSON_AddStringToObject(j, "overlay", in->overlay_path);
+		if (in->route_host)
+			cJSON_AddStringToObject(j, "route", in->route_host);
+		else
+			cJSON_AddNullToObject(j, "route");
+		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, &in->writer));
+		cJSON_AddItemToArray(insts, j);
+	}
+	cJSON_AddItemToObject(o, "instances", insts);
+	return o;
+}
+
+int sh_app_list(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_app_state *apps = NULL;
+	size_t n = 0, i, j;
+	cJSON *arr;
+	sh_table t;
+	(void)a;
+	if (with_repo(ctx, &repo) < 0 || mech_app_list(repo, &apps, &n) < 0) {
+		mech_repo_free(repo);
+		return -1;
+	}
+	ctx->result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(ctx->result, "apps");
+	sh_table_init(&t, 5);
+	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "ROUTE", "LAST WRITER");
+	for (i = 0; i < n; i++) {
+		cJSON_AddItemToArray(arr, app_json(repo, &apps[i]));
+		for (j = 0; j < apps[i].ninstances; j++) {
+			const mech_instance_state *in = &apps[i].instances[j];
+			char *wt = writer_text(repo, &in->writer);
+			sh_table_add(&t, apps[i].name, in->name, in->image ? in->image : "-",
+				     in->route_host ? in->route_host : "-", wt);
+			free(wt);
+		}
+	}
+	if (n)
+		sh_table_print(ctx, &t);
+	else
+		sh_printf(ctx, "no apps yet\n");
+	sh_table_dispose(&t);
+	if (!n)
+		sh_next(ctx, "mech app create NAME --image REF");
+	mech_app_state_free(apps, n);
+	mech_repo_free(repo);
+	return 0;
+}
+
+int sh_app_info(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_app_state *app = NULL;
+	const mech_instance_state *only = NULL;
+	cJSON *files;
+	sh_table t;
+	size_t i;
+
+	if (with_repo(ctx, &repo) < 0 || mech_app_get(repo, sh_arg(a, "app"), &app) < 0) {
+		mech_repo_free(repo);
+		return -1;
+	}
+	if (sh_arg(a, "instance") &&
+	    mech_app_pick_instance(app, sh_arg(a, "instance"), &only) < 0) {
+		mech_app_state_free(app, 1);
+		mech_repo_free(repo);
+		return -1;
+	}
+	ctx->result = app_json(repo, app);
+	files = cJSON_AddArrayToObject(ctx->result, "files");
+	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
+		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",
+		  app->port, app->replicas);
+	sh_table_init(&t, 4);
+	sh_table_add(&t, "INSTANCE", "IMAGE", "ROUTE", "LAST WRITER");
+	for (i = 0; i < app->ninstances; i++) {
+		const mech_instance_state *in = &app->instances[i];
+		char *wt;
+		if (only && only != in)
+			continue;
+		wt = writer_text(repo, &in->writer);
+		sh_table_add(&t, in->name, in->image ? in->image : "-",
+			     in->route_host ? in->route_host : "-", wt);
+		free(wt);
+	}
+	sh_printf(ctx, "\n");
+	sh_table_print(ctx, &t);
+	sh_table_dispose(&t);
+	sh_table_init(&t, 2);
+	sh_table_add(&t, "FILE", "LAST WRITER");
+	for (i = 0; i < app->files.len; i++) {
+		cJSON *f = cJSON_CreateObject();
+		char *wt = writer_text(repo, &app->writers[i]);
+		cJSON_AddStringToObject(f, "path", app->files.items[i]);
+		cJSON_AddItemToObject(f, "last_writer", writer_json(repo, &app->writers[i]));
+		cJSON_AddItemToArray(files, f);
+		sh_table_add(&t, app->files.items[i], wt);
+		free(wt);
+	}
+	sh_printf(ctx, "\n");
+	sh_table_print(ctx, &t);
+	sh_table_dispose(&t);
+	sh_next(ctx, "mech log --path apps/%s", app->name);
+	mech_app_state_free(app, 1);
+	mech_repo_free(repo);
+	return 0;
+}

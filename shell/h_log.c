@@ -1,0 +1,186 @@
+/* Receipts: mech log and mech show. */
+#include "cmd.h"
+#include "handlers.h"
+#include "mech/error.h"
+#include "mech/history.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static cJSON *entry_json(const mech_log_entry *e)
+{
+	cJSON *o = cJSON_CreateObject(), *fo = cJSON_CreateArray();
+	size_t i;
+	cJSON_AddStringToObject(o, "commit", e->commit);
+	cJSON_AddStringToObject(o, "class", mech_class_name(e->cls));
+	if (e->verb)
+		cJSON_AddStringToObject(o, "verb", e->verb);
+	else
+		cJSON_AddNullToObject(o, "verb");
+	if (e->target)
+		cJSON_AddStringToObject(o, "target", e->target);
+	else
+		cJSON_AddNullToObject(o, "target");
+	cJSON_AddStringToObject(o, "author", e->author);
+	cJSON_AddStringToObject(o, "date", e->date);
+	cJSON_AddStringToObject(o, "subject", e->subject);
+	for (i = 0; i < e->nforced; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "commit", e->forced[i].commit);
+		cJSON_AddStringToObject(f, "path", e->forced[i].path);
+		cJSON_AddItemToArray(fo, f);
+	}
+	cJSON_AddItemToObject(o, "forced_over", fo);
+	return o;
+}
+
+static void age(long long t, char *buf, size_t len)
+{
+	long long d = (long long)time(NULL) - t;
+	if (d < 0)
+		d = 0;
+	if (d < 60)
+		snprintf(buf, len, "%llds", d);
+	else if (d < 3600)
+		snprintf(buf, len, "%lldm", d / 60);
+	else if (d < 86400)
+		snprintf(buf, len, "%lldh", d / 3600);
+	else
+		snprintf(buf, len, "%lldd", d / 86400);
+}
+
+int sh_log(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_log_entry *e = NULL;
+	mech_log_opts o;
+	size_t n = 0, i;
+	cJSON *arr;
+	sh_table t;
+
+	memset(&o, 0, sizeof(o));
+	o.path = sh_arg(a, "path");
+	o.max = (size_t)sh_arg_int(a, "max-count", 20);
+	if (sh_arg(a, "class") && mech_class_parse(sh_arg(a, "class"), &o.cls) < 0)
+		return -1;
+	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
+		return -1;
+	if (mech_history_log(repo, &o, &e, &n) < 0) {
+		mech_repo_free(repo);
+		return -1;
+	}
+	ctx->result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(ctx->result, "commits");
+	sh_table_init(&t, 7);
+	sh_table_add(&t, "COMMIT", "CLASS", "VERB", "TARGET", "AUTHOR", "AGE", "SUBJECT");
+	for (i = 0; i < n; i++) {
+		char sha[13], when[32];
+		char *author = mech_strndup(e[i].author, strcspn(e[i].author, "<"));
+		size_t al = strlen(author);
+		while (al && author[al - 1] == ' ')
+			author[--al] = '\0';
+		snprintf(sha, sizeof(sha), "%.12s", e[i].commit);
+		age(e[i].time, when, sizeof(when));
+		cJSON_AddItemToArray(arr, entry_json(&e[i]));
+		sh_table_add(&t, sha, mech_class_name(e[i].cls), e[i].verb ? e[i].verb : "-",
+			     e[i].target ? e[i].target : "-", author, when, e[i].subject);
+		free(author);
+	}
+	if (n)
+		sh_table_print(ctx, &t);
+	else
+		sh_printf(ctx, "no commits match\n");
+	sh_table_dispose(&t);
+	mech_log_entries_free(e, n);
+	mech_repo_free(repo);
+	return 0;
+}
+
+static void print_diff(sh_ctx *ctx, const char *diff)
+{
+	const char *p = diff;
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+		const char *role = NULL;
+		if (!strncmp(p, "+++", 3) || !strncmp(p, "---", 3) || !strncmp(p, "diff ", 5))
+			role = "bold";
+		else if (*p == '+')
+			role = "add";
+		else if (*p == '-')
+			role = "del";
+		else if (!strncmp(p, "@@", 2))
+			role = "hunk";
+		sh_printf(ctx, "%s%.*s%s\n", role ? sh_color(ctx, role) : "", (int)n, p,
+			  role ? sh_color(ctx, "reset") : "");
+		p += n;
+		if (*p)
+			p++;
+	}
+}
+
+int sh_show(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_log_entry e;
+	mech_file_change *files = NULL;
+	size_t nfiles = 0, i;
+	mech_buf diff = MECH_BUF_INIT;
+	cJSON *farr;
+	const char *body;
+
+	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
+		return -1;
+	if (mech_history_show(repo, a->pos.items[0], &e, &files, &nfiles, &diff) < 0) {
+		mech_repo_free(repo);
+		mech_buf_dispose(&diff);
+		return -1;
+	}
+	ctx->result = entry_json(&e);
+	cJSON_AddStringToObject(ctx->result, "committer", e.committer);
+	cJSON_AddStringToObject(ctx->result, "message", e.message);
+	farr = cJSON_AddArrayToObject(ctx->result, "files");
+	for (i = 0; i < nfiles; i++) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "path", files[i].path);
+		cJSON_AddStringToObject(f, "action", files[i].status == 'A'   ? "create"
+						    : files[i].status == 'D' ? "delete"
+									     : "update");
+		cJSON_AddItemToArray(farr, f);
+	}
+	cJSON_AddStringToObject(ctx->result, "diff", mech_buf_cstr(&diff));
+
+	sh_printf(ctx, "%scommit %s%s  [%s%s%s]\n", sh_color(ctx, "bold"), e.commit,
+		  sh_color(ctx, "reset"), sh_color(ctx, mech_class_name(e.cls)),
+		  mech_class_name(e.cls), sh_color(ctx, "reset"));
+	sh_printf(ctx, "Author:    %s\nCommitter: %s\nDate:      %s\n\n", e.author, e.committer,
+		  e.date);
+	body = e.message;
+	while (*body) {
+		size_t n = strcspn(body, "\n");
+		sh_printf(ctx, "    %.*s\n", (int)n, body);
+		body += n;
+		if (*body)
+			body++;
+	}
+	sh_printf(ctx, "\n");
+	for (i = 0; i < nfiles; i++)
+		sh_printf(ctx, "%c  %s\n", files[i].status, files[i].path);
+	sh_printf(ctx, "\n");
+	print_diff(ctx, mech_buf_cstr(&diff));
+	mech_log_entry_dispose(&e);
+	mech_file_changes_free(files, nfiles);
+	mech_buf_dispose(&diff);
+	mech_repo_free(repo);
+	return 0;
+}
+
+int sh_version(sh_ctx *ctx, const sh_args *a)
+{
+	(void)a;
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "version", MECH_VERSION);
+	sh_printf(ctx, "mech %s\n", MECH_VERSION);
+	return 0;
+}

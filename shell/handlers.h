@@ -1,0 +1,22 @@
+#ifndef SH_HANDLERS_H
+#define SH_HANDLERS_H
+
+#include "cmd.h"
+
+int sh_admin_init(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a);
+int sh_app_create(sh_ctx *ctx, const sh_args *a);
+int sh_app_set_image(sh_ctx *ctx, const sh_args *a);
+int sh_app_deploy(sh_ctx *ctx, const sh_args *a);
+int sh_app_delete(sh_ctx *ctx, const sh_args *a);
+int sh_app_list(sh_ctx *ctx, const sh_args *a);
+int sh_app_info(sh_ctx *ctx, const sh_args *a);
+int sh_app_instance_add(sh_ctx *ctx, const sh_args *a);
+int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a);
+int sh_log(sh_ctx *ctx, const sh_args *a);
+int sh_show(sh_ctx *ctx, const sh_args *a);
+int sh_version(sh_ctx *ctx, const sh_args *a);
+int sh_demo(sh_ctx *ctx, const sh_args *a);
+
+#endif

@@ -1,0 +1,300 @@
+/*
+ * Output: text for people (aligned tables, colour only on a terminal
+ * without NO_COLOR) and exactly one JSON object for programs.
+ */
+#include "cmd.h"
+#include "mech/error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void sh_printf(sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	mech_buf_vprintf(&ctx->out, fmt, ap);
+	va_end(ap);
+}
+
+void sh_next(sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	mech_strv_push(&ctx->next, s);
+	free(s);
+}
+
+static const struct {
+	const char *role, *code;
+} colors[] = {
+	{"ok", "\033[32m"},     {"warn", "\033[33m"},     {"error", "\033[31m"},
+	{"human", "\033[35m"},  {"machine", "\033[36m"},  {"forced", "\033[1;31m"},
+	{"dim", "\033[2m"},     {"bold", "\033[1m"},      {"reset", "\033[0m"},
+	{"add", "\033[32m"},    {"del", "\033[31m"},      {"hunk", "\033[36m"},
+};
+
+const char *sh_color(const sh_ctx *ctx, const char *role)
+{
+	size_t i;
+	if (!ctx->color)
+		return "";
+	for (i = 0; i < sizeof(colors) / sizeof(*colors); i++)
+		if (!strcmp(colors[i].role, role))
+			return colors[i].code;
+	return "";
+}
+
+static const char *action_name(mech_change_action a)
+{
+	return a == MECH_CHANGE_CREATE ? "create" : a == MECH_CHANGE_UPDATE ? "update" : "delete";
+}
+
+static const char *action_past(mech_change_action a)
+{
+	return a == MECH_CHANGE_CREATE ? "created" : a == MECH_CHANGE_UPDATE ? "updated" : "deleted";
+}
+
+void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
+{
+	size_t i;
+	cJSON *plan = NULL;
+	sh_table t;
+
+	if (!ctx->files)
+		ctx->files = cJSON_CreateArray();
+	if (dry_run) {
+		plan = cJSON_CreateArray();
+		sh_table_init(&t, 5);
+		sh_table_add(&t, "PATH", "ACTION", "LAST WRITER", "CLASS", "NEEDS --force");
+	}
+	for (i = 0; i < res->nchanges; i++) {
+		const mech_change *c = &res->changes[i];
+		cJSON *f = cJSON_CreateObject();
+		char sha[GIT_OID_HEXSZ + 1] = "";
+		int has_writer = !git_oid_is_zero(&c->writer.commit);
+		if (has_writer)
+			git_oid_tostr(sha, sizeof(sha), &c->writer.commit);
+		cJSON_AddStringToObject(f, "path", c->path);
+		cJSON_AddStringToObject(f, "action", action_name(c->action));
+		cJSON_AddItemToArray(ctx->files, f);
+		if (dry_run) {
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "path", c->path);
+			cJSON_AddStringToObject(p, "action", action_name(c->action));
+			if (has_writer) {
+				cJSON_AddStringToObject(p, "last_writer", sha);
+				cJSON_AddStringToObject(p, "class", mech_class_name(c->writer.cls));
+			} else {
+				cJSON_AddNullToObject(p, "last_writer");
+				cJSON_AddNullToObject(p, "class");
+			}
+			cJSON_AddBoolToObject(p, "needs_force", c->needs_force);
+			cJSON_AddItemToArray(plan, p);
+			sha[has_writer ? 12 : 0] = '\0';
+			sh_table_add(&t, c->path, action_name(c->action), has_writer ? sha : "-",
+				     has_writer ? mech_class_name(c->writer.cls) : "-",
+				     c->needs_force ? "yes" : "no");
+		} else if (res->commit[0]) {
+			fprintf(stderr, "%s/gitops:%s  %s\n", ctx->tenant_name ? ctx->tenant_name : "",
+				c->path, action_past(c->action));
+		}
+	}
+	if (!ctx->result)
+		ctx->result = cJSON_CreateObject();
+	if (dry_run) {
+		cJSON_AddBoolToObject(ctx->result, "dry_run", 1);
+		cJSON_AddItemToObject(ctx->result, "plan", plan);
+		if (res->nchanges)
+			sh_table_print(ctx, &t);
+		else
+			sh_printf(ctx, "nothing to change\n");
+		sh_printf(ctx, "dry run: nothing was written\n");
+		sh_table_dispose(&t);
+		return;
+	}
+	if (res->commit[0]) {
+		snprintf(ctx->commit, sizeof(ctx->commit), "%s", res->commit);
+		ctx->has_commit = 1;
+		cJSON_AddStringToObject(ctx->result, "subject", res->subject);
+		if (res->nforced) {
+			cJSON *fo = cJSON_AddArrayToObject(ctx->result, "forced_over");
+			for (i = 0; i < res->nforced; i++) {
+				cJSON *o = cJSON_CreateObject();
+				cJSON_AddStringToObject(o, "commit", res->forced[i].commit);
+				cJSON_AddStringToObject(o, "path", res->forced[i].path);
+				cJSON_AddItemToArray(fo, o);
+			}
+		}
+		sh_printf(ctx, "%scommit %.12s%s  %s\n", sh_color(ctx, "bold"), res->commit,
+			  sh_color(ctx, "reset"), res->subject);
+		for (i = 0; i < res->nforced; i++)
+			sh_printf(ctx, "%sforced over%s %.12s  %s\n", sh_color(ctx, "forced"),
+				  sh_color(ctx, "reset"), res->forced[i].commit, res->forced[i].path);
+	} else {
+		sh_printf(ctx, "nothing changed: the repository already has this state\n");
+	}
+}
+
+static cJSON *error_json(const mech_error *e)
+{
+	cJSON *err = cJSON_CreateObject();
+	size_t i;
+	mech_error_code code = e ? e->code : MECH_EFAILED;
+	cJSON_AddStringToObject(err, "code", mech_error_name(code));
+	cJSON_AddNumberToObject(err, "exit", mech_error_exit(code));
+	cJSON_AddStringToObject(err, "message", e && e->message ? e->message : "failed");
+	if (e && e->hint)
+		cJSON_AddStringToObject(err, "hint", e->hint);
+	else
+		cJSON_AddNullToObject(err, "hint");
+	if (e && e->nconflicts) {
+		cJSON *arr = cJSON_AddArrayToObject(err, "conflicts");
+		for (i = 0; i < e->nconflicts; i++) {
+			cJSON *c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "path", e->conflicts[i].path);
+			cJSON_AddStringToObject(c, "commit", e->conflicts[i].commit);
+			cJSON_AddStringToObject(c, "author", e->conflicts[i].author);
+			cJSON_AddStringToObject(c, "date", e->conflicts[i].date);
+			cJSON_AddStringToObject(c, "subject", e->conflicts[i].subject);
+			cJSON_AddItemToArray(arr, c);
+		}
+	}
+	return err;
+}
+
+static void print_error_text(sh_ctx *ctx, const mech_error *e)
+{
+	size_t i;
+	const char *red = isatty(2) && ctx->color ? "\033[31m" : "";
+	const char *reset = *red ? "\033[0m" : "";
+	fprintf(stderr, "%smech: %s%s\n", red, e && e->message ? e->message : "failed", reset);
+	for (i = 0; e && i < e->nconflicts; i++)
+		fprintf(stderr, "  conflict: %s  last changed by %.12s  %s  %s  \"%s\"\n",
+			e->conflicts[i].path, e->conflicts[i].commit, e->conflicts[i].author,
+			e->conflicts[i].date, e->conflicts[i].subject);
+	if (e && e->hint)
+		fprintf(stderr, "  hint: %s\n", e->hint);
+}
+
+int sh_finish(sh_ctx *ctx, int rc)
+{
+	const mech_error *e = mech_error_last();
+	int code = 0;
+	size_t i;
+
+	if (rc < 0)
+		code = mech_error_exit(e ? e->code : MECH_EFAILED);
+	else if (ctx->exit_override)
+		code = ctx->exit_override;
+	if (ctx->json) {
+		cJSON *o = cJSON_CreateObject();
+		char *s;
+		cJSON_AddBoolToObject(o, "ok", rc >= 0 && !ctx->exit_override);
+		cJSON_AddStringToObject(o, "command", ctx->cmd ? ctx->cmd->id : "mech");
+		if (ctx->tenant_name)
+			cJSON_AddStringToObject(o, "tenant", ctx->tenant_name);
+		else
+			cJSON_AddNullToObject(o, "tenant");
+		if (rc < 0) {
+			cJSON_AddItemToObject(o, "error", error_json(e));
+		} else {
+			cJSON *next = cJSON_AddArrayToObject(o, "next");
+			cJSON_AddItemToObject(o, "result",
+					      ctx->result ? ctx->result : cJSON_CreateObject());
+			ctx->result = NULL;
+			if (ctx->has_commit)
+				cJSON_AddStringToObject(o, "commit", ctx->commit);
+			else
+				cJSON_AddNullToObject(o, "commit");
+			cJSON_AddItemToObject(o, "files", ctx->files ? ctx->files : cJSON_CreateArray());
+			ctx->files = NULL;
+			for (i = 0; i < ctx->next.len; i++)
+				cJSON_AddItemToArray(next, cJSON_CreateString(ctx->next.items[i]));
+			cJSON_DetachItemFromObject(o, "next");
+			cJSON_AddItemToObject(o, "next", next);
+		}
+		s = cJSON_PrintUnformatted(o);
+		fputs(s, stdout);
+		fputc('\n', stdout);
+		free(s);
+		cJSON_Delete(o);
+	} else {
+		fwrite(mech_buf_cstr(&ctx->out), 1, ctx->out.len, stdout);
+		if (rc < 0) {
+			print_error_text(ctx, e);
+		} else if (ctx->next.len) {
+			fprintf(stdout, "%snext:%s", sh_color(ctx, "dim"), sh_color(ctx, "reset"));
+			for (i = 0; i < ctx->next.len; i++)
+				fprintf(stdout, "%s%s", i ? "\n      " : " ", ctx->next.items[i]);
+			fputc('\n', stdout);
+		}
+	}
+	fflush(stdout);
+	return code;
+}
+
+void sh_table_init(sh_table *t, size_t ncols)
+{
+	memset(t, 0, sizeof(*t));
+	t->ncols = ncols;
+}
+
+void sh_table_add(sh_table *t, ...)
+{
+	va_list ap;
+	size_t i;
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+		mech_strv_push(&t->cells, s ? s : "");
+	}
+	va_end(ap);
+}
+
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		w += ((unsigned char)*s & 0xc0) != 0x80; /* count UTF-8 code points */
+	return w;
+}
+
+void sh_table_print(sh_ctx *ctx, sh_table *t)
+{
+	size_t *w = mech_calloc(t->ncols, sizeof(*w));
+	size_t rows = t->ncols ? t->cells.len / t->ncols : 0, r, c;
+	for (r = 0; r < rows; r++)
+		for (c = 0; c < t->ncols; c++)
+			if (width(t->cells.items[r * t->ncols + c]) > w[c])
+				w[c] = width(t->cells.items[r * t->ncols + c]);
+	for (r = 0; r < rows; r++) {
+		for (c = 0; c < t->ncols; c++) {
+			const char *cell = t->cells.items[r * t->ncols + c];
+			if (r == 0)
+				sh_printf(ctx, "%s", sh_color(ctx, "bold"));
+			if (c + 1 == t->ncols)
+				sh_printf(ctx, "%s", cell);
+			else
+				sh_printf(ctx, "%s%*s  ", cell, (int)(w[c] - width(cell)), "");
+			if (r == 0)
+				sh_printf(ctx, "%s", sh_color(ctx, "reset"));
+		}
+		/* no trailing spaces */
+		while (ctx->out.len && ctx->out.ptr[ctx->out.len - 1] == ' ')
+			ctx->out.ptr[--ctx->out.len] = '\0';
+		sh_printf(ctx, "\n");
+	}
+	free(w);
+}
+
+void sh_table_dispose(sh_table *t)
+{
+	mech_strv_dispose(&t->cells);
+}

@@ -1,0 +1,409 @@
+/*
+ * argv → command + arguments, driven by the command table. Grammar:
+ *   mech [global flags] <noun> [target flags] <verb> [args] [flags]
+ */
+#include "cmd.h"
+#include "mech/error.h"
+#include "mech/validate.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static size_t count_flags(const sh_flag *f)
+{
+	size_t n = 0;
+	while (f && f[n].name)
+		n++;
+	return n;
+}
+
+static void args_init(sh_args *a, const sh_command *cmd)
+{
+	size_t n = 0, i;
+	memset(a, 0, sizeof(*a));
+	a->cmd = cmd;
+	a->nflags = count_flags(cmd->opts) + count_flags(sh_global_flags) +
+		    ((cmd->flags & SH_MUTATES) ? count_flags(sh_write_flags) : 0);
+	a->flags = mech_calloc(a->nflags, sizeof(*a->flags));
+	a->values = mech_calloc(a->nflags, sizeof(*a->values));
+	a->seen = mech_calloc(a->nflags, sizeof(*a->seen));
+	for (i = 0; cmd->opts[i].name; i++)
+		a->flags[n++] = &cmd->opts[i];
+	if (cmd->flags & SH_MUTATES)
+		for (i = 0; sh_write_flags[i].name; i++)
+			a->flags[n++] = &sh_write_flags[i];
+	for (i = 0; sh_global_flags[i].name; i++)
+		a->flags[n++] = &sh_global_flags[i];
+}
+
+void sh_args_dispose(sh_args *a)
+{
+	size_t i;
+	for (i = 0; i < a->nflags; i++)
+		mech_strv_dispose(&a->values[i]);
+	free(a->values);
+	free(a->seen);
+	free(a->flags);
+	mech_strv_dispose(&a->pos);
+	memset(a, 0, sizeof(*a));
+}
+
+static int slot(const sh_args *a, const char *name)
+{
+	size_t i;
+	for (i = 0; i < a->nflags; i++)
+		if (!strcmp(a->flags[i]->name, name))
+			return (int)i;
+	return -1;
+}
+
+const char *sh_arg(const sh_args *a, const char *name)
+{
+	int i = slot(a, name);
+	return i >= 0 && a->values[i].len ? a->values[i].items[a->values[i].len - 1] : NULL;
+}
+
+int sh_arg_bool(const sh_args *a, const char *name)
+{
+	int i = slot(a, name);
+	return i >= 0 && a->seen[i];
+}
+
+long sh_arg_int(const sh_args *a, const char *name, long def)
+{
+	const char *v = sh_arg(a, name);
+	return v ? strtol(v, NULL, 10) : def;
+}
+
+const mech_strv *sh_arg_list(const sh_args *a, const char *name)
+{
+	int i = slot(a, name);
+	return i >= 0 ? &a->values[i] : NULL;
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *row, d;
+	if (la > 64 || lb > 64)
+		return 99;
+	row = mech_calloc(lb + 1, sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const char *sh_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t i, best = 4;
+	const char *pick = NULL;
+	for (i = 0; i < n; i++) {
+		size_t d;
+		if (!cands[i])
+			continue;
+		d = edit_distance(word, cands[i]);
+		if (d < best || (d == best && pick && strlen(cands[i]) < strlen(pick))) {
+			best = d;
+			pick = cands[i];
+		}
+		/* a prefix is a good guess too */
+		if (!pick && strlen(word) >= 2 && !strncmp(cands[i], word, strlen(word)))
+			pick = cands[i];
+	}
+	return pick;
+}
+
+static const char *printable(const char *s)
+{
+	const char *p;
+	for (p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return "<control characters>";
+	return strlen(s) > 60 ? "<too long>" : s;
+}
+
+static const sh_flag *find_flag(sh_args *a, const char *tok, int *idx, const char **inline_value)
+{
+	size_t i;
+	*inline_value = NULL;
+	if (tok[1] == '-') {
+		const char *name = tok + 2, *eq = strchr(name, '=');
+		size_t n = eq ? (size_t)(eq - name) : strlen(name);
+		for (i = 0; i < a->nflags; i++) {
+			if (strlen(a->flags[i]->name) == n && !strncmp(a->flags[i]->name, name, n)) {
+				*idx = (int)i;
+				*inline_value = eq ? eq + 1 : NULL;
+				return a->flags[i];
+			}
+		}
+		return NULL;
+	}
+	if (!tok[1])
+		return NULL;
+	for (i = 0; i < a->nflags; i++) {
+		if (a->flags[i]->short_name && a->flags[i]->short_name == tok[1]) {
+			*idx = (int)i;
+			*inline_value = tok[2] ? tok + 2 : NULL;
+			return a->flags[i];
+		}
+	}
+	return NULL;
+}
+
+static int unknown_flag(sh_args *a, const char *tok)
+{
+	const char **names = mech_calloc(a->nflags, sizeof(char *));
+	const char *best, *word = tok + (tok[1] == '-' ? 2 : 1);
+	char *bare = mech_strndup(word, strcspn(word, "="));
+	size_t i;
+	for (i = 0; i < a->nflags; i++)
+		names[i] = a->flags[i]->name;
+	best = sh_suggest(bare, names, a->nflags);
+	mech_error_set(MECH_EUSAGE, "unknown flag %.*s for `%s%s%s`", (int)strcspn(tok, "="),
+		       printable(tok), a->cmd->noun, a->cmd->verb ? " " : "",
+		       a->cmd->verb ? a->cmd->verb : "");
+	if (best)
+		mech_error_hint("did you mean --%s? See `mech %s%s%s -h`", best, a->cmd->noun,
+				a->cmd->verb ? " " : "", a->cmd->verb ? a->cmd->verb : "");
+	else
+		mech_error_hint("see `mech %s%s%s -h` for its flags", a->cmd->noun,
+				a->cmd->verb ? " " : "", a->cmd->verb ? a->cmd->verb : "");
+	free(bare);
+	free(names);
+	return -1;
+}
+
+/* Consume one flag at argv[*i]. */
+static int take_flag(sh_args *a, int argc, char **argv, int *i)
+{
+	const char *tok = argv[*i], *value;
+	int idx;
+	const sh_flag *f = find_flag(a, tok, &idx, &value);
+	if (!f)
+		return unknown_flag(a, tok);
+	if (f->type == SH_BOOL) {
+		if (value)
+			return mech_error_set(MECH_EUSAGE, "flag --%s takes no value", f->name);
+		a->seen[idx]++;
+		return 0;
+	}
+	if (!value) {
+		if (*i + 1 >= argc)
+			return mech_error_set(MECH_EUSAGE, "flag --%s needs a value (%s)", f->name,
+					      f->metavar ? f->metavar : "VALUE");
+		value = argv[++*i];
+	}
+	if (f->type == SH_INT) {
+		long v;
+		char *what = mech_sprintf("--%s", f->name);
+		int rc = mech_validate_int(what, value, f->min, f->max, &v);
+		free(what);
+		if (rc < 0)
+			return -1;
+	}
+	if (f->type != SH_LIST && a->seen[idx])
+		return mech_error_set(MECH_EUSAGE, "flag --%s given twice", f->name);
+	a->seen[idx]++;
+	mech_strv_push(&a->values[idx], value);
+	return 0;
+}
+
+static int is_flag(const char *tok)
+{
+	return tok[0] == '-' && tok[1] && !(tok[1] >= '0' && tok[1] <= '9');
+}
+
+static const char *verb_word_candidates(const char *noun, const char **out, size_t max)
+{
+	size_t i, n = 0;
+	for (i = 0; i < sh_ncommands && n < max; i++)
+		if (!strcmp(sh_commands[i].noun, noun) && sh_commands[i].verb)
+			out[n++] = sh_commands[i].verb;
+	return n < max ? (out[n] = NULL, NULL) : NULL;
+}
+
+static int unknown_noun(const char *noun)
+{
+	const char *names[64];
+	size_t i, n = 0;
+	const char *best;
+	for (i = 0; i < sh_ncommands && n < 64; i++)
+		if (!(sh_commands[i].flags & SH_HIDDEN))
+			names[n++] = sh_commands[i].noun;
+	best = sh_suggest(noun, names, n);
+	mech_error_set(MECH_EUSAGE, "unknown command \"%s\"", printable(noun));
+	if (best)
+		return mech_error_hint("did you mean `mech %s`? Run `mech help` for the map", best);
+	return mech_error_hint("run `mech help` for the list of commands");
+}
+
+static int unknown_verb(const char *noun, const char *verb)
+{
+	const char *names[64];
+	const char *best;
+	size_t n;
+	verb_word_candidates(noun, names, 63);
+	for (n = 0; names[n]; n++)
+		;
+	best = sh_suggest(verb, names, n);
+	mech_error_set(MECH_EUSAGE, "unknown command `%s %s`", noun, printable(verb));
+	if (best)
+		return mech_error_hint("did you mean `mech %s %s`? See `mech %s -h`", noun, best,
+				       noun);
+	return mech_error_hint("see `mech %s -h` for its commands", noun);
+}
+
+/* Target flags may come between noun and verb: those any verb of the noun takes. */
+static const sh_flag *noun_flag(const char *noun, const char *tok)
+{
+	size_t i, j;
+	int want_short = tok[1] != '-';
+	const char *name = tok + (want_short ? 1 : 2);
+	size_t n = strcspn(name, "=");
+	for (i = 0; i < sh_ncommands; i++) {
+		const sh_flag *f = sh_commands[i].opts;
+		if (strcmp(sh_commands[i].noun, noun))
+			continue;
+		for (j = 0; f[j].name; j++) {
+			if (f[j].type == SH_BOOL || f[j].type == SH_LIST)
+				continue;
+			if ((want_short && f[j].short_name == name[0]) ||
+			    (!want_short && strlen(f[j].name) == n && !strncmp(f[j].name, name, n)))
+				return &f[j];
+		}
+	}
+	return NULL;
+}
+
+int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *ctx)
+{
+	const char *noun;
+	const sh_command *cmd = NULL;
+	int i, verb_at = -1, words = 0, pre_end;
+	size_t k;
+	(void)ctx;
+
+	if (argc < 1)
+		return mech_error_set(MECH_EUSAGE, "no command given");
+	noun = argv[0];
+	for (k = 0; k < sh_ncommands; k++)
+		if (!strcmp(sh_commands[k].noun, noun))
+			break;
+	if (k == sh_ncommands)
+		return unknown_noun(noun);
+	if (!sh_commands[k].verb) {
+		cmd = &sh_commands[k];
+		verb_at = 1;
+	} else {
+		/* skip target flags (and their values) to find the verb */
+		for (i = 1; i < argc; i++) {
+			if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help"))
+				continue;
+			if (is_flag(argv[i])) {
+				const sh_flag *f = noun_flag(noun, argv[i]);
+				int gidx;
+				const char *gv;
+				sh_args g;
+				if (f) {
+					if (!strchr(argv[i], '=') && !(argv[i][1] != '-' && argv[i][2]))
+						i++;
+					continue;
+				}
+				/* a global flag is fine here too */
+				memset(&g, 0, sizeof(g));
+				g.flags = mech_calloc(count_flags(sh_global_flags), sizeof(*g.flags));
+				g.nflags = count_flags(sh_global_flags);
+				for (k = 0; k < g.nflags; k++)
+					g.flags[k] = &sh_global_flags[k];
+				f = find_flag(&g, argv[i], &gidx, &gv);
+				free(g.flags);
+				if (f) {
+					if (f->type != SH_BOOL && !gv)
+						i++;
+					continue;
+				}
+				mech_error_set(MECH_EUSAGE, "unknown flag %.*s before the verb of `%s`",
+					       (int)strcspn(argv[i], "="), printable(argv[i]), noun);
+				return mech_error_hint("see `mech %s -h`", noun);
+			}
+			break;
+		}
+		if (i >= argc) {
+			/* a noun alone: its help */
+			*out = NULL;
+			return 1;
+		}
+		for (k = 0; k < sh_ncommands; k++) {
+			const sh_command *c = &sh_commands[k];
+			size_t vl;
+			if (strcmp(c->noun, noun) || !c->verb)
+				continue;
+			vl = strcspn(c->verb, " ");
+			if (c->verb[vl]) {
+				if (i + 1 < argc && strlen(argv[i]) == vl &&
+				    !strncmp(c->verb, argv[i], vl) && !strcmp(c->verb + vl + 1, argv[i + 1])) {
+					cmd = c;
+					words = 2;
+					break;
+				}
+			} else if (!strcmp(c->verb, argv[i])) {
+				cmd = c;
+				words = 1;
+				break;
+			}
+		}
+		if (!cmd) {
+			/* a two-word verb given by its first word alone: help for the group */
+			for (k = 0; k < sh_ncommands; k++) {
+				const sh_command *c = &sh_commands[k];
+				size_t vl = c->verb ? strcspn(c->verb, " ") : 0;
+				if (c->verb && !strcmp(c->noun, noun) && c->verb[vl] &&
+				    strlen(argv[i]) == vl && !strncmp(c->verb, argv[i], vl) &&
+				    i + 1 >= argc)
+					return mech_error_set(MECH_EUSAGE,
+							      "`%s %s` needs a verb, e.g. `mech %s %s`",
+							      noun, argv[i], noun, c->verb);
+			}
+			return unknown_verb(noun, argv[i]);
+		}
+		verb_at = i;
+	}
+	args_init(a, cmd);
+	pre_end = verb_at;
+	/* flags before the verb, then everything after it */
+	for (i = 1; i < argc; i++) {
+		if (words && i == pre_end) {
+			i += words - 1;
+			continue;
+		}
+		if (!strcmp(argv[i], "--")) {
+			for (i++; i < argc; i++)
+				mech_strv_push(&a->pos, argv[i]);
+			break;
+		}
+		if (is_flag(argv[i])) {
+			if (take_flag(a, argc, argv, &i) < 0)
+				return -1;
+			continue;
+		}
+		mech_strv_push(&a->pos, argv[i]);
+	}
+	*out = cmd;
+	return 0;
+}

@@ -1,0 +1,271 @@
+/*
+ * Dispatch: global flags, the command table, tenant and identity, and the
+ * policies that hold for every command (--readonly, operator-only, help).
+ */
+#include "cmd.h"
+#include "mech/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void sh_ctx_init(sh_ctx *ctx)
+{
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+void sh_ctx_reset(sh_ctx *ctx)
+{
+	cJSON_Delete(ctx->result);
+	cJSON_Delete(ctx->files);
+	ctx->result = NULL;
+	ctx->files = NULL;
+	ctx->has_commit = 0;
+	ctx->commit[0] = '\0';
+	ctx->exit_override = 0;
+	mech_strv_dispose(&ctx->next);
+	mech_buf_dispose(&ctx->out);
+	if (!ctx->via_ssh) {
+		mech_tenant_free(ctx->tenant);
+		ctx->tenant = NULL;
+		free(ctx->tenant_name);
+		ctx->tenant_name = NULL;
+		free(ctx->identity.name);
+		free(ctx->identity.email);
+		ctx->identity.name = ctx->identity.email = NULL;
+	}
+	mech_config_free(ctx->cfg);
+	ctx->cfg = NULL;
+	free(ctx->home);
+	ctx->home = NULL;
+}
+
+static int load_config(sh_ctx *ctx)
+{
+	if (ctx->cfg)
+		return 0;
+	if (!ctx->home)
+		ctx->home = mech_home_resolve(NULL);
+	return mech_config_load(&ctx->cfg, ctx->home);
+}
+
+int sh_need_tenant(sh_ctx *ctx)
+{
+	const char *name = ctx->tenant_flag;
+	mech_strv all = MECH_STRV_INIT;
+
+	if (ctx->tenant)
+		return 0;
+	if (load_config(ctx) < 0)
+		return -1;
+	if (!name || !*name)
+		name = getenv("MECH_TENANT");
+	if (!name || !*name) {
+		mech_tenant_list(ctx->cfg, &all);
+		if (all.len == 1) {
+			name = all.items[0];
+		} else {
+			mech_buf b = MECH_BUF_INIT;
+			size_t i;
+			for (i = 0; i < all.len && i < 10; i++)
+				mech_buf_printf(&b, "%s%s", i ? ", " : "", all.items[i]);
+			mech_error_set(MECH_EUSAGE, "missing --tenant: %s",
+				       all.len ? "this home has several tenants"
+					       : "this home has no tenants");
+			if (all.len)
+				mech_error_hint("name one with --tenant T (or MECH_TENANT); tenants: %s",
+						b.ptr);
+			else
+				mech_error_hint("create one with `mech admin tenant add T`");
+			mech_buf_dispose(&b);
+			mech_strv_dispose(&all);
+			return -1;
+		}
+	}
+	if (mech_tenant_load(ctx->cfg, name, &ctx->tenant) < 0) {
+		mech_strv_dispose(&all);
+		return -1;
+	}
+	mech_strv_dispose(&all);
+	free(ctx->tenant_name);
+	ctx->tenant_name = mech_strdup(ctx->tenant->name);
+	if (!ctx->identity.name) {
+		ctx->identity.name = mech_strdup(ctx->tenant->identity.name);
+		ctx->identity.email = mech_strdup(ctx->tenant->identity.email);
+	}
+	return 0;
+}
+
+/* Global flags before the noun. Returns the index of the noun. */
+static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *version)
+{
+	int i;
+	for (i = 0; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = NULL;
+		if (a[0] != '-')
+			break;
+		if (!strcmp(a, "--json"))
+			ctx->json = 1;
+		else if (!strcmp(a, "--no-color"))
+			ctx->color = 0;
+		else if (!strcmp(a, "--readonly"))
+			ctx->readonly = 1;
+		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
+			*help = 1;
+		else if (!strcmp(a, "--version"))
+			*version = 1;
+		else if (!strncmp(a, "--home", 6) || !strncmp(a, "--tenant", 8)) {
+			int is_home = a[2] == 'h';
+			const char *eq = strchr(a, '=');
+			size_t n = eq ? (size_t)(eq - a) : strlen(a);
+			if (n != (is_home ? 6u : 8u))
+				goto unknown;
+			if (eq)
+				v = eq + 1;
+			else if (i + 1 < argc)
+				v = argv[++i];
+			else
+				return mech_error_set(MECH_EUSAGE, "flag %s needs a value", a);
+			if (ctx->via_ssh)
+				return mech_error_set(MECH_EFORBIDDEN,
+						      "%s cannot be given over SSH: your key decides "
+						      "the tenant",
+						      is_home ? "--home" : "--tenant");
+			if (is_home) {
+				free(ctx->home);
+				ctx->home = mech_home_resolve(v);
+			} else {
+				ctx->tenant_flag = v;
+			}
+		} else {
+		unknown:
+			mech_error_set(MECH_EUSAGE, "unknown global flag %.40s", a);
+			return mech_error_hint("global flags: --home DIR, --tenant T, --json, "
+					       "--no-color, --readonly, -h, --version");
+		}
+	}
+	return i;
+}
+
+static int refuse_for_context(sh_ctx *ctx, const sh_command *cmd)
+{
+	if (ctx->via_ssh && (cmd->flags & SH_OPERATOR)) {
+		mech_error_set(MECH_EFORBIDDEN, "`%s` is an operator command and cannot run over SSH",
+			       cmd->id);
+		return mech_error_hint("operators run it on the mech host itself");
+	}
+	if (ctx->guest && !(cmd->flags & SH_GUEST)) {
+		mech_error_set(MECH_EFORBIDDEN, "this SSH key is not registered with any tenant");
+		return mech_error_hint("run `whoami` to see your key's fingerprint and how to get "
+				       "registered");
+	}
+	if (ctx->readonly && (cmd->flags & SH_MUTATES)) {
+		mech_error_set(MECH_EFORBIDDEN, "`%s` writes, and this session is read-only",
+			       cmd->id);
+		return mech_error_hint("drop --readonly, or use --dry-run to see the plan");
+	}
+	if ((cmd->flags & SH_TTY) && !ctx->tty) {
+		mech_error_set(MECH_EUSAGE, "`%s` needs a terminal", cmd->id);
+		return mech_error_hint(ctx->via_ssh ? "connect with `ssh -t`"
+						    : "run it from an interactive terminal");
+	}
+	return 0;
+}
+
+int sh_run(int argc, char **argv, sh_ctx *ctx)
+{
+	const sh_command *cmd = NULL;
+	sh_args args;
+	int help = 0, version = 0, at, rc;
+
+	memset(&args, 0, sizeof(args));
+	mech_error_clear();
+	at = global_flags(argc, argv, ctx, &help, &version);
+	if (at < 0)
+		return sh_finish(ctx, -1);
+	if (version && at == argc) {
+		sh_printf(ctx, "mech %s\n", MECH_VERSION);
+		return sh_finish(ctx, 0);
+	}
+	if (at == argc) {
+		sh_help_map(ctx);
+		return sh_finish(ctx, 0);
+	}
+	rc = sh_parse(argc - at, argv + at, &cmd, &args, ctx);
+	if (rc == 1 || (rc == 0 && (help || sh_arg_bool(&args, "help")))) {
+		/* help never needs a tenant and never writes */
+		if (cmd)
+			sh_help_command(ctx, cmd);
+		else
+			sh_help_noun(ctx, argv[at]);
+		sh_args_dispose(&args);
+		return sh_finish(ctx, 0);
+	}
+	if (rc < 0) {
+		/* `mech app bogus -h`: help for what is known still beats an error */
+		sh_args_dispose(&args);
+		return sh_finish(ctx, -1);
+	}
+	ctx->cmd = cmd;
+	if (sh_arg_bool(&args, "json"))
+		ctx->json = 1;
+	if (sh_arg_bool(&args, "no-color"))
+		ctx->color = 0;
+	if (sh_arg_bool(&args, "readonly"))
+		ctx->readonly = 1;
+	if (sh_arg(&args, "home") || sh_arg(&args, "tenant")) {
+		if (ctx->via_ssh) {
+			rc = mech_error_set(MECH_EFORBIDDEN,
+					    "--home and --tenant cannot be given over SSH: your key "
+					    "decides the tenant");
+			goto done;
+		}
+		if (sh_arg(&args, "home")) {
+			free(ctx->home);
+			ctx->home = mech_home_resolve(sh_arg(&args, "home"));
+		}
+		if (sh_arg(&args, "tenant"))
+			ctx->tenant_flag = sh_arg(&args, "tenant");
+	}
+	if ((rc = refuse_for_context(ctx, cmd)) < 0)
+		goto done;
+	if ((int)args.pos.len < cmd->min_args) {
+		rc = mech_error_set(MECH_EUSAGE, "`%s %s` needs %s", cmd->noun,
+				    cmd->verb ? cmd->verb : "", cmd->args);
+		mech_error_hint("e.g. %.*s", (int)strcspn(cmd->examples, "\n"), cmd->examples);
+		goto done;
+	}
+	if ((int)args.pos.len > cmd->max_args) {
+		rc = mech_error_set(MECH_EUSAGE, "unexpected argument \"%.60s\" for `%s%s%s`",
+				    args.pos.items[cmd->max_args], cmd->noun, cmd->verb ? " " : "",
+				    cmd->verb ? cmd->verb : "");
+		mech_error_hint("see `mech %s%s%s -h`", cmd->noun, cmd->verb ? " " : "",
+				cmd->verb ? cmd->verb : "");
+		goto done;
+	}
+	{
+		size_t i;
+		for (i = 0; i < args.nflags; i++) {
+			if (args.flags[i]->required && !args.seen[i]) {
+				rc = mech_error_set(MECH_EUSAGE, "`%s %s` needs --%s %s", cmd->noun,
+						    cmd->verb ? cmd->verb : "", args.flags[i]->name,
+						    args.flags[i]->metavar);
+				mech_error_hint("e.g. %.*s", (int)strcspn(cmd->examples, "\n"),
+						cmd->examples);
+				goto done;
+			}
+		}
+	}
+	if (cmd->handler != sh_cmd_help && load_config(ctx) < 0) {
+		rc = -1;
+		goto done;
+	}
+	if ((cmd->flags & SH_TENANT) && (rc = sh_need_tenant(ctx)) < 0)
+		goto done;
+	rc = cmd->handler(ctx, &args);
+done:
+	sh_args_dispose(&args);
+	return sh_finish(ctx, rc);
+}
