@@ -991,9 +991,10 @@ int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 		      "  overridden change, so forced overwrites stay reviewable.\n"
 		      "* Destructive verbs (deleting an addon, removing a tenant) always need\n"
 		      "  `--force`.\n"
-		      "* Files mech writes carry the label `app.kubernetes.io/managed-by: mech`.\n"
-		      "  Changes you commit are kept: mech reads overlays back and edits only the\n"
-		      "  fields its verb is about.\n"
+		      "* Objects mech writes carry the label `app.kubernetes.io/managed-by: mech`.\n"
+		      "  When mech updates a file you edited (with `--force`), it changes only the\n"
+		      "  fields its verb is about: `set-image` rewrites the overlay's image entry\n"
+		      "  and keeps your patches and other keys (YAML comments are not kept).\n"
 		      "* `mech <noun> <verb> --dry-run` shows what a verb would write, and whether\n"
 		      "  `--force` would be needed, without writing anything.\n");
 	return commit(out, &b);

@@ -176,7 +176,7 @@ static void print_error_text(sh_ctx *ctx, const mech_error *e)
 	const char *reset = *red ? "\033[0m" : "";
 	fprintf(stderr, "%smech: %s%s\n", red, e && e->message ? e->message : "failed", reset);
 	for (i = 0; e && i < e->nconflicts; i++)
-		fprintf(stderr, "  conflict: %s  last changed by %.12s  %s  %s  \"%s\"\n",
+		fprintf(stderr, "  conflict: %s  last changed by %s  %s  %s  \"%s\"\n",
 			e->conflicts[i].path, e->conflicts[i].commit, e->conflicts[i].author,
 			e->conflicts[i].date, e->conflicts[i].subject);
 	if (e && e->hint)

@@ -182,6 +182,10 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 
 	memset(&args, 0, sizeof(args));
 	mech_error_clear();
+	/* --json anywhere asks for JSON, even when the rest does not parse */
+	for (at = 0; at < argc && strcmp(argv[at], "--"); at++)
+		if (!strcmp(argv[at], "--json"))
+			ctx->json = 1;
 	at = global_flags(argc, argv, ctx, &help, &version);
 	if (at < 0)
 		return sh_finish(ctx, -1);
