@@ -162,7 +162,7 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 	return 0;
 }
 
-int mech_file_write_atomic(const char *path, const void *data, size_t len, int mode)
+static int write_file(const char *path, const void *data, size_t len, int mode, int durable)
 {
 	char *tmp = mech_sprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
@@ -186,7 +186,7 @@ int mech_file_write_atomic(const char *path, const void *data, size_t len, int m
 		p += n;
 		len -= (size_t)n;
 	}
-	if (fsync(fd) < 0 || close(fd) < 0 || rename(tmp, path) < 0) {
+	if ((durable && fsync(fd) < 0) || close(fd) < 0 || rename(tmp, path) < 0) {
 		mech_error_set(MECH_EFAILED, "cannot write %s: %s", path, strerror(errno));
 		unlink(tmp);
 		free(tmp);
@@ -194,6 +194,16 @@ int mech_file_write_atomic(const char *path, const void *data, size_t len, int m
 	}
 	free(tmp);
 	return 0;
+}
+
+int mech_file_write_atomic(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 1);
+}
+
+int mech_file_write_cache(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 0);
 }
 
 void mech_strv_push(mech_strv *v, const char *s)

@@ -63,6 +63,8 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 	r->branch_ref = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
 	r->lock_fd = -1;
 	remote = mech_config_remote_for(cfg, tenant);
+	if (!strncmp(remote, "https://", 8))
+		mech_tls_load();
 	if (*remote)
 		r->remote_url = remote;
 	else
@@ -234,8 +236,95 @@ done:
 	return rc;
 }
 
+/* Copy an object and everything it reaches that `dst` lacks. */
+static int copy_missing(git_odb *src, git_odb *dst, git_repository *repo, const git_oid *id)
+{
+	git_odb_object *obj = NULL;
+	git_oid written;
+	int rc = 0;
+	if (git_odb_exists(dst, id))
+		return 0; /* present objects are complete: their closure is there too */
+	if (git_odb_read(&obj, src, id) < 0)
+		return -1;
+	if (git_odb_object_type(obj) == GIT_OBJECT_TREE) {
+		git_tree *t;
+		size_t i;
+		if (git_tree_lookup(&t, repo, id) < 0) {
+			git_odb_object_free(obj);
+			return -1;
+		}
+		for (i = 0; rc == 0 && i < git_tree_entrycount(t); i++) {
+			const git_tree_entry *e = git_tree_entry_byindex(t, i);
+			if (git_tree_entry_type(e) != GIT_OBJECT_COMMIT)
+				rc = copy_missing(src, dst, repo, git_tree_entry_id(e));
+		}
+		git_tree_free(t);
+	} else if (git_odb_object_type(obj) == GIT_OBJECT_COMMIT) {
+		git_commit *c;
+		if (git_commit_lookup(&c, repo, id) < 0) {
+			git_odb_object_free(obj);
+			return -1;
+		}
+		rc = copy_missing(src, dst, repo, git_commit_tree_id(c));
+		git_commit_free(c);
+	}
+	if (rc == 0)
+		rc = git_odb_write(&written, dst, git_odb_object_data(obj), git_odb_object_size(obj),
+				   git_odb_object_type(obj));
+	git_odb_object_free(obj);
+	return rc;
+}
+
+/*
+ * libgit2's local transport moves the remote ref without comparing its old
+ * value, so two hosts pushing to one file:// remote could lose a commit.
+ * For a path on this machine, write the objects and compare-and-swap the
+ * remote branch ourselves. 1 pushed, 0 the remote moved, -1 error.
+ */
+static int push_local(mech_repo *r, const char *path, const git_oid *old, const git_oid *commit)
+{
+	git_repository *remote = NULL;
+	git_odb *src = NULL, *dst = NULL;
+	git_reference *ref = NULL;
+	int rc = -1, err;
+
+	if (git_repository_open_bare(&remote, path) < 0) {
+		remote_error(r, "open");
+		goto done;
+	}
+	if (git_repository_odb(&src, r->git) < 0 || git_repository_odb(&dst, remote) < 0 ||
+	    copy_missing(src, dst, r->git, commit) < 0) {
+		remote_error(r, "write objects to");
+		goto done;
+	}
+	if (old)
+		err = git_reference_create_matching(&ref, remote, r->branch_ref, commit, 1, old,
+						    "mech: push");
+	else
+		err = git_reference_create(&ref, remote, r->branch_ref, commit, 0, "mech: push");
+	if (err == GIT_EMODIFIED || err == GIT_EEXISTS || err == GIT_ELOCKED)
+		rc = 0;
+	else if (err < 0)
+		remote_error(r, "update");
+	else
+		rc = 1;
+done:
+	git_reference_free(ref);
+	git_odb_free(src);
+	git_odb_free(dst);
+	git_repository_free(remote);
+	return rc;
+}
+
+static const char *local_remote_path(const char *url)
+{
+	if (!strncmp(url, "file://", 7))
+		return url + 7;
+	return url[0] == '/' ? url : NULL;
+}
+
 /* 1 pushed, 0 rejected (someone else moved the branch), -1 error. */
-static int push_commit(mech_repo *r, const git_oid *commit)
+static int push_commit(mech_repo *r, const git_oid *old, const git_oid *commit)
 {
 	git_remote *remote = NULL;
 	git_push_options po = GIT_PUSH_OPTIONS_INIT;
@@ -246,6 +335,10 @@ static int push_commit(mech_repo *r, const git_oid *commit)
 	git_strarray refspecs = {specs, 1};
 	int rc = -1, err;
 
+	if (local_remote_path(r->remote_url)) {
+		free(spec);
+		return push_local(r, local_remote_path(r->remote_url), old, commit);
+	}
 	if (git_reference_create(&tmp, r->git, PUSH_REF, commit, 1, "mech: push") < 0) {
 		mech_error_git(MECH_EFAILED, "cannot prepare the push");
 		goto done;
@@ -649,12 +742,30 @@ done:
 	return rc;
 }
 
+/*
+ * A ref lock left by a process killed mid-write blocks every later write
+ * (libgit2 does not wait or break locks). We hold the tenant flock, so
+ * another mech cannot own it; a git process (a human's push to the bare
+ * repo) holds one for milliseconds. A lock older than STALE_LOCK_S is a
+ * crash leftover and is removed.
+ */
+#define STALE_LOCK_S 2
+
+static void break_stale_lock(mech_repo *r)
+{
+	char *lock = mech_sprintf("%s/%s.lock", r->path, r->branch_ref);
+	struct stat st;
+	if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime >= STALE_LOCK_S)
+		unlink(lock);
+	free(lock);
+}
+
 /* Move the local branch from `old` (NULL: unborn) to `new`. 1 moved, 0 lost the race. */
 static int move_branch(mech_repo *r, const git_oid *old, const git_oid *new_id)
 {
 	git_reference *ref = NULL;
 	int rc, tries;
-	for (tries = 0; tries < 200; tries++) {
+	for (tries = 0; tries < 1000; tries++) {
 		if (old)
 			rc = git_reference_create_matching(&ref, r->git, r->branch_ref, new_id, 1,
 							   old, "mech: commit");
@@ -670,6 +781,7 @@ static int move_branch(mech_repo *r, const git_oid *old, const git_oid *new_id)
 		if (rc != GIT_ELOCKED)
 			return mech_error_git(MECH_EFAILED, "cannot move the branch");
 		/* a git process (a human's push) holds the ref lock: wait briefly */
+		break_stale_lock(r);
 		sleep_ms(5);
 	}
 	mech_error_set(MECH_ECONTENTION, "the branch %s stayed locked by another Git process",
@@ -768,7 +880,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit) < 0)
 		goto done;
 	if (r->remote_url) {
-		rc = push_commit(r, &commit);
+		rc = push_commit(r, have_head ? &head : NULL, &commit);
 		if (rc <= 0)
 			goto done;
 	}

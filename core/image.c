@@ -141,7 +141,8 @@ static int check_tag(const char *ref, const char *tag, size_t len)
 	for (i = 1; i < len; i++) {
 		char c = tag[i];
 		if (!is_alnum(c) && c != '_' && c != '.' && c != '-')
-			return invalid(ref, "tag may only contain letters, digits, '_', '.' and '-'");
+			return invalid(ref,
+				       "tag may only contain letters, digits, '_', '.' and '-'");
 	}
 	return 0;
 }
@@ -159,8 +160,8 @@ static int check_component(const char *ref, const char *s, size_t len)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			return invalid(ref, "repository must be lower case");
 		if (s[i] == ':' || s[i] == '[' || s[i] == ']' || s[i] == '@')
-			return invalid(ref, "'%c' may only appear in the registry host or before the "
-					    "tag",
+			return invalid(ref, "'%c' may only appear in the registry host or "
+					    "before the tag",
 				       s[i]);
 	}
 	part = mech_strndup(s, len);
@@ -184,8 +185,8 @@ static int check_component(const char *ref, const char *s, size_t len)
 		if (strspn(s + start, "-") >= n)
 			continue;
 		rc = invalid(ref,
-			     "path component \"%s\" has the separator \"%.*s\"; use one '.', one or two "
-			     "'_', or dashes between letters and digits",
+			     "path component \"%s\" has the separator \"%.*s\"; use one '.', "
+			     "one or two '_', or dashes between letters and digits",
 			     part, (int)n, s + start);
 	}
 	free(part);
@@ -243,8 +244,8 @@ bad:
 	{
 		char *value = shown(dom, len);
 		rc = invalid(ref,
-			     "registry \"%s\" is not a valid HOST[:PORT] (letters, digits, '-' and '.', "
-			     "port 1-65535)",
+			     "registry \"%s\" is not a valid HOST[:PORT] (letters, digits, '-' "
+			     "and '.', port 1-65535)",
 			     value);
 		free(value);
 	}
@@ -347,8 +348,9 @@ void mech_image_dispose(mech_image *img)
 
 char *mech_image_format(const char *repository, const char *tag, const char *digest)
 {
+	int has_tag = tag && *tag, has_digest = digest && *digest;
 	if (!repository || !*repository)
 		return NULL;
-	return mech_sprintf("%s%s%s%s%s", repository, tag && *tag ? ":" : "", tag && *tag ? tag : "",
-			    digest && *digest ? "@" : "", digest && *digest ? digest : "");
+	return mech_sprintf("%s%s%s%s%s", repository, has_tag ? ":" : "", has_tag ? tag : "",
+			    has_digest ? "@" : "", has_digest ? digest : "");
 }

@@ -310,7 +310,7 @@ static int save_file(mech_lastwriter *lw)
 	rc = mech_mkdir_p(dir, 0755);
 	free(dir);
 	if (rc == 0)
-		rc = mech_file_write_atomic(lw->file, b.ptr, b.len, 0644);
+		rc = mech_file_write_cache(lw->file, b.ptr, b.len, 0644);
 	mech_buf_dispose(&b);
 	/* the index is a cache: failing to persist it must not fail the verb */
 	if (rc < 0)

@@ -98,8 +98,8 @@ static int check_label(const char *field, const char *v)
 		return mech_error_set(MECH_EINVALID, "%s is missing", field);
 	if (!is_label(v, strlen(v), NAME_MAX_LEN))
 		return bad_value(field, v,
-				 "use lower-case letters, digits and '-', starting and ending with a "
-				 "letter or digit, at most 63 characters");
+				 "use lower-case letters, digits and '-', starting and ending "
+				 "with a letter or digit, at most 63 characters");
 	return 0;
 }
 
@@ -173,7 +173,8 @@ static int check_route_path(const char *v)
 			continue;
 		}
 		return bad_value("route path", v,
-				 "may contain letters, digits, -/._~!$&'()*+,;=:@ and %XX escapes only");
+				 "may contain letters, digits, -/._~!$&'()*+,;=:@ and %XX "
+				 "escapes only");
 	}
 	return 0;
 }
@@ -289,7 +290,8 @@ static int parse_doc(mech_yaml **out, const char *yaml, size_t len, const char *
 	if ((*out)->kind != MECH_YAML_MAP) {
 		mech_yaml_free(*out);
 		*out = NULL;
-		return mech_error_set(MECH_EINVALID, "%s: expected a YAML mapping at the top", name);
+		return mech_error_set(MECH_EINVALID, "%s: expected a YAML mapping at the top",
+				      name);
 	}
 	return 0;
 }
@@ -478,7 +480,8 @@ int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out)
 		return mech_error_set(MECH_EINVALID, "no overlay given");
 	if (check_name("tenant name", spec->tenant) < 0 || check_name("app name", spec->app) < 0 ||
 	    check_name("instance name", spec->instance) < 0 ||
-	    mech_image_parse(spec->base_image, &base) < 0 || mech_image_parse(spec->image, &img) < 0)
+	    mech_image_parse(spec->base_image, &base) < 0 ||
+	    mech_image_parse(spec->image, &img) < 0)
 		goto done;
 	doc = kustomization();
 	mech_yaml_set(doc, "resources", str_seq("../../base"));
@@ -730,7 +733,7 @@ int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
 		return -1;
 	if (s->version < PG_VERSION_MIN || s->version > PG_VERSION_MAX)
 		return mech_error_set(MECH_EINVALID,
-				      "invalid postgres version %d: use a major version from %d to %d",
+				      "invalid postgres version %d: use a major version %d-%d",
 				      s->version, PG_VERSION_MIN, PG_VERSION_MAX);
 	doc = object("postgresql.cnpg.io/v1", "Cluster", s->name, &meta);
 	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->name, NULL));
@@ -782,8 +785,8 @@ static int check_seed(const mech_seed_spec *s)
 {
 	if (!s)
 		return mech_error_set(MECH_EINVALID, "no tenant given");
-	if (check_name("tenant name", s->tenant) < 0 || check_text("repository URL", s->repo_url) < 0 ||
-	    check_text("branch", s->branch) < 0 ||
+	if (check_name("tenant name", s->tenant) < 0 ||
+	    check_text("repository URL", s->repo_url) < 0 || check_text("branch", s->branch) < 0 ||
 	    check_label("Argo CD namespace", s->argocd_namespace) < 0)
 		return -1;
 	return 0;
@@ -955,12 +958,13 @@ int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 			"destination = namespace `x-%s` |\n",
 			t, t);
 	mech_buf_printf(&b,
-			"| `argocd/apps.applicationset.yaml` | ApplicationSet `%s-apps`: one Application "
-			"`%s-<app>-<instance>` per `apps/<app>/overlays/<instance>/` |\n",
+			"| `argocd/apps.applicationset.yaml` | ApplicationSet `%s-apps`: one "
+			"Application `%s-<app>-<instance>` per "
+			"`apps/<app>/overlays/<instance>/` |\n",
 			t, t);
 	mech_buf_printf(&b,
-			"| `argocd/network.application.yaml` | Application `%s-network`: everything "
-			"under `network/` |\n",
+			"| `argocd/network.application.yaml` | Application `%s-network`: "
+			"everything under `network/` |\n",
 			t);
 	mech_buf_printf(&b,
 			"| `argocd/addons.application.yaml` | Application `%s-addons`: everything "
@@ -970,8 +974,8 @@ int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 		      "| `apps/<app>/base/` | Deployment, Service and Kustomization of an app |\n"
 		      "| `apps/<app>/overlays/<instance>/` | one running instance: image, name "
 		      "suffix, instance label (default instance `main`) |\n"
-		      "| `network/routes/<app>/<instance>.yaml` | HTTPRoute of an instance, written "
-		      "by mech |\n"
+		      "| `network/routes/<app>/<instance>.yaml` | HTTPRoute of an instance, "
+		      "written by mech |\n"
 		      "| `network/...` (anything else) | yours; mech never touches it |\n"
 		      "| `addons/<name>/` | data services, e.g. `cluster.yaml` (CloudNativePG) for "
 		      "postgres |\n\n");
@@ -991,11 +995,49 @@ int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 		      "  overridden change, so forced overwrites stay reviewable.\n"
 		      "* Destructive verbs (deleting an addon, removing a tenant) always need\n"
 		      "  `--force`.\n"
-		      "* Objects mech writes carry the label `app.kubernetes.io/managed-by: mech`.\n"
-		      "  When mech updates a file you edited (with `--force`), it changes only the\n"
-		      "  fields its verb is about: `set-image` rewrites the overlay's image entry\n"
-		      "  and keeps your patches and other keys (YAML comments are not kept).\n"
-		      "* `mech <noun> <verb> --dry-run` shows what a verb would write, and whether\n"
-		      "  `--force` would be needed, without writing anything.\n");
+		      "* Objects mech writes carry the label\n"
+		      "  `app.kubernetes.io/managed-by: mech`. When mech updates a file you\n"
+		      "  edited (with `--force`), it changes only the fields its verb is about:\n"
+		      "  `set-image` rewrites the overlay's image entry and keeps your patches\n"
+		      "  and other keys (YAML comments are not kept).\n"
+		      "* `mech <noun> <verb> --dry-run` shows what a verb would write, and\n"
+		      "  whether `--force` would be needed, without writing anything.\n");
+	return commit(out, &b);
+}
+
+int mech_manifest_seed_network_readme(const mech_seed_spec *s, mech_buf *out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	if (check_seed(s) < 0)
+		return -1;
+	mech_buf_printf(&b,
+			"# network/\n\n"
+			"Argo CD Application `%s-network` applies every manifest below this\n"
+			"directory into namespace `x-%s`.\n\n"
+			"* `routes/<app>/<instance>.yaml`: HTTPRoutes written by `mech route`.\n"
+			"* Anything else here is yours (NetworkPolicies, extra routes); mech never\n"
+			"  touches it.\n\n"
+			"Keep this file: it keeps the directory in Git when no route exists, so\n"
+			"Argo CD can prune the last route instead of reporting a missing path.\n",
+			s->tenant, s->tenant);
+	return commit(out, &b);
+}
+
+int mech_manifest_seed_addons_readme(const mech_seed_spec *s, mech_buf *out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	if (check_seed(s) < 0)
+		return -1;
+	mech_buf_printf(&b,
+			"# addons/\n\n"
+			"Argo CD Application `%s-addons` applies every manifest below this\n"
+			"directory into namespace `x-%s`.\n\n"
+			"* `<name>/cluster.yaml`: a PostgreSQL database (CloudNativePG Cluster)\n"
+			"  written by `mech addon create`. Its credentials live in the Kubernetes\n"
+			"  Secret `<name>-app`, never here.\n"
+			"* Deleting an addon deletes its data: `mech addon delete` needs `--force`.\n\n"
+			"Keep this file: it keeps the directory in Git when no addon exists, so\n"
+			"Argo CD can prune the last addon instead of reporting a missing path.\n",
+			s->tenant, s->tenant);
 	return commit(out, &b);
 }

@@ -40,7 +40,8 @@ static int refuse(const char *s, const char *why)
 		mech_buf_puts(&v, "...");
 	mech_error_set(MECH_EINVALID,
 		       "invalid size \"%s\": %s; use a whole number of bytes with an optional "
-		       "suffix Ki, Mi, Gi, Ti (1024-based) or k, M, G, T (1000-based), e.g. 512Mi or 10Gi",
+		       "suffix Ki, Mi, Gi, Ti (1024-based) or k, M, G, T (1000-based), "
+		       "e.g. 512Mi or 10Gi",
 		       mech_buf_cstr(&v), why);
 	mech_buf_dispose(&v);
 	return -1;
@@ -82,15 +83,17 @@ int mech_quantity_parse(const char *s, unsigned long long *bytes)
 		return refuse(s, "write it without a sign");
 
 	for (p = s; *p >= '0' && *p <= '9'; p++, digits++) {
-		if (!mul_ok(whole, 10, &whole) || whole > ULLONG_MAX - (unsigned long long)(*p - '0'))
+		unsigned long long digit = (unsigned long long)(*p - '0');
+		if (!mul_ok(whole, 10, &whole) || whole > ULLONG_MAX - digit)
 			return refuse(s, "it is too large");
-		whole += (unsigned long long)(*p - '0');
+		whole += digit;
 	}
 	if (*p == '.') {
 		for (p++; *p >= '0' && *p <= '9'; p++, nfrac++) {
 			if (nfrac >= FRACTION_MAX_DIGITS) {
 				if (*p != '0')
-					return refuse(s, "it has more decimal places than bytes can express");
+					return refuse(s, "it has more decimal places than "
+							 "bytes can express");
 				continue; /* trailing zeros change nothing */
 			}
 			frac = frac * 10 + (unsigned long long)(*p - '0');

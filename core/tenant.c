@@ -264,6 +264,10 @@ static int plan_seed(mech_txn *txn, void *payload)
 		{"argocd/apps.applicationset.yaml", mech_manifest_seed_appset},
 		{"argocd/network.application.yaml", mech_manifest_seed_network_app},
 		{"argocd/addons.application.yaml", mech_manifest_seed_addons_app},
+		/* Git keeps no empty directories: without these, the network and addons
+		 * Applications point at a missing path */
+		{"network/README.md", mech_manifest_seed_network_readme},
+		{"addons/README.md", mech_manifest_seed_addons_readme},
 	};
 	mech_strv top = MECH_STRV_INIT;
 	size_t i;

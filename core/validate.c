@@ -122,8 +122,13 @@ int mech_validate_http_path(const char *v)
 	size_t i, n = strlen(v);
 	int ok = n > 0 && n <= 1024 && v[0] == '/';
 	for (i = 0; ok && i < n; i++)
-		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f || strchr("\"'<>\\`{}|^#?", v[i]))
+		if ((unsigned char)v[i] <= 0x20 || (unsigned char)v[i] >= 0x7f ||
+		    strchr("\"'<>\\`{}|^#?%", v[i]))
 			ok = 0;
+	/* the HTTPRoute schema refuses these segments */
+	if (ok && (strstr(v, "//") || strstr(v, "/./") || strstr(v, "/../") ||
+		   (n >= 2 && !strcmp(v + n - 2, "/.")) || (n >= 3 && !strcmp(v + n - 3, "/.."))))
+		ok = 0;
 	if (ok)
 		return 0;
 	return mech_error_set(MECH_EINVALID,

@@ -241,6 +241,8 @@ static int emit_node(yaml_emitter_t *em, const mech_yaml *n)
 		yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
 		if (n->type == MECH_YAML_STR && needs_quotes(n->value))
 			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
+		else if (n->type == MECH_YAML_STR && strchr(n->value, '\n'))
+			style = YAML_LITERAL_SCALAR_STYLE; /* keep hand-written blocks readable */
 		if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)n->value,
 						  (int)strlen(n->value), 1, 1, style))
 			return -1;

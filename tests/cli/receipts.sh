@@ -13,7 +13,7 @@ expect_eq "$(json "$out" 'd["commit"]')" "$seed" "JSON commit is the seed commit
 G="git --git-dir=$(repo_of alice)"
 expect_eq "$($G log -1 --format=%s)" "mechanics(tenant.seed): seed tenant alice" "seed subject"
 expect_eq "$($G ls-tree -r --name-only main | tr '\n' ' ')" \
-	"README.md argocd/addons.application.yaml argocd/apps.applicationset.yaml argocd/network.application.yaml argocd/project.yaml " \
+	"README.md addons/README.md argocd/addons.application.yaml argocd/apps.applicationset.yaml argocd/network.application.yaml argocd/project.yaml network/README.md " \
 	"seed files"
 expect_eq "$($G rev-list --count main)" "1" "one seed commit"
 fsck_ok alice

@@ -23,7 +23,7 @@ int mech_buf_put(mech_buf *b, const void *data, size_t len);
 int mech_buf_puts(mech_buf *b, const char *s);
 int mech_buf_putc(mech_buf *b, char c);
 int mech_buf_printf(mech_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int mech_buf_vprintf(mech_buf *b, const char *fmt, va_list ap);
+int mech_buf_vprintf(mech_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** The contents as a C string ("" when empty); borrowed. */
 const char *mech_buf_cstr(const mech_buf *b);
 /** Hand the storage to the caller (free() it); the buffer is reset. */
@@ -35,6 +35,8 @@ void mech_buf_dispose(mech_buf *b);
 int mech_buf_read_file(mech_buf *b, const char *path, size_t max);
 /** Write `len` bytes to `path` atomically: temp file in the same dir, fsync, rename. */
 int mech_file_write_atomic(const char *path, const void *data, size_t len, int mode);
+/** The same without fsync, for caches that can be rebuilt (a crash loses nothing). */
+int mech_file_write_cache(const char *path, const void *data, size_t len, int mode);
 
 /** A growable array of owned strings. */
 typedef struct {

@@ -31,7 +31,8 @@ typedef struct {
 	const char *tenant, *app, *image;
 	int port;           /* 1-65535, the container port */
 	int replicas;       /* >= 0 */
-	const mech_strv *env; /* "KEY=VALUE" items, may be NULL; a later key replaces an earlier one */
+	/* "KEY=VALUE" items (may be NULL), in order; a later key replaces an earlier one's value */
+	const mech_strv *env;
 } mech_app_spec;
 
 /**
@@ -118,7 +119,7 @@ typedef struct {
  */
 int mech_manifest_postgres(const mech_postgres_spec *spec, mech_buf *out);
 
-/** Change spec.resources memory (request and limit) of an existing cluster.yaml, keeping the rest. */
+/** Set the memory request and limit of an existing cluster.yaml, keeping everything else. */
 int mech_manifest_postgres_set_memory(const char *yaml, size_t len, const char *memory,
 				      mech_buf *out);
 
@@ -139,5 +140,14 @@ int mech_manifest_seed_appset(const mech_seed_spec *spec, mech_buf *out);
 int mech_manifest_seed_network_app(const mech_seed_spec *spec, mech_buf *out);
 /** argocd/addons.application.yaml: Application <t>-addons over addons/. */
 int mech_manifest_seed_addons_app(const mech_seed_spec *spec, mech_buf *out);
+/**
+ * network/README.md and addons/README.md. Git keeps no empty directories,
+ * and Argo CD fails an Application whose path is missing ("app path does
+ * not exist") instead of pruning: these files keep network/ and addons/
+ * present before the first and after the last route or addon, so deleting
+ * the last one is pruned like any other. Argo CD ignores .md files.
+ */
+int mech_manifest_seed_network_readme(const mech_seed_spec *spec, mech_buf *out);
+int mech_manifest_seed_addons_readme(const mech_seed_spec *spec, mech_buf *out);
 
 #endif

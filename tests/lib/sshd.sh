@@ -1,0 +1,350 @@
+# shellcheck shell=bash
+#
+# sshd.sh — a throwaway OpenSSH server on 127.0.0.1 for end-to-end tests.
+# Source it from a bash test; everything lives in a directory the test owns.
+#
+#   . "$MECH_SOURCE_DIR/tests/lib/sshd.sh"
+#   dir=$(mktemp -d)
+#   sshd_start "$dir"                                  # or: sshd_start "$dir" 'SetEnv TZ=UTC' …
+#   sshd_keygen "$dir/alice"                           # client key: alice, alice.pub
+#   sshd_authorize "$dir/alice.pub" 'command="/bin/echo hello",restrict'
+#   ssh $(sshd_client_opts) -i "$dir/alice" -T root@127.0.0.1 -- app list
+#   sshd_ssh -i "$dir/alice" -T root@127.0.0.1 -- app list     # the same
+#   sshd_stop                                          # also happens on exit
+#
+# What it sets up: host key, sshd_config, PidFile and the log
+# ($SSHD_LOG, LogLevel VERBOSE) in DIR; a free port chosen at run time
+# ($SSHD_PORT); `StrictModes no`, `UsePAM no`, `PasswordAuthentication no`,
+# `DisableForwarding yes`, `PermitRootLogin prohibit-password`, keys from
+# DIR/authorized_keys. The client side trusts only DIR's host key and uses
+# only the identity given with -i, never ~/.ssh or an agent.
+#
+# Extra arguments to sshd_start are sshd_config lines. sshd keeps the FIRST
+# value it reads for a keyword, so they are written before the defaults and
+# win over them; from the first `Match` line on they go to the end of the
+# file. An `AuthorizedKeysCommand PATH …` is checked the way sshd checks it
+# (PATH and every directory above it root-owned, not group/world-writable)
+# and the test is skipped (exit 77) with an explanation if it would fail.
+#
+# Safe under `set -euo pipefail`. Skips (exit 77) rather than fails when the machine cannot run the test:
+# not root, no /usr/sbin/sshd, root's account locked for sshd.
+
+SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
+SSHD_HOST=127.0.0.1
+SSHD_START_TIMEOUT=${SSHD_START_TIMEOUT:-10}   # seconds
+SSHD_DIR=
+SSHD_PORT=
+SSHD_PID=
+SSHD_LOG=
+SSHD_CONFIG=
+SSHD_KNOWN_HOSTS=
+
+sshd_skip() {
+	echo "SKIP: $*" >&2
+	exit 77
+}
+
+_sshd_fail() {
+	echo "sshd.sh: $*" >&2
+	return 1
+}
+
+# sshd_check_command_path PATH — would sshd run PATH as an AuthorizedKeysCommand?
+# Prints why not and returns 1.
+sshd_check_command_path() {
+	local path=$1 p uid mode
+	case $path in
+	/*) ;;
+	*) _sshd_fail "AuthorizedKeysCommand $path is not an absolute path"; return 1 ;;
+	esac
+	if [ ! -x "$path" ]; then
+		_sshd_fail "AuthorizedKeysCommand $path does not exist or is not executable"
+		return 1
+	fi
+	p=$path
+	while :; do
+		read -r uid mode < <(stat -L -c '%u %a' -- "$p") || return 1
+		if [ "$uid" != 0 ]; then
+			_sshd_fail "sshd will refuse AuthorizedKeysCommand $path: $p is owned by uid $uid, not root"
+			return 1
+		fi
+		if (( 8#$mode & 8#022 )); then
+			_sshd_fail "sshd will refuse AuthorizedKeysCommand $path: $p is group- or world-writable (mode $mode)"
+			return 1
+		fi
+		[ "$p" = / ] && break
+		p=$(dirname -- "$p")
+	done
+	return 0
+}
+
+# Is a local TCP port in use (listening or connected) on this host?
+_sshd_port_in_use() {
+	local hex
+	hex=$(printf ':%04X' "$1")
+	awk -v p="$hex" 'FNR > 1 && substr($2, length($2) - 4) == p { found = 1 }
+		END { exit !found }' /proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
+
+# A port below the kernel's ephemeral range, so outgoing connections don't take it.
+_sshd_pick_port() {
+	local low port tries=0
+	low=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	low=${low:-32768}
+	[ "$low" -gt 12000 ] || low=61000
+	while (( tries++ < 100 )); do
+		port=$(( 10000 + (RANDOM * 32768 + RANDOM) % (low - 10000) ))
+		_sshd_port_in_use "$port" || { echo "$port"; return 0; }
+	done
+	return 1
+}
+
+_sshd_write_config() {
+	local port=$1; shift
+	local line lower in_match='' head=() tail=()
+	for line in "$@"; do
+		lower=${line,,}
+		lower=${lower#"${lower%%[![:space:]]*}"}
+		case $lower in match[[:space:]]*) in_match=1 ;; esac
+		if [ -n "$in_match" ]; then tail+=("$line"); else head+=("$line"); fi
+	done
+	{
+		echo "# written by tests/lib/sshd.sh — a throwaway server for one test"
+		[ ${#head[@]} -eq 0 ] || printf '%s\n' "${head[@]}"
+		cat <<EOF
+Port $port
+ListenAddress $SSHD_HOST
+AddressFamily inet
+HostKey $SSHD_DIR/ssh_host_ed25519_key
+PidFile $SSHD_DIR/sshd.pid
+AuthorizedKeysFile $SSHD_DIR/authorized_keys
+StrictModes no
+UsePAM no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+DisableForwarding yes
+PermitUserRC no
+PermitUserEnvironment no
+PrintMotd no
+PrintLastLog no
+UseDNS no
+LogLevel VERBOSE
+LoginGraceTime 30
+MaxStartups 100
+MaxSessions 20
+EOF
+		[ ${#tail[@]} -eq 0 ] || printf '%s\n' "${tail[@]}"
+	} > "$SSHD_CONFIG"
+}
+
+# One attempt on one port: 0 = ready, 2 = port taken (try another), 1 = failed.
+_sshd_try() {
+	local port=$1 polls
+	: > "$SSHD_LOG"
+	# shellcheck disable=SC2094 # -E appends to the same log as stderr
+	"$SSHD_BIN" -D -f "$SSHD_CONFIG" -E "$SSHD_LOG" </dev/null >>"$SSHD_LOG" 2>&1 &
+	SSHD_PID=$!
+	# Bounded poll: sshd logs "Server listening" once it has bound and listens.
+	polls=$(( SSHD_START_TIMEOUT * 20 ))
+	while (( polls-- > 0 )); do
+		if grep -q "Server listening on $SSHD_HOST port $port\\." "$SSHD_LOG"; then
+			return 0
+		fi
+		if ! kill -0 "$SSHD_PID" 2>/dev/null; then
+			wait "$SSHD_PID" 2>/dev/null || true
+			SSHD_PID=
+			if grep -qiE 'address already in use|cannot bind' "$SSHD_LOG"; then
+				return 2
+			fi
+			return 1
+		fi
+		sleep 0.05
+	done
+	_sshd_fail "sshd did not listen within ${SSHD_START_TIMEOUT}s"
+	sshd_stop
+	return 1
+}
+
+_sshd_return() {
+	return "$1"
+}
+
+_sshd_on_exit() {
+	local rc=$?
+	set +e # exiting anyway; the test's own trap must run whatever happens
+	sshd_stop
+	if [ -n "${_SSHD_PREV_EXIT_TRAP:-}" ]; then
+		_sshd_return "$rc" # so the test's trap sees the script's real $?
+		eval "$_SSHD_PREV_EXIT_TRAP"
+	fi
+	exit "$rc"
+}
+
+# Stop the server however the test ends; keep an EXIT trap the test set earlier.
+# shellcheck disable=SC2120 # $3 comes from `set --` below, not from callers
+_sshd_install_traps() {
+	local prev
+	[ -z "${_SSHD_TRAPPED:-}" ] || return 0
+	_SSHD_TRAPPED=1
+	prev=$(trap -p EXIT)
+	_SSHD_PREV_EXIT_TRAP=
+	if [ -n "$prev" ]; then
+		# `trap -p` prints: trap -- 'COMMAND' EXIT (shell-quoted)
+		eval "set -- $prev"
+		_SSHD_PREV_EXIT_TRAP=$3
+	fi
+	trap _sshd_on_exit EXIT
+	[ -n "$(trap -p INT)" ] || trap 'exit 130' INT
+	[ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
+}
+
+# sshd_start DIR [sshd_config lines…] — start the server; sets SSHD_PORT,
+# SSHD_PID, SSHD_LOG, SSHD_CONFIG, SSHD_KNOWN_HOSTS. Returns 1 on failure
+# (with the log's tail on stderr); exits 77 when the test cannot run here.
+sshd_start() {
+	local dir=${1:?sshd_start DIR [config lines]}; shift
+	local line cmd port rc
+
+	[ "$(id -u)" = 0 ] || sshd_skip "the sshd tests run as root (sshd must switch users)"
+	[ -x "$SSHD_BIN" ] || sshd_skip "$SSHD_BIN not found (install openssh-server)"
+	command -v ssh >/dev/null || sshd_skip "ssh not found (install openssh-client)"
+	if [ -n "$SSHD_PID" ]; then
+		_sshd_fail "sshd_start: a server is already running (pid $SSHD_PID)"
+		return 1
+	fi
+	case $dir in
+	/*) ;;
+	*) dir=$PWD/$dir ;;
+	esac
+	case $dir in
+	*[[:space:]\"\\]*) _sshd_fail "sshd_start: DIR must not contain blanks, quotes or backslashes: $dir"; return 1 ;;
+	esac
+	# sshd refuses key logins to an account whose password is locked ('!') when UsePAM is off.
+	if getent shadow root 2>/dev/null | cut -d: -f2 | grep -q '^!'; then
+		sshd_skip "root's password is locked ('!' in /etc/shadow) and sshd without PAM refuses" \
+			"key logins to locked accounts; unlock with: usermod -p '*' root"
+	fi
+	for line in "$@"; do
+		read -r cmd _ <<<"$line"
+		if [ "${cmd,,}" = authorizedkeyscommand ]; then
+			read -r _ cmd _ <<<"$line"
+			[ "${cmd,,}" = none ] || sshd_check_command_path "$cmd" ||
+				sshd_skip "sshd requires an AuthorizedKeysCommand and every directory" \
+					"above it to be root-owned and not group/world-writable; build" \
+					"mech in such a directory (not under /tmp or a home directory)"
+		fi
+	done
+
+	mkdir -p "$dir" /run/sshd || return 1
+	chmod 0755 /run/sshd
+	SSHD_DIR=$dir
+	SSHD_LOG=$dir/sshd.log
+	SSHD_CONFIG=$dir/sshd_config
+	SSHD_KNOWN_HOSTS=$dir/known_hosts
+	if [ ! -f "$dir/ssh_host_ed25519_key" ]; then
+		ssh-keygen -q -t ed25519 -N '' -C mech-test-host -f "$dir/ssh_host_ed25519_key" ||
+			return 1
+	fi
+	touch "$dir/authorized_keys"
+	chmod 0600 "$dir/authorized_keys"
+	# shellcheck disable=SC2119
+	_sshd_install_traps
+
+	for _ in 1 2 3 4 5; do
+		port=$(_sshd_pick_port) || { _sshd_fail "no free port found"; return 1; }
+		_sshd_write_config "$port" "$@"
+		if ! "$SSHD_BIN" -t -f "$SSHD_CONFIG" 2>"$SSHD_LOG"; then
+			_sshd_fail "sshd rejects the generated config $SSHD_CONFIG:"
+			cat "$SSHD_LOG" >&2
+			return 1
+		fi
+		rc=0
+		_sshd_try "$port" || rc=$?
+		case $rc in
+		0)
+			SSHD_PORT=$port
+			echo "[$SSHD_HOST]:$port $(cut -d' ' -f1,2 "$dir/ssh_host_ed25519_key.pub")" \
+				> "$SSHD_KNOWN_HOSTS"
+			return 0
+			;;
+		2) continue ;;
+		*) break ;;
+		esac
+	done
+	_sshd_fail "sshd did not start; the end of $SSHD_LOG:"
+	tail -n 20 "$SSHD_LOG" >&2
+	return 1
+}
+
+# Every process below PID, deepest first.
+_sshd_descendants() {
+	local child
+	for child in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		_sshd_descendants "$child"
+		echo "$child"
+	done
+}
+
+# sshd_stop — stop the server and the sessions it started (bounded wait).
+sshd_stop() {
+	local pid=${SSHD_PID:-} polls=100 procs
+	[ -n "$pid" ] || return 0
+	SSHD_PID=
+	procs=$(_sshd_descendants "$pid")
+	# shellcheck disable=SC2086
+	kill -TERM "$pid" $procs 2>/dev/null || true
+	while (( polls-- > 0 )) && kill -0 "$pid" 2>/dev/null; do
+		sleep 0.05
+	done
+	# shellcheck disable=SC2086
+	kill -KILL "$pid" $procs 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return 0
+}
+
+# sshd_client_opts — ssh options for this server, one word each (DIR has no blanks).
+sshd_client_opts() {
+	[ -n "$SSHD_PORT" ] || { _sshd_fail "sshd_client_opts: no server started"; return 1; }
+	echo "-p $SSHD_PORT -F /dev/null -o UserKnownHostsFile=$SSHD_KNOWN_HOSTS" \
+		"-o GlobalKnownHostsFile=/dev/null -o StrictHostKeyChecking=yes" \
+		"-o CheckHostIP=no -o UpdateHostKeys=no -o IdentitiesOnly=yes -o IdentityAgent=none" \
+		"-o BatchMode=yes -o PasswordAuthentication=no -o KbdInteractiveAuthentication=no" \
+		"-o ControlMaster=no -o ControlPath=none -o ConnectTimeout=10 -o LogLevel=ERROR"
+}
+
+# sshd_ssh ARGS… — ssh with sshd_client_opts; give -i KEY, -T/-t, user@host, -- command.
+sshd_ssh() {
+	local opts
+	opts=$(sshd_client_opts) || return 1
+	# shellcheck disable=SC2086,SC2029
+	ssh $opts "$@"
+}
+
+# sshd_git_ssh_command KEY — a GIT_SSH_COMMAND for this server; use URLs without a port:
+#   GIT_SSH_COMMAND=$(sshd_git_ssh_command "$dir/alice") git clone root@127.0.0.1:/srv/repo.git
+sshd_git_ssh_command() {
+	local opts
+	opts=$(sshd_client_opts) || return 1
+	echo "ssh $opts -i ${1:?sshd_git_ssh_command KEY}"
+}
+
+# sshd_keygen PATH [TYPE] — a client key pair PATH, PATH.pub (ed25519 by default).
+sshd_keygen() {
+	local path=${1:?sshd_keygen PATH [TYPE]} type=${2:-ed25519}
+	rm -f "$path" "$path.pub"
+	ssh-keygen -q -t "$type" -N '' -C "$(basename -- "$path")@mech-test" -f "$path" </dev/null
+}
+
+# sshd_authorize PUB [OPTIONS] — allow a key into DIR/authorized_keys, e.g. with
+# 'command="…",restrict'. Call after sshd_start; sshd reads the file at each login.
+sshd_authorize() {
+	local pub=${1:?sshd_authorize PUB [OPTIONS]} options=${2:-}
+	[ -n "$SSHD_DIR" ] || { _sshd_fail "sshd_authorize: call sshd_start first"; return 1; }
+	if [ -n "$options" ]; then
+		printf '%s %s\n' "$options" "$(head -n 1 "$pub")" >> "$SSHD_DIR/authorized_keys"
+	else
+		head -n 1 "$pub" >> "$SSHD_DIR/authorized_keys"
+	fi
+}
