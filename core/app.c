@@ -76,7 +76,7 @@ static void join(mech_buf *b, const mech_strv *v)
 }
 
 /* Pick the instance a verb acts on (inside a plan). Caller frees *out. */
-static int plan_instance(mech_txn *txn, mech_repo *repo, const char *app, const char *instance,
+int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, const char *instance,
 			 char **out)
 {
 	char *dir = app_path(app, "overlays");
@@ -248,7 +248,7 @@ static int plan_image(mech_txn *txn, void *payload)
 	c->picked = NULL;
 	free(c->new_image);
 	c->new_image = NULL;
-	if (plan_instance(txn, c->repo, c->app, c->instance, &c->picked) < 0 ||
+	if (mech_app_plan_instance(txn, c->repo, c->app, c->instance, &c->picked) < 0 ||
 	    read_base_image(txn, c->repo, c->app, &base) < 0)
 		goto done;
 	path = overlay_path(c->app, c->picked);
@@ -325,7 +325,7 @@ int mech_app_deploy(mech_repo *repo, const mech_write_opts *w, const char *app,
 /* ---- delete ---- */
 
 /* A route file mech owns: network/routes/<app>/<instance>.yaml carrying mech's label. */
-static int mech_owned_route(mech_txn *txn, const char *path)
+int mech_app_owned_route(mech_txn *txn, const char *path)
 {
 	mech_buf b = MECH_BUF_INIT;
 	mech_yaml *doc = NULL;
@@ -333,8 +333,8 @@ static int mech_owned_route(mech_txn *txn, const char *path)
 	int owned = 0;
 	if (mech_txn_read(txn, path, &b) > 0 &&
 	    mech_yaml_parse(&doc, b.ptr, b.len, path, NULL) == 0) {
-		v = mech_yaml_path_text(mech_yaml_path(doc, "metadata.labels"),
-					MECH_MANIFEST_MANAGED_BY_KEY);
+		v = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
+					MECH_MANIFEST_MANAGED_BY_KEY));
 		owned = v && !strcmp(v, MECH_MANIFEST_MANAGED_BY);
 	}
 	mech_error_clear();
@@ -380,7 +380,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 		mech_txn_delete(txn, files.items[i]);
 	mech_txn_list_files(txn, rdir, &routes);
 	for (i = 0; i < routes.len; i++) {
-		if (is_route_file(routes.items[i], c->app) && mech_owned_route(txn, routes.items[i])) {
+		if (is_route_file(routes.items[i], c->app) && mech_app_owned_route(txn, routes.items[i])) {
 			mech_txn_delete(txn, routes.items[i]);
 			n++;
 		}
@@ -424,7 +424,7 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 	char *from = NULL, *src_path = NULL, *dst_path = overlay_path(c->app, c->instance);
 	int rc = -1;
 
-	if (plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,
+	if (mech_app_plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,
 			  &from) < 0)
 		goto done;
 	src_path = overlay_path(c->app, from);
@@ -461,14 +461,14 @@ static int plan_instance_remove(mech_txn *txn, void *payload)
 	size_t i;
 	int rc = -1;
 
-	if (plan_instance(txn, c->repo, c->app, c->instance, &picked) < 0)
+	if (mech_app_plan_instance(txn, c->repo, c->app, c->instance, &picked) < 0)
 		goto done;
 	dir = mech_sprintf("apps/%s/overlays/%s", c->app, picked);
 	mech_txn_list_files(txn, dir, &files);
 	for (i = 0; i < files.len; i++)
 		mech_txn_delete(txn, files.items[i]);
 	route = mech_sprintf("network/routes/%s/%s.yaml", c->app, picked);
-	if (mech_owned_route(txn, route))
+	if (mech_app_owned_route(txn, route))
 		mech_txn_delete(txn, route);
 	mech_txn_summary(txn, "remove instance %s/%s", c->app, picked);
 	rc = 0;

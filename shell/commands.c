@@ -65,6 +65,39 @@ static const sh_flag instance_add_flags[] = {
 	END,
 };
 
+static const sh_flag route_create_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{"host", 0, SH_STR, "H", "host name (default APP[-INSTANCE].TENANT.BASE_DOMAIN)", 0, 0, 0},
+	{"path", 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag route_list_flags[] = {
+	{"app", 'a', SH_STR, "APP", "only this app's routes", 0, 0, 0},
+	END,
+};
+
+#define ADDON_TARGET {"name", 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1}
+
+static const sh_flag addon_create_flags[] = {
+	{"type", 0, SH_STR, "T", "addon type (see `mech addon type list`)", 0, 0, 1},
+	{"version", 0, SH_STR, "V", "postgres major version: 17 or 18 (default 17)", 0, 0, 0},
+	{"storage", 0, SH_STR, "SIZE", "volume size, 1Gi..10Gi (default 1Gi; create only)", 0, 0, 0},
+	{"memory", 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag addon_set_flags[] = {
+	ADDON_TARGET,
+	{"memory", 0, SH_STR, "SIZE", "memory, 256Mi..1Gi", 0, 0, 0},
+	{"storage", 0, SH_STR, "SIZE", "refused: storage is create-only", 0, 0, 0},
+	{"version", 0, SH_STR, "V", "refused: version is create-only", 0, 0, 0},
+	END,
+};
+
+static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
+
 static const sh_flag log_flags[] = {
 	{"max-count", 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{"path", 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
@@ -146,6 +179,52 @@ const sh_command sh_commands[] = {
 	 "I  instance name",
 	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it.",
 	 "mech app -a web instance remove staging", "mech app -a web info"},
+
+	{"route", "create", "route.create", SH_MUTATES | SH_TENANT, "", 0, 0, route_create_flags,
+	 sh_route_create, "Expose an app instance with a Gateway API HTTPRoute.", "None.",
+	 "Writes network/routes/APP/INSTANCE.yaml (an HTTPRoute to the Service APP-INSTANCE on "
+	 "port 80, attached to the configured Gateway) in one mechanics(route.create) commit.",
+	 "mech route -a web create\nmech route -a web -i staging create --host "
+	 "staging.alice.apps.localhost --path /",
+	 "mech route list"},
+	{"route", "list", "route.list", SH_TENANT, "", 0, 0, route_list_flags, sh_route_list,
+	 "List routes: host, path, app, instance and owner.", "None.", "None (read-only).",
+	 "mech route list\nmech route list -a web --json", "mech route -a APP delete"},
+	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
+	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",
+	 "Deletes network/routes/APP/INSTANCE.yaml in one mechanics(route.delete) commit. "
+	 "User-authored files under network/ are never touched.",
+	 "mech route -a web delete\nmech route -a web -i staging delete", "mech route list"},
+
+	{"addon", "type list", "addon.type-list", SH_TENANT, "", 0, 0, no_flags, sh_addon_type_list,
+	 "List the addon types mech can create.", "None.", "None (read-only).",
+	 "mech addon type list", "mech addon type info postgres"},
+	{"addon", "type info", "addon.type-info", SH_TENANT, "TYPE", 1, 1, no_flags,
+	 sh_addon_type_info, "Show an addon type's parameters and their bounds.",
+	 "TYPE  an addon type, e.g. postgres", "None (read-only).", "mech addon type info postgres",
+	 "mech addon create db --type postgres"},
+	{"addon", "create", "addon.create", SH_MUTATES | SH_TENANT, "NAME", 1, 1, addon_create_flags,
+	 sh_addon_create, "Create an addon, e.g. a PostgreSQL cluster run by CloudNativePG.",
+	 "NAME  addon name (DNS label, at most 40 characters)",
+	 "Writes addons/NAME/cluster.yaml (a CloudNativePG Cluster: database app, owner app) in "
+	 "one mechanics(addon.create) commit. No credential is written to Git: CloudNativePG "
+	 "creates the secret NAME-app.",
+	 "mech addon create db --type postgres\nmech addon create db --type postgres --version 18 "
+	 "--storage 5Gi --memory 1Gi",
+	 "mech addon -n NAME info\nmech app -a APP set-image REF"},
+	{"addon", "list", "addon.list", SH_TENANT, "", 0, 0, no_flags, sh_addon_list,
+	 "List addons with type, version, storage and memory.", "None.", "None (read-only).",
+	 "mech addon list", "mech addon -n NAME info"},
+	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags, sh_addon_set,
+	 "Change an addon's memory (version and storage are create-only).", "None.",
+	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
+	 "else, in one mechanics(addon.set) commit.",
+	 "mech addon -n db set --memory 1Gi", "mech addon list"},
+	{"addon", "delete", "addon.delete", SH_MUTATES | SH_TENANT, "", 0, 0, addon_target_flags,
+	 sh_addon_delete, "Delete an addon and its data (always needs --force).", "None.",
+	 "Deletes addons/NAME/ in one mechanics(addon.delete) commit; Argo CD then deletes the "
+	 "cluster and its volumes. Without --force: exit 3 and the plan.",
+	 "mech addon -n db delete --dry-run\nmech addon -n db delete --force", "mech addon list"},
 
 	{"log", NULL, "log", SH_TENANT, "", 0, 0, log_flags, sh_log,
 	 "List receipts: the tenant repo's commits with class, verb and target.", "None.",

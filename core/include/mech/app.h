@@ -74,6 +74,11 @@ void mech_app_state_free(mech_app_state *apps, size_t n);
 /** Resolve an instance name against an app (NULL + one instance → it; NULL + several → 64). */
 int mech_app_pick_instance(const mech_app_state *app, const char *instance,
 			   const mech_instance_state **out);
+/** Inside a plan: the instance a verb acts on (NULL: the only one). Caller frees *out. */
+int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, const char *instance,
+			   char **out);
+/** Inside a plan: is `path` a route file mech owns (managed-by label)? */
+int mech_app_owned_route(mech_txn *txn, const char *path);
 /** Last writer of a path at the head. */
 int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out);
 

@@ -1,0 +1,64 @@
+#ifndef MECH_ADDON_H
+#define MECH_ADDON_H
+
+#include "mech/app.h"
+
+/*
+ * Addons: addons/<name>/ outside apps/, so deleting an app never deletes
+ * its data. The catalog is one table: types, their parameters and bounds.
+ */
+
+typedef struct {
+	const char *name;
+	const char *help;
+	const char *def;
+	const char *min; /* quantity or integer bounds; NULL for a choice */
+	const char *max;
+	const char *choices; /* "17|18" */
+	int create_only;     /* cannot be changed after create */
+} mech_addon_param;
+
+typedef struct {
+	const char *type;
+	const char *summary;
+	const char *kind; /* the Kubernetes kind written */
+	const mech_addon_param *params;
+	size_t nparams;
+} mech_addon_type;
+
+const mech_addon_type *mech_addon_types(size_t *n);
+const mech_addon_type *mech_addon_type_find(const char *type);
+
+typedef struct {
+	const char *name;
+	const char *type;
+	const char *version; /* NULL: default */
+	const char *storage;
+	const char *memory;
+} mech_addon_opts;
+
+int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addon_opts *o,
+		      mech_txn_result *res);
+/** Change parameters after create; only those not create-only (memory). */
+int mech_addon_set(mech_repo *repo, const mech_write_opts *w, const mech_addon_opts *o,
+		   mech_txn_result *res);
+/** Destructive: always needs --force. */
+int mech_addon_delete(mech_repo *repo, const mech_write_opts *w, const char *name,
+		      mech_txn_result *res);
+
+typedef struct {
+	char *name;
+	char *type;
+	char *version;
+	char *storage;
+	char *memory;
+	int instances;
+	char *file;
+	mech_writer writer;
+} mech_addon_state;
+
+int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n);
+int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out);
+void mech_addon_state_free(mech_addon_state *a, size_t n);
+
+#endif

@@ -1,0 +1,261 @@
+/* Route verbs: one HTTPRoute per app instance, owned by mech. */
+#include "mech/route.h"
+#include "mech/error.h"
+#include "mech/lastwriter.h"
+#include "mech/manifest.h"
+#include "mech/validate.h"
+#include "mech/yaml.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static char *route_file(const char *app, const char *instance)
+{
+	return mech_sprintf("network/routes/%s/%s.yaml", app, instance);
+}
+
+/* Hosts must sit under the tenant's domain unless the operator allows any. */
+static int check_host(mech_repo *repo, const char *host)
+{
+	const mech_config *cfg = mech_repo_config(repo);
+	char *suffix = mech_sprintf(".%s.%s", mech_repo_tenant(repo), cfg->routes_base_domain);
+	size_t hl = strlen(host), sl = strlen(suffix);
+	int ok = cfg->routes_allow_any_host || (hl > sl && !strcmp(host + hl - sl, suffix));
+	if (!ok) {
+		mech_error_set(MECH_EINVALID, "invalid --host \"%s\": routes of tenant %s must be under *%s",
+			       host, mech_repo_tenant(repo), suffix);
+		mech_error_hint("use e.g. www%s, or ask the operator to set routes.allow_any_host",
+				suffix);
+	}
+	free(suffix);
+	return ok ? 0 : -1;
+}
+
+typedef struct {
+	mech_repo *repo;
+	const mech_route_opts *o;
+	char *host;
+} create_ctx;
+
+static int plan_create(mech_txn *txn, void *payload)
+{
+	create_ctx *c = payload;
+	const mech_config *cfg = mech_repo_config(c->repo);
+	char *instance = NULL, *file = NULL;
+	mech_buf out = MECH_BUF_INIT;
+	mech_route_spec spec;
+	int rc = -1;
+
+	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0)
+		goto done;
+	free(c->host);
+	c->host = c->o->host ? mech_strdup(c->o->host)
+			     : mech_manifest_default_host(mech_repo_tenant(c->repo), c->o->app,
+							  instance, cfg->routes_base_domain);
+	if (check_host(c->repo, c->host) < 0)
+		goto done;
+	spec.tenant = mech_repo_tenant(c->repo);
+	spec.app = c->o->app;
+	spec.instance = instance;
+	spec.host = c->host;
+	spec.path = c->o->path ? c->o->path : "/";
+	spec.gateway_name = cfg->routes_gateway_name;
+	spec.gateway_namespace = cfg->routes_gateway_namespace;
+	if (mech_manifest_route(&spec, &out) < 0)
+		goto done;
+	file = route_file(c->o->app, instance);
+	mech_txn_write_buf(txn, file, &out);
+	mech_txn_summary(txn, "route %s to %s/%s", c->host, c->o->app, instance);
+	mech_txn_body(txn, "host: %s", c->host);
+	mech_txn_body(txn, "path: %s", spec.path);
+	rc = 0;
+done:
+	mech_buf_dispose(&out);
+	free(instance);
+	free(file);
+	return rc;
+}
+
+static int apply(mech_repo *repo, const mech_write_opts *w, const char *verb, const char *target,
+		 mech_plan_fn plan, void *payload, mech_txn_result *res)
+{
+	mech_txn_opts t;
+	memset(&t, 0, sizeof(t));
+	t.verb = verb;
+	t.target = target;
+	t.author = w->author;
+	t.force = w->force;
+	t.dry_run = w->dry_run;
+	t.plan = plan;
+	t.payload = payload;
+	return mech_gitops_apply(repo, &t, res);
+}
+
+int mech_route_create(mech_repo *repo, const mech_write_opts *w, const mech_route_opts *o,
+		      mech_txn_result *res)
+{
+	create_ctx c = {repo, o, NULL};
+	char *target;
+	int rc;
+	if (mech_validate_name("app name", o->app) < 0 ||
+	    (o->instance && mech_validate_name("instance name", o->instance) < 0) ||
+	    (o->host && mech_validate_host(o->host) < 0) ||
+	    (o->path && mech_validate_http_path(o->path) < 0))
+		return -1;
+	target = mech_sprintf("route/%s", o->app);
+	rc = apply(repo, w, "route.create", target, plan_create, &c, res);
+	free(target);
+	free(c.host);
+	return rc;
+}
+
+typedef struct {
+	mech_repo *repo;
+	const char *app, *instance;
+} delete_ctx;
+
+static int plan_delete(mech_txn *txn, void *payload)
+{
+	delete_ctx *c = payload;
+	mech_strv files = MECH_STRV_INIT;
+	char *dir = mech_sprintf("network/routes/%s", c->app), *file = NULL, *inst = NULL;
+	int rc = -1;
+
+	mech_txn_list_files(txn, dir, &files);
+	if (c->instance) {
+		inst = mech_strdup(c->instance);
+	} else if (files.len == 1) {
+		const char *base = files.items[0] + strlen(dir) + 1;
+		inst = mech_strndup(base, strcspn(base, "."));
+	} else if (files.len > 1) {
+		mech_error_set(MECH_EUSAGE, "app %s has %zu route files; name the instance with -i",
+			       c->app, files.len);
+		goto done;
+	}
+	file = inst ? route_file(c->app, inst) : NULL;
+	if (!file || !mech_strv_contains(&files, file)) {
+		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", c->app, inst ? "/" : "",
+			       inst ? inst : "");
+		mech_error_hint("list routes with `mech route list`");
+		goto done;
+	}
+	if (!mech_app_owned_route(txn, file)) {
+		mech_error_set(MECH_EREFUSED, "%s is not a mech route (no managed-by: mech label)",
+			       file);
+		mech_error_hint("it is user-authored; remove it with git");
+		goto done;
+	}
+	mech_txn_delete(txn, file);
+	mech_txn_summary(txn, "remove route of %s/%s", c->app, inst);
+	rc = 0;
+done:
+	mech_strv_dispose(&files);
+	free(dir);
+	free(file);
+	free(inst);
+	return rc;
+}
+
+int mech_route_delete(mech_repo *repo, const mech_write_opts *w, const char *app,
+		      const char *instance, mech_txn_result *res)
+{
+	delete_ctx c = {repo, app, instance};
+	char *target;
+	int rc;
+	if (mech_validate_name("app name", app) < 0 ||
+	    (instance && mech_validate_name("instance name", instance) < 0))
+		return -1;
+	target = mech_sprintf("route/%s", app);
+	rc = apply(repo, w, "route.delete", target, plan_delete, &c, res);
+	free(target);
+	return rc;
+}
+
+int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, size_t *n)
+{
+	git_repository *git = mech_repo_git(repo);
+	git_oid head;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	mech_strv apps = MECH_STRV_INIT;
+	size_t i, j, cap = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
+		return -1;
+	if (git_commit_lookup(&c, git, &head) < 0 || git_commit_tree(&tree, c) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot read the branch head");
+		goto done;
+	}
+	mech_tree_list(git, tree, "network/routes", &apps);
+	for (i = 0; i < apps.len; i++) {
+		mech_strv files = MECH_STRV_INIT;
+		char *dir;
+		if (app && strcmp(app, apps.items[i]))
+			continue;
+		dir = mech_sprintf("network/routes/%s", apps.items[i]);
+		mech_tree_list(git, tree, dir, &files);
+		for (j = 0; j < files.len; j++) {
+			mech_buf b = MECH_BUF_INIT;
+			mech_yaml *doc = NULL;
+			mech_route_state *r;
+			size_t len = strlen(files.items[j]);
+			if (len < 6 || strcmp(files.items[j] + len - 5, ".yaml"))
+				continue;
+			if (*n == cap) {
+				cap = cap ? cap * 2 : 8;
+				*out = mech_realloc(*out, cap * sizeof(**out));
+			}
+			r = &(*out)[(*n)++];
+			memset(r, 0, sizeof(*r));
+			r->app = mech_strdup(apps.items[i]);
+			r->instance = mech_strndup(files.items[j], len - 5);
+			r->file = mech_sprintf("%s/%s", dir, files.items[j]);
+			if (mech_tree_read(git, tree, r->file, 1024 * 1024, &b) > 0 &&
+			    mech_yaml_parse(&doc, b.ptr, b.len, r->file, NULL) == 0) {
+				const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
+				const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");
+				const char *mb = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
+								     MECH_MANIFEST_MANAGED_BY_KEY));
+				if (h && h->kind == MECH_YAML_SEQ && h->len && mech_yaml_text(h->items[0]))
+					r->host = mech_strdup(mech_yaml_text(h->items[0]));
+				if (rules && rules->kind == MECH_YAML_SEQ && rules->len) {
+					const mech_yaml *m = mech_yaml_get(rules->items[0], "matches");
+					if (m && m->kind == MECH_YAML_SEQ && m->len &&
+					    mech_yaml_path_text(m->items[0], "path.value"))
+						r->path = mech_strdup(
+							mech_yaml_path_text(m->items[0], "path.value"));
+				}
+				r->owned = mb && !strcmp(mb, MECH_MANIFEST_MANAGED_BY);
+			}
+			mech_error_clear();
+			mech_yaml_free(doc);
+			mech_buf_dispose(&b);
+			if (mech_repo_last_writer(repo, r->file, &r->writer) < 0)
+				mech_error_clear();
+		}
+		mech_strv_dispose(&files);
+		free(dir);
+	}
+	rc = 0;
+done:
+	mech_strv_dispose(&apps);
+	git_tree_free(tree);
+	git_commit_free(c);
+	return rc;
+}
+
+void mech_route_state_free(mech_route_state *r, size_t n)
+{
+	size_t i;
+	for (i = 0; r && i < n; i++) {
+		free(r[i].app);
+		free(r[i].instance);
+		free(r[i].host);
+		free(r[i].path);
+		free(r[i].file);
+	}
+	free(r);
+}
