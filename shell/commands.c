@@ -236,6 +236,12 @@ const sh_command sh_commands[] = {
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
 
+	{"shell", NULL, "shell", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_shell,
+	 "An interactive shell over the same commands, with completion and history.", "None.",
+	 "Runs the commands you type, each exactly as `mech <command>` would; history is kept in "
+	 "MECH_HOME/cache/TENANT/shell_history.",
+	 "mech shell\nssh -t mech-host -- shell", "help (inside the shell)"},
+
 	{"demo", NULL, "demo", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_demo,
 	 "A scripted tour on a temporary home.", "None.",
 	 "Creates and removes a temporary MECH_HOME; touches nothing else.", "mech demo",

@@ -26,6 +26,7 @@ int sh_addon_list(sh_ctx *ctx, const sh_args *a);
 int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
+int sh_shell(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
 
 #endif

@@ -1,0 +1,303 @@
+/*
+ * mech shell: a readline REPL over the same command table. Lines are split
+ * by the same tokenizer as SSH requests (quotes, no expansion, no shell
+ * syntax) and run through sh_run, so a command behaves exactly as it does
+ * from the command line. History is kept per tenant under MECH_HOME.
+ */
+#include "cmd.h"
+#include "handlers.h"
+#include "mech/addon.h"
+#include "mech/app.h"
+#include "mech/error.h"
+#include "mech/sshcmd.h"
+
+#include <readline/history.h>
+#include <readline/readline.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static sh_ctx *repl_ctx;
+static mech_strv cand; /* completion candidates for the current word */
+static size_t cand_at;
+
+static void add_unique(const char *s)
+{
+	if (!mech_strv_contains(&cand, s))
+		mech_strv_push(&cand, s);
+}
+
+static const sh_command *find_command(const mech_strv *words, size_t *verb_words)
+{
+	size_t i;
+	*verb_words = 0;
+	if (!words->len)
+		return NULL;
+	for (i = 0; i < sh_ncommands; i++) {
+		const sh_command *c = &sh_commands[i];
+		size_t k, vw = c->verb ? 1 + (strchr(c->verb, ' ') != NULL) : 0, found = 0;
+		if (strcmp(c->noun, words->items[0]))
+			continue;
+		if (!c->verb)
+			return c;
+		/* the verb may follow target flags: look for its words anywhere after the noun */
+		for (k = 1; k + vw <= words->len; k++) {
+			char *v = vw == 2 ? mech_sprintf("%s %s", words->items[k], words->items[k + 1])
+					  : mech_strdup(words->items[k]);
+			found = !strcmp(v, c->verb);
+			free(v);
+			if (found)
+				break;
+		}
+		if (found) {
+			*verb_words = vw;
+			return c;
+		}
+	}
+	return NULL;
+}
+
+/* Names from the tenant repo for -a / -n / -i values. */
+static void complete_names(const char *flag, const mech_strv *words)
+{
+	mech_repo *repo = NULL;
+	sh_ctx *ctx = repl_ctx;
+	size_t i, j, n = 0;
+	if (sh_need_tenant(ctx) < 0 || mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0) {
+		mech_error_clear();
+		return;
+	}
+	if (!strcmp(flag, "-n") || !strcmp(flag, "--name")) {
+		mech_addon_state *a = NULL;
+		if (mech_addon_list(repo, &a, &n) == 0)
+			for (i = 0; i < n; i++)
+				add_unique(a[i].name);
+		mech_addon_state_free(a, n);
+	} else {
+		mech_app_state *apps = NULL;
+		const char *app = NULL;
+		for (i = 0; i + 1 < words->len; i++)
+			if (!strcmp(words->items[i], "-a") || !strcmp(words->items[i], "--app"))
+				app = words->items[i + 1];
+		if (mech_app_list(repo, &apps, &n) == 0) {
+			for (i = 0; i < n; i++) {
+				if (!strcmp(flag, "-a") || !strcmp(flag, "--app")) {
+					add_unique(apps[i].name);
+					continue;
+				}
+				if (app && strcmp(app, apps[i].name))
+					continue;
+				for (j = 0; j < apps[i].ninstances; j++)
+					add_unique(apps[i].instances[j].name);
+			}
+		}
+		mech_app_state_free(apps, n);
+	}
+	mech_error_clear();
+	mech_repo_free(repo);
+}
+
+static void add_flags(const sh_flag *f)
+{
+	for (; f && f->name; f++) {
+		char *s = mech_sprintf("--%s", f->name);
+		add_unique(s);
+		free(s);
+	}
+}
+
+/* Fill `cand` for the word being completed, given the words before it. */
+static void candidates(const mech_strv *words, const char *partial)
+{
+	size_t i, vw;
+	const sh_command *c;
+	const char *prev = words->len ? words->items[words->len - 1] : NULL;
+
+	mech_strv_dispose(&cand);
+	if (!words->len) {
+		for (i = 0; i < sh_ncommands; i++)
+			if (!(sh_commands[i].flags & SH_HIDDEN))
+				add_unique(sh_commands[i].noun);
+		add_unique("exit");
+		return;
+	}
+	if (prev && (!strcmp(prev, "-a") || !strcmp(prev, "--app") || !strcmp(prev, "-n") ||
+		     !strcmp(prev, "--name") || !strcmp(prev, "-i") || !strcmp(prev, "--instance"))) {
+		complete_names(prev, words);
+		return;
+	}
+	c = find_command(words, &vw);
+	if (partial[0] == '-') {
+		size_t k;
+		if (c) {
+			add_flags(c->opts);
+			if (c->flags & SH_MUTATES)
+				add_flags(sh_write_flags);
+		} else {
+			for (k = 0; k < sh_ncommands; k++)
+				if (!strcmp(sh_commands[k].noun, words->items[0]))
+					add_flags(sh_commands[k].opts);
+		}
+		add_flags(sh_global_flags);
+		return;
+	}
+	if (c)
+		return; /* positional arguments: nothing to offer */
+	/* a verb (or the second word of a two-word verb) */
+	for (i = 0; i < sh_ncommands; i++) {
+		const sh_command *k = &sh_commands[i];
+		size_t l;
+		if (strcmp(k->noun, words->items[0]) || !k->verb)
+			continue;
+		l = strcspn(k->verb, " ");
+		if (k->verb[l] && !strncmp(prev, k->verb, l) && strlen(prev) == l) {
+			add_unique(k->verb + l + 1);
+		} else {
+			char *first = mech_strndup(k->verb, l);
+			add_unique(first);
+			free(first);
+		}
+	}
+}
+
+static char *generator(const char *text, int state)
+{
+	size_t n = strlen(text);
+	if (!state)
+		cand_at = 0;
+	while (cand_at < cand.len) {
+		const char *s = cand.items[cand_at++];
+		if (!strncmp(s, text, n))
+			return strdup(s);
+	}
+	return NULL;
+}
+
+static char **complete(const char *text, int start, int end)
+{
+	char *before = mech_strndup(rl_line_buffer, (size_t)start);
+	mech_strv words = MECH_STRV_INIT;
+	(void)end;
+	rl_attempted_completion_over = 1; /* never fall back to file names */
+	if (mech_sshcmd_split(before, &words) == 0)
+		candidates(&words, text);
+	else
+		mech_strv_dispose(&cand);
+	mech_error_clear();
+	mech_strv_dispose(&words);
+	free(before);
+	return rl_completion_matches(text, generator);
+}
+
+static sigjmp_buf on_interrupt;
+static volatile sig_atomic_t jump_ok;
+
+static void interrupt(int sig)
+{
+	(void)sig;
+	if (!jump_ok)
+		return;
+	siglongjmp(on_interrupt, 1);
+}
+
+static char *history_file(sh_ctx *ctx)
+{
+	char *dir = mech_sprintf("%s/cache/%s", ctx->home, ctx->tenant_name ? ctx->tenant_name : "_");
+	char *file = mech_sprintf("%s/shell_history", dir);
+	mech_mkdir_p(dir, 0700);
+	mech_error_clear();
+	free(dir);
+	return file;
+}
+
+int sh_shell(sh_ctx *ctx, const sh_args *a)
+{
+	volatile int last = 0;
+	char *hist;
+	struct sigaction sa, old;
+	(void)a;
+
+	repl_ctx = ctx;
+	rl_readline_name = "mech";
+	rl_attempted_completion_function = complete;
+	rl_catch_signals = 0;
+	hist = history_file(ctx);
+	using_history();
+	if (access(hist, F_OK) != 0) {
+		FILE *f = fopen(hist, "a"); /* append_history needs the file to exist */
+		if (f)
+			fclose(f);
+	}
+	read_history(hist);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = interrupt;
+	sigaction(SIGINT, &sa, &old);
+	printf("mech shell for tenant %s — `help` for the map, Tab completes, Ctrl-D leaves.\n",
+	       ctx->tenant_name);
+	for (;;) {
+		char *prompt = mech_sprintf("mech %s [%d]> ", ctx->tenant_name, last);
+		char *line;
+		mech_strv words = MECH_STRV_INIT;
+		if (sigsetjmp(on_interrupt, 1)) {
+			/* Ctrl-C: abandon the line, keep the shell */
+			rl_free_line_state();
+			rl_cleanup_after_signal();
+			rl_reset_after_signal();
+			printf("\n");
+			last = 130;
+			free(prompt);
+			continue;
+		}
+		jump_ok = 1;
+		line = readline(prompt);
+		jump_ok = 0;
+		free(prompt);
+		if (!line) {
+			printf("\n");
+			break;
+		}
+		if (!*line || strspn(line, " \t") == strlen(line)) {
+			free(line);
+			continue;
+		}
+		add_history(line);
+		append_history(1, hist);
+		if (mech_sshcmd_split(line, &words) < 0) {
+			const mech_error *e = mech_error_last();
+			fprintf(stderr, "mech: %s\n", e ? e->message : "cannot parse the line");
+			last = e ? mech_error_exit(e->code) : 64;
+		} else if (words.len == 1 && (!strcmp(words.items[0], "exit") ||
+					      !strcmp(words.items[0], "quit"))) {
+			mech_strv_dispose(&words);
+			free(line);
+			break;
+		} else {
+			sh_ctx sub;
+			sh_ctx_init(&sub);
+			sub.home = mech_strdup(ctx->home);
+			sub.tenant_flag = ctx->tenant_name;
+			sub.color = ctx->color;
+			sub.tty = ctx->tty;
+			sub.readonly = ctx->readonly;
+			if (words.len && !strcmp(words.items[0], "shell")) {
+				fprintf(stderr, "mech: already in the shell\n");
+				last = 64;
+			} else {
+				last = sh_run((int)words.len, words.items, &sub);
+			}
+			sh_ctx_reset(&sub);
+		}
+		mech_error_clear();
+		mech_strv_dispose(&words);
+		free(line);
+	}
+	sigaction(SIGINT, &old, NULL);
+	history_truncate_file(hist, 1000);
+	mech_strv_dispose(&cand);
+	clear_history();
+	free(hist);
+	return 0;
+}

@@ -1,0 +1,60 @@
+#!/bin/bash
+# Help is generated from the command table: every command has all seven
+# sections, -h works at every level, and help needs no tenant and writes
+# nothing.
+. "$(dirname "$0")/../lib/common.sh"
+
+export MECH_HOME="$T/empty-home"   # no tenant, not even a home
+mech help --json
+expect_rc 0 "help --json"
+ids=$(json "$out" '" ".join(d["result"]["commands"])')
+n=0
+for id in $ids; do
+	noun=${id%%.*}
+	verb=${id#*.}
+	[ "$noun" = "$id" ] && verb=""
+	verb=${verb//-/ }
+	case "$id" in
+	tenant.*) noun=admin; verb="tenant ${id#tenant.}" ;;
+	app.set-image) verb=set-image ;;
+	addon.type-list) verb="type list" ;;
+	addon.type-info) verb="type info" ;;
+	admin.init) verb=init ;;
+	esac
+	# shellcheck disable=SC2086
+	mech help $noun $verb
+	expect_rc 0 "help $noun $verb"
+	for section in PURPOSE USAGE ARGUMENTS FLAGS "SIDE EFFECTS" EXAMPLES "NEXT STEPS"; do
+		expect_in "$out" "$section" "help $noun $verb has $section"
+	done
+	# shellcheck disable=SC2086
+	mech $noun $verb -h
+	expect_rc 0 "$noun $verb -h"
+	expect_in "$out" "PURPOSE" "$noun $verb -h prints help"
+	n=$((n + 1))
+done
+[ "$n" -ge 20 ] && ok || fail "only $n commands in the map"
+mech app -h
+expect_rc 0 "noun -h"
+expect_in "$out" "create NAME --image REF" "noun help lists verbs"
+mech app
+expect_rc 0 "a noun alone prints its commands"
+expect_in "$out" "mech app -a APP [-i INSTANCE] set-image REF" "usage shows targets"
+mech
+expect_rc 0 "bare mech"
+for stage in identity deploy expose data inspect; do expect_in "$out" "$stage" "workflow map has $stage"; done
+mech help exit-codes
+expect_rc 0 "exit codes"
+for code in "   0  ok" "   3  write_refused" "  64  usage" "  65  invalid" "  69  unavailable" "  75  contention" "  77  forbidden" "  78  config"; do
+	expect_in "$out" "$code" "exit-code table row $code"
+done
+mech --version
+expect_in "$out" "mech " "version"
+mech help bogus
+expect_rc 64 "help for an unknown command"
+[ ! -e "$MECH_HOME" ] && ok || fail "help created $MECH_HOME"
+# --readonly refuses every mutating command, before touching anything
+mech --readonly app create web --image nginx:1.27
+expect_rc 77 "readonly refuses a write"
+expect_in "$err" "read-only" "readonly says why"
+finish

@@ -1,0 +1,72 @@
+#!/bin/bash
+# mech shell through a real pseudo-terminal (tmux): completion of nouns,
+# verbs, flags and app names; history across runs; Ctrl-C; Ctrl-D; the
+# prompt's exit code.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/tmux.sh"
+command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
+
+seed_tenant alice
+"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
+"$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
+tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
+expect_screen "mech alice [0]>" "prompt with tenant and exit code"
+
+# noun and verb completion
+keys 'ap' Tab
+expect_screen "mech alice [0]> app" "noun completed"
+keys 'li' Tab
+expect_screen "mech alice [0]> app list" "verb completed (with the space after the noun)"
+keys Enter
+expect_screen "worker" "app list ran"
+expect_screen "mech alice [0]> " "exit code 0 after app list"
+
+# flag completion, and app names read from the repo
+keys 'app -a w' Tab Tab
+expect_screen "worker" "app names offered"
+keys 'or' Tab ' inf' Tab Enter
+expect_screen "app worker" "completed app name used"
+
+# a failing command shows its exit code in the prompt
+keys 'app -a nope info' Enter
+expect_screen "mech alice [4]>" "exit code 4 in the prompt"
+keys 'app create web --ima' Tab 'nginx'
+expect_screen "app create web --image nginx" "flag completed"
+keys C-u 'aap' Enter
+expect_screen "did you mean" "suggestion for a typo"
+expect_screen "mech alice [64]>" "exit code 64 in the prompt"
+# shell syntax is refused here too
+keys 'app list; id' Enter
+expect_screen "one structured command" "shell syntax refused"
+
+# Ctrl-C abandons the line
+keys 'app create half-typed' C-c
+expect_screen "mech alice [130]>" "Ctrl-C gives a fresh prompt"
+keys 'help' Enter
+expect_screen "1. identity" "workflow map inside the shell"
+
+# Ctrl-D leaves
+keys C-d
+for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+if tmx has-session -t t 2>/dev/null; then fail "Ctrl-D did not leave the shell"; else ok; fi
+
+# history survives across runs
+hist="$MECH_HOME/cache/alice/shell_history"
+[ -s "$hist" ] && ok || fail "history file written"
+expect_in "$(cat "$hist")" "app -a nope info" "history holds the commands"
+tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
+expect_screen "mech alice [0]>" "second run"
+for i in 1 2 3 4 5 6; do
+	keys Up
+	wait_for "app -a nope info" 1 && break
+done
+expect_screen "app -a nope info" "history recalled in a new run"
+keys C-u 'exit' Enter
+for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+if tmx has-session -t t 2>/dev/null; then fail "exit did not leave"; else ok; fi
+
+# without a terminal the shell refuses clearly
+mech shell </dev/null
+expect_rc 64 "shell without a terminal"
+expect_in "$err" "needs a terminal" "refusal says why"
+finish
