@@ -81,7 +81,7 @@ struct sh_ctx {
 	int via_ssh;
 	int guest;
 	int tty;
-	const char *key_fingerprint;
+	char *key_fingerprint;
 	/* results */
 	cJSON *result;
 	cJSON *files;
@@ -90,6 +90,7 @@ struct sh_ctx {
 	mech_strv next;
 	mech_buf out; /* text for stdout */
 	int exit_override; /* a result that is not an error but not 0 (wait, diff --exit-code) */
+	int quiet;         /* the output was printed already (ssh runs a nested request) */
 };
 
 extern const sh_command sh_commands[];

@@ -98,6 +98,11 @@ static const sh_flag addon_set_flags[] = {
 
 static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
 
+static const sh_flag ssh_flags[] = {
+	{"guest", 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
+	END,
+};
+
 static const sh_flag log_flags[] = {
 	{"max-count", 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{"path", 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
@@ -114,6 +119,23 @@ const sh_command sh_commands[] = {
 	 "mech whoami"},
 	{"version", NULL, "version", SH_GUEST | SH_HIDDEN, "", 0, 0, no_flags, sh_version,
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
+
+	{"whoami", NULL, "whoami", SH_GUEST, "", 0, 0, no_flags, sh_whoami,
+	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints.",
+	 "None.", "None (read-only).", "mech whoami\nssh -T mech-host -- whoami --json",
+	 "mech app list"},
+	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
+	 "The SSH forced command: run SSH_ORIGINAL_COMMAND as one mech command.", "None.",
+	 "Whatever the requested command does; the tenant comes from --tenant (set by "
+	 "`mech ssh-keys`), never from the request. Shell syntax is refused (exit 64).",
+	 "command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice\",restrict ssh-ed25519 AAAA…",
+	 "see docs/ssh.md"},
+	{"ssh-keys", NULL, "ssh-keys", SH_OPERATOR | SH_HIDDEN, "USER TYPE KEY", 0, 3, no_flags,
+	 sh_ssh_keys, "sshd's AuthorizedKeysCommand: print the authorized_keys line for a key.",
+	 "USER TYPE KEY  sshd's %u %t %k",
+	 "None (read-only). A registered key gets `ssh --tenant T`; any other a guest session.",
+	 "AuthorizedKeysCommand /usr/bin/mech --home /var/lib/mech ssh-keys %u %t %k",
+	 "see docs/ssh.md"},
 
 	{"admin", "init", "admin.init", SH_OPERATOR, "", 0, 0, no_flags, sh_admin_init,
 	 "Create MECH_HOME with a default mech.yaml.", "None.",

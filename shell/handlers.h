@@ -27,6 +27,9 @@ int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
+int sh_ssh(sh_ctx *ctx, const sh_args *a);
+int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
+int sh_whoami(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
 
 #endif

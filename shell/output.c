@@ -193,6 +193,8 @@ int sh_finish(sh_ctx *ctx, int rc)
 		code = mech_error_exit(e ? e->code : MECH_EFAILED);
 	else if (ctx->exit_override)
 		code = ctx->exit_override;
+	if (ctx->quiet && rc >= 0)
+		return code;
 	if (ctx->json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;

@@ -27,6 +27,8 @@ void sh_ctx_reset(sh_ctx *ctx)
 	mech_strv_dispose(&ctx->next);
 	mech_buf_dispose(&ctx->out);
 	if (!ctx->via_ssh) {
+		free(ctx->key_fingerprint);
+		ctx->key_fingerprint = NULL;
 		mech_tenant_free(ctx->tenant);
 		ctx->tenant = NULL;
 		free(ctx->tenant_name);

@@ -49,27 +49,52 @@ _sshd_fail() {
 	return 1
 }
 
+# Debian's sshd also accepts a group-writable path when the group's only
+# member is the path's owner (user-private groups); upstream sshd does not.
+_sshd_group_is_owner_only() {
+	local gid=$1 uid=$2 owner puid pgid members=0 line extra
+	owner=$(getent passwd "$uid" | cut -d: -f1) || return 1
+	while IFS=: read -r _ _ puid pgid _; do
+		if [ "$pgid" = "$gid" ]; then
+			members=$((members + 1))
+			[ "$puid" = "$uid" ] || return 1
+		fi
+	done < <(getent passwd)
+	line=$(getent group "$gid") || return 1
+	extra=${line##*:}
+	if [ -n "$extra" ]; then
+		members=$((members + 1))
+		[ "$extra" = "$owner" ] || return 1
+	fi
+	[ "$members" -gt 0 ]
+}
+
 # sshd_check_command_path PATH — would sshd run PATH as an AuthorizedKeysCommand?
-# Prints why not and returns 1.
+# sshd checks the file and every directory above it: owned by root, not
+# world-writable, not group-writable (but see above). Prints why not; returns 1.
 sshd_check_command_path() {
-	local path=$1 p uid mode
+	local path=$1 p uid gid mode why
 	case $path in
 	/*) ;;
 	*) _sshd_fail "AuthorizedKeysCommand $path is not an absolute path"; return 1 ;;
 	esac
-	if [ ! -x "$path" ]; then
+	if [ ! -f "$path" ] || [ ! -x "$path" ]; then
 		_sshd_fail "AuthorizedKeysCommand $path does not exist or is not executable"
 		return 1
 	fi
-	p=$path
+	p=$(realpath -- "$path") || return 1
 	while :; do
-		read -r uid mode < <(stat -L -c '%u %a' -- "$p") || return 1
+		read -r uid gid mode < <(stat -c '%u %g %a' -- "$p") || return 1
+		why=
 		if [ "$uid" != 0 ]; then
-			_sshd_fail "sshd will refuse AuthorizedKeysCommand $path: $p is owned by uid $uid, not root"
-			return 1
+			why="is owned by uid $uid, not root"
+		elif (( 8#$mode & 8#002 )); then
+			why="is world-writable (mode $mode)"
+		elif (( 8#$mode & 8#020 )) && ! _sshd_group_is_owner_only "$gid" "$uid"; then
+			why="is group-writable (mode $mode) and its group (gid $gid) is not root's alone"
 		fi
-		if (( 8#$mode & 8#022 )); then
-			_sshd_fail "sshd will refuse AuthorizedKeysCommand $path: $p is group- or world-writable (mode $mode)"
+		if [ -n "$why" ]; then
+			_sshd_fail "sshd will refuse AuthorizedKeysCommand $path: $p $why"
 			return 1
 		fi
 		[ "$p" = / ] && break

@@ -10,8 +10,8 @@
  */
 
 /** Types mech accepts, in the order messages list them. */
-#define MECH_SSHKEY_TYPES                                                                  \
-	"ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, "                 \
+#define MECH_SSHKEY_TYPES                                                                          \
+	"ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ecdsa-sha2-nistp384, "                         \
 	"ecdsa-sha2-nistp521, sk-ssh-ed25519@openssh.com, sk-ecdsa-sha2-nistp256@openssh.com"
 
 /** Longest key line / key file accepted. */
@@ -25,7 +25,9 @@ typedef struct {
 	char *fingerprint; /* "SHA256:<43 base64 chars>", as `ssh-keygen -lf` prints it */
 } mech_sshkey;
 
+/* clang-format off */
 #define MECH_SSHKEY_INIT {NULL, NULL, NULL, NULL}
+/* clang-format on */
 
 /**
  * Parse one authorized_keys-style line without options: `type base64 [comment]`.
@@ -62,7 +64,7 @@ void mech_sshkey_dispose(mech_sshkey *key);
  * free(), or NULL with MECH_EINVALID.
  */
 char *mech_sshkey_authorized_line(const char *mech_path, const char *home, const char *tenant,
-				  const mech_sshkey *key);
+                                  const mech_sshkey *key);
 
 /**
  * The line for a key no tenant has registered, so `help` works before
