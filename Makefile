@@ -6,7 +6,7 @@ BUILD_SAN ?= build-san
 JOBS      ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build build-san test test-fast demo bench package fuzz clean format
+.PHONY: all deps build build-san test test-fast demo bench package fuzz fuzz-brief clean format
 
 all: build
 
@@ -25,8 +25,8 @@ $(BUILD_SAN)/CMakeCache.txt:
 build-san: deps $(BUILD_SAN)/CMakeCache.txt
 	cmake --build $(BUILD_SAN) -j $(JOBS)
 
-# The whole suite, then again under ASan/UBSan.
-test: build build-san
+# The whole suite, then again under ASan/UBSan (a brief fuzz run first).
+test: build build-san fuzz-brief
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	cd $(BUILD_SAN) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 		LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp \
@@ -45,6 +45,15 @@ bench: build
 
 package: build
 	cd $(BUILD) && cpack -G DEB
+
+# libFuzzer harnesses (clang): each runs MECH_FUZZ_SECONDS (default 60) on its seed corpus.
+fuzz:
+	CC=clang cmake -S . -B build-fuzz -DMECH_FUZZ=ON -DMECH_TESTS=OFF
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_run
+
+fuzz-brief: deps
+	CC=clang cmake -S . -B build-fuzz -DMECH_FUZZ=ON -DMECH_TESTS=OFF -DMECH_FUZZ_SECONDS=10 >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_run
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN)

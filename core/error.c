@@ -34,6 +34,7 @@ const char *mech_error_describe(mech_error_code code)
 	return code < MECH_E__COUNT ? error_table[code].describe : "failed";
 }
 
+static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;

@@ -174,7 +174,9 @@ int sh_whoami(sh_ctx *ctx, const sh_args *a)
 			       "To get access, send this fingerprint and your public key to the operator\n"
 			       "of this host. They register it with:\n"
 			       "  mech admin tenant add <tenant> --key <your-key>.pub\n"
-			       "Until then you can run `help` and `whoami`.\n",
+			       "Until then you can run `help` and `whoami`.\n"
+			       "If you have a registered key too, your SSH agent may have offered this one\n"
+			       "first: set `IdentitiesOnly yes` and `IdentityFile` for this host.\n",
 			  ctx->key_fingerprint);
 		return 0;
 	}
