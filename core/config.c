@@ -23,10 +23,13 @@ static const struct config_key {
 	size_t offset;
 	const char *def;
 	long min, max;
+	const char *choices; /* "a|b": the only values allowed */
 } config_keys[] = {
-#define S(sec, key, field, def) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0}
-#define I(sec, key, field, def, lo, hi) {sec, key, T_INT, offsetof(mech_config, field), def, lo, hi}
-#define B(sec, key, field, def) {sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1}
+#define S(sec, key, field, def) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, NULL}
+#define E(sec, key, field, def, ch) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, ch}
+#define I(sec, key, field, def, lo, hi)                                                      \
+	{sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL}
+#define B(sec, key, field, def) {sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL}
 	S("machine", "name", machine_name, "Mechanics"),
 	S("machine", "email", machine_email, "mechanics@localhost"),
 	S("gitops", "branch", gitops_branch, "main"),
@@ -46,8 +49,9 @@ static const struct config_key {
 	S("routes.gateway", "namespace", routes_gateway_namespace, "mech-gateway"),
 	B("routes", "allow_any_host", routes_allow_any_host, "false"),
 	S("console", "theme", console_theme, "default"),
-	S("console", "refresh", console_refresh, "live"),
+	E("console", "refresh", console_refresh, "live", "live|paused"),
 #undef S
+#undef E
 #undef I
 #undef B
 };
@@ -91,6 +95,18 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 	long n;
 	switch (k->type) {
 	case T_STR:
+		if (k->choices) {
+			const char *c = k->choices;
+			int hit = 0;
+			while (*c && !hit) {
+				size_t cl = strcspn(c, "|");
+				hit = strlen(v) == cl && !strncmp(c, v, cl);
+				c += cl + (c[cl] == '|');
+			}
+			if (!hit)
+				return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not one of %s",
+						      file, line, k->section, k->key, v, k->choices);
+		}
 		free(*(char **)field(cfg, k));
 		*(char **)field(cfg, k) = mech_strdup(v);
 		return 0;
@@ -154,7 +170,7 @@ static int load_section(mech_config *cfg, const mech_yaml *map, const char *sect
 		}
 		if (!found)
 			return mech_error_set(MECH_ECONFIG, "%s:%d: unknown key %s.%s", file,
-					      v->line, section, key);
+					      mech_yaml_key_line(map, i), section, key);
 	}
 	return 0;
 }
@@ -188,8 +204,8 @@ static int load_file(mech_config *cfg, const char *file)
 	for (i = 0; i < doc->len; i++) {
 		const mech_yaml *v = doc->items[i];
 		if (!known_section(doc->keys[i])) {
-			mech_error_set(MECH_ECONFIG, "%s:%d: unknown key %s", file, v->line,
-				       doc->keys[i]);
+			mech_error_set(MECH_ECONFIG, "%s:%d: unknown key %s", file,
+				       mech_yaml_key_line(doc, i), doc->keys[i]);
 			goto done;
 		}
 		if (v->kind == MECH_YAML_SCALAR && v->type == MECH_YAML_NULL)
@@ -222,9 +238,6 @@ int mech_config_load(mech_config **out, const char *home)
 	file = mech_sprintf("%s/mech.yaml", home);
 	rc = load_file(cfg, file);
 	free(file);
-	if (rc == 0 && strcmp(cfg->console_refresh, "live") && strcmp(cfg->console_refresh, "paused"))
-		rc = mech_error_set(MECH_ECONFIG,
-				    "%s/mech.yaml: console.refresh must be live or paused", home);
 	if (rc < 0) {
 		mech_config_free(cfg);
 		return -1;

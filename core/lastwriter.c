@@ -152,18 +152,25 @@ static void cm_clear(commit_map *m)
 static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
 		     mech_strv *out);
 
+/*
+ * Every path whose object differs, directories included: `git log -- DIR`
+ * matches anything below DIR, which is the same as the directory's tree
+ * object changing.
+ */
 static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_tree_entry *eb,
 		      const char *prefix, mech_strv *out)
 {
 	const git_tree_entry *e = ea ? ea : eb;
-	char *path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
+	char *path;
 	int adir = ea && git_tree_entry_type(ea) == GIT_OBJECT_TREE;
 	int bdir = eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE;
 	int rc = 0;
 
 	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
 	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
-		goto done;
+		return 0;
+	path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
+	mech_strv_push(out, path);
 	if (adir || bdir) {
 		git_tree *ta = NULL, *tb = NULL;
 		char *sub = mech_sprintf("%s/", path);
@@ -176,13 +183,7 @@ static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_
 		git_tree_free(ta);
 		git_tree_free(tb);
 		free(sub);
-		/* a blob replaced by a directory (or back) also changes the blob path */
-		if (!rc && ((ea && !adir) || (eb && !bdir)))
-			mech_strv_push(out, path);
-		goto done;
 	}
-	mech_strv_push(out, path);
-done:
 	free(path);
 	return rc;
 }
@@ -379,6 +380,7 @@ static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
 	ci->diffs = mech_calloc(ci->nparents ? ci->nparents : 1, sizeof(mech_strv));
 	if (!ci->nparents) {
 		rc = tree_diff(lw->repo, NULL, tree, "", &ci->diffs[0]);
+		mech_strv_sort(&ci->diffs[0]); /* searched with bsearch */
 		goto done;
 	}
 	for (i = 0; i < ci->nparents; i++) {
@@ -427,7 +429,8 @@ static int path_exists(git_repository *repo, const git_commit *c, const char *pa
 	int found;
 	if (git_commit_tree(&t, c) < 0)
 		return 0;
-	found = git_tree_entry_bypath(&e, t, path) == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE;
+	found = git_tree_entry_bypath(&e, t, path) == 0;
+	git_error_clear();
 	git_tree_entry_free(e);
 	git_tree_free(t);
 	(void)repo;
@@ -443,7 +446,8 @@ static int entry_id(git_commit *c, const char *path, git_oid *out, unsigned *mod
 	*mode = 0;
 	if (git_commit_tree(&t, c) < 0)
 		return -1;
-	found = git_tree_entry_bypath(&e, t, path) == 0 && git_tree_entry_type(e) != GIT_OBJECT_TREE;
+	found = git_tree_entry_bypath(&e, t, path) == 0;
+	git_error_clear();
 	if (found) {
 		*out = *git_tree_entry_id(e);
 		*mode = (unsigned)git_tree_entry_filemode(e);
@@ -562,7 +566,28 @@ static int resolve_commit(mech_lastwriter *lw, commit_map *cm, commit_info *ci,
 	return 0;
 }
 
-int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
+/*
+ * Where the first-parent chain from the tip leaves the new commits. Paths
+ * no new commit touched are TREESAME everywhere, so their walk follows
+ * exactly this chain: their old answers hold only if it ends at the old
+ * tip (a human's `git pull` merge puts the old tip second, and then it
+ * does not).
+ */
+static int chain_exits_at(commit_map *cm, const git_oid *tip, const git_oid *old_tip)
+{
+	const git_oid *id = tip;
+	for (;;) {
+		commit_info *ci = cm_find(cm, id, 0);
+		if (!ci || !ci->used)
+			return git_oid_equal(id, old_tip);
+		if (!ci->nparents)
+			return 0;
+		id = &ci->parents[0];
+	}
+}
+
+/* 0 done, 1 the incremental walk cannot answer (rebuild), -1 error. */
+static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 {
 	git_revwalk *walk = NULL;
 	commit_map cm = {0};
@@ -570,15 +595,9 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 	git_oid id, old_tip = lw->tip;
 	git_oid *order = NULL;
 	size_t norder = 0, i, j;
-	int incremental, rc = -1;
+	int rc = -1;
 	mech_strv touched = MECH_STRV_INIT;
 
-	lw->walked = 0;
-	lw->rebuilt = 0;
-	if (git_oid_equal(&lw->tip, tip))
-		return 0;
-	incremental = !git_oid_is_zero(&old_tip) &&
-		      git_graph_descendant_of(lw->repo, tip, &old_tip) == 1;
 	if (!incremental) {
 		pm_clear(&lw->map);
 		lw->rebuilt = 1;
@@ -596,6 +615,10 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 		order[norder++] = id;
 	}
 	lw->walked = norder;
+	if (incremental && !chain_exits_at(&cm, tip, &old_tip)) {
+		rc = 1;
+		goto done;
+	}
 	/* every path a new commit touched is re-resolved from the tip */
 	for (i = 0; i < norder; i++) {
 		commit_info *ci = cm_find(&cm, &order[i], 0);
@@ -636,6 +659,21 @@ done:
 	pm_clear(&old);
 	cm_clear(&cm);
 	git_revwalk_free(walk);
+	return rc;
+}
+
+int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
+{
+	int incremental, rc;
+	lw->walked = 0;
+	lw->rebuilt = 0;
+	if (git_oid_equal(&lw->tip, tip))
+		return 0;
+	incremental = !git_oid_is_zero(&lw->tip) &&
+		      git_graph_descendant_of(lw->repo, tip, &lw->tip) == 1;
+	rc = update_walk(lw, tip, incremental);
+	if (rc == 1)
+		rc = update_walk(lw, tip, 0);
 	return rc;
 }
 

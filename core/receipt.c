@@ -67,8 +67,12 @@ char *mech_receipt_format(const char *verb, const char *summary, const char *bod
 	room = prefix < MECH_SUBJECT_MAX ? MECH_SUBJECT_MAX - prefix : 0;
 	slen = strcspn(summary, "\n");
 	if (slen > room) {
-		/* keep the subject within 72 characters, marking the cut */
-		mech_buf_put(&b, summary, room > 3 ? room - 3 : 0);
+		/* keep the subject within 72 characters, marking the cut, and never
+		 * split a UTF-8 sequence */
+		size_t cut = room > 3 ? room - 3 : 0;
+		while (cut > 0 && ((unsigned char)summary[cut] & 0xc0) == 0x80)
+			cut--;
+		mech_buf_put(&b, summary, cut);
 		mech_buf_puts(&b, "...");
 	} else {
 		mech_buf_put(&b, summary, slen);
@@ -139,9 +143,29 @@ void mech_receipt_parse(const char *message, mech_receipt *r)
 			r->summary = mech_strndup(close + 3, (size_t)(p + len - close - 3));
 		}
 	}
-	/* trailers: "Key: value" lines anywhere after the subject (git reads the last paragraph;
-	 * mech writes them only there) */
+	/* trailers live in the last paragraph, as git reads them: a body that
+	 * quotes trailer lines (a revert message) does not make a receipt */
 	p += len;
+	{
+		const char *end = p + strlen(p), *para, *q;
+		while (end > p && (end[-1] == '\n' || end[-1] == ' ' || end[-1] == '\r'))
+			end--;
+		/* the last paragraph starts after the last blank line ("" or "\r") */
+		para = p;
+		for (q = p; q < end; q++) {
+			if (*q != '\n')
+				continue;
+			if (q + 1 < end && q[1] == '\n')
+				para = q + 2;
+			else if (q + 2 < end && q[1] == '\r' && q[2] == '\n')
+				para = q + 3;
+		}
+		if (para == p) {
+			/* no blank line after the subject: no trailer paragraph */
+			return;
+		}
+		p = para;
+	}
 	while (*p) {
 		char *v;
 		if (*p == '\n')

@@ -62,8 +62,16 @@ static void reserve(mech_yaml *n)
 		return;
 	n->cap = n->cap ? n->cap * 2 : 4;
 	n->items = mech_realloc(n->items, n->cap * sizeof(*n->items));
-	if (n->kind == MECH_YAML_MAP)
+	if (n->kind == MECH_YAML_MAP) {
 		n->keys = mech_realloc(n->keys, n->cap * sizeof(*n->keys));
+		if (n->key_lines)
+			n->key_lines = mech_realloc(n->key_lines, n->cap * sizeof(int));
+	}
+}
+
+int mech_yaml_key_line(const mech_yaml *map, size_t i)
+{
+	return map->key_lines && i < map->len ? map->key_lines[i] : map->line;
 }
 
 mech_yaml *mech_yaml_set(mech_yaml *map, const char *key, mech_yaml *value)
@@ -110,6 +118,9 @@ int mech_yaml_remove(mech_yaml *map, const char *key)
 		free(map->keys[i]);
 		mech_yaml_free(map->items[i]);
 		memmove(map->keys + i, map->keys + i + 1, (map->len - i - 1) * sizeof(char *));
+		if (map->key_lines)
+			memmove(map->key_lines + i, map->key_lines + i + 1,
+				(map->len - i - 1) * sizeof(int));
 		memmove(map->items + i, map->items + i + 1,
 			(map->len - i - 1) * sizeof(mech_yaml *));
 		map->len--;
@@ -129,6 +140,7 @@ void mech_yaml_free(mech_yaml *node)
 		mech_yaml_free(node->items[i]);
 	}
 	free(node->keys);
+	free(node->key_lines);
 	free(node->items);
 	free(node->value);
 	free(node);
@@ -229,7 +241,27 @@ static int needs_quotes(const char *s)
 	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (!strcasecmp(s, words[i]))
 			return 1;
+	/* "=" and "<<" are tags to some readers; anything starting like a number
+	 * may be a timestamp or a sexagesimal to a YAML 1.1 reader */
+	if (!strcmp(s, "=") || !strcmp(s, "<<"))
+		return 1;
+	if (isdigit((unsigned char)s[0]) || ((s[0] == '+' || s[0] == '-' || s[0] == '.') &&
+					     isdigit((unsigned char)s[1])))
+		return 1;
 	return is_number_like(s);
+}
+
+/* What a plain (unquoted) scalar is to a YAML reader. */
+static mech_yaml_type plain_type(const char *s)
+{
+	static const char *const bools[] = {"true", "false", "yes", "no", "on", "off"};
+	size_t i;
+	if (!*s || !strcmp(s, "~") || !strcasecmp(s, "null"))
+		return MECH_YAML_NULL;
+	for (i = 0; i < sizeof(bools) / sizeof(*bools); i++)
+		if (!strcasecmp(s, bools[i]))
+			return MECH_YAML_BOOL;
+	return is_number_like(s) ? MECH_YAML_INT : MECH_YAML_STR;
 }
 
 static int emit_node(yaml_emitter_t *em, const mech_yaml *n)
@@ -375,6 +407,10 @@ static int parse_children(parse_ctx *c, mech_yaml *n, yaml_event_type_t end)
 			return -1;
 		}
 		mech_yaml_set(n, key->value, child);
+		/* reserve() grows key_lines once it exists */
+		if (!n->key_lines)
+			n->key_lines = mech_calloc(n->cap, sizeof(int));
+		n->key_lines[n->len - 1] = key->line;
 		mech_yaml_free(key);
 	}
 }
@@ -395,12 +431,7 @@ static int parse_node(parse_ctx *c, yaml_event_t *ev, mech_yaml **out)
 		n = node_new(MECH_YAML_SCALAR);
 		n->value = mech_strndup((const char *)ev->data.scalar.value, ev->data.scalar.length);
 		n->quoted = ev->data.scalar.style != YAML_PLAIN_SCALAR_STYLE;
-		n->type = MECH_YAML_STR;
-		if (!n->quoted && needs_quotes(n->value))
-			n->type = is_number_like(n->value) ? MECH_YAML_INT : MECH_YAML_BOOL;
-		if (!n->quoted && (!strcmp(n->value, "null") || !strcmp(n->value, "~") ||
-				   !*n->value))
-			n->type = MECH_YAML_NULL;
+		n->type = n->quoted ? MECH_YAML_STR : plain_type(n->value);
 		break;
 	case YAML_MAPPING_START_EVENT:
 	case YAML_SEQUENCE_START_EVENT:
@@ -445,16 +476,18 @@ static int parse_node(parse_ctx *c, yaml_event_t *ev, mech_yaml **out)
 static int check_input(const char *data, size_t len, const char *name, const mech_yaml_limits *lim)
 {
 	size_t i;
-	int depth = 0;
+	int depth = 0, line = 1;
 	if (len > lim->max_bytes)
 		return mech_error_set(MECH_EINVALID, "%s: larger than %zu bytes", name,
 				      lim->max_bytes);
 	/* A cheap pre-scan for flow-collection bombs before libyaml sees them. */
 	for (i = 0; i < len; i++) {
+		if (data[i] == '\n')
+			line++;
 		if (data[i] == '[' || data[i] == '{') {
 			if (++depth > lim->max_depth)
-				return mech_error_set(MECH_EINVALID, "%s: YAML nested too deeply",
-						      name);
+				return mech_error_set(MECH_EINVALID, "%s:%d: YAML nested too deeply",
+						      name, line);
 		} else if ((data[i] == ']' || data[i] == '}') && depth > 0) {
 			depth--;
 		}
@@ -504,6 +537,12 @@ int mech_yaml_parse_all(mech_yaml ***out, size_t *ndocs, const char *data, size_
 				goto done;
 			}
 			yaml_event_delete(&ev);
+			if (doc->kind == MECH_YAML_SCALAR && doc->type == MECH_YAML_NULL &&
+			    !*doc->value) {
+				/* "---" with nothing after it: an empty document */
+				mech_yaml_free(doc);
+				doc = mech_yaml_map();
+			}
 			docs = mech_realloc(docs, (n + 1) * sizeof(*docs));
 			docs[n++] = doc;
 			continue;

@@ -264,6 +264,18 @@ const sh_command sh_commands[] = {
 	 "MECH_HOME/cache/TENANT/shell_history.",
 	 "mech shell\nssh -t mech-host -- shell", "help (inside the shell)"},
 
+	{"sim", NULL, "sim", SH_OPERATOR | SH_RAW, "[FLAGS]", 0, 64, no_flags, sh_sim,
+	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
+	 "--listen 127.0.0.1:PORT  address (port 0 picks one and prints it)\n"
+	 "--token-file F           require this bearer token\n"
+	 "--sync-delay D           OutOfSync -> Synced after D (e.g. 500ms, 2s)\n"
+	 "--health-delay D         Progressing -> Healthy after D\n"
+	 "--degrade-tag TAG        instances at this image tag go Degraded\n"
+	 "--latency D, --fail-rate P, --malformed, --drop-stream D   faults for tests",
+	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing. Listens on loopback only.",
+	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms",
+	 "set argocd.url and kubernetes.url in mech.yaml to its address"},
+
 	{"demo", NULL, "demo", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_demo,
 	 "A scripted tour on a temporary home.", "None.",
 	 "Creates and removes a temporary MECH_HOME; touches nothing else.", "mech demo",

@@ -30,6 +30,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);
+int sh_sim(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
 
 #endif

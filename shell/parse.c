@@ -385,6 +385,16 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 		verb_at = i;
 	}
 	args_init(a, cmd);
+	if (cmd->flags & SH_RAW) {
+		/* the command parses its own flags (mech sim); -h is still ours */
+		i = verb_at + words;
+		if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")))
+			a->seen[slot(a, "help")] = 1;
+		for (; i < argc; i++)
+			mech_strv_push(&a->pos, argv[i]);
+		*out = cmd;
+		return 0;
+	}
 	pre_end = verb_at;
 	/* flags before the verb, then everything after it */
 	for (i = 1; i < argc; i++) {

@@ -25,6 +25,7 @@ struct mech_yaml {
 	int quoted;          /* parsed scalars: it was quoted in the source */
 	int line;            /* 1-based line in the source (parsed nodes), else 0 */
 	char **keys;         /* maps: keys[i] names items[i] */
+	int *key_lines;      /* maps from the parser: the line of keys[i], else NULL */
 	mech_yaml **items;   /* maps and sequences */
 	size_t len, cap;
 };
@@ -52,6 +53,8 @@ int mech_yaml_remove(mech_yaml *map, const char *key);
 void mech_yaml_free(mech_yaml *node);
 mech_yaml *mech_yaml_clone(const mech_yaml *node);
 
+/** The source line of a map's i-th key (parsed maps), else the map's line. */
+int mech_yaml_key_line(const mech_yaml *map, size_t i);
 /** Child of a map by key, or NULL (also NULL when `map` is NULL or not a map). Borrowed. */
 mech_yaml *mech_yaml_get(const mech_yaml *map, const char *key);
 /** Follow a dotted path of map keys ("spec.template.spec"); NULL if any step is missing. */

@@ -1,0 +1,775 @@
+/*
+ * Argo CD REST reads over mech_http. The JSON comes from Go's
+ * encoding/json, which drops every zero value, so each field is optional
+ * here and reads as "" (or 0) when absent.
+ */
+#include "mech/argocd.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mech/buf.h"
+#include "mech/error.h"
+
+struct mech_argocd {
+	mech_http *http;
+};
+
+/* ---- JSON helpers ---- */
+
+static const cJSON *jget(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+/* Follow "a.b.c" through objects; NULL when a step is missing. */
+static const cJSON *jpath(const cJSON *o, const char *dotted)
+{
+	char key[64];
+	while (o && *dotted) {
+		size_t n = strcspn(dotted, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, dotted, n);
+		key[n] = '\0';
+		o = jget(o, key);
+		dotted += n;
+		if (*dotted == '.')
+			dotted++;
+	}
+	return o;
+}
+
+/* A string field, "" when absent; numbers are spelled out (resourceVersion). */
+static char *jstr(const cJSON *o, const char *dotted)
+{
+	const cJSON *v = jpath(o, dotted);
+	if (cJSON_IsString(v) && v->valuestring)
+		return mech_strdup(v->valuestring);
+	if (cJSON_IsNumber(v))
+		return mech_sprintf("%.0f", v->valuedouble);
+	return mech_strdup("");
+}
+
+static int jbool(const cJSON *o, const char *dotted)
+{
+	return cJSON_IsTrue(jpath(o, dotted));
+}
+
+static char **jstrings(const cJSON *arr, size_t *n)
+{
+	char **out;
+	const cJSON *it;
+	size_t i = 0;
+	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+
+	*n = 0;
+	if (len <= 0)
+		return NULL;
+	out = mech_calloc((size_t)len, sizeof(*out));
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && it->valuestring)
+			out[i++] = mech_strdup(it->valuestring);
+	}
+	*n = i;
+	return out;
+}
+
+static void free_strings(char **v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- client ---- */
+
+int mech_argocd_open(mech_argocd **out, const char *url, const char *token_file,
+		     const char *ca_file, long timeout_ms)
+{
+	mech_http_opts o = {0};
+	mech_argocd *c;
+
+	*out = NULL;
+	o.name = "Argo CD";
+	o.url = url;
+	o.token_file = token_file;
+	o.ca_file = ca_file;
+	o.timeout_ms = timeout_ms;
+	c = mech_calloc(1, sizeof(*c));
+	if (mech_http_new(&c->http, &o) < 0) {
+		free(c);
+		return -1;
+	}
+	*out = c;
+	return 0;
+}
+
+int mech_argocd_new(mech_argocd **out, const mech_config *cfg)
+{
+	*out = NULL;
+	if (!cfg->argocd_url || !*cfg->argocd_url) {
+		mech_error_set(MECH_ECONFIG, "Argo CD is not configured");
+		return mech_error_hint("set argocd.url in %s/mech.yaml (or run `mech sim`)",
+				       cfg->home ? cfg->home : "MECH_HOME");
+	}
+	return mech_argocd_open(out, cfg->argocd_url, cfg->argocd_token_file,
+				cfg->argocd_ca_file, cfg->argocd_timeout_ms);
+}
+
+void mech_argocd_free(mech_argocd *c)
+{
+	if (!c)
+		return;
+	mech_http_free(c->http);
+	free(c);
+}
+
+mech_http *mech_argocd_http(mech_argocd *c)
+{
+	return c->http;
+}
+
+/* "/api/v1/applications/<name><suffix>?project=<p>" with both escaped. */
+static char *app_path(const char *name, const char *suffix, const char *project)
+{
+	char *n = mech_http_escape(name);
+	char *p = project && *project ? mech_http_escape(project) : NULL;
+	char *path = mech_sprintf("/api/v1/applications/%s%s%s%s", n, suffix, p ? "?project=" : "",
+				  p ? p : "");
+	free(n);
+	free(p);
+	return path;
+}
+
+static char *projects_query(const char *base, const char *project)
+{
+	char *p, *path;
+	if (!project || !*project)
+		return mech_strdup(base);
+	p = mech_http_escape(project);
+	path = mech_sprintf("%s?projects=%s", base, p);
+	free(p);
+	return path;
+}
+
+int mech_argocd_version(mech_argocd *c, char **out)
+{
+	cJSON *doc;
+	*out = NULL;
+	if (mech_http_get_json(c->http, "/api/version", &doc) < 0)
+		return -1;
+	*out = jstr(doc, "Version");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+/* ---- Application ---- */
+
+static void app_dispose(mech_argocd_app *a)
+{
+	size_t i;
+	char **fields[] = {&a->name, &a->namespace, &a->project, &a->resource_version,
+			   &a->created_at, &a->repo_url, &a->path, &a->target_revision,
+			   &a->dest_server, &a->dest_namespace, &a->sync_status,
+			   &a->sync_revision, &a->health_status, &a->health_message,
+			   &a->reconciled_at, &a->operation_phase, &a->operation_message,
+			   &a->operation_started_at, &a->operation_finished_at,
+			   &a->operation_revision};
+	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
+		free(*fields[i]);
+	for (i = 0; i < a->nconditions; i++) {
+		free(a->conditions[i].type);
+		free(a->conditions[i].message);
+		free(a->conditions[i].last_transition);
+	}
+	free(a->conditions);
+	for (i = 0; i < a->nresources; i++) {
+		mech_argocd_resource *r = &a->resources[i];
+		free(r->group);
+		free(r->version);
+		free(r->kind);
+		free(r->namespace);
+		free(r->name);
+		free(r->status);
+		free(r->health);
+		free(r->health_message);
+	}
+	free(a->resources);
+	free_strings(a->images, a->nimages);
+	free_strings(a->external_urls, a->nexternal_urls);
+	memset(a, 0, sizeof(*a));
+}
+
+void mech_argocd_app_free(mech_argocd_app *app)
+{
+	if (!app)
+		return;
+	app_dispose(app);
+	free(app);
+}
+
+static void parse_conditions(const cJSON *arr, mech_argocd_app *a)
+{
+	const cJSON *it;
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	if (n <= 0)
+		return;
+	a->conditions = mech_calloc((size_t)n, sizeof(*a->conditions));
+	cJSON_ArrayForEach(it, arr)
+	{
+		mech_argocd_condition *c;
+		if (!cJSON_IsObject(it))
+			continue;
+		c = &a->conditions[a->nconditions++];
+		c->type = jstr(it, "type");
+		c->message = jstr(it, "message");
+		c->last_transition = jstr(it, "lastTransitionTime");
+	}
+}
+
+static void parse_resources(const cJSON *arr, mech_argocd_app *a)
+{
+	const cJSON *it;
+	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	if (n <= 0)
+		return;
+	a->resources = mech_calloc((size_t)n, sizeof(*a->resources));
+	cJSON_ArrayForEach(it, arr)
+	{
+		mech_argocd_resource *r;
+		if (!cJSON_IsObject(it))
+			continue;
+		r = &a->resources[a->nresources++];
+		r->group = jstr(it, "group");
+		r->version = jstr(it, "version");
+		r->kind = jstr(it, "kind");
+		r->namespace = jstr(it, "namespace");
+		r->name = jstr(it, "name");
+		r->status = jstr(it, "status");
+		r->health = jstr(it, "health.status");
+		r->health_message = jstr(it, "health.message");
+		r->requires_pruning = jbool(it, "requiresPruning");
+	}
+}
+
+static int app_fill(const cJSON *j, mech_argocd_app *a)
+{
+	const cJSON *st = jget(j, "status");
+	const cJSON *name = jpath(j, "metadata.name");
+
+	memset(a, 0, sizeof(*a));
+	if (!cJSON_IsString(name) || !name->valuestring || !*name->valuestring)
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Argo CD: an Application without metadata.name");
+	a->name = jstr(j, "metadata.name");
+	a->namespace = jstr(j, "metadata.namespace");
+	a->resource_version = jstr(j, "metadata.resourceVersion");
+	a->created_at = jstr(j, "metadata.creationTimestamp");
+	a->project = jstr(j, "spec.project");
+	a->repo_url = jstr(j, "spec.source.repoURL");
+	a->path = jstr(j, "spec.source.path");
+	a->target_revision = jstr(j, "spec.source.targetRevision");
+	a->dest_server = jstr(j, "spec.destination.server");
+	a->dest_namespace = jstr(j, "spec.destination.namespace");
+	a->sync_status = jstr(st, "sync.status");
+	if (!*a->sync_status) {
+		/* encoding/json leaves "" before the first comparison */
+		free(a->sync_status);
+		a->sync_status = mech_strdup("Unknown");
+	}
+	a->sync_revision = jstr(st, "sync.revision");
+	a->health_status = jstr(st, "health.status");
+	if (!*a->health_status) {
+		free(a->health_status);
+		a->health_status = mech_strdup("Unknown");
+	}
+	a->health_message = jstr(st, "health.message");
+	a->reconciled_at = jstr(st, "reconciledAt");
+	a->operation_requested = cJSON_IsObject(jget(j, "operation"));
+	a->operation_phase = jstr(st, "operationState.phase");
+	a->operation_message = jstr(st, "operationState.message");
+	a->operation_started_at = jstr(st, "operationState.startedAt");
+	a->operation_finished_at = jstr(st, "operationState.finishedAt");
+	a->operation_revision = jstr(st, "operationState.syncResult.revision");
+	if (!*a->operation_revision) {
+		free(a->operation_revision);
+		a->operation_revision = jstr(st, "operationState.operation.sync.revision");
+	}
+	parse_conditions(jget(st, "conditions"), a);
+	parse_resources(jget(st, "resources"), a);
+	a->images = jstrings(jpath(st, "summary.images"), &a->nimages);
+	a->external_urls = jstrings(jpath(st, "summary.externalURLs"), &a->nexternal_urls);
+	return 0;
+}
+
+int mech_argocd_app_parse(const cJSON *json, mech_argocd_app **out)
+{
+	mech_argocd_app *a = mech_calloc(1, sizeof(*a));
+	*out = NULL;
+	if (app_fill(json, a) < 0) {
+		app_dispose(a);
+		free(a);
+		return -1;
+	}
+	*out = a;
+	return 0;
+}
+
+void mech_argocd_apps_free(mech_argocd_apps *apps)
+{
+	size_t i;
+	if (!apps)
+		return;
+	for (i = 0; i < apps->len; i++)
+		app_dispose(&apps->items[i]);
+	free(apps->items);
+	free(apps->resource_version);
+	free(apps);
+}
+
+int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out)
+{
+	char *path = projects_query("/api/v1/applications", project);
+	const cJSON *items, *it;
+	mech_argocd_apps *apps;
+	cJSON *doc;
+	int n, rc = -1;
+
+	*out = NULL;
+	if (mech_http_get_json(c->http, path, &doc) < 0)
+		goto done;
+	items = jget(doc, "items");
+	if (items && !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
+		mech_error_set(MECH_EUNAVAILABLE, "Argo CD: GET %s%s: items is not a list",
+			       mech_http_url(c->http), path);
+		cJSON_Delete(doc);
+		goto done;
+	}
+	apps = mech_calloc(1, sizeof(*apps));
+	apps->resource_version = jstr(doc, "metadata.resourceVersion");
+	n = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
+	if (n > 0)
+		apps->items = mech_calloc((size_t)n, sizeof(*apps->items));
+	cJSON_ArrayForEach(it, (cJSON_IsArray(items) ? items : NULL))
+	{
+		if (app_fill(it, &apps->items[apps->len]) < 0) {
+			app_dispose(&apps->items[apps->len]);
+			mech_argocd_apps_free(apps);
+			cJSON_Delete(doc);
+			goto done;
+		}
+		apps->len++;
+	}
+	cJSON_Delete(doc);
+	*out = apps;
+	rc = 0;
+done:
+	free(path);
+	return rc;
+}
+
+int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name,
+			mech_argocd_app **out)
+{
+	char *path = app_path(name, "", project);
+	cJSON *doc;
+	int rc;
+
+	*out = NULL;
+	rc = mech_http_get_json(c->http, path, &doc);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = mech_argocd_app_parse(doc, out);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const char *name)
+{
+	size_t i;
+	for (i = 0; apps && i < apps->len; i++)
+		if (!strcmp(apps->items[i].name, name))
+			return &apps->items[i];
+	return NULL;
+}
+
+const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app,
+							const char *type)
+{
+	size_t i;
+	for (i = 0; i < app->nconditions; i++)
+		if (!strcmp(app->conditions[i].type, type))
+			return &app->conditions[i];
+	return NULL;
+}
+
+int mech_argocd_app_settled(const mech_argocd_app *app)
+{
+	return !strcmp(app->sync_status, "Synced") && !strcmp(app->health_status, "Healthy") &&
+	       !app->operation_requested && strcmp(app->operation_phase, "Running") != 0 &&
+	       strcmp(app->operation_phase, "Terminating") != 0;
+}
+
+/* ---- resource tree ---- */
+
+void mech_argocd_tree_free(mech_argocd_tree *tree)
+{
+	size_t i, j;
+	if (!tree)
+		return;
+	for (i = 0; i < tree->len; i++) {
+		mech_argocd_node *n = &tree->nodes[i];
+		free(n->group);
+		free(n->version);
+		free(n->kind);
+		free(n->namespace);
+		free(n->name);
+		free(n->uid);
+		free(n->health);
+		free(n->health_message);
+		free(n->created_at);
+		for (j = 0; j < n->nparents; j++) {
+			free(n->parents[j].group);
+			free(n->parents[j].kind);
+			free(n->parents[j].namespace);
+			free(n->parents[j].name);
+			free(n->parents[j].uid);
+		}
+		free(n->parents);
+		for (j = 0; j < n->ninfo; j++) {
+			free(n->info[j].name);
+			free(n->info[j].value);
+		}
+		free(n->info);
+		free_strings(n->images, n->nimages);
+	}
+	free(tree->nodes);
+	free(tree);
+}
+
+static void node_fill(const cJSON *j, mech_argocd_node *n)
+{
+	const cJSON *arr, *it;
+	int len;
+
+	n->group = jstr(j, "group");
+	n->version = jstr(j, "version");
+	n->kind = jstr(j, "kind");
+	n->namespace = jstr(j, "namespace");
+	n->name = jstr(j, "name");
+	n->uid = jstr(j, "uid");
+	n->health = jstr(j, "health.status");
+	n->health_message = jstr(j, "health.message");
+	n->created_at = jstr(j, "createdAt");
+	n->images = jstrings(jget(j, "images"), &n->nimages);
+	arr = jget(j, "parentRefs");
+	len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	if (len > 0)
+		n->parents = mech_calloc((size_t)len, sizeof(*n->parents));
+	cJSON_ArrayForEach(it, (len > 0 ? arr : NULL))
+	{
+		mech_argocd_ref *r = &n->parents[n->nparents++];
+		r->group = jstr(it, "group");
+		r->kind = jstr(it, "kind");
+		r->namespace = jstr(it, "namespace");
+		r->name = jstr(it, "name");
+		r->uid = jstr(it, "uid");
+	}
+	arr = jget(j, "info");
+	len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+	if (len > 0)
+		n->info = mech_calloc((size_t)len, sizeof(*n->info));
+	cJSON_ArrayForEach(it, (len > 0 ? arr : NULL))
+	{
+		mech_argocd_info *f = &n->info[n->ninfo++];
+		f->name = jstr(it, "name");
+		f->value = jstr(it, "value");
+	}
+}
+
+int mech_argocd_app_tree(mech_argocd *c, const char *project, const char *name,
+			 mech_argocd_tree **out)
+{
+	char *path = app_path(name, "/resource-tree", project);
+	mech_argocd_tree *tree;
+	const cJSON *nodes, *it;
+	cJSON *doc;
+	int n, rc;
+
+	*out = NULL;
+	rc = mech_http_get_json(c->http, path, &doc);
+	free(path);
+	if (rc < 0)
+		return -1;
+	tree = mech_calloc(1, sizeof(*tree));
+	nodes = jget(doc, "nodes");
+	n = cJSON_IsArray(nodes) ? cJSON_GetArraySize(nodes) : 0;
+	if (n > 0)
+		tree->nodes = mech_calloc((size_t)n, sizeof(*tree->nodes));
+	cJSON_ArrayForEach(it, (n > 0 ? nodes : NULL))
+	{
+		if (cJSON_IsObject(it))
+			node_fill(it, &tree->nodes[tree->len++]);
+	}
+	cJSON_Delete(doc);
+	*out = tree;
+	return 0;
+}
+
+/* ---- managed resources ---- */
+
+void mech_argocd_diffs_free(mech_argocd_diffs *diffs)
+{
+	size_t i;
+	if (!diffs)
+		return;
+	for (i = 0; i < diffs->len; i++) {
+		mech_argocd_diff *d = &diffs->items[i];
+		free(d->group);
+		free(d->kind);
+		free(d->namespace);
+		free(d->name);
+		cJSON_Delete(d->target);
+		cJSON_Delete(d->live);
+		cJSON_Delete(d->normalized_live);
+		cJSON_Delete(d->predicted_live);
+	}
+	free(diffs->items);
+	free(diffs);
+}
+
+/* The states are JSON inside JSON strings: parse them a second time. */
+static int parse_state(const cJSON *item, const char *key, const char *what, cJSON **out)
+{
+	const cJSON *v = jget(item, key);
+	cJSON *doc;
+	*out = NULL;
+	if (!cJSON_IsString(v) || !v->valuestring || !*v->valuestring)
+		return 0;
+	if (mech_json_parse(&doc, v->valuestring, strlen(v->valuestring), what) < 0)
+		return -1;
+	if (cJSON_IsNull(doc)) {
+		cJSON_Delete(doc);
+		return 0;
+	}
+	*out = doc;
+	return 0;
+}
+
+int mech_argocd_app_managed(mech_argocd *c, const char *project, const char *name,
+			    mech_argocd_diffs **out)
+{
+	char *path = app_path(name, "/managed-resources", project);
+	mech_argocd_diffs *diffs = NULL;
+	const cJSON *items, *it;
+	cJSON *doc = NULL;
+	char *what = NULL;
+	int n, rc = -1;
+
+	*out = NULL;
+	if (mech_http_get_json(c->http, path, &doc) < 0)
+		goto done;
+	what = mech_sprintf("Argo CD: GET %s%s", mech_http_url(c->http), path);
+	diffs = mech_calloc(1, sizeof(*diffs));
+	items = jget(doc, "items");
+	n = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
+	if (n > 0)
+		diffs->items = mech_calloc((size_t)n, sizeof(*diffs->items));
+	cJSON_ArrayForEach(it, (n > 0 ? items : NULL))
+	{
+		mech_argocd_diff *d;
+		if (!cJSON_IsObject(it))
+			continue;
+		d = &diffs->items[diffs->len++];
+		d->group = jstr(it, "group");
+		d->kind = jstr(it, "kind");
+		d->namespace = jstr(it, "namespace");
+		d->name = jstr(it, "name");
+		d->modified = jbool(it, "modified");
+		if (parse_state(it, "targetState", what, &d->target) < 0 ||
+		    parse_state(it, "liveState", what, &d->live) < 0 ||
+		    parse_state(it, "normalizedLiveState", what, &d->normalized_live) < 0 ||
+		    parse_state(it, "predictedLiveState", what, &d->predicted_live) < 0)
+			goto done;
+	}
+	*out = diffs;
+	diffs = NULL;
+	rc = 0;
+done:
+	mech_argocd_diffs_free(diffs);
+	cJSON_Delete(doc);
+	free(what);
+	free(path);
+	return rc;
+}
+
+/* ---- sync ---- */
+
+int mech_argocd_app_sync(mech_argocd *c, const char *project, const char *name,
+			 const mech_argocd_sync_opts *opts, mech_argocd_app **out)
+{
+	char *n = mech_http_escape(name);
+	char *path = mech_sprintf("/api/v1/applications/%s/sync", n);
+	cJSON *req = cJSON_CreateObject(), *doc = NULL;
+	char *body;
+	int rc;
+
+	if (out)
+		*out = NULL;
+	cJSON_AddStringToObject(req, "name", name);
+	if (project && *project)
+		cJSON_AddStringToObject(req, "project", project);
+	if (opts && opts->revision && *opts->revision)
+		cJSON_AddStringToObject(req, "revision", opts->revision);
+	if (opts && opts->prune)
+		cJSON_AddTrueToObject(req, "prune");
+	if (opts && opts->dry_run)
+		cJSON_AddTrueToObject(req, "dryRun");
+	body = cJSON_PrintUnformatted(req);
+	cJSON_Delete(req);
+	if (!body)
+		abort();
+	rc = mech_http_post_json(c->http, path, body, &doc);
+	free(body);
+	free(path);
+	free(n);
+	if (rc < 0)
+		return -1;
+	if (out)
+		rc = mech_argocd_app_parse(doc, out);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- watch ---- */
+
+const char *mech_argocd_event_name(mech_argocd_event_type type)
+{
+	switch (type) {
+	case MECH_ARGOCD_ADDED: return "ADDED";
+	case MECH_ARGOCD_MODIFIED: return "MODIFIED";
+	case MECH_ARGOCD_DELETED: return "DELETED";
+	}
+	return "?";
+}
+
+int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out)
+{
+	const cJSON *result, *err, *type;
+	cJSON *doc;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if (mech_json_parse(&doc, data, len, "Argo CD watch event") < 0)
+		return -1;
+	result = jget(doc, "result");
+	err = jget(doc, "error");
+	if (!result && cJSON_IsObject(err)) {
+		/* runtimeStreamError: the stream's way to report a failed call */
+		const cJSON *code = jget(err, "http_code");
+		long status = cJSON_IsNumber(code) ? (long)code->valuedouble : 500;
+		char *msg = jstr(err, "message");
+		mech_error_code ec = mech_http_status_code(status);
+		mech_error_set(ec == MECH_EOK ? MECH_EUNAVAILABLE : ec,
+			       "stream error: HTTP %ld %s%s%s", status,
+			       mech_http_status_text(status), *msg ? ": " : "", msg);
+		free(msg);
+		goto done;
+	}
+	type = jget(result, "type");
+	if (!cJSON_IsString(type) || !type->valuestring) {
+		mech_error_set(MECH_EUNAVAILABLE, "Argo CD watch event without result.type");
+		goto done;
+	}
+	if (!strcmp(type->valuestring, "ADDED"))
+		out->type = MECH_ARGOCD_ADDED;
+	else if (!strcmp(type->valuestring, "MODIFIED"))
+		out->type = MECH_ARGOCD_MODIFIED;
+	else if (!strcmp(type->valuestring, "DELETED"))
+		out->type = MECH_ARGOCD_DELETED;
+	else {
+		mech_error_set(MECH_EUNAVAILABLE, "Argo CD watch event of unknown type %.40s",
+			       type->valuestring);
+		goto done;
+	}
+	rc = mech_argocd_app_parse(jget(result, "application"), &out->app);
+done:
+	cJSON_Delete(doc);
+	return rc;
+}
+
+typedef struct {
+	mech_argocd *c;
+	const char *path;
+	const mech_argocd_watch_opts *o;
+} watch_state;
+
+static int on_sse_event(const char *data, size_t len, void *ctx)
+{
+	watch_state *w = ctx;
+	mech_argocd_event ev;
+	int rc;
+
+	if (mech_argocd_event_parse(data, len, &ev) < 0) {
+		const mech_error *e = mech_error_last();
+		char *msg = mech_strdup(e && e->message ? e->message : "bad event");
+		mech_error_set(e ? e->code : MECH_EUNAVAILABLE, "Argo CD: GET %s%s: %s",
+			       mech_http_url(w->c->http), w->path, msg);
+		free(msg);
+		return -1;
+	}
+	rc = w->o->on_event(&ev, w->o->ctx);
+	mech_argocd_app_free(ev.app);
+	return rc;
+}
+
+static void on_sse_keepalive(void *ctx)
+{
+	watch_state *w = ctx;
+	if (w->o->on_keepalive)
+		w->o->on_keepalive(w->o->ctx);
+}
+
+static void on_sse_connect(void *ctx)
+{
+	watch_state *w = ctx;
+	if (w->o->on_connect)
+		w->o->on_connect(w->o->ctx);
+}
+
+static int on_sse_error(const mech_error *err, long retry_in_ms, void *ctx)
+{
+	watch_state *w = ctx;
+	return w->o->on_error ? w->o->on_error(err, retry_in_ms, w->o->ctx) : 0;
+}
+
+int mech_argocd_app_watch(mech_argocd *c, const char *project, const mech_argocd_watch_opts *opts)
+{
+	char *path = projects_query("/api/v1/stream/applications", project);
+	watch_state w = {c, path, opts};
+	mech_http_watch_opts wo;
+	int rc;
+
+	if (!opts || !opts->on_event) {
+		free(path);
+		return mech_error_set(MECH_EFAILED, "mech_argocd_app_watch: no event callback");
+	}
+	memset(&wo, 0, sizeof(wo));
+	wo.sse.on_event = on_sse_event;
+	wo.sse.on_keepalive = on_sse_keepalive;
+	wo.sse.on_open = on_sse_connect;
+	wo.sse.ctx = &w;
+	wo.sse.cancel = opts->cancel;
+	wo.sse.idle_timeout_ms = opts->idle_timeout_ms;
+	wo.on_error = on_sse_error;
+	if (opts->reconnect)
+		rc = mech_http_watch(c->http, path, &wo);
+	else
+		rc = mech_http_stream(c->http, path, &wo.sse);
+	free(path);
+	return rc;
+}

@@ -1,0 +1,837 @@
+/*
+ * libcurl under the Argo CD and Kubernetes readers. Everything that comes
+ * back from the network is bounded: bodies by a ceiling checked in the
+ * write callback (CURLOPT_MAXFILESIZE does not cover chunked answers in
+ * curl 7.88), events by a per-event ceiling, JSON by an explicit length.
+ */
+#include "mech/http.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TOKEN_MAX (64u << 10)
+#define SERVER_MESSAGE_MAX 300
+
+struct mech_http {
+	char *name;
+	char *url; /* without trailing "/" */
+	char *token_file;
+	char *ca_file;
+	long timeout_ms;
+	long connect_timeout_ms;
+	size_t max_body;
+	CURL *easy; /* kept between unary calls for connection reuse */
+};
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s && *s ? mech_strdup(s) : NULL;
+}
+
+int mech_http_new(mech_http **out, const mech_http_opts *opts)
+{
+	mech_http *h;
+	const char *url = opts ? opts->url : NULL;
+	const char *name = opts && opts->name && *opts->name ? opts->name : "upstream";
+	const char *rest;
+	size_t len;
+
+	*out = NULL;
+	if (!url || !*url)
+		return mech_error_set(MECH_ECONFIG, "%s: no URL configured", name);
+	if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8))
+		return mech_error_set(MECH_ECONFIG, "%s: URL %s is not http:// or https://", name,
+				      url);
+	/* Credentials belong in the token file: a URL is printed in messages. */
+	rest = strstr(url, "://") + 3;
+	len = strcspn(rest, "/?#");
+	if (memchr(rest, '@', len))
+		return mech_error_set(MECH_ECONFIG,
+				      "%s: URL must not carry credentials; use a token file", name);
+	pthread_once(&curl_once, curl_init);
+	if (curl_init_rc != CURLE_OK)
+		return mech_error_set(MECH_EUNAVAILABLE, "cannot initialise libcurl: %s",
+				      curl_easy_strerror(curl_init_rc));
+
+	h = mech_calloc(1, sizeof(*h));
+	h->name = mech_strdup(name);
+	h->url = mech_strdup(url);
+	len = strlen(h->url);
+	while (len > 0 && h->url[len - 1] == '/')
+		h->url[--len] = '\0';
+	h->token_file = dup_or_null(opts->token_file);
+	h->ca_file = dup_or_null(opts->ca_file);
+	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : MECH_HTTP_TIMEOUT_DEFAULT;
+	h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
+							      : (h->timeout_ms < 3000 ? h->timeout_ms : 3000);
+	h->max_body = opts->max_body ? opts->max_body : MECH_HTTP_MAX_BODY_DEFAULT;
+	*out = h;
+	return 0;
+}
+
+void mech_http_free(mech_http *h)
+{
+	if (!h)
+		return;
+	if (h->easy)
+		curl_easy_cleanup(h->easy);
+	free(h->name);
+	free(h->url);
+	free(h->token_file);
+	free(h->ca_file);
+	free(h);
+}
+
+const char *mech_http_url(const mech_http *h)
+{
+	return h->url;
+}
+
+void mech_http_response_dispose(mech_http_response *resp)
+{
+	if (!resp)
+		return;
+	free(resp->content_type);
+	mech_buf_dispose(&resp->body);
+	memset(resp, 0, sizeof(*resp));
+}
+
+char *mech_http_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	mech_buf b = MECH_BUF_INIT;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+			mech_buf_putc(&b, (char)c);
+		} else {
+			mech_buf_putc(&b, '%');
+			mech_buf_putc(&b, hex[c >> 4]);
+			mech_buf_putc(&b, hex[c & 15]);
+		}
+	}
+	return mech_buf_detach(&b);
+}
+
+/* Read the bearer token fresh on each call: projected tokens rotate. */
+static int read_token(const mech_http *h, char **out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i;
+
+	*out = NULL;
+	if (!h->token_file)
+		return 0;
+	if (mech_buf_read_file(&b, h->token_file, TOKEN_MAX) < 0) {
+		mech_buf_dispose(&b);
+		return mech_error_set(MECH_ECONFIG, "%s: cannot read token file %s", h->name,
+				      h->token_file);
+	}
+	while (b.len > 0 && isspace((unsigned char)b.ptr[b.len - 1]))
+		b.ptr[--b.len] = '\0';
+	for (i = 0; i < b.len; i++) {
+		/* A header line must not be split: refuse control characters. */
+		if ((unsigned char)b.ptr[i] < 0x21 || (unsigned char)b.ptr[i] == 0x7f) {
+			mech_buf_dispose(&b);
+			return mech_error_set(MECH_ECONFIG,
+					      "%s: token file %s holds more than one token line",
+					      h->name, h->token_file);
+		}
+	}
+	if (b.len == 0) {
+		mech_buf_dispose(&b);
+		return mech_error_set(MECH_ECONFIG, "%s: token file %s is empty", h->name,
+				      h->token_file);
+	}
+	*out = mech_buf_detach(&b);
+	return 0;
+}
+
+static struct curl_slist *make_headers(const char *token, const char *accept, int has_body)
+{
+	struct curl_slist *hdrs = NULL;
+	char *line;
+	hdrs = curl_slist_append(hdrs, accept);
+	if (has_body)
+		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	if (token) {
+		line = mech_sprintf("Authorization: Bearer %s", token);
+		hdrs = curl_slist_append(hdrs, line);
+		/* the line is copied by libcurl; do not leave the token around */
+		memset(line, 0, strlen(line));
+		free(line);
+	}
+	return hdrs;
+}
+
+/* Options shared by unary calls and streams. */
+static void setup_common(mech_http *h, CURL *c, const char *url, struct curl_slist *hdrs,
+			 char *errbuf)
+{
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->connect_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "mech/" MECH_VERSION);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (h->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->ca_file);
+	errbuf[0] = '\0';
+}
+
+typedef struct {
+	mech_buf *body;
+	int overflow;
+} body_sink;
+
+static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	body_sink *s = userdata;
+	size_t n = size * nmemb;
+	if (mech_buf_put(s->body, ptr, n) < 0) {
+		s->overflow = 1;
+		return 0; /* aborts the transfer: the ceiling holds for chunked bodies too */
+	}
+	return n;
+}
+
+static int transport_error(mech_http *h, const char *method, const char *url, CURLcode rc,
+			   const char *errbuf, int overflow, size_t limit)
+{
+	const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
+	if (overflow)
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "%s: %s %s: response larger than %zu bytes", h->name,
+				      method, url, limit);
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: timed out (%s)", h->name, method,
+			       url, detail);
+		return mech_error_hint("is %s at %s slow or unreachable? the timeout is %ld ms",
+				       h->name, h->url, h->timeout_ms);
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: cannot connect (%s)", h->name,
+			       method, url, detail);
+		return mech_error_hint("is %s running at %s? check the URL in mech.yaml", h->name,
+				       h->url);
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CONNECT_ERROR:
+		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: TLS failed (%s)", h->name, method,
+			       url, detail);
+		return mech_error_hint("check the CA file (%s)", h->ca_file ? h->ca_file : "none set");
+	default:
+		return mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: %s", h->name, method, url,
+				      detail);
+	}
+}
+
+int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
+		      mech_http_response *resp)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs = NULL;
+	char *token = NULL, *url;
+	body_sink sink;
+	const char *ct = NULL;
+	CURLcode rc;
+	int ret = -1;
+
+	memset(resp, 0, sizeof(*resp));
+	resp->body.max = h->max_body;
+	url = mech_sprintf("%s%s", h->url, path);
+	if (read_token(h, &token) < 0)
+		goto done;
+	if (!h->easy && !(h->easy = curl_easy_init())) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: cannot create a libcurl handle", h->name);
+		goto done;
+	}
+	curl_easy_reset(h->easy); /* keeps the connection cache */
+	hdrs = make_headers(token, "Accept: application/json", body != NULL);
+	setup_common(h, h->easy, url, hdrs, errbuf);
+	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, h->timeout_ms);
+	curl_easy_setopt(h->easy, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(h->easy, CURLOPT_CUSTOMREQUEST, method);
+	if (body) {
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(h->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(body));
+	} else if (!strcmp(method, "GET")) {
+		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
+	}
+	sink.body = &resp->body;
+	sink.overflow = 0;
+	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, body_write);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
+
+	rc = curl_easy_perform(h->easy);
+	/* errbuf is on this stack; the handle outlives the call */
+	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, NULL);
+	if (rc != CURLE_OK) {
+		transport_error(h, method, url, rc, errbuf, sink.overflow, h->max_body);
+		mech_buf_dispose(&resp->body);
+		goto done;
+	}
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &resp->status);
+	if (curl_easy_getinfo(h->easy, CURLINFO_CONTENT_TYPE, &ct) == CURLE_OK && ct)
+		resp->content_type = mech_strdup(ct);
+	ret = 0;
+done:
+	curl_slist_free_all(hdrs);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	free(url);
+	return ret;
+}
+
+static int is_json_type(const char *ct)
+{
+	return ct && (strstr(ct, "json") != NULL);
+}
+
+/* One line of the server's own words, bounded, without control characters. */
+static char *clean_message(const char *s, size_t n)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i;
+	while (n > 0 && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	for (i = 0; i < n && b.len < SERVER_MESSAGE_MAX; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r')
+			break;
+		mech_buf_putc(&b, c < 0x20 || c == 0x7f ? ' ' : (char)c);
+	}
+	while (b.len > 0 && isspace((unsigned char)b.ptr[b.len - 1]))
+		b.ptr[--b.len] = '\0';
+	if (i < n && s[i] != '\n' && s[i] != '\r')
+		mech_buf_puts(&b, "…");
+	return mech_buf_detach(&b);
+}
+
+/*
+ * The server's message: Argo CD's runtimeError {"error","code","message"},
+ * its stream form {"error":{"message"}}, a Kubernetes Status, or a short
+ * plain-text body (grpc-gateway routing errors, "404 page not found").
+ */
+static char *server_message(const mech_http_response *resp)
+{
+	cJSON *doc, *m = NULL;
+	char *msg = NULL;
+
+	const char *body = resp->body.ptr;
+	size_t len = resp->body.len;
+
+	if (!len)
+		return NULL;
+	/* a stream refused up front: "data: {\"error\":{…}} \n\n" */
+	if (len > 5 && !strncmp(body, "data:", 5)) {
+		body += 5;
+		len -= 5;
+	}
+	doc = cJSON_ParseWithLength(body, len);
+	if (doc) {
+		m = cJSON_GetObjectItemCaseSensitive(doc, "message");
+		if (!cJSON_IsString(m)) {
+			cJSON *e = cJSON_GetObjectItemCaseSensitive(doc, "error");
+			m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
+		}
+		if (cJSON_IsString(m) && m->valuestring && *m->valuestring)
+			msg = clean_message(m->valuestring, strlen(m->valuestring));
+		cJSON_Delete(doc);
+		return msg;
+	}
+	if (resp->content_type && !strncmp(resp->content_type, "text/plain", 10))
+		return clean_message(resp->body.ptr, resp->body.len);
+	return NULL;
+}
+
+const char *mech_http_status_text(long status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 409: return "Conflict";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Entity";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 501: return "Not Implemented";
+	case 502: return "Bad Gateway";
+	case 503: return "Service Unavailable";
+	case 504: return "Gateway Timeout";
+	default: return "";
+	}
+}
+
+mech_error_code mech_http_status_code(long status)
+{
+	if (status >= 200 && status < 300)
+		return MECH_EOK;
+	if (status == 401 || status == 403)
+		return MECH_EFORBIDDEN;
+	if (status == 404)
+		return MECH_ENOT_FOUND;
+	if (status == 408 || status == 429 || status >= 500 || status < 200 ||
+	    (status >= 300 && status < 400))
+		return MECH_EUNAVAILABLE;
+	return MECH_EFAILED;
+}
+
+int mech_http_check(mech_http *h, const char *method, const char *path,
+		    const mech_http_response *resp)
+{
+	char *msg, *url;
+	mech_error_code code;
+
+	if (resp->status >= 200 && resp->status < 300)
+		return 0;
+	msg = server_message(resp);
+	url = mech_sprintf("%s%s", h->url, path);
+	code = mech_http_status_code(resp->status);
+	mech_error_set(code, "%s: %s %s: HTTP %ld %s%s%s", h->name, method, url, resp->status,
+		       mech_http_status_text(resp->status), msg ? ": " : "", msg ? msg : "");
+	if (resp->status == 401)
+		mech_error_hint("%s rejected the token; check %s", h->name,
+				h->token_file ? h->token_file : "the token file (none configured)");
+	else if (resp->status == 403)
+		mech_error_hint("the token lacks permission, or the object is not known yet");
+	else if (resp->status >= 300 && resp->status < 400)
+		mech_error_hint("the server redirects; configure the final URL (https?)");
+	free(msg);
+	free(url);
+	return -1;
+}
+
+int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what)
+{
+	const char *end = NULL;
+	cJSON *doc;
+	*out = NULL;
+	/* data[len] is a NUL in every caller (mech_buf), which also shields
+	 * cJSON 1.7.15's one-byte over-read on truncated input. */
+	doc = cJSON_ParseWithLengthOpts(data, len, &end, 0);
+	if (!doc) {
+		size_t at = end && end >= data ? (size_t)(end - data) : 0;
+		return mech_error_set(MECH_EUNAVAILABLE, "%s: malformed JSON (near byte %zu of %zu)",
+				      what, at, len);
+	}
+	while (end && (size_t)(end - data) < len && isspace((unsigned char)*end))
+		end++;
+	if (end && (size_t)(end - data) < len) {
+		cJSON_Delete(doc);
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "%s: malformed JSON (trailing data at byte %zu)", what,
+				      (size_t)(end - data));
+	}
+	*out = doc;
+	return 0;
+}
+
+static int call_json(mech_http *h, const char *method, const char *path, const char *body,
+		     cJSON **out)
+{
+	mech_http_response resp;
+	char *what;
+	int rc;
+
+	*out = NULL;
+	if (mech_http_request(h, method, path, body, &resp) < 0)
+		return -1;
+	if (mech_http_check(h, method, path, &resp) < 0) {
+		mech_http_response_dispose(&resp);
+		return -1;
+	}
+	what = mech_sprintf("%s: %s %s%s", h->name, method, h->url, path);
+	if (resp.content_type && !is_json_type(resp.content_type)) {
+		rc = mech_error_set(MECH_EUNAVAILABLE, "%s: answered %s, not JSON", what,
+				    resp.content_type);
+		mech_error_hint("is %s the API server's URL?", h->url);
+	} else {
+		rc = mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
+	}
+	free(what);
+	mech_http_response_dispose(&resp);
+	return rc;
+}
+
+int mech_http_get_json(mech_http *h, const char *path, cJSON **out)
+{
+	return call_json(h, "GET", path, NULL, out);
+}
+
+int mech_http_post_json(mech_http *h, const char *path, const char *body, cJSON **out)
+{
+	return call_json(h, "POST", path, body ? body : "{}", out);
+}
+
+/* ---- Server-Sent Events ---- */
+
+typedef struct {
+	mech_http *h;
+	CURL *easy;
+	const mech_sse_opts *o;
+	mech_buf line;    /* the line being read */
+	mech_buf data;    /* the event being assembled */
+	int has_data;     /* a data field was seen in this event */
+	mech_http_response err; /* body of a non-200 answer */
+	long status;      /* 0 until the first byte */
+	int not_sse;      /* 200 but not text/event-stream */
+	int overflow;     /* a line, an event or an error body hit its ceiling */
+	int stopped;      /* the callback's non-zero answer */
+	long events;
+} sse_ctx;
+
+static int sse_dispatch(sse_ctx *s)
+{
+	int rc = 0;
+	if (s->has_data) {
+		s->events++;
+		rc = s->o->on_event(mech_buf_cstr(&s->data), s->data.len, s->o->ctx);
+	}
+	mech_buf_clear(&s->data);
+	s->has_data = 0;
+	return rc;
+}
+
+/* One complete line (without "\n"). Returns non-zero to stop. */
+static int sse_line(sse_ctx *s, char *line, size_t len)
+{
+	const char *value;
+	size_t vlen;
+
+	if (len > 0 && line[len - 1] == '\r')
+		line[--len] = '\0';
+	if (len == 0)
+		return sse_dispatch(s);
+	if (line[0] == ':') {
+		if (s->o->on_keepalive)
+			s->o->on_keepalive(s->o->ctx);
+		return 0;
+	}
+	if (len < 4 || strncmp(line, "data", 4) || (len > 4 && line[4] != ':'))
+		return 0; /* event:, id:, retry: and unknown fields carry nothing for us */
+	value = len > 4 ? line + 5 : "";
+	vlen = len > 4 ? len - 5 : 0;
+	if (vlen > 0 && *value == ' ') {
+		value++;
+		vlen--;
+	}
+	if ((s->has_data && mech_buf_putc(&s->data, '\n') < 0) ||
+	    mech_buf_put(&s->data, value, vlen) < 0) {
+		s->overflow = 1;
+		return -2;
+	}
+	s->has_data = 1;
+	return 0;
+}
+
+static int sse_open(sse_ctx *s)
+{
+	const char *ct = NULL;
+	if (s->status)
+		return 0;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &s->status);
+	curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct);
+	if (ct)
+		s->err.content_type = mech_strdup(ct);
+	s->err.status = s->status;
+	if (s->status == 200 && (!ct || strncmp(ct, "text/event-stream", 17)))
+		s->not_sse = 1;
+	if (s->status == 200 && !s->not_sse && s->o->on_open)
+		s->o->on_open(s->o->ctx);
+	return 0;
+}
+
+/* The end of the final header block: the stream is open before any event
+ * arrives (an Argo CD without Applications sends nothing for 15 s). */
+static size_t sse_header(char *buf, size_t size, size_t nmemb, void *userdata)
+{
+	sse_ctx *s = userdata;
+	size_t n = size * nmemb;
+	long code = 0;
+	if ((n == 2 && buf[0] == '\r' && buf[1] == '\n') || (n == 1 && buf[0] == '\n')) {
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &code);
+		if (code >= 200) /* not a 100 Continue */
+			sse_open(s);
+	}
+	return n;
+}
+
+static size_t sse_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	sse_ctx *s = userdata;
+	size_t n = size * nmemb, off = 0;
+
+	sse_open(s); /* no-op once the headers were seen */
+	if (s->status != 200 || s->not_sse) {
+		if (mech_buf_put(&s->err.body, ptr, n) < 0) {
+			s->overflow = 1;
+			return 0;
+		}
+		return n;
+	}
+	while (off < n) {
+		char *nl = memchr(ptr + off, '\n', n - off);
+		size_t seg = nl ? (size_t)(nl - (ptr + off)) : n - off;
+		int rc;
+		if (mech_buf_put(&s->line, ptr + off, seg) < 0) {
+			s->overflow = 1;
+			return 0;
+		}
+		off += seg;
+		if (!nl)
+			break;
+		off++; /* the "\n" */
+		rc = sse_line(s, s->line.ptr ? s->line.ptr : (char *)"", s->line.len);
+		mech_buf_clear(&s->line);
+		if (rc == -2)
+			return 0;
+		if (rc) {
+			s->stopped = rc;
+			return 0;
+		}
+	}
+	return n;
+}
+
+static int sse_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			curl_off_t ulnow)
+{
+	atomic_int *cancel = clientp;
+	return cancel && atomic_load(cancel) ? 1 : 0;
+}
+
+int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs = NULL;
+	size_t max_event = o->max_event ? o->max_event : MECH_HTTP_MAX_EVENT_DEFAULT;
+	long idle_s = o->idle_timeout_ms > 0 ? (o->idle_timeout_ms + 999) / 1000 : 45;
+	char *token = NULL, *url;
+	sse_ctx s;
+	CURLcode rc;
+	int ret = -1;
+
+	if (!o || !o->on_event)
+		return mech_error_set(MECH_EFAILED, "mech_http_stream: no event callback");
+	memset(&s, 0, sizeof(s));
+	s.h = h;
+	s.o = o;
+	s.line.max = max_event;
+	s.data.max = max_event;
+	s.err.body.max = h->max_body;
+	url = mech_sprintf("%s%s", h->url, path);
+	if (read_token(h, &token) < 0)
+		goto done;
+	if (!(s.easy = curl_easy_init())) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: cannot create a libcurl handle", h->name);
+		goto done;
+	}
+	/* Argo CD switches to SSE only when Accept is exactly text/event-stream,
+	 * and does not compress it. */
+	hdrs = make_headers(token, "Accept: text/event-stream", 0);
+	setup_common(h, s.easy, url, hdrs, errbuf);
+	curl_easy_setopt(s.easy, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_TIME, idle_s);
+	curl_easy_setopt(s.easy, CURLOPT_WRITEFUNCTION, sse_write);
+	curl_easy_setopt(s.easy, CURLOPT_WRITEDATA, &s);
+	curl_easy_setopt(s.easy, CURLOPT_HEADERFUNCTION, sse_header);
+	curl_easy_setopt(s.easy, CURLOPT_HEADERDATA, &s);
+	curl_easy_setopt(s.easy, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(s.easy, CURLOPT_XFERINFOFUNCTION, sse_progress);
+	curl_easy_setopt(s.easy, CURLOPT_XFERINFODATA, o->cancel);
+
+	rc = curl_easy_perform(s.easy);
+	if (s.stopped) {
+		ret = s.stopped == 1 ? 0 : -1;
+		if (ret < 0 && !mech_error_last())
+			mech_error_set(MECH_EFAILED, "%s: GET %s: stopped", h->name, url);
+		goto done;
+	}
+	if (o->cancel && atomic_load(o->cancel)) {
+		ret = 0;
+		goto done;
+	}
+	if (!s.status) /* a transfer that failed before its headers ended */
+		curl_easy_getinfo(s.easy, CURLINFO_RESPONSE_CODE, &s.status);
+	if (s.status && s.status != 200) {
+		/* the status says what happened, even if its body was cut short */
+		s.err.status = s.status;
+		if (mech_http_check(h, "GET", path, &s.err) == 0) {
+			mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: HTTP %ld, not an event stream",
+				       h->name, url, s.status);
+		}
+		goto done;
+	}
+	if (s.not_sse) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: answered %s, not an event stream",
+			       h->name, url, s.err.content_type ? s.err.content_type : "no type");
+		goto done;
+	}
+	if (s.overflow) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: event larger than %zu bytes",
+			       h->name, url, max_event);
+		goto done;
+	}
+	if (s.line.len || s.has_data) {
+		mech_error_set(MECH_EUNAVAILABLE,
+			       "%s: GET %s: stream cut in the middle of an event (%s)", h->name, url,
+			       rc == CURLE_OK ? "connection closed"
+					      : (*errbuf ? errbuf : curl_easy_strerror(rc)));
+		goto done;
+	}
+	if (rc == CURLE_OPERATION_TIMEDOUT && s.status == 200) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: no data for %ld s (stream stalled)",
+			       h->name, url, idle_s);
+		goto done;
+	}
+	if (rc != CURLE_OK) {
+		transport_error(h, "GET", url, rc, errbuf, 0, 0);
+		goto done;
+	}
+	mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: stream closed by the server", h->name, url);
+done:
+	if (s.easy)
+		curl_easy_cleanup(s.easy);
+	curl_slist_free_all(hdrs);
+	if (token) {
+		memset(token, 0, strlen(token));
+		free(token);
+	}
+	mech_buf_dispose(&s.line);
+	mech_buf_dispose(&s.data);
+	mech_http_response_dispose(&s.err);
+	free(url);
+	return ret;
+}
+
+/* ---- reconnect with backoff ---- */
+
+void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	b->initial_ms = initial_ms > 0 ? initial_ms : 500;
+	b->max_ms = max_ms >= b->initial_ms ? max_ms : b->initial_ms;
+	b->next_ms = b->initial_ms;
+	b->seed = (unsigned int)(ts.tv_nsec ^ (long)getpid());
+	b->failures = 0;
+}
+
+long mech_backoff_next(mech_backoff *b)
+{
+	long nominal = b->next_ms, half = nominal / 2;
+	b->failures++;
+	b->next_ms = nominal > b->max_ms / 2 ? b->max_ms : nominal * 2;
+	/* jitter spreads reconnects of many consoles after an outage */
+	return half + (long)(rand_r(&b->seed) % (unsigned long)(nominal - half + 1));
+}
+
+void mech_backoff_reset(mech_backoff *b)
+{
+	b->next_ms = b->initial_ms;
+	b->failures = 0;
+}
+
+int mech_backoff_sleep(long ms, atomic_int *cancel)
+{
+	while (ms > 0) {
+		long step = ms < 50 ? ms : 50;
+		struct timespec ts = {step / 1000, (step % 1000) * 1000000L};
+		if (cancel && atomic_load(cancel))
+			return 1;
+		nanosleep(&ts, NULL);
+		ms -= step;
+	}
+	return cancel && atomic_load(cancel) ? 1 : 0;
+}
+
+typedef struct {
+	const mech_http_watch_opts *w;
+	long events;
+} watch_ctx;
+
+/* The stream calls these with the watch's context; they pass the caller's on. */
+static int watch_event(const char *data, size_t len, void *ctx)
+{
+	watch_ctx *wc = ctx;
+	wc->events++;
+	return wc->w->sse.on_event(data, len, wc->w->sse.ctx);
+}
+
+static void watch_keepalive(void *ctx)
+{
+	watch_ctx *wc = ctx;
+	if (wc->w->sse.on_keepalive)
+		wc->w->sse.on_keepalive(wc->w->sse.ctx);
+}
+
+static void watch_open(void *ctx)
+{
+	watch_ctx *wc = ctx;
+	if (wc->w->sse.on_open)
+		wc->w->sse.on_open(wc->w->sse.ctx);
+}
+
+int mech_http_watch(mech_http *h, const char *path, const mech_http_watch_opts *opts)
+{
+	mech_sse_opts so;
+	mech_backoff b;
+	watch_ctx wc;
+
+	if (!opts || !opts->sse.on_event)
+		return mech_error_set(MECH_EFAILED, "mech_http_watch: no event callback");
+	wc.w = opts;
+	wc.events = 0;
+	so = opts->sse;
+	so.on_event = watch_event;
+	so.on_keepalive = watch_keepalive;
+	so.on_open = watch_open;
+	so.ctx = &wc;
+	mech_backoff_init(&b, opts->initial_ms > 0 ? opts->initial_ms : 500,
+			  opts->max_ms > 0 ? opts->max_ms : 30000);
+	for (;;) {
+		const mech_error *e;
+		long delay, before = wc.events;
+		if (so.cancel && atomic_load(so.cancel))
+			return 0;
+		if (mech_http_stream(h, path, &so) == 0)
+			return 0;
+		e = mech_error_last();
+		if (!e || e->code != MECH_EUNAVAILABLE)
+			return -1;
+		if (wc.events > before)
+			mech_backoff_reset(&b);
+		delay = mech_backoff_next(&b);
+		if (opts->on_error && opts->on_error(e, delay, opts->sse.ctx))
+			return -1;
+		if (mech_backoff_sleep(delay, so.cancel))
+			return 0;
+	}
+}

@@ -1,0 +1,166 @@
+#ifndef MECH_HTTP_H
+#define MECH_HTTP_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "mech/buf.h"
+#include "mech/error.h"
+
+/*
+ * The HTTP client under the Argo CD and Kubernetes readers (DESIGN §8,
+ * §8b): libcurl with a bearer token read from a file, a CA file, a timeout
+ * on every call, transparent gzip, a hard ceiling on body size enforced
+ * while bytes arrive, JSON parsed with an explicit length, and every
+ * failure mapped to the error table with a message naming the endpoint:
+ *
+ *   401, 403                       MECH_EFORBIDDEN (77), the server's message
+ *   404                            MECH_ENOT_FOUND (4), the server's message
+ *   400, 409, 422 …                MECH_EFAILED (1), the server's message
+ *   refused, unreachable, timeout,
+ *   408, 429, 5xx, not JSON,
+ *   malformed or oversized body    MECH_EUNAVAILABLE (69)
+ *
+ * A client keeps one connection for its unary calls and is not meant to be
+ * shared between threads; open one client per thread.
+ */
+
+#define MECH_HTTP_MAX_BODY_DEFAULT (16u << 20)
+#define MECH_HTTP_MAX_EVENT_DEFAULT (4u << 20)
+#define MECH_HTTP_TIMEOUT_DEFAULT 5000
+
+typedef struct mech_http mech_http;
+
+typedef struct {
+	const char *name;       /* upstream in messages: "Argo CD", "Kubernetes" */
+	const char *url;        /* base URL: http(s)://host[:port][/prefix] */
+	const char *token_file; /* bearer token, re-read on every call; NULL/"" = none */
+	const char *ca_file;    /* PEM bundle for TLS; NULL/"" = system store */
+	long timeout_ms;        /* whole unary call; 0 = MECH_HTTP_TIMEOUT_DEFAULT */
+	long connect_timeout_ms; /* 0 = the smaller of timeout_ms and 3000 */
+	size_t max_body;        /* ceiling on a response body; 0 = MECH_HTTP_MAX_BODY_DEFAULT */
+} mech_http_opts;
+
+/** A raw response (see mech_http_request). */
+typedef struct {
+	long status;
+	char *content_type; /* NULL when absent */
+	mech_buf body;
+} mech_http_response;
+
+/** Open a client. Fails with MECH_ECONFIG on an empty or non-http(s) URL. */
+int mech_http_new(mech_http **out, const mech_http_opts *opts);
+void mech_http_free(mech_http *h);
+/** The base URL (borrowed). */
+const char *mech_http_url(const mech_http *h);
+
+/**
+ * One request; `path` is appended to the base URL and must start with "/".
+ * `body` (may be NULL) is sent as application/json. Returns 0 when a
+ * response of any status arrived (the caller judges it), -1 on transport
+ * failure, timeout or an oversized body (MECH_EUNAVAILABLE).
+ * Release `resp` with mech_http_response_dispose.
+ */
+int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
+		      mech_http_response *resp);
+void mech_http_response_dispose(mech_http_response *resp);
+
+/**
+ * GET `path` and parse the JSON answer into `*out` (caller frees with
+ * cJSON_Delete). Non-2xx statuses are mapped as described above.
+ */
+int mech_http_get_json(mech_http *h, const char *path, cJSON **out);
+/** POST `body` (JSON text, NULL = "{}") and parse the JSON answer. */
+int mech_http_post_json(mech_http *h, const char *path, const char *body, cJSON **out);
+
+/**
+ * Map a response to 0 (2xx) or the error table, naming `method` and the
+ * full URL of `path`. The server's message is taken from an Argo CD error
+ * body ({"error","code","message"}) or a Kubernetes Status.
+ */
+int mech_http_check(mech_http *h, const char *method, const char *path,
+		    const mech_http_response *resp);
+
+/** The error-table code for an HTTP status (the mapping above; 2xx gives MECH_EOK). */
+mech_error_code mech_http_status_code(long status);
+/** "Unauthorized", "Not Found", … ("" for statuses without a well-known text). */
+const char *mech_http_status_text(long status);
+
+/**
+ * Parse exactly `len` bytes of JSON (trailing garbage rejected). `what`
+ * names the source in the message; failures are MECH_EUNAVAILABLE.
+ */
+int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what);
+
+/** Percent-encode `s` for a path segment or query value. Caller frees. */
+char *mech_http_escape(const char *s);
+
+/* ---- Server-Sent Events (the Argo CD watch stream) ---- */
+
+/**
+ * Called once per complete event with its `data:` lines joined by "\n"
+ * (NUL-terminated; borrowed for the call). Return 0 to go on, non-zero to
+ * end the stream; mech_http_stream then returns 0 if the value was 1, or -1
+ * (keeping the last error the callback set) otherwise.
+ */
+typedef int (*mech_sse_event_fn)(const char *data, size_t len, void *ctx);
+
+typedef struct {
+	mech_sse_event_fn on_event;   /* required */
+	void (*on_open)(void *ctx);      /* optional: connected, 200 + text/event-stream */
+	void (*on_keepalive)(void *ctx); /* optional: a comment line arrived */
+	void *ctx;
+	size_t max_event;             /* bytes per line/event; 0 = MECH_HTTP_MAX_EVENT_DEFAULT */
+	long idle_timeout_ms;         /* no byte for this long = dead stream; 0 = 45 s */
+	atomic_int *cancel;           /* optional: set non-zero (any thread) to stop */
+} mech_sse_opts;
+
+/**
+ * GET `path` with `Accept: text/event-stream` and call `on_event` per event
+ * until the callback stops it or `*cancel` is set (return 0). The stream
+ * has no regular end: a close by the server, a cut in the middle of an
+ * event, an idle timeout or a transport error all return -1 with
+ * MECH_EUNAVAILABLE; a non-200 answer is mapped like a unary call.
+ */
+int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *opts);
+
+/* ---- reconnect with backoff ---- */
+
+/** Exponential backoff with jitter: initial, ×2 per failure, capped. */
+typedef struct {
+	long initial_ms;
+	long max_ms;
+	long next_ms;
+	unsigned int seed;
+	int failures;
+} mech_backoff;
+
+void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms);
+/** The delay before the next attempt (grows; 50–100 % of the nominal step). */
+long mech_backoff_next(mech_backoff *b);
+/** After a success: start again from the initial delay. */
+void mech_backoff_reset(mech_backoff *b);
+/** Sleep `ms`, waking early when `*cancel` becomes non-zero. Returns 1 if cancelled. */
+int mech_backoff_sleep(long ms, atomic_int *cancel);
+
+typedef struct {
+	mech_sse_opts sse;      /* per-connection options; sse.cancel also ends the loop */
+	long initial_ms;        /* first retry delay; 0 = 500 ms */
+	long max_ms;            /* ceiling; 0 = 30 s */
+	/* optional: called before each reconnect with the error that ended the
+	 * last attempt and the wait; return non-zero to give up (mech_http_watch
+	 * then returns -1 with that error). */
+	int (*on_error)(const mech_error *err, long retry_in_ms, void *ctx);
+} mech_http_watch_opts;
+
+/**
+ * mech_http_stream, reconnected with backoff for as long as the failures
+ * are temporary (MECH_EUNAVAILABLE). The backoff restarts after an attempt
+ * that delivered an event. Returns 0 when cancelled or stopped by the
+ * callback, -1 on a lasting failure (forbidden, not found, …).
+ */
+int mech_http_watch(mech_http *h, const char *path, const mech_http_watch_opts *opts);
+
+#endif

@@ -1,0 +1,154 @@
+#ifndef MECH_KUBE_H
+#define MECH_KUBE_H
+
+#include <stddef.h>
+
+#include "mech/config.h"
+#include "mech/http.h"
+
+/*
+ * Kubernetes reads (DESIGN §8): Deployment rollout state, CloudNativePG
+ * Cluster status and the non-secret part of its `<name>-app` Secret, and
+ * HTTPRoute parent conditions. Strings are never NULL ("" when absent);
+ * counters absent from a status read 0, as the API's omitempty means.
+ * Failures follow mech_http (77, 4, 69), naming the endpoint; a 404 whose
+ * body is not a Status (the API path itself is unknown, e.g. the CRD is
+ * not installed) says so.
+ */
+
+typedef struct mech_kube mech_kube;
+
+/** A metav1.Condition or a Deployment condition. */
+typedef struct {
+	char *type;
+	char *status; /* "True", "False", "Unknown" */
+	char *reason;
+	char *message;
+	char *last_transition;
+	long long observed_generation; /* 0 when absent */
+} mech_kube_condition;
+
+typedef enum {
+	MECH_ROLLOUT_PROGRESSING, /* still rolling out (message says how far) */
+	MECH_ROLLOUT_COMPLETE,    /* every replica updated and available */
+	MECH_ROLLOUT_FAILED,      /* Progressing=False, ProgressDeadlineExceeded */
+	MECH_ROLLOUT_PAUSED,      /* spec.paused */
+} mech_rollout_state;
+
+typedef struct {
+	char *namespace;
+	char *name;
+	long long generation;
+	long long observed_generation;
+	int spec_replicas; /* spec.replicas (default 1) */
+	int replicas;      /* status.replicas: pods of old and new ReplicaSets */
+	int updated;       /* status.updatedReplicas */
+	int ready;         /* status.readyReplicas */
+	int available;     /* status.availableReplicas */
+	int unavailable;   /* status.unavailableReplicas */
+	int paused;
+	char **images; /* spec.template.spec.containers[].image */
+	size_t nimages;
+	mech_kube_condition *conditions;
+	size_t nconditions;
+	/* derived with Argo CD's rollout rule (kubectl rollout status) */
+	mech_rollout_state state;
+	char *state_message;
+} mech_kube_deployment;
+
+typedef struct {
+	char *namespace;
+	char *name;
+	int spec_instances;
+	char *phase; /* "Cluster in healthy state" when ready */
+	char *phase_reason;
+	int instances;
+	int ready_instances;
+	char *current_primary;
+	char *write_service; /* <name>-rw */
+	char *read_service;
+	char *image;
+	mech_kube_condition *conditions;
+	size_t nconditions;
+	int ready; /* phase healthy, Ready=True and readyInstances == spec.instances */
+} mech_kube_pg_cluster;
+
+/**
+ * The connection facts of a CloudNativePG `<cluster>-app` Secret. Only
+ * non-secret values are ever decoded and kept (username, host, port,
+ * dbname); `keys` lists every key name so a user can wire e.g. `uri` as
+ * DATABASE_URL. Passwords and URIs never enter this struct.
+ */
+typedef struct {
+	char *namespace;
+	char *name; /* the Secret's name */
+	char *type; /* kubernetes.io/basic-auth */
+	char *username;
+	char *host;
+	char *port;
+	char *dbname;
+	char **keys; /* sorted key names */
+	size_t nkeys;
+} mech_kube_pg_secret;
+
+typedef struct {
+	char *parent_group;
+	char *parent_kind;
+	char *parent_namespace;
+	char *parent_name;
+	char *section_name;
+	char *controller;
+	mech_kube_condition *conditions;
+	size_t nconditions;
+} mech_kube_route_parent;
+
+typedef struct {
+	char *namespace;
+	char *name;
+	long long generation;
+	char **hostnames;
+	size_t nhostnames;
+	mech_kube_route_parent *parents;
+	size_t nparents;
+	/* derived over the parents whose conditions describe this generation:
+	 * 1 True everywhere, 0 False somewhere, -1 unknown (no status yet) */
+	int accepted;
+	int resolved_refs;
+} mech_kube_route;
+
+/** Open a client for cfg->kube_* (timeout: argocd.timeout_ms). MECH_ECONFIG when no URL. */
+int mech_kube_new(mech_kube **out, const mech_config *cfg);
+int mech_kube_open(mech_kube **out, const char *url, const char *token_file, const char *ca_file,
+		   long timeout_ms);
+void mech_kube_free(mech_kube *k);
+mech_http *mech_kube_http(mech_kube *k);
+
+/** GET /version → gitVersion, a reachability probe. Caller frees. */
+int mech_kube_version(mech_kube *k, char **out);
+
+int mech_kube_deployment_get(mech_kube *k, const char *ns, const char *name,
+			     mech_kube_deployment **out);
+void mech_kube_deployment_free(mech_kube_deployment *d);
+
+int mech_kube_pg_cluster_get(mech_kube *k, const char *ns, const char *name,
+			     mech_kube_pg_cluster **out);
+void mech_kube_pg_cluster_free(mech_kube_pg_cluster *c);
+
+/** Read `<cluster>-app` in `ns`, keeping only its non-secret fields. */
+int mech_kube_pg_secret_get(mech_kube *k, const char *ns, const char *cluster,
+			    mech_kube_pg_secret **out);
+void mech_kube_pg_secret_free(mech_kube_pg_secret *s);
+
+int mech_kube_route_get(mech_kube *k, const char *ns, const char *name, mech_kube_route **out);
+void mech_kube_route_free(mech_kube_route *r);
+
+/** The condition of `type` in a list, or NULL. Borrowed. */
+const mech_kube_condition *mech_kube_condition_find(const mech_kube_condition *conds, size_t n,
+						    const char *type);
+
+/** Parsers for objects already fetched (tests, watch consumers). */
+int mech_kube_deployment_parse(const cJSON *json, mech_kube_deployment **out);
+int mech_kube_pg_cluster_parse(const cJSON *json, mech_kube_pg_cluster **out);
+int mech_kube_route_parse(const cJSON *json, mech_kube_route **out);
+
+#endif

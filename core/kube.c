@@ -1,0 +1,655 @@
+/*
+ * Kubernetes reads over mech_http. Status counters are omitempty in the
+ * API, so an absent field is 0. The CNPG app Secret is read with an
+ * allow-list: only username, host, port and dbname are decoded; every other
+ * value (password, uri, jdbc-uri, pgpass, fqdn-*) is wiped from the
+ * response buffers before they are freed and never copied.
+ */
+#include "mech/kube.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "mech/buf.h"
+#include "mech/error.h"
+
+struct mech_kube {
+	mech_http *http;
+};
+
+#define SECRET_VALUE_MAX 4096
+
+static const cJSON *jget(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+static const cJSON *jpath(const cJSON *o, const char *dotted)
+{
+	char key[64];
+	while (o && *dotted) {
+		size_t n = strcspn(dotted, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, dotted, n);
+		key[n] = '\0';
+		o = jget(o, key);
+		dotted += n;
+		if (*dotted == '.')
+			dotted++;
+	}
+	return o;
+}
+
+static char *jstr(const cJSON *o, const char *dotted)
+{
+	const cJSON *v = jpath(o, dotted);
+	if (cJSON_IsString(v) && v->valuestring)
+		return mech_strdup(v->valuestring);
+	return mech_strdup("");
+}
+
+static long long jint(const cJSON *o, const char *dotted, long long def)
+{
+	const cJSON *v = jpath(o, dotted);
+	if (!cJSON_IsNumber(v))
+		return def;
+	if (v->valuedouble > 9e15 || v->valuedouble < -9e15)
+		return def;
+	return (long long)v->valuedouble;
+}
+
+static int jcount(const cJSON *o, const char *dotted)
+{
+	long long v = jint(o, dotted, 0);
+	return v < 0 ? 0 : v > 1000000 ? 1000000 : (int)v;
+}
+
+/* ---- client ---- */
+
+int mech_kube_open(mech_kube **out, const char *url, const char *token_file, const char *ca_file,
+		   long timeout_ms)
+{
+	mech_http_opts o = {0};
+	mech_kube *k;
+
+	*out = NULL;
+	o.name = "Kubernetes";
+	o.url = url;
+	o.token_file = token_file;
+	o.ca_file = ca_file;
+	o.timeout_ms = timeout_ms;
+	k = mech_calloc(1, sizeof(*k));
+	if (mech_http_new(&k->http, &o) < 0) {
+		free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+int mech_kube_new(mech_kube **out, const mech_config *cfg)
+{
+	*out = NULL;
+	if (!cfg->kube_url || !*cfg->kube_url) {
+		mech_error_set(MECH_ECONFIG, "Kubernetes is not configured");
+		return mech_error_hint("set kubernetes.url in %s/mech.yaml (or run `mech sim`)",
+				       cfg->home ? cfg->home : "MECH_HOME");
+	}
+	return mech_kube_open(out, cfg->kube_url, cfg->kube_token_file, cfg->kube_ca_file,
+			      cfg->argocd_timeout_ms);
+}
+
+void mech_kube_free(mech_kube *k)
+{
+	if (!k)
+		return;
+	mech_http_free(k->http);
+	free(k);
+}
+
+mech_http *mech_kube_http(mech_kube *k)
+{
+	return k->http;
+}
+
+/*
+ * GET a JSON object. A 404 without a Status body means the API path is
+ * unknown to the server (CRD missing), not that the object is absent.
+ * With `resp_keep`, the raw response is handed back (the secret reader
+ * wipes it); otherwise it is disposed here.
+ */
+static int kube_get(mech_kube *k, const char *path, cJSON **out, mech_http_response *resp_keep)
+{
+	mech_http_response resp;
+	char *what;
+	int rc = -1;
+
+	*out = NULL;
+	if (mech_http_request(k->http, "GET", path, NULL, &resp) < 0)
+		goto done; /* resp is empty */
+	if (resp.status == 404 &&
+	    !(resp.content_type && strstr(resp.content_type, "json"))) {
+		mech_error_set(MECH_ENOT_FOUND,
+			       "Kubernetes: GET %s%s: HTTP 404: the server does not know this API path",
+			       mech_http_url(k->http), path);
+		mech_error_hint("is the CRD installed (CloudNativePG, Gateway API)?");
+		goto done;
+	}
+	if (mech_http_check(k->http, "GET", path, &resp) < 0)
+		goto done;
+	what = mech_sprintf("Kubernetes: GET %s%s", mech_http_url(k->http), path);
+	rc = mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
+	free(what);
+	if (rc == 0 && !cJSON_IsObject(*out)) {
+		cJSON_Delete(*out);
+		*out = NULL;
+		rc = mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: GET %s%s: not a JSON object",
+				    mech_http_url(k->http), path);
+	}
+done:
+	if (resp_keep)
+		*resp_keep = resp;
+	else
+		mech_http_response_dispose(&resp);
+	return rc;
+}
+
+static char *object_path(const char *prefix, const char *ns, const char *plural, const char *name,
+			 const char *suffix)
+{
+	char *n = mech_http_escape(ns), *m = mech_http_escape(name);
+	char *path = mech_sprintf("%s/namespaces/%s/%s/%s%s", prefix, n, plural, m, suffix);
+	free(n);
+	free(m);
+	return path;
+}
+
+int mech_kube_version(mech_kube *k, char **out)
+{
+	cJSON *doc;
+	*out = NULL;
+	if (kube_get(k, "/version", &doc, NULL) < 0)
+		return -1;
+	*out = jstr(doc, "gitVersion");
+	cJSON_Delete(doc);
+	return 0;
+}
+
+const mech_kube_condition *mech_kube_condition_find(const mech_kube_condition *conds, size_t n,
+						    const char *type)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(conds[i].type, type))
+			return &conds[i];
+	return NULL;
+}
+
+static mech_kube_condition *parse_conditions(const cJSON *arr, size_t *n)
+{
+	mech_kube_condition *out;
+	const cJSON *it;
+	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+
+	*n = 0;
+	if (len <= 0)
+		return NULL;
+	out = mech_calloc((size_t)len, sizeof(*out));
+	for (it = arr->child; it; it = it->next) {
+		mech_kube_condition *c;
+		if (!cJSON_IsObject(it))
+			continue;
+		c = &out[(*n)++];
+		c->type = jstr(it, "type");
+		c->status = jstr(it, "status");
+		c->reason = jstr(it, "reason");
+		c->message = jstr(it, "message");
+		c->last_transition = jstr(it, "lastTransitionTime");
+		c->observed_generation = jint(it, "observedGeneration", 0);
+	}
+	return out;
+}
+
+static void free_conditions(mech_kube_condition *c, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		free(c[i].type);
+		free(c[i].status);
+		free(c[i].reason);
+		free(c[i].message);
+		free(c[i].last_transition);
+	}
+	free(c);
+}
+
+static void free_strings(char **v, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* ---- Deployment ---- */
+
+void mech_kube_deployment_free(mech_kube_deployment *d)
+{
+	if (!d)
+		return;
+	free(d->namespace);
+	free(d->name);
+	free_strings(d->images, d->nimages);
+	free_conditions(d->conditions, d->nconditions);
+	free(d->state_message);
+	free(d);
+}
+
+/* Argo CD's Deployment health rule (gitops-engine, after kubectl rollout status). */
+static void rollout_state(mech_kube_deployment *d)
+{
+	const mech_kube_condition *p =
+		mech_kube_condition_find(d->conditions, d->nconditions, "Progressing");
+	if (d->paused) {
+		d->state = MECH_ROLLOUT_PAUSED;
+		d->state_message = mech_strdup("Deployment is paused");
+	} else if (d->generation > d->observed_generation) {
+		d->state = MECH_ROLLOUT_PROGRESSING;
+		d->state_message = mech_strdup("Waiting for rollout to finish: observed deployment "
+					       "generation less than desired generation");
+	} else if (p && !strcmp(p->reason, "ProgressDeadlineExceeded")) {
+		d->state = MECH_ROLLOUT_FAILED;
+		d->state_message = mech_sprintf("Deployment \"%s\" exceeded its progress deadline",
+						d->name);
+	} else if (d->updated < d->spec_replicas) {
+		d->state = MECH_ROLLOUT_PROGRESSING;
+		d->state_message = mech_sprintf("Waiting for rollout to finish: %d out of %d new "
+						"replicas have been updated...",
+						d->updated, d->spec_replicas);
+	} else if (d->replicas > d->updated) {
+		d->state = MECH_ROLLOUT_PROGRESSING;
+		d->state_message = mech_sprintf("Waiting for rollout to finish: %d old replicas are "
+						"pending termination...",
+						d->replicas - d->updated);
+	} else if (d->available < d->updated) {
+		d->state = MECH_ROLLOUT_PROGRESSING;
+		d->state_message = mech_sprintf("Waiting for rollout to finish: %d of %d updated "
+						"replicas are available...",
+						d->available, d->updated);
+	} else {
+		d->state = MECH_ROLLOUT_COMPLETE;
+		d->state_message = mech_strdup("");
+	}
+}
+
+int mech_kube_deployment_parse(const cJSON *j, mech_kube_deployment **out)
+{
+	const cJSON *containers, *it;
+	mech_kube_deployment *d;
+	int n;
+
+	*out = NULL;
+	if (!cJSON_IsObject(j))
+		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: a Deployment that is not an object");
+	d = mech_calloc(1, sizeof(*d));
+	d->namespace = jstr(j, "metadata.namespace");
+	d->name = jstr(j, "metadata.name");
+	d->generation = jint(j, "metadata.generation", 0);
+	d->observed_generation = jint(j, "status.observedGeneration", 0);
+	d->spec_replicas = (int)jint(j, "spec.replicas", 1);
+	if (d->spec_replicas < 0)
+		d->spec_replicas = 0;
+	d->replicas = jcount(j, "status.replicas");
+	d->updated = jcount(j, "status.updatedReplicas");
+	d->ready = jcount(j, "status.readyReplicas");
+	d->available = jcount(j, "status.availableReplicas");
+	d->unavailable = jcount(j, "status.unavailableReplicas");
+	d->paused = cJSON_IsTrue(jpath(j, "spec.paused"));
+	containers = jpath(j, "spec.template.spec.containers");
+	n = cJSON_IsArray(containers) ? cJSON_GetArraySize(containers) : 0;
+	if (n > 0) {
+		d->images = mech_calloc((size_t)n, sizeof(*d->images));
+		for (it = containers->child; it; it = it->next) {
+			const cJSON *img = jget(it, "image");
+			if (cJSON_IsString(img) && img->valuestring)
+				d->images[d->nimages++] = mech_strdup(img->valuestring);
+		}
+	}
+	d->conditions = parse_conditions(jpath(j, "status.conditions"), &d->nconditions);
+	rollout_state(d);
+	*out = d;
+	return 0;
+}
+
+int mech_kube_deployment_get(mech_kube *k, const char *ns, const char *name,
+			     mech_kube_deployment **out)
+{
+	char *path = object_path("/apis/apps/v1", ns, "deployments", name, "");
+	cJSON *doc;
+	int rc;
+	*out = NULL;
+	rc = kube_get(k, path, &doc, NULL);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = mech_kube_deployment_parse(doc, out);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- CloudNativePG Cluster ---- */
+
+void mech_kube_pg_cluster_free(mech_kube_pg_cluster *c)
+{
+	if (!c)
+		return;
+	free(c->namespace);
+	free(c->name);
+	free(c->phase);
+	free(c->phase_reason);
+	free(c->current_primary);
+	free(c->write_service);
+	free(c->read_service);
+	free(c->image);
+	free_conditions(c->conditions, c->nconditions);
+	free(c);
+}
+
+int mech_kube_pg_cluster_parse(const cJSON *j, mech_kube_pg_cluster **out)
+{
+	mech_kube_pg_cluster *c;
+	const mech_kube_condition *ready;
+
+	*out = NULL;
+	if (!cJSON_IsObject(j))
+		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: a Cluster that is not an object");
+	c = mech_calloc(1, sizeof(*c));
+	c->namespace = jstr(j, "metadata.namespace");
+	c->name = jstr(j, "metadata.name");
+	c->spec_instances = (int)jint(j, "spec.instances", 1);
+	c->phase = jstr(j, "status.phase");
+	c->phase_reason = jstr(j, "status.phaseReason");
+	c->instances = jcount(j, "status.instances");
+	c->ready_instances = jcount(j, "status.readyInstances");
+	c->current_primary = jstr(j, "status.currentPrimary");
+	c->write_service = jstr(j, "status.writeService");
+	c->read_service = jstr(j, "status.readService");
+	c->image = jstr(j, "status.image");
+	c->conditions = parse_conditions(jpath(j, "status.conditions"), &c->nconditions);
+	ready = mech_kube_condition_find(c->conditions, c->nconditions, "Ready");
+	/* cnpg.md: the phase string, the Ready condition and the count together */
+	c->ready = !strcmp(c->phase, "Cluster in healthy state") && ready &&
+		   !strcmp(ready->status, "True") && c->ready_instances == c->spec_instances;
+	*out = c;
+	return 0;
+}
+
+int mech_kube_pg_cluster_get(mech_kube *k, const char *ns, const char *name,
+			     mech_kube_pg_cluster **out)
+{
+	char *path = object_path("/apis/postgresql.cnpg.io/v1", ns, "clusters", name, "");
+	cJSON *doc;
+	int rc;
+	*out = NULL;
+	rc = kube_get(k, path, &doc, NULL);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = mech_kube_pg_cluster_parse(doc, out);
+	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- the CNPG app Secret, non-secret part only ---- */
+
+static int b64_value(int c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+' || c == '-')
+		return 62;
+	if (c == '/' || c == '_')
+		return 63;
+	return -1;
+}
+
+/* Decode base64 into printable text; NULL on bad input or control bytes. */
+static char *b64_text(const char *s)
+{
+	mech_buf b = MECH_BUF_INIT;
+	unsigned int acc = 0;
+	int bits = 0;
+	size_t i;
+
+	b.max = SECRET_VALUE_MAX;
+	for (i = 0; s[i] && s[i] != '='; i++) {
+		int v = b64_value((unsigned char)s[i]);
+		if (v < 0)
+			goto bad;
+		acc = (acc << 6) | (unsigned int)v;
+		bits += 6;
+		if (bits >= 8) {
+			unsigned char c = (unsigned char)(acc >> (bits - 8));
+			bits -= 8;
+			if (c < 0x20 || c == 0x7f || mech_buf_putc(&b, (char)c) < 0)
+				goto bad;
+		}
+	}
+	return b.len ? mech_buf_detach(&b) : (mech_buf_dispose(&b), mech_strdup(""));
+bad:
+	mech_buf_dispose(&b);
+	return NULL;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void mech_kube_pg_secret_free(mech_kube_pg_secret *s)
+{
+	if (!s)
+		return;
+	free(s->namespace);
+	free(s->name);
+	free(s->type);
+	free(s->username);
+	free(s->host);
+	free(s->port);
+	free(s->dbname);
+	free_strings(s->keys, s->nkeys);
+	free(s);
+}
+
+/* The keys whose values may be shown; everything else stays in the cluster. */
+static char **public_field(mech_kube_pg_secret *s, const char *key)
+{
+	if (!strcmp(key, "username") || (!strcmp(key, "user") && !*s->username))
+		return &s->username;
+	if (!strcmp(key, "host"))
+		return &s->host;
+	if (!strcmp(key, "port"))
+		return &s->port;
+	if (!strcmp(key, "dbname"))
+		return &s->dbname;
+	return NULL;
+}
+
+static void wipe_json_strings(cJSON *o)
+{
+	cJSON *it;
+	for (it = o ? o->child : NULL; it; it = it->next) {
+		if (cJSON_IsString(it) && it->valuestring)
+			explicit_bzero(it->valuestring, strlen(it->valuestring));
+		wipe_json_strings(it);
+	}
+}
+
+int mech_kube_pg_secret_get(mech_kube *k, const char *ns, const char *cluster,
+			    mech_kube_pg_secret **out)
+{
+	char *name = mech_sprintf("%s-app", cluster);
+	char *path = object_path("/api/v1", ns, "secrets", name, "");
+	mech_kube_pg_secret *s = NULL;
+	mech_http_response resp;
+	const cJSON *data, *it;
+	cJSON *doc = NULL;
+	int n, rc = -1;
+
+	*out = NULL;
+	if (kube_get(k, path, &doc, &resp) < 0)
+		goto done;
+	s = mech_calloc(1, sizeof(*s));
+	s->namespace = jstr(doc, "metadata.namespace");
+	s->name = jstr(doc, "metadata.name");
+	s->type = jstr(doc, "type");
+	s->username = mech_strdup("");
+	s->host = mech_strdup("");
+	s->port = mech_strdup("");
+	s->dbname = mech_strdup("");
+	data = jget(doc, "data");
+	n = cJSON_IsObject(data) ? cJSON_GetArraySize(data) : 0;
+	if (n > 0)
+		s->keys = mech_calloc((size_t)n, sizeof(*s->keys));
+	for (it = n > 0 ? data->child : NULL; it; it = it->next) {
+		char **field;
+		if (!it->string)
+			continue;
+		s->keys[s->nkeys++] = mech_strdup(it->string);
+		field = public_field(s, it->string);
+		if (field && cJSON_IsString(it) && it->valuestring) {
+			char *v = b64_text(it->valuestring);
+			if (v) {
+				free(*field);
+				*field = v;
+			}
+		}
+	}
+	if (s->nkeys)
+		qsort(s->keys, s->nkeys, sizeof(*s->keys), cmp_str);
+	*out = s;
+	s = NULL;
+	rc = 0;
+done:
+	/* The body held the password: wipe both copies before freeing. */
+	if (doc)
+		wipe_json_strings(doc);
+	cJSON_Delete(doc);
+	if (resp.body.ptr)
+		explicit_bzero(resp.body.ptr, resp.body.cap ? resp.body.cap : resp.body.len);
+	mech_http_response_dispose(&resp);
+	mech_kube_pg_secret_free(s);
+	free(path);
+	free(name);
+	return rc;
+}
+
+/* ---- HTTPRoute ---- */
+
+void mech_kube_route_free(mech_kube_route *r)
+{
+	size_t i;
+	if (!r)
+		return;
+	free(r->namespace);
+	free(r->name);
+	free_strings(r->hostnames, r->nhostnames);
+	for (i = 0; i < r->nparents; i++) {
+		mech_kube_route_parent *p = &r->parents[i];
+		free(p->parent_group);
+		free(p->parent_kind);
+		free(p->parent_namespace);
+		free(p->parent_name);
+		free(p->section_name);
+		free(p->controller);
+		free_conditions(p->conditions, p->nconditions);
+	}
+	free(r->parents);
+	free(r);
+}
+
+/* 1 all current parents say True, 0 one says otherwise, -1 none reports it. */
+static int route_verdict(const mech_kube_route *r, const char *type)
+{
+	int seen = 0;
+	size_t i;
+	for (i = 0; i < r->nparents; i++) {
+		const mech_kube_condition *c = mech_kube_condition_find(
+			r->parents[i].conditions, r->parents[i].nconditions, type);
+		if (!c)
+			continue;
+		/* a condition for an older spec says nothing about this one */
+		if (c->observed_generation && r->generation &&
+		    c->observed_generation != r->generation)
+			continue;
+		if (strcmp(c->status, "True"))
+			return 0;
+		seen = 1;
+	}
+	return seen ? 1 : -1;
+}
+
+int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
+{
+	const cJSON *parents, *it, *hosts;
+	mech_kube_route *r;
+	int n;
+
+	*out = NULL;
+	if (!cJSON_IsObject(j))
+		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: an HTTPRoute that is not an object");
+	r = mech_calloc(1, sizeof(*r));
+	r->namespace = jstr(j, "metadata.namespace");
+	r->name = jstr(j, "metadata.name");
+	r->generation = jint(j, "metadata.generation", 0);
+	hosts = jpath(j, "spec.hostnames");
+	n = cJSON_IsArray(hosts) ? cJSON_GetArraySize(hosts) : 0;
+	if (n > 0) {
+		r->hostnames = mech_calloc((size_t)n, sizeof(*r->hostnames));
+		for (it = hosts->child; it; it = it->next)
+			if (cJSON_IsString(it) && it->valuestring)
+				r->hostnames[r->nhostnames++] = mech_strdup(it->valuestring);
+	}
+	parents = jpath(j, "status.parents");
+	n = cJSON_IsArray(parents) ? cJSON_GetArraySize(parents) : 0;
+	if (n > 0) {
+		r->parents = mech_calloc((size_t)n, sizeof(*r->parents));
+		for (it = parents->child; it; it = it->next) {
+			mech_kube_route_parent *p;
+			if (!cJSON_IsObject(it))
+				continue;
+			p = &r->parents[r->nparents++];
+			p->parent_group = jstr(it, "parentRef.group");
+			p->parent_kind = jstr(it, "parentRef.kind");
+			p->parent_namespace = jstr(it, "parentRef.namespace");
+			p->parent_name = jstr(it, "parentRef.name");
+			p->section_name = jstr(it, "parentRef.sectionName");
+			p->controller = jstr(it, "controllerName");
+			p->conditions = parse_conditions(jget(it, "conditions"), &p->nconditions);
+		}
+	}
+	r->accepted = route_verdict(r, "Accepted");
+	r->resolved_refs = route_verdict(r, "ResolvedRefs");
+	*out = r;
+	return 0;
+}
+
+int mech_kube_route_get(mech_kube *k, const char *ns, const char *name, mech_kube_route **out)
+{
+	char *path = object_path("/apis/gateway.networking.k8s.io/v1", ns, "httproutes", name, "");
+	cJSON *doc;
+	int rc;
+	*out = NULL;
+	rc = kube_get(k, path, &doc, NULL);
+	free(path);
+	if (rc < 0)
+		return -1;
+	rc = mech_kube_route_parse(doc, out);
+	cJSON_Delete(doc);
+	return rc;
+}

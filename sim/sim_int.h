@@ -1,0 +1,216 @@
+#ifndef MECH_SIM_INT_H
+#define MECH_SIM_INT_H
+
+/*
+ * Inside `mech sim`. Three parts, one file each:
+ *   sim_repo.c    what Git asks for: Applications and their rendered
+ *                 manifests at a commit (ApplicationSet generator + a small
+ *                 kustomize + directory recursion)
+ *   sim_world.c   what the cluster has: the Argo CD controller loop
+ *                 (OutOfSync → sync → Progressing → Healthy/Degraded),
+ *                 live objects, generated Secrets
+ *   sim_render.c  the API's JSON for both; sim_http.c serves it.
+ * One mutex guards the world; the main thread ticks it, request threads
+ * read it.
+ */
+
+#include <git2.h>
+#include <pthread.h>
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+#include "mech/buf.h"
+
+typedef struct {
+	char *host; /* "127.0.0.1" or "::1" */
+	int port;   /* 0 = pick a free one */
+	char *token; /* required bearer token; NULL = no auth */
+	long sync_delay_ms;
+	long health_delay_ms;
+	long latency_ms;
+	long drop_stream_ms; /* 0 = never */
+	long keepalive_ms;
+	long poll_ms;
+	double fail_rate;
+	int malformed;
+	char *degrade_tag;
+	int verbose;
+} sim_opts;
+
+/* One Kubernetes object rendered from Git. */
+typedef struct {
+	char *api_version;
+	char *group;
+	char *version;
+	char *kind;
+	char *namespace; /* "" for cluster-scoped */
+	char *name;
+	cJSON *manifest;
+	char *text; /* manifest printed: the identity for comparisons */
+} sim_obj;
+
+typedef enum { SIM_INSTANCE, SIM_NETWORK, SIM_ADDONS } sim_app_kind;
+
+/* What Git asks of one Application at a commit. */
+typedef struct {
+	char *name;
+	char *path;
+	char *project;
+	char *dest_ns;
+	cJSON *labels; /* the Application's metadata.labels, or NULL */
+	sim_app_kind kind;
+	sim_obj *objs;
+	size_t nobjs;
+	char *error; /* manifest generation failed: ComparisonError */
+	unsigned long long sig;
+} sim_target;
+
+typedef struct {
+	char *repo_url;
+	char *target_revision;
+	char *appset; /* ApplicationSet name (owner of instance Applications) */
+	sim_target *targets;
+	size_t ntargets;
+} sim_repo_state;
+
+int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
+		  const char *branch, const char *repo_path, sim_repo_state *out);
+void sim_repo_state_dispose(sim_repo_state *s);
+void sim_target_dispose(sim_target *t);
+void sim_target_copy(sim_target *dst, const sim_target *src);
+void sim_obj_dispose(sim_obj *o);
+void sim_obj_copy(sim_obj *dst, const sim_obj *src);
+/* Container images of a workload manifest (Deployment …), appended to v. */
+void sim_obj_images(const sim_obj *o, mech_strv *v);
+/* The tag of an image reference ("" when none). Borrowed into `ref`. */
+const char *sim_image_tag(const char *ref);
+
+/* An object as the cluster holds it. */
+typedef struct {
+	sim_obj obj;
+	long long generation;
+	char uid[40];
+	char *created_at;
+	double applied_ms; /* monotonic: the last change of its spec */
+	char *applied_at;
+	char *health; /* "" = no health check for the kind */
+	char *health_message;
+	char *missing_backend; /* HTTPRoute: a backend Service that does not exist */
+	int rollout;           /* Deployment: the last apply changed it (a rollout ran) */
+} sim_live;
+
+typedef struct {
+	long long id;
+	char *revision;
+	char *deployed_at;
+	char *started_at;
+} sim_history;
+
+typedef struct {
+	char *name;
+	char *tenant;
+	sim_app_kind kind;
+	char uid[40];
+	char *created_at;
+	unsigned long long rv;
+	char *repo_url;
+	char *target_revision;
+	char *appset;
+	sim_target want;
+	char *revision; /* the commit the target was read at */
+	char *reconciled_at;
+	sim_live *live;
+	size_t nlive;
+	int synced_once;
+	unsigned long long live_sig;
+	int op_running;
+	int op_manual;
+	double op_start_ms;
+	char *op_started_at;
+	char *op_finished_at;
+	char *op_phase;
+	char *op_message;
+	char *op_revision;
+	char *sync_status;
+	char *health;
+	char *health_message;
+	char *health_since;
+	sim_history *history;
+	size_t nhistory;
+	long long next_history_id;
+	char *json;        /* the Application as the API shows it */
+	char *fingerprint; /* json without resourceVersion: what a change is */
+} sim_app;
+
+typedef struct {
+	char *tenant;
+	char *namespace;
+	char *cluster;
+	char *db;
+	char *owner;
+	char *password;
+	char uid[40];
+	char *created_at;
+} sim_secret;
+
+typedef struct {
+	char *name;
+	char *repo_path;
+	git_repository *repo;
+	char tip[GIT_OID_HEXSZ + 1];
+} sim_tenant;
+
+typedef struct {
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	const sim_opts *opts;
+	char *home;
+	char *branch;
+	char *argocd_ns;
+	unsigned long long rv; /* bumps with every visible change */
+	sim_tenant *tenants;
+	size_t ntenants;
+	sim_app **apps; /* sorted by name */
+	size_t napps;
+	sim_secret *secrets;
+	size_t nsecrets;
+	int stopping;
+} sim_world;
+
+/* sim_world.c */
+int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const char *branch,
+		   const char *argocd_ns);
+void sim_world_dispose(sim_world *w);
+/* Poll the repos and advance every Application; takes the lock. */
+void sim_world_tick(sim_world *w);
+/* Under the lock: */
+sim_app *sim_world_app(sim_world *w, const char *name);
+/* Start a manual sync: 0, or -1 when an operation already runs. */
+int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune);
+const sim_live *sim_world_live(const sim_world *w, const char *group, const char *kind,
+			       const char *ns, const char *name, const sim_app **owner);
+const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);
+void sim_world_stop(sim_world *w);
+
+/* sim_render.c (all under the lock; results are owned by the caller) */
+char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
+char *sim_render_tree(const sim_world *w, const sim_app *a);
+char *sim_render_managed(const sim_world *w, const sim_app *a);
+/* Kubernetes GET of one object: 1 found (JSON in *out), 0 not found. */
+int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
+		   const char *name, char **out);
+
+/* sim_http.c: the HTTP front (libmicrohttpd, a thread per connection) */
+typedef struct sim_server sim_server;
+/* Listen on opts->host:port; *url receives the base URL (caller frees). */
+int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char **url);
+void sim_server_stop(sim_server *s);
+
+/* time and ids */
+double sim_now_ms(void);
+char *sim_wall(void); /* RFC 3339 UTC, now */
+void sim_uid(char out[40]);
+unsigned long long sim_hash(unsigned long long h, const char *s);
+
+#endif

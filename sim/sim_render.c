@@ -1,0 +1,890 @@
+/*
+ * The API's JSON, shaped as the swagger (v1alpha1Application,
+ * v1alpha1ApplicationTree, applicationManagedResourcesResponse) and the
+ * Kubernetes objects (Deployment, CloudNativePG Cluster, HTTPRoute,
+ * Secret, Service) describe them. Go's encoding/json drops zero values;
+ * so do we, so clients meet the same absences they will meet for real.
+ */
+#include "sim_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void add_str(cJSON *o, const char *key, const char *v)
+{
+	if (v && *v)
+		cJSON_AddStringToObject(o, key, v);
+}
+
+static char *print(cJSON *doc)
+{
+	char *s = cJSON_PrintUnformatted(doc);
+	cJSON_Delete(doc);
+	if (!s)
+		abort();
+	return s;
+}
+
+/* A stable uid-shaped string for objects the sim does not store (children). */
+static void fake_uid(char out[40], const char *a, const char *b)
+{
+	unsigned long long h1 = sim_hash(sim_hash(0, a), b), h2 = sim_hash(h1, "uid");
+	snprintf(out, 40, "%08llx-%04llx-4%03llx-a%03llx-%012llx", h1 >> 32, (h1 >> 16) & 0xffff,
+		 h1 & 0xfff, (h2 >> 52) & 0xfff, h2 & 0xffffffffffffULL);
+}
+
+static void short_hash(char *out, size_t n, const char *a, const char *b)
+{
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	unsigned long long h = sim_hash(sim_hash(0, a), b);
+	size_t i;
+	for (i = 0; i + 1 < n; i++) {
+		out[i] = alphabet[h % (sizeof(alphabet) - 1)];
+		h /= sizeof(alphabet) - 1;
+		if (!h)
+			h = sim_hash(h + i + 1, a);
+	}
+	out[n - 1] = '\0';
+}
+
+static int replicas_of(const sim_obj *o)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+	const cJSON *r = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "replicas")
+					      : NULL;
+	return cJSON_IsNumber(r) && r->valuedouble >= 0 ? (int)r->valuedouble : 1;
+}
+
+static int instances_of(const sim_obj *o)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+	const cJSON *r = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "instances")
+					      : NULL;
+	return cJSON_IsNumber(r) && r->valuedouble >= 1 ? (int)r->valuedouble : 1;
+}
+
+/* ---- the Application ---- */
+
+static cJSON *source_json(const sim_app *a)
+{
+	cJSON *s = cJSON_CreateObject();
+	add_str(s, "repoURL", a->repo_url);
+	add_str(s, "path", a->want.path);
+	add_str(s, "targetRevision", a->target_revision);
+	if (a->kind != SIM_INSTANCE)
+		cJSON_AddTrueToObject(cJSON_AddObjectToObject(s, "directory"), "recurse");
+	return s;
+}
+
+static cJSON *destination_json(const sim_app *a)
+{
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "server", "https://kubernetes.default.svc");
+	add_str(d, "namespace", a->want.dest_ns);
+	return d;
+}
+
+static cJSON *operation_json(const sim_app *a)
+{
+	cJSON *op = cJSON_CreateObject(), *sync = cJSON_AddObjectToObject(op, "sync");
+	add_str(sync, "revision", a->op_revision);
+	cJSON_AddTrueToObject(sync, "prune");
+	cJSON_AddObjectToObject(cJSON_AddObjectToObject(sync, "syncStrategy"), "hook");
+	if (a->op_manual)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(op, "initiatedBy"), "username",
+					"admin");
+	else
+		cJSON_AddTrueToObject(cJSON_AddObjectToObject(op, "initiatedBy"), "automated");
+	cJSON_AddNumberToObject(cJSON_AddObjectToObject(op, "retry"), "limit", 5);
+	return op;
+}
+
+static const sim_live *live_of(const sim_app *a, const sim_obj *o)
+{
+	size_t i;
+	for (i = 0; i < a->nlive; i++) {
+		const sim_obj *l = &a->live[i].obj;
+		if (!strcmp(l->kind, o->kind) && !strcmp(l->group, o->group) &&
+		    !strcmp(l->namespace, o->namespace) && !strcmp(l->name, o->name))
+			return &a->live[i];
+	}
+	return NULL;
+}
+
+static const sim_obj *want_of(const sim_app *a, const sim_obj *o)
+{
+	size_t i;
+	for (i = 0; i < a->want.nobjs; i++) {
+		const sim_obj *t = &a->want.objs[i];
+		if (!strcmp(t->kind, o->kind) && !strcmp(t->group, o->group) &&
+		    !strcmp(t->namespace, o->namespace) && !strcmp(t->name, o->name))
+			return t;
+	}
+	return NULL;
+}
+
+static void add_identity(cJSON *r, const sim_obj *o)
+{
+	add_str(r, "group", o->group);
+	cJSON_AddStringToObject(r, "version", o->version);
+	cJSON_AddStringToObject(r, "kind", o->kind);
+	add_str(r, "namespace", o->namespace);
+	cJSON_AddStringToObject(r, "name", o->name);
+}
+
+static cJSON *health_json(const char *status, const char *message)
+{
+	cJSON *h = cJSON_CreateObject();
+	cJSON_AddStringToObject(h, "status", status);
+	add_str(h, "message", message);
+	return h;
+}
+
+static cJSON *resources_json(const sim_app *a)
+{
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+	if (a->want.error) {
+		/* nothing generated: the last known live objects are all Argo CD knows */
+		for (i = 0; i < a->nlive; i++) {
+			cJSON *r = cJSON_CreateObject();
+			add_identity(r, &a->live[i].obj);
+			cJSON_AddStringToObject(r, "status", "Unknown");
+			cJSON_AddItemToArray(arr, r);
+		}
+		return arr;
+	}
+	for (i = 0; i < a->want.nobjs; i++) {
+		const sim_obj *o = &a->want.objs[i];
+		const sim_live *l = live_of(a, o);
+		cJSON *r = cJSON_CreateObject();
+		add_identity(r, o);
+		cJSON_AddStringToObject(r, "status",
+					l && !strcmp(l->obj.text, o->text) ? "Synced" : "OutOfSync");
+		if (!l)
+			cJSON_AddItemToObject(r, "health", health_json("Missing", ""));
+		else if (*l->health)
+			cJSON_AddItemToObject(r, "health",
+					      health_json(l->health, l->health_message));
+		cJSON_AddItemToArray(arr, r);
+	}
+	for (i = 0; i < a->nlive; i++) {
+		const sim_live *l = &a->live[i];
+		cJSON *r;
+		if (want_of(a, &l->obj))
+			continue;
+		r = cJSON_CreateObject();
+		add_identity(r, &l->obj);
+		cJSON_AddStringToObject(r, "status", "OutOfSync");
+		if (*l->health)
+			cJSON_AddItemToObject(r, "health", health_json(l->health, l->health_message));
+		cJSON_AddTrueToObject(r, "requiresPruning");
+		cJSON_AddItemToArray(arr, r);
+	}
+	return arr;
+}
+
+static cJSON *operation_state_json(const sim_app *a)
+{
+	cJSON *st = cJSON_CreateObject();
+	size_t i;
+	cJSON_AddItemToObject(st, "operation", operation_json(a));
+	cJSON_AddStringToObject(st, "phase", a->op_phase);
+	add_str(st, "message", a->op_message);
+	cJSON_AddStringToObject(st, "startedAt", a->op_started_at);
+	add_str(st, "finishedAt", a->op_finished_at);
+	if (!strcmp(a->op_phase, "Succeeded")) {
+		cJSON *res = cJSON_AddObjectToObject(st, "syncResult"), *arr;
+		add_str(res, "revision", a->op_revision);
+		cJSON_AddItemToObject(res, "source", source_json(a));
+		arr = cJSON_AddArrayToObject(res, "resources");
+		for (i = 0; i < a->nlive; i++) {
+			const sim_live *l = &a->live[i];
+			cJSON *r = cJSON_CreateObject();
+			add_identity(r, &l->obj);
+			cJSON_AddStringToObject(r, "status", "Synced");
+			cJSON_AddStringToObject(r, "message",
+						l->generation == 1 ? "created" : "configured");
+			cJSON_AddStringToObject(r, "hookPhase", "Running");
+			cJSON_AddStringToObject(r, "syncPhase", "Sync");
+			cJSON_AddItemToArray(arr, r);
+		}
+	}
+	return st;
+}
+
+static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_state)
+{
+	cJSON *st = cJSON_CreateObject(), *sync, *cmp, *arr, *sum;
+	mech_strv images = MECH_STRV_INIT;
+	size_t i;
+
+	sync = cJSON_AddObjectToObject(st, "sync");
+	cJSON_AddStringToObject(sync, "status", a->sync_status);
+	add_str(sync, "revision", a->revision);
+	cmp = cJSON_AddObjectToObject(sync, "comparedTo");
+	cJSON_AddItemToObject(cmp, "source", source_json(a));
+	cJSON_AddItemToObject(cmp, "destination", destination_json(a));
+
+	cJSON *h = health_json(a->health, a->health_message);
+	cJSON_AddStringToObject(h, "lastTransitionTime", a->health_since);
+	cJSON_AddItemToObject(st, "health", h);
+	if (a->want.nobjs || a->nlive)
+		cJSON_AddItemToObject(st, "resources", resources_json(a));
+	if (a->want.error) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "type", "ComparisonError");
+		cJSON_AddStringToObject(c, "message", a->want.error);
+		add_str(c, "lastTransitionTime", a->reconciled_at);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(st, "conditions"), c);
+	}
+	add_str(st, "reconciledAt", a->reconciled_at);
+	add_str(st, "observedAt", a->reconciled_at);
+	if (with_op_state && a->op_phase)
+		cJSON_AddItemToObject(st, "operationState", operation_state_json(a));
+	if (a->nhistory) {
+		arr = cJSON_AddArrayToObject(st, "history");
+		for (i = 0; i < a->nhistory; i++) {
+			cJSON *hi = cJSON_CreateObject();
+			cJSON_AddNumberToObject(hi, "id", (double)a->history[i].id);
+			cJSON_AddStringToObject(hi, "revision", a->history[i].revision);
+			cJSON_AddStringToObject(hi, "deployedAt", a->history[i].deployed_at);
+			cJSON_AddStringToObject(hi, "deployStartedAt", a->history[i].started_at);
+			cJSON_AddItemToObject(hi, "source", source_json(a));
+			cJSON_AddItemToArray(arr, hi);
+		}
+	}
+	cJSON_AddStringToObject(st, "sourceType",
+				a->kind == SIM_INSTANCE && a->want.nobjs ? "Kustomize" : "Directory");
+	sum = cJSON_AddObjectToObject(st, "summary");
+	for (i = 0; i < a->nlive; i++)
+		sim_obj_images(&a->live[i].obj, &images);
+	if (images.len) {
+		arr = cJSON_AddArrayToObject(sum, "images");
+		for (i = 0; i < images.len; i++)
+			cJSON_AddItemToArray(arr, cJSON_CreateString(images.items[i]));
+	}
+	mech_strv_dispose(&images);
+	cJSON_AddStringToObject(st, "controllerNamespace", w->argocd_ns);
+	return st;
+}
+
+static cJSON *app_json(const sim_world *w, const sim_app *a, int with_rv, int with_op_state)
+{
+	cJSON *app = cJSON_CreateObject(), *meta, *spec, *pol;
+	char rv[32];
+
+	meta = cJSON_AddObjectToObject(app, "metadata");
+	cJSON_AddStringToObject(meta, "name", a->name);
+	cJSON_AddStringToObject(meta, "namespace", w->argocd_ns);
+	cJSON_AddStringToObject(meta, "uid", a->uid);
+	if (with_rv) {
+		snprintf(rv, sizeof(rv), "%llu", a->rv);
+		cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	}
+	cJSON_AddStringToObject(meta, "creationTimestamp", a->created_at);
+	if (a->want.labels && cJSON_GetArraySize(a->want.labels))
+		cJSON_AddItemToObject(meta, "labels", cJSON_Duplicate(a->want.labels, 1));
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(meta, "finalizers"),
+			     cJSON_CreateString("resources-finalizer.argocd.argoproj.io"));
+	if (a->appset) {
+		cJSON *ref = cJSON_CreateObject();
+		char uid[40];
+		fake_uid(uid, a->tenant, a->appset);
+		cJSON_AddStringToObject(ref, "apiVersion", "argoproj.io/v1alpha1");
+		cJSON_AddStringToObject(ref, "kind", "ApplicationSet");
+		cJSON_AddStringToObject(ref, "name", a->appset);
+		cJSON_AddStringToObject(ref, "uid", uid);
+		cJSON_AddTrueToObject(ref, "controller");
+		cJSON_AddTrueToObject(ref, "blockOwnerDeletion");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(meta, "ownerReferences"), ref);
+	}
+	spec = cJSON_AddObjectToObject(app, "spec");
+	cJSON_AddStringToObject(spec, "project", a->want.project);
+	cJSON_AddItemToObject(spec, "source", source_json(a));
+	cJSON_AddItemToObject(spec, "destination", destination_json(a));
+	pol = cJSON_AddObjectToObject(spec, "syncPolicy");
+	cJSON *aut = cJSON_AddObjectToObject(pol, "automated");
+	cJSON_AddTrueToObject(aut, "prune");
+	cJSON_AddTrueToObject(aut, "selfHeal");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(pol, "syncOptions"),
+			     cJSON_CreateString("CreateNamespace=true"));
+	cJSON_AddItemToObject(app, "status", status_json(w, a, with_op_state));
+	if (a->op_running)
+		cJSON_AddItemToObject(app, "operation", operation_json(a));
+	return app;
+}
+
+char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state)
+{
+	return print(app_json(w, a, with_rv, with_op_state));
+}
+
+/* ---- Kubernetes objects ---- */
+
+static cJSON *condition(const char *type, const char *status, const char *reason,
+			const char *message, const char *at, long long generation)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", status);
+	if (generation)
+		cJSON_AddNumberToObject(c, "observedGeneration", (double)generation);
+	cJSON_AddStringToObject(c, "lastTransitionTime", at);
+	cJSON_AddStringToObject(c, "reason", reason);
+	cJSON_AddStringToObject(c, "message", message);
+	return c;
+}
+
+static double progress(const sim_world *w, const sim_live *l, double now)
+{
+	double f;
+	if (!l->rollout || w->opts->health_delay_ms <= 0)
+		return 1.0;
+	f = (now - l->applied_ms) / (double)w->opts->health_delay_ms;
+	return f < 0 ? 0 : f > 1 ? 1 : f;
+}
+
+static int degraded(const sim_live *l)
+{
+	return !strcmp(l->health, "Degraded");
+}
+
+static void replicaset_name(char *out, size_t n, const sim_live *l)
+{
+	char h[11];
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+	const cJSON *tpl = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "template")
+						: NULL;
+	char *t = tpl ? cJSON_PrintUnformatted(tpl) : mech_strdup("");
+	short_hash(h, sizeof(h), l->obj.name, t);
+	snprintf(out, n, "%s-%s", l->obj.name, h);
+	free(t);
+}
+
+static void deployment_status(const sim_world *w, cJSON *o, const sim_live *l, double now)
+{
+	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds;
+	int want = replicas_of(&l->obj), avail, total, updated;
+	double f = progress(w, l, now);
+	char rs[128], *msg;
+
+	replicaset_name(rs, sizeof(rs), l);
+	cJSON_AddNumberToObject(st, "observedGeneration", (double)l->generation);
+	if (degraded(l) && l->generation > 1) {
+		/* an update stuck: the old pods serve, one new pod never gets ready */
+		total = want + 1;
+		updated = 1;
+		avail = want;
+	} else if (degraded(l)) {
+		total = updated = want;
+		avail = 0;
+	} else {
+		total = updated = want;
+		avail = f >= 1.0 ? want : (int)(f * want);
+		if (avail >= want && f < 1.0)
+			avail = want - 1;
+	}
+	if (total)
+		cJSON_AddNumberToObject(st, "replicas", total);
+	if (updated)
+		cJSON_AddNumberToObject(st, "updatedReplicas", updated);
+	if (avail > 0) {
+		cJSON_AddNumberToObject(st, "readyReplicas", avail);
+		cJSON_AddNumberToObject(st, "availableReplicas", avail);
+	}
+	if (total - avail > 0)
+		cJSON_AddNumberToObject(st, "unavailableReplicas", total - avail);
+	conds = cJSON_AddArrayToObject(st, "conditions");
+	cJSON_AddItemToArray(conds, avail >= want || avail >= want - (want + 3) / 4
+					    ? condition("Available", "True", "MinimumReplicasAvailable",
+							"Deployment has minimum availability.",
+							l->applied_at, 0)
+					    : condition("Available", "False",
+							"MinimumReplicasUnavailable",
+							"Deployment does not have minimum availability.",
+							l->applied_at, 0));
+	if (degraded(l)) {
+		msg = mech_sprintf("ReplicaSet \"%s\" has timed out progressing.", rs);
+		cJSON_AddItemToArray(conds, condition("Progressing", "False",
+						      "ProgressDeadlineExceeded", msg,
+						      l->applied_at, 0));
+	} else if (f < 1.0) {
+		msg = mech_sprintf("ReplicaSet \"%s\" is progressing.", rs);
+		cJSON_AddItemToArray(conds, condition("Progressing", "True", "ReplicaSetUpdated",
+						      msg, l->applied_at, 0));
+	} else {
+		msg = mech_sprintf("ReplicaSet \"%s\" has successfully progressed.", rs);
+		cJSON_AddItemToArray(conds, condition("Progressing", "True",
+						      "NewReplicaSetAvailable", msg,
+						      l->applied_at, 0));
+	}
+	free(msg);
+}
+
+static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, double now)
+{
+	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds, *healthy;
+	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	char *primary = mech_sprintf("%s-1", l->obj.name);
+	char *rw = mech_sprintf("%s-rw", l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
+
+	cJSON_AddNumberToObject(st, "instances", ready ? n : 1);
+	if (ready)
+		cJSON_AddNumberToObject(st, "readyInstances", n);
+	cJSON_AddStringToObject(st, "phase", ready ? "Cluster in healthy state"
+						   : l->generation == 1 ? "Setting up primary"
+									: "Applying configuration");
+	if (!ready)
+		cJSON_AddStringToObject(st, "phaseReason",
+					l->generation == 1 ? "Creating primary instance"
+							   : "Rolling out the new configuration");
+	if (ready) {
+		healthy = cJSON_AddArrayToObject(cJSON_AddObjectToObject(st, "instancesStatus"),
+						 "healthy");
+		for (i = 1; i <= n; i++) {
+			char *pod = mech_sprintf("%s-%d", l->obj.name, i);
+			cJSON_AddItemToArray(healthy, cJSON_CreateString(pod));
+			free(pod);
+		}
+	}
+	cJSON_AddStringToObject(st, "currentPrimary", primary);
+	cJSON_AddStringToObject(st, "targetPrimary", primary);
+	cJSON_AddStringToObject(st, "writeService", rw);
+	cJSON_AddStringToObject(st, "readService", r);
+	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
+	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	conds = cJSON_AddArrayToObject(st, "conditions");
+	cJSON_AddItemToArray(conds, ready ? condition("Ready", "True", "ClusterIsReady",
+						      "Cluster is Ready", l->applied_at,
+						      l->generation)
+					  : condition("Ready", "False", "ClusterIsNotReady",
+						      "Cluster Is Not Ready", l->applied_at,
+						      l->generation));
+	if (ready)
+		cJSON_AddItemToArray(conds, condition("Initialized", "True", "BootstrapCompleted",
+						      "Cluster has been initialized",
+						      l->applied_at, l->generation));
+	free(primary);
+	free(rw);
+	free(r);
+}
+
+static void route_status(cJSON *o, const sim_live *l)
+{
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
+	cJSON *refs = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "parentRefs")
+					   : NULL;
+	cJSON *parents = cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "status"), "parents");
+	cJSON *ref;
+	cJSON_ArrayForEach(ref, (cJSON_IsArray(refs) ? refs : NULL))
+	{
+		cJSON *p = cJSON_CreateObject(), *pr = cJSON_Duplicate(ref, 1), *conds;
+		char *msg;
+		if (!cJSON_GetObjectItemCaseSensitive(pr, "group"))
+			cJSON_AddStringToObject(pr, "group", "gateway.networking.k8s.io");
+		if (!cJSON_GetObjectItemCaseSensitive(pr, "kind"))
+			cJSON_AddStringToObject(pr, "kind", "Gateway");
+		cJSON_AddItemToObject(p, "parentRef", pr);
+		cJSON_AddStringToObject(p, "controllerName", "mech.dev/sim-gateway-controller");
+		conds = cJSON_AddArrayToObject(p, "conditions");
+		cJSON_AddItemToArray(conds, condition("Accepted", "True", "Accepted",
+						      "Route is accepted", l->applied_at,
+						      l->generation));
+		if (l->missing_backend) {
+			msg = mech_sprintf("Service \"%s\" not found", l->missing_backend);
+			cJSON_AddItemToArray(conds, condition("ResolvedRefs", "False",
+							      "BackendNotFound", msg,
+							      l->applied_at, l->generation));
+			free(msg);
+		} else {
+			cJSON_AddItemToArray(conds,
+					     condition("ResolvedRefs", "True", "ResolvedRefs",
+						       "Resolved all the Object references for the Route",
+						       l->applied_at, l->generation));
+		}
+		cJSON_AddItemToArray(parents, p);
+	}
+}
+
+static void service_status(cJSON *o, const sim_live *l)
+{
+	cJSON *spec = cJSON_GetObjectItemCaseSensitive(o, "spec");
+	unsigned long long h = sim_hash(0, l->uid);
+	char ip[32];
+	if (cJSON_IsObject(spec) && !cJSON_GetObjectItemCaseSensitive(spec, "clusterIP")) {
+		snprintf(ip, sizeof(ip), "10.96.%llu.%llu", (h >> 8) % 256, h % 254 + 1);
+		cJSON_AddStringToObject(spec, "clusterIP", ip);
+	}
+	cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+}
+
+static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *l, double now)
+{
+	cJSON *o = cJSON_Duplicate(l->obj.manifest, 1);
+	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata"), *ann;
+	char rv[32], *tracking;
+	const sim_obj *ob = &l->obj;
+
+	snprintf(rv, sizeof(rv), "%llu", 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
+						  (unsigned long long)l->generation);
+	cJSON_AddStringToObject(meta, "uid", l->uid);
+	cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	cJSON_AddNumberToObject(meta, "generation", (double)l->generation);
+	cJSON_AddStringToObject(meta, "creationTimestamp", l->created_at);
+	ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
+	if (!cJSON_IsObject(ann))
+		ann = cJSON_AddObjectToObject(meta, "annotations");
+	tracking = mech_sprintf("%s:%s/%s:%s/%s", a->name, ob->group, ob->kind, ob->namespace,
+				ob->name);
+	cJSON_AddStringToObject(ann, "argocd.argoproj.io/tracking-id", tracking);
+	free(tracking);
+	if (!strcmp(ob->kind, "Deployment") && !strcmp(ob->group, "apps"))
+		deployment_status(w, o, l, now);
+	else if (!strcmp(ob->kind, "Cluster") && !strcmp(ob->group, "postgresql.cnpg.io"))
+		cluster_status(w, o, l, now);
+	else if (!strcmp(ob->kind, "HTTPRoute") && !strcmp(ob->group, "gateway.networking.k8s.io"))
+		route_status(o, l);
+	else if (!strcmp(ob->kind, "Service") && !*ob->group)
+		service_status(o, l);
+	return o;
+}
+
+static char *b64(const char *s)
+{
+	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = strlen(s), i;
+	mech_buf b = MECH_BUF_INIT;
+	for (i = 0; i < n; i += 3) {
+		unsigned v = (unsigned char)s[i] << 16;
+		if (i + 1 < n)
+			v |= (unsigned char)s[i + 1] << 8;
+		if (i + 2 < n)
+			v |= (unsigned char)s[i + 2];
+		mech_buf_putc(&b, tbl[(v >> 18) & 63]);
+		mech_buf_putc(&b, tbl[(v >> 12) & 63]);
+		mech_buf_putc(&b, i + 1 < n ? tbl[(v >> 6) & 63] : '=');
+		mech_buf_putc(&b, i + 2 < n ? tbl[v & 63] : '=');
+	}
+	return mech_buf_detach(&b);
+}
+
+static void add_b64(cJSON *data, const char *key, const char *value)
+{
+	char *v = b64(value);
+	cJSON_AddStringToObject(data, key, v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+}
+
+/* The Secret CloudNativePG writes for a Cluster's application user (cnpg.md §3). */
+static cJSON *pg_secret(const sim_secret *s)
+{
+	cJSON *o = cJSON_CreateObject(), *meta, *labels, *ref, *data;
+	char *name = mech_sprintf("%s-app", s->cluster);
+	char *host = mech_sprintf("%s-rw", s->cluster);
+	char *fq = mech_sprintf("%s-rw.%s", s->cluster, s->namespace);
+	char *v;
+	char uid[40];
+
+	cJSON_AddStringToObject(o, "kind", "Secret");
+	cJSON_AddStringToObject(o, "apiVersion", "v1");
+	meta = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(meta, "name", name);
+	cJSON_AddStringToObject(meta, "namespace", s->namespace);
+	cJSON_AddStringToObject(meta, "uid", s->uid);
+	cJSON_AddStringToObject(meta, "resourceVersion", "1");
+	cJSON_AddStringToObject(meta, "creationTimestamp", s->created_at);
+	labels = cJSON_AddObjectToObject(meta, "labels");
+	cJSON_AddStringToObject(labels, "cnpg.io/cluster", s->cluster);
+	cJSON_AddStringToObject(labels, "cnpg.io/reload", "true");
+	cJSON_AddStringToObject(labels, "cnpg.io/userType", "app");
+	cJSON_AddStringToObject(labels, "app.kubernetes.io/managed-by", "cloudnative-pg");
+	ref = cJSON_CreateObject();
+	fake_uid(uid, s->namespace, s->cluster);
+	cJSON_AddStringToObject(ref, "apiVersion", "postgresql.cnpg.io/v1");
+	cJSON_AddStringToObject(ref, "kind", "Cluster");
+	cJSON_AddStringToObject(ref, "name", s->cluster);
+	cJSON_AddStringToObject(ref, "uid", uid);
+	cJSON_AddTrueToObject(ref, "controller");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(meta, "ownerReferences"), ref);
+	cJSON_AddStringToObject(o, "type", "kubernetes.io/basic-auth");
+	data = cJSON_AddObjectToObject(o, "data");
+	add_b64(data, "username", s->owner);
+	add_b64(data, "user", s->owner);
+	add_b64(data, "password", s->password);
+	add_b64(data, "dbname", s->db);
+	add_b64(data, "host", host);
+	add_b64(data, "port", "5432");
+	v = mech_sprintf("%s:5432:%s:%s:%s\n", host, s->db, s->owner, s->password);
+	add_b64(data, "pgpass", v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	v = mech_sprintf("postgresql://%s:%s@%s:5432/%s", s->owner, s->password, fq, s->db);
+	add_b64(data, "uri", v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	v = mech_sprintf("jdbc:postgresql://%s:5432/%s?password=%s&user=%s", fq, s->db,
+			 s->password, s->owner);
+	add_b64(data, "jdbc-uri", v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	v = mech_sprintf("postgresql://%s:%s@%s.svc.cluster.local:5432/%s", s->owner, s->password,
+			 fq, s->db);
+	add_b64(data, "fqdn-uri", v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	v = mech_sprintf("jdbc:postgresql://%s.svc.cluster.local:5432/%s?password=%s&user=%s", fq,
+			 s->db, s->password, s->owner);
+	add_b64(data, "fqdn-jdbc-uri", v);
+	explicit_bzero(v, strlen(v));
+	free(v);
+	free(name);
+	free(host);
+	free(fq);
+	return o;
+}
+
+int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
+		   const char *name, char **out)
+{
+	const sim_app *owner = NULL;
+	const sim_live *l = sim_world_live(w, group, kind, ns, name, &owner);
+	*out = NULL;
+	if (l) {
+		*out = print(live_object(w, owner, l, sim_now_ms()));
+		return 1;
+	}
+	if (!strcmp(kind, "Secret") && !*group) {
+		const sim_secret *s = sim_world_secret(w, ns, name);
+		if (s) {
+			cJSON *doc = pg_secret(s);
+			*out = cJSON_PrintUnformatted(doc);
+			/* the tree held the password: wipe it before it is freed */
+			cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
+			cJSON_ArrayForEach(it, data)
+			explicit_bzero(it->valuestring, strlen(it->valuestring));
+			cJSON_Delete(doc);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* ---- resource tree ---- */
+
+static cJSON *node(const char *group, const char *version, const char *kind, const char *ns,
+		   const char *name, const char *uid, const char *created)
+{
+	cJSON *n = cJSON_CreateObject();
+	add_str(n, "group", group);
+	cJSON_AddStringToObject(n, "version", version);
+	cJSON_AddStringToObject(n, "kind", kind);
+	add_str(n, "namespace", ns);
+	cJSON_AddStringToObject(n, "name", name);
+	add_str(n, "uid", uid);
+	add_str(n, "createdAt", created);
+	return n;
+}
+
+static void parent_ref(cJSON *n, const char *group, const char *kind, const char *ns,
+		       const char *name, const char *uid)
+{
+	cJSON *r = cJSON_CreateObject();
+	add_str(r, "group", group);
+	cJSON_AddStringToObject(r, "kind", kind);
+	add_str(r, "namespace", ns);
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddStringToObject(r, "uid", uid);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(n, "parentRefs"), r);
+}
+
+static void info(cJSON *n, const char *name, const char *value)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(n, "info"), *i = cJSON_CreateObject();
+	if (!arr)
+		arr = cJSON_AddArrayToObject(n, "info");
+	cJSON_AddStringToObject(i, "name", name);
+	cJSON_AddStringToObject(i, "value", value);
+	cJSON_AddItemToArray(arr, i);
+}
+
+static void add_images(cJSON *n, const mech_strv *imgs)
+{
+	size_t i;
+	cJSON *arr;
+	if (!imgs->len)
+		return;
+	arr = cJSON_AddArrayToObject(n, "images");
+	for (i = 0; i < imgs->len; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(imgs->items[i]));
+}
+
+static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live *l, double now)
+{
+	mech_strv imgs = MECH_STRV_INIT;
+	int want = replicas_of(&l->obj), ready, i;
+	char rs[128], rsuid[40], rev[32];
+	double f = progress(w, l, now);
+	cJSON *n;
+
+	ready = degraded(l) ? 0 : f >= 1.0 ? want : (int)(f * want);
+	sim_obj_images(&l->obj, &imgs);
+	replicaset_name(rs, sizeof(rs), l);
+	fake_uid(rsuid, l->uid, rs);
+	snprintf(rev, sizeof(rev), "Rev:%lld", l->generation);
+	n = node("apps", "v1", "ReplicaSet", l->obj.namespace, rs, rsuid, l->applied_at);
+	parent_ref(n, "apps", "Deployment", l->obj.namespace, l->obj.name, l->uid);
+	info(n, "Revision", rev);
+	cJSON_AddItemToObject(n, "health", health_json(ready >= want ? "Healthy" : "Progressing", ""));
+	cJSON_AddItemToArray(nodes, n);
+	for (i = 0; i < want; i++) {
+		char pod[160], suffix[6], puid[40], idx[16];
+		int ok = i < ready;
+		snprintf(idx, sizeof(idx), "%d", i);
+		short_hash(suffix, sizeof(suffix), rs, idx);
+		snprintf(pod, sizeof(pod), "%s-%s", rs, suffix);
+		fake_uid(puid, rsuid, pod);
+		n = node("", "v1", "Pod", l->obj.namespace, pod, puid, l->applied_at);
+		parent_ref(n, "apps", "ReplicaSet", l->obj.namespace, rs, rsuid);
+		info(n, "Status Reason", ok ? "Running" : degraded(l) ? "ImagePullBackOff"
+								     : "ContainerCreating");
+		info(n, "Node", "sim-node-1");
+		info(n, "Containers", ok ? "1/1" : "0/1");
+		add_images(n, &imgs);
+		cJSON_AddItemToObject(n, "health",
+				      health_json(ok ? "Healthy" : degraded(l) ? "Degraded"
+									       : "Progressing",
+						  ok ? "" : degraded(l) ? "Back-off pulling image"
+									: ""));
+		cJSON_AddItemToArray(nodes, n);
+	}
+	mech_strv_dispose(&imgs);
+}
+
+static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l, double now)
+{
+	static const char *const svcs[] = {"rw", "r", "ro"};
+	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	char name[160], uid[40];
+	cJSON *c;
+
+	for (i = 1; i <= (ready ? n : 1); i++) {
+		snprintf(name, sizeof(name), "%s-%d", l->obj.name, i);
+		fake_uid(uid, l->uid, name);
+		c = node("", "v1", "Pod", l->obj.namespace, name, uid, l->applied_at);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		info(c, "Status Reason", ready ? "Running" : "PodInitializing");
+		info(c, "Containers", ready ? "1/1" : "0/1");
+		cJSON_AddItemToObject(c, "health", health_json(ready ? "Healthy" : "Progressing", ""));
+		cJSON_AddItemToArray(nodes, c);
+	}
+	for (i = 0; i < 3; i++) {
+		snprintf(name, sizeof(name), "%s-%s", l->obj.name, svcs[i]);
+		fake_uid(uid, l->uid, name);
+		c = node("", "v1", "Service", l->obj.namespace, name, uid, l->applied_at);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		cJSON_AddItemToObject(c, "health", health_json("Healthy", ""));
+		cJSON_AddItemToArray(nodes, c);
+	}
+	if (sim_world_secret(w, l->obj.namespace, (snprintf(name, sizeof(name), "%s-app",
+							     l->obj.name),
+						    name))) {
+		fake_uid(uid, l->uid, name);
+		c = node("", "v1", "Secret", l->obj.namespace, name, uid, l->applied_at);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		cJSON_AddItemToArray(nodes, c);
+	}
+}
+
+char *sim_render_tree(const sim_world *w, const sim_app *a)
+{
+	cJSON *doc = cJSON_CreateObject(), *nodes = cJSON_CreateArray();
+	double now = sim_now_ms();
+	size_t i;
+
+	for (i = 0; i < a->nlive; i++) {
+		const sim_live *l = &a->live[i];
+		mech_strv imgs = MECH_STRV_INIT;
+		cJSON *n = node(l->obj.group, l->obj.version, l->obj.kind, l->obj.namespace,
+				l->obj.name, l->uid, l->created_at);
+		char rv[32];
+		snprintf(rv, sizeof(rv), "%llu", 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
+							  (unsigned long long)l->generation);
+		cJSON_AddStringToObject(n, "resourceVersion", rv);
+		if (*l->health)
+			cJSON_AddItemToObject(n, "health", health_json(l->health, l->health_message));
+		sim_obj_images(&l->obj, &imgs);
+		add_images(n, &imgs);
+		mech_strv_dispose(&imgs);
+		if (!strcmp(l->obj.kind, "Deployment")) {
+			snprintf(rv, sizeof(rv), "Rev:%lld", l->generation);
+			info(n, "Revision", rv);
+		}
+		cJSON_AddItemToArray(nodes, n);
+		if (!strcmp(l->obj.kind, "Deployment") && !strcmp(l->obj.group, "apps"))
+			deployment_children(w, nodes, l, now);
+		else if (!strcmp(l->obj.kind, "Cluster") &&
+			 !strcmp(l->obj.group, "postgresql.cnpg.io"))
+			cluster_children(w, nodes, l, now);
+	}
+	/* desired objects not created yet: nodes without uid */
+	for (i = 0; !a->want.error && i < a->want.nobjs; i++) {
+		const sim_obj *o = &a->want.objs[i];
+		cJSON *n;
+		if (live_of(a, o))
+			continue;
+		n = node(o->group, o->version, o->kind, o->namespace, o->name, NULL, NULL);
+		cJSON_AddItemToObject(n, "health", health_json("Missing", ""));
+		cJSON_AddItemToArray(nodes, n);
+	}
+	if (cJSON_GetArraySize(nodes))
+		cJSON_AddItemToObject(doc, "nodes", nodes);
+	else
+		cJSON_Delete(nodes);
+	return print(doc);
+}
+
+/* ---- managed resources ---- */
+
+static void diff_item(const sim_world *w, const sim_app *a, cJSON *items, const sim_obj *want,
+		      const sim_live *l, double now)
+{
+	cJSON *d = cJSON_CreateObject();
+	const sim_obj *id = want ? want : &l->obj;
+	char *live = NULL;
+
+	add_str(d, "group", id->group);
+	cJSON_AddStringToObject(d, "kind", id->kind);
+	add_str(d, "namespace", id->namespace);
+	cJSON_AddStringToObject(d, "name", id->name);
+	cJSON_AddStringToObject(d, "targetState", want ? want->text : "null");
+	if (l)
+		live = print(live_object(w, a, l, now));
+	cJSON_AddStringToObject(d, "liveState", live ? live : "null");
+	cJSON_AddStringToObject(d, "normalizedLiveState", l ? l->obj.text : "null");
+	cJSON_AddStringToObject(d, "predictedLiveState", want ? want->text : "null");
+	if (!want || !l || strcmp(want->text, l->obj.text))
+		cJSON_AddTrueToObject(d, "modified");
+	free(live);
+	cJSON_AddItemToArray(items, d);
+}
+
+char *sim_render_managed(const sim_world *w, const sim_app *a)
+{
+	cJSON *doc = cJSON_CreateObject(), *items = cJSON_CreateArray();
+	double now = sim_now_ms();
+	size_t i;
+
+	for (i = 0; !a->want.error && i < a->want.nobjs; i++)
+		diff_item(w, a, items, &a->want.objs[i], live_of(a, &a->want.objs[i]), now);
+	for (i = 0; i < a->nlive; i++)
+		if (a->want.error || !want_of(a, &a->live[i].obj))
+			diff_item(w, a, items, NULL, &a->live[i], now);
+	if (cJSON_GetArraySize(items))
+		cJSON_AddItemToObject(doc, "items", items);
+	else
+		cJSON_Delete(items);
+	return print(doc);
+}

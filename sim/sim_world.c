@@ -1,0 +1,773 @@
+/*
+ * The cluster side of the sim: Argo CD's controller loop over the tenant
+ * repos. A new branch tip is read once (cheap check: compare the ref); an
+ * Application whose rendered manifests changed goes OutOfSync, an
+ * automated sync runs for --sync-delay, then its workloads roll out for
+ * --health-delay and end Healthy, or Degraded when an image carries
+ * --degrade-tag. CloudNativePG Clusters get their `<name>-app` Secret,
+ * HTTPRoutes resolve their backends against the live Services.
+ */
+#include "sim_int.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "mech/error.h"
+
+#define HISTORY_LIMIT 10
+
+/* ---- time and ids ---- */
+
+double sim_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+char *sim_wall(void)
+{
+	char buf[32];
+	struct tm tm;
+	time_t t = time(NULL);
+	gmtime_r(&t, &tm);
+	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	return mech_strdup(buf);
+}
+
+static void random_bytes(unsigned char *buf, size_t n)
+{
+	size_t got = 0;
+	while (got < n) {
+		ssize_t r = getrandom(buf + got, n - got, 0);
+		if (r <= 0)
+			abort(); /* the kernel always has entropy after boot */
+		got += (size_t)r;
+	}
+}
+
+void sim_uid(char out[40])
+{
+	unsigned char b[16];
+	random_bytes(b, sizeof(b));
+	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
+	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
+	snprintf(out, 40,
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
+		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
+		 b[14], b[15]);
+}
+
+/* 64 alphanumerics, as CloudNativePG generates application passwords. */
+static char *random_password(void)
+{
+	static const char alnum[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	char *p = mech_calloc(65, 1);
+	size_t i = 0;
+	while (i < 64) {
+		unsigned char b[32];
+		size_t j;
+		random_bytes(b, sizeof(b));
+		for (j = 0; j < sizeof(b) && i < 64; j++)
+			if (b[j] < 248) /* 248 = 4 × 62: no modulo bias */
+				p[i++] = alnum[b[j] % 62];
+	}
+	return p;
+}
+
+static void set_str(char **field, const char *value)
+{
+	if (*field && value && !strcmp(*field, value))
+		return;
+	free(*field);
+	*field = value ? mech_strdup(value) : NULL;
+}
+
+/* ---- world ---- */
+
+int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const char *branch,
+		   const char *argocd_ns)
+{
+	pthread_condattr_t ca;
+	memset(w, 0, sizeof(*w));
+	pthread_mutex_init(&w->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w->changed, &ca);
+	pthread_condattr_destroy(&ca);
+	w->opts = opts;
+	w->home = mech_strdup(home);
+	w->branch = mech_strdup(branch);
+	w->argocd_ns = mech_strdup(argocd_ns);
+	return 0;
+}
+
+static void live_dispose(sim_live *l)
+{
+	sim_obj_dispose(&l->obj);
+	free(l->created_at);
+	free(l->applied_at);
+	free(l->health);
+	free(l->health_message);
+	free(l->missing_backend);
+}
+
+static void app_free(sim_app *a)
+{
+	size_t i;
+	if (!a)
+		return;
+	free(a->name);
+	free(a->tenant);
+	free(a->created_at);
+	free(a->repo_url);
+	free(a->target_revision);
+	free(a->appset);
+	sim_target_dispose(&a->want);
+	free(a->revision);
+	free(a->reconciled_at);
+	for (i = 0; i < a->nlive; i++)
+		live_dispose(&a->live[i]);
+	free(a->live);
+	free(a->op_started_at);
+	free(a->op_finished_at);
+	free(a->op_phase);
+	free(a->op_message);
+	free(a->op_revision);
+	free(a->sync_status);
+	free(a->health);
+	free(a->health_message);
+	free(a->health_since);
+	for (i = 0; i < a->nhistory; i++) {
+		free(a->history[i].revision);
+		free(a->history[i].deployed_at);
+		free(a->history[i].started_at);
+	}
+	free(a->history);
+	free(a->json);
+	free(a->fingerprint);
+	free(a);
+}
+
+static void secret_dispose(sim_secret *s)
+{
+	free(s->tenant);
+	free(s->namespace);
+	free(s->cluster);
+	free(s->db);
+	free(s->owner);
+	if (s->password)
+		explicit_bzero(s->password, strlen(s->password));
+	free(s->password);
+	free(s->created_at);
+}
+
+void sim_world_dispose(sim_world *w)
+{
+	size_t i;
+	for (i = 0; i < w->napps; i++)
+		app_free(w->apps[i]);
+	free(w->apps);
+	for (i = 0; i < w->ntenants; i++) {
+		free(w->tenants[i].name);
+		free(w->tenants[i].repo_path);
+		git_repository_free(w->tenants[i].repo);
+	}
+	free(w->tenants);
+	for (i = 0; i < w->nsecrets; i++)
+		secret_dispose(&w->secrets[i]);
+	free(w->secrets);
+	free(w->home);
+	free(w->branch);
+	free(w->argocd_ns);
+	pthread_cond_destroy(&w->changed);
+	pthread_mutex_destroy(&w->lock);
+}
+
+void sim_world_stop(sim_world *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->stopping = 1;
+	pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+}
+
+sim_app *sim_world_app(sim_world *w, const char *name)
+{
+	size_t lo = 0, hi = w->napps;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(w->apps[mid]->name, name);
+		if (!c)
+			return w->apps[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static int cmp_app(const void *x, const void *y)
+{
+	return strcmp((*(sim_app *const *)x)->name, (*(sim_app *const *)y)->name);
+}
+
+const sim_live *sim_world_live(const sim_world *w, const char *group, const char *kind,
+			       const char *ns, const char *name, const sim_app **owner)
+{
+	size_t i, j;
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		for (j = 0; j < a->nlive; j++) {
+			const sim_obj *o = &a->live[j].obj;
+			if (!strcmp(o->kind, kind) && !strcmp(o->group, group) &&
+			    !strcmp(o->namespace, ns) && !strcmp(o->name, name)) {
+				if (owner)
+					*owner = a;
+				return &a->live[j];
+			}
+		}
+	}
+	return NULL;
+}
+
+const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name)
+{
+	size_t i, n = strlen(name);
+	/* CloudNativePG names it <cluster>-app */
+	if (n < 5 || strcmp(name + n - 4, "-app"))
+		return NULL;
+	for (i = 0; i < w->nsecrets; i++) {
+		const sim_secret *s = &w->secrets[i];
+		if (!strcmp(s->namespace, ns) && strlen(s->cluster) == n - 4 &&
+		    !strncmp(s->cluster, name, n - 4))
+			return s;
+	}
+	return NULL;
+}
+
+/* ---- reading the repos ---- */
+
+static sim_tenant *tenant_find(sim_world *w, const char *name)
+{
+	size_t i;
+	for (i = 0; i < w->ntenants; i++)
+		if (!strcmp(w->tenants[i].name, name))
+			return &w->tenants[i];
+	return NULL;
+}
+
+/* Tenants are the directories <home>/tenants/<t>/ holding gitops.git. */
+static void scan_tenants(sim_world *w)
+{
+	char *dir = mech_sprintf("%s/tenants", w->home);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		struct stat st;
+		char *repo;
+		sim_tenant *t;
+		if (de->d_name[0] == '.')
+			continue;
+		repo = mech_sprintf("%s/%s/gitops.git", dir, de->d_name);
+		if (stat(repo, &st) < 0 || !S_ISDIR(st.st_mode) || tenant_find(w, de->d_name)) {
+			free(repo);
+			continue;
+		}
+		w->tenants = mech_realloc(w->tenants, (w->ntenants + 1) * sizeof(*w->tenants));
+		t = &w->tenants[w->ntenants++];
+		memset(t, 0, sizeof(*t));
+		t->name = mech_strdup(de->d_name);
+		t->repo_path = repo;
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
+/* The branch tip as hex, "" for an unborn branch or an unreadable repo. */
+static void read_tip(sim_world *w, sim_tenant *t, char out[GIT_OID_HEXSZ + 1], git_oid *oid)
+{
+	char *ref = mech_sprintf("refs/heads/%s", w->branch);
+	out[0] = '\0';
+	if (!t->repo && git_repository_open_bare(&t->repo, t->repo_path) < 0)
+		t->repo = NULL;
+	if (t->repo && git_reference_name_to_id(oid, t->repo, ref) == 0)
+		git_oid_tostr(out, GIT_OID_HEXSZ + 1, oid);
+	else if (t->repo) {
+		/* a repo replaced on disk: reopen next time */
+		git_repository_free(t->repo);
+		t->repo = NULL;
+	}
+	free(ref);
+}
+
+static sim_app *app_new(sim_world *w, const sim_target *tg, const char *tenant)
+{
+	sim_app *a = mech_calloc(1, sizeof(*a));
+	a->name = mech_strdup(tg->name);
+	a->tenant = mech_strdup(tenant);
+	a->kind = tg->kind;
+	sim_uid(a->uid);
+	a->created_at = sim_wall();
+	a->sync_status = mech_strdup("OutOfSync");
+	a->health = mech_strdup("Missing");
+	a->health_message = mech_strdup("");
+	a->health_since = sim_wall();
+	w->apps = mech_realloc(w->apps, (w->napps + 1) * sizeof(*w->apps));
+	w->apps[w->napps++] = a;
+	if (w->opts->verbose)
+		fprintf(stderr, "mech sim: %s: created\n", a->name);
+	return a;
+}
+
+/* What the ApplicationSet controller does with a new generator result. */
+static void apply_targets(sim_world *w, const char *tenant, sim_repo_state *s, const char *tip)
+{
+	char *now = sim_wall();
+	size_t i, j;
+
+	for (i = 0; i < s->ntargets; i++) {
+		const sim_target *tg = &s->targets[i];
+		sim_app *a = sim_world_app(w, tg->name);
+		if (!a) {
+			a = app_new(w, tg, tenant);
+			qsort(w->apps, w->napps, sizeof(*w->apps), cmp_app);
+		}
+		sim_target_dispose(&a->want);
+		sim_target_copy(&a->want, tg);
+		set_str(&a->revision, tip);
+		set_str(&a->reconciled_at, now);
+		set_str(&a->repo_url, s->repo_url);
+		set_str(&a->target_revision, s->target_revision);
+		set_str(&a->appset, tg->kind == SIM_INSTANCE ? s->appset : NULL);
+	}
+	/* Applications whose directory left Git are deleted, their resources with them. */
+	for (i = 0, j = 0; i < w->napps; i++) {
+		sim_app *a = w->apps[i];
+		int keep = strcmp(a->tenant, tenant) != 0;
+		size_t k;
+		for (k = 0; !keep && k < s->ntargets; k++)
+			keep = !strcmp(s->targets[k].name, a->name);
+		if (keep) {
+			w->apps[j++] = a;
+			continue;
+		}
+		if (w->opts->verbose)
+			fprintf(stderr, "mech sim: %s: deleted\n", a->name);
+		app_free(a);
+		w->rv++;
+	}
+	w->napps = j;
+	free(now);
+}
+
+/* ---- the controller ---- */
+
+static sim_live *live_find(sim_live *live, size_t n, const sim_obj *o)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		if (!strcmp(live[i].obj.kind, o->kind) && !strcmp(live[i].obj.group, o->group) &&
+		    !strcmp(live[i].obj.namespace, o->namespace) &&
+		    !strcmp(live[i].obj.name, o->name))
+			return &live[i];
+	return NULL;
+}
+
+/* Apply the target: keep unchanged objects, bump changed ones, prune the rest. */
+static void sync_apply(sim_app *a, double now)
+{
+	sim_live *next = a->want.nobjs ? mech_calloc(a->want.nobjs, sizeof(*next)) : NULL;
+	char *wall = sim_wall();
+	size_t i;
+
+	for (i = 0; i < a->want.nobjs; i++) {
+		const sim_obj *o = &a->want.objs[i];
+		sim_live *old = live_find(a->live, a->nlive, o), *l = &next[i];
+		sim_obj_copy(&l->obj, o);
+		l->health = mech_strdup("");
+		l->health_message = mech_strdup("");
+		if (old) {
+			memcpy(l->uid, old->uid, sizeof(l->uid));
+			l->created_at = mech_strdup(old->created_at);
+			if (!strcmp(old->obj.text, o->text)) {
+				l->generation = old->generation;
+				l->applied_ms = old->applied_ms;
+				l->applied_at = mech_strdup(old->applied_at);
+				l->rollout = old->rollout;
+				continue;
+			}
+			l->generation = old->generation + 1;
+		} else {
+			sim_uid(l->uid);
+			l->created_at = mech_strdup(wall);
+			l->generation = 1;
+		}
+		l->applied_ms = now;
+		l->applied_at = mech_strdup(wall);
+		l->rollout = 1;
+	}
+	for (i = 0; i < a->nlive; i++)
+		live_dispose(&a->live[i]);
+	free(a->live);
+	a->live = next;
+	a->nlive = a->want.nobjs;
+	a->live_sig = a->want.sig;
+	a->synced_once = 1;
+	free(wall);
+}
+
+static void op_start(sim_app *a, double now, int manual)
+{
+	char *wall = sim_wall();
+	a->op_running = 1;
+	a->op_manual = manual;
+	a->op_start_ms = now;
+	set_str(&a->op_started_at, wall);
+	set_str(&a->op_finished_at, NULL);
+	set_str(&a->op_phase, "Running");
+	set_str(&a->op_message, "one or more tasks are running");
+	set_str(&a->op_revision, a->revision);
+	free(wall);
+}
+
+int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune)
+{
+	if (a->op_running)
+		return -1;
+	op_start(a, sim_now_ms(), 1);
+	if (revision && *revision)
+		set_str(&a->op_revision, revision);
+	(void)prune; /* automated prune is on: pruning happens either way */
+	pthread_cond_broadcast(&w->changed);
+	return 0;
+}
+
+static void op_finish(sim_app *a, double now)
+{
+	char *wall = sim_wall();
+	sim_history *h;
+
+	sync_apply(a, now);
+	a->op_running = 0;
+	set_str(&a->op_phase, "Succeeded");
+	set_str(&a->op_message, "successfully synced (all tasks run)");
+	set_str(&a->op_finished_at, wall);
+	if (a->nhistory == HISTORY_LIMIT) {
+		free(a->history[0].revision);
+		free(a->history[0].deployed_at);
+		free(a->history[0].started_at);
+		memmove(a->history, a->history + 1, (HISTORY_LIMIT - 1) * sizeof(*a->history));
+		a->nhistory--;
+	}
+	a->history = mech_realloc(a->history, (a->nhistory + 1) * sizeof(*a->history));
+	h = &a->history[a->nhistory++];
+	h->id = a->next_history_id++;
+	h->revision = mech_strdup(a->op_revision ? a->op_revision : "");
+	h->deployed_at = wall;
+	h->started_at = mech_strdup(a->op_started_at);
+}
+
+static int degraded_image(const sim_world *w, const sim_obj *o)
+{
+	mech_strv imgs = MECH_STRV_INIT;
+	size_t i;
+	int bad = 0;
+	if (!w->opts->degrade_tag || !*w->opts->degrade_tag)
+		return 0;
+	sim_obj_images(o, &imgs);
+	for (i = 0; i < imgs.len && !bad; i++)
+		bad = !strcmp(sim_image_tag(imgs.items[i]), w->opts->degrade_tag);
+	mech_strv_dispose(&imgs);
+	return bad;
+}
+
+static int obj_replicas(const sim_obj *o)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+	const cJSON *r = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "replicas")
+					      : NULL;
+	return cJSON_IsNumber(r) && r->valuedouble >= 0 ? (int)r->valuedouble : 1;
+}
+
+static int live_service(const sim_world *w, const char *ns, const char *name)
+{
+	return sim_world_live(w, "", "Service", ns, name, NULL) != NULL;
+}
+
+/* The first Service an HTTPRoute points at that does not exist, or NULL. */
+static char *route_missing_backend(const sim_world *w, const sim_obj *o)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+	const cJSON *rules = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "rules")
+						  : NULL;
+	const cJSON *rule, *ref;
+	cJSON_ArrayForEach(rule, (cJSON_IsArray(rules) ? rules : NULL))
+	{
+		const cJSON *refs = cJSON_GetObjectItemCaseSensitive(rule, "backendRefs");
+		cJSON_ArrayForEach(ref, (cJSON_IsArray(refs) ? refs : NULL))
+		{
+			const cJSON *name = cJSON_GetObjectItemCaseSensitive(ref, "name");
+			const cJSON *kind = cJSON_GetObjectItemCaseSensitive(ref, "kind");
+			const cJSON *ns = cJSON_GetObjectItemCaseSensitive(ref, "namespace");
+			if (!cJSON_IsString(name))
+				continue;
+			if (cJSON_IsString(kind) && strcmp(kind->valuestring, "Service"))
+				continue;
+			if (!live_service(w, cJSON_IsString(ns) ? ns->valuestring : o->namespace,
+					  name->valuestring))
+				return mech_strdup(name->valuestring);
+		}
+	}
+	return NULL;
+}
+
+/* The first parentRef's name, for messages. */
+static const char *route_parent(const sim_obj *o)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+	const cJSON *refs = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "parentRefs")
+						 : NULL;
+	const cJSON *first = cJSON_IsArray(refs) ? refs->child : NULL;
+	const cJSON *name = cJSON_IsObject(first) ? cJSON_GetObjectItemCaseSensitive(first, "name")
+						  : NULL;
+	return cJSON_IsString(name) ? name->valuestring : "gateway";
+}
+
+/* Health of one live object now (Argo CD's built-in checks for these kinds). */
+static void live_health(const sim_world *w, sim_live *l, double now)
+{
+	const sim_obj *o = &l->obj;
+	int rolling = l->rollout && now < l->applied_ms + (double)w->opts->health_delay_ms;
+	char *msg = NULL;
+	const char *h = "";
+
+	if (!strcmp(o->kind, "Deployment") && !strcmp(o->group, "apps")) {
+		int want = obj_replicas(o);
+		if (rolling) {
+			double f = (now - l->applied_ms) / (double)(w->opts->health_delay_ms + 1);
+			int avail = (int)(f * want);
+			h = "Progressing";
+			msg = mech_sprintf("Waiting for rollout to finish: %d of %d updated replicas "
+					   "are available...",
+					   avail < want ? avail : want - 1, want);
+		} else if (degraded_image(w, o)) {
+			h = "Degraded";
+			msg = mech_sprintf("Deployment \"%s\" exceeded its progress deadline", o->name);
+		} else {
+			h = "Healthy";
+		}
+	} else if (!strcmp(o->kind, "Cluster") && !strcmp(o->group, "postgresql.cnpg.io")) {
+		h = rolling ? "Progressing" : "Healthy";
+		msg = mech_strdup(rolling ? (l->generation == 1 ? "Setting up primary"
+								 : "Applying configuration")
+					  : "Cluster in healthy state");
+	} else if (!strcmp(o->kind, "HTTPRoute") && !strcmp(o->group, "gateway.networking.k8s.io")) {
+		free(l->missing_backend);
+		l->missing_backend = route_missing_backend(w, o);
+		if (l->missing_backend) {
+			h = "Degraded";
+			msg = mech_sprintf("Parent %s: Service \"%s\" not found",
+					   route_parent(o), l->missing_backend);
+		} else {
+			h = "Healthy";
+			msg = mech_strdup("HTTPRoute is healthy");
+		}
+	} else if (!strcmp(o->kind, "Service") || !strcmp(o->kind, "PersistentVolumeClaim") ||
+		   !strcmp(o->kind, "Pod") || !strcmp(o->kind, "StatefulSet") ||
+		   !strcmp(o->kind, "Ingress")) {
+		h = "Healthy";
+	}
+	set_str(&l->health, h);
+	set_str(&l->health_message, msg ? msg : "");
+	free(msg);
+}
+
+static int health_rank(const char *h)
+{
+	static const char *const order[] = {"Healthy", "Suspended", "Progressing", "Missing",
+					    "Degraded", "Unknown"};
+	size_t i;
+	for (i = 0; i < 6; i++)
+		if (!strcmp(h, order[i]))
+			return (int)i;
+	return -1;
+}
+
+static void app_health(const sim_world *w, sim_app *a, double now)
+{
+	const char *worst = NULL, *msg = "";
+	size_t i;
+	char *since;
+
+	for (i = 0; i < a->nlive; i++) {
+		sim_live *l = &a->live[i];
+		live_health(w, l, now);
+		if (*l->health && (!worst || health_rank(l->health) > health_rank(worst))) {
+			worst = l->health;
+			msg = l->health_message;
+		}
+	}
+	if (!worst)
+		worst = a->nlive == 0 && a->want.nobjs > 0 && !a->synced_once ? "Missing" : "Healthy";
+	if (strcmp(worst, a->health)) {
+		if (w->opts->verbose)
+			fprintf(stderr, "mech sim: %s: health %s -> %s\n", a->name, a->health, worst);
+		set_str(&a->health, worst);
+		since = sim_wall();
+		set_str(&a->health_since, since);
+		free(since);
+	}
+	set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
+}
+
+static void advance(sim_world *w, sim_app *a, double now)
+{
+	const char *sync;
+	if (!a->want.error && !a->op_running && (!a->synced_once || a->want.sig != a->live_sig))
+		op_start(a, now, 0); /* automated sync: prune, self-heal */
+	if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms) {
+		if (a->want.error) {
+			/* nothing to apply: the operation fails as Argo CD's would */
+			char *wall = sim_wall();
+			a->op_running = 0;
+			set_str(&a->op_phase, "Error");
+			set_str(&a->op_message, a->want.error);
+			set_str(&a->op_finished_at, wall);
+			free(wall);
+		} else {
+			op_finish(a, now);
+		}
+	}
+	if (a->want.error)
+		sync = "Unknown";
+	else
+		sync = a->synced_once && a->want.sig == a->live_sig ? "Synced" : "OutOfSync";
+	if (w->opts->verbose && strcmp(sync, a->sync_status))
+		fprintf(stderr, "mech sim: %s: sync %s -> %s\n", a->name, a->sync_status, sync);
+	set_str(&a->sync_status, sync);
+}
+
+/* CloudNativePG creates <cluster>-app for every Cluster and deletes it with it. */
+static void reconcile_secrets(sim_world *w)
+{
+	size_t i, j, k;
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		for (j = 0; j < a->nlive; j++) {
+			const sim_obj *o = &a->live[j].obj;
+			const cJSON *initdb;
+			const char *db = "app", *owner = NULL;
+			sim_secret *s;
+			if (strcmp(o->kind, "Cluster") || strcmp(o->group, "postgresql.cnpg.io"))
+				continue;
+			for (k = 0; k < w->nsecrets; k++)
+				if (!strcmp(w->secrets[k].namespace, o->namespace) &&
+				    !strcmp(w->secrets[k].cluster, o->name))
+					break;
+			if (k < w->nsecrets)
+				continue;
+			initdb = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
+			initdb = cJSON_IsObject(initdb)
+					 ? cJSON_GetObjectItemCaseSensitive(initdb, "bootstrap")
+					 : NULL;
+			initdb = cJSON_IsObject(initdb)
+					 ? cJSON_GetObjectItemCaseSensitive(initdb, "initdb")
+					 : NULL;
+			if (cJSON_IsObject(initdb)) {
+				const cJSON *d = cJSON_GetObjectItemCaseSensitive(initdb, "database");
+				const cJSON *ow = cJSON_GetObjectItemCaseSensitive(initdb, "owner");
+				if (cJSON_IsString(d) && *d->valuestring)
+					db = d->valuestring;
+				if (cJSON_IsString(ow) && *ow->valuestring)
+					owner = ow->valuestring;
+			}
+			w->secrets = mech_realloc(w->secrets, (w->nsecrets + 1) * sizeof(*w->secrets));
+			s = &w->secrets[w->nsecrets++];
+			memset(s, 0, sizeof(*s));
+			s->tenant = mech_strdup(a->tenant);
+			s->namespace = mech_strdup(o->namespace);
+			s->cluster = mech_strdup(o->name);
+			s->db = mech_strdup(db);
+			s->owner = mech_strdup(owner ? owner : db);
+			s->password = random_password();
+			sim_uid(s->uid);
+			s->created_at = sim_wall();
+		}
+	}
+	for (i = 0, j = 0; i < w->nsecrets; i++) {
+		if (sim_world_live(w, "postgresql.cnpg.io", "Cluster", w->secrets[i].namespace,
+				   w->secrets[i].cluster, NULL))
+			w->secrets[j++] = w->secrets[i];
+		else
+			secret_dispose(&w->secrets[i]);
+	}
+	w->nsecrets = j;
+}
+
+void sim_world_tick(sim_world *w)
+{
+	double now;
+	size_t i;
+	int changed = 0;
+	unsigned long long rv0;
+
+	scan_tenants(w);
+	for (i = 0; i < w->ntenants; i++) {
+		sim_tenant *t = &w->tenants[i];
+		char tip[GIT_OID_HEXSZ + 1];
+		git_oid oid;
+		sim_repo_state s;
+		read_tip(w, t, tip, &oid);
+		/* an unreadable branch is a generator error: keep what exists */
+		if (!*tip || !strcmp(tip, t->tip))
+			continue;
+		memset(&s, 0, sizeof(s));
+		if (sim_repo_read(t->repo, &oid, t->name, w->branch, t->repo_path, &s) < 0) {
+			const mech_error *e = mech_error_last();
+			fprintf(stderr, "mech sim: %s: %s\n", t->name,
+				e && e->message ? e->message : "cannot read the repository");
+			continue; /* like the controller: keep the last state, retry */
+		}
+		pthread_mutex_lock(&w->lock);
+		apply_targets(w, t->name, &s, tip);
+		pthread_mutex_unlock(&w->lock);
+		sim_repo_state_dispose(&s);
+		memcpy(t->tip, tip, sizeof(t->tip));
+	}
+
+	pthread_mutex_lock(&w->lock);
+	rv0 = w->rv;
+	now = sim_now_ms();
+	for (i = 0; i < w->napps; i++)
+		advance(w, w->apps[i], now);
+	reconcile_secrets(w);
+	for (i = 0; i < w->napps; i++)
+		app_health(w, w->apps[i], now);
+	for (i = 0; i < w->napps; i++) {
+		sim_app *a = w->apps[i];
+		char *fp = sim_render_app(w, a, 0, 1);
+		if (a->fingerprint && !strcmp(fp, a->fingerprint)) {
+			free(fp);
+			continue;
+		}
+		free(a->fingerprint);
+		a->fingerprint = fp;
+		a->rv = ++w->rv;
+		free(a->json);
+		a->json = sim_render_app(w, a, 1, 1);
+		changed = 1;
+	}
+	if (changed || w->rv != rv0)
+		pthread_cond_broadcast(&w->changed);
+	pthread_mutex_unlock(&w->lock);
+}

@@ -1,0 +1,239 @@
+#!/bin/bash
+# mech sim against a tenant repo: every endpoint answered as the Argo CD
+# swagger and the CRDs describe (checked by tests/lib/check_swagger.py with
+# python3-jsonschema), the reconcile states in order (OutOfSync → Synced/
+# Progressing → Healthy, Degraded for --degrade-tag, DELETED when an app
+# leaves Git), CNPG secrets and HTTPRoute conditions, 401 without the token.
+. "$(dirname "$0")/../lib/common.sh"
+
+PY=/usr/bin/python3
+CHECK="$PY $SRC/tests/lib/check_swagger.py"
+[ -d "${MECH_SPEC_DIR:-}" ] || { echo "skip: no spec dir"; exit 77; }
+$PY -c 'import jsonschema, yaml' 2>/dev/null || { echo "skip: python3-jsonschema/yaml missing"; exit 77; }
+command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
+"$MECH" sim -h >/dev/null 2>&1 || { echo "skip: this mech has no sim command"; exit 77; }
+
+# ---- a tenant as mech seeds it, plus human pushes with the git CLI ----
+seed_tenant alice
+if ! "$MECH" --tenant alice app create web --image registry.example.com/alice/web:1.0 \
+	--replicas 2 >/dev/null 2>"$T/create.err"; then
+	cat "$T/create.err" >&2
+	fail "mech app create web"
+fi
+W="$T/wc"
+human_clone alice "$W"
+push() { # message
+	(cd "$W" && git add -A && git commit -qm "$1" && git push -q origin HEAD:main)
+	git -C "$W" rev-parse HEAD
+}
+mkdir -p "$W/network/routes/web" "$W/addons/db"
+cat >"$W/network/routes/web/main.yaml" <<'EOF'
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web-main
+spec:
+  parentRefs:
+  - name: mech
+    namespace: mech-gateway
+  hostnames:
+  - web.alice.apps.localhost
+  rules:
+  - backendRefs:
+    - name: web-main
+      port: 80
+EOF
+sed 's/web-main/ghost-main/; s/web\.alice/ghost.alice/' "$W/network/routes/web/main.yaml" \
+	>"$W/network/routes/web/ghost.yaml"
+cat >"$W/addons/db/cluster.yaml" <<'EOF'
+apiVersion: postgresql.cnpg.io/v1
+kind: Cluster
+metadata:
+  name: db
+spec:
+  instances: 1
+  storage:
+    size: 1Gi
+EOF
+push "routes and a database" >/dev/null
+
+# ---- start the sim ----
+printf 'sim-token-%s\n' "$RANDOM$RANDOM" >"$T/token"
+TOKEN=$(cat "$T/token")
+"$MECH" sim --listen 127.0.0.1:0 --token-file "$T/token" --sync-delay 1s \
+	--health-delay 1s --degrade-tag broken --keepalive 300ms >"$T/sim.out" 2>"$T/sim.err" &
+SIM=$!
+cleanup_hooks+=("kill $SIM 2>/dev/null; wait $SIM 2>/dev/null")
+for _ in $(seq 100); do
+	grep -qs 'listening on' "$T/sim.out" && break
+	sleep 0.1
+done
+URL=$(sed -n 's/^mech sim: listening on //p' "$T/sim.out" | head -1)
+case "$URL" in http://127.0.0.1:*) ok ;; *) fail "no URL on stdout: $(cat "$T/sim.out" "$T/sim.err")"; finish ;; esac
+
+api() { curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$@"; }
+status_of() { curl -s --max-time 5 -o "$T/body" -w '%{http_code}' "$@"; }
+valid() { # definition file what [--crd …]
+	if $CHECK --strict "$1" "$2" >"$T/check" 2>&1; then ok; else fail "$3: $(head -5 "$T/check")"; fi
+}
+valid_crd() { # crd version file what
+	if $CHECK --crd "$1" --version "$2" "$3" >"$T/check" 2>&1; then ok; else fail "$4: $(head -5 "$T/check")"; fi
+}
+app_field() { # app python-expr
+	api "$URL/api/v1/applications/$1?project=alice" >"$T/app.json"
+	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/app.json" "$2" 2>/dev/null
+}
+state_of() { app_field "$1" "d['status']['sync']['status']+'/'+d['status']['health']['status']"; }
+wait_for() { # app state seconds
+	local i
+	for i in $(seq $(($3 * 10))); do
+		[ "$(state_of "$1")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# ---- authentication ----
+expect_eq "$(status_of "$URL/api/v1/applications")" 401 "list without a token"
+valid runtimeError "$T/body" "401 body is Argo CD's runtimeError"
+expect_in "$(cat "$T/body")" '"no session information"' "401 message"
+expect_eq "$(status_of -H 'Authorization: Bearer nope' "$URL/api/v1/applications")" 401 "wrong token"
+expect_eq "$(status_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" 401 "kube without token"
+expect_eq "$(json "$(cat "$T/body")" "d['kind']+'/'+d['reason']")" "Status/Unauthorized" "kube 401 is a Status"
+expect_eq "$(status_of "$URL/api/version")" 200 "version probe works without a token"
+
+# ---- the Applications the ApplicationSet would generate ----
+wait_for alice-web-main Synced/Healthy 10 || fail "web never became Synced/Healthy: $(state_of alice-web-main)"
+api "$URL/api/v1/applications?projects=alice" >"$T/list.json"
+valid v1alpha1ApplicationList "$T/list.json" "list"
+expect_eq "$(json "$(cat "$T/list.json")" "' '.join(i['metadata']['name'] for i in d['items'])")" \
+	"alice-addons alice-network alice-web-main" "one Application per overlay + network + addons"
+expect_eq "$(json "$(cat "$T/list.json")" "set(i['spec']['project'] for i in d['items'])")" "{'alice'}" "project = tenant"
+expect_eq "$(json "$(cat "$T/list.json")" "d['items'][2]['spec']['source']['path']+' '+d['items'][2]['spec']['destination']['namespace']")" \
+	"apps/web/overlays/main x-alice" "source path and destination namespace"
+expect_eq "$(api "$URL/api/v1/applications?projects=bob" | json "$(cat)" "len(d['items'])")" 0 "other projects see nothing"
+
+for app in alice-web-main alice-network alice-addons; do
+	api "$URL/api/v1/applications/$app?project=alice" >"$T/a.json"
+	valid v1alpha1Application "$T/a.json" "get $app"
+	api "$URL/api/v1/applications/$app/resource-tree?project=alice" >"$T/t.json"
+	valid v1alpha1ApplicationTree "$T/t.json" "resource-tree $app"
+	api "$URL/api/v1/applications/$app/managed-resources?project=alice" >"$T/m.json"
+	valid applicationManagedResourcesResponse "$T/m.json" "managed-resources $app"
+done
+expect_eq "$(json "$(cat "$T/m.json")" "json.loads(d['items'][0]['targetState'])['kind']")" Cluster "targetState is JSON in a string"
+expect_eq "$(app_field alice-web-main "d['status']['summary']['images']")" "['registry.example.com/alice/web:1.0']" "images from the overlay"
+expect_eq "$(app_field alice-web-main "len(d['status']['sync']['revision'])")" 40 "sync.revision is a commit"
+
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/nope?project=alice")" 404 "unknown app with a project"
+valid runtimeError "$T/body" "404 body"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/nope")" 403 "unknown app without a project (Argo CD hides existence)"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=bob")" 404 "app of another project"
+
+# ---- sync ----
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -X POST -d '{}' "$URL/api/v1/applications/alice-web-main/sync")" 415 "sync without JSON content type"
+api -X POST -H 'Content-Type: application/json' -d '{"project":"alice","prune":true}' \
+	"$URL/api/v1/applications/alice-web-main/sync" >"$T/sync.json"
+valid v1alpha1Application "$T/sync.json" "sync answer"
+expect_eq "$(json "$(cat "$T/sync.json")" "d['operation']['initiatedBy']['username']")" admin "operation requested"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"project":"alice"}' "$URL/api/v1/applications/alice-web-main/sync")" 400 "second sync while one runs"
+expect_in "$(cat "$T/body")" "another operation is already in progress" "second sync message"
+wait_for alice-web-main Synced/Healthy 10 || fail "web after manual sync: $(state_of alice-web-main)"
+
+# ---- Kubernetes objects ----
+api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" >"$T/dep.json"
+expect_eq "$(json "$(cat "$T/dep.json")" "(d['spec']['replicas'], d['status']['readyReplicas'], d['status']['observedGeneration']==d['metadata']['generation'])")" \
+	"(2, 2, True)" "Deployment replicas from the manifest, rolled out"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/nope")" 404 "missing Deployment"
+expect_eq "$(json "$(cat "$T/body")" "d['kind']+' '+d['reason']+' '+d['message']")" 'Status NotFound deployments.apps "nope" not found' "NotFound Status"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/example.com/v1/namespaces/x/things/y")" 404 "unknown API path"
+expect_eq "$(cat "$T/body")" "404 page not found" "unknown API path is plain text"
+
+wait_for alice-addons Synced/Healthy 10 || fail "addons: $(state_of alice-addons)"
+api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db" >"$T/cluster.json"
+valid_crd cnpg-clusters-crd.yaml v1 "$T/cluster.json" "Cluster against the CNPG CRD"
+expect_eq "$(json "$(cat "$T/cluster.json")" "d['status']['phase']+' '+str(d['status']['readyInstances'])")" "Cluster in healthy state 1" "Cluster ready"
+api "$URL/api/v1/namespaces/x-alice/secrets/db-app" >"$T/secret.json"
+# the shape CloudNativePG writes, the generated password present but never in Git
+$PY - "$T/secret.json" "$W" >"$T/secret.check" 2>&1 <<'EOF' && ok || fail "db-app secret: $(cat "$T/secret.check")"
+import base64, json, re, subprocess, sys
+d = json.load(open(sys.argv[1]))
+assert d["kind"] == "Secret" and d["type"] == "kubernetes.io/basic-auth", d["type"]
+v = {k: base64.b64decode(x).decode() for k, x in d["data"].items()}
+assert set(v) >= {"username", "password", "dbname", "host", "port", "uri", "jdbc-uri", "pgpass"}, sorted(v)
+assert v["username"] == "app" and v["dbname"] == "app", v["username"]
+assert v["host"] == "db-rw" and v["port"] == "5432", (v["host"], v["port"])
+assert re.fullmatch(r"[A-Za-z0-9]{64}", v["password"]), "password is 64 alphanumerics"
+assert v["uri"] == "postgresql://app:%s@db-rw.x-alice:5432/app" % v["password"], "uri"
+assert v["pgpass"] == "db-rw:5432:app:app:%s\n" % v["password"], "pgpass"
+grep = subprocess.run(["git", "-C", sys.argv[2], "grep", "-q", v["password"], "origin/main"])
+assert grep.returncode == 1, "the password is not in Git"
+EOF
+first_pw=$(json "$(cat "$T/secret.json")" "d['data']['password']")
+expect_eq "$(api "$URL/api/v1/namespaces/x-alice/secrets/db-app" | json "$(cat)" "d['data']['password']")" "$first_pw" "the password is stable"
+
+api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/web-main" >"$T/route.json"
+valid_crd gateway-httproutes-crd.yaml v1 "$T/route.json" "HTTPRoute against the Gateway API CRD"
+expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status']) for c in d['status']['parents'][0]['conditions']]")" \
+	"[('Accepted', 'True'), ('ResolvedRefs', 'True')]" "route to an existing Service"
+api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/ghost-main" >"$T/route.json"
+expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status'],c['reason']) for c in d['status']['parents'][0]['conditions']]")" \
+	"[('Accepted', 'True', 'Accepted'), ('ResolvedRefs', 'False', 'BackendNotFound')]" "route to a missing Service"
+expect_eq "$(state_of alice-network)" "Synced/Degraded" "network app degraded by the dangling route"
+
+# ---- a new commit: OutOfSync → Synced/Progressing → Synced/Healthy, in order ----
+curl -sN --max-time 60 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/event-stream' \
+	"$URL/api/v1/stream/applications?projects=alice" >"$T/stream.txt" &
+STREAM=$!
+cleanup_hooks+=("kill $STREAM 2>/dev/null")
+sleep 0.3
+sed -i 's/newTag: .*/newTag: "1.1"/' "$W/apps/web/overlays/main/kustomization.yaml"
+rev=$(push "web 1.1")
+seen=""
+for _ in $(seq 80); do
+	# states compared against the new commit (before the sim notices it, the old one shows)
+	s=$(app_field alice-web-main "d['status']['sync']['status']+'/'+d['status']['health']['status']+' '+d['status']['sync']['revision']")
+	[ "${s#* }" = "$rev" ] || { sleep 0.05; continue; }
+	s=${s% *}
+	case "$seen" in *"$s") ;; *) seen="$seen $s" ;; esac
+	[ "$s" = Synced/Healthy ] && break
+	sleep 0.1
+done
+expect_eq "$seen" " OutOfSync/Healthy Synced/Progressing Synced/Healthy" "states after a commit"
+expect_eq "$(app_field alice-web-main "d['status']['sync']['revision']")" "$rev" "sync.revision is the new commit"
+expect_eq "$(app_field alice-web-main "d['status']['summary']['images'][0]")" "registry.example.com/alice/web:1.1" "new image"
+expect_eq "$(app_field alice-web-main "d['status']['history'][-1]['revision']")" "$rev" "history records the deploy"
+
+# ---- --degrade-tag ----
+sed -i 's/newTag: .*/newTag: broken/' "$W/apps/web/overlays/main/kustomization.yaml"
+push "web broken" >/dev/null
+wait_for alice-web-main Synced/Degraded 10 || fail "broken tag: $(state_of alice-web-main)"
+expect_eq "$(app_field alice-web-main "d['status']['health']['message']")" 'Deployment "web-main" exceeded its progress deadline' "degraded message"
+expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "[c['reason'] for c in d['status']['conditions'] if c['type']=='Progressing'][0]")" \
+	ProgressDeadlineExceeded "Deployment condition"
+
+# ---- removing the app directory removes its Application ----
+git -C "$W" rm -rq apps/web
+push "remove web" >/dev/null
+for _ in $(seq 50); do
+	[ "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" = 404 ] && break
+	sleep 0.1
+done
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" 404 "app gone after its directory left Git"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" 404 "its Deployment pruned"
+sleep 0.5
+kill $STREAM 2>/dev/null
+wait $STREAM 2>/dev/null
+if $CHECK --strict --sse v1alpha1ApplicationWatchEvent "$T/stream.txt" >"$T/check" 2>&1; then ok; else fail "stream: $(head -5 "$T/check")"; fi
+events=$(grep -o '"type":"[A-Z]*","application":{"metadata":{"name":"alice-web-main"' "$T/stream.txt" | cut -d'"' -f4 | uniq | tr '\n' ' ')
+expect_eq "$events" "ADDED MODIFIED DELETED " "stream events for web"
+expect_in "$(cat "$T/stream.txt")" $'\n:\n' "keepalive comments"
+
+# ---- loopback only; clean stop ----
+run "$MECH" sim --listen 0.0.0.0:0
+expect_rc 65 "non-loopback listen address"
+expect_in "$err" "loopback" "refusal names the rule"
+kill -TERM $SIM
+wait $SIM && rc=0 || rc=$?
+expect_eq "$rc" 0 "SIGTERM stops the sim cleanly"
+finish

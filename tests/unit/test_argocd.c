@@ -1,0 +1,1029 @@
+/*
+ * The Argo CD and Kubernetes readers: parsing of the documented shapes
+ * (served by a scripted loopback server), the requests they send, error
+ * mapping of in-band stream errors, the CNPG secret's allow-list, and —
+ * when the built `mech sim` is available — the whole chain against the sim.
+ */
+#include <criterion/criterion.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mech/argocd.h"
+#include "mech/buf.h"
+#include "mech/error.h"
+#include "mech/kube.h"
+
+/* ---- a scripted HTTP server (same as in test_http.c: tests stay self-contained) ---- */
+
+#define MAX_STEPS 16
+#define MAX_CONNS 4
+
+typedef struct {
+	const char *bytes;
+	int pause_ms;
+} step;
+
+typedef struct {
+	int listen_fd;
+	int port;
+	pthread_t thread;
+	step script[MAX_CONNS][MAX_STEPS];
+	int nconns;
+	int hold_ms;
+	char request[MAX_CONNS][8192];
+} fake;
+
+static void pause_ms(int ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static void read_request(int fd, char *out, size_t max)
+{
+	size_t n = 0;
+	while (n + 1 < max) {
+		ssize_t r = recv(fd, out + n, max - 1 - n, 0);
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		out[n] = '\0';
+		if (strstr(out, "\r\n\r\n")) {
+			const char *cl = strcasestr(out, "Content-Length:");
+			size_t body = cl ? (size_t)atol(cl + 15) : 0;
+			if (n >= (size_t)(strstr(out, "\r\n\r\n") - out) + 4 + body)
+				break;
+		}
+	}
+	out[n] = '\0';
+}
+
+static void *fake_run(void *arg)
+{
+	fake *f = arg;
+	int c;
+	for (c = 0; c < f->nconns; c++) {
+		int fd = accept(f->listen_fd, NULL, NULL);
+		size_t i;
+		if (fd < 0)
+			break;
+		read_request(fd, f->request[c], sizeof(f->request[c]));
+		for (i = 0; f->script[c][i].bytes; i++) {
+			const char *b = f->script[c][i].bytes;
+			size_t len = strlen(b), off = 0;
+			if (f->script[c][i].pause_ms)
+				pause_ms(f->script[c][i].pause_ms);
+			while (off < len) {
+				ssize_t w = send(fd, b + off, len - off, MSG_NOSIGNAL);
+				if (w <= 0)
+					break;
+				off += (size_t)w;
+			}
+		}
+		if (c == f->nconns - 1 && f->hold_ms)
+			pause_ms(f->hold_ms);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void fake_start(fake *f)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof(a);
+	int one = 1;
+	f->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
+	setsockopt(f->listen_fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	memset(&a, 0, sizeof(a));
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert(bind(f->listen_fd, (struct sockaddr *)&a, sizeof(a)) == 0);
+	cr_assert(listen(f->listen_fd, 8) == 0);
+	getsockname(f->listen_fd, (struct sockaddr *)&a, &len);
+	f->port = ntohs(a.sin_port);
+	if (!f->nconns)
+		f->nconns = 1;
+	pthread_create(&f->thread, NULL, fake_run, f);
+}
+
+static void fake_stop(fake *f)
+{
+	shutdown(f->listen_fd, SHUT_RDWR);
+	pthread_join(f->thread, NULL);
+	close(f->listen_fd);
+}
+
+static char *json_response(const char *status, const char *content_type, const char *body)
+{
+	return mech_sprintf("HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			    "Connection: close\r\n\r\n%s",
+			    status, content_type, strlen(body), body);
+}
+
+/* A server answering one request with `body` (200, JSON). */
+static fake *serve(const char *body, char **resp)
+{
+	fake *f = calloc(1, sizeof(*f));
+	*resp = json_response("200 OK", "application/json", body);
+	f->script[0][0].bytes = *resp;
+	fake_start(f);
+	return f;
+}
+
+static mech_argocd *argo(const fake *f)
+{
+	mech_argocd *c;
+	char *url = mech_sprintf("http://127.0.0.1:%d", f->port);
+	cr_assert_eq(mech_argocd_open(&c, url, NULL, NULL, 3000), 0);
+	free(url);
+	return c;
+}
+
+static mech_kube *kube(const fake *f)
+{
+	mech_kube *k;
+	char *url = mech_sprintf("http://127.0.0.1:%d", f->port);
+	cr_assert_eq(mech_kube_open(&k, url, NULL, NULL, 3000), 0);
+	free(url);
+	return k;
+}
+
+/* ---- documented shapes (reference/argocd-api.md §3) ---- */
+
+static const char list_json[] =
+	"{\"metadata\":{\"resourceVersion\":\"884213\"},\"items\":["
+	"{\"metadata\":{\"name\":\"alice-api-main\",\"namespace\":\"argocd\",\"resourceVersion\":"
+	"\"17\"},\"spec\":{\"project\":\"alice\"},\"status\":{\"sync\":{},\"health\":{}}},"
+	"{\"metadata\":{\"name\":\"alice-web-main\",\"namespace\":\"argocd\",\"resourceVersion\":"
+	"\"884190\",\"creationTimestamp\":\"2026-08-01T09:00:00Z\"},"
+	"\"spec\":{\"project\":\"alice\",\"source\":{\"repoURL\":\"https://git.example.com/g.git\","
+	"\"path\":\"apps/web/overlays/main\",\"targetRevision\":\"HEAD\"},\"destination\":{"
+	"\"server\":\"https://kubernetes.default.svc\",\"namespace\":\"x-alice\"}},"
+	"\"status\":{\"sync\":{\"status\":\"Synced\",\"revision\":\"3f9c2a7d\"},\"health\":{"
+	"\"status\":\"Healthy\",\"lastTransitionTime\":\"2026-08-22T10:15:03Z\"},"
+	"\"resources\":[{\"version\":\"v1\",\"kind\":\"Service\",\"namespace\":\"x-alice\","
+	"\"name\":\"web-main\",\"status\":\"Synced\"}],\"summary\":{\"images\":["
+	"\"registry.example.com/alice/web:1.4.2\"],\"externalURLs\":[\"https://web.example\"]}}}]}";
+
+static const char degraded_json[] =
+	"{\"metadata\":{\"name\":\"web\",\"namespace\":\"argocd\",\"resourceVersion\":\"884301\"},"
+	"\"spec\":{\"project\":\"default\",\"source\":{\"repoURL\":\"https://git.example.com/p.git\","
+	"\"path\":\"apps/web\",\"targetRevision\":\"HEAD\"},\"destination\":{\"server\":"
+	"\"https://kubernetes.default.svc\",\"namespace\":\"web\"}},"
+	"\"status\":{\"sync\":{\"status\":\"OutOfSync\",\"revision\":\"a1b2c3d4e5f6\"},"
+	"\"health\":{\"status\":\"Degraded\",\"lastTransitionTime\":\"2026-08-22T11:02:10Z\"},"
+	"\"resourceHealthSource\":\"appTree\",\"resources\":["
+	"{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\",\"namespace\":\"web\","
+	"\"name\":\"web\",\"status\":\"OutOfSync\",\"health\":{\"status\":\"Degraded\","
+	"\"message\":\"Deployment \\\"web\\\" exceeded its progress deadline\"}},"
+	"{\"version\":\"v1\",\"kind\":\"ConfigMap\",\"namespace\":\"web\",\"name\":\"old-config\","
+	"\"status\":\"OutOfSync\",\"requiresPruning\":true},"
+	"{\"group\":\"postgresql.cnpg.io\",\"version\":\"v1\",\"kind\":\"Cluster\",\"namespace\":"
+	"\"web\",\"name\":\"web-db\",\"status\":\"Synced\",\"health\":{\"status\":\"Healthy\"}}],"
+	"\"conditions\":[{\"type\":\"SyncError\",\"message\":\"Failed sync attempt\","
+	"\"lastTransitionTime\":\"2026-08-22T11:02:12Z\"}],"
+	"\"reconciledAt\":\"2026-08-22T11:05:00Z\","
+	"\"operationState\":{\"phase\":\"Failed\",\"message\":\"one or more objects failed to "
+	"apply\",\"startedAt\":\"2026-08-22T11:02:05Z\",\"finishedAt\":\"2026-08-22T11:02:12Z\","
+	"\"retryCount\":2,\"operation\":{\"sync\":{\"revision\":\"a1b2c3d4\",\"prune\":true},"
+	"\"initiatedBy\":{\"automated\":true}},\"syncResult\":{\"revision\":\"a1b2c3d4\"}}}}";
+
+Test(argocd, list_parses_items_and_defaults)
+{
+	char *resp;
+	fake *f = serve(list_json, &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_apps *apps = NULL;
+	const mech_argocd_app *a;
+
+	cr_assert_eq(mech_argocd_app_list(c, "alice", &apps), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/applications?projects=alice HTTP/1.1"));
+	cr_assert_eq(apps->len, 2);
+	cr_expect_str_eq(apps->resource_version, "884213");
+	/* encoding/json dropped the zero values: they read as Unknown and "" */
+	cr_expect_str_eq(apps->items[0].sync_status, "Unknown");
+	cr_expect_str_eq(apps->items[0].health_status, "Unknown");
+	cr_expect_str_eq(apps->items[0].sync_revision, "");
+	cr_expect_eq(apps->items[0].nresources, 0);
+	a = mech_argocd_apps_find(apps, "alice-web-main");
+	cr_assert_not_null(a);
+	cr_expect_str_eq(a->project, "alice");
+	cr_expect_str_eq(a->path, "apps/web/overlays/main");
+	cr_expect_str_eq(a->dest_namespace, "x-alice");
+	cr_expect_str_eq(a->sync_status, "Synced");
+	cr_expect_str_eq(a->sync_revision, "3f9c2a7d");
+	cr_expect_str_eq(a->health_status, "Healthy");
+	cr_expect_eq(a->nresources, 1);
+	cr_expect_str_eq(a->resources[0].group, "");
+	cr_expect_str_eq(a->resources[0].health, "", "List leaves resource health out");
+	cr_assert_eq(a->nimages, 1);
+	cr_expect_str_eq(a->images[0], "registry.example.com/alice/web:1.4.2");
+	cr_expect_eq(a->nexternal_urls, 1);
+	cr_expect(mech_argocd_app_settled(a));
+	cr_expect_null(mech_argocd_apps_find(apps, "nope"));
+	mech_argocd_apps_free(apps);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, get_degraded_app)
+{
+	char *resp;
+	fake *f = serve(degraded_json, &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_app *a = NULL;
+	const mech_argocd_condition *cond;
+
+	cr_assert_eq(mech_argocd_app_get(c, "alice", "web x", &a), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/applications/web%20x?project=alice HTTP/1.1"),
+		  "%s", f->request[0]);
+	cr_expect_str_eq(a->sync_status, "OutOfSync");
+	cr_expect_str_eq(a->health_status, "Degraded");
+	cr_assert_eq(a->nresources, 3);
+	cr_expect_str_eq(a->resources[0].health_message,
+			 "Deployment \"web\" exceeded its progress deadline");
+	cr_expect(a->resources[1].requires_pruning);
+	cr_expect_str_eq(a->resources[2].group, "postgresql.cnpg.io");
+	cond = mech_argocd_app_condition(a, "SyncError");
+	cr_assert_not_null(cond);
+	cr_expect_str_eq(cond->message, "Failed sync attempt");
+	cr_expect_str_eq(a->operation_phase, "Failed");
+	cr_expect_str_eq(a->operation_finished_at, "2026-08-22T11:02:12Z");
+	cr_expect_str_eq(a->operation_revision, "a1b2c3d4");
+	cr_expect(!a->operation_requested);
+	cr_expect(!mech_argocd_app_settled(a));
+	mech_argocd_app_free(a);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, app_without_name_is_refused)
+{
+	char *resp;
+	fake *f = serve("{\"metadata\":{},\"status\":{}}", &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_app *a = NULL;
+	cr_expect_eq(mech_argocd_app_get(c, "alice", "web", &a), -1);
+	cr_expect_eq(mech_error_last()->code, MECH_EUNAVAILABLE);
+	cr_expect_null(a);
+	fake_stop(f);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, not_found_names_the_endpoint)
+{
+	fake *f = calloc(1, sizeof(*f));
+	char *resp = json_response("404 Not Found", "application/json",
+				   "{\"error\":\"applications.argoproj.io \\\"x\\\" not found\","
+				   "\"code\":5,\"message\":\"applications.argoproj.io \\\"x\\\" "
+				   "not found\"}");
+	mech_argocd *c;
+	mech_argocd_app *a = NULL;
+	char *endpoint;
+	f->script[0][0].bytes = resp;
+	fake_start(f);
+	c = argo(f);
+	cr_assert_eq(mech_argocd_app_get(c, "alice", "x", &a), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 4);
+	endpoint = mech_sprintf("Argo CD: GET http://127.0.0.1:%d/api/v1/applications/x?project="
+				"alice: HTTP 404",
+				f->port);
+	cr_expect(strstr(mech_error_last()->message, endpoint), "%s", mech_error_last()->message);
+	fake_stop(f);
+	mech_argocd_free(c);
+	free(endpoint);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, managed_resources_parse_inner_json)
+{
+	static const char body[] =
+		"{\"items\":[{\"group\":\"apps\",\"kind\":\"Deployment\",\"namespace\":\"web\","
+		"\"name\":\"web\",\"targetState\":\"{\\\"spec\\\":{\\\"replicas\\\":3}}\","
+		"\"liveState\":\"{\\\"spec\\\":{\\\"replicas\\\":2}}\",\"normalizedLiveState\":"
+		"\"{\\\"spec\\\":{\\\"replicas\\\":2}}\",\"predictedLiveState\":\"{\\\"spec\\\":{"
+		"\\\"replicas\\\":3}}\",\"modified\":true},"
+		"{\"kind\":\"ConfigMap\",\"namespace\":\"web\",\"name\":\"old\",\"targetState\":"
+		"\"null\",\"liveState\":\"{\\\"data\\\":{\\\"k\\\":\\\"v\\\"}}\",\"modified\":true}]}";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_diffs *d = NULL;
+
+	cr_assert_eq(mech_argocd_app_managed(c, "alice", "web", &d), 0, "%s",
+		     mech_error_last()->message);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "/api/v1/applications/web/managed-resources?project=alice"));
+	cr_assert_eq(d->len, 2);
+	cr_expect(d->items[0].modified);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].target, "spec"),
+					 "replicas")->valueint, 3);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].live, "spec"),
+					 "replicas")->valueint, 2);
+	cr_expect_null(d->items[1].target, "\"null\": no longer in Git");
+	cr_expect_not_null(d->items[1].live);
+	cr_expect_null(d->items[1].predicted_live);
+	mech_argocd_diffs_free(d);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, managed_resources_with_broken_state)
+{
+	char *resp;
+	fake *f = serve("{\"items\":[{\"kind\":\"X\",\"name\":\"x\",\"liveState\":\"{\\\"a\\\":\"}]}",
+			&resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_diffs *d = NULL;
+	cr_expect_eq(mech_argocd_app_managed(c, "alice", "web", &d), -1);
+	cr_expect_eq(mech_error_last()->code, MECH_EUNAVAILABLE);
+	cr_expect(strstr(mech_error_last()->message, "malformed JSON"));
+	cr_expect(strstr(mech_error_last()->message, "managed-resources"));
+	cr_expect_null(d);
+	fake_stop(f);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, resource_tree)
+{
+	static const char body[] =
+		"{\"nodes\":[{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\","
+		"\"namespace\":\"web\",\"name\":\"web\",\"uid\":\"b2\",\"health\":{\"status\":"
+		"\"Healthy\"},\"images\":[\"registry.example.com/web:1.4.2\"],\"info\":[{\"name\":"
+		"\"Revision\",\"value\":\"Rev:12\"}]},{\"version\":\"v1\",\"kind\":\"Pod\","
+		"\"namespace\":\"web\",\"name\":\"web-1\",\"uid\":\"d4\",\"parentRefs\":[{\"group\":"
+		"\"apps\",\"kind\":\"ReplicaSet\",\"namespace\":\"web\",\"name\":\"web-7d\",\"uid\":"
+		"\"c3\"}],\"info\":[{\"name\":\"Status Reason\",\"value\":\"Running\"},{\"name\":"
+		"\"Containers\",\"value\":\"1/1\"}]}],\"hosts\":[]}";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_tree *t = NULL;
+	cr_assert_eq(mech_argocd_app_tree(c, NULL, "web", &t), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/applications/web/resource-tree HTTP/1.1"));
+	cr_assert_eq(t->len, 2);
+	cr_expect_str_eq(t->nodes[0].health, "Healthy");
+	cr_expect_eq(t->nodes[0].nimages, 1);
+	cr_expect_str_eq(t->nodes[0].info[0].value, "Rev:12");
+	cr_assert_eq(t->nodes[1].nparents, 1);
+	cr_expect_str_eq(t->nodes[1].parents[0].kind, "ReplicaSet");
+	cr_expect_str_eq(t->nodes[1].info[1].name, "Containers");
+	cr_expect_str_eq(t->nodes[1].health, "");
+	mech_argocd_tree_free(t);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+Test(argocd, sync_posts_json)
+{
+	char *resp;
+	fake *f = serve("{\"metadata\":{\"name\":\"alice-web-main\"},\"operation\":{\"sync\":{"
+			"\"revision\":\"HEAD\"},\"initiatedBy\":{\"username\":\"admin\"}},"
+			"\"status\":{\"sync\":{\"status\":\"Synced\"}}}",
+			&resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_app *a = NULL;
+	mech_argocd_sync_opts o = {"abc123", 1, 0};
+	const char *body;
+	cr_assert_eq(mech_argocd_app_sync(c, "alice", "alice-web-main", &o, &a), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "POST /api/v1/applications/alice-web-main/sync HTTP/1.1"));
+	cr_expect(strstr(f->request[0], "Content-Type: application/json"));
+	body = strstr(f->request[0], "\r\n\r\n");
+	cr_assert_not_null(body);
+	cr_expect(strstr(body, "\"name\":\"alice-web-main\""), "%s", body);
+	cr_expect(strstr(body, "\"project\":\"alice\""));
+	cr_expect(strstr(body, "\"revision\":\"abc123\""));
+	cr_expect(strstr(body, "\"prune\":true"));
+	cr_expect(!strstr(body, "dryRun"));
+	cr_expect(a->operation_requested);
+	mech_argocd_app_free(a);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+/* ---- watch ---- */
+
+typedef struct {
+	mech_strv seen; /* "TYPE name" */
+	mech_argocd_app *kept;
+	int errors;
+	int connects;
+	int stop_at;
+} watch_log;
+
+static int on_event(mech_argocd_event *ev, void *ctx)
+{
+	watch_log *w = ctx;
+	mech_strv_pushf(&w->seen, "%s %s", mech_argocd_event_name(ev->type), ev->app->name);
+	if (!w->kept && ev->type == MECH_ARGOCD_MODIFIED) {
+		w->kept = ev->app; /* take it */
+		ev->app = NULL;
+	}
+	return w->stop_at && (int)w->seen.len >= w->stop_at ? 1 : 0;
+}
+
+static int on_error(const mech_error *err, long retry_in_ms, void *ctx)
+{
+	((watch_log *)ctx)->errors++;
+	return 0;
+}
+
+static void on_connect(void *ctx)
+{
+	((watch_log *)ctx)->connects++;
+}
+
+#define SSE_HDR "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+
+Test(argocd, watch_events)
+{
+	fake *f = calloc(1, sizeof(*f));
+	mech_argocd *c;
+	mech_argocd_watch_opts o;
+	watch_log w;
+	memset(&w, 0, sizeof(w));
+	memset(&o, 0, sizeof(o));
+	w.stop_at = 3;
+	f->script[0][0].bytes = SSE_HDR;
+	f->script[0][1].bytes = "data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
+				"{\"name\":\"a\"}}}} \n\n\n";
+	f->script[0][2].bytes = ":\n";
+	f->script[0][3].bytes = "data: {\"result\":{\"type\":\"MODIFIED\",\"application\":{"
+				"\"metadata\":{\"name\":\"a\"},\"status\":{\"health\":{\"status\":"
+				"\"Progressing\"}}}}} \n\n\n";
+	f->script[0][3].pause_ms = 30;
+	f->script[0][4].bytes = "data: {\"result\":{\"type\":\"DELETED\",\"application\":{"
+				"\"metadata\":{\"name\":\"b\"}}}} \n\n\n";
+	f->hold_ms = 2000;
+	fake_start(f);
+	c = argo(f);
+	o.on_event = on_event;
+	o.on_connect = on_connect;
+	o.ctx = &w;
+	cr_assert_eq(mech_argocd_app_watch(c, "alice", &o), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/stream/applications?projects=alice HTTP/1.1"));
+	cr_expect(strstr(f->request[0], "Accept: text/event-stream\r\n"));
+	cr_assert_eq(w.seen.len, 3);
+	cr_expect_str_eq(w.seen.items[0], "ADDED a");
+	cr_expect_str_eq(w.seen.items[1], "MODIFIED a");
+	cr_expect_str_eq(w.seen.items[2], "DELETED b");
+	cr_assert_not_null(w.kept);
+	cr_expect_str_eq(w.kept->health_status, "Progressing");
+	cr_expect_eq(w.connects, 1);
+	mech_argocd_app_free(w.kept);
+	mech_strv_dispose(&w.seen);
+	mech_argocd_free(c);
+	free(f);
+}
+
+Test(argocd, watch_in_band_error)
+{
+	fake *f = calloc(1, sizeof(*f));
+	mech_argocd *c;
+	mech_argocd_watch_opts o;
+	watch_log w;
+	const mech_error *e;
+	memset(&w, 0, sizeof(w));
+	memset(&o, 0, sizeof(o));
+	f->script[0][0].bytes = SSE_HDR;
+	f->script[0][1].bytes = "data: {\"error\":{\"grpc_code\":7,\"http_code\":403,\"message\":"
+				"\"permission denied\",\"http_status\":\"Forbidden\"}} \n\n";
+	f->hold_ms = 1000;
+	fake_start(f);
+	c = argo(f);
+	o.on_event = on_event;
+	o.ctx = &w;
+	o.reconnect = 1;
+	o.on_error = on_error;
+	cr_assert_eq(mech_argocd_app_watch(c, "alice", &o), -1);
+	e = mech_error_last();
+	cr_expect_eq(mech_error_exit(e->code), 77);
+	cr_expect(strstr(e->message, "/api/v1/stream/applications?projects=alice"), "%s",
+		  e->message);
+	cr_expect(strstr(e->message, "permission denied"), "%s", e->message);
+	cr_expect_eq(w.errors, 0, "forbidden is not retried");
+	fake_stop(f);
+	mech_strv_dispose(&w.seen);
+	mech_argocd_free(c);
+	free(f);
+}
+
+Test(argocd, watch_reconnects)
+{
+	fake *f = calloc(1, sizeof(*f));
+	mech_argocd *c;
+	mech_argocd_watch_opts o;
+	watch_log w;
+	memset(&w, 0, sizeof(w));
+	memset(&o, 0, sizeof(o));
+	w.stop_at = 2;
+	f->nconns = 2;
+	f->script[0][0].bytes = SSE_HDR;
+	f->script[0][1].bytes = "data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
+				"{\"name\":\"a\"}}}} \n\n\ndata: {\"result\":{\"ty";
+	f->script[1][0].bytes = SSE_HDR;
+	f->script[1][1].bytes = "data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
+				"{\"name\":\"a\"}}}} \n\n\n";
+	f->hold_ms = 1000;
+	fake_start(f);
+	c = argo(f);
+	o.on_event = on_event;
+	o.on_connect = on_connect;
+	o.on_error = on_error;
+	o.ctx = &w;
+	o.reconnect = 1;
+	cr_assert_eq(mech_argocd_app_watch(c, "alice", &o), 0);
+	cr_expect_eq(w.errors, 1);
+	cr_expect_eq(w.connects, 2, "the server replays ADDED after a reconnect");
+	fake_stop(f);
+	mech_strv_dispose(&w.seen);
+	mech_argocd_free(c);
+	free(f);
+}
+
+Test(argocd, event_parse_rejects_nonsense)
+{
+	mech_argocd_event ev;
+	static const char *const bad[] = {
+		"{\"result\":{\"type\":\"EXPLODED\",\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
+		"{\"result\":{\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
+		"{\"result\":{\"type\":\"ADDED\",\"application\":{}}}", "{\"result\":", "[]"};
+	size_t i;
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cr_expect_eq(mech_argocd_event_parse(bad[i], strlen(bad[i]), &ev), -1, "%s", bad[i]);
+		cr_expect_eq(mech_error_last()->code, MECH_EUNAVAILABLE, "%s", bad[i]);
+		cr_expect_null(ev.app);
+	}
+}
+
+Test(argocd, not_configured)
+{
+	mech_config cfg;
+	mech_argocd *c = NULL;
+	mech_kube *k = NULL;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.argocd_url = "";
+	cfg.kube_url = "";
+	cr_expect_eq(mech_argocd_new(&c, &cfg), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 78);
+	cr_expect_eq(mech_kube_new(&k, &cfg), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 78);
+}
+
+/* ---- Kubernetes (reference/k8s-api.md, cnpg.md, gateway.md) ---- */
+
+Test(kube, deployment_rollout_states)
+{
+	static const char healthy[] =
+		"{\"apiVersion\":\"apps/v1\",\"kind\":\"Deployment\",\"metadata\":{\"name\":\"web\","
+		"\"namespace\":\"web\",\"generation\":4},\"spec\":{\"replicas\":2,\"template\":{"
+		"\"spec\":{\"containers\":[{\"name\":\"web\",\"image\":\"r/web:1\"}]}}},"
+		"\"status\":{\"observedGeneration\":4,\"replicas\":2,\"updatedReplicas\":2,"
+		"\"readyReplicas\":2,\"availableReplicas\":2,\"conditions\":[{\"type\":"
+		"\"Progressing\",\"status\":\"True\",\"reason\":\"NewReplicaSetAvailable\"}]}}";
+	static const char stuck[] =
+		"{\"metadata\":{\"name\":\"web\",\"generation\":5},\"spec\":{\"replicas\":2},"
+		"\"status\":{\"observedGeneration\":5,\"replicas\":3,\"updatedReplicas\":1,"
+		"\"availableReplicas\":2,\"unavailableReplicas\":1,\"conditions\":[{\"type\":"
+		"\"Progressing\",\"status\":\"False\",\"reason\":\"ProgressDeadlineExceeded\"}]}}";
+	static const char rolling[] =
+		"{\"metadata\":{\"name\":\"web\",\"generation\":6},\"spec\":{\"replicas\":3},"
+		"\"status\":{\"observedGeneration\":6,\"replicas\":3,\"updatedReplicas\":3,"
+		"\"availableReplicas\":1}}";
+	static const char stale[] = "{\"metadata\":{\"name\":\"web\",\"generation\":7},"
+				    "\"status\":{\"observedGeneration\":6}}";
+	char *resp;
+	fake *f = serve(healthy, &resp);
+	mech_kube *k = kube(f);
+	mech_kube_deployment *d = NULL;
+	cJSON *j;
+
+	cr_assert_eq(mech_kube_deployment_get(k, "x-alice", "web-main", &d), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0],
+			 "GET /apis/apps/v1/namespaces/x-alice/deployments/web-main HTTP/1.1"));
+	cr_expect_eq(d->state, MECH_ROLLOUT_COMPLETE);
+	cr_expect_eq(d->ready, 2);
+	cr_expect_str_eq(d->images[0], "r/web:1");
+	cr_expect_not_null(mech_kube_condition_find(d->conditions, d->nconditions, "Progressing"));
+	mech_kube_deployment_free(d);
+
+	j = cJSON_Parse(stuck);
+	cr_assert_eq(mech_kube_deployment_parse(j, &d), 0);
+	cr_expect_eq(d->state, MECH_ROLLOUT_FAILED);
+	cr_expect_str_eq(d->state_message, "Deployment \"web\" exceeded its progress deadline");
+	cr_expect_eq(d->ready, 0, "absent readyReplicas means 0");
+	mech_kube_deployment_free(d);
+	cJSON_Delete(j);
+
+	j = cJSON_Parse(rolling);
+	cr_assert_eq(mech_kube_deployment_parse(j, &d), 0);
+	cr_expect_eq(d->state, MECH_ROLLOUT_PROGRESSING);
+	cr_expect(strstr(d->state_message, "1 of 3 updated replicas are available"));
+	mech_kube_deployment_free(d);
+	cJSON_Delete(j);
+
+	j = cJSON_Parse(stale);
+	cr_assert_eq(mech_kube_deployment_parse(j, &d), 0);
+	cr_expect_eq(d->state, MECH_ROLLOUT_PROGRESSING);
+	cr_expect_eq(d->spec_replicas, 1, "spec.replicas defaults to 1");
+	mech_kube_deployment_free(d);
+	cJSON_Delete(j);
+
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+Test(kube, pg_cluster_ready)
+{
+	static const char body[] =
+		"{\"apiVersion\":\"postgresql.cnpg.io/v1\",\"kind\":\"Cluster\",\"metadata\":{\"name\":"
+		"\"db\",\"namespace\":\"x-alice\"},\"spec\":{\"instances\":2},\"status\":{\"phase\":"
+		"\"Cluster in healthy state\",\"instances\":2,\"readyInstances\":2,\"currentPrimary\":"
+		"\"db-1\",\"writeService\":\"db-rw\",\"conditions\":[{\"type\":\"Ready\",\"status\":"
+		"\"True\",\"reason\":\"ClusterIsReady\",\"message\":\"Cluster is Ready\"}]}}";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_kube *k = kube(f);
+	mech_kube_pg_cluster *c = NULL;
+	cJSON *j;
+	cr_assert_eq(mech_kube_pg_cluster_get(k, "x-alice", "db", &c), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0],
+			 "GET /apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db HTTP/1.1"));
+	cr_expect(c->ready);
+	cr_expect_eq(c->ready_instances, 2);
+	cr_expect_str_eq(c->write_service, "db-rw");
+	mech_kube_pg_cluster_free(c);
+
+	j = cJSON_Parse("{\"metadata\":{\"name\":\"db\"},\"spec\":{\"instances\":1},\"status\":{"
+			"\"phase\":\"Setting up primary\",\"conditions\":[{\"type\":\"Ready\","
+			"\"status\":\"False\"}]}}");
+	cr_assert_eq(mech_kube_pg_cluster_parse(j, &c), 0);
+	cr_expect(!c->ready);
+	cr_expect_eq(c->ready_instances, 0);
+	mech_kube_pg_cluster_free(c);
+	cJSON_Delete(j);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+/* A string field of the struct that holds the password would be a leak. */
+static void expect_no_secret(const char *field, const char *secret)
+{
+	cr_expect(!strstr(field, secret), "field \"%s\" carries a secret", field);
+}
+
+Test(kube, pg_secret_keeps_only_public_fields)
+{
+	/* cnpg.md §3's example, password s3cRetPa55w0rdExample */
+	static const char body[] =
+		"{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"web-db-app\","
+		"\"namespace\":\"web\"},\"type\":\"kubernetes.io/basic-auth\",\"data\":{"
+		"\"username\":\"YXBw\",\"user\":\"YXBw\",\"password\":"
+		"\"czNjUmV0UGE1NXcwcmRFeGFtcGxl\",\"dbname\":\"YXBw\",\"host\":\"d2ViLWRiLXJ3\","
+		"\"port\":\"NTQzMg==\",\"pgpass\":"
+		"\"d2ViLWRiLXJ3OjU0MzI6YXBwOmFwcDpzM2NSZXRQYTU1dzByZEV4YW1wbGUK\",\"uri\":"
+		"\"cG9zdGdyZXNxbDovL2FwcDpzM2NSZXRQYTU1dzByZEV4YW1wbGVAd2ViLWRiLXJ3LndlYjo1NDMyL2FwcA"
+		"==\",\"jdbc-uri\":\"amRiYzpwb3N0Z3Jlc3FsOi8vd2ViLWRiLXJ3LndlYjo1NDMyL2FwcD9wYXNzd29y"
+		"ZD1zM2NSZXRQYTU1dzByZEV4YW1wbGUmdXNlcj1hcHA=\"}}";
+	static const char secret[] = "s3cRetPa55w0rdExample";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_kube *k = kube(f);
+	mech_kube_pg_secret *s = NULL;
+	size_t i;
+
+	cr_assert_eq(mech_kube_pg_secret_get(k, "web", "web-db", &s), 0, "%s",
+		     mech_error_last()->message);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/namespaces/web/secrets/web-db-app HTTP/1.1"));
+	cr_expect_str_eq(s->name, "web-db-app");
+	cr_expect_str_eq(s->type, "kubernetes.io/basic-auth");
+	cr_expect_str_eq(s->username, "app");
+	cr_expect_str_eq(s->host, "web-db-rw");
+	cr_expect_str_eq(s->port, "5432");
+	cr_expect_str_eq(s->dbname, "app");
+	cr_assert_eq(s->nkeys, 9);
+	cr_expect_str_eq(s->keys[0], "dbname"); /* sorted */
+	cr_expect_str_eq(s->keys[3], "password", "key names are kept, values are not");
+	expect_no_secret(s->namespace, secret);
+	expect_no_secret(s->name, secret);
+	expect_no_secret(s->type, secret);
+	expect_no_secret(s->username, secret);
+	expect_no_secret(s->host, secret);
+	expect_no_secret(s->port, secret);
+	expect_no_secret(s->dbname, secret);
+	for (i = 0; i < s->nkeys; i++)
+		expect_no_secret(s->keys[i], secret);
+	mech_kube_pg_secret_free(s);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+Test(kube, route_conditions)
+{
+	static const char body[] =
+		"{\"metadata\":{\"name\":\"web-main\",\"namespace\":\"x-alice\",\"generation\":2},"
+		"\"spec\":{\"hostnames\":[\"web.alice.apps.localhost\"]},\"status\":{\"parents\":[{"
+		"\"parentRef\":{\"name\":\"mech\",\"namespace\":\"mech-gateway\"},\"controllerName\":"
+		"\"x/y\",\"conditions\":[{\"type\":\"Accepted\",\"status\":\"True\",\"reason\":"
+		"\"Accepted\",\"observedGeneration\":2},{\"type\":\"ResolvedRefs\",\"status\":\"False\","
+		"\"reason\":\"BackendNotFound\",\"message\":\"Service \\\"web-main\\\" not found\","
+		"\"observedGeneration\":2}]},{\"parentRef\":{\"name\":\"old\"},\"conditions\":[{"
+		"\"type\":\"Accepted\",\"status\":\"False\",\"observedGeneration\":1}]}]}}";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_kube *k = kube(f);
+	mech_kube_route *r = NULL;
+	const mech_kube_condition *c;
+	cr_assert_eq(mech_kube_route_get(k, "x-alice", "web-main", &r), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /apis/gateway.networking.k8s.io/v1/namespaces/x-alice/"
+					"httproutes/web-main HTTP/1.1"));
+	cr_expect_eq(r->nhostnames, 1);
+	cr_assert_eq(r->nparents, 2);
+	cr_expect_str_eq(r->parents[0].parent_name, "mech");
+	c = mech_kube_condition_find(r->parents[0].conditions, r->parents[0].nconditions,
+				     "ResolvedRefs");
+	cr_assert_not_null(c);
+	cr_expect_str_eq(c->reason, "BackendNotFound");
+	cr_expect_eq(r->accepted, 1, "the stale parent (generation 1) does not count");
+	cr_expect_eq(r->resolved_refs, 0);
+	mech_kube_route_free(r);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+Test(kube, unknown_api_path)
+{
+	fake *f = calloc(1, sizeof(*f));
+	char *resp = json_response("404 Not Found", "text/plain; charset=utf-8",
+				   "404 page not found\n");
+	mech_kube *k;
+	mech_kube_pg_cluster *c = NULL;
+	f->script[0][0].bytes = resp;
+	fake_start(f);
+	k = kube(f);
+	cr_assert_eq(mech_kube_pg_cluster_get(k, "x", "db", &c), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 4);
+	cr_expect(strstr(mech_error_last()->message, "does not know this API path"), "%s",
+		  mech_error_last()->message);
+	cr_expect(mech_error_last()->hint && strstr(mech_error_last()->hint, "CRD"));
+	fake_stop(f);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+Test(kube, status_not_found)
+{
+	fake *f = calloc(1, sizeof(*f));
+	char *resp = json_response(
+		"404 Not Found", "application/json",
+		"{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+		"\"message\":\"deployments.apps \\\"web\\\" not found\",\"reason\":\"NotFound\","
+		"\"code\":404}");
+	mech_kube *k;
+	mech_kube_deployment *d = NULL;
+	f->script[0][0].bytes = resp;
+	fake_start(f);
+	k = kube(f);
+	cr_assert_eq(mech_kube_deployment_get(k, "x", "web", &d), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 4);
+	cr_expect(strstr(mech_error_last()->message, "deployments.apps \"web\" not found"));
+	fake_stop(f);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
+/* ---- against the real `mech sim`, when it is built ---- */
+
+typedef struct {
+	pid_t pid;
+	char url[128];
+	char home[64];
+} sim_proc;
+
+static int run(const char *cmd)
+{
+	int rc = system(cmd);
+	return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static char *mech_binary(void)
+{
+	char exe[4096];
+	ssize_t n;
+	char *slash, *path;
+	if (getenv("MECH") && *getenv("MECH"))
+		return mech_strdup(getenv("MECH"));
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return NULL;
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (!slash)
+		return NULL;
+	*slash = '\0';
+	path = mech_sprintf("%s/../mech", exe); /* build/tests/test_argocd → build/mech */
+	if (access(path, X_OK) < 0) {
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
+/* A tenant repo made with the git CLI: one app "web" (kustomize base + overlay). */
+static int make_home(const char *home)
+{
+	char *cmd = mech_sprintf(
+		"set -e; H=%s; W=$H/wc; mkdir -p $H/tenants/alice $W/apps/web/base "
+		"$W/apps/web/overlays/main; git init -q --bare $H/tenants/alice/gitops.git; "
+		"printf 'apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: web\\nspec:\\n"
+		"  replicas: 2\\n  selector:\\n    matchLabels: {app: web}\\n  template:\\n    "
+		"metadata:\\n      labels: {app: web}\\n    spec:\\n      containers:\\n      - "
+		"name: web\\n        image: registry.example.com/alice/web:1\\n' > "
+		"$W/apps/web/base/deployment.yaml; "
+		"printf 'apiVersion: v1\\nkind: Service\\nmetadata:\\n  name: web\\nspec:\\n  "
+		"selector: {app: web}\\n  ports:\\n  - port: 80\\n' > $W/apps/web/base/service.yaml; "
+		"printf 'resources:\\n- deployment.yaml\\n- service.yaml\\n' > "
+		"$W/apps/web/base/kustomization.yaml; "
+		"printf 'resources:\\n- ../../base\\nnameSuffix: -main\\nimages:\\n- name: "
+		"registry.example.com/alice/web\\n  newTag: \"2\"\\n' > "
+		"$W/apps/web/overlays/main/kustomization.yaml; "
+		"cd $W && git init -q -b main && git add -A && git -c user.name=t -c "
+		"user.email=t@t commit -qm init && git push -q $H/tenants/alice/gitops.git main",
+		home);
+	int rc = run(cmd);
+	free(cmd);
+	return rc;
+}
+
+/* Start `mech --home H sim --listen 127.0.0.1:0`; 0 = not available (skip). */
+static int sim_start(sim_proc *s)
+{
+	char *mech = mech_binary();
+	int out[2];
+	FILE *fp;
+	char line[256];
+
+	memset(s, 0, sizeof(*s));
+	if (!mech || run("git --version >/dev/null 2>&1") != 0) {
+		free(mech);
+		return 0;
+	}
+	snprintf(s->home, sizeof(s->home), "/tmp/mech-test-sim-XXXXXX");
+	cr_assert_not_null(mkdtemp(s->home));
+	cr_assert_eq(make_home(s->home), 0);
+	cr_assert_eq(pipe(out), 0);
+	s->pid = fork();
+	if (s->pid == 0) {
+		dup2(out[1], 1);
+		close(out[0]);
+		execl(mech, mech, "--home", s->home, "sim", "--listen", "127.0.0.1:0",
+		      "--sync-delay", "200ms", "--health-delay", "300ms", (char *)NULL);
+		_exit(127);
+	}
+	free(mech);
+	close(out[1]);
+	fp = fdopen(out[0], "r");
+	if (!fgets(line, sizeof(line), fp) || !strstr(line, "listening on ")) {
+		char *cmd = mech_sprintf("rm -rf %s", s->home);
+		fclose(fp);
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, NULL, 0);
+		s->pid = 0;
+		run(cmd);
+		free(cmd);
+		return 0; /* `mech sim` is not wired into this binary (yet) */
+	}
+	fclose(fp);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(s->url, sizeof(s->url), "%s", strstr(line, "http://"));
+	return 1;
+}
+
+static void sim_stop(sim_proc *s)
+{
+	int status = 0;
+	char *cmd;
+	if (s->pid > 0) {
+		kill(s->pid, SIGTERM);
+		waitpid(s->pid, &status, 0);
+		cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			  "the sim stops cleanly on SIGTERM (status %d)", status);
+	}
+	cmd = mech_sprintf("rm -rf %s", s->home);
+	run(cmd);
+	free(cmd);
+}
+
+Test(sim, argocd_and_kube_clients_against_the_sim, .timeout = 60)
+{
+	sim_proc s;
+	mech_argocd *c;
+	mech_kube *k;
+	mech_argocd_apps *apps = NULL;
+	mech_argocd_app *a = NULL;
+	mech_argocd_tree *t = NULL;
+	mech_argocd_diffs *d = NULL;
+	mech_kube_deployment *dep = NULL;
+	mech_argocd_watch_opts o;
+	watch_log w;
+	int i, settled = 0;
+
+	if (!sim_start(&s))
+		cr_skip_test("`mech sim` is not available in this build");
+	cr_assert_eq(mech_argocd_open(&c, s.url, NULL, NULL, 3000), 0);
+	cr_assert_eq(mech_kube_open(&k, s.url, NULL, NULL, 3000), 0);
+
+	cr_assert_eq(mech_argocd_app_list(c, "alice", &apps), 0, "%s", mech_error_last()->message);
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-web-main"));
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-network"));
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-addons"));
+	mech_argocd_apps_free(apps);
+
+	for (i = 0; i < 100 && !settled; i++) {
+		cr_assert_eq(mech_argocd_app_get(c, "alice", "alice-web-main", &a), 0);
+		settled = mech_argocd_app_settled(a);
+		if (!settled) {
+			mech_argocd_app_free(a);
+			a = NULL;
+			pause_ms(100);
+		}
+	}
+	cr_assert(settled, "alice-web-main becomes Synced and Healthy");
+	cr_expect_eq(strlen(a->sync_revision), 40);
+	cr_assert_eq(a->nimages, 1);
+	cr_expect_str_eq(a->images[0], "registry.example.com/alice/web:2");
+	mech_argocd_app_free(a);
+
+	cr_expect_eq(mech_argocd_app_get(c, "bob", "alice-web-main", &a), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 4, "other project: not found");
+
+	cr_assert_eq(mech_argocd_app_tree(c, "alice", "alice-web-main", &t), 0);
+	cr_expect(t->len >= 4, "Deployment, ReplicaSet, 2 Pods, Service");
+	mech_argocd_tree_free(t);
+	cr_assert_eq(mech_argocd_app_managed(c, "alice", "alice-web-main", &d), 0);
+	cr_expect_eq(d->len, 2);
+	cr_expect_not_null(d->items[0].live);
+	cr_expect_not_null(d->items[0].target);
+	mech_argocd_diffs_free(d);
+
+	cr_assert_eq(mech_kube_deployment_get(k, "x-alice", "web-main", &dep), 0, "%s",
+		     mech_error_last()->message);
+	cr_expect_eq(dep->state, MECH_ROLLOUT_COMPLETE);
+	cr_expect_eq(dep->ready, 2);
+	mech_kube_deployment_free(dep);
+
+	cr_assert_eq(mech_argocd_app_sync(c, "alice", "alice-web-main", NULL, &a), 0);
+	cr_expect(a->operation_requested);
+	mech_argocd_app_free(a);
+
+	memset(&w, 0, sizeof(w));
+	memset(&o, 0, sizeof(o));
+	w.stop_at = 3;
+	o.on_event = on_event;
+	o.ctx = &w;
+	cr_assert_eq(mech_argocd_app_watch(c, "alice", &o), 0, "%s", mech_error_last()->message);
+	cr_expect_str_eq(w.seen.items[0], "ADDED alice-addons");
+	mech_argocd_app_free(w.kept);
+	mech_strv_dispose(&w.seen);
+
+	mech_kube_free(k);
+	mech_argocd_free(c);
+	sim_stop(&s);
+}

@@ -1,0 +1,983 @@
+/*
+ * The last-writer index against its definition (DESIGN §5): for every path,
+ * mech_lastwriter must name the commit that `git log -1 --format=%H <tip>
+ * -- <path>` names, run through the git CLI. Histories are random but
+ * seeded (linear commits, side branches, merges that keep either side or
+ * neither, "git pull"-style merges, orphan roots, deletions, re-creations,
+ * mode changes, a blob replaced by a directory and back) and built with
+ * libgit2 directly in a temporary bare repository. The index is checked
+ * after a fresh build, after each incremental update, after a force push,
+ * and after its file was damaged.
+ */
+#include <criterion/criterion.h>
+#include <ftw.h>
+#include <git2.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mech/buf.h"
+#include "mech/config.h"
+#include "mech/error.h"
+#include "mech/lastwriter.h"
+#include "mech/receipt.h"
+
+/* ---- the world: a temp dir with a bare repo, a home and an index file ---- */
+
+typedef struct {
+	char dir[64];
+	char *gitdir;
+	char *index_file;
+	git_repository *repo;
+	mech_config *cfg;
+} world;
+
+static char current[64]; /* the open world's directory, for cleanup after a failed assertion */
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+/*
+ * $TMPDIR, else /dev/shm: these tests run the git CLI thousands of times
+ * over loose objects, which is ten times slower on some disks than in memory.
+ */
+static const char *temp_root(void)
+{
+	const char *t = getenv("TMPDIR");
+	if (t && *t)
+		return t;
+	return access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+}
+
+static void world_open(world *w)
+{
+	memset(w, 0, sizeof(*w));
+	snprintf(w->dir, sizeof(w->dir), "%s/mech-lw-XXXXXX", temp_root());
+	cr_assert_not_null(mkdtemp(w->dir));
+	memcpy(current, w->dir, sizeof(current));
+	/* the git CLI must not read the user's configuration */
+	setenv("HOME", w->dir, 1);
+	setenv("GIT_CONFIG_NOSYSTEM", "1", 1);
+	setenv("GIT_CONFIG_GLOBAL", "/dev/null", 1);
+	setenv("GIT_LITERAL_PATHSPECS", "1", 1);
+	setenv("TZ", "UTC", 1);
+	git_libgit2_init();
+	w->gitdir = mech_sprintf("%s/gitops.git", w->dir);
+	w->index_file = mech_sprintf("%s/cache/lastwriter-main.idx", w->dir);
+	cr_assert_eq(git_repository_init(&w->repo, w->gitdir, 1), 0);
+	cr_assert_eq(mech_config_load(&w->cfg, w->dir), 0);
+}
+
+static void world_close(world *w)
+{
+	mech_config_free(w->cfg);
+	git_repository_free(w->repo);
+	nftw(w->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	free(w->gitdir);
+	free(w->index_file);
+	git_libgit2_shutdown();
+	current[0] = '\0';
+}
+
+/* A failed assertion leaves the test body early: remove its directory anyway. */
+static void cleanup(void)
+{
+	if (current[0])
+		nftw(current, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(lastwriter, .fini = cleanup);
+
+/* ---- a deterministic random source (xorshift64*) ---- */
+
+typedef struct {
+	uint64_t s;
+} rng;
+
+static unsigned rnd(rng *r, unsigned n)
+{
+	r->s ^= r->s >> 12;
+	r->s ^= r->s << 25;
+	r->s ^= r->s >> 27;
+	return (unsigned)((r->s * 2685821657736338717ULL) >> 33) % n;
+}
+
+/* ---- tree states over a small universe of paths, so histories collide ---- */
+
+static const char *const paths[] = {
+	"README.md",
+	"apps/a/base/deployment.yaml",
+	"apps/a/base/service.yaml",
+	"apps/a/overlays/main/kustomization.yaml",
+	"apps/a-b.yaml", /* sorts between apps/a and apps/a/ in git's tree order */
+	"apps/b/overlays/main/kustomization.yaml",
+	"network/routes/a/main.yaml",
+	"addons/db/cluster.yaml",
+	"apps/c",                      /* a blob that becomes a directory and back */
+	"apps/c/base/deployment.yaml", /* ... inside that directory */
+	"apps/c/x.yaml",
+};
+#define NPATHS (sizeof(paths) / sizeof(*paths))
+#define DIR_PATH 8 /* index of "apps/c" */
+#define NVALUES 3  /* few values, so independent edits and reverts give equal blobs */
+
+typedef struct {
+	int val[NPATHS]; /* -1 absent */
+	int exec[NPATHS];
+} state;
+
+static int nested(size_t outer, size_t inner)
+{
+	size_t n = strlen(paths[outer]);
+	return !strncmp(paths[inner], paths[outer], n) && paths[inner][n] == '/';
+}
+
+static void state_set(state *s, size_t p, int val, int exec)
+{
+	size_t q;
+	s->val[p] = val;
+	s->exec[p] = exec;
+	if (val < 0)
+		return;
+	/* a path cannot be both a blob and a directory */
+	for (q = 0; q < NPATHS; q++)
+		if (nested(p, q) || nested(q, p))
+			s->val[q] = -1;
+}
+
+static void state_empty(state *s)
+{
+	size_t p;
+	for (p = 0; p < NPATHS; p++) {
+		s->val[p] = -1;
+		s->exec[p] = 0;
+	}
+}
+
+static void write_tree(world *w, const state *s, git_oid *out)
+{
+	git_index *ix;
+	size_t p;
+	cr_assert_eq(git_index_new(&ix), 0);
+	for (p = 0; p < NPATHS; p++) {
+		git_index_entry e;
+		char data[64];
+		if (s->val[p] < 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		e.path = paths[p];
+		e.mode = s->exec[p] ? GIT_FILEMODE_BLOB_EXECUTABLE : GIT_FILEMODE_BLOB;
+		snprintf(data, sizeof(data), "value: %d\n", s->val[p]);
+		cr_assert_eq(git_blob_create_from_buffer(&e.id, w->repo, data, strlen(data)), 0);
+		cr_assert_eq(git_index_add(ix, &e), 0, "%s", git_error_last()->message);
+	}
+	cr_assert_eq(git_index_write_tree_to(out, ix, w->repo), 0);
+	git_index_free(ix);
+}
+
+/* ---- commits of the four kinds a tenant repo holds ---- */
+
+typedef enum { K_MACHINE, K_HUMAN, K_FORCED, K_SPOOF } kind;
+
+static const char *const request = "0e6a4c9e-5b1f-4c55-9a3e-0c8f1d2b7a61";
+
+static char *message_for(kind k, unsigned n)
+{
+	switch (k) {
+	case K_MACHINE:
+		return mech_sprintf("mechanics(app.set-image): step %u\n\nMechanics-Verb: "
+				    "app.set-image\nMechanics-Tenant: alice\nMechanics-Target: app/a\n"
+				    "Mechanics-Request: %s\n",
+				    n, request);
+	case K_FORCED:
+		return mech_sprintf("mechanics(app.set-image): step %u\n\nMechanics-Verb: "
+				    "app.set-image\nMechanics-Tenant: alice\nMechanics-Target: app/a\n"
+				    "Mechanics-Request: %s\nMechanics-Forced-Over: "
+				    "0123456789abcdef0123456789abcdef01234567 %s\n",
+				    n, request, paths[n % NPATHS]);
+	case K_SPOOF: /* machine committer, but the trailer names another verb */
+		return mech_sprintf("mechanics(app.set-image): step %u\n\nMechanics-Verb: "
+				    "app.delete\nMechanics-Tenant: alice\n",
+				    n);
+	case K_HUMAN:
+		break;
+	}
+	return mech_sprintf("edit by hand, step %u\n", n);
+}
+
+static void commit(world *w, const state *s, kind k, unsigned n, const git_oid *parents,
+		   size_t nparents, git_oid *out)
+{
+	git_oid tree_id;
+	git_tree *tree;
+	git_signature *author, *committer;
+	const git_commit *pc[2] = {NULL, NULL};
+	git_commit *owned[2] = {NULL, NULL};
+	git_time_t when = 1700000000 + (git_time_t)n * 60;
+	char *msg = message_for(k, n);
+	size_t i;
+
+	write_tree(w, s, &tree_id);
+	cr_assert_eq(git_tree_lookup(&tree, w->repo, &tree_id), 0);
+	cr_assert_eq(git_signature_new(&author, "alice", "alice@example.com", when, 0), 0);
+	if (k == K_HUMAN)
+		cr_assert_eq(git_signature_new(&committer, "alice", "alice@example.com", when, 0), 0);
+	else
+		cr_assert_eq(git_signature_new(&committer, "Mechanics", "mechanics@localhost", when,
+					       0),
+			     0);
+	for (i = 0; i < nparents; i++) {
+		cr_assert_eq(git_commit_lookup(&owned[i], w->repo, &parents[i]), 0);
+		pc[i] = owned[i];
+	}
+	cr_assert_eq(git_commit_create(out, w->repo, NULL, author, committer, NULL, msg, tree,
+				       nparents, pc),
+		     0, "%s", git_error_last()->message);
+	for (i = 0; i < nparents; i++)
+		git_commit_free(owned[i]);
+	git_signature_free(author);
+	git_signature_free(committer);
+	git_tree_free(tree);
+	free(msg);
+}
+
+/* ---- the reference: the git CLI ---- */
+
+/* git log -1 for every path of the universe at once; out[p] zero when git prints nothing. */
+static void git_answers(world *w, const git_oid *tip, git_oid *out)
+{
+	mech_buf cmd = MECH_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], line[256];
+	FILE *f;
+	size_t p = 0;
+	git_oid_tostr(hex, sizeof(hex), tip);
+	mech_buf_puts(&cmd, "for p in");
+	for (p = 0; p < NPATHS; p++)
+		mech_buf_printf(&cmd, " '%s'", paths[p]);
+	mech_buf_printf(&cmd, "; do git --git-dir='%s' log -1 --format=%%H %s -- \"$p\" || exit 1; "
+			      "echo .; done",
+			w->gitdir, hex);
+	f = popen(cmd.ptr, "r");
+	cr_assert_not_null(f);
+	p = 0;
+	memset(out, 0, NPATHS * sizeof(*out));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, ".")) {
+			p++;
+			continue;
+		}
+		cr_assert_lt(p, NPATHS);
+		cr_assert_eq(git_oid_fromstr(&out[p], line), 0, "git printed \"%s\"", line);
+	}
+	cr_assert_eq(pclose(f), 0, "git log failed");
+	cr_assert_eq(p, NPATHS, "git answered %zu paths of %zu", p, NPATHS);
+	mech_buf_dispose(&cmd);
+}
+
+static size_t git_count(world *w, const char *range)
+{
+	char *cmd = mech_sprintf("git --git-dir='%s' rev-list --count %s", w->gitdir, range);
+	FILE *f = popen(cmd, "r");
+	unsigned long n = 0;
+	cr_assert_not_null(f);
+	cr_assert_eq(fscanf(f, "%lu", &n), 1);
+	cr_assert_eq(pclose(f), 0);
+	free(cmd);
+	return n;
+}
+
+static const char *hex(const git_oid *id, char *buf)
+{
+	if (git_oid_is_zero(id))
+		return "(none)";
+	return git_oid_tostr(buf, GIT_OID_HEXSZ + 1, id);
+}
+
+static int is_blob_at(world *w, const git_oid *tip, const char *path)
+{
+	git_commit *c;
+	git_tree *t;
+	git_tree_entry *e = NULL;
+	int blob;
+	cr_assert_eq(git_commit_lookup(&c, w->repo, tip), 0);
+	cr_assert_eq(git_commit_tree(&t, c), 0);
+	blob = git_tree_entry_bypath(&e, t, path) == 0 && git_tree_entry_type(e) == GIT_OBJECT_BLOB;
+	git_tree_entry_free(e);
+	git_tree_free(t);
+	git_commit_free(c);
+	return blob;
+}
+
+/*
+ * Every path: the index and the direct walk name git's commit; the class is
+ * the receipt's. With `dir_paths` 0, "apps/c" is compared only while it is
+ * a file at the tip: for a directory path git's pathspec also matches the
+ * files below it, which test blob_replaced_by_directory_and_back covers.
+ */
+static void check_paths(world *w, mech_lastwriter *lw, const git_oid *tip, const git_oid *want,
+			const char *what, unsigned seed, unsigned step, int dir_paths)
+{
+	size_t p;
+	for (p = 0; p < NPATHS; p++) {
+		mech_writer got;
+		git_oid walked;
+		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+		if (p == DIR_PATH && !dir_paths && !is_blob_at(w, tip, paths[p]))
+			continue;
+		cr_assert_eq(mech_lastwriter_get(lw, paths[p], &got), 0);
+		cr_assert(git_oid_equal(&got.commit, &want[p]),
+			  "%s (seed %u, step %u): last writer of %s is %s, git log says %s", what,
+			  seed, step, paths[p], hex(&got.commit, a), hex(&want[p], b));
+		cr_assert_eq(mech_lastwriter_walk(w->repo, tip, paths[p], &walked), 0);
+		cr_assert(git_oid_equal(&walked, &want[p]),
+			  "walk (seed %u, step %u): last writer of %s is %s, git log says %s", seed,
+			  step, paths[p], hex(&walked, a), hex(&want[p], b));
+		if (!git_oid_is_zero(&got.commit)) {
+			git_commit *c;
+			cr_assert_eq(git_commit_lookup(&c, w->repo, &got.commit), 0);
+			cr_assert_eq(got.cls, mech_receipt_classify(c, w->cfg),
+				     "%s (seed %u): %s recorded as %s, receipt says %s", what, seed,
+				     paths[p], mech_class_name(got.cls),
+				     mech_class_name(mech_receipt_classify(c, w->cfg)));
+			git_commit_free(c);
+		}
+	}
+	/* a path that never existed has no last writer */
+	{
+		mech_writer none;
+		cr_assert_eq(mech_lastwriter_get(lw, "apps/never/there.yaml", &none), 0);
+		cr_assert(git_oid_is_zero(&none.commit));
+	}
+}
+
+static void check_against_git(world *w, mech_lastwriter *lw, const git_oid *tip, const char *what,
+			      unsigned seed, unsigned step)
+{
+	git_oid want[NPATHS];
+	git_answers(w, tip, want);
+	check_paths(w, lw, tip, want, what, seed, step, 0);
+}
+
+/* ---- random histories ---- */
+
+#define MAX_SIDES 3
+
+typedef struct {
+	git_oid tip;
+	state s;
+	int live;
+} branch;
+
+typedef struct {
+	world *w;
+	rng r;
+	unsigned seed;
+	unsigned n; /* commits made */
+	branch main, side[MAX_SIDES];
+	int have_main;
+} history;
+
+/* Called whenever main moves; `old` is zero on the first commit. */
+typedef void (*on_move_fn)(history *h, const git_oid *old, void *payload);
+
+static kind random_kind(history *h)
+{
+	unsigned k = rnd(&h->r, 10);
+	return k < 5 ? K_MACHINE : k < 8 ? K_HUMAN : k < 9 ? K_FORCED : K_SPOOF;
+}
+
+static void random_edit(history *h, state *s)
+{
+	unsigned i, nchanges = 1 + rnd(&h->r, 3);
+	for (i = 0; i < nchanges; i++) {
+		size_t p = rnd(&h->r, NPATHS);
+		unsigned what = rnd(&h->r, 10);
+		if (what < 6)
+			state_set(s, p, (int)rnd(&h->r, NVALUES), s->exec[p]);
+		else if (what < 8 && s->val[p] >= 0)
+			state_set(s, p, -1, 0); /* deletion */
+		else if (s->val[p] >= 0)
+			state_set(s, p, s->val[p], !s->exec[p]); /* mode change only */
+		else
+			state_set(s, p, (int)rnd(&h->r, NVALUES), 0); /* (re-)creation */
+	}
+}
+
+static void commit_on(history *h, branch *b, const git_oid *parents, size_t np)
+{
+	commit(h->w, &b->s, random_kind(h), h->n++, parents, np, &b->tip);
+}
+
+static void move_main(history *h, const git_oid *to, const state *s, on_move_fn fn, void *payload)
+{
+	git_oid old = h->have_main ? h->main.tip : (git_oid){{0}};
+	h->main.tip = *to;
+	h->main.s = *s;
+	h->have_main = 1;
+	if (fn)
+		fn(h, &old, payload);
+}
+
+static void step_main_commit(history *h, on_move_fn fn, void *payload)
+{
+	branch b = h->main;
+	random_edit(h, &b.s);
+	if (h->have_main)
+		commit_on(h, &b, &h->main.tip, 1);
+	else
+		commit_on(h, &b, NULL, 0);
+	move_main(h, &b.tip, &b.s, fn, payload);
+}
+
+/* Merge a side branch: the tree keeps either side per path, or something new (an evil merge). */
+static void step_merge(history *h, branch *side, on_move_fn fn, void *payload)
+{
+	state m = h->main.s;
+	git_oid parents[2], merged;
+	unsigned style = rnd(&h->r, 4); /* 0 theirs, 1 ours, 2/3 mixed */
+	int pull = rnd(&h->r, 3) == 0;  /* first parent is the side branch (git pull) */
+	size_t p;
+
+	for (p = 0; p < NPATHS; p++) {
+		unsigned pick = rnd(&h->r, 10);
+		if (style == 0 || (style >= 2 && pick < 4))
+			m.val[p] = side->s.val[p], m.exec[p] = side->s.exec[p];
+		else if (style >= 2 && pick == 9 && !nested(DIR_PATH, p) && p != DIR_PATH)
+			m.val[p] = (int)rnd(&h->r, NVALUES), m.exec[p] = 0;
+	}
+	/* a mixed pick may hold a blob and its directory at once: the blob loses */
+	for (p = 0; p < NPATHS; p++)
+		if (p != DIR_PATH && nested(DIR_PATH, p) && m.val[p] >= 0)
+			m.val[DIR_PATH] = -1;
+	parents[pull ? 1 : 0] = h->main.tip;
+	parents[pull ? 0 : 1] = side->tip;
+	commit(h->w, &m, random_kind(h), h->n++, parents, 2, &merged);
+	/* the side branch may live on and be merged again (criss-cross history) */
+	if (rnd(&h->r, 2))
+		side->live = 0;
+	move_main(h, &merged, &m, fn, payload);
+}
+
+static void run_history(history *h, unsigned steps, on_move_fn fn, void *payload)
+{
+	unsigned i;
+	if (!h->have_main)
+		step_main_commit(h, fn, payload);
+	for (i = 0; i < steps; i++) {
+		unsigned op = rnd(&h->r, 100);
+		branch *side = &h->side[rnd(&h->r, MAX_SIDES)];
+		if (op < 40) {
+			step_main_commit(h, fn, payload);
+		} else if (op < 55 && !side->live) {
+			/* a new side branch: usually from main's tip, sometimes an unrelated root */
+			side->live = 1;
+			if (rnd(&h->r, 8)) {
+				side->s = h->main.s;
+				random_edit(h, &side->s);
+				commit_on(h, side, &h->main.tip, 1);
+			} else {
+				state_empty(&side->s);
+				random_edit(h, &side->s);
+				commit_on(h, side, NULL, 0);
+			}
+		} else if (op < 75 && side->live) {
+			git_oid parent = side->tip;
+			random_edit(h, &side->s);
+			commit_on(h, side, &parent, 1);
+		} else if (op < 95 && side->live) {
+			int ff = git_graph_descendant_of(h->w->repo, &side->tip, &h->main.tip) == 1;
+			if (ff && rnd(&h->r, 2)) {
+				move_main(h, &side->tip, &side->s, fn, payload); /* fast-forward */
+				side->live = 0;
+			} else {
+				step_merge(h, side, fn, payload);
+			}
+		} else {
+			step_main_commit(h, fn, payload);
+		}
+	}
+}
+
+static void history_init(history *h, world *w, unsigned seed)
+{
+	memset(h, 0, sizeof(*h));
+	h->w = w;
+	h->seed = seed;
+	h->r.s = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)seed * 0xbf58476d1ce4e5b9ULL);
+	state_empty(&h->main.s);
+}
+
+static const unsigned seeds[] = {1, 2, 3, 5, 8, 13, 21, 34};
+#define NSEEDS (sizeof(seeds) / sizeof(*seeds))
+#define STEPS 70
+
+/* ---- fresh full build ---- */
+
+Test(lastwriter, fresh_build_matches_git_log)
+{
+	size_t i;
+	for (i = 0; i < NSEEDS; i++) {
+		world w;
+		history h;
+		mech_lastwriter *lw;
+		size_t walked;
+		int rebuilt;
+		world_open(&w);
+		history_init(&h, &w, seeds[i]);
+		run_history(&h, STEPS, NULL, NULL);
+		cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+		cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0, "%s",
+			     mech_error_last() ? mech_error_last()->message : "");
+		mech_lastwriter_stats(lw, &walked, &rebuilt);
+		cr_assert_eq(rebuilt, 1, "a new index is a full build");
+		{
+			char tip[GIT_OID_HEXSZ + 1];
+			git_oid_tostr(tip, sizeof(tip), &h.main.tip);
+			cr_assert_eq(walked, git_count(&w, tip), "a full build walks all of history");
+		}
+		check_against_git(&w, lw, &h.main.tip, "fresh build", seeds[i], STEPS);
+		mech_lastwriter_free(lw);
+		world_close(&w);
+	}
+}
+
+/* ---- incremental, commit by commit ---- */
+
+typedef struct {
+	mech_lastwriter *kept; /* one index object updated in place */
+	unsigned moves;
+	unsigned incremental; /* moves answered without a rebuild */
+} incr;
+
+static void update_and_check(history *h, const git_oid *old, void *payload)
+{
+	incr *in = payload;
+	mech_lastwriter *lw;
+	size_t walked;
+	int rebuilt;
+	char range[2 * GIT_OID_HEXSZ + 3], a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+	git_oid want[NPATHS];
+
+	/* as mech does: a new process opens the index file left by the last one */
+	cr_assert_eq(mech_lastwriter_open(&lw, h->w->repo, h->w->cfg, h->w->index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &h->main.tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	if (git_oid_is_zero(old)) {
+		cr_assert_eq(rebuilt, 1);
+	} else if (!rebuilt) {
+		snprintf(range, sizeof(range), "%s..%s", git_oid_tostr(a, sizeof(a), old),
+			 git_oid_tostr(b, sizeof(b), &h->main.tip));
+		cr_assert_eq(walked, git_count(h->w, range),
+			     "seed %u: an update walks exactly the new commits", h->seed);
+		in->incremental++;
+	}
+	git_answers(h->w, &h->main.tip, want);
+	check_paths(h->w, lw, &h->main.tip, want, "incremental (reopened)", h->seed, h->n, 0);
+	mech_lastwriter_free(lw);
+
+	cr_assert_eq(mech_lastwriter_update(in->kept, &h->main.tip), 0);
+	check_paths(h->w, in->kept, &h->main.tip, want, "incremental (kept open)", h->seed, h->n, 0);
+	in->moves++;
+}
+
+/* Every move of main is checked against git for every path: fewer seeds, shorter histories. */
+#define INCR_SEEDS 5
+#define INCR_STEPS 50
+
+Test(lastwriter, incremental_updates_match_git_log)
+{
+	size_t i;
+	for (i = 0; i < INCR_SEEDS; i++) {
+		world w;
+		history h;
+		incr in = {NULL, 0, 0};
+		char *kept_file;
+		world_open(&w);
+		kept_file = mech_sprintf("%s/kept.idx", w.dir);
+		cr_assert_eq(mech_lastwriter_open(&in.kept, w.repo, w.cfg, kept_file), 0);
+		history_init(&h, &w, seeds[i]);
+		run_history(&h, INCR_STEPS, update_and_check, &in);
+		cr_assert_gt(in.moves, 10);
+		/* main only moves forward here: most updates must not start over */
+		cr_assert_gt(in.incremental * 4, in.moves * 3, "seed %u: %u of %u updates rebuilt",
+			     seeds[i], in.moves - in.incremental, in.moves);
+		mech_lastwriter_free(in.kept);
+		free(kept_file);
+		world_close(&w);
+	}
+}
+
+/* ---- force push: the index tip is no longer an ancestor ---- */
+
+static void build_index_at(world *w, const git_oid *tip)
+{
+	mech_lastwriter *lw;
+	cr_assert_eq(mech_lastwriter_open(&lw, w->repo, w->cfg, w->index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, tip), 0);
+	mech_lastwriter_free(lw);
+	cr_assert_eq(access(w->index_file, R_OK), 0, "the index was not persisted");
+}
+
+
+typedef struct {
+	git_oid tips[256];
+	state states[256];
+	size_t n;
+} tip_log;
+
+static void remember_tip(history *h, const git_oid *old, void *payload)
+{
+	tip_log *t = payload;
+	(void)old;
+	if (t->n < 256) {
+		t->tips[t->n] = h->main.tip;
+		t->states[t->n++] = h->main.s;
+	}
+}
+
+static void expect_rebuild_and_match(world *w, const git_oid *tip, unsigned seed, const char *what)
+{
+	mech_lastwriter *lw;
+	size_t walked;
+	int rebuilt;
+	cr_assert_eq(mech_lastwriter_open(&lw, w->repo, w->cfg, w->index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 1, "%s (seed %u): the index was not rebuilt", what, seed);
+	check_against_git(w, lw, tip, what, seed, 0);
+	mech_lastwriter_free(lw);
+}
+
+Test(lastwriter, force_push_rebuilds_and_matches_git_log)
+{
+	size_t i;
+	for (i = 0; i < NSEEDS; i++) {
+		world w;
+		history h;
+		tip_log t;
+		mech_lastwriter *lw;
+		size_t back;
+		world_open(&w);
+		memset(&t, 0, sizeof(t));
+		history_init(&h, &w, seeds[i]);
+		run_history(&h, STEPS / 2, remember_tip, &t);
+		cr_assert_gt(t.n, 4);
+		cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+		cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+		mech_lastwriter_free(lw);
+
+		/* rewind main to an earlier tip (git push --force of an older commit) */
+		back = t.n / 2;
+		expect_rebuild_and_match(&w, &t.tips[back], seeds[i], "rewound");
+
+		/* and rewrite history from there: the old tip is not an ancestor any more */
+		build_index_at(&w, &t.tips[t.n - 1]);
+		h.main.tip = t.tips[back];
+		h.main.s = t.states[back];
+		memset(h.side, 0, sizeof(h.side));
+		run_history(&h, STEPS / 2, NULL, NULL);
+		cr_assert_neq(git_graph_descendant_of(w.repo, &h.main.tip, &t.tips[t.n - 1]), 1);
+		expect_rebuild_and_match(&w, &h.main.tip, seeds[i], "rewritten");
+		world_close(&w);
+	}
+}
+
+/* ---- damaged index files are rebuilt, never trusted ---- */
+
+static void damage(world *w, const char *how)
+{
+	mech_buf b = MECH_BUF_INIT;
+	FILE *f;
+	cr_assert_eq(mech_buf_read_file(&b, w->index_file, 0), 0);
+	if (!strcmp(how, "missing")) {
+		cr_assert_eq(unlink(w->index_file), 0);
+		mech_buf_dispose(&b);
+		return;
+	}
+	f = fopen(w->index_file, "w");
+	cr_assert_not_null(f);
+	if (!strcmp(how, "empty")) {
+		/* nothing */
+	} else if (!strcmp(how, "garbage")) {
+		fputs("\x7f" "ELF\x02\x01\x01 not an index at all\n\xff\xfe\n", f);
+	} else if (!strcmp(how, "truncated")) {
+		fwrite(b.ptr, 1, b.len - 7, f); /* cut inside the last line */
+	} else if (!strcmp(how, "unknown-tip")) {
+		/* well formed, but stamped with a commit this repo does not have */
+		fputs("mech-lastwriter 1 0123456789abcdef0123456789abcdef01234567\n", f);
+		fwrite(strchr(b.ptr, '\n') + 1, 1, b.len - (size_t)(strchr(b.ptr, '\n') + 1 - b.ptr),
+		       f);
+	} else if (!strcmp(how, "bad-line")) {
+		fwrite(b.ptr, 1, b.len, f);
+		fputs("zzzz not a line\n", f);
+	} else if (!strcmp(how, "future-version")) {
+		fputs("mech-lastwriter 9", f);
+		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"), f);
+	} else {
+		cr_assert_fail("unknown damage %s", how);
+	}
+	fclose(f);
+	mech_buf_dispose(&b);
+}
+
+Test(lastwriter, damaged_or_missing_index_is_rebuilt)
+{
+	static const char *const hows[] = {"missing", "empty", "garbage", "truncated",
+					   "unknown-tip", "bad-line", "future-version"};
+	size_t i;
+	for (i = 0; i < sizeof(hows) / sizeof(*hows); i++) {
+		world w;
+		history h;
+		world_open(&w);
+		history_init(&h, &w, 40 + (unsigned)i);
+		run_history(&h, 30, NULL, NULL);
+		build_index_at(&w, &h.main.tip);
+		damage(&w, hows[i]);
+		expect_rebuild_and_match(&w, &h.main.tip, 40 + (unsigned)i, hows[i]);
+		/* and the rebuilt file is good again: reopening needs no walk */
+		{
+			mech_lastwriter *lw;
+			size_t walked;
+			int rebuilt;
+			cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+			cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+			mech_lastwriter_stats(lw, &walked, &rebuilt);
+			cr_assert_eq(walked, 0, "%s: the rebuilt index was not persisted", hows[i]);
+			cr_assert_eq(rebuilt, 0);
+			check_against_git(&w, lw, &h.main.tip, hows[i], 40 + (unsigned)i, 0);
+			mech_lastwriter_free(lw);
+		}
+		world_close(&w);
+	}
+}
+
+/* ---- stats: an update walks only the new commits ---- */
+
+Test(lastwriter, update_walks_only_new_commits)
+{
+	world w;
+	history h;
+	mech_lastwriter *lw;
+	size_t walked, total;
+	int rebuilt;
+	char tip[GIT_OID_HEXSZ + 1];
+	unsigned k;
+
+	world_open(&w);
+	history_init(&h, &w, 77);
+	for (k = 0; k < 200; k++)
+		step_main_commit(&h, NULL, NULL);
+	build_index_at(&w, &h.main.tip);
+	for (k = 0; k < 3; k++)
+		step_main_commit(&h, NULL, NULL);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	git_oid_tostr(tip, sizeof(tip), &h.main.tip);
+	total = git_count(&w, tip);
+	cr_assert_eq(total, 203);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 3, "3 new commits on top of %zu, walked %zu", total - 3, walked);
+	check_against_git(&w, lw, &h.main.tip, "after 3 commits", 77, 203);
+	/* already at the tip: nothing to do */
+	cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(walked, 0);
+	cr_assert_eq(rebuilt, 0);
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
+/* ---- hand-made histories for the cases that matter most ---- */
+
+static void set(state *s, const char *path, int val)
+{
+	size_t p;
+	for (p = 0; p < NPATHS; p++)
+		if (!strcmp(paths[p], path)) {
+			state_set(s, p, val, 0);
+			return;
+		}
+	cr_assert_fail("no path %s", path);
+}
+
+static void expect_writer(world *w, mech_lastwriter *lw, const char *path, const git_oid *want,
+			  mech_class cls)
+{
+	mech_writer got;
+	char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+	cr_assert_eq(mech_lastwriter_get(lw, path, &got), 0);
+	cr_assert(git_oid_equal(&got.commit, want), "%s: last writer %s, expected %s", path,
+		  hex(&got.commit, a), hex(want, b));
+	cr_assert_eq(got.cls, cls, "%s: class %s, expected %s", path, mech_class_name(got.cls),
+		     mech_class_name(cls));
+	(void)w;
+}
+
+Test(lastwriter, classes_recorded_match_receipts)
+{
+	world w;
+	state s;
+	git_oid c[5];
+	mech_lastwriter *lw;
+
+	world_open(&w);
+	state_empty(&s);
+	set(&s, "README.md", 0);
+	commit(&w, &s, K_MACHINE, 0, NULL, 0, &c[0]);
+	set(&s, "apps/a/base/deployment.yaml", 0);
+	commit(&w, &s, K_HUMAN, 1, &c[0], 1, &c[1]);
+	set(&s, "apps/a/base/service.yaml", 0);
+	commit(&w, &s, K_FORCED, 2, &c[1], 1, &c[2]);
+	set(&s, "network/routes/a/main.yaml", 0);
+	commit(&w, &s, K_SPOOF, 3, &c[2], 1, &c[3]);
+	set(&s, "addons/db/cluster.yaml", 1);
+	commit(&w, &s, K_MACHINE, 4, &c[3], 1, &c[4]);
+
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[4]), 0);
+	expect_writer(&w, lw, "README.md", &c[0], MECH_CLASS_MACHINE);
+	expect_writer(&w, lw, "apps/a/base/deployment.yaml", &c[1], MECH_CLASS_HUMAN);
+	expect_writer(&w, lw, "apps/a/base/service.yaml", &c[2], MECH_CLASS_FORCED);
+	expect_writer(&w, lw, "network/routes/a/main.yaml", &c[3], MECH_CLASS_HUMAN);
+	expect_writer(&w, lw, "addons/db/cluster.yaml", &c[4], MECH_CLASS_MACHINE);
+	check_against_git(&w, lw, &c[4], "classes", 0, 0);
+	mech_lastwriter_free(lw);
+
+	/* the classes survive the index file */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[4]), 0);
+	expect_writer(&w, lw, "apps/a/base/deployment.yaml", &c[1], MECH_CLASS_HUMAN);
+	expect_writer(&w, lw, "apps/a/base/service.yaml", &c[2], MECH_CLASS_FORCED);
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
+/*
+ * A merge whose content differs from both parents is the writer; a merge
+ * that takes the side branch's version passes the question to that side.
+ */
+Test(lastwriter, merges_evil_and_theirs)
+{
+	world w;
+	state base, side, m;
+	git_oid c0, s1, m1, c2, pm[2];
+	mech_lastwriter *lw;
+
+	world_open(&w);
+	state_empty(&base);
+	set(&base, "README.md", 0);
+	set(&base, "apps/a/base/deployment.yaml", 0);
+	set(&base, "apps/a/base/service.yaml", 0);
+	commit(&w, &base, K_MACHINE, 0, NULL, 0, &c0);
+	side = base;
+	set(&side, "apps/a/base/deployment.yaml", 1);
+	set(&side, "apps/a/base/service.yaml", 1);
+	commit(&w, &side, K_HUMAN, 1, &c0, 1, &s1);
+	set(&base, "README.md", 1);
+	commit(&w, &base, K_MACHINE, 2, &c0, 1, &c2);
+	m = base;
+	set(&m, "apps/a/base/deployment.yaml", 1); /* the side's version */
+	set(&m, "apps/a/base/service.yaml", 2);    /* neither parent's */
+	pm[0] = c2;
+	pm[1] = s1;
+	commit(&w, &m, K_MACHINE, 3, pm, 2, &m1);
+
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &m1), 0);
+	expect_writer(&w, lw, "apps/a/base/deployment.yaml", &s1, MECH_CLASS_HUMAN);
+	expect_writer(&w, lw, "apps/a/base/service.yaml", &m1, MECH_CLASS_MACHINE);
+	expect_writer(&w, lw, "README.md", &c2, MECH_CLASS_MACHINE);
+	check_against_git(&w, lw, &m1, "evil/theirs merge", 0, 0);
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
+/*
+ * `git pull` on a clone that forked before the index tip, then push: the
+ * new tip's first parent is the human's branch, which main had already
+ * merged. The human and mech wrote the same bytes to a path, so no new
+ * commit touches it, yet git (following the first parent) now names the
+ * human's commit where the index, stamped at the old tip, remembers mech's.
+ */
+Test(lastwriter, pull_merge_moves_first_parent_to_older_branch)
+{
+	world w;
+	state base, mainline, human;
+	git_oid c0, a1, h1, a2, m, pm[2];
+	mech_lastwriter *lw;
+
+	world_open(&w);
+	state_empty(&base);
+	set(&base, "README.md", 0);
+	commit(&w, &base, K_MACHINE, 0, NULL, 0, &c0);
+	mainline = base;
+	set(&mainline, "apps/a/base/deployment.yaml", 1);
+	commit(&w, &mainline, K_MACHINE, 1, &c0, 1, &a1); /* mech writes the file */
+	human = base;                                    /* a clone made at c0 */
+	set(&human, "apps/a/base/deployment.yaml", 1);
+	set(&human, "network/routes/a/main.yaml", 0);
+	commit(&w, &human, K_HUMAN, 2, &c0, 1, &h1); /* the human writes the same bytes */
+	pm[0] = a1;
+	pm[1] = h1;
+	set(&mainline, "network/routes/a/main.yaml", 0);
+	commit(&w, &mainline, K_HUMAN, 3, pm, 2, &a2); /* main merges the human's branch */
+	build_index_at(&w, &a2);                       /* mech saw main at a2 */
+
+	pm[0] = h1;
+	pm[1] = a2;
+	commit(&w, &human, K_HUMAN, 4, pm, 2, &m); /* git pull on the clone, then push */
+
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &m), 0);
+	check_against_git(&w, lw, &m, "pull merge", 0, 0);
+	expect_writer(&w, lw, "apps/a/base/deployment.yaml", &h1, MECH_CLASS_HUMAN);
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
+/* A blob replaced by a directory, and the directory by a blob again. */
+Test(lastwriter, blob_replaced_by_directory_and_back)
+{
+	world w;
+	state s;
+	git_oid c[5];
+	mech_lastwriter *lw;
+	size_t k;
+
+	world_open(&w);
+	state_empty(&s);
+	set(&s, "README.md", 0);
+	set(&s, "apps/c", 0);
+	commit(&w, &s, K_MACHINE, 0, NULL, 0, &c[0]);
+	set(&s, "apps/c/x.yaml", 0); /* apps/c becomes a directory */
+	commit(&w, &s, K_HUMAN, 1, &c[0], 1, &c[1]);
+	set(&s, "apps/c/base/deployment.yaml", 0);
+	commit(&w, &s, K_MACHINE, 2, &c[1], 1, &c[2]);
+	set(&s, "apps/c", 1); /* and a blob again */
+	commit(&w, &s, K_MACHINE, 3, &c[2], 1, &c[3]);
+	set(&s, "README.md", 1);
+	commit(&w, &s, K_HUMAN, 4, &c[3], 1, &c[4]);
+
+	for (k = 1; k < 5; k++) {
+		cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+		cr_assert_eq(mech_lastwriter_update(lw, &c[k]), 0);
+		git_oid want[NPATHS];
+		git_answers(&w, &c[k], want);
+		check_paths(&w, lw, &c[k], want, "blob/directory", 0, (unsigned)k, 1);
+		mech_lastwriter_free(lw);
+	}
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	expect_writer(&w, lw, "apps/c", &c[3], MECH_CLASS_MACHINE);
+	expect_writer(&w, lw, "apps/c/x.yaml", &c[3], MECH_CLASS_MACHINE); /* deleted by c3 */
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
