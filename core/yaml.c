@@ -241,12 +241,11 @@ static int needs_quotes(const char *s)
 	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (!strcasecmp(s, words[i]))
 			return 1;
-	/* "=" and "<<" are tags to some readers; anything starting like a number
-	 * may be a timestamp or a sexagesimal to a YAML 1.1 reader */
+	/* "=" and "<<" are tags to some readers; YYYY-… is a YAML 1.1 timestamp */
 	if (!strcmp(s, "=") || !strcmp(s, "<<"))
 		return 1;
-	if (isdigit((unsigned char)s[0]) || ((s[0] == '+' || s[0] == '-' || s[0] == '.') &&
-					     isdigit((unsigned char)s[1])))
+	if (strlen(s) >= 5 && isdigit((unsigned char)s[0]) && isdigit((unsigned char)s[1]) &&
+	    isdigit((unsigned char)s[2]) && isdigit((unsigned char)s[3]) && s[4] == '-')
 		return 1;
 	return is_number_like(s);
 }

@@ -67,7 +67,7 @@ expect_eq "$(head_of alice)" "$head" "branch unchanged for equal inputs"
 mech app -a web deploy --tag 4b5c6d7e
 expect_rc 0 "deploy"
 check_receipt app.deploy app/web
-expect_in "$($G show main:apps/web/overlays/main/kustomization.yaml)" "newTag: \"4b5c6d7e\"" "deploy keeps repository, new tag"
+expect_in "$($G show main:apps/web/overlays/main/kustomization.yaml)" "newTag: 4b5c6d7e" "deploy keeps repository, new tag"
 mech app info -a web --json
 expect_eq "$(json "$out" 'd["result"]["instances"][0]["image"]')" "registry.example.com/alice/web:4b5c6d7e" "info reads the deployed image"
 
