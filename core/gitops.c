@@ -903,18 +903,31 @@ done:
 
 int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)
 {
+	static int seeded;
 	int tries, rc = -1;
 	memset(res, 0, sizeof(*res));
+	if (!seeded) {
+		/* each writer needs its own jitter, or racing hosts retry in lockstep */
+		srand((unsigned)getpid() ^ (unsigned)time(NULL));
+		seeded = 1;
+	}
 	if (!opts->dry_run && lock_tenant(r) < 0)
 		return -1;
 	for (tries = 1; tries <= r->cfg->gitops_retries; tries++) {
+		struct timespec t0, t1;
+		long took;
 		mech_txn_result_dispose(res);
 		res->attempts = tries;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = attempt(r, opts, res);
 		if (rc != 0)
 			break;
-		/* someone else moved the branch: back off a little and re-plan */
-		sleep_ms((long)(rand() % 20) * tries + 1);
+		/* someone else moved the branch: back off in proportion to what an
+		 * attempt costs (an ssh round trip is far longer than a local write),
+		 * randomised, then re-plan */
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		took = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		sleep_ms(rand() % ((took + 20) * tries) + 1);
 	}
 	unlock_tenant(r);
 	if (rc == 0) {
