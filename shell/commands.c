@@ -45,6 +45,32 @@ static const sh_flag app_create_flags[] = {
 	{"replicas", 0, SH_INT, "N", "replicas (default 1)", 0, 100, 0},
 	{"env", 0, SH_LIST, "K=V", "environment variable (repeatable)", 0, 0, 0},
 	{"instance", 'i', SH_STR, "I", "first instance (default main)", 0, 0, 0},
+	{"wait", 0, SH_BOOL, NULL, "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0,
+	 0, 0},
+	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag app_wait_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{"tag", 0, SH_STR, "TAG", "also wait until the instance runs this image tag", 0, 0, 0},
+	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
+	{"gone", 0, SH_BOOL, NULL, "wait until the Application and its workloads are gone", 0, 0, 0},
+	END,
+};
+
+static const sh_flag app_diff_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{"exit-code", 0, SH_BOOL, NULL, "exit 1 when there are differences (as git diff)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag target_wait_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -70,6 +96,9 @@ static const sh_flag route_create_flags[] = {
 	INSTANCE_TARGET,
 	{"host", 0, SH_STR, "H", "host name (default APP[-INSTANCE].TENANT.BASE_DOMAIN)", 0, 0, 0},
 	{"path", 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
+	{"wait", 0, SH_BOOL, NULL, "then wait until the route is Accepted with refs resolved", 0, 0,
+	 0},
+	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -85,6 +114,14 @@ static const sh_flag addon_create_flags[] = {
 	{"version", 0, SH_STR, "V", "postgres major version: 17 or 18 (default 17)", 0, 0, 0},
 	{"storage", 0, SH_STR, "SIZE", "volume size, 1Gi..10Gi (default 1Gi; create only)", 0, 0, 0},
 	{"memory", 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
+	{"wait", 0, SH_BOOL, NULL, "then wait until the cluster is ready", 0, 0, 0},
+	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag addon_wait_flags[] = {
+	{"name", 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
+	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -184,6 +221,23 @@ const sh_command sh_commands[] = {
 	 "Rewrites the tag in apps/APP/overlays/INSTANCE/kustomization.yaml (the repository is "
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
+	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
+	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
+	 "None.",
+	 "None (read-only). One progress line per state change on stderr. Exit 0 when Synced and "
+	 "Healthy at the revision mech wrote (and --tag), 1 when Degraded or the sync failed (with "
+	 "the reason), 2 when the timeout passes while still progressing.",
+	 "mech app -a web wait\nmech app -a web wait --tag 1.27.1 --timeout 2m\nmech app -a web wait "
+	 "--gone",
+	 "mech app -a web info\nmech route -a web create"},
+	{"app", "sync", "app.sync", SH_TENANT, "", 0, 0, app_target_flags, sh_app_sync,
+	 "Ask Argo CD to sync the instance now.", "None.",
+	 "Starts an Argo CD sync operation (nothing is written to Git).", "mech app -a web sync",
+	 "mech app -a web wait"},
+	{"app", "diff", "app.diff", SH_TENANT, "", 0, 0, app_diff_flags, sh_app_diff,
+	 "Show live vs desired per resource (Argo CD managed resources).", "None.",
+	 "None (read-only). Differences are a result, not a failure: exit 0, or 1 with --exit-code.",
+	 "mech app -a web diff\nmech app -a web diff --exit-code --json", "mech app -a web sync"},
 	{"app", "delete", "app.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_only_flags,
 	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it).", "None.",
 	 "Deletes apps/APP/ and mech-owned network/routes/APP/*.yaml in one mechanics(app.delete) "
@@ -212,6 +266,14 @@ const sh_command sh_commands[] = {
 	{"route", "list", "route.list", SH_TENANT, "", 0, 0, route_list_flags, sh_route_list,
 	 "List routes: host, path, app, instance and owner.", "None.", "None (read-only).",
 	 "mech route list\nmech route list -a web --json", "mech route -a APP delete"},
+	{"route", "info", "route.info", SH_TENANT, "", 0, 0, app_target_flags, sh_route_info,
+	 "Show a route's status: Accepted and ResolvedRefs per Gateway, with reasons.", "None.",
+	 "None (read-only; asks Kubernetes).", "mech route -a web info", "mech route -a web wait"},
+	{"route", "wait", "route.wait", SH_TENANT, "", 0, 0, target_wait_flags, sh_route_wait,
+	 "Wait until the route is Accepted and its backend resolved.", "None.",
+	 "None (read-only). Exit 0 when Accepted and ResolvedRefs, 1 when either is False (with the "
+	 "reason), 2 on timeout.",
+	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
 	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",
 	 "Deletes network/routes/APP/INSTANCE.yaml in one mechanics(route.delete) commit. "
@@ -237,6 +299,15 @@ const sh_command sh_commands[] = {
 	{"addon", "list", "addon.list", SH_TENANT, "", 0, 0, no_flags, sh_addon_list,
 	 "List addons with type, version, storage and memory.", "None.", "None (read-only).",
 	 "mech addon list", "mech addon -n NAME info"},
+	{"addon", "info", "addon.info", SH_TENANT, "", 0, 0, addon_target_flags, sh_addon_info,
+	 "Show readiness and connection info: host, port, database, user, and the secret to wire "
+	 "as DATABASE_URL (never a password).",
+	 "None.", "None (read-only; asks Kubernetes).", "mech addon -n db info\nmech addon -n db info --json",
+	 "mech app -a APP set-image REF"},
+	{"addon", "wait", "addon.wait", SH_TENANT, "", 0, 0, addon_wait_flags, sh_addon_wait,
+	 "Wait until the addon's cluster is ready.", "None.",
+	 "None (read-only). Exit 0 when ready, 2 on timeout.", "mech addon -n db wait --timeout 5m",
+	 "mech addon -n db info"},
 	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags, sh_addon_set,
 	 "Change an addon's memory (version and storage are create-only).", "None.",
 	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
@@ -257,6 +328,16 @@ const sh_command sh_commands[] = {
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
+
+	{"console", NULL, "console", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_console,
+	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
+	 "Argo CD sync and health.",
+	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
+	 ": command, ? keys, T theme, p pause (docs/console.md).",
+	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
+	 "(--readonly refuses those that write).",
+	 "mech console\nmech --readonly console\nssh -t mech-host -- console",
+	 "mech log"},
 
 	{"shell", NULL, "shell", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_shell,
 	 "An interactive shell over the same commands, with completion and history.", "None.",

@@ -2,7 +2,10 @@
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/app.h"
+#include "h_live.h"
 #include "mech/error.h"
+#include "mech/kube.h"
+#include "mech/live.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +56,10 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech route -a %s create", o.name);
 		sh_next(ctx, "mech app -a %s info", o.name);
 	}
-	return finish_write(ctx, a, rc, &res);
+	rc = finish_write(ctx, a, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
+		rc = sh_live_wait_app(ctx, o.name, o.instance, sh_arg(a, "timeout"));
+	return rc;
 }
 
 int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
@@ -182,7 +188,44 @@ static char *writer_text(mech_repo *repo, const mech_writer *w)
 	return s;
 }
 
-static cJSON *app_json(mech_repo *repo, const mech_app_state *app)
+typedef struct {
+	mech_argocd_apps *apps; /* NULL: not configured */
+	char head[GIT_OID_HEXSZ + 1];
+} live_view;
+
+/* Live state for list/info: NULL apps when Argo CD is not configured. */
+static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
+{
+	mech_argocd *cd = NULL;
+	git_oid head;
+	int rc;
+	memset(lv, 0, sizeof(*lv));
+	if (mech_repo_head(repo, &head) == 0)
+		git_oid_tostr(lv->head, sizeof(lv->head), &head);
+	mech_error_clear();
+	if (sh_live_argocd(ctx, &cd) < 0)
+		return -1;
+	if (!cd)
+		return 0;
+	rc = mech_argocd_app_list(cd, ctx->tenant_name, &lv->apps);
+	mech_argocd_free(cd);
+	return rc;
+}
+
+static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
+					const char *app, const char *instance)
+{
+	char *name;
+	const mech_argocd_app *a;
+	if (!lv || !lv->apps)
+		return NULL;
+	name = mech_live_app_name(tenant, app, instance);
+	a = mech_argocd_apps_find(lv->apps, name);
+	free(name);
+	return a;
+}
+
+static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const live_view *lv)
 {
 	cJSON *o = cJSON_CreateObject(), *insts = cJSON_CreateArray();
 	size_t i;
@@ -201,6 +244,17 @@ static cJSON *app_json(mech_repo *repo, const mech_app_state *app)
 		else
 			cJSON_AddNullToObject(j, "route");
 		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, &in->writer));
+		if (lv && lv->apps) {
+			const mech_argocd_app *la =
+				live_find(lv, mech_repo_tenant(repo), app->name, in->name);
+			if (la)
+				cJSON_AddItemToObject(j, "live",
+						      sh_live_app_json(la, lv->head, mech_repo_git(repo)));
+			else
+				cJSON_AddStringToObject(j, "live", "no Application yet");
+		} else if (lv) {
+			cJSON_AddStringToObject(j, "live", "argocd not configured");
+		}
 		cJSON_AddItemToArray(insts, j);
 	}
 	cJSON_AddItemToObject(o, "instances", insts);
@@ -214,25 +268,36 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	size_t n = 0, i, j;
 	cJSON *arr;
 	sh_table t;
+	live_view lv;
 	(void)a;
 	if (with_repo(ctx, &repo) < 0 || mech_app_list(repo, &apps, &n) < 0) {
 		mech_repo_free(repo);
 		return -1;
 	}
+	if (live_open(ctx, repo, &lv) < 0) {
+		mech_app_state_free(apps, n);
+		mech_repo_free(repo);
+		return -1;
+	}
 	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "argocd", lv.apps ? "live" : "not configured");
 	arr = cJSON_AddArrayToObject(ctx->result, "apps");
-	sh_table_init(&t, 5);
-	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "ROUTE", "LAST WRITER");
+	sh_table_init(&t, 7);
+	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
 	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, app_json(repo, &apps[i]));
+		cJSON_AddItemToArray(arr, app_json_live(repo, &apps[i], &lv));
 		for (j = 0; j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
+			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name, in->name);
 			char *wt = writer_text(repo, &in->writer);
 			sh_table_add(&t, apps[i].name, in->name, in->image ? in->image : "-",
+				     la ? la->sync_status : lv.apps ? "Missing" : "-",
+				     la ? la->health_status : "-",
 				     in->route_host ? in->route_host : "-", wt);
 			free(wt);
 		}
 	}
+	mech_argocd_apps_free(lv.apps);
 	if (n)
 		sh_table_print(ctx, &t);
 	else
@@ -245,11 +310,69 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	return 0;
 }
 
+/* Live lines for app info: per instance, Argo CD's state and Kubernetes' replicas. */
+static void info_live_text(sh_ctx *ctx, mech_repo *repo, const mech_app_state *app,
+			   const live_view *lv, const mech_instance_state *only)
+{
+	mech_kube *k = NULL;
+	size_t i, r;
+	if (!lv->apps) {
+		sh_printf(ctx, "live: argocd not configured\n");
+		return;
+	}
+	if (*ctx->cfg->kube_url && mech_kube_new(&k, ctx->cfg) < 0)
+		mech_error_clear();
+	for (i = 0; i < app->ninstances; i++) {
+		const mech_instance_state *in = &app->instances[i];
+		const mech_argocd_app *la = live_find(lv, ctx->tenant_name, app->name, in->name);
+		cJSON *insts = cJSON_GetObjectItemCaseSensitive(ctx->result, "instances");
+		cJSON *ij = insts ? cJSON_GetArrayItem(insts, (int)i) : NULL;
+		if (only && only != in)
+			continue;
+		if (!la) {
+			sh_printf(ctx, "%s: no Application yet\n", in->name);
+			continue;
+		}
+		sh_printf(ctx, "%s: %s %s/%s at %.12s%s%s%s\n", in->name, la->name, la->sync_status,
+			  la->health_status, la->sync_revision,
+			  mech_live_revision_reached(mech_repo_git(repo), la->sync_revision, lv->head)
+				  ? " (current)"
+				  : " (not yet the latest commit)",
+			  *la->operation_phase ? ", sync " : "", la->operation_phase);
+		if (*la->health_message)
+			sh_printf(ctx, "  health: %s\n", la->health_message);
+		for (r = 0; r < la->nconditions; r++)
+			sh_printf(ctx, "  condition %s: %s\n", la->conditions[r].type,
+				  la->conditions[r].message);
+		for (r = 0; r < la->nresources; r++)
+			sh_printf(ctx, "  %-12s %-28s %-10s %s\n", la->resources[r].kind,
+				  la->resources[r].name, la->resources[r].status,
+				  la->resources[r].health);
+		if (k) {
+			char *dep = mech_sprintf("%s-%s", app->name, in->name);
+			mech_kube_deployment *d = NULL;
+			if (mech_kube_deployment_get(k, ctx->tenant->ns, dep, &d) == 0) {
+				sh_printf(ctx, "  replicas: %d/%d ready\n", d->ready, d->spec_replicas);
+				if (ij) {
+					cJSON *rep = cJSON_AddObjectToObject(ij, "replicas");
+					cJSON_AddNumberToObject(rep, "ready", d->ready);
+					cJSON_AddNumberToObject(rep, "desired", d->spec_replicas);
+				}
+			}
+			mech_error_clear();
+			mech_kube_deployment_free(d);
+			free(dep);
+		}
+	}
+	mech_kube_free(k);
+}
+
 int sh_app_info(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
 	mech_app_state *app = NULL;
 	const mech_instance_state *only = NULL;
+	live_view lv;
 	cJSON *files;
 	sh_table t;
 	size_t i;
@@ -264,8 +387,15 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	ctx->result = app_json(repo, app);
+	if (live_open(ctx, repo, &lv) < 0) {
+		mech_app_state_free(app, 1);
+		mech_repo_free(repo);
+		return -1;
+	}
+	ctx->result = app_json_live(repo, app, &lv);
 	files = cJSON_AddArrayToObject(ctx->result, "files");
+	info_live_text(ctx, repo, app, &lv, only);
+	mech_argocd_apps_free(lv.apps);
 	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
 		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",
 		  app->port, app->replicas);

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/addon.h"
+#include "h_live.h"
 #include "mech/error.h"
 #include "mech/route.h"
 
@@ -44,7 +45,10 @@ int sh_route_create(sh_ctx *ctx, const sh_args *a)
 	rc = mech_route_create(repo, &w, &o, &res);
 	if (rc == 0)
 		sh_next(ctx, "mech route list");
-	return done_write(ctx, a, repo, rc, &res);
+	rc = done_write(ctx, a, repo, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
+		rc = sh_route_wait(ctx, a);
+	return rc;
 }
 
 int sh_route_delete(sh_ctx *ctx, const sh_args *a)
@@ -204,7 +208,10 @@ int sh_addon_create(sh_ctx *ctx, const sh_args *a)
 	rc = mech_addon_create(repo, &w, &o, &res);
 	if (rc == 0)
 		sh_next(ctx, "mech addon -n %s info", o.name);
-	return done_write(ctx, a, repo, rc, &res);
+	rc = done_write(ctx, a, repo, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
+		rc = sh_live_wait_addon(ctx, o.name, sh_arg(a, "timeout"));
+	return rc;
 }
 
 int sh_addon_set(sh_ctx *ctx, const sh_args *a)

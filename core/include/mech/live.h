@@ -1,0 +1,54 @@
+#ifndef MECH_LIVE_H
+#define MECH_LIVE_H
+
+#include <git2.h>
+
+#include "mech/argocd.h"
+#include "mech/config.h"
+#include "mech/gitops.h"
+#include "mech/kube.h"
+
+/*
+ * Live state: what Argo CD and Kubernetes did with the receipts. The rules
+ * that turn their answers into "done", "failed" or "still going" live here
+ * (DESIGN §6 exit codes 0/1/2), so the shell and the console agree.
+ */
+
+/** Application name of an app instance: <tenant>-<app>-<instance>. Caller frees. */
+char *mech_live_app_name(const char *tenant, const char *app, const char *instance);
+
+typedef enum {
+	MECH_LIVE_PROGRESSING = 0,
+	MECH_LIVE_DONE = 1,
+	MECH_LIVE_FAILED = -1,
+} mech_live_state;
+
+/** What a waiter wants of an Application. */
+typedef struct {
+	const char *revision; /* NULL: any; else sync.revision must be it or a descendant */
+	const char *tag;      /* NULL: any; else an image of the app must carry this tag */
+	git_repository *repo; /* to compare revisions (may be NULL: equality only) */
+} mech_live_want;
+
+/**
+ * Judge an Application: DONE when Synced and Healthy at the wanted revision
+ * and tag with no operation running, FAILED when Degraded or its operation
+ * failed (reason says why), else PROGRESSING. `reason` is owned by the caller.
+ */
+mech_live_state mech_live_judge(const mech_argocd_app *app, const mech_live_want *want,
+				char **reason);
+
+/** Is `revision` the wanted one, or a later commit that contains it? */
+int mech_live_revision_reached(git_repository *repo, const char *revision, const char *want);
+
+/** One line describing an Application's state, for progress output. Caller frees. */
+char *mech_live_describe(const mech_argocd_app *app);
+
+/** Parse a duration: 500ms, 30s, 5m, 1h, 1m30s. */
+int mech_parse_duration(const char *what, const char *s, long *ms);
+
+/** Milliseconds on a monotonic clock. */
+long long mech_now_ms(void);
+void mech_sleep_ms(long ms);
+
+#endif

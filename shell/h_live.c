@@ -1,0 +1,731 @@
+/*
+ * Live state commands: app wait/sync/diff, route info/wait, addon
+ * info/wait, and the live columns of app list/info. The rules (when is an
+ * app done, failed or pending) are core's (core/live.c); this file asks and
+ * presents.
+ */
+#include "cmd.h"
+#include "handlers.h"
+#include "h_live.h"
+#include "mech/addon.h"
+#include "mech/app.h"
+#include "mech/argocd.h"
+#include "mech/error.h"
+#include "mech/kube.h"
+#include "mech/live.h"
+#include "mech/route.h"
+#include "mech/validate.h"
+#include "mech/yaml.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define POLL_MS 250
+#define DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
+
+int sh_live_argocd(sh_ctx *ctx, mech_argocd **out)
+{
+	*out = NULL;
+	if (!*ctx->cfg->argocd_url)
+		return 0;
+	return mech_argocd_new(out, ctx->cfg);
+}
+
+static int need_argocd(sh_ctx *ctx, mech_argocd **out)
+{
+	if (sh_live_argocd(ctx, out) < 0)
+		return -1;
+	if (!*out) {
+		mech_error_set(MECH_ECONFIG, "Argo CD is not configured (argocd.url is empty in %s/mech.yaml)",
+			       ctx->home);
+		return mech_error_hint("point argocd.url at Argo CD, or at `mech sim` for a local run");
+	}
+	return 0;
+}
+
+static int need_kube(sh_ctx *ctx, mech_kube **out)
+{
+	*out = NULL;
+	if (!*ctx->cfg->kube_url) {
+		mech_error_set(MECH_ECONFIG,
+			       "Kubernetes is not configured (kubernetes.url is empty in %s/mech.yaml)",
+			       ctx->home);
+		return mech_error_hint("point kubernetes.url at the API server, or at `mech sim`");
+	}
+	return mech_kube_new(out, ctx->cfg);
+}
+
+cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_repository *repo)
+{
+	cJSON *o = cJSON_CreateObject(), *conds = cJSON_CreateArray(), *res = cJSON_CreateArray();
+	size_t i;
+	cJSON_AddStringToObject(o, "application", a->name);
+	cJSON_AddStringToObject(o, "sync", *a->sync_status ? a->sync_status : "Unknown");
+	cJSON_AddStringToObject(o, "revision", a->sync_revision);
+	cJSON_AddBoolToObject(o, "current",
+			      head && mech_live_revision_reached(repo, a->sync_revision, head));
+	cJSON_AddStringToObject(o, "health", *a->health_status ? a->health_status : "Unknown");
+	cJSON_AddStringToObject(o, "health_message", a->health_message);
+	cJSON_AddStringToObject(o, "operation_phase", a->operation_phase);
+	cJSON_AddStringToObject(o, "operation_message", a->operation_message);
+	for (i = 0; i < a->nconditions; i++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "type", a->conditions[i].type);
+		cJSON_AddStringToObject(c, "message", a->conditions[i].message);
+		cJSON_AddItemToArray(conds, c);
+	}
+	for (i = 0; i < a->nresources; i++) {
+		const mech_argocd_resource *r = &a->resources[i];
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "kind", r->kind);
+		cJSON_AddStringToObject(c, "name", r->name);
+		cJSON_AddStringToObject(c, "namespace", r->namespace);
+		cJSON_AddStringToObject(c, "sync", r->status);
+		cJSON_AddStringToObject(c, "health", r->health);
+		cJSON_AddItemToArray(res, c);
+	}
+	cJSON_AddItemToObject(o, "conditions", conds);
+	cJSON_AddItemToObject(o, "resources", res);
+	return o;
+}
+
+/* ---- app wait / sync / diff ---- */
+
+typedef struct {
+	sh_ctx *ctx;
+	mech_repo *repo;
+	mech_argocd *cd;
+	char *app_name; /* Application */
+	char *head;     /* revision written */
+	const char *tag;
+	int gone;
+	long timeout_ms;
+} waiter;
+
+static void progress(const char *line, char **last)
+{
+	if (*last && !strcmp(*last, line))
+		return;
+	fprintf(stderr, "%s\n", line);
+	free(*last);
+	*last = mech_strdup(line);
+}
+
+/* 0 done, 1 failed, 2 pending (timeout); -1 error. `out` gets the final state. */
+static int wait_app(waiter *w, cJSON *out)
+{
+	long long deadline = mech_now_ms() + w->timeout_ms, start = mech_now_ms();
+	char *last = NULL, *reason = NULL;
+	int verdict = 2, unavailable = 0;
+	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo)};
+
+	for (;;) {
+		mech_argocd_app *app = NULL;
+		int rc = mech_argocd_app_get(w->cd, w->ctx->tenant_name, w->app_name, &app);
+		const mech_error *e = mech_error_last();
+		free(reason);
+		reason = NULL;
+		if (rc < 0 && e && e->code == MECH_ENOT_FOUND) {
+			mech_error_clear();
+			if (w->gone) {
+				progress("gone: the Application no longer exists", &last);
+				verdict = 0;
+				break;
+			}
+			progress("waiting for Argo CD to create the Application", &last);
+		} else if (rc < 0 && e && e->code == MECH_EUNAVAILABLE) {
+			char *m = mech_sprintf("Argo CD unavailable, retrying: %s", e->message);
+			progress(m, &last);
+			free(m);
+			unavailable = 1;
+			mech_error_clear();
+		} else if (rc < 0) {
+			free(last);
+			return -1;
+		} else {
+			char *line = mech_live_describe(app);
+			mech_live_state st = w->gone ? MECH_LIVE_PROGRESSING
+						     : mech_live_judge(app, &want, &reason);
+			unavailable = 0;
+			progress(line, &last);
+			free(line);
+			cJSON_DeleteItemFromObject(out, "live");
+			cJSON_AddItemToObject(out, "live", sh_live_app_json(app, w->head,
+									    mech_repo_git(w->repo)));
+			mech_argocd_app_free(app);
+			if (st == MECH_LIVE_DONE) {
+				verdict = 0;
+				break;
+			}
+			if (st == MECH_LIVE_FAILED) {
+				verdict = 1;
+				break;
+			}
+		}
+		if (mech_now_ms() >= deadline)
+			break;
+		mech_sleep_ms(POLL_MS);
+	}
+	cJSON_AddStringToObject(out, "state", verdict == 0 ? "done" : verdict == 1 ? "failed" : "pending");
+	cJSON_AddNumberToObject(out, "waited_ms", (double)(mech_now_ms() - start));
+	if (reason)
+		cJSON_AddStringToObject(out, "reason", reason);
+	free(last);
+	if (verdict == 2 && unavailable) {
+		free(reason);
+		return mech_error_set(MECH_EUNAVAILABLE, "Argo CD stayed unavailable while waiting for %s",
+				      w->app_name);
+	}
+	if (verdict == 1) {
+		mech_error_set(MECH_EFAILED, "%s failed: %s", w->app_name, reason ? reason : "failed");
+		free(reason);
+		return -1;
+	}
+	free(reason);
+	return verdict;
+}
+
+/* Resolve app/instance/Application name; fills w. */
+static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance,
+			   const char *tag, const char *timeout, int gone, waiter *w);
+
+static int open_waiter(sh_ctx *ctx, const sh_args *a, waiter *w)
+{
+	return open_waiter_for(ctx, sh_arg(a, "app"), sh_arg(a, "instance"), sh_arg(a, "tag"),
+			       sh_arg(a, "timeout"), sh_arg_bool(a, "gone"), w);
+}
+
+static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance,
+			   const char *tag, const char *timeout, int gone, waiter *w)
+{
+	mech_app_state *app = NULL;
+	const mech_instance_state *in = NULL;
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1];
+	memset(w, 0, sizeof(*w));
+	w->ctx = ctx;
+	w->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (timeout && mech_parse_duration("--timeout", timeout, &w->timeout_ms) < 0)
+		return -1;
+	if (tag && mech_validate_tag(tag) < 0)
+		return -1;
+	w->tag = tag;
+	if (need_argocd(ctx, &w->cd) < 0 || mech_repo_open(&w->repo, ctx->cfg, ctx->tenant_name) < 0)
+		return -1;
+	if (gone) {
+		/* the app may already be gone from Git: name the instance or take main */
+		w->gone = 1;
+		w->app_name = mech_live_app_name(ctx->tenant_name, app_name,
+						 instance ? instance : "main");
+		return mech_validate_name("app name", app_name);
+	}
+	if (mech_app_get(w->repo, app_name, &app) < 0 ||
+	    mech_app_pick_instance(app, instance, &in) < 0) {
+		mech_app_state_free(app, 1);
+		return -1;
+	}
+	w->app_name = mech_live_app_name(ctx->tenant_name, app->name, in->name);
+	mech_app_state_free(app, 1);
+	if (mech_repo_head(w->repo, &head) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &head);
+	w->head = mech_strdup(hex);
+	return 0;
+}
+
+static void close_waiter(waiter *w)
+{
+	mech_argocd_free(w->cd);
+	mech_repo_free(w->repo);
+	free(w->app_name);
+	free(w->head);
+}
+
+static int run_wait(sh_ctx *ctx, waiter *wp);
+
+int sh_app_wait(sh_ctx *ctx, const sh_args *a)
+{
+	waiter w;
+	if (open_waiter(ctx, a, &w) < 0) {
+		close_waiter(&w);
+		return -1;
+	}
+	return run_wait(ctx, &w);
+}
+
+int sh_live_wait_app(sh_ctx *ctx, const char *app, const char *instance, const char *timeout)
+{
+	waiter w;
+	if (open_waiter_for(ctx, app, instance, NULL, timeout, 0, &w) < 0) {
+		close_waiter(&w);
+		return -1;
+	}
+	return run_wait(ctx, &w);
+}
+
+static int run_wait(sh_ctx *ctx, waiter *wp)
+{
+	waiter w = *wp;
+	int rc;
+	if (!ctx->result)
+		ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "application", w.app_name);
+	if (w.head)
+		cJSON_AddStringToObject(ctx->result, "want_revision", w.head);
+	rc = wait_app(&w, ctx->result);
+	if (rc == 0)
+		sh_printf(ctx, "%s: %s\n", w.app_name, w.gone ? "gone" : "Synced and Healthy");
+	else if (rc == 2) {
+		sh_printf(ctx, "%s: still progressing after the timeout\n", w.app_name);
+		ctx->exit_override = 2;
+		rc = 0;
+	}
+	close_waiter(&w);
+	return rc;
+}
+
+int sh_app_sync(sh_ctx *ctx, const sh_args *a)
+{
+	waiter w;
+	mech_argocd_app *app = NULL;
+	int rc = -1;
+	if (open_waiter(ctx, a, &w) < 0)
+		goto done;
+	if (mech_argocd_app_sync(w.cd, ctx->tenant_name, w.app_name, NULL, &app) < 0)
+		goto done;
+	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo)) : cJSON_CreateObject();
+	sh_printf(ctx, "sync requested for %s\n", w.app_name);
+	sh_next(ctx, "mech app -a %s wait", sh_arg(a, "app"));
+	rc = 0;
+done:
+	mech_argocd_app_free(app);
+	close_waiter(&w);
+	return rc;
+}
+
+/* ---- diff ---- */
+
+static void to_yaml_lines(const cJSON *j, mech_strv *out);
+
+static mech_yaml *json_to_yaml(const cJSON *j)
+{
+	mech_yaml *n;
+	const cJSON *c;
+	if (cJSON_IsObject(j)) {
+		n = mech_yaml_map();
+		cJSON_ArrayForEach(c, j) mech_yaml_set(n, c->string, json_to_yaml(c));
+		return n;
+	}
+	if (cJSON_IsArray(j)) {
+		n = mech_yaml_seq();
+		cJSON_ArrayForEach(c, j) mech_yaml_append(n, json_to_yaml(c));
+		return n;
+	}
+	if (cJSON_IsString(j))
+		return mech_yaml_str(j->valuestring);
+	if (cJSON_IsBool(j))
+		return mech_yaml_bool(cJSON_IsTrue(j));
+	if (cJSON_IsNumber(j)) {
+		char buf[64];
+		snprintf(buf, sizeof(buf), "%.17g", j->valuedouble);
+		n = mech_yaml_str(buf);
+		n->type = MECH_YAML_INT;
+		return n;
+	}
+	n = mech_yaml_str("null");
+	n->type = MECH_YAML_NULL;
+	return n;
+}
+
+static void to_yaml_lines(const cJSON *j, mech_strv *out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_yaml *y;
+	const char *p;
+	if (!j)
+		return;
+	y = json_to_yaml(j);
+	if (mech_yaml_emit(y, &b) == 0) {
+		for (p = b.ptr; *p;) {
+			size_t n = strcspn(p, "\n");
+			char *line = mech_strndup(p, n);
+			mech_strv_push(out, line);
+			free(line);
+			p += n + (p[n] == '\n');
+		}
+	}
+	mech_error_clear();
+	mech_yaml_free(y);
+	mech_buf_dispose(&b);
+}
+
+/* A unified diff of two line lists (LCS; manifests are small). */
+static void unified(mech_buf *b, const mech_strv *x, const mech_strv *y)
+{
+	size_t n = x->len, m = y->len, i, j;
+	unsigned *t;
+	if (n > 3000 || m > 3000) {
+		mech_buf_printf(b, "(%zu vs %zu lines: too large to diff here)\n", n, m);
+		return;
+	}
+	t = mech_calloc((n + 1) * (m + 1), sizeof(*t));
+	for (i = n; i-- > 0;)
+		for (j = m; j-- > 0;)
+			t[i * (m + 1) + j] = !strcmp(x->items[i], y->items[j])
+						     ? t[(i + 1) * (m + 1) + j + 1] + 1
+						     : (t[(i + 1) * (m + 1) + j] > t[i * (m + 1) + j + 1]
+								? t[(i + 1) * (m + 1) + j]
+								: t[i * (m + 1) + j + 1]);
+	i = j = 0;
+	mech_buf_printf(b, "@@ -1,%zu +1,%zu @@\n", n, m);
+	while (i < n || j < m) {
+		if (i < n && j < m && !strcmp(x->items[i], y->items[j])) {
+			mech_buf_printf(b, " %s\n", x->items[i]);
+			i++;
+			j++;
+		} else if (j < m && (i == n || t[i * (m + 1) + j + 1] >= t[(i + 1) * (m + 1) + j])) {
+			mech_buf_printf(b, "+%s\n", y->items[j++]);
+		} else {
+			mech_buf_printf(b, "-%s\n", x->items[i++]);
+		}
+	}
+	free(t);
+}
+
+int sh_app_diff(sh_ctx *ctx, const sh_args *a)
+{
+	waiter w;
+	mech_argocd_diffs *d = NULL;
+	cJSON *arr;
+	size_t i, changed = 0;
+	int rc = -1;
+	if (open_waiter(ctx, a, &w) < 0)
+		goto done;
+	if (mech_argocd_app_managed(w.cd, ctx->tenant_name, w.app_name, &d) < 0)
+		goto done;
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "application", w.app_name);
+	arr = cJSON_AddArrayToObject(ctx->result, "resources");
+	for (i = 0; i < d->len; i++) {
+		const mech_argocd_diff *r = &d->items[i];
+		mech_strv live = MECH_STRV_INIT, want = MECH_STRV_INIT;
+		mech_buf text = MECH_BUF_INIT;
+		cJSON *o = cJSON_CreateObject();
+		const cJSON *lv = r->normalized_live ? r->normalized_live : r->live;
+		const cJSON *tg = r->predicted_live ? r->predicted_live : r->target;
+		to_yaml_lines(lv, &live);
+		to_yaml_lines(tg, &want);
+		cJSON_AddStringToObject(o, "kind", r->kind);
+		cJSON_AddStringToObject(o, "name", r->name);
+		cJSON_AddStringToObject(o, "namespace", r->namespace);
+		cJSON_AddBoolToObject(o, "modified", r->modified);
+		if (r->modified || !lv || !tg) {
+			mech_buf_printf(&text, "--- live/%s/%s\n+++ desired/%s/%s\n", r->kind, r->name,
+					r->kind, r->name);
+			unified(&text, &live, &want);
+			changed++;
+			sh_printf(ctx, "%s", text.ptr);
+		}
+		cJSON_AddStringToObject(o, "diff", mech_buf_cstr(&text));
+		cJSON_AddItemToArray(arr, o);
+		mech_strv_dispose(&live);
+		mech_strv_dispose(&want);
+		mech_buf_dispose(&text);
+	}
+	cJSON_AddNumberToObject(ctx->result, "differences", (double)changed);
+	if (!changed)
+		sh_printf(ctx, "%s: live matches desired (%zu resources)\n", w.app_name, d->len);
+	/* differences are a result, not a failure; --exit-code makes them 1, as git diff */
+	if (changed && sh_arg_bool(a, "exit-code"))
+		ctx->exit_override = 1;
+	rc = 0;
+done:
+	mech_argocd_diffs_free(d);
+	close_waiter(&w);
+	return rc;
+}
+
+/* ---- routes ---- */
+
+static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **name)
+{
+	mech_route_state *r = NULL;
+	size_t n = 0, i, hits = 0;
+	const char *inst = sh_arg(a, "instance");
+	*name = NULL;
+	if (mech_repo_open(repo, ctx->cfg, ctx->tenant_name) < 0 ||
+	    mech_route_list(*repo, sh_arg(a, "app"), &r, &n) < 0)
+		return -1;
+	for (i = 0; i < n; i++)
+		if (!inst || !strcmp(r[i].instance, inst)) {
+			hits++;
+			free(*name);
+			*name = mech_sprintf("%s-%s", r[i].app, r[i].instance);
+		}
+	mech_route_state_free(r, n);
+	if (hits == 1)
+		return 0;
+	free(*name);
+	*name = NULL;
+	if (!hits) {
+		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", sh_arg(a, "app"), inst ? "/" : "",
+			       inst ? inst : "");
+		return mech_error_hint("create one with `mech route -a %s create`", sh_arg(a, "app"));
+	}
+	return mech_error_set(MECH_EUSAGE, "app %s has %zu routes; name the instance with -i",
+			      sh_arg(a, "app"), hits);
+}
+
+static int route_judge(mech_kube_route *rt, char **reason)
+{
+	size_t i, j;
+	*reason = NULL;
+	for (i = 0; i < rt->nparents; i++)
+		for (j = 0; j < rt->parents[i].nconditions; j++) {
+			const mech_kube_condition *c = &rt->parents[i].conditions[j];
+			if (!strcmp(c->status, "False") && !*reason)
+				*reason = mech_sprintf("%s=False (%s): %s", c->type, c->reason, c->message);
+		}
+	if (rt->accepted == 1 && rt->resolved_refs == 1)
+		return MECH_LIVE_DONE;
+	if (rt->accepted == 0 || rt->resolved_refs == 0)
+		return MECH_LIVE_FAILED;
+	return MECH_LIVE_PROGRESSING;
+}
+
+static cJSON *route_json(const mech_kube_route *rt)
+{
+	cJSON *o = cJSON_CreateObject(), *parents = cJSON_CreateArray();
+	size_t i, j;
+	cJSON_AddStringToObject(o, "name", rt->name);
+	cJSON_AddStringToObject(o, "accepted", rt->accepted == 1 ? "True" : rt->accepted == 0 ? "False" : "Unknown");
+	cJSON_AddStringToObject(o, "resolved_refs",
+				rt->resolved_refs == 1 ? "True" : rt->resolved_refs == 0 ? "False" : "Unknown");
+	for (i = 0; i < rt->nparents; i++) {
+		cJSON *p = cJSON_CreateObject(), *conds = cJSON_CreateArray();
+		cJSON_AddStringToObject(p, "gateway", rt->parents[i].parent_name);
+		for (j = 0; j < rt->parents[i].nconditions; j++) {
+			const mech_kube_condition *c = &rt->parents[i].conditions[j];
+			cJSON *cj = cJSON_CreateObject();
+			cJSON_AddStringToObject(cj, "type", c->type);
+			cJSON_AddStringToObject(cj, "status", c->status);
+			cJSON_AddStringToObject(cj, "reason", c->reason);
+			cJSON_AddStringToObject(cj, "message", c->message);
+			cJSON_AddItemToArray(conds, cj);
+		}
+		cJSON_AddItemToObject(p, "conditions", conds);
+		cJSON_AddItemToArray(parents, p);
+	}
+	cJSON_AddItemToObject(o, "parents", parents);
+	return o;
+}
+
+static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
+{
+	mech_repo *repo = NULL;
+	mech_kube *k = NULL;
+	char *name = NULL, *last = NULL, *reason = NULL;
+	long timeout = DEFAULT_TIMEOUT_MS;
+	long long deadline;
+	int rc = -1, st = MECH_LIVE_PROGRESSING;
+	cJSON *out = NULL;
+	if (wait && sh_arg(a, "timeout") && mech_parse_duration("--timeout", sh_arg(a, "timeout"), &timeout) < 0)
+		return -1;
+	if (route_name(ctx, a, &repo, &name) < 0 || need_kube(ctx, &k) < 0)
+		goto done;
+	deadline = mech_now_ms() + timeout;
+	for (;;) {
+		mech_kube_route *rt = NULL;
+		if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
+			const mech_error *e = mech_error_last();
+			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+				goto done;
+			progress(e->message, &last);
+			mech_error_clear();
+		} else {
+			char *line;
+			free(reason);
+			st = route_judge(rt, &reason);
+			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s", name,
+					    rt->accepted == 1 ? "True" : rt->accepted == 0 ? "False" : "Unknown",
+					    rt->resolved_refs == 1 ? "True" : rt->resolved_refs == 0 ? "False" : "Unknown",
+					    reason ? ": " : "", reason ? reason : "");
+			cJSON_Delete(out);
+			out = route_json(rt);
+			mech_kube_route_free(rt);
+			if (wait)
+				progress(line, &last);
+			else
+				sh_printf(ctx, "%s\n", line);
+			free(line);
+			if (!wait || st != MECH_LIVE_PROGRESSING)
+				break;
+		}
+		if (mech_now_ms() >= deadline)
+			break;
+		mech_sleep_ms(POLL_MS);
+	}
+	if (!out)
+		out = cJSON_CreateObject();
+	if (wait)
+		cJSON_AddStringToObject(out, "state", st == MECH_LIVE_DONE ? "done"
+						      : st == MECH_LIVE_FAILED ? "failed" : "pending");
+	/* after a write (--wait) the receipt stays the result and this joins it */
+	if (ctx->result) {
+		cJSON_AddItemToObject(ctx->result, "live", out);
+	} else {
+		ctx->result = out;
+	}
+	out = NULL;
+	if (wait) {
+		if (st == MECH_LIVE_FAILED) {
+			mech_error_set(MECH_EFAILED, "route %s: %s", name, reason ? reason : "not accepted");
+			goto done;
+		}
+		if (st == MECH_LIVE_PROGRESSING)
+			ctx->exit_override = 2;
+	}
+	rc = 0;
+done:
+	cJSON_Delete(out);
+	free(name);
+	free(last);
+	free(reason);
+	mech_kube_free(k);
+	mech_repo_free(repo);
+	return rc;
+}
+
+int sh_route_info(sh_ctx *ctx, const sh_args *a)
+{
+	return route_status(ctx, a, 0);
+}
+
+int sh_route_wait(sh_ctx *ctx, const sh_args *a)
+{
+	return route_status(ctx, a, 1);
+}
+
+/* ---- addons ---- */
+
+static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, int wait)
+{
+	mech_repo *repo = NULL;
+	mech_addon_state *ad = NULL;
+	mech_kube *k = NULL;
+	char *last = NULL;
+	long timeout = DEFAULT_TIMEOUT_MS;
+	long long deadline;
+	int rc = -1, ready = 0;
+	cJSON *res = NULL;
+
+	if (wait && timeout_s && mech_parse_duration("--timeout", timeout_s, &timeout) < 0)
+		return -1;
+	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0 ||
+	    mech_addon_get(repo, name, &ad) < 0 || need_kube(ctx, &k) < 0)
+		goto done;
+	deadline = mech_now_ms() + timeout;
+	if (ctx->result) {
+		/* after a write (--wait): the receipt stays the result, this joins it */
+		cJSON_AddItemToObject(ctx->result, "live", cJSON_CreateObject());
+		res = cJSON_GetObjectItemCaseSensitive(ctx->result, "live");
+	} else {
+		res = ctx->result = cJSON_CreateObject();
+	}
+	cJSON_AddStringToObject(res, "name", name);
+	cJSON_AddStringToObject(res, "type", ad->type);
+	for (;;) {
+		mech_kube_pg_cluster *c = NULL;
+		if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
+			const mech_error *e = mech_error_last();
+			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+				goto done;
+			progress(e->message, &last);
+			mech_error_clear();
+		} else {
+			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name, c->ready_instances,
+						  c->spec_instances, c->phase);
+			ready = c->ready;
+			cJSON_DeleteItemFromObject(res, "phase");
+			cJSON_DeleteItemFromObject(res, "ready_instances");
+			cJSON_DeleteItemFromObject(res, "instances");
+			cJSON_DeleteItemFromObject(res, "ready");
+			cJSON_AddStringToObject(res, "phase", c->phase);
+			cJSON_AddNumberToObject(res, "ready_instances", c->ready_instances);
+			cJSON_AddNumberToObject(res, "instances", c->spec_instances);
+			cJSON_AddBoolToObject(res, "ready", c->ready);
+			if (wait)
+				progress(line, &last);
+			else
+				sh_printf(ctx, "%s\n", line);
+			free(line);
+			mech_kube_pg_cluster_free(c);
+			if (!wait || ready)
+				break;
+		}
+		if (mech_now_ms() >= deadline)
+			break;
+		mech_sleep_ms(POLL_MS);
+	}
+	/* connection info: the secret's non-secret fields, never its password */
+	{
+		mech_kube_pg_secret *s = NULL;
+		cJSON *conn = cJSON_AddObjectToObject(res, "connection");
+		char *host = mech_sprintf("%s-rw.%s.svc", name, ctx->tenant->ns);
+		char *secret = mech_sprintf("%s-app", name);
+		if (mech_kube_pg_secret_get(k, ctx->tenant->ns, name, &s) == 0) {
+			free(host);
+			host = mech_sprintf("%s.%s.svc", *s->host ? s->host : "", ctx->tenant->ns);
+			if (!*s->host) {
+				free(host);
+				host = mech_sprintf("%s-rw.%s.svc", name, ctx->tenant->ns);
+			}
+		}
+		mech_error_clear();
+		cJSON_AddStringToObject(conn, "host", host);
+		cJSON_AddNumberToObject(conn, "port", s && *s->port ? atoi(s->port) : 5432);
+		cJSON_AddStringToObject(conn, "database", s && *s->dbname ? s->dbname : "app");
+		cJSON_AddStringToObject(conn, "user", s && *s->username ? s->username : "app");
+		cJSON_AddStringToObject(conn, "secret", secret);
+		cJSON_AddStringToObject(conn, "secret_key", "uri");
+		cJSON_AddStringToObject(conn, "env", "DATABASE_URL");
+		cJSON_AddBoolToObject(conn, "secret_exists", s != NULL);
+		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", host,
+			  s && *s->port ? atoi(s->port) : 5432, s && *s->dbname ? s->dbname : "app",
+			  s && *s->username ? s->username : "app");
+		sh_printf(ctx, "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL; "
+			       "the password is never shown\n",
+			  secret);
+		mech_kube_pg_secret_free(s);
+		free(host);
+		free(secret);
+	}
+	if (wait) {
+		cJSON_AddStringToObject(res, "state", ready ? "done" : "pending");
+		if (!ready)
+			ctx->exit_override = 2;
+	}
+	rc = 0;
+done:
+	free(last);
+	mech_addon_state_free(ad, ad ? 1 : 0);
+	mech_kube_free(k);
+	mech_repo_free(repo);
+	return rc;
+}
+
+int sh_addon_info(sh_ctx *ctx, const sh_args *a)
+{
+	return addon_status(ctx, sh_arg(a, "name"), NULL, 0);
+}
+
+int sh_addon_wait(sh_ctx *ctx, const sh_args *a)
+{
+	return addon_status(ctx, sh_arg(a, "name"), sh_arg(a, "timeout"), 1);
+}
+
+int sh_live_wait_addon(sh_ctx *ctx, const char *name, const char *timeout)
+{
+	return addon_status(ctx, name, timeout, 1);
+}

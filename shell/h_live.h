@@ -1,0 +1,16 @@
+#ifndef SH_H_LIVE_H
+#define SH_H_LIVE_H
+
+#include "cmd.h"
+#include "mech/argocd.h"
+
+/** Open the Argo CD client; *out stays NULL when argocd.url is empty. */
+int sh_live_argocd(sh_ctx *ctx, mech_argocd **out);
+/** An Application's live state as JSON; `current` says whether it runs `head` (or later). */
+cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_repository *repo);
+
+/** The waits behind --wait on create verbs (exit 0/1/2 via ctx). */
+int sh_live_wait_app(sh_ctx *ctx, const char *app, const char *instance, const char *timeout);
+int sh_live_wait_addon(sh_ctx *ctx, const char *name, const char *timeout);
+
+#endif
