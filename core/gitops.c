@@ -10,6 +10,7 @@
 #include "mech/error.h"
 #include "mech/lastwriter.h"
 #include "mech/policy.h"
+#include "mech/sign.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -667,7 +668,7 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn,
 	git_signature *author = NULL, *committer = NULL;
 	git_buf raw = GIT_BUF_INIT;
 	const git_commit *parents[1];
-	char *request = mech_request_id(), *summary;
+	char *request = mech_request_id(), *summary, *signature = NULL;
 	size_t i;
 	int rc = -1;
 
@@ -724,8 +725,16 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn,
 	res->subject = mech_strndup(res->message, strcspn(res->message, "\n"));
 	parents[0] = parent;
 	if (git_commit_create_buffer(&raw, r->git, author, committer, NULL, res->message, tree,
-				     parent ? 1 : 0, parents) < 0 ||
-	    git_commit_create_with_signature(out, r->git, raw.ptr, NULL, NULL) < 0) {
+				     parent ? 1 : 0, parents) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot write the commit");
+		goto done;
+	}
+	/* a signed receipt: classification trusts only what verifies */
+	if (mech_sign_enabled(r->cfg->home) &&
+	    mech_sign_commit(r->cfg->home, raw.ptr, raw.size, &signature) < 0)
+		goto done;
+	if (git_commit_create_with_signature(out, r->git, raw.ptr, signature,
+					     signature ? "gpgsig" : NULL) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot write the commit");
 		goto done;
 	}
@@ -739,6 +748,7 @@ done:
 	free(blob_ids);
 	free(ups);
 	free(request);
+	free(signature);
 	return rc;
 }
 

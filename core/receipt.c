@@ -5,6 +5,7 @@
 #include "mech/receipt.h"
 #include "mech/buf.h"
 #include "mech/error.h"
+#include "mech/sign.h"
 
 #include <ctype.h>
 #include <fcntl.h>
@@ -218,6 +219,11 @@ mech_class mech_receipt_classify(const git_commit *commit, const mech_config *cf
 	if (r.verb && r.trailer_verb && !strcmp(r.verb, r.trailer_verb))
 		cls = r.nforced ? MECH_CLASS_FORCED : MECH_CLASS_MACHINE;
 	mech_receipt_dispose(&r);
+	/* once the home signs, the grammar and identity can be imitated; a
+	 * signature from one of the machine's keys cannot */
+	if (cls != MECH_CLASS_HUMAN && mech_sign_enabled(cfg->home) &&
+	    mech_sign_verify(cfg->home, git_commit_owner(commit), git_commit_id(commit)) != 1)
+		cls = MECH_CLASS_HUMAN;
 	return cls;
 }
 

@@ -175,9 +175,23 @@ const sh_command sh_commands[] = {
 	 "see docs/ssh.md"},
 
 	{"admin", "init", "admin.init", SH_OPERATOR, "", 0, 0, no_flags, sh_admin_init,
-	 "Create MECH_HOME with a default mech.yaml.", "None.",
-	 "Creates MECH_HOME/{mech.yaml,tenants,cache} if absent; never overwrites mech.yaml.",
+	 "Create MECH_HOME with a default mech.yaml and the machine's signing key.", "None.",
+	 "Creates MECH_HOME/{mech.yaml,tenants,cache} and keys/signing_ed25519 (Ed25519, used to "
+	 "sign every receipt) if absent; never overwrites either.",
 	 "mech --home /var/lib/mech admin init", "mech admin tenant add alice --key alice.pub"},
+	{"admin", "allowed-signers", "admin.allowed-signers", SH_OPERATOR, "", 0, 0, no_flags,
+	 sh_admin_allowed_signers,
+	 "Print the allowed-signers file that verifies mech's signed receipts.", "None.",
+	 "None (read-only). Lists the current signing key and every retired one.",
+	 "mech admin allowed-signers > allowed_signers\n"
+	 "git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=allowed_signers verify-commit HEAD",
+	 "mech log"},
+	{"admin", "rotate-key", "admin.rotate-key", SH_OPERATOR, "", 0, 0, no_flags,
+	 sh_admin_rotate_key, "Replace the machine's signing key (old receipts stay verifiable).",
+	 "None.",
+	 "Writes a new MECH_HOME/keys/signing_ed25519; the old public key moves to keys/retired/ "
+	 "and stays in the allowed-signers file. Hosts sharing tenant repos need the same keys/.",
+	 "mech admin rotate-key", "mech admin allowed-signers"},
 	{"admin", "tenant add", "tenant.add", SH_OPERATOR, "T", 1, 1, tenant_add_flags,
 	 sh_admin_tenant_add,
 	 "Register a tenant (and its SSH keys) and seed its GitOps repository.",
@@ -328,16 +342,6 @@ const sh_command sh_commands[] = {
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
-
-	{"console", NULL, "console", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_console,
-	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
-	 "Argo CD sync and health.",
-	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
-	 ": command, ? keys, T theme, p pause (docs/console.md).",
-	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
-	 "(--readonly refuses those that write).",
-	 "mech console\nmech --readonly console\nssh -t mech-host -- console",
-	 "mech log"},
 
 	{"shell", NULL, "shell", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_shell,
 	 "An interactive shell over the same commands, with completion and history.", "None.",

@@ -2,6 +2,7 @@
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/error.h"
+#include "mech/sign.h"
 #include "mech/sshkey.h"
 
 #include <stdlib.h>
@@ -9,15 +10,28 @@
 
 int sh_admin_init(sh_ctx *ctx, const sh_args *a)
 {
-	int rc = mech_home_init(ctx->home);
+	int rc = mech_home_init(ctx->home), key;
+	char *fp;
 	(void)a;
 	if (rc < 0)
 		return -1;
+	/* the config may not have been readable before the home existed */
+	if (!ctx->cfg && mech_config_load(&ctx->cfg, ctx->home) < 0)
+		return -1;
+	key = mech_sign_init(ctx->home, ctx->cfg->machine_email);
+	if (key < 0)
+		return -1;
+	fp = mech_sign_fingerprint(ctx->home);
 	ctx->result = cJSON_CreateObject();
 	cJSON_AddStringToObject(ctx->result, "home", ctx->home);
 	cJSON_AddBoolToObject(ctx->result, "created", rc == 1);
+	cJSON_AddStringToObject(ctx->result, "signing_key", fp ? fp : "");
 	sh_printf(ctx, "%s %s (mech.yaml, tenants/, cache/)\n", rc == 1 ? "initialised" : "already initialised:",
 		  ctx->home);
+	sh_printf(ctx, "signing key %s%s (receipts are signed; `mech admin allowed-signers` "
+		       "prints the file for git verify-commit)\n",
+		  fp ? fp : "?", key == 1 ? " created" : "");
+	free(fp);
 	sh_next(ctx, "mech --home %s admin tenant add T --key KEY.pub", ctx->home);
 	return 0;
 }
@@ -119,5 +133,40 @@ int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a)
 		sh_printf(ctx, "no tenants yet: mech admin tenant add T\n");
 	sh_table_dispose(&t);
 	mech_strv_dispose(&names);
+	return 0;
+}
+
+int sh_admin_allowed_signers(sh_ctx *ctx, const sh_args *a)
+{
+	mech_buf b = MECH_BUF_INIT;
+	(void)a;
+	if (mech_sign_allowed_signers(ctx->home, ctx->cfg->machine_email, &b) < 0) {
+		mech_buf_dispose(&b);
+		return -1;
+	}
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "allowed_signers", b.ptr);
+	sh_printf(ctx, "%s", b.ptr);
+	mech_buf_dispose(&b);
+	return 0;
+}
+
+int sh_admin_rotate_key(sh_ctx *ctx, const sh_args *a)
+{
+	char *fp;
+	(void)a;
+	if (!mech_sign_enabled(ctx->home)) {
+		mech_error_set(MECH_ENOT_FOUND, "%s has no signing key to rotate", ctx->home);
+		return mech_error_hint("run `mech admin init` first");
+	}
+	if (mech_sign_rotate(ctx->home, ctx->cfg->machine_email) < 0)
+		return -1;
+	fp = mech_sign_fingerprint(ctx->home);
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "signing_key", fp ? fp : "");
+	sh_printf(ctx, "new signing key %s; the old key is retired and still verifies old receipts\n",
+		  fp ? fp : "?");
+	sh_next(ctx, "mech admin allowed-signers > allowed_signers");
+	free(fp);
 	return 0;
 }

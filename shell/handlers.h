@@ -6,6 +6,8 @@
 int sh_admin_init(sh_ctx *ctx, const sh_args *a);
 int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a);
 int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a);
+int sh_admin_allowed_signers(sh_ctx *ctx, const sh_args *a);
+int sh_admin_rotate_key(sh_ctx *ctx, const sh_args *a);
 int sh_app_create(sh_ctx *ctx, const sh_args *a);
 int sh_app_set_image(sh_ctx *ctx, const sh_args *a);
 int sh_app_deploy(sh_ctx *ctx, const sh_args *a);
@@ -34,7 +36,6 @@ int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
-int sh_console(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);

@@ -162,9 +162,18 @@ void sh_help_map(sh_ctx *ctx)
 	size_t i;
 	if (ctx->json) {
 		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "commands");
-		for (i = 0; i < sh_ncommands; i++)
-			if (!(sh_commands[i].flags & SH_HIDDEN))
-				cJSON_AddItemToArray(arr, cJSON_CreateString(sh_commands[i].id));
+		cJSON *ent = cJSON_AddArrayToObject(o, "entries");
+		for (i = 0; i < sh_ncommands; i++) {
+			cJSON *e;
+			if (sh_commands[i].flags & SH_HIDDEN)
+				continue;
+			cJSON_AddItemToArray(arr, cJSON_CreateString(sh_commands[i].id));
+			e = cJSON_CreateObject();
+			cJSON_AddStringToObject(e, "id", sh_commands[i].id);
+			cJSON_AddStringToObject(e, "noun", sh_commands[i].noun);
+			cJSON_AddStringToObject(e, "verb", sh_commands[i].verb ? sh_commands[i].verb : "");
+			cJSON_AddItemToArray(ent, e);
+		}
 		cJSON_Delete(ctx->result);
 		ctx->result = o;
 		return;

@@ -7,32 +7,21 @@
 export MECH_HOME="$T/empty-home"   # no tenant, not even a home
 mech help --json
 expect_rc 0 "help --json"
-ids=$(json "$out" '" ".join(d["result"]["commands"])')
+entries=$(json "$out" '"\n".join(e["noun"] + "|" + e["verb"] for e in d["result"]["entries"])')
 n=0
-for id in $ids; do
-	noun=${id%%.*}
-	verb=${id#*.}
-	[ "$noun" = "$id" ] && verb=""
-	verb=${verb//-/ }
-	case "$id" in
-	tenant.*) noun=admin; verb="tenant ${id#tenant.}" ;;
-	app.set-image) verb=set-image ;;
-	addon.type-list) verb="type list" ;;
-	addon.type-info) verb="type info" ;;
-	admin.init) verb=init ;;
-	esac
+while IFS='|' read -r noun verb; do
 	# shellcheck disable=SC2086
-	mech help $noun $verb
+	mech help $noun $verb </dev/null
 	expect_rc 0 "help $noun $verb"
 	for section in PURPOSE USAGE ARGUMENTS FLAGS "SIDE EFFECTS" EXAMPLES "NEXT STEPS"; do
 		expect_in "$out" "$section" "help $noun $verb has $section"
 	done
 	# shellcheck disable=SC2086
-	mech $noun $verb -h
+	mech $noun $verb -h </dev/null
 	expect_rc 0 "$noun $verb -h"
 	expect_in "$out" "PURPOSE" "$noun $verb -h prints help"
 	n=$((n + 1))
-done
+done <<<"$entries"
 [ "$n" -ge 20 ] && ok || fail "only $n commands in the map"
 mech app -h
 expect_rc 0 "noun -h"
