@@ -394,8 +394,6 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	}
 	ctx->result = app_json_live(repo, app, &lv);
 	files = cJSON_AddArrayToObject(ctx->result, "files");
-	info_live_text(ctx, repo, app, &lv, only);
-	mech_argocd_apps_free(lv.apps);
 	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
 		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",
 		  app->port, app->replicas);
@@ -414,6 +412,9 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_printf(ctx, "\n");
 	sh_table_print(ctx, &t);
 	sh_table_dispose(&t);
+	sh_printf(ctx, "\n");
+	info_live_text(ctx, repo, app, &lv, only);
+	mech_argocd_apps_free(lv.apps);
 	sh_table_init(&t, 2);
 	sh_table_add(&t, "FILE", "LAST WRITER");
 	for (i = 0; i < app->files.len; i++) {

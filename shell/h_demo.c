@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -100,6 +101,86 @@ static void expect(demo *d, int got, int want)
 	}
 }
 
+/* Start `mech sim` for the demo home; returns its pid and URL. */
+static pid_t start_sim(demo *d, char **url)
+{
+	posix_spawn_file_actions_t fa;
+	char *argv[] = {d->self, "sim", "--listen", "127.0.0.1:0", "--sync-delay", "1s",
+			"--health-delay", "2s", NULL};
+	int fds[2];
+	pid_t pid;
+	char line[256];
+	FILE *f;
+	*url = NULL;
+	if (pipe(fds) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	posix_spawn_file_actions_addclose(&fa, fds[0]);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, d->self, &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(fds[0]);
+		close(fds[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	close(fds[1]);
+	f = fdopen(fds[0], "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "listening on ");
+		if (p) {
+			*url = mech_strndup(p + 13, strcspn(p + 13, "\n"));
+			break;
+		}
+	}
+	if (f)
+		fclose(f);
+	return pid;
+}
+
+/* The second half: Argo CD's view of the receipts, served by mech sim. */
+static void live_tour(demo *d)
+{
+	char *url = NULL, *file;
+	FILE *f;
+	pid_t sim;
+	int st;
+
+	say("Live state. A real deployment points mech at Argo CD and Kubernetes; here\n"
+	    "# `mech sim` stands in for both, computing state from the tenant repos.");
+	sim = start_sim(d, &url);
+	if (sim < 0 || !url) {
+		printf("demo: could not start mech sim\n");
+		d->failed = 1;
+		free(url);
+		return;
+	}
+	printf("mech sim listening on %s\n", url);
+	file = mech_sprintf("%s/mech.yaml", d->home);
+	f = fopen(file, "w");
+	if (f) {
+		fprintf(f, "argocd: {url: \"%s\"}\nkubernetes: {url: \"%s\"}\n", url, url);
+		fclose(f);
+	}
+	free(file);
+	say("An agent's session: deploy and wait, expose, add a database, wire it.");
+	expect(d, run(d, NULL, (char *[]){"mech", "app", "create", "api", "--image", "nginx:1.27", "--port", "80", "--wait", "--timeout", "60s", NULL}, 1), 0);
+	expect(d, run(d, NULL, (char *[]){"mech", "route", "-a", "api", "create", "--wait", "--timeout", "60s", NULL}, 1), 0);
+	expect(d, run(d, NULL, (char *[]){"mech", "addon", "create", "db", "--type", "postgres", "--wait", "--timeout", "60s", NULL}, 1), 0);
+	expect(d, run(d, NULL, (char *[]){"mech", "addon", "-n", "db", "info", NULL}, 1), 0);
+	say("What a human sees: apps with live sync and health, and one app in detail.");
+	expect(d, run(d, NULL, (char *[]){"mech", "app", "list", NULL}, 1), 0);
+	expect(d, run(d, NULL, (char *[]){"mech", "app", "-a", "api", "info", NULL}, 1), 0);
+	if (isatty(0) && isatty(1) && !getenv("MECH_DEMO_NO_CONSOLE")) {
+		say("The console (q quits).");
+		run(d, NULL, (char *[]){"mech", "console", NULL}, 1);
+	}
+	kill(sim, SIGTERM);
+	waitpid(sim, &st, 0);
+	free(url);
+}
+
 int sh_demo(sh_ctx *ctx, const sh_args *a)
 {
 	char tmpl[] = "/tmp/mech-demo-XXXXXX";
@@ -160,6 +241,7 @@ int sh_demo(sh_ctx *ctx, const sh_args *a)
 		expect(&d, run(&d, NULL, (char *[]){"git", repo, "log", "-3", "--format=%h %an | %cn | %s%n%(trailers:only)", NULL}, 0), 0);
 		free(repo);
 	}
+	live_tour(&d);
 	if (!getenv("MECH_DEMO_KEEP")) {
 		char *rm[] = {"rm", "-rf", tmpl, NULL};
 		pid_t pid;

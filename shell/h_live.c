@@ -541,7 +541,13 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 			const mech_error *e = mech_error_last();
 			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
 				goto done;
-			progress(e->message, &last);
+			if (e->code == MECH_ENOT_FOUND) {
+				char *m = mech_sprintf("%s: waiting for the HTTPRoute to appear", name);
+				progress(m, &last);
+				free(m);
+			} else {
+				progress(e->message, &last);
+			}
 			mech_error_clear();
 		} else {
 			char *line;
@@ -641,7 +647,13 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 			const mech_error *e = mech_error_last();
 			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
 				goto done;
-			progress(e->message, &last);
+			if (e->code == MECH_ENOT_FOUND) {
+				char *m = mech_sprintf("%s: waiting for the cluster to appear", name);
+				progress(m, &last);
+				free(m);
+			} else {
+				progress(e->message, &last);
+			}
 			mech_error_clear();
 		} else {
 			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name, c->ready_instances,
