@@ -7,7 +7,9 @@
  */
 #include "cmd.h"
 #include "handlers.h"
+#include "mech/argocd.h"
 #include "mech/error.h"
+#include "mech/kube.h"
 #include "mech/sshcmd.h"
 #include "mech/sshkey.h"
 
@@ -161,6 +163,37 @@ done:
 	return rc;
 }
 
+/* Does an endpoint answer? "not configured", "ok (version …)" or the error. */
+static char *probe(const mech_config *cfg, int argocd)
+{
+	char *version = NULL, *out;
+	int rc;
+	if (!*(argocd ? cfg->argocd_url : cfg->kube_url))
+		return mech_strdup("not configured");
+	if (argocd) {
+		mech_argocd *c = NULL;
+		rc = mech_argocd_new(&c, cfg);
+		if (rc == 0)
+			rc = mech_argocd_version(c, &version);
+		mech_argocd_free(c);
+	} else {
+		mech_kube *k = NULL;
+		rc = mech_kube_new(&k, cfg);
+		if (rc == 0)
+			rc = mech_kube_version(k, &version);
+		mech_kube_free(k);
+	}
+	if (rc < 0) {
+		const mech_error *e = mech_error_last();
+		out = mech_sprintf("unavailable: %s", e ? e->message : "no answer");
+		mech_error_clear();
+	} else {
+		out = mech_sprintf("ok (version %s)", version && *version ? version : "unknown");
+	}
+	free(version);
+	return out;
+}
+
 int sh_whoami(sh_ctx *ctx, const sh_args *a)
 {
 	const mech_config *cfg = ctx->cfg;
@@ -195,16 +228,21 @@ int sh_whoami(sh_ctx *ctx, const sh_args *a)
 		else
 			cJSON_AddNullToObject(ctx->result, "fingerprint");
 		cJSON_AddStringToObject(ctx->result, "repo", *remote ? remote : repo);
+		char *cd = probe(cfg, 1), *kube = probe(cfg, 0);
 		cJSON_AddStringToObject(ctx->result, "argocd",
 					*cfg->argocd_url ? cfg->argocd_url : "not configured");
+		cJSON_AddStringToObject(ctx->result, "argocd_status", cd);
 		cJSON_AddStringToObject(ctx->result, "kubernetes",
 					*cfg->kube_url ? cfg->kube_url : "not configured");
+		cJSON_AddStringToObject(ctx->result, "kubernetes_status", kube);
 		sh_printf(ctx, "tenant      %s (namespace %s)\n", ctx->tenant_name, ctx->tenant->ns);
 		sh_printf(ctx, "user        %s <%s>\n", ctx->identity.name, ctx->identity.email);
 		sh_printf(ctx, "key         %s\n", ctx->key_fingerprint ? ctx->key_fingerprint : "- (local)");
 		sh_printf(ctx, "repo        %s\n", *remote ? remote : repo);
-		sh_printf(ctx, "argocd      %s\n", *cfg->argocd_url ? cfg->argocd_url : "not configured");
-		sh_printf(ctx, "kubernetes  %s\n", *cfg->kube_url ? cfg->kube_url : "not configured");
+		sh_printf(ctx, "argocd      %s%s%s\n", cfg->argocd_url, *cfg->argocd_url ? "  " : "", cd);
+		sh_printf(ctx, "kubernetes  %s%s%s\n", cfg->kube_url, *cfg->kube_url ? "  " : "", kube);
+		free(cd);
+		free(kube);
 		free(repo);
 		free(remote);
 	}

@@ -93,6 +93,8 @@ expect_not_in "$all_out" "$pw" "the generated password never appears in mech's o
 
 mech whoami --json
 expect_eq "$(json "$out" 'd["result"]["argocd"]')" "$SIM_URL" "whoami names the endpoint"
+expect_in "$(json "$out" 'd["result"]["argocd_status"]')" "ok" "whoami: Argo CD answers"
+expect_in "$(json "$out" 'd["result"]["kubernetes_status"]')" "ok" "whoami: Kubernetes answers"
 
 # --gone after delete
 mech app -a web delete
@@ -104,6 +106,9 @@ sim_stop
 mech app list
 expect_rc 69 "argocd unreachable"
 expect_in "$err" "127.0.0.1" "message names the endpoint"
+mech whoami --json
+expect_rc 0 "whoami with Argo CD down"
+expect_in "$(json "$out" 'd["result"]["argocd_status"]')" "unavailable" "whoami says it does not answer"
 echo secret-token >"$T/token"
 sim_start --token-file "$T/token"
 sim_config
