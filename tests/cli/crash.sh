@@ -5,7 +5,7 @@
 
 seed_tenant alice
 G="git --git-dir=$(repo_of alice)"
-ROUNDS=${MECH_CRASH_ROUNDS:-120}
+ROUNDS=${MECH_CRASH_ROUNDS:-200}
 moved=0
 for i in $(seq 1 "$ROUNDS"); do
 	old=$(head_of alice)
