@@ -90,7 +90,7 @@ typedef struct {
 	size_t nparents;
 	git_oid *parents;
 	mech_strv *diffs; /* per parent: paths differing; for a root: paths in its tree */
-	mech_strv pending;
+	path_map *pending; /* paths whose walk is at this commit (w.cls 1 = still pending) */
 	int used;
 } commit_info;
 
@@ -141,7 +141,10 @@ static void cm_clear(commit_map *m)
 			mech_strv_dispose(&c->diffs[j]);
 		free(c->diffs);
 		free(c->parents);
-		mech_strv_dispose(&c->pending);
+		if (c->pending) {
+			pm_clear(c->pending);
+			free(c->pending);
+		}
 	}
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
@@ -499,70 +502,141 @@ done:
 	return rc;
 }
 
+static const mech_writer PENDING = {{{0}}, (mech_class)1};
+
 static void add_pending(commit_map *cm, const git_oid *id, const char *path)
 {
 	commit_info *ci = cm_find(cm, id, 0);
-	mech_strv_push(&ci->pending, path);
+	if (!ci->pending)
+		ci->pending = mech_calloc(1, sizeof(path_map));
+	pm_set(ci->pending, path, &PENDING);
 }
 
-/* Resolve the pending paths of one commit: writer here, or pass down. */
+/* Hand a whole pending set to a parent: moved when the parent has none yet. */
+static void pass_down(commit_map *cm, commit_info *ci, const git_oid *parent)
+{
+	commit_info *pi = cm_find(cm, parent, 0);
+	size_t i;
+	if (!pi->pending) {
+		pi->pending = ci->pending;
+		ci->pending = NULL;
+		return;
+	}
+	for (i = 0; i < ci->pending->cap; i++) {
+		path_entry *e = &ci->pending->slots[i];
+		if (e->path && e->w.cls)
+			pm_set(pi->pending, e->path, &PENDING);
+	}
+}
+
+/* A path's walk left the new commits at `p`: the old index knows, or walk on. */
+static int resolve_exit(mech_lastwriter *lw, const git_oid *p, const char *path,
+			const git_oid *old_tip, const path_map *old)
+{
+	mech_writer w;
+	memset(&w, 0, sizeof(w));
+	if (old_tip && git_oid_equal(p, old_tip)) {
+		path_entry *e = pm_find((path_map *)old, path, 0);
+		if (e)
+			w = e->w;
+	} else {
+		if (mech_lastwriter_walk(lw->repo, p, path, &w.commit) < 0)
+			return -1;
+		if (!git_oid_is_zero(&w.commit) && classify(lw, &w.commit, &w.cls) < 0)
+			return -1;
+	}
+	if (!git_oid_is_zero(&w.commit))
+		pm_set(&lw->map, path, &w);
+	return 0;
+}
+
+static int set_writer(mech_lastwriter *lw, commit_info *ci, const char *path, mech_class *cls,
+		      int *have_cls)
+{
+	mech_writer w;
+	if (!*have_cls && classify(lw, &ci->id, cls) < 0)
+		return -1;
+	*have_cls = 1;
+	w.commit = ci->id;
+	w.cls = *cls;
+	pm_set(&lw->map, path, &w);
+	return 0;
+}
+
+/*
+ * Resolve the pending paths of one commit. On a single-parent commit only
+ * the paths it changed can stop here, and the rest move to the parent as a
+ * set, so a long linear history costs O(changes), not O(paths x commits).
+ */
 static int resolve_commit(mech_lastwriter *lw, commit_map *cm, commit_info *ci,
 			  const git_oid *old_tip, const path_map *old)
 {
-	size_t k, i;
+	path_map *set = ci->pending;
 	mech_class cls = MECH_CLASS_NONE;
 	int have_cls = 0;
+	size_t k, i;
 
-	mech_strv_sort(&ci->pending);
-	for (k = 0; k < ci->pending.len; k++) {
-		const char *path = ci->pending.items[k];
-		mech_writer w;
+	if (ci->nparents == 1) {
+		const mech_strv *d = &ci->diffs[0];
+		commit_info *pi = cm_find(cm, &ci->parents[0], 0);
+		for (k = 0; k < d->len; k++) {
+			path_entry *e = pm_find(set, d->items[k], 0);
+			if (!e || !e->w.cls)
+				continue;
+			e->w.cls = MECH_CLASS_NONE; /* resolved here */
+			if (set_writer(lw, ci, d->items[k], &cls, &have_cls) < 0)
+				return -1;
+		}
+		if (pi && pi->used) {
+			pass_down(cm, ci, &ci->parents[0]);
+		} else {
+			for (i = 0; i < set->cap; i++) {
+				path_entry *e = &set->slots[i];
+				if (e->path && e->w.cls &&
+				    resolve_exit(lw, &ci->parents[0], e->path, old_tip, old) < 0)
+					return -1;
+			}
+		}
+		goto done;
+	}
+	for (i = 0; i < set->cap; i++) {
+		path_entry *e = &set->slots[i];
+		const char *path = e->path;
 		size_t follow = ci->nparents;
-		if (k && !strcmp(path, ci->pending.items[k - 1]))
+		if (!path || !e->w.cls)
 			continue;
-		for (i = 0; i < ci->nparents; i++) {
-			if (!strv_has_sorted(&ci->diffs[i], path)) {
-				follow = i;
+		if (!ci->nparents) {
+			/* a root commit writes the paths it has; paths it lacks were never written */
+			if (strv_has_sorted(&ci->diffs[0], path) &&
+			    set_writer(lw, ci, path, &cls, &have_cls) < 0)
+				return -1;
+			continue;
+		}
+		for (k = 0; k < ci->nparents; k++) {
+			if (!strv_has_sorted(&ci->diffs[k], path)) {
+				follow = k;
 				break;
 			}
 		}
-		if (follow < ci->nparents) {
-			const git_oid *p = &ci->parents[follow];
-			commit_info *pi = cm_find(cm, p, 0);
-			if (pi && pi->used) {
-				add_pending(cm, p, path);
-				continue;
-			}
-			/* left the new commits: the old index knows, or walk */
-			memset(&w, 0, sizeof(w));
-			if (old_tip && git_oid_equal(p, old_tip)) {
-				path_entry *e = pm_find((path_map *)old, path, 0);
-				if (e)
-					w = e->w;
-			} else {
-				if (mech_lastwriter_walk(lw->repo, p, path, &w.commit) < 0)
-					return -1;
-				if (!git_oid_is_zero(&w.commit) && classify(lw, &w.commit, &w.cls) < 0)
-					return -1;
-			}
-			if (git_oid_is_zero(&w.commit))
-				continue;
-			pm_set(&lw->map, path, &w);
+		if (follow == ci->nparents) {
+			if (set_writer(lw, ci, path, &cls, &have_cls) < 0)
+				return -1;
 			continue;
 		}
-		if (!ci->nparents) {
-			/* a root commit writes the paths it has; paths it lacks were never written */
-			if (!strv_has_sorted(&ci->diffs[0], path))
-				continue;
+		{
+			commit_info *pi = cm_find(cm, &ci->parents[follow], 0);
+			if (pi && pi->used)
+				add_pending(cm, &ci->parents[follow], path);
+			else if (resolve_exit(lw, &ci->parents[follow], path, old_tip, old) < 0)
+				return -1;
 		}
-		if (!have_cls && classify(lw, &ci->id, &cls) < 0)
-			return -1;
-		have_cls = 1;
-		w.commit = ci->id;
-		w.cls = cls;
-		pm_set(&lw->map, path, &w);
 	}
-	mech_strv_dispose(&ci->pending);
+done:
+	if (ci->pending) {
+		pm_clear(ci->pending);
+		free(ci->pending);
+		ci->pending = NULL;
+	}
 	return 0;
 }
 
@@ -628,11 +702,8 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 				mech_strv_push(&touched, ci->diffs[j].items[k]);
 		}
 	}
-	if (norder) {
-		commit_info *top = cm_find(&cm, tip, 0);
-		for (i = 0; i < touched.len; i++)
-			mech_strv_push(&top->pending, touched.items[i]);
-	}
+	for (i = 0; norder && i < touched.len; i++)
+		add_pending(&cm, tip, touched.items[i]);
 	/* the old answers stay valid for untouched paths and seed the exits at old_tip */
 	if (incremental) {
 		for (i = 0; i < lw->map.cap; i++)
@@ -646,7 +717,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	}
 	for (i = 0; i < norder; i++) {
 		commit_info *ci = cm_find(&cm, &order[i], 0);
-		if (ci->pending.len &&
+		if (ci->pending &&
 		    resolve_commit(lw, &cm, ci, incremental ? &old_tip : NULL, &old) < 0)
 			goto done;
 	}

@@ -981,3 +981,81 @@ Test(lastwriter, blob_replaced_by_directory_and_back)
 	mech_lastwriter_free(lw);
 	world_close(&w);
 }
+
+/* Paths git allows but a line-based index file must escape survive a reopen. */
+Test(lastwriter, odd_paths_survive_the_index_file)
+{
+	static const char *const odd[] = {"apps/sp ace.yaml", "apps/back\\slash.yaml",
+					  "apps/new\nline.yaml", "apps/trailing\\", "apps/tab\there",
+					  "apps/caf\xc3\xa9.yaml", "apps/back\\nslash-n.yaml"};
+	world w;
+	git_oid c[2], tree_id;
+	mech_lastwriter *lw;
+	size_t i, k;
+
+	world_open(&w);
+	for (k = 0; k < 2; k++) {
+		git_index *ix;
+		git_tree *tree;
+		git_signature *sig;
+		git_commit *parent = NULL;
+		cr_assert_eq(git_index_new(&ix), 0);
+		for (i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
+			git_index_entry e;
+			/* the second commit changes every other path */
+			char *data = mech_sprintf("v%zu\n", (i % 2 && k) ? k : 0);
+			memset(&e, 0, sizeof(e));
+			e.path = odd[i];
+			e.mode = GIT_FILEMODE_BLOB;
+			cr_assert_eq(git_blob_create_from_buffer(&e.id, w.repo, data, strlen(data)), 0);
+			cr_assert_eq(git_index_add(ix, &e), 0, "%s", git_error_last()->message);
+			free(data);
+		}
+		cr_assert_eq(git_index_write_tree_to(&tree_id, ix, w.repo), 0);
+		git_index_free(ix);
+		cr_assert_eq(git_tree_lookup(&tree, w.repo, &tree_id), 0);
+		cr_assert_eq(git_signature_new(&sig, "alice", "alice@example.com",
+					       1700000000 + (git_time_t)k, 0),
+			     0);
+		if (k)
+			cr_assert_eq(git_commit_lookup(&parent, w.repo, &c[0]), 0);
+		cr_assert_eq(git_commit_create(&c[k], w.repo, NULL, sig, sig, NULL, "odd paths\n",
+					       tree, k, (const git_commit **)&parent),
+			     0);
+		git_commit_free(parent);
+		git_signature_free(sig);
+		git_tree_free(tree);
+	}
+	build_index_at(&w, &c[1]);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[1]), 0);
+	{
+		size_t walked;
+		int rebuilt;
+		mech_lastwriter_stats(lw, &walked, &rebuilt);
+		cr_assert_eq(rebuilt, 0, "the index file with these paths was not read back");
+		cr_assert_eq(walked, 0);
+	}
+	for (i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
+		/* git is given the path as one argument, through the environment */
+		char *cmd = mech_sprintf("git --git-dir='%s' log -1 --format=%%H %s -- \"$P\"",
+					 w.gitdir, git_oid_tostr((char[GIT_OID_HEXSZ + 1]){0},
+								 GIT_OID_HEXSZ + 1, &c[1]));
+		char line[128] = "";
+		mech_writer got;
+		git_oid want;
+		FILE *f;
+		setenv("P", odd[i], 1);
+		f = popen(cmd, "r");
+		cr_assert_not_null(f);
+		cr_assert_not_null(fgets(line, sizeof(line), f), "git names no writer for %s", odd[i]);
+		cr_assert_eq(pclose(f), 0);
+		cr_assert_eq(git_oid_fromstrn(&want, line, GIT_OID_HEXSZ), 0);
+		cr_assert_eq(mech_lastwriter_get(lw, odd[i], &got), 0);
+		cr_assert(git_oid_equal(&got.commit, &want), "last writer of \"%s\" after a reopen",
+			  odd[i]);
+		free(cmd);
+	}
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}

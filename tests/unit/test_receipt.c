@@ -293,8 +293,8 @@ Test(receipt, parse_tolerates_anything)
 		"mechanics(app.create): add app web", /* no body, no trailers */
 		"Mechanics-Verb: app.create\n",       /* a trailer as the subject */
 		"mechanics(app.create): x\n\nMechanics-Verb:\nMechanics-Tenant:   \n",
-		"mechanics(app.create): x\r\n\r\nMechanics-Verb: app.create\r\nMechanics-Tenant: "
-		"alice\r\n",
+		("mechanics(app.create): x\r\n\r\nMechanics-Verb: app.create\r\nMechanics-Tenant: "
+		 "alice\r\n"),
 	};
 	size_t i;
 	mech_receipt r;
@@ -326,8 +326,8 @@ Test(receipt, trailers_read_like_git)
 		"Mechanics-Forced-Over: " SHA1 " apps/web/base/deployment.yaml\n"
 		"Mechanics-Forced-Over: " SHA2 " apps/web/base/service.yaml\n",
 		/* no body, only some trailers */
-		"mechanics(app.create): add app web\n\nMechanics-Verb: app.create\n"
-		"Mechanics-Target: app/web\n",
+		("mechanics(app.create): add app web\n\nMechanics-Verb: app.create\n"
+		 "Mechanics-Target: app/web\n"),
 	};
 	size_t i;
 	for (i = 0; i < sizeof(messages) / sizeof(*messages); i++)

@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Writes: N sequential `mech app create appK --image nginx:1.27` against the
+# git CLI doing the same writes on its own copy of the same tenant repo
+# (a working clone made once; per write: the same four files, `git add`,
+# `git commit`, `git push` to the bare repo), in the same run.
+#
+#   bench/bench_write.sh MECH [N]
+#
+# Rounds (ROUNDS, default 3) alternate mech and git; totals are medians over
+# rounds. Prints KEY=VALUE lines on stdout (milliseconds) and progress on
+# stderr.
+set -euo pipefail
+shopt -s inherit_errexit
+
+MECH=${1:?usage: bench_write.sh MECH [N]}
+N=${2:-100}
+ROUNDS=${ROUNDS:-3}
+
+work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-write.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home TZ=UTC LANG=C.UTF-8 NO_COLOR=1
+export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
+# the git side commits as the same people mech does
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@localhost
+export GIT_COMMITTER_NAME=Mechanics GIT_COMMITTER_EMAIL=mechanics@localhost
+mkdir -p "$HOME"
+
+say() { echo "bench_write: $*" >&2; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+ms_since() { awk -v d=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.3f\n", d / 1e6}'; }
+
+# mech: a fresh home and tenant per round; only the N writes are timed
+mech_round() {
+	local home=$work/mech$1 k s
+	MECH_HOME=$home "$MECH" admin tenant add bench >/dev/null 2>&1
+	s=$(date +%s%N)
+	for ((k = 1; k <= N; k++)); do
+		MECH_HOME=$home "$MECH" --tenant bench app create "app$k" --image nginx:1.27 \
+			>/dev/null 2>&1
+	done
+	ms_since "$s"
+}
+
+# N runs of `mech --version` right after a round: the start-up every write pays
+startup_round() {
+	local k s
+	s=$(date +%s%N)
+	for ((k = 1; k <= N; k++)); do
+		"$MECH" --version >/dev/null 2>&1
+	done
+	ms_since "$s"
+}
+
+# The files and messages mech wrote, so the git side writes exactly the same bytes.
+# Read once, before any git round (not timed).
+load_fixture() {
+	local repo=$work/mech1/tenants/bench/gitops.git k f rev
+	[ "$(git --git-dir="$repo" rev-list --count main)" -eq $((N + 1)) ] ||
+		{ say "mech made $(git --git-dir="$repo" rev-list --count main) commits, expected $((N + 1))"; exit 1; }
+	files=()
+	contents=()
+	messages=()
+	for ((k = 1; k <= N; k++)); do
+		rev=$(git --git-dir="$repo" rev-list -n1 main --grep="^Mechanics-Target: app/app$k\$")
+		messages[k]=$(git --git-dir="$repo" log -1 --format=%B "$rev")
+		for f in $(git --git-dir="$repo" diff-tree --no-commit-id --name-only -r "$rev"); do
+			files+=("$f")
+			contents+=("$(git --git-dir="$repo" show "$rev:$f"; echo x)")
+		done
+	done
+	seed=$(git --git-dir="$repo" rev-list --max-parents=0 main)
+	[ ${#files[@]} -eq $((4 * N)) ] || { say "expected 4 files per app, got ${#files[@]}"; exit 1; }
+}
+
+# git: a bare repo holding mech's seed commit, cloned once; only the N writes are timed
+git_round() {
+	local bare=$work/git$1.git clone=$work/clone$1 k j s
+	git init -q --bare -b main "$bare"
+	git --git-dir="$work/mech1/tenants/bench/gitops.git" push -q "$bare" "$seed:refs/heads/main"
+	git clone -q "$bare" "$clone"
+	cd "$clone"
+	s=$(date +%s%N)
+	for ((k = 1; k <= N; k++)); do
+		for ((j = 4 * (k - 1); j < 4 * k; j++)); do
+			mkdir -p "${files[j]%/*}"
+			printf '%s' "${contents[j]%x}" >"${files[j]}"
+		done
+		git add -- "${files[@]:4*(k-1):4}"
+		git commit -q -m "${messages[k]}"
+		git push -q origin main
+	done
+	ms_since "$s"
+	cd "$work"
+	[ "$(git --git-dir="$bare" rev-list --count main)" -eq $((N + 1)) ] ||
+		{ say "git side pushed $(git --git-dir="$bare" rev-list --count main) commits"; exit 1; }
+}
+
+mech_totals=()
+git_totals=()
+startup_totals=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	mech_totals+=("$(mech_round "$r")")
+	startup_totals+=("$(startup_round)")
+	say "round $r: mech ${mech_totals[-1]} ms for $N writes ($N start-ups alone: ${startup_totals[-1]} ms)"
+	[ "$r" -eq 1 ] && load_fixture
+	git_totals+=("$(git_round "$r")")
+	say "round $r: git  ${git_totals[-1]} ms for $N writes"
+done
+
+# the two sides wrote the same trees
+mt=$(git --git-dir="$work/mech1/tenants/bench/gitops.git" rev-parse 'main^{tree}')
+gt=$(git --git-dir="$work/git1.git" rev-parse 'main^{tree}')
+[ "$mt" = "$gt" ] || { say "mech and git ended with different trees ($mt, $gt)"; exit 1; }
+
+mech_ms=$(printf '%s\n' "${mech_totals[@]}" | median)
+git_ms=$(printf '%s\n' "${git_totals[@]}" | median)
+echo "WRITE_N=$N"
+echo "WRITE_ROUNDS=$ROUNDS"
+echo "WRITE_MECH_TOTAL_MS=$mech_ms"
+echo "WRITE_GIT_TOTAL_MS=$git_ms"
+echo "WRITE_MECH_STARTUP_TOTAL_MS=$(printf '%s\n' "${startup_totals[@]}" | median)"
+echo "WRITE_MECH_ROUNDS_MS='${mech_totals[*]}'"
+echo "WRITE_GIT_ROUNDS_MS='${git_totals[*]}'"
