@@ -191,21 +191,42 @@ static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_
 	return rc;
 }
 
+/* git's tree order: names compared as if directories ended in '/'. */
+static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+{
+	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
+	size_t la = strlen(na), lb = strlen(nb), n = la < lb ? la : lb;
+	int c = memcmp(na, nb, n);
+	unsigned char ca, cb;
+	if (c)
+		return c;
+	ca = la > n ? (unsigned char)na[n] : git_tree_entry_type(a) == GIT_OBJECT_TREE ? '/' : 0;
+	cb = lb > n ? (unsigned char)nb[n] : git_tree_entry_type(b) == GIT_OBJECT_TREE ? '/' : 0;
+	return ca - cb;
+}
+
+/* Both trees are sorted: walk them together (no per-entry search). */
 static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
 		     mech_strv *out)
 {
-	size_t i, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
-	for (i = 0; i < na; i++) {
-		const git_tree_entry *ea = git_tree_entry_byindex(a, i);
-		const git_tree_entry *eb = b ? git_tree_entry_byname(b, git_tree_entry_name(ea)) : NULL;
-		if (entry_diff(repo, ea, eb, prefix, out) < 0)
-			return -1;
-	}
-	for (i = 0; i < nb; i++) {
-		const git_tree_entry *eb = git_tree_entry_byindex(b, i);
-		if (a && git_tree_entry_byname(a, git_tree_entry_name(eb)))
-			continue;
-		if (entry_diff(repo, NULL, eb, prefix, out) < 0)
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	while (i < na || j < nb) {
+		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
+		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
+		int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
+		int rc;
+		if (c == 0 || (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
+			rc = entry_diff(repo, ea, eb, prefix, out);
+			i++;
+			j++;
+		} else if (c < 0) {
+			rc = entry_diff(repo, ea, NULL, prefix, out);
+			i++;
+		} else {
+			rc = entry_diff(repo, NULL, eb, prefix, out);
+			j++;
+		}
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
