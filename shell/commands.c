@@ -343,6 +343,16 @@ const sh_command sh_commands[] = {
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
 
+	{"console", NULL, "console", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_console,
+	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
+	 "Argo CD sync and health.",
+	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
+	 ": command, ? keys, T theme, p pause (docs/console.md).",
+	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
+	 "(--readonly refuses those that write).",
+	 "mech console\nmech --readonly console\nssh -t mech-host -- console",
+	 "mech log"},
+
 	{"shell", NULL, "shell", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_shell,
 	 "An interactive shell over the same commands, with completion and history.", "None.",
 	 "Runs the commands you type, each exactly as `mech <command>` would; history is kept in "
@@ -365,6 +375,7 @@ const sh_command sh_commands[] = {
 	 "A scripted tour on a temporary home.", "None.",
 	 "Creates and removes a temporary MECH_HOME; touches nothing else.", "mech demo",
 	 "mech help"},
+
 };
 
 const size_t sh_ncommands = sizeof(sh_commands) / sizeof(*sh_commands);

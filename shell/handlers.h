@@ -36,10 +36,13 @@ int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
+int sh_console(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);
 int sh_sim(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
+/** Put what `gen` writes on stdout (or in result.text with --json); gen.c. */
+int sh_gen_emit(sh_ctx *ctx, void (*gen)(mech_buf *), const char *format);
 
 #endif

@@ -1,0 +1,186 @@
+#!/bin/bash
+# mech console in its headless scripted mode (MECH_CONSOLE_SCRIPT, as tig's
+# test mode): every view reached by keys and compared with golden screens
+# (shas, dates, ages and request ids masked), drill-downs, hunk navigation,
+# filter, the key list, the minimum size, key rebinding and unbinding, bad
+# theme and key files (exit 78 naming file:line), NO_COLOR, the `:` prompt
+# (--readonly refuses writes; deletes ask, cancel is the default).
+# UPDATE_GOLDEN=1 rewrites tests/tui/golden/ from this run.
+. "$(dirname "$0")/../lib/common.sh"
+command -v script >/dev/null || { echo "skipped: script(1) missing"; exit 77; }
+GOLDEN="$SRC/tests/tui/golden"
+
+seed_tenant alice
+"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
+"$MECH" app create worker --image busybox:1.36 --replicas 2 >/dev/null 2>&1
+"$MECH" route -a web create >/dev/null 2>&1
+"$MECH" addon create db --type postgres >/dev/null 2>&1
+W="$T/wc"
+human_clone alice "$W"
+sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
+(cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+"$MECH" app -a web set-image nginx:1.28 --force >/dev/null 2>&1 || fail "forced set-image"
+
+# the console needs a terminal (SH_TTY): script(1) gives it one; the
+# scripted mode itself draws to /dev/null at a fixed size
+console() { # script-file [flags...]: output of the run in $out, exit code in $rc
+	local s=$1
+	shift
+	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console" /dev/null 2>&1) && rc=0 || rc=$?
+}
+mask() {
+	sed -E -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<date>/g' \
+		-e 's/\b[0-9a-f]{7,40}\b/<sha>/g' \
+		-e 's/\b[0-9]{1,3}[smhd]\b */<age> /g'
+}
+golden() { # name
+	if [ ! -s "$T/$1.screen" ]; then fail "$1: no screen saved"; return; fi
+	mask <"$T/$1.screen" >"$T/$1.masked"
+	[ -n "${UPDATE_GOLDEN:-}" ] && cp "$T/$1.masked" "$GOLDEN/$1.screen"
+	if diff -u "$GOLDEN/$1.screen" "$T/$1.masked" >"$T/diff"; then ok
+	else fail "$1 differs from $GOLDEN/$1.screen:
+$(cat "$T/diff")"; fi
+}
+
+# ---- every view by its key, drill-downs, hunks, filter, keys, minimum size ----
+cat >"$T/tour" <<SCRIPT
+:screen-save $T/apps.screen
+2
+:screen-save $T/routes.screen
+3
+:screen-save $T/addons.screen
+4
+:screen-save $T/history.screen
+5
+:screen-save $T/forced.screen
+<Enter>
+:screen-save $T/forced-detail.screen
+]
+:screen-save $T/forced-hunk.screen
+]
+:screen-save $T/forced-hunk2.screen
+[
+:screen-save $T/forced-hunk-back.screen
+q
+4
+jjj
+<Enter>
+:screen-save $T/commit.screen
+d
+:screen-save $T/commit-diff.screen
+<Esc>
+1
+/work
+:screen-save $T/filter-typing.screen
+<Enter>
+<Enter>
+:screen-save $T/app-detail.screen
+<Esc>
+<Esc>
+:screen-save $T/filter-cleared.screen
+?
+:screen-save $T/keys.screen
+q
+:resize 60x20
+:screen-save $T/small.screen
+:resize 120x30
+:screen-save $T/wide.screen
+q
+SCRIPT
+console "$T/tour"
+expect_rc 0 "scripted tour"
+for s in apps routes addons history forced forced-detail forced-hunk forced-hunk2 forced-hunk-back \
+	commit commit-diff filter-typing app-detail filter-cleared keys small wide; do
+	golden "$s"
+done
+# what a user would look for, independent of the golden files
+expect_in "$(cat "$T/forced.screen")" "Hanna Human" "forced view names the human author"
+expect_in "$(cat "$T/forced.screen")" "hotfix web" "forced view shows the overridden commit"
+expect_in "$(cat "$T/forced-hunk.screen")" "HUMAN COMMIT" "the human commit follows the forced one"
+expect_in "$(cat "$T/forced-hunk2.screen")" '+  newTag: "1.27-hotfix"' "second hunk is the human change"
+expect_in "$(cat "$T/app-detail.screen")" "argocd not configured" "app detail without Argo CD"
+expect_in "$(cat "$T/small.screen")" "needs at least 80x24" "minimum size message"
+expect_not_in "$(cat "$T/filter-typing.screen")" " web " "filter hides web"
+
+# ---- NO_COLOR gives mono; without it T cycles themes ----
+printf '?\n:screen-save %s\n' "$T/nocolor.screen" >"$T/s"
+console "$T/s"
+expect_in "$(cat "$T/nocolor.screen")" "Theme: mono" "NO_COLOR selects mono"
+printf 'T\n:screen-save %s\n' "$T/t1.screen" >"$T/s"
+out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "theme switch run"
+expect_in "$(tail -1 "$T/t1.screen")" "theme light" "T goes from default to light"
+printf ':theme high-contrast\n?\n:screen-save %s\n' "$T/t2.screen" >"$T/s"
+out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_in "$(cat "$T/t2.screen")" "Theme: high-contrast" ":theme NAME loads a theme"
+
+# ---- a bad theme file names file and line ----
+mkdir -p "$MECH_HOME/themes"
+printf 'color header white blue\n# fine\ncolor no-such-area red\n' >"$MECH_HOME/themes/broken.theme"
+cp "$MECH_HOME/mech.yaml" "$T/mech.yaml.orig"
+sed -i 's/theme: default/theme: broken/' "$MECH_HOME/mech.yaml"
+printf 'q\n' >"$T/s"
+out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 78 "bad theme is a configuration error"
+expect_in "$out" "broken.theme:3: unknown colour area \"no-such-area\"" "bad theme names file:line"
+sed -i 's/theme: broken/theme: nosuch/' "$MECH_HOME/mech.yaml"
+out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 78 "missing theme"
+expect_in "$out" "theme \"nosuch\" not found" "missing theme named"
+cp "$T/mech.yaml.orig" "$MECH_HOME/mech.yaml"
+
+# ---- keys: rebind, unbind, bad file ----
+printf '# my keys\nbind generic x quit\nbind generic q none\nbind generic <C-n> move-down\n' \
+	>"$MECH_HOME/console-keys"
+printf '4\nq\n:screen-save %s\n<C-n>\n?\n:screen-save %s\n<Esc>\nx\n:screen-save %s\n' \
+	"$T/k1.screen" "$T/k2.screen" "$T/k3.screen" >"$T/s"
+console "$T/s"
+expect_rc 0 "rebound keys run"
+expect_in "$(tail -1 "$T/k1.screen")" "q: not bound" "q unbound"
+expect_in "$(cat "$T/k2.screen")" "x                      quit" "help lists the new binding"
+expect_in "$(cat "$T/k2.screen")" "j <Down> <C-n>" "help lists every key of an action"
+[ ! -e "$T/k3.screen" ] && ok || fail "x did not quit"
+printf 'bind generic x quit\nbind generic q explode\n' >"$MECH_HOME/console-keys"
+console "$T/s"
+expect_rc 78 "bad key file"
+expect_in "$out" "console-keys:2: unknown action \"explode\"" "bad key file names file:line"
+printf 'bind nowhere x quit\n' >"$MECH_HOME/console-keys"
+console "$T/s"
+expect_in "$out" "console-keys:1: unknown keymap" "unknown keymap"
+rm -f "$MECH_HOME/console-keys"
+
+# ---- the : prompt: a read, a write refused by --readonly, a delete confirmed ----
+head0=$(head_of alice)
+printf ':app list\n:screen-save %s\n<Esc>\n:app create ro --image nginx:1\n:screen-save %s\n' \
+	"$T/p1.screen" "$T/p2.screen" >"$T/s"
+console "$T/s" --readonly
+expect_rc 0 "readonly console"
+expect_in "$(cat "$T/p1.screen")" "worker" ":app list ran in read-only mode"
+expect_in "$(cat "$T/p2.screen")" "read-only" ":app create refused in read-only mode"
+expect_in "$(cat "$T/p2.screen")" "exit 77" "refusal exit code shown"
+expect_eq "$(head_of alice)" "$head0" "read-only wrote nothing"
+
+printf ':app -a worker delete\n:screen-save %s\nn\n:screen-save %s\n' "$T/d1.screen" "$T/d2.screen" >"$T/s"
+console "$T/s"
+expect_in "$(tail -1 "$T/d1.screen")" "It deletes. y = run, any other key cancels [y/N]" "delete asks"
+expect_in "$(tail -1 "$T/d2.screen")" "cancelled" "n cancels"
+expect_eq "$(head_of alice)" "$head0" "cancelled delete wrote nothing"
+printf ':app -a worker delete\n<Enter>\n:screen-save %s\n' "$T/d3.screen" >"$T/s"
+console "$T/s"
+expect_eq "$(head_of alice)" "$head0" "Enter (the default) cancels too"
+printf ':app -a worker delete\ny\n:screen-save %s\n<Enter>\n:screen-save %s\n' "$T/d4.screen" "$T/d5.screen" >"$T/s"
+console "$T/s"
+expect_in "$(cat "$T/d4.screen")" "receipt" "confirmed delete shows its receipt"
+expect_in "$(cat "$T/d5.screen")" "app.delete" "Enter opens the receipt"
+expect_not_in "$(git --git-dir="$(repo_of alice)" ls-tree -r --name-only HEAD)" "apps/worker/" "worker deleted"
+expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format=%s)" "mechanics(app.delete): remove app worker" "delete receipt read by git"
+printf ':shell\n:screen-save %s\n' "$T/p3.screen" >"$T/s"
+console "$T/s"
+expect_in "$(tail -1 "$T/p3.screen")" "needs its own terminal" "nested shell refused"
+
+# without a terminal the console refuses clearly
+mech console </dev/null
+expect_rc 64 "console without a terminal"
+expect_in "$err" "needs a terminal" "refusal says why"
+finish

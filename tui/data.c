@@ -1,0 +1,473 @@
+/*
+ * The console's data: desired state and receipts from the tenant's Git
+ * repo (reloaded when the branch moves), and live Argo CD state kept
+ * current by a watch thread (mech_argocd_app_watch with reconnect). The
+ * thread touches only the live map, under `mu`, and wakes the loop
+ * through a self-pipe; Git is read on the loop's thread only.
+ */
+#include "tui.h"
+
+#include "mech/error.h"
+#include "mech/live.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define HISTORY_MAX 1000
+#define FORCED_MAX 200
+
+long long tui_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void tui_age(long long s, char *buf, size_t len)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, len, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, len, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, len, "%lldh", s / 3600);
+	else
+		snprintf(buf, len, "%lldd", s / 86400);
+}
+
+tui_area tui_status_area(const char *s)
+{
+	if (!s || !*s)
+		return TUI_AREA_UNKNOWN;
+	if (!strcmp(s, "Synced"))
+		return TUI_AREA_SYNCED;
+	if (!strcmp(s, "OutOfSync"))
+		return TUI_AREA_OUT_OF_SYNC;
+	if (!strcmp(s, "Healthy"))
+		return TUI_AREA_HEALTHY;
+	if (!strcmp(s, "Progressing") || !strcmp(s, "Suspended"))
+		return TUI_AREA_PROGRESSING;
+	if (!strcmp(s, "Degraded"))
+		return TUI_AREA_DEGRADED;
+	if (!strcmp(s, "Missing"))
+		return TUI_AREA_MISSING;
+	return TUI_AREA_UNKNOWN;
+}
+
+tui_area tui_class_area(mech_class cls)
+{
+	switch (cls) {
+	case MECH_CLASS_MACHINE:
+		return TUI_AREA_MACHINE;
+	case MECH_CLASS_HUMAN:
+		return TUI_AREA_HUMAN;
+	case MECH_CLASS_FORCED:
+		return TUI_AREA_FORCED;
+	default:
+		return TUI_AREA_DEFAULT;
+	}
+}
+
+static void wake(tui_data *d)
+{
+	ssize_t n;
+	do
+		n = write(d->wake[1], "x", 1);
+	while (n < 0 && errno == EINTR);
+}
+
+static void set_str(char **dst, const char *src)
+{
+	free(*dst);
+	*dst = src ? mech_strdup(src) : NULL;
+}
+
+int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	d->tenant = tenant;
+	d->wake[0] = d->wake[1] = -1;
+	pthread_mutex_init(&d->mu, NULL);
+	atomic_init(&d->cancel, 0);
+	if (pipe(d->wake) < 0)
+		return mech_error_set(MECH_EFAILED, "console: pipe: %s", strerror(errno));
+	fcntl(d->wake[0], F_SETFL, O_NONBLOCK);
+	fcntl(d->wake[1], F_SETFL, O_NONBLOCK);
+	fcntl(d->wake[0], F_SETFD, FD_CLOEXEC);
+	fcntl(d->wake[1], F_SETFD, FD_CLOEXEC);
+	if (mech_repo_open(&d->repo, cfg, tenant) < 0)
+		return -1;
+	if (!*cfg->argocd_url) {
+		d->conn = TUI_CONN_NOT_CONFIGURED;
+		return 0;
+	}
+	d->configured = 1;
+	d->conn = TUI_CONN_CONNECTING;
+	if (mech_argocd_new(&d->ui_client, cfg) < 0) {
+		d->conn = TUI_CONN_RECONNECTING;
+		set_str(&d->live_error, mech_error_last() ? mech_error_last()->message : "argocd");
+		mech_error_clear();
+	}
+	return 0;
+}
+
+static void git_free(tui_data *d)
+{
+	mech_app_state_free(d->apps, d->napps);
+	mech_route_state_free(d->routes, d->nroutes);
+	mech_addon_state_free(d->addons, d->naddons);
+	mech_log_entries_free(d->log, d->nlog);
+	mech_log_entries_free(d->forced, d->nforced);
+	d->apps = NULL;
+	d->routes = NULL;
+	d->addons = NULL;
+	d->log = d->forced = NULL;
+	d->napps = d->nroutes = d->naddons = d->nlog = d->nforced = 0;
+}
+
+void tui_data_close(tui_data *d)
+{
+	tui_data_live_stop(d);
+	git_free(d);
+	mech_argocd_free(d->ui_client);
+	mech_argocd_apps_free(d->live);
+	d->live = NULL;
+	free(d->live_error);
+	free(d->git_error);
+	mech_repo_free(d->repo);
+	if (d->wake[0] >= 0)
+		close(d->wake[0]);
+	if (d->wake[1] >= 0)
+		close(d->wake[1]);
+	pthread_mutex_destroy(&d->mu);
+}
+
+static void git_failed(tui_data *d)
+{
+	const mech_error *e = mech_error_last();
+	pthread_mutex_lock(&d->mu);
+	set_str(&d->git_error, e && e->message ? e->message : "cannot read the repository");
+	pthread_mutex_unlock(&d->mu);
+	mech_error_clear();
+}
+
+int tui_data_git_poll(tui_data *d, int force)
+{
+	git_oid head;
+	int have = mech_repo_head(d->repo, &head) == 0;
+	mech_log_opts lo = {NULL, MECH_CLASS_NONE, HISTORY_MAX, NULL};
+	mech_log_opts fo = {NULL, MECH_CLASS_FORCED, FORCED_MAX, NULL};
+
+	mech_error_clear();
+	if (!force && have == d->have_head && (!have || git_oid_equal(&head, &d->head)))
+		return 0;
+	git_free(d);
+	pthread_mutex_lock(&d->mu);
+	d->have_head = have;
+	if (have)
+		git_oid_cpy(&d->head, &head);
+	set_str(&d->git_error, NULL);
+	pthread_mutex_unlock(&d->mu);
+	d->git_gen++;
+	if (!have)
+		return 1;
+	if (mech_app_list(d->repo, &d->apps, &d->napps) < 0 ||
+	    mech_route_list(d->repo, NULL, &d->routes, &d->nroutes) < 0 ||
+	    mech_addon_list(d->repo, &d->addons, &d->naddons) < 0 ||
+	    mech_history_log(d->repo, &lo, &d->log, &d->nlog) < 0 ||
+	    mech_history_log(d->repo, &fo, &d->forced, &d->nforced) < 0)
+		git_failed(d);
+	return 1;
+}
+
+/* ---- the live map ---- */
+
+void tui_data_lock(tui_data *d)
+{
+	pthread_mutex_lock(&d->mu);
+}
+
+void tui_data_unlock(tui_data *d)
+{
+	pthread_mutex_unlock(&d->mu);
+}
+
+static const mech_argocd_app *find(const tui_data *d, const char *name)
+{
+	return d->live ? mech_argocd_apps_find(d->live, name) : NULL;
+}
+
+const mech_argocd_app *tui_data_instance(tui_data *d, const char *app, const char *instance)
+{
+	char *name = mech_live_app_name(d->tenant, app, instance);
+	const mech_argocd_app *a = find(d, name);
+	free(name);
+	return a;
+}
+
+const mech_argocd_resource *tui_data_resource(tui_data *d, const char *suffix, const char *kind,
+                                              const char *name)
+{
+	char *app_name = mech_sprintf("%s-%s", d->tenant, suffix);
+	const mech_argocd_app *a = find(d, app_name);
+	size_t i;
+	free(app_name);
+	for (i = 0; a && i < a->nresources; i++)
+		if (!strcmp(a->resources[i].kind, kind) && !strcmp(a->resources[i].name, name))
+			return &a->resources[i];
+	return NULL;
+}
+
+/* Free one item of an array in place (mech_argocd_app_free frees the struct too). */
+static void item_dispose(mech_argocd_app *item)
+{
+	mech_argocd_app *heap = mech_calloc(1, sizeof(*heap));
+	*heap = *item;
+	mech_argocd_app_free(heap);
+	memset(item, 0, sizeof(*item));
+}
+
+static void replace_all(tui_data *d, mech_argocd_apps *apps)
+{
+	mech_argocd_apps *old;
+	pthread_mutex_lock(&d->mu);
+	old = d->live;
+	d->live = apps;
+	d->live_loaded = 1;
+	d->live_fresh_ms = tui_now_ms();
+	d->live_gen++;
+	pthread_mutex_unlock(&d->mu);
+	mech_argocd_apps_free(old);
+}
+
+static int on_event(mech_argocd_event *ev, void *ctx)
+{
+	tui_data *d = ctx;
+	mech_argocd_apps *l;
+	size_t i;
+	int cmp = 1;
+
+	if (!ev->app)
+		return 0;
+	pthread_mutex_lock(&d->mu);
+	if (!d->live)
+		d->live = mech_calloc(1, sizeof(*d->live));
+	l = d->live;
+	for (i = 0; i < l->len; i++) {
+		cmp = strcmp(l->items[i].name, ev->app->name);
+		if (cmp >= 0)
+			break;
+	}
+	if (ev->type == MECH_ARGOCD_DELETED) {
+		if (i < l->len && cmp == 0) {
+			item_dispose(&l->items[i]);
+			memmove(&l->items[i], &l->items[i + 1],
+			        (l->len - i - 1) * sizeof(*l->items));
+			l->len--;
+		}
+	} else {
+		if (i < l->len && cmp == 0) {
+			item_dispose(&l->items[i]);
+		} else {
+			l->items = mech_realloc(l->items, (l->len + 1) * sizeof(*l->items));
+			memmove(&l->items[i + 1], &l->items[i], (l->len - i) * sizeof(*l->items));
+			l->len++;
+		}
+		l->items[i] = *ev->app; /* take the fields; free the shell */
+		free(ev->app);
+		ev->app = NULL;
+	}
+	d->live_fresh_ms = tui_now_ms();
+	d->live_gen++;
+	pthread_mutex_unlock(&d->mu);
+	wake(d);
+	return atomic_load(&d->cancel) ? 1 : 0;
+}
+
+static int on_error(const mech_error *err, long retry_in_ms, void *ctx)
+{
+	tui_data *d = ctx;
+	pthread_mutex_lock(&d->mu);
+	d->conn = TUI_CONN_RECONNECTING;
+	set_str(&d->live_error, err && err->message ? err->message : "Argo CD unavailable");
+	d->retry_at_ms = tui_now_ms() + retry_in_ms;
+	pthread_mutex_unlock(&d->mu);
+	wake(d);
+	return atomic_load(&d->cancel) ? 1 : 0;
+}
+
+static void on_connect(void *ctx)
+{
+	tui_data *d = ctx;
+	mech_argocd_apps *apps = NULL;
+	/* catch up on what changed while disconnected, deletions included */
+	if (d->list_client && mech_argocd_app_list(d->list_client, d->tenant, &apps) == 0)
+		replace_all(d, apps);
+	mech_error_clear();
+	pthread_mutex_lock(&d->mu);
+	d->conn = TUI_CONN_LIVE;
+	set_str(&d->live_error, NULL);
+	d->live_fresh_ms = tui_now_ms();
+	d->live_gen++;
+	pthread_mutex_unlock(&d->mu);
+	wake(d);
+}
+
+static void on_keepalive(void *ctx)
+{
+	tui_data *d = ctx;
+	pthread_mutex_lock(&d->mu);
+	d->live_fresh_ms = tui_now_ms();
+	pthread_mutex_unlock(&d->mu);
+}
+
+static void *watch_main(void *arg)
+{
+	tui_data *d = arg;
+	mech_argocd_watch_opts o;
+	int rc;
+
+	memset(&o, 0, sizeof(o));
+	o.on_event = on_event;
+	o.ctx = d;
+	o.cancel = &d->cancel;
+	o.reconnect = 1;
+	o.on_error = on_error;
+	o.on_connect = on_connect;
+	o.on_keepalive = on_keepalive;
+	rc = mech_argocd_app_watch(d->watch_client, d->tenant, &o);
+	if (rc < 0 && !atomic_load(&d->cancel)) {
+		/* a lasting failure (forbidden, not found): shown until `r` retries */
+		const mech_error *e = mech_error_last();
+		pthread_mutex_lock(&d->mu);
+		d->conn = TUI_CONN_RECONNECTING;
+		d->retry_at_ms = 0;
+		set_str(&d->live_error, e && e->message ? e->message : "the watch stopped");
+		pthread_mutex_unlock(&d->mu);
+		wake(d);
+	}
+	mech_error_clear();
+	return NULL;
+}
+
+void tui_data_live_start(tui_data *d)
+{
+	if (!d->configured || d->thread_running)
+		return;
+	atomic_store(&d->cancel, 0);
+	if (mech_argocd_new(&d->watch_client, d->cfg) < 0 ||
+	    mech_argocd_new(&d->list_client, d->cfg) < 0) {
+		const mech_error *e = mech_error_last();
+		pthread_mutex_lock(&d->mu);
+		d->conn = TUI_CONN_RECONNECTING;
+		set_str(&d->live_error, e && e->message ? e->message : "argocd");
+		pthread_mutex_unlock(&d->mu);
+		mech_error_clear();
+		mech_argocd_free(d->watch_client);
+		mech_argocd_free(d->list_client);
+		d->watch_client = d->list_client = NULL;
+		return;
+	}
+	pthread_mutex_lock(&d->mu);
+	if (d->conn != TUI_CONN_RECONNECTING)
+		d->conn = TUI_CONN_CONNECTING;
+	pthread_mutex_unlock(&d->mu);
+	if (pthread_create(&d->thread, NULL, watch_main, d) == 0)
+		d->thread_running = 1;
+}
+
+void tui_data_live_stop(tui_data *d)
+{
+	if (!d->thread_running)
+		return;
+	atomic_store(&d->cancel, 1);
+	pthread_join(d->thread, NULL);
+	d->thread_running = 0;
+	mech_argocd_free(d->watch_client);
+	mech_argocd_free(d->list_client);
+	d->watch_client = d->list_client = NULL;
+	pthread_mutex_lock(&d->mu);
+	if (d->conn == TUI_CONN_LIVE || d->conn == TUI_CONN_CONNECTING)
+		d->conn = TUI_CONN_PAUSED;
+	pthread_mutex_unlock(&d->mu);
+}
+
+int tui_data_live_list(tui_data *d)
+{
+	mech_argocd_apps *apps = NULL;
+	if (!d->configured || !d->ui_client)
+		return 0;
+	if (mech_argocd_app_list(d->ui_client, d->tenant, &apps) < 0) {
+		const mech_error *e = mech_error_last();
+		pthread_mutex_lock(&d->mu);
+		set_str(&d->live_error, e && e->message ? e->message : "Argo CD unavailable");
+		if (!d->thread_running)
+			d->conn = TUI_CONN_RECONNECTING;
+		d->retry_at_ms = 0;
+		d->live_gen++;
+		pthread_mutex_unlock(&d->mu);
+		return -1;
+	}
+	replace_all(d, apps);
+	pthread_mutex_lock(&d->mu);
+	if (!d->thread_running) {
+		d->conn = TUI_CONN_LIVE;
+		set_str(&d->live_error, NULL);
+	}
+	pthread_mutex_unlock(&d->mu);
+	return 0;
+}
+
+/* ---- small readers the views share ---- */
+
+void tui_author_name(const char *author, char *buf, size_t len)
+{
+	size_t n = author ? strcspn(author, "<") : 0;
+	while (n > 0 && author[n - 1] == ' ')
+		n--;
+	snprintf(buf, len, "%.*s", (int)n, author ? author : "");
+}
+
+int tui_commit_brief(tui_data *d, const char *sha, char **author, long long *time, char **subject)
+{
+	git_oid oid;
+	git_commit *c = NULL;
+	*author = *subject = NULL;
+	*time = 0;
+	if (git_oid_fromstrp(&oid, sha) < 0 ||
+	    git_commit_lookup(&c, mech_repo_git(d->repo), &oid) < 0) {
+		git_error_clear();
+		return -1;
+	}
+	*author = mech_strdup(git_commit_author(c)->name);
+	*time = (long long)git_commit_time(c);
+	*subject = mech_strdup(git_commit_summary(c) ? git_commit_summary(c) : "");
+	git_commit_free(c);
+	return 0;
+}
+
+void tui_writer_text(tui_data *d, const mech_writer *w, char *buf, size_t len)
+{
+	char sha[GIT_OID_HEXSZ + 1], *author, *subject;
+	long long t;
+	if (git_oid_is_zero(&w->commit)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	git_oid_tostr(sha, sizeof(sha), &w->commit);
+	if (tui_commit_brief(d, sha, &author, &t, &subject) < 0) {
+		snprintf(buf, len, "%s %.8s", mech_class_name(w->cls), sha);
+		return;
+	}
+	snprintf(buf, len, "%s %s", mech_class_name(w->cls), author);
+	free(author);
+	free(subject);
+}

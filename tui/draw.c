@@ -1,0 +1,447 @@
+/*
+ * Drawing: header, tabs, the current view (a table or text), the summary
+ * and message lines. Everything is drawn into curses' virtual screen;
+ * curses sends only the cells that changed, and the loop draws only when
+ * something did.
+ */
+#include "tui.h"
+
+#include "mech/buf.h"
+#include "mech/error.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <wchar.h>
+
+#define MIN_COLS 80
+#define MIN_ROWS 24
+
+/* Decode one UTF-8 character; invalid bytes read as '?' of width 1. */
+static size_t next_char(const char *s, wchar_t *wc, int *w)
+{
+	mbstate_t st;
+	size_t n;
+	memset(&st, 0, sizeof(st));
+	n = mbrtowc(wc, s, MB_CUR_MAX, &st);
+	if (n == (size_t)-1 || n == (size_t)-2 || n == 0) {
+		*wc = L'?';
+		*w = 1;
+		return 1;
+	}
+	*w = wcwidth(*wc);
+	if (*w < 0) {
+		*wc = L'?';
+		*w = 1;
+	}
+	return n;
+}
+
+int tui_width(const char *s)
+{
+	int total = 0;
+	while (s && *s) {
+		wchar_t wc;
+		int w;
+		s += next_char(s, &wc, &w);
+		total += w;
+	}
+	return total;
+}
+
+int tui_put(int y, int x, int cols, const char *s, attr_t attr)
+{
+	wchar_t buf[512];
+	int used = 0, n = 0;
+	while (s && *s && n < (int)(sizeof(buf) / sizeof(*buf)) - 1) {
+		wchar_t wc;
+		int w;
+		size_t len = next_char(s, &wc, &w);
+		if (used + w > cols)
+			break;
+		buf[n++] = wc;
+		used += w;
+		s += len;
+	}
+	buf[n] = L'\0';
+	if (n) {
+		attrset(attr);
+		mvaddnwstr(y, x, buf, n);
+	}
+	return used;
+}
+
+/* Text cut to `cols` with an ellipsis showing where (at the end, or at the start). */
+static void put_fit(int y, int x, int cols, const char *s, attr_t attr, int trim_left)
+{
+	int w = tui_width(s);
+	if (w <= cols || cols < 2) {
+		tui_put(y, x, cols, s, attr);
+		return;
+	}
+	if (trim_left) {
+		while (*s && w > cols - 1) {
+			wchar_t wc;
+			int cw;
+			s += next_char(s, &wc, &cw);
+			w -= cw;
+		}
+		x += tui_put(y, x, 1, "…", attr);
+		tui_put(y, x, cols - 1, s, attr);
+	} else {
+		x += tui_put(y, x, cols - 1, s, attr);
+		tui_put(y, x, 1, "…", attr);
+	}
+}
+
+static void fill(int y, int x, int cols, attr_t attr)
+{
+	attrset(attr);
+	if (cols > 0)
+		mvhline(y, x, ' ', cols);
+}
+
+/* ---- header and tabs ---- */
+
+static const char *conn_name(tui_conn c)
+{
+	switch (c) {
+	case TUI_CONN_NOT_CONFIGURED:
+		return "not configured";
+	case TUI_CONN_CONNECTING:
+		return "connecting";
+	case TUI_CONN_LIVE:
+		return "live";
+	case TUI_CONN_RECONNECTING:
+		return "reconnecting";
+	case TUI_CONN_PAUSED:
+		return "paused";
+	}
+	return "?";
+}
+
+void tui_draw_header(struct tui *t)
+{
+	mech_buf b = MECH_BUF_INIT;
+	tui_data *d = &t->data;
+	char age[32] = "", sha[8] = "";
+	int error;
+	attr_t attr;
+
+	if (COLS < MIN_COLS || LINES < MIN_ROWS)
+		return;
+	pthread_mutex_lock(&d->mu);
+	error = d->conn == TUI_CONN_RECONNECTING || (d->live_error && d->conn != TUI_CONN_LIVE);
+	if (d->live_fresh_ms)
+		tui_age((tui_now_ms() - d->live_fresh_ms) / 1000, age, sizeof(age));
+	if (d->have_head)
+		git_oid_tostr(sha, sizeof(sha), &d->head);
+	/* most important first: a narrow terminal cuts the end */
+	mech_buf_printf(&b, " mech · %s │ argocd: %s", d->tenant,
+	                t->paused ? "paused" : conn_name(d->conn));
+	if (d->conn == TUI_CONN_RECONNECTING && d->retry_at_ms > tui_now_ms())
+		mech_buf_printf(&b, " in %llds", (d->retry_at_ms - tui_now_ms() + 999) / 1000);
+	if (d->conn != TUI_CONN_NOT_CONFIGURED)
+		mech_buf_printf(&b, " │ data %s", *age ? age : "never loaded");
+	if (*age && d->conn != TUI_CONN_NOT_CONFIGURED)
+		mech_buf_puts(&b, " old");
+	if (t->readonly)
+		mech_buf_puts(&b, " │ read-only");
+	if (error && d->live_error) {
+		/* the reason, not the endpoint: "…/stream/applications: Couldn't connect" */
+		const char *reason = d->live_error, *p;
+		for (p = d->live_error; (p = strstr(p, ": ")); p += 2)
+			reason = p + 2;
+		mech_buf_printf(&b, " │ %s", reason);
+	}
+	if (d->git_error)
+		mech_buf_printf(&b, " │ git: %s", d->git_error);
+	mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
+	pthread_mutex_unlock(&d->mu);
+	attr = tui_theme_attr(error || d->git_error ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
+	fill(0, 0, COLS, attr);
+	tui_put(0, 0, COLS, mech_buf_cstr(&b), attr);
+	mech_buf_dispose(&b);
+}
+
+static void draw_tabs(struct tui *t)
+{
+	static const char *const names[] = {"apps", "routes", "addons", "history", "forced"};
+	int x = 1, i;
+	tui_view *top = t->view;
+	while (top->prev)
+		top = top->prev;
+	fill(1, 0, COLS, tui_theme_attr(TUI_AREA_TABS));
+	for (i = 0; i < 5; i++) {
+		char label[32];
+		attr_t attr =
+		    tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
+		snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
+		x += tui_put(1, x, COLS - x, label, attr) + 1;
+	}
+	if (t->view->title) {
+		int w = tui_width(t->view->title);
+		int at = COLS - w - 1 > x + 1 ? COLS - w - 1 : x + 1;
+		tui_put(1, at, COLS - at, t->view->title, tui_theme_attr(TUI_AREA_TABS) | A_BOLD);
+	}
+}
+
+/* ---- table layout ---- */
+
+static void layout(const tui_view *v, int avail, int *width)
+{
+	size_t i, j;
+	int total, shown;
+	for (i = 0; i < v->ncols; i++) {
+		int w = tui_width(v->cols[i].title);
+		for (j = 0; j < v->nlines; j++) {
+			const tui_line *l = &v->lines[j];
+			int cw;
+			if (l->kind != TUI_LINE_ROW || i >= l->ncells)
+				continue;
+			cw = tui_width(l->cells[i].text);
+			if (cw > w)
+				w = cw;
+		}
+		if (w < v->cols[i].min)
+			w = v->cols[i].min;
+		if (v->cols[i].max && w > v->cols[i].max)
+			w = v->cols[i].max;
+		width[i] = w;
+	}
+	/* drop the least important columns until the minimum widths fit */
+	for (;;) {
+		int best = -1;
+		total = 0;
+		shown = 0;
+		for (i = 0; i < v->ncols; i++)
+			if (width[i] > 0)
+				total += v->cols[i].min, shown++;
+		total += shown > 0 ? (shown - 1) * 2 : 0;
+		if (total <= avail)
+			break;
+		for (i = 0; i < v->ncols; i++)
+			if (width[i] > 0 && v->cols[i].priority > 0 &&
+			    (best < 0 || v->cols[i].priority < v->cols[best].priority))
+				best = (int)i;
+		if (best < 0)
+			break;
+		width[best] = 0;
+	}
+	/* then shrink: the open-ended column first, then the one furthest above its minimum */
+	for (;;) {
+		int best = -1;
+		total = 0;
+		shown = 0;
+		for (i = 0; i < v->ncols; i++)
+			if (width[i] > 0)
+				total += width[i], shown++;
+		total += shown > 0 ? (shown - 1) * 2 : 0;
+		if (total <= avail)
+			break;
+		for (i = 0; i < v->ncols; i++)
+			if (width[i] > 0 && !v->cols[i].max && width[i] > v->cols[i].min)
+				best = (int)i;
+		if (best < 0) {
+			for (i = 0; i < v->ncols; i++)
+				if (width[i] > v->cols[i].min &&
+				    (best < 0 ||
+				     width[i] - v->cols[i].min > width[best] - v->cols[best].min))
+					best = (int)i;
+		}
+		if (best < 0)
+			break;
+		width[best]--;
+	}
+	/* the last shown column takes what is left */
+	for (i = v->ncols; i-- > 0;) {
+		if (width[i] > 0) {
+			if (total < avail)
+				width[i] += avail - total;
+			break;
+		}
+	}
+}
+
+static void draw_row(const tui_view *v, const tui_line *l, int y, const int *width, int selected)
+{
+	size_t i;
+	int x = 1;
+	attr_t sel = tui_theme_attr(TUI_AREA_SELECTION);
+	fill(y, 0, COLS, selected ? sel : tui_theme_attr(TUI_AREA_DEFAULT));
+	for (i = 0; i < v->ncols; i++) {
+		if (width[i] <= 0)
+			continue;
+		if (i < l->ncells) {
+			attr_t a = selected ? sel : tui_theme_attr(l->cells[i].area);
+			put_fit(y, x, width[i], l->cells[i].text, a, v->cols[i].trim_left);
+		}
+		x += width[i] + 2;
+		if (x >= COLS)
+			break;
+	}
+}
+
+static void draw_text(const tui_line *l, int y, int selected)
+{
+	size_t i;
+	int x = 1;
+	attr_t sel = tui_theme_attr(TUI_AREA_SELECTION);
+	fill(y, 0, COLS, selected ? sel : tui_theme_attr(TUI_AREA_DEFAULT));
+	for (i = 0; i < l->ncells && x < COLS; i++)
+		x += tui_put(y, x, COLS - 1 - x, l->cells[i].text,
+		             selected ? sel : tui_theme_attr(l->cells[i].area));
+}
+
+static void draw_body(struct tui *t)
+{
+	tui_view *v = t->view;
+	int rows = t->body_rows, y, i;
+	int width[16] = {0};
+	size_t first;
+
+	if (v->ncols > 16)
+		v->ncols = 16;
+	fill(2, 0, COLS, tui_theme_attr(TUI_AREA_COLUMN));
+	if (v->ncols) {
+		int x = 1;
+		layout(v, COLS - 2, width);
+		for (i = 0; i < (int)v->ncols; i++) {
+			if (width[i] <= 0)
+				continue;
+			tui_put(2, x, width[i], v->cols[i].title, tui_theme_attr(TUI_AREA_COLUMN));
+			x += width[i] + 2;
+		}
+	} else if (v->title) {
+		tui_put(2, 1, COLS - 2, v->title, tui_theme_attr(TUI_AREA_COLUMN));
+	}
+	/* keep the cursor on screen */
+	if (v->selectable) {
+		if (v->cursor < v->top)
+			v->top = v->cursor;
+		if (v->cursor >= v->top + (size_t)rows)
+			v->top = v->cursor - (size_t)rows + 1;
+		first = v->top;
+	} else {
+		first = v->cursor;
+	}
+	for (y = 0; y < rows; y++) {
+		size_t idx = first + (size_t)y;
+		int sy = 3 + y;
+		if (idx >= v->nvis) {
+			fill(sy, 0, COLS, tui_theme_attr(TUI_AREA_DEFAULT));
+			if (idx == 0)
+				tui_put(sy, 1, COLS - 2,
+				        v->filter && *v->filter ? "(nothing matches the filter)"
+				                                : "(nothing here yet)",
+				        tui_theme_attr(TUI_AREA_DIM));
+			continue;
+		}
+		{
+			const tui_line *l = &v->lines[v->vis[idx]];
+			int selected = v->selectable && idx == v->cursor;
+			if (l->kind == TUI_LINE_ROW && v->ncols)
+				draw_row(v, l, sy, width, selected);
+			else
+				draw_text(l, sy, selected);
+		}
+	}
+}
+
+static void draw_bottom(struct tui *t)
+{
+	mech_buf b = MECH_BUF_INIT;
+	tui_view *v = t->view;
+	int y = LINES - 2;
+
+	if (v->filter && *v->filter)
+		mech_buf_printf(&b, "filter \"%s\": %zu of %zu │ ", v->filter, v->nvis, v->nlines);
+	if (v->ops->summary)
+		v->ops->summary(t, v, &b);
+	fill(y, 0, COLS, tui_theme_attr(TUI_AREA_STATUS));
+	tui_put(y, 1, COLS - 2, mech_buf_cstr(&b), tui_theme_attr(TUI_AREA_STATUS));
+	mech_buf_clear(&b);
+
+	y = LINES - 1;
+	fill(y, 0, COLS, tui_theme_attr(TUI_AREA_MESSAGE));
+	switch (t->mode) {
+	case TUI_MODE_PROMPT:
+		mech_buf_printf(&b, ":%s", mech_buf_cstr(&t->input));
+		break;
+	case TUI_MODE_FILTER:
+		mech_buf_printf(&b, "/%s", mech_buf_cstr(&t->input));
+		break;
+	case TUI_MODE_CONFIRM:
+		mech_buf_printf(&b, "Run `%s`? It deletes. y = run, any other key cancels [y/N]",
+		                t->pending);
+		break;
+	default:
+		if (t->message)
+			mech_buf_puts(&b, t->message);
+		else
+			mech_buf_puts(&b, "? keys  : command  / filter  Enter open  q back/quit");
+	}
+	{
+		attr_t a = tui_theme_attr(t->mode == TUI_MODE_CONFIRM ||
+		                                  (t->mode == TUI_MODE_NORMAL && t->message_error)
+		                              ? TUI_AREA_ERROR
+		                              : TUI_AREA_MESSAGE);
+		int w = tui_put(y, 0, COLS - 1, mech_buf_cstr(&b), a);
+		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
+			move(y, w < COLS - 1 ? w : COLS - 1);
+			curs_set(1);
+		} else {
+			curs_set(0);
+		}
+	}
+	mech_buf_dispose(&b);
+}
+
+void tui_draw(struct tui *t)
+{
+	attrset(A_NORMAL);
+	if (COLS < MIN_COLS || LINES < MIN_ROWS) {
+		char msg[128];
+		erase();
+		snprintf(msg, sizeof(msg), "mech console needs at least %dx%d (now %dx%d)",
+		         MIN_COLS, MIN_ROWS, COLS, LINES);
+		tui_put(LINES / 2, 0, COLS, msg, A_BOLD);
+		if (LINES / 2 + 1 < LINES)
+			tui_put(LINES / 2 + 1, 0, COLS, "enlarge the window, or q to quit",
+			        A_NORMAL);
+		curs_set(0);
+		return;
+	}
+	t->body_rows = LINES - 5;
+	tui_draw_header(t);
+	draw_tabs(t);
+	draw_body(t);
+	draw_bottom(t);
+}
+
+int tui_screen_save(const char *path)
+{
+	FILE *f = fopen(path, "w");
+	int y;
+	if (!f)
+		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
+	for (y = 0; y < LINES; y++) {
+		wchar_t wbuf[1024];
+		char out[4096];
+		int n = mvinnwstr(y, 0, wbuf, COLS < 1023 ? COLS : 1023);
+		size_t len;
+		if (n < 0)
+			n = 0;
+		wbuf[n] = L'\0';
+		len = wcstombs(out, wbuf, sizeof(out) - 1);
+		if (len == (size_t)-1)
+			len = 0;
+		out[len] = '\0';
+		while (len > 0 && out[len - 1] == ' ')
+			out[--len] = '\0';
+		fprintf(f, "%s\n", out);
+	}
+	if (fclose(f) != 0)
+		return mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);
+	return 0;
+}

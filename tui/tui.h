@@ -1,0 +1,358 @@
+#ifndef TUI_H
+#define TUI_H
+
+/*
+ * mech console: the inspection TUI (DESIGN §10). core/ holds every rule;
+ * this front end only presents. One event loop (console.c), one file per
+ * view (view_*.c, each a struct tui_view_ops), one table of key actions
+ * (keys.c) and one of colour areas (theme.c).
+ */
+
+#ifndef NCURSES_WIDECHAR
+#define NCURSES_WIDECHAR 1
+#endif
+#include <curses.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "mech/addon.h"
+#include "mech/app.h"
+#include "mech/argocd.h"
+#include "mech/history.h"
+#include "mech/route.h"
+
+struct sh_ctx;
+
+/* ---- colour areas: name, what it colours ---- */
+#define TUI_AREA_INFO(_)                                                                           \
+	_(DEFAULT, "default", "plain text")                                                        \
+	_(HEADER, "header", "the header line (tenant, connection, data age)")                      \
+	_(HEADER_ERROR, "header-error", "the header when Argo CD is unreachable")                  \
+	_(TABS, "tabs", "the view tabs line")                                                      \
+	_(TAB_ACTIVE, "tab-active", "the current view's tab")                                      \
+	_(COLUMN, "column", "column headings")                                                     \
+	_(SELECTION, "selection", "the selected row")                                              \
+	_(STATUS, "status", "the summary line")                                                    \
+	_(MESSAGE, "message", "the message and prompt line")                                       \
+	_(ERROR, "error", "errors")                                                                \
+	_(TITLE, "title", "section titles in detail views")                                        \
+	_(LABEL, "label", "field labels and trailers")                                             \
+	_(DIM, "dim", "less important text (shas, ages)")                                          \
+	_(SYNCED, "synced", "sync status Synced")                                                  \
+	_(OUT_OF_SYNC, "out-of-sync", "sync status OutOfSync")                                     \
+	_(HEALTHY, "healthy", "health Healthy")                                                    \
+	_(PROGRESSING, "progressing", "health Progressing (and Suspended)")                        \
+	_(DEGRADED, "degraded", "health Degraded")                                                 \
+	_(MISSING, "missing", "health Missing")                                                    \
+	_(UNKNOWN, "unknown", "status Unknown or not reported")                                    \
+	_(HUMAN, "human", "human-authored commits")                                                \
+	_(MACHINE, "machine", "machine-authored receipts")                                         \
+	_(FORCED, "forced", "forced overwrites")                                                   \
+	_(DIFF_ADD, "diff-add", "added lines")                                                     \
+	_(DIFF_DEL, "diff-del", "removed lines")                                                   \
+	_(DIFF_HUNK, "diff-hunk", "hunk headers (@@)")                                             \
+	_(DIFF_HEADER, "diff-header", "file headers in a diff")                                    \
+	_(TREE, "tree", "resource tree branches")
+
+/* clang-format off */
+typedef enum {
+#define TUI__AREA_ENUM(id, name, help) TUI_AREA_##id,
+	TUI_AREA_INFO(TUI__AREA_ENUM)
+#undef TUI__AREA_ENUM
+	TUI_AREA__COUNT
+} tui_area;
+/* clang-format on */
+
+/* ---- key actions: id, name, keymap, default keys (up to two), help ---- */
+#define TUI_ACTION_INFO(_)                                                                         \
+	_(VIEW_APPS, "view-apps", "generic", "1", NULL, "apps: instances with sync and health")    \
+	_(VIEW_ROUTES, "view-routes", "generic", "2", NULL, "routes")                              \
+	_(VIEW_ADDONS, "view-addons", "generic", "3", NULL, "addons")                              \
+	_(VIEW_HISTORY, "view-history", "generic", "4", NULL, "history: receipts")                 \
+	_(VIEW_FORCED, "view-forced", "generic", "5", NULL, "forced overwrites")                   \
+	_(MOVE_DOWN, "move-down", "generic", "j", "<Down>", "next row")                            \
+	_(MOVE_UP, "move-up", "generic", "k", "<Up>", "previous row")                              \
+	_(MOVE_FIRST, "move-first", "generic", "g", "<Home>", "first row")                         \
+	_(MOVE_LAST, "move-last", "generic", "G", "<End>", "last row")                             \
+	_(PAGE_DOWN, "page-down", "generic", "<PgDn>", "<C-f>", "next page")                       \
+	_(PAGE_UP, "page-up", "generic", "<PgUp>", "<C-b>", "previous page")                       \
+	_(ENTER, "enter", "generic", "<Enter>", NULL, "drill into the selected row")               \
+	_(BACK, "back", "generic", "<Esc>", NULL, "back to the previous view")                     \
+	_(QUIT, "quit", "generic", "q", NULL, "back; quit on a top view")                          \
+	_(FILTER, "filter", "generic", "/", NULL, "filter rows (Esc clears)")                      \
+	_(DIFF, "diff", "generic", "d", NULL, "show the diff of the selected row")                 \
+	_(REFRESH, "refresh", "generic", "r", "<C-l>", "reload Git and Argo CD state")             \
+	_(PROMPT, "prompt", "generic", ":", NULL, "run a mech command (or :apps, :quit, …)")       \
+	_(HELP, "help", "generic", "?", NULL, "this list of keys")                                 \
+	_(THEME, "next-theme", "generic", "T", NULL, "next colour theme")                          \
+	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
+	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
+	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")
+
+/* clang-format off */
+typedef enum {
+	TUI_ACT_NONE = 0,
+#define TUI__ACT_ENUM(id, name, keymap, k1, k2, help) TUI_ACT_##id,
+	TUI_ACTION_INFO(TUI__ACT_ENUM)
+#undef TUI__ACT_ENUM
+	TUI_ACT__COUNT
+} tui_action;
+/* clang-format on */
+
+/* keys: a character's code point, or TUI_KEY_FN | an ncurses KEY_* code */
+#define TUI_KEY_FN 0x200000
+#define TUI_KEY_EOF (-2)
+#define TUI_KEY_NONE (-1)
+
+typedef struct {
+	char keymap[16];
+	int key;
+	tui_action action;
+} tui_binding;
+
+/* keys.c */
+int tui_keys_init(const char *home); /* defaults, then MECH_HOME/console-keys */
+void tui_keys_free(void);
+/** The action bound to a key in a keymap (the view's first, then "generic"). */
+tui_action tui_keys_lookup(const char *keymap, int key);
+/** Parse "j", "<Enter>", "<C-f>", "<PgDn>"; -1 if unknown. */
+int tui_key_parse(const char *name, size_t len);
+/** Name of a key ("<Enter>"); static buffer. */
+const char *tui_key_name(int key);
+const char *tui_action_name(tui_action a);
+const char *tui_action_help(tui_action a);
+const char *tui_action_keymap(tui_action a);
+/** Every key bound to an action, comma-separated, into buf. */
+void tui_keys_describe(tui_action a, char *buf, size_t len);
+
+/* ---- themes (theme.c) ---- */
+int tui_theme_load(const char *home, const char *name); /* 0 ok, -1 error set (file:line) */
+/** Apply the loaded theme to the curses colour pairs (after start_color). */
+void tui_theme_apply(void);
+attr_t tui_theme_attr(tui_area area);
+const char *tui_theme_name(void);
+/** Name of the theme after the current one in the cycle (caller frees). */
+char *tui_theme_next(const char *home);
+const char *tui_area_name(tui_area a);
+void tui_theme_free(void);
+
+/* ---- the screen model: lines of cells ---- */
+typedef enum {
+	TUI_LINE_ROW,   /* a table row: one cell per column */
+	TUI_LINE_TEXT,  /* cells are segments drawn one after another */
+	TUI_LINE_HUNK,  /* a diff hunk header (hunk navigation stops here) */
+	TUI_LINE_TITLE, /* a section title */
+} tui_line_kind;
+
+typedef struct {
+	char *text;
+	tui_area area;
+} tui_cell;
+
+typedef struct {
+	tui_line_kind kind;
+	tui_cell *cells;
+	size_t ncells;
+	char *key; /* what the row stands for (app/instance, commit sha); may be NULL */
+	char *key2;
+} tui_line;
+
+typedef struct {
+	const char *title;
+	int min, max;  /* display columns */
+	int priority;  /* lower drops first when the screen is narrow; 0 never drops */
+	int trim_left; /* too long: keep the end ("…alice/web:1.4"), as for image references */
+} tui_column;
+
+struct tui;
+struct tui_view;
+
+/** A view, as tig's view_ops: each view fills lines; the driver draws and navigates. */
+struct tui_view_ops {
+	const char *name;   /* "apps", "commit", … */
+	const char *keymap; /* "generic" or "diff" */
+	/** Rebuild v->lines from the current data. */
+	int (*load)(struct tui *t, struct tui_view *v);
+	/** Enter (or `d`, with diff=1) on a line: open a drill-down. Optional. */
+	int (*enter)(struct tui *t, struct tui_view *v, const tui_line *line, int diff);
+	/** A view-specific action; return the action when not consumed. Optional. */
+	tui_action (*request)(struct tui *t, struct tui_view *v, tui_action a);
+	/** The summary line (counts). Optional. */
+	void (*summary)(struct tui *t, struct tui_view *v, mech_buf *out);
+	void (*done)(struct tui_view *v);
+	int live; /* reload when Git or Argo CD data changes */
+};
+
+typedef struct tui_view {
+	const struct tui_view_ops *ops;
+	char *title;
+	const tui_column *cols;
+	size_t ncols;
+	tui_line *lines;
+	size_t nlines, cap;
+	size_t *vis; /* indexes of lines matching the filter */
+	size_t nvis;
+	size_t cursor; /* in vis */
+	size_t top;
+	char *filter;
+	int selectable; /* rows are selectable (lists); else the cursor is the top line */
+	void *priv;
+	struct tui_view *prev; /* the view this one was opened from */
+} tui_view;
+
+/* view.c: lines and the generic driver */
+tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key);
+void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void tui_view_clear(tui_view *v);
+void tui_view_free(tui_view *v);
+/** Reload a view keeping the selection on the same key. */
+void tui_view_reload(struct tui *t, tui_view *v);
+void tui_view_refilter(tui_view *v);
+const tui_line *tui_view_selected(const tui_view *v);
+void tui_view_move(tui_view *v, long delta, int body_rows);
+void tui_view_goto_line(tui_view *v, size_t line_index);
+tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
+                       int selectable);
+/** Text line helper: one segment. */
+tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Lines of a unified diff, coloured. */
+void tui_view_diff(tui_view *v, const char *diff);
+
+/* ---- data: Git state and the live Argo CD map (data.c) ---- */
+typedef enum {
+	TUI_CONN_NOT_CONFIGURED,
+	TUI_CONN_CONNECTING,
+	TUI_CONN_LIVE,
+	TUI_CONN_RECONNECTING,
+	TUI_CONN_PAUSED,
+} tui_conn;
+
+typedef struct {
+	mech_repo *repo;
+	const mech_config *cfg;
+	const char *tenant;
+	int configured; /* argocd.url is set (fixed at open; read without the lock) */
+	git_oid head;
+	int have_head;
+	mech_app_state *apps;
+	size_t napps;
+	mech_route_state *routes;
+	size_t nroutes;
+	mech_addon_state *addons;
+	size_t naddons;
+	mech_log_entry *log;
+	size_t nlog;
+	mech_log_entry *forced;
+	size_t nforced;
+	char *git_error;
+	unsigned git_gen;
+
+	/* live: shared with the watch thread under mu */
+	pthread_mutex_t mu;
+	mech_argocd_apps *live; /* NULL until the first answer; items kept sorted by name */
+	tui_conn conn;
+	char *live_error;
+	long long retry_at_ms;
+	long long live_fresh_ms; /* last connect, event or keepalive */
+	unsigned live_gen;
+	int live_loaded;
+	pthread_t thread;
+	int thread_running;
+	atomic_int cancel;
+	int wake[2];               /* self-pipe: the watch thread writes a byte per change */
+	mech_argocd *ui_client;    /* main thread: refresh, detail views */
+	mech_argocd *watch_client; /* the watch thread */
+	mech_argocd *list_client;  /* the watch thread: a full list on each (re)connect */
+} tui_data;
+
+int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant);
+void tui_data_close(tui_data *d);
+/** Reload from Git when the branch moved (or always with force). 1 = changed. */
+int tui_data_git_poll(tui_data *d, int force);
+/** Start/stop the watch thread (no-op when Argo CD is not configured). */
+void tui_data_live_start(tui_data *d);
+void tui_data_live_stop(tui_data *d);
+/** A synchronous list from Argo CD (refresh, script mode). */
+int tui_data_live_list(tui_data *d);
+/* Live data is read under the lock: */
+void tui_data_lock(tui_data *d);
+void tui_data_unlock(tui_data *d);
+/** The live Application of an app instance, or NULL. Borrowed, under the lock. */
+const mech_argocd_app *tui_data_instance(tui_data *d, const char *app, const char *instance);
+/** A resource of the Application <tenant>-<suffix> (network, addons), or NULL. Under the lock. */
+const mech_argocd_resource *tui_data_resource(tui_data *d, const char *suffix, const char *kind,
+                                              const char *name);
+long long tui_now_ms(void);
+/** "Name" of "Name <email>". */
+void tui_author_name(const char *author, char *buf, size_t len);
+/** Author name, commit time and subject of a commit (caller frees the strings). */
+int tui_commit_brief(tui_data *d, const char *sha, char **author, long long *time, char **subject);
+/** "machine alice" for a last writer. */
+void tui_writer_text(tui_data *d, const mech_writer *w, char *buf, size_t len);
+/** "5s", "3m", "2h", "4d". */
+void tui_age(long long seconds, char *buf, size_t len);
+tui_area tui_status_area(const char *status);
+tui_area tui_class_area(mech_class cls);
+
+/* ---- the console ---- */
+typedef enum { TUI_MODE_NORMAL, TUI_MODE_PROMPT, TUI_MODE_FILTER, TUI_MODE_CONFIRM } tui_mode;
+
+struct tui {
+	struct sh_ctx *ctx;
+	const char *home;
+	tui_data data;
+	tui_view *top[5]; /* apps, routes, addons, history, forced */
+	tui_view *view;   /* the current view (top or drill-down) */
+	tui_mode mode;
+	mech_buf input; /* prompt / filter text */
+	char *pending;  /* a destructive command waiting for confirmation */
+	char *message;
+	int message_error;
+	int paused;
+	int readonly;
+	int color;
+	int dirty; /* the body must be redrawn */
+	int running;
+	int script; /* headless scripted mode */
+	unsigned seen_git_gen, seen_live_gen;
+	int body_rows;
+};
+
+void tui_message(struct tui *t, int error, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/** Push a drill-down view. */
+void tui_push(struct tui *t, tui_view *v);
+/** Run a command line through sh_run and show its output (prompt.c). */
+void tui_run_command(struct tui *t, const char *line);
+void tui_prompt_submit(struct tui *t, const char *line);
+void tui_confirm_key(struct tui *t, int key);
+
+/* draw.c */
+/** Display width of a UTF-8 string. */
+int tui_width(const char *s);
+/** Draw text at (y, x) within `cols` columns; returns the columns used. */
+int tui_put(int y, int x, int cols, const char *s, attr_t attr);
+void tui_draw(struct tui *t);
+void tui_draw_header(struct tui *t);
+int tui_screen_save(const char *path);
+
+/* the views */
+extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
+    tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
+tui_view *tui_apps_view(void);
+tui_view *tui_routes_view(void);
+tui_view *tui_addons_view(void);
+tui_view *tui_history_view(void);
+tui_view *tui_forced_view(void);
+/** App detail: resource tree, conditions, live-vs-desired diff. */
+tui_view *tui_app_view(struct tui *t, const char *app, const char *instance, int at_diff);
+/** Commit detail for one commit, or a forced commit and the human commits it overrode. */
+tui_view *tui_commit_view(struct tui *t, const char *const *shas, size_t n, int at_diff);
+/** A read-only text view (help, command output). */
+tui_view *tui_text_view(const char *title);
+tui_view *tui_help_view(void);
+
+#endif
