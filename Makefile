@@ -43,8 +43,13 @@ demo: build
 bench: build
 	bench/run
 
-package: build
-	cd $(BUILD) && cpack -G DEB
+# The Debian package, from its own build with prefix /usr: the binary looks
+# for its themes where the package puts them (/usr/share/mech/themes).
+BUILD_DEB ?= build-deb
+package: deps
+	cmake -S . -B $(BUILD_DEB) -DMECH_WERROR=ON -DMECH_TESTS=OFF -DCMAKE_INSTALL_PREFIX=/usr -DMECH_SOURCE_THEMES_LOOKUP=OFF $(CMAKE_FLAGS)
+	cmake --build $(BUILD_DEB) -j $(JOBS)
+	cd $(BUILD_DEB) && cpack -G DEB
 
 # libFuzzer harnesses (clang): each runs MECH_FUZZ_SECONDS (default 60) on its seed corpus.
 fuzz:
@@ -56,7 +61,7 @@ fuzz-brief: deps
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_run
 
 clean:
-	rm -rf $(BUILD) $(BUILD_SAN)
+	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz $(BUILD_DEB)
 
 format:
 	clang-format -i core/*.c core/include/mech/*.h shell/*.c shell/*.h tui/*.c tui/*.h sim/*.c sim/*.h

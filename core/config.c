@@ -24,32 +24,64 @@ static const struct config_key {
 	const char *def;
 	long min, max;
 	const char *choices; /* "a|b": the only values allowed */
+	const char *help;    /* what it means, for mech.yaml(5) */
 } config_keys[] = {
-#define S(sec, key, field, def) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, NULL}
-#define E(sec, key, field, def, ch) {sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, ch}
-#define I(sec, key, field, def, lo, hi)                                                      \
-	{sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL}
-#define B(sec, key, field, def) {sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL}
-	S("machine", "name", machine_name, "Mechanics"),
-	S("machine", "email", machine_email, "mechanics@localhost"),
-	S("gitops", "branch", gitops_branch, "main"),
-	S("gitops", "remote", gitops_remote, ""),
-	S("gitops", "ssh_key", gitops_ssh_key, ""),
-	I("gitops", "retries", gitops_retries, "8", 1, 100),
-	S("argocd", "url", argocd_url, ""),
-	S("argocd", "token_file", argocd_token_file, ""),
-	S("argocd", "ca_file", argocd_ca_file, ""),
-	S("argocd", "namespace", argocd_namespace, "argocd"),
-	I("argocd", "timeout_ms", argocd_timeout_ms, "5000", 100, 600000),
-	S("kubernetes", "url", kube_url, ""),
-	S("kubernetes", "token_file", kube_token_file, ""),
-	S("kubernetes", "ca_file", kube_ca_file, ""),
-	S("routes", "base_domain", routes_base_domain, "apps.localhost"),
-	S("routes.gateway", "name", routes_gateway_name, "mech"),
-	S("routes.gateway", "namespace", routes_gateway_namespace, "mech-gateway"),
-	B("routes", "allow_any_host", routes_allow_any_host, "false"),
-	S("console", "theme", console_theme, "default"),
-	E("console", "refresh", console_refresh, "live", "live|paused"),
+#define S(sec, key, field, def, help)                                                        \
+	{sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, NULL, help}
+#define E(sec, key, field, def, ch, help)                                                    \
+	{sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, ch, help}
+#define I(sec, key, field, def, lo, hi, help)                                                \
+	{sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL, help}
+#define B(sec, key, field, def, help)                                                        \
+	{sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL, help}
+	S("machine", "name", machine_name, "Mechanics",
+	  "Committer name of every receipt: the machine identity."),
+	S("machine", "email", machine_email, "mechanics@localhost",
+	  "Committer e-mail of every receipt. A commit counts as machine-authored only with this "
+	  "committer."),
+	S("gitops", "branch", gitops_branch, "main",
+	  "The branch of each tenant repository that mech writes and Argo CD follows."),
+	S("gitops", "remote", gitops_remote, "",
+	  "URL template of the tenant repositories' shared remote, {tenant} replaced by the tenant "
+	  "name (file:///srv/git/{tenant}.git, ssh://git@git.example/{tenant}/gitops.git). Empty: "
+	  "the bare repository under MECH_HOME is the only copy."),
+	S("gitops", "ssh_key", gitops_ssh_key, "",
+	  "Private key file for ssh:// remotes (its .pub next to it). Empty: ssh-agent."),
+	I("gitops", "retries", gitops_retries, "8", 1, 100,
+	  "Fetch, plan and push attempts when a push is rejected, before exit 75 (contention)."),
+	S("argocd", "url", argocd_url, "",
+	  "Base URL of the Argo CD API (or of `mech sim`). Empty: no reconcile source; reads "
+	  "report \"argocd\": \"not configured\" instead of failing."),
+	S("argocd", "token_file", argocd_token_file, "",
+	  "File holding the bearer token for the Argo CD API."),
+	S("argocd", "ca_file", argocd_ca_file, "",
+	  "CA certificate file for Argo CD's TLS certificate. Empty: the system's CAs."),
+	S("argocd", "namespace", argocd_namespace, "argocd",
+	  "Namespace Argo CD runs in: where the seeded AppProject and ApplicationSet live."),
+	I("argocd", "timeout_ms", argocd_timeout_ms, "5000", 100, 600000,
+	  "Timeout of each Argo CD and Kubernetes API call, in milliseconds."),
+	S("kubernetes", "url", kube_url, "",
+	  "Base URL of the Kubernetes API server. Empty: live Kubernetes fields (replicas ready, "
+	  "route and addon status) are reported as not configured."),
+	S("kubernetes", "token_file", kube_token_file, "",
+	  "File holding the bearer token for the Kubernetes API."),
+	S("kubernetes", "ca_file", kube_ca_file, "",
+	  "CA certificate file for the API server. Empty: the system's CAs."),
+	S("routes", "base_domain", routes_base_domain, "apps.localhost",
+	  "Domain of route hosts: APP[-INSTANCE].TENANT.BASE_DOMAIN."),
+	S("routes.gateway", "name", routes_gateway_name, "mech",
+	  "Name of the Gateway (Gateway API) every HTTPRoute attaches to."),
+	S("routes.gateway", "namespace", routes_gateway_namespace, "mech-gateway",
+	  "Namespace of that Gateway."),
+	B("routes", "allow_any_host", routes_allow_any_host, "false",
+	  "Allow route hosts outside *.TENANT.BASE_DOMAIN. False: such a --host is refused "
+	  "(exit 65)."),
+	S("console", "theme", console_theme, "default",
+	  "Console colour theme: NAME.theme from MECH_HOME/themes or the installed themes "
+	  "directory (NO_COLOR gives monochrome)."),
+	E("console", "refresh", console_refresh, "live", "live|paused",
+	  "Whether the console follows the Argo CD watch stream from the start (live) or waits "
+	  "for r (paused)."),
 #undef S
 #undef E
 #undef I
@@ -284,4 +316,22 @@ char *mech_config_repo_path(const mech_config *cfg, const char *tenant)
 char *mech_config_cache_dir(const mech_config *cfg, const char *tenant)
 {
 	return mech_sprintf("%s/cache/%s", cfg->home, tenant);
+}
+
+int mech_config_key_at(size_t i, mech_config_key *out)
+{
+	static const char *const type_names[] = {"string", "integer", "boolean"};
+	const struct config_key *k;
+	if (i >= NKEYS)
+		return 0;
+	k = &config_keys[i];
+	out->section = k->section;
+	out->key = k->key;
+	out->type = type_names[k->type];
+	out->def = k->def;
+	out->min = k->min;
+	out->max = k->max;
+	out->choices = k->choices;
+	out->help = k->help;
+	return 1;
 }

@@ -376,6 +376,21 @@ const sh_command sh_commands[] = {
 	 "Creates and removes a temporary MECH_HOME; touches nothing else.", "mech demo",
 	 "mech help"},
 
+	{"gen", "man", "gen.man", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_gen_man,
+	 "Print the mech(1) manual page (roff), generated from this command table.", "None.",
+	 "None: prints to stdout. The build writes it to build/mech.1; the package installs it.",
+	 "mech gen man > mech.1\nmech gen man | man -l -", "mech gen man5"},
+	{"gen", "man5", "gen.man5", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_gen_man5,
+	 "Print the mech.yaml(5) manual page (roff): every configuration key with its default.",
+	 "None.", "None: prints to stdout. The build writes it to build/mech.yaml.5.",
+	 "mech gen man5 > mech.yaml.5", "mech gen bash-completion"},
+	{"gen", "bash-completion", "gen.bash-completion", SH_OPERATOR | SH_HIDDEN, "", 0, 0,
+	 no_flags, sh_gen_bash_completion,
+	 "Print a bash completion script: nouns, verbs, flags, and app, instance and addon names.",
+	 "None.",
+	 "None: prints to stdout. The build writes it to build/mech.bash-completion; the package "
+	 "installs it as /usr/share/bash-completion/completions/mech.",
+	 "source <(mech gen bash-completion)", "mech gen man"},
 };
 
 const size_t sh_ncommands = sizeof(sh_commands) / sizeof(*sh_commands);

@@ -42,6 +42,9 @@ int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);
 int sh_sim(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
+int sh_gen_man(sh_ctx *ctx, const sh_args *a);
+int sh_gen_man5(sh_ctx *ctx, const sh_args *a);
+int sh_gen_bash_completion(sh_ctx *ctx, const sh_args *a);
 /** Put what `gen` writes on stdout (or in result.text with --json); gen.c. */
 int sh_gen_emit(sh_ctx *ctx, void (*gen)(mech_buf *), const char *format);
 

@@ -1,6 +1,8 @@
 #ifndef MECH_CONFIG_H
 #define MECH_CONFIG_H
 
+#include <stddef.h>
+
 /*
  * MECH_HOME and mech.yaml (DESIGN §3, §9). Every field has a default, so a
  * home without mech.yaml works; unknown keys and bad values are errors
@@ -55,5 +57,19 @@ char *mech_config_remote_for(const mech_config *cfg, const char *tenant);
 char *mech_config_tenant_dir(const mech_config *cfg, const char *tenant);
 char *mech_config_repo_path(const mech_config *cfg, const char *tenant);
 char *mech_config_cache_dir(const mech_config *cfg, const char *tenant);
+
+/** One key of mech.yaml, for documentation (mech.yaml(5)). Strings are static. */
+typedef struct {
+	const char *section; /* "argocd", "routes.gateway" */
+	const char *key;
+	const char *type;    /* "string", "integer" or "boolean" */
+	const char *def;     /* the default, as written in YAML ("" for none) */
+	long min, max;       /* integers: the allowed range */
+	const char *choices; /* "a|b" when only these values are allowed, else NULL */
+	const char *help;    /* what it means */
+} mech_config_key;
+
+/** Fill `out` with the i-th key of the table; 1 if there is one, 0 past the last. */
+int mech_config_key_at(size_t i, mech_config_key *out);
 
 #endif

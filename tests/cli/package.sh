@@ -1,0 +1,108 @@
+#!/bin/bash
+# The Debian package, as `make package` builds it: a fresh build of this
+# source with prefix /usr, packed by CPack. dpkg-deb reads the result; the
+# unpacked binary then runs real commands against a temp home.
+. "$(dirname "$0")/../lib/common.sh"
+
+for tool in cmake cpack dpkg-deb gzip; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "skipped: $tool is not installed" >&2
+		exit 77
+	fi
+done
+# The package is built from source, not from $MECH: the plain build's run
+# covers it, a sanitizer build's run would only repeat it.
+if ldd "$MECH" 2>/dev/null | grep -q 'libasan'; then
+	echo "skipped: sanitizer build (the plain build's run builds the package)" >&2
+	exit 77
+fi
+
+bd=$T/build debdir=$T/deb root=$T/root
+if cmake -S "$SRC" -B "$bd" -DCMAKE_INSTALL_PREFIX=/usr -DMECH_TESTS=OFF -DMECH_WERROR=ON -DMECH_SOURCE_THEMES_LOOKUP=OFF \
+	>"$T/build.log" 2>&1 &&
+	cmake --build "$bd" -j 2 >>"$T/build.log" 2>&1 &&
+	(cd "$bd" && cpack -G DEB -B "$debdir") >>"$T/build.log" 2>&1; then ok
+else
+	fail "building the package: $(tail -20 "$T/build.log")"
+	finish
+fi
+debs=("$debdir"/mech_*.deb)
+expect_eq "${#debs[@]}" 1 "one .deb"
+deb=${debs[0]}
+[ -f "$deb" ] || { fail "no .deb in $debdir"; finish; }
+
+# ---- what is in it -------------------------------------------------------
+list=$(dpkg-deb -c "$deb" | awk '{print $1, $2, $NF}')
+want=(
+	"-rwxr-xr-x root/root ./usr/bin/mech"
+	"-rw-r--r-- root/root ./usr/share/man/man1/mech.1.gz"
+	"-rw-r--r-- root/root ./usr/share/man/man5/mech.yaml.5.gz"
+	"-rw-r--r-- root/root ./usr/share/bash-completion/completions/mech"
+	"-rw-r--r-- root/root ./usr/share/mech/sshd_config.d/mech.conf"
+	"-rw-r--r-- root/root ./usr/share/doc/mech/README.md"
+	"drwxr-xr-x root/root ./usr/share/mech/themes/"
+)
+for f in "$SRC"/docs/*.md; do want+=("-rw-r--r-- root/root ./usr/share/doc/mech/$(basename "$f")"); done
+for f in "$SRC"/themes/*.theme; do
+	[ -e "$f" ] && want+=("-rw-r--r-- root/root ./usr/share/mech/themes/$(basename "$f")")
+done
+for w in "${want[@]}"; do
+	if grep -qxF -- "$w" <<<"$list"; then ok; else fail "dpkg-deb -c: no \"$w\" in: $list"; fi
+done
+expect_not_in "$list" "./etc" "the package leaves /etc to the operator"
+expect_not_in "$list" "/usr/local" "nothing under /usr/local"
+
+control=$(dpkg-deb -f "$deb" Package Version Architecture Depends)
+version=$("$MECH" --version)
+expect_in "$control" "Package: mech" "package name"
+expect_in "$control" "Version: ${version#mech }" "package version is mech's"
+expect_in "$control" "Architecture: $(dpkg --print-architecture 2>/dev/null || echo amd64)" "architecture"
+for lib in libgit2-1.5 libyaml-0-2 libcurl4 libcjson1 libmicrohttpd12 libncursesw6 libreadline8 libssl3; do
+	expect_in "$control" "$lib" "Depends names $lib"
+done
+
+# ---- unpacked, it runs -----------------------------------------------------
+dpkg-deb -x "$deb" "$root" && ok || fail "dpkg-deb -x"
+bin=$root/usr/bin/mech
+run "$bin" --version
+expect_rc 0 "packaged mech --version"
+if grep -qaF "$SRC/themes" "$root/usr/bin/mech"; then fail "the packaged binary looks into the build's source tree"; else ok; fi
+expect_eq "$out" "$version" "the package holds this version"
+run "$bin" help
+expect_rc 0 "packaged mech help"
+expect_in "$out" "deploy" "help prints the workflow map"
+export MECH_HOME=$T/pkghome
+run "$bin" admin init
+expect_rc 0 "packaged admin init"
+run "$bin" admin tenant add alice
+expect_rc 0 "packaged admin tenant add"
+run "$bin" app create web --image nginx:1.27
+expect_rc 0 "packaged app create"
+expect_in "$out" "mechanics(app.create)" "app create reports its receipt"
+subject=$(git --git-dir="$(repo_of alice)" log -1 --format=%s 2>/dev/null)
+expect_in "$subject" "mechanics(app.create)" "the receipt is in the tenant repo"
+fsck_ok alice
+
+# the compiled-in themes directory is where the package puts themes
+zcat "$root/usr/share/man/man1/mech.1.gz" >"$T/mech.1" && ok || fail "mech.1.gz is not gzip"
+zcat "$root/usr/share/man/man5/mech.yaml.5.gz" >"$T/mech.yaml.5" && ok || fail "mech.yaml.5.gz is not gzip"
+expect_in "$(cat "$T/mech.1")" "/usr/share/mech/themes" "mech(1) names /usr/share/mech/themes"
+if strings "$bin" 2>/dev/null | grep -qx '/usr/share/mech/themes'; then ok
+elif ! command -v strings >/dev/null; then ok
+else fail "the binary does not look for themes in /usr/share/mech/themes"; fi
+# installed pages and completion are what this binary generates
+cmp -s "$T/mech.1" <(MECH_HOME=$T/none "$bin" gen man) && ok || fail "installed mech.1 differs"
+cmp -s "$T/mech.yaml.5" <(MECH_HOME=$T/none "$bin" gen man5) && ok || fail "installed mech.yaml.5 differs"
+cmp -s "$root/usr/share/bash-completion/completions/mech" <(MECH_HOME=$T/none "$bin" gen bash-completion) &&
+	ok || fail "installed completion differs"
+cmp -s "$root/usr/share/mech/sshd_config.d/mech.conf" "$SRC/packaging/sshd_config.d/mech.conf" &&
+	ok || fail "the sshd snippet differs from packaging/sshd_config.d/mech.conf"
+if command -v man >/dev/null; then
+	MANWIDTH=80 man --warnings -l "$root/usr/share/man/man1/mech.1.gz" >"$T/rendered" 2>"$T/man.err"
+	expect_eq "$(cat "$T/man.err")" "" "the installed mech(1) renders without warnings"
+	expect_in "$(cat "$T/rendered")" "EXIT STATUS" "the installed mech(1) renders"
+fi
+bash --norc --noprofile -c '. "$1" && complete -p mech' bash \
+	"$root/usr/share/bash-completion/completions/mech" >/dev/null 2>&1 && ok ||
+	fail "the installed completion does not register for mech"
+finish
