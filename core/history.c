@@ -138,24 +138,44 @@ static git_commit *heap_pop(heap *h)
 	return top;
 }
 
+/* commits already queued: an open-addressing set (histories run to 100k+) */
 typedef struct {
 	git_oid *ids;
+	unsigned char *used;
 	size_t len, cap;
 } oid_set;
+
+static size_t oid_slot(const oid_set *s, const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));
+	return h & (s->cap - 1);
+}
 
 static int seen_add(oid_set *s, const git_oid *id)
 {
 	size_t i;
-	/* linear is fine for the sizes a log page needs; path walks are bounded by max */
-	for (i = 0; i < s->len; i++)
+	if ((s->len + 1) * 2 > s->cap) {
+		oid_set n = {NULL, NULL, 0, s->cap ? s->cap * 2 : 256};
+		n.ids = mech_calloc(n.cap, sizeof(*n.ids));
+		n.used = mech_calloc(n.cap, 1);
+		for (i = 0; i < s->cap; i++)
+			if (s->used[i])
+				seen_add(&n, &s->ids[i]);
+		free(s->ids);
+		free(s->used);
+		*s = n;
+	}
+	for (i = oid_slot(s, id);; i = (i + 1) & (s->cap - 1)) {
+		if (!s->used[i]) {
+			s->used[i] = 1;
+			s->ids[i] = *id;
+			s->len++;
+			return 1;
+		}
 		if (git_oid_equal(&s->ids[i], id))
 			return 0;
-	if (s->len == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 64;
-		s->ids = mech_realloc(s->ids, s->cap * sizeof(*s->ids));
 	}
-	s->ids[s->len++] = *id;
-	return 1;
 }
 
 static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
@@ -183,7 +203,7 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 	git_repository *git = mech_repo_git(repo);
 	const mech_config *cfg = mech_repo_config(repo);
 	heap h = {0};
-	oid_set seen = {0};
+	oid_set seen = {NULL, NULL, 0, 0};
 	git_commit *c;
 	size_t cap = 0;
 	int rc = 0;
@@ -248,6 +268,7 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 		git_commit_free(c);
 	free(h.items);
 	free(seen.ids);
+	free(seen.used);
 	return rc;
 }
 
