@@ -41,6 +41,7 @@ demo: build
 	$(BUILD)/mech demo
 
 bench: build
+	@scripts/deps tig hyperfine
 	bench/run
 
 # The Debian package, from its own build with prefix /usr: the binary looks

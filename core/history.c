@@ -178,6 +178,14 @@ static int seen_add(oid_set *s, const git_oid *id)
 	}
 }
 
+static int maybe_class(const git_commit *c, const mech_config *cfg, mech_class cls)
+{
+	const git_signature *cm = git_commit_committer(c);
+	if (!cm || strcmp(cm->email, cfg->machine_email) || strcmp(cm->name, cfg->machine_name))
+		return 0;
+	return cls != MECH_CLASS_FORCED || strstr(git_commit_message(c), "\nMechanics-Forced-Over: ");
+}
+
 static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 {
 	git_object *obj = NULL;
@@ -234,6 +242,11 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 				show = follow_only < 0;
 			}
 		}
+		/* a class filter can rule most commits out cheaply: forced needs the
+		 * trailer, machine and forced need the machine committer */
+		if (show && o->cls != MECH_CLASS_NONE && o->cls != MECH_CLASS_HUMAN &&
+		    !maybe_class(c, cfg, o->cls))
+			show = 0;
 		if (show) {
 			mech_log_entry e;
 			mech_log_entry_from_commit(&e, c, cfg);

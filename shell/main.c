@@ -26,6 +26,8 @@ int main(int argc, char **argv)
 	/* libgit2 caches no tree over 4 KiB by default; a tenant's apps/ tree is
 	 * larger, and a history walk reads each one twice (as commit and parent) */
 	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	/* a walk over 100k commits would otherwise keep them all (256 MiB cap) */
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 	sh_ctx_init(&ctx);
 	ctx.color = isatty(1) && !getenv("NO_COLOR");
 	ctx.tty = isatty(0) && isatty(1);
