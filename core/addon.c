@@ -72,22 +72,6 @@ static int check_param(const mech_addon_type *t, const char *name, const char *v
 	return 0;
 }
 
-static int apply(mech_repo *repo, const mech_write_opts *w, const char *verb, const char *target,
-		 int destructive, mech_plan_fn plan, void *payload, mech_txn_result *res)
-{
-	mech_txn_opts t;
-	memset(&t, 0, sizeof(t));
-	t.verb = verb;
-	t.target = target;
-	t.author = w->author;
-	t.force = w->force;
-	t.dry_run = w->dry_run;
-	t.destructive = destructive;
-	t.plan = plan;
-	t.payload = payload;
-	return mech_gitops_apply(repo, &t, res);
-}
-
 typedef struct {
 	mech_repo *repo;
 	const mech_addon_opts *o;
@@ -145,7 +129,7 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 	    (o->memory && check_param(t, "memory", o->memory) < 0))
 		return -1;
 	target = mech_sprintf("addon/%s", o->name);
-	rc = apply(repo, w, "addon.create", target, 0, plan_create, &c, res);
+	rc = mech_write_apply(repo, w, "addon.create", target, 0, plan_create, &c, res);
 	free(target);
 	return rc;
 }
@@ -199,7 +183,7 @@ int mech_addon_set(mech_repo *repo, const mech_write_opts *w, const mech_addon_o
 	if (check_param(t, "memory", o->memory) < 0)
 		return -1;
 	target = mech_sprintf("addon/%s", o->name);
-	rc = apply(repo, w, "addon.set", target, 0, plan_set, &c, res);
+	rc = mech_write_apply(repo, w, "addon.set", target, 0, plan_set, &c, res);
 	free(target);
 	return rc;
 }
@@ -239,7 +223,7 @@ int mech_addon_delete(mech_repo *repo, const mech_write_opts *w, const char *nam
 	if (mech_validate_name("addon name", name) < 0)
 		return -1;
 	target = mech_sprintf("addon/%s", name);
-	rc = apply(repo, w, "addon.delete", target, 1, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "addon.delete", target, 1, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -272,21 +256,6 @@ static void load_state(mech_repo *repo, git_tree *tree, const char *name, mech_a
 		mech_error_clear();
 }
 
-static int head_tree(mech_repo *repo, git_tree **tree)
-{
-	git_oid head;
-	git_commit *c = NULL;
-	*tree = NULL;
-	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
-		return -1;
-	if (git_commit_lookup(&c, mech_repo_git(repo), &head) < 0 || git_commit_tree(tree, c) < 0) {
-		git_commit_free(c);
-		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
-	}
-	git_commit_free(c);
-	return 0;
-}
-
 int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n)
 {
 	git_tree *tree;
@@ -294,7 +263,7 @@ int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n)
 	size_t i;
 	*out = NULL;
 	*n = 0;
-	if (head_tree(repo, &tree) < 0)
+	if (mech_repo_head_tree(repo, &tree) < 0)
 		return -1;
 	mech_tree_list(mech_repo_git(repo), tree, "addons", &names);
 	*out = mech_calloc(names.len, sizeof(**out));
@@ -318,7 +287,7 @@ int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out)
 	char *file;
 	int rc = -1;
 	*out = NULL;
-	if (mech_validate_name("addon name", name) < 0 || head_tree(repo, &tree) < 0)
+	if (mech_validate_name("addon name", name) < 0 || mech_repo_head_tree(repo, &tree) < 0)
 		return -1;
 	file = cluster_file(name);
 	if (mech_tree_read(mech_repo_git(repo), tree, file, 1024 * 1024, &b) > 0) {

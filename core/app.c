@@ -143,6 +143,25 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 	return 0;
 }
 
+/* ---- every write verb goes through here ---- */
+
+int mech_write_apply(mech_repo *repo, const mech_write_opts *w, const char *verb,
+		     const char *target, int destructive, mech_plan_fn plan, void *payload,
+		     mech_txn_result *res)
+{
+	mech_txn_opts t;
+	memset(&t, 0, sizeof(t));
+	t.verb = verb;
+	t.target = target;
+	t.author = w->author;
+	t.force = w->force;
+	t.dry_run = w->dry_run;
+	t.destructive = destructive;
+	t.plan = plan;
+	t.payload = payload;
+	return mech_gitops_apply(repo, &t, res);
+}
+
 /* ---- app create ---- */
 
 typedef struct {
@@ -187,21 +206,6 @@ done:
 	return rc;
 }
 
-static int apply(mech_repo *repo, const mech_write_opts *w, const char *verb, const char *target,
-		 mech_plan_fn plan, void *payload, mech_txn_result *res)
-{
-	mech_txn_opts t;
-	memset(&t, 0, sizeof(t));
-	t.verb = verb;
-	t.target = target;
-	t.author = w->author;
-	t.force = w->force;
-	t.dry_run = w->dry_run;
-	t.plan = plan;
-	t.payload = payload;
-	return mech_gitops_apply(repo, &t, res);
-}
-
 int mech_app_create(mech_repo *repo, const mech_write_opts *w, const mech_app_create_opts *o,
 		    mech_txn_result *res)
 {
@@ -221,7 +225,7 @@ int mech_app_create(mech_repo *repo, const mech_write_opts *w, const mech_app_cr
 		if (mech_validate_env(o->env->items[i]) < 0)
 			return -1;
 	target = mech_sprintf("app/%s", o->name);
-	rc = apply(repo, w, "app.create", target, plan_create, &c, res);
+	rc = mech_write_apply(repo, w, "app.create", target, 0, plan_create, &c, res);
 	free(target);
 	return rc;
 }
@@ -295,7 +299,7 @@ static int run_image(mech_repo *repo, const mech_write_opts *w, image_ctx *c, co
 	    (c->instance && mech_validate_name("instance name", c->instance) < 0))
 		return -1;
 	target = mech_sprintf("app/%s", c->app);
-	rc = apply(repo, w, verb, target, plan_image, c, res);
+	rc = mech_write_apply(repo, w, verb, target, 0, plan_image, c, res);
 	free(target);
 	free(c->picked);
 	free(c->new_image);
@@ -405,7 +409,7 @@ int mech_app_delete(mech_repo *repo, const mech_write_opts *w, const char *app,
 	if (mech_validate_name("app name", app) < 0)
 		return -1;
 	target = mech_sprintf("app/%s", app);
-	rc = apply(repo, w, "app.delete", target, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "app.delete", target, 0, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -491,7 +495,8 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 	    (from && mech_validate_name("--from instance", from) < 0))
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = apply(repo, w, "app.instance-add", target, plan_instance_add, &c, res);
+	rc = mech_write_apply(repo, w, "app.instance-add", target, 0, plan_instance_add, &c,
+			      res);
 	free(target);
 	return rc;
 }
@@ -506,7 +511,8 @@ int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const ch
 	    mech_validate_name("instance name", instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = apply(repo, w, "app.instance-remove", target, plan_instance_remove, &c, res);
+	rc = mech_write_apply(repo, w, "app.instance-remove", target, 0, plan_instance_remove,
+			      &c, res);
 	free(target);
 	return rc;
 }

@@ -144,17 +144,11 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
 {
 	const mech_config *cfg = mech_repo_config(repo);
 	git_oid head;
-	git_commit *c = NULL;
 	char *file;
 	*tree = NULL;
 	*lw = NULL;
-	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
+	if (mech_repo_head_tree(repo, tree) < 0 || mech_repo_head(repo, &head) < 0)
 		return -1;
-	if (git_commit_lookup(&c, mech_repo_git(repo), &head) < 0 || git_commit_tree(tree, c) < 0) {
-		git_commit_free(c);
-		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
-	}
-	git_commit_free(c);
 	file = mech_sprintf("%s/cache/%s/lastwriter-%s.idx", cfg->home, mech_repo_tenant(repo),
 			    cfg->gitops_branch);
 	mech_lastwriter_open(lw, mech_repo_git(repo), cfg, file);

@@ -121,6 +121,21 @@ int mech_repo_head(mech_repo *r, git_oid *out)
 	return 0;
 }
 
+int mech_repo_head_tree(mech_repo *r, git_tree **out)
+{
+	git_oid head;
+	git_commit *c = NULL;
+	*out = NULL;
+	if (mech_repo_sync(r) < 0 || mech_repo_head(r, &head) < 0)
+		return -1;
+	if (git_commit_lookup(&c, r->git, &head) < 0 || git_commit_tree(out, c) < 0) {
+		git_commit_free(c);
+		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
+	}
+	git_commit_free(c);
+	return 0;
+}
+
 static void sleep_ms(long ms)
 {
 	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};

@@ -76,21 +76,6 @@ done:
 	return rc;
 }
 
-static int apply(mech_repo *repo, const mech_write_opts *w, const char *verb, const char *target,
-		 mech_plan_fn plan, void *payload, mech_txn_result *res)
-{
-	mech_txn_opts t;
-	memset(&t, 0, sizeof(t));
-	t.verb = verb;
-	t.target = target;
-	t.author = w->author;
-	t.force = w->force;
-	t.dry_run = w->dry_run;
-	t.plan = plan;
-	t.payload = payload;
-	return mech_gitops_apply(repo, &t, res);
-}
-
 int mech_route_create(mech_repo *repo, const mech_write_opts *w, const mech_route_opts *o,
 		      mech_txn_result *res)
 {
@@ -103,7 +88,7 @@ int mech_route_create(mech_repo *repo, const mech_write_opts *w, const mech_rout
 	    (o->path && mech_validate_http_path(o->path) < 0))
 		return -1;
 	target = mech_sprintf("route/%s", o->app);
-	rc = apply(repo, w, "route.create", target, plan_create, &c, res);
+	rc = mech_write_apply(repo, w, "route.create", target, 0, plan_create, &c, res);
 	free(target);
 	free(c.host);
 	return rc;
@@ -166,7 +151,7 @@ int mech_route_delete(mech_repo *repo, const mech_write_opts *w, const char *app
 	    (instance && mech_validate_name("instance name", instance) < 0))
 		return -1;
 	target = mech_sprintf("route/%s", app);
-	rc = apply(repo, w, "route.delete", target, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "route.delete", target, 0, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -174,21 +159,14 @@ int mech_route_delete(mech_repo *repo, const mech_write_opts *w, const char *app
 int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, size_t *n)
 {
 	git_repository *git = mech_repo_git(repo);
-	git_oid head;
-	git_commit *c = NULL;
 	git_tree *tree = NULL;
 	mech_strv apps = MECH_STRV_INIT;
 	size_t i, j, cap = 0;
-	int rc = -1;
 
 	*out = NULL;
 	*n = 0;
-	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
+	if (mech_repo_head_tree(repo, &tree) < 0)
 		return -1;
-	if (git_commit_lookup(&c, git, &head) < 0 || git_commit_tree(&tree, c) < 0) {
-		mech_error_git(MECH_EFAILED, "cannot read the branch head");
-		goto done;
-	}
 	mech_tree_list(git, tree, "network/routes", &apps);
 	for (i = 0; i < apps.len; i++) {
 		mech_strv files = MECH_STRV_INIT;
@@ -239,12 +217,9 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 		mech_strv_dispose(&files);
 		free(dir);
 	}
-	rc = 0;
-done:
 	mech_strv_dispose(&apps);
 	git_tree_free(tree);
-	git_commit_free(c);
-	return rc;
+	return 0;
 }
 
 void mech_route_state_free(mech_route_state *r, size_t n)

@@ -21,6 +21,11 @@ typedef struct {
 	int dry_run;
 } mech_write_opts;
 
+/** Run a verb's plan as one transaction with the writer's options (every write verb). */
+int mech_write_apply(mech_repo *repo, const mech_write_opts *w, const char *verb,
+		     const char *target, int destructive, mech_plan_fn plan, void *payload,
+		     mech_txn_result *res);
+
 typedef struct {
 	const char *name;
 	const char *image;

@@ -71,6 +71,8 @@ const char *mech_repo_tenant(const mech_repo *repo);
 const mech_config *mech_repo_config(const mech_repo *repo);
 /** Branch head; ENOTFOUND-style error (MECH_ENOT_FOUND) on an unborn branch. */
 int mech_repo_head(mech_repo *repo, git_oid *out);
+/** Sync with the remote, then the tree at the branch head (read-only commands). */
+int mech_repo_head_tree(mech_repo *repo, git_tree **out);
 /** Bring the local mirror up to date with the remote (no-op without one). */
 int mech_repo_sync(mech_repo *repo);
 
