@@ -45,7 +45,7 @@ for i in range(commits):
     out.write(b"M 100644 inline apps/app%d/overlays/main/notes.txt\n" % (i % apps))
     blob(b"%d\n" % i)
 PY
-git --git-dir="$repo" gc -q --aggressive 2>/dev/null || git --git-dir="$repo" gc -q
+git --git-dir="$repo" gc -q
 printf '4\n:screen-save %s/mech.screen\n' "$work" >"$work/mech.script"
 printf ':save-display %s/tig.screen\n:quit\n' "$work" >"$work/tig.script"
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
