@@ -17,33 +17,10 @@ struct mech_argocd {
 
 /* ---- JSON helpers ---- */
 
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-/* Follow "a.b.c" through objects; NULL when a step is missing. */
-static const cJSON *jpath(const cJSON *o, const char *dotted)
-{
-	char key[64];
-	while (o && *dotted) {
-		size_t n = strcspn(dotted, ".");
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, dotted, n);
-		key[n] = '\0';
-		o = jget(o, key);
-		dotted += n;
-		if (*dotted == '.')
-			dotted++;
-	}
-	return o;
-}
-
 /* A string field, "" when absent; numbers are spelled out (resourceVersion). */
 static char *jstr(const cJSON *o, const char *dotted)
 {
-	const cJSON *v = jpath(o, dotted);
+	const cJSON *v = mech_json_path(o, dotted);
 	if (cJSON_IsString(v) && v->valuestring)
 		return mech_strdup(v->valuestring);
 	if (cJSON_IsNumber(v))
@@ -53,7 +30,7 @@ static char *jstr(const cJSON *o, const char *dotted)
 
 static int jbool(const cJSON *o, const char *dotted)
 {
-	return cJSON_IsTrue(jpath(o, dotted));
+	return cJSON_IsTrue(mech_json_path(o, dotted));
 }
 
 static char **jstrings(const cJSON *arr, size_t *n)
@@ -257,8 +234,8 @@ static void parse_resources(const cJSON *arr, mech_argocd_app *a)
 
 static int app_fill(const cJSON *j, mech_argocd_app *a)
 {
-	const cJSON *st = jget(j, "status");
-	const cJSON *name = jpath(j, "metadata.name");
+	const cJSON *st = mech_json_get(j, "status");
+	const cJSON *name = mech_json_path(j, "metadata.name");
 
 	memset(a, 0, sizeof(*a));
 	if (!cJSON_IsString(name) || !name->valuestring || !*name->valuestring)
@@ -288,7 +265,7 @@ static int app_fill(const cJSON *j, mech_argocd_app *a)
 	}
 	a->health_message = jstr(st, "health.message");
 	a->reconciled_at = jstr(st, "reconciledAt");
-	a->operation_requested = cJSON_IsObject(jget(j, "operation"));
+	a->operation_requested = cJSON_IsObject(mech_json_get(j, "operation"));
 	a->operation_phase = jstr(st, "operationState.phase");
 	a->operation_message = jstr(st, "operationState.message");
 	a->operation_started_at = jstr(st, "operationState.startedAt");
@@ -298,10 +275,10 @@ static int app_fill(const cJSON *j, mech_argocd_app *a)
 		free(a->operation_revision);
 		a->operation_revision = jstr(st, "operationState.operation.sync.revision");
 	}
-	parse_conditions(jget(st, "conditions"), a);
-	parse_resources(jget(st, "resources"), a);
-	a->images = jstrings(jpath(st, "summary.images"), &a->nimages);
-	a->external_urls = jstrings(jpath(st, "summary.externalURLs"), &a->nexternal_urls);
+	parse_conditions(mech_json_get(st, "conditions"), a);
+	parse_resources(mech_json_get(st, "resources"), a);
+	a->images = jstrings(mech_json_path(st, "summary.images"), &a->nimages);
+	a->external_urls = jstrings(mech_json_path(st, "summary.externalURLs"), &a->nexternal_urls);
 	return 0;
 }
 
@@ -341,7 +318,7 @@ int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps *
 	*out = NULL;
 	if (mech_http_get_json(c->http, path, &doc) < 0)
 		goto done;
-	items = jget(doc, "items");
+	items = mech_json_get(doc, "items");
 	if (items && !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
 		mech_error_set(MECH_EUNAVAILABLE, "Argo CD: GET %s%s: items is not a list",
 			       mech_http_url(c->http), path);
@@ -465,8 +442,8 @@ static void node_fill(const cJSON *j, mech_argocd_node *n)
 	n->health = jstr(j, "health.status");
 	n->health_message = jstr(j, "health.message");
 	n->created_at = jstr(j, "createdAt");
-	n->images = jstrings(jget(j, "images"), &n->nimages);
-	arr = jget(j, "parentRefs");
+	n->images = jstrings(mech_json_get(j, "images"), &n->nimages);
+	arr = mech_json_get(j, "parentRefs");
 	len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
 	if (len > 0)
 		n->parents = mech_calloc((size_t)len, sizeof(*n->parents));
@@ -479,7 +456,7 @@ static void node_fill(const cJSON *j, mech_argocd_node *n)
 		r->name = jstr(it, "name");
 		r->uid = jstr(it, "uid");
 	}
-	arr = jget(j, "info");
+	arr = mech_json_get(j, "info");
 	len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
 	if (len > 0)
 		n->info = mech_calloc((size_t)len, sizeof(*n->info));
@@ -506,7 +483,7 @@ int mech_argocd_app_tree(mech_argocd *c, const char *project, const char *name,
 	if (rc < 0)
 		return -1;
 	tree = mech_calloc(1, sizeof(*tree));
-	nodes = jget(doc, "nodes");
+	nodes = mech_json_get(doc, "nodes");
 	n = cJSON_IsArray(nodes) ? cJSON_GetArraySize(nodes) : 0;
 	if (n > 0)
 		tree->nodes = mech_calloc((size_t)n, sizeof(*tree->nodes));
@@ -545,7 +522,7 @@ void mech_argocd_diffs_free(mech_argocd_diffs *diffs)
 /* The states are JSON inside JSON strings: parse them a second time. */
 static int parse_state(const cJSON *item, const char *key, const char *what, cJSON **out)
 {
-	const cJSON *v = jget(item, key);
+	const cJSON *v = mech_json_get(item, key);
 	cJSON *doc;
 	*out = NULL;
 	if (!cJSON_IsString(v) || !v->valuestring || !*v->valuestring)
@@ -575,7 +552,7 @@ int mech_argocd_app_managed(mech_argocd *c, const char *project, const char *nam
 		goto done;
 	what = mech_sprintf("Argo CD: GET %s%s", mech_http_url(c->http), path);
 	diffs = mech_calloc(1, sizeof(*diffs));
-	items = jget(doc, "items");
+	items = mech_json_get(doc, "items");
 	n = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
 	if (n > 0)
 		diffs->items = mech_calloc((size_t)n, sizeof(*diffs->items));
@@ -666,11 +643,11 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 	memset(out, 0, sizeof(*out));
 	if (mech_json_parse(&doc, data, len, "Argo CD watch event") < 0)
 		return -1;
-	result = jget(doc, "result");
-	err = jget(doc, "error");
+	result = mech_json_get(doc, "result");
+	err = mech_json_get(doc, "error");
 	if (!result && cJSON_IsObject(err)) {
 		/* runtimeStreamError: the stream's way to report a failed call */
-		const cJSON *code = jget(err, "http_code");
+		const cJSON *code = mech_json_get(err, "http_code");
 		long status = cJSON_IsNumber(code) ? (long)code->valuedouble : 500;
 		char *msg = jstr(err, "message");
 		mech_error_code ec = mech_http_status_code(status);
@@ -680,7 +657,7 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 		free(msg);
 		goto done;
 	}
-	type = jget(result, "type");
+	type = mech_json_get(result, "type");
 	if (!cJSON_IsString(type) || !type->valuestring) {
 		mech_error_set(MECH_EUNAVAILABLE, "Argo CD watch event without result.type");
 		goto done;
@@ -696,7 +673,7 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 			       type->valuestring);
 		goto done;
 	}
-	rc = mech_argocd_app_parse(jget(result, "application"), &out->app);
+	rc = mech_argocd_app_parse(mech_json_get(result, "application"), &out->app);
 done:
 	cJSON_Delete(doc);
 	return rc;

@@ -835,3 +835,25 @@ int mech_http_watch(mech_http *h, const char *path, const mech_http_watch_opts *
 			return 0;
 	}
 }
+
+const cJSON *mech_json_get(const cJSON *o, const char *key)
+{
+	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+}
+
+const cJSON *mech_json_path(const cJSON *o, const char *dotted)
+{
+	char key[64];
+	while (o && *dotted) {
+		size_t n = strcspn(dotted, ".");
+		if (n >= sizeof(key))
+			return NULL;
+		memcpy(key, dotted, n);
+		key[n] = '\0';
+		o = mech_json_get(o, key);
+		dotted += n;
+		if (*dotted == '.')
+			dotted++;
+	}
+	return o;
+}

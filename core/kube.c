@@ -19,31 +19,9 @@ struct mech_kube {
 
 #define SECRET_VALUE_MAX 4096
 
-static const cJSON *jget(const cJSON *o, const char *key)
-{
-	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-}
-
-static const cJSON *jpath(const cJSON *o, const char *dotted)
-{
-	char key[64];
-	while (o && *dotted) {
-		size_t n = strcspn(dotted, ".");
-		if (n >= sizeof(key))
-			return NULL;
-		memcpy(key, dotted, n);
-		key[n] = '\0';
-		o = jget(o, key);
-		dotted += n;
-		if (*dotted == '.')
-			dotted++;
-	}
-	return o;
-}
-
 static char *jstr(const cJSON *o, const char *dotted)
 {
-	const cJSON *v = jpath(o, dotted);
+	const cJSON *v = mech_json_path(o, dotted);
 	if (cJSON_IsString(v) && v->valuestring)
 		return mech_strdup(v->valuestring);
 	return mech_strdup("");
@@ -51,7 +29,7 @@ static char *jstr(const cJSON *o, const char *dotted)
 
 static long long jint(const cJSON *o, const char *dotted, long long def)
 {
-	const cJSON *v = jpath(o, dotted);
+	const cJSON *v = mech_json_path(o, dotted);
 	if (!cJSON_IsNumber(v))
 		return def;
 	if (v->valuedouble > 9e15 || v->valuedouble < -9e15)
@@ -305,18 +283,18 @@ int mech_kube_deployment_parse(const cJSON *j, mech_kube_deployment **out)
 	d->ready = jcount(j, "status.readyReplicas");
 	d->available = jcount(j, "status.availableReplicas");
 	d->unavailable = jcount(j, "status.unavailableReplicas");
-	d->paused = cJSON_IsTrue(jpath(j, "spec.paused"));
-	containers = jpath(j, "spec.template.spec.containers");
+	d->paused = cJSON_IsTrue(mech_json_path(j, "spec.paused"));
+	containers = mech_json_path(j, "spec.template.spec.containers");
 	n = cJSON_IsArray(containers) ? cJSON_GetArraySize(containers) : 0;
 	if (n > 0) {
 		d->images = mech_calloc((size_t)n, sizeof(*d->images));
 		for (it = containers->child; it; it = it->next) {
-			const cJSON *img = jget(it, "image");
+			const cJSON *img = mech_json_get(it, "image");
 			if (cJSON_IsString(img) && img->valuestring)
 				d->images[d->nimages++] = mech_strdup(img->valuestring);
 		}
 	}
-	d->conditions = parse_conditions(jpath(j, "status.conditions"), &d->nconditions);
+	d->conditions = parse_conditions(mech_json_path(j, "status.conditions"), &d->nconditions);
 	rollout_state(d);
 	*out = d;
 	return 0;
@@ -376,7 +354,7 @@ int mech_kube_pg_cluster_parse(const cJSON *j, mech_kube_pg_cluster **out)
 	c->write_service = jstr(j, "status.writeService");
 	c->read_service = jstr(j, "status.readService");
 	c->image = jstr(j, "status.image");
-	c->conditions = parse_conditions(jpath(j, "status.conditions"), &c->nconditions);
+	c->conditions = parse_conditions(mech_json_path(j, "status.conditions"), &c->nconditions);
 	ready = mech_kube_condition_find(c->conditions, c->nconditions, "Ready");
 	/* cnpg.md: the phase string, the Ready condition and the count together */
 	c->ready = !strcmp(c->phase, "Cluster in healthy state") && ready &&
@@ -512,7 +490,7 @@ int mech_kube_pg_secret_get(mech_kube *k, const char *ns, const char *cluster,
 	s->host = mech_strdup("");
 	s->port = mech_strdup("");
 	s->dbname = mech_strdup("");
-	data = jget(doc, "data");
+	data = mech_json_get(doc, "data");
 	n = cJSON_IsObject(data) ? cJSON_GetArraySize(data) : 0;
 	if (n > 0)
 		s->keys = mech_calloc((size_t)n, sizeof(*s->keys));
@@ -607,7 +585,7 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 	r->namespace = jstr(j, "metadata.namespace");
 	r->name = jstr(j, "metadata.name");
 	r->generation = jint(j, "metadata.generation", 0);
-	hosts = jpath(j, "spec.hostnames");
+	hosts = mech_json_path(j, "spec.hostnames");
 	n = cJSON_IsArray(hosts) ? cJSON_GetArraySize(hosts) : 0;
 	if (n > 0) {
 		r->hostnames = mech_calloc((size_t)n, sizeof(*r->hostnames));
@@ -615,7 +593,7 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 			if (cJSON_IsString(it) && it->valuestring)
 				r->hostnames[r->nhostnames++] = mech_strdup(it->valuestring);
 	}
-	parents = jpath(j, "status.parents");
+	parents = mech_json_path(j, "status.parents");
 	n = cJSON_IsArray(parents) ? cJSON_GetArraySize(parents) : 0;
 	if (n > 0) {
 		r->parents = mech_calloc((size_t)n, sizeof(*r->parents));
@@ -630,7 +608,7 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 			p->parent_name = jstr(it, "parentRef.name");
 			p->section_name = jstr(it, "parentRef.sectionName");
 			p->controller = jstr(it, "controllerName");
-			p->conditions = parse_conditions(jget(it, "conditions"), &p->nconditions);
+			p->conditions = parse_conditions(mech_json_get(it, "conditions"), &p->nconditions);
 		}
 	}
 	r->accepted = route_verdict(r, "Accepted");

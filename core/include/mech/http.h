@@ -93,6 +93,10 @@ const char *mech_http_status_text(long status);
  * names the source in the message; failures are MECH_EUNAVAILABLE.
  */
 int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what);
+/** A member of an object (case-sensitive), or NULL; borrowed. */
+const cJSON *mech_json_get(const cJSON *o, const char *key);
+/** Follow "a.b.c" through objects; NULL when a step is missing. Borrowed. */
+const cJSON *mech_json_path(const cJSON *o, const char *dotted);
 
 /** Percent-encode `s` for a path segment or query value. Caller frees. */
 char *mech_http_escape(const char *s);
