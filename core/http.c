@@ -6,8 +6,14 @@
  */
 #include "mech/http.h"
 
-#include <ctype.h>
+/* libcurl is loaded on first use (mech/dl.h); its calls go through pointers */
+#define CURL_DISABLE_TYPECHECK
 #include <curl/curl.h>
+
+#include "mech/dl.h"
+
+#include <ctype.h>
+#include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,12 +34,56 @@ struct mech_http {
 	CURL *easy; /* kept between unary calls for connection reuse */
 };
 
+#define CURL_SYMBOLS(X)                                                                      \
+	X(curl_global_init)                                                                  \
+	X(curl_easy_init)                                                                    \
+	X(curl_easy_reset)                                                                   \
+	X(curl_easy_setopt)                                                                  \
+	X(curl_easy_perform)                                                                 \
+	X(curl_easy_getinfo)                                                                 \
+	X(curl_easy_cleanup)                                                                 \
+	X(curl_easy_strerror)                                                                \
+	X(curl_slist_append)                                                                 \
+	X(curl_slist_free_all)
+
+static struct {
+	CURL_SYMBOLS(MECH_DL_FIELD)
+} curl_lib;
+static const char *const curl_names[] = {CURL_SYMBOLS(MECH_DL_NAME)};
+
+/* curl.h wraps these two in checking macros that would call the real symbols */
+#undef curl_easy_setopt
+#undef curl_easy_getinfo
+#define curl_global_init (*curl_lib.curl_global_init)
+#define curl_easy_init (*curl_lib.curl_easy_init)
+#define curl_easy_reset (*curl_lib.curl_easy_reset)
+#define curl_easy_setopt (*curl_lib.curl_easy_setopt)
+#define curl_easy_perform (*curl_lib.curl_easy_perform)
+#define curl_easy_getinfo (*curl_lib.curl_easy_getinfo)
+#define curl_easy_cleanup (*curl_lib.curl_easy_cleanup)
+#define curl_easy_strerror (*curl_lib.curl_easy_strerror)
+#define curl_slist_append (*curl_lib.curl_slist_append)
+#define curl_slist_free_all (*curl_lib.curl_slist_free_all)
+
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_rc;
+static char curl_init_error[512]; /* empty when libcurl is ready */
 
 static void curl_init(void)
 {
-	curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURLcode rc;
+
+	_Static_assert(sizeof(curl_lib) == sizeof(curl_names) / sizeof(*curl_names) *
+						   sizeof(void *),
+		       "one pointer per libcurl symbol");
+	if (mech_dl_load("libcurl.so.4", "libcurl4", curl_names, (void **)&curl_lib,
+			 sizeof(curl_names) / sizeof(*curl_names)) < 0) {
+		snprintf(curl_init_error, sizeof(curl_init_error), "%s (%s)",
+			 mech_error_last()->message, mech_error_last()->hint);
+		return;
+	}
+	if ((rc = curl_global_init(CURL_GLOBAL_DEFAULT)) != CURLE_OK)
+		snprintf(curl_init_error, sizeof(curl_init_error), "cannot initialise libcurl: %s",
+			 curl_easy_strerror(rc));
 }
 
 static char *dup_or_null(const char *s)
@@ -62,9 +112,8 @@ int mech_http_new(mech_http **out, const mech_http_opts *opts)
 		return mech_error_set(MECH_ECONFIG,
 				      "%s: URL must not carry credentials; use a token file", name);
 	pthread_once(&curl_once, curl_init);
-	if (curl_init_rc != CURLE_OK)
-		return mech_error_set(MECH_EUNAVAILABLE, "cannot initialise libcurl: %s",
-				      curl_easy_strerror(curl_init_rc));
+	if (*curl_init_error)
+		return mech_error_set(MECH_EUNAVAILABLE, "%s", curl_init_error);
 
 	h = mech_calloc(1, sizeof(*h));
 	h->name = mech_strdup(name);

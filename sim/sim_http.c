@@ -15,9 +15,13 @@
 #endif
 #include "sim_int.h"
 
+#include "mech/dl.h"
+#include "mech/error.h"
+
+#include <microhttpd.h>
+
 #include <errno.h>
 #include <poll.h>
-#include <microhttpd.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdio.h>
@@ -26,6 +30,38 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <time.h>
+
+/* libmicrohttpd is loaded when the sim starts (mech/dl.h) */
+#define MHD_SYMBOLS(X)                                                                       \
+	X(MHD_start_daemon)                                                                  \
+	X(MHD_stop_daemon)                                                                   \
+	X(MHD_get_daemon_info)                                                               \
+	X(MHD_get_connection_info)                                                           \
+	X(MHD_get_connection_values)                                                         \
+	X(MHD_lookup_connection_value)                                                       \
+	X(MHD_create_response_from_buffer)                                                   \
+	X(MHD_create_response_from_callback)                                                 \
+	X(MHD_add_response_header)                                                           \
+	X(MHD_queue_response)                                                                \
+	X(MHD_destroy_response)
+
+static struct {
+	MHD_SYMBOLS(MECH_DL_FIELD)
+} mhd;
+static const char *const mhd_names[] = {MHD_SYMBOLS(MECH_DL_NAME)};
+static int mhd_loaded; /* one server per process, started from the main thread */
+
+#define MHD_start_daemon (*mhd.MHD_start_daemon)
+#define MHD_stop_daemon (*mhd.MHD_stop_daemon)
+#define MHD_get_daemon_info (*mhd.MHD_get_daemon_info)
+#define MHD_get_connection_info (*mhd.MHD_get_connection_info)
+#define MHD_get_connection_values (*mhd.MHD_get_connection_values)
+#define MHD_lookup_connection_value (*mhd.MHD_lookup_connection_value)
+#define MHD_create_response_from_buffer (*mhd.MHD_create_response_from_buffer)
+#define MHD_create_response_from_callback (*mhd.MHD_create_response_from_callback)
+#define MHD_add_response_header (*mhd.MHD_add_response_header)
+#define MHD_queue_response (*mhd.MHD_queue_response)
+#define MHD_destroy_response (*mhd.MHD_destroy_response)
 
 #define BODY_MAX (1u << 20)
 #define CONNECTIONS_MAX 64
@@ -789,6 +825,13 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 
 	*out = NULL;
 	*url = NULL;
+	_Static_assert(sizeof(mhd) == sizeof(mhd_names) / sizeof(*mhd_names) * sizeof(void *),
+		       "one pointer per libmicrohttpd symbol");
+	if (!mhd_loaded &&
+	    mech_dl_load("libmicrohttpd.so.12", "libmicrohttpd12", mhd_names, (void **)&mhd,
+			 sizeof(mhd_names) / sizeof(*mhd_names)) < 0)
+		return -1;
+	mhd_loaded = 1;
 	memset(&ss, 0, sizeof(ss));
 	if (v6) {
 		in6->sin6_family = AF_INET6;
@@ -811,7 +854,8 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 				MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
-		return -1;
+		return mech_error_set(MECH_EUNAVAILABLE, "cannot listen on %s port %d (in use?)",
+				      opts->host, opts->port);
 	}
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD);
 	if (info && getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) == 0)

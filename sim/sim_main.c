@@ -7,6 +7,8 @@
 #include "sim.h"
 #include "sim_int.h"
 
+#include "mech/error.h"
+
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -275,7 +277,9 @@ int sim_main(int argc, char **argv, const char *home)
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	if (sim_server_start(&srv, &w, &o, &url) < 0) {
-		rc = fail(69, "cannot listen on %s port %d (in use?)", o.host, o.port);
+		const mech_error *e = mech_error_last();
+
+		rc = fail(69, "%s%s%s", e->message, e->hint ? "; " : "", e->hint ? e->hint : "");
 		goto done;
 	}
 	printf("mech sim: listening on %s\n", url);
