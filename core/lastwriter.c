@@ -9,12 +9,14 @@
 #include "mech/buf.h"
 #include "mech/error.h"
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#define INDEX_MAGIC "mech-lastwriter 1"
+#define INDEX_MAGIC "mech-lastwriter 2"
 #define INDEX_MAX (256u * 1024 * 1024)
 
 /* ---- path → writer map ---- */
@@ -232,7 +234,22 @@ static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b,
 	return 0;
 }
 
-/* ---- the index ---- */
+/* ---- the index ----
+ *
+ * One file per branch:
+ *
+ *	mech-lastwriter 2 <tip>
+ *	<writer sha> <class> <path>		the snapshot, sorted by path
+ *	+<writer sha> <class> <path>		a delta's answers ...
+ *	@<from tip> <to tip>			... committed by this line
+ *
+ * A write changes a handful of paths, so an update appends one delta (one
+ * write(2) with O_APPEND) instead of rewriting every path's answer; when the
+ * deltas outgrow the snapshot the file is rewritten whole (tmp + rename).
+ * Loading applies a delta only if it starts at the tip reached so far, so a
+ * delta torn by a crash (no @ line) or written by a reader with an older
+ * view is skipped, never half-applied. Paths are escaped (\n, \\).
+ */
 
 struct mech_lastwriter {
 	git_repository *repo;
@@ -242,6 +259,8 @@ struct mech_lastwriter {
 	path_map map;
 	size_t walked;
 	int rebuilt;
+	size_t snapshot_bytes; /* size of the snapshot part of the file */
+	size_t journal_bytes;  /* bytes of deltas after it; SIZE_MAX: rewrite */
 };
 
 static void unescape_path(char *s)
@@ -258,10 +277,36 @@ static void unescape_path(char *s)
 	*w = '\0';
 }
 
+/* "<sha> <class> <path>" (NUL-terminated, path unescaped in place) */
+static int parse_entry(char *p, size_t len, mech_writer *w, char **path)
+{
+	if (len < GIT_OID_HEXSZ + 4 || p[GIT_OID_HEXSZ] != ' ' || p[GIT_OID_HEXSZ + 2] != ' ' ||
+	    p[GIT_OID_HEXSZ + 1] < '0' || p[GIT_OID_HEXSZ + 1] > '3' ||
+	    git_oid_fromstrn(&w->commit, p, GIT_OID_HEXSZ) < 0)
+		return -1;
+	w->cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
+	*path = p + GIT_OID_HEXSZ + 3;
+	unescape_path(*path);
+	return 0;
+}
+
+/* "@<from> <to>" */
+static int parse_commit_line(const char *p, size_t len, git_oid *from, git_oid *to)
+{
+	if (len != 1 + 2 * GIT_OID_HEXSZ + 1 || p[1 + GIT_OID_HEXSZ] != ' ' ||
+	    git_oid_fromstrn(from, p + 1, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(to, p + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0)
+		return -1;
+	return 0;
+}
+
 static void load_file(mech_lastwriter *lw)
 {
 	mech_buf b = MECH_BUF_INIT;
+	path_map delta = {0};
 	char *p, *nl;
+	size_t i;
+
 	if (mech_buf_read_file(&b, lw->file, INDEX_MAX) < 0) {
 		mech_error_clear();
 		return;
@@ -272,25 +317,71 @@ static void load_file(mech_lastwriter *lw)
 	    strncmp(p, INDEX_MAGIC " ", strlen(INDEX_MAGIC) + 1) ||
 	    git_oid_fromstrn(&lw->tip, p + strlen(INDEX_MAGIC) + 1, GIT_OID_HEXSZ) < 0)
 		goto corrupt;
-	for (p = nl + 1; *p; p = nl + 1) {
+	for (p = nl + 1; *p && *p != '+' && *p != '@'; p = nl + 1) {
 		mech_writer w;
-		nl = strchr(p, '\n');
-		if (!nl || nl - p < GIT_OID_HEXSZ + 4 || p[GIT_OID_HEXSZ] != ' ' ||
-		    p[GIT_OID_HEXSZ + 2] != ' ' || p[GIT_OID_HEXSZ + 1] < '0' ||
-		    p[GIT_OID_HEXSZ + 1] > '3' || git_oid_fromstrn(&w.commit, p, GIT_OID_HEXSZ) < 0)
+		char *path;
+		if (!(nl = strchr(p, '\n')))
 			goto corrupt;
-		w.cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
 		*nl = '\0';
-		unescape_path(p + GIT_OID_HEXSZ + 3);
-		pm_set(&lw->map, p + GIT_OID_HEXSZ + 3, &w);
+		if (parse_entry(p, (size_t)(nl - p), &w, &path) < 0)
+			goto corrupt;
+		pm_set(&lw->map, path, &w);
 	}
+	lw->snapshot_bytes = (size_t)(p - b.ptr);
+	lw->journal_bytes = b.len - lw->snapshot_bytes;
+	for (; *p; p = nl + 1) {
+		mech_writer w;
+		git_oid from, to;
+		char *path;
+		/* a torn or foreign tail ends the journal; the next save rewrites it */
+		if (!(nl = strchr(p, '\n'))) {
+			lw->journal_bytes = SIZE_MAX;
+			break;
+		}
+		*nl = '\0';
+		if (*p == '+' && parse_entry(p + 1, (size_t)(nl - p - 1), &w, &path) == 0) {
+			pm_set(&delta, path, &w);
+		} else if (*p == '@' && parse_commit_line(p, (size_t)(nl - p), &from, &to) == 0) {
+			if (git_oid_equal(&from, &lw->tip)) {
+				for (i = 0; i < delta.cap; i++)
+					if (delta.slots[i].path)
+						pm_set(&lw->map, delta.slots[i].path,
+						       &delta.slots[i].w);
+				lw->tip = to;
+			}
+			pm_clear(&delta);
+		} else {
+			lw->journal_bytes = SIZE_MAX;
+			break;
+		}
+	}
+	pm_clear(&delta);
 	mech_buf_dispose(&b);
 	return;
 corrupt:
 	/* an unreadable index is rebuilt, never trusted */
 	memset(&lw->tip, 0, sizeof(lw->tip));
 	pm_clear(&lw->map);
+	pm_clear(&delta);
 	mech_buf_dispose(&b);
+}
+
+static void put_entry(mech_buf *b, const char *prefix, const path_entry *e)
+{
+	char hex[GIT_OID_HEXSZ + 1];
+	const char *s;
+
+	git_oid_tostr(hex, sizeof(hex), &e->w.commit);
+	mech_buf_printf(b, "%s%s %d ", prefix, hex, (int)e->w.cls);
+	for (s = e->path; *s; s++) {
+		if (*s == '\n')
+			mech_buf_puts(b, "\\n");
+		else if (*s == '\\')
+			mech_buf_puts(b, "\\\\");
+		else
+			mech_buf_putc(b, *s);
+	}
+	mech_buf_putc(b, '\n');
 }
 
 static int cmp_entry(const void *a, const void *b)
@@ -298,7 +389,8 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const path_entry *)a)->path, ((const path_entry *)b)->path);
 }
 
-static int save_file(mech_lastwriter *lw)
+/* Rewrite the whole file: the snapshot, no deltas. */
+static int save_snapshot(mech_lastwriter *lw)
 {
 	mech_buf b = MECH_BUF_INIT;
 	path_entry *sorted = mech_calloc(lw->map.len, sizeof(*sorted));
@@ -313,20 +405,8 @@ static int save_file(mech_lastwriter *lw)
 	qsort(sorted, n, sizeof(*sorted), cmp_entry);
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
 	mech_buf_printf(&b, "%s %s\n", INDEX_MAGIC, hex);
-	for (i = 0; i < n; i++) {
-		const char *s;
-		git_oid_tostr(hex, sizeof(hex), &sorted[i].w.commit);
-		mech_buf_printf(&b, "%s %d ", hex, (int)sorted[i].w.cls);
-		for (s = sorted[i].path; *s; s++) {
-			if (*s == '\n')
-				mech_buf_puts(&b, "\\n");
-			else if (*s == '\\')
-				mech_buf_puts(&b, "\\\\");
-			else
-				mech_buf_putc(&b, *s);
-		}
-		mech_buf_putc(&b, '\n');
-	}
+	for (i = 0; i < n; i++)
+		put_entry(&b, "", &sorted[i]);
 	free(sorted);
 	dir = mech_strdup(lw->file);
 	slash = strrchr(dir, '/');
@@ -336,11 +416,56 @@ static int save_file(mech_lastwriter *lw)
 	free(dir);
 	if (rc == 0)
 		rc = mech_file_write_cache(lw->file, b.ptr, b.len, 0644);
+	if (rc == 0) {
+		lw->snapshot_bytes = b.len;
+		lw->journal_bytes = 0;
+	}
 	mech_buf_dispose(&b);
-	/* the index is a cache: failing to persist it must not fail the verb */
-	if (rc < 0)
+	return rc;
+}
+
+/* Append the answers for `changed` as one delta from `from` to lw->tip. */
+static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1];
+	size_t i;
+	ssize_t n;
+	int fd, rc = -1;
+
+	for (i = 0; i < changed->cap; i++) {
+		path_entry *e;
+		if (!changed->slots[i].path)
+			continue;
+		if ((e = pm_find(&lw->map, changed->slots[i].path, 0)))
+			put_entry(&b, "+", e);
+	}
+	git_oid_tostr(hex, sizeof(hex), from);
+	mech_buf_printf(&b, "@%s ", hex);
+	git_oid_tostr(hex, sizeof(hex), &lw->tip);
+	mech_buf_printf(&b, "%s\n", hex);
+	/* the deltas may grow to the snapshot's size before a rewrite pays off */
+	if (lw->journal_bytes > lw->snapshot_bytes ||
+	    b.len > lw->snapshot_bytes - lw->journal_bytes)
+		goto done;
+	fd = open(lw->file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (fd < 0)
+		goto done;
+	n = write(fd, b.ptr, b.len);
+	if (close(fd) == 0 && n == (ssize_t)b.len) {
+		lw->journal_bytes += b.len;
+		rc = 0;
+	}
+done:
+	mech_buf_dispose(&b);
+	return rc;
+}
+
+/* Persist after an update; the index is a cache, so failing must not fail the verb. */
+static void save_file(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
+{
+	if ((!from || save_delta(lw, from, changed) < 0) && save_snapshot(lw) < 0)
 		mech_error_clear();
-	return 0;
 }
 
 int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech_config *cfg,
@@ -524,6 +649,7 @@ done:
 }
 
 static const mech_writer PENDING = {{{0}}, (mech_class)1};
+static const mech_writer NO_WRITER; /* a touched path the old index did not know */
 
 static void add_pending(commit_map *cm, const git_oid *id, const char *path)
 {
@@ -725,15 +851,21 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	}
 	for (i = 0; norder && i < touched.len; i++)
 		add_pending(&cm, tip, touched.items[i]);
-	/* the old answers stay valid for untouched paths and seed the exits at old_tip */
+	/*
+	 * The old answers stay valid for untouched paths; those of touched
+	 * paths seed the walks that leave the new commits at old_tip.
+	 */
 	if (incremental) {
-		for (i = 0; i < lw->map.cap; i++)
-			if (lw->map.slots[i].path)
-				pm_set(&old, lw->map.slots[i].path, &lw->map.slots[i].w);
 		for (i = 0; i < touched.len; i++) {
 			path_entry *e = pm_find(&lw->map, touched.items[i], 0);
-			if (e)
+			if (pm_find(&old, touched.items[i], 0))
+				continue; /* touched by several new commits */
+			if (e) {
+				pm_set(&old, touched.items[i], &e->w);
 				memset(&e->w, 0, sizeof(e->w));
+			} else {
+				pm_set(&old, touched.items[i], &NO_WRITER);
+			}
 		}
 	}
 	for (i = 0; i < norder; i++) {
@@ -743,7 +875,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 			goto done;
 	}
 	lw->tip = *tip;
-	save_file(lw);
+	save_file(lw, incremental ? &old_tip : NULL, &old);
 	rc = 0;
 done:
 	mech_strv_dispose(&touched);

@@ -10,12 +10,14 @@
  * and after its file was damaged.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <ftw.h>
 #include <git2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mech/buf.h"
@@ -793,6 +795,85 @@ Test(lastwriter, update_walks_only_new_commits)
 	cr_assert_eq(walked, 0);
 	cr_assert_eq(rebuilt, 0);
 	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
+/* ---- the file: deltas appended, torn or foreign ones skipped, compaction ---- */
+
+static size_t file_size(const char *path)
+{
+	struct stat st;
+	cr_assert_eq(stat(path, &st), 0, "%s: %s", path, strerror(errno));
+	return (size_t)st.st_size;
+}
+
+static void append_text(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "a");
+	cr_assert_not_null(f);
+	cr_assert_eq(fputs(text, f) >= 0, 1);
+	cr_assert_eq(fclose(f), 0);
+}
+
+static void open_update_check(world *w, history *h, const char *what, size_t want_walked)
+{
+	mech_lastwriter *lw;
+	size_t walked;
+	int rebuilt;
+	cr_assert_eq(mech_lastwriter_open(&lw, w->repo, w->cfg, w->index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &h->main.tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0, "%s: rebuilt", what);
+	cr_assert_eq(walked, want_walked, "%s: walked %zu commits, expected %zu", what, walked,
+		     want_walked);
+	check_against_git(w, lw, &h->main.tip, what, h->seed, h->n);
+	mech_lastwriter_free(lw);
+}
+
+Test(lastwriter, deltas_appended_torn_or_foreign_skipped_then_compacted)
+{
+	world w;
+	history h;
+	mech_buf text = MECH_BUF_INIT;
+	size_t snapshot, before, k;
+
+	world_open(&w);
+	history_init(&h, &w, 91);
+	run_history(&h, 30, NULL, NULL);
+	build_index_at(&w, &h.main.tip);
+	snapshot = file_size(w.index_file);
+
+	/* a write appends a small delta instead of rewriting every path */
+	step_main_commit(&h, NULL, NULL);
+	open_update_check(&w, &h, "one delta", 1);
+	before = file_size(w.index_file);
+	cr_assert_gt(before, snapshot);
+	cr_assert_lt(before - snapshot, snapshot, "a delta as large as the snapshot");
+
+	/* a delta from another tip (a reader with an older view) and a torn tail */
+	append_text(w.index_file, "+0123456789012345678901234567890123456789 1 README.md\n"
+				  "@0000000000000000000000000000000000000001 "
+				  "0123456789012345678901234567890123456789\n"
+				  "+fedcba9876543210fedcba9876543210fedcba98 1 apps/a-b.yaml\n"
+				  "+abcdef");
+	open_update_check(&w, &h, "foreign delta and torn tail skipped", 0);
+
+	/* the next write rewrites the damaged file whole */
+	step_main_commit(&h, NULL, NULL);
+	open_update_check(&w, &h, "after the rewrite", 1);
+	cr_assert_eq(mech_buf_read_file(&text, w.index_file, 1 << 24), 0);
+	cr_assert_null(strstr(text.ptr, "+abcdef"), "the torn tail survived a rewrite");
+	cr_assert_null(strstr(text.ptr, "\n@"), "a rewrite leaves no deltas");
+	mech_buf_dispose(&text);
+
+	/* many writes: the file never grows past about twice the snapshot */
+	for (k = 0; k < 120; k++) {
+		step_main_commit(&h, NULL, NULL);
+		open_update_check(&w, &h, "many deltas", 1);
+		cr_assert_leq(file_size(w.index_file), 2 * snapshot + 4096,
+			      "after %zu writes the index is %zu bytes (snapshot %zu)", k + 1,
+			      file_size(w.index_file), snapshot);
+	}
 	world_close(&w);
 }
 
