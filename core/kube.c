@@ -143,6 +143,16 @@ static char *object_path(const char *prefix, const char *ns, const char *plural,
 	return path;
 }
 
+/* GET one namespaced object of `plural` in API group path `api`. */
+static int get_object(mech_kube *k, const char *api, const char *ns, const char *plural,
+		      const char *name, cJSON **doc)
+{
+	char *path = object_path(api, ns, plural, name, "");
+	int rc = kube_get(k, path, doc, NULL);
+	free(path);
+	return rc;
+}
+
 int mech_kube_version(mech_kube *k, char **out)
 {
 	cJSON *doc;
@@ -303,13 +313,10 @@ int mech_kube_deployment_parse(const cJSON *j, mech_kube_deployment **out)
 int mech_kube_deployment_get(mech_kube *k, const char *ns, const char *name,
 			     mech_kube_deployment **out)
 {
-	char *path = object_path("/apis/apps/v1", ns, "deployments", name, "");
 	cJSON *doc;
 	int rc;
 	*out = NULL;
-	rc = kube_get(k, path, &doc, NULL);
-	free(path);
-	if (rc < 0)
+	if (get_object(k, "/apis/apps/v1", ns, "deployments", name, &doc) < 0)
 		return -1;
 	rc = mech_kube_deployment_parse(doc, out);
 	cJSON_Delete(doc);
@@ -366,13 +373,10 @@ int mech_kube_pg_cluster_parse(const cJSON *j, mech_kube_pg_cluster **out)
 int mech_kube_pg_cluster_get(mech_kube *k, const char *ns, const char *name,
 			     mech_kube_pg_cluster **out)
 {
-	char *path = object_path("/apis/postgresql.cnpg.io/v1", ns, "clusters", name, "");
 	cJSON *doc;
 	int rc;
 	*out = NULL;
-	rc = kube_get(k, path, &doc, NULL);
-	free(path);
-	if (rc < 0)
+	if (get_object(k, "/apis/postgresql.cnpg.io/v1", ns, "clusters", name, &doc) < 0)
 		return -1;
 	rc = mech_kube_pg_cluster_parse(doc, out);
 	cJSON_Delete(doc);
@@ -619,13 +623,10 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 
 int mech_kube_route_get(mech_kube *k, const char *ns, const char *name, mech_kube_route **out)
 {
-	char *path = object_path("/apis/gateway.networking.k8s.io/v1", ns, "httproutes", name, "");
 	cJSON *doc;
 	int rc;
 	*out = NULL;
-	rc = kube_get(k, path, &doc, NULL);
-	free(path);
-	if (rc < 0)
+	if (get_object(k, "/apis/gateway.networking.k8s.io/v1", ns, "httproutes", name, &doc) < 0)
 		return -1;
 	rc = mech_kube_route_parse(doc, out);
 	cJSON_Delete(doc);
