@@ -540,35 +540,43 @@ int mech_http_post_json(mech_http *h, const char *path, const char *body, cJSON 
 
 /* ---- Server-Sent Events ---- */
 
-typedef struct {
-	mech_http *h;
-	CURL *easy;
-	const mech_sse_opts *o;
-	mech_buf line;    /* the line being read */
-	mech_buf data;    /* the event being assembled */
-	int has_data;     /* a data field was seen in this event */
-	mech_http_response err; /* body of a non-200 answer */
-	long status;      /* 0 until the first byte */
-	int not_sse;      /* 200 but not text/event-stream */
-	int overflow;     /* a line, an event or an error body hit its ceiling */
-	int stopped;      /* the callback's non-zero answer */
-	long events;
-} sse_ctx;
+void mech_sse_parser_init(mech_sse_parser *p, const mech_sse_opts *o)
+{
+	size_t max_event = o->max_event ? o->max_event : MECH_HTTP_MAX_EVENT_DEFAULT;
+	memset(p, 0, sizeof(*p));
+	p->o = o;
+	p->line.max = max_event;
+	p->data.max = max_event;
+}
 
-static int sse_dispatch(sse_ctx *s)
+void mech_sse_parser_dispose(mech_sse_parser *p)
+{
+	if (!p)
+		return;
+	mech_buf_dispose(&p->line);
+	mech_buf_dispose(&p->data);
+	p->has_data = 0;
+}
+
+int mech_sse_parser_pending(const mech_sse_parser *p)
+{
+	return p->line.len > 0 || p->has_data;
+}
+
+static int sse_dispatch(mech_sse_parser *p)
 {
 	int rc = 0;
-	if (s->has_data) {
-		s->events++;
-		rc = s->o->on_event(mech_buf_cstr(&s->data), s->data.len, s->o->ctx);
+	if (p->has_data) {
+		p->events++;
+		rc = p->o->on_event(mech_buf_cstr(&p->data), p->data.len, p->o->ctx);
 	}
-	mech_buf_clear(&s->data);
-	s->has_data = 0;
+	mech_buf_clear(&p->data);
+	p->has_data = 0;
 	return rc;
 }
 
 /* One complete line (without "\n"). Returns non-zero to stop. */
-static int sse_line(sse_ctx *s, char *line, size_t len)
+static int sse_line(mech_sse_parser *p, char *line, size_t len)
 {
 	const char *value;
 	size_t vlen;
@@ -576,10 +584,10 @@ static int sse_line(sse_ctx *s, char *line, size_t len)
 	if (len > 0 && line[len - 1] == '\r')
 		line[--len] = '\0';
 	if (len == 0)
-		return sse_dispatch(s);
+		return sse_dispatch(p);
 	if (line[0] == ':') {
-		if (s->o->on_keepalive)
-			s->o->on_keepalive(s->o->ctx);
+		if (p->o->on_keepalive)
+			p->o->on_keepalive(p->o->ctx);
 		return 0;
 	}
 	if (len < 4 || strncmp(line, "data", 4) || (len > 4 && line[4] != ':'))
@@ -590,14 +598,54 @@ static int sse_line(sse_ctx *s, char *line, size_t len)
 		value++;
 		vlen--;
 	}
-	if ((s->has_data && mech_buf_putc(&s->data, '\n') < 0) ||
-	    mech_buf_put(&s->data, value, vlen) < 0) {
-		s->overflow = 1;
-		return -2;
+	if ((p->has_data && mech_buf_putc(&p->data, '\n') < 0) ||
+	    mech_buf_put(&p->data, value, vlen) < 0) {
+		p->overflow = 1;
+		return -1;
 	}
-	s->has_data = 1;
+	p->has_data = 1;
 	return 0;
 }
+
+int mech_sse_parser_feed(mech_sse_parser *p, const char *bytes, size_t len)
+{
+	size_t off = 0;
+
+	if (p->overflow || p->stopped)
+		return -1;
+	while (off < len) {
+		const char *nl = memchr(bytes + off, '\n', len - off);
+		size_t seg = nl ? (size_t)(nl - (bytes + off)) : len - off;
+		int rc;
+		if (mech_buf_put(&p->line, bytes + off, seg) < 0) {
+			p->overflow = 1;
+			return -1;
+		}
+		off += seg;
+		if (!nl)
+			break;
+		off++; /* the "\n" */
+		rc = sse_line(p, p->line.ptr ? p->line.ptr : (char *)"", p->line.len);
+		mech_buf_clear(&p->line);
+		if (p->overflow)
+			return -1;
+		if (rc) {
+			p->stopped = rc;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+typedef struct {
+	mech_http *h;
+	CURL *easy;
+	const mech_sse_opts *o;
+	mech_sse_parser parser;
+	mech_http_response err; /* body of a non-200 answer */
+	long status;            /* 0 until the first byte */
+	int not_sse;            /* 200 but not text/event-stream */
+} sse_ctx;
 
 static int sse_open(sse_ctx *s)
 {
@@ -634,38 +682,12 @@ static size_t sse_header(char *buf, size_t size, size_t nmemb, void *userdata)
 static size_t sse_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	sse_ctx *s = userdata;
-	size_t n = size * nmemb, off = 0;
+	size_t n = size * nmemb;
 
 	sse_open(s); /* no-op once the headers were seen */
-	if (s->status != 200 || s->not_sse) {
-		if (mech_buf_put(&s->err.body, ptr, n) < 0) {
-			s->overflow = 1;
-			return 0;
-		}
-		return n;
-	}
-	while (off < n) {
-		char *nl = memchr(ptr + off, '\n', n - off);
-		size_t seg = nl ? (size_t)(nl - (ptr + off)) : n - off;
-		int rc;
-		if (mech_buf_put(&s->line, ptr + off, seg) < 0) {
-			s->overflow = 1;
-			return 0;
-		}
-		off += seg;
-		if (!nl)
-			break;
-		off++; /* the "\n" */
-		rc = sse_line(s, s->line.ptr ? s->line.ptr : (char *)"", s->line.len);
-		mech_buf_clear(&s->line);
-		if (rc == -2)
-			return 0;
-		if (rc) {
-			s->stopped = rc;
-			return 0;
-		}
-	}
-	return n;
+	if (s->status != 200 || s->not_sse)
+		return mech_buf_put(&s->err.body, ptr, n) < 0 ? 0 : n;
+	return mech_sse_parser_feed(&s->parser, ptr, n) ? 0 : n;
 }
 
 static int sse_progress(void *clientp, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
@@ -679,8 +701,8 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
-	size_t max_event = o->max_event ? o->max_event : MECH_HTTP_MAX_EVENT_DEFAULT;
-	long idle_s = o->idle_timeout_ms > 0 ? (o->idle_timeout_ms + 999) / 1000 : 45;
+	size_t max_event;
+	long idle_s;
 	char *token = NULL, *url;
 	sse_ctx s;
 	CURLcode rc;
@@ -688,11 +710,12 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 
 	if (!o || !o->on_event)
 		return mech_error_set(MECH_EFAILED, "mech_http_stream: no event callback");
+	max_event = o->max_event ? o->max_event : MECH_HTTP_MAX_EVENT_DEFAULT;
+	idle_s = o->idle_timeout_ms > 0 ? (o->idle_timeout_ms + 999) / 1000 : 45;
 	memset(&s, 0, sizeof(s));
 	s.h = h;
 	s.o = o;
-	s.line.max = max_event;
-	s.data.max = max_event;
+	mech_sse_parser_init(&s.parser, o);
 	s.err.body.max = h->max_body;
 	url = mech_sprintf("%s%s", h->url, path);
 	if (read_token(h, &token) < 0)
@@ -717,8 +740,8 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 	curl_easy_setopt(s.easy, CURLOPT_XFERINFODATA, o->cancel);
 
 	rc = curl_easy_perform(s.easy);
-	if (s.stopped) {
-		ret = s.stopped == 1 ? 0 : -1;
+	if (s.parser.stopped) {
+		ret = s.parser.stopped == 1 ? 0 : -1;
 		if (ret < 0 && !mech_error_last())
 			mech_error_set(MECH_EFAILED, "%s: GET %s: stopped", h->name, url);
 		goto done;
@@ -743,12 +766,12 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 			       h->name, url, s.err.content_type ? s.err.content_type : "no type");
 		goto done;
 	}
-	if (s.overflow) {
+	if (s.parser.overflow) {
 		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: event larger than %zu bytes",
 			       h->name, url, max_event);
 		goto done;
 	}
-	if (s.line.len || s.has_data) {
+	if (mech_sse_parser_pending(&s.parser)) {
 		mech_error_set(MECH_EUNAVAILABLE,
 			       "%s: GET %s: stream cut in the middle of an event (%s)", h->name, url,
 			       rc == CURLE_OK ? "connection closed"
@@ -773,8 +796,7 @@ done:
 		memset(token, 0, strlen(token));
 		free(token);
 	}
-	mech_buf_dispose(&s.line);
-	mech_buf_dispose(&s.data);
+	mech_sse_parser_dispose(&s.parser);
 	mech_http_response_dispose(&s.err);
 	free(url);
 	return ret;

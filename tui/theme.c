@@ -136,40 +136,57 @@ static int parse_attr(const char *s, size_t n, attr_t *out)
 	return -1;
 }
 
+/* The offending text goes into the message cut at 60 bytes, control bytes
+ * shown as '?': a message is one printable line. */
 static int theme_error(const char *file, int line, const char *what, const char *w, size_t n)
 {
-	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%.*s\"", file, line, what, (int)(n > 60 ? 60 : n),
-	               w);
+	char shown[61];
+	size_t i;
+
+	if (n > 60)
+		n = 60;
+	for (i = 0; i < n; i++)
+		shown[i] = (unsigned char)w[i] < 0x20 || w[i] == 0x7f ? '?' : w[i];
+	shown[n] = '\0';
+	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, what, shown);
 	return mech_error_hint(
 	    "lines read `color AREA FG [BG] [ATTR...]`; colours: default, black, "
 	    "red, green, yellow, blue, magenta, cyan, white, bright-NAME, "
 	    "color0..color255; see docs/console.md");
 }
 
+#define WORDS_MAX 12 /* `color AREA FG BG` and every attribute, with room to spare */
+
 static int parse_line(const char *file, int line, const char *p, const char *end)
 {
-	const char *w[12];
-	size_t wl[12], nw = 0, i;
+	const char *w[WORDS_MAX];
+	size_t wl[WORDS_MAX], nw = 0, i;
 	const char *q = p;
 	int a = -1;
 	area_style st = {NO_COLOR_SET, NO_COLOR_SET, A_NORMAL, 1};
 
-	while (q < end && nw < 12) {
+	for (;;) {
 		while (q < end && (*q == ' ' || *q == '\t' || *q == '\r'))
 			q++;
 		if (q == end || *q == '#')
 			break;
-		w[nw] = q;
+		w[nw < WORDS_MAX ? nw : 0] = q;
 		while (q < end && *q != ' ' && *q != '\t' && *q != '\r')
 			q++;
+		if (nw == WORDS_MAX)
+			return theme_error(file, line, "more than 12 words, from", w[0],
+					   (size_t)(q - w[0]));
 		wl[nw] = (size_t)(q - w[nw]);
 		nw++;
 	}
 	if (nw == 0)
 		return 0;
-	if (wl[0] != 5 || strncmp(w[0], "color", 5) || nw < 3)
+	if (wl[0] != 5 || strncmp(w[0], "color", 5) || nw < 3) {
+		while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+			end--;
 		return theme_error(file, line, "expected `color AREA FG [BG] [ATTR...]`, got", p,
 		                   (size_t)(end - p));
+	}
 	for (i = 0; i < TUI_AREA__COUNT; i++)
 		if (wl[1] == strlen(area_names[i]) && !strncmp(w[1], area_names[i], wl[1]))
 			a = (int)i;
@@ -216,13 +233,44 @@ static char *theme_file(const char *home, const char *name)
 	return NULL;
 }
 
+/* Theme text into the current theme, replacing all of it: 0, or -1 with
+ * the error naming FILE:LINE and the theme left attributes only. Text in,
+ * table out: no curses screen needed (tests and tests/fuzz call it). */
+int tui_theme_parse(const char *file, const char *text, size_t len)
+{
+	const char *p = text, *end = text + len;
+	int line = 0;
+	size_t i;
+
+	builtin_mono();
+	for (i = 0; i < TUI_AREA__COUNT; i++)
+		theme.area[i].attr = A_NORMAL;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		line++;
+		if (memchr(p, '\0', (size_t)(eol - p))) {
+			mech_error_set(MECH_ECONFIG, "%s:%d: a NUL byte; a theme is a text file",
+			               file, line);
+			mech_error_hint(
+			    "lines read `color AREA FG [BG] [ATTR...]`; see docs/console.md");
+			goto fail;
+		}
+		if (parse_line(file, line, p, eol) < 0)
+			goto fail;
+		p = nl ? nl + 1 : end;
+	}
+	return 0;
+fail:
+	builtin_mono(); /* never half a theme */
+	return -1;
+}
+
 int tui_theme_load(const char *home, const char *name)
 {
 	mech_buf b = MECH_BUF_INIT;
 	char *file;
-	const char *p;
-	int line = 0, rc = 0;
-	size_t i;
+	int rc;
 
 	if (!*name || strchr(name, '/') || strlen(name) > 64)
 		return mech_error_set(MECH_ECONFIG, "console theme \"%.64s\" is not a theme name",
@@ -240,27 +288,13 @@ int tui_theme_load(const char *home, const char *name)
 		return mech_error_hint("themes are NAME.theme files in %s/themes, %s or %s", home,
 		                       MECH_SOURCE_THEMES, MECH_THEMES_DIR);
 	}
-	for (i = 0; i < TUI_AREA__COUNT; i++)
-		theme.area[i].attr = A_NORMAL;
-	if (mech_buf_read_file(&b, file, MAX_THEME_FILE) < 0) {
-		free(file);
-		mech_buf_dispose(&b);
-		return -1;
-	}
-	for (p = mech_buf_cstr(&b); *p && rc == 0;) {
-		const char *end = strchr(p, '\n');
-		if (!end)
-			end = p + strlen(p);
-		line++;
-		rc = parse_line(file, line, p, end);
-		p = *end ? end + 1 : end;
-	}
+	rc = mech_buf_read_file(&b, file, MAX_THEME_FILE);
+	if (rc == 0)
+		rc = tui_theme_parse(file, mech_buf_cstr(&b), b.len);
 	free(file);
 	mech_buf_dispose(&b);
-	if (rc < 0) {
-		builtin_mono();
+	if (rc < 0)
 		return -1;
-	}
 	free(theme.name);
 	theme.name = mech_strdup(name);
 	return 0;

@@ -128,6 +128,7 @@ void tui_keys_describe(tui_action a, char *buf, size_t len);
 
 /* ---- themes (theme.c) ---- */
 int tui_theme_load(const char *home, const char *name); /* 0 ok, -1 error set (file:line) */
+int tui_theme_parse(const char *file, const char *text, size_t len); /* no screen needed */
 /** Apply the loaded theme to the curses colour pairs (after start_color). */
 void tui_theme_apply(void);
 attr_t tui_theme_attr(tui_area area);

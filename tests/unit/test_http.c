@@ -4,13 +4,18 @@
  * bodies, oversized and chunked bodies, malformed JSON, a slow server, a
  * stream cut in the middle of an event. Every case must end in its exit
  * code with a message naming the endpoint — never a crash or a hang.
+ * The event splitter is also driven alone, byte by byte, and the SSE fuzz
+ * seed corpus is replayed through its harness.
  */
 #include <criterion/criterion.h>
+
+#include "corpus.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +26,9 @@
 #include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/http.h"
+
+/* tests/fuzz/fuzz_sse.c, built into this test to replay its corpus */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* ---- a scripted HTTP server (one thread, connections served in order) ---- */
 
@@ -779,6 +787,163 @@ Test(http, sse_idle_stream_is_dead)
 	fake_stop(f);
 	mech_http_free(h);
 	free(f);
+}
+
+/* ---- the event splitter alone: no connection, the bytes as given ---- */
+
+/* A parser whose events and keepalives land in `s`. */
+typedef struct {
+	mech_sse_opts o;
+	mech_sse_parser p;
+	sink s;
+} parser_fixture;
+
+static void parser_open(parser_fixture *f, size_t max_event, int stop_after)
+{
+	memset(f, 0, sizeof(*f));
+	f->s.stop_after = stop_after;
+	f->o.on_event = on_event;
+	f->o.on_keepalive = on_keepalive;
+	f->o.ctx = &f->s;
+	f->o.max_event = max_event;
+	mech_sse_parser_init(&f->p, &f->o);
+}
+
+static void parser_close(parser_fixture *f)
+{
+	mech_sse_parser_dispose(&f->p);
+	mech_strv_dispose(&f->s.events);
+}
+
+static void feed_all(mech_sse_parser *p, const char *bytes)
+{
+	cr_assert_eq(mech_sse_parser_feed(p, bytes, strlen(bytes)), 0, "feed(%s)", bytes);
+}
+
+Test(http, sse_parser_crlf_and_ignored_fields)
+{
+	parser_fixture f;
+
+	parser_open(&f, 0, 0);
+	feed_all(&f.p, "event: message\r\nid: 7\r\nretry: 10\r\ndata: {\"a\":\r\ndata:1}\r\n\r\n");
+	feed_all(&f.p, "data\r\n\r\ndata:  two\r\nfoo: bar\r\n\r\n");
+	cr_assert_eq(f.s.events.len, 3);
+	cr_expect_str_eq(f.s.events.items[0], "{\"a\":\n1}");
+	cr_expect_str_eq(f.s.events.items[1], "", "a bare `data` is an empty value");
+	cr_expect_str_eq(f.s.events.items[2], " two", "only one leading space is dropped");
+	cr_expect_eq(f.p.events, 3);
+	cr_expect_not(mech_sse_parser_pending(&f.p));
+	parser_close(&f);
+}
+
+/* The same stream cut at every byte gives the same events. */
+Test(http, sse_parser_any_split)
+{
+	static const char stream[] =
+	    "data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
+	    "{\"name\":\"web\"}}}} \n\n\n: ping\r\ndata: {\"result\":\r\ndata: 1}\r\n\r\n"
+	    "event: x\nid: 2\ndata: third\n\n";
+	size_t n = sizeof(stream) - 1, cut, i;
+
+	for (cut = 0; cut <= n + 1; cut++) {
+		parser_fixture f;
+
+		parser_open(&f, 0, 0);
+		if (cut <= n) { /* two pieces */
+			cr_assert_eq(mech_sse_parser_feed(&f.p, stream, cut), 0);
+			cr_assert_eq(mech_sse_parser_feed(&f.p, stream + cut, n - cut), 0);
+		} else { /* byte by byte */
+			for (i = 0; i < n; i++)
+				cr_assert_eq(mech_sse_parser_feed(&f.p, stream + i, 1), 0);
+		}
+		cr_assert_eq(f.s.events.len, 3, "cut at %zu", cut);
+		cr_expect_str_eq(f.s.events.items[0],
+		                 "{\"result\":{\"type\":\"ADDED\",\"application\":"
+		                 "{\"metadata\":{\"name\":\"web\"}}}} ");
+		cr_expect_str_eq(f.s.events.items[1], "{\"result\":\n1}", "cut at %zu", cut);
+		cr_expect_str_eq(f.s.events.items[2], "third", "cut at %zu", cut);
+		cr_expect_eq(f.s.keepalives, 1, "cut at %zu", cut);
+		cr_expect_not(mech_sse_parser_pending(&f.p));
+		parser_close(&f);
+	}
+}
+
+Test(http, sse_parser_comments_only)
+{
+	parser_fixture f;
+
+	parser_open(&f, 0, 0);
+	feed_all(&f.p, ":\n: ping\r\n\n\n:keepalive\n");
+	cr_expect_eq(f.s.events.len, 0);
+	cr_expect_eq(f.s.keepalives, 3);
+	cr_expect_not(mech_sse_parser_pending(&f.p));
+	parser_close(&f);
+}
+
+/* An event is delivered at its blank line, never at the end of the bytes. */
+Test(http, sse_parser_unfinished_event_is_held)
+{
+	parser_fixture f;
+
+	parser_open(&f, 0, 0);
+	feed_all(&f.p, "data: {\"result\":{}}\n");
+	cr_expect_eq(f.s.events.len, 0);
+	cr_expect(mech_sse_parser_pending(&f.p), "data lines without their blank line");
+	feed_all(&f.p, "data: more");
+	cr_expect(mech_sse_parser_pending(&f.p), "a line without its end");
+	feed_all(&f.p, "\r\n\r");
+	cr_expect_eq(f.s.events.len, 0, "\"\\r\" alone ends no line");
+	feed_all(&f.p, "\n");
+	cr_assert_eq(f.s.events.len, 1);
+	cr_expect_str_eq(f.s.events.items[0], "{\"result\":{}}\nmore");
+	cr_expect_not(mech_sse_parser_pending(&f.p));
+	parser_close(&f);
+}
+
+Test(http, sse_parser_ceiling)
+{
+	static const char *const over[] = {
+	    "data: 0123456789abcdef\n\n",                 /* one line of 22 bytes */
+	    "data: 0123456789a",                          /* 17 bytes, no line end yet */
+	    "data: 0123456\ndata: 789abcd\ndata: xy\n\n", /* lines fit, the event does not */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(over) / sizeof(*over); i++) {
+		parser_fixture f;
+
+		parser_open(&f, 16, 0);
+		feed_all(&f.p, "data: 0123456789\n\n"); /* a 16-byte line, a 10-byte event */
+		cr_assert_neq(mech_sse_parser_feed(&f.p, over[i], strlen(over[i])), 0, "%s", over[i]);
+		cr_expect(f.p.overflow, "%s", over[i]);
+		cr_expect_eq(f.p.stopped, 0);
+		/* stopped for good */
+		cr_expect_neq(mech_sse_parser_feed(&f.p, "data: x\n\n", 9), 0);
+		cr_assert_eq(f.s.events.len, 1, "%s", over[i]);
+		cr_expect_str_eq(f.s.events.items[0], "0123456789");
+		parser_close(&f);
+	}
+}
+
+Test(http, sse_parser_callback_stops)
+{
+	parser_fixture f;
+
+	parser_open(&f, 0, 1);
+	cr_assert_neq(mech_sse_parser_feed(&f.p, "data: 1\n\ndata: 2\n\n", 18), 0);
+	cr_expect_eq(f.p.stopped, 1);
+	cr_expect_not(f.p.overflow);
+	cr_expect_neq(mech_sse_parser_feed(&f.p, "data: 3\n\n", 9), 0);
+	cr_expect_eq(f.s.events.len, 1);
+	parser_close(&f);
+}
+
+/* The fuzz seed corpus, replayed through the harness itself
+ * (tests/fuzz/fuzz_sse.c): a crash input added there fails here. */
+Test(http, sse_fuzz_corpus_replays)
+{
+	int files = test_replay_corpus("sse", LLVMFuzzerTestOneInput);
+	cr_assert_geq(files, 15, "the corpus has only %d files", files);
 }
 
 /* ---- reconnect with backoff ---- */

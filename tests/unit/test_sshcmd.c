@@ -4,7 +4,8 @@
 
 #include <criterion/criterion.h>
 
-#include <dirent.h>
+#include "corpus.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -366,39 +367,22 @@ static void assert_clean(const mech_strv *v)
 }
 
 /* The fuzz seed corpus doubles as a regression suite for the plain build. */
+static void replay_sshcmd(const char *path, const char *data, size_t len, void *ctx)
+{
+	mech_strv v = MECH_STRV_INIT;
+	(void)len;
+	(void)ctx;
+	if (mech_sshcmd_split(data, &v) == 0) {
+		assert_clean(&v);
+		mech_sshcmd_check_request(&v);
+	} else {
+		cr_assert_eq(mech_error_exit(mech_error_last()->code), 64, "%s", path);
+	}
+	mech_strv_dispose(&v);
+}
+
 Test(sshcmd, fuzz_corpus_replays)
 {
-	const char *src = getenv("MECH_SOURCE_DIR");
-	char *dir;
-	DIR *d;
-	struct dirent *de;
-	int files = 0;
-
-	if (!src)
-		cr_skip_test("MECH_SOURCE_DIR is not set (run through ctest)");
-	dir = mech_sprintf("%s/tests/fuzz/corpus/sshcmd", src);
-	d = opendir(dir);
-	cr_assert_not_null(d, "cannot open %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		mech_buf b = MECH_BUF_INIT;
-		mech_strv v = MECH_STRV_INIT;
-		char *path;
-		if (de->d_name[0] == '.')
-			continue;
-		path = mech_sprintf("%s/%s", dir, de->d_name);
-		cr_assert_eq(mech_buf_read_file(&b, path, 0), 0, "%s", path);
-		if (mech_sshcmd_split(mech_buf_cstr(&b), &v) == 0) {
-			assert_clean(&v);
-			mech_sshcmd_check_request(&v);
-		} else {
-			cr_assert_eq(mech_error_exit(mech_error_last()->code), 64, "%s", path);
-		}
-		mech_strv_dispose(&v);
-		mech_buf_dispose(&b);
-		free(path);
-		files++;
-	}
-	closedir(d);
-	free(dir);
+	int files = test_each_file("tests/fuzz/corpus/sshcmd", NULL, replay_sshcmd, NULL);
 	cr_assert_geq(files, 10, "the corpus has only %d files", files);
 }

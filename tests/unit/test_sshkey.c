@@ -3,9 +3,10 @@
 #include "mech/sshkey.h"
 
 #include <criterion/criterion.h>
+
+#include "corpus.h"
 #include <openssl/evp.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -665,41 +666,24 @@ Test(sshkey, login_shell_sees_the_intended_words)
 }
 
 /* Replays the fuzz seed corpus: nothing in it may crash or leak. */
+static void replay_sshkey(const char *path, const char *data, size_t len, void *ctx)
+{
+	mech_sshkey key = MECH_SSHKEY_INIT;
+	int *keys = ctx;
+	(void)len;
+	if (mech_sshkey_parse_line(data, &key) == 0) {
+		char *l = mech_sshkey_authorized_line("/usr/bin/mech", "/var/lib/mech", "alice",
+						      &key);
+		cr_assert_not_null(l, "%s", path);
+		free(l);
+		(*keys)++;
+	}
+	mech_sshkey_dispose(&key);
+}
+
 Test(sshkey, fuzz_corpus_replays)
 {
-	const char *src = getenv("MECH_SOURCE_DIR");
-	char *dir;
-	DIR *d;
-	struct dirent *de;
-	int files = 0, keys = 0;
-
-	if (!src)
-		cr_skip_test("MECH_SOURCE_DIR is not set (run through ctest)");
-	dir = mech_sprintf("%s/tests/fuzz/corpus/sshkey", src);
-	d = opendir(dir);
-	cr_assert_not_null(d, "cannot open %s", dir);
-	while ((de = readdir(d)) != NULL) {
-		mech_buf b = MECH_BUF_INIT;
-		mech_sshkey key = MECH_SSHKEY_INIT;
-		char *path;
-		if (de->d_name[0] == '.')
-			continue;
-		path = mech_sprintf("%s/%s", dir, de->d_name);
-		cr_assert_eq(mech_buf_read_file(&b, path, 0), 0, "%s", path);
-		if (mech_sshkey_parse_line(mech_buf_cstr(&b), &key) == 0) {
-			char *l = mech_sshkey_authorized_line("/usr/bin/mech", "/var/lib/mech",
-			                                      "alice", &key);
-			cr_assert_not_null(l, "%s", path);
-			free(l);
-			keys++;
-		}
-		mech_sshkey_dispose(&key);
-		mech_buf_dispose(&b);
-		free(path);
-		files++;
-	}
-	closedir(d);
-	free(dir);
-	cr_assert_geq(files, 10);
+	int keys = 0;
+	cr_assert_geq(test_each_file("tests/fuzz/corpus/sshkey", NULL, replay_sshkey, &keys), 10);
 	cr_assert_geq(keys, 5);
 }

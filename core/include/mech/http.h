@@ -122,6 +122,37 @@ typedef struct {
 } mech_sse_opts;
 
 /**
+ * The event splitter under mech_http_stream, fed the stream's bytes in
+ * pieces of any size; it needs no connection (nor libcurl), so tests and
+ * the fuzz harness drive it alone. Lines end in "\n" or "\r\n"; a blank
+ * line ends an event; `data:` values (one leading space dropped) are
+ * joined by "\n"; a line starting with ":" is a keepalive; `event:`,
+ * `id:`, `retry:` and unknown fields are ignored. A line or an event
+ * longer than `max_event` sets `overflow` and stops the parser.
+ */
+typedef struct {
+	const mech_sse_opts *o; /* borrowed: on_event, on_keepalive, ctx, max_event */
+	mech_buf line;          /* the line being read */
+	mech_buf data;          /* the event being assembled */
+	int has_data;           /* a data field was seen in this event */
+	int overflow;           /* a line or an event outgrew max_event */
+	int stopped;            /* the callback's non-zero answer */
+	long events;            /* events delivered */
+} mech_sse_parser;
+
+/** Start a parser over `o` (borrowed; `o->on_event` is required). */
+void mech_sse_parser_init(mech_sse_parser *p, const mech_sse_opts *o);
+/**
+ * Split `len` bytes, calling the callbacks for each complete line. Returns
+ * 0 when every byte was taken; non-zero once the parser has stopped, for
+ * good: `overflow` is set or `stopped` holds the callback's answer.
+ */
+int mech_sse_parser_feed(mech_sse_parser *p, const char *bytes, size_t len);
+/** Non-zero in the middle of an event: a partial line, or data lines without their blank line. */
+int mech_sse_parser_pending(const mech_sse_parser *p);
+void mech_sse_parser_dispose(mech_sse_parser *p);
+
+/**
  * GET `path` with `Accept: text/event-stream` and call `on_event` per event
  * until the callback stops it or `*cancel` is set (return 0). The stream
  * has no regular end: a close by the server, a cut in the middle of an
