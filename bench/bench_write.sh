@@ -4,7 +4,11 @@
 # (a working clone made once; per write: the same four files, `git add`,
 # `git commit`, `git push` to the bare repo), in the same run.
 #
-#   bench/bench_write.sh MECH [N]
+#   bench/bench_write.sh MECH [N [WRITE_PROBE]]
+#
+# With WRITE_PROBE (bench/write_probe.c, built by bench/run), each round
+# also makes the same N writes in one process, to split a write's cost into
+# process start-up and the work itself.
 #
 # Rounds (ROUNDS, default 3) alternate mech and git; totals are medians over
 # rounds. Prints KEY=VALUE lines on stdout (milliseconds) and progress on
@@ -12,8 +16,9 @@
 set -euo pipefail
 shopt -s inherit_errexit
 
-MECH=${1:?usage: bench_write.sh MECH [N]}
+MECH=${1:?usage: bench_write.sh MECH [N [WRITE_PROBE]]}
 N=${2:-100}
+PROBE=${3:-}
 ROUNDS=${ROUNDS:-3}
 
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-write.XXXXXX")
@@ -39,6 +44,16 @@ mech_round() {
 			>/dev/null 2>&1
 	done
 	ms_since "$s"
+}
+
+# the same writes in one process (no exec, no dynamic loading per write)
+probe_round() {
+	local home=$work/probe$1 out
+	MECH_HOME=$home "$MECH" admin tenant add bench >/dev/null 2>&1
+	out=$("$PROBE" "$home" bench "$N" app)
+	awk -v us="${out#total_us=}" 'BEGIN {printf "%.3f\n", us / 1000}'
+	[ "$(git --git-dir="$home/tenants/bench/gitops.git" rev-list --count main)" -eq $((N + 1)) ] ||
+		{ say "the probe made the wrong number of commits"; exit 1; }
 }
 
 # N runs of `mech --version` right after a round: the start-up every write pays
@@ -98,10 +113,15 @@ git_round() {
 mech_totals=()
 git_totals=()
 startup_totals=()
+probe_totals=()
 for ((r = 1; r <= ROUNDS; r++)); do
 	mech_totals+=("$(mech_round "$r")")
 	startup_totals+=("$(startup_round)")
 	say "round $r: mech ${mech_totals[-1]} ms for $N writes ($N start-ups alone: ${startup_totals[-1]} ms)"
+	if [ -n "$PROBE" ]; then
+		probe_totals+=("$(probe_round "$r")")
+		say "round $r: mech in one process ${probe_totals[-1]} ms for $N writes"
+	fi
 	[ "$r" -eq 1 ] && load_fixture
 	git_totals+=("$(git_round "$r")")
 	say "round $r: git  ${git_totals[-1]} ms for $N writes"
@@ -119,5 +139,6 @@ echo "WRITE_ROUNDS=$ROUNDS"
 echo "WRITE_MECH_TOTAL_MS=$mech_ms"
 echo "WRITE_GIT_TOTAL_MS=$git_ms"
 echo "WRITE_MECH_STARTUP_TOTAL_MS=$(printf '%s\n' "${startup_totals[@]}" | median)"
+[ -n "$PROBE" ] && echo "WRITE_PROBE_TOTAL_MS=$(printf '%s\n' "${probe_totals[@]}" | median)"
 echo "WRITE_MECH_ROUNDS_MS='${mech_totals[*]}'"
 echo "WRITE_GIT_ROUNDS_MS='${git_totals[*]}'"
