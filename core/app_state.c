@@ -236,6 +236,7 @@ int mech_app_pick_instance(const mech_app_state *app, const char *instance,
 	for (i = 0; i < app->ninstances; i++) {
 		if (instance ? !strcmp(app->instances[i].name, instance) : app->ninstances == 1) {
 			*out = &app->instances[i];
+			mech_buf_dispose(&names);
 			return 0;
 		}
 		mech_buf_printf(&names, "%s%s", i ? ", " : "", app->instances[i].name);

@@ -883,6 +883,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	if (have_head && last_writers(r, &head, res) < 0)
 		goto done;
 	/* a dry run reports the plan, including what would need --force */
+	res->destructive = opts->destructive;
 	if (opts->dry_run || !res->nchanges) {
 		rc = 1;
 		goto done;

@@ -556,9 +556,14 @@ void mech_kube_route_free(mech_kube_route *r)
 }
 
 /* 1 all current parents say True, 0 one says otherwise, -1 none reports it. */
+/*
+ * 1 when every parent that reports `type` says True, 0 when one says False,
+ * -1 (no verdict yet) when none reports it or one says Unknown: Gateway API
+ * controllers set Accepted=Unknown (reason Pending) before they decide.
+ */
 static int route_verdict(const mech_kube_route *r, const char *type)
 {
-	int seen = 0;
+	int seen = 0, unknown = 0;
 	size_t i;
 	for (i = 0; i < r->nparents; i++) {
 		const mech_kube_condition *c = mech_kube_condition_find(
@@ -569,11 +574,14 @@ static int route_verdict(const mech_kube_route *r, const char *type)
 		if (c->observed_generation && r->generation &&
 		    c->observed_generation != r->generation)
 			continue;
-		if (strcmp(c->status, "True"))
+		if (!strcmp(c->status, "False"))
 			return 0;
-		seen = 1;
+		if (strcmp(c->status, "True"))
+			unknown = 1;
+		else
+			seen = 1;
 	}
-	return seen ? 1 : -1;
+	return seen && !unknown ? 1 : -1;
 }
 
 int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)

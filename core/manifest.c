@@ -444,19 +444,17 @@ done:
 /* Point an images entry at `img`, the way kustomize reads newName/newTag/digest. */
 static void set_image_fields(mech_yaml *entry, const mech_image *base, const mech_image *img)
 {
+	/* always in this order, whatever an earlier write left */
+	mech_yaml_remove(entry, "newName");
+	mech_yaml_remove(entry, "newTag");
+	mech_yaml_remove(entry, "digest");
 	if (strcmp(img->repository, base->repository))
 		mech_yaml_set_str(entry, "newName", img->repository);
-	else
-		mech_yaml_remove(entry, "newName");
 	/* No tag and no digest means latest; say so, or the base tag would stay. */
 	if (img->tag || !img->digest)
 		mech_yaml_set_str(entry, "newTag", img->tag ? img->tag : "latest");
-	else
-		mech_yaml_remove(entry, "newTag");
 	if (img->digest)
 		mech_yaml_set_str(entry, "digest", img->digest);
-	else
-		mech_yaml_remove(entry, "digest");
 }
 
 static mech_yaml *instance_labels_entry(const char *app, const char *instance)

@@ -282,7 +282,6 @@ static int plan_seed(mech_txn *txn, void *payload)
 			return -1;
 		}
 		mech_txn_write_buf(txn, files[i].path, &b);
-		mech_txn_body(txn, "%s", files[i].path);
 		mech_buf_dispose(&b);
 	}
 	mech_txn_summary(txn, "seed tenant %s", spec->tenant);

@@ -225,7 +225,9 @@ static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
 	return a;
 }
 
-static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const live_view *lv)
+/* `only`: the instance picked with -i (NULL: every instance). */
+static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const live_view *lv,
+			    const mech_instance_state *only)
 {
 	cJSON *o = cJSON_CreateObject(), *insts = cJSON_CreateArray();
 	size_t i;
@@ -235,7 +237,10 @@ static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const li
 	cJSON_AddNumberToObject(o, "replicas", app->replicas);
 	for (i = 0; i < app->ninstances; i++) {
 		const mech_instance_state *in = &app->instances[i];
-		cJSON *j = cJSON_CreateObject();
+		cJSON *j;
+		if (only && only != in)
+			continue;
+		j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "name", in->name);
 		cJSON_AddStringToObject(j, "image", in->image ? in->image : "");
 		cJSON_AddStringToObject(j, "overlay", in->overlay_path);
@@ -285,7 +290,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	sh_table_init(&t, 7);
 	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
 	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, app_json_live(repo, &apps[i], &lv));
+		cJSON_AddItemToArray(arr, app_json_live(repo, &apps[i], &lv, NULL));
 		for (j = 0; j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
 			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name, in->name);
@@ -326,9 +331,13 @@ static void info_live_text(sh_ctx *ctx, mech_repo *repo, const mech_app_state *a
 		const mech_instance_state *in = &app->instances[i];
 		const mech_argocd_app *la = live_find(lv, ctx->tenant_name, app->name, in->name);
 		cJSON *insts = cJSON_GetObjectItemCaseSensitive(ctx->result, "instances");
-		cJSON *ij = insts ? cJSON_GetArrayItem(insts, (int)i) : NULL;
+		cJSON *ij = NULL, *it;
 		if (only && only != in)
 			continue;
+		cJSON_ArrayForEach(it, insts)
+			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "name")) &&
+			    !strcmp(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, in->name))
+				ij = it;
 		if (!la) {
 			sh_printf(ctx, "%s: no Application yet\n", in->name);
 			continue;
@@ -392,7 +401,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	ctx->result = app_json_live(repo, app, &lv);
+	ctx->result = app_json_live(repo, app, &lv, only);
 	files = cJSON_AddArrayToObject(ctx->result, "files");
 	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
 		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",

@@ -532,7 +532,18 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	cJSON *out = NULL;
 	if (wait && sh_arg(a, "timeout") && mech_parse_duration("--timeout", sh_arg(a, "timeout"), &timeout) < 0)
 		return -1;
-	if (route_name(ctx, a, &repo, &name) < 0 || need_kube(ctx, &k) < 0)
+	if (route_name(ctx, a, &repo, &name) < 0)
+		goto done;
+	if (!wait && !*ctx->cfg->kube_url) {
+		/* like app info without Argo CD: what Git says, and that there is no live side */
+		ctx->result = cJSON_CreateObject();
+		cJSON_AddStringToObject(ctx->result, "name", name);
+		cJSON_AddStringToObject(ctx->result, "kubernetes", "not configured");
+		sh_printf(ctx, "%s: live state unknown (kubernetes not configured)\n", name);
+		rc = 0;
+		goto done;
+	}
+	if (need_kube(ctx, &k) < 0)
 		goto done;
 	deadline = mech_now_ms() + timeout;
 	for (;;) {
@@ -577,13 +588,17 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	if (wait)
 		cJSON_AddStringToObject(out, "state", st == MECH_LIVE_DONE ? "done"
 						      : st == MECH_LIVE_FAILED ? "failed" : "pending");
-	/* after a write (--wait) the receipt stays the result and this joins it */
+	/* after a write (--wait) the receipt stays the result and this joins it,
+	 * field by field, as `app create --wait` does: result.state is the verdict */
 	if (ctx->result) {
-		cJSON_AddItemToObject(ctx->result, "live", out);
+		while (out->child) {
+			cJSON *it = cJSON_DetachItemViaPointer(out, out->child);
+			cJSON_AddItemToObject(ctx->result, it->string, it);
+		}
 	} else {
 		ctx->result = out;
+		out = NULL;
 	}
-	out = NULL;
 	if (wait) {
 		if (st == MECH_LIVE_FAILED) {
 			mech_error_set(MECH_EFAILED, "route %s: %s", name, reason ? reason : "not accepted");
@@ -629,19 +644,21 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	if (wait && timeout_s && mech_parse_duration("--timeout", timeout_s, &timeout) < 0)
 		return -1;
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0 ||
-	    mech_addon_get(repo, name, &ad) < 0 || need_kube(ctx, &k) < 0)
+	    mech_addon_get(repo, name, &ad) < 0 ||
+	    ((wait || *ctx->cfg->kube_url) && need_kube(ctx, &k) < 0))
 		goto done;
 	deadline = mech_now_ms() + timeout;
-	if (ctx->result) {
-		/* after a write (--wait): the receipt stays the result, this joins it */
-		cJSON_AddItemToObject(ctx->result, "live", cJSON_CreateObject());
-		res = cJSON_GetObjectItemCaseSensitive(ctx->result, "live");
-	} else {
-		res = ctx->result = cJSON_CreateObject();
-	}
+	/* after a write (--wait) the receipt stays the result and these fields join it */
+	if (!ctx->result)
+		ctx->result = cJSON_CreateObject();
+	res = ctx->result;
 	cJSON_AddStringToObject(res, "name", name);
 	cJSON_AddStringToObject(res, "type", ad->type);
-	for (;;) {
+	if (!k) { /* info without kubernetes.url: the connection below is still known */
+		cJSON_AddStringToObject(res, "kubernetes", "not configured");
+		sh_printf(ctx, "%s: live state unknown (kubernetes not configured)\n", name);
+	}
+	for (; k;) {
 		mech_kube_pg_cluster *c = NULL;
 		if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
 			const mech_error *e = mech_error_last();
@@ -686,7 +703,7 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		cJSON *conn = cJSON_AddObjectToObject(res, "connection");
 		char *host = mech_sprintf("%s-rw.%s.svc", name, ctx->tenant->ns);
 		char *secret = mech_sprintf("%s-app", name);
-		if (mech_kube_pg_secret_get(k, ctx->tenant->ns, name, &s) == 0) {
+		if (k && mech_kube_pg_secret_get(k, ctx->tenant->ns, name, &s) == 0) {
 			free(host);
 			host = mech_sprintf("%s.%s.svc", *s->host ? s->host : "", ctx->tenant->ns);
 			if (!*s->host) {

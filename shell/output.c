@@ -95,12 +95,12 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 				cJSON_AddNullToObject(p, "last_writer");
 				cJSON_AddNullToObject(p, "class");
 			}
-			cJSON_AddBoolToObject(p, "needs_force", c->needs_force);
+			cJSON_AddBoolToObject(p, "needs_force", c->needs_force || res->destructive);
 			cJSON_AddItemToArray(plan, p);
 			sha[has_writer ? 12 : 0] = '\0';
 			sh_table_add(&t, c->path, action_name(c->action), has_writer ? sha : "-",
 				     has_writer ? mech_class_name(c->writer.cls) : "-",
-				     c->needs_force ? "yes" : "no");
+				     c->needs_force || res->destructive ? "yes" : "no");
 		} else if (res->commit[0]) {
 			fprintf(stderr, "%s/gitops:%s  %s\n", ctx->tenant_name ? ctx->tenant_name : "",
 				c->path, action_past(c->action));
@@ -117,6 +117,8 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 			sh_printf(ctx, "nothing to change\n");
 		sh_printf(ctx, "dry run: nothing was written\n");
 		sh_table_dispose(&t);
+		/* the follow-ups a verb suggests are for what it wrote */
+		mech_strv_dispose(&ctx->next);
 		return;
 	}
 	if (res->commit[0]) {

@@ -3,6 +3,7 @@
  * policies that hold for every command (--readonly, operator-only, help).
  */
 #include "cmd.h"
+#include "handlers.h"
 #include "mech/error.h"
 
 #include <stdio.h>
@@ -192,10 +193,8 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 	at = global_flags(argc, argv, ctx, &help, &version);
 	if (at < 0)
 		return sh_finish(ctx, -1);
-	if (version && at == argc) {
-		sh_printf(ctx, "mech %s\n", MECH_VERSION);
-		return sh_finish(ctx, 0);
-	}
+	if (version && at == argc)
+		return sh_finish(ctx, sh_version(ctx, NULL));
 	if (at == argc) {
 		sh_help_map(ctx);
 		return sh_finish(ctx, 0);

@@ -39,6 +39,9 @@ for code in "   0  ok" "   3  write_refused" "  64  usage" "  65  invalid" "  69
 done
 mech --version
 expect_in "$out" "mech " "version"
+mech --version --json
+expect_eq "$(json "$out" 'd["result"]["version"]')" "$("$MECH" --version | cut -d' ' -f2)" \
+	"--version --json carries the version"
 mech help bogus
 expect_rc 64 "help for an unknown command"
 [ ! -e "$MECH_HOME" ] && ok || fail "help created $MECH_HOME"

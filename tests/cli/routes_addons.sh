@@ -51,6 +51,14 @@ expect_eq "$(json "$out" 'sorted(r["host"] for r in d["result"]["routes"])')" "[
 expect_eq "$(json "$out" 'set(r["owner"] for r in d["result"]["routes"])')" "{'mech'}" "routes owned by mech"
 mech app list --json
 expect_eq "$(json "$out" '[i["route"] for i in d["result"]["apps"][0]["instances"]]')" "['web.alice.apps.localhost', 'staging.alice.apps.localhost']" "app list shows routes"
+mech app -a web -i staging info --json
+expect_eq "$(json "$out" '[i["name"] for i in d["result"]["instances"]]')" "['staging']" \
+	"app info -i shows only that instance in JSON, as in text"
+mech route -a web -i main info --json
+expect_rc 0 "route info without kubernetes.url"
+expect_eq "$(json "$out" 'd["result"]["kubernetes"]')" "not configured" "route info says so"
+mech route -a web -i main wait --timeout 1s
+expect_rc 78 "route wait needs kubernetes.url"
 mech app -a web instance remove staging
 expect_rc 0 "instance remove"
 tree=$($G ls-tree -r --name-only main)
@@ -92,6 +100,18 @@ expect_in "$err" "create-only" "create-only explained"
 mech addon -n db delete
 expect_rc 3 "delete without --force"
 expect_in "$err" "would delete: addons/db/cluster.yaml" "refusal shows the plan"
+mech addon -n db delete --dry-run --json
+expect_rc 0 "addon delete --dry-run"
+expect_eq "$(json "$out" 'd["result"]["plan"][0]["needs_force"]')" "True" \
+	"the plan says delete needs --force, as the real run does"
+expect_eq "$(json "$out" 'd["next"]')" "[]" "a dry run suggests no follow-ups"
+# without kubernetes.url, info still answers from Git; a wait cannot
+mech addon -n db info --json
+expect_rc 0 "addon info without kubernetes.url"
+expect_eq "$(json "$out" 'd["result"]["kubernetes"]')" "not configured" "addon info says so"
+expect_eq "$(json "$out" 'd["result"]["connection"]["secret"]')" "db-app" "connection still named"
+mech addon -n db wait --timeout 1s
+expect_rc 78 "addon wait needs kubernetes.url"
 mech addon -n nope set --memory 1Gi
 expect_rc 4 "set on a missing addon"
 expect_eq "$(head_of alice)" "$before" "refused addon writes leave the branch"

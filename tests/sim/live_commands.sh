@@ -65,7 +65,9 @@ expect_rc 65 "bad duration"
 # routes
 mech route -a web create --wait --timeout 30s --json
 expect_rc 0 "route create --wait"
-expect_eq "$(json "$out" 'd["result"]["live"]["accepted"]')" "True" "route accepted"
+expect_eq "$(json "$out" 'd["result"]["accepted"]')" "True" "route accepted"
+expect_eq "$(json "$out" 'd["result"]["state"]')" "done" "--wait: result.state, as app create --wait"
+expect_in "$(json "$out" 'd["result"]["subject"]')" "mechanics(route.create)" "the receipt stays the result"
 mech route -a web info --json
 expect_eq "$(json "$out" 'd["result"]["resolved_refs"]')" "True" "refs resolved"
 mech route -a nope info
@@ -74,7 +76,8 @@ expect_rc 4 "route info for a missing app"
 # addons: connection info, never a password
 mech addon create db --type postgres --wait --timeout 60s --json
 expect_rc 0 "addon create --wait"
-expect_eq "$(json "$out" 'd["result"]["live"]["ready"]')" "True" "cluster ready"
+expect_eq "$(json "$out" 'd["result"]["ready"]')" "True" "cluster ready"
+expect_eq "$(json "$out" 'd["result"]["state"]')" "done" "--wait: result.state"
 mech addon -n db info --json
 all_out="$out"
 expect_eq "$(json "$out" 'd["result"]["connection"]["secret"]')" "db-app" "secret named"

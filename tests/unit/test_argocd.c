@@ -786,6 +786,35 @@ Test(kube, route_conditions)
 	free(f);
 }
 
+/* Accepted=Unknown (reason Pending) is no verdict yet, on its own or beside a True. */
+Test(kube, route_unknown_is_pending)
+{
+	static const char *const statuses[][2] = {
+		{"Unknown", "Unknown"}, {"True", "Unknown"}, {"Unknown", "False"}, {"True", "True"}};
+	static const int want[] = {-1, -1, 0, 1};
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(*want); i++) {
+		char *doc = mech_sprintf(
+			"{\"metadata\":{\"name\":\"web-main\",\"generation\":1},\"status\":{"
+			"\"parents\":[{\"parentRef\":{\"name\":\"a\"},\"conditions\":[{\"type\":"
+			"\"Accepted\",\"status\":\"%s\",\"reason\":\"Pending\"}]},{\"parentRef\":"
+			"{\"name\":\"b\"},\"conditions\":[{\"type\":\"Accepted\",\"status\":\"%s\"}]}"
+			"]}}",
+			statuses[i][0], statuses[i][1]);
+		cJSON *j = cJSON_Parse(doc);
+		mech_kube_route *r = NULL;
+		cr_assert_not_null(j);
+		cr_assert_eq(mech_kube_route_parse(j, &r), 0);
+		cr_expect_eq(r->accepted, want[i], "Accepted %s and %s: %d, expected %d",
+			     statuses[i][0], statuses[i][1], r->accepted, want[i]);
+		cr_expect_eq(r->resolved_refs, -1, "no ResolvedRefs reported");
+		mech_kube_route_free(r);
+		cJSON_Delete(j);
+		free(doc);
+	}
+}
+
 Test(kube, unknown_api_path)
 {
 	fake *f = calloc(1, sizeof(*f));

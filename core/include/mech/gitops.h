@@ -61,6 +61,7 @@ typedef struct {
 	mech_forced_over *forced;
 	size_t nforced;
 	int attempts;
+	int destructive; /* the verb always needs --force, whoever wrote the paths */
 } mech_txn_result;
 
 /** Open a tenant's repository (does not lock). */
