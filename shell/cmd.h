@@ -4,6 +4,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 
+#include "mech/app.h"
 #include "mech/buf.h"
 #include "mech/config.h"
 #include "mech/gitops.h"
@@ -121,6 +122,10 @@ void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 
 void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Report a transaction: progress on stderr, files, commit, plan (dry run). */
 void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run);
+/** A write verb's options from its flags: the acting identity, --force, --dry-run. */
+void sh_write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w);
+/** Report a write verb's result when it succeeded, dispose of it, return rc. */
+int sh_finish_write(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res);
 /** Emit the outcome (JSON object or text) and return the exit code. */
 int sh_finish(sh_ctx *ctx, int rc);
 /** A text table: rows of columns, aligned; header row first. */

@@ -15,21 +15,6 @@ static int with_repo(sh_ctx *ctx, mech_repo **repo)
 	return mech_repo_open(repo, ctx->cfg, ctx->tenant_name);
 }
 
-static void write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
-{
-	w->author = &ctx->identity;
-	w->force = sh_arg_bool(a, "force");
-	w->dry_run = sh_arg_bool(a, "dry-run");
-}
-
-/* Run a write and report it; `next` is the useful follow-up. */
-static int finish_write(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res)
-{
-	if (rc == 0)
-		sh_report_txn(ctx, res, sh_arg_bool(a, "dry-run"));
-	mech_txn_result_dispose(res);
-	return rc;
-}
 
 int sh_app_create(sh_ctx *ctx, const sh_args *a)
 {
@@ -41,7 +26,7 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 
 	memset(&res, 0, sizeof(res));
 	memset(&o, 0, sizeof(o));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	o.name = a->pos.items[0];
 	o.image = sh_arg(a, "image");
 	o.port = (int)sh_arg_int(a, "port", MECH_DEFAULT_PORT);
@@ -56,7 +41,7 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech route -a %s create", o.name);
 		sh_next(ctx, "mech app -a %s info", o.name);
 	}
-	rc = finish_write(ctx, a, rc, &res);
+	rc = sh_finish_write(ctx, a, rc, &res);
 	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
 		rc = sh_live_wait_app(ctx, o.name, o.instance, sh_arg(a, "timeout"));
 	return rc;
@@ -69,7 +54,7 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_set_image(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), a->pos.items[0],
@@ -77,7 +62,7 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
-	return finish_write(ctx, a, rc, &res);
+	return sh_finish_write(ctx, a, rc, &res);
 }
 
 int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
@@ -87,7 +72,7 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_deploy(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), sh_arg(a, "tag"),
@@ -95,7 +80,7 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
-	return finish_write(ctx, a, rc, &res);
+	return sh_finish_write(ctx, a, rc, &res);
 }
 
 int sh_app_delete(sh_ctx *ctx, const sh_args *a)
@@ -105,14 +90,14 @@ int sh_app_delete(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_delete(repo, &w, sh_arg(a, "app"), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app list");
-	return finish_write(ctx, a, rc, &res);
+	return sh_finish_write(ctx, a, rc, &res);
 }
 
 int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
@@ -122,7 +107,7 @@ int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_instance_add(repo, &w, sh_arg(a, "app"), a->pos.items[0], sh_arg(a, "from"),
@@ -130,7 +115,7 @@ int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, "app"), a->pos.items[0]);
-	return finish_write(ctx, a, rc, &res);
+	return sh_finish_write(ctx, a, rc, &res);
 }
 
 int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
@@ -140,14 +125,14 @@ int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_instance_remove(repo, &w, sh_arg(a, "app"), a->pos.items[0], &res);
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
-	return finish_write(ctx, a, rc, &res);
+	return sh_finish_write(ctx, a, rc, &res);
 }
 
 static cJSON *writer_json(mech_repo *repo, const mech_writer *w)

@@ -10,21 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
-{
-	w->author = &ctx->identity;
-	w->force = sh_arg_bool(a, "force");
-	w->dry_run = sh_arg_bool(a, "dry-run");
-}
-
 static int done_write(sh_ctx *ctx, const sh_args *a, mech_repo *repo, int rc,
 		      mech_txn_result *res)
 {
-	if (rc == 0)
-		sh_report_txn(ctx, res, sh_arg_bool(a, "dry-run"));
-	mech_txn_result_dispose(res);
 	mech_repo_free(repo);
-	return rc;
+	return sh_finish_write(ctx, a, rc, res);
 }
 
 int sh_route_create(sh_ctx *ctx, const sh_args *a)
@@ -35,7 +25,7 @@ int sh_route_create(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	o.app = sh_arg(a, "app");
 	o.instance = sh_arg(a, "instance");
 	o.host = sh_arg(a, "host");
@@ -58,7 +48,7 @@ int sh_route_delete(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_route_delete(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), &res);
@@ -201,7 +191,7 @@ int sh_addon_create(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	addon_opts(a, &o, a->pos.items[0]);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
@@ -222,7 +212,7 @@ int sh_addon_set(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	addon_opts(a, &o, sh_arg(a, "name"));
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
@@ -237,7 +227,7 @@ int sh_addon_delete(sh_ctx *ctx, const sh_args *a)
 	mech_txn_result res;
 	int rc;
 	memset(&res, 0, sizeof(res));
-	write_opts(ctx, a, &w);
+	sh_write_opts(ctx, a, &w);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_addon_delete(repo, &w, sh_arg(a, "name"), &res);

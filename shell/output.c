@@ -61,6 +61,21 @@ static const char *action_past(mech_change_action a)
 	return a == MECH_CHANGE_CREATE ? "created" : a == MECH_CHANGE_UPDATE ? "updated" : "deleted";
 }
 
+void sh_write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
+{
+	w->author = &ctx->identity;
+	w->force = sh_arg_bool(a, "force");
+	w->dry_run = sh_arg_bool(a, "dry-run");
+}
+
+int sh_finish_write(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res)
+{
+	if (rc == 0)
+		sh_report_txn(ctx, res, sh_arg_bool(a, "dry-run"));
+	mech_txn_result_dispose(res);
+	return rc;
+}
+
 void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 {
 	size_t i;
