@@ -285,14 +285,14 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 	return rc;
 }
 
-int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n)
+int mech_history_walk(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n)
 {
 	git_oid head;
 	*out = NULL;
 	*n = 0;
 	if (o->path && mech_validate_repo_path(o->path) < 0)
 		return -1;
-	if (mech_repo_sync(repo) < 0 || resolve_start(repo, o->start, &head) < 0)
+	if (resolve_start(repo, o->start, &head) < 0)
 		return -1;
 	if (collect(repo, o, &head, out, n) < 0) {
 		mech_log_entries_free(*out, *n);
@@ -301,6 +301,82 @@ int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **o
 		return -1;
 	}
 	return 0;
+}
+
+int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (mech_repo_sync(repo) < 0)
+		return -1;
+	return mech_history_walk(repo, o, out, n);
+}
+
+int mech_history_walk_since(mech_repo *repo, const mech_log_opts *o, const git_oid *since,
+			    mech_log_entry **out, size_t *n)
+{
+	git_repository *git = mech_repo_git(repo);
+	const mech_config *cfg = mech_repo_config(repo);
+	git_revwalk *walk = NULL;
+	git_oid head, id;
+	size_t cap = 0;
+	int rc = -1, r;
+
+	*out = NULL;
+	*n = 0;
+	if (o->path)
+		return mech_error_set(MECH_EUSAGE, "history since a commit: no path filter");
+	if (resolve_start(repo, o->start, &head) < 0)
+		return -1;
+	if (git_oid_equal(&head, since))
+		return 0;
+	/* a head that does not descend from `since` rewrote history: read it all again */
+	if (git_graph_descendant_of(git, &head, since) != 1) {
+		git_error_clear();
+		return 1;
+	}
+	if (git_revwalk_new(&walk, git) < 0 || git_revwalk_sorting(walk, GIT_SORT_TIME) < 0 ||
+	    git_revwalk_push(walk, &head) < 0 || git_revwalk_hide(walk, since) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot walk the new commits");
+		goto done;
+	}
+	while ((r = git_revwalk_next(&id, walk)) == 0 && (!o->max || *n < o->max)) {
+		git_commit *c = NULL;
+		mech_log_entry e;
+		if (git_commit_lookup(&c, git, &id) < 0) {
+			mech_error_git(MECH_EFAILED, "cannot read a new commit");
+			goto done;
+		}
+		if (o->cls != MECH_CLASS_NONE && o->cls != MECH_CLASS_HUMAN &&
+		    !maybe_class(c, cfg, o->cls)) {
+			git_commit_free(c);
+			continue;
+		}
+		mech_log_entry_from_commit(&e, c, cfg);
+		git_commit_free(c);
+		if (o->cls != MECH_CLASS_NONE && e.cls != o->cls) {
+			mech_log_entry_dispose(&e);
+			continue;
+		}
+		if (*n == cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = mech_realloc(*out, cap * sizeof(**out));
+		}
+		(*out)[(*n)++] = e;
+	}
+	if (r < 0 && r != GIT_ITEROVER) {
+		mech_error_git(MECH_EFAILED, "cannot walk the new commits");
+		goto done;
+	}
+	rc = 0;
+done:
+	git_revwalk_free(walk);
+	if (rc < 0) {
+		mech_log_entries_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
 }
 
 static int print_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,

@@ -140,6 +140,14 @@ static const sh_flag ssh_flags[] = {
 	END,
 };
 
+static const sh_flag console_flags[] = {
+	{"all-tenants", 0, SH_BOOL, NULL,
+	 "operator mode: every tenant of MECH_HOME, with a TENANT column (local only; not with "
+	 "--tenant)",
+	 0, 0, 0},
+	END,
+};
+
 static const sh_flag log_flags[] = {
 	{"max-count", 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{"path", 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
@@ -343,14 +351,18 @@ const sh_command sh_commands[] = {
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
 
-	{"console", NULL, "console", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_console,
+	/* no SH_TENANT: with --all-tenants it needs none (sh_console resolves the tenant) */
+	{"console", NULL, "console", SH_TTY, "", 0, 0, console_flags, sh_console,
 	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
-	 "Argo CD sync and health.",
+	 "Argo CD sync and health: one tenant's, or with --all-tenants every tenant's.",
 	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
 	 ": command, ? keys, T theme, p pause (docs/console.md).",
 	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
-	 "(--readonly refuses those that write).",
-	 "mech console\nmech --readonly console\nssh -t mech-host -- console",
+	 "(--readonly refuses those that write). With --all-tenants a : command runs as the "
+	 "tenant it names (--tenant T) or the selected row's, and asks first when it writes "
+	 "without naming one. --all-tenants over SSH is refused (exit 77).",
+	 "mech console\nmech --readonly console\nmech console --all-tenants\n"
+	 "ssh -t mech-host -- console",
 	 "mech log"},
 
 	{"shell", NULL, "shell", SH_TENANT | SH_TTY, "", 0, 0, no_flags, sh_shell,

@@ -25,6 +25,7 @@
 #define GIT_POLL_MS 500
 #define TICK_MS 1000
 #define MAX_SCRIPT (1024 * 1024)
+#define CACHE_MAX (512 * 1024) /* libgit2 object cache while the console runs (raw bytes) */
 
 typedef struct {
 	int key;    /* a key, or 0 for a `:` command */
@@ -79,28 +80,42 @@ static void switch_top(struct tui *t, int i)
 	t->dirty = 1;
 }
 
-/* Git or Argo CD changed: rebuild what shows data, keeping selections. */
+/* Git or Argo CD changed: rebuild the view on screen, keeping its selection. The
+ * others are rebuilt when shown again (switch_top, pop), so a change costs one view. */
 static void reload_views(struct tui *t)
 {
-	int i;
-	tui_view *v;
-	for (i = 0; i < 5; i++)
-		tui_view_reload(t, t->top[i]);
-	for (v = t->view; v && v->prev; v = v->prev)
-		if (v->ops->live)
-			tui_view_reload(t, v);
+	if (t->view->ops->live)
+		tui_view_reload(t, t->view);
 	t->dirty = 1;
+}
+
+/* What a view asked for and takes long (the forced list): read it now that the
+ * screen says "loading…", then show it. */
+static void load_slow(struct tui *t)
+{
+	size_t i;
+	unsigned what = t->slow;
+	t->slow = 0;
+	for (i = 0; i < t->data.ntenants; i++)
+		tui_data_need(t->data.tenants[i], what);
+	reload_views(t);
 }
 
 static void refresh_all(struct tui *t)
 {
 	tui_data *d = &t->data;
+	size_t i;
 	int lasting;
-	if (mech_repo_sync(d->repo) < 0) {
-		tui_message(t, 1, "git: %s",
-		            mech_error_last() ? mech_error_last()->message : "sync failed");
-		mech_error_clear();
+	for (i = 0; i < d->ntenants; i++) {
+		tui_tenant *tn = d->tenants[i];
+		if (tn->repo && mech_repo_sync(tn->repo) < 0) {
+			tui_message(t, 1, "git: %s%s%s", d->all_tenants ? tn->name : "",
+			            d->all_tenants ? ": " : "",
+			            mech_error_last() ? mech_error_last()->message : "sync failed");
+			mech_error_clear();
+		}
 	}
+	tui_data_rescan(d);
 	tui_data_git_poll(d, 1);
 	tui_data_lock(d);
 	lasting = d->conn == TUI_CONN_RECONNECTING && d->retry_at_ms == 0;
@@ -402,6 +417,12 @@ static int internal_command(struct tui *t, char **w, size_t n)
 		return 1;
 	}
 	if (!strcmp(w[0], "screen-save") && n == 2) {
+		if (t->via_ssh) {
+			/* a file on the mech host, written as mech: not for a tenant's key */
+			tui_message(t, 1,
+			            "screen-save writes files on the mech host: not over SSH");
+			return 1;
+		}
 		tui_draw(t);
 		if (tui_screen_save(w[1]) < 0) {
 			tui_message(t, 1, "%s", mech_error_last()->message);
@@ -473,6 +494,10 @@ static void loop(struct tui *t)
 			t->dirty = 0;
 			refresh();
 		}
+		if (t->slow) {
+			load_slow(t);
+			continue;
+		}
 		now = tui_now_ms();
 		wait = (next_git < next_tick ? next_git : next_tick) - now;
 		if (poll(fds, 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
@@ -525,6 +550,11 @@ static void run_script(struct tui *t, script *s)
 			handle_key(t, it->key);
 		else
 			tui_prompt_submit(t, it->text);
+		if (t->slow) {
+			/* the loading state is drawn once, then read: screens are reproducible */
+			tui_draw(t);
+			load_slow(t);
+		}
 	}
 }
 
@@ -567,27 +597,54 @@ static int start_screen(struct tui *t, SCREEN **scr, FILE **out, FILE **in)
 	return 0;
 }
 
+/* Operator mode is local: over SSH the key decides the tenant. */
+static int check_mode(sh_ctx *ctx, int all)
+{
+	if (all && ctx->via_ssh) {
+		mech_error_set(
+		    MECH_EFORBIDDEN,
+		    "`console --all-tenants` is an operator command and cannot run over SSH");
+		return mech_error_hint("your key decides the tenant: run `console`");
+	}
+	if (all && ctx->tenant_flag) {
+		mech_error_set(MECH_EUSAGE,
+		               "console: --all-tenants and --tenant %.60s exclude each other",
+		               ctx->tenant_flag);
+		return mech_error_hint("--all-tenants shows every tenant, --tenant T one of them");
+	}
+	return all ? 0 : sh_need_tenant(ctx);
+}
+
 int sh_console(sh_ctx *ctx, const sh_args *a)
 {
 	struct tui t;
 	script s;
 	const char *script_file = getenv("MECH_CONSOLE_SCRIPT");
+	int all = sh_arg_bool(a, "all-tenants");
 	SCREEN *scr = NULL;
 	FILE *out = NULL, *in = NULL;
+	ssize_t cache_was = 0, cache_now = 0;
 	int rc = -1, i;
-	(void)a;
 
 	memset(&t, 0, sizeof(t));
 	memset(&s, 0, sizeof(s));
+	if (check_mode(ctx, all) < 0)
+		return -1;
 	t.ctx = ctx;
 	t.home = ctx->home;
 	t.readonly = ctx->readonly;
+	t.via_ssh = ctx->via_ssh;
 	t.script = script_file && *script_file;
 	t.running = 1;
+	/* libgit2 counts a cached object by its raw size, and a parsed tree or commit
+	 * weighs several times that: the app list and the history walks pass each
+	 * object once or twice, so a small cache saves memory and costs no time */
+	git_libgit2_opts(GIT_OPT_GET_CACHED_MEMORY, &cache_now, &cache_was);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)CACHE_MAX);
 	if (tui_keys_init(ctx->home) < 0 ||
 	    tui_theme_load(ctx->home, getenv("NO_COLOR") ? "mono" : ctx->cfg->console_theme) < 0 ||
 	    (t.script && script_load(&s, script_file) < 0) ||
-	    tui_data_open(&t.data, ctx->cfg, ctx->tenant_name) < 0)
+	    tui_data_open(&t.data, ctx->cfg, all ? NULL : ctx->tenant_name) < 0)
 		goto done;
 	tui_data_git_poll(&t.data, 1);
 	mech_error_clear();
@@ -598,14 +655,14 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	} else {
 		tui_data_live_start(&t.data);
 	}
-	t.top[0] = tui_apps_view();
-	t.top[1] = tui_routes_view();
-	t.top[2] = tui_addons_view();
-	t.top[3] = tui_history_view();
-	t.top[4] = tui_forced_view();
-	for (i = 0; i < 5; i++)
-		tui_view_reload(&t, t.top[i]);
+	t.top[0] = tui_apps_view(&t);
+	t.top[1] = tui_routes_view(&t);
+	t.top[2] = tui_addons_view(&t);
+	t.top[3] = tui_history_view(&t);
+	t.top[4] = tui_forced_view(&t);
+	/* the first screen reads only what it shows; each view reads its own when shown */
 	t.view = t.top[0];
+	tui_view_reload(&t, t.view);
 	if (start_screen(&t, &scr, &out, &in) < 0)
 		goto done;
 	t.dirty = 1;
@@ -630,8 +687,9 @@ done:
 	}
 	for (i = 0; i < 5; i++)
 		tui_view_free(t.top[i]);
-	if (t.data.repo || t.data.wake[0] > 0)
+	if (t.data.cfg)
 		tui_data_close(&t.data);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, cache_was);
 	script_free(&s);
 	mech_buf_dispose(&t.input);
 	free(t.message);

@@ -1,14 +1,17 @@
 /*
- * The console's data: desired state and receipts from the tenant's Git
- * repo (reloaded when the branch moves), and live Argo CD state kept
- * current by a watch thread (mech_argocd_app_watch with reconnect). The
- * thread touches only the live map, under `mu`, and wakes the loop
- * through a self-pipe; Git is read on the loop's thread only.
+ * The console's data: desired state and receipts from each tenant's Git
+ * repo, and live Argo CD state kept current by a watch thread
+ * (mech_argocd_app_watch with reconnect). Git is read on the loop's thread
+ * only, and only what a view shows: the first screen reads the apps, the
+ * history a page of receipts at a time, and the forced writes (which need
+ * the whole history) when their view opens. The thread touches only the
+ * live map, under `mu`, and wakes the loop through a self-pipe.
  */
 #include "tui.h"
 
 #include "mech/error.h"
 #include "mech/live.h"
+#include "mech/tenant.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -18,7 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define HISTORY_MAX 1000
+#define HISTORY_PAGE 200 /* receipts read at a time as the history view scrolls */
+#define HISTORY_MAX 5000 /* the history view keeps at most this many; `mech log` reads on */
 #define FORCED_MAX 200
 
 long long tui_now_ms(void)
@@ -89,11 +93,113 @@ static void set_str(char **dst, const char *src)
 	*dst = src ? mech_strdup(src) : NULL;
 }
 
+/* ---- tenants ---- */
+
+static void git_failed(tui_tenant *tn)
+{
+	const mech_error *e = mech_error_last();
+	set_str(&tn->git_error, e && e->message ? e->message : "cannot read the repository");
+	mech_error_clear();
+}
+
+static void tenant_drop(tui_tenant *tn, unsigned what)
+{
+	if (what & TUI_HAVE_APPS) {
+		mech_app_state_free(tn->apps, tn->napps);
+		tn->apps = NULL;
+		tn->napps = 0;
+	}
+	if (what & TUI_HAVE_ROUTES) {
+		mech_route_state_free(tn->routes, tn->nroutes);
+		tn->routes = NULL;
+		tn->nroutes = 0;
+	}
+	if (what & TUI_HAVE_ADDONS) {
+		mech_addon_state_free(tn->addons, tn->naddons);
+		tn->addons = NULL;
+		tn->naddons = 0;
+	}
+	if (what & TUI_HAVE_LOG) {
+		mech_log_entries_free(tn->log, tn->nlog);
+		tn->log = NULL;
+		tn->nlog = 0;
+		tn->log_more = 0;
+	}
+	if (what & TUI_HAVE_FORCED) {
+		mech_log_entries_free(tn->forced, tn->nforced);
+		tn->forced = NULL;
+		tn->nforced = 0;
+	}
+	tn->have &= ~what;
+}
+
+static void tenant_free(tui_tenant *tn)
+{
+	if (!tn)
+		return;
+	tenant_drop(tn, ~0u);
+	mech_repo_free(tn->repo);
+	free(tn->git_error);
+	free(tn->name);
+	free(tn);
+}
+
+/* Add a tenant, its repo open. In operator mode a repo that cannot be opened
+ * leaves the tenant with its error (shown in the header), not the console. */
+static int tenant_add(tui_data *d, const char *name)
+{
+	tui_tenant *tn = mech_calloc(1, sizeof(*tn));
+	tn->name = mech_strdup(name);
+	tn->log_want = HISTORY_PAGE;
+	if (mech_repo_open(&tn->repo, d->cfg, name) < 0) {
+		if (!d->all_tenants) {
+			tenant_free(tn);
+			return -1;
+		}
+		git_failed(tn);
+	}
+	d->tenants = mech_realloc(d->tenants, (d->ntenants + 1) * sizeof(*d->tenants));
+	d->tenants[d->ntenants++] = tn;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp((*(tui_tenant *const *)a)->name, (*(tui_tenant *const *)b)->name);
+}
+
+int tui_data_rescan(tui_data *d)
+{
+	mech_strv names = MECH_STRV_INIT;
+	size_t i, before = d->ntenants;
+	if (!d->all_tenants)
+		return 0;
+	mech_tenant_list(d->cfg, &names);
+	for (i = 0; i < names.len; i++)
+		if (!tui_data_tenant(d, names.items[i]))
+			tenant_add(d, names.items[i]);
+	mech_strv_dispose(&names);
+	if (d->ntenants == before)
+		return 0;
+	qsort(d->tenants, d->ntenants, sizeof(*d->tenants), by_name);
+	d->git_gen++;
+	return 1;
+}
+
+tui_tenant *tui_data_tenant(tui_data *d, const char *name)
+{
+	size_t i;
+	for (i = 0; name && i < d->ntenants; i++)
+		if (!strcmp(d->tenants[i]->name, name))
+			return d->tenants[i];
+	return NULL;
+}
+
 int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
-	d->tenant = tenant;
+	d->all_tenants = tenant == NULL;
 	d->wake[0] = d->wake[1] = -1;
 	pthread_mutex_init(&d->mu, NULL);
 	atomic_init(&d->cancel, 0);
@@ -103,8 +209,13 @@ int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant)
 	fcntl(d->wake[1], F_SETFL, O_NONBLOCK);
 	fcntl(d->wake[0], F_SETFD, FD_CLOEXEC);
 	fcntl(d->wake[1], F_SETFD, FD_CLOEXEC);
-	if (mech_repo_open(&d->repo, cfg, tenant) < 0)
-		return -1;
+	if (tenant) {
+		if (tenant_add(d, tenant) < 0)
+			return -1;
+		d->project = d->tenants[0]->name;
+	} else {
+		tui_data_rescan(d);
+	}
 	if (!*cfg->argocd_url) {
 		d->conn = TUI_CONN_NOT_CONFIGURED;
 		return 0;
@@ -119,30 +230,19 @@ int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant)
 	return 0;
 }
 
-static void git_free(tui_data *d)
-{
-	mech_app_state_free(d->apps, d->napps);
-	mech_route_state_free(d->routes, d->nroutes);
-	mech_addon_state_free(d->addons, d->naddons);
-	mech_log_entries_free(d->log, d->nlog);
-	mech_log_entries_free(d->forced, d->nforced);
-	d->apps = NULL;
-	d->routes = NULL;
-	d->addons = NULL;
-	d->log = d->forced = NULL;
-	d->napps = d->nroutes = d->naddons = d->nlog = d->nforced = 0;
-}
-
 void tui_data_close(tui_data *d)
 {
+	size_t i;
 	tui_data_live_stop(d);
-	git_free(d);
+	for (i = 0; i < d->ntenants; i++)
+		tenant_free(d->tenants[i]);
+	free(d->tenants);
+	d->tenants = NULL;
+	d->ntenants = 0;
 	mech_argocd_free(d->ui_client);
 	mech_argocd_apps_free(d->live);
 	d->live = NULL;
 	free(d->live_error);
-	free(d->git_error);
-	mech_repo_free(d->repo);
 	if (d->wake[0] >= 0)
 		close(d->wake[0]);
 	if (d->wake[1] >= 0)
@@ -150,42 +250,141 @@ void tui_data_close(tui_data *d)
 	pthread_mutex_destroy(&d->mu);
 }
 
-static void git_failed(tui_data *d)
+/* The forced list follows a moved branch by reading only the new commits. */
+static void forced_follow(tui_tenant *tn)
 {
-	const mech_error *e = mech_error_last();
-	pthread_mutex_lock(&d->mu);
-	set_str(&d->git_error, e && e->message ? e->message : "cannot read the repository");
-	pthread_mutex_unlock(&d->mu);
+	char head[GIT_OID_HEXSZ + 1];
+	mech_log_opts fo = {NULL, MECH_CLASS_FORCED, 0, head};
+	mech_log_entry *add = NULL;
+	size_t nadd = 0;
+	int rc;
+
+	/* at the head polled, not the branch's latest: forced_at must say what was read */
+	git_oid_tostr(head, sizeof(head), &tn->head);
+	rc = mech_history_walk_since(tn->repo, &fo, &tn->forced_at, &add, &nadd);
+	if (rc != 0) {
+		/* rewritten history (or an error): read it all again when shown */
+		if (rc < 0)
+			mech_error_clear();
+		tenant_drop(tn, TUI_HAVE_FORCED);
+		return;
+	}
+	if (nadd) {
+		tn->forced = mech_realloc(tn->forced, (tn->nforced + nadd) * sizeof(*tn->forced));
+		memmove(tn->forced + nadd, tn->forced, tn->nforced * sizeof(*tn->forced));
+		memcpy(tn->forced, add, nadd * sizeof(*add));
+		tn->nforced += nadd;
+		while (tn->nforced > FORCED_MAX)
+			mech_log_entry_dispose(&tn->forced[--tn->nforced]);
+	}
+	free(add);
+	tn->forced_at = tn->head;
+}
+
+static int tenant_poll(tui_data *d, tui_tenant *tn, int force)
+{
+	git_oid head;
+	int have = tn->repo && mech_repo_head(tn->repo, &head) == 0;
+
 	mech_error_clear();
+	if (!force && have == tn->have_head && (!have || git_oid_equal(&head, &tn->head)))
+		return 0;
+	tn->have_head = have;
+	if (have)
+		git_oid_cpy(&tn->head, &head);
+	if (tn->repo)
+		set_str(&tn->git_error, NULL);
+	/* the forced list is kept (reading it walks the whole history): it takes the new commits */
+	tenant_drop(tn, have ? ~0u & ~TUI_HAVE_FORCED : ~0u);
+	if (tn->have & TUI_HAVE_FORCED)
+		forced_follow(tn);
+	d->git_gen++;
+	return 1;
 }
 
 int tui_data_git_poll(tui_data *d, int force)
 {
-	git_oid head;
-	int have = mech_repo_head(d->repo, &head) == 0;
-	mech_log_opts lo = {NULL, MECH_CLASS_NONE, HISTORY_MAX, NULL};
-	mech_log_opts fo = {NULL, MECH_CLASS_FORCED, FORCED_MAX, NULL};
+	size_t i;
+	int changed = 0;
+	for (i = 0; i < d->ntenants; i++)
+		changed |= tenant_poll(d, d->tenants[i], force);
+	return changed;
+}
 
-	mech_error_clear();
-	if (!force && have == d->have_head && (!have || git_oid_equal(&head, &d->head)))
-		return 0;
-	git_free(d);
-	pthread_mutex_lock(&d->mu);
-	d->have_head = have;
-	if (have)
-		git_oid_cpy(&d->head, &head);
-	set_str(&d->git_error, NULL);
-	pthread_mutex_unlock(&d->mu);
-	d->git_gen++;
-	if (!have)
-		return 1;
-	if (mech_app_list(d->repo, &d->apps, &d->napps) < 0 ||
-	    mech_route_list(d->repo, NULL, &d->routes, &d->nroutes) < 0 ||
-	    mech_addon_list(d->repo, &d->addons, &d->naddons) < 0 ||
-	    mech_history_log(d->repo, &lo, &d->log, &d->nlog) < 0 ||
-	    mech_history_log(d->repo, &fo, &d->forced, &d->nforced) < 0)
-		git_failed(d);
+static int read_log(tui_tenant *tn)
+{
+	char head[GIT_OID_HEXSZ + 1];
+	mech_log_opts lo = {NULL, MECH_CLASS_NONE, tn->log_want + 1, head};
+	git_oid_tostr(head, sizeof(head), &tn->head);
+	mech_log_entries_free(tn->log, tn->nlog);
+	tn->log = NULL;
+	tn->nlog = 0;
+	if (mech_history_walk(tn->repo, &lo, &tn->log, &tn->nlog) < 0)
+		return -1;
+	/* one more than asked for says whether there are older ones */
+	tn->log_more = tn->nlog > tn->log_want;
+	if (tn->log_more)
+		mech_log_entry_dispose(&tn->log[--tn->nlog]);
+	return 0;
+}
+
+void tui_data_need(tui_tenant *tn, unsigned what)
+{
+	char head[GIT_OID_HEXSZ + 1];
+	mech_log_opts fo = {NULL, MECH_CLASS_FORCED, FORCED_MAX, head};
+	unsigned missing = what & ~tn->have;
+	int rc = 0;
+
+	if (!missing || !tn->repo || !tn->have_head)
+		return;
+	/* receipts as of the head polled: what forced_at and the header say was read */
+	git_oid_tostr(head, sizeof(head), &tn->head);
+	if (missing & TUI_HAVE_APPS)
+		rc = rc ? rc : mech_app_list(tn->repo, &tn->apps, &tn->napps);
+	if (missing & TUI_HAVE_ROUTES)
+		rc = rc ? rc : mech_route_list(tn->repo, NULL, &tn->routes, &tn->nroutes);
+	if (missing & TUI_HAVE_ADDONS)
+		rc = rc ? rc : mech_addon_list(tn->repo, &tn->addons, &tn->naddons);
+	if (missing & TUI_HAVE_LOG)
+		rc = rc ? rc : read_log(tn);
+	if ((missing & TUI_HAVE_FORCED) && !rc) {
+		rc = mech_history_walk(tn->repo, &fo, &tn->forced, &tn->nforced);
+		tn->forced_at = tn->head;
+	}
+	/* what failed reads as empty, with the error in the header; r tries again */
+	tn->have |= missing;
+	if (rc < 0)
+		git_failed(tn);
+}
+
+int tui_data_have(const tui_data *d, unsigned what)
+{
+	size_t i;
+	for (i = 0; i < d->ntenants; i++) {
+		const tui_tenant *tn = d->tenants[i];
+		if (tn->repo && tn->have_head && (tn->have & what) != what)
+			return 0;
+	}
 	return 1;
+}
+
+int tui_data_more_log(tui_data *d)
+{
+	size_t i;
+	int more = 0;
+	for (i = 0; i < d->ntenants; i++) {
+		tui_tenant *tn = d->tenants[i];
+		size_t want;
+		if (!(tn->have & TUI_HAVE_LOG) || !tn->log_more || tn->nlog >= HISTORY_MAX)
+			continue;
+		/* doubling keeps the re-reads to twice what is finally shown */
+		want = tn->log_want * 2;
+		tn->log_want = want < HISTORY_MAX ? want : HISTORY_MAX;
+		if (read_log(tn) < 0)
+			git_failed(tn);
+		more = 1;
+	}
+	return more;
 }
 
 /* ---- the live map ---- */
@@ -205,19 +404,28 @@ static const mech_argocd_app *find(const tui_data *d, const char *name)
 	return d->live ? mech_argocd_apps_find(d->live, name) : NULL;
 }
 
-const mech_argocd_app *tui_data_instance(tui_data *d, const char *app, const char *instance)
+/* An Application of the tenant's: by name, and in the tenant's project (operator mode
+ * lists every project, where "a-b" + "c" and "a" + "b-c" would read alike). */
+static const mech_argocd_app *find_of(const tui_data *d, const tui_tenant *tn, const char *name)
 {
-	char *name = mech_live_app_name(d->tenant, app, instance);
 	const mech_argocd_app *a = find(d, name);
+	return a && *a->project && strcmp(a->project, tn->name) ? NULL : a;
+}
+
+const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
+                                         const char *instance)
+{
+	char *name = mech_live_app_name(tn->name, app, instance);
+	const mech_argocd_app *a = find_of(d, tn, name);
 	free(name);
 	return a;
 }
 
-const mech_argocd_resource *tui_data_resource(tui_data *d, const char *suffix, const char *kind,
-                                              const char *name)
+const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *suffix,
+                                              const char *kind, const char *name)
 {
-	char *app_name = mech_sprintf("%s-%s", d->tenant, suffix);
-	const mech_argocd_app *a = find(d, app_name);
+	char *app_name = mech_sprintf("%s-%s", tn->name, suffix);
+	const mech_argocd_app *a = find_of(d, tn, app_name);
 	size_t i;
 	free(app_name);
 	for (i = 0; a && i < a->nresources; i++)
@@ -309,7 +517,7 @@ static void on_connect(void *ctx)
 	tui_data *d = ctx;
 	mech_argocd_apps *apps = NULL;
 	/* catch up on what changed while disconnected, deletions included */
-	if (d->list_client && mech_argocd_app_list(d->list_client, d->tenant, &apps) == 0)
+	if (d->list_client && mech_argocd_app_list(d->list_client, d->project, &apps) == 0)
 		replace_all(d, apps);
 	mech_error_clear();
 	pthread_mutex_lock(&d->mu);
@@ -343,7 +551,7 @@ static void *watch_main(void *arg)
 	o.on_error = on_error;
 	o.on_connect = on_connect;
 	o.on_keepalive = on_keepalive;
-	rc = mech_argocd_app_watch(d->watch_client, d->tenant, &o);
+	rc = mech_argocd_app_watch(d->watch_client, d->project, &o);
 	if (rc < 0 && !atomic_load(&d->cancel)) {
 		/* a lasting failure (forbidden, not found): shown until `r` retries */
 		const mech_error *e = mech_error_last();
@@ -405,7 +613,7 @@ int tui_data_live_list(tui_data *d)
 	mech_argocd_apps *apps = NULL;
 	if (!d->configured || !d->ui_client)
 		return 0;
-	if (mech_argocd_app_list(d->ui_client, d->tenant, &apps) < 0) {
+	if (mech_argocd_app_list(d->ui_client, d->project, &apps) < 0) {
 		const mech_error *e = mech_error_last();
 		pthread_mutex_lock(&d->mu);
 		set_str(&d->live_error, e && e->message ? e->message : "Argo CD unavailable");
@@ -436,14 +644,15 @@ void tui_author_name(const char *author, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, author ? author : "");
 }
 
-int tui_commit_brief(tui_data *d, const char *sha, char **author, long long *time, char **subject)
+int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time,
+                     char **subject)
 {
 	git_oid oid;
 	git_commit *c = NULL;
 	*author = *subject = NULL;
 	*time = 0;
-	if (git_oid_fromstrp(&oid, sha) < 0 ||
-	    git_commit_lookup(&c, mech_repo_git(d->repo), &oid) < 0) {
+	if (!tn->repo || git_oid_fromstrp(&oid, sha) < 0 ||
+	    git_commit_lookup(&c, mech_repo_git(tn->repo), &oid) < 0) {
 		git_error_clear();
 		return -1;
 	}
@@ -454,7 +663,7 @@ int tui_commit_brief(tui_data *d, const char *sha, char **author, long long *tim
 	return 0;
 }
 
-void tui_writer_text(tui_data *d, const mech_writer *w, char *buf, size_t len)
+void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len)
 {
 	char sha[GIT_OID_HEXSZ + 1], *author, *subject;
 	long long t;
@@ -463,7 +672,7 @@ void tui_writer_text(tui_data *d, const mech_writer *w, char *buf, size_t len)
 		return;
 	}
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
-	if (tui_commit_brief(d, sha, &author, &t, &subject) < 0) {
+	if (tui_commit_brief(tn, sha, &author, &t, &subject) < 0) {
 		snprintf(buf, len, "%s %.8s", mech_class_name(w->cls), sha);
 		return;
 	}

@@ -124,21 +124,30 @@ void tui_draw_header(struct tui *t)
 {
 	mech_buf b = MECH_BUF_INIT;
 	tui_data *d = &t->data;
+	const tui_tenant *failed = NULL;
 	char age[32] = "", sha[8] = "";
+	size_t i;
 	int error;
 	attr_t attr;
 
 	if (COLS < MIN_COLS || LINES < MIN_ROWS)
 		return;
+	/* Git state is the loop's own (this thread); the live state is shared */
+	for (i = 0; i < d->ntenants && !failed; i++)
+		if (d->tenants[i]->git_error)
+			failed = d->tenants[i];
+	if (!d->all_tenants && d->ntenants && d->tenants[0]->have_head)
+		git_oid_tostr(sha, sizeof(sha), &d->tenants[0]->head);
 	pthread_mutex_lock(&d->mu);
 	error = d->conn == TUI_CONN_RECONNECTING || (d->live_error && d->conn != TUI_CONN_LIVE);
 	if (d->live_fresh_ms)
 		tui_age((tui_now_ms() - d->live_fresh_ms) / 1000, age, sizeof(age));
-	if (d->have_head)
-		git_oid_tostr(sha, sizeof(sha), &d->head);
 	/* most important first: a narrow terminal cuts the end */
-	mech_buf_printf(&b, " mech · %s │ argocd: %s", d->tenant,
-	                t->paused ? "paused" : conn_name(d->conn));
+	if (d->all_tenants)
+		mech_buf_printf(&b, " mech · all tenants (%zu)", d->ntenants);
+	else
+		mech_buf_printf(&b, " mech · %s", d->ntenants ? d->tenants[0]->name : "?");
+	mech_buf_printf(&b, " │ argocd: %s", t->paused ? "paused" : conn_name(d->conn));
 	if (d->conn == TUI_CONN_RECONNECTING && d->retry_at_ms > tui_now_ms())
 		mech_buf_printf(&b, " in %llds", (d->retry_at_ms - tui_now_ms() + 999) / 1000);
 	if (d->conn != TUI_CONN_NOT_CONFIGURED)
@@ -154,11 +163,13 @@ void tui_draw_header(struct tui *t)
 			reason = p + 2;
 		mech_buf_printf(&b, " │ %s", reason);
 	}
-	if (d->git_error)
-		mech_buf_printf(&b, " │ git: %s", d->git_error);
-	mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	pthread_mutex_unlock(&d->mu);
-	attr = tui_theme_attr(error || d->git_error ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
+	if (failed)
+		mech_buf_printf(&b, " │ git: %s%s%s", d->all_tenants ? failed->name : "",
+		                d->all_tenants ? ": " : "", failed->git_error);
+	if (!d->all_tenants)
+		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
+	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
 	fill(0, 0, COLS, attr);
 	tui_put(0, 0, COLS, mech_buf_cstr(&b), attr);
 	mech_buf_dispose(&b);
@@ -372,8 +383,10 @@ static void draw_bottom(struct tui *t)
 		mech_buf_printf(&b, "/%s", mech_buf_cstr(&t->input));
 		break;
 	case TUI_MODE_CONFIRM:
-		mech_buf_printf(&b, "Run `%s`? It deletes. y = run, any other key cancels [y/N]",
-		                t->pending);
+		mech_buf_printf(&b, "Run `%s`", t->pending);
+		if (t->pending_tenant)
+			mech_buf_printf(&b, " as tenant %s", t->pending_tenant->name);
+		mech_buf_printf(&b, "? %s y = run, any other key cancels [y/N]", t->pending_why);
 		break;
 	default:
 		if (t->message)

@@ -2,7 +2,11 @@
  * The `:` prompt: a mech command runs through sh_run — the same table,
  * policies (--readonly included) and core path as `mech <command>` — with
  * its output captured and shown, and its receipt one Enter away.
- * Commands that delete ask first; cancel is the default.
+ * Commands that delete ask first; cancel is the default. Over SSH a
+ * command runs as the session does: the key's tenant and identity, no
+ * --home or --tenant, no operator commands. In operator mode a command
+ * runs as the tenant it names (--tenant T) or else as the selected row's,
+ * and one that writes without naming its tenant asks first, naming it.
  */
 #include "tui.h"
 
@@ -42,9 +46,65 @@ static int destructive(const mech_strv *w)
 	return 0;
 }
 
-/* Run argv with stdout and stderr going to a temp file; returns the exit code. */
-static int capture(struct tui *t, mech_strv *w, mech_buf *out, char *commit, size_t commit_len)
+/*
+ * The command a line runs (NULL when it does not parse: sh_run says why) and
+ * the tenant it names with --tenant, before or after the noun (caller frees).
+ */
+static const sh_command *command_of(const mech_strv *w, char **named)
 {
+	const sh_command *cmd = NULL;
+	sh_args args;
+	sh_ctx scratch;
+	size_t at = 0;
+
+	*named = NULL;
+	/* leading global flags, as sh_run takes them */
+	while (at < w->len && w->items[at][0] == '-') {
+		const char *f = w->items[at++];
+		int takes = !strcmp(f, "--tenant") || !strcmp(f, "--home");
+		if (!strncmp(f, "--tenant=", 9)) {
+			free(*named);
+			*named = mech_strdup(f + 9);
+		} else if (!strcmp(f, "--tenant") && at < w->len) {
+			free(*named);
+			*named = mech_strdup(w->items[at]);
+		}
+		at += takes && at < w->len;
+	}
+	if (at >= w->len)
+		return NULL;
+	memset(&args, 0, sizeof(args));
+	sh_ctx_init(&scratch);
+	if (sh_parse((int)(w->len - at), w->items + at, &cmd, &args, &scratch) != 0) {
+		cmd = NULL;
+	} else if (sh_arg(&args, "tenant")) {
+		free(*named);
+		*named = mech_strdup(sh_arg(&args, "tenant"));
+	}
+	sh_args_dispose(&args);
+	mech_error_clear();
+	return cmd;
+}
+
+/* Operator mode: the tenant of the selected row, or of the drill-down shown. */
+static tui_tenant *row_tenant(struct tui *t)
+{
+	tui_view *v;
+	for (v = t->view; v; v = v->prev) {
+		const tui_line *l = tui_view_selected(v);
+		if (l && l->tenant)
+			return l->tenant;
+		if (v->tenant)
+			return v->tenant;
+	}
+	return NULL;
+}
+
+/* Run argv with stdout and stderr going to a temp file; returns the exit code. */
+static int capture(struct tui *t, const char *tenant, mech_strv *w, mech_buf *out, char *commit,
+                   size_t commit_len)
+{
+	const sh_ctx *ctx = t->ctx;
 	sh_ctx sub;
 	FILE *cap = tmpfile();
 	int saved_out, saved_err, code;
@@ -62,10 +122,18 @@ static int capture(struct tui *t, mech_strv *w, mech_buf *out, char *commit, siz
 	dup2(fileno(cap), 2);
 	sh_ctx_init(&sub);
 	sub.home = mech_strdup(t->home);
-	sub.tenant_flag = t->data.tenant;
+	sub.tenant_flag = tenant;
 	sub.readonly = t->readonly;
 	sub.color = 0;
 	sub.tty = 0;
+	if (ctx->via_ssh) {
+		/* the session's tenant and identity, borrowed: a reset keeps them */
+		sub.via_ssh = 1;
+		sub.tenant = ctx->tenant;
+		sub.tenant_name = ctx->tenant_name;
+		sub.identity = ctx->identity;
+		sub.key_fingerprint = ctx->key_fingerprint;
+	}
 	code = sh_run((int)w->len, w->items, &sub);
 	fflush(stdout);
 	fflush(stderr);
@@ -97,18 +165,19 @@ static const char *exit_meaning(int code)
 	return "exit";
 }
 
-static void receipt_lines(struct tui *t, tui_view *v, const char *commit)
+static void receipt_lines(tui_tenant *tn, tui_view *v, const char *commit)
 {
 	mech_log_opts o = {NULL, MECH_CLASS_NONE, 1, commit};
 	mech_log_entry *e = NULL;
 	size_t n = 0, i;
 	tui_line *l;
-	if (mech_history_log(t->data.repo, &o, &e, &n) < 0 || n == 0) {
+	if (!tn || !tn->repo || mech_history_walk(tn->repo, &o, &e, &n) < 0 || n == 0) {
 		mech_error_clear();
 		tui_view_text(v, TUI_AREA_LABEL, "receipt %s", commit);
 		return;
 	}
 	l = tui_view_add(v, TUI_LINE_TEXT, e[0].commit);
+	l->tenant = tn;
 	tui_line_cell(l, TUI_AREA_LABEL, "receipt %.12s ", e[0].commit);
 	tui_line_cell(l, tui_class_area(e[0].cls), "[%s]", mech_class_name(e[0].cls));
 	tui_line_cell(l, TUI_AREA_DEFAULT, " %s", e[0].subject);
@@ -123,10 +192,12 @@ void tui_run_command(struct tui *t, const char *line)
 {
 	mech_strv w = MECH_STRV_INIT;
 	mech_buf out = MECH_BUF_INIT;
-	char commit[64], *title;
-	const char *why, *p;
+	char commit[64], *title, *named = NULL;
+	const char *why, *p, *ask = NULL;
+	const sh_command *cmd;
+	tui_tenant *tn;
 	tui_view *v;
-	int code;
+	int code, confirmed;
 
 	if (mech_sshcmd_split(line, &w) < 0 || !w.len) {
 		tui_message(t, 1, "%s",
@@ -149,19 +220,41 @@ void tui_run_command(struct tui *t, const char *line)
 		mech_strv_dispose(&w);
 		return;
 	}
-	if (destructive(&w) && !t->readonly && (!t->pending || strcmp(t->pending, line))) {
+	/* whose: the session's tenant; in operator mode the named one, else the row's */
+	confirmed = t->pending && !strcmp(t->pending, line);
+	cmd = command_of(&w, &named);
+	if (!t->data.all_tenants)
+		tn = named ? tui_data_tenant(&t->data, named) : t->data.tenants[0];
+	else if (confirmed)
+		tn = t->pending_tenant;
+	else
+		tn = named ? tui_data_tenant(&t->data, named) : row_tenant(t);
+	if (t->data.all_tenants && !named && !tn && cmd && (cmd->flags & SH_TENANT)) {
+		tui_message(t, 1, "which tenant? select one of its rows, or add --tenant T");
+		goto done;
+	}
+	if (destructive(&w))
+		ask = "It deletes.";
+	else if (t->data.all_tenants && !named && cmd && (cmd->flags & SH_MUTATES))
+		ask = "It writes.";
+	if (ask && !t->readonly && !confirmed) {
 		free(t->pending);
 		t->pending = mech_strdup(line);
+		t->pending_tenant = t->data.all_tenants ? tn : NULL;
+		t->pending_why = ask;
 		t->mode = TUI_MODE_CONFIRM;
 		t->dirty = 1;
-		mech_strv_dispose(&w);
-		return;
+		goto done;
 	}
 	free(t->pending);
 	t->pending = NULL;
-	code = capture(t, &w, &out, commit, sizeof(commit));
-	title = mech_sprintf("$ mech %s", line);
+	t->pending_tenant = NULL;
+	code = capture(t, named ? NULL : tn ? tn->name : NULL, &w, &out, commit, sizeof(commit));
+	title = t->data.all_tenants && tn && !named
+	            ? mech_sprintf("$ mech --tenant %s %s", tn->name, line)
+	            : mech_sprintf("$ mech %s", line);
 	v = tui_text_view(title);
+	v->tenant = tn;
 	free(title);
 	for (p = mech_buf_cstr(&out); *p;) {
 		const char *end = strchr(p, '\n');
@@ -173,21 +266,17 @@ void tui_run_command(struct tui *t, const char *line)
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, code ? TUI_AREA_ERROR : TUI_AREA_SYNCED, "exit %d (%s)", code,
 	              exit_meaning(code));
-	if (*commit) {
-		tui_data_git_poll(&t->data, 0);
-		receipt_lines(t, v, commit);
-	}
+	/* whatever it wrote shows in every view as it is shown again */
+	tui_data_git_poll(&t->data, 0);
+	if (*commit)
+		receipt_lines(tn, v, commit);
 	tui_push(t, v);
 	tui_message(t, code != 0, "`%s` exited %d%s", line, code,
 	            *commit ? ", receipt written" : "");
-	mech_strv_dispose(&w);
 	mech_buf_dispose(&out);
-	/* whatever it wrote shows in every view now */
-	if (tui_data_git_poll(&t->data, 0)) {
-		int i;
-		for (i = 0; i < 5; i++)
-			tui_view_reload(t, t->top[i]);
-	}
+done:
+	free(named);
+	mech_strv_dispose(&w);
 }
 
 void tui_confirm_key(struct tui *t, int key)
@@ -198,6 +287,7 @@ void tui_confirm_key(struct tui *t, int key)
 	if (key != 'y' && key != 'Y') {
 		free(t->pending);
 		t->pending = NULL;
+		t->pending_tenant = NULL;
 		tui_message(t, 0, "cancelled: nothing was run");
 		return;
 	}

@@ -151,12 +151,15 @@ typedef struct {
 	tui_area area;
 } tui_cell;
 
+struct tui_tenant;
+
 typedef struct {
 	tui_line_kind kind;
 	tui_cell *cells;
 	size_t ncells;
 	char *key; /* what the row stands for (app/instance, commit sha); may be NULL */
 	char *key2;
+	struct tui_tenant *tenant; /* whose row it is (borrowed from the data); may be NULL */
 } tui_line;
 
 typedef struct {
@@ -199,7 +202,8 @@ typedef struct tui_view {
 	char *filter;
 	int selectable; /* rows are selectable (lists); else the cursor is the top line */
 	void *priv;
-	struct tui_view *prev; /* the view this one was opened from */
+	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
+	struct tui_view *prev;     /* the view this one was opened from */
 } tui_view;
 
 /* view.c: lines and the generic driver */
@@ -216,13 +220,21 @@ void tui_view_move(tui_view *v, long delta, int body_rows);
 void tui_view_goto_line(tui_view *v, size_t line_index);
 tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
                        int selectable);
+/**
+ * A top view's table. cols[0] is the TENANT column, shown only in operator
+ * mode; tui_view_row() fills it.
+ */
+tui_view *tui_view_table(struct tui *t, const struct tui_view_ops *ops, const tui_column *cols,
+                         size_t ncols);
+/** A row of a tenant's (in operator mode it starts with the tenant's name). */
+tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key);
 /** Text line helper: one segment. */
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /** Lines of a unified diff, coloured. */
 void tui_view_diff(tui_view *v, const char *diff);
 
-/* ---- data: Git state and the live Argo CD map (data.c) ---- */
+/* ---- data: each tenant's Git state and the live Argo CD map (data.c) ---- */
 typedef enum {
 	TUI_CONN_NOT_CONFIGURED,
 	TUI_CONN_CONNECTING,
@@ -231,24 +243,47 @@ typedef enum {
 	TUI_CONN_PAUSED,
 } tui_conn;
 
-typedef struct {
+/* What a tenant's data holds. Nothing is read before a view shows it. */
+#define TUI_HAVE_APPS 0x01
+#define TUI_HAVE_ROUTES 0x02
+#define TUI_HAVE_ADDONS 0x04
+#define TUI_HAVE_LOG 0x08
+#define TUI_HAVE_FORCED 0x10 /* walks the whole history the first time: "loading…" */
+
+/**
+ * One tenant: desired state and receipts read from its repo, on the loop's
+ * thread only. A moved branch drops what was read (the forced list takes
+ * only the new commits); views read again what they show.
+ */
+typedef struct tui_tenant {
+	char *name;
 	mech_repo *repo;
-	const mech_config *cfg;
-	const char *tenant;
-	int configured; /* argocd.url is set (fixed at open; read without the lock) */
 	git_oid head;
 	int have_head;
+	unsigned have; /* TUI_HAVE_* read at head */
 	mech_app_state *apps;
 	size_t napps;
 	mech_route_state *routes;
 	size_t nroutes;
 	mech_addon_state *addons;
 	size_t naddons;
-	mech_log_entry *log;
+	mech_log_entry *log; /* the newest receipts, a page at a time */
 	size_t nlog;
+	size_t log_want; /* how many the history view asked for */
+	int log_more;    /* older receipts exist past the last one read */
 	mech_log_entry *forced;
 	size_t nforced;
+	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
+} tui_tenant;
+
+typedef struct {
+	const mech_config *cfg;
+	int all_tenants;      /* operator mode: every tenant of MECH_HOME */
+	tui_tenant **tenants; /* sorted by name; each lives until close */
+	size_t ntenants;
+	const char *project; /* what Argo CD lists and watches: the tenant, NULL for all */
+	int configured;      /* argocd.url is set (fixed at open; read without the lock) */
 	unsigned git_gen;
 
 	/* live: shared with the watch thread under mu */
@@ -269,10 +304,21 @@ typedef struct {
 	mech_argocd *list_client;  /* the watch thread: a full list on each (re)connect */
 } tui_data;
 
+/** Open one tenant's data, or with tenant NULL every tenant's (operator mode). */
 int tui_data_open(tui_data *d, const mech_config *cfg, const char *tenant);
 void tui_data_close(tui_data *d);
-/** Reload from Git when the branch moved (or always with force). 1 = changed. */
+/** Operator mode: add tenants created since (on refresh). 1 = some were added. */
+int tui_data_rescan(tui_data *d);
+/** Notice moved branches (or, with force, drop everything read). 1 = something changed. */
 int tui_data_git_poll(tui_data *d, int force);
+/** Read what a tenant lacks of `what` (TUI_HAVE_*); a failure is kept in git_error. */
+void tui_data_need(tui_tenant *tn, unsigned what);
+/** Every tenant has all of `what`. */
+int tui_data_have(const tui_data *d, unsigned what);
+/** The next page of history for every tenant that has more. 1 = something was added. */
+int tui_data_more_log(tui_data *d);
+/** The tenant of that name, or NULL. */
+tui_tenant *tui_data_tenant(tui_data *d, const char *name);
 /** Start/stop the watch thread (no-op when Argo CD is not configured). */
 void tui_data_live_start(tui_data *d);
 void tui_data_live_stop(tui_data *d);
@@ -281,18 +327,20 @@ int tui_data_live_list(tui_data *d);
 /* Live data is read under the lock: */
 void tui_data_lock(tui_data *d);
 void tui_data_unlock(tui_data *d);
-/** The live Application of an app instance, or NULL. Borrowed, under the lock. */
-const mech_argocd_app *tui_data_instance(tui_data *d, const char *app, const char *instance);
+/** The live Application of a tenant's app instance, or NULL. Borrowed, under the lock. */
+const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
+                                         const char *instance);
 /** A resource of the Application <tenant>-<suffix> (network, addons), or NULL. Under the lock. */
-const mech_argocd_resource *tui_data_resource(tui_data *d, const char *suffix, const char *kind,
-                                              const char *name);
+const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *suffix,
+                                              const char *kind, const char *name);
 long long tui_now_ms(void);
 /** "Name" of "Name <email>". */
 void tui_author_name(const char *author, char *buf, size_t len);
 /** Author name, commit time and subject of a commit (caller frees the strings). */
-int tui_commit_brief(tui_data *d, const char *sha, char **author, long long *time, char **subject);
+int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time,
+                     char **subject);
 /** "machine alice" for a last writer. */
-void tui_writer_text(tui_data *d, const mech_writer *w, char *buf, size_t len);
+void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len);
 /** "5s", "3m", "2h", "4d". */
 void tui_age(long long seconds, char *buf, size_t len);
 tui_area tui_status_area(const char *status);
@@ -309,7 +357,9 @@ struct tui {
 	tui_view *view;   /* the current view (top or drill-down) */
 	tui_mode mode;
 	mech_buf input; /* prompt / filter text */
-	char *pending;  /* a destructive command waiting for confirmation */
+	char *pending;  /* a command waiting for confirmation (it deletes, or names no tenant) */
+	tui_tenant *pending_tenant; /* operator mode: the tenant it runs as */
+	const char *pending_why;    /* "It deletes.", "It writes." */
 	char *message;
 	int message_error;
 	int paused;
@@ -317,7 +367,9 @@ struct tui {
 	int color;
 	int dirty; /* the body must be redrawn */
 	int running;
-	int script; /* headless scripted mode */
+	int script;    /* headless scripted mode */
+	int via_ssh;   /* a tenant's key over SSH: no operator mode, no files written */
+	unsigned slow; /* TUI_HAVE_* a view asked for that takes long: read after the next draw */
 	unsigned seen_git_gen, seen_live_gen;
 	int body_rows;
 };
@@ -343,15 +395,17 @@ int tui_screen_save(const char *path);
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
     tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
-tui_view *tui_apps_view(void);
-tui_view *tui_routes_view(void);
-tui_view *tui_addons_view(void);
-tui_view *tui_history_view(void);
-tui_view *tui_forced_view(void);
+tui_view *tui_apps_view(struct tui *t);
+tui_view *tui_routes_view(struct tui *t);
+tui_view *tui_addons_view(struct tui *t);
+tui_view *tui_history_view(struct tui *t);
+tui_view *tui_forced_view(struct tui *t);
 /** App detail: resource tree, conditions, live-vs-desired diff. */
-tui_view *tui_app_view(struct tui *t, const char *app, const char *instance, int at_diff);
+tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+                       int at_diff);
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
-tui_view *tui_commit_view(struct tui *t, const char *const *shas, size_t n, int at_diff);
+tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
+                          int at_diff);
 /** A read-only text view (help, command output). */
 tui_view *tui_text_view(const char *title);
 tui_view *tui_help_view(void);

@@ -25,6 +25,22 @@ tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, s
 	return v;
 }
 
+tui_view *tui_view_table(struct tui *t, const struct tui_view_ops *ops, const tui_column *cols,
+                         size_t ncols)
+{
+	int all = t->data.all_tenants;
+	return tui_view_new(ops, all ? cols : cols + 1, all ? ncols : ncols - 1, 1);
+}
+
+tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key)
+{
+	tui_line *l = tui_view_add(v, TUI_LINE_ROW, key);
+	l->tenant = tn;
+	if (t->data.all_tenants)
+		tui_line_cell(l, TUI_AREA_LABEL, "%s", tn->name);
+	return l;
+}
+
 tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key)
 {
 	tui_line *l;
@@ -168,6 +184,7 @@ void tui_view_reload(struct tui *t, tui_view *v)
 	const tui_line *sel = tui_view_selected(v);
 	char *key = sel && sel->key ? mech_strdup(sel->key) : NULL;
 	char *key2 = sel && sel->key2 ? mech_strdup(sel->key2) : NULL;
+	struct tui_tenant *tn = sel ? sel->tenant : NULL;
 	size_t old_cursor = v->cursor, i;
 
 	tui_view_clear(v);
@@ -176,7 +193,7 @@ void tui_view_reload(struct tui *t, tui_view *v)
 	if (key && v->selectable) {
 		for (i = 0; i < v->nvis; i++) {
 			const tui_line *l = &v->lines[v->vis[i]];
-			if (l->key && !strcmp(l->key, key) &&
+			if (l->key && !strcmp(l->key, key) && l->tenant == tn &&
 			    (!key2 || (l->key2 && !strcmp(l->key2, key2)))) {
 				v->cursor = i;
 				break;

@@ -9,8 +9,9 @@
 #include <string.h>
 
 static const tui_column cols[] = {
-    {"NAME", 6, 24, 0},  {"TYPE", 8, 10, 0}, {"VERSION", 7, 7, 2},  {"STORAGE", 7, 8, 3},
-    {"MEMORY", 6, 8, 3}, {"SYNC", 9, 12, 0}, {"HEALTH", 11, 12, 0}, {"LAST WRITER", 12, 30, 1},
+    {"TENANT", 6, 16, 0}, {"NAME", 6, 24, 0},    {"TYPE", 8, 10, 0},
+    {"VERSION", 7, 7, 2}, {"STORAGE", 7, 8, 3},  {"MEMORY", 6, 8, 3},
+    {"SYNC", 9, 12, 0},   {"HEALTH", 11, 12, 0}, {"LAST WRITER", 12, 30, 1},
 };
 
 /* The catalog's kind reads "group/version Kind"; Argo CD lists resources by Kind. */
@@ -21,15 +22,16 @@ static const char *kind_of(const char *type)
 	return sp ? sp + 1 : at ? at->kind : "Cluster";
 }
 
-static int load(struct tui *t, tui_view *v)
+static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 {
 	tui_data *d = &t->data;
 	size_t i;
 	int configured = d->configured;
 
-	for (i = 0; i < d->naddons; i++) {
-		const mech_addon_state *a = &d->addons[i];
-		tui_line *l = tui_view_add(v, TUI_LINE_ROW, a->name);
+	tui_data_need(tn, TUI_HAVE_ADDONS);
+	for (i = 0; i < tn->naddons; i++) {
+		const mech_addon_state *a = &tn->addons[i];
+		tui_line *l = tui_view_row(t, v, tn, a->name);
 		const mech_argocd_resource *res;
 		char wt[128];
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->name);
@@ -38,7 +40,7 @@ static int load(struct tui *t, tui_view *v)
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->storage ? a->storage : "-");
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->memory ? a->memory : "-");
 		tui_data_lock(d);
-		res = tui_data_resource(d, "addons", kind_of(a->type), a->name);
+		res = tui_data_resource(d, tn, "addons", kind_of(a->type), a->name);
 		if (res) {
 			tui_line_cell(l, tui_status_area(res->status), "%s",
 			              *res->status ? res->status : "Unknown");
@@ -49,9 +51,16 @@ static int load(struct tui *t, tui_view *v)
 			tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
 		}
 		tui_data_unlock(d);
-		tui_writer_text(d, &a->writer, wt, sizeof(wt));
+		tui_writer_text(tn, &a->writer, wt, sizeof(wt));
 		tui_line_cell(l, tui_class_area(a->writer.cls), "%s", wt);
 	}
+}
+
+static int load(struct tui *t, tui_view *v)
+{
+	size_t i;
+	for (i = 0; i < t->data.ntenants; i++)
+		load_tenant(t, v, t->data.tenants[i]);
 	return 0;
 }
 
@@ -67,7 +76,7 @@ const struct tui_view_ops tui_addons_ops = {
     "addons", "generic", load, NULL, NULL, summary, NULL, 1,
 };
 
-tui_view *tui_addons_view(void)
+tui_view *tui_addons_view(struct tui *t)
 {
-	return tui_view_new(&tui_addons_ops, cols, sizeof(cols) / sizeof(*cols), 1);
+	return tui_view_table(t, &tui_addons_ops, cols, sizeof(cols) / sizeof(*cols));
 }

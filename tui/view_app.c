@@ -16,6 +16,7 @@
 #define TREE_MAX_DEPTH 12
 
 typedef struct {
+	tui_tenant *tenant; /* borrowed from the data */
 	char *app, *instance;
 	mech_argocd_tree *tree;
 	mech_argocd_diffs *diffs;
@@ -33,9 +34,9 @@ static void fetch(struct tui *t, app_priv *p)
 	p->fetch_error = NULL;
 	if (!t->data.ui_client || !p->instance)
 		return;
-	name = mech_live_app_name(t->data.tenant, p->app, p->instance);
-	if (mech_argocd_app_tree(t->data.ui_client, t->data.tenant, name, &p->tree) < 0 ||
-	    mech_argocd_app_managed(t->data.ui_client, t->data.tenant, name, &p->diffs) < 0) {
+	name = mech_live_app_name(p->tenant->name, p->app, p->instance);
+	if (mech_argocd_app_tree(t->data.ui_client, p->tenant->name, name, &p->tree) < 0 ||
+	    mech_argocd_app_managed(t->data.ui_client, p->tenant->name, name, &p->diffs) < 0) {
 		const mech_error *e = mech_error_last();
 		p->fetch_error = mech_strdup(e && e->message ? e->message : "Argo CD unavailable");
 	}
@@ -228,7 +229,7 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 		return;
 	}
 	tui_data_lock(d);
-	live = p->instance ? tui_data_instance(d, p->app, p->instance) : NULL;
+	live = p->instance ? tui_data_instance(d, p->tenant, p->app, p->instance) : NULL;
 	if (!live) {
 		tui_view_text(v, TUI_AREA_DIM,
 		              "  no Application yet (Argo CD has not generated it, "
@@ -299,13 +300,15 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 static int load(struct tui *t, tui_view *v)
 {
 	app_priv *p = v->priv;
+	tui_tenant *tn = p->tenant;
 	const mech_app_state *a = NULL;
 	size_t i;
 	char wt[128];
 
-	for (i = 0; i < t->data.napps; i++)
-		if (!strcmp(t->data.apps[i].name, p->app))
-			a = &t->data.apps[i];
+	tui_data_need(tn, TUI_HAVE_APPS);
+	for (i = 0; i < tn->napps; i++)
+		if (!strcmp(tn->apps[i].name, p->app))
+			a = &tn->apps[i];
 	tui_view_text(v, TUI_AREA_TITLE, "Desired (Git)");
 	if (!a) {
 		tui_view_text(v, TUI_AREA_ERROR, "  app %s is not in the repository (deleted?)",
@@ -318,7 +321,7 @@ static int load(struct tui *t, tui_view *v)
 			tui_line *l;
 			if (p->instance && strcmp(in->name, p->instance))
 				continue;
-			tui_writer_text(&t->data, &in->writer, wt, sizeof(wt));
+			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
 			l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "  instance %s  image %s  route %s  ",
 			              in->name, in->image ? in->image : "-",
@@ -327,7 +330,7 @@ static int load(struct tui *t, tui_view *v)
 		}
 		for (i = 0; i < a->files.len; i++) {
 			tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
-			tui_writer_text(&t->data, &a->writers[i], wt, sizeof(wt));
+			tui_writer_text(tn, &a->writers[i], wt, sizeof(wt));
 			tui_line_cell(l, TUI_AREA_DIM, "  %-52s ", a->files.items[i]);
 			tui_line_cell(l, tui_class_area(a->writers[i].cls), "%s", wt);
 		}
@@ -399,14 +402,19 @@ const struct tui_view_ops tui_app_ops = {
     "app", "diff", load, NULL, request, summary, done, 1,
 };
 
-tui_view *tui_app_view(struct tui *t, const char *app, const char *instance, int at_diff)
+tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+                       int at_diff)
 {
 	tui_view *v = tui_view_new(&tui_app_ops, NULL, 0, 0);
 	app_priv *p = mech_calloc(1, sizeof(*p));
+	p->tenant = tn;
 	p->app = mech_strdup(app);
 	p->instance = instance ? mech_strdup(instance) : NULL;
 	v->priv = p;
-	v->title = mech_sprintf("app %s/%s", app, instance ? instance : "-");
+	v->tenant = tn;
+	v->title = t->data.all_tenants
+	               ? mech_sprintf("app %s/%s/%s", tn->name, app, instance ? instance : "-")
+	               : mech_sprintf("app %s/%s", app, instance ? instance : "-");
 	if (!t->script || t->data.ui_client)
 		fetch(t, p);
 	tui_view_reload(t, v);

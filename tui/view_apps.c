@@ -9,24 +9,25 @@
 #include <string.h>
 
 static const tui_column cols[] = {
-    {"APP", 8, 24, 0, 0},    {"INSTANCE", 8, 12, 0, 0},    {"IMAGE", 12, 44, 3, 1},
-    {"SYNC", 9, 10, 0, 0},   {"HEALTH", 11, 11, 0, 0},     {"REVISION", 8, 8, 2, 0},
-    {"ROUTE", 12, 40, 1, 0}, {"LAST WRITER", 14, 0, 4, 0},
+    {"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},    {"INSTANCE", 8, 12, 0, 0},
+    {"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},   {"HEALTH", 11, 11, 0, 0},
+    {"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0}, {"LAST WRITER", 14, 0, 4, 0},
 };
 
-static int load(struct tui *t, tui_view *v)
+static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 {
 	tui_data *d = &t->data;
 	size_t i, j;
 	int configured = d->configured;
 
+	tui_data_need(tn, TUI_HAVE_APPS);
 	tui_data_lock(d);
-	for (i = 0; i < d->napps; i++) {
-		const mech_app_state *a = &d->apps[i];
+	for (i = 0; i < tn->napps; i++) {
+		const mech_app_state *a = &tn->apps[i];
 		for (j = 0; j < a->ninstances; j++) {
 			const mech_instance_state *in = &a->instances[j];
-			const mech_argocd_app *live = tui_data_instance(d, a->name, in->name);
-			tui_line *l = tui_view_add(v, TUI_LINE_ROW, a->name);
+			const mech_argocd_app *live = tui_data_instance(d, tn, a->name, in->name);
+			tui_line *l = tui_view_row(t, v, tn, a->name);
 			char wt[128];
 			l->key2 = mech_strdup(in->name);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->name);
@@ -48,21 +49,28 @@ static int load(struct tui *t, tui_view *v)
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
 			              in->route_host ? in->route_host : "-");
 			tui_data_unlock(d);
-			tui_writer_text(d, &in->writer, wt, sizeof(wt));
+			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
 			tui_data_lock(d);
 			tui_line_cell(l, tui_class_area(in->writer.cls), "%s", wt);
 		}
 	}
 	tui_data_unlock(d);
+}
+
+static int load(struct tui *t, tui_view *v)
+{
+	size_t i;
+	for (i = 0; i < t->data.ntenants; i++)
+		load_tenant(t, v, t->data.tenants[i]);
 	return 0;
 }
 
 static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	(void)v;
-	if (!line || !line->key)
+	if (!line || !line->key || !line->tenant)
 		return 0;
-	tui_push(t, tui_app_view(t, line->key, line->key2, diff));
+	tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, diff));
 	return 0;
 }
 
@@ -89,7 +97,10 @@ static void count(const tui_view *v, size_t col, mech_buf *out)
 
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
-	mech_buf_printf(out, "%zu apps, %zu instances", t->data.napps, v->nlines);
+	size_t i, napps = 0, at = t->data.all_tenants ? 1 : 0; /* cells after TENANT */
+	for (i = 0; i < t->data.ntenants; i++)
+		napps += t->data.tenants[i]->napps;
+	mech_buf_printf(out, "%zu apps, %zu instances", napps, v->nlines);
 	if (!t->data.configured) {
 		mech_buf_puts(out, " │ argocd not configured: desired state only");
 		return;
@@ -97,16 +108,16 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	if (!v->nlines)
 		return;
 	mech_buf_puts(out, " │ sync: ");
-	count(v, 3, out);
+	count(v, at + 3, out);
 	mech_buf_puts(out, " │ health: ");
-	count(v, 4, out);
+	count(v, at + 4, out);
 }
 
 const struct tui_view_ops tui_apps_ops = {
     "apps", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
-tui_view *tui_apps_view(void)
+tui_view *tui_apps_view(struct tui *t)
 {
-	return tui_view_new(&tui_apps_ops, cols, sizeof(cols) / sizeof(*cols), 1);
+	return tui_view_table(t, &tui_apps_ops, cols, sizeof(cols) / sizeof(*cols));
 }

@@ -33,7 +33,7 @@ static void message_lines(tui_view *v, const char *msg)
 	}
 }
 
-static void one_commit(struct tui *t, tui_view *v, const char *sha, const char *heading)
+static void one_commit(tui_tenant *tn, tui_view *v, const char *sha, const char *heading)
 {
 	mech_log_entry e;
 	mech_file_change *files = NULL;
@@ -46,7 +46,7 @@ static void one_commit(struct tui *t, tui_view *v, const char *sha, const char *
 		l = tui_view_add(v, TUI_LINE_TITLE, NULL);
 		tui_line_cell(l, TUI_AREA_TITLE, "%s", heading);
 	}
-	if (mech_history_show(t->data.repo, sha, &e, &files, &nfiles, &diff) < 0) {
+	if (!tn->repo || mech_history_show(tn->repo, sha, &e, &files, &nfiles, &diff) < 0) {
 		const mech_error *err = mech_error_last();
 		tui_view_text(v, TUI_AREA_ERROR, "%s: %s", sha,
 		              err && err->message ? err->message : "cannot read the commit");
@@ -90,10 +90,11 @@ static int load(struct tui *t, tui_view *v)
 {
 	commit_priv *p = v->priv;
 	size_t i;
+	(void)t;
 	for (i = 0; i < p->n; i++) {
 		char heading[160];
 		if (p->n == 1) {
-			one_commit(t, v, p->shas[i], NULL);
+			one_commit(v->tenant, v, p->shas[i], NULL);
 			continue;
 		}
 		if (i == 0)
@@ -105,7 +106,7 @@ static int load(struct tui *t, tui_view *v)
 			snprintf(heading, sizeof(heading),
 			         "━━ HUMAN COMMIT %.12s ━━ overridden by %.12s", p->shas[i],
 			         p->shas[0]);
-		one_commit(t, v, p->shas[i], heading);
+		one_commit(v->tenant, v, p->shas[i], heading);
 	}
 	return 0;
 }
@@ -186,18 +187,22 @@ const struct tui_view_ops tui_commit_ops = {
     "commit", "diff", load, NULL, request, summary, done, 0,
 };
 
-tui_view *tui_commit_view(struct tui *t, const char *const *shas, size_t n, int at_diff)
+tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
+                          int at_diff)
 {
 	tui_view *v = tui_view_new(&tui_commit_ops, NULL, 0, 0);
 	commit_priv *p = mech_calloc(1, sizeof(*p));
+	const char *who = t->data.all_tenants ? tn->name : "";
+	const char *sep = t->data.all_tenants ? " " : "";
 	size_t i;
 	p->shas = mech_calloc(n, sizeof(*p->shas));
 	for (i = 0; i < n; i++)
 		p->shas[i] = mech_strdup(shas[i]);
 	p->n = n;
 	v->priv = p;
-	v->title = n > 1 ? mech_sprintf("forced %.8s + %zu human", shas[0], n - 1)
-	                 : mech_sprintf("commit %.8s", shas[0]);
+	v->tenant = tn;
+	v->title = n > 1 ? mech_sprintf("%s%sforced %.8s + %zu human", who, sep, shas[0], n - 1)
+	                 : mech_sprintf("%s%scommit %.8s", who, sep, shas[0]);
 	tui_view_reload(t, v);
 	if (at_diff)
 		jump_diff(v);

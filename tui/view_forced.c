@@ -1,7 +1,9 @@
 /*
  * The forced-overwrites view: each --force receipt, and under it every
  * human commit it overrode (from its Mechanics-Forced-Over trailers).
- * Enter or d opens both commits with their diffs.
+ * Enter or d opens both commits with their diffs. Finding them walks the
+ * whole history, so nothing is read before the view opens; it then says
+ * "loading…" for one draw, and afterwards follows new commits only.
  */
 #include "tui.h"
 
@@ -11,62 +13,90 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-    {"CLASS", 7, 7, 0},   {"COMMIT", 7, 7, 0}, {"WHAT", 12, 40, 0},
-    {"AUTHOR", 6, 12, 1}, {"AGE", 3, 4, 0},    {"SUBJECT", 12, 0, 0},
+    {"TENANT", 6, 16, 0}, {"CLASS", 7, 7, 0}, {"COMMIT", 7, 7, 0},   {"WHAT", 12, 40, 0},
+    {"AUTHOR", 6, 12, 1}, {"AGE", 3, 4, 0},   {"SUBJECT", 12, 0, 0},
 };
+
+static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
+{
+	tui_line *l = tui_view_row(t, v, tn, e->commit);
+	char who[64], age[16];
+	size_t j;
+
+	tui_author_name(e->author, who, sizeof(who));
+	tui_age(now - e->time, age, sizeof(age));
+	tui_line_cell(l, TUI_AREA_FORCED, "forced");
+	tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s %s", e->verb ? e->verb : "-",
+	              e->target ? e->target : "");
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
+	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
+	              strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3 : e->subject);
+	for (j = 0; j < e->nforced; j++) {
+		char *author = NULL, *subject = NULL;
+		long long when = 0;
+		int found =
+		    tui_commit_brief(tn, e->forced[j].commit, &author, &when, &subject) == 0;
+		l = tui_view_row(t, v, tn, e->commit);
+		l->key2 = mech_strdup(e->forced[j].commit);
+		tui_age(now - when, age, sizeof(age));
+		tui_line_cell(l, TUI_AREA_HUMAN, "└ human");
+		tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->forced[j].commit);
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->forced[j].path);
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", found ? author : "?");
+		tui_line_cell(l, TUI_AREA_DIM, "%s", found ? age : "-");
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", found ? subject : "(commit not found)");
+		free(author);
+		free(subject);
+	}
+}
 
 static int load(struct tui *t, tui_view *v)
 {
 	tui_data *d = &t->data;
 	long long now = (long long)time(NULL);
-	size_t i, j;
-	for (i = 0; i < d->nforced; i++) {
-		const mech_log_entry *e = &d->forced[i];
-		tui_line *l = tui_view_add(v, TUI_LINE_ROW, e->commit);
-		char who[64], age[16];
-		tui_author_name(e->author, who, sizeof(who));
-		tui_age(now - e->time, age, sizeof(age));
-		tui_line_cell(l, TUI_AREA_FORCED, "forced");
-		tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s %s", e->verb ? e->verb : "-",
-		              e->target ? e->target : "");
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
-		tui_line_cell(l, TUI_AREA_DIM, "%s", age);
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-		              strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3
-		                                        : e->subject);
-		for (j = 0; j < e->nforced; j++) {
-			char *author = NULL, *subject = NULL;
-			long long when = 0;
-			int found =
-			    tui_commit_brief(d, e->forced[j].commit, &author, &when, &subject) == 0;
-			l = tui_view_add(v, TUI_LINE_ROW, e->commit);
-			l->key2 = mech_strdup(e->forced[j].commit);
-			tui_age(now - when, age, sizeof(age));
-			tui_line_cell(l, TUI_AREA_HUMAN, "└ human");
-			tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->forced[j].commit);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->forced[j].path);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", found ? author : "?");
-			tui_line_cell(l, TUI_AREA_DIM, "%s", found ? age : "-");
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-			              found ? subject : "(commit not found)");
-			free(author);
-			free(subject);
-		}
+	size_t i, *at;
+
+	if (!tui_data_have(d, TUI_HAVE_FORCED)) {
+		/* read after the next draw, so the screen says why it waits */
+		t->slow |= TUI_HAVE_FORCED;
+		tui_view_text(
+		    v, TUI_AREA_DIM,
+		    "loading forced overwrites… (the first time walks the whole history)");
+		return 0;
 	}
+	/* newest first across tenants */
+	at = mech_calloc(d->ntenants + 1, sizeof(*at));
+	for (;;) {
+		tui_tenant *best = NULL;
+		size_t bi = 0;
+		for (i = 0; i < d->ntenants; i++) {
+			tui_tenant *tn = d->tenants[i];
+			if (at[i] < tn->nforced &&
+			    (!best || tn->forced[at[i]].time > best->forced[at[bi]].time)) {
+				best = tn;
+				bi = i;
+			}
+		}
+		if (!best)
+			break;
+		add(t, v, best, &best->forced[at[bi]++], now);
+	}
+	free(at);
 	return 0;
 }
 
 static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
-	tui_data *d = &t->data;
+	tui_tenant *tn = line ? line->tenant : NULL;
 	const char **shas;
 	size_t i, j, n = 0;
 	(void)v;
-	if (!line || !line->key)
+	if (!line || !line->key || !tn)
 		return 0;
-	for (i = 0; i < d->nforced; i++) {
-		const mech_log_entry *e = &d->forced[i];
+	for (i = 0; i < tn->nforced; i++) {
+		const mech_log_entry *e = &tn->forced[i];
 		if (strcmp(e->commit, line->key))
 			continue;
 		shas = mech_calloc(e->nforced + 1, sizeof(*shas));
@@ -78,7 +108,7 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 			if (k == n)
 				shas[n++] = e->forced[j].commit;
 		}
-		tui_push(t, tui_commit_view(t, shas, n, diff));
+		tui_push(t, tui_commit_view(t, tn, shas, n, diff));
 		free(shas);
 		return 0;
 	}
@@ -87,19 +117,27 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
-	size_t i, over = 0;
+	size_t i, j, writes = 0, over = 0;
 	(void)v;
-	for (i = 0; i < t->data.nforced; i++)
-		over += t->data.forced[i].nforced;
+	if (!tui_data_have(&t->data, TUI_HAVE_FORCED)) {
+		mech_buf_puts(out, "loading…");
+		return;
+	}
+	for (i = 0; i < t->data.ntenants; i++) {
+		const tui_tenant *tn = t->data.tenants[i];
+		for (j = 0; j < tn->nforced; j++)
+			over += tn->forced[j].nforced;
+		writes += tn->nforced;
+	}
 	mech_buf_printf(out, "%zu forced writes overrode %zu human changes │ Enter: both diffs",
-	                t->data.nforced, over);
+	                writes, over);
 }
 
 const struct tui_view_ops tui_forced_ops = {
     "forced", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
-tui_view *tui_forced_view(void)
+tui_view *tui_forced_view(struct tui *t)
 {
-	return tui_view_new(&tui_forced_ops, cols, sizeof(cols) / sizeof(*cols), 1);
+	return tui_view_table(t, &tui_forced_ops, cols, sizeof(cols) / sizeof(*cols));
 }

@@ -1,6 +1,9 @@
 /*
  * The history view: receipts, newest first, each with its class badge
- * (machine, human, forced), verb, target, author, age and subject.
+ * (machine, human, forced), verb, target, author, age and subject. It
+ * reads a page of receipts at a time: moving near the last one loaded
+ * reads the next. In operator mode the tenants' receipts are merged by
+ * date.
  */
 #include "tui.h"
 
@@ -10,8 +13,9 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-    {"CLASS", 7, 7, 0},   {"COMMIT", 7, 7, 0}, {"VERB", 13, 14, 3},   {"TARGET", 6, 24, 2},
-    {"AUTHOR", 6, 12, 1}, {"AGE", 3, 4, 0},    {"SUBJECT", 12, 0, 0},
+    {"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
+    {"VERB", 13, 14, 3, 0},  {"TARGET", 6, 24, 2, 0},  {"AUTHOR", 6, 12, 1, 0},
+    {"AGE", 3, 4, 0, 0},     {"SUBJECT", 12, 0, 0, 0},
 };
 
 /* The verb has its own column: show a receipt's summary without the "mechanics(…): " prefix. */
@@ -21,25 +25,58 @@ static const char *summary_of(const mech_log_entry *e)
 	return colon && e->cls != MECH_CLASS_HUMAN ? colon + 3 : e->subject;
 }
 
+static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
+{
+	tui_line *l = tui_view_row(t, v, tn, e->commit);
+	char who[64], age[16];
+	tui_author_name(e->author, who, sizeof(who));
+	tui_age(now - e->time, age, sizeof(age));
+	tui_line_cell(l, tui_class_area(e->cls), "%s", mech_class_name(e->cls));
+	tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->verb ? e->verb : "-");
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->target ? e->target : "-");
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
+	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
+}
+
+/*
+ * Merge the tenants' pages by date, newest first. A tenant with older
+ * receipts not read yet bounds the merge: below its last one loaded,
+ * another tenant's older receipt could come before ones not read yet.
+ */
 static int load(struct tui *t, tui_view *v)
 {
 	tui_data *d = &t->data;
-	long long now = (long long)time(NULL);
-	size_t i;
-	for (i = 0; i < d->nlog; i++) {
-		const mech_log_entry *e = &d->log[i];
-		tui_line *l = tui_view_add(v, TUI_LINE_ROW, e->commit);
-		char who[64], age[16];
-		tui_author_name(e->author, who, sizeof(who));
-		tui_age(now - e->time, age, sizeof(age));
-		tui_line_cell(l, tui_class_area(e->cls), "%s", mech_class_name(e->cls));
-		tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->verb ? e->verb : "-");
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->target ? e->target : "-");
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
-		tui_line_cell(l, TUI_AREA_DIM, "%s", age);
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
+	long long now = (long long)time(NULL), floor = 0;
+	size_t i, *at = mech_calloc(d->ntenants + 1, sizeof(*at));
+	int have_floor = 0;
+
+	for (i = 0; i < d->ntenants; i++) {
+		tui_tenant *tn = d->tenants[i];
+		tui_data_need(tn, TUI_HAVE_LOG);
+		if (tn->log_more && tn->nlog &&
+		    (!have_floor || tn->log[tn->nlog - 1].time > floor)) {
+			floor = tn->log[tn->nlog - 1].time;
+			have_floor = 1;
+		}
 	}
+	for (;;) {
+		tui_tenant *best = NULL;
+		size_t bi = 0;
+		for (i = 0; i < d->ntenants; i++) {
+			tui_tenant *tn = d->tenants[i];
+			if (at[i] < tn->nlog &&
+			    (!best || tn->log[at[i]].time > best->log[at[bi]].time)) {
+				best = tn;
+				bi = i;
+			}
+		}
+		if (!best || (have_floor && d->ntenants > 1 && best->log[at[bi]].time < floor))
+			break;
+		add(t, v, best, &best->log[at[bi]++], now);
+	}
+	free(at);
 	return 0;
 }
 
@@ -47,28 +84,49 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	const char *shas[1];
 	(void)v;
-	if (!line || !line->key)
+	if (!line || !line->key || !line->tenant)
 		return 0;
 	shas[0] = line->key;
-	tui_push(t, tui_commit_view(t, shas, 1, diff));
+	tui_push(t, tui_commit_view(t, line->tenant, shas, 1, diff));
 	return 0;
+}
+
+/* Moving within a page of the last receipt loaded reads the next page. */
+static tui_action request(struct tui *t, tui_view *v, tui_action a)
+{
+	size_t page = t->body_rows > 0 ? (size_t)t->body_rows : 20;
+	if (a != TUI_ACT_MOVE_DOWN && a != TUI_ACT_PAGE_DOWN && a != TUI_ACT_MOVE_LAST)
+		return a;
+	if (a != TUI_ACT_MOVE_LAST && v->cursor + 2 * page < v->nvis)
+		return a;
+	if (tui_data_more_log(&t->data))
+		tui_view_reload(t, v);
+	return a;
 }
 
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
-	size_t i, n[4] = {0};
-	(void)v;
-	for (i = 0; i < t->data.nlog; i++)
-		n[t->data.log[i].cls <= MECH_CLASS_FORCED ? t->data.log[i].cls : 0]++;
-	mech_buf_printf(out, "%zu commits │ machine %zu, human %zu, forced %zu", t->data.nlog,
-	                n[MECH_CLASS_MACHINE], n[MECH_CLASS_HUMAN], n[MECH_CLASS_FORCED]);
+	size_t i, machine = 0, human = 0, forced = 0, at = t->data.all_tenants ? 1 : 0;
+	int more = 0;
+	for (i = 0; i < t->data.ntenants; i++)
+		more |= t->data.tenants[i]->log_more;
+	/* the class cell's colour area is the class */
+	for (i = 0; i < v->nlines; i++) {
+		tui_area cls = v->lines[i].cells[at].area;
+		machine += cls == TUI_AREA_MACHINE;
+		human += cls == TUI_AREA_HUMAN;
+		forced += cls == TUI_AREA_FORCED;
+	}
+	mech_buf_printf(out, "%zu %scommits%s │ machine %zu, human %zu, forced %zu", v->nlines,
+	                more ? "newest " : "", more ? " (more as you scroll)" : "", machine, human,
+	                forced);
 }
 
 const struct tui_view_ops tui_history_ops = {
-    "history", "generic", load, enter, NULL, summary, NULL, 1,
+    "history", "generic", load, enter, request, summary, NULL, 1,
 };
 
-tui_view *tui_history_view(void)
+tui_view *tui_history_view(struct tui *t)
 {
-	return tui_view_new(&tui_history_ops, cols, sizeof(cols) / sizeof(*cols), 1);
+	return tui_view_table(t, &tui_history_ops, cols, sizeof(cols) / sizeof(*cols));
 }

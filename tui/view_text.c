@@ -19,10 +19,10 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	const char *shas[1];
 	(void)v;
-	if (!line || !line->key)
+	if (!line || !line->key || !line->tenant)
 		return 0;
 	shas[0] = line->key; /* a receipt line: open the commit */
-	tui_push(t, tui_commit_view(t, shas, 1, diff));
+	tui_push(t, tui_commit_view(t, line->tenant, shas, 1, diff));
 	return 0;
 }
 

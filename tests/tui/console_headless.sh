@@ -183,4 +183,127 @@ expect_in "$(tail -1 "$T/p3.screen")" "needs its own terminal" "nested shell ref
 mech console </dev/null
 expect_rc 64 "console without a terminal"
 expect_in "$err" "needs a terminal" "refusal says why"
+
+# ---- over SSH a : command runs as the key's session: no other tenant, no operator command ----
+# (bob's seed is a whole second newer than alice's receipts so far: the merged history below is stable)
+sleep 1.1
+"$MECH" admin tenant add bob >/dev/null 2>&1 || fail "tenant add bob"
+bob0=$(head_of bob)
+alice0=$(head_of alice)
+printf ':--tenant bob app create evil --image nginx:1\n:app create evil2 --image nginx:1 --tenant bob\n:admin tenant add eve\n:screen-save %s\n:app create mine --image nginx:1\n' \
+	"$T/ssh.screen" >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SSH_ORIGINAL_COMMAND=console SHELL=/bin/sh \
+	script -qec "$MECH ssh --tenant alice" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "console over the SSH forced command"
+expect_eq "$(head_of bob)" "$bob0" ":--tenant over SSH wrote nothing to another tenant"
+[ ! -e "$MECH_HOME/tenants/eve" ] && ok || fail ":admin tenant add ran over SSH"
+[ ! -e "$T/ssh.screen" ] && ok || fail ":screen-save wrote a file over SSH"
+expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format=%s)" "mechanics(app.create): add app mine" \
+	"the session's own tenant still writes"
+[ "$(head_of alice)" != "$alice0" ] && ok || fail "alice's write missing"
+
+# ---- operator mode: --all-tenants shows every tenant ----
+opconsole() { # script-file [global flags...]: `mech console --all-tenants`, as console()
+	local s=$1
+	shift
+	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
+}
+# bob's receipts from here on are a whole second newer than alice's
+sleep 1.1
+"$MECH" --tenant bob app create api --image nginx:1.28 >/dev/null 2>&1 || fail "bob: app create api"
+"$MECH" --tenant bob route -a api create >/dev/null 2>&1 || fail "bob: route create"
+"$MECH" --tenant bob addon create cache --type postgres >/dev/null 2>&1 || fail "bob: addon create"
+WB="$T/wcb"
+human_clone bob "$WB"
+sed -i 's/newTag: .*/newTag: "1.28-pinned"/' "$WB/apps/api/overlays/main/kustomization.yaml"
+(cd "$WB" && git commit -qam "pin api by hand" && git push -q origin HEAD:main)
+"$MECH" --tenant bob app -a api set-image nginx:1.29 --force >/dev/null 2>&1 || fail "bob: forced set-image"
+
+cat >"$T/ops" <<SCRIPT
+:screen-save $T/ops-apps.screen
+2
+:screen-save $T/ops-routes.screen
+3
+:screen-save $T/ops-addons.screen
+4
+:screen-save $T/ops-history.screen
+5
+:screen-save $T/ops-forced.screen
+<Enter>
+:screen-save $T/ops-forced-detail.screen
+q
+1
+/bob
+:screen-save $T/ops-filter.screen
+<Enter>
+<Enter>
+:screen-save $T/ops-app-detail.screen
+<Esc>
+<Esc>
+:resize 120x30
+:screen-save $T/ops-wide.screen
+:resize 80x24
+SCRIPT
+opconsole "$T/ops"
+expect_rc 0 "operator console"
+for s in ops-apps ops-routes ops-addons ops-history ops-forced ops-forced-detail ops-filter \
+	ops-app-detail ops-wide; do
+	golden "$s"
+done
+expect_in "$(head -1 "$T/ops-apps.screen")" "all tenants (2)" "header counts the tenants"
+expect_in "$(sed -n 3p "$T/ops-apps.screen")" "TENANT" "a TENANT column"
+for v in apps routes addons history forced; do
+	expect_in "$(cat "$T/ops-$v.screen")" " alice " "$v view shows alice's rows"
+	expect_in "$(cat "$T/ops-$v.screen")" " bob " "$v view shows bob's rows"
+done
+# the forced list is read when its view opens: both tenants' forced writes and what they overrode
+expect_eq "$(grep -c '^ bob     └ human' "$T/ops-forced.screen")" 1 "bob's overridden human commit, after lazy loading"
+expect_eq "$(grep -c '^ alice   └ human' "$T/ops-forced.screen")" 1 "alice's overridden human commit, after lazy loading"
+expect_in "$(cat "$T/ops-forced-detail.screen")" "bob forced" "the forced detail names its tenant"
+expect_not_in "$(cat "$T/ops-filter.screen")" " alice " "/bob filters by tenant name"
+expect_in "$(cat "$T/ops-app-detail.screen")" "app bob/api/main" "Enter opens bob's app"
+expect_in "$(cat "$T/ops-app-detail.screen")" "image nginx:1.29" "…read from bob's repo"
+
+# : commands run as the row's tenant; a write without --tenant asks, naming it
+bob1=$(head_of bob)
+cat >"$T/s" <<SCRIPT
+/bob
+<Enter>
+:app list
+:screen-save $T/op1.screen
+<Esc>
+:app create viaops --image nginx:1
+:screen-save $T/op2.screen
+n
+:app create viaops --image nginx:1
+y
+:screen-save $T/op3.screen
+<Esc>
+5
+/zzz
+<Enter>
+:app list
+:screen-save $T/op4.screen
+SCRIPT
+opconsole "$T/s"
+expect_in "$(sed -n 3p "$T/op1.screen")" '$ mech --tenant bob app list' ":app list ran as the row's tenant"
+expect_in "$(cat "$T/op1.screen")" "nginx:1.29" "…and listed bob's apps"
+expect_in "$(tail -1 "$T/op2.screen")" 'Run `app create viaops --image nginx:1` as tenant bob? It writes.' "a write asks, naming the tenant"
+expect_eq "$(git --git-dir="$(repo_of bob)" log -1 --format=%s)" "mechanics(app.create): add app viaops" "confirmed write landed in bob's repo"
+expect_in "$(cat "$T/op3.screen")" "receipt" "its receipt is shown"
+expect_in "$(tail -1 "$T/op4.screen")" "which tenant?" "no row selected: the command is refused"
+
+# bad input: --all-tenants with --tenant; over SSH operator mode is refused (77)
+printf 'q\n' >"$T/s"
+opconsole "$T/s" --tenant alice
+expect_rc 64 "--all-tenants with --tenant"
+expect_in "$out" "exclude each other" "…says why"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SSH_ORIGINAL_COMMAND="console --all-tenants" SHELL=/bin/sh \
+	script -qec "$MECH ssh --tenant alice" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 77 "console --all-tenants over the SSH forced command"
+expect_in "$out" "operator command" "…is an operator command"
+# with several tenants, one must be named (or all)
+console "$T/s"
+expect_rc 64 "two tenants and no --tenant"
+expect_in "$out" "--tenant" "…asks for --tenant"
 finish

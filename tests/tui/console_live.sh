@@ -4,7 +4,8 @@
 # turning Synced/Healthy without a restart, the forced-overwrite view with
 # both commits, filter, theme switch, resize, the sim killed and restarted
 # on the same port (the console says so, keeps running and catches up),
-# `:` running a command (with its receipt), and --readonly refusing writes.
+# `:` running a command (with its receipt), --readonly refusing writes, and
+# operator mode (--all-tenants) following every tenant's apps live.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
@@ -74,7 +75,7 @@ keys 4
 expect_screen "app.create" "history view"
 expect_screen "tenant.seed" "history reaches the seed"
 keys Enter
-expect_screen "Mechanics-Verb: addon.create" "commit detail with trailers"
+expect_screen "Mechanics-Verb: app.create" "commit detail with trailers (the newest receipt: app api)"
 keys ']'
 expect_screen "@@ " "hunk navigation"
 keys q 1
@@ -100,7 +101,15 @@ keys ']'
 expect_screen "HUMAN COMMIT" "the human commit follows the forced one"
 keys ']'
 expect_screen '+  newTag: "1.27-hotfix"' "the human change is shown"
-keys q 1
+keys q
+expect_screen "1 forced writes overrode 1 human changes" "back on the forced view"
+# read once when opened; a new forced write then joins it (only the new commits are walked)
+(cd "$W" && git pull -q --rebase origin main && sed -i 's/newTag: .*/newTag: "1.29-hotfix"/' \
+	apps/web/overlays/main/kustomization.yaml && git commit -qam "hotfix web again" &&
+	git push -q origin HEAD:main) || fail "second human edit"
+"$MECH" app -a web set-image nginx:1.29.1 --force >/dev/null 2>&1 || fail "second forced write"
+expect_screen "2 forced writes overrode 2 human changes" "the forced view follows new commits" 15
+keys 1
 
 # filter
 keys / api Enter
@@ -162,4 +171,29 @@ expect_eq "$(head_of alice)" "$head0" "nothing written"
 keys q q
 for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
 if grep -qE 'Sanitizer|runtime error' "$T/console2.err"; then fail "sanitizer: $(head -40 "$T/console2.err")"; else ok; fi
+
+# operator mode: one watch covers every tenant's Applications, rows say whose
+"$MECH" admin tenant add bob >/dev/null 2>&1 || fail "tenant add bob"
+tmux_start 100 30 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 TZ=UTC LANG=C.UTF-8 \
+	sh -c 'exec "$0" console --all-tenants 2>"$1"' "$MECH" "$T/console3.err"
+expect_screen "all tenants (2)" "operator header"
+expect_screen "argocd: live" "operator console is live" 15
+"$MECH" --tenant bob app create shop --image nginx:1.32 >/dev/null 2>&1 || fail "bob: app create shop"
+tenant_row_has() { # tenant app text: bounded poll of the row "TENANT APP …"
+	local i
+	for ((i = 0; i < 300; i++)); do
+		screen | grep -E "^ $1 +$2 " | grep -qF -- "$3" && return 0
+		sleep 0.05
+	done
+	return 1
+}
+if tenant_row_has bob shop Healthy; then ok; else fail "bob's new app turns Healthy in operator mode:
+$(screen)"; fi
+if tenant_row_has alice web Healthy; then ok; else fail "alice's app is live in operator mode:
+$(screen)"; fi
+keys 5
+expect_screen "└ human" "operator forced view (read when opened)" 15
+keys q
+for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+if grep -qE 'Sanitizer|runtime error' "$T/console3.err"; then fail "sanitizer: $(head -40 "$T/console3.err")"; else ok; fi
 finish

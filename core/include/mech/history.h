@@ -35,7 +35,18 @@ typedef struct {
 	const char *start;  /* NULL: the branch head */
 } mech_log_opts;
 
+/** Receipts matching `o`, newest first, after bringing the repo up to date with its remote. */
 int mech_history_log(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n);
+/** The same without the remote sync (the caller synced, e.g. the console on refresh). */
+int mech_history_walk(mech_repo *repo, const mech_log_opts *o, mech_log_entry **out, size_t *n);
+/**
+ * Receipts matching `o` among the commits added since `since`: reachable
+ * from the head (or o->start) but not from `since`, newest first, without
+ * a remote sync; no path filter. Returns 1 with nothing when the head does
+ * not descend from `since` (history was rewritten): read it all again then.
+ */
+int mech_history_walk_since(mech_repo *repo, const mech_log_opts *o, const git_oid *since,
+			    mech_log_entry **out, size_t *n);
 void mech_log_entries_free(mech_log_entry *e, size_t n);
 
 typedef struct {
