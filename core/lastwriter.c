@@ -261,7 +261,18 @@ struct mech_lastwriter {
 	int rebuilt;
 	size_t snapshot_bytes; /* size of the snapshot part of the file */
 	size_t journal_bytes;  /* bytes of deltas after it; SIZE_MAX: rewrite */
+	/*
+	 * Until an update needs every answer in `map`, the snapshot stays in
+	 * the file's text and is searched (it is sorted by path); `map` holds
+	 * only what the deltas changed. A read over 10,000 apps then keeps the
+	 * file and one pointer per path, not a hash map of 90,000 entries.
+	 */
+	char *text;
+	char **snap; /* each snapshot line's path, in order; the line starts SNAP_PREFIX before */
+	size_t nsnap;
 };
+
+#define SNAP_PREFIX (GIT_OID_HEXSZ + 3) /* "<sha> <class> " */
 
 static void unescape_path(char *s)
 {
@@ -325,7 +336,13 @@ static void load_file(mech_lastwriter *lw)
 		*nl = '\0';
 		if (parse_entry(p, (size_t)(nl - p), &w, &path) < 0)
 			goto corrupt;
-		pm_set(&lw->map, path, &w);
+		/* sorted and unique, as save_snapshot writes it, or not trusted */
+		if (lw->nsnap && strcmp(lw->snap[lw->nsnap - 1], path) >= 0)
+			goto corrupt;
+		if ((lw->nsnap & (lw->nsnap - 1)) == 0)
+			lw->snap = mech_realloc(lw->snap, (lw->nsnap ? 2 * lw->nsnap : 64) *
+							      sizeof(*lw->snap));
+		lw->snap[lw->nsnap++] = path;
 	}
 	lw->snapshot_bytes = (size_t)(p - b.ptr);
 	lw->journal_bytes = b.len - lw->snapshot_bytes;
@@ -356,14 +373,56 @@ static void load_file(mech_lastwriter *lw)
 		}
 	}
 	pm_clear(&delta);
-	mech_buf_dispose(&b);
+	lw->text = mech_buf_detach(&b);
 	return;
 corrupt:
 	/* an unreadable index is rebuilt, never trusted */
 	memset(&lw->tip, 0, sizeof(lw->tip));
 	pm_clear(&lw->map);
 	pm_clear(&delta);
+	free(lw->snap);
+	lw->snap = NULL;
+	lw->nsnap = 0;
 	mech_buf_dispose(&b);
+}
+
+/* The snapshot's answer for `path`: 1 found, 0 not in the snapshot. */
+static int snap_get(const mech_lastwriter *lw, const char *path, mech_writer *out)
+{
+	size_t lo = 0, hi = lw->nsnap;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(lw->snap[mid], path);
+		if (c == 0) {
+			const char *line = lw->snap[mid] - SNAP_PREFIX;
+			git_oid_fromstrn(&out->commit, line, GIT_OID_HEXSZ); /* checked on load */
+			out->cls = (mech_class)(line[GIT_OID_HEXSZ + 1] - '0');
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* Move the snapshot's answers into the map, under what the deltas changed. */
+static void materialize(mech_lastwriter *lw)
+{
+	size_t i;
+	for (i = 0; i < lw->nsnap; i++) {
+		mech_writer w;
+		if (pm_find(&lw->map, lw->snap[i], 0))
+			continue;
+		snap_get(lw, lw->snap[i], &w);
+		pm_set(&lw->map, lw->snap[i], &w);
+	}
+	free(lw->snap);
+	free(lw->text);
+	lw->snap = NULL;
+	lw->text = NULL;
+	lw->nsnap = 0;
 }
 
 static void put_entry(mech_buf *b, const char *prefix, const path_entry *e)
@@ -485,6 +544,8 @@ void mech_lastwriter_free(mech_lastwriter *lw)
 	if (!lw)
 		return;
 	pm_clear(&lw->map);
+	free(lw->snap);
+	free(lw->text);
 	free(lw->file);
 	free(lw);
 }
@@ -893,6 +954,7 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 	lw->rebuilt = 0;
 	if (git_oid_equal(&lw->tip, tip))
 		return 0;
+	materialize(lw);
 	incremental = !git_oid_is_zero(&lw->tip) &&
 		      git_graph_descendant_of(lw->repo, tip, &lw->tip) == 1;
 	rc = update_walk(lw, tip, incremental);
@@ -906,7 +968,7 @@ int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out)
 	path_entry *e = pm_find(&lw->map, path, 0);
 	if (e)
 		*out = e->w;
-	else
+	else if (!snap_get(lw, path, out))
 		memset(out, 0, sizeof(*out));
 	return 0;
 }

@@ -714,12 +714,21 @@ static void damage(world *w, const char *how)
 		fwrite(b.ptr, 1, b.len - 7, f); /* cut inside the last line */
 	} else if (!strcmp(how, "unknown-tip")) {
 		/* well formed, but stamped with a commit this repo does not have */
-		fputs("mech-lastwriter 1 0123456789abcdef0123456789abcdef01234567\n", f);
+		fwrite(b.ptr, 1, (size_t)(strchr(b.ptr, ' ') + 3 - b.ptr), f); /* "mech-lastwriter N " */
+		fputs("0123456789abcdef0123456789abcdef01234567\n", f);
 		fwrite(strchr(b.ptr, '\n') + 1, 1, b.len - (size_t)(strchr(b.ptr, '\n') + 1 - b.ptr),
 		       f);
 	} else if (!strcmp(how, "bad-line")) {
 		fwrite(b.ptr, 1, b.len, f);
 		fputs("zzzz not a line\n", f);
+	} else if (!strcmp(how, "unsorted")) {
+		/* the snapshot is searched by path: two lines swapped are not trusted */
+		char *l1 = strchr(b.ptr, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
+		char *l3 = strchr(l2, '\n') + 1;
+		fwrite(b.ptr, 1, (size_t)(l1 - b.ptr), f);
+		fwrite(l2, 1, (size_t)(l3 - l2), f);
+		fwrite(l1, 1, (size_t)(l2 - l1), f);
+		fwrite(l3, 1, b.len - (size_t)(l3 - b.ptr), f);
 	} else if (!strcmp(how, "future-version")) {
 		fputs("mech-lastwriter 9", f);
 		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"), f);
@@ -733,7 +742,8 @@ static void damage(world *w, const char *how)
 Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 {
 	static const char *const hows[] = {"missing", "empty", "garbage", "truncated",
-					   "unknown-tip", "bad-line", "future-version"};
+					   "unknown-tip", "bad-line", "future-version",
+					   "unsorted"};
 	size_t i;
 	for (i = 0; i < sizeof(hows) / sizeof(*hows); i++) {
 		world w;
