@@ -143,9 +143,17 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 	char chunk[8192];
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
 	if (fd < 0)
 		return mech_error_set(errno == ENOENT ? MECH_ENOT_FOUND : MECH_EFAILED,
 				      "cannot read %s: %s", path, strerror(errno));
+	/* one allocation of the right size: doubling would hold up to twice a
+	 * large file (the last-writer index) and copy it on every step */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (!max || (size_t)st.st_size <= max) && b->cap < b->len + (size_t)st.st_size + 2) {
+		b->cap = b->len + (size_t)st.st_size + 2; /* + NUL, + one byte to see EOF */
+		b->ptr = mech_realloc(b->ptr, b->cap);
+	}
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
 		if (max && b->len + (size_t)n > max) {
 			close(fd);
