@@ -234,6 +234,25 @@ static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b,
 	return 0;
 }
 
+/* Binary search in `n` strings sorted by strcmp: 1 and the index, or 0. */
+static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
+{
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(items[mid], s);
+		if (c == 0) {
+			*at = mid;
+			return 1;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
 /* ---- the index ----
  *
  * One file per branch:
@@ -389,22 +408,14 @@ corrupt:
 /* The snapshot's answer for `path`: 1 found, 0 not in the snapshot. */
 static int snap_get(const mech_lastwriter *lw, const char *path, mech_writer *out)
 {
-	size_t lo = 0, hi = lw->nsnap;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(lw->snap[mid], path);
-		if (c == 0) {
-			const char *line = lw->snap[mid] - SNAP_PREFIX;
-			git_oid_fromstrn(&out->commit, line, GIT_OID_HEXSZ); /* checked on load */
-			out->cls = (mech_class)(line[GIT_OID_HEXSZ + 1] - '0');
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	size_t i;
+	const char *line;
+	if (!sorted_find(lw->snap, lw->nsnap, path, &i))
+		return 0;
+	line = lw->snap[i] - SNAP_PREFIX;
+	git_oid_fromstrn(&out->commit, line, GIT_OID_HEXSZ); /* checked on load */
+	out->cls = (mech_class)(line[GIT_OID_HEXSZ + 1] - '0');
+	return 1;
 }
 
 /* Move the snapshot's answers into the map, under what the deltas changed. */
@@ -618,18 +629,8 @@ done:
 
 static int strv_has_sorted(const mech_strv *v, const char *s)
 {
-	size_t lo = 0, hi = v->len;
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-		int c = strcmp(v->items[mid], s);
-		if (!c)
-			return 1;
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
+	size_t at;
+	return sorted_find(v->items, v->len, s, &at);
 }
 
 static int path_exists(git_repository *repo, const git_commit *c, const char *path)
