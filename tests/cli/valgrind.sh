@@ -1,6 +1,7 @@
 #!/bin/bash
-# The write and read paths under valgrind: no invalid access, no definite
-# or indirect leak. (The whole suite also runs under ASan/UBSan.)
+# Every command family under valgrind: writes, reads, refusals, the live
+# commands against mech sim and the console's five views. No invalid access,
+# no definite or indirect leak. (The whole suite also runs under ASan/UBSan.)
 . "$(dirname "$0")/../lib/common.sh"
 command -v valgrind >/dev/null || { echo "skipped: valgrind missing"; exit 77; }
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
@@ -29,4 +30,25 @@ vg "log" log --json
 vg "show" show HEAD
 vg "help" help app create
 vg "bad input" app create Web --image x
+
+# the live half, against mech sim: libcurl (loaded on first use), the
+# Argo CD and Kubernetes clients, the wait loop, and the console's views
+. "$(dirname "$0")/../lib/sim.sh"
+if "$MECH" sim -h >/dev/null 2>&1; then
+	sim_start --sync-delay 200ms --health-delay 200ms
+	sim_config
+	vg "app list (live)" app list --json
+	vg "app wait" app -a web wait --timeout 60s
+	vg "app info (live)" app -a web info --json
+	vg "route info" route -a web info --json
+	vg "addon info" addon -n db info --json
+	printf '1\n2\n3\n4\n5\n' >"$T/console.script"
+	if MECH_CONSOLE_SCRIPT="$T/console.script" SHELL=/bin/sh \
+		script -qec "$VG --log-file=$T/vg-console.log $MECH console" /dev/null >/dev/null 2>&1 &&
+		! grep -qE 'ERROR SUMMARY: [1-9]|definitely lost: [1-9]|indirectly lost: [1-9]' "$T/vg-console.log"; then
+		ok
+	else
+		fail "console under valgrind: $(grep -E '==[0-9]+==' "$T/vg-console.log" | head -20)"
+	fi
+fi
 finish
