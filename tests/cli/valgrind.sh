@@ -4,6 +4,12 @@
 # no definite or indirect leak. (The whole suite also runs under ASan/UBSan.)
 . "$(dirname "$0")/../lib/common.sh"
 command -v valgrind >/dev/null || { echo "skipped: valgrind missing"; exit 77; }
+# valgrind cannot run a binary built with AddressSanitizer; that build is
+# checked by the sanitizers themselves
+if ldd "$MECH" 2>/dev/null | grep -q libasan; then
+	echo "skipped: $MECH is built with AddressSanitizer"
+	exit 77
+fi
 VG="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect"
 vg() { # what args...
 	local what=$1
