@@ -680,3 +680,22 @@ void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len
 	free(author);
 	free(subject);
 }
+
+tui_tenant *tui_data_newest(const tui_data *d, const size_t *at, int forced, size_t *i)
+{
+	tui_tenant *best = NULL;
+	long long best_time = 0;
+	size_t k;
+
+	for (k = 0; k < d->ntenants; k++) {
+		tui_tenant *tn = d->tenants[k];
+		const mech_log_entry *list = forced ? tn->forced : tn->log;
+		size_t n = forced ? tn->nforced : tn->nlog;
+		if (at[k] < n && (!best || list[at[k]].time > best_time)) {
+			best = tn;
+			best_time = list[at[k]].time;
+			*i = k;
+		}
+	}
+	return best;
+}

@@ -315,6 +315,12 @@ int tui_data_git_poll(tui_data *d, int force);
 void tui_data_need(tui_tenant *tn, unsigned what);
 /** Every tenant has all of `what`. */
 int tui_data_have(const tui_data *d, unsigned what);
+/**
+ * Merging the tenants' receipt lists newest first (log, or forced when
+ * `forced`): the tenant whose next entry, at[i] into its list, is the
+ * newest, with its index in *i; NULL when every list is used up.
+ */
+tui_tenant *tui_data_newest(const tui_data *d, const size_t *at, int forced, size_t *i);
 /** The next page of history for every tenant that has more. 1 = something was added. */
 int tui_data_more_log(tui_data *d);
 /** The tenant of that name, or NULL. */

@@ -56,7 +56,7 @@ static int load(struct tui *t, tui_view *v)
 {
 	tui_data *d = &t->data;
 	long long now = (long long)time(NULL);
-	size_t i, *at;
+	size_t *at;
 
 	if (!tui_data_have(d, TUI_HAVE_FORCED)) {
 		/* read after the next draw, so the screen says why it waits */
@@ -69,16 +69,8 @@ static int load(struct tui *t, tui_view *v)
 	/* newest first across tenants */
 	at = mech_calloc(d->ntenants + 1, sizeof(*at));
 	for (;;) {
-		tui_tenant *best = NULL;
 		size_t bi = 0;
-		for (i = 0; i < d->ntenants; i++) {
-			tui_tenant *tn = d->tenants[i];
-			if (at[i] < tn->nforced &&
-			    (!best || tn->forced[at[i]].time > best->forced[at[bi]].time)) {
-				best = tn;
-				bi = i;
-			}
-		}
+		tui_tenant *best = tui_data_newest(d, at, 1, &bi);
 		if (!best)
 			break;
 		add(t, v, best, &best->forced[at[bi]++], now);

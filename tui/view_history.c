@@ -62,16 +62,8 @@ static int load(struct tui *t, tui_view *v)
 		}
 	}
 	for (;;) {
-		tui_tenant *best = NULL;
 		size_t bi = 0;
-		for (i = 0; i < d->ntenants; i++) {
-			tui_tenant *tn = d->tenants[i];
-			if (at[i] < tn->nlog &&
-			    (!best || tn->log[at[i]].time > best->log[at[bi]].time)) {
-				best = tn;
-				bi = i;
-			}
-		}
+		tui_tenant *best = tui_data_newest(d, at, 0, &bi);
 		if (!best || (have_floor && d->ntenants > 1 && best->log[at[bi]].time < floor))
 			break;
 		add(t, v, best, &best->log[at[bi]++], now);
