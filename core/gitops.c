@@ -9,6 +9,7 @@
 #include "mech/gitops.h"
 #include "mech/error.h"
 #include "mech/lastwriter.h"
+#include "mech/objstore.h"
 #include "mech/policy.h"
 #include "mech/sign.h"
 
@@ -34,6 +35,7 @@ struct mech_repo {
 	char *remote_url; /* NULL when none */
 	git_repository *git;
 	mech_lastwriter *lw;
+	mech_objstore *objs; /* staged objects of the write in progress */
 	int lock_fd;
 };
 
@@ -87,6 +89,7 @@ void mech_repo_free(mech_repo *r)
 	if (r->lock_fd >= 0)
 		close(r->lock_fd);
 	mech_lastwriter_free(r->lw);
+	mech_objstore_free(r->objs);
 	git_repository_free(r->git);
 	free(r->tenant);
 	free(r->path);
@@ -903,7 +906,15 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 			}
 	}
 	record_forced(res);
-	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit) < 0)
+	/* the commit and what it adds reach objects/pack as one pack, before any ref names them */
+	if (!r->objs && mech_objstore_stage(&r->objs, r->git) < 0)
+		goto done;
+	mech_objstore_begin(r->objs);
+	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit) < 0) {
+		mech_objstore_discard(r->objs);
+		goto done;
+	}
+	if (mech_objstore_flush(r->objs) < 0)
 		goto done;
 	if (r->remote_url) {
 		rc = push_commit(r, have_head ? &head : NULL, &commit);
@@ -955,6 +966,9 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		took = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		sleep_ms(rand() % ((took + 20) * tries) + 1);
 	}
+	/* small packs are merged by the writer that made the last one, still under the lock */
+	if (rc == 1 && !opts->dry_run && mech_objstore_compact(r->git) < 0)
+		mech_error_clear();
 	unlock_tenant(r);
 	if (rc == 0) {
 		mech_error_set(MECH_ECONTENTION,

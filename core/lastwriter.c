@@ -418,7 +418,19 @@ static int snap_get(const mech_lastwriter *lw, const char *path, mech_writer *ou
 	return 1;
 }
 
-/* Move the snapshot's answers into the map, under what the deltas changed. */
+static void drop_snapshot(mech_lastwriter *lw)
+{
+	free(lw->snap);
+	free(lw->text);
+	lw->snap = NULL;
+	lw->text = NULL;
+	lw->nsnap = 0;
+}
+
+/*
+ * Move the snapshot's answers into the map, under what the deltas changed;
+ * only a rewrite of the whole file needs every answer in the map.
+ */
 static void materialize(mech_lastwriter *lw)
 {
 	size_t i;
@@ -429,11 +441,7 @@ static void materialize(mech_lastwriter *lw)
 		snap_get(lw, lw->snap[i], &w);
 		pm_set(&lw->map, lw->snap[i], &w);
 	}
-	free(lw->snap);
-	free(lw->text);
-	lw->snap = NULL;
-	lw->text = NULL;
-	lw->nsnap = 0;
+	drop_snapshot(lw);
 }
 
 static void put_entry(mech_buf *b, const char *prefix, const path_entry *e)
@@ -470,7 +478,7 @@ static int save_snapshot(mech_lastwriter *lw)
 	int rc;
 
 	for (i = 0; i < lw->map.cap; i++)
-		if (lw->map.slots[i].path)
+		if (lw->map.slots[i].path && !git_oid_is_zero(&lw->map.slots[i].w.commit))
 			sorted[n++] = lw->map.slots[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_entry);
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
@@ -534,7 +542,10 @@ done:
 /* Persist after an update; the index is a cache, so failing must not fail the verb. */
 static void save_file(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
 {
-	if ((!from || save_delta(lw, from, changed) < 0) && save_snapshot(lw) < 0)
+	if (from && save_delta(lw, from, changed) == 0)
+		return;
+	materialize(lw);
+	if (save_snapshot(lw) < 0)
 		mech_error_clear();
 }
 
@@ -711,7 +722,7 @@ done:
 }
 
 static const mech_writer PENDING = {{{0}}, (mech_class)1};
-static const mech_writer NO_WRITER; /* a touched path the old index did not know */
+static const mech_writer NO_WRITER; /* no writer (yet): also hides a stale snapshot answer */
 
 static void add_pending(commit_map *cm, const git_oid *id, const char *path)
 {
@@ -869,7 +880,12 @@ static int chain_exits_at(commit_map *cm, const git_oid *tip, const git_oid *old
 	}
 }
 
-/* 0 done, 1 the incremental walk cannot answer (rebuild), -1 error. */
+#define ONE_COMMIT 2 /* incremental, and the tip's only parent is the old tip */
+
+/*
+ * `incremental`: 0 rebuild, 1 from the old tip, ONE_COMMIT from its child.
+ * 0 done, 1 the incremental walk cannot answer (rebuild), -1 error.
+ */
 static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 {
 	git_revwalk *walk = NULL;
@@ -883,15 +899,23 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 
 	if (!incremental) {
 		pm_clear(&lw->map);
+		drop_snapshot(lw);
 		lw->rebuilt = 1;
 	}
-	if (git_revwalk_new(&walk, lw->repo) < 0 ||
-	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 || git_revwalk_push(walk, tip) < 0 ||
-	    (incremental && git_revwalk_hide(walk, &old_tip) < 0)) {
+	if (incremental == ONE_COMMIT) {
+		/* the common case, one write on top of the index: no walk */
+		if (load_commit(lw, &cm, tip) < 0)
+			goto done;
+		order = mech_calloc(1, sizeof(*order));
+		order[norder++] = *tip;
+	} else if (git_revwalk_new(&walk, lw->repo) < 0 ||
+		   git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL) < 0 ||
+		   git_revwalk_push(walk, tip) < 0 ||
+		   (incremental && git_revwalk_hide(walk, &old_tip) < 0)) {
 		mech_error_git(MECH_EFAILED, "cannot walk history");
 		goto done;
 	}
-	while (git_revwalk_next(&id, walk) == 0) {
+	while (walk && git_revwalk_next(&id, walk) == 0) {
 		if (load_commit(lw, &cm, &id) < 0)
 			goto done;
 		order = mech_realloc(order, (norder + 1) * sizeof(*order));
@@ -919,15 +943,13 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	 */
 	if (incremental) {
 		for (i = 0; i < touched.len; i++) {
-			path_entry *e = pm_find(&lw->map, touched.items[i], 0);
+			mech_writer w;
 			if (pm_find(&old, touched.items[i], 0))
 				continue; /* touched by several new commits */
-			if (e) {
-				pm_set(&old, touched.items[i], &e->w);
-				memset(&e->w, 0, sizeof(e->w));
-			} else {
-				pm_set(&old, touched.items[i], &NO_WRITER);
-			}
+			mech_lastwriter_get(lw, touched.items[i], &w);
+			pm_set(&old, touched.items[i], &w);
+			/* "no writer" until resolved, also over the snapshot's answer */
+			pm_set(&lw->map, touched.items[i], &NO_WRITER);
 		}
 	}
 	for (i = 0; i < norder; i++) {
@@ -948,16 +970,33 @@ done:
 	return rc;
 }
 
+/* Is `tip` one commit on top of `base`, its only parent? */
+static int one_commit_on(git_repository *repo, const git_oid *tip, const git_oid *base)
+{
+	git_commit *c;
+	int yes;
+	if (git_commit_lookup(&c, repo, tip) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	yes = git_commit_parentcount(c) == 1 && git_oid_equal(git_commit_parent_id(c, 0), base);
+	git_commit_free(c);
+	return yes;
+}
+
 int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 {
-	int incremental, rc;
+	int incremental = 0, rc;
 	lw->walked = 0;
 	lw->rebuilt = 0;
 	if (git_oid_equal(&lw->tip, tip))
 		return 0;
-	materialize(lw);
-	incremental = !git_oid_is_zero(&lw->tip) &&
-		      git_graph_descendant_of(lw->repo, tip, &lw->tip) == 1;
+	if (git_oid_is_zero(&lw->tip))
+		incremental = 0;
+	else if (one_commit_on(lw->repo, tip, &lw->tip))
+		incremental = ONE_COMMIT;
+	else
+		incremental = git_graph_descendant_of(lw->repo, tip, &lw->tip) == 1;
 	rc = update_walk(lw, tip, incremental);
 	if (rc == 1)
 		rc = update_walk(lw, tip, 0);

@@ -351,7 +351,7 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	char *dir = NULL, *repo_url = NULL, *file;
 	mech_seed_spec spec;
 	mech_txn_opts txo;
-	int rc = -1, exists;
+	int rc = -1, exists, made_dir = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (mech_validate_name("tenant name", opts->name) < 0 ||
@@ -374,6 +374,7 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	if (add_keys(cfg, t, opts, &out->keys_added) < 0)
 		goto done;
 	dir = mech_config_tenant_dir(cfg, opts->name);
+	made_dir = access(dir, F_OK) != 0;
 	if (mech_mkdir_p(dir, 0750) < 0 || save_tenant(cfg, t) < 0)
 		goto done;
 	out->created = !exists;
@@ -408,6 +409,9 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	}
 done:
 	mech_repo_free(repo);
+	/* a tenant that could not be seeded was never added: leave no trace of it */
+	if (rc < 0 && made_dir)
+		mech_remove_tree(dir);
 	mech_tenant_free(t);
 	free(dir);
 	free(repo_url);

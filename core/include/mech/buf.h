@@ -62,5 +62,10 @@ void *mech_calloc(size_t n, size_t size);
 void *mech_realloc(void *p, size_t size);
 /** Create a directory and its parents (mode 0755 unless given). */
 int mech_mkdir_p(const char *path, int mode);
+/**
+ * Remove a directory and everything below it (symbolic links are not
+ * followed). -1 with errno set; the last error is left alone.
+ */
+int mech_remove_tree(const char *path);
 
 #endif

@@ -1,0 +1,448 @@
+/*
+ * A write's objects as one pack; see mech/objstore.h for why.
+ *
+ * Staging: a backend is added to the repository's object database above
+ * the loose and pack backends, so libgit2 writes new objects there (objects
+ * already on disk are found first and not written again). It keeps them in
+ * libgit2's mempack backend and remembers their ids; the flush packs exactly
+ * those (git_mempack_dump would pack every tree and blob the commits reach,
+ * the whole repository) and the pack builder's indexer moves pack and index
+ * into objects/pack. The branch moves only after that, so no ref ever names
+ * an object that is only in memory.
+ *
+ * Before writing an object libgit2 checks that no backend has it, and on a
+ * miss rescans objects/pack (a directory listing and a multi-pack-index
+ * probe): for a write's dozen new objects, most of its system calls. While
+ * a commit is built that rescan cannot matter: every object read then is
+ * the base tree's, found before the build started, or a new one, staged
+ * here; an object a concurrent push put in a pack not yet listed is merely
+ * written again. So the writer's database wraps the pack backend and skips
+ * rescans between mech_objstore_begin() and the flush.
+ *
+ * Compaction keeps the number of packs small, the way `git repack
+ * --geometric=2` does: once there are MECH_PACK_LIMIT packs, the small ones
+ * are merged so that the sizes left form a geometric progression. An object
+ * is rewritten a logarithmic number of times over its life, and the big
+ * pack of a long history is left alone. The new pack is complete before the old ones are removed, and
+ * libgit2 and git both skip a listed pack that has gone, finding its objects
+ * in the merged one.
+ */
+#include "mech/objstore.h"
+#include "mech/buf.h"
+#include "mech/error.h"
+
+#include <dirent.h>
+#include <git2/sys/mempack.h>
+#include <git2/sys/odb_backend.h>
+#include <git2/sys/repository.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* A mempack that remembers what was written to it. */
+typedef struct {
+	git_odb_backend parent;
+	git_odb_backend *mem;
+	git_oid *ids;
+	size_t n;
+} staging;
+
+/* The pack backend, with its rescans paused while a commit is built. */
+typedef struct {
+	git_odb_backend parent;
+	git_odb_backend *inner;
+	int paused;
+} gated;
+
+struct mech_objstore {
+	git_repository *repo;
+	git_odb *odb;
+	staging *st; /* owned by odb */
+	gated *packs; /* owned by odb; NULL when the default database is kept */
+};
+
+#define INNER(b) (((gated *)(b))->inner)
+
+static int g_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+		  const git_oid *id)
+{
+	return INNER(b)->read(data, len, type, INNER(b), id);
+}
+
+static int g_read_prefix(git_oid *out, void **data, size_t *len, git_object_t *type,
+			 git_odb_backend *b, const git_oid *id, size_t n)
+{
+	return INNER(b)->read_prefix(out, data, len, type, INNER(b), id, n);
+}
+
+static int g_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *id)
+{
+	return INNER(b)->read_header(len, type, INNER(b), id);
+}
+
+static int g_exists(git_odb_backend *b, const git_oid *id)
+{
+	return INNER(b)->exists(INNER(b), id);
+}
+
+static int g_exists_prefix(git_oid *out, git_odb_backend *b, const git_oid *id, size_t n)
+{
+	return INNER(b)->exists_prefix(out, INNER(b), id, n);
+}
+
+static int g_refresh(git_odb_backend *b)
+{
+	return ((gated *)b)->paused ? 0 : INNER(b)->refresh(INNER(b));
+}
+
+static int g_foreach(git_odb_backend *b, git_odb_foreach_cb cb, void *payload)
+{
+	return INNER(b)->foreach(INNER(b), cb, payload);
+}
+
+static int g_writepack(git_odb_writepack **out, git_odb_backend *b, git_odb *odb,
+		       git_indexer_progress_cb cb, void *payload)
+{
+	return INNER(b)->writepack(out, INNER(b), odb, cb, payload);
+}
+
+static int g_freshen(git_odb_backend *b, const git_oid *id)
+{
+	return INNER(b)->freshen(INNER(b), id);
+}
+
+static void g_free(git_odb_backend *b)
+{
+	INNER(b)->free(INNER(b));
+	free(b);
+}
+
+static gated *gate(git_odb_backend *inner)
+{
+	gated *g = mech_calloc(1, sizeof(*g));
+	git_odb_init_backend(&g->parent, GIT_ODB_BACKEND_VERSION);
+	g->inner = inner;
+	g->parent.read = inner->read ? g_read : NULL;
+	g->parent.read_prefix = inner->read_prefix ? g_read_prefix : NULL;
+	g->parent.read_header = inner->read_header ? g_read_header : NULL;
+	g->parent.exists = inner->exists ? g_exists : NULL;
+	g->parent.exists_prefix = inner->exists_prefix ? g_exists_prefix : NULL;
+	g->parent.refresh = inner->refresh ? g_refresh : NULL;
+	g->parent.foreach = inner->foreach ? g_foreach : NULL;
+	g->parent.writepack = inner->writepack ? g_writepack : NULL;
+	g->parent.freshen = inner->freshen ? g_freshen : NULL;
+	g->parent.free = g_free;
+	return g;
+}
+
+/*
+ * The database libgit2 would open (loose objects at priority 1, packs at 2),
+ * with the pack backend gated. A repository with alternates keeps libgit2's
+ * own database (0).
+ */
+static int writer_odb(git_repository *repo, git_odb **out, gated **packs)
+{
+	char *objects = mech_sprintf("%sobjects", git_repository_path(repo));
+	char *alternates = mech_sprintf("%s/info/alternates", objects);
+	git_odb_backend *loose = NULL, *pack = NULL;
+	git_odb *odb = NULL;
+	int rc = 0;
+
+	*packs = NULL;
+	if (access(alternates, F_OK) == 0)
+		goto done;
+	if (git_odb_new(&odb) < 0 || git_odb_backend_loose(&loose, objects, -1, 0, 0, 0) < 0) {
+		rc = -1;
+		goto done;
+	}
+	if (git_odb_add_backend(odb, loose, 1) < 0) {
+		loose->free(loose);
+		rc = -1;
+		goto done;
+	}
+	if (git_odb_backend_pack(&pack, objects) < 0) {
+		rc = -1;
+		goto done;
+	}
+	*packs = gate(pack);
+	if (git_odb_add_backend(odb, &(*packs)->parent, 2) < 0) {
+		g_free(&(*packs)->parent);
+		*packs = NULL;
+		rc = -1;
+		goto done;
+	}
+	git_repository_set_odb(repo, odb);
+	*out = odb;
+	odb = NULL;
+	rc = 1;
+done:
+	git_odb_free(odb);
+	free(objects);
+	free(alternates);
+	return rc;
+}
+
+/* above the loose (1) and pack (2) backends: new objects are written here */
+#define STAGING_PRIORITY 1000
+
+static int st_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
+		   const git_oid *id)
+{
+	git_odb_backend *mem = ((staging *)b)->mem;
+	return mem->read(data, len, type, mem, id);
+}
+
+static int st_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *id)
+{
+	git_odb_backend *mem = ((staging *)b)->mem;
+	return mem->read_header(len, type, mem, id);
+}
+
+static int st_exists(git_odb_backend *b, const git_oid *id)
+{
+	git_odb_backend *mem = ((staging *)b)->mem;
+	return mem->exists(mem, id);
+}
+
+static int st_write(git_odb_backend *b, const git_oid *id, const void *data, size_t len,
+		    git_object_t type)
+{
+	staging *st = (staging *)b;
+	int rc = st->mem->write(st->mem, id, data, len, type);
+	if (rc == 0) {
+		if ((st->n & (st->n - 1)) == 0)
+			st->ids = mech_realloc(st->ids, (st->n ? 2 * st->n : 16) * sizeof(*st->ids));
+		st->ids[st->n++] = *id;
+	}
+	return rc;
+}
+
+static void st_free(git_odb_backend *b)
+{
+	staging *st = (staging *)b;
+	st->mem->free(st->mem);
+	free(st->ids);
+	free(st);
+}
+
+int mech_objstore_stage(mech_objstore **out, git_repository *repo)
+{
+	mech_objstore *s = mech_calloc(1, sizeof(*s));
+	staging *st = mech_calloc(1, sizeof(*st));
+	int own;
+
+	s->repo = repo;
+	git_odb_init_backend(&st->parent, GIT_ODB_BACKEND_VERSION);
+	st->parent.read = st_read;
+	st->parent.read_header = st_read_header;
+	st->parent.exists = st_exists;
+	st->parent.write = st_write;
+	st->parent.free = st_free;
+	if (git_mempack_new(&st->mem) < 0) {
+		free(st);
+		mech_objstore_free(s);
+		return mech_error_git(MECH_EFAILED, "cannot stage objects in memory");
+	}
+	own = writer_odb(repo, &s->odb, &s->packs);
+	if (own < 0 || (!own && git_repository_odb(&s->odb, repo) < 0) ||
+	    git_odb_add_backend(s->odb, &st->parent, STAGING_PRIORITY) < 0) {
+		st_free(&st->parent);
+		mech_objstore_free(s);
+		return mech_error_git(MECH_EFAILED, "cannot open the object database");
+	}
+	s->st = st;
+	*out = s;
+	return 0;
+}
+
+void mech_objstore_begin(mech_objstore *s)
+{
+	if (s->packs)
+		s->packs->paused = 1;
+}
+
+static void st_reset(mech_objstore *s)
+{
+	git_mempack_reset(s->st->mem);
+	s->st->n = 0;
+	if (s->packs)
+		s->packs->paused = 0;
+}
+
+int mech_objstore_flush(mech_objstore *s)
+{
+	git_packbuilder *pb = NULL;
+	char *dir;
+	size_t i;
+	int rc = 0;
+
+	if (!s->st->n) {
+		st_reset(s);
+		return 0;
+	}
+	dir = mech_sprintf("%s/objects/pack", git_repository_path(s->repo));
+	if (git_packbuilder_new(&pb, s->repo) < 0) {
+		rc = mech_error_git(MECH_EFAILED, "cannot pack the new objects");
+		goto done;
+	}
+	git_packbuilder_set_threads(pb, 1); /* a dozen objects: no threads to start */
+	for (i = 0; i < s->st->n; i++) {
+		if (git_packbuilder_insert(pb, &s->st->ids[i], NULL) < 0) {
+			rc = mech_error_git(MECH_EFAILED, "cannot pack the new objects");
+			goto done;
+		}
+	}
+	if (git_packbuilder_write(pb, dir, 0, NULL, NULL) < 0)
+		rc = mech_error_git(MECH_EFAILED, "cannot write the new objects");
+done:
+	git_packbuilder_free(pb);
+	free(dir);
+	st_reset(s);
+	return rc;
+}
+
+void mech_objstore_discard(mech_objstore *s)
+{
+	if (s)
+		st_reset(s);
+}
+
+void mech_objstore_free(mech_objstore *s)
+{
+	if (!s)
+		return;
+	git_odb_free(s->odb);
+	free(s);
+}
+
+/* ---- compaction ---- */
+
+typedef struct {
+	char *base; /* .../objects/pack/pack-<sha> */
+	off_t size;
+} pack_file;
+
+static int by_size(const void *a, const void *b)
+{
+	off_t x = ((const pack_file *)a)->size, y = ((const pack_file *)b)->size;
+	return x < y ? -1 : x > y;
+}
+
+static int has_file(const char *base, const char *ext)
+{
+	char *p = mech_sprintf("%s%s", base, ext);
+	int yes = access(p, F_OK) == 0;
+	free(p);
+	return yes;
+}
+
+/* Packs with an index and no .keep, smallest first. */
+static size_t list_packs(const char *dir, pack_file **out)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	pack_file *v = NULL;
+	size_t n = 0, len;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		char *base, *pack;
+		len = strlen(e->d_name);
+		if (len < 10 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + len - 5, ".pack"))
+			continue;
+		base = mech_sprintf("%s/%.*s", dir, (int)(len - 5), e->d_name);
+		pack = mech_sprintf("%s.pack", base);
+		if (stat(pack, &st) == 0 && has_file(base, ".idx") && !has_file(base, ".keep")) {
+			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			v[n].base = base;
+			v[n++].size = st.st_size;
+		} else {
+			free(base);
+		}
+		free(pack);
+	}
+	if (d)
+		closedir(d);
+	if (n)
+		qsort(v, n, sizeof(*v), by_size);
+	*out = v;
+	return n;
+}
+
+static int insert_object(const git_oid *id, void *payload)
+{
+	return git_packbuilder_insert(payload, id, NULL);
+}
+
+static void remove_pack(const char *base)
+{
+	static const char *const exts[] = {".idx", ".pack", ".rev", ".bitmap"};
+	size_t i;
+	for (i = 0; i < sizeof(exts) / sizeof(*exts); i++) {
+		char *p = mech_sprintf("%s%s", base, exts[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
+int mech_objstore_compact(git_repository *repo)
+{
+	char *dir = mech_sprintf("%s/objects/pack", git_repository_path(repo));
+	pack_file *packs = NULL;
+	git_packbuilder *pb = NULL;
+	size_t n = list_packs(dir, &packs), merge, i;
+	off_t others = 0;
+	const char *name;
+	int rc = 0;
+
+	if (n < MECH_PACK_LIMIT)
+		goto done;
+	/*
+	 * Sorted by size, the packs that stay must each be at least twice the
+	 * next smaller one; below the first break, everything is merged, and
+	 * the merged pack takes in larger ones it would break the rule with.
+	 */
+	for (merge = n - 1; merge > 0 && packs[merge].size >= 2 * packs[merge - 1].size; merge--)
+		;
+	merge = merge ? merge + 1 : 0;
+	for (i = 0; i < merge; i++)
+		others += packs[i].size;
+	while (merge < n && packs[merge].size < 2 * others)
+		others += packs[merge++].size;
+	/* a perfect progression that is still too long: merge its small half */
+	if (merge < 2)
+		merge = MECH_PACK_LIMIT / 2;
+	if (git_packbuilder_new(&pb, repo) < 0)
+		goto fail;
+	for (i = 0; i < merge; i++) {
+		git_odb_backend *one = NULL;
+		char *idx = mech_sprintf("%s.idx", packs[i].base);
+		int err = git_odb_backend_one_pack(&one, idx);
+		free(idx);
+		if (err == 0)
+			err = one->foreach(one, insert_object, pb);
+		if (one)
+			one->free(one);
+		if (err < 0)
+			goto fail;
+	}
+	if (git_packbuilder_write(pb, dir, 0, NULL, NULL) < 0 || !(name = git_packbuilder_name(pb)))
+		goto fail;
+	for (i = 0; i < merge; i++) {
+		const char *slash = strrchr(packs[i].base, '/');
+		/* the merged pack is named by its content: never remove it */
+		if (strcmp(slash + strlen("/pack-"), name))
+			remove_pack(packs[i].base);
+	}
+	goto done;
+fail:
+	rc = mech_error_git(MECH_EFAILED, "cannot merge the packs");
+done:
+	git_packbuilder_free(pb);
+	for (i = 0; i < n; i++)
+		free(packs[i].base);
+	free(packs);
+	free(dir);
+	return rc;
+}

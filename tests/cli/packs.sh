@@ -1,0 +1,57 @@
+#!/bin/bash
+# A write's objects land as one pack (core/objstore.c), small packs are
+# merged so readers never search many, and nothing a ref reaches is lost:
+# checked with the git CLI after writes, a human's push and merges.
+. "$(dirname "$0")/../lib/common.sh"
+
+seed_tenant alice
+R=$(repo_of alice)
+G="git --git-dir=$R"
+loose() { find "$R/objects" -path "$R/objects/pack" -prune -o -path "$R/objects/info" -prune \
+	-o -type f -print | wc -l; }
+packs() { find "$R/objects/pack" -name 'pack-*.pack' | wc -l; }
+reachable_ok() { # every object reachable from any ref is readable
+	$G rev-list --objects --all | cut -d' ' -f1 | $G cat-file --batch-check |
+		grep -c missing || true
+}
+
+expect_eq "$(loose)" "0" "the seed wrote no loose objects"
+expect_eq "$(packs)" "1" "the seed is one pack"
+
+"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create"
+expect_eq "$(loose)" "0" "a write adds no loose objects"
+expect_eq "$(packs)" "2" "a write adds one pack"
+pack=$(ls -t "$R"/objects/pack/pack-*.pack | head -1)
+expect_eq "$(git verify-pack -v "$pack" | grep -cE ' (blob|tree|commit) ')" \
+	"$($G rev-list --objects main~1..main | $G cat-file --batch-check='%(objecttype)' | wc -l)" \
+	"the pack holds exactly the objects the commit added"
+
+# many writes: the pack count stays bounded and every object stays reachable
+for i in $(seq 1 40); do
+	"$MECH" app create "svc$i" --image "nginx:1.$i" >/dev/null 2>&1 || fail "app create svc$i"
+done
+expect_eq "$($G rev-list --count main)" "42" "seed + 41 commits"
+n=$(packs)
+[ "$n" -lt 16 ] && ok || fail "after 41 writes there are $n packs; merging should keep them under 16"
+expect_eq "$(reachable_ok)" "0" "no reachable object is missing after merges"
+fsck_ok alice
+
+# a human's push (loose objects from git) and mech's packs live side by side
+human_clone alice "$T/h"
+printf 'note\n' >"$T/h/NOTES.md"
+git -C "$T/h" add NOTES.md && git -C "$T/h" commit -qm "docs: a note" && git -C "$T/h" push -q origin main ||
+	fail "human push"
+"$MECH" app -a web set-image nginx:1.28 >/dev/null 2>&1 || fail "a write after a human push"
+expect_eq "$($G show main:NOTES.md)" "note" "the human's file is kept"
+expect_eq "$(reachable_ok)" "0" "no reachable object is missing after the human push"
+
+# a pack marked .keep is never merged away
+keep=$(ls "$R"/objects/pack/pack-*.pack | head -1)
+touch "${keep%.pack}.keep"
+for i in $(seq 41 60); do
+	"$MECH" app create "svc$i" --image "nginx:1.$i" >/dev/null 2>&1 || fail "app create svc$i"
+done
+[ -f "$keep" ] && ok || fail "a pack with a .keep file was removed"
+expect_eq "$(reachable_ok)" "0" "no reachable object is missing after more merges"
+fsck_ok alice
+finish
