@@ -992,7 +992,7 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 	if (git_oid_equal(&lw->tip, tip))
 		return 0;
 	if (git_oid_is_zero(&lw->tip))
-		incremental = 0;
+		; /* nothing to start from: rebuild */
 	else if (one_commit_on(lw->repo, tip, &lw->tip))
 		incremental = ONE_COMMIT;
 	else

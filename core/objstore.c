@@ -48,6 +48,12 @@ typedef struct {
 	size_t n;
 } staging;
 
+/* git_repository_path() ends in '/' */
+static char *objects_dir(git_repository *repo, const char *sub)
+{
+	return mech_sprintf("%sobjects%s", git_repository_path(repo), sub);
+}
+
 /* The pack backend, with its rescans paused while a commit is built. */
 typedef struct {
 	git_odb_backend parent;
@@ -143,7 +149,7 @@ static gated *gate(git_odb_backend *inner)
  */
 static int writer_odb(git_repository *repo, git_odb **out, gated **packs)
 {
-	char *objects = mech_sprintf("%sobjects", git_repository_path(repo));
+	char *objects = objects_dir(repo, "");
 	char *alternates = mech_sprintf("%s/info/alternates", objects);
 	git_odb_backend *loose = NULL, *pack = NULL;
 	git_odb *odb = NULL;
@@ -281,7 +287,7 @@ int mech_objstore_flush(mech_objstore *s)
 		st_reset(s);
 		return 0;
 	}
-	dir = mech_sprintf("%s/objects/pack", git_repository_path(s->repo));
+	dir = objects_dir(s->repo, "/pack");
 	if (git_packbuilder_new(&pb, s->repo) < 0) {
 		rc = mech_error_git(MECH_EFAILED, "cannot pack the new objects");
 		goto done;
@@ -337,33 +343,38 @@ static int has_file(const char *base, const char *ext)
 	return yes;
 }
 
-/* Packs with an index and no .keep, smallest first. */
-static size_t list_packs(const char *dir, pack_file **out)
+/*
+ * Packs with an index and no .keep, smallest first; none while there are
+ * fewer than `limit` (then only the directory is read: this runs after
+ * every write).
+ */
+static size_t list_packs(const char *dir, size_t limit, pack_file **out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
+	mech_strv names = MECH_STRV_INIT;
 	pack_file *v = NULL;
-	size_t n = 0, len;
+	size_t n = 0, i, len;
 
 	while (d && (e = readdir(d))) {
-		struct stat st;
-		char *base, *pack;
 		len = strlen(e->d_name);
-		if (len < 10 || strncmp(e->d_name, "pack-", 5) || strcmp(e->d_name + len - 5, ".pack"))
-			continue;
-		base = mech_sprintf("%s/%.*s", dir, (int)(len - 5), e->d_name);
-		pack = mech_sprintf("%s.pack", base);
-		if (stat(pack, &st) == 0 && has_file(base, ".idx") && !has_file(base, ".keep")) {
-			v = mech_realloc(v, (n + 1) * sizeof(*v));
-			v[n].base = base;
-			v[n++].size = st.st_size;
-		} else {
-			free(base);
-		}
-		free(pack);
+		if (len > 10 && !strncmp(e->d_name, "pack-", 5) && !strcmp(e->d_name + len - 5, ".pack"))
+			mech_strv_pushf(&names, "%s/%.*s", dir, (int)(len - 5), e->d_name);
 	}
 	if (d)
 		closedir(d);
+	for (i = 0; names.len >= limit && i < names.len; i++) {
+		struct stat st;
+		char *pack = mech_sprintf("%s.pack", names.items[i]);
+		if (stat(pack, &st) == 0 && has_file(names.items[i], ".idx") &&
+		    !has_file(names.items[i], ".keep")) {
+			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			v[n].base = mech_strdup(names.items[i]);
+			v[n++].size = st.st_size;
+		}
+		free(pack);
+	}
+	mech_strv_dispose(&names);
 	if (n)
 		qsort(v, n, sizeof(*v), by_size);
 	*out = v;
@@ -388,10 +399,10 @@ static void remove_pack(const char *base)
 
 int mech_objstore_compact(git_repository *repo)
 {
-	char *dir = mech_sprintf("%s/objects/pack", git_repository_path(repo));
+	char *dir = objects_dir(repo, "/pack");
 	pack_file *packs = NULL;
 	git_packbuilder *pb = NULL;
-	size_t n = list_packs(dir, &packs), merge, i;
+	size_t n = list_packs(dir, MECH_PACK_LIMIT, &packs), merge, i;
 	off_t others = 0;
 	const char *name;
 	int rc = 0;
