@@ -9,6 +9,7 @@
 #include "mech/validate.h"
 #include "mech/yaml.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,8 +76,8 @@ static void list_files(git_repository *git, git_tree *tree, const char *dir, mec
 	mech_strv_dispose(&names);
 }
 
-static int load_app(mech_repo *repo, mech_lastwriter *lw, git_tree *tree, const char *name,
-		    mech_app_state *app)
+/* An app's desired state: a function of apps/<name>/ and network/routes/<name>/ only. */
+static int load_app(mech_repo *repo, git_tree *tree, const char *name, mech_app_state *app)
 {
 	git_repository *git = mech_repo_git(repo);
 	mech_buf b = MECH_BUF_INIT;
@@ -121,7 +122,6 @@ static int load_app(mech_repo *repo, mech_lastwriter *lw, git_tree *tree, const 
 		    app->base_image &&
 		    mech_manifest_overlay_image(b.ptr, b.len, app->base_image, &in->image) < 0)
 			mech_error_clear();
-		mech_lastwriter_get(lw, in->overlay_path, &in->writer);
 		path = mech_sprintf("network/routes/%s/%s.yaml", name, inst.items[i]);
 		in->route_host = yaml_text_at(git, tree, path, "spec.hostnames");
 		if (in->route_host)
@@ -132,12 +132,20 @@ static int load_app(mech_repo *repo, mech_lastwriter *lw, git_tree *tree, const 
 	dir = mech_sprintf("apps/%s", name);
 	list_files(git, tree, dir, &app->files);
 	free(dir);
-	app->writers = mech_calloc(app->files.len, sizeof(*app->writers));
-	for (i = 0; i < app->files.len; i++)
-		mech_lastwriter_get(lw, app->files.items[i], &app->writers[i]);
 	mech_strv_dispose(&inst);
 	mech_buf_dispose(&b);
 	return 0;
+}
+
+/* The last writers of an app's files (from the index, not from Git objects). */
+static void load_writers(mech_lastwriter *lw, mech_app_state *app)
+{
+	size_t i;
+	for (i = 0; i < app->ninstances; i++)
+		mech_lastwriter_get(lw, app->instances[i].overlay_path, &app->instances[i].writer);
+	app->writers = mech_calloc(app->files.len, sizeof(*app->writers));
+	for (i = 0; i < app->files.len; i++)
+		mech_lastwriter_get(lw, app->files.items[i], &app->writers[i]);
 }
 
 static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
@@ -161,21 +169,279 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
 	return 0;
 }
 
+/* ---- the app cache ----
+ *
+ * An app's desired state is a function of two tree ids: apps/<name> and
+ * network/routes/<name>. Listing 10,000 apps from Git reads some 70,000
+ * objects (and with them the whole pack index); the cache keeps each app's
+ * state under those ids, so a listing reads the apps/ tree and only the
+ * apps whose trees changed. It is a cache: a damaged or foreign file is
+ * read up to the damage, and the file is rewritten whenever an app had to
+ * be read from Git.
+ *
+ *	mech-apps 1
+ *	A <app tree> <routes tree or zeros> <name> <base image> <port> <replicas>
+ *	I <instance> <image> <route host>	one per instance, in order
+ *	F <path>				one per file under apps/<name>/
+ *
+ * Fields are separated by one space; in a field `\s`, `\n` and `\\` stand
+ * for a space, a newline and a backslash, `\e` for the empty string, a lone
+ * `-` for NULL and `\-` for a leading dash.
+ */
+#define APP_CACHE_MAGIC "mech-apps 1"
+
+typedef struct {
+	git_oid app_tree, routes_tree;
+	mech_app_state state;
+	int used;
+} cached_app;
+
+static void app_state_dispose(mech_app_state *a);
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const cached_app *)a)->state.name, ((const cached_app *)b)->state.name);
+}
+
+static int by_cached_name(const void *key, const void *c)
+{
+	return strcmp(key, ((const cached_app *)c)->state.name);
+}
+
+static void put_field(mech_buf *b, const char *s)
+{
+	mech_buf_putc(b, ' ');
+	if (!s || !*s) {
+		mech_buf_puts(b, s ? "\\e" : "-");
+		return;
+	}
+	if (*s == '-')
+		mech_buf_putc(b, '\\');
+	for (; *s; s++) {
+		if (*s == ' ')
+			mech_buf_puts(b, "\\s");
+		else if (*s == '\n')
+			mech_buf_puts(b, "\\n");
+		else if (*s == '\\')
+			mech_buf_puts(b, "\\\\");
+		else
+			mech_buf_putc(b, *s);
+	}
+}
+
+/* Split a line into at most `max` fields, unescaped in place; `-` is NULL. */
+static size_t split_fields(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *r = line, *w;
+	while (*r && n < max) {
+		int null = r[0] == '-' && (!r[1] || r[1] == ' ');
+		f[n] = w = r;
+		for (; *r && *r != ' '; r++) {
+			if (*r == '\\' && r[1]) {
+				r++;
+				if (*r != 'e')
+					*w++ = *r == 's' ? ' ' : *r == 'n' ? '\n' : *r;
+			} else {
+				*w++ = *r;
+			}
+		}
+		if (*r)
+			r++;
+		*w = '\0';
+		if (null)
+			f[n] = NULL;
+		n++;
+	}
+	return n;
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? mech_strdup(s) : NULL;
+}
+
+static char *app_cache_file(mech_repo *repo)
+{
+	const mech_config *cfg = mech_repo_config(repo);
+	return mech_sprintf("%s/cache/%s/apps-%s.cache", cfg->home, mech_repo_tenant(repo),
+			    cfg->gitops_branch);
+}
+
+/* The cached apps, sorted by name. */
+static size_t app_cache_load(mech_repo *repo, cached_app **out)
+{
+	mech_buf b = MECH_BUF_INIT;
+	cached_app *v = NULL, *cur = NULL;
+	size_t n = 0;
+	char *file = app_cache_file(repo), *p, *nl;
+
+	*out = NULL;
+	if (mech_buf_read_file(&b, file, 256u * 1024 * 1024) < 0) {
+		mech_error_clear();
+		goto done;
+	}
+	nl = strchr(b.ptr, '\n');
+	if (!nl || strncmp(b.ptr, APP_CACHE_MAGIC "\n", strlen(APP_CACHE_MAGIC) + 1))
+		goto done;
+	for (p = nl + 1; (nl = strchr(p, '\n')); p = nl + 1) {
+		char *f[8];
+		size_t k;
+		*nl = '\0';
+		k = split_fields(p, f, 8);
+		if (k == 7 && f[0] && !strcmp(f[0], "A") && f[1] && f[2] && f[3] && f[5] && f[6]) {
+			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			cur = &v[n++];
+			memset(cur, 0, sizeof(*cur));
+			if (git_oid_fromstr(&cur->app_tree, f[1]) < 0 ||
+			    git_oid_fromstr(&cur->routes_tree, f[2]) < 0)
+				break; /* damaged: the apps before it are still good */
+			cur->state.name = mech_strdup(f[3]);
+			cur->state.base_image = dup_or_null(f[4]);
+			cur->state.port = atoi(f[5]);
+			cur->state.replicas = atoi(f[6]);
+		} else if (cur && k == 4 && f[0] && !strcmp(f[0], "I") && f[1]) {
+			mech_app_state *a = &cur->state;
+			mech_instance_state *in;
+			a->instances = mech_realloc(a->instances, (a->ninstances + 1) * sizeof(*in));
+			in = &a->instances[a->ninstances++];
+			memset(in, 0, sizeof(*in));
+			in->name = mech_strdup(f[1]);
+			in->image = dup_or_null(f[2]);
+			in->route_host = dup_or_null(f[3]);
+			in->overlay_path = mech_sprintf("apps/%s/overlays/%s/kustomization.yaml",
+							a->name, in->name);
+			if (in->route_host)
+				in->route_path = mech_sprintf("network/routes/%s/%s.yaml", a->name,
+							      in->name);
+		} else if (cur && k == 2 && f[0] && !strcmp(f[0], "F") && f[1]) {
+			mech_strv_push(&cur->state.files, f[1]);
+		} else {
+			break;
+		}
+	}
+	/* stopped short (a torn or damaged line): the last app may be incomplete */
+	if (p != b.ptr + b.len && n)
+		app_state_dispose(&v[--n].state);
+	if (n)
+		qsort(v, n, sizeof(*v), by_name);
+done:
+	if (n) {
+		*out = v;
+	} else {
+		free(v);
+	}
+	mech_buf_dispose(&b);
+	free(file);
+	return n;
+}
+
+static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char hex[GIT_OID_HEXSZ + 1], num[32];
+	char *file = app_cache_file(repo), *dir = mech_strdup(file);
+	size_t i, j;
+
+	mech_buf_puts(&b, APP_CACHE_MAGIC "\n");
+	for (i = 0; i < n; i++) {
+		const mech_app_state *a = &v[i].state;
+		mech_buf_puts(&b, "A");
+		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].app_tree));
+		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].routes_tree));
+		put_field(&b, a->name);
+		put_field(&b, a->base_image);
+		snprintf(num, sizeof(num), "%d", a->port);
+		put_field(&b, num);
+		snprintf(num, sizeof(num), "%d", a->replicas);
+		put_field(&b, num);
+		mech_buf_putc(&b, '\n');
+		for (j = 0; j < a->ninstances; j++) {
+			mech_buf_puts(&b, "I");
+			put_field(&b, a->instances[j].name);
+			put_field(&b, a->instances[j].image);
+			put_field(&b, a->instances[j].route_host);
+			mech_buf_putc(&b, '\n');
+		}
+		for (j = 0; j < a->files.len; j++) {
+			mech_buf_puts(&b, "F");
+			put_field(&b, a->files.items[j]);
+			mech_buf_putc(&b, '\n');
+		}
+	}
+	*strrchr(dir, '/') = '\0';
+	if (mech_mkdir_p(dir, 0755) < 0 || mech_file_write_cache(file, b.ptr, b.len, 0644) < 0)
+		mech_error_clear(); /* a cache: the listing stands without it */
+	mech_buf_dispose(&b);
+	free(file);
+	free(dir);
+}
+
+/* The tree at `path`, or NULL when there is none. */
+static git_tree *tree_at(git_repository *git, git_tree *root, const char *path)
+{
+	git_tree_entry *e = NULL;
+	git_tree *t = NULL;
+	if (git_tree_entry_bypath(&e, root, path) == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
+		git_tree_lookup(&t, git, git_tree_entry_id(e));
+	git_error_clear();
+	git_tree_entry_free(e);
+	return t;
+}
+
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 {
-	git_tree *tree;
+	git_tree *tree, *apps, *routes;
 	mech_lastwriter *lw;
-	mech_strv names = MECH_STRV_INIT;
-	size_t i;
+	cached_app *cache = NULL, *now, *hit;
+	size_t ncache, nnow = 0, i;
+	int changed = 0;
+
 	*out = NULL;
 	*n = 0;
 	if (open_head(repo, &tree, &lw) < 0)
 		return -1;
-	mech_tree_list(mech_repo_git(repo), tree, "apps", &names);
-	*out = mech_calloc(names.len, sizeof(**out));
-	for (i = 0; i < names.len; i++)
-		load_app(repo, lw, tree, names.items[i], &(*out)[(*n)++]);
-	mech_strv_dispose(&names);
+	apps = tree_at(mech_repo_git(repo), tree, "apps");
+	routes = tree_at(mech_repo_git(repo), tree, "network/routes");
+	ncache = app_cache_load(repo, &cache);
+	now = mech_calloc(apps ? git_tree_entrycount(apps) : 0, sizeof(*now));
+	for (i = 0; apps && i < git_tree_entrycount(apps); i++) {
+		const git_tree_entry *e = git_tree_entry_byindex(apps, i);
+		const git_tree_entry *r;
+		const char *name = git_tree_entry_name(e);
+		cached_app *c = &now[nnow++];
+		c->app_tree = *git_tree_entry_id(e);
+		r = routes ? git_tree_entry_byname(routes, name) : NULL;
+		if (r)
+			c->routes_tree = *git_tree_entry_id(r);
+		hit = ncache ? bsearch(name, cache, ncache, sizeof(*cache), by_cached_name) : NULL;
+		if (hit && !hit->used && git_oid_equal(&hit->app_tree, &c->app_tree) &&
+		    git_oid_equal(&hit->routes_tree, &c->routes_tree)) {
+			c->state = hit->state;
+			hit->used = 1;
+		} else {
+			load_app(repo, tree, name, &c->state);
+			changed = 1;
+		}
+	}
+	/* by name, as `app list` has always printed them (git's tree order differs) */
+	if (nnow)
+		qsort(now, nnow, sizeof(*now), by_name);
+	if (changed || nnow != ncache)
+		app_cache_save(repo, now, nnow);
+	*out = mech_calloc(nnow, sizeof(**out));
+	for (i = 0; i < nnow; i++) {
+		(*out)[i] = now[i].state;
+		load_writers(lw, &(*out)[i]);
+	}
+	*n = nnow;
+	for (i = 0; i < ncache; i++)
+		if (!cache[i].used)
+			app_state_dispose(&cache[i].state);
+	free(cache);
+	free(now);
+	git_tree_free(apps);
+	git_tree_free(routes);
 	mech_lastwriter_free(lw);
 	git_tree_free(tree);
 	return 0;
@@ -198,7 +464,8 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 		mech_error_hint("list apps with `mech app list`");
 	} else {
 		*out = mech_calloc(1, sizeof(**out));
-		rc = load_app(repo, lw, tree, app, *out);
+		rc = load_app(repo, tree, app, *out);
+		load_writers(lw, *out);
 	}
 	free(dir);
 	mech_strv_dispose(&names);
@@ -207,24 +474,28 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 	return rc;
 }
 
+static void app_state_dispose(mech_app_state *a)
+{
+	size_t j;
+	for (j = 0; j < a->ninstances; j++) {
+		free(a->instances[j].name);
+		free(a->instances[j].image);
+		free(a->instances[j].overlay_path);
+		free(a->instances[j].route_path);
+		free(a->instances[j].route_host);
+	}
+	free(a->instances);
+	free(a->name);
+	free(a->base_image);
+	mech_strv_dispose(&a->files);
+	free(a->writers);
+}
+
 void mech_app_state_free(mech_app_state *apps, size_t n)
 {
-	size_t i, j;
-	for (i = 0; apps && i < n; i++) {
-		mech_app_state *a = &apps[i];
-		for (j = 0; j < a->ninstances; j++) {
-			free(a->instances[j].name);
-			free(a->instances[j].image);
-			free(a->instances[j].overlay_path);
-			free(a->instances[j].route_path);
-			free(a->instances[j].route_host);
-		}
-		free(a->instances);
-		free(a->name);
-		free(a->base_image);
-		mech_strv_dispose(&a->files);
-		free(a->writers);
-	}
+	size_t i;
+	for (i = 0; apps && i < n; i++)
+		app_state_dispose(&apps[i]);
 	free(apps);
 }
 
