@@ -175,11 +175,15 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  * network/routes/<name>. Listing 10,000 apps from Git reads some 70,000
  * objects (and with them the whole pack index); the cache keeps each app's
  * state under those ids, so a listing reads the apps/ tree and only the
- * apps whose trees changed. It is a cache: a damaged or foreign file is
+ * apps whose trees changed; when the apps/ and network/routes/ trees are the
+ * ones the file was written from, not even those two trees are read (the
+ * apps/ tree of a long history is often a deep delta chain, which libgit2
+ * resolves through a cache of every step). It is a cache: a damaged or
+ * foreign file is
  * read up to the damage, and the file is rewritten whenever an app had to
  * be read from Git.
  *
- *	mech-apps 1
+ *	mech-apps 2 <apps/ tree> <network/routes/ tree or zeros>
  *	A <app tree> <routes tree or zeros> <name> <base image> <port> <replicas>
  *	I <instance> <image> <route host>	one per instance, in order
  *	F <path>				one per file under apps/<name>/
@@ -188,7 +192,7 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  * for a space, a newline and a backslash, `\e` for the empty string, a lone
  * `-` for NULL and `\-` for a leading dash.
  */
-#define APP_CACHE_MAGIC "mech-apps 1"
+#define APP_CACHE_MAGIC "mech-apps 2"
 
 typedef struct {
 	git_oid app_tree, routes_tree;
@@ -268,8 +272,8 @@ static char *app_cache_file(mech_repo *repo)
 			    cfg->gitops_branch);
 }
 
-/* The cached apps, sorted by name. */
-static size_t app_cache_load(mech_repo *repo, cached_app **out)
+/* The cached apps, sorted by name, and the two trees they were listed from. */
+static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, git_oid *routes)
 {
 	mech_buf b = MECH_BUF_INIT;
 	cached_app *v = NULL, *cur = NULL;
@@ -277,12 +281,17 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out)
 	char *file = app_cache_file(repo), *p, *nl;
 
 	*out = NULL;
+	memset(apps, 0, sizeof(*apps));
+	memset(routes, 0, sizeof(*routes));
 	if (mech_buf_read_file(&b, file, 256u * 1024 * 1024) < 0) {
 		mech_error_clear();
 		goto done;
 	}
 	nl = strchr(b.ptr, '\n');
-	if (!nl || strncmp(b.ptr, APP_CACHE_MAGIC "\n", strlen(APP_CACHE_MAGIC) + 1))
+	if (!nl || (size_t)(nl - b.ptr) != strlen(APP_CACHE_MAGIC) + 2 + 2 * GIT_OID_HEXSZ ||
+	    strncmp(b.ptr, APP_CACHE_MAGIC " ", strlen(APP_CACHE_MAGIC) + 1) ||
+	    git_oid_fromstrn(apps, b.ptr + strlen(APP_CACHE_MAGIC) + 1, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(routes, nl - GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0)
 		goto done;
 	for (p = nl + 1; (nl = strchr(p, '\n')); p = nl + 1) {
 		char *f[8];
@@ -320,9 +329,13 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out)
 			break;
 		}
 	}
-	/* stopped short (a torn or damaged line): the last app may be incomplete */
-	if (p != b.ptr + b.len && n)
-		app_state_dispose(&v[--n].state);
+	/* stopped short (a torn or damaged line): the last app may be incomplete,
+	 * and the file no longer stands for the whole apps/ tree */
+	if (p != b.ptr + b.len) {
+		memset(apps, 0, sizeof(*apps));
+		if (n)
+			app_state_dispose(&v[--n].state);
+	}
 	if (n)
 		qsort(v, n, sizeof(*v), by_name);
 done:
@@ -336,14 +349,18 @@ done:
 	return n;
 }
 
-static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n)
+static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const git_oid *apps,
+			   const git_oid *routes)
 {
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], num[32];
 	char *file = app_cache_file(repo), *dir = mech_strdup(file);
 	size_t i, j;
 
-	mech_buf_puts(&b, APP_CACHE_MAGIC "\n");
+	mech_buf_puts(&b, APP_CACHE_MAGIC);
+	put_field(&b, git_oid_tostr(hex, sizeof(hex), apps));
+	put_field(&b, git_oid_tostr(hex, sizeof(hex), routes));
+	mech_buf_putc(&b, '\n');
 	for (i = 0; i < n; i++) {
 		const mech_app_state *a = &v[i].state;
 		mech_buf_puts(&b, "A");
@@ -377,21 +394,29 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n)
 	free(dir);
 }
 
-/* The tree at `path`, or NULL when there is none. */
-static git_tree *tree_at(git_repository *git, git_tree *root, const char *path)
+/* The id of the tree at `path`, or zeros when there is none. */
+static void tree_id_at(git_tree *root, const char *path, git_oid *out)
 {
 	git_tree_entry *e = NULL;
-	git_tree *t = NULL;
+	memset(out, 0, sizeof(*out));
 	if (git_tree_entry_bypath(&e, root, path) == 0 && git_tree_entry_type(e) == GIT_OBJECT_TREE)
-		git_tree_lookup(&t, git, git_tree_entry_id(e));
+		*out = *git_tree_entry_id(e);
 	git_error_clear();
 	git_tree_entry_free(e);
+}
+
+static git_tree *tree_or_null(git_repository *git, const git_oid *id)
+{
+	git_tree *t = NULL;
+	if (!git_oid_is_zero(id) && git_tree_lookup(&t, git, id) < 0)
+		git_error_clear();
 	return t;
 }
 
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 {
-	git_tree *tree, *apps, *routes;
+	git_tree *tree, *apps = NULL, *routes = NULL;
+	git_oid apps_id, routes_id, cached_apps_id, cached_routes_id;
 	mech_lastwriter *lw;
 	cached_app *cache = NULL, *now, *hit;
 	size_t ncache, nnow = 0, i;
@@ -401,9 +426,20 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 	*n = 0;
 	if (open_head(repo, &tree, &lw) < 0)
 		return -1;
-	apps = tree_at(mech_repo_git(repo), tree, "apps");
-	routes = tree_at(mech_repo_git(repo), tree, "network/routes");
-	ncache = app_cache_load(repo, &cache);
+	tree_id_at(tree, "apps", &apps_id);
+	tree_id_at(tree, "network/routes", &routes_id);
+	ncache = app_cache_load(repo, &cache, &cached_apps_id, &cached_routes_id);
+	if (ncache && git_oid_equal(&apps_id, &cached_apps_id) &&
+	    git_oid_equal(&routes_id, &cached_routes_id)) {
+		/* the same two trees: the file is the listing */
+		now = cache;
+		nnow = ncache;
+		cache = NULL;
+		ncache = 0;
+		goto listed;
+	}
+	apps = tree_or_null(mech_repo_git(repo), &apps_id);
+	routes = tree_or_null(mech_repo_git(repo), &routes_id);
 	now = mech_calloc(apps ? git_tree_entrycount(apps) : 0, sizeof(*now));
 	for (i = 0; apps && i < git_tree_entrycount(apps); i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(apps, i);
@@ -427,8 +463,10 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 	/* by name, as `app list` has always printed them (git's tree order differs) */
 	if (nnow)
 		qsort(now, nnow, sizeof(*now), by_name);
-	if (changed || nnow != ncache)
-		app_cache_save(repo, now, nnow);
+	if (changed || nnow != ncache || !git_oid_equal(&apps_id, &cached_apps_id) ||
+	    !git_oid_equal(&routes_id, &cached_routes_id))
+		app_cache_save(repo, now, nnow, &apps_id, &routes_id);
+listed:
 	*out = mech_calloc(nnow, sizeof(**out));
 	for (i = 0; i < nnow; i++) {
 		(*out)[i] = now[i].state;
