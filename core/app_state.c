@@ -55,29 +55,49 @@ static char *yaml_text_at(git_repository *git, git_tree *tree, const char *path,
 	return v;
 }
 
-static void list_files(git_repository *git, git_tree *tree, const char *dir, mech_strv *out)
+/* Every file below `t` as prefix/…, names sorted at each level. */
+static void list_files(git_repository *git, git_tree *t, const char *prefix, mech_strv *out)
 {
 	mech_strv names = MECH_STRV_INIT;
 	size_t i;
-	git_tree_entry *e = NULL;
-	if (!mech_tree_list(git, tree, dir, &names))
+	if (!mech_tree_list(git, t, "", &names))
 		return;
 	for (i = 0; i < names.len; i++) {
-		char *p = mech_sprintf("%s/%s", dir, names.items[i]);
-		if (git_tree_entry_bypath(&e, tree, p) == 0 &&
-		    git_tree_entry_type(e) == GIT_OBJECT_TREE)
-			list_files(git, tree, p, out);
+		const git_tree_entry *e = git_tree_entry_byname(t, names.items[i]);
+		char *p = mech_sprintf("%s/%s", prefix, names.items[i]);
+		git_tree *sub = NULL;
+		if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+		    git_tree_lookup(&sub, git, git_tree_entry_id(e)) == 0)
+			list_files(git, sub, p, out);
 		else
 			mech_strv_push(out, p);
-		git_tree_entry_free(e);
-		e = NULL;
+		git_error_clear();
+		git_tree_free(sub);
 		free(p);
 	}
 	mech_strv_dispose(&names);
 }
 
-/* An app's desired state: a function of apps/<name>/ and network/routes/<name>/ only. */
-static int load_app(mech_repo *repo, git_tree *tree, const char *name, mech_app_state *app)
+/* The tree an entry of `t` names, or NULL (absent, or not a tree). */
+static git_tree *subtree_of(git_repository *git, git_tree *t, const char *name)
+{
+	const git_tree_entry *e = t ? git_tree_entry_byname(t, name) : NULL;
+	git_tree *sub = NULL;
+	if (e && git_tree_entry_type(e) == GIT_OBJECT_TREE &&
+	    git_tree_lookup(&sub, git, git_tree_entry_id(e)) < 0)
+		git_error_clear();
+	return sub;
+}
+
+/*
+ * An app's desired state: a function of apps/<name>/ (`app`, NULL when it
+ * is not a tree) and network/routes/<name>/ (`routes`, NULL when absent)
+ * only. Everything is read from those two trees, never through the root:
+ * over 10,000 apps, each walk down from the root would pass the large apps/
+ * tree again.
+ */
+static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const char *name,
+		    mech_app_state *app)
 {
 	git_repository *git = mech_repo_git(repo);
 	mech_buf b = MECH_BUF_INIT;
@@ -88,7 +108,7 @@ static int load_app(mech_repo *repo, git_tree *tree, const char *name, mech_app_
 	memset(app, 0, sizeof(*app));
 	app->name = mech_strdup(name);
 	path = mech_sprintf("apps/%s/base/deployment.yaml", name);
-	if (mech_tree_read(git, tree, path, MAX_MANIFEST, &b) > 0) {
+	if (mech_tree_read(git, app_tree, "base/deployment.yaml", MAX_MANIFEST, &b) > 0) {
 		mech_yaml *doc = NULL;
 		if (mech_yaml_parse(&doc, b.ptr, b.len, path, NULL) == 0) {
 			const mech_yaml *cs = mech_yaml_path(doc, "spec.template.spec.containers");
@@ -109,29 +129,30 @@ static int load_app(mech_repo *repo, git_tree *tree, const char *name, mech_app_
 		mech_error_clear();
 	}
 	free(path);
-	dir = mech_sprintf("apps/%s/overlays", name);
-	mech_tree_list(git, tree, dir, &inst);
-	free(dir);
+	mech_tree_list(git, app_tree, "overlays", &inst);
 	app->instances = mech_calloc(inst.len, sizeof(*app->instances));
 	for (i = 0; i < inst.len; i++) {
 		mech_instance_state *in = &app->instances[app->ninstances++];
 		in->name = mech_strdup(inst.items[i]);
 		in->overlay_path = mech_sprintf("apps/%s/overlays/%s/kustomization.yaml", name,
 						inst.items[i]);
-		if (mech_tree_read(git, tree, in->overlay_path, MAX_MANIFEST, &b) > 0 &&
-		    app->base_image &&
+		path = mech_sprintf("overlays/%s/kustomization.yaml", inst.items[i]);
+		if (mech_tree_read(git, app_tree, path, MAX_MANIFEST, &b) > 0 && app->base_image &&
 		    mech_manifest_overlay_image(b.ptr, b.len, app->base_image, &in->image) < 0)
 			mech_error_clear();
-		path = mech_sprintf("network/routes/%s/%s.yaml", name, inst.items[i]);
-		in->route_host = yaml_text_at(git, tree, path, "spec.hostnames");
+		free(path);
+		path = mech_sprintf("%s.yaml", inst.items[i]);
+		in->route_host = yaml_text_at(git, routes, path, "spec.hostnames");
+		free(path);
 		if (in->route_host)
-			in->route_path = path;
-		else
-			free(path);
+			in->route_path = mech_sprintf("network/routes/%s/%s.yaml", name,
+						      inst.items[i]);
 	}
-	dir = mech_sprintf("apps/%s", name);
-	list_files(git, tree, dir, &app->files);
-	free(dir);
+	if (app_tree) {
+		dir = mech_sprintf("apps/%s", name);
+		list_files(git, app_tree, dir, &app->files);
+		free(dir);
+	}
 	mech_strv_dispose(&inst);
 	mech_buf_dispose(&b);
 	return 0;
@@ -415,6 +436,7 @@ static git_tree *tree_or_null(git_repository *git, const git_oid *id)
 
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 {
+	git_repository *git = mech_repo_git(repo);
 	git_tree *tree, *apps = NULL, *routes = NULL;
 	git_oid apps_id, routes_id, cached_apps_id, cached_routes_id;
 	mech_lastwriter *lw;
@@ -438,8 +460,8 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 		ncache = 0;
 		goto listed;
 	}
-	apps = tree_or_null(mech_repo_git(repo), &apps_id);
-	routes = tree_or_null(mech_repo_git(repo), &routes_id);
+	apps = tree_or_null(git, &apps_id);
+	routes = tree_or_null(git, &routes_id);
 	now = mech_calloc(apps ? git_tree_entrycount(apps) : 0, sizeof(*now));
 	for (i = 0; apps && i < git_tree_entrycount(apps); i++) {
 		const git_tree_entry *e = git_tree_entry_byindex(apps, i);
@@ -456,7 +478,10 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 			c->state = hit->state;
 			hit->used = 1;
 		} else {
-			load_app(repo, tree, name, &c->state);
+			git_tree *at = subtree_of(git, apps, name), *rt = subtree_of(git, routes, name);
+			load_app(repo, at, rt, name, &c->state);
+			git_tree_free(at);
+			git_tree_free(rt);
 			changed = 1;
 		}
 	}
@@ -487,26 +512,34 @@ listed:
 
 int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 {
-	git_tree *tree;
+	git_repository *git = mech_repo_git(repo);
+	git_tree *tree, *app_tree, *routes = NULL;
+	git_oid id;
 	mech_lastwriter *lw;
-	mech_strv names = MECH_STRV_INIT;
-	int rc = -1;
 	char *dir;
+	int rc = -1;
 	*out = NULL;
 	if (mech_validate_name("app name", app) < 0 || open_head(repo, &tree, &lw) < 0)
 		return -1;
 	dir = mech_sprintf("apps/%s", app);
-	if (!mech_tree_list(mech_repo_git(repo), tree, dir, &names)) {
+	tree_id_at(tree, dir, &id);
+	app_tree = tree_or_null(git, &id);
+	free(dir);
+	if (!app_tree) {
 		mech_error_set(MECH_ENOT_FOUND, "app %s not found in %s/gitops", app,
 			       mech_repo_tenant(repo));
 		mech_error_hint("list apps with `mech app list`");
 	} else {
+		dir = mech_sprintf("network/routes/%s", app);
+		tree_id_at(tree, dir, &id);
+		routes = tree_or_null(git, &id);
+		free(dir);
 		*out = mech_calloc(1, sizeof(**out));
-		rc = load_app(repo, tree, app, *out);
+		rc = load_app(repo, app_tree, routes, app, *out);
 		load_writers(lw, *out);
 	}
-	free(dir);
-	mech_strv_dispose(&names);
+	git_tree_free(app_tree);
+	git_tree_free(routes);
 	mech_lastwriter_free(lw);
 	git_tree_free(tree);
 	return rc;
