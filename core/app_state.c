@@ -15,23 +15,33 @@
 
 #define MAX_MANIFEST (1024 * 1024)
 
-int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out)
+/* The last-writer index, moved to the branch head. */
+static int open_index(mech_repo *repo, mech_lastwriter **lw)
 {
-	const mech_config *cfg = mech_repo_config(repo);
-	mech_lastwriter *lw = NULL;
 	git_oid head;
 	char *file;
-	int rc;
-	memset(out, 0, sizeof(*out));
+	*lw = NULL;
 	if (mech_repo_head(repo, &head) < 0)
 		return -1;
-	file = mech_sprintf("%s/cache/%s/lastwriter-%s.idx", cfg->home, mech_repo_tenant(repo),
-			    cfg->gitops_branch);
-	mech_lastwriter_open(&lw, mech_repo_git(repo), cfg, file);
+	file = mech_repo_cache_file(repo, "lastwriter", "idx");
+	mech_lastwriter_open(lw, mech_repo_git(repo), mech_repo_config(repo), file);
 	free(file);
-	rc = mech_lastwriter_update(lw, &head);
-	if (rc == 0)
-		rc = mech_lastwriter_get(lw, path, out);
+	if (mech_lastwriter_update(*lw, &head) < 0) {
+		mech_lastwriter_free(*lw);
+		*lw = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out)
+{
+	mech_lastwriter *lw;
+	int rc;
+	memset(out, 0, sizeof(*out));
+	if (open_index(repo, &lw) < 0)
+		return -1;
+	rc = mech_lastwriter_get(lw, path, out);
 	mech_lastwriter_free(lw);
 	return rc;
 }
@@ -171,20 +181,12 @@ static void load_writers(mech_lastwriter *lw, mech_app_state *app)
 
 static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
 {
-	const mech_config *cfg = mech_repo_config(repo);
-	git_oid head;
-	char *file;
-	*tree = NULL;
 	*lw = NULL;
-	if (mech_repo_head_tree(repo, tree) < 0 || mech_repo_head(repo, &head) < 0)
+	if (mech_repo_head_tree(repo, tree) < 0)
 		return -1;
-	file = mech_sprintf("%s/cache/%s/lastwriter-%s.idx", cfg->home, mech_repo_tenant(repo),
-			    cfg->gitops_branch);
-	mech_lastwriter_open(lw, mech_repo_git(repo), cfg, file);
-	free(file);
-	if (mech_lastwriter_update(*lw, &head) < 0) {
+	if (open_index(repo, lw) < 0) {
 		git_tree_free(*tree);
-		mech_lastwriter_free(*lw);
+		*tree = NULL;
 		return -1;
 	}
 	return 0;
@@ -286,20 +288,13 @@ static char *dup_or_null(const char *s)
 	return s ? mech_strdup(s) : NULL;
 }
 
-static char *app_cache_file(mech_repo *repo)
-{
-	const mech_config *cfg = mech_repo_config(repo);
-	return mech_sprintf("%s/cache/%s/apps-%s.cache", cfg->home, mech_repo_tenant(repo),
-			    cfg->gitops_branch);
-}
-
 /* The cached apps, sorted by name, and the two trees they were listed from. */
 static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, git_oid *routes)
 {
 	mech_buf b = MECH_BUF_INIT;
 	cached_app *v = NULL, *cur = NULL;
 	size_t n = 0;
-	char *file = app_cache_file(repo), *p, *nl;
+	char *file = mech_repo_cache_file(repo, "apps", "cache"), *p, *nl;
 
 	*out = NULL;
 	memset(apps, 0, sizeof(*apps));
@@ -375,7 +370,7 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 {
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], num[32];
-	char *file = app_cache_file(repo), *dir = mech_strdup(file);
+	char *file = mech_repo_cache_file(repo, "apps", "cache"), *dir = mech_strdup(file);
 	size_t i, j;
 
 	mech_buf_puts(&b, APP_CACHE_MAGIC);

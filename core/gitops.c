@@ -113,6 +113,12 @@ const mech_config *mech_repo_config(const mech_repo *r)
 	return r->cfg;
 }
 
+char *mech_repo_cache_file(const mech_repo *r, const char *kind, const char *ext)
+{
+	return mech_sprintf("%s/cache/%s/%s-%s.%s", r->cfg->home, r->tenant, kind,
+			    r->cfg->gitops_branch, ext);
+}
+
 int mech_repo_head(mech_repo *r, git_oid *out)
 {
 	int rc = git_reference_name_to_id(out, r->git, r->branch_ref);
@@ -661,8 +667,7 @@ static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
 {
 	size_t i;
 	if (!r->lw) {
-		char *file = mech_sprintf("%s/cache/%s/lastwriter-%s.idx", r->cfg->home, r->tenant,
-					  r->cfg->gitops_branch);
+		char *file = mech_repo_cache_file(r, "lastwriter", "idx");
 		mech_lastwriter_open(&r->lw, r->git, r->cfg, file);
 		free(file);
 	}

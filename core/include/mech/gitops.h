@@ -70,6 +70,8 @@ void mech_repo_free(mech_repo *repo);
 git_repository *mech_repo_git(mech_repo *repo);
 const char *mech_repo_tenant(const mech_repo *repo);
 const mech_config *mech_repo_config(const mech_repo *repo);
+/** A per-host cache file of the tenant's branch: MECH_HOME/cache/T/<kind>-<branch>.<ext>. */
+char *mech_repo_cache_file(const mech_repo *repo, const char *kind, const char *ext);
 /** Branch head; ENOTFOUND-style error (MECH_ENOT_FOUND) on an unborn branch. */
 int mech_repo_head(mech_repo *repo, git_oid *out);
 /** Sync with the remote, then the tree at the branch head (read-only commands). */
