@@ -16,10 +16,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,9 +154,14 @@ static void sleep_ms(long ms)
 		;
 }
 
+static char *tenant_lock_path(const mech_repo *r)
+{
+	return mech_sprintf("%s/tenants/%s/lock", r->cfg->home, r->tenant);
+}
+
 static int lock_tenant(mech_repo *r)
 {
-	char *file = mech_sprintf("%s/tenants/%s/lock", r->cfg->home, r->tenant);
+	char *file = tenant_lock_path(r);
 	long waited = 0;
 	r->lock_fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	free(file);
@@ -182,6 +189,137 @@ static void unlock_tenant(mech_repo *r)
 		close(r->lock_fd); /* releases the flock */
 		r->lock_fd = -1;
 	}
+}
+
+/* ---- merging packs, after the command ---- */
+
+/* tenants whose writes in this process left MECH_PACK_LIMIT packs or more */
+static mech_strv merge_dirs = MECH_STRV_INIT, merge_locks = MECH_STRV_INIT;
+
+static void schedule_merge(mech_repo *r)
+{
+	size_t i;
+	if (!mech_objstore_compaction_due(r->path))
+		return;
+	for (i = 0; i < merge_dirs.len; i++)
+		if (!strcmp(merge_dirs.items[i], r->path))
+			return;
+	mech_strv_push(&merge_dirs, r->path);
+	mech_strv_pushf(&merge_locks, "%s/tenants/%s/lock", r->cfg->home, r->tenant);
+}
+
+/* The merge lock of a repository, taken without waiting; -1 when another merge holds it. */
+static int merge_lock(const char *gitdir)
+{
+	char *file = mech_sprintf("%s/compact.lock", gitdir);
+	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	free(file);
+	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * Merge while holding the merge lock `fd`, then look again once it is let
+ * go: a write that added a pack while this merge ran found the lock taken
+ * and left the merge to whoever held it.
+ */
+static void merge_packs(const char *gitdir, const char *tenant_lock, int fd)
+{
+	int round;
+	for (round = 0; round < 8 && fd >= 0; round++) {
+		git_repository *repo = NULL;
+		mech_pack_merge *m = NULL;
+		int merged = 0;
+		if (git_repository_open_bare(&repo, gitdir) == 0 &&
+		    mech_objstore_merge(repo, &m) == 0 && m) {
+			int lfd = open(tenant_lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+			/* no write is building a commit while the packs it listed go */
+			if (lfd >= 0 && flock(lfd, LOCK_EX) == 0) {
+				mech_objstore_merge_finish(m);
+				m = NULL;
+				merged = 1;
+			}
+			if (lfd >= 0)
+				close(lfd);
+		}
+		mech_objstore_merge_abandon(m);
+		git_repository_free(repo);
+		mech_error_clear();
+		close(fd); /* releases the flock */
+		fd = -1;
+		if (merged && mech_objstore_compaction_due(gitdir))
+			fd = merge_lock(gitdir);
+	}
+}
+
+/* Does this process run other threads (the console's watcher)? fork would copy only this one. */
+static int threaded(void)
+{
+	char buf[1024], *p;
+	long n = 0;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+	ssize_t len = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+	int i;
+	if (fd >= 0)
+		close(fd);
+	if (len <= 0)
+		return 1;
+	buf[len] = '\0';
+	/* the command name may hold spaces: fields are counted after its ')' */
+	if (!(p = strrchr(buf, ')')))
+		return 1;
+	for (i = 2; i < 20 && p; i++)
+		p = strchr(p + 1, ' ');
+	if (p)
+		n = strtol(p + 1, NULL, 10);
+	return n != 1;
+}
+
+void mech_gitops_maintain(void)
+{
+	size_t i;
+	for (i = 0; i < merge_dirs.len; i++) {
+		int fd = merge_lock(merge_dirs.items[i]), null;
+		pid_t pid;
+		if (fd < 0)
+			continue; /* a merge is running; it looks again when done */
+		if (threaded()) {
+			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
+			continue;
+		}
+		fflush(NULL);
+		/*
+		 * Twice, so the merge is nobody's child: the command exits now and
+		 * a long-lived process (the shell's REPL) has no zombie to reap.
+		 * The flock goes with the open file, to the grandchild.
+		 */
+		pid = fork();
+		if (pid == 0) {
+			if (fork() != 0)
+				_exit(0);
+			setsid();
+			null = open("/dev/null", O_RDWR | O_CLOEXEC);
+			if (null >= 0) {
+				dup2(null, 0);
+				dup2(null, 1);
+				dup2(null, 2);
+			}
+			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
+			_exit(0);
+		}
+		if (pid > 0)
+			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		else
+			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
+		if (pid > 0)
+			close(fd);
+	}
+	mech_strv_dispose(&merge_dirs);
+	mech_strv_dispose(&merge_locks);
 }
 
 /* ---- remote ---- */
@@ -971,10 +1109,9 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		took = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		sleep_ms(rand() % ((took + 20) * tries) + 1);
 	}
-	/* small packs are merged by the writer that made the last one, still under the lock */
-	if (rc == 1 && !opts->dry_run && mech_objstore_compact(r->git) < 0)
-		mech_error_clear();
 	unlock_tenant(r);
+	if (rc == 1 && !opts->dry_run)
+		schedule_merge(r);
 	if (rc == 0) {
 		mech_error_set(MECH_ECONTENTION,
 			       "the branch of %s/gitops kept moving; gave up after %d attempts",

@@ -23,9 +23,12 @@
  * --geometric=2` does: once there are MECH_PACK_LIMIT packs, the small ones
  * are merged so that the sizes left form a geometric progression. An object
  * is rewritten a logarithmic number of times over its life, and the big
- * pack of a long history is left alone. The new pack is complete before the old ones are removed, and
- * libgit2 and git both skip a listed pack that has gone, finding its objects
- * in the merged one.
+ * pack of a long history is left alone. The merge runs after the command
+ * has answered (mech_gitops_maintain), without the tenant lock: the new
+ * pack is complete before the old ones are removed, and only their removal
+ * waits for the lock, so no write loses a pack it listed. libgit2 and git
+ * both skip a listed pack that has gone, finding its objects in the merged
+ * one.
  */
 #include "mech/objstore.h"
 #include "mech/buf.h"
@@ -397,7 +400,38 @@ static void remove_pack(const char *base)
 	}
 }
 
-int mech_objstore_compact(git_repository *repo)
+int mech_objstore_compaction_due(const char *gitdir)
+{
+	char *dir = mech_sprintf("%s/objects/pack", gitdir);
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	size_t n = 0, len;
+
+	while (d && (e = readdir(d))) {
+		len = strlen(e->d_name);
+		n += len > 10 && !strncmp(e->d_name, "pack-", 5) && !strcmp(e->d_name + len - 5, ".pack");
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+	return n >= MECH_PACK_LIMIT;
+}
+
+struct mech_pack_merge {
+	pack_file *packs; /* the merged ones */
+	size_t n;
+	char *name; /* of the merged pack */
+};
+
+static void merge_free(pack_file *packs, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		free(packs[i].base);
+	free(packs);
+}
+
+int mech_objstore_merge(git_repository *repo, mech_pack_merge **out)
 {
 	char *dir = objects_dir(repo, "/pack");
 	pack_file *packs = NULL;
@@ -407,6 +441,7 @@ int mech_objstore_compact(git_repository *repo)
 	const char *name;
 	int rc = 0;
 
+	*out = NULL;
 	if (n < MECH_PACK_LIMIT)
 		goto done;
 	/*
@@ -440,20 +475,41 @@ int mech_objstore_compact(git_repository *repo)
 	}
 	if (git_packbuilder_write(pb, dir, 0, NULL, NULL) < 0 || !(name = git_packbuilder_name(pb)))
 		goto fail;
-	for (i = 0; i < merge; i++) {
-		const char *slash = strrchr(packs[i].base, '/');
-		/* the merged pack is named by its content: never remove it */
-		if (strcmp(slash + strlen("/pack-"), name))
-			remove_pack(packs[i].base);
-	}
+	*out = mech_calloc(1, sizeof(**out));
+	(*out)->name = mech_strdup(name);
+	(*out)->n = merge;
+	(*out)->packs = packs;
+	for (i = merge; i < n; i++)
+		free(packs[i].base);
+	packs = NULL;
+	n = 0;
 	goto done;
 fail:
 	rc = mech_error_git(MECH_EFAILED, "cannot merge the packs");
 done:
 	git_packbuilder_free(pb);
-	for (i = 0; i < n; i++)
-		free(packs[i].base);
-	free(packs);
+	merge_free(packs, n);
 	free(dir);
 	return rc;
+}
+
+void mech_objstore_merge_finish(mech_pack_merge *m)
+{
+	size_t i;
+	for (i = 0; m && i < m->n; i++) {
+		const char *slash = strrchr(m->packs[i].base, '/');
+		/* the merged pack is named by its content: never remove it */
+		if (strcmp(slash + strlen("/pack-"), m->name))
+			remove_pack(m->packs[i].base);
+	}
+	mech_objstore_merge_abandon(m);
+}
+
+void mech_objstore_merge_abandon(mech_pack_merge *m)
+{
+	if (!m)
+		return;
+	merge_free(m->packs, m->n);
+	free(m->name);
+	free(m);
 }

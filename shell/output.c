@@ -3,6 +3,7 @@
  * without NO_COLOR) and exactly one JSON object for programs.
  */
 #include "cmd.h"
+#include "mech/gitops.h"
 #include "mech/error.h"
 
 #include <stdarg.h>
@@ -200,7 +201,7 @@ static void print_error_text(sh_ctx *ctx, const mech_error *e)
 		fprintf(stderr, "  hint: %s\n", e->hint);
 }
 
-int sh_finish(sh_ctx *ctx, int rc)
+static int print_outcome(sh_ctx *ctx, int rc)
 {
 	const mech_error *e = mech_error_last();
 	int code = 0;
@@ -316,4 +317,12 @@ void sh_table_print(sh_ctx *ctx, sh_table *t)
 void sh_table_dispose(sh_table *t)
 {
 	mech_strv_dispose(&t->cells);
+}
+
+int sh_finish(sh_ctx *ctx, int rc)
+{
+	int code = print_outcome(ctx, rc);
+	/* the answer is out: packs this command's writes left are merged now */
+	mech_gitops_maintain();
+	return code;
 }

@@ -23,6 +23,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	else
 		ok
 	fi
+	merges_wait "$(repo_of alice)"
 	if ! $G fsck --strict --no-dangling >/dev/null 2>"$T/fsck"; then
 		fail "round $i: fsck: $(cat "$T/fsck")"
 		break

@@ -145,6 +145,7 @@ for h in h1 h2; do
 	expect_in "$(cat "$T/e")" "Git remote" "$h: the message names the remote"
 	expect_eq "$($M rev-parse main)" "$mirror" "$h: the mirror's branch is unchanged"
 	expect_eq "$($M ls-tree --name-only main:apps | grep -c '^late$')" "0" "$h: no half-done local commit"
+	merges_wait "$T/$h"
 	if $M fsck --strict --no-dangling >/dev/null 2>"$T/fsck"; then ok; else fail "$h: fsck of the mirror: $(cat "$T/fsck")"; fi
 done
 MECH_HOME="$T/h2" "$MECH" app create late --image nginx:1.27 --json >"$T/o" 2>"$T/e"

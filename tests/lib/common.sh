@@ -14,9 +14,16 @@ git config --global protocol.file.allow always
 PASS=0
 FAIL=0
 cleanup_hooks=()
+# Wait for the pack merges writes started in the background (core/gitops.c,
+# mech_gitops_maintain): each holds an flock on its repo's compact.lock.
+merges_wait() { # [dir]: every repo under it, default $T
+	local l
+	while IFS= read -r l; do flock "$l" true; done < <(find "${1:-$T}" -name compact.lock 2>/dev/null)
+}
 cleanup() {
 	local h
 	for h in "${cleanup_hooks[@]+"${cleanup_hooks[@]}"}"; do eval "$h" || true; done
+	merges_wait
 	rm -rf "$T"
 }
 trap cleanup EXIT
@@ -47,6 +54,7 @@ expect_eq() {
 repo_of() { echo "$MECH_HOME/tenants/$1/gitops.git"; }
 head_of() { git --git-dir="$(repo_of "$1")" rev-parse refs/heads/main; }
 fsck_ok() { # tenant
+	merges_wait "$(repo_of "$1")"
 	if git --git-dir="$(repo_of "$1")" fsck --strict --no-dangling >/dev/null 2>"$T/fsck"; then ok
 	else fail "git fsck --strict on $1: $(cat "$T/fsck")"; fi
 }

@@ -82,6 +82,14 @@ int mech_repo_sync(mech_repo *repo);
 /** Run a transaction. On MECH_EREFUSED the last error carries the conflicts. */
 int mech_gitops_apply(mech_repo *repo, const mech_txn_opts *opts, mech_txn_result *out);
 void mech_txn_result_dispose(mech_txn_result *res);
+/**
+ * Merge the small packs that writes of this process left behind, if a
+ * tenant now has MECH_PACK_LIMIT of them. Called once a command's output
+ * is out: the merge runs in a detached process (`git gc --auto` does the
+ * same), so no command waits for it; a process with other threads merges
+ * in place. While it runs it holds an flock on gitops.git/compact.lock.
+ */
+void mech_gitops_maintain(void);
 
 /* ---- inside a plan function ---- */
 

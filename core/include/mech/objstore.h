@@ -21,12 +21,25 @@ void mech_objstore_begin(mech_objstore *s);
 int mech_objstore_flush(mech_objstore *s);
 /** Drop what was staged without writing it (a failed attempt). */
 void mech_objstore_discard(mech_objstore *s);
-/**
- * Merge small packs once there are MECH_PACK_LIMIT or more (call under the
- * tenant lock). A failure leaves the packs as they were; it is not an error
- * of the write that triggered it.
+/*
+ * Merging, in two steps so that the slow one needs no lock: the merged
+ * pack is written beside the small ones (readers find every object in
+ * either), then the small ones are removed under the tenant lock, so no
+ * write ever has a pack it listed vanish while it builds its commit.
  */
-int mech_objstore_compact(git_repository *repo);
+typedef struct mech_pack_merge mech_pack_merge;
+
+/** Are there MECH_PACK_LIMIT packs or more? Reads only the pack directory. */
+int mech_objstore_compaction_due(const char *gitdir);
+/**
+ * Write the small packs of `repo` merged as one pack; *out is NULL when
+ * there is nothing to merge. The small packs are left in place.
+ */
+int mech_objstore_merge(git_repository *repo, mech_pack_merge **out);
+/** Remove the packs a merge replaced (call under the tenant lock); frees `m`. */
+void mech_objstore_merge_finish(mech_pack_merge *m);
+/** Free `m` and keep every pack: the objects are then in two packs, which is harmless. */
+void mech_objstore_merge_abandon(mech_pack_merge *m);
 void mech_objstore_free(mech_objstore *s);
 
 #define MECH_PACK_LIMIT 16
