@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -296,4 +297,63 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 int mech_remove_tree(const char *path)
 {
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT ? -1 : 0;
+}
+
+static const char base64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *mech_base64(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = mech_calloc(4 * ((len + 2) / 3) + 1, 1), *o = out;
+	size_t i;
+	for (i = 0; i + 2 < len; i += 3, o += 4) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		o[0] = base64_alphabet[v >> 18];
+		o[1] = base64_alphabet[(v >> 12) & 63];
+		o[2] = base64_alphabet[(v >> 6) & 63];
+		o[3] = base64_alphabet[v & 63];
+	}
+	if (i < len) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
+		o[0] = base64_alphabet[v >> 18];
+		o[1] = base64_alphabet[(v >> 12) & 63];
+		o[2] = i + 1 < len ? base64_alphabet[(v >> 6) & 63] : '=';
+		o[3] = '=';
+	}
+	return out;
+}
+
+mech_base64_status mech_unbase64(const char *s, size_t len, mech_buf *out)
+{
+	size_t i, pad = 0;
+	uint32_t acc = 0;
+
+	if (len == 0 || len % 4 != 0)
+		return MECH_BASE64_UNPADDED;
+	if (s[len - 1] == '=')
+		pad = s[len - 2] == '=' ? 2 : 1;
+	for (i = 0; i < len - pad; i++) {
+		const char *at = s[i] ? strchr(base64_alphabet, s[i]) : NULL;
+		if (!at)
+			return s[i] == '=' ? MECH_BASE64_NONCANONICAL : MECH_BASE64_ALPHABET;
+		acc = (acc << 6) | (uint32_t)(at - base64_alphabet);
+		if (i % 4 == 3) {
+			unsigned char c[3] = {(unsigned char)(acc >> 16), (unsigned char)(acc >> 8),
+					      (unsigned char)acc};
+			mech_buf_put(out, c, 3);
+			acc = 0;
+		}
+	}
+	/* the bits below the last whole byte must be zero: one spelling per value */
+	if ((pad == 1 && (acc & 3)) || (pad == 2 && (acc & 15)))
+		return MECH_BASE64_NONCANONICAL;
+	if (pad == 1) {
+		unsigned char c[2] = {(unsigned char)(acc >> 10), (unsigned char)(acc >> 2)};
+		mech_buf_put(out, c, 2);
+	} else if (pad == 2) {
+		unsigned char c = (unsigned char)(acc >> 4);
+		mech_buf_put(out, &c, 1);
+	}
+	return MECH_BASE64_OK;
 }

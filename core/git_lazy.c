@@ -8,15 +8,16 @@
  *  - mbedTLS: parses the whole system CA bundle (most of `mech --version`
  *    was base64 decoding of certificates), and sets up its entropy pool
  *    and a CTR-DRBG seeded from it, which spin on a hardware clock;
- *  - libssh2: libssh2_init() registers every OpenSSL algorithm and engine;
+ *  - libssh2: libssh2_init() registers every OpenSSL algorithm and engine,
+ *    and linking it brings OpenSSL's relocated tables into every start;
  *  - GSSAPI: linking Kerberos' library loads seven shared libraries.
  *
  * With the archives linked (CMake option MECH_STATIC_DEPS), libgit2's calls
  * are routed here by `ld --wrap` (MECH_WRAPPED_DEPS): the CA parse waits
  * for mech_tls_load(), the entropy pool and the DRBG are set up before the
- * first random bytes are drawn, libssh2 initialises itself when the first session is made
- * (libssh2_session_init_ex calls libssh2_init_if_needed), and GSSAPI is
- * loaded by dlopen (mech/dl.h) when a server first asks for Negotiate.
+ * first random bytes are drawn, libssh2 is loaded by dlopen (mech/dl.h) and
+ * initialises itself when the first session is made, and GSSAPI is loaded
+ * the same way when a server first asks for Negotiate.
  * Linked against the shared libraries instead, only the CA parse is
  * deferred, by interposing its symbol.
  */
@@ -26,6 +27,10 @@
 #include "mech/gitops.h"
 
 #include <dlfcn.h>
+#ifdef MECH_WRAPPED_DEPS
+#include <libssh2.h>
+#endif
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,13 +176,310 @@ int __wrap_mbedtls_ctr_drbg_random(void *ctx, unsigned char *out, size_t len)
 	return __real_mbedtls_ctr_drbg_random(ctx, out, len);
 }
 
-/* ---- libssh2: initialised by the first session ---- */
+/* ---- libssh2: loaded with the first session ---- */
 
-int __wrap_libssh2_init(int flags);
-int __wrap_libssh2_init(int flags)
+/*
+ * libssh2 is built on OpenSSL, whose archive is most of the relocated data
+ * a position-independent mech would map and patch at every start (340 KB
+ * of .data.rel.ro: half the page faults of `mech --version`). Only ssh://
+ * remotes need it, so libgit2's calls land here and the shared library is
+ * opened by the first session. Every other call takes a session (or
+ * something made from one), so it finds the library loaded.
+ */
+#define SSH2_SYMBOLS(X)                                                                            \
+	X(libssh2_agent_connect)                                                                   \
+	X(libssh2_agent_disconnect)                                                                \
+	X(libssh2_agent_free)                                                                      \
+	X(libssh2_agent_get_identity)                                                              \
+	X(libssh2_agent_init)                                                                      \
+	X(libssh2_agent_list_identities)                                                           \
+	X(libssh2_agent_userauth)                                                                  \
+	X(libssh2_channel_close)                                                                   \
+	X(libssh2_channel_free)                                                                    \
+	X(libssh2_channel_open_ex)                                                                 \
+	X(libssh2_channel_process_startup)                                                         \
+	X(libssh2_channel_read_ex)                                                                 \
+	X(libssh2_channel_set_blocking)                                                            \
+	X(libssh2_channel_write_ex)                                                                \
+	X(libssh2_exit)                                                                            \
+	X(libssh2_hostkey_hash)                                                                    \
+	X(libssh2_knownhost_checkp)                                                                \
+	X(libssh2_knownhost_free)                                                                  \
+	X(libssh2_knownhost_init)                                                                  \
+	X(libssh2_knownhost_readfile)                                                              \
+	X(libssh2_session_abstract)                                                                \
+	X(libssh2_session_disconnect_ex)                                                           \
+	X(libssh2_session_free)                                                                    \
+	X(libssh2_session_handshake)                                                               \
+	X(libssh2_session_hostkey)                                                                 \
+	X(libssh2_session_init_ex)                                                                 \
+	X(libssh2_session_last_error)                                                              \
+	X(libssh2_session_method_pref)                                                             \
+	X(libssh2_session_set_blocking)                                                            \
+	X(libssh2_userauth_authenticated)                                                          \
+	X(libssh2_userauth_keyboard_interactive_ex)                                                \
+	X(libssh2_userauth_list)                                                                   \
+	X(libssh2_userauth_password_ex)                                                            \
+	X(libssh2_userauth_publickey)                                                              \
+	X(libssh2_userauth_publickey_fromfile_ex)                                                  \
+	X(libssh2_userauth_publickey_frommemory)
+
+static struct {
+	SSH2_SYMBOLS(MECH_DL_FIELD)
+} ssh2;
+static const char *const ssh2_names[] = {SSH2_SYMBOLS(MECH_DL_NAME)};
+static int ssh2_state; /* 0 not tried, 1 loaded, -1 unavailable */
+
+static int ssh2_load(void)
+{
+	if (!ssh2_state) {
+		ssh2_state = mech_dl_load("libssh2.so.1", "libssh2-1", ssh2_names, (void **)&ssh2,
+					  sizeof(ssh2_names) / sizeof(*ssh2_names))
+				     ? -1
+				     : 1;
+		/* libgit2 reports the session it could not make; the reason goes to stderr */
+		if (ssh2_state < 0) {
+			fprintf(stderr, "mech: %s\n", mech_error_last()->message);
+			mech_error_clear();
+		}
+	}
+	return ssh2_state > 0;
+}
+
+/* libgit2 calls this from git_libgit2_init(); the library sets itself up with its first session */
+int libssh2_init(int flags)
 {
 	(void)flags;
 	return 0;
+}
+
+void libssh2_exit(void)
+{
+	if (ssh2_state > 0)
+		ssh2.libssh2_exit();
+}
+
+LIBSSH2_SESSION *libssh2_session_init_ex(LIBSSH2_ALLOC_FUNC((*my_alloc)),
+					 LIBSSH2_FREE_FUNC((*my_free)),
+					 LIBSSH2_REALLOC_FUNC((*my_realloc)), void *abstract)
+{
+	return ssh2_load() ? ssh2.libssh2_session_init_ex(my_alloc, my_free, my_realloc, abstract)
+			   : NULL;
+}
+
+/* the rest need a session, so the library is loaded; ssh2_load() only checks */
+#define SSH2_CALL(fn, fail, ...) return ssh2_load() ? ssh2.fn(__VA_ARGS__) : fail
+
+int libssh2_agent_connect(LIBSSH2_AGENT *agent)
+{
+	SSH2_CALL(libssh2_agent_connect, LIBSSH2_ERROR_INVAL, agent);
+}
+
+int libssh2_agent_disconnect(LIBSSH2_AGENT *agent)
+{
+	SSH2_CALL(libssh2_agent_disconnect, LIBSSH2_ERROR_INVAL, agent);
+}
+
+void libssh2_agent_free(LIBSSH2_AGENT *agent)
+{
+	if (ssh2_load())
+		ssh2.libssh2_agent_free(agent);
+}
+
+int libssh2_agent_get_identity(LIBSSH2_AGENT *agent, struct libssh2_agent_publickey **store,
+			       struct libssh2_agent_publickey *prev)
+{
+	SSH2_CALL(libssh2_agent_get_identity, LIBSSH2_ERROR_INVAL, agent, store, prev);
+}
+
+LIBSSH2_AGENT *libssh2_agent_init(LIBSSH2_SESSION *session)
+{
+	SSH2_CALL(libssh2_agent_init, NULL, session);
+}
+
+int libssh2_agent_list_identities(LIBSSH2_AGENT *agent)
+{
+	SSH2_CALL(libssh2_agent_list_identities, LIBSSH2_ERROR_INVAL, agent);
+}
+
+int libssh2_agent_userauth(LIBSSH2_AGENT *agent, const char *username,
+			   struct libssh2_agent_publickey *identity)
+{
+	SSH2_CALL(libssh2_agent_userauth, LIBSSH2_ERROR_INVAL, agent, username, identity);
+}
+
+int libssh2_channel_close(LIBSSH2_CHANNEL *channel)
+{
+	SSH2_CALL(libssh2_channel_close, LIBSSH2_ERROR_INVAL, channel);
+}
+
+int libssh2_channel_free(LIBSSH2_CHANNEL *channel)
+{
+	SSH2_CALL(libssh2_channel_free, LIBSSH2_ERROR_INVAL, channel);
+}
+
+LIBSSH2_CHANNEL *libssh2_channel_open_ex(LIBSSH2_SESSION *session, const char *channel_type,
+					 unsigned int channel_type_len, unsigned int window_size,
+					 unsigned int packet_size, const char *message,
+					 unsigned int message_len)
+{
+	SSH2_CALL(libssh2_channel_open_ex, NULL, session, channel_type, channel_type_len,
+		  window_size, packet_size, message, message_len);
+}
+
+int libssh2_channel_process_startup(LIBSSH2_CHANNEL *channel, const char *request,
+				    unsigned int request_len, const char *message,
+				    unsigned int message_len)
+{
+	SSH2_CALL(libssh2_channel_process_startup, LIBSSH2_ERROR_INVAL, channel, request,
+		  request_len, message, message_len);
+}
+
+ssize_t libssh2_channel_read_ex(LIBSSH2_CHANNEL *channel, int stream_id, char *buf, size_t buflen)
+{
+	SSH2_CALL(libssh2_channel_read_ex, LIBSSH2_ERROR_INVAL, channel, stream_id, buf, buflen);
+}
+
+void libssh2_channel_set_blocking(LIBSSH2_CHANNEL *channel, int blocking)
+{
+	if (ssh2_load())
+		ssh2.libssh2_channel_set_blocking(channel, blocking);
+}
+
+ssize_t libssh2_channel_write_ex(LIBSSH2_CHANNEL *channel, int stream_id, const char *buf,
+				 size_t buflen)
+{
+	SSH2_CALL(libssh2_channel_write_ex, LIBSSH2_ERROR_INVAL, channel, stream_id, buf, buflen);
+}
+
+const char *libssh2_hostkey_hash(LIBSSH2_SESSION *session, int hash_type)
+{
+	SSH2_CALL(libssh2_hostkey_hash, NULL, session, hash_type);
+}
+
+int libssh2_knownhost_checkp(LIBSSH2_KNOWNHOSTS *hosts, const char *host, int port,
+			     const char *key, size_t keylen, int typemask,
+			     struct libssh2_knownhost **knownhost)
+{
+	SSH2_CALL(libssh2_knownhost_checkp, LIBSSH2_KNOWNHOST_CHECK_FAILURE, hosts, host, port,
+		  key, keylen, typemask, knownhost);
+}
+
+void libssh2_knownhost_free(LIBSSH2_KNOWNHOSTS *hosts)
+{
+	if (ssh2_load())
+		ssh2.libssh2_knownhost_free(hosts);
+}
+
+LIBSSH2_KNOWNHOSTS *libssh2_knownhost_init(LIBSSH2_SESSION *session)
+{
+	SSH2_CALL(libssh2_knownhost_init, NULL, session);
+}
+
+int libssh2_knownhost_readfile(LIBSSH2_KNOWNHOSTS *hosts, const char *filename, int type)
+{
+	SSH2_CALL(libssh2_knownhost_readfile, LIBSSH2_ERROR_INVAL, hosts, filename, type);
+}
+
+void **libssh2_session_abstract(LIBSSH2_SESSION *session)
+{
+	SSH2_CALL(libssh2_session_abstract, NULL, session);
+}
+
+int libssh2_session_disconnect_ex(LIBSSH2_SESSION *session, int reason, const char *description,
+				  const char *lang)
+{
+	SSH2_CALL(libssh2_session_disconnect_ex, LIBSSH2_ERROR_INVAL, session, reason,
+		  description, lang);
+}
+
+int libssh2_session_free(LIBSSH2_SESSION *session)
+{
+	SSH2_CALL(libssh2_session_free, LIBSSH2_ERROR_INVAL, session);
+}
+
+int libssh2_session_handshake(LIBSSH2_SESSION *session, libssh2_socket_t sock)
+{
+	SSH2_CALL(libssh2_session_handshake, LIBSSH2_ERROR_INVAL, session, sock);
+}
+
+const char *libssh2_session_hostkey(LIBSSH2_SESSION *session, size_t *len, int *type)
+{
+	SSH2_CALL(libssh2_session_hostkey, NULL, session, len, type);
+}
+
+int libssh2_session_last_error(LIBSSH2_SESSION *session, char **errmsg, int *errmsg_len,
+			       int want_buf)
+{
+	SSH2_CALL(libssh2_session_last_error, LIBSSH2_ERROR_INVAL, session, errmsg, errmsg_len,
+		  want_buf);
+}
+
+int libssh2_session_method_pref(LIBSSH2_SESSION *session, int method_type, const char *prefs)
+{
+	SSH2_CALL(libssh2_session_method_pref, LIBSSH2_ERROR_INVAL, session, method_type, prefs);
+}
+
+void libssh2_session_set_blocking(LIBSSH2_SESSION *session, int blocking)
+{
+	if (ssh2_load())
+		ssh2.libssh2_session_set_blocking(session, blocking);
+}
+
+int libssh2_userauth_authenticated(LIBSSH2_SESSION *session)
+{
+	SSH2_CALL(libssh2_userauth_authenticated, 0, session);
+}
+
+int libssh2_userauth_keyboard_interactive_ex(
+	LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
+	LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC((*response_callback)))
+{
+	SSH2_CALL(libssh2_userauth_keyboard_interactive_ex, LIBSSH2_ERROR_INVAL, session,
+		  username, username_len, response_callback);
+}
+
+char *libssh2_userauth_list(LIBSSH2_SESSION *session, const char *username,
+			    unsigned int username_len)
+{
+	SSH2_CALL(libssh2_userauth_list, NULL, session, username, username_len);
+}
+
+int libssh2_userauth_password_ex(LIBSSH2_SESSION *session, const char *username,
+				 unsigned int username_len, const char *password,
+				 unsigned int password_len,
+				 LIBSSH2_PASSWD_CHANGEREQ_FUNC((*passwd_change_cb)))
+{
+	SSH2_CALL(libssh2_userauth_password_ex, LIBSSH2_ERROR_INVAL, session, username,
+		  username_len, password, password_len, passwd_change_cb);
+}
+
+int libssh2_userauth_publickey(LIBSSH2_SESSION *session, const char *username,
+			       const unsigned char *pubkeydata, size_t pubkeydata_len,
+			       LIBSSH2_USERAUTH_PUBLICKEY_SIGN_FUNC((*sign_callback)),
+			       void **abstract)
+{
+	SSH2_CALL(libssh2_userauth_publickey, LIBSSH2_ERROR_INVAL, session, username, pubkeydata,
+		  pubkeydata_len, sign_callback, abstract);
+}
+
+int libssh2_userauth_publickey_fromfile_ex(LIBSSH2_SESSION *session, const char *username,
+					   unsigned int username_len, const char *publickey,
+					   const char *privatekey, const char *passphrase)
+{
+	SSH2_CALL(libssh2_userauth_publickey_fromfile_ex, LIBSSH2_ERROR_INVAL, session, username,
+		  username_len, publickey, privatekey, passphrase);
+}
+
+int libssh2_userauth_publickey_frommemory(LIBSSH2_SESSION *session, const char *username,
+					  size_t username_len, const char *publickeyfiledata,
+					  size_t publickeyfiledata_len,
+					  const char *privatekeyfiledata,
+					  size_t privatekeyfiledata_len, const char *passphrase)
+{
+	SSH2_CALL(libssh2_userauth_publickey_frommemory, LIBSSH2_ERROR_INVAL, session, username,
+		  username_len, publickeyfiledata, publickeyfiledata_len, privatekeyfiledata,
+		  privatekeyfiledata_len, passphrase);
 }
 
 /* ---- GSSAPI (Negotiate authentication): loaded when first called ---- */

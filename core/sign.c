@@ -1,19 +1,22 @@
 /*
  * SSH signatures for receipts (the SSHSIG format of OpenSSH's
  * PROTOCOL.sshsig, namespace "git", sha512), made and checked with
- * OpenSSL's Ed25519.
+ * nettle's Ed25519. The private key file is PKCS#8 PEM (RFC 8410), as
+ * `openssl genpkey -algorithm ed25519` writes it.
  */
 #include "mech/sign.h"
 #include "mech/error.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <nettle/eddsa.h>
+#include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -53,28 +56,23 @@ static void pub_blob(const unsigned char pub[32], mech_buf *b)
 
 static char *b64(const void *data, size_t len)
 {
-	char *out = mech_calloc(4 * ((len + 2) / 3) + 1, 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
+	return mech_base64(data, len);
 }
 
 static int unb64(const char *s, size_t n, mech_buf *out)
 {
-	unsigned char *tmp = mech_calloc(n + 4, 1);
-	int len = EVP_DecodeBlock(tmp, (const unsigned char *)s, (int)n);
-	size_t pad = 0;
-	if (len < 0) {
-		free(tmp);
-		return -1;
-	}
-	while (n && s[n - 1] == '=') {
-		pad++;
-		n--;
-	}
-	mech_buf_put(out, tmp, (size_t)len - pad);
-	free(tmp);
-	return 0;
+	return mech_unbase64(s, n, out) == MECH_BASE64_OK ? 0 : -1;
 }
+
+/*
+ * RFC 8410's PKCS#8 for an Ed25519 key is fixed bytes and then the 32-byte
+ * seed: SEQUENCE { INTEGER 0, SEQUENCE { OID 1.3.101.112 },
+ * OCTET STRING { OCTET STRING seed } }.
+ */
+static const unsigned char pkcs8_ed25519[16] = {0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06,
+						0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20};
+#define PEM_BEGIN "-----BEGIN PRIVATE KEY-----"
+#define PEM_END "-----END PRIVATE KEY-----"
 
 static char *key_path(const char *home, const char *suffix)
 {
@@ -89,68 +87,92 @@ int mech_sign_enabled(const char *home)
 	return on;
 }
 
-static EVP_PKEY *load_private(const char *home)
+/* The key's seed and public half; -1 with the error set. */
+static int load_private(const char *home, unsigned char seed[32], unsigned char pub[32])
 {
 	char *p = key_path(home, "");
-	FILE *f = fopen(p, "r");
-	EVP_PKEY *k = NULL;
-	if (f) {
-		k = PEM_read_PrivateKey(f, NULL, NULL, NULL);
-		fclose(f);
+	mech_buf pem = MECH_BUF_INIT, der = MECH_BUF_INIT;
+	const char *a, *z;
+	int rc = -1;
+
+	if (mech_buf_read_file(&pem, p, 4096) == 0 && (a = strstr(pem.ptr, PEM_BEGIN)) &&
+	    (z = strstr(a, PEM_END))) {
+		mech_buf body = MECH_BUF_INIT;
+		for (a += strlen(PEM_BEGIN); a < z; a++)
+			if (*a != '\n' && *a != '\r')
+				mech_buf_putc(&body, *a);
+		if (body.len && unb64(body.ptr, body.len, &der) == 0 && der.len == 48 &&
+		    !memcmp(der.ptr, pkcs8_ed25519, sizeof(pkcs8_ed25519))) {
+			memcpy(seed, der.ptr + 16, 32);
+			ed25519_sha512_public_key(pub, seed);
+			rc = 0;
+		}
+		mech_buf_dispose(&body);
 	}
-	if (!k)
-		mech_error_set(MECH_ECONFIG, "cannot read the signing key %s", p);
+	mech_error_clear();
+	if (rc < 0)
+		mech_error_set(MECH_ECONFIG, "cannot read the signing key %s (an Ed25519 PKCS#8 PEM file)",
+			       p);
+	if (der.ptr)
+		explicit_bzero(der.ptr, der.len);
+	if (pem.ptr)
+		explicit_bzero(pem.ptr, pem.len);
+	mech_buf_dispose(&der);
+	mech_buf_dispose(&pem);
 	free(p);
-	return k;
+	return rc;
 }
 
 static int write_key(const char *home, const char *email)
 {
-	EVP_PKEY_CTX *pc = EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, NULL);
-	EVP_PKEY *k = NULL;
-	unsigned char pub[32];
-	size_t publen = sizeof(pub);
-	mech_buf blob = MECH_BUF_INIT, line = MECH_BUF_INIT;
+	unsigned char seed[32], pub[32], der[48];
+	mech_buf blob = MECH_BUF_INIT, line = MECH_BUF_INIT, pem = MECH_BUF_INIT;
 	char *priv = key_path(home, ""), *pubf = key_path(home, ".pub"), *dir, *enc = NULL;
-	FILE *f = NULL;
-	int rc = -1;
+	char *tmp = mech_sprintf("%s.tmp", priv), *body = NULL;
+	int rc = -1, fd = -1;
 
 	dir = mech_sprintf("%s/keys", home);
 	if (mech_mkdir_p(dir, 0700) < 0)
 		goto done;
-	if (!pc || EVP_PKEY_keygen_init(pc) <= 0 || EVP_PKEY_keygen(pc, &k) <= 0 ||
-	    EVP_PKEY_get_raw_public_key(k, pub, &publen) <= 0) {
-		mech_error_set(MECH_EFAILED, "cannot generate the signing key");
+	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
+		mech_error_set(MECH_EFAILED, "cannot generate the signing key: no random bytes");
 		goto done;
 	}
-	{
-		char *tmp = mech_sprintf("%s.tmp", priv);
-		int fd;
-		unlink(tmp);
-		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-		f = fd >= 0 ? fdopen(fd, "w") : NULL;
-		if (!f || !PEM_write_PrivateKey(f, k, NULL, NULL, 0, NULL, NULL) || fclose(f) != 0 ||
-		    rename(tmp, priv) < 0) {
-			f = NULL;
-			free(tmp);
-			mech_error_set(MECH_EFAILED, "cannot write the signing key %s", priv);
-			goto done;
-		}
-		f = NULL;
-		free(tmp);
+	ed25519_sha512_public_key(pub, seed);
+	memcpy(der, pkcs8_ed25519, sizeof(pkcs8_ed25519));
+	memcpy(der + 16, seed, 32);
+	body = b64(der, sizeof(der)); /* 64 characters: one PEM line */
+	mech_buf_printf(&pem, PEM_BEGIN "\n%s\n" PEM_END "\n", body);
+	unlink(tmp);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || write(fd, pem.ptr, pem.len) != (ssize_t)pem.len || fsync(fd) < 0 ||
+	    close(fd) < 0 || (fd = -1, rename(tmp, priv) < 0)) {
+		mech_error_set(MECH_EFAILED, "cannot write the signing key %s: %s", priv,
+			       strerror(errno));
+		goto done;
 	}
+	fd = -1;
 	pub_blob(pub, &blob);
 	enc = b64(blob.ptr, blob.len);
 	mech_buf_printf(&line, "ssh-ed25519 %s %s\n", enc, email);
 	rc = mech_file_write_atomic(pubf, line.ptr, line.len, 0644);
 done:
-	if (f)
-		fclose(f);
-	EVP_PKEY_free(k);
-	EVP_PKEY_CTX_free(pc);
+	if (fd >= 0) {
+		close(fd);
+		unlink(tmp);
+	}
+	explicit_bzero(seed, sizeof(seed));
+	explicit_bzero(der, sizeof(der));
+	if (body)
+		explicit_bzero(body, strlen(body));
+	if (pem.ptr)
+		explicit_bzero(pem.ptr, pem.len);
+	mech_buf_dispose(&pem);
 	mech_buf_dispose(&blob);
 	mech_buf_dispose(&line);
+	free(body);
 	free(enc);
+	free(tmp);
 	free(priv);
 	free(pubf);
 	free(dir);
@@ -287,12 +309,17 @@ char *mech_sign_fingerprint(const char *home)
 	mech_buf *blobs;
 	size_t n, i;
 	char *fp = NULL;
-	unsigned char md[32];
-	unsigned int mdlen = 0;
+	unsigned char md[SHA256_DIGEST_SIZE];
 	allowed_keys(home, &blobs, &n);
-	if (n && EVP_Digest(blobs[0].ptr, blobs[0].len, md, &mdlen, EVP_sha256(), NULL)) {
-		char *enc = b64(md, mdlen);
-		size_t l = strlen(enc);
+	if (n) {
+		struct sha256_ctx h;
+		char *enc;
+		size_t l;
+		sha256_init(&h);
+		sha256_update(&h, blobs[0].len, (const uint8_t *)blobs[0].ptr);
+		sha256_digest(&h, sizeof(md), md);
+		enc = b64(md, sizeof(md));
+		l = strlen(enc);
 		while (l && enc[l - 1] == '=')
 			enc[--l] = '\0';
 		fp = mech_sprintf("SHA256:%s", enc);
@@ -307,37 +334,30 @@ char *mech_sign_fingerprint(const char *home)
 /* The blob SSHSIG signs: preamble, namespace, reserved, hash algorithm, H(message). */
 static void signed_blob(const char *msg, size_t len, mech_buf *out)
 {
-	unsigned char md[64];
-	unsigned int mdlen = 0;
-	EVP_Digest(msg, len, md, &mdlen, EVP_sha512(), NULL);
+	struct sha512_ctx h;
+	unsigned char md[SHA512_DIGEST_SIZE];
+	sha512_init(&h);
+	sha512_update(&h, len, (const uint8_t *)msg);
+	sha512_digest(&h, sizeof(md), md);
 	mech_buf_put(out, "SSHSIG", 6);
 	put_cstring(out, NAMESPACE);
 	put_cstring(out, "");
 	put_cstring(out, HASH_ALG);
-	put_string(out, md, mdlen);
+	put_string(out, md, sizeof(md));
 }
 
 int mech_sign_commit(const char *home, const char *commit, size_t len, char **armored)
 {
-	EVP_PKEY *k = load_private(home);
-	EVP_MD_CTX *md = NULL;
-	unsigned char pub[32], sig[64];
-	size_t publen = sizeof(pub), siglen = sizeof(sig);
+	unsigned char seed[32], pub[32], sig[ED25519_SIGNATURE_SIZE];
 	mech_buf tosign = MECH_BUF_INIT, sigblob = MECH_BUF_INIT, out = MECH_BUF_INIT, pk = MECH_BUF_INIT;
 	char *enc = NULL;
 	size_t i, el;
-	int rc = -1;
 
-	if (!k)
+	if (load_private(home, seed, pub) < 0)
 		return -1;
 	signed_blob(commit, len, &tosign);
-	md = EVP_MD_CTX_new();
-	if (!md || EVP_DigestSignInit(md, NULL, NULL, NULL, k) <= 0 ||
-	    EVP_DigestSign(md, sig, &siglen, (unsigned char *)tosign.ptr, tosign.len) <= 0 ||
-	    EVP_PKEY_get_raw_public_key(k, pub, &publen) <= 0) {
-		mech_error_set(MECH_EFAILED, "cannot sign the commit");
-		goto done;
-	}
+	ed25519_sha512_sign(pub, seed, tosign.len, (const uint8_t *)tosign.ptr, sig);
+	explicit_bzero(seed, sizeof(seed));
 	pub_blob(pub, &pk);
 	mech_buf_put(&sigblob, "SSHSIG", 6);
 	put_u32(&sigblob, 1);
@@ -348,7 +368,7 @@ int mech_sign_commit(const char *home, const char *commit, size_t len, char **ar
 	{
 		mech_buf s = MECH_BUF_INIT;
 		put_cstring(&s, "ssh-ed25519");
-		put_string(&s, sig, siglen);
+		put_string(&s, sig, sizeof(sig));
 		put_string(&sigblob, s.ptr, s.len);
 		mech_buf_dispose(&s);
 	}
@@ -361,16 +381,11 @@ int mech_sign_commit(const char *home, const char *commit, size_t len, char **ar
 	}
 	mech_buf_puts(&out, ARMOR_END);
 	*armored = mech_buf_detach(&out);
-	rc = 0;
-done:
-	EVP_MD_CTX_free(md);
-	EVP_PKEY_free(k);
 	mech_buf_dispose(&tosign);
 	mech_buf_dispose(&sigblob);
 	mech_buf_dispose(&pk);
-	mech_buf_dispose(&out);
 	free(enc);
-	return rc;
+	return 0;
 }
 
 /* Read an SSH string at *p; 0 ok. */
@@ -434,17 +449,10 @@ static int check_sig(const char *home, const char *armored, const char *data, si
 	{
 		const unsigned char *kp = pk, *kend = pk + pkn, *kt, *kv;
 		size_t ktn, kvn;
-		EVP_PKEY *key;
-		EVP_MD_CTX *md;
 		if (get_string(&kp, kend, &kt, &ktn) || get_string(&kp, kend, &kv, &kvn) || kvn != 32)
 			goto done;
-		key = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, kv, 32);
-		md = EVP_MD_CTX_new();
 		signed_blob(data, dlen, &tosign);
-		ok = key && md && EVP_DigestVerifyInit(md, NULL, NULL, NULL, key) > 0 &&
-		     EVP_DigestVerify(md, sv, svn, (const unsigned char *)tosign.ptr, tosign.len) == 1;
-		EVP_MD_CTX_free(md);
-		EVP_PKEY_free(key);
+		ok = ed25519_sha512_verify(kv, tosign.len, (const uint8_t *)tosign.ptr, sv) == 1;
 	}
 done:
 	mech_buf_dispose(&raw);

@@ -3,9 +3,10 @@
 #include "mech/error.h"
 #include "mech/sshcmd.h"
 
-#include <openssl/ec.h>
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
+#include <nettle/bignum.h>
+#include <nettle/ecc-curve.h>
+#include <nettle/ecc.h>
+#include <nettle/sha2.h>
 
 #include <stdint.h>
 #include <stdlib.h>
@@ -24,17 +25,17 @@ static const struct key_type {
 	const char *name;
 	enum kind kind;
 	const char *curve; /* ECDSA: curve name inside the blob */
-	int nid;           /* ECDSA: OpenSSL curve id */
+	const struct ecc_curve *(*ecc)(void); /* ECDSA: nettle's curve */
 	size_t point_len;  /* Ed25519 public key / ECDSA uncompressed point length */
 	int sk;            /* FIDO key: an application string follows */
 } key_types[] = {
-    {"ssh-ed25519", KIND_ED25519, NULL, 0, 32, 0},
-    {"ssh-rsa", KIND_RSA, NULL, 0, 0, 0},
-    {"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, 65, 0},
-    {"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", NID_secp384r1, 97, 0},
-    {"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", NID_secp521r1, 133, 0},
-    {"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, 0, 32, 1},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", NID_X9_62_prime256v1, 65, 1},
+    {"ssh-ed25519", KIND_ED25519, NULL, NULL, 32, 0},
+    {"ssh-rsa", KIND_RSA, NULL, NULL, 0, 0},
+    {"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 0},
+    {"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", nettle_get_secp_384r1, 97, 0},
+    {"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", nettle_get_secp_521r1, 133, 0},
+    {"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, NULL, 32, 1},
+    {"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 1},
 };
 
 /* sshd's defaults: RequiredRSASize 1024, and OpenSSL's 16384-bit ceiling. */
@@ -82,74 +83,28 @@ static int malformed(const char *why)
 
 /* ---- base64, strictly: padded, canonical, nothing but the alphabet ---- */
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-static char *encode_base64(const unsigned char *data, size_t len)
-{
-	char *out = mech_calloc(4 * ((len + 2) / 3) + 1, 1);
-	EVP_EncodeBlock((unsigned char *)out, data, (int)len);
-	return out;
-}
-
 static int decode_base64(const char *s, size_t len, unsigned char **out, size_t *outlen)
 {
-	unsigned char *d;
-	size_t i, n = 0, pad = 0;
-	uint32_t acc = 0;
-	char *again;
+	mech_buf d = MECH_BUF_INIT;
 
-	if (len == 0 || len % 4 != 0 || len > MAX_BASE64)
-		return malformed(len > MAX_BASE64 ? "the key data is far longer than any key"
-		                                  : "the key data is not padded base64");
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	d = mech_calloc(len / 4 * 3, 1);
-	for (i = 0; i < len - pad; i++) {
-		int v = b64_value((unsigned char)s[i]);
-		if (v < 0) {
-			free(d);
-			return malformed("the key data contains a character that is not base64");
-		}
-		acc = (acc << 6) | (uint32_t)v;
-		if (i % 4 == 3) {
-			d[n++] = (unsigned char)(acc >> 16);
-			d[n++] = (unsigned char)(acc >> 8);
-			d[n++] = (unsigned char)acc;
-			acc = 0;
-		}
-	}
-	if (pad == 1) {
-		d[n++] = (unsigned char)(acc >> 10);
-		d[n++] = (unsigned char)(acc >> 2);
-	} else if (pad == 2) {
-		d[n++] = (unsigned char)(acc >> 4);
-	}
-	/*
-	 * Re-encoding must give back the same text: this refuses stray '=',
-	 * non-zero padding bits, and so any second spelling of the same key.
-	 */
-	again = encode_base64(d, n);
-	if (strlen(again) != len || memcmp(again, s, len) != 0) {
-		free(again);
-		free(d);
+	if (len > MAX_BASE64)
+		return malformed("the key data is far longer than any key");
+	switch (mech_unbase64(s, len, &d)) {
+	case MECH_BASE64_OK:
+		break;
+	case MECH_BASE64_UNPADDED:
+		mech_buf_dispose(&d);
+		return malformed("the key data is not padded base64");
+	case MECH_BASE64_ALPHABET:
+		mech_buf_dispose(&d);
+		return malformed("the key data contains a character that is not base64");
+	case MECH_BASE64_NONCANONICAL:
+		/* stray '=' or padding bits set: a second spelling of the same key */
+		mech_buf_dispose(&d);
 		return malformed("the key data is not canonical base64");
 	}
-	free(again);
-	*out = d;
-	*outlen = n;
+	*outlen = d.len;
+	*out = (unsigned char *)mech_buf_detach(&d);
 	return 0;
 }
 
@@ -202,14 +157,25 @@ static int check_rsa(reader *r)
 	return 0;
 }
 
-static int point_on_curve(int nid, const unsigned char *q, size_t len)
+/* An uncompressed point (0x04 || X || Y) that lies on the curve. */
+static int point_on_curve(const struct ecc_curve *ecc, const unsigned char *q, size_t len)
 {
-	EC_GROUP *g = EC_GROUP_new_by_curve_name(nid);
-	EC_POINT *pt = g ? EC_POINT_new(g) : NULL;
-	int ok = pt && EC_POINT_oct2point(g, pt, q, len, NULL) == 1 &&
-	         EC_POINT_is_on_curve(g, pt, NULL) == 1 && !EC_POINT_is_at_infinity(g, pt);
-	EC_POINT_free(pt);
-	EC_GROUP_free(g);
+	struct ecc_point pt;
+	mpz_t x, y;
+	size_t half = (len - 1) / 2;
+	int ok;
+
+	if (len < 3 || q[0] != 0x04 || (len - 1) % 2)
+		return 0;
+	mpz_init(x);
+	mpz_init(y);
+	nettle_mpz_set_str_256_u(x, half, q + 1);
+	nettle_mpz_set_str_256_u(y, half, q + 1 + half);
+	ecc_point_init(&pt, ecc);
+	ok = ecc_point_set(&pt, x, y); /* 0 unless 0 <= x, y < p and y² = x³ + ax + b */
+	ecc_point_clear(&pt);
+	mpz_clear(x);
+	mpz_clear(y);
 	return ok;
 }
 
@@ -242,7 +208,7 @@ static int check_blob(const struct key_type *t, const unsigned char *blob, size_
 			return malformed("the ECDSA curve does not match the key type");
 		if (read_string(&r, &s, &n) < 0 || n != t->point_len || s[0] != 0x04)
 			return malformed("the ECDSA point has the wrong size or encoding");
-		if (!point_on_curve(t->nid, s, n))
+		if (!point_on_curve(t->ecc(), s, n))
 			return malformed("the ECDSA point is not on its curve");
 		break;
 	}
@@ -256,16 +222,15 @@ static int check_blob(const struct key_type *t, const unsigned char *blob, size_
 
 static char *fingerprint(const unsigned char *blob, size_t len)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
+	struct sha256_ctx h;
+	unsigned char md[SHA256_DIGEST_SIZE];
 	char *b64, *fp;
 	size_t n;
 
-	if (EVP_Digest(blob, len, md, &mdlen, EVP_sha256(), NULL) != 1) {
-		mech_error_set(MECH_EFAILED, "cannot compute a SHA-256 digest (OpenSSL failed)");
-		return NULL;
-	}
-	b64 = encode_base64(md, mdlen);
+	sha256_init(&h);
+	sha256_update(&h, len, blob);
+	sha256_digest(&h, sizeof(md), md);
+	b64 = mech_base64(md, sizeof(md));
 	n = strlen(b64);
 	while (n && b64[n - 1] == '=') /* ssh-keygen prints it unpadded */
 		n--;
@@ -567,13 +532,10 @@ bad:
 
 static int check_fingerprint(const char *fp)
 {
-	size_t i;
-
 	if (strncmp(fp, "SHA256:", 7) != 0 || strlen(fp) != 7 + 43)
 		return mech_error_set(MECH_EINVALID, "key fingerprint is not SHA256:<43 chars>");
-	for (i = 7; fp[i]; i++)
-		if (b64_value((unsigned char)fp[i]) < 0)
-			return mech_error_set(MECH_EINVALID, "key fingerprint is not base64");
+	if (fp[7 + strspn(fp + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")])
+		return mech_error_set(MECH_EINVALID, "key fingerprint is not base64");
 	return 0;
 }
 

@@ -68,4 +68,18 @@ int mech_mkdir_p(const char *path, int mode);
  */
 int mech_remove_tree(const char *path);
 
+/** Padded base64 (RFC 4648 §4) of `len` bytes. Caller frees. */
+char *mech_base64(const void *data, size_t len);
+/*
+ * Decode base64 that is padded and canonical (nothing but the alphabet, zero
+ * padding bits: exactly what mech_base64 gives back) onto `out`.
+ */
+typedef enum {
+	MECH_BASE64_OK = 0,
+	MECH_BASE64_UNPADDED = -1, /* length not a multiple of 4 (or empty) */
+	MECH_BASE64_ALPHABET = -2, /* a byte outside the alphabet */
+	MECH_BASE64_NONCANONICAL = -3 /* stray '=' or padding bits set */
+} mech_base64_status;
+mech_base64_status mech_unbase64(const char *s, size_t len, mech_buf *out);
+
 #endif
