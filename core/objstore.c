@@ -21,7 +21,7 @@
  *
  * Compaction keeps the number of packs small, the way `git repack
  * --geometric=2` does: once there are MECH_PACK_LIMIT packs, the small ones
- * are merged so that the sizes left form a geometric progression. An object
+ * are merged so that the object counts left form a geometric progression. An object
  * is rewritten a logarithmic number of times over its life, and the big
  * pack of a long history is left alone. The merge runs after the command
  * has answered (mech_gitops_maintain), without the tenant lock: the new
@@ -35,9 +35,11 @@
 #include "mech/error.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -329,12 +331,12 @@ void mech_objstore_free(mech_objstore *s)
 
 typedef struct {
 	char *base; /* .../objects/pack/pack-<sha> */
-	off_t size;
+	uint32_t objects;
 } pack_file;
 
-static int by_size(const void *a, const void *b)
+static int by_objects(const void *a, const void *b)
 {
-	off_t x = ((const pack_file *)a)->size, y = ((const pack_file *)b)->size;
+	uint32_t x = ((const pack_file *)a)->objects, y = ((const pack_file *)b)->objects;
 	return x < y ? -1 : x > y;
 }
 
@@ -347,8 +349,33 @@ static int has_file(const char *base, const char *ext)
 }
 
 /*
- * Packs with an index and no .keep, smallest first; none while there are
- * fewer than `limit` (then only the directory is read: this runs after
+ * How many objects a pack holds: the last entry of its index's fan-out
+ * table (gitformat-pack: a version 2 index starts with "\377tOc" and the
+ * version, a version 1 index with the table). 0 when unreadable.
+ */
+static uint32_t pack_objects(const char *base)
+{
+	char *idx = mech_sprintf("%s.idx", base);
+	unsigned char head[8], last[4];
+	int fd = open(idx, O_RDONLY | O_CLOEXEC);
+	off_t at = 255 * 4;
+	uint32_t n = 0;
+
+	free(idx);
+	if (fd < 0)
+		return 0;
+	if (pread(fd, head, sizeof(head), 0) == (ssize_t)sizeof(head) &&
+	    !memcmp(head, "\377tOc\0\0\0\2", 8))
+		at += 8;
+	if (pread(fd, last, sizeof(last), at) == (ssize_t)sizeof(last))
+		n = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 | (uint32_t)last[2] << 8 | last[3];
+	close(fd);
+	return n;
+}
+
+/*
+ * Packs with an index and no .keep, fewest objects first; none while there
+ * are fewer than `limit` (then only the directory is read: this runs after
  * every write).
  */
 static size_t list_packs(const char *dir, size_t limit, pack_file **out)
@@ -367,19 +394,17 @@ static size_t list_packs(const char *dir, size_t limit, pack_file **out)
 	if (d)
 		closedir(d);
 	for (i = 0; names.len >= limit && i < names.len; i++) {
-		struct stat st;
-		char *pack = mech_sprintf("%s.pack", names.items[i]);
-		if (stat(pack, &st) == 0 && has_file(names.items[i], ".idx") &&
+		uint32_t objects = pack_objects(names.items[i]);
+		if (objects && has_file(names.items[i], ".pack") &&
 		    !has_file(names.items[i], ".keep")) {
 			v = mech_realloc(v, (n + 1) * sizeof(*v));
 			v[n].base = mech_strdup(names.items[i]);
-			v[n++].size = st.st_size;
+			v[n++].objects = objects;
 		}
-		free(pack);
 	}
 	mech_strv_dispose(&names);
 	if (n)
-		qsort(v, n, sizeof(*v), by_size);
+		qsort(v, n, sizeof(*v), by_objects);
 	*out = v;
 	return n;
 }
@@ -437,7 +462,7 @@ int mech_objstore_merge(git_repository *repo, mech_pack_merge **out)
 	pack_file *packs = NULL;
 	git_packbuilder *pb = NULL;
 	size_t n = list_packs(dir, MECH_PACK_LIMIT, &packs), merge, i;
-	off_t others = 0;
+	uint64_t others = 0;
 	const char *name;
 	int rc = 0;
 
@@ -445,17 +470,21 @@ int mech_objstore_merge(git_repository *repo, mech_pack_merge **out)
 	if (n < MECH_PACK_LIMIT)
 		goto done;
 	/*
-	 * Sorted by size, the packs that stay must each be at least twice the
-	 * next smaller one; below the first break, everything is merged, and
-	 * the merged pack takes in larger ones it would break the rule with.
+	 * Counted in objects, as git does (by bytes, the deltified pack of a
+	 * long history looks small next to a few undeltified new ones, and
+	 * every merge would take it in: quadratic). Sorted, the packs that stay
+	 * must each hold at least twice the next smaller one; below the first
+	 * break, everything is merged, and the merged pack takes in larger ones
+	 * it would break the rule with.
 	 */
-	for (merge = n - 1; merge > 0 && packs[merge].size >= 2 * packs[merge - 1].size; merge--)
+	for (merge = n - 1; merge > 0 && packs[merge].objects >= 2 * (uint64_t)packs[merge - 1].objects;
+	     merge--)
 		;
 	merge = merge ? merge + 1 : 0;
 	for (i = 0; i < merge; i++)
-		others += packs[i].size;
-	while (merge < n && packs[merge].size < 2 * others)
-		others += packs[merge++].size;
+		others += packs[i].objects;
+	while (merge < n && packs[merge].objects < 2 * others)
+		others += packs[merge++].objects;
 	/* a perfect progression that is still too long: merge its small half */
 	if (merge < 2)
 		merge = MECH_PACK_LIMIT / 2;

@@ -71,4 +71,24 @@ done
 [ -f "$keep" ] && ok || fail "a pack with a .keep file was removed"
 expect_eq "$(reachable_ok)" "0" "no reachable object is missing after more merges"
 fsck_ok alice
+
+# merging is geometric in objects, as `git repack --geometric=2`: a pack of
+# many objects is not rewritten to take in a few small ones (by bytes, the
+# few undeltified new packs would outweigh it and every merge would copy it)
+"$MECH" admin tenant add bob >/dev/null 2>&1 || fail "tenant add bob"
+RB=$(repo_of bob)
+git clone -q "$RB" "$T/hb"
+mkdir -p "$T/hb/docs"
+for i in $(seq 1 600); do echo "page $i" >"$T/hb/docs/p$i.md"; done
+git -C "$T/hb" add docs && git -C "$T/hb" commit -qm "docs: 600 pages" && git -C "$T/hb" push -q origin main ||
+	fail "human push of 600 files"
+big=$(for i in "$RB"/objects/pack/pack-*.idx; do echo "$(git verify-pack -v "$i" | grep -c '^[0-9a-f]\{40\} ') $i"; done |
+	sort -n | tail -1 | cut -d' ' -f2)
+for i in $(seq 1 20); do
+	"$MECH" --tenant bob app create "b$i" --image "nginx:1.$i" >/dev/null 2>&1 || fail "bob app create b$i"
+done
+merges_wait "$RB"
+[ -f "$big" ] && ok || fail "the 600-object pack was rewritten by a merge of small ones"
+[ "$(find "$RB/objects/pack" -name 'pack-*.pack' | wc -l)" -lt 16 ] && ok || fail "bob's small packs were not merged"
+git --git-dir="$RB" fsck --strict --no-dangling >/dev/null 2>&1 && ok || fail "fsck of bob"
 finish
