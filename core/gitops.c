@@ -1017,6 +1017,14 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	txn.repo = r;
 	if (r->remote_url && mech_repo_sync(r) < 0)
 		return -1;
+	/*
+	 * The plan reads through the database the commit is built in: the packs
+	 * are listed once, not once for reading and again for writing. (After
+	 * the fetch: what it writes must reach the disk whether or not a commit
+	 * follows, and only a commit flushes what is staged.)
+	 */
+	if (!r->objs && mech_objstore_stage(&r->objs, r->git) < 0)
+		return -1;
 	have_head = git_reference_name_to_id(&head, r->git, r->branch_ref) == 0;
 	git_error_clear();
 	if (have_head && (git_commit_lookup(&hc, r->git, &head) < 0 ||
@@ -1050,8 +1058,6 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	}
 	record_forced(res);
 	/* the commit and what it adds reach objects/pack as one pack, before any ref names them */
-	if (!r->objs && mech_objstore_stage(&r->objs, r->git) < 0)
-		goto done;
 	mech_objstore_begin(r->objs);
 	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit) < 0) {
 		mech_objstore_discard(r->objs);
