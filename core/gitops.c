@@ -195,11 +195,59 @@ static void unlock_tenant(mech_repo *r)
 
 /* tenants whose writes in this process left MECH_PACK_LIMIT packs or more */
 static mech_strv merge_dirs = MECH_STRV_INIT, merge_locks = MECH_STRV_INIT;
+/* what the last merge of a tenant's packs left in its log, for the command to say */
+static mech_buf merge_warnings = MECH_BUF_INIT;
+
+/*
+ * A merge that fails leaves the reason in gitops.git/compact.log (as
+ * `git gc --auto` leaves gc.log): nobody sees a detached process's errors,
+ * so every write that finds merging due says it, and merging waits
+ * MERGE_RETRY_S before trying again instead of failing in the background
+ * after every write.
+ */
+#define MERGE_LOG "compact.log"
+#define MERGE_RETRY_S 600
+
+static void merge_log(const char *gitdir, const char *why)
+{
+	char *file = mech_sprintf("%s/" MERGE_LOG, gitdir);
+	if (why) {
+		char *line = mech_sprintf("%s\n", why);
+		mech_file_write_atomic(file, line, strlen(line), 0644);
+		free(line);
+	} else {
+		unlink(file);
+	}
+	free(file);
+}
+
+/* 1 when a recent failure says not to merge yet; a logged failure is reported either way */
+static int merge_failed_recently(const mech_repo *r)
+{
+	char *file = mech_sprintf("%s/" MERGE_LOG, r->path);
+	mech_buf why = MECH_BUF_INIT;
+	struct stat st;
+	int wait = 0;
+	if (stat(file, &st) == 0 && mech_buf_read_file(&why, file, 1024) == 0) {
+		wait = time(NULL) - st.st_mtime < MERGE_RETRY_S;
+		while (why.len && (why.ptr[why.len - 1] == '\n' || why.ptr[why.len - 1] == '\r'))
+			why.ptr[--why.len] = '\0';
+		mech_buf_printf(&merge_warnings,
+				"the last merge of %s's packs failed: %s (%s; merging is tried again "
+				"%s)\n",
+				r->tenant, why.ptr ? why.ptr : "", file,
+				wait ? "10 minutes after it" : "now");
+	}
+	mech_error_clear();
+	mech_buf_dispose(&why);
+	free(file);
+	return wait;
+}
 
 static void schedule_merge(mech_repo *r)
 {
 	size_t i;
-	if (!mech_objstore_compaction_due(r->path))
+	if (!mech_objstore_compaction_due(r->path) || merge_failed_recently(r))
 		return;
 	for (i = 0; i < merge_dirs.len; i++)
 		if (!strcmp(merge_dirs.items[i], r->path))
@@ -232,15 +280,22 @@ static void merge_packs(const char *gitdir, const char *tenant_lock, int fd)
 	for (round = 0; round < 8 && fd >= 0; round++) {
 		git_repository *repo = NULL;
 		mech_pack_merge *m = NULL;
-		int merged = 0;
-		if (git_repository_open_bare(&repo, gitdir) == 0 &&
-		    mech_objstore_merge(repo, &m) == 0 && m) {
-			int lfd = open(tenant_lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		int merged = 0, lfd;
+		if (git_repository_open_bare(&repo, gitdir) < 0) {
+			mech_error_git(MECH_EFAILED, "cannot open the repository");
+			merge_log(gitdir, mech_error_last()->message);
+		} else if (mech_objstore_merge(repo, &m) < 0) {
+			merge_log(gitdir, mech_error_last()->message);
+		} else if (m) {
+			lfd = open(tenant_lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 			/* no write is building a commit while the packs it listed go */
 			if (lfd >= 0 && flock(lfd, LOCK_EX) == 0) {
 				mech_objstore_merge_finish(m);
 				m = NULL;
 				merged = 1;
+				merge_log(gitdir, NULL);
+			} else {
+				merge_log(gitdir, "cannot lock the tenant to remove the merged packs");
 			}
 			if (lfd >= 0)
 				close(lfd);
@@ -278,7 +333,7 @@ static int threaded(void)
 	return n != 1;
 }
 
-void mech_gitops_maintain(void)
+char *mech_gitops_maintain(void)
 {
 	size_t i;
 	for (i = 0; i < merge_dirs.len; i++) {
@@ -320,6 +375,7 @@ void mech_gitops_maintain(void)
 	}
 	mech_strv_dispose(&merge_dirs);
 	mech_strv_dispose(&merge_locks);
+	return merge_warnings.len ? mech_buf_detach(&merge_warnings) : NULL;
 }
 
 /* ---- remote ---- */

@@ -323,6 +323,12 @@ int sh_finish(sh_ctx *ctx, int rc)
 {
 	int code = print_outcome(ctx, rc);
 	/* the answer is out: packs this command's writes left are merged now */
-	mech_gitops_maintain();
+	char *warn = mech_gitops_maintain();
+	if (warn) {
+		char *line, *save = NULL;
+		for (line = strtok_r(warn, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+			fprintf(stderr, "mech: warning: %s\n", line);
+		free(warn);
+	}
 	return code;
 }

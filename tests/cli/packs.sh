@@ -91,4 +91,31 @@ merges_wait "$RB"
 [ -f "$big" ] && ok || fail "the 600-object pack was rewritten by a merge of small ones"
 [ "$(find "$RB/objects/pack" -name 'pack-*.pack' | wc -l)" -lt 16 ] && ok || fail "bob's small packs were not merged"
 git --git-dir="$RB" fsck --strict --no-dangling >/dev/null 2>&1 && ok || fail "fsck of bob"
+# a merge that fails leaves its reason in compact.log; writes go on, say it
+# on stderr, and merging waits before trying again
+"$MECH" admin tenant add carol >/dev/null 2>&1 || fail "tenant add carol"
+RC=$(repo_of carol)
+for i in 1 2 3; do
+	"$MECH" --tenant carol app create "c$i" --image nginx:1.27 >/dev/null 2>&1 || fail "carol app create c$i"
+done
+# the pack of c2's write: no later write reads it, a merge must
+bad=$(ls -tr "$RC"/objects/pack/pack-*.pack | sed -n 3p)
+size=$(stat -c %s "$bad")
+printf 'garbage!garbage!garbage!garbage!' | dd of="$bad" bs=1 seek=$((size / 2)) conv=notrunc status=none
+for i in $(seq 4 16); do
+	"$MECH" --tenant carol app create "c$i" --image nginx:1.27 >/dev/null 2>"$T/e" ||
+		fail "carol app create c$i: $(cat "$T/e")"
+done
+merges_wait "$RC"
+[ -s "$RC/compact.log" ] && ok || fail "a failed merge leaves compact.log"
+expect_in "$(cat "$RC/compact.log" 2>/dev/null)" "cannot merge the packs" "compact.log says what failed"
+n=$(find "$RC/objects/pack" -name 'pack-*.pack' | wc -l)
+mech --tenant carol app create c17 --image nginx:1.27
+expect_rc 0 "a write after a failed merge succeeds"
+expect_in "$err" "mech: warning: the last merge of carol's packs failed: cannot merge the packs" \
+	"the write warns about the failed merge"
+expect_in "$err" "compact.log" "the warning names the log"
+merges_wait "$RC"
+expect_eq "$(find "$RC/objects/pack" -name 'pack-*.pack' | wc -l)" "$((n + 1))" \
+	"no merge is tried again right after a failure"
 finish

@@ -87,9 +87,12 @@ void mech_txn_result_dispose(mech_txn_result *res);
  * tenant now has MECH_PACK_LIMIT of them. Called once a command's output
  * is out: the merge runs in a detached process (`git gc --auto` does the
  * same), so no command waits for it; a process with other threads merges
- * in place. While it runs it holds an flock on gitops.git/compact.lock.
+ * in place. While it runs it holds an flock on gitops.git/compact.lock; a
+ * merge that fails leaves its reason in gitops.git/compact.log. Returns
+ * what the command should warn about (such a failure, one line each), or
+ * NULL; the caller frees it.
  */
-void mech_gitops_maintain(void);
+char *mech_gitops_maintain(void);
 
 /* ---- inside a plan function ---- */
 
