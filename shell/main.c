@@ -5,7 +5,6 @@
 #include "mech/error.h"
 
 #include <git2.h>
-#include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,8 @@ int main(int argc, char **argv)
 	sh_ctx ctx;
 	int code;
 
-	setlocale(LC_CTYPE, "");
+	/* the locale (LC_CTYPE) is set by the console and the interactive shell,
+	 * which read and draw UTF-8; loading it costs every other command ~0.2 ms */
 	git_libgit2_init();
 	/* mech reads only its own local object store, which git itself does not
 	 * re-hash on read, and creates only objects whose references it has just

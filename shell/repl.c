@@ -13,6 +13,7 @@
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <locale.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
@@ -220,6 +221,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	struct sigaction sa, old;
 	(void)a;
 
+	setlocale(LC_CTYPE, ""); /* readline edits UTF-8 (shell/main.c leaves it to us) */
 	repl_ctx = ctx;
 	rl_readline_name = "mech";
 	rl_attempted_completion_function = complete;

@@ -14,6 +14,7 @@
 #include "mech/sshcmd.h"
 
 #include <errno.h>
+#include <locale.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -626,6 +627,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	ssize_t cache_was = 0, cache_now = 0;
 	int rc = -1, i;
 
+	setlocale(LC_CTYPE, ""); /* keys and text are UTF-8 (shell/main.c leaves it to us) */
 	memset(&t, 0, sizeof(t));
 	memset(&s, 0, sizeof(s));
 	if (check_mode(ctx, all) < 0)
