@@ -366,6 +366,11 @@ static void man_files(mech_buf *b)
 	     "The tenant's GitOps repository (bare). Clone it to edit by hand; mech treats "
 	     "such commits as human."},
 	    {"MECH_HOME/tenants/T/lock", "The per-tenant write lock."},
+	    {"MECH_HOME/tenants/T/gitops.git/compact.lock",
+	     "Held while a write's packs are merged in the background; `flock FILE true` waits "
+	     "for the merge."},
+	    {"MECH_HOME/tenants/T/gitops.git/compact.log",
+	     "Why the last background merge failed; writes warn while it is there."},
 	    {"MECH_HOME/keys/", "The machine's signing key (`mech admin init`)."},
 	    {"MECH_HOME/cache/", "Rebuildable indexes (last writers) and shell history."},
 	    {"MECH_HOME/themes/", "Console themes of this home (NAME.theme)."},
