@@ -20,9 +20,14 @@ static char *app_path(const char *app, const char *rest)
 	return mech_sprintf("apps/%s/%s", app, rest);
 }
 
-static char *overlay_path(const char *app, const char *instance)
+char *mech_app_overlay_path(const char *app, const char *instance)
 {
 	return mech_sprintf("apps/%s/overlays/%s/kustomization.yaml", app, instance);
+}
+
+char *mech_app_route_path(const char *app, const char *instance)
+{
+	return mech_sprintf("network/routes/%s/%s.yaml", app, instance);
 }
 
 /* The image of the app's container in a Deployment manifest. */
@@ -192,7 +197,7 @@ static int plan_create(mech_txn *txn, void *payload)
 	p = app_path(o->name, "base/kustomization.yaml");
 	mech_txn_write_buf(txn, p, &kus);
 	free(p);
-	p = overlay_path(o->name, instance);
+	p = mech_app_overlay_path(o->name, instance);
 	mech_txn_write_buf(txn, p, &ov);
 	free(p);
 	mech_txn_summary(txn, "add app %s", o->name);
@@ -255,7 +260,7 @@ static int plan_image(mech_txn *txn, void *payload)
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->instance, &c->picked) < 0 ||
 	    read_base_image(txn, c->repo, c->app, &base) < 0)
 		goto done;
-	path = overlay_path(c->app, c->picked);
+	path = mech_app_overlay_path(c->app, c->picked);
 	if (mech_txn_read(txn, path, &cur) <= 0) {
 		/* the overlay dir exists but its kustomization is gone (a human deleted it):
 		 * re-create it, which the policy check will see as overriding that delete */
@@ -425,13 +430,13 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 {
 	instance_ctx *c = payload;
 	mech_buf src = MECH_BUF_INIT, out = MECH_BUF_INIT;
-	char *from = NULL, *src_path = NULL, *dst_path = overlay_path(c->app, c->instance);
+	char *from = NULL, *src_path = NULL, *dst_path = mech_app_overlay_path(c->app, c->instance);
 	int rc = -1;
 
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,
 			  &from) < 0)
 		goto done;
-	src_path = overlay_path(c->app, from);
+	src_path = mech_app_overlay_path(c->app, from);
 	if (mech_txn_read(txn, src_path, &src) <= 0) {
 		mech_error_set(MECH_ENOT_FOUND, "%s not found", src_path);
 		goto done;
@@ -471,7 +476,7 @@ static int plan_instance_remove(mech_txn *txn, void *payload)
 	mech_txn_list_files(txn, dir, &files);
 	for (i = 0; i < files.len; i++)
 		mech_txn_delete(txn, files.items[i]);
-	route = mech_sprintf("network/routes/%s/%s.yaml", c->app, picked);
+	route = mech_app_route_path(c->app, picked);
 	if (mech_app_owned_route(txn, route))
 		mech_txn_delete(txn, route);
 	mech_txn_summary(txn, "remove instance %s/%s", c->app, picked);

@@ -99,6 +99,14 @@ static git_tree *subtree_of(git_repository *git, git_tree *t, const char *name)
 	return sub;
 }
 
+/* An instance's overlay and route paths (mech/app.h); the route's only when it has one. */
+static void instance_paths(const char *app, mech_instance_state *in)
+{
+	in->overlay_path = mech_app_overlay_path(app, in->name);
+	if (in->route_host)
+		in->route_path = mech_app_route_path(app, in->name);
+}
+
 /*
  * An app's desired state: a function of apps/<name>/ (`app`, NULL when it
  * is not a tree) and network/routes/<name>/ (`routes`, NULL when absent)
@@ -144,8 +152,7 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 	for (i = 0; i < inst.len; i++) {
 		mech_instance_state *in = &app->instances[app->ninstances++];
 		in->name = mech_strdup(inst.items[i]);
-		in->overlay_path = mech_sprintf("apps/%s/overlays/%s/kustomization.yaml", name,
-						inst.items[i]);
+		/* read inside the app's own trees: the paths below are relative to them */
 		path = mech_sprintf("overlays/%s/kustomization.yaml", inst.items[i]);
 		if (mech_tree_read(git, app_tree, path, MAX_MANIFEST, &b) > 0 && app->base_image &&
 		    mech_manifest_overlay_image(b.ptr, b.len, app->base_image, &in->image) < 0)
@@ -154,9 +161,7 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 		path = mech_sprintf("%s.yaml", inst.items[i]);
 		in->route_host = yaml_text_at(git, routes, path, "spec.hostnames");
 		free(path);
-		if (in->route_host)
-			in->route_path = mech_sprintf("network/routes/%s/%s.yaml", name,
-						      inst.items[i]);
+		instance_paths(name, in);
 	}
 	if (app_tree) {
 		dir = mech_sprintf("apps/%s", name);
@@ -334,11 +339,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 			in->name = mech_strdup(f[1]);
 			in->image = dup_or_null(f[2]);
 			in->route_host = dup_or_null(f[3]);
-			in->overlay_path = mech_sprintf("apps/%s/overlays/%s/kustomization.yaml",
-							a->name, in->name);
-			if (in->route_host)
-				in->route_path = mech_sprintf("network/routes/%s/%s.yaml", a->name,
-							      in->name);
+			instance_paths(a->name, in);
 		} else if (cur && k == 2 && f[0] && !strcmp(f[0], "F") && f[1]) {
 			mech_strv_push(&cur->state.files, f[1]);
 		} else {

@@ -9,11 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static char *route_file(const char *app, const char *instance)
-{
-	return mech_sprintf("network/routes/%s/%s.yaml", app, instance);
-}
-
 /* Hosts must sit under the tenant's domain unless the operator allows any. */
 static int check_host(mech_repo *repo, const char *host)
 {
@@ -63,7 +58,7 @@ static int plan_create(mech_txn *txn, void *payload)
 	spec.gateway_namespace = cfg->routes_gateway_namespace;
 	if (mech_manifest_route(&spec, &out) < 0)
 		goto done;
-	file = route_file(c->o->app, instance);
+	file = mech_app_route_path(c->o->app, instance);
 	mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "route %s to %s/%s", c->host, c->o->app, instance);
 	mech_txn_body(txn, "host: %s", c->host);
@@ -117,7 +112,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 			       c->app, files.len);
 		goto done;
 	}
-	file = inst ? route_file(c->app, inst) : NULL;
+	file = inst ? mech_app_route_path(c->app, inst) : NULL;
 	if (!file || !mech_strv_contains(&files, file)) {
 		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", c->app, inst ? "/" : "",
 			       inst ? inst : "");

@@ -86,5 +86,9 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 int mech_app_owned_route(mech_txn *txn, const char *path);
 /** Last writer of a path at the head. */
 int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out);
+/** Where an instance's overlay lives: apps/<app>/overlays/<instance>/kustomization.yaml. Caller frees. */
+char *mech_app_overlay_path(const char *app, const char *instance);
+/** Where an instance's route lives: network/routes/<app>/<instance>.yaml. Caller frees. */
+char *mech_app_route_path(const char *app, const char *instance);
 
 #endif
