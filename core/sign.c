@@ -6,6 +6,7 @@
  */
 #include "mech/sign.h"
 #include "mech/error.h"
+#include "mech/sshkey.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -52,11 +53,6 @@ static void pub_blob(const unsigned char pub[32], mech_buf *b)
 {
 	put_cstring(b, "ssh-ed25519");
 	put_string(b, pub, 32);
-}
-
-static char *b64(const void *data, size_t len)
-{
-	return mech_base64(data, len);
 }
 
 static int unb64(const char *s, size_t n, mech_buf *out)
@@ -141,7 +137,7 @@ static int write_key(const char *home, const char *email)
 	ed25519_sha512_public_key(pub, seed);
 	memcpy(der, pkcs8_ed25519, sizeof(pkcs8_ed25519));
 	memcpy(der + 16, seed, 32);
-	body = b64(der, sizeof(der)); /* 64 characters: one PEM line */
+	body = mech_base64(der, sizeof(der)); /* 64 characters: one PEM line */
 	mech_buf_printf(&pem, PEM_BEGIN "\n%s\n" PEM_END "\n", body);
 	unlink(tmp);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -153,7 +149,7 @@ static int write_key(const char *home, const char *email)
 	}
 	fd = -1;
 	pub_blob(pub, &blob);
-	enc = b64(blob.ptr, blob.len);
+	enc = mech_base64(blob.ptr, blob.len);
 	mech_buf_printf(&line, "ssh-ed25519 %s %s\n", enc, email);
 	rc = mech_file_write_atomic(pubf, line.ptr, line.len, 0644);
 done:
@@ -295,7 +291,7 @@ int mech_sign_allowed_signers(const char *home, const char *principal, mech_buf 
 		return mech_error_set(MECH_ENOT_FOUND, "no signing key in %s/keys; run `mech admin init`",
 				      home);
 	for (i = 0; i < n; i++) {
-		char *enc = b64(blobs[i].ptr, blobs[i].len);
+		char *enc = mech_base64(blobs[i].ptr, blobs[i].len);
 		mech_buf_printf(out, "%s namespaces=\"git\" ssh-ed25519 %s\n", principal, enc);
 		free(enc);
 		mech_buf_dispose(&blobs[i]);
@@ -309,22 +305,9 @@ char *mech_sign_fingerprint(const char *home)
 	mech_buf *blobs;
 	size_t n, i;
 	char *fp = NULL;
-	unsigned char md[SHA256_DIGEST_SIZE];
 	allowed_keys(home, &blobs, &n);
-	if (n) {
-		struct sha256_ctx h;
-		char *enc;
-		size_t l;
-		sha256_init(&h);
-		sha256_update(&h, blobs[0].len, (const uint8_t *)blobs[0].ptr);
-		sha256_digest(&h, sizeof(md), md);
-		enc = b64(md, sizeof(md));
-		l = strlen(enc);
-		while (l && enc[l - 1] == '=')
-			enc[--l] = '\0';
-		fp = mech_sprintf("SHA256:%s", enc);
-		free(enc);
-	}
+	if (n)
+		fp = mech_sshkey_fingerprint(blobs[0].ptr, blobs[0].len);
 	for (i = 0; i < n; i++)
 		mech_buf_dispose(&blobs[i]);
 	free(blobs);
@@ -372,7 +355,7 @@ int mech_sign_commit(const char *home, const char *commit, size_t len, char **ar
 		put_string(&sigblob, s.ptr, s.len);
 		mech_buf_dispose(&s);
 	}
-	enc = b64(sigblob.ptr, sigblob.len);
+	enc = mech_base64(sigblob.ptr, sigblob.len);
 	el = strlen(enc);
 	mech_buf_puts(&out, ARMOR_BEGIN "\n");
 	for (i = 0; i < el; i += 70) {

@@ -220,7 +220,7 @@ static int check_blob(const struct key_type *t, const unsigned char *blob, size_
 	return 0;
 }
 
-static char *fingerprint(const unsigned char *blob, size_t len)
+char *mech_sshkey_fingerprint(const void *blob, size_t len)
 {
 	struct sha256_ctx h;
 	unsigned char md[SHA256_DIGEST_SIZE];
@@ -260,7 +260,7 @@ static int parse_key(const char *type, size_t tlen, const char *b64, size_t blen
 	}
 	if (decode_base64(b64, blen, &blob, &len) < 0)
 		return -1;
-	if (check_blob(t, blob, len) < 0 || !(fp = fingerprint(blob, len))) {
+	if (check_blob(t, blob, len) < 0 || !(fp = mech_sshkey_fingerprint(blob, len))) {
 		free(blob);
 		return -1;
 	}

@@ -1,6 +1,8 @@
 #ifndef MECH_SSHKEY_H
 #define MECH_SSHKEY_H
 
+#include <stddef.h>
+
 /*
  * OpenSSH public keys: the ones operators register with
  * `mech admin tenant add T --key FILE` and the ones sshd hands to
@@ -74,5 +76,8 @@ char *mech_sshkey_authorized_line(const char *mech_path, const char *home, const
  * fingerprint is recomputed from the blob, not trusted from `key`.
  */
 char *mech_sshkey_guest_line(const char *mech_path, const char *home, const mech_sshkey *key);
+
+/** "SHA256:<43 base64 chars>" of a key's wire blob, as `ssh-keygen -lf` prints it. Caller frees. */
+char *mech_sshkey_fingerprint(const void *blob, size_t len);
 
 #endif
