@@ -373,27 +373,34 @@ static uint32_t pack_objects(const char *base)
 	return n;
 }
 
-/*
- * Packs with an index and no .keep, fewest objects first; none while there
- * are fewer than `limit` (then only the directory is read: this runs after
- * every write).
- */
-static size_t list_packs(const char *dir, size_t limit, pack_file **out)
+/* The packs in `dir`, as .../pack-<sha> (without .pack); only the directory is read. */
+static void pack_names(const char *dir, mech_strv *out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	mech_strv names = MECH_STRV_INIT;
-	pack_file *v = NULL;
-	size_t n = 0, i, len;
+	size_t len;
 
 	while (d && (e = readdir(d))) {
 		len = strlen(e->d_name);
 		if (len > 10 && !strncmp(e->d_name, "pack-", 5) && !strcmp(e->d_name + len - 5, ".pack"))
-			mech_strv_pushf(&names, "%s/%.*s", dir, (int)(len - 5), e->d_name);
+			mech_strv_pushf(out, "%s/%.*s", dir, (int)(len - 5), e->d_name);
 	}
 	if (d)
 		closedir(d);
-	for (i = 0; names.len >= limit && i < names.len; i++) {
+}
+
+/*
+ * Packs with an index and no .keep, fewest objects first; none while there
+ * are fewer than MECH_PACK_LIMIT of any kind.
+ */
+static size_t list_packs(const char *dir, pack_file **out)
+{
+	mech_strv names = MECH_STRV_INIT;
+	pack_file *v = NULL;
+	size_t n = 0, i;
+
+	pack_names(dir, &names);
+	for (i = 0; names.len >= MECH_PACK_LIMIT && i < names.len; i++) {
 		uint32_t objects = pack_objects(names.items[i]);
 		if (objects && has_file(names.items[i], ".pack") &&
 		    !has_file(names.items[i], ".keep")) {
@@ -428,18 +435,14 @@ static void remove_pack(const char *base)
 int mech_objstore_compaction_due(const char *gitdir)
 {
 	char *dir = mech_sprintf("%s/objects/pack", gitdir);
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	size_t n = 0, len;
+	mech_strv names = MECH_STRV_INIT;
+	int due;
 
-	while (d && (e = readdir(d))) {
-		len = strlen(e->d_name);
-		n += len > 10 && !strncmp(e->d_name, "pack-", 5) && !strcmp(e->d_name + len - 5, ".pack");
-	}
-	if (d)
-		closedir(d);
+	pack_names(dir, &names);
+	due = names.len >= MECH_PACK_LIMIT;
+	mech_strv_dispose(&names);
 	free(dir);
-	return n >= MECH_PACK_LIMIT;
+	return due;
 }
 
 struct mech_pack_merge {
@@ -461,7 +464,7 @@ int mech_objstore_merge(git_repository *repo, mech_pack_merge **out)
 	char *dir = objects_dir(repo, "/pack");
 	pack_file *packs = NULL;
 	git_packbuilder *pb = NULL;
-	size_t n = list_packs(dir, MECH_PACK_LIMIT, &packs), merge, i;
+	size_t n = list_packs(dir, &packs), merge, i;
 	uint64_t others = 0;
 	const char *name;
 	int rc = 0;
