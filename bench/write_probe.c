@@ -62,7 +62,7 @@ int main(int argc, char **argv)
 			rc = mech_app_create(repo, &w, &o, &res);
 		mech_txn_result_dispose(&res);
 		mech_repo_free(repo);
-		free(mech_gitops_maintain()); /* as the command does once its answer is out */
+		mech_gitops_maintain(NULL); /* as the command does once its answer is out */
 		mech_config_free(cfg);
 		free(name);
 		if (rc < 0) {

@@ -196,17 +196,18 @@ static void unlock_tenant(mech_repo *r)
 /* tenants whose writes in this process left MECH_PACK_LIMIT packs or more */
 static mech_strv merge_dirs = MECH_STRV_INIT, merge_locks = MECH_STRV_INIT;
 /* what the last merge of a tenant's packs left in its log, for the command to say */
-static mech_buf merge_warnings = MECH_BUF_INIT;
+static mech_strv merge_warnings = MECH_STRV_INIT;
 
 /*
  * A merge that fails leaves the reason in gitops.git/compact.log (as
  * `git gc --auto` leaves gc.log): nobody sees a detached process's errors,
  * so every write that finds merging due says it, and merging waits
- * MERGE_RETRY_S before trying again instead of failing in the background
+ * MERGE_RETRY_MIN minutes before trying again instead of failing in the background
  * after every write.
  */
+#define MERGE_LOCK "compact.lock"
 #define MERGE_LOG "compact.log"
-#define MERGE_RETRY_S 600
+#define MERGE_RETRY_MIN 10
 
 static void merge_log(const char *gitdir, const char *why)
 {
@@ -226,17 +227,18 @@ static int merge_failed_recently(const mech_repo *r)
 {
 	char *file = mech_sprintf("%s/" MERGE_LOG, r->path);
 	mech_buf why = MECH_BUF_INIT;
+	char when[32] = "now";
 	struct stat st;
 	int wait = 0;
 	if (stat(file, &st) == 0 && mech_buf_read_file(&why, file, 1024) == 0) {
-		wait = time(NULL) - st.st_mtime < MERGE_RETRY_S;
+		wait = time(NULL) - st.st_mtime < MERGE_RETRY_MIN * 60;
 		while (why.len && (why.ptr[why.len - 1] == '\n' || why.ptr[why.len - 1] == '\r'))
 			why.ptr[--why.len] = '\0';
-		mech_buf_printf(&merge_warnings,
-				"the last merge of %s's packs failed: %s (%s; merging is tried again "
-				"%s)\n",
-				r->tenant, why.ptr ? why.ptr : "", file,
-				wait ? "10 minutes after it" : "now");
+		if (wait)
+			snprintf(when, sizeof(when), "%d minutes after it", MERGE_RETRY_MIN);
+		mech_strv_pushf(&merge_warnings,
+				"the last merge of %s's packs failed: %s (%s; merging is tried again %s)",
+				r->tenant, why.ptr ? why.ptr : "", file, when);
 	}
 	mech_error_clear();
 	mech_buf_dispose(&why);
@@ -246,6 +248,7 @@ static int merge_failed_recently(const mech_repo *r)
 
 static void schedule_merge(mech_repo *r)
 {
+	char *lock;
 	size_t i;
 	if (!mech_objstore_compaction_due(r->path) || merge_failed_recently(r))
 		return;
@@ -253,13 +256,15 @@ static void schedule_merge(mech_repo *r)
 		if (!strcmp(merge_dirs.items[i], r->path))
 			return;
 	mech_strv_push(&merge_dirs, r->path);
-	mech_strv_pushf(&merge_locks, "%s/tenants/%s/lock", r->cfg->home, r->tenant);
+	lock = tenant_lock_path(r);
+	mech_strv_push(&merge_locks, lock);
+	free(lock);
 }
 
 /* The merge lock of a repository, taken without waiting; -1 when another merge holds it. */
 static int merge_lock(const char *gitdir)
 {
-	char *file = mech_sprintf("%s/compact.lock", gitdir);
+	char *file = mech_sprintf("%s/" MERGE_LOCK, gitdir);
 	int fd = open(file, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	free(file);
 	if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0) {
@@ -333,7 +338,7 @@ static int threaded(void)
 	return n != 1;
 }
 
-char *mech_gitops_maintain(void)
+void mech_gitops_maintain(mech_strv *warnings)
 {
 	size_t i;
 	for (i = 0; i < merge_dirs.len; i++) {
@@ -352,6 +357,10 @@ char *mech_gitops_maintain(void)
 		 * The flock goes with the open file, to the grandchild.
 		 */
 		pid = fork();
+		if (pid < 0) {
+			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
+			continue;
+		}
 		if (pid == 0) {
 			if (fork() != 0)
 				_exit(0);
@@ -365,17 +374,15 @@ char *mech_gitops_maintain(void)
 			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
 			_exit(0);
 		}
-		if (pid > 0)
-			while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-				;
-		else
-			merge_packs(merge_dirs.items[i], merge_locks.items[i], fd);
-		if (pid > 0)
-			close(fd);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(fd);
 	}
 	mech_strv_dispose(&merge_dirs);
 	mech_strv_dispose(&merge_locks);
-	return merge_warnings.len ? mech_buf_detach(&merge_warnings) : NULL;
+	for (i = 0; warnings && i < merge_warnings.len; i++)
+		mech_strv_push(warnings, merge_warnings.items[i]);
+	mech_strv_dispose(&merge_warnings);
 }
 
 /* ---- remote ---- */

@@ -322,13 +322,12 @@ void sh_table_dispose(sh_table *t)
 int sh_finish(sh_ctx *ctx, int rc)
 {
 	int code = print_outcome(ctx, rc);
+	mech_strv warnings = MECH_STRV_INIT;
+	size_t i;
 	/* the answer is out: packs this command's writes left are merged now */
-	char *warn = mech_gitops_maintain();
-	if (warn) {
-		char *line, *save = NULL;
-		for (line = strtok_r(warn, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-			fprintf(stderr, "mech: warning: %s\n", line);
-		free(warn);
-	}
+	mech_gitops_maintain(&warnings);
+	for (i = 0; i < warnings.len; i++)
+		fprintf(stderr, "mech: warning: %s\n", warnings.items[i]);
+	mech_strv_dispose(&warnings);
 	return code;
 }

@@ -88,11 +88,11 @@ void mech_txn_result_dispose(mech_txn_result *res);
  * is out: the merge runs in a detached process (`git gc --auto` does the
  * same), so no command waits for it; a process with other threads merges
  * in place. While it runs it holds an flock on gitops.git/compact.lock; a
- * merge that fails leaves its reason in gitops.git/compact.log. Returns
- * what the command should warn about (such a failure, one line each), or
- * NULL; the caller frees it.
+ * merge that fails leaves its reason in gitops.git/compact.log. What the
+ * command should warn about (such a failure) is added to `warnings`, one
+ * line each, when it is not NULL.
  */
-char *mech_gitops_maintain(void);
+void mech_gitops_maintain(mech_strv *warnings);
 
 /* ---- inside a plan function ---- */
 
