@@ -20,6 +20,7 @@
 #include "mech/config.h"
 #include "mech/error.h"
 #include "mech/gitops.h"
+#include "mech/maint.h"
 
 static long long now_us(void)
 {
@@ -62,7 +63,7 @@ int main(int argc, char **argv)
 			rc = mech_app_create(repo, &w, &o, &res);
 		mech_txn_result_dispose(&res);
 		mech_repo_free(repo);
-		mech_gitops_maintain(NULL); /* as the command does once its answer is out */
+		mech_maint_run(NULL); /* as the command does once its answer is out */
 		mech_config_free(cfg);
 		free(name);
 		if (rc < 0) {

@@ -24,7 +24,7 @@
  * are merged so that the object counts left form a geometric progression. An object
  * is rewritten a logarithmic number of times over its life, and the big
  * pack of a long history is left alone. The merge runs after the command
- * has answered (mech_gitops_maintain), without the tenant lock: the new
+ * has answered (mech/maint.h), without the tenant lock: the new
  * pack is complete before the old ones are removed, and only their removal
  * waits for the lock, so no write loses a pack it listed. libgit2 and git
  * both skip a listed pack that has gone, finding its objects in the merged

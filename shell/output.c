@@ -3,8 +3,9 @@
  * without NO_COLOR) and exactly one JSON object for programs.
  */
 #include "cmd.h"
-#include "mech/gitops.h"
 #include "mech/error.h"
+#include "mech/gitops.h"
+#include "mech/maint.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -325,7 +326,7 @@ int sh_finish(sh_ctx *ctx, int rc)
 	mech_strv warnings = MECH_STRV_INIT;
 	size_t i;
 	/* the answer is out: packs this command's writes left are merged now */
-	mech_gitops_maintain(&warnings);
+	mech_maint_run(&warnings);
 	for (i = 0; i < warnings.len; i++)
 		fprintf(stderr, "mech: warning: %s\n", warnings.items[i]);
 	mech_strv_dispose(&warnings);

@@ -14,8 +14,8 @@ git config --global protocol.file.allow always
 PASS=0
 FAIL=0
 cleanup_hooks=()
-# Wait for the pack merges writes started in the background (core/gitops.c,
-# mech_gitops_maintain): each holds an flock on its repo's compact.lock.
+# Wait for the pack merges writes started in the background (core/maint.c,
+# mech_maint_run): each holds an flock on its repo's compact.lock.
 merges_wait() { # [dir]: every repo under it, default $T
 	local l
 	while IFS= read -r l; do flock "$l" true; done < <(find "${1:-$T}" -name compact.lock 2>/dev/null)

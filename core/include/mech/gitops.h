@@ -7,6 +7,9 @@
 #include "mech/buf.h"
 #include "mech/config.h"
 #include "mech/receipt.h"
+/* every verb that writes also opens the repo and reads its trees */
+#include "mech/repo.h"
+#include "mech/tree.h"
 
 /*
  * GitOps transactions (DESIGN §5): a verb states its intent as a plan
@@ -15,10 +18,10 @@
  * object database, commits once and moves the branch by compare-and-swap
  * under the tenant lock. With a remote it fetches, plans on the remote
  * head and pushes; a rejected push re-plans (re-running the protection
- * check) a bounded number of times.
+ * check) a bounded number of times. A write that leaves the tenant's packs
+ * due for merging notes it for mech_maint_run() (mech/maint.h).
  */
 
-typedef struct mech_repo mech_repo;
 typedef struct mech_txn mech_txn;
 
 typedef enum { MECH_CHANGE_CREATE, MECH_CHANGE_UPDATE, MECH_CHANGE_DELETE } mech_change_action;
@@ -64,35 +67,9 @@ typedef struct {
 	int destructive; /* the verb always needs --force, whoever wrote the paths */
 } mech_txn_result;
 
-/** Open a tenant's repository (does not lock). */
-int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant);
-void mech_repo_free(mech_repo *repo);
-git_repository *mech_repo_git(mech_repo *repo);
-const char *mech_repo_tenant(const mech_repo *repo);
-const mech_config *mech_repo_config(const mech_repo *repo);
-/** A per-host cache file of the tenant's branch: MECH_HOME/cache/T/<kind>-<branch>.<ext>. */
-char *mech_repo_cache_file(const mech_repo *repo, const char *kind, const char *ext);
-/** Branch head; ENOTFOUND-style error (MECH_ENOT_FOUND) on an unborn branch. */
-int mech_repo_head(mech_repo *repo, git_oid *out);
-/** Sync with the remote, then the tree at the branch head (read-only commands). */
-int mech_repo_head_tree(mech_repo *repo, git_tree **out);
-/** Bring the local mirror up to date with the remote (no-op without one). */
-int mech_repo_sync(mech_repo *repo);
-
 /** Run a transaction. On MECH_EREFUSED the last error carries the conflicts. */
 int mech_gitops_apply(mech_repo *repo, const mech_txn_opts *opts, mech_txn_result *out);
 void mech_txn_result_dispose(mech_txn_result *res);
-/**
- * Merge the small packs that writes of this process left behind, if a
- * tenant now has MECH_PACK_LIMIT of them. Called once a command's output
- * is out: the merge runs in a detached process (`git gc --auto` does the
- * same), so no command waits for it; a process with other threads merges
- * in place. While it runs it holds an flock on gitops.git/compact.lock; a
- * merge that fails leaves its reason in gitops.git/compact.log. What the
- * command should warn about (such a failure) is added to `warnings`, one
- * line each, when it is not NULL.
- */
-void mech_gitops_maintain(mech_strv *warnings);
 
 /* ---- inside a plan function ---- */
 
@@ -112,17 +89,5 @@ void mech_txn_delete(mech_txn *txn, const char *path);
 /** Subject summary (after "mechanics(<verb>): ") and body lines for the receipt. */
 void mech_txn_summary(mech_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mech_txn_body(mech_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* ---- reading at a revision (for read-only commands) ---- */
-
-/** Read a file from a tree; 1 found, 0 absent, -1 error. */
-int mech_tree_read(git_repository *repo, git_tree *tree, const char *path, size_t max,
-		   mech_buf *out);
-/** Entry names of a directory in a tree (sorted); 0 when absent. */
-int mech_tree_list(git_repository *repo, git_tree *tree, const char *dir, mech_strv *out);
-/** Load the CA certificates libgit2 needs for https remotes (deferred at start-up). */
-void mech_tls_load(void);
-/** Seed a brand-new tenant repo (or adopt a seeded remote). */
-int mech_gitops_init_repo(const mech_config *cfg, const char *tenant, int *adopted);
 
 #endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MECH_GITOPS_INT_H
+#define MECH_GITOPS_INT_H
+
+/*
+ * Inside the GitOps family only (repo.c, remote.c, gitops.c): the fields of
+ * a tenant repository handle, and the push a transaction makes. Every other
+ * module sees mech_repo through mech/repo.h.
+ */
+
+#include "mech/lastwriter.h"
+#include "mech/objstore.h"
+#include "mech/repo.h"
+
+struct mech_repo {
+	const mech_config *cfg;
+	char *tenant;
+	char *path;
+	char *branch_ref; /* refs/heads/<branch> */
+	char *remote_url; /* NULL when none */
+	git_repository *git;
+	mech_lastwriter *lw;
+	mech_objstore *objs; /* staged objects of the write in progress */
+	int lock_fd;         /* the tenant lock while a write holds it, else -1 */
+};
+
+/**
+ * Push `commit` to the remote branch, whose head the plan saw at `old`
+ * (NULL: the remote branch is unborn). 1 pushed, 0 rejected because the
+ * remote moved (re-plan), -1 error (MECH_EUNAVAILABLE names the remote).
+ */
+int mech_remote_push(mech_repo *repo, const git_oid *old, const git_oid *commit);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MECH_REPO_H
+#define MECH_REPO_H
+
+#include <git2.h>
+
+#include "mech/config.h"
+
+/*
+ * A tenant's GitOps repository (DESIGN §3, §4): the bare repo under
+ * MECH_HOME/tenants/T/gitops.git, its branch, and — with gitops.remote set —
+ * the remote it mirrors. Reads go through this handle; writes go through a
+ * transaction on it (mech/gitops.h).
+ */
+
+typedef struct mech_repo mech_repo;
+
+/** Open a tenant's repository (does not lock). MECH_ENOT_FOUND for an unknown tenant. */
+int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant);
+void mech_repo_free(mech_repo *repo);
+/** The libgit2 repository, borrowed: it lives as long as the handle. */
+git_repository *mech_repo_git(mech_repo *repo);
+const char *mech_repo_tenant(const mech_repo *repo);
+const mech_config *mech_repo_config(const mech_repo *repo);
+/** A per-host cache file of the tenant's branch: MECH_HOME/cache/T/<kind>-<branch>.<ext>. */
+char *mech_repo_cache_file(const mech_repo *repo, const char *kind, const char *ext);
+/** Branch head; ENOTFOUND-style error (MECH_ENOT_FOUND) on an unborn branch. */
+int mech_repo_head(mech_repo *repo, git_oid *out);
+/** Sync with the remote, then the tree at the branch head (read-only commands). */
+int mech_repo_head_tree(mech_repo *repo, git_tree **out);
+/** Bring the local mirror up to date with the remote (no-op without one); core/remote.c. */
+int mech_repo_sync(mech_repo *repo);
+
+/** Load the CA certificates libgit2 needs for https remotes (deferred at start-up). */
+void mech_tls_load(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+#ifndef MECH_TREE_H
+#define MECH_TREE_H
+
+#include <git2.h>
+#include <stddef.h>
+
+#include "mech/buf.h"
+
+/*
+ * Reading a Git tree by path: the files and directories of a commit, for
+ * read-only commands and for a transaction's plan (which sees its own
+ * writes on top, mech/gitops.h). A missing path is an answer (0), not an
+ * error.
+ */
+
+/** Read a file from a tree (NULL: empty); 1 found, 0 absent, -1 error (e.g. larger than max). */
+int mech_tree_read(git_repository *repo, git_tree *tree, const char *path, size_t max,
+		   mech_buf *out);
+/** Entry names of a directory in a tree (sorted); 0 when absent. */
+int mech_tree_list(git_repository *repo, git_tree *tree, const char *dir, mech_strv *out);
+/** Every file path under `dir`, recursively, as "dir/…" in tree order; 0 when dir is absent. */
+int mech_tree_list_files(git_repository *repo, git_tree *tree, const char *dir, mech_strv *out);
+
+#endif

@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The tenant repository handle: which bare repo, which branch, which
+ * remote, and the caches a write keeps open on it (last-writer index,
+ * staged objects). Reading and writing live elsewhere: tree.c, remote.c,
+ * gitops.c.
+ */
+#include "gitops_int.h"
+#include "mech/buf.h"
+#include "mech/error.h"
+#include "mech/lock.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
+{
+	mech_repo *r = mech_calloc(1, sizeof(*r));
+	char *remote;
+	r->cfg = cfg;
+	r->tenant = mech_strdup(tenant);
+	r->path = mech_config_repo_path(cfg, tenant);
+	r->branch_ref = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
+	r->lock_fd = -1;
+	remote = mech_config_remote_for(cfg, tenant);
+	if (!strncmp(remote, "https://", 8))
+		mech_tls_load();
+	if (*remote)
+		r->remote_url = remote;
+	else
+		free(remote);
+	if (git_repository_open_bare(&r->git, r->path) < 0) {
+		mech_error_git(MECH_ENOT_FOUND, "cannot open the tenant repository");
+		mech_error_hint("run `mech admin tenant add %s` first", tenant);
+		mech_repo_free(r);
+		return -1;
+	}
+	*out = r;
+	return 0;
+}
+
+void mech_repo_free(mech_repo *r)
+{
+	if (!r)
+		return;
+	mech_lock_release(&r->lock_fd);
+	mech_lastwriter_free(r->lw);
+	mech_objstore_free(r->objs);
+	git_repository_free(r->git);
+	free(r->tenant);
+	free(r->path);
+	free(r->branch_ref);
+	free(r->remote_url);
+	free(r);
+}
+
+git_repository *mech_repo_git(mech_repo *r)
+{
+	return r->git;
+}
+
+const char *mech_repo_tenant(const mech_repo *r)
+{
+	return r->tenant;
+}
+
+const mech_config *mech_repo_config(const mech_repo *r)
+{
+	return r->cfg;
+}
+
+char *mech_repo_cache_file(const mech_repo *r, const char *kind, const char *ext)
+{
+	return mech_sprintf("%s/cache/%s/%s-%s.%s", r->cfg->home, r->tenant, kind,
+			    r->cfg->gitops_branch, ext);
+}
+
+int mech_repo_head(mech_repo *r, git_oid *out)
+{
+	int rc = git_reference_name_to_id(out, r->git, r->branch_ref);
+	if (rc == GIT_ENOTFOUND)
+		return mech_error_set(MECH_ENOT_FOUND, "%s/gitops has no branch %s yet", r->tenant,
+				      r->cfg->gitops_branch);
+	if (rc < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
+	return 0;
+}
+
+int mech_repo_head_tree(mech_repo *r, git_tree **out)
+{
+	git_oid head;
+	git_commit *c = NULL;
+	*out = NULL;
+	if (mech_repo_sync(r) < 0 || mech_repo_head(r, &head) < 0)
+		return -1;
+	if (git_commit_lookup(&c, r->git, &head) < 0 || git_commit_tree(out, c) < 0) {
+		git_commit_free(c);
+		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
+	}
+	git_commit_free(c);
+	return 0;
+}
