@@ -16,11 +16,78 @@
  * help, completion, --readonly and the man page are driven by it.
  */
 
-typedef enum { SH_BOOL, SH_STR, SH_INT, SH_LIST } sh_flag_type;
+/*
+ * Every flag name, once. Table rows and handlers name a flag by its
+ * SH_OPT_ constant, never by a string, so a misspelt flag does not compile;
+ * a handler that asks for a flag its command does not take aborts (parse.c),
+ * so the first test that runs it fails. A name may mean different things
+ * to different commands (--version of `addon create` is not the global
+ * --version): each row says what it means there.
+ */
+#define SH_OPTIONS(_)                                                                        \
+	_(HOME, "home")                                                                      \
+	_(TENANT, "tenant")                                                                  \
+	_(JSON, "json")                                                                      \
+	_(NO_COLOR, "no-color")                                                              \
+	_(READONLY, "readonly")                                                              \
+	_(HELP, "help")                                                                      \
+	_(VERSION, "version")                                                                \
+	_(DRY_RUN, "dry-run")                                                                \
+	_(FORCE, "force")                                                                    \
+	_(APP, "app")                                                                        \
+	_(INSTANCE, "instance")                                                              \
+	_(NAME, "name")                                                                      \
+	_(KEY, "key")                                                                        \
+	_(EMAIL, "email")                                                                    \
+	_(IMAGE, "image")                                                                    \
+	_(PORT, "port")                                                                      \
+	_(REPLICAS, "replicas")                                                              \
+	_(ENV, "env")                                                                        \
+	_(WAIT, "wait")                                                                      \
+	_(TIMEOUT, "timeout")                                                                \
+	_(TAG, "tag")                                                                        \
+	_(GONE, "gone")                                                                      \
+	_(EXIT_CODE, "exit-code")                                                            \
+	_(FROM, "from")                                                                      \
+	_(HOST, "host")                                                                      \
+	_(PATH, "path")                                                                      \
+	_(TYPE, "type")                                                                      \
+	_(STORAGE, "storage")                                                                \
+	_(MEMORY, "memory")                                                                  \
+	_(GUEST, "guest")                                                                    \
+	_(ALL_TENANTS, "all-tenants")                                                        \
+	_(MAX_COUNT, "max-count")                                                            \
+	_(CLASS, "class")                                                                    \
+	_(LISTEN, "listen")                                                                  \
+	_(TOKEN_FILE, "token-file")                                                          \
+	_(SYNC_DELAY, "sync-delay")                                                          \
+	_(HEALTH_DELAY, "health-delay")                                                      \
+	_(DEGRADE_TAG, "degrade-tag")                                                        \
+	_(LATENCY, "latency")                                                                \
+	_(FAIL_RATE, "fail-rate")                                                            \
+	_(MALFORMED, "malformed")                                                            \
+	_(DROP_STREAM, "drop-stream")                                                        \
+	_(KEEPALIVE, "keepalive")                                                            \
+	_(POLL, "poll")                                                                      \
+	_(VERBOSE, "verbose")
+
+typedef enum {
+	SH_OPT_NONE, /* ends a list of flags */
+#define SH__OPT_ENUM(id, name) SH_OPT_##id,
+	SH_OPTIONS(SH__OPT_ENUM)
+#undef SH__OPT_ENUM
+	SH_OPT__COUNT
+} sh_opt;
+
+/** A flag's long name, without dashes ("dry-run"). */
+const char *sh_opt_name(sh_opt opt);
+
+/* SH_DURATION: 500ms, 2s, 1m30s (mech_parse_duration), checked while parsing */
+typedef enum { SH_BOOL, SH_STR, SH_INT, SH_LIST, SH_DURATION } sh_flag_type;
 
 typedef struct {
-	const char *name; /* long name without dashes */
-	char short_name;  /* 0 if none */
+	sh_opt opt;      /* which flag; SH_OPT_NONE ends a list */
+	char short_name; /* 0 if none */
 	sh_flag_type type;
 	const char *metavar;
 	const char *help;
@@ -35,7 +102,7 @@ typedef struct {
 #define SH_TTY 0x08      /* needs a terminal */
 #define SH_GUEST 0x10    /* allowed for an unregistered key */
 #define SH_HIDDEN 0x20   /* not in the workflow map */
-#define SH_RAW 0x40      /* takes its arguments unparsed (sim, ssh-keys) */
+#define SH_SERVER 0x40   /* serves until stopped (mech sim): not from the console's prompt */
 
 typedef struct sh_ctx sh_ctx;
 typedef struct sh_args sh_args;
@@ -49,7 +116,7 @@ struct sh_command {
 	unsigned flags;
 	const char *args; /* positional usage, e.g. "NAME" */
 	int min_args, max_args;
-	const sh_flag *opts; /* terminated by {NULL} */
+	const sh_flag *opts; /* ends with SH_OPT_NONE */
 	sh_handler handler;
 	const char *purpose;
 	const char *arguments;
@@ -99,11 +166,22 @@ extern const size_t sh_ncommands;
 extern const sh_flag sh_global_flags[];
 extern const sh_flag sh_write_flags[];
 
-/* parse.c */
-const char *sh_arg(const sh_args *a, const char *name);
-int sh_arg_bool(const sh_args *a, const char *name);
-long sh_arg_int(const sh_args *a, const char *name, long def);
-const mech_strv *sh_arg_list(const sh_args *a, const char *name);
+/*
+ * parse.c: a parsed command's flags. Each accessor takes the flag the
+ * command's row declares, of the type it declares (a string for SH_STR,
+ * SH_INT and SH_DURATION, a count for SH_BOOL); anything else is a
+ * programming error and aborts.
+ */
+/** The value of a valued flag (the last one given), or NULL when absent. Borrowed from `a`. */
+const char *sh_arg(const sh_args *a, sh_opt opt);
+/** Whether a SH_BOOL flag was given. */
+int sh_arg_bool(const sh_args *a, sh_opt opt);
+/** A SH_INT flag's value (within its row's bounds), or `def` when absent. */
+long sh_arg_int(const sh_args *a, sh_opt opt, long def);
+/** A SH_DURATION flag's value in milliseconds, or `def` when absent. */
+long sh_arg_ms(const sh_args *a, sh_opt opt, long def);
+/** Every value of a SH_LIST flag, in order (empty when absent). */
+const mech_strv *sh_arg_list(const sh_args *a, sh_opt opt);
 /** Parse argv (after global flags) into a command and its arguments. */
 int sh_parse(int argc, char **argv, const sh_command **cmd, sh_args *args, sh_ctx *ctx);
 void sh_args_dispose(sh_args *a);

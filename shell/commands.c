@@ -4,27 +4,29 @@
 #include "cmd.h"
 #include "handlers.h"
 
-#define END {NULL, 0, SH_BOOL, NULL, NULL, 0, 0, 0}
-#define APP_TARGET {"app", 'a', SH_STR, "APP", "the app to act on", 0, 0, 1}
+#define END {SH_OPT_NONE, 0, SH_BOOL, NULL, NULL, 0, 0, 0}
+#define APP_TARGET {SH_OPT_APP, 'a', SH_STR, "APP", "the app to act on", 0, 0, 1}
 #define INSTANCE_TARGET                                                                       \
-	{"instance", 'i', SH_STR, "INSTANCE",                                                 \
+	{SH_OPT_INSTANCE, 'i', SH_STR, "INSTANCE",                                                 \
 	 "the instance (default: the app's only instance)", 0, 0, 0}
 
 const sh_flag sh_global_flags[] = {
-	{"home", 0, SH_STR, "DIR", "MECH_HOME (default $MECH_HOME, /var/lib/mech for root)", 0, 0, 0},
-	{"tenant", 0, SH_STR, "T", "tenant to act on (local use; over SSH the key decides)", 0, 0, 0},
-	{"json", 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
-	{"no-color", 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
-	{"readonly", 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
-	{"help", 'h', SH_BOOL, NULL, "help for the command", 0, 0, 0},
-	{"version", 0, SH_BOOL, NULL, "print the version", 0, 0, 0},
+	{SH_OPT_HOME, 0, SH_STR, "DIR",
+	 "MECH_HOME (default $MECH_HOME, /var/lib/mech for root)", 0, 0, 0},
+	{SH_OPT_TENANT, 0, SH_STR, "T",
+	 "tenant to act on (local use; over SSH the key decides)", 0, 0, 0},
+	{SH_OPT_JSON, 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
+	{SH_OPT_NO_COLOR, 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
+	{SH_OPT_READONLY, 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
+	{SH_OPT_HELP, 'h', SH_BOOL, NULL, "help for the command", 0, 0, 0},
+	{SH_OPT_VERSION, 0, SH_BOOL, NULL, "print the version", 0, 0, 0},
 	END,
 };
 
 const sh_flag sh_write_flags[] = {
-	{"dry-run", 0, SH_BOOL, NULL, "print the plan (paths, actions, last writers) and write nothing",
-	 0, 0, 0},
-	{"force", 0, SH_BOOL, NULL,
+	{SH_OPT_DRY_RUN, 0, SH_BOOL, NULL,
+	 "print the plan (paths, actions, last writers) and write nothing", 0, 0, 0},
+	{SH_OPT_FORCE, 0, SH_BOOL, NULL,
 	 "overwrite human changes (each is recorded as a Mechanics-Forced-Over trailer)", 0, 0, 0},
 	END,
 };
@@ -32,45 +34,47 @@ const sh_flag sh_write_flags[] = {
 static const sh_flag no_flags[] = {END};
 
 static const sh_flag tenant_add_flags[] = {
-	{"key", 0, SH_LIST, "FILE", "an SSH public key file (repeatable); the key's tenant is T", 0,
-	 0, 0},
-	{"name", 0, SH_STR, "NAME", "identity name for local writes (default: T)", 0, 0, 0},
-	{"email", 0, SH_STR, "EMAIL", "identity e-mail (default: T@localhost)", 0, 0, 0},
+	{SH_OPT_KEY, 0, SH_LIST, "FILE",
+	 "an SSH public key file (repeatable); the key's tenant is T", 0, 0, 0},
+	{SH_OPT_NAME, 0, SH_STR, "NAME", "identity name for local writes (default: T)", 0, 0, 0},
+	{SH_OPT_EMAIL, 0, SH_STR, "EMAIL", "identity e-mail (default: T@localhost)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag app_create_flags[] = {
-	{"image", 0, SH_STR, "REF", "container image reference (OCI grammar)", 0, 0, 1},
-	{"port", 0, SH_INT, "N", "container port (default 8080)", 1, 65535, 0},
-	{"replicas", 0, SH_INT, "N", "replicas (default 1)", 0, 100, 0},
-	{"env", 0, SH_LIST, "K=V", "environment variable (repeatable)", 0, 0, 0},
-	{"instance", 'i', SH_STR, "I", "first instance (default main)", 0, 0, 0},
-	{"wait", 0, SH_BOOL, NULL, "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0,
-	 0, 0},
-	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_IMAGE, 0, SH_STR, "REF", "container image reference (OCI grammar)", 0, 0, 1},
+	{SH_OPT_PORT, 0, SH_INT, "N", "container port (default 8080)", 1, 65535, 0},
+	{SH_OPT_REPLICAS, 0, SH_INT, "N", "replicas (default 1)", 0, 100, 0},
+	{SH_OPT_ENV, 0, SH_LIST, "K=V", "environment variable (repeatable)", 0, 0, 0},
+	{SH_OPT_INSTANCE, 'i', SH_STR, "I", "first instance (default main)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag app_wait_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{"tag", 0, SH_STR, "TAG", "also wait until the instance runs this image tag", 0, 0, 0},
-	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
-	{"gone", 0, SH_BOOL, NULL, "wait until the Application and its workloads are gone", 0, 0, 0},
+	{SH_OPT_TAG, 0, SH_STR, "TAG", "also wait until the instance runs this image tag", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
+	{SH_OPT_GONE, 0, SH_BOOL, NULL,
+	 "wait until the Application and its workloads are gone", 0, 0, 0},
 	END,
 };
 
 static const sh_flag app_diff_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{"exit-code", 0, SH_BOOL, NULL, "exit 1 when there are differences (as git diff)", 0, 0, 0},
+	{SH_OPT_EXIT_CODE, 0, SH_BOOL, NULL,
+	 "exit 1 when there are differences (as git diff)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag target_wait_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -81,77 +85,109 @@ static const sh_flag app_only_flags[] = {APP_TARGET, END};
 static const sh_flag deploy_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{"tag", 0, SH_STR, "TAG", "the new image tag (the repository is kept)", 0, 0, 1},
+	{SH_OPT_TAG, 0, SH_STR, "TAG", "the new image tag (the repository is kept)", 0, 0, 1},
 	END,
 };
 
 static const sh_flag instance_add_flags[] = {
 	APP_TARGET,
-	{"from", 0, SH_STR, "I", "instance to copy (default main)", 0, 0, 0},
+	{SH_OPT_FROM, 0, SH_STR, "I", "instance to copy (default main)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag route_create_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{"host", 0, SH_STR, "H", "host name (default APP[-INSTANCE].TENANT.BASE_DOMAIN)", 0, 0, 0},
-	{"path", 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
-	{"wait", 0, SH_BOOL, NULL, "then wait until the route is Accepted with refs resolved", 0, 0,
+	{SH_OPT_HOST, 0, SH_STR, "H", "host name (default APP[-INSTANCE].TENANT.BASE_DOMAIN)", 0, 0,
 	 0},
-	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_PATH, 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until the route is Accepted with refs resolved", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag route_list_flags[] = {
-	{"app", 'a', SH_STR, "APP", "only this app's routes", 0, 0, 0},
+	{SH_OPT_APP, 'a', SH_STR, "APP", "only this app's routes", 0, 0, 0},
 	END,
 };
 
-#define ADDON_TARGET {"name", 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1}
+#define ADDON_TARGET {SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1}
 
 static const sh_flag addon_create_flags[] = {
-	{"type", 0, SH_STR, "T", "addon type (see `mech addon type list`)", 0, 0, 1},
-	{"version", 0, SH_STR, "V", "postgres major version: 17 or 18 (default 17)", 0, 0, 0},
-	{"storage", 0, SH_STR, "SIZE", "volume size, 1Gi..10Gi (default 1Gi; create only)", 0, 0, 0},
-	{"memory", 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
-	{"wait", 0, SH_BOOL, NULL, "then wait until the cluster is ready", 0, 0, 0},
-	{"timeout", 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_TYPE, 0, SH_STR, "T", "addon type (see `mech addon type list`)", 0, 0, 1},
+	{SH_OPT_VERSION, 0, SH_STR, "V", "postgres major version: 17 or 18 (default 17)", 0, 0, 0},
+	{SH_OPT_STORAGE, 0, SH_STR, "SIZE",
+	 "volume size, 1Gi..10Gi (default 1Gi; create only)", 0, 0, 0},
+	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL, "then wait until the cluster is ready", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag addon_wait_flags[] = {
-	{"name", 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
-	{"timeout", 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
+	{SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
+	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag addon_set_flags[] = {
 	ADDON_TARGET,
-	{"memory", 0, SH_STR, "SIZE", "memory, 256Mi..1Gi", 0, 0, 0},
-	{"storage", 0, SH_STR, "SIZE", "refused: storage is create-only", 0, 0, 0},
-	{"version", 0, SH_STR, "V", "refused: version is create-only", 0, 0, 0},
+	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi", 0, 0, 0},
+	{SH_OPT_STORAGE, 0, SH_STR, "SIZE", "refused: storage is create-only", 0, 0, 0},
+	{SH_OPT_VERSION, 0, SH_STR, "V", "refused: version is create-only", 0, 0, 0},
 	END,
 };
 
 static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
 
 static const sh_flag ssh_flags[] = {
-	{"guest", 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
+	{SH_OPT_GUEST, 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
 	END,
 };
 
 static const sh_flag console_flags[] = {
-	{"all-tenants", 0, SH_BOOL, NULL,
+	{SH_OPT_ALL_TENANTS, 0, SH_BOOL, NULL,
 	 "operator mode: every tenant of MECH_HOME, with a TENANT column (local only; not with "
 	 "--tenant)",
 	 0, 0, 0},
 	END,
 };
 
+static const sh_flag sim_flags[] = {
+	{SH_OPT_LISTEN, 0, SH_STR, "ADDR",
+	 "127.0.0.1:PORT or [::1]:PORT, loopback only; port 0 picks a free one (default "
+	 "127.0.0.1:8089)",
+	 0, 0, 0},
+	{SH_OPT_TOKEN_FILE, 0, SH_STR, "FILE", "require a bearer token: the one line of FILE", 0, 0,
+	 0},
+	{SH_OPT_SYNC_DELAY, 0, SH_DURATION, "D",
+	 "a commit leaves an app OutOfSync until its automated sync ends, D later (default 1s)", 0,
+	 0, 0},
+	{SH_OPT_HEALTH_DELAY, 0, SH_DURATION, "D",
+	 "rollout after a sync: Progressing for D, then Healthy (default 1s)", 0, 0, 0},
+	{SH_OPT_DEGRADE_TAG, 0, SH_STR, "TAG",
+	 "instances running this image tag end Degraded (progress deadline exceeded)", 0, 0, 0},
+	{SH_OPT_LATENCY, 0, SH_DURATION, "D", "fault: delay every answer by D", 0, 0, 0},
+	{SH_OPT_FAIL_RATE, 0, SH_STR, "P",
+	 "fault: answer this fraction (0..1) of requests with 500/503", 0, 0, 0},
+	{SH_OPT_MALFORMED, 0, SH_BOOL, NULL, "fault: cut every JSON body in half", 0, 0, 0},
+	{SH_OPT_DROP_STREAM, 0, SH_DURATION, "D",
+	 "fault: cut each watch stream in the middle of an event, D after it opened", 0, 0, 0},
+	{SH_OPT_KEEPALIVE, 0, SH_DURATION, "D",
+	 "keepalive comments on idle watch streams every D (default 15s, as Argo CD)", 0, 0, 0},
+	{SH_OPT_POLL, 0, SH_DURATION, "D",
+	 "read the tenant repos for new commits every D (default 100ms)", 0, 0, 0},
+	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
+	 "log on stderr every Application created or deleted and every sync and health change", 0,
+	 0, 0},
+	END,
+};
+
 static const sh_flag log_flags[] = {
-	{"max-count", 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
-	{"path", 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
-	{"class", 0, SH_STR, "C", "only machine, human or forced commits", 0, 0, 0},
+	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
+	{SH_OPT_PATH, 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
+	{SH_OPT_CLASS, 0, SH_STR, "C", "only machine, human or forced commits", 0, 0, 0},
 	END,
 };
 
@@ -371,16 +407,14 @@ const sh_command sh_commands[] = {
 	 "MECH_HOME/cache/TENANT/shell_history.",
 	 "mech shell\nssh -t mech-host -- shell", "help (inside the shell)"},
 
-	{"sim", NULL, "sim", SH_OPERATOR | SH_RAW, "[FLAGS]", 0, 64, no_flags, sh_sim,
+	{"sim", NULL, "sim", SH_OPERATOR | SH_SERVER, "", 0, 0, sim_flags, sh_sim,
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
-	 "--listen 127.0.0.1:PORT  address (port 0 picks one and prints it)\n"
-	 "--token-file F           require this bearer token\n"
-	 "--sync-delay D           OutOfSync -> Synced after D (e.g. 500ms, 2s)\n"
-	 "--health-delay D         Progressing -> Healthy after D\n"
-	 "--degrade-tag TAG        instances at this image tag go Degraded\n"
-	 "--latency D, --fail-rate P, --malformed, --drop-stream D   faults for tests",
-	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing. Listens on loopback only.",
-	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms",
+	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
+	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing. Listens on loopback only and prints "
+	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
+	 "listens).",
+	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
+	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},
 
 	{"demo", NULL, "demo", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_demo,

@@ -151,7 +151,7 @@ static void roff_flag(mech_buf *b, const sh_flag *f)
 	if (f->short_name)
 		mech_buf_printf(b, "\\fB\\-%c\\fR, ", f->short_name);
 	mech_buf_puts(b, "\\fB\\-\\-");
-	roff(b, f->name);
+	roff(b, sh_opt_name(f->opt));
 	mech_buf_puts(b, "\\fR");
 	if (f->metavar) {
 		mech_buf_puts(b, " \\fI");
@@ -182,7 +182,7 @@ static void roff_usage(mech_buf *b, const sh_command *c)
 	mech_buf_puts(b, "\\fBmech ");
 	roff(b, c->noun);
 	mech_buf_puts(b, "\\fR");
-	for (i = 0; c->opts[i].name; i++) {
+	for (i = 0; c->opts[i].opt; i++) {
 		const sh_flag *f = &c->opts[i];
 		if (!is_target(f))
 			continue;
@@ -201,12 +201,12 @@ static void roff_usage(mech_buf *b, const sh_command *c)
 		roff(b, c->args);
 		mech_buf_puts(b, "\\fR");
 	}
-	for (i = 0; c->opts[i].name; i++) {
+	for (i = 0; c->opts[i].opt; i++) {
 		const sh_flag *f = &c->opts[i];
 		if (is_target(f))
 			continue;
 		mech_buf_puts(b, f->required ? " \\fB\\-\\-" : " [\\fB\\-\\-");
-		roff(b, f->name);
+		roff(b, sh_opt_name(f->opt));
 		mech_buf_puts(b, "\\fR");
 		if (f->type != SH_BOOL) {
 			mech_buf_puts(b, " \\fI");
@@ -251,12 +251,12 @@ static void roff_command(mech_buf *b, const sh_command *c)
 	mech_buf_puts(b, "\n.PP\n.I Arguments\n.RS 4\n");
 	roff_arguments(b, c->arguments);
 	mech_buf_puts(b, ".RE\n");
-	if (c->opts[0].name || (c->flags & SH_MUTATES)) {
+	if (c->opts[0].opt || (c->flags & SH_MUTATES)) {
 		mech_buf_puts(b, ".PP\n.I Flags\n.RS 4\n");
-		for (i = 0; c->opts[i].name; i++)
+		for (i = 0; c->opts[i].opt; i++)
 			roff_flag(b, &c->opts[i]);
 		if (c->flags & SH_MUTATES)
-			for (i = 0; sh_write_flags[i].name; i++)
+			for (i = 0; sh_write_flags[i].opt; i++)
 				roff_flag(b, &sh_write_flags[i]);
 		mech_buf_puts(b, ".RE\n");
 	}
@@ -422,10 +422,10 @@ static void gen_man(mech_buf *b)
 	                 "sshd calls, and tools for operators and packagers.\n");
 	man_commands(b, 1);
 	mech_buf_puts(b, ".SH \"GLOBAL FLAGS\"\n.PP\nBefore the noun, or anywhere after it.\n");
-	for (i = 0; sh_global_flags[i].name; i++)
+	for (i = 0; sh_global_flags[i].opt; i++)
 		roff_flag(b, &sh_global_flags[i]);
 	mech_buf_puts(b, ".PP\nEvery command that writes also takes:\n");
-	for (i = 0; sh_write_flags[i].name; i++)
+	for (i = 0; sh_write_flags[i].opt; i++)
 		roff_flag(b, &sh_write_flags[i]);
 	man_exit_status(b);
 	man_environment(b);

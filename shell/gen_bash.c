@@ -38,28 +38,16 @@ static void flag_word(mech_buf *v, const sh_flag *f)
 		char sh[3] = {'-', f->short_name, '\0'};
 		word_add(v, sh, 2);
 	}
-	s = mech_sprintf("--%s", f->name);
+	s = mech_sprintf("--%s", sh_opt_name(f->opt));
 	word_add(v, s, strlen(s));
 	free(s);
 }
 
 static void flag_words(mech_buf *v, const sh_flag *f, int valued_only)
 {
-	for (; f->name; f++)
+	for (; f->opt; f++)
 		if (!valued_only || f->type != SH_BOOL)
 			flag_word(v, f);
-}
-
-/* SH_RAW commands parse their own flags: take the --words of their arguments text. */
-static void raw_flag_words(mech_buf *v, const char *text)
-{
-	const char *p = text;
-	while ((p = strstr(p, "--")) != NULL) {
-		size_t n = 2 + strspn(p + 2, "abcdefghijklmnopqrstuvwxyz0123456789-");
-		if ((p == text || p[-1] == ' ' || p[-1] == '\n') && n > 2)
-			word_add(v, p, n);
-		p += n;
-	}
 }
 
 static void command_flags(mech_buf *v, const sh_command *c)
@@ -67,24 +55,25 @@ static void command_flags(mech_buf *v, const sh_command *c)
 	flag_words(v, c->opts, 0);
 	if (c->flags & SH_MUTATES)
 		flag_words(v, sh_write_flags, 0);
-	if (c->flags & SH_RAW)
-		raw_flag_words(v, c->arguments);
 }
 
 /* Flags whose metavar names a file or directory complete as paths. */
 static void path_flags(mech_buf *files, mech_buf *dirs)
 {
 	size_t i, j;
-	for (i = 0; sh_global_flags[i].name; i++)
+	for (i = 0; sh_global_flags[i].opt; i++) {
+		const char *name = sh_opt_name(sh_global_flags[i].opt);
 		if (sh_global_flags[i].metavar && !strcmp(sh_global_flags[i].metavar, "DIR"))
-			word_add(dirs, sh_global_flags[i].name, strlen(sh_global_flags[i].name));
+			word_add(dirs, name, strlen(name));
+	}
 	for (i = 0; i < sh_ncommands; i++)
-		for (j = 0; sh_commands[i].opts[j].name; j++) {
+		for (j = 0; sh_commands[i].opts[j].opt; j++) {
 			const sh_flag *f = &sh_commands[i].opts[j];
+			const char *name = sh_opt_name(f->opt);
 			if (f->metavar && !strcmp(f->metavar, "FILE"))
-				word_add(files, f->name, strlen(f->name));
+				word_add(files, name, strlen(name));
 			else if (f->metavar && !strcmp(f->metavar, "DIR"))
-				word_add(dirs, f->name, strlen(f->name));
+				word_add(dirs, name, strlen(name));
 		}
 }
 
@@ -197,7 +186,7 @@ static void bash_flags(mech_buf *b)
 			const sh_flag *f;
 			if (strcmp(sh_commands[j].noun, c->noun))
 				continue;
-			for (f = sh_commands[j].opts; f->name; f++)
+			for (f = sh_commands[j].opts; f->opt; f++)
 				if (is_target(f))
 					flag_word(&v, f);
 		}

@@ -38,7 +38,7 @@ int sh_admin_init(sh_ctx *ctx, const sh_args *a)
 
 int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a)
 {
-	const mech_strv *files = sh_arg_list(a, "key");
+	const mech_strv *files = sh_arg_list(a, SH_OPT_KEY);
 	mech_sshkey *keys = mech_calloc(files->len, sizeof(*keys));
 	mech_tenant_key *tk = mech_calloc(files->len, sizeof(*tk));
 	mech_tenant_add_opts o;
@@ -59,8 +59,8 @@ int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a)
 	}
 	memset(&o, 0, sizeof(o));
 	o.name = a->pos.items[0];
-	o.ident_name = sh_arg(a, "name");
-	o.ident_email = sh_arg(a, "email");
+	o.ident_name = sh_arg(a, SH_OPT_NAME);
+	o.ident_email = sh_arg(a, SH_OPT_EMAIL);
 	o.keys = tk;
 	o.nkeys = files->len;
 	if (mech_tenant_add(ctx->cfg, &o, &res) < 0)

@@ -28,11 +28,11 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 	memset(&o, 0, sizeof(o));
 	sh_write_opts(ctx, a, &w);
 	o.name = a->pos.items[0];
-	o.image = sh_arg(a, "image");
-	o.port = (int)sh_arg_int(a, "port", MECH_DEFAULT_PORT);
-	o.replicas = (int)sh_arg_int(a, "replicas", MECH_DEFAULT_REPLICAS);
-	o.env = sh_arg_list(a, "env");
-	o.instance = sh_arg(a, "instance");
+	o.image = sh_arg(a, SH_OPT_IMAGE);
+	o.port = (int)sh_arg_int(a, SH_OPT_PORT, MECH_DEFAULT_PORT);
+	o.replicas = (int)sh_arg_int(a, SH_OPT_REPLICAS, MECH_DEFAULT_REPLICAS);
+	o.env = sh_arg_list(a, SH_OPT_ENV);
+	o.instance = sh_arg(a, SH_OPT_INSTANCE);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
 	rc = mech_app_create(repo, &w, &o, &res);
@@ -42,8 +42,8 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech app -a %s info", o.name);
 	}
 	rc = sh_finish_write(ctx, a, rc, &res);
-	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
-		rc = sh_live_wait_app(ctx, o.name, o.instance, sh_arg(a, "timeout"));
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_app(ctx, o.name, o.instance, sh_arg(a, SH_OPT_TIMEOUT));
 	return rc;
 }
 
@@ -57,11 +57,11 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
-	rc = mech_app_set_image(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), a->pos.items[0],
-				&res);
+	rc = mech_app_set_image(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+				a->pos.items[0], &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -75,11 +75,11 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
-	rc = mech_app_deploy(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), sh_arg(a, "tag"),
-			     &res);
+	rc = mech_app_deploy(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+			     sh_arg(a, SH_OPT_TAG), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -93,7 +93,7 @@ int sh_app_delete(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
-	rc = mech_app_delete(repo, &w, sh_arg(a, "app"), &res);
+	rc = mech_app_delete(repo, &w, sh_arg(a, SH_OPT_APP), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app list");
@@ -110,11 +110,12 @@ int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
-	rc = mech_app_instance_add(repo, &w, sh_arg(a, "app"), a->pos.items[0], sh_arg(a, "from"),
-				   &res);
+	rc = mech_app_instance_add(repo, &w, sh_arg(a, SH_OPT_APP), a->pos.items[0],
+				   sh_arg(a, SH_OPT_FROM), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, "app"), a->pos.items[0]);
+		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, SH_OPT_APP),
+			a->pos.items[0]);
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -128,10 +129,10 @@ int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
-	rc = mech_app_instance_remove(repo, &w, sh_arg(a, "app"), a->pos.items[0], &res);
+	rc = mech_app_instance_remove(repo, &w, sh_arg(a, SH_OPT_APP), a->pos.items[0], &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, "app"));
+		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -371,12 +372,12 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table t;
 	size_t i;
 
-	if (with_repo(ctx, &repo) < 0 || mech_app_get(repo, sh_arg(a, "app"), &app) < 0) {
+	if (with_repo(ctx, &repo) < 0 || mech_app_get(repo, sh_arg(a, SH_OPT_APP), &app) < 0) {
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (sh_arg(a, "instance") &&
-	    mech_app_pick_instance(app, sh_arg(a, "instance"), &only) < 0) {
+	if (sh_arg(a, SH_OPT_INSTANCE) &&
+	    mech_app_pick_instance(app, sh_arg(a, SH_OPT_INSTANCE), &only) < 0) {
 		mech_app_state_free(app, 1);
 		mech_repo_free(repo);
 		return -1;

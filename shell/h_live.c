@@ -188,15 +188,6 @@ static int wait_app(waiter *w, cJSON *out)
 
 /* Resolve app/instance/Application name; fills w. */
 static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance,
-			   const char *tag, const char *timeout, int gone, waiter *w);
-
-static int open_waiter(sh_ctx *ctx, const sh_args *a, waiter *w)
-{
-	return open_waiter_for(ctx, sh_arg(a, "app"), sh_arg(a, "instance"), sh_arg(a, "tag"),
-			       sh_arg(a, "timeout"), sh_arg_bool(a, "gone"), w);
-}
-
-static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance,
 			   const char *tag, const char *timeout, int gone, waiter *w)
 {
 	mech_app_state *app = NULL;
@@ -247,7 +238,9 @@ static int run_wait(sh_ctx *ctx, waiter *wp);
 int sh_app_wait(sh_ctx *ctx, const sh_args *a)
 {
 	waiter w;
-	if (open_waiter(ctx, a, &w) < 0) {
+	if (open_waiter_for(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+			    sh_arg(a, SH_OPT_TAG), sh_arg(a, SH_OPT_TIMEOUT),
+			    sh_arg_bool(a, SH_OPT_GONE), &w) < 0) {
 		close_waiter(&w);
 		return -1;
 	}
@@ -290,13 +283,14 @@ int sh_app_sync(sh_ctx *ctx, const sh_args *a)
 	waiter w;
 	mech_argocd_app *app = NULL;
 	int rc = -1;
-	if (open_waiter(ctx, a, &w) < 0)
+	if (open_waiter_for(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE), NULL, NULL, 0,
+			    &w) < 0)
 		goto done;
 	if (mech_argocd_app_sync(w.cd, ctx->tenant_name, w.app_name, NULL, &app) < 0)
 		goto done;
 	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo)) : cJSON_CreateObject();
 	sh_printf(ctx, "sync requested for %s\n", w.app_name);
-	sh_next(ctx, "mech app -a %s wait", sh_arg(a, "app"));
+	sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
 	rc = 0;
 done:
 	mech_argocd_app_free(app);
@@ -400,7 +394,8 @@ int sh_app_diff(sh_ctx *ctx, const sh_args *a)
 	cJSON *arr;
 	size_t i, changed = 0;
 	int rc = -1;
-	if (open_waiter(ctx, a, &w) < 0)
+	if (open_waiter_for(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE), NULL, NULL, 0,
+			    &w) < 0)
 		goto done;
 	if (mech_argocd_app_managed(w.cd, ctx->tenant_name, w.app_name, &d) < 0)
 		goto done;
@@ -437,7 +432,7 @@ int sh_app_diff(sh_ctx *ctx, const sh_args *a)
 	if (!changed)
 		sh_printf(ctx, "%s: live matches desired (%zu resources)\n", w.app_name, d->len);
 	/* differences are a result, not a failure; --exit-code makes them 1, as git diff */
-	if (changed && sh_arg_bool(a, "exit-code"))
+	if (changed && sh_arg_bool(a, SH_OPT_EXIT_CODE))
 		ctx->exit_override = 1;
 	rc = 0;
 done:
@@ -452,10 +447,10 @@ static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **na
 {
 	mech_route_state *r = NULL;
 	size_t n = 0, i, hits = 0;
-	const char *inst = sh_arg(a, "instance");
+	const char *inst = sh_arg(a, SH_OPT_INSTANCE);
 	*name = NULL;
 	if (mech_repo_open(repo, ctx->cfg, ctx->tenant_name) < 0 ||
-	    mech_route_list(*repo, sh_arg(a, "app"), &r, &n) < 0)
+	    mech_route_list(*repo, sh_arg(a, SH_OPT_APP), &r, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++)
 		if (!inst || !strcmp(r[i].instance, inst)) {
@@ -469,12 +464,13 @@ static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **na
 	free(*name);
 	*name = NULL;
 	if (!hits) {
-		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", sh_arg(a, "app"), inst ? "/" : "",
-			       inst ? inst : "");
-		return mech_error_hint("create one with `mech route -a %s create`", sh_arg(a, "app"));
+		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", sh_arg(a, SH_OPT_APP),
+			       inst ? "/" : "", inst ? inst : "");
+		return mech_error_hint("create one with `mech route -a %s create`",
+				       sh_arg(a, SH_OPT_APP));
 	}
 	return mech_error_set(MECH_EUSAGE, "app %s has %zu routes; name the instance with -i",
-			      sh_arg(a, "app"), hits);
+			      sh_arg(a, SH_OPT_APP), hits);
 }
 
 static int route_judge(mech_kube_route *rt, char **reason)
@@ -530,7 +526,8 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	long long deadline;
 	int rc = -1, st = MECH_LIVE_PROGRESSING;
 	cJSON *out = NULL;
-	if (wait && sh_arg(a, "timeout") && mech_parse_duration("--timeout", sh_arg(a, "timeout"), &timeout) < 0)
+	if (wait && sh_arg(a, SH_OPT_TIMEOUT) &&
+	    mech_parse_duration("--timeout", sh_arg(a, SH_OPT_TIMEOUT), &timeout) < 0)
 		return -1;
 	if (route_name(ctx, a, &repo, &name) < 0)
 		goto done;
@@ -746,12 +743,12 @@ done:
 
 int sh_addon_info(sh_ctx *ctx, const sh_args *a)
 {
-	return addon_status(ctx, sh_arg(a, "name"), NULL, 0);
+	return addon_status(ctx, sh_arg(a, SH_OPT_NAME), NULL, 0);
 }
 
 int sh_addon_wait(sh_ctx *ctx, const sh_args *a)
 {
-	return addon_status(ctx, sh_arg(a, "name"), sh_arg(a, "timeout"), 1);
+	return addon_status(ctx, sh_arg(a, SH_OPT_NAME), sh_arg(a, SH_OPT_TIMEOUT), 1);
 }
 
 int sh_live_wait_addon(sh_ctx *ctx, const char *name, const char *timeout)

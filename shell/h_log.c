@@ -61,9 +61,9 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 	sh_table t;
 
 	memset(&o, 0, sizeof(o));
-	o.path = sh_arg(a, "path");
-	o.max = (size_t)sh_arg_int(a, "max-count", 20);
-	if (sh_arg(a, "class") && mech_class_parse(sh_arg(a, "class"), &o.cls) < 0)
+	o.path = sh_arg(a, SH_OPT_PATH);
+	o.max = (size_t)sh_arg_int(a, SH_OPT_MAX_COUNT, 20);
+	if (sh_arg(a, SH_OPT_CLASS) && mech_class_parse(sh_arg(a, SH_OPT_CLASS), &o.cls) < 0)
 		return -1;
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;

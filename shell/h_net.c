@@ -26,17 +26,17 @@ int sh_route_create(sh_ctx *ctx, const sh_args *a)
 	int rc;
 	memset(&res, 0, sizeof(res));
 	sh_write_opts(ctx, a, &w);
-	o.app = sh_arg(a, "app");
-	o.instance = sh_arg(a, "instance");
-	o.host = sh_arg(a, "host");
-	o.path = sh_arg(a, "path");
+	o.app = sh_arg(a, SH_OPT_APP);
+	o.instance = sh_arg(a, SH_OPT_INSTANCE);
+	o.host = sh_arg(a, SH_OPT_HOST);
+	o.path = sh_arg(a, SH_OPT_PATH);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_route_create(repo, &w, &o, &res);
 	if (rc == 0)
 		sh_next(ctx, "mech route list");
 	rc = done_write(ctx, a, repo, rc, &res);
-	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
 		rc = sh_route_wait(ctx, a);
 	return rc;
 }
@@ -51,7 +51,7 @@ int sh_route_delete(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
-	rc = mech_route_delete(repo, &w, sh_arg(a, "app"), sh_arg(a, "instance"), &res);
+	rc = mech_route_delete(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE), &res);
 	return done_write(ctx, a, repo, rc, &res);
 }
 
@@ -64,7 +64,7 @@ int sh_route_list(sh_ctx *ctx, const sh_args *a)
 	sh_table t;
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
-	if (mech_route_list(repo, sh_arg(a, "app"), &r, &n) < 0) {
+	if (mech_route_list(repo, sh_arg(a, SH_OPT_APP), &r, &n) < 0) {
 		mech_repo_free(repo);
 		return -1;
 	}
@@ -173,14 +173,14 @@ int sh_addon_type_info(sh_ctx *ctx, const sh_args *a)
 	return 0;
 }
 
+/* What create and set both take; --type is create's alone. */
 static void addon_opts(const sh_args *a, mech_addon_opts *o, const char *name)
 {
 	memset(o, 0, sizeof(*o));
 	o->name = name;
-	o->type = sh_arg(a, "type");
-	o->version = sh_arg(a, "version");
-	o->storage = sh_arg(a, "storage");
-	o->memory = sh_arg(a, "memory");
+	o->version = sh_arg(a, SH_OPT_VERSION);
+	o->storage = sh_arg(a, SH_OPT_STORAGE);
+	o->memory = sh_arg(a, SH_OPT_MEMORY);
 }
 
 int sh_addon_create(sh_ctx *ctx, const sh_args *a)
@@ -193,14 +193,15 @@ int sh_addon_create(sh_ctx *ctx, const sh_args *a)
 	memset(&res, 0, sizeof(res));
 	sh_write_opts(ctx, a, &w);
 	addon_opts(a, &o, a->pos.items[0]);
+	o.type = sh_arg(a, SH_OPT_TYPE);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_addon_create(repo, &w, &o, &res);
 	if (rc == 0)
 		sh_next(ctx, "mech addon -n %s info", o.name);
 	rc = done_write(ctx, a, repo, rc, &res);
-	if (rc == 0 && sh_arg_bool(a, "wait") && !w.dry_run)
-		rc = sh_live_wait_addon(ctx, o.name, sh_arg(a, "timeout"));
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_addon(ctx, o.name, sh_arg(a, SH_OPT_TIMEOUT));
 	return rc;
 }
 
@@ -213,7 +214,7 @@ int sh_addon_set(sh_ctx *ctx, const sh_args *a)
 	int rc;
 	memset(&res, 0, sizeof(res));
 	sh_write_opts(ctx, a, &w);
-	addon_opts(a, &o, sh_arg(a, "name"));
+	addon_opts(a, &o, sh_arg(a, SH_OPT_NAME));
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_addon_set(repo, &w, &o, &res);
@@ -230,7 +231,7 @@ int sh_addon_delete(sh_ctx *ctx, const sh_args *a)
 	sh_write_opts(ctx, a, &w);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
-	rc = mech_addon_delete(repo, &w, sh_arg(a, "name"), &res);
+	rc = mech_addon_delete(repo, &w, sh_arg(a, SH_OPT_NAME), &res);
 	if (rc < 0 && mech_error_last() && mech_error_last()->code == MECH_EREFUSED && !w.force) {
 		/* show the plan with the refusal: what --force would delete */
 		mech_txn_result plan;
@@ -239,7 +240,7 @@ int sh_addon_delete(sh_ctx *ctx, const sh_args *a)
 		char *hint = mech_error_last()->hint ? mech_strdup(mech_error_last()->hint) : NULL;
 		memset(&plan, 0, sizeof(plan));
 		dry.dry_run = 1;
-		if (mech_addon_delete(repo, &dry, sh_arg(a, "name"), &plan) == 0) {
+		if (mech_addon_delete(repo, &dry, sh_arg(a, SH_OPT_NAME), &plan) == 0) {
 			size_t i;
 			for (i = 0; i < plan.nchanges; i++)
 				fprintf(stderr, "  would delete: %s\n", plan.changes[i].path);

@@ -90,7 +90,7 @@ static int run_request(sh_ctx *outer, sh_ctx *ctx)
 int sh_ssh(sh_ctx *outer, const sh_args *a)
 {
 	sh_ctx ctx;
-	const char *tenant = sh_arg(a, "tenant"), *guest = sh_arg(a, "guest");
+	const char *tenant = sh_arg(a, SH_OPT_TENANT), *guest = sh_arg(a, SH_OPT_GUEST);
 	int rc;
 
 	if (!!tenant == !!guest) {

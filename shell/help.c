@@ -14,7 +14,7 @@ static void usage_line(sh_ctx *ctx, const sh_command *c)
 	size_t i;
 	int targets = 0;
 	sh_printf(ctx, "mech %s", c->noun);
-	for (i = 0; c->opts[i].name; i++) {
+	for (i = 0; c->opts[i].opt; i++) {
 		const sh_flag *f = &c->opts[i];
 		if (f->short_name && f->type == SH_STR && (f->short_name == 'a' || f->short_name == 'n' ||
 							   f->short_name == 'i')) {
@@ -27,15 +27,15 @@ static void usage_line(sh_ctx *ctx, const sh_command *c)
 		sh_printf(ctx, " %s", c->verb);
 	if (c->args && *c->args)
 		sh_printf(ctx, " %s", c->args);
-	for (i = 0; c->opts[i].name; i++) {
+	for (i = 0; c->opts[i].opt; i++) {
 		const sh_flag *f = &c->opts[i];
 		if (f->short_name == 'a' || f->short_name == 'n' || f->short_name == 'i')
 			continue;
 		if (f->type == SH_BOOL)
-			sh_printf(ctx, " [--%s]", f->name);
+			sh_printf(ctx, " [--%s]", sh_opt_name(f->opt));
 		else
-			sh_printf(ctx, f->required ? " --%s %s" : " [--%s %s]%s", f->name, f->metavar,
-				  f->type == SH_LIST ? "…" : "");
+			sh_printf(ctx, f->required ? " --%s %s" : " [--%s %s]%s",
+				  sh_opt_name(f->opt), f->metavar, f->type == SH_LIST ? "…" : "");
 	}
 	if (c->flags & SH_MUTATES)
 		sh_printf(ctx, " [--dry-run] [--force]");
@@ -46,11 +46,11 @@ static void flag_line(sh_ctx *ctx, const sh_flag *f)
 {
 	char left[64];
 	if (f->short_name)
-		snprintf(left, sizeof(left), "-%c, --%s%s%s", f->short_name, f->name,
+		snprintf(left, sizeof(left), "-%c, --%s%s%s", f->short_name, sh_opt_name(f->opt),
 			 f->metavar ? " " : "", f->metavar ? f->metavar : "");
 	else
-		snprintf(left, sizeof(left), "    --%s%s%s", f->name, f->metavar ? " " : "",
-			 f->metavar ? f->metavar : "");
+		snprintf(left, sizeof(left), "    --%s%s%s", sh_opt_name(f->opt),
+			 f->metavar ? " " : "", f->metavar ? f->metavar : "");
 	sh_printf(ctx, "  %-28s %s%s\n", left, f->help, f->required ? " (required)" : "");
 }
 
@@ -77,9 +77,9 @@ static cJSON *help_json(const sh_command *c)
 	cJSON_AddStringToObject(o, "examples", c->examples);
 	cJSON_AddStringToObject(o, "next", c->next);
 	cJSON_AddBoolToObject(o, "mutates", (c->flags & SH_MUTATES) != 0);
-	for (i = 0; c->opts[i].name; i++) {
+	for (i = 0; c->opts[i].opt; i++) {
 		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "name", c->opts[i].name);
+		cJSON_AddStringToObject(f, "name", sh_opt_name(c->opts[i].opt));
 		cJSON_AddStringToObject(f, "help", c->opts[i].help);
 		cJSON_AddBoolToObject(f, "required", c->opts[i].required);
 		cJSON_AddItemToArray(flags, f);
@@ -103,10 +103,10 @@ void sh_help_command(sh_ctx *ctx, const sh_command *c)
 	sh_printf(ctx, "\n%sARGUMENTS%s\n", b, r);
 	indent_block(ctx, c->arguments);
 	sh_printf(ctx, "\n%sFLAGS%s\n", b, r);
-	for (i = 0; c->opts[i].name; i++)
+	for (i = 0; c->opts[i].opt; i++)
 		flag_line(ctx, &c->opts[i]);
 	if (c->flags & SH_MUTATES)
-		for (i = 0; sh_write_flags[i].name; i++)
+		for (i = 0; sh_write_flags[i].opt; i++)
 			flag_line(ctx, &sh_write_flags[i]);
 	sh_printf(ctx, "  (global: --json, --tenant T, --home DIR, --no-color, --readonly, -h)\n");
 	sh_printf(ctx, "\n%sSIDE EFFECTS%s\n", b, r);

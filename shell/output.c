@@ -66,14 +66,14 @@ static const char *action_past(mech_change_action a)
 void sh_write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
 {
 	w->author = &ctx->identity;
-	w->force = sh_arg_bool(a, "force");
-	w->dry_run = sh_arg_bool(a, "dry-run");
+	w->force = sh_arg_bool(a, SH_OPT_FORCE);
+	w->dry_run = sh_arg_bool(a, SH_OPT_DRY_RUN);
 }
 
 int sh_finish_write(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res)
 {
 	if (rc == 0)
-		sh_report_txn(ctx, res, sh_arg_bool(a, "dry-run"));
+		sh_report_txn(ctx, res, sh_arg_bool(a, SH_OPT_DRY_RUN));
 	mech_txn_result_dispose(res);
 	return rc;
 }

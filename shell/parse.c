@@ -4,15 +4,28 @@
  */
 #include "cmd.h"
 #include "mech/error.h"
+#include "mech/live.h"
 #include "mech/validate.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+static const char *const opt_names[SH_OPT__COUNT] = {
+#define SH__OPT_NAME(id, name) [SH_OPT_##id] = name,
+	SH_OPTIONS(SH__OPT_NAME)
+#undef SH__OPT_NAME
+};
+
+const char *sh_opt_name(sh_opt opt)
+{
+	return opt > SH_OPT_NONE && opt < SH_OPT__COUNT ? opt_names[opt] : "?";
+}
 
 static size_t count_flags(const sh_flag *f)
 {
 	size_t n = 0;
-	while (f && f[n].name)
+	while (f && f[n].opt)
 		n++;
 	return n;
 }
@@ -27,12 +40,12 @@ static void args_init(sh_args *a, const sh_command *cmd)
 	a->flags = mech_calloc(a->nflags, sizeof(*a->flags));
 	a->values = mech_calloc(a->nflags, sizeof(*a->values));
 	a->seen = mech_calloc(a->nflags, sizeof(*a->seen));
-	for (i = 0; cmd->opts[i].name; i++)
+	for (i = 0; cmd->opts[i].opt; i++)
 		a->flags[n++] = &cmd->opts[i];
 	if (cmd->flags & SH_MUTATES)
-		for (i = 0; sh_write_flags[i].name; i++)
+		for (i = 0; sh_write_flags[i].opt; i++)
 			a->flags[n++] = &sh_write_flags[i];
-	for (i = 0; sh_global_flags[i].name; i++)
+	for (i = 0; sh_global_flags[i].opt; i++)
 		a->flags[n++] = &sh_global_flags[i];
 }
 
@@ -48,37 +61,62 @@ void sh_args_dispose(sh_args *a)
 	memset(a, 0, sizeof(*a));
 }
 
-static int slot(const sh_args *a, const char *name)
+/*
+ * The slot of a flag the command takes, as the kind the caller reads it.
+ * Asking for a flag the command's row does not declare, or for a string
+ * of a switch, is a bug in the handler, not in the input: silently
+ * answering "absent" would drop --dry-run or --force, so it aborts, and the
+ * first test that runs the handler fails.
+ */
+static size_t slot(const sh_args *a, sh_opt opt, unsigned kinds)
 {
 	size_t i;
-	for (i = 0; i < a->nflags; i++)
-		if (!strcmp(a->flags[i]->name, name))
-			return (int)i;
-	return -1;
+	for (i = 0; i < a->nflags; i++) {
+		if (a->flags[i]->opt != opt)
+			continue;
+		if (kinds & (1u << a->flags[i]->type))
+			return i;
+		break;
+	}
+	fprintf(stderr, "mech: internal error: `%s` reads --%s, %s\n",
+		a->cmd ? a->cmd->id : "?", sh_opt_name(opt),
+		i < a->nflags ? "as the wrong kind of value" : "a flag it does not take");
+	abort();
 }
 
-const char *sh_arg(const sh_args *a, const char *name)
+#define KIND(t) (1u << (t))
+
+const char *sh_arg(const sh_args *a, sh_opt opt)
 {
-	int i = slot(a, name);
-	return i >= 0 && a->values[i].len ? a->values[i].items[a->values[i].len - 1] : NULL;
+	size_t i = slot(a, opt, KIND(SH_STR) | KIND(SH_INT) | KIND(SH_DURATION));
+	return a->values[i].len ? a->values[i].items[a->values[i].len - 1] : NULL;
 }
 
-int sh_arg_bool(const sh_args *a, const char *name)
+int sh_arg_bool(const sh_args *a, sh_opt opt)
 {
-	int i = slot(a, name);
-	return i >= 0 && a->seen[i];
+	return a->seen[slot(a, opt, KIND(SH_BOOL))] > 0;
 }
 
-long sh_arg_int(const sh_args *a, const char *name, long def)
+long sh_arg_int(const sh_args *a, sh_opt opt, long def)
 {
-	const char *v = sh_arg(a, name);
-	return v ? strtol(v, NULL, 10) : def;
+	size_t i = slot(a, opt, KIND(SH_INT));
+	return a->values[i].len ? strtol(a->values[i].items[a->values[i].len - 1], NULL, 10) : def;
 }
 
-const mech_strv *sh_arg_list(const sh_args *a, const char *name)
+long sh_arg_ms(const sh_args *a, sh_opt opt, long def)
 {
-	int i = slot(a, name);
-	return i >= 0 ? &a->values[i] : NULL;
+	size_t i = slot(a, opt, KIND(SH_DURATION));
+	long ms = def;
+	/* checked when it was parsed (take_flag), so it parses again */
+	if (a->values[i].len &&
+	    mech_parse_duration(sh_opt_name(opt), a->values[i].items[a->values[i].len - 1], &ms) < 0)
+		abort();
+	return ms;
+}
+
+const mech_strv *sh_arg_list(const sh_args *a, sh_opt opt)
+{
+	return &a->values[slot(a, opt, KIND(SH_LIST))];
 }
 
 static size_t edit_distance(const char *a, const char *b)
@@ -146,7 +184,8 @@ static const sh_flag *find_flag(sh_args *a, const char *tok, int *idx, const cha
 		const char *name = tok + 2, *eq = strchr(name, '=');
 		size_t n = eq ? (size_t)(eq - name) : strlen(name);
 		for (i = 0; i < a->nflags; i++) {
-			if (strlen(a->flags[i]->name) == n && !strncmp(a->flags[i]->name, name, n)) {
+			const char *fn = sh_opt_name(a->flags[i]->opt);
+			if (strlen(fn) == n && !strncmp(fn, name, n)) {
 				*idx = (int)i;
 				*inline_value = eq ? eq + 1 : NULL;
 				return a->flags[i];
@@ -173,7 +212,7 @@ static int unknown_flag(sh_args *a, const char *tok)
 	char *bare = mech_strndup(word, strcspn(word, "="));
 	size_t i;
 	for (i = 0; i < a->nflags; i++)
-		names[i] = a->flags[i]->name;
+		names[i] = sh_opt_name(a->flags[i]->opt);
 	best = sh_suggest(bare, names, a->nflags);
 	mech_error_set(MECH_EUSAGE, "unknown flag %.*s for `%s%s%s`", (int)strcspn(tok, "="),
 		       printable(tok), a->cmd->noun, a->cmd->verb ? " " : "",
@@ -195,30 +234,33 @@ static int take_flag(sh_args *a, int argc, char **argv, int *i)
 	const char *tok = argv[*i], *value;
 	int idx;
 	const sh_flag *f = find_flag(a, tok, &idx, &value);
+	const char *name;
 	if (!f)
 		return unknown_flag(a, tok);
+	name = sh_opt_name(f->opt);
 	if (f->type == SH_BOOL) {
 		if (value)
-			return mech_error_set(MECH_EUSAGE, "flag --%s takes no value", f->name);
+			return mech_error_set(MECH_EUSAGE, "flag --%s takes no value", name);
 		a->seen[idx]++;
 		return 0;
 	}
 	if (!value) {
 		if (*i + 1 >= argc)
-			return mech_error_set(MECH_EUSAGE, "flag --%s needs a value (%s)", f->name,
+			return mech_error_set(MECH_EUSAGE, "flag --%s needs a value (%s)", name,
 					      f->metavar ? f->metavar : "VALUE");
 		value = argv[++*i];
 	}
-	if (f->type == SH_INT) {
+	if (f->type == SH_INT || f->type == SH_DURATION) {
 		long v;
-		char *what = mech_sprintf("--%s", f->name);
-		int rc = mech_validate_int(what, value, f->min, f->max, &v);
+		char *what = mech_sprintf("--%s", name);
+		int rc = f->type == SH_INT ? mech_validate_int(what, value, f->min, f->max, &v)
+					   : mech_parse_duration(what, value, &v);
 		free(what);
 		if (rc < 0)
 			return -1;
 	}
 	if (f->type != SH_LIST && a->seen[idx])
-		return mech_error_set(MECH_EUSAGE, "flag --%s given twice", f->name);
+		return mech_error_set(MECH_EUSAGE, "flag --%s given twice", name);
 	a->seen[idx]++;
 	mech_strv_push(&a->values[idx], value);
 	return 0;
@@ -280,11 +322,12 @@ static const sh_flag *noun_flag(const char *noun, const char *tok)
 		const sh_flag *f = sh_commands[i].opts;
 		if (strcmp(sh_commands[i].noun, noun))
 			continue;
-		for (j = 0; f[j].name; j++) {
+		for (j = 0; f[j].opt; j++) {
+			const char *fn = sh_opt_name(f[j].opt);
 			if (f[j].type == SH_BOOL || f[j].type == SH_LIST)
 				continue;
 			if ((want_short && f[j].short_name == name[0]) ||
-			    (!want_short && strlen(f[j].name) == n && !strncmp(f[j].name, name, n)))
+			    (!want_short && strlen(fn) == n && !strncmp(fn, name, n)))
 				return &f[j];
 		}
 	}
@@ -385,16 +428,6 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 		verb_at = i;
 	}
 	args_init(a, cmd);
-	if (cmd->flags & SH_RAW) {
-		/* the command parses its own flags (mech sim); -h is still ours */
-		i = verb_at + words;
-		if (i < argc && (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")))
-			a->seen[slot(a, "help")] = 1;
-		for (; i < argc; i++)
-			mech_strv_push(&a->pos, argv[i]);
-		*out = cmd;
-		return 0;
-	}
 	pre_end = verb_at;
 	/* flags before the verb, then everything after it */
 	for (i = 1; i < argc; i++) {

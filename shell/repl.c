@@ -103,8 +103,8 @@ static void complete_names(const char *flag, const mech_strv *words)
 
 static void add_flags(const sh_flag *f)
 {
-	for (; f && f->name; f++) {
-		char *s = mech_sprintf("--%s", f->name);
+	for (; f && f->opt; f++) {
+		char *s = mech_sprintf("--%s", sh_opt_name(f->opt));
 		add_unique(s);
 		free(s);
 	}

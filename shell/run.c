@@ -200,7 +200,7 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 		return sh_finish(ctx, 0);
 	}
 	rc = sh_parse(argc - at, argv + at, &cmd, &args, ctx);
-	if (rc == 1 || (rc == 0 && (help || sh_arg_bool(&args, "help")))) {
+	if (rc == 1 || (rc == 0 && (help || sh_arg_bool(&args, SH_OPT_HELP)))) {
 		/* help never needs a tenant and never writes */
 		if (cmd)
 			sh_help_command(ctx, cmd);
@@ -215,25 +215,25 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 		return sh_finish(ctx, -1);
 	}
 	ctx->cmd = cmd;
-	if (sh_arg_bool(&args, "json"))
+	if (sh_arg_bool(&args, SH_OPT_JSON))
 		ctx->json = 1;
-	if (sh_arg_bool(&args, "no-color"))
+	if (sh_arg_bool(&args, SH_OPT_NO_COLOR))
 		ctx->color = 0;
-	if (sh_arg_bool(&args, "readonly"))
+	if (sh_arg_bool(&args, SH_OPT_READONLY))
 		ctx->readonly = 1;
-	if (sh_arg(&args, "home") || sh_arg(&args, "tenant")) {
+	if (sh_arg(&args, SH_OPT_HOME) || sh_arg(&args, SH_OPT_TENANT)) {
 		if (ctx->via_ssh) {
 			rc = mech_error_set(MECH_EFORBIDDEN,
 					    "--home and --tenant cannot be given over SSH: your key "
 					    "decides the tenant");
 			goto done;
 		}
-		if (sh_arg(&args, "home")) {
+		if (sh_arg(&args, SH_OPT_HOME)) {
 			free(ctx->home);
-			ctx->home = mech_home_resolve(sh_arg(&args, "home"));
+			ctx->home = mech_home_resolve(sh_arg(&args, SH_OPT_HOME));
 		}
-		if (sh_arg(&args, "tenant"))
-			ctx->tenant_flag = sh_arg(&args, "tenant");
+		if (sh_arg(&args, SH_OPT_TENANT))
+			ctx->tenant_flag = sh_arg(&args, SH_OPT_TENANT);
 	}
 	if ((rc = refuse_for_context(ctx, cmd)) < 0)
 		goto done;
@@ -256,7 +256,8 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 		for (i = 0; i < args.nflags; i++) {
 			if (args.flags[i]->required && !args.seen[i]) {
 				rc = mech_error_set(MECH_EUSAGE, "`%s %s` needs --%s %s", cmd->noun,
-						    cmd->verb ? cmd->verb : "", args.flags[i]->name,
+						    cmd->verb ? cmd->verb : "",
+						    sh_opt_name(args.flags[i]->opt),
 						    args.flags[i]->metavar);
 				mech_error_hint("e.g. %.*s", (int)strcspn(cmd->examples, "\n"),
 						cmd->examples);

@@ -21,22 +21,7 @@
 #include <cjson/cJSON.h>
 
 #include "mech/buf.h"
-
-typedef struct {
-	char *host; /* "127.0.0.1" or "::1" */
-	int port;   /* 0 = pick a free one */
-	char *token; /* required bearer token; NULL = no auth */
-	long sync_delay_ms;
-	long health_delay_ms;
-	long latency_ms;
-	long drop_stream_ms; /* 0 = never */
-	long keepalive_ms;
-	long poll_ms;
-	double fail_rate;
-	int malformed;
-	char *degrade_tag;
-	int verbose;
-} sim_opts;
+#include "sim.h" /* sim_opts */
 
 /* One Kubernetes object rendered from Git. */
 typedef struct {

@@ -621,7 +621,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	struct tui t;
 	script s;
 	const char *script_file = getenv("MECH_CONSOLE_SCRIPT");
-	int all = sh_arg_bool(a, "all-tenants");
+	int all = sh_arg_bool(a, SH_OPT_ALL_TENANTS);
 	SCREEN *scr = NULL;
 	FILE *out = NULL, *in = NULL;
 	ssize_t cache_was = 0, cache_now = 0;

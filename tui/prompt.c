@@ -31,7 +31,7 @@ static const char *refused(const char *noun)
 			continue;
 		if (c->flags & SH_TTY)
 			return "needs its own terminal";
-		if (c->flags & (SH_RAW | SH_HIDDEN))
+		if (c->flags & (SH_SERVER | SH_HIDDEN))
 			return "does not run inside the console";
 	}
 	return NULL;
@@ -77,9 +77,9 @@ static const sh_command *command_of(const mech_strv *w, char **named)
 	sh_ctx_init(&scratch);
 	if (sh_parse((int)(w->len - at), w->items + at, &cmd, &args, &scratch) != 0) {
 		cmd = NULL;
-	} else if (sh_arg(&args, "tenant")) {
+	} else if (sh_arg(&args, SH_OPT_TENANT)) {
 		free(*named);
-		*named = mech_strdup(sh_arg(&args, "tenant"));
+		*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
 	}
 	sh_args_dispose(&args);
 	mech_error_clear();

@@ -178,6 +178,9 @@ expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format=%s)" "mechanics(ap
 printf ':shell\n:screen-save %s\n' "$T/p3.screen" >"$T/s"
 console "$T/s"
 expect_in "$(tail -1 "$T/p3.screen")" "needs its own terminal" "nested shell refused"
+printf ':sim --poll 1s\n:screen-save %s\n' "$T/p4.screen" >"$T/s"
+console "$T/s"
+expect_in "$(tail -1 "$T/p4.screen")" "does not run inside the console" "a server (mech sim) refused"
 
 # without a terminal the console refuses clearly
 mech console </dev/null
