@@ -22,7 +22,11 @@ char *mech_lock_path(const mech_config *cfg, const char *tenant);
  * the file cannot be opened or locked.
  */
 int mech_lock_take(const char *path, const char *tenant, int *fd);
-/** Take it waiting as long as it takes (only the detached merge, which nobody waits for). */
+/**
+ * Take it waiting as long as it takes: only for the pack merge, which runs
+ * after the command has answered. 0, or -1 (no last error) when it cannot
+ * be opened or locked.
+ */
 int mech_lock_wait(const char *path, int *fd);
 /** Let go of a lock taken above; *fd becomes -1. A no-op on -1. */
 void mech_lock_release(int *fd);
