@@ -12,6 +12,7 @@
 
 #include "mech/buf.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 
 struct mech_kube {
 	mech_http *http;
@@ -475,7 +476,7 @@ static void wipe_json_strings(cJSON *o)
 int mech_kube_pg_secret_get(mech_kube *k, const char *ns, const char *cluster,
 			    mech_kube_pg_secret **out)
 {
-	char *name = mech_sprintf("%s-app", cluster);
+	char *name = mech_layout_addon_secret(cluster);
 	char *path = object_path("/api/v1", ns, "secrets", name, "");
 	mech_kube_pg_secret *s = NULL;
 	mech_http_response resp;

@@ -9,11 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-char *mech_live_app_name(const char *tenant, const char *app, const char *instance)
-{
-	return mech_sprintf("%s-%s-%s", tenant, app, instance);
-}
-
 int mech_live_revision_reached(git_repository *repo, const char *revision, const char *want)
 {
 	git_oid a, b;

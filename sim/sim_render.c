@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mech/layout.h"
+
 static void add_str(cJSON *o, const char *key, const char *v)
 {
 	if (v && *v)
@@ -428,7 +430,7 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds, *healthy;
 	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
 	char *primary = mech_sprintf("%s-1", l->obj.name);
-	char *rw = mech_sprintf("%s-rw", l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
+	char *rw = mech_layout_addon_service(l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
 
 	cJSON_AddNumberToObject(st, "instances", ready ? n : 1);
 	if (ready)
@@ -582,9 +584,9 @@ static void add_b64(cJSON *data, const char *key, const char *value)
 static cJSON *pg_secret(const sim_secret *s)
 {
 	cJSON *o = cJSON_CreateObject(), *meta, *labels, *ref, *data;
-	char *name = mech_sprintf("%s-app", s->cluster);
-	char *host = mech_sprintf("%s-rw", s->cluster);
-	char *fq = mech_sprintf("%s-rw.%s", s->cluster, s->namespace);
+	char *name = mech_layout_addon_secret(s->cluster);
+	char *host = mech_layout_addon_service(s->cluster);
+	char *fq = mech_sprintf("%s.%s", host, s->namespace);
 	char *v;
 	char uid[40];
 
@@ -600,7 +602,7 @@ static cJSON *pg_secret(const sim_secret *s)
 	cJSON_AddStringToObject(labels, "cnpg.io/cluster", s->cluster);
 	cJSON_AddStringToObject(labels, "cnpg.io/reload", "true");
 	cJSON_AddStringToObject(labels, "cnpg.io/userType", "app");
-	cJSON_AddStringToObject(labels, "app.kubernetes.io/managed-by", "cloudnative-pg");
+	cJSON_AddStringToObject(labels, MECH_LAYOUT_LABEL_MANAGED_BY, "cloudnative-pg");
 	ref = cJSON_CreateObject();
 	fake_uid(uid, s->namespace, s->cluster);
 	cJSON_AddStringToObject(ref, "apiVersion", "postgresql.cnpg.io/v1");
@@ -767,7 +769,7 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 {
 	static const char *const svcs[] = {"rw", "r", "ro"};
 	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
-	char name[160], uid[40];
+	char name[160], uid[40], *secret;
 	cJSON *c;
 
 	for (i = 1; i <= (ready ? n : 1); i++) {
@@ -788,14 +790,14 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 		cJSON_AddItemToObject(c, "health", health_json("Healthy", ""));
 		cJSON_AddItemToArray(nodes, c);
 	}
-	if (sim_world_secret(w, l->obj.namespace, (snprintf(name, sizeof(name), "%s-app",
-							     l->obj.name),
-						    name))) {
-		fake_uid(uid, l->uid, name);
-		c = node("", "v1", "Secret", l->obj.namespace, name, uid, l->applied_at);
+	secret = mech_layout_addon_secret(l->obj.name);
+	if (sim_world_secret(w, l->obj.namespace, secret)) {
+		fake_uid(uid, l->uid, secret);
+		c = node("", "v1", "Secret", l->obj.namespace, secret, uid, l->applied_at);
 		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
 		cJSON_AddItemToArray(nodes, c);
 	}
+	free(secret);
 }
 
 char *sim_render_tree(const sim_world *w, const sim_app *a)

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "mech/error.h"
+#include "mech/layout.h"
 
 #define HISTORY_LIMIT 10
 
@@ -240,14 +241,17 @@ const sim_live *sim_world_live(const sim_world *w, const char *group, const char
 
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name)
 {
-	size_t i, n = strlen(name);
-	/* CloudNativePG names it <cluster>-app */
-	if (n < 5 || strcmp(name + n - 4, "-app"))
-		return NULL;
+	size_t i;
 	for (i = 0; i < w->nsecrets; i++) {
 		const sim_secret *s = &w->secrets[i];
-		if (!strcmp(s->namespace, ns) && strlen(s->cluster) == n - 4 &&
-		    !strncmp(s->cluster, name, n - 4))
+		char *secret;
+		int hit;
+		if (strcmp(s->namespace, ns))
+			continue;
+		secret = mech_layout_addon_secret(s->cluster);
+		hit = !strcmp(secret, name);
+		free(secret);
+		if (hit)
 			return s;
 	}
 	return NULL;

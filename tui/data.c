@@ -415,16 +415,16 @@ static const mech_argocd_app *find_of(const tui_data *d, const tui_tenant *tn, c
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
                                          const char *instance)
 {
-	char *name = mech_live_app_name(tn->name, app, instance);
+	char *name = mech_layout_instance_app(tn->name, app, instance);
 	const mech_argocd_app *a = find_of(d, tn, name);
 	free(name);
 	return a;
 }
 
-const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *suffix,
+const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
                                               const char *kind, const char *name)
 {
-	char *app_name = mech_sprintf("%s-%s", tn->name, suffix);
+	char *app_name = mech_layout_dir_app(tn->name, dir);
 	const mech_argocd_app *a = find_of(d, tn, app_name);
 	size_t i;
 	free(app_name);

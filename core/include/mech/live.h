@@ -7,15 +7,13 @@
 #include "mech/config.h"
 #include "mech/gitops.h"
 #include "mech/kube.h"
+#include "mech/layout.h" /* the names of what Argo CD and Kubernetes run */
 
 /*
  * Live state: what Argo CD and Kubernetes did with the receipts. The rules
  * that turn their answers into "done", "failed" or "still going" live here
  * (DESIGN §6 exit codes 0/1/2), so the shell and the console agree.
  */
-
-/** Application name of an app instance: <tenant>-<app>-<instance>. Caller frees. */
-char *mech_live_app_name(const char *tenant, const char *app, const char *instance);
 
 typedef enum {
 	MECH_LIVE_PROGRESSING = 0,
