@@ -30,11 +30,13 @@ const mech_addon_type *mech_addon_types(size_t *n)
 
 const mech_addon_type *mech_addon_type_find(const char *type)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i;
 	for (i = 0; i < sizeof(catalog) / sizeof(*catalog); i++)
 		if (!strcmp(catalog[i].type, type))
 			return &catalog[i];
-	mech_error_set(MECH_EINVALID, "unknown addon type \"%.40s\": available: postgres", type);
+	mech_error_set(MECH_EINVALID, "unknown addon type \"%s\": available: postgres",
+		       mech_error_escape(q, type));
 	mech_error_hint("see `mech addon type list`");
 	return NULL;
 }
@@ -53,6 +55,7 @@ static int check_param(const mech_addon_type *t, const char *name, const char *v
 {
 	const mech_addon_param *p = param(t, name);
 	unsigned long long q, lo, hi;
+	char shown[MECH_ESCAPE_SIZE];
 	if (p->choices) {
 		const char *c = p->choices;
 		while (*c) {
@@ -61,13 +64,13 @@ static int check_param(const mech_addon_type *t, const char *name, const char *v
 				return 0;
 			c += n + (c[n] == '|');
 		}
-		return mech_error_set(MECH_EINVALID, "invalid --%s \"%.20s\" for %s: one of %s", name,
-				      v, t->type, p->choices);
+		return mech_error_set(MECH_EINVALID, "invalid --%s \"%s\" for %s: one of %s", name,
+				      mech_error_escape(shown, v), t->type, p->choices);
 	}
 	if (mech_quantity_parse(v, &q) < 0 || mech_quantity_parse(p->min, &lo) < 0 ||
 	    mech_quantity_parse(p->max, &hi) < 0 || q < lo || q > hi) {
-		mech_error_set(MECH_EINVALID, "invalid --%s \"%.20s\" for %s: a size from %s to %s",
-			       name, v, t->type, p->min, p->max);
+		mech_error_set(MECH_EINVALID, "invalid --%s \"%s\" for %s: a size from %s to %s",
+			       name, mech_error_escape(shown, v), t->type, p->min, p->max);
 		return mech_error_hint("Kubernetes quantities, e.g. %s", p->def);
 	}
 	return 0;

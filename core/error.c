@@ -123,3 +123,35 @@ const mech_error *mech_error_last(void)
 {
 	return has_last ? &last : NULL;
 }
+
+const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = len > MECH_ESCAPE_MAX ? MECH_ESCAPE_MAX : len;
+	char *o = out;
+	for (i = 0; s && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	if (s && n < len) {
+		memcpy(o, "...", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *mech_error_escape(char out[MECH_ESCAPE_SIZE], const char *s)
+{
+	return mech_error_escape_n(out, s, s ? strlen(s) : 0);
+}

@@ -188,6 +188,7 @@ static int maybe_class(const git_commit *c, const mech_config *cfg, mech_class c
 
 static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 {
+	char q[MECH_ESCAPE_SIZE];
 	git_object *obj = NULL;
 	git_commit *c = NULL;
 	if (!start)
@@ -195,8 +196,8 @@ static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 	if (git_revparse_single(&obj, mech_repo_git(repo), start) < 0 ||
 	    git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
 		git_object_free(obj);
-		mech_error_set(MECH_ENOT_FOUND, "revision \"%.60s\" not found in %s/gitops", start,
-			       mech_repo_tenant(repo));
+		mech_error_set(MECH_ENOT_FOUND, "revision \"%s\" not found in %s/gitops",
+			       mech_error_escape(q, start), mech_repo_tenant(repo));
 		return mech_error_hint("use a commit sha from `mech log`, HEAD or HEAD~N");
 	}
 	*out = *git_commit_id(c);

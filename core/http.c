@@ -356,8 +356,7 @@ static int is_json_type(const char *ct)
 	return ct && (strstr(ct, "json") != NULL);
 }
 
-/* One line of the server's own words, bounded, without control characters. */
-static char *clean_message(const char *s, size_t n)
+char *mech_http_clean_message(const char *s, size_t n)
 {
 	mech_buf b = MECH_BUF_INIT;
 	size_t i;
@@ -406,12 +405,12 @@ static char *server_message(const mech_http_response *resp)
 			m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
 		}
 		if (cJSON_IsString(m) && m->valuestring && *m->valuestring)
-			msg = clean_message(m->valuestring, strlen(m->valuestring));
+			msg = mech_http_clean_message(m->valuestring, strlen(m->valuestring));
 		cJSON_Delete(doc);
 		return msg;
 	}
 	if (resp->content_type && !strncmp(resp->content_type, "text/plain", 10))
-		return clean_message(resp->body.ptr, resp->body.len);
+		return mech_http_clean_message(resp->body.ptr, resp->body.len);
 	return NULL;
 }
 
@@ -517,8 +516,9 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 	}
 	what = mech_sprintf("%s: %s %s%s", h->name, method, h->url, path);
 	if (resp.content_type && !is_json_type(resp.content_type)) {
+		char q[MECH_ESCAPE_SIZE];
 		rc = mech_error_set(MECH_EUNAVAILABLE, "%s: answered %s, not JSON", what,
-				    resp.content_type);
+				    mech_error_escape(q, resp.content_type));
 		mech_error_hint("is %s the API server's URL?", h->url);
 	} else {
 		rc = mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
@@ -762,8 +762,11 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 		goto done;
 	}
 	if (s.not_sse) {
+		char q[MECH_ESCAPE_SIZE];
 		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: answered %s, not an event stream",
-			       h->name, url, s.err.content_type ? s.err.content_type : "no type");
+			       h->name, url,
+			       s.err.content_type ? mech_error_escape(q, s.err.content_type)
+						  : "no type");
 		goto done;
 	}
 	if (s.parser.overflow) {

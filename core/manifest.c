@@ -18,7 +18,6 @@
 #define NAME_MAX_LEN 63
 #define DNS_NAME_MAX_LEN 253
 #define PATH_MAX_LEN 1024
-#define SHOWN_MAX 80
 
 #define KUSTOMIZE_API "kustomize.config.k8s.io/v1beta1"
 #define ARGOCD_API "argoproj.io/v1alpha1"
@@ -32,31 +31,11 @@
 
 /* ---- input checks ---- */
 
-/* A value as it may appear in a one-line message: escaped and bounded. */
-static char *shown(const char *s)
-{
-	mech_buf b = MECH_BUF_INIT;
-	size_t i, n = strlen(s);
-	for (i = 0; i < n && i < SHOWN_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			mech_buf_printf(&b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			mech_buf_printf(&b, "\\x%02x", c);
-		else
-			mech_buf_putc(&b, (char)c);
-	}
-	if (n > SHOWN_MAX)
-		mech_buf_puts(&b, "...");
-	return mech_buf_detach(&b);
-}
-
 static int bad_value(const char *field, const char *value, const char *why)
 {
-	char *v = shown(value);
-	mech_error_set(MECH_EINVALID, "invalid %s \"%s\": %s", field, v, why);
-	free(v);
-	return -1;
+	char v[MECH_ESCAPE_SIZE];
+	return mech_error_set(MECH_EINVALID, "invalid %s \"%s\": %s", field,
+			      mech_error_escape(v, value), why);
 }
 
 static int is_lower_alnum(char c)

@@ -26,6 +26,7 @@ const char *mech_class_name(mech_class cls)
 
 int mech_class_parse(const char *s, mech_class *out)
 {
+	char q[MECH_ESCAPE_SIZE];
 	int i;
 	for (i = MECH_CLASS_MACHINE; i <= MECH_CLASS_FORCED; i++) {
 		if (!strcmp(s, class_names[i])) {
@@ -33,8 +34,9 @@ int mech_class_parse(const char *s, mech_class *out)
 			return 0;
 		}
 	}
-	return mech_error_set(MECH_EINVALID, "invalid --class \"%s\": expected machine, human or forced",
-			      s);
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --class \"%s\": expected machine, human or forced",
+			      mech_error_escape(q, s));
 }
 
 /* <noun>.<verb>: lower-case words of letters, digits and '-' joined by dots. */

@@ -235,20 +235,21 @@ static int save_tenant(const mech_config *cfg, const mech_tenant *t)
 
 static int validate_identity(const char *name, const char *email)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i;
 	if (name && (!*name || strlen(name) > 100 || strpbrk(name, "<>\n\r\t")))
 		return mech_error_set(MECH_EINVALID,
-				      "invalid --name \"%.60s\": 1-100 characters without <, > or "
+				      "invalid --name \"%s\": 1-100 characters without <, > or "
 				      "control characters",
-				      name);
+				      mech_error_escape(q, name));
 	for (i = 0; name && name[i]; i++)
 		if ((unsigned char)name[i] < 0x20)
 			return mech_error_set(MECH_EINVALID, "invalid --name: control characters");
 	if (email && !is_email(email))
 		return mech_error_set(MECH_EINVALID,
-				      "invalid --email \"%.60s\": expected an address like "
+				      "invalid --email \"%s\": expected an address like "
 				      "alice@example.com",
-				      email);
+				      mech_error_escape(q, email));
 	return 0;
 }
 

@@ -395,7 +395,9 @@ static int parse_children(parse_ctx *c, mech_yaml *n, yaml_event_type_t end)
 		}
 		if (mech_yaml_get(n, key->value)) {
 			int line = key->line;
-			char *what = mech_sprintf("duplicate key \"%s\"", key->value);
+			char q[MECH_ESCAPE_SIZE];
+			char *what = mech_sprintf("duplicate key \"%s\"",
+						  mech_error_escape(q, key->value));
 			mech_yaml_free(key);
 			parse_error(c, line, what);
 			free(what);

@@ -608,9 +608,10 @@ static int check_mode(sh_ctx *ctx, int all)
 		return mech_error_hint("your key decides the tenant: run `console`");
 	}
 	if (all && ctx->tenant_flag) {
+		char q[MECH_ESCAPE_SIZE];
 		mech_error_set(MECH_EUSAGE,
-		               "console: --all-tenants and --tenant %.60s exclude each other",
-		               ctx->tenant_flag);
+		               "console: --all-tenants and --tenant %s exclude each other",
+		               mech_error_escape(q, ctx->tenant_flag));
 		return mech_error_hint("--all-tenants shows every tenant, --tenant T one of them");
 	}
 	return all ? 0 : sh_need_tenant(ctx);

@@ -148,7 +148,9 @@ static int action_find(const char *name, size_t len)
 
 static int keys_error(const char *file, int line, const char *fmt, const char *word, size_t len)
 {
-	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%.*s\"", file, line, fmt, (int)len, word);
+	char q[MECH_ESCAPE_SIZE];
+	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, fmt,
+	               mech_error_escape_n(q, word, len));
 	return mech_error_hint("lines read `bind KEYMAP KEY ACTION` (keymaps: generic, diff; "
 	                       "ACTION none unbinds); see docs/console.md");
 }

@@ -87,6 +87,12 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 mech_error_code mech_http_status_code(long status);
 /** "Unauthorized", "Not Found", … ("" for statuses without a well-known text). */
 const char *mech_http_status_text(long status);
+/**
+ * A server's own words for one line of a message (its error "message"):
+ * the first line, trimmed, at most 300 bytes, control bytes as spaces.
+ * Values mech quotes go through mech_error_escape instead. Caller frees.
+ */
+char *mech_http_clean_message(const char *s, size_t n);
 
 /**
  * Parse exactly `len` bytes of JSON (trailing garbage rejected). `what`
