@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "mech/dl.h"
+#include "mech/random.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -809,22 +810,25 @@ done:
 
 void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	b->initial_ms = initial_ms > 0 ? initial_ms : 500;
 	b->max_ms = max_ms >= b->initial_ms ? max_ms : b->initial_ms;
 	b->next_ms = b->initial_ms;
-	b->seed = (unsigned int)(ts.tv_nsec ^ (long)getpid());
 	b->failures = 0;
 }
 
 long mech_backoff_next(mech_backoff *b)
 {
-	long nominal = b->next_ms, half = nominal / 2;
+	long nominal = b->next_ms, half = nominal / 2, span = nominal - half + 1;
+	uint32_t jitter;
 	b->failures++;
 	b->next_ms = nominal > b->max_ms / 2 ? b->max_ms : nominal * 2;
-	/* jitter spreads reconnects of many consoles after an outage */
-	return half + (long)(rand_r(&b->seed) % (unsigned long)(nominal - half + 1));
+	/* jitter spreads reconnects of many consoles after an outage; without random
+	 * bytes, the whole step (the slowest choice) */
+	if (mech_random_below(span < (long)UINT32_MAX ? (uint32_t)span : UINT32_MAX, &jitter) < 0) {
+		mech_error_clear();
+		return nominal;
+	}
+	return half + (long)jitter;
 }
 
 void mech_backoff_reset(mech_backoff *b)

@@ -6,6 +6,7 @@
  */
 #include "mech/sign.h"
 #include "mech/error.h"
+#include "mech/random.h"
 #include "mech/sshkey.h"
 
 #include <dirent.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -130,8 +130,11 @@ static int write_key(const char *home, const char *email)
 	dir = mech_sprintf("%s/keys", home);
 	if (mech_mkdir_p(dir, 0700) < 0)
 		goto done;
-	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-		mech_error_set(MECH_EFAILED, "cannot generate the signing key: no random bytes");
+	if (mech_random_bytes(seed, sizeof(seed)) < 0) {
+		const mech_error *e = mech_error_last();
+		char *why = mech_strdup(e ? e->message : "no random bytes");
+		mech_error_set(MECH_EFAILED, "cannot generate the signing key: %s", why);
+		free(why);
 		goto done;
 	}
 	ed25519_sha512_public_key(pub, seed);

@@ -27,7 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -88,9 +88,8 @@ static void sleep_ms(long ms)
 
 static double random_unit(void)
 {
-	unsigned int r = 0;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		return 1.0;
+	uint32_t r;
+	sim_random(&r, sizeof(r));
 	return (double)r / 4294967296.0;
 }
 

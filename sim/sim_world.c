@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "mech/error.h"
 #include "mech/layout.h"
+#include "mech/random.h"
 
 #define HISTORY_LIMIT 10
 
@@ -41,27 +41,24 @@ char *sim_wall(void)
 	return mech_strdup(buf);
 }
 
-static void random_bytes(unsigned char *buf, size_t n)
+/*
+ * Uids, passwords and injected faults need random bytes; a sim that cannot
+ * have them stops, saying why, rather than make predictable ones.
+ */
+void sim_random(void *buf, size_t n)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = getrandom(buf + got, n - got, 0);
-		if (r <= 0)
-			abort(); /* the kernel always has entropy after boot */
-		got += (size_t)r;
+	if (mech_random_bytes(buf, n) < 0) {
+		fprintf(stderr, "mech sim: %s\n", mech_error_last()->message);
+		abort();
 	}
 }
 
 void sim_uid(char out[40])
 {
-	unsigned char b[16];
-	random_bytes(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 40,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	if (mech_random_uuid(out) < 0) {
+		fprintf(stderr, "mech sim: %s\n", mech_error_last()->message);
+		abort();
+	}
 }
 
 /* 64 alphanumerics, as CloudNativePG generates application passwords. */
@@ -74,7 +71,7 @@ static char *random_password(void)
 	while (i < 64) {
 		unsigned char b[32];
 		size_t j;
-		random_bytes(b, sizeof(b));
+		sim_random(b, sizeof(b));
 		for (j = 0; j < sizeof(b) && i < 64; j++)
 			if (b[j] < 248) /* 248 = 4 × 62: no modulo bias */
 				p[i++] = alnum[b[j] % 62];

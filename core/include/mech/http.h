@@ -174,7 +174,6 @@ typedef struct {
 	long initial_ms;
 	long max_ms;
 	long next_ms;
-	unsigned int seed;
 	int failures;
 } mech_backoff;
 
