@@ -321,7 +321,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		*nl = '\0';
 		k = split_fields(p, f, 8);
 		if (k == 7 && f[0] && !strcmp(f[0], "A") && f[1] && f[2] && f[3] && f[5] && f[6]) {
-			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			v = mech_reallocarray(v, n + 1, sizeof(*v));
 			cur = &v[n++];
 			memset(cur, 0, sizeof(*cur));
 			if (git_oid_fromstr(&cur->app_tree, f[1]) < 0 ||
@@ -334,7 +334,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		} else if (cur && k == 4 && f[0] && !strcmp(f[0], "I") && f[1]) {
 			mech_app_state *a = &cur->state;
 			mech_instance_state *in;
-			a->instances = mech_realloc(a->instances, (a->ninstances + 1) * sizeof(*in));
+			a->instances = mech_reallocarray(a->instances, a->ninstances + 1, sizeof(*in));
 			in = &a->instances[a->ninstances++];
 			memset(in, 0, sizeof(*in));
 			in->name = mech_strdup(f[1]);

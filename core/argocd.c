@@ -609,7 +609,7 @@ int mech_argocd_app_sync(mech_argocd *c, const char *project, const char *name,
 	body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	if (!body)
-		abort();
+		mech_fatal("out of memory (printing JSON)");
 	rc = mech_http_post_json(c->http, path, body, &doc);
 	free(body);
 	free(path);

@@ -1,4 +1,5 @@
 #include "mech/error.h"
+#include "mech/buf.h"
 
 #include <git2.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+		mech_fatal("out of memory (formatting a message)");
 	return s;
 }
 
@@ -89,10 +90,7 @@ int mech_error_hint(const char *fmt, ...)
 
 static char *dup_or_empty(const char *s)
 {
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
+	return mech_strdup(s ? s : "");
 }
 
 void mech_error_add_conflict(const char *path, const char *commit, const char *author,
@@ -101,9 +99,7 @@ void mech_error_add_conflict(const char *path, const char *commit, const char *a
 	mech_conflict *c;
 	if (!has_last)
 		return;
-	c = realloc(last.conflicts, (last.nconflicts + 1) * sizeof(*c));
-	if (!c)
-		abort();
+	c = mech_reallocarray(last.conflicts, last.nconflicts + 1, sizeof(*c));
 	last.conflicts = c;
 	c = &last.conflicts[last.nconflicts++];
 	c->path = dup_or_empty(path);

@@ -101,8 +101,8 @@ static void heap_push(heap *h, git_commit *c)
 {
 	size_t i;
 	if (h->len == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 64;
-		h->items = mech_realloc(h->items, h->cap * sizeof(*h->items));
+		h->cap = mech_grow_cap(h->cap, h->len + 1, 64, sizeof(*h->items));
+		h->items = mech_reallocarray(h->items, h->cap, sizeof(*h->items));
 	}
 	i = h->len++;
 	h->items[i] = c;
@@ -253,8 +253,8 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 			mech_log_entry_from_commit(&e, c, cfg);
 			if (o->cls == MECH_CLASS_NONE || e.cls == o->cls) {
 				if (*n == cap) {
-					cap = cap ? cap * 2 : 32;
-					*out = mech_realloc(*out, cap * sizeof(**out));
+					cap = mech_grow_cap(cap, *n + 1, 32, sizeof(**out));
+					*out = mech_reallocarray(*out, cap, sizeof(**out));
 				}
 				(*out)[(*n)++] = e;
 			} else {
@@ -360,8 +360,8 @@ int mech_history_walk_since(mech_repo *repo, const mech_log_opts *o, const git_o
 			continue;
 		}
 		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = mech_realloc(*out, cap * sizeof(**out));
+			cap = mech_grow_cap(cap, *n + 1, 8, sizeof(**out));
+			*out = mech_reallocarray(*out, cap, sizeof(**out));
 		}
 		(*out)[(*n)++] = e;
 	}

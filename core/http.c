@@ -179,7 +179,7 @@ char *mech_http_escape(const char *s)
 /* Read the bearer token fresh on each call: projected tokens rotate. */
 static int read_token(const mech_http *h, char **out)
 {
-	mech_buf b = MECH_BUF_INIT;
+	mech_buf b = MECH_BUF_SECRET_INIT;
 	size_t i;
 
 	*out = NULL;
@@ -210,21 +210,34 @@ static int read_token(const mech_http *h, char **out)
 	return 0;
 }
 
+#define AUTHORIZATION "Authorization: Bearer "
+
 static struct curl_slist *make_headers(const char *token, const char *accept, int has_body)
 {
 	struct curl_slist *hdrs = NULL;
-	char *line;
 	hdrs = curl_slist_append(hdrs, accept);
 	if (has_body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	if (token) {
-		line = mech_sprintf("Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, line);
-		/* the line is copied by libcurl; do not leave the token around */
-		memset(line, 0, strlen(line));
-		free(line);
+		/* one allocation of the right size: no copy of the token is left behind */
+		size_t n = strlen(AUTHORIZATION), t = strlen(token);
+		char *line = mech_calloc(n + t + 1, 1);
+		memcpy(line, AUTHORIZATION, n);
+		memcpy(line + n, token, t);
+		hdrs = curl_slist_append(hdrs, line); /* libcurl keeps a copy */
+		mech_secret_free(line);
 	}
 	return hdrs;
+}
+
+/* The header list held the token: wipe each line before libcurl frees it. */
+static void free_headers(struct curl_slist *hdrs)
+{
+	struct curl_slist *l;
+	for (l = hdrs; l; l = l->next)
+		if (l->data)
+			explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(hdrs);
 }
 
 /* Options shared by unary calls and streams. */
@@ -292,8 +305,8 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	}
 }
 
-int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
-		      mech_http_response *resp)
+static int request(mech_http *h, const char *method, const char *path, const char *body,
+		   int secret, mech_http_response *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -305,6 +318,7 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
 
 	memset(resp, 0, sizeof(*resp));
 	resp->body.max = h->max_body;
+	resp->body.secret = secret;
 	url = mech_sprintf("%s%s", h->url, path);
 	if (read_token(h, &token) < 0)
 		goto done;
@@ -343,13 +357,22 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
 		resp->content_type = mech_strdup(ct);
 	ret = 0;
 done:
-	curl_slist_free_all(hdrs);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	free_headers(hdrs);
+	mech_secret_free(token);
 	free(url);
 	return ret;
+}
+
+int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
+		      mech_http_response *resp)
+{
+	return request(h, method, path, body, 0, resp);
+}
+
+int mech_http_request_secret(mech_http *h, const char *method, const char *path,
+			     const char *body, mech_http_response *resp)
+{
+	return request(h, method, path, body, 1, resp);
 }
 
 static int is_json_type(const char *ct)
@@ -795,11 +818,8 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 done:
 	if (s.easy)
 		curl_easy_cleanup(s.easy);
-	curl_slist_free_all(hdrs);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	free_headers(hdrs);
+	mech_secret_free(token);
 	mech_sse_parser_dispose(&s.parser);
 	mech_http_response_dispose(&s.err);
 	free(url);

@@ -359,8 +359,10 @@ static void load_file(mech_lastwriter *lw)
 		if (lw->nsnap && strcmp(lw->snap[lw->nsnap - 1], path) >= 0)
 			goto corrupt;
 		if ((lw->nsnap & (lw->nsnap - 1)) == 0)
-			lw->snap = mech_realloc(lw->snap, (lw->nsnap ? 2 * lw->nsnap : 64) *
-							      sizeof(*lw->snap));
+			lw->snap = mech_reallocarray(lw->snap,
+						     mech_grow_cap(lw->nsnap, lw->nsnap + 1, 64,
+								   sizeof(*lw->snap)),
+						     sizeof(*lw->snap));
 		lw->snap[lw->nsnap++] = path;
 	}
 	lw->snapshot_bytes = (size_t)(p - b.ptr);
@@ -918,7 +920,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	while (walk && git_revwalk_next(&id, walk) == 0) {
 		if (load_commit(lw, &cm, &id) < 0)
 			goto done;
-		order = mech_realloc(order, (norder + 1) * sizeof(*order));
+		order = mech_reallocarray(order, norder + 1, sizeof(*order));
 		order[norder++] = id;
 	}
 	lw->walked = norder;

@@ -122,7 +122,7 @@ static void parse_forced(mech_receipt *r, const char *v)
 	for (i = 0; i < GIT_OID_HEXSZ; i++)
 		if (!isxdigit((unsigned char)v[i]))
 			return;
-	r->forced = mech_realloc(r->forced, (r->nforced + 1) * sizeof(*r->forced));
+	r->forced = mech_reallocarray(r->forced, r->nforced + 1, sizeof(*r->forced));
 	f = &r->forced[r->nforced++];
 	memcpy(f->commit, v, GIT_OID_HEXSZ);
 	f->commit[GIT_OID_HEXSZ] = '\0';

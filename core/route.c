@@ -185,8 +185,8 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 			if (!inst)
 				continue;
 			if (*n == cap) {
-				cap = cap ? cap * 2 : 8;
-				*out = mech_realloc(*out, cap * sizeof(**out));
+				cap = mech_grow_cap(cap, *n + 1, 8, sizeof(**out));
+				*out = mech_reallocarray(*out, cap, sizeof(**out));
 			}
 			r = &(*out)[(*n)++];
 			memset(r, 0, sizeof(*r));

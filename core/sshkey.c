@@ -83,6 +83,9 @@ static int decode_base64(const char *s, size_t len, unsigned char **out, size_t 
 		/* stray '=' or padding bits set: a second spelling of the same key */
 		mech_buf_dispose(&d);
 		return malformed("the key data is not canonical base64");
+	case MECH_BASE64_TOO_LARGE: /* d has no ceiling; MAX_BASE64 bounds it */
+		mech_buf_dispose(&d);
+		return malformed("the key data is far longer than any key");
 	}
 	*outlen = d.len;
 	*out = (unsigned char *)mech_buf_detach(&d);
@@ -385,7 +388,8 @@ static int in_file(const char *path, size_t lineno)
 
 int mech_sshkey_read_file(const char *path, mech_sshkey *out)
 {
-	mech_buf b = MECH_BUF_INIT;
+	/* the file may turn out to be a private key given by mistake: wiped when freed */
+	mech_buf b = MECH_BUF_SECRET_INIT;
 	mech_sshkey key = MECH_SSHKEY_INIT;
 	size_t lineno = 0, key_line = 0;
 	char *line, *next;

@@ -333,7 +333,7 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 			dup |= !strcmp(opts->keys[j].fingerprint, k->fingerprint);
 		if (dup)
 			continue;
-		t->keys = mech_realloc(t->keys, (t->nkeys + 1) * sizeof(*t->keys));
+		t->keys = mech_reallocarray(t->keys, t->nkeys + 1, sizeof(*t->keys));
 		nk = &t->keys[t->nkeys++];
 		nk->fingerprint = mech_strdup(k->fingerprint);
 		nk->type = mech_strdup(k->type);

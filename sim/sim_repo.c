@@ -339,7 +339,7 @@ static int parse_manifests(reader *r, const char *path, const mech_buf *data, in
 			cJSON_Delete(m);
 			continue;
 		}
-		r->objs = mech_realloc(r->objs, (r->nobjs + 1) * sizeof(*r->objs));
+		r->objs = mech_reallocarray(r->objs, r->nobjs + 1, sizeof(*r->objs));
 		memset(&r->objs[r->nobjs], 0, sizeof(sim_obj));
 		r->objs[r->nobjs++].manifest = m;
 	}
@@ -920,7 +920,7 @@ static int matches_any(const mech_strv *patterns, const char *dir)
 static sim_target *add_target(sim_repo_state *s)
 {
 	sim_target *t;
-	s->targets = mech_realloc(s->targets, (s->ntargets + 1) * sizeof(*s->targets));
+	s->targets = mech_reallocarray(s->targets, s->ntargets + 1, sizeof(*s->targets));
 	t = &s->targets[s->ntargets++];
 	memset(t, 0, sizeof(*t));
 	return t;

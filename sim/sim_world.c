@@ -47,18 +47,14 @@ char *sim_wall(void)
  */
 void sim_random(void *buf, size_t n)
 {
-	if (mech_random_bytes(buf, n) < 0) {
-		fprintf(stderr, "mech sim: %s\n", mech_error_last()->message);
-		abort();
-	}
+	if (mech_random_bytes(buf, n) < 0)
+		mech_fatal("mech sim: %s", mech_error_last()->message);
 }
 
 void sim_uid(char out[40])
 {
-	if (mech_random_uuid(out) < 0) {
-		fprintf(stderr, "mech sim: %s\n", mech_error_last()->message);
-		abort();
-	}
+	if (mech_random_uuid(out) < 0)
+		mech_fatal("mech sim: %s", mech_error_last()->message);
 }
 
 /* 64 alphanumerics, as CloudNativePG generates application passwords. */
@@ -75,6 +71,7 @@ static char *random_password(void)
 		for (j = 0; j < sizeof(b) && i < 64; j++)
 			if (b[j] < 248) /* 248 = 4 × 62: no modulo bias */
 				p[i++] = alnum[b[j] % 62];
+		explicit_bzero(b, sizeof(b)); /* the password's source */
 	}
 	return p;
 }
@@ -283,7 +280,7 @@ static void scan_tenants(sim_world *w)
 			free(repo);
 			continue;
 		}
-		w->tenants = mech_realloc(w->tenants, (w->ntenants + 1) * sizeof(*w->tenants));
+		w->tenants = mech_reallocarray(w->tenants, w->ntenants + 1, sizeof(*w->tenants));
 		t = &w->tenants[w->ntenants++];
 		memset(t, 0, sizeof(*t));
 		t->name = mech_strdup(de->d_name);
@@ -323,7 +320,7 @@ static sim_app *app_new(sim_world *w, const sim_target *tg, const char *tenant)
 	a->health = mech_strdup("Missing");
 	a->health_message = mech_strdup("");
 	a->health_since = sim_wall();
-	w->apps = mech_realloc(w->apps, (w->napps + 1) * sizeof(*w->apps));
+	w->apps = mech_reallocarray(w->apps, w->napps + 1, sizeof(*w->apps));
 	w->apps[w->napps++] = a;
 	if (w->opts->verbose)
 		fprintf(stderr, "mech sim: %s: created\n", a->name);
@@ -470,7 +467,7 @@ static void op_finish(sim_app *a, double now)
 		memmove(a->history, a->history + 1, (HISTORY_LIMIT - 1) * sizeof(*a->history));
 		a->nhistory--;
 	}
-	a->history = mech_realloc(a->history, (a->nhistory + 1) * sizeof(*a->history));
+	a->history = mech_reallocarray(a->history, a->nhistory + 1, sizeof(*a->history));
 	h = &a->history[a->nhistory++];
 	h->id = a->next_history_id++;
 	h->revision = mech_strdup(a->op_revision ? a->op_revision : "");
@@ -692,7 +689,7 @@ static void reconcile_secrets(sim_world *w)
 				if (cJSON_IsString(ow) && *ow->valuestring)
 					owner = ow->valuestring;
 			}
-			w->secrets = mech_realloc(w->secrets, (w->nsecrets + 1) * sizeof(*w->secrets));
+			w->secrets = mech_reallocarray(w->secrets, w->nsecrets + 1, sizeof(*w->secrets));
 			s = &w->secrets[w->nsecrets++];
 			memset(s, 0, sizeof(*s));
 			s->tenant = mech_strdup(a->tenant);

@@ -128,8 +128,8 @@ static void bind(const char *keymap, int key, tui_action a)
 		}
 	}
 	if (nbindings == capbindings) {
-		capbindings = capbindings ? capbindings * 2 : 64;
-		bindings = mech_realloc(bindings, capbindings * sizeof(*bindings));
+		capbindings = mech_grow_cap(capbindings, nbindings + 1, 64, sizeof(*bindings));
+		bindings = mech_reallocarray(bindings, capbindings, sizeof(*bindings));
 	}
 	snprintf(bindings[nbindings].keymap, sizeof(bindings[nbindings].keymap), "%s", keymap);
 	bindings[nbindings].key = key;

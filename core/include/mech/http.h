@@ -65,6 +65,12 @@ const char *mech_http_url(const mech_http *h);
  */
 int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
 		      mech_http_response *resp);
+/**
+ * The same for an answer that holds secrets (a Kubernetes Secret): the
+ * body is a secret mech_buf, wiped whenever it grows or is disposed.
+ */
+int mech_http_request_secret(mech_http *h, const char *method, const char *path,
+			     const char *body, mech_http_response *resp);
 void mech_http_response_dispose(mech_http_response *resp);
 
 /**
