@@ -16,7 +16,6 @@
 /* ---- when mech cannot go on ---- */
 
 static _Atomic(mech_fatal_hook) fatal_hook;
-static atomic_flag fatal_once = ATOMIC_FLAG_INIT;
 
 mech_fatal_hook mech_fatal_set_hook(mech_fatal_hook hook)
 {
@@ -29,9 +28,10 @@ void mech_fatal(const char *fmt, ...)
 	char msg[512];
 	va_list ap;
 	int n;
+	/* taken once: the first thread to fail restores the terminal, and a hook
+	 * that fails in turn finds none */
 	mech_fatal_hook hook = atomic_exchange(&fatal_hook, NULL);
-	/* the first thread to fail restores the terminal; a hook that fails again skips it */
-	if (hook && !atomic_flag_test_and_set(&fatal_once))
+	if (hook)
 		hook();
 	memcpy(msg, "mech: fatal: ", 13);
 	va_start(ap, fmt);
