@@ -843,11 +843,9 @@ long mech_backoff_next(mech_backoff *b)
 	b->failures++;
 	b->next_ms = nominal > b->max_ms / 2 ? b->max_ms : nominal * 2;
 	/* jitter spreads reconnects of many consoles after an outage; without random
-	 * bytes, the whole step (the slowest choice) */
-	if (mech_random_below(span < (long)UINT32_MAX ? (uint32_t)span : UINT32_MAX, &jitter) < 0) {
-		mech_error_clear();
+	 * bytes, the whole step (the slowest choice), and the last error says why */
+	if (mech_random_below(span < (long)UINT32_MAX ? (uint32_t)span : UINT32_MAX, &jitter) < 0)
 		return nominal;
-	}
 	return half + (long)jitter;
 }
 

@@ -184,7 +184,11 @@ typedef struct {
 } mech_backoff;
 
 void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms);
-/** The delay before the next attempt (grows; 50–100 % of the nominal step). */
+/**
+ * The delay before the next attempt (grows; 50–100 % of the nominal step,
+ * drawn from mech/random.h). Without random bytes it is the whole step and
+ * the last error says so.
+ */
 long mech_backoff_next(mech_backoff *b);
 /** After a success: start again from the initial delay. */
 void mech_backoff_reset(mech_backoff *b);
