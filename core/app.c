@@ -413,7 +413,8 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 {
 	instance_ctx *c = payload;
 	mech_buf src = MECH_BUF_INIT, out = MECH_BUF_INIT;
-	char *from = NULL, *src_path = NULL, *dst_path = mech_layout_overlay_path(c->app, c->instance);
+	char *from = NULL, *src_path = NULL;
+	char *dst_path = mech_layout_overlay_path(c->app, c->instance);
 	int rc = -1;
 
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,

@@ -334,7 +334,8 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		} else if (cur && k == 4 && f[0] && !strcmp(f[0], "I") && f[1]) {
 			mech_app_state *a = &cur->state;
 			mech_instance_state *in;
-			a->instances = mech_reallocarray(a->instances, a->ninstances + 1, sizeof(*in));
+			a->instances =
+				mech_reallocarray(a->instances, a->ninstances + 1, sizeof(*in));
 			in = &a->instances[a->ninstances++];
 			memset(in, 0, sizeof(*in));
 			in->name = mech_strdup(f[1]);

@@ -148,14 +148,15 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 		if (!*v || *end || n < k->min || n > k->max)
 			return mech_error_set(MECH_ECONFIG,
 					      "%s:%d: %s.%s: \"%s\" is not an integer in %ld..%ld",
-					      file, line, k->section, k->key, mech_error_escape(q, v), k->min,
-					      k->max);
+					      file, line, k->section, k->key, mech_error_escape(q, v),
+					      k->min, k->max);
 		*(int *)field(cfg, k) = (int)n;
 		return 0;
 	case T_BOOL:
 		if (strcmp(v, "true") && strcmp(v, "false"))
-			return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not true or false",
-					      file, line, k->section, k->key, mech_error_escape(q, v));
+			return mech_error_set(MECH_ECONFIG,
+					      "%s:%d: %s.%s: \"%s\" is not true or false", file, line,
+					      k->section, k->key, mech_error_escape(q, v));
 		*(int *)field(cfg, k) = !strcmp(v, "true");
 		return 0;
 	}

@@ -99,8 +99,8 @@ static int bad_duration(const char *what, const char *s, const char *why)
 {
 	char q[MECH_ESCAPE_SIZE];
 	return mech_error_set(MECH_EINVALID,
-			      "invalid %s \"%s\": %s; expected a duration such as 500ms, 1.5s, 30s, "
-			      "5m or 1m30s (at most 24h)",
+			      "invalid %s \"%s\": %s; expected a duration such as 500ms, 1.5s, "
+			      "30s, 5m or 1m30s (at most 24h)",
 			      what, mech_error_escape(q, s), why);
 }
 
@@ -141,7 +141,8 @@ int mech_parse_duration(const char *what, const char *s, long *ms)
 					frac = frac * 10 + (*p - '0');
 					scale *= 10;
 				} else if (*p != '0') {
-					return bad_duration(what, s, "it is finer than a millisecond");
+					return bad_duration(what, s,
+							    "it is finer than a millisecond");
 				}
 			}
 		}

@@ -313,7 +313,8 @@ static int explain_first_word(const char *word, size_t wlen, const char *rest)
 		    "give a bare public key `type base64 [comment]`; mech writes "
 		    "the options itself");
 	}
-	mech_error_set(MECH_EINVALID, "unsupported key type `%s`", mech_error_escape_n(q, word, wlen));
+	mech_error_set(MECH_EINVALID, "unsupported key type `%s`",
+	               mech_error_escape_n(q, word, wlen));
 	return mech_error_hint("mech accepts " MECH_SSHKEY_TYPES);
 }
 

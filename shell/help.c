@@ -258,7 +258,8 @@ int sh_cmd_help(sh_ctx *ctx, const sh_args *a)
 	}
 	{
 		char q[MECH_ESCAPE_SIZE];
-		mech_error_set(MECH_EUSAGE, "no help for \"%s\"", mech_error_escape(q, p->items[0]));
+		mech_error_set(MECH_EUSAGE, "no help for \"%s\"",
+			       mech_error_escape(q, p->items[0]));
 	}
 	return mech_error_hint("run `mech help` for the map");
 }

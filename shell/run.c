@@ -145,7 +145,8 @@ static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *vers
 			}
 		} else {
 		unknown:
-			mech_error_set(MECH_EUSAGE, "unknown global flag %s", mech_error_escape(q, a));
+			mech_error_set(MECH_EUSAGE, "unknown global flag %s",
+				       mech_error_escape(q, a));
 			return mech_error_hint("global flags: --home DIR, --tenant T, --json, "
 					       "--no-color, --readonly, -h, --version");
 		}

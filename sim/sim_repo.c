@@ -2,8 +2,9 @@
  * What Git asks for, read the way the ApplicationSet controller and Argo
  * CD's repo server would: one Application per overlay directory (git
  * directories generator), the network and addons directory Applications
- * with recursion (names and paths as mech/layout.h has them), manifests rendered by a small kustomize
- * (resources, namePrefix/nameSuffix, namespace, labels, images, replicas).
+ * with recursion (names and paths as mech/layout.h has them), manifests
+ * rendered by a small kustomize (resources, namePrefix/nameSuffix,
+ * namespace, labels, images, replicas).
  * Everything read from the repo is bounded: file size (the YAML limits),
  * files per Application, kustomization nesting.
  */
@@ -1037,7 +1038,8 @@ int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
 	r.repo = repo;
 	read_appset(&r, &as, out, tenant, branch, repo_path);
 	generate(&r, &as, out, tenant);
-	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK, SIM_NETWORK);
+	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK,
+		      SIM_NETWORK);
 	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);

@@ -31,7 +31,10 @@ int mech_buf_printf(mech_buf *b, const char *fmt, ...) __attribute__((format(pri
 int mech_buf_vprintf(mech_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /** The contents as a C string ("" when empty); borrowed. */
 const char *mech_buf_cstr(const mech_buf *b);
-/** Hand the storage to the caller (free() it, mech_secret_free() a secret's); the buffer is reset. */
+/**
+ * Hand the storage to the caller (free() it; mech_secret_free() a secret
+ * buffer's); the buffer is reset.
+ */
 char *mech_buf_detach(mech_buf *b);
 void mech_buf_clear(mech_buf *b);
 void mech_buf_dispose(mech_buf *b);
