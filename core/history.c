@@ -156,7 +156,8 @@ static int seen_add(oid_set *s, const git_oid *id)
 {
 	size_t i;
 	if ((s->len + 1) * 2 > s->cap) {
-		oid_set n = {NULL, NULL, 0, s->cap ? s->cap * 2 : 256};
+		/* doubled (powers of two: slots are masked), fatal if it cannot be */
+		oid_set n = {NULL, NULL, 0, mech_grow_cap(s->cap, s->cap + 1, 256, sizeof(git_oid))};
 		n.ids = mech_calloc(n.cap, sizeof(*n.ids));
 		n.used = mech_calloc(n.cap, 1);
 		for (i = 0; i < s->cap; i++)

@@ -43,8 +43,8 @@ static path_entry *pm_find(path_map *m, const char *path, int insert)
 {
 	size_t i;
 	if (insert && (m->len + 1) * 2 > m->cap) {
-		path_map n = {mech_calloc(m->cap ? m->cap * 2 : 64, sizeof(path_entry)),
-			      m->cap ? m->cap * 2 : 64, 0};
+		size_t cap = mech_grow_cap(m->cap, m->cap + 1, 64, sizeof(path_entry));
+		path_map n = {mech_calloc(cap, sizeof(path_entry)), cap, 0};
 		for (i = 0; i < m->cap; i++) {
 			if (m->slots[i].path) {
 				path_entry *e = pm_find(&n, m->slots[i].path, 1);
@@ -106,8 +106,8 @@ static commit_info *cm_find(commit_map *m, const git_oid *id, int insert)
 	size_t i;
 	uint64_t h;
 	if (insert && (m->len + 1) * 2 > m->cap) {
-		commit_map n = {mech_calloc(m->cap ? m->cap * 2 : 256, sizeof(commit_info)),
-				m->cap ? m->cap * 2 : 256, 0};
+		size_t cap = mech_grow_cap(m->cap, m->cap + 1, 256, sizeof(commit_info));
+		commit_map n = {mech_calloc(cap, sizeof(commit_info)), cap, 0};
 		for (i = 0; i < m->cap; i++) {
 			if (m->slots[i].used) {
 				*cm_find(&n, &m->slots[i].id, 1) = m->slots[i];

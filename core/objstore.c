@@ -223,7 +223,9 @@ static int st_write(git_odb_backend *b, const git_oid *id, const void *data, siz
 	int rc = st->mem->write(st->mem, id, data, len, type);
 	if (rc == 0) {
 		if ((st->n & (st->n - 1)) == 0)
-			st->ids = mech_reallocarray(st->ids, st->n ? 2 * st->n : 16, sizeof(*st->ids));
+			st->ids = mech_reallocarray(
+				st->ids, mech_grow_cap(st->n, st->n + 1, 16, sizeof(*st->ids)),
+				sizeof(*st->ids));
 		st->ids[st->n++] = *id;
 	}
 	return rc;
