@@ -1,6 +1,7 @@
 /* Addon verbs and the catalog. */
 #include "mech/addon.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 #include "mech/manifest.h"
 #include "mech/quantity.h"
 #include "mech/validate.h"
@@ -29,11 +30,13 @@ const mech_addon_type *mech_addon_types(size_t *n)
 
 const mech_addon_type *mech_addon_type_find(const char *type)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i;
 	for (i = 0; i < sizeof(catalog) / sizeof(*catalog); i++)
 		if (!strcmp(catalog[i].type, type))
 			return &catalog[i];
-	mech_error_set(MECH_EINVALID, "unknown addon type \"%.40s\": available: postgres", type);
+	mech_error_set(MECH_EINVALID, "unknown addon type \"%s\": available: postgres",
+		       mech_error_escape(q, type));
 	mech_error_hint("see `mech addon type list`");
 	return NULL;
 }
@@ -52,6 +55,7 @@ static int check_param(const mech_addon_type *t, const char *name, const char *v
 {
 	const mech_addon_param *p = param(t, name);
 	unsigned long long q, lo, hi;
+	char shown[MECH_ESCAPE_SIZE];
 	if (p->choices) {
 		const char *c = p->choices;
 		while (*c) {
@@ -60,13 +64,13 @@ static int check_param(const mech_addon_type *t, const char *name, const char *v
 				return 0;
 			c += n + (c[n] == '|');
 		}
-		return mech_error_set(MECH_EINVALID, "invalid --%s \"%.20s\" for %s: one of %s", name,
-				      v, t->type, p->choices);
+		return mech_error_set(MECH_EINVALID, "invalid --%s \"%s\" for %s: one of %s", name,
+				      mech_error_escape(shown, v), t->type, p->choices);
 	}
 	if (mech_quantity_parse(v, &q) < 0 || mech_quantity_parse(p->min, &lo) < 0 ||
 	    mech_quantity_parse(p->max, &hi) < 0 || q < lo || q > hi) {
-		mech_error_set(MECH_EINVALID, "invalid --%s \"%.20s\" for %s: a size from %s to %s",
-			       name, v, t->type, p->min, p->max);
+		mech_error_set(MECH_EINVALID, "invalid --%s \"%s\" for %s: a size from %s to %s",
+			       name, mech_error_escape(shown, v), t->type, p->min, p->max);
 		return mech_error_hint("Kubernetes quantities, e.g. %s", p->def);
 	}
 	return 0;
@@ -77,18 +81,13 @@ typedef struct {
 	const mech_addon_opts *o;
 } addon_ctx;
 
-static char *cluster_file(const char *name)
-{
-	return mech_sprintf("addons/%s/cluster.yaml", name);
-}
-
 static int plan_create(mech_txn *txn, void *payload)
 {
 	addon_ctx *c = payload;
 	const mech_addon_opts *o = c->o;
 	mech_postgres_spec spec;
 	mech_buf out = MECH_BUF_INIT;
-	char *file = cluster_file(o->name);
+	char *file = mech_layout_addon_cluster_path(o->name), *secret;
 	int rc = -1;
 
 	spec.tenant = mech_repo_tenant(c->repo);
@@ -108,7 +107,9 @@ static int plan_create(mech_txn *txn, void *payload)
 	mech_txn_body(txn, "type: postgres %d", spec.version);
 	mech_txn_body(txn, "storage: %s", spec.storage);
 	mech_txn_body(txn, "memory: %s", spec.memory);
-	mech_txn_body(txn, "credentials: Kubernetes secret %s-app (never in Git)", o->name);
+	secret = mech_layout_addon_secret(o->name);
+	mech_txn_body(txn, "credentials: Kubernetes secret %s (never in Git)", secret);
+	free(secret);
 	rc = 0;
 done:
 	mech_buf_dispose(&out);
@@ -145,7 +146,7 @@ static int plan_set(mech_txn *txn, void *payload)
 {
 	addon_ctx *c = payload;
 	mech_buf cur = MECH_BUF_INIT, out = MECH_BUF_INIT;
-	char *file = cluster_file(c->o->name);
+	char *file = mech_layout_addon_cluster_path(c->o->name);
 	int rc = -1;
 	if (mech_txn_read(txn, file, &cur) <= 0) {
 		not_found(c->repo, c->o->name);
@@ -197,7 +198,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 {
 	delete_ctx *c = payload;
 	mech_strv files = MECH_STRV_INIT;
-	char *dir = mech_sprintf("addons/%s", c->name);
+	char *dir = mech_layout_addon_dir(c->name);
 	size_t i;
 	int rc = -1;
 	if (!mech_txn_list_files(txn, dir, &files)) {
@@ -234,7 +235,7 @@ static void load_state(mech_repo *repo, git_tree *tree, const char *name, mech_a
 	mech_yaml *doc = NULL;
 	memset(a, 0, sizeof(*a));
 	a->name = mech_strdup(name);
-	a->file = cluster_file(name);
+	a->file = mech_layout_addon_cluster_path(name);
 	a->type = mech_strdup("postgres");
 	if (mech_tree_read(mech_repo_git(repo), tree, a->file, 1024 * 1024, &b) > 0 &&
 	    mech_yaml_parse(&doc, b.ptr, b.len, a->file, NULL) == 0) {
@@ -269,7 +270,7 @@ int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n)
 	*out = mech_calloc(names.len, sizeof(**out));
 	for (i = 0; i < names.len; i++) {
 		mech_buf b = MECH_BUF_INIT;
-		char *file = cluster_file(names.items[i]);
+		char *file = mech_layout_addon_cluster_path(names.items[i]);
 		if (mech_tree_read(mech_repo_git(repo), tree, file, 1024 * 1024, &b) > 0)
 			load_state(repo, tree, names.items[i], &(*out)[(*n)++]);
 		free(file);
@@ -289,7 +290,7 @@ int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out)
 	*out = NULL;
 	if (mech_validate_name("addon name", name) < 0 || mech_repo_head_tree(repo, &tree) < 0)
 		return -1;
-	file = cluster_file(name);
+	file = mech_layout_addon_cluster_path(name);
 	if (mech_tree_read(mech_repo_git(repo), tree, file, 1024 * 1024, &b) > 0) {
 		*out = mech_calloc(1, sizeof(**out));
 		load_state(repo, tree, name, *out);

@@ -15,21 +15,6 @@
 
 #define MAX_MANIFEST (1024 * 1024)
 
-static char *app_path(const char *app, const char *rest)
-{
-	return mech_sprintf("apps/%s/%s", app, rest);
-}
-
-char *mech_app_overlay_path(const char *app, const char *instance)
-{
-	return mech_sprintf("apps/%s/overlays/%s/kustomization.yaml", app, instance);
-}
-
-char *mech_app_route_path(const char *app, const char *instance)
-{
-	return mech_sprintf("network/routes/%s/%s.yaml", app, instance);
-}
-
 /* The image of the app's container in a Deployment manifest. */
 static char *deployment_image(const char *yaml, size_t len, const char *app, int *port,
 			      int *replicas)
@@ -84,14 +69,14 @@ static void join(mech_buf *b, const mech_strv *v)
 int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, const char *instance,
 			 char **out)
 {
-	char *dir = app_path(app, "overlays");
+	char *dir = mech_layout_overlays_dir(app);
 	mech_strv names = MECH_STRV_INIT;
 	mech_buf list = MECH_BUF_INIT;
 	int rc = -1;
 
 	mech_txn_list(txn, dir, &names);
 	if (!names.len) {
-		char *appdir = mech_sprintf("apps/%s", app);
+		char *appdir = mech_layout_app_dir(app);
 		int exists = mech_txn_exists(txn, appdir);
 		free(appdir);
 		if (!exists) {
@@ -131,11 +116,11 @@ done:
 static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char **out)
 {
 	mech_buf b = MECH_BUF_INIT;
-	char *path = app_path(app, "base/deployment.yaml");
+	char *path = mech_layout_app_file(app, MECH_LAYOUT_BASE_DEPLOYMENT);
 	int found = mech_txn_read(txn, path, &b);
-	free(path);
 	if (found <= 0) {
 		mech_buf_dispose(&b);
+		free(path);
 		if (found == 0)
 			not_found_app(repo, app);
 		return -1;
@@ -143,9 +128,9 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 	*out = deployment_image(b.ptr, b.len, app, NULL, NULL);
 	mech_buf_dispose(&b);
 	if (!*out)
-		return mech_error_set(MECH_EFAILED,
-				      "apps/%s/base/deployment.yaml has no container image", app);
-	return 0;
+		mech_error_set(MECH_EFAILED, "%s has no container image", path);
+	free(path);
+	return *out ? 0 : -1;
 }
 
 /* ---- every write verb goes through here ---- */
@@ -188,16 +173,16 @@ static int plan_create(mech_txn *txn, void *payload)
 
 	if (mech_manifest_app_base(&spec, &dep, &svc, &kus) < 0 || mech_manifest_overlay(&os, &ov) < 0)
 		goto done;
-	p = app_path(o->name, "base/deployment.yaml");
+	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_DEPLOYMENT);
 	mech_txn_write_buf(txn, p, &dep);
 	free(p);
-	p = app_path(o->name, "base/service.yaml");
+	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_SERVICE);
 	mech_txn_write_buf(txn, p, &svc);
 	free(p);
-	p = app_path(o->name, "base/kustomization.yaml");
+	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_KUSTOMIZATION);
 	mech_txn_write_buf(txn, p, &kus);
 	free(p);
-	p = mech_app_overlay_path(o->name, instance);
+	p = mech_layout_overlay_path(o->name, instance);
 	mech_txn_write_buf(txn, p, &ov);
 	free(p);
 	mech_txn_summary(txn, "add app %s", o->name);
@@ -260,7 +245,7 @@ static int plan_image(mech_txn *txn, void *payload)
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->instance, &c->picked) < 0 ||
 	    read_base_image(txn, c->repo, c->app, &base) < 0)
 		goto done;
-	path = mech_app_overlay_path(c->app, c->picked);
+	path = mech_layout_overlay_path(c->app, c->picked);
 	if (mech_txn_read(txn, path, &cur) <= 0) {
 		/* the overlay dir exists but its kustomization is gone (a human deleted it):
 		 * re-create it, which the policy check will see as overriding that delete */
@@ -333,7 +318,7 @@ int mech_app_deploy(mech_repo *repo, const mech_write_opts *w, const char *app,
 
 /* ---- delete ---- */
 
-/* A route file mech owns: network/routes/<app>/<instance>.yaml carrying mech's label. */
+/* A route file mech owns: a route path (mech/layout.h) carrying mech's label. */
 int mech_app_owned_route(mech_txn *txn, const char *path)
 {
 	mech_buf b = MECH_BUF_INIT;
@@ -343,8 +328,8 @@ int mech_app_owned_route(mech_txn *txn, const char *path)
 	if (mech_txn_read(txn, path, &b) > 0 &&
 	    mech_yaml_parse(&doc, b.ptr, b.len, path, NULL) == 0) {
 		v = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
-					MECH_MANIFEST_MANAGED_BY_KEY));
-		owned = v && !strcmp(v, MECH_MANIFEST_MANAGED_BY);
+					MECH_LAYOUT_LABEL_MANAGED_BY));
+		owned = v && !strcmp(v, MECH_LAYOUT_MANAGED_BY);
 	}
 	mech_error_clear();
 	mech_yaml_free(doc);
@@ -352,19 +337,17 @@ int mech_app_owned_route(mech_txn *txn, const char *path)
 	return owned;
 }
 
+/* Is `path` the route file of an instance of `app` (whoever wrote it)? */
 static int is_route_file(const char *path, const char *app)
 {
-	char *prefix = mech_sprintf("network/routes/%s/", app);
-	size_t n = strlen(prefix), len = strlen(path);
-	int ok = !strncmp(path, prefix, n) && !strchr(path + n, '/') && len > n + 5 &&
-		 !strcmp(path + len - 5, ".yaml");
-	if (ok) {
-		char *inst = mech_strndup(path + n, len - n - 5);
-		ok = mech_validate_name("instance", inst) == 0;
-		mech_error_clear();
-		free(inst);
-	}
-	free(prefix);
+	char *dir = mech_layout_routes_dir(app), *inst = NULL;
+	size_t n = strlen(dir);
+	int ok = !strncmp(path, dir, n) && path[n] == '/' &&
+		 (inst = mech_layout_route_instance(path + n + 1)) &&
+		 mech_validate_name("instance", inst) == 0;
+	mech_error_clear();
+	free(inst);
+	free(dir);
 	return ok;
 }
 
@@ -377,7 +360,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 {
 	delete_ctx *c = payload;
 	mech_strv files = MECH_STRV_INIT, routes = MECH_STRV_INIT;
-	char *dir = mech_sprintf("apps/%s", c->app), *rdir = mech_sprintf("network/routes/%s", c->app);
+	char *dir = mech_layout_app_dir(c->app), *rdir = mech_layout_routes_dir(c->app);
 	size_t i, n = 0;
 	int rc = -1;
 
@@ -395,7 +378,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 		}
 	}
 	mech_txn_summary(txn, "remove app %s", c->app);
-	mech_txn_body(txn, "removed: apps/%s/%s", c->app, n ? " and its routes" : "");
+	mech_txn_body(txn, "removed: %s/%s", dir, n ? " and its routes" : "");
 	rc = 0;
 done:
 	mech_strv_dispose(&files);
@@ -430,13 +413,14 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 {
 	instance_ctx *c = payload;
 	mech_buf src = MECH_BUF_INIT, out = MECH_BUF_INIT;
-	char *from = NULL, *src_path = NULL, *dst_path = mech_app_overlay_path(c->app, c->instance);
+	char *from = NULL, *src_path = NULL;
+	char *dst_path = mech_layout_overlay_path(c->app, c->instance);
 	int rc = -1;
 
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,
 			  &from) < 0)
 		goto done;
-	src_path = mech_app_overlay_path(c->app, from);
+	src_path = mech_layout_overlay_path(c->app, from);
 	if (mech_txn_read(txn, src_path, &src) <= 0) {
 		mech_error_set(MECH_ENOT_FOUND, "%s not found", src_path);
 		goto done;
@@ -472,11 +456,11 @@ static int plan_instance_remove(mech_txn *txn, void *payload)
 
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->instance, &picked) < 0)
 		goto done;
-	dir = mech_sprintf("apps/%s/overlays/%s", c->app, picked);
+	dir = mech_layout_overlay_dir(c->app, picked);
 	mech_txn_list_files(txn, dir, &files);
 	for (i = 0; i < files.len; i++)
 		mech_txn_delete(txn, files.items[i]);
-	route = mech_app_route_path(c->app, picked);
+	route = mech_layout_route_path(c->app, picked);
 	if (mech_app_owned_route(txn, route))
 		mech_txn_delete(txn, route);
 	mech_txn_summary(txn, "remove instance %s/%s", c->app, picked);

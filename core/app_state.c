@@ -102,14 +102,15 @@ static git_tree *subtree_of(git_repository *git, git_tree *t, const char *name)
 /* An instance's overlay and route paths (mech/app.h); the route's only when it has one. */
 static void instance_paths(const char *app, mech_instance_state *in)
 {
-	in->overlay_path = mech_app_overlay_path(app, in->name);
+	in->overlay_path = mech_layout_overlay_path(app, in->name);
 	if (in->route_host)
-		in->route_path = mech_app_route_path(app, in->name);
+		in->route_path = mech_layout_route_path(app, in->name);
 }
 
 /*
- * An app's desired state: a function of apps/<name>/ (`app`, NULL when it
- * is not a tree) and network/routes/<name>/ (`routes`, NULL when absent)
+ * An app's desired state: a function of its directory apps/<name>/ (`app`,
+ * NULL when it is not a tree) and its routes directory network/routes/<name>/
+ * (`routes`, NULL when absent)
  * only. Everything is read from those two trees, never through the root:
  * over 10,000 apps, each walk down from the root would pass the large apps/
  * tree again.
@@ -125,8 +126,8 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 
 	memset(app, 0, sizeof(*app));
 	app->name = mech_strdup(name);
-	path = mech_sprintf("apps/%s/base/deployment.yaml", name);
-	if (mech_tree_read(git, app_tree, "base/deployment.yaml", MAX_MANIFEST, &b) > 0) {
+	path = mech_layout_app_file(name, MECH_LAYOUT_BASE_DEPLOYMENT);
+	if (mech_tree_read(git, app_tree, MECH_LAYOUT_BASE_DEPLOYMENT, MAX_MANIFEST, &b) > 0) {
 		mech_yaml *doc = NULL;
 		if (mech_yaml_parse(&doc, b.ptr, b.len, path, NULL) == 0) {
 			const mech_yaml *cs = mech_yaml_path(doc, "spec.template.spec.containers");
@@ -147,24 +148,24 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 		mech_error_clear();
 	}
 	free(path);
-	mech_tree_list(git, app_tree, "overlays", &inst);
+	mech_tree_list(git, app_tree, MECH_LAYOUT_OVERLAYS, &inst);
 	app->instances = mech_calloc(inst.len, sizeof(*app->instances));
 	for (i = 0; i < inst.len; i++) {
 		mech_instance_state *in = &app->instances[app->ninstances++];
 		in->name = mech_strdup(inst.items[i]);
 		/* read inside the app's own trees: the paths below are relative to them */
-		path = mech_sprintf("overlays/%s/kustomization.yaml", inst.items[i]);
+		path = mech_layout_overlay_in_app(inst.items[i]);
 		if (mech_tree_read(git, app_tree, path, MAX_MANIFEST, &b) > 0 && app->base_image &&
 		    mech_manifest_overlay_image(b.ptr, b.len, app->base_image, &in->image) < 0)
 			mech_error_clear();
 		free(path);
-		path = mech_sprintf("%s.yaml", inst.items[i]);
+		path = mech_layout_route_file(inst.items[i]);
 		in->route_host = yaml_text_at(git, routes, path, "spec.hostnames");
 		free(path);
 		instance_paths(name, in);
 	}
 	if (app_tree) {
-		dir = mech_sprintf("apps/%s", name);
+		dir = mech_layout_app_dir(name);
 		list_files(git, app_tree, dir, &app->files);
 		free(dir);
 	}
@@ -320,7 +321,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		*nl = '\0';
 		k = split_fields(p, f, 8);
 		if (k == 7 && f[0] && !strcmp(f[0], "A") && f[1] && f[2] && f[3] && f[5] && f[6]) {
-			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			v = mech_reallocarray(v, n + 1, sizeof(*v));
 			cur = &v[n++];
 			memset(cur, 0, sizeof(*cur));
 			if (git_oid_fromstr(&cur->app_tree, f[1]) < 0 ||
@@ -333,7 +334,8 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		} else if (cur && k == 4 && f[0] && !strcmp(f[0], "I") && f[1]) {
 			mech_app_state *a = &cur->state;
 			mech_instance_state *in;
-			a->instances = mech_realloc(a->instances, (a->ninstances + 1) * sizeof(*in));
+			a->instances =
+				mech_reallocarray(a->instances, a->ninstances + 1, sizeof(*in));
 			in = &a->instances[a->ninstances++];
 			memset(in, 0, sizeof(*in));
 			in->name = mech_strdup(f[1]);
@@ -444,8 +446,8 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 	*n = 0;
 	if (open_head(repo, &tree, &lw) < 0)
 		return -1;
-	tree_id_at(tree, "apps", &apps_id);
-	tree_id_at(tree, "network/routes", &routes_id);
+	tree_id_at(tree, MECH_LAYOUT_APPS, &apps_id);
+	tree_id_at(tree, MECH_LAYOUT_ROUTES, &routes_id);
 	ncache = app_cache_load(repo, &cache, &cached_apps_id, &cached_routes_id);
 	if (ncache && git_oid_equal(&apps_id, &cached_apps_id) &&
 	    git_oid_equal(&routes_id, &cached_routes_id)) {
@@ -517,7 +519,7 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 	*out = NULL;
 	if (mech_validate_name("app name", app) < 0 || open_head(repo, &tree, &lw) < 0)
 		return -1;
-	dir = mech_sprintf("apps/%s", app);
+	dir = mech_layout_app_dir(app);
 	tree_id_at(tree, dir, &id);
 	app_tree = tree_or_null(git, &id);
 	free(dir);
@@ -526,7 +528,7 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 			       mech_repo_tenant(repo));
 		mech_error_hint("list apps with `mech app list`");
 	} else {
-		dir = mech_sprintf("network/routes/%s", app);
+		dir = mech_layout_routes_dir(app);
 		tree_id_at(tree, dir, &id);
 		routes = tree_or_null(git, &id);
 		free(dir);

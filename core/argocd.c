@@ -609,7 +609,7 @@ int mech_argocd_app_sync(mech_argocd *c, const char *project, const char *name,
 	body = cJSON_PrintUnformatted(req);
 	cJSON_Delete(req);
 	if (!body)
-		abort();
+		mech_fatal("out of memory (printing JSON)");
 	rc = mech_http_post_json(c->http, path, body, &doc);
 	free(body);
 	free(path);
@@ -649,11 +649,12 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 		/* runtimeStreamError: the stream's way to report a failed call */
 		const cJSON *code = mech_json_get(err, "http_code");
 		long status = cJSON_IsNumber(code) ? (long)code->valuedouble : 500;
-		char *msg = jstr(err, "message");
+		char *raw = jstr(err, "message"), *msg = mech_http_clean_message(raw, strlen(raw));
 		mech_error_code ec = mech_http_status_code(status);
 		mech_error_set(ec == MECH_EOK ? MECH_EUNAVAILABLE : ec,
 			       "stream error: HTTP %ld %s%s%s", status,
 			       mech_http_status_text(status), *msg ? ": " : "", msg);
+		free(raw);
 		free(msg);
 		goto done;
 	}
@@ -669,8 +670,9 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 	else if (!strcmp(type->valuestring, "DELETED"))
 		out->type = MECH_ARGOCD_DELETED;
 	else {
-		mech_error_set(MECH_EUNAVAILABLE, "Argo CD watch event of unknown type %.40s",
-			       type->valuestring);
+		char q[MECH_ESCAPE_SIZE];
+		mech_error_set(MECH_EUNAVAILABLE, "Argo CD watch event of unknown type \"%s\"",
+			       mech_error_escape(q, type->valuestring));
 		goto done;
 	}
 	rc = mech_argocd_app_parse(mech_json_get(result, "application"), &out->app);

@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <nettle/base64.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -11,11 +13,50 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* ---- when mech cannot go on ---- */
+
+static _Atomic(mech_fatal_hook) fatal_hook;
+
+mech_fatal_hook mech_fatal_set_hook(mech_fatal_hook hook)
+{
+	return atomic_exchange(&fatal_hook, hook);
+}
+
+void mech_fatal(const char *fmt, ...)
+{
+	/* a fixed buffer and write(2): nothing here may need memory */
+	char msg[512];
+	va_list ap;
+	int n;
+	/* taken once: the first thread to fail restores the terminal, and a hook
+	 * that fails in turn finds none */
+	mech_fatal_hook hook = atomic_exchange(&fatal_hook, NULL);
+	if (hook)
+		hook();
+	memcpy(msg, "mech: fatal: ", 13);
+	va_start(ap, fmt);
+	n = vsnprintf(msg + 13, sizeof(msg) - 14, fmt, ap);
+	va_end(ap);
+	n = n < 0 ? 13 : 13 + (n < (int)sizeof(msg) - 14 ? n : (int)sizeof(msg) - 15);
+	msg[n++] = '\n';
+	if (write(STDERR_FILENO, msg, (size_t)n) < 0) {
+		/* nowhere left to say it */
+	}
+	abort();
+}
+
+static void out_of_memory(size_t size)
+{
+	mech_fatal("out of memory (%zu bytes)", size);
+}
+
+/* ---- allocation ---- */
+
 void *mech_calloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p)
-		abort();
+		mech_fatal("out of memory (%zu x %zu bytes)", n, size);
 	return p;
 }
 
@@ -23,8 +64,27 @@ void *mech_realloc(void *p, size_t size)
 {
 	void *q = realloc(p, size ? size : 1);
 	if (!q)
-		abort();
+		out_of_memory(size);
 	return q;
+}
+
+void *mech_reallocarray(void *p, size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		mech_fatal("an array of %zu x %zu bytes does not fit in memory", n, size);
+	return mech_realloc(p, n * size);
+}
+
+size_t mech_grow_cap(size_t cap, size_t need, size_t first, size_t size)
+{
+	size_t max = size ? SIZE_MAX / size : SIZE_MAX;
+	if (need > max)
+		mech_fatal("an array of %zu x %zu bytes does not fit in memory", need, size);
+	if (!cap)
+		cap = first ? first : 1;
+	while (cap < need)
+		cap = cap > max / 2 ? max : cap * 2;
+	return cap;
 }
 
 char *mech_strdup(const char *s)
@@ -34,9 +94,12 @@ char *mech_strdup(const char *s)
 
 char *mech_strndup(const char *s, size_t n)
 {
-	char *d = malloc(n + 1);
+	char *d;
+	if (n == SIZE_MAX)
+		mech_fatal("a string of %zu bytes does not fit in memory", n);
+	d = malloc(n + 1);
 	if (!d)
-		abort();
+		out_of_memory(n + 1);
 	memcpy(d, s, n);
 	d[n] = '\0';
 	return d;
@@ -48,23 +111,51 @@ char *mech_sprintf(const char *fmt, ...)
 	char *s = NULL;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+		mech_fatal("out of memory (formatting a string)");
 	va_end(ap);
 	return s;
 }
 
+void mech_secret_free(char *s)
+{
+	if (s) {
+		explicit_bzero(s, strlen(s));
+		free(s);
+	}
+}
+
+/* ---- buffers ---- */
+
+/* Move the contents to `cap` bytes; a secret buffer's old storage is wiped first. */
+static void buf_realloc(mech_buf *b, size_t cap)
+{
+	if (b->secret && b->ptr) {
+		char *p = mech_calloc(cap, 1);
+		memcpy(p, b->ptr, b->len + 1 < b->cap ? b->len + 1 : b->cap);
+		explicit_bzero(b->ptr, b->cap);
+		free(b->ptr);
+		b->ptr = p;
+	} else {
+		b->ptr = mech_realloc(b->ptr, cap);
+	}
+	b->cap = cap;
+}
+
 int mech_buf_grow(mech_buf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1, cap;
+	size_t need, cap;
+	/* len + extra + 1 must fit: a size from outside must not wrap into a small one */
+	if (extra > SIZE_MAX - 1 - b->len)
+		return -1;
 	if (b->max && b->len + extra > b->max)
 		return -1;
+	need = b->len + extra + 1;
 	if (need <= b->cap)
 		return 0;
 	cap = b->cap ? b->cap : 64;
 	while (cap < need)
-		cap *= 2;
-	b->ptr = mech_realloc(b->ptr, cap);
-	b->cap = cap;
+		cap = cap > SIZE_MAX / 2 ? need : cap * 2;
+	buf_realloc(b, cap);
 	return 0;
 }
 
@@ -123,6 +214,7 @@ char *mech_buf_detach(mech_buf *b)
 	char *p = b->ptr ? b->ptr : mech_strdup("");
 	b->ptr = NULL;
 	b->len = b->cap = 0;
+	b->secret = 0;
 	return p;
 }
 
@@ -135,6 +227,8 @@ void mech_buf_clear(mech_buf *b)
 
 void mech_buf_dispose(mech_buf *b)
 {
+	if (b->secret && b->ptr)
+		explicit_bzero(b->ptr, b->cap);
 	free(b->ptr);
 	b->ptr = NULL;
 	b->len = b->cap = 0;
@@ -152,18 +246,20 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 	/* one allocation of the right size: doubling would hold up to twice a
 	 * large file (the last-writer index) and copy it on every step */
 	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (!max || (size_t)st.st_size <= max) && b->cap < b->len + (size_t)st.st_size + 2) {
-		b->cap = b->len + (size_t)st.st_size + 2; /* + NUL, + one byte to see EOF */
-		b->ptr = mech_realloc(b->ptr, b->cap);
-	}
+	    (!max || (size_t)st.st_size <= max) && (size_t)st.st_size < SIZE_MAX / 2 - b->len &&
+	    b->cap < b->len + (size_t)st.st_size + 2)
+		buf_realloc(b, b->len + (size_t)st.st_size + 2); /* + NUL, + one byte to see EOF */
 	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if (max && b->len + (size_t)n > max) {
+		if ((max && b->len + (size_t)n > max) || mech_buf_put(b, chunk, (size_t)n) < 0) {
+			if (b->secret)
+				explicit_bzero(chunk, sizeof(chunk));
 			close(fd);
 			return mech_error_set(MECH_EINVALID, "%s is larger than %zu bytes", path,
-					      max);
+					      max ? max : b->max);
 		}
-		mech_buf_put(b, chunk, (size_t)n);
 	}
+	if (b->secret)
+		explicit_bzero(chunk, sizeof(chunk));
 	close(fd);
 	if (n < 0)
 		return mech_error_set(MECH_EFAILED, "cannot read %s: %s", path, strerror(errno));
@@ -219,8 +315,9 @@ int mech_file_write_cache(const char *path, const void *data, size_t len, int mo
 void mech_strv_push(mech_strv *v, const char *s)
 {
 	if (v->len == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 8;
-		v->items = mech_realloc(v->items, v->cap * sizeof(*v->items));
+		size_t cap = mech_grow_cap(v->cap, v->cap + 1, 8, sizeof(*v->items));
+		v->items = mech_reallocarray(v->items, cap, sizeof(*v->items));
+		v->cap = cap;
 	}
 	v->items[v->len++] = mech_strdup(s);
 }
@@ -231,7 +328,7 @@ void mech_strv_pushf(mech_strv *v, const char *fmt, ...)
 	char *s = NULL;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+		mech_fatal("out of memory (formatting a string)");
 	va_end(ap);
 	mech_strv_push(v, s);
 	free(s);
@@ -299,61 +396,86 @@ int mech_remove_tree(const char *path)
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT ? -1 : 0;
 }
 
-static const char base64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---- base64: nettle's, in two modes ---- */
 
 char *mech_base64(const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	char *out = mech_calloc(4 * ((len + 2) / 3) + 1, 1), *o = out;
-	size_t i;
-	for (i = 0; i + 2 < len; i += 3, o += 4) {
-		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
-		o[0] = base64_alphabet[v >> 18];
-		o[1] = base64_alphabet[(v >> 12) & 63];
-		o[2] = base64_alphabet[(v >> 6) & 63];
-		o[3] = base64_alphabet[v & 63];
-	}
-	if (i < len) {
-		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < len ? (uint32_t)p[i + 1] << 8 : 0);
-		o[0] = base64_alphabet[v >> 18];
-		o[1] = base64_alphabet[(v >> 12) & 63];
-		o[2] = i + 1 < len ? base64_alphabet[(v >> 6) & 63] : '=';
-		o[3] = '=';
-	}
+	char *out;
+	if (len > (SIZE_MAX - 1) / 4 * 3 - 2)
+		mech_fatal("base64 of %zu bytes does not fit in memory", len);
+	out = mech_calloc(BASE64_ENCODE_RAW_LENGTH(len) + 1, 1);
+	base64_encode_raw(out, len, data);
 	return out;
+}
+
+static int is_std(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '+' || c == '/';
+}
+
+mech_base64_status mech_base64_decode(const char *s, size_t len, mech_base64_mode mode,
+				      mech_buf *out)
+{
+	struct base64_decode_ctx ctx;
+	size_t body = len, pad = 0, missing = 0, i, n, url = 0;
+	char *copy = NULL;
+	uint8_t *bytes;
+	const char *src = s;
+	mech_base64_status st = MECH_BASE64_OK;
+
+	while (body && s[body - 1] == '=' && pad < 2) {
+		body--;
+		pad++;
+	}
+	/*
+	 * nettle skips white space, takes a third '=' and, unpadded, drops the
+	 * last bits: the shape is checked here, and nettle decodes and checks
+	 * the padding bits
+	 */
+	if (mode == MECH_BASE64_STRICT && (!len || len % 4))
+		return MECH_BASE64_UNPADDED;
+	if (body % 4 == 1 || len > SIZE_MAX / 8)
+		return MECH_BASE64_UNPADDED; /* no number of bytes is 4k+1 characters */
+	if (pad && len % 4)
+		return MECH_BASE64_NONCANONICAL; /* a padding, but not a whole one */
+	for (i = 0; i < body; i++) {
+		if (s[i] == '=')
+			return MECH_BASE64_NONCANONICAL;
+		if (mode == MECH_BASE64_LENIENT && (s[i] == '-' || s[i] == '_'))
+			url++;
+		else if (!is_std(s[i]))
+			return MECH_BASE64_ALPHABET;
+	}
+	if (mode == MECH_BASE64_LENIENT && !pad)
+		missing = (4 - body % 4) % 4;
+	if (url || missing) {
+		/* the URL alphabet spelled in the standard one, and the padding completed */
+		copy = mech_calloc(body + missing + 1, 1);
+		for (i = 0; i < body; i++)
+			copy[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+		memset(copy + body, '=', missing);
+		src = copy;
+		len = body + missing;
+	}
+	/* decoded apart, then appended: `out` keeps its ceiling to the byte */
+	bytes = mech_calloc(BASE64_DECODE_LENGTH(len), 1);
+	base64_decode_init(&ctx);
+	if (!base64_decode_update(&ctx, &n, bytes, len, src) || !base64_decode_final(&ctx))
+		st = MECH_BASE64_NONCANONICAL; /* padding bits set: a second spelling */
+	else if (mech_buf_put(out, bytes, n) < 0)
+		st = MECH_BASE64_TOO_LARGE;
+	/* the bytes may be a key or a password */
+	explicit_bzero(bytes, BASE64_DECODE_LENGTH(len));
+	free(bytes);
+	if (copy) {
+		explicit_bzero(copy, len);
+		free(copy);
+	}
+	return st;
 }
 
 mech_base64_status mech_unbase64(const char *s, size_t len, mech_buf *out)
 {
-	size_t i, pad = 0;
-	uint32_t acc = 0;
-
-	if (len == 0 || len % 4 != 0)
-		return MECH_BASE64_UNPADDED;
-	if (s[len - 1] == '=')
-		pad = s[len - 2] == '=' ? 2 : 1;
-	for (i = 0; i < len - pad; i++) {
-		const char *at = s[i] ? strchr(base64_alphabet, s[i]) : NULL;
-		if (!at)
-			return s[i] == '=' ? MECH_BASE64_NONCANONICAL : MECH_BASE64_ALPHABET;
-		acc = (acc << 6) | (uint32_t)(at - base64_alphabet);
-		if (i % 4 == 3) {
-			unsigned char c[3] = {(unsigned char)(acc >> 16), (unsigned char)(acc >> 8),
-					      (unsigned char)acc};
-			mech_buf_put(out, c, 3);
-			acc = 0;
-		}
-	}
-	/* the bits below the last whole byte must be zero: one spelling per value */
-	if ((pad == 1 && (acc & 3)) || (pad == 2 && (acc & 15)))
-		return MECH_BASE64_NONCANONICAL;
-	if (pad == 1) {
-		unsigned char c[2] = {(unsigned char)(acc >> 10), (unsigned char)(acc >> 2)};
-		mech_buf_put(out, c, 2);
-	} else if (pad == 2) {
-		unsigned char c = (unsigned char)(acc >> 4);
-		mech_buf_put(out, &c, 1);
-	}
-	return MECH_BASE64_OK;
+	return mech_base64_decode(s, len, MECH_BASE64_STRICT, out);
 }

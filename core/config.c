@@ -123,7 +123,7 @@ static void **field(mech_config *cfg, const struct config_key *k)
 static int set_value(mech_config *cfg, const struct config_key *k, const char *v, const char *file,
 		     int line)
 {
-	char *end;
+	char q[MECH_ESCAPE_SIZE], *end;
 	long n;
 	switch (k->type) {
 	case T_STR:
@@ -137,7 +137,8 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 			}
 			if (!hit)
 				return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not one of %s",
-						      file, line, k->section, k->key, v, k->choices);
+						      file, line, k->section, k->key,
+						      mech_error_escape(q, v), k->choices);
 		}
 		free(*(char **)field(cfg, k));
 		*(char **)field(cfg, k) = mech_strdup(v);
@@ -147,13 +148,15 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 		if (!*v || *end || n < k->min || n > k->max)
 			return mech_error_set(MECH_ECONFIG,
 					      "%s:%d: %s.%s: \"%s\" is not an integer in %ld..%ld",
-					      file, line, k->section, k->key, v, k->min, k->max);
+					      file, line, k->section, k->key, mech_error_escape(q, v),
+					      k->min, k->max);
 		*(int *)field(cfg, k) = (int)n;
 		return 0;
 	case T_BOOL:
 		if (strcmp(v, "true") && strcmp(v, "false"))
-			return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not true or false",
-					      file, line, k->section, k->key, v);
+			return mech_error_set(MECH_ECONFIG,
+					      "%s:%d: %s.%s: \"%s\" is not true or false", file, line,
+					      k->section, k->key, mech_error_escape(q, v));
 		*(int *)field(cfg, k) = !strcmp(v, "true");
 		return 0;
 	}

@@ -1,4 +1,5 @@
 #include "mech/error.h"
+#include "mech/buf.h"
 
 #include <git2.h>
 #include <stdarg.h>
@@ -39,7 +40,7 @@ static char *vformat(const char *fmt, va_list ap)
 {
 	char *s = NULL;
 	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+		mech_fatal("out of memory (formatting a message)");
 	return s;
 }
 
@@ -89,10 +90,7 @@ int mech_error_hint(const char *fmt, ...)
 
 static char *dup_or_empty(const char *s)
 {
-	char *d = strdup(s ? s : "");
-	if (!d)
-		abort();
-	return d;
+	return mech_strdup(s ? s : "");
 }
 
 void mech_error_add_conflict(const char *path, const char *commit, const char *author,
@@ -101,9 +99,7 @@ void mech_error_add_conflict(const char *path, const char *commit, const char *a
 	mech_conflict *c;
 	if (!has_last)
 		return;
-	c = realloc(last.conflicts, (last.nconflicts + 1) * sizeof(*c));
-	if (!c)
-		abort();
+	c = mech_reallocarray(last.conflicts, last.nconflicts + 1, sizeof(*c));
 	last.conflicts = c;
 	c = &last.conflicts[last.nconflicts++];
 	c->path = dup_or_empty(path);
@@ -122,4 +118,36 @@ int mech_error_git(mech_error_code code, const char *what)
 const mech_error *mech_error_last(void)
 {
 	return has_last ? &last : NULL;
+}
+
+const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = len > MECH_ESCAPE_MAX ? MECH_ESCAPE_MAX : len;
+	char *o = out;
+	for (i = 0; s && i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c < 0x20 || c >= 0x7f) {
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	if (s && n < len) {
+		memcpy(o, "...", 3);
+		o += 3;
+	}
+	*o = '\0';
+	return out;
+}
+
+const char *mech_error_escape(char out[MECH_ESCAPE_SIZE], const char *s)
+{
+	return mech_error_escape_n(out, s, s ? strlen(s) : 0);
 }

@@ -101,8 +101,8 @@ static void heap_push(heap *h, git_commit *c)
 {
 	size_t i;
 	if (h->len == h->cap) {
-		h->cap = h->cap ? h->cap * 2 : 64;
-		h->items = mech_realloc(h->items, h->cap * sizeof(*h->items));
+		h->cap = mech_grow_cap(h->cap, h->len + 1, 64, sizeof(*h->items));
+		h->items = mech_reallocarray(h->items, h->cap, sizeof(*h->items));
 	}
 	i = h->len++;
 	h->items[i] = c;
@@ -156,7 +156,8 @@ static int seen_add(oid_set *s, const git_oid *id)
 {
 	size_t i;
 	if ((s->len + 1) * 2 > s->cap) {
-		oid_set n = {NULL, NULL, 0, s->cap ? s->cap * 2 : 256};
+		/* doubled (powers of two: slots are masked), fatal if it cannot be */
+		oid_set n = {NULL, NULL, 0, mech_grow_cap(s->cap, s->cap + 1, 256, sizeof(git_oid))};
 		n.ids = mech_calloc(n.cap, sizeof(*n.ids));
 		n.used = mech_calloc(n.cap, 1);
 		for (i = 0; i < s->cap; i++)
@@ -188,6 +189,7 @@ static int maybe_class(const git_commit *c, const mech_config *cfg, mech_class c
 
 static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 {
+	char q[MECH_ESCAPE_SIZE];
 	git_object *obj = NULL;
 	git_commit *c = NULL;
 	if (!start)
@@ -195,8 +197,8 @@ static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 	if (git_revparse_single(&obj, mech_repo_git(repo), start) < 0 ||
 	    git_object_peel((git_object **)&c, obj, GIT_OBJECT_COMMIT) < 0) {
 		git_object_free(obj);
-		mech_error_set(MECH_ENOT_FOUND, "revision \"%.60s\" not found in %s/gitops", start,
-			       mech_repo_tenant(repo));
+		mech_error_set(MECH_ENOT_FOUND, "revision \"%s\" not found in %s/gitops",
+			       mech_error_escape(q, start), mech_repo_tenant(repo));
 		return mech_error_hint("use a commit sha from `mech log`, HEAD or HEAD~N");
 	}
 	*out = *git_commit_id(c);
@@ -252,8 +254,8 @@ static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 			mech_log_entry_from_commit(&e, c, cfg);
 			if (o->cls == MECH_CLASS_NONE || e.cls == o->cls) {
 				if (*n == cap) {
-					cap = cap ? cap * 2 : 32;
-					*out = mech_realloc(*out, cap * sizeof(**out));
+					cap = mech_grow_cap(cap, *n + 1, 32, sizeof(**out));
+					*out = mech_reallocarray(*out, cap, sizeof(**out));
 				}
 				(*out)[(*n)++] = e;
 			} else {
@@ -359,8 +361,8 @@ int mech_history_walk_since(mech_repo *repo, const mech_log_opts *o, const git_o
 			continue;
 		}
 		if (*n == cap) {
-			cap = cap ? cap * 2 : 8;
-			*out = mech_realloc(*out, cap * sizeof(**out));
+			cap = mech_grow_cap(cap, *n + 1, 8, sizeof(**out));
+			*out = mech_reallocarray(*out, cap, sizeof(**out));
 		}
 		(*out)[(*n)++] = e;
 	}

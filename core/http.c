@@ -11,6 +11,7 @@
 #include <curl/curl.h>
 
 #include "mech/dl.h"
+#include "mech/random.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -178,7 +179,7 @@ char *mech_http_escape(const char *s)
 /* Read the bearer token fresh on each call: projected tokens rotate. */
 static int read_token(const mech_http *h, char **out)
 {
-	mech_buf b = MECH_BUF_INIT;
+	mech_buf b = MECH_BUF_SECRET_INIT;
 	size_t i;
 
 	*out = NULL;
@@ -209,21 +210,34 @@ static int read_token(const mech_http *h, char **out)
 	return 0;
 }
 
+#define AUTHORIZATION "Authorization: Bearer "
+
 static struct curl_slist *make_headers(const char *token, const char *accept, int has_body)
 {
 	struct curl_slist *hdrs = NULL;
-	char *line;
 	hdrs = curl_slist_append(hdrs, accept);
 	if (has_body)
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
 	if (token) {
-		line = mech_sprintf("Authorization: Bearer %s", token);
-		hdrs = curl_slist_append(hdrs, line);
-		/* the line is copied by libcurl; do not leave the token around */
-		memset(line, 0, strlen(line));
-		free(line);
+		/* one allocation of the right size: no copy of the token is left behind */
+		size_t n = strlen(AUTHORIZATION), t = strlen(token);
+		char *line = mech_calloc(n + t + 1, 1);
+		memcpy(line, AUTHORIZATION, n);
+		memcpy(line + n, token, t);
+		hdrs = curl_slist_append(hdrs, line); /* libcurl keeps a copy */
+		mech_secret_free(line);
 	}
 	return hdrs;
+}
+
+/* The header list held the token: wipe each line before libcurl frees it. */
+static void free_headers(struct curl_slist *hdrs)
+{
+	struct curl_slist *l;
+	for (l = hdrs; l; l = l->next)
+		if (l->data)
+			explicit_bzero(l->data, strlen(l->data));
+	curl_slist_free_all(hdrs);
 }
 
 /* Options shared by unary calls and streams. */
@@ -291,8 +305,8 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	}
 }
 
-int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
-		      mech_http_response *resp)
+static int request(mech_http *h, const char *method, const char *path, const char *body,
+		   int secret, mech_http_response *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -304,6 +318,7 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
 
 	memset(resp, 0, sizeof(*resp));
 	resp->body.max = h->max_body;
+	resp->body.secret = secret;
 	url = mech_sprintf("%s%s", h->url, path);
 	if (read_token(h, &token) < 0)
 		goto done;
@@ -342,13 +357,22 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
 		resp->content_type = mech_strdup(ct);
 	ret = 0;
 done:
-	curl_slist_free_all(hdrs);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	free_headers(hdrs);
+	mech_secret_free(token);
 	free(url);
 	return ret;
+}
+
+int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
+		      mech_http_response *resp)
+{
+	return request(h, method, path, body, 0, resp);
+}
+
+int mech_http_request_secret(mech_http *h, const char *method, const char *path,
+			     const char *body, mech_http_response *resp)
+{
+	return request(h, method, path, body, 1, resp);
 }
 
 static int is_json_type(const char *ct)
@@ -356,8 +380,7 @@ static int is_json_type(const char *ct)
 	return ct && (strstr(ct, "json") != NULL);
 }
 
-/* One line of the server's own words, bounded, without control characters. */
-static char *clean_message(const char *s, size_t n)
+char *mech_http_clean_message(const char *s, size_t n)
 {
 	mech_buf b = MECH_BUF_INIT;
 	size_t i;
@@ -406,12 +429,12 @@ static char *server_message(const mech_http_response *resp)
 			m = cJSON_IsObject(e) ? cJSON_GetObjectItemCaseSensitive(e, "message") : e;
 		}
 		if (cJSON_IsString(m) && m->valuestring && *m->valuestring)
-			msg = clean_message(m->valuestring, strlen(m->valuestring));
+			msg = mech_http_clean_message(m->valuestring, strlen(m->valuestring));
 		cJSON_Delete(doc);
 		return msg;
 	}
 	if (resp->content_type && !strncmp(resp->content_type, "text/plain", 10))
-		return clean_message(resp->body.ptr, resp->body.len);
+		return mech_http_clean_message(resp->body.ptr, resp->body.len);
 	return NULL;
 }
 
@@ -517,8 +540,9 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 	}
 	what = mech_sprintf("%s: %s %s%s", h->name, method, h->url, path);
 	if (resp.content_type && !is_json_type(resp.content_type)) {
+		char q[MECH_ESCAPE_SIZE];
 		rc = mech_error_set(MECH_EUNAVAILABLE, "%s: answered %s, not JSON", what,
-				    resp.content_type);
+				    mech_error_escape(q, resp.content_type));
 		mech_error_hint("is %s the API server's URL?", h->url);
 	} else {
 		rc = mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
@@ -762,8 +786,11 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 		goto done;
 	}
 	if (s.not_sse) {
+		char q[MECH_ESCAPE_SIZE];
 		mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: answered %s, not an event stream",
-			       h->name, url, s.err.content_type ? s.err.content_type : "no type");
+			       h->name, url,
+			       s.err.content_type ? mech_error_escape(q, s.err.content_type)
+						  : "no type");
 		goto done;
 	}
 	if (s.parser.overflow) {
@@ -791,11 +818,8 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 done:
 	if (s.easy)
 		curl_easy_cleanup(s.easy);
-	curl_slist_free_all(hdrs);
-	if (token) {
-		memset(token, 0, strlen(token));
-		free(token);
-	}
+	free_headers(hdrs);
+	mech_secret_free(token);
 	mech_sse_parser_dispose(&s.parser);
 	mech_http_response_dispose(&s.err);
 	free(url);
@@ -806,22 +830,23 @@ done:
 
 void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
 	b->initial_ms = initial_ms > 0 ? initial_ms : 500;
 	b->max_ms = max_ms >= b->initial_ms ? max_ms : b->initial_ms;
 	b->next_ms = b->initial_ms;
-	b->seed = (unsigned int)(ts.tv_nsec ^ (long)getpid());
 	b->failures = 0;
 }
 
 long mech_backoff_next(mech_backoff *b)
 {
-	long nominal = b->next_ms, half = nominal / 2;
+	long nominal = b->next_ms, half = nominal / 2, span = nominal - half + 1;
+	uint32_t jitter;
 	b->failures++;
 	b->next_ms = nominal > b->max_ms / 2 ? b->max_ms : nominal * 2;
-	/* jitter spreads reconnects of many consoles after an outage */
-	return half + (long)(rand_r(&b->seed) % (unsigned long)(nominal - half + 1));
+	/* jitter spreads reconnects of many consoles after an outage; without random
+	 * bytes, the whole step (the slowest choice), and the last error says why */
+	if (mech_random_below(span < (long)UINT32_MAX ? (uint32_t)span : UINT32_MAX, &jitter) < 0)
+		return nominal;
+	return half + (long)jitter;
 }
 
 void mech_backoff_reset(mech_backoff *b)

@@ -13,8 +13,6 @@
 #define TAG_MAX 128
 /* The longest reference the grammar can produce: repository ":" tag "@sha512:" hex. */
 #define REFERENCE_MAX (REPOSITORY_MAX + 1 + TAG_MAX + 1 + 7 + 128)
-/* How much of a bad value an error message repeats. */
-#define SHOWN_MAX 80
 
 static int is_lower_alnum(char c)
 {
@@ -36,44 +34,20 @@ static int is_hex(char c)
 	return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
-/*
- * The value as it may appear inside one line of an error message: control
- * bytes escaped, quotes escaped, long values cut, so a hostile reference
- * cannot forge extra output lines.
- */
-static char *shown(const char *s, size_t len)
-{
-	mech_buf b = MECH_BUF_INIT;
-	size_t i, n = len > SHOWN_MAX ? SHOWN_MAX : len;
-	for (i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			mech_buf_printf(&b, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			mech_buf_printf(&b, "\\x%02x", c);
-		else
-			mech_buf_putc(&b, (char)c);
-	}
-	if (n < len)
-		mech_buf_puts(&b, "...");
-	return mech_buf_detach(&b);
-}
-
 static int invalid(const char *ref, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static int invalid(const char *ref, const char *fmt, ...)
 {
 	va_list ap;
 	mech_buf why = MECH_BUF_INIT;
-	char *value = shown(ref, strlen(ref));
+	char value[MECH_ESCAPE_SIZE];
 	va_start(ap, fmt);
 	mech_buf_vprintf(&why, fmt, ap);
 	va_end(ap);
-	mech_error_set(MECH_EINVALID, "invalid image reference \"%s\": %s", value,
-		       mech_buf_cstr(&why));
+	mech_error_set(MECH_EINVALID, "invalid image reference \"%s\": %s",
+		       mech_error_escape(value, ref), mech_buf_cstr(&why));
 	mech_error_hint("use REPOSITORY[:TAG][@sha256:DIGEST], e.g. nginx:1.27 or "
 			"registry.example.com/team/web:1.0");
-	free(value);
 	mech_buf_dispose(&why);
 	return -1;
 }
@@ -242,12 +216,11 @@ static int check_domain(const char *ref, const char *s, size_t len)
 	goto done;
 bad:
 	{
-		char *value = shown(dom, len);
+		char value[MECH_ESCAPE_SIZE];
 		rc = invalid(ref,
 			     "registry \"%s\" is not a valid HOST[:PORT] (letters, digits, '-' "
 			     "and '.', port 1-65535)",
-			     value);
-		free(value);
+			     mech_error_escape_n(value, dom, len));
 	}
 done:
 	free(dom);

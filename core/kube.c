@@ -12,6 +12,7 @@
 
 #include "mech/buf.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 
 struct mech_kube {
 	mech_http *http;
@@ -104,7 +105,9 @@ static int kube_get(mech_kube *k, const char *path, cJSON **out, mech_http_respo
 	int rc = -1;
 
 	*out = NULL;
-	if (mech_http_request(k->http, "GET", path, NULL, &resp) < 0)
+	/* the only answer kept is a Secret's: its body is wiped wherever it moves */
+	if ((resp_keep ? mech_http_request_secret : mech_http_request)(k->http, "GET", path, NULL,
+								       &resp) < 0)
 		goto done; /* resp is empty */
 	if (resp.status == 404 &&
 	    !(resp.content_type && strstr(resp.content_type, "json"))) {
@@ -385,43 +388,22 @@ int mech_kube_pg_cluster_get(mech_kube *k, const char *ns, const char *name,
 
 /* ---- the CNPG app Secret, non-secret part only ---- */
 
-static int b64_value(int c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+' || c == '-')
-		return 62;
-	if (c == '/' || c == '_')
-		return 63;
-	return -1;
-}
-
-/* Decode base64 into printable text; NULL on bad input or control bytes. */
+/*
+ * Decode a Secret's base64 value into printable text; NULL on bad input or
+ * control bytes. Kubernetes and Go clients may write the URL alphabet or
+ * leave the padding out: the lenient mode takes both.
+ */
 static char *b64_text(const char *s)
 {
 	mech_buf b = MECH_BUF_INIT;
-	unsigned int acc = 0;
-	int bits = 0;
 	size_t i;
 
 	b.max = SECRET_VALUE_MAX;
-	for (i = 0; s[i] && s[i] != '='; i++) {
-		int v = b64_value((unsigned char)s[i]);
-		if (v < 0)
+	if (mech_base64_decode(s, strlen(s), MECH_BASE64_LENIENT, &b) != MECH_BASE64_OK)
+		goto bad;
+	for (i = 0; i < b.len; i++)
+		if ((unsigned char)b.ptr[i] < 0x20 || b.ptr[i] == 0x7f)
 			goto bad;
-		acc = (acc << 6) | (unsigned int)v;
-		bits += 6;
-		if (bits >= 8) {
-			unsigned char c = (unsigned char)(acc >> (bits - 8));
-			bits -= 8;
-			if (c < 0x20 || c == 0x7f || mech_buf_putc(&b, (char)c) < 0)
-				goto bad;
-		}
-	}
 	return b.len ? mech_buf_detach(&b) : (mech_buf_dispose(&b), mech_strdup(""));
 bad:
 	mech_buf_dispose(&b);
@@ -475,7 +457,7 @@ static void wipe_json_strings(cJSON *o)
 int mech_kube_pg_secret_get(mech_kube *k, const char *ns, const char *cluster,
 			    mech_kube_pg_secret **out)
 {
-	char *name = mech_sprintf("%s-app", cluster);
+	char *name = mech_layout_addon_secret(cluster);
 	char *path = object_path("/api/v1", ns, "secrets", name, "");
 	mech_kube_pg_secret *s = NULL;
 	mech_http_response resp;
@@ -522,9 +504,7 @@ done:
 	if (doc)
 		wipe_json_strings(doc);
 	cJSON_Delete(doc);
-	if (resp.body.ptr)
-		explicit_bzero(resp.body.ptr, resp.body.cap ? resp.body.cap : resp.body.len);
-	mech_http_response_dispose(&resp);
+	mech_http_response_dispose(&resp); /* a secret buffer: wiped */
 	mech_kube_pg_secret_free(s);
 	free(path);
 	free(name);

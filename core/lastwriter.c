@@ -43,8 +43,8 @@ static path_entry *pm_find(path_map *m, const char *path, int insert)
 {
 	size_t i;
 	if (insert && (m->len + 1) * 2 > m->cap) {
-		path_map n = {mech_calloc(m->cap ? m->cap * 2 : 64, sizeof(path_entry)),
-			      m->cap ? m->cap * 2 : 64, 0};
+		size_t cap = mech_grow_cap(m->cap, m->cap + 1, 64, sizeof(path_entry));
+		path_map n = {mech_calloc(cap, sizeof(path_entry)), cap, 0};
 		for (i = 0; i < m->cap; i++) {
 			if (m->slots[i].path) {
 				path_entry *e = pm_find(&n, m->slots[i].path, 1);
@@ -106,8 +106,8 @@ static commit_info *cm_find(commit_map *m, const git_oid *id, int insert)
 	size_t i;
 	uint64_t h;
 	if (insert && (m->len + 1) * 2 > m->cap) {
-		commit_map n = {mech_calloc(m->cap ? m->cap * 2 : 256, sizeof(commit_info)),
-				m->cap ? m->cap * 2 : 256, 0};
+		size_t cap = mech_grow_cap(m->cap, m->cap + 1, 256, sizeof(commit_info));
+		commit_map n = {mech_calloc(cap, sizeof(commit_info)), cap, 0};
 		for (i = 0; i < m->cap; i++) {
 			if (m->slots[i].used) {
 				*cm_find(&n, &m->slots[i].id, 1) = m->slots[i];
@@ -359,8 +359,10 @@ static void load_file(mech_lastwriter *lw)
 		if (lw->nsnap && strcmp(lw->snap[lw->nsnap - 1], path) >= 0)
 			goto corrupt;
 		if ((lw->nsnap & (lw->nsnap - 1)) == 0)
-			lw->snap = mech_realloc(lw->snap, (lw->nsnap ? 2 * lw->nsnap : 64) *
-							      sizeof(*lw->snap));
+			lw->snap = mech_reallocarray(lw->snap,
+						     mech_grow_cap(lw->nsnap, lw->nsnap + 1, 64,
+								   sizeof(*lw->snap)),
+						     sizeof(*lw->snap));
 		lw->snap[lw->nsnap++] = path;
 	}
 	lw->snapshot_bytes = (size_t)(p - b.ptr);
@@ -918,7 +920,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	while (walk && git_revwalk_next(&id, walk) == 0) {
 		if (load_commit(lw, &cm, &id) < 0)
 			goto done;
-		order = mech_realloc(order, (norder + 1) * sizeof(*order));
+		order = mech_reallocarray(order, norder + 1, sizeof(*order));
 		order[norder++] = id;
 	}
 	lw->walked = norder;

@@ -9,11 +9,6 @@
 #include <string.h>
 #include <time.h>
 
-char *mech_live_app_name(const char *tenant, const char *app, const char *instance)
-{
-	return mech_sprintf("%s-%s-%s", tenant, app, instance);
-}
-
 int mech_live_revision_reached(git_repository *repo, const char *revision, const char *want)
 {
 	git_oid a, b;
@@ -89,46 +84,89 @@ char *mech_live_describe(const mech_argocd_app *app)
 	return mech_buf_detach(&b);
 }
 
+/* ---- durations ---- */
+
+#define DURATION_MAX_MS (24LL * 3600000)
+/* Fraction digits kept exactly: 10^9 times an hour in ms still fits in 64 bits. */
+#define FRACTION_DIGITS 9
+
+static const struct {
+	const char *unit;
+	long long ms;
+} duration_units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}};
+
+static int bad_duration(const char *what, const char *s, const char *why)
+{
+	char q[MECH_ESCAPE_SIZE];
+	return mech_error_set(MECH_EINVALID,
+			      "invalid %s \"%s\": %s; expected a duration such as 500ms, 1.5s, "
+			      "30s, 5m or 1m30s (at most 24h)",
+			      what, mech_error_escape(q, s), why);
+}
+
+/*
+ * Go's time.ParseDuration without signs and below a millisecond: numbers
+ * with an optional fraction, each followed by a unit, summed; a unit is
+ * the whole run of letters after the number, so "1sx" names the unit "sx".
+ * Everything is integer arithmetic, so "0.1s" is exactly 100 ms.
+ */
 int mech_parse_duration(const char *what, const char *s, long *ms)
 {
 	const char *p = s;
 	long long total = 0;
+
 	if (!*p)
-		goto bad;
-	while (*p) {
-		char *end;
-		long long n;
-		errno = 0;
-		if (!isdigit((unsigned char)*p))
-			goto bad;
-		n = strtoll(p, &end, 10);
-		if (errno || n > 100000000)
-			goto bad;
-		if (!strncmp(end, "ms", 2)) {
-			total += n;
-			p = end + 2;
-		} else if (*end == 's') {
-			total += n * 1000;
-			p = end + 1;
-		} else if (*end == 'm') {
-			total += n * 60000;
-			p = end + 1;
-		} else if (*end == 'h') {
-			total += n * 3600000;
-			p = end + 1;
-		} else {
-			goto bad;
-		}
+		return bad_duration(what, s, "it is empty");
+	if (*p == '-' || *p == '+')
+		return bad_duration(what, s, *p == '-' ? "it is negative" : "it has a sign");
+	if (!strcmp(s, "0")) {
+		*ms = 0;
+		return 0;
 	}
-	if (total > 24LL * 3600000)
-		goto bad;
+	while (*p) {
+		long long whole = 0, frac = 0, scale = 1, unit_ms = 0, part;
+		size_t i, ulen;
+		if (!isdigit((unsigned char)*p))
+			return bad_duration(what, s, "each part must start with a digit");
+		for (; isdigit((unsigned char)*p); p++) {
+			if (whole > DURATION_MAX_MS)
+				return bad_duration(what, s, "it is longer than 24h");
+			whole = whole * 10 + (*p - '0');
+		}
+		if (*p == '.') {
+			if (!isdigit((unsigned char)*++p))
+				return bad_duration(what, s, "a '.' must have digits after it");
+			for (i = 0; isdigit((unsigned char)*p); p++, i++) {
+				if (i < FRACTION_DIGITS) {
+					frac = frac * 10 + (*p - '0');
+					scale *= 10;
+				} else if (*p != '0') {
+					return bad_duration(what, s,
+							    "it is finer than a millisecond");
+				}
+			}
+		}
+		ulen = strcspn(p, "0123456789.");
+		for (i = 0; i < sizeof(duration_units) / sizeof(*duration_units); i++)
+			if (strlen(duration_units[i].unit) == ulen &&
+			    !strncmp(p, duration_units[i].unit, ulen))
+				unit_ms = duration_units[i].ms;
+		if (!ulen)
+			return bad_duration(what, s, "a number needs a unit (ms, s, m or h)");
+		if (!unit_ms)
+			return bad_duration(what, s, "unknown unit; use ms, s, m or h");
+		p += ulen;
+		if (whole > DURATION_MAX_MS / unit_ms)
+			return bad_duration(what, s, "it is longer than 24h");
+		if (frac * unit_ms % scale)
+			return bad_duration(what, s, "it is finer than a millisecond");
+		part = whole * unit_ms + frac * unit_ms / scale;
+		total += part;
+		if (total > DURATION_MAX_MS)
+			return bad_duration(what, s, "it is longer than 24h");
+	}
 	*ms = (long)total;
 	return 0;
-bad:
-	return mech_error_set(MECH_EINVALID,
-			      "invalid %s \"%.30s\": expected a duration such as 500ms, 30s, 5m or "
-			      "1m30s (at most 24h)",
-			      what, s);
 }
 
 long long mech_now_ms(void)

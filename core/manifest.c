@@ -7,6 +7,7 @@
 
 #include "mech/error.h"
 #include "mech/image.h"
+#include "mech/layout.h"
 #include "mech/quantity.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
@@ -17,15 +18,11 @@
 #define NAME_MAX_LEN 63
 #define DNS_NAME_MAX_LEN 253
 #define PATH_MAX_LEN 1024
-#define SHOWN_MAX 80
 
 #define KUSTOMIZE_API "kustomize.config.k8s.io/v1beta1"
 #define ARGOCD_API "argoproj.io/v1alpha1"
 #define IN_CLUSTER "https://kubernetes.default.svc"
 #define RESOURCES_FINALIZER "resources-finalizer.argocd.argoproj.io"
-#define LABEL_NAME "app.kubernetes.io/name"
-#define LABEL_INSTANCE "app.kubernetes.io/instance"
-#define LABEL_PART_OF "app.kubernetes.io/part-of"
 /* CloudNativePG's own image flavour (its default is <x.y>-system-trixie); the major tag floats. */
 #define PG_IMAGE "ghcr.io/cloudnative-pg/postgresql"
 #define PG_IMAGE_FLAVOUR "system-trixie"
@@ -34,31 +31,11 @@
 
 /* ---- input checks ---- */
 
-/* A value as it may appear in a one-line message: escaped and bounded. */
-static char *shown(const char *s)
-{
-	mech_buf b = MECH_BUF_INIT;
-	size_t i, n = strlen(s);
-	for (i = 0; i < n && i < SHOWN_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\')
-			mech_buf_printf(&b, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			mech_buf_printf(&b, "\\x%02x", c);
-		else
-			mech_buf_putc(&b, (char)c);
-	}
-	if (n > SHOWN_MAX)
-		mech_buf_puts(&b, "...");
-	return mech_buf_detach(&b);
-}
-
 static int bad_value(const char *field, const char *value, const char *why)
 {
-	char *v = shown(value);
-	mech_error_set(MECH_EINVALID, "invalid %s \"%s\": %s", field, v, why);
-	free(v);
-	return -1;
+	char v[MECH_ESCAPE_SIZE];
+	return mech_error_set(MECH_EINVALID, "invalid %s \"%s\": %s", field,
+			      mech_error_escape(v, value), why);
 }
 
 static int is_lower_alnum(char c)
@@ -206,19 +183,19 @@ static mech_yaml *object(const char *api, const char *kind, const char *name, me
 static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance_name)
 {
 	mech_yaml *l = mech_yaml_map();
-	mech_yaml_set_str(l, LABEL_NAME, app);
+	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_NAME, app);
 	if (instance_name)
-		mech_yaml_set_str(l, LABEL_INSTANCE, instance_name);
-	mech_yaml_set_str(l, LABEL_PART_OF, tenant);
-	mech_yaml_set_str(l, MECH_MANIFEST_MANAGED_BY_KEY, MECH_MANIFEST_MANAGED_BY);
+		mech_yaml_set_str(l, MECH_LAYOUT_LABEL_INSTANCE, instance_name);
+	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_PART_OF, tenant);
+	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_MANAGED_BY, MECH_LAYOUT_MANAGED_BY);
 	return l;
 }
 
 static mech_yaml *tenant_labels(const char *tenant)
 {
 	mech_yaml *l = mech_yaml_map();
-	mech_yaml_set_str(l, MECH_MANIFEST_MANAGED_BY_KEY, MECH_MANIFEST_MANAGED_BY);
-	mech_yaml_set_str(l, MECH_MANIFEST_LABEL_TENANT, tenant);
+	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_MANAGED_BY, MECH_LAYOUT_MANAGED_BY);
+	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_TENANT, tenant);
 	return l;
 }
 
@@ -360,8 +337,8 @@ static mech_yaml *deployment(const mech_app_spec *s, mech_yaml *env)
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	mech_yaml_set_int(spec, "replicas", s->replicas);
 	/* Selectors are immutable: select on the name only; overlays add the instance. */
-	mech_yaml_set_str(child_map(child_map(spec, "selector"), "matchLabels"), LABEL_NAME,
-			  s->app);
+	mech_yaml_set_str(child_map(child_map(spec, "selector"), "matchLabels"),
+			  MECH_LAYOUT_LABEL_NAME, s->app);
 	tmeta = child_map(child_map(spec, "template"), "metadata");
 	mech_yaml_set(tmeta, "labels", app_labels(s->tenant, s->app, NULL));
 	pod = child_map(mech_yaml_get(spec, "template"), "spec");
@@ -391,7 +368,7 @@ static mech_yaml *service(const mech_app_spec *s)
 	mech_yaml *doc = object("v1", "Service", s->app, &meta);
 	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, NULL));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
-	mech_yaml_set_str(child_map(spec, "selector"), LABEL_NAME, s->app);
+	mech_yaml_set_str(child_map(spec, "selector"), MECH_LAYOUT_LABEL_NAME, s->app);
 	port = mech_yaml_append(child_seq(spec, "ports"), mech_yaml_map());
 	mech_yaml_set_str(port, "name", "http");
 	mech_yaml_set_int(port, "port", 80);
@@ -419,8 +396,8 @@ int mech_manifest_app_base(const mech_app_spec *spec, mech_buf *deployment_out,
 		return -1;
 	kust = kustomization();
 	res = mech_yaml_set(kust, "resources", mech_yaml_seq());
-	mech_yaml_append(res, mech_yaml_str("deployment.yaml"));
-	mech_yaml_append(res, mech_yaml_str("service.yaml"));
+	mech_yaml_append(res, mech_yaml_str(MECH_LAYOUT_DEPLOYMENT_FILE));
+	mech_yaml_append(res, mech_yaml_str(MECH_LAYOUT_SERVICE_FILE));
 	if (render(deployment(spec, env), &d) < 0 || render(service(spec), &s) < 0) {
 		mech_yaml_free(kust);
 		goto done;
@@ -460,8 +437,8 @@ static void set_image_fields(mech_yaml *entry, const mech_image *base, const mec
 static mech_yaml *instance_labels_entry(const char *app, const char *instance)
 {
 	mech_yaml *entry = mech_yaml_map();
-	char *value = mech_sprintf("%s-%s", app, instance);
-	mech_yaml_set_str(child_map(entry, "pairs"), LABEL_INSTANCE, value);
+	char *value = mech_layout_workload(app, instance);
+	mech_yaml_set_str(child_map(entry, "pairs"), MECH_LAYOUT_LABEL_INSTANCE, value);
 	mech_yaml_set(entry, "includeSelectors", mech_yaml_bool(1));
 	free(value);
 	return entry;
@@ -482,8 +459,8 @@ int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out)
 	    mech_image_parse(spec->image, &img) < 0)
 		goto done;
 	doc = kustomization();
-	mech_yaml_set(doc, "resources", str_seq("../../base"));
-	suffix = mech_sprintf("-%s", spec->instance);
+	mech_yaml_set(doc, "resources", str_seq(MECH_LAYOUT_OVERLAY_BASE_REF));
+	suffix = mech_layout_name_suffix(spec->instance);
 	mech_yaml_set_str(doc, "nameSuffix", suffix);
 	free(suffix);
 	mech_yaml_append(mech_yaml_set(doc, "labels", mech_yaml_seq()),
@@ -618,13 +595,15 @@ static int set_instance_label(mech_yaml *doc, const char *value)
 				      labels->line);
 	for (i = 0; labels && i < labels->len; i++) {
 		mech_yaml *pairs = mech_yaml_get(labels->items[i], "pairs");
-		if (pairs && pairs->kind == MECH_YAML_MAP && mech_yaml_get(pairs, LABEL_INSTANCE)) {
-			mech_yaml_set_str(pairs, LABEL_INSTANCE, value);
+		if (pairs && pairs->kind == MECH_YAML_MAP &&
+		    mech_yaml_get(pairs, MECH_LAYOUT_LABEL_INSTANCE)) {
+			mech_yaml_set_str(pairs, MECH_LAYOUT_LABEL_INSTANCE, value);
 			found = 1;
 		}
 	}
-	if (common && common->kind == MECH_YAML_MAP && mech_yaml_get(common, LABEL_INSTANCE)) {
-		mech_yaml_set_str(common, LABEL_INSTANCE, value);
+	if (common && common->kind == MECH_YAML_MAP &&
+	    mech_yaml_get(common, MECH_LAYOUT_LABEL_INSTANCE)) {
+		mech_yaml_set_str(common, MECH_LAYOUT_LABEL_INSTANCE, value);
 		found = 1;
 	}
 	return found;
@@ -642,9 +621,9 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 	    parse_doc(&doc, yaml, len, "overlay kustomization.yaml") < 0 ||
 	    check_kind(doc, "overlay kustomization.yaml", "Kustomization") < 0)
 		goto done;
-	from_name = mech_sprintf("%s-%s", app, from_instance);
-	to_name = mech_sprintf("%s-%s", app, to_instance);
-	suffix = mech_sprintf("-%s", to_instance);
+	from_name = mech_layout_workload(app, from_instance);
+	to_name = mech_layout_workload(app, to_instance);
+	suffix = mech_layout_name_suffix(to_instance);
 	/* Hand-written references to the old instance's objects follow it. */
 	replace_values(doc, from_name, to_name);
 	found = set_instance_label(doc, to_name);
@@ -667,16 +646,6 @@ done:
 
 /* ---- routes ---- */
 
-char *mech_manifest_default_host(const char *tenant, const char *app, const char *instance,
-				 const char *base_domain)
-{
-	if (!tenant || !app || !instance || !base_domain)
-		return NULL;
-	if (!strcmp(instance, "main"))
-		return mech_sprintf("%s.%s.%s", app, tenant, base_domain);
-	return mech_sprintf("%s-%s.%s.%s", app, instance, tenant, base_domain);
-}
-
 int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
 {
 	mech_yaml *doc, *meta, *spec, *parent, *rule, *path, *backend;
@@ -691,7 +660,7 @@ int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
 	    check_dns_name("gateway name", s->gateway_name) < 0 ||
 	    check_label("gateway namespace", s->gateway_namespace) < 0)
 		return -1;
-	name = mech_sprintf("%s-%s", s->app, s->instance);
+	name = mech_layout_workload(s->app, s->instance);
 	doc = object("gateway.networking.k8s.io/v1", "HTTPRoute", name, &meta);
 	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, name));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
@@ -802,7 +771,7 @@ static mech_yaml *argocd_object(const mech_seed_spec *s, const char *kind, const
 static void destination(mech_yaml *spec, const char *tenant)
 {
 	mech_yaml *d = child_map(spec, "destination");
-	char *ns = mech_sprintf("x-%s", tenant);
+	char *ns = mech_layout_namespace(tenant);
 	mech_yaml_set_str(d, "server", IN_CLUSTER);
 	mech_yaml_set_str(d, "namespace", ns);
 	free(ns);
@@ -835,17 +804,19 @@ static void source(mech_yaml *spec, const mech_seed_spec *s, const char *path)
 int mech_manifest_seed_project(const mech_seed_spec *s, mech_buf *out)
 {
 	mech_yaml *doc, *meta, *spec, *dest, *item, *deny;
-	char *desc, *ns;
+	char *desc, *ns, *name;
 
 	if (check_seed(s) < 0)
 		return -1;
-	doc = argocd_object(s, "AppProject", s->tenant, &meta);
+	name = mech_layout_project(s->tenant);
+	doc = argocd_object(s, "AppProject", name, &meta);
+	free(name);
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	desc = mech_sprintf("mech tenant %s", s->tenant);
 	mech_yaml_set_str(spec, "description", desc);
 	free(desc);
 	mech_yaml_set(spec, "sourceRepos", str_seq(s->repo_url));
-	ns = mech_sprintf("x-%s", s->tenant);
+	ns = mech_layout_namespace(s->tenant);
 	dest = mech_yaml_append(child_seq(spec, "destinations"), mech_yaml_map());
 	mech_yaml_set_str(dest, "server", IN_CLUSTER);
 	mech_yaml_set_str(dest, "namespace", ns);
@@ -873,7 +844,7 @@ int mech_manifest_seed_appset(const mech_seed_spec *s, mech_buf *out)
 
 	if (check_seed(s) < 0)
 		return -1;
-	name = mech_sprintf("%s-apps", s->tenant);
+	name = mech_layout_appset(s->tenant);
 	doc = argocd_object(s, "ApplicationSet", name, &meta);
 	free(name);
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
@@ -883,20 +854,22 @@ int mech_manifest_seed_appset(const mech_seed_spec *s, mech_buf *out)
 	mech_yaml_set_str(git, "repoURL", s->repo_url);
 	mech_yaml_set_str(git, "revision", s->branch);
 	dir = mech_yaml_append(child_seq(git, "directories"), mech_yaml_map());
-	mech_yaml_set_str(dir, "path", "apps/*/overlays/*");
+	mech_yaml_set_str(dir, "path", MECH_LAYOUT_OVERLAY_GLOB);
 
 	tmpl = child_map(spec, "template");
 	tmeta = child_map(tmpl, "metadata");
-	name = mech_sprintf("%s-{{index .path.segments 1}}-{{.path.basename}}", s->tenant);
+	name = mech_layout_instance_app_template(s->tenant);
 	mech_yaml_set_str(tmeta, "name", name);
 	free(name);
 	labels = mech_yaml_set(tmeta, "labels", tenant_labels(s->tenant));
-	mech_yaml_set_str(labels, MECH_MANIFEST_LABEL_APP, "{{index .path.segments 1}}");
-	mech_yaml_set_str(labels, MECH_MANIFEST_LABEL_INSTANCE, "{{.path.basename}}");
+	mech_yaml_set_str(labels, MECH_LAYOUT_LABEL_APP, MECH_LAYOUT_TPL_APP);
+	mech_yaml_set_str(labels, MECH_LAYOUT_LABEL_APP_INSTANCE, MECH_LAYOUT_TPL_INSTANCE);
 	mech_yaml_set(tmeta, "finalizers", str_seq(RESOURCES_FINALIZER));
 	tspec = child_map(tmpl, "spec");
-	mech_yaml_set_str(tspec, "project", s->tenant);
-	source(tspec, s, "{{.path.path}}");
+	name = mech_layout_project(s->tenant);
+	mech_yaml_set_str(tspec, "project", name);
+	free(name);
+	source(tspec, s, MECH_LAYOUT_TPL_PATH);
 	destination(tspec, s->tenant);
 	sync_policy(tspec, 0);
 	return render_into(doc, out);
@@ -909,12 +882,14 @@ static int directory_app(const mech_seed_spec *s, const char *what, mech_buf *ou
 
 	if (check_seed(s) < 0)
 		return -1;
-	name = mech_sprintf("%s-%s", s->tenant, what);
+	name = mech_layout_dir_app(s->tenant, what);
 	doc = argocd_object(s, "Application", name, &meta);
 	free(name);
 	mech_yaml_set(meta, "finalizers", str_seq(RESOURCES_FINALIZER));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
-	mech_yaml_set_str(spec, "project", s->tenant);
+	name = mech_layout_project(s->tenant);
+	mech_yaml_set_str(spec, "project", name);
+	free(name);
 	source(spec, s, what);
 	mech_yaml_set(child_map(mech_yaml_get(spec, "source"), "directory"), "recurse",
 		      mech_yaml_bool(1));
@@ -926,62 +901,109 @@ static int directory_app(const mech_seed_spec *s, const char *what, mech_buf *ou
 
 int mech_manifest_seed_network_app(const mech_seed_spec *s, mech_buf *out)
 {
-	return directory_app(s, "network", out);
+	return directory_app(s, MECH_LAYOUT_NETWORK, out);
 }
 
 int mech_manifest_seed_addons_app(const mech_seed_spec *s, mech_buf *out)
 {
-	return directory_app(s, "addons", out);
+	return directory_app(s, MECH_LAYOUT_ADDONS, out);
+}
+
+/*
+ * The names the READMEs explain, from mech/layout.h: the tenant's own, and
+ * the rules spelled with placeholders, so the text follows the rules.
+ */
+typedef struct {
+	char *ns, *project, *appset, *network_app, *addons_app;
+	char *instance_app, *overlay_dir, *route, *route_in_network, *addon_dir, *addon_file;
+	char *secret;
+} readme_names;
+
+static void readme_names_init(readme_names *n, const char *tenant)
+{
+	size_t net = strlen(MECH_LAYOUT_NETWORK "/"), add = strlen(MECH_LAYOUT_ADDONS "/");
+	n->ns = mech_layout_namespace(tenant);
+	n->project = mech_layout_project(tenant);
+	n->appset = mech_layout_appset(tenant);
+	n->network_app = mech_layout_dir_app(tenant, MECH_LAYOUT_NETWORK);
+	n->addons_app = mech_layout_dir_app(tenant, MECH_LAYOUT_ADDONS);
+	n->instance_app = mech_layout_instance_app(tenant, "<app>", "<instance>");
+	n->overlay_dir = mech_layout_overlay_dir("<app>", "<instance>");
+	n->route = mech_layout_route_path("<app>", "<instance>");
+	n->route_in_network = mech_strdup(n->route + net); /* routes/… below network/ */
+	n->addon_dir = mech_layout_addon_dir("<name>");
+	n->addon_file = mech_layout_addon_cluster_path("<name>");
+	memmove(n->addon_file, n->addon_file + add, strlen(n->addon_file + add) + 1);
+	n->secret = mech_layout_addon_secret("<name>");
+}
+
+static void readme_names_dispose(readme_names *n)
+{
+	free(n->ns);
+	free(n->project);
+	free(n->appset);
+	free(n->network_app);
+	free(n->addons_app);
+	free(n->instance_app);
+	free(n->overlay_dir);
+	free(n->route);
+	free(n->route_in_network);
+	free(n->addon_dir);
+	free(n->addon_file);
+	free(n->secret);
 }
 
 int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 {
 	mech_buf b = MECH_BUF_INIT;
-	const char *t;
+	readme_names n;
+	char *base;
 
 	if (check_seed(s) < 0)
 		return -1;
-	t = s->tenant;
-	mech_buf_printf(&b, "# GitOps repository of tenant %s\n\n", t);
+	readme_names_init(&n, s->tenant);
+	base = mech_layout_app_file("<app>", MECH_LAYOUT_BASE);
+	mech_buf_printf(&b, "# GitOps repository of tenant %s\n\n", s->tenant);
 	mech_buf_printf(&b,
-			"Argo CD deploys this repository (branch `%s`) into the namespace `x-%s`.\n"
+			"Argo CD deploys this repository (branch `%s`) into the namespace `%s`.\n"
 			"mech writes to it on behalf of agents and people; you may edit it with\n"
 			"plain git too.\n\n",
-			s->branch, t);
+			s->branch, n.ns);
 	mech_buf_puts(&b, "## What lives where\n\n"
 			  "| path | what |\n"
 			  "|---|---|\n");
 	mech_buf_printf(&b,
-			"| `argocd/project.yaml` | AppProject `%s`: sources = this repository, "
-			"destination = namespace `x-%s` |\n",
-			t, t);
+			"| `" MECH_LAYOUT_ARGOCD_PROJECT "` | AppProject `%s`: sources = this "
+			"repository, destination = namespace `%s` |\n",
+			n.project, n.ns);
 	mech_buf_printf(&b,
-			"| `argocd/apps.applicationset.yaml` | ApplicationSet `%s-apps`: one "
-			"Application `%s-<app>-<instance>` per "
-			"`apps/<app>/overlays/<instance>/` |\n",
-			t, t);
+			"| `" MECH_LAYOUT_ARGOCD_APPSET "` | ApplicationSet `%s`: one "
+			"Application `%s` per `%s/` |\n",
+			n.appset, n.instance_app, n.overlay_dir);
 	mech_buf_printf(&b,
-			"| `argocd/network.application.yaml` | Application `%s-network`: "
-			"everything under `network/` |\n",
-			t);
+			"| `" MECH_LAYOUT_ARGOCD_NETWORK "` | Application `%s`: "
+			"everything under `" MECH_LAYOUT_NETWORK "/` |\n",
+			n.network_app);
 	mech_buf_printf(&b,
-			"| `argocd/addons.application.yaml` | Application `%s-addons`: everything "
-			"under `addons/` |\n",
-			t);
-	mech_buf_puts(&b,
-		      "| `apps/<app>/base/` | Deployment, Service and Kustomization of an app |\n"
-		      "| `apps/<app>/overlays/<instance>/` | one running instance: image, name "
-		      "suffix, instance label (default instance `main`) |\n"
-		      "| `network/routes/<app>/<instance>.yaml` | HTTPRoute of an instance, "
-		      "written by mech |\n"
-		      "| `network/...` (anything else) | yours; mech never touches it |\n"
-		      "| `addons/<name>/` | data services, e.g. `cluster.yaml` (CloudNativePG) for "
-		      "postgres |\n\n");
-	mech_buf_puts(&b,
-		      "Addons live outside `apps/` on purpose: deleting an app never deletes a "
-		      "database.\n"
-		      "No password or other secret is ever stored here; CloudNativePG keeps the\n"
-		      "database credentials in the Kubernetes Secret `<name>-app`.\n\n");
+			"| `" MECH_LAYOUT_ARGOCD_ADDONS "` | Application `%s`: everything "
+			"under `" MECH_LAYOUT_ADDONS "/` |\n",
+			n.addons_app);
+	mech_buf_printf(&b,
+			"| `%s/` | Deployment, Service and Kustomization of an app |\n"
+			"| `%s/` | one running instance: image, name suffix, instance label "
+			"(default instance `" MECH_DEFAULT_INSTANCE "`) |\n"
+			"| `%s` | HTTPRoute of an instance, written by mech |\n"
+			"| `" MECH_LAYOUT_NETWORK "/...` (anything else) | yours; mech never "
+			"touches it |\n"
+			"| `%s/` | data services, e.g. `" MECH_LAYOUT_ADDON_CLUSTER
+			"` (CloudNativePG) for postgres |\n\n",
+			base, n.overlay_dir, n.route, n.addon_dir);
+	mech_buf_printf(&b,
+			"Addons live outside `" MECH_LAYOUT_APPS "/` on purpose: deleting an app "
+			"never deletes a database.\n"
+			"No password or other secret is ever stored here; CloudNativePG keeps the\n"
+			"database credentials in the Kubernetes Secret `%s`.\n\n",
+			n.secret);
 	mech_buf_puts(&b,
 		      "## Write policy\n\n"
 		      "* Every change mech makes is one commit whose subject reads\n"
@@ -994,48 +1016,57 @@ int mech_manifest_seed_readme(const mech_seed_spec *s, mech_buf *out)
 		      "* Destructive verbs (deleting an addon, removing a tenant) always need\n"
 		      "  `--force`.\n"
 		      "* Objects mech writes carry the label\n"
-		      "  `app.kubernetes.io/managed-by: mech`. When mech updates a file you\n"
+		      "  `" MECH_LAYOUT_LABEL_MANAGED_BY ": " MECH_LAYOUT_MANAGED_BY "`. When mech "
+		      "updates a file you\n"
 		      "  edited (with `--force`), it changes only the fields its verb is about:\n"
 		      "  `set-image` rewrites the overlay's image entry and keeps your patches\n"
 		      "  and other keys (YAML comments are not kept).\n"
 		      "* `mech <noun> <verb> --dry-run` shows what a verb would write, and\n"
 		      "  whether `--force` would be needed, without writing anything.\n");
+	free(base);
+	readme_names_dispose(&n);
 	return commit(out, &b);
 }
 
 int mech_manifest_seed_network_readme(const mech_seed_spec *s, mech_buf *out)
 {
 	mech_buf b = MECH_BUF_INIT;
+	readme_names n;
 	if (check_seed(s) < 0)
 		return -1;
+	readme_names_init(&n, s->tenant);
 	mech_buf_printf(&b,
-			"# network/\n\n"
-			"Argo CD Application `%s-network` applies every manifest below this\n"
-			"directory into namespace `x-%s`.\n\n"
-			"* `routes/<app>/<instance>.yaml`: HTTPRoutes written by `mech route`.\n"
+			"# " MECH_LAYOUT_NETWORK "/\n\n"
+			"Argo CD Application `%s` applies every manifest below this\n"
+			"directory into namespace `%s`.\n\n"
+			"* `%s`: HTTPRoutes written by `mech route`.\n"
 			"* Anything else here is yours (NetworkPolicies, extra routes); mech never\n"
 			"  touches it.\n\n"
 			"Keep this file: it keeps the directory in Git when no route exists, so\n"
 			"Argo CD can prune the last route instead of reporting a missing path.\n",
-			s->tenant, s->tenant);
+			n.network_app, n.ns, n.route_in_network);
+	readme_names_dispose(&n);
 	return commit(out, &b);
 }
 
 int mech_manifest_seed_addons_readme(const mech_seed_spec *s, mech_buf *out)
 {
 	mech_buf b = MECH_BUF_INIT;
+	readme_names n;
 	if (check_seed(s) < 0)
 		return -1;
+	readme_names_init(&n, s->tenant);
 	mech_buf_printf(&b,
-			"# addons/\n\n"
-			"Argo CD Application `%s-addons` applies every manifest below this\n"
-			"directory into namespace `x-%s`.\n\n"
-			"* `<name>/cluster.yaml`: a PostgreSQL database (CloudNativePG Cluster)\n"
+			"# " MECH_LAYOUT_ADDONS "/\n\n"
+			"Argo CD Application `%s` applies every manifest below this\n"
+			"directory into namespace `%s`.\n\n"
+			"* `%s`: a PostgreSQL database (CloudNativePG Cluster)\n"
 			"  written by `mech addon create`. Its credentials live in the Kubernetes\n"
-			"  Secret `<name>-app`, never here.\n"
+			"  Secret `%s`, never here.\n"
 			"* Deleting an addon deletes its data: `mech addon delete` needs `--force`.\n\n"
 			"Keep this file: it keeps the directory in Git when no addon exists, so\n"
 			"Argo CD can prune the last addon instead of reporting a missing path.\n",
-			s->tenant, s->tenant);
+			n.addons_app, n.ns, n.addon_file, n.secret);
+	readme_names_dispose(&n);
 	return commit(out, &b);
 }

@@ -223,7 +223,9 @@ static int st_write(git_odb_backend *b, const git_oid *id, const void *data, siz
 	int rc = st->mem->write(st->mem, id, data, len, type);
 	if (rc == 0) {
 		if ((st->n & (st->n - 1)) == 0)
-			st->ids = mech_realloc(st->ids, (st->n ? 2 * st->n : 16) * sizeof(*st->ids));
+			st->ids = mech_reallocarray(
+				st->ids, mech_grow_cap(st->n, st->n + 1, 16, sizeof(*st->ids)),
+				sizeof(*st->ids));
 		st->ids[st->n++] = *id;
 	}
 	return rc;
@@ -404,7 +406,7 @@ static size_t list_packs(const char *dir, pack_file **out)
 		uint32_t objects = pack_objects(names.items[i]);
 		if (objects && has_file(names.items[i], ".pack") &&
 		    !has_file(names.items[i], ".keep")) {
-			v = mech_realloc(v, (n + 1) * sizeof(*v));
+			v = mech_reallocarray(v, n + 1, sizeof(*v));
 			v[n].base = mech_strdup(names.items[i]);
 			v[n++].objects = objects;
 		}

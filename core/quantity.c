@@ -26,25 +26,12 @@ static const struct {
 
 static int refuse(const char *s, const char *why)
 {
-	mech_buf v = MECH_BUF_INIT;
-	size_t i, n = strlen(s);
-	/* Repeat the value safely: one line, bounded. */
-	for (i = 0; i < n && i < QUANTITY_MAX_LEN; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c >= 0x7f || c == '"' || c == '\\')
-			mech_buf_printf(&v, "\\x%02x", c);
-		else
-			mech_buf_putc(&v, (char)c);
-	}
-	if (n > QUANTITY_MAX_LEN)
-		mech_buf_puts(&v, "...");
-	mech_error_set(MECH_EINVALID,
-		       "invalid size \"%s\": %s; use a whole number of bytes with an optional "
-		       "suffix Ki, Mi, Gi, Ti (1024-based) or k, M, G, T (1000-based), "
-		       "e.g. 512Mi or 10Gi",
-		       mech_buf_cstr(&v), why);
-	mech_buf_dispose(&v);
-	return -1;
+	char v[MECH_ESCAPE_SIZE];
+	return mech_error_set(MECH_EINVALID,
+			      "invalid size \"%s\": %s; use a whole number of bytes with an "
+			      "optional suffix Ki, Mi, Gi, Ti (1024-based) or k, M, G, T "
+			      "(1000-based), e.g. 512Mi or 10Gi",
+			      mech_error_escape(v, s), why);
 }
 
 /* a * b, failing on 64-bit overflow. */

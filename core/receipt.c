@@ -5,15 +5,14 @@
 #include "mech/receipt.h"
 #include "mech/buf.h"
 #include "mech/error.h"
+#include "mech/random.h"
 #include "mech/sign.h"
 
 #include <ctype.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #define SUBJECT_PREFIX "mechanics("
 
@@ -26,6 +25,7 @@ const char *mech_class_name(mech_class cls)
 
 int mech_class_parse(const char *s, mech_class *out)
 {
+	char q[MECH_ESCAPE_SIZE];
 	int i;
 	for (i = MECH_CLASS_MACHINE; i <= MECH_CLASS_FORCED; i++) {
 		if (!strcmp(s, class_names[i])) {
@@ -33,8 +33,9 @@ int mech_class_parse(const char *s, mech_class *out)
 			return 0;
 		}
 	}
-	return mech_error_set(MECH_EINVALID, "invalid --class \"%s\": expected machine, human or forced",
-			      s);
+	return mech_error_set(MECH_EINVALID,
+			      "invalid --class \"%s\": expected machine, human or forced",
+			      mech_error_escape(q, s));
 }
 
 /* <noun>.<verb>: lower-case words of letters, digits and '-' joined by dots. */
@@ -121,7 +122,7 @@ static void parse_forced(mech_receipt *r, const char *v)
 	for (i = 0; i < GIT_OID_HEXSZ; i++)
 		if (!isxdigit((unsigned char)v[i]))
 			return;
-	r->forced = mech_realloc(r->forced, (r->nforced + 1) * sizeof(*r->forced));
+	r->forced = mech_reallocarray(r->forced, r->nforced + 1, sizeof(*r->forced));
 	f = &r->forced[r->nforced++];
 	memcpy(f->commit, v, GIT_OID_HEXSZ);
 	f->commit[GIT_OID_HEXSZ] = '\0';
@@ -229,26 +230,10 @@ mech_class mech_receipt_classify(const git_commit *commit, const mech_config *cf
 
 char *mech_request_id(void)
 {
-	unsigned char b[16];
-	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
-	size_t got = 0;
-	if (fd >= 0) {
-		ssize_t n;
-		while (got < sizeof(b) && (n = read(fd, b + got, sizeof(b) - got)) > 0)
-			got += (size_t)n;
-		close(fd);
-	}
-	if (got < sizeof(b)) {
-		/* /dev/urandom missing: still unique enough per invocation */
-		unsigned long long t = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32);
-		memcpy(b, &t, sizeof(t));
-		memcpy(b + 8, &t, sizeof(t));
-	}
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	return mech_sprintf("%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-			    b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11],
-			    b[12], b[13], b[14], b[15]);
+	char id[MECH_UUID_LEN + 1];
+	if (mech_random_uuid(id) < 0)
+		return NULL;
+	return mech_strdup(id);
 }
 
 void mech_format_time(const git_time *t, char *buf, size_t len)

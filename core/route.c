@@ -13,7 +13,8 @@
 static int check_host(mech_repo *repo, const char *host)
 {
 	const mech_config *cfg = mech_repo_config(repo);
-	char *suffix = mech_sprintf(".%s.%s", mech_repo_tenant(repo), cfg->routes_base_domain);
+	char *domain = mech_layout_tenant_domain(mech_repo_tenant(repo), cfg->routes_base_domain);
+	char *suffix = mech_sprintf(".%s", domain);
 	size_t hl = strlen(host), sl = strlen(suffix);
 	int ok = cfg->routes_allow_any_host || (hl > sl && !strcmp(host + hl - sl, suffix));
 	if (!ok) {
@@ -23,6 +24,7 @@ static int check_host(mech_repo *repo, const char *host)
 				suffix);
 	}
 	free(suffix);
+	free(domain);
 	return ok ? 0 : -1;
 }
 
@@ -45,8 +47,8 @@ static int plan_create(mech_txn *txn, void *payload)
 		goto done;
 	free(c->host);
 	c->host = c->o->host ? mech_strdup(c->o->host)
-			     : mech_manifest_default_host(mech_repo_tenant(c->repo), c->o->app,
-							  instance, cfg->routes_base_domain);
+			     : mech_layout_route_host(mech_repo_tenant(c->repo), c->o->app, instance,
+						      cfg->routes_base_domain);
 	if (check_host(c->repo, c->host) < 0)
 		goto done;
 	spec.tenant = mech_repo_tenant(c->repo);
@@ -58,7 +60,7 @@ static int plan_create(mech_txn *txn, void *payload)
 	spec.gateway_namespace = cfg->routes_gateway_namespace;
 	if (mech_manifest_route(&spec, &out) < 0)
 		goto done;
-	file = mech_app_route_path(c->o->app, instance);
+	file = mech_layout_route_path(c->o->app, instance);
 	mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "route %s to %s/%s", c->host, c->o->app, instance);
 	mech_txn_body(txn, "host: %s", c->host);
@@ -98,21 +100,26 @@ static int plan_delete(mech_txn *txn, void *payload)
 {
 	delete_ctx *c = payload;
 	mech_strv files = MECH_STRV_INIT;
-	char *dir = mech_sprintf("network/routes/%s", c->app), *file = NULL, *inst = NULL;
+	char *dir = mech_layout_routes_dir(c->app), *file = NULL, *inst = NULL;
 	int rc = -1;
 
 	mech_txn_list_files(txn, dir, &files);
 	if (c->instance) {
 		inst = mech_strdup(c->instance);
 	} else if (files.len == 1) {
-		const char *base = files.items[0] + strlen(dir) + 1;
-		inst = mech_strndup(base, strcspn(base, "."));
+		/* the one file, when it is an instance's route file */
+		inst = mech_layout_route_instance(files.items[0] + strlen(dir) + 1);
+		if (inst && mech_validate_name("instance", inst) < 0) {
+			mech_error_clear();
+			free(inst);
+			inst = NULL;
+		}
 	} else if (files.len > 1) {
 		mech_error_set(MECH_EUSAGE, "app %s has %zu route files; name the instance with -i",
 			       c->app, files.len);
 		goto done;
 	}
-	file = inst ? mech_app_route_path(c->app, inst) : NULL;
+	file = inst ? mech_layout_route_path(c->app, inst) : NULL;
 	if (!file || !mech_strv_contains(&files, file)) {
 		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", c->app, inst ? "/" : "",
 			       inst ? inst : "");
@@ -162,36 +169,36 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 	*n = 0;
 	if (mech_repo_head_tree(repo, &tree) < 0)
 		return -1;
-	mech_tree_list(git, tree, "network/routes", &apps);
+	mech_tree_list(git, tree, MECH_LAYOUT_ROUTES, &apps);
 	for (i = 0; i < apps.len; i++) {
 		mech_strv files = MECH_STRV_INIT;
 		char *dir;
 		if (app && strcmp(app, apps.items[i]))
 			continue;
-		dir = mech_sprintf("network/routes/%s", apps.items[i]);
+		dir = mech_layout_routes_dir(apps.items[i]);
 		mech_tree_list(git, tree, dir, &files);
 		for (j = 0; j < files.len; j++) {
 			mech_buf b = MECH_BUF_INIT;
 			mech_yaml *doc = NULL;
 			mech_route_state *r;
-			size_t len = strlen(files.items[j]);
-			if (len < 6 || strcmp(files.items[j] + len - 5, ".yaml"))
+			char *inst = mech_layout_route_instance(files.items[j]);
+			if (!inst)
 				continue;
 			if (*n == cap) {
-				cap = cap ? cap * 2 : 8;
-				*out = mech_realloc(*out, cap * sizeof(**out));
+				cap = mech_grow_cap(cap, *n + 1, 8, sizeof(**out));
+				*out = mech_reallocarray(*out, cap, sizeof(**out));
 			}
 			r = &(*out)[(*n)++];
 			memset(r, 0, sizeof(*r));
 			r->app = mech_strdup(apps.items[i]);
-			r->instance = mech_strndup(files.items[j], len - 5);
-			r->file = mech_sprintf("%s/%s", dir, files.items[j]);
+			r->instance = inst;
+			r->file = mech_layout_route_path(r->app, inst);
 			if (mech_tree_read(git, tree, r->file, 1024 * 1024, &b) > 0 &&
 			    mech_yaml_parse(&doc, b.ptr, b.len, r->file, NULL) == 0) {
 				const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
 				const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");
 				const char *mb = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
-								     MECH_MANIFEST_MANAGED_BY_KEY));
+								     MECH_LAYOUT_LABEL_MANAGED_BY));
 				if (h && h->kind == MECH_YAML_SEQ && h->len && mech_yaml_text(h->items[0]))
 					r->host = mech_strdup(mech_yaml_text(h->items[0]));
 				if (rules && rules->kind == MECH_YAML_SEQ && rules->len) {
@@ -201,7 +208,7 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 						r->path = mech_strdup(
 							mech_yaml_path_text(m->items[0], "path.value"));
 				}
-				r->owned = mb && !strcmp(mb, MECH_MANIFEST_MANAGED_BY);
+				r->owned = mb && !strcmp(mb, MECH_LAYOUT_MANAGED_BY);
 			}
 			mech_error_clear();
 			mech_yaml_free(doc);

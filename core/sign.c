@@ -6,6 +6,7 @@
  */
 #include "mech/sign.h"
 #include "mech/error.h"
+#include "mech/random.h"
 #include "mech/sshkey.h"
 
 #include <dirent.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -87,13 +87,14 @@ int mech_sign_enabled(const char *home)
 static int load_private(const char *home, unsigned char seed[32], unsigned char pub[32])
 {
 	char *p = key_path(home, "");
-	mech_buf pem = MECH_BUF_INIT, der = MECH_BUF_INIT;
+	/* every buffer here holds the private key in one form or another */
+	mech_buf pem = MECH_BUF_SECRET_INIT, der = MECH_BUF_SECRET_INIT;
 	const char *a, *z;
 	int rc = -1;
 
 	if (mech_buf_read_file(&pem, p, 4096) == 0 && (a = strstr(pem.ptr, PEM_BEGIN)) &&
 	    (z = strstr(a, PEM_END))) {
-		mech_buf body = MECH_BUF_INIT;
+		mech_buf body = MECH_BUF_SECRET_INIT;
 		for (a += strlen(PEM_BEGIN); a < z; a++)
 			if (*a != '\n' && *a != '\r')
 				mech_buf_putc(&body, *a);
@@ -109,11 +110,7 @@ static int load_private(const char *home, unsigned char seed[32], unsigned char 
 	if (rc < 0)
 		mech_error_set(MECH_ECONFIG, "cannot read the signing key %s (an Ed25519 PKCS#8 PEM file)",
 			       p);
-	if (der.ptr)
-		explicit_bzero(der.ptr, der.len);
-	if (pem.ptr)
-		explicit_bzero(pem.ptr, pem.len);
-	mech_buf_dispose(&der);
+	mech_buf_dispose(&der); /* secret buffers: wiped */
 	mech_buf_dispose(&pem);
 	free(p);
 	return rc;
@@ -122,7 +119,7 @@ static int load_private(const char *home, unsigned char seed[32], unsigned char 
 static int write_key(const char *home, const char *email)
 {
 	unsigned char seed[32], pub[32], der[48];
-	mech_buf blob = MECH_BUF_INIT, line = MECH_BUF_INIT, pem = MECH_BUF_INIT;
+	mech_buf blob = MECH_BUF_INIT, line = MECH_BUF_INIT, pem = MECH_BUF_SECRET_INIT;
 	char *priv = key_path(home, ""), *pubf = key_path(home, ".pub"), *dir, *enc = NULL;
 	char *tmp = mech_sprintf("%s.tmp", priv), *body = NULL;
 	int rc = -1, fd = -1;
@@ -130,8 +127,11 @@ static int write_key(const char *home, const char *email)
 	dir = mech_sprintf("%s/keys", home);
 	if (mech_mkdir_p(dir, 0700) < 0)
 		goto done;
-	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed)) {
-		mech_error_set(MECH_EFAILED, "cannot generate the signing key: no random bytes");
+	if (mech_random_bytes(seed, sizeof(seed)) < 0) {
+		const mech_error *e = mech_error_last();
+		char *why = mech_strdup(e ? e->message : "no random bytes");
+		mech_error_set(MECH_EFAILED, "cannot generate the signing key: %s", why);
+		free(why);
 		goto done;
 	}
 	ed25519_sha512_public_key(pub, seed);
@@ -159,14 +159,10 @@ done:
 	}
 	explicit_bzero(seed, sizeof(seed));
 	explicit_bzero(der, sizeof(der));
-	if (body)
-		explicit_bzero(body, strlen(body));
-	if (pem.ptr)
-		explicit_bzero(pem.ptr, pem.len);
-	mech_buf_dispose(&pem);
+	mech_secret_free(body);
+	mech_buf_dispose(&pem); /* a secret buffer: wiped */
 	mech_buf_dispose(&blob);
 	mech_buf_dispose(&line);
-	free(body);
 	free(enc);
 	free(tmp);
 	free(priv);
@@ -271,7 +267,7 @@ static int load_allowed(const char *home, mech_buf **blobs, size_t *n)
 		sp1 = strchr(line.ptr, ' ');
 		sp2 = sp1 ? strchr(sp1 + 1, ' ') : NULL;
 		if (sp1 && sp2) {
-			*blobs = mech_realloc(*blobs, (*n + 1) * sizeof(**blobs));
+			*blobs = mech_reallocarray(*blobs, *n + 1, sizeof(**blobs));
 			memset(&(*blobs)[*n], 0, sizeof(mech_buf));
 			if (unb64(sp1 + 1, (size_t)(sp2 - sp1 - 1), &(*blobs)[*n]) == 0)
 				(*n)++;

@@ -56,25 +56,6 @@ static const struct key_type *find_type(const char *name, size_t len)
 	return NULL;
 }
 
-/* How many bytes of `s` to show in a message: at most `max`, whole characters only. */
-static int clip(const char *s, size_t len, size_t max)
-{
-	if (len <= max)
-		return (int)len;
-	while (max > 0 && ((unsigned char)s[max] & 0xc0) == 0x80)
-		max--;
-	return (int)max;
-}
-
-static int printable(const char *s, size_t len)
-{
-	size_t i;
-	for (i = 0; i < len; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static int malformed(const char *why)
 {
 	mech_error_set(MECH_EINVALID, "the public key is malformed: %s", why);
@@ -102,6 +83,9 @@ static int decode_base64(const char *s, size_t len, unsigned char **out, size_t 
 		/* stray '=' or padding bits set: a second spelling of the same key */
 		mech_buf_dispose(&d);
 		return malformed("the key data is not canonical base64");
+	case MECH_BASE64_TOO_LARGE: /* d has no ceiling; MAX_BASE64 bounds it */
+		mech_buf_dispose(&d);
+		return malformed("the key data is far longer than any key");
 	}
 	*outlen = d.len;
 	*out = (unsigned char *)mech_buf_detach(&d);
@@ -246,16 +230,12 @@ static int parse_key(const char *type, size_t tlen, const char *b64, size_t blen
 	const struct key_type *t = find_type(type, tlen);
 	unsigned char *blob = NULL;
 	size_t len = 0;
-	char *fp;
+	char q[MECH_ESCAPE_SIZE], *fp;
 
 	memset(out, 0, sizeof(*out));
 	if (!t) {
-		/* Echo the type only when it is harmless on a terminal. */
-		if (printable(type, tlen))
-			mech_error_set(MECH_EINVALID, "unsupported key type `%.*s`",
-			               clip(type, tlen, 60), type);
-		else
-			mech_error_set(MECH_EINVALID, "unsupported key type");
+		mech_error_set(MECH_EINVALID, "unsupported key type `%s`",
+		               mech_error_escape_n(q, type, tlen));
 		return mech_error_hint("mech accepts " MECH_SSHKEY_TYPES);
 	}
 	if (decode_base64(b64, blen, &blob, &len) < 0)
@@ -312,6 +292,7 @@ static int explain_first_word(const char *word, size_t wlen, const char *rest)
 {
 	const char *tail = "-cert-v01@openssh.com";
 	size_t tl = strlen(tail);
+	char q[MECH_ESCAPE_SIZE];
 
 	if (wlen >= 4 && !strncmp(word, "----", 4)) {
 		mech_error_set(MECH_EINVALID, "this is a PEM or RFC 4716 key, not an OpenSSH "
@@ -319,20 +300,21 @@ static int explain_first_word(const char *word, size_t wlen, const char *rest)
 		return mech_error_hint("convert it with `ssh-keygen -i -f FILE`");
 	}
 	if (wlen > tl && !memcmp(word + wlen - tl, tail, tl)) {
-		mech_error_set(MECH_EINVALID, "certificates (%.*s) are not accepted",
-		               clip(word, wlen, 60), word);
+		mech_error_set(MECH_EINVALID, "certificates (%s) are not accepted",
+		               mech_error_escape_n(q, word, wlen));
 		return mech_error_hint("register the plain public key the certificate was issued "
 		                       "for");
 	}
 	if (memchr(word, '=', wlen) || memchr(word, '"', wlen) || memchr(word, ',', wlen) ||
 	    strstr(rest, "ssh-") || strstr(rest, "ecdsa-")) {
-		mech_error_set(MECH_EINVALID, "the key line starts with options (`%.*s`)",
-		               clip(word, wlen, 40), word);
+		mech_error_set(MECH_EINVALID, "the key line starts with options (`%s`)",
+		               mech_error_escape_n(q, word, wlen));
 		return mech_error_hint(
 		    "give a bare public key `type base64 [comment]`; mech writes "
 		    "the options itself");
 	}
-	mech_error_set(MECH_EINVALID, "unsupported key type `%.*s`", clip(word, wlen, 60), word);
+	mech_error_set(MECH_EINVALID, "unsupported key type `%s`",
+	               mech_error_escape_n(q, word, wlen));
 	return mech_error_hint("mech accepts " MECH_SSHKEY_TYPES);
 }
 
@@ -407,7 +389,8 @@ static int in_file(const char *path, size_t lineno)
 
 int mech_sshkey_read_file(const char *path, mech_sshkey *out)
 {
-	mech_buf b = MECH_BUF_INIT;
+	/* the file may turn out to be a private key given by mistake: wiped when freed */
+	mech_buf b = MECH_BUF_SECRET_INIT;
 	mech_sshkey key = MECH_SSHKEY_INIT;
 	size_t lineno = 0, key_line = 0;
 	char *line, *next;

@@ -4,6 +4,7 @@
  */
 #include "mech/tenant.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 #include "mech/manifest.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
@@ -66,7 +67,7 @@ static int parse_tenant(const char *file, const char *name, const mech_buf *b, m
 	t->ns = text_or(doc, "namespace", "");
 	if (!*t->ns) {
 		free(t->ns);
-		t->ns = mech_sprintf("x-%s", name);
+		t->ns = mech_layout_namespace(name);
 	}
 	t->identity.name = text_or(doc, "identity.name", name);
 	t->identity.email = text_or(doc, "identity.email", def_email);
@@ -234,20 +235,21 @@ static int save_tenant(const mech_config *cfg, const mech_tenant *t)
 
 static int validate_identity(const char *name, const char *email)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i;
 	if (name && (!*name || strlen(name) > 100 || strpbrk(name, "<>\n\r\t")))
 		return mech_error_set(MECH_EINVALID,
-				      "invalid --name \"%.60s\": 1-100 characters without <, > or "
+				      "invalid --name \"%s\": 1-100 characters without <, > or "
 				      "control characters",
-				      name);
+				      mech_error_escape(q, name));
 	for (i = 0; name && name[i]; i++)
 		if ((unsigned char)name[i] < 0x20)
 			return mech_error_set(MECH_EINVALID, "invalid --name: control characters");
 	if (email && !is_email(email))
 		return mech_error_set(MECH_EINVALID,
-				      "invalid --email \"%.60s\": expected an address like "
+				      "invalid --email \"%s\": expected an address like "
 				      "alice@example.com",
-				      email);
+				      mech_error_escape(q, email));
 	return 0;
 }
 
@@ -259,15 +261,15 @@ static int plan_seed(mech_txn *txn, void *payload)
 		const char *path;
 		int (*render)(const mech_seed_spec *, mech_buf *);
 	} files[] = {
-		{"README.md", mech_manifest_seed_readme},
-		{"argocd/project.yaml", mech_manifest_seed_project},
-		{"argocd/apps.applicationset.yaml", mech_manifest_seed_appset},
-		{"argocd/network.application.yaml", mech_manifest_seed_network_app},
-		{"argocd/addons.application.yaml", mech_manifest_seed_addons_app},
+		{MECH_LAYOUT_README, mech_manifest_seed_readme},
+		{MECH_LAYOUT_ARGOCD_PROJECT, mech_manifest_seed_project},
+		{MECH_LAYOUT_ARGOCD_APPSET, mech_manifest_seed_appset},
+		{MECH_LAYOUT_ARGOCD_NETWORK, mech_manifest_seed_network_app},
+		{MECH_LAYOUT_ARGOCD_ADDONS, mech_manifest_seed_addons_app},
 		/* Git keeps no empty directories: without these, the network and addons
 		 * Applications point at a missing path */
-		{"network/README.md", mech_manifest_seed_network_readme},
-		{"addons/README.md", mech_manifest_seed_addons_readme},
+		{MECH_LAYOUT_NETWORK_README, mech_manifest_seed_network_readme},
+		{MECH_LAYOUT_ADDONS_README, mech_manifest_seed_addons_readme},
 	};
 	mech_strv top = MECH_STRV_INIT;
 	size_t i;
@@ -331,7 +333,7 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 			dup |= !strcmp(opts->keys[j].fingerprint, k->fingerprint);
 		if (dup)
 			continue;
-		t->keys = mech_realloc(t->keys, (t->nkeys + 1) * sizeof(*t->keys));
+		t->keys = mech_reallocarray(t->keys, t->nkeys + 1, sizeof(*t->keys));
 		nk = &t->keys[t->nkeys++];
 		nk->fingerprint = mech_strdup(k->fingerprint);
 		nk->type = mech_strdup(k->type);
@@ -366,7 +368,7 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	} else {
 		t = mech_calloc(1, sizeof(*t));
 		t->name = mech_strdup(opts->name);
-		t->ns = mech_sprintf("x-%s", opts->name);
+		t->ns = mech_layout_namespace(opts->name);
 		t->identity.name = mech_strdup(opts->ident_name ? opts->ident_name : opts->name);
 		t->identity.email = opts->ident_email ? mech_strdup(opts->ident_email)
 						      : mech_sprintf("%s@localhost", opts->name);

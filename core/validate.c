@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* No control characters (a value that is written into a file or a header). */
 static int printable(const char *s)
 {
 	for (; *s; s++)
@@ -16,6 +17,7 @@ static int printable(const char *s)
 
 int mech_validate_name(const char *what, const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i, n = strlen(v);
 	int ok = n > 0 && n <= MECH_NAME_MAX;
 	for (i = 0; ok && i < n; i++) {
@@ -28,43 +30,43 @@ int mech_validate_name(const char *what, const char *v)
 	if (ok)
 		return 0;
 	mech_error_set(MECH_EINVALID,
-		       "invalid %s \"%.60s%s\": use 1-%d lower-case letters, digits and '-', "
+		       "invalid %s \"%s\": use 1-%d lower-case letters, digits and '-', "
 		       "starting and ending with a letter or digit",
-		       what, printable(v) ? v : "<control characters>", n > 60 ? "..." : "",
-		       MECH_NAME_MAX);
+		       what, mech_error_escape(q, v), MECH_NAME_MAX);
 	return mech_error_hint("e.g. web, api-v2, billing");
 }
 
 int mech_validate_int(const char *what, const char *v, long min, long max, long *out)
 {
-	char *end;
+	char q[MECH_ESCAPE_SIZE], *end;
 	long n;
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (!*v || *end || errno || n < min || n > max || !isdigit((unsigned char)v[0]))
-		return mech_error_set(MECH_EINVALID, "invalid %s \"%.40s\": expected an integer %ld-%ld",
-				      what, printable(v) ? v : "?", min, max);
+		return mech_error_set(MECH_EINVALID, "invalid %s \"%s\": expected an integer %ld-%ld",
+				      what, mech_error_escape(q, v), min, max);
 	*out = n;
 	return 0;
 }
 
 int mech_validate_env(const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	const char *eq = strchr(v, '=');
 	size_t i, klen;
 	if (!eq || eq == v)
 		return mech_error_set(MECH_EINVALID,
-				      "invalid --env \"%.60s\": expected KEY=VALUE, e.g. LOG_LEVEL=debug",
-				      printable(v) ? v : "?");
+				      "invalid --env \"%s\": expected KEY=VALUE, e.g. LOG_LEVEL=debug",
+				      mech_error_escape(q, v));
 	klen = (size_t)(eq - v);
 	for (i = 0; i < klen; i++) {
 		char c = v[i];
 		if (!(isalpha((unsigned char)c) || c == '_' || (i && isdigit((unsigned char)c))) ||
 		    klen > 128)
 			return mech_error_set(MECH_EINVALID,
-					      "invalid --env key \"%.*s\": use letters, digits and '_', "
+					      "invalid --env key \"%s\": use letters, digits and '_', "
 					      "not starting with a digit (at most 128)",
-					      (int)(klen > 60 ? 60 : klen), v);
+					      mech_error_escape_n(q, v, klen));
 	}
 	if (!printable(eq + 1) || strlen(eq + 1) > 4096)
 		return mech_error_set(MECH_EINVALID,
@@ -76,6 +78,7 @@ int mech_validate_env(const char *v)
 
 int mech_validate_tag(const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i, n = strlen(v);
 	int ok = n > 0 && n <= 128 && (isalnum((unsigned char)v[0]) || v[0] == '_');
 	for (i = 1; ok && i < n; i++)
@@ -84,13 +87,14 @@ int mech_validate_tag(const char *v)
 	if (ok)
 		return 0;
 	return mech_error_set(MECH_EINVALID,
-			      "invalid --tag \"%.60s\": use 1-128 letters, digits, '_', '.' and '-', "
+			      "invalid --tag \"%s\": use 1-128 letters, digits, '_', '.' and '-', "
 			      "not starting with '.' or '-'",
-			      printable(v) ? v : "?");
+			      mech_error_escape(q, v));
 }
 
 int mech_validate_host(const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t n = strlen(v), label = 0, i;
 	int ok = n > 0 && n <= 253;
 	for (i = 0; ok && i < n; i++) {
@@ -112,13 +116,14 @@ int mech_validate_host(const char *v)
 	if (ok)
 		return 0;
 	return mech_error_set(MECH_EINVALID,
-			      "invalid --host \"%.80s\": expected a lower-case DNS name such as "
+			      "invalid --host \"%s\": expected a lower-case DNS name such as "
 			      "web.example.com",
-			      printable(v) ? v : "?");
+			      mech_error_escape(q, v));
 }
 
 int mech_validate_http_path(const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	size_t i, n = strlen(v);
 	int ok = n > 0 && n <= 1024 && v[0] == '/';
 	for (i = 0; ok && i < n; i++)
@@ -132,13 +137,14 @@ int mech_validate_http_path(const char *v)
 	if (ok)
 		return 0;
 	return mech_error_set(MECH_EINVALID,
-			      "invalid --path \"%.80s\": expected a URL path starting with '/', "
+			      "invalid --path \"%s\": expected a URL path starting with '/', "
 			      "without spaces, quotes or query",
-			      printable(v) ? v : "?");
+			      mech_error_escape(q, v));
 }
 
 int mech_validate_repo_path(const char *v)
 {
+	char q[MECH_ESCAPE_SIZE];
 	const char *p = v;
 	if (!*v || *v == '/' || !printable(v) || strlen(v) > 4096)
 		goto bad;
@@ -153,7 +159,7 @@ int mech_validate_repo_path(const char *v)
 	return 0;
 bad:
 	return mech_error_set(MECH_EINVALID,
-			      "invalid --path \"%.80s\": expected a path inside the repository, "
+			      "invalid --path \"%s\": expected a path inside the repository, "
 			      "e.g. apps/web/base/deployment.yaml",
-			      printable(v) ? v : "?");
+			      mech_error_escape(q, v));
 }

@@ -60,12 +60,12 @@ static void reserve(mech_yaml *n)
 {
 	if (n->len < n->cap)
 		return;
-	n->cap = n->cap ? n->cap * 2 : 4;
-	n->items = mech_realloc(n->items, n->cap * sizeof(*n->items));
+	n->cap = mech_grow_cap(n->cap, n->len + 1, 4, sizeof(*n->items));
+	n->items = mech_reallocarray(n->items, n->cap, sizeof(*n->items));
 	if (n->kind == MECH_YAML_MAP) {
-		n->keys = mech_realloc(n->keys, n->cap * sizeof(*n->keys));
+		n->keys = mech_reallocarray(n->keys, n->cap, sizeof(*n->keys));
 		if (n->key_lines)
-			n->key_lines = mech_realloc(n->key_lines, n->cap * sizeof(int));
+			n->key_lines = mech_reallocarray(n->key_lines, n->cap, sizeof(int));
 	}
 }
 
@@ -395,7 +395,9 @@ static int parse_children(parse_ctx *c, mech_yaml *n, yaml_event_type_t end)
 		}
 		if (mech_yaml_get(n, key->value)) {
 			int line = key->line;
-			char *what = mech_sprintf("duplicate key \"%s\"", key->value);
+			char q[MECH_ESCAPE_SIZE];
+			char *what = mech_sprintf("duplicate key \"%s\"",
+						  mech_error_escape(q, key->value));
 			mech_yaml_free(key);
 			parse_error(c, line, what);
 			free(what);
@@ -542,7 +544,7 @@ int mech_yaml_parse_all(mech_yaml ***out, size_t *ndocs, const char *data, size_
 				mech_yaml_free(doc);
 				doc = mech_yaml_map();
 			}
-			docs = mech_realloc(docs, (n + 1) * sizeof(*docs));
+			docs = mech_reallocarray(docs, n + 1, sizeof(*docs));
 			docs[n++] = doc;
 			continue;
 		}

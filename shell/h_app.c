@@ -205,7 +205,7 @@ static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
 	const mech_argocd_app *a;
 	if (!lv || !lv->apps)
 		return NULL;
-	name = mech_live_app_name(tenant, app, instance);
+	name = mech_layout_instance_app(tenant, app, instance);
 	a = mech_argocd_apps_find(lv->apps, name);
 	free(name);
 	return a;
@@ -344,7 +344,7 @@ static void info_live_text(sh_ctx *ctx, mech_repo *repo, const mech_app_state *a
 				  la->resources[r].name, la->resources[r].status,
 				  la->resources[r].health);
 		if (k) {
-			char *dep = mech_sprintf("%s-%s", app->name, in->name);
+			char *dep = mech_layout_workload(app->name, in->name);
 			mech_kube_deployment *d = NULL;
 			if (mech_kube_deployment_get(k, ctx->tenant->ns, dep, &d) == 0) {
 				sh_printf(ctx, "  replicas: %d/%d ready\n", d->ready, d->spec_replicas);

@@ -7,6 +7,7 @@
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -217,7 +218,11 @@ int sh_demo(sh_ctx *ctx, const sh_args *a)
 		expect(&d, run(&d, NULL, (char *[]){"git", "clone", "-q", repo, d.clone, NULL}, 0), 0);
 		free(repo);
 	}
-	file = mech_sprintf("%s/apps/web/overlays/main/kustomization.yaml", d.clone);
+	{
+		char *overlay = mech_layout_overlay_path("web", MECH_DEFAULT_INSTANCE);
+		file = mech_sprintf("%s/%s", d.clone, overlay);
+		free(overlay);
+	}
 	write_file(file, "replicas:\n- name: web\n  count: 3\n");
 	free(file);
 	expect(&d, run(&d, d.clone, (char *[]){"git", "commit", "-qam", "scale web to 3 for the launch", NULL}, 0), 0);

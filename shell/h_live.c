@@ -207,7 +207,7 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 	if (gone) {
 		/* the app may already be gone from Git: name the instance or take main */
 		w->gone = 1;
-		w->app_name = mech_live_app_name(ctx->tenant_name, app_name,
+		w->app_name = mech_layout_instance_app(ctx->tenant_name, app_name,
 						 instance ? instance : "main");
 		return mech_validate_name("app name", app_name);
 	}
@@ -216,7 +216,7 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		mech_app_state_free(app, 1);
 		return -1;
 	}
-	w->app_name = mech_live_app_name(ctx->tenant_name, app->name, in->name);
+	w->app_name = mech_layout_instance_app(ctx->tenant_name, app->name, in->name);
 	mech_app_state_free(app, 1);
 	if (mech_repo_head(w->repo, &head) < 0)
 		return -1;
@@ -456,7 +456,7 @@ static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **na
 		if (!inst || !strcmp(r[i].instance, inst)) {
 			hits++;
 			free(*name);
-			*name = mech_sprintf("%s-%s", r[i].app, r[i].instance);
+			*name = mech_layout_workload(r[i].app, r[i].instance);
 		}
 	mech_route_state_free(r, n);
 	if (hits == 1)
@@ -698,14 +698,15 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	{
 		mech_kube_pg_secret *s = NULL;
 		cJSON *conn = cJSON_AddObjectToObject(res, "connection");
-		char *host = mech_sprintf("%s-rw.%s.svc", name, ctx->tenant->ns);
-		char *secret = mech_sprintf("%s-app", name);
+		char *svc = mech_layout_addon_service(name);
+		char *host = mech_sprintf("%s.%s.svc", svc, ctx->tenant->ns);
+		char *secret = mech_layout_addon_secret(name);
 		if (k && mech_kube_pg_secret_get(k, ctx->tenant->ns, name, &s) == 0) {
 			free(host);
 			host = mech_sprintf("%s.%s.svc", *s->host ? s->host : "", ctx->tenant->ns);
 			if (!*s->host) {
 				free(host);
-				host = mech_sprintf("%s-rw.%s.svc", name, ctx->tenant->ns);
+				host = mech_sprintf("%s.%s.svc", svc, ctx->tenant->ns);
 			}
 		}
 		mech_error_clear();
@@ -726,6 +727,7 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		mech_kube_pg_secret_free(s);
 		free(host);
 		free(secret);
+		free(svc);
 	}
 	if (wait) {
 		cJSON_AddStringToObject(res, "state", ready ? "done" : "pending");

@@ -250,10 +250,16 @@ int sh_cmd_help(sh_ctx *ctx, const sh_args *a)
 				sh_help_noun(ctx, p->items[0]);
 				return 0;
 			}
-			mech_error_set(MECH_EUSAGE, "no help for `%s %s`", p->items[0], p->items[1]);
+			char q[MECH_ESCAPE_SIZE];
+			mech_error_set(MECH_EUSAGE, "no help for `%s %s`", p->items[0],
+				       mech_error_escape(q, p->items[1]));
 			return mech_error_hint("see `mech help %s`", p->items[0]);
 		}
 	}
-	mech_error_set(MECH_EUSAGE, "no help for \"%.40s\"", p->items[0]);
+	{
+		char q[MECH_ESCAPE_SIZE];
+		mech_error_set(MECH_EUSAGE, "no help for \"%s\"",
+			       mech_error_escape(q, p->items[0]));
+	}
 	return mech_error_hint("run `mech help` for the map");
 }

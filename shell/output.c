@@ -27,7 +27,7 @@ void sh_next(sh_ctx *ctx, const char *fmt, ...)
 	char *s = NULL;
 	va_start(ap, fmt);
 	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
+		mech_fatal("out of memory (formatting a string)");
 	va_end(ap);
 	mech_strv_push(&ctx->next, s);
 	free(s);

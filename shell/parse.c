@@ -167,15 +167,6 @@ const char *sh_suggest(const char *word, const char *const *cands, size_t n)
 	return pick;
 }
 
-static const char *printable(const char *s)
-{
-	const char *p;
-	for (p = s; *p; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return "<control characters>";
-	return strlen(s) > 60 ? "<too long>" : s;
-}
-
 static const sh_flag *find_flag(sh_args *a, const char *tok, int *idx, const char **inline_value)
 {
 	size_t i;
@@ -209,14 +200,14 @@ static int unknown_flag(sh_args *a, const char *tok)
 {
 	const char **names = mech_calloc(a->nflags, sizeof(char *));
 	const char *best, *word = tok + (tok[1] == '-' ? 2 : 1);
-	char *bare = mech_strndup(word, strcspn(word, "="));
+	char *bare = mech_strndup(word, strcspn(word, "=")), q[MECH_ESCAPE_SIZE];
 	size_t i;
 	for (i = 0; i < a->nflags; i++)
 		names[i] = sh_opt_name(a->flags[i]->opt);
 	best = sh_suggest(bare, names, a->nflags);
-	mech_error_set(MECH_EUSAGE, "unknown flag %.*s for `%s%s%s`", (int)strcspn(tok, "="),
-		       printable(tok), a->cmd->noun, a->cmd->verb ? " " : "",
-		       a->cmd->verb ? a->cmd->verb : "");
+	mech_error_set(MECH_EUSAGE, "unknown flag %s for `%s%s%s`",
+		       mech_error_escape_n(q, tok, strcspn(tok, "=")), a->cmd->noun,
+		       a->cmd->verb ? " " : "", a->cmd->verb ? a->cmd->verb : "");
 	if (best)
 		mech_error_hint("did you mean --%s? See `mech %s%s%s -h`", best, a->cmd->noun,
 				a->cmd->verb ? " " : "", a->cmd->verb ? a->cmd->verb : "");
@@ -285,11 +276,12 @@ static int unknown_noun(const char *noun)
 	const char *names[64];
 	size_t i, n = 0;
 	const char *best;
+	char q[MECH_ESCAPE_SIZE];
 	for (i = 0; i < sh_ncommands && n < 64; i++)
 		if (!(sh_commands[i].flags & SH_HIDDEN))
 			names[n++] = sh_commands[i].noun;
 	best = sh_suggest(noun, names, n);
-	mech_error_set(MECH_EUSAGE, "unknown command \"%s\"", printable(noun));
+	mech_error_set(MECH_EUSAGE, "unknown command \"%s\"", mech_error_escape(q, noun));
 	if (best)
 		return mech_error_hint("did you mean `mech %s`? Run `mech help` for the map", best);
 	return mech_error_hint("run `mech help` for the list of commands");
@@ -299,12 +291,13 @@ static int unknown_verb(const char *noun, const char *verb)
 {
 	const char *names[64];
 	const char *best;
+	char q[MECH_ESCAPE_SIZE];
 	size_t n;
 	verb_word_candidates(noun, names, 63);
 	for (n = 0; names[n]; n++)
 		;
 	best = sh_suggest(verb, names, n);
-	mech_error_set(MECH_EUSAGE, "unknown command `%s %s`", noun, printable(verb));
+	mech_error_set(MECH_EUSAGE, "unknown command `%s %s`", noun, mech_error_escape(q, verb));
 	if (best)
 		return mech_error_hint("did you mean `mech %s %s`? See `mech %s -h`", noun, best,
 				       noun);
@@ -381,8 +374,10 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 						i++;
 					continue;
 				}
-				mech_error_set(MECH_EUSAGE, "unknown flag %.*s before the verb of `%s`",
-					       (int)strcspn(argv[i], "="), printable(argv[i]), noun);
+				char q[MECH_ESCAPE_SIZE];
+				mech_error_set(MECH_EUSAGE, "unknown flag %s before the verb of `%s`",
+					       mech_error_escape_n(q, argv[i], strcspn(argv[i], "=")),
+					       noun);
 				return mech_error_hint("see `mech %s -h`", noun);
 			}
 			break;

@@ -103,6 +103,7 @@ int sh_need_tenant(sh_ctx *ctx)
 /* Global flags before the noun. Returns the index of the noun. */
 static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *version)
 {
+	char q[MECH_ESCAPE_SIZE];
 	int i;
 	for (i = 0; i < argc; i++) {
 		const char *a = argv[i];
@@ -144,7 +145,8 @@ static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *vers
 			}
 		} else {
 		unknown:
-			mech_error_set(MECH_EUSAGE, "unknown global flag %.40s", a);
+			mech_error_set(MECH_EUSAGE, "unknown global flag %s",
+				       mech_error_escape(q, a));
 			return mech_error_hint("global flags: --home DIR, --tenant T, --json, "
 					       "--no-color, --readonly, -h, --version");
 		}
@@ -244,9 +246,10 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 		goto done;
 	}
 	if ((int)args.pos.len > cmd->max_args) {
-		rc = mech_error_set(MECH_EUSAGE, "unexpected argument \"%.60s\" for `%s%s%s`",
-				    args.pos.items[cmd->max_args], cmd->noun, cmd->verb ? " " : "",
-				    cmd->verb ? cmd->verb : "");
+		char q[MECH_ESCAPE_SIZE];
+		rc = mech_error_set(MECH_EUSAGE, "unexpected argument \"%s\" for `%s%s%s`",
+				    mech_error_escape(q, args.pos.items[cmd->max_args]), cmd->noun,
+				    cmd->verb ? " " : "", cmd->verb ? cmd->verb : "");
 		mech_error_hint("see `mech %s%s%s -h`", cmd->noun, cmd->verb ? " " : "",
 				cmd->verb ? cmd->verb : "");
 		goto done;

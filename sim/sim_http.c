@@ -27,7 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
+#include <stdint.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -88,9 +88,8 @@ static void sleep_ms(long ms)
 
 static double random_unit(void)
 {
-	unsigned int r = 0;
-	if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-		return 1.0;
+	uint32_t r;
+	sim_random(&r, sizeof(r));
 	return (double)r / 4294967296.0;
 }
 
@@ -141,6 +140,51 @@ static enum MHD_Result send_body(sim_server *s, struct MHD_Connection *c, unsign
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type);
 	ret = MHD_queue_response(c, status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+/* A Secret's body, handed to the server by a callback so that it is wiped when dropped. */
+typedef struct {
+	char *body;
+	size_t len;
+} secret_body;
+
+static ssize_t secret_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	secret_body *b = cls;
+	size_t n;
+	if (pos >= b->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	n = b->len - (size_t)pos < max ? b->len - (size_t)pos : max;
+	memcpy(buf, b->body + pos, n);
+	return (ssize_t)n;
+}
+
+static void secret_free(void *cls)
+{
+	secret_body *b = cls;
+	mech_secret_free(b->body);
+	free(b);
+}
+
+/* send_body for a body that holds a password; takes `body`. */
+static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, char *body)
+{
+	secret_body *b = mech_calloc(1, sizeof(*b));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+	b->body = body;
+	b->len = strlen(body);
+	if (s->o->malformed && b->len > 1)
+		b->len /= 2;
+	r = MHD_create_response_from_callback(b->len, 4096, secret_read, b, secret_free);
+	if (!r) {
+		secret_free(b);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -667,10 +711,10 @@ static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const
 		found = sim_render_k8s(s->w, kube_kinds[i].group, kube_kinds[i].kind, seg[at + 1],
 				       seg[at + 3], &body);
 		pthread_mutex_unlock(&s->w->lock);
-		if (found) {
+		if (found && !strcmp(kube_kinds[i].kind, "Secret")) {
+			ret = send_secret(s, c, body);
+		} else if (found) {
 			ret = send_body(s, c, MHD_HTTP_OK, "application/json", body, 1);
-			/* a Secret's body held a password */
-			explicit_bzero(body, strlen(body));
 			free(body);
 		} else {
 			ret = kube_not_found(s, c, kube_kinds[i].group, kube_kinds[i].plural,

@@ -196,6 +196,8 @@ void sim_server_stop(sim_server *s);
 double sim_now_ms(void);
 char *sim_wall(void); /* RFC 3339 UTC, now */
 void sim_uid(char out[40]);
+/** `n` random bytes (mech_random_bytes); the sim stops when there are none. */
+void sim_random(void *buf, size_t n);
 unsigned long long sim_hash(unsigned long long h, const char *s);
 
 #endif

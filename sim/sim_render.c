@@ -7,9 +7,13 @@
  */
 #include "sim_int.h"
 
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "mech/layout.h"
 
 static void add_str(cJSON *o, const char *key, const char *v)
 {
@@ -22,7 +26,7 @@ static char *print(cJSON *doc)
 	char *s = cJSON_PrintUnformatted(doc);
 	cJSON_Delete(doc);
 	if (!s)
-		abort();
+		mech_fatal("out of memory (printing JSON)");
 	return s;
 }
 
@@ -428,7 +432,7 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds, *healthy;
 	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
 	char *primary = mech_sprintf("%s-1", l->obj.name);
-	char *rw = mech_sprintf("%s-rw", l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
+	char *rw = mech_layout_addon_service(l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
 
 	cJSON_AddNumberToObject(st, "instances", ready ? n : 1);
 	if (ready)
@@ -551,40 +555,60 @@ static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *
 	return o;
 }
 
-static char *b64(const char *s)
+/* A string that holds a password, in one allocation of its size (no copies left). */
+static char *secret_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *secret_sprintf(const char *fmt, ...)
 {
-	static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	size_t n = strlen(s), i;
-	mech_buf b = MECH_BUF_INIT;
-	for (i = 0; i < n; i += 3) {
-		unsigned v = (unsigned char)s[i] << 16;
-		if (i + 1 < n)
-			v |= (unsigned char)s[i + 1] << 8;
-		if (i + 2 < n)
-			v |= (unsigned char)s[i + 2];
-		mech_buf_putc(&b, tbl[(v >> 18) & 63]);
-		mech_buf_putc(&b, tbl[(v >> 12) & 63]);
-		mech_buf_putc(&b, i + 1 < n ? tbl[(v >> 6) & 63] : '=');
-		mech_buf_putc(&b, i + 2 < n ? tbl[v & 63] : '=');
-	}
-	return mech_buf_detach(&b);
+	va_list ap;
+	char *s;
+	int n;
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		mech_fatal("mech sim: cannot format a Secret value");
+	s = mech_calloc((size_t)n + 1, 1);
+	va_start(ap, fmt);
+	vsnprintf(s, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	return s;
 }
 
+/* A Secret's data value: base64 as the API server sends it; the copy in the tree is wiped later. */
 static void add_b64(cJSON *data, const char *key, const char *value)
 {
-	char *v = b64(value);
+	char *v = mech_base64(value, strlen(value));
 	cJSON_AddStringToObject(data, key, v);
-	explicit_bzero(v, strlen(v));
-	free(v);
+	mech_secret_free(v);
+}
+
+/*
+ * A Secret's JSON: cJSON's printer grows its buffer with realloc and would
+ * leave copies of the passwords behind, so it prints into one buffer of
+ * ours, a larger one each time it does not fit, each wiped when dropped.
+ */
+static char *print_secret(cJSON *doc)
+{
+	size_t size = 4096;
+	for (;;) {
+		char *out = mech_calloc(size, 1);
+		if (cJSON_PrintPreallocated(doc, out, (int)size, 0))
+			return out;
+		explicit_bzero(out, size);
+		free(out);
+		if (size > (size_t)INT_MAX / 2)
+			mech_fatal("mech sim: a Secret too large to print");
+		size *= 2;
+	}
 }
 
 /* The Secret CloudNativePG writes for a Cluster's application user (cnpg.md §3). */
 static cJSON *pg_secret(const sim_secret *s)
 {
 	cJSON *o = cJSON_CreateObject(), *meta, *labels, *ref, *data;
-	char *name = mech_sprintf("%s-app", s->cluster);
-	char *host = mech_sprintf("%s-rw", s->cluster);
-	char *fq = mech_sprintf("%s-rw.%s", s->cluster, s->namespace);
+	char *name = mech_layout_addon_secret(s->cluster);
+	char *host = mech_layout_addon_service(s->cluster);
+	char *fq = mech_sprintf("%s.%s", host, s->namespace);
 	char *v;
 	char uid[40];
 
@@ -600,7 +624,7 @@ static cJSON *pg_secret(const sim_secret *s)
 	cJSON_AddStringToObject(labels, "cnpg.io/cluster", s->cluster);
 	cJSON_AddStringToObject(labels, "cnpg.io/reload", "true");
 	cJSON_AddStringToObject(labels, "cnpg.io/userType", "app");
-	cJSON_AddStringToObject(labels, "app.kubernetes.io/managed-by", "cloudnative-pg");
+	cJSON_AddStringToObject(labels, MECH_LAYOUT_LABEL_MANAGED_BY, "cloudnative-pg");
 	ref = cJSON_CreateObject();
 	fake_uid(uid, s->namespace, s->cluster);
 	cJSON_AddStringToObject(ref, "apiVersion", "postgresql.cnpg.io/v1");
@@ -617,29 +641,24 @@ static cJSON *pg_secret(const sim_secret *s)
 	add_b64(data, "dbname", s->db);
 	add_b64(data, "host", host);
 	add_b64(data, "port", "5432");
-	v = mech_sprintf("%s:5432:%s:%s:%s\n", host, s->db, s->owner, s->password);
+	v = secret_sprintf("%s:5432:%s:%s:%s\n", host, s->db, s->owner, s->password);
 	add_b64(data, "pgpass", v);
-	explicit_bzero(v, strlen(v));
-	free(v);
-	v = mech_sprintf("postgresql://%s:%s@%s:5432/%s", s->owner, s->password, fq, s->db);
+	mech_secret_free(v);
+	v = secret_sprintf("postgresql://%s:%s@%s:5432/%s", s->owner, s->password, fq, s->db);
 	add_b64(data, "uri", v);
-	explicit_bzero(v, strlen(v));
-	free(v);
-	v = mech_sprintf("jdbc:postgresql://%s:5432/%s?password=%s&user=%s", fq, s->db,
+	mech_secret_free(v);
+	v = secret_sprintf("jdbc:postgresql://%s:5432/%s?password=%s&user=%s", fq, s->db,
 			 s->password, s->owner);
 	add_b64(data, "jdbc-uri", v);
-	explicit_bzero(v, strlen(v));
-	free(v);
-	v = mech_sprintf("postgresql://%s:%s@%s.svc.cluster.local:5432/%s", s->owner, s->password,
+	mech_secret_free(v);
+	v = secret_sprintf("postgresql://%s:%s@%s.svc.cluster.local:5432/%s", s->owner, s->password,
 			 fq, s->db);
 	add_b64(data, "fqdn-uri", v);
-	explicit_bzero(v, strlen(v));
-	free(v);
-	v = mech_sprintf("jdbc:postgresql://%s.svc.cluster.local:5432/%s?password=%s&user=%s", fq,
+	mech_secret_free(v);
+	v = secret_sprintf("jdbc:postgresql://%s.svc.cluster.local:5432/%s?password=%s&user=%s", fq,
 			 s->db, s->password, s->owner);
 	add_b64(data, "fqdn-jdbc-uri", v);
-	explicit_bzero(v, strlen(v));
-	free(v);
+	mech_secret_free(v);
 	free(name);
 	free(host);
 	free(fq);
@@ -660,7 +679,7 @@ int sim_render_k8s(const sim_world *w, const char *group, const char *kind, cons
 		const sim_secret *s = sim_world_secret(w, ns, name);
 		if (s) {
 			cJSON *doc = pg_secret(s);
-			*out = cJSON_PrintUnformatted(doc);
+			*out = print_secret(doc);
 			/* the tree held the password: wipe it before it is freed */
 			cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
 			cJSON_ArrayForEach(it, data)
@@ -767,7 +786,7 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 {
 	static const char *const svcs[] = {"rw", "r", "ro"};
 	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
-	char name[160], uid[40];
+	char name[160], uid[40], *secret;
 	cJSON *c;
 
 	for (i = 1; i <= (ready ? n : 1); i++) {
@@ -788,14 +807,14 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 		cJSON_AddItemToObject(c, "health", health_json("Healthy", ""));
 		cJSON_AddItemToArray(nodes, c);
 	}
-	if (sim_world_secret(w, l->obj.namespace, (snprintf(name, sizeof(name), "%s-app",
-							     l->obj.name),
-						    name))) {
-		fake_uid(uid, l->uid, name);
-		c = node("", "v1", "Secret", l->obj.namespace, name, uid, l->applied_at);
+	secret = mech_layout_addon_secret(l->obj.name);
+	if (sim_world_secret(w, l->obj.namespace, secret)) {
+		fake_uid(uid, l->uid, secret);
+		c = node("", "v1", "Secret", l->obj.namespace, secret, uid, l->applied_at);
 		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
 		cJSON_AddItemToArray(nodes, c);
 	}
+	free(secret);
 }
 
 char *sim_render_tree(const sim_world *w, const sim_app *a)

@@ -1,9 +1,10 @@
 /*
  * What Git asks for, read the way the ApplicationSet controller and Argo
- * CD's repo server would: one Application per apps/<app>/overlays/<i>
- * (git directories generator), <t>-network and <t>-addons as directory
- * Applications with recursion, manifests rendered by a small kustomize
- * (resources, namePrefix/nameSuffix, namespace, labels, images, replicas).
+ * CD's repo server would: one Application per overlay directory (git
+ * directories generator), the network and addons directory Applications
+ * with recursion (names and paths as mech/layout.h has them), manifests
+ * rendered by a small kustomize (resources, namePrefix/nameSuffix,
+ * namespace, labels, images, replicas).
  * Everything read from the repo is bounded: file size (the YAML limits),
  * files per Application, kustomization nesting.
  */
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "mech/error.h"
+#include "mech/layout.h"
 #include "mech/yaml.h"
 
 #define FILE_MAX (1u << 20)
@@ -338,7 +340,7 @@ static int parse_manifests(reader *r, const char *path, const mech_buf *data, in
 			cJSON_Delete(m);
 			continue;
 		}
-		r->objs = mech_realloc(r->objs, (r->nobjs + 1) * sizeof(*r->objs));
+		r->objs = mech_reallocarray(r->objs, r->nobjs + 1, sizeof(*r->objs));
 		memset(&r->objs[r->nobjs], 0, sizeof(sim_obj));
 		r->objs[r->nobjs++].manifest = m;
 	}
@@ -838,7 +840,7 @@ static cJSON *expand_labels(const cJSON *labels, const char *path)
 static void read_appset(reader *r, appset *as, sim_repo_state *s, const char *tenant,
 			const char *branch, const char *repo_path)
 {
-	cJSON *doc = read_json_yaml(r, "argocd/apps.applicationset.yaml");
+	cJSON *doc = read_json_yaml(r, MECH_LAYOUT_ARGOCD_APPSET);
 	const cJSON *gens = jpath(doc, "spec", "generators", NULL), *git = NULL, *d;
 	const char *url = NULL, *rev = NULL, *name;
 
@@ -858,7 +860,7 @@ static void read_appset(reader *r, appset *as, sim_repo_state *s, const char *te
 			mech_strv_push(&as->include, p->valuestring);
 	}
 	if (!as->include.len)
-		mech_strv_push(&as->include, "apps/*/overlays/*");
+		mech_strv_push(&as->include, MECH_LAYOUT_OVERLAY_GLOB);
 	if (cJSON_IsString(jpath(git, "repoURL", NULL, NULL)))
 		url = jpath(git, "repoURL", NULL, NULL)->valuestring;
 	if (cJSON_IsString(jpath(git, "revision", NULL, NULL)))
@@ -870,7 +872,7 @@ static void read_appset(reader *r, appset *as, sim_repo_state *s, const char *te
 	as->tpl_spec = cJSON_Duplicate(jpath(doc, "spec", "template", "spec"), 1);
 	s->repo_url = url && *url ? mech_strdup(url) : mech_sprintf("file://%s", repo_path);
 	s->target_revision = mech_strdup(rev && *rev ? rev : branch);
-	s->appset = name && *name ? mech_strdup(name) : mech_sprintf("%s-apps", tenant);
+	s->appset = name && *name ? mech_strdup(name) : mech_layout_appset(tenant);
 	cJSON_Delete(doc);
 }
 
@@ -919,7 +921,7 @@ static int matches_any(const mech_strv *patterns, const char *dir)
 static sim_target *add_target(sim_repo_state *s)
 {
 	sim_target *t;
-	s->targets = mech_realloc(s->targets, (s->ntargets + 1) * sizeof(*s->targets));
+	s->targets = mech_reallocarray(s->targets, s->ntargets + 1, sizeof(*s->targets));
 	t = &s->targets[s->ntargets++];
 	memset(t, 0, sizeof(*t));
 	return t;
@@ -951,9 +953,8 @@ static int target_exists(const sim_repo_state *s, const char *name)
 static void generate(reader *r, const appset *as, sim_repo_state *s, const char *tenant)
 {
 	mech_strv dirs = MECH_STRV_INIT;
-	char *def_name_tpl = mech_sprintf("%s-{{index .path.segments 1}}-{{.path.basename}}",
-					  tenant);
-	char *def_ns = mech_sprintf("x-%s", tenant);
+	char *def_name_tpl = mech_layout_instance_app_template(tenant);
+	char *def_ns = mech_layout_namespace(tenant), *def_project = mech_layout_project(tenant);
 	int depth = 0;
 	size_t i;
 
@@ -979,26 +980,26 @@ static void generate(reader *r, const appset *as, sim_repo_state *s, const char 
 		t->name = name;
 		t->kind = SIM_INSTANCE;
 		t->path = expand_field(as->tpl_spec, "source", "path", NULL, dir, dir);
-		t->project = expand_field(as->tpl_spec, "project", NULL, NULL, dir, tenant);
+		t->project = expand_field(as->tpl_spec, "project", NULL, NULL, dir, def_project);
 		t->dest_ns = expand_field(as->tpl_spec, "destination", "namespace", NULL, dir, def_ns);
 		t->labels = expand_labels(jpath(as->tpl_meta, "labels", NULL, NULL), dir);
 	}
 	mech_strv_dispose(&dirs);
 	free(def_name_tpl);
 	free(def_ns);
+	free(def_project);
 }
 
-/* <t>-network / <t>-addons as declared by argocd/<what>.application.yaml. */
+/* The Application over directory `what` as its file under argocd/ declares it. */
 static void directory_app(reader *r, sim_repo_state *s, const char *tenant, const char *what,
-			  sim_app_kind kind)
+			  const char *file, sim_app_kind kind)
 {
-	char *file = mech_sprintf("argocd/%s.application.yaml", what);
 	cJSON *doc = read_json_yaml(r, file);
 	const cJSON *v;
 	sim_target *t;
 	char *def;
 
-	def = mech_sprintf("%s-%s", tenant, what);
+	def = mech_layout_dir_app(tenant, what);
 	v = jpath(doc, "metadata", "name", NULL);
 	if (cJSON_IsString(v) && valid_name(v->valuestring) && !target_exists(s, v->valuestring)) {
 		free(def);
@@ -1010,14 +1011,14 @@ static void directory_app(reader *r, sim_repo_state *s, const char *tenant, cons
 	v = jpath(doc, "spec", "source", "path");
 	t->path = mech_strdup(cJSON_IsString(v) && *v->valuestring ? v->valuestring : what);
 	v = jpath(doc, "spec", "project", NULL);
-	t->project = mech_strdup(cJSON_IsString(v) && *v->valuestring ? v->valuestring : tenant);
+	t->project = cJSON_IsString(v) && *v->valuestring ? mech_strdup(v->valuestring)
+							  : mech_layout_project(tenant);
 	v = jpath(doc, "spec", "destination", "namespace");
 	t->dest_ns = cJSON_IsString(v) && *v->valuestring ? mech_strdup(v->valuestring)
-							  : mech_sprintf("x-%s", tenant);
+							  : mech_layout_namespace(tenant);
 	v = jpath(doc, "metadata", "labels", NULL);
 	t->labels = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : NULL;
 	cJSON_Delete(doc);
-	free(file);
 }
 
 int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
@@ -1037,8 +1038,9 @@ int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
 	r.repo = repo;
 	read_appset(&r, &as, out, tenant, branch, repo_path);
 	generate(&r, &as, out, tenant);
-	directory_app(&r, out, tenant, "network", SIM_NETWORK);
-	directory_app(&r, out, tenant, "addons", SIM_ADDONS);
+	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK,
+		      SIM_NETWORK);
+	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);
 	mech_error_clear();

@@ -13,11 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 
 #include "mech/error.h"
+#include "mech/layout.h"
+#include "mech/random.h"
 
 #define HISTORY_LIMIT 10
 
@@ -40,27 +41,20 @@ char *sim_wall(void)
 	return mech_strdup(buf);
 }
 
-static void random_bytes(unsigned char *buf, size_t n)
+/*
+ * Uids, passwords and injected faults need random bytes; a sim that cannot
+ * have them stops, saying why, rather than make predictable ones.
+ */
+void sim_random(void *buf, size_t n)
 {
-	size_t got = 0;
-	while (got < n) {
-		ssize_t r = getrandom(buf + got, n - got, 0);
-		if (r <= 0)
-			abort(); /* the kernel always has entropy after boot */
-		got += (size_t)r;
-	}
+	if (mech_random_bytes(buf, n) < 0)
+		mech_fatal("mech sim: %s", mech_error_last()->message);
 }
 
 void sim_uid(char out[40])
 {
-	unsigned char b[16];
-	random_bytes(b, sizeof(b));
-	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40);
-	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80);
-	snprintf(out, 40,
-		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0],
-		 b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13],
-		 b[14], b[15]);
+	if (mech_random_uuid(out) < 0)
+		mech_fatal("mech sim: %s", mech_error_last()->message);
 }
 
 /* 64 alphanumerics, as CloudNativePG generates application passwords. */
@@ -73,10 +67,11 @@ static char *random_password(void)
 	while (i < 64) {
 		unsigned char b[32];
 		size_t j;
-		random_bytes(b, sizeof(b));
+		sim_random(b, sizeof(b));
 		for (j = 0; j < sizeof(b) && i < 64; j++)
 			if (b[j] < 248) /* 248 = 4 × 62: no modulo bias */
 				p[i++] = alnum[b[j] % 62];
+		explicit_bzero(b, sizeof(b)); /* the password's source */
 	}
 	return p;
 }
@@ -240,14 +235,17 @@ const sim_live *sim_world_live(const sim_world *w, const char *group, const char
 
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name)
 {
-	size_t i, n = strlen(name);
-	/* CloudNativePG names it <cluster>-app */
-	if (n < 5 || strcmp(name + n - 4, "-app"))
-		return NULL;
+	size_t i;
 	for (i = 0; i < w->nsecrets; i++) {
 		const sim_secret *s = &w->secrets[i];
-		if (!strcmp(s->namespace, ns) && strlen(s->cluster) == n - 4 &&
-		    !strncmp(s->cluster, name, n - 4))
+		char *secret;
+		int hit;
+		if (strcmp(s->namespace, ns))
+			continue;
+		secret = mech_layout_addon_secret(s->cluster);
+		hit = !strcmp(secret, name);
+		free(secret);
+		if (hit)
 			return s;
 	}
 	return NULL;
@@ -282,7 +280,7 @@ static void scan_tenants(sim_world *w)
 			free(repo);
 			continue;
 		}
-		w->tenants = mech_realloc(w->tenants, (w->ntenants + 1) * sizeof(*w->tenants));
+		w->tenants = mech_reallocarray(w->tenants, w->ntenants + 1, sizeof(*w->tenants));
 		t = &w->tenants[w->ntenants++];
 		memset(t, 0, sizeof(*t));
 		t->name = mech_strdup(de->d_name);
@@ -322,7 +320,7 @@ static sim_app *app_new(sim_world *w, const sim_target *tg, const char *tenant)
 	a->health = mech_strdup("Missing");
 	a->health_message = mech_strdup("");
 	a->health_since = sim_wall();
-	w->apps = mech_realloc(w->apps, (w->napps + 1) * sizeof(*w->apps));
+	w->apps = mech_reallocarray(w->apps, w->napps + 1, sizeof(*w->apps));
 	w->apps[w->napps++] = a;
 	if (w->opts->verbose)
 		fprintf(stderr, "mech sim: %s: created\n", a->name);
@@ -469,7 +467,7 @@ static void op_finish(sim_app *a, double now)
 		memmove(a->history, a->history + 1, (HISTORY_LIMIT - 1) * sizeof(*a->history));
 		a->nhistory--;
 	}
-	a->history = mech_realloc(a->history, (a->nhistory + 1) * sizeof(*a->history));
+	a->history = mech_reallocarray(a->history, a->nhistory + 1, sizeof(*a->history));
 	h = &a->history[a->nhistory++];
 	h->id = a->next_history_id++;
 	h->revision = mech_strdup(a->op_revision ? a->op_revision : "");
@@ -691,7 +689,7 @@ static void reconcile_secrets(sim_world *w)
 				if (cJSON_IsString(ow) && *ow->valuestring)
 					owner = ow->valuestring;
 			}
-			w->secrets = mech_realloc(w->secrets, (w->nsecrets + 1) * sizeof(*w->secrets));
+			w->secrets = mech_reallocarray(w->secrets, w->nsecrets + 1, sizeof(*w->secrets));
 			s = &w->secrets[w->nsecrets++];
 			memset(s, 0, sizeof(*s));
 			s->tenant = mech_strdup(a->tenant);

@@ -338,7 +338,7 @@ static void script_free(script *s)
 
 static void script_add(script *s, int key, const char *text, size_t len)
 {
-	s->items = mech_realloc(s->items, (s->n + 1) * sizeof(*s->items));
+	s->items = mech_reallocarray(s->items, s->n + 1, sizeof(*s->items));
 	s->items[s->n].key = key;
 	s->items[s->n].text = text ? mech_strndup(text, len) : NULL;
 	s->n++;
@@ -559,6 +559,12 @@ static void run_script(struct tui *t, script *s)
 	}
 }
 
+/* A fatal error (out of memory) while the screen is ours: give the terminal back first. */
+static void restore_terminal(void)
+{
+	endwin();
+}
+
 static int start_screen(struct tui *t, SCREEN **scr, FILE **out, FILE **in)
 {
 	const char *term = getenv("TERM");
@@ -608,9 +614,10 @@ static int check_mode(sh_ctx *ctx, int all)
 		return mech_error_hint("your key decides the tenant: run `console`");
 	}
 	if (all && ctx->tenant_flag) {
+		char q[MECH_ESCAPE_SIZE];
 		mech_error_set(MECH_EUSAGE,
-		               "console: --all-tenants and --tenant %.60s exclude each other",
-		               ctx->tenant_flag);
+		               "console: --all-tenants and --tenant %s exclude each other",
+		               mech_error_escape(q, ctx->tenant_flag));
 		return mech_error_hint("--all-tenants shows every tenant, --tenant T one of them");
 	}
 	return all ? 0 : sh_need_tenant(ctx);
@@ -667,6 +674,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	tui_view_reload(&t, t.view);
 	if (start_screen(&t, &scr, &out, &in) < 0)
 		goto done;
+	mech_fatal_set_hook(restore_terminal);
 	t.dirty = 1;
 	if (t.script)
 		run_script(&t, &s);
@@ -675,6 +683,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	rc = 0;
 done:
 	if (scr) {
+		mech_fatal_set_hook(NULL);
 		endwin();
 		delscreen(scr);
 	}

@@ -158,7 +158,7 @@ static int tenant_add(tui_data *d, const char *name)
 		}
 		git_failed(tn);
 	}
-	d->tenants = mech_realloc(d->tenants, (d->ntenants + 1) * sizeof(*d->tenants));
+	d->tenants = mech_reallocarray(d->tenants, d->ntenants + 1, sizeof(*d->tenants));
 	d->tenants[d->ntenants++] = tn;
 	return 0;
 }
@@ -270,7 +270,7 @@ static void forced_follow(tui_tenant *tn)
 		return;
 	}
 	if (nadd) {
-		tn->forced = mech_realloc(tn->forced, (tn->nforced + nadd) * sizeof(*tn->forced));
+		tn->forced = mech_reallocarray(tn->forced, tn->nforced + nadd, sizeof(*tn->forced));
 		memmove(tn->forced + nadd, tn->forced, tn->nforced * sizeof(*tn->forced));
 		memcpy(tn->forced, add, nadd * sizeof(*add));
 		tn->nforced += nadd;
@@ -415,16 +415,16 @@ static const mech_argocd_app *find_of(const tui_data *d, const tui_tenant *tn, c
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
                                          const char *instance)
 {
-	char *name = mech_live_app_name(tn->name, app, instance);
+	char *name = mech_layout_instance_app(tn->name, app, instance);
 	const mech_argocd_app *a = find_of(d, tn, name);
 	free(name);
 	return a;
 }
 
-const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *suffix,
+const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
                                               const char *kind, const char *name)
 {
-	char *app_name = mech_sprintf("%s-%s", tn->name, suffix);
+	char *app_name = mech_layout_dir_app(tn->name, dir);
 	const mech_argocd_app *a = find_of(d, tn, app_name);
 	size_t i;
 	free(app_name);
@@ -485,7 +485,7 @@ static int on_event(mech_argocd_event *ev, void *ctx)
 		if (i < l->len && cmp == 0) {
 			item_dispose(&l->items[i]);
 		} else {
-			l->items = mech_realloc(l->items, (l->len + 1) * sizeof(*l->items));
+			l->items = mech_reallocarray(l->items, l->len + 1, sizeof(*l->items));
 			memmove(&l->items[i + 1], &l->items[i], (l->len - i) * sizeof(*l->items));
 			l->len++;
 		}

@@ -128,8 +128,8 @@ static void bind(const char *keymap, int key, tui_action a)
 		}
 	}
 	if (nbindings == capbindings) {
-		capbindings = capbindings ? capbindings * 2 : 64;
-		bindings = mech_realloc(bindings, capbindings * sizeof(*bindings));
+		capbindings = mech_grow_cap(capbindings, nbindings + 1, 64, sizeof(*bindings));
+		bindings = mech_reallocarray(bindings, capbindings, sizeof(*bindings));
 	}
 	snprintf(bindings[nbindings].keymap, sizeof(bindings[nbindings].keymap), "%s", keymap);
 	bindings[nbindings].key = key;
@@ -148,7 +148,9 @@ static int action_find(const char *name, size_t len)
 
 static int keys_error(const char *file, int line, const char *fmt, const char *word, size_t len)
 {
-	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%.*s\"", file, line, fmt, (int)len, word);
+	char q[MECH_ESCAPE_SIZE];
+	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, fmt,
+	               mech_error_escape_n(q, word, len));
 	return mech_error_hint("lines read `bind KEYMAP KEY ACTION` (keymaps: generic, diff; "
 	                       "ACTION none unbinds); see docs/console.md");
 }

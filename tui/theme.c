@@ -136,19 +136,12 @@ static int parse_attr(const char *s, size_t n, attr_t *out)
 	return -1;
 }
 
-/* The offending text goes into the message cut at 60 bytes, control bytes
- * shown as '?': a message is one printable line. */
+/* The offending text goes into the message escaped: a message is one printable line. */
 static int theme_error(const char *file, int line, const char *what, const char *w, size_t n)
 {
-	char shown[61];
-	size_t i;
-
-	if (n > 60)
-		n = 60;
-	for (i = 0; i < n; i++)
-		shown[i] = (unsigned char)w[i] < 0x20 || w[i] == 0x7f ? '?' : w[i];
-	shown[n] = '\0';
-	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, what, shown);
+	char shown[MECH_ESCAPE_SIZE];
+	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, what,
+	               mech_error_escape_n(shown, w, n));
 	return mech_error_hint(
 	    "lines read `color AREA FG [BG] [ATTR...]`; colours: default, black, "
 	    "red, green, yellow, blue, magenta, cyan, white, bright-NAME, "
@@ -269,12 +262,12 @@ fail:
 int tui_theme_load(const char *home, const char *name)
 {
 	mech_buf b = MECH_BUF_INIT;
-	char *file;
+	char q[MECH_ESCAPE_SIZE], *file;
 	int rc;
 
 	if (!*name || strchr(name, '/') || strlen(name) > 64)
-		return mech_error_set(MECH_ECONFIG, "console theme \"%.64s\" is not a theme name",
-		                      name);
+		return mech_error_set(MECH_ECONFIG, "console theme \"%s\" is not a theme name",
+		                      mech_error_escape(q, name));
 	file = theme_file(home, name);
 	builtin_mono();
 	if (!file) {
@@ -284,7 +277,8 @@ int tui_theme_load(const char *home, const char *name)
 			theme.name = mech_strdup(name);
 			return 0;
 		}
-		mech_error_set(MECH_ECONFIG, "console theme \"%s\" not found", name);
+		mech_error_set(MECH_ECONFIG, "console theme \"%s\" not found",
+		               mech_error_escape(q, name));
 		return mech_error_hint("themes are NAME.theme files in %s/themes, %s or %s", home,
 		                       MECH_SOURCE_THEMES, MECH_THEMES_DIR);
 	}

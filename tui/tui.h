@@ -336,8 +336,11 @@ void tui_data_unlock(tui_data *d);
 /** The live Application of a tenant's app instance, or NULL. Borrowed, under the lock. */
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
                                          const char *instance);
-/** A resource of the Application <tenant>-<suffix> (network, addons), or NULL. Under the lock. */
-const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *suffix,
+/**
+ * A resource of the tenant's Application over a directory (MECH_LAYOUT_NETWORK,
+ * MECH_LAYOUT_ADDONS), or NULL. Under the lock.
+ */
+const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
                                               const char *kind, const char *name);
 long long tui_now_ms(void);
 /** "Name" of "Name <email>". */

@@ -45,8 +45,8 @@ tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key)
 {
 	tui_line *l;
 	if (v->nlines == v->cap) {
-		v->cap = v->cap ? v->cap * 2 : 64;
-		v->lines = mech_realloc(v->lines, v->cap * sizeof(*v->lines));
+		v->cap = mech_grow_cap(v->cap, v->nlines + 1, 64, sizeof(*v->lines));
+		v->lines = mech_reallocarray(v->lines, v->cap, sizeof(*v->lines));
 	}
 	l = &v->lines[v->nlines++];
 	memset(l, 0, sizeof(*l));
@@ -63,7 +63,7 @@ void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
 	va_start(ap, fmt);
 	mech_buf_vprintf(&b, fmt, ap);
 	va_end(ap);
-	l->cells = mech_realloc(l->cells, (l->ncells + 1) * sizeof(*l->cells));
+	l->cells = mech_reallocarray(l->cells, l->ncells + 1, sizeof(*l->cells));
 	/* control characters from outside (commit messages, YAML) never reach the terminal */
 	for (p = b.ptr; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
@@ -161,7 +161,7 @@ static int line_matches(const tui_line *l, const char *filter)
 void tui_view_refilter(tui_view *v)
 {
 	size_t i;
-	v->vis = mech_realloc(v->vis, (v->nlines + 1) * sizeof(*v->vis));
+	v->vis = mech_reallocarray(v->vis, v->nlines + 1, sizeof(*v->vis));
 	v->nvis = 0;
 	for (i = 0; i < v->nlines; i++)
 		if (!v->filter || !*v->filter || line_matches(&v->lines[i], v->filter))

@@ -40,7 +40,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->storage ? a->storage : "-");
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->memory ? a->memory : "-");
 		tui_data_lock(d);
-		res = tui_data_resource(d, tn, "addons", kind_of(a->type), a->name);
+		res = tui_data_resource(d, tn, MECH_LAYOUT_ADDONS, kind_of(a->type), a->name);
 		if (res) {
 			tui_line_cell(l, tui_status_area(res->status), "%s",
 			              *res->status ? res->status : "Unknown");

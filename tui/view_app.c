@@ -34,7 +34,7 @@ static void fetch(struct tui *t, app_priv *p)
 	p->fetch_error = NULL;
 	if (!t->data.ui_client || !p->instance)
 		return;
-	name = mech_live_app_name(p->tenant->name, p->app, p->instance);
+	name = mech_layout_instance_app(p->tenant->name, p->app, p->instance);
 	if (mech_argocd_app_tree(t->data.ui_client, p->tenant->name, name, &p->tree) < 0 ||
 	    mech_argocd_app_managed(t->data.ui_client, p->tenant->name, name, &p->diffs) < 0) {
 		const mech_error *e = mech_error_last();

@@ -24,7 +24,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 	for (i = 0; i < tn->nroutes; i++) {
 		const mech_route_state *r = &tn->routes[i];
 		tui_line *l = tui_view_row(t, v, tn, r->app);
-		char *name = mech_sprintf("%s-%s", r->app, r->instance);
+		char *name = mech_layout_workload(r->app, r->instance);
 		const mech_argocd_resource *res;
 		char wt[128];
 		l->key2 = mech_strdup(r->instance);
@@ -33,7 +33,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", r->host ? r->host : "-");
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", r->path ? r->path : "/");
 		tui_data_lock(d);
-		res = tui_data_resource(d, tn, "network", "HTTPRoute", name);
+		res = tui_data_resource(d, tn, MECH_LAYOUT_NETWORK, "HTTPRoute", name);
 		if (res) {
 			tui_line_cell(l, tui_status_area(res->status), "%s",
 			              *res->status ? res->status : "Unknown");

@@ -751,6 +751,31 @@ Test(kube, pg_secret_keeps_only_public_fields)
 	free(f);
 }
 
+/* Go clients may write the URL alphabet and leave the padding out: the lenient mode. */
+Test(kube, pg_secret_values_in_the_url_alphabet_or_unpadded)
+{
+	static const char body[] =
+		"{\"kind\":\"Secret\",\"apiVersion\":\"v1\",\"metadata\":{\"name\":\"web-db-app\","
+		"\"namespace\":\"web\"},\"type\":\"kubernetes.io/basic-auth\",\"data\":{"
+		"\"username\":\"YXBw\",\"password\":\"czNjUmV0\",\"dbname\":\"ZGI_Pg\","
+		"\"host\":\"d2ViLWRiLXJ3\",\"port\":\"NTQzMg\"}}";
+	char *resp;
+	fake *f = serve(body, &resp);
+	mech_kube *k = kube(f);
+	mech_kube_pg_secret *s = NULL;
+
+	cr_assert_eq(mech_kube_pg_secret_get(k, "web", "web-db", &s), 0, "%s",
+		     mech_error_last()->message);
+	fake_stop(f);
+	cr_expect_str_eq(s->port, "5432");
+	cr_expect_str_eq(s->dbname, "db?>");
+	cr_expect_str_eq(s->host, "web-db-rw");
+	mech_kube_pg_secret_free(s);
+	mech_kube_free(k);
+	free(resp);
+	free(f);
+}
+
 Test(kube, route_conditions)
 {
 	static const char body[] =

@@ -1,10 +1,16 @@
 /*
  * base64 as SSH keys, fingerprints and signatures use it: RFC 4648's test
- * vectors both ways, and every second spelling of a value refused.
+ * vectors both ways, and every second spelling of a value refused; the
+ * lenient mode Kubernetes Secrets need. Buffers and arrays at sizes near
+ * SIZE_MAX, and what happens when memory runs out.
  */
 #include <criterion/criterion.h>
+#include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "mech/buf.h"
 
@@ -79,4 +85,207 @@ Test(base64, refuses_what_is_not_one_canonical_spelling)
 	cr_expect_eq(decode("Zm9="), MECH_BASE64_NONCANONICAL, "padding bits set (Zm8= is 'fo')");
 	cr_expect_eq(decode("Z=g="), MECH_BASE64_NONCANONICAL, "'=' inside");
 	cr_expect_eq(decode("===="), MECH_BASE64_NONCANONICAL);
+}
+
+/* ---- the lenient mode: Kubernetes Secret data ---- */
+
+static mech_base64_status lenient(const char *s, mech_buf *b)
+{
+	mech_buf_clear(b);
+	return mech_base64_decode(s, strlen(s), MECH_BASE64_LENIENT, b);
+}
+
+Test(base64, lenient_takes_the_url_alphabet_and_missing_padding)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i;
+	for (i = 0; i < sizeof(vectors) / sizeof(*vectors); i++) {
+		char *unpadded = mech_strndup(vectors[i][1], strcspn(vectors[i][1], "="));
+		cr_expect_eq(lenient(vectors[i][1], &b), MECH_BASE64_OK, "%s", vectors[i][1]);
+		cr_expect_str_eq(mech_buf_cstr(&b), vectors[i][0]);
+		cr_expect_eq(lenient(unpadded, &b), MECH_BASE64_OK, "%s", unpadded);
+		cr_expect_str_eq(mech_buf_cstr(&b), vectors[i][0]);
+		free(unpadded);
+	}
+	cr_expect_eq(lenient("Pz8_", &b), MECH_BASE64_OK);
+	cr_expect_str_eq(mech_buf_cstr(&b), "???");
+	cr_expect_eq(lenient("ZGI_Pg", &b), MECH_BASE64_OK);
+	cr_expect_str_eq(mech_buf_cstr(&b), "db?>");
+	cr_expect_eq(lenient("ZGI/Pg==", &b), MECH_BASE64_OK);
+	cr_expect_str_eq(mech_buf_cstr(&b), "db?>");
+	/* the strict mode keeps refusing both */
+	cr_expect_eq(decode("Pz8_"), MECH_BASE64_ALPHABET);
+	cr_expect_eq(decode("ZGI/Pg"), MECH_BASE64_UNPADDED);
+	mech_buf_dispose(&b);
+}
+
+Test(base64, lenient_still_refuses_what_is_not_base64)
+{
+	mech_buf b = MECH_BUF_INIT;
+	cr_expect_eq(lenient("Z", &b), MECH_BASE64_UNPADDED, "no value is 4k+1 characters");
+	cr_expect_eq(lenient("Zm9vY", &b), MECH_BASE64_UNPADDED);
+	cr_expect_eq(lenient("Zg=", &b), MECH_BASE64_NONCANONICAL, "half a padding");
+	cr_expect_eq(lenient("Zh==", &b), MECH_BASE64_NONCANONICAL, "padding bits set");
+	cr_expect_eq(lenient("Zh", &b), MECH_BASE64_NONCANONICAL, "padding bits set, unpadded");
+	cr_expect_eq(lenient("YQ==garbage", &b), MECH_BASE64_NONCANONICAL, "text after '='");
+	cr_expect_eq(lenient("Zm 9", &b), MECH_BASE64_ALPHABET, "white space");
+	cr_expect_eq(lenient("Zm9\n", &b), MECH_BASE64_ALPHABET);
+	cr_expect_eq(lenient("Zm9*", &b), MECH_BASE64_ALPHABET);
+	cr_expect_eq(lenient("", &b), MECH_BASE64_OK, "an empty Secret value");
+	cr_expect_eq(b.len, 0);
+	mech_buf_dispose(&b);
+}
+
+Test(base64, decoding_keeps_the_ceiling_and_leaves_out_alone_on_failure)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_buf_puts(&b, "kept:");
+	b.max = 7;
+	cr_expect_eq(mech_unbase64("Zm8=", 4, &b), MECH_BASE64_OK); /* "fo": 7 bytes in all */
+	cr_expect_str_eq(mech_buf_cstr(&b), "kept:fo");
+	cr_expect_eq(mech_unbase64("Zg==", 4, &b), MECH_BASE64_TOO_LARGE);
+	cr_expect_eq(mech_unbase64("Zh==", 4, &b), MECH_BASE64_NONCANONICAL);
+	cr_expect_str_eq(mech_buf_cstr(&b), "kept:fo");
+	mech_buf_dispose(&b);
+}
+
+/* ---- sizes near SIZE_MAX ---- */
+
+Test(buf, growth_that_would_wrap_is_refused)
+{
+	mech_buf b = MECH_BUF_INIT;
+	const char *before;
+	mech_buf_puts(&b, "abc");
+	before = b.ptr;
+	cr_expect_eq(mech_buf_grow(&b, SIZE_MAX), -1);
+	cr_expect_eq(mech_buf_grow(&b, SIZE_MAX - 1), -1);
+	cr_expect_eq(mech_buf_grow(&b, SIZE_MAX - b.len), -1, "len + extra + 1 wraps to 0");
+	cr_expect_eq(mech_buf_put(&b, "x", SIZE_MAX - 2), -1);
+	cr_expect_eq(b.ptr, before);
+	cr_expect_str_eq(mech_buf_cstr(&b), "abc");
+	cr_expect_eq(b.len, 3);
+	mech_buf_dispose(&b);
+}
+
+Test(buf, a_wrapped_size_cannot_pass_the_ceiling)
+{
+	mech_buf b = MECH_BUF_INIT;
+	b.max = 100;
+	mech_buf_puts(&b, "abc");
+	/* len + extra is 0 modulo 2^64: below any ceiling when it wraps */
+	cr_expect_eq(mech_buf_grow(&b, SIZE_MAX - 2), -1);
+	cr_expect_eq(mech_buf_grow(&b, 97), 0);
+	cr_expect_eq(mech_buf_grow(&b, 98), -1);
+	mech_buf_dispose(&b);
+}
+
+Test(buf, grow_cap_doubles_and_stops_at_what_can_be_addressed)
+{
+	cr_expect_eq(mech_grow_cap(0, 1, 8, 8), 8);
+	cr_expect_eq(mech_grow_cap(8, 9, 8, 8), 16);
+	cr_expect_eq(mech_grow_cap(8, 100, 8, 8), 128);
+	cr_expect_eq(mech_grow_cap(0, 1, 0, 8), 1);
+	/* one doubling more would not fit: the largest capacity that does */
+	cr_expect_eq(mech_grow_cap(SIZE_MAX / 16 + 1, SIZE_MAX / 16 + 2, 8, 8), SIZE_MAX / 8);
+	cr_expect_eq(mech_grow_cap(SIZE_MAX / 8, SIZE_MAX / 8, 8, 8), SIZE_MAX / 8);
+}
+
+Test(buf, secret_buffers_keep_their_contents_as_they_grow)
+{
+	mech_buf b = MECH_BUF_SECRET_INIT;
+	size_t i;
+	for (i = 0; i < 1000; i++)
+		mech_buf_putc(&b, (char)('a' + i % 26));
+	cr_expect_eq(b.len, 1000);
+	for (i = 0; i < 1000; i++)
+		cr_assert_eq(b.ptr[i], (char)('a' + i % 26), "byte %zu", i);
+	cr_expect_eq(b.ptr[1000], '\0');
+	cr_expect(b.secret);
+	mech_buf_dispose(&b);
+	cr_expect_null(b.ptr);
+}
+
+/* ---- fatal: the hook runs first, then the message, then abort ---- */
+
+static void exit_42(void)
+{
+	_exit(42);
+}
+
+Test(fatal, strv_growth_that_overflows_is_fatal, .exit_code = 42)
+{
+	/* doubling this capacity and multiplying by 8 would wrap to a small size */
+	mech_strv v = {NULL, SIZE_MAX / 8, SIZE_MAX / 8};
+	mech_fatal_set_hook(exit_42);
+	mech_strv_push(&v, "x");
+}
+
+Test(fatal, reallocarray_that_overflows_is_fatal, .exit_code = 42)
+{
+	mech_fatal_set_hook(exit_42);
+	mech_reallocarray(NULL, SIZE_MAX / 2, 4);
+}
+
+Test(fatal, grow_cap_beyond_size_max_is_fatal, .exit_code = 42)
+{
+	mech_fatal_set_hook(exit_42);
+	mech_grow_cap(8, SIZE_MAX / 8 + 1, 8, 8);
+}
+
+Test(fatal, strndup_of_size_max_is_fatal, .exit_code = 42)
+{
+	mech_fatal_set_hook(exit_42);
+	mech_strndup("x", SIZE_MAX);
+}
+
+Test(fatal, base64_of_a_size_near_size_max_is_fatal, .exit_code = 42)
+{
+	mech_fatal_set_hook(exit_42);
+	mech_base64("x", SIZE_MAX - 1);
+}
+
+/* ASan would report the failed allocation itself; mech must see NULL come back. */
+const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "allocator_may_return_null=1";
+}
+
+Test(fatal, an_allocation_the_system_refuses_is_fatal, .exit_code = 42)
+{
+	mech_fatal_set_hook(exit_42);
+	mech_realloc(NULL, SIZE_MAX - 4096);
+}
+
+static void say_hook(void)
+{
+	static const char m[] = "hook\n";
+	if (write(STDERR_FILENO, m, sizeof(m) - 1) < 0)
+		_exit(3);
+}
+
+/* As htop: the terminal is restored before the message, which says why, then abort. */
+Test(fatal, hook_then_message_then_abort)
+{
+	char path[] = "/tmp/mech-fatal-XXXXXX", text[256];
+	int fd = mkstemp(path), status;
+	ssize_t n;
+	pid_t pid;
+	cr_assert_geq(fd, 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(fd, STDERR_FILENO);
+		mech_fatal_set_hook(say_hook);
+		mech_calloc(SIZE_MAX / 2, 4);
+		_exit(0); /* not reached */
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_expect(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT, "status %d", status);
+	n = pread(fd, text, sizeof(text) - 1, 0);
+	cr_assert_gt(n, 0);
+	text[n] = '\0';
+	cr_expect_str_eq(text, "hook\nmech: fatal: out of memory (9223372036854775807 x 4 bytes)\n");
+	close(fd);
+	unlink(path);
 }

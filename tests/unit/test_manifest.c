@@ -648,17 +648,6 @@ Test(manifest, route_refuses_bad_hosts_and_paths)
 	mech_buf_dispose(&b);
 }
 
-Test(manifest, default_host)
-{
-	char *h = mech_manifest_default_host("alice", "web", "main", "apps.localhost");
-	cr_assert_str_eq(h, "web.alice.apps.localhost");
-	free(h);
-	h = mech_manifest_default_host("alice", "web", "staging", "example.com");
-	cr_assert_str_eq(h, "web-staging.alice.example.com");
-	free(h);
-	cr_assert_null(mech_manifest_default_host("alice", NULL, "main", "x"));
-}
-
 /* ---- postgres ---- */
 
 static const mech_postgres_spec pg = {"alice", "db", 17, "1Gi", "512Mi"};

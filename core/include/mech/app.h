@@ -3,6 +3,7 @@
 
 #include "mech/buf.h"
 #include "mech/gitops.h"
+#include "mech/layout.h"
 #include "mech/receipt.h"
 
 /*
@@ -10,7 +11,6 @@
  * on delete), and the desired state read back from Git.
  */
 
-#define MECH_DEFAULT_INSTANCE "main"
 #define MECH_DEFAULT_PORT 8080
 #define MECH_DEFAULT_REPLICAS 1
 
@@ -86,9 +86,5 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 int mech_app_owned_route(mech_txn *txn, const char *path);
 /** Last writer of a path at the head. */
 int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out);
-/** Where an instance's overlay lives: apps/<app>/overlays/<instance>/kustomization.yaml. Caller frees. */
-char *mech_app_overlay_path(const char *app, const char *instance);
-/** Where an instance's route lives: network/routes/<app>/<instance>.yaml. Caller frees. */
-char *mech_app_route_path(const char *app, const char *instance);
 
 #endif

@@ -62,6 +62,25 @@ void mech_error_add_conflict(const char *path, const char *commit, const char *a
 			     const char *date, const char *subject);
 /** Wrap the last libgit2 error with context: "<what>: <libgit2 message>". Returns -1. */
 int mech_error_git(mech_error_code code, const char *what);
+/** Bytes of an outside value a message shows; a longer value is cut and ends in "...". */
+#define MECH_ESCAPE_MAX 80
+/** Room for an escaped value: each byte may become \xNN, then "..." and the NUL. */
+#define MECH_ESCAPE_SIZE (4 * MECH_ESCAPE_MAX + 4)
+
+/**
+ * A value from outside (argv, an SSH command, a file, Git, an HTTP answer)
+ * as it may appear inside one line of a message, e.g. between the quotes of
+ * `invalid --tag "%s"`: printable ASCII stays, `"` and `\` become \" and \\,
+ * every other byte becomes \xNN (control characters, DEL, and everything
+ * beyond ASCII: invalid UTF-8, look-alike and bidirectional characters), so
+ * a hostile value can neither forge output lines nor pose as another name.
+ * Only the first MECH_ESCAPE_MAX bytes are shown. Writes `out` and returns
+ * it; a NULL `s` is "".
+ */
+const char *mech_error_escape(char out[MECH_ESCAPE_SIZE], const char *s);
+/** The same for `len` bytes of `s` (which need not be NUL-terminated). */
+const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len);
+
 /** The thread's last error, or NULL if none. Borrowed. */
 const mech_error *mech_error_last(void);
 void mech_error_clear(void);

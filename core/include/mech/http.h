@@ -65,6 +65,12 @@ const char *mech_http_url(const mech_http *h);
  */
 int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
 		      mech_http_response *resp);
+/**
+ * The same for an answer that holds secrets (a Kubernetes Secret): the
+ * body is a secret mech_buf, wiped whenever it grows or is disposed.
+ */
+int mech_http_request_secret(mech_http *h, const char *method, const char *path,
+			     const char *body, mech_http_response *resp);
 void mech_http_response_dispose(mech_http_response *resp);
 
 /**
@@ -87,6 +93,12 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 mech_error_code mech_http_status_code(long status);
 /** "Unauthorized", "Not Found", … ("" for statuses without a well-known text). */
 const char *mech_http_status_text(long status);
+/**
+ * A server's own words for one line of a message (its error "message"):
+ * the first line, trimmed, at most 300 bytes, control bytes as spaces.
+ * Values mech quotes go through mech_error_escape instead. Caller frees.
+ */
+char *mech_http_clean_message(const char *s, size_t n);
 
 /**
  * Parse exactly `len` bytes of JSON (trailing garbage rejected). `what`
@@ -168,12 +180,15 @@ typedef struct {
 	long initial_ms;
 	long max_ms;
 	long next_ms;
-	unsigned int seed;
 	int failures;
 } mech_backoff;
 
 void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms);
-/** The delay before the next attempt (grows; 50–100 % of the nominal step). */
+/**
+ * The delay before the next attempt (grows; 50–100 % of the nominal step,
+ * drawn from mech/random.h). Without random bytes it is the whole step and
+ * the last error says so.
+ */
 long mech_backoff_next(mech_backoff *b);
 /** After a success: start again from the initial delay. */
 void mech_backoff_reset(mech_backoff *b);

@@ -7,15 +7,13 @@
 #include "mech/config.h"
 #include "mech/gitops.h"
 #include "mech/kube.h"
+#include "mech/layout.h" /* the names of what Argo CD and Kubernetes run */
 
 /*
  * Live state: what Argo CD and Kubernetes did with the receipts. The rules
  * that turn their answers into "done", "failed" or "still going" live here
  * (DESIGN §6 exit codes 0/1/2), so the shell and the console agree.
  */
-
-/** Application name of an app instance: <tenant>-<app>-<instance>. Caller frees. */
-char *mech_live_app_name(const char *tenant, const char *app, const char *instance);
 
 typedef enum {
 	MECH_LIVE_PROGRESSING = 0,
@@ -44,7 +42,15 @@ int mech_live_revision_reached(git_repository *repo, const char *revision, const
 /** One line describing an Application's state, for progress output. Caller frees. */
 char *mech_live_describe(const mech_argocd_app *app);
 
-/** Parse a duration: 500ms, 30s, 5m, 1h, 1m30s. */
+/**
+ * Parse a duration into milliseconds: numbers (with an optional fraction)
+ * each followed by a unit ms, s, m or h, summed, e.g. 500ms, 1.5s, 30s, 5m,
+ * 1h, 1m30s, 2h45m, 0.25s, or a bare 0. At most 24h and whole milliseconds;
+ * refused otherwise (and when empty, negative, with an unknown unit or
+ * trailing text) with MECH_EINVALID and a message naming `what` ("--timeout").
+ * The one duration syntax of mech: every flag and option that takes a
+ * duration reads it here.
+ */
 int mech_parse_duration(const char *what, const char *s, long *ms);
 
 /** Milliseconds on a monotonic clock. */

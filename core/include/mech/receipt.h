@@ -62,7 +62,11 @@ void mech_receipt_dispose(mech_receipt *r);
 /** Classify a commit (DESIGN §5: committer is the machine AND grammar parses AND verbs agree). */
 mech_class mech_receipt_classify(const git_commit *commit, const mech_config *cfg);
 
-/** A new random request id (UUID v4). */
+/**
+ * A new random request id (UUID v4, mech/random.h). Caller frees; NULL with
+ * the last error set when the kernel gives no random bytes: a receipt
+ * without a unique request id is not written.
+ */
 char *mech_request_id(void);
 /** "2026-11-26T21:30:00Z" for a git time. Writes into buf (≥ 21 bytes). */
 void mech_format_time(const git_time *t, char *buf, size_t len);

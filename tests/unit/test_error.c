@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The error table and the one escaping of outside values in messages
+ * (mech_error_escape): what a hostile name, path or server answer can do
+ * to a line of output.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "mech/error.h"
+#include "mech/image.h"
+#include "mech/validate.h"
+
+static void expect_escaped(const char *in, size_t len, const char *want)
+{
+	char out[MECH_ESCAPE_SIZE];
+	cr_expect_str_eq(mech_error_escape_n(out, in, len), want);
+}
+
+Test(escape, printable_ascii_is_kept)
+{
+	char out[MECH_ESCAPE_SIZE];
+	cr_expect_str_eq(mech_error_escape(out, "web-1.example/x:y@z ~!"),
+	                 "web-1.example/x:y@z ~!");
+	cr_expect_str_eq(mech_error_escape(out, ""), "");
+	cr_expect_str_eq(mech_error_escape(out, NULL), "");
+}
+
+Test(escape, quotes_and_backslashes)
+{
+	char out[MECH_ESCAPE_SIZE];
+	cr_expect_str_eq(mech_error_escape(out, "a\"b\\c'd`e"), "a\\\"b\\\\c'd`e");
+}
+
+Test(escape, control_characters_cannot_forge_lines)
+{
+	char out[MECH_ESCAPE_SIZE];
+	cr_expect_str_eq(mech_error_escape(out, "x\ny\rz\t\x1b[31m\x7f"),
+	                 "x\\x0ay\\x0dz\\x09\\x1b[31m\\x7f");
+	/* an embedded NUL counts as a byte of the value */
+	expect_escaped("a\0b", 3, "a\\x00b");
+}
+
+Test(escape, everything_beyond_ascii_is_shown_as_bytes)
+{
+	/* invalid UTF-8: a lone continuation byte, a truncated sequence, an overlong '/' */
+	expect_escaped("\x80", 1, "\\x80");
+	expect_escaped("a\xc3", 2, "a\\xc3");
+	expect_escaped("\xc0\xaf", 2, "\\xc0\\xaf");
+	/* valid UTF-8 that poses as something else: a fullwidth 'n', a right-to-left override */
+	expect_escaped("\xef\xbd\x8eginx", 7, "\\xef\\xbd\\x8eginx");
+	expect_escaped("a\xe2\x80\256b", 5, "a\\xe2\\x80\\xaeb"); /* \256 is 0xae */
+	expect_escaped("\xff", 1, "\\xff");
+}
+
+Test(escape, long_values_are_cut_and_marked)
+{
+	char in[MECH_ESCAPE_MAX + 1], want[MECH_ESCAPE_MAX + 4], out[MECH_ESCAPE_SIZE];
+	memset(in, 'a', sizeof(in) - 1);
+	in[MECH_ESCAPE_MAX] = '\0';
+	cr_expect_str_eq(mech_error_escape(out, in), in, "exactly the limit is not cut");
+	memset(in, 'a', sizeof(in));
+	memcpy(want, in, MECH_ESCAPE_MAX);
+	strcpy(want + MECH_ESCAPE_MAX, "...");
+	cr_expect_str_eq(mech_error_escape_n(out, in, sizeof(in)), want);
+}
+
+Test(escape, the_worst_value_fits_the_buffer)
+{
+	char in[4 * MECH_ESCAPE_MAX], out[MECH_ESCAPE_SIZE + 16];
+	size_t n;
+	memset(in, 0xff, sizeof(in));
+	memset(out, 'Z', sizeof(out));
+	mech_error_escape_n(out, in, sizeof(in));
+	n = strlen(out);
+	cr_expect_eq(n, 4 * MECH_ESCAPE_MAX + 3);
+	cr_expect_lt(n, (size_t)MECH_ESCAPE_SIZE);
+	cr_expect_eq(out[MECH_ESCAPE_SIZE], 'Z', "wrote past MECH_ESCAPE_SIZE");
+	cr_expect_str_eq(out + n - 7, "\\xff...");
+}
+
+/* The validators and parsers use it: a hostile name reaches the message escaped. */
+Test(escape, used_by_the_validators)
+{
+	const mech_error *e;
+	cr_assert_eq(mech_validate_name("app name", "we\nb\x1b[2J"), -1);
+	e = mech_error_last();
+	cr_expect(strstr(e->message, "\"we\\x0ab\\x1b[2J\""), "%s", e->message);
+	cr_assert_eq(mech_validate_tag("1.0\"; rm"), -1);
+	cr_expect(strstr(mech_error_last()->message, "\"1.0\\\"; rm\""), "%s",
+	          mech_error_last()->message);
+	cr_assert_eq(mech_image_parse("nginx:\xe2\x80\2561", NULL), -1);
+	cr_expect(strstr(mech_error_last()->message, "nginx:\\xe2\\x80\\xae1"), "%s",
+	          mech_error_last()->message);
+}
+
+Test(error, table_rows)
+{
+	cr_expect_eq(mech_error_exit(MECH_EFORBIDDEN), 77);
+	cr_expect_str_eq(mech_error_name(MECH_EREFUSED), "write_refused");
+	cr_expect_eq(mech_error_exit(MECH_E__COUNT), 1);
+}

@@ -1,0 +1,113 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one duration syntax (mech_parse_duration): what `--timeout` and the
+ * sim's delays accept, exactly in milliseconds, and how a bad one is named.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "mech/error.h"
+#include "mech/live.h"
+
+static void expect_ms(const char *s, long want)
+{
+	long got = -1;
+	int rc = mech_parse_duration("--timeout", s, &got);
+	cr_expect_eq(rc, 0, "\"%s\" refused: %s", s, rc ? mech_error_last()->message : "");
+	cr_expect_eq(got, want, "\"%s\": %ld ms, wanted %ld", s, got, want);
+}
+
+static void expect_bad(const char *s, const char *why)
+{
+	long got = 777;
+	const mech_error *e;
+	cr_assert_eq(mech_parse_duration("--timeout", s, &got), -1, "\"%s\" accepted as %ld", s,
+	             got);
+	cr_expect_eq(got, 777, "\"%s\": output written on failure", s);
+	e = mech_error_last();
+	cr_assert_not_null(e);
+	cr_expect_eq(e->code, MECH_EINVALID);
+	cr_expect_eq(mech_error_exit(e->code), 65);
+	cr_expect(strstr(e->message, "invalid --timeout \""), "does not name the argument: %s",
+	          e->message);
+	cr_expect(strstr(e->message, why), "\"%s\": \"%s\" lacks \"%s\"", s, e->message, why);
+	cr_expect(strstr(e->message, "1m30s"), "no example: %s", e->message);
+	cr_expect_null(strchr(e->message, '\n'));
+}
+
+Test(duration, integers_with_units)
+{
+	expect_ms("500ms", 500);
+	expect_ms("30s", 30000);
+	expect_ms("5m", 300000);
+	expect_ms("1h", 3600000);
+	expect_ms("24h", 86400000);
+	expect_ms("0", 0);
+	expect_ms("0s", 0);
+	expect_ms("1ms", 1);
+	expect_ms("007s", 7000);
+}
+
+Test(duration, parts_are_summed)
+{
+	expect_ms("1m30s", 90000);
+	expect_ms("2h45m", 9900000);
+	expect_ms("1h1m1s1ms", 3661001);
+	expect_ms("30s1m", 90000); /* as Go: any order */
+}
+
+Test(duration, fractions_are_exact)
+{
+	expect_ms("1.5s", 1500);
+	expect_ms("0.25s", 250);
+	expect_ms("0.1s", 100);
+	expect_ms("1.5m", 90000);
+	expect_ms("0.5h", 1800000);
+	expect_ms("1.000000000000s", 1000); /* trailing zeros beyond what is kept */
+	expect_ms("1.5m30.5s", 120500);
+	expect_ms("2.0ms", 2);
+}
+
+Test(duration, refuses_what_is_not_a_duration)
+{
+	expect_bad("", "empty");
+	expect_bad("-1s", "negative");
+	expect_bad("+1s", "sign");
+	expect_bad("5", "needs a unit");
+	expect_bad("1s5", "needs a unit");
+	expect_bad("1x", "unknown unit");
+	expect_bad("1d", "unknown unit");
+	expect_bad("1us", "unknown unit");
+	expect_bad("1ns", "unknown unit");
+	expect_bad("1S", "unknown unit");
+	expect_bad("1sx", "unknown unit");
+	expect_bad("1s ", "unknown unit");
+	expect_bad("1 s", "unknown unit");
+	expect_bad(" 1s", "start with a digit");
+	expect_bad(".5s", "start with a digit");
+	expect_bad("s", "start with a digit");
+	expect_bad("1.s", "digits after");
+	expect_bad("1..5s", "digits after");
+	expect_bad("1.5.5s", "needs a unit");
+	expect_bad("0.5ms", "finer than a millisecond");
+	expect_bad("1.0001s", "finer than a millisecond");
+	expect_bad("0.0000000001h", "finer than a millisecond");
+}
+
+Test(duration, refuses_overflow)
+{
+	expect_bad("24h1ms", "longer than 24h");
+	expect_bad("25h", "longer than 24h");
+	expect_bad("86400001ms", "longer than 24h");
+	expect_bad("99999999999999999999999s", "longer than 24h");
+	expect_bad("9223372036854775807ms", "longer than 24h");
+	expect_bad("1440m1440m", "longer than 24h");
+}
+
+Test(duration, a_hostile_value_is_escaped_in_the_message)
+{
+	long ms;
+	cr_assert_eq(mech_parse_duration("--sync-delay", "1s\n\x1b[2J", &ms), -1);
+	cr_expect(strstr(mech_error_last()->message, "invalid --sync-delay \"1s\\x0a\\x1b[2J\""),
+	          "%s", mech_error_last()->message);
+}
