@@ -18,6 +18,7 @@
 #include "mech/lock.h"
 #include "mech/maint.h"
 #include "mech/policy.h"
+#include "mech/random.h"
 #include "mech/sign.h"
 
 #include <stdarg.h>
@@ -120,7 +121,7 @@ static void plan_put(mech_txn *txn, const char *path, const char *data, size_t l
 {
 	planned *p = find_planned(txn, path);
 	if (!p) {
-		txn->plan = mech_realloc(txn->plan, (txn->nplan + 1) * sizeof(*txn->plan));
+		txn->plan = mech_reallocarray(txn->plan, txn->nplan + 1, sizeof(*txn->plan));
 		p = &txn->plan[txn->nplan++];
 		p->path = mech_strdup(path);
 	} else {
@@ -212,7 +213,7 @@ static int diff_plan(mech_txn *txn, mech_txn_result *res)
 			continue;
 		if (p->data && found && cur.len == p->len && !memcmp(cur.ptr, p->data, p->len))
 			continue;
-		res->changes = mech_realloc(res->changes, (res->nchanges + 1) * sizeof(mech_change));
+		res->changes = mech_reallocarray(res->changes, res->nchanges + 1, sizeof(mech_change));
 		c = &res->changes[res->nchanges++];
 		memset(c, 0, sizeof(*c));
 		c->path = mech_strdup(p->path);
@@ -259,6 +260,8 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn,
 	size_t i;
 	int rc = -1;
 
+	if (!request)
+		goto done; /* no random bytes: the last error says why */
 	for (i = 0; i < res->nchanges; i++) {
 		mech_change *c = &res->changes[i];
 		ups[i].path = c->path;
@@ -424,7 +427,7 @@ static void record_forced(mech_txn_result *res)
 				break;
 		if (j < res->nforced)
 			continue;
-		res->forced = mech_realloc(res->forced, (res->nforced + 1) * sizeof(*res->forced));
+		res->forced = mech_reallocarray(res->forced, res->nforced + 1, sizeof(*res->forced));
 		f = &res->forced[res->nforced++];
 		git_oid_tostr(f->commit, sizeof(f->commit), &c->writer.commit);
 		f->path = mech_strdup(c->path);
@@ -513,16 +516,25 @@ done:
 	return rc;
 }
 
+/*
+ * How long to wait before re-planning: up to what the attempts so far cost
+ * (an ssh round trip is far longer than a local write), chosen at random so
+ * that writers racing from several hosts do not retry in lockstep. Without
+ * random bytes the whole step is waited: slower, never in lockstep by choice.
+ */
+static long backoff_ms(long took, int tries)
+{
+	uint32_t step = (uint32_t)((took + 20) * tries), pick;
+
+	if (mech_random_below(step, &pick) < 0)
+		pick = step - 1;
+	return (long)pick + 1;
+}
+
 int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)
 {
-	static int seeded;
 	int tries, rc = -1;
 	memset(res, 0, sizeof(*res));
-	if (!seeded) {
-		/* each writer needs its own jitter, or racing hosts retry in lockstep */
-		srand((unsigned)getpid() ^ (unsigned)time(NULL));
-		seeded = 1;
-	}
 	if (!opts->dry_run) {
 		char *lock = mech_lock_path(r->cfg, r->tenant);
 		int locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
@@ -544,7 +556,7 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		 * randomised, then re-plan */
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		took = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		mech_sleep_ms(rand() % ((took + 20) * tries) + 1);
+		mech_sleep_ms(backoff_ms(took, tries));
 	}
 	mech_lock_release(&r->lock_fd);
 	if (rc == 1 && !opts->dry_run) {

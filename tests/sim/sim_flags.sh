@@ -36,7 +36,8 @@ expect_in "$words" " -v " "completion offers -v"
 mech sim --sync-delay x
 expect_rc 65 "bad --sync-delay"
 expect_eq "$out" "" "nothing on stdout"
-expect_in "$err" 'mech: invalid --sync-delay "x": expected a duration such as 500ms' "message"
+expect_in "$err" 'mech: invalid --sync-delay "x": ' "message names the flag and value"
+expect_in "$err" 'expected a duration such as 500ms' "message says what is valid"
 sim_err=$err
 mech app -a web wait --timeout x
 expect_rc 65 "bad --timeout of app wait"
