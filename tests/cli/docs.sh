@@ -112,14 +112,14 @@ for page in "$T/mech.1" "$T/mech.yaml.5"; do
 		warn=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
 		expect_eq "$warn" "" "groff -ww renders $(basename "$page") without warnings"
 	else
-		echo "skipped: groff is not installed" >&2
+		skip_part "groff is not installed: $(basename "$page") was not rendered with groff -ww"
 	fi
 	if command -v man >/dev/null; then
 		rendered=$(MANWIDTH=80 man --warnings -l "$page" 2>"$T/man.err")
 		expect_eq "$(cat "$T/man.err")" "" "man -l renders $(basename "$page") without warnings"
 		expect_in "$rendered" "SEE ALSO" "man -l renders $(basename "$page")"
 	else
-		echo "skipped: man is not installed" >&2
+		skip_part "man is not installed: $(basename "$page") was not rendered with man -l"
 	fi
 done
 

@@ -4,10 +4,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 SPEC=${MECH_SPEC_DIR:-$SRC/../shared/spec}
-if [ ! -d "$SPEC" ]; then
-	echo "skipped: $SPEC (the shared specs) is absent"
-	exit 77
-fi
+[ -d "$SPEC" ] || skip "the schemas of ../shared/spec ($SPEC) are missing"
+require yamllint
 seed_tenant alice
 set -e
 "$MECH" app create web --image nginx:1.27 --port 80 --env A=1 --env 'B=two words' >/dev/null 2>&1

@@ -5,7 +5,7 @@ sim_start() {
 	SIM_PID=$!
 	cleanup_hooks+=("kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null")
 	local i
-	for i in $(seq 1 200); do
+	for i in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
 		grep -qs 'listening on' "$T/sim.out" && break
 		sleep 0.05
 	done

@@ -8,10 +8,9 @@
 
 PY=/usr/bin/python3
 CHECK="$PY $SRC/tests/lib/check_swagger.py"
-[ -d "${MECH_SPEC_DIR:-}" ] || { echo "skip: no spec dir"; exit 77; }
-$PY -c 'import jsonschema, yaml' 2>/dev/null || { echo "skip: python3-jsonschema/yaml missing"; exit 77; }
-command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skip: this mech has no sim command"; exit 77; }
+[ -d "${MECH_SPEC_DIR:-}" ] || skip "the schemas of ../shared/spec (MECH_SPEC_DIR=${MECH_SPEC_DIR:-}) are missing"
+$PY -c 'import jsonschema, yaml' || { fail "python3-jsonschema and python3-yaml (make deps installs them)"; finish; }
+need curl "curl(1) is not installed"
 
 # ---- a tenant as mech seeds it, plus human pushes with the git CLI ----
 seed_tenant alice

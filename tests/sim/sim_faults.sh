@@ -8,10 +8,9 @@
 
 PY=/usr/bin/python3
 CHECK="$PY $SRC/tests/lib/check_swagger.py"
-[ -d "${MECH_SPEC_DIR:-}" ] || { echo "skip: no spec dir"; exit 77; }
-$PY -c 'import jsonschema' 2>/dev/null || { echo "skip: python3-jsonschema missing"; exit 77; }
-command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skip: this mech has no sim command"; exit 77; }
+[ -d "${MECH_SPEC_DIR:-}" ] || skip "the schemas of ../shared/spec (MECH_SPEC_DIR=${MECH_SPEC_DIR:-}) are missing"
+$PY -c 'import jsonschema' || { fail "python3-jsonschema (make deps installs it)"; finish; }
+need curl "curl(1) is not installed"
 
 seed_tenant alice
 

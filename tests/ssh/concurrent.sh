@@ -6,7 +6,10 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$SRC/tests/lib/sshd.sh"
 
-case $MECH in /*) ;; *) MECH=$(cd "$(dirname "$MECH")" && pwd)/$(basename "$MECH") ;; esac
+# sshd runs an AuthorizedKeysCommand only from a root-owned path; the build
+# may be anywhere (/tmp, a home directory), so the test runs a copy of it
+sshd_copy_command "$MECH" || { echo "cannot copy $MECH for sshd" >&2; exit 1; }
+MECH=$SSHD_COMMAND
 
 N=16 # per tenant
 "$MECH" admin init >/dev/null 2>&1 || { echo "admin init failed" >&2; exit 1; }

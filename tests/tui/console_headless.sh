@@ -7,7 +7,7 @@
 # (--readonly refuses writes; deletes ask, cancel is the default).
 # UPDATE_GOLDEN=1 rewrites tests/tui/golden/ from this run.
 . "$(dirname "$0")/../lib/common.sh"
-command -v script >/dev/null || { echo "skipped: script(1) missing"; exit 77; }
+require script bsdutils
 GOLDEN="$SRC/tests/tui/golden"
 
 seed_tenant alice

@@ -8,8 +8,7 @@
 # operator mode (--all-tenants) following every tenant's apps live.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
-command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skipped: this mech has no sim command"; exit 77; }
+require tmux
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1

@@ -4,7 +4,7 @@
 # prompt's exit code.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
-command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
+require tmux
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
