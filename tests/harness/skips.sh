@@ -75,6 +75,17 @@ outcome partsfail 1 "also not run: the groff half"
 child crash 'run bash -c "kill -SEGV \$\$"; expect_rc 0 "a crash"; finish'
 outcome crash 1 "a crash: exit 139 (killed by signal 11, SEGV), want 0"
 
+# ---- a randomized test's seed: printed, and the same seed gives the same numbers ----
+child seeded 'seed_random; echo "numbers $RANDOM $RANDOM $RANDOM"; ok; finish'
+outcome seeded 0 "harness/seeded: seed 4242 (replay: MECH_TEST_SEED=4242 ctest -R harness/seeded)" \
+	MECH_TEST_SEED=4242
+first=$(grep '^numbers' <<<"$out")
+outcome seeded 0 "" MECH_TEST_SEED=4242
+expect_eq "$(grep '^numbers' <<<"$out")" "$first" "the same seed, the same random numbers"
+outcome seeded 0 "replay: MECH_TEST_SEED="
+child seedfail 'seed_random; fail "unlucky"; finish'
+outcome seedfail 1 "replay this run: MECH_TEST_SEED=99 ctest -R harness/seedfail" MECH_TEST_SEED=99
+
 # ---- the same through sshd.sh's EXIT trap, chained in front of common.sh's ----------
 SSHD=". \"$SRC/tests/lib/sshd.sh\"; _sshd_install_traps;"
 child sshd_stray "$SSHD set -e; ok; bash -c \"exit \$MECH_TEST_SKIP_CODE\"; finish"

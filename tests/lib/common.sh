@@ -150,9 +150,28 @@ json_valid() { # text what: exactly one JSON object
 	if /usr/bin/python3 -c 'import json,sys; d=json.loads(sys.stdin.read()); assert isinstance(d, dict)' <<<"$1" 2>/dev/null
 	then ok; else fail "$2: stdout is not one JSON object: ${1:0:300}"; fi
 }
+# seed_random: for a randomized test. Seeds bash's $RANDOM from
+# MECH_TEST_SEED, or from a fresh random seed, and prints it so a failure
+# can be replayed: MECH_TEST_SEED=N ctest -R NAME.
+TEST_SEED=
+seed_random() {
+	TEST_SEED=${MECH_TEST_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	case $TEST_SEED in
+	'' | *[!0-9]*)
+		fail "MECH_TEST_SEED must be a decimal number, not \"$TEST_SEED\""
+		finish
+		;;
+	esac
+	printf '%s: seed %s (replay: MECH_TEST_SEED=%s ctest -R %s)\n' "$TEST_NAME" "$TEST_SEED" \
+		"$TEST_SEED" "$TEST_NAME"
+	RANDOM=$TEST_SEED
+}
 finish() {
 	local part
 	printf '%d passed, %d failed\n' "$PASS" "$FAIL"
+	if [ "$FAIL" -ne 0 ] && [ -n "$TEST_SEED" ]; then
+		printf 'replay this run: MECH_TEST_SEED=%s ctest -R %s\n' "$TEST_SEED" "$TEST_NAME" >&2
+	fi
 	if [ "$FAIL" -eq 0 ] && [ "$PASS" -eq 0 ]; then
 		fail "no check ran"
 	fi
