@@ -104,6 +104,17 @@ require() {
 	exit 1
 }
 
+# wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds (0) or
+# SECONDS pass (1). SECONDS is a hang guard, never what a test asserts: wait
+# for the state, then check it.
+wait_until() {
+	local end=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.1
+	done
+}
 ok() { PASS=$((PASS + 1)); }
 fail() {
 	FAIL=$((FAIL + 1))

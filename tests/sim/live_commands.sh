@@ -42,11 +42,18 @@ mech app -a web deploy --tag broken
 mech app -a web wait --timeout 30s
 expect_rc 1 "wait on a degraded app"
 expect_in "$err" "Degraded" "reason given"
-# pending: a timeout shorter than the sync delay
+# pending: a timeout shorter than the sync, on a sim whose syncs take an
+# hour (with the 300 ms one, a slow machine could see the app settle first)
+sim_stop
+sim_start --sync-delay 1h --health-delay 300ms --degrade-tag broken
+sim_config
 mech app -a web deploy --tag 1.29
 mech app -a web wait --timeout 100ms --json
 expect_rc 2 "wait times out while progressing"
 expect_eq "$(json "$out" 'd["result"]["state"]')" "pending" "pending state"
+sim_stop
+sim_start --sync-delay 300ms --health-delay 300ms --degrade-tag broken
+sim_config
 mech app -a web wait --timeout 30s
 expect_rc 0 "then it settles"
 

@@ -190,7 +190,9 @@ expect_in "$err" "needs a terminal" "refusal says why"
 
 # ---- over SSH a : command runs as the key's session: no other tenant, no operator command ----
 # (bob's seed is a whole second newer than alice's receipts so far: the merged history below is stable)
-sleep 1.1
+# commit times are whole seconds: wait for the clock to pass alice's newest
+past_alice() { [ "$(date +%s)" -gt "$(git --git-dir="$(repo_of alice)" log -1 --format=%ct main)" ]; }
+wait_until 10 past_alice
 "$MECH" admin tenant add bob >/dev/null 2>&1 || fail "tenant add bob"
 bob0=$(head_of bob)
 alice0=$(head_of alice)
@@ -213,7 +215,7 @@ opconsole() { # script-file [global flags...]: `mech console --all-tenants`, as 
 	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
 }
 # bob's receipts from here on are a whole second newer than alice's
-sleep 1.1
+wait_until 10 past_alice
 "$MECH" --tenant bob app create api --image nginx:1.28 >/dev/null 2>&1 || fail "bob: app create api"
 "$MECH" --tenant bob route -a api create >/dev/null 2>&1 || fail "bob: route create"
 "$MECH" --tenant bob addon create cache --type postgres >/dev/null 2>&1 || fail "bob: addon create"
