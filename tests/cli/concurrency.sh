@@ -2,6 +2,7 @@
 # Concurrent writers never lose a commit: 16 app creates on one tenant,
 # and the same from two homes sharing one file:// remote.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 require openssl
 
 seed_tenant alice
@@ -20,6 +21,7 @@ expect_eq "$($G ls-tree --name-only main:apps | wc -l)" "16" "16 apps in the tre
 expect_eq "$($G log --format=%s "$base"..main | grep -c '^mechanics(app.create): add app app')" "16" "16 receipts"
 expect_eq "$($G log --format=%P "$base"..main | awk '{print NF}' | sort -u)" "1" "linear history, no merges"
 fsck_ok alice
+render_overlays alice
 
 # Two mech hosts sharing one remote (file://): each host has its own home.
 git init -q --bare "$T/remote/alice.git"
@@ -49,6 +51,8 @@ if $R fsck --strict --no-dangling >/dev/null 2>&1; then ok; else fail "fsck of t
 # each host's mirror follows the remote on its next read
 MECH_HOME="$T/h1" "$MECH" log -n 100 --json >"$T/log.json"
 expect_eq "$(json "$(cat "$T/log.json")" 'len(d["result"]["commits"])')" "17" "host 1 sees every commit"
+
+MECH_HOME="$T/h1" render_overlays alice
 
 # An unreachable remote: exit 69, nothing half-done.
 before=$($R rev-parse main)

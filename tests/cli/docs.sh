@@ -4,12 +4,14 @@
 # them, the pages must render without warnings, the example configuration
 # must load, and the completion must complete in a real bash.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
 "$MECH" app -a web instance add staging >/dev/null 2>&1 || fail "instance add staging"
 "$MECH" addon create db --type postgres >/dev/null 2>&1 || fail "addon create db"
 before=$(head_of alice)
+render_overlays alice
 
 # roff source → plain text: escapes of hyphens, backslashes and fonts removed
 plain() { sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\f[BIRP]//g' -e 's/\\(lq/"/g' -e 's/\\(rq/"/g' -e 's/^\\&//'; }

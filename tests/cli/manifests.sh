@@ -1,7 +1,9 @@
 #!/bin/bash
 # Every manifest mech writes (seed, apps, instances, routes, addons)
-# validates against the real schemas in ../shared/spec and passes yamllint.
+# validates against the real schemas in ../shared/spec and passes yamllint;
+# every overlay builds with kubectl kustomize into manifests that validate.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 SPEC=${MECH_SPEC_DIR:-$SRC/../shared/spec}
 [ -d "$SPEC" ] || skip "the schemas of ../shared/spec ($SPEC) are missing"
@@ -33,4 +35,6 @@ sed 's/port: 80/port: "x"/' "$T/co/network/routes/web/main.yaml" >"$T/broken.yam
 expect_eq "$?" "1" "validator rejects a route with a bad port"
 # no secret value anywhere in the repo
 expect_not_in "$(cd "$T/co" && git grep -il 'password' -- '*.yaml')" ".yaml" "no password key in any manifest"
+render_overlays alice web/main web/staging api/main
+render_overlays alice # and those are all there are
 finish

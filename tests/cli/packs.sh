@@ -3,6 +3,7 @@
 # merged so readers never search many, and nothing a ref reaches is lost:
 # checked with the git CLI after writes, a human's push and merges.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 R=$(repo_of alice)
@@ -74,6 +75,7 @@ for i in $(seq 41 60); do
 	"$MECH" app create "svc$i" --image "nginx:1.$i" >/dev/null 2>&1 || fail "app create svc$i"
 done
 [ -f "$keep" ] && ok || fail "a pack with a .keep file was removed"
+render_overlays alice
 expect_eq "$(reachable_ok)" "0" "no reachable object is missing after more merges"
 fsck_ok alice
 

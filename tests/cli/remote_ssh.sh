@@ -4,6 +4,7 @@
 # writes split across the hosts never lose a commit; an unknown host key
 # or a server that is down is exit 69 with nothing half-done.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 # libgit2's ssh transport leaks inside git_remote_connect_ext (tests/lsan.supp);
 # its frames are only visible to LeakSanitizer with full unwinding.
 export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}fast_unwind_on_malloc=0"
@@ -111,6 +112,7 @@ for h in h1 h2; do
 	expect_eq "$(json "$(cat "$T/log.$h")" 'len(d["result"]["commits"])')" "17" "$h sees every commit"
 done
 if grep -q "forced-command (key-option) '$GIT_SHELL" "$SSHD_LOG"; then ok; else fail "sshd did not serve mech through git-shell"; fi
+MECH_HOME="$T/h2" render_overlays alice
 
 # An unknown host key: refused (69), nothing written anywhere.
 mv "$HOME/.ssh/known_hosts" "$T/known_hosts.good"

@@ -4,6 +4,7 @@
 # the grammar and the machine identity is classed human (and protected);
 # rotation keeps old receipts verifiable.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 require ssh-keygen openssh-client
 require openssl
 
@@ -44,6 +45,7 @@ expect_rc 3 "the forgery is protected like any human edit"
 expect_in "$err" "$forged" "conflict names the forged commit"
 mech app -a web set-image nginx:1.28 --force
 expect_rc 0 "forced over it"
+render_overlays alice
 
 # rotation: new commits verify with the new key, old ones still verify
 old=$($G rev-parse main)

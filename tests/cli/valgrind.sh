@@ -3,6 +3,7 @@
 # commands against mech sim and the console's five views. No invalid access,
 # no definite or indirect leak. (The whole suite also runs under ASan/UBSan.)
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 need valgrind "valgrind is not installed"
 # valgrind cannot run a binary built with AddressSanitizer; that build is
 # checked by the sanitizers themselves (tests/CMakeLists.txt does not
@@ -37,6 +38,7 @@ vg "log" 0 log --json
 vg "show" 0 show HEAD
 vg "help" 0 help app create
 vg "bad input" 65 app create Web --image x
+render_overlays alice
 
 # the live half, against mech sim (always built): libcurl (loaded on first
 # use), the Argo CD and Kubernetes clients, the wait loop, and the console's views

@@ -4,6 +4,7 @@
 # addon info/wait, whoami; faults map to their exit codes; the password the
 # sim generated never appears in any output.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
 seed_tenant alice
@@ -106,6 +107,7 @@ expect_in "$(json "$out" 'd["result"]["argocd_status"]')" "ok" "whoami: Argo CD 
 expect_in "$(json "$out" 'd["result"]["kubernetes_status"]')" "ok" "whoami: Kubernetes answers"
 
 # --gone after delete
+render_overlays alice
 mech app -a web delete
 mech app -a web wait --gone --timeout 30s
 expect_rc 0 "wait --gone"

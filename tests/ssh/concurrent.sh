@@ -4,6 +4,7 @@
 # authored by the key that made it.
 # shellcheck disable=SC2154 # out/err/rc are set by run() in common.sh
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$SRC/tests/lib/sshd.sh"
 
 # sshd runs an AuthorizedKeysCommand only from a root-owned path; the build
@@ -75,6 +76,8 @@ check_tenant() { # tenant base first last other-tenant email
 }
 check_tenant alice "$base_alice" 1 "$N" bob alice@example.com
 check_tenant bob "$base_bob" $((N + 1)) $((2 * N)) alice bob@example.org
+render_overlays alice
+render_overlays bob
 
 # each session's own report names its own tenant's repo
 for i in $(seq 1 $((2 * N))); do

@@ -6,6 +6,7 @@
 # pass through ssh unchanged.
 # shellcheck disable=SC2154 # out/err/rc are set by run() in common.sh
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$SRC/tests/lib/sshd.sh"
 
 # sshd runs an AuthorizedKeysCommand only from a root-owned path; the build
@@ -302,4 +303,6 @@ expect_in "$err" "ssh -t" "console says to use ssh -t"
 if grep -q "forced-command (key-option) '$MECH --home" "$SSHD_LOG"; then ok; else fail "sshd did not run mech as a forced command"; fi
 fsck_ok alice
 fsck_ok bob
+render_overlays alice
+render_overlays bob
 finish

@@ -7,6 +7,7 @@
 # (--readonly refuses writes; deletes ask, cancel is the default).
 # UPDATE_GOLDEN=1 rewrites tests/tui/golden/ from this run.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 require script bsdutils
 GOLDEN="$SRC/tests/tui/golden"
 
@@ -20,6 +21,7 @@ human_clone alice "$W"
 sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
 (cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
 "$MECH" app -a web set-image nginx:1.28 --force >/dev/null 2>&1 || fail "forced set-image"
+render_overlays alice
 
 # the console needs a terminal (SH_TTY): script(1) gives it one; the
 # scripted mode itself draws to /dev/null at a fixed size
@@ -224,6 +226,7 @@ human_clone bob "$WB"
 sed -i 's/newTag: .*/newTag: "1.28-pinned"/' "$WB/apps/api/overlays/main/kustomization.yaml"
 (cd "$WB" && git commit -qam "pin api by hand" && git push -q origin HEAD:main)
 "$MECH" --tenant bob app -a api set-image nginx:1.29 --force >/dev/null 2>&1 || fail "bob: forced set-image"
+render_overlays bob
 
 cat >"$T/ops" <<SCRIPT
 :screen-save $T/ops-apps.screen

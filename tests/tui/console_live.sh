@@ -7,6 +7,7 @@
 # `:` running a command (with its receipt), --readonly refusing writes, and
 # operator mode (--all-tenants) following every tenant's apps live.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 require tmux
@@ -187,4 +188,6 @@ expect_screen "└ human" "operator forced view (read when opened)"
 keys q
 wait_until 30 session_gone
 if grep -qE 'Sanitizer|runtime error' "$T/console3.err"; then fail "sanitizer: $(head -40 "$T/console3.err")"; else ok; fi
+render_overlays alice
+render_overlays bob
 finish

@@ -3,12 +3,14 @@
 # verbs, flags and app names; history across runs; Ctrl-C; Ctrl-D; the
 # prompt's exit code.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 require tmux
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
+render_overlays alice
 session_gone() { ! tmx has-session -t t 2>/dev/null; }
 tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
 expect_screen "mech alice [0]>" "prompt with tenant and exit code"
