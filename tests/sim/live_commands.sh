@@ -92,7 +92,9 @@ expect_eq "$(json "$out" 'd["result"]["connection"]["database"]')" "app" "databa
 expect_eq "$(json "$out" 'd["result"]["connection"]["env"]')" "DATABASE_URL" "env to wire"
 mech addon -n db info
 all_out="$all_out $out $err"
-pw=$(curl -s "$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app" | /usr/bin/python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(sys.stdin)["data"]["password"]).decode())')
+pw=$(/usr/bin/python3 -c 'import base64,json,sys,urllib.request
+print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["password"]).decode())' \
+	"$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app")
 [ -n "$pw" ] && ok || fail "the sim generated a password"
 for c in "app list --json" "app -a web info" "app -a web info --json" "addon list --json" "addon -n db wait --timeout 5s" "log --json" "whoami --json"; do
 	# shellcheck disable=SC2086
