@@ -35,8 +35,9 @@
 # clone is.
 #
 # Safe under `set -euo pipefail`. Skips (common.sh's skip: strict mode fails)
-# rather than fails when the machine cannot run the test: not root, no
-# /usr/sbin/sshd, root's account locked for sshd.
+# rather than fails when the machine cannot run the test: not root, root's
+# account locked for sshd. A missing sshd or ssh (make deps installs them)
+# is a failure.
 
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 SSHD_HOST=127.0.0.1
@@ -272,8 +273,9 @@ sshd_start() {
 	local line cmd port rc
 
 	[ "$(id -u)" = 0 ] || sshd_skip "the sshd tests run as root (sshd must switch users)"
-	[ -x "$SSHD_BIN" ] || sshd_skip "$SSHD_BIN not found (install openssh-server)"
-	command -v ssh >/dev/null || sshd_skip "ssh not found (install openssh-client)"
+	# make deps installs OpenSSH: without it the set-up is broken, the machine is not to blame
+	[ -x "$SSHD_BIN" ] || { _sshd_fail "$SSHD_BIN not found (openssh-server; make deps installs it)"; return 1; }
+	command -v ssh >/dev/null || { _sshd_fail "ssh not found (openssh-client; make deps installs it)"; return 1; }
 	if [ -n "$SSHD_PID" ]; then
 		_sshd_fail "sshd_start: a server is already running (pid $SSHD_PID)"
 		return 1
