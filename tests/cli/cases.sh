@@ -9,6 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 DATA=$SRC/tests/data
+# shellcheck disable=SC2206 # MECH_CASES is a glob
 CASES=("$DATA"/${MECH_CASES:-*}.json)
 [ -e "${CASES[0]}" ] || { fail "no case matches $DATA/${MECH_CASES:-*}.json"; finish; }
 

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 # A real renderer for the overlays mech writes: kubectl's kustomize (v5)
 # builds each apps/<app>/overlays/<instance> from a clone of a tenant's
 # repository, as Argo CD would, and the rendered Deployment and Service

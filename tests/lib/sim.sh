@@ -4,12 +4,12 @@
 # free one (a restart on the same address). Every sim is stopped on exit.
 SIM_N=0
 sim_start() {
-	local i out="$T/sim.$SIM_N.out"
+	local out="$T/sim.$SIM_N.out"
 	SIM_N=$((SIM_N + 1))
 	"$MECH" sim --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
 	SIM_PID=$!
 	cleanup_hooks+=("kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null")
-	for i in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
+	for _ in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
 		grep -qs 'listening on' "$out" && break
 		kill -0 "$SIM_PID" 2>/dev/null || break
 		sleep 0.05
