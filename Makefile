@@ -58,8 +58,8 @@ fuzz:
 	cmake --build build-fuzz -j $(JOBS) --target fuzz_run
 
 fuzz-brief: deps
-	CC=clang cmake -S . -B build-fuzz -DMECH_FUZZ=ON -DMECH_TESTS=OFF -DMECH_FUZZ_SECONDS=10 >/dev/null
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_run
+	CC=clang cmake -S . -B build-fuzz -DMECH_FUZZ=ON -DMECH_TESTS=OFF >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_brief
 
 clean:
 	rm -rf $(BUILD) $(BUILD_SAN) build-fuzz $(BUILD_DEB)

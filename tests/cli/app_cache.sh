@@ -4,6 +4,7 @@
 # a deletion and a damaged cache file, the listing equals the one made with
 # no cache at all; and an unchanged repo does not rewrite the cache.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 C="$MECH_HOME/cache/alice/apps-main.cache"
@@ -49,6 +50,7 @@ expect_in "$out" '"image":"nginx:1.29"' "the human's new tag is listed"
 expect_in "$out" '"web.example.com"' "the human's route is listed"
 expect_in "$out" '"odd name - x"' "a directory name with spaces is listed"
 same_as_uncached "after a human's push"
+render_overlays alice web/main web-api/main api/main # the human's odd one renders nothing
 
 # deleting an app drops it from the cache
 "$MECH" app -a api delete --force >/dev/null 2>&1 || fail "app delete"

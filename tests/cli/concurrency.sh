@@ -2,6 +2,8 @@
 # Concurrent writers never lose a commit: 16 app creates on one tenant,
 # and the same from two homes sharing one file:// remote.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
+require openssl
 
 seed_tenant alice
 base=$(head_of alice)
@@ -19,6 +21,7 @@ expect_eq "$($G ls-tree --name-only main:apps | wc -l)" "16" "16 apps in the tre
 expect_eq "$($G log --format=%s "$base"..main | grep -c '^mechanics(app.create): add app app')" "16" "16 receipts"
 expect_eq "$($G log --format=%P "$base"..main | awk '{print NF}' | sort -u)" "1" "linear history, no merges"
 fsck_ok alice
+render_overlays alice
 
 # Two mech hosts sharing one remote (file://): each host has its own home.
 git init -q --bare "$T/remote/alice.git"
@@ -49,6 +52,8 @@ if $R fsck --strict --no-dangling >/dev/null 2>&1; then ok; else fail "fsck of t
 MECH_HOME="$T/h1" "$MECH" log -n 100 --json >"$T/log.json"
 expect_eq "$(json "$(cat "$T/log.json")" 'len(d["result"]["commits"])')" "17" "host 1 sees every commit"
 
+MECH_HOME="$T/h1" render_overlays alice
+
 # An unreachable remote: exit 69, nothing half-done.
 before=$($R rev-parse main)
 mv "$T/remote" "$T/remote.away"
@@ -63,22 +68,19 @@ MECH_HOME="$T/h1" "$MECH" app create late --image nginx:1.27 >/dev/null 2>&1 && 
 # An https remote whose certificate no trusted CA signed: refused during the
 # TLS handshake (the CA bundle and the random generator, set up on first
 # use by core/git_lazy.c, are both needed to get there), nothing written.
-if command -v openssl >/dev/null; then
-	openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 \
-		-subj /CN=127.0.0.1 >/dev/null 2>&1
-	openssl s_server -accept 127.0.0.1:0 -cert "$T/tls.crt" -key "$T/tls.key" -www \
-		>"$T/tls.out" 2>&1 &
-	tls_pid=$!
-	cleanup_hooks+=("kill $tls_pid")
-	for _ in $(seq 50); do grep -q '^ACCEPT' "$T/tls.out" && break; sleep 0.1; done
-	port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' "$T/tls.out")
-	mkdir -p "$T/h3"
-	printf 'gitops:\n  remote: "https://127.0.0.1:%s/{tenant}.git"\n' "$port" >"$T/h3/mech.yaml"
-	MECH_HOME="$T/h3" "$MECH" admin tenant add alice >"$T/o" 2>"$T/e"; rc=$?
-	expect_eq "$rc" "69" "https remote with an untrusted certificate is exit 69"
-	expect_in "$(cat "$T/e")" "certificate" "the message says the certificate is the problem"
-	expect_eq "$(ls "$T/h3/tenants" 2>/dev/null | wc -l)" "0" "no tenant repo left behind"
-else
-	echo "SKIP: openssl is not installed; the https remote case did not run" >&2
-fi
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 \
+	-subj /CN=127.0.0.1 >/dev/null 2>&1
+openssl s_server -accept 127.0.0.1:0 -cert "$T/tls.crt" -key "$T/tls.key" -www \
+	>"$T/tls.out" 2>&1 &
+tls_pid=$!
+cleanup_hooks+=("kill $tls_pid")
+for _ in $(seq 600); do grep -q '^ACCEPT' "$T/tls.out" && break; sleep 0.1; done # hang guard: 60 s
+port=$(sed -n 's/^ACCEPT 127.0.0.1:\([0-9]*\)$/\1/p' "$T/tls.out")
+[ -n "$port" ] || { fail "openssl s_server did not listen: $(cat "$T/tls.out")"; finish; }
+mkdir -p "$T/h3"
+printf 'gitops:\n  remote: "https://127.0.0.1:%s/{tenant}.git"\n' "$port" >"$T/h3/mech.yaml"
+MECH_HOME="$T/h3" "$MECH" admin tenant add alice >"$T/o" 2>"$T/e"; rc=$?
+expect_eq "$rc" "69" "https remote with an untrusted certificate is exit 69"
+expect_in "$(cat "$T/e")" "certificate" "the message says the certificate is the problem"
+expect_eq "$(ls "$T/h3/tenants" 2>/dev/null | wc -l)" "0" "no tenant repo left behind"
 finish

@@ -1,7 +1,11 @@
 #!/bin/bash
 # kill -9 at random moments: the repo stays valid, the branch is at the old
-# or the new commit, and the next verb succeeds.
+# or the new commit, and the next verb succeeds. The moments come from a
+# printed seed (MECH_TEST_SEED replays the same delays; where in a write
+# they land still depends on the machine's speed).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
+seed_random
 
 seed_tenant alice
 G="git --git-dir=$(repo_of alice)"
@@ -36,4 +40,5 @@ for i in $(seq 1 "$ROUNDS"); do
 done
 printf 'crash: %d rounds, the branch moved in %d of the killed runs\n' "$ROUNDS" "$moved"
 fsck_ok alice
+render_overlays alice # whatever was killed, what landed renders
 finish

@@ -4,12 +4,14 @@
 # them, the pages must render without warnings, the example configuration
 # must load, and the completion must complete in a real bash.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
 "$MECH" app -a web instance add staging >/dev/null 2>&1 || fail "instance add staging"
 "$MECH" addon create db --type postgres >/dev/null 2>&1 || fail "addon create db"
 before=$(head_of alice)
+render_overlays alice
 
 # roff source → plain text: escapes of hyphens, backslashes and fonts removed
 plain() { sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e 's/\\f[BIRP]//g' -e 's/\\(lq/"/g' -e 's/\\(rq/"/g' -e 's/^\\&//'; }
@@ -112,14 +114,14 @@ for page in "$T/mech.1" "$T/mech.yaml.5"; do
 		warn=$(groff -man -Tutf8 -ww -z "$page" 2>&1)
 		expect_eq "$warn" "" "groff -ww renders $(basename "$page") without warnings"
 	else
-		echo "skipped: groff is not installed" >&2
+		skip_part "groff is not installed: $(basename "$page") was not rendered with groff -ww"
 	fi
 	if command -v man >/dev/null; then
 		rendered=$(MANWIDTH=80 man --warnings -l "$page" 2>"$T/man.err")
 		expect_eq "$(cat "$T/man.err")" "" "man -l renders $(basename "$page") without warnings"
 		expect_in "$rendered" "SEE ALSO" "man -l renders $(basename "$page")"
 	else
-		echo "skipped: man is not installed" >&2
+		skip_part "man is not installed: $(basename "$page") was not rendered with man -l"
 	fi
 done
 

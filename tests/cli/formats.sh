@@ -12,10 +12,10 @@
 # the other way round. The sim's database password appears nowhere.
 # FORMATS_DUMP=DIR keeps the real outputs there, to refresh the examples.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 DOC=$SRC/docs/formats.md
 [ -f "$DOC" ] || { fail "missing $DOC"; finish; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skipped: no sim"; exit 77; }
 G="git --git-dir=$MECH_HOME/tenants/acme/gitops.git"
 mkdir -p "$T/shapes" "$T/files" "$T/receipts"
 
@@ -88,12 +88,14 @@ shape plan 0 app -a web -i main deploy --tag 2.1 --dry-run
 shape write.forced 0 app -a web -i main deploy --tag 2.1 --force
 receipt app.deploy.forced
 snapshot forced
+render_overlays acme # with the human's replicas
 shape show 0 show HEAD
 shape log 0 log -n 3
 shape log 0 log --class human
 
 # ---- errors ---------------------------------------------------------------------
 shape write 0 app -a web -i main deploy --tag broken
+render_overlays acme
 shape error 1 app -a web -i main wait --timeout 20s
 shape error 4 app -a nope info
 shape error 64 app frob

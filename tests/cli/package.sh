@@ -5,16 +5,12 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 for tool in cmake cpack dpkg-deb gzip; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "skipped: $tool is not installed" >&2
-		exit 77
-	fi
+	need "$tool"
 done
 # The package is built from source, not from $MECH: the plain build's run
 # covers it, a sanitizer build's run would only repeat it.
 if ldd "$MECH" 2>/dev/null | grep -q 'libasan'; then
-	echo "skipped: sanitizer build (the plain build's run builds the package)" >&2
-	exit 77
+	skip "sanitizer build (the plain build's run builds the package)"
 fi
 
 bd=$T/build debdir=$T/deb root=$T/root
@@ -97,7 +93,7 @@ zcat "$root/usr/share/man/man1/mech.1.gz" >"$T/mech.1" && ok || fail "mech.1.gz 
 zcat "$root/usr/share/man/man5/mech.yaml.5.gz" >"$T/mech.yaml.5" && ok || fail "mech.yaml.5.gz is not gzip"
 expect_in "$(cat "$T/mech.1")" "/usr/share/mech/themes" "mech(1) names /usr/share/mech/themes"
 if strings "$bin" 2>/dev/null | grep -qx '/usr/share/mech/themes'; then ok
-elif ! command -v strings >/dev/null; then ok
+elif ! command -v strings >/dev/null; then skip_part "strings(1) is not installed: the themes path was not looked for"
 else fail "the binary does not look for themes in /usr/share/mech/themes"; fi
 # installed pages and completion are what this binary generates
 cmp -s "$T/mech.1" <(MECH_HOME=$T/none "$bin" gen man) && ok || fail "installed mech.1 differs"
@@ -110,6 +106,8 @@ if command -v man >/dev/null; then
 	MANWIDTH=80 man --warnings -l "$root/usr/share/man/man1/mech.1.gz" >"$T/rendered" 2>"$T/man.err"
 	expect_eq "$(cat "$T/man.err")" "" "the installed mech(1) renders without warnings"
 	expect_in "$(cat "$T/rendered")" "EXIT STATUS" "the installed mech(1) renders"
+else
+	skip_part "man is not installed: the installed mech(1) was not rendered"
 fi
 bash --norc --noprofile -c '. "$1" && complete -p mech' bash \
 	"$root/usr/share/bash-completion/completions/mech" >/dev/null 2>&1 && ok ||

@@ -2,6 +2,7 @@
 # The write policy end to end: a human's change is never overwritten
 # without --force, and every forced overwrite is recorded.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 mech app create web --image nginx:1.27 --port 80
@@ -58,6 +59,7 @@ expect_in "$(cat "$T/ov")" '1.28' "new tag written"
 mech log --class forced --json
 expect_eq "$(json "$out" 'd["result"]["commits"][0]["forced_over"][0]["commit"]')" "$human" "log --class forced"
 fsck_ok alice
+render_overlays alice # the human's replicas and mech's image, together
 
 # Now the last writer is the forced (machine) commit: a new write needs no --force.
 mech app -a web deploy --tag 1.29
@@ -78,6 +80,7 @@ expect_eq "$(head_of alice)" "$before" "refused re-create leaves the branch"
 mech app create web --image nginx:1.29 --port 80 --force
 expect_rc 0 "forced re-create"
 expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%B)" "Mechanics-Forced-Over: $deleter apps/web/base/service.yaml" "trailer for the delete"
+render_overlays alice # the service the human deleted is back
 
 # A human change arriving through a merge commit.
 git -C "$T/clone" pull -q

@@ -2,6 +2,7 @@
 # Every write is a receipt the git CLI can read: subject grammar,
 # trailers, author/committer, files; equal inputs make no new commit.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 "$MECH" admin init >/dev/null
 mech admin tenant add alice --name "Alice Agent" --email alice@example.com --json
@@ -77,6 +78,7 @@ check_receipt app.set-image app/web
 mech app -a web info --json
 expect_eq "$(json "$out" 'd["result"]["instances"][0]["image"]')" "ghcr.io/other/web@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef" "info reads the digest image"
 
+render_overlays alice # an image by digest
 mech app -a web deploy --tag v2
 expect_rc 0 "deploy after a digest"
 mech app -a web info --json

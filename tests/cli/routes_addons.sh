@@ -2,6 +2,7 @@
 # Instances, routes and addons: what they write, and every refusal with
 # its exit code, leaving the branch unchanged.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 
 seed_tenant alice
 G="git --git-dir=$(repo_of alice)"
@@ -59,6 +60,7 @@ expect_rc 0 "route info without kubernetes.url"
 expect_eq "$(json "$out" 'd["result"]["kubernetes"]')" "not configured" "route info says so"
 mech route -a web -i main wait --timeout 1s
 expect_rc 78 "route wait needs kubernetes.url"
+render_overlays alice web/main web/staging
 mech app -a web instance remove staging
 expect_rc 0 "instance remove"
 tree=$($G ls-tree -r --name-only main)
@@ -120,6 +122,7 @@ expect_rc 0 "set memory"
 expect_in "$($G show main:addons/db/cluster.yaml)" "memory: 1Gi" "memory changed"
 mech addon list --json
 expect_eq "$(json "$out" 'd["result"]["addons"][0]["memory"]')" "1Gi" "addon list"
+render_overlays alice
 mech app -a web delete
 expect_rc 0 "deleting the app"
 expect_in "$($G ls-tree -r --name-only main)" "addons/db/cluster.yaml" "deleting an app never deletes an addon"

@@ -4,7 +4,9 @@
 # the grammar and the machine identity is classed human (and protected);
 # rotation keeps old receipts verifiable.
 . "$(dirname "$0")/../lib/common.sh"
-command -v ssh-keygen >/dev/null || { echo "skipped: ssh-keygen missing"; exit 77; }
+. "$(dirname "$0")/../lib/render.sh"
+require ssh-keygen openssh-client
+require openssl
 
 mech admin init --json
 expect_rc 0 "admin init"
@@ -43,6 +45,7 @@ expect_rc 3 "the forgery is protected like any human edit"
 expect_in "$err" "$forged" "conflict names the forged commit"
 mech app -a web set-image nginx:1.28 --force
 expect_rc 0 "forced over it"
+render_overlays alice
 
 # rotation: new commits verify with the new key, old ones still verify
 old=$($G rev-parse main)
@@ -61,30 +64,28 @@ fsck_ok alice
 
 # the key file is RFC 8410 PKCS#8 PEM: OpenSSL reads mech's, and mech signs
 # with one `openssl genpkey` made (the format earlier releases wrote)
-if command -v openssl >/dev/null; then
-	pub_of() { # PEM file -> the base64 of its SSH public key blob
-		openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | /usr/bin/python3 -c '
+pub_of() { # PEM file -> the base64 of its SSH public key blob
+	openssl pkey -in "$1" -pubout -outform DER | tail -c 32 | /usr/bin/python3 -c '
 import base64, struct, sys
 k = sys.stdin.buffer.read()
 s = lambda b: struct.pack(">I", len(b)) + b
 print(base64.b64encode(s(b"ssh-ed25519") + s(k)).decode())'
-	}
-	expect_eq "$(pub_of "$MECH_HOME/keys/signing_ed25519")" \
-		"$(cut -d' ' -f2 "$MECH_HOME/keys/signing_ed25519.pub")" "OpenSSL derives mech's public key"
-	H2="$T/home2"
-	MECH_HOME=$H2 "$MECH" admin init >/dev/null 2>&1
-	openssl genpkey -algorithm ed25519 -out "$H2/keys/signing_ed25519" 2>/dev/null
-	echo "ssh-ed25519 $(pub_of "$H2/keys/signing_ed25519") mechanics@localhost" >"$H2/keys/signing_ed25519.pub"
-	MECH_HOME=$H2 "$MECH" admin tenant add bob >/dev/null 2>&1
-	MECH_HOME=$H2 "$MECH" --tenant bob app create web --image nginx:1.27 >/dev/null 2>"$T/e" ||
-		fail "a write signed with an OpenSSL key: $(cat "$T/e")"
-	MECH_HOME=$H2 "$MECH" admin allowed-signers >"$T/allowed3"
-	G3="git --git-dir=$H2/tenants/bob/gitops.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=$T/allowed3"
-	$G3 verify-commit main >/dev/null 2>"$T/v" && ok || fail "a receipt signed with an OpenSSL key: $(cat "$T/v")"
-	printf -- '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIA==\n-----END PRIVATE KEY-----\n' >"$H2/keys/signing_ed25519"
-	MECH_HOME=$H2 "$MECH" --tenant bob app create api --image nginx:1.27 >/dev/null 2>"$T/e"
-	expect_eq "$?" "78" "a key file that is not an Ed25519 key is a configuration error"
-	expect_in "$(cat "$T/e")" "signing key" "the message names the signing key"
-	expect_eq "$($G3 rev-list --count main)" "2" "nothing written with an unreadable key"
-fi
+}
+expect_eq "$(pub_of "$MECH_HOME/keys/signing_ed25519")" \
+	"$(cut -d' ' -f2 "$MECH_HOME/keys/signing_ed25519.pub")" "OpenSSL derives mech's public key"
+H2="$T/home2"
+MECH_HOME=$H2 "$MECH" admin init >/dev/null 2>&1
+openssl genpkey -algorithm ed25519 -out "$H2/keys/signing_ed25519" 2>/dev/null
+echo "ssh-ed25519 $(pub_of "$H2/keys/signing_ed25519") mechanics@localhost" >"$H2/keys/signing_ed25519.pub"
+MECH_HOME=$H2 "$MECH" admin tenant add bob >/dev/null 2>&1
+MECH_HOME=$H2 "$MECH" --tenant bob app create web --image nginx:1.27 >/dev/null 2>"$T/e" ||
+	fail "a write signed with an OpenSSL key: $(cat "$T/e")"
+MECH_HOME=$H2 "$MECH" admin allowed-signers >"$T/allowed3"
+G3="git --git-dir=$H2/tenants/bob/gitops.git -c gpg.format=ssh -c gpg.ssh.allowedSignersFile=$T/allowed3"
+$G3 verify-commit main >/dev/null 2>"$T/v" && ok || fail "a receipt signed with an OpenSSL key: $(cat "$T/v")"
+printf -- '-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VuBCIEIA==\n-----END PRIVATE KEY-----\n' >"$H2/keys/signing_ed25519"
+MECH_HOME=$H2 "$MECH" --tenant bob app create api --image nginx:1.27 >/dev/null 2>"$T/e"
+expect_eq "$?" "78" "a key file that is not an Ed25519 key is a configuration error"
+expect_in "$(cat "$T/e")" "signing key" "the message names the signing key"
+expect_eq "$($G3 rev-list --count main)" "2" "nothing written with an unreadable key"
 finish

@@ -1,16 +1,21 @@
-# Start `mech sim` on a free loopback port for the test's home and point
-# mech.yaml at it. Usage: sim_start [sim flags...]; sets SIM_URL, SIM_PID.
+# Start `mech sim` on a loopback port for the test's home and point
+# mech.yaml at it. sim_start [sim flags...] sets SIM_URL and SIM_PID (the
+# last sim started); SIM_PORT=N sim_start … takes that port instead of a
+# free one (a restart on the same address). Every sim is stopped on exit.
+SIM_N=0
 sim_start() {
-	"$MECH" sim --listen 127.0.0.1:0 "$@" >"$T/sim.out" 2>"$T/sim.err" &
+	local out="$T/sim.$SIM_N.out"
+	SIM_N=$((SIM_N + 1))
+	"$MECH" sim --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
 	SIM_PID=$!
 	cleanup_hooks+=("kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null")
-	local i
-	for i in $(seq 1 200); do
-		grep -qs 'listening on' "$T/sim.out" && break
+	for _ in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
+		grep -qs 'listening on' "$out" && break
+		kill -0 "$SIM_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	SIM_URL=$(sed -n 's/^mech sim: listening on //p' "$T/sim.out" | head -1)
-	[ -n "$SIM_URL" ] || { echo "mech sim did not start: $(cat "$T/sim.err")" >&2; exit 1; }
+	SIM_URL=$(sed -n 's/^mech sim: listening on //p' "$out" | head -1)
+	[ -n "$SIM_URL" ] || { echo "mech sim $* did not start: $(cat "$out.err")" >&2; exit 1; }
 }
 sim_config() { # extra mech.yaml lines may follow as arguments
 	{
@@ -19,7 +24,7 @@ sim_config() { # extra mech.yaml lines may follow as arguments
 		printf '%s\n' "$@"
 	} >"$MECH_HOME/mech.yaml"
 }
-sim_stop() {
-	kill "$SIM_PID" 2>/dev/null
-	wait "$SIM_PID" 2>/dev/null
+sim_stop() { # [pid]: the last sim started by default
+	kill "${1:-$SIM_PID}" 2>/dev/null
+	wait "${1:-$SIM_PID}" 2>/dev/null
 }

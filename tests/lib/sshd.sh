@@ -1,10 +1,14 @@
 # shellcheck shell=bash
 #
 # sshd.sh — a throwaway OpenSSH server on 127.0.0.1 for end-to-end tests.
-# Source it from a bash test; everything lives in a directory the test owns.
+# Source it from a bash test after tests/lib/common.sh (its skip() is how
+# this file skips); everything lives in a directory the test owns.
 #
+#   . "$MECH_SOURCE_DIR/tests/lib/common.sh"
 #   . "$MECH_SOURCE_DIR/tests/lib/sshd.sh"
 #   dir=$(mktemp -d)
+#   sshd_copy_command "$MECH"                          # for an AuthorizedKeysCommand
+#   sshd_start "$dir" "AuthorizedKeysCommand $SSHD_COMMAND ssh-keys %u %t %k" …
 #   sshd_start "$dir"                                  # or: sshd_start "$dir" 'SetEnv TZ=UTC' …
 #   sshd_keygen "$dir/alice"                           # client key: alice, alice.pub
 #   sshd_authorize "$dir/alice.pub" 'command="/bin/echo hello",restrict'
@@ -24,24 +28,37 @@
 # win over them; from the first `Match` line on they go to the end of the
 # file. An `AuthorizedKeysCommand PATH …` is checked the way sshd checks it
 # (PATH and every directory above it root-owned, not group/world-writable)
-# and the test is skipped (exit 77) with an explanation if it would fail.
+# and the test fails with an explanation if it would not be run. A binary
+# in a build tree under /tmp or a home directory never passes that check:
+# sshd_copy_command copies it into a fresh root-owned directory under /run
+# (SSHD_COMMAND), removed when the test exits, so the tests run wherever the
+# clone is.
 #
-# Safe under `set -euo pipefail`. Skips (exit 77) rather than fails when the machine cannot run the test:
-# not root, no /usr/sbin/sshd, root's account locked for sshd.
+# Safe under `set -euo pipefail`. Skips (common.sh's skip: strict mode fails)
+# rather than fails when the machine cannot run the test: not root, root's
+# account locked for sshd. A missing sshd or ssh (make deps installs them)
+# is a failure.
 
 SSHD_BIN=${SSHD_BIN:-/usr/sbin/sshd}
 SSHD_HOST=127.0.0.1
-SSHD_START_TIMEOUT=${SSHD_START_TIMEOUT:-10}   # seconds
+SSHD_START_TIMEOUT=${SSHD_START_TIMEOUT:-30}   # seconds: a hang guard
 SSHD_DIR=
 SSHD_PORT=
 SSHD_PID=
 SSHD_LOG=
 SSHD_CONFIG=
 SSHD_KNOWN_HOSTS=
+SSHD_COMMAND=
+_SSHD_COPIES=()
 
+# The machine cannot run this test. common.sh's skip is the one way to skip;
+# without it, not being able to run is a failure, never a silent pass.
 sshd_skip() {
-	echo "SKIP: $*" >&2
-	exit 77
+	if declare -F skip >/dev/null; then
+		skip "$*"
+	fi
+	echo "sshd.sh: cannot run here ($*), and skip() is missing: source tests/lib/common.sh first" >&2
+	exit 1
 }
 
 _sshd_fail() {
@@ -197,9 +214,12 @@ _sshd_return() {
 }
 
 _sshd_on_exit() {
-	local rc=$?
+	local rc=$? d
 	set +e # exiting anyway; the test's own trap must run whatever happens
 	sshd_stop
+	for d in "${_SSHD_COPIES[@]+"${_SSHD_COPIES[@]}"}"; do
+		rm -rf -- "$d"
+	done
 	if [ -n "${_SSHD_PREV_EXIT_TRAP:-}" ]; then
 		_sshd_return "$rc" # so the test's trap sees the script's real $?
 		eval "$_SSHD_PREV_EXIT_TRAP"
@@ -225,16 +245,37 @@ _sshd_install_traps() {
 	[ -n "$(trap -p TERM)" ] || trap 'exit 143' TERM
 }
 
+# sshd_copy_command BIN — copy BIN where sshd accepts an AuthorizedKeysCommand
+# (root-owned all the way up, not group/world-writable): a new directory
+# /run/mech-test.XXXXXX, mode 0755, removed on exit. Sets SSHD_COMMAND to
+# the copy. Skips when not root; returns 1 when the copy fails.
+sshd_copy_command() {
+	local bin=${1:?sshd_copy_command BIN} dir
+	[ "$(id -u)" = 0 ] || sshd_skip "the sshd tests run as root (sshd must switch users, and" \
+		"only root can make the root-owned copy of mech an AuthorizedKeysCommand needs)"
+	[ -f "$bin" ] && [ -x "$bin" ] || { _sshd_fail "sshd_copy_command: $bin is not an executable"; return 1; }
+	# shellcheck disable=SC2119
+	_sshd_install_traps
+	dir=$(mktemp -d /run/mech-test.XXXXXX) || { _sshd_fail "cannot make a directory under /run"; return 1; }
+	_SSHD_COPIES+=("$dir")
+	chmod 0755 "$dir" || return 1
+	install -m 0755 -o root -g root -- "$bin" "$dir/$(basename -- "$bin")" || return 1
+	SSHD_COMMAND=$dir/$(basename -- "$bin")
+	sshd_check_command_path "$SSHD_COMMAND" ||
+		sshd_skip "/run on this machine is not a place sshd runs commands from (above)"
+}
+
 # sshd_start DIR [sshd_config lines…] — start the server; sets SSHD_PORT,
 # SSHD_PID, SSHD_LOG, SSHD_CONFIG, SSHD_KNOWN_HOSTS. Returns 1 on failure
-# (with the log's tail on stderr); exits 77 when the test cannot run here.
+# (with the log's tail on stderr); skips when the test cannot run here.
 sshd_start() {
 	local dir=${1:?sshd_start DIR [config lines]}; shift
 	local line cmd port rc
 
 	[ "$(id -u)" = 0 ] || sshd_skip "the sshd tests run as root (sshd must switch users)"
-	[ -x "$SSHD_BIN" ] || sshd_skip "$SSHD_BIN not found (install openssh-server)"
-	command -v ssh >/dev/null || sshd_skip "ssh not found (install openssh-client)"
+	# make deps installs OpenSSH: without it the set-up is broken, the machine is not to blame
+	[ -x "$SSHD_BIN" ] || { _sshd_fail "$SSHD_BIN not found (openssh-server; make deps installs it)"; return 1; }
+	command -v ssh >/dev/null || { _sshd_fail "ssh not found (openssh-client; make deps installs it)"; return 1; }
 	if [ -n "$SSHD_PID" ]; then
 		_sshd_fail "sshd_start: a server is already running (pid $SSHD_PID)"
 		return 1
@@ -251,14 +292,17 @@ sshd_start() {
 		sshd_skip "root's password is locked ('!' in /etc/shadow) and sshd without PAM refuses" \
 			"key logins to locked accounts; unlock with: usermod -p '*' root"
 	fi
+	# sshd would refuse the command at every login and the test would fail
+	# far from the cause: say it here (sshd_copy_command makes a path it takes)
 	for line in "$@"; do
 		read -r cmd _ <<<"$line"
 		if [ "${cmd,,}" = authorizedkeyscommand ]; then
 			read -r _ cmd _ <<<"$line"
-			[ "${cmd,,}" = none ] || sshd_check_command_path "$cmd" ||
-				sshd_skip "sshd requires an AuthorizedKeysCommand and every directory" \
-					"above it to be root-owned and not group/world-writable; build" \
-					"mech in such a directory (not under /tmp or a home directory)"
+			if [ "${cmd,,}" != none ] && ! sshd_check_command_path "$cmd"; then
+				_sshd_fail "sshd requires an AuthorizedKeysCommand and every directory above" \
+					"it to be root-owned and not group/world-writable: use sshd_copy_command"
+				return 1
+			fi
 		fi
 	done
 

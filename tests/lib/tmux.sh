@@ -9,9 +9,10 @@ tmux_start() { # cols rows command...
 	cleanup_hooks+=("tmux -L $TMUX_SOCK kill-server 2>/dev/null")
 }
 screen() { tmx capture-pane -p -t t 2>/dev/null; }
-# wait_for TEXT [seconds]: poll the screen until TEXT shows up
+# wait_for TEXT [seconds]: poll the screen until TEXT shows up (the seconds, 30 by
+# default, are a hang guard, not a deadline the program must meet)
 wait_for() {
-	local i limit=$(( ${2:-10} * 20 ))
+	local i limit=$(( ${2:-30} * 20 ))
 	for ((i = 0; i < limit; i++)); do
 		screen | grep -qF -- "$1" && return 0
 		sleep 0.05
@@ -19,7 +20,7 @@ wait_for() {
 	return 1
 }
 expect_screen() { # text what
-	if wait_for "$1" "${3:-10}"; then ok; else fail "$2: \"$1\" not on screen:
+	if wait_for "$1" "${3:-30}"; then ok; else fail "$2: \"$1\" not on screen:
 $(screen)"; fi
 }
 keys() { tmx send-keys -t t "$@"; }

@@ -15,8 +15,8 @@ matter (names, labels, selector vs template, containers, ports, env,
 images).
 
 Prints one line per problem, "FILE: KIND/NAME: PATH: message".
-Exit status: 0 all valid, 1 problems found, 2 usage, 77 SPEC_DIR missing
-(the test is skipped).
+Exit status: 0 all valid, 1 problems found, 2 usage, 3 SPEC_DIR missing
+(nothing could be checked; whether that skips a test is the caller's call).
 """
 
 import copy
@@ -793,8 +793,8 @@ def main(argv):
 		return 2
 	spec_dir, files = args[0], args[1:]
 	if not os.path.isdir(spec_dir):
-		print("validate_manifests: %s not found; skipping" % spec_dir, file=sys.stderr)
-		return 77
+		print("validate_manifests: %s not found: nothing checked" % spec_dir, file=sys.stderr)
+		return 3
 	crds = Crds(spec_dir)
 	bad = 0
 	for path in files:

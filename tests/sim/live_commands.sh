@@ -4,8 +4,8 @@
 # addon info/wait, whoami; faults map to their exit codes; the password the
 # sim generated never appears in any output.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/sim.sh"
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skipped: no sim"; exit 77; }
 
 seed_tenant alice
 sim_start --sync-delay 300ms --health-delay 300ms --degrade-tag broken
@@ -43,11 +43,18 @@ mech app -a web deploy --tag broken
 mech app -a web wait --timeout 30s
 expect_rc 1 "wait on a degraded app"
 expect_in "$err" "Degraded" "reason given"
-# pending: a timeout shorter than the sync delay
+# pending: a timeout shorter than the sync, on a sim whose syncs take an
+# hour (with the 300 ms one, a slow machine could see the app settle first)
+sim_stop
+sim_start --sync-delay 1h --health-delay 300ms --degrade-tag broken
+sim_config
 mech app -a web deploy --tag 1.29
 mech app -a web wait --timeout 100ms --json
 expect_rc 2 "wait times out while progressing"
 expect_eq "$(json "$out" 'd["result"]["state"]')" "pending" "pending state"
+sim_stop
+sim_start --sync-delay 300ms --health-delay 300ms --degrade-tag broken
+sim_config
 mech app -a web wait --timeout 30s
 expect_rc 0 "then it settles"
 
@@ -85,7 +92,9 @@ expect_eq "$(json "$out" 'd["result"]["connection"]["database"]')" "app" "databa
 expect_eq "$(json "$out" 'd["result"]["connection"]["env"]')" "DATABASE_URL" "env to wire"
 mech addon -n db info
 all_out="$all_out $out $err"
-pw=$(curl -s "$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app" | /usr/bin/python3 -c 'import json,sys,base64; print(base64.b64decode(json.load(sys.stdin)["data"]["password"]).decode())')
+pw=$(/usr/bin/python3 -c 'import base64,json,sys,urllib.request
+print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["password"]).decode())' \
+	"$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app")
 [ -n "$pw" ] && ok || fail "the sim generated a password"
 for c in "app list --json" "app -a web info" "app -a web info --json" "addon list --json" "addon -n db wait --timeout 5s" "log --json" "whoami --json"; do
 	# shellcheck disable=SC2086
@@ -100,6 +109,7 @@ expect_in "$(json "$out" 'd["result"]["argocd_status"]')" "ok" "whoami: Argo CD 
 expect_in "$(json "$out" 'd["result"]["kubernetes_status"]')" "ok" "whoami: Kubernetes answers"
 
 # --gone after delete
+render_overlays alice
 mech app -a web delete
 mech app -a web wait --gone --timeout 30s
 expect_rc 0 "wait --gone"

@@ -4,14 +4,18 @@
 # python3-jsonschema), the reconcile states in order (OutOfSync → Synced/
 # Progressing → Healthy, Degraded for --degrade-tag, DELETED when an app
 # leaves Git), CNPG secrets and HTTPRoute conditions, 401 without the token.
+# Nothing here races the sim's clock: states are waited for, their order is
+# read from the watch stream (every change is an event there), and a state
+# that must be caught while it lasts is made to last (a sim whose sync takes
+# an hour).
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/sim.sh"
 
 PY=/usr/bin/python3
 CHECK="$PY $SRC/tests/lib/check_swagger.py"
-[ -d "${MECH_SPEC_DIR:-}" ] || { echo "skip: no spec dir"; exit 77; }
-$PY -c 'import jsonschema, yaml' 2>/dev/null || { echo "skip: python3-jsonschema/yaml missing"; exit 77; }
-command -v curl >/dev/null || { echo "skip: curl missing"; exit 77; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skip: this mech has no sim command"; exit 77; }
+[ -d "${MECH_SPEC_DIR:-}" ] || skip "the schemas of ../shared/spec (MECH_SPEC_DIR=${MECH_SPEC_DIR:-}) are missing"
+$PY -c 'import jsonschema, yaml' || { fail "python3-jsonschema and python3-yaml (make deps installs them)"; finish; }
+need curl "curl(1) is not installed"
 
 # ---- a tenant as mech seeds it, plus human pushes with the git CLI ----
 seed_tenant alice
@@ -60,19 +64,13 @@ push "routes and a database" >/dev/null
 # ---- start the sim ----
 printf 'sim-token-%s\n' "$RANDOM$RANDOM" >"$T/token"
 TOKEN=$(cat "$T/token")
-"$MECH" sim --listen 127.0.0.1:0 --token-file "$T/token" --sync-delay 1s \
-	--health-delay 1s --degrade-tag broken --keepalive 300ms >"$T/sim.out" 2>"$T/sim.err" &
-SIM=$!
-cleanup_hooks+=("kill $SIM 2>/dev/null; wait $SIM 2>/dev/null")
-for _ in $(seq 100); do
-	grep -qs 'listening on' "$T/sim.out" && break
-	sleep 0.1
-done
-URL=$(sed -n 's/^mech sim: listening on //p' "$T/sim.out" | head -1)
-case "$URL" in http://127.0.0.1:*) ok ;; *) fail "no URL on stdout: $(cat "$T/sim.out" "$T/sim.err")"; finish ;; esac
+sim_start --token-file "$T/token" --sync-delay 1s --health-delay 1s --degrade-tag broken \
+	--keepalive 300ms
+SIM=$SIM_PID URL=$SIM_URL
+case "$URL" in http://127.0.0.1:*) ok ;; *) fail "no URL on stdout: $URL"; finish ;; esac
 
-api() { curl -s --max-time 5 -H "Authorization: Bearer $TOKEN" "$@"; }
-status_of() { curl -s --max-time 5 -o "$T/body" -w '%{http_code}' "$@"; }
+api() { curl -s --max-time 30 -H "Authorization: Bearer $TOKEN" "$@"; }
+status_of() { curl -s --max-time 30 -o "$T/body" -w '%{http_code}' "$@"; }
 valid() { # definition file what [--crd …]
 	if $CHECK --strict "$1" "$2" >"$T/check" 2>&1; then ok; else fail "$3: $(head -5 "$T/check")"; fi
 }
@@ -84,14 +82,31 @@ app_field() { # app python-expr
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/app.json" "$2" 2>/dev/null
 }
 state_of() { app_field "$1" "d['status']['sync']['status']+'/'+d['status']['health']['status']"; }
-wait_for() { # app state seconds
-	local i
-	for i in $(seq $(($3 * 10))); do
-		[ "$(state_of "$1")" = "$2" ] && return 0
-		sleep 0.1
-	done
-	return 1
+in_state() { [ "$(state_of "$1")" = "$2" ]; }
+wait_for() { wait_until 60 in_state "$1" "$2"; } # app state: the 60 s are a hang guard
+# stream_states APP REV: APP's states in the watch stream while it shows REV,
+# consecutive repeats folded
+stream_states() {
+	$PY - "$T/stream.txt" "$1" "$2" <<'EOF'
+import json, sys
+seen = []
+for line in open(sys.argv[1]):
+    if not line.startswith("data: "):
+        continue
+    try:
+        a = json.loads(line[6:])["result"]["application"]
+    except (ValueError, KeyError):
+        continue
+    st = a.get("status", {})
+    if a["metadata"]["name"] != sys.argv[2] or st.get("sync", {}).get("revision") != sys.argv[3]:
+        continue
+    s = st["sync"]["status"] + "/" + st["health"]["status"]
+    if not seen or seen[-1] != s:
+        seen.append(s)
+print(" ".join(seen))
+EOF
 }
+in_stream() { grep -q "$1" "$T/stream.txt"; }
 
 # ---- authentication ----
 expect_eq "$(status_of "$URL/api/v1/applications")" 401 "list without a token"
@@ -103,7 +118,7 @@ expect_eq "$(json "$(cat "$T/body")" "d['kind']+'/'+d['reason']")" "Status/Unaut
 expect_eq "$(status_of "$URL/api/version")" 200 "version probe works without a token"
 
 # ---- the Applications the ApplicationSet would generate ----
-wait_for alice-web-main Synced/Healthy 10 || fail "web never became Synced/Healthy: $(state_of alice-web-main)"
+wait_for alice-web-main Synced/Healthy || fail "web never became Synced/Healthy: $(state_of alice-web-main)"
 api "$URL/api/v1/applications?projects=alice" >"$T/list.json"
 valid v1alpha1ApplicationList "$T/list.json" "list"
 expect_eq "$(json "$(cat "$T/list.json")" "' '.join(i['metadata']['name'] for i in d['items'])")" \
@@ -134,14 +149,27 @@ expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applicatio
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -X POST -d '{}' "$URL/api/v1/applications/alice-web-main/sync")" 415 "sync without JSON content type"
 api -X POST -H 'Content-Type: application/json' -d '{"project":"alice","prune":true}' \
 	"$URL/api/v1/applications/alice-web-main/sync" >"$T/sync.json"
-# the second request goes out at once: the operation lasts --sync-delay, and
-# validating the first answer first took longer than that under ASan
-second=$(status_of -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"project":"alice"}' "$URL/api/v1/applications/alice-web-main/sync")
 valid v1alpha1Application "$T/sync.json" "sync answer"
 expect_eq "$(json "$(cat "$T/sync.json")" "d['operation']['initiatedBy']['username']")" admin "operation requested"
-expect_eq "$second" 400 "second sync while one runs"
+manual_sync_done() {
+	[ "$(app_field alice-web-main "d['status']['operationState']['phase']+' '+d['status']['operationState']['operation']['initiatedBy'].get('username', '')")" = "Succeeded admin" ]
+}
+wait_until 60 manual_sync_done || fail "the manual sync never finished: $(cat "$T/app.json")"
+wait_for alice-web-main Synced/Healthy || fail "web after manual sync: $(state_of alice-web-main)"
+# a second sync while one runs: on a sim whose operations last an hour, the
+# one it starts with is still running whenever the request arrives
+sim_start --token-file "$T/token" --sync-delay 1h
+SLOW=$SIM_URL
+slow_field() { # app python-expr, as app_field on the slow sim
+	api "$SLOW/api/v1/applications/$1?project=alice" >"$T/slow.json"
+	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/slow.json" "$2" 2>/dev/null
+}
+slow_running() { [ "$(slow_field alice-web-main "d['status']['operationState']['phase']")" = Running ]; }
+wait_until 60 slow_running || fail "no operation runs on the slow sim: $(cat "$T/slow.json")"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"project":"alice"}' "$SLOW/api/v1/applications/alice-web-main/sync")" \
+	400 "second sync while one runs"
 expect_in "$(cat "$T/body")" "another operation is already in progress" "second sync message"
-wait_for alice-web-main Synced/Healthy 10 || fail "web after manual sync: $(state_of alice-web-main)"
+sim_stop
 
 # ---- Kubernetes objects ----
 api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" >"$T/dep.json"
@@ -152,7 +180,7 @@ expect_eq "$(json "$(cat "$T/body")" "d['kind']+' '+d['reason']+' '+d['message']
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/example.com/v1/namespaces/x/things/y")" 404 "unknown API path"
 expect_eq "$(cat "$T/body")" "404 page not found" "unknown API path is plain text"
 
-wait_for alice-addons Synced/Healthy 10 || fail "addons: $(state_of alice-addons)"
+wait_for alice-addons Synced/Healthy || fail "addons: $(state_of alice-addons)"
 api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db" >"$T/cluster.json"
 valid_crd cnpg-clusters-crd.yaml v1 "$T/cluster.json" "Cluster against the CNPG CRD"
 expect_eq "$(json "$(cat "$T/cluster.json")" "d['status']['phase']+' '+str(d['status']['readyInstances'])")" "Cluster in healthy state 1" "Cluster ready"
@@ -182,27 +210,24 @@ expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status']) for c in d[
 api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/ghost-main" >"$T/route.json"
 expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status'],c['reason']) for c in d['status']['parents'][0]['conditions']]")" \
 	"[('Accepted', 'True', 'Accepted'), ('ResolvedRefs', 'False', 'BackendNotFound')]" "route to a missing Service"
+wait_for alice-network Synced/Degraded
 expect_eq "$(state_of alice-network)" "Synced/Degraded" "network app degraded by the dangling route"
 
 # ---- a new commit: OutOfSync → Synced/Progressing → Synced/Healthy, in order ----
-curl -sN --max-time 60 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/event-stream' \
+curl -sN --max-time 900 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/event-stream' \
 	"$URL/api/v1/stream/applications?projects=alice" >"$T/stream.txt" &
 STREAM=$!
 cleanup_hooks+=("kill $STREAM 2>/dev/null")
-sleep 0.3
+# the stream is connected once it has sent web's ADDED event
+wait_until 60 in_stream '"type":"ADDED","application":{"metadata":{"name":"alice-web-main"' ||
+	fail "the watch stream sent no ADDED event for web: $(head -c 300 "$T/stream.txt")"
 sed -i 's/newTag: .*/newTag: "1.1"/' "$W/apps/web/overlays/main/kustomization.yaml"
 rev=$(push "web 1.1")
-seen=""
-for _ in $(seq 80); do
-	# states compared against the new commit (before the sim notices it, the old one shows)
-	s=$(app_field alice-web-main "d['status']['sync']['status']+'/'+d['status']['health']['status']+' '+d['status']['sync']['revision']")
-	[ "${s#* }" = "$rev" ] || { sleep 0.05; continue; }
-	s=${s% *}
-	case "$seen" in *"$s") ;; *) seen="$seen $s" ;; esac
-	[ "$s" = Synced/Healthy ] && break
-	sleep 0.1
-done
-expect_eq "$seen" " OutOfSync/Healthy Synced/Progressing Synced/Healthy" "states after a commit"
+# the states the stream reported for the new commit (before the sim notices
+# it, the old one shows), once it reports the last of them
+settled_in_stream() { case "$(stream_states alice-web-main "$rev")" in *Synced/Healthy) true ;; *) false ;; esac; }
+wait_until 60 settled_in_stream || fail "the stream never reported web Synced/Healthy at $rev"
+expect_eq "$(stream_states alice-web-main "$rev")" "OutOfSync/Healthy Synced/Progressing Synced/Healthy" "states after a commit"
 expect_eq "$(app_field alice-web-main "d['status']['sync']['revision']")" "$rev" "sync.revision is the new commit"
 expect_eq "$(app_field alice-web-main "d['status']['summary']['images'][0]")" "registry.example.com/alice/web:1.1" "new image"
 expect_eq "$(app_field alice-web-main "d['status']['history'][-1]['revision']")" "$rev" "history records the deploy"
@@ -210,7 +235,7 @@ expect_eq "$(app_field alice-web-main "d['status']['history'][-1]['revision']")"
 # ---- --degrade-tag ----
 sed -i 's/newTag: .*/newTag: broken/' "$W/apps/web/overlays/main/kustomization.yaml"
 push "web broken" >/dev/null
-wait_for alice-web-main Synced/Degraded 10 || fail "broken tag: $(state_of alice-web-main)"
+wait_for alice-web-main Synced/Degraded || fail "broken tag: $(state_of alice-web-main)"
 expect_eq "$(app_field alice-web-main "d['status']['health']['message']")" 'Deployment "web-main" exceeded its progress deadline' "degraded message"
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "[c['reason'] for c in d['status']['conditions'] if c['type']=='Progressing'][0]")" \
 	ProgressDeadlineExceeded "Deployment condition"
@@ -218,13 +243,16 @@ expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | j
 # ---- removing the app directory removes its Application ----
 git -C "$W" rm -rq apps/web
 push "remove web" >/dev/null
-for _ in $(seq 50); do
-	[ "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" = 404 ] && break
-	sleep 0.1
-done
+app_gone() { [ "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" = 404 ]; }
+wait_until 60 app_gone
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" 404 "app gone after its directory left Git"
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" 404 "its Deployment pruned"
-sleep 0.5
+# the stream has said so, and a keepalive has followed some event
+deleted_and_kept_alive() {
+	in_stream '"type":"DELETED","application":{"metadata":{"name":"alice-web-main"' &&
+		[ "$(grep -c '^:$' "$T/stream.txt")" -gt 0 ]
+}
+wait_until 60 deleted_and_kept_alive || fail "the stream did not report web DELETED, or sent no keepalive"
 kill $STREAM 2>/dev/null
 wait $STREAM 2>/dev/null
 if $CHECK --strict --sse v1alpha1ApplicationWatchEvent "$T/stream.txt" >"$T/check" 2>&1; then ok; else fail "stream: $(head -5 "$T/check")"; fi

@@ -4,9 +4,13 @@
 # authored by the key that made it.
 # shellcheck disable=SC2154 # out/err/rc are set by run() in common.sh
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$SRC/tests/lib/sshd.sh"
 
-case $MECH in /*) ;; *) MECH=$(cd "$(dirname "$MECH")" && pwd)/$(basename "$MECH") ;; esac
+# sshd runs an AuthorizedKeysCommand only from a root-owned path; the build
+# may be anywhere (/tmp, a home directory), so the test runs a copy of it
+sshd_copy_command "$MECH" || { echo "cannot copy $MECH for sshd" >&2; exit 1; }
+MECH=$SSHD_COMMAND
 
 N=16 # per tenant
 "$MECH" admin init >/dev/null 2>&1 || { echo "admin init failed" >&2; exit 1; }
@@ -72,6 +76,8 @@ check_tenant() { # tenant base first last other-tenant email
 }
 check_tenant alice "$base_alice" 1 "$N" bob alice@example.com
 check_tenant bob "$base_bob" $((N + 1)) $((2 * N)) alice bob@example.org
+render_overlays alice
+render_overlays bob
 
 # each session's own report names its own tenant's repo
 for i in $(seq 1 $((2 * N))); do

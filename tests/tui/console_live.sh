@@ -7,53 +7,45 @@
 # `:` running a command (with its receipt), --readonly refusing writes, and
 # operator mode (--all-tenants) following every tenant's apps live.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
-command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
-"$MECH" sim -h >/dev/null 2>&1 || { echo "skipped: this mech has no sim command"; exit 77; }
+. "$(dirname "$0")/../lib/sim.sh"
+require tmux
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" route -a web create >/dev/null 2>&1
 "$MECH" addon create db --type postgres >/dev/null 2>&1
 
-SIM=
 start_sim() { # [port]
-	local i
-	: >"$T/sim.out"
-	"$MECH" sim --listen "127.0.0.1:${1:-0}" --sync-delay 300ms --health-delay 300ms \
-		--keepalive 300ms >"$T/sim.out" 2>"$T/sim.err" &
-	SIM=$!
-	for i in $(seq 100); do
-		grep -qs 'listening on' "$T/sim.out" && break
-		sleep 0.1
-	done
-	URL=$(sed -n 's/^mech sim: listening on //p' "$T/sim.out" | head -1)
+	SIM_PORT=${1:-0} sim_start --sync-delay 300ms --health-delay 300ms --keepalive 300ms
+	SIM=$SIM_PID URL=$SIM_URL
 }
-cleanup_hooks+=('[ -n "$SIM" ] && kill $SIM 2>/dev/null; wait 2>/dev/null')
 start_sim
-case "$URL" in http://127.0.0.1:*) ok ;; *) fail "sim did not start: $(cat "$T/sim.err")"; finish ;; esac
+case "$URL" in http://127.0.0.1:*) ok ;; *) fail "sim did not start: $URL"; finish ;; esac
 PORT=${URL##*:}
 sed -i "s|^argocd: .*|argocd: {url: \"$URL\", token_file: \"\", ca_file: \"\", namespace: argocd, timeout_ms: 2000}|; s|^kubernetes: .*|kubernetes: {url: \"$URL\", token_file: \"\", ca_file: \"\"}|" \
 	"$MECH_HOME/mech.yaml"
 
+session_gone() { ! tmx has-session -t t 2>/dev/null; }
 # row_has NAME TEXT [seconds]: the row of NAME shows TEXT (polled, bounded)
 row_has() {
-	local i limit=$(( ${3:-15} * 20 ))
+	local i limit=$(( ${3:-30} * 20 ))
 	for ((i = 0; i < limit; i++)); do
 		screen | grep -E "^ $1 " | grep -qF -- "$2" && return 0
 		sleep 0.05
 	done
 	return 1
 }
-expect_row() { # name text what [seconds]
-	if row_has "$1" "$2" "${4:-15}"; then ok; else fail "$3: row $1 lacks \"$2\":
+expect_row() { # name text what [seconds: a hang guard]
+	if row_has "$1" "$2" "${4:-30}"; then ok; else fail "$3: row $1 lacks \"$2\":
 $(screen)"; fi
 }
 
 # stderr goes to a file so sanitizer reports (the suite also runs under ASan) are seen
 tmux_start 100 30 env -u NO_COLOR MECH_HOME="$MECH_HOME" HOME="$HOME" TZ=UTC LANG=C.UTF-8 \
 	sh -c 'exec "$0" console 2>"$1"' "$MECH" "$T/console.err"
-expect_screen "argocd: live" "header shows the live connection" 15
+expect_screen "argocd: live" "header shows the live connection"
 expect_row web Healthy "web turns Healthy"
 expect_row web Synced "web is Synced"
 expect_screen "sync: Synced 1" "summary counts by sync"
@@ -108,7 +100,7 @@ expect_screen "1 forced writes overrode 1 human changes" "back on the forced vie
 	apps/web/overlays/main/kustomization.yaml && git commit -qam "hotfix web again" &&
 	git push -q origin HEAD:main) || fail "second human edit"
 "$MECH" app -a web set-image nginx:1.29.1 --force >/dev/null 2>&1 || fail "second forced write"
-expect_screen "2 forced writes overrode 2 human changes" "the forced view follows new commits" 15
+expect_screen "2 forced writes overrode 2 human changes" "the forced view follows new commits"
 keys 1
 
 # filter
@@ -133,16 +125,16 @@ expect_row web nginx "back to normal after resize"
 keys p
 expect_screen "argocd: paused" "p pauses live updates"
 keys p
-expect_screen "argocd: live" "p resumes" 15
+expect_screen "argocd: live" "p resumes"
 
 # the sim goes away: the console stays, says so, and catches up
 kill "$SIM"
 wait "$SIM" 2>/dev/null
-expect_screen "reconnecting" "header shows reconnecting" 15
+expect_screen "reconnecting" "header shows reconnecting"
 "$MECH" app create late --image nginx:1.30 >/dev/null 2>&1 || fail "app create late"
 expect_row late "nginx:1.30" "Git changes still appear while Argo CD is down"
 start_sim "$PORT"
-case "$URL" in *":$PORT") ok ;; *) fail "sim did not come back on port $PORT: $(cat "$T/sim.err")" ;; esac
+case "$URL" in *":$PORT") ok ;; *) fail "sim did not come back on port $PORT: $URL" ;; esac
 expect_screen "argocd: live" "reconnected" 30
 expect_row late Healthy "caught up with what happened while down" 30
 
@@ -155,7 +147,7 @@ expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format=%s)" \
 keys Escape
 expect_row viaprompt Healthy "the new app reconciles"
 keys q
-for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+wait_until 30 session_gone
 if tmx has-session -t t 2>/dev/null; then fail "q did not quit"; else ok; fi
 if grep -qE 'Sanitizer|runtime error' "$T/console.err"; then fail "sanitizer: $(head -40 "$T/console.err")"; else ok; fi
 
@@ -169,7 +161,7 @@ expect_screen "this session is read-only" ":app create refused"
 expect_screen "exit 77" "with exit 77"
 expect_eq "$(head_of alice)" "$head0" "nothing written"
 keys q q
-for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+wait_until 30 session_gone
 if grep -qE 'Sanitizer|runtime error' "$T/console2.err"; then fail "sanitizer: $(head -40 "$T/console2.err")"; else ok; fi
 
 # operator mode: one watch covers every tenant's Applications, rows say whose
@@ -177,11 +169,11 @@ if grep -qE 'Sanitizer|runtime error' "$T/console2.err"; then fail "sanitizer: $
 tmux_start 100 30 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 TZ=UTC LANG=C.UTF-8 \
 	sh -c 'exec "$0" console --all-tenants 2>"$1"' "$MECH" "$T/console3.err"
 expect_screen "all tenants (2)" "operator header"
-expect_screen "argocd: live" "operator console is live" 15
+expect_screen "argocd: live" "operator console is live"
 "$MECH" --tenant bob app create shop --image nginx:1.32 >/dev/null 2>&1 || fail "bob: app create shop"
 tenant_row_has() { # tenant app text: bounded poll of the row "TENANT APP …"
 	local i
-	for ((i = 0; i < 300; i++)); do
+	for ((i = 0; i < 600; i++)); do
 		screen | grep -E "^ $1 +$2 " | grep -qF -- "$3" && return 0
 		sleep 0.05
 	done
@@ -192,8 +184,10 @@ $(screen)"; fi
 if tenant_row_has alice web Healthy; then ok; else fail "alice's app is live in operator mode:
 $(screen)"; fi
 keys 5
-expect_screen "└ human" "operator forced view (read when opened)" 15
+expect_screen "└ human" "operator forced view (read when opened)"
 keys q
-for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+wait_until 30 session_gone
 if grep -qE 'Sanitizer|runtime error' "$T/console3.err"; then fail "sanitizer: $(head -40 "$T/console3.err")"; else ok; fi
+render_overlays alice
+render_overlays bob
 finish

@@ -3,12 +3,15 @@
 # verbs, flags and app names; history across runs; Ctrl-C; Ctrl-D; the
 # prompt's exit code.
 . "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/render.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
-command -v tmux >/dev/null || { echo "skipped: tmux missing"; exit 77; }
+require tmux
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
+render_overlays alice
+session_gone() { ! tmx has-session -t t 2>/dev/null; }
 tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
 expect_screen "mech alice [0]>" "prompt with tenant and exit code"
 
@@ -47,7 +50,7 @@ expect_screen "1. identity" "workflow map inside the shell"
 
 # Ctrl-D leaves
 keys C-d
-for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+wait_until 30 session_gone
 if tmx has-session -t t 2>/dev/null; then fail "Ctrl-D did not leave the shell"; else ok; fi
 
 # history survives across runs
@@ -56,13 +59,18 @@ hist="$MECH_HOME/cache/alice/shell_history"
 expect_in "$(cat "$hist")" "app -a nope info" "history holds the commands"
 tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
 expect_screen "mech alice [0]>" "second run"
+# Up, one entry at a time: the next Up only once the screen shows the last
+# one's line (pressed on a timer, a slow screen would be overtaken)
+screen_changed() { [ "$(screen)" != "$1" ]; }
 for i in 1 2 3 4 5 6; do
+	before=$(screen)
 	keys Up
-	wait_for "app -a nope info" 1 && break
+	wait_until 10 screen_changed "$before" || break
+	screen | grep -qF "app -a nope info" && break
 done
 expect_screen "app -a nope info" "history recalled in a new run"
 keys C-u 'exit' Enter
-for i in $(seq 1 100); do tmx has-session -t t 2>/dev/null || break; sleep 0.05; done
+wait_until 30 session_gone
 if tmx has-session -t t 2>/dev/null; then fail "exit did not leave"; else ok; fi
 
 # without a terminal the shell refuses clearly

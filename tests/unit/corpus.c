@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "mech/buf.h"
+#include "skip.h"
 
 static int by_name(const struct dirent **a, const struct dirent **b)
 {
@@ -26,7 +27,7 @@ int test_each_file(const char *dir, const char *suffix, test_file_fn fn, void *c
 	int n, i, files = 0;
 
 	if (!src)
-		cr_skip_test("MECH_SOURCE_DIR is not set (run through ctest)");
+		test_skip("MECH_SOURCE_DIR is not set (run through ctest)");
 	path = mech_sprintf("%s/%s", src, dir);
 	n = scandir(path, &names, NULL, by_name);
 	cr_assert_geq(n, 0, "cannot read %s", path);

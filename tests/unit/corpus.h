@@ -6,8 +6,9 @@
 /*
  * For the unit tests: call `fn` with the contents of every file in
  * $MECH_SOURCE_DIR/<dir> whose name ends in `suffix` (NULL: every file but
- * dot files), in name order. Skips the test when MECH_SOURCE_DIR is unset
- * (run through ctest); fails it when the directory cannot be read.
+ * dot files), in name order. Skips the test (skip.h: strict mode fails it)
+ * when MECH_SOURCE_DIR is unset (run through ctest); fails it when the
+ * directory cannot be read.
  * Returns the number of files.
  */
 typedef void (*test_file_fn)(const char *path, const char *data, size_t len, void *ctx);
