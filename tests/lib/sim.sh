@@ -1,6 +1,6 @@
 # Start `mech sim` on a loopback port for the test's home and point
-# mech.yaml at it. sim_start [sim flags...] sets SIM_URL and SIM_PID (the
-# last sim started); SIM_PORT=N sim_start … takes that port instead of a
+# mech.yaml at it. sim_start [sim flags...] sets SIM_URL, SIM_PID and
+# SIM_ERR (its stderr; all of the last sim started); SIM_PORT=N sim_start … takes that port instead of a
 # free one (a restart on the same address). Every sim is stopped on exit.
 SIM_N=0
 sim_start() {
@@ -8,6 +8,7 @@ sim_start() {
 	SIM_N=$((SIM_N + 1))
 	"$MECH" sim --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
 	SIM_PID=$!
+	SIM_ERR=$out.err
 	cleanup_hooks+=("kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null")
 	for _ in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
 		grep -qs 'listening on' "$out" && break
