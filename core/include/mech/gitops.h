@@ -120,8 +120,6 @@ int mech_tree_read(git_repository *repo, git_tree *tree, const char *path, size_
 		   mech_buf *out);
 /** Entry names of a directory in a tree (sorted); 0 when absent. */
 int mech_tree_list(git_repository *repo, git_tree *tree, const char *dir, mech_strv *out);
-/** Load the CA certificates libgit2 needs for https remotes (deferred at start-up). */
-void mech_tls_load(void);
 /** Seed a brand-new tenant repo (or adopt a seeded remote). */
 int mech_gitops_init_repo(const mech_config *cfg, const char *tenant, int *adopted);
 
