@@ -5,8 +5,8 @@
  * (DESIGN §12), and mech talks to a Git remote over https, ssh or Kerberos
  * rarely. Yet Debian's libgit2 does all of it inside git_libgit2_init():
  *
- *  - mbedTLS: parses the whole system CA bundle (5.5 ms, most of a write's
- *    start-up: bench/RESULTS.md);
+ *  - mbedTLS: parses the whole system CA bundle (about 5 ms of CPU, six
+ *    times the rest of a start: bench/RESULTS.md);
  *  - libssh2: libssh2_init() registers every OpenSSL algorithm and engine,
  *    and linking it brings OpenSSL's relocated tables into every start;
  *  - GSSAPI: linking Kerberos' library loads seven shared libraries.
@@ -76,7 +76,8 @@ static void *real_symbol(const char *name)
 }
 #endif
 
-#ifdef MBEDTLS_PRIVATE /* mbedTLS 3 hides the members; libgit2 does not read them */
+/* the configuration's layout is libmbedtls' ABI (its soname; CMake links it for that) */
+#ifdef MBEDTLS_PRIVATE /* mbedTLS 3 names its members through this */
 #define CONF_CA_CHAIN(conf) ((conf)->MBEDTLS_PRIVATE(ca_chain))
 #else
 #define CONF_CA_CHAIN(conf) ((conf)->ca_chain)
