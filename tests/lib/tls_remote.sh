@@ -1,5 +1,5 @@
-# shellcheck shell=bash
 # SPDX-License-Identifier: Apache-2.0
+# shellcheck shell=bash
 #
 # tls_remote.sh — https Git remotes on 127.0.0.1 with certificates made for
 # the test, to prove that mech verifies a TLS peer as libgit2 does without
@@ -53,12 +53,12 @@ tls_cert() { # name subject-cn subject-alt-names [self]
 }
 
 tls_server() { # name [redirect]: sets TLS_PORT_<name> (and TLS_REDIRECT_<name>)
-	local d=$T/tls args i
+	local d=$T/tls args _
 	args=("$d/srv" "$d/$1.crt" "$d/$1.key" "$d/$1.port")
 	[ -n "${2:-}" ] && args+=("$d/$1.redirect")
 	/usr/bin/python3 "$SRC/tests/lib/git_https.py" "${args[@]}" 2>>"$d/$1.log" &
 	cleanup_hooks+=("kill $! 2>/dev/null; wait $! 2>/dev/null")
-	for i in $(seq 1 200); do
+	for _ in $(seq 1 200); do
 		[ -s "$d/$1.port" ] && { [ -z "${2:-}" ] || [ -s "$d/$1.redirect" ]; } && break
 		sleep 0.05
 	done
