@@ -5,176 +5,122 @@
  * (DESIGN §12), and mech talks to a Git remote over https, ssh or Kerberos
  * rarely. Yet Debian's libgit2 does all of it inside git_libgit2_init():
  *
- *  - mbedTLS: parses the whole system CA bundle (most of `mech --version`
- *    was base64 decoding of certificates), and sets up its entropy pool
- *    and a CTR-DRBG seeded from it, which spin on a hardware clock;
+ *  - mbedTLS: parses the whole system CA bundle (about 5 ms of CPU, six
+ *    times the rest of a start: bench/RESULTS.md);
  *  - libssh2: libssh2_init() registers every OpenSSL algorithm and engine,
  *    and linking it brings OpenSSL's relocated tables into every start;
  *  - GSSAPI: linking Kerberos' library loads seven shared libraries.
  *
- * With the archives linked (CMake option MECH_STATIC_DEPS), libgit2's calls
- * are routed here by `ld --wrap` (MECH_WRAPPED_DEPS): the CA parse waits
- * for mech_tls_load(), the entropy pool and the DRBG are set up before the
- * first random bytes are drawn, libssh2 is loaded by dlopen (mech/dl.h) and
+ * The CA parse waits for the first TLS session, in every build: linked
+ * from the archives (CMake option MECH_STATIC_DEPS, MECH_WRAPPED_DEPS here)
+ * libgit2's two calls are routed here by `ld --wrap`, linked against the
+ * shared libraries mech's definitions interpose on mbedTLS's.
+ * With the archives only, libssh2 is loaded by dlopen (mech/dl.h) and
  * initialises itself when the first session is made, and GSSAPI is loaded
- * the same way when a server first asks for Negotiate.
- * Linked against the shared libraries instead, only the CA parse is
- * deferred, by interposing its symbol.
+ * the same way when a server first asks for Negotiate; a libgit2.so links
+ * both itself, and mech leaves them alone.
+ *
+ * mbedTLS's random generator is not touched: libgit2 seeds it at start-up.
  */
 #include "mech/dl.h"
 #include "mech/buf.h"
 #include "mech/error.h"
-#include "mech/gitops.h"
 
 #include <dlfcn.h>
 #ifdef MECH_WRAPPED_DEPS
 #include <libssh2.h>
 #endif
+#include <mbedtls/ssl.h>
+#include <mbedtls/x509_crt.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- mbedTLS: the CA bundle ---- */
+/* ---- mbedTLS: the CA bundle, parsed before the first TLS session ---- */
 
+/*
+ * git_libgit2_init() parses the bundle into a chain and points its one TLS
+ * configuration at it. Here that first parse is only recorded, and done
+ * when libgit2 sets up a TLS session (mbedtls_ssl_setup, for every https
+ * connection whatever URL or redirect led to it), before any handshake can
+ * read the chain: every peer is verified against the same chain as without
+ * the deferral, and a chain that failed to parse is left empty, as libgit2
+ * leaves none, so verification fails closed (tests/cli/tls_remote.sh).
+ * If the configuration points at another chain by then (libgit2 replaced
+ * the deferred one, and freed it), the deferred parse is dropped.
+ */
 #ifdef MECH_WRAPPED_DEPS
-int __real_mbedtls_x509_crt_parse_file(void *chain, const char *path);
-int __wrap_mbedtls_x509_crt_parse_file(void *chain, const char *path);
+int __real_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+int __wrap_mbedtls_x509_crt_parse_file(mbedtls_x509_crt *chain, const char *path);
+int __real_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
+int __wrap_mbedtls_ssl_setup(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf);
 #define CRT_PARSE_FILE __wrap_mbedtls_x509_crt_parse_file
-
-static int real_crt_parse_file(void *chain, const char *path)
-{
-	return __real_mbedtls_x509_crt_parse_file(chain, path);
-}
+#define SSL_SETUP __wrap_mbedtls_ssl_setup
+#define REAL(fn) __real_##fn
 #else
-int mbedtls_x509_crt_parse_file(void *chain, const char *path);
 #define CRT_PARSE_FILE mbedtls_x509_crt_parse_file
+#define SSL_SETUP mbedtls_ssl_setup
+#define REAL(fn) (*(__typeof__(&fn))real_symbol(#fn))
 
-static int real_crt_parse_file(void *chain, const char *path)
+/* the definition after mech's own, in mbedTLS's shared library */
+static void *real_symbol(const char *name)
 {
-	int (*real)(void *, const char *);
-	void *sym = dlsym(RTLD_NEXT, "mbedtls_x509_crt_parse_file");
-	if (!sym)
-		return -1;
-	memcpy(&real, &sym, sizeof(real));
-	return real(chain, path);
+	void *sym = dlsym(RTLD_NEXT, name);
+	if (!sym) {
+		fprintf(stderr, "mech: %s not found in the loaded mbedTLS: %s\n", name, dlerror());
+		abort(); /* no parse or TLS session can be made without it */
+	}
+	return sym;
 }
 #endif
 
-static void *deferred_chain;
-static char *deferred_path;
-static int loading;
+/* the configuration's layout is libmbedtls' ABI (its soname; CMake links it for that) */
+#ifdef MBEDTLS_PRIVATE /* mbedTLS 3 names its members through this */
+#define CONF_CA_CHAIN(conf) ((conf)->MBEDTLS_PRIVATE(ca_chain))
+#else
+#define CONF_CA_CHAIN(conf) ((conf)->ca_chain)
+#endif
 
-int CRT_PARSE_FILE(void *chain, const char *path)
+static pthread_mutex_t ca_lock = PTHREAD_MUTEX_INITIALIZER;
+static enum { CA_NONE, CA_DEFERRED, CA_DONE } ca_state;
+static mbedtls_x509_crt *ca_chain;
+static char *ca_path;
+
+int CRT_PARSE_FILE(mbedtls_x509_crt *chain, const char *path)
 {
-	if (!loading && !deferred_chain) {
-		deferred_chain = chain;
-		free(deferred_path);
-		deferred_path = mech_strdup(path);
+	pthread_mutex_lock(&ca_lock);
+	if (ca_state == CA_NONE) {
+		ca_state = CA_DEFERRED;
+		ca_chain = chain;
+		ca_path = mech_strdup(path);
+		pthread_mutex_unlock(&ca_lock);
 		return 0;
 	}
-	return real_crt_parse_file(chain, path);
+	pthread_mutex_unlock(&ca_lock);
+	return REAL(mbedtls_x509_crt_parse_file)(chain, path);
 }
 
-void mech_tls_load(void)
+int SSL_SETUP(mbedtls_ssl_context *ssl, const mbedtls_ssl_config *conf)
 {
-	if (!deferred_chain || loading)
-		return;
-	loading = 1;
-	real_crt_parse_file(deferred_chain, deferred_path);
-	free(deferred_path);
-	deferred_path = NULL;
+	pthread_mutex_lock(&ca_lock);
+	if (ca_state == CA_DEFERRED) {
+		ca_state = CA_DONE;
+		if (CONF_CA_CHAIN(conf) == ca_chain &&
+		    REAL(mbedtls_x509_crt_parse_file)(ca_chain, ca_path) < 0) {
+			/* what libgit2 keeps of a bundle that does not parse: no CA */
+			mbedtls_x509_crt_free(ca_chain);
+			mbedtls_x509_crt_init(ca_chain);
+		}
+		free(ca_path);
+		ca_path = NULL;
+	}
+	pthread_mutex_unlock(&ca_lock);
+	return REAL(mbedtls_ssl_setup)(ssl, conf);
 }
 
 #ifdef MECH_WRAPPED_DEPS
-
-/* ---- mbedTLS: the random generator, seeded before its first use ---- */
-
-/*
- * mbedtls_entropy_init() already gathers (HAVEGE fills its pool by timing
- * loops), so the entropy context waits too: it is set up right before the
- * generator that draws from it is seeded.
- */
-typedef int (*entropy_fn)(void *, unsigned char *, size_t);
-
-void __real_mbedtls_entropy_init(void *ctx);
-void __wrap_mbedtls_entropy_init(void *ctx);
-void __real_mbedtls_entropy_free(void *ctx);
-void __wrap_mbedtls_entropy_free(void *ctx);
-int __real_mbedtls_ctr_drbg_seed(void *ctx, entropy_fn f_entropy, void *p_entropy,
-				 const unsigned char *custom, size_t len);
-int __real_mbedtls_ctr_drbg_random(void *ctx, unsigned char *out, size_t len);
-int __wrap_mbedtls_ctr_drbg_seed(void *ctx, entropy_fn f_entropy, void *p_entropy,
-				 const unsigned char *custom, size_t len);
-int __wrap_mbedtls_ctr_drbg_random(void *ctx, unsigned char *out, size_t len);
-
-static void *deferred_entropy;
-
-void __wrap_mbedtls_entropy_init(void *ctx)
-{
-	if (deferred_entropy) /* one context is deferred; any other is set up now */
-		__real_mbedtls_entropy_init(ctx);
-	else
-		deferred_entropy = ctx;
-}
-
-/* a context still waiting was never set up: there is nothing to free */
-void __wrap_mbedtls_entropy_free(void *ctx)
-{
-	if (ctx && ctx == deferred_entropy)
-		deferred_entropy = NULL;
-	else
-		__real_mbedtls_entropy_free(ctx);
-}
-
-static void entropy_ready(void *ctx)
-{
-	if (ctx && ctx == deferred_entropy) {
-		__real_mbedtls_entropy_init(ctx);
-		deferred_entropy = (void *)&deferred_entropy; /* done: matches no context */
-	}
-}
-
-static struct {
-	void *ctx;
-	entropy_fn f_entropy;
-	void *p_entropy;
-	unsigned char *custom;
-	size_t len;
-} drbg;
-
-int __wrap_mbedtls_ctr_drbg_seed(void *ctx, entropy_fn f_entropy, void *p_entropy,
-				 const unsigned char *custom, size_t len)
-{
-	if (drbg.ctx) { /* one context is deferred; any other is seeded now */
-		entropy_ready(p_entropy);
-		return __real_mbedtls_ctr_drbg_seed(ctx, f_entropy, p_entropy, custom, len);
-	}
-	drbg.ctx = ctx;
-	drbg.f_entropy = f_entropy;
-	drbg.p_entropy = p_entropy;
-	drbg.custom = len ? mech_calloc(1, len) : NULL;
-	if (len)
-		memcpy(drbg.custom, custom, len);
-	drbg.len = len;
-	return 0;
-}
-
-int __wrap_mbedtls_ctr_drbg_random(void *ctx, unsigned char *out, size_t len)
-{
-	if (drbg.ctx == ctx && drbg.f_entropy) {
-		int rc;
-		entropy_ready(drbg.p_entropy);
-		rc = __real_mbedtls_ctr_drbg_seed(ctx, drbg.f_entropy, drbg.p_entropy, drbg.custom,
-						  drbg.len);
-		drbg.f_entropy = NULL;
-		free(drbg.custom);
-		drbg.custom = NULL;
-		if (rc)
-			return rc;
-	}
-	return __real_mbedtls_ctr_drbg_random(ctx, out, len);
-}
 
 /* ---- libssh2: loaded with the first session ---- */
 

@@ -23,8 +23,6 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 	r->branch_ref = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
 	r->lock_fd = -1;
 	remote = mech_config_remote_for(cfg, tenant);
-	if (!strncmp(remote, "https://", 8))
-		mech_tls_load();
 	if (*remote)
 		r->remote_url = remote;
 	else

@@ -31,7 +31,4 @@ int mech_repo_head_tree(mech_repo *repo, git_tree **out);
 /** Bring the local mirror up to date with the remote (no-op without one); core/remote.c. */
 int mech_repo_sync(mech_repo *repo);
 
-/** Load the CA certificates libgit2 needs for https remotes (deferred at start-up). */
-void mech_tls_load(void);
-
 #endif
