@@ -11,16 +11,8 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 for tool in cmake make pkg-config dpkg; do
-	if ! command -v "$tool" >/dev/null; then
-		echo "skipped: $tool is not installed" >&2
-		exit 77
-	fi
+	need "$tool"
 done
-# configuring does not depend on the binary: the plain build's run covers it
-if ldd "$MECH" 2>/dev/null | grep -q 'libasan'; then
-	echo "skipped: sanitizer build (the plain build's run configures the same tree)" >&2
-	exit 77
-fi
 
 # CMake wraps long messages: compare with runs of blanks and newlines as one space
 flat() { tr -s ' \n' '  ' <<<"$1"; }

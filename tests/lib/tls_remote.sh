@@ -25,8 +25,7 @@
 # plus a plain-http port before good and selfsig that redirects to https.
 
 tls_skip() {
-	echo "SKIP: $*" >&2
-	exit 77 # the lead converts this to the suite's skip code
+	skip "$@"
 }
 
 # run "$@" where the CA bundle is $1
