@@ -71,8 +71,11 @@ int mech_lock_file_wait(const char *file, long *waited)
 {
 	struct stat st;
 	long step;
-	if (stat(file, &st) < 0)
-		return 0;
+	if (stat(file, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		st.st_mtime = time(NULL); /* there, but its age unknown: wait all the same */
+	}
 	if (*waited >= LOCK_WAIT_MS) {
 		mech_error_set(MECH_ECONTENTION,
 			       "%s is held by another process (created %ld s ago); gave up after "
