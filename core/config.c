@@ -49,6 +49,10 @@ static const struct config_key {
 	  "Private key file for ssh:// remotes (its .pub next to it). Empty: ssh-agent."),
 	I("gitops", "retries", gitops_retries, "8", 1, 100,
 	  "Fetch, plan and push attempts when a push is rejected, before exit 75 (contention)."),
+	B("gitops", "fsync", gitops_fsync, "true",
+	  "Flush every receipt to disk (its pack, index, ref and their directories, as git's "
+	  "core.fsync=all does) before the command reports it. False: faster writes that a power "
+	  "loss or kernel crash can undo; only for throwaway homes (tests, demos)."),
 	S("argocd", "url", argocd_url, "",
 	  "Base URL of the Argo CD API (or of `mech sim`). Empty: no reconcile source; reads "
 	  "report \"argocd\": \"not configured\" instead of failing."),

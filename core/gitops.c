@@ -7,9 +7,14 @@
  * head and the commit is pushed before the local mirror moves, so an
  * unreachable remote leaves nothing half-done.
  *
+ * A receipt is on disk before it is reported: its pack (objstore.c) and
+ * then the branch (ref.c, which shares git's ref lock and never removes
+ * one it did not take) are flushed as git's core.fsync does, unless
+ * gitops.fsync is off.
+ *
  * The repository handle is repo.c, the remote remote.c, the tenant lock
- * lock.c, tree reads tree.c; the pack merge a write may leave due runs
- * after the command (maint.c).
+ * lock.c, moving a ref ref.c, tree reads tree.c; the pack merge a write may
+ * leave due runs after the command (maint.c).
  */
 #include "gitops_int.h"
 #include "mech/error.h"
@@ -24,7 +29,6 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -342,54 +346,6 @@ done:
 	return rc;
 }
 
-/*
- * A ref lock left by a process killed mid-write blocks every later write
- * (libgit2 does not wait or break locks). We hold the tenant flock, so
- * another mech cannot own it; a git process (a human's push to the bare
- * repo) holds one for milliseconds. A lock older than STALE_LOCK_S is a
- * crash leftover and is removed.
- */
-#define STALE_LOCK_S 2
-
-static void break_stale_lock(mech_repo *r)
-{
-	char *lock = mech_sprintf("%s/%s.lock", r->path, r->branch_ref);
-	struct stat st;
-	if (stat(lock, &st) == 0 && time(NULL) - st.st_mtime >= STALE_LOCK_S)
-		unlink(lock);
-	free(lock);
-}
-
-/* Move the local branch from `old` (NULL: unborn) to `new`. 1 moved, 0 lost the race. */
-static int move_branch(mech_repo *r, const git_oid *old, const git_oid *new_id)
-{
-	git_reference *ref = NULL;
-	int rc, tries;
-	for (tries = 0; tries < 1000; tries++) {
-		if (old)
-			rc = git_reference_create_matching(&ref, r->git, r->branch_ref, new_id, 1,
-							   old, "mech: commit");
-		else
-			rc = git_reference_create(&ref, r->git, r->branch_ref, new_id, 0,
-						  "mech: commit");
-		git_reference_free(ref);
-		ref = NULL;
-		if (rc == 0)
-			return 1;
-		if (rc == GIT_EMODIFIED || rc == GIT_EEXISTS)
-			return 0;
-		if (rc != GIT_ELOCKED)
-			return mech_error_git(MECH_EFAILED, "cannot move the branch");
-		/* a git process (a human's push) holds the ref lock: wait briefly */
-		break_stale_lock(r);
-		mech_sleep_ms(5);
-	}
-	mech_error_set(MECH_ECONTENTION, "the branch %s stayed locked by another Git process",
-		       r->branch_ref);
-	return mech_error_hint("if no git process is running, remove %s/%s.lock", r->path,
-			       r->branch_ref);
-}
-
 static int refuse(mech_repo *r, const mech_txn_opts *opts, const mech_txn_result *res)
 {
 	size_t i, n = 0;
@@ -499,14 +455,13 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		if (rc <= 0)
 			goto done;
 	}
-	rc = move_branch(r, have_head ? &head : NULL, &commit);
-	if (rc == 0 && r->remote_url) {
-		/* pushed, so the remote is the truth: make the mirror follow it */
-		git_reference *ref = NULL;
-		rc = git_reference_create(&ref, r->git, r->branch_ref, &commit, 1, "mech: mirror") < 0
-			     ? mech_error_git(MECH_EFAILED, "cannot move the branch")
-			     : 1;
-		git_reference_free(ref);
+	/* pushed, the remote is the truth: the mirror follows it wherever it was */
+	rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, r->remote_url != NULL,
+			   r->remote_url ? "mech: mirror" : "mech: commit");
+	if (rc < 0 && r->remote_url) {
+		/* the push landed, so the write is done; the next fetch moves the mirror */
+		mech_error_clear();
+		rc = 1;
 	}
 	if (rc == 1)
 		git_oid_tostr(res->commit, sizeof(res->commit), &commit);

@@ -3,9 +3,9 @@
 #define MECH_GITOPS_INT_H
 
 /*
- * Inside the GitOps family only (repo.c, remote.c, gitops.c): the fields of
- * a tenant repository handle, and the push a transaction makes. Every other
- * module sees mech_repo through mech/repo.h.
+ * Inside the GitOps family only (repo.c, remote.c, ref.c, gitops.c): the
+ * fields of a tenant repository handle, how a ref moves, and the push a
+ * transaction makes. Every other module sees mech_repo through mech/repo.h.
  */
 
 #include "mech/lastwriter.h"
@@ -23,6 +23,18 @@ struct mech_repo {
 	mech_objstore *objs; /* staged objects of the write in progress */
 	int lock_fd;         /* the tenant lock while a write holds it, else -1 */
 };
+
+/**
+ * Move `ref` to `id` if it is at `old` (NULL: only if the ref does not
+ * exist), or from wherever it is when `force`; call with the tenant lock
+ * held. Shares git's lock file with git (core/ref.c): a lock another process
+ * holds is waited for and never removed. With gitops.fsync the move is on
+ * disk when this returns 1. `why` is the reflog message where the
+ * repository keeps reflogs. 1 moved, 0 the ref was elsewhere (re-plan), -1
+ * error (MECH_ECONTENTION: its lock stayed taken for the whole lock budget).
+ */
+int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_oid *id, int force,
+		  const char *why);
 
 /**
  * Push `commit` to the remote branch, whose head the plan saw at `old`

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The tenant lock: the one place that knows it is an flock and how long a
- * write waits for it. See mech/lock.h.
+ * write waits for it, or for a lock file git holds. See mech/lock.h.
  */
 #include "mech/lock.h"
 #include "mech/buf.h"
@@ -12,9 +12,11 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
-/* a write waits this long for the one before it, then says the tenant is busy */
+/* a write waits this long for the one before it (or for git), then says the tenant is busy */
 #define LOCK_WAIT_MS 60000
 
 char *mech_lock_path(const mech_config *cfg, const char *tenant)
@@ -62,6 +64,33 @@ int mech_lock_wait(const char *path, int *fd)
 		mech_lock_release(fd);
 		return -1;
 	}
+	return 0;
+}
+
+int mech_lock_file_wait(const char *file, long *waited)
+{
+	struct stat st;
+	long step;
+	if (stat(file, &st) < 0) {
+		if (errno == ENOENT)
+			return 0;
+		st.st_mtime = time(NULL); /* there, but its age unknown: wait all the same */
+	}
+	if (*waited >= LOCK_WAIT_MS) {
+		mech_error_set(MECH_ECONTENTION,
+			       "%s is held by another process (created %ld s ago); gave up after "
+			       "waiting %ld s, nothing was written",
+			       file, (long)(time(NULL) - st.st_mtime), *waited / 1000);
+		return mech_error_hint("retry the command; it is safe to repeat. If no git process "
+				       "is using the repository, one was killed holding the lock: "
+				       "remove %s",
+				       file);
+	}
+	/* a push with hooks holds it for seconds: poll often at first, then back off */
+	step = *waited / 4;
+	step = step < 5 ? 5 : step > 250 ? 250 : step;
+	mech_sleep_ms(step);
+	*waited += step;
 	return 0;
 }
 

@@ -36,6 +36,18 @@ static mech_strv merge_warnings = MECH_STRV_INIT;
 #define MERGE_LOG "compact.log"
 #define MERGE_RETRY_MIN 10
 
+/*
+ * A killed pack write or merge leaves its temporaries (mech_objstore_sweep);
+ * a merge removes those older than this. It holds the merge lock and the
+ * tenant lock then, so no merge and no write of this host is writing one;
+ * the age keeps a file any other writer may still be filling (a read's
+ * fetch, which takes no tenant lock, stalled on the network), and it is far
+ * longer than the lock budget and any network timeout. (Even so, removing a
+ * live writer's temporary would only make that writer fail: libgit2 links
+ * a finished temporary into place, and the link then finds nothing.)
+ */
+#define STALE_TEMP_MIN 60
+
 static void merge_log(const char *gitdir, const char *why)
 {
 	char *file = mech_sprintf("%s/" MERGE_LOG, gitdir);
@@ -115,17 +127,19 @@ static void merge_packs(const char *gitdir, const char *tenant_lock, int fd)
 			merge_log(gitdir, mech_error_last()->message);
 		} else if (mech_objstore_merge(repo, &m) < 0) {
 			merge_log(gitdir, mech_error_last()->message);
-		} else if (m) {
-			/* no write is building a commit while the packs it listed go */
-			if (mech_lock_wait(tenant_lock, &lfd) == 0) {
+		} else if (mech_lock_wait(tenant_lock, &lfd) == 0) {
+			/* no write is building a commit while the packs it listed go (the
+			 * merged pack is on disk first: its writer flushes it, repo.c) */
+			if (m) {
 				mech_objstore_merge_finish(m);
 				m = NULL;
 				merged = 1;
 				merge_log(gitdir, NULL);
-			} else {
-				merge_log(gitdir, "cannot lock the tenant to remove the merged packs");
 			}
+			mech_objstore_sweep(gitdir, time(NULL) - STALE_TEMP_MIN * 60);
 			mech_lock_release(&lfd);
+		} else if (m) {
+			merge_log(gitdir, "cannot lock the tenant to remove the merged packs");
 		}
 		mech_objstore_merge_abandon(m);
 		git_repository_free(repo);

@@ -423,9 +423,11 @@ static int insert_object(const git_oid *id, void *payload)
 	return git_packbuilder_insert(payload, id, NULL);
 }
 
+/* The index last: a removal cut short leaves an index without its pack, which
+ * readers skip and mech_objstore_sweep() recognises, not a pack nothing names. */
 static void remove_pack(const char *base)
 {
-	static const char *const exts[] = {".idx", ".pack", ".rev", ".bitmap"};
+	static const char *const exts[] = {".pack", ".rev", ".bitmap", ".idx"};
 	size_t i;
 	for (i = 0; i < sizeof(exts) / sizeof(*exts); i++) {
 		char *p = mech_sprintf("%s%s", base, exts[i]);
@@ -546,4 +548,67 @@ void mech_objstore_merge_abandon(mech_pack_merge *m)
 	merge_free(m->packs, m->n);
 	free(m->name);
 	free(m);
+}
+
+/* ---- what killed writers leave ---- */
+
+/*
+ * The temporaries libgit2 names for itself (a pack as
+ * objects/pack/pack_git2_<random>, its index as pack_git2_<…>idx.lock, a
+ * loose object as objects/tmp_object_git2_<random>), and an index whose
+ * pack a cut-short removal took. git's own temporaries (tmp_pack_*,
+ * tmp_idx_*) are git's to clean.
+ */
+static const struct {
+	const char *dir; /* under objects/ */
+	const char *prefix;
+	const char *suffix; /* "" for any */
+	int orphan_index;   /* only when the pack is gone */
+} leftovers[] = {
+	{"/pack", "pack_git2_", "", 0},
+	{"/pack", "pack-", ".idx", 1},
+	{"", "tmp_object_git2_", "", 0},
+};
+
+static int is_leftover(size_t k, const char *dir, const char *name)
+{
+	size_t len = strlen(name), plen = strlen(leftovers[k].prefix),
+	       slen = strlen(leftovers[k].suffix);
+	char *pack;
+	int gone;
+	if (len <= plen + slen || strncmp(name, leftovers[k].prefix, plen) ||
+	    strcmp(name + len - slen, leftovers[k].suffix))
+		return 0;
+	if (!leftovers[k].orphan_index)
+		return 1;
+	pack = mech_sprintf("%s/%.*s.pack", dir, (int)(len - slen), name);
+	gone = access(pack, F_OK) < 0;
+	free(pack);
+	return gone;
+}
+
+size_t mech_objstore_sweep(const char *gitdir, time_t before)
+{
+	size_t k, removed = 0;
+	for (k = 0; k < sizeof(leftovers) / sizeof(*leftovers); k++) {
+		char *dir = mech_sprintf("%s/objects%s", gitdir, leftovers[k].dir);
+		DIR *d = opendir(dir);
+		struct dirent *e;
+		while (d && (e = readdir(d))) {
+			char *path;
+			struct stat st;
+			if (!is_leftover(k, dir, e->d_name))
+				continue;
+			path = mech_sprintf("%s/%s", dir, e->d_name);
+			/* a file being written has a recent mtime: only old ones are gone for good */
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_mtime < before &&
+			    unlink(path) == 0)
+				removed++;
+			free(path);
+		}
+		if (d)
+			closedir(d);
+		free(dir);
+	}
+	return removed;
 }

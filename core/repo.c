@@ -22,6 +22,13 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 	r->path = mech_config_repo_path(cfg, tenant);
 	r->branch_ref = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
 	r->lock_fd = -1;
+	/*
+	 * libgit2 flushes what it writes into a repository (a pack and its
+	 * index, then objects/pack; loose objects; refs) only when asked, and
+	 * the setting is the process's: one configuration per process, so it
+	 * is set where a repository meets it. ref.c flushes the refs mech moves.
+	 */
+	git_libgit2_opts(GIT_OPT_ENABLE_FSYNC_GITDIR, cfg->gitops_fsync);
 	remote = mech_config_remote_for(cfg, tenant);
 	if (*remote)
 		r->remote_url = remote;

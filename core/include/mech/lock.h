@@ -28,6 +28,17 @@ int mech_lock_take(const char *path, const char *tenant, int *fd);
  * be opened or locked.
  */
 int mech_lock_wait(const char *path, int *fd);
+/**
+ * Wait for a lock file another process holds to go: git's
+ * refs/heads/main.lock while a human's push runs its hooks, say. It is
+ * never removed here: only the process that took a lock may remove it (git's
+ * lockfile.c), and one a killed git left behind is for a human to remove.
+ * Call it each time the lock is found taken; `*waited` (milliseconds, 0 at
+ * first) carries the wait across the calls of one write, which together wait
+ * as long as a write waits for the tenant lock. 0: gone or waited a little,
+ * try again; -1: MECH_ECONTENTION naming the file and its age.
+ */
+int mech_lock_file_wait(const char *file, long *waited);
 /** Let go of a lock taken above; *fd becomes -1. A no-op on -1. */
 void mech_lock_release(int *fd);
 

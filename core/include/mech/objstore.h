@@ -2,6 +2,7 @@
 #define MECH_OBJSTORE_H
 
 #include <git2.h>
+#include <time.h>
 
 /*
  * How a write's objects reach the disk. A verb writes about a dozen objects
@@ -41,6 +42,13 @@ void mech_objstore_merge_finish(mech_pack_merge *m);
 /** Free `m` and keep every pack: the objects are then in two packs, which is harmless. */
 void mech_objstore_merge_abandon(mech_pack_merge *m);
 void mech_objstore_free(mech_objstore *s);
+/**
+ * Remove what killed pack writes and merges left in the repository at
+ * `gitdir`: libgit2's temporary pack, index and object files, and indexes
+ * whose pack is gone; only those last modified before `before`, so that a
+ * file a live writer is still writing stays. Returns how many were removed.
+ */
+size_t mech_objstore_sweep(const char *gitdir, time_t before);
 
 #define MECH_PACK_LIMIT 16
 
