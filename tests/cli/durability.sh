@@ -7,7 +7,7 @@
 # new tenant's first receipt also flushes every directory above it up to
 # MECH_HOME. With `gitops.fsync: false` nothing is flushed.
 . "$(dirname "$0")/../lib/common.sh"
-command -v strace >/dev/null || { echo "skipped: strace missing"; exit 77; }
+need strace "strace is not installed (make deps installs it)"
 
 trace() { # file command…: its flushes, links, renames and writes, with fd paths
 	# (LeakSanitizer cannot run under ptrace: the sanitizer build checks leaks elsewhere)

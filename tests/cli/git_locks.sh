@@ -5,7 +5,7 @@
 # mech left is recognised as its own and removed by the next write.
 # (A lock held past the budget: git_lock_budget.sh.)
 . "$(dirname "$0")/../lib/common.sh"
-command -v strace >/dev/null || { echo "skipped: strace missing"; exit 77; }
+need strace "strace is not installed (make deps installs it)"
 
 seed_tenant alice
 R=$(repo_of alice)

@@ -7,7 +7,7 @@
 # (an hour), keeps fresh ones and files of git's own naming, and loses no
 # receipt. Checked against git's own view (`git count-objects -v` garbage).
 . "$(dirname "$0")/../lib/common.sh"
-command -v strace >/dev/null || { echo "skipped: strace missing"; exit 77; }
+need strace "strace is not installed (make deps installs it)"
 
 seed_tenant alice
 R=$(repo_of alice)
