@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Thin wrapper around CMake (CMakeLists.txt), which does the real build.
 #
 # Building never installs anything: a missing library stops the configure

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # `mech app list` with N apps (default 1000) against mech sim: wall time
 # (median) and peak memory, next to the peer a script would assemble for
 # the same table — Argo CD's application list (curl) plus the desired

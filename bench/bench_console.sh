@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The console against tig on the same tenant repo: time to the first history
 # screen and peak memory, on two repos of COMMITS commits (default 100,000):
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The protection check on a long history: the last writer of a path that
 # was last changed 20,000+ commits ago, asked by mech (with its index warm,
 # and cold after the cache directory is removed) and by the git CLI

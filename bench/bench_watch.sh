@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The Argo CD watch stream under a burst: N apps, then one commit that
 # changes all N overlays, so mech sim sends N ADDED events on connect and
 # about 3N state changes. mech's client (bench/watch_probe, core/http.c's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Writes: N sequential `mech app create appK --image nginx:1.27` against the
 # git CLI doing the same writes on its own copy of the same tenant repo
 # (a working clone made once; per write: the same four files, `git add`,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The protection check's last-writer lookup, alone, in-process: what a
  * mech verb does before it writes a path (open the tenant repo, load the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Count Argo CD watch events through mech's own client (core/http.c SSE
  * reader + core/argocd.c parsing): connect, count every event until half a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Writes without process start-up: N `app create` verbs in one process,
  * each as a mech process does it (load MECH_HOME's configuration, open the

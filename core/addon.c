@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Addon verbs and the catalog. */
 #include "mech/addon.h"
 #include "mech/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * App verbs. Each states its intent as a plan over the tenant repo; the
  * transaction (gitops.c) applies the write policy and makes the receipt.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Desired state from Git: apps, their instances and images, routes, and
  * the last writer of each file. Read-only; nothing here writes.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Argo CD REST reads over mech_http. The JSON comes from Go's
  * encoding/json, which drops every zero value, so each field is optional

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MECH_HOME and mech.yaml. The keys are one table: section, key, type and
  * where the value lands; the parser, the defaults and the error messages

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Run-time loading of optional libraries; see mech/dl.h for why.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What libgit2 needs only for network transports, paid for on first use.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Receipts as history. The path-limited walk reproduces git's default
  * history simplification: a commit TREESAME to a parent for the path is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libcurl under the Argo CD and Kubernetes readers. Everything that comes
  * back from the network is bounded: bodies by a ceiling checked in the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Kubernetes reads over mech_http. Status counters are omitempty in the
  * API, so an absent field is 0. The CNPG app Secret is read with an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The last-writer index. See lastwriter.h for what it answers; the walk
  * here reproduces git's default history simplification for one path:

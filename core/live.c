@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Live state rules: when is an Application done, failed or still going. */
 #include "mech/live.h"
 #include "mech/buf.h"

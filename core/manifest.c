@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What mech writes into a tenant repository (DESIGN §4): app base and
  * overlays, routes, addons and the Argo CD seed. Everything goes through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A write's objects as one pack; see mech/objstore.h for why.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The receipt grammar: formatting, parsing and classification. This file
  * is the one place that knows what a mech commit message looks like.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Route verbs: one HTTPRoute per app instance, owned by mech. */
 #include "mech/route.h"
 #include "mech/error.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * SSH signatures for receipts (the SSHSIG format of OpenSSH's
  * PROTOCOL.sshsig, namespace "git", sha512), made and checked with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Tenant records and tenant creation: tenant.yaml, the repo seed, and the
  * rule that a key belongs to at most one tenant.

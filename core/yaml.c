@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The YAML document tree: bounded parsing and deterministic emitting over
  * libyaml. libyaml 0.2.5 has no nesting limit and slows down badly on deep

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # CPack project config: refuse to make a package that does not fit. The
 # console looks for themes in MECH_THEMES_DIR, which must be
 # where the package puts them (`make package` configures

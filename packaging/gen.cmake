@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Write the output of `mech gen WHAT` to OUT (and, with GZ set, a gzipped
 # copy to GZ), for the build: cmake -DMECH=… -DWHAT=… -DOUT=… [-DGZ=…] -P gen.cmake
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef SH_CMD_H
 #define SH_CMD_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Generated manual pages: mech(1) and mech.yaml(5), each printed from the
  * tables that drive mech itself (the command table, the global and write

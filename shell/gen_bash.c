@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The bash completion script, generated from the command table: nouns,
  * verbs (two-word verbs word by word), each command's flags, and the names

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Operator commands: admin init, admin tenant add/list. */
 #include "cmd.h"
 #include "handlers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* App commands: thin over core/app.c. */
 #include "cmd.h"
 #include "handlers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech demo: a scripted tour on a temporary home. Each step runs the real
  * binary (or the git CLI, for the human's edit) as a child process and

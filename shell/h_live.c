@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Live state commands: app wait/sync/diff, route info/wait, addon
  * info/wait, and the live columns of app list/info. The rules (when is an

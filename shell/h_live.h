@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef SH_H_LIVE_H
 #define SH_H_LIVE_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Receipts: mech log and mech show. */
 #include "cmd.h"
 #include "handlers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Route and addon commands: thin over core/route.c and core/addon.c. */
 #include "cmd.h"
 #include "handlers.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech sim: the sim row's flags (shell/commands.c) into sim_opts, then the
  * simulator (sim/) serves until it is stopped.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The SSH front door (DESIGN §7): `mech ssh --tenant T` is the forced
  * command sshd runs for a registered key; `mech ssh --guest FP` for an

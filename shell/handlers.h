@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef SH_HANDLERS_H
 #define SH_HANDLERS_H
 

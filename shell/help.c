@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Help, generated from the command table: the workflow map, per-command
  * pages with seven sections, and the exit-code table.

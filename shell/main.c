@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech: one binary for the agent shell, SSH front door, console and sim.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Output: text for people (aligned tables, colour only on a terminal
  * without NO_COLOR) and exactly one JSON object for programs.

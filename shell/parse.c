@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * argv → command + arguments, driven by the command table. Grammar:
  *   mech [global flags] <noun> [target flags] <verb> [args] [flags]

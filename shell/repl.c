@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech shell: a readline REPL over the same command table. Lines are split
  * by the same tokenizer as SSH requests (quotes, no expansion, no shell

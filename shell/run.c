@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Dispatch: global flags, the command table, tenant and identity, and the
  * policies that hold for every command (--readonly, operator-only, help).

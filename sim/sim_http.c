@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The sim's HTTP front: the Argo CD routes mech reads (list, get,
  * resource-tree, managed-resources, sync, the watch stream) and the

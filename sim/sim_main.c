@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `mech sim`: its options, the controller loop, and a clean stop on SIGINT
  * or SIGTERM. The flags are parsed by the shell from the command table;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The API's JSON, shaped as the swagger (v1alpha1Application,
  * v1alpha1ApplicationTree, applicationManagedResourcesResponse) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * What Git asks for, read the way the ApplicationSet controller and Argo
  * CD's repo server would: one Application per overlay directory (git

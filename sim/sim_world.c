@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The cluster side of the sim: Argo CD's controller loop over the tenant
  * repos. A new branch tip is read once (cheap check: compare the ref); an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech console: the event loop. One poll() on the terminal and the watch
  * thread's self-pipe, with two timers (the branch tip every 500 ms, the

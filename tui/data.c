@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The console's data: desired state and receipts from each tenant's Git
  * repo, and live Argo CD state kept current by a watch thread

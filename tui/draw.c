@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Drawing: header, tabs, the current view (a table or text), the summary
  * and message lines. Everything is drawn into curses' virtual screen;

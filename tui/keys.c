@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Console keys: one table of actions (name, keymap, default keys, help),
  * bindings built from it, then changed by MECH_HOME/console-keys:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The `:` prompt: a mech command runs through sh_run — the same table,
  * policies (--readonly included) and core path as `mech <command>` — with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Console themes: files of `color AREA FG [BG] [ATTR…]` lines over the
  * table of colour areas in tui.h (TUI_AREA_INFO). Found in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Views: lines of cells, the filter, the cursor. What a view shows comes
  * from its ops->load; moving, filtering and keeping the selection across

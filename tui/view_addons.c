@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The addons view: one row per addons/<name>/, with the resource's sync
  * and health in the <tenant>-addons Application.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * App detail: desired state from Git, the Argo CD Application (sync,
  * health, operation, conditions), its resource tree with per-node sync and

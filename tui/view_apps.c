@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The apps view: one row per app instance, desired state from Git beside
  * live sync and health from Argo CD.

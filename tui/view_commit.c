@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Commit detail: message, trailers, files and the coloured diff, with hunk
  * navigation. For a forced overwrite it shows the forced receipt and then

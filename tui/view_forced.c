@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The forced-overwrites view: each --force receipt, and under it every
  * human commit it overrode (from its Mechanics-Forced-Over trailers).

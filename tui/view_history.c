@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The history view: receipts, newest first, each with its class badge
  * (machine, human, forced), verb, target, author, age and subject. It

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The routes view: one row per HTTPRoute under network/routes/, with the
  * resource's sync and health in the <tenant>-network Application.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Text views: the key list (`?`, generated from the key table and the
  * live bindings) and the output of a command run from the `:` prompt.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The app cache (core/app_state.c) never changes what `app list` says: after
 # writes, a human's pushes (an overlay, a route, an oddly named directory),
 # a deletion and a damaged cache file, the listing equals the one made with

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Concurrent writers never lose a commit: 16 app creates on one tenant,
 # and the same from two homes sharing one file:// remote.
 . "$(dirname "$0")/../lib/common.sh"

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # kill -9 at random moments: the repo stays valid, the branch is at the old
 # or the new commit, and the next verb succeeds. The moments come from a
 # printed seed (MECH_TEST_SEED replays the same delays; where in a write

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # `make demo` runs `mech demo`: the scripted tour must run end to end,
 # every step with the exit code the tour promises; the overlay it leaves
 # (a human's replicas, mech's forced tag) builds with kubectl kustomize.

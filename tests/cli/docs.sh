@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech(1), mech.yaml(5) and the bash completion are generated from mech's
 # tables: every command, flag, exit code and configuration key must be in
 # them, the pages must render without warnings, the example configuration

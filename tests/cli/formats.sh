@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # docs/formats.md stays true. A scenario against mech sim runs every
 # command family with --json; each ```json block the document marks with
 # <!-- shape: NAME --> must have the same key structure (keys and value

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Help is generated from the command table: every command has all seven
 # sections, -h works at every level, and help needs no tenant and writes
 # nothing.

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every manifest mech writes (seed, apps, instances, routes, addons)
 # validates against the real schemas in ../shared/spec and passes yamllint;
 # every overlay builds with kubectl kustomize into manifests that validate.

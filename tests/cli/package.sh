@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The Debian package, as `make package` builds it: a fresh build of this
 # source with prefix /usr and the shared libraries, packed by CPack.
 # dpkg-deb reads the result: its files, its copyright (the licence), its

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # A write's objects land as one pack (core/objstore.c), small packs are
 # merged so readers never search many, and nothing a ref reaches is lost:
 # checked with the git CLI after writes, a human's push and merges.

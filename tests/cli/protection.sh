@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The write policy end to end: a human's change is never overwritten
 # without --force, and every forced overwrite is recorded.
 . "$(dirname "$0")/../lib/common.sh"

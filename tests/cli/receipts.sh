@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every write is a receipt the git CLI can read: subject grammar,
 # trailers, author/committer, files; equal inputs make no new commit.
 . "$(dirname "$0")/../lib/common.sh"

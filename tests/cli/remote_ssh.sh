@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Two mech hosts sharing one ssh:// remote served by a real sshd with
 # git-shell (libgit2 + libssh2 on mech's side): seed, adopt, 16 concurrent
 # writes split across the hosts never lose a commit; an unknown host key

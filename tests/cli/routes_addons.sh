@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Instances, routes and addons: what they write, and every refusal with
 # its exit code, leaving the branch unchanged.
 . "$(dirname "$0")/../lib/common.sh"

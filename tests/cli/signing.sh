@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Signed receipts: git verify-commit accepts every mech commit with the
 # file `mech admin allowed-signers` prints; an unsigned commit imitating
 # the grammar and the machine identity is classed human (and protected);

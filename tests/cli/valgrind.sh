@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # Every command family under valgrind: writes, reads, refusals, the live
 # commands against mech sim and the console's five views. No invalid access,
 # no definite or indirect leak. (The whole suite also runs under ASan/UBSan.)

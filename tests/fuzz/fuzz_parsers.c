@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harnesses for the other parsers of outside input:
  *   fuzz_yaml     mech_yaml_parse_all (tenant repos, config, themes), then

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the Server-Sent-Events splitter under the Argo CD
  * watch (mech_sse_parser in core/http.c; no connection, no libcurl).

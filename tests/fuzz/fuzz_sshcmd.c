@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harnesses for the SSH front door's parsers: the
  * SSH_ORIGINAL_COMMAND tokenizer (fuzz_sshcmd) and the public key parser

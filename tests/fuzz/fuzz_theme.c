@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for console theme files: tui_theme_parse (tui/theme.c,
  * built in with ncursesw; parsing itself needs no screen). The input is a

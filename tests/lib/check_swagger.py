@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Validate JSON documents against the Argo CD swagger or a Kubernetes CRD.
 
     check_swagger.py [--strict] DEFINITION [FILE|-]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Shared helpers for end-to-end tests: a hermetic temp home, assertions,
 # skipping, and independent checks with the git CLI. Source it from a test
 # script. docs/testing.md describes the rules these helpers enforce.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Start `mech sim` on a loopback port for the test's home and point
 # mech.yaml at it. sim_start [sim flags...] sets SIM_URL, SIM_PID and
 # SIM_ERR (its stderr; all of the last sim started); SIM_PORT=N sim_start … takes that port instead of a

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # shellcheck shell=bash
 #
 # sshd.sh — a throwaway OpenSSH server on 127.0.0.1 for end-to-end tests.

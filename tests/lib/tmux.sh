@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # tmux helpers for terminal tests: a private server, bounded waits for
 # screen text (never fixed sleeps as assertions).
 TMUX_SOCK="mech-test-$$"

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: Apache-2.0
 """Check Kubernetes manifests the way an API server and kustomize would.
 
 usage: validate_manifests.py [-v] SPEC_DIR FILE...

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The live commands against mech sim: app list/info live fields, wait
 # (0 done, 1 degraded, 2 pending), sync, diff, --wait on create, route and
 # addon info/wait, whoami; faults map to their exit codes; the password the

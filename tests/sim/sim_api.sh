@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech sim against a tenant repo: every endpoint answered as the Argo CD
 # swagger and the CRDs describe (checked by tests/lib/check_swagger.py with
 # python3-jsonschema), the reconcile states in order (OutOfSync → Synced/

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech sim's fault injection, which the client tests and the console lean
 # on: --fail-rate answers with proper 500/503 bodies (Argo CD runtimeError,
 # Kubernetes Status, stream error), --malformed breaks every JSON body,

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # 32 concurrent SSH sessions across two tenants through a real sshd:
 # every write lands exactly once, in its own tenant's repository only,
 # authored by the key that made it.

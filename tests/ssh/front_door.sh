@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # The SSH front door end to end, through a real OpenSSH sshd on 127.0.0.1
 # that asks `mech ssh-keys` about every key (DESIGN §7, docs/ssh.md):
 # the key decides tenant and author, one structured command per

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech console in its headless scripted mode (MECH_CONSOLE_SCRIPT, as tig's
 # test mode): every view reached by keys and compared with golden screens
 # (shas, dates, ages and request ids masked), drill-downs, hunk navigation,

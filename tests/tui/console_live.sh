@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech console through a real terminal (tmux) against `mech sim`: every
 # view by its key, an app created with `mech app create` appearing and
 # turning Synced/Healthy without a restart, the forced-overwrite view with

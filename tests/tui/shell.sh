@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # mech shell through a real pseudo-terminal (tmux): completion of nouns,
 # verbs, flags and app names; history across runs; Ctrl-C; Ctrl-D; the
 # prompt's exit code.

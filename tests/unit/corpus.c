@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Shared by the unit tests: walking a directory of inputs from the source
  * tree, such as a fuzz seed corpus, so a crash input added there is a

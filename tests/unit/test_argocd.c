@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The Argo CD and Kubernetes readers: parsing of the documented shapes
  * (served by a scripted loopback server), the requests they send, error

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * base64 as SSH keys, fingerprints and signatures use it: RFC 4648's test
  * vectors both ways, and every second spelling of a value refused; the

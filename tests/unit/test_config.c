@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * MECH_HOME and mech.yaml (DESIGN §3, §9): the defaults a fresh home gets,
  * every key, the errors an operator sees for a bad file (exit 78, naming

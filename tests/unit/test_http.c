@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * mech_http against a scripted loopback server: each connection gets a
  * list of raw byte writes (with pauses), so the faults are exact: error

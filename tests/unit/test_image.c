@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Image references and size quantities: what a user typing --image or
  * --storage sees accepted, refused, and told.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The last-writer index against its definition (DESIGN §5): for every path,
  * mech_lastwriter must name the commit that `git log -1 --format=%H <tip>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Manifests mech writes into tenant repositories: what Argo CD, kustomize
  * and the API server will read. Contents are checked by parsing the output

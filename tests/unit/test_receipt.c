@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Receipts (DESIGN §5): the commit message grammar, read back by mech and
  * by git itself (`git interpret-trailers --parse`), and the classification

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/sshcmd.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The YAML layer: what mech emits must read back as the same values in
  * other YAML readers (PyYAML, the YAML 1.1 reader most Kubernetes tooling

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MECH_APP_H
 #define MECH_APP_H
 

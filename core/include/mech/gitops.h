@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MECH_GITOPS_H
 #define MECH_GITOPS_H
 

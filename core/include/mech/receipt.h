@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MECH_RECEIPT_H
 #define MECH_RECEIPT_H
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 #ifndef MECH_YAML_H
 #define MECH_YAML_H
 
