@@ -68,7 +68,8 @@ int main(int argc, char **argv)
 		mech_config_free(cfg);
 		free(name);
 		if (rc < 0) {
-			fprintf(stderr, "write_probe: write %d: %s\n", k, mech_error_last()->message);
+			fprintf(stderr, "write_probe: write %d: %s\n", k,
+				mech_error_last()->message);
 			return 1;
 		}
 	}

@@ -175,7 +175,8 @@ int mech_addon_set(mech_repo *repo, const mech_write_opts *w, const mech_addon_o
 	if (mech_validate_name("addon name", o->name) < 0)
 		return -1;
 	if (o->version || o->storage) {
-		mech_error_set(MECH_EINVALID, "--%s cannot be changed after create: it is create-only",
+		mech_error_set(MECH_EINVALID,
+			       "--%s cannot be changed after create: it is create-only",
 			       o->version ? "version" : "storage");
 		return mech_error_hint("create a new addon and migrate the data; only --memory can "
 				       "be set");

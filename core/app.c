@@ -37,7 +37,8 @@ static char *deployment_image(const char *yaml, size_t len, const char *app, int
 			free(image);
 			image = mech_strdup(img);
 			if (port && ports && ports->kind == MECH_YAML_SEQ && ports->len) {
-				const char *p = mech_yaml_path_text(ports->items[0], "containerPort");
+				const char *p = mech_yaml_path_text(ports->items[0],
+								    "containerPort");
 				*port = p ? atoi(p) : 0;
 			}
 		}
@@ -68,7 +69,7 @@ static void join(mech_buf *b, const mech_strv *v)
 
 /* Pick the instance a verb acts on (inside a plan). Caller frees *out. */
 int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, const char *instance,
-			 char **out)
+			   char **out)
 {
 	char *dir = mech_layout_overlays_dir(app);
 	mech_strv names = MECH_STRV_INIT;
@@ -101,8 +102,9 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 		mech_error_hint("add one with `mech app -a %s instance add main`", app);
 		goto done;
 	} else {
-		mech_error_set(MECH_EUSAGE, "app %s has %zu instances (%s); name one with -i INSTANCE",
-			       app, names.len, list.ptr);
+		mech_error_set(MECH_EUSAGE,
+			       "app %s has %zu instances (%s); name one with -i INSTANCE", app,
+			       names.len, list.ptr);
 		mech_error_hint("e.g. `mech app -a %s -i %s ...`", app, names.items[0]);
 		goto done;
 	}
@@ -166,13 +168,14 @@ static int plan_create(mech_txn *txn, void *payload)
 	const mech_app_create_opts *o = c->o;
 	const char *instance = o->instance ? o->instance : MECH_DEFAULT_INSTANCE;
 	mech_buf dep = MECH_BUF_INIT, svc = MECH_BUF_INIT, kus = MECH_BUF_INIT, ov = MECH_BUF_INIT;
-	mech_app_spec spec = {mech_repo_tenant(c->repo), o->name, o->image, o->port, o->replicas,
-			      o->env};
+	mech_app_spec spec =
+		{mech_repo_tenant(c->repo), o->name, o->image, o->port, o->replicas, o->env};
 	mech_overlay_spec os = {mech_repo_tenant(c->repo), o->name, instance, o->image, o->image};
 	char *p;
 	int rc = -1;
 
-	if (mech_manifest_app_base(&spec, &dep, &svc, &kus) < 0 || mech_manifest_overlay(&os, &ov) < 0)
+	if (mech_manifest_app_base(&spec, &dep, &svc, &kus) < 0 ||
+	    mech_manifest_overlay(&os, &ov) < 0)
 		goto done;
 	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_DEPLOYMENT);
 	mech_txn_write_buf(txn, p, &dep);
@@ -329,7 +332,7 @@ int mech_app_owned_route(mech_txn *txn, const char *path)
 	if (mech_txn_read(txn, path, &b) > 0 &&
 	    mech_yaml_parse(&doc, b.ptr, b.len, path, NULL) == 0) {
 		v = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
-					MECH_LAYOUT_LABEL_MANAGED_BY));
+						 MECH_LAYOUT_LABEL_MANAGED_BY));
 		owned = v && !strcmp(v, MECH_LAYOUT_MANAGED_BY);
 	}
 	mech_error_clear();
@@ -373,7 +376,8 @@ static int plan_delete(mech_txn *txn, void *payload)
 		mech_txn_delete(txn, files.items[i]);
 	mech_txn_list_files(txn, rdir, &routes);
 	for (i = 0; i < routes.len; i++) {
-		if (is_route_file(routes.items[i], c->app) && mech_app_owned_route(txn, routes.items[i])) {
+		if (is_route_file(routes.items[i], c->app) &&
+		    mech_app_owned_route(txn, routes.items[i])) {
 			mech_txn_delete(txn, routes.items[i]);
 			n++;
 		}
@@ -389,8 +393,7 @@ done:
 	return rc;
 }
 
-int mech_app_delete(mech_repo *repo, const mech_write_opts *w, const char *app,
-		    mech_txn_result *res)
+int mech_app_delete(mech_repo *repo, const mech_write_opts *w, const char *app, mech_txn_result *res)
 {
 	delete_ctx c = {repo, app};
 	char *target;
@@ -419,7 +422,7 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 	int rc = -1;
 
 	if (mech_app_plan_instance(txn, c->repo, c->app, c->from ? c->from : MECH_DEFAULT_INSTANCE,
-			  &from) < 0)
+				   &from) < 0)
 		goto done;
 	src_path = mech_layout_overlay_path(c->app, from);
 	if (mech_txn_read(txn, src_path, &src) <= 0) {
@@ -485,8 +488,7 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 	    (from && mech_validate_name("--from instance", from) < 0))
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = mech_write_apply(repo, w, "app.instance-add", target, 0, plan_instance_add, &c,
-			      res);
+	rc = mech_write_apply(repo, w, "app.instance-add", target, 0, plan_instance_add, &c, res);
 	free(target);
 	return rc;
 }
@@ -501,8 +503,8 @@ int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const ch
 	    mech_validate_name("instance name", instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = mech_write_apply(repo, w, "app.instance-remove", target, 0, plan_instance_remove,
-			      &c, res);
+	rc = mech_write_apply(repo, w, "app.instance-remove", target, 0, plan_instance_remove, &c,
+			      res);
 	free(target);
 	return rc;
 }

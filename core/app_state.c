@@ -138,7 +138,8 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 				const mech_yaml *c = cs->items[0];
 				const mech_yaml *ports = mech_yaml_get(c, "ports");
 				if (mech_yaml_path_text(c, "image"))
-					app->base_image = mech_strdup(mech_yaml_path_text(c, "image"));
+					app->base_image = mech_strdup(
+						mech_yaml_path_text(c, "image"));
 				if (ports && ports->kind == MECH_YAML_SEQ && ports->len &&
 				    mech_yaml_path_text(ports->items[0], "containerPort"))
 					app->port = atoi(mech_yaml_path_text(ports->items[0],
@@ -335,8 +336,8 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		} else if (cur && k == 4 && f[0] && !strcmp(f[0], "I") && f[1]) {
 			mech_app_state *a = &cur->state;
 			mech_instance_state *in;
-			a->instances =
-				mech_reallocarray(a->instances, a->ninstances + 1, sizeof(*in));
+			a->instances = mech_reallocarray(a->instances, a->ninstances + 1,
+							 sizeof(*in));
 			in = &a->instances[a->ninstances++];
 			memset(in, 0, sizeof(*in));
 			in->name = mech_strdup(f[1]);
@@ -477,7 +478,8 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 			c->state = hit->state;
 			hit->used = 1;
 		} else {
-			git_tree *at = subtree_of(git, apps, name), *rt = subtree_of(git, routes, name);
+			git_tree *at = subtree_of(git, apps, name),
+				 *rt = subtree_of(git, routes, name);
 			load_app(repo, at, rt, name, &c->state);
 			git_tree_free(at);
 			git_tree_free(rt);
@@ -583,12 +585,13 @@ int mech_app_pick_instance(const mech_app_state *app, const char *instance,
 		mech_buf_printf(&names, "%s%s", i ? ", " : "", app->instances[i].name);
 	}
 	if (instance)
-		mech_error_set(MECH_ENOT_FOUND, "instance %s of app %s not found", instance, app->name);
+		mech_error_set(MECH_ENOT_FOUND, "instance %s of app %s not found", instance,
+			       app->name);
 	else
-		mech_error_set(MECH_EUSAGE, "app %s has %zu instances (%s); name one with -i INSTANCE",
+		mech_error_set(MECH_EUSAGE,
+			       "app %s has %zu instances (%s); name one with -i INSTANCE",
 			       app->name, app->ninstances, mech_buf_cstr(&names));
-	mech_error_hint("instances of %s: %s", app->name,
-			names.len ? names.ptr : "none");
+	mech_error_hint("instances of %s: %s", app->name, names.len ? names.ptr : "none");
 	mech_buf_dispose(&names);
 	return -1;
 }

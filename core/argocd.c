@@ -93,8 +93,8 @@ int mech_argocd_new(mech_argocd **out, const mech_config *cfg)
 		return mech_error_hint("set argocd.url in %s/mech.yaml (or run `mech sim`)",
 				       cfg->home ? cfg->home : "MECH_HOME");
 	}
-	return mech_argocd_open(out, cfg->argocd_url, cfg->argocd_token_file,
-				cfg->argocd_ca_file, cfg->argocd_timeout_ms);
+	return mech_argocd_open(out, cfg->argocd_url, cfg->argocd_token_file, cfg->argocd_ca_file,
+				cfg->argocd_timeout_ms);
 }
 
 void mech_argocd_free(mech_argocd *c)
@@ -149,12 +149,25 @@ int mech_argocd_version(mech_argocd *c, char **out)
 static void app_dispose(mech_argocd_app *a)
 {
 	size_t i;
-	char **fields[] = {&a->name, &a->namespace, &a->project, &a->resource_version,
-			   &a->created_at, &a->repo_url, &a->path, &a->target_revision,
-			   &a->dest_server, &a->dest_namespace, &a->sync_status,
-			   &a->sync_revision, &a->health_status, &a->health_message,
-			   &a->reconciled_at, &a->operation_phase, &a->operation_message,
-			   &a->operation_started_at, &a->operation_finished_at,
+	char **fields[] = {&a->name,
+			   &a->namespace,
+			   &a->project,
+			   &a->resource_version,
+			   &a->created_at,
+			   &a->repo_url,
+			   &a->path,
+			   &a->target_revision,
+			   &a->dest_server,
+			   &a->dest_namespace,
+			   &a->sync_status,
+			   &a->sync_revision,
+			   &a->health_status,
+			   &a->health_message,
+			   &a->reconciled_at,
+			   &a->operation_phase,
+			   &a->operation_message,
+			   &a->operation_started_at,
+			   &a->operation_finished_at,
 			   &a->operation_revision};
 	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
 		free(*fields[i]);
@@ -349,8 +362,7 @@ done:
 	return rc;
 }
 
-int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name,
-			mech_argocd_app **out)
+int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name, mech_argocd_app **out)
 {
 	char *path = app_path(name, "", project);
 	cJSON *doc;
@@ -375,8 +387,7 @@ const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const
 	return NULL;
 }
 
-const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app,
-							const char *type)
+const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app, const char *type)
 {
 	size_t i;
 	for (i = 0; i < app->nconditions; i++)
@@ -628,9 +639,12 @@ int mech_argocd_app_sync(mech_argocd *c, const char *project, const char *name,
 const char *mech_argocd_event_name(mech_argocd_event_type type)
 {
 	switch (type) {
-	case MECH_ARGOCD_ADDED: return "ADDED";
-	case MECH_ARGOCD_MODIFIED: return "MODIFIED";
-	case MECH_ARGOCD_DELETED: return "DELETED";
+	case MECH_ARGOCD_ADDED:
+		return "ADDED";
+	case MECH_ARGOCD_MODIFIED:
+		return "MODIFIED";
+	case MECH_ARGOCD_DELETED:
+		return "DELETED";
 	}
 	return "?";
 }

@@ -380,7 +380,8 @@ int mech_mkdir_p(const char *path, int mode)
 	if (mkdir(p, mode ? mode : 0755) < 0 && errno != EEXIST)
 		rc = -1;
 	if (rc < 0)
-		mech_error_set(MECH_EFAILED, "cannot create directory %s: %s", path, strerror(errno));
+		mech_error_set(MECH_EFAILED, "cannot create directory %s: %s", path,
+			       strerror(errno));
 	free(p);
 	return rc;
 }

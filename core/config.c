@@ -27,14 +27,22 @@ static const struct config_key {
 	const char *choices; /* "a|b": the only values allowed */
 	const char *help;    /* what it means, for mech.yaml(5) */
 } config_keys[] = {
-#define S(sec, key, field, def, help)                                                        \
-	{sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, NULL, help}
-#define E(sec, key, field, def, ch, help)                                                    \
-	{sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, ch, help}
-#define I(sec, key, field, def, lo, hi, help)                                                \
-	{sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL, help}
-#define B(sec, key, field, def, help)                                                        \
-	{sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL, help}
+#define S(sec, key, field, def, help)                                                              \
+	{                                                                                          \
+		sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, NULL, help               \
+	}
+#define E(sec, key, field, def, ch, help)                                                          \
+	{                                                                                          \
+		sec, key, T_STR, offsetof(mech_config, field), def, 0, 0, ch, help                 \
+	}
+#define I(sec, key, field, def, lo, hi, help)                                                      \
+	{                                                                                          \
+		sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL, help             \
+	}
+#define B(sec, key, field, def, help)                                                              \
+	{                                                                                          \
+		sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL, help              \
+	}
 	S("machine", "name", machine_name, "Mechanics",
 	  "Committer name of every receipt: the machine identity."),
 	S("machine", "email", machine_email, "mechanics@localhost",
@@ -141,8 +149,9 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 				c += cl + (c[cl] == '|');
 			}
 			if (!hit)
-				return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s: \"%s\" is not one of %s",
-						      file, line, k->section, k->key,
+				return mech_error_set(MECH_ECONFIG,
+						      "%s:%d: %s.%s: \"%s\" is not one of %s", file,
+						      line, k->section, k->key,
 						      mech_error_escape(q, v), k->choices);
 		}
 		free(*(char **)field(cfg, k));
@@ -153,15 +162,15 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 		if (!*v || *end || n < k->min || n > k->max)
 			return mech_error_set(MECH_ECONFIG,
 					      "%s:%d: %s.%s: \"%s\" is not an integer in %ld..%ld",
-					      file, line, k->section, k->key, mech_error_escape(q, v),
-					      k->min, k->max);
+					      file, line, k->section, k->key,
+					      mech_error_escape(q, v), k->min, k->max);
 		*(int *)field(cfg, k) = (int)n;
 		return 0;
 	case T_BOOL:
 		if (strcmp(v, "true") && strcmp(v, "false"))
 			return mech_error_set(MECH_ECONFIG,
-					      "%s:%d: %s.%s: \"%s\" is not true or false", file, line,
-					      k->section, k->key, mech_error_escape(q, v));
+					      "%s:%d: %s.%s: \"%s\" is not true or false", file,
+					      line, k->section, k->key, mech_error_escape(q, v));
 		*(int *)field(cfg, k) = !strcmp(v, "true");
 		return 0;
 	}
@@ -197,14 +206,15 @@ static int load_section(mech_config *cfg, const mech_yaml *map, const char *sect
 		}
 		free(sub);
 		for (j = 0; j < NKEYS; j++) {
-			if (strcmp(config_keys[j].section, section) || strcmp(config_keys[j].key, key))
+			if (strcmp(config_keys[j].section, section) ||
+			    strcmp(config_keys[j].key, key))
 				continue;
 			found = 1;
 			if (v->kind != MECH_YAML_SCALAR)
 				return mech_error_set(MECH_ECONFIG, "%s:%d: %s.%s must be a scalar",
 						      file, v->line, section, key);
-			rc = set_value(cfg, &config_keys[j], v->type == MECH_YAML_NULL ? "" : v->value,
-				       file, v->line);
+			rc = set_value(cfg, &config_keys[j],
+				       v->type == MECH_YAML_NULL ? "" : v->value, file, v->line);
 			if (rc < 0)
 				return -1;
 		}

@@ -9,8 +9,8 @@
 #include <dlfcn.h>
 #include <string.h>
 
-int mech_dl_load(const char *soname, const char *package, const char *const *names,
-		 void **slots, size_t n)
+int mech_dl_load(const char *soname, const char *package, const char *const *names, void **slots,
+		 size_t n)
 {
 	void *lib = dlopen(soname, RTLD_NOW | RTLD_LOCAL);
 	size_t i;

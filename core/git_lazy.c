@@ -304,12 +304,11 @@ const char *libssh2_hostkey_hash(LIBSSH2_SESSION *session, int hash_type)
 	SSH2_CALL(libssh2_hostkey_hash, NULL, session, hash_type);
 }
 
-int libssh2_knownhost_checkp(LIBSSH2_KNOWNHOSTS *hosts, const char *host, int port,
-			     const char *key, size_t keylen, int typemask,
-			     struct libssh2_knownhost **knownhost)
+int libssh2_knownhost_checkp(LIBSSH2_KNOWNHOSTS *hosts, const char *host, int port, const char *key,
+			     size_t keylen, int typemask, struct libssh2_knownhost **knownhost)
 {
-	SSH2_CALL(libssh2_knownhost_checkp, LIBSSH2_KNOWNHOST_CHECK_FAILURE, hosts, host, port,
-		  key, keylen, typemask, knownhost);
+	SSH2_CALL(libssh2_knownhost_checkp, LIBSSH2_KNOWNHOST_CHECK_FAILURE, hosts, host, port, key,
+		  keylen, typemask, knownhost);
 }
 
 void libssh2_knownhost_free(LIBSSH2_KNOWNHOSTS *hosts)
@@ -336,8 +335,8 @@ void **libssh2_session_abstract(LIBSSH2_SESSION *session)
 int libssh2_session_disconnect_ex(LIBSSH2_SESSION *session, int reason, const char *description,
 				  const char *lang)
 {
-	SSH2_CALL(libssh2_session_disconnect_ex, LIBSSH2_ERROR_INVAL, session, reason,
-		  description, lang);
+	SSH2_CALL(libssh2_session_disconnect_ex, LIBSSH2_ERROR_INVAL, session, reason, description,
+		  lang);
 }
 
 int libssh2_session_free(LIBSSH2_SESSION *session)
@@ -382,8 +381,8 @@ int libssh2_userauth_keyboard_interactive_ex(
 	LIBSSH2_SESSION *session, const char *username, unsigned int username_len,
 	LIBSSH2_USERAUTH_KBDINT_RESPONSE_FUNC((*response_callback)))
 {
-	SSH2_CALL(libssh2_userauth_keyboard_interactive_ex, LIBSSH2_ERROR_INVAL, session,
-		  username, username_len, response_callback);
+	SSH2_CALL(libssh2_userauth_keyboard_interactive_ex, LIBSSH2_ERROR_INVAL, session, username,
+		  username_len, response_callback);
 }
 
 char *libssh2_userauth_list(LIBSSH2_SESSION *session, const char *username,
@@ -454,10 +453,10 @@ OM_uint32 gss_display_status(OM_uint32 *minor, OM_uint32 status, int type, gss_O
 			     OM_uint32 *more, gss_buffer_desc *text);
 OM_uint32 gss_indicate_mechs(OM_uint32 *minor, void **mechs);
 OM_uint32 gss_release_oid_set(OM_uint32 *minor, void **set);
-OM_uint32 gss_init_sec_context(OM_uint32 *minor, void *cred, void **ctx, void *target,
-			       gss_OID mech, OM_uint32 flags, OM_uint32 time, void *bindings,
-			       gss_buffer_desc *in, gss_OID *actual, gss_buffer_desc *out,
-			       OM_uint32 *ret_flags, OM_uint32 *time_rec);
+OM_uint32 gss_init_sec_context(OM_uint32 *minor, void *cred, void **ctx, void *target, gss_OID mech,
+			       OM_uint32 flags, OM_uint32 time, void *bindings, gss_buffer_desc *in,
+			       gss_OID *actual, gss_buffer_desc *out, OM_uint32 *ret_flags,
+			       OM_uint32 *time_rec);
 
 /* RFC 2744 §4.4: {iso(1) member-body(2) US(840) mit(113554) infosys(1) gssapi(2) generic(1) service_name(4)} */
 static gss_OID_desc hostbased_service = {10, (void *)"\x2a\x86\x48\x86\xf7\x12\x01\x02\x01\x04"};
@@ -485,8 +484,9 @@ static int gss_load(OM_uint32 *minor)
 {
 	if (!gss_state) {
 		gss_state = mech_dl_load("libgssapi_krb5.so.2", "libgssapi-krb5-2", gss_names,
-					 (void **)&gss, sizeof(gss_names) / sizeof(*gss_names)) ? -1
-												: 1;
+					 (void **)&gss, sizeof(gss_names) / sizeof(*gss_names))
+				    ? -1
+				    : 1;
 		mech_error_clear(); /* libgit2 reports the failed authentication */
 	}
 	if (minor)
@@ -531,15 +531,15 @@ OM_uint32 gss_release_oid_set(OM_uint32 *minor, void **set)
 	return gss_load(minor) ? gss.gss_release_oid_set(minor, set) : GSS_S_FAILURE;
 }
 
-OM_uint32 gss_init_sec_context(OM_uint32 *minor, void *cred, void **ctx, void *target,
-			       gss_OID mech, OM_uint32 flags, OM_uint32 time, void *bindings,
-			       gss_buffer_desc *in, gss_OID *actual, gss_buffer_desc *out,
-			       OM_uint32 *ret_flags, OM_uint32 *time_rec)
+OM_uint32 gss_init_sec_context(OM_uint32 *minor, void *cred, void **ctx, void *target, gss_OID mech,
+			       OM_uint32 flags, OM_uint32 time, void *bindings, gss_buffer_desc *in,
+			       gss_OID *actual, gss_buffer_desc *out, OM_uint32 *ret_flags,
+			       OM_uint32 *time_rec)
 {
-	return gss_load(minor) ? gss.gss_init_sec_context(minor, cred, ctx, target, mech, flags,
-							  time, bindings, in, actual, out,
-							  ret_flags, time_rec)
-			       : GSS_S_FAILURE;
+	return gss_load(minor)
+		       ? gss.gss_init_sec_context(minor, cred, ctx, target, mech, flags, time,
+						  bindings, in, actual, out, ret_flags, time_rec)
+		       : GSS_S_FAILURE;
 }
 
 #endif /* MECH_WRAPPED_DEPS */

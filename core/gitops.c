@@ -217,12 +217,14 @@ static int diff_plan(mech_txn *txn, mech_txn_result *res)
 			continue;
 		if (p->data && found && cur.len == p->len && !memcmp(cur.ptr, p->data, p->len))
 			continue;
-		res->changes = mech_reallocarray(res->changes, res->nchanges + 1, sizeof(mech_change));
+		res->changes = mech_reallocarray(res->changes, res->nchanges + 1,
+						 sizeof(mech_change));
 		c = &res->changes[res->nchanges++];
 		memset(c, 0, sizeof(*c));
 		c->path = mech_strdup(p->path);
 		c->action = !p->data ? MECH_CHANGE_DELETE
-				     : found ? MECH_CHANGE_UPDATE : MECH_CHANGE_CREATE;
+			    : found  ? MECH_CHANGE_UPDATE
+				     : MECH_CHANGE_CREATE;
 		if (p->data) {
 			c->data = mech_strndup(p->data, p->len);
 			c->len = p->len;
@@ -250,8 +252,8 @@ static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
 	return 0;
 }
 
-static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn,
-			const git_oid *head, mech_txn_result *res, git_oid *out)
+static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, const git_oid *head,
+			mech_txn_result *res, git_oid *out)
 {
 	git_tree_update *ups = mech_calloc(res->nchanges, sizeof(*ups));
 	git_oid tree_id, *blob_ids = mech_calloc(res->nchanges, sizeof(git_oid));
@@ -284,7 +286,8 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn,
 	if (!txn->base) {
 		git_treebuilder *tb;
 		git_oid empty;
-		if (git_treebuilder_new(&tb, r->git, NULL) < 0 || git_treebuilder_write(&empty, tb) < 0) {
+		if (git_treebuilder_new(&tb, r->git, NULL) < 0 ||
+		    git_treebuilder_write(&empty, tb) < 0) {
 			mech_error_git(MECH_EFAILED, "cannot build the tree");
 			goto done;
 		}
@@ -412,8 +415,8 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		return -1;
 	have_head = git_reference_name_to_id(&head, r->git, r->branch_ref) == 0;
 	git_error_clear();
-	if (have_head && (git_commit_lookup(&hc, r->git, &head) < 0 ||
-			  git_commit_tree(&txn.base, hc) < 0)) {
+	if (have_head &&
+	    (git_commit_lookup(&hc, r->git, &head) < 0 || git_commit_tree(&txn.base, hc) < 0)) {
 		mech_error_git(MECH_EFAILED, "cannot read the branch head");
 		goto done;
 	}
@@ -456,8 +459,8 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 			goto done;
 	}
 	/* pushed, the remote is the truth: the mirror follows it wherever it was */
-	rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, r->remote_url != NULL,
-			   r->remote_url ? "mech: mirror" : "mech: commit");
+	rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit,
+			   r->remote_url != NULL, r->remote_url ? "mech: mirror" : "mech: commit");
 	if (rc < 0 && r->remote_url) {
 		/* the push landed, so the write is done; the next fetch moves the mirror */
 		mech_error_clear();

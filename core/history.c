@@ -185,7 +185,8 @@ static int maybe_class(const git_commit *c, const mech_config *cfg, mech_class c
 	const git_signature *cm = git_commit_committer(c);
 	if (!cm || strcmp(cm->email, cfg->machine_email) || strcmp(cm->name, cfg->machine_name))
 		return 0;
-	return cls != MECH_CLASS_FORCED || strstr(git_commit_message(c), "\nMechanics-Forced-Over: ");
+	return cls != MECH_CLASS_FORCED ||
+	       strstr(git_commit_message(c), "\nMechanics-Forced-Over: ");
 }
 
 static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
@@ -419,8 +420,8 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 	if (mech_repo_sync(repo) < 0 || resolve_start(repo, rev, &id) < 0)
 		return -1;
 	if (git_commit_lookup(&c, git, &id) < 0 || git_commit_tree(&t, c) < 0 ||
-	    (git_commit_parentcount(c) && (git_commit_parent(&p, c, 0) < 0 ||
-					   git_commit_tree(&pt, p) < 0)) ||
+	    (git_commit_parentcount(c) &&
+	     (git_commit_parent(&p, c, 0) < 0 || git_commit_tree(&pt, p) < 0)) ||
 	    git_diff_tree_to_tree(&d, git, pt, t, NULL) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot read the commit");
 		goto done;
@@ -431,7 +432,9 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 		const git_diff_delta *dd = git_diff_get_delta(d, i);
 		mech_file_change *f = &(*files)[(*nfiles)++];
 		f->path = mech_strdup(dd->new_file.path ? dd->new_file.path : dd->old_file.path);
-		f->status = dd->status == GIT_DELTA_ADDED ? 'A' : dd->status == GIT_DELTA_DELETED ? 'D' : 'M';
+		f->status = dd->status == GIT_DELTA_ADDED     ? 'A'
+			    : dd->status == GIT_DELTA_DELETED ? 'D'
+							      : 'M';
 	}
 	if (git_diff_print(d, GIT_DIFF_FORMAT_PATCH, print_cb, diff) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot format the diff");

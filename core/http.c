@@ -36,16 +36,16 @@ struct mech_http {
 	CURL *easy; /* kept between unary calls for connection reuse */
 };
 
-#define CURL_SYMBOLS(X)                                                                      \
-	X(curl_global_init)                                                                  \
-	X(curl_easy_init)                                                                    \
-	X(curl_easy_reset)                                                                   \
-	X(curl_easy_setopt)                                                                  \
-	X(curl_easy_perform)                                                                 \
-	X(curl_easy_getinfo)                                                                 \
-	X(curl_easy_cleanup)                                                                 \
-	X(curl_easy_strerror)                                                                \
-	X(curl_slist_append)                                                                 \
+#define CURL_SYMBOLS(X)                                                                            \
+	X(curl_global_init)                                                                        \
+	X(curl_easy_init)                                                                          \
+	X(curl_easy_reset)                                                                         \
+	X(curl_easy_setopt)                                                                        \
+	X(curl_easy_perform)                                                                       \
+	X(curl_easy_getinfo)                                                                       \
+	X(curl_easy_cleanup)                                                                       \
+	X(curl_easy_strerror)                                                                      \
+	X(curl_slist_append)                                                                       \
 	X(curl_slist_free_all)
 
 static struct {
@@ -74,8 +74,7 @@ static void curl_init(void)
 {
 	CURLcode rc;
 
-	_Static_assert(sizeof(curl_lib) == sizeof(curl_names) / sizeof(*curl_names) *
-						   sizeof(void *),
+	_Static_assert(sizeof(curl_lib) == sizeof(curl_names) / sizeof(*curl_names) * sizeof(void *),
 		       "one pointer per libcurl symbol");
 	if (mech_dl_load("libcurl.so.4", "libcurl4", curl_names, (void **)&curl_lib,
 			 sizeof(curl_names) / sizeof(*curl_names)) < 0) {
@@ -126,8 +125,9 @@ int mech_http_new(mech_http **out, const mech_http_opts *opts)
 	h->token_file = dup_or_null(opts->token_file);
 	h->ca_file = dup_or_null(opts->ca_file);
 	h->timeout_ms = opts->timeout_ms > 0 ? opts->timeout_ms : MECH_HTTP_TIMEOUT_DEFAULT;
-	h->connect_timeout_ms = opts->connect_timeout_ms > 0 ? opts->connect_timeout_ms
-							      : (h->timeout_ms < 3000 ? h->timeout_ms : 3000);
+	h->connect_timeout_ms = opts->connect_timeout_ms > 0
+					? opts->connect_timeout_ms
+					: (h->timeout_ms < 3000 ? h->timeout_ms : 3000);
 	h->max_body = opts->max_body ? opts->max_body : MECH_HTTP_MAX_BODY_DEFAULT;
 	*out = h;
 	return 0;
@@ -280,18 +280,18 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	const char *detail = errbuf && *errbuf ? errbuf : curl_easy_strerror(rc);
 	if (overflow)
 		return mech_error_set(MECH_EUNAVAILABLE,
-				      "%s: %s %s: response larger than %zu bytes", h->name,
-				      method, url, limit);
+				      "%s: %s %s: response larger than %zu bytes", h->name, method,
+				      url, limit);
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: timed out (%s)", h->name, method,
-			       url, detail);
+		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: timed out (%s)", h->name, method, url,
+			       detail);
 		return mech_error_hint("is %s at %s slow or unreachable? the timeout is %ld ms",
 				       h->name, h->url, h->timeout_ms);
 	case CURLE_COULDNT_CONNECT:
 	case CURLE_COULDNT_RESOLVE_HOST:
-		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: cannot connect (%s)", h->name,
-			       method, url, detail);
+		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: cannot connect (%s)", h->name, method,
+			       url, detail);
 		return mech_error_hint("is %s running at %s? check the URL in mech.yaml", h->name,
 				       h->url);
 	case CURLE_SSL_CACERT_BADFILE:
@@ -299,15 +299,16 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	case CURLE_SSL_CONNECT_ERROR:
 		mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: TLS failed (%s)", h->name, method,
 			       url, detail);
-		return mech_error_hint("check the CA file (%s)", h->ca_file ? h->ca_file : "none set");
+		return mech_error_hint("check the CA file (%s)",
+				       h->ca_file ? h->ca_file : "none set");
 	default:
 		return mech_error_set(MECH_EUNAVAILABLE, "%s: %s %s: %s", h->name, method, url,
 				      detail);
 	}
 }
 
-static int request(mech_http *h, const char *method, const char *path, const char *body,
-		   int secret, mech_http_response *resp)
+static int request(mech_http *h, const char *method, const char *path, const char *body, int secret,
+		   mech_http_response *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -370,8 +371,8 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
 	return request(h, method, path, body, 0, resp);
 }
 
-int mech_http_request_secret(mech_http *h, const char *method, const char *path,
-			     const char *body, mech_http_response *resp)
+int mech_http_request_secret(mech_http *h, const char *method, const char *path, const char *body,
+			     mech_http_response *resp)
 {
 	return request(h, method, path, body, 1, resp);
 }
@@ -442,22 +443,38 @@ static char *server_message(const mech_http_response *resp)
 const char *mech_http_status_text(long status)
 {
 	switch (status) {
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 415: return "Unsupported Media Type";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 415:
+		return "Unsupported Media Type";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "";
 	}
 }
 
@@ -510,8 +527,8 @@ int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what)
 	doc = cJSON_ParseWithLengthOpts(data, len, &end, 0);
 	if (!doc) {
 		size_t at = end && end >= data ? (size_t)(end - data) : 0;
-		return mech_error_set(MECH_EUNAVAILABLE, "%s: malformed JSON (near byte %zu of %zu)",
-				      what, at, len);
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "%s: malformed JSON (near byte %zu of %zu)", what, at, len);
 	}
 	while (end && (size_t)(end - data) < len && isspace((unsigned char)*end))
 		end++;
@@ -781,8 +798,9 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 		/* the status says what happened, even if its body was cut short */
 		s.err.status = s.status;
 		if (mech_http_check(h, "GET", path, &s.err) == 0) {
-			mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: HTTP %ld, not an event stream",
-				       h->name, url, s.status);
+			mech_error_set(MECH_EUNAVAILABLE,
+				       "%s: GET %s: HTTP %ld, not an event stream", h->name, url,
+				       s.status);
 		}
 		goto done;
 	}
@@ -801,7 +819,8 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 	}
 	if (mech_sse_parser_pending(&s.parser)) {
 		mech_error_set(MECH_EUNAVAILABLE,
-			       "%s: GET %s: stream cut in the middle of an event (%s)", h->name, url,
+			       "%s: GET %s: stream cut in the middle of an event (%s)", h->name,
+			       url,
 			       rc == CURLE_OK ? "connection closed"
 					      : (*errbuf ? errbuf : curl_easy_strerror(rc)));
 		goto done;

@@ -135,8 +135,9 @@ static int check_component(const char *ref, const char *s, size_t len)
 		if (s[i] >= 'A' && s[i] <= 'Z')
 			return invalid(ref, "repository must be lower case");
 		if (s[i] == ':' || s[i] == '[' || s[i] == ']' || s[i] == '@')
-			return invalid(ref, "'%c' may only appear in the registry host or "
-					    "before the tag",
+			return invalid(ref,
+				       "'%c' may only appear in the registry host or "
+				       "before the tag",
 				       s[i]);
 	}
 	part = mech_strndup(s, len);
@@ -215,14 +216,13 @@ static int check_domain(const char *ref, const char *s, size_t len)
 		goto bad;
 	}
 	goto done;
-bad:
-	{
-		char value[MECH_ESCAPE_SIZE];
-		rc = invalid(ref,
-			     "registry \"%s\" is not a valid HOST[:PORT] (letters, digits, '-' "
-			     "and '.', port 1-65535)",
-			     mech_error_escape_n(value, dom, len));
-	}
+bad : {
+	char value[MECH_ESCAPE_SIZE];
+	rc = invalid(ref,
+		     "registry \"%s\" is not a valid HOST[:PORT] (letters, digits, '-' "
+		     "and '.', port 1-65535)",
+		     mech_error_escape_n(value, dom, len));
+}
 done:
 	free(dom);
 	return rc;

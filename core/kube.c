@@ -110,8 +110,7 @@ static int kube_get(mech_kube *k, const char *path, cJSON **out, mech_http_respo
 	if ((resp_keep ? mech_http_request_secret : mech_http_request)(k->http, "GET", path, NULL,
 								       &resp) < 0)
 		goto done; /* resp is empty */
-	if (resp.status == 404 &&
-	    !(resp.content_type && strstr(resp.content_type, "json"))) {
+	if (resp.status == 404 && !(resp.content_type && strstr(resp.content_type, "json"))) {
 		mech_error_set(MECH_ENOT_FOUND,
 			       "Kubernetes: GET %s%s: HTTP 404: the server does not know this API path",
 			       mech_http_url(k->http), path);
@@ -241,8 +240,8 @@ void mech_kube_deployment_free(mech_kube_deployment *d)
 /* Argo CD's Deployment health rule (gitops-engine, after kubectl rollout status). */
 static void rollout_state(mech_kube_deployment *d)
 {
-	const mech_kube_condition *p =
-		mech_kube_condition_find(d->conditions, d->nconditions, "Progressing");
+	const mech_kube_condition *p = mech_kube_condition_find(d->conditions, d->nconditions,
+								"Progressing");
 	if (d->paused) {
 		d->state = MECH_ROLLOUT_PAUSED;
 		d->state_message = mech_strdup("Deployment is paused");
@@ -283,7 +282,8 @@ int mech_kube_deployment_parse(const cJSON *j, mech_kube_deployment **out)
 
 	*out = NULL;
 	if (!cJSON_IsObject(j))
-		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: a Deployment that is not an object");
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Kubernetes: a Deployment that is not an object");
 	d = mech_calloc(1, sizeof(*d));
 	d->namespace = jstr(j, "metadata.namespace");
 	d->name = jstr(j, "metadata.name");
@@ -352,7 +352,8 @@ int mech_kube_pg_cluster_parse(const cJSON *j, mech_kube_pg_cluster **out)
 
 	*out = NULL;
 	if (!cJSON_IsObject(j))
-		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: a Cluster that is not an object");
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Kubernetes: a Cluster that is not an object");
 	c = mech_calloc(1, sizeof(*c));
 	c->namespace = jstr(j, "metadata.namespace");
 	c->name = jstr(j, "metadata.name");
@@ -547,8 +548,9 @@ static int route_verdict(const mech_kube_route *r, const char *type)
 	int seen = 0, unknown = 0;
 	size_t i;
 	for (i = 0; i < r->nparents; i++) {
-		const mech_kube_condition *c = mech_kube_condition_find(
-			r->parents[i].conditions, r->parents[i].nconditions, type);
+		const mech_kube_condition *c = mech_kube_condition_find(r->parents[i].conditions,
+									r->parents[i].nconditions,
+									type);
 		if (!c)
 			continue;
 		/* a condition for an older spec says nothing about this one */
@@ -573,7 +575,8 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 
 	*out = NULL;
 	if (!cJSON_IsObject(j))
-		return mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: an HTTPRoute that is not an object");
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Kubernetes: an HTTPRoute that is not an object");
 	r = mech_calloc(1, sizeof(*r));
 	r->namespace = jstr(j, "metadata.namespace");
 	r->name = jstr(j, "metadata.name");
@@ -601,7 +604,8 @@ int mech_kube_route_parse(const cJSON *j, mech_kube_route **out)
 			p->parent_name = jstr(it, "parentRef.name");
 			p->section_name = jstr(it, "parentRef.sectionName");
 			p->controller = jstr(it, "controllerName");
-			p->conditions = parse_conditions(mech_json_get(it, "conditions"), &p->nconditions);
+			p->conditions = parse_conditions(mech_json_get(it, "conditions"),
+							 &p->nconditions);
 		}
 	}
 	r->accepted = route_verdict(r, "Accepted");

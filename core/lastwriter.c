@@ -92,7 +92,7 @@ typedef struct {
 	git_oid id;
 	size_t nparents;
 	git_oid *parents;
-	mech_strv *diffs; /* per parent: paths differing; for a root: paths in its tree */
+	mech_strv *diffs;  /* per parent: paths differing; for a root: paths in its tree */
 	path_map *pending; /* paths whose walk is at this commit (w.cls 1 = still pending) */
 	int used;
 } commit_info;
@@ -212,13 +212,15 @@ static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
 		     mech_strv *out)
 {
-	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0, nb = b ? git_tree_entrycount(b) : 0;
+	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0,
+	       nb = b ? git_tree_entrycount(b) : 0;
 	while (i < na || j < nb) {
 		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
 		int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
 		int rc;
-		if (c == 0 || (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
+		if (c == 0 ||
+		    (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
 			rc = entry_diff(repo, ea, eb, prefix, out);
 			i++;
 			j++;
@@ -526,8 +528,7 @@ static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
 	mech_buf_printf(&b, "%s\n", hex);
 	/* the deltas may grow to the snapshot's size before a rewrite pays off */
-	if (lw->journal_bytes > lw->snapshot_bytes ||
-	    b.len > lw->snapshot_bytes - lw->journal_bytes)
+	if (lw->journal_bytes > lw->snapshot_bytes || b.len > lw->snapshot_bytes - lw->journal_bytes)
 		goto done;
 	fd = open(lw->file, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
@@ -682,8 +683,7 @@ static int entry_id(git_commit *c, const char *path, git_oid *out, unsigned *mod
 	return found;
 }
 
-int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path,
-			 git_oid *out)
+int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path, git_oid *out)
 {
 	git_commit *c = NULL;
 	int rc = 0;

@@ -38,7 +38,7 @@ char *mech_layout_overlay_dir(const char *app, const char *instance)
 char *mech_layout_overlay_path(const char *app, const char *instance)
 {
 	return mech_sprintf(MECH_LAYOUT_APPS "/%s/" MECH_LAYOUT_OVERLAYS "/%s/" KUSTOMIZATION, app,
-	                    instance);
+			    instance);
 }
 
 char *mech_layout_overlay_in_app(const char *instance)
@@ -135,7 +135,7 @@ char *mech_layout_tenant_domain(const char *tenant, const char *base_domain)
 }
 
 char *mech_layout_route_host(const char *tenant, const char *app, const char *instance,
-                             const char *base_domain)
+			     const char *base_domain)
 {
 	char *domain, *host;
 	if (!tenant || !app || !instance || !base_domain)

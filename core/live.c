@@ -52,7 +52,8 @@ mech_live_state mech_live_judge(const mech_argocd_app *app, const mech_live_want
 	    (!want || !want->revision || !*app->operation_revision ||
 	     mech_live_revision_reached(want->repo, app->operation_revision, want->revision))) {
 		*reason = mech_sprintf("sync %s: %s", op,
-				       *app->operation_message ? app->operation_message : "no message");
+				       *app->operation_message ? app->operation_message
+							       : "no message");
 		return MECH_LIVE_FAILED;
 	}
 	if (strcmp(app->sync_status, "Synced") || !strcmp(op, "Running") ||
@@ -60,8 +61,8 @@ mech_live_state mech_live_judge(const mech_argocd_app *app, const mech_live_want
 		return MECH_LIVE_PROGRESSING;
 	if (!strcmp(app->health_status, "Degraded")) {
 		*reason = mech_sprintf("Degraded: %s", *app->health_message
-							 ? app->health_message
-							 : "a resource is unhealthy");
+							       ? app->health_message
+							       : "a resource is unhealthy");
 		return MECH_LIVE_FAILED;
 	}
 	if (strcmp(app->health_status, "Healthy"))

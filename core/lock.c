@@ -29,7 +29,8 @@ int mech_lock_take(const char *path, const char *tenant, int *fd)
 	long waited = 0;
 	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (*fd < 0)
-		return mech_error_set(MECH_EFAILED, "cannot open the tenant lock: %s", strerror(errno));
+		return mech_error_set(MECH_EFAILED, "cannot open the tenant lock: %s",
+				      strerror(errno));
 	/* polled, not blocking: a blocking flock cannot give up after a minute */
 	while (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK && errno != EINTR) {

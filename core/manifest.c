@@ -268,8 +268,7 @@ static int parse_doc(mech_yaml **out, const char *yaml, size_t len, const char *
 	if ((*out)->kind != MECH_YAML_MAP) {
 		mech_yaml_free(*out);
 		*out = NULL;
-		return mech_error_set(MECH_EINVALID, "%s: expected a YAML mapping at the top",
-				      name);
+		return mech_error_set(MECH_EINVALID, "%s: expected a YAML mapping at the top", name);
 	}
 	return 0;
 }
@@ -656,9 +655,8 @@ int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
 	if (!s)
 		return mech_error_set(MECH_EINVALID, "no route given");
 	if (check_name("tenant name", s->tenant) < 0 || check_name("app name", s->app) < 0 ||
-	    check_name("instance name", s->instance) < 0 ||
-	    check_host(s->host) < 0 || check_route_path(s->path) < 0 ||
-	    check_dns_name("gateway name", s->gateway_name) < 0 ||
+	    check_name("instance name", s->instance) < 0 || check_host(s->host) < 0 ||
+	    check_route_path(s->path) < 0 || check_dns_name("gateway name", s->gateway_name) < 0 ||
 	    check_label("gateway namespace", s->gateway_namespace) < 0)
 		return -1;
 	name = mech_layout_workload(s->app, s->instance);

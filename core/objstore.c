@@ -70,7 +70,7 @@ typedef struct {
 struct mech_objstore {
 	git_repository *repo;
 	git_odb *odb;
-	staging *st; /* owned by odb */
+	staging *st;  /* owned by odb */
 	gated *packs; /* owned by odb; NULL when the default database is kept */
 };
 
@@ -224,9 +224,10 @@ static int st_write(git_odb_backend *b, const git_oid *id, const void *data, siz
 	int rc = st->mem->write(st->mem, id, data, len, type);
 	if (rc == 0) {
 		if ((st->n & (st->n - 1)) == 0)
-			st->ids = mech_reallocarray(
-				st->ids, mech_grow_cap(st->n, st->n + 1, 16, sizeof(*st->ids)),
-				sizeof(*st->ids));
+			st->ids = mech_reallocarray(st->ids,
+						    mech_grow_cap(st->n, st->n + 1, 16,
+								  sizeof(*st->ids)),
+						    sizeof(*st->ids));
 		st->ids[st->n++] = *id;
 	}
 	return rc;
@@ -371,7 +372,8 @@ static uint32_t pack_objects(const char *base)
 	    !memcmp(head, "\377tOc\0\0\0\2", 8))
 		at += 8;
 	if (pread(fd, last, sizeof(last), at) == (ssize_t)sizeof(last))
-		n = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 | (uint32_t)last[2] << 8 | last[3];
+		n = (uint32_t)last[0] << 24 | (uint32_t)last[1] << 16 | (uint32_t)last[2] << 8 |
+		    last[3];
 	close(fd);
 	return n;
 }
@@ -385,7 +387,8 @@ static void pack_names(const char *dir, mech_strv *out)
 
 	while (d && (e = readdir(d))) {
 		len = strlen(e->d_name);
-		if (len > 10 && !strncmp(e->d_name, "pack-", 5) && !strcmp(e->d_name + len - 5, ".pack"))
+		if (len > 10 && !strncmp(e->d_name, "pack-", 5) &&
+		    !strcmp(e->d_name + len - 5, ".pack"))
 			mech_strv_pushf(out, "%s/%.*s", dir, (int)(len - 5), e->d_name);
 	}
 	if (d)
@@ -485,8 +488,8 @@ int mech_objstore_merge(git_repository *repo, mech_pack_merge **out)
 	 * break, everything is merged, and the merged pack takes in larger ones
 	 * it would break the rule with.
 	 */
-	for (merge = n - 1; merge > 0 && packs[merge].objects >= 2 * (uint64_t)packs[merge - 1].objects;
-	     merge--)
+	for (merge = n - 1;
+	     merge > 0 && packs[merge].objects >= 2 * (uint64_t)packs[merge - 1].objects; merge--)
 		;
 	merge = merge ? merge + 1 : 0;
 	for (i = 0; i < merge; i++)

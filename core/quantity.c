@@ -18,10 +18,18 @@ static const struct {
 	const char *suffix;
 	unsigned long long mult;
 } suffixes[] = {
-	{"Ki", 1ULL << 10}, {"Mi", 1ULL << 20}, {"Gi", 1ULL << 30},
-	{"Ti", 1ULL << 40}, {"Pi", 1ULL << 50}, {"Ei", 1ULL << 60},
-	{"k", 1000ULL},     {"M", 1000000ULL},  {"G", 1000000000ULL},
-	{"T", 1000000000000ULL}, {"P", 1000000000000000ULL}, {"E", 1000000000000000000ULL},
+	{"Ki", 1ULL << 10},
+	{"Mi", 1ULL << 20},
+	{"Gi", 1ULL << 30},
+	{"Ti", 1ULL << 40},
+	{"Pi", 1ULL << 50},
+	{"Ei", 1ULL << 60},
+	{"k", 1000ULL},
+	{"M", 1000000ULL},
+	{"G", 1000000000ULL},
+	{"T", 1000000000000ULL},
+	{"P", 1000000000000000ULL},
+	{"E", 1000000000000000000ULL},
 	{"", 1ULL},
 };
 

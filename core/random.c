@@ -19,8 +19,8 @@ int mech_random_bytes(void *buf, size_t n)
 			continue;
 		if (r <= 0)
 			return mech_error_set(MECH_EFAILED, "no random bytes from the kernel: %s",
-			                      r < 0 ? strerror(errno)
-			                            : "getrandom returned nothing");
+					      r < 0 ? strerror(errno)
+						    : "getrandom returned nothing");
 		got += (size_t)r; /* reads above 32 MiB, or interrupted ones, may be short */
 	}
 	return 0;
@@ -48,8 +48,8 @@ int mech_random_uuid(char out[MECH_UUID_LEN + 1])
 	b[6] = (unsigned char)((b[6] & 0x0f) | 0x40); /* version 4 */
 	b[8] = (unsigned char)((b[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	snprintf(out, MECH_UUID_LEN + 1,
-	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
-	         b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
-	         b[15]);
+		 "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1],
+		 b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14],
+		 b[15]);
 	return 0;
 }

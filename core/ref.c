@@ -159,8 +159,8 @@ static int current(git_repository *repo, const char *ref, git_oid *out)
 	if (git_reference_type(r) == GIT_REFERENCE_DIRECT)
 		git_oid_cpy(out, git_reference_target(r));
 	else
-		rc = mech_error_set(MECH_EFAILED, "%s is a symbolic ref; mech writes only to a branch",
-				    ref);
+		rc = mech_error_set(MECH_EFAILED,
+				    "%s is a symbolic ref; mech writes only to a branch", ref);
 	git_reference_free(r);
 	return rc;
 }
@@ -184,7 +184,8 @@ static void log_move(mech_repo *r, const char *ref, const git_oid *id, const cha
 		if (!strcasecmp(v.ptr, "always"))
 			on = 1;
 		else if (git_config_parse_bool(&on, v.ptr) == 0 && on)
-			on = !strncmp(ref, "refs/heads/", 11) || git_reference_has_log(r->git, ref) == 1;
+			on = !strncmp(ref, "refs/heads/", 11) ||
+			     git_reference_has_log(r->git, ref) == 1;
 		else
 			on = 0;
 	}
@@ -233,7 +234,8 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 		if (fsync_up(dir, found ? dir : r->cfg->home) < 0 ||
 		    (!found && fsync_up(objects, r->path) < 0)) {
 			mech_error_hint("the branch moved but may not survive a power loss; check the "
-					"disk (%s)", r->path);
+					"disk (%s)",
+					r->path);
 			rc = -1;
 		}
 		free(dir);

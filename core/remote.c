@@ -125,8 +125,8 @@ static int copy_missing(git_odb *src, git_odb *dst, git_repository *repo, const 
 		git_commit_free(c);
 	}
 	if (rc == 0)
-		rc = git_odb_write(&written, dst, git_odb_object_data(obj), git_odb_object_size(obj),
-				   git_odb_object_type(obj));
+		rc = git_odb_write(&written, dst, git_odb_object_data(obj),
+				   git_odb_object_size(obj), git_odb_object_type(obj));
 	git_odb_object_free(obj);
 	return rc;
 }
@@ -226,4 +226,3 @@ done:
 	free(ctx.rejected);
 	return rc;
 }
-

@@ -19,8 +19,9 @@ static int check_host(mech_repo *repo, const char *host)
 	size_t hl = strlen(host), sl = strlen(suffix);
 	int ok = cfg->routes_allow_any_host || (hl > sl && !strcmp(host + hl - sl, suffix));
 	if (!ok) {
-		mech_error_set(MECH_EINVALID, "invalid --host \"%s\": routes of tenant %s must be under *%s",
-			       host, mech_repo_tenant(repo), suffix);
+		mech_error_set(MECH_EINVALID,
+			       "invalid --host \"%s\": routes of tenant %s must be under *%s", host,
+			       mech_repo_tenant(repo), suffix);
 		mech_error_hint("use e.g. www%s, or ask the operator to set routes.allow_any_host",
 				suffix);
 	}
@@ -48,8 +49,8 @@ static int plan_create(mech_txn *txn, void *payload)
 		goto done;
 	free(c->host);
 	c->host = c->o->host ? mech_strdup(c->o->host)
-			     : mech_layout_route_host(mech_repo_tenant(c->repo), c->o->app, instance,
-						      cfg->routes_base_domain);
+			     : mech_layout_route_host(mech_repo_tenant(c->repo), c->o->app,
+						      instance, cfg->routes_base_domain);
 	if (check_host(c->repo, c->host) < 0)
 		goto done;
 	spec.tenant = mech_repo_tenant(c->repo);
@@ -198,16 +199,20 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 			    mech_yaml_parse(&doc, b.ptr, b.len, r->file, NULL) == 0) {
 				const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
 				const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");
-				const char *mb = mech_yaml_text(mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
-								     MECH_LAYOUT_LABEL_MANAGED_BY));
-				if (h && h->kind == MECH_YAML_SEQ && h->len && mech_yaml_text(h->items[0]))
+				const char *mb = mech_yaml_text(
+					mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
+						      MECH_LAYOUT_LABEL_MANAGED_BY));
+				if (h && h->kind == MECH_YAML_SEQ && h->len &&
+				    mech_yaml_text(h->items[0]))
 					r->host = mech_strdup(mech_yaml_text(h->items[0]));
 				if (rules && rules->kind == MECH_YAML_SEQ && rules->len) {
-					const mech_yaml *m = mech_yaml_get(rules->items[0], "matches");
+					const mech_yaml *m = mech_yaml_get(rules->items[0],
+									   "matches");
 					if (m && m->kind == MECH_YAML_SEQ && m->len &&
 					    mech_yaml_path_text(m->items[0], "path.value"))
 						r->path = mech_strdup(
-							mech_yaml_path_text(m->items[0], "path.value"));
+							mech_yaml_path_text(m->items[0],
+									    "path.value"));
 				}
 				r->owned = mb && !strcmp(mb, MECH_LAYOUT_MANAGED_BY);
 			}

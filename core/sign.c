@@ -109,8 +109,8 @@ static int load_private(const char *home, unsigned char seed[32], unsigned char 
 	}
 	mech_error_clear();
 	if (rc < 0)
-		mech_error_set(MECH_ECONFIG, "cannot read the signing key %s (an Ed25519 PKCS#8 PEM file)",
-			       p);
+		mech_error_set(MECH_ECONFIG,
+			       "cannot read the signing key %s (an Ed25519 PKCS#8 PEM file)", p);
 	mech_buf_dispose(&der); /* secret buffers: wiped */
 	mech_buf_dispose(&pem);
 	free(p);
@@ -285,8 +285,8 @@ int mech_sign_allowed_signers(const char *home, const char *principal, mech_buf 
 	size_t n, i;
 	allowed_keys(home, &blobs, &n);
 	if (!n)
-		return mech_error_set(MECH_ENOT_FOUND, "no signing key in %s/keys; run `mech admin init`",
-				      home);
+		return mech_error_set(MECH_ENOT_FOUND,
+				      "no signing key in %s/keys; run `mech admin init`", home);
 	for (i = 0; i < n; i++) {
 		char *enc = mech_base64(blobs[i].ptr, blobs[i].len);
 		mech_buf_printf(out, "%s namespaces=\"git\" ssh-ed25519 %s\n", principal, enc);
@@ -329,7 +329,8 @@ static void signed_blob(const char *msg, size_t len, mech_buf *out)
 int mech_sign_commit(const char *home, const char *commit, size_t len, char **armored)
 {
 	unsigned char seed[32], pub[32], sig[ED25519_SIGNATURE_SIZE];
-	mech_buf tosign = MECH_BUF_INIT, sigblob = MECH_BUF_INIT, out = MECH_BUF_INIT, pk = MECH_BUF_INIT;
+	mech_buf tosign = MECH_BUF_INIT, sigblob = MECH_BUF_INIT, out = MECH_BUF_INIT,
+		 pk = MECH_BUF_INIT;
 	char *enc = NULL;
 	size_t i, el;
 
@@ -375,7 +376,8 @@ static int get_string(const unsigned char **p, const unsigned char *end, const u
 	uint32_t l;
 	if (end - *p < 4)
 		return -1;
-	l = ((uint32_t)(*p)[0] << 24) | ((uint32_t)(*p)[1] << 16) | ((uint32_t)(*p)[2] << 8) | (*p)[3];
+	l = ((uint32_t)(*p)[0] << 24) | ((uint32_t)(*p)[1] << 16) | ((uint32_t)(*p)[2] << 8) |
+	    (*p)[3];
 	*p += 4;
 	if ((size_t)(end - *p) < l)
 		return -1;
@@ -429,7 +431,8 @@ static int check_sig(const char *home, const char *armored, const char *data, si
 	{
 		const unsigned char *kp = pk, *kend = pk + pkn, *kt, *kv;
 		size_t ktn, kvn;
-		if (get_string(&kp, kend, &kt, &ktn) || get_string(&kp, kend, &kv, &kvn) || kvn != 32)
+		if (get_string(&kp, kend, &kt, &ktn) || get_string(&kp, kend, &kv, &kvn) ||
+		    kvn != 32)
 			goto done;
 		signed_blob(data, dlen, &tosign);
 		ok = ed25519_sha512_verify(kv, tosign.len, (const uint8_t *)tosign.ptr, sv) == 1;

@@ -62,22 +62,22 @@ static int control_error(uint32_t c, size_t pos, int quoted)
 {
 	if (c == '\n' || c == '\r') {
 		mech_error_set(MECH_EUSAGE,
-		               "%s at byte %zu of the SSH command: mech runs exactly one command "
-		               "per connection and no shell is involved",
-		               c == '\n' ? "newline" : "carriage return", pos);
+			       "%s at byte %zu of the SSH command: mech runs exactly one command "
+			       "per connection and no shell is involved",
+			       c == '\n' ? "newline" : "carriage return", pos);
 		return mech_error_hint("run one command per `ssh` invocation");
 	}
 	if (c == '\t') {
 		mech_error_set(MECH_EUSAGE,
-		               "tab inside quotes at byte %zu of the SSH command: control "
-		               "characters are not accepted in values",
-		               pos);
+			       "tab inside quotes at byte %zu of the SSH command: control "
+			       "characters are not accepted in values",
+			       pos);
 		return mech_error_hint("use spaces inside quoted values");
 	}
 	mech_error_set(MECH_EUSAGE,
-	               "control character U+%04X at byte %zu of the SSH command%s: control "
-	               "characters are not accepted",
-	               (unsigned)c, pos, quoted ? " (inside quotes)" : "");
+		       "control character U+%04X at byte %zu of the SSH command%s: control "
+		       "characters are not accepted",
+		       (unsigned)c, pos, quoted ? " (inside quotes)" : "");
 	return mech_error_hint("remove the character; values are plain printable text");
 }
 
@@ -111,21 +111,21 @@ static const char *shell_operator(const char *s)
 static int operator_error(const char *op, size_t pos)
 {
 	mech_error_set(MECH_EUSAGE,
-	               "%s at byte %zu of the SSH command: mech runs exactly one structured "
-	               "command per connection and no shell is involved, so shell syntax is "
-	               "not interpreted",
-	               op, pos);
+		       "%s at byte %zu of the SSH command: mech runs exactly one structured "
+		       "command per connection and no shell is involved, so shell syntax is "
+		       "not interpreted",
+		       op, pos);
 	return mech_error_hint(ONE_COMMAND_HINT);
 }
 
 static int backslash_error(size_t pos, int quoted)
 {
 	mech_error_set(MECH_EUSAGE,
-	               "backslash at byte %zu of the SSH command%s: mech does not interpret "
-	               "escapes and no shell is involved",
-	               pos, quoted ? " (inside double quotes)" : "");
+		       "backslash at byte %zu of the SSH command%s: mech does not interpret "
+		       "escapes and no shell is involved",
+		       pos, quoted ? " (inside double quotes)" : "");
 	return mech_error_hint("put the word in single quotes: inside '…' every character, "
-	                       "including \\ and \", is taken literally");
+			       "including \\ and \", is taken literally");
 }
 
 enum quote { UNQUOTED, SINGLE, DOUBLE };
@@ -143,9 +143,9 @@ int mech_sshcmd_split(const char *cmd, mech_strv *argv_out)
 	len = strnlen(cmd, MECH_SSHCMD_MAX + 1);
 	if (len > MECH_SSHCMD_MAX) {
 		mech_error_set(MECH_EUSAGE, "the SSH command is longer than %d bytes (the limit)",
-		               MECH_SSHCMD_MAX);
+			       MECH_SSHCMD_MAX);
 		return mech_error_hint("mech commands are short; check for a pasted file or a "
-		                       "runaway variable");
+				       "runaway variable");
 	}
 
 	while (i < len) {
@@ -155,7 +155,7 @@ int mech_sshcmd_split(const char *cmd, mech_strv *argv_out)
 
 		if (n == 0) {
 			mech_error_set(MECH_EUSAGE, "invalid UTF-8 at byte %zu of the SSH command",
-			               i + 1);
+				       i + 1);
 			mech_error_hint("send the command as UTF-8 text");
 			goto fail;
 		}
@@ -197,9 +197,9 @@ int mech_sshcmd_split(const char *cmd, mech_strv *argv_out)
 		inword = 1;
 		if (mech_buf_put(&word, cmd + i, n) < 0) {
 			mech_error_set(MECH_EUSAGE,
-			               "word %zu of the SSH command is longer than %d bytes (the "
-			               "limit per word)",
-			               words.len + 1, MECH_SSHCMD_MAX_WORD);
+				       "word %zu of the SSH command is longer than %d bytes (the "
+				       "limit per word)",
+				       words.len + 1, MECH_SSHCMD_MAX_WORD);
 			mech_error_hint("values passed to mech are short; check the quoting");
 			goto fail;
 		}
@@ -208,11 +208,11 @@ int mech_sshcmd_split(const char *cmd, mech_strv *argv_out)
 
 	if (q != UNQUOTED) {
 		mech_error_set(MECH_EUSAGE,
-		               "unterminated %s quote (opened at byte %zu of the SSH "
-		               "command)",
-		               q == SINGLE ? "single" : "double", quote_pos);
+			       "unterminated %s quote (opened at byte %zu of the SSH "
+			       "command)",
+			       q == SINGLE ? "single" : "double", quote_pos);
 		mech_error_hint("close the quote; at a local shell, wrap the whole mech command in "
-		                "double quotes so the inner quotes reach mech");
+				"double quotes so the inner quotes reach mech");
 		goto fail;
 	}
 	if (inword)
@@ -257,12 +257,12 @@ int mech_sshcmd_check_request(const mech_strv *argv)
 		else
 			continue;
 		mech_error_set(MECH_EFORBIDDEN,
-		               "`%s` is not accepted over SSH: the key you connect with decides "
-		               "the tenant and mech's home",
-		               flag);
+			       "`%s` is not accepted over SSH: the key you connect with decides "
+			       "the tenant and mech's home",
+			       flag);
 		return mech_error_hint("drop `%s`; to act for another tenant, connect with that "
-		                       "tenant's key",
-		                       flag);
+				       "tenant's key",
+				       flag);
 	}
 	return 0;
 }

@@ -25,18 +25,18 @@ enum kind { KIND_ED25519, KIND_RSA, KIND_ECDSA };
 static const struct key_type {
 	const char *name;
 	enum kind kind;
-	const char *curve; /* ECDSA: curve name inside the blob */
+	const char *curve;                    /* ECDSA: curve name inside the blob */
 	const struct ecc_curve *(*ecc)(void); /* ECDSA: nettle's curve */
-	size_t point_len;  /* Ed25519 public key / ECDSA uncompressed point length */
-	int sk;            /* FIDO key: an application string follows */
+	size_t point_len; /* Ed25519 public key / ECDSA uncompressed point length */
+	int sk;           /* FIDO key: an application string follows */
 } key_types[] = {
-    {"ssh-ed25519", KIND_ED25519, NULL, NULL, 32, 0},
-    {"ssh-rsa", KIND_RSA, NULL, NULL, 0, 0},
-    {"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 0},
-    {"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", nettle_get_secp_384r1, 97, 0},
-    {"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", nettle_get_secp_521r1, 133, 0},
-    {"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, NULL, 32, 1},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 1},
+	{"ssh-ed25519", KIND_ED25519, NULL, NULL, 32, 0},
+	{"ssh-rsa", KIND_RSA, NULL, NULL, 0, 0},
+	{"ecdsa-sha2-nistp256", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 0},
+	{"ecdsa-sha2-nistp384", KIND_ECDSA, "nistp384", nettle_get_secp_384r1, 97, 0},
+	{"ecdsa-sha2-nistp521", KIND_ECDSA, "nistp521", nettle_get_secp_521r1, 133, 0},
+	{"sk-ssh-ed25519@openssh.com", KIND_ED25519, NULL, NULL, 32, 1},
+	{"sk-ecdsa-sha2-nistp256@openssh.com", KIND_ECDSA, "nistp256", nettle_get_secp_256r1, 65, 1},
 };
 
 /* sshd's defaults: RequiredRSASize 1024, and OpenSSL's 16384-bit ceiling. */
@@ -135,8 +135,8 @@ static int check_rsa(reader *r)
 		bits--;
 	if (bits < RSA_MIN_BITS || bits > RSA_MAX_BITS) {
 		mech_error_set(MECH_EINVALID,
-		               "the RSA key has %zu bits; mech (like sshd) accepts %d to %d bits",
-		               bits, RSA_MIN_BITS, RSA_MAX_BITS);
+			       "the RSA key has %zu bits; mech (like sshd) accepts %d to %d bits",
+			       bits, RSA_MIN_BITS, RSA_MAX_BITS);
 		return mech_error_hint("generate a new key: ssh-keygen -t ed25519");
 	}
 	return 0;
@@ -175,7 +175,7 @@ static int check_blob(const struct key_type *t, const unsigned char *blob, size_
 	if (n != strlen(t->name) || memcmp(s, t->name, n) != 0) {
 		const struct key_type *inner = find_type((const char *)s, n);
 		mech_error_set(MECH_EINVALID, "the key line says %s but the key data is %s",
-		               t->name, inner ? inner->name : "of another or unknown type");
+			       t->name, inner ? inner->name : "of another or unknown type");
 		return mech_error_hint("copy the whole line of the .pub file unchanged");
 	}
 	switch (t->kind) {
@@ -226,7 +226,7 @@ char *mech_sshkey_fingerprint(const void *blob, size_t len)
 
 /* Fill `out` from a validated type and base64 text; `comment` may be NULL. */
 static int parse_key(const char *type, size_t tlen, const char *b64, size_t blen,
-                     const char *comment, size_t clen, mech_sshkey *out)
+		     const char *comment, size_t clen, mech_sshkey *out)
 {
 	const struct key_type *t = find_type(type, tlen);
 	unsigned char *blob = NULL;
@@ -236,7 +236,7 @@ static int parse_key(const char *type, size_t tlen, const char *b64, size_t blen
 	memset(out, 0, sizeof(*out));
 	if (!t) {
 		mech_error_set(MECH_EINVALID, "unsupported key type `%s`",
-		               mech_error_escape_n(q, type, tlen));
+			       mech_error_escape_n(q, type, tlen));
 		return mech_error_hint("mech accepts " MECH_SSHKEY_TYPES);
 	}
 	if (decode_base64(b64, blen, &blob, &len) < 0)
@@ -279,9 +279,9 @@ static int check_text(const char *s, size_t len)
 		size_t n = mech_sshcmd_decode_utf8(s + i, len - i, &c);
 		if (n == 0 || (c != '\t' && (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)))) {
 			mech_error_set(MECH_EINVALID, "the key line has %s at byte %zu",
-			               n ? "a control character" : "invalid UTF-8", i + 1);
+				       n ? "a control character" : "invalid UTF-8", i + 1);
 			return mech_error_hint(
-			    "give one line of a .pub file, as ssh-keygen wrote it");
+				"give one line of a .pub file, as ssh-keygen wrote it");
 		}
 		i += n;
 	}
@@ -297,25 +297,24 @@ static int explain_first_word(const char *word, size_t wlen, const char *rest)
 
 	if (wlen >= 4 && !strncmp(word, "----", 4)) {
 		mech_error_set(MECH_EINVALID, "this is a PEM or RFC 4716 key, not an OpenSSH "
-		                              "public key line");
+					      "public key line");
 		return mech_error_hint("convert it with `ssh-keygen -i -f FILE`");
 	}
 	if (wlen > tl && !memcmp(word + wlen - tl, tail, tl)) {
 		mech_error_set(MECH_EINVALID, "certificates (%s) are not accepted",
-		               mech_error_escape_n(q, word, wlen));
+			       mech_error_escape_n(q, word, wlen));
 		return mech_error_hint("register the plain public key the certificate was issued "
-		                       "for");
+				       "for");
 	}
 	if (memchr(word, '=', wlen) || memchr(word, '"', wlen) || memchr(word, ',', wlen) ||
 	    strstr(rest, "ssh-") || strstr(rest, "ecdsa-")) {
 		mech_error_set(MECH_EINVALID, "the key line starts with options (`%s`)",
-		               mech_error_escape_n(q, word, wlen));
-		return mech_error_hint(
-		    "give a bare public key `type base64 [comment]`; mech writes "
-		    "the options itself");
+			       mech_error_escape_n(q, word, wlen));
+		return mech_error_hint("give a bare public key `type base64 [comment]`; mech writes "
+				       "the options itself");
 	}
 	mech_error_set(MECH_EINVALID, "unsupported key type `%s`",
-	               mech_error_escape_n(q, word, wlen));
+		       mech_error_escape_n(q, word, wlen));
 	return mech_error_hint("mech accepts " MECH_SSHKEY_TYPES);
 }
 
@@ -330,7 +329,7 @@ int mech_sshkey_parse_line(const char *line, mech_sshkey *out)
 	len = strnlen(line, MECH_SSHKEY_MAX_LINE + 1);
 	if (len > MECH_SSHKEY_MAX_LINE)
 		return mech_error_set(MECH_EINVALID, "the key line is longer than %d bytes",
-		                      MECH_SSHKEY_MAX_LINE);
+				      MECH_SSHKEY_MAX_LINE);
 	p = line;
 	end = line + len;
 	while (end > p && (is_blank(end[-1]) || end[-1] == '\n' || end[-1] == '\r'))
@@ -368,7 +367,7 @@ int mech_sshkey_parse_line(const char *line, mech_sshkey *out)
 		return malformed("the key data after the type is missing");
 	if ((size_t)(end - comment) > MAX_COMMENT)
 		return mech_error_set(MECH_EINVALID, "the key comment is longer than %d bytes",
-		                      MAX_COMMENT);
+				      MAX_COMMENT);
 	return parse_key(type, tlen, b64, blen, comment, (size_t)(end - comment), out);
 }
 
@@ -409,7 +408,7 @@ int mech_sshkey_read_file(const char *path, mech_sshkey *out)
 		/* Say nothing about the contents: they are a secret. */
 		mech_error_set(MECH_EINVALID, "%s is a private key", path);
 		mech_error_hint("give the public key instead (usually the same name + .pub); "
-		                "never copy a private key to the server");
+				"never copy a private key to the server");
 		goto done;
 	}
 	for (line = b.ptr; line; line = next) {
@@ -424,8 +423,8 @@ int mech_sshkey_read_file(const char *path, mech_sshkey *out)
 			continue;
 		if (key_line) {
 			mech_error_set(MECH_EINVALID,
-			               "%s holds more than one key (lines %zu and %zu)", path,
-			               key_line, lineno);
+				       "%s holds more than one key (lines %zu and %zu)", path,
+				       key_line, lineno);
 			mech_error_hint("give one key per file (repeat --key for several keys)");
 			goto done;
 		}
@@ -480,20 +479,20 @@ static int check_path_value(const char *what, const char *v)
 		unsigned char c = (unsigned char)v[i];
 		if (i >= MAX_PATH_VALUE)
 			return mech_error_set(MECH_EINVALID, "%s is longer than %d bytes", what,
-			                      MAX_PATH_VALUE);
+					      MAX_PATH_VALUE);
 		if (c < 0x20 || c >= 0x7f) {
 			mech_error_set(MECH_EINVALID,
-			               "%s has a byte (0x%02x) that is not printable ASCII", what,
-			               c);
+				       "%s has a byte (0x%02x) that is not printable ASCII", what,
+				       c);
 			return mech_error_hint("install mech and its home under plain ASCII paths");
 		}
 		if (c == '"' || c == '\\' || c == '\'') {
 			mech_error_set(MECH_EINVALID,
-			               "%s contains `%c`, which cannot be written safely into an "
-			               "authorized_keys command",
-			               what, c);
+				       "%s contains `%c`, which cannot be written safely into an "
+				       "authorized_keys command",
+				       what, c);
 			return mech_error_hint("install mech and its home under paths without "
-			                       "quotes or backslashes");
+					       "quotes or backslashes");
 		}
 	}
 	return 0;
@@ -518,7 +517,8 @@ static int check_fingerprint(const char *fp)
 {
 	if (strncmp(fp, "SHA256:", 7) != 0 || strlen(fp) != 7 + 43)
 		return mech_error_set(MECH_EINVALID, "key fingerprint is not SHA256:<43 chars>");
-	if (fp[7 + strspn(fp + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")])
+	if (fp[7 +
+	       strspn(fp + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")])
 		return mech_error_set(MECH_EINVALID, "key fingerprint is not base64");
 	return 0;
 }
@@ -527,7 +527,7 @@ static int check_fingerprint(const char *fp)
 static void put_word(mech_buf *b, const char *v)
 {
 	const char *safe =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+:@%,=-";
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/._+:@%,=-";
 
 	if (v[strspn(v, safe)] == '\0')
 		mech_buf_puts(b, v);
@@ -537,7 +537,7 @@ static void put_word(mech_buf *b, const char *v)
 
 /* The line for `key` with `role` ("--tenant T" / "--guest FP") and `options`. */
 static char *key_line(const char *mech_path, const char *home, const char *role_flag,
-                      const char *role, const char *options, const mech_sshkey *key)
+		      const char *role, const char *options, const mech_sshkey *key)
 {
 	mech_sshkey k = MECH_SSHKEY_INIT;
 	mech_buf b = MECH_BUF_INIT;
@@ -568,7 +568,7 @@ static char *key_line(const char *mech_path, const char *home, const char *role_
 }
 
 char *mech_sshkey_authorized_line(const char *mech_path, const char *home, const char *tenant,
-                                  const mech_sshkey *key)
+				  const mech_sshkey *key)
 {
 	if (check_tenant(tenant) < 0)
 		return NULL;

@@ -189,8 +189,7 @@ static int is_email(const char *s)
 	return 1;
 }
 
-void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name,
-			      char **email)
+void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name, char **email)
 {
 	if (comment && is_email(comment)) {
 		*name = mech_strndup(comment, strcspn(comment, "@"));
@@ -325,7 +324,8 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 			mech_error_set(MECH_EINVALID, "key %s is already registered to tenant %s",
 				       k->fingerprint, owner->name);
 			mech_tenant_free(owner);
-			return mech_error_hint("a key belongs to at most one tenant; use another key");
+			return mech_error_hint(
+				"a key belongs to at most one tenant; use another key");
 		}
 		mech_tenant_free(owner);
 		for (j = 0; j < t->nkeys; j++)
@@ -444,7 +444,8 @@ int mech_home_init(const char *home)
 	if (mech_mkdir_p(tenants, 0755) < 0 || mech_mkdir_p(cache, 0755) < 0)
 		rc = -1;
 	else if (access(file, F_OK) != 0)
-		rc = mech_file_write_atomic(file, default_config, sizeof(default_config) - 1, 0644) < 0
+		rc = mech_file_write_atomic(file, default_config, sizeof(default_config) - 1,
+					    0644) < 0
 			     ? -1
 			     : 1;
 	free(file);

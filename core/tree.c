@@ -9,8 +9,7 @@
 
 #include <stdlib.h>
 
-int mech_tree_read(git_repository *repo, git_tree *tree, const char *path, size_t max,
-		   mech_buf *out)
+int mech_tree_read(git_repository *repo, git_tree *tree, const char *path, size_t max, mech_buf *out)
 {
 	git_tree_entry *e = NULL;
 	git_blob *blob = NULL;

@@ -44,8 +44,9 @@ int mech_validate_int(const char *what, const char *v, long min, long max, long 
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (!*v || *end || errno || n < min || n > max || !isdigit((unsigned char)v[0]))
-		return mech_error_set(MECH_EINVALID, "invalid %s \"%s\": expected an integer %ld-%ld",
-				      what, mech_error_escape(q, v), min, max);
+		return mech_error_set(MECH_EINVALID,
+				      "invalid %s \"%s\": expected an integer %ld-%ld", what,
+				      mech_error_escape(q, v), min, max);
 	*out = n;
 	return 0;
 }

@@ -236,8 +236,8 @@ static int is_number_like(const char *s)
 /* Strings a YAML 1.1 or 1.2 reader would take for another type get quotes. */
 static int needs_quotes(const char *s)
 {
-	static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "y",
-					    "n", "null", "~", ""};
+	static const char *const words[] = {"true", "false", "yes",  "no", "on", "off",
+					    "y",    "n",     "null", "~",  ""};
 	size_t i;
 	for (i = 0; i < sizeof(words) / sizeof(*words); i++)
 		if (!strcasecmp(s, words[i]))
@@ -287,7 +287,8 @@ static int emit_node(yaml_emitter_t *em, const mech_yaml *n)
 		    !yaml_emitter_emit(em, &ev))
 			return -1;
 		for (i = 0; i < n->len; i++) {
-			mech_yaml key = {.kind = MECH_YAML_SCALAR, .type = MECH_YAML_STR,
+			mech_yaml key = {.kind = MECH_YAML_SCALAR,
+					 .type = MECH_YAML_STR,
 					 .value = n->keys[i]};
 			if (emit_node(em, &key) < 0 || emit_node(em, n->items[i]) < 0)
 				return -1;
@@ -443,9 +444,9 @@ static int parse_node(parse_ctx *c, yaml_event_t *ev, mech_yaml **out)
 		}
 		n = node_new(ev->type == YAML_MAPPING_START_EVENT ? MECH_YAML_MAP : MECH_YAML_SEQ);
 		n->line = line;
-		rc = parse_children(c, n, ev->type == YAML_MAPPING_START_EVENT
-						  ? YAML_MAPPING_END_EVENT
-						  : YAML_SEQUENCE_END_EVENT);
+		rc = parse_children(c, n,
+				    ev->type == YAML_MAPPING_START_EVENT ? YAML_MAPPING_END_EVENT
+									 : YAML_SEQUENCE_END_EVENT);
 		c->depth--;
 		break;
 	case YAML_ALIAS_EVENT:
@@ -488,8 +489,8 @@ static int check_input(const char *data, size_t len, const char *name, const mec
 			line++;
 		if (data[i] == '[' || data[i] == '{') {
 			if (++depth > lim->max_depth)
-				return mech_error_set(MECH_EINVALID, "%s:%d: YAML nested too deeply",
-						      name, line);
+				return mech_error_set(MECH_EINVALID,
+						      "%s:%d: YAML nested too deeply", name, line);
 		} else if ((data[i] == ']' || data[i] == '}') && depth > 0) {
 			depth--;
 		}

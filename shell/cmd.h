@@ -25,51 +25,51 @@
  * to different commands (--version of `addon create` is not the global
  * --version): each row says what it means there.
  */
-#define SH_OPTIONS(_)                                                                        \
-	_(HOME, "home")                                                                      \
-	_(TENANT, "tenant")                                                                  \
-	_(JSON, "json")                                                                      \
-	_(NO_COLOR, "no-color")                                                              \
-	_(READONLY, "readonly")                                                              \
-	_(HELP, "help")                                                                      \
-	_(VERSION, "version")                                                                \
-	_(DRY_RUN, "dry-run")                                                                \
-	_(FORCE, "force")                                                                    \
-	_(APP, "app")                                                                        \
-	_(INSTANCE, "instance")                                                              \
-	_(NAME, "name")                                                                      \
-	_(KEY, "key")                                                                        \
-	_(EMAIL, "email")                                                                    \
-	_(IMAGE, "image")                                                                    \
-	_(PORT, "port")                                                                      \
-	_(REPLICAS, "replicas")                                                              \
-	_(ENV, "env")                                                                        \
-	_(WAIT, "wait")                                                                      \
-	_(TIMEOUT, "timeout")                                                                \
-	_(TAG, "tag")                                                                        \
-	_(GONE, "gone")                                                                      \
-	_(EXIT_CODE, "exit-code")                                                            \
-	_(FROM, "from")                                                                      \
-	_(HOST, "host")                                                                      \
-	_(PATH, "path")                                                                      \
-	_(TYPE, "type")                                                                      \
-	_(STORAGE, "storage")                                                                \
-	_(MEMORY, "memory")                                                                  \
-	_(GUEST, "guest")                                                                    \
-	_(ALL_TENANTS, "all-tenants")                                                        \
-	_(MAX_COUNT, "max-count")                                                            \
-	_(CLASS, "class")                                                                    \
-	_(LISTEN, "listen")                                                                  \
-	_(TOKEN_FILE, "token-file")                                                          \
-	_(SYNC_DELAY, "sync-delay")                                                          \
-	_(HEALTH_DELAY, "health-delay")                                                      \
-	_(DEGRADE_TAG, "degrade-tag")                                                        \
-	_(LATENCY, "latency")                                                                \
-	_(FAIL_RATE, "fail-rate")                                                            \
-	_(MALFORMED, "malformed")                                                            \
-	_(DROP_STREAM, "drop-stream")                                                        \
-	_(KEEPALIVE, "keepalive")                                                            \
-	_(POLL, "poll")                                                                      \
+#define SH_OPTIONS(_)                                                                              \
+	_(HOME, "home")                                                                            \
+	_(TENANT, "tenant")                                                                        \
+	_(JSON, "json")                                                                            \
+	_(NO_COLOR, "no-color")                                                                    \
+	_(READONLY, "readonly")                                                                    \
+	_(HELP, "help")                                                                            \
+	_(VERSION, "version")                                                                      \
+	_(DRY_RUN, "dry-run")                                                                      \
+	_(FORCE, "force")                                                                          \
+	_(APP, "app")                                                                              \
+	_(INSTANCE, "instance")                                                                    \
+	_(NAME, "name")                                                                            \
+	_(KEY, "key")                                                                              \
+	_(EMAIL, "email")                                                                          \
+	_(IMAGE, "image")                                                                          \
+	_(PORT, "port")                                                                            \
+	_(REPLICAS, "replicas")                                                                    \
+	_(ENV, "env")                                                                              \
+	_(WAIT, "wait")                                                                            \
+	_(TIMEOUT, "timeout")                                                                      \
+	_(TAG, "tag")                                                                              \
+	_(GONE, "gone")                                                                            \
+	_(EXIT_CODE, "exit-code")                                                                  \
+	_(FROM, "from")                                                                            \
+	_(HOST, "host")                                                                            \
+	_(PATH, "path")                                                                            \
+	_(TYPE, "type")                                                                            \
+	_(STORAGE, "storage")                                                                      \
+	_(MEMORY, "memory")                                                                        \
+	_(GUEST, "guest")                                                                          \
+	_(ALL_TENANTS, "all-tenants")                                                              \
+	_(MAX_COUNT, "max-count")                                                                  \
+	_(CLASS, "class")                                                                          \
+	_(LISTEN, "listen")                                                                        \
+	_(TOKEN_FILE, "token-file")                                                                \
+	_(SYNC_DELAY, "sync-delay")                                                                \
+	_(HEALTH_DELAY, "health-delay")                                                            \
+	_(DEGRADE_TAG, "degrade-tag")                                                              \
+	_(LATENCY, "latency")                                                                      \
+	_(FAIL_RATE, "fail-rate")                                                                  \
+	_(MALFORMED, "malformed")                                                                  \
+	_(DROP_STREAM, "drop-stream")                                                              \
+	_(KEEPALIVE, "keepalive")                                                                  \
+	_(POLL, "poll")                                                                            \
 	_(VERBOSE, "verbose")
 
 typedef enum {
@@ -77,7 +77,7 @@ typedef enum {
 #define SH__OPT_ENUM(id, name) SH_OPT_##id,
 	SH_OPTIONS(SH__OPT_ENUM)
 #undef SH__OPT_ENUM
-	SH_OPT__COUNT
+		SH_OPT__COUNT
 } sh_opt;
 
 /** A flag's long name, without dashes ("dry-run"). */
@@ -157,7 +157,7 @@ struct sh_ctx {
 	char commit[64];
 	int has_commit;
 	mech_strv next;
-	mech_buf out; /* text for stdout */
+	mech_buf out;      /* text for stdout */
 	int exit_override; /* a result that is not an error but not 0 (wait, diff --exit-code) */
 	int quiet;         /* the output was printed already (ssh runs a nested request) */
 };

@@ -5,17 +5,25 @@
 #include "cmd.h"
 #include "handlers.h"
 
-#define END {SH_OPT_NONE, 0, SH_BOOL, NULL, NULL, 0, 0, 0}
-#define APP_TARGET {SH_OPT_APP, 'a', SH_STR, "APP", "the app to act on", 0, 0, 1}
-#define INSTANCE_TARGET                                                                       \
-	{SH_OPT_INSTANCE, 'i', SH_STR, "INSTANCE",                                                 \
-	 "the instance (default: the app's only instance)", 0, 0, 0}
+#define END                                                                                        \
+	{                                                                                          \
+		SH_OPT_NONE, 0, SH_BOOL, NULL, NULL, 0, 0, 0                                       \
+	}
+#define APP_TARGET                                                                                 \
+	{                                                                                          \
+		SH_OPT_APP, 'a', SH_STR, "APP", "the app to act on", 0, 0, 1                       \
+	}
+#define INSTANCE_TARGET                                                                            \
+	{                                                                                          \
+		SH_OPT_INSTANCE, 'i', SH_STR, "INSTANCE",                                          \
+			"the instance (default: the app's only instance)", 0, 0, 0                 \
+	}
 
 const sh_flag sh_global_flags[] = {
-	{SH_OPT_HOME, 0, SH_STR, "DIR",
-	 "MECH_HOME (default $MECH_HOME, /var/lib/mech for root)", 0, 0, 0},
-	{SH_OPT_TENANT, 0, SH_STR, "T",
-	 "tenant to act on (local use; over SSH the key decides)", 0, 0, 0},
+	{SH_OPT_HOME, 0, SH_STR, "DIR", "MECH_HOME (default $MECH_HOME, /var/lib/mech for root)", 0,
+	 0, 0},
+	{SH_OPT_TENANT, 0, SH_STR, "T", "tenant to act on (local use; over SSH the key decides)", 0,
+	 0, 0},
 	{SH_OPT_JSON, 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
 	{SH_OPT_NO_COLOR, 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
 	{SH_OPT_READONLY, 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
@@ -59,16 +67,16 @@ static const sh_flag app_wait_flags[] = {
 	INSTANCE_TARGET,
 	{SH_OPT_TAG, 0, SH_STR, "TAG", "also wait until the instance runs this image tag", 0, 0, 0},
 	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
-	{SH_OPT_GONE, 0, SH_BOOL, NULL,
-	 "wait until the Application and its workloads are gone", 0, 0, 0},
+	{SH_OPT_GONE, 0, SH_BOOL, NULL, "wait until the Application and its workloads are gone", 0,
+	 0, 0},
 	END,
 };
 
 static const sh_flag app_diff_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{SH_OPT_EXIT_CODE, 0, SH_BOOL, NULL,
-	 "exit 1 when there are differences (as git diff)", 0, 0, 0},
+	{SH_OPT_EXIT_CODE, 0, SH_BOOL, NULL, "exit 1 when there are differences (as git diff)", 0,
+	 0, 0},
 	END,
 };
 
@@ -102,8 +110,8 @@ static const sh_flag route_create_flags[] = {
 	{SH_OPT_HOST, 0, SH_STR, "H", "host name (default APP[-INSTANCE].TENANT.BASE_DOMAIN)", 0, 0,
 	 0},
 	{SH_OPT_PATH, 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
-	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
-	 "then wait until the route is Accepted with refs resolved", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL, "then wait until the route is Accepted with refs resolved",
+	 0, 0, 0},
 	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
@@ -113,13 +121,16 @@ static const sh_flag route_list_flags[] = {
 	END,
 };
 
-#define ADDON_TARGET {SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1}
+#define ADDON_TARGET                                                                               \
+	{                                                                                          \
+		SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1                   \
+	}
 
 static const sh_flag addon_create_flags[] = {
 	{SH_OPT_TYPE, 0, SH_STR, "T", "addon type (see `mech addon type list`)", 0, 0, 1},
 	{SH_OPT_VERSION, 0, SH_STR, "V", "postgres major version: 17 or 18 (default 17)", 0, 0, 0},
-	{SH_OPT_STORAGE, 0, SH_STR, "SIZE",
-	 "volume size, 1Gi..10Gi (default 1Gi; create only)", 0, 0, 0},
+	{SH_OPT_STORAGE, 0, SH_STR, "SIZE", "volume size, 1Gi..10Gi (default 1Gi; create only)", 0,
+	 0, 0},
 	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
 	{SH_OPT_WAIT, 0, SH_BOOL, NULL, "then wait until the cluster is ready", 0, 0, 0},
 	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
@@ -197,8 +208,7 @@ const sh_command sh_commands[] = {
 	 "Show the workflow map, help for a command, or the exit codes.",
 	 "COMMAND  a noun or noun and verb (app, app create); exit-codes for the exit-code table",
 	 "None: help never needs a tenant and never writes.",
-	 "mech help\nmech help app create\nmech app create -h\nmech help exit-codes",
-	 "mech whoami"},
+	 "mech help\nmech help app create\nmech app create -h\nmech help exit-codes", "mech whoami"},
 	{"version", NULL, "version", SH_GUEST | SH_HIDDEN, "", 0, 0, no_flags, sh_version,
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
 
@@ -238,8 +248,7 @@ const sh_command sh_commands[] = {
 	 "and stays in the allowed-signers file. Hosts sharing tenant repos need the same keys/.",
 	 "mech admin rotate-key", "mech admin allowed-signers"},
 	{"admin", "tenant add", "tenant.add", SH_OPERATOR, "T", 1, 1, tenant_add_flags,
-	 sh_admin_tenant_add,
-	 "Register a tenant (and its SSH keys) and seed its GitOps repository.",
+	 sh_admin_tenant_add, "Register a tenant (and its SSH keys) and seed its GitOps repository.",
 	 "T  tenant name (DNS label, at most 40 characters)",
 	 "Writes tenants/T/tenant.yaml; creates tenants/T/gitops.git and makes one "
 	 "mechanics(tenant.seed) commit (README.md and argocd/*.yaml). With gitops.remote set, pushes "
@@ -248,8 +257,8 @@ const sh_command sh_commands[] = {
 	 "mech admin tenant add bob --name 'Bob B' --email bob@example.com",
 	 "mech --tenant alice app create web --image nginx:1.27"},
 	{"admin", "tenant list", "tenant.list", SH_OPERATOR, "", 0, 0, no_flags,
-	 sh_admin_tenant_list, "List tenants with their namespace, identity and key count.", "None.",
-	 "None (read-only).", "mech admin tenant list", "mech --tenant T log"},
+	 sh_admin_tenant_list, "List tenants with their namespace, identity and key count.",
+	 "None.", "None (read-only).", "mech admin tenant list", "mech --tenant T log"},
 
 	{"app", "create", "app.create", SH_MUTATES | SH_TENANT, "NAME", 1, 1, app_create_flags,
 	 sh_app_create, "Create an app: base manifests and its first overlay.",
@@ -361,14 +370,14 @@ const sh_command sh_commands[] = {
 	{"addon", "info", "addon.info", SH_TENANT, "", 0, 0, addon_target_flags, sh_addon_info,
 	 "Show readiness and connection info: host, port, database, user, and the secret to wire "
 	 "as DATABASE_URL (never a password).",
-	 "None.", "None (read-only; asks Kubernetes).", "mech addon -n db info\nmech addon -n db info --json",
-	 "mech app -a APP set-image REF"},
+	 "None.", "None (read-only; asks Kubernetes).",
+	 "mech addon -n db info\nmech addon -n db info --json", "mech app -a APP set-image REF"},
 	{"addon", "wait", "addon.wait", SH_TENANT, "", 0, 0, addon_wait_flags, sh_addon_wait,
 	 "Wait until the addon's cluster is ready.", "None.",
 	 "None (read-only). Exit 0 when ready, 2 on timeout.", "mech addon -n db wait --timeout 5m",
 	 "mech addon -n db info"},
-	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags, sh_addon_set,
-	 "Change an addon's memory (version and storage are create-only).", "None.",
+	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags,
+	 sh_addon_set, "Change an addon's memory (version and storage are create-only).", "None.",
 	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
 	 "else, in one mechanics(addon.set) commit.",
 	 "mech addon -n db set --memory 1Gi", "mech addon list"},

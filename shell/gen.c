@@ -188,7 +188,7 @@ static void roff_usage(mech_buf *b, const sh_command *c)
 		if (!is_target(f))
 			continue;
 		mech_buf_printf(b, f->required ? " \\fB\\-%c\\fR \\fI" : " [\\fB\\-%c\\fR \\fI",
-		                f->short_name);
+				f->short_name);
 		roff(b, f->metavar);
 		mech_buf_puts(b, f->required ? "\\fR" : "\\fR]");
 	}
@@ -242,7 +242,7 @@ static void roff_command(mech_buf *b, const sh_command *c)
 	mech_buf_puts(b, "\\fR.");
 	if (c->flags & SH_MUTATES)
 		mech_buf_puts(b, " Writes one receipt; takes \\fB\\-\\-dry\\-run\\fR and "
-		                 "\\fB\\-\\-force\\fR; refused by \\fB\\-\\-readonly\\fR.");
+				 "\\fB\\-\\-force\\fR; refused by \\fB\\-\\-readonly\\fR.");
 	if (c->flags & SH_OPERATOR)
 		mech_buf_puts(b, " Operator only: refused over SSH (exit 77).");
 	if (c->flags & SH_TTY)
@@ -273,32 +273,32 @@ static void roff_th(mech_buf *b, const char *title, int section, const char *man
 {
 	/* No date: the same sources give the same bytes. */
 	mech_buf_printf(b, ".TH %s %d \"\" \"mech %s\" \"%s\"\n", title, section, MECH_VERSION,
-	                manual);
+			manual);
 	/* names, paths and ids read better unbroken, and ragged-right needs no stretching */
 	mech_buf_puts(b, ".nh\n.ad l\n");
 }
 
 /* One paragraph a line. */
 static const char man_description[] =
-    "mech is an agent control plane. Agents and humans run one compact, typed command at a "
-    "time, locally or over SSH, and every platform write lands as a receipt: one structured "
-    "commit in the tenant's GitOps repository, which Argo CD reconciles into Kubernetes.\n"
-    "A receipt's subject is `mechanics(NOUN.VERB): SUMMARY`; its trailers name the verb "
-    "(Mechanics-Verb), tenant, target and request, so plain `git log` reads it. The author "
-    "is the acting user, the committer the machine identity of mech.yaml(5).\n"
-    "Before a write overwrites or deletes a file, mech asks who changed it last. If that was "
-    "a human, it refuses (exit 3) and names the commit, author, date and subject. "
-    "`--dry-run` prints the plan and writes nothing; `--force` proceeds and records one "
-    "Mechanics-Forced-Over trailer per overridden commit. Destructive verbs (`addon delete`) "
-    "always need `--force`.\n"
-    "Targets are persistent named flags between noun and verb: `-a`/`--app`, "
-    "`-i`/`--instance` and `-n`/`--name` (an addon). `mech help` prints the workflow map, "
-    "`mech help NOUN VERB` or `-h` anywhere a command's help.\n"
-    "Reads print aligned tables on stdout; writes print progress lines on stderr and end with "
-    "the commit and the next useful command. Colour only on a terminal, and never with "
-    "NO_COLOR set.\n"
-    "Over SSH, mech runs exactly one command per connection from SSH_ORIGINAL_COMMAND; the "
-    "tenant comes from the key, never from the request, and shell syntax is refused.";
+	"mech is an agent control plane. Agents and humans run one compact, typed command at a "
+	"time, locally or over SSH, and every platform write lands as a receipt: one structured "
+	"commit in the tenant's GitOps repository, which Argo CD reconciles into Kubernetes.\n"
+	"A receipt's subject is `mechanics(NOUN.VERB): SUMMARY`; its trailers name the verb "
+	"(Mechanics-Verb), tenant, target and request, so plain `git log` reads it. The author "
+	"is the acting user, the committer the machine identity of mech.yaml(5).\n"
+	"Before a write overwrites or deletes a file, mech asks who changed it last. If that was "
+	"a human, it refuses (exit 3) and names the commit, author, date and subject. "
+	"`--dry-run` prints the plan and writes nothing; `--force` proceeds and records one "
+	"Mechanics-Forced-Over trailer per overridden commit. Destructive verbs (`addon delete`) "
+	"always need `--force`.\n"
+	"Targets are persistent named flags between noun and verb: `-a`/`--app`, "
+	"`-i`/`--instance` and `-n`/`--name` (an addon). `mech help` prints the workflow map, "
+	"`mech help NOUN VERB` or `-h` anywhere a command's help.\n"
+	"Reads print aligned tables on stdout; writes print progress lines on stderr and end with "
+	"the commit and the next useful command. Colour only on a terminal, and never with "
+	"NO_COLOR set.\n"
+	"Over SSH, mech runs exactly one command per connection from SSH_ORIGINAL_COMMAND; the "
+	"tenant comes from the key, never from the request, and shell syntax is refused.";
 
 static void man_commands(mech_buf *b, int hidden)
 {
@@ -312,8 +312,8 @@ static void man_exit_status(mech_buf *b)
 {
 	int i;
 	mech_buf_puts(b, ".SH \"EXIT STATUS\"\n.PP\nThe exit code is the outcome; with "
-	                 "\\fB\\-\\-json\\fR the error object carries the same number as "
-	                 "\\fBexit\\fR and the name as \\fBcode\\fR.\n");
+			 "\\fB\\-\\-json\\fR the error object carries the same number as "
+			 "\\fBexit\\fR and the name as \\fBcode\\fR.\n");
 	for (i = 0; i < MECH_E__COUNT; i++) {
 		mech_buf_printf(b, ".TP\n\\fB%d\\fR (", mech_error_exit((mech_error_code)i));
 		roff(b, mech_error_name((mech_error_code)i));
@@ -326,18 +326,19 @@ static void man_exit_status(mech_buf *b)
 static void man_environment(mech_buf *b)
 {
 	static const char *const env[][2] = {
-	    {"MECH_HOME", "The home when `--home` is not given. Default: /var/lib/mech for root, "
-	                  "else $XDG_DATA_HOME/mech, else ~/.local/share/mech."},
-	    {"MECH_TENANT", "The tenant when `--tenant` is not given (local use). A home with a "
-	                    "single tenant needs neither."},
-	    {"NO_COLOR", "When set, no colour: plain text, and a monochrome console."},
-	    {"SSH_ORIGINAL_COMMAND",
-	     "Set by sshd: the request `mech ssh` runs as one mech command. It is split on "
-	     "spaces with single and double quotes, nothing is expanded, and shell syntax "
-	     "(; & | $ > < ( ), backquotes, newlines) is refused with exit 64."},
-	    {"SSH_USER_AUTH", "Set by sshd with ExposeAuthInfo: the key of the session, which "
-	                      "`whoami` reports."},
-	    {"XDG_DATA_HOME", "Where the default home lives for users other than root."},
+		{"MECH_HOME",
+		 "The home when `--home` is not given. Default: /var/lib/mech for root, "
+		 "else $XDG_DATA_HOME/mech, else ~/.local/share/mech."},
+		{"MECH_TENANT", "The tenant when `--tenant` is not given (local use). A home with a "
+				"single tenant needs neither."},
+		{"NO_COLOR", "When set, no colour: plain text, and a monochrome console."},
+		{"SSH_ORIGINAL_COMMAND",
+		 "Set by sshd: the request `mech ssh` runs as one mech command. It is split on "
+		 "spaces with single and double quotes, nothing is expanded, and shell syntax "
+		 "(; & | $ > < ( ), backquotes, newlines) is refused with exit 64."},
+		{"SSH_USER_AUTH", "Set by sshd with ExposeAuthInfo: the key of the session, which "
+				  "`whoami` reports."},
+		{"XDG_DATA_HOME", "Where the default home lives for users other than root."},
 	};
 	size_t i;
 	mech_buf_puts(b, ".SH ENVIRONMENT\n");
@@ -360,22 +361,22 @@ static void man_files(mech_buf *b)
 {
 	char *share = data_dir();
 	const char *const files[][2] = {
-	    {"MECH_HOME/mech.yaml", "Configuration; see mech.yaml(5)."},
-	    {"MECH_HOME/tenants/T/tenant.yaml",
-	     "The tenant record: namespace, SSH keys and the acting user's identity."},
-	    {"MECH_HOME/tenants/T/gitops.git",
-	     "The tenant's GitOps repository (bare). Clone it to edit by hand; mech treats "
-	     "such commits as human."},
-	    {"MECH_HOME/tenants/T/lock", "The per-tenant write lock."},
-	    {"MECH_HOME/tenants/T/gitops.git/compact.lock",
-	     "Held while a write's packs are merged in the background; `flock FILE true` waits "
-	     "for the merge."},
-	    {"MECH_HOME/tenants/T/gitops.git/compact.log",
-	     "Why the last background merge failed; writes warn while it is there."},
-	    {"MECH_HOME/keys/", "The machine's signing key (`mech admin init`)."},
-	    {"MECH_HOME/cache/", "Rebuildable indexes (last writers) and shell history."},
-	    {"MECH_HOME/themes/", "Console themes of this home (NAME.theme)."},
-	    {MECH_THEMES_DIR "/", "Installed console themes."},
+		{"MECH_HOME/mech.yaml", "Configuration; see mech.yaml(5)."},
+		{"MECH_HOME/tenants/T/tenant.yaml",
+		 "The tenant record: namespace, SSH keys and the acting user's identity."},
+		{"MECH_HOME/tenants/T/gitops.git",
+		 "The tenant's GitOps repository (bare). Clone it to edit by hand; mech treats "
+		 "such commits as human."},
+		{"MECH_HOME/tenants/T/lock", "The per-tenant write lock."},
+		{"MECH_HOME/tenants/T/gitops.git/compact.lock",
+		 "Held while a write's packs are merged in the background; `flock FILE true` waits "
+		 "for the merge."},
+		{"MECH_HOME/tenants/T/gitops.git/compact.log",
+		 "Why the last background merge failed; writes warn while it is there."},
+		{"MECH_HOME/keys/", "The machine's signing key (`mech admin init`)."},
+		{"MECH_HOME/cache/", "Rebuildable indexes (last writers) and shell history."},
+		{"MECH_HOME/themes/", "Console themes of this home (NAME.theme)."},
+		{MECH_THEMES_DIR "/", "Installed console themes."},
 	};
 	size_t i;
 	mech_buf_puts(b, ".SH FILES\n");
@@ -389,7 +390,7 @@ static void man_files(mech_buf *b)
 	mech_buf_puts(b, ".TP\n.I ");
 	roff(b, share);
 	mech_buf_puts(b, "/sshd_config.d/mech.conf\nThe sshd snippet of the SSH front door; an "
-	                 "operator copies it to /etc/ssh/sshd_config.d/.\n");
+			 "operator copies it to /etc/ssh/sshd_config.d/.\n");
 	free(share);
 }
 
@@ -399,28 +400,27 @@ static void gen_man(mech_buf *b)
 	size_t i;
 	roff_th(b, "MECH", 1, "mech manual");
 	mech_buf_puts(b, ".SH NAME\nmech \\- agent control plane: every write is a receipt in a "
-	                 "GitOps repository\n.SH SYNOPSIS\n"
-	                 "\\fBmech\\fR [\\fIglobal flags\\fR] \\fInoun\\fR [\\fItarget flags\\fR] "
-	                 "\\fIverb\\fR [\\fIargs\\fR] [\\fIflags\\fR]\n.br\n"
-	                 "\\fBmech help\\fR [\\fInoun\\fR [\\fIverb\\fR] | \\fBexit\\-codes\\fR]\n"
-	                 ".br\n\\fBssh\\fR \\fIhost\\fR \\fB\\-\\-\\fR \\fInoun\\fR \\fIverb\\fR "
-	                 "[\\fIargs\\fR] [\\fIflags\\fR]\n.SH DESCRIPTION\n");
+			 "GitOps repository\n.SH SYNOPSIS\n"
+			 "\\fBmech\\fR [\\fIglobal flags\\fR] \\fInoun\\fR [\\fItarget flags\\fR] "
+			 "\\fIverb\\fR [\\fIargs\\fR] [\\fIflags\\fR]\n.br\n"
+			 "\\fBmech help\\fR [\\fInoun\\fR [\\fIverb\\fR] | \\fBexit\\-codes\\fR]\n"
+			 ".br\n\\fBssh\\fR \\fIhost\\fR \\fB\\-\\-\\fR \\fInoun\\fR \\fIverb\\fR "
+			 "[\\fIargs\\fR] [\\fIflags\\fR]\n.SH DESCRIPTION\n");
 	roff_lines(b, man_description, 0);
 	mech_buf_puts(b, ".PP\nWith \\fB\\-\\-json\\fR, stdout holds exactly one JSON object, on "
-	                 "success and on failure:\n");
-	roff_lines(
-	    b,
-	    "{\"ok\":true,\"command\":\"app.create\",\"tenant\":\"alice\",\"result\":{...},\n"
-	    "  \"commit\":\"SHA\"|null,\"files\":[{\"path\":...,\"action\":\"create\"}],"
-	    "\"next\":[...]}\n"
-	    "{\"ok\":false,\"command\":...,\"tenant\":...,\n"
-	    "  \"error\":{\"code\":\"write_refused\",\"exit\":3,\"message\":...,"
-	    "\"hint\":...,\"conflicts\":[...]}}",
-	    1);
+			 "success and on failure:\n");
+	roff_lines(b,
+		   "{\"ok\":true,\"command\":\"app.create\",\"tenant\":\"alice\",\"result\":{...},\n"
+		   "  \"commit\":\"SHA\"|null,\"files\":[{\"path\":...,\"action\":\"create\"}],"
+		   "\"next\":[...]}\n"
+		   "{\"ok\":false,\"command\":...,\"tenant\":...,\n"
+		   "  \"error\":{\"code\":\"write_refused\",\"exit\":3,\"message\":...,"
+		   "\"hint\":...,\"conflicts\":[...]}}",
+		   1);
 	mech_buf_puts(b, ".SH COMMANDS\n");
 	man_commands(b, 0);
 	mech_buf_puts(b, ".SH \"HIDDEN COMMANDS\"\n.PP\nNot in the workflow map: the SSH plumbing "
-	                 "sshd calls, and tools for operators and packagers.\n");
+			 "sshd calls, and tools for operators and packagers.\n");
 	man_commands(b, 1);
 	mech_buf_puts(b, ".SH \"GLOBAL FLAGS\"\n.PP\nBefore the noun, or anywhere after it.\n");
 	for (i = 0; sh_global_flags[i].opt; i++)
@@ -432,13 +432,13 @@ static void gen_man(mech_buf *b)
 	man_environment(b);
 	man_files(b);
 	mech_buf_puts(b, ".SH \"SEE ALSO\"\n.BR mech.yaml (5),\n.BR git (1),\n.BR ssh (1),\n"
-	                 ".BR sshd_config (5),\n.BR sshd (8)\n.PP\n");
+			 ".BR sshd_config (5),\n.BR sshd (8)\n.PP\n");
 	if (slash)
 		*slash = '\0';
 	roff(b, "usage.md, ssh.md and architecture.md in ");
 	roff(b, share);
 	roff(b, "/doc/mech: commands, JSON shapes, the SSH front door and how a write becomes a "
-	        "receipt.");
+		"receipt.");
 	mech_buf_putc(b, '\n');
 	free(share);
 }
@@ -449,8 +449,8 @@ static void gen_man(mech_buf *b)
 static void yaml_line(mech_buf *b, int indent, const mech_config_key *k)
 {
 	char *line = !strcmp(k->type, "string")
-	                 ? mech_sprintf("%*s%s: \"%s\"", indent, "", k->key, k->def)
-	                 : mech_sprintf("%*s%s: %s", indent, "", k->key, k->def);
+			     ? mech_sprintf("%*s%s: \"%s\"", indent, "", k->key, k->def)
+			     : mech_sprintf("%*s%s: %s", indent, "", k->key, k->def);
 	roff(b, line);
 	mech_buf_putc(b, '\n');
 	free(line);
@@ -545,13 +545,13 @@ static void gen_man5(mech_buf *b)
 	config_sections(&sections);
 	roff_th(b, "MECH.YAML", 5, "mech manual");
 	mech_buf_puts(b, ".SH NAME\nmech.yaml \\- configuration of mech\n.SH SYNOPSIS\n"
-	                 ".I MECH_HOME/mech.yaml\n.SH DESCRIPTION\n.PP\n");
+			 ".I MECH_HOME/mech.yaml\n.SH DESCRIPTION\n.PP\n");
 	roff(b, "The configuration of one mech home: a YAML mapping of sections, each a mapping "
-	        "of keys to scalars. The file is optional and so is every key: what is absent "
-	        "takes its default. `mech admin init` writes a file with the defaults. Unknown "
-	        "keys, non-scalar values, integers out of range and values outside a key's "
-	        "choices are configuration errors: every command then exits 78 and names the "
-	        "file, line and key.");
+		"of keys to scalars. The file is optional and so is every key: what is absent "
+		"takes its default. `mech admin init` writes a file with the defaults. Unknown "
+		"keys, non-scalar values, integers out of range and values outside a key's "
+		"choices are configuration errors: every command then exits 78 and names the "
+		"file, line and key.");
 	mech_buf_puts(b, "\n.SH KEYS\n");
 	for (j = 0; j < sections.len; j++) {
 		int heading = 0;
@@ -569,8 +569,8 @@ static void gen_man5(mech_buf *b)
 	mech_buf_puts(b, ".SH EXAMPLE\n.PP\nEvery key at its default:\n");
 	man5_example(b, &sections);
 	mech_buf_puts(b, ".SH FILES\n.TP\n.I MECH_HOME/mech.yaml\nThis file; MECH_HOME is "
-	                 "\\fB\\-\\-home\\fR, else $MECH_HOME, else /var/lib/mech for root, else "
-	                 "$XDG_DATA_HOME/mech.\n.SH \"SEE ALSO\"\n.BR mech (1)\n");
+			 "\\fB\\-\\-home\\fR, else $MECH_HOME, else /var/lib/mech for root, else "
+			 "$XDG_DATA_HOME/mech.\n.SH \"SEE ALSO\"\n.BR mech (1)\n");
 	mech_strv_dispose(&sections);
 }
 

@@ -113,9 +113,9 @@ static void bash_words(mech_buf *b)
 	path_flags(&files, &dirs);
 	flag_words(&global, sh_global_flags, 0);
 	mech_buf_printf(b, "_mech_nouns='%s'\n_mech_all_nouns='%s'\n_mech_global='%s'\n", nouns.ptr,
-	                all.ptr, global.ptr);
+			all.ptr, global.ptr);
 	mech_buf_printf(b, "_mech_valued=' %s '\n_mech_file_flags=' %s '\n_mech_dir_flags=' %s '\n",
-	                valued.ptr, mech_buf_cstr(&files), mech_buf_cstr(&dirs));
+			valued.ptr, mech_buf_cstr(&files), mech_buf_cstr(&dirs));
 	mech_buf_dispose(&nouns);
 	mech_buf_dispose(&all);
 	mech_buf_dispose(&valued);
@@ -130,7 +130,7 @@ static void bash_verbs(mech_buf *b)
 	mech_buf v = MECH_BUF_INIT;
 	size_t i, j;
 	mech_buf_puts(b, "\n# _mech_verbs NOUN [FIRST]: the verbs of NOUN, or the words after a "
-	                 "two-word verb's FIRST\n_mech_verbs() {\n\tcase \"$1 $2\" in\n");
+			 "two-word verb's FIRST\n_mech_verbs() {\n\tcase \"$1 $2\" in\n");
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
 		if (!c->verb || !first_of_noun(i))
@@ -138,8 +138,7 @@ static void bash_verbs(mech_buf *b)
 		mech_buf_clear(&v);
 		for (j = i; j < sh_ncommands; j++)
 			if (!strcmp(sh_commands[j].noun, c->noun) && sh_commands[j].verb)
-				word_add(&v, sh_commands[j].verb,
-				         strcspn(sh_commands[j].verb, " "));
+				word_add(&v, sh_commands[j].verb, strcspn(sh_commands[j].verb, " "));
 		mech_buf_printf(b, "\t'%s ') echo '%s' ;;\n", c->noun, v.ptr);
 	}
 	for (i = 0; i < sh_ncommands; i++) {
@@ -155,7 +154,7 @@ static void bash_verbs(mech_buf *b)
 		for (j = i; j < sh_ncommands; j++)
 			if (same_group(j, c->noun, c->verb, fl))
 				word_add(&v, sh_commands[j].verb + fl + 1,
-				         strlen(sh_commands[j].verb + fl + 1));
+					 strlen(sh_commands[j].verb + fl + 1));
 		mech_buf_printf(b, "\t'%s %.*s') echo '%s' ;;\n", c->noun, (int)fl, c->verb, v.ptr);
 	}
 	mech_buf_puts(b, "\tesac\n}\n");
@@ -168,16 +167,16 @@ static void bash_flags(mech_buf *b)
 	mech_buf v = MECH_BUF_INIT;
 	size_t i, j;
 	mech_buf_puts(b, "\n# _mech_flags NOUN VERB: the flags of one command (VERB may be two "
-	                 "words)\n_mech_flags() {\n\tcase \"$1 $2\" in\n");
+			 "words)\n_mech_flags() {\n\tcase \"$1 $2\" in\n");
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
 		mech_buf_clear(&v);
 		command_flags(&v, c);
 		mech_buf_printf(b, "\t'%s %s') echo '%s' ;;\n", c->noun, c->verb ? c->verb : "",
-		                mech_buf_cstr(&v));
+				mech_buf_cstr(&v));
 	}
 	mech_buf_puts(b, "\tesac\n}\n\n# _mech_targets NOUN: the target flags, which may come "
-	                 "before the verb\n_mech_targets() {\n\tcase \"$1\" in\n");
+			 "before the verb\n_mech_targets() {\n\tcase \"$1\" in\n");
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
 		if (!c->verb || !first_of_noun(i))
@@ -199,136 +198,136 @@ static void bash_flags(mech_buf *b)
 
 /* The table-independent part: scanning the line and asking mech for names. */
 static const char bash_logic[] =
-    "\n"
-    "# _mech_names JSON PATTERN: the first capture of every match of PATTERN\n"
-    "_mech_names() {\n"
-    "\tlocal rest=$1 re=$2\n"
-    "\twhile [[ $rest =~ $re ]]; do\n"
-    "\t\tprintf '%s\\n' \"${BASH_REMATCH[1]}\"\n"
-    "\t\trest=${rest#*\"${BASH_REMATCH[0]}\"}\n"
-    "\tdone\n"
-    "}\n"
-    "\n"
-    "# _mech_ask ARGS...: mech's JSON answer, with the line's --home/--tenant, quietly\n"
-    "_mech_ask() {\n"
-    "\tlocal -a t=()\n"
-    "\tcommand -v timeout >/dev/null 2>&1 && t=(timeout 5)\n"
-    "\t\"${t[@]}\" \"${_mech_bin:-mech}\" \"${_mech_gflags[@]}\" \"$@\" --json "
-    "2>/dev/null </dev/null\n"
-    "}\n"
-    "\n"
-    "# _mech_instances APP: instance names of APP, from `app list --json`\n"
-    "_mech_instances() {\n"
-    "\tlocal json cur_app='' re='\\{\"name\":\"([a-z0-9-]+)\",\"(base_image|image)\"'\n"
-    "\tjson=$(_mech_ask app list) || return\n"
-    "\twhile [[ $json =~ $re ]]; do\n"
-    "\t\tif [[ ${BASH_REMATCH[2]} == base_image ]]; then cur_app=${BASH_REMATCH[1]}\n"
-    "\t\telif [[ $cur_app == \"$1\" ]]; then printf '%s\\n' \"${BASH_REMATCH[1]}\"; fi\n"
-    "\t\tjson=${json#*\"${BASH_REMATCH[0]}\"}\n"
-    "\tdone\n"
-    "}\n"
-    "\n"
-    "_mech_reply() { # WORDS: the words that start with $cur\n"
-    "\tmapfile -t COMPREPLY < <(compgen -W \"$1\" -- \"$cur\")\n"
-    "}\n"
-    "\n"
-    "_mech() {\n"
-    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev='' w='' noun='' first='' verb='' app='' i=1\n"
-    "\tlocal -a _mech_gflags=()\n"
-    "\tlocal _mech_bin=${COMP_WORDS[0]}\n"
-    "\tCOMPREPLY=()\n"
-    "\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
-    "\t# `--flag=value` arrives as three words: --flag = value\n"
-    "\tif [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD - 1]} cur=''\n"
-    "\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD - 2]}; "
-    "fi\n"
-    "\t# global flags, then the noun\n"
-    "\twhile ((i < COMP_CWORD)); do\n"
-    "\t\tw=${COMP_WORDS[i]}\n"
-    "\t\tcase $w in\n"
-    "\t\t--home | --tenant)\n"
-    "\t\t\tif [[ ${COMP_WORDS[i + 1]} == = ]]; then i=$((i + 1)); fi\n"
-    "\t\t\t((i + 1 < COMP_CWORD)) && _mech_gflags+=(\"$w\" \"${COMP_WORDS[i + 1]}\")\n"
-    "\t\t\ti=$((i + 1)) ;;\n"
-    "\t\t-*) ;;\n"
-    "\t\t*) noun=$w; i=$((i + 1)); break ;;\n"
-    "\t\tesac\n"
-    "\t\ti=$((i + 1))\n"
-    "\tdone\n"
-    "\t# the verb (one or two words) and the target values, skipping flag values\n"
-    "\twhile [[ -n $noun ]] && ((i < COMP_CWORD)); do\n"
-    "\t\tw=${COMP_WORDS[i]}\n"
-    "\t\tif [[ $w == -* && $_mech_valued == *\" $w \"* ]]; then\n"
-    "\t\t\tif [[ ${COMP_WORDS[i + 1]} == = ]]; then i=$((i + 1)); fi\n"
-    "\t\t\tcase $w in -a | --app) app=${COMP_WORDS[i + 1]} ;; esac\n"
-    "\t\t\ti=$((i + 1))\n"
-    "\t\telif [[ $w == -* || $w == = ]]; then :\n"
-    "\t\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
-    "\t\t\tif [[ -n $first ]]; then verb=\"$first $w\"\n"
-    "\t\t\telif [[ -n $(_mech_verbs \"$noun\" \"$w\") ]]; then first=$w\n"
-    "\t\t\telse verb=$w; fi\n"
-    "\t\telif [[ $noun == help ]]; then first+=\" $w\"\n"
-    "\t\tfi\n"
-    "\t\ti=$((i + 1))\n"
-    "\tdone\n"
-    "\t# a flag's value\n"
-    "\tif [[ $prev == -* && $_mech_valued == *\" $prev \"* ]]; then\n"
-    "\t\tif [[ $_mech_dir_flags == *\" ${prev#--} \"* ]]; then\n"
-    "\t\t\tcompopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- \"$cur\")\n"
-    "\t\telif [[ $_mech_file_flags == *\" ${prev#--} \"* ]]; then\n"
-    "\t\t\tcompopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
-    "\t\telse\n"
-    "\t\t\tcase \"$noun $prev\" in\n"
-    "\t\t\t*\" --tenant\")\n"
-    "\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask admin tenant list)\" "
-    "'\\{\"name\":\"([a-z0-9-]+)\",\"namespace\"')\" ;;\n"
-    "\t\t\t*\" -a\" | *\" --app\")\n"
-    "\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask app list)\" "
-    "'\\{\"name\":\"([a-z0-9-]+)\",\"base_image\"')\" ;;\n"
-    "\t\t\t*\" -i\" | *\" --instance\" | *\" --from\")\n"
-    "\t\t\t\t[[ -n $app ]] && _mech_reply \"$(_mech_instances \"$app\")\" ;;\n"
-    "\t\t\t\"addon -n\" | \"addon --name\")\n"
-    "\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask addon list)\" "
-    "'\\{\"name\":\"([a-z0-9-]+)\",\"type\"')\" ;;\n"
-    "\t\t\t\"addon --type\")\n"
-    "\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask addon type list)\" "
-    "'\\{\"type\":\"([a-z0-9-]+)\",\"kind\"')\" ;;\n"
-    "\t\t\tesac\n"
-    "\t\tfi\n"
-    "\t\treturn 0\n"
-    "\tfi\n"
-    "\tif [[ -z $noun ]]; then\n"
-    "\t\tif [[ $cur == -* ]]; then _mech_reply \"$_mech_global\"; else _mech_reply "
-    "\"$_mech_nouns\"; fi\n"
-    "\t\treturn 0\n"
-    "\tfi\n"
-    "\tif [[ \" $_mech_all_nouns \" != *\" $noun \"* ]]; then return 0; fi\n"
-    "\tif [[ $cur == -* ]]; then\n"
-    "\t\tif [[ -n $verb || -z $(_mech_verbs \"$noun\") ]]; then\n"
-    "\t\t\t_mech_reply \"$(_mech_flags \"$noun\" \"$verb\") $_mech_global\"\n"
-    "\t\telse\n"
-    "\t\t\t_mech_reply \"$(_mech_targets \"$noun\") $_mech_global\"\n"
-    "\t\tfi\n"
-    "\telif [[ $noun == help ]]; then\n"
-    "\t\tread -r -a w <<<\"$first\"\n"
-    "\t\tcase ${#w[@]} in\n"
-    "\t\t0) _mech_reply \"$_mech_nouns exit-codes\" ;;\n"
-    "\t\t1) _mech_reply \"$(_mech_verbs \"${w[0]}\")\" ;;\n"
-    "\t\t2) _mech_reply \"$(_mech_verbs \"${w[0]}\" \"${w[1]}\")\" ;;\n"
-    "\t\tesac\n"
-    "\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
-    "\t\t_mech_reply \"$(_mech_verbs \"$noun\" \"$first\")\"\n"
-    "\tfi\n"
-    "\treturn 0\n"
-    "}\n"
-    "complete -F _mech mech\n";
+	"\n"
+	"# _mech_names JSON PATTERN: the first capture of every match of PATTERN\n"
+	"_mech_names() {\n"
+	"\tlocal rest=$1 re=$2\n"
+	"\twhile [[ $rest =~ $re ]]; do\n"
+	"\t\tprintf '%s\\n' \"${BASH_REMATCH[1]}\"\n"
+	"\t\trest=${rest#*\"${BASH_REMATCH[0]}\"}\n"
+	"\tdone\n"
+	"}\n"
+	"\n"
+	"# _mech_ask ARGS...: mech's JSON answer, with the line's --home/--tenant, quietly\n"
+	"_mech_ask() {\n"
+	"\tlocal -a t=()\n"
+	"\tcommand -v timeout >/dev/null 2>&1 && t=(timeout 5)\n"
+	"\t\"${t[@]}\" \"${_mech_bin:-mech}\" \"${_mech_gflags[@]}\" \"$@\" --json "
+	"2>/dev/null </dev/null\n"
+	"}\n"
+	"\n"
+	"# _mech_instances APP: instance names of APP, from `app list --json`\n"
+	"_mech_instances() {\n"
+	"\tlocal json cur_app='' re='\\{\"name\":\"([a-z0-9-]+)\",\"(base_image|image)\"'\n"
+	"\tjson=$(_mech_ask app list) || return\n"
+	"\twhile [[ $json =~ $re ]]; do\n"
+	"\t\tif [[ ${BASH_REMATCH[2]} == base_image ]]; then cur_app=${BASH_REMATCH[1]}\n"
+	"\t\telif [[ $cur_app == \"$1\" ]]; then printf '%s\\n' \"${BASH_REMATCH[1]}\"; fi\n"
+	"\t\tjson=${json#*\"${BASH_REMATCH[0]}\"}\n"
+	"\tdone\n"
+	"}\n"
+	"\n"
+	"_mech_reply() { # WORDS: the words that start with $cur\n"
+	"\tmapfile -t COMPREPLY < <(compgen -W \"$1\" -- \"$cur\")\n"
+	"}\n"
+	"\n"
+	"_mech() {\n"
+	"\tlocal cur=${COMP_WORDS[COMP_CWORD]} prev='' w='' noun='' first='' verb='' app='' i=1\n"
+	"\tlocal -a _mech_gflags=()\n"
+	"\tlocal _mech_bin=${COMP_WORDS[0]}\n"
+	"\tCOMPREPLY=()\n"
+	"\t((COMP_CWORD > 0)) && prev=${COMP_WORDS[COMP_CWORD - 1]}\n"
+	"\t# `--flag=value` arrives as three words: --flag = value\n"
+	"\tif [[ $cur == = ]]; then prev=${COMP_WORDS[COMP_CWORD - 1]} cur=''\n"
+	"\telif [[ $prev == = ]] && ((COMP_CWORD > 1)); then prev=${COMP_WORDS[COMP_CWORD - 2]}; "
+	"fi\n"
+	"\t# global flags, then the noun\n"
+	"\twhile ((i < COMP_CWORD)); do\n"
+	"\t\tw=${COMP_WORDS[i]}\n"
+	"\t\tcase $w in\n"
+	"\t\t--home | --tenant)\n"
+	"\t\t\tif [[ ${COMP_WORDS[i + 1]} == = ]]; then i=$((i + 1)); fi\n"
+	"\t\t\t((i + 1 < COMP_CWORD)) && _mech_gflags+=(\"$w\" \"${COMP_WORDS[i + 1]}\")\n"
+	"\t\t\ti=$((i + 1)) ;;\n"
+	"\t\t-*) ;;\n"
+	"\t\t*) noun=$w; i=$((i + 1)); break ;;\n"
+	"\t\tesac\n"
+	"\t\ti=$((i + 1))\n"
+	"\tdone\n"
+	"\t# the verb (one or two words) and the target values, skipping flag values\n"
+	"\twhile [[ -n $noun ]] && ((i < COMP_CWORD)); do\n"
+	"\t\tw=${COMP_WORDS[i]}\n"
+	"\t\tif [[ $w == -* && $_mech_valued == *\" $w \"* ]]; then\n"
+	"\t\t\tif [[ ${COMP_WORDS[i + 1]} == = ]]; then i=$((i + 1)); fi\n"
+	"\t\t\tcase $w in -a | --app) app=${COMP_WORDS[i + 1]} ;; esac\n"
+	"\t\t\ti=$((i + 1))\n"
+	"\t\telif [[ $w == -* || $w == = ]]; then :\n"
+	"\t\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
+	"\t\t\tif [[ -n $first ]]; then verb=\"$first $w\"\n"
+	"\t\t\telif [[ -n $(_mech_verbs \"$noun\" \"$w\") ]]; then first=$w\n"
+	"\t\t\telse verb=$w; fi\n"
+	"\t\telif [[ $noun == help ]]; then first+=\" $w\"\n"
+	"\t\tfi\n"
+	"\t\ti=$((i + 1))\n"
+	"\tdone\n"
+	"\t# a flag's value\n"
+	"\tif [[ $prev == -* && $_mech_valued == *\" $prev \"* ]]; then\n"
+	"\t\tif [[ $_mech_dir_flags == *\" ${prev#--} \"* ]]; then\n"
+	"\t\t\tcompopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -d -- \"$cur\")\n"
+	"\t\telif [[ $_mech_file_flags == *\" ${prev#--} \"* ]]; then\n"
+	"\t\t\tcompopt -o filenames 2>/dev/null; mapfile -t COMPREPLY < <(compgen -f -- \"$cur\")\n"
+	"\t\telse\n"
+	"\t\t\tcase \"$noun $prev\" in\n"
+	"\t\t\t*\" --tenant\")\n"
+	"\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask admin tenant list)\" "
+	"'\\{\"name\":\"([a-z0-9-]+)\",\"namespace\"')\" ;;\n"
+	"\t\t\t*\" -a\" | *\" --app\")\n"
+	"\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask app list)\" "
+	"'\\{\"name\":\"([a-z0-9-]+)\",\"base_image\"')\" ;;\n"
+	"\t\t\t*\" -i\" | *\" --instance\" | *\" --from\")\n"
+	"\t\t\t\t[[ -n $app ]] && _mech_reply \"$(_mech_instances \"$app\")\" ;;\n"
+	"\t\t\t\"addon -n\" | \"addon --name\")\n"
+	"\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask addon list)\" "
+	"'\\{\"name\":\"([a-z0-9-]+)\",\"type\"')\" ;;\n"
+	"\t\t\t\"addon --type\")\n"
+	"\t\t\t\t_mech_reply \"$(_mech_names \"$(_mech_ask addon type list)\" "
+	"'\\{\"type\":\"([a-z0-9-]+)\",\"kind\"')\" ;;\n"
+	"\t\t\tesac\n"
+	"\t\tfi\n"
+	"\t\treturn 0\n"
+	"\tfi\n"
+	"\tif [[ -z $noun ]]; then\n"
+	"\t\tif [[ $cur == -* ]]; then _mech_reply \"$_mech_global\"; else _mech_reply "
+	"\"$_mech_nouns\"; fi\n"
+	"\t\treturn 0\n"
+	"\tfi\n"
+	"\tif [[ \" $_mech_all_nouns \" != *\" $noun \"* ]]; then return 0; fi\n"
+	"\tif [[ $cur == -* ]]; then\n"
+	"\t\tif [[ -n $verb || -z $(_mech_verbs \"$noun\") ]]; then\n"
+	"\t\t\t_mech_reply \"$(_mech_flags \"$noun\" \"$verb\") $_mech_global\"\n"
+	"\t\telse\n"
+	"\t\t\t_mech_reply \"$(_mech_targets \"$noun\") $_mech_global\"\n"
+	"\t\tfi\n"
+	"\telif [[ $noun == help ]]; then\n"
+	"\t\tread -r -a w <<<\"$first\"\n"
+	"\t\tcase ${#w[@]} in\n"
+	"\t\t0) _mech_reply \"$_mech_nouns exit-codes\" ;;\n"
+	"\t\t1) _mech_reply \"$(_mech_verbs \"${w[0]}\")\" ;;\n"
+	"\t\t2) _mech_reply \"$(_mech_verbs \"${w[0]}\" \"${w[1]}\")\" ;;\n"
+	"\t\tesac\n"
+	"\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
+	"\t\t_mech_reply \"$(_mech_verbs \"$noun\" \"$first\")\"\n"
+	"\tfi\n"
+	"\treturn 0\n"
+	"}\n"
+	"complete -F _mech mech\n";
 
 static void gen_bash_completion(mech_buf *b)
 {
 	mech_buf_puts(b, "# bash completion for mech(1): nouns, verbs, flags, and app, instance,\n"
-	                 "# addon and tenant names asked of mech itself. Generated by\n"
-	                 "# `mech gen bash-completion` from mech's command table; do not edit.\n"
-	                 "# shellcheck shell=bash\n\n");
+			 "# addon and tenant names asked of mech itself. Generated by\n"
+			 "# `mech gen bash-completion` from mech's command table; do not edit.\n"
+			 "# shellcheck shell=bash\n\n");
 	bash_words(b);
 	bash_verbs(b);
 	bash_flags(b);

@@ -27,10 +27,11 @@ int sh_admin_init(sh_ctx *ctx, const sh_args *a)
 	cJSON_AddStringToObject(ctx->result, "home", ctx->home);
 	cJSON_AddBoolToObject(ctx->result, "created", rc == 1);
 	cJSON_AddStringToObject(ctx->result, "signing_key", fp ? fp : "");
-	sh_printf(ctx, "%s %s (mech.yaml, tenants/, cache/)\n", rc == 1 ? "initialised" : "already initialised:",
-		  ctx->home);
-	sh_printf(ctx, "signing key %s%s (receipts are signed; `mech admin allowed-signers` "
-		       "prints the file for git verify-commit)\n",
+	sh_printf(ctx, "%s %s (mech.yaml, tenants/, cache/)\n",
+		  rc == 1 ? "initialised" : "already initialised:", ctx->home);
+	sh_printf(ctx,
+		  "signing key %s%s (receipts are signed; `mech admin allowed-signers` "
+		  "prints the file for git verify-commit)\n",
 		  fp ? fp : "?", key == 1 ? " created" : "");
 	free(fp);
 	sh_next(ctx, "mech --home %s admin tenant add T --key KEY.pub", ctx->home);
@@ -165,7 +166,8 @@ int sh_admin_rotate_key(sh_ctx *ctx, const sh_args *a)
 	fp = mech_sign_fingerprint(ctx->home);
 	ctx->result = cJSON_CreateObject();
 	cJSON_AddStringToObject(ctx->result, "signing_key", fp ? fp : "");
-	sh_printf(ctx, "new signing key %s; the old key is retired and still verifies old receipts\n",
+	sh_printf(ctx,
+		  "new signing key %s; the old key is retired and still verifies old receipts\n",
 		  fp ? fp : "?");
 	sh_next(ctx, "mech admin allowed-signers > allowed_signers");
 	free(fp);

@@ -199,8 +199,8 @@ static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
 	return rc;
 }
 
-static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
-					const char *app, const char *instance)
+static const mech_argocd_app *live_find(const live_view *lv, const char *tenant, const char *app,
+					const char *instance)
 {
 	char *name;
 	const mech_argocd_app *a;
@@ -237,11 +237,12 @@ static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const li
 			cJSON_AddNullToObject(j, "route");
 		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, &in->writer));
 		if (lv && lv->apps) {
-			const mech_argocd_app *la =
-				live_find(lv, mech_repo_tenant(repo), app->name, in->name);
+			const mech_argocd_app *la = live_find(lv, mech_repo_tenant(repo), app->name,
+							      in->name);
 			if (la)
 				cJSON_AddItemToObject(j, "live",
-						      sh_live_app_json(la, lv->head, mech_repo_git(repo)));
+						      sh_live_app_json(la, lv->head,
+								       mech_repo_git(repo)));
 			else
 				cJSON_AddStringToObject(j, "live", "no Application yet");
 		} else if (lv) {
@@ -280,10 +281,13 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 		cJSON_AddItemToArray(arr, app_json_live(repo, &apps[i], &lv, NULL));
 		for (j = 0; j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
-			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name, in->name);
+			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name,
+							      in->name);
 			char *wt = writer_text(repo, &in->writer);
 			sh_table_add(&t, apps[i].name, in->name, in->image ? in->image : "-",
-				     la ? la->sync_status : lv.apps ? "Missing" : "-",
+				     la        ? la->sync_status
+				     : lv.apps ? "Missing"
+					       : "-",
 				     la ? la->health_status : "-",
 				     in->route_host ? in->route_host : "-", wt);
 			free(wt);
@@ -321,17 +325,21 @@ static void info_live_text(sh_ctx *ctx, mech_repo *repo, const mech_app_state *a
 		cJSON *ij = NULL, *it;
 		if (only && only != in)
 			continue;
-		cJSON_ArrayForEach(it, insts)
-			if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(it, "name")) &&
-			    !strcmp(cJSON_GetObjectItemCaseSensitive(it, "name")->valuestring, in->name))
-				ij = it;
+		cJSON_ArrayForEach(it, insts) if (cJSON_IsString(
+							  cJSON_GetObjectItemCaseSensitive(it,
+											   "name")) &&
+						  !strcmp(cJSON_GetObjectItemCaseSensitive(it,
+											   "name")
+								  ->valuestring,
+							  in->name)) ij = it;
 		if (!la) {
 			sh_printf(ctx, "%s: no Application yet\n", in->name);
 			continue;
 		}
 		sh_printf(ctx, "%s: %s %s/%s at %.12s%s%s%s\n", in->name, la->name, la->sync_status,
 			  la->health_status, la->sync_revision,
-			  mech_live_revision_reached(mech_repo_git(repo), la->sync_revision, lv->head)
+			  mech_live_revision_reached(mech_repo_git(repo), la->sync_revision,
+						     lv->head)
 				  ? " (current)"
 				  : " (not yet the latest commit)",
 			  *la->operation_phase ? ", sync " : "", la->operation_phase);
@@ -348,7 +356,8 @@ static void info_live_text(sh_ctx *ctx, mech_repo *repo, const mech_app_state *a
 			char *dep = mech_layout_workload(app->name, in->name);
 			mech_kube_deployment *d = NULL;
 			if (mech_kube_deployment_get(k, ctx->tenant->ns, dep, &d) == 0) {
-				sh_printf(ctx, "  replicas: %d/%d ready\n", d->ready, d->spec_replicas);
+				sh_printf(ctx, "  replicas: %d/%d ready\n", d->ready,
+					  d->spec_replicas);
 				if (ij) {
 					cJSON *rep = cJSON_AddObjectToObject(ij, "replicas");
 					cJSON_AddNumberToObject(rep, "ready", d->ready);

@@ -107,8 +107,8 @@ static void expect(demo *d, int got, int want)
 static pid_t start_sim(demo *d, char **url)
 {
 	posix_spawn_file_actions_t fa;
-	char *argv[] = {d->self, "sim", "--listen", "127.0.0.1:0", "--sync-delay", "1s",
-			"--health-delay", "2s", NULL};
+	char *argv[] = {d->self,          "sim", "--listen", "127.0.0.1:0", "--sync-delay", "1s",
+			"--health-delay", "2s",  NULL};
 	int fds[2];
 	pid_t pid;
 	char line[256];
@@ -167,9 +167,24 @@ static void live_tour(demo *d)
 	}
 	free(file);
 	say("An agent's session: deploy and wait, expose, add a database, wire it.");
-	expect(d, run(d, NULL, (char *[]){"mech", "app", "create", "api", "--image", "nginx:1.27", "--port", "80", "--wait", "--timeout", "60s", NULL}, 1), 0);
-	expect(d, run(d, NULL, (char *[]){"mech", "route", "-a", "api", "create", "--wait", "--timeout", "60s", NULL}, 1), 0);
-	expect(d, run(d, NULL, (char *[]){"mech", "addon", "create", "db", "--type", "postgres", "--wait", "--timeout", "60s", NULL}, 1), 0);
+	expect(d,
+	       run(d, NULL,
+		   (char *[]){"mech", "app", "create", "api", "--image", "nginx:1.27", "--port",
+			      "80", "--wait", "--timeout", "60s", NULL},
+		   1),
+	       0);
+	expect(d,
+	       run(d, NULL,
+		   (char *[]){"mech", "route", "-a", "api", "create", "--wait", "--timeout", "60s",
+			      NULL},
+		   1),
+	       0);
+	expect(d,
+	       run(d, NULL,
+		   (char *[]){"mech", "addon", "create", "db", "--type", "postgres", "--wait",
+			      "--timeout", "60s", NULL},
+		   1),
+	       0);
 	expect(d, run(d, NULL, (char *[]){"mech", "addon", "-n", "db", "info", NULL}, 1), 0);
 	say("What a human sees: apps with live sync and health, and one app in detail.");
 	expect(d, run(d, NULL, (char *[]){"mech", "app", "list", NULL}, 1), 0);
@@ -211,12 +226,18 @@ int sh_demo(sh_ctx *ctx, const sh_args *a)
 	expect(&d, run(&d, NULL, (char *[]){"mech", "admin", "tenant", "add", "alice", NULL}, 1), 0);
 
 	say("An agent deploys an app: one command, one receipt.");
-	expect(&d, run(&d, NULL, (char *[]){"mech", "app", "create", "web", "--image", "nginx:1.27", "--port", "80", NULL}, 1), 0);
+	expect(&d,
+	       run(&d, NULL,
+		   (char *[]){"mech", "app", "create", "web", "--image", "nginx:1.27", "--port",
+			      "80", NULL},
+		   1),
+	       0);
 
 	say("A human clones the repo, changes the replica count by hand and pushes.");
 	{
 		char *repo = mech_sprintf("%s/tenants/alice/gitops.git", d.home);
-		expect(&d, run(&d, NULL, (char *[]){"git", "clone", "-q", repo, d.clone, NULL}, 0), 0);
+		expect(&d, run(&d, NULL, (char *[]){"git", "clone", "-q", repo, d.clone, NULL}, 0),
+		       0);
 		free(repo);
 	}
 	{
@@ -226,17 +247,33 @@ int sh_demo(sh_ctx *ctx, const sh_args *a)
 	}
 	write_file(file, "replicas:\n- name: web\n  count: 3\n");
 	free(file);
-	expect(&d, run(&d, d.clone, (char *[]){"git", "commit", "-qam", "scale web to 3 for the launch", NULL}, 0), 0);
+	expect(&d,
+	       run(&d, d.clone,
+		   (char *[]){"git", "commit", "-qam", "scale web to 3 for the launch", NULL}, 0),
+	       0);
 	expect(&d, run(&d, d.clone, (char *[]){"git", "push", "-q", "origin", "HEAD", NULL}, 0), 0);
 
 	say("The agent's next write would overwrite that edit: mech refuses (exit 3) and names the commit.");
-	expect(&d, run(&d, NULL, (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", NULL}, 1), 3);
+	expect(&d,
+	       run(&d, NULL,
+		   (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", NULL}, 1),
+	       3);
 
 	say("A dry run shows the plan, with each path's last writer, and writes nothing.");
-	expect(&d, run(&d, NULL, (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", "--dry-run", NULL}, 1), 0);
+	expect(&d,
+	       run(&d, NULL,
+		   (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", "--dry-run",
+			      NULL},
+		   1),
+	       0);
 
 	say("With --force the write lands, and the receipt records whose change it overrode.");
-	expect(&d, run(&d, NULL, (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", "--force", NULL}, 1), 0);
+	expect(&d,
+	       run(&d, NULL,
+		   (char *[]){"mech", "app", "-a", "web", "deploy", "--tag", "1.27.1", "--force",
+			      NULL},
+		   1),
+	       0);
 
 	say("The receipts: machine, human and forced commits, newest first.");
 	expect(&d, run(&d, NULL, (char *[]){"mech", "log", NULL}, 1), 0);
@@ -244,7 +281,12 @@ int sh_demo(sh_ctx *ctx, const sh_args *a)
 	say("The same receipts, read by plain git:");
 	{
 		char *repo = mech_sprintf("--git-dir=%s/tenants/alice/gitops.git", d.home);
-		expect(&d, run(&d, NULL, (char *[]){"git", repo, "log", "-3", "--format=%h %an | %cn | %s%n%(trailers:only)", NULL}, 0), 0);
+		expect(&d,
+		       run(&d, NULL,
+			   (char *[]){"git", repo, "log", "-3",
+				      "--format=%h %an | %cn | %s%n%(trailers:only)", NULL},
+			   0),
+		       0);
 		free(repo);
 	}
 	live_tour(&d);

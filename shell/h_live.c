@@ -38,9 +38,11 @@ static int need_argocd(sh_ctx *ctx, mech_argocd **out)
 	if (sh_live_argocd(ctx, out) < 0)
 		return -1;
 	if (!*out) {
-		mech_error_set(MECH_ECONFIG, "Argo CD is not configured (argocd.url is empty in %s/mech.yaml)",
+		mech_error_set(MECH_ECONFIG,
+			       "Argo CD is not configured (argocd.url is empty in %s/mech.yaml)",
 			       ctx->home);
-		return mech_error_hint("point argocd.url at Argo CD, or at `mech sim` for a local run");
+		return mech_error_hint(
+			"point argocd.url at Argo CD, or at `mech sim` for a local run");
 	}
 	return 0;
 }
@@ -152,8 +154,9 @@ static int wait_app(waiter *w, cJSON *out)
 			progress(line, &last);
 			free(line);
 			cJSON_DeleteItemFromObject(out, "live");
-			cJSON_AddItemToObject(out, "live", sh_live_app_json(app, w->head,
-									    mech_repo_git(w->repo)));
+			cJSON_AddItemToObject(out, "live",
+					      sh_live_app_json(app, w->head,
+							       mech_repo_git(w->repo)));
 			mech_argocd_app_free(app);
 			if (st == MECH_LIVE_DONE) {
 				verdict = 0;
@@ -168,18 +171,23 @@ static int wait_app(waiter *w, cJSON *out)
 			break;
 		mech_sleep_ms(POLL_MS);
 	}
-	cJSON_AddStringToObject(out, "state", verdict == 0 ? "done" : verdict == 1 ? "failed" : "pending");
+	cJSON_AddStringToObject(out, "state",
+				verdict == 0   ? "done"
+				: verdict == 1 ? "failed"
+					       : "pending");
 	cJSON_AddNumberToObject(out, "waited_ms", (double)(mech_now_ms() - start));
 	if (reason)
 		cJSON_AddStringToObject(out, "reason", reason);
 	free(last);
 	if (verdict == 2 && unavailable) {
 		free(reason);
-		return mech_error_set(MECH_EUNAVAILABLE, "Argo CD stayed unavailable while waiting for %s",
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Argo CD stayed unavailable while waiting for %s",
 				      w->app_name);
 	}
 	if (verdict == 1) {
-		mech_error_set(MECH_EFAILED, "%s failed: %s", w->app_name, reason ? reason : "failed");
+		mech_error_set(MECH_EFAILED, "%s failed: %s", w->app_name,
+			       reason ? reason : "failed");
 		free(reason);
 		return -1;
 	}
@@ -188,8 +196,8 @@ static int wait_app(waiter *w, cJSON *out)
 }
 
 /* Resolve app/instance/Application name; fills w. */
-static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance,
-			   const char *tag, const char *timeout, int gone, waiter *w)
+static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance, const char *tag,
+			   const char *timeout, int gone, waiter *w)
 {
 	mech_app_state *app = NULL;
 	const mech_instance_state *in = NULL;
@@ -209,7 +217,7 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		/* the app may already be gone from Git: name the instance or take main */
 		w->gone = 1;
 		w->app_name = mech_layout_instance_app(ctx->tenant_name, app_name,
-						 instance ? instance : "main");
+						       instance ? instance : "main");
 		return mech_validate_name("app name", app_name);
 	}
 	if (mech_app_get(w->repo, app_name, &app) < 0 ||
@@ -289,7 +297,8 @@ int sh_app_sync(sh_ctx *ctx, const sh_args *a)
 		goto done;
 	if (mech_argocd_app_sync(w.cd, ctx->tenant_name, w.app_name, NULL, &app) < 0)
 		goto done;
-	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo)) : cJSON_CreateObject();
+	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo))
+			  : cJSON_CreateObject();
 	sh_printf(ctx, "sync requested for %s\n", w.app_name);
 	sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
 	rc = 0;
@@ -369,7 +378,8 @@ static void unified(mech_buf *b, const mech_strv *x, const mech_strv *y)
 		for (j = m; j-- > 0;)
 			t[i * (m + 1) + j] = !strcmp(x->items[i], y->items[j])
 						     ? t[(i + 1) * (m + 1) + j + 1] + 1
-						     : (t[(i + 1) * (m + 1) + j] > t[i * (m + 1) + j + 1]
+						     : (t[(i + 1) * (m + 1) + j] >
+									t[i * (m + 1) + j + 1]
 								? t[(i + 1) * (m + 1) + j]
 								: t[i * (m + 1) + j + 1]);
 	i = j = 0;
@@ -417,8 +427,8 @@ int sh_app_diff(sh_ctx *ctx, const sh_args *a)
 		cJSON_AddStringToObject(o, "namespace", r->namespace);
 		cJSON_AddBoolToObject(o, "modified", r->modified);
 		if (r->modified || !lv || !tg) {
-			mech_buf_printf(&text, "--- live/%s/%s\n+++ desired/%s/%s\n", r->kind, r->name,
-					r->kind, r->name);
+			mech_buf_printf(&text, "--- live/%s/%s\n+++ desired/%s/%s\n", r->kind,
+					r->name, r->kind, r->name);
 			unified(&text, &live, &want);
 			changed++;
 			sh_printf(ctx, "%s", text.ptr);
@@ -482,7 +492,8 @@ static int route_judge(mech_kube_route *rt, char **reason)
 		for (j = 0; j < rt->parents[i].nconditions; j++) {
 			const mech_kube_condition *c = &rt->parents[i].conditions[j];
 			if (!strcmp(c->status, "False") && !*reason)
-				*reason = mech_sprintf("%s=False (%s): %s", c->type, c->reason, c->message);
+				*reason = mech_sprintf("%s=False (%s): %s", c->type, c->reason,
+						       c->message);
 		}
 	if (rt->accepted == 1 && rt->resolved_refs == 1)
 		return MECH_LIVE_DONE;
@@ -496,9 +507,14 @@ static cJSON *route_json(const mech_kube_route *rt)
 	cJSON *o = cJSON_CreateObject(), *parents = cJSON_CreateArray();
 	size_t i, j;
 	cJSON_AddStringToObject(o, "name", rt->name);
-	cJSON_AddStringToObject(o, "accepted", rt->accepted == 1 ? "True" : rt->accepted == 0 ? "False" : "Unknown");
+	cJSON_AddStringToObject(o, "accepted",
+				rt->accepted == 1   ? "True"
+				: rt->accepted == 0 ? "False"
+						    : "Unknown");
 	cJSON_AddStringToObject(o, "resolved_refs",
-				rt->resolved_refs == 1 ? "True" : rt->resolved_refs == 0 ? "False" : "Unknown");
+				rt->resolved_refs == 1   ? "True"
+				: rt->resolved_refs == 0 ? "False"
+							 : "Unknown");
 	for (i = 0; i < rt->nparents; i++) {
 		cJSON *p = cJSON_CreateObject(), *conds = cJSON_CreateArray();
 		cJSON_AddStringToObject(p, "gateway", rt->parents[i].parent_name);
@@ -548,10 +564,12 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 		mech_kube_route *rt = NULL;
 		if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
 			const mech_error *e = mech_error_last();
-			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+			if (!wait || !e ||
+			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
 				goto done;
 			if (e->code == MECH_ENOT_FOUND) {
-				char *m = mech_sprintf("%s: waiting for the HTTPRoute to appear", name);
+				char *m = mech_sprintf("%s: waiting for the HTTPRoute to appear",
+						       name);
 				progress(m, &last);
 				free(m);
 			} else {
@@ -563,8 +581,12 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 			free(reason);
 			st = route_judge(rt, &reason);
 			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s", name,
-					    rt->accepted == 1 ? "True" : rt->accepted == 0 ? "False" : "Unknown",
-					    rt->resolved_refs == 1 ? "True" : rt->resolved_refs == 0 ? "False" : "Unknown",
+					    rt->accepted == 1   ? "True"
+					    : rt->accepted == 0 ? "False"
+								: "Unknown",
+					    rt->resolved_refs == 1   ? "True"
+					    : rt->resolved_refs == 0 ? "False"
+								     : "Unknown",
 					    reason ? ": " : "", reason ? reason : "");
 			cJSON_Delete(out);
 			out = route_json(rt);
@@ -584,8 +606,10 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	if (!out)
 		out = cJSON_CreateObject();
 	if (wait)
-		cJSON_AddStringToObject(out, "state", st == MECH_LIVE_DONE ? "done"
-						      : st == MECH_LIVE_FAILED ? "failed" : "pending");
+		cJSON_AddStringToObject(out, "state",
+					st == MECH_LIVE_DONE     ? "done"
+					: st == MECH_LIVE_FAILED ? "failed"
+								 : "pending");
 	/* after a write (--wait) the receipt stays the result and this joins it,
 	 * field by field, as `app create --wait` does: result.state is the verdict */
 	if (ctx->result) {
@@ -599,7 +623,8 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	}
 	if (wait) {
 		if (st == MECH_LIVE_FAILED) {
-			mech_error_set(MECH_EFAILED, "route %s: %s", name, reason ? reason : "not accepted");
+			mech_error_set(MECH_EFAILED, "route %s: %s", name,
+				       reason ? reason : "not accepted");
 			goto done;
 		}
 		if (st == MECH_LIVE_PROGRESSING)
@@ -660,10 +685,12 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		mech_kube_pg_cluster *c = NULL;
 		if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
 			const mech_error *e = mech_error_last();
-			if (!wait || !e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+			if (!wait || !e ||
+			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
 				goto done;
 			if (e->code == MECH_ENOT_FOUND) {
-				char *m = mech_sprintf("%s: waiting for the cluster to appear", name);
+				char *m = mech_sprintf("%s: waiting for the cluster to appear",
+						       name);
 				progress(m, &last);
 				free(m);
 			} else {
@@ -671,8 +698,8 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 			}
 			mech_error_clear();
 		} else {
-			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name, c->ready_instances,
-						  c->spec_instances, c->phase);
+			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name,
+						  c->ready_instances, c->spec_instances, c->phase);
 			ready = c->ready;
 			cJSON_DeleteItemFromObject(res, "phase");
 			cJSON_DeleteItemFromObject(res, "ready_instances");
@@ -722,8 +749,9 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", host,
 			  s && *s->port ? atoi(s->port) : 5432, s && *s->dbname ? s->dbname : "app",
 			  s && *s->username ? s->username : "app");
-		sh_printf(ctx, "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL; "
-			       "the password is never shown\n",
+		sh_printf(ctx,
+			  "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL; "
+			  "the password is never shown\n",
 			  secret);
 		mech_kube_pg_secret_free(s);
 		free(host);

@@ -145,9 +145,10 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 	for (i = 0; i < nfiles; i++) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "path", files[i].path);
-		cJSON_AddStringToObject(f, "action", files[i].status == 'A'   ? "create"
-						    : files[i].status == 'D' ? "delete"
-									     : "update");
+		cJSON_AddStringToObject(f, "action",
+					files[i].status == 'A'   ? "create"
+					: files[i].status == 'D' ? "delete"
+								 : "update");
 		cJSON_AddItemToArray(farr, f);
 	}
 	cJSON_AddStringToObject(ctx->result, "diff", mech_buf_cstr(&diff));

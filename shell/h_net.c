@@ -11,8 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int done_write(sh_ctx *ctx, const sh_args *a, mech_repo *repo, int rc,
-		      mech_txn_result *res)
+static int done_write(sh_ctx *ctx, const sh_args *a, mech_repo *repo, int rc, mech_txn_result *res)
 {
 	mech_repo_free(repo);
 	return sh_finish_write(ctx, a, rc, res);

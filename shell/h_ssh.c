@@ -95,7 +95,8 @@ int sh_ssh(sh_ctx *outer, const sh_args *a)
 	int rc;
 
 	if (!!tenant == !!guest) {
-		mech_error_set(MECH_EUSAGE, "ssh needs exactly one of --tenant T or --guest FINGERPRINT");
+		mech_error_set(MECH_EUSAGE,
+			       "ssh needs exactly one of --tenant T or --guest FINGERPRINT");
 		return mech_error_hint("it is the forced command `mech ssh-keys` writes for sshd");
 	}
 	sh_ctx_init(&ctx);
@@ -203,14 +204,15 @@ int sh_whoami(sh_ctx *ctx, const sh_args *a)
 	if (ctx->guest) {
 		cJSON_AddBoolToObject(ctx->result, "registered", 0);
 		cJSON_AddStringToObject(ctx->result, "fingerprint", ctx->key_fingerprint);
-		sh_printf(ctx, "This SSH key is not registered with mech.\n"
-			       "  fingerprint: %s\n\n"
-			       "To get access, send this fingerprint and your public key to the operator\n"
-			       "of this host. They register it with:\n"
-			       "  mech admin tenant add <tenant> --key <your-key>.pub\n"
-			       "Until then you can run `help` and `whoami`.\n"
-			       "If you have a registered key too, your SSH agent may have offered this one\n"
-			       "first: set `IdentitiesOnly yes` and `IdentityFile` for this host.\n",
+		sh_printf(ctx,
+			  "This SSH key is not registered with mech.\n"
+			  "  fingerprint: %s\n\n"
+			  "To get access, send this fingerprint and your public key to the operator\n"
+			  "of this host. They register it with:\n"
+			  "  mech admin tenant add <tenant> --key <your-key>.pub\n"
+			  "Until then you can run `help` and `whoami`.\n"
+			  "If you have a registered key too, your SSH agent may have offered this one\n"
+			  "first: set `IdentitiesOnly yes` and `IdentityFile` for this host.\n",
 			  ctx->key_fingerprint);
 		return 0;
 	}
@@ -238,10 +240,13 @@ int sh_whoami(sh_ctx *ctx, const sh_args *a)
 		cJSON_AddStringToObject(ctx->result, "kubernetes_status", kube);
 		sh_printf(ctx, "tenant      %s (namespace %s)\n", ctx->tenant_name, ctx->tenant->ns);
 		sh_printf(ctx, "user        %s <%s>\n", ctx->identity.name, ctx->identity.email);
-		sh_printf(ctx, "key         %s\n", ctx->key_fingerprint ? ctx->key_fingerprint : "- (local)");
+		sh_printf(ctx, "key         %s\n",
+			  ctx->key_fingerprint ? ctx->key_fingerprint : "- (local)");
 		sh_printf(ctx, "repo        %s\n", *remote ? remote : repo);
-		sh_printf(ctx, "argocd      %s%s%s\n", cfg->argocd_url, *cfg->argocd_url ? "  " : "", cd);
-		sh_printf(ctx, "kubernetes  %s%s%s\n", cfg->kube_url, *cfg->kube_url ? "  " : "", kube);
+		sh_printf(ctx, "argocd      %s%s%s\n", cfg->argocd_url,
+			  *cfg->argocd_url ? "  " : "", cd);
+		sh_printf(ctx, "kubernetes  %s%s%s\n", cfg->kube_url, *cfg->kube_url ? "  " : "",
+			  kube);
 		free(cd);
 		free(kube);
 		free(repo);

@@ -17,9 +17,10 @@ static void usage_line(sh_ctx *ctx, const sh_command *c)
 	sh_printf(ctx, "mech %s", c->noun);
 	for (i = 0; c->opts[i].opt; i++) {
 		const sh_flag *f = &c->opts[i];
-		if (f->short_name && f->type == SH_STR && (f->short_name == 'a' || f->short_name == 'n' ||
-							   f->short_name == 'i')) {
-			sh_printf(ctx, f->required ? " -%c %s" : " [-%c %s]", f->short_name, f->metavar);
+		if (f->short_name && f->type == SH_STR &&
+		    (f->short_name == 'a' || f->short_name == 'n' || f->short_name == 'i')) {
+			sh_printf(ctx, f->required ? " -%c %s" : " [-%c %s]", f->short_name,
+				  f->metavar);
 			targets = 1;
 		}
 	}
@@ -127,7 +128,8 @@ void sh_help_noun(sh_ctx *ctx, const char *noun)
 		ctx->result = cJSON_CreateObject();
 		arr = cJSON_AddArrayToObject(ctx->result, "commands");
 	} else {
-		sh_printf(ctx, "%s%s commands%s\n", sh_color(ctx, "bold"), noun, sh_color(ctx, "reset"));
+		sh_printf(ctx, "%s%s commands%s\n", sh_color(ctx, "bold"), noun,
+			  sh_color(ctx, "reset"));
 	}
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
@@ -172,21 +174,24 @@ void sh_help_map(sh_ctx *ctx)
 			e = cJSON_CreateObject();
 			cJSON_AddStringToObject(e, "id", sh_commands[i].id);
 			cJSON_AddStringToObject(e, "noun", sh_commands[i].noun);
-			cJSON_AddStringToObject(e, "verb", sh_commands[i].verb ? sh_commands[i].verb : "");
+			cJSON_AddStringToObject(e, "verb",
+						sh_commands[i].verb ? sh_commands[i].verb : "");
 			cJSON_AddItemToArray(ent, e);
 		}
 		cJSON_Delete(ctx->result);
 		ctx->result = o;
 		return;
 	}
-	sh_printf(ctx, "mech — an agent control plane: every write is a receipt in your GitOps repo.\n\n");
+	sh_printf(ctx,
+		  "mech — an agent control plane: every write is a receipt in your GitOps repo.\n\n");
 	for (i = 0; i < sizeof(map) / sizeof(*map); i++)
-		sh_printf(ctx, "%s%d. %s%s\n    %s\n", sh_color(ctx, "bold"), (int)i + 1, map[i].stage,
-			  sh_color(ctx, "reset"), map[i].cmds);
-	sh_printf(ctx, "\nEvery write takes --dry-run (show the plan) and --force (override a human "
-		       "edit).\nAdd --json for one JSON object on stdout. Exit codes: `mech help "
-		       "exit-codes`.\nHelp for a command: `mech help app create` or `mech app create "
-		       "-h`.\n");
+		sh_printf(ctx, "%s%d. %s%s\n    %s\n", sh_color(ctx, "bold"), (int)i + 1,
+			  map[i].stage, sh_color(ctx, "reset"), map[i].cmds);
+	sh_printf(ctx,
+		  "\nEvery write takes --dry-run (show the plan) and --force (override a human "
+		  "edit).\nAdd --json for one JSON object on stdout. Exit codes: `mech help "
+		  "exit-codes`.\nHelp for a command: `mech help app create` or `mech app create "
+		  "-h`.\n");
 }
 
 void sh_help_exit_codes(sh_ctx *ctx)
@@ -205,12 +210,14 @@ void sh_help_exit_codes(sh_ctx *ctx)
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddNumberToObject(o, "exit", mech_error_exit((mech_error_code)i));
 			cJSON_AddStringToObject(o, "code", mech_error_name((mech_error_code)i));
-			cJSON_AddStringToObject(o, "meaning", mech_error_describe((mech_error_code)i));
+			cJSON_AddStringToObject(o, "meaning",
+						mech_error_describe((mech_error_code)i));
 			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
 		sh_printf(ctx, "%4d  %-13s  %s\n", mech_error_exit((mech_error_code)i),
-			  mech_error_name((mech_error_code)i), mech_error_describe((mech_error_code)i));
+			  mech_error_name((mech_error_code)i),
+			  mech_error_describe((mech_error_code)i));
 	}
 }
 
@@ -259,8 +266,7 @@ int sh_cmd_help(sh_ctx *ctx, const sh_args *a)
 	}
 	{
 		char q[MECH_ESCAPE_SIZE];
-		mech_error_set(MECH_EUSAGE, "no help for \"%s\"",
-			       mech_error_escape(q, p->items[0]));
+		mech_error_set(MECH_EUSAGE, "no help for \"%s\"", mech_error_escape(q, p->items[0]));
 	}
 	return mech_error_hint("run `mech help` for the map");
 }

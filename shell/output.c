@@ -37,10 +37,10 @@ void sh_next(sh_ctx *ctx, const char *fmt, ...)
 static const struct {
 	const char *role, *code;
 } colors[] = {
-	{"ok", "\033[32m"},     {"warn", "\033[33m"},     {"error", "\033[31m"},
-	{"human", "\033[35m"},  {"machine", "\033[36m"},  {"forced", "\033[1;31m"},
-	{"dim", "\033[2m"},     {"bold", "\033[1m"},      {"reset", "\033[0m"},
-	{"add", "\033[32m"},    {"del", "\033[31m"},      {"hunk", "\033[36m"},
+	{"ok", "\033[32m"},    {"warn", "\033[33m"},    {"error", "\033[31m"},
+	{"human", "\033[35m"}, {"machine", "\033[36m"}, {"forced", "\033[1;31m"},
+	{"dim", "\033[2m"},    {"bold", "\033[1m"},     {"reset", "\033[0m"},
+	{"add", "\033[32m"},   {"del", "\033[31m"},     {"hunk", "\033[36m"},
 };
 
 const char *sh_color(const sh_ctx *ctx, const char *role)
@@ -61,7 +61,9 @@ static const char *action_name(mech_change_action a)
 
 static const char *action_past(mech_change_action a)
 {
-	return a == MECH_CHANGE_CREATE ? "created" : a == MECH_CHANGE_UPDATE ? "updated" : "deleted";
+	return a == MECH_CHANGE_CREATE   ? "created"
+	       : a == MECH_CHANGE_UPDATE ? "updated"
+					 : "deleted";
 }
 
 void sh_write_opts(sh_ctx *ctx, const sh_args *a, mech_write_opts *w)
@@ -120,8 +122,9 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 				     has_writer ? mech_class_name(c->writer.cls) : "-",
 				     c->needs_force || res->destructive ? "yes" : "no");
 		} else if (res->commit[0]) {
-			fprintf(stderr, "%s/gitops:%s  %s\n", ctx->tenant_name ? ctx->tenant_name : "",
-				c->path, action_past(c->action));
+			fprintf(stderr, "%s/gitops:%s  %s\n",
+				ctx->tenant_name ? ctx->tenant_name : "", c->path,
+				action_past(c->action));
 		}
 	}
 	if (!ctx->result)
@@ -156,7 +159,8 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 			  sh_color(ctx, "reset"), res->subject);
 		for (i = 0; i < res->nforced; i++)
 			sh_printf(ctx, "%sforced over%s %.12s  %s\n", sh_color(ctx, "forced"),
-				  sh_color(ctx, "reset"), res->forced[i].commit, res->forced[i].path);
+				  sh_color(ctx, "reset"), res->forced[i].commit,
+				  res->forced[i].path);
 	} else {
 		sh_printf(ctx, "nothing changed: the repository already has this state\n");
 	}
@@ -235,7 +239,8 @@ static int print_outcome(sh_ctx *ctx, int rc)
 				cJSON_AddStringToObject(o, "commit", ctx->commit);
 			else
 				cJSON_AddNullToObject(o, "commit");
-			cJSON_AddItemToObject(o, "files", ctx->files ? ctx->files : cJSON_CreateArray());
+			cJSON_AddItemToObject(o, "files",
+					      ctx->files ? ctx->files : cJSON_CreateArray());
 			ctx->files = NULL;
 			for (i = 0; i < ctx->next.len; i++)
 				cJSON_AddItemToArray(next, cJSON_CreateString(ctx->next.items[i]));

@@ -79,8 +79,8 @@ static size_t slot(const sh_args *a, sh_opt opt, unsigned kinds)
 			return i;
 		break;
 	}
-	fprintf(stderr, "mech: internal error: `%s` reads --%s, %s\n",
-		a->cmd ? a->cmd->id : "?", sh_opt_name(opt),
+	fprintf(stderr, "mech: internal error: `%s` reads --%s, %s\n", a->cmd ? a->cmd->id : "?",
+		sh_opt_name(opt),
 		i < a->nflags ? "as the wrong kind of value" : "a flag it does not take");
 	abort();
 }
@@ -358,13 +358,15 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 				const char *gv;
 				sh_args g;
 				if (f) {
-					if (!strchr(argv[i], '=') && !(argv[i][1] != '-' && argv[i][2]))
+					if (!strchr(argv[i], '=') &&
+					    !(argv[i][1] != '-' && argv[i][2]))
 						i++;
 					continue;
 				}
 				/* a global flag is fine here too */
 				memset(&g, 0, sizeof(g));
-				g.flags = mech_calloc(count_flags(sh_global_flags), sizeof(*g.flags));
+				g.flags = mech_calloc(count_flags(sh_global_flags),
+						      sizeof(*g.flags));
 				g.nflags = count_flags(sh_global_flags);
 				for (k = 0; k < g.nflags; k++)
 					g.flags[k] = &sh_global_flags[k];
@@ -376,8 +378,10 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 					continue;
 				}
 				char q[MECH_ESCAPE_SIZE];
-				mech_error_set(MECH_EUSAGE, "unknown flag %s before the verb of `%s`",
-					       mech_error_escape_n(q, argv[i], strcspn(argv[i], "=")),
+				mech_error_set(MECH_EUSAGE,
+					       "unknown flag %s before the verb of `%s`",
+					       mech_error_escape_n(q, argv[i],
+								   strcspn(argv[i], "=")),
 					       noun);
 				return mech_error_hint("see `mech %s -h`", noun);
 			}
@@ -396,7 +400,8 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 			vl = strcspn(c->verb, " ");
 			if (c->verb[vl]) {
 				if (i + 1 < argc && strlen(argv[i]) == vl &&
-				    !strncmp(c->verb, argv[i], vl) && !strcmp(c->verb + vl + 1, argv[i + 1])) {
+				    !strncmp(c->verb, argv[i], vl) &&
+				    !strcmp(c->verb + vl + 1, argv[i + 1])) {
 					cmd = c;
 					words = 2;
 					break;

@@ -47,7 +47,8 @@ static const sh_command *find_command(const mech_strv *words, size_t *verb_words
 			return c;
 		/* the verb may follow target flags: look for its words anywhere after the noun */
 		for (k = 1; k + vw <= words->len; k++) {
-			char *v = vw == 2 ? mech_sprintf("%s %s", words->items[k], words->items[k + 1])
+			char *v = vw == 2 ? mech_sprintf("%s %s", words->items[k],
+							 words->items[k + 1])
 					  : mech_strdup(words->items[k]);
 			found = !strcmp(v, c->verb);
 			free(v);
@@ -126,8 +127,9 @@ static void candidates(const mech_strv *words, const char *partial)
 		add_unique("exit");
 		return;
 	}
-	if (prev && (!strcmp(prev, "-a") || !strcmp(prev, "--app") || !strcmp(prev, "-n") ||
-		     !strcmp(prev, "--name") || !strcmp(prev, "-i") || !strcmp(prev, "--instance"))) {
+	if (prev &&
+	    (!strcmp(prev, "-a") || !strcmp(prev, "--app") || !strcmp(prev, "-n") ||
+	     !strcmp(prev, "--name") || !strcmp(prev, "-i") || !strcmp(prev, "--instance"))) {
 		complete_names(prev, words);
 		return;
 	}
@@ -207,7 +209,8 @@ static void interrupt(int sig)
 
 static char *history_file(sh_ctx *ctx)
 {
-	char *dir = mech_sprintf("%s/cache/%s", ctx->home, ctx->tenant_name ? ctx->tenant_name : "_");
+	char *dir = mech_sprintf("%s/cache/%s", ctx->home,
+				 ctx->tenant_name ? ctx->tenant_name : "_");
 	char *file = mech_sprintf("%s/shell_history", dir);
 	mech_mkdir_p(dir, 0700);
 	mech_error_clear();
@@ -272,8 +275,8 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 			const mech_error *e = mech_error_last();
 			fprintf(stderr, "mech: %s\n", e ? e->message : "cannot parse the line");
 			last = e ? mech_error_exit(e->code) : 64;
-		} else if (words.len == 1 && (!strcmp(words.items[0], "exit") ||
-					      !strcmp(words.items[0], "quit"))) {
+		} else if (words.len == 1 &&
+			   (!strcmp(words.items[0], "exit") || !strcmp(words.items[0], "quit"))) {
 			mech_strv_dispose(&words);
 			free(line);
 			break;

@@ -158,12 +158,13 @@ static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *vers
 static int refuse_for_context(sh_ctx *ctx, const sh_command *cmd)
 {
 	if (ctx->via_ssh && (cmd->flags & SH_OPERATOR)) {
-		mech_error_set(MECH_EFORBIDDEN, "`%s` is an operator command and cannot run over SSH",
-			       cmd->id);
+		mech_error_set(MECH_EFORBIDDEN,
+			       "`%s` is an operator command and cannot run over SSH", cmd->id);
 		return mech_error_hint("operators run it on the mech host itself");
 	}
 	if (ctx->guest && !(cmd->flags & SH_GUEST)) {
-		mech_error_set(MECH_EFORBIDDEN, "this SSH key (%s) is not registered with any tenant",
+		mech_error_set(MECH_EFORBIDDEN,
+			       "this SSH key (%s) is not registered with any tenant",
 			       ctx->key_fingerprint ? ctx->key_fingerprint : "unknown");
 		return mech_error_hint("run `whoami` to see your key's fingerprint and how to get "
 				       "registered");

@@ -33,17 +33,17 @@
 #include <time.h>
 
 /* libmicrohttpd is loaded when the sim starts (mech/dl.h) */
-#define MHD_SYMBOLS(X)                                                                       \
-	X(MHD_start_daemon)                                                                  \
-	X(MHD_stop_daemon)                                                                   \
-	X(MHD_get_daemon_info)                                                               \
-	X(MHD_get_connection_info)                                                           \
-	X(MHD_get_connection_values)                                                         \
-	X(MHD_lookup_connection_value)                                                       \
-	X(MHD_create_response_from_buffer)                                                   \
-	X(MHD_create_response_from_callback)                                                 \
-	X(MHD_add_response_header)                                                           \
-	X(MHD_queue_response)                                                                \
+#define MHD_SYMBOLS(X)                                                                             \
+	X(MHD_start_daemon)                                                                        \
+	X(MHD_stop_daemon)                                                                         \
+	X(MHD_get_daemon_info)                                                                     \
+	X(MHD_get_connection_info)                                                                 \
+	X(MHD_get_connection_values)                                                               \
+	X(MHD_lookup_connection_value)                                                             \
+	X(MHD_create_response_from_buffer)                                                         \
+	X(MHD_create_response_from_callback)                                                       \
+	X(MHD_add_response_header)                                                                 \
+	X(MHD_queue_response)                                                                      \
 	X(MHD_destroy_response)
 
 static struct {
@@ -760,7 +760,8 @@ static enum MHD_Result injected_failure(sim_server *s, struct MHD_Connection *c,
 	int unavailable = random_unit() < 0.5;
 	if (is_kube_path(url))
 		return unavailable
-			       ? kube_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, "ServiceUnavailable",
+			       ? kube_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "ServiceUnavailable",
 					    "the server is currently unable to handle the request",
 					    NULL, NULL, NULL)
 			       : kube_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
@@ -803,7 +804,8 @@ static enum MHD_Result argo_route(sim_server *s, struct MHD_Connection *c, const
 		 (n == 4 && !strcmp(seg[2], "stream")))
 		ret = send_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed");
 	else
-		ret = send_text(s, c, MHD_HTTP_NOT_FOUND, "Not Found"); /* grpc-gateway's plain text */
+		ret = send_text(s, c, MHD_HTTP_NOT_FOUND,
+				"Not Found"); /* grpc-gateway's plain text */
 	free(copy);
 	return ret;
 }
@@ -872,9 +874,8 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	*url = NULL;
 	_Static_assert(sizeof(mhd) == sizeof(mhd_names) / sizeof(*mhd_names) * sizeof(void *),
 		       "one pointer per libmicrohttpd symbol");
-	if (!mhd_loaded &&
-	    mech_dl_load("libmicrohttpd.so.12", "libmicrohttpd12", mhd_names, (void **)&mhd,
-			 sizeof(mhd_names) / sizeof(*mhd_names)) < 0)
+	if (!mhd_loaded && mech_dl_load("libmicrohttpd.so.12", "libmicrohttpd12", mhd_names,
+					(void **)&mhd, sizeof(mhd_names) / sizeof(*mhd_names)) < 0)
 		return -1;
 	mhd_loaded = 1;
 	memset(&ss, 0, sizeof(ss));
@@ -905,7 +906,8 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD);
 	if (info && getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) == 0)
 		port = ntohs(ss.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port);
-	*url = v6 ? mech_sprintf("http://[::1]:%d", port) : mech_sprintf("http://127.0.0.1:%d", port);
+	*url = v6 ? mech_sprintf("http://[::1]:%d", port)
+		  : mech_sprintf("http://127.0.0.1:%d", port);
 	*out = s;
 	return 0;
 }

@@ -60,8 +60,8 @@ typedef struct {
 	size_t ntargets;
 } sim_repo_state;
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
-		  const char *branch, const char *repo_path, sim_repo_state *out);
+int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
+		  const char *repo_path, sim_repo_state *out);
 void sim_repo_state_dispose(sim_repo_state *s);
 void sim_target_dispose(sim_target *t);
 void sim_target_copy(sim_target *dst, const sim_target *src);

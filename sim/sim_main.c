@@ -74,8 +74,7 @@ int sim_opts_listen(sim_opts *o, const char *s)
 	o->port = (int)port;
 	return 0;
 bad:
-	return mech_error_set(MECH_EINVALID, "--listen '%s' is not HOST:PORT (e.g. 127.0.0.1:0)",
-			      s);
+	return mech_error_set(MECH_EINVALID, "--listen '%s' is not HOST:PORT (e.g. 127.0.0.1:0)", s);
 }
 
 int sim_opts_token_file(sim_opts *o, const char *path)

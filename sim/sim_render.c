@@ -183,7 +183,8 @@ static cJSON *resources_json(const sim_app *a)
 		add_identity(r, &l->obj);
 		cJSON_AddStringToObject(r, "status", "OutOfSync");
 		if (*l->health)
-			cJSON_AddItemToObject(r, "health", health_json(l->health, l->health_message));
+			cJSON_AddItemToObject(r, "health",
+					      health_json(l->health, l->health_message));
 		cJSON_AddTrueToObject(r, "requiresPruning");
 		cJSON_AddItemToArray(arr, r);
 	}
@@ -261,7 +262,8 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 		}
 	}
 	cJSON_AddStringToObject(st, "sourceType",
-				a->kind == SIM_INSTANCE && a->want.nobjs ? "Kustomize" : "Directory");
+				a->kind == SIM_INSTANCE && a->want.nobjs ? "Kustomize"
+									 : "Directory");
 	sum = cJSON_AddObjectToObject(st, "summary");
 	for (i = 0; i < a->nlive; i++)
 		sim_obj_images(&a->live[i].obj, &images);
@@ -402,28 +404,28 @@ static void deployment_status(const sim_world *w, cJSON *o, const sim_live *l, d
 	if (total - avail > 0)
 		cJSON_AddNumberToObject(st, "unavailableReplicas", total - avail);
 	conds = cJSON_AddArrayToObject(st, "conditions");
-	cJSON_AddItemToArray(conds, avail >= want || avail >= want - (want + 3) / 4
-					    ? condition("Available", "True", "MinimumReplicasAvailable",
-							"Deployment has minimum availability.",
-							l->applied_at, 0)
-					    : condition("Available", "False",
-							"MinimumReplicasUnavailable",
-							"Deployment does not have minimum availability.",
-							l->applied_at, 0));
+	cJSON_AddItemToArray(conds,
+			     avail >= want || avail >= want - (want + 3) / 4
+				     ? condition("Available", "True", "MinimumReplicasAvailable",
+						 "Deployment has minimum availability.",
+						 l->applied_at, 0)
+				     : condition("Available", "False", "MinimumReplicasUnavailable",
+						 "Deployment does not have minimum availability.",
+						 l->applied_at, 0));
 	if (degraded(l)) {
 		msg = mech_sprintf("ReplicaSet \"%s\" has timed out progressing.", rs);
-		cJSON_AddItemToArray(conds, condition("Progressing", "False",
-						      "ProgressDeadlineExceeded", msg,
-						      l->applied_at, 0));
+		cJSON_AddItemToArray(conds,
+				     condition("Progressing", "False", "ProgressDeadlineExceeded",
+					       msg, l->applied_at, 0));
 	} else if (f < 1.0) {
 		msg = mech_sprintf("ReplicaSet \"%s\" is progressing.", rs);
 		cJSON_AddItemToArray(conds, condition("Progressing", "True", "ReplicaSetUpdated",
 						      msg, l->applied_at, 0));
 	} else {
 		msg = mech_sprintf("ReplicaSet \"%s\" has successfully progressed.", rs);
-		cJSON_AddItemToArray(conds, condition("Progressing", "True",
-						      "NewReplicaSetAvailable", msg,
-						      l->applied_at, 0));
+		cJSON_AddItemToArray(conds,
+				     condition("Progressing", "True", "NewReplicaSetAvailable", msg,
+					       l->applied_at, 0));
 	}
 	free(msg);
 }
@@ -438,9 +440,10 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON_AddNumberToObject(st, "instances", ready ? n : 1);
 	if (ready)
 		cJSON_AddNumberToObject(st, "readyInstances", n);
-	cJSON_AddStringToObject(st, "phase", ready ? "Cluster in healthy state"
-						   : l->generation == 1 ? "Setting up primary"
-									: "Applying configuration");
+	cJSON_AddStringToObject(st, "phase",
+				ready                ? "Cluster in healthy state"
+				: l->generation == 1 ? "Setting up primary"
+						     : "Applying configuration");
 	if (!ready)
 		cJSON_AddStringToObject(st, "phaseReason",
 					l->generation == 1 ? "Creating primary instance"
@@ -461,16 +464,16 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
 	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
 	conds = cJSON_AddArrayToObject(st, "conditions");
-	cJSON_AddItemToArray(conds, ready ? condition("Ready", "True", "ClusterIsReady",
-						      "Cluster is Ready", l->applied_at,
-						      l->generation)
-					  : condition("Ready", "False", "ClusterIsNotReady",
-						      "Cluster Is Not Ready", l->applied_at,
-						      l->generation));
+	cJSON_AddItemToArray(conds,
+			     ready ? condition("Ready", "True", "ClusterIsReady",
+					       "Cluster is Ready", l->applied_at, l->generation)
+				   : condition("Ready", "False", "ClusterIsNotReady",
+					       "Cluster Is Not Ready", l->applied_at,
+					       l->generation));
 	if (ready)
 		cJSON_AddItemToArray(conds, condition("Initialized", "True", "BootstrapCompleted",
-						      "Cluster has been initialized",
-						      l->applied_at, l->generation));
+						      "Cluster has been initialized", l->applied_at,
+						      l->generation));
 	free(primary);
 	free(rw);
 	free(r);
@@ -494,14 +497,14 @@ static void route_status(cJSON *o, const sim_live *l)
 		cJSON_AddItemToObject(p, "parentRef", pr);
 		cJSON_AddStringToObject(p, "controllerName", "mech.dev/sim-gateway-controller");
 		conds = cJSON_AddArrayToObject(p, "conditions");
-		cJSON_AddItemToArray(conds, condition("Accepted", "True", "Accepted",
-						      "Route is accepted", l->applied_at,
-						      l->generation));
+		cJSON_AddItemToArray(conds,
+				     condition("Accepted", "True", "Accepted", "Route is accepted",
+					       l->applied_at, l->generation));
 		if (l->missing_backend) {
 			msg = mech_sprintf("Service \"%s\" not found", l->missing_backend);
-			cJSON_AddItemToArray(conds, condition("ResolvedRefs", "False",
-							      "BackendNotFound", msg,
-							      l->applied_at, l->generation));
+			cJSON_AddItemToArray(conds,
+					     condition("ResolvedRefs", "False", "BackendNotFound",
+						       msg, l->applied_at, l->generation));
 			free(msg);
 		} else {
 			cJSON_AddItemToArray(conds,
@@ -532,8 +535,8 @@ static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *
 	char rv[32], *tracking;
 	const sim_obj *ob = &l->obj;
 
-	snprintf(rv, sizeof(rv), "%llu", 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
-						  (unsigned long long)l->generation);
+	snprintf(rv, sizeof(rv), "%llu",
+		 100000 + (sim_hash(0, l->uid) % 100000) * 10 + (unsigned long long)l->generation);
 	cJSON_AddStringToObject(meta, "uid", l->uid);
 	cJSON_AddStringToObject(meta, "resourceVersion", rv);
 	cJSON_AddNumberToObject(meta, "generation", (double)l->generation);
@@ -649,15 +652,15 @@ static cJSON *pg_secret(const sim_secret *s)
 	add_b64(data, "uri", v);
 	mech_secret_free(v);
 	v = secret_sprintf("jdbc:postgresql://%s:5432/%s?password=%s&user=%s", fq, s->db,
-			 s->password, s->owner);
+			   s->password, s->owner);
 	add_b64(data, "jdbc-uri", v);
 	mech_secret_free(v);
 	v = secret_sprintf("postgresql://%s:%s@%s.svc.cluster.local:5432/%s", s->owner, s->password,
-			 fq, s->db);
+			   fq, s->db);
 	add_b64(data, "fqdn-uri", v);
 	mech_secret_free(v);
 	v = secret_sprintf("jdbc:postgresql://%s.svc.cluster.local:5432/%s?password=%s&user=%s", fq,
-			 s->db, s->password, s->owner);
+			   s->db, s->password, s->owner);
 	add_b64(data, "fqdn-jdbc-uri", v);
 	mech_secret_free(v);
 	free(name);
@@ -684,7 +687,7 @@ int sim_render_k8s(const sim_world *w, const char *group, const char *kind, cons
 			/* the tree held the password: wipe it before it is freed */
 			cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
 			cJSON_ArrayForEach(it, data)
-			explicit_bzero(it->valuestring, strlen(it->valuestring));
+				explicit_bzero(it->valuestring, strlen(it->valuestring));
 			cJSON_Delete(doc);
 			return 1;
 		}
@@ -757,7 +760,8 @@ static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live
 	n = node("apps", "v1", "ReplicaSet", l->obj.namespace, rs, rsuid, l->applied_at);
 	parent_ref(n, "apps", "Deployment", l->obj.namespace, l->obj.name, l->uid);
 	info(n, "Revision", rev);
-	cJSON_AddItemToObject(n, "health", health_json(ready >= want ? "Healthy" : "Progressing", ""));
+	cJSON_AddItemToObject(n, "health",
+			      health_json(ready >= want ? "Healthy" : "Progressing", ""));
 	cJSON_AddItemToArray(nodes, n);
 	for (i = 0; i < want; i++) {
 		char pod[160], suffix[6], puid[40], idx[16];
@@ -768,16 +772,20 @@ static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live
 		fake_uid(puid, rsuid, pod);
 		n = node("", "v1", "Pod", l->obj.namespace, pod, puid, l->applied_at);
 		parent_ref(n, "apps", "ReplicaSet", l->obj.namespace, rs, rsuid);
-		info(n, "Status Reason", ok ? "Running" : degraded(l) ? "ImagePullBackOff"
-								     : "ContainerCreating");
+		info(n, "Status Reason",
+		     ok            ? "Running"
+		     : degraded(l) ? "ImagePullBackOff"
+				   : "ContainerCreating");
 		info(n, "Node", "sim-node-1");
 		info(n, "Containers", ok ? "1/1" : "0/1");
 		add_images(n, &imgs);
 		cJSON_AddItemToObject(n, "health",
-				      health_json(ok ? "Healthy" : degraded(l) ? "Degraded"
-									       : "Progressing",
-						  ok ? "" : degraded(l) ? "Back-off pulling image"
-									: ""));
+				      health_json(ok            ? "Healthy"
+						  : degraded(l) ? "Degraded"
+								: "Progressing",
+						  ok            ? ""
+						  : degraded(l) ? "Back-off pulling image"
+								: ""));
 		cJSON_AddItemToArray(nodes, n);
 	}
 	mech_strv_dispose(&imgs);
@@ -794,17 +802,20 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 		snprintf(name, sizeof(name), "%s-%d", l->obj.name, i);
 		fake_uid(uid, l->uid, name);
 		c = node("", "v1", "Pod", l->obj.namespace, name, uid, l->applied_at);
-		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name,
+			   l->uid);
 		info(c, "Status Reason", ready ? "Running" : "PodInitializing");
 		info(c, "Containers", ready ? "1/1" : "0/1");
-		cJSON_AddItemToObject(c, "health", health_json(ready ? "Healthy" : "Progressing", ""));
+		cJSON_AddItemToObject(c, "health",
+				      health_json(ready ? "Healthy" : "Progressing", ""));
 		cJSON_AddItemToArray(nodes, c);
 	}
 	for (i = 0; i < 3; i++) {
 		snprintf(name, sizeof(name), "%s-%s", l->obj.name, svcs[i]);
 		fake_uid(uid, l->uid, name);
 		c = node("", "v1", "Service", l->obj.namespace, name, uid, l->applied_at);
-		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name,
+			   l->uid);
 		cJSON_AddItemToObject(c, "health", health_json("Healthy", ""));
 		cJSON_AddItemToArray(nodes, c);
 	}
@@ -812,7 +823,8 @@ static void cluster_children(const sim_world *w, cJSON *nodes, const sim_live *l
 	if (sim_world_secret(w, l->obj.namespace, secret)) {
 		fake_uid(uid, l->uid, secret);
 		c = node("", "v1", "Secret", l->obj.namespace, secret, uid, l->applied_at);
-		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name, l->uid);
+		parent_ref(c, "postgresql.cnpg.io", "Cluster", l->obj.namespace, l->obj.name,
+			   l->uid);
 		cJSON_AddItemToArray(nodes, c);
 	}
 	free(secret);
@@ -830,11 +842,13 @@ char *sim_render_tree(const sim_world *w, const sim_app *a)
 		cJSON *n = node(l->obj.group, l->obj.version, l->obj.kind, l->obj.namespace,
 				l->obj.name, l->uid, l->created_at);
 		char rv[32];
-		snprintf(rv, sizeof(rv), "%llu", 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
-							  (unsigned long long)l->generation);
+		snprintf(rv, sizeof(rv), "%llu",
+			 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
+				 (unsigned long long)l->generation);
 		cJSON_AddStringToObject(n, "resourceVersion", rv);
 		if (*l->health)
-			cJSON_AddItemToObject(n, "health", health_json(l->health, l->health_message));
+			cJSON_AddItemToObject(n, "health",
+					      health_json(l->health, l->health_message));
 		sim_obj_images(&l->obj, &imgs);
 		add_images(n, &imgs);
 		mech_strv_dispose(&imgs);

@@ -28,7 +28,7 @@ typedef struct {
 	git_repository *repo;
 	git_tree *root;
 	const char *dest_ns; /* of the Application being rendered */
-	size_t files; /* read so far for the current Application */
+	size_t files;        /* read so far for the current Application */
 	sim_obj *objs;
 	size_t nobjs;
 } reader;
@@ -310,9 +310,15 @@ static void jset_str(cJSON *o, const char *key, const char *value)
 
 static int cluster_scoped(const char *kind)
 {
-	static const char *const kinds[] = {"Namespace", "ClusterRole", "ClusterRoleBinding",
-					    "CustomResourceDefinition", "StorageClass",
-					    "PersistentVolume", "GatewayClass", "PriorityClass", NULL};
+	static const char *const kinds[] = {"Namespace",
+					    "ClusterRole",
+					    "ClusterRoleBinding",
+					    "CustomResourceDefinition",
+					    "StorageClass",
+					    "PersistentVolume",
+					    "GatewayClass",
+					    "PriorityClass",
+					    NULL};
 	size_t i;
 	for (i = 0; kinds[i]; i++)
 		if (!strcmp(kind, kinds[i]))
@@ -486,8 +492,9 @@ static void kustomize_transform(reader *r, size_t from, const cJSON *k)
 		cJSON_ArrayForEach(it, (cJSON_IsArray(labels) ? labels : NULL))
 		{
 			apply_labels(m, cJSON_GetObjectItemCaseSensitive(it, "pairs"),
-				     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it,
-										 "includeSelectors")));
+				     cJSON_IsTrue(
+					     cJSON_GetObjectItemCaseSensitive(it,
+									      "includeSelectors")));
 		}
 		spec = pod_spec(m);
 		cJSON_ArrayForEach(it, (cJSON_IsArray(images) && spec ? images : NULL))
@@ -511,8 +518,9 @@ static void kustomize_transform(reader *r, size_t from, const cJSON *k)
 			    (strcmp(rn, orig) && strcmp(rn, jtext(meta, "name"))))
 				continue;
 			if (cJSON_GetObjectItemCaseSensitive(s, "replicas"))
-				cJSON_ReplaceItemInObjectCaseSensitive(
-					s, "replicas", cJSON_CreateNumber(count->valuedouble));
+				cJSON_ReplaceItemInObjectCaseSensitive(s, "replicas",
+								       cJSON_CreateNumber(
+									       count->valuedouble));
 			else
 				cJSON_AddNumberToObject(s, "replicas", count->valuedouble);
 		}
@@ -529,8 +537,8 @@ static int kustomize_resource(reader *r, const char *dir, const char *entry, int
 	int rc;
 
 	if (strstr(entry, "://") || !strncmp(entry, "github.com/", 11))
-		return mech_error_set(MECH_EINVALID, "%s: remote resource %s is not supported",
-				      dir, entry);
+		return mech_error_set(MECH_EINVALID, "%s: remote resource %s is not supported", dir,
+				      entry);
 	path = path_join(dir, entry);
 	if (!path)
 		return mech_error_set(MECH_EINVALID, "%s: resource %s is outside the repository",
@@ -572,8 +580,10 @@ static int kustomize(reader *r, const char *dir, int depth)
 			goto done;
 	}
 	if (!found) {
-		mech_error_set(MECH_EINVALID, "%s: unable to find one of 'kustomization.yaml', "
-					      "'kustomization.yml' or 'Kustomization'", dir);
+		mech_error_set(MECH_EINVALID,
+			       "%s: unable to find one of 'kustomization.yaml', "
+			       "'kustomization.yml' or 'Kustomization'",
+			       dir);
 		goto done;
 	}
 	if (mech_yaml_parse(&doc, mech_buf_cstr(&data), data.len, file, NULL) < 0)
@@ -616,7 +626,8 @@ static int directory(reader *r, const char *dir, int depth)
 		const char *f = files.items[i];
 		size_t n = strlen(f);
 		char *path;
-		if (!(n > 5 && !strcmp(f + n - 5, ".yaml")) && !(n > 4 && !strcmp(f + n - 4, ".yml")) &&
+		if (!(n > 5 && !strcmp(f + n - 5, ".yaml")) &&
+		    !(n > 4 && !strcmp(f + n - 4, ".yml")) &&
 		    !(n > 5 && !strcmp(f + n - 5, ".json")))
 			continue;
 		path = mech_sprintf("%s/%s", dir, f);
@@ -760,8 +771,8 @@ static char *template_value(const char *expr, const char *path)
 		size_t i;
 		out = mech_strdup(base);
 		for (i = 0; out[i]; i++)
-			if (!((out[i] >= 'a' && out[i] <= 'z') || (out[i] >= '0' && out[i] <= '9') ||
-			      out[i] == '-' || out[i] == '.'))
+			if (!((out[i] >= 'a' && out[i] <= 'z') ||
+			      (out[i] >= '0' && out[i] <= '9') || out[i] == '-' || out[i] == '.'))
 				out[i] = '-';
 	} else if (!strncmp(expr, "index .path.segments ", 21))
 		idx = strtol(expr + 21, NULL, 10);
@@ -902,7 +913,8 @@ static void walk_dirs(reader *r, const char *dir, int depth, mech_strv *out)
 		return;
 	list_dir(r, dir, &dirs, NULL);
 	for (i = 0; i < dirs.len && out->len <= DIRS_MAX; i++) {
-		char *p = *dir ? mech_sprintf("%s/%s", dir, dirs.items[i]) : mech_strdup(dirs.items[i]);
+		char *p = *dir ? mech_sprintf("%s/%s", dir, dirs.items[i])
+			       : mech_strdup(dirs.items[i]);
 		mech_strv_push(out, p);
 		walk_dirs(r, p, depth - 1, out);
 		free(p);
@@ -972,7 +984,8 @@ static void generate(reader *r, const appset *as, sim_repo_state *s, const char 
 			continue;
 		name = expand(cJSON_IsString(n) ? n->valuestring : def_name_tpl, dir);
 		if (!name || !valid_name(name) || target_exists(s, name)) {
-			fprintf(stderr, "mech sim: %s: no Application for %s (bad or duplicate name)\n",
+			fprintf(stderr,
+				"mech sim: %s: no Application for %s (bad or duplicate name)\n",
 				tenant, dir);
 			free(name);
 			continue;
@@ -982,7 +995,8 @@ static void generate(reader *r, const appset *as, sim_repo_state *s, const char 
 		t->kind = SIM_INSTANCE;
 		t->path = expand_field(as->tpl_spec, "source", "path", NULL, dir, dir);
 		t->project = expand_field(as->tpl_spec, "project", NULL, NULL, dir, def_project);
-		t->dest_ns = expand_field(as->tpl_spec, "destination", "namespace", NULL, dir, def_ns);
+		t->dest_ns = expand_field(as->tpl_spec, "destination", "namespace", NULL, dir,
+					  def_ns);
 		t->labels = expand_labels(jpath(as->tpl_meta, "labels", NULL, NULL), dir);
 	}
 	mech_strv_dispose(&dirs);
@@ -1022,8 +1036,8 @@ static void directory_app(reader *r, sim_repo_state *s, const char *tenant, cons
 	cJSON_Delete(doc);
 }
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
-		  const char *branch, const char *repo_path, sim_repo_state *out)
+int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
+		  const char *repo_path, sim_repo_state *out)
 {
 	git_commit *commit = NULL;
 	reader r;
@@ -1039,8 +1053,7 @@ int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant,
 	r.repo = repo;
 	read_appset(&r, &as, out, tenant, branch, repo_path);
 	generate(&r, &as, out, tenant);
-	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK,
-		      SIM_NETWORK);
+	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK, SIM_NETWORK);
 	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);

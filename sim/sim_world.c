@@ -61,8 +61,7 @@ void sim_uid(char out[40])
 /* 64 alphanumerics, as CloudNativePG generates application passwords. */
 static char *random_password(void)
 {
-	static const char alnum[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char *p = mech_calloc(65, 1);
 	size_t i = 0;
 	while (i < 64) {
@@ -534,8 +533,9 @@ static char *route_missing_backend(const sim_world *w, const sim_obj *o)
 static const char *route_parent(const sim_obj *o)
 {
 	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(o->manifest, "spec");
-	const cJSON *refs = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "parentRefs")
-						 : NULL;
+	const cJSON *refs = cJSON_IsObject(spec)
+				    ? cJSON_GetObjectItemCaseSensitive(spec, "parentRefs")
+				    : NULL;
 	const cJSON *first = cJSON_IsArray(refs) ? refs->child : NULL;
 	const cJSON *name = cJSON_IsObject(first) ? cJSON_GetObjectItemCaseSensitive(first, "name")
 						  : NULL;
@@ -561,22 +561,23 @@ static void live_health(const sim_world *w, sim_live *l, double now)
 					   avail < want ? avail : want - 1, want);
 		} else if (degraded_image(w, o)) {
 			h = "Degraded";
-			msg = mech_sprintf("Deployment \"%s\" exceeded its progress deadline", o->name);
+			msg = mech_sprintf("Deployment \"%s\" exceeded its progress deadline",
+					   o->name);
 		} else {
 			h = "Healthy";
 		}
 	} else if (!strcmp(o->kind, "Cluster") && !strcmp(o->group, "postgresql.cnpg.io")) {
 		h = rolling ? "Progressing" : "Healthy";
 		msg = mech_strdup(rolling ? (l->generation == 1 ? "Setting up primary"
-								 : "Applying configuration")
+								: "Applying configuration")
 					  : "Cluster in healthy state");
 	} else if (!strcmp(o->kind, "HTTPRoute") && !strcmp(o->group, "gateway.networking.k8s.io")) {
 		free(l->missing_backend);
 		l->missing_backend = route_missing_backend(w, o);
 		if (l->missing_backend) {
 			h = "Degraded";
-			msg = mech_sprintf("Parent %s: Service \"%s\" not found",
-					   route_parent(o), l->missing_backend);
+			msg = mech_sprintf("Parent %s: Service \"%s\" not found", route_parent(o),
+					   l->missing_backend);
 		} else {
 			h = "Healthy";
 			msg = mech_strdup("HTTPRoute is healthy");
@@ -593,8 +594,8 @@ static void live_health(const sim_world *w, sim_live *l, double now)
 
 static int health_rank(const char *h)
 {
-	static const char *const order[] = {"Healthy", "Suspended", "Progressing", "Missing",
-					    "Degraded", "Unknown"};
+	static const char *const order[] = {"Healthy", "Suspended", "Progressing",
+					    "Missing", "Degraded",  "Unknown"};
 	size_t i;
 	for (i = 0; i < 6; i++)
 		if (!strcmp(h, order[i]))
@@ -617,10 +618,12 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 		}
 	}
 	if (!worst)
-		worst = a->nlive == 0 && a->want.nobjs > 0 && !a->synced_once ? "Missing" : "Healthy";
+		worst = a->nlive == 0 && a->want.nobjs > 0 && !a->synced_once ? "Missing"
+									      : "Healthy";
 	if (strcmp(worst, a->health)) {
 		if (w->opts->verbose)
-			fprintf(stderr, "mech sim: %s: health %s -> %s\n", a->name, a->health, worst);
+			fprintf(stderr, "mech sim: %s: health %s -> %s\n", a->name, a->health,
+				worst);
 		set_str(&a->health, worst);
 		since = sim_wall();
 		set_str(&a->health_since, since);
@@ -683,14 +686,16 @@ static void reconcile_secrets(sim_world *w)
 					 ? cJSON_GetObjectItemCaseSensitive(initdb, "initdb")
 					 : NULL;
 			if (cJSON_IsObject(initdb)) {
-				const cJSON *d = cJSON_GetObjectItemCaseSensitive(initdb, "database");
+				const cJSON *d = cJSON_GetObjectItemCaseSensitive(initdb,
+										  "database");
 				const cJSON *ow = cJSON_GetObjectItemCaseSensitive(initdb, "owner");
 				if (cJSON_IsString(d) && *d->valuestring)
 					db = d->valuestring;
 				if (cJSON_IsString(ow) && *ow->valuestring)
 					owner = ow->valuestring;
 			}
-			w->secrets = mech_reallocarray(w->secrets, w->nsecrets + 1, sizeof(*w->secrets));
+			w->secrets = mech_reallocarray(w->secrets, w->nsecrets + 1,
+						       sizeof(*w->secrets));
 			s = &w->secrets[w->nsecrets++];
 			memset(s, 0, sizeof(*s));
 			s->tenant = mech_strdup(a->tenant);

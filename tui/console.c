@@ -112,8 +112,8 @@ static void refresh_all(struct tui *t)
 		tui_tenant *tn = d->tenants[i];
 		if (tn->repo && mech_repo_sync(tn->repo) < 0) {
 			tui_message(t, 1, "git: %s%s%s", d->all_tenants ? tn->name : "",
-			            d->all_tenants ? ": " : "",
-			            mech_error_last() ? mech_error_last()->message : "sync failed");
+				    d->all_tenants ? ": " : "",
+				    mech_error_last() ? mech_error_last()->message : "sync failed");
 			mech_error_clear();
 		}
 	}
@@ -363,8 +363,8 @@ static int script_load(script *s, const char *file)
 			script_add(s, 0, p + 1, (size_t)(end - p - 1));
 		} else if (*p != '#') {
 			for (q = p; q < end;) {
-				const char *close =
-				    *q == '<' ? memchr(q, '>', (size_t)(end - q)) : NULL;
+				const char *close = *q == '<' ? memchr(q, '>', (size_t)(end - q))
+							      : NULL;
 				size_t n = close ? (size_t)(close - q + 1) : 0;
 				int key = n > 2 ? tui_key_parse(q, n) : -1;
 				if (key < 0) {
@@ -374,8 +374,9 @@ static int script_load(script *s, const char *file)
 					n = mbrtowc(&wc, q, (size_t)(end - q), &st);
 					if (n == 0 || n > (size_t)(end - q)) {
 						mech_buf_dispose(&b);
-						return mech_error_set(
-						    MECH_EUSAGE, "%s:%d: not UTF-8", file, line);
+						return mech_error_set(MECH_EUSAGE,
+								      "%s:%d: not UTF-8", file,
+								      line);
 					}
 					key = (int)wc;
 				}
@@ -421,8 +422,7 @@ static int internal_command(struct tui *t, char **w, size_t n)
 	if (!strcmp(w[0], "screen-save") && n == 2) {
 		if (t->via_ssh) {
 			/* a file on the mech host, written as mech: not for a tenant's key */
-			tui_message(t, 1,
-			            "screen-save writes files on the mech host: not over SSH");
+			tui_message(t, 1, "screen-save writes files on the mech host: not over SSH");
 			return 1;
 		}
 		tui_draw(t);
@@ -573,9 +573,9 @@ static int start_screen(struct tui *t, SCREEN **scr, FILE **out, FILE **in)
 		const char *size = getenv("MECH_CONSOLE_SIZE");
 		int cols = 80, rows = 24;
 		if (size && (sscanf(size, "%dx%d", &cols, &rows) != 2 || cols <= 0 || rows <= 0 ||
-		             cols > 1000 || rows > 1000))
+			     cols > 1000 || rows > 1000))
 			return mech_error_set(MECH_EUSAGE, "MECH_CONSOLE_SIZE=%s: want COLSxROWS",
-			                      size);
+					      size);
 		*out = fopen("/dev/null", "w");
 		*in = fopen("/dev/null", "r");
 		if (!*out || !*in)
@@ -588,7 +588,7 @@ static int start_screen(struct tui *t, SCREEN **scr, FILE **out, FILE **in)
 	}
 	if (!*scr)
 		return mech_error_set(MECH_EUSAGE, "console: cannot use terminal type \"%s\"",
-		                      term ? term : "");
+				      term ? term : "");
 	set_term(*scr);
 	cbreak();
 	noecho();
@@ -609,16 +609,15 @@ static int start_screen(struct tui *t, SCREEN **scr, FILE **out, FILE **in)
 static int check_mode(sh_ctx *ctx, int all)
 {
 	if (all && ctx->via_ssh) {
-		mech_error_set(
-		    MECH_EFORBIDDEN,
-		    "`console --all-tenants` is an operator command and cannot run over SSH");
+		mech_error_set(MECH_EFORBIDDEN,
+			       "`console --all-tenants` is an operator command and cannot run over SSH");
 		return mech_error_hint("your key decides the tenant: run `console`");
 	}
 	if (all && ctx->tenant_flag) {
 		char q[MECH_ESCAPE_SIZE];
 		mech_error_set(MECH_EUSAGE,
-		               "console: --all-tenants and --tenant %s exclude each other",
-		               mech_error_escape(q, ctx->tenant_flag));
+			       "console: --all-tenants and --tenant %s exclude each other",
+			       mech_error_escape(q, ctx->tenant_flag));
 		return mech_error_hint("--all-tenants shows every tenant, --tenant T one of them");
 	}
 	return all ? 0 : sh_need_tenant(ctx);

@@ -414,7 +414,7 @@ static const mech_argocd_app *find_of(const tui_data *d, const tui_tenant *tn, c
 }
 
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
-                                         const char *instance)
+					 const char *instance)
 {
 	char *name = mech_layout_instance_app(tn->name, app, instance);
 	const mech_argocd_app *a = find_of(d, tn, name);
@@ -423,7 +423,7 @@ const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, cons
 }
 
 const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
-                                              const char *kind, const char *name)
+					      const char *kind, const char *name)
 {
 	char *app_name = mech_layout_dir_app(tn->name, dir);
 	const mech_argocd_app *a = find_of(d, tn, app_name);
@@ -479,7 +479,7 @@ static int on_event(mech_argocd_event *ev, void *ctx)
 		if (i < l->len && cmp == 0) {
 			item_dispose(&l->items[i]);
 			memmove(&l->items[i], &l->items[i + 1],
-			        (l->len - i - 1) * sizeof(*l->items));
+				(l->len - i - 1) * sizeof(*l->items));
 			l->len--;
 		}
 	} else {
@@ -645,8 +645,7 @@ void tui_author_name(const char *author, char *buf, size_t len)
 	snprintf(buf, len, "%.*s", (int)n, author ? author : "");
 }
 
-int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time,
-                     char **subject)
+int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time, char **subject)
 {
 	git_oid oid;
 	git_commit *c = NULL;

@@ -167,7 +167,7 @@ void tui_draw_header(struct tui *t)
 	pthread_mutex_unlock(&d->mu);
 	if (failed)
 		mech_buf_printf(&b, " │ git: %s%s%s", d->all_tenants ? failed->name : "",
-		                d->all_tenants ? ": " : "", failed->git_error);
+				d->all_tenants ? ": " : "", failed->git_error);
 	if (!d->all_tenants)
 		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
@@ -186,8 +186,7 @@ static void draw_tabs(struct tui *t)
 	fill(1, 0, COLS, tui_theme_attr(TUI_AREA_TABS));
 	for (i = 0; i < 5; i++) {
 		char label[32];
-		attr_t attr =
-		    tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
+		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
 		snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
 		x += tui_put(1, x, COLS - x, label, attr) + 1;
 	}
@@ -302,7 +301,7 @@ static void draw_text(const tui_line *l, int y, int selected)
 	fill(y, 0, COLS, selected ? sel : tui_theme_attr(TUI_AREA_DEFAULT));
 	for (i = 0; i < l->ncells && x < COLS; i++)
 		x += tui_put(y, x, COLS - 1 - x, l->cells[i].text,
-		             selected ? sel : tui_theme_attr(l->cells[i].area));
+			     selected ? sel : tui_theme_attr(l->cells[i].area));
 }
 
 static void draw_body(struct tui *t)
@@ -344,9 +343,9 @@ static void draw_body(struct tui *t)
 			fill(sy, 0, COLS, tui_theme_attr(TUI_AREA_DEFAULT));
 			if (idx == 0)
 				tui_put(sy, 1, COLS - 2,
-				        v->filter && *v->filter ? "(nothing matches the filter)"
-				                                : "(nothing here yet)",
-				        tui_theme_attr(TUI_AREA_DIM));
+					v->filter && *v->filter ? "(nothing matches the filter)"
+								: "(nothing here yet)",
+					tui_theme_attr(TUI_AREA_DIM));
 			continue;
 		}
 		{
@@ -396,10 +395,11 @@ static void draw_bottom(struct tui *t)
 			mech_buf_puts(&b, "? keys  : command  / filter  Enter open  q back/quit");
 	}
 	{
-		attr_t a = tui_theme_attr(t->mode == TUI_MODE_CONFIRM ||
-		                                  (t->mode == TUI_MODE_NORMAL && t->message_error)
-		                              ? TUI_AREA_ERROR
-		                              : TUI_AREA_MESSAGE);
+		attr_t a = tui_theme_attr(
+			t->mode == TUI_MODE_CONFIRM ||
+					(t->mode == TUI_MODE_NORMAL && t->message_error)
+				? TUI_AREA_ERROR
+				: TUI_AREA_MESSAGE);
 		int w = tui_put(y, 0, COLS - 1, mech_buf_cstr(&b), a);
 		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
 			move(y, w < COLS - 1 ? w : COLS - 1);
@@ -418,11 +418,11 @@ void tui_draw(struct tui *t)
 		char msg[128];
 		erase();
 		snprintf(msg, sizeof(msg), "mech console needs at least %dx%d (now %dx%d)",
-		         MIN_COLS, MIN_ROWS, COLS, LINES);
+			 MIN_COLS, MIN_ROWS, COLS, LINES);
 		tui_put(LINES / 2, 0, COLS, msg, A_BOLD);
 		if (LINES / 2 + 1 < LINES)
 			tui_put(LINES / 2 + 1, 0, COLS, "enlarge the window, or q to quit",
-			        A_NORMAL);
+				A_NORMAL);
 		curs_set(0);
 		return;
 	}

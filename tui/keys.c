@@ -43,21 +43,21 @@ static const struct {
 	const char *name;
 	int key;
 } named[] = {
-    {"Enter", '\n'},
-    {"Esc", 27},
-    {"Tab", '\t'},
-    {"Space", ' '},
-    {"Backspace", TUI_KEY_FN | KEY_BACKSPACE},
-    {"Up", TUI_KEY_FN | KEY_UP},
-    {"Down", TUI_KEY_FN | KEY_DOWN},
-    {"Left", TUI_KEY_FN | KEY_LEFT},
-    {"Right", TUI_KEY_FN | KEY_RIGHT},
-    {"PgUp", TUI_KEY_FN | KEY_PPAGE},
-    {"PgDn", TUI_KEY_FN | KEY_NPAGE},
-    {"Home", TUI_KEY_FN | KEY_HOME},
-    {"End", TUI_KEY_FN | KEY_END},
-    {"Delete", TUI_KEY_FN | KEY_DC},
-    {"Lt", '<'},
+	{"Enter", '\n'},
+	{"Esc", 27},
+	{"Tab", '\t'},
+	{"Space", ' '},
+	{"Backspace", TUI_KEY_FN | KEY_BACKSPACE},
+	{"Up", TUI_KEY_FN | KEY_UP},
+	{"Down", TUI_KEY_FN | KEY_DOWN},
+	{"Left", TUI_KEY_FN | KEY_LEFT},
+	{"Right", TUI_KEY_FN | KEY_RIGHT},
+	{"PgUp", TUI_KEY_FN | KEY_PPAGE},
+	{"PgDn", TUI_KEY_FN | KEY_NPAGE},
+	{"Home", TUI_KEY_FN | KEY_HOME},
+	{"End", TUI_KEY_FN | KEY_END},
+	{"Delete", TUI_KEY_FN | KEY_DC},
+	{"Lt", '<'},
 };
 
 int tui_key_parse(const char *s, size_t len)
@@ -151,9 +151,9 @@ static int keys_error(const char *file, int line, const char *fmt, const char *w
 {
 	char q[MECH_ESCAPE_SIZE];
 	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, fmt,
-	               mech_error_escape_n(q, word, len));
+		       mech_error_escape_n(q, word, len));
 	return mech_error_hint("lines read `bind KEYMAP KEY ACTION` (keymaps: generic, diff; "
-	                       "ACTION none unbinds); see docs/console.md");
+			       "ACTION none unbinds); see docs/console.md");
 }
 
 static int load_file(const char *file)
@@ -189,9 +189,9 @@ static int load_file(const char *file)
 			/* blank or comment */
 		} else if (nw != 4 || wl[0] != 4 || strncmp(w[0], "bind", 4)) {
 			rc = keys_error(file, line, "expected `bind KEYMAP KEY ACTION`, got", p,
-			                (size_t)(end - p));
+					(size_t)(end - p));
 		} else if (!((wl[1] == 7 && !strncmp(w[1], "generic", 7)) ||
-		             (wl[1] == 4 && !strncmp(w[1], "diff", 4)))) {
+			     (wl[1] == 4 && !strncmp(w[1], "diff", 4)))) {
 			rc = keys_error(file, line, "unknown keymap", w[1], wl[1]);
 		} else {
 			int key = tui_key_parse(w[2], wl[2]);
@@ -278,10 +278,10 @@ void tui_keys_describe(tui_action a, char *buf, size_t len)
 		if (bindings[i].action != a)
 			continue;
 		n = snprintf(buf + at, len - at, "%s%s%s%s", at ? " " : "",
-		             strcmp(bindings[i].keymap, tui_action_keymap(a)) ? bindings[i].keymap
-		                                                              : "",
-		             strcmp(bindings[i].keymap, tui_action_keymap(a)) ? ":" : "",
-		             tui_key_name(bindings[i].key));
+			     strcmp(bindings[i].keymap, tui_action_keymap(a)) ? bindings[i].keymap
+									      : "",
+			     strcmp(bindings[i].keymap, tui_action_keymap(a)) ? ":" : "",
+			     tui_key_name(bindings[i].key));
 		if (n < 0 || (size_t)n >= len - at)
 			break;
 		at += (size_t)n;

@@ -103,7 +103,7 @@ static tui_tenant *row_tenant(struct tui *t)
 
 /* Run argv with stdout and stderr going to a temp file; returns the exit code. */
 static int capture(struct tui *t, const char *tenant, mech_strv *w, mech_buf *out, char *commit,
-                   size_t commit_len)
+		   size_t commit_len)
 {
 	const sh_ctx *ctx = t->ctx;
 	sh_ctx sub;
@@ -184,7 +184,7 @@ static void receipt_lines(tui_tenant *tn, tui_view *v, const char *commit)
 	tui_line_cell(l, TUI_AREA_DEFAULT, " %s", e[0].subject);
 	for (i = 0; i < e[0].nforced; i++)
 		tui_view_text(v, TUI_AREA_FORCED, "  forced over %.12s %s", e[0].forced[i].commit,
-		              e[0].forced[i].path);
+			      e[0].forced[i].path);
 	tui_view_text(v, TUI_AREA_DIM, "Enter opens the receipt; Esc goes back");
 	mech_log_entries_free(e, n);
 }
@@ -202,7 +202,7 @@ void tui_run_command(struct tui *t, const char *line)
 
 	if (mech_sshcmd_split(line, &w) < 0 || !w.len) {
 		tui_message(t, 1, "%s",
-		            mech_error_last() ? mech_error_last()->message : "empty command");
+			    mech_error_last() ? mech_error_last()->message : "empty command");
 		mech_error_clear();
 		mech_strv_dispose(&w);
 		return;
@@ -252,8 +252,8 @@ void tui_run_command(struct tui *t, const char *line)
 	t->pending_tenant = NULL;
 	code = capture(t, named ? NULL : tn ? tn->name : NULL, &w, &out, commit, sizeof(commit));
 	title = t->data.all_tenants && tn && !named
-	            ? mech_sprintf("$ mech --tenant %s %s", tn->name, line)
-	            : mech_sprintf("$ mech %s", line);
+			? mech_sprintf("$ mech --tenant %s %s", tn->name, line)
+			: mech_sprintf("$ mech %s", line);
 	v = tui_text_view(title);
 	v->tenant = tn;
 	free(title);
@@ -261,19 +261,19 @@ void tui_run_command(struct tui *t, const char *line)
 		const char *end = strchr(p, '\n');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		tui_view_text(v, !strncmp(p, "mech: ", 6) ? TUI_AREA_ERROR : TUI_AREA_DEFAULT,
-		              "%.*s", (int)n, p);
+			      "%.*s", (int)n, p);
 		p = end ? end + 1 : p + n;
 	}
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, code ? TUI_AREA_ERROR : TUI_AREA_SYNCED, "exit %d (%s)", code,
-	              exit_meaning(code));
+		      exit_meaning(code));
 	/* whatever it wrote shows in every view as it is shown again */
 	tui_data_git_poll(&t->data, 0);
 	if (*commit)
 		receipt_lines(tn, v, commit);
 	tui_push(t, v);
 	tui_message(t, code != 0, "`%s` exited %d%s", line, code,
-	            *commit ? ", receipt written" : "");
+		    *commit ? ", receipt written" : "");
 	mech_buf_dispose(&out);
 done:
 	free(named);

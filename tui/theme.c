@@ -89,7 +89,7 @@ static void builtin_mono(void)
 }
 
 static const char *const color_names[] = {"black", "red",     "green", "yellow",
-                                          "blue",  "magenta", "cyan",  "white"};
+					  "blue",  "magenta", "cyan",  "white"};
 
 static int parse_color(const char *s, size_t n, short *out)
 {
@@ -123,9 +123,9 @@ static int parse_attr(const char *s, size_t n, attr_t *out)
 		const char *name;
 		attr_t attr;
 	} attrs[] = {
-	    {"normal", A_NORMAL},   {"bold", A_BOLD},           {"dim", A_DIM},
-	    {"reverse", A_REVERSE}, {"underline", A_UNDERLINE}, {"standout", A_STANDOUT},
-	    {"blink", A_BLINK},     {"italic", A_ITALIC},
+		{"normal", A_NORMAL},   {"bold", A_BOLD},           {"dim", A_DIM},
+		{"reverse", A_REVERSE}, {"underline", A_UNDERLINE}, {"standout", A_STANDOUT},
+		{"blink", A_BLINK},     {"italic", A_ITALIC},
 	};
 	size_t i;
 	for (i = 0; i < sizeof(attrs) / sizeof(*attrs); i++) {
@@ -142,11 +142,10 @@ static int theme_error(const char *file, int line, const char *what, const char 
 {
 	char shown[MECH_ESCAPE_SIZE];
 	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, what,
-	               mech_error_escape_n(shown, w, n));
-	return mech_error_hint(
-	    "lines read `color AREA FG [BG] [ATTR...]`; colours: default, black, "
-	    "red, green, yellow, blue, magenta, cyan, white, bright-NAME, "
-	    "color0..color255; see docs/console.md");
+		       mech_error_escape_n(shown, w, n));
+	return mech_error_hint("lines read `color AREA FG [BG] [ATTR...]`; colours: default, black, "
+			       "red, green, yellow, blue, magenta, cyan, white, bright-NAME, "
+			       "color0..color255; see docs/console.md");
 }
 
 #define WORDS_MAX 12 /* `color AREA FG BG` and every attribute, with room to spare */
@@ -179,7 +178,7 @@ static int parse_line(const char *file, int line, const char *p, const char *end
 		while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
 			end--;
 		return theme_error(file, line, "expected `color AREA FG [BG] [ATTR...]`, got", p,
-		                   (size_t)(end - p));
+				   (size_t)(end - p));
 	}
 	for (i = 0; i < TUI_AREA__COUNT; i++)
 		if (wl[1] == strlen(area_names[i]) && !strncmp(w[1], area_names[i], wl[1]))
@@ -195,9 +194,9 @@ static int parse_line(const char *file, int line, const char *p, const char *end
 				st.bg = c;
 		} else if (parse_attr(w[i], wl[i], &st.attr) < 0) {
 			return theme_error(file, line,
-			                   i <= 3 ? "unknown colour or attribute"
-			                          : "unknown attribute",
-			                   w[i], wl[i]);
+					   i <= 3 ? "unknown colour or attribute"
+						  : "unknown attribute",
+					   w[i], wl[i]);
 		}
 	}
 	theme.area[a] = st;
@@ -245,9 +244,9 @@ int tui_theme_parse(const char *file, const char *text, size_t len)
 		line++;
 		if (memchr(p, '\0', (size_t)(eol - p))) {
 			mech_error_set(MECH_ECONFIG, "%s:%d: a NUL byte; a theme is a text file",
-			               file, line);
+				       file, line);
 			mech_error_hint(
-			    "lines read `color AREA FG [BG] [ATTR...]`; see docs/console.md");
+				"lines read `color AREA FG [BG] [ATTR...]`; see docs/console.md");
 			goto fail;
 		}
 		if (parse_line(file, line, p, eol) < 0)
@@ -268,7 +267,7 @@ int tui_theme_load(const char *home, const char *name)
 
 	if (!*name || strchr(name, '/') || strlen(name) > 64)
 		return mech_error_set(MECH_ECONFIG, "console theme \"%s\" is not a theme name",
-		                      mech_error_escape(q, name));
+				      mech_error_escape(q, name));
 	file = theme_file(home, name);
 	builtin_mono();
 	if (!file) {
@@ -279,9 +278,9 @@ int tui_theme_load(const char *home, const char *name)
 			return 0;
 		}
 		mech_error_set(MECH_ECONFIG, "console theme \"%s\" not found",
-		               mech_error_escape(q, name));
+			       mech_error_escape(q, name));
 		return mech_error_hint("themes are NAME.theme files in %s/themes, %s or %s", home,
-		                       MECH_SOURCE_THEMES, MECH_THEMES_DIR);
+				       MECH_SOURCE_THEMES, MECH_THEMES_DIR);
 	}
 	rc = mech_buf_read_file(&b, file, MAX_THEME_FILE);
 	if (rc == 0)

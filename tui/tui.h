@@ -210,7 +210,7 @@ typedef struct tui_view {
 /* view.c: lines and the generic driver */
 tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key);
 void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 void tui_view_clear(tui_view *v);
 void tui_view_free(tui_view *v);
 /** Reload a view keeping the selection on the same key. */
@@ -220,18 +220,18 @@ const tui_line *tui_view_selected(const tui_view *v);
 void tui_view_move(tui_view *v, long delta, int body_rows);
 void tui_view_goto_line(tui_view *v, size_t line_index);
 tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
-                       int selectable);
+		       int selectable);
 /**
  * A top view's table. cols[0] is the TENANT column, shown only in operator
  * mode; tui_view_row() fills it.
  */
 tui_view *tui_view_table(struct tui *t, const struct tui_view_ops *ops, const tui_column *cols,
-                         size_t ncols);
+			 size_t ncols);
 /** A row of a tenant's (in operator mode it starts with the tenant's name). */
 tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key);
 /** Text line helper: one segment. */
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 /** Lines of a unified diff, coloured. */
 void tui_view_diff(tui_view *v, const char *diff);
 
@@ -336,19 +336,19 @@ void tui_data_lock(tui_data *d);
 void tui_data_unlock(tui_data *d);
 /** The live Application of a tenant's app instance, or NULL. Borrowed, under the lock. */
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
-                                         const char *instance);
+					 const char *instance);
 /**
  * A resource of the tenant's Application over a directory (MECH_LAYOUT_NETWORK,
  * MECH_LAYOUT_ADDONS), or NULL. Under the lock.
  */
 const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
-                                              const char *kind, const char *name);
+					      const char *kind, const char *name);
 long long tui_now_ms(void);
 /** "Name" of "Name <email>". */
 void tui_author_name(const char *author, char *buf, size_t len);
 /** Author name, commit time and subject of a commit (caller frees the strings). */
 int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time,
-                     char **subject);
+		     char **subject);
 /** "machine alice" for a last writer. */
 void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len);
 /** "5s", "3m", "2h", "4d". */
@@ -385,7 +385,7 @@ struct tui {
 };
 
 void tui_message(struct tui *t, int error, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+	__attribute__((format(printf, 3, 4)));
 /** Push a drill-down view. */
 void tui_push(struct tui *t, tui_view *v);
 /** Run a command line through sh_run and show its output (prompt.c). */
@@ -404,7 +404,7 @@ int tui_screen_save(const char *path);
 
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
-    tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
+	tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
 tui_view *tui_apps_view(struct tui *t);
 tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
@@ -412,10 +412,10 @@ tui_view *tui_history_view(struct tui *t);
 tui_view *tui_forced_view(struct tui *t);
 /** App detail: resource tree, conditions, live-vs-desired diff. */
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
-                       int at_diff);
+		       int at_diff);
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
-                          int at_diff);
+			  int at_diff);
 /** A read-only text view (help, command output). */
 tui_view *tui_text_view(const char *title);
 tui_view *tui_help_view(void);

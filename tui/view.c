@@ -16,7 +16,7 @@
 #include <strings.h>
 
 tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
-                       int selectable)
+		       int selectable)
 {
 	tui_view *v = mech_calloc(1, sizeof(*v));
 	v->ops = ops;
@@ -27,7 +27,7 @@ tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, s
 }
 
 tui_view *tui_view_table(struct tui *t, const struct tui_view_ops *ops, const tui_column *cols,
-                         size_t ncols)
+			 size_t ncols)
 {
 	int all = t->data.all_tenants;
 	return tui_view_new(ops, all ? cols : cols + 1, all ? ncols : ncols - 1, 1);
@@ -98,15 +98,15 @@ void tui_view_diff(tui_view *v, const char *diff)
 		if (!strncmp(p, "@@", 2))
 			area = TUI_AREA_DIFF_HUNK;
 		else if (!strncmp(p, "diff ", 5) || !strncmp(p, "+++", 3) ||
-		         !strncmp(p, "---", 3) || !strncmp(p, "index ", 6) ||
-		         !strncmp(p, "new file", 8) || !strncmp(p, "deleted file", 12))
+			 !strncmp(p, "---", 3) || !strncmp(p, "index ", 6) ||
+			 !strncmp(p, "new file", 8) || !strncmp(p, "deleted file", 12))
 			area = TUI_AREA_DIFF_HEADER;
 		else if (*p == '+')
 			area = TUI_AREA_DIFF_ADD;
 		else if (*p == '-')
 			area = TUI_AREA_DIFF_DEL;
 		l = tui_view_add(v, area == TUI_AREA_DIFF_HUNK ? TUI_LINE_HUNK : TUI_LINE_TEXT,
-		                 NULL);
+				 NULL);
 		tui_line_cell(l, area, "%.*s", (int)n, p);
 		p = end ? end + 1 : p + n;
 	}

@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const tui_column cols[] = {
-    {"TENANT", 6, 16, 0}, {"NAME", 6, 24, 0},    {"TYPE", 8, 10, 0},
-    {"VERSION", 7, 7, 2}, {"STORAGE", 7, 8, 3},  {"MEMORY", 6, 8, 3},
-    {"SYNC", 9, 12, 0},   {"HEALTH", 11, 12, 0}, {"LAST WRITER", 12, 30, 1},
+	{"TENANT", 6, 16, 0}, {"NAME", 6, 24, 0},    {"TYPE", 8, 10, 0},
+	{"VERSION", 7, 7, 2}, {"STORAGE", 7, 8, 3},  {"MEMORY", 6, 8, 3},
+	{"SYNC", 9, 12, 0},   {"HEALTH", 11, 12, 0}, {"LAST WRITER", 12, 30, 1},
 };
 
 /* The catalog's kind reads "group/version Kind"; Argo CD lists resources by Kind. */
@@ -44,9 +44,9 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 		res = tui_data_resource(d, tn, MECH_LAYOUT_ADDONS, kind_of(a->type), a->name);
 		if (res) {
 			tui_line_cell(l, tui_status_area(res->status), "%s",
-			              *res->status ? res->status : "Unknown");
+				      *res->status ? res->status : "Unknown");
 			tui_line_cell(l, tui_status_area(res->health), "%s",
-			              *res->health ? res->health : "-");
+				      *res->health ? res->health : "-");
 		} else {
 			tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
 			tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
@@ -74,7 +74,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 }
 
 const struct tui_view_ops tui_addons_ops = {
-    "addons", "generic", load, NULL, NULL, summary, NULL, 1,
+	"addons", "generic", load, NULL, NULL, summary, NULL, 1,
 };
 
 tui_view *tui_addons_view(struct tui *t)

@@ -76,19 +76,20 @@ static void json_diff(tui_view *v, const cJSON *from, const cJSON *to)
 	nb = b.len;
 	if ((na + 1) * (nb + 1) > DIFF_MAX_CELLS) {
 		tui_view_text(v, TUI_AREA_DIM,
-		              "    (too large to diff here: %zu vs %zu lines; use "
-		              "`mech app -a APP diff`)",
-		              na, nb);
+			      "    (too large to diff here: %zu vs %zu lines; use "
+			      "`mech app -a APP diff`)",
+			      na, nb);
 		goto done;
 	}
 	lcs = mech_calloc((na + 1) * (nb + 1), sizeof(*lcs));
 	for (i = na; i-- > 0;)
 		for (j = nb; j-- > 0;)
-			lcs[i * (nb + 1) + j] =
-			    !strcmp(a.items[i], b.items[j]) ? lcs[(i + 1) * (nb + 1) + j + 1] + 1
-			    : lcs[(i + 1) * (nb + 1) + j] > lcs[i * (nb + 1) + j + 1]
-			        ? lcs[(i + 1) * (nb + 1) + j]
-			        : lcs[i * (nb + 1) + j + 1];
+			lcs[i * (nb + 1) + j] = !strcmp(a.items[i], b.items[j])
+							? lcs[(i + 1) * (nb + 1) + j + 1] + 1
+						: lcs[(i + 1) * (nb + 1) + j] >
+								lcs[i * (nb + 1) + j + 1]
+							? lcs[(i + 1) * (nb + 1) + j]
+							: lcs[i * (nb + 1) + j + 1];
 	ops = mech_calloc(na + nb + 1, 1);
 	ai = mech_calloc(na + nb + 1, sizeof(*ai));
 	bi = mech_calloc(na + nb + 1, sizeof(*bi));
@@ -98,7 +99,7 @@ static void json_diff(tui_view *v, const cJSON *from, const cJSON *to)
 		if (i < na && j < nb && !strcmp(a.items[i], b.items[j]))
 			ops[nops++] = ' ', i++, j++;
 		else if (j < nb &&
-		         (i == na || lcs[i * (nb + 1) + j + 1] >= lcs[(i + 1) * (nb + 1) + j]))
+			 (i == na || lcs[i * (nb + 1) + j + 1] >= lcs[(i + 1) * (nb + 1) + j]))
 			ops[nops++] = '+', j++;
 		else
 			ops[nops++] = '-', i++;
@@ -126,15 +127,15 @@ static void json_diff(tui_view *v, const cJSON *from, const cJSON *to)
 		{
 			tui_line *l = tui_view_add(v, TUI_LINE_HUNK, NULL);
 			tui_line_cell(l, TUI_AREA_DIFF_HUNK, "    @@ -%zu,%zu +%zu,%zu @@",
-			              ai[start] + 1, oa, bi[start] + 1, ob);
+				      ai[start] + 1, oa, bi[start] + 1, ob);
 		}
 		for (x = start; x <= end; x++) {
 			const char *text = ops[x] == '+' ? b.items[bi[x]] : a.items[ai[x]];
 			tui_view_text(v,
-			              ops[x] == '+'   ? TUI_AREA_DIFF_ADD
-			              : ops[x] == '-' ? TUI_AREA_DIFF_DEL
-			                              : TUI_AREA_DEFAULT,
-			              "    %c%s", ops[x], text);
+				      ops[x] == '+'   ? TUI_AREA_DIFF_ADD
+				      : ops[x] == '-' ? TUI_AREA_DIFF_DEL
+						      : TUI_AREA_DEFAULT,
+				      "    %c%s", ops[x], text);
 		}
 		k = end + 1;
 	}
@@ -183,7 +184,7 @@ static int child_of(const mech_argocd_node *n, const mech_argocd_node *parent)
 }
 
 static void tree_node(tui_view *v, const mech_argocd_tree *tr, const mech_argocd_app *live,
-                      size_t idx, const char *prefix, int last, int depth)
+		      size_t idx, const char *prefix, int last, int depth)
 {
 	const mech_argocd_node *n = &tr->nodes[idx];
 	const mech_argocd_resource *r = managed(live, n);
@@ -196,7 +197,7 @@ static void tree_node(tui_view *v, const mech_argocd_tree *tr, const mech_argocd
 	tui_line_cell(l, TUI_AREA_TREE, "  %s%s", prefix, depth ? (last ? "└─ " : "├─ ") : "");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s%*s", label, pad > 1 ? pad : 1, "");
 	tui_line_cell(l, r ? tui_status_area(r->status) : TUI_AREA_DIM, "%-10s",
-	              r ? (*r->status ? r->status : "Unknown") : "");
+		      r ? (*r->status ? r->status : "Unknown") : "");
 	tui_line_cell(l, tui_status_area(n->health), " %s", *n->health ? n->health : "-");
 	if (*n->health_message)
 		tui_line_cell(l, TUI_AREA_DIM, "  %s", n->health_message);
@@ -225,36 +226,36 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 	tui_view_text(v, TUI_AREA_TITLE, "Live (Argo CD)");
 	if (!d->configured) {
 		tui_view_text(v, TUI_AREA_DIM,
-		              "  argocd not configured: set argocd.url in "
-		              "MECH_HOME/mech.yaml (or run `mech sim`)");
+			      "  argocd not configured: set argocd.url in "
+			      "MECH_HOME/mech.yaml (or run `mech sim`)");
 		return;
 	}
 	tui_data_lock(d);
 	live = p->instance ? tui_data_instance(d, p->tenant, p->app, p->instance) : NULL;
 	if (!live) {
 		tui_view_text(v, TUI_AREA_DIM,
-		              "  no Application yet (Argo CD has not generated it, "
-		              "or the data is stale)");
+			      "  no Application yet (Argo CD has not generated it, "
+			      "or the data is stale)");
 	} else {
 		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		tui_line_cell(l, TUI_AREA_LABEL, "  %s  ", live->name);
 		tui_line_cell(l, tui_status_area(live->sync_status), "%s",
-		              *live->sync_status ? live->sync_status : "Unknown");
+			      *live->sync_status ? live->sync_status : "Unknown");
 		tui_line_cell(l, TUI_AREA_DEFAULT, "  ");
 		tui_line_cell(l, tui_status_area(live->health_status), "%s",
-		              *live->health_status ? live->health_status : "Unknown");
+			      *live->health_status ? live->health_status : "Unknown");
 		tui_line_cell(l, TUI_AREA_DIM, "  revision %.12s", live->sync_revision);
 		if (*live->health_message)
 			tui_view_text(v, TUI_AREA_DIM, "  health: %s", live->health_message);
 		if (*live->operation_phase)
 			tui_view_text(v,
-			              !strcmp(live->operation_phase, "Failed") ||
-			                      !strcmp(live->operation_phase, "Error")
-			                  ? TUI_AREA_ERROR
-			                  : TUI_AREA_DEFAULT,
-			              "  operation %s%s%s", live->operation_phase,
-			              *live->operation_message ? ": " : "",
-			              live->operation_message);
+				      !strcmp(live->operation_phase, "Failed") ||
+						      !strcmp(live->operation_phase, "Error")
+					      ? TUI_AREA_ERROR
+					      : TUI_AREA_DEFAULT,
+				      "  operation %s%s%s", live->operation_phase,
+				      *live->operation_message ? ": " : "",
+				      live->operation_message);
 	}
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_TITLE, "Conditions");
@@ -262,9 +263,9 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 		tui_view_text(v, TUI_AREA_DIM, "  none");
 	for (i = 0; live && i < live->nconditions; i++)
 		tui_view_text(v,
-		              strstr(live->conditions[i].type, "Error") ? TUI_AREA_ERROR
-		                                                        : TUI_AREA_DEFAULT,
-		              "  %s: %s", live->conditions[i].type, live->conditions[i].message);
+			      strstr(live->conditions[i].type, "Error") ? TUI_AREA_ERROR
+									: TUI_AREA_DEFAULT,
+			      "  %s: %s", live->conditions[i].type, live->conditions[i].message);
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_TITLE, "Resources");
 	if (p->fetch_error)
@@ -281,7 +282,7 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 	tui_line_cell(l, TUI_AREA_TITLE, "Live vs desired");
 	if (!p->diffs || !p->diffs->len)
 		tui_view_text(v, TUI_AREA_DIM, "  %s",
-		              p->fetch_error ? "unavailable" : "no managed resources");
+			      p->fetch_error ? "unavailable" : "no managed resources");
 	for (i = 0; p->diffs && i < p->diffs->len; i++) {
 		const mech_argocd_diff *df = &p->diffs->items[i];
 		const cJSON *from = df->normalized_live ? df->normalized_live : df->live;
@@ -289,10 +290,10 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		tui_line_cell(l, TUI_AREA_DIFF_HEADER, "  %s/%s  ", df->kind, df->name);
 		tui_line_cell(l, df->modified ? TUI_AREA_OUT_OF_SYNC : TUI_AREA_SYNCED, "%s",
-		              !from          ? "not in the cluster yet"
-		              : !to          ? "no longer in Git"
-		              : df->modified ? "differs"
-		                             : "matches Git");
+			      !from          ? "not in the cluster yet"
+			      : !to          ? "no longer in Git"
+			      : df->modified ? "differs"
+					     : "matches Git");
 		if (df->modified || !from || !to)
 			json_diff(v, from, to);
 	}
@@ -313,10 +314,10 @@ static int load(struct tui *t, tui_view *v)
 	tui_view_text(v, TUI_AREA_TITLE, "Desired (Git)");
 	if (!a) {
 		tui_view_text(v, TUI_AREA_ERROR, "  app %s is not in the repository (deleted?)",
-		              p->app);
+			      p->app);
 	} else {
 		tui_view_text(v, TUI_AREA_DEFAULT, "  app %s  image %s  port %d  replicas %d",
-		              a->name, a->base_image ? a->base_image : "-", a->port, a->replicas);
+			      a->name, a->base_image ? a->base_image : "-", a->port, a->replicas);
 		for (i = 0; i < a->ninstances; i++) {
 			const mech_instance_state *in = &a->instances[i];
 			tui_line *l;
@@ -325,8 +326,8 @@ static int load(struct tui *t, tui_view *v)
 			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
 			l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "  instance %s  image %s  route %s  ",
-			              in->name, in->image ? in->image : "-",
-			              in->route_host ? in->route_host : "-");
+				      in->name, in->image ? in->image : "-",
+				      in->route_host ? in->route_host : "-");
 			tui_line_cell(l, tui_class_area(in->writer.cls), "%s", wt);
 		}
 		for (i = 0; i < a->files.len; i++) {
@@ -383,7 +384,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	for (i = 0; p->diffs && i < p->diffs->len; i++)
 		differ += p->diffs->items[i].modified != 0;
 	mech_buf_printf(out, "%zu resources │ %zu differ from Git │ d diff, ] [ hunks, r refresh",
-	                p->tree ? p->tree->len : 0, differ);
+			p->tree ? p->tree->len : 0, differ);
 }
 
 static void done(tui_view *v)
@@ -400,11 +401,11 @@ static void done(tui_view *v)
 }
 
 const struct tui_view_ops tui_app_ops = {
-    "app", "diff", load, NULL, request, summary, done, 1,
+	"app", "diff", load, NULL, request, summary, done, 1,
 };
 
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
-                       int at_diff)
+		       int at_diff)
 {
 	tui_view *v = tui_view_new(&tui_app_ops, NULL, 0, 0);
 	app_priv *p = mech_calloc(1, sizeof(*p));
@@ -414,8 +415,8 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 	v->priv = p;
 	v->tenant = tn;
 	v->title = t->data.all_tenants
-	               ? mech_sprintf("app %s/%s/%s", tn->name, app, instance ? instance : "-")
-	               : mech_sprintf("app %s/%s", app, instance ? instance : "-");
+			   ? mech_sprintf("app %s/%s/%s", tn->name, app, instance ? instance : "-")
+			   : mech_sprintf("app %s/%s", app, instance ? instance : "-");
 	if (!t->script || t->data.ui_client)
 		fetch(t, p);
 	tui_view_reload(t, v);

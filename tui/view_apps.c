@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const tui_column cols[] = {
-    {"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},    {"INSTANCE", 8, 12, 0, 0},
-    {"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},   {"HEALTH", 11, 11, 0, 0},
-    {"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0}, {"LAST WRITER", 14, 0, 4, 0},
+	{"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},    {"INSTANCE", 8, 12, 0, 0},
+	{"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},   {"HEALTH", 11, 11, 0, 0},
+	{"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0}, {"LAST WRITER", 14, 0, 4, 0},
 };
 
 static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
@@ -35,10 +35,10 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", in->name);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", in->image ? in->image : "-");
 			if (live) {
-				const char *sync =
-				    *live->sync_status ? live->sync_status : "Unknown";
-				const char *health =
-				    *live->health_status ? live->health_status : "Unknown";
+				const char *sync = *live->sync_status ? live->sync_status
+								      : "Unknown";
+				const char *health = *live->health_status ? live->health_status
+									  : "Unknown";
 				tui_line_cell(l, tui_status_area(sync), "%s", sync);
 				tui_line_cell(l, tui_status_area(health), "%s", health);
 				tui_line_cell(l, TUI_AREA_DIM, "%.7s", live->sync_revision);
@@ -48,7 +48,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 				tui_line_cell(l, TUI_AREA_DIM, "-");
 			}
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-			              in->route_host ? in->route_host : "-");
+				      in->route_host ? in->route_host : "-");
 			tui_data_unlock(d);
 			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
 			tui_data_lock(d);
@@ -115,7 +115,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 }
 
 const struct tui_view_ops tui_apps_ops = {
-    "apps", "generic", load, enter, NULL, summary, NULL, 1,
+	"apps", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
 tui_view *tui_apps_view(struct tui *t)

@@ -50,7 +50,7 @@ static void one_commit(tui_tenant *tn, tui_view *v, const char *sha, const char 
 	if (!tn->repo || mech_history_show(tn->repo, sha, &e, &files, &nfiles, &diff) < 0) {
 		const mech_error *err = mech_error_last();
 		tui_view_text(v, TUI_AREA_ERROR, "%s: %s", sha,
-		              err && err->message ? err->message : "cannot read the commit");
+			      err && err->message ? err->message : "cannot read the commit");
 		mech_error_clear();
 		mech_buf_dispose(&diff);
 		return;
@@ -75,10 +75,10 @@ static void one_commit(tui_tenant *tn, tui_view *v, const char *sha, const char 
 	tui_view_text(v, TUI_AREA_TITLE, "Files (%zu)", nfiles);
 	for (i = 0; i < nfiles; i++)
 		tui_view_text(v,
-		              files[i].status == 'A'   ? TUI_AREA_DIFF_ADD
-		              : files[i].status == 'D' ? TUI_AREA_DIFF_DEL
-		                                       : TUI_AREA_DEFAULT,
-		              "  %c %s", files[i].status, files[i].path);
+			      files[i].status == 'A'   ? TUI_AREA_DIFF_ADD
+			      : files[i].status == 'D' ? TUI_AREA_DIFF_DEL
+						       : TUI_AREA_DEFAULT,
+			      "  %c %s", files[i].status, files[i].path);
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_diff(v, mech_buf_cstr(&diff));
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
@@ -99,14 +99,13 @@ static int load(struct tui *t, tui_view *v)
 			continue;
 		}
 		if (i == 0)
-			snprintf(
-			    heading, sizeof(heading),
-			    "━━ FORCED WRITE %.12s ━━ overrode %zu human commit%s, shown below",
-			    p->shas[0], p->n - 1, p->n == 2 ? "" : "s");
+			snprintf(heading, sizeof(heading),
+				 "━━ FORCED WRITE %.12s ━━ overrode %zu human commit%s, shown below",
+				 p->shas[0], p->n - 1, p->n == 2 ? "" : "s");
 		else
 			snprintf(heading, sizeof(heading),
-			         "━━ HUMAN COMMIT %.12s ━━ overridden by %.12s", p->shas[i],
-			         p->shas[0]);
+				 "━━ HUMAN COMMIT %.12s ━━ overridden by %.12s", p->shas[i],
+				 p->shas[0]);
 		one_commit(v->tenant, v, p->shas[i], heading);
 	}
 	return 0;
@@ -169,7 +168,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		}
 	}
 	mech_buf_printf(out, "hunk %zu of %zu │ ] or n next, [ or p previous, d diff, Esc back", at,
-	                hunks);
+			hunks);
 }
 
 static void done(tui_view *v)
@@ -185,11 +184,11 @@ static void done(tui_view *v)
 }
 
 const struct tui_view_ops tui_commit_ops = {
-    "commit", "diff", load, NULL, request, summary, done, 0,
+	"commit", "diff", load, NULL, request, summary, done, 0,
 };
 
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
-                          int at_diff)
+			  int at_diff)
 {
 	tui_view *v = tui_view_new(&tui_commit_ops, NULL, 0, 0);
 	commit_priv *p = mech_calloc(1, sizeof(*p));
@@ -203,7 +202,7 @@ tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas
 	v->priv = p;
 	v->tenant = tn;
 	v->title = n > 1 ? mech_sprintf("%s%sforced %.8s + %zu human", who, sep, shas[0], n - 1)
-	                 : mech_sprintf("%s%scommit %.8s", who, sep, shas[0]);
+			 : mech_sprintf("%s%scommit %.8s", who, sep, shas[0]);
 	tui_view_reload(t, v);
 	if (at_diff)
 		jump_diff(v);

@@ -14,8 +14,8 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-    {"TENANT", 6, 16, 0}, {"CLASS", 7, 7, 0}, {"COMMIT", 7, 7, 0},   {"WHAT", 12, 40, 0},
-    {"AUTHOR", 6, 12, 1}, {"AGE", 3, 4, 0},   {"SUBJECT", 12, 0, 0},
+	{"TENANT", 6, 16, 0}, {"CLASS", 7, 7, 0}, {"COMMIT", 7, 7, 0},   {"WHAT", 12, 40, 0},
+	{"AUTHOR", 6, 12, 1}, {"AGE", 3, 4, 0},   {"SUBJECT", 12, 0, 0},
 };
 
 static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
@@ -29,16 +29,16 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line_cell(l, TUI_AREA_FORCED, "forced");
 	tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s %s", e->verb ? e->verb : "-",
-	              e->target ? e->target : "");
+		      e->target ? e->target : "");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-	              strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3 : e->subject);
+		      strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3 : e->subject);
 	for (j = 0; j < e->nforced; j++) {
 		char *author = NULL, *subject = NULL;
 		long long when = 0;
-		int found =
-		    tui_commit_brief(tn, e->forced[j].commit, &author, &when, &subject) == 0;
+		int found = tui_commit_brief(tn, e->forced[j].commit, &author, &when, &subject) ==
+			    0;
 		l = tui_view_row(t, v, tn, e->commit);
 		l->key2 = mech_strdup(e->forced[j].commit);
 		tui_age(now - when, age, sizeof(age));
@@ -62,9 +62,8 @@ static int load(struct tui *t, tui_view *v)
 	if (!tui_data_have(d, TUI_HAVE_FORCED)) {
 		/* read after the next draw, so the screen says why it waits */
 		t->slow |= TUI_HAVE_FORCED;
-		tui_view_text(
-		    v, TUI_AREA_DIM,
-		    "loading forced overwrites… (the first time walks the whole history)");
+		tui_view_text(v, TUI_AREA_DIM,
+			      "loading forced overwrites… (the first time walks the whole history)");
 		return 0;
 	}
 	/* newest first across tenants */
@@ -123,11 +122,11 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		writes += tn->nforced;
 	}
 	mech_buf_printf(out, "%zu forced writes overrode %zu human changes │ Enter: both diffs",
-	                writes, over);
+			writes, over);
 }
 
 const struct tui_view_ops tui_forced_ops = {
-    "forced", "generic", load, enter, NULL, summary, NULL, 1,
+	"forced", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
 tui_view *tui_forced_view(struct tui *t)

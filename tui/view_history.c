@@ -14,9 +14,9 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-    {"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
-    {"VERB", 13, 14, 3, 0},  {"TARGET", 6, 24, 2, 0},  {"AUTHOR", 6, 12, 1, 0},
-    {"AGE", 3, 4, 0, 0},     {"SUBJECT", 12, 0, 0, 0},
+	{"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
+	{"VERB", 13, 14, 3, 0},  {"TARGET", 6, 24, 2, 0},  {"AUTHOR", 6, 12, 1, 0},
+	{"AGE", 3, 4, 0, 0},     {"SUBJECT", 12, 0, 0, 0},
 };
 
 /* The verb has its own column: show a receipt's summary without the "mechanics(…): " prefix. */
@@ -111,12 +111,12 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		forced += cls == TUI_AREA_FORCED;
 	}
 	mech_buf_printf(out, "%zu %scommits%s │ machine %zu, human %zu, forced %zu", v->nlines,
-	                more ? "newest " : "", more ? " (more as you scroll)" : "", machine, human,
-	                forced);
+			more ? "newest " : "", more ? " (more as you scroll)" : "", machine, human,
+			forced);
 }
 
 const struct tui_view_ops tui_history_ops = {
-    "history", "generic", load, enter, request, summary, NULL, 1,
+	"history", "generic", load, enter, request, summary, NULL, 1,
 };
 
 tui_view *tui_history_view(struct tui *t)

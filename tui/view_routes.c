@@ -10,9 +10,9 @@
 #include <string.h>
 
 static const tui_column cols[] = {
-    {"TENANT", 6, 16, 0},  {"APP", 6, 24, 0},  {"INSTANCE", 4, 12, 0},
-    {"HOST", 24, 50, 0},   {"PATH", 4, 20, 2}, {"SYNC", 9, 12, 0},
-    {"HEALTH", 11, 12, 0}, {"OWNER", 5, 5, 1}, {"LAST WRITER", 12, 30, 3},
+	{"TENANT", 6, 16, 0},  {"APP", 6, 24, 0},  {"INSTANCE", 4, 12, 0},
+	{"HOST", 24, 50, 0},   {"PATH", 4, 20, 2}, {"SYNC", 9, 12, 0},
+	{"HEALTH", 11, 12, 0}, {"OWNER", 5, 5, 1}, {"LAST WRITER", 12, 30, 3},
 };
 
 static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
@@ -37,16 +37,16 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 		res = tui_data_resource(d, tn, MECH_LAYOUT_NETWORK, "HTTPRoute", name);
 		if (res) {
 			tui_line_cell(l, tui_status_area(res->status), "%s",
-			              *res->status ? res->status : "Unknown");
+				      *res->status ? res->status : "Unknown");
 			tui_line_cell(l, tui_status_area(res->health), "%s",
-			              *res->health ? res->health : "-");
+				      *res->health ? res->health : "-");
 		} else {
 			tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
 			tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
 		}
 		tui_data_unlock(d);
 		tui_line_cell(l, r->owned ? TUI_AREA_MACHINE : TUI_AREA_HUMAN, "%s",
-		              r->owned ? "mech" : "user");
+			      r->owned ? "mech" : "user");
 		tui_writer_text(tn, &r->writer, wt, sizeof(wt));
 		tui_line_cell(l, tui_class_area(r->writer.cls), "%s", wt);
 		free(name);
@@ -80,13 +80,13 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		all += tn->nroutes;
 	}
 	mech_buf_printf(out, "%zu routes (%zu owned by mech, %zu by users)", v->nlines, owned,
-	                all - owned);
+			all - owned);
 	if (!t->data.configured)
 		mech_buf_puts(out, " │ argocd not configured");
 }
 
 const struct tui_view_ops tui_routes_ops = {
-    "routes", "generic", load, enter, NULL, summary, NULL, 1,
+	"routes", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
 tui_view *tui_routes_view(struct tui *t)

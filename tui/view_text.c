@@ -43,7 +43,7 @@ static tui_action request(struct tui *t, tui_view *v, tui_action a)
 }
 
 const struct tui_view_ops tui_text_ops = {
-    "text", "generic", load, NULL, request, NULL, NULL, 0,
+	"text", "generic", load, NULL, request, NULL, NULL, 0,
 };
 
 tui_view *tui_text_view(const char *title)
@@ -58,7 +58,7 @@ tui_view *tui_help_view(void)
 	tui_view *v = tui_text_view("keys");
 	int a;
 	tui_view_text(v, TUI_AREA_DEFAULT, "Theme: %s (T cycles; NO_COLOR gives mono)",
-	              tui_theme_name());
+		      tui_theme_name());
 	tui_view_text(v, TUI_AREA_TITLE, "%-22s %-14s %s", "KEYS", "ACTION", "WHAT IT DOES");
 	for (a = 1; a < TUI_ACT__COUNT; a++) {
 		char keys[128];
@@ -67,19 +67,19 @@ tui_view *tui_help_view(void)
 		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		tui_line_cell(l, TUI_AREA_LABEL, "%-22s ", *keys ? keys : "(unbound)");
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%-14s %s%s", tui_action_name((tui_action)a),
-		              tui_action_help((tui_action)a),
-		              strcmp(tui_action_keymap((tui_action)a), "generic") ? " [diff views]"
-		                                                                  : "");
+			      tui_action_help((tui_action)a),
+			      strcmp(tui_action_keymap((tui_action)a), "generic") ? " [diff views]"
+										  : "");
 	}
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_TITLE, "At the : prompt");
 	tui_view_text(v, TUI_AREA_DEFAULT, "  apps routes addons history forced   switch view");
 	tui_view_text(v, TUI_AREA_DEFAULT, "  theme NAME   screen-save FILE   refresh   quit");
 	tui_view_text(v, TUI_AREA_DEFAULT,
-	              "  anything else runs as `mech <command>` (e.g. app list)");
+		      "  anything else runs as `mech <command>` (e.g. app list)");
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_DIM,
-	              "Rebind in MECH_HOME/console-keys: `bind generic x quit`, "
-	              "`bind generic p none` unbinds.");
+		      "Rebind in MECH_HOME/console-keys: `bind generic x quit`, "
+		      "`bind generic p none` unbinds.");
 	return v;
 }

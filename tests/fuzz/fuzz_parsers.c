@@ -57,8 +57,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r.verb && r.trailer_verb && r.tenant && r.target && r.request &&
 	    !strchr(r.summary, '\n') && !strpbrk(r.tenant, "\r") && !strpbrk(r.target, "\r") &&
 	    !strpbrk(r.request, "\r")) {
-		char *again = mech_receipt_format(r.verb, r.summary, "", r.tenant, r.target, r.request,
-						  r.forced, r.nforced);
+		char *again = mech_receipt_format(r.verb, r.summary, "", r.tenant, r.target,
+						  r.request, r.forced, r.nforced);
 		mech_receipt_parse(again, &back);
 		/* the verb survives a round trip through mech's own format */
 		if (!back.verb || strcmp(back.verb, r.verb) || !back.trailer_verb ||

@@ -110,7 +110,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(a);
 		free(g);
 	} else if (key.type || key.base64 || key.comment || key.fingerprint || !mech_error_last() ||
-	           mech_error_last()->code != MECH_EINVALID) {
+		   mech_error_last()->code != MECH_EINVALID) {
 		abort();
 	}
 	mech_sshkey_dispose(&key);

@@ -57,8 +57,8 @@ int test_each_file(const char *dir, const char *suffix, test_file_fn fn, void *c
 
 static void replay_one(const char *path, const char *data, size_t len, void *ctx)
 {
-	int (*harness)(const unsigned char *, size_t) = *(int (**)(const unsigned char *,
-								    size_t))ctx;
+	int (*harness)(const unsigned char *,
+		       size_t) = *(int (**)(const unsigned char *, size_t))ctx;
 	(void)path;
 	harness((const unsigned char *)data, len);
 }

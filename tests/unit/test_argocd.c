@@ -336,10 +336,12 @@ Test(argocd, managed_resources_parse_inner_json)
 	cr_expect(strstr(f->request[0], "/api/v1/applications/web/managed-resources?project=alice"));
 	cr_assert_eq(d->len, 2);
 	cr_expect(d->items[0].modified);
-	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].target, "spec"),
-					 "replicas")->valueint, 3);
-	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].live, "spec"),
-					 "replicas")->valueint, 2);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].target, "spec"), "replicas")
+			     ->valueint,
+		     3);
+	cr_expect_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d->items[0].live, "spec"), "replicas")
+			     ->valueint,
+		     2);
 	cr_expect_null(d->items[1].target, "\"null\": no longer in Git");
 	cr_expect_not_null(d->items[1].live);
 	cr_expect_null(d->items[1].predicted_live);
@@ -352,8 +354,9 @@ Test(argocd, managed_resources_parse_inner_json)
 Test(argocd, managed_resources_with_broken_state)
 {
 	char *resp;
-	fake *f = serve("{\"items\":[{\"kind\":\"X\",\"name\":\"x\",\"liveState\":\"{\\\"a\\\":\"}]}",
-			&resp);
+	fake *f =
+		serve("{\"items\":[{\"kind\":\"X\",\"name\":\"x\",\"liveState\":\"{\\\"a\\\":\"}]}",
+		      &resp);
 	mech_argocd *c = argo(f);
 	mech_argocd_diffs *d = NULL;
 	cr_expect_eq(mech_argocd_app_managed(c, "alice", "web", &d), -1);
@@ -572,10 +575,10 @@ Test(argocd, watch_reconnects)
 Test(argocd, event_parse_rejects_nonsense)
 {
 	mech_argocd_event ev;
-	static const char *const bad[] = {
-		"{\"result\":{\"type\":\"EXPLODED\",\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
-		"{\"result\":{\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
-		"{\"result\":{\"type\":\"ADDED\",\"application\":{}}}", "{\"result\":", "[]"};
+	static const char *const bad[] =
+		{"{\"result\":{\"type\":\"EXPLODED\",\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
+		 "{\"result\":{\"application\":{\"metadata\":{\"name\":\"a\"}}}}",
+		 "{\"result\":{\"type\":\"ADDED\",\"application\":{}}}", "{\"result\":", "[]"};
 	size_t i;
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		cr_expect_eq(mech_argocd_event_parse(bad[i], strlen(bad[i]), &ev), -1, "%s", bad[i]);
@@ -815,8 +818,10 @@ Test(kube, route_conditions)
 /* Accepted=Unknown (reason Pending) is no verdict yet, on its own or beside a True. */
 Test(kube, route_unknown_is_pending)
 {
-	static const char *const statuses[][2] = {
-		{"Unknown", "Unknown"}, {"True", "Unknown"}, {"Unknown", "False"}, {"True", "True"}};
+	static const char *const statuses[][2] = {{"Unknown", "Unknown"},
+						  {"True", "Unknown"},
+						  {"Unknown", "False"},
+						  {"True", "True"}};
 	static const int want[] = {-1, -1, 0, 1};
 	size_t i;
 
@@ -960,7 +965,8 @@ static void sim_start(sim_proc *s)
 	char line[256];
 
 	memset(s, 0, sizeof(*s));
-	cr_assert_not_null(mech, "no mech binary: set MECH (ctest does) or build it next to the tests");
+	cr_assert_not_null(mech,
+			   "no mech binary: set MECH (ctest does) or build it next to the tests");
 	cr_assert_eq(run("git --version >/dev/null 2>&1"), 0, "the git CLI is missing");
 	snprintf(s->home, sizeof(s->home), "/tmp/mech-test-sim-XXXXXX");
 	cr_assert_not_null(mkdtemp(s->home));

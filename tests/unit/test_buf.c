@@ -41,8 +41,8 @@ Test(base64, rfc4648_vectors_decode)
 	size_t i;
 	for (i = 1; i < sizeof(vectors) / sizeof(*vectors); i++) {
 		mech_buf b = MECH_BUF_INIT;
-		cr_expect_eq(mech_unbase64(vectors[i][1], strlen(vectors[i][1]), &b), MECH_BASE64_OK,
-			     "%s", vectors[i][1]);
+		cr_expect_eq(mech_unbase64(vectors[i][1], strlen(vectors[i][1]), &b),
+			     MECH_BASE64_OK, "%s", vectors[i][1]);
 		cr_expect_eq(b.len, strlen(vectors[i][0]), "%s", vectors[i][1]);
 		cr_expect(b.len == 0 || !memcmp(b.ptr, vectors[i][0], b.len), "%s", vectors[i][1]);
 		mech_buf_dispose(&b);

@@ -219,8 +219,7 @@ Test(config, partial_sections_keep_other_defaults)
 
 Test(config, unknown_keys_name_file_line_and_key)
 {
-	expect_config_error("machine: {name: Robot}\nargo: {url: x}\n", 2, "unknown key argo",
-			    NULL);
+	expect_config_error("machine: {name: Robot}\nargo: {url: x}\n", 2, "unknown key argo", NULL);
 	expect_config_error("argocd:\n  url: https://a.example\n  urll: https://b.example\n", 3,
 			    "argocd.urll", NULL);
 	expect_config_error("routes:\n  gateway:\n    name: public\n    nmespace: gw\n", 4,
@@ -240,11 +239,13 @@ Test(config, unknown_key_with_block_value_names_the_key_line)
 
 Test(config, bad_integers_are_refused)
 {
-	static const char *const bad[] = {"abc", "1.5", "5s", "-1", "99", "600001", "1e3",
-					  "99999999999999999999", "\"\"", "true", "[1]", "{a: 1}"};
+	static const char *const bad[] = {"abc",  "1.5",    "5s",  "-1",
+					  "99",   "600001", "1e3", "99999999999999999999",
+					  "\"\"", "true",   "[1]", "{a: 1}"};
 	size_t i;
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
-		char *text = mech_sprintf("argocd:\n  namespace: argocd\n  timeout_ms: %s\n", bad[i]);
+		char *text = mech_sprintf("argocd:\n  namespace: argocd\n  timeout_ms: %s\n",
+					  bad[i]);
 		expect_config_error(text, 3, "argocd.timeout_ms", NULL);
 		free(text);
 	}
@@ -272,8 +273,8 @@ Test(config, bad_booleans_are_refused)
 
 Test(config, bad_enumerations_are_refused)
 {
-	expect_config_error("console:\n  theme: default\n  refresh: sometimes\n", 3, "console.refresh",
-			    "sometimes");
+	expect_config_error("console:\n  theme: default\n  refresh: sometimes\n", 3,
+			    "console.refresh", "sometimes");
 }
 
 Test(config, wrong_shapes_are_refused)
@@ -293,7 +294,8 @@ Test(config, wrong_shapes_are_refused)
 
 Test(config, remote_url_per_tenant)
 {
-	mech_config *cfg = load_ok("gitops: {remote: \"ssh://git@forgejo.example/{tenant}/gitops.git\"}\n");
+	mech_config *cfg = load_ok(
+		"gitops: {remote: \"ssh://git@forgejo.example/{tenant}/gitops.git\"}\n");
 	char *url = mech_config_remote_for(cfg, "alice");
 	cr_assert_str_eq(url, "ssh://git@forgejo.example/alice/gitops.git");
 	free(url);

@@ -20,8 +20,7 @@ static void expect_escaped(const char *in, size_t len, const char *want)
 Test(escape, printable_ascii_is_kept)
 {
 	char out[MECH_ESCAPE_SIZE];
-	cr_expect_str_eq(mech_error_escape(out, "web-1.example/x:y@z ~!"),
-	                 "web-1.example/x:y@z ~!");
+	cr_expect_str_eq(mech_error_escape(out, "web-1.example/x:y@z ~!"), "web-1.example/x:y@z ~!");
 	cr_expect_str_eq(mech_error_escape(out, ""), "");
 	cr_expect_str_eq(mech_error_escape(out, NULL), "");
 }
@@ -36,7 +35,7 @@ Test(escape, control_characters_cannot_forge_lines)
 {
 	char out[MECH_ESCAPE_SIZE];
 	cr_expect_str_eq(mech_error_escape(out, "x\ny\rz\t\x1b[31m\x7f"),
-	                 "x\\x0ay\\x0dz\\x09\\x1b[31m\\x7f");
+			 "x\\x0ay\\x0dz\\x09\\x1b[31m\\x7f");
 	/* an embedded NUL counts as a byte of the value */
 	expect_escaped("a\0b", 3, "a\\x00b");
 }
@@ -88,10 +87,10 @@ Test(escape, used_by_the_validators)
 	cr_expect(strstr(e->message, "\"we\\x0ab\\x1b[2J\""), "%s", e->message);
 	cr_assert_eq(mech_validate_tag("1.0\"; rm"), -1);
 	cr_expect(strstr(mech_error_last()->message, "\"1.0\\\"; rm\""), "%s",
-	          mech_error_last()->message);
+		  mech_error_last()->message);
 	cr_assert_eq(mech_image_parse("nginx:\xe2\x80\2561", NULL), -1);
 	cr_expect(strstr(mech_error_last()->message, "nginx:\\xe2\\x80\\xae1"), "%s",
-	          mech_error_last()->message);
+		  mech_error_last()->message);
 }
 
 Test(error, table_rows)

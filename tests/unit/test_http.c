@@ -195,7 +195,8 @@ static double now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-#define JSON_HDR "HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s"
+#define JSON_HDR                                                                                   \
+	"HTTP/1.1 %s\r\nContent-Type: application/json\r\nContent-Length: %zu\r\nConnection: close\r\n\r\n%s"
 
 static char *json_response(const char *status, const char *body)
 {
@@ -253,8 +254,8 @@ Test(http, gzip_is_decoded)
 Test(http, unauthorized_maps_to_forbidden_with_server_message)
 {
 	char *resp = json_response("401 Unauthorized", "{\"error\":\"no session information\","
-							"\"code\":16,\"message\":\"no session "
-							"information\"}");
+						       "\"code\":16,\"message\":\"no session "
+						       "information\"}");
 	char *tok = token_file("wrong-token");
 	fake *f = fake_one(resp);
 	mech_http *h = client(f, tok, 2000, 0);
@@ -565,7 +566,8 @@ static void on_open(void *ctx)
 	((sink *)ctx)->opens++;
 }
 
-#define SSE_HDR "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+#define SSE_HDR                                                                                    \
+	"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
 
 /* one HTTP chunk carrying `s` */
 static char *chunk(const char *s)
@@ -629,7 +631,8 @@ Test(http, sse_cut_mid_frame)
 	mech_sse_opts o = {0};
 	sink s = {MECH_STRV_INIT, 0, 0, 0};
 	const mech_error *e;
-	char *c1 = chunk("data: {\"ok\":1} \n\n\n"), *c2 = chunk("data: {\"result\":{\"type\":\"MOD");
+	char *c1 = chunk("data: {\"ok\":1} \n\n\n"),
+	     *c2 = chunk("data: {\"result\":{\"type\":\"MOD");
 	f->script[0][0].bytes = SSE_HDR;
 	f->script[0][1].bytes = c1;
 	f->script[0][2].bytes = c2; /* then the connection dies: no last chunk */
@@ -841,9 +844,9 @@ Test(http, sse_parser_crlf_and_ignored_fields)
 Test(http, sse_parser_any_split)
 {
 	static const char stream[] =
-	    "data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
-	    "{\"name\":\"web\"}}}} \n\n\n: ping\r\ndata: {\"result\":\r\ndata: 1}\r\n\r\n"
-	    "event: x\nid: 2\ndata: third\n\n";
+		"data: {\"result\":{\"type\":\"ADDED\",\"application\":{\"metadata\":"
+		"{\"name\":\"web\"}}}} \n\n\n: ping\r\ndata: {\"result\":\r\ndata: 1}\r\n\r\n"
+		"event: x\nid: 2\ndata: third\n\n";
 	size_t n = sizeof(stream) - 1, cut, i;
 
 	for (cut = 0; cut <= n + 1; cut++) {
@@ -859,8 +862,8 @@ Test(http, sse_parser_any_split)
 		}
 		cr_assert_eq(f.s.events.len, 3, "cut at %zu", cut);
 		cr_expect_str_eq(f.s.events.items[0],
-		                 "{\"result\":{\"type\":\"ADDED\",\"application\":"
-		                 "{\"metadata\":{\"name\":\"web\"}}}} ");
+				 "{\"result\":{\"type\":\"ADDED\",\"application\":"
+				 "{\"metadata\":{\"name\":\"web\"}}}} ");
 		cr_expect_str_eq(f.s.events.items[1], "{\"result\":\n1}", "cut at %zu", cut);
 		cr_expect_str_eq(f.s.events.items[2], "third", "cut at %zu", cut);
 		cr_expect_eq(f.s.keepalives, 1, "cut at %zu", cut);
@@ -904,9 +907,9 @@ Test(http, sse_parser_unfinished_event_is_held)
 Test(http, sse_parser_ceiling)
 {
 	static const char *const over[] = {
-	    "data: 0123456789abcdef\n\n",                 /* one line of 22 bytes */
-	    "data: 0123456789a",                          /* 17 bytes, no line end yet */
-	    "data: 0123456\ndata: 789abcd\ndata: xy\n\n", /* lines fit, the event does not */
+		"data: 0123456789abcdef\n\n",                 /* one line of 22 bytes */
+		"data: 0123456789a",                          /* 17 bytes, no line end yet */
+		"data: 0123456\ndata: 789abcd\ndata: xy\n\n", /* lines fit, the event does not */
 	};
 	size_t i;
 
@@ -915,7 +918,8 @@ Test(http, sse_parser_ceiling)
 
 		parser_open(&f, 16, 0);
 		feed_all(&f.p, "data: 0123456789\n\n"); /* a 16-byte line, a 10-byte event */
-		cr_assert_neq(mech_sse_parser_feed(&f.p, over[i], strlen(over[i])), 0, "%s", over[i]);
+		cr_assert_neq(mech_sse_parser_feed(&f.p, over[i], strlen(over[i])), 0, "%s",
+			      over[i]);
 		cr_expect(f.p.overflow, "%s", over[i]);
 		cr_expect_eq(f.p.stopped, 0);
 		/* stopped for good */
@@ -978,7 +982,8 @@ Test(http, watch_reconnects_after_drops)
 	mech_http *h;
 	mech_http_watch_opts o;
 	watcher w;
-	char *a = chunk("data: one\n\n"), *b = chunk("data: two\n\ndata: tr"), *c = chunk("data: last\n\n");
+	char *a = chunk("data: one\n\n"), *b = chunk("data: two\n\ndata: tr"),
+	     *c = chunk("data: last\n\n");
 	memset(&w, 0, sizeof(w));
 	memset(&o, 0, sizeof(o));
 	f->nconns = 3;

@@ -187,7 +187,10 @@ Test(image, format_joins_parts)
 Test(image, parse_then_format_round_trips)
 {
 	static const char *const refs[] = {
-		"nginx", "nginx:1.27", "reg.io:5000/a/b:v1@sha256:" HEX64, "a/b@sha256:" HEX64,
+		"nginx",
+		"nginx:1.27",
+		"reg.io:5000/a/b:v1@sha256:" HEX64,
+		"a/b@sha256:" HEX64,
 		"localhost:5000/web",
 	};
 	size_t i;
@@ -300,8 +303,14 @@ Test(quantity, format_picks_exact_binary_suffix)
 		unsigned long long v;
 		const char *want;
 	} cases[] = {
-		{0, "0"}, {1000, "1000"}, {1024, "1Ki"}, {1536, "1536"}, {512ULL << 20, "512Mi"},
-		{1ULL << 30, "1Gi"}, {3ULL << 29, "1536Mi"}, {5ULL << 40, "5Ti"},
+		{0, "0"},
+		{1000, "1000"},
+		{1024, "1Ki"},
+		{1536, "1536"},
+		{512ULL << 20, "512Mi"},
+		{1ULL << 30, "1Gi"},
+		{3ULL << 29, "1536Mi"},
+		{5ULL << 40, "5Ti"},
 	};
 	size_t i;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -231,7 +231,8 @@ static void commit(world *w, const state *s, kind k, unsigned n, const git_oid *
 	cr_assert_eq(git_tree_lookup(&tree, w->repo, &tree_id), 0);
 	cr_assert_eq(git_signature_new(&author, "alice", "alice@example.com", when, 0), 0);
 	if (k == K_HUMAN)
-		cr_assert_eq(git_signature_new(&committer, "alice", "alice@example.com", when, 0), 0);
+		cr_assert_eq(git_signature_new(&committer, "alice", "alice@example.com", when, 0),
+			     0);
 	else
 		cr_assert_eq(git_signature_new(&committer, "Mechanics", "mechanics@localhost", when,
 					       0),
@@ -264,8 +265,9 @@ static void git_answers(world *w, const git_oid *tip, git_oid *out)
 	mech_buf_puts(&cmd, "for p in");
 	for (p = 0; p < NPATHS; p++)
 		mech_buf_printf(&cmd, " '%s'", paths[p]);
-	mech_buf_printf(&cmd, "; do git --git-dir='%s' log -1 --format=%%H %s -- \"$p\" || exit 1; "
-			      "echo .; done",
+	mech_buf_printf(&cmd,
+			"; do git --git-dir='%s' log -1 --format=%%H %s -- \"$p\" || exit 1; "
+			"echo .; done",
 			w->gitdir, hex);
 	f = popen(cmd.ptr, "r");
 	cr_assert_not_null(f);
@@ -544,7 +546,8 @@ Test(lastwriter, fresh_build_matches_git_log)
 		{
 			char tip[GIT_OID_HEXSZ + 1];
 			git_oid_tostr(tip, sizeof(tip), &h.main.tip);
-			cr_assert_eq(walked, git_count(&w, tip), "a full build walks all of history");
+			cr_assert_eq(walked, git_count(&w, tip),
+				     "a full build walks all of history");
 		}
 		check_against_git(&w, lw, &h.main.tip, "fresh build", seeds[i], STEPS);
 		mech_lastwriter_free(lw);
@@ -710,15 +713,18 @@ static void damage(world *w, const char *how)
 	if (!strcmp(how, "empty")) {
 		/* nothing */
 	} else if (!strcmp(how, "garbage")) {
-		fputs("\x7f" "ELF\x02\x01\x01 not an index at all\n\xff\xfe\n", f);
+		fputs("\x7f"
+		      "ELF\x02\x01\x01 not an index at all\n\xff\xfe\n",
+		      f);
 	} else if (!strcmp(how, "truncated")) {
 		fwrite(b.ptr, 1, b.len - 7, f); /* cut inside the last line */
 	} else if (!strcmp(how, "unknown-tip")) {
 		/* well formed, but stamped with a commit this repo does not have */
-		fwrite(b.ptr, 1, (size_t)(strchr(b.ptr, ' ') + 3 - b.ptr), f); /* "mech-lastwriter N " */
+		fwrite(b.ptr, 1, (size_t)(strchr(b.ptr, ' ') + 3 - b.ptr),
+		       f); /* "mech-lastwriter N " */
 		fputs("0123456789abcdef0123456789abcdef01234567\n", f);
-		fwrite(strchr(b.ptr, '\n') + 1, 1, b.len - (size_t)(strchr(b.ptr, '\n') + 1 - b.ptr),
-		       f);
+		fwrite(strchr(b.ptr, '\n') + 1, 1,
+		       b.len - (size_t)(strchr(b.ptr, '\n') + 1 - b.ptr), f);
 	} else if (!strcmp(how, "bad-line")) {
 		fwrite(b.ptr, 1, b.len, f);
 		fputs("zzzz not a line\n", f);
@@ -732,7 +738,8 @@ static void damage(world *w, const char *how)
 		fwrite(l3, 1, b.len - (size_t)(l3 - b.ptr), f);
 	} else if (!strcmp(how, "future-version")) {
 		fputs("mech-lastwriter 9", f);
-		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"), f);
+		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"),
+		       f);
 	} else {
 		cr_assert_fail("unknown damage %s", how);
 	}
@@ -742,9 +749,8 @@ static void damage(world *w, const char *how)
 
 Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 {
-	static const char *const hows[] = {"missing", "empty", "garbage", "truncated",
-					   "unknown-tip", "bad-line", "future-version",
-					   "unsorted"};
+	static const char *const hows[] = {"missing",     "empty",    "garbage",        "truncated",
+					   "unknown-tip", "bad-line", "future-version", "unsorted"};
 	size_t i;
 	for (i = 0; i < sizeof(hows) / sizeof(*hows); i++) {
 		world w;
@@ -1014,7 +1020,7 @@ Test(lastwriter, pull_merge_moves_first_parent_to_older_branch)
 	mainline = base;
 	set(&mainline, "apps/a/base/deployment.yaml", 1);
 	commit(&w, &mainline, K_MACHINE, 1, &c0, 1, &a1); /* mech writes the file */
-	human = base;                                    /* a clone made at c0 */
+	human = base;                                     /* a clone made at c0 */
 	set(&human, "apps/a/base/deployment.yaml", 1);
 	set(&human, "network/routes/a/main.yaml", 0);
 	commit(&w, &human, K_HUMAN, 2, &c0, 1, &h1); /* the human writes the same bytes */
@@ -1077,9 +1083,10 @@ Test(lastwriter, blob_replaced_by_directory_and_back)
 /* Paths git allows but a line-based index file must escape survive a reopen. */
 Test(lastwriter, odd_paths_survive_the_index_file)
 {
-	static const char *const odd[] = {"apps/sp ace.yaml", "apps/back\\slash.yaml",
-					  "apps/new\nline.yaml", "apps/trailing\\", "apps/tab\there",
-					  "apps/caf\xc3\xa9.yaml", "apps/back\\nslash-n.yaml"};
+	static const char *const odd[] = {"apps/sp ace.yaml",        "apps/back\\slash.yaml",
+					  "apps/new\nline.yaml",     "apps/trailing\\",
+					  "apps/tab\there",          "apps/caf\xc3\xa9.yaml",
+					  "apps/back\\nslash-n.yaml"};
 	world w;
 	git_oid c[2], tree_id;
 	mech_lastwriter *lw;
@@ -1099,7 +1106,8 @@ Test(lastwriter, odd_paths_survive_the_index_file)
 			memset(&e, 0, sizeof(e));
 			e.path = odd[i];
 			e.mode = GIT_FILEMODE_BLOB;
-			cr_assert_eq(git_blob_create_from_buffer(&e.id, w.repo, data, strlen(data)), 0);
+			cr_assert_eq(git_blob_create_from_buffer(&e.id, w.repo, data, strlen(data)),
+				     0);
 			cr_assert_eq(git_index_add(ix, &e), 0, "%s", git_error_last()->message);
 			free(data);
 		}
@@ -1131,8 +1139,9 @@ Test(lastwriter, odd_paths_survive_the_index_file)
 	for (i = 0; i < sizeof(odd) / sizeof(*odd); i++) {
 		/* git is given the path as one argument, through the environment */
 		char *cmd = mech_sprintf("git --git-dir='%s' log -1 --format=%%H %s -- \"$P\"",
-					 w.gitdir, git_oid_tostr((char[GIT_OID_HEXSZ + 1]){0},
-								 GIT_OID_HEXSZ + 1, &c[1]));
+					 w.gitdir,
+					 git_oid_tostr((char[GIT_OID_HEXSZ + 1]){0},
+						       GIT_OID_HEXSZ + 1, &c[1]));
 		char line[128] = "";
 		mech_writer got;
 		git_oid want;
@@ -1140,7 +1149,8 @@ Test(lastwriter, odd_paths_survive_the_index_file)
 		setenv("P", odd[i], 1);
 		f = popen(cmd, "r");
 		cr_assert_not_null(f);
-		cr_assert_not_null(fgets(line, sizeof(line), f), "git names no writer for %s", odd[i]);
+		cr_assert_not_null(fgets(line, sizeof(line), f), "git names no writer for %s",
+				   odd[i]);
 		cr_assert_eq(pclose(f), 0);
 		cr_assert_eq(git_oid_fromstrn(&want, line, GIT_OID_HEXSZ), 0);
 		cr_assert_eq(mech_lastwriter_get(lw, odd[i], &got), 0);

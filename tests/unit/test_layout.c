@@ -26,15 +26,15 @@ Test(layout, repository_paths_are_design_section_4)
 {
 	expect_str(mech_layout_app_dir("web"), "apps/web");
 	expect_str(mech_layout_app_file("web", MECH_LAYOUT_BASE_DEPLOYMENT),
-	           "apps/web/base/deployment.yaml");
+		   "apps/web/base/deployment.yaml");
 	expect_str(mech_layout_app_file("web", MECH_LAYOUT_BASE_SERVICE),
-	           "apps/web/base/service.yaml");
+		   "apps/web/base/service.yaml");
 	expect_str(mech_layout_app_file("web", MECH_LAYOUT_BASE_KUSTOMIZATION),
-	           "apps/web/base/kustomization.yaml");
+		   "apps/web/base/kustomization.yaml");
 	expect_str(mech_layout_overlays_dir("web"), "apps/web/overlays");
 	expect_str(mech_layout_overlay_dir("web", "main"), "apps/web/overlays/main");
 	expect_str(mech_layout_overlay_path("web", "canary"),
-	           "apps/web/overlays/canary/kustomization.yaml");
+		   "apps/web/overlays/canary/kustomization.yaml");
 	expect_str(mech_layout_routes_dir("web"), "network/routes/web");
 	expect_str(mech_layout_route_path("web", "main"), "network/routes/web/main.yaml");
 	expect_str(mech_layout_addon_dir("db"), "addons/db");
@@ -94,9 +94,9 @@ Test(layout, derived_names)
 Test(layout, route_hosts)
 {
 	expect_str(mech_layout_route_host("alice", "web", "main", "apps.localhost"),
-	           "web.alice.apps.localhost");
+		   "web.alice.apps.localhost");
 	expect_str(mech_layout_route_host("alice", "web", "staging", "example.com"),
-	           "web-staging.alice.example.com");
+		   "web-staging.alice.example.com");
 	cr_expect_null(mech_layout_route_host("alice", NULL, "main", "x"));
 	cr_expect_null(mech_layout_route_host(NULL, "web", "main", "x"));
 	cr_expect_null(mech_layout_route_host("alice", "web", NULL, "x"));
@@ -158,7 +158,7 @@ Test(layout, applicationset_template_names_what_mech_looks_up)
 	/* anything else in the repository is not an instance */
 	cr_expect_neq(fnmatch(MECH_LAYOUT_OVERLAY_GLOB, "apps/web/base", FNM_PATHNAME), 0);
 	cr_expect_neq(fnmatch(MECH_LAYOUT_OVERLAY_GLOB, "apps/web/overlays/main/x", FNM_PATHNAME),
-	              0);
+		      0);
 	cr_expect_neq(fnmatch(MECH_LAYOUT_OVERLAY_GLOB, "network/routes/web", FNM_PATHNAME), 0);
 }
 
@@ -170,13 +170,13 @@ Test(layout, no_other_file_spells_the_rules)
 {
 	static const char *const dirs[] = {"core", "sim", "shell", "tui"};
 	static const char *const spellings[] = {
-	    "\"x-%s",         "overlays/%s",  "routes/%s",
-	    "\"apps/%s",      "\"addons/%s",  "%s-app\"",
-	    "%s-rw",          "%s-apps\"",    "%s-network",
-	    "%s-addons",      "%s-%s-%s\"",   "\"apps/*/",
-	    "{{.path.",       "{{index ",     "\"mech.dev/t",
-	    "\"mech.dev/app", "\"mech.dev/i", "app.kubernetes.io/managed-by\"",
-	    "\"argocd/",
+		"\"x-%s",         "overlays/%s",  "routes/%s",
+		"\"apps/%s",      "\"addons/%s",  "%s-app\"",
+		"%s-rw",          "%s-apps\"",    "%s-network",
+		"%s-addons",      "%s-%s-%s\"",   "\"apps/*/",
+		"{{.path.",       "{{index ",     "\"mech.dev/t",
+		"\"mech.dev/app", "\"mech.dev/i", "app.kubernetes.io/managed-by\"",
+		"\"argocd/",
 	};
 	const char *src = getenv("MECH_SOURCE_DIR");
 	size_t d, i, files = 0;
@@ -197,7 +197,7 @@ Test(layout, no_other_file_spells_the_rules)
 			cr_assert_eq(mech_buf_read_file(&b, file, 0), 0, "cannot read %s", file);
 			for (i = 0; i < sizeof(spellings) / sizeof(*spellings); i++)
 				cr_expect_null(strstr(b.ptr, spellings[i]),
-				               "%s spells \"%s\" by hand", file, spellings[i]);
+					       "%s spells \"%s\" by hand", file, spellings[i]);
 			files++;
 			mech_buf_dispose(&b);
 			free(file);

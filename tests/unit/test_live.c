@@ -22,14 +22,14 @@ static void expect_bad(const char *s, const char *why)
 	long got = 777;
 	const mech_error *e;
 	cr_assert_eq(mech_parse_duration("--timeout", s, &got), -1, "\"%s\" accepted as %ld", s,
-	             got);
+		     got);
 	cr_expect_eq(got, 777, "\"%s\": output written on failure", s);
 	e = mech_error_last();
 	cr_assert_not_null(e);
 	cr_expect_eq(e->code, MECH_EINVALID);
 	cr_expect_eq(mech_error_exit(e->code), 65);
 	cr_expect(strstr(e->message, "invalid --timeout \""), "does not name the argument: %s",
-	          e->message);
+		  e->message);
 	cr_expect(strstr(e->message, why), "\"%s\": \"%s\" lacks \"%s\"", s, e->message, why);
 	cr_expect(strstr(e->message, "1m30s"), "no example: %s", e->message);
 	cr_expect_null(strchr(e->message, '\n'));
@@ -109,5 +109,5 @@ Test(duration, a_hostile_value_is_escaped_in_the_message)
 	long ms;
 	cr_assert_eq(mech_parse_duration("--sync-delay", "1s\n\x1b[2J", &ms), -1);
 	cr_expect(strstr(mech_error_last()->message, "invalid --sync-delay \"1s\\x0a\\x1b[2J\""),
-	          "%s", mech_error_last()->message);
+		  "%s", mech_error_last()->message);
 }

@@ -94,8 +94,7 @@ Test(manifest, app_base_renders_deployment_service_kustomization)
 	mech_strv_push(&env, "LOG_LEVEL=info");
 	mech_strv_push(&env, "EMPTY=");
 	app_spec(&spec, &env);
-	cr_assert_eq(mech_manifest_app_base(&spec, &d, &s, &k), 0, "%s",
-		     mech_error_last()->message);
+	cr_assert_eq(mech_manifest_app_base(&spec, &d, &s, &k), 0, "%s", mech_error_last()->message);
 	dep = parse(&d);
 	svc = parse(&s);
 	kus = parse(&k);
@@ -321,11 +320,7 @@ static char *effective(const char *yaml, const char *base)
 Test(manifest, overlay_image_reads_back_what_was_written)
 {
 	static const char *const images[] = {
-		REPO ":2.0",
-		REPO "@" DIGEST,
-		REPO ":2@" DIGEST,
-		"ghcr.io/alice/other:7",
-		"nginx",
+		REPO ":2.0", REPO "@" DIGEST, REPO ":2@" DIGEST, "ghcr.io/alice/other:7", "nginx",
 	};
 	size_t i;
 	for (i = 0; i < sizeof(images) / sizeof(images[0]); i++) {
@@ -367,8 +362,7 @@ Test(manifest, overlay_image_of_hand_edited_overlays)
 	cr_assert_str_eq(got, REPO ":3");
 	free(got);
 	got = effective(digest_only, BASE_IMAGE);
-	cr_assert_str_eq(got, REPO "@" DIGEST,
-			 "kustomize drops the old tag when a digest is set");
+	cr_assert_str_eq(got, REPO "@" DIGEST, "kustomize drops the old tag when a digest is set");
 	free(got);
 	got = effective(rename_only, BASE_IMAGE);
 	cr_assert_str_eq(got, "ghcr.io/x/y:1.0", "a rename keeps the base tag");
@@ -392,33 +386,32 @@ Test(manifest, overlay_image_refuses_broken_overlays)
 	cr_assert_eq(mech_manifest_overlay_image(NULL, 0, BASE_IMAGE, &img), -1);
 }
 
-static const char hand_edited[] =
-	"apiVersion: kustomize.config.k8s.io/v1beta1\n"
-	"kind: Kustomization\n"
-	"resources:\n"
-	"- ../../base\n"
-	"- extra-configmap.yaml\n"
-	"nameSuffix: -main\n"
-	"labels:\n"
-	"- pairs:\n"
-	"    app.kubernetes.io/instance: web-main\n"
-	"  includeSelectors: true\n"
-	"images:\n"
-	"- name: " REPO "\n"
-	"  newTag: \"1.0\"\n"
-	"- name: busybox\n"
-	"  newTag: \"1.36\"\n"
-	"patches:\n"
-	"- target:\n"
-	"    kind: Deployment\n"
-	"    name: web-main\n"
-	"  patch: |-\n"
-	"    - op: replace\n"
-	"      path: /spec/replicas\n"
-	"      value: 5\n"
-	"replicas:\n"
-	"- name: web\n"
-	"  count: 3\n";
+static const char hand_edited[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+				  "kind: Kustomization\n"
+				  "resources:\n"
+				  "- ../../base\n"
+				  "- extra-configmap.yaml\n"
+				  "nameSuffix: -main\n"
+				  "labels:\n"
+				  "- pairs:\n"
+				  "    app.kubernetes.io/instance: web-main\n"
+				  "  includeSelectors: true\n"
+				  "images:\n"
+				  "- name: " REPO "\n"
+				  "  newTag: \"1.0\"\n"
+				  "- name: busybox\n"
+				  "  newTag: \"1.36\"\n"
+				  "patches:\n"
+				  "- target:\n"
+				  "    kind: Deployment\n"
+				  "    name: web-main\n"
+				  "  patch: |-\n"
+				  "    - op: replace\n"
+				  "      path: /spec/replicas\n"
+				  "      value: 5\n"
+				  "replicas:\n"
+				  "- name: web\n"
+				  "  count: 3\n";
 
 Test(manifest, set_image_changes_only_the_image_entry)
 {
@@ -468,8 +461,7 @@ Test(manifest, set_image_adds_a_missing_entry_and_is_idempotent)
 	got = effective(mech_buf_cstr(&a), BASE_IMAGE);
 	cr_assert_str_eq(got, REPO "@" DIGEST);
 	free(got);
-	cr_assert_eq(mech_manifest_overlay_set_image(a.ptr, a.len, BASE_IMAGE,
-						     REPO "@" DIGEST, &b),
+	cr_assert_eq(mech_manifest_overlay_set_image(a.ptr, a.len, BASE_IMAGE, REPO "@" DIGEST, &b),
 		     0);
 	cr_assert_str_eq(mech_buf_cstr(&a), mech_buf_cstr(&b),
 			 "a second identical write changes bytes");
@@ -482,8 +474,8 @@ Test(manifest, set_image_on_a_generated_overlay_equals_a_fresh_render)
 	mech_buf first = MECH_BUF_INIT, edited = MECH_BUF_INIT, fresh = MECH_BUF_INIT;
 	mech_yaml *doc = overlay_doc("main", REPO ":1.1", &first);
 	mech_yaml_free(doc);
-	cr_assert_eq(mech_manifest_overlay_set_image(first.ptr, first.len, BASE_IMAGE,
-						     REPO ":1.2", &edited),
+	cr_assert_eq(mech_manifest_overlay_set_image(first.ptr, first.len, BASE_IMAGE, REPO ":1.2",
+						     &edited),
 		     0);
 	mech_yaml_free(overlay_doc("main", REPO ":1.2", &fresh));
 	cr_assert_str_eq(mech_buf_cstr(&edited), mech_buf_cstr(&fresh),
@@ -502,8 +494,7 @@ Test(manifest, set_image_refuses_bad_input)
 						     "bad image", &out),
 		     -1);
 	expect_error("invalid image reference");
-	cr_assert_eq(mech_manifest_overlay_set_image(svc, strlen(svc), BASE_IMAGE, BASE_IMAGE,
-						     &out),
+	cr_assert_eq(mech_manifest_overlay_set_image(svc, strlen(svc), BASE_IMAGE, BASE_IMAGE, &out),
 		     -1);
 	expect_error("Kustomization");
 	cr_assert_eq(mech_manifest_overlay_set_image("a: [", 4, BASE_IMAGE, BASE_IMAGE, &out), -1);
@@ -563,8 +554,7 @@ Test(manifest, overlay_copy_refuses_bad_input)
 						"Canary", &out),
 		     -1);
 	expect_error("instance name");
-	cr_assert_eq(mech_manifest_overlay_copy(cluster, strlen(cluster), "web", "main", "qa",
-						&out),
+	cr_assert_eq(mech_manifest_overlay_copy(cluster, strlen(cluster), "web", "main", "qa", &out),
 		     -1);
 	expect_error("Kustomization");
 	cr_assert_eq(mech_manifest_overlay_copy(labels_map, strlen(labels_map), "web", "main", "qa",
@@ -579,8 +569,8 @@ Test(manifest, overlay_copy_refuses_bad_input)
 
 static mech_route_spec route_spec(void)
 {
-	mech_route_spec r = {"alice", "web", "main", "web.alice.apps.localhost", "/", "mech",
-			     "mech-gateway"};
+	mech_route_spec r = {"alice", "web",  "main",        "web.alice.apps.localhost",
+			     "/",     "mech", "mech-gateway"};
 	return r;
 }
 
@@ -600,8 +590,7 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 	expect_text(doc, "kind", "HTTPRoute");
 	expect_text(doc, "metadata.name", "web-staging");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
-	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"),
-			 "web-staging");
+	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"), "web-staging");
 	parent = item(mech_yaml_path(doc, "spec.parentRefs"), 0);
 	expect_text(parent, "name", "mech");
 	expect_text(parent, "namespace", "mech-gateway");
@@ -619,10 +608,14 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 
 Test(manifest, route_refuses_bad_hosts_and_paths)
 {
-	static const char *const bad_paths[] = {"", "api", "/a//b", "/a/../b", "/a#frag",
-						"/a b", "/x/.", "/%2fetc", "/a\nb", "/100%"};
-	static const char *const bad_hosts[] = {"", "Web.example.com", "web..example.com",
-						"-web.example.com", "web.example.com.", "web_x.io",
+	static const char *const bad_paths[] = {"",     "api",  "/a//b",   "/a/../b", "/a#frag",
+						"/a b", "/x/.", "/%2fetc", "/a\nb",   "/100%"};
+	static const char *const bad_hosts[] = {"",
+						"Web.example.com",
+						"web..example.com",
+						"-web.example.com",
+						"web.example.com.",
+						"web_x.io",
 						"web.example.com:80"};
 	mech_buf b = MECH_BUF_INIT;
 	size_t i;
@@ -846,9 +839,16 @@ Test(manifest, seed_readme_explains_layout_and_policy)
 {
 	mech_buf b = MECH_BUF_INIT;
 	static const char *const needles[] = {
-		"apps/<app>/base/", "apps/<app>/overlays/<instance>/", "network/routes/",
-		"addons/<name>/", "argocd/project.yaml", "--force", "mechanics(",
-		"Mechanics-Forced-Over", "x-alice", "never",
+		"apps/<app>/base/",
+		"apps/<app>/overlays/<instance>/",
+		"network/routes/",
+		"addons/<name>/",
+		"argocd/project.yaml",
+		"--force",
+		"mechanics(",
+		"Mechanics-Forced-Over",
+		"x-alice",
+		"never",
 	};
 	size_t i;
 	cr_assert_eq(mech_manifest_seed_readme(&seed, &b), 0);
@@ -916,13 +916,12 @@ static void render_all(rendered *r)
 {
 	mech_strv env = MECH_STRV_INIT;
 	mech_app_spec app;
-	mech_overlay_spec ov = {"alice", "web", "main", BASE_IMAGE,
-				REPO ":2.0@" DIGEST};
+	mech_overlay_spec ov = {"alice", "web", "main", BASE_IMAGE, REPO ":2.0@" DIGEST};
 	mech_route_spec route = route_spec();
 	static const char *const names[N_RENDERED] = {
-		"deployment.yaml", "service.yaml",       "kustomization.yaml", "overlay.yaml",
-		"route.yaml",      "cluster.yaml",       "project.yaml",       "appset.yaml",
-		"network.yaml",    "addons.yaml",        "overlay-copy.yaml",  "cluster-mem.yaml",
+		"deployment.yaml", "service.yaml", "kustomization.yaml", "overlay.yaml",
+		"route.yaml",      "cluster.yaml", "project.yaml",       "appset.yaml",
+		"network.yaml",    "addons.yaml",  "overlay-copy.yaml",  "cluster-mem.yaml",
 	};
 	int i;
 	for (i = 0; i < N_RENDERED; i++) {
@@ -1040,7 +1039,8 @@ static const char *spec_dir_or_skip(void)
 	struct stat st;
 	if (!spec || stat(spec, &st) != 0 || !S_ISDIR(st.st_mode))
 		test_skip("MECH_SPEC_DIR (%s) is missing: the CRD schemas of ../shared/spec are "
-			  "needed", spec ? spec : "unset");
+			  "needed",
+			  spec ? spec : "unset");
 	cr_assert_eq(access("/usr/bin/python3", X_OK), 0,
 		     "/usr/bin/python3 is missing (make deps installs it)");
 	return spec;

@@ -111,8 +111,8 @@ static void expect_same(const char *key, const char *git, const char *mech, cons
 			  git ? git : "(none)", mech ? mech : "(none)", message);
 		return;
 	}
-	cr_assert_str_eq(mech, git, "%s: git reads \"%s\", mech reads \"%s\"\n--- message:\n%s", key,
-			 git, mech, message);
+	cr_assert_str_eq(mech, git, "%s: git reads \"%s\", mech reads \"%s\"\n--- message:\n%s",
+			 key, git, mech, message);
 }
 
 /* mech_receipt_parse and git agree on every Mechanics-* trailer of `message`. */
@@ -132,8 +132,8 @@ static void expect_git_agrees(const char *message)
 		char *want;
 		if (strcmp(t.keys.items[i], "Mechanics-Forced-Over"))
 			continue;
-		cr_assert_lt(nforced, r.nforced, "git reads more Forced-Over trailers than mech (%zu)",
-			     r.nforced);
+		cr_assert_lt(nforced, r.nforced,
+			     "git reads more Forced-Over trailers than mech (%zu)", r.nforced);
 		want = mech_sprintf("%s %s", r.forced[nforced].commit, r.forced[nforced].path);
 		cr_assert_str_eq(want, t.values.items[i], "Forced-Over #%zu", nforced);
 		free(want);
@@ -164,21 +164,23 @@ Test(receipt, format_parse_round_trip)
 		const char *verb, *summary, *body, *target;
 		size_t nforced;
 	} cases[] = {
-		{"app.create", "add app web", "image: registry.example.com/alice/web:3f2a9c1d0e4b\n"
-					      "files: apps/web/base/deployment.yaml, "
-					      "apps/web/base/service.yaml",
+		{"app.create", "add app web",
+		 "image: registry.example.com/alice/web:3f2a9c1d0e4b\n"
+		 "files: apps/web/base/deployment.yaml, "
+		 "apps/web/base/service.yaml",
 		 "app/web", 0},
 		{"route.delete", "remove route web/main", NULL, "route/web/main", 0},
 		{"app.set-image", "web/main: nginx:1.27", "", "app/web", 2},
-		{"tenant.seed", "seed tenant alice", "one line\n\ntwo paragraphs\n", "tenant/alice", 1},
+		{"tenant.seed", "seed tenant alice", "one line\n\ntwo paragraphs\n", "tenant/alice",
+		 1},
 	};
 	size_t i, j;
 	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
 		char *msg = mech_receipt_format(cases[i].verb, cases[i].summary, cases[i].body,
 						"alice", cases[i].target, REQ, forced,
 						cases[i].nforced);
-		char subject[256], *want = mech_sprintf("mechanics(%s): %s", cases[i].verb,
-							  cases[i].summary);
+		char subject[256],
+			*want = mech_sprintf("mechanics(%s): %s", cases[i].verb, cases[i].summary);
 		mech_receipt r;
 		cr_assert_str_eq(subject_of(msg, subject, sizeof(subject)), want);
 		free(want);
@@ -214,8 +216,11 @@ static int valid_utf8(const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	while (*p) {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 : (*p & 0xf0) == 0xe0 ? 2
-				  : (*p & 0xf8) == 0xf0 ? 3 : -1;
+		int n = *p < 0x80             ? 0
+			: (*p & 0xe0) == 0xc0 ? 1
+			: (*p & 0xf0) == 0xe0 ? 2
+			: (*p & 0xf8) == 0xf0 ? 3
+					      : -1;
 		if (n < 0)
 			return 0;
 		for (p++; n > 0; n--, p++)
@@ -235,16 +240,17 @@ Test(receipt, subject_stays_within_72_characters)
 		memset(summary, 'x', len);
 		summary[len] = '\0';
 		memcpy(summary, "deploy web ", 11);
-		msg = mech_receipt_format("app.deploy", summary, NULL, "alice", "app/web", REQ, NULL,
-					  0);
+		msg = mech_receipt_format("app.deploy", summary, NULL, "alice", "app/web", REQ,
+					  NULL, 0);
 		subject_of(msg, subject, sizeof(subject));
-		cr_assert_leq(strlen(subject), MECH_SUBJECT_MAX, "%zu-char summary gave \"%s\"", len,
-			      subject);
+		cr_assert_leq(strlen(subject), MECH_SUBJECT_MAX, "%zu-char summary gave \"%s\"",
+			      len, subject);
 		/* a cut subject still parses, so the commit stays machine-authored */
 		mech_receipt_parse(msg, &r);
 		cr_assert_str_eq(r.verb, "app.deploy", "subject \"%s\" does not parse", subject);
 		if (strlen("mechanics(app.deploy): ") + len > MECH_SUBJECT_MAX)
-			cr_assert(strstr(subject, "..."), "a cut summary is not marked: %s", subject);
+			cr_assert(strstr(subject, "..."), "a cut summary is not marked: %s",
+				  subject);
 		else
 			cr_assert_str_eq(r.summary, summary);
 		mech_receipt_dispose(&r);
@@ -280,7 +286,8 @@ Test(receipt, summary_stops_at_newline)
 	char subject[256];
 	char *msg = mech_receipt_format("app.create", "add app web\nsecond line", NULL, "alice",
 					"app/web", REQ, NULL, 0);
-	cr_assert_str_eq(subject_of(msg, subject, sizeof(subject)), "mechanics(app.create): add app web");
+	cr_assert_str_eq(subject_of(msg, subject, sizeof(subject)),
+			 "mechanics(app.create): add app web");
 	expect_git_agrees(msg);
 	free(msg);
 }
@@ -412,8 +419,8 @@ static void expect_class(cls_ctx *c, const char *cname, const char *cemail, cons
 			 mech_class want)
 {
 	mech_class got = classify_as(c, cname, cemail, msg);
-	cr_assert_eq(got, want, "committer %s <%s>, message:\n%s\nclassified %s, expected %s", cname,
-		     cemail, msg, mech_class_name(got), mech_class_name(want));
+	cr_assert_eq(got, want, "committer %s <%s>, message:\n%s\nclassified %s, expected %s",
+		     cname, cemail, msg, mech_class_name(got), mech_class_name(want));
 }
 
 #define MACHINE "Mechanics", "mechanics@localhost"
@@ -453,8 +460,9 @@ Test(receipt, subject_that_does_not_parse_is_human)
 	size_t i;
 	cls_open(&c);
 	for (i = 0; i < sizeof(subjects) / sizeof(*subjects); i++) {
-		char *msg = mech_sprintf("%s\n\nMechanics-Verb: app.create\nMechanics-Tenant: alice\n",
-					 subjects[i]);
+		char *msg =
+			mech_sprintf("%s\n\nMechanics-Verb: app.create\nMechanics-Tenant: alice\n",
+				     subjects[i]);
 		expect_class(&c, MACHINE, msg, MECH_CLASS_HUMAN);
 		free(msg);
 	}
@@ -465,7 +473,8 @@ Test(receipt, trailer_verb_must_match_subject_verb)
 {
 	cls_ctx c;
 	char *other = receipt("app.create", "app.delete", "");
-	char *missing = mech_strdup("mechanics(app.create): add app web\n\nMechanics-Tenant: alice\n");
+	char *missing = mech_strdup(
+		"mechanics(app.create): add app web\n\nMechanics-Tenant: alice\n");
 	char *prefix = receipt("app.create", "app.create-x", "");
 	cls_open(&c);
 	expect_class(&c, MACHINE, other, MECH_CLASS_HUMAN);
@@ -480,8 +489,8 @@ Test(receipt, trailer_verb_must_match_subject_verb)
 Test(receipt, forced_over_makes_forced_and_malformed_lines_are_ignored)
 {
 	static const char *const malformed[] = {
-		"Mechanics-Forced-Over: " SHA1 "\n",                /* no path */
-		"Mechanics-Forced-Over: " SHA1 " \n",               /* empty path */
+		"Mechanics-Forced-Over: " SHA1 "\n",                 /* no path */
+		"Mechanics-Forced-Over: " SHA1 " \n",                /* empty path */
 		"Mechanics-Forced-Over: 3f2a9c1d apps/web/x.yaml\n", /* short sha */
 		"Mechanics-Forced-Over: zz2a9c1d0e4b5a6978877665544332211ffeeddc apps/x.yaml\n",
 		"Mechanics-Forced-Over: " SHA1 "0 apps/x.yaml\n", /* 41 hex digits */
@@ -494,7 +503,8 @@ Test(receipt, forced_over_makes_forced_and_malformed_lines_are_ignored)
 	cls_open(&c);
 
 	msg = receipt("app.set-image", "app.set-image",
-		      "Mechanics-Forced-Over: " SHA1 " apps/web/overlays/main/kustomization.yaml\n");
+		      "Mechanics-Forced-Over: " SHA1
+		      " apps/web/overlays/main/kustomization.yaml\n");
 	expect_class(&c, MACHINE, msg, MECH_CLASS_FORCED);
 	/* forced is a kind of machine commit: a human committer stays human */
 	expect_class(&c, "alice", "alice@localhost", msg, MECH_CLASS_HUMAN);
@@ -595,7 +605,8 @@ Test(receipt, times_are_utc_iso8601)
 		char got[32], want[64], *cmd;
 		FILE *f;
 		mech_format_time(&t, got, sizeof(got));
-		cmd = mech_sprintf("date -u -d @%lld +%%Y-%%m-%%dT%%H:%%M:%%SZ", (long long)times[i]);
+		cmd = mech_sprintf("date -u -d @%lld +%%Y-%%m-%%dT%%H:%%M:%%SZ",
+				   (long long)times[i]);
 		f = popen(cmd, "r");
 		cr_assert_not_null(f);
 		cr_assert_not_null(fgets(want, sizeof(want), f));

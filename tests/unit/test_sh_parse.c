@@ -23,7 +23,10 @@ static int no_handler(sh_ctx *ctx, const sh_args *a)
 	return 0;
 }
 
-#define END {SH_OPT_NONE, 0, SH_BOOL, NULL, NULL, 0, 0, 0}
+#define END                                                                                        \
+	{                                                                                          \
+		SH_OPT_NONE, 0, SH_BOOL, NULL, NULL, 0, 0, 0                                       \
+	}
 
 const sh_flag sh_global_flags[] = {
 	{SH_OPT_JSON, 0, SH_BOOL, NULL, "one JSON object", 0, 0, 0},
@@ -133,8 +136,8 @@ Test(sh_parse, option_names_are_flag_words)
 	for (i = SH_OPT_NONE + 1; i < SH_OPT__COUNT; i++) {
 		const char *n = sh_opt_name((sh_opt)i);
 		int j;
-		cr_expect(n[0] >= 'a' && n[0] <= 'z' && strspn(n, "abcdefghijklmnopqrstuvwxyz-") ==
-								strlen(n),
+		cr_expect(n[0] >= 'a' && n[0] <= 'z' &&
+				  strspn(n, "abcdefghijklmnopqrstuvwxyz-") == strlen(n),
 			  "option %d is named \"%s\"", i, n);
 		for (j = SH_OPT_NONE + 1; j < i; j++)
 			cr_expect_str_neq(sh_opt_name((sh_opt)j), n, "two options are named %s", n);

@@ -21,7 +21,7 @@ static mech_strv split_ok(const char *cmd)
 	mech_strv v = MECH_STRV_INIT;
 	int rc = mech_sshcmd_split(cmd, &v);
 	cr_assert_eq(rc, 0, "split(%s) failed: %s", cmd ? cmd : "(null)",
-	             mech_error_last() ? mech_error_last()->message : "?");
+		     mech_error_last() ? mech_error_last()->message : "?");
 	return v;
 }
 
@@ -54,10 +54,10 @@ static void refused(const char *cmd, const char *needle)
 	cr_assert_not_null(e);
 	cr_assert_eq(mech_error_exit(e->code), 64, "exit code for %s", cmd);
 	cr_assert_not_null(strstr(e->message, needle), "message for [%s] lacks [%s]: %s", cmd,
-	                   needle, e->message);
+			   needle, e->message);
 	for (p = e->message; *p; p++)
 		cr_assert((unsigned char)*p >= 0x20 && *p != 0x7f,
-		          "message echoes a control byte: %s", e->message);
+			  "message echoes a control byte: %s", e->message);
 	cr_assert_not_null(e->hint, "no hint for %s", cmd);
 	/* Nothing is appended on failure. */
 	cr_assert_eq(v.len, 1);
@@ -169,8 +169,8 @@ Test(sshcmd, control_characters_are_refused_everywhere)
 	refused("app create '\x1b[31mred'", "U+001B at byte 13 of the SSH command (inside quotes)");
 	refused("app create web\xc2\x85", "U+0085"); /* C1 NEL */
 	refused("app create \xc2\x9b"
-	        "31m",
-	        "U+009B"); /* C1 CSI */
+		"31m",
+		"U+009B"); /* C1 CSI */
 }
 
 Test(sshcmd, invalid_utf8_is_refused)
@@ -282,15 +282,15 @@ Test(sshcmd, tenant_and_home_are_forbidden)
 Test(sshcmd, similar_flags_are_allowed)
 {
 	const char *ok[] = {"app -a web deploy --tag v1",
-	                    "help",
-	                    "app list --help",
-	                    "app list --h",
-	                    "app create web --env TENANT=bob",
-	                    "app list --tenants",
-	                    "app list --homes",
-	                    "app list -t",
-	                    "tenant home",
-	                    "app create web --timeout 5m"};
+			    "help",
+			    "app list --help",
+			    "app list --h",
+			    "app create web --env TENANT=bob",
+			    "app list --tenants",
+			    "app list --homes",
+			    "app list -t",
+			    "tenant home",
+			    "app create web --timeout 5m"};
 	size_t i;
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
 		cr_assert_eq(check(ok[i]), 0, "refused: %s", ok[i]);
@@ -315,8 +315,8 @@ static void quote_word(mech_buf *b, const char *w)
 Test(sshcmd, any_quoted_words_round_trip)
 {
 	static const char *const pieces[] = {"a", "Z", "0", " ",        "'", "\"", ";",  "&&", "|",
-	                                     "$", "`", ">", "<",        "(", ")",  "\\", "é",  "€",
-	                                     "😀", "=", "-", "--tenant", "*", "#",  "~"};
+					     "$", "`", ">", "<",        "(", ")",  "\\", "é",  "€",
+					     "😀", "=", "-", "--tenant", "*", "#",  "~"};
 	unsigned seed = 12345;
 	int round;
 
@@ -334,9 +334,8 @@ Test(sshcmd, any_quoted_words_round_trip)
 			np = (seed >> 16) % 8;
 			for (j = 0; j < np; j++) {
 				seed = seed * 1103515245u + 12345u;
-				mech_buf_puts(
-				    &w,
-				    pieces[(seed >> 16) % (sizeof(pieces) / sizeof(pieces[0]))]);
+				mech_buf_puts(&w, pieces[(seed >> 16) %
+							 (sizeof(pieces) / sizeof(pieces[0]))]);
 			}
 			mech_strv_push(&words, mech_buf_cstr(&w));
 			if (i)
@@ -345,7 +344,7 @@ Test(sshcmd, any_quoted_words_round_trip)
 			mech_buf_dispose(&w);
 		}
 		cr_assert_eq(mech_sshcmd_split(mech_buf_cstr(&cmd), &got), 0, "%s: %s",
-		             mech_buf_cstr(&cmd), mech_error_last()->message);
+			     mech_buf_cstr(&cmd), mech_error_last()->message);
 		cr_assert_eq(got.len, words.len, "%s", mech_buf_cstr(&cmd));
 		for (i = 0; i < got.len; i++)
 			cr_assert_str_eq(got.items[i], words.items[i], "%s", mech_buf_cstr(&cmd));

@@ -54,8 +54,8 @@ static void run(const char *cmd)
 static char *keygen(const char *name, const char *args, const char *comment)
 {
 	char *key = path_in(name);
-	char *cmd =
-	    mech_sprintf("ssh-keygen -q %s -N '' -C '%s' -f '%s' </dev/null", args, comment, key);
+	char *cmd = mech_sprintf("ssh-keygen -q %s -N '' -C '%s' -f '%s' </dev/null", args, comment,
+				 key);
 	char *pub = mech_sprintf("%s.pub", key);
 	run(cmd);
 	free(cmd);
@@ -115,17 +115,16 @@ static void check_generated(const char *name, const char *args, const char *type
 	char *text = read_text(pub), *b64 = field(text, 1);
 	mech_sshkey key = MECH_SSHKEY_INIT, parts = MECH_SSHKEY_INIT;
 
-	cr_assert_eq(mech_sshkey_read_file(pub, &key), 0, "%s: %s", pub,
-	             mech_error_last()->message);
+	cr_assert_eq(mech_sshkey_read_file(pub, &key), 0, "%s: %s", pub, mech_error_last()->message);
 	cr_assert_str_eq(key.type, type);
 	cr_assert_str_eq(key.base64, b64);
 	cr_assert_str_eq(key.comment, "alice@example.com");
 	cr_assert_str_eq(key.fingerprint, want_fp, "%s: mech %s, ssh-keygen %s", type,
-	                 key.fingerprint, want_fp);
+			 key.fingerprint, want_fp);
 
 	/* What sshd passes to AuthorizedKeysCommand as %t %k gives the same key. */
 	cr_assert_eq(mech_sshkey_parse_parts(type, b64, &parts), 0, "%s",
-	             mech_error_last()->message);
+		     mech_error_last()->message);
 	cr_assert_str_eq(parts.fingerprint, want_fp);
 	cr_assert_str_eq(parts.comment, "");
 
@@ -160,7 +159,7 @@ Test(sshkey, ecdsa_matches_ssh_keygen)
 static void put_string(mech_buf *b, const void *s, size_t n)
 {
 	unsigned char len[4] = {(unsigned char)(n >> 24), (unsigned char)(n >> 16),
-	                        (unsigned char)(n >> 8), (unsigned char)n};
+				(unsigned char)(n >> 8), (unsigned char)n};
 	mech_buf_put(b, len, 4);
 	mech_buf_put(b, s, n);
 }
@@ -193,7 +192,7 @@ static void check_handmade(const char *type, const mech_buf *blob)
 	write_text(pub, line);
 	want = keygen_fingerprint(pub);
 	cr_assert_eq(mech_sshkey_read_file(pub, &key), 0, "%s: %s", type,
-	             mech_error_last()->message);
+		     mech_error_last()->message);
 	cr_assert_str_eq(key.type, type);
 	cr_assert_str_eq(key.fingerprint, want);
 	mech_sshkey_dispose(&key);
@@ -254,10 +253,10 @@ static void invalid(const char *line, const char *needle)
 	e = mech_error_last();
 	cr_assert_eq(mech_error_exit(e->code), 65, "exit for %s", line);
 	cr_assert_not_null(strstr(e->message, needle), "message for [%.80s] lacks [%s]: %s", line,
-	                   needle, e->message);
+			   needle, e->message);
 	for (p = e->message; *p; p++)
 		cr_assert((unsigned char)*p >= 0x20 && *p != 0x7f, "control byte in: %s",
-		          e->message);
+			  e->message);
 }
 
 Test(sshkey, line_forms)
@@ -325,7 +324,7 @@ Test(sshkey, hostile_lines_are_refused)
 	{
 		/* Sets a padding bit of an otherwise valid encoding ("…x==" → "…y=="). */
 		static const char alphabet[] =
-		    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 		mech_buf longer = MECH_BUF_INIT;
 		size_t m;
 		mech_buf_put(&longer, blob.ptr, blob.len);
@@ -529,8 +528,8 @@ Test(sshkey, authorized_and_guest_lines)
 	cr_assert_eq(mech_sshkey_parse_line(line, &key), 0);
 	got = mech_sshkey_authorized_line("/usr/bin/mech", "/var/lib/mech", "alice", &key);
 	want = mech_sprintf("command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice\","
-	                    "restrict,pty ssh-ed25519 %s",
-	                    b);
+			    "restrict,pty ssh-ed25519 %s",
+			    b);
 	cr_assert_str_eq(got, want);
 	/* The key's comment (user data) never reaches the line. */
 	cr_assert_null(strstr(got, "bob@example.com"));
@@ -539,8 +538,8 @@ Test(sshkey, authorized_and_guest_lines)
 
 	got = mech_sshkey_guest_line("/usr/bin/mech", "/var/lib/mech", &key);
 	want = mech_sprintf("command=\"/usr/bin/mech --home /var/lib/mech ssh --guest %s\","
-	                    "restrict ssh-ed25519 %s",
-	                    key.fingerprint, b);
+			    "restrict ssh-ed25519 %s",
+			    key.fingerprint, b);
 	cr_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -548,8 +547,8 @@ Test(sshkey, authorized_and_guest_lines)
 	/* Values the login shell would interpret are single-quoted. */
 	got = mech_sshkey_authorized_line("/opt/my mech/bin/mech", "/srv/$x;y", "a-1", &key);
 	want = mech_sprintf("command=\"'/opt/my mech/bin/mech' --home '/srv/$x;y' ssh --tenant "
-	                    "a-1\",restrict,pty ssh-ed25519 %s",
-	                    b);
+			    "a-1\",restrict,pty ssh-ed25519 %s",
+			    b);
 	cr_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -560,14 +559,14 @@ Test(sshkey, authorized_and_guest_lines)
 }
 
 static void line_refused(const char *mech_path, const char *home, const char *tenant,
-                         const mech_sshkey *key, const char *needle)
+			 const mech_sshkey *key, const char *needle)
 {
 	char *got = tenant ? mech_sshkey_authorized_line(mech_path, home, tenant, key)
-	                   : mech_sshkey_guest_line(mech_path, home, key);
+			   : mech_sshkey_guest_line(mech_path, home, key);
 	cr_assert_null(got, "accepted: %s", got);
 	cr_assert_eq(mech_error_exit(mech_error_last()->code), 65);
 	cr_assert_not_null(strstr(mech_error_last()->message, needle), "%s",
-	                   mech_error_last()->message);
+			   mech_error_last()->message);
 }
 
 Test(sshkey, line_values_are_validated)

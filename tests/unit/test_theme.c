@@ -40,7 +40,7 @@ static void bad(const char *text, const char *want)
 static void good(const char *text)
 {
 	cr_assert_eq(tui_theme_parse("t.theme", text, strlen(text)), 0, "%s: %s", text,
-	             mech_error_last() ? mech_error_last()->message : "?");
+		     mech_error_last() ? mech_error_last()->message : "?");
 }
 
 Test(theme, bad_lines_name_file_and_line)
@@ -75,8 +75,7 @@ Test(theme, message_is_one_printable_line)
 	char *long_word = mech_sprintf("color header %0200d\n", 0);
 	char *want = mech_sprintf("t.theme:1: unknown colour or attribute \"%080d...\"", 0);
 
-	bad("color header \x1b[31mred\n",
-	    "t.theme:1: unknown colour or attribute \"\\x1b[31mred\"");
+	bad("color header \x1b[31mred\n", "t.theme:1: unknown colour or attribute \"\\x1b[31mred\"");
 	bad(long_word, want);
 	free(long_word);
 	free(want);

@@ -101,8 +101,8 @@ static void expect_parse_error(const char *text, size_t len, const mech_yaml_lim
 	mech_yaml *doc = NULL;
 	const mech_error *e;
 	mech_error_clear();
-	cr_assert_lt(mech_yaml_parse(&doc, text, len, "tenant.yaml", lim), 0,
-		     "accepted:\n%.200s", text);
+	cr_assert_lt(mech_yaml_parse(&doc, text, len, "tenant.yaml", lim), 0, "accepted:\n%.200s",
+		     text);
 	e = mech_error_last();
 	cr_assert_not_null(e);
 	cr_assert_eq(e->code, MECH_EINVALID, "%s", e->message);
@@ -116,16 +116,87 @@ static void expect_parse_error(const char *text, size_t len, const mech_yaml_lim
 
 /* Strings that other YAML readers would take for numbers, booleans, nulls, dates or syntax. */
 static const char *const tricky[] = {
-	"true", "false", "True", "FALSE", "yes", "No", "ON", "off", "y", "n", "null", "Null",
-	"NULL", "~", "", "1.27", "8080", "0", "00", "0755", "0o17", "0x1F", "0b101", "1e3",
-	"1.0e+3", "-1", "+1", ".5", "1_000", "12:30", "1:20:30", ".inf", "-.inf", "+.inf", ".NaN",
-	"2024-01-01", "2001-12-14T21:59:43Z", "2001-12-14 21:59:43", "2001-12-14t21:59:43.10-05:00",
-	"2001-1-1 1:00:00", "2001-12-14T21:59:43", "2001-12-14 21:59:43 +5", "2001-12-14\t21:59:43",
-	"1.27-alpha", "1:60", "0.", "1.",
-	"=", "<<", "-", "---", "...", "?", ":", "- x", "#comment", "a #b", "a: b", "key:",
-	"'quoted'", "\"dq\"", " leading", "trailing ", "multi\nline", "tab\there", "@at", "`tick",
-	"%pct", "!bang", "&amp", "*star", "|", ">", "[x]", "{y}", "a,b", "nginx:1.27",
-	"registry.example.com:5000/alice/web:3f2a9c1d", "x-alice", "café", "日本",
+	"true",
+	"false",
+	"True",
+	"FALSE",
+	"yes",
+	"No",
+	"ON",
+	"off",
+	"y",
+	"n",
+	"null",
+	"Null",
+	"NULL",
+	"~",
+	"",
+	"1.27",
+	"8080",
+	"0",
+	"00",
+	"0755",
+	"0o17",
+	"0x1F",
+	"0b101",
+	"1e3",
+	"1.0e+3",
+	"-1",
+	"+1",
+	".5",
+	"1_000",
+	"12:30",
+	"1:20:30",
+	".inf",
+	"-.inf",
+	"+.inf",
+	".NaN",
+	"2024-01-01",
+	"2001-12-14T21:59:43Z",
+	"2001-12-14 21:59:43",
+	"2001-12-14t21:59:43.10-05:00",
+	"2001-1-1 1:00:00",
+	"2001-12-14T21:59:43",
+	"2001-12-14 21:59:43 +5",
+	"2001-12-14\t21:59:43",
+	"1.27-alpha",
+	"1:60",
+	"0.",
+	"1.",
+	"=",
+	"<<",
+	"-",
+	"---",
+	"...",
+	"?",
+	":",
+	"- x",
+	"#comment",
+	"a #b",
+	"a: b",
+	"key:",
+	"'quoted'",
+	"\"dq\"",
+	" leading",
+	"trailing ",
+	"multi\nline",
+	"tab\there",
+	"@at",
+	"`tick",
+	"%pct",
+	"!bang",
+	"&amp",
+	"*star",
+	"|",
+	">",
+	"[x]",
+	"{y}",
+	"a,b",
+	"nginx:1.27",
+	"registry.example.com:5000/alice/web:3f2a9c1d",
+	"x-alice",
+	"café",
+	"日本",
 };
 #define NTRICKY (sizeof(tricky) / sizeof(*tricky))
 
@@ -223,8 +294,8 @@ Test(yaml, emitted_strings_parse_back_as_strings)
 		v = mech_yaml_get(back, "value");
 		cr_assert_not_null(v);
 		cr_assert_str_eq(v->value, tricky[i]);
-		cr_assert_eq(v->type, MECH_YAML_STR, "\"%s\" came back as type %d from %s", tricky[i],
-			     v->type, out.ptr);
+		cr_assert_eq(v->type, MECH_YAML_STR, "\"%s\" came back as type %d from %s",
+			     tricky[i], v->type, out.ptr);
 		mech_yaml_free(back);
 		mech_yaml_free(doc);
 		mech_buf_dispose(&out);
@@ -367,12 +438,9 @@ static void expect_syntax_error(const char *text)
 Test(yaml, syntax_errors_name_file_and_line)
 {
 	static const char *const bad[] = {
-		"a: 1\nb: 2\n  c: 3\n",
-		"a:\n  b: 1\n  c: 2\n\td: 3\n",
-		"a: 1\nb: [1, 2\nc: 3\n",
-		"a: 1\nb: \"unterminated\n",
-		"a: 1\n\nb: {x: 1, y\n: 2]\n",
-		"- a\n- b\nc: d\n",
+		"a: 1\nb: 2\n  c: 3\n",        "a:\n  b: 1\n  c: 2\n\td: 3\n",
+		"a: 1\nb: [1, 2\nc: 3\n",      "a: 1\nb: \"unterminated\n",
+		"a: 1\n\nb: {x: 1, y\n: 2]\n", "- a\n- b\nc: d\n",
 	};
 	size_t i;
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++)

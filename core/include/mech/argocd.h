@@ -35,8 +35,8 @@ typedef struct {
 	char *kind;
 	char *namespace;
 	char *name;
-	char *status;         /* Synced, OutOfSync, Unknown */
-	char *health;         /* Healthy, Progressing, Degraded, …; "" = no health check */
+	char *status; /* Synced, OutOfSync, Unknown */
+	char *health; /* Healthy, Progressing, Degraded, …; "" = no health check */
 	char *health_message;
 	int requires_pruning; /* in the cluster, no longer in Git */
 } mech_argocd_resource;
@@ -60,8 +60,8 @@ typedef struct {
 	char *health_message;
 	char *reconciled_at;
 
-	int operation_requested;  /* top-level `operation` present: a sync is asked for or running */
-	char *operation_phase;    /* status.operationState: Running, Succeeded, Failed, Error, Terminating; "" */
+	int operation_requested; /* top-level `operation` present: a sync is asked for or running */
+	char *operation_phase; /* status.operationState: Running, Succeeded, Failed, Error, Terminating; "" */
 	char *operation_message;
 	char *operation_started_at;
 	char *operation_finished_at;
@@ -231,8 +231,7 @@ void mech_argocd_diffs_free(mech_argocd_diffs *diffs);
 /** The Application in a list by name, or NULL. Borrowed. */
 const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const char *name);
 /** The condition of `type` on an Application, or NULL. Borrowed. */
-const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app,
-							const char *type);
+const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app, const char *type);
 /** 1 when Synced and Healthy with no operation running. */
 int mech_argocd_app_settled(const mech_argocd_app *app);
 

@@ -20,8 +20,14 @@ typedef struct {
 	int secret;
 } mech_buf;
 
-#define MECH_BUF_INIT {NULL, 0, 0, 0, 0}
-#define MECH_BUF_SECRET_INIT {NULL, 0, 0, 0, 1}
+#define MECH_BUF_INIT                                                                              \
+	{                                                                                          \
+		NULL, 0, 0, 0, 0                                                                   \
+	}
+#define MECH_BUF_SECRET_INIT                                                                       \
+	{                                                                                          \
+		NULL, 0, 0, 0, 1                                                                   \
+	}
 
 /** Room for `extra` more bytes (and the NUL); -1 past the ceiling or on size overflow. */
 int mech_buf_grow(mech_buf *b, size_t extra);
@@ -29,7 +35,8 @@ int mech_buf_put(mech_buf *b, const void *data, size_t len);
 int mech_buf_puts(mech_buf *b, const char *s);
 int mech_buf_putc(mech_buf *b, char c);
 int mech_buf_printf(mech_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-int mech_buf_vprintf(mech_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+int mech_buf_vprintf(mech_buf *b, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 /** The contents as a C string ("" when empty); borrowed. */
 const char *mech_buf_cstr(const mech_buf *b);
 /**
@@ -54,7 +61,10 @@ typedef struct {
 	size_t cap;
 } mech_strv;
 
-#define MECH_STRV_INIT {NULL, 0, 0}
+#define MECH_STRV_INIT                                                                             \
+	{                                                                                          \
+		NULL, 0, 0                                                                         \
+	}
 
 void mech_strv_push(mech_strv *v, const char *s);
 void mech_strv_pushf(mech_strv *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

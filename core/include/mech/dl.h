@@ -25,7 +25,7 @@
  * function pointers). Fails with MECH_EUNAVAILABLE naming the library and
  * the Debian package that provides it; nothing is kept loaded on failure.
  */
-int mech_dl_load(const char *soname, const char *package, const char *const *names,
-		 void **slots, size_t n);
+int mech_dl_load(const char *soname, const char *package, const char *const *names, void **slots,
+		 size_t n);
 
 #endif

@@ -9,32 +9,32 @@
  * the contract (DESIGN §6); the JSON code is its snake_case name.
  *   name, exit, json code, what it means
  */
-#define MECH_ERROR_INFO(_)                                                                   \
-	_(OK, 0, "ok", "done")                                                               \
-	_(FAILED, 1, "failed", "failed")                                                     \
-	_(PENDING, 2, "pending", "pending: a wait timed out while still progressing")        \
-	_(REFUSED, 3, "write_refused", "refused by write policy")                            \
-	_(NOT_FOUND, 4, "not_found", "not found")                                            \
-	_(USAGE, 64, "usage", "usage error")                                                 \
-	_(INVALID, 65, "invalid", "invalid value")                                           \
-	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                            \
-	_(CONTENTION, 75, "contention", "temporary: write contention, safe to retry")        \
-	_(FORBIDDEN, 77, "forbidden", "forbidden")                                           \
+#define MECH_ERROR_INFO(_)                                                                         \
+	_(OK, 0, "ok", "done")                                                                     \
+	_(FAILED, 1, "failed", "failed")                                                           \
+	_(PENDING, 2, "pending", "pending: a wait timed out while still progressing")              \
+	_(REFUSED, 3, "write_refused", "refused by write policy")                                  \
+	_(NOT_FOUND, 4, "not_found", "not found")                                                  \
+	_(USAGE, 64, "usage", "usage error")                                                       \
+	_(INVALID, 65, "invalid", "invalid value")                                                 \
+	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                                  \
+	_(CONTENTION, 75, "contention", "temporary: write contention, safe to retry")              \
+	_(FORBIDDEN, 77, "forbidden", "forbidden")                                                 \
 	_(CONFIG, 78, "config", "configuration error")
 
 typedef enum {
 #define MECH__ENUM(name, exit, json, msg) MECH_E##name,
 	MECH_ERROR_INFO(MECH__ENUM)
 #undef MECH__ENUM
-	MECH_E__COUNT
+		MECH_E__COUNT
 } mech_error_code;
 
 /** One human-authored change that blocks a write (DESIGN §5). */
 typedef struct {
 	char *path;
-	char *commit;  /* full sha */
-	char *author;  /* "Name <email>" */
-	char *date;    /* ISO 8601 UTC */
+	char *commit; /* full sha */
+	char *author; /* "Name <email>" */
+	char *date;   /* ISO 8601 UTC */
 	char *subject;
 } mech_conflict;
 

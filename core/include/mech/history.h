@@ -20,7 +20,7 @@ typedef struct {
 	char *target; /* NULL for human commits */
 	char *author; /* "Name <email>" */
 	char *committer;
-	char *date;   /* author date, ISO 8601 UTC */
+	char *date; /* author date, ISO 8601 UTC */
 	long long time;
 	char *subject;
 	char *message;
@@ -30,10 +30,10 @@ typedef struct {
 } mech_log_entry;
 
 typedef struct {
-	const char *path;   /* NULL: all commits */
-	mech_class cls;     /* MECH_CLASS_NONE: any */
-	size_t max;         /* 0: no limit */
-	const char *start;  /* NULL: the branch head */
+	const char *path;  /* NULL: all commits */
+	mech_class cls;    /* MECH_CLASS_NONE: any */
+	size_t max;        /* 0: no limit */
+	const char *start; /* NULL: the branch head */
 } mech_log_opts;
 
 /** Receipts matching `o`, newest first, after bringing the repo up to date with its remote. */

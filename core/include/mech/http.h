@@ -35,13 +35,13 @@
 typedef struct mech_http mech_http;
 
 typedef struct {
-	const char *name;       /* upstream in messages: "Argo CD", "Kubernetes" */
-	const char *url;        /* base URL: http(s)://host[:port][/prefix] */
-	const char *token_file; /* bearer token, re-read on every call; NULL/"" = none */
-	const char *ca_file;    /* PEM bundle for TLS; NULL/"" = system store */
-	long timeout_ms;        /* whole unary call; 0 = MECH_HTTP_TIMEOUT_DEFAULT */
+	const char *name;        /* upstream in messages: "Argo CD", "Kubernetes" */
+	const char *url;         /* base URL: http(s)://host[:port][/prefix] */
+	const char *token_file;  /* bearer token, re-read on every call; NULL/"" = none */
+	const char *ca_file;     /* PEM bundle for TLS; NULL/"" = system store */
+	long timeout_ms;         /* whole unary call; 0 = MECH_HTTP_TIMEOUT_DEFAULT */
 	long connect_timeout_ms; /* 0 = the smaller of timeout_ms and 3000 */
-	size_t max_body;        /* ceiling on a response body; 0 = MECH_HTTP_MAX_BODY_DEFAULT */
+	size_t max_body;         /* ceiling on a response body; 0 = MECH_HTTP_MAX_BODY_DEFAULT */
 } mech_http_opts;
 
 /** A raw response (see mech_http_request). */
@@ -70,8 +70,8 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
  * The same for an answer that holds secrets (a Kubernetes Secret): the
  * body is a secret mech_buf, wiped whenever it grows or is disposed.
  */
-int mech_http_request_secret(mech_http *h, const char *method, const char *path,
-			     const char *body, mech_http_response *resp);
+int mech_http_request_secret(mech_http *h, const char *method, const char *path, const char *body,
+			     mech_http_response *resp);
 void mech_http_response_dispose(mech_http_response *resp);
 
 /**
@@ -125,13 +125,13 @@ char *mech_http_escape(const char *s);
 typedef int (*mech_sse_event_fn)(const char *data, size_t len, void *ctx);
 
 typedef struct {
-	mech_sse_event_fn on_event;   /* required */
+	mech_sse_event_fn on_event;      /* required */
 	void (*on_open)(void *ctx);      /* optional: connected, 200 + text/event-stream */
 	void (*on_keepalive)(void *ctx); /* optional: a comment line arrived */
 	void *ctx;
-	size_t max_event;             /* bytes per line/event; 0 = MECH_HTTP_MAX_EVENT_DEFAULT */
-	long idle_timeout_ms;         /* no byte for this long = dead stream; 0 = 45 s */
-	atomic_int *cancel;           /* optional: set non-zero (any thread) to stop */
+	size_t max_event;     /* bytes per line/event; 0 = MECH_HTTP_MAX_EVENT_DEFAULT */
+	long idle_timeout_ms; /* no byte for this long = dead stream; 0 = 45 s */
+	atomic_int *cancel;   /* optional: set non-zero (any thread) to stop */
 } mech_sse_opts;
 
 /**
@@ -197,9 +197,9 @@ void mech_backoff_reset(mech_backoff *b);
 int mech_backoff_sleep(long ms, atomic_int *cancel);
 
 typedef struct {
-	mech_sse_opts sse;      /* per-connection options; sse.cancel also ends the loop */
-	long initial_ms;        /* first retry delay; 0 = 500 ms */
-	long max_ms;            /* ceiling; 0 = 30 s */
+	mech_sse_opts sse; /* per-connection options; sse.cancel also ends the loop */
+	long initial_ms;   /* first retry delay; 0 = 500 ms */
+	long max_ms;       /* ceiling; 0 = 30 s */
 	/* optional: called before each reconnect with the error that ended the
 	 * last attempt and the wait; return non-zero to give up (mech_http_watch
 	 * then returns -1 with that error). */

@@ -29,7 +29,10 @@ typedef struct {
 	char *digest;     /* "sha256:…", NULL when absent */
 } mech_image;
 
-#define MECH_IMAGE_INIT {NULL, NULL, NULL}
+#define MECH_IMAGE_INIT                                                                            \
+	{                                                                                          \
+		NULL, NULL, NULL                                                                   \
+	}
 
 /**
  * Parse and validate `ref`. On success fills `out` (owned strings; release

@@ -37,7 +37,6 @@ void mech_lastwriter_free(mech_lastwriter *lw);
  * index): the reference the index is tested against, and the fallback for
  * the rare walk that leaves the new commits through another ancestor.
  */
-int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path,
-			 git_oid *out);
+int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path, git_oid *out);
 
 #endif

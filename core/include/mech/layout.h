@@ -121,7 +121,7 @@ char *mech_layout_name_suffix(const char *instance);
  * an argument is NULL.
  */
 char *mech_layout_route_host(const char *tenant, const char *app, const char *instance,
-                             const char *base_domain);
+			     const char *base_domain);
 /** The domain a tenant's route hosts sit under: <tenant>.<base>. */
 char *mech_layout_tenant_domain(const char *tenant, const char *base_domain);
 

@@ -23,8 +23,8 @@
 
 typedef struct {
 	const char *tenant, *app, *image;
-	int port;           /* 1-65535, the container port */
-	int replicas;       /* >= 0 */
+	int port;     /* 1-65535, the container port */
+	int replicas; /* >= 0 */
 	/* "KEY=VALUE" items (may be NULL), in order; a later key replaces an earlier one's value */
 	const mech_strv *env;
 } mech_app_spec;
@@ -92,9 +92,9 @@ int mech_manifest_route(const mech_route_spec *spec, mech_buf *out);
 
 typedef struct {
 	const char *tenant, *name;
-	int version;          /* PostgreSQL major version, 14-18 */
-	const char *storage;  /* Kubernetes quantity, e.g. "1Gi" */
-	const char *memory;   /* Kubernetes quantity, e.g. "512Mi" */
+	int version;         /* PostgreSQL major version, 14-18 */
+	const char *storage; /* Kubernetes quantity, e.g. "1Gi" */
+	const char *memory;  /* Kubernetes quantity, e.g. "512Mi" */
 } mech_postgres_spec;
 
 /**

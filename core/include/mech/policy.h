@@ -13,8 +13,8 @@
 
 typedef struct {
 	char commit[GIT_OID_HEXSZ + 1];
-	char *author;  /* "Name <email>" */
-	char *date;    /* ISO 8601 UTC */
+	char *author; /* "Name <email>" */
+	char *date;   /* ISO 8601 UTC */
 	char *subject;
 } mech_policy_conflict;
 

@@ -22,7 +22,12 @@
  *   Mechanics-Forced-Over: <sha> <path>      (zero or more)
  */
 
-typedef enum { MECH_CLASS_NONE, MECH_CLASS_MACHINE, MECH_CLASS_HUMAN, MECH_CLASS_FORCED } mech_class;
+typedef enum {
+	MECH_CLASS_NONE,
+	MECH_CLASS_MACHINE,
+	MECH_CLASS_HUMAN,
+	MECH_CLASS_FORCED
+} mech_class;
 
 typedef struct {
 	char commit[GIT_OID_HEXSZ + 1];
@@ -30,7 +35,7 @@ typedef struct {
 } mech_forced_over;
 
 typedef struct {
-	char *verb;    /* from the subject, NULL if the subject does not parse */
+	char *verb; /* from the subject, NULL if the subject does not parse */
 	char *summary;
 	char *trailer_verb;
 	char *tenant;

@@ -67,7 +67,7 @@ void mech_sshkey_dispose(mech_sshkey *key);
  * free(), or NULL with MECH_EINVALID.
  */
 char *mech_sshkey_authorized_line(const char *mech_path, const char *home, const char *tenant,
-                                  const mech_sshkey *key);
+				  const mech_sshkey *key);
 
 /**
  * The line for a key no tenant has registered, so `help` works before

@@ -40,8 +40,8 @@ typedef struct {
 } mech_tenant_add_opts;
 
 typedef struct {
-	int created;       /* 0: the tenant existed (keys were added) */
-	int adopted;       /* the remote was already seeded */
+	int created; /* 0: the tenant existed (keys were added) */
+	int adopted; /* the remote was already seeded */
 	int keys_added;
 	mech_txn_result seed;
 } mech_tenant_add_result;
@@ -59,8 +59,7 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 		    mech_tenant_add_result *out);
 void mech_tenant_add_result_dispose(mech_tenant_add_result *r);
 /** The identity a key acts as: its comment when it is an e-mail address, else the tenant's. */
-void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name,
-			      char **email);
+void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name, char **email);
 /** Create MECH_HOME and a commented mech.yaml if absent. 1 created, 0 existed. */
 int mech_home_init(const char *home);
 
