@@ -3,7 +3,7 @@
 # Start-up and a write, for builds of mech linked differently, in one run:
 # whether linking the libraries' archives (MECH_STATIC_DEPS, the local
 # build) still pays against the shared libraries (the package), and what
-# core/git_lazy.c's deferrals cost or save.
+# core/git/git_lazy.c's deferrals cost or save.
 #
 #   bench/bench_startup.sh                       # builds both from this tree
 #   bench/bench_startup.sh LABEL=path/to/mech …  # any builds (path after the last =)

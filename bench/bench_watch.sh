@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # The Argo CD watch stream under a burst: N apps, then one commit that
 # changes all N overlays, so mech sim sends N ADDED events on connect and
-# about 3N state changes. mech's client (bench/watch_probe, core/http.c's
-# SSE reader and core/argocd.c's parser) and curl -N read the same stream in
+# about 3N state changes. mech's client (bench/watch_probe, core/live/http.c's
+# SSE reader and core/live/argocd.c's parser) and curl -N read the same stream in
 # the same run; the figure is events per second over the active window, and
 # whether mech saw as many events as curl.
 #

@@ -56,7 +56,7 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 ms_since() { awk -v d=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.3f\n", d / 1e6}'; }
 
 # mech: a fresh home and tenant per round; only the N writes are timed.
-# Pack merges run after a command answers, detached (core/gitops.c); the
+# Pack merges run after a command answers, detached (core/git/gitops.c); the
 # second figure also waits for the last one to finish (flock on its lock).
 mech_round() { # round on|off
 	local home=$work/mech$1$2 k s

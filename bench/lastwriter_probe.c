@@ -59,7 +59,7 @@ int main(int argc, char **argv)
 		return fail("repo");
 	if (mech_repo_head(repo, &head) < 0)
 		return fail("head");
-	/* the index file mech's transactions use (core/gitops.c) */
+	/* the index file mech's transactions use (core/git/gitops.c) */
 	file = mech_sprintf("%s/cache/%s/lastwriter-%s.idx", cfg->home, argv[2], cfg->gitops_branch);
 	mech_lastwriter_open(&lw, mech_repo_git(repo), cfg, file);
 	t1 = now_us();

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Count Argo CD watch events through mech's own client (core/http.c SSE
- * reader + core/argocd.c parsing): connect, count every event until half a
+ * Count Argo CD watch events through mech's own client (core/live/http.c SSE
+ * reader + core/live/argocd.c parsing): connect, count every event until half a
  * second passes without one after at least EXPECT arrived (or LIMIT_MS),
  * and print: total events, the active window, and the time the first
  * REPLAY events took (on connect the server replays every Application,

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* App commands: thin over core/app.c. */
+/* App commands: thin over core/verbs/app.c. */
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/app.h"

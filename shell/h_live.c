@@ -2,7 +2,7 @@
 /*
  * Live state commands: app wait/sync/diff, route info/wait, addon
  * info/wait, and the live columns of app list/info. The rules (when is an
- * app done, failed or pending) are core's (core/live.c); this file asks and
+ * app done, failed or pending) are core's (core/live/live.c); this file asks and
  * presents.
  */
 #include "cmd.h"

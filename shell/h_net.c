@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Route and addon commands: thin over core/route.c and core/addon.c. */
+/* Route and addon commands: thin over core/verbs/route.c and core/verbs/addon.c. */
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/addon.h"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The app cache (core/app_state.c) never changes what `app list` says: after
+# The app cache (core/verbs/app_state.c) never changes what `app list` says: after
 # writes, a human's pushes (an overlay, a route, an oddly named directory),
 # a deletion and a damaged cache file, the listing equals the one made with
 # no cache at all; and an unchanged repo does not rewrite the cache.

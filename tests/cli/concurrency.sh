@@ -68,7 +68,7 @@ MECH_HOME="$T/h1" "$MECH" app create late --image nginx:1.27 >/dev/null 2>&1 && 
 
 # An https remote whose certificate no trusted CA signed: refused during the
 # TLS handshake (the CA bundle and the random generator, set up on first
-# use by core/git_lazy.c, are both needed to get there), nothing written.
+# use by core/git/git_lazy.c, are both needed to get there), nothing written.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tls.key" -out "$T/tls.crt" -days 2 \
 	-subj /CN=127.0.0.1 >/dev/null 2>&1
 openssl s_server -accept 127.0.0.1:0 -cert "$T/tls.crt" -key "$T/tls.key" -www \

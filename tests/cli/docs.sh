@@ -86,10 +86,10 @@ expect_rc 0 "gen man5"
 man5=$out
 printf '%s\n' "$man5" >"$T/mech.yaml.5"
 text5=$(plain <<<"$man5")
-# the key table as core/config.c declares it, read from the source:
+# the key table as core/input/config.c declares it, read from the source:
 # S/E rows are strings (quoted defaults), I/B integers and booleans
-keys=$(sed -n 's/^[[:space:]]*\([SEIB]\)("\([a-z_.]*\)", "\([a-z_]*\)", [a-z_]*, "\([^"]*\)".*/\1 \2.\3 \4/p' "$SRC/core/config.c")
-[ "$(wc -l <<<"$keys")" -ge 18 ] && ok || fail "read only $(wc -l <<<"$keys") keys from core/config.c"
+keys=$(sed -n 's/^[[:space:]]*\([SEIB]\)("\([a-z_.]*\)", "\([a-z_]*\)", [a-z_]*, "\([^"]*\)".*/\1 \2.\3 \4/p' "$SRC/core/input/config.c")
+[ "$(wc -l <<<"$keys")" -ge 18 ] && ok || fail "read only $(wc -l <<<"$keys") keys from core/input/config.c"
 while read -r kind key def; do
 	line=$(grep -F -m1 "$key (" <<<"$text5")
 	expect_in "$line" "$key (" "mech.yaml(5) documents $key"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# The ref lock is shared with git (core/ref.c): a lock a human's push holds
+# The ref lock is shared with git (core/git/ref.c): a lock a human's push holds
 # is waited for, never removed, so neither update is lost; a lock a killed
 # mech left is recognised as its own and removed by the next write.
 # (A lock held past the budget: git_lock_budget.sh.)

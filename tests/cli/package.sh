@@ -60,7 +60,7 @@ version=$("$MECH" --version)
 expect_in "$control" "Package: mech" "package name"
 expect_in "$control" "Version: ${version#mech }" "package version is mech's"
 expect_in "$control" "Architecture: $(dpkg --print-architecture 2>/dev/null || echo amd64)" "architecture"
-# libcurl and libmicrohttpd are loaded on first use (core/dl.c), not linked
+# libcurl and libmicrohttpd are loaded on first use (core/util/dl.c), not linked
 dlopened="libcurl4 libmicrohttpd12"
 for lib in $dlopened; do
 	expect_in "$control" "$lib" "Depends names $lib"

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
-# A write's objects land as one pack (core/objstore.c), small packs are
+# A write's objects land as one pack (core/git/objstore.c), small packs are
 # merged so readers never search many, and nothing a ref reaches is lost:
 # checked with the git CLI after writes, a human's push and merges.
 . "$(dirname "$0")/../lib/common.sh"

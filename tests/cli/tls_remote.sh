@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # An https Git remote: the CA bundle libgit2 parses at start-up is parsed
-# only when the first TLS session is set up (core/git_lazy.c), and every
+# only when the first TLS session is set up (core/git/git_lazy.c), and every
 # peer is still verified against it: a trusted server takes the seed and a
 # write, also when reached through an http:// redirect; a certificate for
 # another host, one no trusted CA signed, or any certificate under a bundle

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * libFuzzer harness for the Server-Sent-Events splitter under the Argo CD
- * watch (mech_sse_parser in core/http.c; no connection, no libcurl).
+ * watch (mech_sse_parser in core/live/http.c; no connection, no libcurl).
  *
  * The input is a 4-byte header, then the stream's bytes. The header is
  * printable in the seeds (tests/fuzz/corpus/sse/, e.g. "3@A\0" or "0BH7"):

@@ -73,7 +73,7 @@ def git(repo, *args):
 
 
 def merges_wait(home):
-	"""Wait for the pack merges mech leaves running after a write (core/gitops.c)."""
+	"""Wait for the pack merges mech leaves running after a write (core/git/gitops.c)."""
 	for lock in glob.glob(os.path.join(home, "tenants", "*", "*.git", "compact.lock")):
 		with open(lock) as f:
 			fcntl.flock(f, fcntl.LOCK_EX)

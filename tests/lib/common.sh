@@ -26,7 +26,7 @@ git config --global protocol.file.allow always
 PASS=0
 FAIL=0
 cleanup_hooks=()
-# Wait for the pack merges writes started in the background (core/maint.c,
+# Wait for the pack merges writes started in the background (core/git/maint.c,
 # mech_maint_run): each holds an flock on its repo's compact.lock.
 merges_wait() { # [dir]: every repo under it, default $T
 	local l

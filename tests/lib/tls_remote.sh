@@ -3,7 +3,7 @@
 #
 # tls_remote.sh — https Git remotes on 127.0.0.1 with certificates made for
 # the test, to prove that mech verifies a TLS peer as libgit2 does without
-# core/git_lazy.c's deferred CA parse, and refuses a bad certificate.
+# core/git/git_lazy.c's deferred CA parse, and refuses a bad certificate.
 # Source it after common.sh, then:
 #
 #   tls_remote_setup || tls_skip "$TLS_SKIP_REASON"  # certificates, servers

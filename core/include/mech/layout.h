@@ -7,7 +7,7 @@
  * name derived from a tenant, app, instance or addon name: namespaces, Argo
  * CD Applications, Kubernetes objects, route hosts, labels. The verbs, the
  * manifests, the live readers, the console and `mech sim` all ask here, so a
- * change of a naming rule is a change of core/layout.c alone.
+ * change of a naming rule is a change of core/verbs/layout.c alone.
  *
  * Functions returning `char *` allocate (caller frees). Arguments are names
  * already checked by mech_validate_name; nothing here validates. The

@@ -28,7 +28,7 @@ char *mech_repo_cache_file(const mech_repo *repo, const char *kind, const char *
 int mech_repo_head(mech_repo *repo, git_oid *out);
 /** Sync with the remote, then the tree at the branch head (read-only commands). */
 int mech_repo_head_tree(mech_repo *repo, git_tree **out);
-/** Bring the local mirror up to date with the remote (no-op without one); core/remote.c. */
+/** Bring the local mirror up to date with the remote (no-op without one); core/git/remote.c. */
 int mech_repo_sync(mech_repo *repo);
 
 #endif

@@ -27,7 +27,7 @@ struct mech_repo {
 /**
  * Move `ref` to `id` if it is at `old` (NULL: only if the ref does not
  * exist), or from wherever it is when `force`; call with the tenant lock
- * held. Shares git's lock file with git (core/ref.c): a lock another process
+ * held. Shares git's lock file with git (core/git/ref.c): a lock another process
  * holds is waited for and never removed. With gitops.fsync the move is on
  * disk when this returns 1. `why` is the reflog message where the
  * repository keeps reflogs. 1 moved, 0 the ref was elsewhere (re-plan), -1
