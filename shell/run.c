@@ -101,55 +101,103 @@ int sh_need_tenant(sh_ctx *ctx)
 	return 0;
 }
 
-/* Global flags before the noun. Returns the index of the noun. */
+/* The row of sh_global_flags that ARG names (--name, --name=V or -c); NULL if none. */
+static const sh_flag *global_flag(const char *arg, const char **value)
+{
+	size_t i;
+	*value = NULL;
+	for (i = 0; sh_global_flags[i].opt; i++) {
+		const sh_flag *f = &sh_global_flags[i];
+		const char *name = sh_opt_name(f->opt);
+		size_t n = strlen(name);
+		if (f->short_name && arg[0] == '-' && arg[1] == f->short_name && !arg[2])
+			return f;
+		if (strncmp(arg, "--", 2) || strncmp(arg + 2, name, n))
+			continue;
+		if (!arg[2 + n])
+			return f;
+		if (arg[2 + n] == '=' && f->type != SH_BOOL) {
+			*value = arg + 3 + n;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+/* "--home DIR, --tenant T, --json, …, -h, --version", from the table */
+static char *global_flags_list(void)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i;
+	for (i = 0; sh_global_flags[i].opt; i++) {
+		const sh_flag *f = &sh_global_flags[i];
+		if (i)
+			mech_buf_puts(&b, ", ");
+		if (f->short_name)
+			mech_buf_printf(&b, "-%c", f->short_name);
+		else
+			mech_buf_printf(&b, "--%s", sh_opt_name(f->opt));
+		if (f->metavar)
+			mech_buf_printf(&b, " %s", f->metavar);
+	}
+	return mech_buf_detach(&b);
+}
+
+/* Global flags before the noun (the rows of sh_global_flags). Returns the index of the noun. */
 static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *version)
 {
 	char q[MECH_ESCAPE_SIZE];
 	int i;
-	for (i = 0; i < argc; i++) {
-		const char *a = argv[i];
-		const char *v = NULL;
-		if (a[0] != '-')
-			break;
-		if (!strcmp(a, "--json"))
-			ctx->json = 1;
-		else if (!strcmp(a, "--no-color"))
-			ctx->color = 0;
-		else if (!strcmp(a, "--readonly"))
-			ctx->readonly = 1;
-		else if (!strcmp(a, "-h") || !strcmp(a, "--help"))
-			*help = 1;
-		else if (!strcmp(a, "--version"))
-			*version = 1;
-		else if (!strncmp(a, "--home", 6) || !strncmp(a, "--tenant", 8)) {
-			int is_home = a[2] == 'h';
-			const char *eq = strchr(a, '=');
-			size_t n = eq ? (size_t)(eq - a) : strlen(a);
-			if (n != (is_home ? 6u : 8u))
-				goto unknown;
-			if (eq)
-				v = eq + 1;
-			else if (i + 1 < argc)
-				v = argv[++i];
-			else
+	for (i = 0; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i], *v;
+		const sh_flag *f = global_flag(a, &v);
+		if (!f) {
+			char *list = global_flags_list();
+			mech_error_set(MECH_EUSAGE, "unknown global flag %s",
+				       mech_error_escape(q, a));
+			mech_error_hint("global flags: %s", list);
+			free(list);
+			return -1;
+		}
+		if (f->type != SH_BOOL && !v) {
+			if (i + 1 >= argc)
 				return mech_error_set(MECH_EUSAGE, "flag %s needs a value", a);
+			v = argv[++i];
+		}
+		switch (f->opt) {
+		case SH_OPT_JSON:
+			ctx->json = 1;
+			break;
+		case SH_OPT_NO_COLOR:
+			ctx->color = 0;
+			break;
+		case SH_OPT_READONLY:
+			ctx->readonly = 1;
+			break;
+		case SH_OPT_HELP:
+			*help = 1;
+			break;
+		case SH_OPT_VERSION:
+			*version = 1;
+			break;
+		case SH_OPT_HOME:
+		case SH_OPT_TENANT:
 			if (ctx->via_ssh)
 				return mech_error_set(MECH_EFORBIDDEN,
-						      "%s cannot be given over SSH: your key decides "
+						      "--%s cannot be given over SSH: your key decides "
 						      "the tenant",
-						      is_home ? "--home" : "--tenant");
-			if (is_home) {
+						      sh_opt_name(f->opt));
+			if (f->opt == SH_OPT_HOME) {
 				free(ctx->home);
 				ctx->home = mech_home_resolve(v);
 			} else {
 				ctx->tenant_flag = v;
 			}
-		} else {
-		unknown:
-			mech_error_set(MECH_EUSAGE, "unknown global flag %s",
-				       mech_error_escape(q, a));
-			return mech_error_hint("global flags: --home DIR, --tenant T, --json, "
-					       "--no-color, --readonly, -h, --version");
+			break;
+		default:
+			/* a row was added to sh_global_flags without saying what it does */
+			mech_fatal("global flag --%s has no meaning in shell/run.c",
+				   sh_opt_name(f->opt));
 		}
 	}
 	return i;
