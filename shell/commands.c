@@ -58,7 +58,7 @@ static const sh_flag app_create_flags[] = {
 	{SH_OPT_INSTANCE, 'i', SH_STR, "I", "first instance (default main)", 0, 0, 0},
 	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
 	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -66,7 +66,7 @@ static const sh_flag app_wait_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
 	{SH_OPT_TAG, 0, SH_STR, "TAG", "also wait until the instance runs this image tag", 0, 0, 0},
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "how long to wait (default 5m; e.g. 90s, 2m30s)", 0, 0, 0},
 	{SH_OPT_GONE, 0, SH_BOOL, NULL, "wait until the Application and its workloads are gone", 0,
 	 0, 0},
 	END,
@@ -83,7 +83,7 @@ static const sh_flag app_diff_flags[] = {
 static const sh_flag target_wait_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -112,7 +112,7 @@ static const sh_flag route_create_flags[] = {
 	{SH_OPT_PATH, 0, SH_STR, "P", "path prefix (default /)", 0, 0, 0},
 	{SH_OPT_WAIT, 0, SH_BOOL, NULL, "then wait until the route is Accepted with refs resolved",
 	 0, 0, 0},
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -133,13 +133,13 @@ static const sh_flag addon_create_flags[] = {
 	 0, 0},
 	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi (default 512Mi)", 0, 0, 0},
 	{SH_OPT_WAIT, 0, SH_BOOL, NULL, "then wait until the cluster is ready", 0, 0, 0},
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
 static const sh_flag addon_wait_flags[] = {
 	{SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
-	{SH_OPT_TIMEOUT, 0, SH_STR, "D", "how long to wait (default 5m)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "how long to wait (default 5m)", 0, 0, 0},
 	END,
 };
 
