@@ -25,10 +25,9 @@ void sh_printf(sh_ctx *ctx, const char *fmt, ...)
 void sh_next(sh_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		mech_fatal("out of memory (formatting a string)");
+	s = mech_vsprintf(fmt, ap);
 	va_end(ap);
 	mech_strv_push(&ctx->next, s);
 	free(s);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "mech/error.h"
+#include "mech/tree.h"
 #include "mech/layout.h"
 #include "mech/yaml.h"
 
@@ -164,34 +165,12 @@ static char *path_join(const char *dir, const char *rel)
 	return mech_buf_detach(&out);
 }
 
-/* 1 blob read, 0 absent, -1 error (too large, not a file) */
+/* 1 blob read, 0 absent (or not a file), -1 error (too large, too many files) */
 static int read_file(reader *r, const char *path, mech_buf *out)
 {
-	git_tree_entry *e = NULL;
-	git_blob *blob = NULL;
-	int rc = 0;
-
-	if (git_tree_entry_bypath(&e, r->root, path) < 0)
-		return 0;
-	if (git_tree_entry_type(e) != GIT_OBJECT_BLOB) {
-		git_tree_entry_free(e);
-		return 0;
-	}
-	if (++r->files > FILES_MAX) {
-		git_tree_entry_free(e);
+	int rc = mech_tree_read(r->repo, r->root, path, FILE_MAX, out);
+	if (rc > 0 && ++r->files > FILES_MAX)
 		return mech_error_set(MECH_EINVALID, "more than %d files", FILES_MAX);
-	}
-	if (git_blob_lookup(&blob, r->repo, git_tree_entry_id(e)) < 0) {
-		rc = mech_error_git(MECH_EFAILED, path);
-	} else if (git_blob_rawsize(blob) > FILE_MAX) {
-		rc = mech_error_set(MECH_EINVALID, "%s: larger than %u bytes", path, FILE_MAX);
-	} else {
-		mech_buf_clear(out);
-		mech_buf_put(out, git_blob_rawcontent(blob), (size_t)git_blob_rawsize(blob));
-		rc = 1;
-	}
-	git_blob_free(blob);
-	git_tree_entry_free(e);
 	return rc;
 }
 

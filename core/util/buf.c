@@ -106,13 +106,20 @@ char *mech_strndup(const char *s, size_t n)
 	return d;
 }
 
+char *mech_vsprintf(const char *fmt, va_list ap)
+{
+	char *s = NULL;
+	if (vasprintf(&s, fmt, ap) < 0)
+		mech_fatal("out of memory (formatting a string)");
+	return s;
+}
+
 char *mech_sprintf(const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		mech_fatal("out of memory (formatting a string)");
+	s = mech_vsprintf(fmt, ap);
 	va_end(ap);
 	return s;
 }
@@ -326,10 +333,9 @@ void mech_strv_push(mech_strv *v, const char *s)
 void mech_strv_pushf(mech_strv *v, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL;
+	char *s;
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		mech_fatal("out of memory (formatting a string)");
+	s = mech_vsprintf(fmt, ap);
 	va_end(ap);
 	mech_strv_push(v, s);
 	free(s);

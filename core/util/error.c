@@ -36,15 +36,6 @@ const char *mech_error_describe(mech_error_code code)
 	return code < MECH_E__COUNT ? error_table[code].describe : "failed";
 }
 
-static char *vformat(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
-static char *vformat(const char *fmt, va_list ap)
-{
-	char *s = NULL;
-	if (vasprintf(&s, fmt, ap) < 0)
-		mech_fatal("out of memory (formatting a message)");
-	return s;
-}
-
 void mech_error_clear(void)
 {
 	size_t i;
@@ -68,7 +59,7 @@ int mech_error_set(mech_error_code code, const char *fmt, ...)
 	va_list ap;
 	char *msg;
 	va_start(ap, fmt);
-	msg = vformat(fmt, ap);
+	msg = mech_vsprintf(fmt, ap);
 	va_end(ap);
 	mech_error_clear();
 	last.code = code;
@@ -84,7 +75,7 @@ int mech_error_hint(const char *fmt, ...)
 		return -1;
 	va_start(ap, fmt);
 	free(last.hint);
-	last.hint = vformat(fmt, ap);
+	last.hint = mech_vsprintf(fmt, ap);
 	va_end(ap);
 	return -1;
 }

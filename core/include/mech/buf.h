@@ -88,6 +88,8 @@ char *mech_strdup(const char *s);
 char *mech_strndup(const char *s, size_t n);
 /** asprintf that is fatal on out-of-memory. */
 char *mech_sprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/** mech_sprintf with a va_list. Caller frees. */
+char *mech_vsprintf(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 void *mech_calloc(size_t n, size_t size);
 void *mech_realloc(void *p, size_t size);
 /** realloc of `n` elements of `size` bytes; fatal when n × size overflows. */
