@@ -156,6 +156,9 @@ static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
 
 static const sh_flag ssh_flags[] = {
 	{SH_OPT_GUEST, 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
+	{SH_OPT_KEY, 0, SH_STR, "FINGERPRINT",
+	 "with --tenant: the tenant's key that logged in (its identity authors the writes)", 0, 0,
+	 0},
 	END,
 };
 
@@ -219,14 +222,18 @@ const sh_command sh_commands[] = {
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
 	 "The SSH forced command: run SSH_ORIGINAL_COMMAND as one mech command.", "None.",
-	 "Whatever the requested command does; the tenant comes from --tenant (set by "
-	 "`mech ssh-keys`), never from the request. Shell syntax is refused (exit 64).",
-	 "command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice\",restrict ssh-ed25519 AAAA…",
+	 "Whatever the requested command does; the tenant and the key come from --tenant and "
+	 "--key (set by `mech ssh-keys`), never from the request. A --key that is not one of the "
+	 "tenant's keys is refused (exit 77). Shell syntax is refused (exit 64).",
+	 "command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice --key SHA256:…\",restrict "
+	 "ssh-ed25519 AAAA…",
 	 "see docs/ssh.md"},
 	{"ssh-keys", NULL, "ssh-keys", SH_OPERATOR | SH_HIDDEN, "USER TYPE KEY", 0, 3, no_flags,
 	 sh_ssh_keys, "sshd's AuthorizedKeysCommand: print the authorized_keys line for a key.",
 	 "USER TYPE KEY  sshd's %u %t %k",
-	 "None (read-only). A registered key gets `ssh --tenant T`; any other a guest session.",
+	 "None (read-only). A registered key gets `ssh --tenant T --key FINGERPRINT`; any other a "
+	 "guest session. A tenant record that cannot be read is skipped (one line on stderr); a key "
+	 "that such a record names gets no line (exit 78).",
 	 "AuthorizedKeysCommand /usr/bin/mech --home /var/lib/mech ssh-keys %u %t %k",
 	 "see docs/ssh.md"},
 

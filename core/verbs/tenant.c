@@ -148,8 +148,54 @@ int mech_tenant_list(const mech_config *cfg, mech_strv *out)
 	return 0;
 }
 
+/* `s` on one line of a log: printable ASCII stays, every other byte is \xNN. */
+static void put_escaped(mech_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			mech_buf_put(b, s, 1);
+		else
+			mech_buf_printf(b, "\\x%02x", c);
+	}
+}
+
+/* A tenant record that does not load: skipped, unless it names the key sought. */
+static int skip_damaged(const mech_config *cfg, const char *name, const char *fingerprint,
+			mech_strv *skipped)
+{
+	const mech_error *e = mech_error_last();
+	char *file = tenant_file(cfg, name);
+	mech_buf why = MECH_BUF_INIT, raw = MECH_BUF_INIT;
+	int holds_key;
+
+	/* the parse errors name the file; the others are prefixed with it */
+	if (!e || !e->message || !strstr(e->message, file)) {
+		put_escaped(&why, file);
+		mech_buf_puts(&why, ": ");
+	}
+	put_escaped(&why, e && e->message ? e->message : "unreadable");
+	mech_error_clear();
+	/* the key may be in it: serving it as a guest instead must not happen silently */
+	holds_key = mech_buf_read_file(&raw, file, TENANT_MAX) == 0 && raw.ptr &&
+		    strstr(raw.ptr, fingerprint) != NULL;
+	mech_error_clear();
+	mech_strv_push(skipped, mech_buf_cstr(&why));
+	if (holds_key) {
+		mech_error_set(MECH_ECONFIG,
+			       "a tenant record names this key but cannot be read: %s",
+			       mech_buf_cstr(&why));
+		mech_error_hint("repair or remove the file; until then the key is refused, not "
+				"served as a guest");
+	}
+	mech_buf_dispose(&raw);
+	mech_buf_dispose(&why);
+	free(file);
+	return holds_key ? -1 : 0;
+}
+
 int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
-			 size_t *key_index)
+			 size_t *key_index, mech_strv *skipped)
 {
 	mech_strv all = MECH_STRV_INIT;
 	size_t i, k;
@@ -158,6 +204,8 @@ int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_t
 	for (i = 0; i < all.len && !found; i++) {
 		mech_tenant *t;
 		if (mech_tenant_load(cfg, all.items[i], &t) < 0) {
+			if (skipped && skip_damaged(cfg, all.items[i], fingerprint, skipped) == 0)
+				continue;
 			mech_strv_dispose(&all);
 			return -1;
 		}
@@ -317,7 +365,7 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 		mech_tenant *owner = NULL;
 		mech_tenant_key *nk;
 		int dup = 0;
-		int found = mech_tenant_find_key(cfg, k->fingerprint, &owner, NULL);
+		int found = mech_tenant_find_key(cfg, k->fingerprint, &owner, NULL, NULL);
 		if (found < 0)
 			return -1;
 		if (found && strcmp(owner->name, t->name)) {

@@ -51,9 +51,15 @@ int mech_tenant_load(const mech_config *cfg, const char *name, mech_tenant **out
 void mech_tenant_free(mech_tenant *t);
 /** Names of all tenants, sorted. */
 int mech_tenant_list(const mech_config *cfg, mech_strv *out);
-/** Find the tenant owning a key fingerprint. 1 found, 0 not, -1 error. */
+/**
+ * Find the tenant owning a key fingerprint. 1 found, 0 not, -1 error.
+ * `skipped` NULL: a tenant record that does not load is an error. Otherwise
+ * such a record is skipped and one line "FILE: why" (escaped) appended to
+ * `skipped`, unless its raw text holds `fingerprint`: then it is an error
+ * (MECH_ECONFIG), as the key may be that tenant's.
+ */
 int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
-			 size_t *key_index);
+			 size_t *key_index, mech_strv *skipped);
 /** Add a tenant (or keys to an existing one), seeding or adopting its repo. */
 int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 		    mech_tenant_add_result *out);
