@@ -70,7 +70,8 @@
 	_(DROP_STREAM, "drop-stream")                                                              \
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
-	_(VERBOSE, "verbose")
+	_(VERBOSE, "verbose")                                                                      \
+	_(PURGE, "purge")
 
 typedef enum {
 	SH_OPT_NONE, /* ends a list of flags */

@@ -50,6 +50,14 @@ static const sh_flag tenant_add_flags[] = {
 	END,
 };
 
+static const sh_flag tenant_remove_flags[] = {
+	{SH_OPT_FORCE, 0, SH_BOOL, NULL, "really remove it (without: exit 3, nothing changes)", 0,
+	 0, 0},
+	{SH_OPT_PURGE, 0, SH_BOOL, NULL,
+	 "also delete its repository and cache on this host (tenants/T/, cache/T/)", 0, 0, 0},
+	END,
+};
+
 static const sh_flag app_create_flags[] = {
 	{SH_OPT_IMAGE, 0, SH_STR, "REF", "container image reference (OCI grammar)", 0, 0, 1},
 	{SH_OPT_PORT, 0, SH_INT, "N", "container port (default 8080)", 1, 65535, 0},
@@ -267,6 +275,40 @@ const sh_command sh_commands[] = {
 	{"admin", "tenant list", "tenant.list", SH_OPERATOR, "", 0, 0, no_flags,
 	 sh_admin_tenant_list, "List tenants with their namespace, identity and key count.",
 	 "None.", "None (read-only).", "mech admin tenant list", "mech --tenant T log"},
+	{"admin", "tenant remove", "tenant.remove", SH_OPERATOR, "T", 1, 1, tenant_remove_flags,
+	 sh_admin_tenant_remove, "Remove a tenant from this host: its SSH keys stop working.",
+	 "T  tenant name",
+	 "Deletes tenants/T/tenant.yaml, so `mech ssh-keys` serves none of its keys from the next "
+	 "connection on. Keeps tenants/T/gitops.git and cache/T/ (`tenant add T` adopts them "
+	 "again) unless --purge, which deletes both: with no gitops.remote that is the only copy "
+	 "of its history. Argo CD's Applications are not touched. Without --force: exit 3.",
+	 "mech admin tenant remove alice --force\nmech admin tenant remove alice --force --purge",
+	 "mech admin tenant list"},
+	{"admin", "tenant key add", "tenant.key-add", SH_OPERATOR, "T KEY", 2, 2, no_flags,
+	 sh_admin_tenant_key_add, "Register an SSH key with a tenant.",
+	 "T    tenant name\n"
+	 "KEY  a .pub file, one public key line, or a fingerprint SHA256:… (as ssh-keygen -lf "
+	 "prints it)",
+	 "Rewrites tenants/T/tenant.yaml atomically (its mode kept). The key acts as its comment's "
+	 "e-mail address, else as the tenant's identity. A key another tenant has is refused "
+	 "(65); one T has already changes nothing (exit 0, changed:false).",
+	 "mech admin tenant key add alice ci.pub\n"
+	 "mech admin tenant key add alice SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE",
+	 "mech admin tenant key list alice"},
+	{"admin", "tenant key remove", "tenant.key-remove", SH_OPERATOR, "T KEY", 2, 2, no_flags,
+	 sh_admin_tenant_key_remove, "Revoke an SSH key: its next connection is refused.",
+	 "T    tenant name\nKEY  the key's fingerprint SHA256:…, its public key line or .pub file",
+	 "Rewrites tenants/T/tenant.yaml atomically (its mode kept). From the next connection on "
+	 "the key is a guest (help and whoami only); a session already open (a console) runs "
+	 "until it ends. A key T does not have: exit 4.",
+	 "mech admin tenant key remove alice SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE",
+	 "mech admin tenant key list alice"},
+	{"admin", "tenant key list", "tenant.key-list", SH_OPERATOR, "T", 1, 1, no_flags,
+	 sh_admin_tenant_key_list,
+	 "List a tenant's SSH keys: fingerprint, type, the identity each acts as.",
+	 "T  tenant name", "None (read-only).",
+	 "mech admin tenant key list alice\nmech admin tenant key list alice --json",
+	 "mech admin tenant key remove alice SHA256:…"},
 
 	{"app", "create", "app.create", SH_MUTATES | SH_TENANT, "NAME", 1, 1, app_create_flags,
 	 sh_app_create, "Create an app: base manifests and its first overlay.",
