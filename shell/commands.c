@@ -216,7 +216,7 @@ static const sh_flag log_flags[] = {
 };
 
 const sh_command sh_commands[] = {
-	{"help", NULL, "help", SH_GUEST, "[COMMAND…|exit-codes]", 0, 3, no_flags, sh_cmd_help,
+	{"help", NULL, "help", SH_GUEST, "[COMMAND…|exit-codes]", 0, 4, no_flags, sh_cmd_help,
 	 "Show the workflow map, help for a command, or the exit codes.",
 	 "COMMAND  a noun or noun and verb (app, app create); exit-codes for the exit-code table",
 	 "None: help never needs a tenant and never writes.",
