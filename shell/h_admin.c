@@ -349,7 +349,7 @@ int sh_admin_tenant_remove(sh_ctx *ctx, const sh_args *a)
 	for (i = 0; i < kept.len; i++)
 		sh_printf(ctx, "  kept    %s\n", kept.items[i]);
 	if (kept.len)
-		sh_next(ctx, "mech admin tenant add %s   (adopts the kept repository)", tenant);
+		sh_next(ctx, "mech admin tenant add %s", tenant); /* adopts the kept repository */
 	mech_strv_dispose(&deleted);
 	mech_strv_dispose(&kept);
 	return 0;
