@@ -201,6 +201,20 @@ printf 'name: [\n' >"$MECH_HOME/tenants/carol/tenant.yaml"
 mech admin tenant remove carol --force
 expect_rc 0 "a damaged tenant record can be removed"
 
+# --- concurrent key adds: the tenant lock keeps every one ---
+mech admin tenant add para
+pids=()
+for i in 1 2 3 4 5 6; do
+	ssh-keygen -q -t ed25519 -N '' -C "p$i@example.com" -f "$T/p$i" </dev/null
+	"$MECH" admin tenant key add para "$T/p$i.pub" >/dev/null 2>"$T/p$i.err" &
+	pids+=($!)
+done
+for i in "${!pids[@]}"; do
+	wait "${pids[$i]}" && ok || fail "concurrent key add $((i + 1)): $(cat "$T/p$((i + 1)).err")"
+done
+mech --json admin tenant key list para
+expect_eq "$(json "$out" 'len(d["result"]["keys"])')" "6" "six concurrent adds, six keys"
+
 # --- the verbs in help and completion ---
 mech help admin tenant key remove
 expect_rc 0 "help for a three-word verb"
