@@ -367,9 +367,19 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 		mech_tenant *owner = NULL;
 		mech_tenant_key *nk;
 		int dup = 0;
+		/* every record must load: a damaged one might be the key's owner */
 		int found = mech_tenant_find_key(cfg, k->fingerprint, &owner, NULL, NULL);
-		if (found < 0)
+		if (found < 0) {
+			const mech_error *e = mech_error_last();
+			char *msg = mech_strdup(e && e->message ? e->message : "unreadable");
+			mech_error_set(MECH_ECONFIG,
+				       "cannot tell whether another tenant has key %s: %s",
+				       k->fingerprint, msg);
+			mech_error_hint("repair that tenant record, or remove the tenant with `mech "
+					"admin tenant remove T --force`");
+			free(msg);
 			return -1;
+		}
 		if (found && strcmp(owner->name, t->name)) {
 			mech_error_set(MECH_EINVALID, "key %s is already registered to tenant %s",
 				       k->fingerprint, owner->name);

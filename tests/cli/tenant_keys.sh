@@ -163,6 +163,10 @@ mech ssh-keys mech "${B[0]}" "${B[1]}"
 expect_rc 78 "the key of the damaged tenant: configuration error"
 expect_eq "$out" "" "no line for it: sshd refuses the key"
 expect_in "$err" "names this key but cannot be read" "says why"
+# registering a key while a record is damaged: refused, as that tenant may have it
+mech admin tenant key add zed "$T/bot.pub"
+expect_rc 78 "key add while a tenant record is damaged"
+expect_in "$err" "tenants/bob/tenant.yaml" "names the damaged record"
 cp "$T/bob.yaml" "$MECH_HOME/tenants/bob/tenant.yaml"
 
 # --- tenant remove ---
