@@ -70,7 +70,8 @@
 	_(DROP_STREAM, "drop-stream")                                                              \
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
-	_(VERBOSE, "verbose")
+	_(VERBOSE, "verbose")                                                                      \
+	_(PURGE, "purge")
 
 typedef enum {
 	SH_OPT_NONE, /* ends a list of flags */
@@ -186,6 +187,12 @@ const mech_strv *sh_arg_list(const sh_args *a, sh_opt opt);
 /** Parse argv (after global flags) into a command and its arguments. */
 int sh_parse(int argc, char **argv, const sh_command **cmd, sh_args *args, sh_ctx *ctx);
 void sh_args_dispose(sh_args *a);
+/** How many words a verb has ("tenant key add": 3; NULL: 0). */
+size_t sh_verb_words(const char *verb);
+/** Word `n` (from 0) of `verb` and the words after it; "" past the last. */
+const char *sh_verb_word(const char *verb, size_t n);
+/** How many leading words of `verb` the first of the `argc` words of `argv` spell, in order. */
+size_t sh_verb_prefix(const char *verb, int argc, char *const *argv);
 /** The nearest of `n` candidates to `word` (edit distance ≤ 3), or NULL. */
 const char *sh_suggest(const char *word, const char *const *cands, size_t n);
 

@@ -50,6 +50,14 @@ static const sh_flag tenant_add_flags[] = {
 	END,
 };
 
+static const sh_flag tenant_remove_flags[] = {
+	{SH_OPT_FORCE, 0, SH_BOOL, NULL, "really remove it (without: exit 3, nothing changes)", 0,
+	 0, 0},
+	{SH_OPT_PURGE, 0, SH_BOOL, NULL,
+	 "also delete its repository and cache on this host (tenants/T/, cache/T/)", 0, 0, 0},
+	END,
+};
+
 static const sh_flag app_create_flags[] = {
 	{SH_OPT_IMAGE, 0, SH_STR, "REF", "container image reference (OCI grammar)", 0, 0, 1},
 	{SH_OPT_PORT, 0, SH_INT, "N", "container port (default 8080)", 1, 65535, 0},
@@ -156,6 +164,9 @@ static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
 
 static const sh_flag ssh_flags[] = {
 	{SH_OPT_GUEST, 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
+	{SH_OPT_KEY, 0, SH_STR, "FINGERPRINT",
+	 "with --tenant: the tenant's key that logged in (its identity authors the writes)", 0, 0,
+	 0},
 	END,
 };
 
@@ -205,7 +216,7 @@ static const sh_flag log_flags[] = {
 };
 
 const sh_command sh_commands[] = {
-	{"help", NULL, "help", SH_GUEST, "[COMMAND…|exit-codes]", 0, 3, no_flags, sh_cmd_help,
+	{"help", NULL, "help", SH_GUEST, "[COMMAND…|exit-codes]", 0, 4, no_flags, sh_cmd_help,
 	 "Show the workflow map, help for a command, or the exit codes.",
 	 "COMMAND  a noun or noun and verb (app, app create); exit-codes for the exit-code table",
 	 "None: help never needs a tenant and never writes.",
@@ -219,14 +230,18 @@ const sh_command sh_commands[] = {
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
 	 "The SSH forced command: run SSH_ORIGINAL_COMMAND as one mech command.", "None.",
-	 "Whatever the requested command does; the tenant comes from --tenant (set by "
-	 "`mech ssh-keys`), never from the request. Shell syntax is refused (exit 64).",
-	 "command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice\",restrict ssh-ed25519 AAAA…",
+	 "Whatever the requested command does; the tenant and the key come from --tenant and "
+	 "--key (set by `mech ssh-keys`), never from the request. A --key that is not one of the "
+	 "tenant's keys is refused (exit 77). Shell syntax is refused (exit 64).",
+	 "command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice --key SHA256:…\",restrict "
+	 "ssh-ed25519 AAAA…",
 	 "see docs/ssh.md"},
 	{"ssh-keys", NULL, "ssh-keys", SH_OPERATOR | SH_HIDDEN, "USER TYPE KEY", 0, 3, no_flags,
 	 sh_ssh_keys, "sshd's AuthorizedKeysCommand: print the authorized_keys line for a key.",
 	 "USER TYPE KEY  sshd's %u %t %k",
-	 "None (read-only). A registered key gets `ssh --tenant T`; any other a guest session.",
+	 "None (read-only). A registered key gets `ssh --tenant T --key FINGERPRINT`; any other a "
+	 "guest session. A tenant record that cannot be read is skipped (one line on stderr); a key "
+	 "that such a record names gets no line (exit 78).",
 	 "AuthorizedKeysCommand /usr/bin/mech --home /var/lib/mech ssh-keys %u %t %k",
 	 "see docs/ssh.md"},
 
@@ -260,6 +275,40 @@ const sh_command sh_commands[] = {
 	{"admin", "tenant list", "tenant.list", SH_OPERATOR, "", 0, 0, no_flags,
 	 sh_admin_tenant_list, "List tenants with their namespace, identity and key count.",
 	 "None.", "None (read-only).", "mech admin tenant list", "mech --tenant T log"},
+	{"admin", "tenant remove", "tenant.remove", SH_OPERATOR, "T", 1, 1, tenant_remove_flags,
+	 sh_admin_tenant_remove, "Remove a tenant from this host: its SSH keys stop working.",
+	 "T  tenant name",
+	 "Deletes tenants/T/tenant.yaml, so `mech ssh-keys` serves none of its keys from the next "
+	 "connection on. Keeps tenants/T/gitops.git and cache/T/ (`tenant add T` adopts them "
+	 "again) unless --purge, which deletes both: with no gitops.remote that is the only copy "
+	 "of its history. Argo CD's Applications are not touched. Without --force: exit 3.",
+	 "mech admin tenant remove alice --force\nmech admin tenant remove alice --force --purge",
+	 "mech admin tenant list"},
+	{"admin", "tenant key add", "tenant.key-add", SH_OPERATOR, "T KEY", 2, 2, no_flags,
+	 sh_admin_tenant_key_add, "Register an SSH key with a tenant.",
+	 "T    tenant name\n"
+	 "KEY  a .pub file, one public key line, or a fingerprint SHA256:… (as ssh-keygen -lf "
+	 "prints it)",
+	 "Rewrites tenants/T/tenant.yaml atomically (its mode kept). The key acts as its comment's "
+	 "e-mail address, else as the tenant's identity. A key another tenant has is refused "
+	 "(65); one T has already changes nothing (exit 0, changed:false).",
+	 "mech admin tenant key add alice ci.pub\n"
+	 "mech admin tenant key add alice SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE",
+	 "mech admin tenant key list alice"},
+	{"admin", "tenant key remove", "tenant.key-remove", SH_OPERATOR, "T KEY", 2, 2, no_flags,
+	 sh_admin_tenant_key_remove, "Revoke an SSH key: its next connection is refused.",
+	 "T    tenant name\nKEY  the key's fingerprint SHA256:…, its public key line or .pub file",
+	 "Rewrites tenants/T/tenant.yaml atomically (its mode kept). From the next connection on "
+	 "the key is a guest (help and whoami only); a session already open (a console) runs "
+	 "until it ends. A key T does not have: exit 4.",
+	 "mech admin tenant key remove alice SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE",
+	 "mech admin tenant key list alice"},
+	{"admin", "tenant key list", "tenant.key-list", SH_OPERATOR, "T", 1, 1, no_flags,
+	 sh_admin_tenant_key_list,
+	 "List a tenant's SSH keys: fingerprint, type, the identity each acts as.",
+	 "T  tenant name", "None (read-only).",
+	 "mech admin tenant key list alice\nmech admin tenant key list alice --json",
+	 "mech admin tenant key remove alice SHA256:…"},
 
 	{"app", "create", "app.create", SH_MUTATES | SH_TENANT, "NAME", 1, 1, app_create_flags,
 	 sh_app_create, "Create an app: base manifests and its first overlay.",

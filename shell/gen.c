@@ -336,8 +336,10 @@ static void man_environment(mech_buf *b)
 		 "Set by sshd: the request `mech ssh` runs as one mech command. It is split on "
 		 "spaces with single and double quotes, nothing is expanded, and shell syntax "
 		 "(; & | $ > < ( ), backquotes, newlines) is refused with exit 64."},
-		{"SSH_USER_AUTH", "Set by sshd with ExposeAuthInfo: the key of the session, which "
-				  "`whoami` reports."},
+		{"SSH_USER_AUTH",
+		 "Set by sshd with ExposeAuthInfo: the key of the session. Not needed: the forced "
+		 "command's --key names it; when both are there they must agree. Without --key it "
+		 "names the key that authors the writes and `whoami` reports."},
 		{"XDG_DATA_HOME", "Where the default home lives for users other than root."},
 	};
 	size_t i;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The bash completion script, generated from the command table: nouns,
- * verbs (two-word verbs word by word), each command's flags, and the names
+ * verbs (longer verbs word by word), each command's flags, and the names
  * only the tenant repo knows (apps, instances, addons, addon types,
  * tenants), which the script asks `mech … --json` for while completing.
  */
@@ -88,13 +88,6 @@ static int first_of_noun(size_t i)
 	return 1;
 }
 
-/* Whether command j's verb starts with the first word (`n` bytes and a space) of `verb`. */
-static int same_group(size_t j, const char *noun, const char *verb, size_t n)
-{
-	const sh_command *c = &sh_commands[j];
-	return !strcmp(c->noun, noun) && c->verb && !strncmp(c->verb, verb, n + 1);
-}
-
 /* Word lists: nouns, global flags, flags that take a value, path-valued flags. */
 static void bash_words(mech_buf *b)
 {
@@ -124,13 +117,15 @@ static void bash_words(mech_buf *b)
 	mech_buf_dispose(&global);
 }
 
-/* _mech_verbs: a noun's verbs (first words), then each two-word group's second words. */
+/* _mech_verbs: a noun's verbs (first words), then the next words after a longer verb's first ones. */
 static void bash_verbs(mech_buf *b)
 {
 	mech_buf v = MECH_BUF_INIT;
+	mech_strv done = MECH_STRV_INIT;
 	size_t i, j;
-	mech_buf_puts(b, "\n# _mech_verbs NOUN [FIRST]: the verbs of NOUN, or the words after a "
-			 "two-word verb's FIRST\n_mech_verbs() {\n\tcase \"$1 $2\" in\n");
+	mech_buf_puts(b,
+		      "\n# _mech_verbs NOUN [WORDS]: the verbs of NOUN, or the words that may "
+		      "follow a longer verb's first WORDS\n_mech_verbs() {\n\tcase \"$1 $2\" in\n");
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
 		if (!c->verb || !first_of_noun(i))
@@ -141,22 +136,31 @@ static void bash_verbs(mech_buf *b)
 				word_add(&v, sh_commands[j].verb, strcspn(sh_commands[j].verb, " "));
 		mech_buf_printf(b, "\t'%s ') echo '%s' ;;\n", c->noun, v.ptr);
 	}
+	/* every first words of a longer verb: the words that may come next */
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
-		size_t fl = c->verb ? strcspn(c->verb, " ") : 0, seen = 0;
-		if (!c->verb || !c->verb[fl])
-			continue;
-		for (j = 0; j < i; j++)
-			seen += same_group(j, c->noun, c->verb, fl);
-		if (seen)
-			continue;
-		mech_buf_clear(&v);
-		for (j = i; j < sh_ncommands; j++)
-			if (same_group(j, c->noun, c->verb, fl))
-				word_add(&v, sh_commands[j].verb + fl + 1,
-					 strlen(sh_commands[j].verb + fl + 1));
-		mech_buf_printf(b, "\t'%s %.*s') echo '%s' ;;\n", c->noun, (int)fl, c->verb, v.ptr);
+		size_t nw = sh_verb_words(c->verb), p;
+		for (p = 1; p < nw; p++) {
+			const char *rest = sh_verb_word(c->verb, p);
+			char *key = mech_sprintf("%s %.*s", c->noun, (int)(rest - 1 - c->verb),
+						 c->verb);
+			if (!mech_strv_contains(&done, key)) {
+				mech_strv_push(&done, key);
+				mech_buf_clear(&v);
+				for (j = i; j < sh_ncommands; j++) {
+					const sh_command *d = &sh_commands[j];
+					const char *w = sh_verb_word(d->verb, p);
+					if (!strcmp(d->noun, c->noun) && d->verb && *w &&
+					    (size_t)(w - d->verb) == (size_t)(rest - c->verb) &&
+					    !strncmp(d->verb, c->verb, (size_t)(rest - c->verb)))
+						word_add(&v, w, strcspn(w, " "));
+				}
+				mech_buf_printf(b, "\t'%s') echo '%s' ;;\n", key, v.ptr);
+			}
+			free(key);
+		}
 	}
+	mech_strv_dispose(&done);
 	mech_buf_puts(b, "\tesac\n}\n");
 	mech_buf_dispose(&v);
 }
@@ -263,9 +267,10 @@ static const char bash_logic[] =
 	"\t\t\ti=$((i + 1))\n"
 	"\t\telif [[ $w == -* || $w == = ]]; then :\n"
 	"\t\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
-	"\t\t\tif [[ -n $first ]]; then verb=\"$first $w\"\n"
-	"\t\t\telif [[ -n $(_mech_verbs \"$noun\" \"$w\") ]]; then first=$w\n"
-	"\t\t\telse verb=$w; fi\n"
+	"\t\t\t# the first words of a longer verb, or the whole verb\n"
+	"\t\t\tif [[ -n $(_mech_verbs \"$noun\" \"${first:+$first }$w\") ]]; then "
+	"first=\"${first:+$first }$w\"\n"
+	"\t\t\telse verb=\"${first:+$first }$w\"; fi\n"
 	"\t\telif [[ $noun == help ]]; then first+=\" $w\"\n"
 	"\t\tfi\n"
 	"\t\ti=$((i + 1))\n"
@@ -313,7 +318,7 @@ static const char bash_logic[] =
 	"\t\tcase ${#w[@]} in\n"
 	"\t\t0) _mech_reply \"$_mech_nouns exit-codes\" ;;\n"
 	"\t\t1) _mech_reply \"$(_mech_verbs \"${w[0]}\")\" ;;\n"
-	"\t\t2) _mech_reply \"$(_mech_verbs \"${w[0]}\" \"${w[1]}\")\" ;;\n"
+	"\t\t*) _mech_reply \"$(_mech_verbs \"${w[0]}\" \"${w[*]:1}\")\" ;;\n"
 	"\t\tesac\n"
 	"\telif [[ -z $verb && -n $(_mech_verbs \"$noun\") ]]; then\n"
 	"\t\t_mech_reply \"$(_mech_verbs \"$noun\" \"$first\")\"\n"

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Operator commands: admin init, admin tenant add/list. */
+/* Operator commands: admin init, admin tenant add/list/remove, admin tenant key add/remove/list. */
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/error.h"
 #include "mech/sign.h"
 #include "mech/sshkey.h"
+#include "mech/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +136,222 @@ int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a)
 		sh_printf(ctx, "no tenants yet: mech admin tenant add T\n");
 	sh_table_dispose(&t);
 	mech_strv_dispose(&names);
+	return 0;
+}
+
+/* ---- a tenant's keys ---- */
+
+/*
+ * KEY as the operator gives it: a fingerprint (SHA256:…, as ssh-keygen -lf
+ * prints it), one public key line (`ssh-ed25519 AAAA… comment`), or a .pub
+ * file. `tk` borrows from `k`, or from `arg` for a fingerprint.
+ */
+static int key_arg(const char *arg, mech_sshkey *k, mech_tenant_key *tk)
+{
+	memset(tk, 0, sizeof(*tk));
+	if (!strncmp(arg, "SHA256:", 7)) {
+		if (mech_sshkey_check_fingerprint("KEY", arg) < 0)
+			return -1;
+		tk->fingerprint = (char *)arg;
+		tk->type = tk->key = tk->comment = "";
+		return 0;
+	}
+	if (strpbrk(arg, " \t") ? mech_sshkey_parse_line(arg, k) < 0
+				: mech_sshkey_read_file(arg, k) < 0) {
+		const mech_error *e = mech_error_last();
+		if (e && e->code != MECH_EINVALID) { /* no such file, unreadable */
+			char *msg = mech_strdup(e->message);
+			mech_error_set(MECH_EINVALID,
+				       "KEY is neither a fingerprint, a public key line nor a readable "
+				       ".pub file: %s",
+				       msg);
+			free(msg);
+		}
+		return mech_error_hint("give SHA256:… as `ssh-keygen -lf KEY.pub` prints it, the "
+				       "line of the .pub file, or its path");
+	}
+	tk->fingerprint = k->fingerprint;
+	tk->type = k->type;
+	tk->key = k->base64;
+	tk->comment = k->comment;
+	return 0;
+}
+
+static cJSON *key_json(const mech_tenant_key *k)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "fingerprint", k->fingerprint);
+	cJSON_AddStringToObject(o, "type", k->type ? k->type : "");
+	cJSON_AddStringToObject(o, "comment", k->comment ? k->comment : "");
+	cJSON_AddStringToObject(o, "name", k->name ? k->name : "");
+	cJSON_AddStringToObject(o, "email", k->email ? k->email : "");
+	return o;
+}
+
+/* A value from tenant.yaml on a terminal: control characters become '?'. */
+static char *printable(const char *s)
+{
+	char *p, *out = mech_strdup(s ? s : "");
+	for (p = out; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return out;
+}
+
+int sh_admin_tenant_key_add(sh_ctx *ctx, const sh_args *a)
+{
+	const char *tenant = a->pos.items[0];
+	mech_sshkey k = MECH_SSHKEY_INIT;
+	mech_tenant_key tk, rec;
+	int added;
+	char *who;
+
+	memset(&rec, 0, sizeof(rec));
+	if (key_arg(a->pos.items[1], &k, &tk) < 0) {
+		mech_sshkey_dispose(&k);
+		return -1;
+	}
+	added = mech_tenant_key_add(ctx->cfg, tenant, &tk, &rec);
+	mech_sshkey_dispose(&k);
+	if (added < 0)
+		return -1;
+	ctx->tenant_name = mech_strdup(tenant);
+	ctx->result = key_json(&rec);
+	cJSON_AddBoolToObject(ctx->result, "added", added);
+	cJSON_AddBoolToObject(ctx->result, "changed", added);
+	who = printable(rec.name);
+	if (added)
+		sh_printf(ctx, "key %s added to tenant %s (acts as %s <%s>)\n", rec.fingerprint,
+			  tenant, who, rec.email);
+	else
+		sh_printf(ctx, "key %s is already registered to tenant %s: nothing changed\n",
+			  rec.fingerprint, tenant);
+	free(who);
+	sh_next(ctx, "mech admin tenant key list %s", tenant);
+	mech_tenant_key_dispose(&rec);
+	return 0;
+}
+
+int sh_admin_tenant_key_remove(sh_ctx *ctx, const sh_args *a)
+{
+	const char *tenant = a->pos.items[0];
+	mech_sshkey k = MECH_SSHKEY_INIT;
+	mech_tenant_key tk, rec;
+	int rc;
+
+	if (key_arg(a->pos.items[1], &k, &tk) < 0) {
+		mech_sshkey_dispose(&k);
+		return -1;
+	}
+	rc = mech_tenant_key_remove(ctx->cfg, tenant, tk.fingerprint, &rec);
+	mech_sshkey_dispose(&k);
+	if (rc < 0)
+		return -1;
+	ctx->tenant_name = mech_strdup(tenant);
+	ctx->result = key_json(&rec);
+	cJSON_AddBoolToObject(ctx->result, "removed", 1);
+	cJSON_AddBoolToObject(ctx->result, "changed", 1);
+	sh_printf(ctx,
+		  "key %s removed from tenant %s: its next SSH connection is refused (sessions "
+		  "already open run on)\n",
+		  rec.fingerprint, tenant);
+	sh_next(ctx, "mech admin tenant key list %s", tenant);
+	mech_tenant_key_dispose(&rec);
+	return 0;
+}
+
+int sh_admin_tenant_key_list(sh_ctx *ctx, const sh_args *a)
+{
+	const char *tenant = a->pos.items[0];
+	mech_tenant *t = NULL;
+	cJSON *arr;
+	sh_table tab;
+	size_t i;
+
+	if (mech_validate_name("tenant", tenant) < 0)
+		return -1;
+	if (mech_tenant_load(ctx->cfg, tenant, &t) < 0) {
+		const mech_error *e = mech_error_last();
+		if (e && !strncmp(e->message, "unknown tenant", 14)) {
+			char *msg = mech_strdup(e->message);
+			mech_error_set(MECH_ENOT_FOUND, "%s", msg);
+			mech_error_hint("`mech admin tenant list` shows the tenants");
+			free(msg);
+		}
+		return -1;
+	}
+	ctx->tenant_name = mech_strdup(tenant);
+	ctx->result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(ctx->result, "keys");
+	sh_table_init(&tab, 4);
+	sh_table_add(&tab, "FINGERPRINT", "TYPE", "ACTS AS", "COMMENT");
+	for (i = 0; i < t->nkeys; i++) {
+		const mech_tenant_key *k = &t->keys[i];
+		char *name = printable(k->name), *email = printable(k->email);
+		char *comment = printable(k->comment), *who = mech_sprintf("%s <%s>", name, email);
+		cJSON_AddItemToArray(arr, key_json(k));
+		sh_table_add(&tab, k->fingerprint, *k->type ? k->type : "-", who,
+			     *comment ? comment : "-");
+		free(name);
+		free(email);
+		free(comment);
+		free(who);
+	}
+	if (t->nkeys)
+		sh_table_print(ctx, &tab);
+	else
+		sh_printf(ctx, "tenant %s has no keys: mech admin tenant key add %s KEY.pub\n",
+			  tenant, tenant);
+	sh_table_dispose(&tab);
+	mech_tenant_free(t);
+	return 0;
+}
+
+int sh_admin_tenant_remove(sh_ctx *ctx, const sh_args *a)
+{
+	const char *tenant = a->pos.items[0];
+	int purge = sh_arg_bool(a, SH_OPT_PURGE);
+	mech_strv deleted = MECH_STRV_INIT, kept = MECH_STRV_INIT;
+	cJSON *arr;
+	size_t i;
+
+	if (mech_validate_name("tenant", tenant) < 0)
+		return -1;
+	if (!sh_arg_bool(a, SH_OPT_FORCE)) {
+		mech_error_set(MECH_EREFUSED,
+			       "removing tenant %s needs --force: its keys stop working at once%s",
+			       tenant,
+			       purge ? ", and --purge deletes its repository and cache on this host"
+				     : "");
+		return mech_error_hint("mech admin tenant remove %s --force%s", tenant,
+				       purge ? " --purge" : "");
+	}
+	if (mech_tenant_remove(ctx->cfg, tenant, purge, &deleted, &kept) < 0) {
+		mech_strv_dispose(&deleted);
+		mech_strv_dispose(&kept);
+		return -1;
+	}
+	ctx->tenant_name = mech_strdup(tenant);
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "name", tenant);
+	cJSON_AddBoolToObject(ctx->result, "removed", 1);
+	cJSON_AddBoolToObject(ctx->result, "purged", purge);
+	cJSON_AddBoolToObject(ctx->result, "changed", 1);
+	arr = cJSON_AddArrayToObject(ctx->result, "deleted");
+	for (i = 0; i < deleted.len; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(deleted.items[i]));
+	arr = cJSON_AddArrayToObject(ctx->result, "kept");
+	for (i = 0; i < kept.len; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(kept.items[i]));
+	sh_printf(ctx, "tenant %s removed: its keys are no longer served\n", tenant);
+	for (i = 0; i < deleted.len; i++)
+		sh_printf(ctx, "  deleted %s\n", deleted.items[i]);
+	for (i = 0; i < kept.len; i++)
+		sh_printf(ctx, "  kept    %s\n", kept.items[i]);
+	if (kept.len)
+		sh_next(ctx, "mech admin tenant add %s", tenant); /* adopts the kept repository */
+	mech_strv_dispose(&deleted);
+	mech_strv_dispose(&kept);
 	return 0;
 }
 

@@ -43,23 +43,54 @@ static int session_key(mech_sshkey *out)
 	return found;
 }
 
-static void acting_identity(sh_ctx *ctx)
+/*
+ * Act as the key that logged in: the one `--key` names (the forced command
+ * ssh-keys wrote), else the one sshd's ExposeAuthInfo file names. A --key
+ * that is malformed, not this tenant's (removed since the lookup) or not the
+ * key sshd saw is refused.
+ */
+static int acting_identity(sh_ctx *ctx, const char *forced_fp)
 {
-	mech_sshkey key = MECH_SSHKEY_INIT;
+	mech_sshkey seen = MECH_SSHKEY_INIT;
+	const char *fp = forced_fp;
+	int have_seen = session_key(&seen), rc = 0;
 	size_t i;
-	if (!session_key(&key))
-		return;
+
+	if (forced_fp && mech_sshkey_check_fingerprint("--key", forced_fp) < 0) {
+		rc = -1;
+		goto done;
+	}
+	if (forced_fp && have_seen && strcmp(seen.fingerprint, forced_fp)) {
+		mech_error_set(MECH_EFORBIDDEN, "--key is not the key this session logged in with");
+		mech_error_hint("the forced command comes from `mech ssh-keys`; do not edit it");
+		rc = -1;
+		goto done;
+	}
+	if (!fp && have_seen)
+		fp = seen.fingerprint;
+	if (!fp)
+		goto done;
 	for (i = 0; i < ctx->tenant->nkeys; i++) {
 		const mech_tenant_key *k = &ctx->tenant->keys[i];
-		if (strcmp(k->fingerprint, key.fingerprint))
+		if (strcmp(k->fingerprint, fp))
 			continue;
 		free(ctx->identity.name);
 		free(ctx->identity.email);
 		ctx->identity.name = mech_strdup(k->name);
 		ctx->identity.email = mech_strdup(k->email);
 		ctx->key_fingerprint = mech_strdup(k->fingerprint);
+		goto done;
 	}
-	mech_sshkey_dispose(&key);
+	if (forced_fp) {
+		mech_error_set(MECH_EFORBIDDEN, "key %s is not registered to tenant %s", forced_fp,
+			       ctx->tenant_name);
+		mech_error_hint(
+			"it was removed, or the forced command was edited; ask the operator");
+		rc = -1;
+	}
+done:
+	mech_sshkey_dispose(&seen);
+	return rc;
 }
 
 /* Split and vet the request; on success argv holds it. */
@@ -88,15 +119,32 @@ static int run_request(sh_ctx *outer, sh_ctx *ctx)
 	return 0;
 }
 
+/* End the session before running the request: the error in the request's format. */
+static int refuse(sh_ctx *outer, sh_ctx *ctx)
+{
+	const char *cmd = getenv("SSH_ORIGINAL_COMMAND");
+	ctx->json = cmd && strstr(cmd, "--json") != NULL;
+	outer->exit_override = sh_finish(ctx, -1);
+	outer->quiet = 1;
+	ctx->via_ssh = 0;
+	sh_ctx_reset(ctx);
+	return 0;
+}
+
 int sh_ssh(sh_ctx *outer, const sh_args *a)
 {
 	sh_ctx ctx;
 	const char *tenant = sh_arg(a, SH_OPT_TENANT), *guest = sh_arg(a, SH_OPT_GUEST);
+	const char *key = sh_arg(a, SH_OPT_KEY);
 	int rc;
 
 	if (!!tenant == !!guest) {
 		mech_error_set(MECH_EUSAGE,
 			       "ssh needs exactly one of --tenant T or --guest FINGERPRINT");
+		return mech_error_hint("it is the forced command `mech ssh-keys` writes for sshd");
+	}
+	if (guest && key) {
+		mech_error_set(MECH_EUSAGE, "ssh takes --key only with --tenant");
 		return mech_error_hint("it is the forced command `mech ssh-keys` writes for sshd");
 	}
 	sh_ctx_init(&ctx);
@@ -116,14 +164,20 @@ int sh_ssh(sh_ctx *outer, const sh_args *a)
 			const mech_error *e = mech_error_last();
 			mech_error_set(MECH_EFORBIDDEN, "this key's tenant is not available: %s",
 				       e ? e->message : tenant);
-			rc = sh_finish(&ctx, -1);
-			outer->exit_override = rc;
-			outer->quiet = 1;
-			ctx.via_ssh = 0;
-			sh_ctx_reset(&ctx);
-			return 0;
+			return refuse(outer, &ctx);
 		}
-		acting_identity(&ctx);
+		if (acting_identity(&ctx, key) < 0) {
+			const mech_error *e = mech_error_last();
+			if (e && e->code != MECH_EFORBIDDEN) { /* a malformed --key: forged */
+				char *msg = mech_strdup(e->message);
+				mech_error_set(MECH_EFORBIDDEN, "%s", msg);
+				mech_error_hint(
+					"the forced command comes from `mech ssh-keys`; do not "
+					"edit it");
+				free(msg);
+			}
+			return refuse(outer, &ctx);
+		}
 	}
 	rc = run_request(outer, &ctx);
 	/* via_ssh keeps the tenant across resets; free it here */
@@ -139,6 +193,8 @@ int sh_ssh_keys(sh_ctx *ctx, const sh_args *a)
 	mech_sshkey key = MECH_SSHKEY_INIT;
 	mech_tenant *t = NULL;
 	char *self = realpath("/proc/self/exe", NULL), *line = NULL;
+	mech_strv skipped = MECH_STRV_INIT;
+	size_t i;
 	int found, rc = -1;
 
 	/* %u %t %k: the user is sshd's business; the key decides the tenant */
@@ -148,7 +204,11 @@ int sh_ssh_keys(sh_ctx *ctx, const sh_args *a)
 	}
 	if (mech_sshkey_parse_parts(a->pos.items[1], a->pos.items[2], &key) < 0)
 		goto done;
-	found = mech_tenant_find_key(ctx->cfg, key.fingerprint, &t, NULL);
+	found = mech_tenant_find_key(ctx->cfg, key.fingerprint, &t, NULL, &skipped);
+	/* sshd logs the AuthorizedKeysCommand's stderr: one line per damaged record */
+	for (i = 0; i < skipped.len; i++)
+		fprintf(stderr, "mech ssh-keys: skipped a tenant record that cannot be read: %s\n",
+			skipped.items[i]);
 	if (found < 0)
 		goto done;
 	line = found ? mech_sshkey_authorized_line(self, ctx->home, t->name, &key)
@@ -158,6 +218,7 @@ int sh_ssh_keys(sh_ctx *ctx, const sh_args *a)
 	sh_printf(ctx, "%s\n", line);
 	rc = 0;
 done:
+	mech_strv_dispose(&skipped);
 	free(line);
 	free(self);
 	mech_tenant_free(t);

@@ -7,6 +7,10 @@
 int sh_admin_init(sh_ctx *ctx, const sh_args *a);
 int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a);
 int sh_admin_tenant_list(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_remove(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_key_add(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_key_remove(sh_ctx *ctx, const sh_args *a);
+int sh_admin_tenant_key_list(sh_ctx *ctx, const sh_args *a);
 int sh_admin_allowed_signers(sh_ctx *ctx, const sh_args *a);
 int sh_admin_rotate_key(sh_ctx *ctx, const sh_args *a);
 int sh_app_create(sh_ctx *ctx, const sh_args *a);

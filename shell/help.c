@@ -233,23 +233,24 @@ int sh_cmd_help(sh_ctx *ctx, const sh_args *a)
 		sh_help_exit_codes(ctx);
 		return 0;
 	}
-	for (i = 0; i < sh_ncommands; i++) {
-		const sh_command *c = &sh_commands[i];
-		if (strcmp(c->noun, p->items[0]))
-			continue;
-		if (!c->verb && p->len == 1) {
-			sh_help_command(ctx, c);
-			return 0;
+	{
+		const sh_command *best = NULL;
+		size_t most = 0;
+		for (i = 0; i < sh_ncommands; i++) {
+			const sh_command *c = &sh_commands[i];
+			size_t nw = sh_verb_words(c->verb);
+			if (strcmp(c->noun, p->items[0]))
+				continue;
+			if (!c->verb && p->len == 1)
+				best = c;
+			/* the longest verb whose words follow the noun */
+			if (c->verb && nw > most &&
+			    sh_verb_prefix(c->verb, (int)p->len - 1, p->items + 1) == nw)
+				best = c, most = nw;
 		}
-		if (c->verb && p->len >= 2) {
-			char *v = p->len >= 3 ? mech_sprintf("%s %s", p->items[1], p->items[2])
-					      : mech_strdup(p->items[1]);
-			int hit = !strcmp(c->verb, v) || !strcmp(c->verb, p->items[1]);
-			free(v);
-			if (hit) {
-				sh_help_command(ctx, c);
-				return 0;
-			}
+		if (best) {
+			sh_help_command(ctx, best);
+			return 0;
 		}
 	}
 	for (i = 0; i < sh_ncommands; i++) {

@@ -305,6 +305,96 @@ static int unknown_verb(const char *noun, const char *verb)
 	return mech_error_hint("see `mech %s -h` for its commands", noun);
 }
 
+size_t sh_verb_words(const char *verb)
+{
+	size_t n = verb ? 1 : 0;
+	for (; verb && *verb; verb++)
+		n += *verb == ' ';
+	return n;
+}
+
+const char *sh_verb_word(const char *verb, size_t n)
+{
+	while (verb && n--)
+		if ((verb = strchr(verb, ' ')) != NULL)
+			verb++;
+	return verb ? verb : "";
+}
+
+size_t sh_verb_prefix(const char *verb, int argc, char *const *argv)
+{
+	size_t n = 0;
+	while ((int)n < argc) {
+		size_t l = strcspn(verb, " ");
+		if (strlen(argv[n]) != l || strncmp(verb, argv[n], l))
+			break;
+		n++;
+		if (!verb[l])
+			break;
+		verb += l + 1;
+	}
+	return n;
+}
+
+/*
+ * No verb of `noun` is spelt by argv: the first words of a longer verb alone
+ * ask for the rest ("`admin tenant key` needs a verb"); after such words a
+ * wrong one is named with the words before it and the ones that would fit.
+ */
+static int no_verb(const char *noun, int argc, char **argv)
+{
+	const char *names[64], *best, *example = NULL;
+	size_t k, n = 0, p = 0;
+	mech_buf said = MECH_BUF_INIT;
+	mech_strv next = MECH_STRV_INIT;
+	char q[MECH_ESCAPE_SIZE];
+
+	for (k = 0; k < sh_ncommands; k++) {
+		const sh_command *c = &sh_commands[k];
+		size_t m;
+		if (strcmp(c->noun, noun) || !c->verb)
+			continue;
+		m = sh_verb_prefix(c->verb, argc, argv);
+		if (m > p && m < sh_verb_words(c->verb))
+			p = m, example = c->verb;
+	}
+	if (!p)
+		return unknown_verb(noun, argv[0]);
+	for (k = 0; k < p; k++)
+		mech_buf_printf(&said, " %s", argv[k]);
+	if ((int)p >= argc) {
+		mech_error_set(MECH_EUSAGE, "`%s%s` needs a verb, e.g. `mech %s %s`", noun,
+			       said.ptr, noun, example);
+		mech_buf_dispose(&said);
+		return -1;
+	}
+	/* the words that may follow the ones given */
+	for (k = 0; k < sh_ncommands; k++) {
+		const sh_command *c = &sh_commands[k];
+		const char *w;
+		if (strcmp(c->noun, noun) || !c->verb ||
+		    sh_verb_prefix(c->verb, (int)p, argv) != p || sh_verb_words(c->verb) <= p)
+			continue;
+		w = sh_verb_word(c->verb, p);
+		mech_strv_push(&next, "");
+		free(next.items[next.len - 1]);
+		next.items[next.len - 1] = mech_strndup(w, strcspn(w, " "));
+	}
+	for (k = 0; k < next.len && n < 64; k++)
+		names[n++] = next.items[k];
+	best = sh_suggest(argv[p], names, n);
+	mech_error_set(MECH_EUSAGE, "unknown command `%s%s %s`", noun, said.ptr,
+		       mech_error_escape(q, argv[p]));
+	if (best)
+		mech_error_hint("did you mean `mech %s%s %s`? See `mech %s -h`", noun, said.ptr,
+				best, noun);
+	else
+		mech_error_hint("see `mech %s -h` for its commands", noun);
+	mech_strv_dispose(&next);
+	mech_buf_dispose(&said);
+	return -1;
+}
+
 /* Target flags may come between noun and verb: those any verb of the noun takes. */
 static const sh_flag *noun_flag(const char *noun, const char *tok)
 {
@@ -394,38 +484,17 @@ int sh_parse(int argc, char **argv, const sh_command **out, sh_args *a, sh_ctx *
 		}
 		for (k = 0; k < sh_ncommands; k++) {
 			const sh_command *c = &sh_commands[k];
-			size_t vl;
+			size_t nw;
 			if (strcmp(c->noun, noun) || !c->verb)
 				continue;
-			vl = strcspn(c->verb, " ");
-			if (c->verb[vl]) {
-				if (i + 1 < argc && strlen(argv[i]) == vl &&
-				    !strncmp(c->verb, argv[i], vl) &&
-				    !strcmp(c->verb + vl + 1, argv[i + 1])) {
-					cmd = c;
-					words = 2;
-					break;
-				}
-			} else if (!strcmp(c->verb, argv[i])) {
+			nw = sh_verb_words(c->verb);
+			if ((int)nw > words && sh_verb_prefix(c->verb, argc - i, argv + i) == nw) {
 				cmd = c;
-				words = 1;
-				break;
+				words = (int)nw;
 			}
 		}
-		if (!cmd) {
-			/* a two-word verb given by its first word alone: help for the group */
-			for (k = 0; k < sh_ncommands; k++) {
-				const sh_command *c = &sh_commands[k];
-				size_t vl = c->verb ? strcspn(c->verb, " ") : 0;
-				if (c->verb && !strcmp(c->noun, noun) && c->verb[vl] &&
-				    strlen(argv[i]) == vl && !strncmp(c->verb, argv[i], vl) &&
-				    i + 1 >= argc)
-					return mech_error_set(MECH_EUSAGE,
-							      "`%s %s` needs a verb, e.g. `mech %s %s`",
-							      noun, argv[i], noun, c->verb);
-			}
-			return unknown_verb(noun, argv[i]);
-		}
+		if (!cmd)
+			return no_verb(noun, argc - i, argv + i);
 		verb_at = i;
 	}
 	args_init(a, cmd);

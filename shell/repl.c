@@ -40,21 +40,15 @@ static const sh_command *find_command(const mech_strv *words, size_t *verb_words
 		return NULL;
 	for (i = 0; i < sh_ncommands; i++) {
 		const sh_command *c = &sh_commands[i];
-		size_t k, vw = c->verb ? 1 + (strchr(c->verb, ' ') != NULL) : 0, found = 0;
+		size_t k, vw = sh_verb_words(c->verb), found = 0;
 		if (strcmp(c->noun, words->items[0]))
 			continue;
 		if (!c->verb)
 			return c;
 		/* the verb may follow target flags: look for its words anywhere after the noun */
-		for (k = 1; k + vw <= words->len; k++) {
-			char *v = vw == 2 ? mech_sprintf("%s %s", words->items[k],
-							 words->items[k + 1])
-					  : mech_strdup(words->items[k]);
-			found = !strcmp(v, c->verb);
-			free(v);
-			if (found)
-				break;
-		}
+		for (k = 1; k + vw <= words->len && !found; k++)
+			found = sh_verb_prefix(c->verb, (int)(words->len - k), words->items + k) ==
+				vw;
 		if (found) {
 			*verb_words = vw;
 			return c;
@@ -150,20 +144,34 @@ static void candidates(const mech_strv *words, const char *partial)
 	}
 	if (c)
 		return; /* positional arguments: nothing to offer */
-	/* a verb (or the second word of a two-word verb) */
-	for (i = 0; i < sh_ncommands; i++) {
-		const sh_command *k = &sh_commands[i];
-		size_t l;
-		if (strcmp(k->noun, words->items[0]) || !k->verb)
-			continue;
-		l = strcspn(k->verb, " ");
-		if (k->verb[l] && !strncmp(prev, k->verb, l) && strlen(prev) == l) {
-			add_unique(k->verb + l + 1);
-		} else {
-			char *first = mech_strndup(k->verb, l);
-			add_unique(first);
-			free(first);
-		}
+	/* a verb's next word: after the words of it already typed, else its first */
+	{
+		size_t most = 0, k;
+		for (k = 0; k < 2; k++)
+			for (i = 0; i < sh_ncommands; i++) {
+				const sh_command *v = &sh_commands[i];
+				size_t nw = sh_verb_words(v->verb), p;
+				const char *w;
+				char *word;
+				if (strcmp(v->noun, words->items[0]) || !v->verb)
+					continue;
+				/* the longest run of the verb's first words ending at prev */
+				for (p = nw - 1; p > 0; p--)
+					if (p < words->len &&
+					    sh_verb_prefix(v->verb, (int)p,
+							   words->items + words->len - p) == p)
+						break;
+				if (k == 0) {
+					most = p > most ? p : most;
+					continue;
+				}
+				if (p != most)
+					continue;
+				w = sh_verb_word(v->verb, p);
+				word = mech_strndup(w, strcspn(w, " "));
+				add_unique(word);
+				free(word);
+			}
 	}
 }
 

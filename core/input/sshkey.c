@@ -513,13 +513,26 @@ bad:
 	return mech_error_hint("tenant names are lower-case letters, digits and '-'");
 }
 
-static int check_fingerprint(const char *fp)
+int mech_sshkey_check_fingerprint(const char *what, const char *fp)
 {
-	if (strncmp(fp, "SHA256:", 7) != 0 || strlen(fp) != 7 + 43)
-		return mech_error_set(MECH_EINVALID, "key fingerprint is not SHA256:<43 chars>");
-	if (fp[7 +
-	       strspn(fp + 7, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")])
-		return mech_error_set(MECH_EINVALID, "key fingerprint is not base64");
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t n = fp ? strnlen(fp, 7 + 44) : 0;
+
+	if (n != 7 + 43 || strncmp(fp, "SHA256:", 7) != 0) {
+		mech_error_set(MECH_EINVALID,
+			       "%s is not a key fingerprint SHA256:<43 base64 characters>", what);
+		return mech_error_hint("as `ssh-keygen -lf KEY.pub` prints it");
+	}
+	if (fp[7 + strspn(fp + 7, b64)] != '\0') {
+		mech_error_set(MECH_EINVALID, "%s is not a key fingerprint: not base64", what);
+		return mech_error_hint("as `ssh-keygen -lf KEY.pub` prints it");
+	}
+	/* 43 characters carry 258 bits: the last 2 are 0 in the one spelling of a SHA-256 */
+	if ((strchr(b64, fp[7 + 42]) - b64) & 3) {
+		mech_error_set(MECH_EINVALID, "%s is not a key fingerprint: not canonical base64",
+			       what);
+		return mech_error_hint("as `ssh-keygen -lf KEY.pub` prints it");
+	}
 	return 0;
 }
 
@@ -535,7 +548,10 @@ static void put_word(mech_buf *b, const char *v)
 		mech_buf_printf(b, "'%s'", v);
 }
 
-/* The line for `key` with `role` ("--tenant T" / "--guest FP") and `options`. */
+/*
+ * The line for `key` with `role` ("--tenant T" / "--guest FP") and `options`;
+ * a tenant's line also names the key (--key FP), for authorship.
+ */
 static char *key_line(const char *mech_path, const char *home, const char *role_flag,
 		      const char *role, const char *options, const mech_sshkey *key)
 {
@@ -552,7 +568,7 @@ static char *key_line(const char *mech_path, const char *home, const char *role_
 		return NULL;
 	if (!role) /* guest: the fingerprint of the key itself */
 		role = k.fingerprint;
-	if (!strcmp(role_flag, "--guest") && check_fingerprint(role) < 0) {
+	if (mech_sshkey_check_fingerprint("the key's fingerprint", k.fingerprint) < 0) {
 		mech_sshkey_dispose(&k);
 		return NULL;
 	}
@@ -562,6 +578,10 @@ static char *key_line(const char *mech_path, const char *home, const char *role_
 	put_word(&b, home);
 	mech_buf_printf(&b, " ssh %s ", role_flag);
 	put_word(&b, role);
+	if (strcmp(role_flag, "--guest") != 0) {
+		mech_buf_puts(&b, " --key ");
+		put_word(&b, k.fingerprint);
+	}
 	mech_buf_printf(&b, "\",%s %s %s", options, k.type, k.base64);
 	mech_sshkey_dispose(&k);
 	return mech_buf_detach(&b);

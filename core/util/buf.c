@@ -276,13 +276,23 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 	return 0;
 }
 
-static int write_file(const char *path, const void *data, size_t len, int mode, int durable)
+/* durable: fsync before the rename; keep: the file's mode stays what it was */
+static int write_file(const char *path, const void *data, size_t len, int mode, int durable,
+		      int keep)
 {
 	char *tmp = mech_sprintf("%s.tmp.%ld", path, (long)getpid());
 	const char *p = data;
+	struct stat st;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode ? mode : 0644);
 	if (fd < 0) {
 		mech_error_set(MECH_EFAILED, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	if (keep && stat(path, &st) == 0 && fchmod(fd, st.st_mode & 07777) < 0) {
+		mech_error_set(MECH_EFAILED, "cannot write %s: %s", path, strerror(errno));
+		close(fd);
+		unlink(tmp);
 		free(tmp);
 		return -1;
 	}
@@ -312,12 +322,17 @@ static int write_file(const char *path, const void *data, size_t len, int mode, 
 
 int mech_file_write_atomic(const char *path, const void *data, size_t len, int mode)
 {
-	return write_file(path, data, len, mode, 1);
+	return write_file(path, data, len, mode, 1, 0);
+}
+
+int mech_file_replace(const char *path, const void *data, size_t len, int mode)
+{
+	return write_file(path, data, len, mode, 1, 1);
 }
 
 int mech_file_write_cache(const char *path, const void *data, size_t len, int mode)
 {
-	return write_file(path, data, len, mode, 0);
+	return write_file(path, data, len, mode, 0, 0);
 }
 
 void mech_strv_push(mech_strv *v, const char *s)

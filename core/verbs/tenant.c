@@ -6,6 +6,7 @@
 #include "mech/tenant.h"
 #include "mech/error.h"
 #include "mech/layout.h"
+#include "mech/lock.h"
 #include "mech/manifest.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
@@ -148,8 +149,54 @@ int mech_tenant_list(const mech_config *cfg, mech_strv *out)
 	return 0;
 }
 
+/* `s` on one line of a log: printable ASCII stays, every other byte is \xNN. */
+static void put_escaped(mech_buf *b, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			mech_buf_put(b, s, 1);
+		else
+			mech_buf_printf(b, "\\x%02x", c);
+	}
+}
+
+/* A tenant record that does not load: skipped, unless it names the key sought. */
+static int skip_damaged(const mech_config *cfg, const char *name, const char *fingerprint,
+			mech_strv *skipped)
+{
+	const mech_error *e = mech_error_last();
+	char *file = tenant_file(cfg, name);
+	mech_buf why = MECH_BUF_INIT, raw = MECH_BUF_INIT;
+	int holds_key;
+
+	/* the parse errors name the file; the others are prefixed with it */
+	if (!e || !e->message || !strstr(e->message, file)) {
+		put_escaped(&why, file);
+		mech_buf_puts(&why, ": ");
+	}
+	put_escaped(&why, e && e->message ? e->message : "unreadable");
+	mech_error_clear();
+	/* the key may be in it: serving it as a guest instead must not happen silently */
+	holds_key = mech_buf_read_file(&raw, file, TENANT_MAX) == 0 && raw.ptr &&
+		    strstr(raw.ptr, fingerprint) != NULL;
+	mech_error_clear();
+	mech_strv_push(skipped, mech_buf_cstr(&why));
+	if (holds_key) {
+		mech_error_set(MECH_ECONFIG,
+			       "a tenant record names this key but cannot be read: %s",
+			       mech_buf_cstr(&why));
+		mech_error_hint("repair or remove the file; until then the key is refused, not "
+				"served as a guest");
+	}
+	mech_buf_dispose(&raw);
+	mech_buf_dispose(&why);
+	free(file);
+	return holds_key ? -1 : 0;
+}
+
 int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
-			 size_t *key_index)
+			 size_t *key_index, mech_strv *skipped)
 {
 	mech_strv all = MECH_STRV_INIT;
 	size_t i, k;
@@ -158,6 +205,8 @@ int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_t
 	for (i = 0; i < all.len && !found; i++) {
 		mech_tenant *t;
 		if (mech_tenant_load(cfg, all.items[i], &t) < 0) {
+			if (skipped && skip_damaged(cfg, all.items[i], fingerprint, skipped) == 0)
+				continue;
 			mech_strv_dispose(&all);
 			return -1;
 		}
@@ -225,8 +274,9 @@ static int save_tenant(const mech_config *cfg, const mech_tenant *t)
 		mech_yaml_set_str(m, "email", k->email);
 	}
 	rc = mech_yaml_emit(doc, &b);
+	/* temp + fsync + rename; an operator's chmod of the record stays */
 	if (rc == 0)
-		rc = mech_file_write_atomic(file, b.ptr, b.len, 0640);
+		rc = mech_file_replace(file, b.ptr, b.len, 0640);
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
 	free(file);
@@ -317,9 +367,19 @@ static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_ad
 		mech_tenant *owner = NULL;
 		mech_tenant_key *nk;
 		int dup = 0;
-		int found = mech_tenant_find_key(cfg, k->fingerprint, &owner, NULL);
-		if (found < 0)
+		/* every record must load: a damaged one might be the key's owner */
+		int found = mech_tenant_find_key(cfg, k->fingerprint, &owner, NULL, NULL);
+		if (found < 0) {
+			const mech_error *e = mech_error_last();
+			char *msg = mech_strdup(e && e->message ? e->message : "unreadable");
+			mech_error_set(MECH_ECONFIG,
+				       "cannot tell whether another tenant has key %s: %s",
+				       k->fingerprint, msg);
+			mech_error_hint("repair that tenant record, or remove the tenant with `mech "
+					"admin tenant remove T --force`");
+			free(msg);
 			return -1;
+		}
 		if (found && strcmp(owner->name, t->name)) {
 			mech_error_set(MECH_EINVALID, "key %s is already registered to tenant %s",
 				       k->fingerprint, owner->name);
@@ -418,6 +478,171 @@ done:
 	mech_tenant_free(t);
 	free(dir);
 	free(repo_url);
+	return rc;
+}
+
+/* ---- keys of an existing tenant, and removing a tenant ---- */
+
+/* A registered tenant's record, locked against other writers. 0 or -1 (4 when unknown). */
+static int lock_tenant(const mech_config *cfg, const char *name, int *lock)
+{
+	char *file, *path;
+	int rc;
+
+	*lock = -1;
+	if (mech_validate_name("tenant", name) < 0)
+		return -1;
+	file = tenant_file(cfg, name);
+	rc = access(file, F_OK);
+	free(file);
+	if (rc != 0) {
+		mech_error_set(MECH_ENOT_FOUND, "unknown tenant \"%s\" in %s", name, cfg->home);
+		return mech_error_hint("`mech admin tenant list` shows the tenants");
+	}
+	path = mech_lock_path(cfg, name);
+	rc = mech_lock_take(path, name, lock);
+	free(path);
+	return rc;
+}
+
+static int open_tenant(const mech_config *cfg, const char *name, mech_tenant **t, int *lock)
+{
+	*t = NULL;
+	if (lock_tenant(cfg, name, lock) < 0)
+		return -1;
+	if (mech_tenant_load(cfg, name, t) < 0) {
+		mech_lock_release(lock);
+		return -1;
+	}
+	return 0;
+}
+
+static void copy_key(mech_tenant_key *to, const mech_tenant_key *from)
+{
+	to->fingerprint = mech_strdup(from->fingerprint);
+	to->type = mech_strdup(from->type ? from->type : "");
+	to->key = mech_strdup(from->key ? from->key : "");
+	to->comment = mech_strdup(from->comment ? from->comment : "");
+	to->name = mech_strdup(from->name ? from->name : "");
+	to->email = mech_strdup(from->email ? from->email : "");
+}
+
+void mech_tenant_key_dispose(mech_tenant_key *k)
+{
+	free(k->fingerprint);
+	free(k->type);
+	free(k->key);
+	free(k->comment);
+	free(k->name);
+	free(k->email);
+	memset(k, 0, sizeof(*k));
+}
+
+int mech_tenant_key_add(const mech_config *cfg, const char *tenant, const mech_tenant_key *key,
+			mech_tenant_key *out)
+{
+	mech_tenant *t = NULL;
+	mech_tenant_add_opts o;
+	int lock, added = 0, rc = -1;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (open_tenant(cfg, tenant, &t, &lock) < 0)
+		return -1;
+	memset(&o, 0, sizeof(o));
+	o.name = tenant;
+	o.keys = key;
+	o.nkeys = 1;
+	/* one owner per key: refused when another tenant has it */
+	if (add_keys(cfg, t, &o, &added) < 0)
+		goto done;
+	if (added && save_tenant(cfg, t) < 0)
+		goto done;
+	for (i = 0; i < t->nkeys; i++)
+		if (!strcmp(t->keys[i].fingerprint, key->fingerprint))
+			copy_key(out, &t->keys[i]);
+	rc = added;
+done:
+	mech_lock_release(&lock);
+	mech_tenant_free(t);
+	return rc;
+}
+
+int mech_tenant_key_remove(const mech_config *cfg, const char *tenant, const char *fingerprint,
+			   mech_tenant_key *out)
+{
+	mech_tenant *t = NULL;
+	int lock, rc = -1;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (open_tenant(cfg, tenant, &t, &lock) < 0)
+		return -1;
+	for (i = 0; i < t->nkeys; i++)
+		if (!strcmp(t->keys[i].fingerprint, fingerprint))
+			break;
+	if (i == t->nkeys) {
+		mech_error_set(MECH_ENOT_FOUND, "key %s is not registered to tenant %s",
+			       fingerprint, tenant);
+		mech_error_hint("`mech admin tenant key list %s` shows its keys", tenant);
+		goto done;
+	}
+	*out = t->keys[i];
+	memmove(&t->keys[i], &t->keys[i + 1], (t->nkeys - i - 1) * sizeof(*t->keys));
+	t->nkeys--;
+	if (save_tenant(cfg, t) < 0) {
+		/* nothing was written: the record still holds the key */
+		mech_tenant_key_dispose(out);
+		goto done;
+	}
+	rc = 0;
+done:
+	mech_lock_release(&lock);
+	mech_tenant_free(t);
+	return rc;
+}
+
+int mech_tenant_remove(const mech_config *cfg, const char *tenant, int purge, mech_strv *deleted,
+		       mech_strv *kept)
+{
+	char *file, *dir, *repo, *cache;
+	int lock, rc = -1;
+
+	/* not loaded: a record too damaged to load can be removed all the same */
+	if (lock_tenant(cfg, tenant, &lock) < 0)
+		return -1;
+	file = tenant_file(cfg, tenant);
+	dir = mech_config_tenant_dir(cfg, tenant);
+	repo = mech_config_repo_path(cfg, tenant);
+	cache = mech_config_cache_dir(cfg, tenant);
+	/* the record first: from here on ssh-keys serves none of the tenant's keys */
+	if (unlink(file) < 0) {
+		mech_error_set(MECH_EFAILED, "cannot remove %s: %s", file, strerror(errno));
+		goto done;
+	}
+	mech_strv_push(deleted, file);
+	if (purge) {
+		if (access(cache, F_OK) == 0) {
+			if (mech_remove_tree(cache) < 0)
+				goto done;
+			mech_strv_push(deleted, cache);
+		}
+		if (mech_remove_tree(dir) < 0)
+			goto done;
+		mech_strv_push(deleted, dir);
+	} else {
+		if (access(repo, F_OK) == 0)
+			mech_strv_push(kept, repo);
+		if (access(cache, F_OK) == 0)
+			mech_strv_push(kept, cache);
+	}
+	rc = 0;
+done:
+	mech_lock_release(&lock);
+	free(file);
+	free(dir);
+	free(repo);
+	free(cache);
 	return rc;
 }
 

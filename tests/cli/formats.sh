@@ -47,6 +47,12 @@ shape admin.init 0 admin init
 shape tenant.add 0 admin tenant add acme
 shape tenant.list 0 admin tenant list
 shape admin.allowed-signers 0 admin allowed-signers
+ssh-keygen -q -t ed25519 -N '' -C ci@example.com -f "$T/ci" </dev/null
+shape tenant.key-add 0 admin tenant key add acme "$T/ci.pub"
+shape tenant.key-list 0 admin tenant key list acme
+shape tenant.key-remove 0 admin tenant key remove acme "$T/ci.pub"
+"$MECH" admin tenant add old >/dev/null 2>&1
+shape tenant.remove 0 admin tenant remove old --force
 sim_start --sync-delay 100ms --health-delay 100ms --degrade-tag broken
 sim_config
 shape whoami 0 whoami

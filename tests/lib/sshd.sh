@@ -10,6 +10,8 @@
 #   dir=$(mktemp -d)
 #   sshd_copy_command "$MECH"                          # for an AuthorizedKeysCommand
 #   sshd_start "$dir" "AuthorizedKeysCommand $SSHD_COMMAND ssh-keys %u %t %k" …
+#   sshd_mech_conf "$SSHD_COMMAND" "$MECH_HOME" root   # or: the shipped snippet
+#   sshd_start "$dir" "${SSHD_MECH_CONF[@]}"
 #   sshd_start "$dir"                                  # or: sshd_start "$dir" 'SetEnv TZ=UTC' …
 #   sshd_keygen "$dir/alice"                           # client key: alice, alice.pub
 #   sshd_authorize "$dir/alice.pub" 'command="/bin/echo hello",restrict'
@@ -264,6 +266,33 @@ sshd_copy_command() {
 	SSHD_COMMAND=$dir/$(basename -- "$bin")
 	sshd_check_command_path "$SSHD_COMMAND" ||
 		sshd_skip "/run on this machine is not a place sshd runs commands from (above)"
+}
+
+# sshd_mech_conf MECH HOME USER — the shipped front-door snippet,
+# packaging/sshd_config.d/mech.conf, as sshd_config lines in the array
+# SSHD_MECH_CONF, for sshd_start "${SSHD_MECH_CONF[@]}". Every setting is
+# taken verbatim; only what names this machine changes: /usr/bin/mech
+# becomes MECH (a copy from sshd_copy_command), /var/lib/mech becomes HOME,
+# and the user `mech` (Match User, AuthorizedKeysCommandUser) becomes USER.
+# Returns 1 when the snippet no longer has those lines.
+sshd_mech_conf() {
+	local mech=${1:?sshd_mech_conf MECH HOME USER} home=${2:?} user=${3:?} line word found=0
+	local snippet=${SRC:?}/packaging/sshd_config.d/mech.conf
+	SSHD_MECH_CONF=()
+	while IFS= read -r line; do
+		word=${line#"${line%%[![:space:]]*}"}
+		case $word in '' | '#'*) continue ;; esac
+		case $word in
+		'Match User mech') line=${line/%mech/$user}; found=$((found + 1)) ;;
+		'AuthorizedKeysCommandUser mech') line=${line/%mech/$user}; found=$((found + 1)) ;;
+		'AuthorizedKeysCommand /usr/bin/mech --home /var/lib/mech '*)
+			line=${line/\/usr\/bin\/mech/$mech}
+			line=${line/\/var\/lib\/mech/$home}
+			found=$((found + 1)) ;;
+		esac
+		SSHD_MECH_CONF+=("$line")
+	done <"$snippet"
+	[ "$found" -eq 3 ] || { _sshd_fail "$snippet lacks a line sshd_mech_conf adapts"; return 1; }
 }
 
 # sshd_start DIR [sshd_config lines…] — start the server; sets SSHD_PORT,

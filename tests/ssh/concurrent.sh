@@ -22,11 +22,9 @@ expect_rc 0 "tenant add alice"
 mech admin tenant add bob --key "$T/bob.pub"
 expect_rc 0 "tenant add bob"
 
-sshd_start "$T/sshd" \
-	"AuthorizedKeysCommand $MECH --home $MECH_HOME ssh-keys %u %t %k" \
-	"AuthorizedKeysCommandUser root" \
-	"AuthorizedKeysFile none" \
-	"ExposeAuthInfo yes" || { echo "sshd did not start" >&2; exit 1; }
+# the shipped snippet's settings verbatim, for root instead of the user mech
+sshd_mech_conf "$MECH" "$MECH_HOME" root || exit 1
+sshd_start "$T/sshd" "${SSHD_MECH_CONF[@]}" || { echo "sshd did not start" >&2; exit 1; }
 
 base_alice=$(head_of alice)
 base_bob=$(head_of bob)

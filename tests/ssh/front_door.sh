@@ -24,12 +24,12 @@ expect_rc 0 "tenant add alice --key"
 mech admin tenant add bob --key "$T/bob.pub"
 expect_rc 0 "tenant add bob --key"
 
+# the shipped snippet's settings verbatim (no ExposeAuthInfo: the forced
+# command names the key), for root instead of the user mech
+sshd_mech_conf "$MECH" "$MECH_HOME" root || exit 1
 sshd_start "$T/sshd" \
-	"AuthorizedKeysCommand $MECH --home $MECH_HOME ssh-keys %u %t %k" \
-	"AuthorizedKeysCommandUser root" \
-	"AuthorizedKeysFile none" \
-	"ExposeAuthInfo yes" \
-	"Subsystem sftp /usr/lib/openssh/sftp-server" || { echo "sshd did not start" >&2; exit 1; }
+	"Subsystem sftp /usr/lib/openssh/sftp-server" \
+	"${SSHD_MECH_CONF[@]}" || { echo "sshd did not start" >&2; exit 1; }
 
 # as KEY ARGS… : one ssh connection with KEY's identity; sets out/err/rc
 as() {

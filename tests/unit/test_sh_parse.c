@@ -49,18 +49,27 @@ static const sh_flag deploy_flags[] = {
 	END,
 };
 
+static const sh_flag no_flags[] = {END};
+
 const sh_command sh_commands[] = {
 	{"app", "deploy", "app.deploy", SH_MUTATES, "", 0, 0, deploy_flags, no_handler, "p", "a",
 	 "s", "mech app -a web deploy --tag 1", "n"},
+	{"admin", "tenant add", "tenant.add", 0, "T", 1, 1, no_flags, no_handler, "p", "a", "s",
+	 "e", "n"},
+	{"admin", "tenant key add", "tenant.key-add", 0, "T KEY", 2, 2, no_flags, no_handler, "p",
+	 "a", "s", "e", "n"},
+	{"admin", "tenant key list", "tenant.key-list", 0, "T", 1, 1, no_flags, no_handler, "p",
+	 "a", "s", "e", "n"},
 };
 const size_t sh_ncommands = sizeof(sh_commands) / sizeof(*sh_commands);
 
 static sh_args args;
 
+static const sh_command *cmd;
+
 static int parse(const char *line)
 {
 	char *copy = mech_strdup(line), *words[32], *save = NULL, *w;
-	const sh_command *cmd = NULL;
 	int n = 0, rc;
 	sh_ctx ctx;
 	for (w = strtok_r(copy, " ", &save); w && n < 32; w = strtok_r(NULL, " ", &save))
@@ -68,6 +77,7 @@ static int parse(const char *line)
 	memset(&ctx, 0, sizeof(ctx));
 	mech_error_clear();
 	memset(&args, 0, sizeof(args));
+	cmd = NULL;
 	rc = sh_parse(n, words, &cmd, &args, &ctx);
 	/* the values are copies: the line may go */
 	free(copy);
@@ -167,4 +177,57 @@ Test(sh_parse, a_duration_read_as_a_string_list_aborts, .signal = SIGABRT)
 {
 	cr_assert_eq(parse("app -a web deploy --timeout 2s"), 0);
 	sh_arg_list(&args, SH_OPT_TIMEOUT);
+}
+
+Test(sh_parse, verbs_of_three_words)
+{
+	cr_assert_eq(parse("admin tenant key add alice SHA256:x"), 0);
+	cr_assert_str_eq(cmd->id, "tenant.key-add");
+	cr_assert_eq(args.pos.len, 2);
+	cr_assert_str_eq(args.pos.items[0], "alice");
+	cr_assert_str_eq(args.pos.items[1], "SHA256:x");
+	done();
+	cr_assert_eq(parse("admin tenant key list alice --json"), 0);
+	cr_assert_str_eq(cmd->id, "tenant.key-list");
+	done();
+	/* the two-word verb beside them still parses */
+	cr_assert_eq(parse("admin tenant add key"), 0);
+	cr_assert_str_eq(cmd->id, "tenant.add");
+	cr_assert_str_eq(args.pos.items[0], "key");
+	done();
+}
+
+Test(sh_parse, the_first_words_of_a_verb_ask_for_the_rest)
+{
+	cr_assert_eq(parse("admin tenant key"), -1);
+	cr_assert_eq(mech_error_last()->code, MECH_EUSAGE);
+	cr_assert_not_null(strstr(mech_error_last()->message, "`admin tenant key` needs a verb"));
+	done();
+	cr_assert_eq(parse("admin tenant"), -1);
+	cr_assert_not_null(strstr(mech_error_last()->message, "`admin tenant` needs a verb"));
+	done();
+	cr_assert_eq(parse("admin tenant key lst alice"), -1);
+	cr_assert_not_null(
+		strstr(mech_error_last()->message, "unknown command `admin tenant key lst`"));
+	cr_assert_not_null(strstr(mech_error_last()->hint, "mech admin tenant key list"));
+	done();
+	cr_assert_eq(parse("admin tenat key add alice x"), -1);
+	cr_assert_not_null(strstr(mech_error_last()->message, "unknown command `admin tenat`"));
+	done();
+}
+
+Test(sh_parse, verb_words)
+{
+	char *argv[] = {"tenant", "key", "add", "x"};
+	cr_assert_eq(sh_verb_words(NULL), 0);
+	cr_assert_eq(sh_verb_words("create"), 1);
+	cr_assert_eq(sh_verb_words("tenant key add"), 3);
+	cr_assert_eq(sh_verb_prefix("tenant key add", 4, argv), 3);
+	cr_assert_eq(sh_verb_prefix("tenant key list", 4, argv), 2);
+	cr_assert_eq(sh_verb_prefix("tenant add", 4, argv), 1);
+	cr_assert_eq(sh_verb_prefix("tenant key add", 2, argv), 2);
+	cr_assert_eq(sh_verb_prefix("create", 4, argv), 0);
+	cr_assert_str_eq(sh_verb_word("tenant key add", 0), "tenant key add");
+	cr_assert_str_eq(sh_verb_word("tenant key add", 2), "add");
+	cr_assert_str_eq(sh_verb_word("tenant key add", 3), "");
 }

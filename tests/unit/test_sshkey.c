@@ -527,9 +527,9 @@ Test(sshkey, authorized_and_guest_lines)
 
 	cr_assert_eq(mech_sshkey_parse_line(line, &key), 0);
 	got = mech_sshkey_authorized_line("/usr/bin/mech", "/var/lib/mech", "alice", &key);
-	want = mech_sprintf("command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice\","
-			    "restrict,pty ssh-ed25519 %s",
-			    b);
+	want = mech_sprintf("command=\"/usr/bin/mech --home /var/lib/mech ssh --tenant alice "
+			    "--key %s\",restrict,pty ssh-ed25519 %s",
+			    key.fingerprint, b);
 	cr_assert_str_eq(got, want);
 	/* The key's comment (user data) never reaches the line. */
 	cr_assert_null(strstr(got, "bob@example.com"));
@@ -547,8 +547,8 @@ Test(sshkey, authorized_and_guest_lines)
 	/* Values the login shell would interpret are single-quoted. */
 	got = mech_sshkey_authorized_line("/opt/my mech/bin/mech", "/srv/$x;y", "a-1", &key);
 	want = mech_sprintf("command=\"'/opt/my mech/bin/mech' --home '/srv/$x;y' ssh --tenant "
-			    "a-1\",restrict,pty ssh-ed25519 %s",
-			    b);
+			    "a-1 --key %s\",restrict,pty ssh-ed25519 %s",
+			    key.fingerprint, b);
 	cr_assert_str_eq(got, want);
 	free(got);
 	free(want);
@@ -643,7 +643,9 @@ Test(sshkey, login_shell_sees_the_intended_words)
 	out[n] = '\0';
 	cr_assert_eq(pclose(f), 0);
 	{
-		char *want = mech_sprintf("<--home>\n<%s>\n<ssh>\n<--tenant>\n<alice>\n", home);
+		char *want =
+			mech_sprintf("<--home>\n<%s>\n<ssh>\n<--tenant>\n<alice>\n<--key>\n<%s>\n",
+				     home, key.fingerprint);
 		cr_assert_str_eq(out, want);
 		free(want);
 	}
@@ -654,6 +656,41 @@ Test(sshkey, login_shell_sees_the_intended_words)
 	free(home);
 	free(script);
 	free(dir);
+}
+
+/* The --key of a forced command: exactly what ssh-keygen -lf prints, nothing else. */
+Test(sshkey, fingerprint_check_is_strict)
+{
+	char *line = ed25519_line();
+	mech_sshkey key = MECH_SSHKEY_INIT;
+	static const char *const bad[] = {
+		"",
+		"SHA256:",
+		"MD5:11:22:33",
+		"sha256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE",
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHX",   /* 42 */
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXEA", /* 44 */
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHX=",  /* padding */
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGH;E",  /* not base64 */
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGH E",
+		"SHA256:tz_5IfqcJAJEGhirFK2Aohs45wvoJ6WD-5C9vBmGHXE", /* base64url */
+		"SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXF", /* low bits set */
+	};
+	size_t i;
+
+	cr_assert_eq(mech_sshkey_parse_line(line, &key), 0);
+	cr_assert_eq(mech_sshkey_check_fingerprint("--key", key.fingerprint), 0);
+	cr_assert_eq(mech_sshkey_check_fingerprint("--key",
+						   "SHA256:tz/5IfqcJAJEGhirFK2Aohs45wvoJ6WD+5C9vBmGHXE"),
+		     0);
+	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+		cr_assert_eq(mech_sshkey_check_fingerprint("--key", bad[i]), -1, "%s", bad[i]);
+		cr_assert_eq(mech_error_last()->code, MECH_EINVALID);
+		cr_assert_not_null(strstr(mech_error_last()->message, "--key"));
+	}
+	cr_assert_eq(mech_sshkey_check_fingerprint("--key", NULL), -1);
+	mech_sshkey_dispose(&key);
+	free(line);
 }
 
 /* Replays the fuzz seed corpus: nothing in it may crash or leak. */

@@ -51,6 +51,8 @@ void mech_buf_dispose(mech_buf *b);
 int mech_buf_read_file(mech_buf *b, const char *path, size_t max);
 /** Write `len` bytes to `path` atomically: temp file in the same dir, fsync, rename. */
 int mech_file_write_atomic(const char *path, const void *data, size_t len, int mode);
+/** The same, but an existing file keeps its mode (`mode` is for a new one). */
+int mech_file_replace(const char *path, const void *data, size_t len, int mode);
 /** The same without fsync, for caches that can be rebuilt (a crash loses nothing). */
 int mech_file_write_cache(const char *path, const void *data, size_t len, int mode);
 

@@ -58,7 +58,10 @@ void mech_sshkey_dispose(mech_sshkey *key);
 
 /**
  * The authorized_keys line for a tenant's key:
- *   command="<mech_path> --home <home> ssh --tenant <tenant>",restrict,pty <type> <base64>
+ *   command="<mech_path> --home <home> ssh --tenant <tenant> --key <fingerprint>",restrict,pty
+ *   <type> <base64>
+ * The fingerprint is recomputed from the blob; `mech ssh` acts as that key's
+ * identity (authorship without sshd's ExposeAuthInfo).
  * `restrict` turns off forwarding, ~/.ssh/rc and PTYs; `pty` turns PTYs back
  * on because `ssh -t mech -- console` needs one. `mech_path` and `home` must
  * be absolute, printable ASCII without `"`, `\` or `'`; `tenant` must be a
@@ -77,6 +80,13 @@ char *mech_sshkey_authorized_line(const char *mech_path, const char *home, const
  * fingerprint is recomputed from the blob, not trusted from `key`.
  */
 char *mech_sshkey_guest_line(const char *mech_path, const char *home, const mech_sshkey *key);
+
+/**
+ * Is `fp` a fingerprint as mech writes it: "SHA256:" and 43 characters of
+ * canonical unpadded base64 (the last one's low two bits zero)? 0, or -1
+ * with MECH_EINVALID naming `what` (never echoing `fp`).
+ */
+int mech_sshkey_check_fingerprint(const char *what, const char *fp);
 
 /** "SHA256:<43 base64 chars>" of a key's wire blob, as `ssh-keygen -lf` prints it. Caller frees. */
 char *mech_sshkey_fingerprint(const void *blob, size_t len);

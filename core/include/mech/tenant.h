@@ -51,13 +51,45 @@ int mech_tenant_load(const mech_config *cfg, const char *name, mech_tenant **out
 void mech_tenant_free(mech_tenant *t);
 /** Names of all tenants, sorted. */
 int mech_tenant_list(const mech_config *cfg, mech_strv *out);
-/** Find the tenant owning a key fingerprint. 1 found, 0 not, -1 error. */
+/**
+ * Find the tenant owning a key fingerprint. 1 found, 0 not, -1 error.
+ * `skipped` NULL: a tenant record that does not load is an error. Otherwise
+ * such a record is skipped and one line "FILE: why" (escaped) appended to
+ * `skipped`, unless its raw text holds `fingerprint`: then it is an error
+ * (MECH_ECONFIG), as the key may be that tenant's.
+ */
 int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
-			 size_t *key_index);
+			 size_t *key_index, mech_strv *skipped);
 /** Add a tenant (or keys to an existing one), seeding or adopting its repo. */
 int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 		    mech_tenant_add_result *out);
 void mech_tenant_add_result_dispose(mech_tenant_add_result *r);
+/*
+ * Keys of an existing tenant, and removing a tenant (`mech admin tenant key
+ * add|remove`, `tenant remove`). Each takes the tenant lock and rewrites
+ * tenant.yaml atomically (temp file, fsync, rename; its mode kept). An
+ * unknown tenant is MECH_ENOT_FOUND; nothing is written on any error.
+ */
+/**
+ * Register `key` (fingerprint required; type/key/comment may be "" for a key
+ * known by fingerprint only) to `tenant`; it acts as its comment's e-mail or
+ * the tenant's identity. 1 added, 0 already this tenant's (nothing written),
+ * -1 (MECH_EINVALID when another tenant has it). `out` receives the record.
+ */
+int mech_tenant_key_add(const mech_config *cfg, const char *tenant, const mech_tenant_key *key,
+			mech_tenant_key *out);
+/** Unregister a key by fingerprint; `out` receives what was removed. 0, or -1 (4 when absent). */
+int mech_tenant_key_remove(const mech_config *cfg, const char *tenant, const char *fingerprint,
+			   mech_tenant_key *out);
+void mech_tenant_key_dispose(mech_tenant_key *k);
+/**
+ * Remove a tenant from this host: its tenant.yaml goes (ssh-keys stops
+ * serving its keys at once); its repository and cache stay (listed in
+ * `kept`) unless `purge`, which deletes tenants/T/ and cache/T/ (listed in
+ * `deleted`). A record too damaged to load is removed all the same.
+ */
+int mech_tenant_remove(const mech_config *cfg, const char *tenant, int purge, mech_strv *deleted,
+		       mech_strv *kept);
 /** The identity a key acts as: its comment when it is an e-mail address, else the tenant's. */
 void mech_tenant_key_identity(const mech_tenant *t, const char *comment, char **name, char **email);
 /** Create MECH_HOME and a commented mech.yaml if absent. 1 created, 0 existed. */
