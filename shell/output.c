@@ -33,6 +33,24 @@ void sh_next(sh_ctx *ctx, const char *fmt, ...)
 	free(s);
 }
 
+void sh_warn(sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = mech_vsprintf(fmt, ap);
+	va_end(ap);
+	if (!mech_strv_contains(&ctx->warnings, s)) /* once, however often a verb says it */
+		mech_strv_push(&ctx->warnings, s);
+	free(s);
+}
+
+/* The one form of a warning on stderr. */
+static void print_warning(const char *w)
+{
+	fprintf(stderr, "mech: warning: %s\n", w);
+}
+
 static const struct {
 	const char *role, *code;
 } colors[] = {
@@ -126,6 +144,8 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 				action_past(c->action));
 		}
 	}
+	for (i = 0; i < res->warnings.len; i++)
+		sh_warn(ctx, "%s", res->warnings.items[i]);
 	if (!ctx->result)
 		ctx->result = cJSON_CreateObject();
 	if (dry_run) {
@@ -218,6 +238,8 @@ static int print_outcome(sh_ctx *ctx, int rc)
 		code = ctx->exit_override;
 	if (ctx->quiet && rc >= 0)
 		return code;
+	for (i = 0; i < ctx->warnings.len; i++)
+		print_warning(ctx->warnings.items[i]);
 	if (ctx->json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;
@@ -245,6 +267,12 @@ static int print_outcome(sh_ctx *ctx, int rc)
 				cJSON_AddItemToArray(next, cJSON_CreateString(ctx->next.items[i]));
 			cJSON_DetachItemFromObject(o, "next");
 			cJSON_AddItemToObject(o, "next", next);
+		}
+		/* only when there are any: a program tests for the key */
+		if (ctx->warnings.len) {
+			cJSON *w = cJSON_AddArrayToObject(o, "warnings");
+			for (i = 0; i < ctx->warnings.len; i++)
+				cJSON_AddItemToArray(w, cJSON_CreateString(ctx->warnings.items[i]));
 		}
 		s = cJSON_PrintUnformatted(o);
 		fputs(s, stdout);
@@ -333,7 +361,7 @@ int sh_finish(sh_ctx *ctx, int rc)
 	/* the answer is out: packs this command's writes left are merged now */
 	mech_maint_run(&warnings);
 	for (i = 0; i < warnings.len; i++)
-		fprintf(stderr, "mech: warning: %s\n", warnings.items[i]);
+		print_warning(warnings.items[i]);
 	mech_strv_dispose(&warnings);
 	return code;
 }
