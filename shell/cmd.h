@@ -200,6 +200,8 @@ void sh_ctx_reset(sh_ctx *ctx);
 /* output.c */
 void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Print to stderr as all output is printed: control characters shown, not sent. */
+void sh_eprintf(const sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** A warning about this command's outcome: printed with the answer, and in its JSON. */
 void sh_warn(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Report a transaction: progress on stderr, files, commit, plan (dry run). */

@@ -301,7 +301,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 			append_history(1, hist);
 		if (mech_sshcmd_split(line, &words) < 0) {
 			const mech_error *e = mech_error_last();
-			fprintf(stderr, "mech: %s\n", e ? e->message : "cannot parse the line");
+			sh_eprintf(ctx, "mech: %s\n", e ? e->message : "cannot parse the line");
 			last = e ? mech_error_exit(e->code) : 64;
 		} else if (words.len == 1 &&
 			   (!strcmp(words.items[0], "exit") || !strcmp(words.items[0], "quit"))) {
