@@ -7,6 +7,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
+#include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/image.h"
 #include "mech/validate.h"
@@ -50,6 +51,50 @@ Test(escape, everything_beyond_ascii_is_shown_as_bytes)
 	expect_escaped("\xef\xbd\x8eginx", 7, "\\xef\\xbd\\x8eginx");
 	expect_escaped("a\xe2\x80\256b", 5, "a\\xe2\\x80\\xaeb"); /* \256 is 0xae */
 	expect_escaped("\xff", 1, "\\xff");
+}
+
+/* ---- text for a terminal (mech_escape without MECH_ESCAPE_ASCII) ---- */
+
+static void expect_text(const char *in, unsigned flags, const char *want)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_escape(&b, in, strlen(in), flags);
+	cr_expect_str_eq(mech_buf_cstr(&b), want, "escaping %s", in);
+	mech_buf_dispose(&b);
+}
+
+Test(escape, terminal_text_keeps_printable_utf8)
+{
+	expect_text("José Müller — 日本", 0, "José Müller — 日本");
+	expect_text("a\\b \"c\"", 0, "a\\b \"c\"");
+}
+
+Test(escape, terminal_text_shows_what_a_terminal_would_act_on)
+{
+	expect_text("x\x1b[2Jy", 0, "x\\x1b[2Jy");
+	expect_text("\x1b]52;c;aGk=\a", 0, "\\x1b]52;c;aGk=\\x07");
+	expect_text("a\rb\x7f", 0, "a\\x0db\\x7f");
+	expect_text("\xc2\x9b" "31m", 0, "\\xc2\\x9b31m");              /* C1 CSI */
+	expect_text("\xe2\x80\xae" "exe", 0, "\\xe2\\x80\\xaeexe"); /* RLO */
+	expect_text("bad\xff\xfe\xc3", 0, "bad\\xff\\xfe\\xc3");     /* not UTF-8 */
+	expect_text("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");           /* a surrogate */
+	expect_text("a\nb\tc", 0, "a\\x0ab\\x09c");
+	expect_text("a\nb\tc\x1b", MECH_ESCAPE_LINES, "a\nb\tc\\x1b");
+}
+
+static void expect_json(const char *in, const char *want)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_json_clean(&b, in, strlen(in));
+	cr_expect_str_eq(mech_buf_cstr(&b), want, "cleaning %s", in);
+	mech_buf_dispose(&b);
+}
+
+Test(escape, json_is_valid_utf8)
+{
+	expect_json("{\"n\":\"José\"}", "{\"n\":\"José\"}");
+	expect_json("{\"n\":\"bad\xff\xfe\"}", "{\"n\":\"bad\\ufffd\\ufffd\"}");
+	expect_json("{\"n\":\"\xc2\x9b\x7f\xe2\x80\xae\"}", "{\"n\":\"\\u009b\\u007f\\u202e\"}");
 }
 
 Test(escape, long_values_are_cut_and_marked)
