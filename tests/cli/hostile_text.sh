@@ -6,6 +6,7 @@
 # under apps/ whose name is not UTF-8. Text output carries them as \xNN,
 # JSON parses as UTF-8 with the bad bytes as U+FFFD and controls escaped.
 . "$(dirname "$0")/../lib/common.sh"
+require script bsdutils
 
 seed_tenant alice
 mech app create web --image nginx:1.27
@@ -76,4 +77,16 @@ expect_in "$out" '\u009b' "C1 escaped in JSON"
 expect_in "$out" '\u202e' "RLO escaped in JSON"
 expect_in "$(json "$out" 'd["result"]["commits"][0]["subject"]')" "tune ${ESC}[2J web" \
 	"JSON keeps the subject's text, escaped only as JSON"
+
+# the console draws them as '?': its history view, through a real terminal (script)
+printf ':screen-save %s\n4\n:screen-save %s\n' "$T/apps.screen" "$T/history.screen" >"$T/tour"
+MECH_CONSOLE_SCRIPT="$T/tour" SHELL=/bin/sh script -qec "$MECH console" /dev/null >/dev/null 2>&1 ||
+	fail "console tour"
+screens=$(cat "$T/apps.screen" "$T/history.screen" 2>/dev/null)
+expect_in "$screens" "tune ?[2J w" "the console shows the subject's ESC as ?"
+expect_in "$screens" "Eve ?[2J?]5" "and the author's"
+case "$screens" in
+*"$ESC"* | *"$CSI"* | *"$RLO"*) fail "a raw control reached the console's screen" ;;
+*) ok ;;
+esac
 finish
