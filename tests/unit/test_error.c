@@ -74,10 +74,14 @@ Test(escape, terminal_text_shows_what_a_terminal_would_act_on)
 	expect_text("x\x1b[2Jy", 0, "x\\x1b[2Jy");
 	expect_text("\x1b]52;c;aGk=\a", 0, "\\x1b]52;c;aGk=\\x07");
 	expect_text("a\rb\x7f", 0, "a\\x0db\\x7f");
-	expect_text("\xc2\x9b" "31m", 0, "\\xc2\\x9b31m");              /* C1 CSI */
-	expect_text("\xe2\x80\xae" "exe", 0, "\\xe2\\x80\\xaeexe"); /* RLO */
-	expect_text("bad\xff\xfe\xc3", 0, "bad\\xff\\xfe\\xc3");     /* not UTF-8 */
-	expect_text("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");           /* a surrogate */
+	expect_text("\xc2\x9b"
+		    "31m",
+		    0, "\\xc2\\x9b31m"); /* C1 CSI */
+	expect_text("\xe2\x80\xae"
+		    "exe",
+		    0, "\\xe2\\x80\\xaeexe");                    /* RLO */
+	expect_text("bad\xff\xfe\xc3", 0, "bad\\xff\\xfe\\xc3"); /* not UTF-8 */
+	expect_text("\xed\xa0\x80", 0, "\\xed\\xa0\\x80");       /* a surrogate */
 	expect_text("a\nb\tc", 0, "a\\x0ab\\x09c");
 	expect_text("a\nb\tc\x1b", MECH_ESCAPE_LINES, "a\nb\tc\\x1b");
 }
