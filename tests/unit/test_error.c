@@ -5,6 +5,7 @@
  * to a line of output.
  */
 #include <criterion/criterion.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "mech/buf.h"
@@ -99,6 +100,53 @@ Test(escape, json_is_valid_utf8)
 	expect_json("{\"n\":\"José\"}", "{\"n\":\"José\"}");
 	expect_json("{\"n\":\"bad\xff\xfe\"}", "{\"n\":\"bad\\ufffd\\ufffd\"}");
 	expect_json("{\"n\":\"\xc2\x9b\x7f\xe2\x80\xae\"}", "{\"n\":\"\\u009b\\u007f\\u202e\"}");
+}
+
+/* Valid UTF-8 with no character a terminal would act on (newline and tab aside when `lines`). */
+static int shows_only(const mech_buf *b, int lines)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+	while (i < b->len) {
+		if (!(n = mech_utf8_char(b->ptr + i, b->len - i, &cp)))
+			return 0;
+		if (mech_char_is_control(cp) && !(lines && (cp == '\n' || cp == '\t')))
+			return 0;
+		i += n;
+	}
+	return 1;
+}
+
+Test(escape, random_bytes_always_come_out_safe)
+{
+	/* bytes drawn from a small alphabet of troublemakers, seeded: replayable */
+	static const unsigned char pick[] = {0x1b, '[',  ']',  '\n', '\t', '\r', 0x07, 0x7f,
+					     0x80, 0x9b, 0xc2, 0xe2, 0x80, 0xae, 0xed, 0xa0,
+					     0xf4, 0x90, 0xff, 'a',  '"',  '\\', 0xc3, 0xa9};
+	uint32_t seed = 1414;
+	int round;
+	for (round = 0; round < 20000; round++) {
+		unsigned char in[24];
+		mech_buf text = MECH_BUF_INIT, lines = MECH_BUF_INIT, json = MECH_BUF_INIT;
+		size_t i, len = (size_t)(round % (int)sizeof(in));
+		for (i = 0; i < len; i++) {
+			seed = seed * 1103515245u + 12345u;
+			in[i] = pick[(seed >> 16) % sizeof(pick)];
+		}
+		mech_escape(&text, (const char *)in, len, 0);
+		mech_escape(&lines, (const char *)in, len, MECH_ESCAPE_LINES);
+		mech_json_clean(&json, (const char *)in, len);
+		cr_assert(shows_only(&text, 0), "round %d: text output not safe", round);
+		cr_assert(shows_only(&lines, 1), "round %d: multi-line output not safe", round);
+		/* JSON: C0 is cJSON's to escape (it does); everything else must be safe here */
+		for (i = 0; i < json.len; i++)
+			if ((unsigned char)json.ptr[i] < 0x20)
+				json.ptr[i] = ' ';
+		cr_assert(shows_only(&json, 0), "round %d: JSON output not safe", round);
+		mech_buf_dispose(&text);
+		mech_buf_dispose(&lines);
+		mech_buf_dispose(&json);
+	}
 }
 
 Test(escape, long_values_are_cut_and_marked)
