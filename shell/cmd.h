@@ -158,9 +158,10 @@ struct sh_ctx {
 	char commit[64];
 	int has_commit;
 	mech_strv next;
-	mech_buf out;      /* text for stdout */
-	int exit_override; /* a result that is not an error but not 0 (wait, diff --exit-code) */
-	int quiet;         /* the output was printed already (ssh runs a nested request) */
+	mech_strv warnings; /* stderr's "mech: warning:" lines, and the JSON's `warnings` */
+	mech_buf out;       /* text for stdout */
+	int exit_override;  /* a result that is not an error but not 0 (wait, diff --exit-code) */
+	int quiet;          /* the output was printed already (ssh runs a nested request) */
 };
 
 extern const sh_command sh_commands[];
@@ -206,6 +207,10 @@ void sh_ctx_reset(sh_ctx *ctx);
 /* output.c */
 void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** Print to stderr as all output is printed: control characters shown, not sent. */
+void sh_eprintf(const sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** A warning about this command's outcome: printed with the answer, and in its JSON. */
+void sh_warn(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** Report a transaction: progress on stderr, files, commit, plan (dry run). */
 void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run);
 /** A write verb's options from its flags: the acting identity, --force, --dry-run. */

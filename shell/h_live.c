@@ -110,7 +110,7 @@ static void progress(const char *line, char **last)
 {
 	if (*last && !strcmp(*last, line))
 		return;
-	fprintf(stderr, "%s\n", line);
+	sh_eprintf(NULL, "%s\n", line); /* Argo CD's words: shown, never sent raw */
 	free(*last);
 	*last = mech_strdup(line);
 }

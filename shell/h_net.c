@@ -243,7 +243,7 @@ int sh_addon_delete(sh_ctx *ctx, const sh_args *a)
 		if (mech_addon_delete(repo, &dry, sh_arg(a, SH_OPT_NAME), &plan) == 0) {
 			size_t i;
 			for (i = 0; i < plan.nchanges; i++)
-				fprintf(stderr, "  would delete: %s\n", plan.changes[i].path);
+				sh_eprintf(ctx, "  would delete: %s\n", plan.changes[i].path);
 		}
 		mech_txn_result_dispose(&plan);
 		mech_error_set(MECH_EREFUSED, "%s", msg);

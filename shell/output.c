@@ -2,6 +2,13 @@
 /*
  * Output: text for people (aligned tables, colour only on a terminal
  * without NO_COLOR) and exactly one JSON object for programs.
+ *
+ * Everything printed passes here last, and here text from outside (Git,
+ * Argo CD, Kubernetes, directory names) is made harmless, whichever
+ * handler put it in: control characters and escape sequences in text are
+ * shown as \xNN (mech_escape), and JSON is valid UTF-8 (mech_json_clean).
+ * The only escape sequences let through are the colours of the table
+ * below, and only while colour is on.
  */
 #include "cmd.h"
 #include "mech/error.h"
@@ -33,6 +40,18 @@ void sh_next(sh_ctx *ctx, const char *fmt, ...)
 	free(s);
 }
 
+void sh_warn(sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = mech_vsprintf(fmt, ap);
+	va_end(ap);
+	if (!mech_strv_contains(&ctx->warnings, s)) /* once, however often a verb says it */
+		mech_strv_push(&ctx->warnings, s);
+	free(s);
+}
+
 static const struct {
 	const char *role, *code;
 } colors[] = {
@@ -41,6 +60,56 @@ static const struct {
 	{"dim", "\033[2m"},    {"bold", "\033[1m"},     {"reset", "\033[0m"},
 	{"add", "\033[32m"},   {"del", "\033[31m"},     {"hunk", "\033[36m"},
 };
+
+/* The length of one of our colours at `s`, or 0. */
+static size_t colour_at(const char *s, size_t len)
+{
+	size_t i, n;
+	for (i = 0; i < sizeof(colors) / sizeof(*colors); i++) {
+		n = strlen(colors[i].code);
+		if (n <= len && !memcmp(s, colors[i].code, n))
+			return n;
+	}
+	return 0;
+}
+
+/* Write text to `f` with every control character shown, our colours aside. */
+static void write_clean(const sh_ctx *ctx, FILE *f, const char *s, size_t len)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t i = 0, from = 0, n;
+	int colour = ctx && ctx->color;
+	while (i < len) {
+		n = colour && s[i] == '\033' ? colour_at(s + i, len - i) : 0;
+		if (!n) {
+			i++;
+			continue;
+		}
+		mech_escape(&b, s + from, i - from, MECH_ESCAPE_LINES);
+		mech_buf_put(&b, s + i, n);
+		from = i += n;
+	}
+	mech_escape(&b, s + from, len - from, MECH_ESCAPE_LINES);
+	fwrite(b.ptr ? b.ptr : "", 1, b.len, f);
+	mech_buf_dispose(&b);
+}
+
+void sh_eprintf(const sh_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	s = mech_vsprintf(fmt, ap);
+	va_end(ap);
+	write_clean(ctx, stderr, s, strlen(s));
+	free(s);
+}
+
+/* The one form of a warning on stderr. */
+static void print_warning(const sh_ctx *ctx, const char *w)
+{
+	sh_eprintf(ctx, "mech: warning: %s\n", w);
+}
 
 const char *sh_color(const sh_ctx *ctx, const char *role)
 {
@@ -121,11 +190,13 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 				     has_writer ? mech_class_name(c->writer.cls) : "-",
 				     c->needs_force || res->destructive ? "yes" : "no");
 		} else if (res->commit[0]) {
-			fprintf(stderr, "%s/gitops:%s  %s\n",
-				ctx->tenant_name ? ctx->tenant_name : "", c->path,
-				action_past(c->action));
+			sh_eprintf(ctx, "%s/gitops:%s  %s\n",
+				   ctx->tenant_name ? ctx->tenant_name : "", c->path,
+				   action_past(c->action));
 		}
 	}
+	for (i = 0; i < res->warnings.len; i++)
+		sh_warn(ctx, "%s", res->warnings.items[i]);
 	if (!ctx->result)
 		ctx->result = cJSON_CreateObject();
 	if (dry_run) {
@@ -197,13 +268,13 @@ static void print_error_text(sh_ctx *ctx, const mech_error *e)
 	size_t i;
 	const char *red = isatty(2) && ctx->color ? "\033[31m" : "";
 	const char *reset = *red ? "\033[0m" : "";
-	fprintf(stderr, "%smech: %s%s\n", red, e && e->message ? e->message : "failed", reset);
+	sh_eprintf(ctx, "%smech: %s%s\n", red, e && e->message ? e->message : "failed", reset);
 	for (i = 0; e && i < e->nconflicts; i++)
-		fprintf(stderr, "  conflict: %s  last changed by %s  %s  %s  \"%s\"\n",
-			e->conflicts[i].path, e->conflicts[i].commit, e->conflicts[i].author,
-			e->conflicts[i].date, e->conflicts[i].subject);
+		sh_eprintf(ctx, "  conflict: %s  last changed by %s  %s  %s  \"%s\"\n",
+			   e->conflicts[i].path, e->conflicts[i].commit, e->conflicts[i].author,
+			   e->conflicts[i].date, e->conflicts[i].subject);
 	if (e && e->hint)
-		fprintf(stderr, "  hint: %s\n", e->hint);
+		sh_eprintf(ctx, "  hint: %s\n", e->hint);
 }
 
 static int print_outcome(sh_ctx *ctx, int rc)
@@ -218,6 +289,8 @@ static int print_outcome(sh_ctx *ctx, int rc)
 		code = ctx->exit_override;
 	if (ctx->quiet && rc >= 0)
 		return code;
+	for (i = 0; i < ctx->warnings.len; i++)
+		print_warning(ctx, ctx->warnings.items[i]);
 	if (ctx->json) {
 		cJSON *o = cJSON_CreateObject();
 		char *s;
@@ -246,21 +319,30 @@ static int print_outcome(sh_ctx *ctx, int rc)
 			cJSON_DetachItemFromObject(o, "next");
 			cJSON_AddItemToObject(o, "next", next);
 		}
+		/* only when there are any: a program tests for the key */
+		if (ctx->warnings.len) {
+			cJSON *w = cJSON_AddArrayToObject(o, "warnings");
+			for (i = 0; i < ctx->warnings.len; i++)
+				cJSON_AddItemToArray(w, cJSON_CreateString(ctx->warnings.items[i]));
+		}
+		mech_buf clean = MECH_BUF_INIT;
 		s = cJSON_PrintUnformatted(o);
-		fputs(s, stdout);
-		fputc('\n', stdout);
+		mech_json_clean(&clean, s, strlen(s));
+		mech_buf_putc(&clean, '\n');
+		fwrite(clean.ptr, 1, clean.len, stdout);
+		mech_buf_dispose(&clean);
 		free(s);
 		cJSON_Delete(o);
 	} else {
-		fwrite(mech_buf_cstr(&ctx->out), 1, ctx->out.len, stdout);
-		if (rc < 0) {
-			print_error_text(ctx, e);
-		} else if (ctx->next.len) {
-			fprintf(stdout, "%snext:%s", sh_color(ctx, "dim"), sh_color(ctx, "reset"));
+		if (rc >= 0 && ctx->next.len) {
+			sh_printf(ctx, "%snext:%s", sh_color(ctx, "dim"), sh_color(ctx, "reset"));
 			for (i = 0; i < ctx->next.len; i++)
-				fprintf(stdout, "%s%s", i ? "\n      " : " ", ctx->next.items[i]);
-			fputc('\n', stdout);
+				sh_printf(ctx, "%s%s", i ? "\n      " : " ", ctx->next.items[i]);
+			sh_printf(ctx, "\n");
 		}
+		write_clean(ctx, stdout, mech_buf_cstr(&ctx->out), ctx->out.len);
+		if (rc < 0)
+			print_error_text(ctx, e);
 	}
 	fflush(stdout);
 	return code;
@@ -279,7 +361,11 @@ void sh_table_add(sh_table *t, ...)
 	va_start(ap, t);
 	for (i = 0; i < t->ncols; i++) {
 		const char *s = va_arg(ap, const char *);
-		mech_strv_push(&t->cells, s ? s : "");
+		/* escaped before the columns are measured, so they stay aligned */
+		mech_buf cell = MECH_BUF_INIT;
+		mech_escape(&cell, s, s ? strlen(s) : 0, 0);
+		mech_strv_push(&t->cells, mech_buf_cstr(&cell));
+		mech_buf_dispose(&cell);
 	}
 	va_end(ap);
 }
@@ -333,7 +419,7 @@ int sh_finish(sh_ctx *ctx, int rc)
 	/* the answer is out: packs this command's writes left are merged now */
 	mech_maint_run(&warnings);
 	for (i = 0; i < warnings.len; i++)
-		fprintf(stderr, "mech: warning: %s\n", warnings.items[i]);
+		print_warning(ctx, warnings.items[i]);
 	mech_strv_dispose(&warnings);
 	return code;
 }

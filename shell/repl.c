@@ -14,12 +14,14 @@
 
 #include <readline/history.h>
 #include <readline/readline.h>
+#include <fcntl.h>
 #include <locale.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static sh_ctx *repl_ctx;
@@ -215,14 +217,43 @@ static void interrupt(int sig)
 	siglongjmp(on_interrupt, 1);
 }
 
-static char *history_file(sh_ctx *ctx)
+/*
+ * The history holds what was typed, values included (`app env set K=V`):
+ * the file is the user's alone (0600) in a directory only the user enters
+ * (0700). Both are made so when they already exist looser (an older mech
+ * created the directory 0755 for its caches); a file or directory that is
+ * not ours is left alone, and then history is not kept.
+ */
+static int private_mode(const char *path, mode_t want)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 || st.st_uid != geteuid())
+		return -1;
+	if ((st.st_mode & 07777) != want && chmod(path, want) < 0)
+		return -1;
+	return 0;
+}
+
+/* not inlined: sh_shell sets a jump point, and the locals here need not survive it */
+__attribute__((noinline)) static char *history_file(sh_ctx *ctx)
 {
 	char *dir = mech_sprintf("%s/cache/%s", ctx->home,
 				 ctx->tenant_name ? ctx->tenant_name : "_");
 	char *file = mech_sprintf("%s/shell_history", dir);
+	int fd;
 	mech_mkdir_p(dir, 0700);
 	mech_error_clear();
+	/* append_history needs the file to exist */
+	fd = private_mode(dir, 0700) < 0
+		     ? -1
+		     : open(file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		close(fd);
 	free(dir);
+	if (fd < 0 || private_mode(file, 0600) < 0) {
+		free(file);
+		return NULL;
+	}
 	return file;
 }
 
@@ -240,12 +271,8 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	rl_catch_signals = 0;
 	hist = history_file(ctx);
 	using_history();
-	if (access(hist, F_OK) != 0) {
-		FILE *f = fopen(hist, "a"); /* append_history needs the file to exist */
-		if (f)
-			fclose(f);
-	}
-	read_history(hist);
+	if (hist)
+		read_history(hist);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = interrupt;
 	sigaction(SIGINT, &sa, &old);
@@ -278,10 +305,11 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 			continue;
 		}
 		add_history(line);
-		append_history(1, hist);
+		if (hist)
+			append_history(1, hist);
 		if (mech_sshcmd_split(line, &words) < 0) {
 			const mech_error *e = mech_error_last();
-			fprintf(stderr, "mech: %s\n", e ? e->message : "cannot parse the line");
+			sh_eprintf(ctx, "mech: %s\n", e ? e->message : "cannot parse the line");
 			last = e ? mech_error_exit(e->code) : 64;
 		} else if (words.len == 1 &&
 			   (!strcmp(words.items[0], "exit") || !strcmp(words.items[0], "quit"))) {
@@ -309,7 +337,8 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 		free(line);
 	}
 	sigaction(SIGINT, &old, NULL);
-	history_truncate_file(hist, 1000);
+	if (hist)
+		history_truncate_file(hist, 1000);
 	mech_strv_dispose(&cand);
 	clear_history();
 	free(hist);

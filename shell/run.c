@@ -27,6 +27,7 @@ void sh_ctx_reset(sh_ctx *ctx)
 	ctx->commit[0] = '\0';
 	ctx->exit_override = 0;
 	mech_strv_dispose(&ctx->next);
+	mech_strv_dispose(&ctx->warnings);
 	mech_buf_dispose(&ctx->out);
 	if (!ctx->via_ssh) {
 		free(ctx->key_fingerprint);

@@ -18,7 +18,12 @@
 #define MIN_COLS 80
 #define MIN_ROWS 24
 
-/* Decode one UTF-8 character; invalid bytes read as '?' of width 1. */
+/*
+ * Decode one UTF-8 character; invalid bytes, and characters a terminal
+ * would act on rather than show (mech_char_is_control: ESC, C1, the
+ * bidirectional overrides), read as '?' of width 1: text from Git and Argo
+ * CD is drawn, never sent.
+ */
 static size_t next_char(const char *s, wchar_t *wc, int *w)
 {
 	mbstate_t st;
@@ -31,7 +36,7 @@ static size_t next_char(const char *s, wchar_t *wc, int *w)
 		return 1;
 	}
 	*w = wcwidth(*wc);
-	if (*w < 0) {
+	if (*w < 0 || mech_char_is_control((uint32_t)*wc)) {
 		*wc = L'?';
 		*w = 1;
 	}

@@ -19,6 +19,7 @@
 #include "gitops_int.h"
 #include "mech/error.h"
 #include "mech/gitops.h"
+#include "mech/layout.h"
 #include "mech/live.h"
 #include "mech/lock.h"
 #include "mech/maint.h"
@@ -197,6 +198,7 @@ void mech_txn_result_dispose(mech_txn_result *res)
 	free(res->forced);
 	free(res->subject);
 	free(res->message);
+	mech_strv_dispose(&res->warnings);
 	memset(res, 0, sizeof(*res));
 }
 
@@ -394,6 +396,22 @@ static void record_forced(mech_txn_result *res)
 }
 
 /* One attempt. 1 done, 0 lost a race (retry), -1 error. */
+/*
+ * What a write that changes something should tell its user about the tree it
+ * leaves: the receipt lands either way. Argo CD reads the tenant through
+ * argocd/ (DESIGN §4); a human who removed it has cut every app off.
+ */
+static void tree_warnings(mech_txn *txn, mech_txn_result *res)
+{
+	if (!res->nchanges)
+		return;
+	if (!mech_txn_exists(txn, MECH_LAYOUT_ARGOCD))
+		mech_strv_push(&res->warnings,
+			       MECH_LAYOUT_ARGOCD "/ is missing: Argo CD will not see this change "
+						  "(restore it from the history: `git revert` the "
+						  "commit that removed it)");
+}
+
 static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)
 {
 	mech_txn txn;
@@ -424,6 +442,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		goto done;
 	if (have_head && last_writers(r, &head, res) < 0)
 		goto done;
+	tree_warnings(&txn, res);
 	/* a dry run reports the plan, including what would need --force */
 	res->destructive = opts->destructive;
 	if (opts->dry_run || !res->nchanges) {

@@ -8,6 +8,7 @@
  */
 #include "mech/lastwriter.h"
 #include "mech/buf.h"
+#include "mech/checksum.h"
 #include "mech/error.h"
 
 #include <fcntl.h>
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define INDEX_MAGIC "mech-lastwriter 2"
+#define INDEX_MAGIC "mech-lastwriter 3"
 #define INDEX_MAX (256u * 1024 * 1024)
 
 /* ---- path → writer map ---- */
@@ -260,10 +261,10 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
  *
  * One file per branch:
  *
- *	mech-lastwriter 2 <tip>
+ *	mech-lastwriter 3 <tip> <sum>
  *	<writer sha> <class> <path>		the snapshot, sorted by path
  *	+<writer sha> <class> <path>		a delta's answers ...
- *	@<from tip> <to tip>			... committed by this line
+ *	@<from tip> <to tip> <sum>		... committed by this line
  *
  * A write changes a handful of paths, so an update appends one delta (one
  * write(2) with O_APPEND) instead of rewriting every path's answer; when the
@@ -271,6 +272,12 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
  * Loading applies a delta only if it starts at the tip reached so far, so a
  * delta torn by a crash (no @ line) or written by a reader with an older
  * view is skipped, never half-applied. Paths are escaped (\n, \\).
+ *
+ * <sum> (mech/checksum.h) covers the snapshot's lines, and on an @ line the
+ * delta's + lines (each chained on the one before): one flipped class digit
+ * would otherwise turn a human's commit into mech's. A sum that does not
+ * match, or a file of another version, is not read at all: the index is
+ * rebuilt from Git and rewritten.
  */
 
 struct mech_lastwriter {
@@ -323,14 +330,24 @@ static int parse_entry(char *p, size_t len, mech_writer *w, char **path)
 	return 0;
 }
 
-/* "@<from> <to>" */
-static int parse_commit_line(const char *p, size_t len, git_oid *from, git_oid *to)
+/* "@<from> <to> <sum>" */
+static int parse_commit_line(const char *p, size_t len, git_oid *from, git_oid *to, uint64_t *sum)
 {
-	if (len != 1 + 2 * GIT_OID_HEXSZ + 1 || p[1 + GIT_OID_HEXSZ] != ' ' ||
-	    git_oid_fromstrn(from, p + 1, GIT_OID_HEXSZ) < 0 ||
-	    git_oid_fromstrn(to, p + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0)
+	if (len != 1 + 2 * GIT_OID_HEXSZ + 2 + MECH_CHECKSUM_HEXSZ || p[1 + GIT_OID_HEXSZ] != ' ' ||
+	    p[2 + 2 * GIT_OID_HEXSZ] != ' ' || git_oid_fromstrn(from, p + 1, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(to, p + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0 ||
+	    mech_checksum_parse(p + 3 + 2 * GIT_OID_HEXSZ, sum) < 0)
 		return -1;
 	return 0;
+}
+
+/* The end of the snapshot's lines that start at `p`: the first + or @ line, or the end. */
+static const char *snapshot_end(const char *p)
+{
+	const char *nl;
+	while (*p && *p != '+' && *p != '@' && (nl = strchr(p, '\n')))
+		p = nl + 1;
+	return p;
 }
 
 static void load_file(mech_lastwriter *lw)
@@ -338,7 +355,8 @@ static void load_file(mech_lastwriter *lw)
 	mech_buf b = MECH_BUF_INIT;
 	path_map delta = {0};
 	char *p, *nl;
-	size_t i;
+	uint64_t sum, delta_sum = 0;
+	size_t i, magic = strlen(INDEX_MAGIC);
 
 	if (mech_buf_read_file(&b, lw->file, INDEX_MAX) < 0) {
 		mech_error_clear();
@@ -346,9 +364,11 @@ static void load_file(mech_lastwriter *lw)
 	}
 	p = b.ptr;
 	nl = strchr(p, '\n');
-	if (!nl || (size_t)(nl - p) != strlen(INDEX_MAGIC) + 1 + GIT_OID_HEXSZ ||
-	    strncmp(p, INDEX_MAGIC " ", strlen(INDEX_MAGIC) + 1) ||
-	    git_oid_fromstrn(&lw->tip, p + strlen(INDEX_MAGIC) + 1, GIT_OID_HEXSZ) < 0)
+	if (!nl || (size_t)(nl - p) != magic + 2 + GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
+	    strncmp(p, INDEX_MAGIC " ", magic + 1) || p[magic + 1 + GIT_OID_HEXSZ] != ' ' ||
+	    git_oid_fromstrn(&lw->tip, p + magic + 1, GIT_OID_HEXSZ) < 0 ||
+	    mech_checksum_parse(p + magic + 2 + GIT_OID_HEXSZ, &sum) < 0 ||
+	    sum != mech_checksum(0, nl + 1, (size_t)(snapshot_end(nl + 1) - (nl + 1))))
 		goto corrupt;
 	for (p = nl + 1; *p && *p != '+' && *p != '@'; p = nl + 1) {
 		mech_writer w;
@@ -379,10 +399,17 @@ static void load_file(mech_lastwriter *lw)
 			lw->journal_bytes = SIZE_MAX;
 			break;
 		}
+		if (*p == '+') /* summed as written, before the path is unescaped */
+			delta_sum = mech_checksum(delta_sum, p, (size_t)(nl + 1 - p));
 		*nl = '\0';
 		if (*p == '+' && parse_entry(p + 1, (size_t)(nl - p - 1), &w, &path) == 0) {
 			pm_set(&delta, path, &w);
-		} else if (*p == '@' && parse_commit_line(p, (size_t)(nl - p), &from, &to) == 0) {
+		} else if (*p == '@' &&
+			   parse_commit_line(p, (size_t)(nl - p), &from, &to, &sum) == 0) {
+			/* a complete delta that does not add up is damage, not a tear */
+			if (sum != delta_sum)
+				goto corrupt;
+			delta_sum = 0;
 			if (git_oid_equal(&from, &lw->tip)) {
 				for (i = 0; i < delta.cap; i++)
 					if (delta.slots[i].path)
@@ -478,8 +505,9 @@ static int save_snapshot(mech_lastwriter *lw)
 	mech_buf b = MECH_BUF_INIT;
 	path_entry *sorted = mech_calloc(lw->map.len, sizeof(*sorted));
 	size_t i, n = 0;
-	char hex[GIT_OID_HEXSZ + 1];
+	char hex[GIT_OID_HEXSZ + 1], sum[MECH_CHECKSUM_HEXSZ + 1];
 	char *dir, *slash;
+	size_t body;
 	int rc;
 
 	for (i = 0; i < lw->map.cap; i++)
@@ -487,10 +515,13 @@ static int save_snapshot(mech_lastwriter *lw)
 			sorted[n++] = lw->map.slots[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_entry);
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
-	mech_buf_printf(&b, "%s %s\n", INDEX_MAGIC, hex);
+	mech_buf_printf(&b, "%s %s %s\n", INDEX_MAGIC, hex, mech_checksum_hex(sum, 0));
+	body = b.len;
 	for (i = 0; i < n; i++)
 		put_entry(&b, "", &sorted[i]);
 	free(sorted);
+	mech_checksum_hex(sum, mech_checksum(0, b.ptr + body, b.len - body));
+	memcpy(b.ptr + body - 1 - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
 	dir = mech_strdup(lw->file);
 	slash = strrchr(dir, '/');
 	if (slash)
@@ -511,8 +542,9 @@ static int save_snapshot(mech_lastwriter *lw)
 static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
 {
 	mech_buf b = MECH_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1];
-	size_t i;
+	char hex[GIT_OID_HEXSZ + 1], sumhex[MECH_CHECKSUM_HEXSZ + 1];
+	uint64_t sum = 0;
+	size_t i, line;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -520,13 +552,16 @@ static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *
 		path_entry *e;
 		if (!changed->slots[i].path)
 			continue;
-		if ((e = pm_find(&lw->map, changed->slots[i].path, 0)))
+		if ((e = pm_find(&lw->map, changed->slots[i].path, 0))) {
+			line = b.len;
 			put_entry(&b, "+", e);
+			sum = mech_checksum(sum, b.ptr + line, b.len - line);
+		}
 	}
 	git_oid_tostr(hex, sizeof(hex), from);
 	mech_buf_printf(&b, "@%s ", hex);
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
-	mech_buf_printf(&b, "%s\n", hex);
+	mech_buf_printf(&b, "%s %s\n", hex, mech_checksum_hex(sumhex, sum));
 	/* the deltas may grow to the snapshot's size before a rewrite pays off */
 	if (lw->journal_bytes > lw->snapshot_bytes || b.len > lw->snapshot_bytes - lw->journal_bytes)
 		goto done;

@@ -112,30 +112,114 @@ const mech_error *mech_error_last(void)
 	return has_last ? &last : NULL;
 }
 
-const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len)
+size_t mech_utf8_char(const char *s, size_t len, uint32_t *cp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n, i;
+	uint32_t c, min;
+	if (!len)
+		return 0;
+	if (u[0] < 0x80) {
+		*cp = u[0];
+		return 1;
+	}
+	if (u[0] >= 0xc2 && u[0] <= 0xdf)
+		n = 2, c = u[0] & 0x1f, min = 0x80;
+	else if (u[0] >= 0xe0 && u[0] <= 0xef)
+		n = 3, c = u[0] & 0x0f, min = 0x800;
+	else if (u[0] >= 0xf0 && u[0] <= 0xf4)
+		n = 4, c = u[0] & 0x07, min = 0x10000;
+	else
+		return 0;
+	if (len < n)
+		return 0;
+	for (i = 1; i < n; i++) {
+		if ((u[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (u[i] & 0x3f);
+	}
+	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+int mech_char_is_control(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c || cp == 0x200e ||
+	       cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+static void put_hex_bytes(mech_buf *out, const char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, n = len > MECH_ESCAPE_MAX ? MECH_ESCAPE_MAX : len;
-	char *o = out;
-	for (i = 0; s && i < n; i++) {
+	size_t i;
+	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '"' || c == '\\') {
-			*o++ = '\\';
-			*o++ = (char)c;
-		} else if (c < 0x20 || c >= 0x7f) {
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
+		char e[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+		mech_buf_put(out, e, sizeof(e));
+	}
+}
+
+void mech_escape(mech_buf *out, const char *s, size_t len, unsigned flags)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+	while (s && i < len) {
+		unsigned char c = (unsigned char)s[i];
+		if ((flags & MECH_ESCAPE_QUOTED) && (c == '"' || c == '\\')) {
+			mech_buf_putc(out, '\\');
+			mech_buf_putc(out, (char)c);
+			i++;
+			continue;
+		}
+		if ((flags & MECH_ESCAPE_LINES) && (c == '\n' || c == '\t')) {
+			mech_buf_putc(out, (char)c);
+			i++;
+			continue;
+		}
+		if ((flags & MECH_ESCAPE_ASCII) && c >= 0x80)
+			n = 0;
+		else
+			n = mech_utf8_char(s + i, len - i, &cp);
+		if (!n) /* one byte of it, then look again at the next */
+			put_hex_bytes(out, s + i++, 1);
+		else if (mech_char_is_control(cp))
+			put_hex_bytes(out, s + i, n);
+		else
+			mech_buf_put(out, s + i, n);
+		i += n;
+	}
+}
+
+void mech_json_clean(mech_buf *out, const char *json, size_t len)
+{
+	size_t i = 0, n;
+	uint32_t cp;
+	while (i < len) {
+		n = mech_utf8_char(json + i, len - i, &cp);
+		if (!n) {
+			mech_buf_puts(out, "\\ufffd");
+			i++;
+		} else if (cp >= 0x20 && mech_char_is_control(cp)) {
+			mech_buf_printf(out, "\\u%04x", (unsigned)cp);
+			i += n;
 		} else {
-			*o++ = (char)c;
+			mech_buf_put(out, json + i, n);
+			i += n;
 		}
 	}
-	if (s && n < len) {
-		memcpy(o, "...", 3);
-		o += 3;
-	}
-	*o = '\0';
+}
+
+const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t n = len > MECH_ESCAPE_MAX ? MECH_ESCAPE_MAX : len;
+	mech_escape(&b, s, n, MECH_ESCAPE_QUOTED | MECH_ESCAPE_ASCII);
+	if (s && n < len)
+		mech_buf_puts(&b, "...");
+	memcpy(out, mech_buf_cstr(&b), b.len + 1);
+	mech_buf_dispose(&b);
 	return out;
 }
 

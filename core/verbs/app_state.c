@@ -4,6 +4,7 @@
  * the last writer of each file. Read-only; nothing here writes.
  */
 #include "mech/app.h"
+#include "mech/checksum.h"
 #include "mech/error.h"
 #include "mech/lastwriter.h"
 #include "mech/manifest.h"
@@ -209,12 +210,12 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  * apps whose trees changed; when the apps/ and network/routes/ trees are the
  * ones the file was written from, not even those two trees are read (the
  * apps/ tree of a long history is often a deep delta chain, which libgit2
- * resolves through a cache of every step). It is a cache: a damaged or
- * foreign file is
- * read up to the damage, and the file is rewritten whenever an app had to
- * be read from Git.
+ * resolves through a cache of every step). It is a cache: a file whose
+ * checksum (mech/checksum.h, over every line after the first) does not
+ * match, or of another version, is not read at all, every app is read from
+ * Git, and the file is rewritten whenever an app had to be read from Git.
  *
- *	mech-apps 2 <apps/ tree> <network/routes/ tree or zeros>
+ *	mech-apps 3 <apps/ tree> <network/routes/ tree or zeros> <sum>
  *	A <app tree> <routes tree or zeros> <name> <base image> <port> <replicas>
  *	I <instance> <image> <route host>	one per instance, in order
  *	F <path>				one per file under apps/<name>/
@@ -223,7 +224,7 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  * for a space, a newline and a backslash, `\e` for the empty string, a lone
  * `-` for NULL and `\-` for a leading dash.
  */
-#define APP_CACHE_MAGIC "mech-apps 2"
+#define APP_CACHE_MAGIC "mech-apps 3"
 
 typedef struct {
 	git_oid app_tree, routes_tree;
@@ -303,6 +304,8 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 	cached_app *v = NULL, *cur = NULL;
 	size_t n = 0;
 	char *file = mech_repo_cache_file(repo, "apps", "cache"), *p, *nl;
+	size_t magic = strlen(APP_CACHE_MAGIC);
+	uint64_t sum;
 
 	*out = NULL;
 	memset(apps, 0, sizeof(*apps));
@@ -312,11 +315,16 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 		goto done;
 	}
 	nl = strchr(b.ptr, '\n');
-	if (!nl || (size_t)(nl - b.ptr) != strlen(APP_CACHE_MAGIC) + 2 + 2 * GIT_OID_HEXSZ ||
-	    strncmp(b.ptr, APP_CACHE_MAGIC " ", strlen(APP_CACHE_MAGIC) + 1) ||
-	    git_oid_fromstrn(apps, b.ptr + strlen(APP_CACHE_MAGIC) + 1, GIT_OID_HEXSZ) < 0 ||
-	    git_oid_fromstrn(routes, nl - GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0)
+	if (!nl || (size_t)(nl - b.ptr) != magic + 3 + 2 * GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
+	    strncmp(b.ptr, APP_CACHE_MAGIC " ", magic + 1) ||
+	    mech_checksum_parse(nl - MECH_CHECKSUM_HEXSZ, &sum) < 0 ||
+	    sum != mech_checksum(0, nl + 1, b.len - (size_t)(nl + 1 - b.ptr)) ||
+	    git_oid_fromstrn(apps, b.ptr + magic + 1, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(routes, b.ptr + magic + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0) {
+		memset(apps, 0, sizeof(*apps));
+		memset(routes, 0, sizeof(*routes));
 		goto done;
+	}
 	for (p = nl + 1; (nl = strchr(p, '\n')); p = nl + 1) {
 		char *f[8];
 		size_t k;
@@ -374,14 +382,16 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 			   const git_oid *routes)
 {
 	mech_buf b = MECH_BUF_INIT;
-	char hex[GIT_OID_HEXSZ + 1], num[32];
+	char hex[GIT_OID_HEXSZ + 1], num[32], sum[MECH_CHECKSUM_HEXSZ + 1];
 	char *file = mech_repo_cache_file(repo, "apps", "cache"), *dir = mech_strdup(file);
-	size_t i, j;
+	size_t i, j, body;
 
 	mech_buf_puts(&b, APP_CACHE_MAGIC);
 	put_field(&b, git_oid_tostr(hex, sizeof(hex), apps));
 	put_field(&b, git_oid_tostr(hex, sizeof(hex), routes));
+	put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
 	mech_buf_putc(&b, '\n');
+	body = b.len;
 	for (i = 0; i < n; i++) {
 		const mech_app_state *a = &v[i].state;
 		mech_buf_puts(&b, "A");
@@ -407,6 +417,8 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 			mech_buf_putc(&b, '\n');
 		}
 	}
+	mech_checksum_hex(sum, mech_checksum(0, b.ptr + body, b.len - body));
+	memcpy(b.ptr + body - 1 - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
 	*strrchr(dir, '/') = '\0';
 	if (mech_mkdir_p(dir, 0755) < 0 || mech_file_write_cache(file, b.ptr, b.len, 0644) < 0)
 		mech_error_clear(); /* a cache: the listing stands without it */

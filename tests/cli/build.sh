@@ -63,7 +63,8 @@ no_install "cmake without pkg-config"
 # of the system, configure, and expect the package's name. Which file comes
 # from which package is dpkg's answer, not CMakeLists.txt's.
 packages="libgit2-dev libmbedtls-dev libyaml-dev libcurl4-openssl-dev libcjson-dev
-libmicrohttpd-dev libncurses-dev libreadline-dev nettle-dev libgmp-dev libcriterion-dev"
+libmicrohttpd-dev libncurses-dev libreadline-dev nettle-dev libgmp-dev libcriterion-dev
+libxxhash-dev"
 pc_dirs=$(pkg-config --variable pc_path pkg-config)
 view() { # dir [package]: symlinks to every pkg-config file and header, minus the package's
 	local files=/dev/null

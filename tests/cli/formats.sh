@@ -123,6 +123,13 @@ shape write 0 app -a web instance remove staging
 shape write 0 addon -n db delete --force
 shape write 0 app -a web delete
 
+# ---- warnings: a human removed argocd/, the write lands and says so ---------------
+human_clone acme "$T/human2"
+git -C "$T/human2" rm -rq argocd
+git -C "$T/human2" commit -qm "drop argocd/"
+git -C "$T/human2" push -q origin main
+shape write.warned 0 app create late --image nginx:1.27
+
 # ---- no secret in any output ----------------------------------------------------
 run "$MECH" addon -n cache info
 all_out+="$out $err "

@@ -12,6 +12,8 @@ seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
 render_overlays alice
+# the caches made the tenant's cache directory, 0755: the shell makes it private
+expect_eq "$(stat -c %a "$MECH_HOME/cache/alice")" 755 "cache directory before the shell"
 session_gone() { ! tmx has-session -t t 2>/dev/null; }
 tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
 expect_screen "mech alice [0]>" "prompt with tenant and exit code"
@@ -58,6 +60,9 @@ if tmx has-session -t t 2>/dev/null; then fail "Ctrl-D did not leave the shell";
 hist="$MECH_HOME/cache/alice/shell_history"
 [ -s "$hist" ] && ok || fail "history file written"
 expect_in "$(cat "$hist")" "app -a nope info" "history holds the commands"
+expect_eq "$(stat -c %a "$hist")" 600 "history file created the user's alone"
+expect_eq "$(stat -c %a "$(dirname "$hist")")" 700 "history directory made the user's alone"
+chmod 0644 "$hist" # as an older mech left it
 tmux_start 120 40 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 "$MECH" shell
 expect_screen "mech alice [0]>" "second run"
 # Up, one entry at a time: the next Up only once the screen shows the last
@@ -73,6 +78,7 @@ expect_screen "app -a nope info" "history recalled in a new run"
 keys C-u 'exit' Enter
 wait_until 30 session_gone
 if tmx has-session -t t 2>/dev/null; then fail "exit did not leave"; else ok; fi
+expect_eq "$(stat -c %a "$hist")" 600 "a readable history made private again"
 
 # without a terminal the shell refuses clearly
 mech shell </dev/null

@@ -24,6 +24,7 @@
 #include "mech/buf.h"
 #include "mech/config.h"
 #include "mech/error.h"
+#include "mech/checksum.h"
 #include "mech/lastwriter.h"
 #include "mech/receipt.h"
 
@@ -698,6 +699,39 @@ Test(lastwriter, force_push_rebuilds_and_matches_git_log)
 
 /* ---- damaged index files are rebuilt, never trusted ---- */
 
+/* Another class digit at the start of the first line after `after` that starts with `lead`. */
+static void flip_class(mech_buf *b, const char *lead)
+{
+	char *p = strchr(b->ptr, '\n') + 1;
+	size_t skip = strlen(lead);
+	while (*p && strncmp(p, lead, skip))
+		p = strchr(p, '\n') + 1;
+	cr_assert(*p, "no line starting \"%s\" to damage", lead);
+	p += skip + GIT_OID_HEXSZ + 1;
+	cr_assert(*p >= '0' && *p <= '3');
+	*p = *p == '3' ? '0' : (char)(*p + 1);
+}
+
+/*
+ * The file as mech-lastwriter 2 wrote it, before checksums: the same lines
+ * without the header's and the @ lines' sums.
+ */
+static void write_version_2(FILE *f, const mech_buf *b)
+{
+	const char *p = b->ptr, *nl;
+	for (; (nl = strchr(p, '\n')); p = nl + 1) {
+		size_t len = (size_t)(nl - p);
+		if (p == b->ptr) {
+			fprintf(f, "mech-lastwriter 2 %.*s\n", GIT_OID_HEXSZ,
+				p + strlen("mech-lastwriter 3 "));
+			continue;
+		}
+		if (*p == '@')
+			len -= 1 + MECH_CHECKSUM_HEXSZ;
+		fprintf(f, "%.*s\n", (int)len, p);
+	}
+}
+
 static void damage(world *w, const char *how)
 {
 	mech_buf b = MECH_BUF_INIT;
@@ -736,6 +770,15 @@ static void damage(world *w, const char *how)
 		fwrite(l2, 1, (size_t)(l3 - l2), f);
 		fwrite(l1, 1, (size_t)(l2 - l1), f);
 		fwrite(l3, 1, b.len - (size_t)(l3 - b.ptr), f);
+	} else if (!strcmp(how, "class-digit")) {
+		/* one flipped digit: a human's commit must not turn into mech's */
+		flip_class(&b, "");
+		fwrite(b.ptr, 1, b.len, f);
+	} else if (!strcmp(how, "delta-class-digit")) {
+		flip_class(&b, "+");
+		fwrite(b.ptr, 1, b.len, f);
+	} else if (!strcmp(how, "version-2")) {
+		write_version_2(f, &b);
 	} else if (!strcmp(how, "future-version")) {
 		fputs("mech-lastwriter 9", f);
 		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"),
@@ -749,8 +792,11 @@ static void damage(world *w, const char *how)
 
 Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 {
-	static const char *const hows[] = {"missing",     "empty",    "garbage",        "truncated",
-					   "unknown-tip", "bad-line", "future-version", "unsorted"};
+	static const char *const hows[] = {
+		"missing",           "empty",     "garbage",        "truncated",
+		"unknown-tip",       "bad-line",  "unsorted",       "class-digit",
+		"delta-class-digit", "version-2", "future-version",
+	};
 	size_t i;
 	for (i = 0; i < sizeof(hows) / sizeof(*hows); i++) {
 		world w;
@@ -759,6 +805,11 @@ Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 		history_init(&h, &w, 40 + (unsigned)i);
 		run_history(&h, 30, NULL, NULL);
 		build_index_at(&w, &h.main.tip);
+		if (strstr(hows[i], "delta") || strstr(hows[i], "version")) {
+			/* one more commit: the file gets a delta (+ lines and an @ line) */
+			step_main_commit(&h, NULL, NULL);
+			build_index_at(&w, &h.main.tip);
+		}
 		damage(&w, hows[i]);
 		expect_rebuild_and_match(&w, &h.main.tip, 40 + (unsigned)i, hows[i]);
 		/* and the rebuilt file is good again: reopening needs no walk */

@@ -12,7 +12,7 @@
  * with -1 and leave the buffer as it was. A `secret` buffer (a token, a
  * password, key material) wipes its storage before it is moved or freed.
  */
-typedef struct {
+typedef struct mech_buf {
 	char *ptr;
 	size_t len;
 	size_t cap;

@@ -3,6 +3,9 @@
 #define MECH_ERROR_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct mech_buf;
 
 /*
  * The error table: one row per outcome a user can see. The exit code is
@@ -81,6 +84,41 @@ int mech_error_git(mech_error_code code, const char *what);
 const char *mech_error_escape(char out[MECH_ESCAPE_SIZE], const char *s);
 /** The same for `len` bytes of `s` (which need not be NUL-terminated). */
 const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len);
+
+/*
+ * The one escaping rule for text from outside (Git paths, messages and
+ * authors; Argo CD and Kubernetes strings; directory names) on its way to a
+ * terminal: a byte a terminal would act on instead of showing becomes
+ * \xNN, as git's core.quotePath turns it into \NNN. Those are C0 controls
+ * (ESC starts `ESC[2J` and OSC 52), DEL, invalid UTF-8, and the characters
+ * that are controls although valid UTF-8: C1 (U+0080-U+009F, 0x9b is a
+ * CSI) and the bidirectional overrides and isolates, which reorder what
+ * follows. Printable UTF-8 stays as it is.
+ */
+#define MECH_ESCAPE_QUOTED 1u /* `"` and `\` become \" and \\ (a value between quotes) */
+#define MECH_ESCAPE_ASCII 2u  /* every byte beyond ASCII too (look-alike names) */
+#define MECH_ESCAPE_LINES 4u  /* newline and tab stay (a multi-line body, a table) */
+
+/** Append `len` bytes of `s`, escaped by `flags`, to `out`. */
+void mech_escape(struct mech_buf *out, const char *s, size_t len, unsigned flags);
+
+/**
+ * The valid UTF-8 character at `s` (at most `len` bytes): its length, and
+ * its code point in `cp`; 0 when the bytes are not one (overlong, a
+ * surrogate, beyond U+10FFFF, cut short).
+ */
+size_t mech_utf8_char(const char *s, size_t len, uint32_t *cp);
+
+/** Is `cp` a character a terminal acts on (see mech_escape), not one it shows? */
+int mech_char_is_control(uint32_t cp);
+
+/**
+ * JSON text as mech prints it: valid UTF-8 whatever the strings held. An
+ * invalid byte becomes \ufffd (it can only be inside a string: JSON's own
+ * syntax is ASCII), and DEL, C1 and bidirectional controls become \uXXXX,
+ * so the same text cat'ed to a terminal is as safe as mech's text output.
+ */
+void mech_json_clean(struct mech_buf *out, const char *json, size_t len);
 
 /** The thread's last error, or NULL if none. Borrowed. */
 const mech_error *mech_error_last(void);

@@ -65,7 +65,8 @@ typedef struct {
 	mech_forced_over *forced;
 	size_t nforced;
 	int attempts;
-	int destructive; /* the verb always needs --force, whoever wrote the paths */
+	int destructive;    /* the verb always needs --force, whoever wrote the paths */
+	mech_strv warnings; /* one line each: the write stands, but the user should know */
 } mech_txn_result;
 
 /** Run a transaction. On MECH_EREFUSED the last error carries the conflicts. */

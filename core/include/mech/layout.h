@@ -24,6 +24,7 @@
 #define MECH_LAYOUT_ADDONS "addons"
 #define MECH_LAYOUT_NETWORK_README "network/README.md"
 #define MECH_LAYOUT_ADDONS_README "addons/README.md"
+#define MECH_LAYOUT_ARGOCD "argocd"
 #define MECH_LAYOUT_ARGOCD_PROJECT "argocd/project.yaml"
 #define MECH_LAYOUT_ARGOCD_APPSET "argocd/apps.applicationset.yaml"
 #define MECH_LAYOUT_ARGOCD_NETWORK "argocd/network.application.yaml"
