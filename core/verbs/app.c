@@ -210,7 +210,9 @@ int mech_app_create(mech_repo *repo, const mech_write_opts *w, const mech_app_cr
 	int rc;
 
 	if (mech_validate_name("app name", o->name) < 0 ||
-	    (o->instance && mech_validate_name("instance name", o->instance) < 0))
+	    (o->instance && mech_validate_name("instance name", o->instance) < 0) ||
+	    mech_layout_check_instance(mech_repo_tenant(repo), o->name,
+				       o->instance ? o->instance : MECH_DEFAULT_INSTANCE) < 0)
 		return -1;
 	if (mech_image_parse(o->image, &img) < 0)
 		return -1;
@@ -485,7 +487,8 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 	int rc;
 	if (mech_validate_name("app name", app) < 0 ||
 	    mech_validate_name("instance name", instance) < 0 ||
-	    (from && mech_validate_name("--from instance", from) < 0))
+	    (from && mech_validate_name("--from instance", from) < 0) ||
+	    mech_layout_check_instance(mech_repo_tenant(repo), app, instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
 	rc = mech_write_apply(repo, w, "app.instance-add", target, 0, plan_instance_add, &c, res);

@@ -357,7 +357,7 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	int rc = -1, exists, made_dir = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (mech_validate_name("tenant name", opts->name) < 0 ||
+	if (mech_validate_tenant_name(opts->name) < 0 || mech_layout_check_tenant(opts->name) < 0 ||
 	    validate_identity(opts->ident_name, opts->ident_email) < 0)
 		return -1;
 	file = tenant_file(cfg, opts->name);
