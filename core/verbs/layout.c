@@ -137,6 +137,19 @@ char *mech_layout_workload(const char *app, const char *instance)
 	return name;
 }
 
+/* Before MECH_LAYOUT_SEP, a single '-' joined the names (DESIGN §4's first form). */
+#define LEGACY_SEP "-"
+
+char *mech_layout_legacy_name_suffix(const char *instance)
+{
+	return mech_sprintf(LEGACY_SEP "%s", instance);
+}
+
+char *mech_layout_legacy_workload(const char *app, const char *instance)
+{
+	return mech_sprintf("%s" LEGACY_SEP "%s", app, instance);
+}
+
 char *mech_layout_tenant_domain(const char *tenant, const char *base_domain)
 {
 	return mech_sprintf("%s.%s", tenant, base_domain);

@@ -176,7 +176,9 @@ static int plan_create(mech_txn *txn, void *payload)
 	file = mech_layout_route_path(c->o->app, instance);
 	if (check_host(c->repo, c->host) < 0 ||
 	    check_host_in_tenant(txn, c->repo, c->host, file) < 0 ||
-	    check_host_elsewhere(c->repo, c->host) < 0)
+	    check_host_elsewhere(c->repo, c->host) < 0 ||
+	    /* the route names today's Service: the overlay must make it */
+	    mech_app_plan_rename_legacy(txn, c->o->app, instance) < 0)
 		goto done;
 	spec.tenant = mech_repo_tenant(c->repo);
 	spec.app = c->o->app;

@@ -122,6 +122,13 @@ char *mech_layout_instance_app_template(const char *tenant);
 char *mech_layout_workload(const char *app, const char *instance);
 /** The overlay's kustomize nameSuffix: --<instance>. */
 char *mech_layout_name_suffix(const char *instance);
+/*
+ * The same two names as repositories written before MECH_LAYOUT_SEP spell
+ * them (-<instance>, <app>-<instance>): mech recognises them to rename an
+ * overlay and its route on its next write of them (docs/formats.md, "Names").
+ */
+char *mech_layout_legacy_name_suffix(const char *instance);
+char *mech_layout_legacy_workload(const char *app, const char *instance);
 
 /**
  * The default host of an instance's route: <app>.<tenant>.<base> for the
