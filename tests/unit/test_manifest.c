@@ -674,7 +674,8 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 	expect_text(doc, "kind", "HTTPRoute");
 	expect_text(doc, "metadata.name", "web--staging");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
-	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"), "web--staging");
+	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"),
+			 "web--staging");
 	parent = item(mech_yaml_path(doc, "spec.parentRefs"), 0);
 	expect_text(parent, "name", "mech");
 	expect_text(parent, "namespace", "mech-gateway");
