@@ -167,7 +167,9 @@ static int plan_create(mech_txn *txn, void *payload)
 	mech_route_spec spec;
 	int rc = -1;
 
-	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0)
+	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0 ||
+	    /* an instance made before the limit was checked names its route too */
+	    mech_layout_check_instance(mech_repo_tenant(c->repo), c->o->app, instance) < 0)
 		goto done;
 	free(c->host);
 	c->host = c->o->host ? mech_strdup(c->o->host)

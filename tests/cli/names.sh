@@ -48,6 +48,19 @@ expect_eq "$(head_of bob)" "$before" "nothing written for bob"
 mech --tenant bob route -a api create --host api.example.com
 expect_rc 0 "a free host"
 
+# an instance a human made whose derived names pass 63: its route is refused
+long_app=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa long_inst=iiiiiiiiiiiiiiiiiiii
+human_clone alice "$T/long"
+mkdir -p "$T/long/apps/$long_app/overlays/$long_inst"
+printf 'resources: []\n' >"$T/long/apps/$long_app/overlays/$long_inst/kustomization.yaml"
+(cd "$T/long" && git add -A && git commit -qm "a long instance" && git push -q origin main) ||
+	fail "human push"
+before=$(head_of alice)
+mech --tenant alice route -a "$long_app" -i "$long_inst" create --host long.alice.apps.localhost
+expect_rc 65 "route of an instance whose Application would be 69 characters"
+expect_in "$err" "the Application \"alice--$long_app--$long_inst\" would be 69 characters" "names the derived name and its length"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+
 # a repo written before '--' by a mech without signing (a signing key makes
 # a hand-made receipt human): an old mech receipt with '-' names
 export MECH_HOME="$T/old-home"
