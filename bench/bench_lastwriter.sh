@@ -75,7 +75,7 @@ BEGIN {
 		data(msg)
 		if (i == 0)
 			printf "from %s\n", base
-		ov = sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnameSuffix: -main\nimages:\n- name: nginx\n  newTag: \"1.%d\"\n", i)
+		ov = sprintf("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../base\nnameSuffix: --main\nimages:\n- name: nginx\n  newTag: \"1.%d\"\n", i)
 		if (i < 500) {
 			file("apps/" app "/base/deployment.yaml", sprintf("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: %s\n", app))
 			file("apps/" app "/base/service.yaml", sprintf("apiVersion: v1\nkind: Service\nmetadata:\n  name: %s\n", app))

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The routes view: one row per HTTPRoute under network/routes/, with the
- * resource's sync and health in the <tenant>-network Application.
+ * resource's sync and health in the <tenant>--network Application.
  */
 #include "tui.h"
 

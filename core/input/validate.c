@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "mech/validate.h"
 #include "mech/error.h"
+#include "mech/layout.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -28,6 +29,14 @@ int mech_validate_name(const char *what, const char *v)
 	}
 	if (ok && (v[0] == '-' || v[n - 1] == '-'))
 		ok = 0;
+	if (ok && strstr(v, MECH_LAYOUT_SEP)) {
+		mech_error_set(MECH_EINVALID,
+			       "invalid %s \"%s\": \"" MECH_LAYOUT_SEP "\" separates names in "
+			       "the names mech derives (tenant--app--instance), so a name may not "
+			       "contain it",
+			       what, mech_error_escape(q, v));
+		return mech_error_hint("use a single '-', e.g. api-v2");
+	}
 	if (ok)
 		return 0;
 	mech_error_set(MECH_EINVALID,
@@ -35,6 +44,34 @@ int mech_validate_name(const char *what, const char *v)
 		       "starting and ending with a letter or digit",
 		       what, mech_error_escape(q, v), MECH_NAME_MAX);
 	return mech_error_hint("e.g. web, api-v2, billing");
+}
+
+/*
+ * Tenant names whose Argo CD project or Kubernetes names are owned by Argo
+ * CD or Kubernetes themselves: the project "default" every Argo CD has, the
+ * namespace and components "argocd", and everything "kube-" (kube-system,
+ * kube-public, kube-node-lease, …).
+ */
+static const char *const reserved_tenants[] = {"default", "argocd", "kube-*"};
+
+int mech_validate_tenant_name(const char *v)
+{
+	size_t i;
+	if (mech_validate_name("tenant name", v) < 0)
+		return -1;
+	for (i = 0; i < sizeof(reserved_tenants) / sizeof(*reserved_tenants); i++) {
+		const char *r = reserved_tenants[i];
+		size_t n = strlen(r);
+		int hit = r[n - 1] == '*' ? !strncmp(v, r, n - 1) : !strcmp(v, r);
+		if (!hit)
+			continue;
+		mech_error_set(MECH_EINVALID,
+			       "invalid tenant name \"%s\": reserved, Argo CD or Kubernetes owns "
+			       "the names it would take (default, argocd, kube-*)",
+			       v);
+		return mech_error_hint("choose another name, e.g. team-%s", v);
+	}
+	return 0;
 }
 
 int mech_validate_int(const char *what, const char *v, long min, long max, long *out)

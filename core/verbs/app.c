@@ -210,7 +210,9 @@ int mech_app_create(mech_repo *repo, const mech_write_opts *w, const mech_app_cr
 	int rc;
 
 	if (mech_validate_name("app name", o->name) < 0 ||
-	    (o->instance && mech_validate_name("instance name", o->instance) < 0))
+	    (o->instance && mech_validate_name("instance name", o->instance) < 0) ||
+	    mech_layout_check_instance(mech_repo_tenant(repo), o->name,
+				       o->instance ? o->instance : MECH_DEFAULT_INSTANCE) < 0)
 		return -1;
 	if (mech_image_parse(o->image, &img) < 0)
 		return -1;
@@ -274,6 +276,8 @@ static int plan_image(mech_txn *txn, void *payload)
 			 c->picked, c->tag ? c->tag : c->new_image);
 	mech_txn_body(txn, "image: %s", c->new_image);
 	mech_txn_body(txn, "instance: %s", c->picked);
+	if (mech_app_plan_rename_legacy(txn, c->app, c->picked) < 0)
+		goto done;
 	rc = 0;
 done:
 	mech_buf_dispose(&cur);
@@ -339,6 +343,41 @@ int mech_app_owned_route(mech_txn *txn, const char *path)
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
 	return owned;
+}
+
+/* Rename one file of the instance in the plan; 1 if it was renamed. */
+static int rename_file(mech_txn *txn, const char *path, const char *app, const char *instance)
+{
+	mech_buf cur = MECH_BUF_INIT, out = MECH_BUF_INIT;
+	int rc = 0;
+	if (mech_txn_read(txn, path, &cur) > 0) {
+		rc = mech_manifest_rename_legacy(cur.ptr, cur.len, path, app, instance, &out);
+		if (rc > 0)
+			mech_txn_write_buf(txn, path, &out);
+	}
+	mech_buf_dispose(&cur);
+	mech_buf_dispose(&out);
+	return rc;
+}
+
+int mech_app_plan_rename_legacy(mech_txn *txn, const char *app, const char *instance)
+{
+	char *overlay = mech_layout_overlay_path(app, instance);
+	char *route = mech_layout_route_path(app, instance);
+	int rc = rename_file(txn, overlay, app, instance);
+	/* the route follows the Service it points at, when mech owns it */
+	if (rc > 0 && mech_app_owned_route(txn, route) && rename_file(txn, route, app, instance) < 0)
+		rc = -1;
+	if (rc > 0) {
+		char *old = mech_layout_legacy_workload(app, instance);
+		char *name = mech_layout_workload(app, instance);
+		mech_txn_body(txn, "renamed: %s to %s (docs/formats.md, Names)", old, name);
+		free(old);
+		free(name);
+	}
+	free(overlay);
+	free(route);
+	return rc < 0 ? -1 : 0;
 }
 
 /* Is `path` the route file of an instance of `app` (whoever wrote it)? */
@@ -485,7 +524,8 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 	int rc;
 	if (mech_validate_name("app name", app) < 0 ||
 	    mech_validate_name("instance name", instance) < 0 ||
-	    (from && mech_validate_name("--from instance", from) < 0))
+	    (from && mech_validate_name("--from instance", from) < 0) ||
+	    mech_layout_check_instance(mech_repo_tenant(repo), app, instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
 	rc = mech_write_apply(repo, w, "app.instance-add", target, 0, plan_instance_add, &c, res);

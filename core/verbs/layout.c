@@ -6,11 +6,19 @@
  */
 #include "mech/layout.h"
 #include "mech/buf.h"
+#include "mech/error.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #define ROUTE_EXT ".yaml"
+/*
+ * The separator of every name derived from two or more names. Names may
+ * not contain it (mech_validate_name), so a derived name splits back into
+ * its parts one way only: tenant a-b app web and tenant a app b-web are
+ * a-b--web--main and a--b-web--main.
+ */
+#define SEP MECH_LAYOUT_SEP
 #define KUSTOMIZATION "kustomization.yaml"
 
 /* ---- the repository ---- */
@@ -93,7 +101,7 @@ char *mech_layout_project(const char *tenant)
 
 char *mech_layout_appset(const char *tenant)
 {
-	return mech_sprintf("%s-apps", tenant);
+	return mech_sprintf("%s" SEP "apps", tenant);
 }
 
 /*
@@ -102,7 +110,7 @@ char *mech_layout_appset(const char *tenant)
  */
 char *mech_layout_instance_app(const char *tenant, const char *app, const char *instance)
 {
-	return mech_sprintf("%s-%s-%s", tenant, app, instance);
+	return mech_sprintf("%s" SEP "%s" SEP "%s", tenant, app, instance);
 }
 
 char *mech_layout_instance_app_template(const char *tenant)
@@ -112,12 +120,12 @@ char *mech_layout_instance_app_template(const char *tenant)
 
 char *mech_layout_dir_app(const char *tenant, const char *dir)
 {
-	return mech_sprintf("%s-%s", tenant, dir);
+	return mech_sprintf("%s" SEP "%s", tenant, dir);
 }
 
 char *mech_layout_name_suffix(const char *instance)
 {
-	return mech_sprintf("-%s", instance);
+	return mech_sprintf(SEP "%s", instance);
 }
 
 char *mech_layout_workload(const char *app, const char *instance)
@@ -127,6 +135,19 @@ char *mech_layout_workload(const char *app, const char *instance)
 	char *name = mech_sprintf("%s%s", app, suffix);
 	free(suffix);
 	return name;
+}
+
+/* Before MECH_LAYOUT_SEP, a single '-' joined the names (DESIGN §4's first form). */
+#define LEGACY_SEP "-"
+
+char *mech_layout_legacy_name_suffix(const char *instance)
+{
+	return mech_sprintf(LEGACY_SEP "%s", instance);
+}
+
+char *mech_layout_legacy_workload(const char *app, const char *instance)
+{
+	return mech_sprintf("%s" LEGACY_SEP "%s", app, instance);
 }
 
 char *mech_layout_tenant_domain(const char *tenant, const char *base_domain)
@@ -157,4 +178,74 @@ char *mech_layout_addon_secret(const char *name)
 char *mech_layout_addon_service(const char *name)
 {
 	return mech_sprintf("%s-rw", name);
+}
+
+/* ---- the 63-character limit ---- */
+
+/*
+ * Kubernetes caps object names of DNS-1123 labels (Service, HTTPRoute via
+ * its backend, Namespace), every label value and each DNS label of a host at
+ * 63 characters. Each name is ≤ MECH_NAME_MAX on its own, but the names
+ * derived from two or three of them are not, so every derived name and label
+ * value is computed here and measured.
+ */
+#define K8S_NAME_MAX 63
+
+typedef struct {
+	const char *what; /* what the derived name is, for the message */
+	char *value;
+} derived;
+
+static int measure(const derived *d, size_t n)
+{
+	size_t i;
+	int rc = 0;
+	for (i = 0; i < n && !rc; i++) {
+		size_t len = strlen(d[i].value);
+		if (len <= K8S_NAME_MAX)
+			continue;
+		mech_error_set(MECH_EINVALID,
+			       "names too long: the %s \"%s\" would be %zu characters; Kubernetes "
+			       "allows %d",
+			       d[i].what, d[i].value, len, K8S_NAME_MAX);
+		rc = mech_error_hint("shorten the tenant, app or instance name");
+	}
+	for (i = 0; i < n; i++)
+		free(d[i].value);
+	return rc;
+}
+
+int mech_layout_check_tenant(const char *tenant)
+{
+	derived d[] = {
+		{"namespace", mech_layout_namespace(tenant)},
+		{"Argo CD project", mech_layout_project(tenant)},
+		{"ApplicationSet", mech_layout_appset(tenant)},
+		{"Application", mech_layout_dir_app(tenant, MECH_LAYOUT_NETWORK)},
+		{"Application", mech_layout_dir_app(tenant, MECH_LAYOUT_ADDONS)},
+		{"label value " MECH_LAYOUT_LABEL_TENANT, mech_strdup(tenant)},
+	};
+	return measure(d, sizeof(d) / sizeof(*d));
+}
+
+int mech_layout_check_instance(const char *tenant, const char *app, const char *instance)
+{
+	char *host = mech_layout_route_host(tenant, app, instance, "");
+	derived d[] = {
+		{"Application", mech_layout_instance_app(tenant, app, instance)},
+		{"Deployment/Service/HTTPRoute name", mech_layout_workload(app, instance)},
+		{"label value " MECH_LAYOUT_LABEL_INSTANCE, mech_layout_workload(app, instance)},
+		{"label value " MECH_LAYOUT_LABEL_APP, mech_strdup(app)},
+		{"label value " MECH_LAYOUT_LABEL_APP_INSTANCE, mech_strdup(instance)},
+		/* the route host's first DNS label: <app> or <app>-<instance> */
+		{"route host label", mech_strndup(host, strcspn(host, "."))},
+	};
+	free(host);
+	if (mech_layout_check_tenant(tenant) < 0) {
+		size_t i;
+		for (i = 0; i < sizeof(d) / sizeof(*d); i++)
+			free(d[i].value);
+		return -1;
+	}
+	return measure(d, sizeof(d) / sizeof(*d));
 }

@@ -566,20 +566,22 @@ done:
 	return rc;
 }
 
-/* Every scalar value equal to `from` becomes `to` (keys are left alone). */
-static void replace_values(mech_yaml *n, const char *from, const char *to)
+/* Every scalar value equal to `from` becomes `to` (keys are left alone); how many did. */
+static size_t replace_values(mech_yaml *n, const char *from, const char *to)
 {
-	size_t i;
+	size_t i, hits = 0;
 	if (n->kind == MECH_YAML_SCALAR) {
 		if (n->value && !strcmp(n->value, from)) {
 			free(n->value);
 			n->value = mech_strdup(to);
 			n->type = MECH_YAML_STR;
+			return 1;
 		}
-		return;
+		return 0;
 	}
 	for (i = 0; i < n->len; i++)
-		replace_values(n->items[i], from, to);
+		hits += replace_values(n->items[i], from, to);
+	return hits;
 }
 
 /* Set the instance label wherever the overlay declares one; 1 if found, -1 if malformed. */
@@ -613,7 +615,7 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 			       const char *from_instance, const char *to_instance, mech_buf *out)
 {
 	mech_yaml *doc = NULL;
-	char *from_name = NULL, *to_name = NULL, *suffix = NULL;
+	char *from_name = NULL, *to_name = NULL, *suffix = NULL, *legacy;
 	int rc = -1, found;
 
 	if (check_name("app name", app) < 0 || check_name("instance name", from_instance) < 0 ||
@@ -626,6 +628,9 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 	suffix = mech_layout_name_suffix(to_instance);
 	/* Hand-written references to the old instance's objects follow it. */
 	replace_values(doc, from_name, to_name);
+	legacy = mech_layout_legacy_workload(app, from_instance);
+	replace_values(doc, legacy, to_name);
+	free(legacy);
 	found = set_instance_label(doc, to_name);
 	if (found < 0)
 		goto done;
@@ -640,6 +645,43 @@ done:
 	mech_yaml_free(doc);
 	free(from_name);
 	free(to_name);
+	free(suffix);
+	return rc;
+}
+
+int mech_manifest_rename_legacy(const char *yaml, size_t len, const char *what, const char *app,
+				const char *instance, mech_buf *out)
+{
+	mech_yaml *doc = NULL;
+	char *old_name = mech_layout_legacy_workload(app, instance);
+	char *old_suffix = mech_layout_legacy_name_suffix(instance);
+	char *name = mech_layout_workload(app, instance);
+	char *suffix = mech_layout_name_suffix(instance);
+	const char *cur;
+	int rc = -1, renamed;
+
+	if (parse_doc(&doc, yaml, len, what) < 0)
+		goto done;
+	cur = mech_yaml_path_text(doc, "nameSuffix");
+	renamed = cur && !strcmp(cur, old_suffix);
+	if (renamed)
+		mech_yaml_set_str(doc, "nameSuffix", suffix);
+	/* an overlay with a suffix of its own names its objects itself */
+	if (!cur || renamed)
+		renamed |= replace_values(doc, old_name, name) > 0;
+	if (renamed) {
+		if (render_into(doc, out) < 0) {
+			doc = NULL;
+			goto done;
+		}
+		doc = NULL;
+	}
+	rc = renamed;
+done:
+	mech_yaml_free(doc);
+	free(old_name);
+	free(old_suffix);
+	free(name);
 	free(suffix);
 	return rc;
 }

@@ -4,6 +4,8 @@
 #include "mech/error.h"
 #include "mech/lastwriter.h"
 #include "mech/manifest.h"
+#include "mech/tenant.h"
+#include "mech/tree.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
 
@@ -30,6 +32,126 @@ static int check_host(mech_repo *repo, const char *host)
 	return ok ? 0 : -1;
 }
 
+/*
+ * One host, one route. Hosts keep DESIGN §4's single '-' (<app>-<instance>),
+ * so web-a/main and web/a derive the same host; and an operator who allows
+ * any host lets two tenants name the same one. The gateway would merge such
+ * routes, so a route create refuses a host another route already serves.
+ */
+#define ROUTE_MAX (1024 * 1024)
+
+/* Does the HTTPRoute in `b` (a file of network/) list `host`? */
+static int serves_host(const mech_buf *b, const char *file, const char *host)
+{
+	mech_yaml *doc = NULL;
+	const mech_yaml *h;
+	size_t i;
+	int hit = 0;
+	if (mech_yaml_parse(&doc, b->ptr, b->len, file, NULL) < 0) {
+		mech_error_clear(); /* not ours to judge: a human's file */
+		return 0;
+	}
+	h = mech_yaml_path(doc, "spec.hostnames");
+	for (i = 0; h && h->kind == MECH_YAML_SEQ && i < h->len && !hit; i++) {
+		const char *v = mech_yaml_text(h->items[i]);
+		hit = v && !strcmp(v, host);
+	}
+	mech_yaml_free(doc);
+	return hit;
+}
+
+/* "route web/main" for a route file, else the file itself. */
+static char *describe_route(const char *file)
+{
+	size_t n = strlen(MECH_LAYOUT_ROUTES "/");
+	const char *rel = file + n, *slash;
+	char *inst, *app, *what;
+	if (strncmp(file, MECH_LAYOUT_ROUTES "/", n) || !(slash = strchr(rel, '/')) ||
+	    !(inst = mech_layout_route_instance(slash + 1)))
+		return mech_strdup(file);
+	app = mech_strndup(rel, (size_t)(slash - rel));
+	what = mech_sprintf("route %s/%s (%s)", app, inst, file);
+	free(app);
+	free(inst);
+	return what;
+}
+
+static int host_taken(mech_repo *repo, const char *host, const char *tenant, const char *file)
+{
+	char *what = describe_route(file);
+	mech_error_set(MECH_EINVALID, "host %s is already routed by %s of tenant %s", host, what,
+		       tenant);
+	free(what);
+	return mech_error_hint("give this route another host with --host H under *.%s.%s",
+			       mech_repo_tenant(repo), mech_repo_config(repo)->routes_base_domain);
+}
+
+/* Inside the plan, under the tenant lock: any route of this tenant but `own`. */
+static int check_host_in_tenant(mech_txn *txn, mech_repo *repo, const char *host, const char *own)
+{
+	mech_strv files = MECH_STRV_INIT;
+	size_t i;
+	int rc = 0;
+	mech_txn_list_files(txn, MECH_LAYOUT_NETWORK, &files);
+	for (i = 0; i < files.len && !rc; i++) {
+		mech_buf b = MECH_BUF_INIT;
+		if (strcmp(files.items[i], own) && mech_txn_read(txn, files.items[i], &b) > 0 &&
+		    b.len <= ROUTE_MAX && serves_host(&b, files.items[i], host))
+			rc = host_taken(repo, host, mech_repo_tenant(repo), files.items[i]);
+		mech_buf_dispose(&b);
+	}
+	if (!rc)
+		mech_error_clear();
+	mech_strv_dispose(&files);
+	return rc;
+}
+
+/* The committed head of another tenant's repo, read-only and without a fetch. */
+static int check_host_in(mech_repo *repo, const char *tenant, const char *host)
+{
+	mech_repo *other = NULL;
+	git_commit *c = NULL;
+	git_tree *tree = NULL;
+	mech_strv files = MECH_STRV_INIT;
+	git_oid head;
+	size_t i;
+	int rc = 0;
+	if (mech_repo_open(&other, mech_repo_config(repo), tenant) < 0 ||
+	    mech_repo_head(other, &head) < 0 ||
+	    git_commit_lookup(&c, mech_repo_git(other), &head) < 0 || git_commit_tree(&tree, c) < 0)
+		goto done; /* an unseeded or damaged tenant routes nothing */
+	mech_tree_list_files(mech_repo_git(other), tree, MECH_LAYOUT_NETWORK, &files);
+	for (i = 0; i < files.len && !rc; i++) {
+		mech_buf b = MECH_BUF_INIT;
+		if (mech_tree_read(mech_repo_git(other), tree, files.items[i], ROUTE_MAX, &b) > 0 &&
+		    serves_host(&b, files.items[i], host))
+			rc = host_taken(repo, host, tenant, files.items[i]);
+		mech_buf_dispose(&b);
+	}
+done:
+	if (!rc)
+		mech_error_clear();
+	mech_strv_dispose(&files);
+	git_tree_free(tree);
+	git_commit_free(c);
+	mech_repo_free(other);
+	return rc;
+}
+
+/* Every other tenant on this host (their locks are not taken: a read of their heads). */
+static int check_host_elsewhere(mech_repo *repo, const char *host)
+{
+	mech_strv tenants = MECH_STRV_INIT;
+	size_t i;
+	int rc = 0;
+	mech_tenant_list(mech_repo_config(repo), &tenants);
+	for (i = 0; i < tenants.len && !rc; i++)
+		if (strcmp(tenants.items[i], mech_repo_tenant(repo)))
+			rc = check_host_in(repo, tenants.items[i], host);
+	mech_strv_dispose(&tenants);
+	return rc;
+}
+
 typedef struct {
 	mech_repo *repo;
 	const mech_route_opts *o;
@@ -45,13 +167,20 @@ static int plan_create(mech_txn *txn, void *payload)
 	mech_route_spec spec;
 	int rc = -1;
 
-	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0)
+	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0 ||
+	    /* an instance made before the limit was checked names its route too */
+	    mech_layout_check_instance(mech_repo_tenant(c->repo), c->o->app, instance) < 0)
 		goto done;
 	free(c->host);
 	c->host = c->o->host ? mech_strdup(c->o->host)
 			     : mech_layout_route_host(mech_repo_tenant(c->repo), c->o->app,
 						      instance, cfg->routes_base_domain);
-	if (check_host(c->repo, c->host) < 0)
+	file = mech_layout_route_path(c->o->app, instance);
+	if (check_host(c->repo, c->host) < 0 ||
+	    check_host_in_tenant(txn, c->repo, c->host, file) < 0 ||
+	    check_host_elsewhere(c->repo, c->host) < 0 ||
+	    /* the route names today's Service: the overlay must make it */
+	    mech_app_plan_rename_legacy(txn, c->o->app, instance) < 0)
 		goto done;
 	spec.tenant = mech_repo_tenant(c->repo);
 	spec.app = c->o->app;
@@ -62,7 +191,6 @@ static int plan_create(mech_txn *txn, void *payload)
 	spec.gateway_namespace = cfg->routes_gateway_namespace;
 	if (mech_manifest_route(&spec, &out) < 0)
 		goto done;
-	file = mech_layout_route_path(c->o->app, instance);
 	mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "route %s to %s/%s", c->host, c->o->app, instance);
 	mech_txn_body(txn, "host: %s", c->host);
@@ -195,7 +323,7 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 			r->app = mech_strdup(apps.items[i]);
 			r->instance = inst;
 			r->file = mech_layout_route_path(r->app, inst);
-			if (mech_tree_read(git, tree, r->file, 1024 * 1024, &b) > 0 &&
+			if (mech_tree_read(git, tree, r->file, ROUTE_MAX, &b) > 0 &&
 			    mech_yaml_parse(&doc, b.ptr, b.len, r->file, NULL) == 0) {
 				const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
 				const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");

@@ -4,6 +4,7 @@
  * rule that a key belongs to at most one tenant.
  */
 #include "mech/tenant.h"
+#include "mech/app.h"
 #include "mech/error.h"
 #include "mech/layout.h"
 #include "mech/lock.h"
@@ -303,40 +304,76 @@ static int validate_identity(const char *name, const char *email)
 	return 0;
 }
 
-/* The seed plan: the five files of DESIGN §4, only on an empty branch (else adopt). */
+/* The seed: the files of DESIGN §4. The argocd/ ones are mech's to keep current. */
+static const struct {
+	const char *path;
+	int (*render)(const mech_seed_spec *, mech_buf *);
+	int argocd;
+} seed_files[] = {
+	{MECH_LAYOUT_README, mech_manifest_seed_readme, 0},
+	{MECH_LAYOUT_ARGOCD_PROJECT, mech_manifest_seed_project, 1},
+	{MECH_LAYOUT_ARGOCD_APPSET, mech_manifest_seed_appset, 1},
+	{MECH_LAYOUT_ARGOCD_NETWORK, mech_manifest_seed_network_app, 1},
+	{MECH_LAYOUT_ARGOCD_ADDONS, mech_manifest_seed_addons_app, 1},
+	/* Git keeps no empty directories: without these, the network and addons
+	 * Applications point at a missing path */
+	{MECH_LAYOUT_NETWORK_README, mech_manifest_seed_network_readme, 0},
+	{MECH_LAYOUT_ADDONS_README, mech_manifest_seed_addons_readme, 0},
+};
+
+typedef struct {
+	mech_repo *repo;
+	const mech_seed_spec *spec;
+} seed_ctx;
+
+/*
+ * A seeded branch is adopted, and its argocd/ files that mech wrote last are
+ * brought to today's render: a repository seeded before MECH_LAYOUT_SEP gets
+ * the Application names of docs/formats.md ("Names") at its next `tenant
+ * add`. A file a human changed last is the human's; it stays as it is.
+ */
+static int plan_reseed(mech_txn *txn, seed_ctx *c)
+{
+	size_t i;
+	for (i = 0; i < sizeof(seed_files) / sizeof(*seed_files); i++) {
+		mech_buf b = MECH_BUF_INIT;
+		mech_writer w;
+		if (!seed_files[i].argocd || mech_txn_exists(txn, seed_files[i].path) <= 0)
+			continue;
+		if (mech_repo_last_writer(c->repo, seed_files[i].path, &w) < 0)
+			return -1;
+		if (w.cls != MECH_CLASS_MACHINE)
+			continue;
+		if (seed_files[i].render(c->spec, &b) < 0) {
+			mech_buf_dispose(&b);
+			return -1;
+		}
+		mech_txn_write_buf(txn, seed_files[i].path, &b);
+		mech_buf_dispose(&b);
+	}
+	mech_txn_summary(txn, "update the argocd files of tenant %s", c->spec->tenant);
+	return 0;
+}
+
 static int plan_seed(mech_txn *txn, void *payload)
 {
-	const mech_seed_spec *spec = payload;
-	static const struct {
-		const char *path;
-		int (*render)(const mech_seed_spec *, mech_buf *);
-	} files[] = {
-		{MECH_LAYOUT_README, mech_manifest_seed_readme},
-		{MECH_LAYOUT_ARGOCD_PROJECT, mech_manifest_seed_project},
-		{MECH_LAYOUT_ARGOCD_APPSET, mech_manifest_seed_appset},
-		{MECH_LAYOUT_ARGOCD_NETWORK, mech_manifest_seed_network_app},
-		{MECH_LAYOUT_ARGOCD_ADDONS, mech_manifest_seed_addons_app},
-		/* Git keeps no empty directories: without these, the network and addons
-		 * Applications point at a missing path */
-		{MECH_LAYOUT_NETWORK_README, mech_manifest_seed_network_readme},
-		{MECH_LAYOUT_ADDONS_README, mech_manifest_seed_addons_readme},
-	};
+	seed_ctx *c = payload;
 	mech_strv top = MECH_STRV_INIT;
 	size_t i;
 	int seeded = mech_txn_list(txn, "", &top) > 0;
 	mech_strv_dispose(&top);
 	if (seeded)
-		return 0;
-	for (i = 0; i < sizeof(files) / sizeof(*files); i++) {
+		return plan_reseed(txn, c);
+	for (i = 0; i < sizeof(seed_files) / sizeof(*seed_files); i++) {
 		mech_buf b = MECH_BUF_INIT;
-		if (files[i].render(spec, &b) < 0) {
+		if (seed_files[i].render(c->spec, &b) < 0) {
 			mech_buf_dispose(&b);
 			return -1;
 		}
-		mech_txn_write_buf(txn, files[i].path, &b);
+		mech_txn_write_buf(txn, seed_files[i].path, &b);
 		mech_buf_dispose(&b);
 	}
-	mech_txn_summary(txn, "seed tenant %s", spec->tenant);
+	mech_txn_summary(txn, "seed tenant %s", c->spec->tenant);
 	return 0;
 }
 
@@ -413,11 +450,12 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	mech_repo *repo = NULL;
 	char *dir = NULL, *repo_url = NULL, *file;
 	mech_seed_spec spec;
+	seed_ctx sc;
 	mech_txn_opts txo;
 	int rc = -1, exists, made_dir = 0;
 
 	memset(out, 0, sizeof(*out));
-	if (mech_validate_name("tenant name", opts->name) < 0 ||
+	if (mech_validate_tenant_name(opts->name) < 0 || mech_layout_check_tenant(opts->name) < 0 ||
 	    validate_identity(opts->ident_name, opts->ident_email) < 0)
 		return -1;
 	file = tenant_file(cfg, opts->name);
@@ -462,7 +500,9 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	txo.target = mech_sprintf("tenant/%s", opts->name);
 	txo.author = &t->identity;
 	txo.plan = plan_seed;
-	txo.payload = &spec;
+	sc.repo = repo;
+	sc.spec = &spec;
+	txo.payload = &sc;
 	rc = mech_gitops_apply(repo, &txo, &out->seed);
 	free((char *)txo.target);
 	if (rc == 0) {

@@ -13,7 +13,7 @@ expect_rc 0 "app create"
 # instances
 mech app -a web instance add staging
 expect_rc 0 "instance add"
-expect_in "$($G show main:apps/web/overlays/staging/kustomization.yaml)" "nameSuffix: -staging" "overlay copied for the new instance"
+expect_in "$($G show main:apps/web/overlays/staging/kustomization.yaml)" "nameSuffix: --staging" "overlay copied for the new instance"
 mech app -a web set-image nginx:1.28
 expect_rc 64 "set-image with two instances and none named"
 expect_in "$err" "has 2 instances (main, staging)" "disambiguation message"

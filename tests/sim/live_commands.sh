@@ -23,7 +23,7 @@ expect_eq "$(json "$out" 'd["result"]["state"]')" "done" "create --wait reached 
 expect_eq "$(json "$out" 'd["result"]["live"]["sync"]')" "Synced" "synced"
 expect_eq "$(json "$out" 'd["result"]["live"]["health"]')" "Healthy" "healthy"
 expect_eq "$(json "$out" 'd["result"]["live"]["revision"]')" "$(head_of alice)" "at the written revision"
-expect_in "$err" "alice-web-main" "progress lines name the Application"
+expect_in "$err" "alice--web--main" "progress lines name the Application"
 
 mech app list --json
 expect_eq "$(json "$out" 'd["result"]["apps"][0]["instances"][0]["live"]["health"]')" "Healthy" "app list live health"

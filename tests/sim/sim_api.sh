@@ -36,7 +36,7 @@ cat >"$W/network/routes/web/main.yaml" <<'EOF'
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
-  name: web-main
+  name: web--main
 spec:
   parentRefs:
   - name: mech
@@ -45,10 +45,10 @@ spec:
   - web.alice.apps.localhost
   rules:
   - backendRefs:
-    - name: web-main
+    - name: web--main
       port: 80
 EOF
-sed 's/web-main/ghost-main/; s/web\.alice/ghost.alice/' "$W/network/routes/web/main.yaml" \
+sed 's/web--main/ghost--main/; s/web\.alice/ghost.alice/' "$W/network/routes/web/main.yaml" \
 	>"$W/network/routes/web/ghost.yaml"
 cat >"$W/addons/db/cluster.yaml" <<'EOF'
 apiVersion: postgresql.cnpg.io/v1
@@ -114,22 +114,22 @@ expect_eq "$(status_of "$URL/api/v1/applications")" 401 "list without a token"
 valid runtimeError "$T/body" "401 body is Argo CD's runtimeError"
 expect_in "$(cat "$T/body")" '"no session information"' "401 message"
 expect_eq "$(status_of -H 'Authorization: Bearer nope' "$URL/api/v1/applications")" 401 "wrong token"
-expect_eq "$(status_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" 401 "kube without token"
+expect_eq "$(status_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main")" 401 "kube without token"
 expect_eq "$(json "$(cat "$T/body")" "d['kind']+'/'+d['reason']")" "Status/Unauthorized" "kube 401 is a Status"
 expect_eq "$(status_of "$URL/api/version")" 200 "version probe works without a token"
 
 # ---- the Applications the ApplicationSet would generate ----
-wait_for alice-web-main Synced/Healthy || fail "web never became Synced/Healthy: $(state_of alice-web-main)"
+wait_for alice--web--main Synced/Healthy || fail "web never became Synced/Healthy: $(state_of alice--web--main)"
 api "$URL/api/v1/applications?projects=alice" >"$T/list.json"
 valid v1alpha1ApplicationList "$T/list.json" "list"
 expect_eq "$(json "$(cat "$T/list.json")" "' '.join(i['metadata']['name'] for i in d['items'])")" \
-	"alice-addons alice-network alice-web-main" "one Application per overlay + network + addons"
+	"alice--addons alice--network alice--web--main" "one Application per overlay + network + addons"
 expect_eq "$(json "$(cat "$T/list.json")" "set(i['spec']['project'] for i in d['items'])")" "{'alice'}" "project = tenant"
 expect_eq "$(json "$(cat "$T/list.json")" "d['items'][2]['spec']['source']['path']+' '+d['items'][2]['spec']['destination']['namespace']")" \
 	"apps/web/overlays/main x-alice" "source path and destination namespace"
 expect_eq "$(api "$URL/api/v1/applications?projects=bob" | json "$(cat)" "len(d['items'])")" 0 "other projects see nothing"
 
-for app in alice-web-main alice-network alice-addons; do
+for app in alice--web--main alice--network alice--addons; do
 	api "$URL/api/v1/applications/$app?project=alice" >"$T/a.json"
 	valid v1alpha1Application "$T/a.json" "get $app"
 	api "$URL/api/v1/applications/$app/resource-tree?project=alice" >"$T/t.json"
@@ -138,25 +138,25 @@ for app in alice-web-main alice-network alice-addons; do
 	valid applicationManagedResourcesResponse "$T/m.json" "managed-resources $app"
 done
 expect_eq "$(json "$(cat "$T/m.json")" "json.loads(d['items'][0]['targetState'])['kind']")" Cluster "targetState is JSON in a string"
-expect_eq "$(app_field alice-web-main "d['status']['summary']['images']")" "['registry.example.com/alice/web:1.0']" "images from the overlay"
-expect_eq "$(app_field alice-web-main "len(d['status']['sync']['revision'])")" 40 "sync.revision is a commit"
+expect_eq "$(app_field alice--web--main "d['status']['summary']['images']")" "['registry.example.com/alice/web:1.0']" "images from the overlay"
+expect_eq "$(app_field alice--web--main "len(d['status']['sync']['revision'])")" 40 "sync.revision is a commit"
 
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/nope?project=alice")" 404 "unknown app with a project"
 valid runtimeError "$T/body" "404 body"
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/nope")" 403 "unknown app without a project (Argo CD hides existence)"
-expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=bob")" 404 "app of another project"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice--web--main?project=bob")" 404 "app of another project"
 
 # ---- sync ----
-expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -X POST -d '{}' "$URL/api/v1/applications/alice-web-main/sync")" 415 "sync without JSON content type"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -X POST -d '{}' "$URL/api/v1/applications/alice--web--main/sync")" 415 "sync without JSON content type"
 api -X POST -H 'Content-Type: application/json' -d '{"project":"alice","prune":true}' \
-	"$URL/api/v1/applications/alice-web-main/sync" >"$T/sync.json"
+	"$URL/api/v1/applications/alice--web--main/sync" >"$T/sync.json"
 valid v1alpha1Application "$T/sync.json" "sync answer"
 expect_eq "$(json "$(cat "$T/sync.json")" "d['operation']['initiatedBy']['username']")" admin "operation requested"
 manual_sync_done() {
-	[ "$(app_field alice-web-main "d['status']['operationState']['phase']+' '+d['status']['operationState']['operation']['initiatedBy'].get('username', '')")" = "Succeeded admin" ]
+	[ "$(app_field alice--web--main "d['status']['operationState']['phase']+' '+d['status']['operationState']['operation']['initiatedBy'].get('username', '')")" = "Succeeded admin" ]
 }
 wait_until 60 manual_sync_done || fail "the manual sync never finished: $(cat "$T/app.json")"
-wait_for alice-web-main Synced/Healthy || fail "web after manual sync: $(state_of alice-web-main)"
+wait_for alice--web--main Synced/Healthy || fail "web after manual sync: $(state_of alice--web--main)"
 # a second sync while one runs: on a sim whose operations last an hour, the
 # one it starts with is still running whenever the request arrives
 sim_start --token-file "$T/token" --sync-delay 1h
@@ -165,15 +165,15 @@ slow_field() { # app python-expr, as app_field on the slow sim
 	api "$SLOW/api/v1/applications/$1?project=alice" >"$T/slow.json"
 	$PY -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$T/slow.json" "$2" 2>/dev/null
 }
-slow_running() { [ "$(slow_field alice-web-main "d['status']['operationState']['phase']")" = Running ]; }
+slow_running() { [ "$(slow_field alice--web--main "d['status']['operationState']['phase']")" = Running ]; }
 wait_until 60 slow_running || fail "no operation runs on the slow sim: $(cat "$T/slow.json")"
-expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"project":"alice"}' "$SLOW/api/v1/applications/alice-web-main/sync")" \
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' -d '{"project":"alice"}' "$SLOW/api/v1/applications/alice--web--main/sync")" \
 	400 "second sync while one runs"
 expect_in "$(cat "$T/body")" "another operation is already in progress" "second sync message"
 sim_stop
 
 # ---- Kubernetes objects ----
-api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" >"$T/dep.json"
+api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main" >"$T/dep.json"
 expect_eq "$(json "$(cat "$T/dep.json")" "(d['spec']['replicas'], d['status']['readyReplicas'], d['status']['observedGeneration']==d['metadata']['generation'])")" \
 	"(2, 2, True)" "Deployment replicas from the manifest, rolled out"
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/nope")" 404 "missing Deployment"
@@ -181,7 +181,7 @@ expect_eq "$(json "$(cat "$T/body")" "d['kind']+' '+d['reason']+' '+d['message']
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/example.com/v1/namespaces/x/things/y")" 404 "unknown API path"
 expect_eq "$(cat "$T/body")" "404 page not found" "unknown API path is plain text"
 
-wait_for alice-addons Synced/Healthy || fail "addons: $(state_of alice-addons)"
+wait_for alice--addons Synced/Healthy || fail "addons: $(state_of alice--addons)"
 api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db" >"$T/cluster.json"
 valid_crd cnpg-clusters-crd.yaml v1 "$T/cluster.json" "Cluster against the CNPG CRD"
 expect_eq "$(json "$(cat "$T/cluster.json")" "d['status']['phase']+' '+str(d['status']['readyInstances'])")" "Cluster in healthy state 1" "Cluster ready"
@@ -204,15 +204,15 @@ EOF
 first_pw=$(json "$(cat "$T/secret.json")" "d['data']['password']")
 expect_eq "$(api "$URL/api/v1/namespaces/x-alice/secrets/db-app" | json "$(cat)" "d['data']['password']")" "$first_pw" "the password is stable"
 
-api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/web-main" >"$T/route.json"
+api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/web--main" >"$T/route.json"
 valid_crd gateway-httproutes-crd.yaml v1 "$T/route.json" "HTTPRoute against the Gateway API CRD"
 expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status']) for c in d['status']['parents'][0]['conditions']]")" \
 	"[('Accepted', 'True'), ('ResolvedRefs', 'True')]" "route to an existing Service"
-api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/ghost-main" >"$T/route.json"
+api "$URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/ghost--main" >"$T/route.json"
 expect_eq "$(json "$(cat "$T/route.json")" "[(c['type'],c['status'],c['reason']) for c in d['status']['parents'][0]['conditions']]")" \
 	"[('Accepted', 'True', 'Accepted'), ('ResolvedRefs', 'False', 'BackendNotFound')]" "route to a missing Service"
-wait_for alice-network Synced/Degraded
-expect_eq "$(state_of alice-network)" "Synced/Degraded" "network app degraded by the dangling route"
+wait_for alice--network Synced/Degraded
+expect_eq "$(state_of alice--network)" "Synced/Degraded" "network app degraded by the dangling route"
 
 # ---- a new commit: OutOfSync → Synced/Progressing → Synced/Healthy, in order ----
 curl -sN --max-time 900 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/event-stream' \
@@ -220,44 +220,44 @@ curl -sN --max-time 900 -H "Authorization: Bearer $TOKEN" -H 'Accept: text/event
 STREAM=$!
 cleanup_hooks+=("kill $STREAM 2>/dev/null")
 # the stream is connected once it has sent web's ADDED event
-wait_until 60 in_stream '"type":"ADDED","application":{"metadata":{"name":"alice-web-main"' ||
+wait_until 60 in_stream '"type":"ADDED","application":{"metadata":{"name":"alice--web--main"' ||
 	fail "the watch stream sent no ADDED event for web: $(head -c 300 "$T/stream.txt")"
 sed -i 's/newTag: .*/newTag: "1.1"/' "$W/apps/web/overlays/main/kustomization.yaml"
 rev=$(push "web 1.1")
 # the states the stream reported for the new commit (before the sim notices
 # it, the old one shows), once it reports the last of them
-settled_in_stream() { case "$(stream_states alice-web-main "$rev")" in *Synced/Healthy) true ;; *) false ;; esac; }
+settled_in_stream() { case "$(stream_states alice--web--main "$rev")" in *Synced/Healthy) true ;; *) false ;; esac; }
 wait_until 60 settled_in_stream || fail "the stream never reported web Synced/Healthy at $rev"
-expect_eq "$(stream_states alice-web-main "$rev")" "OutOfSync/Healthy Synced/Progressing Synced/Healthy" "states after a commit"
-expect_eq "$(app_field alice-web-main "d['status']['sync']['revision']")" "$rev" "sync.revision is the new commit"
-expect_eq "$(app_field alice-web-main "d['status']['summary']['images'][0]")" "registry.example.com/alice/web:1.1" "new image"
-expect_eq "$(app_field alice-web-main "d['status']['history'][-1]['revision']")" "$rev" "history records the deploy"
+expect_eq "$(stream_states alice--web--main "$rev")" "OutOfSync/Healthy Synced/Progressing Synced/Healthy" "states after a commit"
+expect_eq "$(app_field alice--web--main "d['status']['sync']['revision']")" "$rev" "sync.revision is the new commit"
+expect_eq "$(app_field alice--web--main "d['status']['summary']['images'][0]")" "registry.example.com/alice/web:1.1" "new image"
+expect_eq "$(app_field alice--web--main "d['status']['history'][-1]['revision']")" "$rev" "history records the deploy"
 
 # ---- --degrade-tag ----
 sed -i 's/newTag: .*/newTag: broken/' "$W/apps/web/overlays/main/kustomization.yaml"
 push "web broken" >/dev/null
-wait_for alice-web-main Synced/Degraded || fail "broken tag: $(state_of alice-web-main)"
-expect_eq "$(app_field alice-web-main "d['status']['health']['message']")" 'Deployment "web-main" exceeded its progress deadline' "degraded message"
-expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "[c['reason'] for c in d['status']['conditions'] if c['type']=='Progressing'][0]")" \
+wait_for alice--web--main Synced/Degraded || fail "broken tag: $(state_of alice--web--main)"
+expect_eq "$(app_field alice--web--main "d['status']['health']['message']")" 'Deployment "web--main" exceeded its progress deadline' "degraded message"
+expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main" | json "$(cat)" "[c['reason'] for c in d['status']['conditions'] if c['type']=='Progressing'][0]")" \
 	ProgressDeadlineExceeded "Deployment condition"
 
 # ---- removing the app directory removes its Application ----
 git -C "$W" rm -rq apps/web
 push "remove web" >/dev/null
-app_gone() { [ "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" = 404 ]; }
+app_gone() { [ "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice--web--main?project=alice")" = 404 ]; }
 wait_until 60 app_gone
-expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice-web-main?project=alice")" 404 "app gone after its directory left Git"
-expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" 404 "its Deployment pruned"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/api/v1/applications/alice--web--main?project=alice")" 404 "app gone after its directory left Git"
+expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main")" 404 "its Deployment pruned"
 # the stream has said so, and a keepalive has followed some event
 deleted_and_kept_alive() {
-	in_stream '"type":"DELETED","application":{"metadata":{"name":"alice-web-main"' &&
+	in_stream '"type":"DELETED","application":{"metadata":{"name":"alice--web--main"' &&
 		[ "$(grep -c '^:$' "$T/stream.txt")" -gt 0 ]
 }
 wait_until 60 deleted_and_kept_alive || fail "the stream did not report web DELETED, or sent no keepalive"
 kill $STREAM 2>/dev/null
 wait $STREAM 2>/dev/null
 if $CHECK --strict --sse v1alpha1ApplicationWatchEvent "$T/stream.txt" >"$T/check" 2>&1; then ok; else fail "stream: $(head -5 "$T/check")"; fi
-events=$(grep -o '"type":"[A-Z]*","application":{"metadata":{"name":"alice-web-main"' "$T/stream.txt" | cut -d'"' -f4 | uniq | tr '\n' ' ')
+events=$(grep -o '"type":"[A-Z]*","application":{"metadata":{"name":"alice--web--main"' "$T/stream.txt" | cut -d'"' -f4 | uniq | tr '\n' ' ')
 expect_eq "$events" "ADDED MODIFIED DELETED " "stream events for web"
 expect_in "$(cat "$T/stream.txt")" $'\n:\n' "keepalive comments"
 

@@ -32,7 +32,7 @@ code=$(status_of "$URL/api/v1/applications")
 case "$code" in 500 | 503) ok ;; *) fail "fail-rate: list answered $code" ;; esac
 if $CHECK --strict runtimeError "$T/body" >"$T/check" 2>&1; then ok; else fail "fail-rate body: $(cat "$T/check")"; fi
 expect_eq "$(json "$(cat "$T/body")" "d['code'] in (2, 14) and d['error'] == d['message']")" True "gRPC code and message"
-code=$(status_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")
+code=$(status_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main")
 case "$code" in 500 | 503) ok ;; *) fail "fail-rate: kube answered $code" ;; esac
 expect_eq "$(json "$(cat "$T/body")" "(d['kind'], d['status'], d['code'] == $code)")" "('Status', 'Failure', True)" "kube error is a Status"
 code=$(status_of -H 'Accept: text/event-stream' "$URL/api/v1/stream/applications")

@@ -82,10 +82,10 @@ expect_rc 77 "sim is refused over SSH"
 # ---- the flags work: the old hand-parsed forms, and -v's log ----
 sim_start --poll=50ms --keepalive 200ms -v --sync-delay 0ms --health-delay 0ms --degrade-tag=broken
 for _ in $(seq 200); do
-	grep -qs 'alice-web-main: created' "$SIM_ERR" && break
+	grep -qs 'alice--web--main: created' "$SIM_ERR" && break
 	sleep 0.05
 done
-expect_in "$(cat "$SIM_ERR")" "mech sim: alice-web-main: created" "-v logs the Applications"
+expect_in "$(cat "$SIM_ERR")" "mech sim: alice--web--main: created" "-v logs the Applications"
 expect_in "$SIM_URL" "http://127.0.0.1:" "the URL on stdout"
 kill -TERM "$SIM_PID"
 wait "$SIM_PID" && rc=0 || rc=$?

@@ -74,8 +74,8 @@ expect_screen "@@ " "hunk navigation"
 keys q 1
 expect_screen "sync: Synced" "back to apps"
 keys g Enter
-expect_screen "Deployment/api-main" "app detail: resource tree"
-expect_screen "Pod/api-main" "tree reaches pods"
+expect_screen "Deployment/api--main" "app detail: resource tree"
+expect_screen "Pod/api--main" "tree reaches pods"
 expect_screen "Live vs desired" "app detail: diff section"
 keys Escape
 

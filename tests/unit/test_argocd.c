@@ -941,7 +941,7 @@ static int make_home(const char *home)
 		"selector: {app: web}\\n  ports:\\n  - port: 80\\n' > $W/apps/web/base/service.yaml; "
 		"printf 'resources:\\n- deployment.yaml\\n- service.yaml\\n' > "
 		"$W/apps/web/base/kustomization.yaml; "
-		"printf 'resources:\\n- ../../base\\nnameSuffix: -main\\nimages:\\n- name: "
+		"printf 'resources:\\n- ../../base\\nnameSuffix: --main\\nimages:\\n- name: "
 		"registry.example.com/alice/web\\n  newTag: \"2\"\\n' > "
 		"$W/apps/web/overlays/main/kustomization.yaml; "
 		"cd $W && git init -q -b main && git add -A && git -c user.name=t -c "
@@ -1034,13 +1034,13 @@ Test(sim, argocd_and_kube_clients_against_the_sim, .timeout = 60)
 	cr_assert_eq(mech_kube_open(&k, s.url, NULL, NULL, 3000), 0);
 
 	cr_assert_eq(mech_argocd_app_list(c, "alice", &apps), 0, "%s", mech_error_last()->message);
-	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-web-main"));
-	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-network"));
-	cr_expect_not_null(mech_argocd_apps_find(apps, "alice-addons"));
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice--web--main"));
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice--network"));
+	cr_expect_not_null(mech_argocd_apps_find(apps, "alice--addons"));
 	mech_argocd_apps_free(apps);
 
 	for (i = 0; i < 100 && !settled; i++) {
-		cr_assert_eq(mech_argocd_app_get(c, "alice", "alice-web-main", &a), 0);
+		cr_assert_eq(mech_argocd_app_get(c, "alice", "alice--web--main", &a), 0);
 		settled = mech_argocd_app_settled(a);
 		if (!settled) {
 			mech_argocd_app_free(a);
@@ -1048,31 +1048,31 @@ Test(sim, argocd_and_kube_clients_against_the_sim, .timeout = 60)
 			pause_ms(100);
 		}
 	}
-	cr_assert(settled, "alice-web-main becomes Synced and Healthy");
+	cr_assert(settled, "alice--web--main becomes Synced and Healthy");
 	cr_expect_eq(strlen(a->sync_revision), 40);
 	cr_assert_eq(a->nimages, 1);
 	cr_expect_str_eq(a->images[0], "registry.example.com/alice/web:2");
 	mech_argocd_app_free(a);
 
-	cr_expect_eq(mech_argocd_app_get(c, "bob", "alice-web-main", &a), -1);
+	cr_expect_eq(mech_argocd_app_get(c, "bob", "alice--web--main", &a), -1);
 	cr_expect_eq(mech_error_exit(mech_error_last()->code), 4, "other project: not found");
 
-	cr_assert_eq(mech_argocd_app_tree(c, "alice", "alice-web-main", &t), 0);
+	cr_assert_eq(mech_argocd_app_tree(c, "alice", "alice--web--main", &t), 0);
 	cr_expect(t->len >= 4, "Deployment, ReplicaSet, 2 Pods, Service");
 	mech_argocd_tree_free(t);
-	cr_assert_eq(mech_argocd_app_managed(c, "alice", "alice-web-main", &d), 0);
+	cr_assert_eq(mech_argocd_app_managed(c, "alice", "alice--web--main", &d), 0);
 	cr_expect_eq(d->len, 2);
 	cr_expect_not_null(d->items[0].live);
 	cr_expect_not_null(d->items[0].target);
 	mech_argocd_diffs_free(d);
 
-	cr_assert_eq(mech_kube_deployment_get(k, "x-alice", "web-main", &dep), 0, "%s",
+	cr_assert_eq(mech_kube_deployment_get(k, "x-alice", "web--main", &dep), 0, "%s",
 		     mech_error_last()->message);
 	cr_expect_eq(dep->state, MECH_ROLLOUT_COMPLETE);
 	cr_expect_eq(dep->ready, 2);
 	mech_kube_deployment_free(dep);
 
-	cr_assert_eq(mech_argocd_app_sync(c, "alice", "alice-web-main", NULL, &a), 0);
+	cr_assert_eq(mech_argocd_app_sync(c, "alice", "alice--web--main", NULL, &a), 0);
 	cr_expect(a->operation_requested);
 	mech_argocd_app_free(a);
 
@@ -1082,7 +1082,7 @@ Test(sim, argocd_and_kube_clients_against_the_sim, .timeout = 60)
 	o.on_event = on_event;
 	o.ctx = &w;
 	cr_assert_eq(mech_argocd_app_watch(c, "alice", &o), 0, "%s", mech_error_last()->message);
-	cr_expect_str_eq(w.seen.items[0], "ADDED alice-addons");
+	cr_expect_str_eq(w.seen.items[0], "ADDED alice--addons");
 	mech_argocd_app_free(w.kept);
 	mech_strv_dispose(&w.seen);
 

@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "mech/buf.h"
+#include "mech/error.h"
 #include "mech/layout.h"
+#include "mech/validate.h"
 
 static void expect_str(char *got, const char *want)
 {
@@ -80,12 +82,12 @@ Test(layout, derived_names)
 {
 	expect_str(mech_layout_namespace("alice"), "x-alice");
 	expect_str(mech_layout_project("alice"), "alice");
-	expect_str(mech_layout_appset("alice"), "alice-apps");
-	expect_str(mech_layout_instance_app("alice", "web", "main"), "alice-web-main");
-	expect_str(mech_layout_dir_app("alice", MECH_LAYOUT_NETWORK), "alice-network");
-	expect_str(mech_layout_dir_app("alice", MECH_LAYOUT_ADDONS), "alice-addons");
-	expect_str(mech_layout_workload("web", "canary"), "web-canary");
-	expect_str(mech_layout_name_suffix("canary"), "-canary");
+	expect_str(mech_layout_appset("alice"), "alice--apps");
+	expect_str(mech_layout_instance_app("alice", "web", "main"), "alice--web--main");
+	expect_str(mech_layout_dir_app("alice", MECH_LAYOUT_NETWORK), "alice--network");
+	expect_str(mech_layout_dir_app("alice", MECH_LAYOUT_ADDONS), "alice--addons");
+	expect_str(mech_layout_workload("web", "canary"), "web--canary");
+	expect_str(mech_layout_name_suffix("canary"), "--canary");
 	expect_str(mech_layout_addon_secret("db"), "db-app");
 	expect_str(mech_layout_addon_service("db"), "db-rw");
 	expect_str(mech_layout_tenant_domain("alice", "apps.localhost"), "alice.apps.localhost");
@@ -133,7 +135,10 @@ static char *replace(const char *s, const char *tpl, const char *value)
  */
 Test(layout, applicationset_template_names_what_mech_looks_up)
 {
-	static const char *const pairs[][2] = {{"web", "main"}, {"api-v2", "canary"}, {"a", "b-c"}};
+	static const char *const pairs[][2] = {{"web", "main"},
+					       {"api-v2", "canary"},
+					       {"a", "b-c"},
+					       {"a-b", "c"}};
 	size_t i;
 	for (i = 0; i < sizeof(pairs) / sizeof(*pairs); i++) {
 		char *dir = mech_layout_overlay_dir(pairs[i][0], pairs[i][1]);
@@ -175,6 +180,7 @@ Test(layout, no_other_file_spells_the_rules)
 		"\"apps/%s",      "\"addons/%s",  "%s-app\"",
 		"%s-rw",          "%s-apps\"",    "%s-network",
 		"%s-addons",      "%s-%s-%s\"",   "\"apps/*/",
+		"%s--%s",         "\"--apps",     "\"--network",
 		"{{.path.",       "{{index ",     "\"mech.dev/t",
 		"\"mech.dev/app", "\"mech.dev/i", "app.kubernetes.io/managed-by\"",
 		"\"argocd/",
@@ -207,4 +213,206 @@ Test(layout, no_other_file_spells_the_rules)
 		free(path);
 	}
 	cr_expect_gt(files, 30, "only %zu source files found", files);
+}
+
+/* ---- names cannot collide (DESIGN §13, docs/formats.md "Names") ---- */
+
+/* The collisions of the old '-' names, each now two distinct names. */
+Test(layout, the_old_collisions_are_distinct)
+{
+	char *a = mech_layout_instance_app("a-b", "web", "main");
+	char *b = mech_layout_instance_app("a", "b-web", "main");
+	cr_expect_str_neq(a, b, "tenant a-b app web and tenant a app b-web: %s", a);
+	free(a);
+	free(b);
+	a = mech_layout_workload("web-a", "b");
+	b = mech_layout_workload("web", "a-b");
+	cr_expect_str_neq(a, b, "web-a/b and web/a-b: %s", a);
+	free(a);
+	free(b);
+	/* app db instance rw and the read-write Service CloudNativePG makes for addon db */
+	a = mech_layout_workload("db", "rw");
+	b = mech_layout_addon_service("db");
+	cr_expect_str_neq(a, b, "%s", a);
+	free(a);
+	free(b);
+	a = mech_layout_workload("db", "app");
+	b = mech_layout_addon_secret("db");
+	cr_expect_str_neq(a, b, "%s", a);
+	free(a);
+	free(b);
+	/* an instance Application against another tenant's directory Application */
+	a = mech_layout_instance_app("a", "b", "network");
+	b = mech_layout_dir_app("a-b", MECH_LAYOUT_NETWORK);
+	cr_expect_str_neq(a, b, "%s", a);
+	free(a);
+	free(b);
+}
+
+Test(layout, names_may_not_hold_the_separator)
+{
+	cr_assert_eq(mech_validate_name("app name", "a--b"), -1);
+	cr_expect_eq(mech_error_last()->code, MECH_EINVALID);
+	cr_expect_not_null(strstr(mech_error_last()->message, "\"--\" separates names"), "%s",
+			   mech_error_last()->message);
+	cr_expect_eq(mech_validate_name("app name", "a-b-c"), 0);
+}
+
+Test(layout, reserved_tenants)
+{
+	static const char *const refused[] = {"default",     "argocd",          "kube-system",
+					      "kube-public", "kube-node-lease", "kube-x"};
+	size_t i;
+	for (i = 0; i < sizeof(refused) / sizeof(*refused); i++) {
+		cr_assert_eq(mech_validate_tenant_name(refused[i]), -1, "%s", refused[i]);
+		cr_expect_not_null(strstr(mech_error_last()->message, "reserved"), "%s",
+				   mech_error_last()->message);
+	}
+	cr_expect_eq(mech_validate_tenant_name("kube"), 0);
+	cr_expect_eq(mech_validate_tenant_name("defaults"), 0);
+	cr_expect_eq(mech_validate_tenant_name("my-argocd"), 0);
+}
+
+Test(layout, derived_names_at_most_63)
+{
+	char t[41], a[41], i[41];
+	memset(t, 't', 40);
+	memset(a, 'a', 40);
+	memset(i, 'i', 40);
+	t[40] = a[40] = i[40] = 0;
+	cr_expect_eq(mech_layout_check_tenant(t), 0);
+	cr_expect_eq(mech_layout_check_instance("alice", "web", "main"), 0);
+	/* the Application is the long one: 40 + 2 + 1 + 2 + 4 = 49 */
+	cr_expect_eq(mech_layout_check_instance(t, "a", "main"), 0);
+	/* 40 + 2 + 17 + 2 + 4 = 65 */
+	cr_assert_eq(mech_layout_check_instance(t, "aaaaaaaaaaaaaaaaa", "main"), -1);
+	cr_expect_eq(mech_error_last()->code, MECH_EINVALID);
+	cr_expect_not_null(strstr(mech_error_last()->message, "Application"), "%s",
+			   mech_error_last()->message);
+	cr_expect_not_null(strstr(mech_error_last()->message, "65 characters"), "%s",
+			   mech_error_last()->message);
+	/* the workload and its label value: 40 + 2 + 40 */
+	cr_expect_eq(mech_layout_check_instance("x", a, i), -1);
+	/* exactly 63: t(19) + 2 + a(19) + 2 + i(21) */
+	cr_expect_eq(mech_layout_check_instance("ttttttttttttttttttt", "aaaaaaaaaaaaaaaaaaa",
+						"iiiiiiiiiiiiiiiiiiiii"),
+		     0);
+	cr_expect_eq(mech_layout_check_instance("ttttttttttttttttttt", "aaaaaaaaaaaaaaaaaaa",
+						"iiiiiiiiiiiiiiiiiiiiii"),
+		     -1);
+}
+
+/* A fixed generator, so a failure is reproduced by its seed. */
+static unsigned long long rng_state;
+
+static unsigned rng(unsigned n)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return (unsigned)(rng_state % n);
+}
+
+/*
+ * A random name as a user might type it, kept only when mech accepts it.
+ * The alphabet is small and '-' frequent, so names share parts the way the
+ * old collisions did (a-b, b-web, web-a).
+ */
+static char *random_name(void)
+{
+	static const char alphabet[] = "ab-";
+	for (;;) {
+		size_t n = 1 + rng(6), k;
+		char buf[8];
+		for (k = 0; k < n; k++)
+			buf[k] = alphabet[rng(sizeof(alphabet) - 1)];
+		buf[n] = 0;
+		if (mech_validate_name("name", buf) == 0)
+			return mech_strdup(buf);
+		mech_error_clear();
+	}
+}
+
+typedef struct {
+	char *tenant, *app, *instance;
+} triple;
+
+static int same_triple(const triple *x, const triple *y)
+{
+	return !strcmp(x->tenant, y->tenant) && !strcmp(x->app, y->app) &&
+	       !strcmp(x->instance, y->instance);
+}
+
+#define NTRIPLES 600
+
+Test(layout, derived_names_are_injective)
+{
+	triple *t = mech_calloc(NTRIPLES, sizeof(*t));
+	char **app = mech_calloc(NTRIPLES, sizeof(char *)),
+	     **work = mech_calloc(NTRIPLES, sizeof(char *));
+	char **host = mech_calloc(NTRIPLES, sizeof(char *)),
+	     **dir = mech_calloc(NTRIPLES, sizeof(char *));
+	size_t i, j, pairs = 0, host_pairs = 0;
+	const char *seed_env = getenv("MECH_LAYOUT_SEED");
+
+	rng_state = seed_env ? strtoull(seed_env, NULL, 10) : 20261203ULL;
+	cr_log_info("seed %llu (MECH_LAYOUT_SEED=N reruns another)", rng_state);
+	fprintf(stderr, "layout: derived_names_are_injective seed %llu\n", rng_state);
+	for (i = 0; i < NTRIPLES; i++) {
+		t[i].tenant = random_name();
+		t[i].app = random_name();
+		t[i].instance = random_name();
+		app[i] = mech_layout_instance_app(t[i].tenant, t[i].app, t[i].instance);
+		work[i] = mech_layout_workload(t[i].app, t[i].instance);
+		host[i] = mech_layout_route_host(t[i].tenant, t[i].app, t[i].instance, "apps.test");
+		dir[i] = mech_layout_dir_app(t[i].tenant,
+					     i % 2 ? MECH_LAYOUT_NETWORK : MECH_LAYOUT_ADDONS);
+	}
+	for (i = 0; i < NTRIPLES; i++) {
+		for (j = i + 1; j < NTRIPLES; j++) {
+			int same = same_triple(&t[i], &t[j]);
+			int same_ns = !strcmp(t[i].tenant, t[j].tenant);
+			pairs += !same;
+			/* Applications share Argo CD's namespace: unique across tenants */
+			cr_expect(same || strcmp(app[i], app[j]),
+				  "%s/%s/%s and %s/%s/%s are both Application %s", t[i].tenant,
+				  t[i].app, t[i].instance, t[j].tenant, t[j].app, t[j].instance,
+				  app[i]);
+			/* Deployment, Service, HTTPRoute: unique within the namespace */
+			cr_expect(same || !same_ns || strcmp(work[i], work[j]),
+				  "%s/%s and %s/%s are both %s in tenant %s", t[i].app,
+				  t[i].instance, t[j].app, t[j].instance, work[i], t[i].tenant);
+			/* hosts: never across tenants; within one, route create refuses */
+			cr_expect(same_ns || strcmp(host[i], host[j]),
+				  "tenants %s and %s derive host %s", t[i].tenant, t[j].tenant,
+				  host[i]);
+			host_pairs += !same && !strcmp(host[i], host[j]);
+			/* an instance's Application is never a directory Application */
+			cr_expect(strcmp(app[i], dir[j]) && strcmp(app[j], dir[i]), "%s", app[i]);
+		}
+		/* no workload is a name CloudNativePG derives for an addon */
+		for (j = 0; j < NTRIPLES; j++) {
+			char *svc = mech_layout_addon_service(t[j].app);
+			char *sec = mech_layout_addon_secret(t[j].app);
+			cr_expect(strcmp(work[i], svc) && strcmp(work[i], sec), "%s", work[i]);
+			free(svc);
+			free(sec);
+		}
+	}
+	cr_log_info("%zu distinct pairs, %zu sharing a host inside a tenant", pairs, host_pairs);
+	cr_expect_gt(pairs, 1000);
+	for (i = 0; i < NTRIPLES; i++) {
+		free(t[i].tenant);
+		free(t[i].app);
+		free(t[i].instance);
+		free(app[i]);
+		free(work[i]);
+		free(host[i]);
+		free(dir[i]);
+	}
+	free(t);
+	free(app);
+	free(work);
+	free(host);
+	free(dir);
 }

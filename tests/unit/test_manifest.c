@@ -243,9 +243,9 @@ Test(manifest, overlay_sets_suffix_labels_and_image)
 
 	expect_text(doc, "kind", "Kustomization");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 0)), "../../base");
-	expect_text(doc, "nameSuffix", "-staging");
+	expect_text(doc, "nameSuffix", "--staging");
 	lab = item(mech_yaml_get(doc, "labels"), 0);
-	cr_assert_str_eq(label(lab, "pairs", "app.kubernetes.io/instance"), "web-staging");
+	cr_assert_str_eq(label(lab, "pairs", "app.kubernetes.io/instance"), "web--staging");
 	expect_text(lab, "includeSelectors", "true");
 	img = item(mech_yaml_get(doc, "images"), 0);
 	expect_text(img, "name", REPO);
@@ -391,10 +391,10 @@ static const char hand_edited[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n
 				  "resources:\n"
 				  "- ../../base\n"
 				  "- extra-configmap.yaml\n"
-				  "nameSuffix: -main\n"
+				  "nameSuffix: --main\n"
 				  "labels:\n"
 				  "- pairs:\n"
-				  "    app.kubernetes.io/instance: web-main\n"
+				  "    app.kubernetes.io/instance: web--main\n"
 				  "  includeSelectors: true\n"
 				  "images:\n"
 				  "- name: " REPO "\n"
@@ -404,7 +404,7 @@ static const char hand_edited[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n
 				  "patches:\n"
 				  "- target:\n"
 				  "    kind: Deployment\n"
-				  "    name: web-main\n"
+				  "    name: web--main\n"
 				  "  patch: |-\n"
 				  "    - op: replace\n"
 				  "      path: /spec/replicas\n"
@@ -412,6 +412,34 @@ static const char hand_edited[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n
 				  "replicas:\n"
 				  "- name: web\n"
 				  "  count: 3\n";
+
+/* The same overlay as mech wrote it before "--" separated names. */
+static const char legacy_edited[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+				    "kind: Kustomization\n"
+				    "resources:\n"
+				    "- ../../base\n"
+				    "- extra-configmap.yaml\n"
+				    "nameSuffix: -main\n"
+				    "labels:\n"
+				    "- pairs:\n"
+				    "    app.kubernetes.io/instance: web-main\n"
+				    "  includeSelectors: true\n"
+				    "images:\n"
+				    "- name: " REPO "\n"
+				    "  newTag: \"1.0\"\n"
+				    "- name: busybox\n"
+				    "  newTag: \"1.36\"\n"
+				    "patches:\n"
+				    "- target:\n"
+				    "    kind: Deployment\n"
+				    "    name: web-main\n"
+				    "  patch: |-\n"
+				    "    - op: replace\n"
+				    "      path: /spec/replicas\n"
+				    "      value: 5\n"
+				    "replicas:\n"
+				    "- name: web\n"
+				    "  count: 3\n";
 
 Test(manifest, set_image_changes_only_the_image_entry)
 {
@@ -430,7 +458,7 @@ Test(manifest, set_image_changes_only_the_image_entry)
 	cr_assert_eq(doc->len, orig->len);
 	for (i = 0; i < doc->len; i++)
 		cr_assert_str_eq(doc->keys[i], orig->keys[i]);
-	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web-main");
+	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
 	cr_assert(strstr(text(item(mech_yaml_get(doc, "patches"), 0), "patch"), "/spec/replicas"));
 	expect_text(item(mech_yaml_get(doc, "replicas"), 0), "count", "3");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 1)),
@@ -452,7 +480,7 @@ Test(manifest, set_image_changes_only_the_image_entry)
 Test(manifest, set_image_adds_a_missing_entry_and_is_idempotent)
 {
 	const char *plain = "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
-			    "resources:\n- ../../base\nnameSuffix: -main\n";
+			    "resources:\n- ../../base\nnameSuffix: --main\n";
 	mech_buf a = MECH_BUF_INIT, b = MECH_BUF_INIT;
 	char *got;
 	cr_assert_eq(mech_manifest_overlay_set_image(plain, strlen(plain), BASE_IMAGE,
@@ -504,28 +532,84 @@ Test(manifest, set_image_refuses_bad_input)
 
 Test(manifest, overlay_copy_switches_instance_and_keeps_patches)
 {
-	mech_buf out = MECH_BUF_INIT;
-	mech_yaml *doc;
-	char *got;
+	static const char *const from[] = {hand_edited, legacy_edited};
+	size_t k;
+	for (k = 0; k < 2; k++) {
+		mech_buf out = MECH_BUF_INIT;
+		mech_yaml *doc;
+		char *got;
 
-	cr_assert_eq(mech_manifest_overlay_copy(hand_edited, strlen(hand_edited), "web", "main",
-						"canary", &out),
-		     0, "%s", mech_error_last()->message);
+		cr_assert_eq(mech_manifest_overlay_copy(from[k], strlen(from[k]), "web", "main",
+							"canary", &out),
+			     0, "%s", mech_error_last()->message);
+		doc = parse(&out);
+		expect_text(doc, "nameSuffix", "--canary");
+		cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
+				       "app.kubernetes.io/instance"),
+				 "web--canary");
+		/* the hand-made patch follows the instance, from today's names or the old */
+		expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--canary");
+		expect_text(item(mech_yaml_get(doc, "replicas"), 0), "name", "web");
+		cr_assert_eq(mech_yaml_get(doc, "images")->len, 2);
+		got = effective(mech_buf_cstr(&out), BASE_IMAGE);
+		cr_assert_str_eq(got, BASE_IMAGE, "the copy runs the same image");
+		free(got);
+		cr_assert_null(strstr(mech_buf_cstr(&out), "web-main"), "%s", mech_buf_cstr(&out));
+		cr_assert_null(strstr(mech_buf_cstr(&out), "web--main"), "%s", mech_buf_cstr(&out));
+		mech_yaml_free(doc);
+		mech_buf_dispose(&out);
+	}
+}
+
+/* docs/formats.md "Names": an old overlay and its route move to "--" on mech's next write. */
+Test(manifest, legacy_names_are_renamed_once)
+{
+	static const char route[] = "apiVersion: gateway.networking.k8s.io/v1\n"
+				    "kind: HTTPRoute\n"
+				    "metadata:\n"
+				    "  name: web-main\n"
+				    "  labels:\n"
+				    "    app.kubernetes.io/instance: web-main\n"
+				    "spec:\n"
+				    "  rules:\n"
+				    "  - backendRefs:\n"
+				    "    - name: web-main\n"
+				    "      port: 80\n";
+	static const char own_suffix[] = "kind: Kustomization\nnameSuffix: -prod\n"
+					 "patches:\n- target: {name: web-main}\n";
+	mech_buf out = MECH_BUF_INIT, again = MECH_BUF_INIT;
+	mech_yaml *doc;
+
+	cr_assert_eq(mech_manifest_rename_legacy(legacy_edited, strlen(legacy_edited), "overlay",
+						 "web", "main", &out),
+		     1, "%s", mech_error_last()->message);
 	doc = parse(&out);
-	expect_text(doc, "nameSuffix", "-canary");
+	expect_text(doc, "nameSuffix", "--main");
 	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
 			       "app.kubernetes.io/instance"),
-			 "web-canary");
-	/* the hand-made patch follows the instance */
-	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web-canary");
-	expect_text(item(mech_yaml_get(doc, "replicas"), 0), "name", "web");
-	cr_assert_eq(mech_yaml_get(doc, "images")->len, 2);
-	got = effective(mech_buf_cstr(&out), BASE_IMAGE);
-	cr_assert_str_eq(got, BASE_IMAGE, "the copy runs the same image");
-	free(got);
+			 "web--main");
+	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
+	mech_yaml_free(doc);
+	/* today's names: nothing to do, nothing written */
+	cr_assert_eq(mech_manifest_rename_legacy(out.ptr, out.len, "overlay", "web", "main", &again),
+		     0);
+	cr_assert_eq(again.len, 0);
+	cr_assert_eq(mech_manifest_rename_legacy(hand_edited, strlen(hand_edited), "overlay", "web",
+						 "main", &again),
+		     0);
+	/* a suffix of the human's own: the human names the objects */
+	cr_assert_eq(mech_manifest_rename_legacy(own_suffix, strlen(own_suffix), "overlay", "web",
+						 "main", &again),
+		     0);
+	mech_buf_clear(&out);
+	cr_assert_eq(mech_manifest_rename_legacy(route, strlen(route), "route", "web", "main", &out),
+		     1);
 	cr_assert_null(strstr(mech_buf_cstr(&out), "web-main"), "%s", mech_buf_cstr(&out));
+	doc = parse(&out);
+	expect_text(doc, "metadata.name", "web--main");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
+	mech_buf_dispose(&again);
 }
 
 Test(manifest, overlay_copy_adds_missing_instance_label)
@@ -536,11 +620,11 @@ Test(manifest, overlay_copy_adds_missing_instance_label)
 	mech_yaml *doc;
 	cr_assert_eq(mech_manifest_overlay_copy(bare, strlen(bare), "web", "main", "qa", &out), 0);
 	doc = parse(&out);
-	expect_text(doc, "nameSuffix", "-qa");
+	expect_text(doc, "nameSuffix", "--qa");
 	expect_text(doc, "commonLabels.team", "blue");
 	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
 			       "app.kubernetes.io/instance"),
-			 "web-qa");
+			 "web--qa");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
 }
@@ -582,25 +666,26 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 	const mech_yaml *rule, *parent, *backend;
 
 	r.instance = "staging";
-	r.host = "web-staging.alice.apps.localhost";
+	r.host = "web--staging.alice.apps.localhost";
 	r.path = "/api";
 	cr_assert_eq(mech_manifest_route(&r, &b), 0, "%s", mech_error_last()->message);
 	doc = parse(&b);
 	expect_text(doc, "apiVersion", "gateway.networking.k8s.io/v1");
 	expect_text(doc, "kind", "HTTPRoute");
-	expect_text(doc, "metadata.name", "web-staging");
+	expect_text(doc, "metadata.name", "web--staging");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
-	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"), "web-staging");
+	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"),
+			 "web--staging");
 	parent = item(mech_yaml_path(doc, "spec.parentRefs"), 0);
 	expect_text(parent, "name", "mech");
 	expect_text(parent, "namespace", "mech-gateway");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_path(doc, "spec.hostnames"), 0)),
-			 "web-staging.alice.apps.localhost");
+			 "web--staging.alice.apps.localhost");
 	rule = item(mech_yaml_path(doc, "spec.rules"), 0);
 	expect_text(item(mech_yaml_get(rule, "matches"), 0), "path.type", "PathPrefix");
 	expect_text(item(mech_yaml_get(rule, "matches"), 0), "path.value", "/api");
 	backend = item(mech_yaml_get(rule, "backendRefs"), 0);
-	expect_text(backend, "name", "web-staging");
+	expect_text(backend, "name", "web--staging");
 	expect_text(backend, "port", "80");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
@@ -781,7 +866,7 @@ Test(manifest, seed_appset_generates_one_app_per_overlay)
 	cr_assert_eq(mech_manifest_seed_appset(&seed, &b), 0);
 	doc = parse(&b);
 	expect_text(doc, "kind", "ApplicationSet");
-	expect_text(doc, "metadata.name", "alice-apps");
+	expect_text(doc, "metadata.name", "alice--apps");
 	expect_text(doc, "metadata.namespace", "argocd");
 	expect_text(doc, "spec.goTemplate", "true");
 	git = mech_yaml_get(item(mech_yaml_path(doc, "spec.generators"), 0), "git");
@@ -790,7 +875,7 @@ Test(manifest, seed_appset_generates_one_app_per_overlay)
 	expect_text(item(mech_yaml_get(git, "directories"), 0), "path", "apps/*/overlays/*");
 	cr_assert_eq(mech_yaml_get(git, "directories")->len, 1);
 	t = mech_yaml_path(doc, "spec.template");
-	expect_text(t, "metadata.name", "alice-{{index .path.segments 1}}-{{.path.basename}}");
+	expect_text(t, "metadata.name", "alice--{{index .path.segments 1}}--{{.path.basename}}");
 	cr_assert_str_eq(label(t, "metadata.labels", "mech.dev/tenant"), "alice");
 	cr_assert_str_eq(label(t, "metadata.labels", "mech.dev/app"), "{{index .path.segments 1}}");
 	cr_assert_str_eq(label(t, "metadata.labels", "mech.dev/instance"), "{{.path.basename}}");
@@ -831,8 +916,8 @@ static void expect_directory_app(int (*fn)(const mech_seed_spec *, mech_buf *), 
 
 Test(manifest, seed_directory_apps)
 {
-	expect_directory_app(mech_manifest_seed_network_app, "alice-network", "network");
-	expect_directory_app(mech_manifest_seed_addons_app, "alice-addons", "addons");
+	expect_directory_app(mech_manifest_seed_network_app, "alice--network", "network");
+	expect_directory_app(mech_manifest_seed_addons_app, "alice--addons", "addons");
 }
 
 Test(manifest, seed_readme_explains_layout_and_policy)
@@ -863,10 +948,10 @@ Test(manifest, seed_directory_readmes_keep_network_and_addons_present)
 	mech_seed_spec bad = seed;
 	cr_assert_eq(mech_manifest_seed_network_readme(&seed, &n), 0);
 	cr_assert_eq(mech_manifest_seed_addons_readme(&seed, &a), 0);
-	cr_assert(strstr(mech_buf_cstr(&n), "alice-network"));
+	cr_assert(strstr(mech_buf_cstr(&n), "alice--network"));
 	cr_assert(strstr(mech_buf_cstr(&n), "routes/<app>/<instance>.yaml"));
 	cr_assert(strstr(mech_buf_cstr(&n), "Keep this file"));
-	cr_assert(strstr(mech_buf_cstr(&a), "alice-addons"));
+	cr_assert(strstr(mech_buf_cstr(&a), "alice--addons"));
 	cr_assert(strstr(mech_buf_cstr(&a), "<name>-app"));
 	cr_assert(strstr(mech_buf_cstr(&a), "--force"));
 	cr_assert_eq(mech_manifest_seed_network_readme(&seed, &again), 0);

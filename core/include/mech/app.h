@@ -85,6 +85,12 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 			   char **out);
 /** Inside a plan: is `path` a route file mech owns (managed-by label)? */
 int mech_app_owned_route(mech_txn *txn, const char *path);
+/**
+ * Inside a plan: bring the instance's overlay, and its route when mech owns
+ * it, from the names of repositories written before MECH_LAYOUT_SEP to
+ * today's (docs/formats.md, "Names"). Nothing when they already have them.
+ */
+int mech_app_plan_rename_legacy(mech_txn *txn, const char *app, const char *instance);
 /** Last writer of a path at the head. */
 int mech_repo_last_writer(mech_repo *repo, const char *path, mech_writer *out);
 

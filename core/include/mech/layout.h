@@ -10,7 +10,8 @@
  * change of a naming rule is a change of core/verbs/layout.c alone.
  *
  * Functions returning `char *` allocate (caller frees). Arguments are names
- * already checked by mech_validate_name; nothing here validates. The
+ * already checked by mech_validate_name; only mech_layout_check_* validate,
+ * and only what no single name shows: the length of derived names. The
  * README and the ApplicationSet template describe the rules by calling the
  * same functions with placeholders ("<app>", "{{.path.basename}}").
  */
@@ -82,17 +83,24 @@ char *mech_layout_addon_cluster_path(const char *name);
 
 /* ---- derived names ---- */
 
+/*
+ * The separator of names derived from two or more names. mech_validate_name
+ * refuses it inside a name, so no two distinct (tenant, app, instance) derive
+ * the same name (docs/formats.md, "Names").
+ */
+#define MECH_LAYOUT_SEP "--"
+
 /** The tenant's namespace: x-<tenant>. */
 char *mech_layout_namespace(const char *tenant);
 /** The tenant's Argo CD AppProject: <tenant>. */
 char *mech_layout_project(const char *tenant);
-/** The tenant's ApplicationSet: <tenant>-apps. */
+/** The tenant's ApplicationSet: <tenant>--apps. */
 char *mech_layout_appset(const char *tenant);
-/** The Argo CD Application of an app instance: <tenant>-<app>-<instance>. */
+/** The Argo CD Application of an app instance: <tenant>--<app>--<instance>. */
 char *mech_layout_instance_app(const char *tenant, const char *app, const char *instance);
 /**
  * The Application over a directory of the repository (MECH_LAYOUT_NETWORK
- * or MECH_LAYOUT_ADDONS): <tenant>-network, <tenant>-addons.
+ * or MECH_LAYOUT_ADDONS): <tenant>--network, <tenant>--addons.
  */
 char *mech_layout_dir_app(const char *tenant, const char *dir);
 
@@ -110,16 +118,25 @@ char *mech_layout_instance_app_template(const char *tenant);
 /**
  * The objects an instance runs as (Deployment, Service, HTTPRoute; also the
  * value of its instance label): the base objects are named <app> and the
- * overlay adds mech_layout_name_suffix, so <app>-<instance>.
+ * overlay adds mech_layout_name_suffix, so <app>--<instance>.
  */
 char *mech_layout_workload(const char *app, const char *instance);
-/** The overlay's kustomize nameSuffix: -<instance>. */
+/** The overlay's kustomize nameSuffix: --<instance>. */
 char *mech_layout_name_suffix(const char *instance);
+/*
+ * The same two names as repositories written before MECH_LAYOUT_SEP spell
+ * them (-<instance>, <app>-<instance>): mech recognises them to rename an
+ * overlay and its route on its next write of them (docs/formats.md, "Names").
+ */
+char *mech_layout_legacy_name_suffix(const char *instance);
+char *mech_layout_legacy_workload(const char *app, const char *instance);
 
 /**
  * The default host of an instance's route: <app>.<tenant>.<base> for the
  * default instance, <app>-<instance>.<tenant>.<base> for others. NULL when
- * an argument is NULL.
+ * an argument is NULL. Hosts keep the single '-' users know from DESIGN §4,
+ * so two instances of one tenant can derive the same host (web-a/main and
+ * web/a-main): route create refuses the second (mech_route_create).
  */
 char *mech_layout_route_host(const char *tenant, const char *app, const char *instance,
 			     const char *base_domain);
@@ -132,6 +149,21 @@ char *mech_layout_tenant_domain(const char *tenant, const char *base_domain);
  */
 char *mech_layout_addon_secret(const char *name);
 char *mech_layout_addon_service(const char *name);
+
+/* ---- the 63-character limit ---- */
+
+/**
+ * Refuse (MECH_EINVALID, naming the derived name and its length) a tenant
+ * whose namespace, project, ApplicationSet, directory Applications or tenant
+ * label value would exceed Kubernetes' 63 characters.
+ */
+int mech_layout_check_tenant(const char *tenant);
+/**
+ * The same for an app instance: its Application, workload, label values and
+ * route host label, and the tenant's own names. Checked wherever a verb is
+ * given a new instance name, before anything is written.
+ */
+int mech_layout_check_instance(const char *tenant, const char *app, const char *instance);
 
 /* ---- labels ---- */
 

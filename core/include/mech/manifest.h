@@ -70,11 +70,21 @@ int mech_manifest_overlay_set_image(const char *yaml, size_t len, const char *ba
 
 /**
  * The overlay for a new instance copied from another one (`instance add I
- * --from F`): same content, nameSuffix -<to> and instance label
- * <app>-<to>; hand-made patches are kept.
+ * --from F`): same content, nameSuffix --<to> and instance label
+ * <app>--<to>; hand-made patches are kept.
  */
 int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 			       const char *from_instance, const char *to_instance, mech_buf *out);
+
+/**
+ * An overlay or HTTPRoute written before MECH_LAYOUT_SEP (nameSuffix
+ * -<instance>, objects <app>-<instance>) brought to today's names: every
+ * value <app>-<instance> becomes <app>--<instance>, and an overlay's legacy
+ * nameSuffix becomes --<instance>. 1 and `out` filled when something was
+ * renamed; 0 when the file already has today's names (or names of its own).
+ */
+int mech_manifest_rename_legacy(const char *yaml, size_t len, const char *what, const char *app,
+				const char *instance, mech_buf *out);
 
 typedef struct {
 	const char *tenant, *app, *instance;

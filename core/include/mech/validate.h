@@ -10,8 +10,13 @@
 
 #define MECH_NAME_MAX 40
 
-/** A DNS-1123 label of at most 40 characters. `what` names the argument ("app name"). */
+/**
+ * A DNS-1123 label of at most 40 characters without "--" (MECH_LAYOUT_SEP,
+ * the separator of derived names). `what` names the argument ("app name").
+ */
 int mech_validate_name(const char *what, const char *value);
+/** A name a new tenant may take: mech_validate_name and none Argo CD/Kubernetes own. */
+int mech_validate_tenant_name(const char *value);
 /** An integer in [min, max]; `what` names the flag ("--port"). */
 int mech_validate_int(const char *what, const char *value, long min, long max, long *out);
 /** KEY=VALUE with a C-identifier key and a value without control characters. */
