@@ -106,9 +106,16 @@ static int same_secret(const char *a, const char *b)
 
 static int is_kube_path(const char *url)
 {
+	static const char *const core[] = {"/api/v1/pods", "/api/v1/services", "/api/v1/secrets",
+					   "/api/v1/events"};
+	size_t i;
+	for (i = 0; i < sizeof(core) / sizeof(*core); i++)
+		if (!strcmp(url, core[i]))
+			return 1;
 	return !strncmp(url, "/apis/", 6) || !strcmp(url, "/apis") ||
-	       !strncmp(url, "/api/v1/namespaces/", 19) || !strcmp(url, "/version") ||
-	       !strcmp(url, "/api");
+	       !strcmp(url, "/api/v1/namespaces") || !strncmp(url, "/api/v1/namespaces/", 19) ||
+	       !strcmp(url, "/version") || !strcmp(url, "/api") || !strcmp(url, "/api/v1") ||
+	       !strncmp(url, "/openapi/", 9);
 }
 
 /* Split "/a/b/c" into at most `max` segments (pointers into `copy`). */
@@ -170,7 +177,8 @@ static void secret_free(void *cls)
 }
 
 /* send_body for a body that holds a password; takes `body`. */
-static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, char *body)
+static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, unsigned int status,
+				   char *body)
 {
 	secret_body *b = mech_calloc(1, sizeof(*b));
 	struct MHD_Response *r;
@@ -185,7 +193,7 @@ static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, char
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -219,38 +227,9 @@ static enum MHD_Result argo_error(sim_server *s, struct MHD_Connection *c, unsig
 
 /* Kubernetes' Status. */
 static enum MHD_Result kube_error(sim_server *s, struct MHD_Connection *c, unsigned int status,
-				  const char *reason, const char *message, const char *group,
-				  const char *plural, const char *name)
+				  const char *reason, const char *message)
 {
-	cJSON *st = cJSON_CreateObject(), *d;
-	cJSON_AddStringToObject(st, "kind", "Status");
-	cJSON_AddStringToObject(st, "apiVersion", "v1");
-	cJSON_AddObjectToObject(st, "metadata");
-	cJSON_AddStringToObject(st, "status", "Failure");
-	cJSON_AddStringToObject(st, "message", message);
-	cJSON_AddStringToObject(st, "reason", reason);
-	if (name) {
-		d = cJSON_AddObjectToObject(st, "details");
-		cJSON_AddStringToObject(d, "name", name);
-		if (group && *group)
-			cJSON_AddStringToObject(d, "group", group);
-		cJSON_AddStringToObject(d, "kind", plural);
-	}
-	cJSON_AddNumberToObject(st, "code", status);
-	char *body = cJSON_PrintUnformatted(st);
-	cJSON_Delete(st);
-	return send_json(s, c, status, body);
-}
-
-static enum MHD_Result kube_not_found(sim_server *s, struct MHD_Connection *c, const char *group,
-				      const char *plural, const char *name)
-{
-	char *msg = *group ? mech_sprintf("%s.%s \"%s\" not found", plural, group, name)
-			   : mech_sprintf("%s \"%s\" not found", plural, name);
-	enum MHD_Result r = kube_error(s, c, MHD_HTTP_NOT_FOUND, "NotFound", msg, group, plural,
-				       name);
-	free(msg);
-	return r;
+	return send_json(s, c, status, sim_kube_status(status, reason, message, NULL, NULL, NULL));
 }
 
 /* ---- query arguments ---- */
@@ -524,10 +503,10 @@ static void deadline(struct timespec *ts, double ms_from_now)
 	}
 }
 
-static int client_gone(const stream *st)
+static int client_gone(int fd)
 {
-	struct pollfd p = {st->fd, POLLRDHUP, 0};
-	if (st->fd < 0)
+	struct pollfd p = {fd, POLLRDHUP, 0};
+	if (fd < 0)
 		return 0;
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
@@ -579,7 +558,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		wait = st->sse ? st->t_write + (double)o->keepalive_ms - now : 60000.0;
 		if (o->drop_stream_ms && st->t_start + (double)o->drop_stream_ms - now < wait)
 			wait = st->t_start + (double)o->drop_stream_ms - now;
-		if (client_gone(st)) {
+		if (client_gone(st->fd)) {
 			/* do not hold a connection slot until the next keepalive */
 			pthread_mutex_unlock(&w->lock);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -659,72 +638,114 @@ static enum MHD_Result stream_error(sim_server *s, struct MHD_Connection *c, uns
 
 /* ---- Kubernetes ---- */
 
-static const struct {
-	const char *prefix; /* "/apis/<group>/<version>" or "/api/v1" */
-	const char *group;
-	const char *plural;
-	const char *kind;
-} kube_kinds[] = {
-	{"apis/apps/v1", "apps", "deployments", "Deployment"},
-	{"apis/postgresql.cnpg.io/v1", "postgresql.cnpg.io", "clusters", "Cluster"},
-	{"apis/gateway.networking.k8s.io/v1", "gateway.networking.k8s.io", "httproutes",
-	 "HTTPRoute"},
-	{"api/v1", "", "secrets", "Secret"},
-	{"api/v1", "", "services", "Service"},
-};
+static const char *kube_arg(void *ctx, const char *key)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* A watch: event lines as the journal grows, until timeoutSeconds or the client leaves. */
+typedef struct {
+	sim_server *s;
+	sim_kube_watch *kw;
+	mech_buf out;
+	size_t off;
+	int ended;
+	int fd;
+} kube_stream;
+
+static void kube_stream_free(void *cls)
+{
+	kube_stream *ks = cls;
+	sim_kube_watch_free(ks->kw);
+	mech_buf_dispose(&ks->out);
+	free(ks);
+}
+
+static ssize_t kube_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	kube_stream *ks = cls;
+	sim_world *w = ks->s->w;
+
+	for (;;) {
+		double wait;
+		if (ks->off < ks->out.len) {
+			size_t n = ks->out.len - ks->off;
+			if (n > max)
+				n = max;
+			memcpy(buf, ks->out.ptr + ks->off, n);
+			ks->off += n;
+			if (ks->off == ks->out.len) {
+				mech_buf_clear(&ks->out);
+				ks->off = 0;
+			}
+			return (ssize_t)n;
+		}
+		if (ks->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		pthread_mutex_lock(&w->lock);
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->lock);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		ks->ended = sim_kube_watch_next(w, ks->kw, &ks->out, sim_now_ms(), &wait);
+		if (ks->out.len || ks->ended) {
+			pthread_mutex_unlock(&w->lock);
+			continue;
+		}
+		if (client_gone(ks->fd)) {
+			pthread_mutex_unlock(&w->lock);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (wait > 1000)
+			wait = 1000;
+		if (wait > 0) {
+			struct timespec ts;
+			deadline(&ts, wait);
+			pthread_cond_timedwait(&w->changed, &w->lock, &ts);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_kube_watch *kw)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	kube_stream *ks = mech_calloc(1, sizeof(*ks));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	ks->s = s;
+	ks->kw = kw;
+	ks->fd = ci ? ci->connect_fd : -1;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, kube_stream_read, ks,
+					      kube_stream_free);
+	if (!r) {
+		kube_stream_free(ks);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-cache, private");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const char *url,
 				  const char *method)
 {
-	char *copy, *seg[10], *prefix = NULL, *body = NULL;
-	size_t n, i, at;
-	enum MHD_Result ret;
-	int found;
+	sim_kube_answer ans;
 
 	if (!strcmp(url, "/version"))
 		return send_json(s, c, MHD_HTTP_OK,
 				 mech_strdup("{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":"
 					     "\"v1.33.0+mech-sim\",\"platform\":\"linux/amd64\"}"));
-	copy = mech_strdup(url);
-	n = split_path(copy, seg, 9);
-	/* [api|apis/<group>] / <version> / namespaces / <ns> / <plural> / <name> */
-	at = n >= 1 && !strcmp(seg[0], "apis") ? 3 : 2;
-	if (n != at + 4 || strcmp(seg[at], "namespaces")) {
-		free(copy);
-		return send_text(s, c, MHD_HTTP_NOT_FOUND, "404 page not found");
-	}
-	prefix = at == 3 ? mech_sprintf("%s/%s/%s", seg[0], seg[1], seg[2])
-			 : mech_sprintf("%s/%s", seg[0], seg[1]);
-	for (i = 0; i < sizeof(kube_kinds) / sizeof(*kube_kinds); i++)
-		if (!strcmp(kube_kinds[i].prefix, prefix) &&
-		    !strcmp(kube_kinds[i].plural, seg[at + 2]))
-			break;
-	if (i == sizeof(kube_kinds) / sizeof(*kube_kinds)) {
-		ret = send_text(s, c, MHD_HTTP_NOT_FOUND, "404 page not found");
-	} else if (strcmp(method, "GET")) {
-		char *msg = mech_sprintf("the server does not allow this method on the requested "
-					 "resource");
-		ret = kube_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", msg, NULL,
-				 NULL, NULL);
-		free(msg);
-	} else {
-		pthread_mutex_lock(&s->w->lock);
-		found = sim_render_k8s(s->w, kube_kinds[i].group, kube_kinds[i].kind, seg[at + 1],
-				       seg[at + 3], &body);
-		pthread_mutex_unlock(&s->w->lock);
-		if (found && !strcmp(kube_kinds[i].kind, "Secret")) {
-			ret = send_secret(s, c, body);
-		} else if (found) {
-			ret = send_body(s, c, MHD_HTTP_OK, "application/json", body, 1);
-			free(body);
-		} else {
-			ret = kube_not_found(s, c, kube_kinds[i].group, kube_kinds[i].plural,
-					     seg[at + 3]);
-		}
-	}
-	free(prefix);
-	free(copy);
-	return ret;
+	sim_kube_serve(s->w, method, url, kube_arg, c, &ans);
+	if (ans.watch)
+		return kube_watch(s, c, ans.watch);
+	if (ans.secret)
+		return send_secret(s, c, ans.status, ans.body);
+	return send_json(s, c, ans.status, ans.body);
 }
 
 /* ---- routing ---- */
@@ -746,8 +767,7 @@ static int authorized(sim_server *s, struct MHD_Connection *c)
 static enum MHD_Result unauthorized(sim_server *s, struct MHD_Connection *c, const char *url)
 {
 	if (is_kube_path(url))
-		return kube_error(s, c, MHD_HTTP_UNAUTHORIZED, "Unauthorized", "Unauthorized", NULL,
-				  NULL, NULL);
+		return kube_error(s, c, MHD_HTTP_UNAUTHORIZED, "Unauthorized", "Unauthorized");
 	if (!strcmp(url, "/api/v1/stream/applications"))
 		return stream_error(s, c, MHD_HTTP_UNAUTHORIZED, 16, "Unauthorized",
 				    "no session information");
@@ -762,12 +782,10 @@ static enum MHD_Result injected_failure(sim_server *s, struct MHD_Connection *c,
 		return unavailable
 			       ? kube_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "ServiceUnavailable",
-					    "the server is currently unable to handle the request",
-					    NULL, NULL, NULL)
+					    "the server is currently unable to handle the request")
 			       : kube_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
 					    "Internal error occurred: injected failure (mech sim "
-					    "--fail-rate)",
-					    NULL, NULL, NULL);
+					    "--fail-rate)");
 	if (!strcmp(url, "/api/v1/stream/applications"))
 		return stream_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, 14, "Service Unavailable",
 				    "connection error: injected failure (mech sim --fail-rate)");

@@ -161,6 +161,7 @@ typedef struct {
 	size_t napps;
 	sim_secret *secrets;
 	size_t nsecrets;
+	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
 	int stopping;
 } sim_world;
 
@@ -186,6 +187,42 @@ char *sim_render_managed(const sim_world *w, const sim_app *a);
 /* Kubernetes GET of one object: 1 found (JSON in *out), 0 not found. */
 int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
 		   const char *name, char **out);
+
+/* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
+typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);
+void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg);
+/* A Secret printed without copies left behind (free with mech_secret_free). */
+char *sim_print_secret(const cJSON *doc);
+/* Wipe a Secret's data values, then cJSON_Delete it. */
+void sim_wipe_secret(cJSON *doc);
+
+/* sim_kube.c: the Kubernetes API (all but sim_kube_serve under the lock) */
+typedef struct sim_kube sim_kube;
+typedef struct sim_kube_watch sim_kube_watch;
+/* A query argument of the request, or NULL. */
+typedef const char *(*sim_kube_arg_fn)(void *ctx, const char *key);
+typedef struct {
+	unsigned int status;
+	char *body;            /* JSON; NULL for a watch */
+	int secret;            /* body holds Secret values: mech_secret_free it */
+	sim_kube_watch *watch; /* a watch to stream (status 200) */
+} sim_kube_answer;
+/* Render the world's objects and journal what changed (each tick). */
+void sim_kube_refresh(sim_world *w);
+void sim_kube_dispose(sim_kube *k);
+/* Answer a request under /api or /apis; takes the lock. */
+void sim_kube_serve(sim_world *w, const char *method, const char *url, sim_kube_arg_fn arg,
+		    void *ctx, sim_kube_answer *ans);
+/* A Status object. */
+char *sim_kube_status(unsigned int code, const char *reason, const char *message, const char *group,
+		      const char *plural, const char *name);
+/*
+ * Append the watch's next event lines to out. 1 when the watch has ended;
+ * *wait_ms is how long it may still wait for a change.
+ */
+int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double now_ms,
+			double *wait_ms);
+void sim_kube_watch_free(sim_kube_watch *kw);
 
 /* sim_http.c: the HTTP front (libmicrohttpd, a thread per connection) */
 typedef struct sim_server sim_server;

@@ -669,6 +669,19 @@ static cJSON *pg_secret(const sim_secret *s)
 	return o;
 }
 
+char *sim_print_secret(const cJSON *doc)
+{
+	return print_secret((cJSON *)doc);
+}
+
+void sim_wipe_secret(cJSON *doc)
+{
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
+	cJSON_ArrayForEach(it, (cJSON_IsObject(data) ? data : NULL)) if (cJSON_IsString(it))
+		explicit_bzero(it->valuestring, strlen(it->valuestring));
+	cJSON_Delete(doc);
+}
+
 int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
 		   const char *name, char **out)
 {
@@ -693,6 +706,282 @@ int sim_render_k8s(const sim_world *w, const char *group, const char *kind, cons
 		}
 	}
 	return 0;
+}
+
+/* ---- what the Kubernetes API lists: the live objects and what controllers make of them ---- */
+
+static cJSON *meta_of(cJSON *o, const char *kind, const char *api_version, const char *ns,
+		      const char *name, const char *uid, const char *created)
+{
+	cJSON *meta;
+	cJSON_AddStringToObject(o, "kind", kind);
+	cJSON_AddStringToObject(o, "apiVersion", api_version);
+	meta = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(meta, "name", name);
+	cJSON_AddStringToObject(meta, "namespace", ns);
+	cJSON_AddStringToObject(meta, "uid", uid);
+	add_str(meta, "creationTimestamp", created);
+	return meta;
+}
+
+static void owner_ref(cJSON *meta, const char *api_version, const char *kind, const char *name,
+		      const char *uid)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "apiVersion", api_version);
+	cJSON_AddStringToObject(r, "kind", kind);
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddStringToObject(r, "uid", uid);
+	cJSON_AddTrueToObject(r, "controller");
+	cJSON_AddTrueToObject(r, "blockOwnerDeletion");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(meta, "ownerReferences"), r);
+}
+
+static cJSON *pod_condition(const char *type, const char *status, const char *reason, const char *at)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", status);
+	cJSON_AddStringToObject(c, "lastTransitionTime", at);
+	add_str(c, "reason", reason);
+	return c;
+}
+
+/* The pod template's labels plus the ReplicaSet's pod-template-hash. */
+static cJSON *pod_labels(const cJSON *tpl, const char *hash)
+{
+	const cJSON *meta = cJSON_IsObject(tpl) ? cJSON_GetObjectItemCaseSensitive(tpl, "metadata")
+						: NULL;
+	const cJSON *labels = cJSON_IsObject(meta)
+				      ? cJSON_GetObjectItemCaseSensitive(meta, "labels")
+				      : NULL;
+	cJSON *l = cJSON_IsObject(labels) ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "pod-template-hash", hash);
+	return l;
+}
+
+/* An Event about one object, named as the kubelet and controllers name theirs. */
+static void event(const char *ns, const char *kind, const char *api_version, const char *name,
+		  const char *uid, const char *type, const char *reason, const char *message,
+		  const char *component, const char *at, sim_k8s_fn fn, void *arg)
+{
+	cJSON *o = cJSON_CreateObject(), *meta, *inv, *src;
+	char ename[200], h[17], euid[40];
+	unsigned long long x = sim_hash(sim_hash(sim_hash(0, uid), reason), message);
+	snprintf(h, sizeof(h), "%016llx", x);
+	snprintf(ename, sizeof(ename), "%s.%s", name, h);
+	fake_uid(euid, ename, reason);
+	meta = meta_of(o, "Event", "v1", ns, ename, euid, at);
+	(void)meta;
+	inv = cJSON_AddObjectToObject(o, "involvedObject");
+	cJSON_AddStringToObject(inv, "kind", kind);
+	cJSON_AddStringToObject(inv, "namespace", ns);
+	cJSON_AddStringToObject(inv, "name", name);
+	cJSON_AddStringToObject(inv, "uid", uid);
+	cJSON_AddStringToObject(inv, "apiVersion", api_version);
+	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddStringToObject(o, "message", message);
+	src = cJSON_AddObjectToObject(o, "source");
+	cJSON_AddStringToObject(src, "component", component);
+	cJSON_AddStringToObject(o, "firstTimestamp", at);
+	cJSON_AddStringToObject(o, "lastTimestamp", at);
+	cJSON_AddNumberToObject(o, "count", 1);
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddStringToObject(o, "reportingComponent", component);
+	fn(arg, "", "Event", o);
+}
+
+/*
+ * A Deployment's ReplicaSet and Pods, with the same names and uids as the
+ * resource tree, and the Events the controllers and the kubelet record.
+ */
+static void deployment_objects(const sim_world *w, const sim_live *l, double now, sim_k8s_fn fn,
+			       void *arg)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+	const cJSON *tpl = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "template")
+						: NULL;
+	const cJSON *pspec = cJSON_IsObject(tpl) ? cJSON_GetObjectItemCaseSensitive(tpl, "spec")
+						 : NULL;
+	const cJSON *ctrs = cJSON_IsObject(pspec)
+				    ? cJSON_GetObjectItemCaseSensitive(pspec, "containers")
+				    : NULL,
+		    *ct;
+	const char *ns = l->obj.namespace, *hash;
+	int want = replicas_of(&l->obj), ready, i, bad = degraded(l);
+	char rs[128], rsuid[40], rev[32], *msg;
+	double f = progress(w, l, now);
+	cJSON *o, *meta, *s, *sel;
+
+	ready = bad ? 0 : f >= 1.0 ? want : (int)(f * want);
+	replicaset_name(rs, sizeof(rs), l);
+	hash = strrchr(rs, '-') + 1;
+	fake_uid(rsuid, l->uid, rs);
+	snprintf(rev, sizeof(rev), "%lld", l->generation);
+
+	o = cJSON_CreateObject();
+	meta = meta_of(o, "ReplicaSet", "apps/v1", ns, rs, rsuid, l->applied_at);
+	cJSON_AddItemToObject(meta, "labels", pod_labels(tpl, hash));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "annotations"),
+				"deployment.kubernetes.io/revision", rev);
+	cJSON_AddNumberToObject(meta, "generation", 1);
+	owner_ref(meta, "apps/v1", "Deployment", l->obj.name, l->uid);
+	s = cJSON_AddObjectToObject(o, "spec");
+	cJSON_AddNumberToObject(s, "replicas", want);
+	sel = cJSON_AddObjectToObject(s, "selector");
+	cJSON_AddItemToObject(sel, "matchLabels", pod_labels(tpl, hash));
+	if (tpl) {
+		cJSON *t = cJSON_Duplicate(tpl, 1), *tm;
+		tm = cJSON_GetObjectItemCaseSensitive(t, "metadata");
+		if (!cJSON_IsObject(tm))
+			tm = cJSON_AddObjectToObject(t, "metadata");
+		cJSON_DeleteItemFromObjectCaseSensitive(tm, "labels");
+		cJSON_AddItemToObject(tm, "labels", pod_labels(tpl, hash));
+		cJSON_AddItemToObject(s, "template", t);
+	}
+	s = cJSON_AddObjectToObject(o, "status");
+	cJSON_AddNumberToObject(s, "replicas", want);
+	cJSON_AddNumberToObject(s, "fullyLabeledReplicas", want);
+	if (ready) {
+		cJSON_AddNumberToObject(s, "readyReplicas", ready);
+		cJSON_AddNumberToObject(s, "availableReplicas", ready);
+	}
+	cJSON_AddNumberToObject(s, "observedGeneration", 1);
+	fn(arg, "apps", "ReplicaSet", o);
+
+	msg = mech_sprintf("Scaled up replica set %s from 0 to %d", rs, want);
+	event(ns, "Deployment", "apps/v1", l->obj.name, l->uid, "Normal", "ScalingReplicaSet", msg,
+	      "deployment-controller", l->applied_at, fn, arg);
+	free(msg);
+
+	for (i = 0; i < want; i++) {
+		char pod[160], suffix[6], puid[40], idx[16], ip[32];
+		int ok = i < ready;
+		cJSON *cs, *conds;
+		snprintf(idx, sizeof(idx), "%d", i);
+		short_hash(suffix, sizeof(suffix), rs, idx);
+		snprintf(pod, sizeof(pod), "%s-%s", rs, suffix);
+		fake_uid(puid, rsuid, pod);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Pod", "v1", ns, pod, puid, l->applied_at);
+		cJSON_AddItemToObject(meta, "labels", pod_labels(tpl, hash));
+		owner_ref(meta, "apps/v1", "ReplicaSet", rs, rsuid);
+		s = cJSON_IsObject(pspec) ? cJSON_Duplicate(pspec, 1) : cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "nodeName", "sim-node-1");
+		cJSON_AddItemToObject(o, "spec", s);
+		s = cJSON_AddObjectToObject(o, "status");
+		cJSON_AddStringToObject(s, "phase", ok ? "Running" : "Pending");
+		conds = cJSON_AddArrayToObject(s, "conditions");
+		cJSON_AddItemToArray(conds,
+				     pod_condition("PodScheduled", "True", NULL, l->applied_at));
+		cJSON_AddItemToArray(conds, pod_condition("Ready", ok ? "True" : "False",
+							  ok ? NULL : "ContainersNotReady",
+							  l->applied_at));
+		cJSON_AddStringToObject(s, "hostIP", "10.0.0.10");
+		snprintf(ip, sizeof(ip), "10.244.%llu.%llu", sim_hash(0, puid) % 256,
+			 sim_hash(1, puid) % 254 + 1);
+		if (ok)
+			cJSON_AddStringToObject(s, "podIP", ip);
+		cJSON_AddStringToObject(s, "startTime", l->applied_at);
+		cs = cJSON_AddArrayToObject(s, "containerStatuses");
+		cJSON_ArrayForEach(ct, (cJSON_IsArray(ctrs) ? ctrs : NULL))
+		{
+			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(ct, "name");
+			const cJSON *im = cJSON_GetObjectItemCaseSensitive(ct, "image");
+			cJSON *c = cJSON_CreateObject(), *state = cJSON_CreateObject(), *st;
+			cJSON_AddStringToObject(c, "name",
+						cJSON_IsString(nm) ? nm->valuestring : "");
+			cJSON_AddStringToObject(c, "image",
+						cJSON_IsString(im) ? im->valuestring : "");
+			cJSON_AddBoolToObject(c, "ready", ok);
+			cJSON_AddNumberToObject(c, "restartCount", 0);
+			cJSON_AddBoolToObject(c, "started", ok);
+			if (ok) {
+				st = cJSON_AddObjectToObject(state, "running");
+				cJSON_AddStringToObject(st, "startedAt", l->applied_at);
+			} else {
+				st = cJSON_AddObjectToObject(state, "waiting");
+				cJSON_AddStringToObject(st, "reason",
+							bad ? "ImagePullBackOff"
+							    : "ContainerCreating");
+			}
+			cJSON_AddItemToObject(c, "state", state);
+			cJSON_AddItemToArray(cs, c);
+		}
+		fn(arg, "", "Pod", o);
+
+		msg = mech_sprintf("Created pod: %s", pod);
+		event(ns, "ReplicaSet", "apps/v1", rs, rsuid, "Normal", "SuccessfulCreate", msg,
+		      "replicaset-controller", l->applied_at, fn, arg);
+		free(msg);
+		msg = mech_sprintf("Successfully assigned %s/%s to sim-node-1", ns, pod);
+		event(ns, "Pod", "v1", pod, puid, "Normal", "Scheduled", msg, "default-scheduler",
+		      l->applied_at, fn, arg);
+		free(msg);
+		if (ok || bad) {
+			const cJSON *c0 = cJSON_IsArray(ctrs) ? cJSON_GetArrayItem(ctrs, 0) : NULL;
+			const cJSON *nm = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "name") : NULL;
+			const cJSON *im = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "image") : NULL;
+			const char *cname = cJSON_IsString(nm) ? nm->valuestring : "";
+			const char *image = cJSON_IsString(im) ? im->valuestring : "";
+			if (ok)
+				msg = mech_sprintf("Started container %s", cname);
+			else
+				msg = mech_sprintf("Back-off pulling image \"%s\"", image);
+			event(ns, "Pod", "v1", pod, puid, ok ? "Normal" : "Warning",
+			      ok ? "Started" : "BackOff", msg, "kubelet", l->applied_at, fn, arg);
+			free(msg);
+		}
+	}
+}
+
+void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
+{
+	double now = sim_now_ms();
+	size_t i, j;
+
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		for (j = 0; j < a->nlive; j++) {
+			const sim_live *l = &a->live[j];
+			cJSON *o = live_object(w, a, l, now);
+			cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
+			/* the caller gives resourceVersions: a change is a new one */
+			cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
+			if (!cJSON_GetObjectItemCaseSensitive(o, "apiVersion"))
+				cJSON_AddStringToObject(o, "apiVersion", l->obj.api_version);
+			fn(arg, l->obj.group, l->obj.kind, o);
+			if (!strcmp(l->obj.kind, "Deployment") && !strcmp(l->obj.group, "apps"))
+				deployment_objects(w, l, now, fn, arg);
+		}
+	}
+	for (i = 0; i < w->napps; i++) {
+		/* the namespaces Argo CD creates (CreateNamespace=true) */
+		const sim_app *a = w->apps[i];
+		cJSON *o, *meta;
+		char uid[40];
+		/* several Applications share one: the store keeps the first */
+		if (!a->want.dest_ns || !*a->want.dest_ns || !a->synced_once)
+			continue;
+		fake_uid(uid, "namespace", a->want.dest_ns);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Namespace", "v1", "", a->want.dest_ns, uid, a->created_at);
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"),
+					"kubernetes.io/metadata.name", a->want.dest_ns);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "spec"),
+							    "finalizers"),
+				     cJSON_CreateString("kubernetes"));
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "status"), "phase", "Active");
+		fn(arg, "", "Namespace", o);
+	}
+	for (i = 0; i < w->nsecrets; i++) {
+		cJSON *o = pg_secret(&w->secrets[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o,
+											 "metadata"),
+							"resourceVersion");
+		fn(arg, "", "Secret", o);
+	}
 }
 
 /* ---- resource tree ---- */
