@@ -35,6 +35,7 @@
 /* libmicrohttpd is loaded when the sim starts (mech/dl.h) */
 #define MHD_SYMBOLS(X)                                                                             \
 	X(MHD_start_daemon)                                                                        \
+	X(MHD_is_feature_supported)                                                                \
 	X(MHD_stop_daemon)                                                                         \
 	X(MHD_get_daemon_info)                                                                     \
 	X(MHD_get_connection_info)                                                                 \
@@ -54,6 +55,7 @@ static int mhd_loaded; /* one server per process, started from the main thread *
 
 #define MHD_start_daemon (*mhd.MHD_start_daemon)
 #define MHD_stop_daemon (*mhd.MHD_stop_daemon)
+#define MHD_is_feature_supported (*mhd.MHD_is_feature_supported)
 #define MHD_get_daemon_info (*mhd.MHD_get_daemon_info)
 #define MHD_get_connection_info (*mhd.MHD_get_connection_info)
 #define MHD_get_connection_values (*mhd.MHD_get_connection_values)
@@ -877,7 +879,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char **url)
+int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, const char *cert,
+		     const char *key, char **url)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -896,6 +899,9 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 					(void **)&mhd, sizeof(mhd_names) / sizeof(*mhd_names)) < 0)
 		return -1;
 	mhd_loaded = 1;
+	if (cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return mech_error_set(MECH_ECONFIG, "mech sim --tls: this libmicrohttpd is built "
+						    "without TLS (GnuTLS)");
 	memset(&ss, 0, sizeof(ss));
 	if (v6) {
 		in6->sin6_family = AF_INET6;
@@ -909,13 +915,15 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	s = mech_calloc(1, sizeof(*s));
 	s->w = w;
 	s->o = opts;
+	/* the TLS options come last: without TLS, MHD_OPTION_END stops the list before them */
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-					(v6 ? MHD_USE_IPv6 : 0),
+					(v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0),
 				(uint16_t)opts->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
 				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned int)CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned int)120, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_END);
+				cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key,
+				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return mech_error_set(MECH_EUNAVAILABLE, "cannot listen on %s port %d (in use?)",
@@ -924,8 +932,8 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD);
 	if (info && getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) == 0)
 		port = ntohs(ss.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port);
-	*url = v6 ? mech_sprintf("http://[::1]:%d", port)
-		  : mech_sprintf("http://127.0.0.1:%d", port);
+	*url = v6 ? mech_sprintf("%s://[::1]:%d", cert ? "https" : "http", port)
+		  : mech_sprintf("%s://127.0.0.1:%d", cert ? "https" : "http", port);
 	*out = s;
 	return 0;
 }

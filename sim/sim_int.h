@@ -224,10 +224,20 @@ int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double 
 			double *wait_ms);
 void sim_kube_watch_free(sim_kube_watch *kw);
 
+/*
+ * sim_tls.c: the PEM certificate and key for --tls, made with a CA of the
+ * sim's own in <home>/sim/ on first use; *ca_path is that CA's file.
+ */
+int sim_tls_load(const char *home, char **cert, char **key, char **ca_path);
+
 /* sim_http.c: the HTTP front (libmicrohttpd, a thread per connection) */
 typedef struct sim_server sim_server;
-/* Listen on opts->host:port; *url receives the base URL (caller frees). */
-int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char **url);
+/*
+ * Listen on opts->host:port, over TLS when cert and key (PEM) are given;
+ * *url receives the base URL (caller frees).
+ */
+int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, const char *cert,
+		     const char *key, char **url);
 void sim_server_stop(sim_server *s);
 
 /* time and ids */
