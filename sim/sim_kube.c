@@ -413,7 +413,8 @@ void sim_kube_refresh(sim_world *w)
 	/* sort by key, keeping each rendering's document beside it */
 	{
 		cJSON **docs = mech_calloc(r.n ? r.n : 1, sizeof(*docs));
-		qsort(r.objs, r.n, sizeof(*r.objs), cmp_obj);
+		if (r.n)
+			qsort(r.objs, r.n, sizeof(*r.objs), cmp_obj);
 		for (i = 0; i < r.n; i++)
 			docs[i] = r.docs[r.objs[i].seq];
 		free(r.docs);
