@@ -2,9 +2,9 @@
 /*
  * The sim's HTTP front: the Argo CD routes mech reads (list, get,
  * resource-tree, managed-resources, sync, the watch stream) and the
- * Kubernetes GETs (Deployment, CNPG Cluster, HTTPRoute, Secret, Service),
- * with their error bodies: Argo CD's runtimeError, its stream error, and
- * Kubernetes' Status. Faults for tests are injected here: latency, a
+ * Kubernetes API (sim_kube.c answers; its watches stream from here), with
+ * their error bodies: Argo CD's runtimeError, its stream error, and
+ * Kubernetes' Status. With --tls, HTTPS through libmicrohttpd's GnuTLS. Faults for tests are injected here: latency, a
  * failure rate (500/503 with proper bodies), malformed bodies, and watch
  * streams cut in the middle of an event.
  *

@@ -10,7 +10,10 @@
  *   sim_world.c   what the cluster has: the Argo CD controller loop
  *                 (OutOfSync → sync → Progressing → Healthy/Degraded),
  *                 live objects, generated Secrets
- *   sim_render.c  the API's JSON for both; sim_http.c serves it.
+ *   sim_render.c  the API's JSON for both
+ *   sim_kube.c    the Kubernetes API over that JSON: discovery, lists,
+ *                 selectors, a journal for watches, Status errors
+ *   sim_http.c    serves it all (sim_tls.c: the CA for --tls).
  * One mutex guards the world; the main thread ticks it, request threads
  * read it.
  */
