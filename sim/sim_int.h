@@ -194,6 +194,8 @@ int sim_render_k8s(const sim_world *w, const char *group, const char *kind, cons
 /* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
 typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);
 void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg);
+/* 1 while a rollout runs: the objects change with time alone. */
+int sim_render_k8s_moving(const sim_world *w, double now);
 /* A Secret printed without copies left behind (free with mech_secret_free). */
 char *sim_print_secret(const cJSON *doc);
 /* Wipe a Secret's data values, then cJSON_Delete it. */

@@ -251,6 +251,10 @@ struct sim_kube {
 	size_t head, count;       /* oldest at head */
 	unsigned long long floor; /* a watch from before this rv has lost events */
 	int started;
+	/* what the last rendering saw: without a change since, it would be the same */
+	unsigned long long seen_rv;
+	size_t seen_secrets;
+	int seen_moving;
 };
 
 static void free_text(const kube_type *t, char *s)
@@ -402,9 +406,15 @@ void sim_kube_refresh(sim_world *w)
 	rendering r = {NULL, 0, NULL};
 	kube_obj *next;
 	size_t i, j, n = 0;
+	int moving;
 
 	if (!k)
 		k = w->kube = mech_calloc(1, sizeof(*k));
+	moving = sim_render_k8s_moving(w, sim_now_ms());
+	/* nothing changed, no rollout running now or at the last rendering: the same again */
+	if (k->started && w->rv == k->seen_rv && w->nsecrets == k->seen_secrets && !moving &&
+	    !k->seen_moving)
+		return;
 	if (!k->started) {
 		k->floor = w->rv;
 		k->started = 1;
@@ -480,6 +490,9 @@ void sim_kube_refresh(sim_world *w)
 	free(r.docs);
 	k->objs = next;
 	k->nobjs = n;
+	k->seen_rv = w->rv;
+	k->seen_secrets = w->nsecrets;
+	k->seen_moving = moving;
 }
 
 /* ---- selectors ---- */

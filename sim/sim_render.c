@@ -935,6 +935,16 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 	}
 }
 
+int sim_render_k8s_moving(const sim_world *w, double now)
+{
+	size_t i, j;
+	for (i = 0; i < w->napps; i++)
+		for (j = 0; j < w->apps[i]->nlive; j++)
+			if (progress(w, &w->apps[i]->live[j], now) < 1.0)
+				return 1;
+	return 0;
+}
+
 void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
 {
 	double now = sim_now_ms();
