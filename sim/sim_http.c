@@ -742,7 +742,8 @@ static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const
 		return send_json(s, c, MHD_HTTP_OK,
 				 mech_strdup("{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":"
 					     "\"v1.33.0+mech-sim\",\"platform\":\"linux/amd64\"}"));
-	sim_kube_serve(s->w, method, url, kube_arg, c, &ans);
+	sim_kube_serve(s->w, method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
+		       kube_arg, c, &ans);
 	if (ans.watch)
 		return kube_watch(s, c, ans.watch);
 	if (ans.secret)

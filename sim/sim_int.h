@@ -215,9 +215,9 @@ typedef struct {
 /* Render the world's objects and journal what changed (each tick). */
 void sim_kube_refresh(sim_world *w);
 void sim_kube_dispose(sim_kube *k);
-/* Answer a request under /api or /apis; takes the lock. */
-void sim_kube_serve(sim_world *w, const char *method, const char *url, sim_kube_arg_fn arg,
-		    void *ctx, sim_kube_answer *ans);
+/* Answer a request under /api or /apis (a Table when Accept asks); takes the lock. */
+void sim_kube_serve(sim_world *w, const char *method, const char *url, const char *accept,
+		    sim_kube_arg_fn arg, void *ctx, sim_kube_answer *ans);
 /* A Status object. */
 char *sim_kube_status(unsigned int code, const char *reason, const char *message, const char *group,
 		      const char *plural, const char *name);

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mech/error.h"
 
@@ -697,6 +698,228 @@ static int selector_match(const selector *s, const char *ns, const char *name, c
 	return 1;
 }
 
+/* ---- tables: what kubectl prints without -o ---- */
+
+/*
+ * `Accept: application/json;as=Table;v=v1;g=meta.k8s.io` asks for the
+ * columns the apiserver prints (and a CRD's additionalPrinterColumns), with
+ * the object in each row. Not for Secrets: their values stay where they are.
+ */
+static int wants_table(const char *accept, const kube_type *t)
+{
+	return accept && strstr(accept, "as=Table") && strstr(accept, "g=meta.k8s.io") &&
+	       !is_secret(t);
+}
+
+static const cJSON *at_path(const cJSON *o, const char *path)
+{
+	char *copy = mech_strdup(path), *save = NULL, *tok;
+	for (tok = strtok_r(copy, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+		o = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, tok) : NULL;
+	free(copy);
+	return o;
+}
+
+static const char *str_at(const cJSON *o, const char *path, const char *dflt)
+{
+	const cJSON *v = at_path(o, path);
+	return cJSON_IsString(v) ? v->valuestring : dflt;
+}
+
+static int int_at(const cJSON *o, const char *path)
+{
+	const cJSON *v = at_path(o, path);
+	return cJSON_IsNumber(v) ? v->valueint : 0;
+}
+
+/* kubectl's short durations (apimachinery duration.HumanDuration). */
+static char *age(const char *rfc3339, time_t now)
+{
+	struct tm tm;
+	long s, m, h, d;
+	memset(&tm, 0, sizeof(tm));
+	if (!rfc3339 || !strptime(rfc3339, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return mech_strdup("<unknown>");
+	s = (long)(now - timegm(&tm));
+	if (s < 0)
+		s = 0;
+	m = s / 60, h = s / 3600, d = s / 86400;
+	if (s < 120)
+		return mech_sprintf("%lds", s);
+	if (m < 10)
+		return s % 60 ? mech_sprintf("%ldm%lds", m, s % 60) : mech_sprintf("%ldm", m);
+	if (m < 180)
+		return mech_sprintf("%ldm", m);
+	if (h < 8)
+		return m % 60 ? mech_sprintf("%ldh%ldm", h, m % 60) : mech_sprintf("%ldh", h);
+	if (h < 48)
+		return mech_sprintf("%ldh", h);
+	if (d < 8)
+		return h % 24 ? mech_sprintf("%ldd%ldh", d, h % 24) : mech_sprintf("%ldd", d);
+	return mech_sprintf("%ldd", d);
+}
+
+static const char *const *columns_of(const kube_type *t)
+{
+	static const char *const deployment[] = {"Ready", "Up-to-date", "Available", "Age", NULL};
+	static const char *const replicaset[] = {"Desired", "Current", "Ready", "Age", NULL};
+	static const char *const pod[] = {"Ready", "Status", "Restarts", "Age", NULL};
+	static const char *const service[] = {"Type",    "Cluster-IP", "External-IP",
+					      "Port(s)", "Age",        NULL};
+	static const char *const event[] = {"Last Seen", "Type",    "Reason",
+					    "Object",    "Message", NULL};
+	static const char *const route[] = {"Hostnames", "Age", NULL};
+	static const char *const cluster[] = {"Age",    "Instances", "Ready",
+					      "Status", "Primary",   NULL};
+	static const char *const ns[] = {"Status", "Age", NULL};
+	static const char *const other[] = {"Age", NULL};
+	const char *k = t->kind;
+	return !strcmp(k, "Deployment")   ? deployment
+	       : !strcmp(k, "ReplicaSet") ? replicaset
+	       : !strcmp(k, "Pod")        ? pod
+	       : !strcmp(k, "Service")    ? service
+	       : !strcmp(k, "Event")      ? event
+	       : !strcmp(k, "HTTPRoute")  ? route
+	       : !strcmp(k, "Cluster")    ? cluster
+	       : !strcmp(k, "Namespace")  ? ns
+					  : other;
+}
+
+static void cell(cJSON *cells, char *s)
+{
+	cJSON_AddItemToArray(cells, cJSON_CreateString(s));
+	free(s);
+}
+
+static void cell_int(cJSON *cells, int n)
+{
+	cJSON_AddItemToArray(cells, cJSON_CreateNumber(n));
+}
+
+/* The cells after Name (Events have none: Last Seen comes first). */
+static void cells_of(const kube_type *t, const cJSON *o, cJSON *cells, time_t now)
+{
+	const char *k = t->kind, *created = str_at(o, "metadata.creationTimestamp", NULL);
+	const cJSON *it;
+	mech_buf b = MECH_BUF_INIT;
+
+	if (!strcmp(k, "Deployment")) {
+		cell(cells, mech_sprintf("%d/%d", int_at(o, "status.readyReplicas"),
+					 int_at(o, "spec.replicas")));
+		cell_int(cells, int_at(o, "status.updatedReplicas"));
+		cell_int(cells, int_at(o, "status.availableReplicas"));
+	} else if (!strcmp(k, "ReplicaSet")) {
+		cell_int(cells, int_at(o, "spec.replicas"));
+		cell_int(cells, int_at(o, "status.replicas"));
+		cell_int(cells, int_at(o, "status.readyReplicas"));
+	} else if (!strcmp(k, "Pod")) {
+		int ready = 0, total = 0;
+		const char *status = str_at(o, "status.phase", "Unknown");
+		cJSON_ArrayForEach(it, at_path(o, "status.containerStatuses"))
+		{
+			total++;
+			ready += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "ready"));
+			status = str_at(it, "state.waiting.reason", status);
+		}
+		cell(cells, mech_sprintf("%d/%d", ready, total));
+		cell(cells, mech_strdup(status));
+		cell_int(cells, 0);
+	} else if (!strcmp(k, "Service")) {
+		cell(cells, mech_strdup(str_at(o, "spec.type", "ClusterIP")));
+		cell(cells, mech_strdup(str_at(o, "spec.clusterIP", "<none>")));
+		cell(cells, mech_strdup("<none>"));
+		cJSON_ArrayForEach(it, at_path(o, "spec.ports"))
+			mech_buf_printf(&b, "%s%d/%s", b.len ? "," : "", int_at(it, "port"),
+					str_at(it, "protocol", "TCP"));
+		cell(cells, mech_strdup(b.len ? b.ptr : "<none>"));
+	} else if (!strcmp(k, "Event")) {
+		char *kind = mech_strdup(str_at(o, "involvedObject.kind", "")), *p;
+		for (p = kind; *p; p++)
+			*p = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+		cell(cells, age(str_at(o, "lastTimestamp", created), now));
+		cell(cells, mech_strdup(str_at(o, "type", "")));
+		cell(cells, mech_strdup(str_at(o, "reason", "")));
+		cell(cells, mech_sprintf("%s/%s", kind, str_at(o, "involvedObject.name", "")));
+		cell(cells, mech_strdup(str_at(o, "message", "")));
+		free(kind);
+		return;
+	} else if (!strcmp(k, "HTTPRoute")) {
+		cJSON_ArrayForEach(it, at_path(o, "spec.hostnames")) if (cJSON_IsString(it))
+			mech_buf_printf(&b, "%s%s", b.len ? "," : "", it->valuestring);
+		cell(cells, mech_strdup(b.len ? b.ptr : ""));
+	} else if (!strcmp(k, "Cluster")) {
+		cell(cells, age(created, now));
+		cell_int(cells, int_at(o, "spec.instances"));
+		cell_int(cells, int_at(o, "status.readyInstances"));
+		cell(cells, mech_strdup(str_at(o, "status.phase", "")));
+		cell(cells, mech_strdup(str_at(o, "status.currentPrimary", "")));
+		mech_buf_dispose(&b);
+		return;
+	} else if (!strcmp(k, "Namespace")) {
+		cell(cells, mech_strdup(str_at(o, "status.phase", "")));
+	}
+	mech_buf_dispose(&b);
+	cell(cells, age(created, now));
+}
+
+static cJSON *table_new(const kube_type *t, unsigned long long rv, int headers)
+{
+	cJSON *tb = cJSON_CreateObject(), *defs;
+	const char *const *c;
+	char buf[32];
+	snprintf(buf, sizeof(buf), "%llu", rv);
+	cJSON_AddStringToObject(tb, "kind", "Table");
+	cJSON_AddStringToObject(tb, "apiVersion", "meta.k8s.io/v1");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(tb, "metadata"), "resourceVersion", buf);
+	defs = cJSON_AddArrayToObject(tb, "columnDefinitions");
+	for (c = columns_of(t); headers && *c; c++) {
+		int first = c == columns_of(t);
+		cJSON *d;
+		if (first && strcmp(t->kind, "Event")) {
+			d = cJSON_CreateObject();
+			cJSON_AddStringToObject(d, "name", "Name");
+			cJSON_AddStringToObject(d, "type", "string");
+			cJSON_AddStringToObject(d, "format", "name");
+			cJSON_AddStringToObject(d, "description", "Name of the object");
+			cJSON_AddNumberToObject(d, "priority", 0);
+			cJSON_AddItemToArray(defs, d);
+		}
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "name", *c);
+		cJSON_AddStringToObject(d, "type",
+					!strcmp(*c, "Up-to-date") || !strcmp(*c, "Available") ||
+							!strcmp(*c, "Desired") ||
+							!strcmp(*c, "Current") ||
+							!strcmp(*c, "Restarts") ||
+							!strcmp(*c, "Instances") ||
+							(!strcmp(*c, "Ready") &&
+							 (!strcmp(t->kind, "ReplicaSet") ||
+							  !strcmp(t->kind, "Cluster")))
+						? "integer"
+						: "string");
+		cJSON_AddStringToObject(d, "format", "");
+		cJSON_AddStringToObject(d, "description", *c);
+		cJSON_AddNumberToObject(d, "priority", 0);
+		cJSON_AddItemToArray(defs, d);
+	}
+	cJSON_AddArrayToObject(tb, "rows");
+	return tb;
+}
+
+static void table_row(cJSON *tb, const kube_type *t, const char *body, time_t now)
+{
+	cJSON *o = cJSON_Parse(body), *row, *cells;
+	if (!o)
+		return;
+	row = cJSON_CreateObject();
+	cells = cJSON_AddArrayToObject(row, "cells");
+	if (strcmp(t->kind, "Event"))
+		cJSON_AddItemToArray(cells, cJSON_CreateString(str_at(o, "metadata.name", "")));
+	cells_of(t, o, cells, now);
+	cJSON_AddItemToObject(row, "object", o);
+	cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(tb, "rows"), row);
+}
+
 /* ---- requests ---- */
 
 /* A request's scope: its type, namespace ("" = all) and selectors. */
@@ -704,6 +927,7 @@ typedef struct {
 	const kube_type *t;
 	char *ns;
 	selector sel;
+	int table; /* answer a Table */
 } scope;
 
 static int scope_read(scope *sc, sim_kube_arg_fn arg, void *ctx, char **err)
@@ -740,6 +964,18 @@ static void list(sim_world *w, const scope *sc, sim_kube_answer *ans)
 		mech_buf_grow(&b, size);
 		ans->secret = 1;
 	}
+	if (sc->table) {
+		cJSON *tb = table_new(sc->t, w->rv, 1);
+		time_t now = time(NULL);
+		for (i = 0; k && i < k->nobjs; i++)
+			if (in_scope(sc, k->objs[i].t, k->objs[i].ns, k->objs[i].name,
+				     k->objs[i].labels))
+				table_row(tb, sc->t, k->objs[i].body, now);
+		free(api_version);
+		ans->status = 200;
+		ans->body = print(tb);
+		return;
+	}
 	mech_buf_printf(&b,
 			"{\"kind\":\"%sList\",\"apiVersion\":\"%s\",\"metadata\":{"
 			"\"resourceVersion\":\"%llu\"},\"items\":[",
@@ -758,7 +994,7 @@ static void list(sim_world *w, const scope *sc, sim_kube_answer *ans)
 	ans->body = mech_buf_detach(&b);
 }
 
-static void get(sim_world *w, const kube_type *t, const char *ns, const char *name,
+static void get(sim_world *w, const kube_type *t, const char *ns, const char *name, int table,
 		sim_kube_answer *ans)
 {
 	sim_kube *k = w->kube;
@@ -767,6 +1003,13 @@ static void get(sim_world *w, const kube_type *t, const char *ns, const char *na
 		const kube_obj *o = &k->objs[i];
 		if (o->t == t && !strcmp(o->ns, ns) && !strcmp(o->name, name)) {
 			size_t len = strlen(o->body);
+			if (table) {
+				cJSON *tb = table_new(t, o->rv, 1);
+				table_row(tb, t, o->body, time(NULL));
+				ans->status = 200;
+				ans->body = print(tb);
+				return;
+			}
 			ans->status = 200;
 			ans->secret = is_secret(t);
 			ans->body = mech_calloc(len + 1, 1);
@@ -791,6 +1034,7 @@ struct sim_kube_watch {
 	int initial;           /* no resourceVersion: every object ADDED first */
 	double end_ms;
 	int done;
+	int headers_sent; /* a Table watch: column definitions in the first event only */
 };
 
 void sim_kube_watch_free(sim_kube_watch *kw)
@@ -800,6 +1044,26 @@ void sim_kube_watch_free(sim_kube_watch *kw)
 	free(kw->sc.ns);
 	selector_dispose(&kw->sc.sel);
 	free(kw);
+}
+
+static void event_line(mech_buf *out, const char *type, const char *body);
+
+/* One event, its object as a Table of one row when the watch asked for tables. */
+static void watch_event(sim_kube_watch *kw, mech_buf *out, const char *type, unsigned long long rv,
+			const char *body)
+{
+	cJSON *tb;
+	char *json;
+	if (!kw->sc.table) {
+		event_line(out, type, body);
+		return;
+	}
+	tb = table_new(kw->sc.t, rv, !kw->headers_sent);
+	kw->headers_sent = 1;
+	table_row(tb, kw->sc.t, body, time(NULL));
+	json = print(tb);
+	event_line(out, type, json);
+	free(json);
 }
 
 static void event_line(mech_buf *out, const char *type, const char *body)
@@ -824,7 +1088,7 @@ int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double 
 		for (i = 0; k && i < k->nobjs; i++) {
 			const kube_obj *o = &k->objs[i];
 			if (in_scope(&kw->sc, o->t, o->ns, o->name, o->labels))
-				event_line(out, "ADDED", o->body);
+				watch_event(kw, out, "ADDED", o->rv, o->body);
 		}
 		kw->initial = 0;
 		kw->rv = w->rv;
@@ -843,7 +1107,7 @@ int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double 
 	for (i = 0; k && i < k->count; i++) {
 		const kube_event *e = &k->ring[(k->head + i) % KUBE_EVENTS];
 		if (e->rv > kw->rv && in_scope(&kw->sc, e->t, e->ns, e->name, e->labels))
-			event_line(out, e->type, e->body);
+			watch_event(kw, out, e->type, e->rv, e->body);
 	}
 	if (w->rv > kw->rv)
 		kw->rv = w->rv;
@@ -903,8 +1167,8 @@ static void start_watch(sim_world *w, scope *sc, sim_kube_arg_fn arg, void *ctx,
 /*
  * [api/<v> | apis/<g>/<v>] [/namespaces/<ns>] /<plural> [/<name>]
  */
-void sim_kube_serve(sim_world *w, const char *method, const char *url, sim_kube_arg_fn arg,
-		    void *ctx, sim_kube_answer *ans)
+void sim_kube_serve(sim_world *w, const char *method, const char *url, const char *accept,
+		    sim_kube_arg_fn arg, void *ctx, sim_kube_answer *ans)
 {
 	char *copy = mech_strdup(url), *seg[12], *save = NULL, *tok;
 	const char *group, *version, *ns = "", *plural = NULL, *name = NULL;
@@ -981,9 +1245,10 @@ void sim_kube_serve(sim_world *w, const char *method, const char *url, sim_kube_
 		goto done;
 	}
 	sc.ns = mech_strdup(ns);
+	sc.table = wants_table(accept, sc.t);
 	pthread_mutex_lock(&w->lock);
 	if (name) {
-		get(w, sc.t, ns, name, ans);
+		get(w, sc.t, ns, name, wants_table(accept, sc.t), ans);
 	} else if (scope_read(&sc, arg, ctx, &err) < 0) {
 		answer_bad_request(ans, err);
 	} else if (truthy(arg(ctx, "watch"))) {

@@ -84,7 +84,13 @@ if k get events -n x-alice -o json >"$T/events" 2>"$T/err"; then
 	expect_in "$(json "$(cat "$T/events")" "sorted(set(i['reason'] for i in d['items']))")" "'ScalingReplicaSet'" "kubectl get events"
 else fail "kubectl get events: $(cat "$T/err")"; fi
 k get events -n x-alice >"$T/events.txt" 2>"$T/err" || fail "kubectl get events (table): $(cat "$T/err")"
-expect_in "$(cat "$T/events.txt")" "web-main" "kubectl get events prints them"
+expect_eq "$(head -1 "$T/events.txt" | tr -s ' ')" "LAST SEEN TYPE REASON OBJECT MESSAGE" "kubectl get events: the apiserver's columns"
+expect_in "$(cat "$T/events.txt")" "ScalingReplicaSet   deployment/web-main" "kubectl get events: reason and object"
+k get pods -n x-alice >"$T/pods.txt" 2>"$T/err" || fail "kubectl get pods (table): $(cat "$T/err")"
+expect_eq "$(head -1 "$T/pods.txt" | tr -s ' ')" "NAME READY STATUS RESTARTS AGE" "kubectl get pods: the apiserver's columns"
+expect_eq "$(awk 'NR > 1 {print $2, $3}' "$T/pods.txt" | sort -u)" "1/1 Running" "kubectl get pods: ready and running"
+k get deployment web-main >"$T/dep.txt" 2>"$T/err" || fail "kubectl get deployment web-main: $(cat "$T/err")"
+expect_eq "$(tail -1 "$T/dep.txt" | awk '{print $1, $2, $3, $4}')" "web-main 2/2 2 2" "kubectl get deployment NAME: READY UP-TO-DATE AVAILABLE"
 if k get pods -n x-alice -l 'app.kubernetes.io/name=web' -o name >"$T/pods" 2>"$T/err"; then
 	expect_eq "$(grep -c '^pod/web-main-' "$T/pods")" 2 "kubectl get pods -l: the Deployment's pods"
 else fail "kubectl get pods -l: $(cat "$T/err")"; fi

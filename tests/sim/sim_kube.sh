@@ -96,6 +96,17 @@ expect_eq "$(api "$URL/api/v1/namespaces/x-alice" | json "$(cat)" "(d['kind'], d
 dep_rv=$(json "$(cat "$T/deps")" "d['items'][0]['metadata']['resourceVersion']")
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
 
+# ---- tables, as kubectl asks for them ----
+TABLE='Accept: application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
+expect_eq "$(api -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments" | json "$(cat)" "(d['kind'], [c['name'] for c in d['columnDefinitions']], [r['cells'][:4] for r in d['rows']], d['rows'][0]['object']['kind'])")" \
+	"('Table', ['Name', 'Ready', 'Up-to-date', 'Available', 'Age'], [['web-main', '2/2', 2, 2]], 'Deployment')" "a Table of Deployments"
+expect_eq "$(api -H "$TABLE" "$URL/api/v1/namespaces/x-alice/events" | json "$(cat)" "[c['name'] for c in d['columnDefinitions']]")" \
+	"['Last Seen', 'Type', 'Reason', 'Object', 'Message']" "a Table of Events"
+expect_eq "$(api -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "(d['kind'], len(d['rows']))")" "('Table', 1)" "GET as a Table"
+expect_eq "$(api -H "$TABLE" "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "d['kind']")" "SecretList" "Secrets are never a Table"
+api -N -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments?watch=1&timeoutSeconds=1" >"$T/twatch"
+expect_eq "$(head -1 "$T/twatch" | json "$(cat)" "(d['type'], d['object']['kind'], d['object']['rows'][0]['cells'][0])")" "('ADDED', 'Table', 'web-main')" "a watch of Table rows"
+
 # ---- watch ----
 list_rv=$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments" | json "$(cat)" "d['metadata']['resourceVersion']")
 # from the list: nothing old again; a change arrives as MODIFIED
