@@ -14,6 +14,11 @@ need curl "curl(1) is not installed"
 seed_tenant alice
 "$MECH" --tenant alice app create web --image registry.example.com/alice/web:1.0 \
 	--replicas 2 >/dev/null 2>"$T/create.err" || { cat "$T/create.err" >&2; fail "app create"; finish; }
+human_clone alice "$T/wc"
+mkdir -p "$T/wc/addons/db"
+printf 'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db\nspec:\n  instances: 1\n  storage:\n    size: 1Gi\n' \
+	>"$T/wc/addons/db/cluster.yaml"
+(cd "$T/wc" && git add -A && git commit -qm "a database" && git push -q origin HEAD:main)
 printf 'sim-token-%s\n' "$RANDOM$RANDOM" >"$T/token"
 TOKEN=$(cat "$T/token")
 sim_start --token-file "$T/token" --sync-delay 200ms --health-delay 200ms
@@ -93,6 +98,13 @@ ev=$(api "$URL/api/v1/namespaces/x-alice/events" | json "$(cat)" "sorted(set((i[
 expect_eq "$ev" "[('Deployment', 'ScalingReplicaSet'), ('Pod', 'Scheduled'), ('Pod', 'Started'), ('ReplicaSet', 'SuccessfulCreate')]" "Events"
 expect_eq "$(api "$URL/api/v1/namespaces" | json "$(cat)" "[i['metadata']['name'] for i in d['items'] if i['metadata']['name']=='x-alice']")" "['x-alice']" "Namespaces"
 expect_eq "$(api "$URL/api/v1/namespaces/x-alice" | json "$(cat)" "(d['kind'], d['status']['phase'])")" "('Namespace', 'Active')" "GET a Namespace"
+secret_listed() { [ "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]" 2>/dev/null)" = "['db-app']" ]; }
+wait_until 60 secret_listed || fail "SecretList: no db-app: $(api "$URL/api/v1/namespaces/x-alice/secrets" | head -c 300)"
+expect_eq "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "(d['kind'], d['items'][0]['type'], sorted(d['items'][0]['data'])[:3], d['items'][0]['metadata']['resourceVersion'].isdigit())")" \
+	"('SecretList', 'kubernetes.io/basic-auth', ['dbname', 'fqdn-jdbc-uri', 'fqdn-uri'], True)" "SecretList with the CNPG app secret"
+expect_eq "$(api "$URL/api/v1/secrets?labelSelector=cnpg.io%2Fcluster%3Ddb" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]")" "['db-app']" "Secrets of all namespaces, by label"
+expect_eq "$(api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters" | json "$(cat)" "(d['kind'], [i['metadata']['name'] for i in d['items']])")" \
+	"('ClusterList', ['db'])" "CNPG ClusterList"
 dep_rv=$(json "$(cat "$T/deps")" "d['items'][0]['metadata']['resourceVersion']")
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
 
