@@ -935,6 +935,95 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 	}
 }
 
+/*
+ * What CloudNativePG makes for a Cluster, as the resource tree shows it:
+ * its instance Pods (<cluster>-1 …, one until the cluster is ready) and
+ * the -rw, -r and -ro Services.
+ */
+static void cluster_objects(const sim_world *w, const sim_live *l, double now, sim_k8s_fn fn,
+			    void *arg)
+{
+	static const char *const svcs[] = {"rw", "r", "ro"};
+	static const char *const roles[] = {"primary", "", "replica"};
+	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	const char *ns = l->obj.namespace;
+	char name[160], uid[40], ip[32];
+	cJSON *o, *meta, *labels, *s, *port, *sel;
+
+	for (i = 1; i <= (ready ? n : 1); i++) {
+		cJSON *conds, *cs, *c;
+		snprintf(name, sizeof(name), "%s-%d", l->obj.name, i);
+		fake_uid(uid, l->uid, name);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Pod", "v1", ns, name, uid, l->applied_at);
+		labels = cJSON_AddObjectToObject(meta, "labels");
+		cJSON_AddStringToObject(labels, "cnpg.io/cluster", l->obj.name);
+		cJSON_AddStringToObject(labels, "cnpg.io/instanceName", name);
+		cJSON_AddStringToObject(labels, "cnpg.io/instanceRole",
+					i == 1 ? "primary" : "replica");
+		cJSON_AddStringToObject(labels, "cnpg.io/podRole", "instance");
+		owner_ref(meta, "postgresql.cnpg.io/v1", "Cluster", l->obj.name, l->uid);
+		s = cJSON_AddObjectToObject(o, "spec");
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", "postgres");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "containers"), c);
+		cJSON_AddStringToObject(s, "nodeName", "sim-node-1");
+		s = cJSON_AddObjectToObject(o, "status");
+		cJSON_AddStringToObject(s, "phase", ready ? "Running" : "Pending");
+		conds = cJSON_AddArrayToObject(s, "conditions");
+		cJSON_AddItemToArray(conds, pod_condition("Ready", ready ? "True" : "False",
+							  ready ? NULL : "ContainersNotReady",
+							  l->applied_at));
+		snprintf(ip, sizeof(ip), "10.244.%llu.%llu", sim_hash(0, uid) % 256,
+			 sim_hash(1, uid) % 254 + 1);
+		if (ready)
+			cJSON_AddStringToObject(s, "podIP", ip);
+		cs = cJSON_CreateObject();
+		cJSON_AddStringToObject(cs, "name", "postgres");
+		cJSON_AddBoolToObject(cs, "ready", ready);
+		cJSON_AddNumberToObject(cs, "restartCount", 0);
+		if (ready)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(cs,
+												"state"),
+									"running"),
+						"startedAt", l->applied_at);
+		else
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(cs,
+												"state"),
+									"waiting"),
+						"reason", "PodInitializing");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "containerStatuses"), cs);
+		fn(arg, "", "Pod", o);
+	}
+	for (i = 0; i < 3; i++) {
+		unsigned long long h;
+		snprintf(name, sizeof(name), "%s-%s", l->obj.name, svcs[i]);
+		fake_uid(uid, l->uid, name);
+		h = sim_hash(0, uid);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Service", "v1", ns, name, uid, l->applied_at);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"), "cnpg.io/cluster",
+					l->obj.name);
+		owner_ref(meta, "postgresql.cnpg.io/v1", "Cluster", l->obj.name, l->uid);
+		s = cJSON_AddObjectToObject(o, "spec");
+		cJSON_AddStringToObject(s, "type", "ClusterIP");
+		snprintf(ip, sizeof(ip), "10.96.%llu.%llu", (h >> 8) % 256, h % 254 + 1);
+		cJSON_AddStringToObject(s, "clusterIP", ip);
+		port = cJSON_CreateObject();
+		cJSON_AddStringToObject(port, "name", "postgres");
+		cJSON_AddNumberToObject(port, "port", 5432);
+		cJSON_AddStringToObject(port, "protocol", "TCP");
+		cJSON_AddNumberToObject(port, "targetPort", 5432);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "ports"), port);
+		sel = cJSON_AddObjectToObject(s, "selector");
+		cJSON_AddStringToObject(sel, "cnpg.io/cluster", l->obj.name);
+		if (*roles[i])
+			cJSON_AddStringToObject(sel, "cnpg.io/instanceRole", roles[i]);
+		cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+		fn(arg, "", "Service", o);
+	}
+}
+
 int sim_render_k8s_moving(const sim_world *w, double now)
 {
 	size_t i, j;
@@ -963,6 +1052,9 @@ void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
 			fn(arg, l->obj.group, l->obj.kind, o);
 			if (!strcmp(l->obj.kind, "Deployment") && !strcmp(l->obj.group, "apps"))
 				deployment_objects(w, l, now, fn, arg);
+			else if (!strcmp(l->obj.kind, "Cluster") &&
+				 !strcmp(l->obj.group, "postgresql.cnpg.io"))
+				cluster_objects(w, l, now, fn, arg);
 		}
 	}
 	for (i = 0; i < w->napps; i++) {

@@ -36,6 +36,8 @@ rollout_done() {
 		json "$(cat)" "d.get('status',{}).get('readyReplicas',0)" 2>/dev/null)" = 2 ]
 }
 wait_until 60 rollout_done || { fail "web-main never became ready"; finish; }
+secret_listed() { [ "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]" 2>/dev/null)" = "['db-app']" ]; }
+wait_until 60 secret_listed || fail "SecretList: no db-app: $(api "$URL/api/v1/namespaces/x-alice/secrets" | head -c 300)"
 
 # ---- errors are Status objects, as JSON ----
 expect_eq "$(code_of "$URL/apis/apps/v1/namespaces/x-alice/deployments/nope")" "404 application/json" "404 of an object"
@@ -81,16 +83,18 @@ expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-bob/deployments" | json "$(cat)
 rs=$(api "$URL/apis/apps/v1/namespaces/x-alice/replicasets" | json "$(cat)" "[(i['metadata']['name'], i['metadata']['ownerReferences'][0]['kind'], i['metadata']['ownerReferences'][0]['name'], i['status']['readyReplicas']) for i in d['items']]")
 case "$rs" in "[('web-main-"*"', 'Deployment', 'web-main', 2)]") ok ;; *) fail "ReplicaSet of web-main: $rs" ;; esac
 rsname=$(api "$URL/apis/apps/v1/namespaces/x-alice/replicasets" | json "$(cat)" "d['items'][0]['metadata']['name']")
-pods=$(api "$URL/api/v1/namespaces/x-alice/pods" | json "$(cat)" "sorted(set((i['metadata']['ownerReferences'][0]['name'], i['status']['phase'], i['metadata']['labels']['app.kubernetes.io/name']) for i in d['items']))+[len(d['items'])]")
+pods=$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=app.kubernetes.io%2Fname" | json "$(cat)" "sorted(set((i['metadata']['ownerReferences'][0]['name'], i['status']['phase'], i['metadata']['labels']['app.kubernetes.io/name']) for i in d['items']))+[len(d['items'])]")
 expect_eq "$pods" "[('$rsname', 'Running', 'web'), 2]" "two Running pods owned by the ReplicaSet"
 sel() { api "$URL/api/v1/namespaces/x-alice/pods" -G --data-urlencode "labelSelector=$1" | json "$(cat)" "len(d['items'])"; }
 expect_eq "$(sel 'app.kubernetes.io/name=web')" 2 "selector k=v"
 expect_eq "$(sel 'app.kubernetes.io/name==web')" 2 "selector k==v"
-expect_eq "$(sel 'app.kubernetes.io/name!=web')" 0 "selector k!=v"
+# db-1, CloudNativePG's, has no such label: != and notin select it, as the apiserver does
+expect_eq "$(sel 'app.kubernetes.io/name!=web')" 1 "selector k!=v"
 expect_eq "$(sel 'app.kubernetes.io/name')" 2 "selector k"
-expect_eq "$(sel '!app.kubernetes.io/name')" 0 "selector !k"
+expect_eq "$(sel '!app.kubernetes.io/name')" 1 "selector !k"
 expect_eq "$(sel 'app.kubernetes.io/name in (api, web)')" 2 "selector k in (a,b)"
-expect_eq "$(sel 'app.kubernetes.io/name notin (web)')" 0 "selector k notin (a)"
+expect_eq "$(sel 'app.kubernetes.io/name notin (web)')" 1 "selector k notin (a)"
+expect_eq "$(sel 'app.kubernetes.io/name notin (web),cnpg.io/cluster in (db)')" 1 "selector: set-based, two requirements"
 expect_eq "$(sel 'app.kubernetes.io/name=web,nope')" 0 "selector: every requirement"
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%3Dweb-main" | json "$(cat)" "len(d['items'])")" 1 "fieldSelector metadata.name"
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%21%3Dweb-main" | json "$(cat)" "len(d['items'])")" 0 "fieldSelector metadata.name!="
@@ -98,13 +102,15 @@ ev=$(api "$URL/api/v1/namespaces/x-alice/events" | json "$(cat)" "sorted(set((i[
 expect_eq "$ev" "[('Deployment', 'ScalingReplicaSet'), ('Pod', 'Scheduled'), ('Pod', 'Started'), ('ReplicaSet', 'SuccessfulCreate')]" "Events"
 expect_eq "$(api "$URL/api/v1/namespaces" | json "$(cat)" "[i['metadata']['name'] for i in d['items'] if i['metadata']['name']=='x-alice']")" "['x-alice']" "Namespaces"
 expect_eq "$(api "$URL/api/v1/namespaces/x-alice" | json "$(cat)" "(d['kind'], d['status']['phase'])")" "('Namespace', 'Active')" "GET a Namespace"
-secret_listed() { [ "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]" 2>/dev/null)" = "['db-app']" ]; }
-wait_until 60 secret_listed || fail "SecretList: no db-app: $(api "$URL/api/v1/namespaces/x-alice/secrets" | head -c 300)"
 expect_eq "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "(d['kind'], d['items'][0]['type'], sorted(d['items'][0]['data'])[:3], d['items'][0]['metadata']['resourceVersion'].isdigit())")" \
 	"('SecretList', 'kubernetes.io/basic-auth', ['dbname', 'fqdn-jdbc-uri', 'fqdn-uri'], True)" "SecretList with the CNPG app secret"
 expect_eq "$(api "$URL/api/v1/secrets?labelSelector=cnpg.io%2Fcluster%3Ddb" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]")" "['db-app']" "Secrets of all namespaces, by label"
 expect_eq "$(api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters" | json "$(cat)" "(d['kind'], [i['metadata']['name'] for i in d['items']])")" \
 	"('ClusterList', ['db'])" "CNPG ClusterList"
+expect_eq "$(api "$URL/api/v1/namespaces/x-alice/services?labelSelector=cnpg.io%2Fcluster%3Ddb" | json "$(cat)" "sorted((i['metadata']['name'], i['spec']['ports'][0]['port'], i['metadata']['ownerReferences'][0]['kind']) for i in d['items'])")" \
+	"[('db-r', 5432, 'Cluster'), ('db-ro', 5432, 'Cluster'), ('db-rw', 5432, 'Cluster')]" "CloudNativePG's Services of the Cluster"
+expect_eq "$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=cnpg.io%2FinstanceRole%3Dprimary" | json "$(cat)" "[(i['metadata']['name'], i['status']['phase']) for i in d['items']]")" \
+	"[('db-1', 'Running')]" "CloudNativePG's primary Pod"
 dep_rv=$(json "$(cat "$T/deps")" "d['items'][0]['metadata']['resourceVersion']")
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
 
