@@ -187,9 +187,6 @@ void sim_world_stop(sim_world *w);
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
-/* Kubernetes GET of one object: 1 found (JSON in *out), 0 not found. */
-int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
-		   const char *name, char **out);
 
 /* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
 typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);
@@ -215,6 +212,9 @@ typedef struct {
 /* Render the world's objects and journal what changed (each tick). */
 void sim_kube_refresh(sim_world *w);
 void sim_kube_dispose(sim_kube *k);
+/* An object's resourceVersion in the API, 0 when it is not served (yet). */
+unsigned long long sim_kube_rv(const sim_world *w, const char *group, const char *kind,
+			       const char *ns, const char *name);
 /* Answer a request under /api or /apis (a Table when Accept asks); takes the lock. */
 void sim_kube_serve(sim_world *w, const char *method, const char *url, const char *accept,
 		    sim_kube_arg_fn arg, void *ctx, sim_kube_answer *ans);

@@ -496,6 +496,19 @@ void sim_kube_refresh(sim_world *w)
 	k->seen_moving = moving;
 }
 
+unsigned long long sim_kube_rv(const sim_world *w, const char *group, const char *kind,
+			       const char *ns, const char *name)
+{
+	const kube_type *t = type_of_kind(group, kind);
+	size_t i;
+	for (i = 0; t && w->kube && i < w->kube->nobjs; i++) {
+		const kube_obj *o = &w->kube->objs[i];
+		if (o->t == t && !strcmp(o->ns, ns) && !strcmp(o->name, name))
+			return o->rv;
+	}
+	return 0;
+}
+
 /* ---- selectors ---- */
 
 typedef enum { SEL_EQ, SEL_NEQ, SEL_EXISTS, SEL_NOT_EXISTS, SEL_IN, SEL_NOT_IN } sel_op;

@@ -528,17 +528,31 @@ static void service_status(cJSON *o, const sim_live *l)
 	cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
 }
 
-static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *l, double now)
+/* The object's resourceVersion as the Kubernetes API serves it (one place: sim_kube.c). */
+static void live_rv(char *out, size_t n, const sim_world *w, const sim_live *l)
+{
+	unsigned long long rv = sim_kube_rv(w, l->obj.group, l->obj.kind, l->obj.namespace,
+					    l->obj.name);
+	if (!rv) /* not rendered yet: a stand-in that changes with the generation */
+		rv = 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
+		     (unsigned long long)l->generation;
+	snprintf(out, n, "%llu", rv);
+}
+
+/* with_rv 0: without resourceVersion (the Kubernetes store gives it) */
+static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *l, double now,
+			  int with_rv)
 {
 	cJSON *o = cJSON_Duplicate(l->obj.manifest, 1);
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata"), *ann;
 	char rv[32], *tracking;
 	const sim_obj *ob = &l->obj;
 
-	snprintf(rv, sizeof(rv), "%llu",
-		 100000 + (sim_hash(0, l->uid) % 100000) * 10 + (unsigned long long)l->generation);
 	cJSON_AddStringToObject(meta, "uid", l->uid);
-	cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	if (with_rv) {
+		live_rv(rv, sizeof(rv), w, l);
+		cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	}
 	cJSON_AddNumberToObject(meta, "generation", (double)l->generation);
 	cJSON_AddStringToObject(meta, "creationTimestamp", l->created_at);
 	ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
@@ -680,32 +694,6 @@ void sim_wipe_secret(cJSON *doc)
 	cJSON_ArrayForEach(it, (cJSON_IsObject(data) ? data : NULL)) if (cJSON_IsString(it))
 		explicit_bzero(it->valuestring, strlen(it->valuestring));
 	cJSON_Delete(doc);
-}
-
-int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
-		   const char *name, char **out)
-{
-	const sim_app *owner = NULL;
-	const sim_live *l = sim_world_live(w, group, kind, ns, name, &owner);
-	*out = NULL;
-	if (l) {
-		*out = print(live_object(w, owner, l, sim_now_ms()));
-		return 1;
-	}
-	if (!strcmp(kind, "Secret") && !*group) {
-		const sim_secret *s = sim_world_secret(w, ns, name);
-		if (s) {
-			cJSON *doc = pg_secret(s);
-			*out = print_secret(doc);
-			/* the tree held the password: wipe it before it is freed */
-			cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
-			cJSON_ArrayForEach(it, data)
-				explicit_bzero(it->valuestring, strlen(it->valuestring));
-			cJSON_Delete(doc);
-			return 1;
-		}
-	}
-	return 0;
 }
 
 /* ---- what the Kubernetes API lists: the live objects and what controllers make of them ---- */
@@ -1043,10 +1031,8 @@ void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
 		const sim_app *a = w->apps[i];
 		for (j = 0; j < a->nlive; j++) {
 			const sim_live *l = &a->live[j];
-			cJSON *o = live_object(w, a, l, now);
-			cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata");
 			/* the caller gives resourceVersions: a change is a new one */
-			cJSON_DeleteItemFromObjectCaseSensitive(meta, "resourceVersion");
+			cJSON *o = live_object(w, a, l, now, 0);
 			if (!cJSON_GetObjectItemCaseSensitive(o, "apiVersion"))
 				cJSON_AddStringToObject(o, "apiVersion", l->obj.api_version);
 			fn(arg, l->obj.group, l->obj.kind, o);
@@ -1233,9 +1219,7 @@ char *sim_render_tree(const sim_world *w, const sim_app *a)
 		cJSON *n = node(l->obj.group, l->obj.version, l->obj.kind, l->obj.namespace,
 				l->obj.name, l->uid, l->created_at);
 		char rv[32];
-		snprintf(rv, sizeof(rv), "%llu",
-			 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
-				 (unsigned long long)l->generation);
+		live_rv(rv, sizeof(rv), w, l);
 		cJSON_AddStringToObject(n, "resourceVersion", rv);
 		if (*l->health)
 			cJSON_AddItemToObject(n, "health",
@@ -1286,7 +1270,7 @@ static void diff_item(const sim_world *w, const sim_app *a, cJSON *items, const 
 	cJSON_AddStringToObject(d, "name", id->name);
 	cJSON_AddStringToObject(d, "targetState", want ? want->text : "null");
 	if (l)
-		live = print(live_object(w, a, l, now));
+		live = print(live_object(w, a, l, now, 1));
 	cJSON_AddStringToObject(d, "liveState", live ? live : "null");
 	cJSON_AddStringToObject(d, "normalizedLiveState", l ? l->obj.text : "null");
 	cJSON_AddStringToObject(d, "predictedLiveState", want ? want->text : "null");

@@ -113,6 +113,8 @@ expect_eq "$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=cnpg.io%2Fin
 	"[('db-1', 'Running')]" "CloudNativePG's primary Pod"
 dep_rv=$(json "$(cat "$T/deps")" "d['items'][0]['metadata']['resourceVersion']")
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
+expect_eq "$(api "$URL/api/v1/applications/alice-web-main/resource-tree" | json "$(cat)" "[n['resourceVersion'] for n in d['nodes'] if n['kind'] == 'Deployment']")" \
+	"['$dep_rv']" "Argo CD's resource tree shows the same resourceVersion"
 
 # ---- tables, as kubectl asks for them ----
 TABLE='Accept: application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
