@@ -677,6 +677,8 @@ static ssize_t kube_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			memcpy(buf, ks->out.ptr + ks->off, n);
 			ks->off += n;
 			if (ks->off == ks->out.len) {
+				if (ks->out.secret) /* a watch of Secrets: sent, then wiped */
+					explicit_bzero(ks->out.ptr, ks->out.len);
 				mech_buf_clear(&ks->out);
 				ks->off = 0;
 			}

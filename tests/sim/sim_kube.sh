@@ -146,6 +146,8 @@ expect_not_in "$(cat "$T/watch")" '"type":"ADDED"' "no ADDED replay after a reso
 api -N "$URL/apis/apps/v1/namespaces/x-alice/deployments?watch=true&timeoutSeconds=1" >"$T/watch0"
 expect_eq "$(head -1 "$T/watch0" | json "$(cat)" "(d['type'], d['object']['metadata']['name'])")" "('ADDED', 'web-main')" "watch without resourceVersion starts with ADDED"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/deployments?watch=1&timeoutSeconds=1")" 200 "watch ends on timeoutSeconds"
+api -N "$URL/api/v1/namespaces/x-alice/secrets?watch=1&timeoutSeconds=1" >"$T/swatch"
+expect_eq "$(json "$(cat "$T/swatch")" "(d['type'], d['object']['metadata']['name'], sorted(d['object']['data'])[-1])")" "('ADDED', 'db-app', 'username')" "a watch of Secrets"
 # watch with a selector: only what it selects
 api -N "$URL/api/v1/namespaces/x-alice/pods?watch=1&timeoutSeconds=1&labelSelector=app.kubernetes.io%2Fname%3Dnope" >"$T/watchsel"
 expect_eq "$(wc -c <"$T/watchsel")" 0 "watch with a selector that selects nothing"
