@@ -163,7 +163,8 @@ try {
 	console.log(JSON.stringify({ notFound: e.code, message: JSON.parse(e.body).message }));
 }
 JS
-	node "$T/node/client.mjs" "$URL" "$CA" "$T/token" >"$T/node.out" 2>"$T/node.err" &
+	# timeout(1): a hang guard, not what is asserted
+	timeout 120 node "$T/node/client.mjs" "$URL" "$CA" "$T/token" >"$T/node.out" 2>"$T/node.err" &
 	NODE=$!
 	cleanup_hooks+=("kill $NODE 2>/dev/null")
 	node_listed() { grep -qs '"notFound"' "$T/node.out"; }
