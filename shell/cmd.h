@@ -70,6 +70,7 @@
 	_(DROP_STREAM, "drop-stream")                                                              \
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
+	_(TLS, "tls")                                                                              \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")
 

@@ -202,6 +202,9 @@ static const sh_flag sim_flags[] = {
 	 "keepalive comments on idle watch streams every D (default 15s, as Argo CD)", 0, 0, 0},
 	{SH_OPT_POLL, 0, SH_DURATION, "D",
 	 "read the tenant repos for new commits every D (default 100ms)", 0, 0, 0},
+	{SH_OPT_TLS, 0, SH_BOOL, NULL,
+	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
+	 0, 0, 0},
 	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
 	 "log on stderr every Application created or deleted and every sync and health change", 0,
 	 0, 0},
@@ -470,7 +473,8 @@ const sh_command sh_commands[] = {
 	{"sim", NULL, "sim", SH_OPERATOR | SH_SERVER, "", 0, 0, sim_flags, sh_sim,
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
 	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
-	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing. Listens on loopback only and prints "
+	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
+	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens).",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"

@@ -50,6 +50,7 @@ int sh_sim(sh_ctx *ctx, const sh_args *a)
 	o.poll_ms = sh_arg_ms(a, SH_OPT_POLL, o.poll_ms);
 	o.malformed = sh_arg_bool(a, SH_OPT_MALFORMED);
 	o.verbose = sh_arg_bool(a, SH_OPT_VERBOSE);
+	o.tls = sh_arg_bool(a, SH_OPT_TLS);
 	rc = sim_run(&o, ctx->cfg, listening, ctx);
 done:
 	sim_opts_dispose(&o);

@@ -24,6 +24,7 @@ typedef struct {
 	long poll_ms;        /* 0 = the default */
 	double fail_rate;
 	int malformed;
+	int tls; /* --tls: HTTPS with the sim's own CA (MECH_HOME/sim/ca.crt) */
 	char *degrade_tag;
 	int verbose;
 } sim_opts;

@@ -2,9 +2,9 @@
 /*
  * The sim's HTTP front: the Argo CD routes mech reads (list, get,
  * resource-tree, managed-resources, sync, the watch stream) and the
- * Kubernetes GETs (Deployment, CNPG Cluster, HTTPRoute, Secret, Service),
- * with their error bodies: Argo CD's runtimeError, its stream error, and
- * Kubernetes' Status. Faults for tests are injected here: latency, a
+ * Kubernetes API (sim_kube.c answers; its watches stream from here), with
+ * their error bodies: Argo CD's runtimeError, its stream error, and
+ * Kubernetes' Status. With --tls, HTTPS through libmicrohttpd's GnuTLS. Faults for tests are injected here: latency, a
  * failure rate (500/503 with proper bodies), malformed bodies, and watch
  * streams cut in the middle of an event.
  *
@@ -35,6 +35,7 @@
 /* libmicrohttpd is loaded when the sim starts (mech/dl.h) */
 #define MHD_SYMBOLS(X)                                                                             \
 	X(MHD_start_daemon)                                                                        \
+	X(MHD_is_feature_supported)                                                                \
 	X(MHD_stop_daemon)                                                                         \
 	X(MHD_get_daemon_info)                                                                     \
 	X(MHD_get_connection_info)                                                                 \
@@ -54,6 +55,7 @@ static int mhd_loaded; /* one server per process, started from the main thread *
 
 #define MHD_start_daemon (*mhd.MHD_start_daemon)
 #define MHD_stop_daemon (*mhd.MHD_stop_daemon)
+#define MHD_is_feature_supported (*mhd.MHD_is_feature_supported)
 #define MHD_get_daemon_info (*mhd.MHD_get_daemon_info)
 #define MHD_get_connection_info (*mhd.MHD_get_connection_info)
 #define MHD_get_connection_values (*mhd.MHD_get_connection_values)
@@ -106,9 +108,16 @@ static int same_secret(const char *a, const char *b)
 
 static int is_kube_path(const char *url)
 {
+	static const char *const core[] = {"/api/v1/pods", "/api/v1/services", "/api/v1/secrets",
+					   "/api/v1/events"};
+	size_t i;
+	for (i = 0; i < sizeof(core) / sizeof(*core); i++)
+		if (!strcmp(url, core[i]))
+			return 1;
 	return !strncmp(url, "/apis/", 6) || !strcmp(url, "/apis") ||
-	       !strncmp(url, "/api/v1/namespaces/", 19) || !strcmp(url, "/version") ||
-	       !strcmp(url, "/api");
+	       !strcmp(url, "/api/v1/namespaces") || !strncmp(url, "/api/v1/namespaces/", 19) ||
+	       !strcmp(url, "/version") || !strcmp(url, "/api") || !strcmp(url, "/api/v1") ||
+	       !strncmp(url, "/openapi/", 9);
 }
 
 /* Split "/a/b/c" into at most `max` segments (pointers into `copy`). */
@@ -170,7 +179,8 @@ static void secret_free(void *cls)
 }
 
 /* send_body for a body that holds a password; takes `body`. */
-static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, char *body)
+static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, unsigned int status,
+				   char *body)
 {
 	secret_body *b = mech_calloc(1, sizeof(*b));
 	struct MHD_Response *r;
@@ -185,7 +195,7 @@ static enum MHD_Result send_secret(sim_server *s, struct MHD_Connection *c, char
 		return MHD_NO;
 	}
 	MHD_add_response_header(r, "Content-Type", "application/json");
-	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
 }
@@ -219,38 +229,9 @@ static enum MHD_Result argo_error(sim_server *s, struct MHD_Connection *c, unsig
 
 /* Kubernetes' Status. */
 static enum MHD_Result kube_error(sim_server *s, struct MHD_Connection *c, unsigned int status,
-				  const char *reason, const char *message, const char *group,
-				  const char *plural, const char *name)
+				  const char *reason, const char *message)
 {
-	cJSON *st = cJSON_CreateObject(), *d;
-	cJSON_AddStringToObject(st, "kind", "Status");
-	cJSON_AddStringToObject(st, "apiVersion", "v1");
-	cJSON_AddObjectToObject(st, "metadata");
-	cJSON_AddStringToObject(st, "status", "Failure");
-	cJSON_AddStringToObject(st, "message", message);
-	cJSON_AddStringToObject(st, "reason", reason);
-	if (name) {
-		d = cJSON_AddObjectToObject(st, "details");
-		cJSON_AddStringToObject(d, "name", name);
-		if (group && *group)
-			cJSON_AddStringToObject(d, "group", group);
-		cJSON_AddStringToObject(d, "kind", plural);
-	}
-	cJSON_AddNumberToObject(st, "code", status);
-	char *body = cJSON_PrintUnformatted(st);
-	cJSON_Delete(st);
-	return send_json(s, c, status, body);
-}
-
-static enum MHD_Result kube_not_found(sim_server *s, struct MHD_Connection *c, const char *group,
-				      const char *plural, const char *name)
-{
-	char *msg = *group ? mech_sprintf("%s.%s \"%s\" not found", plural, group, name)
-			   : mech_sprintf("%s \"%s\" not found", plural, name);
-	enum MHD_Result r = kube_error(s, c, MHD_HTTP_NOT_FOUND, "NotFound", msg, group, plural,
-				       name);
-	free(msg);
-	return r;
+	return send_json(s, c, status, sim_kube_status(status, reason, message, NULL, NULL, NULL));
 }
 
 /* ---- query arguments ---- */
@@ -524,10 +505,10 @@ static void deadline(struct timespec *ts, double ms_from_now)
 	}
 }
 
-static int client_gone(const stream *st)
+static int client_gone(int fd)
 {
-	struct pollfd p = {st->fd, POLLRDHUP, 0};
-	if (st->fd < 0)
+	struct pollfd p = {fd, POLLRDHUP, 0};
+	if (fd < 0)
 		return 0;
 	return poll(&p, 1, 0) > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
 }
@@ -579,7 +560,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 		wait = st->sse ? st->t_write + (double)o->keepalive_ms - now : 60000.0;
 		if (o->drop_stream_ms && st->t_start + (double)o->drop_stream_ms - now < wait)
 			wait = st->t_start + (double)o->drop_stream_ms - now;
-		if (client_gone(st)) {
+		if (client_gone(st->fd)) {
 			/* do not hold a connection slot until the next keepalive */
 			pthread_mutex_unlock(&w->lock);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
@@ -659,72 +640,117 @@ static enum MHD_Result stream_error(sim_server *s, struct MHD_Connection *c, uns
 
 /* ---- Kubernetes ---- */
 
-static const struct {
-	const char *prefix; /* "/apis/<group>/<version>" or "/api/v1" */
-	const char *group;
-	const char *plural;
-	const char *kind;
-} kube_kinds[] = {
-	{"apis/apps/v1", "apps", "deployments", "Deployment"},
-	{"apis/postgresql.cnpg.io/v1", "postgresql.cnpg.io", "clusters", "Cluster"},
-	{"apis/gateway.networking.k8s.io/v1", "gateway.networking.k8s.io", "httproutes",
-	 "HTTPRoute"},
-	{"api/v1", "", "secrets", "Secret"},
-	{"api/v1", "", "services", "Service"},
-};
+static const char *kube_arg(void *ctx, const char *key)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, key);
+}
+
+/* A watch: event lines as the journal grows, until timeoutSeconds or the client leaves. */
+typedef struct {
+	sim_server *s;
+	sim_kube_watch *kw;
+	mech_buf out;
+	size_t off;
+	int ended;
+	int fd;
+} kube_stream;
+
+static void kube_stream_free(void *cls)
+{
+	kube_stream *ks = cls;
+	sim_kube_watch_free(ks->kw);
+	mech_buf_dispose(&ks->out);
+	free(ks);
+}
+
+static ssize_t kube_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	kube_stream *ks = cls;
+	sim_world *w = ks->s->w;
+
+	for (;;) {
+		double wait;
+		if (ks->off < ks->out.len) {
+			size_t n = ks->out.len - ks->off;
+			if (n > max)
+				n = max;
+			memcpy(buf, ks->out.ptr + ks->off, n);
+			ks->off += n;
+			if (ks->off == ks->out.len) {
+				if (ks->out.secret) /* a watch of Secrets: sent, then wiped */
+					explicit_bzero(ks->out.ptr, ks->out.len);
+				mech_buf_clear(&ks->out);
+				ks->off = 0;
+			}
+			return (ssize_t)n;
+		}
+		if (ks->ended)
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		pthread_mutex_lock(&w->lock);
+		if (w->stopping) {
+			pthread_mutex_unlock(&w->lock);
+			return MHD_CONTENT_READER_END_OF_STREAM;
+		}
+		ks->ended = sim_kube_watch_next(w, ks->kw, &ks->out, sim_now_ms(), &wait);
+		if (ks->out.len || ks->ended) {
+			pthread_mutex_unlock(&w->lock);
+			continue;
+		}
+		if (client_gone(ks->fd)) {
+			pthread_mutex_unlock(&w->lock);
+			return MHD_CONTENT_READER_END_WITH_ERROR;
+		}
+		if (wait > 1000)
+			wait = 1000;
+		if (wait > 0) {
+			struct timespec ts;
+			deadline(&ts, wait);
+			pthread_cond_timedwait(&w->changed, &w->lock, &ts);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+}
+
+static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_kube_watch *kw)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	kube_stream *ks = mech_calloc(1, sizeof(*ks));
+	struct MHD_Response *r;
+	enum MHD_Result ret;
+
+	ks->s = s;
+	ks->kw = kw;
+	ks->fd = ci ? ci->connect_fd : -1;
+	r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 16 * 1024, kube_stream_read, ks,
+					      kube_stream_free);
+	if (!r) {
+		kube_stream_free(ks);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Cache-Control", "no-cache, private");
+	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
+	MHD_destroy_response(r);
+	return ret;
+}
 
 static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const char *url,
 				  const char *method)
 {
-	char *copy, *seg[10], *prefix = NULL, *body = NULL;
-	size_t n, i, at;
-	enum MHD_Result ret;
-	int found;
+	sim_kube_answer ans;
 
 	if (!strcmp(url, "/version"))
 		return send_json(s, c, MHD_HTTP_OK,
 				 mech_strdup("{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":"
 					     "\"v1.33.0+mech-sim\",\"platform\":\"linux/amd64\"}"));
-	copy = mech_strdup(url);
-	n = split_path(copy, seg, 9);
-	/* [api|apis/<group>] / <version> / namespaces / <ns> / <plural> / <name> */
-	at = n >= 1 && !strcmp(seg[0], "apis") ? 3 : 2;
-	if (n != at + 4 || strcmp(seg[at], "namespaces")) {
-		free(copy);
-		return send_text(s, c, MHD_HTTP_NOT_FOUND, "404 page not found");
-	}
-	prefix = at == 3 ? mech_sprintf("%s/%s/%s", seg[0], seg[1], seg[2])
-			 : mech_sprintf("%s/%s", seg[0], seg[1]);
-	for (i = 0; i < sizeof(kube_kinds) / sizeof(*kube_kinds); i++)
-		if (!strcmp(kube_kinds[i].prefix, prefix) &&
-		    !strcmp(kube_kinds[i].plural, seg[at + 2]))
-			break;
-	if (i == sizeof(kube_kinds) / sizeof(*kube_kinds)) {
-		ret = send_text(s, c, MHD_HTTP_NOT_FOUND, "404 page not found");
-	} else if (strcmp(method, "GET")) {
-		char *msg = mech_sprintf("the server does not allow this method on the requested "
-					 "resource");
-		ret = kube_error(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "MethodNotAllowed", msg, NULL,
-				 NULL, NULL);
-		free(msg);
-	} else {
-		pthread_mutex_lock(&s->w->lock);
-		found = sim_render_k8s(s->w, kube_kinds[i].group, kube_kinds[i].kind, seg[at + 1],
-				       seg[at + 3], &body);
-		pthread_mutex_unlock(&s->w->lock);
-		if (found && !strcmp(kube_kinds[i].kind, "Secret")) {
-			ret = send_secret(s, c, body);
-		} else if (found) {
-			ret = send_body(s, c, MHD_HTTP_OK, "application/json", body, 1);
-			free(body);
-		} else {
-			ret = kube_not_found(s, c, kube_kinds[i].group, kube_kinds[i].plural,
-					     seg[at + 3]);
-		}
-	}
-	free(prefix);
-	free(copy);
-	return ret;
+	sim_kube_serve(s->w, method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
+		       kube_arg, c, &ans);
+	if (ans.watch)
+		return kube_watch(s, c, ans.watch);
+	if (ans.secret)
+		return send_secret(s, c, ans.status, ans.body);
+	return send_json(s, c, ans.status, ans.body);
 }
 
 /* ---- routing ---- */
@@ -746,8 +772,7 @@ static int authorized(sim_server *s, struct MHD_Connection *c)
 static enum MHD_Result unauthorized(sim_server *s, struct MHD_Connection *c, const char *url)
 {
 	if (is_kube_path(url))
-		return kube_error(s, c, MHD_HTTP_UNAUTHORIZED, "Unauthorized", "Unauthorized", NULL,
-				  NULL, NULL);
+		return kube_error(s, c, MHD_HTTP_UNAUTHORIZED, "Unauthorized", "Unauthorized");
 	if (!strcmp(url, "/api/v1/stream/applications"))
 		return stream_error(s, c, MHD_HTTP_UNAUTHORIZED, 16, "Unauthorized",
 				    "no session information");
@@ -762,12 +787,10 @@ static enum MHD_Result injected_failure(sim_server *s, struct MHD_Connection *c,
 		return unavailable
 			       ? kube_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "ServiceUnavailable",
-					    "the server is currently unable to handle the request",
-					    NULL, NULL, NULL)
+					    "the server is currently unable to handle the request")
 			       : kube_error(s, c, MHD_HTTP_INTERNAL_SERVER_ERROR, "InternalError",
 					    "Internal error occurred: injected failure (mech sim "
-					    "--fail-rate)",
-					    NULL, NULL, NULL);
+					    "--fail-rate)");
 	if (!strcmp(url, "/api/v1/stream/applications"))
 		return stream_error(s, c, MHD_HTTP_SERVICE_UNAVAILABLE, 14, "Service Unavailable",
 				    "connection error: injected failure (mech sim --fail-rate)");
@@ -859,7 +882,8 @@ static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 }
 
-int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char **url)
+int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, const char *cert,
+		     const char *key, char **url)
 {
 	struct sockaddr_storage ss;
 	struct sockaddr_in *in4 = (struct sockaddr_in *)&ss;
@@ -878,6 +902,9 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 					(void **)&mhd, sizeof(mhd_names) / sizeof(*mhd_names)) < 0)
 		return -1;
 	mhd_loaded = 1;
+	if (cert && MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES)
+		return mech_error_set(MECH_ECONFIG, "mech sim --tls: this libmicrohttpd is built "
+						    "without TLS (GnuTLS)");
 	memset(&ss, 0, sizeof(ss));
 	if (v6) {
 		in6->sin6_family = AF_INET6;
@@ -891,13 +918,15 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	s = mech_calloc(1, sizeof(*s));
 	s->w = w;
 	s->o = opts;
+	/* the TLS options come last: without TLS, MHD_OPTION_END stops the list before them */
 	s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL_INTERNAL_THREAD |
-					(v6 ? MHD_USE_IPv6 : 0),
+					(v6 ? MHD_USE_IPv6 : 0) | (cert ? MHD_USE_TLS : 0),
 				(uint16_t)opts->port, NULL, NULL, handle, s, MHD_OPTION_SOCK_ADDR,
 				(struct sockaddr *)&ss, MHD_OPTION_CONNECTION_LIMIT,
 				(unsigned int)CONNECTIONS_MAX, MHD_OPTION_CONNECTION_TIMEOUT,
 				(unsigned int)120, MHD_OPTION_NOTIFY_COMPLETED, completed, s,
-				MHD_OPTION_END);
+				cert ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key,
+				MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
 	if (!s->d) {
 		free(s);
 		return mech_error_set(MECH_EUNAVAILABLE, "cannot listen on %s port %d (in use?)",
@@ -906,8 +935,8 @@ int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char 
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD);
 	if (info && getsockname(info->listen_fd, (struct sockaddr *)&ss, &len) == 0)
 		port = ntohs(ss.ss_family == AF_INET6 ? in6->sin6_port : in4->sin_port);
-	*url = v6 ? mech_sprintf("http://[::1]:%d", port)
-		  : mech_sprintf("http://127.0.0.1:%d", port);
+	*url = v6 ? mech_sprintf("%s://[::1]:%d", cert ? "https" : "http", port)
+		  : mech_sprintf("%s://127.0.0.1:%d", cert ? "https" : "http", port);
 	*out = s;
 	return 0;
 }

@@ -10,7 +10,10 @@
  *   sim_world.c   what the cluster has: the Argo CD controller loop
  *                 (OutOfSync → sync → Progressing → Healthy/Degraded),
  *                 live objects, generated Secrets
- *   sim_render.c  the API's JSON for both; sim_http.c serves it.
+ *   sim_render.c  the API's JSON for both
+ *   sim_kube.c    the Kubernetes API over that JSON: discovery, lists,
+ *                 selectors, a journal for watches, Status errors
+ *   sim_http.c    serves it all (sim_tls.c: the CA for --tls).
  * One mutex guards the world; the main thread ticks it, request threads
  * read it.
  */
@@ -161,6 +164,7 @@ typedef struct {
 	size_t napps;
 	sim_secret *secrets;
 	size_t nsecrets;
+	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
 	int stopping;
 } sim_world;
 
@@ -183,14 +187,62 @@ void sim_world_stop(sim_world *w);
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
-/* Kubernetes GET of one object: 1 found (JSON in *out), 0 not found. */
-int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
-		   const char *name, char **out);
+
+/* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
+typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);
+void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg);
+/* 1 while a rollout runs: the objects change with time alone. */
+int sim_render_k8s_moving(const sim_world *w, double now);
+/* A Secret printed without copies left behind (free with mech_secret_free). */
+char *sim_print_secret(const cJSON *doc);
+/* Wipe a Secret's data values, then cJSON_Delete it. */
+void sim_wipe_secret(cJSON *doc);
+
+/* sim_kube.c: the Kubernetes API (all but sim_kube_serve under the lock) */
+typedef struct sim_kube sim_kube;
+typedef struct sim_kube_watch sim_kube_watch;
+/* A query argument of the request, or NULL. */
+typedef const char *(*sim_kube_arg_fn)(void *ctx, const char *key);
+typedef struct {
+	unsigned int status;
+	char *body;            /* JSON; NULL for a watch */
+	int secret;            /* body holds Secret values: mech_secret_free it */
+	sim_kube_watch *watch; /* a watch to stream (status 200) */
+} sim_kube_answer;
+/* Render the world's objects and journal what changed (each tick). */
+void sim_kube_refresh(sim_world *w);
+void sim_kube_dispose(sim_kube *k);
+/* An object's resourceVersion in the API, 0 when it is not served (yet). */
+unsigned long long sim_kube_rv(const sim_world *w, const char *group, const char *kind,
+			       const char *ns, const char *name);
+/* Answer a request under /api or /apis (a Table when Accept asks); takes the lock. */
+void sim_kube_serve(sim_world *w, const char *method, const char *url, const char *accept,
+		    sim_kube_arg_fn arg, void *ctx, sim_kube_answer *ans);
+/* A Status object. */
+char *sim_kube_status(unsigned int code, const char *reason, const char *message, const char *group,
+		      const char *plural, const char *name);
+/*
+ * Append the watch's next event lines to out. 1 when the watch has ended;
+ * *wait_ms is how long it may still wait for a change.
+ */
+int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double now_ms,
+			double *wait_ms);
+void sim_kube_watch_free(sim_kube_watch *kw);
+
+/*
+ * sim_tls.c: the PEM certificate and key for --tls, made with a CA of the
+ * sim's own in <home>/sim/ on first use; *ca_path is that CA's file.
+ */
+int sim_tls_load(const char *home, char **cert, char **key, char **ca_path);
 
 /* sim_http.c: the HTTP front (libmicrohttpd, a thread per connection) */
 typedef struct sim_server sim_server;
-/* Listen on opts->host:port; *url receives the base URL (caller frees). */
-int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, char **url);
+/*
+ * Listen on opts->host:port, over TLS when cert and key (PEM) are given;
+ * *url receives the base URL (caller frees).
+ */
+int sim_server_start(sim_server **out, sim_world *w, const sim_opts *opts, const char *cert,
+		     const char *key, char **url);
 void sim_server_stop(sim_server *s);
 
 /* time and ids */

@@ -123,7 +123,7 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 	sim_world w;
 	sim_server *srv = NULL;
 	sigset_t set, old;
-	char *url = NULL;
+	char *url = NULL, *cert = NULL, *key = NULL, *ca = NULL;
 	int rc;
 
 	if (!o->host)
@@ -133,6 +133,8 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 	if (o->poll_ms <= 0)
 		o->poll_ms = DEFAULT_POLL_MS;
 
+	if (o->tls && sim_tls_load(cfg->home, &cert, &key, &ca) < 0)
+		return -1;
 	git_libgit2_init();
 	sim_world_init(&w, o, cfg->home, cfg->gitops_branch, cfg->argocd_namespace);
 	sim_world_tick(&w); /* the first answers already reflect the repos */
@@ -143,7 +145,7 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
-	if (sim_server_start(&srv, &w, o, &url) < 0) {
+	if (sim_server_start(&srv, &w, o, cert, key, &url) < 0) {
 		rc = -1;
 		goto done;
 	}
@@ -152,6 +154,11 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 		"mech sim: serving Argo CD and Kubernetes for the tenants in %s/tenants; "
 		"set argocd.url and kubernetes.url to %s\n",
 		cfg->home, url);
+	if (ca)
+		fprintf(stderr,
+			"mech sim: TLS with its own CA; set argocd.ca_file and kubernetes.ca_file "
+			"to %s\n",
+			ca);
 
 	for (;;) {
 		struct timespec ts = {o->poll_ms / 1000, (o->poll_ms % 1000) * 1000000L};
@@ -169,5 +176,9 @@ done:
 	sim_world_dispose(&w);
 	git_libgit2_shutdown();
 	free(url);
+	free(cert);
+	if (key)
+		mech_secret_free(key);
+	free(ca);
 	return rc;
 }

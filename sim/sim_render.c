@@ -528,17 +528,31 @@ static void service_status(cJSON *o, const sim_live *l)
 	cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
 }
 
-static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *l, double now)
+/* The object's resourceVersion as the Kubernetes API serves it (one place: sim_kube.c). */
+static void live_rv(char *out, size_t n, const sim_world *w, const sim_live *l)
+{
+	unsigned long long rv = sim_kube_rv(w, l->obj.group, l->obj.kind, l->obj.namespace,
+					    l->obj.name);
+	if (!rv) /* not rendered yet: a stand-in that changes with the generation */
+		rv = 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
+		     (unsigned long long)l->generation;
+	snprintf(out, n, "%llu", rv);
+}
+
+/* with_rv 0: without resourceVersion (the Kubernetes store gives it) */
+static cJSON *live_object(const sim_world *w, const sim_app *a, const sim_live *l, double now,
+			  int with_rv)
 {
 	cJSON *o = cJSON_Duplicate(l->obj.manifest, 1);
 	cJSON *meta = cJSON_GetObjectItemCaseSensitive(o, "metadata"), *ann;
 	char rv[32], *tracking;
 	const sim_obj *ob = &l->obj;
 
-	snprintf(rv, sizeof(rv), "%llu",
-		 100000 + (sim_hash(0, l->uid) % 100000) * 10 + (unsigned long long)l->generation);
 	cJSON_AddStringToObject(meta, "uid", l->uid);
-	cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	if (with_rv) {
+		live_rv(rv, sizeof(rv), w, l);
+		cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	}
 	cJSON_AddNumberToObject(meta, "generation", (double)l->generation);
 	cJSON_AddStringToObject(meta, "creationTimestamp", l->created_at);
 	ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
@@ -669,30 +683,393 @@ static cJSON *pg_secret(const sim_secret *s)
 	return o;
 }
 
-int sim_render_k8s(const sim_world *w, const char *group, const char *kind, const char *ns,
-		   const char *name, char **out)
+char *sim_print_secret(const cJSON *doc)
 {
-	const sim_app *owner = NULL;
-	const sim_live *l = sim_world_live(w, group, kind, ns, name, &owner);
-	*out = NULL;
-	if (l) {
-		*out = print(live_object(w, owner, l, sim_now_ms()));
-		return 1;
+	return print_secret((cJSON *)doc);
+}
+
+void sim_wipe_secret(cJSON *doc)
+{
+	cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
+	cJSON_ArrayForEach(it, (cJSON_IsObject(data) ? data : NULL)) if (cJSON_IsString(it))
+		explicit_bzero(it->valuestring, strlen(it->valuestring));
+	cJSON_Delete(doc);
+}
+
+/* ---- what the Kubernetes API lists: the live objects and what controllers make of them ---- */
+
+static cJSON *meta_of(cJSON *o, const char *kind, const char *api_version, const char *ns,
+		      const char *name, const char *uid, const char *created)
+{
+	cJSON *meta;
+	cJSON_AddStringToObject(o, "kind", kind);
+	cJSON_AddStringToObject(o, "apiVersion", api_version);
+	meta = cJSON_AddObjectToObject(o, "metadata");
+	cJSON_AddStringToObject(meta, "name", name);
+	cJSON_AddStringToObject(meta, "namespace", ns);
+	cJSON_AddStringToObject(meta, "uid", uid);
+	add_str(meta, "creationTimestamp", created);
+	return meta;
+}
+
+static void owner_ref(cJSON *meta, const char *api_version, const char *kind, const char *name,
+		      const char *uid)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "apiVersion", api_version);
+	cJSON_AddStringToObject(r, "kind", kind);
+	cJSON_AddStringToObject(r, "name", name);
+	cJSON_AddStringToObject(r, "uid", uid);
+	cJSON_AddTrueToObject(r, "controller");
+	cJSON_AddTrueToObject(r, "blockOwnerDeletion");
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(meta, "ownerReferences"), r);
+}
+
+static cJSON *pod_condition(const char *type, const char *status, const char *reason, const char *at)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "type", type);
+	cJSON_AddStringToObject(c, "status", status);
+	cJSON_AddStringToObject(c, "lastTransitionTime", at);
+	add_str(c, "reason", reason);
+	return c;
+}
+
+/* The pod template's labels plus the ReplicaSet's pod-template-hash. */
+static cJSON *pod_labels(const cJSON *tpl, const char *hash)
+{
+	const cJSON *meta = cJSON_IsObject(tpl) ? cJSON_GetObjectItemCaseSensitive(tpl, "metadata")
+						: NULL;
+	const cJSON *labels = cJSON_IsObject(meta)
+				      ? cJSON_GetObjectItemCaseSensitive(meta, "labels")
+				      : NULL;
+	cJSON *l = cJSON_IsObject(labels) ? cJSON_Duplicate(labels, 1) : cJSON_CreateObject();
+	cJSON_AddStringToObject(l, "pod-template-hash", hash);
+	return l;
+}
+
+/* An Event about one object, named as the kubelet and controllers name theirs. */
+static void event(const char *ns, const char *kind, const char *api_version, const char *name,
+		  const char *uid, const char *type, const char *reason, const char *message,
+		  const char *component, const char *at, sim_k8s_fn fn, void *arg)
+{
+	cJSON *o = cJSON_CreateObject(), *meta, *inv, *src;
+	char ename[200], h[17], euid[40];
+	unsigned long long x = sim_hash(sim_hash(sim_hash(0, uid), reason), message);
+	snprintf(h, sizeof(h), "%016llx", x);
+	snprintf(ename, sizeof(ename), "%s.%s", name, h);
+	fake_uid(euid, ename, reason);
+	meta = meta_of(o, "Event", "v1", ns, ename, euid, at);
+	(void)meta;
+	inv = cJSON_AddObjectToObject(o, "involvedObject");
+	cJSON_AddStringToObject(inv, "kind", kind);
+	cJSON_AddStringToObject(inv, "namespace", ns);
+	cJSON_AddStringToObject(inv, "name", name);
+	cJSON_AddStringToObject(inv, "uid", uid);
+	cJSON_AddStringToObject(inv, "apiVersion", api_version);
+	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddStringToObject(o, "message", message);
+	src = cJSON_AddObjectToObject(o, "source");
+	cJSON_AddStringToObject(src, "component", component);
+	cJSON_AddStringToObject(o, "firstTimestamp", at);
+	cJSON_AddStringToObject(o, "lastTimestamp", at);
+	cJSON_AddNumberToObject(o, "count", 1);
+	cJSON_AddStringToObject(o, "type", type);
+	cJSON_AddStringToObject(o, "reportingComponent", component);
+	fn(arg, "", "Event", o);
+}
+
+/*
+ * A Deployment's ReplicaSet and Pods, with the same names and uids as the
+ * resource tree, and the Events the controllers and the kubelet record.
+ */
+static void deployment_objects(const sim_world *w, const sim_live *l, double now, sim_k8s_fn fn,
+			       void *arg)
+{
+	const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+	const cJSON *tpl = cJSON_IsObject(spec) ? cJSON_GetObjectItemCaseSensitive(spec, "template")
+						: NULL;
+	const cJSON *pspec = cJSON_IsObject(tpl) ? cJSON_GetObjectItemCaseSensitive(tpl, "spec")
+						 : NULL;
+	const cJSON *ctrs = cJSON_IsObject(pspec)
+				    ? cJSON_GetObjectItemCaseSensitive(pspec, "containers")
+				    : NULL,
+		    *ct;
+	const char *ns = l->obj.namespace, *hash;
+	int want = replicas_of(&l->obj), ready, i, bad = degraded(l);
+	char rs[128], rsuid[40], rev[32], *msg;
+	double f = progress(w, l, now);
+	cJSON *o, *meta, *s, *sel;
+
+	ready = bad ? 0 : f >= 1.0 ? want : (int)(f * want);
+	replicaset_name(rs, sizeof(rs), l);
+	hash = strrchr(rs, '-') + 1;
+	fake_uid(rsuid, l->uid, rs);
+	snprintf(rev, sizeof(rev), "%lld", l->generation);
+
+	o = cJSON_CreateObject();
+	meta = meta_of(o, "ReplicaSet", "apps/v1", ns, rs, rsuid, l->applied_at);
+	cJSON_AddItemToObject(meta, "labels", pod_labels(tpl, hash));
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "annotations"),
+				"deployment.kubernetes.io/revision", rev);
+	cJSON_AddNumberToObject(meta, "generation", 1);
+	owner_ref(meta, "apps/v1", "Deployment", l->obj.name, l->uid);
+	s = cJSON_AddObjectToObject(o, "spec");
+	cJSON_AddNumberToObject(s, "replicas", want);
+	sel = cJSON_AddObjectToObject(s, "selector");
+	cJSON_AddItemToObject(sel, "matchLabels", pod_labels(tpl, hash));
+	if (tpl) {
+		cJSON *t = cJSON_Duplicate(tpl, 1), *tm;
+		tm = cJSON_GetObjectItemCaseSensitive(t, "metadata");
+		if (!cJSON_IsObject(tm))
+			tm = cJSON_AddObjectToObject(t, "metadata");
+		cJSON_DeleteItemFromObjectCaseSensitive(tm, "labels");
+		cJSON_AddItemToObject(tm, "labels", pod_labels(tpl, hash));
+		cJSON_AddItemToObject(s, "template", t);
 	}
-	if (!strcmp(kind, "Secret") && !*group) {
-		const sim_secret *s = sim_world_secret(w, ns, name);
-		if (s) {
-			cJSON *doc = pg_secret(s);
-			*out = print_secret(doc);
-			/* the tree held the password: wipe it before it is freed */
-			cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data"), *it;
-			cJSON_ArrayForEach(it, data)
-				explicit_bzero(it->valuestring, strlen(it->valuestring));
-			cJSON_Delete(doc);
-			return 1;
+	s = cJSON_AddObjectToObject(o, "status");
+	cJSON_AddNumberToObject(s, "replicas", want);
+	cJSON_AddNumberToObject(s, "fullyLabeledReplicas", want);
+	if (ready) {
+		cJSON_AddNumberToObject(s, "readyReplicas", ready);
+		cJSON_AddNumberToObject(s, "availableReplicas", ready);
+	}
+	cJSON_AddNumberToObject(s, "observedGeneration", 1);
+	fn(arg, "apps", "ReplicaSet", o);
+
+	msg = mech_sprintf("Scaled up replica set %s from 0 to %d", rs, want);
+	event(ns, "Deployment", "apps/v1", l->obj.name, l->uid, "Normal", "ScalingReplicaSet", msg,
+	      "deployment-controller", l->applied_at, fn, arg);
+	free(msg);
+
+	for (i = 0; i < want; i++) {
+		char pod[160], suffix[6], puid[40], idx[16], ip[32];
+		int ok = i < ready;
+		cJSON *cs, *conds;
+		snprintf(idx, sizeof(idx), "%d", i);
+		short_hash(suffix, sizeof(suffix), rs, idx);
+		snprintf(pod, sizeof(pod), "%s-%s", rs, suffix);
+		fake_uid(puid, rsuid, pod);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Pod", "v1", ns, pod, puid, l->applied_at);
+		cJSON_AddItemToObject(meta, "labels", pod_labels(tpl, hash));
+		owner_ref(meta, "apps/v1", "ReplicaSet", rs, rsuid);
+		s = cJSON_IsObject(pspec) ? cJSON_Duplicate(pspec, 1) : cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "nodeName", "sim-node-1");
+		cJSON_AddItemToObject(o, "spec", s);
+		s = cJSON_AddObjectToObject(o, "status");
+		cJSON_AddStringToObject(s, "phase", ok ? "Running" : "Pending");
+		conds = cJSON_AddArrayToObject(s, "conditions");
+		cJSON_AddItemToArray(conds,
+				     pod_condition("PodScheduled", "True", NULL, l->applied_at));
+		cJSON_AddItemToArray(conds, pod_condition("Ready", ok ? "True" : "False",
+							  ok ? NULL : "ContainersNotReady",
+							  l->applied_at));
+		cJSON_AddStringToObject(s, "hostIP", "10.0.0.10");
+		snprintf(ip, sizeof(ip), "10.244.%llu.%llu", sim_hash(0, puid) % 256,
+			 sim_hash(1, puid) % 254 + 1);
+		if (ok)
+			cJSON_AddStringToObject(s, "podIP", ip);
+		cJSON_AddStringToObject(s, "startTime", l->applied_at);
+		cs = cJSON_AddArrayToObject(s, "containerStatuses");
+		cJSON_ArrayForEach(ct, (cJSON_IsArray(ctrs) ? ctrs : NULL))
+		{
+			const cJSON *nm = cJSON_GetObjectItemCaseSensitive(ct, "name");
+			const cJSON *im = cJSON_GetObjectItemCaseSensitive(ct, "image");
+			cJSON *c = cJSON_CreateObject(), *state = cJSON_CreateObject(), *st;
+			cJSON_AddStringToObject(c, "name",
+						cJSON_IsString(nm) ? nm->valuestring : "");
+			cJSON_AddStringToObject(c, "image",
+						cJSON_IsString(im) ? im->valuestring : "");
+			cJSON_AddBoolToObject(c, "ready", ok);
+			cJSON_AddNumberToObject(c, "restartCount", 0);
+			cJSON_AddBoolToObject(c, "started", ok);
+			if (ok) {
+				st = cJSON_AddObjectToObject(state, "running");
+				cJSON_AddStringToObject(st, "startedAt", l->applied_at);
+			} else {
+				st = cJSON_AddObjectToObject(state, "waiting");
+				cJSON_AddStringToObject(st, "reason",
+							bad ? "ImagePullBackOff"
+							    : "ContainerCreating");
+			}
+			cJSON_AddItemToObject(c, "state", state);
+			cJSON_AddItemToArray(cs, c);
+		}
+		fn(arg, "", "Pod", o);
+
+		msg = mech_sprintf("Created pod: %s", pod);
+		event(ns, "ReplicaSet", "apps/v1", rs, rsuid, "Normal", "SuccessfulCreate", msg,
+		      "replicaset-controller", l->applied_at, fn, arg);
+		free(msg);
+		msg = mech_sprintf("Successfully assigned %s/%s to sim-node-1", ns, pod);
+		event(ns, "Pod", "v1", pod, puid, "Normal", "Scheduled", msg, "default-scheduler",
+		      l->applied_at, fn, arg);
+		free(msg);
+		if (ok || bad) {
+			const cJSON *c0 = cJSON_IsArray(ctrs) ? cJSON_GetArrayItem(ctrs, 0) : NULL;
+			const cJSON *nm = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "name") : NULL;
+			const cJSON *im = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "image") : NULL;
+			const char *cname = cJSON_IsString(nm) ? nm->valuestring : "";
+			const char *image = cJSON_IsString(im) ? im->valuestring : "";
+			if (ok)
+				msg = mech_sprintf("Started container %s", cname);
+			else
+				msg = mech_sprintf("Back-off pulling image \"%s\"", image);
+			event(ns, "Pod", "v1", pod, puid, ok ? "Normal" : "Warning",
+			      ok ? "Started" : "BackOff", msg, "kubelet", l->applied_at, fn, arg);
+			free(msg);
 		}
 	}
+}
+
+/*
+ * What CloudNativePG makes for a Cluster, as the resource tree shows it:
+ * its instance Pods (<cluster>-1 …, one until the cluster is ready) and
+ * the -rw, -r and -ro Services.
+ */
+static void cluster_objects(const sim_world *w, const sim_live *l, double now, sim_k8s_fn fn,
+			    void *arg)
+{
+	static const char *const svcs[] = {"rw", "r", "ro"};
+	static const char *const roles[] = {"primary", "", "replica"};
+	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	const char *ns = l->obj.namespace;
+	char name[160], uid[40], ip[32];
+	cJSON *o, *meta, *labels, *s, *port, *sel;
+
+	for (i = 1; i <= (ready ? n : 1); i++) {
+		cJSON *conds, *cs, *c;
+		snprintf(name, sizeof(name), "%s-%d", l->obj.name, i);
+		fake_uid(uid, l->uid, name);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Pod", "v1", ns, name, uid, l->applied_at);
+		labels = cJSON_AddObjectToObject(meta, "labels");
+		cJSON_AddStringToObject(labels, "cnpg.io/cluster", l->obj.name);
+		cJSON_AddStringToObject(labels, "cnpg.io/instanceName", name);
+		cJSON_AddStringToObject(labels, "cnpg.io/instanceRole",
+					i == 1 ? "primary" : "replica");
+		cJSON_AddStringToObject(labels, "cnpg.io/podRole", "instance");
+		owner_ref(meta, "postgresql.cnpg.io/v1", "Cluster", l->obj.name, l->uid);
+		s = cJSON_AddObjectToObject(o, "spec");
+		c = cJSON_CreateObject();
+		cJSON_AddStringToObject(c, "name", "postgres");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "containers"), c);
+		cJSON_AddStringToObject(s, "nodeName", "sim-node-1");
+		s = cJSON_AddObjectToObject(o, "status");
+		cJSON_AddStringToObject(s, "phase", ready ? "Running" : "Pending");
+		conds = cJSON_AddArrayToObject(s, "conditions");
+		cJSON_AddItemToArray(conds, pod_condition("Ready", ready ? "True" : "False",
+							  ready ? NULL : "ContainersNotReady",
+							  l->applied_at));
+		snprintf(ip, sizeof(ip), "10.244.%llu.%llu", sim_hash(0, uid) % 256,
+			 sim_hash(1, uid) % 254 + 1);
+		if (ready)
+			cJSON_AddStringToObject(s, "podIP", ip);
+		cs = cJSON_CreateObject();
+		cJSON_AddStringToObject(cs, "name", "postgres");
+		cJSON_AddBoolToObject(cs, "ready", ready);
+		cJSON_AddNumberToObject(cs, "restartCount", 0);
+		if (ready)
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(cs,
+												"state"),
+									"running"),
+						"startedAt", l->applied_at);
+		else
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(cJSON_AddObjectToObject(cs,
+												"state"),
+									"waiting"),
+						"reason", "PodInitializing");
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "containerStatuses"), cs);
+		fn(arg, "", "Pod", o);
+	}
+	for (i = 0; i < 3; i++) {
+		unsigned long long h;
+		snprintf(name, sizeof(name), "%s-%s", l->obj.name, svcs[i]);
+		fake_uid(uid, l->uid, name);
+		h = sim_hash(0, uid);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Service", "v1", ns, name, uid, l->applied_at);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"), "cnpg.io/cluster",
+					l->obj.name);
+		owner_ref(meta, "postgresql.cnpg.io/v1", "Cluster", l->obj.name, l->uid);
+		s = cJSON_AddObjectToObject(o, "spec");
+		cJSON_AddStringToObject(s, "type", "ClusterIP");
+		snprintf(ip, sizeof(ip), "10.96.%llu.%llu", (h >> 8) % 256, h % 254 + 1);
+		cJSON_AddStringToObject(s, "clusterIP", ip);
+		port = cJSON_CreateObject();
+		cJSON_AddStringToObject(port, "name", "postgres");
+		cJSON_AddNumberToObject(port, "port", 5432);
+		cJSON_AddStringToObject(port, "protocol", "TCP");
+		cJSON_AddNumberToObject(port, "targetPort", 5432);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(s, "ports"), port);
+		sel = cJSON_AddObjectToObject(s, "selector");
+		cJSON_AddStringToObject(sel, "cnpg.io/cluster", l->obj.name);
+		if (*roles[i])
+			cJSON_AddStringToObject(sel, "cnpg.io/instanceRole", roles[i]);
+		cJSON_AddObjectToObject(cJSON_AddObjectToObject(o, "status"), "loadBalancer");
+		fn(arg, "", "Service", o);
+	}
+}
+
+int sim_render_k8s_moving(const sim_world *w, double now)
+{
+	size_t i, j;
+	for (i = 0; i < w->napps; i++)
+		for (j = 0; j < w->apps[i]->nlive; j++)
+			if (progress(w, &w->apps[i]->live[j], now) < 1.0)
+				return 1;
 	return 0;
+}
+
+void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
+{
+	double now = sim_now_ms();
+	size_t i, j;
+
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		for (j = 0; j < a->nlive; j++) {
+			const sim_live *l = &a->live[j];
+			/* the caller gives resourceVersions: a change is a new one */
+			cJSON *o = live_object(w, a, l, now, 0);
+			if (!cJSON_GetObjectItemCaseSensitive(o, "apiVersion"))
+				cJSON_AddStringToObject(o, "apiVersion", l->obj.api_version);
+			fn(arg, l->obj.group, l->obj.kind, o);
+			if (!strcmp(l->obj.kind, "Deployment") && !strcmp(l->obj.group, "apps"))
+				deployment_objects(w, l, now, fn, arg);
+			else if (!strcmp(l->obj.kind, "Cluster") &&
+				 !strcmp(l->obj.group, "postgresql.cnpg.io"))
+				cluster_objects(w, l, now, fn, arg);
+		}
+	}
+	for (i = 0; i < w->napps; i++) {
+		/* the namespaces Argo CD creates (CreateNamespace=true) */
+		const sim_app *a = w->apps[i];
+		cJSON *o, *meta;
+		char uid[40];
+		/* several Applications share one: the store keeps the first */
+		if (!a->want.dest_ns || !*a->want.dest_ns || !a->synced_once)
+			continue;
+		fake_uid(uid, "namespace", a->want.dest_ns);
+		o = cJSON_CreateObject();
+		meta = meta_of(o, "Namespace", "v1", "", a->want.dest_ns, uid, a->created_at);
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "namespace");
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "labels"),
+					"kubernetes.io/metadata.name", a->want.dest_ns);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(o, "spec"),
+							    "finalizers"),
+				     cJSON_CreateString("kubernetes"));
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(o, "status"), "phase", "Active");
+		fn(arg, "", "Namespace", o);
+	}
+	for (i = 0; i < w->nsecrets; i++) {
+		cJSON *o = pg_secret(&w->secrets[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(o,
+											 "metadata"),
+							"resourceVersion");
+		fn(arg, "", "Secret", o);
+	}
 }
 
 /* ---- resource tree ---- */
@@ -842,9 +1219,7 @@ char *sim_render_tree(const sim_world *w, const sim_app *a)
 		cJSON *n = node(l->obj.group, l->obj.version, l->obj.kind, l->obj.namespace,
 				l->obj.name, l->uid, l->created_at);
 		char rv[32];
-		snprintf(rv, sizeof(rv), "%llu",
-			 100000 + (sim_hash(0, l->uid) % 100000) * 10 +
-				 (unsigned long long)l->generation);
+		live_rv(rv, sizeof(rv), w, l);
 		cJSON_AddStringToObject(n, "resourceVersion", rv);
 		if (*l->health)
 			cJSON_AddItemToObject(n, "health",
@@ -895,7 +1270,7 @@ static void diff_item(const sim_world *w, const sim_app *a, cJSON *items, const 
 	cJSON_AddStringToObject(d, "name", id->name);
 	cJSON_AddStringToObject(d, "targetState", want ? want->text : "null");
 	if (l)
-		live = print(live_object(w, a, l, now));
+		live = print(live_object(w, a, l, now, 1));
 	cJSON_AddStringToObject(d, "liveState", live ? live : "null");
 	cJSON_AddStringToObject(d, "normalizedLiveState", l ? l->obj.text : "null");
 	cJSON_AddStringToObject(d, "predictedLiveState", want ? want->text : "null");

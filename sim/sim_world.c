@@ -178,6 +178,7 @@ void sim_world_dispose(sim_world *w)
 	for (i = 0; i < w->nsecrets; i++)
 		secret_dispose(&w->secrets[i]);
 	free(w->secrets);
+	sim_kube_dispose(w->kube);
 	free(w->home);
 	free(w->branch);
 	free(w->argocd_ns);
@@ -771,6 +772,7 @@ void sim_world_tick(sim_world *w)
 		a->json = sim_render_app(w, a, 1, 1);
 		changed = 1;
 	}
+	sim_kube_refresh(w);
 	if (changed || w->rv != rv0)
 		pthread_cond_broadcast(&w->changed);
 	pthread_mutex_unlock(&w->lock);

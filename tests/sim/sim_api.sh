@@ -179,7 +179,9 @@ expect_eq "$(json "$(cat "$T/dep.json")" "(d['spec']['replicas'], d['status']['r
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/namespaces/x-alice/deployments/nope")" 404 "missing Deployment"
 expect_eq "$(json "$(cat "$T/body")" "d['kind']+' '+d['reason']+' '+d['message']")" 'Status NotFound deployments.apps "nope" not found' "NotFound Status"
 expect_eq "$(status_of -H "Authorization: Bearer $TOKEN" "$URL/apis/example.com/v1/namespaces/x/things/y")" 404 "unknown API path"
-expect_eq "$(cat "$T/body")" "404 page not found" "unknown API path is plain text"
+expect_eq "$(json "$(cat "$T/body")" "(d['kind'], d['reason'], d['code'], d['message'])")" \
+	"('Status', 'NotFound', 404, 'the server could not find the requested resource')" \
+	"unknown API path: a Status with client-go's message"
 
 wait_for alice--addons Synced/Healthy || fail "addons: $(state_of alice--addons)"
 api "$URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db" >"$T/cluster.json"

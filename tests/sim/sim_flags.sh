@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
-FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll verbose"
+FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll tls verbose"
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
 
@@ -76,6 +76,16 @@ mech sim --malformed=yes
 expect_rc 64 "a switch with a value"
 mech sim 127.0.0.1:0
 expect_rc 64 "a stray argument"
+mech sim --tls=yes
+expect_rc 64 "--tls is a switch"
+# --tls with a CA but no server certificate beside it: 78, naming the file, nothing made
+mkdir -p "$MECH_HOME/sim"
+: >"$MECH_HOME/sim/ca.crt"
+mech sim --tls --listen 127.0.0.1:0
+expect_rc 78 "--tls with a broken certificate set"
+expect_in "$err" "$MECH_HOME/sim/tls.crt" "--tls names the unreadable file"
+expect_eq "$(ls "$MECH_HOME/sim")" "ca.crt" "--tls made nothing beside it"
+rm -r "$MECH_HOME/sim"
 SSH_ORIGINAL_COMMAND="sim --poll 1s" run "$MECH" ssh --tenant alice
 expect_rc 77 "sim is refused over SSH"
 
