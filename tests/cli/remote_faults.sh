@@ -1,0 +1,156 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# A Git remote over HTTP (lighttpd + git http-backend) behind a fault proxy
+# (tests/lib/fault_proxy.py) tells the truth about every push:
+#  - the connection is cut after the server moved the ref: mech fetches
+#    again, finds its commit and reports the write (exit 0);
+#  - and the server is gone for that fetch too: exit 69 with its own code
+#    (outcome_unknown), "may have landed", never "nothing was written";
+#  - a server that accepts and never answers is given gitops.timeout, then
+#    exit 69 naming the remote and the timeout, the tenant lock released
+#    (the next write is not blocked by it), while fetching or pushing;
+#  - a pre-receive hook that declines: exit 77 at once with its reason,
+#    one push attempt, nothing moved (the same over ssh: remote_refusal.sh).
+. "$(dirname "$0")/../lib/common.sh"
+. "$SRC/tests/lib/lighttpd.sh"
+
+mkdir -p "$T/srv"
+git init -q --bare "$T/srv/alice.git"
+git --git-dir="$T/srv/alice.git" config http.receivepack true
+R="git --git-dir=$T/srv/alice.git"
+M="git --git-dir=$MECH_HOME/tenants/alice/gitops.git"
+lighttpd_start "$T/www" "$T/srv" || { fail "lighttpd did not start"; finish; }
+
+echo pass >"$T/mode"
+: >"$T/events"
+/usr/bin/python3 "$SRC/tests/lib/fault_proxy.py" "$LIGHTTPD_PORT" "$T/proxy.port" "$T/mode" \
+	"$T/events" 2>>"$T/proxy.log" &
+cleanup_hooks+=("kill $! 2>/dev/null; wait $! 2>/dev/null")
+wait_until 20 test -s "$T/proxy.port" || { fail "the fault proxy did not start: $(cat "$T/proxy.log")"; finish; }
+PORT=$(cat "$T/proxy.port")
+URL="http://127.0.0.1:$PORT/git/{tenant}.git"
+URL_ALICE="http://127.0.0.1:$PORT/git/alice.git"
+mkdir -p "$MECH_HOME"
+printf 'gitops:\n  remote: "%s"\n  timeout: 2s\n  fsync: false\n' "$URL" >"$MECH_HOME/mech.yaml"
+# mode M: every later connection gets M, afresh; events seen so far are forgotten
+gen=0
+mode() { gen=$((gen + 1)) && echo "$1 $gen" >"$T/mode" && : >"$T/events"; }
+# the hang guard of a command that must not hang (never what is asserted)
+bounded() { timeout 120 "$@"; }
+
+# pass: the proxy itself is transparent
+mech admin tenant add alice
+expect_rc 0 "seeding the remote through the proxy: $err"
+mech app create web --image nginx:1.27
+expect_rc 0 "a write through the proxy: $err"
+expect_eq "$($R rev-parse main)" "$($M rev-parse main)" "remote and mirror agree"
+
+# cut after the ref moved, the refetch answers: the write is reported done
+mode cut-after-push
+before=$($R rev-parse main)
+mech app create cut1 --image nginx:1.27 --json
+expect_rc 0 "a push whose answer was cut, found on the remote by fetching again: $err"
+expect_in "$(cat "$T/events")" "cut" "the proxy cut the push's answer"
+json_valid "$out" "cut --json"
+expect_eq "$(json "$out" 'd["ok"]')" "True" "ok: true"
+expect_eq "$(json "$out" 'd["commit"]')" "$($R rev-parse main)" "the receipt reported is the remote's head"
+expect_eq "$($R rev-parse main^)" "$before" "one commit on top of the old head"
+if $R cat-file -e main:apps/cut1 2>/dev/null; then ok; else fail "cut1 is not on the remote"; fi
+expect_eq "$($M rev-parse main)" "$($R rev-parse main)" "the mirror follows the remote"
+expect_not_in "$err$out" "nothing was written" "no false 'nothing was written'"
+
+# cut, and the server is gone for the refetch: the outcome cannot be known
+mode cut-then-down
+mirror=$($M rev-parse main)
+mech app create cut2 --image nginx:1.27 --json
+expect_rc 69 "a cut push that cannot be checked"
+json_valid "$out" "maybe-landed --json"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "outcome_unknown" "its own error code"
+expect_eq "$(json "$out" 'd["error"]["exit"]')" "69" "exit 69 in JSON"
+expect_in "$(json "$out" 'd["error"]["message"]')" "may have landed" "the message says it may have landed"
+expect_in "$(json "$out" 'd["error"]["message"]')" "$URL_ALICE" "the message names the remote"
+expect_in "$(json "$out" 'd["error"]["hint"]')" "mech log -n 1" "the hint says how to find out"
+expect_not_in "$err$out" "nothing was written" "never 'nothing was written' when it may have landed"
+expect_in "$(cat "$T/events")" "down" "the refetch found the server down"
+if $R cat-file -e main:apps/cut2 2>/dev/null; then ok; else fail "the harness did not land cut2"; fi
+expect_eq "$($M rev-parse main)" "$mirror" "the mirror is left where it was"
+# the hint works: once the server answers, `mech log -n 1` shows the receipt
+mode pass
+mech log -n 1 --json
+expect_rc 0 "mech log -n 1 after the server is back: $err"
+expect_in "$(json "$out" 'd["result"]["commits"][0]["subject"]')" "cut2" "mech log -n 1 shows the receipt that landed"
+mode cut-then-down
+mech app create cut3 --image nginx:1.27
+expect_rc 69 "text output, cut and down"
+expect_in "$err" "may have landed" "text: may have landed"
+expect_in "$err" "mech log -n 1" "text: the hint"
+expect_not_in "$err" "nothing was written" "text: never 'nothing was written'"
+mode pass
+
+# a server that accepts and never answers: bounded by gitops.timeout
+mode hang
+run bounded "$MECH" app create hang1 --image nginx:1.27
+expect_rc 69 "a silent server is exit 69"
+expect_in "$err" "$URL_ALICE" "the message names the remote"
+expect_in "$err" "gitops.timeout" "the message names the setting"
+expect_in "$err" "2000ms" "and its value"
+expect_in "$(cat "$T/events")" "hang" "the proxy held the request"
+# the lock was released: the next write is not refused for it (still silent: 69 again)
+run bounded "$MECH" app create hang2 --image nginx:1.27 --json
+expect_rc 69 "right after, still silent: the same timeout, not a held lock"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "unavailable" "JSON code unavailable"
+expect_not_in "$err$out" "lock" "no lock in the way"
+mode pass
+mech app create after-hang --image nginx:1.27
+expect_rc 0 "the server answers again: the write lands: $err"
+if $R cat-file -e main:apps/after-hang 2>/dev/null; then ok; else fail "after-hang not on the remote"; fi
+
+# silent only for the push: the upload may have reached it, so mech looks
+# again; the ref did not move, and it says so (not "may have landed")
+mode hang-push
+before=$($R rev-parse main)
+mirror=$($M rev-parse main)
+run bounded "$MECH" app create hang3 --image nginx:1.27 --json
+expect_rc 69 "a push that is never answered"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "unavailable" "the refetch settled it: unavailable"
+expect_in "$(json "$out" 'd["error"]["message"]')" "does not hold the commit" "it says the remote does not hold it"
+expect_in "$(json "$out" 'd["error"]["message"]')" "gitops.timeout" "and why the push failed"
+expect_eq "$($R rev-parse main)" "$before" "the remote is unchanged"
+expect_eq "$($M rev-parse main)" "$mirror" "the mirror is unchanged"
+mode pass
+
+# a pre-receive hook that declines: 77 at once, its reason shown, one attempt
+cat >"$T/srv/alice.git/hooks/pre-receive" <<HOOK
+#!/bin/sh
+echo attempt >>"$T/hook.count"
+echo "frozen: deploys to main are closed until Monday" >&2
+exit 1
+HOOK
+chmod +x "$T/srv/alice.git/hooks/pre-receive"
+before=$($R rev-parse main)
+mirror=$($M rev-parse main)
+mech app create denied --image nginx:1.27 --json
+expect_rc 77 "a declining hook is forbidden (77)"
+json_valid "$out" "refusal --json"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "forbidden" "JSON code forbidden"
+expect_in "$(json "$out" 'd["error"]["message"]')" "pre-receive hook declined" "the server's status"
+expect_in "$(json "$out" 'd["error"]["message"]')" "frozen: deploys to main are closed until Monday" "the hook's own reason"
+expect_eq "$(wc -l <"$T/hook.count")" "1" "exactly one push attempt"
+expect_eq "$($R rev-parse main)" "$before" "the remote is unchanged"
+expect_eq "$($M rev-parse main)" "$mirror" "the local mirror is unchanged"
+mech app create denied2 --image nginx:1.27
+expect_rc 77 "text output: 77"
+expect_in "$err" "frozen: deploys to main are closed until Monday" "text: the hook's reason on stderr"
+expect_eq "$(wc -l <"$T/hook.count")" "2" "one more attempt, not eight"
+rm "$T/srv/alice.git/hooks/pre-receive"
+
+# gitops.timeout is a checked duration
+printf 'gitops:\n  remote: "%s"\n  timeout: soon\n' "$URL" >"$MECH_HOME/mech.yaml"
+mech app list
+expect_rc 78 "a timeout that is no duration is a configuration error"
+expect_in "$err" "gitops.timeout" "the error names the key"
+printf 'gitops:\n  remote: "%s"\n  timeout: 10ms\n' "$URL" >"$MECH_HOME/mech.yaml"
+mech app list
+expect_rc 78 "a timeout below 100ms is a configuration error"
+$R fsck --strict --no-dangling >/dev/null 2>"$T/fsck" && ok || fail "fsck of the remote: $(cat "$T/fsck")"
+finish
