@@ -7,18 +7,25 @@
  * for as long as a server that accepted the connection stays silent, and
  * the progress callbacks that could abort only run when bytes arrive. So a
  * timer on the calling thread sends SIGALRM when the deadline passes and
- * again every DEADLINE_KICK_MS after: the handler only records that time is
- * up, and installed without SA_RESTART its signal makes the blocked system
- * call fail with EINTR, which libgit2 and libssh2 report as a transport
- * error. The repeat catches a call that began just after a signal. Until the
- * deadline no signal is sent, so file writes of a fetch are never cut.
+ * again every DEADLINE_KICK_MS after. Its handler, installed without
+ * SA_RESTART, makes the blocked system call fail with EINTR, and shuts down
+ * every socket opened since the operation began (the remote's connection):
+ * a read then sees the end of the stream. The EINTR alone is not enough:
+ * libssh2 reports an interrupted poll() as LIBSSH2_ERROR_TIMEOUT, on which
+ * libgit2 1.5 retries its handshake for ever; an ended stream is an error
+ * every layer gives up on. The repeat catches a call that began just after
+ * a signal. Until the deadline no signal is sent, so the file writes of a
+ * fetch are never cut.
  */
 #include "gitops_int.h"
 #include "mech/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,12 +36,26 @@
 #define sigev_notify_thread_id _sigev_un._tid
 #endif
 
+/* descriptors below this are checked: the sockets libgit2 opens are the lowest free */
+#define DEADLINE_FDS 1024
+
 static volatile sig_atomic_t expired;
+static unsigned char was_open[DEADLINE_FDS / 8]; /* open before the operation: not ours */
 
 static void on_alarm(int sig)
 {
+	int fd, saved = errno;
 	(void)sig;
 	expired = 1;
+	for (fd = 0; fd < DEADLINE_FDS; fd++) {
+		struct stat st;
+		if (was_open[fd / 8] & (1u << (fd % 8)))
+			continue;
+		/* fstat and shutdown are async-signal-safe */
+		if (fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode))
+			shutdown(fd, SHUT_RDWR);
+	}
+	errno = saved;
 }
 
 static struct timespec ms_spec(long ms)
@@ -49,8 +70,14 @@ int mech_deadline_start(mech_deadline *d, long ms)
 	struct sigevent ev;
 	struct itimerspec its;
 
+	int fd;
+
 	memset(d, 0, sizeof(*d));
 	expired = 0;
+	memset(was_open, 0, sizeof(was_open));
+	for (fd = 0; fd < DEADLINE_FDS; fd++)
+		if (fcntl(fd, F_GETFD) != -1)
+			was_open[fd / 8] |= (unsigned char)(1u << (fd % 8));
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_alarm;
 	sigemptyset(&sa.sa_mask);

@@ -13,8 +13,9 @@ read at every new connection, so a test switches modes without a restart
 the mode afresh):
 
   pass            forward the request and the answer
-  hang            read the request and never answer (the connection stays
-                  open until the proxy is killed)
+  hang            read what the client sends first and never answer (the
+                  connection stays open until the proxy is killed); any
+                  protocol: an ssh client waits for the server's banner
   hang-push       as hang for a receive-pack POST (never forwarded: the ref
                   stays); other requests pass
   cut-after-push  forward a receive-pack POST to the server, read the
@@ -121,13 +122,17 @@ class Handler(socketserver.StreamRequestHandler):
         if m == "cut-then-down" and state["cut"]:
             event("down")
             return
+        if m == "hang":
+            self.request.recv(65536)
+            event("hang")
+            threading.Event().wait()  # never answer; the daemon thread dies with us
         try:
             request, line = read_request(self.rfile)
         except (EOFError, ValueError, OSError):
             return
         event("request " + line)
         push = line.startswith("POST ") and "git-receive-pack" in line
-        if m == "hang" or (m == "hang-push" and push):
+        if m == "hang-push" and push:
             event("hang")
             threading.Event().wait()  # never answer; the daemon thread dies with us
         answer = upstream(request)
