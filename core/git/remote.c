@@ -124,9 +124,20 @@ static int remote_error(mech_repo *r, const char *what, const mech_deadline *d)
 	return remote_error_why(r, what, transport_reason(r, d, git_reason()));
 }
 
+/* a progress meter line ("Resolving deltas: 100% (3/3)"), not a message */
+static int is_progress(const char *p, size_t len)
+{
+	size_t i;
+	for (i = 0; i + 2 < len; i++)
+		if (p[i] == '%' && p[i + 1] == ' ' && p[i + 2] == '(')
+			return 1;
+	return 0;
+}
+
 /*
- * The remote's messages as one line for an error: each line it printed
- * (a hook's text is the server's, not ours: escaped) joined.
+ * The remote's messages as one line for an error: each line it printed but
+ * its progress meters (a hook's text is the server's, not ours: escaped),
+ * joined.
  */
 static void append_said(mech_buf *out, const mech_buf *said)
 {
@@ -137,7 +148,7 @@ static void append_said(mech_buf *out, const mech_buf *said)
 		char q[MECH_ESCAPE_SIZE];
 		while (p + len < end && p[len] != '\n' && p[len] != '\r')
 			len++;
-		if (len)
+		if (len && !is_progress(p, len))
 			mech_buf_printf(out, "%s\"%s\"", n++ ? ", " : " (the remote said: ",
 					mech_error_escape_n(q, p, len));
 		p += len + 1;
@@ -361,14 +372,14 @@ static int classify_refusal(mech_repo *r, const git_oid *old, remote_ctx *ctx)
 	int have;
 
 	if (has(st, "non-fast-forward") || has(st, "fetch first") || has(st, "stale info") ||
-	    has(st, "lock"))
+	    has(st, "failed to lock") || has(st, "cannot lock"))
 		return 0;
 	if (has(st, "unpack") || has(st, "missing necessary objects") || has(st, "bad pack") ||
 	    has(st, "failed to write"))
 		return refused(r, MECH_EUNAVAILABLE, ctx);
 	if (!has(st, "failed to update ref"))
 		return refused(r, MECH_EFORBIDDEN, ctx); /* a hook, a rule: final */
-	if (has(said, "lock") || has(said, "but expected"))
+	if (has(said, "cannot lock ref") || has(said, "but expected") || has(said, ".lock'"))
 		return 0;
 	if (mech_repo_sync(r) < 0)
 		return -1;

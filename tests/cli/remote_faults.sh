@@ -144,6 +144,28 @@ expect_in "$err" "frozen: deploys to main are closed until Monday" "text: the ho
 expect_eq "$(wc -l <"$T/hook.count")" "2" "one more attempt, not eight"
 rm "$T/srv/alice.git/hooks/pre-receive"
 
+# a lock on the remote ref is contention, not a refusal: re-planned up to
+# gitops.retries (each attempt passes the hook, then finds the ref locked),
+# then 75; once the lock is gone the write lands
+cat >"$T/srv/alice.git/hooks/pre-receive" <<HOOK
+#!/bin/sh
+echo attempt >>"$T/lock.count"
+HOOK
+chmod +x "$T/srv/alice.git/hooks/pre-receive"
+printf 'gitops:\n  remote: "%s"\n  retries: 3\n  fsync: false\n' "$URL" >"$MECH_HOME/mech.yaml"
+before=$($R rev-parse main)
+$R rev-parse main >"$T/srv/alice.git/refs/heads/main.lock"
+: >"$T/lock.count"
+mech app create locked --image nginx:1.27 --json
+expect_rc 75 "a locked remote ref is contention (75)"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "contention" "JSON code contention"
+expect_eq "$(wc -l <"$T/lock.count")" "3" "one push per attempt, gitops.retries of them"
+expect_eq "$($R rev-parse main)" "$before" "the locked remote is unchanged"
+rm "$T/srv/alice.git/refs/heads/main.lock"
+mech app create locked --image nginx:1.27
+expect_rc 0 "the lock gone, the write lands: $err"
+rm "$T/srv/alice.git/hooks/pre-receive"
+
 # gitops.timeout is a checked duration
 printf 'gitops:\n  remote: "%s"\n  timeout: soon\n' "$URL" >"$MECH_HOME/mech.yaml"
 mech app list
