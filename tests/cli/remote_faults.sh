@@ -10,7 +10,9 @@
 #    exit 69 naming the remote and the timeout, the tenant lock released
 #    (the next write is not blocked by it), while fetching or pushing;
 #  - a pre-receive hook that declines: exit 77 at once with its reason,
-#    one push attempt, nothing moved (the same over ssh: remote_refusal.sh).
+#    one push attempt, nothing moved, over HTTP and HTTPS (the same over
+#    ssh: remote_refusal.sh);
+#  - a lock on the remote ref is contention: re-planned, then 75.
 . "$(dirname "$0")/../lib/common.sh"
 . "$SRC/tests/lib/lighttpd.sh"
 
@@ -165,6 +167,44 @@ rm "$T/srv/alice.git/refs/heads/main.lock"
 mech app create locked --image nginx:1.27
 expect_rc 0 "the lock gone, the write lands: $err"
 rm "$T/srv/alice.git/hooks/pre-receive"
+
+# over HTTPS (lighttpd with the test CA, mounted over the system bundle in a
+# private mount namespace as tls_remote.sh does): a declining hook is 77 too
+if [ "$(id -u)" -eq 0 ]; then NS=(unshare -m --propagation private)
+else NS=(unshare -rm --propagation private); fi
+if ! command -v openssl >/dev/null || ! "${NS[@]}" true 2>/dev/null; then
+	skip_part "HTTPS refusal: no openssl or no mount namespace (${NS[*]})"
+else
+	lighttpd_ca "$T/ca" || { fail "cannot make the test CA"; finish; }
+	# libgit2 with mbedTLS matches 127.0.0.1 against DNS names only: re-sign with one
+	printf 'subjectAltName=DNS:127.0.0.1,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+		>"$T/ca/server.ext"
+	openssl x509 -req -in "$T/ca/server.csr" -CA "$T/ca/ca.crt" -CAkey "$T/ca/ca.key" -CAcreateserial \
+		-days 3650 -extfile "$T/ca/server.ext" -out "$T/ca/server.crt" >/dev/null 2>&1 ||
+		{ fail "cannot sign the server certificate"; finish; }
+	lighttpd_start "$T/tls" "$T/srv" --tls "$T/ca/server.crt" "$T/ca/server.key" ||
+		{ fail "lighttpd (https) did not start"; finish; }
+	git init -q --bare "$T/srv/bob.git"
+	git --git-dir="$T/srv/bob.git" config http.receivepack true
+	H2="$T/home-https"
+	mkdir -p "$H2"
+	printf 'gitops:\n  remote: "%s/{tenant}.git"\n  fsync: false\n' "$LIGHTTPD_URL" >"$H2/mech.yaml"
+	tls() { "${NS[@]}" sh -c 'mount --bind "$1" /etc/ssl/certs/ca-certificates.crt && shift && exec "$@"' \
+		tls-ns "$T/ca/ca.crt" env MECH_HOME="$H2" "$MECH" "$@"; }
+	run tls admin tenant add bob
+	expect_rc 0 "seeding over https: $err"
+	hook=$T/srv/bob.git/hooks/pre-receive
+	printf '#!/bin/sh\necho attempt >>"%s"\necho "bob: read-only until the audit ends" >&2\nexit 1\n' \
+		"$T/tls.count" >"$hook"
+	chmod +x "$hook"
+	before=$(git --git-dir="$T/srv/bob.git" rev-parse main)
+	run tls app create denied --image nginx:1.27 --json
+	expect_rc 77 "a declining hook over https is forbidden (77)"
+	expect_in "$(json "$out" 'd["error"]["message"]')" "bob: read-only until the audit ends" "https: the hook's reason"
+	expect_eq "$(wc -l <"$T/tls.count")" "1" "https: exactly one push attempt"
+	expect_eq "$(git --git-dir="$T/srv/bob.git" rev-parse main)" "$before" "https: the remote is unchanged"
+	expect_eq "$(git --git-dir="$H2/tenants/bob/gitops.git" rev-parse main)" "$before" "https: the mirror is unchanged"
+fi
 
 # gitops.timeout is a checked duration
 printf 'gitops:\n  remote: "%s"\n  timeout: soon\n' "$URL" >"$MECH_HOME/mech.yaml"
