@@ -16,6 +16,11 @@
  * every layer gives up on. The repeat catches a call that began just after
  * a signal. Until the deadline no signal is sent, so the file writes of a
  * fetch are never cut.
+ *
+ * One operation at a time per process (the snapshot of open descriptors is
+ * shared): mech talks to the remote from one thread. Once time is up, a
+ * socket another thread opened meanwhile (the console's Argo CD watch) is
+ * cut as well; the operation is failing then anyway.
  */
 #include "gitops_int.h"
 #include "mech/error.h"
