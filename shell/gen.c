@@ -548,12 +548,13 @@ static void gen_man5(mech_buf *b)
 	roff_th(b, "MECH.YAML", 5, "mech manual");
 	mech_buf_puts(b, ".SH NAME\nmech.yaml \\- configuration of mech\n.SH SYNOPSIS\n"
 			 ".I MECH_HOME/mech.yaml\n.SH DESCRIPTION\n.PP\n");
-	roff(b, "The configuration of one mech home: a YAML mapping of sections, each a mapping "
-		"of keys to scalars. The file is optional and so is every key: what is absent "
-		"takes its default. `mech admin init` writes a file with the defaults. Unknown "
-		"keys, non-scalar values, integers out of range and values outside a key's "
-		"choices are configuration errors: every command then exits 78 and names the "
-		"file, line and key.");
+	roff(b,
+	     "The configuration of one mech home: a YAML mapping of sections, each a mapping "
+	     "of keys to scalars. The file is optional and so is every key: what is absent "
+	     "takes its default. `mech admin init` writes a file with the defaults. Unknown "
+	     "keys, non-scalar values, integers and durations out of range, and values outside a key's "
+	     "choices are configuration errors: every command then exits 78 and names the "
+	     "file, line and key.");
 	mech_buf_puts(b, "\n.SH KEYS\n");
 	for (j = 0; j < sections.len; j++) {
 		int heading = 0;

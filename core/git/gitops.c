@@ -477,9 +477,14 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		if (rc <= 0)
 			goto done;
 	}
-	/* pushed, the remote is the truth: the mirror follows it wherever it was */
-	rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit,
-			   r->remote_url != NULL, r->remote_url ? "mech: mirror" : "mech: commit");
+	/* pushed, the remote is the truth: the mirror follows it wherever it was
+	 * (2: a fetch after a cut connection found the commit and moved it there) */
+	if (rc != 2)
+		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit,
+				   r->remote_url != NULL,
+				   r->remote_url ? "mech: mirror" : "mech: commit");
+	else
+		rc = 1;
 	if (rc < 0 && r->remote_url) {
 		/* the push landed, so the write is done; the next fetch moves the mirror */
 		mech_error_clear();

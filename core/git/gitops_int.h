@@ -12,6 +12,9 @@
 #include "mech/objstore.h"
 #include "mech/repo.h"
 
+#include <signal.h>
+#include <time.h>
+
 struct mech_repo {
 	const mech_config *cfg;
 	char *tenant;
@@ -38,9 +41,27 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 
 /**
  * Push `commit` to the remote branch, whose head the plan saw at `old`
- * (NULL: the remote branch is unborn). 1 pushed, 0 rejected because the
- * remote moved (re-plan), -1 error (MECH_EUNAVAILABLE names the remote).
+ * (NULL: the remote branch is unborn), each network step bounded by
+ * gitops.timeout. 1 pushed; 2 pushed, found by fetching again after the
+ * connection failed (the mirror already follows the remote); 0 rejected
+ * because the remote moved or its ref was locked (re-plan); -1 error:
+ * MECH_EUNAVAILABLE or MECH_EFORBIDDEN with the server's reason, or
+ * MECH_EMAYBE_LANDED when the outcome cannot be known.
  */
 int mech_remote_push(mech_repo *repo, const git_oid *old, const git_oid *commit);
+
+/* A bound on one network operation (deadline.c): gitops.timeout. */
+typedef struct {
+	timer_t timer;
+	struct sigaction old;
+	long ms;
+	int armed;
+	int expired; /* set by mech_deadline_stop: the time ran out */
+} mech_deadline;
+
+/** Arm: from `ms` on, blocking system calls of this thread fail with EINTR. */
+int mech_deadline_start(mech_deadline *d, long ms);
+/** Disarm (after the remote is freed, so its teardown is bounded too); 1 if it expired. */
+int mech_deadline_stop(mech_deadline *d);
 
 #endif

@@ -7,15 +7,17 @@
 #include "mech/config.h"
 #include "mech/buf.h"
 #include "mech/error.h"
+#include "mech/live.h"
 #include "mech/yaml.h"
 
 #include <limits.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-typedef enum { T_STR, T_INT, T_BOOL } key_type;
+typedef enum { T_STR, T_INT, T_BOOL, T_DURATION } key_type;
 
 static const struct config_key {
 	const char *section;
@@ -43,6 +45,11 @@ static const struct config_key {
 	{                                                                                          \
 		sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL, help              \
 	}
+/* a duration (500ms, 30s, 1m30s: mech_parse_duration) kept in milliseconds, in lo..hi ms */
+#define D(sec, key, field, def, lo, hi, help)                                                      \
+	{                                                                                          \
+		sec, key, T_DURATION, offsetof(mech_config, field), def, lo, hi, NULL, help        \
+	}
 	S("machine", "name", machine_name, "Mechanics",
 	  "Committer name of every receipt: the machine identity."),
 	S("machine", "email", machine_email, "mechanics@localhost",
@@ -58,6 +65,10 @@ static const struct config_key {
 	  "Private key file for ssh:// remotes (its .pub next to it). Empty: ssh-agent."),
 	I("gitops", "retries", gitops_retries, "8", 1, 100,
 	  "Fetch, plan and push attempts when a push is rejected, before exit 75 (contention)."),
+	D("gitops", "timeout", gitops_timeout_ms, "30s", 100, 3600000,
+	  "Longest a Git remote may take to answer one network operation (connect, fetch or "
+	  "push, from 100ms to 1h); a server that accepts the connection and stops answering "
+	  "ends the command with exit 69 naming the remote, and the tenant lock is released."),
 	B("gitops", "fsync", gitops_fsync, "true",
 	  "Flush every receipt to disk (its pack, index, ref and their directories, as git's "
 	  "core.fsync=all does) before the command reports it. False: faster writes that a power "
@@ -99,6 +110,7 @@ static const struct config_key {
 #undef E
 #undef I
 #undef B
+#undef D
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(*config_keys))
@@ -172,6 +184,19 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 					      "%s:%d: %s.%s: \"%s\" is not true or false", file,
 					      line, k->section, k->key, mech_error_escape(q, v));
 		*(int *)field(cfg, k) = !strcmp(v, "true");
+		return 0;
+	case T_DURATION:
+		if (mech_parse_duration("duration", v, &n) < 0 || n < k->min || n > k->max) {
+			char what[64];
+			snprintf(what, sizeof(what), "%s.%s", k->section, k->key);
+			mech_error_clear();
+			return mech_error_set(MECH_ECONFIG,
+					      "%s:%d: %s: \"%s\" is not a duration from %ldms to %ldh (500ms, 30s, "
+					      "1m30s)",
+					      file, line, what, mech_error_escape(q, v), k->min,
+					      k->max / 3600000);
+		}
+		*(long *)field(cfg, k) = n;
 		return 0;
 	}
 	return 0;
@@ -338,7 +363,7 @@ char *mech_config_cache_dir(const mech_config *cfg, const char *tenant)
 
 int mech_config_key_at(size_t i, mech_config_key *out)
 {
-	static const char *const type_names[] = {"string", "integer", "boolean"};
+	static const char *const type_names[] = {"string", "integer", "boolean", "duration"};
 	const struct config_key *k;
 	if (i >= NKEYS)
 		return 0;

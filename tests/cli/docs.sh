@@ -87,8 +87,8 @@ man5=$out
 printf '%s\n' "$man5" >"$T/mech.yaml.5"
 text5=$(plain <<<"$man5")
 # the key table as core/input/config.c declares it, read from the source:
-# S/E rows are strings (quoted defaults), I/B integers and booleans
-keys=$(sed -n 's/^[[:space:]]*\([SEIB]\)("\([a-z_.]*\)", "\([a-z_]*\)", [a-z_]*, "\([^"]*\)".*/\1 \2.\3 \4/p' "$SRC/core/input/config.c")
+# S/E rows are strings (quoted defaults), I/B/D integers, booleans and durations
+keys=$(sed -n 's/^[[:space:]]*\([SEIBD]\)("\([a-z_.]*\)", "\([a-z_]*\)", [a-z_]*, "\([^"]*\)".*/\1 \2.\3 \4/p' "$SRC/core/input/config.c")
 [ "$(wc -l <<<"$keys")" -ge 18 ] && ok || fail "read only $(wc -l <<<"$keys") keys from core/input/config.c"
 while read -r kind key def; do
 	line=$(grep -F -m1 "$key (" <<<"$text5")

@@ -16,11 +16,12 @@ typedef struct {
 	char *machine_name; /* committer identity */
 	char *machine_email;
 
-	char *gitops_branch;  /* default "main" */
-	char *gitops_remote;  /* "" = none; "{tenant}" is replaced by the tenant name */
-	char *gitops_ssh_key; /* private key for ssh:// remotes ("" = ssh-agent) */
-	int gitops_retries;   /* push/CAS attempts before exit 75 (default 8) */
-	int gitops_fsync;     /* receipts reach the disk before they are reported (default 1) */
+	char *gitops_branch;    /* default "main" */
+	char *gitops_remote;    /* "" = none; "{tenant}" is replaced by the tenant name */
+	char *gitops_ssh_key;   /* private key for ssh:// remotes ("" = ssh-agent) */
+	int gitops_retries;     /* push/CAS attempts before exit 75 (default 8) */
+	long gitops_timeout_ms; /* bound of each remote network operation (default 30s) */
+	int gitops_fsync;       /* receipts reach the disk before they are reported (default 1) */
 
 	char *argocd_url; /* "" = not configured */
 	char *argocd_token_file;

@@ -21,6 +21,8 @@ struct mech_buf;
 	_(USAGE, 64, "usage", "usage error")                                                       \
 	_(INVALID, 65, "invalid", "invalid value")                                                 \
 	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                                  \
+	_(MAYBE_LANDED, 69, "outcome_unknown",                                                     \
+	  "upstream unavailable after a push: the write may have landed")                          \
 	_(CONTENTION, 75, "contention", "temporary: write contention, safe to retry")              \
 	_(FORBIDDEN, 77, "forbidden", "forbidden")                                                 \
 	_(CONFIG, 78, "config", "configuration error")
