@@ -22,7 +22,7 @@ cat >"$W/network/routes/web/main.yaml" <<'YAML'
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
 metadata:
-  name: web-main
+  name: web--main
 spec:
   parentRefs:
   - name: mech
@@ -31,7 +31,7 @@ spec:
   - web.alice.apps.localhost
   rules:
   - backendRefs:
-    - name: web-main
+    - name: web--main
       port: 80
 YAML
 (cd "$W" && git add -A && git commit -qm "a route" && git push -q origin HEAD:main)
@@ -65,15 +65,15 @@ current-context: sim
 YAML
 chmod 600 "$T/kubeconfig"
 k() { kubectl --kubeconfig "$T/kubeconfig" --request-timeout=30s "$@"; }
-ready() { [ "$(k get deployment web-main -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = 2 ]; }
-wait_until 60 ready || { fail "web-main never ready (kubectl): $(k get deployment web-main -o json 2>&1 | head -c 300)"; finish; }
+ready() { [ "$(k get deployment web--main -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = 2 ]; }
+wait_until 60 ready || { fail "web--main never ready (kubectl): $(k get deployment web--main -o json 2>&1 | head -c 300)"; finish; }
 
 # ---- kubectl ----
 if k get deployments -n x-alice -o json >"$T/deps" 2>"$T/err"; then
 	expect_eq "$(json "$(cat "$T/deps")" "[(i['kind'], i['metadata']['name'], i['spec']['replicas']) for i in d['items']]")" \
-		"[('Deployment', 'web-main', 2)]" "kubectl get deployments -o json"
+		"[('Deployment', 'web--main', 2)]" "kubectl get deployments -o json"
 else fail "kubectl get deployments: $(cat "$T/err")"; fi
-routed() { k get httproutes.gateway.networking.k8s.io -n x-alice >"$T/routes" 2>"$T/err" && grep -q '^web-main ' "$T/routes"; }
+routed() { k get httproutes.gateway.networking.k8s.io -n x-alice >"$T/routes" 2>"$T/err" && grep -q '^web--main ' "$T/routes"; }
 wait_until 60 routed || fail "kubectl get httproutes.gateway.networking.k8s.io: $(cat "$T/routes" "$T/err")"
 expect_eq "$(head -1 "$T/routes" | awk '{print $1}')" NAME "kubectl prints a table of HTTPRoutes"
 if k get --raw /apis >"$T/apis" 2>"$T/err"; then
@@ -85,19 +85,19 @@ if k get events -n x-alice -o json >"$T/events" 2>"$T/err"; then
 else fail "kubectl get events: $(cat "$T/err")"; fi
 k get events -n x-alice >"$T/events.txt" 2>"$T/err" || fail "kubectl get events (table): $(cat "$T/err")"
 expect_eq "$(head -1 "$T/events.txt" | tr -s ' ')" "LAST SEEN TYPE REASON OBJECT MESSAGE" "kubectl get events: the apiserver's columns"
-expect_in "$(cat "$T/events.txt")" "ScalingReplicaSet   deployment/web-main" "kubectl get events: reason and object"
+expect_in "$(cat "$T/events.txt")" "ScalingReplicaSet   deployment/web--main" "kubectl get events: reason and object"
 k get pods -n x-alice >"$T/pods.txt" 2>"$T/err" || fail "kubectl get pods (table): $(cat "$T/err")"
 expect_eq "$(head -1 "$T/pods.txt" | tr -s ' ')" "NAME READY STATUS RESTARTS AGE" "kubectl get pods: the apiserver's columns"
 expect_eq "$(awk 'NR > 1 {print $2, $3}' "$T/pods.txt" | sort -u)" "1/1 Running" "kubectl get pods: ready and running"
-k get deployment web-main >"$T/dep.txt" 2>"$T/err" || fail "kubectl get deployment web-main: $(cat "$T/err")"
-expect_eq "$(tail -1 "$T/dep.txt" | awk '{print $1, $2, $3, $4}')" "web-main 2/2 2 2" "kubectl get deployment NAME: READY UP-TO-DATE AVAILABLE"
+k get deployment web--main >"$T/dep.txt" 2>"$T/err" || fail "kubectl get deployment web--main: $(cat "$T/err")"
+expect_eq "$(tail -1 "$T/dep.txt" | awk '{print $1, $2, $3, $4}')" "web--main 2/2 2 2" "kubectl get deployment NAME: READY UP-TO-DATE AVAILABLE"
 if k get pods -n x-alice -l 'app.kubernetes.io/name=web' -o name >"$T/pods" 2>"$T/err"; then
-	expect_eq "$(grep -c '^pod/web-main-' "$T/pods")" 2 "kubectl get pods -l: the Deployment's pods"
+	expect_eq "$(grep -c '^pod/web--main-' "$T/pods")" 2 "kubectl get pods -l: the Deployment's pods"
 else fail "kubectl get pods -l: $(cat "$T/err")"; fi
 k get pods -n x-alice -l 'app.kubernetes.io/name in (api,db)' -o name >"$T/pods" 2>"$T/err"
 expect_eq "$(cat "$T/pods")" "" "kubectl get pods -l 'k in (…)' selecting nothing"
 k get deploy,rs -n x-alice -o name >"$T/all" 2>"$T/err" || fail "kubectl get deploy,rs (short names): $(cat "$T/err")"
-expect_in "$(cat "$T/all")" "replicaset.apps/web-main-" "kubectl resolves the short name rs"
+expect_in "$(cat "$T/all")" "replicaset.apps/web--main-" "kubectl resolves the short name rs"
 k get deployment nope -n x-alice >"$T/out" 2>"$T/err"
 expect_eq "$?" 1 "kubectl get of a missing Deployment fails"
 expect_eq "$(cat "$T/err")" 'Error from server (NotFound): deployments.apps "nope" not found' "kubectl prints the Status message"
@@ -169,12 +169,12 @@ JS
 	cleanup_hooks+=("kill $NODE 2>/dev/null")
 	node_listed() { grep -qs '"notFound"' "$T/node.out"; }
 	wait_until 60 node_listed || fail "client-node: no list: $(cat "$T/node.out" "$T/node.err")"
-	expect_eq "$(head -1 "$T/node.out")" '{"list":["web-main"]}' "client-node lists deployments"
+	expect_eq "$(head -1 "$T/node.out")" '{"list":["web--main"]}' "client-node lists deployments"
 	expect_in "$(cat "$T/node.out")" '{"notFound":404,"message":"deployments.apps \"nope\" not found"}' "client-node reads the Status"
 	"$MECH" --tenant alice app -a web deploy --tag 1.2 >/dev/null 2>"$T/deploy.err" || fail "app deploy: $(cat "$T/deploy.err")"
 	wait "$NODE"
 	expect_eq "$?" 0 "client-node watch ends after one event: $(cat "$T/node.err")"
-	expect_eq "$(tail -1 "$T/node.out")" '{"type":"MODIFIED","name":"web-main","image":"registry.example.com/alice/web:1.2"}' "client-node watches one event"
+	expect_eq "$(tail -1 "$T/node.out")" '{"type":"MODIFIED","name":"web--main","image":"registry.example.com/alice/web:1.2"}' "client-node watches one event"
 fi
 
 # a restart keeps the CA: clients trust the sim across restarts

@@ -32,10 +32,10 @@ status_is() { # what code reason [message]
 	[ -z "${4:-}" ] || expect_eq "$(json "$(cat "$T/body")" "d['message']")" "$4" "$1: message"
 }
 rollout_done() {
-	[ "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" |
+	[ "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main" |
 		json "$(cat)" "d.get('status',{}).get('readyReplicas',0)" 2>/dev/null)" = 2 ]
 }
-wait_until 60 rollout_done || { fail "web-main never became ready"; finish; }
+wait_until 60 rollout_done || { fail "web--main never became ready"; finish; }
 secret_listed() { [ "$(api "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "[i['metadata']['name'] for i in d['items']]" 2>/dev/null)" = "['db-app']" ]; }
 wait_until 60 secret_listed || fail "SecretList: no db-app: $(api "$URL/api/v1/namespaces/x-alice/secrets" | head -c 300)"
 
@@ -48,7 +48,7 @@ expect_eq "$(json "$(cat "$T/body")" "d['details']")" "{'name': 'nope', 'kind': 
 expect_eq "$(code_of "$URL/apis/example.com/v1/namespaces/x/things")" "404 application/json" "unknown group"
 status_is "unknown path" 404 NotFound "the server could not find the requested resource"
 expect_eq "$(code_of "$URL/apis/apps/v1/namespaces/x/statefulsets")" "404 application/json" "unknown resource of a served group"
-expect_eq "$(code_of -X DELETE "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main")" "405 application/json" "DELETE"
+expect_eq "$(code_of -X DELETE "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main")" "405 application/json" "DELETE"
 status_is "DELETE" 405 MethodNotAllowed
 expect_eq "$(curl -s -o "$T/body" -w '%{http_code} %{content_type}' "$URL/apis/apps/v1/deployments")" "401 application/json" "no token"
 status_is "no token" 401 Unauthorized Unauthorized
@@ -74,14 +74,14 @@ expect_eq "$(api "$URL/apis/postgresql.cnpg.io" | json "$(cat)" "(d['kind'], d['
 # ---- lists ----
 api "$URL/apis/apps/v1/namespaces/x-alice/deployments" >"$T/deps"
 expect_eq "$(json "$(cat "$T/deps")" "(d['kind'], d['apiVersion'], [i['metadata']['name'] for i in d['items']])")" \
-	"('DeploymentList', 'apps/v1', ['web-main'])" "DeploymentList"
+	"('DeploymentList', 'apps/v1', ['web--main'])" "DeploymentList"
 expect_eq "$(json "$(cat "$T/deps")" "all(int(i['metadata']['resourceVersion']) <= int(d['metadata']['resourceVersion']) for i in d['items'])")" \
 	True "items' resourceVersions are at most the list's"
 expect_eq "$(api "$URL/apis/apps/v1/deployments" | json "$(cat)" "[(i['metadata']['namespace'], i['metadata']['name']) for i in d['items']]")" \
-	"[('x-alice', 'web-main')]" "all namespaces"
+	"[('x-alice', 'web--main')]" "all namespaces"
 expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-bob/deployments" | json "$(cat)" "d['items']")" "[]" "another namespace: empty"
 rs=$(api "$URL/apis/apps/v1/namespaces/x-alice/replicasets" | json "$(cat)" "[(i['metadata']['name'], i['metadata']['ownerReferences'][0]['kind'], i['metadata']['ownerReferences'][0]['name'], i['status']['readyReplicas']) for i in d['items']]")
-case "$rs" in "[('web-main-"*"', 'Deployment', 'web-main', 2)]") ok ;; *) fail "ReplicaSet of web-main: $rs" ;; esac
+case "$rs" in "[('web--main-"*"', 'Deployment', 'web--main', 2)]") ok ;; *) fail "ReplicaSet of web--main: $rs" ;; esac
 rsname=$(api "$URL/apis/apps/v1/namespaces/x-alice/replicasets" | json "$(cat)" "d['items'][0]['metadata']['name']")
 pods=$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=app.kubernetes.io%2Fname" | json "$(cat)" "sorted(set((i['metadata']['ownerReferences'][0]['name'], i['status']['phase'], i['metadata']['labels']['app.kubernetes.io/name']) for i in d['items']))+[len(d['items'])]")
 expect_eq "$pods" "[('$rsname', 'Running', 'web'), 2]" "two Running pods owned by the ReplicaSet"
@@ -96,8 +96,8 @@ expect_eq "$(sel 'app.kubernetes.io/name in (api, web)')" 2 "selector k in (a,b)
 expect_eq "$(sel 'app.kubernetes.io/name notin (web)')" 1 "selector k notin (a)"
 expect_eq "$(sel 'app.kubernetes.io/name notin (web),cnpg.io/cluster in (db)')" 1 "selector: set-based, two requirements"
 expect_eq "$(sel 'app.kubernetes.io/name=web,nope')" 0 "selector: every requirement"
-expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%3Dweb-main" | json "$(cat)" "len(d['items'])")" 1 "fieldSelector metadata.name"
-expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%21%3Dweb-main" | json "$(cat)" "len(d['items'])")" 0 "fieldSelector metadata.name!="
+expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%3Dweb--main" | json "$(cat)" "len(d['items'])")" 1 "fieldSelector metadata.name"
+expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments?fieldSelector=metadata.name%21%3Dweb--main" | json "$(cat)" "len(d['items'])")" 0 "fieldSelector metadata.name!="
 ev=$(api "$URL/api/v1/namespaces/x-alice/events" | json "$(cat)" "sorted(set((i['involvedObject']['kind'], i['reason']) for i in d['items']))")
 expect_eq "$ev" "[('Deployment', 'ScalingReplicaSet'), ('Pod', 'Scheduled'), ('Pod', 'Started'), ('ReplicaSet', 'SuccessfulCreate')]" "Events"
 expect_eq "$(api "$URL/api/v1/namespaces" | json "$(cat)" "[i['metadata']['name'] for i in d['items'] if i['metadata']['name']=='x-alice']")" "['x-alice']" "Namespaces"
@@ -112,20 +112,20 @@ expect_eq "$(api "$URL/api/v1/namespaces/x-alice/services?labelSelector=cnpg.io%
 expect_eq "$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=cnpg.io%2FinstanceRole%3Dprimary" | json "$(cat)" "[(i['metadata']['name'], i['status']['phase']) for i in d['items']]")" \
 	"[('db-1', 'Running')]" "CloudNativePG's primary Pod"
 dep_rv=$(json "$(cat "$T/deps")" "d['items'][0]['metadata']['resourceVersion']")
-expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
-expect_eq "$(api "$URL/api/v1/applications/alice-web-main/resource-tree" | json "$(cat)" "[n['resourceVersion'] for n in d['nodes'] if n['kind'] == 'Deployment']")" \
+expect_eq "$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main" | json "$(cat)" "d['metadata']['resourceVersion']")" "$dep_rv" "GET and list agree on resourceVersion"
+expect_eq "$(api "$URL/api/v1/applications/alice--web--main/resource-tree" | json "$(cat)" "[n['resourceVersion'] for n in d['nodes'] if n['kind'] == 'Deployment']")" \
 	"['$dep_rv']" "Argo CD's resource tree shows the same resourceVersion"
 
 # ---- tables, as kubectl asks for them ----
 TABLE='Accept: application/json;as=Table;v=v1;g=meta.k8s.io,application/json'
 expect_eq "$(api -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments" | json "$(cat)" "(d['kind'], [c['name'] for c in d['columnDefinitions']], [r['cells'][:4] for r in d['rows']], d['rows'][0]['object']['kind'])")" \
-	"('Table', ['Name', 'Ready', 'Up-to-date', 'Available', 'Age'], [['web-main', '2/2', 2, 2]], 'Deployment')" "a Table of Deployments"
+	"('Table', ['Name', 'Ready', 'Up-to-date', 'Available', 'Age'], [['web--main', '2/2', 2, 2]], 'Deployment')" "a Table of Deployments"
 expect_eq "$(api -H "$TABLE" "$URL/api/v1/namespaces/x-alice/events" | json "$(cat)" "[c['name'] for c in d['columnDefinitions']]")" \
 	"['Last Seen', 'Type', 'Reason', 'Object', 'Message']" "a Table of Events"
-expect_eq "$(api -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web-main" | json "$(cat)" "(d['kind'], len(d['rows']))")" "('Table', 1)" "GET as a Table"
+expect_eq "$(api -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments/web--main" | json "$(cat)" "(d['kind'], len(d['rows']))")" "('Table', 1)" "GET as a Table"
 expect_eq "$(api -H "$TABLE" "$URL/api/v1/namespaces/x-alice/secrets" | json "$(cat)" "d['kind']")" "SecretList" "Secrets are never a Table"
 api -N -H "$TABLE" "$URL/apis/apps/v1/namespaces/x-alice/deployments?watch=1&timeoutSeconds=1" >"$T/twatch"
-expect_eq "$(head -1 "$T/twatch" | json "$(cat)" "(d['type'], d['object']['kind'], d['object']['rows'][0]['cells'][0])")" "('ADDED', 'Table', 'web-main')" "a watch of Table rows"
+expect_eq "$(head -1 "$T/twatch" | json "$(cat)" "(d['type'], d['object']['kind'], d['object']['rows'][0]['cells'][0])")" "('ADDED', 'Table', 'web--main')" "a watch of Table rows"
 
 # ---- watch ----
 list_rv=$(api "$URL/apis/apps/v1/namespaces/x-alice/deployments" | json "$(cat)" "d['metadata']['resourceVersion']")
@@ -140,11 +140,11 @@ kill "$WATCH" 2>/dev/null
 wait "$WATCH" 2>/dev/null
 first=$(head -1 "$T/watch")
 expect_eq "$(json "$first" "(d['type'], d['object']['kind'], d['object']['metadata']['name'], int(d['object']['metadata']['resourceVersion']) > $list_rv)")" \
-	"('MODIFIED', 'Deployment', 'web-main', True)" "watch from the list's resourceVersion: the change, nothing before it"
+	"('MODIFIED', 'Deployment', 'web--main', True)" "watch from the list's resourceVersion: the change, nothing before it"
 expect_not_in "$(cat "$T/watch")" '"type":"ADDED"' "no ADDED replay after a resourceVersion"
 # without a resourceVersion: every object first, then the stream ends at timeoutSeconds
 api -N "$URL/apis/apps/v1/namespaces/x-alice/deployments?watch=true&timeoutSeconds=1" >"$T/watch0"
-expect_eq "$(head -1 "$T/watch0" | json "$(cat)" "(d['type'], d['object']['metadata']['name'])")" "('ADDED', 'web-main')" "watch without resourceVersion starts with ADDED"
+expect_eq "$(head -1 "$T/watch0" | json "$(cat)" "(d['type'], d['object']['metadata']['name'])")" "('ADDED', 'web--main')" "watch without resourceVersion starts with ADDED"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Authorization: Bearer $TOKEN" "$URL/apis/apps/v1/deployments?watch=1&timeoutSeconds=1")" 200 "watch ends on timeoutSeconds"
 api -N "$URL/api/v1/namespaces/x-alice/secrets?watch=1&timeoutSeconds=1" >"$T/swatch"
 expect_eq "$(json "$(cat "$T/swatch")" "(d['type'], d['object']['metadata']['name'], sorted(d['object']['data'])[-1])")" "('ADDED', 'db-app', 'username')" "a watch of Secrets"
