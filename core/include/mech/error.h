@@ -117,7 +117,7 @@ int mech_char_is_control(uint32_t cp);
 /**
  * JSON text as mech prints it: valid UTF-8 whatever the strings held. An
  * invalid byte becomes \ufffd (it can only be inside a string: JSON's own
- * syntax is ASCII), and DEL, C1 and bidirectional controls become \uXXXX,
+ * syntax is ASCII), and DEL, C1 and bidirectional controls become \u escapes,
  * so the same text cat'ed to a terminal is as safe as mech's text output.
  */
 void mech_json_clean(struct mech_buf *out, const char *json, size_t len);
