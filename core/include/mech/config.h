@@ -16,15 +16,20 @@ typedef struct {
 	char *machine_name; /* committer identity */
 	char *machine_email;
 
-	char *gitops_branch;  /* default "main" */
-	char *gitops_remote;  /* "" = none; "{tenant}" is replaced by the tenant name */
-	char *gitops_ssh_key; /* private key for ssh:// remotes ("" = ssh-agent) */
-	int gitops_retries;   /* push/CAS attempts before exit 75 (default 8) */
-	int gitops_fsync;     /* receipts reach the disk before they are reported (default 1) */
+	char *gitops_branch;            /* default "main" */
+	char *gitops_remote;            /* "" = none; "{tenant}" is replaced by the tenant name */
+	char *gitops_ssh_key;           /* private key for ssh:// remotes ("" = ssh-agent) */
+	char *gitops_known_hosts;       /* ssh:// host keys ("" = ~/.ssh/known_hosts) */
+	char *gitops_credentials_file;  /* HTTP(S) credentials, git-credential-store lines */
+	char *gitops_credential_helper; /* a git credential helper: program and arguments */
+	char *gitops_ca_file;           /* CAs for https:// remotes ("" = the system's) */
+	int gitops_retries;             /* push/CAS attempts before exit 75 (default 8) */
+	int gitops_fsync; /* receipts reach the disk before they are reported (default 1) */
 
 	char *argocd_url; /* "" = not configured */
 	char *argocd_token_file;
 	char *argocd_ca_file;
+	char *argocd_repo_url;  /* template of Argo CD's repoURL ("" = gitops.remote) */
 	char *argocd_namespace; /* default "argocd" */
 	int argocd_timeout_ms;  /* default 5000 */
 
