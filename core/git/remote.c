@@ -766,3 +766,69 @@ done:
 	free(ctx.rejected);
 	return rc;
 }
+
+/*
+ * push_local copies what a commit adds to its parents, which the remote
+ * has; a remote with no branch has none of them. Oldest first, so an
+ * interrupted copy never leaves a commit whose parents are missing.
+ */
+static int copy_history(mech_repo *r, const char *path, const git_oid *head)
+{
+	git_repository *remote = NULL;
+	git_odb *src = NULL, *dst = NULL;
+	git_revwalk *walk = NULL;
+	git_oid id;
+	int rc = -1, err = 0;
+	if (git_repository_open_bare(&remote, path) < 0 || git_repository_odb(&src, r->git) < 0 ||
+	    git_repository_odb(&dst, remote) < 0 || git_revwalk_new(&walk, r->git) < 0 ||
+	    git_revwalk_sorting(walk, GIT_SORT_TOPOLOGICAL | GIT_SORT_REVERSE) < 0 ||
+	    git_revwalk_push(walk, head) < 0)
+		goto done;
+	while (err == 0 && (err = git_revwalk_next(&id, walk)) == 0)
+		err = copy_missing(src, dst, r->git, &id);
+	rc = err == GIT_ITEROVER ? 0 : -1;
+done:
+	git_revwalk_free(walk);
+	git_odb_free(src);
+	git_odb_free(dst);
+	git_repository_free(remote);
+	return rc;
+}
+
+int mech_repo_publish(mech_repo *r)
+{
+	git_remote *remote = NULL;
+	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
+	remote_ctx ctx = {r->cfg, 0, NULL, r->remote_url};
+	const git_remote_head **heads;
+	git_oid head;
+	size_t i, n = 0;
+	int rc = -1, exists = 0;
+
+	if (!r->remote_url || mech_repo_head(r, &head) < 0) {
+		mech_error_clear();
+		return 0;
+	}
+	if (remote_callbacks(&cb, &ctx) < 0)
+		return -1;
+	if (git_remote_create_anonymous(&remote, r->git, r->remote_url) < 0 ||
+	    git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0 ||
+	    git_remote_ls(&heads, &n, remote) < 0) {
+		remote_error(r, "list the branches of");
+		goto done;
+	}
+	for (i = 0; i < n; i++)
+		exists |= !strcmp(heads[i]->name, r->branch_ref);
+	git_remote_disconnect(remote);
+	if (exists)
+		rc = 0;
+	else if (local_remote_path(r->remote_url) &&
+		 copy_history(r, local_remote_path(r->remote_url), &head) < 0)
+		remote_error(r, "write the history to");
+	else
+		rc = mech_remote_push(r, NULL, &head);
+done:
+	git_remote_free(remote);
+	free(ctx.rejected);
+	return rc;
+}

@@ -350,8 +350,13 @@ void mech_config_free(mech_config *cfg)
 
 char *mech_config_remote_for(const mech_config *cfg, const char *tenant)
 {
+	return mech_config_expand(cfg->gitops_remote, tenant);
+}
+
+char *mech_config_expand(const char *tmpl, const char *tenant)
+{
 	mech_buf b = MECH_BUF_INIT;
-	const char *p = cfg->gitops_remote, *hit;
+	const char *p = tmpl, *hit;
 	while ((hit = strstr(p, "{tenant}")) != NULL) {
 		mech_buf_put(&b, p, (size_t)(hit - p));
 		mech_buf_puts(&b, tenant);

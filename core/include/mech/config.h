@@ -59,6 +59,8 @@ void mech_config_free(mech_config *cfg);
 
 /** The remote URL for a tenant ("" when no remote), {tenant} substituted. Caller frees. */
 char *mech_config_remote_for(const mech_config *cfg, const char *tenant);
+/** A URL template with every {tenant} replaced by `tenant`. Caller frees. */
+char *mech_config_expand(const char *tmpl, const char *tenant);
 
 /** Paths under MECH_HOME; caller frees. */
 char *mech_config_tenant_dir(const mech_config *cfg, const char *tenant);
