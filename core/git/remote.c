@@ -125,6 +125,7 @@ static int decode(char *out, size_t outsz, const char *s, size_t n)
 static int url_split(const char *url, url_parts *u)
 {
 	const char *p = strstr(url, "://"), *auth, *end, *at, *hp, *colon;
+	char hostport[300];
 	size_t n;
 	memset(u, 0, sizeof(*u));
 	if (p) {
@@ -152,15 +153,20 @@ static int url_split(const char *url, url_parts *u)
 			return -1;
 		hp = at + 1;
 	}
+	/* git-credential-store writes host:port as host%3aport */
+	if (decode(hostport, sizeof(hostport), hp, (size_t)(end - hp)) < 0)
+		return -1;
+	hp = hostport;
+	end = hostport + strlen(hostport);
 	if (*hp == '[') {
-		const char *rb = memchr(hp, ']', (size_t)(end - hp));
+		const char *rb = strchr(hp, ']');
 		if (!rb)
 			return -1;
 		n = (size_t)(rb - hp - 1);
-		colon = rb + 1 < end && rb[1] == ':' ? rb + 1 : NULL;
+		colon = rb[1] == ':' ? rb + 1 : NULL;
 		hp++;
 	} else {
-		colon = p ? memchr(hp, ':', (size_t)(end - hp)) : NULL;
+		colon = strchr(hp, ':');
 		n = (size_t)((colon ? colon : end) - hp);
 	}
 	if (n == 0 || n >= sizeof(u->host))
