@@ -18,7 +18,7 @@ require openssl openssl
 PW="pw-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
 printf '%s' "$PW" >"$T/pass"
 mkdir -p "$T/srv" "$T/io"
-for t in alice carol; do
+for t in alice carol dave; do
 	git init -q --bare "$T/srv/$t.git"
 done
 lighttpd_ca "$T/ca" || { fail "openssl: no test CA"; finish; }
@@ -195,6 +195,14 @@ expect_eq "$($C rev-list --count main)" "3" "seed, app, repoURL on the remote"
 expect_eq "$($C show main:argocd/network.application.yaml | sed -n 's/^ *repoURL: //p')" "$HTTP/carol.git" \
 	"argocd/ names the remote"
 if $C fsck --strict --no-dangling >/dev/null 2>"$T/fsck"; then ok; else fail "fsck of carol's remote: $(cat "$T/fsck")"; fi
+
+# ---- a new tenant seeded with --repo-url names it from its first commit ----
+m h1 admin tenant add dave --repo-url "https://git.example/{tenant}.git" --json
+expect_eq "$rc" "0" "a new tenant with --repo-url: $out"
+expect_eq "$(json "$out" 'd["result"]["retargeted"]')" "False" "seeded, not retargeted"
+expect_eq "$(git --git-dir="$T/srv/dave.git" rev-list --count main 2>&1)" "1" "dave's seed is on the remote"
+expect_eq "$(git --git-dir="$T/srv/dave.git" show main:argocd/apps.applicationset.yaml | sed -n 's/^ *repoURL: //p' | sort -u)" \
+	"https://git.example/dave.git" "the seed names --repo-url ({tenant} expanded)"
 
 # ---- HTTPS: gitops.ca_file, and what a wrong CA looks like ----
 home s1 "remote=$HTTPS/{tenant}.git" "credentials_file=$T/creds" "ca_file=$T/ca/ca.crt"
