@@ -39,6 +39,7 @@
 	_(INSTANCE, "instance")                                                                    \
 	_(NAME, "name")                                                                            \
 	_(KEY, "key")                                                                              \
+	_(REPO_URL, "repo-url")                                                                    \
 	_(EMAIL, "email")                                                                          \
 	_(IMAGE, "image")                                                                          \
 	_(PORT, "port")                                                                            \

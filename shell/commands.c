@@ -47,6 +47,10 @@ static const sh_flag tenant_add_flags[] = {
 	 "an SSH public key file (repeatable); the key's tenant is T", 0, 0, 0},
 	{SH_OPT_NAME, 0, SH_STR, "NAME", "identity name for local writes (default: T)", 0, 0, 0},
 	{SH_OPT_EMAIL, 0, SH_STR, "EMAIL", "identity e-mail (default: T@localhost)", 0, 0, 0},
+	{SH_OPT_REPO_URL, 0, SH_STR, "URL",
+	 "the URL Argo CD reads the repo from (tenant.yaml repo_url; \"\": the default); never "
+	 "with a password",
+	 0, 0, 0},
 	END,
 };
 
@@ -271,8 +275,11 @@ const sh_command sh_commands[] = {
 	 "T  tenant name (DNS label, at most 40 characters)",
 	 "Writes tenants/T/tenant.yaml; creates tenants/T/gitops.git and makes one "
 	 "mechanics(tenant.seed) commit (README.md and argocd/*.yaml). With gitops.remote set, pushes "
-	 "the seed, or adopts a remote that is already seeded. On an existing tenant, adds the keys.",
+	 "the seed, or adopts a remote that is already seeded, or pushes the local history to a "
+	 "remote whose branch is empty. On an existing tenant, adds the keys; when argocd/*.yaml "
+	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt.",
 	 "mech admin tenant add alice --key alice.pub\n"
+	 "mech admin tenant add alice --repo-url https://git.example/alice.git\n"
 	 "mech admin tenant add bob --name 'Bob B' --email bob@example.com",
 	 "mech --tenant alice app create web --image nginx:1.27"},
 	{"admin", "tenant list", "tenant.list", SH_OPERATOR, "", 0, 0, no_flags,

@@ -66,6 +66,7 @@ int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a)
 	o.ident_email = sh_arg(a, SH_OPT_EMAIL);
 	o.keys = tk;
 	o.nkeys = files->len;
+	o.repo_url = sh_arg(a, SH_OPT_REPO_URL);
 	if (mech_tenant_add(ctx->cfg, &o, &res) < 0)
 		goto done;
 	ctx->tenant_name = mech_strdup(o.name);
@@ -74,11 +75,21 @@ int sh_admin_tenant_add(sh_ctx *ctx, const sh_args *a)
 	cJSON_AddBoolToObject(ctx->result, "created", res.created);
 	cJSON_AddBoolToObject(ctx->result, "adopted", res.adopted);
 	cJSON_AddNumberToObject(ctx->result, "keys_added", res.keys_added);
+	cJSON_AddStringToObject(ctx->result, "repo_url", res.repo_url ? res.repo_url : "");
+	cJSON_AddBoolToObject(ctx->result, "retargeted", res.retargeted);
+	cJSON_AddBoolToObject(ctx->result, "published", res.published);
 	{
 		char *repo = mech_config_repo_path(ctx->cfg, o.name);
 		cJSON_AddStringToObject(ctx->result, "repo", repo);
+		if (res.published)
+			sh_printf(ctx,
+				  "pushed the local history of tenant %s to its empty remote\n",
+				  o.name);
 		if (res.adopted)
 			sh_printf(ctx, "adopted the seeded remote of tenant %s\n", o.name);
+		if (res.retargeted)
+			sh_printf(ctx, "Argo CD now reads tenant %s from %s (repoURL)\n", o.name,
+				  res.repo_url);
 		sh_printf(ctx, "tenant %s %s: repo %s, %d key%s added\n", o.name,
 			  res.created ? "created" : "updated", repo, res.keys_added,
 			  res.keys_added == 1 ? "" : "s");

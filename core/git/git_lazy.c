@@ -99,6 +99,18 @@ int CRT_PARSE_FILE(mbedtls_x509_crt *chain, const char *path)
 		pthread_mutex_unlock(&ca_lock);
 		return 0;
 	}
+	if (ca_state == CA_DEFERRED) {
+		/*
+		 * A second parse is libgit2 setting other locations
+		 * (GIT_OPT_SET_SSL_CERT_LOCATIONS: gitops.ca_file). It frees the
+		 * deferred chain, whose address a new chain may then reuse:
+		 * drop the deferred parse now, or the system's CAs would be
+		 * parsed into that chain at the first TLS session.
+		 */
+		ca_state = CA_DONE;
+		free(ca_path);
+		ca_path = NULL;
+	}
 	pthread_mutex_unlock(&ca_lock);
 	return REAL(mbedtls_x509_crt_parse_file)(chain, path);
 }

@@ -12,6 +12,34 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The host has the tenant's record (tenant.yaml), shared by every host. */
+static int tenant_known(const mech_config *cfg, const char *tenant)
+{
+	char *file = mech_sprintf("%s/tenants/%s/tenant.yaml", cfg->home, tenant);
+	int known = access(file, F_OK) == 0;
+	free(file);
+	return known;
+}
+
+int mech_repo_create(const mech_config *cfg, const char *tenant)
+{
+	git_repository *repo = NULL;
+	git_repository_init_options o = GIT_REPOSITORY_INIT_OPTIONS_INIT;
+	char *path = mech_config_repo_path(cfg, tenant);
+	char *head = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
+	int rc = 0;
+	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
+	o.initial_head = head;
+	o.description = "mech tenant GitOps repository";
+	if (git_repository_init_ext(&repo, path, &o) < 0)
+		rc = mech_error_git(MECH_EFAILED, "cannot create the tenant repository");
+	git_repository_free(repo);
+	free(path);
+	free(head);
+	return rc;
+}
 
 int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 {
@@ -34,7 +62,10 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 		r->remote_url = remote;
 	else
 		free(remote);
-	if (git_repository_open_bare(&r->git, r->path) < 0) {
+	if (git_repository_open_bare(&r->git, r->path) < 0 && r->remote_url &&
+	    tenant_known(cfg, tenant) && mech_repo_create(cfg, tenant) == 0)
+		git_repository_open_bare(&r->git, r->path);
+	if (!r->git) {
 		mech_error_git(MECH_ENOT_FOUND, "cannot open the tenant repository");
 		mech_error_hint("run `mech admin tenant add %s` first", tenant);
 		mech_repo_free(r);

@@ -8,6 +8,7 @@
 #include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/live.h"
+#include "mech/validate.h"
 #include "mech/yaml.h"
 
 #include <limits.h>
@@ -17,7 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef enum { T_STR, T_INT, T_BOOL, T_DURATION } key_type;
+typedef enum { T_STR, T_INT, T_BOOL, T_DURATION, T_URL } key_type;
 
 static const struct config_key {
 	const char *section;
@@ -41,6 +42,10 @@ static const struct config_key {
 	{                                                                                          \
 		sec, key, T_INT, offsetof(mech_config, field), def, lo, hi, NULL, help             \
 	}
+#define U(sec, key, field, def, help)                                                              \
+	{                                                                                          \
+		sec, key, T_URL, offsetof(mech_config, field), def, 0, 0, NULL, help               \
+	}
 #define B(sec, key, field, def, help)                                                              \
 	{                                                                                          \
 		sec, key, T_BOOL, offsetof(mech_config, field), def, 0, 1, NULL, help              \
@@ -57,12 +62,30 @@ static const struct config_key {
 	  "committer."),
 	S("gitops", "branch", gitops_branch, "main",
 	  "The branch of each tenant repository that mech writes and Argo CD follows."),
-	S("gitops", "remote", gitops_remote, "",
+	U("gitops", "remote", gitops_remote, "",
 	  "URL template of the tenant repositories' shared remote, {tenant} replaced by the tenant "
-	  "name (file:///srv/git/{tenant}.git, ssh://git@git.example/{tenant}/gitops.git). Empty: "
-	  "the bare repository under MECH_HOME is the only copy."),
+	  "name (file:///srv/git/{tenant}.git, ssh://git@git.example/{tenant}/gitops.git, "
+	  "https://git.example/{tenant}.git). Empty: the bare repository under MECH_HOME is the "
+	  "only copy. A URL with a password is refused (exit 78): see credentials_file."),
 	S("gitops", "ssh_key", gitops_ssh_key, "",
 	  "Private key file for ssh:// remotes (its .pub next to it). Empty: ssh-agent."),
+	S("gitops", "known_hosts", gitops_known_hosts, "",
+	  "known_hosts file that ssh:// remotes' host keys are checked against (OpenSSH's "
+	  "format, hashed names allowed). Empty: ~/.ssh/known_hosts of the user running mech. "
+	  "An unknown or different host key is exit 69 naming this file."),
+	S("gitops", "credentials_file", gitops_credentials_file, "",
+	  "File of HTTP(S) remote credentials, one URL a line as git-credential-store writes "
+	  "them (https://USER:PASSWORD@HOST[:PORT], user and password percent-encoded); the "
+	  "line whose scheme, host and port are the remote's is used. Must not be readable by "
+	  "group or others (exit 78)."),
+	S("gitops", "credential_helper", gitops_credential_helper, "",
+	  "A git credential helper for HTTP(S) remotes when credentials_file has no line for "
+	  "them: an absolute program path and its arguments, split at spaces and run without a "
+	  "shell with `get` appended, speaking git's credential protocol on stdin/stdout "
+	  "(/usr/lib/git-core/git-credential-store --file /etc/mech/git-credentials)."),
+	S("gitops", "ca_file", gitops_ca_file, "",
+	  "CA certificate file (PEM) that https:// remotes' certificates are checked against, "
+	  "instead of the system's CAs. Empty: the system's CAs."),
 	I("gitops", "retries", gitops_retries, "8", 1, 100,
 	  "Fetch, plan and push attempts when a push is rejected, before exit 75 (contention)."),
 	D("gitops", "timeout", gitops_timeout_ms, "30s", 100, 3600000,
@@ -80,6 +103,10 @@ static const struct config_key {
 	  "File holding the bearer token for the Argo CD API."),
 	S("argocd", "ca_file", argocd_ca_file, "",
 	  "CA certificate file for Argo CD's TLS certificate. Empty: the system's CAs."),
+	U("argocd", "repo_url", argocd_repo_url, "",
+	  "URL template ({tenant} replaced) of the repository as Argo CD reads it, written as "
+	  "repoURL into argocd/*.yaml; a tenant's tenant.yaml repo_url wins over it. Empty: "
+	  "gitops.remote expanded (or the local repository's file:// URL without a remote)."),
 	S("argocd", "namespace", argocd_namespace, "argocd",
 	  "Namespace Argo CD runs in: where the seeded AppProject and ApplicationSet live."),
 	I("argocd", "timeout_ms", argocd_timeout_ms, "5000", 100, 600000,
@@ -111,6 +138,7 @@ static const struct config_key {
 #undef I
 #undef B
 #undef D
+#undef U
 };
 
 #define NKEYS (sizeof(config_keys) / sizeof(*config_keys))
@@ -151,6 +179,18 @@ static int set_value(mech_config *cfg, const struct config_key *k, const char *v
 	char q[MECH_ESCAPE_SIZE], *end;
 	long n;
 	switch (k->type) {
+	case T_URL: {
+		char *what = mech_sprintf("%s:%d: %s.%s", file, line, k->section, k->key);
+		int rc = mech_validate_url(what, v);
+		free(what);
+		if (rc < 0) { /* in mech.yaml, any bad URL is a configuration error */
+			char *msg = mech_strdup(mech_error_last()->message);
+			mech_error_set(MECH_ECONFIG, "%s", msg);
+			free(msg);
+			return -1;
+		}
+	}
+		/* fall through */
 	case T_STR:
 		if (k->choices) {
 			const char *c = k->choices;
@@ -327,7 +367,7 @@ void mech_config_free(mech_config *cfg)
 	if (!cfg)
 		return;
 	for (i = 0; i < NKEYS; i++)
-		if (config_keys[i].type == T_STR)
+		if (config_keys[i].type == T_STR || config_keys[i].type == T_URL)
 			free(*(char **)field(cfg, &config_keys[i]));
 	free(cfg->home);
 	free(cfg);
@@ -335,8 +375,13 @@ void mech_config_free(mech_config *cfg)
 
 char *mech_config_remote_for(const mech_config *cfg, const char *tenant)
 {
+	return mech_config_expand(cfg->gitops_remote, tenant);
+}
+
+char *mech_config_expand(const char *tmpl, const char *tenant)
+{
 	mech_buf b = MECH_BUF_INIT;
-	const char *p = cfg->gitops_remote, *hit;
+	const char *p = tmpl, *hit;
 	while ((hit = strstr(p, "{tenant}")) != NULL) {
 		mech_buf_put(&b, p, (size_t)(hit - p));
 		mech_buf_puts(&b, tenant);
@@ -363,7 +408,8 @@ char *mech_config_cache_dir(const mech_config *cfg, const char *tenant)
 
 int mech_config_key_at(size_t i, mech_config_key *out)
 {
-	static const char *const type_names[] = {"string", "integer", "boolean", "duration"};
+	static const char *const type_names[] = {"string", "integer", "boolean", "duration",
+						 "string"};
 	const struct config_key *k;
 	if (i >= NKEYS)
 		return 0;

@@ -202,3 +202,41 @@ bad:
 			      "e.g. apps/web/base/deployment.yaml",
 			      mech_error_escape(q, v));
 }
+
+/* Where a URL's user information ends: the '@' before its host, or NULL. */
+static const char *url_userinfo_end(const char *v)
+{
+	const char *auth = strstr(v, "://"), *end, *at;
+	if (v[0] == '/')
+		return NULL;        /* a path on this machine */
+	auth = auth ? auth + 3 : v; /* scp-like user@host:path has no scheme */
+	end = auth + strcspn(auth, auth == v ? "" : "/?#");
+	at = memchr(auth, '@', (size_t)(end - auth));
+	/* the last '@' of the authority: a user name may not hold one, a password may */
+	while (at && memchr(at + 1, '@', (size_t)(end - at - 1)))
+		at = memchr(at + 1, '@', (size_t)(end - at - 1));
+	return at && memchr(auth, ':', (size_t)(at - auth)) ? at : NULL;
+}
+
+int mech_url_has_password(const char *v)
+{
+	return url_userinfo_end(v) != NULL;
+}
+
+int mech_validate_url(const char *what, const char *v)
+{
+	if (mech_url_has_password(v))
+		/* the value is not echoed: it holds a secret */
+		return mech_error_set(MECH_ECONFIG,
+				      "%s carries a password (user:password@ in the URL); a "
+				      "password never goes into a URL, where it would reach Git "
+				      "and output: put it in gitops.credentials_file or a "
+				      "gitops.credential_helper",
+				      what);
+	if (!printable(v) || strlen(v) > 2048)
+		return mech_error_set(MECH_EINVALID,
+				      "invalid %s: a URL of at most 2048 characters without control "
+				      "characters",
+				      what);
+	return 0;
+}

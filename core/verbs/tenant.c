@@ -45,6 +45,7 @@ void mech_tenant_free(mech_tenant *t)
 	free(t->ns);
 	free(t->identity.name);
 	free(t->identity.email);
+	free(t->repo_url);
 	free(t);
 }
 
@@ -71,6 +72,18 @@ static int parse_tenant(const char *file, const char *name, const mech_buf *b, m
 	if (!*t->ns) {
 		free(t->ns);
 		t->ns = mech_layout_namespace(name);
+	}
+	t->repo_url = text_or(doc, "repo_url", "");
+	if (*t->repo_url) {
+		char *what = mech_sprintf("%s: repo_url", file);
+		int bad = mech_validate_url(what, t->repo_url);
+		free(what);
+		if (bad < 0) {
+			free(def_email);
+			mech_yaml_free(doc);
+			mech_tenant_free(t);
+			return -1;
+		}
 	}
 	t->identity.name = text_or(doc, "identity.name", name);
 	t->identity.email = text_or(doc, "identity.email", def_email);
@@ -263,6 +276,8 @@ static int save_tenant(const mech_config *cfg, const mech_tenant *t)
 	id = mech_yaml_set(doc, "identity", mech_yaml_map());
 	mech_yaml_set_str(id, "name", t->identity.name);
 	mech_yaml_set_str(id, "email", t->identity.email);
+	if (t->repo_url && *t->repo_url)
+		mech_yaml_set_str(doc, "repo_url", t->repo_url);
 	keys = mech_yaml_set(doc, "keys", mech_yaml_seq());
 	for (i = 0; i < t->nkeys; i++) {
 		const mech_tenant_key *k = &t->keys[i];
@@ -321,10 +336,56 @@ static const struct {
 	{MECH_LAYOUT_ADDONS_README, mech_manifest_seed_addons_readme, 0},
 };
 
+#define NSEED (sizeof(seed_files) / sizeof(*seed_files))
+
 typedef struct {
 	mech_repo *repo;
-	const mech_seed_spec *spec;
-} seed_ctx;
+	mech_seed_spec spec;
+	int retargeted;
+} seed_plan;
+
+/* The repo URL argocd/ files name now (the network Application's source), or NULL. */
+static char *current_repo_url(mech_txn *txn)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_yaml *doc = NULL;
+	char *url = NULL;
+	if (mech_txn_read(txn, MECH_LAYOUT_ARGOCD_NETWORK, &b) == 1 &&
+	    mech_yaml_parse(&doc, b.ptr, b.len, MECH_LAYOUT_ARGOCD_NETWORK, NULL) == 0) {
+		const char *v = mech_yaml_path_text(doc, "spec.source.repoURL");
+		url = v ? mech_strdup(v) : NULL;
+	}
+	mech_error_clear();
+	mech_yaml_free(doc);
+	mech_buf_dispose(&b);
+	return url;
+}
+
+/*
+ * A seeded repository whose argocd/ files name another URL: rewrite the
+ * files that change, in this one receipt (a human's edit of them needs
+ * --force, as any path does).
+ */
+static int plan_retarget(mech_txn *txn, seed_plan *sp, const char *cur)
+{
+	size_t i;
+	for (i = 0; i < NSEED; i++) {
+		mech_buf want = MECH_BUF_INIT;
+		int rc;
+		if (!seed_files[i].argocd)
+			continue;
+		rc = seed_files[i].render(&sp->spec, &want);
+		if (rc == 0) /* identical bytes plan nothing */
+			mech_txn_write_buf(txn, seed_files[i].path, &want);
+		mech_buf_dispose(&want);
+		if (rc < 0)
+			return -1;
+	}
+	mech_txn_summary(txn, "move Argo CD's repoURL of tenant %s", sp->spec.tenant);
+	mech_txn_body(txn, "repoURL: %s (was %s)", sp->spec.repo_url, cur);
+	sp->retargeted = 1;
+	return 0;
+}
 
 /*
  * A seeded branch is adopted, and its argocd/ files that mech wrote last are
@@ -332,67 +393,69 @@ typedef struct {
  * the Application names of docs/formats.md ("Names") at its next `tenant
  * add`. A file a human changed last is the human's; it stays as it is.
  */
-static int plan_reseed(mech_txn *txn, seed_ctx *c)
+static int plan_reseed(mech_txn *txn, seed_plan *sp)
 {
 	size_t i;
-	for (i = 0; i < sizeof(seed_files) / sizeof(*seed_files); i++) {
+	for (i = 0; i < NSEED; i++) {
 		mech_buf b = MECH_BUF_INIT;
 		mech_writer w;
 		if (!seed_files[i].argocd || mech_txn_exists(txn, seed_files[i].path) <= 0)
 			continue;
-		if (mech_repo_last_writer(c->repo, seed_files[i].path, &w) < 0)
+		if (mech_repo_last_writer(sp->repo, seed_files[i].path, &w) < 0)
 			return -1;
 		if (w.cls != MECH_CLASS_MACHINE)
 			continue;
-		if (seed_files[i].render(c->spec, &b) < 0) {
+		if (seed_files[i].render(&sp->spec, &b) < 0) {
 			mech_buf_dispose(&b);
 			return -1;
 		}
 		mech_txn_write_buf(txn, seed_files[i].path, &b);
 		mech_buf_dispose(&b);
 	}
-	mech_txn_summary(txn, "update the argocd files of tenant %s", c->spec->tenant);
+	mech_txn_summary(txn, "update the argocd files of tenant %s", sp->spec.tenant);
 	return 0;
 }
 
+/*
+ * Adopting a seeded branch: when its argocd/ files name another repo URL,
+ * all of them are rewritten (retarget, which renders today's names too);
+ * else the ones mech wrote last are brought to today's render (reseed).
+ * Either way one receipt, or none when nothing changes.
+ */
+static int plan_adopt(mech_txn *txn, seed_plan *sp)
+{
+	char *cur = current_repo_url(txn);
+	int rc;
+	if (cur && strcmp(cur, sp->spec.repo_url))
+		rc = plan_retarget(txn, sp, cur);
+	else
+		rc = plan_reseed(txn, sp);
+	free(cur);
+	return rc;
+}
+
+/* The seed plan: the files of DESIGN §4 on an empty branch; else adopt (reseed, retarget). */
 static int plan_seed(mech_txn *txn, void *payload)
 {
-	seed_ctx *c = payload;
+	seed_plan *sp = payload;
 	mech_strv top = MECH_STRV_INIT;
 	size_t i;
 	int seeded = mech_txn_list(txn, "", &top) > 0;
 	mech_strv_dispose(&top);
+	sp->retargeted = 0; /* a plan may run again on a newer head */
 	if (seeded)
-		return plan_reseed(txn, c);
-	for (i = 0; i < sizeof(seed_files) / sizeof(*seed_files); i++) {
+		return plan_adopt(txn, sp);
+	for (i = 0; i < NSEED; i++) {
 		mech_buf b = MECH_BUF_INIT;
-		if (seed_files[i].render(c->spec, &b) < 0) {
+		if (seed_files[i].render(&sp->spec, &b) < 0) {
 			mech_buf_dispose(&b);
 			return -1;
 		}
 		mech_txn_write_buf(txn, seed_files[i].path, &b);
 		mech_buf_dispose(&b);
 	}
-	mech_txn_summary(txn, "seed tenant %s", c->spec->tenant);
+	mech_txn_summary(txn, "seed tenant %s", sp->spec.tenant);
 	return 0;
-}
-
-static int init_repo(const mech_config *cfg, const char *name)
-{
-	git_repository *repo = NULL;
-	git_repository_init_options o = GIT_REPOSITORY_INIT_OPTIONS_INIT;
-	char *path = mech_config_repo_path(cfg, name);
-	char *head = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
-	int rc = 0;
-	o.flags = GIT_REPOSITORY_INIT_BARE | GIT_REPOSITORY_INIT_MKPATH;
-	o.initial_head = head;
-	o.description = "mech tenant GitOps repository";
-	if (git_repository_init_ext(&repo, path, &o) < 0)
-		rc = mech_error_git(MECH_EFAILED, "cannot create the tenant repository");
-	git_repository_free(repo);
-	free(path);
-	free(head);
-	return rc;
 }
 
 static int add_keys(const mech_config *cfg, mech_tenant *t, const mech_tenant_add_opts *opts,
@@ -448,15 +511,16 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 {
 	mech_tenant *t = NULL;
 	mech_repo *repo = NULL;
-	char *dir = NULL, *repo_url = NULL, *file;
-	mech_seed_spec spec;
-	seed_ctx sc;
+	char *dir = NULL, *file;
+	seed_plan plan;
 	mech_txn_opts txo;
 	int rc = -1, exists, made_dir = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (mech_validate_tenant_name(opts->name) < 0 || mech_layout_check_tenant(opts->name) < 0 ||
-	    validate_identity(opts->ident_name, opts->ident_email) < 0)
+	    validate_identity(opts->ident_name, opts->ident_email) < 0 ||
+	    (opts->repo_url && *opts->repo_url &&
+	     mech_validate_url("--repo-url", opts->repo_url) < 0))
 		return -1;
 	file = tenant_file(cfg, opts->name);
 	exists = access(file, F_OK) == 0;
@@ -474,40 +538,42 @@ int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 	}
 	if (add_keys(cfg, t, opts, &out->keys_added) < 0)
 		goto done;
+	if (opts->repo_url) {
+		free(t->repo_url);
+		t->repo_url = mech_strdup(opts->repo_url);
+	}
 	dir = mech_config_tenant_dir(cfg, opts->name);
 	made_dir = access(dir, F_OK) != 0;
 	if (mech_mkdir_p(dir, 0750) < 0 || save_tenant(cfg, t) < 0)
 		goto done;
 	out->created = !exists;
-	if (!exists && init_repo(cfg, opts->name) < 0)
+	if (!exists && mech_repo_create(cfg, opts->name) < 0)
 		goto done;
 	if (mech_repo_open(&repo, cfg, opts->name) < 0)
 		goto done;
-	repo_url = mech_config_remote_for(cfg, opts->name);
-	if (!*repo_url) {
-		/* no remote: Argo CD would read the local repo itself */
-		char *path = mech_config_repo_path(cfg, opts->name);
-		free(repo_url);
-		repo_url = mech_sprintf("file://%s", path);
-		free(path);
-	}
-	spec.tenant = opts->name;
-	spec.repo_url = repo_url;
-	spec.branch = cfg->gitops_branch;
-	spec.argocd_namespace = cfg->argocd_namespace;
+	/* an empty remote gets the local history first: only then is the tenant there */
+	if (exists && (out->published = mech_repo_publish(repo)) < 0)
+		goto done;
+	out->repo_url = mech_tenant_repo_url(cfg, t);
+	memset(&plan, 0, sizeof(plan));
+	plan.spec.tenant = opts->name;
+	plan.spec.repo_url = out->repo_url;
+	plan.spec.branch = cfg->gitops_branch;
+	plan.spec.argocd_namespace = cfg->argocd_namespace;
 	memset(&txo, 0, sizeof(txo));
 	txo.verb = "tenant.seed";
 	txo.target = mech_sprintf("tenant/%s", opts->name);
 	txo.author = &t->identity;
 	txo.plan = plan_seed;
-	sc.repo = repo;
-	sc.spec = &spec;
-	txo.payload = &sc;
+	plan.repo = repo;
+	txo.payload = &plan;
 	rc = mech_gitops_apply(repo, &txo, &out->seed);
 	free((char *)txo.target);
 	if (rc == 0) {
 		git_oid head;
-		out->adopted = !out->seed.commit[0] && mech_repo_head(repo, &head) == 0;
+		out->retargeted = plan.retargeted && out->seed.commit[0];
+		out->adopted = !out->seed.commit[0] && !out->published &&
+			       mech_repo_head(repo, &head) == 0;
 		mech_error_clear();
 	}
 done:
@@ -517,7 +583,6 @@ done:
 		mech_remove_tree(dir);
 	mech_tenant_free(t);
 	free(dir);
-	free(repo_url);
 	return rc;
 }
 
@@ -686,8 +751,28 @@ done:
 	return rc;
 }
 
+char *mech_tenant_repo_url(const mech_config *cfg, const mech_tenant *t)
+{
+	char *url, *path;
+	if (t->repo_url && *t->repo_url)
+		return mech_config_expand(t->repo_url, t->name);
+	if (*cfg->argocd_repo_url)
+		return mech_config_expand(cfg->argocd_repo_url, t->name);
+	url = mech_config_remote_for(cfg, t->name);
+	if (*url)
+		return url;
+	/* no remote: Argo CD would read the local repo itself */
+	free(url);
+	path = mech_config_repo_path(cfg, t->name);
+	url = mech_sprintf("file://%s", path);
+	free(path);
+	return url;
+}
+
 void mech_tenant_add_result_dispose(mech_tenant_add_result *r)
 {
+	free(r->repo_url);
+	r->repo_url = NULL;
 	mech_txn_result_dispose(&r->seed);
 }
 

@@ -3,7 +3,8 @@
 # Two mech hosts sharing one ssh:// remote served by a real sshd with
 # git-shell (libgit2 + libssh2 on mech's side): seed, adopt, 16 concurrent
 # writes split across the hosts never lose a commit; an unknown host key
-# or a server that is down is exit 69 with nothing half-done.
+# (in ~/.ssh/known_hosts or the gitops.known_hosts file) or a server that is
+# down is exit 69 with nothing half-done.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/render.sh"
 # libgit2's ssh transport leaks inside git_remote_connect_ext (tests/lsan.supp);
@@ -134,6 +135,32 @@ MECH_HOME="$T/h1" "$MECH" app create verified --image nginx:1.27 >"$T/o" 2>"$T/e
 expect_eq "$?" "0" "the right host key again: write lands: $(cat "$T/e")"
 expect_eq "$($R rev-list --count main)" "18" "one more commit on the remote"
 rhead=$($R rev-parse main)
+
+# gitops.known_hosts: the file mech.yaml names is the one checked, not ~/.ssh/known_hosts.
+cp "$HOME/.ssh/known_hosts" "$T/kh.good"
+echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$T/impostor.pub")" >"$T/kh.bad"
+cp "$T/kh.bad" "$HOME/.ssh/known_hosts" # the default file now holds a wrong key
+cp "$T/h1/mech.yaml" "$T/h1.yaml.orig"
+printf '  known_hosts: "%s"\n' "$T/kh.good" >>"$T/h1/mech.yaml"
+MECH_HOME="$T/h1" "$MECH" app create pinned --image nginx:1.27 >"$T/o" 2>"$T/e"
+expect_eq "$?" "0" "gitops.known_hosts with the server's key: write lands: $(cat "$T/e")"
+expect_eq "$($R rev-list --count main)" "19" "one more commit on the remote"
+rhead=$($R rev-parse main)
+for case in bad:kh.bad missing:kh.missing; do
+	f=$T/${case#*:}
+	cp "$T/h1.yaml.orig" "$T/h1/mech.yaml"
+	printf '  known_hosts: "%s"\n' "$f" >>"$T/h1/mech.yaml"
+	MECH_HOME="$T/h1" "$MECH" app create "kh-${case%%:*}" --image nginx:1.27 --json >"$T/o" 2>"$T/e"
+	expect_eq "$?" "69" "gitops.known_hosts ${case%%:*}: exit 69"
+	out=$(cat "$T/o")
+	expect_eq "$(json "$out" 'd["error"]["code"]')" "unavailable" "gitops.known_hosts ${case%%:*}: --json code"
+	expect_in "$(json "$out" 'd["error"]["message"]')" "$f" "gitops.known_hosts ${case%%:*}: the message names the file"
+	expect_in "$(json "$out" 'd["error"]["message"]')" "host key of 127.0.0.1:$SSHD_PORT" \
+		"gitops.known_hosts ${case%%:*}: the message names the host"
+	expect_eq "$($R rev-parse main)" "$rhead" "gitops.known_hosts ${case%%:*}: the remote is unchanged"
+done
+cp "$T/h1.yaml.orig" "$T/h1/mech.yaml"
+cp "$T/kh.good" "$HOME/.ssh/known_hosts"
 
 # The server goes away: exit 69, nothing half-done.
 sshd_stop

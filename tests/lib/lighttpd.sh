@@ -27,7 +27,8 @@ lighttpd_ca() {
 		-days 3650 -subj "/CN=mech test CA" >/dev/null 2>&1 || return 1
 	openssl req -newkey rsa:2048 -nodes -keyout "$d/server.key" -out "$d/server.csr" \
 		-subj "/CN=127.0.0.1" >/dev/null 2>&1 || return 1
-	printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+	# mbedTLS 2 (libgit2's TLS) matches a host against DNS names only: 127.0.0.1 as both
+	printf 'subjectAltName=DNS:127.0.0.1,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
 		>"$d/server.ext"
 	openssl x509 -req -in "$d/server.csr" -CA "$d/ca.crt" -CAkey "$d/ca.key" -CAcreateserial \
 		-days 3650 -extfile "$d/server.ext" -out "$d/server.crt" >/dev/null 2>&1

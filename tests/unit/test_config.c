@@ -323,6 +323,34 @@ Test(config, remote_url_per_tenant)
 	mech_config_free(cfg);
 }
 
+/* A URL with a password is refused, naming the key and never echoing the secret. */
+static void expect_password_refused(const char *text, int line, const char *key)
+{
+	expect_config_error(text, line, key, "password");
+	cr_assert_null(strstr(mech_error_last()->message, "s3cr3t"), "echoed: %s",
+		       mech_error_last()->message);
+}
+
+Test(config, urls_with_a_password_are_refused)
+{
+	mech_config *cfg;
+	expect_password_refused("gitops:\n  remote: \"https://bob:s3cr3t@git.example/{tenant}.git\"\n",
+				2, "gitops.remote");
+	expect_password_refused("gitops: {remote: \"ssh://git:s3cr3t@git.example:2222/x.git\"}\n",
+				1, "gitops.remote");
+	expect_password_refused("gitops: {remote: \"git:s3cr3t@git.example:x.git\"}\n", 1,
+				"gitops.remote");
+	expect_password_refused("argocd:\n  repo_url: \"https://a:s3cr3t@b@git.example/x\"\n", 2,
+				"argocd.repo_url");
+	/* a user without a password, or an '@' in the path, is fine */
+	cfg = load_ok("gitops: {remote: \"https://bob@git.example/a@b:c.git\"}\n"
+		      "argocd: {repo_url: \"ssh://git@git.example:2222/{tenant}.git\"}\n");
+	cr_assert_str_eq(cfg->argocd_repo_url, "ssh://git@git.example:2222/{tenant}.git");
+	mech_config_free(cfg);
+	cfg = load_ok("gitops: {remote: \"/srv/a:b@c/{tenant}.git\"}\n");
+	mech_config_free(cfg);
+}
+
 Test(config, paths_under_home)
 {
 	mech_config *cfg = load_ok(NULL);

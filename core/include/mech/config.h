@@ -16,16 +16,21 @@ typedef struct {
 	char *machine_name; /* committer identity */
 	char *machine_email;
 
-	char *gitops_branch;    /* default "main" */
-	char *gitops_remote;    /* "" = none; "{tenant}" is replaced by the tenant name */
-	char *gitops_ssh_key;   /* private key for ssh:// remotes ("" = ssh-agent) */
-	int gitops_retries;     /* push/CAS attempts before exit 75 (default 8) */
-	long gitops_timeout_ms; /* bound of each remote network operation (default 30s) */
-	int gitops_fsync;       /* receipts reach the disk before they are reported (default 1) */
+	char *gitops_branch;            /* default "main" */
+	char *gitops_remote;            /* "" = none; "{tenant}" is replaced by the tenant name */
+	char *gitops_ssh_key;           /* private key for ssh:// remotes ("" = ssh-agent) */
+	char *gitops_known_hosts;       /* ssh:// host keys ("" = ~/.ssh/known_hosts) */
+	char *gitops_credentials_file;  /* HTTP(S) credentials, git-credential-store lines */
+	char *gitops_credential_helper; /* a git credential helper: program and arguments */
+	char *gitops_ca_file;           /* CAs for https:// remotes ("" = the system's) */
+	int gitops_retries;             /* push/CAS attempts before exit 75 (default 8) */
+	long gitops_timeout_ms;         /* bound of each remote network operation (default 30s) */
+	int gitops_fsync; /* receipts reach the disk before they are reported (default 1) */
 
 	char *argocd_url; /* "" = not configured */
 	char *argocd_token_file;
 	char *argocd_ca_file;
+	char *argocd_repo_url;  /* template of Argo CD's repoURL ("" = gitops.remote) */
 	char *argocd_namespace; /* default "argocd" */
 	int argocd_timeout_ms;  /* default 5000 */
 
@@ -55,6 +60,8 @@ void mech_config_free(mech_config *cfg);
 
 /** The remote URL for a tenant ("" when no remote), {tenant} substituted. Caller frees. */
 char *mech_config_remote_for(const mech_config *cfg, const char *tenant);
+/** A URL template with every {tenant} replaced by `tenant`. Caller frees. */
+char *mech_config_expand(const char *tmpl, const char *tenant);
 
 /** Paths under MECH_HOME; caller frees. */
 char *mech_config_tenant_dir(const mech_config *cfg, const char *tenant);

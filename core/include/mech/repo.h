@@ -15,8 +15,15 @@
 
 typedef struct mech_repo mech_repo;
 
-/** Open a tenant's repository (does not lock). MECH_ENOT_FOUND for an unknown tenant. */
+/**
+ * Open a tenant's repository (does not lock). MECH_ENOT_FOUND for an unknown
+ * tenant. A tenant this host knows (tenants/T/tenant.yaml) whose mirror is
+ * missing, with a remote, gets an empty mirror that the first sync fills:
+ * the several-hosts set-up of docs/scaling.md.
+ */
 int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant);
+/** Create the tenant's empty bare repository, HEAD on gitops.branch (an existing one is kept). */
+int mech_repo_create(const mech_config *cfg, const char *tenant);
 void mech_repo_free(mech_repo *repo);
 /** The libgit2 repository, borrowed: it lives as long as the handle. */
 git_repository *mech_repo_git(mech_repo *repo);
@@ -30,5 +37,11 @@ int mech_repo_head(mech_repo *repo, git_oid *out);
 int mech_repo_head_tree(mech_repo *repo, git_tree **out);
 /** Bring the local mirror up to date with the remote (no-op without one); core/git/remote.c. */
 int mech_repo_sync(mech_repo *repo);
+/**
+ * Give a remote whose branch is empty the local branch's history (a tenant
+ * that was local-only, moved to a remote). 1 pushed, 0 nothing to do (no
+ * remote, no local history, or the remote branch exists), -1 error.
+ */
+int mech_repo_publish(mech_repo *repo);
 
 #endif

@@ -29,6 +29,7 @@ typedef struct {
 	mech_identity identity;
 	mech_tenant_key *keys;
 	size_t nkeys;
+	char *repo_url; /* tenant.yaml repo_url: Argo CD's URL of the repo ("" = the default) */
 } mech_tenant;
 
 typedef struct {
@@ -37,12 +38,16 @@ typedef struct {
 	const char *ident_email; /* NULL: <tenant>@localhost */
 	const mech_tenant_key *keys;
 	size_t nkeys;
+	const char *repo_url; /* NULL: keep tenant.yaml's; "": back to the default */
 } mech_tenant_add_opts;
 
 typedef struct {
 	int created; /* 0: the tenant existed (keys were added) */
 	int adopted; /* the remote was already seeded */
 	int keys_added;
+	int retargeted; /* argocd/ files now name another repo URL (the commit in seed) */
+	int published;  /* the remote branch was empty: the local history was pushed to it */
+	char *repo_url; /* the URL argocd/ files name */
 	mech_txn_result seed;
 } mech_tenant_add_result;
 
@@ -60,7 +65,18 @@ int mech_tenant_list(const mech_config *cfg, mech_strv *out);
  */
 int mech_tenant_find_key(const mech_config *cfg, const char *fingerprint, mech_tenant **out,
 			 size_t *key_index, mech_strv *skipped);
-/** Add a tenant (or keys to an existing one), seeding or adopting its repo. */
+/**
+ * The URL Argo CD reads the tenant's repository from: tenant.yaml's repo_url,
+ * else argocd.repo_url, else gitops.remote (templates expanded), else the
+ * local repository's file:// URL. Never the URL of a password. Caller frees.
+ */
+char *mech_tenant_repo_url(const mech_config *cfg, const mech_tenant *t);
+/**
+ * Add a tenant (or keys to an existing one), seeding or adopting its repo.
+ * When argocd/ files name another URL than mech_tenant_repo_url, they are
+ * rewritten in one receipt; a remote whose branch is empty gets the local
+ * history pushed.
+ */
 int mech_tenant_add(const mech_config *cfg, const mech_tenant_add_opts *opts,
 		    mech_tenant_add_result *out);
 void mech_tenant_add_result_dispose(mech_tenant_add_result *r);

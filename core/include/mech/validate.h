@@ -29,5 +29,13 @@ int mech_validate_host(const char *value);
 int mech_validate_http_path(const char *value);
 /** A path inside the tenant repo (for `log --path`): relative, no "..", no control chars. */
 int mech_validate_repo_path(const char *value);
+/** Whether a URL carries user:password@ (scheme://…, or scp-like user:pass@host:path). */
+int mech_url_has_password(const char *url);
+/**
+ * A Git URL mech stores or writes (gitops.remote, --repo-url): printable, at
+ * most 2048 characters (MECH_EINVALID), and without a password
+ * (MECH_ECONFIG, naming `what` and never echoing the value).
+ */
+int mech_validate_url(const char *what, const char *url);
 
 #endif
