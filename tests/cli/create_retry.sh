@@ -71,6 +71,21 @@ expect_eq "$(json "$out" 'd["error"]["code"]')" "exists" "error code exists"
 expect_in "$(json "$out" 'd["error"]["message"]')" "image: Git has nginx:1.29, main runs nginx:1.28" "names the image"
 expect_eq "$(head_of alice)" "$before" "nothing written"
 
+# route create, retried
+mech --tenant alice route -a web -i main create --path /api
+expect_rc 0 "route create"
+before=$(head_of alice)
+mech --tenant alice --json route -a web -i main create --path /api
+expect_rc 0 "the same route create again"
+expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "changed:false"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+mech --tenant alice --json route -a web -i main create
+expect_rc 65 "a route create with another path"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "exists" "error code exists"
+expect_in "$(json "$out" 'd["error"]["message"]')" "path: Git has /api, asked /" "names the path"
+expect_in "$(json "$out" 'd["error"]["hint"]')" "route -a web -i main delete" "says how to change it"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+
 # --dry-run says whether it would change
 mech --tenant alice --json app -a web -i main deploy --tag 1.30 --dry-run
 expect_rc 0 "dry run"
