@@ -29,6 +29,7 @@
 	_(HOME, "home")                                                                            \
 	_(TENANT, "tenant")                                                                        \
 	_(JSON, "json")                                                                            \
+	_(OUTPUT, "output")                                                                        \
 	_(NO_COLOR, "no-color")                                                                    \
 	_(READONLY, "readonly")                                                                    \
 	_(HELP, "help")                                                                            \

@@ -25,6 +25,8 @@ const sh_flag sh_global_flags[] = {
 	{SH_OPT_TENANT, 0, SH_STR, "T", "tenant to act on (local use; over SSH the key decides)", 0,
 	 0, 0},
 	{SH_OPT_JSON, 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
+	{SH_OPT_OUTPUT, 'o', SH_STR, "FORMAT", "json (the same as --json) or text (the default)", 0,
+	 0, 0},
 	{SH_OPT_NO_COLOR, 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
 	{SH_OPT_READONLY, 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
 	{SH_OPT_HELP, 'h', SH_BOOL, NULL, "help for the command", 0, 0, 0},
