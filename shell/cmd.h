@@ -197,8 +197,6 @@ size_t sh_verb_words(const char *verb);
 const char *sh_verb_word(const char *verb, size_t n);
 /** How many leading words of `verb` the first of the `argc` words of `argv` spell, in order. */
 size_t sh_verb_prefix(const char *verb, int argc, char *const *argv);
-/** The nearest of `n` candidates to `word` (edit distance ≤ 3), or NULL. */
-const char *sh_suggest(const char *word, const char *const *cands, size_t n);
 
 /* run.c */
 /** Run one command line (argv without the program name). Returns the exit code. */

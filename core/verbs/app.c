@@ -51,13 +51,27 @@ static char *deployment_image(const char *yaml, size_t len, const char *app, int
 	return image;
 }
 
-static int not_found_app(mech_repo *repo, const char *app)
+int mech_app_not_found(mech_repo *repo, const char *app, const mech_strv *apps)
 {
+	const char *near = apps ? mech_suggest(app, (const char *const *)apps->items, apps->len)
+				: NULL;
 	mech_error_set(MECH_ENOT_FOUND, "app %s not found in %s/gitops", app,
 		       mech_repo_tenant(repo));
+	if (near)
+		return mech_error_hint("did you mean %s? (`mech app -a %s info`)", near, near);
 	return mech_error_hint("list apps with `mech app list`, or create it with "
 			       "`mech app create %s --image REF`",
 			       app);
+}
+
+/* Inside a plan: "app X not found", with the nearest app name of the tree. */
+static int not_found_app(mech_txn *txn, mech_repo *repo, const char *app)
+{
+	mech_strv apps = MECH_STRV_INIT;
+	mech_txn_list(txn, MECH_LAYOUT_APPS, &apps);
+	mech_app_not_found(repo, app, &apps);
+	mech_strv_dispose(&apps);
+	return -1;
 }
 
 static void join(mech_buf *b, const mech_strv *v)
@@ -82,7 +96,7 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 		int exists = mech_txn_exists(txn, appdir);
 		free(appdir);
 		if (!exists) {
-			not_found_app(repo, app);
+			not_found_app(txn, repo, app);
 			goto done;
 		}
 	}
@@ -125,7 +139,7 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 		mech_buf_dispose(&b);
 		free(path);
 		if (found == 0)
-			not_found_app(repo, app);
+			not_found_app(txn, repo, app);
 		return -1;
 	}
 	*out = deployment_image(b.ptr, b.len, app, NULL, NULL);
@@ -545,7 +559,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 	int rc = -1;
 
 	if (!mech_txn_list_files(txn, dir, &files)) {
-		not_found_app(c->repo, c->app);
+		not_found_app(txn, c->repo, c->app);
 		goto done;
 	}
 	for (i = 0; i < files.len; i++)

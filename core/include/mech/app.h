@@ -72,6 +72,12 @@ typedef struct {
 	mech_writer *writers; /* last writer per file */
 } mech_app_state;
 
+/**
+ * Set MECH_ENOT_FOUND for `app`, with a "did you mean" hint when one of
+ * `apps` (names; may be NULL) is near it. Returns -1.
+ */
+int mech_app_not_found(mech_repo *repo, const char *app, const mech_strv *apps);
+
 /** All apps at the branch head (sorted by name). */
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n);
 /** One app; MECH_ENOT_FOUND when absent. */

@@ -127,4 +127,11 @@ void mech_json_clean(struct mech_buf *out, const char *json, size_t len);
 const mech_error *mech_error_last(void);
 void mech_error_clear(void);
 
+/**
+ * The candidate a mistyped `word` most likely meant (edit distance under 4,
+ * the shorter on a tie, else one it is a prefix of), or NULL. Borrowed from
+ * `cands`. The one "did you mean" rule: commands, flags and names use it.
+ */
+const char *mech_suggest(const char *word, const char *const *cands, size_t n);
+
 #endif
