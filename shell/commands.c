@@ -217,6 +217,13 @@ static const sh_flag sim_flags[] = {
 	END,
 };
 
+static const sh_flag app_history_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N changes (default 20)", 1, 100000, 0},
+	END,
+};
+
 static const sh_flag log_flags[] = {
 	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{SH_OPT_PATH, 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
@@ -351,6 +358,14 @@ const sh_command sh_commands[] = {
 	 "Rewrites the tag in apps/APP/overlays/INSTANCE/kustomization.yaml (the repository is "
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
+	{"app", "history", "app.history", SH_TENANT, "", 0, 0, app_history_flags, sh_app_history,
+	 "List the commits that changed what an instance runs: image, replicas, env.",
+	 "None.",
+	 "None (read-only). Receipts and human commits alike, newest first, each with the fields "
+	 "it changed (from and to); commits that changed only other instances or nothing that "
+	 "runs are left out.",
+	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json",
+	 "mech show REV"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",

@@ -8,6 +8,7 @@
 #include "mech/image.h"
 #include "mech/lastwriter.h"
 #include "mech/manifest.h"
+#include "mech/tree.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
 
@@ -49,6 +50,32 @@ static char *deployment_image(const char *yaml, size_t len, const char *app, int
 	}
 	mech_yaml_free(doc);
 	return image;
+}
+
+/* The app container's env in a Deployment as NAME=VALUE lines (valueFrom as NAME=<from …>). */
+static void deployment_env(const char *yaml, size_t len, const char *app, mech_strv *out)
+{
+	mech_yaml *doc = NULL, *containers;
+	size_t i, j;
+	if (mech_yaml_parse(&doc, yaml, len, "deployment.yaml", NULL) < 0) {
+		mech_error_clear();
+		return;
+	}
+	containers = mech_yaml_path(doc, "spec.template.spec.containers");
+	for (i = 0; containers && containers->kind == MECH_YAML_SEQ && i < containers->len; i++) {
+		const mech_yaml *c = containers->items[i];
+		const char *name = mech_yaml_path_text(c, "name");
+		const mech_yaml *env = mech_yaml_get(c, "env");
+		if (containers->len > 1 && (!name || strcmp(name, app)))
+			continue;
+		for (j = 0; env && env->kind == MECH_YAML_SEQ && j < env->len; j++) {
+			const char *k = mech_yaml_path_text(env->items[j], "name");
+			const char *v = mech_yaml_path_text(env->items[j], "value");
+			mech_strv_pushf(out, "%s=%s", k ? k : "", v ? v : "<from elsewhere>");
+		}
+		break;
+	}
+	mech_yaml_free(doc);
 }
 
 int mech_app_not_found(mech_repo *repo, const char *app, const mech_strv *apps)
@@ -150,6 +177,75 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 	return *out ? 0 : -1;
 }
 
+/* ---- desired state at a commit ---- */
+
+/* The overlay's `replicas: [{name: app, count: N}]` entry, or -1. */
+static int overlay_replicas(const char *yaml, size_t len, const char *app)
+{
+	mech_yaml *doc = NULL;
+	const mech_yaml *r;
+	size_t i;
+	int count = -1;
+	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
+		mech_error_clear();
+		return -1;
+	}
+	r = mech_yaml_get(doc, "replicas");
+	for (i = 0; r && r->kind == MECH_YAML_SEQ && i < r->len; i++) {
+		const char *name = mech_yaml_path_text(r->items[i], "name");
+		const char *c = mech_yaml_path_text(r->items[i], "count");
+		if (name && c && !strcmp(name, app))
+			count = atoi(c);
+	}
+	mech_yaml_free(doc);
+	return count;
+}
+
+int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
+			mech_app_desired *out)
+{
+	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT;
+	char *path = mech_layout_app_file(app, MECH_LAYOUT_BASE_DEPLOYMENT);
+	char *base = NULL;
+	int rc = -1, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = mech_tree_read(git, tree, path, MAX_MANIFEST, &dep)) < 0)
+		goto done;
+	if (r > 0) {
+		base = deployment_image(dep.ptr, dep.len, app, NULL, &out->replicas);
+		deployment_env(dep.ptr, dep.len, app, &out->env);
+	}
+	free(path);
+	path = mech_layout_overlay_path(app, instance);
+	if ((r = mech_tree_read(git, tree, path, MAX_MANIFEST, &ov)) < 0)
+		goto done;
+	out->exists = r > 0;
+	if (out->exists) {
+		int n = overlay_replicas(ov.ptr, ov.len, app);
+		if (n >= 0)
+			out->replicas = n;
+		if (base && mech_manifest_overlay_image(ov.ptr, ov.len, base, &out->image) < 0) {
+			mech_error_clear();
+			out->image = NULL;
+		}
+	}
+	rc = 0;
+done:
+	mech_buf_dispose(&dep);
+	mech_buf_dispose(&ov);
+	free(path);
+	free(base);
+	return rc;
+}
+
+void mech_app_desired_dispose(mech_app_desired *d)
+{
+	free(d->image);
+	mech_strv_dispose(&d->env);
+	memset(d, 0, sizeof(*d));
+}
+
 /* ---- every write verb goes through here ---- */
 
 int mech_write_apply(mech_repo *repo, const mech_write_opts *w, const char *verb,
@@ -170,32 +266,6 @@ int mech_write_apply(mech_repo *repo, const mech_write_opts *w, const char *verb
 }
 
 /* ---- app create ---- */
-
-/* The app container's env in a Deployment as NAME=VALUE lines (valueFrom as NAME=<from …>). */
-static void deployment_env(const char *yaml, size_t len, const char *app, mech_strv *out)
-{
-	mech_yaml *doc = NULL, *containers;
-	size_t i, j;
-	if (mech_yaml_parse(&doc, yaml, len, "deployment.yaml", NULL) < 0) {
-		mech_error_clear();
-		return;
-	}
-	containers = mech_yaml_path(doc, "spec.template.spec.containers");
-	for (i = 0; containers && containers->kind == MECH_YAML_SEQ && i < containers->len; i++) {
-		const mech_yaml *c = containers->items[i];
-		const char *name = mech_yaml_path_text(c, "name");
-		const mech_yaml *env = mech_yaml_get(c, "env");
-		if (containers->len > 1 && (!name || strcmp(name, app)))
-			continue;
-		for (j = 0; env && env->kind == MECH_YAML_SEQ && j < env->len; j++) {
-			const char *k = mech_yaml_path_text(env->items[j], "name");
-			const char *v = mech_yaml_path_text(env->items[j], "value");
-			mech_strv_pushf(out, "%s=%s", k ? k : "", v ? v : "<from elsewhere>");
-		}
-		break;
-	}
-	mech_yaml_free(doc);
-}
 
 /* The line of `v` for variable `name` (NAME=…), or NULL. */
 static const char *env_find(const mech_strv *v, const char *line)

@@ -98,6 +98,7 @@ snapshot forced
 render_overlays acme # with the human's replicas
 shape show 0 show HEAD
 shape log 0 log -n 3
+shape app.history 0 app -a web -i main history
 shape log 0 log --class human
 
 # ---- errors ---------------------------------------------------------------------
