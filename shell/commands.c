@@ -359,13 +359,11 @@ const sh_command sh_commands[] = {
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
 	{"app", "history", "app.history", SH_TENANT, "", 0, 0, app_history_flags, sh_app_history,
-	 "List the commits that changed what an instance runs: image, replicas, env.",
-	 "None.",
+	 "List the commits that changed what an instance runs: image, replicas, env.", "None.",
 	 "None (read-only). Receipts and human commits alike, newest first, each with the fields "
 	 "it changed (from and to); commits that changed only other instances or nothing that "
 	 "runs are left out.",
-	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json",
-	 "mech show REV"},
+	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json", "mech show REV"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",

@@ -323,14 +323,16 @@ static int create_existing(mech_txn *txn, const mech_app_create_opts *o, const c
 	free(path);
 	path = mech_layout_overlay_path(o->name, instance);
 	if (mech_txn_read(txn, path, &ov) <= 0) {
-		mech_buf_printf(&why, "; it has no instance %s (add it with `mech app -a %s "
-				      "instance add %s`)",
+		mech_buf_printf(&why,
+				"; it has no instance %s (add it with `mech app -a %s "
+				"instance add %s`)",
 				instance, o->name, instance);
 	} else if (mech_manifest_overlay_image(ov.ptr, ov.len, base, &image) < 0) {
 		mech_error_clear();
 	} else if (strcmp(image, o->image)) {
-		mech_buf_printf(&why, "; image: Git has %s, asked %s (change it with `mech app "
-				      "-a %s -i %s deploy TAG` or `set-image REF`)",
+		mech_buf_printf(&why,
+				"; image: Git has %s, asked %s (change it with `mech app "
+				"-a %s -i %s deploy TAG` or `set-image REF`)",
 				image, o->image, o->name, instance);
 		verb = "deploy";
 	}

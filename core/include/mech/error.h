@@ -20,7 +20,7 @@ struct mech_buf;
 	_(NOT_FOUND, 4, "not_found", "not found")                                                  \
 	_(USAGE, 64, "usage", "usage error")                                                       \
 	_(INVALID, 65, "invalid", "invalid value")                                                 \
-	_(EXISTS, 65, "exists", "exists with other settings: change them with their own verb")      \
+	_(EXISTS, 65, "exists", "exists with other settings: change them with their own verb")     \
 	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                                  \
 	_(MAYBE_LANDED, 69, "outcome_unknown",                                                     \
 	  "upstream unavailable after a push: the write may have landed")                          \
