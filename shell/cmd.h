@@ -72,6 +72,7 @@
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
 	_(TLS, "tls")                                                                              \
+	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")
 

@@ -209,6 +209,11 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
+	{SH_OPT_KUSTOMIZE, 0, SH_STR, "MODE",
+	 "render kustomize overlays with kubectl (`kubectl kustomize`, as Argo CD renders them), "
+	 "builtin (the sim's own subset: no patches, no generators) or auto: kubectl when it is on "
+	 "PATH (default auto)",
+	 0, 0, 0},
 	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
 	 "log on stderr every Application created or deleted and every sync and health change", 0,
 	 0, 0},

@@ -75,6 +75,21 @@ void sim_obj_images(const sim_obj *o, mech_strv *v);
 /* The tag of an image reference ("" when none). Borrowed into `ref`. */
 const char *sim_image_tag(const char *ref);
 
+/*
+ * sim_kustomize.c: kustomize directories rendered by `kubectl kustomize`.
+ * Init once at start (says on stderr which kustomize renders); -1 when
+ * kubectl was asked for and is not there.
+ */
+int sim_kustomize_init(sim_kustomize_mode mode);
+void sim_kustomize_dispose(void);
+/* 1 when kubectl kustomize renders, 0 when the builtin subset does. */
+int sim_kustomize_external(void);
+/*
+ * The YAML `kubectl kustomize` prints for directory `dir` of the tree, into
+ * out; -1 with the message Argo CD's repo server gives when the build fails.
+ */
+int sim_kustomize_build(git_repository *repo, git_tree *root, const char *dir, mech_buf *out);
+
 /* An object as the cluster holds it. */
 typedef struct {
 	sim_obj obj;
