@@ -486,7 +486,10 @@ const sh_command sh_commands[] = {
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
 	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
 	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
-	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
+	 "certificate in MECH_HOME/sim/, and, while `kubectl kustomize` renders an overlay, a "
+	 "private copy of its files under $TMPDIR (removed after). Says on stderr at start which "
+	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
+	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens).",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
