@@ -65,8 +65,8 @@ static struct {
 
 typedef struct {
 	mech_buf out, err;
-	int status;       /* exit status, when it exited */
-	const char *why;  /* NULL, or why it did not run to its end */
+	int status;      /* exit status, when it exited */
+	const char *why; /* NULL, or why it did not run to its end */
 } run_result;
 
 static void run_dispose(run_result *r)
@@ -258,8 +258,8 @@ static void rm_tree(const char *dir)
 static char *kustomize_version(const char *kubectl)
 {
 	char *tmpl = mech_sprintf("%s/mech-sim-kubectl.XXXXXX", tmp_base());
-	char *argv[] = {(char *)kubectl, (char *)"version", (char *)"--client", (char *)"-o",
-			(char *)"json", NULL};
+	char *argv[] = {(char *)kubectl, (char *)"version", (char *)"--client",
+			(char *)"-o",    (char *)"json",    NULL};
 	char **env = NULL, *v = NULL;
 	run_result r;
 	cJSON *j;
@@ -292,13 +292,13 @@ int sim_opts_kustomize(sim_opts *o, const char *s)
 	else if (!strcmp(s, "kubectl"))
 		o->kustomize = SIM_KUSTOMIZE_KUBECTL;
 	else
-		return mech_error_set(MECH_EINVALID, "--kustomize '%s': want auto, builtin or kubectl",
-				      s);
+		return mech_error_set(MECH_EINVALID,
+				      "--kustomize '%s': want auto, builtin or kubectl", s);
 	return 0;
 }
 
 #define BUILTIN_LIMITS                                                                             \
-	"rendering overlays with the sim's own kustomize subset; patches and generators it "      \
+	"rendering overlays with the sim's own kustomize subset; patches and generators it "       \
 	"lacks are ignored"
 
 int sim_kustomize_init(sim_kustomize_mode mode)
@@ -329,7 +329,8 @@ int sim_kustomize_init(sim_kustomize_mode mode)
 		free(why);
 		return 0;
 	}
-	fprintf(stderr, "mech sim: rendering kustomize directories with `%s kustomize` (kustomize %s)\n",
+	fprintf(stderr,
+		"mech sim: rendering kustomize directories with `%s kustomize` (kustomize %s)\n",
 		K.kubectl, K.version);
 	return 0;
 }
@@ -521,8 +522,8 @@ static int copy_tree(copy_ctx *c, git_tree *t, int at, int depth)
 			if (git_tree_lookup(&sub, c->repo, git_tree_entry_id(e)) < 0)
 				return mech_error_git(MECH_EFAILED, "read a directory");
 			if (mkdirat(at, name, 0700) < 0 ||
-			    (fd = openat(at, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
-				    0) {
+			    (fd = openat(at, name,
+					 O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 				git_tree_free(sub);
 				return mech_error_set(MECH_EFAILED, "cannot write %s: %s", name,
 						      strerror(errno));
@@ -672,7 +673,8 @@ static void build(git_repository *repo, git_tree *t, const char *dir, cache_entr
 	fd = rootfd < 0 ? -1 : mkdirs(rootfd, c->anc);
 	if (fd < 0 || copy_tree(&cc, t, fd, 0) < 0) {
 		const mech_error *e = mech_error_last();
-		c->error = mech_sprintf("cannot copy %s for kustomize: %s", *c->anc ? c->anc : "the repository",
+		c->error = mech_sprintf("cannot copy %s for kustomize: %s",
+					*c->anc ? c->anc : "the repository",
 					e && e->message ? e->message : strerror(errno));
 		mech_error_clear();
 		goto done;
@@ -687,7 +689,8 @@ static void build(git_repository *repo, git_tree *t, const char *dir, cache_entr
 		} else if (r.status != 0) {
 			char *msg = kustomize_error(mech_buf_cstr(&r.err));
 			char *clean = replace_all(msg, root, CACHED_SOURCE);
-			c->error = mech_sprintf("%s failed exit status %d: %s", cmd, r.status, clean);
+			c->error = mech_sprintf("%s failed exit status %d: %s", cmd, r.status,
+						clean);
 			free(msg);
 			free(clean);
 		} else {
