@@ -102,6 +102,7 @@ typedef struct {
 	char *health_message;
 	char *missing_backend; /* HTTPRoute: a backend Service that does not exist */
 	int rollout;           /* Deployment: the last apply changed it (a rollout ran) */
+	const char *change;    /* Cluster: what the last apply changed (sim_cnpg_change) */
 } sim_live;
 
 typedef struct {
@@ -197,6 +198,15 @@ const sim_live *sim_world_live(const sim_world *w, const char *group, const char
 			       const char *ns, const char *name, const sim_app **owner);
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);
 void sim_world_stop(sim_world *w);
+
+/*
+ * CloudNativePG (sim_render.c): what an apply changed in a Cluster's spec,
+ * a static string ("postgresql", "resources", "instances", "spec"; NULL
+ * for a new Cluster), and the Cluster's status as CNPG reports it now
+ * (phase, phaseReason, instances, conditions; caller frees).
+ */
+const char *sim_cnpg_change(const sim_obj *old, const sim_obj *now);
+cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now);
 
 /* sim_render.c (all under the lock; results are owned by the caller) */
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
