@@ -108,6 +108,7 @@ for line in sys.stdin:
 	expect_eq "$(builds)" "$((n + 1))" "a change in the base builds once more"
 
 	# a broken kustomization: sync Unknown, kustomize's own error as the ComparisonError
+	good=$(git -C "$W" rev-parse HEAD)
 	sed -i 's/^- ..\/..\/base$/- ..\/..\/base\n- missing.yaml/' "$W/$O/kustomization.yaml"
 	push "a resource that is not there"
 	unknown() { [ "$(app_field "d['status']['sync']['status']")" = Unknown ]; }
@@ -120,8 +121,23 @@ for line in sys.stdin:
 	expect_not_in "$msg" "run.go" "kubectl's log prefix is not shown"
 	expect_eq "$(replicas)" 3 "the last good objects stay"
 	expect_eq "$(find "$T/simtmp" -mindepth 1 | head -3)" "" "the private copy of a failed build is removed"
+	comparison_error() { app_field "[c['message'] for c in d['status'].get('conditions', []) if c['type'] == 'ComparisonError'][0]"; }
+	error_has() { case $(comparison_error) in *"$1"*) return 0 ;; *) return 1 ;; esac; }
+	# a remote base is refused, not fetched
+	sed -i 's|^- missing.yaml$|- https://github.com/example/web//base?ref=v1|' "$W/$O/kustomization.yaml"
+	push "a remote base"
+	wait_until 60 error_has "the sim does not fetch remote bases" || fail "a remote base: $(comparison_error)"
+	expect_in "$(comparison_error)" "remote resources https://github.com/example/web//base?ref=v1" "a remote base is named"
+	# a symlink is not copied: what it points at outside the repository is never read
+	ln -s /etc/passwd "$W/$O/leak.yaml"
+	sed -i 's|^- https://github.com/example/web//base?ref=v1$|- leak.yaml|' "$W/$O/kustomization.yaml"
+	push "a symlink out of the repository"
+	wait_until 60 error_has "leak.yaml" || fail "a symlinked resource: $(comparison_error)"
+	expect_in "$(comparison_error)" "failed exit status 1: Error: accumulating resources:" "a symlink is not there for kustomize"
+	expect_not_in "$(comparison_error)" "root:" "nothing of /etc/passwd is shown"
+	expect_eq "$(replicas)" 3 "the last good objects still stay"
 	sim_stop
-	(cd "$W" && git revert --no-edit HEAD >/dev/null && git push -q origin HEAD:main)
+	(cd "$W" && git revert --no-edit "$good..HEAD" >/dev/null && git push -q origin HEAD:main)
 else
 	skip_part "kubectl is not installed: real kustomize not tested"
 fi
