@@ -11,8 +11,8 @@
  * output is bounded. Renders are cached by that subtree's tree id (which
  * covers every file kustomize may read) and the app path; one kubectl, so
  * one kustomize version, serves the whole process.
- * Only the main thread renders (sim_world_tick reads the repos), so the
- * state below needs no lock.
+ * The main thread renders (sim_world_tick reads the repos); a lock of its
+ * own keeps the cache whole should another thread ever render too.
  */
 #include "sim_int.h"
 
@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -46,12 +47,15 @@
 #define CACHED_SOURCE "<path to cached source>"
 
 typedef struct {
-	char *dir;    /* the app path */
-	char *anc;    /* the subtree copied */
-	git_oid tree; /* its id at the commit */
-	char *out;    /* the YAML kustomize printed, or NULL */
-	char *error;  /* or why the build failed */
+	char *dir;     /* the app path */
+	char *anc;     /* the subtree copied */
+	git_oid tree;  /* its id at the commit */
+	char *out;     /* the YAML kustomize printed, or NULL */
+	char *error;   /* or why the build failed */
+	int transient; /* failed for a reason of the moment (time, disk): build again */
 } cache_entry;
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
 static struct {
 	sim_kustomize_mode mode;
@@ -169,12 +173,22 @@ static int run(char *const argv[], const char *cwd, char *const envp[], long tim
 		if (r->why)
 			break;
 	}
+	/* its output closed: it ends now, or is killed at the deadline */
+	while (!r->why) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+		if (w == pid)
+			break;
+		if ((w < 0 && errno != EINTR) || sim_now_ms() >= deadline)
+			r->why = "it ran too long";
+		else
+			poll(NULL, 0, 10);
+	}
 	if (r->why) {
 		kill(pid, SIGKILL);
 		killed = 1;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
 	}
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
 	if (!killed && WIFSIGNALED(status))
 		r->why = "it was killed by a signal";
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
@@ -666,6 +680,7 @@ static void build(git_repository *repo, git_tree *t, const char *dir, cache_entr
 	if (!mkdtemp(root)) {
 		c->error = mech_sprintf("cannot make a temporary directory under %s: %s",
 					tmp_base(), strerror(errno));
+		c->transient = 1;
 		free(root);
 		return;
 	}
@@ -677,6 +692,7 @@ static void build(git_repository *repo, git_tree *t, const char *dir, cache_entr
 					*c->anc ? c->anc : "the repository",
 					e && e->message ? e->message : strerror(errno));
 		mech_error_clear();
+		c->transient = 1;
 		goto done;
 	}
 	target = mech_sprintf("%s/%s", root, dir);
@@ -686,6 +702,7 @@ static void build(git_repository *repo, git_tree *t, const char *dir, cache_entr
 		char *argv[] = {K.kubectl, (char *)"kustomize", target, NULL};
 		if (run(argv, root, env, BUILD_TIMEOUT_MS, &r) < 0) {
 			c->error = mech_sprintf("%s failed: %s %s", cmd, K.kubectl, r.why);
+			c->transient = 1;
 		} else if (r.status != 0) {
 			char *msg = kustomize_error(mech_buf_cstr(&r.err));
 			char *clean = replace_all(msg, root, CACHED_SOURCE);
@@ -710,26 +727,41 @@ done:
 	free(root);
 }
 
-int sim_kustomize_build(git_repository *repo, git_tree *root, const char *dir, mech_buf *out)
+/* The cache slot for (dir, anc at id): a hit, or a slot to build into (c->dir NULL). */
+static cache_entry *cache_slot(const char *dir, const char *anc, const git_oid *id)
+{
+	cache_entry *c;
+	size_t i;
+	for (i = 0; i < K.ncache; i++) {
+		c = &K.cache[i];
+		if (strcmp(c->dir, dir) || strcmp(c->anc, anc) || !git_oid_equal(&c->tree, id))
+			continue;
+		if (c->transient)
+			cache_entry_dispose(c); /* built again in the same slot */
+		return c;
+	}
+	if (K.ncache < CACHE_MAX)
+		return &K.cache[K.ncache++];
+	c = &K.cache[K.next];
+	K.next = (K.next + 1) % CACHE_MAX;
+	cache_entry_dispose(c);
+	return c;
+}
+
+static int build_cached(git_repository *repo, git_tree *root, const char *dir, mech_buf *out)
 {
 	mech_strv seen = MECH_STRV_INIT;
 	char *anc = mech_strdup(dir);
 	git_tree_entry *e = NULL;
 	git_tree *t = NULL;
 	git_oid id;
-	cache_entry *c = NULL;
-	size_t i;
+	cache_entry *c;
 	int rc = -1;
 
-	if (!K.kubectl) {
-		free(anc);
-		return mech_error_set(MECH_EFAILED, "kubectl kustomize is not in use");
-	}
 	if (follow(repo, root, dir, 0, anc, &seen) < 0)
 		goto done;
 	if (!*anc) {
 		git_oid_cpy(&id, git_tree_id(root));
-		t = root;
 	} else if (git_tree_entry_bypath(&e, root, anc) < 0 ||
 		   git_tree_entry_type(e) != GIT_OBJECT_TREE) {
 		mech_error_set(MECH_EINVALID, "%s: no such directory", anc);
@@ -737,40 +769,40 @@ int sim_kustomize_build(git_repository *repo, git_tree *root, const char *dir, m
 	} else {
 		git_oid_cpy(&id, git_tree_entry_id(e));
 	}
-	for (i = 0; i < K.ncache && !c; i++)
-		if (!strcmp(K.cache[i].dir, dir) && !strcmp(K.cache[i].anc, anc) &&
-		    git_oid_equal(&K.cache[i].tree, &id))
-			c = &K.cache[i];
-	if (!c) {
-		if (t != root && git_tree_lookup(&t, repo, &id) < 0) {
+	c = cache_slot(dir, anc, &id);
+	if (!c->dir) {
+		if (*anc && git_tree_lookup(&t, repo, &id) < 0) {
 			t = NULL;
 			mech_error_git(MECH_EFAILED, "read a directory");
 			goto done;
 		}
-		if (K.ncache < CACHE_MAX)
-			c = &K.cache[K.ncache++];
-		else {
-			c = &K.cache[K.next];
-			K.next = (K.next + 1) % CACHE_MAX;
-			cache_entry_dispose(c);
-		}
 		c->dir = mech_strdup(dir);
 		c->anc = mech_strdup(anc);
 		git_oid_cpy(&c->tree, &id);
-		build(repo, t, dir, c);
+		build(repo, t ? t : root, dir, c);
 	}
 	if (c->error) {
 		mech_error_set(MECH_EINVALID, "%s", c->error);
 		goto done;
 	}
 	mech_buf_clear(out);
-	mech_buf_puts(out, c->out);
+	mech_buf_puts(out, c->out ? c->out : "");
 	rc = 0;
 done:
-	if (t && t != root)
-		git_tree_free(t);
+	git_tree_free(t);
 	git_tree_entry_free(e);
 	mech_strv_dispose(&seen);
 	free(anc);
+	return rc;
+}
+
+int sim_kustomize_build(git_repository *repo, git_tree *root, const char *dir, mech_buf *out)
+{
+	int rc;
+	if (!K.kubectl)
+		return mech_error_set(MECH_EFAILED, "kubectl kustomize is not in use");
+	pthread_mutex_lock(&lock);
+	rc = build_cached(repo, root, dir, out);
+	pthread_mutex_unlock(&lock);
 	return rc;
 }
