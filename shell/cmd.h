@@ -73,6 +73,7 @@
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
 	_(TLS, "tls")                                                                              \
+	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")
 

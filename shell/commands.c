@@ -211,6 +211,11 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
+	{SH_OPT_KUSTOMIZE, 0, SH_STR, "MODE",
+	 "render kustomize overlays with kubectl (`kubectl kustomize`, as Argo CD renders them), "
+	 "builtin (the sim's own subset: no patches, no generators) or auto: kubectl when it is on "
+	 "PATH (default auto)",
+	 0, 0, 0},
 	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
 	 "log on stderr every Application created or deleted and every sync and health change", 0,
 	 0, 0},
@@ -496,7 +501,10 @@ const sh_command sh_commands[] = {
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
 	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
 	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
-	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
+	 "certificate in MECH_HOME/sim/, and, while `kubectl kustomize` renders an overlay, a "
+	 "private copy of its files under $TMPDIR (removed after). Says on stderr at start which "
+	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
+	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens).",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
