@@ -222,6 +222,17 @@ static const sh_flag sim_flags[] = {
 	END,
 };
 
+static const sh_flag rollback_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TO, 0, SH_STR, "REV",
+	 "the commit whose state to restore (default: before the last deploy)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
 static const sh_flag app_history_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
@@ -369,6 +380,14 @@ const sh_command sh_commands[] = {
 	 "it changed (from and to); commits that changed only other instances or nothing that "
 	 "runs are left out.",
 	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json", "mech show REV"},
+	{"app", "rollback", "app.rollback", SH_MUTATES | SH_TENANT, "", 0, 0, rollback_flags,
+	 sh_app_rollback, "Put an instance back as it was before its last deploy, or at a commit.",
+	 "None.",
+	 "Writes the instance's own files (apps/APP/overlays/INSTANCE/) as they were at the "
+	 "commit, in one mechanics(app.rollback) commit with a Mechanics-Rollback-To trailer. "
+	 "Changes to the app's base since then stay (undo them with `mech revert REV`).",
+	 "mech app -a web rollback\nmech app -a web -i main rollback --to 3f2a9c1 --wait",
+	 "mech app -a web wait\nmech app -a web history"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
@@ -472,6 +491,14 @@ const sh_command sh_commands[] = {
 	 "None (read-only).",
 	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml",
 	 "mech show REV"},
+	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
+	 "Undo one commit's changes to the files mech manages, as a new receipt.",
+	 "REV  a commit on the branch: sha (or prefix), HEAD or HEAD~N",
+	 "One mechanics(commit.revert) commit undoing REV's changes under apps/, network/routes/ and "
+	 "addons/ by a three-way merge (later changes to other lines stay), with a "
+	 "Mechanics-Reverts trailer. Reverting a forced write restores the human change it "
+	 "overrode. Other paths REV changed are left and named.",
+	 "mech revert 3f2a9c1\nmech revert HEAD --dry-run", "mech log\nmech show HEAD"},
 	{"show", NULL, "show", SH_TENANT, "REV", 1, 1, no_flags, sh_show,
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",

@@ -84,6 +84,52 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
+int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	sh_write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_rollback(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+			       sh_arg(a, SH_OPT_TO), &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	rc = sh_finish_write(ctx, a, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_app(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+				      sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
+}
+
+int sh_revert(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	mech_strv skipped = MECH_STRV_INIT;
+	size_t i;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	sh_write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_revert(repo, &w, a->pos.items[0], &res, &skipped);
+	mech_repo_free(repo);
+	for (i = 0; rc == 0 && i < skipped.len; i++)
+		mech_strv_pushf(&res.warnings,
+				"%s is not a file mech manages: the revert leaves it",
+				skipped.items[i]);
+	mech_strv_dispose(&skipped);
+	if (rc == 0)
+		sh_next(ctx, "mech log -n 2");
+	return sh_finish_write(ctx, a, rc, &res);
+}
+
 int sh_app_delete(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;

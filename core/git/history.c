@@ -209,6 +209,11 @@ static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 	return 0;
 }
 
+int mech_history_resolve(mech_repo *repo, const char *rev, git_oid *out)
+{
+	return resolve_start(repo, rev, out);
+}
+
 static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,
 		   mech_log_entry **out, size_t *n)
 {
