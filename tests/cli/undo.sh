@@ -31,6 +31,10 @@ expect_in "$(ov)" 'newTag: "1.27"' "the tag before the deploy"
 expect_eq "$(trailer Mechanics-Rollback-To)" "$created" "Mechanics-Rollback-To names the commit"
 mech log -n 1 --json
 expect_eq "$(json "$out" 'd["result"]["commits"][0]["class"]')" "machine" "a receipt like any"
+expect_eq "$(json "$out" '[d["result"]["commits"][0][k] for k in ("image", "tag", "instance")]')" \
+	"['nginx:1.27', '1.27', 'main']" "log --json carries the receipt's image, tag and instance"
+mech log -n 1 --json --class human
+expect_eq "$(json "$out" 'len(d["result"]["commits"])')" "0" "no human commit yet"
 mech app -a web history -n 1 --json
 expect_eq "$(json "$out" 'd["result"]["history"][0]["changes"][0]')" \
 	"{'field': 'image', 'from': 'nginx:1.28', 'to': 'nginx:1.27'}" "history shows the rollback"
@@ -86,6 +90,9 @@ git -C "$T/clone" commit -qam "pin 9.9 by hand" && git -C "$T/clone" push -q ori
 mech app -a web deploy --tag 3.0 --force
 expect_rc 0 "forced deploy over the hand-pinned tag"
 forced=$(head_of alice)
+mech log -n 1 --json --class human
+expect_eq "$(json "$out" '[d["result"]["commits"][0][k] for k in ("image", "tag", "instance")]')" \
+	"[None, None, None]" "a human commit has no receipt facts"
 mech revert "$forced"
 expect_rc 0 "revert the forced write"
 expect_in "$(ov)" 'newTag: "9.9"' "the person's tag is back"

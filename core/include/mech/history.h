@@ -27,6 +27,9 @@ typedef struct {
 	mech_forced_over *forced;
 	size_t nforced;
 	size_t nparents;
+	/* a receipt's body facts (NULL when absent, and always for human commits) */
+	char *image;    /* "image: REF" */
+	char *instance; /* "instance: NAME" */
 } mech_log_entry;
 
 typedef struct {
