@@ -181,12 +181,12 @@ static mech_yaml *object(const char *api, const char *kind, const char *name, me
 	return doc;
 }
 
-static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance_name)
+static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance)
 {
 	mech_yaml *l = mech_yaml_map();
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_NAME, app);
-	if (instance_name)
-		mech_yaml_set_str(l, MECH_LAYOUT_LABEL_INSTANCE, instance_name);
+	if (instance)
+		mech_yaml_set_str(l, MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_PART_OF, tenant);
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_MANAGED_BY, MECH_LAYOUT_MANAGED_BY);
 	return l;
@@ -434,13 +434,16 @@ static void set_image_fields(mech_yaml *entry, const mech_image *base, const mec
 		mech_yaml_set_str(entry, "digest", img->digest);
 }
 
-static mech_yaml *instance_labels_entry(const char *app, const char *instance)
+/*
+ * The instance label, selectors included: with the base's
+ * app.kubernetes.io/name=<app> it selects this instance's pods. Not
+ * app.kubernetes.io/instance, which Argo CD's label tracking overwrites.
+ */
+static mech_yaml *instance_labels_entry(const char *instance)
 {
 	mech_yaml *entry = mech_yaml_map();
-	char *value = mech_layout_workload(app, instance);
-	mech_yaml_set_str(child_map(entry, "pairs"), MECH_LAYOUT_LABEL_INSTANCE, value);
+	mech_yaml_set_str(child_map(entry, "pairs"), MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
 	mech_yaml_set(entry, "includeSelectors", mech_yaml_bool(1));
-	free(value);
 	return entry;
 }
 
@@ -464,7 +467,7 @@ int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out)
 	mech_yaml_set_str(doc, "nameSuffix", suffix);
 	free(suffix);
 	mech_yaml_append(mech_yaml_set(doc, "labels", mech_yaml_seq()),
-			 instance_labels_entry(spec->app, spec->instance));
+			 instance_labels_entry(spec->instance));
 	entry = mech_yaml_append(mech_yaml_set(doc, "images", mech_yaml_seq()), mech_yaml_map());
 	mech_yaml_set_str(entry, "name", base.repository);
 	set_image_fields(entry, &base, &img);
@@ -584,30 +587,37 @@ static size_t replace_values(mech_yaml *n, const char *from, const char *to)
 	return hits;
 }
 
-/* Set the instance label wherever the overlay declares one; 1 if found, -1 if malformed. */
-static int set_instance_label(mech_yaml *doc, const char *value)
+/* In one label map: the instance label under mech's key, in place of Argo CD's; 1 if there. */
+static int move_instance_label(mech_yaml *map, const char *instance)
+{
+	if (!map || map->kind != MECH_YAML_MAP ||
+	    (!mech_yaml_get(map, MECH_LAYOUT_LABEL_ARGOCD_INSTANCE) &&
+	     !mech_yaml_get(map, MECH_LAYOUT_LABEL_APP_INSTANCE)))
+		return 0;
+	mech_yaml_remove(map, MECH_LAYOUT_LABEL_ARGOCD_INSTANCE);
+	mech_yaml_set_str(map, MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
+	return 1;
+}
+
+/*
+ * For new objects only (a new instance, a renamed workload): set the
+ * instance label wherever the file declares one, moving it from
+ * app.kubernetes.io/instance to mech.dev/instance (a selector of an
+ * existing Deployment cannot change). 1 if found, -1 if malformed.
+ */
+static int set_instance_label(mech_yaml *doc, const char *instance)
 {
 	mech_yaml *labels = mech_yaml_get(doc, "labels");
-	mech_yaml *common = mech_yaml_get(doc, "commonLabels");
 	int found = 0;
 	size_t i;
 	if (labels && labels->kind != MECH_YAML_SEQ)
 		return mech_error_set(MECH_EINVALID,
 				      "overlay kustomization.yaml:%d: labels must be a list",
 				      labels->line);
-	for (i = 0; labels && i < labels->len; i++) {
-		mech_yaml *pairs = mech_yaml_get(labels->items[i], "pairs");
-		if (pairs && pairs->kind == MECH_YAML_MAP &&
-		    mech_yaml_get(pairs, MECH_LAYOUT_LABEL_INSTANCE)) {
-			mech_yaml_set_str(pairs, MECH_LAYOUT_LABEL_INSTANCE, value);
-			found = 1;
-		}
-	}
-	if (common && common->kind == MECH_YAML_MAP &&
-	    mech_yaml_get(common, MECH_LAYOUT_LABEL_INSTANCE)) {
-		mech_yaml_set_str(common, MECH_LAYOUT_LABEL_INSTANCE, value);
-		found = 1;
-	}
+	for (i = 0; labels && i < labels->len; i++)
+		found |= move_instance_label(mech_yaml_get(labels->items[i], "pairs"), instance);
+	found |= move_instance_label(mech_yaml_get(doc, "commonLabels"), instance);
+	found |= move_instance_label(mech_yaml_path(doc, "metadata.labels"), instance);
 	return found;
 }
 
@@ -631,12 +641,12 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 	legacy = mech_layout_legacy_workload(app, from_instance);
 	replace_values(doc, legacy, to_name);
 	free(legacy);
-	found = set_instance_label(doc, to_name);
+	found = set_instance_label(doc, to_instance);
 	if (found < 0)
 		goto done;
 	if (!found) {
 		mech_yaml *labels = child_seq(doc, "labels");
-		mech_yaml_append(labels, instance_labels_entry(app, to_instance));
+		mech_yaml_append(labels, instance_labels_entry(to_instance));
 	}
 	mech_yaml_set_str(doc, "nameSuffix", suffix);
 	rc = render_into(doc, out);
@@ -669,6 +679,9 @@ int mech_manifest_rename_legacy(const char *yaml, size_t len, const char *what, 
 	/* an overlay with a suffix of its own names its objects itself */
 	if (!cur || renamed)
 		renamed |= replace_values(doc, old_name, name) > 0;
+	/* new objects under the new names: their selectors may take mech's label */
+	if (renamed && set_instance_label(doc, instance) < 0)
+		goto done;
 	if (renamed) {
 		if (render_into(doc, out) < 0) {
 			doc = NULL;
@@ -703,7 +716,7 @@ int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
 		return -1;
 	name = mech_layout_workload(s->app, s->instance);
 	doc = object("gateway.networking.k8s.io/v1", "HTTPRoute", name, &meta);
-	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, name));
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, s->instance));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	parent = mech_yaml_append(child_seq(spec, "parentRefs"), mech_yaml_map());
 	mech_yaml_set_str(parent, "name", s->gateway_name);

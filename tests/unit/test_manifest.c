@@ -245,7 +245,10 @@ Test(manifest, overlay_sets_suffix_labels_and_image)
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 0)), "../../base");
 	expect_text(doc, "nameSuffix", "--staging");
 	lab = item(mech_yaml_get(doc, "labels"), 0);
-	cr_assert_str_eq(label(lab, "pairs", "app.kubernetes.io/instance"), "web--staging");
+	/* mech's own key: Argo CD's label tracking overwrites app.kubernetes.io/instance */
+	cr_assert_str_eq(label(lab, "pairs", "mech.dev/instance"), "staging");
+	cr_assert_null(strstr(mech_buf_cstr(&b), "app.kubernetes.io/instance"), "%s",
+		       mech_buf_cstr(&b));
 	expect_text(lab, "includeSelectors", "true");
 	img = item(mech_yaml_get(doc, "images"), 0);
 	expect_text(img, "name", REPO);
@@ -459,6 +462,12 @@ Test(manifest, set_image_changes_only_the_image_entry)
 	for (i = 0; i < doc->len; i++)
 		cr_assert_str_eq(doc->keys[i], orig->keys[i]);
 	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
+	/* an existing Deployment's selector cannot change: the older instance label stays */
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
+			       "app.kubernetes.io/instance"),
+			 "web--main");
+	cr_assert_null(strstr(mech_buf_cstr(&out), "mech.dev/instance"), "%s",
+		       mech_buf_cstr(&out));
 	cr_assert(strstr(text(item(mech_yaml_get(doc, "patches"), 0), "patch"), "/spec/replicas"));
 	expect_text(item(mech_yaml_get(doc, "replicas"), 0), "count", "3");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 1)),
@@ -544,9 +553,12 @@ Test(manifest, overlay_copy_switches_instance_and_keeps_patches)
 			     0, "%s", mech_error_last()->message);
 		doc = parse(&out);
 		expect_text(doc, "nameSuffix", "--canary");
+		/* a new Deployment: its selector takes mech's label instead of Argo CD's */
 		cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-				       "app.kubernetes.io/instance"),
-				 "web--canary");
+				       "mech.dev/instance"),
+				 "canary");
+		cr_assert_null(strstr(mech_buf_cstr(&out), "app.kubernetes.io/instance"), "%s",
+			       mech_buf_cstr(&out));
 		/* the hand-made patch follows the instance, from today's names or the old */
 		expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--canary");
 		expect_text(item(mech_yaml_get(doc, "replicas"), 0), "name", "web");
@@ -585,9 +597,12 @@ Test(manifest, legacy_names_are_renamed_once)
 		     1, "%s", mech_error_last()->message);
 	doc = parse(&out);
 	expect_text(doc, "nameSuffix", "--main");
+	/* renamed objects are new objects: the selector takes mech's label */
 	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "app.kubernetes.io/instance"),
-			 "web--main");
+			       "mech.dev/instance"),
+			 "main");
+	cr_assert_null(strstr(mech_buf_cstr(&out), "app.kubernetes.io/instance"), "%s",
+		       mech_buf_cstr(&out));
 	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
 	mech_yaml_free(doc);
 	/* today's names: nothing to do, nothing written */
@@ -607,6 +622,8 @@ Test(manifest, legacy_names_are_renamed_once)
 	cr_assert_null(strstr(mech_buf_cstr(&out), "web-main"), "%s", mech_buf_cstr(&out));
 	doc = parse(&out);
 	expect_text(doc, "metadata.name", "web--main");
+	cr_assert_str_eq(label(doc, "metadata.labels", "mech.dev/instance"), "main");
+	cr_assert_null(label(doc, "metadata.labels", "app.kubernetes.io/instance"));
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
 	mech_buf_dispose(&again);
@@ -623,8 +640,8 @@ Test(manifest, overlay_copy_adds_missing_instance_label)
 	expect_text(doc, "nameSuffix", "--qa");
 	expect_text(doc, "commonLabels.team", "blue");
 	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "app.kubernetes.io/instance"),
-			 "web--qa");
+			       "mech.dev/instance"),
+			 "qa");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
 }
@@ -674,8 +691,8 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 	expect_text(doc, "kind", "HTTPRoute");
 	expect_text(doc, "metadata.name", "web--staging");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
-	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"),
-			 "web--staging");
+	cr_assert_str_eq(label(doc, "metadata.labels", "mech.dev/instance"), "staging");
+	cr_assert_null(label(doc, "metadata.labels", "app.kubernetes.io/instance"));
 	parent = item(mech_yaml_path(doc, "spec.parentRefs"), 0);
 	expect_text(parent, "name", "mech");
 	expect_text(parent, "namespace", "mech-gateway");
