@@ -387,6 +387,26 @@ const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const
 	return NULL;
 }
 
+int mech_argocd_apps_get_item(mech_argocd *c, const char *project, mech_argocd_apps *apps,
+			      const char *name)
+{
+	mech_argocd_app *got = NULL, tmp;
+	size_t i;
+	for (i = 0; apps && i < apps->len; i++)
+		if (!strcmp(apps->items[i].name, name))
+			break;
+	if (!apps || i == apps->len)
+		return 0;
+	if (mech_argocd_app_get(c, project, name, &got) < 0)
+		return -1;
+	/* swap: the list keeps Get's fields, `got` takes the listed ones away */
+	tmp = apps->items[i];
+	apps->items[i] = *got;
+	*got = tmp;
+	mech_argocd_app_free(got);
+	return 1;
+}
+
 const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app, const char *type)
 {
 	size_t i;

@@ -34,6 +34,12 @@ mech app -a web info --json
 expect_rc 0 "info"
 expect_eq "$(json "$out" 'd["result"]["instances"][0]["replicas"]["ready"]')" "1" "replicas ready from Kubernetes"
 expect_in "$(json "$out" '[r["kind"] for r in d["result"]["instances"][0]["live"]["resources"]]')" "Deployment" "resources listed"
+# each resource's health: Argo CD's List has none, so info reads the Application with Get
+expect_eq "$(json "$out" 'sorted((r["kind"], r["health"]) for r in d["result"]["instances"][0]["live"]["resources"])')" \
+	"[('Deployment', 'Healthy'), ('Service', 'Healthy')]" "info: each resource's health"
+mech app -a web info
+expect_rc 0 "info (text)"
+grep -qE '^  Deployment +web--main +Synced +Healthy$' <<<"$out" && ok || fail "info text: no health column for the Deployment: $out"
 
 # deploy a tag, then wait for it
 mech app -a web deploy --tag 1.28
