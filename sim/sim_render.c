@@ -477,7 +477,17 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON_AddStringToObject(st, "writeService", rw);
 	cJSON_AddStringToObject(st, "readService", r);
 	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
-	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	{
+		/* the image running: spec.imageName, else the operator's default */
+		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+		const cJSON *img = cJSON_IsObject(spec)
+					   ? cJSON_GetObjectItemCaseSensitive(spec, "imageName")
+					   : NULL;
+		cJSON_AddStringToObject(st, "image",
+					cJSON_IsString(img) && *img->valuestring
+						? img->valuestring
+						: "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	}
 	conds = cJSON_AddArrayToObject(st, "conditions");
 	cJSON_AddItemToArray(conds,
 			     ready ? condition("Ready", "True", "ClusterIsReady",

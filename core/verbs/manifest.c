@@ -24,9 +24,23 @@
 #define ARGOCD_API "argoproj.io/v1alpha1"
 #define IN_CLUSTER "https://kubernetes.default.svc"
 #define RESOURCES_FINALIZER "resources-finalizer.argocd.argoproj.io"
-/* CloudNativePG's own image flavour (its default is <x.y>-system-trixie); the major tag floats. */
+/*
+ * The PostgreSQL images of CloudNativePG (docs/compatibility.md): the
+ * `standard` flavour (the `system` images, the operator's default, are
+ * deprecated) on Debian trixie, pinned to a minor version, so a cluster.yaml
+ * and its receipt say exactly which image runs. 18.6 is CloudNativePG
+ * 1.30's own default; the others are tags of CloudNativePG's standard
+ * trixie image catalog. Moving a pin is a change here; existing addons keep
+ * the image their cluster.yaml names.
+ */
 #define PG_IMAGE "ghcr.io/cloudnative-pg/postgresql"
-#define PG_IMAGE_FLAVOUR "system-trixie"
+#define PG_IMAGE_FLAVOUR "standard-trixie"
+static const struct {
+	int major;
+	const char *minor;
+} pg_images[] = {
+	{14, "14.21"}, {15, "15.17"}, {16, "16.12"}, {17, "17.8"}, {18, "18.6"},
+};
 #define PG_VERSION_MIN 14
 #define PG_VERSION_MAX 18
 
@@ -742,6 +756,18 @@ static void set_memory(mech_yaml *resources, const char *memory)
 	mech_yaml_set_str(child_map(resources, "limits"), "memory", memory);
 }
 
+char *mech_manifest_postgres_image(int version)
+{
+	size_t i;
+	for (i = 0; i < sizeof(pg_images) / sizeof(*pg_images); i++)
+		if (pg_images[i].major == version)
+			return mech_sprintf("%s:%s-%s", PG_IMAGE, pg_images[i].minor,
+					    PG_IMAGE_FLAVOUR);
+	mech_error_set(MECH_EINVALID, "invalid postgres version %d: use a major version %d-%d",
+		       version, PG_VERSION_MIN, PG_VERSION_MAX);
+	return NULL;
+}
+
 int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
 {
 	mech_yaml *doc, *meta, *spec, *initdb;
@@ -750,17 +776,13 @@ int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
 	if (!s)
 		return mech_error_set(MECH_EINVALID, "no postgres addon given");
 	if (check_name("tenant name", s->tenant) < 0 || check_name("addon name", s->name) < 0 ||
-	    check_size("storage", s->storage) < 0 || check_size("memory", s->memory) < 0)
+	    check_size("storage", s->storage) < 0 || check_size("memory", s->memory) < 0 ||
+	    !(image = mech_manifest_postgres_image(s->version)))
 		return -1;
-	if (s->version < PG_VERSION_MIN || s->version > PG_VERSION_MAX)
-		return mech_error_set(MECH_EINVALID,
-				      "invalid postgres version %d: use a major version %d-%d",
-				      s->version, PG_VERSION_MIN, PG_VERSION_MAX);
 	doc = object("postgresql.cnpg.io/v1", "Cluster", s->name, &meta);
 	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->name, NULL));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	mech_yaml_set_int(spec, "instances", 1);
-	image = mech_sprintf("%s:%d-%s", PG_IMAGE, s->version, PG_IMAGE_FLAVOUR);
 	mech_yaml_set_str(spec, "imageName", image);
 	free(image);
 	mech_yaml_set_str(child_map(spec, "storage"), "size", s->storage);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mech/error.h"
+#include "mech/image.h"
 #include "mech/manifest.h"
 #include "mech/yaml.h"
 #include "skip.h"
@@ -760,7 +761,8 @@ Test(manifest, postgres_is_a_cnpg_cluster_without_secrets)
 	expect_text(doc, "metadata.name", "db");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
 	expect_text(doc, "spec.instances", "1");
-	expect_text(doc, "spec.imageName", "ghcr.io/cloudnative-pg/postgresql:17-system-trixie");
+	/* the standard flavour at a pinned minor: not the deprecated system images */
+	expect_text(doc, "spec.imageName", "ghcr.io/cloudnative-pg/postgresql:17.8-standard-trixie");
 	expect_text(doc, "spec.storage.size", "1Gi");
 	expect_text(doc, "spec.resources.requests.memory", "512Mi");
 	expect_text(doc, "spec.resources.limits.memory", "512Mi");
@@ -771,6 +773,30 @@ Test(manifest, postgres_is_a_cnpg_cluster_without_secrets)
 	cr_assert_null(strstr(mech_buf_cstr(&b), "ecret"));
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
+}
+
+/* Every major version mech accepts pins a minor of the standard flavour. */
+Test(manifest, postgres_images_are_pinned_standard)
+{
+	int v;
+	for (v = 14; v <= 18; v++) {
+		char *img = mech_manifest_postgres_image(v), want[64], *tag;
+		mech_image parsed = MECH_IMAGE_INIT;
+		cr_assert_not_null(img, "version %d: %s", v, mech_error_last()->message);
+		cr_assert_eq(mech_image_parse(img, &parsed), 0, "%s", img);
+		cr_assert_str_eq(parsed.repository, "ghcr.io/cloudnative-pg/postgresql");
+		tag = parsed.tag;
+		snprintf(want, sizeof(want), "%d.", v);
+		cr_assert_eq(strncmp(tag, want, strlen(want)), 0, "%s: no pinned %d.x minor", img, v);
+		cr_assert(strspn(tag + strlen(want), "0123456789") > 0, "%s", img);
+		cr_assert_not_null(strstr(tag, "-standard-"), "%s", img);
+		cr_assert_null(strstr(tag, "system"), "%s", img);
+		mech_image_dispose(&parsed);
+		free(img);
+	}
+	cr_assert_null(mech_manifest_postgres_image(13));
+	expect_error("postgres version 13");
+	cr_assert_null(mech_manifest_postgres_image(19));
 }
 
 Test(manifest, postgres_refuses_bad_input)

@@ -112,11 +112,19 @@ typedef struct {
 
 /**
  * addons/<name>/cluster.yaml: a CloudNativePG Cluster with one instance,
- * image ghcr.io/cloudnative-pg/postgresql:<version>-system-trixie, the
- * storage size, memory as request and limit, and database "app" owned by
- * "app". The operator generates the credentials (Secret <name>-app).
+ * image mech_manifest_postgres_image(version), the storage size, memory as
+ * request and limit, and database "app" owned by "app". The operator
+ * generates the credentials (Secret <name>-app).
  */
 int mech_manifest_postgres(const mech_postgres_spec *spec, mech_buf *out);
+
+/**
+ * The image mech pins for a PostgreSQL major version (14-18): CloudNativePG's
+ * `standard` flavour at a fixed minor, e.g.
+ * ghcr.io/cloudnative-pg/postgresql:17.8-standard-trixie. Caller frees;
+ * NULL (MECH_EINVALID) for another version.
+ */
+char *mech_manifest_postgres_image(int version);
 
 /** Set the memory request and limit of an existing cluster.yaml, keeping everything else. */
 int mech_manifest_postgres_set_memory(const char *yaml, size_t len, const char *memory,
