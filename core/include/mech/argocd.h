@@ -195,6 +195,22 @@ mech_http *mech_argocd_http(mech_argocd *c);
 /** The server version (GET /api/version), a cheap reachability probe. Caller frees. */
 int mech_argocd_version(mech_argocd *c, char **out);
 
+/*
+ * The oldest Argo CD mech supports (docs/compatibility.md): the tenant's
+ * AppProject limits its cluster-scoped whitelist to the tenant's own
+ * Namespace with clusterResourceWhitelist[].name, which Argo CD reads from
+ * 3.3 on (an older CRD drops the field, allowing every Namespace).
+ */
+#define MECH_ARGOCD_MIN_VERSION "v3.3.0"
+#define MECH_ARGOCD_MIN_WHY "the AppProject's clusterResourceWhitelist[].name needs it"
+
+/**
+ * Is `version` (Argo CD's "v3.5.1+abc", "3.2.0-rc1", …) older than `min`
+ * ("v3.3.0")? Compares major, minor and patch: 1 older, 0 not older, -1
+ * when either does not start with [v]MAJOR.MINOR.
+ */
+int mech_argocd_version_older(const char *version, const char *min);
+
 /**
  * GET /api/v1/applications?projects=<project>. `project` NULL = all visible.
  * Without per-resource health (Argo CD 3.x): see mech_argocd_apps_get_item.
