@@ -467,8 +467,7 @@ Test(manifest, set_image_changes_only_the_image_entry)
 	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
 			       "app.kubernetes.io/instance"),
 			 "web--main");
-	cr_assert_null(strstr(mech_buf_cstr(&out), "mech.dev/instance"), "%s",
-		       mech_buf_cstr(&out));
+	cr_assert_null(strstr(mech_buf_cstr(&out), "mech.dev/instance"), "%s", mech_buf_cstr(&out));
 	cr_assert(strstr(text(item(mech_yaml_get(doc, "patches"), 0), "patch"), "/spec/replicas"));
 	expect_text(item(mech_yaml_get(doc, "replicas"), 0), "count", "3");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 1)),
@@ -599,8 +598,7 @@ Test(manifest, legacy_names_are_renamed_once)
 	doc = parse(&out);
 	expect_text(doc, "nameSuffix", "--main");
 	/* renamed objects are new objects: the selector takes mech's label */
-	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "mech.dev/instance"),
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs", "mech.dev/instance"),
 			 "main");
 	cr_assert_null(strstr(mech_buf_cstr(&out), "app.kubernetes.io/instance"), "%s",
 		       mech_buf_cstr(&out));
@@ -640,8 +638,7 @@ Test(manifest, overlay_copy_adds_missing_instance_label)
 	doc = parse(&out);
 	expect_text(doc, "nameSuffix", "--qa");
 	expect_text(doc, "commonLabels.team", "blue");
-	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "mech.dev/instance"),
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs", "mech.dev/instance"),
 			 "qa");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
@@ -787,7 +784,8 @@ Test(manifest, postgres_images_are_pinned_standard)
 		cr_assert_str_eq(parsed.repository, "ghcr.io/cloudnative-pg/postgresql");
 		tag = parsed.tag;
 		snprintf(want, sizeof(want), "%d.", v);
-		cr_assert_eq(strncmp(tag, want, strlen(want)), 0, "%s: no pinned %d.x minor", img, v);
+		cr_assert_eq(strncmp(tag, want, strlen(want)), 0, "%s: no pinned %d.x minor", img,
+			     v);
 		cr_assert(strspn(tag + strlen(want), "0123456789") > 0, "%s", img);
 		cr_assert_not_null(strstr(tag, "-standard-"), "%s", img);
 		cr_assert_null(strstr(tag, "system"), "%s", img);
