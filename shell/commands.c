@@ -257,7 +257,8 @@ const sh_command sh_commands[] = {
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
 
 	{"whoami", NULL, "whoami", SH_GUEST, "", 0, 0, no_flags, sh_whoami,
-	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints.",
+	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints "
+	 "(warns when Argo CD is older than v3.3.0, the oldest mech supports).",
 	 "None.", "None (read-only).", "mech whoami\nssh -T mech-host -- whoami --json",
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,

@@ -227,10 +227,18 @@ typedef struct {
 } live_view;
 
 /* Live state for list/info: NULL apps when Argo CD is not configured. */
-static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
+/*
+ * The tenant's Applications from Argo CD's List; those of `detail`'s
+ * instances (only `only` when given) read again with Get, which alone
+ * carries each resource's health (Argo CD 3.x). A failed Get keeps the
+ * listed Application.
+ */
+static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv, const mech_app_state *detail,
+		     const mech_instance_state *only)
 {
 	mech_argocd *cd = NULL;
 	git_oid head;
+	size_t i;
 	int rc;
 	memset(lv, 0, sizeof(*lv));
 	if (mech_repo_head(repo, &head) == 0)
@@ -241,6 +249,16 @@ static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
 	if (!cd)
 		return 0;
 	rc = mech_argocd_app_list(cd, ctx->tenant_name, &lv->apps);
+	for (i = 0; rc == 0 && detail && i < detail->ninstances; i++) {
+		char *name;
+		if (only && only != &detail->instances[i])
+			continue;
+		name = mech_layout_instance_app(ctx->tenant_name, detail->name,
+						detail->instances[i].name);
+		if (mech_argocd_apps_get_item(cd, ctx->tenant_name, lv->apps, name) < 0)
+			mech_error_clear();
+		free(name);
+	}
 	mech_argocd_free(cd);
 	return rc;
 }
@@ -313,7 +331,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (live_open(ctx, repo, &lv) < 0) {
+	if (live_open(ctx, repo, &lv, NULL, NULL) < 0) {
 		mech_app_state_free(apps, n);
 		mech_repo_free(repo);
 		return -1;
@@ -438,7 +456,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (live_open(ctx, repo, &lv) < 0) {
+	if (live_open(ctx, repo, &lv, app, only) < 0) {
 		mech_app_state_free(app, 1);
 		mech_repo_free(repo);
 		return -1;

@@ -210,6 +210,8 @@ cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now);
 
 /* sim_render.c (all under the lock; results are owned by the caller) */
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
+/** A rendered Application as List returns it: no status.resources[].health. */
+char *sim_render_app_listed(const char *app_json);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
 

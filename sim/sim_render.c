@@ -236,6 +236,8 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 	cJSON *h = health_json(a->health, a->health_message);
 	cJSON_AddStringToObject(h, "lastTransitionTime", a->health_since);
 	cJSON_AddItemToObject(st, "health", h);
+	/* Argo CD 3.x's default: per-resource health lives in its tree cache (List omits it) */
+	cJSON_AddStringToObject(st, "resourceHealthSource", "appTree");
 	if (a->want.nobjs || a->nlive)
 		cJSON_AddItemToObject(st, "resources", resources_json(a));
 	if (a->want.error) {
@@ -326,6 +328,19 @@ static cJSON *app_json(const sim_world *w, const sim_app *a, int with_rv, int wi
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state)
 {
 	return print(app_json(w, a, with_rv, with_op_state));
+}
+
+/*
+ * An Application as Argo CD 3.x's List gives it: status.resources[] without
+ * health (resourceHealthSource "appTree"; only Get, Watch and Sync infer it).
+ */
+char *sim_render_app_listed(const char *app_json)
+{
+	cJSON *app = cJSON_Parse(app_json), *r;
+	cJSON *st = app ? cJSON_GetObjectItemCaseSensitive(app, "status") : NULL;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(st, "resources"))
+		cJSON_DeleteItemFromObjectCaseSensitive(r, "health");
+	return app ? print(app) : mech_strdup(app_json);
 }
 
 /* ---- Kubernetes objects ---- */
@@ -517,7 +532,17 @@ cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now)
 	cJSON_AddStringToObject(st, "writeService", rw);
 	cJSON_AddStringToObject(st, "readService", r);
 	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
-	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	{
+		/* the image running: spec.imageName, else the operator's default */
+		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+		const cJSON *img = cJSON_IsObject(spec)
+					   ? cJSON_GetObjectItemCaseSensitive(spec, "imageName")
+					   : NULL;
+		cJSON_AddStringToObject(st, "image",
+					cJSON_IsString(img) && *img->valuestring
+						? img->valuestring
+						: "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	}
 	conds = cJSON_AddArrayToObject(st, "conditions");
 	/* Ready speaks for the live generation only once its rollout is done */
 	cJSON_AddItemToArray(conds,
