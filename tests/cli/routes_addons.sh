@@ -100,7 +100,10 @@ expect_rc 65 "unsupported version"
 mech addon create db2 --type mysql
 expect_rc 65 "unknown type on create"
 mech addon create db --type postgres
-expect_rc 65 "addon exists"
+expect_rc 0 "the same addon create again is a no-op"
+mech addon create db --type postgres --storage 2Gi
+expect_rc 65 "addon exists with other storage"
+expect_in "$err" "storage: Git has 1Gi, asked 2Gi" "the difference named"
 mech addon -n db set --storage 5Gi
 expect_rc 65 "storage is create-only"
 expect_in "$err" "create-only" "create-only explained"
