@@ -407,10 +407,11 @@ const sh_command sh_commands[] = {
 	 "None (read-only). Differences are a result, not a failure: exit 0, or 1 with --exit-code.",
 	 "mech app -a web diff\nmech app -a web diff --exit-code --json", "mech app -a web sync"},
 	{"app", "delete", "app.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_only_flags,
-	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it).", "None.",
+	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it; always needs --force).",
+	 "None.",
 	 "Deletes apps/APP/ and mech-owned network/routes/APP/*.yaml in one mechanics(app.delete) "
-	 "commit. Addons are never deleted with an app.",
-	 "mech app -a web delete --dry-run\nmech app -a web delete", "mech app list"},
+	 "commit. Addons are never deleted with an app. Without --force: exit 3 and the plan.",
+	 "mech app -a web delete --dry-run\nmech app -a web delete --force", "mech app list"},
 	{"app", "instance add", "app.instance-add", SH_MUTATES | SH_TENANT, "I", 1, 1,
 	 instance_add_flags, sh_app_instance_add,
 	 "Add an instance by copying another instance's overlay.",
@@ -419,10 +420,13 @@ const sh_command sh_commands[] = {
 	 "mech app -a web instance add staging\nmech app -a web instance add canary --from staging",
 	 "mech app -a web -i I set-image REF\nmech route -a web -i I create"},
 	{"app", "instance remove", "app.instance-remove", SH_MUTATES | SH_TENANT, "I", 1, 1,
-	 app_only_flags, sh_app_instance_remove, "Remove an instance and its route.",
-	 "I  instance name",
-	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it.",
-	 "mech app -a web instance remove staging", "mech app -a web info"},
+	 app_only_flags, sh_app_instance_remove,
+	 "Remove an instance and its route (always needs --force).", "I  instance name",
+	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it. Without "
+	 "--force: exit 3 and the plan.",
+	 "mech app -a web instance remove staging --dry-run\nmech app -a web instance remove "
+	 "staging --force",
+	 "mech app -a web info"},
 
 	{"route", "create", "route.create", SH_MUTATES | SH_TENANT, "", 0, 0, route_create_flags,
 	 sh_route_create, "Expose an app instance with a Gateway API HTTPRoute.", "None.",
@@ -443,10 +447,13 @@ const sh_command sh_commands[] = {
 	 "reason), 2 on timeout.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
-	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",
+	 sh_route_delete,
+	 "Remove an app instance's route (only files mech owns; always needs --force).", "None.",
 	 "Deletes network/routes/APP/INSTANCE.yaml in one mechanics(route.delete) commit. "
-	 "User-authored files under network/ are never touched.",
-	 "mech route -a web delete\nmech route -a web -i staging delete", "mech route list"},
+	 "User-authored files under network/ are never touched. Without --force: exit 3 and the "
+	 "plan.",
+	 "mech route -a web delete --force\nmech route -a web -i staging delete --dry-run",
+	 "mech route list"},
 
 	{"addon", "type list", "addon.type-list", SH_TENANT, "", 0, 0, no_flags, sh_addon_type_list,
 	 "List the addon types mech can create.", "None.", "None (read-only).",

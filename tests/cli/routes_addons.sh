@@ -62,14 +62,21 @@ expect_eq "$(json "$out" 'd["result"]["kubernetes"]')" "not configured" "route i
 mech route -a web -i main wait --timeout 1s
 expect_rc 78 "route wait needs kubernetes.url"
 render_overlays alice web/main web/staging
+before=$(head_of alice)
 mech app -a web instance remove staging
+expect_rc 3 "instance remove without --force"
+expect_in "$err" "always needs --force" "destructive: --force required"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+mech app -a web instance remove staging --force
 expect_rc 0 "instance remove"
 tree=$($G ls-tree -r --name-only main)
 expect_not_in "$tree" "apps/web/overlays/staging" "overlay removed"
 expect_not_in "$tree" "network/routes/web/staging.yaml" "its route removed"
 mech route -a web delete
+expect_rc 3 "route delete without --force"
+mech route -a web delete --force
 expect_rc 0 "route delete (only instance)"
-mech route -a web delete
+mech route -a web delete --force
 expect_rc 4 "deleting a missing route"
 
 # addons
@@ -131,7 +138,7 @@ expect_in "$($G show main:addons/db/cluster.yaml)" "memory: 1Gi" "memory changed
 mech addon list --json
 expect_eq "$(json "$out" 'd["result"]["addons"][0]["memory"]')" "1Gi" "addon list"
 render_overlays alice
-mech app -a web delete
+mech app -a web delete --force
 expect_rc 0 "deleting the app"
 expect_in "$($G ls-tree -r --name-only main)" "addons/db/cluster.yaml" "deleting an app never deletes an addon"
 mech addon -n db delete --force

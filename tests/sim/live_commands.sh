@@ -121,7 +121,7 @@ expect_in "$(json "$out" 'd["result"]["kubernetes_status"]')" "ok" "whoami: Kube
 
 # --gone after delete
 render_overlays alice
-mech app -a web delete
+mech app -a web delete --force
 mech app -a web wait --gone --timeout 30s
 expect_rc 0 "wait --gone"
 
