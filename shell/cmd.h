@@ -239,5 +239,7 @@ void sh_help_command(sh_ctx *ctx, const sh_command *cmd);
 void sh_help_noun(sh_ctx *ctx, const char *noun);
 void sh_help_exit_codes(sh_ctx *ctx);
 int sh_cmd_help(sh_ctx *ctx, const sh_args *a);
+/** One flag as `mech help --json` describes it (type, default, bounds); caller frees. */
+cJSON *sh_flag_json(const sh_flag *f);
 
 #endif

@@ -512,6 +512,17 @@ const sh_command sh_commands[] = {
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
 
+	/* no SH_TENANT: each tool call resolves its own (a guest's session has none) */
+	{"mcp", NULL, "mcp", SH_GUEST | SH_SERVER, "", 0, 0, no_flags, sh_mcp,
+	 "Serve these commands as typed tools to an AI agent: a Model Context Protocol server on "
+	 "stdin/stdout.",
+	 "None. Newline-delimited JSON-RPC 2.0 on stdin, answers on stdout (docs/mcp.md).",
+	 "Each tools/call runs one command exactly as `mech <command> --json` would, with the "
+	 "same protection and receipts. Tools: every command but operator-only, interactive and "
+	 "server ones; a guest key gets help and whoami. Over SSH the key decides the tenant; "
+	 "tool arguments never name one. Ends at end of input (exit 0).",
+	 "mech --tenant alice mcp\nssh -T mech-host -- mcp", "see docs/mcp.md"},
+
 	/* no SH_TENANT: with --all-tenants it needs none (sh_console resolves the tenant) */
 	{"console", NULL, "console", SH_TTY, "", 0, 0, console_flags, sh_console,
 	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "

@@ -48,6 +48,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);
+int sh_mcp(sh_ctx *ctx, const sh_args *a);
 int sh_sim(sh_ctx *ctx, const sh_args *a);
 int sh_demo(sh_ctx *ctx, const sh_args *a);
 int sh_gen_man(sh_ctx *ctx, const sh_args *a);

@@ -110,6 +110,11 @@ static cJSON *flag_json(const sh_flag *f)
 	return o;
 }
 
+cJSON *sh_flag_json(const sh_flag *f)
+{
+	return flag_json(f);
+}
+
 static cJSON *help_json(const sh_command *c)
 {
 	cJSON *o = cJSON_CreateObject(), *flags = cJSON_CreateArray();

@@ -10,6 +10,15 @@
 
 #define MECH_NAME_MAX 40
 
+/*
+ * The same rules as ECMA-262 patterns, for the JSON Schemas `mech mcp`
+ * gives agents (a client checks before it calls; the checks below still
+ * decide): mech_validate_name and mech_validate_tag.
+ */
+#define MECH_NAME_PATTERN "^(?!.*--)[a-z0-9]([a-z0-9-]{0,38}[a-z0-9])?$"
+#define MECH_TAG_PATTERN "^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+#define MECH_ENV_PATTERN "^[A-Za-z_][A-Za-z0-9_]{0,127}=[^\\x00-\\x1f\\x7f]{0,4096}$"
+
 /**
  * A DNS-1123 label of at most 40 characters without "--" (MECH_LAYOUT_SEP,
  * the separator of derived names). `what` names the argument ("app name").

@@ -1,0 +1,776 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * mech mcp: the command table as MCP tools (docs/mcp.md). Each command an
+ * agent may run becomes a tool whose input schema is its flags and
+ * arguments (sh_flag_json, the catalogue `mech help --json` prints, plus
+ * the input rules' patterns); tools/call turns the arguments back into the
+ * argv words of that command (no shell anywhere) and runs them through
+ * sh_run with --json, as `mech <command> --json` would run, its stdout and
+ * stderr captured. A refusal is a tool result with isError, not a protocol
+ * error. Over SSH the session's key decides the tenant for every call; a
+ * guest key gets help and whoami only.
+ */
+#include "cmd.h"
+#include "handlers.h"
+#include "mcp.h"
+
+#include "mech/addon.h"
+#include "mech/error.h"
+#include "mech/receipt.h"
+#include "mech/validate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MAX_CAPTURE (4 * 1024 * 1024) /* bytes of one call's output kept */
+
+typedef struct {
+	sh_ctx *ctx; /* the session's: home, tenant (over SSH), guest, readonly */
+} mcp_server;
+
+/* ---- tools from the table ---------------------------------------------------------------- */
+
+/* Commands an agent may call: not operator-only, not interactive, not servers. */
+static int offered(const sh_ctx *ctx, const sh_command *c)
+{
+	if (c->flags & (SH_OPERATOR | SH_TTY | SH_SERVER | SH_HIDDEN))
+		return 0;
+	return !ctx->guest || (c->flags & SH_GUEST);
+}
+
+/* app.instance-add → app_instance_add (the pattern MCP clients expect of names) */
+static char *tool_name(const sh_command *c)
+{
+	char *n = mech_strdup(c->id), *p;
+	for (p = n; *p; p++)
+		if (*p == '.' || *p == '-' || *p == ' ')
+			*p = '_';
+	return n;
+}
+
+static const sh_command *command_of_tool(const sh_ctx *ctx, const char *name)
+{
+	size_t i;
+	for (i = 0; i < sh_ncommands; i++) {
+		const sh_command *c = &sh_commands[i];
+		char *n;
+		int hit;
+		if (!offered(ctx, c))
+			continue;
+		n = tool_name(c);
+		hit = !strcmp(n, name);
+		free(n);
+		if (hit)
+			return c;
+	}
+	return NULL;
+}
+
+/* The positional argument's property: "NAME" → name, "I" → instance, "[COMMAND…|x]" → command. */
+static char *positional_name(const sh_command *c)
+{
+	const char *a = c->args;
+	size_t n;
+	char *s, *p;
+	a += strspn(a, "[");
+	n = strcspn(a, " …|]");
+	if (n == 1 && *a == 'I')
+		return mech_strdup("instance");
+	s = mech_strndup(a, n);
+	for (p = s; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	for (n = 0; c->opts[n].opt; n++)
+		if (!strcmp(sh_opt_name(c->opts[n].opt), s)) {
+			char *prefixed = mech_sprintf("arg_%s", s);
+			free(s);
+			return prefixed;
+		}
+	return s;
+}
+
+/* The line of the table's ARGUMENTS text that explains the positional argument. */
+static char *positional_help(const sh_command *c)
+{
+	const char *a = c->arguments, *sp = strstr(a, "  ");
+	if (!sp)
+		return mech_strndup(a, strcspn(a, "\n"));
+	sp += strspn(sp, " ");
+	return mech_strndup(sp, strcspn(sp, "\n"));
+}
+
+static void add_enum(cJSON *schema, const char *const *values, size_t n)
+{
+	cJSON *e = cJSON_AddArrayToObject(schema, "enum");
+	size_t i;
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(e, cJSON_CreateString(values[i]));
+}
+
+static void addon_type_enum(cJSON *schema)
+{
+	size_t n, i;
+	const mech_addon_type *t = mech_addon_types(&n);
+	cJSON *e = cJSON_AddArrayToObject(schema, "enum");
+	for (i = 0; i < n; i++)
+		cJSON_AddItemToArray(e, cJSON_CreateString(t[i].type));
+}
+
+/* What the input rules (core/input/validate.c) allow, as the schema of one string value. */
+static void string_rules(cJSON *s, sh_opt opt)
+{
+	static const char *const classes[] = {"machine", "human", "forced"};
+	switch (opt) {
+	case SH_OPT_APP:
+	case SH_OPT_INSTANCE:
+	case SH_OPT_NAME:
+	case SH_OPT_FROM:
+		cJSON_AddStringToObject(s, "pattern", MECH_NAME_PATTERN);
+		break;
+	case SH_OPT_TAG:
+		cJSON_AddStringToObject(s, "pattern", MECH_TAG_PATTERN);
+		break;
+	case SH_OPT_ENV:
+		cJSON_AddStringToObject(s, "pattern", MECH_ENV_PATTERN);
+		break;
+	case SH_OPT_CLASS:
+		add_enum(s, classes, 3);
+		break;
+	case SH_OPT_TYPE:
+		addon_type_enum(s);
+		break;
+	default:
+		break;
+	}
+}
+
+/* One flag's JSON Schema, from its catalogue entry (sh_flag_json). */
+static cJSON *flag_schema(const sh_flag *f)
+{
+	cJSON *cat = sh_flag_json(f), *s = cJSON_CreateObject();
+	const cJSON *def = cJSON_GetObjectItemCaseSensitive(cat, "default");
+	const char *help = cJSON_GetObjectItemCaseSensitive(cat, "help")->valuestring;
+	switch (f->type) {
+	case SH_BOOL:
+		cJSON_AddStringToObject(s, "type", "boolean");
+		cJSON_AddBoolToObject(s, "default", 0);
+		break;
+	case SH_INT:
+		cJSON_AddStringToObject(s, "type", "integer");
+		cJSON_AddNumberToObject(s, "minimum", (double)f->min);
+		cJSON_AddNumberToObject(s, "maximum", (double)f->max);
+		if (cJSON_IsString(def)) {
+			char *end;
+			long v = strtol(def->valuestring, &end, 10);
+			if (!*end && *def->valuestring && v >= f->min && v <= f->max)
+				cJSON_AddNumberToObject(s, "default", (double)v);
+		}
+		break;
+	case SH_LIST: {
+		cJSON *items = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "type", "array");
+		cJSON_AddStringToObject(items, "type", "string");
+		string_rules(items, f->opt);
+		cJSON_AddItemToObject(s, "items", items);
+		break;
+	}
+	case SH_DURATION:
+	case SH_STR:
+		cJSON_AddStringToObject(s, "type", "string");
+		string_rules(s, f->opt);
+		if (cJSON_IsString(def) && !cJSON_GetObjectItemCaseSensitive(s, "pattern") &&
+		    !cJSON_GetObjectItemCaseSensitive(s, "enum"))
+			cJSON_AddStringToObject(s, "default", def->valuestring);
+		break;
+	}
+	if (f->type == SH_DURATION) {
+		char *d = mech_sprintf("%s (a duration: 500ms, 90s, 2m30s)", help);
+		cJSON_AddStringToObject(s, "description", d);
+		free(d);
+	} else {
+		cJSON_AddStringToObject(s, "description", help);
+	}
+	cJSON_Delete(cat);
+	return s;
+}
+
+static void add_flag(cJSON *props, cJSON *required, const sh_flag *f)
+{
+	cJSON_AddItemToObject(props, sh_opt_name(f->opt), flag_schema(f));
+	if (f->required)
+		cJSON_AddItemToArray(required, cJSON_CreateString(sh_opt_name(f->opt)));
+}
+
+static cJSON *input_schema(const sh_command *c)
+{
+	cJSON *s = cJSON_CreateObject(), *props, *required;
+	size_t i;
+	cJSON_AddStringToObject(s, "type", "object");
+	props = cJSON_AddObjectToObject(s, "properties");
+	required = cJSON_CreateArray();
+	if (c->max_args > 0) {
+		char *name = positional_name(c), *help = positional_help(c);
+		cJSON *p = cJSON_CreateObject(), *str = p;
+		if (c->max_args > 1) {
+			cJSON_AddStringToObject(p, "type", "array");
+			str = cJSON_AddObjectToObject(p, "items");
+			cJSON_AddNumberToObject(p, "minItems", c->min_args);
+			cJSON_AddNumberToObject(p, "maxItems", c->max_args);
+		}
+		cJSON_AddStringToObject(str, "type", "string");
+		if (!strcmp(name, "name") || !strcmp(name, "instance"))
+			cJSON_AddStringToObject(str, "pattern", MECH_NAME_PATTERN);
+		else if (!strcmp(name, "type"))
+			addon_type_enum(str);
+		cJSON_AddStringToObject(p, "description", help);
+		cJSON_AddItemToObject(props, name, p);
+		if (c->min_args > 0)
+			cJSON_AddItemToArray(required, cJSON_CreateString(name));
+		free(name);
+		free(help);
+	}
+	for (i = 0; c->opts[i].opt; i++)
+		add_flag(props, required, &c->opts[i]);
+	if (c->flags & SH_MUTATES)
+		for (i = 0; sh_write_flags[i].opt; i++)
+			add_flag(props, required, &sh_write_flags[i]);
+	if (cJSON_GetArraySize(required))
+		cJSON_AddItemToObject(s, "required", required);
+	else
+		cJSON_Delete(required);
+	cJSON_AddBoolToObject(s, "additionalProperties", 0);
+	return s;
+}
+
+static cJSON *typed(const char *type)
+{
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "type", type);
+	return o;
+}
+
+/* structuredContent: the command's --json `result`, or {"error": …} as --json reports one. */
+static cJSON *output_schema(const sh_command *c)
+{
+	cJSON *s = cJSON_CreateObject(), *props, *err, *ep, *conflict, *cp, *hint, *req;
+	static const char *const conflict_fields[] = {"path", "commit", "author", "date",
+						      "subject"};
+	size_t i;
+	cJSON_AddStringToObject(s, "type", "object");
+	props = cJSON_AddObjectToObject(s, "properties");
+	if (c->flags & SH_MUTATES) {
+		cJSON_AddItemToObject(props, "changed", typed("boolean"));
+		cJSON_AddItemToObject(props, "subject", typed("string"));
+		cJSON_AddItemToObject(props, "dry_run", typed("boolean"));
+		cJSON_AddItemToObject(props, "plan", typed("array"));
+		cJSON_AddItemToObject(props, "forced_over", typed("array"));
+	}
+	err = typed("object");
+	cJSON_AddStringToObject(err, "description",
+				"why the command failed (isError): the --json error object");
+	ep = cJSON_AddObjectToObject(err, "properties");
+	cJSON_AddItemToObject(ep, "code", typed("string"));
+	cJSON_AddItemToObject(ep, "exit", typed("integer"));
+	cJSON_AddItemToObject(ep, "message", typed("string"));
+	hint = cJSON_CreateObject();
+	{
+		cJSON *types = cJSON_AddArrayToObject(hint, "type");
+		cJSON_AddItemToArray(types, cJSON_CreateString("string"));
+		cJSON_AddItemToArray(types, cJSON_CreateString("null"));
+	}
+	cJSON_AddItemToObject(ep, "hint", hint);
+	conflict = typed("object");
+	cp = cJSON_AddObjectToObject(conflict, "properties");
+	for (i = 0; i < sizeof(conflict_fields) / sizeof(*conflict_fields); i++)
+		cJSON_AddItemToObject(cp, conflict_fields[i], typed("string"));
+	{
+		cJSON *arr = typed("array");
+		cJSON_AddItemToObject(arr, "items", conflict);
+		cJSON_AddItemToObject(ep, "conflicts", arr);
+	}
+	req = cJSON_AddArrayToObject(err, "required");
+	cJSON_AddItemToArray(req, cJSON_CreateString("code"));
+	cJSON_AddItemToArray(req, cJSON_CreateString("exit"));
+	cJSON_AddItemToArray(req, cJSON_CreateString("message"));
+	cJSON_AddItemToObject(props, "error", err);
+	return s;
+}
+
+/* Does the table say it changes nothing anywhere? ("None (read-only)…", "None: …") */
+static int read_only(const sh_command *c)
+{
+	return !(c->flags & SH_MUTATES) && !strncmp(c->side_effects, "None", 4);
+}
+
+static cJSON *tool_json(const sh_command *c)
+{
+	cJSON *t = cJSON_CreateObject(), *ann;
+	char *name = tool_name(c), *title, *desc;
+	int destructive = strstr(c->id, "delete") || strstr(c->id, "remove");
+	/* retried with the same arguments, a write changes nothing more; a revert or
+	 * a rollback steps back again */
+	int idempotent = !strstr(c->id, "revert") && !strstr(c->id, "rollback");
+	title = mech_sprintf("mech %s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
+	desc = mech_sprintf("%s\n\nSide effects: %s\n\nArguments: %s\n\nAs the command line:\n%s",
+			    c->purpose, c->side_effects, c->arguments, c->examples);
+	cJSON_AddStringToObject(t, "name", name);
+	cJSON_AddStringToObject(t, "title", title);
+	cJSON_AddStringToObject(t, "description", desc);
+	cJSON_AddItemToObject(t, "inputSchema", input_schema(c));
+	cJSON_AddItemToObject(t, "outputSchema", output_schema(c));
+	ann = cJSON_AddObjectToObject(t, "annotations");
+	cJSON_AddStringToObject(ann, "title", title);
+	cJSON_AddBoolToObject(ann, "readOnlyHint", read_only(c));
+	cJSON_AddBoolToObject(ann, "destructiveHint", (c->flags & SH_MUTATES) && destructive);
+	cJSON_AddBoolToObject(ann, "idempotentHint", read_only(c) || idempotent);
+	free(name);
+	free(title);
+	free(desc);
+	return t;
+}
+
+static cJSON *list_tools(void *ud)
+{
+	mcp_server *srv = ud;
+	cJSON *arr = cJSON_CreateArray();
+	size_t i;
+	for (i = 0; i < sh_ncommands; i++)
+		if (offered(srv->ctx, &sh_commands[i]))
+			cJSON_AddItemToArray(arr, tool_json(&sh_commands[i]));
+	return arr;
+}
+
+/* ---- tools/call -------------------------------------------------------------------------- */
+
+/* A tool result for a call that never reached the command (its arguments are wrong). */
+static cJSON *refused_call(mech_error_code code, const char *message)
+{
+	cJSON *r = cJSON_CreateObject(), *content, *text, *sc, *err;
+	char *line = mech_sprintf("mech: %s\n", message);
+	content = cJSON_AddArrayToObject(r, "content");
+	text = cJSON_CreateObject();
+	cJSON_AddStringToObject(text, "type", "text");
+	cJSON_AddStringToObject(text, "text", line);
+	cJSON_AddItemToArray(content, text);
+	sc = cJSON_AddObjectToObject(r, "structuredContent");
+	err = cJSON_AddObjectToObject(sc, "error");
+	cJSON_AddStringToObject(err, "code", mech_error_name(code));
+	cJSON_AddNumberToObject(err, "exit", mech_error_exit(code));
+	cJSON_AddStringToObject(err, "message", message);
+	cJSON_AddNullToObject(err, "hint");
+	cJSON_AddBoolToObject(r, "isError", 1);
+	free(line);
+	return r;
+}
+
+/* The flag of `c` (or a write flag) called `name`; NULL if none. */
+static const sh_flag *flag_named(const sh_command *c, const char *name)
+{
+	size_t i;
+	for (i = 0; c->opts[i].opt; i++)
+		if (!strcmp(sh_opt_name(c->opts[i].opt), name))
+			return &c->opts[i];
+	if (c->flags & SH_MUTATES)
+		for (i = 0; sh_write_flags[i].opt; i++)
+			if (!strcmp(sh_opt_name(sh_write_flags[i].opt), name))
+				return &sh_write_flags[i];
+	return NULL;
+}
+
+/* "--name=value": one argv word, so a value is never taken for a flag. */
+static void push_flag(mech_strv *argv, const sh_flag *f, const char *value)
+{
+	char *w = value ? mech_sprintf("--%s=%s", sh_opt_name(f->opt), value)
+			: mech_sprintf("--%s", sh_opt_name(f->opt));
+	mech_strv_push(argv, w);
+	free(w);
+}
+
+/* A value of the JSON type the schema says; else a message (caller frees). */
+static char *flag_words(const sh_flag *f, const cJSON *v, mech_strv *argv)
+{
+	const char *name = sh_opt_name(f->opt);
+	switch (f->type) {
+	case SH_BOOL:
+		if (!cJSON_IsBool(v))
+			return mech_sprintf("argument %s must be true or false", name);
+		if (cJSON_IsTrue(v))
+			push_flag(argv, f, NULL);
+		return NULL;
+	case SH_INT: {
+		char num[32];
+		if (!cJSON_IsNumber(v) || v->valuedouble > 1e15 || v->valuedouble < -1e15 ||
+		    v->valuedouble != (double)(long long)v->valuedouble)
+			return mech_sprintf("argument %s must be an integer", name);
+		snprintf(num, sizeof(num), "%.0f", v->valuedouble);
+		push_flag(argv, f, num);
+		return NULL;
+	}
+	case SH_LIST: {
+		const cJSON *item;
+		if (cJSON_IsString(v)) {
+			push_flag(argv, f, v->valuestring);
+			return NULL;
+		}
+		if (!cJSON_IsArray(v))
+			return mech_sprintf("argument %s must be an array of strings", name);
+		cJSON_ArrayForEach(item, v)
+		{
+			if (!cJSON_IsString(item))
+				return mech_sprintf("argument %s must be an array of strings",
+						    name);
+			push_flag(argv, f, item->valuestring);
+		}
+		return NULL;
+	}
+	case SH_STR:
+	case SH_DURATION:
+		if (!cJSON_IsString(v))
+			return mech_sprintf("argument %s must be a string", name);
+		push_flag(argv, f, v->valuestring);
+		return NULL;
+	}
+	return NULL;
+}
+
+/*
+ * The argv of `c` called with `args`: --json, the noun and verb words, a
+ * --flag=value word per argument, then `--` and the positional ones. Returns
+ * 0, or a message (caller frees) with `code` set.
+ */
+static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *args,
+			mech_strv *argv, mech_error_code *code)
+{
+	const cJSON *a, *pos = NULL;
+	char *pname = c->max_args > 0 ? positional_name(c) : NULL, *why = NULL;
+	size_t i, nw = sh_verb_words(c->verb);
+
+	*code = MECH_EUSAGE;
+	mech_strv_push(argv, "--json");
+	mech_strv_push(argv, c->noun);
+	for (i = 0; i < nw; i++) {
+		const char *w = sh_verb_word(c->verb, i);
+		char *word = mech_strndup(w, strcspn(w, " "));
+		mech_strv_push(argv, word);
+		free(word);
+	}
+	cJSON_ArrayForEach(a, args)
+	{
+		const sh_flag *f;
+		char q[MECH_ESCAPE_SIZE];
+		if (pname && !strcmp(a->string, pname)) {
+			pos = a;
+			continue;
+		}
+		if (!strcmp(a->string, "tenant") || !strcmp(a->string, "home")) {
+			*code = MECH_EFORBIDDEN;
+			why = mech_sprintf("argument %s is not accepted: %s", a->string,
+					   ctx->via_ssh
+						   ? "the key you connect with decides the tenant"
+						   : "the tenant is the session's (mech --tenant T mcp)");
+			goto done;
+		}
+		f = flag_named(c, a->string);
+		if (!f) {
+			why = mech_sprintf("unknown argument \"%s\" for %s: see its inputSchema",
+					   mech_error_escape(q, a->string), c->id);
+			goto done;
+		}
+		if ((why = flag_words(f, a, argv)))
+			goto done;
+	}
+	mech_strv_push(argv, "--");
+	if (pos) {
+		if (cJSON_IsString(pos) && c->max_args == 1) {
+			mech_strv_push(argv, pos->valuestring);
+		} else if (cJSON_IsArray(pos) && c->max_args > 1) {
+			cJSON_ArrayForEach(a, pos)
+			{
+				if (!cJSON_IsString(a)) {
+					why = mech_sprintf("argument %s must be strings", pname);
+					goto done;
+				}
+				mech_strv_push(argv, a->valuestring);
+			}
+		} else {
+			why = mech_sprintf("argument %s must be %s", pname,
+					   c->max_args > 1 ? "an array of strings" : "a string");
+		}
+	}
+done:
+	free(pname);
+	return why;
+}
+
+/* Read back what went to a capture file, at most MAX_CAPTURE bytes. */
+static void slurp(FILE *f, mech_buf *out)
+{
+	char buf[4096];
+	size_t n;
+	fflush(f);
+	rewind(f);
+	while ((n = fread(buf, 1, sizeof(buf), f)) > 0 && out->len < MAX_CAPTURE)
+		mech_buf_put(out, buf, n);
+}
+
+/*
+ * Run argv as the session's user, stdout and stderr captured: the JSON
+ * envelope (stdout) and what a terminal would have shown on stderr.
+ */
+static int run_captured(mcp_server *srv, mech_strv *argv, mech_buf *json, mech_buf *err,
+			mech_buf *text)
+{
+	const sh_ctx *ctx = srv->ctx;
+	sh_ctx sub;
+	FILE *cout = tmpfile(), *cerr = tmpfile();
+	int saved_out, saved_err, code;
+
+	if (!cout || !cerr) {
+		if (cout)
+			fclose(cout);
+		if (cerr)
+			fclose(cerr);
+		return -1;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	saved_out = dup(1);
+	saved_err = dup(2);
+	dup2(fileno(cout), 1);
+	dup2(fileno(cerr), 2);
+	/* a fresh context per call, as the shell makes one per line (repl.c) */
+	sh_ctx_init(&sub);
+	sub.home = mech_strdup(ctx->home);
+	sub.tenant_flag = ctx->tenant_flag;
+	sub.readonly = ctx->readonly;
+	sub.color = 0;
+	sub.tty = 0;
+	if (ctx->via_ssh) {
+		/* the connection's tenant, identity and key, borrowed: a reset keeps them */
+		sub.via_ssh = 1;
+		sub.guest = ctx->guest;
+		sub.tenant = ctx->tenant;
+		sub.tenant_name = ctx->tenant_name;
+		sub.identity = ctx->identity;
+		sub.key_fingerprint = ctx->key_fingerprint;
+	}
+	code = sh_run((int)argv->len, argv->items, &sub);
+	fflush(stdout);
+	fflush(stderr);
+	dup2(saved_out, 1);
+	dup2(saved_err, 2);
+	close(saved_out);
+	close(saved_err);
+	mech_escape(text, sub.out.ptr ? sub.out.ptr : "", sub.out.len, MECH_ESCAPE_LINES);
+	sh_ctx_reset(&sub);
+	mech_error_clear();
+	slurp(cout, json);
+	slurp(cerr, err);
+	fclose(cout);
+	fclose(cerr);
+	return code;
+}
+
+static void add_text(cJSON *content, const char *s)
+{
+	cJSON *t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "type", "text");
+	cJSON_AddStringToObject(t, "text", s);
+	cJSON_AddItemToArray(content, t);
+}
+
+/* The error as the text a terminal shows (output.c's print_error_text). */
+static void error_text(mech_buf *b, const cJSON *e)
+{
+	const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(e, "hint");
+	const cJSON *cs = cJSON_GetObjectItemCaseSensitive(e, "conflicts"), *c;
+	mech_buf_printf(b, "mech: %s\n", cJSON_IsString(m) ? m->valuestring : "failed");
+	cJSON_ArrayForEach(c, cs)
+	{
+		const char *f[5] = {"path", "commit", "author", "date", "subject"};
+		const char *v[5];
+		size_t i;
+		for (i = 0; i < 5; i++) {
+			const cJSON *x = cJSON_GetObjectItemCaseSensitive(c, f[i]);
+			v[i] = cJSON_IsString(x) ? x->valuestring : "";
+		}
+		mech_buf_printf(b, "  conflict: %s  last changed by %s  %s  %s  \"%s\"\n", v[0],
+				v[1], v[2], v[3], v[4]);
+	}
+	if (cJSON_IsString(h))
+		mech_buf_printf(b, "  hint: %s\n", h->valuestring);
+}
+
+static cJSON *call_tool(void *ud, const char *name, const cJSON *arguments,
+			const cJSON *progress_token)
+{
+	mcp_server *srv = ud;
+	const sh_command *c = command_of_tool(srv->ctx, name);
+	mech_strv argv = MECH_STRV_INIT;
+	mech_buf json = MECH_BUF_INIT, err = MECH_BUF_INIT, text = MECH_BUF_INIT;
+	mech_error_code code;
+	cJSON *env = NULL, *r = NULL, *content, *meta, *x;
+	char *why;
+	int exit_code;
+
+	(void)progress_token;
+	if (!c)
+		return NULL;
+	if ((why = build_argv(srv->ctx, c, arguments, &argv, &code))) {
+		r = refused_call(code, why);
+		free(why);
+		goto done;
+	}
+	exit_code = run_captured(srv, &argv, &json, &err, &text);
+	env = json.len ? cJSON_ParseWithLength(json.ptr, json.len) : NULL;
+	if (exit_code < 0 || !cJSON_IsObject(env)) {
+		r = refused_call(MECH_EFAILED, "the command gave no JSON answer");
+		goto done;
+	}
+	r = cJSON_CreateObject();
+	content = cJSON_AddArrayToObject(r, "content");
+	if ((x = cJSON_GetObjectItemCaseSensitive(env, "error"))) {
+		cJSON *sc = cJSON_AddObjectToObject(r, "structuredContent");
+		error_text(&text, x);
+		cJSON_AddItemToObject(sc, "error", cJSON_Duplicate(x, 1));
+	} else {
+		x = cJSON_GetObjectItemCaseSensitive(env, "result");
+		cJSON_AddItemToObject(r, "structuredContent", cJSON_IsObject(x)
+								      ? cJSON_Duplicate(x, 1)
+								      : cJSON_CreateObject());
+	}
+	{
+		/* stderr first, as a terminal shows a write's progress before its answer */
+		mech_buf all = MECH_BUF_INIT;
+		mech_escape(&all, err.ptr ? err.ptr : "", err.len, MECH_ESCAPE_LINES);
+		mech_buf_put(&all, text.ptr ? text.ptr : "", text.len);
+		if (!all.len) {
+			char *s = cJSON_PrintUnformatted(
+				cJSON_GetObjectItemCaseSensitive(r, "structuredContent"));
+			mech_buf_puts(&all, s);
+			free(s);
+		}
+		add_text(content, mech_buf_cstr(&all));
+		mech_buf_dispose(&all);
+	}
+	/* the rest of the --json envelope: the receipt, files, exit code, next steps */
+	meta = cJSON_AddObjectToObject(r, "_meta");
+	cJSON_AddNumberToObject(meta, "mech/exit", exit_code);
+	{
+		static const char *const keep[] = {"commit", "files", "next", "warnings"};
+		size_t i;
+		for (i = 0; i < sizeof(keep) / sizeof(*keep); i++) {
+			char key[32];
+			x = cJSON_GetObjectItemCaseSensitive(env, keep[i]);
+			snprintf(key, sizeof(key), "mech/%s", keep[i]);
+			if (x)
+				cJSON_AddItemToObject(meta, key, cJSON_Duplicate(x, 1));
+		}
+	}
+	cJSON_AddBoolToObject(r, "isError", exit_code != 0);
+done:
+	cJSON_Delete(env);
+	mech_strv_dispose(&argv);
+	mech_buf_dispose(&json);
+	mech_buf_dispose(&err);
+	mech_buf_dispose(&text);
+	return r;
+}
+
+/* ---- the stdio loop ---------------------------------------------------------------------- */
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+int sh_mcp(sh_ctx *ctx, const sh_args *a)
+{
+	mcp_server srv = {ctx};
+	mcp_ops ops = {list_tools, call_tool, &srv};
+	mcp_session s;
+	mech_buf line = MECH_BUF_INIT, out = MECH_BUF_INIT;
+	char buf[65536];
+	int in = dup(0), wire = dup(1), null = open("/dev/null", O_RDWR), overflow = 0, rc = 0;
+	struct sigaction ign, old;
+
+	(void)a;
+	if (in < 0 || wire < 0 || null < 0) {
+		rc = mech_error_set(MECH_EFAILED, "mcp: cannot set up stdio: %s", strerror(errno));
+		goto done;
+	}
+	/* commands never read the protocol's stdin nor write into its stdout */
+	dup2(null, 0);
+	memset(&ign, 0, sizeof(ign));
+	ign.sa_handler = SIG_IGN;
+	sigaction(SIGPIPE, &ign, &old);
+	mcp_session_init(&s, &ops);
+	for (;;) {
+		ssize_t n = read(in, buf, sizeof(buf));
+		size_t from = 0, i;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		for (i = 0; i < (size_t)n; i++) {
+			if (buf[i] != '\n')
+				continue;
+			if (overflow)
+				mcp_oversized(&out);
+			else if (line.len + (i - from) > MCP_MAX_MESSAGE)
+				mcp_oversized(&out);
+			else {
+				mech_buf_put(&line, buf + from, i - from);
+				mcp_handle(&s, line.ptr ? line.ptr : "", line.len, &out);
+			}
+			mech_buf_clear(&line);
+			overflow = 0;
+			from = i + 1;
+		}
+		if (!overflow && line.len + ((size_t)n - from) > MCP_MAX_MESSAGE) {
+			/* drop the rest of this message; answer when its newline comes */
+			overflow = 1;
+			mech_buf_clear(&line);
+		} else if (!overflow) {
+			mech_buf_put(&line, buf + from, (size_t)n - from);
+		}
+		if (out.len && write_all(wire, out.ptr, out.len) < 0)
+			break; /* the client is gone */
+		mech_buf_clear(&out);
+	}
+	/* a last message without its newline */
+	if (overflow)
+		mcp_oversized(&out);
+	else if (line.len)
+		mcp_handle(&s, line.ptr, line.len, &out);
+	if (out.len)
+		(void)write_all(wire, out.ptr, out.len);
+	mcp_session_dispose(&s);
+	sigaction(SIGPIPE, &old, NULL);
+	dup2(in, 0);
+	ctx->quiet = 1; /* the session said all there was to say */
+done:
+	if (in >= 0)
+		close(in);
+	if (wire >= 0)
+		close(wire);
+	if (null >= 0)
+		close(null);
+	mech_buf_dispose(&line);
+	mech_buf_dispose(&out);
+	return rc;
+}
