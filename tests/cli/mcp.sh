@@ -1,0 +1,173 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# mech mcp, the command table as MCP tools. First raw JSON-RPC (a script
+# that sends what no client library would): framing, lifecycle, paging and
+# every JSON-RPC error, bounds on size and depth, and nothing written by
+# any of it. Then a client no one here wrote, the official TypeScript SDK
+# from npm (@modelcontextprotocol/sdk, StdioClientTransport spawning `mech
+# mcp`): it lists the tools, compiles each inputSchema and outputSchema
+# with Ajv, and calls create → deploy → wait (against mech sim) → log, and
+# a write over a human edit, which comes back isError with the conflict.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/sim.sh"
+
+seed_tenant alice
+before=$(head_of alice)
+RPC="$SRC/tests/lib/mcp_rpc.py"
+rpc() { # messages on stdin → $out: {"exit", "answers": […], "stderr"}
+	out=$(/usr/bin/python3 "$RPC" "$MECH" --tenant alice mcp)
+}
+init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+a() { json "$out" "$1"; } # python on d = the answers' object
+
+# ---- lifecycle ----
+rpc <<MSG
+{"jsonrpc":"2.0","id":1,"method":"tools/list"}
+{"jsonrpc":"2.0","id":2,"method":"ping"}
+{"jsonrpc":"2.0","id":3,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}
+{"jsonrpc":"2.0","method":"notifications/initialized"}
+{"jsonrpc":"2.0","id":4,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}
+{"jsonrpc":"2.0","id":5,"method":"ping"}
+MSG
+expect_eq "$(a 'd["exit"]')" 0 "mcp ends with its input, exit 0"
+expect_eq "$(a 'len(d["answers"])')" 5 "one answer per request, none for the notification"
+expect_eq "$(a '[x["id"] for x in d["answers"]]')" "[1, 2, 3, 4, 5]" "answers in order, with their ids"
+expect_eq "$(a 'd["answers"][0]["error"]["code"]')" -32600 "tools/list before initialize: invalid request"
+expect_in "$(a 'd["answers"][0]["error"]["message"]')" "initialize" "the error says to initialize"
+expect_eq "$(a 'd["answers"][1]["result"]')" "{}" "ping before initialize"
+expect_eq "$(a 'd["answers"][2]["result"]["protocolVersion"]')" 2025-06-18 "the previous revision is served"
+expect_eq "$(a 'd["answers"][2]["result"]["serverInfo"]["name"]')" mech "serverInfo"
+expect_eq "$(a 'd["answers"][2]["result"]["capabilities"]["tools"]')" "{'listChanged': False}" "tools capability"
+expect_eq "$(a 'd["answers"][3]["error"]["code"]')" -32600 "a second initialize"
+for v in 2025-11-25 1999-01-01; do
+	rpc <<<"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"$v\",\"capabilities\":{}}}"
+	expect_eq "$(a 'd["answers"][0]["result"]["protocolVersion"]')" 2025-11-25 "initialize $v: the current revision"
+done
+
+# ---- JSON-RPC errors: each answered, in order, nothing written ----
+/usr/bin/python3 - "$T/bad" "$init" <<'PY'
+import sys
+out, init = sys.argv[1], sys.argv[2]
+m = [init.encode(),
+     b'garbage',                                                        # 1 parse
+     b'{"jsonrpc":"2.0","id":2,"method":',                              # 2 parse (cut)
+     b'[{"jsonrpc":"2.0","id":3,"method":"ping"}]',                     # 3 batch
+     b'42',                                                             # 4 not an object
+     b'{"jsonrpc":"1.0","id":5,"method":"ping"}',                       # 5 version
+     b'{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}',                 # 6 id type
+     b'{"jsonrpc":"2.0","id":7,"method":"resources/list"}',             # 7 unknown method
+     b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"admin_init"}}',  # 8 not a tool
+     b'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}',     # 9 no name
+     b'{"jsonrpc":"2.0","id":10,"method":"tools/call","params":[1]}',   # 10 params not an object
+     b'{"jsonrpc":"2.0","id":11,"method":"tools/list","params":{"cursor":"bogus"}}',  # 11 cursor
+     b'{"jsonrpc":"2.0","id":12,"method":"ping","params":' + b'[' * 100 + b']' * 100 + b'}',  # 12 deep
+     b'{"jsonrpc":"2.0","id":13,"method":"ping","x":"' + b'a' * (1100 * 1024) + b'"}',       # 13 big
+     b'{"jsonrpc":"2.0","id":14,"method":"p\x00ing"}',                  # 14 NUL
+     b'{"jsonrpc":"2.0","id":15,"method":"\xff\xfe"}',                  # 15 not UTF-8
+     b'{"jsonrpc":"2.0","method":"notifications/whatever"}',            # no answer
+     b'{"jsonrpc":"2.0","id":99,"result":{}}',                          # a response: no answer
+     b'',                                                               # blank: no answer
+     b'{"jsonrpc":"2.0","id":16,"method":"tools/call","params":{"name":"app_create","arguments":{"name":"web","image":"nginx:1","port":"80"}}}',
+     b'{"jsonrpc":"2.0","id":17,"method":"tools/call","params":{"name":"app_create","arguments":{"name":"web","image":"nginx:1","tenant":"bob"}}}',
+     b'{"jsonrpc":"2.0","id":18,"method":"tools/call","params":{"name":"app_create","arguments":{"name":"web","image":"nginx:1","bogus":true}}}',
+     b'{"jsonrpc":"2.0","id":19,"method":"tools/call","params":{"name":"app_create","arguments":{"name":"--force","image":"nginx:1"}}}',
+     b'{"jsonrpc":"2.0","id":20,"method":"tools/call","params":{"name":"app_create","arguments":{"name":"web; touch /tmp/x","image":"nginx:1"}}}',
+     b'{"jsonrpc":"2.0","id":21,"method":"ping"}']
+open(out, 'wb').write(b'\n'.join(m) + b'\n')
+PY
+rpc <"$T/bad"
+expect_eq "$(a 'd["exit"]')" 0 "mcp survives every bad message"
+expect_eq "$(a '[x.get("id") for x in d["answers"]]')" \
+	"[0, None, None, None, None, 5, None, 7, 8, 9, 10, 11, None, None, None, 15, 16, 17, 18, 19, 20, 21]" \
+	"one answer per bad message, in order; id null where it cannot be read"
+expect_eq "$(a '[x["error"]["code"] for x in d["answers"][1:16]]')" \
+	"[-32700, -32700, -32600, -32600, -32600, -32600, -32601, -32602, -32602, -32602, -32602, -32600, -32600, -32700, -32601]" \
+	"parse, invalid request, method not found, invalid params"
+expect_in "$(a 'd["answers"][13]["error"]["message"]')" "too large" "oversized: said so"
+expect_in "$(a 'd["answers"][12]["error"]["message"]')" "nested deeper" "too deep: said so"
+expect_eq "$(a '"unparsed" in str(d["answers"])')" False "every answer is JSON (valid UTF-8)"
+expect_eq "$(a '[x["result"]["isError"] for x in d["answers"][16:21]]')" "[True, True, True, True, True]" \
+	"bad tool arguments are tool errors, not protocol errors"
+expect_eq "$(a '[x["result"]["structuredContent"]["error"]["exit"] for x in d["answers"][16:21]]')" \
+	"[64, 77, 64, 65, 65]" "wrong type 64, tenant 77, unknown 64, a flag as a name 65, shell syntax 65"
+expect_in "$(a 'd["answers"][17]["result"]["content"][0]["text"]')" "tenant" "tenant: the refusal says why"
+expect_eq "$(a 'd["answers"][21]["result"]')" "{}" "still serving after all that"
+expect_eq "$(head_of alice)" "$before" "nothing written by any of it"
+[ ! -e /tmp/x ] && ok || fail "a value ran as a command"
+
+# ---- tools/list: pages, names, what is left out ----
+{
+	echo "$init"
+	echo '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+	echo '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"t20"}}'
+	echo '{"jsonrpc":"2.0","id":3,"method":"tools/list","params":{"cursor":"t40"}}'
+} >"$T/list"
+rpc <"$T/list"
+names=$(a '" ".join(t["name"] for x in d["answers"][1:] if "result" in x for t in x["result"]["tools"])')
+expect_eq "$(a 'len(d["answers"][1]["result"]["tools"])')" 20 "a page is 20 tools"
+expect_eq "$(a 'd["answers"][1]["result"]["nextCursor"]')" t20 "with a cursor to the next"
+mech help --json
+want=$(json "$out" '" ".join(c["command"].replace(".", "_").replace("-", "_") for c in d["result"]["catalogue"] if not c["operator"] and c["command"] not in ("console", "shell", "mcp"))')
+expect_eq "$names" "$want" "a tool per command but operator, terminal and server ones, in table order"
+for t in app_create app_instance_add app_wait route_create log show help whoami; do
+	expect_in " $names " " $t " "tool $t"
+done
+for t in admin_init sim console shell mcp demo gen_man ssh; do
+	expect_not_in " $names " " $t " "no tool $t"
+done
+
+# ---- a guest's session: help and whoami only ----
+# (the SSH front door sets it; tests/ssh/mcp.sh runs it through sshd)
+
+# ---- the official SDK (npm) ----
+if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
+	skip_part "@modelcontextprotocol/sdk: node or npm is not installed"
+	finish
+fi
+if ! npm install --no-save --no-audit --no-fund --prefix "$T/node" '@modelcontextprotocol/sdk@1' \
+	>"$T/npm.log" 2>&1; then
+	skip_part "@modelcontextprotocol/sdk: npm install failed (registry unreachable?): $(tail -3 "$T/npm.log")"
+	finish
+fi
+cp "$SRC/tests/lib/mcp_client.mjs" "$T/node/client.mjs"
+sdk() { # phase → $out (one JSON object per line), $rc
+	run node "$T/node/client.mjs" "$@"
+}
+sim_start --sync-delay 200ms --health-delay 200ms
+sim_config
+
+sdk flow stdio "$MECH" --tenant alice mcp
+expect_rc 0 "SDK client: create, deploy, wait, log ($err)"
+expect_eq "$(json "$(grep '^{"schemas":' <<<"$out")" 'd["schemas"]')" "$(wc -w <<<"$want")" \
+	"Ajv compiles every tool's inputSchema and outputSchema"
+expect_eq "$(json "$(grep '^{"protocol":' <<<"$out")" 'd["protocol"]')" 2025-11-25 "the SDK negotiates the current revision"
+create=$(grep '^{"app_create":' <<<"$out")
+expect_eq "$(json "$create" 'd["app_create"]["isError"]')" False "app_create"
+expect_eq "$(json "$create" 'd["app_create"]["structuredContent"]["changed"]')" True "app_create: changed"
+expect_eq "$(json "$create" 'd["app_create"]["_meta"]["mech/commit"]')" "$(git --git-dir="$(repo_of alice)" rev-parse HEAD~1)" \
+	"app_create: the receipt's commit"
+deploy=$(grep '^{"app_deploy":' <<<"$out")
+expect_eq "$(json "$deploy" 'd["app_deploy"]["_meta"]["mech/commit"]')" "$(head_of alice)" "app_deploy: the receipt"
+expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format=%s)" "$(json "$deploy" 'd["app_deploy"]["structuredContent"]["subject"]')" \
+	"the receipt is the commit on main"
+expect_eq "$(json "$(grep '^{"app_wait":' <<<"$out")" 'd["app_wait"]["isError"]')" False "app_wait: Synced and Healthy"
+expect_eq "$(json "$(grep '^{"log":' <<<"$out")" '[c["subject"][:22] for c in d["log"]["structuredContent"]["commits"][:2]]')" \
+	"['mechanics(app.deploy):', 'mechanics(app.create):']" "log: the two receipts"
+
+# a human edits the overlay; the SDK's write over it is refused with the conflict
+human_clone alice "$T/clone"
+printf 'replicas:\n- name: web\n  count: 3\n' >>"$T/clone/apps/web/overlays/main/kustomization.yaml"
+git -C "$T/clone" commit -qam "scale web to 3"
+git -C "$T/clone" push -q origin HEAD
+human=$(git -C "$T/clone" rev-parse HEAD)
+sdk refusal stdio "$MECH" --tenant alice mcp
+expect_rc 0 "SDK client: a refused write ($err)"
+r=$(grep '^{"app_set_image":' <<<"$out")
+expect_eq "$(json "$r" 'd["app_set_image"]["isError"]')" True "refusal: isError"
+expect_eq "$(json "$r" 'd["app_set_image"]["structuredContent"]["error"]["code"]')" write_refused "refusal: the error code"
+expect_eq "$(json "$r" 'd["app_set_image"]["structuredContent"]["error"]["conflicts"][0]["commit"]')" "$human" \
+	"refusal: the conflict names the human commit"
+expect_in "$(json "$r" 'd["app_set_image"]["content"][0]["text"]')" "conflict: apps/web/overlays/main/kustomization.yaml" \
+	"refusal: the text names the conflict"
+expect_eq "$(head_of alice)" "$human" "the refused write left the branch"
+finish
