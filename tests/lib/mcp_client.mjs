@@ -6,7 +6,8 @@
 //   node mcp_client.mjs PHASE stdio COMMAND [ARGS…]
 //
 // PHASE: flow (list + Ajv-compile every schema, create → deploy → wait →
-// log), refusal (set-image over a human edit), guest (list, whoami).
+// log), refusal (set-image over a human edit), ssh (whoami, a write, a
+// tenant argument), guest (whoami, help, a tool a guest does not have).
 // The SDK itself validates every structuredContent against the tool's
 // outputSchema in callTool.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -56,8 +57,17 @@ if (phase === 'flow') {
 	await call('log', { 'max-count': 5 });
 } else if (phase === 'refusal') {
 	await call('app_set_image', { app: 'web', ref: 'registry.example.com/alice/web:2.0' });
+} else if (phase === 'ssh') {
+	await call('whoami', {});
+	await call('app_create', { name: 'api', image: 'registry.example.com/alice/api:1.0' });
+	await call('app_list', { tenant: 'bob' });
 } else if (phase === 'guest') {
 	await call('whoami', {});
 	await call('help', { command: ['app', 'create'] });
+	try {
+		await call('app_list', {});
+	} catch (e) {
+		say({ app_list_error: { code: e.code, message: e.message } });
+	}
 }
 await client.close();
