@@ -257,8 +257,7 @@ static cJSON *typed(const char *type)
 static cJSON *output_schema(const sh_command *c)
 {
 	cJSON *s = cJSON_CreateObject(), *props, *err, *ep, *conflict, *cp, *hint, *req;
-	static const char *const conflict_fields[] = {"path", "commit", "author", "date",
-						      "subject"};
+	static const char *const conflict_fields[] = {"path", "commit", "author", "date", "subject"};
 	size_t i;
 	cJSON_AddStringToObject(s, "type", "object");
 	props = cJSON_AddObjectToObject(s, "properties");
@@ -421,8 +420,7 @@ static char *flag_words(const sh_flag *f, const cJSON *v, mech_strv *argv)
 		cJSON_ArrayForEach(item, v)
 		{
 			if (!cJSON_IsString(item))
-				return mech_sprintf("argument %s must be an array of strings",
-						    name);
+				return mech_sprintf("argument %s must be an array of strings", name);
 			push_flag(argv, f, item->valuestring);
 		}
 		return NULL;
@@ -442,8 +440,8 @@ static char *flag_words(const sh_flag *f, const cJSON *v, mech_strv *argv)
  * --flag=value word per argument, then `--` and the positional ones. Returns
  * 0, or a message (caller frees) with `code` set.
  */
-static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *args,
-			mech_strv *argv, mech_error_code *code)
+static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *args, mech_strv *argv,
+			mech_error_code *code)
 {
 	const cJSON *a, *pos = NULL;
 	char *pname = c->max_args > 0 ? positional_name(c) : NULL, *why = NULL;
@@ -640,9 +638,9 @@ static cJSON *call_tool(void *ud, const char *name, const cJSON *arguments,
 		cJSON_AddItemToObject(sc, "error", cJSON_Duplicate(x, 1));
 	} else {
 		x = cJSON_GetObjectItemCaseSensitive(env, "result");
-		cJSON_AddItemToObject(r, "structuredContent", cJSON_IsObject(x)
-								      ? cJSON_Duplicate(x, 1)
-								      : cJSON_CreateObject());
+		cJSON_AddItemToObject(r, "structuredContent",
+				      cJSON_IsObject(x) ? cJSON_Duplicate(x, 1)
+							: cJSON_CreateObject());
 	}
 	{
 		/* stderr first, as a terminal shows a write's progress before its answer */

@@ -261,12 +261,12 @@ void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)
 		mcp_error(out, id, MCP_INVALID_REQUEST, "invalid request: jsonrpc must be \"2.0\"");
 		goto done;
 	}
-	if (!method && id && (cJSON_GetObjectItemCaseSensitive(msg, "result") ||
-			      cJSON_GetObjectItemCaseSensitive(msg, "error")))
+	if (!method && id &&
+	    (cJSON_GetObjectItemCaseSensitive(msg, "result") ||
+	     cJSON_GetObjectItemCaseSensitive(msg, "error")))
 		goto done; /* a response: mech sends no requests, so nothing awaits one */
 	if (!cJSON_IsString(method)) {
-		mcp_error(out, id, MCP_INVALID_REQUEST,
-			  "invalid request: method must be a string");
+		mcp_error(out, id, MCP_INVALID_REQUEST, "invalid request: method must be a string");
 		goto done;
 	}
 	m = method->valuestring;
@@ -285,8 +285,7 @@ void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)
 	} else if (!strcmp(m, "initialize")) {
 		initialize(s, id, params, out);
 	} else if (s->state == MCP_STATE_NEW) {
-		mcp_error(out, id, MCP_INVALID_REQUEST,
-			  "not initialized: send initialize first");
+		mcp_error(out, id, MCP_INVALID_REQUEST, "not initialized: send initialize first");
 	} else if (!strcmp(m, "tools/list")) {
 		tools_list(s, id, params, out);
 	} else if (!strcmp(m, "tools/call")) {
