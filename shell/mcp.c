@@ -314,8 +314,10 @@ static cJSON *tool_json(const sh_command *c)
 	 * a rollback steps back again */
 	int idempotent = !strstr(c->id, "revert") && !strstr(c->id, "rollback");
 	title = mech_sprintf("mech %s%s%s", c->noun, c->verb ? " " : "", c->verb ? c->verb : "");
-	desc = mech_sprintf("%s\n\nSide effects: %s\n\nArguments: %s\n\nAs the command line:\n%s",
-			    c->purpose, c->side_effects, c->arguments, c->examples);
+	/* the ARGUMENTS section explains the positional argument (or says "None.") */
+	desc = mech_sprintf("%s\n\nSide effects: %s%s%s\n\nAs the command line:\n%s", c->purpose,
+			    c->side_effects, c->max_args ? "\n\nArguments: " : "",
+			    c->max_args ? c->arguments : "", c->examples);
 	cJSON_AddStringToObject(t, "name", name);
 	cJSON_AddStringToObject(t, "title", title);
 	cJSON_AddStringToObject(t, "description", desc);
