@@ -25,13 +25,124 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define MAX_CAPTURE (4 * 1024 * 1024) /* bytes of one call's output kept */
+#define MAX_QUEUED (16 * 1024 * 1024) /* bytes of messages read ahead during a call */
+
+/* One message read from the client, or the mark of one that was too large. */
+typedef struct {
+	char *data;
+	size_t len;
+	int oversized;
+} mcp_line;
+
+/* stdin split into messages: whole lines queue up, the partial one waits. */
+typedef struct {
+	int fd;
+	int eof;
+	int overflow; /* dropping the rest of a message longer than MCP_MAX_MESSAGE */
+	mech_buf partial;
+	mcp_line *q;
+	size_t head, n, cap, queued;
+} mcp_reader;
 
 typedef struct {
 	sh_ctx *ctx; /* the session's: home, tenant (over SSH), guest, readonly */
+	mcp_reader in;
+	int wire; /* the protocol's stdout */
 } mcp_server;
+
+static void queue_line(mcp_reader *r, const char *p, size_t len, int oversized)
+{
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->q = mech_realloc(r->q, r->cap * sizeof(*r->q));
+	}
+	r->q[r->n].data = mech_strndup(p, len);
+	r->q[r->n].len = len;
+	r->q[r->n].oversized = oversized;
+	r->n++;
+	r->queued += len;
+}
+
+/* One read(2): queue the lines it completes. Returns 0, or -1 at end of input. */
+static int reader_fill(mcp_reader *r)
+{
+	char buf[65536];
+	ssize_t got;
+	size_t from = 0, i;
+	do
+		got = read(r->fd, buf, sizeof(buf));
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		/* a last message without its newline */
+		if (r->overflow || r->partial.len)
+			queue_line(r, r->partial.ptr ? r->partial.ptr : "", r->partial.len,
+				   r->overflow);
+		mech_buf_clear(&r->partial);
+		r->overflow = 0;
+		r->eof = 1;
+		return -1;
+	}
+	for (i = 0; i < (size_t)got; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (r->overflow || r->partial.len + (i - from) > MCP_MAX_MESSAGE) {
+			queue_line(r, "", 0, 1);
+		} else {
+			mech_buf_put(&r->partial, buf + from, i - from);
+			queue_line(r, r->partial.ptr ? r->partial.ptr : "", r->partial.len, 0);
+		}
+		mech_buf_clear(&r->partial);
+		r->overflow = 0;
+		from = i + 1;
+	}
+	if (!r->overflow && r->partial.len + ((size_t)got - from) > MCP_MAX_MESSAGE) {
+		r->overflow = 1; /* drop the rest of this message; answer at its newline */
+		mech_buf_clear(&r->partial);
+	} else if (!r->overflow) {
+		mech_buf_put(&r->partial, buf + from, (size_t)got - from);
+	}
+	return 0;
+}
+
+/* The next queued message (caller frees data), or 0 when none is queued. */
+static int reader_next(mcp_reader *r, mcp_line *out)
+{
+	if (r->head == r->n)
+		return 0;
+	*out = r->q[r->head++];
+	r->queued -= out->len;
+	if (r->head == r->n)
+		r->head = r->n = 0;
+	return 1;
+}
+
+static void reader_dispose(mcp_reader *r)
+{
+	size_t i;
+	for (i = r->head; i < r->n; i++)
+		free(r->q[i].data);
+	free(r->q);
+	mech_buf_dispose(&r->partial);
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
 
 /* ---- tools from the table ---------------------------------------------------------------- */
 
@@ -517,6 +628,26 @@ static void slurp(FILE *f, mech_buf *out)
 		mech_buf_put(out, buf, n);
 }
 
+/* A fresh context per call, as the shell makes one per line (repl.c). */
+static void call_ctx(const sh_ctx *ctx, sh_ctx *sub)
+{
+	sh_ctx_init(sub);
+	sub->home = mech_strdup(ctx->home);
+	sub->tenant_flag = ctx->tenant_flag;
+	sub->readonly = ctx->readonly;
+	sub->color = 0;
+	sub->tty = 0;
+	if (ctx->via_ssh) {
+		/* the connection's tenant, identity and key, borrowed: a reset keeps them */
+		sub->via_ssh = 1;
+		sub->guest = ctx->guest;
+		sub->tenant = ctx->tenant;
+		sub->tenant_name = ctx->tenant_name;
+		sub->identity = ctx->identity;
+		sub->key_fingerprint = ctx->key_fingerprint;
+	}
+}
+
 /*
  * Run argv as the session's user, stdout and stderr captured: the JSON
  * envelope (stdout) and what a terminal would have shown on stderr.
@@ -542,22 +673,7 @@ static int run_captured(mcp_server *srv, mech_strv *argv, mech_buf *json, mech_b
 	saved_err = dup(2);
 	dup2(fileno(cout), 1);
 	dup2(fileno(cerr), 2);
-	/* a fresh context per call, as the shell makes one per line (repl.c) */
-	sh_ctx_init(&sub);
-	sub.home = mech_strdup(ctx->home);
-	sub.tenant_flag = ctx->tenant_flag;
-	sub.readonly = ctx->readonly;
-	sub.color = 0;
-	sub.tty = 0;
-	if (ctx->via_ssh) {
-		/* the connection's tenant, identity and key, borrowed: a reset keeps them */
-		sub.via_ssh = 1;
-		sub.guest = ctx->guest;
-		sub.tenant = ctx->tenant;
-		sub.tenant_name = ctx->tenant_name;
-		sub.identity = ctx->identity;
-		sub.key_fingerprint = ctx->key_fingerprint;
-	}
+	call_ctx(ctx, &sub);
 	code = sh_run((int)argv->len, argv->items, &sub);
 	fflush(stdout);
 	fflush(stderr);
@@ -573,6 +689,152 @@ static int run_captured(mcp_server *srv, mech_strv *argv, mech_buf *json, mech_b
 	fclose(cout);
 	fclose(cerr);
 	return code;
+}
+
+/* Is message `m` the client's notifications/cancelled for request `id`? */
+static int cancels(const mcp_line *m, const cJSON *id)
+{
+	cJSON *o, *params;
+	const cJSON *method;
+	int hit;
+	if (m->oversized || !memmem(m->data, m->len, "notifications/cancelled", 23))
+		return 0;
+	o = cJSON_ParseWithLength(m->data, m->len);
+	method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	params = cJSON_GetObjectItemCaseSensitive(o, "params");
+	hit = cJSON_IsString(method) && !strcmp(method->valuestring, "notifications/cancelled") &&
+	      cJSON_IsObject(params) &&
+	      cJSON_Compare(cJSON_GetObjectItemCaseSensitive(params, "requestId"), id, 1);
+	cJSON_Delete(o);
+	return hit;
+}
+
+static void progress(mcp_server *srv, const cJSON *token, long n, const char *line, size_t len)
+{
+	mech_buf out = MECH_BUF_INIT, msg = MECH_BUF_INIT;
+	cJSON *o = cJSON_CreateObject(), *p;
+	cJSON_AddStringToObject(o, "jsonrpc", "2.0");
+	cJSON_AddStringToObject(o, "method", "notifications/progress");
+	p = cJSON_AddObjectToObject(o, "params");
+	cJSON_AddItemToObject(p, "progressToken", cJSON_Duplicate(token, 1));
+	cJSON_AddNumberToObject(p, "progress", (double)n);
+	mech_escape(&msg, line, len, 0);
+	cJSON_AddStringToObject(p, "message", mech_buf_cstr(&msg));
+	mcp_emit(&out, o);
+	(void)write_all(srv->wire, out.ptr, out.len);
+	mech_buf_dispose(&out);
+	mech_buf_dispose(&msg);
+}
+
+/*
+ * Run argv in a child process: for commands that may wait (a --timeout),
+ * so that the session keeps reading. Each line the command prints on
+ * stderr (a wait's state changes) is a notifications/progress when the
+ * client gave a progressToken; a notifications/cancelled for this request
+ * stops the child (SIGTERM) and *cancelled is set. Messages that arrive
+ * meanwhile stay queued for after the call.
+ */
+static int run_forked(mcp_server *srv, mech_strv *argv, const cJSON *id, const cJSON *token,
+		      mech_buf *json, mech_buf *err, mech_buf *text, int *cancelled)
+{
+	FILE *cout = tmpfile(), *ctext = tmpfile();
+	int pipefd[2] = {-1, -1}, status = 0, code = -1;
+	size_t scanned = srv->in.n, line_from = 0;
+	long lines = 0;
+	pid_t pid;
+
+	*cancelled = 0;
+	if (!cout || !ctext || pipe(pipefd) < 0)
+		goto done;
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0)
+		goto done;
+	if (pid == 0) {
+		sh_ctx sub;
+		mech_buf t = MECH_BUF_INIT;
+		close(srv->in.fd);
+		close(srv->wire);
+		close(pipefd[0]);
+		dup2(fileno(cout), 1);
+		dup2(pipefd[1], 2);
+		close(pipefd[1]);
+		signal(SIGTERM, SIG_DFL);
+		call_ctx(srv->ctx, &sub);
+		code = sh_run((int)argv->len, argv->items, &sub);
+		mech_escape(&t, sub.out.ptr ? sub.out.ptr : "", sub.out.len, MECH_ESCAPE_LINES);
+		fwrite(t.ptr ? t.ptr : "", 1, t.len, ctext);
+		fflush(ctext);
+		fflush(stdout);
+		fflush(stderr);
+		_exit(code);
+	}
+	close(pipefd[1]);
+	pipefd[1] = -1;
+	for (;;) {
+		struct pollfd fds[2] = {{pipefd[0], POLLIN, 0}, {srv->in.fd, POLLIN, 0}};
+		nfds_t nfds = !srv->in.eof && srv->in.queued < MAX_QUEUED && !*cancelled ? 2 : 1;
+		if (poll(fds, nfds, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
+			reader_fill(&srv->in);
+			for (; scanned < srv->in.n; scanned++)
+				if (!*cancelled && cancels(&srv->in.q[scanned], id)) {
+					*cancelled = 1;
+					kill(pid, SIGTERM);
+				}
+		}
+		if (fds[0].revents & (POLLIN | POLLHUP)) {
+			char buf[4096];
+			ssize_t got = read(pipefd[0], buf, sizeof(buf));
+			size_t i;
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0)
+				break;
+			if (err->len < MAX_CAPTURE)
+				mech_buf_put(err, buf, (size_t)got);
+			for (i = line_from; i < err->len; i++) {
+				if (err->ptr[i] != '\n')
+					continue;
+				if (token && !*cancelled)
+					progress(srv, token, ++lines, err->ptr + line_from,
+						 i - line_from);
+				line_from = i + 1;
+			}
+		}
+	}
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (*cancelled)
+		goto done;
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+	slurp(cout, json);
+	slurp(ctext, text);
+done:
+	if (cout)
+		fclose(cout);
+	if (ctext)
+		fclose(ctext);
+	if (pipefd[0] >= 0)
+		close(pipefd[0]);
+	if (pipefd[1] >= 0)
+		close(pipefd[1]);
+	return code;
+}
+
+/* Can the command wait (app wait, create --wait, …)? Then it runs in a child. */
+static int may_wait(const sh_command *c)
+{
+	size_t i;
+	for (i = 0; c->opts[i].opt; i++)
+		if (c->opts[i].opt == SH_OPT_TIMEOUT)
+			return 1;
+	return 0;
 }
 
 static void add_text(cJSON *content, const char *s)
@@ -606,8 +868,8 @@ static void error_text(mech_buf *b, const cJSON *e)
 		mech_buf_printf(b, "  hint: %s\n", h->valuestring);
 }
 
-static cJSON *call_tool(void *ud, const char *name, const cJSON *arguments,
-			const cJSON *progress_token)
+static cJSON *call_tool(void *ud, const cJSON *id, const char *name, const cJSON *arguments,
+			const cJSON *progress_token, int *unknown)
 {
 	mcp_server *srv = ud;
 	const sh_command *c = command_of_tool(srv->ctx, name);
@@ -616,17 +878,24 @@ static cJSON *call_tool(void *ud, const char *name, const cJSON *arguments,
 	mech_error_code code;
 	cJSON *env = NULL, *r = NULL, *content, *meta, *x;
 	char *why;
-	int exit_code;
+	int exit_code, cancelled = 0;
 
-	(void)progress_token;
-	if (!c)
+	if (!c) {
+		*unknown = 1;
 		return NULL;
+	}
 	if ((why = build_argv(srv->ctx, c, arguments, &argv, &code))) {
 		r = refused_call(code, why);
 		free(why);
 		goto done;
 	}
-	exit_code = run_captured(srv, &argv, &json, &err, &text);
+	if (may_wait(c))
+		exit_code = run_forked(srv, &argv, id, progress_token, &json, &err, &text,
+				       &cancelled);
+	else
+		exit_code = run_captured(srv, &argv, &json, &err, &text);
+	if (cancelled)
+		goto done; /* no answer: the client has moved on */
 	env = json.len ? cJSON_ParseWithLength(json.ptr, json.len) : NULL;
 	if (exit_code < 0 || !cJSON_IsObject(env)) {
 		r = refused_call(MECH_EFAILED, "the command gave no JSON answer");
@@ -684,32 +953,22 @@ done:
 
 /* ---- the stdio loop ---------------------------------------------------------------------- */
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 int sh_mcp(sh_ctx *ctx, const sh_args *a)
 {
-	mcp_server srv = {ctx};
+	mcp_server srv;
 	mcp_ops ops = {list_tools, call_tool, &srv};
 	mcp_session s;
-	mech_buf line = MECH_BUF_INIT, out = MECH_BUF_INIT;
-	char buf[65536];
-	int in = dup(0), wire = dup(1), null = open("/dev/null", O_RDWR), overflow = 0, rc = 0;
+	mech_buf out = MECH_BUF_INIT;
+	mcp_line m;
+	int null = open("/dev/null", O_RDWR), rc = 0;
 	struct sigaction ign, old;
 
 	(void)a;
-	if (in < 0 || wire < 0 || null < 0) {
+	memset(&srv, 0, sizeof(srv));
+	srv.ctx = ctx;
+	srv.in.fd = dup(0);
+	srv.wire = dup(1);
+	if (srv.in.fd < 0 || srv.wire < 0 || null < 0) {
 		rc = mech_error_set(MECH_EFAILED, "mcp: cannot set up stdio: %s", strerror(errno));
 		goto done;
 	}
@@ -720,57 +979,33 @@ int sh_mcp(sh_ctx *ctx, const sh_args *a)
 	sigaction(SIGPIPE, &ign, &old);
 	mcp_session_init(&s, &ops);
 	for (;;) {
-		ssize_t n = read(in, buf, sizeof(buf));
-		size_t from = 0, i;
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		for (i = 0; i < (size_t)n; i++) {
-			if (buf[i] != '\n')
-				continue;
-			if (overflow)
+		while (reader_next(&srv.in, &m)) {
+			if (m.oversized)
 				mcp_oversized(&out);
-			else if (line.len + (i - from) > MCP_MAX_MESSAGE)
-				mcp_oversized(&out);
-			else {
-				mech_buf_put(&line, buf + from, i - from);
-				mcp_handle(&s, line.ptr ? line.ptr : "", line.len, &out);
-			}
-			mech_buf_clear(&line);
-			overflow = 0;
-			from = i + 1;
+			else
+				mcp_handle(&s, m.data, m.len, &out);
+			free(m.data);
+			if (out.len && write_all(srv.wire, out.ptr, out.len) < 0)
+				goto closed; /* the client is gone */
+			mech_buf_clear(&out);
 		}
-		if (!overflow && line.len + ((size_t)n - from) > MCP_MAX_MESSAGE) {
-			/* drop the rest of this message; answer when its newline comes */
-			overflow = 1;
-			mech_buf_clear(&line);
-		} else if (!overflow) {
-			mech_buf_put(&line, buf + from, (size_t)n - from);
-		}
-		if (out.len && write_all(wire, out.ptr, out.len) < 0)
-			break; /* the client is gone */
-		mech_buf_clear(&out);
+		if (srv.in.eof || reader_fill(&srv.in) < 0)
+			if (srv.in.head == srv.in.n)
+				break;
 	}
-	/* a last message without its newline */
-	if (overflow)
-		mcp_oversized(&out);
-	else if (line.len)
-		mcp_handle(&s, line.ptr, line.len, &out);
-	if (out.len)
-		(void)write_all(wire, out.ptr, out.len);
+closed:
 	mcp_session_dispose(&s);
 	sigaction(SIGPIPE, &old, NULL);
-	dup2(in, 0);
+	dup2(srv.in.fd, 0);
 	ctx->quiet = 1; /* the session said all there was to say */
 done:
-	if (in >= 0)
-		close(in);
-	if (wire >= 0)
-		close(wire);
+	if (srv.in.fd >= 0)
+		close(srv.in.fd);
+	if (srv.wire >= 0)
+		close(srv.wire);
 	if (null >= 0)
 		close(null);
-	mech_buf_dispose(&line);
+	reader_dispose(&srv.in);
 	mech_buf_dispose(&out);
 	return rc;
 }

@@ -32,11 +32,13 @@ typedef struct {
 	/** Every tool, as tools/list shows it (the session owns the array). */
 	cJSON *(*list_tools)(void *ud);
 	/**
-	 * Run tool `name` with `arguments` (an object, never NULL): a
-	 * CallToolResult the caller frees, or NULL when no tool has that name.
+	 * Run tool `name` of request `id` with `arguments` (an object, never
+	 * NULL): a CallToolResult the caller frees. NULL with *unknown set when
+	 * no tool has that name; NULL without it when the client cancelled the
+	 * call (then nothing is answered).
 	 */
-	cJSON *(*call_tool)(void *ud, const char *name, const cJSON *arguments,
-			    const cJSON *progress_token);
+	cJSON *(*call_tool)(void *ud, const cJSON *id, const char *name, const cJSON *arguments,
+			    const cJSON *progress_token, int *unknown);
 	void *ud;
 } mcp_ops;
 

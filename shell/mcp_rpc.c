@@ -180,6 +180,7 @@ static void tools_call(mcp_session *s, const cJSON *id, const cJSON *params, mec
 				     : NULL;
 	cJSON *empty = NULL, *res;
 	char msg[160];
+	int unknown = 0;
 	if (!cJSON_IsString(name)) {
 		mcp_error(out, id, MCP_INVALID_PARAMS, "tools/call needs params.name (a string)");
 		return;
@@ -192,8 +193,10 @@ static void tools_call(mcp_session *s, const cJSON *id, const cJSON *params, mec
 		token = NULL;
 	if (!args || cJSON_IsNull(args))
 		args = empty = cJSON_CreateObject();
-	res = s->ops.call_tool(s->ops.ud, name->valuestring, args, token);
+	res = s->ops.call_tool(s->ops.ud, id, name->valuestring, args, token, &unknown);
 	cJSON_Delete(empty);
+	if (!res && !unknown)
+		return; /* cancelled: the client expects no answer */
 	if (!res) {
 		char q[MECH_ESCAPE_SIZE];
 		snprintf(msg, sizeof(msg), "unknown tool \"%s\": see tools/list",

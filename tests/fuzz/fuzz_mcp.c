@@ -3,8 +3,8 @@
  * libFuzzer harness for `mech mcp`'s JSON-RPC framing (shell/mcp_rpc.c,
  * compiled in: the shell is not part of the core). The input is a stream
  * of messages, one a line, fed to one session whose tools are stubs (45 of
- * them, so tools/list has pages; t0..t44 answer, any other name is
- * unknown). Besides "no crash, no leak": every answer is one line of valid
+ * them, so tools/list has pages; t0..t44 answer, "cancelled" acts as a
+ * call the client cancelled, any other name is unknown). Besides "no crash, no leak": every answer is one line of valid
  * UTF-8 that parses as a JSON-RPC 2.0 object with an id and exactly one of
  * result and error, and no message gets more than one answer.
  * tests/unit/test_mcp_rpc.c replays the seed corpus through this function.
@@ -31,13 +31,19 @@ static cJSON *stub_list(void *ud)
 	return arr;
 }
 
-static cJSON *stub_call(void *ud, const char *name, const cJSON *arguments, const cJSON *token)
+static cJSON *stub_call(void *ud, const cJSON *id, const char *name, const cJSON *arguments,
+			const cJSON *token, int *unknown)
 {
 	cJSON *r;
 	(void)ud;
+	(void)id;
 	(void)token;
-	if (name[0] != 't' || atoi(name + 1) >= 45 || !cJSON_IsObject(arguments))
+	if (!strcmp(name, "cancelled"))
+		return NULL; /* as a call the client cancelled: no answer */
+	if (name[0] != 't' || atoi(name + 1) >= 45 || !cJSON_IsObject(arguments)) {
+		*unknown = 1;
 		return NULL;
+	}
 	r = cJSON_CreateObject();
 	cJSON_AddItemToObject(r, "structuredContent", cJSON_Duplicate(arguments, 1));
 	cJSON_AddBoolToObject(r, "isError", 0);
