@@ -116,8 +116,19 @@ for t in admin_init sim console shell mcp demo gen_man ssh; do
 	expect_not_in " $names " " $t " "no tool $t"
 done
 
-# ---- a guest's session: help and whoami only ----
-# (the SSH front door sets it; tests/ssh/mcp.sh runs it through sshd)
+# ---- a wait: progress notifications, then cancelled ----
+sim_start --sync-delay 200ms --health-delay 200ms
+sim_config
+mech --tenant alice app create slow --image registry.example.com/alice/slow:1.0
+expect_rc 0 "app create slow"
+at=$(head_of alice)
+# a tag never deployed: the wait goes on until cancelled
+out=$(/usr/bin/python3 "$SRC/tests/lib/mcp_cancel.py" "$MECH" --tenant alice mcp)
+expect_eq "$(json "$out" 'd["before"][-1]["params"]["progressToken"]')" w1 "a wait's state line: notifications/progress with the token"
+expect_in "$(json "$out" 'd["before"][-1]["params"]["message"]')" "Argo CD" "the progress message is the wait's line"
+expect_eq "$(json "$out" '[m.get("id") for m in d["after"]]')" "[2]" "cancelled: no answer for the call; the next request answered"
+expect_eq "$(json "$out" 'd["exit"]')" 0 "the session ends normally"
+expect_eq "$(head_of alice)" "$at" "a cancelled wait wrote nothing"
 
 # ---- the official SDK (npm) ----
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then
@@ -133,9 +144,6 @@ cp "$SRC/tests/lib/mcp_client.mjs" "$T/node/client.mjs"
 sdk() { # phase → $out (one JSON object per line), $rc
 	run node "$T/node/client.mjs" "$@"
 }
-sim_start --sync-delay 200ms --health-delay 200ms
-sim_config
-
 sdk flow stdio "$MECH" --tenant alice mcp
 expect_rc 0 "SDK client: create, deploy, wait, log ($err)"
 expect_eq "$(json "$(grep '^{"schemas":' <<<"$out")" 'd["schemas"]')" "$(wc -w <<<"$want")" \
