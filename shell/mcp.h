@@ -16,7 +16,9 @@
 
 #define MCP_MAX_MESSAGE (1024 * 1024) /* bytes in one message, without its newline */
 #define MCP_MAX_DEPTH 64              /* arrays and objects inside each other */
-#define MCP_PAGE_SIZE 20              /* tools per tools/list page */
+/* tools per tools/list page: every command fits in one, as some clients
+ * (the MCP Inspector's CLI) read no page but the first */
+#define MCP_PAGE_SIZE 64
 
 /* JSON-RPC 2.0 error codes */
 #define MCP_PARSE_ERROR (-32700)

@@ -2,8 +2,8 @@
 /*
  * libFuzzer harness for `mech mcp`'s JSON-RPC framing (shell/mcp_rpc.c,
  * compiled in: the shell is not part of the core). The input is a stream
- * of messages, one a line, fed to one session whose tools are stubs (45 of
- * them, so tools/list has pages; t0..t44 answer, "cancelled" acts as a
+ * of messages, one a line, fed to one session whose tools are stubs (150 of
+ * them, so tools/list has three pages; t0..t149 answer, "cancelled" acts as a
  * call the client cancelled, any other name is unknown). Besides "no crash, no leak": every answer is one line of valid
  * UTF-8 that parses as a JSON-RPC 2.0 object with an id and exactly one of
  * result and error, and no message gets more than one answer.
@@ -20,7 +20,7 @@ static cJSON *stub_list(void *ud)
 	cJSON *arr = cJSON_CreateArray();
 	int i;
 	(void)ud;
-	for (i = 0; i < 45; i++) {
+	for (i = 0; i < 150; i++) {
 		char name[16];
 		cJSON *t = cJSON_CreateObject();
 		snprintf(name, sizeof(name), "t%d", i);
@@ -40,7 +40,7 @@ static cJSON *stub_call(void *ud, const cJSON *id, const char *name, const cJSON
 	(void)token;
 	if (!strcmp(name, "cancelled"))
 		return NULL; /* as a call the client cancelled: no answer */
-	if (name[0] != 't' || atoi(name + 1) >= 45 || !cJSON_IsObject(arguments)) {
+	if (name[0] != 't' || atoi(name + 1) >= 150 || !cJSON_IsObject(arguments)) {
 		*unknown = 1;
 		return NULL;
 	}

@@ -48,23 +48,23 @@ Test(mcp_rpc, tools_list_pages_through_every_tool)
 {
 	const char *lines[] = {INIT, "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}",
 			       "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":"
-			       "{\"cursor\":\"t20\"}}",
+			       "{\"cursor\":\"t64\"}}",
 			       "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/list\",\"params\":"
-			       "{\"cursor\":\"t40\"}}"};
+			       "{\"cursor\":\"t128\"}}"};
 	cJSON *a = session(lines, 4);
 	const cJSON *r1 = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "result");
 	const cJSON *r3 = cJSON_GetObjectItem(cJSON_GetArrayItem(a, 3), "result");
 	cr_assert_eq(cJSON_GetArraySize(a), 4);
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r1, "tools")), 20);
-	cr_assert_str_eq(cJSON_GetObjectItem(r1, "nextCursor")->valuestring, "t20");
-	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r3, "tools")), 5);
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r1, "tools")), MCP_PAGE_SIZE);
+	cr_assert_str_eq(cJSON_GetObjectItem(r1, "nextCursor")->valuestring, "t64");
+	cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(r3, "tools")), 150 - 128);
 	cr_assert_null(cJSON_GetObjectItem(r3, "nextCursor"), "the last page has no cursor");
 	cJSON_Delete(a);
 }
 
 Test(mcp_rpc, cursors_not_given_out_are_invalid_params)
 {
-	const char *bad[] = {"t0", "t-5", "t+5", "t", "t99", "x20", "t20x"};
+	const char *bad[] = {"t0", "t-5", "t+5", "t", "t999", "x20", "t20x"};
 	size_t i;
 	for (i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
 		char req[128];
