@@ -216,7 +216,7 @@ void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)
 {
 	cJSON *msg = NULL;
 	const cJSON *id, *method, *params, *version;
-	const char *m;
+	const char *m, *rest = NULL;
 	size_t i;
 
 	for (i = 0; i < len && strchr(" \t\r", line[i]); i++)
@@ -237,7 +237,14 @@ void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)
 		mcp_error(out, NULL, MCP_INVALID_REQUEST, why);
 		return;
 	}
-	msg = cJSON_ParseWithLength(line, len);
+	msg = cJSON_ParseWithLengthOpts(line, len, &rest, 0);
+	/* one value a line: anything after it but blanks is not JSON-RPC either */
+	while (msg && rest < line + len && strchr(" \t\r", *rest))
+		rest++;
+	if (msg && rest != line + len) {
+		cJSON_Delete(msg);
+		msg = NULL;
+	}
 	if (!msg) {
 		mcp_error(out, NULL, MCP_PARSE_ERROR, "parse error: not JSON");
 		return;
