@@ -45,6 +45,9 @@ print("%.2f" % statistics.median(json.loads(l)[sys.argv[1]] for l in open(sys.ar
 fw=$(med fresh_write) mw=$(med mcp_write) fr=$(med fresh_read) mr=$(med mcp_read)
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.1f", a / b}'; }
 cpu=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
+# the build type the binary was built with, when its build tree says
+btype=$(sed -n 's/^CMAKE_BUILD_TYPE:[A-Z]*=//p' "$(dirname "$mech")/CMakeCache.txt" 2>/dev/null || true)
+load=$(cut -d' ' -f1-3 /proc/loadavg)
 section=$(
 	echo "<!-- bench/bench_mcp.sh -->"
 	echo "## MCP: a tool call over a warm \`mech mcp\` session vs a fresh process"
@@ -53,6 +56,7 @@ section=$(
 	echo "mech $(git -C "$root" rev-parse --short=12 HEAD 2>/dev/null || echo unknown). $N calls of each"
 	echo "kind per round, median of $ROUNDS rounds, milliseconds per call as the client sees"
 	echo "it (request written to answer read; for the fresh process, spawn to exit)."
+	echo "Binary: \`${mech#"$root"/}\` (CMAKE_BUILD_TYPE ${btype:-unknown}); load average after: $load."
 	echo "Write: \`app create aN --image nginx:1.27\` (\`app_create\`); read: \`log -n 20\` (\`log\`)."
 	echo
 	echo "| | fresh \`mech --json …\` | \`tools/call\` on one session | ratio |"
