@@ -228,7 +228,8 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 
 	sync = cJSON_AddObjectToObject(st, "sync");
 	cJSON_AddStringToObject(sync, "status", a->sync_status);
-	add_str(sync, "revision", a->revision);
+	/* Argo CD compared nothing when generation failed: no revision */
+	add_str(sync, "revision", a->want.error ? NULL : a->revision);
 	cmp = cJSON_AddObjectToObject(sync, "comparedTo");
 	cJSON_AddItemToObject(cmp, "source", source_json(a));
 	cJSON_AddItemToObject(cmp, "destination", destination_json(a));

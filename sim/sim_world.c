@@ -640,11 +640,16 @@ static void advance(sim_world *w, sim_app *a, double now)
 		op_start(a, now, 0); /* automated sync: prune, self-heal */
 	if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms) {
 		if (a->want.error) {
-			/* nothing to apply: the operation fails as Argo CD's would */
-			char *wall = sim_wall();
+			/*
+			 * nothing to apply: Argo CD's SyncAppState refuses an app with
+			 * error conditions, in FormatAppConditions' words
+			 */
+			char *wall = sim_wall(),
+			     *msg = mech_sprintf("ComparisonError: %s", a->want.error);
 			a->op_running = 0;
 			set_str(&a->op_phase, "Error");
-			set_str(&a->op_message, a->want.error);
+			set_str(&a->op_message, msg);
+			free(msg);
 			set_str(&a->op_finished_at, wall);
 			free(wall);
 		} else {
