@@ -1,0 +1,58 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# Argo CD's failure semantics in mech sim and what mech concludes from them:
+# a human edit that breaks kustomize gives a ComparisonError (sync Unknown,
+# no sync.revision, no automated sync) and `app wait` ends at once with
+# exit 1 and the condition's message instead of timing out (2); a manual
+# sync of such an app fails as Argo CD's does. The long --timeout is a hang
+# guard: exit 1 (not 2) is the proof the wait did not run out.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/sim.sh"
+
+need curl "curl(1) is not installed"
+
+seed_tenant alice
+sim_start --sync-delay 200ms --health-delay 200ms
+sim_config
+api() { curl -s --max-time 30 "$@"; }
+app_field() { # app python-expr
+	api "$SIM_URL/api/v1/applications/$1" | json "$(cat)" "$2"
+}
+W="$T/wc"
+push() { # message
+	(cd "$W" && git add -A && git commit -qm "$1" && git push -q origin HEAD:main)
+}
+
+mech app create web --image nginx:1.27 --port 80 --wait --timeout 60s
+expect_rc 0 "app create --wait"
+human_clone alice "$W"
+
+# ---- item 1+2: a kustomization naming a file that does not exist ----
+sed -i 's/^resources:$/resources:\n- missing.yaml/' "$W/apps/web/base/kustomization.yaml"
+push "a resource that does not exist"
+mech app -a web wait --timeout 60s --json
+expect_rc 1 "wait on an app whose manifests cannot be generated"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "failed" "the error envelope (formats.md: no result)"
+expect_in "$(json "$out" 'd["error"]["message"]')" "alice--web--main failed: ComparisonError: Failed to load target state: failed to generate manifest for source 1 of 1: rpc error: code = Unknown desc = " "message is the condition"
+expect_in "$out" "missing.yaml: no such file" "the message names the missing file"
+mech app -a web wait --timeout 60s
+expect_rc 1 "the same in text"
+expect_in "$err" "ComparisonError" "text error names the condition"
+# what Argo CD shows: Unknown, no revision, no automated sync
+expect_eq "$(app_field alice--web--main "d['status']['sync']['status']")" Unknown "sync Unknown"
+expect_eq "$(app_field alice--web--main "'revision' in d['status']['sync']")" False "no sync.revision"
+expect_eq "$(app_field alice--web--main "[c['type'] for c in d['status']['conditions']]")" "['ComparisonError']" "the condition"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']")" Succeeded "no automated sync of the broken commit"
+# a manual sync fails as Argo CD's SyncAppState does
+mech app -a web sync
+expect_rc 0 "sync requested"
+op_done() { [ "$(app_field alice--web--main "d['status']['operationState']['phase']")" = Error ]; }
+wait_until 60 op_done || fail "manual sync did not end in Error"
+expect_in "$(app_field alice--web--main "d['status']['operationState']['message']")" "ComparisonError: Failed to load target state" "sync message"
+
+# ---- a fix ends it: a wait on the fixed commit is not misled by the old condition ----
+git -C "$W" checkout -q HEAD~1 -- apps/web/base/kustomization.yaml
+push "fix"
+mech app -a web wait --timeout 60s
+expect_rc 0 "wait after the fix"
+finish
