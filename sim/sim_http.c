@@ -395,6 +395,13 @@ static enum MHD_Result app_sync(sim_server *s, struct MHD_Connection *c, const c
 		cJSON_Delete(req);
 		return ret;
 	}
+	/* the server checks the project's sync windows before anything else (as a manual sync) */
+	if (!sim_project_can_sync(sim_world_project(s->w, a), a, 1, time(NULL))) {
+		pthread_mutex_unlock(&s->w->lock);
+		cJSON_Delete(req);
+		return argo_error(s, c, MHD_HTTP_FORBIDDEN, 7,
+				  "cannot sync: blocked by sync window");
+	}
 	if (!dry && sim_world_sync(s->w, a, revision, prune) < 0) {
 		pthread_mutex_unlock(&s->w->lock);
 		cJSON_Delete(req);

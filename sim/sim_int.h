@@ -21,6 +21,7 @@
 #include <git2.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -61,6 +62,7 @@ typedef struct {
 	char *appset; /* ApplicationSet name (owner of instance Applications) */
 	sim_target *targets;
 	size_t ntargets;
+	cJSON *project; /* argocd/project.yaml: the tenant's AppProject, or NULL */
 } sim_repo_state;
 
 int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
@@ -148,6 +150,7 @@ typedef struct {
 	char *repo_path;
 	git_repository *repo;
 	char tip[GIT_OID_HEXSZ + 1];
+	cJSON *project; /* the AppProject Argo CD holds for it, or NULL */
 } sim_tenant;
 
 typedef struct {
@@ -182,6 +185,16 @@ const sim_live *sim_world_live(const sim_world *w, const char *group, const char
 			       const char *ns, const char *name, const sim_app **owner);
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);
 void sim_world_stop(sim_world *w);
+
+/* The AppProject of an Application's tenant, or NULL (borrowed; under the lock). */
+const cJSON *sim_world_project(const sim_world *w, const sim_app *a);
+
+/* sim_project.c: the AppProject enforced (pure functions of the project) */
+const char *sim_project_name(const cJSON *project);
+/* 1 when the sync windows let a (manual) sync of the app start at `now`. */
+int sim_project_can_sync(const cJSON *project, const sim_app *a, int manual, time_t now);
+/* Why the project refuses an object (Argo CD's words, caller frees), or NULL. */
+char *sim_project_refusal(const cJSON *project, const sim_obj *o);
 
 /* sim_render.c (all under the lock; results are owned by the caller) */
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);

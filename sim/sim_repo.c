@@ -104,6 +104,7 @@ void sim_repo_state_dispose(sim_repo_state *s)
 	for (i = 0; i < s->ntargets; i++)
 		sim_target_dispose(&s->targets[i]);
 	free(s->targets);
+	cJSON_Delete(s->project);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1034,6 +1035,7 @@ int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, 
 	generate(&r, &as, out, tenant);
 	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK, SIM_NETWORK);
 	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
+	out->project = read_json_yaml(&r, MECH_LAYOUT_ARGOCD_PROJECT);
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);
 	mech_error_clear();

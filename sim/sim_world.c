@@ -173,6 +173,7 @@ void sim_world_dispose(sim_world *w)
 		free(w->tenants[i].name);
 		free(w->tenants[i].repo_path);
 		git_repository_free(w->tenants[i].repo);
+		cJSON_Delete(w->tenants[i].project);
 	}
 	free(w->tenants);
 	for (i = 0; i < w->nsecrets; i++)
@@ -260,6 +261,15 @@ static sim_tenant *tenant_find(sim_world *w, const char *name)
 	for (i = 0; i < w->ntenants; i++)
 		if (!strcmp(w->tenants[i].name, name))
 			return &w->tenants[i];
+	return NULL;
+}
+
+const cJSON *sim_world_project(const sim_world *w, const sim_app *a)
+{
+	size_t i;
+	for (i = 0; i < w->ntenants; i++)
+		if (!strcmp(w->tenants[i].name, a->tenant))
+			return w->tenants[i].project;
 	return NULL;
 }
 
@@ -635,10 +645,18 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 
 static void advance(sim_world *w, sim_app *a, double now)
 {
+	const cJSON *project = sim_world_project(w, a);
+	time_t wall_now = time(NULL);
 	const char *sync;
-	if (!a->want.error && !a->op_running && (!a->synced_once || a->want.sig != a->live_sig))
-		op_start(a, now, 0); /* automated sync: prune, self-heal */
-	if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms) {
+	/* automated sync (prune, self-heal), unless a sync window holds it: no error shown */
+	if (!a->want.error && !a->op_running && (!a->synced_once || a->want.sig != a->live_sig) &&
+	    sim_project_can_sync(project, a, 0, wall_now))
+		op_start(a, now, 0);
+	if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms &&
+	    !sim_project_can_sync(project, a, a->op_manual, wall_now)) {
+		/* a window closed on a running operation: it waits (SyncAppState) */
+		set_str(&a->op_message, "Sync operation blocked by sync window");
+	} else if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms) {
 		if (a->want.error) {
 			/*
 			 * nothing to apply: Argo CD's SyncAppState refuses an app with
@@ -749,6 +767,9 @@ void sim_world_tick(sim_world *w)
 			continue; /* like the controller: keep the last state, retry */
 		}
 		pthread_mutex_lock(&w->lock);
+		cJSON_Delete(t->project);
+		t->project = s.project;
+		s.project = NULL;
 		apply_targets(w, t->name, &s, tip);
 		pthread_mutex_unlock(&w->lock);
 		sim_repo_state_dispose(&s);

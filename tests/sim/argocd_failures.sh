@@ -6,6 +6,9 @@
 # exit 1 and the condition's message instead of timing out (2); a manual
 # sync of such an app fails as Argo CD's does. The long --timeout is a hang
 # guard: exit 1 (not 2) is the proof the wait did not run out.
+# Sync windows: a deny window holds the automated sync without an error
+# and the sync endpoint answers 403 with Argo CD's message, which mech
+# reports with exit 77 (not as a token problem); manualSync lets it through.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
@@ -20,7 +23,8 @@ app_field() { # app python-expr
 }
 W="$T/wc"
 push() { # message
-	(cd "$W" && git add -A && git commit -qm "$1" && git push -q origin HEAD:main)
+	(cd "$W" && git add -A && git commit -qm "$1" && git pull -q --rebase origin main &&
+		git push -q origin HEAD:main)
 }
 
 mech app create web --image nginx:1.27 --port 80 --wait --timeout 60s
@@ -55,4 +59,46 @@ git -C "$W" checkout -q HEAD~1 -- apps/web/base/kustomization.yaml
 push "fix"
 mech app -a web wait --timeout 60s
 expect_rc 0 "wait after the fix"
+
+# ---- sync windows ----
+cat >>"$W/argocd/project.yaml" <<'YAML'
+  syncWindows:
+  - kind: deny
+    schedule: '* * * * *'
+    duration: 1h
+    applications:
+    - '*'
+YAML
+push "a deny window"
+last_op=$(app_field alice--web--main "d['status']['operationState']['phase']+' '+d['status']['operationState']['startedAt']")
+mech app -a web deploy --tag 1.28
+expect_rc 0 "deploy under a deny window"
+head=$(head_of alice)
+seen_head() { [ "$(app_field alice--web--main "d['status']['sync'].get('revision')")" = "$head" ]; }
+wait_until 60 seen_head || fail "the sim never compared $head"
+# compared in the same tick as the automated sync would start: it did not
+expect_eq "$(app_field alice--web--main "d['status']['sync']['status']")" OutOfSync "held OutOfSync by the window"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']+' '+d['status']['operationState']['startedAt']")" "$last_op" "no automated sync started"
+expect_eq "$(app_field alice--web--main "d['status'].get('conditions', [])")" "[]" "no error shown for a window"
+code=$(curl -s --max-time 30 -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{}' "$SIM_URL/api/v1/applications/alice--web--main/sync")
+expect_eq "$code" 403 "sync endpoint refuses"
+expect_eq "$(json "$(cat "$T/body")" "(d['error'], d['code'], d['message'])")" \
+	"('cannot sync: blocked by sync window', 7, 'cannot sync: blocked by sync window')" "Argo CD's body"
+mech app -a web sync
+expect_rc 77 "app sync in a deny window"
+expect_in "$err" "cannot sync: blocked by sync window" "Argo CD's message"
+expect_not_in "$err" "token" "not a token problem"
+mech app -a web sync --json
+expect_rc 77 "the same in JSON"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "forbidden" "forbidden"
+# manualSync: true lets a manual sync through
+sed -i 's/^    duration: 1h$/    duration: 1h\n    manualSync: true/' "$W/argocd/project.yaml"
+push "manual syncs allowed"
+head=$(head_of alice)
+wait_until 60 seen_head || fail "the sim never compared $head"
+mech app -a web sync
+expect_rc 0 "manual sync allowed by manualSync"
+mech app -a web wait --tag 1.28 --timeout 60s
+expect_rc 0 "the manual sync deployed 1.28"
 finish
