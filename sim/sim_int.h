@@ -52,7 +52,8 @@ typedef struct {
 	sim_app_kind kind;
 	sim_obj *objs;
 	size_t nobjs;
-	char *error; /* manifest generation failed: ComparisonError */
+	char *error;  /* manifest generation failed: ComparisonError */
+	cJSON *retry; /* spec.syncPolicy.retry, or NULL */
 	unsigned long long sig;
 } sim_target;
 
@@ -123,6 +124,11 @@ typedef struct {
 	char *op_phase;
 	char *op_message;
 	char *op_revision;
+	cJSON *op_retry;               /* the operation's retry strategy, or NULL (none) */
+	long long op_retry_count;      /* attempts retried so far */
+	double op_retry_at_ms;         /* the next attempt, while retrying */
+	int op_failed;                 /* the last operation failed … */
+	unsigned long long failed_sig; /* … for these manifests: auto-sync skips them */
 	char *sync_status;
 	char *health;
 	char *health_message;
@@ -179,8 +185,10 @@ void sim_world_dispose(sim_world *w);
 void sim_world_tick(sim_world *w);
 /* Under the lock: */
 sim_app *sim_world_app(sim_world *w, const char *name);
-/* Start a manual sync: 0, or -1 when an operation already runs. */
-int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune);
+/* Start a manual sync (retry: the request's retryStrategy or NULL): 0, or -1 when an operation already runs. */
+int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune, const cJSON *retry);
+/* The SyncError Argo CD shows for the app (caller frees), or NULL. */
+char *sim_world_sync_error(const sim_app *a);
 const sim_live *sim_world_live(const sim_world *w, const char *group, const char *kind,
 			       const char *ns, const char *name, const sim_app **owner);
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);

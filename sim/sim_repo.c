@@ -73,6 +73,7 @@ void sim_target_dispose(sim_target *t)
 		sim_obj_dispose(&t->objs[i]);
 	free(t->objs);
 	free(t->error);
+	cJSON_Delete(t->retry);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -87,6 +88,7 @@ void sim_target_copy(sim_target *dst, const sim_target *src)
 	dst->labels = src->labels ? cJSON_Duplicate(src->labels, 1) : NULL;
 	dst->kind = src->kind;
 	dst->error = src->error ? mech_strdup(src->error) : NULL;
+	dst->retry = src->retry ? cJSON_Duplicate(src->retry, 1) : NULL;
 	dst->sig = src->sig;
 	if (src->nobjs)
 		dst->objs = mech_calloc(src->nobjs, sizeof(*dst->objs));
@@ -942,6 +944,28 @@ static int target_exists(const sim_repo_state *s, const char *name)
 	return 0;
 }
 
+/* spec.syncPolicy.retry as the Application holds it (numbers read from YAML as text). */
+static cJSON *retry_of(const cJSON *v)
+{
+	cJSON *r;
+	const cJSON *limit, *factor;
+	if (!cJSON_IsObject(v))
+		return NULL;
+	r = cJSON_Duplicate(v, 1);
+	limit = cJSON_GetObjectItemCaseSensitive(r, "limit");
+	if (cJSON_IsString(limit))
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "limit",
+						       cJSON_CreateNumber(atof(limit->valuestring)));
+	factor = jpath(r, "backoff", "factor", NULL);
+	if (cJSON_IsString(factor))
+		cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(r,
+											"backoff"),
+						       "factor",
+						       cJSON_CreateNumber(
+							       atof(factor->valuestring)));
+	return r;
+}
+
 /* The git directories generator over the template. */
 static void generate(reader *r, const appset *as, sim_repo_state *s, const char *tenant)
 {
@@ -978,6 +1002,7 @@ static void generate(reader *r, const appset *as, sim_repo_state *s, const char 
 		t->dest_ns = expand_field(as->tpl_spec, "destination", "namespace", NULL, dir,
 					  def_ns);
 		t->labels = expand_labels(jpath(as->tpl_meta, "labels", NULL, NULL), dir);
+		t->retry = retry_of(jpath(as->tpl_spec, "syncPolicy", "retry", NULL));
 	}
 	mech_strv_dispose(&dirs);
 	free(def_name_tpl);
@@ -1013,6 +1038,7 @@ static void directory_app(reader *r, sim_repo_state *s, const char *tenant, cons
 							  : mech_layout_namespace(tenant);
 	v = jpath(doc, "metadata", "labels", NULL);
 	t->labels = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : NULL;
+	t->retry = retry_of(jpath(doc, "spec", "syncPolicy", "retry"));
 	cJSON_Delete(doc);
 }
 

@@ -142,6 +142,10 @@ char *mech_live_describe(const mech_argocd_app *app)
 		mech_buf_printf(&b, " at %.12s", app->sync_revision);
 	if (*app->operation_phase)
 		mech_buf_printf(&b, ", sync %s", app->operation_phase);
+	/* a failed attempt that Argo CD will retry: "… Retrying attempt #N at 3:04PM." */
+	if (!strcmp(app->operation_phase, "Running") && app->retry_count > 0 &&
+	    *app->operation_message)
+		mech_buf_printf(&b, " (%s)", app->operation_message);
 	if (*app->health_message)
 		mech_buf_printf(&b, ": %s", app->health_message);
 	return mech_buf_detach(&b);

@@ -9,6 +9,10 @@
 # Sync windows: a deny window holds the automated sync without an error
 # and the sync endpoint answers 403 with Argo CD's message, which mech
 # reports with exit 77 (not as a token problem); manualSync lets it through.
+# The AppProject: a resource in another tenant's namespace, or a cluster-
+# scoped kind it does not whitelist, fails the sync with Argo CD's words;
+# the sync is retried (spec.syncPolicy.retry: retryCount, "Retrying attempt
+# #N") and then Failed with a SyncError, and app wait ends with exit 1.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
@@ -101,4 +105,63 @@ mech app -a web sync
 expect_rc 0 "manual sync allowed by manualSync"
 mech app -a web wait --tag 1.28 --timeout 60s
 expect_rc 0 "the manual sync deployed 1.28"
+
+# ---- the AppProject enforced, with retries ----
+git -C "$W" pull -q --rebase origin main
+sed -i '/^  syncWindows:$/,$d' "$W/argocd/project.yaml"
+# a fast retry, as a human may set it (Argo CD reads the Application's syncPolicy.retry)
+set_retry() { # limit duration
+	sed -i '/^        retry:$/,/^            factor: 1$/d' "$W/argocd/apps.applicationset.yaml"
+	sed -i "s/^      syncPolicy:\$/      syncPolicy:\n        retry:\n          limit: $1\n          backoff:\n            duration: $2\n            factor: 1/" \
+		"$W/argocd/apps.applicationset.yaml"
+}
+set_retry 2 100ms
+cat >"$W/apps/web/base/bob.yaml" <<'YAML'
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: intruder
+  namespace: x-bob
+data:
+  a: b
+YAML
+sed -i 's/^resources:$/resources:\n- bob.yaml/' "$W/apps/web/base/kustomization.yaml"
+push "a ConfigMap in bob's namespace"
+bad=$(head_of alice)
+mech app -a web wait --timeout 60s
+expect_rc 1 "wait on a sync the project refuses"
+expect_in "$err" "namespace x-bob is not permitted in project 'alice'" "Argo CD's message"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']")" Failed "operation Failed"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['retryCount']")" 2 "retried twice"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['message']")" \
+	"one or more synchronization tasks are not valid: namespace x-bob is not permitted in project 'alice' (retried 2 times)." "final message"
+expect_eq "$(app_field alice--web--main "[(c['type'], c['message']) for c in d['status']['conditions']]")" \
+	"[('SyncError', \"Failed last sync attempt to [$bad]: one or more synchronization tasks are not valid: namespace x-bob is not permitted in project 'alice' (retried 2 times).\")]" "SyncError condition"
+expect_eq "$(app_field alice--web--main "d['status']['sync']['status']")" OutOfSync "left OutOfSync"
+# automated sync does not try that revision again: the operation stays as it ended
+ended=$(app_field alice--web--main "d['status']['operationState']['startedAt']")
+mech app -a web wait --timeout 60s
+expect_rc 1 "a later wait still fails"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['startedAt']")" "$ended" "no new automated attempt"
+
+# a cluster-scoped kind outside the whitelist, retried slowly: Running with a count
+git -C "$W" rm -q apps/web/base/bob.yaml
+sed -i '/^- bob.yaml$/d' "$W/apps/web/base/kustomization.yaml"
+cat >"$W/apps/web/base/ns.yaml" <<'YAML'
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: x-alice-extra
+YAML
+sed -i 's/^resources:$/resources:\n- ns.yaml/' "$W/apps/web/base/kustomization.yaml"
+set_retry 1 1h
+push "a Namespace"
+retrying() { [ "$(app_field alice--web--main "d['status']['operationState'].get('retryCount')")" = 1 ]; }
+wait_until 60 retrying || fail "no retry counted: $(app_field alice--web--main "d['status']['operationState']")"
+expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']")" Running "Running while retrying"
+expect_in "$(app_field alice--web--main "d['status']['operationState']['message']")" \
+	"one or more synchronization tasks are not valid: resource :Namespace is not permitted in project alice. Retrying attempt #1 at " "retry message"
+mech app -a web wait --timeout 300ms
+expect_rc 2 "retrying is progressing"
+expect_in "$err" "Retrying attempt #1" "the progress line shows the retry"
 finish
