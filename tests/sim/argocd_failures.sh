@@ -110,10 +110,23 @@ expect_rc 0 "the manual sync deployed 1.28"
 git -C "$W" pull -q --rebase origin main
 sed -i '/^  syncWindows:$/,$d' "$W/argocd/project.yaml"
 # a fast retry, as a human may set it (Argo CD reads the Application's syncPolicy.retry)
-set_retry() { # limit duration
-	sed -i '/^        retry:$/,/^            factor: 1$/d' "$W/argocd/apps.applicationset.yaml"
-	sed -i "s/^      syncPolicy:\$/      syncPolicy:\n        retry:\n          limit: $1\n          backoff:\n            duration: $2\n            factor: 1/" \
-		"$W/argocd/apps.applicationset.yaml"
+set_retry() { # limit duration: replaces the seed's retry block
+	python3 - "$W/argocd/apps.applicationset.yaml" "$1" "$2" <<'PY'
+import sys
+path, limit, duration = sys.argv[1:]
+out, skip = [], False
+for line in open(path).read().splitlines():
+    if skip and line.startswith("         "):
+        continue
+    skip = line == "        retry:"
+    if skip:
+        out += [line, "          limit: " + limit, "          backoff:",
+                "            duration: " + duration, "            factor: 1"]
+    else:
+        out.append(line)
+open(path, "w").write("\n".join(out) + "\n")
+PY
+	grep -q "duration: $2" "$W/argocd/apps.applicationset.yaml" || fail "no retry block to replace"
 }
 set_retry 2 100ms
 cat >"$W/apps/web/base/bob.yaml" <<'YAML'
