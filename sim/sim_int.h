@@ -66,8 +66,16 @@ typedef struct {
 	cJSON *project; /* argocd/project.yaml: the tenant's AppProject, or NULL */
 } sim_repo_state;
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
-		  const char *repo_path, sim_repo_state *out);
+/*
+ * What Argo CD holds for a tenant at `tip`: the Argo CD objects (the
+ * ApplicationSet, the two Applications, the AppProject) as argocd/ was at
+ * `applied`, the commit an operator applied it from (`kubectl apply -n
+ * argocd -f argocd/`), and the manifests of every app as Git has them at
+ * `tip`.
+ */
+int sim_repo_read(git_repository *repo, const git_oid *tip, const git_oid *applied,
+		  const char *tenant, const char *branch, const char *repo_path,
+		  sim_repo_state *out);
 void sim_repo_state_dispose(sim_repo_state *s);
 void sim_target_dispose(sim_target *t);
 void sim_target_copy(sim_target *dst, const sim_target *src);
@@ -157,6 +165,8 @@ typedef struct {
 	git_repository *repo;
 	char tip[GIT_OID_HEXSZ + 1];
 	cJSON *project; /* the AppProject Argo CD holds for it, or NULL */
+	/* the commit whose argocd/ was applied: at first sight, again on SIGHUP */
+	char applied[GIT_OID_HEXSZ + 1];
 } sim_tenant;
 
 typedef struct {
@@ -174,6 +184,7 @@ typedef struct {
 	sim_secret *secrets;
 	size_t nsecrets;
 	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
+	int reapply;           /* an operator re-applies every tenant's argocd/ (SIGHUP) */
 	int stopping;
 } sim_world;
 
@@ -183,6 +194,8 @@ int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const c
 void sim_world_dispose(sim_world *w);
 /* Poll the repos and advance every Application; takes the lock. */
 void sim_world_tick(sim_world *w);
+/* What an operator's `kubectl apply -n argocd -f argocd/` does, for every tenant, at the next tick. */
+void sim_world_reapply(sim_world *w);
 /* Under the lock: */
 sim_app *sim_world_app(sim_world *w, const char *name);
 /* Start a manual sync (retry: the request's retryStrategy or NULL): 0, or -1 when an operation already runs. */

@@ -1042,31 +1042,49 @@ static void directory_app(reader *r, sim_repo_state *s, const char *tenant, cons
 	cJSON_Delete(doc);
 }
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
-		  const char *repo_path, sim_repo_state *out)
+static int commit_tree(git_repository *repo, const git_oid *id, git_tree **out, const char *what)
 {
 	git_commit *commit = NULL;
+	int rc = git_commit_lookup(&commit, repo, id) < 0 || git_commit_tree(out, commit) < 0
+			 ? mech_error_git(MECH_EFAILED, what)
+			 : 0;
+	git_commit_free(commit);
+	return rc;
+}
+
+int sim_repo_read(git_repository *repo, const git_oid *tip, const git_oid *applied,
+		  const char *tenant, const char *branch, const char *repo_path,
+		  sim_repo_state *out)
+{
+	git_tree *tip_root = NULL, *applied_root = NULL;
 	reader r;
 	appset as;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
-	if (git_commit_lookup(&commit, repo, tip) < 0 || git_commit_tree(&r.root, commit) < 0) {
-		git_commit_free(commit);
-		return mech_error_git(MECH_EFAILED, "read the branch tip");
+	if (commit_tree(repo, tip, &tip_root, "read the branch tip") < 0)
+		return -1;
+	if (commit_tree(repo, applied, &applied_root, "read the applied argocd/") < 0) {
+		git_tree_free(tip_root);
+		return -1;
 	}
 	r.repo = repo;
+	/* the Argo CD objects as applied; the generator walks the tip */
+	r.root = applied_root;
 	read_appset(&r, &as, out, tenant, branch, repo_path);
+	r.root = tip_root;
 	generate(&r, &as, out, tenant);
+	r.root = applied_root;
 	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK, SIM_NETWORK);
 	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
 	out->project = read_json_yaml(&r, MECH_LAYOUT_ARGOCD_PROJECT);
+	r.root = tip_root;
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);
 	mech_error_clear();
 	appset_dispose(&as);
-	git_tree_free(r.root);
-	git_commit_free(commit);
+	git_tree_free(tip_root);
+	git_tree_free(applied_root);
 	return 0;
 }

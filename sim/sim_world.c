@@ -892,28 +892,53 @@ static void reconcile_secrets(sim_world *w)
 	w->nsecrets = j;
 }
 
+void sim_world_reapply(sim_world *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->reapply = 1;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void sim_world_tick(sim_world *w)
 {
 	double now;
 	size_t i;
-	int changed = 0;
+	int changed = 0, reapply;
 	unsigned long long rv0;
 
 	scan_tenants(w);
+	pthread_mutex_lock(&w->lock);
+	reapply = w->reapply;
+	w->reapply = 0;
+	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < w->ntenants; i++) {
 		sim_tenant *t = &w->tenants[i];
 		char tip[GIT_OID_HEXSZ + 1];
-		git_oid oid;
+		git_oid oid, applied;
 		sim_repo_state s;
+		int applying;
 		read_tip(w, t, tip, &oid);
 		/* an unreadable branch is a generator error: keep what exists */
-		if (!*tip || !strcmp(tip, t->tip))
+		if (!*tip)
+			continue;
+		applying = !*t->applied || reapply;
+		if (applying) {
+			/* an operator applies argocd/ as the branch has it now */
+			memcpy(t->applied, tip, sizeof(t->applied));
+			t->tip[0] = '\0';
+		}
+		if (!strcmp(tip, t->tip))
 			continue;
 		memset(&s, 0, sizeof(s));
-		if (sim_repo_read(t->repo, &oid, t->name, w->branch, t->repo_path, &s) < 0) {
+		if (git_oid_fromstr(&applied, t->applied) < 0 ||
+		    sim_repo_read(t->repo, &oid, &applied, t->name, w->branch, t->repo_path, &s) <
+			    0) {
 			const mech_error *e = mech_error_last();
 			fprintf(stderr, "mech sim: %s: %s\n", t->name,
 				e && e->message ? e->message : "cannot read the repository");
+			/* a repository replaced on disk lost the applied commit: apply anew */
+			if (strcmp(t->applied, tip))
+				t->applied[0] = '\0';
 			continue; /* like the controller: keep the last state, retry */
 		}
 		pthread_mutex_lock(&w->lock);
@@ -922,6 +947,8 @@ void sim_world_tick(sim_world *w)
 		s.project = NULL;
 		apply_targets(w, t->name, &s, tip);
 		pthread_mutex_unlock(&w->lock);
+		if (applying) /* tests wait for this line after a SIGHUP */
+			fprintf(stderr, "mech sim: %s: argocd/ applied at %.12s\n", t->name, tip);
 		sim_repo_state_dispose(&s);
 		memcpy(t->tip, tip, sizeof(t->tip));
 	}

@@ -13,6 +13,8 @@
 # scoped kind it does not whitelist, fails the sync with Argo CD's words;
 # the sync is retried (spec.syncPolicy.retry: retryCount, "Retrying attempt
 # #N") and then Failed with a SyncError, and app wait ends with exit 1.
+# Argo CD knows argocd/*.yaml only as an operator applied them: each change
+# to them here is followed by a re-apply (SIGHUP).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
@@ -74,6 +76,12 @@ cat >>"$W/argocd/project.yaml" <<'YAML'
     - '*'
 YAML
 push "a deny window"
+# Argo CD knows the project as an operator applied it: not yet
+dry_sync() { curl -s --max-time 30 -o "$T/body" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+	-d '{"dryRun":true}' "$SIM_URL/api/v1/applications/alice--web--main/sync"; }
+expect_eq "$(dry_sync)" 200 "a window only in Git does nothing"
+sim_reapply alice
+expect_eq "$(dry_sync)" 403 "applied, it holds syncs"
 last_op=$(app_field alice--web--main "d['status']['operationState']['phase']+' '+d['status']['operationState']['startedAt']")
 mech app -a web deploy --tag 1.28
 expect_rc 0 "deploy under a deny window"
@@ -99,6 +107,7 @@ expect_eq "$(json "$out" 'd["error"]["code"]')" "forbidden" "forbidden"
 # manualSync: true lets a manual sync through
 sed -i 's/^    duration: 1h$/    duration: 1h\n    manualSync: true/' "$W/argocd/project.yaml"
 push "manual syncs allowed"
+sim_reapply alice
 head=$(head_of alice)
 wait_until 60 seen_head || fail "the sim never compared $head"
 mech app -a web sync
@@ -129,6 +138,8 @@ PY
 	grep -q "duration: $2" "$W/argocd/apps.applicationset.yaml" || fail "no retry block to replace"
 }
 set_retry 2 100ms
+push "no window; a fast retry"
+sim_reapply alice
 cat >"$W/apps/web/base/bob.yaml" <<'YAML'
 apiVersion: v1
 kind: ConfigMap
@@ -158,6 +169,9 @@ expect_rc 1 "a later wait still fails"
 expect_eq "$(app_field alice--web--main "d['status']['operationState']['startedAt']")" "$ended" "no new automated attempt"
 
 # a cluster-scoped kind outside the whitelist, retried slowly: Running with a count
+set_retry 1 1h
+push "a slow retry"
+sim_reapply alice
 git -C "$W" rm -q apps/web/base/bob.yaml
 sed -i '/^- bob.yaml$/d' "$W/apps/web/base/kustomization.yaml"
 cat >"$W/apps/web/base/ns.yaml" <<'YAML'
@@ -167,7 +181,6 @@ metadata:
   name: x-alice-extra
 YAML
 sed -i 's/^resources:$/resources:\n- ns.yaml/' "$W/apps/web/base/kustomization.yaml"
-set_retry 1 1h
 push "a Namespace"
 retrying() { [ "$(app_field alice--web--main "d['status']['operationState'].get('retryCount')")" = 1 ]; }
 wait_until 60 retrying || fail "no retry counted: $(app_field alice--web--main "d['status']['operationState']")"
