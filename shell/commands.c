@@ -277,7 +277,9 @@ const sh_command sh_commands[] = {
 	 "mechanics(tenant.seed) commit (README.md and argocd/*.yaml). With gitops.remote set, pushes "
 	 "the seed, or adopts a remote that is already seeded, or pushes the local history to a "
 	 "remote whose branch is empty. On an existing tenant, adds the keys; when argocd/*.yaml "
-	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt.",
+	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt. "
+	 "Argo CD reads argocd/*.yaml only when an operator applies them (kubectl apply -n argocd "
+	 "-f argocd/): a write that creates or changes them warns so.",
 	 "mech admin tenant add alice --key alice.pub\n"
 	 "mech admin tenant add alice --repo-url https://git.example/alice.git\n"
 	 "mech admin tenant add bob --name 'Bob B' --email bob@example.com",
