@@ -19,6 +19,16 @@
 . "$(dirname "$0")/../lib/sim.sh"
 
 need curl "curl(1) is not installed"
+# the failure states as the Argo CD swagger describes them (../shared/spec)
+swagger() { # what: GET web's Application and check it against v1alpha1Application
+	if [ ! -d "${MECH_SPEC_DIR:-}" ] || ! /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		skip_part "swagger check of $1: ../shared/spec or python3-jsonschema is missing"
+		return
+	fi
+	api "$SIM_URL/api/v1/applications/alice--web--main" >"$T/app.json"
+	if /usr/bin/python3 "$SRC/tests/lib/check_swagger.py" --strict v1alpha1Application "$T/app.json" \
+		>"$T/check" 2>&1; then ok; else fail "$1: $(head -5 "$T/check")"; fi
+}
 
 seed_tenant alice
 sim_start --sync-delay 200ms --health-delay 200ms
@@ -52,6 +62,7 @@ expect_in "$err" "ComparisonError" "text error names the condition"
 expect_eq "$(app_field alice--web--main "d['status']['sync']['status']")" Unknown "sync Unknown"
 expect_eq "$(app_field alice--web--main "'revision' in d['status']['sync']")" False "no sync.revision"
 expect_eq "$(app_field alice--web--main "[c['type'] for c in d['status']['conditions']]")" "['ComparisonError']" "the condition"
+swagger "an app with a ComparisonError"
 expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']")" Succeeded "no automated sync of the broken commit"
 # a manual sync fails as Argo CD's SyncAppState does
 mech app -a web sync
@@ -162,6 +173,7 @@ expect_eq "$(app_field alice--web--main "d['status']['operationState']['message'
 expect_eq "$(app_field alice--web--main "[(c['type'], c['message']) for c in d['status']['conditions']]")" \
 	"[('SyncError', \"Failed last sync attempt to [$bad]: one or more synchronization tasks are not valid: namespace x-bob is not permitted in project 'alice' (retried 2 times).\")]" "SyncError condition"
 expect_eq "$(app_field alice--web--main "d['status']['sync']['status']")" OutOfSync "left OutOfSync"
+swagger "an app with a SyncError"
 # automated sync does not try that revision again: the operation stays as it ended
 ended=$(app_field alice--web--main "d['status']['operationState']['startedAt']")
 mech app -a web wait --timeout 60s
@@ -185,6 +197,7 @@ push "a Namespace"
 retrying() { [ "$(app_field alice--web--main "d['status']['operationState'].get('retryCount')")" = 1 ]; }
 wait_until 60 retrying || fail "no retry counted: $(app_field alice--web--main "d['status']['operationState']")"
 expect_eq "$(app_field alice--web--main "d['status']['operationState']['phase']")" Running "Running while retrying"
+swagger "an operation being retried"
 expect_in "$(app_field alice--web--main "d['status']['operationState']['message']")" \
 	"one or more synchronization tasks are not valid: resource :Namespace is not permitted in project alice. Retrying attempt #1 at " "retry message"
 mech app -a web wait --timeout 300ms
