@@ -485,7 +485,9 @@ const sh_command sh_commands[] = {
 	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
 	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
-	 "listens).",
+	 "listens). Like Argo CD it knows each tenant's argocd/*.yaml as applied: once, when it "
+	 "first sees the tenant, and again on SIGHUP (what `kubectl apply -n argocd -f argocd/` "
+	 "does); sync windows, the AppProject and sync retries apply as in Argo CD.",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
 	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},
