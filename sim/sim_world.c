@@ -293,11 +293,14 @@ static void scan_tenants(sim_world *w)
 			free(repo);
 			continue;
 		}
+		/* request threads read the list (sim_world_project): grow it under the lock */
+		pthread_mutex_lock(&w->lock);
 		w->tenants = mech_reallocarray(w->tenants, w->ntenants + 1, sizeof(*w->tenants));
 		t = &w->tenants[w->ntenants++];
 		memset(t, 0, sizeof(*t));
 		t->name = mech_strdup(de->d_name);
 		t->repo_path = repo;
+		pthread_mutex_unlock(&w->lock);
 	}
 	if (d)
 		closedir(d);
