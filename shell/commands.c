@@ -25,6 +25,8 @@ const sh_flag sh_global_flags[] = {
 	{SH_OPT_TENANT, 0, SH_STR, "T", "tenant to act on (local use; over SSH the key decides)", 0,
 	 0, 0},
 	{SH_OPT_JSON, 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
+	{SH_OPT_OUTPUT, 'o', SH_STR, "FORMAT", "json (the same as --json) or text (the default)", 0,
+	 0, 0},
 	{SH_OPT_NO_COLOR, 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
 	{SH_OPT_READONLY, 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
 	{SH_OPT_HELP, 'h', SH_BOOL, NULL, "help for the command", 0, 0, 0},
@@ -209,9 +211,32 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
+	{SH_OPT_KUSTOMIZE, 0, SH_STR, "MODE",
+	 "render kustomize overlays with kubectl (`kubectl kustomize`, as Argo CD renders them), "
+	 "builtin (the sim's own subset: no patches, no generators) or auto: kubectl when it is on "
+	 "PATH (default auto)",
+	 0, 0, 0},
 	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
 	 "log on stderr every Application created or deleted and every sync and health change", 0,
 	 0, 0},
+	END,
+};
+
+static const sh_flag rollback_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TO, 0, SH_STR, "REV",
+	 "the commit whose state to restore (default: before the last deploy)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag app_history_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N changes (default 20)", 1, 100000, 0},
 	END,
 };
 
@@ -232,7 +257,8 @@ const sh_command sh_commands[] = {
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
 
 	{"whoami", NULL, "whoami", SH_GUEST, "", 0, 0, no_flags, sh_whoami,
-	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints.",
+	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints "
+	 "(warns when Argo CD is older than v3.3.0, the oldest mech supports).",
 	 "None.", "None (read-only).", "mech whoami\nssh -T mech-host -- whoami --json",
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
@@ -351,6 +377,20 @@ const sh_command sh_commands[] = {
 	 "Rewrites the tag in apps/APP/overlays/INSTANCE/kustomization.yaml (the repository is "
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
+	{"app", "history", "app.history", SH_TENANT, "", 0, 0, app_history_flags, sh_app_history,
+	 "List the commits that changed what an instance runs: image, replicas, env.", "None.",
+	 "None (read-only). Receipts and human commits alike, newest first, each with the fields "
+	 "it changed (from and to); commits that changed only other instances or nothing that "
+	 "runs are left out.",
+	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json", "mech show REV"},
+	{"app", "rollback", "app.rollback", SH_MUTATES | SH_TENANT, "", 0, 0, rollback_flags,
+	 sh_app_rollback, "Put an instance back as it was before its last deploy, or at a commit.",
+	 "None.",
+	 "Writes the instance's own files (apps/APP/overlays/INSTANCE/) as they were at the "
+	 "commit, in one mechanics(app.rollback) commit with a Mechanics-Rollback-To trailer. "
+	 "Changes to the app's base since then stay (undo them with `mech revert REV`).",
+	 "mech app -a web rollback\nmech app -a web -i main rollback --to 3f2a9c1 --wait",
+	 "mech app -a web wait\nmech app -a web history"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
@@ -454,6 +494,14 @@ const sh_command sh_commands[] = {
 	 "None (read-only).",
 	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml",
 	 "mech show REV"},
+	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
+	 "Undo one commit's changes to the files mech manages, as a new receipt.",
+	 "REV  a commit on the branch: sha (or prefix), HEAD or HEAD~N",
+	 "One mechanics(commit.revert) commit undoing REV's changes under apps/, network/routes/ and "
+	 "addons/ by a three-way merge (later changes to other lines stay), with a "
+	 "Mechanics-Reverts trailer. Reverting a forced write restores the human change it "
+	 "overrode. Other paths REV changed are left and named.",
+	 "mech revert 3f2a9c1\nmech revert HEAD --dry-run", "mech log\nmech show HEAD"},
 	{"show", NULL, "show", SH_TENANT, "REV", 1, 1, no_flags, sh_show,
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
@@ -483,7 +531,10 @@ const sh_command sh_commands[] = {
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
 	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
 	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
-	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
+	 "certificate in MECH_HOME/sim/, and, while `kubectl kustomize` renders an overlay, a "
+	 "private copy of its files under $TMPDIR (removed after). Says on stderr at start which "
+	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
+	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens). Like Argo CD it knows each tenant's argocd/*.yaml as applied: once, when it "
 	 "first sees the tenant, and again on SIGHUP (what `kubectl apply -n argocd -f argocd/` "

@@ -88,7 +88,7 @@ static int plan_create(mech_txn *txn, void *payload)
 	const mech_addon_opts *o = c->o;
 	mech_postgres_spec spec;
 	mech_buf out = MECH_BUF_INIT;
-	char *file = mech_layout_addon_cluster_path(o->name), *secret;
+	char *file = mech_layout_addon_cluster_path(o->name), *secret, *image;
 	int rc = -1;
 
 	spec.tenant = mech_repo_tenant(c->repo);
@@ -106,6 +106,10 @@ static int plan_create(mech_txn *txn, void *payload)
 	mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "add postgres %s", o->name);
 	mech_txn_body(txn, "type: postgres %d", spec.version);
+	/* the pinned image, so the receipt says exactly what runs */
+	image = mech_manifest_postgres_image(spec.version);
+	mech_txn_body(txn, "image: %s", image);
+	free(image);
 	mech_txn_body(txn, "storage: %s", spec.storage);
 	mech_txn_body(txn, "memory: %s", spec.memory);
 	secret = mech_layout_addon_secret(o->name);

@@ -98,6 +98,9 @@ snapshot forced
 render_overlays acme # with the human's replicas
 shape show 0 show HEAD
 shape log 0 log -n 3
+shape app.history 0 app -a web -i main history
+shape write 0 app -a web -i main rollback
+shape write 0 revert HEAD
 shape log 0 log --class human
 
 # ---- errors ---------------------------------------------------------------------

@@ -85,6 +85,10 @@ c=$($G show main:addons/db/cluster.yaml)
 expect_in "$c" "kind: Cluster" "CNPG cluster"
 expect_in "$c" "database: app" "initdb database"
 expect_not_in "$c" "password" "no credential in Git"
+# a pinned minor of the standard flavour, and the receipt says which
+img=$(sed -n 's/^  imageName: //p' <<<"$c")
+case "$img" in ghcr.io/cloudnative-pg/postgresql:17.[0-9]*-standard-trixie) ok ;; *) fail "imageName is no pinned 17.x standard image: $img" ;; esac
+expect_in "$($G log -1 --format=%B main)" "image: $img" "the receipt names the image"
 before=$(head_of alice)
 mech addon create db2 --type postgres --storage 20Gi
 expect_rc 65 "storage above the bound"
