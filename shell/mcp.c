@@ -951,12 +951,153 @@ done:
 	return r;
 }
 
+/* ---- resources: receipts and apps, read-only ------------------------------------------- */
+
+/* Run a read-only command for a resource; its --json envelope, or NULL. */
+static cJSON *run_json(mcp_server *srv, mech_strv *argv)
+{
+	mech_buf json = MECH_BUF_INIT, err = MECH_BUF_INIT, text = MECH_BUF_INIT;
+	cJSON *env = NULL;
+	if (run_captured(srv, argv, &json, &err, &text) >= 0 && json.len)
+		env = cJSON_ParseWithLength(json.ptr, json.len);
+	mech_buf_dispose(&json);
+	mech_buf_dispose(&err);
+	mech_buf_dispose(&text);
+	if (env && !cJSON_IsObject(env)) {
+		cJSON_Delete(env);
+		env = NULL;
+	}
+	return env;
+}
+
+static void add_resource(cJSON *arr, const char *tenant, const char *kind, const char *key,
+			 const char *title)
+{
+	cJSON *o = cJSON_CreateObject();
+	char *uri = mech_sprintf("mech://%s/%s/%s", tenant, kind, key);
+	char *name = mech_sprintf("%s %s", kind, key);
+	cJSON_AddStringToObject(o, "uri", uri);
+	cJSON_AddStringToObject(o, "name", name);
+	cJSON_AddStringToObject(o, "title", title);
+	cJSON_AddStringToObject(o, "mimeType", "application/json");
+	cJSON_AddItemToArray(arr, o);
+	free(uri);
+	free(name);
+}
+
+/* The tenant's apps and its last 20 receipts (a guest's session has none). */
+static cJSON *list_resources(void *ud)
+{
+	mcp_server *srv = ud;
+	cJSON *res = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(res, "resources");
+	const char *lists[][4] = {{"--json", "app", "list", NULL}, {"--json", "log", "-n", "20"}};
+	size_t i;
+	if (srv->ctx->guest)
+		return res;
+	for (i = 0; i < 2; i++) {
+		mech_strv argv = MECH_STRV_INIT;
+		cJSON *env, *item;
+		const cJSON *tenant, *r;
+		size_t k;
+		for (k = 0; k < 4 && lists[i][k]; k++)
+			mech_strv_push(&argv, lists[i][k]);
+		env = run_json(srv, &argv);
+		mech_strv_dispose(&argv);
+		tenant = cJSON_GetObjectItemCaseSensitive(env, "tenant");
+		r = cJSON_GetObjectItemCaseSensitive(env, "result");
+		if (!cJSON_IsString(tenant) || !r) {
+			cJSON_Delete(env);
+			continue;
+		}
+		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(r, i ? "commits" : "apps"))
+		{
+			const cJSON *key = cJSON_GetObjectItemCaseSensitive(item,
+									    i ? "commit" : "name");
+			const cJSON *subject = cJSON_GetObjectItemCaseSensitive(item, "subject");
+			if (!cJSON_IsString(key))
+				continue;
+			add_resource(arr, tenant->valuestring, i ? "receipt" : "app",
+				     key->valuestring,
+				     i && cJSON_IsString(subject) ? subject->valuestring
+								  : key->valuestring);
+		}
+		cJSON_Delete(env);
+	}
+	return res;
+}
+
+/* mech://TENANT/receipt/SHA or mech://TENANT/app/NAME, as `show` or `app info` answers it. */
+static cJSON *read_resource(void *ud, const char *uri, int *code, char **message)
+{
+	mcp_server *srv = ud;
+	mech_strv argv = MECH_STRV_INIT;
+	const char *p = uri, *slash;
+	char *tenant = NULL, *kind = NULL, *key = NULL, *s;
+	cJSON *env = NULL, *res = NULL;
+	const cJSON *t, *r;
+	char q[MECH_ESCAPE_SIZE];
+
+	*code = MCP_RESOURCE_NOT_FOUND;
+	if (strncmp(p, "mech://", 7) || srv->ctx->guest)
+		goto done;
+	p += 7;
+	if (!(slash = strchr(p, '/')))
+		goto done;
+	tenant = mech_strndup(p, (size_t)(slash - p));
+	p = slash + 1;
+	if (!(slash = strchr(p, '/')))
+		goto done;
+	kind = mech_strndup(p, (size_t)(slash - p));
+	key = mech_strdup(slash + 1);
+	if (!*key || strchr(key, '/'))
+		goto done;
+	mech_strv_push(&argv, "--json");
+	if (!strcmp(kind, "receipt")) {
+		mech_strv_push(&argv, "show");
+		mech_strv_push(&argv, "--");
+		mech_strv_push(&argv, key);
+	} else if (!strcmp(kind, "app")) {
+		mech_strv_push(&argv, "app");
+		mech_strv_push(&argv, "info");
+		s = mech_sprintf("--app=%s", key);
+		mech_strv_push(&argv, s);
+		free(s);
+	} else {
+		goto done;
+	}
+	env = run_json(srv, &argv);
+	t = cJSON_GetObjectItemCaseSensitive(env, "tenant");
+	r = cJSON_GetObjectItemCaseSensitive(env, "result");
+	/* another tenant's URI names nothing this session can see */
+	if (!cJSON_IsString(t) || strcmp(t->valuestring, tenant) || !cJSON_IsObject(r))
+		goto done;
+	{
+		cJSON *content = cJSON_CreateObject();
+		char *text = cJSON_PrintUnformatted(r);
+		res = cJSON_CreateObject();
+		cJSON_AddStringToObject(content, "uri", uri);
+		cJSON_AddStringToObject(content, "mimeType", "application/json");
+		cJSON_AddStringToObject(content, "text", text);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(res, "contents"), content);
+		free(text);
+	}
+done:
+	if (!res)
+		*message = mech_sprintf("resource not found: %s", mech_error_escape(q, uri));
+	cJSON_Delete(env);
+	mech_strv_dispose(&argv);
+	free(tenant);
+	free(kind);
+	free(key);
+	return res;
+}
+
 /* ---- the stdio loop ---------------------------------------------------------------------- */
 
 int sh_mcp(sh_ctx *ctx, const sh_args *a)
 {
 	mcp_server srv;
-	mcp_ops ops = {list_tools, call_tool, &srv};
+	mcp_ops ops = {list_tools, call_tool, list_resources, read_resource, &srv};
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	mcp_line m;

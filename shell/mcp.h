@@ -25,6 +25,7 @@
 #define MCP_INVALID_REQUEST (-32600)
 #define MCP_METHOD_NOT_FOUND (-32601)
 #define MCP_INVALID_PARAMS (-32602)
+#define MCP_RESOURCE_NOT_FOUND (-32002) /* MCP's code for resources/read */
 
 /* The protocol revisions served, newest first: the SDK's current one, the one before. */
 #define MCP_PROTOCOL_LATEST "2025-11-25"
@@ -41,6 +42,13 @@ typedef struct {
 	 */
 	cJSON *(*call_tool)(void *ud, const cJSON *id, const char *name, const cJSON *arguments,
 			    const cJSON *progress_token, int *unknown);
+	/**
+	 * Optional (NULL: no resources capability). resources/list's result
+	 * object, and resources/read's for `uri`: NULL with *code and *message
+	 * (caller frees) set when there is no such resource.
+	 */
+	cJSON *(*list_resources)(void *ud);
+	cJSON *(*read_resource)(void *ud, const char *uri, int *code, char **message);
 	void *ud;
 } mcp_ops;
 

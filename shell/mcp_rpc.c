@@ -121,6 +121,11 @@ static void initialize(mcp_session *s, const cJSON *id, const cJSON *params, mec
 	cJSON_AddStringToObject(res, "protocolVersion", s->version);
 	caps = cJSON_AddObjectToObject(res, "capabilities");
 	cJSON_AddBoolToObject(cJSON_AddObjectToObject(caps, "tools"), "listChanged", 0);
+	if (s->ops.list_resources) {
+		cJSON *r = cJSON_AddObjectToObject(caps, "resources");
+		cJSON_AddBoolToObject(r, "subscribe", 0);
+		cJSON_AddBoolToObject(r, "listChanged", 0);
+	}
 	info = cJSON_AddObjectToObject(res, "serverInfo");
 	cJSON_AddStringToObject(info, "name", "mech");
 	cJSON_AddStringToObject(info, "title", "mech: GitOps receipts for agents");
@@ -205,6 +210,50 @@ static void tools_call(mcp_session *s, const cJSON *id, const cJSON *params, mec
 		return;
 	}
 	result(out, id, res);
+}
+
+/* Receipts and apps, read-only: the URI templates resources/read takes. */
+static cJSON *resource_templates(void)
+{
+	static const struct {
+		const char *uri, *name, *description;
+	} t[] = {
+		{"mech://{tenant}/receipt/{sha}", "receipt",
+		 "One commit of the tenant's GitOps repo: class, trailers, files and diff (mech show "
+		 "SHA --json)."},
+		{"mech://{tenant}/app/{name}", "app",
+		 "An app's desired state per instance, its files and their last writers (mech app -a "
+		 "NAME info --json)."},
+	};
+	cJSON *res = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(res, "resourceTemplates");
+	size_t i;
+	for (i = 0; i < sizeof(t) / sizeof(*t); i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "uriTemplate", t[i].uri);
+		cJSON_AddStringToObject(o, "name", t[i].name);
+		cJSON_AddStringToObject(o, "description", t[i].description);
+		cJSON_AddStringToObject(o, "mimeType", "application/json");
+		cJSON_AddItemToArray(arr, o);
+	}
+	return res;
+}
+
+static void resources_read(mcp_session *s, const cJSON *id, const cJSON *params, mech_buf *out)
+{
+	const cJSON *uri = params ? cJSON_GetObjectItemCaseSensitive(params, "uri") : NULL;
+	char *message = NULL;
+	int code = MCP_RESOURCE_NOT_FOUND;
+	cJSON *res;
+	if (!cJSON_IsString(uri)) {
+		mcp_error(out, id, MCP_INVALID_PARAMS, "resources/read needs params.uri (a string)");
+		return;
+	}
+	res = s->ops.read_resource(s->ops.ud, uri->valuestring, &code, &message);
+	if (res)
+		result(out, id, res);
+	else
+		mcp_error(out, id, code, message ? message : "resource not found");
+	free(message);
 }
 
 static int valid_id(const cJSON *id)
@@ -303,6 +352,12 @@ void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)
 			mcp_error(out, id, MCP_INVALID_PARAMS, "tools/call needs params");
 		else
 			tools_call(s, id, params, out);
+	} else if (s->ops.list_resources && !strcmp(m, "resources/list")) {
+		result(out, id, s->ops.list_resources(s->ops.ud));
+	} else if (s->ops.list_resources && !strcmp(m, "resources/templates/list")) {
+		result(out, id, resource_templates());
+	} else if (s->ops.list_resources && !strcmp(m, "resources/read")) {
+		resources_read(s, id, params, out);
 	} else {
 		char q[MECH_ESCAPE_SIZE], why[160];
 		snprintf(why, sizeof(why), "method not found: %s", mech_error_escape(q, m));

@@ -55,7 +55,7 @@ m = [init.encode(),
      b'42',                                                             # 4 not an object
      b'{"jsonrpc":"1.0","id":5,"method":"ping"}',                       # 5 version
      b'{"jsonrpc":"2.0","id":{"x":1},"method":"ping"}',                 # 6 id type
-     b'{"jsonrpc":"2.0","id":7,"method":"resources/list"}',             # 7 unknown method
+     b'{"jsonrpc":"2.0","id":7,"method":"prompts/list"}',               # 7 unknown method
      b'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"admin_init"}}',  # 8 not a tool
      b'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{}}',     # 9 no name
      b'{"jsonrpc":"2.0","id":10,"method":"tools/call","params":[1]}',   # 10 params not an object
@@ -134,6 +134,29 @@ expect_eq "$(json "$out" 'any(w in d["before"][-1]["params"]["message"] for w in
 expect_eq "$(json "$out" '[m.get("id") for m in d["after"]]')" "[2]" "cancelled: no answer for the call; the next request answered"
 expect_eq "$(json "$out" 'd["exit"]')" 0 "the session ends normally"
 expect_eq "$(head_of alice)" "$at" "a cancelled wait wrote nothing"
+
+# ---- resources: receipts and apps, read-only ----
+{
+	echo "$init"
+	echo '{"jsonrpc":"2.0","id":1,"method":"resources/list"}'
+	echo '{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"mech://alice/app/slow"}}'
+	echo "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\",\"params\":{\"uri\":\"mech://alice/receipt/$at\"}}"
+	echo '{"jsonrpc":"2.0","id":4,"method":"resources/read","params":{"uri":"mech://bob/app/slow"}}'
+	echo '{"jsonrpc":"2.0","id":5,"method":"resources/read","params":{"uri":"mech://alice/app/nope"}}'
+	echo '{"jsonrpc":"2.0","id":6,"method":"resources/read","params":{"uri":"mech://alice/app/slow --force"}}'
+	echo '{"jsonrpc":"2.0","id":7,"method":"resources/templates/list"}'
+} >"$T/res"
+rpc <"$T/res"
+expect_in "$(a '[r["uri"] for r in d["answers"][1]["result"]["resources"]]')" "'mech://alice/app/slow'" "resources/list: the app"
+expect_in "$(a '[r["uri"] for r in d["answers"][1]["result"]["resources"]]')" "'mech://alice/receipt/$at'" "resources/list: the receipt"
+expect_eq "$(a 'json.loads(d["answers"][2]["result"]["contents"][0]["text"])["name"]')" slow \
+	"resources/read of an app: app info's result"
+expect_eq "$(a 'json.loads(d["answers"][3]["result"]["contents"][0]["text"])["commit"]')" "$at" "resources/read of a receipt: show's result"
+expect_eq "$(a '[x["error"]["code"] for x in d["answers"][4:7]]')" "[-32002, -32002, -32002]" \
+	"another tenant's, a missing and a malformed URI: not found"
+expect_eq "$(a '[t["uriTemplate"] for t in d["answers"][7]["result"]["resourceTemplates"]]')" \
+	"['mech://{tenant}/receipt/{sha}', 'mech://{tenant}/app/{name}']" "resource templates"
+expect_eq "$(head_of alice)" "$at" "reading resources writes nothing"
 
 # ---- the official SDK (npm) ----
 if ! command -v npm >/dev/null 2>&1 || ! command -v node >/dev/null 2>&1; then

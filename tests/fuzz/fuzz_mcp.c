@@ -50,6 +50,28 @@ static cJSON *stub_call(void *ud, const cJSON *id, const char *name, const cJSON
 	return r;
 }
 
+static cJSON *stub_resources(void *ud)
+{
+	cJSON *r = cJSON_CreateObject();
+	(void)ud;
+	cJSON_AddArrayToObject(r, "resources");
+	return r;
+}
+
+static cJSON *stub_read(void *ud, const char *uri, int *code, char **message)
+{
+	cJSON *r;
+	(void)ud;
+	if (strcmp(uri, "mech://t/receipt/1")) {
+		*code = MCP_RESOURCE_NOT_FOUND;
+		*message = mech_strdup("no such resource");
+		return NULL;
+	}
+	r = cJSON_CreateObject();
+	cJSON_AddArrayToObject(r, "contents");
+	return r;
+}
+
 /* Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
 static int utf8_ok(const unsigned char *s, size_t n)
 {
@@ -102,7 +124,7 @@ static void check_answers(const mech_buf *out, size_t messages)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	mcp_ops ops = {stub_list, stub_call, NULL};
+	mcp_ops ops = {stub_list, stub_call, stub_resources, stub_read, NULL};
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	const char *p = (const char *)data, *end = p + size;

@@ -14,7 +14,7 @@
 /* Feed lines to a fresh session; the answers, parsed, in an array. */
 static cJSON *session(const char *const *lines, size_t n)
 {
-	mcp_ops ops = {stub_list, stub_call, NULL};
+	mcp_ops ops = {stub_list, stub_call, stub_resources, stub_read, NULL};
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	cJSON *arr = cJSON_CreateArray();
@@ -83,7 +83,7 @@ Test(mcp_rpc, cursors_not_given_out_are_invalid_params)
 
 Test(mcp_rpc, an_oversized_message_is_refused_before_parsing)
 {
-	mcp_ops ops = {stub_list, stub_call, NULL};
+	mcp_ops ops = {stub_list, stub_call, stub_resources, stub_read, NULL};
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	char *big = malloc(MCP_MAX_MESSAGE + 1);
@@ -105,6 +105,28 @@ Test(mcp_rpc, answers_are_valid_utf8_whatever_the_request_held)
 	cJSON *a = session(lines, 2);
 	cr_assert_eq(cJSON_GetArraySize(a), 2);
 	cr_assert_eq(error_code(cJSON_GetArrayItem(a, 1)), MCP_METHOD_NOT_FOUND);
+	cJSON_Delete(a);
+}
+
+Test(mcp_rpc, resources_read_answers_or_says_not_found)
+{
+	const char *lines[] =
+		{INIT,
+		 "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"resources/read\",\"params\":{\"uri\":"
+		 "\"mech://t/receipt/1\"}}",
+		 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"resources/read\",\"params\":{\"uri\":"
+		 "\"mech://t/receipt/2\"}}",
+		 "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"resources/read\",\"params\":{}}",
+		 "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"resources/templates/list\"}"};
+	cJSON *a = session(lines, 5);
+	cr_assert_not_null(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 1), "result"));
+	cr_assert_eq(error_code(cJSON_GetArrayItem(a, 2)), MCP_RESOURCE_NOT_FOUND);
+	cr_assert_eq(error_code(cJSON_GetArrayItem(a, 3)), MCP_INVALID_PARAMS);
+	cr_assert_eq(cJSON_GetArraySize(
+			     cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetArrayItem(a, 4),
+								     "result"),
+						 "resourceTemplates")),
+		     2);
 	cJSON_Delete(a);
 }
 
