@@ -59,6 +59,18 @@ expect_eq "$(json "$(line app_list)" 'd["app_list"]["structuredContent"]["error"
 	"a tenant argument: forbidden"
 expect_eq "$(head_of bob)" "$bob_before" "bob's repository untouched"
 
+# resources over SSH: only the key's tenant's
+# shellcheck disable=SC2046 # sshd_client_opts gives one option a word
+out=$(printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{}}}' \
+	'{"jsonrpc":"2.0","id":1,"method":"resources/list"}' \
+	'{"jsonrpc":"2.0","id":2,"method":"resources/read","params":{"uri":"mech://alice/app/api"}}' \
+	'{"jsonrpc":"2.0","id":3,"method":"resources/read","params":{"uri":"mech://bob/app/api"}}' |
+	/usr/bin/python3 "$SRC/tests/lib/mcp_rpc.py" ssh $(sshd_client_opts) -i "$T/alice" -T root@127.0.0.1 -- mcp)
+expect_eq "$(json "$out" 'sorted(set(r["uri"].split("/")[2] for r in d["answers"][1]["result"]["resources"]))')" "['alice']" \
+	"resources/list over ssh: the key's tenant's only"
+expect_eq "$(json "$out" 'json.loads(d["answers"][2]["result"]["contents"][0]["text"])["name"]')" api "resources/read of alice's app"
+expect_eq "$(json "$out" 'd["answers"][3]["error"]["code"]')" -32002 "another tenant's URI: not found"
+
 # --tenant after mcp is refused by the forced command itself, before any session
 run sshd_ssh -i "$T/alice" -T root@127.0.0.1 -- mcp --tenant bob </dev/null
 expect_rc 77 "mcp --tenant over ssh"
