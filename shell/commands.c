@@ -518,24 +518,25 @@ const sh_command sh_commands[] = {
 	{"secret", "list", "secret.list", SH_TENANT, "", 0, 0, no_flags, sh_secret_list,
 	 "List secrets from the ledger in Git: keys, when last set, and whether the cluster has "
 	 "each.",
-	 "None.", "None (read-only). Reads secrets/*.yaml; with kubernetes.url also whether each "
+	 "None.",
+	 "None (read-only). Reads secrets/*.yaml; with kubernetes.url also whether each "
 	 "Secret exists (never its values).",
 	 "mech secret list\nmech secret list --json", "mech secret -n NAME info"},
 	{"secret", "info", "secret.info", SH_TENANT, "", 0, 0, secret_target_flags, sh_secret_info,
 	 "Show a secret's keys: version, who set each and when, and whether the cluster has it "
 	 "(never a value).",
-	 "None.", "None (read-only).", "mech secret -n db-pass info\nmech secret -n db-pass info --json",
+	 "None.", "None (read-only).",
+	 "mech secret -n db-pass info\nmech secret -n db-pass info --json",
 	 "mech app -a APP env set KEY --from-secret NAME:KEY"},
-	{"secret", "unset", "secret.unset", SH_MUTATES | SH_TENANT, "KEY", 1, 1,
-	 secret_target_flags, sh_secret_unset,
-	 "Remove one key from a secret (its value is lost: needs --force).",
+	{"secret", "unset", "secret.unset", SH_MUTATES | SH_TENANT, "KEY", 1, 1, secret_target_flags,
+	 sh_secret_unset, "Remove one key from a secret (its value is lost: needs --force).",
 	 "KEY  the key to remove",
 	 "Removes KEY from the Kubernetes Secret NAME (a merge patch), then from secrets/NAME.yaml "
 	 "in one mechanics(secret.unset) commit. Without --force: exit 3, nothing changes.",
 	 "mech secret -n db-pass unset old-password --force", "mech secret -n NAME info"},
 	{"secret", "delete", "secret.delete", SH_MUTATES | SH_TENANT, "", 0, 0, secret_target_flags,
-	 sh_secret_delete, "Delete a secret from the cluster and its ledger (always needs --force).",
-	 "None.",
+	 sh_secret_delete,
+	 "Delete a secret from the cluster and its ledger (always needs --force).", "None.",
 	 "Deletes the Kubernetes Secret NAME in x-TENANT, then secrets/NAME.yaml in one "
 	 "mechanics(secret.delete) commit. Without --force: exit 3 and the plan; nothing "
 	 "changes.",

@@ -212,8 +212,9 @@ int sh_secret_unset(sh_ctx *ctx, const sh_args *a)
 			size_t i;
 			rc = mech_secret_record_unset(repo, &w, name, key, &res);
 			for (i = 0; rc < 0 && i < plan.nchanges; i++)
-				sh_eprintf(ctx, "  would update: %s (and remove key %s from the "
-						"cluster's Secret)\n",
+				sh_eprintf(ctx,
+					   "  would update: %s (and remove key %s from the "
+					   "cluster's Secret)\n",
 					   plan.changes[i].path, key);
 			goto done;
 		}
@@ -387,7 +388,10 @@ int sh_secret_list(sh_ctx *ctx, const sh_args *a)
 		cJSON_AddStringToObject(o, "last_writer_class", mech_class_name(s[i].writer.cls));
 		cJSON_AddItemToArray(arr, o);
 		sh_table_add(&t, s[i].name, names.len ? names.ptr : "-", *last ? last : "-",
-			     !k ? "?" : si.exists ? "yes" : "no", mech_class_name(s[i].writer.cls));
+			     !k          ? "?"
+			     : si.exists ? "yes"
+					 : "no",
+			     mech_class_name(s[i].writer.cls));
 		mech_kube_secret_info_dispose(&si);
 		mech_buf_dispose(&names);
 	}
@@ -430,7 +434,7 @@ int sh_secret_info(sh_ctx *ctx, const sh_args *a)
 	cl = cluster_state(ctx, k, s->namespace, s->name, &si);
 	sh_printf(ctx, "cluster    %s\n\n",
 		  cJSON_IsNull(cl) ? "unknown (Kubernetes not configured or unreachable)"
-		  : si.exists	   ? "the Secret exists"
+		  : si.exists      ? "the Secret exists"
 				   : "no such Secret");
 	sh_table_init(&t, 5);
 	sh_table_add(&t, "KEY", "VERSION", "SET BY", "SET AT", "IN CLUSTER");
@@ -451,7 +455,9 @@ int sh_secret_info(sh_ctx *ctx, const sh_args *a)
 				      cJSON_IsNull(cl) ? cJSON_CreateNull() : cJSON_CreateBool(in));
 		cJSON_AddItemToArray(keys, o);
 		sh_table_add(&t, s->keys[i].key, ver, s->keys[i].set_by, s->keys[i].set_at,
-			     cJSON_IsNull(cl) ? "?" : in ? "yes" : "no");
+			     cJSON_IsNull(cl) ? "?"
+			     : in             ? "yes"
+					      : "no");
 	}
 	cJSON_AddItemToObject(ctx->result, "cluster", cl);
 	sh_table_print(ctx, &t);

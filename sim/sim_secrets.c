@@ -194,8 +194,8 @@ static int merge_data(cJSON *dst, const cJSON *src, int string_data, const char 
 			if (mech_unbase64(it->valuestring, strlen(it->valuestring), &b) !=
 			    MECH_BASE64_OK) {
 				mech_buf_dispose(&b);
-				answer(ans, 400, "BadRequest",
-				       "illegal base64 data in Secret data", name);
+				answer(ans, 400, "BadRequest", "illegal base64 data in Secret data",
+				       name);
 				return -1;
 			}
 			mech_buf_dispose(&b);
@@ -301,7 +301,7 @@ static void create(sim_world *w, const char *ns, cJSON *doc, sim_kube_answer *an
 	s.namespace = mech_strdup(ns);
 	s.name = mech_strdup(name->valuestring);
 	s.type = mech_strdup(cJSON_IsString(type) && *type->valuestring ? type->valuestring
-									 : "Opaque");
+									: "Opaque");
 	sim_uid(s.uid);
 	s.created_at = sim_wall();
 	merge_map(&s.labels, mech_json_get(meta, "labels"));
@@ -365,7 +365,7 @@ static void patch(sim_world *w, const char *ns, const char *name, const char *ct
 	answer_object(w, s, 200, ans);
 }
 
-static void delete(sim_world *w, const char *ns, const char *name, sim_kube_answer *ans)
+static void delete (sim_world *w, const char *ns, const char *name, sim_kube_answer *ans)
 {
 	sim_usecret *s = find(w, ns, name);
 	cJSON *st, *d;
@@ -390,8 +390,7 @@ static void delete(sim_world *w, const char *ns, const char *name, sim_kube_answ
 	cJSON_AddStringToObject(d, "uid", s->uid);
 	i = (size_t)(s - w->usecrets);
 	usecret_dispose(s);
-	memmove(&w->usecrets[i], &w->usecrets[i + 1],
-		(w->nusecrets - i - 1) * sizeof(*w->usecrets));
+	memmove(&w->usecrets[i], &w->usecrets[i + 1], (w->nusecrets - i - 1) * sizeof(*w->usecrets));
 	w->nusecrets--;
 	w->rv++;
 	sim_kube_refresh(w);
@@ -439,7 +438,7 @@ void sim_secrets_write(sim_world *w, const char *method, const char *url, const 
 	else if (patch_m)
 		patch(w, seg[3], seg[5], ctype, doc, ans);
 	else
-		delete(w, seg[3], seg[5], ans);
+		delete (w, seg[3], seg[5], ans);
 	pthread_mutex_unlock(&w->lock);
 done:
 	wipe_delete(doc);

@@ -214,7 +214,7 @@ static int read_token(const mech_http *h, char **out)
 #define AUTHORIZATION "Authorization: Bearer "
 
 static struct curl_slist *make_headers(const char *token, const char *accept, int has_body,
-					const char *content_type)
+				       const char *content_type)
 {
 	struct curl_slist *hdrs = NULL;
 	hdrs = curl_slist_append(hdrs, accept);

@@ -642,8 +642,7 @@ static int secret_call(mech_kube *k, const char *method, const char *path, const
 
 	if (doc)
 		*doc = NULL;
-	if (mech_http_send_secret(k->http, method, path, ctype, body ? body->ptr : NULL, &resp) <
-	    0)
+	if (mech_http_send_secret(k->http, method, path, ctype, body ? body->ptr : NULL, &resp) < 0)
 		return -1;
 	*status = resp.status;
 	if (resp.status == 404 && !(resp.content_type && strstr(resp.content_type, "json"))) {
@@ -781,8 +780,7 @@ int mech_kube_secret_set(mech_kube *k, const char *ns, const char *name, const c
 	mech_buf_dispose(&body);
 	body.secret = 1;
 	mech_buf_printf(&body, "{\"data\":{\"%s\":\"%s\"}}", key, b64);
-	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) <
-	    0)
+	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) < 0)
 		goto done;
 	if (status == 404) { /* deleted between the two calls */
 		rc = mech_error_set(MECH_EUNAVAILABLE,
@@ -792,8 +790,9 @@ int mech_kube_secret_set(mech_kube *k, const char *ns, const char *name, const c
 		goto done;
 	}
 	if (status == 409) {
-		rc = mech_error_set(MECH_ECONTENTION, "Kubernetes: the Secret %s in %s changed while it "
-						"was written",
+		rc = mech_error_set(MECH_ECONTENTION,
+				    "Kubernetes: the Secret %s in %s changed while it "
+				    "was written",
 				    name, ns);
 		goto done;
 	}
@@ -818,8 +817,7 @@ int mech_kube_secret_unset(mech_kube *k, const char *ns, const char *name, const
 	if (check_ours(k, ns, name, tenant) < 0)
 		goto done;
 	mech_buf_printf(&body, "{\"data\":{\"%s\":null}}", key);
-	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) <
-	    0)
+	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) < 0)
 		goto done;
 	*existed = status != 404;
 	rc = 0;

@@ -22,8 +22,7 @@
 #define LEDGER_MAX (1024 * 1024)
 
 /* What CloudNativePG names after a Cluster <c>: <c>-app (mech_layout_addon_secret) and these. */
-static const char *const cnpg_suffixes[] = {"-app", "-ca", "-server", "-replication",
-					    "-superuser"};
+static const char *const cnpg_suffixes[] = {"-app", "-ca", "-server", "-replication", "-superuser"};
 
 int mech_secret_check_name(const char *name)
 {
@@ -97,9 +96,8 @@ static int ledger_parse(const mech_buf *b, mech_secret_state *s)
 	size_t i;
 	if (mech_yaml_parse(&doc, b->ptr ? b->ptr : "", b->len, s->file, NULL) < 0)
 		return -1;
-	s->namespace = mech_strdup(mech_yaml_path_text(doc, "namespace")
-					   ? mech_yaml_path_text(doc, "namespace")
-					   : "");
+	s->namespace = mech_strdup(
+		mech_yaml_path_text(doc, "namespace") ? mech_yaml_path_text(doc, "namespace") : "");
 	keys = mech_yaml_get(doc, "keys");
 	if (keys && keys->kind == MECH_YAML_MAP && keys->len) {
 		s->keys = mech_calloc(keys->len, sizeof(*s->keys));
