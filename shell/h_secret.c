@@ -28,7 +28,8 @@ static int need_kube(sh_ctx *ctx, mech_kube **k)
 			       "cluster (a Secret in x-%s), never to Git; nothing was written",
 			       ctx->tenant_name);
 		return mech_error_hint("set kubernetes.url and kubernetes.token_file in "
-				       "%s/mech.yaml (docs/usage.md, \"Kubernetes access\")",
+				       "%s/mech.yaml (the RBAC it needs: docs/compatibility.md, "
+				       "\"Kubernetes\")",
 				       ctx->home ? ctx->home : "MECH_HOME");
 	}
 	return mech_kube_new(k, ctx->cfg);
