@@ -102,6 +102,13 @@ m secret -n db-pas info
 expect_rc 4 "info of an unknown secret"
 expect_in "$err" "did you mean db-pass" "a typo gets did you mean"
 
+# bash completion offers the ledger's names after secret -n
+"$MECH" gen bash-completion >"$T/mech.bash"
+got=$(bash --norc --noprofile -c '. "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1))
+	COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; _mech; printf "%s\n" "${COMPREPLY[@]}"' \
+	bash "$T/mech.bash" "$MECH" secret -n "")
+expect_eq "$got" "db-pass" "completion: secret names after secret -n"
+
 # ---- kubectl reads what mech wrote ----
 if command -v kubectl >/dev/null; then
 	kv=$(kubectl --server "$MAIN_URL" --request-timeout=30s \
