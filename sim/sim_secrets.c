@@ -318,14 +318,10 @@ static void not_found(sim_kube_answer *ans, const char *name)
 	free(msg);
 }
 
-static void patch(sim_world *w, const char *ns, const char *name, const char *ctype, cJSON *doc,
-		  sim_kube_answer *ans)
+/* A patch type the sim applies: 1, else 0 with the 415 answered (before the body is read). */
+static int patch_type_ok(const char *ctype, const char *name, sim_kube_answer *ans)
 {
-	sim_usecret *s = find(w, ns, name);
-	const cJSON *meta = mech_json_get(doc, "metadata"), *type = mech_json_get(doc, "type");
-	cJSON *data;
 	char *msg;
-
 	if (!ctype || (strncmp(ctype, "application/merge-patch+json", 28) &&
 		       strncmp(ctype, "application/strategic-merge-patch+json", 38))) {
 		msg = mech_sprintf("the body of the request was in an unknown format - accepted "
@@ -333,8 +329,17 @@ static void patch(sim_world *w, const char *ns, const char *name, const char *ct
 				   "application/strategic-merge-patch+json (mech sim)");
 		answer(ans, 415, "UnsupportedMediaType", msg, name);
 		free(msg);
-		return;
+		return 0;
 	}
+	return 1;
+}
+
+static void patch(sim_world *w, const char *ns, const char *name, cJSON *doc, sim_kube_answer *ans)
+{
+	sim_usecret *s = find(w, ns, name);
+	const cJSON *meta = mech_json_get(doc, "metadata"), *type = mech_json_get(doc, "type");
+	cJSON *data;
+
 	if (!s) {
 		if (sim_world_secret(w, ns, name))
 			answer(ans, 405, "MethodNotAllowed",
@@ -424,6 +429,8 @@ void sim_secrets_write(sim_world *w, const char *method, const char *url, const 
 		answer(ans, 413, "RequestEntityTooLarge", "the request is too large", NULL);
 		goto done;
 	}
+	if (patch_m && !patch_type_ok(ctype, seg[5], ans))
+		goto done;
 	if (!del) {
 		doc = cJSON_ParseWithLength(body ? body : "", len);
 		if (!cJSON_IsObject(doc)) {
@@ -436,7 +443,7 @@ void sim_secrets_write(sim_world *w, const char *method, const char *url, const 
 	if (post)
 		create(w, seg[3], doc, ans);
 	else if (patch_m)
-		patch(w, seg[3], seg[5], ctype, doc, ans);
+		patch(w, seg[3], seg[5], doc, ans);
 	else
 		delete (w, seg[3], seg[5], ans);
 	pthread_mutex_unlock(&w->lock);
