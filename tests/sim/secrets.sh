@@ -148,6 +148,22 @@ expect_in "$err" "is not mech's" "says whose it is not"
 expect_eq "$(json "$(kget theirs)" 'd["data"]["k"]')" "eA==" "their Secret unchanged"
 expect_eq "$(head_of alice)" "$base" "no refusal wrote a commit"
 
+# ---- the sim's Secret writes answer as the API server does ----
+api() { # METHOD PATH CONTENT-TYPE BODY: "CODE REASON"
+	curl -s -X "$1" -H "Content-Type: $3" -d "$4" "$MAIN_URL/api/v1/namespaces/x-alice/secrets$2" |
+		/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(d.get("code", 200), d.get("reason", d.get("kind")))'
+}
+expect_eq "$(api POST "" application/json '{"kind":"Secret","metadata":{"name":"theirs"},"data":{"k":"eA=="}}')" \
+	"409 AlreadyExists" "POST of an existing name: 409 AlreadyExists"
+expect_eq "$(api POST "" application/json '{"kind":"Secret","metadata":{"name":"b64"},"data":{"k":"!!"}}')" \
+	"400 BadRequest" "bad base64: 400"
+expect_eq "$(api POST "" application/json '{"kind":"Secret","metadata":{"name":"Bad_Name"}}')" \
+	"422 Invalid" "a bad name: 422 Invalid"
+expect_eq "$(api PATCH /theirs application/json-patch+json '[]')" "415 UnsupportedMediaType" "a JSON patch: 415"
+expect_eq "$(api PATCH /nope application/merge-patch+json '{}')" "404 NotFound" "PATCH of a missing Secret: 404"
+expect_eq "$(api PATCH /theirs application/merge-patch+json '{"data":{"j":"eQ=="}}')" "200 Secret" "merge patch: 200, the Secret"
+expect_eq "$(api DELETE /nope application/json '')" "404 NotFound" "DELETE of a missing Secret: 404"
+
 # ---- unset and delete: destructive, exit 3 without --force ----
 m secret -n db-pass unset username
 expect_rc 3 "unset without --force"
