@@ -92,16 +92,36 @@ static int read_value(mech_buf *v)
 	return 0;
 }
 
+/*
+ * The cause of a failed receipt, for a message that begins "… in the
+ * cluster but no receipt was written": the Git layer's "nothing was
+ * written" is true of Git only, so it is said as such.
+ */
+static char *receipt_cause(void)
+{
+	const mech_error *e = mech_error_last();
+	const char *m = e && e->message ? e->message : "unknown error", *at;
+	static const char said[] = "nothing was written";
+	mech_buf b = MECH_BUF_INIT;
+	while ((at = strstr(m, said))) {
+		mech_buf_put(&b, m, (size_t)(at - m));
+		mech_buf_puts(&b, "nothing was written to Git");
+		m = at + sizeof(said) - 1;
+	}
+	mech_buf_puts(&b, m);
+	return mech_buf_detach(&b);
+}
+
 /* A failure after the cluster took the value: say exactly that, keeping the code. */
-static int receipt_failed(void)
+static int receipt_failed(const char *what)
 {
 	const mech_error *e = mech_error_last();
 	mech_error_code code = e ? e->code : MECH_EFAILED;
-	char *msg = mech_strdup(e && e->message ? e->message : "unknown error");
-	mech_error_set(code, "the value is in the cluster but no receipt was written: %s", msg);
+	char *msg = receipt_cause();
+	mech_error_set(code, "%s but no receipt was written: %s", what, msg);
 	free(msg);
-	return mech_error_hint("run the same command again: it sets the same value and writes the "
-			       "receipt");
+	return mech_error_hint("run the same command again: it repeats the cluster change and "
+			       "writes the receipt");
 }
 
 static void add_result(sh_ctx *ctx, const char *name, const char *ns)
@@ -158,7 +178,7 @@ int sh_secret_set(sh_ctx *ctx, const sh_args *a)
 		goto done;
 	rc = mech_secret_record_set(repo, &w, name, key, &version, &res);
 	if (rc < 0) {
-		receipt_failed();
+		receipt_failed("the value is in the cluster");
 		goto done;
 	}
 	cJSON_DeleteItemFromObject(ctx->result, "version");
@@ -227,7 +247,7 @@ int sh_secret_unset(sh_ctx *ctx, const sh_args *a)
 		goto done;
 	rc = mech_secret_record_unset(repo, &w, name, key, &res);
 	if (rc < 0) {
-		receipt_failed();
+		receipt_failed("the key is removed from the cluster");
 		goto done;
 	}
 	cJSON_AddStringToObject(ctx->result, "cluster", existed ? "updated" : "absent");
@@ -285,14 +305,7 @@ int sh_secret_delete(sh_ctx *ctx, const sh_args *a)
 		goto done;
 	rc = mech_secret_record_delete(repo, &w, name, &res);
 	if (rc < 0) {
-		const mech_error *e = mech_error_last();
-		char *msg = mech_strdup(e && e->message ? e->message : "unknown error");
-		mech_error_set(e ? e->code : MECH_EFAILED,
-			       "the Secret is deleted from the cluster but no receipt was "
-			       "written: %s",
-			       msg);
-		free(msg);
-		mech_error_hint("run the same command again to write the receipt");
+		receipt_failed("the Secret is deleted from the cluster");
 		goto done;
 	}
 	cJSON_AddStringToObject(ctx->result, "cluster", existed ? "deleted" : "absent");
