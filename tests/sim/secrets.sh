@@ -164,6 +164,22 @@ expect_eq "$(api PATCH /nope application/merge-patch+json '{}')" "404 NotFound" 
 expect_eq "$(api PATCH /theirs application/merge-patch+json '{"data":{"j":"eQ=="}}')" "200 Secret" "merge patch: 200, the Secret"
 expect_eq "$(api DELETE /nope application/json '')" "404 NotFound" "DELETE of a missing Secret: 404"
 
+# ---- drift: the Secret deleted behind mech's back shows, and set recreates it ----
+curl -s -o /dev/null -X DELETE "$MAIN_URL/api/v1/namespaces/x-alice/secrets/db-pass"
+m --json secret list
+expect_eq "$(json "$out" '[(s["name"], s["in_cluster"]) for s in d["result"]["secrets"]]')" \
+	"[('db-pass', False)]" "list: the ledger's secret is not in the cluster"
+m --json secret -n db-pass info
+expect_eq "$(json "$out" 'd["result"]["cluster"]["exists"], [k["in_cluster"] for k in d["result"]["keys"]]')" \
+	"(False, [False, False])" "info: no key in the cluster"
+m_in "$T/v3" --json secret set db-pass password
+expect_eq "$(json "$out" 'd["result"]["version"], d["result"]["cluster"]')" "(3, 'created')" "set recreates it: version 3"
+m_in "$T/v2" secret set db-pass username
+expect_rc 0 "username set again"
+m secret -n db-pass unset nokey --force
+expect_rc 4 "unset of a key the ledger does not have"
+expect_in "$err" "secret db-pass has no key \"nokey\"" "names the key"
+
 # ---- unset and delete: destructive, exit 3 without --force ----
 m secret -n db-pass unset username
 expect_rc 3 "unset without --force"
