@@ -4,7 +4,8 @@
  * kubectl): POST creates (201, or 409 AlreadyExists), PATCH merges a
  * merge-patch or strategic-merge-patch into labels, annotations and data
  * (200; 415 for other patch types), DELETE removes (200 with a Success
- * Status). They are kept in the world beside CloudNativePG's generated
+ * Status). A POST into a namespace the sim does not serve (yet: Argo CD
+ * creates x-<tenant> on its first sync) is 404, as the API server says. They are kept in the world beside CloudNativePG's generated
  * Secrets and served by sim_kube.c like every other object (GET, list,
  * selectors, watch), with the resourceVersion its rendering gives them.
  *
@@ -278,6 +279,14 @@ static void create(sim_world *w, const char *ns, cJSON *doc, sim_kube_answer *an
 		       "the namespace of the provided object does not match the namespace sent "
 		       "on the request",
 		       name->valuestring);
+		return;
+	}
+	/* Argo CD creates x-<tenant> on the first sync (CreateNamespace=true): before, none */
+	if (!sim_kube_rv(w, "", "Namespace", "", ns)) {
+		msg = mech_sprintf("namespaces \"%s\" not found", ns);
+		ans->status = 404;
+		ans->body = sim_kube_status(404, "NotFound", msg, "", "namespaces", ns);
+		free(msg);
 		return;
 	}
 	if (find(w, ns, name->valuestring) || sim_world_secret(w, ns, name->valuestring)) {

@@ -769,9 +769,11 @@ int mech_kube_secret_set(mech_kube *k, const char *ns, const char *name, const c
 		goto done;
 	}
 	if (status == 404) {
-		rc = mech_error_set(MECH_ENOT_FOUND, "Kubernetes: the namespace %s does not exist",
+		rc = mech_error_set(MECH_ENOT_FOUND,
+				    "Kubernetes: the namespace %s does not exist; nothing was written",
 				    ns);
-		mech_error_hint("deploy an app first (Argo CD creates the namespace)");
+		mech_error_hint("Argo CD creates it when it first syncs the tenant's Applications: "
+				"check them with `mech app list`, then try again");
 		goto done;
 	}
 	/* 409 AlreadyExists: patch the one key into it, if it is ours */

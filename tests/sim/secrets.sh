@@ -18,9 +18,14 @@ printf 'a-token-the-cluster-rejects\n' >"$T/bad-token"
 # a sim that wants a token: the cluster that rejects mech's (77)
 sim_start --token-file "$T/token"
 STRICT_URL=$SIM_URL
+# a sim that has not synced yet: no namespace x-alice (Argo CD creates it)
+sim_start --sync-delay 1h
+EARLY_URL=$SIM_URL
 sim_start
 MAIN_URL=$SIM_URL
 MAIN_ERR=$SIM_ERR
+ns_ready() { curl -sf -o /dev/null "$MAIN_URL/api/v1/namespaces/x-alice"; }
+wait_until 60 ns_ready || { fail "the sim never made namespace x-alice"; finish; }
 cfg() { # URL [TOKEN-FILE]: mech.yaml with that Kubernetes API
 	printf 'argocd: {url: "%s", timeout_ms: 3000}\nkubernetes: {url: "%s"%s}\n' \
 		"$MAIN_URL" "$1" "${2:+, token_file: \"$2\"}" >"$MECH_HOME/mech.yaml"
@@ -138,6 +143,12 @@ cfg "$MAIN_URL"
 expect_eq "$(json "$(curl -s -H "Authorization: Bearer $(cat "$T/token")" "$STRICT_URL/api/v1/namespaces/x-alice/secrets/db-pass")" 'd["code"]')" \
 	404 "rejected: the strict cluster got no Secret"
 expect_eq "$(json "$(kget db-pass)" 'sorted(d["data"])')" "['password', 'username']" "rejected: the cluster unchanged"
+# before Argo CD made the namespace: 4, nothing written
+cfg "$EARLY_URL"
+m_in "$T/v1" secret set db-pass early
+expect_rc 4 "the namespace does not exist yet"
+expect_in "$err" "the namespace x-alice does not exist" "says which namespace"
+cfg "$MAIN_URL"
 # a Secret of the same name that is not mech's is not taken over
 curl -s -o /dev/null -H 'Content-Type: application/json' \
 	-X POST "$MAIN_URL/api/v1/namespaces/x-alice/secrets" \

@@ -14,6 +14,8 @@
 seed_tenant alice
 sim_start
 sim_config
+ns_ready() { curl -sf -o /dev/null "$SIM_URL/api/v1/namespaces/x-alice"; }
+wait_until 60 ns_ready || { fail "the sim never made namespace x-alice"; finish; }
 export MECH_TENANT=alice
 R=$(repo_of alice)
 head=$(head_of alice)

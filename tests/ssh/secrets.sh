@@ -19,6 +19,8 @@ mech admin tenant add alice --key "$T/alice.pub"
 expect_rc 0 "tenant add alice --key"
 sim_start
 sim_config
+ns_ready() { curl -sf -o /dev/null "$SIM_URL/api/v1/namespaces/x-alice"; }
+wait_until 60 ns_ready || { fail "the sim never made namespace x-alice"; finish; }
 sshd_mech_conf "$MECH" "$MECH_HOME" root || exit 1
 sshd_start "$T/sshd" "${SSHD_MECH_CONF[@]}" || { echo "sshd did not start" >&2; exit 1; }
 
