@@ -179,32 +179,70 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 
 /* ---- desired state at a commit ---- */
 
-/* The overlay's `replicas: [{name: app, count: N}]` entry, or -1. */
-static int overlay_replicas(const char *yaml, size_t len, const char *app)
+/* Lay the instance's env.yaml over the base's env, as strategic merge does (by name). Consumes inst. */
+static void merge_env(mech_app_desired *d, mech_env_var *inst, size_t n)
 {
-	mech_yaml *doc = NULL;
-	const mech_yaml *r;
+	size_t i, j;
+	for (i = 0; i < n; i++) {
+		for (j = 0; j < d->nvars && strcmp(d->vars[j].name, inst[i].name); j++)
+			;
+		if (j < d->nvars) {
+			/* strategic merge: the entry keeps the base's place, or goes */
+			free(d->vars[j].name);
+			free(d->vars[j].value);
+			free(d->vars[j].secret);
+			free(d->vars[j].key);
+			if (inst[i].deleted) {
+				memmove(d->vars + j, d->vars + j + 1,
+					(d->nvars - j - 1) * sizeof(*d->vars));
+				d->nvars--;
+			} else {
+				d->vars[j] = inst[i];
+				d->vars[j].instance = 1;
+				memset(&inst[i], 0, sizeof(inst[i]));
+			}
+		} else if (!inst[i].deleted) {
+			d->vars = mech_reallocarray(d->vars, d->nvars + 1, sizeof(*d->vars));
+			d->vars[d->nvars] = inst[i];
+			d->vars[d->nvars++].instance = 1;
+			memset(&inst[i], 0, sizeof(inst[i]));
+		}
+	}
+	mech_env_vars_free(inst, n);
+}
+
+/* env as NAME=VALUE lines for history (a secret as NAME=<from secret S:KEY>). */
+static void env_lines(mech_app_desired *d)
+{
 	size_t i;
-	int count = -1;
-	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
-		mech_error_clear();
-		return -1;
+	for (i = 0; i < d->nvars; i++) {
+		if (d->vars[i].secret)
+			mech_strv_pushf(&d->env, "%s=<from secret %s:%s>", d->vars[i].name,
+					d->vars[i].secret, d->vars[i].key);
+		else
+			mech_strv_pushf(&d->env, "%s=%s", d->vars[i].name,
+					d->vars[i].value ? d->vars[i].value : "");
 	}
-	r = mech_yaml_get(doc, "replicas");
-	for (i = 0; r && r->kind == MECH_YAML_SEQ && i < r->len; i++) {
-		const char *name = mech_yaml_path_text(r->items[i], "name");
-		const char *c = mech_yaml_path_text(r->items[i], "count");
-		if (name && c && !strcmp(name, app))
-			count = atoi(c);
-	}
-	mech_yaml_free(doc);
-	return count;
+}
+
+/* Read the instance's patch `file` into `b` when the overlay lists it: 1, 0 when not, -1. */
+static int read_patch(git_repository *git, git_tree *tree, const char *app, const char *instance,
+		      const mech_buf *ov, const char *file, mech_buf *b)
+{
+	char *path;
+	int r;
+	if (!mech_manifest_overlay_has_patch(ov->ptr, ov->len, file))
+		return 0;
+	path = mech_layout_overlay_file(app, instance, file);
+	r = mech_tree_read(git, tree, path, MAX_MANIFEST, b);
+	free(path);
+	return r;
 }
 
 int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
 			mech_app_desired *out)
 {
-	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT;
+	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT, pat = MECH_BUF_INIT;
 	char *path = mech_layout_app_file(app, MECH_LAYOUT_BASE_DEPLOYMENT);
 	char *base = NULL;
 	int rc = -1, r;
@@ -214,7 +252,8 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 		goto done;
 	if (r > 0) {
 		base = deployment_image(dep.ptr, dep.len, app, NULL, &out->replicas);
-		deployment_env(dep.ptr, dep.len, app, &out->env);
+		if (mech_manifest_env_read(dep.ptr, dep.len, app, &out->vars, &out->nvars) < 0)
+			mech_error_clear();
 	}
 	free(path);
 	path = mech_layout_overlay_path(app, instance);
@@ -222,18 +261,35 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 		goto done;
 	out->exists = r > 0;
 	if (out->exists) {
-		int n = overlay_replicas(ov.ptr, ov.len, app);
+		/* kustomize: the overlay's replicas entry > replicas.yaml > the base */
+		int n = mech_manifest_overlay_replicas(ov.ptr, ov.len, app);
+		if (n < 0 && (r = read_patch(git, tree, app, instance, &ov,
+					     MECH_LAYOUT_OVERLAY_REPLICAS, &pat)) > 0)
+			n = mech_manifest_replicas_read(pat.ptr, pat.len);
 		if (n >= 0)
 			out->replicas = n;
+		mech_buf_clear(&pat);
+		if ((r = read_patch(git, tree, app, instance, &ov, MECH_LAYOUT_OVERLAY_ENV,
+				    &pat)) > 0) {
+			mech_env_var *iv = NULL;
+			size_t niv = 0;
+			if (mech_manifest_env_read(pat.ptr, pat.len, app, &iv, &niv) < 0)
+				mech_error_clear();
+			merge_env(out, iv, niv);
+		}
+		if (r < 0)
+			goto done;
 		if (base && mech_manifest_overlay_image(ov.ptr, ov.len, base, &out->image) < 0) {
 			mech_error_clear();
 			out->image = NULL;
 		}
 	}
+	env_lines(out);
 	rc = 0;
 done:
 	mech_buf_dispose(&dep);
 	mech_buf_dispose(&ov);
+	mech_buf_dispose(&pat);
 	free(path);
 	free(base);
 	return rc;
@@ -243,6 +299,7 @@ void mech_app_desired_dispose(mech_app_desired *d)
 {
 	free(d->image);
 	mech_strv_dispose(&d->env);
+	mech_env_vars_free(d->vars, d->nvars);
 	memset(d, 0, sizeof(*d));
 }
 

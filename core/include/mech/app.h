@@ -6,6 +6,7 @@
 #include "mech/gitops.h"
 #include "mech/history.h"
 #include "mech/layout.h"
+#include "mech/manifest.h"
 #include "mech/receipt.h"
 
 /*
@@ -84,7 +85,9 @@ typedef struct {
 	int exists;    /* the instance's overlay is there */
 	char *image;   /* the image after the overlay's images entry; NULL when unknown */
 	int replicas;  /* the overlay's replicas entry, else the base Deployment's */
-	mech_strv env; /* the container's env as NAME=VALUE (valueFrom: NAME=<from …>) */
+	mech_strv env; /* the container's env as NAME=VALUE (a secret: NAME=<from secret S:KEY>) */
+	mech_env_var *vars; /* the same env: the base's merged with the instance's env.yaml */
+	size_t nvars;
 } mech_app_desired;
 
 /** The desired state of app/instance in `tree` (any commit's). 0, or -1 on a read error. */
