@@ -136,11 +136,20 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 	return rc;
 }
 
-static int not_found(mech_repo *repo, const char *name)
+int mech_addon_not_found(mech_repo *repo, const char *name, const mech_strv *names)
 {
+	const char *near =
+		names ? mech_suggest(name, (const char *const *)names->items, names->len) : NULL;
 	mech_error_set(MECH_ENOT_FOUND, "addon %s not found in %s/gitops", name,
 		       mech_repo_tenant(repo));
+	if (near)
+		return mech_error_hint("did you mean %s? (`mech addon -n %s info`)", near, near);
 	return mech_error_hint("list addons with `mech addon list`");
+}
+
+static int not_found(mech_repo *repo, const char *name)
+{
+	return mech_addon_not_found(repo, name, NULL);
 }
 
 static int plan_set(mech_txn *txn, void *payload)

@@ -159,6 +159,9 @@ char *mech_layout_tenant_domain(const char *tenant, const char *base_domain);
  * application user's credentials and the read-write Service.
  */
 char *mech_layout_addon_secret(const char *name);
+/** The key of that Secret holding the connection URI, and the env name `addon link` gives it. */
+#define MECH_LAYOUT_ADDON_SECRET_KEY "uri"
+#define MECH_LAYOUT_ADDON_LINK_ENV "DATABASE_URL"
 char *mech_layout_addon_service(const char *name);
 
 /* ---- the 63-character limit ---- */
