@@ -179,35 +179,39 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 
 /* ---- desired state at a commit ---- */
 
-/* Lay the instance's env.yaml over the base's env, as strategic merge does (by name). Consumes inst. */
+/*
+ * Lay the instance's env.yaml over the base's env by name, as kubectl
+ * kustomize (v5) renders the strategic merge: the patch's entries first, in
+ * its order, then the base's entries it does not name; a `$patch: delete`
+ * entry drops the base's. Consumes inst.
+ */
 static void merge_env(mech_app_desired *d, mech_env_var *inst, size_t n)
 {
-	size_t i, j;
-	for (i = 0; i < n; i++) {
-		for (j = 0; j < d->nvars && strcmp(d->vars[j].name, inst[i].name); j++)
+	mech_env_var *all = mech_calloc(n + d->nvars + 1, sizeof(*all));
+	size_t i, j, k = 0;
+	for (j = 0; j < d->nvars; j++) {
+		for (i = 0; i < n && strcmp(inst[i].name, d->vars[j].name); i++)
 			;
-		if (j < d->nvars) {
-			/* strategic merge: the entry keeps the base's place, or goes */
+		if (i < n) { /* the instance names it: its entry (or its delete) wins */
 			free(d->vars[j].name);
 			free(d->vars[j].value);
 			free(d->vars[j].secret);
 			free(d->vars[j].key);
-			if (inst[i].deleted) {
-				memmove(d->vars + j, d->vars + j + 1,
-					(d->nvars - j - 1) * sizeof(*d->vars));
-				d->nvars--;
-			} else {
-				d->vars[j] = inst[i];
-				d->vars[j].instance = 1;
-				memset(&inst[i], 0, sizeof(inst[i]));
-			}
-		} else if (!inst[i].deleted) {
-			d->vars = mech_reallocarray(d->vars, d->nvars + 1, sizeof(*d->vars));
-			d->vars[d->nvars] = inst[i];
-			d->vars[d->nvars++].instance = 1;
-			memset(&inst[i], 0, sizeof(inst[i]));
+			memset(&d->vars[j], 0, sizeof(d->vars[j]));
 		}
 	}
+	for (i = 0; i < n; i++)
+		if (!inst[i].deleted) {
+			all[k] = inst[i];
+			all[k++].instance = 1;
+			memset(&inst[i], 0, sizeof(inst[i]));
+		}
+	for (j = 0; j < d->nvars; j++)
+		if (d->vars[j].name)
+			all[k++] = d->vars[j];
+	free(d->vars);
+	d->vars = all;
+	d->nvars = k;
 	mech_env_vars_free(inst, n);
 }
 
@@ -761,7 +765,10 @@ done:
 
 static int plan_instance_add(mech_txn *txn, void *payload)
 {
+	static const char *const patch_files[] = {MECH_LAYOUT_OVERLAY_REPLICAS,
+						  MECH_LAYOUT_OVERLAY_ENV};
 	instance_ctx *c = payload;
+	size_t i;
 	mech_buf src = MECH_BUF_INIT, out = MECH_BUF_INIT;
 	char *from = NULL, *src_path = NULL;
 	char *dst_path = mech_layout_overlay_path(c->app, c->instance);
@@ -783,6 +790,16 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 	if (mech_manifest_overlay_copy(src.ptr, src.len, c->app, from, c->instance, &out) < 0)
 		goto done;
 	mech_txn_write_buf(txn, dst_path, &out);
+	/* the patches it lists come along: the new instance runs what `from` runs */
+	for (i = 0; i < sizeof(patch_files) / sizeof(*patch_files); i++) {
+		char *sp = mech_layout_overlay_file(c->app, from, patch_files[i]);
+		char *dp = mech_layout_overlay_file(c->app, c->instance, patch_files[i]);
+		mech_buf_clear(&src);
+		if (mech_txn_read(txn, sp, &src) > 0)
+			mech_txn_write_buf(txn, dp, &src);
+		free(sp);
+		free(dp);
+	}
 	mech_txn_summary(txn, "add instance %s/%s from %s", c->app, c->instance, from);
 	rc = 0;
 done:
