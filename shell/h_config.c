@@ -162,3 +162,84 @@ int sh_addon_unlink(sh_ctx *ctx, const sh_args *a)
 {
 	return link_write(ctx, a, 1);
 }
+
+void sh_addon_links(sh_ctx *ctx, mech_repo *repo, cJSON *res, const char *addon)
+{
+	mech_addon_link_info *l = NULL;
+	size_t n = 0, i;
+	cJSON *arr;
+	if (mech_addon_links(repo, addon, NULL, &l, &n) < 0) {
+		mech_error_clear();
+		return;
+	}
+	arr = cJSON_AddArrayToObject(res, "links");
+	for (i = 0; i < n; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "app", l[i].app);
+		cJSON_AddStringToObject(o, "instance", l[i].instance);
+		cJSON_AddStringToObject(o, "env", l[i].env);
+		cJSON_AddItemToArray(arr, o);
+		sh_printf(ctx, "linked: %s/%s as %s\n", l[i].app, l[i].instance, l[i].env);
+	}
+	if (!n) {
+		sh_printf(ctx, "linked: nothing yet\n");
+		sh_next(ctx, "mech addon -n %s link -a APP", addon);
+	}
+	mech_addon_links_free(l, n);
+}
+
+void sh_app_config_info(sh_ctx *ctx, mech_repo *repo, const mech_app_state *app,
+			const mech_instance_state *only)
+{
+	mech_addon_link_info *l = NULL;
+	size_t n = 0, i, j;
+	git_tree *tree = NULL;
+	cJSON *it, *insts = cJSON_GetObjectItemCaseSensitive(ctx->result, "instances");
+
+	if (mech_repo_head_tree(repo, &tree) < 0 ||
+	    mech_addon_links(repo, NULL, app->name, &l, &n) < 0) {
+		mech_error_clear();
+		git_tree_free(tree);
+		return;
+	}
+	cJSON_ArrayForEach(it, insts)
+	{
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(it, "name");
+		mech_app_desired d;
+		cJSON *desired, *env, *links;
+		mech_buf line = MECH_BUF_INIT;
+		if (!cJSON_IsString(nm) ||
+		    mech_app_desired_at(mech_repo_git(repo), tree, app->name, nm->valuestring,
+					&d) < 0) {
+			mech_error_clear();
+			continue;
+		}
+		desired = cJSON_AddObjectToObject(it, "desired");
+		cJSON_AddNumberToObject(desired, "replicas", d.replicas);
+		env = cJSON_AddArrayToObject(desired, "env");
+		links = cJSON_AddArrayToObject(desired, "links");
+		mech_buf_printf(&line, "%s: replicas %d, env ", nm->valuestring, d.replicas);
+		for (i = 0; i < d.nvars; i++) {
+			cJSON_AddItemToArray(env, cJSON_CreateString(d.vars[i].name));
+			mech_buf_printf(&line, "%s%s", i ? ", " : "", d.vars[i].name);
+		}
+		if (!d.nvars)
+			mech_buf_puts(&line, "-");
+		for (j = 0; j < n; j++) {
+			cJSON *o;
+			if (strcmp(l[j].instance, nm->valuestring))
+				continue;
+			o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "addon", l[j].addon);
+			cJSON_AddStringToObject(o, "env", l[j].env);
+			cJSON_AddItemToArray(links, o);
+			mech_buf_printf(&line, "; linked: %s as %s", l[j].addon, l[j].env);
+		}
+		sh_printf(ctx, "%s\n", line.ptr);
+		mech_buf_dispose(&line);
+		mech_app_desired_dispose(&d);
+	}
+	(void)only; /* ctx->result already holds only the picked instance */
+	mech_addon_links_free(l, n);
+	git_tree_free(tree);
+}

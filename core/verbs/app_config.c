@@ -486,3 +486,83 @@ done:
 	mech_app_state_free(st, st ? 1 : 0);
 	return rc;
 }
+
+/* ---- what is linked to what ---- */
+
+void mech_addon_links_free(mech_addon_link_info *l, size_t n)
+{
+	size_t i;
+	for (i = 0; l && i < n; i++) {
+		free(l[i].addon);
+		free(l[i].app);
+		free(l[i].instance);
+		free(l[i].env);
+	}
+	free(l);
+}
+
+/* The links of one instance's desired state to the addons `addons`. */
+static void links_of(const mech_app_desired *d, const char *app, const char *instance,
+		     const mech_addon_state *addons, size_t naddons, const char *only,
+		     mech_addon_link_info **out, size_t *n)
+{
+	size_t i, j;
+	for (j = 0; j < naddons; j++) {
+		char *secret;
+		if (only && strcmp(addons[j].name, only))
+			continue;
+		secret = mech_layout_addon_secret(addons[j].name);
+		for (i = 0; i < d->nvars; i++) {
+			mech_addon_link_info *l;
+			if (!d->vars[i].secret || strcmp(d->vars[i].secret, secret))
+				continue;
+			*out = mech_reallocarray(*out, *n + 1, sizeof(**out));
+			l = &(*out)[(*n)++];
+			l->addon = mech_strdup(addons[j].name);
+			l->app = mech_strdup(app);
+			l->instance = mech_strdup(instance);
+			l->env = mech_strdup(d->vars[i].name);
+		}
+		free(secret);
+	}
+}
+
+int mech_addon_links(mech_repo *repo, const char *addon, const char *app,
+		     mech_addon_link_info **out, size_t *n)
+{
+	mech_app_state *apps = NULL;
+	mech_addon_state *addons = NULL;
+	size_t napps = 0, naddons = 0, i, j;
+	git_tree *tree = NULL;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (mech_addon_list(repo, &addons, &naddons) < 0 || mech_app_list(repo, &apps, &napps) < 0 ||
+	    mech_repo_head_tree(repo, &tree) < 0)
+		goto done;
+	for (i = 0; i < napps; i++) {
+		if (app && strcmp(apps[i].name, app))
+			continue;
+		for (j = 0; j < apps[i].ninstances; j++) {
+			mech_app_desired d;
+			if (mech_app_desired_at(mech_repo_git(repo), tree, apps[i].name,
+						apps[i].instances[j].name, &d) < 0)
+				goto done;
+			links_of(&d, apps[i].name, apps[i].instances[j].name, addons, naddons,
+				 addon, out, n);
+			mech_app_desired_dispose(&d);
+		}
+	}
+	rc = 0;
+done:
+	git_tree_free(tree);
+	mech_app_state_free(apps, napps);
+	mech_addon_state_free(addons, naddons);
+	if (rc < 0) {
+		mech_addon_links_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+	}
+	return rc;
+}

@@ -146,6 +146,19 @@ if command -v kubectl >/dev/null; then
 	r=$(cd "$T/rc" && git pull -q && kubectl kustomize apps/web/overlays/staging)
 	expect_in "$r" "name: db-app" "kustomize renders the link's secretKeyRef"
 fi
+mech addon -n db info --json
+expect_eq "$(json "$out" '[(l["app"], l["instance"], l["env"]) for l in d["result"]["links"]]')" \
+	"[('web', 'main', 'DATABASE_URL'), ('web', 'staging', 'DATABASE_URL'), ('web', 'staging', 'PG_URL')]" \
+	"addon info shows what is linked (main's env set --from-secret db-app:uri is a link too)"
+mech addon -n db info
+expect_in "$out" "linked: web/staging as PG_URL" "in text too"
+mech app -a web info --json
+expect_eq "$(json "$out" '[(i["name"], i["desired"]["replicas"], i["desired"]["links"]) for i in d["result"]["instances"]]')" \
+	"[('main', 3, [{'addon': 'db', 'env': 'DATABASE_URL'}]), ('staging', 3, [{'addon': 'db', 'env': 'DATABASE_URL'}, {'addon': 'db', 'env': 'PG_URL'}])]" \
+	"app info shows each instance's replicas and links"
+mech app -a web info
+expect_in "$out" "staging: replicas 3, env " "app info text: replicas and env names"
+expect_in "$out" "linked: db as PG_URL" "and the links"
 mech addon -n db unlink -a web -i staging --env PG_URL
 expect_rc 0 "unlink one name"
 mech addon -n db unlink -a web -i staging --json
