@@ -758,7 +758,8 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		free(secret);
 		free(svc);
 	}
-	sh_addon_links(ctx, repo, res, name);
+	if (!wait)
+		sh_addon_links(ctx, repo, res, name);
 	if (wait) {
 		cJSON_AddStringToObject(res, "state", ready ? "done" : "pending");
 		if (!ready)
