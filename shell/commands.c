@@ -119,9 +119,12 @@ static const sh_flag instance_add_flags[] = {
 	END,
 };
 
-#define WAIT_FLAGS                                                                                 \
-	{SH_OPT_WAIT, 0, SH_BOOL, NULL,                                                            \
-	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},                  \
+#define WAIT_FLAG                                                                                  \
+	{                                                                                          \
+		SH_OPT_WAIT, 0, SH_BOOL, NULL,                                                     \
+			"then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0     \
+	}
+#define WAIT_TIMEOUT_FLAG                                                                          \
 	{                                                                                          \
 		SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0 \
 	}
@@ -130,7 +133,8 @@ static const sh_flag scale_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
 	{SH_OPT_REPLICAS, 0, SH_INT, "N", "replicas, 0-100 (0 stops the instance)", 0, 100, 1},
-	WAIT_FLAGS,
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
 	END,
 };
 
@@ -142,7 +146,8 @@ static const sh_flag env_set_flags[] = {
 	{SH_OPT_FROM_SECRET, 0, SH_STR, "S:KEY",
 	 "the value of key KEY of Kubernetes Secret S (a secretKeyRef; with one KEY argument)", 0,
 	 0, 0},
-	WAIT_FLAGS,
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
 	END,
 };
 
@@ -151,7 +156,8 @@ static const sh_flag env_unset_flags[] = {
 	INSTANCE_TARGET,
 	{SH_OPT_ALL_INSTANCES, 0, SH_BOOL, NULL,
 	 "every instance: remove from the base Deployment's env", 0, 0, 0},
-	WAIT_FLAGS,
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
 	END,
 };
 
@@ -160,7 +166,8 @@ static const sh_flag addon_link_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
 	{SH_OPT_ENV, 0, SH_STR, "NAME", "the env variable (default DATABASE_URL)", 0, 0, 0},
-	WAIT_FLAGS,
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
 	END,
 };
 
@@ -170,7 +177,8 @@ static const sh_flag addon_unlink_flags[] = {
 	INSTANCE_TARGET,
 	{SH_OPT_ENV, 0, SH_STR, "NAME", "only this env variable (default: every link to the addon)",
 	 0, 0, 0},
-	WAIT_FLAGS,
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
 	END,
 };
 
@@ -426,8 +434,8 @@ const sh_command sh_commands[] = {
 	 "so. The same number again writes nothing.",
 	 "mech app -a web scale --replicas 3\nmech app -a web -i staging scale --replicas 0 --wait",
 	 "mech app -a web wait\nmech app -a web info"},
-	{"app", "env set", "app.env-set", SH_MUTATES | SH_TENANT, "KEY=VALUE…", 1, 64, env_set_flags,
-	 sh_app_env_set, "Set env variables of one instance (or of every instance).",
+	{"app", "env set", "app.env-set", SH_MUTATES | SH_TENANT, "KEY=VALUE…", 1, 64,
+	 env_set_flags, sh_app_env_set, "Set env variables of one instance (or of every instance).",
 	 "KEY=VALUE  one or more variables; with --from-secret one KEY",
 	 "Writes apps/APP/overlays/INSTANCE/env.yaml (a patch merged by name onto the base "
 	 "container's env) and lists it in the overlay's patches; with --all-instances edits the env "

@@ -208,9 +208,8 @@ void sh_app_config_info(sh_ctx *ctx, mech_repo *repo, const mech_app_state *app,
 		mech_app_desired d;
 		cJSON *desired, *env, *links;
 		mech_buf line = MECH_BUF_INIT;
-		if (!cJSON_IsString(nm) ||
-		    mech_app_desired_at(mech_repo_git(repo), tree, app->name, nm->valuestring,
-					&d) < 0) {
+		if (!cJSON_IsString(nm) || mech_app_desired_at(mech_repo_git(repo), tree, app->name,
+							       nm->valuestring, &d) < 0) {
 			mech_error_clear();
 			continue;
 		}

@@ -273,8 +273,8 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 		if (n >= 0)
 			out->replicas = n;
 		mech_buf_clear(&pat);
-		if ((r = read_patch(git, tree, app, instance, &ov, MECH_LAYOUT_OVERLAY_ENV,
-				    &pat)) > 0) {
+		if ((r = read_patch(git, tree, app, instance, &ov, MECH_LAYOUT_OVERLAY_ENV, &pat)) >
+		    0) {
 			mech_env_var *iv = NULL;
 			size_t niv = 0;
 			if (mech_manifest_env_read(pat.ptr, pat.len, app, &iv, &niv) < 0)

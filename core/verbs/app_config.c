@@ -115,8 +115,8 @@ done:
 	return rc;
 }
 
-int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app,
-		   const char *instance, int replicas, mech_txn_result *res)
+int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app, const char *instance,
+		   int replicas, mech_txn_result *res)
 {
 	scale_ctx c = {repo, app, instance, replicas, 0, NULL};
 	char *target;
@@ -145,8 +145,8 @@ typedef struct {
 	mech_repo *repo;
 	const char *verb; /* "set", "unset", "link", "unlink" */
 	const char *app, *instance;
-	int all;                  /* the base Deployment: every instance */
-	mech_env_var *set;        /* set, link */
+	int all;           /* the base Deployment: every instance */
+	mech_env_var *set; /* set, link */
 	size_t nset;
 	const mech_strv *unset;   /* unset */
 	const char *addon;        /* link, unlink */
@@ -199,7 +199,7 @@ static void base_env(mech_txn *txn, const char *app, mech_env_var **v, size_t *n
 
 static void summary(mech_txn *txn, env_ctx *c, const char *where, const mech_strv *removed)
 {
-	char *names = c->set	      ? names_of(c->set, c->nset)
+	char *names = c->set         ? names_of(c->set, c->nset)
 		      : removed->len ? strv_names(removed)
 				     : strv_names(c->unset);
 	if (!strcmp(c->verb, "link"))
@@ -360,8 +360,8 @@ int mech_app_env_set(mech_repo *repo, const mech_write_opts *w, const mech_app_e
 			if (mech_validate_env(kv) < 0)
 				goto done;
 			/* a repeated key takes the later value, as create's --env */
-			for (j = 0; j < n && (strlen(set[j].name) != klen ||
-					      strncmp(set[j].name, kv, klen));
+			for (j = 0; j < n &&
+				    (strlen(set[j].name) != klen || strncmp(set[j].name, kv, klen));
 			     j++)
 				;
 			if (j == n)
@@ -415,8 +415,7 @@ int mech_addon_link(mech_repo *repo, const mech_write_opts *w, const char *addon
 	memset(&v, 0, sizeof(v));
 	if (!env)
 		env = MECH_LAYOUT_ADDON_LINK_ENV;
-	if (mech_validate_name("addon name", addon) < 0 ||
-	    mech_validate_env_name("--env", env) < 0)
+	if (mech_validate_name("addon name", addon) < 0 || mech_validate_env_name("--env", env) < 0)
 		return -1;
 	v.name = (char *)env;
 	v.secret = mech_layout_addon_secret(addon);
@@ -433,8 +432,8 @@ int mech_addon_link(mech_repo *repo, const mech_write_opts *w, const char *addon
 	return rc;
 }
 
-int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *addon,
-		      const char *app, const char *instance, const char *env, mech_txn_result *res)
+int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *addon, const char *app,
+		      const char *instance, const char *env, mech_txn_result *res)
 {
 	env_ctx c;
 	mech_strv names = MECH_STRV_INIT;
@@ -463,8 +462,8 @@ int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *add
 
 /* ---- env list ---- */
 
-int mech_app_env_list(mech_repo *repo, const char *app, const char *instance,
-		      mech_app_desired *out, char **picked)
+int mech_app_env_list(mech_repo *repo, const char *app, const char *instance, mech_app_desired *out,
+		      char **picked)
 {
 	mech_app_state *st = NULL;
 	const mech_instance_state *in = NULL;
@@ -477,7 +476,8 @@ int mech_app_env_list(mech_repo *repo, const char *app, const char *instance,
 	    (instance && mech_validate_name("instance name", instance) < 0) ||
 	    mech_app_get(repo, app, &st) < 0 || mech_app_pick_instance(st, instance, &in) < 0)
 		goto done;
-	if (mech_repo_head_tree(repo, &tree) < 0 || mech_app_desired_at(mech_repo_git(repo), tree, app, in->name, out) < 0)
+	if (mech_repo_head_tree(repo, &tree) < 0 ||
+	    mech_app_desired_at(mech_repo_git(repo), tree, app, in->name, out) < 0)
 		goto done;
 	*picked = mech_strdup(in->name);
 	rc = 0;
@@ -538,8 +538,8 @@ int mech_addon_links(mech_repo *repo, const char *addon, const char *app,
 
 	*out = NULL;
 	*n = 0;
-	if (mech_addon_list(repo, &addons, &naddons) < 0 || mech_app_list(repo, &apps, &napps) < 0 ||
-	    mech_repo_head_tree(repo, &tree) < 0)
+	if (mech_addon_list(repo, &addons, &naddons) < 0 ||
+	    mech_app_list(repo, &apps, &napps) < 0 || mech_repo_head_tree(repo, &tree) < 0)
 		goto done;
 	for (i = 0; i < napps; i++) {
 		if (app && strcmp(apps[i].name, app))

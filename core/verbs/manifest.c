@@ -865,8 +865,7 @@ int mech_manifest_replicas_edit(const char *yaml, size_t len, const char *app, i
 {
 	mech_yaml *doc = NULL, *spec;
 	if (replicas < 0)
-		return mech_error_set(MECH_EINVALID, "invalid replicas %d: use 0 or more",
-				      replicas);
+		return mech_error_set(MECH_EINVALID, "invalid replicas %d: use 0 or more", replicas);
 	if (check_name("app name", app) < 0 || patch_doc(&doc, yaml, len, app, "replicas") < 0)
 		return -1;
 	spec = child_map(doc, "spec");
@@ -946,8 +945,8 @@ static ssize_t patch_index(const mech_yaml *doc, const char *file)
 	size_t i;
 	for (i = 0; p && p->kind == MECH_YAML_SEQ && i < p->len; i++) {
 		const char *path = mech_yaml_path_text(p->items[i], "path");
-		if (path && (!strcmp(path, file) || (!strncmp(path, "./", 2) &&
-						     !strcmp(path + 2, file))))
+		if (path &&
+		    (!strcmp(path, file) || (!strncmp(path, "./", 2) && !strcmp(path + 2, file))))
 			return (ssize_t)i;
 	}
 	return -1;

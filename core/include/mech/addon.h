@@ -51,8 +51,8 @@ int mech_addon_set(mech_repo *repo, const mech_write_opts *w, const mech_addon_o
  */
 int mech_addon_link(mech_repo *repo, const mech_write_opts *w, const char *addon, const char *app,
 		    const char *instance, const char *env, mech_txn_result *res);
-int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *addon,
-		      const char *app, const char *instance, const char *env, mech_txn_result *res);
+int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *addon, const char *app,
+		      const char *instance, const char *env, mech_txn_result *res);
 /** One link: app/instance's env `env` reads addon `addon`'s Secret. */
 typedef struct {
 	char *addon, *app, *instance, *env;

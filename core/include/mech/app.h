@@ -55,14 +55,14 @@ int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const ch
 /* ---- after create: scale and env (core/verbs/app_config.c) ---- */
 
 /** `app scale`: replicas 0-100 into the instance's replicas.yaml (or its overlay entry). */
-int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app,
-		   const char *instance, int replicas, mech_txn_result *res);
+int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app, const char *instance,
+		   int replicas, mech_txn_result *res);
 
 typedef struct {
 	const char *app;
-	const char *instance;   /* NULL: the only instance */
-	int all_instances;      /* the base Deployment's env instead of an instance's env.yaml */
-	const mech_strv *vars;  /* set: KEY=VALUE… (with from_secret: one KEY); unset: KEY… */
+	const char *instance;    /* NULL: the only instance */
+	int all_instances;       /* the base Deployment's env instead of an instance's env.yaml */
+	const mech_strv *vars;   /* set: KEY=VALUE… (with from_secret: one KEY); unset: KEY… */
 	const char *from_secret; /* SECRET:KEY, or NULL */
 } mech_app_env_opts;
 
@@ -114,8 +114,8 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 			mech_app_desired *out);
 void mech_app_desired_dispose(mech_app_desired *d);
 /** The env (and the rest of the desired state) of one instance at the head; *picked its name. */
-int mech_app_env_list(mech_repo *repo, const char *app, const char *instance,
-		      mech_app_desired *out, char **picked);
+int mech_app_env_list(mech_repo *repo, const char *app, const char *instance, mech_app_desired *out,
+		      char **picked);
 
 /** One change to an instance's desired state. */
 typedef struct {
