@@ -73,8 +73,12 @@ static int plan_scale(mech_txn *txn, void *payload)
 	mech_txn_summary(txn, "scale %s/%s to %d", c->app, c->picked, c->replicas);
 	mech_txn_body(txn, "replicas: %d", c->replicas);
 	mech_txn_body(txn, "instance: %s", c->picked);
-	if (mech_manifest_overlay_replicas(ov.ptr, ov.len, c->app) >= 0) {
+	if ((now = mech_manifest_overlay_replicas(ov.ptr, ov.len, c->app)) >= 0) {
 		/* kustomize applies the overlay's replicas entry after patches: it wins */
+		if (now == c->replicas) { /* already so: not even a re-render of a person's file */
+			rc = 0;
+			goto done;
+		}
 		if (mech_manifest_overlay_set_replicas(ov.ptr, ov.len, c->app, c->replicas, &out) <
 		    0)
 			goto done;
@@ -85,9 +89,12 @@ static int plan_scale(mech_txn *txn, void *payload)
 	}
 	file = mech_layout_overlay_file(c->app, c->picked, MECH_LAYOUT_OVERLAY_REPLICAS);
 	have = mech_txn_read(txn, file, &cur) > 0;
-	if (have && mech_manifest_overlay_has_patch(ov.ptr, ov.len, MECH_LAYOUT_OVERLAY_REPLICAS))
-		now = mech_manifest_replicas_read(cur.ptr, cur.len);
-	if (now < 0 && !have) {
+	if (have && mech_manifest_overlay_has_patch(ov.ptr, ov.len, MECH_LAYOUT_OVERLAY_REPLICAS) &&
+	    mech_manifest_replicas_read(cur.ptr, cur.len) == c->replicas) {
+		rc = 0; /* already so */
+		goto done;
+	}
+	if (!have) {
 		/* no file yet: the base's number runs; the same number needs no file */
 		mech_buf dep = MECH_BUF_INIT;
 		char *dpath = mech_layout_app_file(c->app, MECH_LAYOUT_BASE_DEPLOYMENT);
@@ -162,6 +169,26 @@ static int has_var(const mech_env_var *v, size_t n, const char *name)
 		if (!strcmp(v[i].name, name))
 			return 1;
 	return 0;
+}
+
+static int eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+/* Does `have` already hold every entry of `set`, exactly? */
+static int same_vars(const mech_env_var *set, size_t nset, const mech_env_var *have, size_t nhave)
+{
+	size_t i, j;
+	for (i = 0; i < nset; i++) {
+		for (j = 0; j < nhave && strcmp(have[j].name, set[i].name); j++)
+			;
+		if (j == nhave || have[j].deleted != set[i].deleted ||
+		    !eq(have[j].value, set[i].value) || !eq(have[j].secret, set[i].secret) ||
+		    !eq(have[j].key, set[i].key))
+			return 0;
+	}
+	return 1;
 }
 
 /* ", "-joined names of `v` */
@@ -278,7 +305,12 @@ static int plan_env(mech_txn *txn, void *payload)
 			}
 		}
 	}
-	if (c->set) {
+	if (c->set && same_vars(c->set, c->nset, have, nhave)) {
+		/* already so: not even a re-render of a file a person may have written */
+		summary(txn, c, where, &remove);
+		rc = plan_list_patch(txn, c->app, c->picked, MECH_LAYOUT_OVERLAY_ENV);
+		goto done;
+	} else if (c->set) {
 		if (mech_manifest_env_edit(exists ? cur.ptr : NULL, cur.len, c->app, c->set,
 					   c->nset, NULL, &out) < 0)
 			goto done;

@@ -172,12 +172,16 @@ expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "unlink again: nothi
 # ---- a person's edit of env.yaml blocks neither deploy nor scale ----
 human_clone alice "$T/clone"
 sed -i 's/value: new$/value: hand/' "$T/clone/$OV/env.yaml"
+sed -i '1i # tuned by hand' "$T/clone/$OV/env.yaml"
 git -C "$T/clone" commit -qam "C by hand"
 git -C "$T/clone" push -q origin HEAD
 mech app -a web -i main deploy --tag 1.28
 expect_rc 0 "deploy after a human env.yaml edit, without --force"
 mech app -a web -i main scale --replicas 2
 expect_rc 0 "scale likewise"
+mech app -a web -i main env set C=hand --json
+expect_rc 0 "env set of what the person's env.yaml already says"
+expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "changes nothing (no re-render of their file)"
 mech app -a web -i main env set C=mech
 expect_rc 3 "but env set over the person's env.yaml needs --force"
 mech app -a web -i main env set C=mech --force
@@ -188,6 +192,9 @@ git -C "$T/clone" pull -q
 printf 'replicas:\n- name: web\n  count: 5\n' >>"$T/clone/apps/web/overlays/staging/kustomization.yaml"
 git -C "$T/clone" commit -qam "staging to 5 by hand"
 git -C "$T/clone" push -q origin HEAD
+mech app -a web -i staging scale --replicas 5 --json
+expect_rc 0 "scale to the number the person's entry already says"
+expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "changes nothing, needs no --force"
 mech app -a web -i staging scale --replicas 4 --force
 expect_rc 0 "scale of an overlay with its own replicas entry"
 expect_in "$err" "scale rewrote it" "says so"
