@@ -160,6 +160,7 @@ typedef struct {
 	const char *addon_secret; /* unlink: entries naming it */
 	const char *addon_env;    /* unlink: only this name (NULL: every link) */
 	char *picked;
+	mech_strv notes; /* for the result's warnings */
 } env_ctx;
 
 static int has_var(const mech_env_var *v, size_t n, const char *name)
@@ -241,6 +242,39 @@ static void summary(mech_txn *txn, env_ctx *c, const char *where, const mech_str
 	free(names);
 }
 
+/* --all-instances: name the instances whose env.yaml overrides what the base now says. */
+static void note_overrides(mech_txn *txn, env_ctx *c)
+{
+	mech_strv insts = MECH_STRV_INIT;
+	char *dir = mech_layout_overlays_dir(c->app);
+	size_t i, j;
+	mech_txn_list(txn, dir, &insts);
+	for (i = 0; i < insts.len; i++) {
+		mech_buf b = MECH_BUF_INIT;
+		mech_env_var *v = NULL;
+		size_t n = 0;
+		char *p = mech_layout_overlay_file(c->app, insts.items[i], MECH_LAYOUT_OVERLAY_ENV);
+		if (mech_txn_read(txn, p, &b) > 0 &&
+		    mech_manifest_env_read(b.ptr, b.len, c->app, &v, &n) == 0) {
+			for (j = 0; j < c->nset; j++)
+				if (has_var(v, n, c->set[j].name))
+					mech_strv_pushf(&c->notes,
+							"instance %s sets %s in its %s, which wins over "
+							"the base's (`mech app -a %s -i %s env unset %s` to "
+							"use the base's)",
+							insts.items[i], c->set[j].name,
+							MECH_LAYOUT_OVERLAY_ENV, c->app,
+							insts.items[i], c->set[j].name);
+		}
+		mech_error_clear();
+		mech_env_vars_free(v, n);
+		mech_buf_dispose(&b);
+		free(p);
+	}
+	mech_strv_dispose(&insts);
+	free(dir);
+}
+
 static int plan_env(mech_txn *txn, void *payload)
 {
 	env_ctx *c = payload;
@@ -253,6 +287,7 @@ static int plan_env(mech_txn *txn, void *payload)
 
 	free(c->picked);
 	c->picked = NULL;
+	mech_strv_dispose(&c->notes);
 	if (!c->all && mech_app_plan_instance(txn, c->repo, c->app, c->instance, &c->picked) < 0)
 		goto done;
 	if (c->all) {
@@ -308,7 +343,7 @@ static int plan_env(mech_txn *txn, void *payload)
 	if (c->set && same_vars(c->set, c->nset, have, nhave)) {
 		/* already so: not even a re-render of a file a person may have written */
 		summary(txn, c, where, &remove);
-		rc = plan_list_patch(txn, c->app, c->picked, MECH_LAYOUT_OVERLAY_ENV);
+		rc = c->all ? 0 : plan_list_patch(txn, c->app, c->picked, MECH_LAYOUT_OVERLAY_ENV);
 		goto done;
 	} else if (c->set) {
 		if (mech_manifest_env_edit(exists ? cur.ptr : NULL, cur.len, c->app, c->set,
@@ -329,6 +364,8 @@ static int plan_env(mech_txn *txn, void *payload)
 			goto done;
 	}
 	summary(txn, c, where, &remove);
+	if (c->all && c->set)
+		note_overrides(txn, c);
 	if (!c->all && plan_list_patch(txn, c->app, c->picked, MECH_LAYOUT_OVERLAY_ENV) < 0)
 		goto done;
 	mech_txn_write_buf(txn, path, &out);
@@ -349,6 +386,7 @@ static int run_env(mech_repo *repo, const mech_write_opts *w, env_ctx *c, const 
 		   mech_txn_result *res)
 {
 	char *target;
+	size_t i;
 	int rc;
 	if (mech_validate_name("app name", c->app) < 0 ||
 	    (c->instance && mech_validate_name("instance name", c->instance) < 0))
@@ -357,6 +395,9 @@ static int run_env(mech_repo *repo, const mech_write_opts *w, env_ctx *c, const 
 		return mech_error_set(MECH_EUSAGE, "--all-instances and -i exclude each other");
 	target = mech_sprintf("app/%s", c->app);
 	rc = mech_write_apply(repo, w, verb_id, target, 0, plan_env, c, res);
+	for (i = 0; rc == 0 && i < c->notes.len; i++)
+		mech_strv_push(&res->warnings, c->notes.items[i]);
+	mech_strv_dispose(&c->notes);
 	free(target);
 	free(c->picked);
 	return rc;

@@ -96,6 +96,11 @@ expect_in "$out" "instance (env.yaml)" "text: where it comes from"
 mech app -a web env set --all-instances REGION=eu
 expect_rc 0 "env set --all-instances"
 expect_in "$(show apps/web/base/deployment.yaml)" "name: REGION" "in the base Deployment"
+mech app -a web env set --all-instances A=all
+expect_rc 0 "env set --all-instances of a name main's env.yaml overrides"
+expect_in "$err" "instance main sets A in its env.yaml, which wins over the base's" "says so"
+mech app -a web env set --all-instances A=all --json
+expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "--all-instances again: nothing written"
 mech app -a web instance add staging
 expect_eq "$($G ls-tree --name-only main:apps/web/overlays/staging | tr '\n' ' ')" "env.yaml kustomization.yaml replicas.yaml " \
 	"instance add copies the patch files its overlay lists"
