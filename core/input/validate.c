@@ -152,14 +152,15 @@ int mech_validate_secret_ref(const char *v, char **secret, char **key)
 		goto bad;
 	}
 	n = strlen(*key);
-	ok = n <= 253;
+	/* Kubernetes' config-map key rule: also not ".", nor starting with ".." */
+	ok = n <= 253 && strcmp(*key, ".") && strncmp(*key, "..", 2);
 	for (i = 0; ok && i < n; i++)
 		if (!(isalnum((unsigned char)(*key)[i]) || strchr("-._", (*key)[i])))
 			ok = 0;
 	if (!ok) {
 		mech_error_set(MECH_EINVALID,
 			       "invalid secret key \"%s\" in --from-secret: use letters, digits, "
-			       "'-', '.' and '_' (at most 253)",
+			       "'-', '.' and '_' (at most 253; not \".\" nor starting \"..\")",
 			       mech_error_escape(q, *key));
 		goto bad;
 	}
