@@ -136,11 +136,14 @@ int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app, c
 				      MAX_REPLICAS);
 	target = mech_sprintf("app/%s", app);
 	rc = mech_write_apply(repo, w, "app.scale", target, 0, plan_scale, &c, res);
-	if (rc == 0 && c.in_overlay)
+	if (rc == 0 && c.in_overlay) {
+		char *ov = mech_layout_overlay_path(app, c.picked);
 		mech_strv_pushf(&res->warnings,
-				"the replicas entry of apps/%s/overlays/%s/kustomization.yaml "
-				"decides the number (it wins over replicas.yaml): scale rewrote it",
-				app, c.picked);
+				"the replicas entry of %s decides the number (it wins over "
+				"replicas.yaml): scale rewrote it",
+				ov);
+		free(ov);
+	}
 	free(target);
 	free(c.picked);
 	return rc;
