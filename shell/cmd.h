@@ -52,6 +52,7 @@
 	_(GONE, "gone")                                                                            \
 	_(EXIT_CODE, "exit-code")                                                                  \
 	_(FROM, "from")                                                                            \
+	_(TO, "to")                                                                                \
 	_(HOST, "host")                                                                            \
 	_(PATH, "path")                                                                            \
 	_(TYPE, "type")                                                                            \

@@ -285,6 +285,17 @@ static const sh_flag sim_flags[] = {
 	END,
 };
 
+static const sh_flag rollback_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TO, 0, SH_STR, "REV",
+	 "the commit whose state to restore (default: before the last deploy)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
 static const sh_flag app_history_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
@@ -309,7 +320,8 @@ const sh_command sh_commands[] = {
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
 
 	{"whoami", NULL, "whoami", SH_GUEST, "", 0, 0, no_flags, sh_whoami,
-	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints.",
+	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints "
+	 "(warns when Argo CD is older than v3.3.0, the oldest mech supports).",
 	 "None.", "None (read-only).", "mech whoami\nssh -T mech-host -- whoami --json",
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
@@ -354,7 +366,9 @@ const sh_command sh_commands[] = {
 	 "mechanics(tenant.seed) commit (README.md and argocd/*.yaml). With gitops.remote set, pushes "
 	 "the seed, or adopts a remote that is already seeded, or pushes the local history to a "
 	 "remote whose branch is empty. On an existing tenant, adds the keys; when argocd/*.yaml "
-	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt.",
+	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt. "
+	 "Argo CD reads argocd/*.yaml only when an operator applies them (kubectl apply -n argocd "
+	 "-f argocd/): a write that creates or changes them warns so.",
 	 "mech admin tenant add alice --key alice.pub\n"
 	 "mech admin tenant add alice --repo-url https://git.example/alice.git\n"
 	 "mech admin tenant add bob --name 'Bob B' --email bob@example.com",
@@ -468,6 +482,14 @@ const sh_command sh_commands[] = {
 	 "it changed (from and to); commits that changed only other instances or nothing that "
 	 "runs are left out.",
 	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json", "mech show REV"},
+	{"app", "rollback", "app.rollback", SH_MUTATES | SH_TENANT, "", 0, 0, rollback_flags,
+	 sh_app_rollback, "Put an instance back as it was before its last deploy, or at a commit.",
+	 "None.",
+	 "Writes the instance's own files (apps/APP/overlays/INSTANCE/) as they were at the "
+	 "commit, in one mechanics(app.rollback) commit with a Mechanics-Rollback-To trailer. "
+	 "Changes to the app's base since then stay (undo them with `mech revert REV`).",
+	 "mech app -a web rollback\nmech app -a web -i main rollback --to 3f2a9c1 --wait",
+	 "mech app -a web wait\nmech app -a web history"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
@@ -486,10 +508,11 @@ const sh_command sh_commands[] = {
 	 "None (read-only). Differences are a result, not a failure: exit 0, or 1 with --exit-code.",
 	 "mech app -a web diff\nmech app -a web diff --exit-code --json", "mech app -a web sync"},
 	{"app", "delete", "app.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_only_flags,
-	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it).", "None.",
+	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it; always needs --force).",
+	 "None.",
 	 "Deletes apps/APP/ and mech-owned network/routes/APP/*.yaml in one mechanics(app.delete) "
-	 "commit. Addons are never deleted with an app.",
-	 "mech app -a web delete --dry-run\nmech app -a web delete", "mech app list"},
+	 "commit. Addons are never deleted with an app. Without --force: exit 3 and the plan.",
+	 "mech app -a web delete --dry-run\nmech app -a web delete --force", "mech app list"},
 	{"app", "instance add", "app.instance-add", SH_MUTATES | SH_TENANT, "I", 1, 1,
 	 instance_add_flags, sh_app_instance_add,
 	 "Add an instance by copying another instance's overlay.",
@@ -498,10 +521,13 @@ const sh_command sh_commands[] = {
 	 "mech app -a web instance add staging\nmech app -a web instance add canary --from staging",
 	 "mech app -a web -i I set-image REF\nmech route -a web -i I create"},
 	{"app", "instance remove", "app.instance-remove", SH_MUTATES | SH_TENANT, "I", 1, 1,
-	 app_only_flags, sh_app_instance_remove, "Remove an instance and its route.",
-	 "I  instance name",
-	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it.",
-	 "mech app -a web instance remove staging", "mech app -a web info"},
+	 app_only_flags, sh_app_instance_remove,
+	 "Remove an instance and its route (always needs --force).", "I  instance name",
+	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it. Without "
+	 "--force: exit 3 and the plan.",
+	 "mech app -a web instance remove staging --dry-run\nmech app -a web instance remove "
+	 "staging --force",
+	 "mech app -a web info"},
 
 	{"route", "create", "route.create", SH_MUTATES | SH_TENANT, "", 0, 0, route_create_flags,
 	 sh_route_create, "Expose an app instance with a Gateway API HTTPRoute.", "None.",
@@ -522,10 +548,13 @@ const sh_command sh_commands[] = {
 	 "reason), 2 on timeout.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
-	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",
+	 sh_route_delete,
+	 "Remove an app instance's route (only files mech owns; always needs --force).", "None.",
 	 "Deletes network/routes/APP/INSTANCE.yaml in one mechanics(route.delete) commit. "
-	 "User-authored files under network/ are never touched.",
-	 "mech route -a web delete\nmech route -a web -i staging delete", "mech route list"},
+	 "User-authored files under network/ are never touched. Without --force: exit 3 and the "
+	 "plan.",
+	 "mech route -a web delete --force\nmech route -a web -i staging delete --dry-run",
+	 "mech route list"},
 
 	{"addon", "type list", "addon.type-list", SH_TENANT, "", 0, 0, no_flags, sh_addon_type_list,
 	 "List the addon types mech can create.", "None.", "None (read-only).",
@@ -585,6 +614,14 @@ const sh_command sh_commands[] = {
 	 "None (read-only).",
 	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml",
 	 "mech show REV"},
+	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
+	 "Undo one commit's changes to the files mech manages, as a new receipt.",
+	 "REV  a commit on the branch: sha (or prefix), HEAD or HEAD~N",
+	 "One mechanics(commit.revert) commit undoing REV's changes under apps/, network/routes/ and "
+	 "addons/ by a three-way merge (later changes to other lines stay), with a "
+	 "Mechanics-Reverts trailer. Reverting a forced write restores the human change it "
+	 "overrode. Other paths REV changed are left and named.",
+	 "mech revert 3f2a9c1\nmech revert HEAD --dry-run", "mech log\nmech show HEAD"},
 	{"show", NULL, "show", SH_TENANT, "REV", 1, 1, no_flags, sh_show,
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
@@ -619,7 +656,9 @@ const sh_command sh_commands[] = {
 	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
 	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
-	 "listens).",
+	 "listens). Like Argo CD it knows each tenant's argocd/*.yaml as applied: once, when it "
+	 "first sees the tenant, and again on SIGHUP (what `kubectl apply -n argocd -f argocd/` "
+	 "does); sync windows, the AppProject and sync retries apply as in Argo CD.",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
 	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},

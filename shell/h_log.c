@@ -5,6 +5,7 @@
 #include "mech/app.h"
 #include "mech/error.h"
 #include "mech/history.h"
+#include "mech/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,12 @@
 static cJSON *entry_json(const mech_log_entry *e)
 {
 	cJSON *o = cJSON_CreateObject(), *fo = cJSON_CreateArray();
+	mech_image img = MECH_IMAGE_INIT;
+	const char *tag = NULL;
 	size_t i;
+	if (e->image && mech_image_parse(e->image, &img) == 0)
+		tag = img.tag;
+	mech_error_clear();
 	cJSON_AddStringToObject(o, "commit", e->commit);
 	cJSON_AddStringToObject(o, "class", mech_class_name(e->cls));
 	if (e->verb)
@@ -28,6 +34,12 @@ static cJSON *entry_json(const mech_log_entry *e)
 	cJSON_AddStringToObject(o, "author", e->author);
 	cJSON_AddStringToObject(o, "date", e->date);
 	cJSON_AddStringToObject(o, "subject", e->subject);
+	/* a receipt's facts, structured: what an agent would otherwise parse from text */
+	cJSON_AddItemToObject(o, "image",
+			      e->image ? cJSON_CreateString(e->image) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "tag", tag ? cJSON_CreateString(tag) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "instance",
+			      e->instance ? cJSON_CreateString(e->instance) : cJSON_CreateNull());
 	for (i = 0; i < e->nforced; i++) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "commit", e->forced[i].commit);
@@ -35,6 +47,7 @@ static cJSON *entry_json(const mech_log_entry *e)
 		cJSON_AddItemToArray(fo, f);
 	}
 	cJSON_AddItemToObject(o, "forced_over", fo);
+	mech_image_dispose(&img);
 	return o;
 }
 

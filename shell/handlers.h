@@ -50,6 +50,8 @@ int sh_addon_info(sh_ctx *ctx, const sh_args *a);
 int sh_addon_wait(sh_ctx *ctx, const sh_args *a);
 int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_app_history(sh_ctx *ctx, const sh_args *a);
+int sh_app_rollback(sh_ctx *ctx, const sh_args *a);
+int sh_revert(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);

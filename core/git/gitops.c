@@ -48,6 +48,7 @@ struct mech_txn {
 	size_t nplan;
 	mech_buf summary;
 	mech_buf body;
+	mech_buf trailers; /* "Mechanics-Reverts: <sha>\n", … after the standard ones */
 };
 
 /* ---- planning ---- */
@@ -169,6 +170,16 @@ void mech_txn_body(mech_txn *txn, const char *fmt, ...)
 	mech_buf_putc(&txn->body, '\n');
 }
 
+void mech_txn_trailer(mech_txn *txn, const char *key, const char *value)
+{
+	mech_buf_printf(&txn->trailers, "%s: %s\n", key, value);
+}
+
+git_tree *mech_txn_base(mech_txn *txn)
+{
+	return txn->base;
+}
+
 static void txn_reset(mech_txn *txn)
 {
 	size_t i;
@@ -183,6 +194,7 @@ static void txn_reset(mech_txn *txn)
 	txn->base = NULL;
 	mech_buf_dispose(&txn->summary);
 	mech_buf_dispose(&txn->body);
+	mech_buf_dispose(&txn->trailers);
 }
 
 void mech_txn_result_dispose(mech_txn_result *res)
@@ -321,6 +333,11 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, 
 	res->message = mech_receipt_format(opts->verb, summary, mech_buf_cstr(&txn->body),
 					   r->tenant, opts->target, request, res->forced,
 					   res->nforced);
+	if (txn->trailers.len) { /* the verb's own trailers close the trailer block */
+		char *m = mech_sprintf("%s%s", res->message, txn->trailers.ptr);
+		free(res->message);
+		res->message = m;
+	}
 	res->subject = mech_strndup(res->message, strcspn(res->message, "\n"));
 	parents[0] = parent;
 	if (git_commit_create_buffer(&raw, r->git, author, committer, NULL, res->message, tree,
@@ -403,6 +420,9 @@ static void record_forced(mech_txn_result *res)
  */
 static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 {
+	mech_buf b = MECH_BUF_INIT;
+	size_t i, n = 0;
+	int created = 1;
 	if (!res->nchanges)
 		return;
 	if (!mech_txn_exists(txn, MECH_LAYOUT_ARGOCD))
@@ -410,6 +430,25 @@ static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 			       MECH_LAYOUT_ARGOCD "/ is missing: Argo CD will not see this change "
 						  "(restore it from the history: `git revert` the "
 						  "commit that removed it)");
+	/*
+	 * Argo CD reads the argocd/ files only when an operator applies them; a
+	 * commit alone changes nothing there (docs/formats.md, The seed).
+	 */
+	for (i = 0; i < res->nchanges; i++) {
+		const char *p = res->changes[i].path;
+		if (strncmp(p, MECH_LAYOUT_ARGOCD "/", sizeof(MECH_LAYOUT_ARGOCD)) ||
+		    strchr(p + sizeof(MECH_LAYOUT_ARGOCD), '/'))
+			continue;
+		mech_buf_printf(&b, "%s%s", n++ ? ", " : "", p);
+		created = created && res->changes[i].action == MECH_CHANGE_CREATE;
+	}
+	if (n)
+		mech_strv_pushf(&res->warnings,
+				"%s %s: an operator must apply %s%s (kubectl apply -n argocd -f "
+				"%s/)",
+				mech_buf_cstr(&b), created ? "created" : "changed",
+				n > 1 ? "them" : "it", created ? "" : " again", MECH_LAYOUT_ARGOCD);
+	mech_buf_dispose(&b);
 }
 
 static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)

@@ -724,7 +724,7 @@ int mech_app_delete(mech_repo *repo, const mech_write_opts *w, const char *app, 
 	if (mech_validate_name("app name", app) < 0)
 		return -1;
 	target = mech_sprintf("app/%s", app);
-	rc = mech_write_apply(repo, w, "app.delete", target, 0, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "app.delete", target, 1, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -865,7 +865,7 @@ int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const ch
 	    mech_validate_name("instance name", instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = mech_write_apply(repo, w, "app.instance-remove", target, 0, plan_instance_remove, &c,
+	rc = mech_write_apply(repo, w, "app.instance-remove", target, 1, plan_instance_remove, &c,
 			      res);
 	free(target);
 	return rc;

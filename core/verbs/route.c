@@ -107,7 +107,7 @@ static int route_existing(mech_txn *txn, const char *file, const char *app, cons
 	mech_error_set(MECH_EEXISTS, "route %s/%s already exists with other settings%s", app,
 		       instance, why.ptr);
 	mech_error_hint("a create never changes an existing route: delete it first with "
-			"`mech route -a %s -i %s delete`, then create it again",
+			"`mech route -a %s -i %s delete --force`, then create it again",
 			app, instance);
 	rc = -1;
 done:
@@ -346,7 +346,7 @@ int mech_route_delete(mech_repo *repo, const mech_write_opts *w, const char *app
 	    (instance && mech_validate_name("instance name", instance) < 0))
 		return -1;
 	target = mech_sprintf("route/%s", app);
-	rc = mech_write_apply(repo, w, "route.delete", target, 0, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "route.delete", target, 1, plan_delete, &c, res);
 	free(target);
 	return rc;
 }

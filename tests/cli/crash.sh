@@ -40,7 +40,7 @@ for i in $(seq 1 "$ROUNDS"); do
 	fi
 	# the next verb succeeds
 	if ! "$MECH" app create "after$i" --image "nginx:2.$i" >/dev/null 2>"$T/next.err" ||
-		! "$MECH" app -a "after$i" delete >/dev/null 2>>"$T/next.err"; then
+		! "$MECH" app -a "after$i" delete --force >/dev/null 2>>"$T/next.err"; then
 		fail "round $i: next verb failed: $(cat "$T/next.err")"
 		break
 	fi

@@ -86,6 +86,26 @@ expect_in "$(json "$out" 'd["error"]["message"]')" "path: Git has /api, asked /"
 expect_in "$(json "$out" 'd["error"]["hint"]')" "route -a web -i main delete" "says how to change it"
 expect_eq "$(head_of alice)" "$before" "nothing written"
 
+# addon create, retried
+mech --tenant alice addon create db --type postgres --memory 512Mi
+expect_rc 0 "addon create"
+before=$(head_of alice)
+mech --tenant alice --json addon create db --type postgres --memory 0.5Gi
+expect_rc 0 "the same addon again (512Mi written as 0.5Gi)"
+expect_eq "$(json "$out" 'd["result"]["changed"]')" "False" "changed:false"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+mech --tenant alice --json addon create db --type postgres --memory 1Gi --version 18
+expect_rc 65 "an addon create with other memory and version"
+expect_eq "$(json "$out" 'd["error"]["code"]')" "exists" "error code exists"
+msg=$(json "$out" 'd["error"]["message"]')
+expect_in "$msg" "version: Git has 17, asked 18" "names the version"
+expect_in "$msg" "memory: Git has 512Mi, asked 1Gi" "names the memory"
+expect_in "$msg" "addon -n db set --memory 1Gi" "and the verb that changes it"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+mech --tenant alice addon -n bd info
+expect_rc 4 "a misspelt addon"
+expect_in "$err" "did you mean db?" "with the nearest name"
+
 # --dry-run says whether it would change
 mech --tenant alice --json app -a web -i main deploy --tag 1.30 --dry-run
 expect_rc 0 "dry run"

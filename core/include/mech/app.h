@@ -71,6 +71,21 @@ int mech_app_env_set(mech_repo *repo, const mech_write_opts *w, const mech_app_e
 int mech_app_env_unset(mech_repo *repo, const mech_write_opts *w, const mech_app_env_opts *o,
 		       mech_txn_result *res);
 
+/**
+ * One receipt putting app/instance's own files (its overlay directory) back
+ * as they were at `to`; `to` NULL: before the instance's last image change.
+ * Trailer Mechanics-Rollback-To.
+ */
+int mech_app_rollback(mech_repo *repo, const mech_write_opts *w, const char *app,
+		      const char *instance, const char *to, mech_txn_result *res);
+/**
+ * One receipt undoing commit `rev`'s changes to the files mech manages (apps/,
+ * network/routes/, addons/) by a three-way merge, as `git revert`; trailer
+ * Mechanics-Reverts. `skipped` (may be NULL) gets the other paths it changed.
+ */
+int mech_revert(mech_repo *repo, const mech_write_opts *w, const char *rev, mech_txn_result *res,
+		mech_strv *skipped);
+
 /* ---- desired state, from Git ---- */
 
 typedef struct {
