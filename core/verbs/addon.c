@@ -219,8 +219,8 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 /* "addon X not found", with the nearest of `names` (the tenant's addons) as a hint. */
 int mech_addon_not_found(mech_repo *repo, const char *name, const mech_strv *names)
 {
-	const char *near =
-		names ? mech_suggest(name, (const char *const *)names->items, names->len) : NULL;
+	const char *near = names ? mech_suggest(name, (const char *const *)names->items, names->len)
+				 : NULL;
 	mech_error_set(MECH_ENOT_FOUND, "addon %s not found in %s/gitops", name,
 		       mech_repo_tenant(repo));
 	if (near)
