@@ -76,7 +76,9 @@
 	_(TLS, "tls")                                                                              \
 	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
-	_(PURGE, "purge")
+	_(PURGE, "purge")                                                                          \
+	_(ALL_INSTANCES, "all-instances")                                                          \
+	_(FROM_SECRET, "from-secret")
 
 typedef enum {
 	SH_OPT_NONE, /* ends a list of flags */

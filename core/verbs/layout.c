@@ -49,6 +49,12 @@ char *mech_layout_overlay_path(const char *app, const char *instance)
 			    instance);
 }
 
+char *mech_layout_overlay_file(const char *app, const char *instance, const char *file)
+{
+	return mech_sprintf(MECH_LAYOUT_APPS "/%s/" MECH_LAYOUT_OVERLAYS "/%s/%s", app, instance,
+			    file);
+}
+
 char *mech_layout_overlay_in_app(const char *instance)
 {
 	return mech_sprintf(MECH_LAYOUT_OVERLAYS "/%s/" KUSTOMIZATION, instance);
@@ -85,6 +91,19 @@ char *mech_layout_addon_dir(const char *name)
 char *mech_layout_addon_cluster_path(const char *name)
 {
 	return mech_sprintf(MECH_LAYOUT_ADDONS "/%s/" MECH_LAYOUT_ADDON_CLUSTER, name);
+}
+
+char *mech_layout_secret_ledger(const char *name)
+{
+	return mech_sprintf(MECH_LAYOUT_SECRETS "/%s.yaml", name);
+}
+
+char *mech_layout_secret_of_file(const char *file)
+{
+	size_t n = strlen(file);
+	if (n <= 5 || strcmp(file + n - 5, ".yaml") || strchr(file, '/'))
+		return NULL;
+	return mech_strndup(file, n - 5);
 }
 
 /* ---- derived names ---- */

@@ -66,6 +66,15 @@ shape write 0 addon create db --type postgres
 snapshot
 shape write.unchanged 0 app -a web -i main deploy --tag 1.27
 
+# ---- after create: one small file per concern ------------------------------------
+shape write 0 app -a web -i staging scale --replicas 3
+shape write 0 app -a web -i staging env set LOG_LEVEL=info
+shape write 0 addon -n db link -a web -i staging
+receipt addon.link
+shape write.unchanged 0 addon -n db link -a web -i staging
+shape app.env-list 0 app -a web -i staging env list
+snapshot config
+
 # ---- live reads ----------------------------------------------------------------
 shape app.wait 0 app -a web -i main wait --timeout 20s
 shape route.wait 0 route -a web -i main wait --timeout 20s
@@ -80,6 +89,11 @@ shape addon.type-list 0 addon type list
 shape addon.type-info 0 addon type info postgres
 shape addon.list 0 addon list
 shape addon.info 0 addon -n db info
+secret_value="formats-secret-$RANDOM$RANDOM$RANDOM"
+printf '%s\n' "$secret_value" >"$T/secret-value"
+shape secret.set 0 secret set db-pass password <"$T/secret-value"
+shape secret.list 0 secret list
+shape secret.info 0 secret -n db-pass info
 
 # ---- updates, a human edit, protection -----------------------------------------
 shape write 0 app -a web -i main set-image ghcr.io/acme/web:2.0
@@ -124,6 +138,7 @@ shape write 0 addon -n cache set --memory 1Gi
 shape write 0 route -a web -i main delete --force
 shape write 0 app -a web instance remove staging --force
 shape write 0 addon -n db delete --force
+shape secret.delete 0 secret -n db-pass delete --force
 shape write 0 app -a web delete --force
 
 # ---- warnings: a human removed argocd/, the write lands and says so ---------------
@@ -142,6 +157,8 @@ print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["p
 [ ${#pw} -ge 16 ] && ok || fail "the sim generated no password for cache-app"
 expect_not_in "$all_out" "$pw" "the database password appears in no output"
 expect_not_in "$all_out" "$(printf %s "$pw" | base64 -w0)" "nor base64-encoded"
+expect_not_in "$all_out" "$secret_value" "a secret's value appears in no output"
+expect_not_in "$all_out" "$(printf %s "$secret_value" | base64 -w0)" "nor base64-encoded"
 
 # ---- receipts: signed, trailers named in the document ------------------------------
 $G cat-file -p main | grep -q '^gpgsig -----BEGIN SSH SIGNATURE-----$' && ok || fail "receipts carry an SSH signature header"

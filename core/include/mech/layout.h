@@ -25,6 +25,13 @@
 #define MECH_LAYOUT_ADDONS "addons"
 #define MECH_LAYOUT_NETWORK_README "network/README.md"
 #define MECH_LAYOUT_ADDONS_README "addons/README.md"
+/*
+ * The ledger of the tenant's secrets (`mech secret`): names, keys, versions
+ * and who set them, never a value. At the top of the repository, outside
+ * every path an Argo CD Application reads (MECH_LAYOUT_OVERLAY_GLOB,
+ * network/, addons/), so nothing in it is ever applied to the cluster.
+ */
+#define MECH_LAYOUT_SECRETS "secrets"
 #define MECH_LAYOUT_ARGOCD "argocd"
 #define MECH_LAYOUT_ARGOCD_PROJECT "argocd/project.yaml"
 #define MECH_LAYOUT_ARGOCD_APPSET "argocd/apps.applicationset.yaml"
@@ -58,6 +65,17 @@ char *mech_layout_overlays_dir(const char *app);
 char *mech_layout_overlay_dir(const char *app, const char *instance);
 /** apps/<app>/overlays/<instance>/kustomization.yaml */
 char *mech_layout_overlay_path(const char *app, const char *instance);
+/*
+ * The patches mech writes next to an overlay's kustomization.yaml, one per
+ * concern (docs/formats.md): the image stays in the kustomization, the
+ * replicas and the env go to strategic-merge patches of the base Deployment
+ * listed in its `patches:`, so a person's edit of one file does not put the
+ * others behind --force.
+ */
+#define MECH_LAYOUT_OVERLAY_REPLICAS "replicas.yaml"
+#define MECH_LAYOUT_OVERLAY_ENV "env.yaml"
+/** apps/<app>/overlays/<instance>/<file>, `file` one of MECH_LAYOUT_OVERLAY_REPLICAS/ENV. */
+char *mech_layout_overlay_file(const char *app, const char *instance, const char *file);
 /** overlays/<instance>/kustomization.yaml: the overlay inside the app's own tree. */
 char *mech_layout_overlay_in_app(const char *instance);
 /** The Git directories the ApplicationSet turns into Applications (a glob). */
@@ -80,6 +98,11 @@ char *mech_layout_route_instance(const char *file);
 char *mech_layout_addon_dir(const char *name);
 /** addons/<name>/cluster.yaml */
 char *mech_layout_addon_cluster_path(const char *name);
+
+/** secrets/<name>.yaml: the ledger of the Kubernetes Secret <name> in the tenant's namespace. */
+char *mech_layout_secret_ledger(const char *name);
+/** The secret a ledger file name stands for ("db.yaml" → "db"), or NULL. Not validated. */
+char *mech_layout_secret_of_file(const char *file);
 
 /* ---- derived names ---- */
 
@@ -148,6 +171,9 @@ char *mech_layout_tenant_domain(const char *tenant, const char *base_domain);
  * application user's credentials and the read-write Service.
  */
 char *mech_layout_addon_secret(const char *name);
+/** The key of that Secret holding the connection URI, and the env name `addon link` gives it. */
+#define MECH_LAYOUT_ADDON_SECRET_KEY "uri"
+#define MECH_LAYOUT_ADDON_LINK_ENV "DATABASE_URL"
 char *mech_layout_addon_service(const char *name);
 
 /* ---- the 63-character limit ---- */
