@@ -182,36 +182,96 @@ static const sh_command *command_of_tool(const sh_ctx *ctx, const char *name)
 	return NULL;
 }
 
-/* The positional argument's property: "NAME" → name, "I" → instance, "[COMMAND…|x]" → command. */
-static char *positional_name(const sh_command *c)
+/* One positional argument of a command, as a tool's property. */
+typedef struct {
+	char *name;  /* NAME → name, I → instance, KEY=VALUE → key_value */
+	char *help;  /* its line of the table's ARGUMENTS text */
+	int repeats; /* KEY… or [COMMAND…]: an array */
+	int index;   /* where it starts among the words */
+} pos_arg;
+
+#define MAX_POS 4
+
+/* The ARGUMENTS line that starts with `metavar` (else the first line), after it. */
+static char *arg_help(const sh_command *c, const char *metavar, size_t n)
 {
-	const char *a = c->args;
-	size_t n;
-	char *s, *p;
-	a += strspn(a, "[");
-	n = strcspn(a, " …|]");
-	if (n == 1 && *a == 'I')
-		return mech_strdup("instance");
-	s = mech_strndup(a, n);
-	for (p = s; *p; p++)
-		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
-	for (n = 0; c->opts[n].opt; n++)
-		if (!strcmp(sh_opt_name(c->opts[n].opt), s)) {
-			char *prefixed = mech_sprintf("arg_%s", s);
-			free(s);
-			return prefixed;
+	const char *line = c->arguments;
+	while (line && *line) {
+		if (!strncmp(line, metavar, n) && line[n] == ' ') {
+			line += n + strspn(line + n, " ");
+			return mech_strndup(line, strcspn(line, "\n"));
 		}
-	return s;
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	line = c->arguments;
+	if (strstr(line, "  ") && strstr(line, "  ") < line + strcspn(line, "\n"))
+		line = strstr(line, "  ") + strspn(strstr(line, "  "), " ");
+	return mech_strndup(line, strcspn(line, "\n"));
 }
 
-/* The line of the table's ARGUMENTS text that explains the positional argument. */
-static char *positional_help(const sh_command *c)
+/* The positional arguments of `c` from its usage ("NAME KEY", "[COMMAND…|exit-codes]"). */
+static size_t positionals(const sh_command *c, pos_arg *out)
 {
-	const char *a = c->arguments, *sp = strstr(a, "  ");
-	if (!sp)
-		return mech_strndup(a, strcspn(a, "\n"));
-	sp += strspn(sp, " ");
-	return mech_strndup(sp, strcspn(sp, "\n"));
+	const char *a = c->args;
+	size_t n = 0;
+	while (c->max_args > 0 && *a && n < MAX_POS) {
+		size_t len, i, k;
+		char *name;
+		a += strspn(a, " [");
+		len = strcspn(a, " …|]");
+		if (!len)
+			break;
+		name = mech_strndup(a, len);
+		for (i = 0; name[i]; i++)
+			name[i] = (char)(name[i] >= 'A' && name[i] <= 'Z'     ? name[i] - 'A' + 'a'
+					 : (name[i] >= 'a' && name[i] <= 'z') ? name[i]
+									      : '_');
+		out[n].help = arg_help(c, a, len);
+		if (!strcmp(name, "i")) {
+			free(name);
+			name = mech_strdup("instance");
+		}
+		for (k = 0; c->opts[k].opt; k++)
+			if (!strcmp(sh_opt_name(c->opts[k].opt), name)) {
+				char *prefixed = mech_sprintf("arg_%s", name);
+				free(name);
+				name = prefixed;
+				break;
+			}
+		out[n].name = name;
+		out[n].index = (int)n;
+		a += len;
+		out[n].repeats = !strncmp(a, "…", strlen("…")) ||
+				 (n == 0 && c->max_args > 1 && !strchr(a, ' '));
+		a += strcspn(a, " ");
+		n++;
+	}
+	return n;
+}
+
+static void positionals_free(pos_arg *p, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		free(p[i].name);
+		free(p[i].help);
+	}
+}
+
+/* The ARGUMENTS line "stdin …" of a command that reads a value from stdin (secret set). */
+static char *stdin_help(const sh_command *c)
+{
+	const char *line = c->arguments;
+	while (line && *line) {
+		if (!strncmp(line, "stdin ", 6)) {
+			line += 6 + strspn(line + 6, " ");
+			return mech_strndup(line, strcspn(line, "\n"));
+		}
+		line = strchr(line, '\n');
+		line = line ? line + 1 : NULL;
+	}
+	return NULL;
 }
 
 static void add_enum(cJSON *schema, const char *const *values, size_t n)
@@ -323,26 +383,43 @@ static cJSON *input_schema(const sh_command *c)
 	cJSON_AddStringToObject(s, "type", "object");
 	props = cJSON_AddObjectToObject(s, "properties");
 	required = cJSON_CreateArray();
-	if (c->max_args > 0) {
-		char *name = positional_name(c), *help = positional_help(c);
-		cJSON *p = cJSON_CreateObject(), *str = p;
-		if (c->max_args > 1) {
-			cJSON_AddStringToObject(p, "type", "array");
-			str = cJSON_AddObjectToObject(p, "items");
-			cJSON_AddNumberToObject(p, "minItems", c->min_args);
-			cJSON_AddNumberToObject(p, "maxItems", c->max_args);
+	{
+		pos_arg pos[MAX_POS];
+		size_t np = positionals(c, pos), k;
+		char *in = stdin_help(c);
+		for (k = 0; k < np; k++) {
+			cJSON *p = cJSON_CreateObject(), *str = p;
+			int left_min = c->min_args - pos[k].index,
+			    left_max = c->max_args - pos[k].index;
+			if (pos[k].repeats) {
+				cJSON_AddStringToObject(p, "type", "array");
+				str = cJSON_AddObjectToObject(p, "items");
+				cJSON_AddNumberToObject(p, "minItems", left_min > 0 ? left_min : 0);
+				cJSON_AddNumberToObject(p, "maxItems", left_max);
+			}
+			cJSON_AddStringToObject(str, "type", "string");
+			if (!strcmp(pos[k].name, "name") || !strcmp(pos[k].name, "instance"))
+				cJSON_AddStringToObject(str, "pattern", MECH_NAME_PATTERN);
+			else if (!strcmp(pos[k].name, "type"))
+				addon_type_enum(str);
+			cJSON_AddStringToObject(p, "description", pos[k].help);
+			cJSON_AddItemToObject(props, pos[k].name, p);
+			if (left_min > 0)
+				cJSON_AddItemToArray(required, cJSON_CreateString(pos[k].name));
 		}
-		cJSON_AddStringToObject(str, "type", "string");
-		if (!strcmp(name, "name") || !strcmp(name, "instance"))
-			cJSON_AddStringToObject(str, "pattern", MECH_NAME_PATTERN);
-		else if (!strcmp(name, "type"))
-			addon_type_enum(str);
-		cJSON_AddStringToObject(p, "description", help);
-		cJSON_AddItemToObject(props, name, p);
-		if (c->min_args > 0)
-			cJSON_AddItemToArray(required, cJSON_CreateString(name));
-		free(name);
-		free(help);
+		positionals_free(pos, np);
+		if (in) {
+			char *d =
+				mech_sprintf("%s (what the command reads from stdin; never in argv)",
+					     in);
+			cJSON *p = cJSON_CreateObject();
+			cJSON_AddStringToObject(p, "type", "string");
+			cJSON_AddStringToObject(p, "description", d);
+			cJSON_AddItemToObject(props, "stdin", p);
+			cJSON_AddItemToArray(required, cJSON_CreateString("stdin"));
+			free(d);
+			free(in);
+		}
 	}
 	for (i = 0; c->opts[i].opt; i++)
 		add_flag(props, required, &c->opts[i]);
@@ -554,13 +631,15 @@ static char *flag_words(const sh_flag *f, const cJSON *v, mech_strv *argv)
  * 0, or a message (caller frees) with `code` set.
  */
 static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *args, mech_strv *argv,
-			mech_error_code *code)
+			mech_error_code *code, const char **stdin_value)
 {
-	const cJSON *a, *pos = NULL;
-	char *pname = c->max_args > 0 ? positional_name(c) : NULL, *why = NULL;
-	size_t i, nw = sh_verb_words(c->verb);
+	const cJSON *a, *given[MAX_POS] = {NULL};
+	pos_arg pos[MAX_POS];
+	size_t np = positionals(c, pos), i, nw = sh_verb_words(c->verb);
+	char *in = stdin_help(c), *why = NULL;
 
 	*code = MECH_EUSAGE;
+	*stdin_value = NULL;
 	mech_strv_push(argv, "--json");
 	mech_strv_push(argv, c->noun);
 	for (i = 0; i < nw; i++) {
@@ -573,8 +652,18 @@ static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *arg
 	{
 		const sh_flag *f;
 		char q[MECH_ESCAPE_SIZE];
-		if (pname && !strcmp(a->string, pname)) {
-			pos = a;
+		int taken = 0;
+		for (i = 0; i < np && !taken; i++)
+			if (!strcmp(a->string, pos[i].name))
+				given[i] = a, taken = 1;
+		if (taken)
+			continue;
+		if (in && !strcmp(a->string, "stdin")) {
+			if (!cJSON_IsString(a)) {
+				why = mech_sprintf("argument stdin must be a string");
+				goto done;
+			}
+			*stdin_value = a->valuestring; /* borrowed from args */
 			continue;
 		}
 		if (!strcmp(a->string, "tenant") || !strcmp(a->string, "home")) {
@@ -595,25 +684,36 @@ static char *build_argv(const sh_ctx *ctx, const sh_command *c, const cJSON *arg
 			goto done;
 	}
 	mech_strv_push(argv, "--");
-	if (pos) {
-		if (cJSON_IsString(pos) && c->max_args == 1) {
-			mech_strv_push(argv, pos->valuestring);
-		} else if (cJSON_IsArray(pos) && c->max_args > 1) {
-			cJSON_ArrayForEach(a, pos)
+	for (i = 0; i < np; i++) {
+		const cJSON *v = given[i];
+		if (!v)
+			continue;
+		/* a later positional without an earlier one would take its place */
+		if (i > 0 && !given[i - 1]) {
+			why = mech_sprintf("argument %s needs %s", pos[i].name, pos[i - 1].name);
+			goto done;
+		}
+		if (!pos[i].repeats && cJSON_IsString(v)) {
+			mech_strv_push(argv, v->valuestring);
+		} else if (pos[i].repeats && cJSON_IsArray(v)) {
+			cJSON_ArrayForEach(a, v)
 			{
 				if (!cJSON_IsString(a)) {
-					why = mech_sprintf("argument %s must be strings", pname);
+					why = mech_sprintf("argument %s must be strings",
+							   pos[i].name);
 					goto done;
 				}
 				mech_strv_push(argv, a->valuestring);
 			}
 		} else {
-			why = mech_sprintf("argument %s must be %s", pname,
-					   c->max_args > 1 ? "an array of strings" : "a string");
+			why = mech_sprintf("argument %s must be %s", pos[i].name,
+					   pos[i].repeats ? "an array of strings" : "a string");
+			goto done;
 		}
 	}
 done:
-	free(pname);
+	positionals_free(pos, np);
+	free(in);
 	return why;
 }
 
@@ -652,23 +752,45 @@ static void call_ctx(const sh_ctx *ctx, sh_ctx *sub)
  * Run argv as the session's user, stdout and stderr captured: the JSON
  * envelope (stdout) and what a terminal would have shown on stderr.
  */
-static int run_captured(mcp_server *srv, mech_strv *argv, mech_buf *json, mech_buf *err,
-			mech_buf *text)
+/* A file holding `value` (anonymous: gone when closed), for a command's stdin; NULL if none. */
+static FILE *stdin_file(const char *value)
 {
+	FILE *f;
+	if (!value)
+		return NULL;
+	f = tmpfile();
+	if (f) {
+		fwrite(value, 1, strlen(value), f);
+		fflush(f);
+		rewind(f);
+	}
+	return f;
+}
+
+static int run_captured(mcp_server *srv, mech_strv *argv, const char *stdin_value, mech_buf *json,
+			mech_buf *err, mech_buf *text)
+{
+	FILE *cin = stdin_file(stdin_value);
 	const sh_ctx *ctx = srv->ctx;
 	sh_ctx sub;
 	FILE *cout = tmpfile(), *cerr = tmpfile();
-	int saved_out, saved_err, code;
+	int saved_in = -1, saved_out, saved_err, code;
 
-	if (!cout || !cerr) {
+	if (!cout || !cerr || (stdin_value && !cin)) {
 		if (cout)
 			fclose(cout);
 		if (cerr)
 			fclose(cerr);
+		if (cin)
+			fclose(cin);
 		return -1;
 	}
 	fflush(stdout);
 	fflush(stderr);
+	if (cin) {
+		saved_in = dup(0);
+		dup2(fileno(cin), 0);
+	}
 	saved_out = dup(1);
 	saved_err = dup(2);
 	dup2(fileno(cout), 1);
@@ -681,6 +803,11 @@ static int run_captured(mcp_server *srv, mech_strv *argv, mech_buf *json, mech_b
 	dup2(saved_err, 2);
 	close(saved_out);
 	close(saved_err);
+	if (cin) {
+		dup2(saved_in, 0); /* /dev/null again */
+		close(saved_in);
+		fclose(cin);
+	}
 	mech_escape(text, sub.out.ptr ? sub.out.ptr : "", sub.out.len, MECH_ESCAPE_LINES);
 	sh_ctx_reset(&sub);
 	mech_error_clear();
@@ -734,17 +861,18 @@ static void progress(mcp_server *srv, const cJSON *token, long n, const char *li
  * stops the child (SIGTERM) and *cancelled is set. Messages that arrive
  * meanwhile stay queued for after the call.
  */
-static int run_forked(mcp_server *srv, mech_strv *argv, const cJSON *id, const cJSON *token,
-		      mech_buf *json, mech_buf *err, mech_buf *text, int *cancelled)
+static int run_forked(mcp_server *srv, mech_strv *argv, const char *stdin_value, const cJSON *id,
+		      const cJSON *token, mech_buf *json, mech_buf *err, mech_buf *text,
+		      int *cancelled)
 {
-	FILE *cout = tmpfile(), *ctext = tmpfile();
+	FILE *cout = tmpfile(), *ctext = tmpfile(), *cin = stdin_file(stdin_value);
 	int pipefd[2] = {-1, -1}, status = 0, code = -1;
 	size_t scanned = srv->in.n, line_from = 0;
 	long lines = 0;
 	pid_t pid;
 
 	*cancelled = 0;
-	if (!cout || !ctext || pipe(pipefd) < 0)
+	if (!cout || !ctext || (stdin_value && !cin) || pipe(pipefd) < 0)
 		goto done;
 	fflush(stdout);
 	fflush(stderr);
@@ -757,6 +885,8 @@ static int run_forked(mcp_server *srv, mech_strv *argv, const cJSON *id, const c
 		close(srv->in.fd);
 		close(srv->wire);
 		close(pipefd[0]);
+		if (cin)
+			dup2(fileno(cin), 0);
 		dup2(fileno(cout), 1);
 		dup2(pipefd[1], 2);
 		close(pipefd[1]);
@@ -816,6 +946,8 @@ static int run_forked(mcp_server *srv, mech_strv *argv, const cJSON *id, const c
 	slurp(cout, json);
 	slurp(ctext, text);
 done:
+	if (cin)
+		fclose(cin);
 	if (cout)
 		fclose(cout);
 	if (ctext)
@@ -877,6 +1009,7 @@ static cJSON *call_tool(void *ud, const cJSON *id, const char *name, const cJSON
 	mech_buf json = MECH_BUF_INIT, err = MECH_BUF_INIT, text = MECH_BUF_INIT;
 	mech_error_code code;
 	cJSON *env = NULL, *r = NULL, *content, *meta, *x;
+	const char *stdin_value = NULL;
 	char *why;
 	int exit_code, cancelled = 0;
 
@@ -884,16 +1017,16 @@ static cJSON *call_tool(void *ud, const cJSON *id, const char *name, const cJSON
 		*unknown = 1;
 		return NULL;
 	}
-	if ((why = build_argv(srv->ctx, c, arguments, &argv, &code))) {
+	if ((why = build_argv(srv->ctx, c, arguments, &argv, &code, &stdin_value))) {
 		r = refused_call(code, why);
 		free(why);
 		goto done;
 	}
 	if (may_wait(c))
-		exit_code = run_forked(srv, &argv, id, progress_token, &json, &err, &text,
-				       &cancelled);
+		exit_code = run_forked(srv, &argv, stdin_value, id, progress_token, &json, &err,
+				       &text, &cancelled);
 	else
-		exit_code = run_captured(srv, &argv, &json, &err, &text);
+		exit_code = run_captured(srv, &argv, stdin_value, &json, &err, &text);
 	if (cancelled)
 		goto done; /* no answer: the client has moved on */
 	env = json.len ? cJSON_ParseWithLength(json.ptr, json.len) : NULL;
@@ -958,7 +1091,7 @@ static cJSON *run_json(mcp_server *srv, mech_strv *argv)
 {
 	mech_buf json = MECH_BUF_INIT, err = MECH_BUF_INIT, text = MECH_BUF_INIT;
 	cJSON *env = NULL;
-	if (run_captured(srv, argv, &json, &err, &text) >= 0 && json.len)
+	if (run_captured(srv, argv, NULL, &json, &err, &text) >= 0 && json.len)
 		env = cJSON_ParseWithLength(json.ptr, json.len);
 	mech_buf_dispose(&json);
 	mech_buf_dispose(&err);

@@ -135,6 +135,23 @@ expect_eq "$(json "$out" '[m.get("id") for m in d["after"]]')" "[2]" "cancelled:
 expect_eq "$(json "$out" 'd["exit"]')" 0 "the session ends normally"
 expect_eq "$(head_of alice)" "$at" "a cancelled wait wrote nothing"
 
+# ---- a command that reads stdin: secret set takes its value as the stdin argument ----
+{
+	echo "$init"
+	echo '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_set","arguments":{"name":"db","key":"password","stdin":"pw-0123456789"}}}'
+	echo '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"secret_info","arguments":{"name":"db"}}}'
+	echo '{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret_set","arguments":{"name":"db","key":"other"}}}'
+	echo '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"secret_set","arguments":{"key":"other","stdin":"x"}}}'
+} >"$T/secret"
+rpc <"$T/secret"
+expect_eq "$(a 'd["answers"][1]["result"]["isError"]')" False "secret_set with stdin ($(a 'd["answers"][1]["result"]["content"][0]["text"]'))"
+expect_in "$(a 'd["answers"][2]["result"]["content"][0]["text"]')" password "secret_info names the key"
+expect_eq "$(a 'd["answers"][3]["result"]["structuredContent"]["error"]["exit"]')" 65 "secret_set without stdin: an empty value, refused"
+expect_eq "$(a 'd["answers"][4]["result"]["structuredContent"]["error"]["exit"]')" 64 "a key without its name: refused before it runs"
+expect_not_in "$out" "pw-0123456789" "the value is in no answer"
+expect_not_in "$(git --git-dir="$(repo_of alice)" log -p --all)" "pw-0123456789" "nor in Git"
+at=$(head_of alice)
+
 # ---- resources: receipts and apps, read-only ----
 {
 	echo "$init"
