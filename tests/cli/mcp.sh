@@ -144,6 +144,7 @@ expect_eq "$(head_of alice)" "$at" "a cancelled wait wrote nothing"
 	echo '{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"secret_set","arguments":{"key":"other","stdin":"x"}}}'
 } >"$T/secret"
 rpc <"$T/secret"
+expect_eq "$(a 'd["exit"]')" 0 "the session with secret calls ends cleanly (sanitizers: no leak)"
 expect_eq "$(a 'd["answers"][1]["result"]["isError"]')" False "secret_set with stdin ($(a 'd["answers"][1]["result"]["content"][0]["text"]'))"
 expect_in "$(a 'd["answers"][2]["result"]["content"][0]["text"]')" password "secret_info names the key"
 expect_eq "$(a 'd["answers"][3]["result"]["structuredContent"]["error"]["exit"]')" 65 "secret_set without stdin: an empty value, refused"
@@ -164,6 +165,7 @@ at=$(head_of alice)
 	echo '{"jsonrpc":"2.0","id":7,"method":"resources/templates/list"}'
 } >"$T/res"
 rpc <"$T/res"
+expect_eq "$(a 'd["exit"]')" 0 "the session with resource reads ends cleanly"
 expect_in "$(a '[r["uri"] for r in d["answers"][1]["result"]["resources"]]')" "'mech://alice/app/slow'" "resources/list: the app"
 expect_in "$(a '[r["uri"] for r in d["answers"][1]["result"]["resources"]]')" "'mech://alice/receipt/$at'" "resources/list: the receipt"
 expect_eq "$(a 'json.loads(d["answers"][2]["result"]["contents"][0]["text"])["name"]')" slow \
