@@ -102,23 +102,6 @@ static const sh_flag target_wait_flags[] = {
 	END,
 };
 
-static const sh_flag app_target_flags[] = {APP_TARGET, INSTANCE_TARGET, END};
-
-static const sh_flag app_only_flags[] = {APP_TARGET, END};
-
-static const sh_flag deploy_flags[] = {
-	APP_TARGET,
-	INSTANCE_TARGET,
-	{SH_OPT_TAG, 0, SH_STR, "TAG", "the new image tag (the repository is kept)", 0, 0, 1},
-	END,
-};
-
-static const sh_flag instance_add_flags[] = {
-	APP_TARGET,
-	{SH_OPT_FROM, 0, SH_STR, "I", "instance to copy (default main)", 0, 0, 0},
-	END,
-};
-
 #define WAIT_FLAG                                                                                  \
 	{                                                                                          \
 		SH_OPT_WAIT, 0, SH_BOOL, NULL,                                                     \
@@ -128,6 +111,28 @@ static const sh_flag instance_add_flags[] = {
 	{                                                                                          \
 		SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0 \
 	}
+
+static const sh_flag app_target_flags[] = {APP_TARGET, INSTANCE_TARGET, END};
+
+static const sh_flag set_image_flags[] = {APP_TARGET, INSTANCE_TARGET, WAIT_FLAG, WAIT_TIMEOUT_FLAG,
+					  END};
+
+static const sh_flag app_only_flags[] = {APP_TARGET, END};
+
+static const sh_flag deploy_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TAG, 0, SH_STR, "TAG", "the new image tag (the repository is kept)", 0, 0, 1},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
+static const sh_flag instance_add_flags[] = {
+	APP_TARGET, {SH_OPT_FROM, 0, SH_STR, "I", "instance to copy (default main)", 0, 0, 0},
+	WAIT_FLAG,  WAIT_TIMEOUT_FLAG,
+	END,
+};
 
 static const sh_flag scale_flags[] = {
 	APP_TARGET,
@@ -432,7 +437,7 @@ const sh_command sh_commands[] = {
 	{"app", "info", "app.info", SH_TENANT, "", 0, 0, app_target_flags, sh_app_info,
 	 "Show an app's desired state per instance, its files and their last writers.", "None.",
 	 "None (read-only).", "mech app -a web info", "mech app -a web deploy --tag TAG"},
-	{"app", "set-image", "app.set-image", SH_MUTATES | SH_TENANT, "REF", 1, 1, app_target_flags,
+	{"app", "set-image", "app.set-image", SH_MUTATES | SH_TENANT, "REF", 1, 1, set_image_flags,
 	 sh_app_set_image, "Point one instance at a new image.",
 	 "REF  container image reference (OCI grammar)",
 	 "Rewrites the images entry of apps/APP/overlays/INSTANCE/kustomization.yaml, keeping "

@@ -17,6 +17,16 @@ static int with_repo(sh_ctx *ctx, mech_repo **repo)
 }
 
 
+/* Report the write; with --wait (not a dry run) then wait for the instance as `app wait`. */
+static int finish_and_wait(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res,
+			   const mech_write_opts *w, const char *app, const char *instance)
+{
+	rc = sh_finish_write(ctx, a, rc, res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w->dry_run)
+		rc = sh_live_wait_app(ctx, app, instance, sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
+}
+
 int sh_app_create(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -42,10 +52,7 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech route -a %s create", o.name);
 		sh_next(ctx, "mech app -a %s info", o.name);
 	}
-	rc = sh_finish_write(ctx, a, rc, &res);
-	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
-		rc = sh_live_wait_app(ctx, o.name, o.instance, sh_arg(a, SH_OPT_TIMEOUT));
-	return rc;
+	return finish_and_wait(ctx, a, rc, &res, &w, o.name, o.instance);
 }
 
 int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
@@ -63,7 +70,8 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
-	return sh_finish_write(ctx, a, rc, &res);
+	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
+			       sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
@@ -81,7 +89,8 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
-	return sh_finish_write(ctx, a, rc, &res);
+	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
+			       sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
@@ -99,11 +108,8 @@ int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
-	rc = sh_finish_write(ctx, a, rc, &res);
-	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
-		rc = sh_live_wait_app(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
-				      sh_arg(a, SH_OPT_TIMEOUT));
-	return rc;
+	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
+			       sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_revert(sh_ctx *ctx, const sh_args *a)
@@ -163,7 +169,7 @@ int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, SH_OPT_APP),
 			a->pos.items[0]);
-	return sh_finish_write(ctx, a, rc, &res);
+	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP), a->pos.items[0]);
 }
 
 int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)

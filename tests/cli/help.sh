@@ -56,7 +56,7 @@ expect_eq "$(json "$out" '[f for c in d["result"]["catalogue"] if c["command"] =
 expect_eq "$(json "$out" '[f["repeats"] for c in d["result"]["catalogue"] if c["command"] == "app.create" for f in c["flags"] if f["name"] == "env"][0]')" "True" "--env repeats"
 expect_eq "$(json "$out" '[f["short"] for c in d["result"]["catalogue"] if c["command"] == "app.deploy" for f in c["flags"] if f["name"] == "app"][0]')" "a" "short forms"
 expect_eq "$(json "$out" 'sorted(f["name"] for c in d["result"]["catalogue"] if c["command"] == "app.deploy" for f in c["flags"])')" \
-	"['app', 'dry-run', 'force', 'instance', 'tag']" "a write lists --dry-run and --force"
+	"['app', 'dry-run', 'force', 'instance', 'tag', 'timeout', 'wait']" "a write lists --dry-run and --force"
 expect_eq "$(json "$out" '[f["short"] for f in d["result"]["global_flags"] if f["name"] == "output"][0]')" "o" "global flags too"
 mech help bogus
 expect_rc 64 "help for an unknown command"

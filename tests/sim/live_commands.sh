@@ -65,6 +65,23 @@ sim_config
 mech app -a web wait --timeout 30s
 expect_rc 0 "then it settles"
 
+# --wait on deploy, set-image and instance add: the write, then the wait, in one result
+mech app -a web deploy --tag 1.30 --wait --timeout 30s --json
+expect_rc 0 "deploy --wait"
+expect_eq "$(json "$out" '(d["result"]["state"], d["result"]["subject"])')" \
+	"('done', 'mechanics(app.deploy): deploy web/main to 1.30')" "the receipt and the wait's verdict"
+mech app -a web deploy --tag broken --wait --timeout 30s
+expect_rc 1 "deploy --wait of a degrading tag"
+mech app -a web set-image nginx:1.31 --wait --timeout 30s
+expect_rc 0 "set-image --wait"
+mech app -a web instance add canary --wait --timeout 30s --json
+expect_rc 0 "instance add --wait"
+expect_eq "$(json "$out" 'd["result"]["application"]')" "alice--web--canary" "waited for the new instance's Application"
+mech app -a web instance remove canary --force
+expect_rc 0 "instance remove"
+mech app -a web deploy --tag 1.32 --wait --dry-run
+expect_rc 0 "a dry run does not wait"
+
 mech app -a web sync --json
 expect_rc 0 "sync"
 mech app -a web diff
