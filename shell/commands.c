@@ -354,7 +354,8 @@ const sh_command sh_commands[] = {
 	 "None.",
 	 "None (read-only). One progress line per state change on stderr. Exit 0 when Synced and "
 	 "Healthy at the revision mech wrote (and --tag), 1 when Degraded or the sync failed (with "
-	 "the reason), 2 when the timeout passes while still progressing.",
+	 "the reason), 2 when the timeout passes while still progressing; 65 at once when Git "
+	 "holds another tag than --tag for the instance.",
 	 "mech app -a web wait\nmech app -a web wait --tag 1.27.1 --timeout 2m\nmech app -a web wait "
 	 "--gone",
 	 "mech app -a web info\nmech route -a web create"},

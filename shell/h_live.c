@@ -12,6 +12,7 @@
 #include "mech/app.h"
 #include "mech/argocd.h"
 #include "mech/error.h"
+#include "mech/image.h"
 #include "mech/kube.h"
 #include "mech/live.h"
 #include "mech/route.h"
@@ -195,6 +196,30 @@ static int wait_app(waiter *w, cJSON *out)
 	return verdict;
 }
 
+/*
+ * `wait --tag T` when Git holds another tag for the instance: Argo CD will
+ * never run T, so say so now rather than after the whole timeout.
+ */
+static int tag_not_in_git(const mech_app_state *app, const mech_instance_state *in, const char *tag)
+{
+	mech_image img = MECH_IMAGE_INIT;
+	const char *have;
+	int rc = 0;
+	if (!in->image || mech_image_parse(in->image, &img) < 0) {
+		mech_error_clear(); /* an image mech cannot read: let the wait judge */
+		return 0;
+	}
+	have = img.tag ? img.tag : "latest";
+	if (strcmp(have, tag)) {
+		mech_error_set(MECH_EINVALID, "%s/%s is at %s in Git; deploy %s first", app->name,
+			       in->name, have, tag);
+		rc = mech_error_hint("mech app -a %s -i %s deploy --tag %s --wait", app->name,
+				     in->name, tag);
+	}
+	mech_image_dispose(&img);
+	return rc;
+}
+
 /* Resolve app/instance/Application name; fills w. */
 static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance, const char *tag,
 			   const char *timeout, int gone, waiter *w)
@@ -226,6 +251,10 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	}
 	w->app_name = mech_layout_instance_app(ctx->tenant_name, app->name, in->name);
+	if (tag && tag_not_in_git(app, in, tag) < 0) {
+		mech_app_state_free(app, 1);
+		return -1;
+	}
 	mech_app_state_free(app, 1);
 	if (mech_repo_head(w->repo, &head) < 0)
 		return -1;
