@@ -71,6 +71,9 @@
 	_(DROP_STREAM, "drop-stream")                                                              \
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
+	_(POLL_INTERVAL, "poll-interval")                                                          \
+	_(APPSET_REQUEUE, "appset-requeue")                                                        \
+	_(REALISTIC, "realistic")                                                                  \
 	_(TLS, "tls")                                                                              \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")

@@ -206,6 +206,18 @@ static const sh_flag sim_flags[] = {
 	 "keepalive comments on idle watch streams every D (default 15s, as Argo CD)", 0, 0, 0},
 	{SH_OPT_POLL, 0, SH_DURATION, "D",
 	 "read the tenant repos for new commits every D (default 100ms)", 0, 0, 0},
+	{SH_OPT_POLL_INTERVAL, 0, SH_DURATION, "D",
+	 "Argo CD's timeout.reconciliation: an Application notices a new commit only every D, "
+	 "unless refreshed (default 0: at once)",
+	 0, 0, 0},
+	{SH_OPT_APPSET_REQUEUE, 0, SH_DURATION, "D",
+	 "the ApplicationSet generator re-reads Git only every D, unless its refresh annotation is "
+	 "set (default 0: at once)",
+	 0, 0, 0},
+	{SH_OPT_REALISTIC, 0, SH_BOOL, NULL,
+	 "Argo CD's timing without a webhook: --poll-interval 3m --appset-requeue 3m (explicit "
+	 "flags win)",
+	 0, 0, 0},
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
@@ -486,7 +498,8 @@ const sh_command sh_commands[] = {
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens).",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
-	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
+	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms\n"
+	 "mech sim --listen 127.0.0.1:0 --realistic",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},
 
 	{"demo", NULL, "demo", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_demo,
