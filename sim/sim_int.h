@@ -206,6 +206,8 @@ void sim_world_stop(sim_world *w);
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
+/* The tenant's ApplicationSet, as GET /api/v1/applicationsets/{name} shows it. */
+char *sim_render_appset(const sim_world *w, const sim_tenant *t);
 
 /* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
 typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);

@@ -1297,3 +1297,75 @@ char *sim_render_managed(const sim_world *w, const sim_app *a)
 		cJSON_Delete(items);
 	return print(doc);
 }
+
+/* ---- the ApplicationSet ---- */
+
+static cJSON *appset_resource(const sim_world *w, const sim_app *a)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "group", "argoproj.io");
+	cJSON_AddStringToObject(r, "version", "v1alpha1");
+	cJSON_AddStringToObject(r, "kind", "Application");
+	cJSON_AddStringToObject(r, "namespace", w->argocd_ns);
+	cJSON_AddStringToObject(r, "name", a->name);
+	cJSON_AddStringToObject(r, "status", a->sync_status);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "health"), "status", a->health);
+	return r;
+}
+
+char *sim_render_appset(const sim_world *w, const sim_tenant *t)
+{
+	const sim_repo_state *s = &t->state;
+	cJSON *doc = cJSON_CreateObject(), *meta, *spec, *gen, *git, *dir, *tpl, *tspec, *src, *dst,
+	      *res;
+	char uid[40], rv[32], *ns = mech_layout_namespace(t->name);
+	size_t i, n = 0;
+
+	cJSON_AddStringToObject(doc, "apiVersion", "argoproj.io/v1alpha1");
+	cJSON_AddStringToObject(doc, "kind", "ApplicationSet");
+	meta = cJSON_AddObjectToObject(doc, "metadata");
+	cJSON_AddStringToObject(meta, "name", s->appset);
+	cJSON_AddStringToObject(meta, "namespace", w->argocd_ns);
+	fake_uid(uid, t->name, s->appset); /* as in its Applications' ownerReferences */
+	cJSON_AddStringToObject(meta, "uid", uid);
+	snprintf(rv, sizeof(rv), "%llu", w->rv);
+	cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	/* set by a client, removed by the controller once the generator has run */
+	if (t->appset_want > t->appset_done)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "annotations"),
+					"argocd.argoproj.io/application-set-refresh", "true");
+	spec = cJSON_AddObjectToObject(doc, "spec");
+	cJSON_AddTrueToObject(spec, "goTemplate");
+	git = cJSON_CreateObject();
+	cJSON_AddStringToObject(git, "repoURL", s->repo_url);
+	cJSON_AddStringToObject(git, "revision", s->target_revision);
+	dir = cJSON_CreateObject();
+	cJSON_AddStringToObject(dir, "path", MECH_LAYOUT_OVERLAY_GLOB);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(git, "directories"), dir);
+	gen = cJSON_CreateObject();
+	cJSON_AddItemToObject(gen, "git", git);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "generators"), gen);
+	tpl = cJSON_AddObjectToObject(spec, "template");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(tpl, "metadata"), "name", "{{.path.path}}");
+	tspec = cJSON_AddObjectToObject(tpl, "spec");
+	cJSON_AddStringToObject(tspec, "project", t->name);
+	src = cJSON_AddObjectToObject(tspec, "source");
+	cJSON_AddStringToObject(src, "repoURL", s->repo_url);
+	cJSON_AddStringToObject(src, "targetRevision", s->target_revision);
+	cJSON_AddStringToObject(src, "path", "{{.path.path}}");
+	dst = cJSON_AddObjectToObject(tspec, "destination");
+	cJSON_AddStringToObject(dst, "server", "https://kubernetes.default.svc");
+	cJSON_AddStringToObject(dst, "namespace", ns);
+	res = cJSON_CreateArray();
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		if (a->appset && !strcmp(a->appset, s->appset) && !strcmp(a->tenant, t->name)) {
+			cJSON_AddItemToArray(res, appset_resource(w, a));
+			n++;
+		}
+	}
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(doc, "status"), "resources", res);
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(doc, "status"), "resourcesCount", (double)n);
+	free(ns);
+	return print(doc);
+}
