@@ -108,6 +108,9 @@ static const sh_flag deploy_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
 	{SH_OPT_TAG, 0, SH_STR, "TAG", "the new image tag (the repository is kept)", 0, 0, 1},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy at this commit (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -364,7 +367,9 @@ const sh_command sh_commands[] = {
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
-	 "None (read-only). One progress line per state change on stderr. Exit 0 when Synced and "
+	 "None in Git. Asks Argo CD once to refresh (compare now rather than at its 3-minute "
+	 "poll; the ApplicationSet too while the Application does not exist). One progress line "
+	 "per state change on stderr. Exit 0 when Synced and "
 	 "Healthy at the revision mech wrote (and --tag), 1 when Degraded or the sync failed (with "
 	 "the reason), 2 when the timeout passes while still progressing; 65 at once when Git "
 	 "holds another tag than --tag for the instance.",

@@ -81,7 +81,11 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
-	return sh_finish_write(ctx, a, rc, &res);
+	rc = sh_finish_write(ctx, a, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_app(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+				      sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
 }
 
 int sh_app_delete(sh_ctx *ctx, const sh_args *a)

@@ -116,26 +116,61 @@ static void progress(const char *line, char **last)
 	*last = mech_strdup(line);
 }
 
+/*
+ * Without a Git webhook the ApplicationSet controller reads Git every 3
+ * minutes: ask it to now, once. Refused or not served, the wait goes on.
+ */
+static void ask_appset(waiter *w, char **last)
+{
+	char *name = mech_layout_appset(w->ctx->tenant_name);
+	if (mech_argocd_appset_refresh(w->cd, name) < 0) {
+		const mech_error *e = mech_error_last();
+		char *m =
+			mech_sprintf("could not ask ApplicationSet %s to refresh (%s); Argo CD will notice the "
+				     "commit within its 3-minute poll (a Git webhook removes the delay: "
+				     "docs/usage.md, \"Argo CD's poll and the Git webhook\")",
+				     name, e && e->message ? e->message : "refused");
+		progress(m, last);
+		free(m);
+		mech_error_clear();
+	}
+	free(name);
+}
+
 /* 0 done, 1 failed, 2 pending (timeout); -1 error. `out` gets the final state. */
 static int wait_app(waiter *w, cJSON *out)
 {
 	long long deadline = mech_now_ms() + w->timeout_ms, start = mech_now_ms();
 	char *last = NULL, *reason = NULL;
-	int verdict = 2, unavailable = 0;
+	int verdict = 2, unavailable = 0, refresh = !w->gone, asked_appset = 0;
 	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo)};
 
+	if (w->gone) { /* the generator deletes the Application: no need to wait for its poll */
+		ask_appset(w, &last);
+		asked_appset = 1;
+	}
 	for (;;) {
 		mech_argocd_app *app = NULL;
-		int rc = mech_argocd_app_get(w->cd, w->ctx->tenant_name, w->app_name, &app);
+		/* once: Argo CD compares the written commit now, not at its next poll */
+		int rc = refresh ? mech_argocd_app_refresh(w->cd, w->ctx->tenant_name, w->app_name,
+							   0, &app)
+				 : mech_argocd_app_get(w->cd, w->ctx->tenant_name, w->app_name,
+						       &app);
 		const mech_error *e = mech_error_last();
 		free(reason);
 		reason = NULL;
+		if (rc == 0)
+			refresh = 0;
 		if (rc < 0 && e && e->code == MECH_ENOT_FOUND) {
 			mech_error_clear();
 			if (w->gone) {
 				progress("gone: the Application no longer exists", &last);
 				verdict = 0;
 				break;
+			}
+			if (!asked_appset) {
+				ask_appset(w, &last);
+				asked_appset = 1;
 			}
 			progress("waiting for Argo CD to create the Application", &last);
 		} else if (rc < 0 && e && e->code == MECH_EUNAVAILABLE) {
