@@ -418,7 +418,9 @@ const sh_command sh_commands[] = {
 	{"route", "wait", "route.wait", SH_TENANT, "", 0, 0, target_wait_flags, sh_route_wait,
 	 "Wait until the route is Accepted and its backend resolved.", "None.",
 	 "None (read-only). Exit 0 when Accepted and ResolvedRefs, 1 when either is False (with the "
-	 "reason), 2 on timeout.",
+	 "reason), 2 on timeout. ResolvedRefs=False with BackendNotFound is pending while the "
+	 "backend's Application is not Synced and Healthy (the route often arrives first), and "
+	 "fails only if it lasts a few polls after.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
 	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",

@@ -518,12 +518,13 @@ done:
 
 /* ---- routes ---- */
 
-static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **name)
+/* The route's HTTPRoute name and the Application of its backend. */
+static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **name, char **backend)
 {
 	mech_route_state *r = NULL;
 	size_t n = 0, i, hits = 0;
 	const char *inst = sh_arg(a, SH_OPT_INSTANCE);
-	*name = NULL;
+	*name = *backend = NULL;
 	if (mech_repo_open(repo, ctx->cfg, ctx->tenant_name) < 0 ||
 	    mech_route_list(*repo, sh_arg(a, SH_OPT_APP), &r, &n) < 0)
 		return -1;
@@ -531,13 +532,17 @@ static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **na
 		if (!inst || !strcmp(r[i].instance, inst)) {
 			hits++;
 			free(*name);
+			free(*backend);
 			*name = mech_layout_workload(r[i].app, r[i].instance);
+			*backend = mech_layout_instance_app(ctx->tenant_name, r[i].app,
+							    r[i].instance);
 		}
 	mech_route_state_free(r, n);
 	if (hits == 1)
 		return 0;
 	free(*name);
-	*name = NULL;
+	free(*backend);
+	*name = *backend = NULL;
 	if (!hits) {
 		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", sh_arg(a, SH_OPT_APP),
 			       inst ? "/" : "", inst ? inst : "");
@@ -564,6 +569,54 @@ static int route_judge(mech_kube_route *rt, char **reason)
 	if (rt->accepted == 0 || rt->resolved_refs == 0)
 		return MECH_LIVE_FAILED;
 	return MECH_LIVE_PROGRESSING;
+}
+
+/*
+ * Is every False condition ResolvedRefs=False with reason BackendNotFound
+ * (and Accepted not False)? In production the route often arrives before
+ * its backend's Service: that is pending while the backend's app syncs.
+ */
+static int only_backend_missing(const mech_kube_route *rt)
+{
+	size_t i, j, missing = 0;
+	if (rt->accepted == 0)
+		return 0;
+	for (i = 0; i < rt->nparents; i++)
+		for (j = 0; j < rt->parents[i].nconditions; j++) {
+			const mech_kube_condition *c = &rt->parents[i].conditions[j];
+			if (strcmp(c->status, "False"))
+				continue;
+			if (strcmp(c->type, "ResolvedRefs") || strcmp(c->reason, "BackendNotFound"))
+				return 0;
+			missing++;
+		}
+	return missing > 0;
+}
+
+/*
+ * The backend's Application Synced and Healthy? 1 yes (or no Argo CD to
+ * ask: the grace alone decides), 0 not yet or not known; `why` says what
+ * it is waiting for (caller frees).
+ */
+static int backend_settled(mech_argocd *cd, const char *project, const char *app, char **why)
+{
+	mech_argocd_app *a = NULL;
+	int ok;
+	*why = NULL;
+	if (!cd)
+		return 1;
+	if (mech_argocd_app_get(cd, project, app, &a) < 0) {
+		*why = mech_sprintf("waiting for the backend's Application %s (%s)", app,
+				    mech_error_last() ? mech_error_last()->message : "not found");
+		mech_error_clear();
+		return 0;
+	}
+	ok = !strcmp(a->sync_status, "Synced") && !strcmp(a->health_status, "Healthy");
+	if (!ok)
+		*why = mech_sprintf("waiting for the backend's Application %s (%s/%s)", app,
+				    a->sync_status, a->health_status);
+	mech_argocd_app_free(a);
+	return ok;
 }
 
 static cJSON *route_json(const mech_kube_route *rt)
@@ -598,19 +651,25 @@ static cJSON *route_json(const mech_kube_route *rt)
 	return o;
 }
 
+/* Polls BackendNotFound may last once the backend's app is Synced and Healthy. */
+#define ROUTE_BACKEND_GRACE_POLLS 8
+
 static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 {
 	mech_repo *repo = NULL;
 	mech_kube *k = NULL;
-	char *name = NULL, *last = NULL, *reason = NULL;
+	mech_argocd *cd = NULL;
+	char *name = NULL, *backend = NULL, *last = NULL, *reason = NULL;
 	long timeout = DEFAULT_TIMEOUT_MS;
 	long long deadline;
-	int rc = -1, st = MECH_LIVE_PROGRESSING;
+	int rc = -1, st = MECH_LIVE_PROGRESSING, grace = 0;
 	cJSON *out = NULL;
 	if (wait && sh_arg(a, SH_OPT_TIMEOUT) &&
 	    mech_parse_duration("--timeout", sh_arg(a, SH_OPT_TIMEOUT), &timeout) < 0)
 		return -1;
-	if (route_name(ctx, a, &repo, &name) < 0)
+	if (route_name(ctx, a, &repo, &name, &backend) < 0)
+		goto done;
+	if (wait && sh_live_argocd(ctx, &cd) < 0)
 		goto done;
 	if (!wait && !*ctx->cfg->kube_url) {
 		/* like app info without Argo CD: what Git says, and that there is no live side */
@@ -641,17 +700,29 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 			}
 			mech_error_clear();
 		} else {
-			char *line;
+			char *line, *why = NULL;
 			free(reason);
 			st = route_judge(rt, &reason);
-			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s", name,
+			if (wait && st == MECH_LIVE_FAILED && only_backend_missing(rt)) {
+				/* pending while the backend syncs; failed once it has and a
+				 * few polls later the Service is still not found */
+				if (!backend_settled(cd, ctx->tenant_name, backend, &why))
+					grace = 0;
+				if (why || ++grace < ROUTE_BACKEND_GRACE_POLLS)
+					st = MECH_LIVE_PROGRESSING;
+			} else {
+				grace = 0;
+			}
+			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s%s%s", name,
 					    rt->accepted == 1   ? "True"
 					    : rt->accepted == 0 ? "False"
 								: "Unknown",
 					    rt->resolved_refs == 1   ? "True"
 					    : rt->resolved_refs == 0 ? "False"
 								     : "Unknown",
-					    reason ? ": " : "", reason ? reason : "");
+					    reason ? ": " : "", reason ? reason : "",
+					    why ? "; " : "", why ? why : "");
+			free(why);
 			cJSON_Delete(out);
 			out = route_json(rt);
 			mech_kube_route_free(rt);
@@ -698,9 +769,11 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 done:
 	cJSON_Delete(out);
 	free(name);
+	free(backend);
 	free(last);
 	free(reason);
 	mech_kube_free(k);
+	mech_argocd_free(cd);
 	mech_repo_free(repo);
 	return rc;
 }
