@@ -164,6 +164,11 @@ static const sh_flag addon_set_flags[] = {
 	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi", 0, 0, 0},
 	{SH_OPT_STORAGE, 0, SH_STR, "SIZE", "refused: storage is create-only", 0, 0, 0},
 	{SH_OPT_VERSION, 0, SH_STR, "V", "refused: version is create-only", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Argo CD has applied this commit and the cluster is ready at its new "
+	 "generation",
+	 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -418,7 +423,9 @@ const sh_command sh_commands[] = {
 	{"route", "wait", "route.wait", SH_TENANT, "", 0, 0, target_wait_flags, sh_route_wait,
 	 "Wait until the route is Accepted and its backend resolved.", "None.",
 	 "None (read-only). Exit 0 when Accepted and ResolvedRefs, 1 when either is False (with the "
-	 "reason), 2 on timeout. ResolvedRefs=False with BackendNotFound is pending while the "
+	 "reason), 2 on timeout. First waits for Argo CD to sync the latest commit (the T--network "
+	 "Application Synced at it); conditions of an older generation of the route do not count. "
+	 "ResolvedRefs=False with BackendNotFound is pending while the "
 	 "backend's Application is not Synced and Healthy (the route often arrives first), and "
 	 "fails only if it lasts a few polls after.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
@@ -454,13 +461,16 @@ const sh_command sh_commands[] = {
 	 "mech addon -n db info\nmech addon -n db info --json", "mech app -a APP set-image REF"},
 	{"addon", "wait", "addon.wait", SH_TENANT, "", 0, 0, addon_wait_flags, sh_addon_wait,
 	 "Wait until the addon's cluster is ready.", "None.",
-	 "None (read-only). Exit 0 when ready, 2 on timeout.", "mech addon -n db wait --timeout 5m",
-	 "mech addon -n db info"},
+	 "None (read-only). First waits for Argo CD to sync the latest commit (the T--addons "
+	 "Application Synced at it), then for the cluster's Ready condition of its current "
+	 "generation. Exit 0 when ready, 1 when that sync failed, 2 on timeout.",
+	 "mech addon -n db wait --timeout 5m", "mech addon -n db info"},
 	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags,
 	 sh_addon_set, "Change an addon's memory (version and storage are create-only).", "None.",
 	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
 	 "else, in one mechanics(addon.set) commit.",
-	 "mech addon -n db set --memory 1Gi", "mech addon list"},
+	 "mech addon -n db set --memory 1Gi\nmech addon -n db set --memory 1Gi --wait",
+	 "mech addon list"},
 	{"addon", "delete", "addon.delete", SH_MUTATES | SH_TENANT, "", 0, 0, addon_target_flags,
 	 sh_addon_delete, "Delete an addon and its data (always needs --force).", "None.",
 	 "Deletes addons/NAME/ in one mechanics(addon.delete) commit; Argo CD then deletes the "

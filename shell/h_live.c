@@ -516,6 +516,96 @@ done:
 	return rc;
 }
 
+/* ---- the receipt behind a route or an addon ---- */
+
+/*
+ * A route or addon wait must not succeed on the live object as it was
+ * before the write: first the directory's Application (<t>--network,
+ * <t>--addons) must be Synced at the written commit or a later one (the
+ * revision rule of app wait), and only then is the object judged.
+ */
+typedef struct {
+	mech_argocd *cd; /* NULL: no Argo CD to ask (only the object is judged) */
+	git_repository *repo;
+	const char *project;
+	char *app;  /* the Application */
+	char *head; /* the commit written */
+	int refreshed;
+} receipt;
+
+static int receipt_open(receipt *r, sh_ctx *ctx, mech_repo *repo, const char *dir)
+{
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1];
+	memset(r, 0, sizeof(*r));
+	if (sh_live_argocd(ctx, &r->cd) < 0)
+		return -1;
+	r->repo = mech_repo_git(repo);
+	r->project = ctx->tenant_name;
+	r->app = mech_layout_dir_app(ctx->tenant_name, dir);
+	if (mech_repo_head(repo, &head) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &head);
+	r->head = mech_strdup(hex);
+	return 0;
+}
+
+static void receipt_close(receipt *r)
+{
+	mech_argocd_free(r->cd);
+	free(r->app);
+	free(r->head);
+}
+
+/*
+ * 1 applied (Synced at the commit or later), 0 not yet (`why` says what is
+ * awaited; caller frees), -1 error: the sync failed at that commit
+ * (MECH_EFAILED) or Argo CD answered what a wait cannot get past.
+ */
+static int receipt_applied(receipt *r, char **why)
+{
+	mech_live_want want = {r->head, NULL, r->repo};
+	mech_argocd_app *a = NULL;
+	char *reason = NULL;
+	mech_live_state st;
+	int rc;
+
+	*why = NULL;
+	if (!r->cd)
+		return 1;
+	/* once: Argo CD compares the written commit now, not at its next poll */
+	rc = r->refreshed ? mech_argocd_app_get(r->cd, r->project, r->app, &a)
+			  : mech_argocd_app_refresh(r->cd, r->project, r->app, 0, &a);
+	if (rc < 0) {
+		const mech_error *e = mech_error_last();
+		if (!e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+			return -1;
+		*why = mech_sprintf("waiting for %s: %s", r->app, e->message);
+		mech_error_clear();
+		return 0;
+	}
+	r->refreshed = 1;
+	st = mech_live_judge(a, &want, &reason);
+	/* the object's own health is judged by the caller: only a failed sync ends here */
+	if (st == MECH_LIVE_FAILED && reason && strncmp(reason, "Degraded", 8)) {
+		mech_error_set(MECH_EFAILED, "%s: %s", r->app, reason);
+		free(reason);
+		mech_argocd_app_free(a);
+		return -1;
+	}
+	free(reason);
+	rc = mech_live_revision_reached(r->repo, a->sync_revision, r->head) &&
+	     !strcmp(a->sync_status, "Synced") && strcmp(a->operation_phase, "Running") &&
+	     strcmp(a->operation_phase, "Terminating");
+	if (!rc) {
+		char *now = mech_live_describe(a);
+		*why = mech_sprintf("waiting for Argo CD to sync commit %.12s: %s", r->head, now);
+		free(now);
+	}
+	mech_argocd_app_free(a);
+	return rc;
+}
+
 /* ---- routes ---- */
 
 /* The route's HTTPRoute name and the Application of its backend. */
@@ -658,18 +748,20 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 {
 	mech_repo *repo = NULL;
 	mech_kube *k = NULL;
-	mech_argocd *cd = NULL;
 	char *name = NULL, *backend = NULL, *last = NULL, *reason = NULL;
 	long timeout = DEFAULT_TIMEOUT_MS;
 	long long deadline;
 	int rc = -1, st = MECH_LIVE_PROGRESSING, grace = 0;
 	cJSON *out = NULL;
+	receipt rcpt;
+
+	memset(&rcpt, 0, sizeof(rcpt));
 	if (wait && sh_arg(a, SH_OPT_TIMEOUT) &&
 	    mech_parse_duration("--timeout", sh_arg(a, SH_OPT_TIMEOUT), &timeout) < 0)
 		return -1;
 	if (route_name(ctx, a, &repo, &name, &backend) < 0)
 		goto done;
-	if (wait && sh_live_argocd(ctx, &cd) < 0)
+	if (wait && receipt_open(&rcpt, ctx, repo, MECH_LAYOUT_NETWORK) < 0)
 		goto done;
 	if (!wait && !*ctx->cfg->kube_url) {
 		/* like app info without Argo CD: what Git says, and that there is no live side */
@@ -685,7 +777,16 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	deadline = mech_now_ms() + timeout;
 	for (;;) {
 		mech_kube_route *rt = NULL;
-		if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
+		char *awaited = NULL;
+		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		if (applied < 0)
+			goto done;
+		if (!applied) {
+			char *m = mech_sprintf("%s: %s", name, awaited);
+			progress(m, &last);
+			free(m);
+			free(awaited);
+		} else if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
 			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
@@ -706,7 +807,7 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 			if (wait && st == MECH_LIVE_FAILED && only_backend_missing(rt)) {
 				/* pending while the backend syncs; failed once it has and a
 				 * few polls later the Service is still not found */
-				if (!backend_settled(cd, ctx->tenant_name, backend, &why))
+				if (!backend_settled(rcpt.cd, ctx->tenant_name, backend, &why))
 					grace = 0;
 				if (why || ++grace < ROUTE_BACKEND_GRACE_POLLS)
 					st = MECH_LIVE_PROGRESSING;
@@ -773,7 +874,7 @@ done:
 	free(last);
 	free(reason);
 	mech_kube_free(k);
-	mech_argocd_free(cd);
+	receipt_close(&rcpt);
 	mech_repo_free(repo);
 	return rc;
 }
@@ -800,12 +901,15 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	long long deadline;
 	int rc = -1, ready = 0;
 	cJSON *res = NULL;
+	receipt rcpt;
 
+	memset(&rcpt, 0, sizeof(rcpt));
 	if (wait && timeout_s && mech_parse_duration("--timeout", timeout_s, &timeout) < 0)
 		return -1;
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0 ||
 	    mech_addon_get(repo, name, &ad) < 0 ||
-	    ((wait || *ctx->cfg->kube_url) && need_kube(ctx, &k) < 0))
+	    ((wait || *ctx->cfg->kube_url) && need_kube(ctx, &k) < 0) ||
+	    (wait && receipt_open(&rcpt, ctx, repo, MECH_LAYOUT_ADDONS) < 0))
 		goto done;
 	deadline = mech_now_ms() + timeout;
 	/* after a write (--wait) the receipt stays the result and these fields join it */
@@ -820,7 +924,16 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	}
 	for (; k;) {
 		mech_kube_pg_cluster *c = NULL;
-		if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
+		char *awaited = NULL;
+		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		if (applied < 0)
+			goto done;
+		if (!applied) {
+			char *m = mech_sprintf("%s: %s", name, awaited);
+			progress(m, &last);
+			free(m);
+			free(awaited);
+		} else if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
 			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
@@ -835,17 +948,29 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 			}
 			mech_error_clear();
 		} else {
-			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name,
-						  c->ready_instances, c->spec_instances, c->phase);
+			char *line =
+				mech_sprintf("%s: %d/%d ready, phase \"%s\"%s", name,
+					     c->ready_instances, c->spec_instances, c->phase,
+					     c->ready_generation && c->generation &&
+							     c->ready_generation != c->generation
+						     ? " (the operator has not seen the last change yet)"
+						     : "");
 			ready = c->ready;
 			cJSON_DeleteItemFromObject(res, "phase");
 			cJSON_DeleteItemFromObject(res, "ready_instances");
 			cJSON_DeleteItemFromObject(res, "instances");
 			cJSON_DeleteItemFromObject(res, "ready");
+			cJSON_DeleteItemFromObject(res, "memory");
+			cJSON_DeleteItemFromObject(res, "generation");
+			cJSON_DeleteItemFromObject(res, "observed_generation");
 			cJSON_AddStringToObject(res, "phase", c->phase);
 			cJSON_AddNumberToObject(res, "ready_instances", c->ready_instances);
 			cJSON_AddNumberToObject(res, "instances", c->spec_instances);
 			cJSON_AddBoolToObject(res, "ready", c->ready);
+			cJSON_AddStringToObject(res, "memory", c->memory);
+			cJSON_AddNumberToObject(res, "generation", (double)c->generation);
+			cJSON_AddNumberToObject(res, "observed_generation",
+						(double)c->ready_generation);
 			if (wait)
 				progress(line, &last);
 			else
@@ -903,6 +1028,7 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	rc = 0;
 done:
 	free(last);
+	receipt_close(&rcpt);
 	mech_addon_state_free(ad, ad ? 1 : 0);
 	mech_kube_free(k);
 	mech_repo_free(repo);

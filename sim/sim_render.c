@@ -430,10 +430,21 @@ static void deployment_status(const sim_world *w, cJSON *o, const sim_live *l, d
 	free(msg);
 }
 
+/* The part of a Cluster's rollout before the operator reports the new generation. */
+#define SIM_OPERATOR_LAG 0.3
+
 static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, double now)
 {
 	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds, *healthy;
-	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	double f = progress(w, l, now);
+	/*
+	 * After a change of the spec the operator takes a moment to notice: until
+	 * then the status is the previous generation's, Ready included, with
+	 * that generation as its observedGeneration (a client must compare)
+	 */
+	int stale = l->generation > 1 && f < SIM_OPERATOR_LAG;
+	int n = instances_of(&l->obj), ready = stale || f >= 1.0, i;
+	long long seen = stale ? l->generation - 1 : l->generation;
 	char *primary = mech_sprintf("%s-1", l->obj.name);
 	char *rw = mech_layout_addon_service(l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
 
@@ -464,16 +475,14 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
 	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
 	conds = cJSON_AddArrayToObject(st, "conditions");
-	cJSON_AddItemToArray(conds,
-			     ready ? condition("Ready", "True", "ClusterIsReady",
-					       "Cluster is Ready", l->applied_at, l->generation)
-				   : condition("Ready", "False", "ClusterIsNotReady",
-					       "Cluster Is Not Ready", l->applied_at,
-					       l->generation));
+	cJSON_AddItemToArray(conds, ready ? condition("Ready", "True", "ClusterIsReady",
+						      "Cluster is Ready", l->applied_at, seen)
+					  : condition("Ready", "False", "ClusterIsNotReady",
+						      "Cluster Is Not Ready", l->applied_at, seen));
 	if (ready)
 		cJSON_AddItemToArray(conds, condition("Initialized", "True", "BootstrapCompleted",
 						      "Cluster has been initialized", l->applied_at,
-						      l->generation));
+						      seen));
 	free(primary);
 	free(rw);
 	free(r);

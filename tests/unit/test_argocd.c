@@ -794,6 +794,32 @@ Test(kube, pg_cluster_ready)
 	free(f);
 }
 
+Test(kube, pg_cluster_ready_of_an_older_generation_is_not_ready)
+{
+	/* the memory was changed (generation 2); the operator's Ready still describes 1 */
+	cJSON *j = cJSON_Parse(
+		"{\"metadata\":{\"name\":\"db\",\"generation\":2},\"spec\":{\"instances\":1,"
+		"\"resources\":{\"requests\":{\"memory\":\"1Gi\"}}},\"status\":{\"phase\":"
+		"\"Cluster in healthy state\",\"instances\":1,\"readyInstances\":1,\"conditions\":[{"
+		"\"type\":\"Ready\",\"status\":\"True\",\"observedGeneration\":1}]}}");
+	mech_kube_pg_cluster *c = NULL;
+	cr_assert_eq(mech_kube_pg_cluster_parse(j, &c), 0);
+	cr_expect(!c->ready, "a Ready of generation 1 says nothing of generation 2");
+	cr_expect_eq(c->generation, 2);
+	cr_expect_eq(c->ready_generation, 1);
+	cr_expect_str_eq(c->memory, "1Gi");
+	mech_kube_pg_cluster_free(c);
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+											     "status"),
+									 "conditions"),
+						     0),
+				  "observedGeneration", cJSON_CreateNumber(2));
+	cr_assert_eq(mech_kube_pg_cluster_parse(j, &c), 0);
+	cr_expect(c->ready, "Ready for generation 2");
+	mech_kube_pg_cluster_free(c);
+	cJSON_Delete(j);
+}
+
 /* A string field of the struct that holds the password would be a leak. */
 static void expect_no_secret(const char *field, const char *secret)
 {
