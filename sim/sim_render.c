@@ -1327,7 +1327,7 @@ char *sim_render_appset(const sim_world *w, const sim_tenant *t)
 	const sim_repo_state *s = &t->state;
 	cJSON *doc = cJSON_CreateObject(), *meta, *spec, *gen, *git, *dir, *tpl, *tspec, *src, *dst,
 	      *res;
-	char uid[40], rv[32], *ns = mech_layout_namespace(t->name);
+	char uid[40], rv[32], *ns = mech_layout_namespace(t->name), *name;
 	size_t i, n = 0;
 
 	cJSON_AddStringToObject(doc, "apiVersion", "argoproj.io/v1alpha1");
@@ -1355,13 +1355,15 @@ char *sim_render_appset(const sim_world *w, const sim_tenant *t)
 	cJSON_AddItemToObject(gen, "git", git);
 	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "generators"), gen);
 	tpl = cJSON_AddObjectToObject(spec, "template");
-	cJSON_AddStringToObject(cJSON_AddObjectToObject(tpl, "metadata"), "name", "{{.path.path}}");
+	name = mech_layout_instance_app_template(t->name);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(tpl, "metadata"), "name", name);
+	free(name);
 	tspec = cJSON_AddObjectToObject(tpl, "spec");
 	cJSON_AddStringToObject(tspec, "project", t->name);
 	src = cJSON_AddObjectToObject(tspec, "source");
 	cJSON_AddStringToObject(src, "repoURL", s->repo_url);
 	cJSON_AddStringToObject(src, "targetRevision", s->target_revision);
-	cJSON_AddStringToObject(src, "path", "{{.path.path}}");
+	cJSON_AddStringToObject(src, "path", MECH_LAYOUT_TPL_PATH);
 	dst = cJSON_AddObjectToObject(tspec, "destination");
 	cJSON_AddStringToObject(dst, "server", "https://kubernetes.default.svc");
 	cJSON_AddStringToObject(dst, "namespace", ns);
