@@ -29,6 +29,7 @@
 	_(HOME, "home")                                                                            \
 	_(TENANT, "tenant")                                                                        \
 	_(JSON, "json")                                                                            \
+	_(OUTPUT, "output")                                                                        \
 	_(NO_COLOR, "no-color")                                                                    \
 	_(READONLY, "readonly")                                                                    \
 	_(HELP, "help")                                                                            \
@@ -51,6 +52,7 @@
 	_(GONE, "gone")                                                                            \
 	_(EXIT_CODE, "exit-code")                                                                  \
 	_(FROM, "from")                                                                            \
+	_(TO, "to")                                                                                \
 	_(HOST, "host")                                                                            \
 	_(PATH, "path")                                                                            \
 	_(TYPE, "type")                                                                            \
@@ -75,6 +77,7 @@
 	_(APPSET_REQUEUE, "appset-requeue")                                                        \
 	_(REALISTIC, "realistic")                                                                  \
 	_(TLS, "tls")                                                                              \
+	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")
 
@@ -199,8 +202,6 @@ size_t sh_verb_words(const char *verb);
 const char *sh_verb_word(const char *verb, size_t n);
 /** How many leading words of `verb` the first of the `argc` words of `argv` spell, in order. */
 size_t sh_verb_prefix(const char *verb, int argc, char *const *argv);
-/** The nearest of `n` candidates to `word` (edit distance ≤ 3), or NULL. */
-const char *sh_suggest(const char *word, const char *const *cands, size_t n);
 
 /* run.c */
 /** Run one command line (argv without the program name). Returns the exit code. */

@@ -25,6 +25,8 @@ const sh_flag sh_global_flags[] = {
 	{SH_OPT_TENANT, 0, SH_STR, "T", "tenant to act on (local use; over SSH the key decides)", 0,
 	 0, 0},
 	{SH_OPT_JSON, 0, SH_BOOL, NULL, "print exactly one JSON object on stdout", 0, 0, 0},
+	{SH_OPT_OUTPUT, 'o', SH_STR, "FORMAT", "json (the same as --json) or text (the default)", 0,
+	 0, 0},
 	{SH_OPT_NO_COLOR, 0, SH_BOOL, NULL, "no colour (also when NO_COLOR is set)", 0, 0, 0},
 	{SH_OPT_READONLY, 0, SH_BOOL, NULL, "refuse every command that writes", 0, 0, 0},
 	{SH_OPT_HELP, 'h', SH_BOOL, NULL, "help for the command", 0, 0, 0},
@@ -229,9 +231,32 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
+	{SH_OPT_KUSTOMIZE, 0, SH_STR, "MODE",
+	 "render kustomize overlays with kubectl (`kubectl kustomize`, as Argo CD renders them), "
+	 "builtin (the sim's own subset: no patches, no generators) or auto: kubectl when it is on "
+	 "PATH (default auto)",
+	 0, 0, 0},
 	{SH_OPT_VERBOSE, 'v', SH_BOOL, NULL,
 	 "log on stderr every Application created or deleted and every sync and health change", 0,
 	 0, 0},
+	END,
+};
+
+static const sh_flag rollback_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TO, 0, SH_STR, "REV",
+	 "the commit whose state to restore (default: before the last deploy)", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
+	END,
+};
+
+static const sh_flag app_history_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N changes (default 20)", 1, 100000, 0},
 	END,
 };
 
@@ -252,7 +277,8 @@ const sh_command sh_commands[] = {
 	 "Print mech's version.", "None.", "None.", "mech --version", "mech help"},
 
 	{"whoami", NULL, "whoami", SH_GUEST, "", 0, 0, no_flags, sh_whoami,
-	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints.",
+	 "Who you are: tenant, acting user, key, repo, and the Argo CD/Kubernetes endpoints "
+	 "(warns when Argo CD is older than v3.3.0, the oldest mech supports).",
 	 "None.", "None (read-only).", "mech whoami\nssh -T mech-host -- whoami --json",
 	 "mech app list"},
 	{"ssh", NULL, "ssh", SH_OPERATOR | SH_HIDDEN, "", 0, 0, ssh_flags, sh_ssh,
@@ -369,6 +395,20 @@ const sh_command sh_commands[] = {
 	 "Rewrites the tag in apps/APP/overlays/INSTANCE/kustomization.yaml (the repository is "
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
+	{"app", "history", "app.history", SH_TENANT, "", 0, 0, app_history_flags, sh_app_history,
+	 "List the commits that changed what an instance runs: image, replicas, env.", "None.",
+	 "None (read-only). Receipts and human commits alike, newest first, each with the fields "
+	 "it changed (from and to); commits that changed only other instances or nothing that "
+	 "runs are left out.",
+	 "mech app -a web history\nmech app -a web -i staging history -n 5 --json", "mech show REV"},
+	{"app", "rollback", "app.rollback", SH_MUTATES | SH_TENANT, "", 0, 0, rollback_flags,
+	 sh_app_rollback, "Put an instance back as it was before its last deploy, or at a commit.",
+	 "None.",
+	 "Writes the instance's own files (apps/APP/overlays/INSTANCE/) as they were at the "
+	 "commit, in one mechanics(app.rollback) commit with a Mechanics-Rollback-To trailer. "
+	 "Changes to the app's base since then stay (undo them with `mech revert REV`).",
+	 "mech app -a web rollback\nmech app -a web -i main rollback --to 3f2a9c1 --wait",
+	 "mech app -a web wait\nmech app -a web history"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
@@ -390,10 +430,11 @@ const sh_command sh_commands[] = {
 	 "None (read-only). Differences are a result, not a failure: exit 0, or 1 with --exit-code.",
 	 "mech app -a web diff\nmech app -a web diff --exit-code --json", "mech app -a web sync"},
 	{"app", "delete", "app.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_only_flags,
-	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it).", "None.",
+	 sh_app_delete, "Remove an app from Git (Argo CD then prunes it; always needs --force).",
+	 "None.",
 	 "Deletes apps/APP/ and mech-owned network/routes/APP/*.yaml in one mechanics(app.delete) "
-	 "commit. Addons are never deleted with an app.",
-	 "mech app -a web delete --dry-run\nmech app -a web delete", "mech app list"},
+	 "commit. Addons are never deleted with an app. Without --force: exit 3 and the plan.",
+	 "mech app -a web delete --dry-run\nmech app -a web delete --force", "mech app list"},
 	{"app", "instance add", "app.instance-add", SH_MUTATES | SH_TENANT, "I", 1, 1,
 	 instance_add_flags, sh_app_instance_add,
 	 "Add an instance by copying another instance's overlay.",
@@ -402,10 +443,13 @@ const sh_command sh_commands[] = {
 	 "mech app -a web instance add staging\nmech app -a web instance add canary --from staging",
 	 "mech app -a web -i I set-image REF\nmech route -a web -i I create"},
 	{"app", "instance remove", "app.instance-remove", SH_MUTATES | SH_TENANT, "I", 1, 1,
-	 app_only_flags, sh_app_instance_remove, "Remove an instance and its route.",
-	 "I  instance name",
-	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it.",
-	 "mech app -a web instance remove staging", "mech app -a web info"},
+	 app_only_flags, sh_app_instance_remove,
+	 "Remove an instance and its route (always needs --force).", "I  instance name",
+	 "Deletes apps/APP/overlays/I/ and network/routes/APP/I.yaml if mech owns it. Without "
+	 "--force: exit 3 and the plan.",
+	 "mech app -a web instance remove staging --dry-run\nmech app -a web instance remove "
+	 "staging --force",
+	 "mech app -a web info"},
 
 	{"route", "create", "route.create", SH_MUTATES | SH_TENANT, "", 0, 0, route_create_flags,
 	 sh_route_create, "Expose an app instance with a Gateway API HTTPRoute.", "None.",
@@ -430,10 +474,13 @@ const sh_command sh_commands[] = {
 	 "fails only if it lasts a few polls after.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
-	 sh_route_delete, "Remove an app instance's route (only files mech owns).", "None.",
+	 sh_route_delete,
+	 "Remove an app instance's route (only files mech owns; always needs --force).", "None.",
 	 "Deletes network/routes/APP/INSTANCE.yaml in one mechanics(route.delete) commit. "
-	 "User-authored files under network/ are never touched.",
-	 "mech route -a web delete\nmech route -a web -i staging delete", "mech route list"},
+	 "User-authored files under network/ are never touched. Without --force: exit 3 and the "
+	 "plan.",
+	 "mech route -a web delete --force\nmech route -a web -i staging delete --dry-run",
+	 "mech route list"},
 
 	{"addon", "type list", "addon.type-list", SH_TENANT, "", 0, 0, no_flags, sh_addon_type_list,
 	 "List the addon types mech can create.", "None.", "None (read-only).",
@@ -482,6 +529,14 @@ const sh_command sh_commands[] = {
 	 "None (read-only).",
 	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml",
 	 "mech show REV"},
+	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
+	 "Undo one commit's changes to the files mech manages, as a new receipt.",
+	 "REV  a commit on the branch: sha (or prefix), HEAD or HEAD~N",
+	 "One mechanics(commit.revert) commit undoing REV's changes under apps/, network/routes/ and "
+	 "addons/ by a three-way merge (later changes to other lines stay), with a "
+	 "Mechanics-Reverts trailer. Reverting a forced write restores the human change it "
+	 "overrode. Other paths REV changed are left and named.",
+	 "mech revert 3f2a9c1\nmech revert HEAD --dry-run", "mech log\nmech show HEAD"},
 	{"show", NULL, "show", SH_TENANT, "REV", 1, 1, no_flags, sh_show,
 	 "Show one commit: class, trailers, files and diff.",
 	 "REV  a commit sha (or prefix), branch, or HEAD~N", "None (read-only).",
@@ -511,7 +566,10 @@ const sh_command sh_commands[] = {
 	 "Serve a local stand-in for Argo CD and Kubernetes, computed from the tenant repos.",
 	 "None. Durations: 250ms, 2s, 1m30s. Stop it with Ctrl-C or SIGTERM (exit 0).",
 	 "Reads MECH_HOME/tenants/*/gitops.git; writes nothing but, with --tls, its CA and "
-	 "certificate in MECH_HOME/sim/. Listens on loopback only and prints "
+	 "certificate in MECH_HOME/sim/, and, while `kubectl kustomize` renders an overlay, a "
+	 "private copy of its files under $TMPDIR (removed after). Says on stderr at start which "
+	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
+	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
 	 "listens).",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"

@@ -88,6 +88,52 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	return rc;
 }
 
+int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	sh_write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_app_rollback(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+			       sh_arg(a, SH_OPT_TO), &res);
+	mech_repo_free(repo);
+	if (rc == 0)
+		sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	rc = sh_finish_write(ctx, a, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_app(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+				      sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
+}
+
+int sh_revert(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_write_opts w;
+	mech_txn_result res;
+	mech_strv skipped = MECH_STRV_INIT;
+	size_t i;
+	int rc;
+	memset(&res, 0, sizeof(res));
+	sh_write_opts(ctx, a, &w);
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	rc = mech_revert(repo, &w, a->pos.items[0], &res, &skipped);
+	mech_repo_free(repo);
+	for (i = 0; rc == 0 && i < skipped.len; i++)
+		mech_strv_pushf(&res.warnings,
+				"%s is not a file mech manages: the revert leaves it",
+				skipped.items[i]);
+	mech_strv_dispose(&skipped);
+	if (rc == 0)
+		sh_next(ctx, "mech log -n 2");
+	return sh_finish_write(ctx, a, rc, &res);
+}
+
 int sh_app_delete(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -185,10 +231,18 @@ typedef struct {
 } live_view;
 
 /* Live state for list/info: NULL apps when Argo CD is not configured. */
-static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
+/*
+ * The tenant's Applications from Argo CD's List; those of `detail`'s
+ * instances (only `only` when given) read again with Get, which alone
+ * carries each resource's health (Argo CD 3.x). A failed Get keeps the
+ * listed Application.
+ */
+static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv, const mech_app_state *detail,
+		     const mech_instance_state *only)
 {
 	mech_argocd *cd = NULL;
 	git_oid head;
+	size_t i;
 	int rc;
 	memset(lv, 0, sizeof(*lv));
 	if (mech_repo_head(repo, &head) == 0)
@@ -199,6 +253,16 @@ static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv)
 	if (!cd)
 		return 0;
 	rc = mech_argocd_app_list(cd, ctx->tenant_name, &lv->apps);
+	for (i = 0; rc == 0 && detail && i < detail->ninstances; i++) {
+		char *name;
+		if (only && only != &detail->instances[i])
+			continue;
+		name = mech_layout_instance_app(ctx->tenant_name, detail->name,
+						detail->instances[i].name);
+		if (mech_argocd_apps_get_item(cd, ctx->tenant_name, lv->apps, name) < 0)
+			mech_error_clear();
+		free(name);
+	}
 	mech_argocd_free(cd);
 	return rc;
 }
@@ -271,7 +335,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (live_open(ctx, repo, &lv) < 0) {
+	if (live_open(ctx, repo, &lv, NULL, NULL) < 0) {
 		mech_app_state_free(apps, n);
 		mech_repo_free(repo);
 		return -1;
@@ -396,7 +460,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (live_open(ctx, repo, &lv) < 0) {
+	if (live_open(ctx, repo, &lv, app, only) < 0) {
 		mech_app_state_free(app, 1);
 		mech_repo_free(repo);
 		return -1;

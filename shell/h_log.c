@@ -2,8 +2,10 @@
 /* Receipts: mech log and mech show. */
 #include "cmd.h"
 #include "handlers.h"
+#include "mech/app.h"
 #include "mech/error.h"
 #include "mech/history.h"
+#include "mech/image.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +15,12 @@
 static cJSON *entry_json(const mech_log_entry *e)
 {
 	cJSON *o = cJSON_CreateObject(), *fo = cJSON_CreateArray();
+	mech_image img = MECH_IMAGE_INIT;
+	const char *tag = NULL;
 	size_t i;
+	if (e->image && mech_image_parse(e->image, &img) == 0)
+		tag = img.tag;
+	mech_error_clear();
 	cJSON_AddStringToObject(o, "commit", e->commit);
 	cJSON_AddStringToObject(o, "class", mech_class_name(e->cls));
 	if (e->verb)
@@ -27,6 +34,12 @@ static cJSON *entry_json(const mech_log_entry *e)
 	cJSON_AddStringToObject(o, "author", e->author);
 	cJSON_AddStringToObject(o, "date", e->date);
 	cJSON_AddStringToObject(o, "subject", e->subject);
+	/* a receipt's facts, structured: what an agent would otherwise parse from text */
+	cJSON_AddItemToObject(o, "image",
+			      e->image ? cJSON_CreateString(e->image) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "tag", tag ? cJSON_CreateString(tag) : cJSON_CreateNull());
+	cJSON_AddItemToObject(o, "instance",
+			      e->instance ? cJSON_CreateString(e->instance) : cJSON_CreateNull());
 	for (i = 0; i < e->nforced; i++) {
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "commit", e->forced[i].commit);
@@ -34,6 +47,7 @@ static cJSON *entry_json(const mech_log_entry *e)
 		cJSON_AddItemToArray(fo, f);
 	}
 	cJSON_AddItemToObject(o, "forced_over", fo);
+	mech_image_dispose(&img);
 	return o;
 }
 
@@ -95,6 +109,90 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 		sh_printf(ctx, "no commits match\n");
 	sh_table_dispose(&t);
 	mech_log_entries_free(e, n);
+	mech_repo_free(repo);
+	return 0;
+}
+
+static cJSON *nullable(const char *s)
+{
+	return s ? cJSON_CreateString(s) : cJSON_CreateNull();
+}
+
+/* "image nginx:1.27 -> nginx:1.28, replicas 1 -> 3, env.A unset" */
+static char *changes_line(const mech_app_history_entry *h)
+{
+	mech_buf b = MECH_BUF_INIT;
+	size_t j;
+	for (j = 0; j < h->nchanges; j++) {
+		const mech_app_change *c = &h->changes[j];
+		if (j)
+			mech_buf_puts(&b, ", ");
+		if (!strcmp(c->field, "instance"))
+			mech_buf_puts(&b, c->to ? "instance added" : "instance removed");
+		else if (!c->from)
+			mech_buf_printf(&b, "%s %s", c->field, c->to);
+		else if (!c->to)
+			mech_buf_printf(&b, "%s unset", c->field);
+		else
+			mech_buf_printf(&b, "%s %s -> %s", c->field, c->from, c->to);
+	}
+	return mech_buf_detach(&b);
+}
+
+int sh_app_history(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_app_history_entry *h = NULL;
+	size_t n = 0, i, j;
+	cJSON *arr;
+	sh_table t;
+
+	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
+		return -1;
+	if (mech_app_history(repo, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
+			     (size_t)sh_arg_int(a, SH_OPT_MAX_COUNT, 20), &h, &n) < 0) {
+		mech_repo_free(repo);
+		return -1;
+	}
+	ctx->result = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(ctx->result, "history");
+	sh_table_init(&t, 5);
+	sh_table_add(&t, "COMMIT", "CLASS", "AGE", "CHANGES", "SUBJECT");
+	for (i = 0; i < n; i++) {
+		cJSON *o = entry_json(&h[i].log), *st = cJSON_CreateObject(), *ch, *env;
+		char sha[13], when[32], *line = changes_line(&h[i]);
+		cJSON_AddBoolToObject(st, "exists", h[i].state.exists);
+		cJSON_AddItemToObject(st, "image", nullable(h[i].state.image));
+		cJSON_AddNumberToObject(st, "replicas", h[i].state.replicas);
+		env = cJSON_AddObjectToObject(st, "env");
+		for (j = 0; j < h[i].state.env.len; j++) {
+			const char *kv = h[i].state.env.items[j];
+			size_t k = strcspn(kv, "=");
+			char *name = mech_strndup(kv, k);
+			cJSON_AddStringToObject(env, name, kv[k] ? kv + k + 1 : "");
+			free(name);
+		}
+		cJSON_AddItemToObject(o, "state", st);
+		ch = cJSON_AddArrayToObject(o, "changes");
+		for (j = 0; j < h[i].nchanges; j++) {
+			cJSON *c = cJSON_CreateObject();
+			cJSON_AddStringToObject(c, "field", h[i].changes[j].field);
+			cJSON_AddItemToObject(c, "from", nullable(h[i].changes[j].from));
+			cJSON_AddItemToObject(c, "to", nullable(h[i].changes[j].to));
+			cJSON_AddItemToArray(ch, c);
+		}
+		cJSON_AddItemToArray(arr, o);
+		snprintf(sha, sizeof(sha), "%.12s", h[i].log.commit);
+		age(h[i].log.time, when, sizeof(when));
+		sh_table_add(&t, sha, mech_class_name(h[i].log.cls), when, line, h[i].log.subject);
+		free(line);
+	}
+	if (n)
+		sh_table_print(ctx, &t);
+	else
+		sh_printf(ctx, "no changes\n");
+	sh_table_dispose(&t);
+	mech_app_history_free(h, n);
 	mech_repo_free(repo);
 	return 0;
 }

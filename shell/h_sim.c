@@ -40,6 +40,8 @@ int sh_sim(sh_ctx *ctx, const sh_args *a)
 		goto done;
 	if ((v = sh_arg(a, SH_OPT_FAIL_RATE)) && sim_opts_fail_rate(&o, v) < 0)
 		goto done;
+	if ((v = sh_arg(a, SH_OPT_KUSTOMIZE)) && sim_opts_kustomize(&o, v) < 0)
+		goto done;
 	if ((v = sh_arg(a, SH_OPT_DEGRADE_TAG)))
 		sim_opts_degrade_tag(&o, v);
 	o.sync_delay_ms = sh_arg_ms(a, SH_OPT_SYNC_DELAY, o.sync_delay_ms);

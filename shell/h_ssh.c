@@ -226,8 +226,11 @@ done:
 	return rc;
 }
 
-/* Does an endpoint answer? "not configured", "ok (version …)" or the error. */
-static char *probe(const mech_config *cfg, int argocd)
+/*
+ * Does an endpoint answer? "not configured", "ok (version …)" or the error.
+ * `version_out` (may be NULL) gets the version it answered (caller frees).
+ */
+static char *probe(const mech_config *cfg, int argocd, char **version_out)
 {
 	char *version = NULL, *out;
 	int rc;
@@ -253,8 +256,23 @@ static char *probe(const mech_config *cfg, int argocd)
 	} else {
 		out = mech_sprintf("ok (version %s)", version && *version ? version : "unknown");
 	}
+	if (version_out) {
+		*version_out = version;
+		version = NULL;
+	}
 	free(version);
 	return out;
+}
+
+/* Argo CD older than mech supports: a warning (the command still succeeds). */
+static void warn_old_argocd(sh_ctx *ctx, const char *version)
+{
+	char v[MECH_ESCAPE_SIZE];
+	if (mech_argocd_version_older(version, MECH_ARGOCD_MIN_VERSION) == 1)
+		sh_warn(ctx,
+			"Argo CD %s is older than %s, the oldest mech supports: " MECH_ARGOCD_MIN_WHY
+			" (docs/compatibility.md)",
+			mech_error_escape(v, version), MECH_ARGOCD_MIN_VERSION);
 }
 
 int sh_whoami(sh_ctx *ctx, const sh_args *a)
@@ -292,7 +310,10 @@ int sh_whoami(sh_ctx *ctx, const sh_args *a)
 		else
 			cJSON_AddNullToObject(ctx->result, "fingerprint");
 		cJSON_AddStringToObject(ctx->result, "repo", *remote ? remote : repo);
-		char *cd = probe(cfg, 1), *kube = probe(cfg, 0);
+		char *cd_version = NULL;
+		char *cd = probe(cfg, 1, &cd_version), *kube = probe(cfg, 0, NULL);
+		warn_old_argocd(ctx, cd_version);
+		free(cd_version);
 		cJSON_AddStringToObject(ctx->result, "argocd",
 					*cfg->argocd_url ? cfg->argocd_url : "not configured");
 		cJSON_AddStringToObject(ctx->result, "argocd_status", cd);

@@ -68,6 +68,48 @@ static void indent_block(sh_ctx *ctx, const char *text)
 	}
 }
 
+/* "D" of a help text's "(default D)" or "(default D; …)", the one place defaults are stated. */
+static cJSON *flag_default(const char *help)
+{
+	const char *p = strstr(help, "(default ");
+	size_t n;
+	if (!p)
+		return cJSON_CreateNull();
+	p += strlen("(default ");
+	n = strcspn(p, ";)");
+	while (n && p[n - 1] == ' ')
+		n--;
+	{
+		char *v = mech_strndup(p, n);
+		cJSON *j = cJSON_CreateString(v);
+		free(v);
+		return j;
+	}
+}
+
+/* One flag as the machine-readable catalogue describes it. */
+static cJSON *flag_json(const sh_flag *f)
+{
+	static const char *const types[] = {"bool", "string", "int", "list", "duration"};
+	cJSON *o = cJSON_CreateObject();
+	char short_name[2] = {f->short_name, '\0'};
+	cJSON_AddStringToObject(o, "name", sh_opt_name(f->opt));
+	cJSON_AddItemToObject(o, "short",
+			      f->short_name ? cJSON_CreateString(short_name) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "type", types[f->type]);
+	cJSON_AddItemToObject(o, "metavar",
+			      f->metavar ? cJSON_CreateString(f->metavar) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "help", f->help);
+	cJSON_AddBoolToObject(o, "required", f->required);
+	cJSON_AddBoolToObject(o, "repeats", f->type == SH_LIST);
+	cJSON_AddItemToObject(o, "default", flag_default(f->help));
+	if (f->type == SH_INT) {
+		cJSON_AddNumberToObject(o, "min", (double)f->min);
+		cJSON_AddNumberToObject(o, "max", (double)f->max);
+	}
+	return o;
+}
+
 static cJSON *help_json(const sh_command *c)
 {
 	cJSON *o = cJSON_CreateObject(), *flags = cJSON_CreateArray();
@@ -79,13 +121,16 @@ static cJSON *help_json(const sh_command *c)
 	cJSON_AddStringToObject(o, "examples", c->examples);
 	cJSON_AddStringToObject(o, "next", c->next);
 	cJSON_AddBoolToObject(o, "mutates", (c->flags & SH_MUTATES) != 0);
-	for (i = 0; c->opts[i].opt; i++) {
-		cJSON *f = cJSON_CreateObject();
-		cJSON_AddStringToObject(f, "name", sh_opt_name(c->opts[i].opt));
-		cJSON_AddStringToObject(f, "help", c->opts[i].help);
-		cJSON_AddBoolToObject(f, "required", c->opts[i].required);
-		cJSON_AddItemToArray(flags, f);
-	}
+	cJSON_AddStringToObject(o, "noun", c->noun);
+	cJSON_AddItemToObject(o, "verb", c->verb ? cJSON_CreateString(c->verb) : cJSON_CreateNull());
+	cJSON_AddStringToObject(o, "args", c->args);
+	cJSON_AddBoolToObject(o, "needs_tenant", (c->flags & SH_TENANT) != 0);
+	cJSON_AddBoolToObject(o, "operator", (c->flags & SH_OPERATOR) != 0);
+	for (i = 0; c->opts[i].opt; i++)
+		cJSON_AddItemToArray(flags, flag_json(&c->opts[i]));
+	if (c->flags & SH_MUTATES) /* every write takes --dry-run and --force */
+		for (i = 0; sh_write_flags[i].opt; i++)
+			cJSON_AddItemToArray(flags, flag_json(&sh_write_flags[i]));
 	cJSON_AddItemToObject(o, "flags", flags);
 	return o;
 }
@@ -166,10 +211,15 @@ void sh_help_map(sh_ctx *ctx)
 	if (ctx->json) {
 		cJSON *o = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(o, "commands");
 		cJSON *ent = cJSON_AddArrayToObject(o, "entries");
+		cJSON *cat = cJSON_AddArrayToObject(o, "catalogue");
+		cJSON *glob = cJSON_AddArrayToObject(o, "global_flags");
+		for (i = 0; sh_global_flags[i].opt; i++)
+			cJSON_AddItemToArray(glob, flag_json(&sh_global_flags[i]));
 		for (i = 0; i < sh_ncommands; i++) {
 			cJSON *e;
 			if (sh_commands[i].flags & SH_HIDDEN)
 				continue;
+			cJSON_AddItemToArray(cat, help_json(&sh_commands[i]));
 			cJSON_AddItemToArray(arr, cJSON_CreateString(sh_commands[i].id));
 			e = cJSON_CreateObject();
 			cJSON_AddStringToObject(e, "id", sh_commands[i].id);
@@ -187,6 +237,25 @@ void sh_help_map(sh_ctx *ctx)
 	for (i = 0; i < sizeof(map) / sizeof(*map); i++)
 		sh_printf(ctx, "%s%d. %s%s\n    %s\n", sh_color(ctx, "bold"), (int)i + 1,
 			  map[i].stage, sh_color(ctx, "reset"), map[i].cmds);
+	sh_printf(ctx, "\n%sall commands%s\n", sh_color(ctx, "bold"), sh_color(ctx, "reset"));
+	for (i = 0; i < sh_ncommands; i++) {
+		const sh_command *c = &sh_commands[i];
+		size_t j;
+		int seen = 0;
+		if (c->flags & SH_HIDDEN)
+			continue;
+		for (j = 0; j < i && !seen; j++)
+			seen = !(sh_commands[j].flags & SH_HIDDEN) &&
+			       !strcmp(sh_commands[j].noun, c->noun);
+		if (seen)
+			continue;
+		sh_printf(ctx, "    %-8s", c->noun);
+		for (j = i, seen = 0; j < sh_ncommands; j++)
+			if (!(sh_commands[j].flags & SH_HIDDEN) &&
+			    !strcmp(sh_commands[j].noun, c->noun) && sh_commands[j].verb)
+				sh_printf(ctx, "%s%s", seen++ ? ", " : " ", sh_commands[j].verb);
+		sh_printf(ctx, "%s%s\n", seen ? "" : " ", seen ? "" : c->purpose);
+	}
 	sh_printf(ctx,
 		  "\nEvery write takes --dry-run (show the plan) and --force (override a human "
 		  "edit).\nAdd --json for one JSON object on stdout. Exit codes: `mech help "

@@ -199,6 +199,10 @@ void sh_report_txn(sh_ctx *ctx, const mech_txn_result *res, int dry_run)
 		sh_warn(ctx, "%s", res->warnings.items[i]);
 	if (!ctx->result)
 		ctx->result = cJSON_CreateObject();
+	/* did the repository change (with --dry-run: would it)? a retried create says no */
+	cJSON_DeleteItemFromObject(ctx->result, "changed");
+	cJSON_AddBoolToObject(ctx->result, "changed",
+			      dry_run ? res->nchanges > 0 : res->commit[0] != '\0');
 	if (dry_run) {
 		cJSON_AddBoolToObject(ctx->result, "dry_run", 1);
 		cJSON_AddItemToObject(ctx->result, "plan", plan);

@@ -120,53 +120,6 @@ const mech_strv *sh_arg_list(const sh_args *a, sh_opt opt)
 	return &a->values[slot(a, opt, KIND(SH_LIST))];
 }
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), i, j;
-	size_t *row, d;
-	if (la > 64 || lb > 64)
-		return 99;
-	row = mech_calloc(lb + 1, sizeof(*row));
-	for (j = 0; j <= lb; j++)
-		row[j] = j;
-	for (i = 1; i <= la; i++) {
-		size_t prev = row[0];
-		row[0] = i;
-		for (j = 1; j <= lb; j++) {
-			size_t cur = row[j];
-			size_t best = prev + (a[i - 1] != b[j - 1]);
-			if (row[j] + 1 < best)
-				best = row[j] + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			prev = cur;
-		}
-	}
-	d = row[lb];
-	free(row);
-	return d;
-}
-
-const char *sh_suggest(const char *word, const char *const *cands, size_t n)
-{
-	size_t i, best = 4;
-	const char *pick = NULL;
-	for (i = 0; i < n; i++) {
-		size_t d;
-		if (!cands[i])
-			continue;
-		d = edit_distance(word, cands[i]);
-		if (d < best || (d == best && pick && strlen(cands[i]) < strlen(pick))) {
-			best = d;
-			pick = cands[i];
-		}
-		/* a prefix is a good guess too */
-		if (!pick && strlen(word) >= 2 && !strncmp(cands[i], word, strlen(word)))
-			pick = cands[i];
-	}
-	return pick;
-}
 
 static const sh_flag *find_flag(sh_args *a, const char *tok, int *idx, const char **inline_value)
 {
@@ -205,7 +158,7 @@ static int unknown_flag(sh_args *a, const char *tok)
 	size_t i;
 	for (i = 0; i < a->nflags; i++)
 		names[i] = sh_opt_name(a->flags[i]->opt);
-	best = sh_suggest(bare, names, a->nflags);
+	best = mech_suggest(bare, names, a->nflags);
 	mech_error_set(MECH_EUSAGE, "unknown flag %s for `%s%s%s`",
 		       mech_error_escape_n(q, tok, strcspn(tok, "=")), a->cmd->noun,
 		       a->cmd->verb ? " " : "", a->cmd->verb ? a->cmd->verb : "");
@@ -281,7 +234,7 @@ static int unknown_noun(const char *noun)
 	for (i = 0; i < sh_ncommands && n < 64; i++)
 		if (!(sh_commands[i].flags & SH_HIDDEN))
 			names[n++] = sh_commands[i].noun;
-	best = sh_suggest(noun, names, n);
+	best = mech_suggest(noun, names, n);
 	mech_error_set(MECH_EUSAGE, "unknown command \"%s\"", mech_error_escape(q, noun));
 	if (best)
 		return mech_error_hint("did you mean `mech %s`? Run `mech help` for the map", best);
@@ -297,7 +250,7 @@ static int unknown_verb(const char *noun, const char *verb)
 	verb_word_candidates(noun, names, 63);
 	for (n = 0; names[n]; n++)
 		;
-	best = sh_suggest(verb, names, n);
+	best = mech_suggest(verb, names, n);
 	mech_error_set(MECH_EUSAGE, "unknown command `%s %s`", noun, mech_error_escape(q, verb));
 	if (best)
 		return mech_error_hint("did you mean `mech %s %s`? See `mech %s -h`", noun, best,
@@ -382,7 +335,7 @@ static int no_verb(const char *noun, int argc, char **argv)
 	}
 	for (k = 0; k < next.len && n < 64; k++)
 		names[n++] = next.items[k];
-	best = sh_suggest(argv[p], names, n);
+	best = mech_suggest(argv[p], names, n);
 	mech_error_set(MECH_EUSAGE, "unknown command `%s%s %s`", noun, said.ptr,
 		       mech_error_escape(q, argv[p]));
 	if (best)

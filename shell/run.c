@@ -144,6 +144,35 @@ static char *global_flags_list(void)
 	return mech_buf_detach(&b);
 }
 
+/* -o/--output FORMAT: json (as --json) or text. */
+static int output_format(sh_ctx *ctx, const char *v)
+{
+	char q[MECH_ESCAPE_SIZE];
+	if (!strcmp(v, "json")) {
+		ctx->json = 1;
+		return 0;
+	}
+	if (!strcmp(v, "text"))
+		return 0;
+	mech_error_set(MECH_EUSAGE, "unknown output format \"%s\"", mech_error_escape(q, v));
+	return mech_error_hint("-o json (the same as --json) or -o text (the default)");
+}
+
+/* Does argv ask for JSON (--json, -o json, -ojson, --output json, --output=json)? */
+static int wants_json(int argc, char **argv)
+{
+	int i;
+	for (i = 0; i < argc && strcmp(argv[i], "--"); i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "--json") || !strcmp(a, "-ojson") || !strcmp(a, "--output=json"))
+			return 1;
+		if ((!strcmp(a, "-o") || !strcmp(a, "--output")) && i + 1 < argc &&
+		    !strcmp(argv[i + 1], "json"))
+			return 1;
+	}
+	return 0;
+}
+
 /* Global flags before the noun (the rows of sh_global_flags). Returns the index of the noun. */
 static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *version)
 {
@@ -168,6 +197,10 @@ static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *vers
 		switch (f->opt) {
 		case SH_OPT_JSON:
 			ctx->json = 1;
+			break;
+		case SH_OPT_OUTPUT:
+			if (output_format(ctx, v) < 0)
+				return -1;
 			break;
 		case SH_OPT_NO_COLOR:
 			ctx->color = 0;
@@ -240,9 +273,8 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 	memset(&args, 0, sizeof(args));
 	mech_error_clear();
 	/* --json anywhere asks for JSON, even when the rest does not parse */
-	for (at = 0; at < argc && strcmp(argv[at], "--"); at++)
-		if (!strcmp(argv[at], "--json"))
-			ctx->json = 1;
+	if (wants_json(argc, argv))
+		ctx->json = 1;
 	at = global_flags(argc, argv, ctx, &help, &version);
 	if (at < 0)
 		return sh_finish(ctx, -1);
@@ -270,6 +302,10 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 	ctx->cmd = cmd;
 	if (sh_arg_bool(&args, SH_OPT_JSON))
 		ctx->json = 1;
+	if (sh_arg(&args, SH_OPT_OUTPUT) && output_format(ctx, sh_arg(&args, SH_OPT_OUTPUT)) < 0) {
+		sh_args_dispose(&args);
+		return sh_finish(ctx, -1);
+	}
 	if (sh_arg_bool(&args, SH_OPT_NO_COLOR))
 		ctx->color = 0;
 	if (sh_arg_bool(&args, SH_OPT_READONLY))

@@ -12,6 +12,13 @@
  * (mech/error.h), so they exit and print as any command's do.
  */
 
+/* How kustomize directories are rendered (--kustomize). */
+typedef enum {
+	SIM_KUSTOMIZE_AUTO,    /* kubectl kustomize when kubectl is on PATH, else the builtin */
+	SIM_KUSTOMIZE_BUILTIN, /* the sim's own subset */
+	SIM_KUSTOMIZE_KUBECTL  /* kubectl kustomize, or the sim does not start */
+} sim_kustomize_mode;
+
 typedef struct {
 	char *host;  /* "127.0.0.1" or "::1" */
 	int port;    /* 0 = pick a free one */
@@ -30,6 +37,7 @@ typedef struct {
 	int malformed;
 	int tls; /* --tls: HTTPS with the sim's own CA (MECH_HOME/sim/ca.crt) */
 	char *degrade_tag;
+	sim_kustomize_mode kustomize;
 	int verbose;
 } sim_opts;
 
@@ -48,6 +56,8 @@ int sim_opts_listen(sim_opts *o, const char *addr);
 int sim_opts_token_file(sim_opts *o, const char *path);
 /** --fail-rate: a fraction from 0 to 1; MECH_EINVALID otherwise. */
 int sim_opts_fail_rate(sim_opts *o, const char *fraction);
+/** --kustomize: auto, builtin or kubectl; MECH_EINVALID otherwise. */
+int sim_opts_kustomize(sim_opts *o, const char *mode);
 /** --degrade-tag. */
 void sim_opts_degrade_tag(sim_opts *o, const char *tag);
 void sim_opts_dispose(sim_opts *o);

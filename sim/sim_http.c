@@ -303,9 +303,12 @@ static enum MHD_Result apps_list(sim_server *s, struct MHD_Connection *c)
 	mech_buf_printf(&b, "{\"metadata\":{\"resourceVersion\":\"%llu\"},\"items\":[", s->w->rv);
 	for (i = 0; i < s->w->napps; i++) {
 		const sim_app *a = s->w->apps[i];
+		char *item;
 		if (!a->json || !project_match(&q, a) || (q.name && strcmp(q.name, a->name)))
 			continue;
-		mech_buf_printf(&b, "%s%s", n++ ? "," : "", a->json);
+		item = sim_render_app_listed(a->json);
+		mech_buf_printf(&b, "%s%s", n++ ? "," : "", item);
+		free(item);
 	}
 	pthread_mutex_unlock(&s->w->lock);
 	mech_buf_puts(&b, "]}");

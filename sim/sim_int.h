@@ -75,6 +75,21 @@ void sim_obj_images(const sim_obj *o, mech_strv *v);
 /* The tag of an image reference ("" when none). Borrowed into `ref`. */
 const char *sim_image_tag(const char *ref);
 
+/*
+ * sim_kustomize.c: kustomize directories rendered by `kubectl kustomize`.
+ * Init once at start (says on stderr which kustomize renders); -1 when
+ * kubectl was asked for and is not there.
+ */
+int sim_kustomize_init(sim_kustomize_mode mode);
+void sim_kustomize_dispose(void);
+/* 1 when kubectl kustomize renders, 0 when the builtin subset does. */
+int sim_kustomize_external(void);
+/*
+ * The YAML `kubectl kustomize` prints for directory `dir` of the tree, into
+ * out; -1 with the message Argo CD's repo server gives when the build fails.
+ */
+int sim_kustomize_build(git_repository *repo, git_tree *root, const char *dir, mech_buf *out);
+
 /* An object as the cluster holds it. */
 typedef struct {
 	sim_obj obj;
@@ -87,6 +102,7 @@ typedef struct {
 	char *health_message;
 	char *missing_backend; /* HTTPRoute: a backend Service that does not exist */
 	int rollout;           /* Deployment: the last apply changed it (a rollout ran) */
+	const char *change;    /* Cluster: what the last apply changed (sim_cnpg_change) */
 } sim_live;
 
 typedef struct {
@@ -202,8 +218,19 @@ const sim_live *sim_world_live(const sim_world *w, const char *group, const char
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);
 void sim_world_stop(sim_world *w);
 
+/*
+ * CloudNativePG (sim_render.c): what an apply changed in a Cluster's spec,
+ * a static string ("postgresql", "resources", "instances", "spec"; NULL
+ * for a new Cluster), and the Cluster's status as CNPG reports it now
+ * (phase, phaseReason, instances, conditions; caller frees).
+ */
+const char *sim_cnpg_change(const sim_obj *old, const sim_obj *now);
+cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now);
+
 /* sim_render.c (all under the lock; results are owned by the caller) */
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state);
+/** A rendered Application as List returns it: no status.resources[].health. */
+char *sim_render_app_listed(const char *app_json);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
 /* The tenant's ApplicationSet, as GET /api/v1/applicationsets/{name} shows it. */

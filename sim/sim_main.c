@@ -135,6 +135,13 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 
 	if (o->tls && sim_tls_load(cfg->home, &cert, &key, &ca) < 0)
 		return -1;
+	if (sim_kustomize_init(o->kustomize) < 0) {
+		free(cert);
+		if (key)
+			mech_secret_free(key);
+		free(ca);
+		return -1;
+	}
 	git_libgit2_init();
 	sim_world_init(&w, o, cfg->home, cfg->gitops_branch, cfg->argocd_namespace);
 	sim_world_tick(&w); /* the first answers already reflect the repos */
@@ -174,6 +181,7 @@ done:
 	sim_server_stop(srv);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	sim_world_dispose(&w);
+	sim_kustomize_dispose();
 	git_libgit2_shutdown();
 	free(url);
 	free(cert);

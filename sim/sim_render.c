@@ -236,6 +236,8 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 	cJSON *h = health_json(a->health, a->health_message);
 	cJSON_AddStringToObject(h, "lastTransitionTime", a->health_since);
 	cJSON_AddItemToObject(st, "health", h);
+	/* Argo CD 3.x's default: per-resource health lives in its tree cache (List omits it) */
+	cJSON_AddStringToObject(st, "resourceHealthSource", "appTree");
 	if (a->want.nobjs || a->nlive)
 		cJSON_AddItemToObject(st, "resources", resources_json(a));
 	if (a->want.error) {
@@ -326,6 +328,19 @@ static cJSON *app_json(const sim_world *w, const sim_app *a, int with_rv, int wi
 char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with_op_state)
 {
 	return print(app_json(w, a, with_rv, with_op_state));
+}
+
+/*
+ * An Application as Argo CD 3.x's List gives it: status.resources[] without
+ * health (resourceHealthSource "appTree"; only Get, Watch and Sync infer it).
+ */
+char *sim_render_app_listed(const char *app_json)
+{
+	cJSON *app = cJSON_Parse(app_json), *r;
+	cJSON *st = app ? cJSON_GetObjectItemCaseSensitive(app, "status") : NULL;
+	cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(st, "resources"))
+		cJSON_DeleteItemFromObjectCaseSensitive(r, "health");
+	return app ? print(app) : mech_strdup(app_json);
 }
 
 /* ---- Kubernetes objects ---- */
@@ -430,12 +445,70 @@ static void deployment_status(const sim_world *w, cJSON *o, const sim_live *l, d
 	free(msg);
 }
 
+const char *sim_cnpg_change(const sim_obj *old, const sim_obj *now)
+{
+	static const char *const keys[] = {"instances", "resources", "postgresql"};
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(old->manifest, "spec");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(now->manifest, "spec");
+	cJSON *ra = cJSON_IsObject(a) ? cJSON_Duplicate(a, 1) : cJSON_CreateObject();
+	cJSON *rb = cJSON_IsObject(b) ? cJSON_Duplicate(b, 1) : cJSON_CreateObject();
+	const char *change = NULL;
+	size_t i;
+
+	for (i = 0; i < 3; i++) {
+		const cJSON *x = cJSON_GetObjectItemCaseSensitive(ra, keys[i]);
+		const cJSON *y = cJSON_GetObjectItemCaseSensitive(rb, keys[i]);
+		if (!change && !((!x && !y) || (x && y && cJSON_Compare(x, y, 1))))
+			change = keys[i];
+		cJSON_DeleteItemFromObjectCaseSensitive(ra, keys[i]);
+		cJSON_DeleteItemFromObjectCaseSensitive(rb, keys[i]);
+	}
+	/* anything else too (storage, image, …): a rolling update */
+	if (!cJSON_Compare(ra, rb, 1) ||
+	    (change && !strcmp(change, "instances") && instances_of(now) < instances_of(old)))
+		change = "spec";
+	cJSON_Delete(ra);
+	cJSON_Delete(rb);
+	return change ? change : "spec";
+}
+
+/*
+ * The phase CloudNativePG registers while an apply rolls out (cnpg.md §2,
+ * its cluster_types.go phases): a new Cluster sets up its primary; a
+ * PostgreSQL parameter change is applied by the instance manager ("Applying
+ * configuration", "PostgreSQL configuration changed"); more instances
+ * create a replica; any other change (resources, storage, image) restarts
+ * the instances one by one ("Upgrading cluster", "Restarting instance …,
+ * because: …"; CNPG adds the old and new values to a resources reason).
+ */
+static char *cnpg_phase(const sim_live *l, const char **phase)
+{
+	const char *c = l->change;
+	int n = instances_of(&l->obj);
+	if (!c) {
+		*phase = "Setting up primary";
+		return mech_strdup("Creating primary instance");
+	}
+	if (!strcmp(c, "postgresql")) {
+		*phase = "Applying configuration";
+		return mech_strdup("PostgreSQL configuration changed");
+	}
+	if (!strcmp(c, "instances")) {
+		*phase = "Creating a new replica";
+		return mech_sprintf("Creating instance %s-%d", l->obj.name, n);
+	}
+	*phase = "Upgrading cluster";
+	return mech_sprintf("Restarting instance %s-1, because: %s", l->obj.name,
+			    !strcmp(c, "resources") ? "resources changed"
+						    : "the cluster spec changed");
+}
+
 /* The part of a Cluster's rollout before the operator reports the new generation. */
 #define SIM_OPERATOR_LAG 0.3
 
-static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, double now)
+cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now)
 {
-	cJSON *st = cJSON_AddObjectToObject(o, "status"), *conds, *healthy;
+	cJSON *st = cJSON_CreateObject(), *conds, *healthy;
 	double f = progress(w, l, now);
 	/*
 	 * After a change of the spec the operator takes a moment to notice: until
@@ -447,18 +520,15 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	long long seen = stale ? l->generation - 1 : l->generation;
 	char *primary = mech_sprintf("%s-1", l->obj.name);
 	char *rw = mech_layout_addon_service(l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
+	const char *phase = "Cluster in healthy state";
+	char *reason = ready ? NULL : cnpg_phase(l, &phase);
 
 	cJSON_AddNumberToObject(st, "instances", ready ? n : 1);
 	if (ready)
 		cJSON_AddNumberToObject(st, "readyInstances", n);
-	cJSON_AddStringToObject(st, "phase",
-				ready                ? "Cluster in healthy state"
-				: l->generation == 1 ? "Setting up primary"
-						     : "Applying configuration");
-	if (!ready)
-		cJSON_AddStringToObject(st, "phaseReason",
-					l->generation == 1 ? "Creating primary instance"
-							   : "Rolling out the new configuration");
+	cJSON_AddStringToObject(st, "phase", phase);
+	if (reason)
+		cJSON_AddStringToObject(st, "phaseReason", reason);
 	if (ready) {
 		healthy = cJSON_AddArrayToObject(cJSON_AddObjectToObject(st, "instancesStatus"),
 						 "healthy");
@@ -473,19 +543,38 @@ static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, doub
 	cJSON_AddStringToObject(st, "writeService", rw);
 	cJSON_AddStringToObject(st, "readService", r);
 	cJSON_AddNumberToObject(st, "latestGeneratedNode", n);
-	cJSON_AddStringToObject(st, "image", "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	{
+		/* the image running: spec.imageName, else the operator's default */
+		const cJSON *spec = cJSON_GetObjectItemCaseSensitive(l->obj.manifest, "spec");
+		const cJSON *img = cJSON_IsObject(spec)
+					   ? cJSON_GetObjectItemCaseSensitive(spec, "imageName")
+					   : NULL;
+		cJSON_AddStringToObject(st, "image",
+					cJSON_IsString(img) && *img->valuestring
+						? img->valuestring
+						: "ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie");
+	}
 	conds = cJSON_AddArrayToObject(st, "conditions");
+	/* Ready speaks for the live generation only once its rollout is done */
 	cJSON_AddItemToArray(conds, ready ? condition("Ready", "True", "ClusterIsReady",
 						      "Cluster is Ready", l->applied_at, seen)
 					  : condition("Ready", "False", "ClusterIsNotReady",
-						      "Cluster Is Not Ready", l->applied_at, seen));
-	if (ready)
+						      "Cluster Is Not Ready", l->applied_at,
+						      l->generation - 1));
+	if (ready || l->change)
 		cJSON_AddItemToArray(conds, condition("Initialized", "True", "BootstrapCompleted",
 						      "Cluster has been initialized", l->applied_at,
-						      seen));
+						      ready ? seen : l->generation));
+	free(reason);
 	free(primary);
 	free(rw);
 	free(r);
+	return st;
+}
+
+static void cluster_status(const sim_world *w, cJSON *o, const sim_live *l, double now)
+{
+	cJSON_AddItemToObject(o, "status", sim_cnpg_status(w, l, now));
 }
 
 static void route_status(cJSON *o, const sim_live *l)

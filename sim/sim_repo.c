@@ -4,8 +4,9 @@
  * CD's repo server would: one Application per overlay directory (git
  * directories generator), the network and addons directory Applications
  * with recursion (names and paths as mech/layout.h has them), manifests
- * rendered by a small kustomize (resources, namePrefix/nameSuffix,
- * namespace, labels, images, replicas).
+ * rendered by `kubectl kustomize` when the sim found kubectl
+ * (sim_kustomize.c), else by a small kustomize of its own (resources,
+ * namePrefix/nameSuffix, namespace, labels, images, replicas).
  * Everything read from the repo is bounded: file size (the YAML limits),
  * files per Application, kustomization nesting.
  */
@@ -655,6 +656,35 @@ static void finish_objects(reader *r, sim_target *t)
 	r->nobjs = 0;
 }
 
+/* As the repo server detects a Kustomize source: one of the three file names in the app path. */
+static int has_kustomization(reader *r, const char *dir)
+{
+	static const char *const names[] = {"kustomization.yaml", "kustomization.yml",
+					    "Kustomization"};
+	mech_buf probe = MECH_BUF_INIT;
+	size_t i;
+	int found = 0;
+	for (i = 0; i < 3 && found <= 0; i++) {
+		char *f = mech_sprintf("%s/%s", dir, names[i]);
+		found = mech_tree_read(r->repo, r->root, f, FILE_MAX, &probe);
+		free(f);
+	}
+	mech_buf_dispose(&probe);
+	mech_error_clear();
+	return found > 0;
+}
+
+/* Real kustomize (sim_kustomize.c): its output is the Application's manifests. */
+static int kustomize_external(reader *r, const char *dir)
+{
+	mech_buf out = MECH_BUF_INIT;
+	int rc = sim_kustomize_build(r->repo, r->root, dir, &out);
+	if (rc == 0)
+		rc = parse_manifests(r, dir, &out, 1);
+	mech_buf_dispose(&out);
+	return rc;
+}
+
 static void render_target(reader *r, sim_target *t)
 {
 	int rc;
@@ -663,19 +693,14 @@ static void render_target(reader *r, sim_target *t)
 	if (!is_dir(r, t->path)) {
 		rc = mech_error_set(MECH_EINVALID, "%s: app path does not exist", t->path);
 	} else if (t->kind == SIM_INSTANCE) {
-		mech_buf probe = MECH_BUF_INIT;
-		char *kf = mech_sprintf("%s/kustomization.yaml", t->path);
-		char *kf2 = mech_sprintf("%s/kustomization.yml", t->path);
 		/* a directory without a kustomization is a plain directory source */
-		if (read_file(r, kf, &probe) > 0 || read_file(r, kf2, &probe) > 0) {
+		if (has_kustomization(r, t->path)) {
 			r->files = 0;
-			rc = kustomize(r, t->path, 0);
+			rc = sim_kustomize_external() ? kustomize_external(r, t->path)
+						      : kustomize(r, t->path, 0);
 		} else {
 			rc = directory(r, t->path, 0);
 		}
-		mech_buf_dispose(&probe);
-		free(kf);
-		free(kf2);
 	} else {
 		rc = directory(r, t->path, 0);
 	}

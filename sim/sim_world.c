@@ -505,9 +505,11 @@ static void sync_apply(sim_app *a, double now)
 				l->applied_ms = old->applied_ms;
 				l->applied_at = mech_strdup(old->applied_at);
 				l->rollout = old->rollout;
+				l->change = old->change;
 				continue;
 			}
 			l->generation = old->generation + 1;
+			l->change = sim_cnpg_change(&old->obj, o);
 		} else {
 			sim_uid(l->uid);
 			l->created_at = mech_strdup(wall);
@@ -645,6 +647,79 @@ static const char *route_parent(const sim_obj *o)
 	return cJSON_IsString(name) ? name->valuestring : "gateway";
 }
 
+/*
+ * Argo CD's resource_customizations/postgresql.cnpg.io/Cluster/health.lua
+ * (cnpg.md §2 has the table): the health of a Cluster from its status, the
+ * message its phaseReason.
+ */
+static const struct {
+	const char *phase, *health;
+} cnpg_phases[] = {
+	{"Cluster in healthy state", "Healthy"},
+	{"Setting up primary", "Progressing"},
+	{"Creating a new replica", "Progressing"},
+	{"Upgrading cluster", "Progressing"},
+	{"Waiting for the instances to become active", "Progressing"},
+	{"Promoting to primary cluster", "Progressing"},
+	{"Switchover in progress", "Degraded"},
+	{"Failing over", "Degraded"},
+	{"Upgrading Postgres major version", "Degraded"},
+	{"Cluster upgrade delayed", "Degraded"},
+	{"Waiting for user action", "Degraded"},
+	{"Primary instance is being restarted in-place", "Degraded"},
+	{"Primary instance is being restarted without a switchover", "Degraded"},
+	{"Cluster cannot execute instance online upgrade due to missing architecture binary",
+	 "Degraded"},
+	{"Online upgrade in progress", "Degraded"},
+	{"Applying configuration", "Degraded"},
+	{"Unable to create required cluster objects", "Suspended"},
+	{"Cluster cannot proceed to reconciliation due to an unknown plugin being required",
+	 "Suspended"},
+	{"Cluster has incomplete or invalid image catalog", "Suspended"},
+	{"Cluster is unrecoverable and needs manual intervention", "Suspended"},
+};
+
+static const char *jstring(const cJSON *o, const char *key)
+{
+	const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static const char *cnpg_health(const cJSON *manifest, const cJSON *status, char **msg)
+{
+	const cJSON *meta = cJSON_GetObjectItemCaseSensitive(manifest, "metadata");
+	const cJSON *conds = cJSON_IsObject(status)
+				     ? cJSON_GetObjectItemCaseSensitive(status, "conditions")
+				     : NULL;
+	const char *phase = jstring(status, "phase"), *reason = jstring(status, "phaseReason");
+	const cJSON *c;
+	size_t i;
+
+	*msg = NULL;
+	if (cJSON_IsObject(meta) && (c = cJSON_GetObjectItemCaseSensitive(meta, "annotations")) &&
+	    jstring(c, "cnpg.io/reconciliation") &&
+	    !strcmp(jstring(c, "cnpg.io/reconciliation"), "disabled")) {
+		*msg = mech_strdup("Cluster reconciliation is suspended");
+		return "Suspended";
+	}
+	*msg = mech_strdup(reason ? reason : "");
+	if (!cJSON_IsArray(conds))
+		return "Progressing"; /* no conditions yet */
+	cJSON_ArrayForEach(c, conds)
+	{
+		const char *type = jstring(c, "type"), *st = jstring(c, "status");
+		if (!type || strcmp(type, "cnpg.io/hibernation"))
+			continue;
+		free(*msg);
+		*msg = mech_strdup(jstring(c, "message") ? jstring(c, "message") : "");
+		return st && !strcmp(st, "True") ? "Suspended" : "Degraded";
+	}
+	for (i = 0; phase && i < sizeof(cnpg_phases) / sizeof(cnpg_phases[0]); i++)
+		if (!strcmp(phase, cnpg_phases[i].phase))
+			return cnpg_phases[i].health;
+	return "Unknown";
+}
+
 /* Health of one live object now (Argo CD's built-in checks for these kinds). */
 static void live_health(const sim_world *w, sim_live *l, double now)
 {
@@ -670,10 +745,9 @@ static void live_health(const sim_world *w, sim_live *l, double now)
 			h = "Healthy";
 		}
 	} else if (!strcmp(o->kind, "Cluster") && !strcmp(o->group, "postgresql.cnpg.io")) {
-		h = rolling ? "Progressing" : "Healthy";
-		msg = mech_strdup(rolling ? (l->generation == 1 ? "Setting up primary"
-								: "Applying configuration")
-					  : "Cluster in healthy state");
+		cJSON *st = sim_cnpg_status(w, l, now);
+		h = cnpg_health(o->manifest, st, &msg);
+		cJSON_Delete(st);
 	} else if (!strcmp(o->kind, "HTTPRoute") && !strcmp(o->group, "gateway.networking.k8s.io")) {
 		free(l->missing_backend);
 		l->missing_backend = route_missing_backend(w, o);

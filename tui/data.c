@@ -444,6 +444,34 @@ static void item_dispose(mech_argocd_app *item)
 	memset(item, 0, sizeof(*item));
 }
 
+/*
+ * Argo CD 3.x's List carries no per-resource health, which the routes and
+ * addons views show from each tenant's network and addons Applications:
+ * read those again with Get (a failed Get keeps the listed one; the watch's
+ * next event brings the health too).
+ */
+static void get_dir_apps(mech_argocd *c, mech_argocd_apps *apps)
+{
+	static const char *const dirs[] = {MECH_LAYOUT_NETWORK, MECH_LAYOUT_ADDONS};
+	size_t i, k, n = apps ? apps->len : 0;
+	for (i = 0; i < n; i++) {
+		/* copies: a Get replaces the item and its strings */
+		char *project = mech_strdup(apps->items[i].project);
+		char *name = mech_strdup(apps->items[i].name);
+		for (k = 0; k < sizeof(dirs) / sizeof(*dirs); k++) {
+			/* the project is the tenant (mech_layout_project); instance apps
+			 * have three names, so "<t>--network" is only the directory's */
+			char *want = mech_layout_dir_app(project, dirs[k]);
+			if (*project && !strcmp(name, want) &&
+			    mech_argocd_apps_get_item(c, project, apps, name) < 0)
+				mech_error_clear();
+			free(want);
+		}
+		free(project);
+		free(name);
+	}
+}
+
 static void replace_all(tui_data *d, mech_argocd_apps *apps)
 {
 	mech_argocd_apps *old;
@@ -518,8 +546,10 @@ static void on_connect(void *ctx)
 	tui_data *d = ctx;
 	mech_argocd_apps *apps = NULL;
 	/* catch up on what changed while disconnected, deletions included */
-	if (d->list_client && mech_argocd_app_list(d->list_client, d->project, &apps) == 0)
+	if (d->list_client && mech_argocd_app_list(d->list_client, d->project, &apps) == 0) {
+		get_dir_apps(d->list_client, apps);
 		replace_all(d, apps);
+	}
 	mech_error_clear();
 	pthread_mutex_lock(&d->mu);
 	d->conn = TUI_CONN_LIVE;
@@ -625,6 +655,7 @@ int tui_data_live_list(tui_data *d)
 		pthread_mutex_unlock(&d->mu);
 		return -1;
 	}
+	get_dir_apps(d->ui_client, apps);
 	replace_all(d, apps);
 	pthread_mutex_lock(&d->mu);
 	if (!d->thread_running) {

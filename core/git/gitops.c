@@ -48,6 +48,7 @@ struct mech_txn {
 	size_t nplan;
 	mech_buf summary;
 	mech_buf body;
+	mech_buf trailers; /* "Mechanics-Reverts: <sha>\n", … after the standard ones */
 };
 
 /* ---- planning ---- */
@@ -169,6 +170,16 @@ void mech_txn_body(mech_txn *txn, const char *fmt, ...)
 	mech_buf_putc(&txn->body, '\n');
 }
 
+void mech_txn_trailer(mech_txn *txn, const char *key, const char *value)
+{
+	mech_buf_printf(&txn->trailers, "%s: %s\n", key, value);
+}
+
+git_tree *mech_txn_base(mech_txn *txn)
+{
+	return txn->base;
+}
+
 static void txn_reset(mech_txn *txn)
 {
 	size_t i;
@@ -183,6 +194,7 @@ static void txn_reset(mech_txn *txn)
 	txn->base = NULL;
 	mech_buf_dispose(&txn->summary);
 	mech_buf_dispose(&txn->body);
+	mech_buf_dispose(&txn->trailers);
 }
 
 void mech_txn_result_dispose(mech_txn_result *res)
@@ -321,6 +333,11 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, 
 	res->message = mech_receipt_format(opts->verb, summary, mech_buf_cstr(&txn->body),
 					   r->tenant, opts->target, request, res->forced,
 					   res->nforced);
+	if (txn->trailers.len) { /* the verb's own trailers close the trailer block */
+		char *m = mech_sprintf("%s%s", res->message, txn->trailers.ptr);
+		free(res->message);
+		res->message = m;
+	}
 	res->subject = mech_strndup(res->message, strcspn(res->message, "\n"));
 	parents[0] = parent;
 	if (git_commit_create_buffer(&raw, r->git, author, committer, NULL, res->message, tree,

@@ -12,6 +12,29 @@
 #include <stdlib.h>
 #include <string.h>
 
+/*
+ * The value of a "key: value" line in a receipt's body: the paragraph after
+ * the subject (docs/formats.md, "Receipts"), never the trailers. Caller frees.
+ */
+static char *body_fact(const char *msg, const char *key)
+{
+	const char *p = strstr(msg, "\n\n"), *end;
+	size_t k = strlen(key);
+	if (!p)
+		return NULL;
+	p += 2;
+	end = strstr(p, "\n\n");
+	if (!end) /* one paragraph after the subject: the trailers, no body */
+		return NULL;
+	while (p < end) {
+		size_t n = strcspn(p, "\n");
+		if (n > k + 2 && !strncmp(p, key, k) && p[k] == ':' && p[k + 1] == ' ')
+			return mech_strndup(p + k + 2, n - k - 2);
+		p += n + 1;
+	}
+	return NULL;
+}
+
 void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg)
 {
 	const git_signature *a = git_commit_author(c), *cm = git_commit_committer(c);
@@ -34,6 +57,8 @@ void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const me
 	if (e->cls == MECH_CLASS_HUMAN)
 		return;
 	mech_receipt_parse(msg, &r);
+	e->image = body_fact(msg, "image");
+	e->instance = body_fact(msg, "instance");
 	e->verb = r.verb ? mech_strdup(r.verb) : NULL;
 	e->target = r.target ? mech_strdup(r.target) : NULL;
 	if (r.nforced) {
@@ -57,6 +82,8 @@ void mech_log_entry_dispose(mech_log_entry *e)
 	free(e->date);
 	free(e->subject);
 	free(e->message);
+	free(e->image);
+	free(e->instance);
 	for (i = 0; i < e->nforced; i++)
 		free(e->forced[i].path);
 	free(e->forced);
@@ -207,6 +234,11 @@ static int resolve_start(mech_repo *repo, const char *start, git_oid *out)
 	git_commit_free(c);
 	git_object_free(obj);
 	return 0;
+}
+
+int mech_history_resolve(mech_repo *repo, const char *rev, git_oid *out)
+{
+	return resolve_start(repo, rev, out);
 }
 
 static int collect(mech_repo *repo, const mech_log_opts *o, const git_oid *head,

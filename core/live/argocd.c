@@ -151,6 +151,42 @@ int mech_argocd_version(mech_argocd *c, char **out)
 	return 0;
 }
 
+/* [v]MAJOR.MINOR[.PATCH]…: 0 and the three numbers (patch 0 when absent), else -1. */
+static int parse_version(const char *v, long n[3])
+{
+	int i;
+	if (!v)
+		return -1;
+	if (*v == 'v' || *v == 'V')
+		v++;
+	n[0] = n[1] = n[2] = 0;
+	for (i = 0; i < 3; i++) {
+		char *end;
+		if (*v < '0' || *v > '9')
+			return i < 2 ? -1 : 0;
+		n[i] = strtol(v, &end, 10);
+		v = end;
+		if (i < 2) {
+			if (*v != '.')
+				return i == 0 ? -1 : 0;
+			v++;
+		}
+	}
+	return 0;
+}
+
+int mech_argocd_version_older(const char *version, const char *min)
+{
+	long a[3], b[3];
+	int i;
+	if (parse_version(version, a) < 0 || parse_version(min, b) < 0)
+		return -1;
+	for (i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i];
+	return 0;
+}
+
 /* ---- Application ---- */
 
 static void app_dispose(mech_argocd_app *a)
@@ -443,6 +479,26 @@ const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const
 		if (!strcmp(apps->items[i].name, name))
 			return &apps->items[i];
 	return NULL;
+}
+
+int mech_argocd_apps_get_item(mech_argocd *c, const char *project, mech_argocd_apps *apps,
+			      const char *name)
+{
+	mech_argocd_app *got = NULL, tmp;
+	size_t i;
+	for (i = 0; apps && i < apps->len; i++)
+		if (!strcmp(apps->items[i].name, name))
+			break;
+	if (!apps || i == apps->len)
+		return 0;
+	if (mech_argocd_app_get(c, project, name, &got) < 0)
+		return -1;
+	/* swap: the list keeps Get's fields, `got` takes the listed ones away */
+	tmp = apps->items[i];
+	apps->items[i] = *got;
+	*got = tmp;
+	mech_argocd_app_free(got);
+	return 1;
 }
 
 const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app, const char *type)

@@ -227,3 +227,53 @@ const char *mech_error_escape(char out[MECH_ESCAPE_SIZE], const char *s)
 {
 	return mech_error_escape_n(out, s, s ? strlen(s) : 0);
 }
+
+/* ---- "did you mean" ---- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j;
+	size_t *row, d;
+	if (la > 64 || lb > 64)
+		return 99;
+	row = mech_calloc(lb + 1, sizeof(*row));
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t prev = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t cur = row[j];
+			size_t best = prev + (a[i - 1] != b[j - 1]);
+			if (row[j] + 1 < best)
+				best = row[j] + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			prev = cur;
+		}
+	}
+	d = row[lb];
+	free(row);
+	return d;
+}
+
+const char *mech_suggest(const char *word, const char *const *cands, size_t n)
+{
+	size_t i, best = 4;
+	const char *pick = NULL;
+	for (i = 0; i < n; i++) {
+		size_t d;
+		if (!cands[i])
+			continue;
+		d = edit_distance(word, cands[i]);
+		if (d < best || (d == best && pick && strlen(cands[i]) < strlen(pick))) {
+			best = d;
+			pick = cands[i];
+		}
+		/* a prefix is a good guess too */
+		if (!pick && strlen(word) >= 2 && !strncmp(cands[i], word, strlen(word)))
+			pick = cands[i];
+	}
+	return pick;
+}

@@ -5,9 +5,11 @@
 #include "mech/layout.h"
 #include "mech/manifest.h"
 #include "mech/quantity.h"
+#include "mech/tree.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -82,13 +84,87 @@ typedef struct {
 	const mech_addon_opts *o;
 } addon_ctx;
 
+/* Version (major), storage, memory and instances of a Cluster file; fields stay as they are when absent. */
+static void cluster_fields(const mech_buf *b, const char *file, mech_addon_state *a)
+{
+	mech_yaml *doc = NULL;
+	if (mech_yaml_parse(&doc, b->ptr, b->len, file, NULL) == 0) {
+		const char *img = mech_yaml_path_text(doc, "spec.imageName");
+		const char *st = mech_yaml_path_text(doc, "spec.storage.size");
+		const char *mem = mech_yaml_path_text(doc, "spec.resources.requests.memory");
+		const char *inst = mech_yaml_path_text(doc, "spec.instances");
+		if (img && strrchr(img, ':'))
+			a->version = mech_strndup(strrchr(img, ':') + 1,
+						  strcspn(strrchr(img, ':') + 1, "-."));
+		a->storage = st ? mech_strdup(st) : NULL;
+		a->memory = mem ? mech_strdup(mem) : NULL;
+		a->instances = inst ? atoi(inst) : 1;
+	}
+	mech_error_clear();
+	mech_yaml_free(doc);
+}
+
+/* Two quantities (or strings that are not) the same? */
+static int same_quantity(const char *a, const char *b)
+{
+	unsigned long long x, y;
+	if (!a || !b)
+		return a == b;
+	if (mech_quantity_parse(a, &x) == 0 && mech_quantity_parse(b, &y) == 0)
+		return x == y;
+	mech_error_clear();
+	return !strcmp(a, b);
+}
+
+/*
+ * `addon create` of an addon Git already has (a retried command): 1 when it
+ * has the asked version, storage and memory, else -1 (MECH_EEXISTS naming
+ * each difference and the verb that changes it).
+ */
+static int addon_existing(const mech_buf *cur, const char *file, const mech_addon_opts *o,
+			  const mech_postgres_spec *spec)
+{
+	mech_addon_state have;
+	mech_buf why = MECH_BUF_INIT;
+	char version[16];
+	int rc = 1;
+	memset(&have, 0, sizeof(have));
+	cluster_fields(cur, file, &have);
+	snprintf(version, sizeof(version), "%d", spec->version);
+	if (!have.version || strcmp(have.version, version))
+		mech_buf_printf(&why, "; version: Git has %s, asked %s",
+				have.version ? have.version : "unknown", version);
+	if (!same_quantity(have.storage, spec->storage))
+		mech_buf_printf(&why, "; storage: Git has %s, asked %s",
+				have.storage ? have.storage : "none", spec->storage);
+	if (!same_quantity(have.memory, spec->memory))
+		mech_buf_printf(&why,
+				"; memory: Git has %s, asked %s (change it with `mech addon "
+				"-n %s set --memory %s`)",
+				have.memory ? have.memory : "none", spec->memory, o->name,
+				spec->memory);
+	if (why.len) {
+		mech_error_set(MECH_EEXISTS, "addon %s already exists with other settings%s",
+			       o->name, why.ptr);
+		mech_error_hint("a create never changes an existing addon; only memory changes "
+				"after create (`mech addon -n %s set`)",
+				o->name);
+		rc = -1;
+	}
+	free(have.version);
+	free(have.storage);
+	free(have.memory);
+	mech_buf_dispose(&why);
+	return rc;
+}
+
 static int plan_create(mech_txn *txn, void *payload)
 {
 	addon_ctx *c = payload;
 	const mech_addon_opts *o = c->o;
 	mech_postgres_spec spec;
 	mech_buf out = MECH_BUF_INIT;
-	char *file = mech_layout_addon_cluster_path(o->name), *secret;
+	char *file = mech_layout_addon_cluster_path(o->name), *secret, *image;
 	int rc = -1;
 
 	spec.tenant = mech_repo_tenant(c->repo);
@@ -97,8 +173,8 @@ static int plan_create(mech_txn *txn, void *payload)
 	spec.storage = o->storage ? o->storage : "1Gi";
 	spec.memory = o->memory ? o->memory : "512Mi";
 	if (mech_txn_read(txn, file, &out) > 0) {
-		mech_error_set(MECH_EINVALID, "addon %s already exists", o->name);
-		mech_error_hint("change it with `mech addon -n %s set --memory M`", o->name);
+		/* a retried create: the same settings write nothing, others are refused */
+		rc = addon_existing(&out, file, o, &spec) > 0 ? 0 : -1;
 		goto done;
 	}
 	if (mech_manifest_postgres(&spec, &out) < 0)
@@ -106,6 +182,10 @@ static int plan_create(mech_txn *txn, void *payload)
 	mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "add postgres %s", o->name);
 	mech_txn_body(txn, "type: postgres %d", spec.version);
+	/* the pinned image, so the receipt says exactly what runs */
+	image = mech_manifest_postgres_image(spec.version);
+	mech_txn_body(txn, "image: %s", image);
+	free(image);
 	mech_txn_body(txn, "storage: %s", spec.storage);
 	mech_txn_body(txn, "memory: %s", spec.memory);
 	secret = mech_layout_addon_secret(o->name);
@@ -136,11 +216,25 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 	return rc;
 }
 
-static int not_found(mech_repo *repo, const char *name)
+/* "addon X not found", with the nearest of `names` (the tenant's addons) as a hint. */
+static int not_found(mech_repo *repo, const char *name, const mech_strv *names)
 {
+	const char *near = mech_suggest(name, (const char *const *)names->items, names->len);
 	mech_error_set(MECH_ENOT_FOUND, "addon %s not found in %s/gitops", name,
 		       mech_repo_tenant(repo));
+	if (near)
+		return mech_error_hint("did you mean %s? (`mech addon -n %s info`)", near, near);
 	return mech_error_hint("list addons with `mech addon list`");
+}
+
+/* Inside a plan. */
+static int not_found_txn(mech_txn *txn, mech_repo *repo, const char *name)
+{
+	mech_strv names = MECH_STRV_INIT;
+	mech_txn_list(txn, MECH_LAYOUT_ADDONS, &names);
+	not_found(repo, name, &names);
+	mech_strv_dispose(&names);
+	return -1;
 }
 
 static int plan_set(mech_txn *txn, void *payload)
@@ -150,7 +244,7 @@ static int plan_set(mech_txn *txn, void *payload)
 	char *file = mech_layout_addon_cluster_path(c->o->name);
 	int rc = -1;
 	if (mech_txn_read(txn, file, &cur) <= 0) {
-		not_found(c->repo, c->o->name);
+		not_found_txn(txn, c->repo, c->o->name);
 		goto done;
 	}
 	if (mech_manifest_postgres_set_memory(cur.ptr, cur.len, c->o->memory, &out) < 0)
@@ -204,7 +298,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 	size_t i;
 	int rc = -1;
 	if (!mech_txn_list_files(txn, dir, &files)) {
-		not_found(c->repo, c->name);
+		not_found_txn(txn, c->repo, c->name);
 		goto done;
 	}
 	for (i = 0; i < files.len; i++)
@@ -234,30 +328,18 @@ int mech_addon_delete(mech_repo *repo, const mech_write_opts *w, const char *nam
 static void load_state(mech_repo *repo, git_tree *tree, const char *name, mech_addon_state *a)
 {
 	mech_buf b = MECH_BUF_INIT;
-	mech_yaml *doc = NULL;
 	memset(a, 0, sizeof(*a));
 	a->name = mech_strdup(name);
 	a->file = mech_layout_addon_cluster_path(name);
 	a->type = mech_strdup("postgres");
-	if (mech_tree_read(mech_repo_git(repo), tree, a->file, 1024 * 1024, &b) > 0 &&
-	    mech_yaml_parse(&doc, b.ptr, b.len, a->file, NULL) == 0) {
-		const char *img = mech_yaml_path_text(doc, "spec.imageName");
-		const char *st = mech_yaml_path_text(doc, "spec.storage.size");
-		const char *mem = mech_yaml_path_text(doc, "spec.resources.requests.memory");
-		const char *inst = mech_yaml_path_text(doc, "spec.instances");
-		if (img && strrchr(img, ':'))
-			a->version = mech_strndup(strrchr(img, ':') + 1,
-						  strcspn(strrchr(img, ':') + 1, "-."));
-		a->storage = st ? mech_strdup(st) : NULL;
-		a->memory = mem ? mech_strdup(mem) : NULL;
-		a->instances = inst ? atoi(inst) : 1;
-	}
+	if (mech_tree_read(mech_repo_git(repo), tree, a->file, 1024 * 1024, &b) > 0)
+		cluster_fields(&b, a->file, a);
 	mech_error_clear();
-	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
 	if (mech_repo_last_writer(repo, a->file, &a->writer) < 0)
 		mech_error_clear();
 }
+
 
 int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n)
 {
@@ -298,7 +380,10 @@ int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out)
 		load_state(repo, tree, name, *out);
 		rc = 0;
 	} else {
-		not_found(repo, name);
+		mech_strv names = MECH_STRV_INIT;
+		mech_tree_list(mech_repo_git(repo), tree, MECH_LAYOUT_ADDONS, &names);
+		not_found(repo, name, &names);
+		mech_strv_dispose(&names);
 	}
 	free(file);
 	mech_buf_dispose(&b);

@@ -8,6 +8,7 @@
 #include "mech/image.h"
 #include "mech/lastwriter.h"
 #include "mech/manifest.h"
+#include "mech/tree.h"
 #include "mech/validate.h"
 #include "mech/yaml.h"
 
@@ -51,13 +52,53 @@ static char *deployment_image(const char *yaml, size_t len, const char *app, int
 	return image;
 }
 
-static int not_found_app(mech_repo *repo, const char *app)
+/* The app container's env in a Deployment as NAME=VALUE lines (valueFrom as NAME=<from …>). */
+static void deployment_env(const char *yaml, size_t len, const char *app, mech_strv *out)
 {
+	mech_yaml *doc = NULL, *containers;
+	size_t i, j;
+	if (mech_yaml_parse(&doc, yaml, len, "deployment.yaml", NULL) < 0) {
+		mech_error_clear();
+		return;
+	}
+	containers = mech_yaml_path(doc, "spec.template.spec.containers");
+	for (i = 0; containers && containers->kind == MECH_YAML_SEQ && i < containers->len; i++) {
+		const mech_yaml *c = containers->items[i];
+		const char *name = mech_yaml_path_text(c, "name");
+		const mech_yaml *env = mech_yaml_get(c, "env");
+		if (containers->len > 1 && (!name || strcmp(name, app)))
+			continue;
+		for (j = 0; env && env->kind == MECH_YAML_SEQ && j < env->len; j++) {
+			const char *k = mech_yaml_path_text(env->items[j], "name");
+			const char *v = mech_yaml_path_text(env->items[j], "value");
+			mech_strv_pushf(out, "%s=%s", k ? k : "", v ? v : "<from elsewhere>");
+		}
+		break;
+	}
+	mech_yaml_free(doc);
+}
+
+int mech_app_not_found(mech_repo *repo, const char *app, const mech_strv *apps)
+{
+	const char *near = apps ? mech_suggest(app, (const char *const *)apps->items, apps->len)
+				: NULL;
 	mech_error_set(MECH_ENOT_FOUND, "app %s not found in %s/gitops", app,
 		       mech_repo_tenant(repo));
+	if (near)
+		return mech_error_hint("did you mean %s? (`mech app -a %s info`)", near, near);
 	return mech_error_hint("list apps with `mech app list`, or create it with "
 			       "`mech app create %s --image REF`",
 			       app);
+}
+
+/* Inside a plan: "app X not found", with the nearest app name of the tree. */
+static int not_found_app(mech_txn *txn, mech_repo *repo, const char *app)
+{
+	mech_strv apps = MECH_STRV_INIT;
+	mech_txn_list(txn, MECH_LAYOUT_APPS, &apps);
+	mech_app_not_found(repo, app, &apps);
+	mech_strv_dispose(&apps);
+	return -1;
 }
 
 static void join(mech_buf *b, const mech_strv *v)
@@ -82,7 +123,7 @@ int mech_app_plan_instance(mech_txn *txn, mech_repo *repo, const char *app, cons
 		int exists = mech_txn_exists(txn, appdir);
 		free(appdir);
 		if (!exists) {
-			not_found_app(repo, app);
+			not_found_app(txn, repo, app);
 			goto done;
 		}
 	}
@@ -125,7 +166,7 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 		mech_buf_dispose(&b);
 		free(path);
 		if (found == 0)
-			not_found_app(repo, app);
+			not_found_app(txn, repo, app);
 		return -1;
 	}
 	*out = deployment_image(b.ptr, b.len, app, NULL, NULL);
@@ -134,6 +175,75 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 		mech_error_set(MECH_EFAILED, "%s has no container image", path);
 	free(path);
 	return *out ? 0 : -1;
+}
+
+/* ---- desired state at a commit ---- */
+
+/* The overlay's `replicas: [{name: app, count: N}]` entry, or -1. */
+static int overlay_replicas(const char *yaml, size_t len, const char *app)
+{
+	mech_yaml *doc = NULL;
+	const mech_yaml *r;
+	size_t i;
+	int count = -1;
+	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
+		mech_error_clear();
+		return -1;
+	}
+	r = mech_yaml_get(doc, "replicas");
+	for (i = 0; r && r->kind == MECH_YAML_SEQ && i < r->len; i++) {
+		const char *name = mech_yaml_path_text(r->items[i], "name");
+		const char *c = mech_yaml_path_text(r->items[i], "count");
+		if (name && c && !strcmp(name, app))
+			count = atoi(c);
+	}
+	mech_yaml_free(doc);
+	return count;
+}
+
+int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
+			mech_app_desired *out)
+{
+	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT;
+	char *path = mech_layout_app_file(app, MECH_LAYOUT_BASE_DEPLOYMENT);
+	char *base = NULL;
+	int rc = -1, r;
+
+	memset(out, 0, sizeof(*out));
+	if ((r = mech_tree_read(git, tree, path, MAX_MANIFEST, &dep)) < 0)
+		goto done;
+	if (r > 0) {
+		base = deployment_image(dep.ptr, dep.len, app, NULL, &out->replicas);
+		deployment_env(dep.ptr, dep.len, app, &out->env);
+	}
+	free(path);
+	path = mech_layout_overlay_path(app, instance);
+	if ((r = mech_tree_read(git, tree, path, MAX_MANIFEST, &ov)) < 0)
+		goto done;
+	out->exists = r > 0;
+	if (out->exists) {
+		int n = overlay_replicas(ov.ptr, ov.len, app);
+		if (n >= 0)
+			out->replicas = n;
+		if (base && mech_manifest_overlay_image(ov.ptr, ov.len, base, &out->image) < 0) {
+			mech_error_clear();
+			out->image = NULL;
+		}
+	}
+	rc = 0;
+done:
+	mech_buf_dispose(&dep);
+	mech_buf_dispose(&ov);
+	free(path);
+	free(base);
+	return rc;
+}
+
+void mech_app_desired_dispose(mech_app_desired *d)
+{
+	free(d->image);
+	mech_strv_dispose(&d->env);
+	memset(d, 0, sizeof(*d));
 }
 
 /* ---- every write verb goes through here ---- */
@@ -157,10 +267,121 @@ int mech_write_apply(mech_repo *repo, const mech_write_opts *w, const char *verb
 
 /* ---- app create ---- */
 
+/* The line of `v` for variable `name` (NAME=…), or NULL. */
+static const char *env_find(const mech_strv *v, const char *line)
+{
+	size_t i, n = strcspn(line, "=");
+	for (i = 0; i < v->len; i++)
+		if (!strncmp(v->items[i], line, n) && v->items[i][n] == '=')
+			return v->items[i];
+	return NULL;
+}
+
+/* "; env: A differs, B only in Git, C only asked" (names only: values may be private). */
+static void env_diff(mech_buf *why, const mech_strv *have, const mech_strv *want)
+{
+	const char *sep = "; env: ";
+	size_t i;
+	for (i = 0; i < want->len; i++) {
+		const char *h = env_find(have, want->items[i]);
+		int n = (int)strcspn(want->items[i], "=");
+		if (!h || strcmp(h, want->items[i])) {
+			mech_buf_printf(why, "%s%.*s %s", sep, n, want->items[i],
+					h ? "differs" : "only asked");
+			sep = ", ";
+		}
+	}
+	for (i = 0; i < have->len; i++)
+		if (!env_find(want, have->items[i])) {
+			mech_buf_printf(why, "%s%.*s only in Git", sep,
+					(int)strcspn(have->items[i], "="), have->items[i]);
+			sep = ", ";
+		}
+}
+
+/*
+ * `app create` of an app that Git already has (a retried command): the same
+ * inputs change nothing but the files that are gone; anything else is
+ * refused with MECH_EEXISTS naming each field that differs and the verb that
+ * changes it, never rolled back. 1: the same app; -1: refused; 0: too
+ * damaged to compare (no base Deployment), so create writes it again, under
+ * the write policy as always.
+ */
+static int create_existing(mech_txn *txn, const mech_app_create_opts *o, const char *instance,
+			   const mech_buf *want_dep)
+{
+	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT, why = MECH_BUF_INIT;
+	mech_strv have_env = MECH_STRV_INIT, want_env = MECH_STRV_INIT;
+	char *path = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_DEPLOYMENT);
+	char *base = NULL, *image = NULL;
+	int port = 0, replicas = 0, rc = 0;
+	const char *verb = NULL;
+
+	if (mech_txn_read(txn, path, &dep) <= 0 ||
+	    !(base = deployment_image(dep.ptr, dep.len, o->name, &port, &replicas)))
+		goto done;
+	free(path);
+	path = mech_layout_overlay_path(o->name, instance);
+	if (mech_txn_read(txn, path, &ov) <= 0) {
+		mech_buf_printf(&why,
+				"; it has no instance %s (add it with `mech app -a %s "
+				"instance add %s`)",
+				instance, o->name, instance);
+	} else if (mech_manifest_overlay_image(ov.ptr, ov.len, base, &image) < 0) {
+		mech_error_clear();
+	} else if (strcmp(image, o->image)) {
+		mech_buf_printf(&why,
+				"; image: Git has %s, asked %s (change it with `mech app "
+				"-a %s -i %s deploy TAG` or `set-image REF`)",
+				image, o->image, o->name, instance);
+		verb = "deploy";
+	}
+	if (port != o->port)
+		mech_buf_printf(&why, "; port: Git has %d, asked %d", port, o->port);
+	if (replicas != o->replicas)
+		mech_buf_printf(&why, "; replicas: Git has %d, asked %d", replicas, o->replicas);
+	deployment_env(dep.ptr, dep.len, o->name, &have_env);
+	deployment_env(want_dep->ptr, want_dep->len, o->name, &want_env);
+	env_diff(&why, &have_env, &want_env);
+	if (!why.len) {
+		rc = 1;
+		goto done;
+	}
+	mech_error_set(MECH_EEXISTS, "app %s already exists with other settings%s", o->name,
+		       why.ptr);
+	if (verb)
+		mech_error_hint("a create never changes an existing app; to run the asked "
+				"image: `mech app -a %s -i %s set-image %s`",
+				o->name, instance, o->image);
+	else
+		mech_error_hint("a create never changes an existing app; see it with "
+				"`mech app -a %s info`",
+				o->name);
+	rc = -1;
+done:
+	mech_buf_dispose(&dep);
+	mech_buf_dispose(&ov);
+	mech_buf_dispose(&why);
+	mech_strv_dispose(&have_env);
+	mech_strv_dispose(&want_env);
+	free(path);
+	free(base);
+	free(image);
+	return rc;
+}
+
 typedef struct {
 	mech_repo *repo;
 	const mech_app_create_opts *o;
 } create_ctx;
+
+/* Write `path` (consumed), or with `only_if_gone` only when it does not exist. */
+static void create_file(mech_txn *txn, char *path, mech_buf *b, int only_if_gone)
+{
+	if (!only_if_gone || mech_txn_exists(txn, path) <= 0)
+		mech_txn_write_buf(txn, path, b);
+	free(path);
+}
 
 static int plan_create(mech_txn *txn, void *payload)
 {
@@ -172,23 +393,25 @@ static int plan_create(mech_txn *txn, void *payload)
 		{mech_repo_tenant(c->repo), o->name, o->image, o->port, o->replicas, o->env};
 	mech_overlay_spec os = {mech_repo_tenant(c->repo), o->name, instance, o->image, o->image};
 	char *p;
-	int rc = -1;
+	int rc = -1, same;
 
 	if (mech_manifest_app_base(&spec, &dep, &svc, &kus) < 0 ||
 	    mech_manifest_overlay(&os, &ov) < 0)
 		goto done;
+	p = mech_layout_app_dir(o->name);
+	same = mech_txn_exists(txn, p) > 0 ? create_existing(txn, o, instance, &dep) : 0;
+	free(p);
+	if (same < 0)
+		goto done;
+	/* the same app again: only a file that is gone is written back (under the policy) */
 	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_DEPLOYMENT);
-	mech_txn_write_buf(txn, p, &dep);
-	free(p);
+	create_file(txn, p, &dep, same);
 	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_SERVICE);
-	mech_txn_write_buf(txn, p, &svc);
-	free(p);
+	create_file(txn, p, &svc, same);
 	p = mech_layout_app_file(o->name, MECH_LAYOUT_BASE_KUSTOMIZATION);
-	mech_txn_write_buf(txn, p, &kus);
-	free(p);
+	create_file(txn, p, &kus, same);
 	p = mech_layout_overlay_path(o->name, instance);
-	mech_txn_write_buf(txn, p, &ov);
-	free(p);
+	create_file(txn, p, &ov, same);
 	mech_txn_summary(txn, "add app %s", o->name);
 	mech_txn_body(txn, "image: %s", o->image);
 	rc = 0;
@@ -408,7 +631,7 @@ static int plan_delete(mech_txn *txn, void *payload)
 	int rc = -1;
 
 	if (!mech_txn_list_files(txn, dir, &files)) {
-		not_found_app(c->repo, c->app);
+		not_found_app(txn, c->repo, c->app);
 		goto done;
 	}
 	for (i = 0; i < files.len; i++)
@@ -440,7 +663,7 @@ int mech_app_delete(mech_repo *repo, const mech_write_opts *w, const char *app, 
 	if (mech_validate_name("app name", app) < 0)
 		return -1;
 	target = mech_sprintf("app/%s", app);
-	rc = mech_write_apply(repo, w, "app.delete", target, 0, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "app.delete", target, 1, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -451,6 +674,33 @@ typedef struct {
 	mech_repo *repo;
 	const char *app, *instance, *from;
 } instance_ctx;
+
+/* 0 when instance c->instance already runs what `from` runs; else MECH_EEXISTS. */
+static int instance_existing(mech_txn *txn, const instance_ctx *c, const char *from,
+			     const mech_buf *src, const mech_buf *dst)
+{
+	char *base = NULL, *want = NULL, *have = NULL;
+	int rc = -1;
+	if (read_base_image(txn, c->repo, c->app, &base) < 0 ||
+	    mech_manifest_overlay_image(src->ptr, src->len, base, &want) < 0 ||
+	    mech_manifest_overlay_image(dst->ptr, dst->len, base, &have) < 0)
+		goto done;
+	if (!strcmp(want, have)) {
+		rc = 0;
+		goto done;
+	}
+	mech_error_set(MECH_EEXISTS,
+		       "instance %s of app %s already exists with other settings; image: Git "
+		       "has %s, %s runs %s",
+		       c->instance, c->app, have, from, want);
+	mech_error_hint("change its image with `mech app -a %s -i %s set-image %s`", c->app,
+			c->instance, want);
+done:
+	free(base);
+	free(want);
+	free(have);
+	return rc;
+}
 
 static int plan_instance_add(mech_txn *txn, void *payload)
 {
@@ -469,10 +719,8 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 		goto done;
 	}
 	if (mech_txn_read(txn, dst_path, &out) > 0) {
-		mech_error_set(MECH_EINVALID, "instance %s of app %s already exists", c->instance,
-			       c->app);
-		mech_error_hint("change its image with `mech app -a %s -i %s set-image REF`",
-				c->app, c->instance);
+		/* a retried add: the same image as --from is a no-op, another is refused */
+		rc = instance_existing(txn, c, from, &src, &out);
 		goto done;
 	}
 	if (mech_manifest_overlay_copy(src.ptr, src.len, c->app, from, c->instance, &out) < 0)
@@ -543,7 +791,7 @@ int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const ch
 	    mech_validate_name("instance name", instance) < 0)
 		return -1;
 	target = mech_sprintf("app/%s/%s", app, instance);
-	rc = mech_write_apply(repo, w, "app.instance-remove", target, 0, plan_instance_remove, &c,
+	rc = mech_write_apply(repo, w, "app.instance-remove", target, 1, plan_instance_remove, &c,
 			      res);
 	free(target);
 	return rc;

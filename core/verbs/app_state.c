@@ -539,9 +539,16 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 	app_tree = tree_or_null(git, &id);
 	free(dir);
 	if (!app_tree) {
-		mech_error_set(MECH_ENOT_FOUND, "app %s not found in %s/gitops", app,
-			       mech_repo_tenant(repo));
-		mech_error_hint("list apps with `mech app list`");
+		mech_strv apps = MECH_STRV_INIT;
+		git_tree *all;
+		size_t i;
+		tree_id_at(tree, MECH_LAYOUT_APPS, &id);
+		all = tree_or_null(git, &id);
+		for (i = 0; all && i < git_tree_entrycount(all); i++)
+			mech_strv_push(&apps, git_tree_entry_name(git_tree_entry_byindex(all, i)));
+		git_tree_free(all);
+		mech_app_not_found(repo, app, &apps);
+		mech_strv_dispose(&apps);
 	} else {
 		dir = mech_layout_routes_dir(app);
 		tree_id_at(tree, dir, &id);

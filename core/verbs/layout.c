@@ -234,7 +234,6 @@ int mech_layout_check_instance(const char *tenant, const char *app, const char *
 	derived d[] = {
 		{"Application", mech_layout_instance_app(tenant, app, instance)},
 		{"Deployment/Service/HTTPRoute name", mech_layout_workload(app, instance)},
-		{"label value " MECH_LAYOUT_LABEL_INSTANCE, mech_layout_workload(app, instance)},
 		{"label value " MECH_LAYOUT_LABEL_APP, mech_strdup(app)},
 		{"label value " MECH_LAYOUT_LABEL_APP_INSTANCE, mech_strdup(instance)},
 		/* the route host's first DNS label: <app> or <app>-<instance> */

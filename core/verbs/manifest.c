@@ -24,9 +24,23 @@
 #define ARGOCD_API "argoproj.io/v1alpha1"
 #define IN_CLUSTER "https://kubernetes.default.svc"
 #define RESOURCES_FINALIZER "resources-finalizer.argocd.argoproj.io"
-/* CloudNativePG's own image flavour (its default is <x.y>-system-trixie); the major tag floats. */
+/*
+ * The PostgreSQL images of CloudNativePG (docs/compatibility.md): the
+ * `standard` flavour (the `system` images, the operator's default, are
+ * deprecated) on Debian trixie, pinned to a minor version, so a cluster.yaml
+ * and its receipt say exactly which image runs. 18.6 is CloudNativePG
+ * 1.30's own default; the others are tags of CloudNativePG's standard
+ * trixie image catalog. Moving a pin is a change here; existing addons keep
+ * the image their cluster.yaml names.
+ */
 #define PG_IMAGE "ghcr.io/cloudnative-pg/postgresql"
-#define PG_IMAGE_FLAVOUR "system-trixie"
+#define PG_IMAGE_FLAVOUR "standard-trixie"
+static const struct {
+	int major;
+	const char *minor;
+} pg_images[] = {
+	{14, "14.21"}, {15, "15.17"}, {16, "16.12"}, {17, "17.8"}, {18, "18.6"},
+};
 #define PG_VERSION_MIN 14
 #define PG_VERSION_MAX 18
 
@@ -181,12 +195,12 @@ static mech_yaml *object(const char *api, const char *kind, const char *name, me
 	return doc;
 }
 
-static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance_name)
+static mech_yaml *app_labels(const char *tenant, const char *app, const char *instance)
 {
 	mech_yaml *l = mech_yaml_map();
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_NAME, app);
-	if (instance_name)
-		mech_yaml_set_str(l, MECH_LAYOUT_LABEL_INSTANCE, instance_name);
+	if (instance)
+		mech_yaml_set_str(l, MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_PART_OF, tenant);
 	mech_yaml_set_str(l, MECH_LAYOUT_LABEL_MANAGED_BY, MECH_LAYOUT_MANAGED_BY);
 	return l;
@@ -434,13 +448,16 @@ static void set_image_fields(mech_yaml *entry, const mech_image *base, const mec
 		mech_yaml_set_str(entry, "digest", img->digest);
 }
 
-static mech_yaml *instance_labels_entry(const char *app, const char *instance)
+/*
+ * The instance label, selectors included: with the base's
+ * app.kubernetes.io/name=<app> it selects this instance's pods. Not
+ * app.kubernetes.io/instance, which Argo CD's label tracking overwrites.
+ */
+static mech_yaml *instance_labels_entry(const char *instance)
 {
 	mech_yaml *entry = mech_yaml_map();
-	char *value = mech_layout_workload(app, instance);
-	mech_yaml_set_str(child_map(entry, "pairs"), MECH_LAYOUT_LABEL_INSTANCE, value);
+	mech_yaml_set_str(child_map(entry, "pairs"), MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
 	mech_yaml_set(entry, "includeSelectors", mech_yaml_bool(1));
-	free(value);
 	return entry;
 }
 
@@ -464,7 +481,7 @@ int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out)
 	mech_yaml_set_str(doc, "nameSuffix", suffix);
 	free(suffix);
 	mech_yaml_append(mech_yaml_set(doc, "labels", mech_yaml_seq()),
-			 instance_labels_entry(spec->app, spec->instance));
+			 instance_labels_entry(spec->instance));
 	entry = mech_yaml_append(mech_yaml_set(doc, "images", mech_yaml_seq()), mech_yaml_map());
 	mech_yaml_set_str(entry, "name", base.repository);
 	set_image_fields(entry, &base, &img);
@@ -584,30 +601,37 @@ static size_t replace_values(mech_yaml *n, const char *from, const char *to)
 	return hits;
 }
 
-/* Set the instance label wherever the overlay declares one; 1 if found, -1 if malformed. */
-static int set_instance_label(mech_yaml *doc, const char *value)
+/* In one label map: the instance label under mech's key, in place of Argo CD's; 1 if there. */
+static int move_instance_label(mech_yaml *map, const char *instance)
+{
+	if (!map || map->kind != MECH_YAML_MAP ||
+	    (!mech_yaml_get(map, MECH_LAYOUT_LABEL_ARGOCD_INSTANCE) &&
+	     !mech_yaml_get(map, MECH_LAYOUT_LABEL_APP_INSTANCE)))
+		return 0;
+	mech_yaml_remove(map, MECH_LAYOUT_LABEL_ARGOCD_INSTANCE);
+	mech_yaml_set_str(map, MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
+	return 1;
+}
+
+/*
+ * For new objects only (a new instance, a renamed workload): set the
+ * instance label wherever the file declares one, moving it from
+ * app.kubernetes.io/instance to mech.dev/instance (a selector of an
+ * existing Deployment cannot change). 1 if found, -1 if malformed.
+ */
+static int set_instance_label(mech_yaml *doc, const char *instance)
 {
 	mech_yaml *labels = mech_yaml_get(doc, "labels");
-	mech_yaml *common = mech_yaml_get(doc, "commonLabels");
 	int found = 0;
 	size_t i;
 	if (labels && labels->kind != MECH_YAML_SEQ)
 		return mech_error_set(MECH_EINVALID,
 				      "overlay kustomization.yaml:%d: labels must be a list",
 				      labels->line);
-	for (i = 0; labels && i < labels->len; i++) {
-		mech_yaml *pairs = mech_yaml_get(labels->items[i], "pairs");
-		if (pairs && pairs->kind == MECH_YAML_MAP &&
-		    mech_yaml_get(pairs, MECH_LAYOUT_LABEL_INSTANCE)) {
-			mech_yaml_set_str(pairs, MECH_LAYOUT_LABEL_INSTANCE, value);
-			found = 1;
-		}
-	}
-	if (common && common->kind == MECH_YAML_MAP &&
-	    mech_yaml_get(common, MECH_LAYOUT_LABEL_INSTANCE)) {
-		mech_yaml_set_str(common, MECH_LAYOUT_LABEL_INSTANCE, value);
-		found = 1;
-	}
+	for (i = 0; labels && i < labels->len; i++)
+		found |= move_instance_label(mech_yaml_get(labels->items[i], "pairs"), instance);
+	found |= move_instance_label(mech_yaml_get(doc, "commonLabels"), instance);
+	found |= move_instance_label(mech_yaml_path(doc, "metadata.labels"), instance);
 	return found;
 }
 
@@ -631,12 +655,12 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 	legacy = mech_layout_legacy_workload(app, from_instance);
 	replace_values(doc, legacy, to_name);
 	free(legacy);
-	found = set_instance_label(doc, to_name);
+	found = set_instance_label(doc, to_instance);
 	if (found < 0)
 		goto done;
 	if (!found) {
 		mech_yaml *labels = child_seq(doc, "labels");
-		mech_yaml_append(labels, instance_labels_entry(app, to_instance));
+		mech_yaml_append(labels, instance_labels_entry(to_instance));
 	}
 	mech_yaml_set_str(doc, "nameSuffix", suffix);
 	rc = render_into(doc, out);
@@ -669,6 +693,9 @@ int mech_manifest_rename_legacy(const char *yaml, size_t len, const char *what, 
 	/* an overlay with a suffix of its own names its objects itself */
 	if (!cur || renamed)
 		renamed |= replace_values(doc, old_name, name) > 0;
+	/* new objects under the new names: their selectors may take mech's label */
+	if (renamed && set_instance_label(doc, instance) < 0)
+		goto done;
 	if (renamed) {
 		if (render_into(doc, out) < 0) {
 			doc = NULL;
@@ -703,7 +730,7 @@ int mech_manifest_route(const mech_route_spec *s, mech_buf *out)
 		return -1;
 	name = mech_layout_workload(s->app, s->instance);
 	doc = object("gateway.networking.k8s.io/v1", "HTTPRoute", name, &meta);
-	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, name));
+	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->app, s->instance));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	parent = mech_yaml_append(child_seq(spec, "parentRefs"), mech_yaml_map());
 	mech_yaml_set_str(parent, "name", s->gateway_name);
@@ -729,6 +756,18 @@ static void set_memory(mech_yaml *resources, const char *memory)
 	mech_yaml_set_str(child_map(resources, "limits"), "memory", memory);
 }
 
+char *mech_manifest_postgres_image(int version)
+{
+	size_t i;
+	for (i = 0; i < sizeof(pg_images) / sizeof(*pg_images); i++)
+		if (pg_images[i].major == version)
+			return mech_sprintf("%s:%s-%s", PG_IMAGE, pg_images[i].minor,
+					    PG_IMAGE_FLAVOUR);
+	mech_error_set(MECH_EINVALID, "invalid postgres version %d: use a major version %d-%d",
+		       version, PG_VERSION_MIN, PG_VERSION_MAX);
+	return NULL;
+}
+
 int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
 {
 	mech_yaml *doc, *meta, *spec, *initdb;
@@ -737,17 +776,13 @@ int mech_manifest_postgres(const mech_postgres_spec *s, mech_buf *out)
 	if (!s)
 		return mech_error_set(MECH_EINVALID, "no postgres addon given");
 	if (check_name("tenant name", s->tenant) < 0 || check_name("addon name", s->name) < 0 ||
-	    check_size("storage", s->storage) < 0 || check_size("memory", s->memory) < 0)
+	    check_size("storage", s->storage) < 0 || check_size("memory", s->memory) < 0 ||
+	    !(image = mech_manifest_postgres_image(s->version)))
 		return -1;
-	if (s->version < PG_VERSION_MIN || s->version > PG_VERSION_MAX)
-		return mech_error_set(MECH_EINVALID,
-				      "invalid postgres version %d: use a major version %d-%d",
-				      s->version, PG_VERSION_MIN, PG_VERSION_MAX);
 	doc = object("postgresql.cnpg.io/v1", "Cluster", s->name, &meta);
 	mech_yaml_set(meta, "labels", app_labels(s->tenant, s->name, NULL));
 	spec = mech_yaml_set(doc, "spec", mech_yaml_map());
 	mech_yaml_set_int(spec, "instances", 1);
-	image = mech_sprintf("%s:%d-%s", PG_IMAGE, s->version, PG_IMAGE_FLAVOUR);
 	mech_yaml_set_str(spec, "imageName", image);
 	free(image);
 	mech_yaml_set_str(child_map(spec, "storage"), "size", s->storage);

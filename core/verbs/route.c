@@ -60,6 +60,65 @@ static int serves_host(const mech_buf *b, const char *file, const char *host)
 	return hit;
 }
 
+/* An HTTPRoute's first host and first rule's path (NULL where it has none). */
+static void route_fields(const mech_yaml *doc, char **host, char **path)
+{
+	const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
+	const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");
+	if (h && h->kind == MECH_YAML_SEQ && h->len && mech_yaml_text(h->items[0]))
+		*host = mech_strdup(mech_yaml_text(h->items[0]));
+	if (rules && rules->kind == MECH_YAML_SEQ && rules->len) {
+		const mech_yaml *m = mech_yaml_get(rules->items[0], "matches");
+		if (m && m->kind == MECH_YAML_SEQ && m->len &&
+		    mech_yaml_path_text(m->items[0], "path.value"))
+			*path = mech_strdup(mech_yaml_path_text(m->items[0], "path.value"));
+	}
+}
+
+/*
+ * `route create` of a route Git already has (a retried command): 1 when it
+ * has the asked host and path (nothing to write), -1 (MECH_EEXISTS, naming
+ * what differs) otherwise, 0 when there is none or it cannot be read (then
+ * create writes it, under the write policy).
+ */
+static int route_existing(mech_txn *txn, const char *file, const char *app, const char *instance,
+			  const char *host, const char *path)
+{
+	mech_buf b = MECH_BUF_INIT, why = MECH_BUF_INIT;
+	mech_yaml *doc = NULL;
+	char *have_host = NULL, *have_path = NULL;
+	int rc = 0;
+	if (mech_txn_read(txn, file, &b) <= 0 ||
+	    mech_yaml_parse(&doc, b.ptr, b.len, file, NULL) < 0) {
+		mech_error_clear();
+		goto done;
+	}
+	route_fields(doc, &have_host, &have_path);
+	if (!have_host || strcmp(have_host, host))
+		mech_buf_printf(&why, "; host: Git has %s, asked %s",
+				have_host ? have_host : "none", host);
+	if (strcmp(have_path ? have_path : "/", path))
+		mech_buf_printf(&why, "; path: Git has %s, asked %s", have_path ? have_path : "/",
+				path);
+	if (!why.len) {
+		rc = 1;
+		goto done;
+	}
+	mech_error_set(MECH_EEXISTS, "route %s/%s already exists with other settings%s", app,
+		       instance, why.ptr);
+	mech_error_hint("a create never changes an existing route: delete it first with "
+			"`mech route -a %s -i %s delete --force`, then create it again",
+			app, instance);
+	rc = -1;
+done:
+	mech_yaml_free(doc);
+	mech_buf_dispose(&b);
+	mech_buf_dispose(&why);
+	free(have_host);
+	free(have_path);
+	return rc;
+}
+
 /* "route web/main" for a route file, else the file itself. */
 static char *describe_route(const char *file)
 {
@@ -165,7 +224,7 @@ static int plan_create(mech_txn *txn, void *payload)
 	char *instance = NULL, *file = NULL;
 	mech_buf out = MECH_BUF_INIT;
 	mech_route_spec spec;
-	int rc = -1;
+	int rc = -1, same = 0;
 
 	if (mech_app_plan_instance(txn, c->repo, c->o->app, c->o->instance, &instance) < 0 ||
 	    /* an instance made before the limit was checked names its route too */
@@ -177,6 +236,8 @@ static int plan_create(mech_txn *txn, void *payload)
 						      instance, cfg->routes_base_domain);
 	file = mech_layout_route_path(c->o->app, instance);
 	if (check_host(c->repo, c->host) < 0 ||
+	    (same = route_existing(txn, file, c->o->app, instance, c->host,
+				   c->o->path ? c->o->path : "/")) < 0 ||
 	    check_host_in_tenant(txn, c->repo, c->host, file) < 0 ||
 	    check_host_elsewhere(c->repo, c->host) < 0 ||
 	    /* the route names today's Service: the overlay must make it */
@@ -189,9 +250,11 @@ static int plan_create(mech_txn *txn, void *payload)
 	spec.path = c->o->path ? c->o->path : "/";
 	spec.gateway_name = cfg->routes_gateway_name;
 	spec.gateway_namespace = cfg->routes_gateway_namespace;
-	if (mech_manifest_route(&spec, &out) < 0)
+	/* the same route again: nothing to write (but the legacy rename above) */
+	if (!same && mech_manifest_route(&spec, &out) < 0)
 		goto done;
-	mech_txn_write_buf(txn, file, &out);
+	if (!same)
+		mech_txn_write_buf(txn, file, &out);
 	mech_txn_summary(txn, "route %s to %s/%s", c->host, c->o->app, instance);
 	mech_txn_body(txn, "host: %s", c->host);
 	mech_txn_body(txn, "path: %s", spec.path);
@@ -283,7 +346,7 @@ int mech_route_delete(mech_repo *repo, const mech_write_opts *w, const char *app
 	    (instance && mech_validate_name("instance name", instance) < 0))
 		return -1;
 	target = mech_sprintf("route/%s", app);
-	rc = mech_write_apply(repo, w, "route.delete", target, 0, plan_delete, &c, res);
+	rc = mech_write_apply(repo, w, "route.delete", target, 1, plan_delete, &c, res);
 	free(target);
 	return rc;
 }
@@ -325,23 +388,10 @@ int mech_route_list(mech_repo *repo, const char *app, mech_route_state **out, si
 			r->file = mech_layout_route_path(r->app, inst);
 			if (mech_tree_read(git, tree, r->file, ROUTE_MAX, &b) > 0 &&
 			    mech_yaml_parse(&doc, b.ptr, b.len, r->file, NULL) == 0) {
-				const mech_yaml *h = mech_yaml_path(doc, "spec.hostnames");
-				const mech_yaml *rules = mech_yaml_path(doc, "spec.rules");
 				const char *mb = mech_yaml_text(
 					mech_yaml_get(mech_yaml_path(doc, "metadata.labels"),
 						      MECH_LAYOUT_LABEL_MANAGED_BY));
-				if (h && h->kind == MECH_YAML_SEQ && h->len &&
-				    mech_yaml_text(h->items[0]))
-					r->host = mech_strdup(mech_yaml_text(h->items[0]));
-				if (rules && rules->kind == MECH_YAML_SEQ && rules->len) {
-					const mech_yaml *m = mech_yaml_get(rules->items[0],
-									   "matches");
-					if (m && m->kind == MECH_YAML_SEQ && m->len &&
-					    mech_yaml_path_text(m->items[0], "path.value"))
-						r->path = mech_strdup(
-							mech_yaml_path_text(m->items[0],
-									    "path.value"));
-				}
+				route_fields(doc, &r->host, &r->path);
 				r->owned = mb && !strcmp(mb, MECH_LAYOUT_MANAGED_BY);
 			}
 			mech_error_clear();

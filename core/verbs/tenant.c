@@ -361,6 +361,17 @@ static char *current_repo_url(mech_txn *txn)
 	return url;
 }
 
+/* Plan seed file i as today's render of the spec (identical bytes plan nothing). */
+static int plan_seed_file(mech_txn *txn, const seed_plan *sp, size_t i)
+{
+	mech_buf b = MECH_BUF_INIT;
+	int rc = seed_files[i].render(&sp->spec, &b);
+	if (rc >= 0)
+		mech_txn_write_buf(txn, seed_files[i].path, &b);
+	mech_buf_dispose(&b);
+	return rc < 0 ? -1 : 0;
+}
+
 /*
  * A seeded repository whose argocd/ files name another URL: rewrite the
  * files that change, in this one receipt (a human's edit of them needs
@@ -369,18 +380,9 @@ static char *current_repo_url(mech_txn *txn)
 static int plan_retarget(mech_txn *txn, seed_plan *sp, const char *cur)
 {
 	size_t i;
-	for (i = 0; i < NSEED; i++) {
-		mech_buf want = MECH_BUF_INIT;
-		int rc;
-		if (!seed_files[i].argocd)
-			continue;
-		rc = seed_files[i].render(&sp->spec, &want);
-		if (rc == 0) /* identical bytes plan nothing */
-			mech_txn_write_buf(txn, seed_files[i].path, &want);
-		mech_buf_dispose(&want);
-		if (rc < 0)
+	for (i = 0; i < NSEED; i++)
+		if (seed_files[i].argocd && plan_seed_file(txn, sp, i) < 0)
 			return -1;
-	}
 	mech_txn_summary(txn, "move Argo CD's repoURL of tenant %s", sp->spec.tenant);
 	mech_txn_body(txn, "repoURL: %s (was %s)", sp->spec.repo_url, cur);
 	sp->retargeted = 1;
@@ -397,20 +399,13 @@ static int plan_reseed(mech_txn *txn, seed_plan *sp)
 {
 	size_t i;
 	for (i = 0; i < NSEED; i++) {
-		mech_buf b = MECH_BUF_INIT;
 		mech_writer w;
 		if (!seed_files[i].argocd || mech_txn_exists(txn, seed_files[i].path) <= 0)
 			continue;
 		if (mech_repo_last_writer(sp->repo, seed_files[i].path, &w) < 0)
 			return -1;
-		if (w.cls != MECH_CLASS_MACHINE)
-			continue;
-		if (seed_files[i].render(&sp->spec, &b) < 0) {
-			mech_buf_dispose(&b);
+		if (w.cls == MECH_CLASS_MACHINE && plan_seed_file(txn, sp, i) < 0)
 			return -1;
-		}
-		mech_txn_write_buf(txn, seed_files[i].path, &b);
-		mech_buf_dispose(&b);
 	}
 	mech_txn_summary(txn, "update the argocd files of tenant %s", sp->spec.tenant);
 	return 0;
@@ -445,15 +440,9 @@ static int plan_seed(mech_txn *txn, void *payload)
 	sp->retargeted = 0; /* a plan may run again on a newer head */
 	if (seeded)
 		return plan_adopt(txn, sp);
-	for (i = 0; i < NSEED; i++) {
-		mech_buf b = MECH_BUF_INIT;
-		if (seed_files[i].render(&sp->spec, &b) < 0) {
-			mech_buf_dispose(&b);
+	for (i = 0; i < NSEED; i++)
+		if (plan_seed_file(txn, sp, i) < 0)
 			return -1;
-		}
-		mech_txn_write_buf(txn, seed_files[i].path, &b);
-		mech_buf_dispose(&b);
-	}
 	mech_txn_summary(txn, "seed tenant %s", sp->spec.tenant);
 	return 0;
 }

@@ -14,7 +14,12 @@ ROUNDS=${MECH_CRASH_ROUNDS:-200}
 moved=0
 for i in $(seq 1 "$ROUNDS"); do
 	old=$(head_of alice)
-	"$MECH" app create "app$((i % 7))" --image "nginx:1.$i" >/dev/null 2>&1 &
+	# a create, or a deploy once the app is there (a create would not change it)
+	if $G cat-file -e "main:apps/app$((i % 7))" 2>/dev/null; then
+		"$MECH" app -a "app$((i % 7))" deploy --tag "1.$i" >/dev/null 2>&1 &
+	else
+		"$MECH" app create "app$((i % 7))" --image "nginx:1.$i" >/dev/null 2>&1 &
+	fi
 	pid=$!
 	# a random delay of 0-29 ms (a write takes about 15), then SIGKILL
 	sleep "$(printf '0.%03d' $((RANDOM % 30)))"
@@ -34,7 +39,8 @@ for i in $(seq 1 "$ROUNDS"); do
 		break
 	fi
 	# the next verb succeeds
-	if ! "$MECH" app create "after$((i % 3))" --image "nginx:2.$i" >/dev/null 2>"$T/next.err"; then
+	if ! "$MECH" app create "after$i" --image "nginx:2.$i" >/dev/null 2>"$T/next.err" ||
+		! "$MECH" app -a "after$i" delete --force >/dev/null 2>>"$T/next.err"; then
 		fail "round $i: next verb failed: $(cat "$T/next.err")"
 		break
 	fi

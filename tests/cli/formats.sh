@@ -98,6 +98,9 @@ snapshot forced
 render_overlays acme # with the human's replicas
 shape show 0 show HEAD
 shape log 0 log -n 3
+shape app.history 0 app -a web -i main history
+shape write 0 app -a web -i main rollback
+shape write 0 revert HEAD
 shape log 0 log --class human
 
 # ---- errors ---------------------------------------------------------------------
@@ -118,10 +121,10 @@ shape addon.create.wait 0 addon create cache --type postgres --wait --timeout 30
 shape plan 0 app -a web delete --dry-run
 shape plan 0 app create web2 --image nginx:1.27 --dry-run
 shape write 0 addon -n cache set --memory 1Gi
-shape write 0 route -a web -i main delete
-shape write 0 app -a web instance remove staging
+shape write 0 route -a web -i main delete --force
+shape write 0 app -a web instance remove staging --force
 shape write 0 addon -n db delete --force
-shape write 0 app -a web delete
+shape write 0 app -a web delete --force
 
 # ---- warnings: a human removed argocd/, the write lands and says so ---------------
 human_clone acme "$T/human2"

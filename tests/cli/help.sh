@@ -43,6 +43,21 @@ expect_in "$out" "mech " "version"
 mech --version --json
 expect_eq "$(json "$out" 'd["result"]["version"]')" "$("$MECH" --version | cut -d' ' -f2)" \
 	"--version --json carries the version"
+# the map names every noun; --json is the whole catalogue, flag by flag
+mech help
+for noun in $(json "$("$MECH" help --json)" '" ".join(sorted(set(e["noun"] for e in d["result"]["entries"])))'); do
+	expect_in "$out" "    $noun " "the map names the noun $noun"
+done
+expect_in "$out" "app      create, list, info" "with its verbs"
+mech help --json
+expect_eq "$(json "$out" 'len(d["result"]["catalogue"]) == len(d["result"]["commands"])')" "True" "one catalogue entry per command"
+expect_eq "$(json "$out" '[f for c in d["result"]["catalogue"] if c["command"] == "app.create" for f in c["flags"] if f["name"] == "replicas"][0]')" \
+	"{'name': 'replicas', 'short': None, 'type': 'int', 'metavar': 'N', 'help': 'replicas (default 1)', 'required': False, 'repeats': False, 'default': '1', 'min': 0, 'max': 100}" "a flag's type, default, bounds"
+expect_eq "$(json "$out" '[f["repeats"] for c in d["result"]["catalogue"] if c["command"] == "app.create" for f in c["flags"] if f["name"] == "env"][0]')" "True" "--env repeats"
+expect_eq "$(json "$out" '[f["short"] for c in d["result"]["catalogue"] if c["command"] == "app.deploy" for f in c["flags"] if f["name"] == "app"][0]')" "a" "short forms"
+expect_eq "$(json "$out" 'sorted(f["name"] for c in d["result"]["catalogue"] if c["command"] == "app.deploy" for f in c["flags"])')" \
+	"['app', 'dry-run', 'force', 'instance', 'tag', 'timeout', 'wait']" "a write lists --dry-run and --force"
+expect_eq "$(json "$out" '[f["short"] for f in d["result"]["global_flags"] if f["name"] == "output"][0]')" "o" "global flags too"
 mech help bogus
 expect_rc 64 "help for an unknown command"
 [ ! -e "$MECH_HOME" ] && ok || fail "help created $MECH_HOME"

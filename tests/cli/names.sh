@@ -73,6 +73,9 @@ human_clone alice "$T/old"
 sed -i 's/nameSuffix: --main/nameSuffix: -main/; s/web-a--main/web-a-main/' \
 	"$T/old/apps/web-a/overlays/main/kustomization.yaml"
 sed -i 's/web-a--main/web-a-main/g' "$T/old/network/routes/web-a/main.yaml"
+# and the instance label of then: Argo CD's tracking key, valued <app>-<instance>
+sed -i 's|mech.dev/instance: main|app.kubernetes.io/instance: web-a-main|' \
+	"$T/old/apps/web-a/overlays/main/kustomization.yaml" "$T/old/network/routes/web-a/main.yaml"
 sed -i 's/alice--/alice-/g' "$T/old/argocd/"*.yaml
 (cd "$T/old" && git add -A &&
 	GIT_COMMITTER_NAME=Mechanics GIT_COMMITTER_EMAIL=mechanics@localhost git commit -q -F - <<'MSG' &&
@@ -88,9 +91,14 @@ mech --tenant alice log -n 1 --json
 expect_eq "$(json "$out" 'd["result"]["commits"][0]["class"]')" "machine" "the old receipt is mech's"
 mech --tenant alice app -a web-a set-image nginx:1.28
 expect_rc 0 "set-image on an old overlay"
-expect_in "$($G show main:apps/web-a/overlays/main/kustomization.yaml)" "nameSuffix: --main" "the overlay is renamed"
+overlay=$($G show main:apps/web-a/overlays/main/kustomization.yaml)
+expect_in "$overlay" "nameSuffix: --main" "the overlay is renamed"
+# a new Deployment, so a new selector: mech's instance label instead of Argo CD's tracking key
+expect_in "$overlay" "mech.dev/instance: main" "the renamed overlay selects on mech.dev/instance"
+expect_not_in "$overlay" "app.kubernetes.io/instance" "and no longer on app.kubernetes.io/instance"
 route=$($G show main:network/routes/web-a/main.yaml)
 expect_in "$route" "name: web-a--main" "its route follows in the same receipt"
+expect_in "$route" "mech.dev/instance: main" "the route's label moves too"
 expect_not_in "$route" "web-a-main" "no old name left in the route"
 expect_in "$($G log -1 --format=%B main)" "renamed: web-a-main to web-a--main" "the receipt says so"
 expect_in "$($G show main:argocd/apps.applicationset.yaml)" "name: alice-{{" "argocd/ waits for a tenant-level write"

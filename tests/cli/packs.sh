@@ -106,10 +106,13 @@ RC=$(repo_of carol)
 for i in 1 2 3; do
 	"$MECH" --tenant carol app create "c$i" --image nginx:1.27 >/dev/null 2>&1 || fail "carol app create c$i"
 done
-# the pack of c2's write: no later write reads it, a merge must
+# the pack of c2's write, inside a blob's compressed data (c2's own files, which
+# no later write reads; its trees are, for the last writers): a merge must read it
 bad=$(ls -tr "$RC"/objects/pack/pack-*.pack | sed -n 3p)
-size=$(stat -c %s "$bad")
-printf 'garbage!garbage!garbage!garbage!' | dd of="$bad" bs=1 seek=$((size / 2)) conv=notrunc status=none
+read -r in_pack offset < <(git verify-pack -v "$bad" | awk '$2 == "blob" { print $4, $5; exit }')
+[ -n "$offset" ] || fail "no blob in c2's pack"
+printf 'garbage!garbage!garbage!garbage!' |
+	dd of="$bad" bs=1 seek=$((offset + in_pack / 2)) conv=notrunc status=none
 for i in $(seq 4 16); do
 	"$MECH" --tenant carol app create "c$i" --image nginx:1.27 >/dev/null 2>"$T/e" ||
 		fail "carol app create c$i: $(cat "$T/e")"

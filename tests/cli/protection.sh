@@ -86,8 +86,8 @@ render_overlays alice # the service the human deleted is back
 # A human change arriving through a merge commit.
 git -C "$T/clone" pull -q
 git -C "$T/clone" checkout -qb tweak
-sed -i 's/replicas: 1/replicas: 2/' "$T/clone/apps/web/base/deployment.yaml"
-git -C "$T/clone" commit -qam "two replicas on a branch"
+printf 'commonAnnotations:\n  team: web\n' >>"$T/clone/apps/web/overlays/main/kustomization.yaml"
+git -C "$T/clone" commit -qam "an annotation on a branch"
 side=$(git -C "$T/clone" rev-parse HEAD)
 git -C "$T/clone" checkout -q main
 echo "notes" >"$T/clone/NOTES.md"
@@ -95,10 +95,10 @@ git -C "$T/clone" add NOTES.md
 git -C "$T/clone" commit -qm "notes"
 git -C "$T/clone" merge -q --no-ff -m "merge tweak" tweak
 git -C "$T/clone" push -q origin HEAD
-want=$(git --git-dir="$(repo_of alice)" log -1 --format=%H -- apps/web/base/deployment.yaml)
+want=$(git --git-dir="$(repo_of alice)" log -1 --format=%H -- apps/web/overlays/main/kustomization.yaml)
 expect_eq "$want" "$side" "git itself names the side-branch commit"
 before=$(head_of alice)
-mech app create web --image nginx:1.30 --port 80
+mech app -a web deploy --tag 1.30
 expect_rc 3 "write over a change merged from a branch"
 expect_in "$err" "$side" "conflict names the side-branch commit, as git log -1 does"
 expect_eq "$(head_of alice)" "$before" "refused write leaves the branch"

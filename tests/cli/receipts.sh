@@ -85,7 +85,7 @@ expect_rc 0 "deploy after a digest"
 mech app -a web info --json
 expect_eq "$(json "$out" 'd["result"]["instances"][0]["image"]')" "ghcr.io/other/web:v2" "deploy after a digest keeps the new repository"
 
-mech app -a web delete --json
+mech app -a web delete --force --json
 expect_rc 0 "delete"
 check_receipt app.delete app/web
 expect_eq "$($G ls-tree -r --name-only main | grep -c '^apps/')" "0" "apps/ empty after delete"

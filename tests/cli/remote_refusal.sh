@@ -14,13 +14,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}fast_unwind_on_malloc=0"
 . "$SRC/tests/lib/sshd.sh"
 
 require git-shell git
-GIT_SHELL=$(command -v git-shell)
-sshd_start "$T/sshd" || { echo "sshd did not start" >&2; exit 1; }
-sshd_keygen "$T/gitkey"
-sshd_authorize "$T/gitkey.pub" "command=\"$GIT_SHELL -c \\\"\$SSH_ORIGINAL_COMMAND\\\"\",restrict"
-mkdir -p "$HOME/.ssh"
-chmod 700 "$HOME/.ssh"
-cp "$SSHD_KNOWN_HOSTS" "$HOME/.ssh/known_hosts"
+sshd_git_server "$T/sshd" "$T/gitkey" || { echo "sshd did not start" >&2; exit 1; }
 
 mkdir -p "$T/srv" "$MECH_HOME"
 git init -q --bare "$T/srv/alice.git"

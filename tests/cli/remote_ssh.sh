@@ -14,15 +14,7 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-}${ASAN_OPTIONS:+:}fast_unwind_on_malloc=0"
 
 require git-shell git
 GIT_SHELL=$(command -v git-shell)
-
-sshd_start "$T/sshd" || { echo "sshd did not start" >&2; exit 1; }
-sshd_keygen "$T/gitkey"
-# the key may run git's transport commands and nothing else
-sshd_authorize "$T/gitkey.pub" "command=\"$GIT_SHELL -c \\\"\$SSH_ORIGINAL_COMMAND\\\"\",restrict"
-# libgit2 checks host keys against ~/.ssh/known_hosts
-mkdir -p "$HOME/.ssh"
-chmod 700 "$HOME/.ssh"
-cp "$SSHD_KNOWN_HOSTS" "$HOME/.ssh/known_hosts"
+sshd_git_server "$T/sshd" "$T/gitkey" || { echo "sshd did not start" >&2; exit 1; }
 
 mkdir -p "$T/srv"
 git init -q --bare "$T/srv/alice.git"

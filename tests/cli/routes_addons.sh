@@ -62,14 +62,21 @@ expect_eq "$(json "$out" 'd["result"]["kubernetes"]')" "not configured" "route i
 mech route -a web -i main wait --timeout 1s
 expect_rc 78 "route wait needs kubernetes.url"
 render_overlays alice web/main web/staging
+before=$(head_of alice)
 mech app -a web instance remove staging
+expect_rc 3 "instance remove without --force"
+expect_in "$err" "always needs --force" "destructive: --force required"
+expect_eq "$(head_of alice)" "$before" "nothing written"
+mech app -a web instance remove staging --force
 expect_rc 0 "instance remove"
 tree=$($G ls-tree -r --name-only main)
 expect_not_in "$tree" "apps/web/overlays/staging" "overlay removed"
 expect_not_in "$tree" "network/routes/web/staging.yaml" "its route removed"
 mech route -a web delete
+expect_rc 3 "route delete without --force"
+mech route -a web delete --force
 expect_rc 0 "route delete (only instance)"
-mech route -a web delete
+mech route -a web delete --force
 expect_rc 4 "deleting a missing route"
 
 # addons
@@ -85,6 +92,10 @@ c=$($G show main:addons/db/cluster.yaml)
 expect_in "$c" "kind: Cluster" "CNPG cluster"
 expect_in "$c" "database: app" "initdb database"
 expect_not_in "$c" "password" "no credential in Git"
+# a pinned minor of the standard flavour, and the receipt says which
+img=$(sed -n 's/^  imageName: //p' <<<"$c")
+case "$img" in ghcr.io/cloudnative-pg/postgresql:17.[0-9]*-standard-trixie) ok ;; *) fail "imageName is no pinned 17.x standard image: $img" ;; esac
+expect_in "$($G log -1 --format=%B main)" "image: $img" "the receipt names the image"
 before=$(head_of alice)
 mech addon create db2 --type postgres --storage 20Gi
 expect_rc 65 "storage above the bound"
@@ -96,7 +107,10 @@ expect_rc 65 "unsupported version"
 mech addon create db2 --type mysql
 expect_rc 65 "unknown type on create"
 mech addon create db --type postgres
-expect_rc 65 "addon exists"
+expect_rc 0 "the same addon create again is a no-op"
+mech addon create db --type postgres --storage 2Gi
+expect_rc 65 "addon exists with other storage"
+expect_in "$err" "storage: Git has 1Gi, asked 2Gi" "the difference named"
 mech addon -n db set --storage 5Gi
 expect_rc 65 "storage is create-only"
 expect_in "$err" "create-only" "create-only explained"
@@ -124,7 +138,7 @@ expect_in "$($G show main:addons/db/cluster.yaml)" "memory: 1Gi" "memory changed
 mech addon list --json
 expect_eq "$(json "$out" 'd["result"]["addons"][0]["memory"]')" "1Gi" "addon list"
 render_overlays alice
-mech app -a web delete
+mech app -a web delete --force
 expect_rc 0 "deleting the app"
 expect_in "$($G ls-tree -r --name-only main)" "addons/db/cluster.yaml" "deleting an app never deletes an addon"
 mech addon -n db delete --force

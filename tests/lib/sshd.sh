@@ -447,3 +447,18 @@ sshd_authorize() {
 		head -n 1 "$pub" >> "$SSHD_DIR/authorized_keys"
 	fi
 }
+
+# sshd_git_server DIR KEY — a Git server over ssh: sshd in DIR whose key KEY
+# (made here) may run git's transport commands through git-shell and nothing
+# else, and ~/.ssh/known_hosts trusting it (libgit2 checks host keys there).
+# Repositories are then ssh://root@127.0.0.1:$SSHD_PORT/<absolute path>.
+sshd_git_server() {
+	local dir=${1:?sshd_git_server DIR KEY} key=${2:?sshd_git_server DIR KEY} git_shell
+	git_shell=$(command -v git-shell) || { _sshd_fail "git-shell is not installed"; return 1; }
+	sshd_start "$dir" || return 1
+	sshd_keygen "$key"
+	sshd_authorize "$key.pub" "command=\"$git_shell -c \\\"\$SSH_ORIGINAL_COMMAND\\\"\",restrict"
+	mkdir -p "$HOME/.ssh"
+	chmod 700 "$HOME/.ssh"
+	cp "$SSHD_KNOWN_HOSTS" "$HOME/.ssh/known_hosts"
+}

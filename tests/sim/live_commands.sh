@@ -34,6 +34,12 @@ mech app -a web info --json
 expect_rc 0 "info"
 expect_eq "$(json "$out" 'd["result"]["instances"][0]["replicas"]["ready"]')" "1" "replicas ready from Kubernetes"
 expect_in "$(json "$out" '[r["kind"] for r in d["result"]["instances"][0]["live"]["resources"]]')" "Deployment" "resources listed"
+# each resource's health: Argo CD's List has none, so info reads the Application with Get
+expect_eq "$(json "$out" 'sorted((r["kind"], r["health"]) for r in d["result"]["instances"][0]["live"]["resources"])')" \
+	"[('Deployment', 'Healthy'), ('Service', 'Healthy')]" "info: each resource's health"
+mech app -a web info
+expect_rc 0 "info (text)"
+grep -qE '^  Deployment +web--main +Synced +Healthy$' <<<"$out" && ok || fail "info text: no health column for the Deployment: $out"
 
 # deploy a tag, then wait for it
 mech app -a web deploy --tag 1.28
@@ -97,6 +103,10 @@ pw=$(/usr/bin/python3 -c 'import base64,json,sys,urllib.request
 print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["password"]).decode())' \
 	"$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app")
 [ -n "$pw" ] && ok || fail "the sim generated a password"
+# the Cluster runs the image its manifest pins (status.image, as the operator reports it)
+expect_eq "$(curl -s --max-time 30 "$SIM_URL/apis/postgresql.cnpg.io/v1/namespaces/x-alice/clusters/db" |
+	json "$(cat)" "d['status']['image'] == d['spec']['imageName'] and '-standard-' in d['spec']['imageName']")" \
+	True "Cluster status.image is the pinned standard image"
 for c in "app list --json" "app -a web info" "app -a web info --json" "addon list --json" "addon -n db wait --timeout 5s" "log --json" "whoami --json"; do
 	# shellcheck disable=SC2086
 	mech $c
@@ -111,7 +121,7 @@ expect_in "$(json "$out" 'd["result"]["kubernetes_status"]')" "ok" "whoami: Kube
 
 # --gone after delete
 render_overlays alice
-mech app -a web delete
+mech app -a web delete --force
 mech app -a web wait --gone --timeout 30s
 expect_rc 0 "wait --gone"
 

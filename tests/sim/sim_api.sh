@@ -128,6 +128,12 @@ expect_eq "$(json "$(cat "$T/list.json")" "set(i['spec']['project'] for i in d['
 expect_eq "$(json "$(cat "$T/list.json")" "d['items'][2]['spec']['source']['path']+' '+d['items'][2]['spec']['destination']['namespace']")" \
 	"apps/web/overlays/main x-alice" "source path and destination namespace"
 expect_eq "$(api "$URL/api/v1/applications?projects=bob" | json "$(cat)" "len(d['items'])")" 0 "other projects see nothing"
+# Argo CD 3.x: List carries no per-resource health (resourceHealthSource appTree); Get does
+expect_eq "$(json "$(cat "$T/list.json")" "sorted(set(i['status']['resourceHealthSource'] for i in d['items']))")" "['appTree']" "list: resourceHealthSource appTree"
+expect_eq "$(json "$(cat "$T/list.json")" "[r['kind'] for i in d['items'] for r in i['status'].get('resources', []) if 'health' in r]")" "[]" "list: no status.resources[].health"
+expect_eq "$(json "$(cat "$T/list.json")" "len([r for i in d['items'] for r in i['status'].get('resources', [])]) > 0")" "True" "list: status.resources[] still there"
+expect_eq "$(app_field alice--web--main "sorted((r['kind'], r['health']['status']) for r in d['status']['resources'])")" \
+	"[('Deployment', 'Healthy'), ('Service', 'Healthy')]" "get: status.resources[].health"
 
 for app in alice--web--main alice--network alice--addons; do
 	api "$URL/api/v1/applications/$app?project=alice" >"$T/a.json"

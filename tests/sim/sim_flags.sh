@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
-FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll poll-interval appset-requeue realistic tls verbose"
+FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll poll-interval appset-requeue realistic tls kustomize verbose"
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
 
@@ -54,7 +54,7 @@ shape='sorted(d) + sorted(d["error"])'
 expect_eq "$(json "$sim_json" "$shape")" "$(json "$out" "$shape")" "the same JSON shape as app wait's"
 for bad in "--health-delay 1x" "--latency -1s" "--drop-stream 5" "--keepalive 1d" "--poll=ms" \
 	"--listen 0.0.0.0:0" "--listen nowhere" "--listen 127.0.0.1:65536" \
-	"--token-file $T/none" "--fail-rate 2" "--fail-rate nan" "--fail-rate 0.5x" \
+	"--token-file $T/none" "--fail-rate 2" "--fail-rate nan" "--fail-rate 0.5x" "--kustomize helm" "--kustomize=" \
 	"--poll-interval 3" "--poll-interval -3m" "--appset-requeue 3d" "--appset-requeue 25h" \
 	"--realistic --poll-interval x"; do
 	# shellcheck disable=SC2086
@@ -92,6 +92,12 @@ expect_rc 78 "--tls with a broken certificate set"
 expect_in "$err" "$MECH_HOME/sim/tls.crt" "--tls names the unreadable file"
 expect_eq "$(ls "$MECH_HOME/sim")" "ca.crt" "--tls made nothing beside it"
 rm -r "$MECH_HOME/sim"
+# --kustomize kubectl without kubectl on PATH: 78 before it listens, saying what to do
+run env PATH=/nonexistent "$MECH" sim --kustomize kubectl --listen 127.0.0.1:0
+expect_rc 78 "--kustomize kubectl without kubectl"
+expect_in "$err" "--kustomize kubectl: kubectl not on PATH" "--kustomize kubectl names what is missing"
+expect_in "$err" "--kustomize builtin" "--kustomize kubectl: the hint names the fallback"
+expect_not_in "$out" "listening" "--kustomize kubectl without kubectl does not listen"
 SSH_ORIGINAL_COMMAND="sim --poll 1s" run "$MECH" ssh --tenant alice
 expect_rc 77 "sim is refused over SSH"
 

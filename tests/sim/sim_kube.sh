@@ -87,6 +87,11 @@ pods=$(api "$URL/api/v1/namespaces/x-alice/pods?labelSelector=app.kubernetes.io%
 expect_eq "$pods" "[('$rsname', 'Running', 'web'), 2]" "two Running pods owned by the ReplicaSet"
 sel() { api "$URL/api/v1/namespaces/x-alice/pods" -G --data-urlencode "labelSelector=$1" | json "$(cat)" "len(d['items'])"; }
 expect_eq "$(sel 'app.kubernetes.io/name=web')" 2 "selector k=v"
+# the overlay's instance label is mech's own, in the selector too; Argo CD's tracking key is not used
+expect_eq "$(json "$(cat "$T/deps")" "d['items'][0]['spec']['selector']['matchLabels']")" \
+	"{'app.kubernetes.io/name': 'web', 'mech.dev/instance': 'main'}" "Deployment selector: app name and mech.dev/instance"
+expect_eq "$(sel 'app.kubernetes.io/name=web,mech.dev/instance=main')" 2 "pods by mech.dev/instance"
+expect_eq "$(sel 'app.kubernetes.io/instance')" 0 "no pod carries app.kubernetes.io/instance"
 expect_eq "$(sel 'app.kubernetes.io/name==web')" 2 "selector k==v"
 # db-1, CloudNativePG's, has no such label: != and notin select it, as the apiserver does
 expect_eq "$(sel 'app.kubernetes.io/name!=web')" 1 "selector k!=v"

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # Addon and route waits are tied to the receipt: after `addon set --memory`
-# or a route rewrite, --wait does not succeed on the live object as it was
+# or a route rewrite (a person's push), --wait does not succeed on the live object as it was
 # before the write. The addons/network Application must be Synced at the
 # written commit (or later) first, then the object must be ready for its
 # new generation (CNPG: the Ready condition's observedGeneration; the sim
@@ -51,11 +51,17 @@ mech app create web --image nginx:1.27 --port 80 --wait --timeout 60s
 expect_rc 0 "app create"
 mech route -a web create --host one.alice.apps.localhost --wait --timeout 60s
 expect_rc 0 "route create --wait"
-mech route -a web create --host two.alice.apps.localhost --wait --timeout 60s --json
-expect_rc 0 "route rewrite --wait"
+# a rewrite is a person's edit (a create never changes an existing route)
+W="$T/wc"
+human_clone alice "$W"
+sed -i 's/one\.alice\.apps\.localhost/two.alice.apps.localhost/' "$W/network/routes/web/main.yaml"
+(cd "$W" && git commit -qam "move web to two.alice.apps.localhost" && git push -q origin HEAD:main)
+mech route -a web wait --timeout 60s --json
+expect_rc 0 "route wait after the rewrite"
 expect_eq "$(json "$out" 'd["result"]["state"]')" "done" "done"
 expect_in "$err" "waiting for Argo CD to sync commit $(head_of alice | cut -c1-12)" \
 	"it waited for the network Application"
+expect_in "$(cat "$W/network/routes/web/main.yaml")" "two.alice.apps.localhost" "the rewrite is in Git"
 route=$(curl -s "$SIM_URL/apis/gateway.networking.k8s.io/v1/namespaces/x-alice/httproutes/web--main")
 expect_eq "$(json "$route" 'd["spec"]["hostnames"]')" "['two.alice.apps.localhost']" \
 	"when the wait ends the live route is the rewritten one"

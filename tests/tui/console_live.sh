@@ -64,6 +64,16 @@ expect_row web Healthy "route health from the network Application"
 keys 3
 expect_screen "postgres" "addons view"
 expect_row db Healthy "addon health from the addons Application"
+# r lists the Applications again. Argo CD's List has no per-resource health,
+# so the console reads the network and addons Applications with Get: once
+# the routes view is back (keys run in order, after the refresh), its row
+# has the route's health, not "-" until the next watch event
+keys r 2
+expect_screen "web.alice.apps.localhost" "routes view after a refresh"
+expect_in "$(screen | grep -E '^ web ')" "Healthy" "route health after a refresh (List, then Get)"
+keys 3
+expect_screen "postgres" "addons view after a refresh"
+expect_in "$(screen | grep -E '^ db ')" "Healthy" "addon health after a refresh (List, then Get)"
 keys 4
 expect_screen "app.create" "history view"
 expect_screen "tenant.seed" "history reaches the seed"

@@ -1209,3 +1209,21 @@ Test(sim, argocd_and_kube_clients_against_the_sim, .timeout = 60)
 	mech_argocd_free(c);
 	sim_stop(&s);
 }
+
+/* whoami warns below the oldest supported Argo CD (docs/compatibility.md). */
+Test(argocd, version_older_than_the_minimum)
+{
+	cr_expect_eq(mech_argocd_version_older("v3.1.0", MECH_ARGOCD_MIN_VERSION), 1);
+	cr_expect_eq(mech_argocd_version_older("v2.14.11+8283115", MECH_ARGOCD_MIN_VERSION), 1);
+	cr_expect_eq(mech_argocd_version_older("v3.2.9", "v3.3.0"), 1);
+	cr_expect_eq(mech_argocd_version_older("v3.3.0", "v3.3.0"), 0);
+	cr_expect_eq(mech_argocd_version_older("v3.3.0-rc1", "v3.3.0"), 0);
+	cr_expect_eq(mech_argocd_version_older("3.3", "v3.3.0"), 0);
+	cr_expect_eq(mech_argocd_version_older("v3.5.1+mech-sim", MECH_ARGOCD_MIN_VERSION), 0);
+	cr_expect_eq(mech_argocd_version_older("v10.0.0", "v3.3.0"), 0);
+	/* not a version: no answer either way */
+	cr_expect_eq(mech_argocd_version_older("", "v3.3.0"), -1);
+	cr_expect_eq(mech_argocd_version_older(NULL, "v3.3.0"), -1);
+	cr_expect_eq(mech_argocd_version_older("unknown", "v3.3.0"), -1);
+	cr_expect_eq(mech_argocd_version_older("v3", "v3.3.0"), -1);
+}

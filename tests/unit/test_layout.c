@@ -291,7 +291,7 @@ Test(layout, derived_names_at_most_63)
 			   mech_error_last()->message);
 	cr_expect_not_null(strstr(mech_error_last()->message, "65 characters"), "%s",
 			   mech_error_last()->message);
-	/* the workload and its label value: 40 + 2 + 40 */
+	/* the workload name: 40 + 2 + 40 */
 	cr_expect_eq(mech_layout_check_instance("x", a, i), -1);
 	/* exactly 63: t(19) + 2 + a(19) + 2 + i(21) */
 	cr_expect_eq(mech_layout_check_instance("ttttttttttttttttttt", "aaaaaaaaaaaaaaaaaaa",

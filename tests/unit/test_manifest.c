@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "mech/error.h"
+#include "mech/image.h"
 #include "mech/manifest.h"
 #include "mech/yaml.h"
 #include "skip.h"
@@ -245,7 +246,10 @@ Test(manifest, overlay_sets_suffix_labels_and_image)
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 0)), "../../base");
 	expect_text(doc, "nameSuffix", "--staging");
 	lab = item(mech_yaml_get(doc, "labels"), 0);
-	cr_assert_str_eq(label(lab, "pairs", "app.kubernetes.io/instance"), "web--staging");
+	/* mech's own key: Argo CD's label tracking overwrites app.kubernetes.io/instance */
+	cr_assert_str_eq(label(lab, "pairs", "mech.dev/instance"), "staging");
+	cr_assert_null(strstr(mech_buf_cstr(&b), "app.kubernetes.io/instance"), "%s",
+		       mech_buf_cstr(&b));
 	expect_text(lab, "includeSelectors", "true");
 	img = item(mech_yaml_get(doc, "images"), 0);
 	expect_text(img, "name", REPO);
@@ -459,6 +463,11 @@ Test(manifest, set_image_changes_only_the_image_entry)
 	for (i = 0; i < doc->len; i++)
 		cr_assert_str_eq(doc->keys[i], orig->keys[i]);
 	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
+	/* an existing Deployment's selector cannot change: the older instance label stays */
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
+			       "app.kubernetes.io/instance"),
+			 "web--main");
+	cr_assert_null(strstr(mech_buf_cstr(&out), "mech.dev/instance"), "%s", mech_buf_cstr(&out));
 	cr_assert(strstr(text(item(mech_yaml_get(doc, "patches"), 0), "patch"), "/spec/replicas"));
 	expect_text(item(mech_yaml_get(doc, "replicas"), 0), "count", "3");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_get(doc, "resources"), 1)),
@@ -544,9 +553,12 @@ Test(manifest, overlay_copy_switches_instance_and_keeps_patches)
 			     0, "%s", mech_error_last()->message);
 		doc = parse(&out);
 		expect_text(doc, "nameSuffix", "--canary");
+		/* a new Deployment: its selector takes mech's label instead of Argo CD's */
 		cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-				       "app.kubernetes.io/instance"),
-				 "web--canary");
+				       "mech.dev/instance"),
+				 "canary");
+		cr_assert_null(strstr(mech_buf_cstr(&out), "app.kubernetes.io/instance"), "%s",
+			       mech_buf_cstr(&out));
 		/* the hand-made patch follows the instance, from today's names or the old */
 		expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--canary");
 		expect_text(item(mech_yaml_get(doc, "replicas"), 0), "name", "web");
@@ -585,9 +597,11 @@ Test(manifest, legacy_names_are_renamed_once)
 		     1, "%s", mech_error_last()->message);
 	doc = parse(&out);
 	expect_text(doc, "nameSuffix", "--main");
-	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "app.kubernetes.io/instance"),
-			 "web--main");
+	/* renamed objects are new objects: the selector takes mech's label */
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs", "mech.dev/instance"),
+			 "main");
+	cr_assert_null(strstr(mech_buf_cstr(&out), "app.kubernetes.io/instance"), "%s",
+		       mech_buf_cstr(&out));
 	expect_text(item(mech_yaml_get(doc, "patches"), 0), "target.name", "web--main");
 	mech_yaml_free(doc);
 	/* today's names: nothing to do, nothing written */
@@ -607,6 +621,8 @@ Test(manifest, legacy_names_are_renamed_once)
 	cr_assert_null(strstr(mech_buf_cstr(&out), "web-main"), "%s", mech_buf_cstr(&out));
 	doc = parse(&out);
 	expect_text(doc, "metadata.name", "web--main");
+	cr_assert_str_eq(label(doc, "metadata.labels", "mech.dev/instance"), "main");
+	cr_assert_null(label(doc, "metadata.labels", "app.kubernetes.io/instance"));
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
 	mech_buf_dispose(&again);
@@ -622,9 +638,8 @@ Test(manifest, overlay_copy_adds_missing_instance_label)
 	doc = parse(&out);
 	expect_text(doc, "nameSuffix", "--qa");
 	expect_text(doc, "commonLabels.team", "blue");
-	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs",
-			       "app.kubernetes.io/instance"),
-			 "web--qa");
+	cr_assert_str_eq(label(item(mech_yaml_get(doc, "labels"), 0), "pairs", "mech.dev/instance"),
+			 "qa");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&out);
 }
@@ -674,8 +689,8 @@ Test(manifest, route_is_an_httproute_to_the_instance_service)
 	expect_text(doc, "kind", "HTTPRoute");
 	expect_text(doc, "metadata.name", "web--staging");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
-	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/instance"),
-			 "web--staging");
+	cr_assert_str_eq(label(doc, "metadata.labels", "mech.dev/instance"), "staging");
+	cr_assert_null(label(doc, "metadata.labels", "app.kubernetes.io/instance"));
 	parent = item(mech_yaml_path(doc, "spec.parentRefs"), 0);
 	expect_text(parent, "name", "mech");
 	expect_text(parent, "namespace", "mech-gateway");
@@ -743,7 +758,8 @@ Test(manifest, postgres_is_a_cnpg_cluster_without_secrets)
 	expect_text(doc, "metadata.name", "db");
 	cr_assert_str_eq(label(doc, "metadata.labels", "app.kubernetes.io/managed-by"), "mech");
 	expect_text(doc, "spec.instances", "1");
-	expect_text(doc, "spec.imageName", "ghcr.io/cloudnative-pg/postgresql:17-system-trixie");
+	/* the standard flavour at a pinned minor: not the deprecated system images */
+	expect_text(doc, "spec.imageName", "ghcr.io/cloudnative-pg/postgresql:17.8-standard-trixie");
 	expect_text(doc, "spec.storage.size", "1Gi");
 	expect_text(doc, "spec.resources.requests.memory", "512Mi");
 	expect_text(doc, "spec.resources.limits.memory", "512Mi");
@@ -754,6 +770,31 @@ Test(manifest, postgres_is_a_cnpg_cluster_without_secrets)
 	cr_assert_null(strstr(mech_buf_cstr(&b), "ecret"));
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
+}
+
+/* Every major version mech accepts pins a minor of the standard flavour. */
+Test(manifest, postgres_images_are_pinned_standard)
+{
+	int v;
+	for (v = 14; v <= 18; v++) {
+		char *img = mech_manifest_postgres_image(v), want[64], *tag;
+		mech_image parsed = MECH_IMAGE_INIT;
+		cr_assert_not_null(img, "version %d: %s", v, mech_error_last()->message);
+		cr_assert_eq(mech_image_parse(img, &parsed), 0, "%s", img);
+		cr_assert_str_eq(parsed.repository, "ghcr.io/cloudnative-pg/postgresql");
+		tag = parsed.tag;
+		snprintf(want, sizeof(want), "%d.", v);
+		cr_assert_eq(strncmp(tag, want, strlen(want)), 0, "%s: no pinned %d.x minor", img,
+			     v);
+		cr_assert(strspn(tag + strlen(want), "0123456789") > 0, "%s", img);
+		cr_assert_not_null(strstr(tag, "-standard-"), "%s", img);
+		cr_assert_null(strstr(tag, "system"), "%s", img);
+		mech_image_dispose(&parsed);
+		free(img);
+	}
+	cr_assert_null(mech_manifest_postgres_image(13));
+	expect_error("postgres version 13");
+	cr_assert_null(mech_manifest_postgres_image(19));
 }
 
 Test(manifest, postgres_refuses_bad_input)

@@ -4,6 +4,7 @@
 
 #include "mech/buf.h"
 #include "mech/gitops.h"
+#include "mech/history.h"
 #include "mech/layout.h"
 #include "mech/receipt.h"
 
@@ -50,6 +51,21 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const char *app,
 			     const char *instance, mech_txn_result *res);
 
+/**
+ * One receipt putting app/instance's own files (its overlay directory) back
+ * as they were at `to`; `to` NULL: before the instance's last image change.
+ * Trailer Mechanics-Rollback-To.
+ */
+int mech_app_rollback(mech_repo *repo, const mech_write_opts *w, const char *app,
+		      const char *instance, const char *to, mech_txn_result *res);
+/**
+ * One receipt undoing commit `rev`'s changes to the files mech manages (apps/,
+ * network/routes/, addons/) by a three-way merge, as `git revert`; trailer
+ * Mechanics-Reverts. `skipped` (may be NULL) gets the other paths it changed.
+ */
+int mech_revert(mech_repo *repo, const mech_write_opts *w, const char *rev, mech_txn_result *res,
+		mech_strv *skipped);
+
 /* ---- desired state, from Git ---- */
 
 typedef struct {
@@ -71,6 +87,49 @@ typedef struct {
 	mech_strv files;      /* every file under apps/<name>/ */
 	mech_writer *writers; /* last writer per file */
 } mech_app_state;
+
+/**
+ * Set MECH_ENOT_FOUND for `app`, with a "did you mean" hint when one of
+ * `apps` (names; may be NULL) is near it. Returns -1.
+ */
+int mech_app_not_found(mech_repo *repo, const char *app, const mech_strv *apps);
+
+/** What one instance asks Kubernetes to run, as Git says at some commit. */
+typedef struct {
+	int exists;    /* the instance's overlay is there */
+	char *image;   /* the image after the overlay's images entry; NULL when unknown */
+	int replicas;  /* the overlay's replicas entry, else the base Deployment's */
+	mech_strv env; /* the container's env as NAME=VALUE (valueFrom: NAME=<from …>) */
+} mech_app_desired;
+
+/** The desired state of app/instance in `tree` (any commit's). 0, or -1 on a read error. */
+int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
+			mech_app_desired *out);
+void mech_app_desired_dispose(mech_app_desired *d);
+
+/** One change to an instance's desired state. */
+typedef struct {
+	char *field; /* "instance", "image", "replicas", "env.NAME" */
+	char *from;  /* NULL: absent before */
+	char *to;    /* NULL: absent after */
+} mech_app_change;
+
+/** A commit that changed an instance's desired state, and how. */
+typedef struct {
+	mech_log_entry log;
+	mech_app_desired state; /* after the commit */
+	mech_app_change *changes;
+	size_t nchanges;
+} mech_app_history_entry;
+
+/**
+ * Every commit (receipt or human) that changed app/instance's desired state,
+ * newest first, at most `max` (0: all). `instance` NULL: the app's only
+ * instance at the head.
+ */
+int mech_app_history(mech_repo *repo, const char *app, const char *instance, size_t max,
+		     mech_app_history_entry **out, size_t *n);
+void mech_app_history_free(mech_app_history_entry *h, size_t n);
 
 /** All apps at the branch head (sorted by name). */
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n);

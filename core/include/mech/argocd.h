@@ -195,7 +195,26 @@ mech_http *mech_argocd_http(mech_argocd *c);
 /** The server version (GET /api/version), a cheap reachability probe. Caller frees. */
 int mech_argocd_version(mech_argocd *c, char **out);
 
-/** GET /api/v1/applications?projects=<project>. `project` NULL = all visible. */
+/*
+ * The oldest Argo CD mech supports (docs/compatibility.md): the tenant's
+ * AppProject limits its cluster-scoped whitelist to the tenant's own
+ * Namespace with clusterResourceWhitelist[].name, which Argo CD reads from
+ * 3.3 on (an older CRD drops the field, allowing every Namespace).
+ */
+#define MECH_ARGOCD_MIN_VERSION "v3.3.0"
+#define MECH_ARGOCD_MIN_WHY "the AppProject's clusterResourceWhitelist[].name needs it"
+
+/**
+ * Is `version` (Argo CD's "v3.5.1+abc", "3.2.0-rc1", …) older than `min`
+ * ("v3.3.0")? Compares major, minor and patch: 1 older, 0 not older, -1
+ * when either does not start with [v]MAJOR.MINOR.
+ */
+int mech_argocd_version_older(const char *version, const char *min);
+
+/**
+ * GET /api/v1/applications?projects=<project>. `project` NULL = all visible.
+ * Without per-resource health (Argo CD 3.x): see mech_argocd_apps_get_item.
+ */
 int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out);
 /** GET /api/v1/applications/<name>?project=<project>: 404 when absent from that project. */
 int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name,
@@ -249,6 +268,15 @@ void mech_argocd_diffs_free(mech_argocd_diffs *diffs);
 
 /** The Application in a list by name, or NULL. Borrowed. */
 const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const char *name);
+/**
+ * Replace the list's Application `name` with a GET of it (mech_argocd_app_get).
+ * Argo CD 3.x's List carries no status.resources[].health (only Get, Watch
+ * and Sync fill it in): whoever shows per-resource health reads it this way.
+ * 1 when replaced, 0 when `name` is not in the list, -1 (error set, the
+ * listed item kept) when the GET fails.
+ */
+int mech_argocd_apps_get_item(mech_argocd *c, const char *project, mech_argocd_apps *apps,
+			      const char *name);
 /** The condition of `type` on an Application, or NULL. Borrowed. */
 const mech_argocd_condition *mech_argocd_app_condition(const mech_argocd_app *app, const char *type);
 /** 1 when Synced and Healthy with no operation running. */

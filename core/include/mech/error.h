@@ -20,6 +20,7 @@ struct mech_buf;
 	_(NOT_FOUND, 4, "not_found", "not found")                                                  \
 	_(USAGE, 64, "usage", "usage error")                                                       \
 	_(INVALID, 65, "invalid", "invalid value")                                                 \
+	_(EXISTS, 65, "exists", "exists with other settings: change them with their own verb")     \
 	_(UNAVAILABLE, 69, "unavailable", "upstream unavailable")                                  \
 	_(MAYBE_LANDED, 69, "outcome_unknown",                                                     \
 	  "upstream unavailable after a push: the write may have landed")                          \
@@ -125,5 +126,12 @@ void mech_json_clean(struct mech_buf *out, const char *json, size_t len);
 /** The thread's last error, or NULL if none. Borrowed. */
 const mech_error *mech_error_last(void);
 void mech_error_clear(void);
+
+/**
+ * The candidate a mistyped `word` most likely meant (edit distance under 4,
+ * the shorter on a tie, else one it is a prefix of), or NULL. Borrowed from
+ * `cands`. The one "did you mean" rule: commands, flags and names use it.
+ */
+const char *mech_suggest(const char *word, const char *const *cands, size_t n);
 
 #endif

@@ -91,5 +91,9 @@ void mech_txn_delete(mech_txn *txn, const char *path);
 /** Subject summary (after "mechanics(<verb>): ") and body lines for the receipt. */
 void mech_txn_summary(mech_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void mech_txn_body(mech_txn *txn, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** A trailer of this verb's own after the standard ones ("Mechanics-Reverts", sha). */
+void mech_txn_trailer(mech_txn *txn, const char *key, const char *value);
+/** The tree the plan starts from (the branch head's; NULL on an unborn branch). Borrowed. */
+git_tree *mech_txn_base(mech_txn *txn);
 
 #endif

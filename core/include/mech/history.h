@@ -27,6 +27,9 @@ typedef struct {
 	mech_forced_over *forced;
 	size_t nforced;
 	size_t nparents;
+	/* a receipt's body facts (NULL when absent, and always for human commits) */
+	char *image;    /* "image: REF" */
+	char *instance; /* "instance: NAME" */
 } mech_log_entry;
 
 typedef struct {
@@ -49,6 +52,8 @@ int mech_history_walk(mech_repo *repo, const mech_log_opts *o, mech_log_entry **
 int mech_history_walk_since(mech_repo *repo, const mech_log_opts *o, const git_oid *since,
 			    mech_log_entry **out, size_t *n);
 void mech_log_entries_free(mech_log_entry *e, size_t n);
+/** A revision (sha or prefix, branch, HEAD~N) as a commit id; MECH_ENOT_FOUND otherwise. */
+int mech_history_resolve(mech_repo *repo, const char *rev, git_oid *out);
 
 typedef struct {
 	char *path;

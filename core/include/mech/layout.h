@@ -116,9 +116,9 @@ char *mech_layout_dir_app(const char *tenant, const char *dir);
 char *mech_layout_instance_app_template(const char *tenant);
 
 /**
- * The objects an instance runs as (Deployment, Service, HTTPRoute; also the
- * value of its instance label): the base objects are named <app> and the
- * overlay adds mech_layout_name_suffix, so <app>--<instance>.
+ * The objects an instance runs as (Deployment, Service, HTTPRoute): the
+ * base objects are named <app> and the overlay adds mech_layout_name_suffix,
+ * so <app>--<instance>.
  */
 char *mech_layout_workload(const char *app, const char *instance);
 /** The overlay's kustomize nameSuffix: --<instance>. */
@@ -168,7 +168,14 @@ int mech_layout_check_instance(const char *tenant, const char *app, const char *
 /* ---- labels ---- */
 
 #define MECH_LAYOUT_LABEL_NAME "app.kubernetes.io/name"
-#define MECH_LAYOUT_LABEL_INSTANCE "app.kubernetes.io/instance"
+/*
+ * Argo CD's label-tracking key: under label tracking Argo CD overwrites it
+ * with the Application's name, so mech neither selects on it nor writes it.
+ * Overlays written before mech.dev/instance carry it (with the value
+ * <app>--<instance>) in their selectors; mech keeps it there while their
+ * Deployment exists (docs/formats.md, "Names").
+ */
+#define MECH_LAYOUT_LABEL_ARGOCD_INSTANCE "app.kubernetes.io/instance"
 #define MECH_LAYOUT_LABEL_PART_OF "app.kubernetes.io/part-of"
 /** The label every mech-generated object carries, and its value. */
 #define MECH_LAYOUT_LABEL_MANAGED_BY "app.kubernetes.io/managed-by"
@@ -176,6 +183,11 @@ int mech_layout_check_instance(const char *tenant, const char *app, const char *
 /** Labels on the Argo CD objects of a tenant and on its instance Applications. */
 #define MECH_LAYOUT_LABEL_TENANT "mech.dev/tenant"
 #define MECH_LAYOUT_LABEL_APP "mech.dev/app"
+/*
+ * The instance (its name, e.g. main): on the instance Applications, and on
+ * the workloads and routes, where the overlay adds it to the selectors
+ * (with app.kubernetes.io/name=<app> from the base).
+ */
 #define MECH_LAYOUT_LABEL_APP_INSTANCE "mech.dev/instance"
 
 #endif

@@ -45,8 +45,8 @@ typedef struct {
 
 /**
  * apps/<app>/overlays/<instance>/kustomization.yaml: resources ../../base,
- * nameSuffix -<instance>, label app.kubernetes.io/instance=<app>-<instance>
- * (selectors included) and one images entry for the base repository.
+ * nameSuffix --<instance>, label mech.dev/instance=<instance> (selectors
+ * included) and one images entry for the base repository.
  */
 int mech_manifest_overlay(const mech_overlay_spec *spec, mech_buf *out);
 
@@ -71,7 +71,8 @@ int mech_manifest_overlay_set_image(const char *yaml, size_t len, const char *ba
 /**
  * The overlay for a new instance copied from another one (`instance add I
  * --from F`): same content, nameSuffix --<to> and instance label
- * <app>--<to>; hand-made patches are kept.
+ * mech.dev/instance=<to> (in place of an app.kubernetes.io/instance label
+ * the source still has); hand-made patches are kept.
  */
 int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 			       const char *from_instance, const char *to_instance, mech_buf *out);
@@ -79,8 +80,10 @@ int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 /**
  * An overlay or HTTPRoute written before MECH_LAYOUT_SEP (nameSuffix
  * -<instance>, objects <app>-<instance>) brought to today's names: every
- * value <app>-<instance> becomes <app>--<instance>, and an overlay's legacy
- * nameSuffix becomes --<instance>. 1 and `out` filled when something was
+ * value <app>-<instance> becomes <app>--<instance>, an overlay's legacy
+ * nameSuffix becomes --<instance>, and the instance label (new objects, new
+ * selectors) moves from app.kubernetes.io/instance to mech.dev/instance=
+ * <instance>. 1 and `out` filled when something was
  * renamed; 0 when the file already has today's names (or names of its own).
  */
 int mech_manifest_rename_legacy(const char *yaml, size_t len, const char *what, const char *app,
@@ -94,9 +97,9 @@ typedef struct {
 } mech_route_spec;
 
 /**
- * network/routes/<app>/<instance>.yaml: HTTPRoute <app>-<instance>
- * attached to the gateway, for `host`, PathPrefix `path` → Service
- * <app>-<instance> port 80.
+ * network/routes/<app>/<instance>.yaml: HTTPRoute <app>--<instance>
+ * (label mech.dev/instance=<instance>) attached to the gateway, for `host`,
+ * PathPrefix `path` → Service <app>--<instance> port 80.
  */
 int mech_manifest_route(const mech_route_spec *spec, mech_buf *out);
 
@@ -109,11 +112,19 @@ typedef struct {
 
 /**
  * addons/<name>/cluster.yaml: a CloudNativePG Cluster with one instance,
- * image ghcr.io/cloudnative-pg/postgresql:<version>-system-trixie, the
- * storage size, memory as request and limit, and database "app" owned by
- * "app". The operator generates the credentials (Secret <name>-app).
+ * image mech_manifest_postgres_image(version), the storage size, memory as
+ * request and limit, and database "app" owned by "app". The operator
+ * generates the credentials (Secret <name>-app).
  */
 int mech_manifest_postgres(const mech_postgres_spec *spec, mech_buf *out);
+
+/**
+ * The image mech pins for a PostgreSQL major version (14-18): CloudNativePG's
+ * `standard` flavour at a fixed minor, e.g.
+ * ghcr.io/cloudnative-pg/postgresql:17.8-standard-trixie. Caller frees;
+ * NULL (MECH_EINVALID) for another version.
+ */
+char *mech_manifest_postgres_image(int version);
 
 /** Set the memory request and limit of an existing cluster.yaml, keeping everything else. */
 int mech_manifest_postgres_set_memory(const char *yaml, size_t len, const char *memory,
