@@ -497,7 +497,10 @@ static enum MHD_Result appset_upsert(sim_server *s, struct MHD_Connection *c, re
 	if (!t || (cJSON_IsString(project) && strcmp(project->valuestring, t->name))) {
 		pthread_mutex_unlock(&s->w->lock);
 		ret = argo_error(s, c, MHD_HTTP_FORBIDDEN, 7, "permission denied");
-	} else if (!q.upsert) {
+	} else if (!q.upsert && cJSON_IsString(refresh) && !strcmp(refresh->valuestring, "true") &&
+		   t->appset_want == t->appset_done) {
+		/* Argo CD's Create: an unchanged ApplicationSet is returned as it is,
+		 * a changed one (here: the annotation added) needs upsert */
 		pthread_mutex_unlock(&s->w->lock);
 		ret = argo_error(s, c, MHD_HTTP_BAD_REQUEST, 3,
 				 "existing ApplicationSet spec is different, use upsert flag to "

@@ -76,6 +76,8 @@ refresh_doc=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["metadat
 other=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["spec"]["template"]["spec"]["project"]="bob"; print(json.dumps(d))' "$refresh_doc")
 missing=$(python3 -c 'import json,sys; d=json.loads(sys.argv[1]); d["metadata"]["name"]="bob--nope"; print(json.dumps(d))' "$refresh_doc")
 expect_in "$(post /api/v1/applicationsets "$refresh_doc")" "use upsert flag" "without upsert: refused"
+expect_eq "$(json "$(post /api/v1/applicationsets "$doc")" 'd["metadata"]["name"]')" "alice--apps" \
+	"without upsert and unchanged: returned as it is, as Argo CD's Create does"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
 	--data-binary "$refresh_doc" "$SIM_URL/api/v1/applicationsets")" 400 "without upsert: 400"
 expect_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
