@@ -100,8 +100,9 @@ typedef struct {
 	sh_ctx *ctx;
 	mech_repo *repo;
 	mech_argocd *cd;
-	char *app_name; /* Application */
-	char *head;     /* revision written */
+	char *app_name;  /* Application */
+	char *head;      /* revision written */
+	long long since; /* its commit time: conditions from before it are stale */
 	const char *tag;
 	int gone;
 	long timeout_ms;
@@ -143,7 +144,8 @@ static int wait_app(waiter *w, cJSON *out)
 	long long deadline = mech_now_ms() + w->timeout_ms, start = mech_now_ms();
 	char *last = NULL, *reason = NULL;
 	int verdict = 2, unavailable = 0, refresh = !w->gone, asked_appset = 0;
-	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo)};
+	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo), w->since,
+			       0};
 
 	if (w->gone) { /* the generator deletes the Application: no need to wait for its poll */
 		ask_appset(w, &last);
@@ -262,6 +264,7 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 	mech_app_state *app = NULL;
 	const mech_instance_state *in = NULL;
 	git_oid head;
+	git_commit *commit = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	memset(w, 0, sizeof(*w));
 	w->ctx = ctx;
@@ -295,6 +298,11 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &head);
 	w->head = mech_strdup(hex);
+	if (git_commit_lookup(&commit, mech_repo_git(w->repo), &head) == 0) {
+		w->since = (long long)git_commit_time(commit);
+		git_commit_free(commit);
+	}
+	git_error_clear();
 	return 0;
 }
 
