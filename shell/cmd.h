@@ -73,6 +73,9 @@
 	_(DROP_STREAM, "drop-stream")                                                              \
 	_(KEEPALIVE, "keepalive")                                                                  \
 	_(POLL, "poll")                                                                            \
+	_(POLL_INTERVAL, "poll-interval")                                                          \
+	_(APPSET_REQUEUE, "appset-requeue")                                                        \
+	_(REALISTIC, "realistic")                                                                  \
 	_(TLS, "tls")                                                                              \
 	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \

@@ -231,6 +231,11 @@ static const sh_flag addon_set_flags[] = {
 	{SH_OPT_MEMORY, 0, SH_STR, "SIZE", "memory, 256Mi..1Gi", 0, 0, 0},
 	{SH_OPT_STORAGE, 0, SH_STR, "SIZE", "refused: storage is create-only", 0, 0, 0},
 	{SH_OPT_VERSION, 0, SH_STR, "V", "refused: version is create-only", 0, 0, 0},
+	{SH_OPT_WAIT, 0, SH_BOOL, NULL,
+	 "then wait until Argo CD has applied this commit and the cluster is ready at its new "
+	 "generation",
+	 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0},
 	END,
 };
 
@@ -281,6 +286,18 @@ static const sh_flag sim_flags[] = {
 	 "keepalive comments on idle watch streams every D (default 15s, as Argo CD)", 0, 0, 0},
 	{SH_OPT_POLL, 0, SH_DURATION, "D",
 	 "read the tenant repos for new commits every D (default 100ms)", 0, 0, 0},
+	{SH_OPT_POLL_INTERVAL, 0, SH_DURATION, "D",
+	 "Argo CD's timeout.reconciliation: an Application notices a new commit only every D, "
+	 "unless refreshed (default 0: at once)",
+	 0, 0, 0},
+	{SH_OPT_APPSET_REQUEUE, 0, SH_DURATION, "D",
+	 "the ApplicationSet generator re-reads Git only every D, unless its refresh annotation is "
+	 "set (default 0: at once)",
+	 0, 0, 0},
+	{SH_OPT_REALISTIC, 0, SH_BOOL, NULL,
+	 "Argo CD's timing without a webhook: --poll-interval 3m --appset-requeue 3m (explicit "
+	 "flags win)",
+	 0, 0, 0},
 	{SH_OPT_TLS, 0, SH_BOOL, NULL,
 	 "serve HTTPS with a CA of its own, made once in MECH_HOME/sim/ (clients trust its ca.crt)",
 	 0, 0, 0},
@@ -503,9 +520,12 @@ const sh_command sh_commands[] = {
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",
-	 "None (read-only). One progress line per state change on stderr. Exit 0 when Synced and "
+	 "None in Git. Asks Argo CD once to refresh (compare now rather than at its 3-minute "
+	 "poll; the ApplicationSet too while the Application does not exist). One progress line "
+	 "per state change on stderr. Exit 0 when Synced and "
 	 "Healthy at the revision mech wrote (and --tag), 1 when Degraded or the sync failed (with "
-	 "the reason), 2 when the timeout passes while still progressing.",
+	 "the reason), 2 when the timeout passes while still progressing; 65 at once when Git "
+	 "holds another tag than --tag for the instance.",
 	 "mech app -a web wait\nmech app -a web wait --tag 1.27.1 --timeout 2m\nmech app -a web wait "
 	 "--gone",
 	 "mech app -a web info\nmech route -a web create"},
@@ -555,7 +575,11 @@ const sh_command sh_commands[] = {
 	{"route", "wait", "route.wait", SH_TENANT, "", 0, 0, target_wait_flags, sh_route_wait,
 	 "Wait until the route is Accepted and its backend resolved.", "None.",
 	 "None (read-only). Exit 0 when Accepted and ResolvedRefs, 1 when either is False (with the "
-	 "reason), 2 on timeout.",
+	 "reason), 2 on timeout. First waits for Argo CD to sync the latest commit (the T--network "
+	 "Application Synced at it); conditions of an older generation of the route do not count. "
+	 "ResolvedRefs=False with BackendNotFound is pending while the "
+	 "backend's Application is not Synced and Healthy (the route often arrives first), and "
+	 "fails only if it lasts a few polls after.",
 	 "mech route -a web wait --timeout 1m", "mech route -a web info"},
 	{"route", "delete", "route.delete", SH_MUTATES | SH_TENANT, "", 0, 0, app_target_flags,
 	 sh_route_delete,
@@ -592,13 +616,16 @@ const sh_command sh_commands[] = {
 	 "mech addon -n db info\nmech addon -n db info --json", "mech app -a APP set-image REF"},
 	{"addon", "wait", "addon.wait", SH_TENANT, "", 0, 0, addon_wait_flags, sh_addon_wait,
 	 "Wait until the addon's cluster is ready.", "None.",
-	 "None (read-only). Exit 0 when ready, 2 on timeout.", "mech addon -n db wait --timeout 5m",
-	 "mech addon -n db info"},
+	 "None (read-only). First waits for Argo CD to sync the latest commit (the T--addons "
+	 "Application Synced at it), then for the cluster's Ready condition of its current "
+	 "generation. Exit 0 when ready, 1 when that sync failed, 2 on timeout.",
+	 "mech addon -n db wait --timeout 5m", "mech addon -n db info"},
 	{"addon", "set", "addon.set", SH_MUTATES | SH_TENANT, "", 0, 0, addon_set_flags,
 	 sh_addon_set, "Change an addon's memory (version and storage are create-only).", "None.",
 	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
 	 "else, in one mechanics(addon.set) commit.",
-	 "mech addon -n db set --memory 1Gi", "mech addon list"},
+	 "mech addon -n db set --memory 1Gi\nmech addon -n db set --memory 1Gi --wait",
+	 "mech addon list"},
 	{"addon", "link", "addon.link", SH_MUTATES | SH_TENANT, "", 0, 0, addon_link_flags,
 	 sh_addon_link, "Wire an addon into an app instance as DATABASE_URL (or --env NAME).",
 	 "None.",
@@ -725,7 +752,8 @@ const sh_command sh_commands[] = {
 	 "first sees the tenant, and again on SIGHUP (what `kubectl apply -n argocd -f argocd/` "
 	 "does); sync windows, the AppProject and sync retries apply as in Argo CD.",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
-	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
+	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms\n"
+	 "mech sim --listen 127.0.0.1:0 --realistic",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},
 
 	{"demo", NULL, "demo", SH_OPERATOR | SH_HIDDEN, "", 0, 0, no_flags, sh_demo,

@@ -12,6 +12,7 @@
 #include "mech/app.h"
 #include "mech/argocd.h"
 #include "mech/error.h"
+#include "mech/image.h"
 #include "mech/kube.h"
 #include "mech/live.h"
 #include "mech/route.h"
@@ -116,27 +117,66 @@ static void progress(const char *line, char **last)
 	*last = mech_strdup(line);
 }
 
+/*
+ * Without a Git webhook the ApplicationSet controller reads Git every 3
+ * minutes: ask it to now, once. Refused or not served, the wait goes on.
+ */
+static void ask_appset(waiter *w, char **last)
+{
+	char *name = mech_layout_appset(w->ctx->tenant_name);
+	if (mech_argocd_appset_refresh(w->cd, name) < 0) {
+		const mech_error *e = mech_error_last();
+		char *m =
+			mech_sprintf("could not ask ApplicationSet %s to refresh (%s); Argo CD will notice the "
+				     "commit within its 3-minute poll (a Git webhook removes the delay: "
+				     "docs/usage.md, \"Argo CD's poll and the Git webhook\")",
+				     name, e && e->message ? e->message : "refused");
+		progress(m, last);
+		free(m);
+		mech_error_clear();
+	}
+	free(name);
+}
+
 /* 0 done, 1 failed, 2 pending (timeout); -1 error. `out` gets the final state. */
 static int wait_app(waiter *w, cJSON *out)
 {
 	long long deadline = mech_now_ms() + w->timeout_ms, start = mech_now_ms();
 	char *last = NULL, *reason = NULL;
-	int verdict = 2, unavailable = 0;
+	int verdict = 2, unavailable = 0, refresh = !w->gone, asked_appset = 0;
 	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo), w->since,
 			       0};
 
+	if (w->gone) { /* the generator deletes the Application: no need to wait for its poll */
+		ask_appset(w, &last);
+		asked_appset = 1;
+	}
 	for (;;) {
 		mech_argocd_app *app = NULL;
-		int rc = mech_argocd_app_get(w->cd, w->ctx->tenant_name, w->app_name, &app);
+		/* once: Argo CD compares the written commit now, not at its next poll */
+		int rc = refresh ? mech_argocd_app_refresh(w->cd, w->ctx->tenant_name, w->app_name,
+							   0, &app)
+				 : mech_argocd_app_get(w->cd, w->ctx->tenant_name, w->app_name,
+						       &app);
 		const mech_error *e = mech_error_last();
 		free(reason);
 		reason = NULL;
+		if (rc == 0 && refresh) {
+			/* refresh=normal answers after the controller compared the head, which
+			 * holds the written commit: its conditions are about it (or later) */
+			want.fresh = 1;
+			refresh = 0;
+		}
 		if (rc < 0 && e && e->code == MECH_ENOT_FOUND) {
 			mech_error_clear();
 			if (w->gone) {
 				progress("gone: the Application no longer exists", &last);
 				verdict = 0;
 				break;
+			}
+			if (!asked_appset) {
+				ask_appset(w, &last);
+				asked_appset = 1;
 			}
 			progress("waiting for Argo CD to create the Application", &last);
 		} else if (rc < 0 && e && e->code == MECH_EUNAVAILABLE) {
@@ -197,6 +237,30 @@ static int wait_app(waiter *w, cJSON *out)
 	return verdict;
 }
 
+/*
+ * `wait --tag T` when Git holds another tag for the instance: Argo CD will
+ * never run T, so say so now rather than after the whole timeout.
+ */
+static int tag_not_in_git(const mech_app_state *app, const mech_instance_state *in, const char *tag)
+{
+	mech_image img = MECH_IMAGE_INIT;
+	const char *have;
+	int rc = 0;
+	if (!in->image || mech_image_parse(in->image, &img) < 0) {
+		mech_error_clear(); /* an image mech cannot read: let the wait judge */
+		return 0;
+	}
+	have = img.tag ? img.tag : "latest";
+	if (strcmp(have, tag)) {
+		mech_error_set(MECH_EINVALID, "%s/%s is at %s in Git; deploy %s first", app->name,
+			       in->name, have, tag);
+		rc = mech_error_hint("mech app -a %s -i %s deploy --tag %s --wait", app->name,
+				     in->name, tag);
+	}
+	mech_image_dispose(&img);
+	return rc;
+}
+
 /* Resolve app/instance/Application name; fills w. */
 static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instance, const char *tag,
 			   const char *timeout, int gone, waiter *w)
@@ -229,6 +293,10 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	}
 	w->app_name = mech_layout_instance_app(ctx->tenant_name, app->name, in->name);
+	if (tag && tag_not_in_git(app, in, tag) < 0) {
+		mech_app_state_free(app, 1);
+		return -1;
+	}
 	mech_app_state_free(app, 1);
 	if (mech_repo_head(w->repo, &head) < 0)
 		return -1;
@@ -460,14 +528,105 @@ done:
 	return rc;
 }
 
+/* ---- the receipt behind a route or an addon ---- */
+
+/*
+ * A route or addon wait must not succeed on the live object as it was
+ * before the write: first the directory's Application (<t>--network,
+ * <t>--addons) must be Synced at the written commit or a later one (the
+ * revision rule of app wait), and only then is the object judged.
+ */
+typedef struct {
+	mech_argocd *cd; /* NULL: no Argo CD to ask (only the object is judged) */
+	git_repository *repo;
+	const char *project;
+	char *app;  /* the Application */
+	char *head; /* the commit written */
+	int refreshed;
+} receipt;
+
+static int receipt_open(receipt *r, sh_ctx *ctx, mech_repo *repo, const char *dir)
+{
+	git_oid head;
+	char hex[GIT_OID_HEXSZ + 1];
+	memset(r, 0, sizeof(*r));
+	if (sh_live_argocd(ctx, &r->cd) < 0)
+		return -1;
+	r->repo = mech_repo_git(repo);
+	r->project = ctx->tenant_name;
+	r->app = mech_layout_dir_app(ctx->tenant_name, dir);
+	if (mech_repo_head(repo, &head) < 0)
+		return -1;
+	git_oid_tostr(hex, sizeof(hex), &head);
+	r->head = mech_strdup(hex);
+	return 0;
+}
+
+static void receipt_close(receipt *r)
+{
+	mech_argocd_free(r->cd);
+	free(r->app);
+	free(r->head);
+}
+
+/*
+ * 1 applied (Synced at the commit or later), 0 not yet (`why` says what is
+ * awaited; caller frees), -1 error: the sync failed at that commit
+ * (MECH_EFAILED) or Argo CD answered what a wait cannot get past.
+ */
+static int receipt_applied(receipt *r, char **why)
+{
+	mech_live_want want = {r->head, NULL, r->repo};
+	mech_argocd_app *a = NULL;
+	char *reason = NULL;
+	mech_live_state st;
+	int rc;
+
+	*why = NULL;
+	if (!r->cd)
+		return 1;
+	/* once: Argo CD compares the written commit now, not at its next poll */
+	rc = r->refreshed ? mech_argocd_app_get(r->cd, r->project, r->app, &a)
+			  : mech_argocd_app_refresh(r->cd, r->project, r->app, 0, &a);
+	if (rc < 0) {
+		const mech_error *e = mech_error_last();
+		if (!e || (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
+			return -1;
+		*why = mech_sprintf("waiting for %s: %s", r->app, e->message);
+		mech_error_clear();
+		return 0;
+	}
+	r->refreshed = 1;
+	st = mech_live_judge(a, &want, &reason);
+	/* the object's own health is judged by the caller: only a failed sync ends here */
+	if (st == MECH_LIVE_FAILED && reason && strncmp(reason, "Degraded", 8)) {
+		mech_error_set(MECH_EFAILED, "%s: %s", r->app, reason);
+		free(reason);
+		mech_argocd_app_free(a);
+		return -1;
+	}
+	free(reason);
+	rc = mech_live_revision_reached(r->repo, a->sync_revision, r->head) &&
+	     !strcmp(a->sync_status, "Synced") && strcmp(a->operation_phase, "Running") &&
+	     strcmp(a->operation_phase, "Terminating");
+	if (!rc) {
+		char *now = mech_live_describe(a);
+		*why = mech_sprintf("waiting for Argo CD to sync commit %.12s: %s", r->head, now);
+		free(now);
+	}
+	mech_argocd_app_free(a);
+	return rc;
+}
+
 /* ---- routes ---- */
 
-static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **name)
+/* The route's HTTPRoute name and the Application of its backend. */
+static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **name, char **backend)
 {
 	mech_route_state *r = NULL;
 	size_t n = 0, i, hits = 0;
 	const char *inst = sh_arg(a, SH_OPT_INSTANCE);
-	*name = NULL;
+	*name = *backend = NULL;
 	if (mech_repo_open(repo, ctx->cfg, ctx->tenant_name) < 0 ||
 	    mech_route_list(*repo, sh_arg(a, SH_OPT_APP), &r, &n) < 0)
 		return -1;
@@ -475,13 +634,17 @@ static int route_name(sh_ctx *ctx, const sh_args *a, mech_repo **repo, char **na
 		if (!inst || !strcmp(r[i].instance, inst)) {
 			hits++;
 			free(*name);
+			free(*backend);
 			*name = mech_layout_workload(r[i].app, r[i].instance);
+			*backend = mech_layout_instance_app(ctx->tenant_name, r[i].app,
+							    r[i].instance);
 		}
 	mech_route_state_free(r, n);
 	if (hits == 1)
 		return 0;
 	free(*name);
-	*name = NULL;
+	free(*backend);
+	*name = *backend = NULL;
 	if (!hits) {
 		mech_error_set(MECH_ENOT_FOUND, "no route for %s%s%s", sh_arg(a, SH_OPT_APP),
 			       inst ? "/" : "", inst ? inst : "");
@@ -508,6 +671,54 @@ static int route_judge(mech_kube_route *rt, char **reason)
 	if (rt->accepted == 0 || rt->resolved_refs == 0)
 		return MECH_LIVE_FAILED;
 	return MECH_LIVE_PROGRESSING;
+}
+
+/*
+ * Is every False condition ResolvedRefs=False with reason BackendNotFound
+ * (and Accepted not False)? In production the route often arrives before
+ * its backend's Service: that is pending while the backend's app syncs.
+ */
+static int only_backend_missing(const mech_kube_route *rt)
+{
+	size_t i, j, missing = 0;
+	if (rt->accepted == 0)
+		return 0;
+	for (i = 0; i < rt->nparents; i++)
+		for (j = 0; j < rt->parents[i].nconditions; j++) {
+			const mech_kube_condition *c = &rt->parents[i].conditions[j];
+			if (strcmp(c->status, "False"))
+				continue;
+			if (strcmp(c->type, "ResolvedRefs") || strcmp(c->reason, "BackendNotFound"))
+				return 0;
+			missing++;
+		}
+	return missing > 0;
+}
+
+/*
+ * The backend's Application Synced and Healthy? 1 yes (or no Argo CD to
+ * ask: the grace alone decides), 0 not yet or not known; `why` says what
+ * it is waiting for (caller frees).
+ */
+static int backend_settled(mech_argocd *cd, const char *project, const char *app, char **why)
+{
+	mech_argocd_app *a = NULL;
+	int ok;
+	*why = NULL;
+	if (!cd)
+		return 1;
+	if (mech_argocd_app_get(cd, project, app, &a) < 0) {
+		*why = mech_sprintf("waiting for the backend's Application %s (%s)", app,
+				    mech_error_last() ? mech_error_last()->message : "not found");
+		mech_error_clear();
+		return 0;
+	}
+	ok = !strcmp(a->sync_status, "Synced") && !strcmp(a->health_status, "Healthy");
+	if (!ok)
+		*why = mech_sprintf("waiting for the backend's Application %s (%s/%s)", app,
+				    a->sync_status, a->health_status);
+	mech_argocd_app_free(a);
+	return ok;
 }
 
 static cJSON *route_json(const mech_kube_route *rt)
@@ -542,19 +753,27 @@ static cJSON *route_json(const mech_kube_route *rt)
 	return o;
 }
 
+/* Polls BackendNotFound may last once the backend's app is Synced and Healthy. */
+#define ROUTE_BACKEND_GRACE_POLLS 8
+
 static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 {
 	mech_repo *repo = NULL;
 	mech_kube *k = NULL;
-	char *name = NULL, *last = NULL, *reason = NULL;
+	char *name = NULL, *backend = NULL, *last = NULL, *reason = NULL;
 	long timeout = DEFAULT_TIMEOUT_MS;
 	long long deadline;
-	int rc = -1, st = MECH_LIVE_PROGRESSING;
+	int rc = -1, st = MECH_LIVE_PROGRESSING, grace = 0;
 	cJSON *out = NULL;
+	receipt rcpt;
+
+	memset(&rcpt, 0, sizeof(rcpt));
 	if (wait && sh_arg(a, SH_OPT_TIMEOUT) &&
 	    mech_parse_duration("--timeout", sh_arg(a, SH_OPT_TIMEOUT), &timeout) < 0)
 		return -1;
-	if (route_name(ctx, a, &repo, &name) < 0)
+	if (route_name(ctx, a, &repo, &name, &backend) < 0)
+		goto done;
+	if (wait && receipt_open(&rcpt, ctx, repo, MECH_LAYOUT_NETWORK) < 0)
 		goto done;
 	if (!wait && !*ctx->cfg->kube_url) {
 		/* like app info without Argo CD: what Git says, and that there is no live side */
@@ -570,7 +789,16 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	deadline = mech_now_ms() + timeout;
 	for (;;) {
 		mech_kube_route *rt = NULL;
-		if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
+		char *awaited = NULL;
+		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		if (applied < 0)
+			goto done;
+		if (!applied) {
+			char *m = mech_sprintf("%s: %s", name, awaited);
+			progress(m, &last);
+			free(m);
+			free(awaited);
+		} else if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
 			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
@@ -585,17 +813,29 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 			}
 			mech_error_clear();
 		} else {
-			char *line;
+			char *line, *why = NULL;
 			free(reason);
 			st = route_judge(rt, &reason);
-			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s", name,
+			if (wait && st == MECH_LIVE_FAILED && only_backend_missing(rt)) {
+				/* pending while the backend syncs; failed once it has and a
+				 * few polls later the Service is still not found */
+				if (!backend_settled(rcpt.cd, ctx->tenant_name, backend, &why))
+					grace = 0;
+				if (why || ++grace < ROUTE_BACKEND_GRACE_POLLS)
+					st = MECH_LIVE_PROGRESSING;
+			} else {
+				grace = 0;
+			}
+			line = mech_sprintf("%s: Accepted=%s ResolvedRefs=%s%s%s%s%s", name,
 					    rt->accepted == 1   ? "True"
 					    : rt->accepted == 0 ? "False"
 								: "Unknown",
 					    rt->resolved_refs == 1   ? "True"
 					    : rt->resolved_refs == 0 ? "False"
 								     : "Unknown",
-					    reason ? ": " : "", reason ? reason : "");
+					    reason ? ": " : "", reason ? reason : "",
+					    why ? "; " : "", why ? why : "");
+			free(why);
 			cJSON_Delete(out);
 			out = route_json(rt);
 			mech_kube_route_free(rt);
@@ -642,9 +882,11 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 done:
 	cJSON_Delete(out);
 	free(name);
+	free(backend);
 	free(last);
 	free(reason);
 	mech_kube_free(k);
+	receipt_close(&rcpt);
 	mech_repo_free(repo);
 	return rc;
 }
@@ -671,12 +913,15 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	long long deadline;
 	int rc = -1, ready = 0;
 	cJSON *res = NULL;
+	receipt rcpt;
 
+	memset(&rcpt, 0, sizeof(rcpt));
 	if (wait && timeout_s && mech_parse_duration("--timeout", timeout_s, &timeout) < 0)
 		return -1;
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0 ||
 	    mech_addon_get(repo, name, &ad) < 0 ||
-	    ((wait || *ctx->cfg->kube_url) && need_kube(ctx, &k) < 0))
+	    ((wait || *ctx->cfg->kube_url) && need_kube(ctx, &k) < 0) ||
+	    (wait && receipt_open(&rcpt, ctx, repo, MECH_LAYOUT_ADDONS) < 0))
 		goto done;
 	deadline = mech_now_ms() + timeout;
 	/* after a write (--wait) the receipt stays the result and these fields join it */
@@ -691,7 +936,16 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	}
 	for (; k;) {
 		mech_kube_pg_cluster *c = NULL;
-		if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
+		char *awaited = NULL;
+		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		if (applied < 0)
+			goto done;
+		if (!applied) {
+			char *m = mech_sprintf("%s: %s", name, awaited);
+			progress(m, &last);
+			free(m);
+			free(awaited);
+		} else if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
 			    (e->code != MECH_ENOT_FOUND && e->code != MECH_EUNAVAILABLE))
@@ -706,17 +960,29 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 			}
 			mech_error_clear();
 		} else {
-			char *line = mech_sprintf("%s: %d/%d ready, phase \"%s\"", name,
-						  c->ready_instances, c->spec_instances, c->phase);
+			char *line =
+				mech_sprintf("%s: %d/%d ready, phase \"%s\"%s", name,
+					     c->ready_instances, c->spec_instances, c->phase,
+					     c->ready_generation && c->generation &&
+							     c->ready_generation != c->generation
+						     ? " (the operator has not seen the last change yet)"
+						     : "");
 			ready = c->ready;
 			cJSON_DeleteItemFromObject(res, "phase");
 			cJSON_DeleteItemFromObject(res, "ready_instances");
 			cJSON_DeleteItemFromObject(res, "instances");
 			cJSON_DeleteItemFromObject(res, "ready");
+			cJSON_DeleteItemFromObject(res, "memory");
+			cJSON_DeleteItemFromObject(res, "generation");
+			cJSON_DeleteItemFromObject(res, "observed_generation");
 			cJSON_AddStringToObject(res, "phase", c->phase);
 			cJSON_AddNumberToObject(res, "ready_instances", c->ready_instances);
 			cJSON_AddNumberToObject(res, "instances", c->spec_instances);
 			cJSON_AddBoolToObject(res, "ready", c->ready);
+			cJSON_AddStringToObject(res, "memory", c->memory);
+			cJSON_AddNumberToObject(res, "generation", (double)c->generation);
+			cJSON_AddNumberToObject(res, "observed_generation",
+						(double)c->ready_generation);
 			if (wait)
 				progress(line, &last);
 			else
@@ -776,6 +1042,7 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	rc = 0;
 done:
 	free(last);
+	receipt_close(&rcpt);
 	mech_addon_state_free(ad, ad ? 1 : 0);
 	mech_kube_free(k);
 	mech_repo_free(repo);

@@ -218,7 +218,10 @@ int sh_addon_set(sh_ctx *ctx, const sh_args *a)
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_addon_set(repo, &w, &o, &res);
-	return done_write(ctx, a, repo, rc, &res);
+	rc = done_write(ctx, a, repo, rc, &res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
+		rc = sh_live_wait_addon(ctx, o.name, sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
 }
 
 int sh_addon_delete(sh_ctx *ctx, const sh_args *a)

@@ -50,6 +50,10 @@ int sh_sim(sh_ctx *ctx, const sh_args *a)
 	o.drop_stream_ms = sh_arg_ms(a, SH_OPT_DROP_STREAM, o.drop_stream_ms);
 	o.keepalive_ms = sh_arg_ms(a, SH_OPT_KEEPALIVE, o.keepalive_ms);
 	o.poll_ms = sh_arg_ms(a, SH_OPT_POLL, o.poll_ms);
+	if (sh_arg_bool(a, SH_OPT_REALISTIC))
+		o.poll_interval_ms = o.appset_requeue_ms = SIM_REALISTIC_MS;
+	o.poll_interval_ms = sh_arg_ms(a, SH_OPT_POLL_INTERVAL, o.poll_interval_ms);
+	o.appset_requeue_ms = sh_arg_ms(a, SH_OPT_APPSET_REQUEUE, o.appset_requeue_ms);
 	o.malformed = sh_arg_bool(a, SH_OPT_MALFORMED);
 	o.verbose = sh_arg_bool(a, SH_OPT_VERBOSE);
 	o.tls = sh_arg_bool(a, SH_OPT_TLS);

@@ -29,6 +29,10 @@ typedef struct {
 	long drop_stream_ms; /* 0 = never */
 	long keepalive_ms;   /* 0 = the default */
 	long poll_ms;        /* 0 = the default */
+	/* Argo CD's timeout.reconciliation: a new commit is compared only this often (0 = every poll) */
+	long poll_interval_ms;
+	/* the ApplicationSet generator re-reads Git only this often (0 = every poll) */
+	long appset_requeue_ms;
 	double fail_rate;
 	int malformed;
 	int tls; /* --tls: HTTPS with the sim's own CA (MECH_HOME/sim/ca.crt) */
@@ -36,6 +40,13 @@ typedef struct {
 	sim_kustomize_mode kustomize;
 	int verbose;
 } sim_opts;
+
+/*
+ * --realistic: Argo CD without a webhook. The app controller's
+ * timeout.reconciliation is 120 s + up to 60 s jitter, the ApplicationSet
+ * requeue 3 min (argocd-appset.md); the sim takes the longest, exactly.
+ */
+#define SIM_REALISTIC_MS (3L * 60 * 1000)
 
 /** The defaults: 127.0.0.1:8089, sync and rollout 1 s each, keepalive 15 s, poll 100 ms. */
 void sim_opts_init(sim_opts *o);

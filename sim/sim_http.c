@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The sim's HTTP front: the Argo CD routes mech reads (list, get,
- * resource-tree, managed-resources, sync, the watch stream) and the
+ * The sim's HTTP front: the Argo CD routes mech reads (list, get with
+ * ?refresh=, resource-tree, managed-resources, sync, the watch stream, the
+ * ApplicationSet's get and upsert for its refresh annotation) and the
  * Kubernetes API (sim_kube.c answers; its watches stream from here), with
  * their error bodies: Argo CD's runtimeError, its stream error, and
  * Kubernetes' Status. With --tls, HTTPS through libmicrohttpd's GnuTLS. Faults for tests are injected here: latency, a
@@ -18,6 +19,7 @@
 
 #include "mech/dl.h"
 #include "mech/error.h"
+#include "mech/http.h" /* mech_json_path */
 
 #include <microhttpd.h>
 
@@ -241,14 +243,20 @@ typedef struct {
 	mech_strv project;  /* legacy project=, replaces projects when present */
 	const char *name;
 	const char *resource_version;
+	int refresh; /* refresh= given: normal, hard or (as Argo CD reads it) anything */
+	int upsert;  /* upsert=true */
 } query;
 
 static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
 				   const char *value)
 {
 	query *q = cls;
+	if (!strcmp(key, "refresh"))
+		q->refresh = 1; /* Argo CD: any value but "hard" is a normal refresh */
 	if (!value)
 		return MHD_YES;
+	if (!strcmp(key, "upsert"))
+		q->upsert = !strcmp(value, "true") || !strcmp(value, "1");
 	if (!strcmp(key, "projects"))
 		mech_strv_push(&q->projects, value);
 	else if (!strcmp(key, "project"))
@@ -349,6 +357,16 @@ static enum MHD_Result app_read(sim_server *s, struct MHD_Connection *c, const c
 				  "zero or one project");
 	}
 	a = app_lookup(s, c, name, q.projects.len ? q.projects.items[0] : NULL, &ret);
+	if (a && q.refresh && !strcmp(what, "app")) {
+		/* RBAC first, then the refresh, answered once the controller has compared */
+		sim_world_refresh(s->w, name);
+		a = sim_world_app(s->w, name);
+		if (!a || !a->json) {
+			pthread_mutex_unlock(&s->w->lock);
+			a = app_lookup(s, c, name, q.projects.len ? q.projects.items[0] : NULL,
+				       &ret);
+		}
+	}
 	query_dispose(&q);
 	if (!a)
 		return ret;
@@ -419,6 +437,97 @@ static enum MHD_Result app_sync(sim_server *s, struct MHD_Connection *c, const c
 	pthread_mutex_unlock(&s->w->lock);
 	cJSON_Delete(req);
 	return send_json(s, c, MHD_HTTP_OK, body);
+}
+
+/* ---- ApplicationSets ---- */
+
+static enum MHD_Result appset_not_found(sim_server *s, struct MHD_Connection *c, const char *name)
+{
+	char *msg = mech_sprintf("error getting ApplicationSet: applicationsets.argoproj.io \"%s\" "
+				 "not found",
+				 name);
+	enum MHD_Result ret = argo_error(s, c, MHD_HTTP_NOT_FOUND, 5, msg);
+	free(msg);
+	return ret;
+}
+
+static enum MHD_Result appset_get(sim_server *s, struct MHD_Connection *c, const char *name)
+{
+	sim_tenant *t;
+	char *body;
+	pthread_mutex_lock(&s->w->lock);
+	t = sim_world_appset(s->w, name);
+	if (!t) {
+		pthread_mutex_unlock(&s->w->lock);
+		return appset_not_found(s, c, name);
+	}
+	body = sim_render_appset(s->w, t);
+	pthread_mutex_unlock(&s->w->lock);
+	return send_json(s, c, MHD_HTTP_OK, body);
+}
+
+/*
+ * Create with upsert: the sim makes no ApplicationSets (they come from the
+ * tenant repo) and takes nothing from the body but the refresh annotation,
+ * which runs the generator at the next tick, as the controller would.
+ */
+static enum MHD_Result appset_upsert(sim_server *s, struct MHD_Connection *c, request *rq)
+{
+	const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type");
+	const cJSON *name, *project, *refresh;
+	enum MHD_Result ret;
+	sim_tenant *t;
+	cJSON *req;
+	query q;
+	char *body;
+
+	if (!ct || strncmp(ct, "application/json", 16))
+		return send_text(s, c, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "Invalid content type");
+	if (rq->too_large)
+		return argo_error(s, c, MHD_HTTP_BAD_REQUEST, 3, "request body too large");
+	req = cJSON_ParseWithLength(rq->body.ptr ? rq->body.ptr : "", rq->body.len);
+	name = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(req, "metadata"),
+						"name");
+	if (!cJSON_IsObject(req) || !cJSON_IsString(name) || !*name->valuestring) {
+		cJSON_Delete(req);
+		return argo_error(s, c, MHD_HTTP_BAD_REQUEST, 3,
+				  "invalid character in request body");
+	}
+	project = mech_json_path(req, "spec.template.spec.project");
+	refresh = mech_json_path(req, "metadata.annotations");
+	refresh =
+		cJSON_IsObject(refresh)
+			? cJSON_GetObjectItemCaseSensitive(refresh,
+							   "argocd.argoproj.io/application-set-refresh")
+			: NULL;
+	query_read(c, &q);
+	pthread_mutex_lock(&s->w->lock);
+	t = sim_world_appset(s->w, name->valuestring);
+	/* a tenant's token may not create ApplicationSets, nor touch another project's */
+	if (!t || (cJSON_IsString(project) && strcmp(project->valuestring, t->name))) {
+		pthread_mutex_unlock(&s->w->lock);
+		ret = argo_error(s, c, MHD_HTTP_FORBIDDEN, 7, "permission denied");
+	} else if (!q.upsert && cJSON_IsString(refresh) && !strcmp(refresh->valuestring, "true") &&
+		   t->appset_want == t->appset_done) {
+		/* Argo CD's Create: an unchanged ApplicationSet is returned as it is,
+		 * a changed one (here: the annotation added) needs upsert */
+		pthread_mutex_unlock(&s->w->lock);
+		ret = argo_error(s, c, MHD_HTTP_BAD_REQUEST, 3,
+				 "existing ApplicationSet spec is different, use upsert flag to "
+				 "force update");
+	} else {
+		if (cJSON_IsString(refresh) && !strcmp(refresh->valuestring, "true") &&
+		    t->appset_want == t->appset_done) {
+			t->appset_want++;
+			s->w->rv++;
+		}
+		body = sim_render_appset(s->w, t);
+		pthread_mutex_unlock(&s->w->lock);
+		ret = send_json(s, c, MHD_HTTP_OK, body);
+	}
+	query_dispose(&q);
+	cJSON_Delete(req);
+	return ret;
 }
 
 /* ---- the watch stream ---- */
@@ -842,6 +951,12 @@ static enum MHD_Result argo_route(sim_server *s, struct MHD_Connection *c, const
 		ret = app_read(s, c, seg[3], seg[4]);
 	else if (n == 5 && !strcmp(seg[2], "applications") && !strcmp(seg[4], "sync") && post)
 		ret = app_sync(s, c, seg[3], rq);
+	else if (n == 4 && !strcmp(seg[2], "applicationsets") && get)
+		ret = appset_get(s, c, seg[3]);
+	else if (n == 3 && !strcmp(seg[2], "applicationsets") && post)
+		ret = appset_upsert(s, c, rq);
+	else if ((n == 3 || n == 4) && !strcmp(seg[2], "applicationsets"))
+		ret = send_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed");
 	else if ((n >= 3 && n <= 5 && !strcmp(seg[2], "applications")) ||
 		 (n == 4 && !strcmp(seg[2], "stream")))
 		ret = send_text(s, c, MHD_HTTP_METHOD_NOT_ALLOWED, "Method Not Allowed");

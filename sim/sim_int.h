@@ -136,6 +136,9 @@ typedef struct {
 	sim_target want;
 	char *revision; /* the commit the target was read at */
 	char *reconciled_at;
+	double compared_ms; /* when the controller last compared it with Git */
+	/* ?refresh=: asked by a client (want), taken by a tick, done */
+	unsigned long long refresh_want, refresh_taken, refresh_done;
 	sim_live *live;
 	size_t nlive;
 	int synced_once;
@@ -182,7 +185,16 @@ typedef struct {
 	char *name;
 	char *repo_path;
 	git_repository *repo;
-	char tip[GIT_OID_HEXSZ + 1];
+	char tip[GIT_OID_HEXSZ + 1]; /* the commit `state` was read at */
+	sim_repo_state state;        /* what Git asks for at tip */
+	int has_state;
+	/* the ApplicationSet generator: when it last ran and at which tip */
+	char gen_tip[GIT_OID_HEXSZ + 1];
+	double gen_ms;
+	int generated;
+	/* its refresh annotation: set by a client (want), taken by a tick, done */
+	unsigned long long appset_want, appset_taken, appset_done;
+	int recompare;  /* argocd/ was applied: generate and compare at once */
 	cJSON *project; /* the AppProject Argo CD holds for it, or NULL */
 	/* the commit whose argocd/ was applied: at first sight, again on SIGHUP */
 	char applied[GIT_OID_HEXSZ + 1];
@@ -219,6 +231,14 @@ void sim_world_tick(sim_world *w);
 void sim_world_reapply(sim_world *w);
 /* Under the lock: */
 sim_app *sim_world_app(sim_world *w, const char *name);
+/*
+ * ?refresh=: compare `name` with the branch tip at the next tick and wait
+ * (the lock held, as on entry) until it is done or the sim stops. The
+ * Application may be gone after: look it up again.
+ */
+void sim_world_refresh(sim_world *w, const char *name);
+/* The tenant whose ApplicationSet is `name`, or NULL. */
+sim_tenant *sim_world_appset(sim_world *w, const char *name);
 /* Start a manual sync (retry: the request's retryStrategy or NULL): 0, or -1 when an operation already runs. */
 int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune, const cJSON *retry);
 /* The SyncError Argo CD shows for the app (caller frees), or NULL. */
@@ -253,6 +273,8 @@ char *sim_render_app(const sim_world *w, const sim_app *a, int with_rv, int with
 char *sim_render_app_listed(const char *app_json);
 char *sim_render_tree(const sim_world *w, const sim_app *a);
 char *sim_render_managed(const sim_world *w, const sim_app *a);
+/* The tenant's ApplicationSet, as GET /api/v1/applicationsets/{name} shows it. */
+char *sim_render_appset(const sim_world *w, const sim_tenant *t);
 
 /* Every object the Kubernetes API serves, without resourceVersion: fn owns obj. */
 typedef void (*sim_k8s_fn)(void *arg, const char *group, const char *kind, cJSON *obj);

@@ -511,10 +511,21 @@ static char *cnpg_phase(const sim_live *l, const char **phase)
 						    : "the cluster spec changed");
 }
 
+/* The part of a Cluster's rollout before the operator reports the new generation. */
+#define SIM_OPERATOR_LAG 0.3
+
 cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now)
 {
 	cJSON *st = cJSON_CreateObject(), *conds, *healthy;
-	int n = instances_of(&l->obj), ready = progress(w, l, now) >= 1.0, i;
+	double f = progress(w, l, now);
+	/*
+	 * After a change of the spec the operator takes a moment to notice: until
+	 * then the status is the previous generation's, Ready included, with
+	 * that generation as its observedGeneration (a client must compare)
+	 */
+	int stale = l->generation > 1 && f < SIM_OPERATOR_LAG;
+	int n = instances_of(&l->obj), ready = stale || f >= 1.0, i;
+	long long seen = stale ? l->generation - 1 : l->generation;
 	char *primary = mech_sprintf("%s-1", l->obj.name);
 	char *rw = mech_layout_addon_service(l->obj.name), *r = mech_sprintf("%s-r", l->obj.name);
 	const char *phase = "Cluster in healthy state";
@@ -553,16 +564,15 @@ cJSON *sim_cnpg_status(const sim_world *w, const sim_live *l, double now)
 	}
 	conds = cJSON_AddArrayToObject(st, "conditions");
 	/* Ready speaks for the live generation only once its rollout is done */
-	cJSON_AddItemToArray(conds,
-			     ready ? condition("Ready", "True", "ClusterIsReady",
-					       "Cluster is Ready", l->applied_at, l->generation)
-				   : condition("Ready", "False", "ClusterIsNotReady",
-					       "Cluster Is Not Ready", l->applied_at,
-					       l->generation - 1));
+	cJSON_AddItemToArray(conds, ready ? condition("Ready", "True", "ClusterIsReady",
+						      "Cluster is Ready", l->applied_at, seen)
+					  : condition("Ready", "False", "ClusterIsNotReady",
+						      "Cluster Is Not Ready", l->applied_at,
+						      l->generation - 1));
 	if (ready || l->change)
 		cJSON_AddItemToArray(conds, condition("Initialized", "True", "BootstrapCompleted",
 						      "Cluster has been initialized", l->applied_at,
-						      l->generation));
+						      ready ? seen : l->generation));
 	free(reason);
 	free(primary);
 	free(rw);
@@ -1392,5 +1402,79 @@ char *sim_render_managed(const sim_world *w, const sim_app *a)
 		cJSON_AddItemToObject(doc, "items", items);
 	else
 		cJSON_Delete(items);
+	return print(doc);
+}
+
+/* ---- the ApplicationSet ---- */
+
+static cJSON *appset_resource(const sim_world *w, const sim_app *a)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "group", "argoproj.io");
+	cJSON_AddStringToObject(r, "version", "v1alpha1");
+	cJSON_AddStringToObject(r, "kind", "Application");
+	cJSON_AddStringToObject(r, "namespace", w->argocd_ns);
+	cJSON_AddStringToObject(r, "name", a->name);
+	cJSON_AddStringToObject(r, "status", a->sync_status);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(r, "health"), "status", a->health);
+	return r;
+}
+
+char *sim_render_appset(const sim_world *w, const sim_tenant *t)
+{
+	const sim_repo_state *s = &t->state;
+	cJSON *doc = cJSON_CreateObject(), *meta, *spec, *gen, *git, *dir, *tpl, *tspec, *src, *dst,
+	      *res;
+	char uid[40], rv[32], *ns = mech_layout_namespace(t->name), *name;
+	size_t i, n = 0;
+
+	cJSON_AddStringToObject(doc, "apiVersion", "argoproj.io/v1alpha1");
+	cJSON_AddStringToObject(doc, "kind", "ApplicationSet");
+	meta = cJSON_AddObjectToObject(doc, "metadata");
+	cJSON_AddStringToObject(meta, "name", s->appset);
+	cJSON_AddStringToObject(meta, "namespace", w->argocd_ns);
+	fake_uid(uid, t->name, s->appset); /* as in its Applications' ownerReferences */
+	cJSON_AddStringToObject(meta, "uid", uid);
+	snprintf(rv, sizeof(rv), "%llu", w->rv);
+	cJSON_AddStringToObject(meta, "resourceVersion", rv);
+	/* set by a client, removed by the controller once the generator has run */
+	if (t->appset_want > t->appset_done)
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(meta, "annotations"),
+					"argocd.argoproj.io/application-set-refresh", "true");
+	spec = cJSON_AddObjectToObject(doc, "spec");
+	cJSON_AddTrueToObject(spec, "goTemplate");
+	git = cJSON_CreateObject();
+	cJSON_AddStringToObject(git, "repoURL", s->repo_url);
+	cJSON_AddStringToObject(git, "revision", s->target_revision);
+	dir = cJSON_CreateObject();
+	cJSON_AddStringToObject(dir, "path", MECH_LAYOUT_OVERLAY_GLOB);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(git, "directories"), dir);
+	gen = cJSON_CreateObject();
+	cJSON_AddItemToObject(gen, "git", git);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(spec, "generators"), gen);
+	tpl = cJSON_AddObjectToObject(spec, "template");
+	name = mech_layout_instance_app_template(t->name);
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(tpl, "metadata"), "name", name);
+	free(name);
+	tspec = cJSON_AddObjectToObject(tpl, "spec");
+	cJSON_AddStringToObject(tspec, "project", t->name);
+	src = cJSON_AddObjectToObject(tspec, "source");
+	cJSON_AddStringToObject(src, "repoURL", s->repo_url);
+	cJSON_AddStringToObject(src, "targetRevision", s->target_revision);
+	cJSON_AddStringToObject(src, "path", MECH_LAYOUT_TPL_PATH);
+	dst = cJSON_AddObjectToObject(tspec, "destination");
+	cJSON_AddStringToObject(dst, "server", "https://kubernetes.default.svc");
+	cJSON_AddStringToObject(dst, "namespace", ns);
+	res = cJSON_CreateArray();
+	for (i = 0; i < w->napps; i++) {
+		const sim_app *a = w->apps[i];
+		if (a->appset && !strcmp(a->appset, s->appset) && !strcmp(a->tenant, t->name)) {
+			cJSON_AddItemToArray(res, appset_resource(w, a));
+			n++;
+		}
+	}
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(doc, "status"), "resources", res);
+	cJSON_AddNumberToObject(cJSON_GetObjectItem(doc, "status"), "resourcesCount", (double)n);
+	free(ns);
 	return print(doc);
 }

@@ -175,6 +175,7 @@ void sim_world_dispose(sim_world *w)
 		free(w->tenants[i].name);
 		free(w->tenants[i].repo_path);
 		git_repository_free(w->tenants[i].repo);
+		sim_repo_state_dispose(&w->tenants[i].state);
 		cJSON_Delete(w->tenants[i].project);
 	}
 	free(w->tenants);
@@ -344,34 +345,60 @@ static sim_app *app_new(sim_world *w, const sim_target *tg, const char *tenant)
 	return a;
 }
 
-/* What the ApplicationSet controller does with a new generator result. */
-static void apply_targets(sim_world *w, const char *tenant, sim_repo_state *s, const char *tip)
+static const sim_target *target_find(const sim_repo_state *s, const char *name)
 {
-	char *now = sim_wall();
+	size_t i;
+	for (i = 0; i < s->ntargets; i++)
+		if (!strcmp(s->targets[i].name, name))
+			return &s->targets[i];
+	return NULL;
+}
+
+/* What the app controller does when it compares an Application with Git at the tip. */
+static void compare(sim_world *w, sim_app *a, const sim_tenant *t, double now)
+{
+	const sim_target *tg = target_find(&t->state, a->name);
+	char *wall;
+	(void)w;
+	a->compared_ms = now;
+	if (!tg)
+		return; /* its directory left Git: the generator deletes it on its next run */
+	wall = sim_wall();
+	sim_target_dispose(&a->want);
+	sim_target_copy(&a->want, tg);
+	set_str(&a->revision, t->tip);
+	set_str(&a->reconciled_at, wall);
+	set_str(&a->repo_url, t->state.repo_url);
+	set_str(&a->target_revision, t->state.target_revision);
+	set_str(&a->appset, tg->kind == SIM_INSTANCE ? t->state.appset : NULL);
+	free(wall);
+}
+
+/*
+ * Which Applications exist: the ApplicationSet generator's (instances) when
+ * `instances`, else the directory Applications of argocd/. A new one is
+ * compared at once, as the controller picks up a new Application.
+ */
+static void generate(sim_world *w, sim_tenant *t, int instances, double now)
+{
+	const sim_repo_state *s = &t->state;
 	size_t i, j;
 
 	for (i = 0; i < s->ntargets; i++) {
 		const sim_target *tg = &s->targets[i];
-		sim_app *a = sim_world_app(w, tg->name);
-		if (!a) {
-			a = app_new(w, tg, tenant);
-			qsort(w->apps, w->napps, sizeof(*w->apps), cmp_app);
-		}
-		sim_target_dispose(&a->want);
-		sim_target_copy(&a->want, tg);
-		set_str(&a->revision, tip);
-		set_str(&a->reconciled_at, now);
-		set_str(&a->repo_url, s->repo_url);
-		set_str(&a->target_revision, s->target_revision);
-		set_str(&a->appset, tg->kind == SIM_INSTANCE ? s->appset : NULL);
+		sim_app *a;
+		if ((tg->kind == SIM_INSTANCE) != instances || sim_world_app(w, tg->name))
+			continue;
+		a = app_new(w, tg, t->name);
+		qsort(w->apps, w->napps, sizeof(*w->apps), cmp_app);
+		compare(w, a, t, now);
 	}
 	/* Applications whose directory left Git are deleted, their resources with them. */
 	for (i = 0, j = 0; i < w->napps; i++) {
 		sim_app *a = w->apps[i];
-		int keep = strcmp(a->tenant, tenant) != 0;
-		size_t k;
-		for (k = 0; !keep && k < s->ntargets; k++)
-			keep = !strcmp(s->targets[k].name, a->name);
+		int keep = strcmp(a->tenant, t->name) != 0 ||
+			   (a->kind == SIM_INSTANCE) != instances ||
+			   target_find(s, a->name) != NULL;
 		if (keep) {
 			w->apps[j++] = a;
 			continue;
@@ -382,7 +409,85 @@ static void apply_targets(sim_world *w, const char *tenant, sim_repo_state *s, c
 		w->rv++;
 	}
 	w->napps = j;
-	free(now);
+}
+
+/*
+ * The ApplicationSet controller re-reads Git every --appset-requeue (and at
+ * once when its refresh annotation is set); the directory Applications
+ * follow the tip (the files under argocd/, as applied).
+ */
+static void generators(sim_world *w, sim_tenant *t, double now)
+{
+	long requeue = w->opts->appset_requeue_ms;
+	int asked = t->appset_taken > t->appset_done || t->recompare;
+	int due = !t->generated || asked || requeue <= 0 || now >= t->gen_ms + (double)requeue;
+
+	if (strcmp(t->gen_tip, t->tip) || t->recompare)
+		generate(w, t, 0, now);
+	if (!due)
+		return;
+	if (requeue > 0 || !t->generated)
+		t->gen_ms = now;
+	t->generated = 1;
+	if (t->appset_taken > t->appset_done) {
+		t->appset_done = t->appset_taken; /* the controller removes the annotation */
+		w->rv++;
+	}
+	if (strcmp(t->gen_tip, t->tip) || asked) {
+		generate(w, t, 1, now);
+		memcpy(t->gen_tip, t->tip, sizeof(t->gen_tip));
+	}
+}
+
+/*
+ * The app controller notices a new commit only every --poll-interval
+ * (Argo CD's timeout.reconciliation), unless a client asks for a refresh.
+ */
+static void comparisons(sim_world *w, double now)
+{
+	long poll = w->opts->poll_interval_ms;
+	size_t i;
+	for (i = 0; i < w->napps; i++) {
+		sim_app *a = w->apps[i];
+		const sim_tenant *t = tenant_find(w, a->tenant);
+		int asked = a->refresh_taken > a->refresh_done;
+		if (t && t->has_state &&
+		    (asked || t->recompare ||
+		     (strcmp(a->revision ? a->revision : "", t->tip) &&
+		      (poll <= 0 || now >= a->compared_ms + (double)poll))))
+			compare(w, a, t, now);
+		if (asked) {
+			a->refresh_done = a->refresh_taken;
+			w->rv++;
+		}
+	}
+	for (i = 0; i < w->ntenants; i++)
+		w->tenants[i].recompare = 0;
+}
+
+void sim_world_refresh(sim_world *w, const char *name)
+{
+	sim_app *a = sim_world_app(w, name);
+	unsigned long long mine;
+	if (!a)
+		return;
+	mine = ++a->refresh_want;
+	while (!w->stopping && (a = sim_world_app(w, name)) && a->refresh_done < mine) {
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		ts.tv_sec += 1; /* wake to look again: the Application may have been deleted */
+		pthread_cond_timedwait(&w->changed, &w->lock, &ts);
+	}
+}
+
+sim_tenant *sim_world_appset(sim_world *w, const char *name)
+{
+	size_t i;
+	for (i = 0; i < w->ntenants; i++)
+		if (w->tenants[i].has_state && w->tenants[i].state.appset &&
+		    !strcmp(w->tenants[i].state.appset, name))
+			return &w->tenants[i];
+	return NULL;
 }
 
 /* ---- the controller ---- */
@@ -984,10 +1089,15 @@ void sim_world_tick(sim_world *w)
 	int changed = 0, reapply;
 	unsigned long long rv0;
 
-	scan_tenants(w);
+	scan_tenants(w); /* takes the lock to grow the list */
 	pthread_mutex_lock(&w->lock);
 	reapply = w->reapply;
 	w->reapply = 0;
+	/* refreshes asked before the tips are read are the ones this tick answers */
+	for (i = 0; i < w->napps; i++)
+		w->apps[i]->refresh_taken = w->apps[i]->refresh_want;
+	for (i = 0; i < w->ntenants; i++)
+		w->tenants[i].appset_taken = w->tenants[i].appset_want;
 	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < w->ntenants; i++) {
 		sim_tenant *t = &w->tenants[i];
@@ -1023,17 +1133,24 @@ void sim_world_tick(sim_world *w)
 		cJSON_Delete(t->project);
 		t->project = s.project;
 		s.project = NULL;
-		apply_targets(w, t->name, &s, tip);
+		sim_repo_state_dispose(&t->state);
+		t->state = s;
+		t->has_state = 1;
+		/* what an operator applies is reconciled at once, whatever the intervals */
+		t->recompare |= applying;
+		memcpy(t->tip, tip, sizeof(t->tip));
 		pthread_mutex_unlock(&w->lock);
 		if (applying) /* tests wait for this line after a SIGHUP */
 			fprintf(stderr, "mech sim: %s: argocd/ applied at %.12s\n", t->name, tip);
-		sim_repo_state_dispose(&s);
-		memcpy(t->tip, tip, sizeof(t->tip));
 	}
 
 	pthread_mutex_lock(&w->lock);
 	rv0 = w->rv;
 	now = sim_now_ms();
+	for (i = 0; i < w->ntenants; i++)
+		if (w->tenants[i].has_state)
+			generators(w, &w->tenants[i], now);
+	comparisons(w, now);
 	for (i = 0; i < w->napps; i++)
 		advance(w, w->apps[i], now);
 	reconcile_secrets(w);

@@ -110,16 +110,23 @@ mech_http *mech_argocd_http(mech_argocd *c)
 	return c->http;
 }
 
-/* "/api/v1/applications/<name><suffix>?project=<p>" with both escaped. */
-static char *app_path(const char *name, const char *suffix, const char *project)
+/* "/api/v1/applications/<name><suffix>?project=<p>&<query>" with name and project escaped. */
+static char *app_path_query(const char *name, const char *suffix, const char *project,
+			    const char *query)
 {
 	char *n = mech_http_escape(name);
 	char *p = project && *project ? mech_http_escape(project) : NULL;
-	char *path = mech_sprintf("/api/v1/applications/%s%s%s%s", n, suffix, p ? "?project=" : "",
-				  p ? p : "");
+	char *path = mech_sprintf("/api/v1/applications/%s%s%s%s%s%s", n, suffix,
+				  p ? "?project=" : "", p ? p : "", query ? (p ? "&" : "?") : "",
+				  query ? query : "");
 	free(n);
 	free(p);
 	return path;
+}
+
+static char *app_path(const char *name, const char *suffix, const char *project)
+{
+	return app_path_query(name, suffix, project, NULL);
 }
 
 static char *projects_query(const char *base, const char *project)
@@ -400,9 +407,8 @@ done:
 	return rc;
 }
 
-int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name, mech_argocd_app **out)
+static int app_get_path(mech_argocd *c, char *path, mech_argocd_app **out)
 {
-	char *path = app_path(name, "", project);
 	cJSON *doc;
 	int rc;
 
@@ -413,6 +419,58 @@ int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name, m
 		return -1;
 	rc = mech_argocd_app_parse(doc, out);
 	cJSON_Delete(doc);
+	return rc;
+}
+
+int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name, mech_argocd_app **out)
+{
+	return app_get_path(c, app_path(name, "", project), out);
+}
+
+int mech_argocd_app_refresh(mech_argocd *c, const char *project, const char *name, int hard,
+			    mech_argocd_app **out)
+{
+	return app_get_path(c,
+			    app_path_query(name, "", project,
+					   hard ? "refresh=hard" : "refresh=normal"),
+			    out);
+}
+
+int mech_argocd_appset_refresh(mech_argocd *c, const char *name)
+{
+	char *n = mech_http_escape(name);
+	char *path = mech_sprintf("/api/v1/applicationsets/%s", n);
+	cJSON *doc = NULL, *ans = NULL, *meta, *ann;
+	char *body = NULL;
+	int rc = -1;
+
+	if (mech_http_get_json(c->http, path, &doc) < 0)
+		goto done;
+	meta = cJSON_GetObjectItemCaseSensitive(doc, "metadata");
+	if (!cJSON_IsObject(meta)) {
+		mech_error_set(MECH_EUNAVAILABLE,
+			       "Argo CD: GET %s%s: an ApplicationSet without "
+			       "metadata",
+			       mech_http_url(c->http), path);
+		goto done;
+	}
+	ann = cJSON_GetObjectItemCaseSensitive(meta, "annotations");
+	if (!cJSON_IsObject(ann)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(meta, "annotations");
+		ann = cJSON_AddObjectToObject(meta, "annotations");
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(ann, MECH_ARGOCD_APPSET_REFRESH);
+	cJSON_AddStringToObject(ann, MECH_ARGOCD_APPSET_REFRESH, "true");
+	body = cJSON_PrintUnformatted(doc);
+	if (!body)
+		mech_fatal("out of memory (printing JSON)");
+	rc = mech_http_post_json(c->http, "/api/v1/applicationsets?upsert=true", body, &ans);
+done:
+	cJSON_Delete(doc);
+	cJSON_Delete(ans);
+	free(body);
+	free(path);
+	free(n);
 	return rc;
 }
 

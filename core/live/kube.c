@@ -341,6 +341,7 @@ void mech_kube_pg_cluster_free(mech_kube_pg_cluster *c)
 	free(c->write_service);
 	free(c->read_service);
 	free(c->image);
+	free(c->memory);
 	free_conditions(c->conditions, c->nconditions);
 	free(c);
 }
@@ -366,11 +367,19 @@ int mech_kube_pg_cluster_parse(const cJSON *j, mech_kube_pg_cluster **out)
 	c->write_service = jstr(j, "status.writeService");
 	c->read_service = jstr(j, "status.readService");
 	c->image = jstr(j, "status.image");
+	c->memory = jstr(j, "spec.resources.requests.memory");
+	c->generation = jint(j, "metadata.generation", 0);
 	c->conditions = parse_conditions(mech_json_path(j, "status.conditions"), &c->nconditions);
 	ready = mech_kube_condition_find(c->conditions, c->nconditions, "Ready");
-	/* cnpg.md: the phase string, the Ready condition and the count together */
+	c->ready_generation = ready ? ready->observed_generation : 0;
+	/*
+	 * cnpg.md: the phase string, the Ready condition and the count together;
+	 * a Ready of an older generation describes the spec before the last
+	 * change (the operator has not seen it yet), so it is not ready
+	 */
 	c->ready = !strcmp(c->phase, "Cluster in healthy state") && ready &&
-		   !strcmp(ready->status, "True") && c->ready_instances == c->spec_instances;
+		   !strcmp(ready->status, "True") && c->ready_instances == c->spec_instances &&
+		   (!c->ready_generation || !c->generation || c->ready_generation == c->generation);
 	*out = c;
 	return 0;
 }

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 
-FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll tls kustomize verbose"
+FLAGS="listen token-file sync-delay health-delay degrade-tag latency fail-rate malformed drop-stream keepalive poll poll-interval appset-requeue realistic tls kustomize verbose"
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
 
@@ -54,7 +54,9 @@ shape='sorted(d) + sorted(d["error"])'
 expect_eq "$(json "$sim_json" "$shape")" "$(json "$out" "$shape")" "the same JSON shape as app wait's"
 for bad in "--health-delay 1x" "--latency -1s" "--drop-stream 5" "--keepalive 1d" "--poll=ms" \
 	"--listen 0.0.0.0:0" "--listen nowhere" "--listen 127.0.0.1:65536" \
-	"--token-file $T/none" "--fail-rate 2" "--fail-rate nan" "--fail-rate 0.5x" "--kustomize helm" "--kustomize="; do
+	"--token-file $T/none" "--fail-rate 2" "--fail-rate nan" "--fail-rate 0.5x" "--kustomize helm" "--kustomize=" \
+	"--poll-interval 3" "--poll-interval -3m" "--appset-requeue 3d" "--appset-requeue 25h" \
+	"--realistic --poll-interval x"; do
 	# shellcheck disable=SC2086
 	mech sim $bad --json
 	expect_rc 65 "sim $bad"
@@ -78,6 +80,10 @@ mech sim 127.0.0.1:0
 expect_rc 64 "a stray argument"
 mech sim --tls=yes
 expect_rc 64 "--tls is a switch"
+mech sim --realistic=3m
+expect_rc 64 "--realistic is a switch"
+mech sim --poll-interval
+expect_rc 64 "--poll-interval without its value"
 # --tls with a CA but no server certificate beside it: 78, naming the file, nothing made
 mkdir -p "$MECH_HOME/sim"
 : >"$MECH_HOME/sim/ca.crt"

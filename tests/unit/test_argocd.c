@@ -274,6 +274,99 @@ Test(argocd, get_degraded_app)
 	free(f);
 }
 
+Test(argocd, refresh_asks_in_the_query)
+{
+	char *resp;
+	fake *f = serve(degraded_json, &resp);
+	mech_argocd *c = argo(f);
+	mech_argocd_app *a = NULL;
+
+	cr_assert_eq(mech_argocd_app_refresh(c, "alice", "web x", 0, &a), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0],
+			 "GET /api/v1/applications/web%20x?project=alice&refresh=normal "
+			 "HTTP/1.1"),
+		  "%s", f->request[0]);
+	cr_expect_str_eq(a->sync_status, "OutOfSync");
+	mech_argocd_app_free(a);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+
+	f = serve(degraded_json, &resp);
+	c = argo(f);
+	cr_assert_eq(mech_argocd_app_refresh(c, NULL, "web", 1, &a), 0);
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/applications/web?refresh=hard HTTP/1.1"), "%s",
+		  f->request[0]);
+	mech_argocd_app_free(a);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
+static const char appset_json[] =
+	"{\"metadata\":{\"name\":\"alice--apps\",\"namespace\":\"argocd\",\"resourceVersion\":"
+	"\"42\",\"annotations\":{\"team\":\"a\"}},\"spec\":{\"goTemplate\":true,\"generators\":[{"
+	"\"git\":{\"repoURL\":\"https://git.example.com/alice.git\",\"revision\":\"main\"}}]}}";
+
+Test(argocd, appset_refresh_sets_only_the_annotation)
+{
+	fake *f = calloc(1, sizeof(*f));
+	char *get = json_response("200 OK", "application/json", appset_json);
+	char *post = json_response("200 OK", "application/json", appset_json);
+	mech_argocd *c;
+	const char *body;
+	cJSON *sent, *want;
+
+	f->nconns = 2;
+	f->script[0][0].bytes = get;
+	f->script[1][0].bytes = post;
+	fake_start(f);
+	c = argo(f);
+	cr_assert_eq(mech_argocd_appset_refresh(c, "alice--apps"), 0, "%s",
+		     mech_error_last() ? mech_error_last()->message : "");
+	fake_stop(f);
+	cr_expect(strstr(f->request[0], "GET /api/v1/applicationsets/alice--apps HTTP/1.1"), "%s",
+		  f->request[0]);
+	cr_expect(strstr(f->request[1], "POST /api/v1/applicationsets?upsert=true HTTP/1.1"), "%s",
+		  f->request[1]);
+	cr_expect(strstr(f->request[1], "Content-Type: application/json"));
+	body = strstr(f->request[1], "\r\n\r\n");
+	cr_assert_not_null(body);
+	sent = cJSON_Parse(body + 4);
+	want = cJSON_Parse(appset_json);
+	cr_assert_not_null(sent, "%s", body);
+	cJSON_AddStringToObject(cJSON_GetObjectItem(cJSON_GetObjectItem(want, "metadata"),
+						    "annotations"),
+				MECH_ARGOCD_APPSET_REFRESH, "true");
+	cr_expect(cJSON_Compare(sent, want, 1), "only the annotation changes: %s", body);
+	cJSON_Delete(sent);
+	cJSON_Delete(want);
+	mech_argocd_free(c);
+	free(get);
+	free(post);
+	free(f);
+}
+
+Test(argocd, appset_refresh_reports_a_refusal)
+{
+	fake *f = calloc(1, sizeof(*f));
+	char *resp = json_response("403 Forbidden", "application/json",
+				   "{\"error\":\"permission denied\",\"code\":7,\"message\":"
+				   "\"permission denied\"}");
+	mech_argocd *c;
+	f->script[0][0].bytes = resp;
+	fake_start(f);
+	c = argo(f);
+	cr_expect_eq(mech_argocd_appset_refresh(c, "alice--apps"), -1);
+	cr_expect_eq(mech_error_exit(mech_error_last()->code), 77);
+	fake_stop(f);
+	mech_argocd_free(c);
+	free(resp);
+	free(f);
+}
+
 Test(argocd, app_without_name_is_refused)
 {
 	char *resp;
@@ -699,6 +792,32 @@ Test(kube, pg_cluster_ready)
 	mech_kube_free(k);
 	free(resp);
 	free(f);
+}
+
+Test(kube, pg_cluster_ready_of_an_older_generation_is_not_ready)
+{
+	/* the memory was changed (generation 2); the operator's Ready still describes 1 */
+	cJSON *j = cJSON_Parse(
+		"{\"metadata\":{\"name\":\"db\",\"generation\":2},\"spec\":{\"instances\":1,"
+		"\"resources\":{\"requests\":{\"memory\":\"1Gi\"}}},\"status\":{\"phase\":"
+		"\"Cluster in healthy state\",\"instances\":1,\"readyInstances\":1,\"conditions\":[{"
+		"\"type\":\"Ready\",\"status\":\"True\",\"observedGeneration\":1}]}}");
+	mech_kube_pg_cluster *c = NULL;
+	cr_assert_eq(mech_kube_pg_cluster_parse(j, &c), 0);
+	cr_expect(!c->ready, "a Ready of generation 1 says nothing of generation 2");
+	cr_expect_eq(c->generation, 2);
+	cr_expect_eq(c->ready_generation, 1);
+	cr_expect_str_eq(c->memory, "1Gi");
+	mech_kube_pg_cluster_free(c);
+	cJSON_ReplaceItemInObject(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(j,
+											     "status"),
+									 "conditions"),
+						     0),
+				  "observedGeneration", cJSON_CreateNumber(2));
+	cr_assert_eq(mech_kube_pg_cluster_parse(j, &c), 0);
+	cr_expect(c->ready, "Ready for generation 2");
+	mech_kube_pg_cluster_free(c);
+	cJSON_Delete(j);
 }
 
 /* A string field of the struct that holds the password would be a leak. */

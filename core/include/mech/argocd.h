@@ -220,6 +220,25 @@ int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps *
 /** GET /api/v1/applications/<name>?project=<project>: 404 when absent from that project. */
 int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name,
 			mech_argocd_app **out);
+/**
+ * GET /api/v1/applications/<name>?project=<project>&refresh=normal (`hard`:
+ * refresh=hard): Argo CD compares the Application with Git now and answers
+ * once it has, instead of at its next poll (120-180 s).
+ */
+int mech_argocd_app_refresh(mech_argocd *c, const char *project, const char *name, int hard,
+			    mech_argocd_app **out);
+
+/** The annotation that makes the ApplicationSet controller run its generators now. */
+#define MECH_ARGOCD_APPSET_REFRESH "argocd.argoproj.io/application-set-refresh"
+
+/**
+ * Ask the ApplicationSet `name` to re-read Git now (it polls every 3 min):
+ * GET /api/v1/applicationsets/<name>, set MECH_ARGOCD_APPSET_REFRESH to
+ * "true", POST /api/v1/applicationsets?upsert=true with nothing else
+ * changed. The controller removes the annotation once its generators ran.
+ */
+int mech_argocd_appset_refresh(mech_argocd *c, const char *name);
+
 /** GET …/<name>/resource-tree. */
 int mech_argocd_app_tree(mech_argocd *c, const char *project, const char *name,
 			 mech_argocd_tree **out);

@@ -70,9 +70,14 @@ typedef struct {
 	char *write_service; /* <name>-rw */
 	char *read_service;
 	char *image;
+	char *memory;               /* spec.resources.requests.memory, "" when unset */
+	long long generation;       /* metadata.generation (0 when absent) */
+	long long ready_generation; /* the Ready condition's observedGeneration (0: absent) */
 	mech_kube_condition *conditions;
 	size_t nconditions;
-	int ready; /* phase healthy, Ready=True and readyInstances == spec.instances */
+	/* phase healthy, Ready=True for this generation (when the condition says
+	 * which) and readyInstances == spec.instances */
+	int ready;
 } mech_kube_pg_cluster;
 
 /**
