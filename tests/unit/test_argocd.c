@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -1093,6 +1094,10 @@ static void sim_start(sim_proc *s)
 	cr_assert_eq(pipe(out), 0);
 	s->pid = fork();
 	if (s->pid == 0) {
+		/* a test killed at its timeout takes its sim with it: a sim left
+		 * holding the pipe would keep ctest waiting forever */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() == 1)
+			_exit(127);
 		dup2(out[1], 1);
 		close(out[0]);
 		execl(mech, mech, "--home", s->home, "sim", "--listen", "127.0.0.1:0",
