@@ -76,7 +76,13 @@
 	_(TLS, "tls")                                                                              \
 	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
-	_(PURGE, "purge")
+	_(PURGE, "purge")                                                                          \
+	_(TAIL, "tail")                                                                            \
+	_(SINCE, "since")                                                                          \
+	_(PREVIOUS, "previous")                                                                    \
+	_(CONTAINER, "container")                                                                  \
+	_(POD, "pod")                                                                              \
+	_(FOLLOW, "follow")
 
 typedef enum {
 	SH_OPT_NONE, /* ends a list of flags */
@@ -167,6 +173,7 @@ struct sh_ctx {
 	mech_buf out;       /* text for stdout */
 	int exit_override;  /* a result that is not an error but not 0 (wait, diff --exit-code) */
 	int quiet;          /* the output was printed already (ssh runs a nested request) */
+	int failed_result;  /* a failure that still has a result and next (a failed wait) */
 };
 
 extern const sh_command sh_commands[];
