@@ -100,6 +100,8 @@ typedef struct {
 	mech_repo *repo;
 	mech_argocd *cd;
 	char *app_name; /* Application */
+	char *app;      /* the app and instance (NULL with --gone): a failure names the pod */
+	char *instance;
 	char *head;     /* revision written */
 	const char *tag;
 	int gone;
@@ -226,6 +228,8 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	}
 	w->app_name = mech_layout_instance_app(ctx->tenant_name, app->name, in->name);
+	w->app = mech_strdup(app->name);
+	w->instance = mech_strdup(in->name);
 	mech_app_state_free(app, 1);
 	if (mech_repo_head(w->repo, &head) < 0)
 		return -1;
@@ -239,7 +243,42 @@ static void close_waiter(waiter *w)
 	mech_argocd_free(w->cd);
 	mech_repo_free(w->repo);
 	free(w->app_name);
+	free(w->app);
+	free(w->instance);
 	free(w->head);
+}
+
+/*
+ * A failed wait still answers: the last state seen (result.live), the pod
+ * that fails and its last warning (result.failing), and what to run next.
+ */
+static void explain_failure(sh_ctx *ctx, const waiter *w)
+{
+	const mech_error *e = mech_error_last();
+	mech_error_code code = e ? e->code : MECH_EFAILED;
+	char *msg = mech_strdup(e && e->message ? e->message : "failed");
+	char *hint = e && e->hint ? mech_strdup(e->hint) : NULL;
+	cJSON *failing = w->app ? sh_logs_failing(ctx, w->app, w->instance) : NULL;
+
+	cJSON_AddItemToObject(ctx->result, "failing", failing ? failing : cJSON_CreateNull());
+	if (failing) {
+		const cJSON *pod = cJSON_GetObjectItemCaseSensitive(failing, "pod");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(failing, "reason");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(failing, "message");
+		sh_eprintf(ctx, "failing pod %s: %s: %s\n", pod->valuestring, r->valuestring,
+			   m->valuestring);
+	}
+	if (w->app) {
+		sh_next(ctx, "mech app -a %s -i %s logs", w->app, w->instance);
+		sh_next(ctx, "mech app -a %s -i %s events", w->app, w->instance);
+		sh_next(ctx, "mech app -a %s -i %s rollback", w->app, w->instance);
+	}
+	ctx->failed_result = 1;
+	mech_error_set(code, "%s", msg);
+	if (hint)
+		mech_error_hint("%s", hint);
+	free(msg);
+	free(hint);
 }
 
 static int run_wait(sh_ctx *ctx, waiter *wp);
@@ -276,6 +315,12 @@ static int run_wait(sh_ctx *ctx, waiter *wp)
 	if (w.head)
 		cJSON_AddStringToObject(ctx->result, "want_revision", w.head);
 	rc = wait_app(&w, ctx->result);
+	/* live: the last Application seen, null when Argo CD never showed one */
+	if (!cJSON_HasObjectItem(ctx->result, "live"))
+		cJSON_AddNullToObject(ctx->result, "live");
+	if (rc < 0 && mech_error_last() && mech_error_last()->code == MECH_EFAILED &&
+	    !w.gone)
+		explain_failure(ctx, &w);
 	if (rc == 0)
 		sh_printf(ctx, "%s: %s\n", w.app_name, w.gone ? "gone" : "Synced and Healthy");
 	else if (rc == 2) {
