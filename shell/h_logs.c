@@ -346,8 +346,7 @@ static int pod_not_found(const target *t, const mech_kube_pod *pods, size_t n, c
 	mech_error_set(MECH_ENOT_FOUND, "pod %s is not one of %s/%s's pods (%s)",
 		       mech_error_escape(q, name), t->app, t->instance, b.len ? b.ptr : "none");
 	mech_buf_dispose(&b);
-	return mech_error_hint("list them with `mech app -a %s -i %s logs` or `… events`", t->app,
-			       t->instance);
+	return mech_error_hint("leave --pod out to read every pod of %s/%s", t->app, t->instance);
 }
 
 int sh_app_logs(sh_ctx *ctx, const sh_args *a)
