@@ -217,6 +217,8 @@ void sh_ctx_reset(sh_ctx *ctx);
 /* output.c */
 void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** "-a APP" or "-a APP -i I" as the command named them: for next hints. Caller frees. */
+char *sh_target(const sh_args *a);
 /** Print to stderr as all output is printed: control characters shown, not sent. */
 void sh_eprintf(const sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** A warning about this command's outcome: printed with the answer, and in its JSON. */

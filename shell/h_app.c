@@ -48,6 +48,15 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 	return rc;
 }
 
+/* After a change of what an instance runs: watch it roll out, then look. */
+static void next_watch(sh_ctx *ctx, const sh_args *a)
+{
+	char *t = sh_target(a);
+	sh_next(ctx, "mech app %s wait", t);
+	sh_next(ctx, "mech app %s info", t);
+	free(t);
+}
+
 int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -62,7 +71,7 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 				a->pos.items[0], &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
+		next_watch(ctx, a);
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -80,7 +89,7 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 			     sh_arg(a, SH_OPT_TAG), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
+		next_watch(ctx, a);
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
@@ -97,8 +106,11 @@ int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
 	rc = mech_app_rollback(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
 			       sh_arg(a, SH_OPT_TO), &res);
 	mech_repo_free(repo);
-	if (rc == 0)
-		sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	if (rc == 0) {
+		char *t = sh_target(a);
+		sh_next(ctx, "mech app %s wait", t);
+		free(t);
+	}
 	rc = sh_finish_write(ctx, a, rc, &res);
 	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
 		rc = sh_live_wait_app(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),

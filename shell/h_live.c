@@ -325,6 +325,10 @@ static int run_wait(sh_ctx *ctx, waiter *wp)
 		sh_printf(ctx, "%s: %s\n", w.app_name, w.gone ? "gone" : "Synced and Healthy");
 	else if (rc == 2) {
 		sh_printf(ctx, "%s: still progressing after the timeout\n", w.app_name);
+		if (w.app) { /* wait longer, or see what holds it */
+			sh_next(ctx, "mech app -a %s -i %s wait", w.app, w.instance);
+			sh_next(ctx, "mech app -a %s -i %s events", w.app, w.instance);
+		}
 		ctx->exit_override = 2;
 		rc = 0;
 	}
@@ -345,7 +349,11 @@ int sh_app_sync(sh_ctx *ctx, const sh_args *a)
 	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo))
 			  : cJSON_CreateObject();
 	sh_printf(ctx, "sync requested for %s\n", w.app_name);
-	sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	{
+		char *t = sh_target(a);
+		sh_next(ctx, "mech app %s wait", t);
+		free(t);
+	}
 	rc = 0;
 done:
 	mech_argocd_app_free(app);

@@ -504,6 +504,9 @@ int sh_app_logs(sh_ctx *ctx, const sh_args *a)
 	if (!ok && failed) {
 		mech_error_set(MECH_EFAILED, "no log of %s/%s could be read (%d pods)", t.app,
 			       t.instance, failed);
+		mech_error_hint("the warnings say why each pod has none; see `mech app -a %s -i %s "
+				"events`",
+				t.app, t.instance);
 		goto done;
 	}
 	for (i = 0; i < nchosen; i++)

@@ -29,6 +29,14 @@ void sh_printf(sh_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *sh_target(const sh_args *a)
+{
+	const char *in = sh_arg(a, SH_OPT_INSTANCE);
+	/* without -i the command acted on the app's only instance: the hint needs none */
+	return in ? mech_sprintf("-a %s -i %s", sh_arg(a, SH_OPT_APP), in)
+		  : mech_sprintf("-a %s", sh_arg(a, SH_OPT_APP));
+}
+
 void sh_next(sh_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;

@@ -87,7 +87,7 @@ shape app.events 0 app -a web -i main events
 shape write 0 app -a web -i main set-image ghcr.io/acme/web:2.0
 snapshot set-image
 shape write 0 app -a web -i main deploy --tag 2.0.1
-shape app.wait 2 app -a web -i main wait --tag 9.9 --timeout 1ms
+shape app.wait.pending 2 app -a web -i main wait --tag 9.9 --timeout 1ms
 human_clone acme "$T/human"
 printf 'replicas:\n- name: web\n  count: 3\n' >>"$T/human/apps/web/overlays/main/kustomization.yaml"
 git -C "$T/human" commit -qam "scale web-main to 3 for the launch"
