@@ -319,10 +319,10 @@ static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const li
 				cJSON_AddItemToObject(j, "live",
 						      sh_live_app_json(la, lv->head,
 								       mech_repo_git(repo)));
-			else
-				cJSON_AddStringToObject(j, "live", "no Application yet");
+			else /* no Application yet: live is an object or null, never a string */
+				cJSON_AddNullToObject(j, "live");
 		} else if (lv) {
-			cJSON_AddStringToObject(j, "live", "argocd not configured");
+			cJSON_AddNullToObject(j, "live"); /* result.argocd: "not configured" */
 		}
 		cJSON_AddItemToArray(insts, j);
 	}

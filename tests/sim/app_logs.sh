@@ -103,4 +103,8 @@ mech app create late --image nginx:1.27
 mech app -a late wait --timeout 300ms --json
 expect_rc 2 "pending: the Application never appeared"
 expect_eq "$(json "$out" '(d["result"]["state"], d["result"]["live"])')" "('pending', None)" "live is null, not absent"
+mech app list --json
+expect_eq "$(json "$out" '[i["live"] for a in d["result"]["apps"] if a["name"] == "late" for i in a["instances"]]')" "[None]" "app list: no Application yet is null, not a string"
+mech app -a late info --json
+expect_eq "$(json "$out" 'd["result"]["instances"][0]["live"]')" "None" "app info: the same"
 finish
