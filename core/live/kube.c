@@ -17,6 +17,7 @@
 
 struct mech_kube {
 	mech_http *http;
+	long timeout_ms; /* a unary call's; a pod log's read too */
 };
 
 #define SECRET_VALUE_MAX 4096
@@ -60,6 +61,7 @@ int mech_kube_open(mech_kube **out, const char *url, const char *token_file, con
 	o.ca_file = ca_file;
 	o.timeout_ms = timeout_ms;
 	k = mech_calloc(1, sizeof(*k));
+	k->timeout_ms = timeout_ms > 0 ? timeout_ms : MECH_HTTP_TIMEOUT_DEFAULT;
 	if (mech_http_new(&k->http, &o) < 0) {
 		free(k);
 		return -1;
@@ -795,22 +797,35 @@ static char *log_path(const char *ns, const char *pod, const mech_kube_log_opts 
 	return mech_buf_detach(&b);
 }
 
+typedef struct {
+	mech_buf *out;
+	size_t max;
+} log_sink;
+
+static int log_append(const char *bytes, size_t len, void *arg)
+{
+	log_sink *s = arg;
+	if (s->out->len + len > s->max) /* limitBytes holds it; a server that ignores it does not */
+		len = s->max - s->out->len;
+	mech_buf_put(s->out, bytes, len);
+	return s->out->len >= s->max;
+}
+
+/*
+ * The log is text/plain, not JSON: read as a stream (accepting any type, as kubectl
+ * asks) that the server ends, within the client's timeout.
+ */
 int mech_kube_pod_log(mech_kube *k, const char *ns, const char *pod, const mech_kube_log_opts *o,
 		      mech_buf *out)
 {
 	char *path = log_path(ns, pod, o, 0);
-	mech_http_response resp;
-	int rc = -1;
+	log_sink s = {out, o->limit_bytes > 0 ? (size_t)o->limit_bytes : MECH_HTTP_MAX_BODY_DEFAULT};
+	int timed_out = 0, rc;
 
-	if (mech_http_request(k->http, "GET", path, NULL, &resp) < 0)
-		goto done;
-	if (mech_http_check(k->http, "GET", path, &resp) < 0)
-		goto done;
-	if (resp.body.len)
-		mech_buf_put(out, resp.body.ptr, resp.body.len);
-	rc = 0;
-done:
-	mech_http_response_dispose(&resp);
+	rc = mech_http_follow(k->http, path, k->timeout_ms, log_append, &s, &timed_out);
+	if (rc == 0 && timed_out)
+		rc = mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: GET %s%s: timed out after %ld ms",
+				    mech_http_url(k->http), path, k->timeout_ms);
 	free(path);
 	return rc;
 }
