@@ -320,7 +320,9 @@ const sh_command sh_commands[] = {
 	 "mechanics(tenant.seed) commit (README.md and argocd/*.yaml). With gitops.remote set, pushes "
 	 "the seed, or adopts a remote that is already seeded, or pushes the local history to a "
 	 "remote whose branch is empty. On an existing tenant, adds the keys; when argocd/*.yaml "
-	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt.",
+	 "name another repo URL than --repo-url (or the default), rewrites them in one receipt. "
+	 "Argo CD reads argocd/*.yaml only when an operator applies them (kubectl apply -n argocd "
+	 "-f argocd/): a write that creates or changes them warns so.",
 	 "mech admin tenant add alice --key alice.pub\n"
 	 "mech admin tenant add alice --repo-url https://git.example/alice.git\n"
 	 "mech admin tenant add bob --name 'Bob B' --email bob@example.com",
@@ -577,7 +579,9 @@ const sh_command sh_commands[] = {
 	 "kustomize renders overlays; without kubectl its own subset ignores patches and "
 	 "generators. Listens on loopback only and prints "
 	 "`mech sim: listening on URL` on stdout (with --json: one object, result.url, once it "
-	 "listens).",
+	 "listens). Like Argo CD it knows each tenant's argocd/*.yaml as applied: once, when it "
+	 "first sees the tenant, and again on SIGHUP (what `kubectl apply -n argocd -f argocd/` "
+	 "does); sync windows, the AppProject and sync retries apply as in Argo CD.",
 	 "mech sim --listen 127.0.0.1:8080\nmech sim --listen 127.0.0.1:0 --sync-delay 500ms\n"
 	 "mech sim --listen 127.0.0.1:0 --fail-rate 0.5 --latency 200ms",
 	 "set argocd.url and kubernetes.url in mech.yaml to its address"},

@@ -99,10 +99,11 @@ typedef struct {
 	sh_ctx *ctx;
 	mech_repo *repo;
 	mech_argocd *cd;
-	char *app_name; /* Application */
-	char *app;      /* the app and instance (NULL with --gone): a failure names the pod */
+	char *app_name;  /* Application */
+	char *app;       /* the app and instance (NULL with --gone): a failure names the pod */
 	char *instance;
-	char *head;     /* revision written */
+	char *head;      /* revision written */
+	long long since; /* its commit time: conditions from before it are stale */
 	const char *tag;
 	int gone;
 	long timeout_ms;
@@ -123,7 +124,8 @@ static int wait_app(waiter *w, cJSON *out)
 	long long deadline = mech_now_ms() + w->timeout_ms, start = mech_now_ms();
 	char *last = NULL, *reason = NULL;
 	int verdict = 2, unavailable = 0;
-	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo)};
+	mech_live_want want = {w->gone ? NULL : w->head, w->tag, mech_repo_git(w->repo), w->since,
+			       0};
 
 	for (;;) {
 		mech_argocd_app *app = NULL;
@@ -204,6 +206,7 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 	mech_app_state *app = NULL;
 	const mech_instance_state *in = NULL;
 	git_oid head;
+	git_commit *commit = NULL;
 	char hex[GIT_OID_HEXSZ + 1];
 	memset(w, 0, sizeof(*w));
 	w->ctx = ctx;
@@ -235,6 +238,11 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	git_oid_tostr(hex, sizeof(hex), &head);
 	w->head = mech_strdup(hex);
+	if (git_commit_lookup(&commit, mech_repo_git(w->repo), &head) == 0) {
+		w->since = (long long)git_commit_time(commit);
+		git_commit_free(commit);
+	}
+	git_error_clear();
 	return 0;
 }
 
@@ -269,7 +277,8 @@ static void explain_failure(sh_ctx *ctx, const waiter *w)
 			   m->valuestring);
 	}
 	if (w->app) {
-		sh_next(ctx, "mech app -a %s -i %s logs", w->app, w->instance);
+		if (failing) /* a pod that fails: its log says why (a ComparisonError has none) */
+			sh_next(ctx, "mech app -a %s -i %s logs", w->app, w->instance);
 		sh_next(ctx, "mech app -a %s -i %s events", w->app, w->instance);
 		sh_next(ctx, "mech app -a %s -i %s rollback", w->app, w->instance);
 	}
@@ -318,8 +327,10 @@ static int run_wait(sh_ctx *ctx, waiter *wp)
 	/* live: the last Application seen, null when Argo CD never showed one */
 	if (!cJSON_HasObjectItem(ctx->result, "live"))
 		cJSON_AddNullToObject(ctx->result, "live");
-	if (rc < 0 && mech_error_last() && mech_error_last()->code == MECH_EFAILED &&
-	    !w.gone)
+	/* the verdict failed (not the asking): say what fails */
+	if (rc < 0 && !w.gone &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ctx->result, "state")) &&
+	    !strcmp(cJSON_GetObjectItemCaseSensitive(ctx->result, "state")->valuestring, "failed"))
 		explain_failure(ctx, &w);
 	if (rc == 0)
 		sh_printf(ctx, "%s: %s\n", w.app_name, w.gone ? "gone" : "Synced and Healthy");

@@ -369,6 +369,7 @@ static enum MHD_Result app_sync(sim_server *s, struct MHD_Connection *c, const c
 	enum MHD_Result ret = MHD_NO;
 	const cJSON *v;
 	const char *project = NULL, *revision = NULL;
+	const cJSON *retry = NULL;
 	cJSON *req = NULL;
 	sim_app *a;
 	char *body;
@@ -392,13 +393,22 @@ static enum MHD_Result app_sync(sim_server *s, struct MHD_Connection *c, const c
 		revision = cJSON_IsString(v) ? v->valuestring : NULL;
 		prune = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "prune"));
 		dry = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(req, "dryRun"));
+		v = cJSON_GetObjectItemCaseSensitive(req, "retryStrategy");
+		retry = cJSON_IsObject(v) ? v : NULL;
 	}
 	a = app_lookup(s, c, name, project, &ret);
 	if (!a) {
 		cJSON_Delete(req);
 		return ret;
 	}
-	if (!dry && sim_world_sync(s->w, a, revision, prune) < 0) {
+	/* the server checks the project's sync windows before anything else (as a manual sync) */
+	if (!sim_project_can_sync(sim_world_project(s->w, a), a, 1, time(NULL))) {
+		pthread_mutex_unlock(&s->w->lock);
+		cJSON_Delete(req);
+		return argo_error(s, c, MHD_HTTP_FORBIDDEN, 7,
+				  "cannot sync: blocked by sync window");
+	}
+	if (!dry && sim_world_sync(s->w, a, revision, prune, retry) < 0) {
 		pthread_mutex_unlock(&s->w->lock);
 		cJSON_Delete(req);
 		return argo_error(s, c, MHD_HTTP_BAD_REQUEST, 9,

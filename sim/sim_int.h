@@ -21,6 +21,7 @@
 #include <git2.h>
 #include <pthread.h>
 #include <stddef.h>
+#include <time.h>
 
 #include <cjson/cJSON.h>
 
@@ -51,7 +52,8 @@ typedef struct {
 	sim_app_kind kind;
 	sim_obj *objs;
 	size_t nobjs;
-	char *error; /* manifest generation failed: ComparisonError */
+	char *error;  /* manifest generation failed: ComparisonError */
+	cJSON *retry; /* spec.syncPolicy.retry, or NULL */
 	unsigned long long sig;
 } sim_target;
 
@@ -61,10 +63,19 @@ typedef struct {
 	char *appset; /* ApplicationSet name (owner of instance Applications) */
 	sim_target *targets;
 	size_t ntargets;
+	cJSON *project; /* argocd/project.yaml: the tenant's AppProject, or NULL */
 } sim_repo_state;
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
-		  const char *repo_path, sim_repo_state *out);
+/*
+ * What Argo CD holds for a tenant at `tip`: the Argo CD objects (the
+ * ApplicationSet, the two Applications, the AppProject) as argocd/ was at
+ * `applied`, the commit an operator applied it from (`kubectl apply -n
+ * argocd -f argocd/`), and the manifests of every app as Git has them at
+ * `tip`.
+ */
+int sim_repo_read(git_repository *repo, const git_oid *tip, const git_oid *applied,
+		  const char *tenant, const char *branch, const char *repo_path,
+		  sim_repo_state *out);
 void sim_repo_state_dispose(sim_repo_state *s);
 void sim_target_dispose(sim_target *t);
 void sim_target_copy(sim_target *dst, const sim_target *src);
@@ -137,6 +148,11 @@ typedef struct {
 	char *op_phase;
 	char *op_message;
 	char *op_revision;
+	cJSON *op_retry;               /* the operation's retry strategy, or NULL (none) */
+	long long op_retry_count;      /* attempts retried so far */
+	double op_retry_at_ms;         /* the next attempt, while retrying */
+	int op_failed;                 /* the last operation failed … */
+	unsigned long long failed_sig; /* … for these manifests: auto-sync skips them */
 	char *sync_status;
 	char *health;
 	char *health_message;
@@ -164,6 +180,9 @@ typedef struct {
 	char *repo_path;
 	git_repository *repo;
 	char tip[GIT_OID_HEXSZ + 1];
+	cJSON *project; /* the AppProject Argo CD holds for it, or NULL */
+	/* the commit whose argocd/ was applied: at first sight, again on SIGHUP */
+	char applied[GIT_OID_HEXSZ + 1];
 } sim_tenant;
 
 typedef struct {
@@ -181,6 +200,7 @@ typedef struct {
 	sim_secret *secrets;
 	size_t nsecrets;
 	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
+	int reapply;           /* an operator re-applies every tenant's argocd/ (SIGHUP) */
 	int stopping;
 } sim_world;
 
@@ -190,14 +210,28 @@ int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const c
 void sim_world_dispose(sim_world *w);
 /* Poll the repos and advance every Application; takes the lock. */
 void sim_world_tick(sim_world *w);
+/* What an operator's `kubectl apply -n argocd -f argocd/` does, for every tenant, at the next tick. */
+void sim_world_reapply(sim_world *w);
 /* Under the lock: */
 sim_app *sim_world_app(sim_world *w, const char *name);
-/* Start a manual sync: 0, or -1 when an operation already runs. */
-int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune);
+/* Start a manual sync (retry: the request's retryStrategy or NULL): 0, or -1 when an operation already runs. */
+int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune, const cJSON *retry);
+/* The SyncError Argo CD shows for the app (caller frees), or NULL. */
+char *sim_world_sync_error(const sim_app *a);
 const sim_live *sim_world_live(const sim_world *w, const char *group, const char *kind,
 			       const char *ns, const char *name, const sim_app **owner);
 const sim_secret *sim_world_secret(const sim_world *w, const char *ns, const char *name);
 void sim_world_stop(sim_world *w);
+
+/* The AppProject of an Application's tenant, or NULL (borrowed; under the lock). */
+const cJSON *sim_world_project(const sim_world *w, const sim_app *a);
+
+/* sim_project.c: the AppProject enforced (pure functions of the project) */
+const char *sim_project_name(const cJSON *project);
+/* 1 when the sync windows let a (manual) sync of the app start at `now`. */
+int sim_project_can_sync(const cJSON *project, const sim_app *a, int manual, time_t now);
+/* Why the project refuses an object (Argo CD's words, caller frees), or NULL. */
+char *sim_project_refusal(const cJSON *project, const sim_obj *o);
 
 /*
  * CloudNativePG (sim_render.c): what an apply changed in a Cluster's spec,

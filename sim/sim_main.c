@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `mech sim`: its options, the controller loop, and a clean stop on SIGINT
- * or SIGTERM. The flags are parsed by the shell from the command table;
+ * `mech sim`: its options, the controller loop, a clean stop on SIGINT
+ * or SIGTERM, and SIGHUP: what an operator's re-apply of every tenant's
+ * argocd/ (`kubectl apply -n argocd -f argocd/`) does. The flags are parsed by the shell from the command table;
  * what is checked here is what only the sim knows (loopback addresses, a
  * token file, a fraction). The signals are blocked in every thread and
  * taken synchronously by the main thread between ticks, so no handler runs
@@ -150,6 +151,7 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, &old);
 
 	if (sim_server_start(&srv, &w, o, cert, key, &url) < 0) {
@@ -172,6 +174,8 @@ int sim_run(sim_opts *o, const mech_config *cfg, sim_listening_fn listening, voi
 		int sig = sigtimedwait(&set, NULL, &ts);
 		if (sig == SIGINT || sig == SIGTERM)
 			break;
+		if (sig == SIGHUP)
+			sim_world_reapply(&w); /* an operator applied argocd/ again */
 		sim_world_tick(&w);
 	}
 	fprintf(stderr, "mech sim: stopping\n");

@@ -101,7 +101,8 @@ static cJSON *operation_json(const sim_app *a)
 					"admin");
 	else
 		cJSON_AddTrueToObject(cJSON_AddObjectToObject(op, "initiatedBy"), "automated");
-	cJSON_AddNumberToObject(cJSON_AddObjectToObject(op, "retry"), "limit", 5);
+	cJSON_AddItemToObject(op, "retry",
+			      a->op_retry ? cJSON_Duplicate(a->op_retry, 1) : cJSON_CreateObject());
 	return op;
 }
 
@@ -200,6 +201,8 @@ static cJSON *operation_state_json(const sim_app *a)
 	add_str(st, "message", a->op_message);
 	cJSON_AddStringToObject(st, "startedAt", a->op_started_at);
 	add_str(st, "finishedAt", a->op_finished_at);
+	if (a->op_retry_count)
+		cJSON_AddNumberToObject(st, "retryCount", (double)a->op_retry_count);
 	if (!strcmp(a->op_phase, "Succeeded")) {
 		cJSON *res = cJSON_AddObjectToObject(st, "syncResult"), *arr;
 		add_str(res, "revision", a->op_revision);
@@ -224,11 +227,13 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 {
 	cJSON *st = cJSON_CreateObject(), *sync, *cmp, *arr, *sum;
 	mech_strv images = MECH_STRV_INIT;
+	char *sync_error;
 	size_t i;
 
 	sync = cJSON_AddObjectToObject(st, "sync");
 	cJSON_AddStringToObject(sync, "status", a->sync_status);
-	add_str(sync, "revision", a->revision);
+	/* Argo CD compared nothing when generation failed: no revision */
+	add_str(sync, "revision", a->want.error ? NULL : a->revision);
 	cmp = cJSON_AddObjectToObject(sync, "comparedTo");
 	cJSON_AddItemToObject(cmp, "source", source_json(a));
 	cJSON_AddItemToObject(cmp, "destination", destination_json(a));
@@ -240,13 +245,16 @@ static cJSON *status_json(const sim_world *w, const sim_app *a, int with_op_stat
 	cJSON_AddStringToObject(st, "resourceHealthSource", "appTree");
 	if (a->want.nobjs || a->nlive)
 		cJSON_AddItemToObject(st, "resources", resources_json(a));
-	if (a->want.error) {
+	sync_error = sim_world_sync_error(a);
+	if (a->want.error || sync_error) {
 		cJSON *c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "type", "ComparisonError");
-		cJSON_AddStringToObject(c, "message", a->want.error);
-		add_str(c, "lastTransitionTime", a->reconciled_at);
+		cJSON_AddStringToObject(c, "type", a->want.error ? "ComparisonError" : "SyncError");
+		cJSON_AddStringToObject(c, "message", a->want.error ? a->want.error : sync_error);
+		add_str(c, "lastTransitionTime",
+			a->want.error ? a->reconciled_at : a->op_finished_at);
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(st, "conditions"), c);
 	}
+	free(sync_error);
 	add_str(st, "reconciledAt", a->reconciled_at);
 	add_str(st, "observedAt", a->reconciled_at);
 	if (with_op_state && a->op_phase)

@@ -74,6 +74,7 @@ void sim_target_dispose(sim_target *t)
 		sim_obj_dispose(&t->objs[i]);
 	free(t->objs);
 	free(t->error);
+	cJSON_Delete(t->retry);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -88,6 +89,7 @@ void sim_target_copy(sim_target *dst, const sim_target *src)
 	dst->labels = src->labels ? cJSON_Duplicate(src->labels, 1) : NULL;
 	dst->kind = src->kind;
 	dst->error = src->error ? mech_strdup(src->error) : NULL;
+	dst->retry = src->retry ? cJSON_Duplicate(src->retry, 1) : NULL;
 	dst->sig = src->sig;
 	if (src->nobjs)
 		dst->objs = mech_calloc(src->nobjs, sizeof(*dst->objs));
@@ -105,6 +107,7 @@ void sim_repo_state_dispose(sim_repo_state *s)
 	for (i = 0; i < s->ntargets; i++)
 		sim_target_dispose(&s->targets[i]);
 	free(s->targets);
+	cJSON_Delete(s->project);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -966,6 +969,28 @@ static int target_exists(const sim_repo_state *s, const char *name)
 	return 0;
 }
 
+/* spec.syncPolicy.retry as the Application holds it (numbers read from YAML as text). */
+static cJSON *retry_of(const cJSON *v)
+{
+	cJSON *r;
+	const cJSON *limit, *factor;
+	if (!cJSON_IsObject(v))
+		return NULL;
+	r = cJSON_Duplicate(v, 1);
+	limit = cJSON_GetObjectItemCaseSensitive(r, "limit");
+	if (cJSON_IsString(limit))
+		cJSON_ReplaceItemInObjectCaseSensitive(r, "limit",
+						       cJSON_CreateNumber(atof(limit->valuestring)));
+	factor = jpath(r, "backoff", "factor", NULL);
+	if (cJSON_IsString(factor))
+		cJSON_ReplaceItemInObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(r,
+											"backoff"),
+						       "factor",
+						       cJSON_CreateNumber(
+							       atof(factor->valuestring)));
+	return r;
+}
+
 /* The git directories generator over the template. */
 static void generate(reader *r, const appset *as, sim_repo_state *s, const char *tenant)
 {
@@ -1002,6 +1027,7 @@ static void generate(reader *r, const appset *as, sim_repo_state *s, const char 
 		t->dest_ns = expand_field(as->tpl_spec, "destination", "namespace", NULL, dir,
 					  def_ns);
 		t->labels = expand_labels(jpath(as->tpl_meta, "labels", NULL, NULL), dir);
+		t->retry = retry_of(jpath(as->tpl_spec, "syncPolicy", "retry", NULL));
 	}
 	mech_strv_dispose(&dirs);
 	free(def_name_tpl);
@@ -1037,33 +1063,53 @@ static void directory_app(reader *r, sim_repo_state *s, const char *tenant, cons
 							  : mech_layout_namespace(tenant);
 	v = jpath(doc, "metadata", "labels", NULL);
 	t->labels = cJSON_IsObject(v) ? cJSON_Duplicate(v, 1) : NULL;
+	t->retry = retry_of(jpath(doc, "spec", "syncPolicy", "retry"));
 	cJSON_Delete(doc);
 }
 
-int sim_repo_read(git_repository *repo, const git_oid *tip, const char *tenant, const char *branch,
-		  const char *repo_path, sim_repo_state *out)
+static int commit_tree(git_repository *repo, const git_oid *id, git_tree **out, const char *what)
 {
 	git_commit *commit = NULL;
+	int rc = git_commit_lookup(&commit, repo, id) < 0 || git_commit_tree(out, commit) < 0
+			 ? mech_error_git(MECH_EFAILED, what)
+			 : 0;
+	git_commit_free(commit);
+	return rc;
+}
+
+int sim_repo_read(git_repository *repo, const git_oid *tip, const git_oid *applied,
+		  const char *tenant, const char *branch, const char *repo_path,
+		  sim_repo_state *out)
+{
+	git_tree *tip_root = NULL, *applied_root = NULL;
 	reader r;
 	appset as;
 	size_t i;
 
 	memset(out, 0, sizeof(*out));
 	memset(&r, 0, sizeof(r));
-	if (git_commit_lookup(&commit, repo, tip) < 0 || git_commit_tree(&r.root, commit) < 0) {
-		git_commit_free(commit);
-		return mech_error_git(MECH_EFAILED, "read the branch tip");
+	if (commit_tree(repo, tip, &tip_root, "read the branch tip") < 0)
+		return -1;
+	if (commit_tree(repo, applied, &applied_root, "read the applied argocd/") < 0) {
+		git_tree_free(tip_root);
+		return -1;
 	}
 	r.repo = repo;
+	/* the Argo CD objects as applied; the generator walks the tip */
+	r.root = applied_root;
 	read_appset(&r, &as, out, tenant, branch, repo_path);
+	r.root = tip_root;
 	generate(&r, &as, out, tenant);
+	r.root = applied_root;
 	directory_app(&r, out, tenant, MECH_LAYOUT_NETWORK, MECH_LAYOUT_ARGOCD_NETWORK, SIM_NETWORK);
 	directory_app(&r, out, tenant, MECH_LAYOUT_ADDONS, MECH_LAYOUT_ARGOCD_ADDONS, SIM_ADDONS);
+	out->project = read_json_yaml(&r, MECH_LAYOUT_ARGOCD_PROJECT);
+	r.root = tip_root;
 	for (i = 0; i < out->ntargets; i++)
 		render_target(&r, &out->targets[i]);
 	mech_error_clear();
 	appset_dispose(&as);
-	git_tree_free(r.root);
-	git_commit_free(commit);
+	git_tree_free(tip_root);
+	git_tree_free(applied_root);
 	return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "mech/error.h"
 #include "mech/layout.h"
+#include "mech/live.h"
 #include "mech/random.h"
 
 #define HISTORY_LIMIT 10
@@ -135,6 +136,7 @@ static void app_free(sim_app *a)
 	free(a->op_phase);
 	free(a->op_message);
 	free(a->op_revision);
+	cJSON_Delete(a->op_retry);
 	free(a->sync_status);
 	free(a->health);
 	free(a->health_message);
@@ -173,6 +175,7 @@ void sim_world_dispose(sim_world *w)
 		free(w->tenants[i].name);
 		free(w->tenants[i].repo_path);
 		git_repository_free(w->tenants[i].repo);
+		cJSON_Delete(w->tenants[i].project);
 	}
 	free(w->tenants);
 	for (i = 0; i < w->nsecrets; i++)
@@ -263,6 +266,15 @@ static sim_tenant *tenant_find(sim_world *w, const char *name)
 	return NULL;
 }
 
+const cJSON *sim_world_project(const sim_world *w, const sim_app *a)
+{
+	size_t i;
+	for (i = 0; i < w->ntenants; i++)
+		if (!strcmp(w->tenants[i].name, a->tenant))
+			return w->tenants[i].project;
+	return NULL;
+}
+
 /* Tenants are the directories <home>/tenants/<t>/ holding gitops.git. */
 static void scan_tenants(sim_world *w)
 {
@@ -281,11 +293,14 @@ static void scan_tenants(sim_world *w)
 			free(repo);
 			continue;
 		}
+		/* request threads read the list (sim_world_project): grow it under the lock */
+		pthread_mutex_lock(&w->lock);
 		w->tenants = mech_reallocarray(w->tenants, w->ntenants + 1, sizeof(*w->tenants));
 		t = &w->tenants[w->ntenants++];
 		memset(t, 0, sizeof(*t));
 		t->name = mech_strdup(de->d_name);
 		t->repo_path = repo;
+		pthread_mutex_unlock(&w->lock);
 	}
 	if (d)
 		closedir(d);
@@ -427,12 +442,16 @@ static void sync_apply(sim_app *a, double now)
 	free(wall);
 }
 
-static void op_start(sim_app *a, double now, int manual)
+static void op_start(sim_app *a, double now, int manual, const cJSON *retry)
 {
 	char *wall = sim_wall();
 	a->op_running = 1;
 	a->op_manual = manual;
 	a->op_start_ms = now;
+	a->op_retry_count = 0;
+	a->op_retry_at_ms = 0;
+	cJSON_Delete(a->op_retry);
+	a->op_retry = retry ? cJSON_Duplicate(retry, 1) : NULL;
 	set_str(&a->op_started_at, wall);
 	set_str(&a->op_finished_at, NULL);
 	set_str(&a->op_phase, "Running");
@@ -441,11 +460,23 @@ static void op_start(sim_app *a, double now, int manual)
 	free(wall);
 }
 
-int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune)
+/* autoSync: the Application's syncPolicy.retry, else Argo CD's {limit: 5} */
+static void op_start_automated(sim_app *a, double now)
+{
+	cJSON *def = NULL;
+	if (!a->want.retry) {
+		def = cJSON_CreateObject();
+		cJSON_AddNumberToObject(def, "limit", 5);
+	}
+	op_start(a, now, 0, a->want.retry ? a->want.retry : def);
+	cJSON_Delete(def);
+}
+
+int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune, const cJSON *retry)
 {
 	if (a->op_running)
 		return -1;
-	op_start(a, sim_now_ms(), 1);
+	op_start(a, sim_now_ms(), 1, retry);
 	if (revision && *revision)
 		set_str(&a->op_revision, revision);
 	(void)prune; /* automated prune is on: pruning happens either way */
@@ -707,23 +738,168 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 	set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
 }
 
+/* ---- failed attempts and retries ---- */
+
+/* A backoff duration as Argo CD reads it: a bare integer is seconds, else a Go duration. */
+static double retry_duration_ms(const cJSON *backoff, const char *key, double def)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(backoff, key);
+	const char *p;
+	long ms;
+	if (cJSON_IsNumber(v))
+		return v->valuedouble * 1000.0;
+	if (!cJSON_IsString(v) || !*v->valuestring)
+		return def;
+	for (p = v->valuestring; *p >= '0' && *p <= '9'; p++)
+		;
+	if (!*p)
+		return atof(v->valuestring) * 1000.0;
+	if (mech_parse_duration("backoff", v->valuestring, &ms) < 0) {
+		mech_error_clear();
+		return def;
+	}
+	return (double)ms;
+}
+
+/* RetryStrategy.NextRetryAt: duration × factor^count, at most maxDuration. */
+static double retry_wait_ms(const cJSON *retry, long long count)
+{
+	const cJSON *backoff = cJSON_GetObjectItemCaseSensitive(retry, "backoff");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(backoff, "factor");
+	double d = retry_duration_ms(backoff, "duration", 5000.0);
+	double max = retry_duration_ms(backoff, "maxDuration", 180000.0);
+	double factor = cJSON_IsNumber(f) ? f->valuedouble : 2.0;
+	long long i;
+	for (i = 0; i < count && d < max; i++)
+		d *= factor;
+	return max > 0 && d > max ? max : d;
+}
+
+static long long retry_limit(const cJSON *retry)
+{
+	const cJSON *l = cJSON_GetObjectItemCaseSensitive(retry, "limit");
+	return cJSON_IsNumber(l) ? (long long)l->valuedouble : 0;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+/*
+ * Why this attempt fails, or NULL: the manifests cannot be generated
+ * (SyncAppState's condition check, phase Error), or the project refuses a
+ * resource (the sync's permission validator, phase Failed, the distinct
+ * messages sorted).
+ */
+static char *attempt_failure(const sim_app *a, const cJSON *project, const char **phase)
+{
+	mech_strv why = MECH_STRV_INIT;
+	mech_buf b = MECH_BUF_INIT;
+	size_t i;
+	if (a->want.error) {
+		*phase = "Error";
+		return mech_sprintf("ComparisonError: %s", a->want.error);
+	}
+	for (i = 0; project && i < a->want.nobjs; i++) {
+		char *r = sim_project_refusal(project, &a->want.objs[i]);
+		if (r && !mech_strv_contains(&why, r))
+			mech_strv_push(&why, r);
+		free(r);
+	}
+	if (!why.len)
+		return NULL;
+	qsort(why.items, why.len, sizeof(*why.items), cmp_str);
+	mech_buf_puts(&b, "one or more synchronization tasks are not valid: ");
+	for (i = 0; i < why.len; i++)
+		mech_buf_printf(&b, "%s%s", i ? "; " : "", why.items[i]);
+	*phase = "Failed";
+	mech_strv_dispose(&why);
+	return mech_buf_detach(&b);
+}
+
+/* One attempt of the running operation: it succeeds, is retried, or fails for good. */
+static void op_attempt(sim_world *w, sim_app *a, const cJSON *project, double now)
+{
+	const char *phase = NULL;
+	char *msg = attempt_failure(a, project, &phase), *wall;
+	long long limit = retry_limit(a->op_retry);
+
+	if (!msg) {
+		a->op_failed = 0;
+		op_finish(a, now);
+		return;
+	}
+	wall = sim_wall();
+	set_str(&a->op_finished_at, wall);
+	if (a->op_retry_count < limit || limit < 0) {
+		/* appcontroller processRequestedAppOperation: Running again, later */
+		double wait = retry_wait_ms(a->op_retry, a->op_retry_count);
+		time_t at = time(NULL) + (time_t)(wait / 1000.0);
+		struct tm tm;
+		char *m;
+		gmtime_r(&at, &tm);
+		a->op_retry_count++;
+		a->op_retry_at_ms = now + wait;
+		/* time.Kitchen: 3:04PM */
+		m = mech_sprintf("%s. Retrying attempt #%lld at %d:%02d%s.", msg, a->op_retry_count,
+				 tm.tm_hour % 12 ? tm.tm_hour % 12 : 12, tm.tm_min,
+				 tm.tm_hour < 12 ? "AM" : "PM");
+		set_str(&a->op_phase, "Running");
+		set_str(&a->op_message, m);
+		free(m);
+	} else {
+		char *m = a->op_retry_count
+				  ? mech_sprintf("%s (retried %lld times).", msg, a->op_retry_count)
+				  : mech_strdup(msg);
+		a->op_running = 0;
+		a->op_failed = 1;
+		a->failed_sig = a->want.sig;
+		set_str(&a->op_phase, phase);
+		set_str(&a->op_message, m);
+		free(m);
+		if (w->opts->verbose)
+			fprintf(stderr, "mech sim: %s: sync %s: %s\n", a->name, phase,
+				a->op_message);
+	}
+	free(msg);
+	free(wall);
+}
+
+/* autoSync's alreadyAttemptedSync: a failed operation for these manifests is not repeated. */
+static int attempted_and_failed(const sim_app *a)
+{
+	return a->op_failed && a->failed_sig == a->want.sig;
+}
+
+char *sim_world_sync_error(const sim_app *a)
+{
+	if (a->want.error || a->op_running || !attempted_and_failed(a) ||
+	    strcmp(a->sync_status, "OutOfSync"))
+		return NULL;
+	return mech_sprintf("Failed last sync attempt to [%s]: %s",
+			    a->op_revision ? a->op_revision : "",
+			    a->op_message ? a->op_message : "");
+}
+
 static void advance(sim_world *w, sim_app *a, double now)
 {
+	const cJSON *project = sim_world_project(w, a);
+	time_t wall_now = time(NULL);
 	const char *sync;
-	if (!a->want.error && !a->op_running && (!a->synced_once || a->want.sig != a->live_sig))
-		op_start(a, now, 0); /* automated sync: prune, self-heal */
-	if (a->op_running && now >= a->op_start_ms + (double)w->opts->sync_delay_ms) {
-		if (a->want.error) {
-			/* nothing to apply: the operation fails as Argo CD's would */
-			char *wall = sim_wall();
-			a->op_running = 0;
-			set_str(&a->op_phase, "Error");
-			set_str(&a->op_message, a->want.error);
-			set_str(&a->op_finished_at, wall);
-			free(wall);
-		} else {
-			op_finish(a, now);
-		}
+	double due;
+	/* automated sync (prune, self-heal), unless a sync window holds it: no error shown */
+	if (!a->want.error && !a->op_running && (!a->synced_once || a->want.sig != a->live_sig) &&
+	    !attempted_and_failed(a) && sim_project_can_sync(project, a, 0, wall_now))
+		op_start_automated(a, now);
+	due = a->op_retry_count ? a->op_retry_at_ms
+				: a->op_start_ms + (double)w->opts->sync_delay_ms;
+	if (a->op_running && now >= due) {
+		if (!sim_project_can_sync(project, a, a->op_manual, wall_now))
+			/* a window closed on a running operation: it waits (SyncAppState) */
+			set_str(&a->op_message, "Sync operation blocked by sync window");
+		else
+			op_attempt(w, a, project, now);
 	}
 	if (a->want.error)
 		sync = "Unknown";
@@ -793,33 +969,63 @@ static void reconcile_secrets(sim_world *w)
 	w->nsecrets = j;
 }
 
+void sim_world_reapply(sim_world *w)
+{
+	pthread_mutex_lock(&w->lock);
+	w->reapply = 1;
+	pthread_mutex_unlock(&w->lock);
+}
+
 void sim_world_tick(sim_world *w)
 {
 	double now;
 	size_t i;
-	int changed = 0;
+	int changed = 0, reapply;
 	unsigned long long rv0;
 
 	scan_tenants(w);
+	pthread_mutex_lock(&w->lock);
+	reapply = w->reapply;
+	w->reapply = 0;
+	pthread_mutex_unlock(&w->lock);
 	for (i = 0; i < w->ntenants; i++) {
 		sim_tenant *t = &w->tenants[i];
 		char tip[GIT_OID_HEXSZ + 1];
-		git_oid oid;
+		git_oid oid, applied;
 		sim_repo_state s;
+		int applying;
 		read_tip(w, t, tip, &oid);
 		/* an unreadable branch is a generator error: keep what exists */
-		if (!*tip || !strcmp(tip, t->tip))
+		if (!*tip)
+			continue;
+		applying = !*t->applied || reapply;
+		if (applying) {
+			/* an operator applies argocd/ as the branch has it now */
+			memcpy(t->applied, tip, sizeof(t->applied));
+			t->tip[0] = '\0';
+		}
+		if (!strcmp(tip, t->tip))
 			continue;
 		memset(&s, 0, sizeof(s));
-		if (sim_repo_read(t->repo, &oid, t->name, w->branch, t->repo_path, &s) < 0) {
+		if (git_oid_fromstr(&applied, t->applied) < 0 ||
+		    sim_repo_read(t->repo, &oid, &applied, t->name, w->branch, t->repo_path, &s) <
+			    0) {
 			const mech_error *e = mech_error_last();
 			fprintf(stderr, "mech sim: %s: %s\n", t->name,
 				e && e->message ? e->message : "cannot read the repository");
+			/* a repository replaced on disk lost the applied commit: apply anew */
+			if (strcmp(t->applied, tip))
+				t->applied[0] = '\0';
 			continue; /* like the controller: keep the last state, retry */
 		}
 		pthread_mutex_lock(&w->lock);
+		cJSON_Delete(t->project);
+		t->project = s.project;
+		s.project = NULL;
 		apply_targets(w, t->name, &s, tip);
 		pthread_mutex_unlock(&w->lock);
+		if (applying) /* tests wait for this line after a SIGHUP */
+			fprintf(stderr, "mech sim: %s: argocd/ applied at %.12s\n", t->name, tip);
 		sim_repo_state_dispose(&s);
 		memcpy(t->tip, tip, sizeof(t->tip));
 	}

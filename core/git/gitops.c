@@ -420,6 +420,9 @@ static void record_forced(mech_txn_result *res)
  */
 static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 {
+	mech_buf b = MECH_BUF_INIT;
+	size_t i, n = 0;
+	int created = 1;
 	if (!res->nchanges)
 		return;
 	if (!mech_txn_exists(txn, MECH_LAYOUT_ARGOCD))
@@ -427,6 +430,25 @@ static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 			       MECH_LAYOUT_ARGOCD "/ is missing: Argo CD will not see this change "
 						  "(restore it from the history: `git revert` the "
 						  "commit that removed it)");
+	/*
+	 * Argo CD reads the argocd/ files only when an operator applies them; a
+	 * commit alone changes nothing there (docs/formats.md, The seed).
+	 */
+	for (i = 0; i < res->nchanges; i++) {
+		const char *p = res->changes[i].path;
+		if (strncmp(p, MECH_LAYOUT_ARGOCD "/", sizeof(MECH_LAYOUT_ARGOCD)) ||
+		    strchr(p + sizeof(MECH_LAYOUT_ARGOCD), '/'))
+			continue;
+		mech_buf_printf(&b, "%s%s", n++ ? ", " : "", p);
+		created = created && res->changes[i].action == MECH_CHANGE_CREATE;
+	}
+	if (n)
+		mech_strv_pushf(&res->warnings,
+				"%s %s: an operator must apply %s%s (kubectl apply -n argocd -f "
+				"%s/)",
+				mech_buf_cstr(&b), created ? "created" : "changed",
+				n > 1 ? "them" : "it", created ? "" : " again", MECH_LAYOUT_ARGOCD);
+	mech_buf_dispose(&b);
 }
 
 static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)

@@ -285,7 +285,7 @@ static void parse_resources(const cJSON *arr, mech_argocd_app *a)
 static int app_fill(const cJSON *j, mech_argocd_app *a)
 {
 	const cJSON *st = mech_json_get(j, "status");
-	const cJSON *name = mech_json_path(j, "metadata.name");
+	const cJSON *name = mech_json_path(j, "metadata.name"), *v;
 
 	memset(a, 0, sizeof(*a));
 	if (!cJSON_IsString(name) || !name->valuestring || !*name->valuestring)
@@ -320,6 +320,8 @@ static int app_fill(const cJSON *j, mech_argocd_app *a)
 	a->operation_message = jstr(st, "operationState.message");
 	a->operation_started_at = jstr(st, "operationState.startedAt");
 	a->operation_finished_at = jstr(st, "operationState.finishedAt");
+	v = mech_json_path(st, "operationState.retryCount");
+	a->retry_count = cJSON_IsNumber(v) && v->valuedouble > 0 ? (long long)v->valuedouble : 0;
 	a->operation_revision = jstr(st, "operationState.syncResult.revision");
 	if (!*a->operation_revision) {
 		free(a->operation_revision);

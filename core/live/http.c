@@ -508,7 +508,8 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 	if (resp->status == 401)
 		mech_error_hint("%s rejected the token; check %s", h->name,
 				h->token_file ? h->token_file : "the token file (none configured)");
-	else if (resp->status == 403)
+	else if (resp->status == 403 && (!msg || !strncmp(msg, "permission denied", 17)))
+		/* Argo CD's plain refusal; any other 403 (a sync window …) says why itself */
 		mech_error_hint("the token lacks permission, or the object is not known yet");
 	else if (resp->status >= 300 && resp->status < 400)
 		mech_error_hint("the server redirects; configure the final URL (https?)");

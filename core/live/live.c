@@ -38,13 +38,74 @@ static int has_tag(const mech_argocd_app *app, const char *tag)
 	return 0;
 }
 
+long long mech_live_parse_time(const char *s)
+{
+	struct tm tm;
+	const char *p;
+	long long t;
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !(p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm)))
+		return -1;
+	if (*p == '.')
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	t = (long long)timegm(&tm);
+	if (*p == 'Z' || *p == 'z')
+		return p[1] ? -1 : t;
+	if ((*p == '+' || *p == '-') && isdigit((unsigned char)p[1]) &&
+	    isdigit((unsigned char)p[2]) && p[3] == ':' && isdigit((unsigned char)p[4]) &&
+	    isdigit((unsigned char)p[5]) && !p[6]) {
+		long long off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600LL +
+				((p[4] - '0') * 10 + (p[5] - '0')) * 60LL;
+		return *p == '+' ? t - off : t + off;
+	}
+	return -1;
+}
+
+/*
+ * The error conditions that end a wait: the manifests cannot be generated
+ * (ComparisonError), the Application is invalid (InvalidSpecError), or the
+ * automated sync gave up (SyncError, after its retries).
+ */
+static const mech_argocd_condition *error_condition(const mech_argocd_app *app)
+{
+	static const char *const types[] = {"ComparisonError", "InvalidSpecError", "SyncError"};
+	size_t i;
+	for (i = 0; i < sizeof(types) / sizeof(*types); i++) {
+		const mech_argocd_condition *c = mech_argocd_app_condition(app, types[i]);
+		if (c)
+			return c;
+	}
+	return NULL;
+}
+
+/*
+ * Is a condition of this answer about the write (or a later one)? Argo CD
+ * leaves sync.revision empty when generation fails, so the revision cannot
+ * say; a reconcile at or after the commit, or a refreshed answer, can.
+ */
+static int about_want(const mech_argocd_app *app, const mech_live_want *want, int at_want)
+{
+	long long at;
+	if (!want || !want->revision || want->fresh || at_want)
+		return 1;
+	at = mech_live_parse_time(app->reconciled_at);
+	return want->since > 0 && at >= want->since;
+}
+
 mech_live_state mech_live_judge(const mech_argocd_app *app, const mech_live_want *want,
 				char **reason)
 {
 	const char *op = app->operation_phase;
 	int at_want = !want || !want->revision ||
 		      mech_live_revision_reached(want->repo, app->sync_revision, want->revision);
+	const mech_argocd_condition *cond = error_condition(app);
 	*reason = NULL;
+	if (cond && about_want(app, want, at_want)) {
+		*reason = mech_sprintf("%s: %s", cond->type,
+				       *cond->message ? cond->message : "no message");
+		return MECH_LIVE_FAILED;
+	}
 	/* until Argo CD has compared the revision we wrote, its health is the old one's */
 	if (!at_want)
 		return MECH_LIVE_PROGRESSING;
@@ -81,6 +142,10 @@ char *mech_live_describe(const mech_argocd_app *app)
 		mech_buf_printf(&b, " at %.12s", app->sync_revision);
 	if (*app->operation_phase)
 		mech_buf_printf(&b, ", sync %s", app->operation_phase);
+	/* a failed attempt that Argo CD will retry: "… Retrying attempt #N at 3:04PM." */
+	if (!strcmp(app->operation_phase, "Running") && app->retry_count > 0 &&
+	    *app->operation_message)
+		mech_buf_printf(&b, " (%s)", app->operation_message);
 	if (*app->health_message)
 		mech_buf_printf(&b, ": %s", app->health_message);
 	return mech_buf_detach(&b);

@@ -858,15 +858,28 @@ static void destination(mech_yaml *spec, const char *tenant)
  * the last resource of a directory (the last route, the last addon), which
  * Argo CD otherwise refuses.
  */
+/*
+ * Automated sync with prune and selfHeal, and a retry that is explicit
+ * rather than Argo CD's default (5 retries, 5s × 2ⁿ up to 3m: 155 s before
+ * a permanent failure shows): a transient apply failure is retried for
+ * 35 s (5s, 10s, 20s), a permanent one ends in a SyncError that ends a wait.
+ */
 static void sync_policy(mech_yaml *spec, int allow_empty)
 {
 	mech_yaml *sp = child_map(spec, "syncPolicy");
 	mech_yaml *automated = child_map(sp, "automated");
+	mech_yaml *retry, *backoff;
 	mech_yaml_set(automated, "prune", mech_yaml_bool(1));
 	mech_yaml_set(automated, "selfHeal", mech_yaml_bool(1));
 	if (allow_empty)
 		mech_yaml_set(automated, "allowEmpty", mech_yaml_bool(1));
 	mech_yaml_set(sp, "syncOptions", str_seq("CreateNamespace=true"));
+	retry = child_map(sp, "retry");
+	mech_yaml_set_int(retry, "limit", 3);
+	backoff = child_map(retry, "backoff");
+	mech_yaml_set_str(backoff, "duration", "5s");
+	mech_yaml_set_int(backoff, "factor", 2);
+	mech_yaml_set_str(backoff, "maxDuration", "1m");
 }
 
 static void source(mech_yaml *spec, const mech_seed_spec *s, const char *path)

@@ -162,6 +162,10 @@ expect_eq "$($R rev-parse main)" "$rhead" "no refusal wrote to the remote"
 m h2 admin tenant add alice --repo-url "https://git.example/argo/alice.git" --json
 expect_eq "$rc" "0" "tenant add --repo-url: $err"
 expect_eq "$(json "$out" 'd["result"]["retargeted"]')" "True" "retargeted"
+# Argo CD sees the new repoURL only once an operator applies argocd/ again
+expect_eq "$(json "$out" 'd["warnings"]')" \
+	"['argocd/project.yaml, argocd/apps.applicationset.yaml, argocd/network.application.yaml, argocd/addons.application.yaml changed: an operator must apply them again (kubectl apply -n argocd -f argocd/)']" \
+	"the write says argocd/ must be applied again"
 expect_eq "$($R rev-list --count "$rhead"..main)" "1" "one receipt"
 expect_eq "$($R diff --name-only "$rhead" main | tr '\n' ' ')" \
 	"argocd/addons.application.yaml argocd/apps.applicationset.yaml argocd/network.application.yaml argocd/project.yaml " \
@@ -172,6 +176,7 @@ expect_in "$(cat "$T/h2/tenants/alice/tenant.yaml")" "repo_url: https://git.exam
 	"tenant.yaml records repo_url"
 m h2 admin tenant add alice --json
 expect_eq "$(json "$out" 'd["commit"]')" "None" "running add again changes nothing"
+expect_eq "$(json "$out" 'd.get("warnings")')" "None" "and asks for no re-apply"
 rhead=$($R rev-parse main)
 
 # ---- a local tenant moved to an empty remote: its history is pushed first ----

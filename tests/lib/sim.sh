@@ -3,6 +3,8 @@
 # mech.yaml at it. sim_start [sim flags...] sets SIM_URL, SIM_PID and
 # SIM_ERR (its stderr; all of the last sim started); SIM_PORT=N sim_start … takes that port instead of a
 # free one (a restart on the same address). Every sim is stopped on exit.
+# The sim applies a tenant's argocd/ once, as an operator would; a test
+# that changes argocd/*.yaml re-applies it with sim_reapply TENANT.
 SIM_N=0
 sim_start() {
 	local out="$T/sim.$SIM_N.out"
@@ -29,4 +31,15 @@ sim_config() { # extra mech.yaml lines may follow as arguments
 sim_stop() { # [pid]: the last sim started by default
 	kill "${1:-$SIM_PID}" 2>/dev/null
 	wait "${1:-$SIM_PID}" 2>/dev/null
+}
+sim_reapply() { # tenant: what an operator's `kubectl apply -n argocd -f argocd/` does (SIGHUP)
+	local line="mech sim: $1: argocd/ applied at" n
+	n=$(grep -c "$line" "$SIM_ERR")
+	kill -HUP "$SIM_PID"
+	for _ in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
+		[ "$(grep -c "$line" "$SIM_ERR")" -gt "$n" ] && return 0
+		sleep 0.05
+	done
+	echo "mech sim did not re-apply $1's argocd/ after SIGHUP: $(cat "$SIM_ERR")" >&2
+	exit 1
 }

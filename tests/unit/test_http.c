@@ -297,6 +297,39 @@ Test(http, kubernetes_status_forbidden)
 	free(f);
 }
 
+/* Argo CD's 403 that says why (a sync window) is shown as is, without the token hint. */
+Test(http, forbidden_with_a_reason_is_not_about_the_token)
+{
+	static const char *const bodies[] = {
+		"{\"error\":\"cannot sync: blocked by sync window\",\"code\":7,"
+		"\"message\":\"cannot sync: blocked by sync window\"}",
+		"{\"error\":\"permission denied\",\"code\":7,\"message\":\"permission denied\"}",
+	};
+	int i;
+	for (i = 0; i < 2; i++) {
+		char *resp = json_response("403 Forbidden", bodies[i]);
+		fake *f = fake_one(resp);
+		mech_http *h = client(f, NULL, 2000, 0);
+		cJSON *doc = NULL;
+		const mech_error *e;
+
+		cr_assert_eq(mech_http_get_json(h, "/api/v1/applications/web/sync", &doc), -1);
+		e = expect_error(MECH_EFORBIDDEN, 77);
+		if (i == 0) {
+			cr_expect(strstr(e->message, "cannot sync: blocked by sync window"), "%s",
+				  e->message);
+			cr_expect(!e->hint || !strstr(e->hint, "token"), "token hint: %s", e->hint);
+		} else {
+			cr_expect(e->hint && strstr(e->hint, "token"),
+				  "plain refusal: the hint stays");
+		}
+		fake_stop(f);
+		mech_http_free(h);
+		free(resp);
+		free(f);
+	}
+}
+
 Test(http, not_found)
 {
 	char *resp = json_response("404 Not Found",

@@ -2,10 +2,14 @@
 /*
  * The one duration syntax (mech_parse_duration): what `--timeout` and the
  * sim's delays accept, exactly in milliseconds, and how a bad one is named.
+ * And mech_live_judge on error conditions: fresh ones end a wait, stale ones do not.
  */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "mech/argocd.h"
+#include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/live.h"
 
@@ -110,4 +114,95 @@ Test(duration, a_hostile_value_is_escaped_in_the_message)
 	cr_assert_eq(mech_parse_duration("--sync-delay", "1s\n\x1b[2J", &ms), -1);
 	cr_expect(strstr(mech_error_last()->message, "invalid --sync-delay \"1s\\x0a\\x1b[2J\""),
 		  "%s", mech_error_last()->message);
+}
+
+/* ---- mech_live_judge: error conditions end a wait, stale ones do not ---- */
+
+#define WRITTEN_AT "2026-08-22T11:02:05Z"
+#define WRITTEN 1787396525LL /* WRITTEN_AT in Unix seconds */
+#define REV "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
+/* An Application as Argo CD shows it when kustomize fails: Unknown, no revision. */
+static mech_argocd_app *app_with(const char *type, const char *reconciled_at)
+{
+	char *text = mech_sprintf(
+		"{\"metadata\":{\"name\":\"alice--web--main\"},"
+		"\"status\":{\"sync\":{\"status\":\"Unknown\"},\"health\":{\"status\":\"Healthy\"},"
+		"\"reconciledAt\":\"%s\",\"conditions\":[{\"type\":\"%s\",\"message\":"
+		"\"Failed to load target state: failed to generate manifest for source 1 of 1: "
+		"rpc error: code = Unknown desc = missing.yaml: no such file\"}]}}",
+		reconciled_at, type);
+	cJSON *doc = cJSON_Parse(text);
+	mech_argocd_app *app = NULL;
+	cr_assert_not_null(doc);
+	cr_assert_eq(mech_argocd_app_parse(doc, &app), 0);
+	cJSON_Delete(doc);
+	free(text);
+	return app;
+}
+
+static mech_live_state judge(const mech_argocd_app *app, long long since, int fresh, char **why)
+{
+	mech_live_want want = {REV, NULL, NULL, since, fresh};
+	return mech_live_judge(app, &want, why);
+}
+
+Test(judge, time_parses_as_rfc3339)
+{
+	cr_expect_eq(mech_live_parse_time(WRITTEN_AT), WRITTEN);
+	cr_expect_eq(mech_live_parse_time("2026-08-22T11:02:05.123456Z"), WRITTEN);
+	cr_expect_eq(mech_live_parse_time("2026-08-22T13:02:05+02:00"), WRITTEN);
+	cr_expect_eq(mech_live_parse_time(""), -1);
+	cr_expect_eq(mech_live_parse_time("2026-08-22"), -1);
+	cr_expect_eq(mech_live_parse_time("2026-08-22T11:02:05Zjunk"), -1);
+}
+
+Test(judge, a_comparison_error_after_the_write_fails_at_once)
+{
+	static const char *const types[] = {"ComparisonError", "InvalidSpecError", "SyncError"};
+	size_t i;
+	for (i = 0; i < 3; i++) {
+		char *why = NULL;
+		/* reconciled in the second of the commit, and a minute later */
+		mech_argocd_app *same = app_with(types[i], WRITTEN_AT);
+		mech_argocd_app *later = app_with(types[i], "2026-08-22T11:03:05Z");
+		cr_expect_eq(judge(same, WRITTEN, 0, &why), MECH_LIVE_FAILED, "%s", types[i]);
+		cr_assert_not_null(why);
+		cr_expect(strstr(why, types[i]) == why, "reason names the condition: %s", why);
+		cr_expect(strstr(why, "missing.yaml: no such file"),
+			  "reason carries the message: %s", why);
+		free(why);
+		cr_expect_eq(judge(later, WRITTEN, 0, &why), MECH_LIVE_FAILED, "%s", types[i]);
+		free(why);
+		mech_argocd_app_free(same);
+		mech_argocd_app_free(later);
+	}
+}
+
+Test(judge, a_condition_from_before_the_write_is_stale)
+{
+	char *why = NULL;
+	mech_argocd_app *app = app_with("ComparisonError", "2026-08-22T11:02:04Z");
+	/* the controller has not compared our commit yet: the error is the old head's */
+	cr_expect_eq(judge(app, WRITTEN, 0, &why), MECH_LIVE_PROGRESSING);
+	cr_expect_null(why);
+	/* unknown write time: nothing says the condition is ours */
+	cr_expect_eq(judge(app, 0, 0, &why), MECH_LIVE_PROGRESSING);
+	cr_expect_null(why);
+	/* a refreshed answer is about the current head, whatever its clock says */
+	cr_expect_eq(judge(app, WRITTEN, 1, &why), MECH_LIVE_FAILED);
+	free(why);
+	/* no wanted revision: any error condition counts */
+	cr_expect_eq(mech_live_judge(app, NULL, &why), MECH_LIVE_FAILED);
+	free(why);
+	mech_argocd_app_free(app);
+}
+
+Test(judge, a_warning_condition_does_not_fail)
+{
+	char *why = NULL;
+	mech_argocd_app *app = app_with("OrphanedResourceWarning", "2026-08-22T11:03:05Z");
+	cr_expect_eq(judge(app, WRITTEN, 1, &why), MECH_LIVE_PROGRESSING);
+	cr_expect_null(why);
+	mech_argocd_app_free(app);
 }

@@ -930,6 +930,11 @@ Test(manifest, seed_appset_generates_one_app_per_overlay)
 	expect_text(t, "spec.syncPolicy.automated.selfHeal", "true");
 	cr_assert_str_eq(mech_yaml_text(item(mech_yaml_path(t, "spec.syncPolicy.syncOptions"), 0)),
 			 "CreateNamespace=true");
+	/* an explicit retry: transient failures retried, a permanent one ends in SyncError */
+	expect_text(t, "spec.syncPolicy.retry.limit", "3");
+	expect_text(t, "spec.syncPolicy.retry.backoff.duration", "5s");
+	expect_text(t, "spec.syncPolicy.retry.backoff.factor", "2");
+	expect_text(t, "spec.syncPolicy.retry.backoff.maxDuration", "1m");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
 }
@@ -951,6 +956,7 @@ static void expect_directory_app(int (*fn)(const mech_seed_spec *, mech_buf *), 
 	expect_text(doc, "spec.source.directory.recurse", "true");
 	expect_text(doc, "spec.destination.namespace", "x-alice");
 	expect_text(doc, "spec.syncPolicy.automated.prune", "true");
+	expect_text(doc, "spec.syncPolicy.retry.limit", "3");
 	mech_yaml_free(doc);
 	mech_buf_dispose(&b);
 }

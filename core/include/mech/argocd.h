@@ -66,6 +66,7 @@ typedef struct {
 	char *operation_started_at;
 	char *operation_finished_at;
 	char *operation_revision; /* syncResult.revision or operation.sync.revision */
+	long long retry_count;    /* operationState.retryCount: failed attempts retried */
 
 	mech_argocd_condition *conditions;
 	size_t nconditions;

@@ -27,15 +27,31 @@ typedef struct {
 	const char *revision; /* NULL: any; else sync.revision must be it or a descendant */
 	const char *tag;      /* NULL: any; else an image of the app must carry this tag */
 	git_repository *repo; /* to compare revisions (may be NULL: equality only) */
+	/*
+	 * When the wanted revision was written (Unix seconds, the commit's
+	 * time; 0 = unknown). Argo CD leaves sync.revision empty with a
+	 * ComparisonError, so an error condition counts as being about our
+	 * write when status.reconciledAt is not older than this …
+	 */
+	long long since;
+	/* … or when the answer is fresh: it came from ?refresh=normal, which
+	 * returns once the controller compared against the current head */
+	int fresh;
 } mech_live_want;
 
 /**
  * Judge an Application: DONE when Synced and Healthy at the wanted revision
- * and tag with no operation running, FAILED when Degraded or its operation
- * failed (reason says why), else PROGRESSING. `reason` is owned by the caller.
+ * and tag with no operation running; FAILED when Degraded, when its
+ * operation failed at the wanted revision, or at once when it carries a
+ * ComparisonError, InvalidSpecError or SyncError condition from a
+ * reconcile at or after the write (want->since, want->fresh); reason says
+ * why. Else PROGRESSING. `reason` is owned by the caller.
  */
 mech_live_state mech_live_judge(const mech_argocd_app *app, const mech_live_want *want,
 				char **reason);
+
+/** An RFC 3339 time ("2026-08-22T11:02:12Z", fraction and offset allowed) as Unix seconds; -1 if not one. */
+long long mech_live_parse_time(const char *s);
 
 /** Is `revision` the wanted one, or a later commit that contains it? */
 int mech_live_revision_reached(git_repository *repo, const char *revision, const char *want);
