@@ -425,8 +425,7 @@ const sh_command sh_commands[] = {
 	 "ReplicaSets and Pods, its Service and HTTPRoute, as `kubectl get events` shows them: "
 	 "last seen, type, reason, object, count, message; warnings first, then newest first, at "
 	 "most 100.",
-	 "mech app -a web events\nmech app -a web -i staging events --json",
-	 "mech app -a web logs"},
+	 "mech app -a web events\nmech app -a web -i staging events --json", "mech app -a web logs"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",

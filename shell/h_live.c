@@ -99,8 +99,8 @@ typedef struct {
 	sh_ctx *ctx;
 	mech_repo *repo;
 	mech_argocd *cd;
-	char *app_name;  /* Application */
-	char *app;       /* the app and instance (NULL with --gone): a failure names the pod */
+	char *app_name; /* Application */
+	char *app;      /* the app and instance (NULL with --gone): a failure names the pod */
 	char *instance;
 	char *head;      /* revision written */
 	long long since; /* its commit time: conditions from before it are stale */

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #define LOG_DEFAULT_TAIL 200
-#define LOG_MAX_BYTES (1L << 20)   /* the whole answer, shared among the pods */
+#define LOG_MAX_BYTES (1L << 20) /* the whole answer, shared among the pods */
 #define LOG_MIN_POD_BYTES (16L << 10)
 #define FOLLOW_DEFAULT_MS 60000L
 #define EVENTS_MAX 100
@@ -57,8 +57,7 @@ static int target_open(sh_ctx *ctx, const char *app_name, const char *instance, 
 	memset(t, 0, sizeof(*t));
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
-	if (mech_app_get(repo, app_name, &app) < 0 ||
-	    mech_app_pick_instance(app, instance, &in) < 0)
+	if (mech_app_get(repo, app_name, &app) < 0 || mech_app_pick_instance(app, instance, &in) < 0)
 		goto done;
 	t->app = mech_strdup(app->name);
 	t->instance = mech_strdup(in->name);

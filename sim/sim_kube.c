@@ -1265,8 +1265,8 @@ static void run_lines(const cJSON *ctr, time_t start, int crashed, log_line **li
 	free(tag);
 }
 
-static int arg_count(sim_kube_arg_fn arg, void *ctx, const char *key, long long min,
-		     long long *out, sim_kube_answer *ans)
+static int arg_count(sim_kube_arg_fn arg, void *ctx, const char *key, long long min, long long *out,
+		     sim_kube_answer *ans)
 {
 	const char *v = arg(ctx, key);
 	char *end = NULL, *msg;
@@ -1291,8 +1291,8 @@ static int arg_count(sim_kube_arg_fn arg, void *ctx, const char *key, long long 
 	return 0;
 }
 
-static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg_fn arg,
-		    void *ctx, sim_kube_answer *ans)
+static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg_fn arg, void *ctx,
+		    sim_kube_answer *ans)
 {
 	const kube_type *t = type_of_kind("", "Pod");
 	const char *want = arg(ctx, "container"), *cname = NULL, *pname;
@@ -1332,8 +1332,9 @@ static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg
 		if (!want && cname != nm) { /* a second container: which one? */
 			mech_buf names = MECH_BUF_INIT;
 			const cJSON *c2;
-			cJSON_ArrayForEach(c2, ctrs) mech_buf_printf(&names, "%s%s", names.len ? " " : "",
-								     str_at(c2, "name", ""));
+			cJSON_ArrayForEach(c2, ctrs)
+				mech_buf_printf(&names, "%s%s", names.len ? " " : "",
+						str_at(c2, "name", ""));
 			msg = mech_sprintf("a container name must be specified for pod %s, choose "
 					   "one of: [%s]",
 					   pname, names.ptr ? names.ptr : "");
@@ -1346,9 +1347,10 @@ static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg
 			   : mech_sprintf("pod %s has no containers", pname);
 		goto bad;
 	}
-	cJSON_ArrayForEach(ct, at_path(pod, "status.containerStatuses"))
-		if (!strcmp(str_at(ct, "name", ""), cname))
-			status = ct;
+	cJSON_ArrayForEach(ct,
+			   at_path(pod,
+				   "status.containerStatuses")) if (!strcmp(str_at(ct, "name", ""),
+									    cname)) status = ct;
 	if (previous) {
 		const char *started = str_at(status, "lastState.terminated.startedAt", NULL);
 		if (!started) {
@@ -1363,11 +1365,13 @@ static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg
 			  &lines, &n);
 	} else if (str_at(status, "lastState.terminated.startedAt", NULL)) {
 		/* crash-looping: the kubelet serves the last run's log */
-		run_lines(spec, rfc3339_time(str_at(status, "lastState.terminated.startedAt", NULL)),
-			  1, &lines, &n);
+		run_lines(spec,
+			  rfc3339_time(str_at(status, "lastState.terminated.startedAt", NULL)), 1,
+			  &lines, &n);
 	} else {
 		msg = mech_sprintf("container \"%s\" in pod \"%s\" is waiting to start: %s", cname,
-				   pname, str_at(status, "state.waiting.reason", "ContainerCreating"));
+				   pname,
+				   str_at(status, "state.waiting.reason", "ContainerCreating"));
 		goto bad;
 	}
 	if (since > 0) {
@@ -1491,7 +1495,8 @@ void sim_kube_serve(sim_world *w, const char *method, const char *url, const cha
 		at += 2;
 	}
 	plural = seg[at];
-	if (n == at + 3 && *ns && !*group && !strcmp(plural, "pods") && !strcmp(seg[at + 2], "log")) {
+	if (n == at + 3 && *ns && !*group && !strcmp(plural, "pods") &&
+	    !strcmp(seg[at + 2], "log")) {
 		pthread_mutex_lock(&w->lock);
 		pod_log(w, ns, seg[at + 1], arg, ctx, ans);
 		pthread_mutex_unlock(&w->lock);

@@ -848,10 +848,9 @@ static cJSON *pod_labels(const cJSON *tpl, const char *hash)
 #define CRASH_RESTARTS 5
 
 /* An Event about one object, seen `count` times, named as the kubelet and controllers do. */
-static void event_seen(const char *ns, const char *kind, const char *api_version,
-		       const char *name, const char *uid, const char *type, const char *reason,
-		       const char *message, const char *component, const char *at, int count,
-		       sim_k8s_fn fn, void *arg)
+static void event_seen(const char *ns, const char *kind, const char *api_version, const char *name,
+		       const char *uid, const char *type, const char *reason, const char *message,
+		       const char *component, const char *at, int count, sim_k8s_fn fn, void *arg)
 {
 	cJSON *o = cJSON_CreateObject(), *meta, *inv, *src;
 	char ename[200], h[17], euid[40];
@@ -1002,11 +1001,11 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 							bad ? "CrashLoopBackOff"
 							    : "ContainerCreating");
 				if (bad) {
-					char *m = mech_sprintf(
-						"back-off 5m0s restarting failed container=%s "
-						"pod=%s_%s(%s)",
-						cJSON_IsString(nm) ? nm->valuestring : "", pod, ns,
-						puid);
+					char *m = mech_sprintf("back-off 5m0s restarting failed container=%s "
+							       "pod=%s_%s(%s)",
+							       cJSON_IsString(nm) ? nm->valuestring
+										  : "",
+							       pod, ns, puid);
 					cJSON *last = cJSON_CreateObject(), *t;
 					cJSON_AddStringToObject(st, "message", m);
 					free(m);
@@ -1296,9 +1295,10 @@ static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live
 				      health_json(ok            ? "Healthy"
 						  : degraded(l) ? "Degraded"
 								: "Progressing",
-						  ok            ? ""
-						  : degraded(l) ? "back-off 5m0s restarting failed container"
-								: ""));
+						  ok ? ""
+						  : degraded(l)
+							  ? "back-off 5m0s restarting failed container"
+							  : ""));
 		cJSON_AddItemToArray(nodes, n);
 	}
 	mech_strv_dispose(&imgs);

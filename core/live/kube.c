@@ -824,7 +824,8 @@ int mech_kube_pod_log(mech_kube *k, const char *ns, const char *pod, const mech_
 
 	rc = mech_http_follow(k->http, path, k->timeout_ms, log_append, &s, &timed_out);
 	if (rc == 0 && timed_out)
-		rc = mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: GET %s%s: timed out after %ld ms",
+		rc = mech_error_set(MECH_EUNAVAILABLE,
+				    "Kubernetes: GET %s%s: timed out after %ld ms",
 				    mech_http_url(k->http), path, k->timeout_ms);
 	free(path);
 	return rc;
