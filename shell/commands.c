@@ -197,7 +197,9 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_HEALTH_DELAY, 0, SH_DURATION, "D",
 	 "rollout after a sync: Progressing for D, then Healthy (default 1s)", 0, 0, 0},
 	{SH_OPT_DEGRADE_TAG, 0, SH_STR, "TAG",
-	 "instances running this image tag end Degraded (progress deadline exceeded)", 0, 0, 0},
+	 "instances running this image tag end Degraded (progress deadline exceeded; their pods "
+	 "crash-loop, with a BackOff event and an error line in their logs)",
+	 0, 0, 0},
 	{SH_OPT_LATENCY, 0, SH_DURATION, "D", "fault: delay every answer by D", 0, 0, 0},
 	{SH_OPT_FAIL_RATE, 0, SH_STR, "P",
 	 "fault: answer this fraction (0..1) of requests with 500/503", 0, 0, 0},

@@ -468,6 +468,8 @@ int sh_app_logs(sh_ctx *ctx, const sh_args *a)
 						    : "closed");
 		if (f.capped)
 			sh_warn(ctx, "stopped after %ld bytes (the cap)", LOG_MAX_BYTES);
+		else if (!timed_out) /* the server ended it: the pod went (a rollout replaced it) */
+			sh_eprintf(ctx, "%s: the stream ended: the pod is gone\n", chosen[0]->name);
 		sh_next(ctx, "mech app -a %s -i %s events", t.app, t.instance);
 		rc = 0;
 		goto done;

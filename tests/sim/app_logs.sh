@@ -53,6 +53,21 @@ expect_eq "$(json "$out" '(d["result"]["ended"], d["result"]["pods"][0]["lines"]
 mech app -a web logs --follow --timeout 1s --pod "$POD"
 expect_eq "$(head -1 <<<"$out")" "Starting nginx 1.27 on :8080" "--follow prints as it reads"
 
+# --follow ends when the pod goes (a rollout replaces it), before its timeout
+"$MECH" app -a web logs --follow --timeout 120s --pod "$POD" >"$T/follow.out" 2>"$T/follow.err" &
+FOLLOWER=$!
+cleanup_hooks+=("kill $FOLLOWER 2>/dev/null")
+streaming() { grep -q "Ready to serve requests" "$T/follow.out"; }
+wait_until 60 streaming || fail "--follow printed nothing: $(cat "$T/follow.err")"
+mech app -a web deploy --tag 1.28
+mech app -a web wait --timeout 30s
+expect_rc 0 "a rollout replaces the followed pod"
+wait "$FOLLOWER"
+expect_eq "$?" 0 "the follower ends with exit 0"
+expect_in "$(cat "$T/follow.err")" "$POD: the stream ended: the pod is gone" "it ended because the pod went"
+mech app -a web logs --json
+POD=$(json "$out" 'd["result"]["pods"][0]["pod"]')
+
 # ---- events ----
 mech app -a web events
 expect_rc 0 "events"
