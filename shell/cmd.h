@@ -82,7 +82,9 @@
 	_(PREVIOUS, "previous")                                                                    \
 	_(CONTAINER, "container")                                                                  \
 	_(POD, "pod")                                                                              \
-	_(FOLLOW, "follow")
+	_(FOLLOW, "follow")                                                                        \
+	_(ALL_INSTANCES, "all-instances")                                                          \
+	_(FROM_SECRET, "from-secret")
 
 typedef enum {
 	SH_OPT_NONE, /* ends a list of flags */

@@ -119,6 +119,69 @@ static const sh_flag instance_add_flags[] = {
 	END,
 };
 
+#define WAIT_FLAG                                                                                  \
+	{                                                                                          \
+		SH_OPT_WAIT, 0, SH_BOOL, NULL,                                                     \
+			"then wait until Synced and Healthy (exit 0/1/2 as app wait)", 0, 0, 0     \
+	}
+#define WAIT_TIMEOUT_FLAG                                                                          \
+	{                                                                                          \
+		SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --wait: how long (default 5m)", 0, 0, 0 \
+	}
+
+static const sh_flag scale_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_REPLICAS, 0, SH_INT, "N", "replicas, 0-100 (0 stops the instance)", 0, 100, 1},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
+static const sh_flag env_set_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_ALL_INSTANCES, 0, SH_BOOL, NULL,
+	 "every instance: the base Deployment's env instead of the instance's env.yaml", 0, 0, 0},
+	{SH_OPT_FROM_SECRET, 0, SH_STR, "S:KEY",
+	 "the value of key KEY of Kubernetes Secret S (a secretKeyRef; with one KEY argument)", 0,
+	 0, 0},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
+static const sh_flag env_unset_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_ALL_INSTANCES, 0, SH_BOOL, NULL,
+	 "every instance: remove from the base Deployment's env", 0, 0, 0},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
+static const sh_flag addon_link_flags[] = {
+	{SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_ENV, 0, SH_STR, "NAME", "the env variable (default DATABASE_URL)", 0, 0, 0},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
+static const sh_flag addon_unlink_flags[] = {
+	{SH_OPT_NAME, 'n', SH_STR, "NAME", "the addon to act on", 0, 0, 1},
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_ENV, 0, SH_STR, "NAME", "only this env variable (default: every link to the addon)",
+	 0, 0, 0},
+	WAIT_FLAG,
+	WAIT_TIMEOUT_FLAG,
+	END,
+};
+
 static const sh_flag route_create_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
@@ -396,6 +459,42 @@ const sh_command sh_commands[] = {
 	 "Rewrites the tag in apps/APP/overlays/INSTANCE/kustomization.yaml (the repository is "
 	 "kept) in one mechanics(app.deploy) commit.",
 	 "mech app -a web deploy --tag 1.27.2", "mech app -a web info"},
+	{"app", "scale", "app.scale", SH_MUTATES | SH_TENANT, "", 0, 0, scale_flags, sh_app_scale,
+	 "Set how many replicas an instance runs (0 stops it).", "None.",
+	 "Writes apps/APP/overlays/INSTANCE/replicas.yaml (a patch of the Deployment) and lists it "
+	 "in the overlay's patches, in one mechanics(app.scale) commit; when the overlay has a "
+	 "replicas: entry of its own (it wins in kustomize), rewrites that entry instead and says "
+	 "so. The same number again writes nothing.",
+	 "mech app -a web scale --replicas 3\nmech app -a web -i staging scale --replicas 0 --wait",
+	 "mech app -a web wait\nmech app -a web info"},
+	{"app", "env set", "app.env-set", SH_MUTATES | SH_TENANT, "KEY=VALUE…", 1, 64,
+	 env_set_flags, sh_app_env_set, "Set env variables of one instance (or of every instance).",
+	 "KEY=VALUE  one or more variables; with --from-secret one KEY",
+	 "Writes apps/APP/overlays/INSTANCE/env.yaml (a patch merged by name onto the base "
+	 "container's env) and lists it in the overlay's patches; with --all-instances edits the env "
+	 "of apps/APP/base/deployment.yaml instead. One mechanics(app.env-set) commit; the same "
+	 "values again write nothing. Values are plain text in Git: put secrets in a Kubernetes "
+	 "Secret and use --from-secret.",
+	 "mech app -a web env set LOG_LEVEL=debug MODE=fast\n"
+	 "mech app -a web env set DATABASE_URL --from-secret db-app:uri\n"
+	 "mech app -a web env set --all-instances REGION=eu",
+	 "mech app -a web env list\nmech app -a web wait"},
+	{"app", "env unset", "app.env-unset", SH_MUTATES | SH_TENANT, "KEY…", 1, 64,
+	 env_unset_flags, sh_app_env_unset, "Remove env variables from one instance (or all).",
+	 "KEY  one or more variable names",
+	 "Removes them from apps/APP/overlays/INSTANCE/env.yaml; a variable the base Deployment "
+	 "sets gets a `$patch: delete` entry there, so this instance alone loses it. With "
+	 "--all-instances removes them from the base Deployment's env. A name set nowhere writes "
+	 "nothing.",
+	 "mech app -a web env unset LOG_LEVEL\nmech app -a web env unset --all-instances REGION",
+	 "mech app -a web env list"},
+	{"app", "env list", "app.env-list", SH_TENANT, "", 0, 0, app_target_flags, sh_app_env_list,
+	 "Show an instance's effective env: the base's merged with the instance's env.yaml.",
+	 "None.",
+	 "None (read-only). Each variable with its value or `from secret S:KEY`, and where it comes "
+	 "from (base or instance).",
+	 "mech app -a web env list\nmech app -a web -i staging env list --json",
+	 "mech app -a web env set KEY=VALUE"},
 	{"app", "history", "app.history", SH_TENANT, "", 0, 0, app_history_flags, sh_app_history,
 	 "List the commits that changed what an instance runs: image, replicas, env.", "None.",
 	 "None (read-only). Receipts and human commits alike, newest first, each with the fields "
@@ -527,6 +626,20 @@ const sh_command sh_commands[] = {
 	 "Rewrites the memory request and limit in addons/NAME/cluster.yaml, keeping everything "
 	 "else, in one mechanics(addon.set) commit.",
 	 "mech addon -n db set --memory 1Gi", "mech addon list"},
+	{"addon", "link", "addon.link", SH_MUTATES | SH_TENANT, "", 0, 0, addon_link_flags,
+	 sh_addon_link, "Wire an addon into an app instance as DATABASE_URL (or --env NAME).",
+	 "None.",
+	 "Sets NAME from the addon's Secret NAME-app, key uri (a secretKeyRef in "
+	 "apps/APP/overlays/INSTANCE/env.yaml), in one mechanics(addon.link) commit; no credential "
+	 "enters Git. Linking again with the same env writes nothing.",
+	 "mech addon -n db link -a web\nmech addon -n db link -a web -i staging --env PG_URL --wait",
+	 "mech app -a web env list\nmech addon -n db wait"},
+	{"addon", "unlink", "addon.unlink", SH_MUTATES | SH_TENANT, "", 0, 0, addon_unlink_flags,
+	 sh_addon_unlink, "Remove an addon's wiring from an app instance.", "None.",
+	 "Removes the env entries of apps/APP/overlays/INSTANCE/env.yaml that read the addon's "
+	 "Secret (only --env NAME when given) in one mechanics(addon.unlink) commit; nothing linked "
+	 "writes nothing. The addon and its data stay.",
+	 "mech addon -n db unlink -a web", "mech app -a web env list"},
 	{"addon", "delete", "addon.delete", SH_MUTATES | SH_TENANT, "", 0, 0, addon_target_flags,
 	 sh_addon_delete, "Delete an addon and its data (always needs --force).", "None.",
 	 "Deletes addons/NAME/ in one mechanics(addon.delete) commit; Argo CD then deletes the "

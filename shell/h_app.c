@@ -494,6 +494,8 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table_print(ctx, &t);
 	sh_table_dispose(&t);
 	sh_printf(ctx, "\n");
+	sh_app_config_info(ctx, repo, app, only);
+	sh_printf(ctx, "\n");
 	info_live_text(ctx, repo, app, &lv, only);
 	mech_argocd_apps_free(lv.apps);
 	sh_table_init(&t, 2);

@@ -814,14 +814,16 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 			  s && *s->port ? atoi(s->port) : 5432, s && *s->dbname ? s->dbname : "app",
 			  s && *s->username ? s->username : "app");
 		sh_printf(ctx,
-			  "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL; "
-			  "the password is never shown\n",
-			  secret);
+			  "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL "
+			  "with `mech addon -n %s link -a APP`; the password is never shown\n",
+			  secret, name);
 		mech_kube_pg_secret_free(s);
 		free(host);
 		free(secret);
 		free(svc);
 	}
+	if (!wait)
+		sh_addon_links(ctx, repo, res, name);
 	if (wait) {
 		cJSON_AddStringToObject(res, "state", ready ? "done" : "pending");
 		if (!ready)

@@ -21,6 +21,17 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a);
 int sh_app_info(sh_ctx *ctx, const sh_args *a);
 int sh_app_instance_add(sh_ctx *ctx, const sh_args *a);
 int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a);
+int sh_app_scale(sh_ctx *ctx, const sh_args *a);
+int sh_app_env_set(sh_ctx *ctx, const sh_args *a);
+int sh_app_env_unset(sh_ctx *ctx, const sh_args *a);
+int sh_app_env_list(sh_ctx *ctx, const sh_args *a);
+int sh_addon_link(sh_ctx *ctx, const sh_args *a);
+int sh_addon_unlink(sh_ctx *ctx, const sh_args *a);
+/** addon info: result.links[] and a "linked:" line per app instance wired to `addon`. */
+void sh_addon_links(sh_ctx *ctx, mech_repo *repo, cJSON *res, const char *addon);
+/** app info: result.instances[].desired {replicas, env, links} and a line per instance. */
+void sh_app_config_info(sh_ctx *ctx, mech_repo *repo, const mech_app_state *app,
+			const mech_instance_state *only);
 int sh_route_create(sh_ctx *ctx, const sh_args *a);
 int sh_route_delete(sh_ctx *ctx, const sh_args *a);
 int sh_route_list(sh_ctx *ctx, const sh_args *a);

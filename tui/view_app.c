@@ -318,18 +318,32 @@ static int load(struct tui *t, tui_view *v)
 	} else {
 		tui_view_text(v, TUI_AREA_DEFAULT, "  app %s  image %s  port %d  replicas %d",
 			      a->name, a->base_image ? a->base_image : "-", a->port, a->replicas);
+		git_tree *tree = NULL;
+		if (mech_repo_head_tree(tn->repo, &tree) < 0)
+			mech_error_clear();
 		for (i = 0; i < a->ninstances; i++) {
 			const mech_instance_state *in = &a->instances[i];
+			mech_app_desired d;
+			char reps[32] = "-";
 			tui_line *l;
 			if (p->instance && strcmp(in->name, p->instance))
 				continue;
+			/* what runs: the overlay's replicas entry, replicas.yaml or the base's */
+			if (tree && mech_app_desired_at(mech_repo_git(tn->repo), tree, a->name,
+							in->name, &d) == 0) {
+				snprintf(reps, sizeof(reps), "%d", d.replicas);
+				mech_app_desired_dispose(&d);
+			}
+			mech_error_clear();
 			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
 			l = tui_view_add(v, TUI_LINE_TEXT, NULL);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "  instance %s  image %s  route %s  ",
-				      in->name, in->image ? in->image : "-",
+			tui_line_cell(l, TUI_AREA_DEFAULT,
+				      "  instance %s  image %s  replicas %s  route %s  ", in->name,
+				      in->image ? in->image : "-", reps,
 				      in->route_host ? in->route_host : "-");
 			tui_line_cell(l, tui_class_area(in->writer.cls), "%s", wt);
 		}
+		git_tree_free(tree);
 		for (i = 0; i < a->files.len; i++) {
 			tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 			tui_writer_text(tn, &a->writers[i], wt, sizeof(wt));

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 #include "mech/validate.h"
+#include "mech/buf.h"
 #include "mech/error.h"
 #include "mech/layout.h"
 
@@ -88,25 +89,101 @@ int mech_validate_int(const char *what, const char *v, long min, long max, long 
 	return 0;
 }
 
+/* The key rule of env variables: a C identifier of at most 128 characters. */
+static int env_key_ok(const char *v, size_t klen)
+{
+	size_t i;
+	if (!klen || klen > 128)
+		return 0;
+	for (i = 0; i < klen; i++) {
+		char c = v[i];
+		if (!(isalpha((unsigned char)c) || c == '_' || (i && isdigit((unsigned char)c))))
+			return 0;
+	}
+	return 1;
+}
+
+static int bad_env_key(const char *what, const char *v, size_t klen)
+{
+	char q[MECH_ESCAPE_SIZE];
+	return mech_error_set(MECH_EINVALID,
+			      "invalid %s \"%s\": use letters, digits and '_', not starting with a "
+			      "digit (at most 128)",
+			      what, mech_error_escape_n(q, v, klen));
+}
+
+int mech_validate_env_name(const char *what, const char *v)
+{
+	if (!env_key_ok(v, strlen(v)))
+		return bad_env_key(what, v, strlen(v));
+	return 0;
+}
+
+int mech_validate_secret_ref(const char *v, char **secret, char **key)
+{
+	char q[MECH_ESCAPE_SIZE];
+	const char *colon = strchr(v, ':');
+	size_t i, n;
+	int ok = colon && colon != v && colon[1];
+	*secret = *key = NULL;
+	if (!ok)
+		return mech_error_set(MECH_EINVALID,
+				      "invalid --from-secret \"%s\": expected SECRET:KEY, e.g. "
+				      "db-app:uri",
+				      mech_error_escape(q, v));
+	*secret = mech_strndup(v, (size_t)(colon - v));
+	*key = mech_strdup(colon + 1);
+	/* a DNS-1123 subdomain: lower-case labels separated by dots */
+	n = strlen(*secret);
+	ok = n <= 253 && (*secret)[0] != '.' && (*secret)[n - 1] != '.' && !strstr(*secret, "..");
+	for (i = 0; ok && i < n; i++) {
+		char c = (*secret)[i], prev = i ? (*secret)[i - 1] : '.', next = (*secret)[i + 1];
+		if (c == '-' && (prev == '.' || next == '.' || !next || !i))
+			ok = 0;
+		else if (!(islower((unsigned char)c) || isdigit((unsigned char)c) || c == '-' ||
+			   c == '.'))
+			ok = 0;
+	}
+	if (!ok) {
+		mech_error_set(MECH_EINVALID,
+			       "invalid secret name \"%s\" in --from-secret: use lower-case "
+			       "letters, digits, '-' and '.' (a DNS-1123 subdomain, at most 253)",
+			       mech_error_escape(q, *secret));
+		goto bad;
+	}
+	n = strlen(*key);
+	/* Kubernetes' config-map key rule: also not ".", nor starting with ".." */
+	ok = n <= 253 && strcmp(*key, ".") && strncmp(*key, "..", 2);
+	for (i = 0; ok && i < n; i++)
+		if (!(isalnum((unsigned char)(*key)[i]) || strchr("-._", (*key)[i])))
+			ok = 0;
+	if (!ok) {
+		mech_error_set(MECH_EINVALID,
+			       "invalid secret key \"%s\" in --from-secret: use letters, digits, "
+			       "'-', '.' and '_' (at most 253; not \".\" nor starting \"..\")",
+			       mech_error_escape(q, *key));
+		goto bad;
+	}
+	return 0;
+bad:
+	free(*secret);
+	free(*key);
+	*secret = *key = NULL;
+	return -1;
+}
+
 int mech_validate_env(const char *v)
 {
 	char q[MECH_ESCAPE_SIZE];
 	const char *eq = strchr(v, '=');
-	size_t i, klen;
+	size_t klen;
 	if (!eq || eq == v)
 		return mech_error_set(MECH_EINVALID,
 				      "invalid --env \"%s\": expected KEY=VALUE, e.g. LOG_LEVEL=debug",
 				      mech_error_escape(q, v));
 	klen = (size_t)(eq - v);
-	for (i = 0; i < klen; i++) {
-		char c = v[i];
-		if (!(isalpha((unsigned char)c) || c == '_' || (i && isdigit((unsigned char)c))) ||
-		    klen > 128)
-			return mech_error_set(MECH_EINVALID,
-					      "invalid --env key \"%s\": use letters, digits and '_', "
-					      "not starting with a digit (at most 128)",
-					      mech_error_escape_n(q, v, klen));
-	}
+	if (!env_key_ok(v, klen))
+		return bad_env_key("--env key", v, klen);
 	if (!printable(eq + 1) || strlen(eq + 1) > 4096)
 		return mech_error_set(MECH_EINVALID,
 				      "invalid --env value for %.*s: control characters are not "

@@ -217,9 +217,10 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 }
 
 /* "addon X not found", with the nearest of `names` (the tenant's addons) as a hint. */
-static int not_found(mech_repo *repo, const char *name, const mech_strv *names)
+int mech_addon_not_found(mech_repo *repo, const char *name, const mech_strv *names)
 {
-	const char *near = mech_suggest(name, (const char *const *)names->items, names->len);
+	const char *near = names ? mech_suggest(name, (const char *const *)names->items, names->len)
+				 : NULL;
 	mech_error_set(MECH_ENOT_FOUND, "addon %s not found in %s/gitops", name,
 		       mech_repo_tenant(repo));
 	if (near)
@@ -232,7 +233,7 @@ static int not_found_txn(mech_txn *txn, mech_repo *repo, const char *name)
 {
 	mech_strv names = MECH_STRV_INIT;
 	mech_txn_list(txn, MECH_LAYOUT_ADDONS, &names);
-	not_found(repo, name, &names);
+	mech_addon_not_found(repo, name, &names);
 	mech_strv_dispose(&names);
 	return -1;
 }
@@ -382,7 +383,7 @@ int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out)
 	} else {
 		mech_strv names = MECH_STRV_INIT;
 		mech_tree_list(mech_repo_git(repo), tree, MECH_LAYOUT_ADDONS, &names);
-		not_found(repo, name, &names);
+		mech_addon_not_found(repo, name, &names);
 		mech_strv_dispose(&names);
 	}
 	free(file);

@@ -179,32 +179,74 @@ static int read_base_image(mech_txn *txn, mech_repo *repo, const char *app, char
 
 /* ---- desired state at a commit ---- */
 
-/* The overlay's `replicas: [{name: app, count: N}]` entry, or -1. */
-static int overlay_replicas(const char *yaml, size_t len, const char *app)
+/*
+ * Lay the instance's env.yaml over the base's env by name, as kubectl
+ * kustomize (v5) renders the strategic merge: the patch's entries first, in
+ * its order, then the base's entries it does not name; a `$patch: delete`
+ * entry drops the base's. Consumes inst.
+ */
+static void merge_env(mech_app_desired *d, mech_env_var *inst, size_t n)
 {
-	mech_yaml *doc = NULL;
-	const mech_yaml *r;
+	mech_env_var *all = mech_calloc(n + d->nvars + 1, sizeof(*all));
+	size_t i, j, k = 0;
+	for (j = 0; j < d->nvars; j++) {
+		for (i = 0; i < n && strcmp(inst[i].name, d->vars[j].name); i++)
+			;
+		if (i < n) { /* the instance names it: its entry (or its delete) wins */
+			free(d->vars[j].name);
+			free(d->vars[j].value);
+			free(d->vars[j].secret);
+			free(d->vars[j].key);
+			memset(&d->vars[j], 0, sizeof(d->vars[j]));
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (!inst[i].deleted) {
+			all[k] = inst[i];
+			all[k++].instance = 1;
+			memset(&inst[i], 0, sizeof(inst[i]));
+		}
+	for (j = 0; j < d->nvars; j++)
+		if (d->vars[j].name)
+			all[k++] = d->vars[j];
+	free(d->vars);
+	d->vars = all;
+	d->nvars = k;
+	mech_env_vars_free(inst, n);
+}
+
+/* env as NAME=VALUE lines for history (a secret as NAME=<from secret S:KEY>). */
+static void env_lines(mech_app_desired *d)
+{
 	size_t i;
-	int count = -1;
-	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
-		mech_error_clear();
-		return -1;
+	for (i = 0; i < d->nvars; i++) {
+		if (d->vars[i].secret)
+			mech_strv_pushf(&d->env, "%s=<from secret %s:%s>", d->vars[i].name,
+					d->vars[i].secret, d->vars[i].key);
+		else
+			mech_strv_pushf(&d->env, "%s=%s", d->vars[i].name,
+					d->vars[i].value ? d->vars[i].value : "");
 	}
-	r = mech_yaml_get(doc, "replicas");
-	for (i = 0; r && r->kind == MECH_YAML_SEQ && i < r->len; i++) {
-		const char *name = mech_yaml_path_text(r->items[i], "name");
-		const char *c = mech_yaml_path_text(r->items[i], "count");
-		if (name && c && !strcmp(name, app))
-			count = atoi(c);
-	}
-	mech_yaml_free(doc);
-	return count;
+}
+
+/* Read the instance's patch `file` into `b` when the overlay lists it: 1, 0 when not, -1. */
+static int read_patch(git_repository *git, git_tree *tree, const char *app, const char *instance,
+		      const mech_buf *ov, const char *file, mech_buf *b)
+{
+	char *path;
+	int r;
+	if (!mech_manifest_overlay_has_patch(ov->ptr, ov->len, file))
+		return 0;
+	path = mech_layout_overlay_file(app, instance, file);
+	r = mech_tree_read(git, tree, path, MAX_MANIFEST, b);
+	free(path);
+	return r;
 }
 
 int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
 			mech_app_desired *out)
 {
-	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT;
+	mech_buf dep = MECH_BUF_INIT, ov = MECH_BUF_INIT, pat = MECH_BUF_INIT;
 	char *path = mech_layout_app_file(app, MECH_LAYOUT_BASE_DEPLOYMENT);
 	char *base = NULL;
 	int rc = -1, r;
@@ -214,7 +256,8 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 		goto done;
 	if (r > 0) {
 		base = deployment_image(dep.ptr, dep.len, app, NULL, &out->replicas);
-		deployment_env(dep.ptr, dep.len, app, &out->env);
+		if (mech_manifest_env_read(dep.ptr, dep.len, app, &out->vars, &out->nvars) < 0)
+			mech_error_clear();
 	}
 	free(path);
 	path = mech_layout_overlay_path(app, instance);
@@ -222,18 +265,35 @@ int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, co
 		goto done;
 	out->exists = r > 0;
 	if (out->exists) {
-		int n = overlay_replicas(ov.ptr, ov.len, app);
+		/* kustomize: the overlay's replicas entry > replicas.yaml > the base */
+		int n = mech_manifest_overlay_replicas(ov.ptr, ov.len, app);
+		if (n < 0 && (r = read_patch(git, tree, app, instance, &ov,
+					     MECH_LAYOUT_OVERLAY_REPLICAS, &pat)) > 0)
+			n = mech_manifest_replicas_read(pat.ptr, pat.len);
 		if (n >= 0)
 			out->replicas = n;
+		mech_buf_clear(&pat);
+		if ((r = read_patch(git, tree, app, instance, &ov, MECH_LAYOUT_OVERLAY_ENV, &pat)) >
+		    0) {
+			mech_env_var *iv = NULL;
+			size_t niv = 0;
+			if (mech_manifest_env_read(pat.ptr, pat.len, app, &iv, &niv) < 0)
+				mech_error_clear();
+			merge_env(out, iv, niv);
+		}
+		if (r < 0)
+			goto done;
 		if (base && mech_manifest_overlay_image(ov.ptr, ov.len, base, &out->image) < 0) {
 			mech_error_clear();
 			out->image = NULL;
 		}
 	}
+	env_lines(out);
 	rc = 0;
 done:
 	mech_buf_dispose(&dep);
 	mech_buf_dispose(&ov);
+	mech_buf_dispose(&pat);
 	free(path);
 	free(base);
 	return rc;
@@ -243,6 +303,7 @@ void mech_app_desired_dispose(mech_app_desired *d)
 {
 	free(d->image);
 	mech_strv_dispose(&d->env);
+	mech_env_vars_free(d->vars, d->nvars);
 	memset(d, 0, sizeof(*d));
 }
 
@@ -704,7 +765,10 @@ done:
 
 static int plan_instance_add(mech_txn *txn, void *payload)
 {
+	static const char *const patch_files[] = {MECH_LAYOUT_OVERLAY_REPLICAS,
+						  MECH_LAYOUT_OVERLAY_ENV};
 	instance_ctx *c = payload;
+	size_t i;
 	mech_buf src = MECH_BUF_INIT, out = MECH_BUF_INIT;
 	char *from = NULL, *src_path = NULL;
 	char *dst_path = mech_layout_overlay_path(c->app, c->instance);
@@ -726,6 +790,16 @@ static int plan_instance_add(mech_txn *txn, void *payload)
 	if (mech_manifest_overlay_copy(src.ptr, src.len, c->app, from, c->instance, &out) < 0)
 		goto done;
 	mech_txn_write_buf(txn, dst_path, &out);
+	/* the patches it lists come along: the new instance runs what `from` runs */
+	for (i = 0; i < sizeof(patch_files) / sizeof(*patch_files); i++) {
+		char *sp = mech_layout_overlay_file(c->app, from, patch_files[i]);
+		char *dp = mech_layout_overlay_file(c->app, c->instance, patch_files[i]);
+		mech_buf_clear(&src);
+		if (mech_txn_read(txn, sp, &src) > 0)
+			mech_txn_write_buf(txn, dp, &src);
+		free(sp);
+		free(dp);
+	}
 	mech_txn_summary(txn, "add instance %s/%s from %s", c->app, c->instance, from);
 	rc = 0;
 done:

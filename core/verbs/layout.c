@@ -49,6 +49,12 @@ char *mech_layout_overlay_path(const char *app, const char *instance)
 			    instance);
 }
 
+char *mech_layout_overlay_file(const char *app, const char *instance, const char *file)
+{
+	return mech_sprintf(MECH_LAYOUT_APPS "/%s/" MECH_LAYOUT_OVERLAYS "/%s/%s", app, instance,
+			    file);
+}
+
 char *mech_layout_overlay_in_app(const char *instance)
 {
 	return mech_sprintf(MECH_LAYOUT_OVERLAYS "/%s/" KUSTOMIZATION, instance);

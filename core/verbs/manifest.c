@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 
 #define NAME_MAX_LEN 63
 #define DNS_NAME_MAX_LEN 253
@@ -711,6 +712,306 @@ done:
 	free(name);
 	free(suffix);
 	return rc;
+}
+
+/* ---- the overlay's patches ---- */
+
+/* A strategic-merge patch of the base Deployment <app> (before nameSuffix). */
+static mech_yaml *deployment_patch(const char *app)
+{
+	mech_yaml *meta;
+	return object("apps/v1", "Deployment", app, &meta);
+}
+
+/* Parse a Deployment or a patch of one; `yaml` NULL: a new patch. */
+static int patch_doc(mech_yaml **doc, const char *yaml, size_t len, const char *app,
+		     const char *name)
+{
+	if (!yaml) {
+		*doc = deployment_patch(app);
+		return 0;
+	}
+	if (parse_doc(doc, yaml, len, name) < 0)
+		return -1;
+	if (check_kind(*doc, name, "Deployment") < 0) {
+		mech_yaml_free(*doc);
+		*doc = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The app's container: the one named `app`, else the only one; NULL if none. */
+static mech_yaml *app_container(const mech_yaml *doc, const char *app)
+{
+	mech_yaml *cs = mech_yaml_path(doc, "spec.template.spec.containers");
+	size_t i;
+	if (!cs || cs->kind != MECH_YAML_SEQ)
+		return NULL;
+	for (i = 0; i < cs->len; i++) {
+		const char *n = mech_yaml_path_text(cs->items[i], "name");
+		if (n && !strcmp(n, app) && cs->items[i]->kind == MECH_YAML_MAP)
+			return cs->items[i];
+	}
+	return cs->len == 1 && cs->items[0]->kind == MECH_YAML_MAP ? cs->items[0] : NULL;
+}
+
+void mech_env_vars_free(mech_env_var *v, size_t n)
+{
+	size_t i;
+	for (i = 0; v && i < n; i++) {
+		free(v[i].name);
+		free(v[i].value);
+		free(v[i].secret);
+		free(v[i].key);
+	}
+	free(v);
+}
+
+int mech_manifest_env_read(const char *yaml, size_t len, const char *app, mech_env_var **out,
+			   size_t *n)
+{
+	mech_yaml *doc = NULL;
+	const mech_yaml *env;
+	size_t i;
+	*out = NULL;
+	*n = 0;
+	if (mech_yaml_parse(&doc, yaml, len, "env", NULL) < 0)
+		return -1;
+	env = mech_yaml_get(app_container(doc, app), "env");
+	for (i = 0; env && env->kind == MECH_YAML_SEQ && i < env->len; i++) {
+		const mech_yaml *e = env->items[i];
+		const char *name = mech_yaml_path_text(e, "name");
+		const char *value = mech_yaml_path_text(e, "value");
+		const char *secret = mech_yaml_path_text(e, "valueFrom.secretKeyRef.name");
+		const char *key = mech_yaml_path_text(e, "valueFrom.secretKeyRef.key");
+		const char *patch = mech_yaml_path_text(e, "$patch");
+		mech_env_var *v;
+		if (!name)
+			continue;
+		*out = mech_reallocarray(*out, *n + 1, sizeof(**out));
+		v = &(*out)[(*n)++];
+		memset(v, 0, sizeof(*v));
+		v->name = mech_strdup(name);
+		v->deleted = patch && !strcmp(patch, "delete");
+		if (secret || key) {
+			v->secret = mech_strdup(secret ? secret : "");
+			v->key = mech_strdup(key ? key : "");
+		} else if (!v->deleted) {
+			v->value = mech_strdup(value ? value : "");
+		}
+	}
+	mech_yaml_free(doc);
+	return 0;
+}
+
+static mech_yaml *env_entry(const mech_env_var *v)
+{
+	mech_yaml *e = mech_yaml_map();
+	mech_yaml_set_str(e, "name", v->name);
+	if (v->deleted) {
+		mech_yaml_set_str(e, "$patch", "delete");
+	} else if (v->secret) {
+		mech_yaml *ref = child_map(child_map(e, "valueFrom"), "secretKeyRef");
+		mech_yaml_set_str(ref, "name", v->secret);
+		mech_yaml_set_str(ref, "key", v->key);
+	} else {
+		mech_yaml_set_str(e, "value", v->value ? v->value : "");
+	}
+	return e;
+}
+
+static ssize_t env_index(const mech_yaml *env, const char *name)
+{
+	size_t i;
+	for (i = 0; i < env->len; i++) {
+		const char *n = mech_yaml_path_text(env->items[i], "name");
+		if (n && !strcmp(n, name))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+int mech_manifest_env_edit(const char *yaml, size_t len, const char *app, const mech_env_var *set,
+			   size_t nset, const mech_strv *remove, mech_buf *out)
+{
+	static const char name[] = "env";
+	mech_yaml *doc = NULL, *c, *m, *cs = NULL, *env;
+	size_t i;
+	ssize_t at;
+	int rc = -1;
+
+	if (check_name("app name", app) < 0 || patch_doc(&doc, yaml, len, app, name) < 0)
+		return -1;
+	c = app_container(doc, app);
+	if (!c) {
+		if ((m = child_map(doc, "spec")) && (m = child_map(m, "template")) &&
+		    (m = child_map(m, "spec")))
+			cs = child_seq(m, "containers");
+		if (!cs) {
+			mech_error_set(MECH_EINVALID,
+				       "%s: spec.template.spec.containers is not a list", name);
+			goto done;
+		}
+		c = mech_yaml_append(cs, mech_yaml_map());
+		mech_yaml_set_str(c, "name", app);
+	}
+	env = child_seq(c, "env");
+	if (!env) {
+		mech_error_set(MECH_EINVALID, "%s: the container's env is not a list", name);
+		goto done;
+	}
+	for (i = 0; remove && i < remove->len; i++) {
+		while ((at = env_index(env, remove->items[i])) >= 0) {
+			mech_yaml_free(env->items[at]);
+			memmove(env->items + at, env->items + at + 1,
+				(env->len - (size_t)at - 1) * sizeof(*env->items));
+			env->len--;
+		}
+	}
+	for (i = 0; i < nset; i++) {
+		if ((at = env_index(env, set[i].name)) >= 0) {
+			mech_yaml_free(env->items[at]);
+			env->items[at] = env_entry(&set[i]);
+		} else {
+			mech_yaml_append(env, env_entry(&set[i]));
+		}
+	}
+	/* no empty list: in a patch it would replace the base's env instead of merging */
+	if (!env->len)
+		mech_yaml_remove(c, "env");
+	rc = render_into(doc, out);
+	doc = NULL;
+done:
+	mech_yaml_free(doc);
+	return rc;
+}
+
+int mech_manifest_replicas_edit(const char *yaml, size_t len, const char *app, int replicas,
+				mech_buf *out)
+{
+	mech_yaml *doc = NULL, *spec;
+	if (replicas < 0)
+		return mech_error_set(MECH_EINVALID, "invalid replicas %d: use 0 or more", replicas);
+	if (check_name("app name", app) < 0 || patch_doc(&doc, yaml, len, app, "replicas") < 0)
+		return -1;
+	spec = child_map(doc, "spec");
+	if (!spec) {
+		mech_yaml_free(doc);
+		return mech_error_set(MECH_EINVALID, "replicas: spec is not a mapping");
+	}
+	mech_yaml_set_int(spec, "replicas", replicas);
+	return render_into(doc, out);
+}
+
+int mech_manifest_replicas_read(const char *yaml, size_t len)
+{
+	mech_yaml *doc = NULL;
+	const char *r;
+	int n = -1;
+	if (mech_yaml_parse(&doc, yaml, len, "replicas", NULL) < 0) {
+		mech_error_clear();
+		return -1;
+	}
+	r = mech_yaml_path_text(doc, "spec.replicas");
+	if (r && *r >= '0' && *r <= '9')
+		n = atoi(r);
+	mech_yaml_free(doc);
+	return n;
+}
+
+/* The overlay's replicas entry for `app`, or NULL. */
+static mech_yaml *replicas_entry(const mech_yaml *doc, const char *app)
+{
+	const mech_yaml *r = mech_yaml_get(doc, "replicas");
+	size_t i;
+	for (i = 0; r && r->kind == MECH_YAML_SEQ && i < r->len; i++) {
+		const char *name = mech_yaml_path_text(r->items[i], "name");
+		if (name && !strcmp(name, app) && r->items[i]->kind == MECH_YAML_MAP)
+			return r->items[i];
+	}
+	return NULL;
+}
+
+int mech_manifest_overlay_replicas(const char *yaml, size_t len, const char *app)
+{
+	mech_yaml *doc = NULL;
+	const char *c;
+	int count = -1;
+	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
+		mech_error_clear();
+		return -1;
+	}
+	c = mech_yaml_path_text(replicas_entry(doc, app), "count");
+	if (c)
+		count = atoi(c);
+	mech_yaml_free(doc);
+	return count;
+}
+
+int mech_manifest_overlay_set_replicas(const char *yaml, size_t len, const char *app, int replicas,
+				       mech_buf *out)
+{
+	static const char name[] = "overlay kustomization.yaml";
+	mech_yaml *doc = NULL, *entry;
+	if (parse_doc(&doc, yaml, len, name) < 0)
+		return -1;
+	entry = replicas_entry(doc, app);
+	if (!entry) {
+		mech_yaml_free(doc);
+		return mech_error_set(MECH_EINVALID, "%s: no replicas entry for %s", name, app);
+	}
+	mech_yaml_set_int(entry, "count", replicas);
+	return render_into(doc, out);
+}
+
+/* The index of `- path: <file>` in the overlay's patches, or -1. */
+static ssize_t patch_index(const mech_yaml *doc, const char *file)
+{
+	const mech_yaml *p = mech_yaml_get(doc, "patches");
+	size_t i;
+	for (i = 0; p && p->kind == MECH_YAML_SEQ && i < p->len; i++) {
+		const char *path = mech_yaml_path_text(p->items[i], "path");
+		if (path &&
+		    (!strcmp(path, file) || (!strncmp(path, "./", 2) && !strcmp(path + 2, file))))
+			return (ssize_t)i;
+	}
+	return -1;
+}
+
+int mech_manifest_overlay_has_patch(const char *yaml, size_t len, const char *file)
+{
+	mech_yaml *doc = NULL;
+	int has;
+	if (mech_yaml_parse(&doc, yaml, len, "kustomization.yaml", NULL) < 0) {
+		mech_error_clear();
+		return 0;
+	}
+	has = patch_index(doc, file) >= 0;
+	mech_yaml_free(doc);
+	return has;
+}
+
+int mech_manifest_overlay_add_patch(const char *yaml, size_t len, const char *file, mech_buf *out)
+{
+	static const char name[] = "overlay kustomization.yaml";
+	mech_yaml *doc = NULL, *patches, *entry;
+	if (parse_doc(&doc, yaml, len, name) < 0 || check_kind(doc, name, "Kustomization") < 0) {
+		mech_yaml_free(doc);
+		return -1;
+	}
+	if (patch_index(doc, file) >= 0) {
+		mech_yaml_free(doc);
+		return 0;
+	}
+	patches = child_seq(doc, "patches");
+	if (!patches) {
+		mech_yaml_free(doc);
+		return mech_error_set(MECH_EINVALID, "%s: patches must be a list", name);
+	}
+	entry = mech_yaml_append(patches, mech_yaml_map());
+	mech_yaml_set_str(entry, "path", file);
+	return render_into(doc, out) < 0 ? -1 : 1;
 }
 
 /* ---- routes ---- */

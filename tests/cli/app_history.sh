@@ -56,6 +56,27 @@ expect_in "$out" "env.MODE a -> b" "as env.MODE"
 mech app -a web -i canary history -n 1 --json
 expect_eq "$(json "$out" 'len(d["result"]["history"])')" "1" "-n 1"
 
+# scale and env write their own files (replicas.yaml, env.yaml): history reads them
+mech app -a web -i canary scale --replicas 2
+expect_rc 0 "scale canary to 2"
+mech app -a web -i canary env set MODE=c --json
+expect_rc 0 "env set MODE=c on canary"
+mech app -a web -i canary env set DB --from-secret db-app:uri
+expect_rc 0 "env set DB from a secret on canary"
+mech app -a web -i canary env unset MODE
+expect_rc 0 "then unset MODE on canary (the base's too)"
+mech --json app -a web -i canary history -n 4
+expect_rc 0 "canary's history"
+expect_eq "$(json "$out" '[h["verb"] for h in d["result"]["history"]]')" \
+	"['app.env-unset', 'app.env-set', 'app.env-set', 'app.scale']" "the four receipts, newest first"
+expect_eq "$(json "$out" '[[(c["field"], c["from"], c["to"]) for c in h["changes"]] for h in d["result"]["history"]]')" \
+	"[[('env.MODE', 'c', None)], [('env.DB', None, '<from secret db-app:uri>')], [('env.MODE', 'b', 'c')], [('replicas', '1', '2')]]" \
+	"each with its change, from and to"
+expect_eq "$(json "$out" 'd["result"]["history"][0]["state"]')" \
+	"{'exists': True, 'image': 'nginx:1.29', 'replicas': 2, 'env': {'DB': '<from secret db-app:uri>'}}" "the state after the last"
+mech --json app -a web -i main history -n 1
+expect_eq "$(json "$out" 'd["result"]["history"][0]["commit"]')" "$human" "main's history does not see canary's files"
+
 # bad input
 before=$(head_of alice)
 mech app -a wbe history

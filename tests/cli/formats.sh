@@ -66,6 +66,15 @@ shape write 0 addon create db --type postgres
 snapshot
 shape write.unchanged 0 app -a web -i main deploy --tag 1.27
 
+# ---- after create: one small file per concern ------------------------------------
+shape write 0 app -a web -i staging scale --replicas 3
+shape write 0 app -a web -i staging env set LOG_LEVEL=info
+shape write 0 addon -n db link -a web -i staging
+receipt addon.link
+shape write.unchanged 0 addon -n db link -a web -i staging
+shape app.env-list 0 app -a web -i staging env list
+snapshot config
+
 # ---- live reads ----------------------------------------------------------------
 shape app.wait 0 app -a web -i main wait --timeout 20s
 shape route.wait 0 route -a web -i main wait --timeout 20s

@@ -69,7 +69,15 @@ done <<'TABLE'
 0  | ['mech addon -n db info'] | addon create db --type postgres
 0  | [] | addon list
 0  | [] | addon -n db wait --timeout 30s
+0  | ['mech addon -n db link -a APP'] | addon -n db info
+0  | ['mech app -a web env list', 'mech addon -n db wait'] | addon -n db link -a web
 0  | [] | addon -n db info
+0  | ['mech app -a web wait'] | app -a web scale --replicas 2
+0  | ['mech app -a web -i main wait'] | app -a web -i main scale --replicas 1
+0  | ['mech app -a web env list'] | app -a web env set LOG_LEVEL=debug
+0  | ['mech app -a web -i main env set KEY=VALUE'] | app -a web env list
+0  | ['mech app -a web env list'] | app -a web env unset LOG_LEVEL
+0  | ['mech app -a web env list'] | addon -n db unlink -a web
 0  | ['mech addon -n db wait'] | addon -n db set --memory 1Gi
 3  | - | addon -n db delete
 0  | [] | addon -n db delete --force
@@ -85,5 +93,5 @@ done <<'TABLE'
 0  | ['mech app list'] | app -a web delete --force
 64 | - | app frob
 TABLE
-expect_eq "$rows" 55 "every row ran"
+expect_eq "$rows" 63 "every row ran"
 finish

@@ -1348,3 +1348,103 @@ Test(manifest, validator_fails_without_spec_dir_and_refuses_garbage, .fini = rem
 	mech_buf_dispose(&cmd);
 	mech_buf_dispose(&out);
 }
+
+/* ---- the overlay's patches: env.yaml and replicas.yaml ---- */
+
+Test(manifest, env_edit_writes_a_patch_and_reads_back)
+{
+	mech_env_var set[3] = {{.name = "A", .value = "1"},
+			       {.name = "DB", .secret = "db-app", .key = "uri"},
+			       {.name = "GONE", .deleted = 1}};
+	mech_buf out = MECH_BUF_INIT;
+	mech_env_var *v = NULL;
+	size_t n = 0;
+	mech_yaml *doc;
+
+	cr_assert_eq(mech_manifest_env_edit(NULL, 0, "web", set, 3, NULL, &out), 0);
+	doc = parse(&out);
+	expect_text(doc, "kind", "Deployment");
+	expect_text(doc, "metadata.name", "web");
+	mech_yaml_free(doc);
+	cr_assert_eq(mech_manifest_env_read(out.ptr, out.len, "web", &v, &n), 0);
+	cr_assert_eq(n, 3);
+	cr_assert_str_eq(v[0].value, "1");
+	cr_assert_str_eq(v[1].secret, "db-app");
+	cr_assert_str_eq(v[1].key, "uri");
+	cr_assert_null(v[1].value);
+	cr_assert(v[2].deleted);
+	mech_env_vars_free(v, n);
+	mech_buf_dispose(&out);
+}
+
+Test(manifest, env_edit_keeps_what_a_person_wrote)
+{
+	static const char human[] = "apiVersion: apps/v1\n"
+				    "kind: Deployment\n"
+				    "metadata:\n  name: web\n  annotations:\n    mine: yes-please\n"
+				    "spec:\n  template:\n    spec:\n      containers:\n"
+				    "      - name: web\n        env:\n        - name: KEEP\n"
+				    "          value: k\n        - name: DROP\n          value: d\n"
+				    "        resources:\n          limits:\n            cpu: 100m\n";
+	mech_env_var set = {.name = "KEEP", .value = "new"};
+	mech_strv rm = MECH_STRV_INIT;
+	mech_buf out = MECH_BUF_INIT;
+	mech_yaml *doc;
+
+	mech_strv_push(&rm, "DROP");
+	cr_assert_eq(mech_manifest_env_edit(human, strlen(human), "web", &set, 1, &rm, &out), 0);
+	doc = parse(&out);
+	expect_text(doc, "metadata.annotations.mine", "yes-please");
+	expect_text(item(mech_yaml_path(doc, "spec.template.spec.containers"), 0),
+		    "resources.limits.cpu", "100m");
+	cr_assert_eq(mech_yaml_path(item(mech_yaml_path(doc, "spec.template.spec.containers"), 0),
+				    "env")
+			     ->len,
+		     1);
+	mech_yaml_free(doc);
+	/* removing the last entry drops the list: an empty one would replace the base's env */
+	mech_strv_dispose(&rm);
+	mech_strv_push(&rm, "KEEP");
+	cr_assert_eq(mech_manifest_env_edit(out.ptr, out.len, "web", NULL, 0, &rm, &out), 0);
+	cr_assert_null(strstr(mech_buf_cstr(&out), "env:"), "%s", mech_buf_cstr(&out));
+	mech_strv_dispose(&rm);
+	mech_buf_dispose(&out);
+}
+
+Test(manifest, env_edit_refuses_another_kind)
+{
+	static const char svc[] = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n";
+	mech_env_var set = {.name = "A", .value = "1"};
+	mech_buf out = MECH_BUF_INIT;
+	mech_buf_puts(&out, "before");
+	cr_assert_eq(mech_manifest_env_edit(svc, strlen(svc), "web", &set, 1, NULL, &out), -1);
+	expect_error("expected kind Deployment");
+	cr_assert_str_eq(mech_buf_cstr(&out), "before", "the buffer is left alone");
+	mech_buf_dispose(&out);
+}
+
+Test(manifest, replicas_patch_and_overlay_entries)
+{
+	static const char ov[] = "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+				 "kind: Kustomization\nresources:\n- ../../base\n"
+				 "replicas:\n- name: web\n  count: 5\n";
+	mech_buf out = MECH_BUF_INIT, ov2 = MECH_BUF_INIT;
+
+	cr_assert_eq(mech_manifest_replicas_edit(NULL, 0, "web", 3, &out), 0);
+	cr_assert_eq(mech_manifest_replicas_read(out.ptr, out.len), 3);
+	cr_assert_eq(mech_manifest_replicas_edit(NULL, 0, "web", -1, &out), -1);
+
+	cr_assert_eq(mech_manifest_overlay_replicas(ov, strlen(ov), "web"), 5);
+	cr_assert_eq(mech_manifest_overlay_replicas(ov, strlen(ov), "api"), -1);
+	cr_assert_eq(mech_manifest_overlay_set_replicas(ov, strlen(ov), "web", 0, &ov2), 0);
+	cr_assert_eq(mech_manifest_overlay_replicas(ov2.ptr, ov2.len, "web"), 0);
+
+	cr_assert_eq(mech_manifest_overlay_has_patch(ov, strlen(ov), "env.yaml"), 0);
+	cr_assert_eq(mech_manifest_overlay_add_patch(ov, strlen(ov), "env.yaml", &out), 1);
+	cr_assert_eq(mech_manifest_overlay_has_patch(out.ptr, out.len, "env.yaml"), 1);
+	cr_assert_eq(mech_manifest_overlay_add_patch(out.ptr, out.len, "env.yaml", &ov2), 0,
+		     "listed once");
+	cr_assert_not_null(strstr(mech_buf_cstr(&out), "count: 5"), "the rest is kept");
+	mech_buf_dispose(&out);
+	mech_buf_dispose(&ov2);
+}

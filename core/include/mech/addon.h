@@ -43,6 +43,31 @@ int mech_addon_create(mech_repo *repo, const mech_write_opts *w, const mech_addo
 /** Change parameters after create; only those not create-only (memory). */
 int mech_addon_set(mech_repo *repo, const mech_write_opts *w, const mech_addon_opts *o,
 		   mech_txn_result *res);
+/**
+ * `addon -n NAME link -a APP [-i I] [--env E]`: the instance's env E
+ * (default DATABASE_URL) from the addon's Secret, key uri (env.yaml, as
+ * `env set E --from-secret NAME-app:uri`). unlink removes E (NULL: every
+ * entry naming the addon's Secret). core/verbs/app_config.c.
+ */
+int mech_addon_link(mech_repo *repo, const mech_write_opts *w, const char *addon, const char *app,
+		    const char *instance, const char *env, mech_txn_result *res);
+int mech_addon_unlink(mech_repo *repo, const mech_write_opts *w, const char *addon, const char *app,
+		      const char *instance, const char *env, mech_txn_result *res);
+/** One link: app/instance's env `env` reads addon `addon`'s Secret. */
+typedef struct {
+	char *addon, *app, *instance, *env;
+} mech_addon_link_info;
+/**
+ * Every link at the head (an env entry of an instance's desired state whose
+ * secretKeyRef names an addon's Secret), only `addon`'s and only `app`'s
+ * when not NULL; by app, instance, addon.
+ */
+int mech_addon_links(mech_repo *repo, const char *addon, const char *app,
+		     mech_addon_link_info **out, size_t *n);
+void mech_addon_links_free(mech_addon_link_info *l, size_t n);
+/** MECH_ENOT_FOUND for addon `name`, with "did you mean" from `names` (may be NULL). -1. */
+int mech_addon_not_found(mech_repo *repo, const char *name, const mech_strv *names);
+
 /** Destructive: always needs --force. */
 int mech_addon_delete(mech_repo *repo, const mech_write_opts *w, const char *name,
 		      mech_txn_result *res);

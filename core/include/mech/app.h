@@ -6,6 +6,7 @@
 #include "mech/gitops.h"
 #include "mech/history.h"
 #include "mech/layout.h"
+#include "mech/manifest.h"
 #include "mech/receipt.h"
 
 /*
@@ -50,6 +51,25 @@ int mech_app_instance_add(mech_repo *repo, const mech_write_opts *w, const char 
 			  const char *instance, const char *from, mech_txn_result *res);
 int mech_app_instance_remove(mech_repo *repo, const mech_write_opts *w, const char *app,
 			     const char *instance, mech_txn_result *res);
+
+/* ---- after create: scale and env (core/verbs/app_config.c) ---- */
+
+/** `app scale`: replicas 0-100 into the instance's replicas.yaml (or its overlay entry). */
+int mech_app_scale(mech_repo *repo, const mech_write_opts *w, const char *app, const char *instance,
+		   int replicas, mech_txn_result *res);
+
+typedef struct {
+	const char *app;
+	const char *instance;    /* NULL: the only instance */
+	int all_instances;       /* the base Deployment's env instead of an instance's env.yaml */
+	const mech_strv *vars;   /* set: KEY=VALUE… (with from_secret: one KEY); unset: KEY… */
+	const char *from_secret; /* SECRET:KEY, or NULL */
+} mech_app_env_opts;
+
+int mech_app_env_set(mech_repo *repo, const mech_write_opts *w, const mech_app_env_opts *o,
+		     mech_txn_result *res);
+int mech_app_env_unset(mech_repo *repo, const mech_write_opts *w, const mech_app_env_opts *o,
+		       mech_txn_result *res);
 
 /**
  * One receipt putting app/instance's own files (its overlay directory) back
@@ -99,13 +119,18 @@ typedef struct {
 	int exists;    /* the instance's overlay is there */
 	char *image;   /* the image after the overlay's images entry; NULL when unknown */
 	int replicas;  /* the overlay's replicas entry, else the base Deployment's */
-	mech_strv env; /* the container's env as NAME=VALUE (valueFrom: NAME=<from …>) */
+	mech_strv env; /* the container's env as NAME=VALUE (a secret: NAME=<from secret S:KEY>) */
+	mech_env_var *vars; /* the same env: the base's merged with the instance's env.yaml */
+	size_t nvars;
 } mech_app_desired;
 
 /** The desired state of app/instance in `tree` (any commit's). 0, or -1 on a read error. */
 int mech_app_desired_at(git_repository *git, git_tree *tree, const char *app, const char *instance,
 			mech_app_desired *out);
 void mech_app_desired_dispose(mech_app_desired *d);
+/** The env (and the rest of the desired state) of one instance at the head; *picked its name. */
+int mech_app_env_list(mech_repo *repo, const char *app, const char *instance, mech_app_desired *out,
+		      char **picked);
 
 /** One change to an instance's desired state. */
 typedef struct {

@@ -58,6 +58,17 @@ char *mech_layout_overlays_dir(const char *app);
 char *mech_layout_overlay_dir(const char *app, const char *instance);
 /** apps/<app>/overlays/<instance>/kustomization.yaml */
 char *mech_layout_overlay_path(const char *app, const char *instance);
+/*
+ * The patches mech writes next to an overlay's kustomization.yaml, one per
+ * concern (docs/formats.md): the image stays in the kustomization, the
+ * replicas and the env go to strategic-merge patches of the base Deployment
+ * listed in its `patches:`, so a person's edit of one file does not put the
+ * others behind --force.
+ */
+#define MECH_LAYOUT_OVERLAY_REPLICAS "replicas.yaml"
+#define MECH_LAYOUT_OVERLAY_ENV "env.yaml"
+/** apps/<app>/overlays/<instance>/<file>, `file` one of MECH_LAYOUT_OVERLAY_REPLICAS/ENV. */
+char *mech_layout_overlay_file(const char *app, const char *instance, const char *file);
 /** overlays/<instance>/kustomization.yaml: the overlay inside the app's own tree. */
 char *mech_layout_overlay_in_app(const char *instance);
 /** The Git directories the ApplicationSet turns into Applications (a glob). */
@@ -148,6 +159,9 @@ char *mech_layout_tenant_domain(const char *tenant, const char *base_domain);
  * application user's credentials and the read-write Service.
  */
 char *mech_layout_addon_secret(const char *name);
+/** The key of that Secret holding the connection URI, and the env name `addon link` gives it. */
+#define MECH_LAYOUT_ADDON_SECRET_KEY "uri"
+#define MECH_LAYOUT_ADDON_LINK_ENV "DATABASE_URL"
 char *mech_layout_addon_service(const char *name);
 
 /* ---- the 63-character limit ---- */

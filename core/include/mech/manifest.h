@@ -77,6 +77,55 @@ int mech_manifest_overlay_set_image(const char *yaml, size_t len, const char *ba
 int mech_manifest_overlay_copy(const char *yaml, size_t len, const char *app,
 			       const char *from_instance, const char *to_instance, mech_buf *out);
 
+/* ---- the overlay's patches: replicas.yaml and env.yaml (mech/layout.h) ---- */
+
+/** One env entry of the app's container. */
+typedef struct {
+	char *name;
+	char *value;        /* a plain value, or NULL */
+	char *secret, *key; /* valueFrom.secretKeyRef, or NULL */
+	int deleted;        /* an instance's `$patch: delete` of a base entry */
+	int instance;       /* read from the instance's env.yaml (else the base Deployment) */
+} mech_env_var;
+
+void mech_env_vars_free(mech_env_var *v, size_t n);
+
+/**
+ * The env entries of the app's container (named `app`, or the only one) in a
+ * Deployment or a Deployment patch, in order. *out NULL and *n 0 when none.
+ */
+int mech_manifest_env_read(const char *yaml, size_t len, const char *app, mech_env_var **out,
+			   size_t *n);
+
+/**
+ * Edit the env of the app's container in a Deployment or in an instance's
+ * env.yaml: each of `set` replaces the entry of its name or is appended
+ * (a value, a secretKeyRef, or with `deleted` a `$patch: delete`), each
+ * name of `remove` is dropped. `yaml` NULL: a new env.yaml, a strategic-
+ * merge patch of Deployment <app> (the base name). Everything else is kept.
+ */
+int mech_manifest_env_edit(const char *yaml, size_t len, const char *app, const mech_env_var *set,
+			   size_t nset, const mech_strv *remove, mech_buf *out);
+
+/**
+ * replicas.yaml: set spec.replicas of the patch (`yaml` NULL: a new patch of
+ * Deployment <app>), keeping anything else a person wrote in it.
+ */
+int mech_manifest_replicas_edit(const char *yaml, size_t len, const char *app, int replicas,
+				mech_buf *out);
+/** spec.replicas of a Deployment or replicas.yaml, or -1 when it sets none. */
+int mech_manifest_replicas_read(const char *yaml, size_t len);
+
+/** The overlay's `replicas: [{name: <app>, count: N}]` entry, or -1 when it has none. */
+int mech_manifest_overlay_replicas(const char *yaml, size_t len, const char *app);
+/** Rewrite that entry's count (it must exist), keeping the rest of the overlay. */
+int mech_manifest_overlay_set_replicas(const char *yaml, size_t len, const char *app, int replicas,
+				       mech_buf *out);
+/** 1 when the overlay's `patches:` lists `- path: <file>`, else 0. */
+int mech_manifest_overlay_has_patch(const char *yaml, size_t len, const char *file);
+/** Add `- path: <file>` to the overlay's `patches:` (1, `out` filled), or 0 when listed. */
+int mech_manifest_overlay_add_patch(const char *yaml, size_t len, const char *file, mech_buf *out);
+
 /**
  * An overlay or HTTPRoute written before MECH_LAYOUT_SEP (nameSuffix
  * -<instance>, objects <app>-<instance>) brought to today's names: every

@@ -21,6 +21,14 @@ int mech_validate_tenant_name(const char *value);
 int mech_validate_int(const char *what, const char *value, long min, long max, long *out);
 /** KEY=VALUE with a C-identifier key and a value without control characters. */
 int mech_validate_env(const char *value);
+/** An env variable name: the key rule of mech_validate_env (`what` names the argument). */
+int mech_validate_env_name(const char *what, const char *name);
+/**
+ * `--from-secret S:KEY`: S a Secret name (DNS-1123 subdomain, at most 253),
+ * KEY a Secret data key ([-._a-zA-Z0-9]+, at most 253). On success *secret
+ * and *key are new strings (caller frees).
+ */
+int mech_validate_secret_ref(const char *value, char **secret, char **key);
 /** An image tag: [A-Za-z0-9_][A-Za-z0-9_.-]{0,127}. */
 int mech_validate_tag(const char *value);
 /** A DNS hostname (lower case, labels ≤ 63, total ≤ 253). */
