@@ -80,6 +80,27 @@ done:
 	return rc;
 }
 
+/*
+ * The instance's pods: by mech.dev/instance, else (an overlay written before
+ * that label, which keeps app.kubernetes.io/instance=<app>--<instance> in its
+ * selector until mech next writes it) by the old label.
+ */
+static int list_pods(sh_ctx *ctx, const target *t, mech_kube_pod **pods, size_t *n)
+{
+	char *legacy;
+	int rc;
+	if (mech_kube_pods_list(t->k, ctx->tenant->ns, t->selector, pods, n) < 0)
+		return -1;
+	if (*n)
+		return 0;
+	mech_kube_pods_free(*pods, *n);
+	legacy = mech_sprintf("%s=%s,%s=%s", MECH_LAYOUT_LABEL_NAME, t->app,
+			      MECH_LAYOUT_LABEL_ARGOCD_INSTANCE, t->workload);
+	rc = mech_kube_pods_list(t->k, ctx->tenant->ns, legacy, pods, n);
+	free(legacy);
+	return rc;
+}
+
 /* "web--main-7d9c-x2" is a ReplicaSet (1 segment after the workload) or a Pod (2). */
 static int owned_name(const char *workload, const char *name, int segments)
 {
@@ -383,7 +404,7 @@ int sh_app_logs(sh_ctx *ctx, const sh_args *a)
 	o.previous = sh_arg_bool(a, SH_OPT_PREVIOUS);
 	if (target_open(ctx, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE), &t) < 0)
 		goto done;
-	if (mech_kube_pods_list(t.k, ctx->tenant->ns, t.selector, &pods, &npods) < 0)
+	if (list_pods(ctx, &t, &pods, &npods) < 0)
 		goto done;
 	chosen = mech_calloc(npods ? npods : 1, sizeof(*chosen));
 	if (pod_arg) {
@@ -538,7 +559,7 @@ cJSON *sh_logs_failing(sh_ctx *ctx, const char *app, const char *instance)
 	target t;
 
 	if (target_open(ctx, app, instance, &t) < 0 ||
-	    mech_kube_pods_list(t.k, ctx->tenant->ns, t.selector, &pods, &npods) < 0)
+	    list_pods(ctx, &t, &pods, &npods) < 0)
 		goto done;
 	for (i = 0; i < npods && !bad; i++)
 		if (!pods[i].ready && *pods[i].reason)

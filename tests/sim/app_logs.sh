@@ -110,6 +110,18 @@ mech app -a web wait --timeout 30s --json
 expect_rc 0 "back to a good tag"
 expect_eq "$(json "$out" 'd["result"]["live"]["health"]')" "Healthy" "healthy again"
 
+# ---- an overlay from before mech.dev/instance keeps the old instance label ----
+mech app create old --image nginx:1.27
+human_clone alice "$T/human"
+sed -i 's#mech.dev/instance: main#app.kubernetes.io/instance: old--main#' "$T/human/apps/old/overlays/main/kustomization.yaml"
+git -C "$T/human" commit -qam "old: the label an earlier mech wrote"
+git -C "$T/human" push -q origin HEAD:main
+mech app -a old wait --timeout 30s
+expect_rc 0 "the legacy-labelled instance runs"
+mech app -a old logs --json
+expect_rc 0 "logs of a legacy-labelled instance"
+expect_eq "$(json "$out" '[p["lines"][0] for p in d["result"]["pods"]]')" "['Starting nginx 1.27 on :8080']" "its pods are found by the old label"
+
 # ---- a wait that never saw the Application: live is null ----
 sim_stop
 sim_start --poll 1h
