@@ -558,8 +558,7 @@ cJSON *sh_logs_failing(sh_ctx *ctx, const char *app, const char *instance)
 	cJSON *o = NULL;
 	target t;
 
-	if (target_open(ctx, app, instance, &t) < 0 ||
-	    list_pods(ctx, &t, &pods, &npods) < 0)
+	if (target_open(ctx, app, instance, &t) < 0 || list_pods(ctx, &t, &pods, &npods) < 0)
 		goto done;
 	for (i = 0; i < npods && !bad; i++)
 		if (!pods[i].ready && *pods[i].reason)
