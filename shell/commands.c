@@ -231,6 +231,11 @@ static const sh_flag addon_set_flags[] = {
 
 static const sh_flag addon_target_flags[] = {ADDON_TARGET, END};
 
+static const sh_flag secret_target_flags[] = {
+	{SH_OPT_NAME, 'n', SH_STR, "NAME", "the secret to act on", 0, 0, 1},
+	END,
+};
+
 static const sh_flag ssh_flags[] = {
 	{SH_OPT_GUEST, 0, SH_STR, "FINGERPRINT", "session of an unregistered key", 0, 0, 0},
 	{SH_OPT_KEY, 0, SH_STR, "FINGERPRINT",
@@ -645,6 +650,50 @@ const sh_command sh_commands[] = {
 	 "Deletes addons/NAME/ in one mechanics(addon.delete) commit; Argo CD then deletes the "
 	 "cluster and its volumes. Without --force: exit 3 and the plan.",
 	 "mech addon -n db delete --dry-run\nmech addon -n db delete --force", "mech addon list"},
+
+	{"secret", "set", "secret.set", SH_MUTATES | SH_TENANT, "NAME KEY", 2, 2, no_flags,
+	 sh_secret_set,
+	 "Set one key of a secret; the value is read from stdin, never from the command line.",
+	 "NAME  secret name (DNS label, at most 40 characters; not <addon>-app and the other "
+	 "names CloudNativePG takes)\nKEY   key in the Secret: letters, digits, '-', '_', '.'\n"
+	 "stdin the value, at most 1 MiB; one trailing newline is dropped; a terminal is "
+	 "refused",
+	 "Creates or patches the Kubernetes Secret NAME in x-TENANT (type Opaque, labelled "
+	 "app.kubernetes.io/managed-by=mech) through the Kubernetes API, then records in "
+	 "secrets/NAME.yaml, in one mechanics(secret.set) commit, the key, its version (one more "
+	 "each set), who set it and when. The value is never in Git, argv, output or logs. Needs "
+	 "kubernetes.url (78 without); with --dry-run the cluster is not touched.",
+	 "mech secret set db-pass password < password.txt\n"
+	 "printf %s \"$TOKEN\" | mech secret set api token\n"
+	 "ssh -T mech-host -- secret set db-pass password < password.txt",
+	 "mech secret -n NAME info\nmech app -a APP env set KEY --from-secret NAME:KEY"},
+	{"secret", "list", "secret.list", SH_TENANT, "", 0, 0, no_flags, sh_secret_list,
+	 "List secrets from the ledger in Git: keys, when last set, and whether the cluster has "
+	 "each.",
+	 "None.",
+	 "None (read-only). Reads secrets/*.yaml; with kubernetes.url also whether each "
+	 "Secret exists (never its values).",
+	 "mech secret list\nmech secret list --json", "mech secret -n NAME info"},
+	{"secret", "info", "secret.info", SH_TENANT, "", 0, 0, secret_target_flags, sh_secret_info,
+	 "Show a secret's keys: version, who set each and when, and whether the cluster has it "
+	 "(never a value).",
+	 "None.", "None (read-only).",
+	 "mech secret -n db-pass info\nmech secret -n db-pass info --json",
+	 "mech app -a APP env set KEY --from-secret NAME:KEY"},
+	{"secret", "unset", "secret.unset", SH_MUTATES | SH_TENANT, "KEY", 1, 1, secret_target_flags,
+	 sh_secret_unset, "Remove one key from a secret (its value is lost: needs --force).",
+	 "KEY  the key to remove",
+	 "Removes KEY from the Kubernetes Secret NAME (a merge patch), then from secrets/NAME.yaml "
+	 "in one mechanics(secret.unset) commit. Without --force: exit 3, nothing changes.",
+	 "mech secret -n db-pass unset old-password --force", "mech secret -n NAME info"},
+	{"secret", "delete", "secret.delete", SH_MUTATES | SH_TENANT, "", 0, 0, secret_target_flags,
+	 sh_secret_delete,
+	 "Delete a secret from the cluster and its ledger (always needs --force).", "None.",
+	 "Deletes the Kubernetes Secret NAME in x-TENANT, then secrets/NAME.yaml in one "
+	 "mechanics(secret.delete) commit. Without --force: exit 3 and the plan; nothing "
+	 "changes.",
+	 "mech secret -n db-pass delete --dry-run\nmech secret -n db-pass delete --force",
+	 "mech secret list"},
 
 	{"log", NULL, "log", SH_TENANT, "", 0, 0, log_flags, sh_log,
 	 "List receipts: the tenant repo's commits with class, verb and target.", "None.",

@@ -66,7 +66,7 @@ static int mhd_loaded; /* one server per process, started from the main thread *
 #define MHD_queue_response (*mhd.MHD_queue_response)
 #define MHD_destroy_response (*mhd.MHD_destroy_response)
 
-#define BODY_MAX (1u << 20)
+#define BODY_MAX (2u << 20) /* a 1 MiB Secret in base64, with room */
 #define CONNECTIONS_MAX 64
 
 struct sim_server {
@@ -751,7 +751,7 @@ static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_k
 }
 
 static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const char *url,
-				  const char *method)
+				  const char *method, request *rq)
 {
 	sim_kube_answer ans;
 
@@ -759,8 +759,14 @@ static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const
 		return send_json(s, c, MHD_HTTP_OK,
 				 mech_strdup("{\"major\":\"1\",\"minor\":\"33\",\"gitVersion\":"
 					     "\"v1.33.0+mech-sim\",\"platform\":\"linux/amd64\"}"));
-	sim_kube_serve(s->w, method, url, MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"),
-		       kube_arg, c, &ans);
+	if (strcmp(method, "GET"))
+		sim_secrets_write(s->w, method, url,
+				  MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Type"),
+				  rq->body.ptr, rq->body.len, rq->too_large, &ans);
+	else
+		sim_kube_serve(s->w, method, url,
+			       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"), kube_arg,
+			       c, &ans);
 	if (ans.watch)
 		return kube_watch(s, c, ans.watch, ans.text);
 	if (ans.text) { /* a pod's log (errors are Status JSON) */
@@ -864,6 +870,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (!rq) {
 		rq = mech_calloc(1, sizeof(*rq));
 		rq->body.max = BODY_MAX;
+		rq->body.secret = 1; /* a Secret's data may come in it: wiped when freed */
 		*con_cls = rq;
 		return MHD_YES;
 	}
@@ -881,7 +888,7 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *c, const char *u
 	if (s->o->fail_rate > 0 && random_unit() < s->o->fail_rate)
 		return injected_failure(s, c, url);
 	if (is_kube_path(url))
-		return kube_route(s, c, url, method);
+		return kube_route(s, c, url, method, rq);
 	if (argo_api)
 		return argo_route(s, c, url, method, rq);
 	/* everything else is Argo CD's web UI: 200 and HTML, never JSON */

@@ -175,6 +175,9 @@ typedef struct {
 	char *created_at;
 } sim_secret;
 
+/* A Secret a client created through the API (sim_secrets.c). */
+typedef struct sim_usecret sim_usecret;
+
 typedef struct {
 	char *name;
 	char *repo_path;
@@ -199,6 +202,8 @@ typedef struct {
 	size_t napps;
 	sim_secret *secrets;
 	size_t nsecrets;
+	sim_usecret *usecrets; /* written by clients: sim_secrets.c */
+	size_t nusecrets;
 	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
 	int reapply;           /* an operator re-applies every tenant's argocd/ (SIGHUP) */
 	int stopping;
@@ -290,6 +295,16 @@ char *sim_kube_status(unsigned int code, const char *reason, const char *message
 int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double now_ms,
 			double *wait_ms);
 void sim_kube_watch_free(sim_kube_watch *kw);
+
+/*
+ * sim_secrets.c: Secrets clients write. sim_secrets_write answers a POST,
+ * PATCH or DELETE under /api/v1/namespaces/NS/secrets (takes the lock;
+ * other writes get 405); sim_secrets_each renders them for sim_kube.c.
+ */
+void sim_secrets_write(sim_world *w, const char *method, const char *url, const char *ctype,
+		       const char *body, size_t len, int too_large, sim_kube_answer *ans);
+void sim_secrets_each(const sim_world *w, sim_k8s_fn fn, void *arg);
+void sim_secrets_dispose(sim_world *w);
 
 /*
  * sim_tls.c: the PEM certificate and key for --tls, made with a CA of the

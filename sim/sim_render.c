@@ -1205,6 +1205,7 @@ void sim_render_k8s_each(const sim_world *w, sim_k8s_fn fn, void *arg)
 							"resourceVersion");
 		fn(arg, "", "Secret", o);
 	}
+	sim_secrets_each(w, fn, arg);
 }
 
 /* ---- resource tree ---- */

@@ -181,6 +181,7 @@ void sim_world_dispose(sim_world *w)
 	for (i = 0; i < w->nsecrets; i++)
 		secret_dispose(&w->secrets[i]);
 	free(w->secrets);
+	sim_secrets_dispose(w);
 	sim_kube_dispose(w->kube);
 	free(w->home);
 	free(w->branch);

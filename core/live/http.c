@@ -213,12 +213,18 @@ static int read_token(const mech_http *h, char **out)
 
 #define AUTHORIZATION "Authorization: Bearer "
 
-static struct curl_slist *make_headers(const char *token, const char *accept, int has_body)
+static struct curl_slist *make_headers(const char *token, const char *accept, int has_body,
+				       const char *content_type)
 {
 	struct curl_slist *hdrs = NULL;
 	hdrs = curl_slist_append(hdrs, accept);
-	if (has_body)
+	if (has_body && content_type) {
+		char *line = mech_sprintf("Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, line);
+		free(line);
+	} else if (has_body) {
 		hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+	}
 	if (token) {
 		/* one allocation of the right size: no copy of the token is left behind */
 		size_t n = strlen(AUTHORIZATION), t = strlen(token);
@@ -307,8 +313,8 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	}
 }
 
-static int request(mech_http *h, const char *method, const char *path, const char *body, int secret,
-		   mech_http_response *resp)
+static int request(mech_http *h, const char *method, const char *path, const char *content_type,
+		   const char *body, int secret, mech_http_response *resp)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
@@ -329,7 +335,7 @@ static int request(mech_http *h, const char *method, const char *path, const cha
 		goto done;
 	}
 	curl_easy_reset(h->easy); /* keeps the connection cache */
-	hdrs = make_headers(token, "Accept: application/json", body != NULL);
+	hdrs = make_headers(token, "Accept: application/json", body != NULL, content_type);
 	setup_common(h, h->easy, url, hdrs, errbuf);
 	curl_easy_setopt(h->easy, CURLOPT_TIMEOUT_MS, h->timeout_ms);
 	curl_easy_setopt(h->easy, CURLOPT_ACCEPT_ENCODING, "");
@@ -368,13 +374,20 @@ done:
 int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
 		      mech_http_response *resp)
 {
-	return request(h, method, path, body, 0, resp);
+	return request(h, method, path, NULL, body, 0, resp);
 }
 
 int mech_http_request_secret(mech_http *h, const char *method, const char *path, const char *body,
 			     mech_http_response *resp)
 {
-	return request(h, method, path, body, 1, resp);
+	return request(h, method, path, NULL, body, 1, resp);
+}
+
+int mech_http_send_secret(mech_http *h, const char *method, const char *path,
+			  const char *content_type, const char *body, mech_http_response *resp)
+{
+	/* libcurl sends `body` from the caller's buffer (POSTFIELDS, no copy): the caller wipes it */
+	return request(h, method, path, content_type, body, 1, resp);
 }
 
 static int is_json_type(const char *ct)
@@ -769,7 +782,7 @@ int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *o)
 	}
 	/* Argo CD switches to SSE only when Accept is exactly text/event-stream,
 	 * and does not compress it. */
-	hdrs = make_headers(token, "Accept: text/event-stream", 0);
+	hdrs = make_headers(token, "Accept: text/event-stream", 0, NULL);
 	setup_common(h, s.easy, url, hdrs, errbuf);
 	curl_easy_setopt(s.easy, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(s.easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -900,7 +913,7 @@ int mech_http_follow(mech_http *h, const char *path, long duration_ms, mech_text
 		mech_error_set(MECH_EUNAVAILABLE, "%s: cannot create a libcurl handle", h->name);
 		goto done;
 	}
-	hdrs = make_headers(token, "Accept: */*", 0);
+	hdrs = make_headers(token, "Accept: */*", 0, NULL);
 	setup_common(h, t.easy, url, hdrs, errbuf);
 	curl_easy_setopt(t.easy, CURLOPT_HTTPGET, 1L);
 	curl_easy_setopt(t.easy, CURLOPT_TIMEOUT_MS, duration_ms > 0 ? duration_ms : 1L);

@@ -840,3 +840,225 @@ int mech_kube_pod_log_follow(mech_kube *k, const char *ns, const char *pod,
 	free(path);
 	return rc;
 }
+
+/* ---- Secrets mech writes (`mech secret`) ---- */
+
+/*
+ * The request bodies and answers hold the value: bodies are secret
+ * buffers (wiped when they grow and when disposed), answers are read with
+ * mech_http_send_secret and wiped; nothing of a value is copied into an
+ * error message (the API server's Status never quotes data).
+ */
+static int secret_call(mech_kube *k, const char *method, const char *path, const char *ctype,
+		       const mech_buf *body, long *status, cJSON **doc)
+{
+	mech_http_response resp;
+	int rc = -1;
+
+	if (doc)
+		*doc = NULL;
+	if (mech_http_send_secret(k->http, method, path, ctype, body ? body->ptr : NULL, &resp) < 0)
+		return -1;
+	*status = resp.status;
+	if (resp.status == 404 && !(resp.content_type && strstr(resp.content_type, "json"))) {
+		mech_error_set(MECH_ENOT_FOUND,
+			       "Kubernetes: %s %s%s: HTTP 404: the server does not know this API "
+			       "path",
+			       method, mech_http_url(k->http), path);
+		goto done;
+	}
+	/* 404 and 409 are answers the callers judge; everything else maps as usual */
+	if (resp.status != 404 && resp.status != 409 &&
+	    mech_http_check(k->http, method, path, &resp) < 0)
+		goto done;
+	if (doc && resp.status / 100 == 2) {
+		char *what = mech_sprintf("Kubernetes: %s %s%s", method, mech_http_url(k->http),
+					  path);
+		rc = mech_json_parse(doc, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
+		free(what);
+		if (rc < 0)
+			goto done;
+	}
+	rc = 0;
+done:
+	mech_http_response_dispose(&resp);
+	return rc;
+}
+
+static void secret_doc_free(cJSON *doc)
+{
+	if (doc)
+		wipe_json_strings(doc);
+	cJSON_Delete(doc);
+}
+
+void mech_kube_secret_info_dispose(mech_kube_secret_info *s)
+{
+	free(s->managed_by);
+	free(s->tenant);
+	free(s->resource_version);
+	mech_strv_dispose(&s->keys);
+	memset(s, 0, sizeof(*s));
+}
+
+int mech_kube_secret_info_get(mech_kube *k, const char *ns, const char *name,
+			      mech_kube_secret_info *out)
+{
+	char *path = object_path("/api/v1", ns, "secrets", name, "");
+	const cJSON *data, *it;
+	cJSON *doc = NULL;
+	long status = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->keys = (mech_strv)MECH_STRV_INIT;
+	if (secret_call(k, "GET", path, NULL, NULL, &status, &doc) < 0)
+		goto done;
+	rc = 0;
+	if (status == 404)
+		goto done;
+	if (status != 200) {
+		rc = mech_error_set(MECH_EUNAVAILABLE, "Kubernetes: GET %s%s: HTTP %ld",
+				    mech_http_url(k->http), path, status);
+		goto done;
+	}
+	out->exists = 1;
+	{
+		const cJSON *labels = mech_json_path(doc, "metadata.labels");
+		const cJSON *m = mech_json_get(labels, MECH_LAYOUT_LABEL_MANAGED_BY);
+		const cJSON *t = mech_json_get(labels, MECH_LAYOUT_LABEL_TENANT);
+		out->managed_by = mech_strdup(cJSON_IsString(m) ? m->valuestring : "");
+		out->tenant = mech_strdup(cJSON_IsString(t) ? t->valuestring : "");
+	}
+	out->resource_version = jstr(doc, "metadata.resourceVersion");
+	data = mech_json_get(doc, "data");
+	for (it = cJSON_IsObject(data) ? data->child : NULL; it; it = it->next)
+		if (it->string)
+			mech_strv_push(&out->keys, it->string);
+done:
+	secret_doc_free(doc);
+	free(path);
+	return rc;
+}
+
+/* Refuse to write into a Secret that exists and is not this tenant's mech Secret. */
+static int check_ours(mech_kube *k, const char *ns, const char *name, const char *tenant)
+{
+	mech_kube_secret_info si;
+	int rc = mech_kube_secret_info_get(k, ns, name, &si);
+	if (rc == 0 && si.exists &&
+	    (strcmp(si.managed_by, MECH_LAYOUT_MANAGED_BY) || strcmp(si.tenant, tenant))) {
+		mech_error_set(MECH_EEXISTS,
+			       "the Secret %s in %s exists and is not mech's (label %s is \"%s\")",
+			       name, ns, MECH_LAYOUT_LABEL_MANAGED_BY, si.managed_by);
+		rc = mech_error_hint("choose another name; mech writes only Secrets it created");
+	}
+	mech_kube_secret_info_dispose(&si);
+	return rc;
+}
+
+int mech_kube_secret_set(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			 const char *key, const char *value, size_t len, int *created)
+{
+	char *coll = object_path("/api/v1", ns, "secrets", "", ""), *path;
+	mech_buf body = MECH_BUF_INIT;
+	char *b64 = mech_base64(value, len);
+	long status = 0;
+	int rc = -1;
+
+	*created = 0;
+	coll[strlen(coll) - 1] = '\0'; /* .../secrets/ → .../secrets */
+	path = object_path("/api/v1", ns, "secrets", name, "");
+	body.secret = 1;
+	mech_buf_printf(&body,
+			"{\"apiVersion\":\"v1\",\"kind\":\"Secret\",\"metadata\":{\"name\":\"%s\","
+			"\"namespace\":\"%s\",\"labels\":{\"%s\":\"%s\",\"%s\":\"%s\"}},"
+			"\"type\":\"Opaque\",\"data\":{\"%s\":\"%s\"}}",
+			name, ns, MECH_LAYOUT_LABEL_MANAGED_BY, MECH_LAYOUT_MANAGED_BY,
+			MECH_LAYOUT_LABEL_TENANT, tenant, key, b64);
+	if (secret_call(k, "POST", coll, NULL, &body, &status, NULL) < 0)
+		goto done;
+	if (status / 100 == 2) {
+		*created = 1;
+		rc = 0;
+		goto done;
+	}
+	if (status == 404) {
+		rc = mech_error_set(MECH_ENOT_FOUND,
+				    "Kubernetes: the namespace %s does not exist; nothing was written",
+				    ns);
+		mech_error_hint("Argo CD creates it when it first syncs the tenant's Applications: "
+				"check them with `mech app list`, then try again");
+		goto done;
+	}
+	/* 409 AlreadyExists: patch the one key into it, if it is ours */
+	if (check_ours(k, ns, name, tenant) < 0)
+		goto done;
+	mech_buf_dispose(&body);
+	body.secret = 1;
+	mech_buf_printf(&body, "{\"data\":{\"%s\":\"%s\"}}", key, b64);
+	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) < 0)
+		goto done;
+	if (status == 404) { /* deleted between the two calls */
+		rc = mech_error_set(MECH_EUNAVAILABLE,
+				    "Kubernetes: the Secret %s in %s went away while it was written",
+				    name, ns);
+		mech_error_hint("try again");
+		goto done;
+	}
+	if (status == 409) {
+		rc = mech_error_set(MECH_ECONTENTION,
+				    "Kubernetes: the Secret %s in %s changed while it "
+				    "was written",
+				    name, ns);
+		goto done;
+	}
+	rc = 0;
+done:
+	mech_buf_dispose(&body);
+	mech_secret_free(b64);
+	free(coll);
+	free(path);
+	return rc;
+}
+
+int mech_kube_secret_unset(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			   const char *key, int *existed)
+{
+	char *path = object_path("/api/v1", ns, "secrets", name, "");
+	mech_buf body = MECH_BUF_INIT;
+	long status = 0;
+	int rc = -1;
+
+	*existed = 0;
+	if (check_ours(k, ns, name, tenant) < 0)
+		goto done;
+	mech_buf_printf(&body, "{\"data\":{\"%s\":null}}", key);
+	if (secret_call(k, "PATCH", path, "application/merge-patch+json", &body, &status, NULL) < 0)
+		goto done;
+	*existed = status != 404;
+	rc = 0;
+done:
+	mech_buf_dispose(&body);
+	free(path);
+	return rc;
+}
+
+int mech_kube_secret_delete(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			    int *existed)
+{
+	char *path = object_path("/api/v1", ns, "secrets", name, "");
+	long status = 0;
+	int rc = -1;
+
+	*existed = 0;
+	if (check_ours(k, ns, name, tenant) < 0)
+		goto done;
+	if (secret_call(k, "DELETE", path, NULL, NULL, &status, NULL) < 0)
+		goto done;
+	*existed = status != 404;
+	rc = 0;
+done:
+	free(path);
+	return rc;
+}

@@ -93,6 +93,19 @@ char *mech_layout_addon_cluster_path(const char *name)
 	return mech_sprintf(MECH_LAYOUT_ADDONS "/%s/" MECH_LAYOUT_ADDON_CLUSTER, name);
 }
 
+char *mech_layout_secret_ledger(const char *name)
+{
+	return mech_sprintf(MECH_LAYOUT_SECRETS "/%s.yaml", name);
+}
+
+char *mech_layout_secret_of_file(const char *file)
+{
+	size_t n = strlen(file);
+	if (n <= 5 || strcmp(file + n - 5, ".yaml") || strchr(file, '/'))
+		return NULL;
+	return mech_strndup(file, n - 5);
+}
+
 /* ---- derived names ---- */
 
 char *mech_layout_namespace(const char *tenant)

@@ -91,6 +91,11 @@ shape addon.list 0 addon list
 shape addon.info 0 addon -n db info
 shape app.logs 0 app -a web -i main logs --tail 2
 shape app.events 0 app -a web -i main events
+secret_value="formats-secret-$RANDOM$RANDOM$RANDOM"
+printf '%s\n' "$secret_value" >"$T/secret-value"
+shape secret.set 0 secret set db-pass password <"$T/secret-value"
+shape secret.list 0 secret list
+shape secret.info 0 secret -n db-pass info
 
 # ---- updates, a human edit, protection -----------------------------------------
 shape write 0 app -a web -i main set-image ghcr.io/acme/web:2.0
@@ -135,6 +140,7 @@ shape write 0 addon -n cache set --memory 1Gi
 shape write 0 route -a web -i main delete --force
 shape write 0 app -a web instance remove staging --force
 shape write 0 addon -n db delete --force
+shape secret.delete 0 secret -n db-pass delete --force
 shape write 0 app -a web delete --force
 
 # ---- warnings: a human removed argocd/, the write lands and says so ---------------
@@ -153,6 +159,8 @@ print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["p
 [ ${#pw} -ge 16 ] && ok || fail "the sim generated no password for cache-app"
 expect_not_in "$all_out" "$pw" "the database password appears in no output"
 expect_not_in "$all_out" "$(printf %s "$pw" | base64 -w0)" "nor base64-encoded"
+expect_not_in "$all_out" "$secret_value" "a secret's value appears in no output"
+expect_not_in "$all_out" "$(printf %s "$secret_value" | base64 -w0)" "nor base64-encoded"
 
 # ---- receipts: signed, trailers named in the document ------------------------------
 $G cat-file -p main | grep -q '^gpgsig -----BEGIN SSH SIGNATURE-----$' && ok || fail "receipts carry an SSH signature header"

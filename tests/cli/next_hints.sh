@@ -60,8 +60,8 @@ done <<'TABLE'
 0  | ['mech app -a web info'] | app -a web instance remove staging --force
 0  | ['mech route -a web wait', 'mech route list'] | route -a web create
 0  | [] | route list
-0  | [] | route -a web info
 0  | [] | route -a web wait --timeout 30s
+0  | [] | route -a web info
 3  | - | route -a web delete
 0  | [] | route -a web delete --force
 0  | ['mech addon type info postgres'] | addon type list

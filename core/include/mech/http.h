@@ -72,6 +72,14 @@ int mech_http_request(mech_http *h, const char *method, const char *path, const 
  */
 int mech_http_request_secret(mech_http *h, const char *method, const char *path, const char *body,
 			     mech_http_response *resp);
+/**
+ * A request whose body holds secrets (a Secret's data), sent as
+ * `content_type` (NULL: application/json), e.g.
+ * application/merge-patch+json. libcurl sends from `body` without copying
+ * it: the caller wipes it. The answer is a secret buffer as above.
+ */
+int mech_http_send_secret(mech_http *h, const char *method, const char *path,
+			  const char *content_type, const char *body, mech_http_response *resp);
 void mech_http_response_dispose(mech_http_response *resp);
 
 /**

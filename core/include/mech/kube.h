@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 
+#include "mech/buf.h"
 #include "mech/config.h"
 #include "mech/http.h"
 
@@ -142,6 +143,37 @@ void mech_kube_pg_secret_free(mech_kube_pg_secret *s);
 
 int mech_kube_route_get(mech_kube *k, const char *ns, const char *name, mech_kube_route **out);
 void mech_kube_route_free(mech_kube_route *r);
+
+/*
+ * Secrets mech writes (`mech secret`): the value goes only to the cluster.
+ * Each is labelled app.kubernetes.io/managed-by=mech and
+ * mech.dev/tenant=<tenant>; mech writes into no Secret without both.
+ */
+typedef struct {
+	int exists;
+	char *managed_by; /* the managed-by label ("" when absent) */
+	char *tenant;     /* the mech.dev/tenant label */
+	char *resource_version;
+	mech_strv keys; /* key names in the API's order; values are never kept */
+} mech_kube_secret_info;
+
+/** GET the Secret, keeping its labels and key names only; exists 0 on 404. */
+int mech_kube_secret_info_get(mech_kube *k, const char *ns, const char *name,
+			      mech_kube_secret_info *out);
+void mech_kube_secret_info_dispose(mech_kube_secret_info *s);
+/**
+ * Set key=value (`len` bytes) in Secret `name`: POST a new Opaque Secret,
+ * or on 409 merge-patch the key into the existing one when it is this
+ * tenant's mech Secret (else MECH_EEXISTS). *created tells which.
+ */
+int mech_kube_secret_set(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			 const char *key, const char *value, size_t len, int *created);
+/** Remove one key (a merge patch with null); *existed 0 when the Secret is absent. */
+int mech_kube_secret_unset(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			   const char *key, int *existed);
+/** DELETE the Secret; *existed 0 when it was absent already. */
+int mech_kube_secret_delete(mech_kube *k, const char *ns, const char *name, const char *tenant,
+			    int *existed);
 
 /** The condition of `type` in a list, or NULL. Borrowed. */
 const mech_kube_condition *mech_kube_condition_find(const mech_kube_condition *conds, size_t n,

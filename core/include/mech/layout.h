@@ -25,6 +25,13 @@
 #define MECH_LAYOUT_ADDONS "addons"
 #define MECH_LAYOUT_NETWORK_README "network/README.md"
 #define MECH_LAYOUT_ADDONS_README "addons/README.md"
+/*
+ * The ledger of the tenant's secrets (`mech secret`): names, keys, versions
+ * and who set them, never a value. At the top of the repository, outside
+ * every path an Argo CD Application reads (MECH_LAYOUT_OVERLAY_GLOB,
+ * network/, addons/), so nothing in it is ever applied to the cluster.
+ */
+#define MECH_LAYOUT_SECRETS "secrets"
 #define MECH_LAYOUT_ARGOCD "argocd"
 #define MECH_LAYOUT_ARGOCD_PROJECT "argocd/project.yaml"
 #define MECH_LAYOUT_ARGOCD_APPSET "argocd/apps.applicationset.yaml"
@@ -91,6 +98,11 @@ char *mech_layout_route_instance(const char *file);
 char *mech_layout_addon_dir(const char *name);
 /** addons/<name>/cluster.yaml */
 char *mech_layout_addon_cluster_path(const char *name);
+
+/** secrets/<name>.yaml: the ledger of the Kubernetes Secret <name> in the tenant's namespace. */
+char *mech_layout_secret_ledger(const char *name);
+/** The secret a ledger file name stands for ("db.yaml" → "db"), or NULL. Not validated. */
+char *mech_layout_secret_of_file(const char *file);
 
 /* ---- derived names ---- */
 
