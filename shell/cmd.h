@@ -80,6 +80,12 @@
 	_(KUSTOMIZE, "kustomize")                                                                  \
 	_(VERBOSE, "verbose")                                                                      \
 	_(PURGE, "purge")                                                                          \
+	_(TAIL, "tail")                                                                            \
+	_(SINCE, "since")                                                                          \
+	_(PREVIOUS, "previous")                                                                    \
+	_(CONTAINER, "container")                                                                  \
+	_(POD, "pod")                                                                              \
+	_(FOLLOW, "follow")                                                                        \
 	_(ALL_INSTANCES, "all-instances")                                                          \
 	_(FROM_SECRET, "from-secret")
 
@@ -172,6 +178,7 @@ struct sh_ctx {
 	mech_buf out;       /* text for stdout */
 	int exit_override;  /* a result that is not an error but not 0 (wait, diff --exit-code) */
 	int quiet;          /* the output was printed already (ssh runs a nested request) */
+	int failed_result;  /* a failure that still has a result and next (a failed wait) */
 };
 
 extern const sh_command sh_commands[];
@@ -215,6 +222,8 @@ void sh_ctx_reset(sh_ctx *ctx);
 /* output.c */
 void sh_printf(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sh_next(sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/** "-a APP" or "-a APP -i I" as the command named them: for next hints. Caller frees. */
+char *sh_target(const sh_args *a);
 /** Print to stderr as all output is printed: control characters shown, not sent. */
 void sh_eprintf(const sh_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /** A warning about this command's outcome: printed with the answer, and in its JSON. */

@@ -275,7 +275,9 @@ static const sh_flag sim_flags[] = {
 	{SH_OPT_HEALTH_DELAY, 0, SH_DURATION, "D",
 	 "rollout after a sync: Progressing for D, then Healthy (default 1s)", 0, 0, 0},
 	{SH_OPT_DEGRADE_TAG, 0, SH_STR, "TAG",
-	 "instances running this image tag end Degraded (progress deadline exceeded)", 0, 0, 0},
+	 "instances running this image tag end Degraded (progress deadline exceeded; their pods "
+	 "crash-loop, with a BackOff event and an error line in their logs)",
+	 0, 0, 0},
 	{SH_OPT_LATENCY, 0, SH_DURATION, "D", "fault: delay every answer by D", 0, 0, 0},
 	{SH_OPT_FAIL_RATE, 0, SH_STR, "P",
 	 "fault: answer this fraction (0..1) of requests with 500/503", 0, 0, 0},
@@ -327,6 +329,23 @@ static const sh_flag app_history_flags[] = {
 	APP_TARGET,
 	INSTANCE_TARGET,
 	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N changes (default 20)", 1, 100000, 0},
+	END,
+};
+
+static const sh_flag app_logs_flags[] = {
+	APP_TARGET,
+	INSTANCE_TARGET,
+	{SH_OPT_TAIL, 0, SH_INT, "N", "the last N lines of each pod (default 200, at most 5000)", 1,
+	 5000, 0},
+	{SH_OPT_SINCE, 0, SH_DURATION, "D", "only lines newer than D (e.g. 10m, 1h)", 0, 0, 0},
+	{SH_OPT_PREVIOUS, 0, SH_BOOL, NULL,
+	 "the previous run of each container (the one that crashed)", 0, 0, 0},
+	{SH_OPT_CONTAINER, 'c', SH_STR, "C", "this container (default: the pod's only one)", 0, 0,
+	 0},
+	{SH_OPT_POD, 0, SH_STR, "P", "only this pod of the instance", 0, 0, 0},
+	{SH_OPT_FOLLOW, 'f', SH_BOOL, NULL, "stream new lines of one pod until --timeout", 0, 0, 0},
+	{SH_OPT_TIMEOUT, 0, SH_DURATION, "D", "with --follow (required): how long to stream", 0, 0,
+	 0},
 	END,
 };
 
@@ -517,6 +536,24 @@ const sh_command sh_commands[] = {
 	 "Changes to the app's base since then stay (undo them with `mech revert REV`).",
 	 "mech app -a web rollback\nmech app -a web -i main rollback --to 3f2a9c1 --wait",
 	 "mech app -a web wait\nmech app -a web history"},
+	{"app", "logs", "app.logs", SH_TENANT, "", 0, 0, app_logs_flags, sh_app_logs,
+	 "Print the logs of an instance's pods (bounded), from the Kubernetes API.", "None.",
+	 "None (read-only; asks Kubernetes). Pods are the instance's (labels "
+	 "app.kubernetes.io/name and mech.dev/instance); each line is prefixed [POD] when there "
+	 "are several. At most 200 lines per pod by default (--tail, up to 5000) and 1 MiB in all. "
+	 "--follow streams one pod's new lines until --timeout (required) and never longer. An "
+	 "unknown --pod or --container: exit 4.",
+	 "mech app -a web logs\nmech app -a web -i main logs --tail 50 --since 10m\n"
+	 "mech app -a web logs --previous --pod web--main-5d8f9c7b6d-x2x9q\n"
+	 "mech app -a web logs --follow --timeout 1m",
+	 "mech app -a web events"},
+	{"app", "events", "app.events", SH_TENANT, "", 0, 0, app_target_flags, sh_app_events,
+	 "List the recent Kubernetes events of an instance's objects, warnings first.", "None.",
+	 "None (read-only; asks Kubernetes). The events of the instance's Deployment, its "
+	 "ReplicaSets and Pods, its Service and HTTPRoute, as `kubectl get events` shows them: "
+	 "last seen, type, reason, object, count, message; warnings first, then newest first, at "
+	 "most 100.",
+	 "mech app -a web events\nmech app -a web -i staging events --json", "mech app -a web logs"},
 	{"app", "wait", "app.wait", SH_TENANT, "", 0, 0, app_wait_flags, sh_app_wait,
 	 "Wait until Argo CD reports the instance Synced and Healthy at the written revision.",
 	 "None.",

@@ -55,6 +55,15 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 	return finish_and_wait(ctx, a, rc, &res, &w, o.name, o.instance);
 }
 
+/* After a change of what an instance runs: watch it roll out, then look. */
+static void next_watch(sh_ctx *ctx, const sh_args *a)
+{
+	char *t = sh_target(a);
+	sh_next(ctx, "mech app %s wait", t);
+	sh_next(ctx, "mech app %s info", t);
+	free(t);
+}
+
 int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -69,7 +78,7 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 				a->pos.items[0], &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
+		next_watch(ctx, a);
 	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
 			       sh_arg(a, SH_OPT_INSTANCE));
 }
@@ -88,7 +97,7 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 			     sh_arg(a, SH_OPT_TAG), &res);
 	mech_repo_free(repo);
 	if (rc == 0)
-		sh_next(ctx, "mech app -a %s info", sh_arg(a, SH_OPT_APP));
+		next_watch(ctx, a);
 	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
 			       sh_arg(a, SH_OPT_INSTANCE));
 }
@@ -106,8 +115,11 @@ int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
 	rc = mech_app_rollback(repo, &w, sh_arg(a, SH_OPT_APP), sh_arg(a, SH_OPT_INSTANCE),
 			       sh_arg(a, SH_OPT_TO), &res);
 	mech_repo_free(repo);
-	if (rc == 0)
-		sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	if (rc == 0) {
+		char *t = sh_target(a);
+		sh_next(ctx, "mech app %s wait", t);
+		free(t);
+	}
 	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
 			       sh_arg(a, SH_OPT_INSTANCE));
 }
@@ -313,10 +325,10 @@ static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const li
 				cJSON_AddItemToObject(j, "live",
 						      sh_live_app_json(la, lv->head,
 								       mech_repo_git(repo)));
-			else
-				cJSON_AddStringToObject(j, "live", "no Application yet");
+			else /* no Application yet: live is an object or null, never a string */
+				cJSON_AddNullToObject(j, "live");
 		} else if (lv) {
-			cJSON_AddStringToObject(j, "live", "argocd not configured");
+			cJSON_AddNullToObject(j, "live"); /* result.argocd: "not configured" */
 		}
 		cJSON_AddItemToArray(insts, j);
 	}

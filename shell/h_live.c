@@ -100,7 +100,9 @@ typedef struct {
 	sh_ctx *ctx;
 	mech_repo *repo;
 	mech_argocd *cd;
-	char *app_name;  /* Application */
+	char *app_name; /* Application */
+	char *app;      /* the app and instance (NULL with --gone): a failure names the pod */
+	char *instance;
 	char *head;      /* revision written */
 	long long since; /* its commit time: conditions from before it are stale */
 	const char *tag;
@@ -285,7 +287,11 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		w->gone = 1;
 		w->app_name = mech_layout_instance_app(ctx->tenant_name, app_name,
 						       instance ? instance : "main");
-		return mech_validate_name("app name", app_name);
+		if (mech_validate_name("app name", app_name) < 0)
+			return -1;
+		w->app = mech_strdup(app_name);
+		w->instance = mech_strdup(instance ? instance : "main");
+		return 0;
 	}
 	if (mech_app_get(w->repo, app_name, &app) < 0 ||
 	    mech_app_pick_instance(app, instance, &in) < 0) {
@@ -293,6 +299,8 @@ static int open_waiter_for(sh_ctx *ctx, const char *app_name, const char *instan
 		return -1;
 	}
 	w->app_name = mech_layout_instance_app(ctx->tenant_name, app->name, in->name);
+	w->app = mech_strdup(app->name);
+	w->instance = mech_strdup(in->name);
 	if (tag && tag_not_in_git(app, in, tag) < 0) {
 		mech_app_state_free(app, 1);
 		return -1;
@@ -315,7 +323,43 @@ static void close_waiter(waiter *w)
 	mech_argocd_free(w->cd);
 	mech_repo_free(w->repo);
 	free(w->app_name);
+	free(w->app);
+	free(w->instance);
 	free(w->head);
+}
+
+/*
+ * A failed wait still answers: the last state seen (result.live), the pod
+ * that fails and its last warning (result.failing), and what to run next.
+ */
+static void explain_failure(sh_ctx *ctx, const waiter *w)
+{
+	const mech_error *e = mech_error_last();
+	mech_error_code code = e ? e->code : MECH_EFAILED;
+	char *msg = mech_strdup(e && e->message ? e->message : "failed");
+	char *hint = e && e->hint ? mech_strdup(e->hint) : NULL;
+	cJSON *failing = w->app ? sh_logs_failing(ctx, w->app, w->instance) : NULL;
+
+	cJSON_AddItemToObject(ctx->result, "failing", failing ? failing : cJSON_CreateNull());
+	if (failing) {
+		const cJSON *pod = cJSON_GetObjectItemCaseSensitive(failing, "pod");
+		const cJSON *r = cJSON_GetObjectItemCaseSensitive(failing, "reason");
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(failing, "message");
+		sh_eprintf(ctx, "failing pod %s: %s: %s\n", pod->valuestring, r->valuestring,
+			   m->valuestring);
+	}
+	if (w->app) {
+		if (failing) /* a pod that fails: its log says why (a ComparisonError has none) */
+			sh_next(ctx, "mech app -a %s -i %s logs", w->app, w->instance);
+		sh_next(ctx, "mech app -a %s -i %s events", w->app, w->instance);
+		sh_next(ctx, "mech app -a %s -i %s rollback", w->app, w->instance);
+	}
+	ctx->failed_result = 1;
+	mech_error_set(code, "%s", msg);
+	if (hint)
+		mech_error_hint("%s", hint);
+	free(msg);
+	free(hint);
 }
 
 static int run_wait(sh_ctx *ctx, waiter *wp);
@@ -352,10 +396,23 @@ static int run_wait(sh_ctx *ctx, waiter *wp)
 	if (w.head)
 		cJSON_AddStringToObject(ctx->result, "want_revision", w.head);
 	rc = wait_app(&w, ctx->result);
+	/* live: the last Application seen, null when Argo CD never showed one */
+	if (!cJSON_HasObjectItem(ctx->result, "live"))
+		cJSON_AddNullToObject(ctx->result, "live");
+	/* the verdict failed (not the asking): say what fails */
+	if (rc < 0 && !w.gone &&
+	    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(ctx->result, "state")) &&
+	    !strcmp(cJSON_GetObjectItemCaseSensitive(ctx->result, "state")->valuestring, "failed"))
+		explain_failure(ctx, &w);
 	if (rc == 0)
 		sh_printf(ctx, "%s: %s\n", w.app_name, w.gone ? "gone" : "Synced and Healthy");
 	else if (rc == 2) {
 		sh_printf(ctx, "%s: still progressing after the timeout\n", w.app_name);
+		if (w.app) { /* wait longer, or see what holds it */
+			sh_next(ctx, "mech app -a %s -i %s wait%s", w.app, w.instance,
+				w.gone ? " --gone" : "");
+			sh_next(ctx, "mech app -a %s -i %s events", w.app, w.instance);
+		}
 		ctx->exit_override = 2;
 		rc = 0;
 	}
@@ -376,7 +433,11 @@ int sh_app_sync(sh_ctx *ctx, const sh_args *a)
 	ctx->result = app ? sh_live_app_json(app, w.head, mech_repo_git(w.repo))
 			  : cJSON_CreateObject();
 	sh_printf(ctx, "sync requested for %s\n", w.app_name);
-	sh_next(ctx, "mech app -a %s wait", sh_arg(a, SH_OPT_APP));
+	{
+		char *t = sh_target(a);
+		sh_next(ctx, "mech app %s wait", t);
+		free(t);
+	}
 	rc = 0;
 done:
 	mech_argocd_app_free(app);

@@ -14,4 +14,11 @@ cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_reposito
 int sh_live_wait_app(sh_ctx *ctx, const char *app, const char *instance, const char *timeout);
 int sh_live_wait_addon(sh_ctx *ctx, const char *name, const char *timeout);
 
+/**
+ * The pod that makes an instance fail: {pod, reason, message} from its last
+ * Warning event (else its container's state), or NULL when none is found or
+ * Kubernetes cannot say; leaves the thread's last error as it found it. h_logs.c.
+ */
+cJSON *sh_logs_failing(sh_ctx *ctx, const char *app, const char *instance);
+
 #endif

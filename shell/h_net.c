@@ -33,8 +33,12 @@ int sh_route_create(sh_ctx *ctx, const sh_args *a)
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_route_create(repo, &w, &o, &res);
-	if (rc == 0)
+	if (rc == 0) { /* a route is served once its Gateway accepts it */
+		char *t = sh_target(a);
+		sh_next(ctx, "mech route %s wait", t);
 		sh_next(ctx, "mech route list");
+		free(t);
+	}
 	rc = done_write(ctx, a, repo, rc, &res);
 	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
 		rc = sh_route_wait(ctx, a);
@@ -218,6 +222,8 @@ int sh_addon_set(sh_ctx *ctx, const sh_args *a)
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
 		return -1;
 	rc = mech_addon_set(repo, &w, &o, &res);
+	if (rc == 0) /* the operator restarts the instances with the new memory */
+		sh_next(ctx, "mech addon -n %s wait", o.name);
 	rc = done_write(ctx, a, repo, rc, &res);
 	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w.dry_run)
 		rc = sh_live_wait_addon(ctx, o.name, sh_arg(a, SH_OPT_TIMEOUT));

@@ -56,6 +56,8 @@ int sh_secret_info(sh_ctx *ctx, const sh_args *a);
 int sh_log(sh_ctx *ctx, const sh_args *a);
 int sh_app_history(sh_ctx *ctx, const sh_args *a);
 int sh_app_rollback(sh_ctx *ctx, const sh_args *a);
+int sh_app_logs(sh_ctx *ctx, const sh_args *a);
+int sh_app_events(sh_ctx *ctx, const sh_args *a);
 int sh_revert(sh_ctx *ctx, const sh_args *a);
 int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);

@@ -29,6 +29,14 @@ void sh_printf(sh_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+char *sh_target(const sh_args *a)
+{
+	const char *in = sh_arg(a, SH_OPT_INSTANCE);
+	/* without -i the command acted on the app's only instance: the hint needs none */
+	return in ? mech_sprintf("-a %s -i %s", sh_arg(a, SH_OPT_APP), in)
+		  : mech_sprintf("-a %s", sh_arg(a, SH_OPT_APP));
+}
+
 void sh_next(sh_ctx *ctx, const char *fmt, ...)
 {
 	va_list ap;
@@ -304,9 +312,19 @@ static int print_outcome(sh_ctx *ctx, int rc)
 			cJSON_AddStringToObject(o, "tenant", ctx->tenant_name);
 		else
 			cJSON_AddNullToObject(o, "tenant");
-		if (rc < 0) {
+		if (rc < 0)
 			cJSON_AddItemToObject(o, "error", error_json(e));
-		} else {
+		if (rc < 0 && ctx->failed_result) {
+			/* a failed wait: what it saw, and what to run next */
+			cJSON *next = cJSON_AddArrayToObject(o, "next");
+			cJSON_AddItemToObject(o, "result",
+					      ctx->result ? ctx->result : cJSON_CreateObject());
+			ctx->result = NULL;
+			for (i = 0; i < ctx->next.len; i++)
+				cJSON_AddItemToArray(next, cJSON_CreateString(ctx->next.items[i]));
+			cJSON_DetachItemFromObject(o, "next");
+			cJSON_AddItemToObject(o, "next", next);
+		} else if (rc >= 0) {
 			cJSON *next = cJSON_AddArrayToObject(o, "next");
 			cJSON_AddItemToObject(o, "result",
 					      ctx->result ? ctx->result : cJSON_CreateObject());
@@ -338,7 +356,7 @@ static int print_outcome(sh_ctx *ctx, int rc)
 		free(s);
 		cJSON_Delete(o);
 	} else {
-		if (rc >= 0 && ctx->next.len) {
+		if ((rc >= 0 || ctx->failed_result) && ctx->next.len) {
 			sh_printf(ctx, "%snext:%s", sh_color(ctx, "dim"), sh_color(ctx, "reset"));
 			for (i = 0; i < ctx->next.len; i++)
 				sh_printf(ctx, "%s%s", i ? "\n      " : " ", ctx->next.items[i]);

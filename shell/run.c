@@ -26,6 +26,7 @@ void sh_ctx_reset(sh_ctx *ctx)
 	ctx->has_commit = 0;
 	ctx->commit[0] = '\0';
 	ctx->exit_override = 0;
+	ctx->failed_result = 0;
 	mech_strv_dispose(&ctx->next);
 	mech_strv_dispose(&ctx->warnings);
 	mech_buf_dispose(&ctx->out);

@@ -833,7 +833,8 @@ static ssize_t kube_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 	}
 }
 
-static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_kube_watch *kw)
+static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_kube_watch *kw,
+				  int text)
 {
 	const union MHD_ConnectionInfo *ci =
 		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -850,7 +851,8 @@ static enum MHD_Result kube_watch(sim_server *s, struct MHD_Connection *c, sim_k
 		kube_stream_free(ks);
 		return MHD_NO;
 	}
-	MHD_add_response_header(r, "Content-Type", "application/json");
+	MHD_add_response_header(r, "Content-Type",
+				text ? "text/plain; charset=utf-8" : "application/json");
 	MHD_add_response_header(r, "Cache-Control", "no-cache, private");
 	ret = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
@@ -875,7 +877,12 @@ static enum MHD_Result kube_route(sim_server *s, struct MHD_Connection *c, const
 			       MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept"), kube_arg,
 			       c, &ans);
 	if (ans.watch)
-		return kube_watch(s, c, ans.watch);
+		return kube_watch(s, c, ans.watch, ans.text);
+	if (ans.text) { /* a pod's log (errors are Status JSON) */
+		enum MHD_Result ret = send_text(s, c, ans.status, ans.body);
+		free(ans.body);
+		return ret;
+	}
 	if (ans.secret)
 		return send_secret(s, c, ans.status, ans.body);
 	return send_json(s, c, ans.status, ans.body);

@@ -296,6 +296,7 @@ typedef struct {
 	char *body;            /* JSON; NULL for a watch */
 	int secret;            /* body holds Secret values: mech_secret_free it */
 	sim_kube_watch *watch; /* a watch to stream (status 200) */
+	int text;              /* body (or the stream) is text/plain: a pod's log */
 } sim_kube_answer;
 /* Render the world's objects and journal what changed (each tick). */
 void sim_kube_refresh(sim_world *w);

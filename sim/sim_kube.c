@@ -1048,6 +1048,9 @@ struct sim_kube_watch {
 	double end_ms;
 	int done;
 	int headers_sent; /* a Table watch: column definitions in the first event only */
+	/* a pod's log followed (follow=true): its text once, then open until the pod goes */
+	char *log_pod;
+	char *log_text;
 };
 
 void sim_kube_watch_free(sim_kube_watch *kw)
@@ -1056,6 +1059,8 @@ void sim_kube_watch_free(sim_kube_watch *kw)
 		return;
 	free(kw->sc.ns);
 	selector_dispose(&kw->sc.sel);
+	free(kw->log_pod);
+	free(kw->log_text);
 	free(kw);
 }
 
@@ -1095,6 +1100,21 @@ int sim_kube_watch_next(sim_world *w, sim_kube_watch *kw, mech_buf *out, double 
 	*wait_ms = kw->end_ms - now_ms;
 	if (kw->done || now_ms >= kw->end_ms)
 		return 1;
+	if (kw->log_pod) {
+		if (kw->log_text) {
+			mech_buf_puts(out, kw->log_text);
+			free(kw->log_text);
+			kw->log_text = NULL;
+			return 0;
+		}
+		/* the sim's containers write nothing after startup: the stream ends with the pod */
+		for (i = 0; k && i < k->nobjs; i++)
+			if (!strcmp(k->objs[i].t->kind, "Pod") &&
+			    !strcmp(k->objs[i].ns, kw->sc.ns) &&
+			    !strcmp(k->objs[i].name, kw->log_pod))
+				return 0;
+		return 1;
+	}
 	if (is_secret(kw->sc.t))
 		out->secret = 1;
 	if (kw->initial) {
@@ -1177,6 +1197,230 @@ static void start_watch(sim_world *w, scope *sc, sim_kube_arg_fn arg, void *ctx,
 	ans->watch = kw;
 }
 
+/* ---- pod logs ---- */
+
+/*
+ * GET .../pods/<name>/log: what the kubelet would return for the sim's
+ * containers. A running container printed its startup lines; a degraded
+ * image crash-loops, each run ending with an error line (the current
+ * attempt and --previous read the same text); a container still being
+ * created has no log yet. Lines are one second apart from the run's start,
+ * so sinceSeconds selects among them.
+ */
+
+typedef struct {
+	time_t at;
+	char *text;
+} log_line;
+
+static time_t rfc3339_time(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof(tm));
+	if (!s || !strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		return time(NULL);
+	return timegm(&tm);
+}
+
+/* "reg.example/team/nginx:1.27" → "nginx" and "1.27" ("latest" without a tag). */
+static void image_words(const char *image, char **name, char **tag)
+{
+	const char *slash = strrchr(image, '/'), *base = slash ? slash + 1 : image;
+	const char *at = strchr(base, '@'), *colon = strchr(base, ':');
+	size_t n = colon ? (size_t)(colon - base) : at ? (size_t)(at - base) : strlen(base);
+	*name = mech_sprintf("%.*s", (int)n, base);
+	size_t tn = !colon ? 0 : at && at > colon ? (size_t)(at - colon - 1) : strlen(colon + 1);
+	*tag = colon ? mech_sprintf("%.*s", (int)tn, colon + 1) : mech_strdup("latest");
+}
+
+static void log_add(log_line **lines, size_t *n, time_t at, char *text)
+{
+	*lines = mech_reallocarray(*lines, *n + 1, sizeof(**lines));
+	(*lines)[*n].at = at;
+	(*lines)[(*n)++].text = text;
+}
+
+/* One run of a container: its startup, and its crash when `crashed`. */
+static void run_lines(const cJSON *ctr, time_t start, int crashed, log_line **lines, size_t *n)
+{
+	const char *image = str_at(ctr, "image", "");
+	const cJSON *ports = at_path(ctr, "ports");
+	const cJSON *p0 = cJSON_IsArray(ports) ? cJSON_GetArrayItem(ports, 0) : NULL;
+	int port = p0 ? int_at(p0, "containerPort") : 0;
+	char *name, *tag;
+
+	if (port <= 0)
+		port = 8080;
+	image_words(image, &name, &tag);
+	log_add(lines, n, start, mech_sprintf("Starting %s %s on :%d", name, tag, port));
+	if (crashed) {
+		log_add(lines, n, start + 1,
+			mech_sprintf("error: %s %s: startup check failed: exit status 1", name,
+				     tag));
+	} else {
+		log_add(lines, n, start + 1, mech_sprintf("Listening on :%d", port));
+		log_add(lines, n, start + 2, mech_strdup("Ready to serve requests"));
+	}
+	free(name);
+	free(tag);
+}
+
+static int arg_count(sim_kube_arg_fn arg, void *ctx, const char *key, long long min, long long *out,
+		     sim_kube_answer *ans)
+{
+	const char *v = arg(ctx, key);
+	char *end = NULL, *msg;
+	long long x;
+	if (!v)
+		return 0;
+	x = strtoll(v, &end, 10);
+	if (!*v || *end) {
+		msg = mech_sprintf("%s: Invalid value: \"%s\": must be an integer", key, v);
+		answer_bad_request(ans, msg);
+		free(msg);
+		return -1;
+	}
+	if (x < min) {
+		msg = mech_sprintf("%s: Invalid value: %lld: must be greater than %s%lld", key, x,
+				   min ? "" : "or equal to ", min ? min - 1 : min);
+		answer_bad_request(ans, msg);
+		free(msg);
+		return -1;
+	}
+	*out = x;
+	return 0;
+}
+
+static void pod_log(sim_world *w, const char *ns, const char *name, sim_kube_arg_fn arg, void *ctx,
+		    sim_kube_answer *ans)
+{
+	const kube_type *t = type_of_kind("", "Pod");
+	const char *want = arg(ctx, "container"), *cname = NULL, *pname;
+	long long tail = -1, since = 0, limit = 0;
+	int previous = truthy(arg(ctx, "previous")), stamps = truthy(arg(ctx, "timestamps"));
+	const cJSON *ctrs, *ct, *spec = NULL, *status = NULL;
+	cJSON *pod = NULL;
+	log_line *lines = NULL;
+	size_t i, n = 0, first = 0;
+	mech_buf b = MECH_BUF_INIT;
+	sim_kube *k = w->kube;
+	char *msg = NULL;
+
+	if (arg_count(arg, ctx, "tailLines", 0, &tail, ans) < 0 ||
+	    arg_count(arg, ctx, "sinceSeconds", 1, &since, ans) < 0 ||
+	    arg_count(arg, ctx, "limitBytes", 1, &limit, ans) < 0)
+		return;
+	for (i = 0; k && i < k->nobjs && !pod; i++)
+		if (k->objs[i].t == t && !strcmp(k->objs[i].ns, ns) &&
+		    !strcmp(k->objs[i].name, name))
+			pod = cJSON_Parse(k->objs[i].body);
+	if (!pod) {
+		msg = mech_sprintf("pods \"%s\" not found", name);
+		answer_status(ans, 404, "NotFound", msg, "", "pods", name);
+		free(msg);
+		return;
+	}
+	pname = str_at(pod, "metadata.name", name);
+	ctrs = at_path(pod, "spec.containers");
+	cJSON_ArrayForEach(ct, ctrs)
+	{
+		const char *nm = str_at(ct, "name", "");
+		if (want ? !strcmp(nm, want) : !cname) {
+			cname = nm;
+			spec = ct;
+		}
+		if (!want && cname != nm) { /* a second container: which one? */
+			mech_buf names = MECH_BUF_INIT;
+			const cJSON *c2;
+			cJSON_ArrayForEach(c2, ctrs)
+				mech_buf_printf(&names, "%s%s", names.len ? " " : "",
+						str_at(c2, "name", ""));
+			msg = mech_sprintf("a container name must be specified for pod %s, choose "
+					   "one of: [%s]",
+					   pname, names.ptr ? names.ptr : "");
+			mech_buf_dispose(&names);
+			goto bad;
+		}
+	}
+	if (!spec) {
+		msg = want ? mech_sprintf("container %s is not valid for pod %s", want, pname)
+			   : mech_sprintf("pod %s has no containers", pname);
+		goto bad;
+	}
+	cJSON_ArrayForEach(ct,
+			   at_path(pod,
+				   "status.containerStatuses")) if (!strcmp(str_at(ct, "name", ""),
+									    cname)) status = ct;
+	if (previous) {
+		const char *started = str_at(status, "lastState.terminated.startedAt", NULL);
+		if (!started) {
+			msg = mech_sprintf("previous terminated container \"%s\" in pod \"%s\" not "
+					   "found",
+					   cname, pname);
+			goto bad;
+		}
+		run_lines(spec, rfc3339_time(started), 1, &lines, &n);
+	} else if (str_at(status, "state.running.startedAt", NULL)) {
+		run_lines(spec, rfc3339_time(str_at(status, "state.running.startedAt", NULL)), 0,
+			  &lines, &n);
+	} else if (str_at(status, "lastState.terminated.startedAt", NULL)) {
+		/* crash-looping: the kubelet serves the last run's log */
+		run_lines(spec,
+			  rfc3339_time(str_at(status, "lastState.terminated.startedAt", NULL)), 1,
+			  &lines, &n);
+	} else {
+		msg = mech_sprintf("container \"%s\" in pod \"%s\" is waiting to start: %s", cname,
+				   pname,
+				   str_at(status, "state.waiting.reason", "ContainerCreating"));
+		goto bad;
+	}
+	if (since > 0) {
+		time_t from = time(NULL) - (time_t)since;
+		while (first < n && lines[first].at < from)
+			first++;
+	}
+	if (tail >= 0 && n - first > (size_t)tail)
+		first = n - (size_t)tail;
+	for (i = first; i < n; i++) {
+		if (stamps) {
+			char ts[40];
+			struct tm tm;
+			gmtime_r(&lines[i].at, &tm);
+			strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S.000000000Z ", &tm);
+			mech_buf_puts(&b, ts);
+		}
+		mech_buf_puts(&b, lines[i].text);
+		mech_buf_putc(&b, '\n');
+	}
+	if (limit > 0 && b.len > (size_t)limit) {
+		b.len = (size_t)limit;
+		b.ptr[b.len] = '\0';
+	}
+	ans->status = 200;
+	ans->text = 1;
+	if (truthy(arg(ctx, "follow"))) {
+		sim_kube_watch *kw = mech_calloc(1, sizeof(*kw));
+		kw->sc.t = t;
+		kw->sc.ns = mech_strdup(ns);
+		kw->log_pod = mech_strdup(name);
+		kw->log_text = b.len ? mech_buf_detach(&b) : mech_strdup("");
+		kw->end_ms = sim_now_ms() + WATCH_DEFAULT_S * 1000.0;
+		ans->watch = kw;
+	} else {
+		ans->body = b.len ? mech_buf_detach(&b) : mech_strdup("");
+	}
+	goto done;
+bad:
+	answer_bad_request(ans, msg);
+done:
+	for (i = 0; i < n; i++)
+		free(lines[i].text);
+	free(lines);
+	free(msg);
+	mech_buf_dispose(&b);
+	cJSON_Delete(pod);
+}
+
 /*
  * [api/<v> | apis/<g>/<v>] [/namespaces/<ns>] /<plural> [/<name>]
  */
@@ -1251,6 +1495,13 @@ void sim_kube_serve(sim_world *w, const char *method, const char *url, const cha
 		at += 2;
 	}
 	plural = seg[at];
+	if (n == at + 3 && *ns && !*group && !strcmp(plural, "pods") &&
+	    !strcmp(seg[at + 2], "log")) {
+		pthread_mutex_lock(&w->lock);
+		pod_log(w, ns, seg[at + 1], arg, ctx, ans);
+		pthread_mutex_unlock(&w->lock);
+		goto done;
+	}
 	name = n == at + 2 ? seg[at + 1] : NULL;
 	sc.t = type_of_path(group, version, plural);
 	if (!sc.t || n > at + 2 || (name && !*ns && !sc.t->cluster) || (*ns && sc.t->cluster)) {

@@ -854,10 +854,13 @@ static cJSON *pod_labels(const cJSON *tpl, const char *hash)
 	return l;
 }
 
-/* An Event about one object, named as the kubelet and controllers name theirs. */
-static void event(const char *ns, const char *kind, const char *api_version, const char *name,
-		  const char *uid, const char *type, const char *reason, const char *message,
-		  const char *component, const char *at, sim_k8s_fn fn, void *arg)
+/* How often a degraded image's container has crashed: its BackOff event's count too. */
+#define CRASH_RESTARTS 5
+
+/* An Event about one object, seen `count` times, named as the kubelet and controllers do. */
+static void event_seen(const char *ns, const char *kind, const char *api_version, const char *name,
+		       const char *uid, const char *type, const char *reason, const char *message,
+		       const char *component, const char *at, int count, sim_k8s_fn fn, void *arg)
 {
 	cJSON *o = cJSON_CreateObject(), *meta, *inv, *src;
 	char ename[200], h[17], euid[40];
@@ -879,10 +882,18 @@ static void event(const char *ns, const char *kind, const char *api_version, con
 	cJSON_AddStringToObject(src, "component", component);
 	cJSON_AddStringToObject(o, "firstTimestamp", at);
 	cJSON_AddStringToObject(o, "lastTimestamp", at);
-	cJSON_AddNumberToObject(o, "count", 1);
+	cJSON_AddNumberToObject(o, "count", count);
 	cJSON_AddStringToObject(o, "type", type);
 	cJSON_AddStringToObject(o, "reportingComponent", component);
 	fn(arg, "", "Event", o);
+}
+
+static void event(const char *ns, const char *kind, const char *api_version, const char *name,
+		  const char *uid, const char *type, const char *reason, const char *message,
+		  const char *component, const char *at, sim_k8s_fn fn, void *arg)
+{
+	event_seen(ns, kind, api_version, name, uid, type, reason, message, component, at, 1, fn,
+		   arg);
 }
 
 /*
@@ -988,7 +999,8 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 			cJSON_AddStringToObject(c, "image",
 						cJSON_IsString(im) ? im->valuestring : "");
 			cJSON_AddBoolToObject(c, "ready", ok);
-			cJSON_AddNumberToObject(c, "restartCount", 0);
+			/* a degraded image crash-loops: its last run exited 1 (logs --previous) */
+			cJSON_AddNumberToObject(c, "restartCount", bad ? CRASH_RESTARTS : 0);
 			cJSON_AddBoolToObject(c, "started", ok);
 			if (ok) {
 				st = cJSON_AddObjectToObject(state, "running");
@@ -996,8 +1008,24 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 			} else {
 				st = cJSON_AddObjectToObject(state, "waiting");
 				cJSON_AddStringToObject(st, "reason",
-							bad ? "ImagePullBackOff"
+							bad ? "CrashLoopBackOff"
 							    : "ContainerCreating");
+				if (bad) {
+					char *m = mech_sprintf("back-off 5m0s restarting failed container=%s "
+							       "pod=%s_%s(%s)",
+							       cJSON_IsString(nm) ? nm->valuestring
+										  : "",
+							       pod, ns, puid);
+					cJSON *last = cJSON_CreateObject(), *t;
+					cJSON_AddStringToObject(st, "message", m);
+					free(m);
+					t = cJSON_AddObjectToObject(last, "terminated");
+					cJSON_AddNumberToObject(t, "exitCode", 1);
+					cJSON_AddStringToObject(t, "reason", "Error");
+					cJSON_AddStringToObject(t, "startedAt", l->applied_at);
+					cJSON_AddStringToObject(t, "finishedAt", l->applied_at);
+					cJSON_AddItemToObject(c, "lastState", last);
+				}
 			}
 			cJSON_AddItemToObject(c, "state", state);
 			cJSON_AddItemToArray(cs, c);
@@ -1018,12 +1046,23 @@ static void deployment_objects(const sim_world *w, const sim_live *l, double now
 			const cJSON *im = c0 ? cJSON_GetObjectItemCaseSensitive(c0, "image") : NULL;
 			const char *cname = cJSON_IsString(nm) ? nm->valuestring : "";
 			const char *image = cJSON_IsString(im) ? im->valuestring : "";
-			if (ok)
+			if (ok) {
 				msg = mech_sprintf("Started container %s", cname);
-			else
-				msg = mech_sprintf("Back-off pulling image \"%s\"", image);
-			event(ns, "Pod", "v1", pod, puid, ok ? "Normal" : "Warning",
-			      ok ? "Started" : "BackOff", msg, "kubelet", l->applied_at, fn, arg);
+			} else {
+				msg = mech_sprintf("Container image \"%s\" already present on "
+						   "machine",
+						   image);
+				event(ns, "Pod", "v1", pod, puid, "Normal", "Pulled", msg,
+				      "kubelet", l->applied_at, fn, arg);
+				free(msg);
+				/* kubelet's message: the pod as name_namespace(uid) */
+				msg = mech_sprintf("Back-off restarting failed container %s in "
+						   "pod %s_%s(%s)",
+						   cname, pod, ns, puid);
+			}
+			event_seen(ns, "Pod", "v1", pod, puid, ok ? "Normal" : "Warning",
+				   ok ? "Started" : "BackOff", msg, "kubelet", l->applied_at,
+				   ok ? 1 : CRASH_RESTARTS, fn, arg);
 			free(msg);
 		}
 	}
@@ -1258,7 +1297,7 @@ static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live
 		parent_ref(n, "apps", "ReplicaSet", l->obj.namespace, rs, rsuid);
 		info(n, "Status Reason",
 		     ok            ? "Running"
-		     : degraded(l) ? "ImagePullBackOff"
+		     : degraded(l) ? "CrashLoopBackOff"
 				   : "ContainerCreating");
 		info(n, "Node", "sim-node-1");
 		info(n, "Containers", ok ? "1/1" : "0/1");
@@ -1267,9 +1306,10 @@ static void deployment_children(const sim_world *w, cJSON *nodes, const sim_live
 				      health_json(ok            ? "Healthy"
 						  : degraded(l) ? "Degraded"
 								: "Progressing",
-						  ok            ? ""
-						  : degraded(l) ? "Back-off pulling image"
-								: ""));
+						  ok ? ""
+						  : degraded(l)
+							  ? "back-off 5m0s restarting failed container"
+							  : ""));
 		cJSON_AddItemToArray(nodes, n);
 	}
 	mech_strv_dispose(&imgs);

@@ -860,6 +860,93 @@ done:
 	return ret;
 }
 
+/* ---- a text stream (a followed pod log) ---- */
+
+typedef struct {
+	CURL *easy;
+	long status;
+	mech_http_response err; /* a non-200 answer, for mech_http_check */
+	mech_text_fn fn;
+	void *ctx;
+	int stopped;
+} text_ctx;
+
+static size_t text_write(char *ptr, size_t size, size_t nmemb, void *userdata)
+{
+	text_ctx *t = userdata;
+	size_t n = size * nmemb;
+	if (!t->status) {
+		const char *ct = NULL;
+		curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
+		curl_easy_getinfo(t->easy, CURLINFO_CONTENT_TYPE, &ct);
+		if (ct)
+			t->err.content_type = mech_strdup(ct);
+		t->err.status = t->status;
+	}
+	if (t->status != 200)
+		return mech_buf_put(&t->err.body, ptr, n) < 0 ? 0 : n;
+	if (t->fn(ptr, n, t->ctx)) {
+		t->stopped = 1;
+		return 0;
+	}
+	return n;
+}
+
+int mech_http_follow(mech_http *h, const char *path, long duration_ms, mech_text_fn fn, void *ctx,
+		     int *timed_out)
+{
+	char errbuf[CURL_ERROR_SIZE];
+	struct curl_slist *hdrs = NULL;
+	char *token = NULL, *url = mech_sprintf("%s%s", h->url, path);
+	text_ctx t;
+	CURLcode rc;
+	int ret = -1;
+
+	*timed_out = 0;
+	memset(&t, 0, sizeof(t));
+	t.fn = fn;
+	t.ctx = ctx;
+	t.err.body.max = h->max_body;
+	if (read_token(h, &token) < 0)
+		goto done;
+	if (!(t.easy = curl_easy_init())) {
+		mech_error_set(MECH_EUNAVAILABLE, "%s: cannot create a libcurl handle", h->name);
+		goto done;
+	}
+	hdrs = make_headers(token, "Accept: */*", 0, NULL);
+	setup_common(h, t.easy, url, hdrs, errbuf);
+	curl_easy_setopt(t.easy, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(t.easy, CURLOPT_TIMEOUT_MS, duration_ms > 0 ? duration_ms : 1L);
+	curl_easy_setopt(t.easy, CURLOPT_WRITEFUNCTION, text_write);
+	curl_easy_setopt(t.easy, CURLOPT_WRITEDATA, &t);
+	rc = curl_easy_perform(t.easy);
+	if (!t.status)
+		curl_easy_getinfo(t.easy, CURLINFO_RESPONSE_CODE, &t.status);
+	if (t.stopped) {
+		ret = 0;
+	} else if (t.status && t.status != 200) {
+		t.err.status = t.status;
+		if (mech_http_check(h, "GET", path, &t.err) == 0)
+			mech_error_set(MECH_EUNAVAILABLE, "%s: GET %s: HTTP %ld", h->name, url,
+				       t.status);
+	} else if (rc == CURLE_OPERATION_TIMEDOUT && t.status == 200) {
+		*timed_out = 1; /* the bound the caller set: the stream was fine */
+		ret = 0;
+	} else if (rc != CURLE_OK) {
+		transport_error(h, "GET", url, rc, errbuf, 0, 0);
+	} else {
+		ret = 0; /* the server ended it (the pod went) */
+	}
+done:
+	if (t.easy)
+		curl_easy_cleanup(t.easy);
+	free_headers(hdrs);
+	mech_secret_free(token);
+	mech_http_response_dispose(&t.err);
+	free(url);
+	return ret;
+}
+
 /* ---- reconnect with backoff ---- */
 
 void mech_backoff_init(mech_backoff *b, long initial_ms, long max_ms)

@@ -17,6 +17,7 @@
 
 struct mech_kube {
 	mech_http *http;
+	long timeout_ms; /* a unary call's; a pod log's read too */
 };
 
 #define SECRET_VALUE_MAX 4096
@@ -60,6 +61,7 @@ int mech_kube_open(mech_kube **out, const char *url, const char *token_file, con
 	o.ca_file = ca_file;
 	o.timeout_ms = timeout_ms;
 	k = mech_calloc(1, sizeof(*k));
+	k->timeout_ms = timeout_ms > 0 ? timeout_ms : MECH_HTTP_TIMEOUT_DEFAULT;
 	if (mech_http_new(&k->http, &o) < 0) {
 		free(k);
 		return -1;
@@ -632,6 +634,219 @@ int mech_kube_route_get(mech_kube *k, const char *ns, const char *name, mech_kub
 		return -1;
 	rc = mech_kube_route_parse(doc, out);
 	cJSON_Delete(doc);
+	return rc;
+}
+
+/* ---- Pods, their logs, Events ---- */
+
+void mech_kube_pods_free(mech_kube_pod *p, size_t n)
+{
+	size_t i;
+	for (i = 0; p && i < n; i++) {
+		free(p[i].name);
+		free(p[i].phase);
+		free(p[i].reason);
+		free(p[i].message);
+		free(p[i].created);
+		free_strings(p[i].containers, p[i].ncontainers);
+	}
+	free(p);
+}
+
+static void pod_parse(const cJSON *j, mech_kube_pod *p)
+{
+	const cJSON *it, *ctrs = mech_json_path(j, "spec.containers");
+	const cJSON *st = mech_json_path(j, "status.containerStatuses");
+	int n = cJSON_IsArray(ctrs) ? cJSON_GetArraySize(ctrs) : 0, all_ready = 1, seen = 0;
+
+	p->name = jstr(j, "metadata.name");
+	p->phase = jstr(j, "status.phase");
+	p->created = jstr(j, "metadata.creationTimestamp");
+	p->reason = mech_strdup("");
+	p->message = mech_strdup("");
+	if (n > 0) {
+		p->containers = mech_calloc((size_t)n, sizeof(*p->containers));
+		cJSON_ArrayForEach(it, ctrs) if (cJSON_IsObject(it))
+			p->containers[p->ncontainers++] = jstr(it, "name");
+	}
+	cJSON_ArrayForEach(it, (cJSON_IsArray(st) ? st : NULL))
+	{
+		const cJSON *w = mech_json_path(it, "state.waiting");
+		const cJSON *t = mech_json_path(it, "state.terminated");
+		seen = 1;
+		p->restarts += (int)jcount(it, "restartCount");
+		if (!cJSON_IsTrue(mech_json_get(it, "ready")))
+			all_ready = 0;
+		if (!*p->reason && (w || t)) {
+			free(p->reason);
+			free(p->message);
+			p->reason = jstr(w ? w : t, "reason");
+			p->message = jstr(w ? w : t, "message");
+		}
+	}
+	p->ready = seen && all_ready && !strcmp(p->phase, "Running");
+}
+
+int mech_kube_pods_list(mech_kube *k, const char *ns, const char *selector, mech_kube_pod **out,
+			size_t *n)
+{
+	char *e_ns = mech_http_escape(ns), *e_sel = mech_http_escape(selector), *path;
+	const cJSON *items, *it;
+	cJSON *doc = NULL;
+	int len;
+
+	*out = NULL;
+	*n = 0;
+	path = mech_sprintf("/api/v1/namespaces/%s/pods?labelSelector=%s", e_ns, e_sel);
+	free(e_ns);
+	free(e_sel);
+	if (kube_get(k, path, &doc, NULL) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	items = mech_json_get(doc, "items");
+	len = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
+	if (len > 0)
+		*out = mech_calloc((size_t)len, sizeof(**out));
+	cJSON_ArrayForEach(it, (len > 0 ? items : NULL)) if (cJSON_IsObject(it))
+		pod_parse(it, &(*out)[(*n)++]);
+	cJSON_Delete(doc);
+	return 0;
+}
+
+void mech_kube_events_free(mech_kube_event *e, size_t n)
+{
+	size_t i;
+	for (i = 0; e && i < n; i++) {
+		free(e[i].type);
+		free(e[i].reason);
+		free(e[i].message);
+		free(e[i].kind);
+		free(e[i].name);
+		free(e[i].first);
+		free(e[i].last);
+	}
+	free(e);
+}
+
+int mech_kube_events_list(mech_kube *k, const char *ns, mech_kube_event **out, size_t *n)
+{
+	char *e_ns = mech_http_escape(ns), *path;
+	const cJSON *items, *it;
+	cJSON *doc = NULL;
+	int len;
+
+	*out = NULL;
+	*n = 0;
+	path = mech_sprintf("/api/v1/namespaces/%s/events", e_ns);
+	free(e_ns);
+	if (kube_get(k, path, &doc, NULL) < 0) {
+		free(path);
+		return -1;
+	}
+	free(path);
+	items = mech_json_get(doc, "items");
+	len = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
+	if (len > 0)
+		*out = mech_calloc((size_t)len, sizeof(**out));
+	cJSON_ArrayForEach(it, (len > 0 ? items : NULL))
+	{
+		mech_kube_event *e;
+		if (!cJSON_IsObject(it))
+			continue;
+		e = &(*out)[(*n)++];
+		e->type = jstr(it, "type");
+		e->reason = jstr(it, "reason");
+		e->message = jstr(it, "message");
+		e->kind = jstr(it, "involvedObject.kind");
+		e->name = jstr(it, "involvedObject.name");
+		e->count = (int)jcount(it, "count");
+		if (e->count < 1)
+			e->count = 1;
+		/* events.k8s.io writers leave the core fields empty: eventTime then */
+		e->first = jstr(it, "firstTimestamp");
+		e->last = jstr(it, "lastTimestamp");
+		if (!*e->last) {
+			free(e->last);
+			e->last = jstr(it, "eventTime");
+		}
+		if (!*e->last) {
+			free(e->last);
+			e->last = jstr(it, "metadata.creationTimestamp");
+		}
+	}
+	cJSON_Delete(doc);
+	return 0;
+}
+
+static char *log_path(const char *ns, const char *pod, const mech_kube_log_opts *o, int follow)
+{
+	char *path = object_path("/api/v1", ns, "pods", pod, "/log");
+	mech_buf b = MECH_BUF_INIT;
+	mech_buf_puts(&b, path);
+	free(path);
+	mech_buf_putc(&b, '?');
+	if (o->container && *o->container) {
+		char *c = mech_http_escape(o->container);
+		mech_buf_printf(&b, "container=%s&", c);
+		free(c);
+	}
+	if (o->tail_lines >= 0)
+		mech_buf_printf(&b, "tailLines=%ld&", o->tail_lines);
+	if (o->since_s > 0)
+		mech_buf_printf(&b, "sinceSeconds=%ld&", o->since_s);
+	if (o->limit_bytes > 0)
+		mech_buf_printf(&b, "limitBytes=%ld&", o->limit_bytes);
+	if (o->previous)
+		mech_buf_puts(&b, "previous=true&");
+	if (follow)
+		mech_buf_puts(&b, "follow=true&");
+	b.ptr[--b.len] = '\0'; /* the last '&' or the '?' */
+	return mech_buf_detach(&b);
+}
+
+typedef struct {
+	mech_buf *out;
+	size_t max;
+} log_sink;
+
+static int log_append(const char *bytes, size_t len, void *arg)
+{
+	log_sink *s = arg;
+	if (s->out->len + len > s->max) /* limitBytes holds it; a server that ignores it does not */
+		len = s->max - s->out->len;
+	mech_buf_put(s->out, bytes, len);
+	return s->out->len >= s->max;
+}
+
+/*
+ * The log is text/plain, not JSON: read as a stream (accepting any type, as kubectl
+ * asks) that the server ends, within the client's timeout.
+ */
+int mech_kube_pod_log(mech_kube *k, const char *ns, const char *pod, const mech_kube_log_opts *o,
+		      mech_buf *out)
+{
+	char *path = log_path(ns, pod, o, 0);
+	log_sink s = {out, o->limit_bytes > 0 ? (size_t)o->limit_bytes : MECH_HTTP_MAX_BODY_DEFAULT};
+	int timed_out = 0, rc;
+
+	rc = mech_http_follow(k->http, path, k->timeout_ms, log_append, &s, &timed_out);
+	if (rc == 0 && timed_out)
+		rc = mech_error_set(MECH_EUNAVAILABLE,
+				    "Kubernetes: GET %s%s: timed out after %ld ms",
+				    mech_http_url(k->http), path, k->timeout_ms);
+	free(path);
+	return rc;
+}
+
+int mech_kube_pod_log_follow(mech_kube *k, const char *ns, const char *pod,
+			     const mech_kube_log_opts *o, long duration_ms, mech_text_fn fn,
+			     void *ctx, int *timed_out)
+{
+	char *path = log_path(ns, pod, o, 1);
+	int rc = mech_http_follow(k->http, path, duration_ms, fn, ctx, timed_out);
+	free(path);
 	return rc;
 }
 

@@ -89,6 +89,8 @@ shape addon.type-list 0 addon type list
 shape addon.type-info 0 addon type info postgres
 shape addon.list 0 addon list
 shape addon.info 0 addon -n db info
+shape app.logs 0 app -a web -i main logs --tail 2
+shape app.events 0 app -a web -i main events
 secret_value="formats-secret-$RANDOM$RANDOM$RANDOM"
 printf '%s\n' "$secret_value" >"$T/secret-value"
 shape secret.set 0 secret set db-pass password <"$T/secret-value"
@@ -120,7 +122,7 @@ shape log 0 log --class human
 # ---- errors ---------------------------------------------------------------------
 shape write 0 app -a web -i main deploy --tag broken
 render_overlays acme
-shape error 1 app -a web -i main wait --timeout 20s
+shape app.wait.failed 1 app -a web -i main wait --timeout 20s
 shape error 4 app -a nope info
 shape error 64 app frob
 shape error 65 app create Web --image nginx:1.27

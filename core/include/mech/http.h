@@ -182,6 +182,21 @@ void mech_sse_parser_dispose(mech_sse_parser *p);
  */
 int mech_http_stream(mech_http *h, const char *path, const mech_sse_opts *opts);
 
+/* ---- a text stream ---- */
+
+/** Called with each piece of a text stream as it arrives; non-zero stops it. */
+typedef int (*mech_text_fn)(const char *bytes, size_t len, void *ctx);
+
+/**
+ * GET `path` and hand the body to `fn` as it arrives, for at most
+ * `duration_ms` (the whole call: a followed pod log is never unbounded).
+ * Returns 0 when the server ended the body, `fn` stopped it or the
+ * duration passed (`*timed_out` = 1); a non-200 answer is mapped like a
+ * unary call, a transport failure is MECH_EUNAVAILABLE.
+ */
+int mech_http_follow(mech_http *h, const char *path, long duration_ms, mech_text_fn fn, void *ctx,
+		     int *timed_out);
+
 /* ---- reconnect with backoff ---- */
 
 /** Exponential backoff with jitter: initial, ×2 per failure, capped. */

@@ -184,6 +184,58 @@ int mech_kube_secret_delete(mech_kube *k, const char *ns, const char *name, cons
 const mech_kube_condition *mech_kube_condition_find(const mech_kube_condition *conds, size_t n,
 						    const char *type);
 
+/** A Pod as `app logs` and a failed wait need it. */
+typedef struct {
+	char *name;
+	char *phase;   /* Pending, Running, … */
+	char *created; /* metadata.creationTimestamp */
+	int ready;     /* Running and every container ready */
+	int restarts;  /* restartCount summed over its containers */
+	/* the first container not running: its waiting or terminated reason and message */
+	char *reason;
+	char *message;
+	char **containers; /* spec.containers[].name */
+	size_t ncontainers;
+} mech_kube_pod;
+
+/** The Pods of `ns` matching a label selector ("k=v,k2=v2"). */
+int mech_kube_pods_list(mech_kube *k, const char *ns, const char *selector, mech_kube_pod **out,
+			size_t *n);
+void mech_kube_pods_free(mech_kube_pod *p, size_t n);
+
+/** A core/v1 Event, as `kubectl get events` shows it. */
+typedef struct {
+	char *type; /* Normal, Warning */
+	char *reason;
+	char *message;
+	char *kind; /* involvedObject */
+	char *name;
+	int count;   /* at least 1 */
+	char *first; /* firstTimestamp, RFC 3339 ("" when absent) */
+	char *last;  /* lastTimestamp, else eventTime, else creationTimestamp */
+} mech_kube_event;
+
+/** Every Event of `ns` (callers filter by involvedObject). */
+int mech_kube_events_list(mech_kube *k, const char *ns, mech_kube_event **out, size_t *n);
+void mech_kube_events_free(mech_kube_event *e, size_t n);
+
+/** pods/log query parameters; tail_lines < 0, since_s and limit_bytes 0: not sent. */
+typedef struct {
+	const char *container; /* NULL: the pod's only container */
+	long tail_lines;
+	long since_s;
+	long limit_bytes;
+	int previous;
+} mech_kube_log_opts;
+
+/** GET a pod's log (text) into `out`. A 400 (no such container, none previous) is MECH_EFAILED. */
+int mech_kube_pod_log(mech_kube *k, const char *ns, const char *pod, const mech_kube_log_opts *o,
+		      mech_buf *out);
+/** Follow a pod's log (follow=true) for at most `duration_ms`, each piece to `fn`. */
+int mech_kube_pod_log_follow(mech_kube *k, const char *ns, const char *pod,
+			     const mech_kube_log_opts *o, long duration_ms, mech_text_fn fn,
+			     void *ctx, int *timed_out);
+
 /** Parsers for objects already fetched (tests, watch consumers). */
 int mech_kube_deployment_parse(const cJSON *json, mech_kube_deployment **out);
 int mech_kube_pg_cluster_parse(const cJSON *json, mech_kube_pg_cluster **out);
