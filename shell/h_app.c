@@ -17,16 +17,6 @@ static int with_repo(sh_ctx *ctx, mech_repo **repo)
 }
 
 
-/* Report the write; with --wait (not a dry run) then wait for the instance as `app wait`. */
-static int finish_and_wait(sh_ctx *ctx, const sh_args *a, int rc, mech_txn_result *res,
-			   const mech_write_opts *w, const char *app, const char *instance)
-{
-	rc = sh_finish_write(ctx, a, rc, res);
-	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w->dry_run)
-		rc = sh_live_wait_app(ctx, app, instance, sh_arg(a, SH_OPT_TIMEOUT));
-	return rc;
-}
-
 int sh_app_create(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -52,7 +42,7 @@ int sh_app_create(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech route -a %s create", o.name);
 		sh_next(ctx, "mech app -a %s info", o.name);
 	}
-	return finish_and_wait(ctx, a, rc, &res, &w, o.name, o.instance);
+	return sh_live_finish_write(ctx, a, &w, rc, &res, o.name, o.instance);
 }
 
 /* After a change of what an instance runs: watch it roll out, then look. */
@@ -79,8 +69,8 @@ int sh_app_set_image(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		next_watch(ctx, a);
-	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
-			       sh_arg(a, SH_OPT_INSTANCE));
+	return sh_live_finish_write(ctx, a, &w, rc, &res, sh_arg(a, SH_OPT_APP),
+				    sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
@@ -98,8 +88,8 @@ int sh_app_deploy(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		next_watch(ctx, a);
-	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
-			       sh_arg(a, SH_OPT_INSTANCE));
+	return sh_live_finish_write(ctx, a, &w, rc, &res, sh_arg(a, SH_OPT_APP),
+				    sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
@@ -120,8 +110,8 @@ int sh_app_rollback(sh_ctx *ctx, const sh_args *a)
 		sh_next(ctx, "mech app %s wait", t);
 		free(t);
 	}
-	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP),
-			       sh_arg(a, SH_OPT_INSTANCE));
+	return sh_live_finish_write(ctx, a, &w, rc, &res, sh_arg(a, SH_OPT_APP),
+				    sh_arg(a, SH_OPT_INSTANCE));
 }
 
 int sh_revert(sh_ctx *ctx, const sh_args *a)
@@ -181,7 +171,7 @@ int sh_app_instance_add(sh_ctx *ctx, const sh_args *a)
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s -i %s set-image REF", sh_arg(a, SH_OPT_APP),
 			a->pos.items[0]);
-	return finish_and_wait(ctx, a, rc, &res, &w, sh_arg(a, SH_OPT_APP), a->pos.items[0]);
+	return sh_live_finish_write(ctx, a, &w, rc, &res, sh_arg(a, SH_OPT_APP), a->pos.items[0]);
 }
 
 int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)

@@ -10,16 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The end of every write here: the result, then --wait like create's. */
-static int finish(sh_ctx *ctx, const sh_args *a, const mech_write_opts *w, int rc,
-		  mech_txn_result *res, const char *app, const char *instance)
-{
-	rc = sh_finish_write(ctx, a, rc, res);
-	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w->dry_run)
-		rc = sh_live_wait_app(ctx, app, instance, sh_arg(a, SH_OPT_TIMEOUT));
-	return rc;
-}
-
 int sh_app_scale(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
@@ -35,7 +25,7 @@ int sh_app_scale(sh_ctx *ctx, const sh_args *a)
 	mech_repo_free(repo);
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s%s%s wait", app, inst ? " -i " : "", inst ? inst : "");
-	return finish(ctx, a, &w, rc, &res, app, inst);
+	return sh_live_finish_write(ctx, a, &w, rc, &res, app, inst);
 }
 
 static int env_write(sh_ctx *ctx, const sh_args *a, int unset)
@@ -61,7 +51,7 @@ static int env_write(sh_ctx *ctx, const sh_args *a, int unset)
 	if (rc == 0)
 		sh_next(ctx, "mech app -a %s%s%s env list", o.app, o.instance ? " -i " : "",
 			o.instance ? o.instance : "");
-	return finish(ctx, a, &w, rc, &res, o.app, o.instance);
+	return sh_live_finish_write(ctx, a, &w, rc, &res, o.app, o.instance);
 }
 
 int sh_app_env_set(sh_ctx *ctx, const sh_args *a)
@@ -150,7 +140,7 @@ static int link_write(sh_ctx *ctx, const sh_args *a, int unlink)
 		if (!unlink)
 			sh_next(ctx, "mech addon -n %s wait", addon);
 	}
-	return finish(ctx, a, &w, rc, &res, app, inst);
+	return sh_live_finish_write(ctx, a, &w, rc, &res, app, inst);
 }
 
 int sh_addon_link(sh_ctx *ctx, const sh_args *a)

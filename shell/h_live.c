@@ -376,6 +376,15 @@ int sh_app_wait(sh_ctx *ctx, const sh_args *a)
 	return run_wait(ctx, &w);
 }
 
+int sh_live_finish_write(sh_ctx *ctx, const sh_args *a, const mech_write_opts *w, int rc,
+			 mech_txn_result *res, const char *app, const char *instance)
+{
+	rc = sh_finish_write(ctx, a, rc, res);
+	if (rc == 0 && sh_arg_bool(a, SH_OPT_WAIT) && !w->dry_run)
+		rc = sh_live_wait_app(ctx, app, instance, sh_arg(a, SH_OPT_TIMEOUT));
+	return rc;
+}
+
 int sh_live_wait_app(sh_ctx *ctx, const char *app, const char *instance, const char *timeout)
 {
 	waiter w;

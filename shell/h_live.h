@@ -13,6 +13,12 @@ cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_reposito
 /** The waits behind --wait on create verbs (exit 0/1/2 via ctx). */
 int sh_live_wait_app(sh_ctx *ctx, const char *app, const char *instance, const char *timeout);
 int sh_live_wait_addon(sh_ctx *ctx, const char *name, const char *timeout);
+/**
+ * The end of a write that changes what an instance runs: report it
+ * (sh_finish_write), then with --wait, unless a dry run, wait as `app wait`.
+ */
+int sh_live_finish_write(sh_ctx *ctx, const sh_args *a, const mech_write_opts *w, int rc,
+			 mech_txn_result *res, const char *app, const char *instance);
 
 /**
  * The pod that makes an instance fail: {pod, reason, message} from its last
