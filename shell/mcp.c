@@ -130,20 +130,6 @@ static void reader_dispose(mcp_reader *r)
 	mech_buf_dispose(&r->partial);
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* ---- tools from the table ---------------------------------------------------------------- */
 
 /* Commands an agent may call: not operator-only, not interactive, not servers. */
@@ -848,7 +834,7 @@ static void progress(mcp_server *srv, const cJSON *token, long n, const char *li
 	mech_escape(&msg, line, len, 0);
 	cJSON_AddStringToObject(p, "message", mech_buf_cstr(&msg));
 	mcp_emit(&out, o);
-	(void)write_all(srv->wire, out.ptr, out.len);
+	(void)mech_write_all(srv->wire, out.ptr, out.len);
 	mech_buf_dispose(&out);
 	mech_buf_dispose(&msg);
 }
@@ -1259,7 +1245,7 @@ int sh_mcp(sh_ctx *ctx, const sh_args *a)
 			else
 				mcp_handle(&s, m.data, m.len, &out);
 			free(m.data);
-			if (out.len && write_all(srv.wire, out.ptr, out.len) < 0)
+			if (out.len && mech_write_all(srv.wire, out.ptr, out.len) < 0)
 				goto closed; /* the client is gone */
 			mech_buf_clear(&out);
 		}

@@ -504,20 +504,6 @@ typedef struct {
 	size_t files, bytes;
 } copy_ctx;
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Write the regular files of `t` into the directory fd `at` (symlinks and submodules not). */
 static int copy_tree(copy_ctx *c, git_tree *t, int at, int depth)
 {
@@ -565,7 +551,7 @@ static int copy_tree(copy_ctx *c, git_tree *t, int at, int depth)
 			}
 			fd = openat(at, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				    0600);
-			rc = fd < 0 ? -1 : write_all(fd, git_blob_rawcontent(b), len);
+			rc = fd < 0 ? -1 : mech_write_all(fd, git_blob_rawcontent(b), len);
 			if (fd >= 0)
 				close(fd);
 			git_blob_free(b);

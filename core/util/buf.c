@@ -502,3 +502,22 @@ mech_base64_status mech_unbase64(const char *s, size_t len, mech_buf *out)
 {
 	return mech_base64_decode(s, len, MECH_BASE64_STRICT, out);
 }
+
+int mech_write_all(int fd, const void *p, size_t n)
+{
+	const char *c = p;
+	while (n) {
+		ssize_t w = write(fd, c, n);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		if (w == 0) {
+			errno = EIO;
+			return -1;
+		}
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}

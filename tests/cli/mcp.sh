@@ -122,10 +122,10 @@ done
 # ---- a wait: progress notifications, then cancelled ----
 sim_start --sync-delay 200ms --health-delay 200ms
 sim_config
-mech --tenant alice app create slow --image registry.example.com/alice/slow:1.0
-expect_rc 0 "app create slow"
+mech --tenant alice app create slow --image registry.example.com/alice/slow:1.0 --wait --timeout 60s
+expect_rc 0 "app create slow (its Application exists: a --gone wait on it goes on)"
 at=$(head_of alice)
-# a tag never deployed: the wait goes on until cancelled
+# --gone for an app that stays in Git: the wait goes on until cancelled
 out=$(/usr/bin/python3 "$SRC/tests/lib/mcp_cancel.py" "$MECH" --tenant alice mcp)
 expect_eq "$(json "$out" 'd["before"][-1]["params"]["progressToken"]')" w1 "a wait's state line: notifications/progress with the token"
 # the first state the wait sees: not created yet, or already syncing

@@ -3,7 +3,7 @@
 
     python3 mcp_cancel.py MECH [ARGS…]
 
-Calls app_wait (app slow, a tag never deployed) with a progressToken, waits for the first
+Calls app_wait --gone (app slow, which stays in Git) with a progressToken, waits for the first
 notifications/progress, sends notifications/cancelled for the call, then a
 ping. Prints one JSON object: the progress notifications seen, whether the
 cancelled call was answered, whether the ping was, and the exit code.
@@ -32,7 +32,7 @@ send({"jsonrpc": "2.0", "id": 0, "method": "initialize",
 read()
 send({"jsonrpc": "2.0", "method": "notifications/initialized"})
 send({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
-      "params": {"name": "app_wait", "arguments": {"app": "slow", "tag": "never", "timeout": "10m"},
+      "params": {"name": "app_wait", "arguments": {"app": "slow", "gone": True, "timeout": "10m"},
                  "_meta": {"progressToken": "w1"}}})
 seen = []
 while True:

@@ -47,6 +47,9 @@ char *mech_buf_detach(mech_buf *b);
 void mech_buf_clear(mech_buf *b);
 void mech_buf_dispose(mech_buf *b);
 
+/** Write all `n` bytes to `fd`, retrying short writes and EINTR. 0, or -1 with errno. */
+int mech_write_all(int fd, const void *p, size_t n);
+
 /** Read a whole file, refusing files larger than `max` bytes (0 = no limit). */
 int mech_buf_read_file(mech_buf *b, const char *path, size_t max);
 /** Write `len` bytes to `path` atomically: temp file in the same dir, fsync, rename. */
