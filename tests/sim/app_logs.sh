@@ -105,6 +105,12 @@ mech app -a web events --json
 expect_eq "$(json "$out" '(d["result"]["events"][0]["type"], d["result"]["events"][0]["reason"], d["result"]["events"][0]["count"])')" \
 	"('Warning', 'BackOff', 5)" "warnings first, with their count"
 expect_eq "$(json "$out" 'd["next"]')" "['mech app -a web -i main logs']" "events with warnings suggests logs"
+# the next the failure suggested: rollback, then the wait ends Healthy at the old tag
+mech app -a web -i main rollback --wait --timeout 30s --json
+expect_rc 0 "rollback --wait after the degraded deploy"
+expect_eq "$(json "$out" '(d["result"]["state"], d["result"]["live"]["health"])')" "('done', 'Healthy')" "Healthy again"
+mech app -a web wait --tag 1.28 --timeout 30s
+expect_rc 0 "at the tag from before the degraded deploy"
 mech app -a web deploy --tag 1.27
 mech app -a web wait --timeout 30s --json
 expect_rc 0 "back to a good tag"
