@@ -366,6 +366,11 @@ void mech_argocd_apps_free(mech_argocd_apps *apps)
 	free(apps);
 }
 
+static int cmp_app_name(const void *a, const void *b)
+{
+	return strcmp(((const mech_argocd_app *)a)->name, ((const mech_argocd_app *)b)->name);
+}
+
 int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out)
 {
 	char *path = projects_query("/api/v1/applications", project);
@@ -400,6 +405,9 @@ int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps *
 		apps->len++;
 	}
 	cJSON_Delete(doc);
+	/* sorted by name, whatever order the server chose: found by binary search */
+	if (apps->len > 1)
+		qsort(apps->items, apps->len, sizeof(*apps->items), cmp_app_name);
 	*out = apps;
 	rc = 0;
 done:
@@ -476,10 +484,17 @@ done:
 
 const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const char *name)
 {
-	size_t i;
-	for (i = 0; apps && i < apps->len; i++)
-		if (!strcmp(apps->items[i].name, name))
-			return &apps->items[i];
+	size_t lo = 0, hi = apps ? apps->len : 0;
+	while (lo < hi) { /* items are sorted by name (mech_argocd_app_list) */
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(apps->items[mid].name, name);
+		if (!c)
+			return &apps->items[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

@@ -242,6 +242,45 @@ Test(argocd, list_parses_items_and_defaults)
 	free(f);
 }
 
+/* A server's order is its own: 300 Applications in reverse order are all found, by name. */
+Test(argocd, list_is_sorted_and_found_by_name)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char *resp, name[32];
+	fake *f;
+	mech_argocd *c;
+	mech_argocd_apps *apps = NULL;
+	int i;
+
+	mech_buf_puts(&b, "{\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[");
+	for (i = 299; i >= 0; i--)
+		mech_buf_printf(&b, "%s{\"metadata\":{\"name\":\"t--app%03d--main\"},\"spec\":{}}",
+				i == 299 ? "" : ",", i);
+	mech_buf_puts(&b, "]}");
+	f = serve(b.ptr, &resp);
+	c = argo(f);
+	cr_assert_eq(mech_argocd_app_list(c, "t", &apps), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cr_assert_eq(apps->len, 300);
+	for (i = 0; i < 300; i++) {
+		const mech_argocd_app *a;
+		snprintf(name, sizeof(name), "t--app%03d--main", i);
+		a = mech_argocd_apps_find(apps, name);
+		cr_assert_not_null(a, "%s not found", name);
+		cr_expect_str_eq(a->name, name);
+		if (i)
+			cr_expect(strcmp(apps->items[i - 1].name, apps->items[i].name) < 0,
+				  "items sorted by name");
+	}
+	cr_expect_null(mech_argocd_apps_find(apps, "t--app300--main"));
+	cr_expect_null(mech_argocd_apps_find(apps, ""));
+	mech_argocd_apps_free(apps);
+	mech_argocd_free(c);
+	mech_buf_dispose(&b);
+	free(resp);
+	free(f);
+}
+
 Test(argocd, get_degraded_app)
 {
 	char *resp;

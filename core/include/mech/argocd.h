@@ -78,7 +78,7 @@ typedef struct {
 	size_t nexternal_urls;
 } mech_argocd_app;
 
-/** An ApplicationList: items sorted by name as the server sends them. */
+/** An ApplicationList: items sorted by name (mech sorts them; keep them so when editing). */
 typedef struct {
 	mech_argocd_app *items;
 	size_t len;
@@ -267,7 +267,7 @@ void mech_argocd_apps_free(mech_argocd_apps *apps);
 void mech_argocd_tree_free(mech_argocd_tree *tree);
 void mech_argocd_diffs_free(mech_argocd_diffs *diffs);
 
-/** The Application in a list by name, or NULL. Borrowed. */
+/** The Application in a list by name (binary search: the list is sorted), or NULL. Borrowed. */
 const mech_argocd_app *mech_argocd_apps_find(const mech_argocd_apps *apps, const char *name);
 /**
  * Replace the list's Application `name` with a GET of it (mech_argocd_app_get).
