@@ -353,6 +353,10 @@ static const sh_flag log_flags[] = {
 	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{SH_OPT_PATH, 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
 	{SH_OPT_CLASS, 0, SH_STR, "C", "only machine, human or forced commits", 0, 0, 0},
+	{SH_OPT_ALL_TENANTS, 0, SH_BOOL, NULL,
+	 "operator: every tenant's commits, newest first, with a TENANT column (local only; not "
+	 "with --tenant)",
+	 0, 0, 0},
 	END,
 };
 
@@ -730,7 +734,8 @@ const sh_command sh_commands[] = {
 	{"log", NULL, "log", SH_TENANT, "", 0, 0, log_flags, sh_log,
 	 "List receipts: the tenant repo's commits with class, verb and target.", "None.",
 	 "None (read-only).",
-	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml",
+	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml\n"
+	 "mech log --all-tenants --class forced",
 	 "mech show REV"},
 	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
 	 "Undo one commit's changes to the files mech manages, as a new receipt.",

@@ -6,6 +6,7 @@
 #include "mech/error.h"
 #include "mech/history.h"
 #include "mech/image.h"
+#include "mech/tenant.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,12 +67,48 @@ static void age(long long t, char *buf, size_t len)
 		snprintf(buf, len, "%lldd", d / 86400);
 }
 
+/* one commit of `log --all-tenants`: its tenant and its place in that tenant's list */
+typedef struct {
+	const char *tenant;
+	size_t tenant_ix, ix;
+	mech_log_entry *e;
+} tagged_entry;
+
+/* newest first; equal times keep tenant order, then each tenant's own order */
+static int tagged_cmp(const void *x, const void *y)
+{
+	const tagged_entry *a = x, *b = y;
+	if (a->e->time != b->e->time)
+		return a->e->time > b->e->time ? -1 : 1;
+	if (a->tenant_ix != b->tenant_ix)
+		return a->tenant_ix < b->tenant_ix ? -1 : 1;
+	return a->ix < b->ix ? -1 : a->ix > b->ix;
+}
+
+static int all_tenants_mode(sh_ctx *ctx)
+{
+	if (ctx->via_ssh) {
+		mech_error_set(MECH_EFORBIDDEN,
+			       "`log --all-tenants` is an operator command and cannot run over SSH");
+		return mech_error_hint("your key decides the tenant: run `log`");
+	}
+	if (ctx->tenant_flag) {
+		char q[MECH_ESCAPE_SIZE];
+		mech_error_set(MECH_EUSAGE, "log: --all-tenants and --tenant %s exclude each other",
+			       mech_error_escape(q, ctx->tenant_flag));
+		return mech_error_hint("--all-tenants lists every tenant, --tenant T one of them");
+	}
+	return 0;
+}
+
 int sh_log(sh_ctx *ctx, const sh_args *a)
 {
-	mech_repo *repo = NULL;
-	mech_log_entry *e = NULL;
+	mech_strv names = MECH_STRV_INIT;
+	mech_log_entry **lists = NULL;
+	size_t *counts = NULL, ntenants = 1, total = 0, shown, i, k;
+	tagged_entry *all = NULL;
 	mech_log_opts o;
-	size_t n = 0, i;
+	int every = sh_arg_bool(a, SH_OPT_ALL_TENANTS), rc = -1;
 	cJSON *arr;
 	sh_table t;
 
@@ -80,37 +117,84 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 	o.max = (size_t)sh_arg_int(a, SH_OPT_MAX_COUNT, 20);
 	if (sh_arg(a, SH_OPT_CLASS) && mech_class_parse(sh_arg(a, SH_OPT_CLASS), &o.cls) < 0)
 		return -1;
-	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
-		return -1;
-	if (mech_history_log(repo, &o, &e, &n) < 0) {
-		mech_repo_free(repo);
-		return -1;
+	if (every) {
+		if (all_tenants_mode(ctx) < 0)
+			return -1;
+		mech_tenant_list(ctx->cfg, &names);
+		ntenants = names.len;
+	} else {
+		mech_strv_push(&names, ctx->tenant_name);
 	}
+	lists = mech_calloc(ntenants ? ntenants : 1, sizeof(*lists));
+	counts = mech_calloc(ntenants ? ntenants : 1, sizeof(*counts));
+	/* each tenant's newest o.max are enough: the merged newest o.max are among them */
+	for (i = 0; i < ntenants; i++) {
+		mech_repo *repo = NULL;
+		if (mech_repo_open(&repo, ctx->cfg, names.items[i]) < 0)
+			goto out;
+		if (mech_history_log(repo, &o, &lists[i], &counts[i]) < 0) {
+			mech_repo_free(repo);
+			goto out;
+		}
+		mech_repo_free(repo);
+		total += counts[i];
+	}
+	all = mech_calloc(total ? total : 1, sizeof(*all));
+	for (i = 0, shown = 0; i < ntenants; i++)
+		for (k = 0; k < counts[i]; k++, shown++) {
+			all[shown].tenant = names.items[i];
+			all[shown].tenant_ix = i;
+			all[shown].ix = k;
+			all[shown].e = &lists[i][k];
+		}
+	if (every)
+		qsort(all, total, sizeof(*all), tagged_cmp);
+	shown = o.max && total > o.max ? o.max : total;
+
 	ctx->result = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(ctx->result, "commits");
-	sh_table_init(&t, 7);
-	sh_table_add(&t, "COMMIT", "CLASS", "VERB", "TARGET", "AUTHOR", "AGE", "SUBJECT");
-	for (i = 0; i < n; i++) {
+	sh_table_init(&t, every ? 8 : 7);
+	if (every)
+		sh_table_add(&t, "TENANT", "COMMIT", "CLASS", "VERB", "TARGET", "AUTHOR", "AGE",
+			     "SUBJECT");
+	else
+		sh_table_add(&t, "COMMIT", "CLASS", "VERB", "TARGET", "AUTHOR", "AGE", "SUBJECT");
+	for (i = 0; i < shown; i++) {
+		const mech_log_entry *e = all[i].e;
 		char sha[13], when[32];
-		char *author = mech_strndup(e[i].author, strcspn(e[i].author, "<"));
+		char *author = mech_strndup(e->author, strcspn(e->author, "<"));
 		size_t al = strlen(author);
+		cJSON *j = entry_json(e);
 		while (al && author[al - 1] == ' ')
 			author[--al] = '\0';
-		snprintf(sha, sizeof(sha), "%.12s", e[i].commit);
-		age(e[i].time, when, sizeof(when));
-		cJSON_AddItemToArray(arr, entry_json(&e[i]));
-		sh_table_add(&t, sha, mech_class_name(e[i].cls), e[i].verb ? e[i].verb : "-",
-			     e[i].target ? e[i].target : "-", author, when, e[i].subject);
+		snprintf(sha, sizeof(sha), "%.12s", e->commit);
+		age(e->time, when, sizeof(when));
+		if (every)
+			cJSON_AddStringToObject(j, "tenant", all[i].tenant);
+		cJSON_AddItemToArray(arr, j);
+		if (every)
+			sh_table_add(&t, all[i].tenant, sha, mech_class_name(e->cls),
+				     e->verb ? e->verb : "-", e->target ? e->target : "-", author,
+				     when, e->subject);
+		else
+			sh_table_add(&t, sha, mech_class_name(e->cls), e->verb ? e->verb : "-",
+				     e->target ? e->target : "-", author, when, e->subject);
 		free(author);
 	}
-	if (n)
+	if (shown)
 		sh_table_print(ctx, &t);
 	else
 		sh_printf(ctx, "no commits match\n");
 	sh_table_dispose(&t);
-	mech_log_entries_free(e, n);
-	mech_repo_free(repo);
-	return 0;
+	rc = 0;
+out:
+	for (i = 0; i < ntenants; i++)
+		mech_log_entries_free(lists[i], counts[i]);
+	free(lists);
+	free(counts);
+	free(all);
+	mech_strv_dispose(&names);
+	return rc;
 }
 
 static cJSON *nullable(const char *s)

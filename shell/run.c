@@ -238,6 +238,16 @@ static int global_flags(int argc, char **argv, sh_ctx *ctx, int *help, int *vers
 	return i;
 }
 
+/* `log --all-tenants`: no one tenant; the handler checks operator mode */
+static int all_tenants(const sh_args *a)
+{
+	size_t i;
+	for (i = 0; i < a->nflags; i++)
+		if (a->flags[i]->opt == SH_OPT_ALL_TENANTS)
+			return sh_arg_bool(a, SH_OPT_ALL_TENANTS);
+	return 0;
+}
+
 static int refuse_for_context(sh_ctx *ctx, const sh_command *cmd)
 {
 	if (ctx->via_ssh && (cmd->flags & SH_OPERATOR)) {
@@ -360,7 +370,7 @@ int sh_run(int argc, char **argv, sh_ctx *ctx)
 		rc = -1;
 		goto done;
 	}
-	if ((cmd->flags & SH_TENANT) && (rc = sh_need_tenant(ctx)) < 0)
+	if ((cmd->flags & SH_TENANT) && !all_tenants(&args) && (rc = sh_need_tenant(ctx)) < 0)
 		goto done;
 	rc = cmd->handler(ctx, &args);
 done:

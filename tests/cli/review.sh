@@ -1,0 +1,74 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The operator's review of forced writes (issue 17), CLI side:
+# `log --all-tenants` lists every tenant's receipts newest first, each
+# with its tenant; it is an operator command (77 over SSH) and excludes
+# --tenant (64).
+# shellcheck disable=SC2154 # out/err/rc are set by run() in common.sh
+. "$(dirname "$0")/../lib/common.sh"
+
+seed_tenant alice
+"$MECH" admin tenant add bob >/dev/null 2>&1 || { echo "tenant add bob failed" >&2; exit 1; }
+mech --tenant alice app create web --image nginx:1.27 --port 80
+expect_rc 0 "alice app create"
+
+# A human edits alice's overlay; a forced write then goes over it.
+human_clone alice "$T/clone"
+printf 'replicas:\n- name: web\n  count: 3\n' >>"$T/clone/apps/web/overlays/main/kustomization.yaml"
+git -C "$T/clone" commit -qam "scale web to 3"
+git -C "$T/clone" push -q origin HEAD
+human=$(git -C "$T/clone" rev-parse HEAD)
+# commit times are in seconds: let bob's receipt be strictly the newest
+sleep 1.1
+mech --tenant alice app -a web set-image nginx:1.28 --force
+expect_rc 0 "forced set-image"
+forced=$(head_of alice)
+sleep 1.1
+mech --tenant bob app create shop --image nginx:1.27 --port 80
+expect_rc 0 "bob app create"
+bobs=$(head_of bob)
+
+# ---- log --all-tenants ----
+mech log --all-tenants --json
+expect_rc 0 "log --all-tenants"
+json_valid "$out" "log --all-tenants JSON"
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["commit"]')" "$bobs" "newest first: bob's create"
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["tenant"]')" "bob" "…with its tenant"
+expect_eq "$(json "$out" 'd["result"]["commits"][1]["commit"]')" "$forced" "then alice's forced write"
+expect_eq "$(json "$out" 'd["result"]["commits"][1]["tenant"]')" "alice" "…with its tenant"
+expect_eq "$(json "$out" 'd["result"]["commits"][2]["commit"]')" "$human" "then the human's edit"
+expect_eq "$(json "$out" 'len(d["result"]["commits"])')" \
+	"$(($(git --git-dir="$(repo_of alice)" rev-list --count main) + $(git --git-dir="$(repo_of bob)" rev-list --count main)))" \
+	"every commit of both tenants"
+expect_eq "$(json "$out" 'all(a["date"] >= b["date"] for a, b in zip(d["result"]["commits"], d["result"]["commits"][1:]))')" \
+	"True" "dates never increase"
+expect_eq "$(json "$out" 'sorted(set(c["tenant"] for c in d["result"]["commits"]))')" "['alice', 'bob']" "both tenants"
+mech log --all-tenants -n 2 --json
+expect_eq "$(json "$out" '[c["commit"] for c in d["result"]["commits"]]')" "['$bobs', '$forced']" "-n 2: the two newest overall"
+mech log --all-tenants --class forced --json
+expect_rc 0 "log --all-tenants --class forced"
+expect_eq "$(json "$out" '[(c["tenant"], c["commit"]) for c in d["result"]["commits"]]')" \
+	"[('alice', '$forced')]" "only the forced write"
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["forced_over"][0]["commit"]')" "$human" "…naming the human commit"
+mech log --all-tenants --class forced
+expect_rc 0 "text"
+expect_in "$out" "TENANT" "a TENANT column"
+expect_in "$out" "alice" "the tenant's name"
+expect_in "$out" "${forced:0:12}" "the forced commit"
+# one tenant's log is unchanged: no tenant field
+mech --tenant bob log --json
+expect_eq "$(json "$out" '"tenant" in d["result"]["commits"][0]')" "False" "one tenant's log has no tenant field"
+
+# ---- bad input ----
+mech --tenant alice log --all-tenants
+expect_rc 64 "--all-tenants with --tenant"
+expect_in "$err" "exclude each other" "…says why"
+mech log --all-tenants --class nope
+expect_rc 65 "unknown class"
+run env SSH_ORIGINAL_COMMAND="log --all-tenants" "$MECH" ssh --tenant alice
+expect_rc 77 "log --all-tenants over the SSH forced command"
+expect_in "$err" "operator command" "…is an operator command"
+run env SSH_ORIGINAL_COMMAND="log --json" "$MECH" ssh --tenant alice
+expect_rc 0 "a tenant's own log over SSH still works"
+
+finish
