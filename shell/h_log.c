@@ -308,9 +308,10 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 	mech_repo *repo = NULL;
 	mech_log_entry e;
 	mech_file_change *files = NULL;
-	size_t nfiles = 0, i;
+	mech_override *over = NULL;
+	size_t nfiles = 0, nover = 0, i;
 	mech_buf diff = MECH_BUF_INIT;
-	cJSON *farr;
+	cJSON *farr, *oarr;
 	const char *body;
 
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0)
@@ -334,6 +335,22 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 		cJSON_AddItemToArray(farr, f);
 	}
 	cJSON_AddStringToObject(ctx->result, "diff", mech_buf_cstr(&diff));
+	if (mech_history_overridden_by(repo, e.commit, &over, &nover) < 0) {
+		mech_log_entry_dispose(&e);
+		mech_file_changes_free(files, nfiles);
+		mech_buf_dispose(&diff);
+		mech_repo_free(repo);
+		return -1;
+	}
+	oarr = cJSON_AddArrayToObject(ctx->result, "overridden_by");
+	for (i = 0; i < nover; i++) {
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "commit", over[i].commit);
+		cJSON_AddItemToObject(v, "verb", nullable(over[i].verb));
+		cJSON_AddItemToObject(v, "target", nullable(over[i].target));
+		cJSON_AddStringToObject(v, "path", over[i].path);
+		cJSON_AddItemToArray(oarr, v);
+	}
 
 	sh_printf(ctx, "%scommit %s%s  [%s%s%s]\n", sh_color(ctx, "bold"), e.commit,
 		  sh_color(ctx, "reset"), sh_color(ctx, mech_class_name(e.cls)),
@@ -349,10 +366,19 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 			body++;
 	}
 	sh_printf(ctx, "\n");
+	/* "overridden by 5930790 app.create app/shop: apps/shop/…" */
+	for (i = 0; i < nover; i++)
+		sh_printf(ctx, "%soverridden by %.7s %s %s%s: %s\n", sh_color(ctx, "forced"),
+			  over[i].commit, over[i].verb ? over[i].verb : "-",
+			  over[i].target ? over[i].target : "-", sh_color(ctx, "reset"),
+			  over[i].path);
+	if (nover)
+		sh_printf(ctx, "\n");
 	for (i = 0; i < nfiles; i++)
 		sh_printf(ctx, "%c  %s\n", files[i].status, files[i].path);
 	sh_printf(ctx, "\n");
 	print_diff(ctx, mech_buf_cstr(&diff));
+	mech_overrides_free(over, nover);
 	mech_log_entry_dispose(&e);
 	mech_file_changes_free(files, nfiles);
 	mech_buf_dispose(&diff);

@@ -481,3 +481,46 @@ done:
 	git_commit_free(c);
 	return rc;
 }
+
+int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out,
+			       size_t *n)
+{
+	mech_log_opts o;
+	mech_log_entry *e = NULL;
+	size_t ne = 0, i, j, cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	memset(&o, 0, sizeof(o));
+	o.cls = MECH_CLASS_FORCED;
+	if (mech_history_walk(repo, &o, &e, &ne) < 0)
+		return -1;
+	for (i = 0; i < ne; i++)
+		for (j = 0; j < e[i].nforced; j++) {
+			mech_override *v;
+			if (strcmp(e[i].forced[j].commit, commit))
+				continue;
+			if (*n == cap) {
+				cap = cap ? 2 * cap : 4;
+				*out = mech_realloc(*out, cap * sizeof(**out));
+			}
+			v = &(*out)[(*n)++];
+			memcpy(v->commit, e[i].commit, sizeof(v->commit));
+			v->verb = e[i].verb ? mech_strdup(e[i].verb) : NULL;
+			v->target = e[i].target ? mech_strdup(e[i].target) : NULL;
+			v->path = mech_strdup(e[i].forced[j].path);
+		}
+	mech_log_entries_free(e, ne);
+	return 0;
+}
+
+void mech_overrides_free(mech_override *o, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		free(o[i].verb);
+		free(o[i].target);
+		free(o[i].path);
+	}
+	free(o);
+}

@@ -59,6 +59,18 @@ expect_in "$out" "${forced:0:12}" "the forced commit"
 mech --tenant bob log --json
 expect_eq "$(json "$out" '"tenant" in d["result"]["commits"][0]')" "False" "one tenant's log has no tenant field"
 
+# ---- show of a human commit: who forced over it ----
+mech --tenant alice show "$human" --json
+expect_rc 0 "show the human commit"
+expect_eq "$(json "$out" '[(o["commit"], o["verb"], o["target"], o["path"]) for o in d["result"]["overridden_by"]]')" \
+	"[('$forced', 'app.set-image', 'app/web', 'apps/web/overlays/main/kustomization.yaml')]" "overridden_by names the forced receipt"
+mech --tenant alice show "$human"
+expect_in "$out" "overridden by ${forced:0:7} app.set-image app/web: apps/web/overlays/main/kustomization.yaml" "text says who overrode it"
+mech --tenant alice show "$forced" --json
+expect_eq "$(json "$out" 'd["result"]["overridden_by"]')" "[]" "nothing forced over the forced receipt"
+mech --tenant bob show "$bobs"
+expect_not_in "$out" "overridden by" "no line when nothing overrode it"
+
 # ---- bad input ----
 mech --tenant alice log --all-tenants
 expect_rc 64 "--all-tenants with --tenant"

@@ -64,6 +64,22 @@ typedef struct {
 int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 		      mech_file_change **files, size_t *nfiles, mech_buf *diff);
 void mech_file_changes_free(mech_file_change *f, size_t n);
+/** A later forced receipt that overrode one path of a commit (`show`'s `overridden_by`). */
+typedef struct {
+	char commit[GIT_OID_HEXSZ + 1];
+	char *verb;   /* NULL if the subject does not parse */
+	char *target; /* NULL without a Mechanics-Target trailer */
+	char *path;
+} mech_override;
+
+/**
+ * The forced receipts on the branch whose Mechanics-Forced-Over trailers
+ * name `commit` (full hex id), newest first, one per (receipt, path);
+ * no remote sync (call after mech_history_show).
+ */
+int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out,
+			       size_t *n);
+void mech_overrides_free(mech_override *o, size_t n);
 /** Fill an entry from a commit. */
 void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg);
 void mech_log_entry_dispose(mech_log_entry *e);
