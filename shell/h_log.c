@@ -45,6 +45,11 @@ static cJSON *entry_json(const mech_log_entry *e)
 		cJSON *f = cJSON_CreateObject();
 		cJSON_AddStringToObject(f, "commit", e->forced[i].commit);
 		cJSON_AddStringToObject(f, "path", e->forced[i].path);
+		/* is the human's version still overridden at the head? (null: unknown) */
+		if (e->still_overridden && e->still_overridden[i] >= 0)
+			cJSON_AddBoolToObject(f, "still_overridden", e->still_overridden[i]);
+		else
+			cJSON_AddNullToObject(f, "still_overridden");
 		cJSON_AddItemToArray(fo, f);
 	}
 	cJSON_AddItemToObject(o, "forced_over", fo);
@@ -132,7 +137,8 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 		mech_repo *repo = NULL;
 		if (mech_repo_open(&repo, ctx->cfg, names.items[i]) < 0)
 			goto out;
-		if (mech_history_log(repo, &o, &lists[i], &counts[i]) < 0) {
+		if (mech_history_log(repo, &o, &lists[i], &counts[i]) < 0 ||
+		    mech_history_mark_overridden(repo, lists[i], counts[i]) < 0) {
 			mech_repo_free(repo);
 			goto out;
 		}
@@ -238,6 +244,12 @@ int sh_app_history(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
+	for (i = 0; i < n; i++)
+		if (mech_history_mark_overridden(repo, &h[i].log, 1) < 0) {
+			mech_app_history_free(h, n);
+			mech_repo_free(repo);
+			return -1;
+		}
 	ctx->result = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(ctx->result, "history");
 	sh_table_init(&t, 5);
@@ -319,6 +331,13 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 	if (mech_history_show(repo, a->pos.items[0], &e, &files, &nfiles, &diff) < 0) {
 		mech_repo_free(repo);
 		mech_buf_dispose(&diff);
+		return -1;
+	}
+	if (mech_history_mark_overridden(repo, &e, 1) < 0) {
+		mech_log_entry_dispose(&e);
+		mech_file_changes_free(files, nfiles);
+		mech_buf_dispose(&diff);
+		mech_repo_free(repo);
 		return -1;
 	}
 	ctx->result = entry_json(&e);

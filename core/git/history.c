@@ -87,6 +87,7 @@ void mech_log_entry_dispose(mech_log_entry *e)
 	for (i = 0; i < e->nforced; i++)
 		free(e->forced[i].path);
 	free(e->forced);
+	free(e->still_overridden);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -523,4 +524,45 @@ void mech_overrides_free(mech_override *o, size_t n)
 		free(o[i].path);
 	}
 	free(o);
+}
+
+int mech_history_mark_overridden(mech_repo *repo, mech_log_entry *e, size_t n)
+{
+	git_repository *git = mech_repo_git(repo);
+	git_commit *head = NULL;
+	git_oid hid;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		if (e[i].nforced)
+			break;
+	if (i == n)
+		return 0;
+	if (mech_repo_head(repo, &hid) < 0)
+		return -1;
+	if (git_commit_lookup(&head, git, &hid) < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read the branch head");
+	for (i = 0; i < n; i++) {
+		if (!e[i].nforced)
+			continue;
+		free(e[i].still_overridden);
+		e[i].still_overridden = mech_calloc(e[i].nforced, sizeof(int));
+		for (j = 0; j < e[i].nforced; j++) {
+			git_oid hu, at, now;
+			git_commit *human = NULL;
+			unsigned hmode, nmode;
+			if (git_oid_fromstr(&hu, e[i].forced[j].commit) < 0 ||
+			    git_commit_lookup(&human, git, &hu) < 0) {
+				git_error_clear();
+				e[i].still_overridden[j] = -1;
+				continue;
+			}
+			path_id(human, e[i].forced[j].path, &at, &hmode);
+			path_id(head, e[i].forced[j].path, &now, &nmode);
+			e[i].still_overridden[j] = !git_oid_equal(&at, &now) || hmode != nmode;
+			git_commit_free(human);
+		}
+	}
+	git_commit_free(head);
+	return 0;
 }

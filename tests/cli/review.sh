@@ -71,6 +71,19 @@ expect_eq "$(json "$out" 'd["result"]["overridden_by"]')" "[]" "nothing forced o
 mech --tenant bob show "$bobs"
 expect_not_in "$out" "overridden by" "no line when nothing overrode it"
 
+# ---- still overridden? ----
+mech log --all-tenants --class forced --json
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["forced_over"][0]["still_overridden"]')" "True" "log: the human's version is still overridden"
+mech --tenant alice show "$forced" --json
+expect_eq "$(json "$out" 'd["result"]["forced_over"][0]["still_overridden"]')" "True" "show: still overridden"
+# restoring the human's version: revert the forced receipt
+mech --tenant alice revert "$forced"
+expect_rc 0 "revert the forced receipt"
+mech --tenant alice show "$forced" --json
+expect_eq "$(json "$out" 'd["result"]["forced_over"][0]["still_overridden"]')" "False" "show: restored after the revert"
+mech --tenant alice log --class forced --json
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["forced_over"][0]["still_overridden"]')" "False" "log: restored after the revert"
+
 # ---- bad input ----
 mech --tenant alice log --all-tenants
 expect_rc 64 "--all-tenants with --tenant"

@@ -26,6 +26,10 @@ typedef struct {
 	char *message;
 	mech_forced_over *forced;
 	size_t nforced;
+	/* per forced[i], after mech_history_mark_overridden: 1 the path at the
+	 * head still differs from the human's version, 0 restored or
+	 * superseded, -1 unknown (the human commit is missing); NULL before */
+	int *still_overridden;
 	size_t nparents;
 	/* a receipt's body facts (NULL when absent, and always for human commits) */
 	char *image;    /* "image: REF" */
@@ -64,6 +68,12 @@ typedef struct {
 int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 		      mech_file_change **files, size_t *nfiles, mech_buf *diff);
 void mech_file_changes_free(mech_file_change *f, size_t n);
+/**
+ * Fill each entry's still_overridden: compare every forced-over path at
+ * the branch head with the human's version at the overridden commit.
+ */
+int mech_history_mark_overridden(mech_repo *repo, mech_log_entry *e, size_t n);
+
 /** A later forced receipt that overrode one path of a commit (`show`'s `overridden_by`). */
 typedef struct {
 	char commit[GIT_OID_HEXSZ + 1];
