@@ -62,6 +62,8 @@
 	_(ALL_TENANTS, "all-tenants")                                                              \
 	_(MAX_COUNT, "max-count")                                                                  \
 	_(CLASS, "class")                                                                          \
+	_(UNREVIEWED, "unreviewed")                                                                \
+	_(COMMENT, "comment")                                                                      \
 	_(LISTEN, "listen")                                                                        \
 	_(TOKEN_FILE, "token-file")                                                                \
 	_(SYNC_DELAY, "sync-delay")                                                                \

@@ -349,10 +349,17 @@ static const sh_flag app_logs_flags[] = {
 	END,
 };
 
+static const sh_flag review_flags[] = {
+	{SH_OPT_COMMENT, 0, SH_STR, "C", "a one-line comment kept in the note", 0, 0, 0},
+	END,
+};
+
 static const sh_flag log_flags[] = {
 	{SH_OPT_MAX_COUNT, 'n', SH_INT, "N", "at most N commits (default 20)", 1, 100000, 0},
 	{SH_OPT_PATH, 0, SH_STR, "P", "only commits touching path P", 0, 0, 0},
 	{SH_OPT_CLASS, 0, SH_STR, "C", "only machine, human or forced commits", 0, 0, 0},
+	{SH_OPT_UNREVIEWED, 0, SH_BOOL, NULL,
+	 "with --class forced: only forced writes no operator has reviewed", 0, 0, 0},
 	{SH_OPT_ALL_TENANTS, 0, SH_BOOL, NULL,
 	 "operator: every tenant's commits, newest first, with a TENANT column (local only; not "
 	 "with --tenant)",
@@ -737,6 +744,15 @@ const sh_command sh_commands[] = {
 	 "mech log\nmech log -n 5 --class forced\nmech log --path apps/web/base/deployment.yaml\n"
 	 "mech log --all-tenants --class forced",
 	 "mech show REV"},
+	{"review", NULL, "review", SH_OPERATOR | SH_TENANT, "REV", 1, 1, review_flags, sh_review,
+	 "Mark a forced write reviewed: a git note on it under refs/notes/mechanics-review.",
+	 "REV  the forced receipt (a sha or prefix, HEAD~N)",
+	 "Writes a note on REV under refs/notes/mechanics-review (reviewed-by, reviewed-at, "
+	 "comment), authored by the local user as USER@localhost, committed by the machine "
+	 "identity, under the tenant lock; a second review replaces the note. The note stays in "
+	 "the host's repo (not pushed). A commit that is not a forced write: exit 65.",
+	 "mech review 5930790\nmech review 5930790 --comment 'agreed with hanna'",
+	 "mech log --class forced --unreviewed"},
 	{"revert", NULL, "revert", SH_MUTATES | SH_TENANT, "REV", 1, 1, no_flags, sh_revert,
 	 "Undo one commit's changes to the files mech manages, as a new receipt.",
 	 "REV  a commit on the branch: sha (or prefix), HEAD or HEAD~N",

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pwd.h>
+#include <unistd.h>
 
 static cJSON *entry_json(const mech_log_entry *e)
 {
@@ -72,11 +74,28 @@ static void age(long long t, char *buf, size_t len)
 		snprintf(buf, len, "%lldd", d / 86400);
 }
 
+/* `reviewed`: {by, at, comment} from the review note, or null */
+static cJSON *review_json(mech_repo *repo, const char *commit)
+{
+	mech_review r;
+	cJSON *o;
+	if (mech_history_reviewed(repo, commit, &r) <= 0)
+		return cJSON_CreateNull();
+	o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "by", r.by);
+	cJSON_AddStringToObject(o, "at", r.at);
+	cJSON_AddItemToObject(o, "comment",
+			      r.comment ? cJSON_CreateString(r.comment) : cJSON_CreateNull());
+	mech_review_dispose(&r);
+	return o;
+}
+
 /* one commit of `log --all-tenants`: its tenant and its place in that tenant's list */
 typedef struct {
 	const char *tenant;
 	size_t tenant_ix, ix;
 	mech_log_entry *e;
+	cJSON *reviewed;
 } tagged_entry;
 
 /* newest first; equal times keep tenant order, then each tenant's own order */
@@ -114,6 +133,7 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 	tagged_entry *all = NULL;
 	mech_log_opts o;
 	int every = sh_arg_bool(a, SH_OPT_ALL_TENANTS), rc = -1;
+	int unreviewed = sh_arg_bool(a, SH_OPT_UNREVIEWED);
 	cJSON *arr;
 	sh_table t;
 
@@ -122,6 +142,10 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 	o.max = (size_t)sh_arg_int(a, SH_OPT_MAX_COUNT, 20);
 	if (sh_arg(a, SH_OPT_CLASS) && mech_class_parse(sh_arg(a, SH_OPT_CLASS), &o.cls) < 0)
 		return -1;
+	if (unreviewed && o.cls != MECH_CLASS_FORCED) {
+		mech_error_set(MECH_EUSAGE, "log: --unreviewed needs --class forced");
+		return mech_error_hint("mech log --class forced --unreviewed");
+	}
 	if (every) {
 		if (all_tenants_mode(ctx) < 0)
 			return -1;
@@ -142,18 +166,23 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 			mech_repo_free(repo);
 			goto out;
 		}
-		mech_repo_free(repo);
-		total += counts[i];
-	}
-	all = mech_calloc(total ? total : 1, sizeof(*all));
-	for (i = 0, shown = 0; i < ntenants; i++)
-		for (k = 0; k < counts[i]; k++, shown++) {
-			all[shown].tenant = names.items[i];
-			all[shown].tenant_ix = i;
-			all[shown].ix = k;
-			all[shown].e = &lists[i][k];
+		all = mech_reallocarray(all, total + counts[i] + 1, sizeof(*all));
+		for (k = 0; k < counts[i]; k++) {
+			cJSON *rv = review_json(repo, lists[i][k].commit);
+			if (unreviewed && (lists[i][k].cls != MECH_CLASS_FORCED || !cJSON_IsNull(rv))) {
+				cJSON_Delete(rv);
+				continue;
+			}
+			all[total].tenant = names.items[i];
+			all[total].tenant_ix = i;
+			all[total].ix = k;
+			all[total].e = &lists[i][k];
+			all[total].reviewed = rv;
+			total++;
 		}
-	if (every)
+		mech_repo_free(repo);
+	}
+	if (every && total > 1)
 		qsort(all, total, sizeof(*all), tagged_cmp);
 	shown = o.max && total > o.max ? o.max : total;
 
@@ -175,6 +204,8 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 			author[--al] = '\0';
 		snprintf(sha, sizeof(sha), "%.12s", e->commit);
 		age(e->time, when, sizeof(when));
+		cJSON_AddItemToObject(j, "reviewed", all[i].reviewed);
+		all[i].reviewed = NULL;
 		if (every)
 			cJSON_AddStringToObject(j, "tenant", all[i].tenant);
 		cJSON_AddItemToArray(arr, j);
@@ -194,6 +225,8 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 	sh_table_dispose(&t);
 	rc = 0;
 out:
+	for (i = 0; i < total; i++)
+		cJSON_Delete(all[i].reviewed);
 	for (i = 0; i < ntenants; i++)
 		mech_log_entries_free(lists[i], counts[i]);
 	free(lists);
@@ -341,6 +374,7 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 		return -1;
 	}
 	ctx->result = entry_json(&e);
+	cJSON_AddItemToObject(ctx->result, "reviewed", review_json(repo, e.commit));
 	cJSON_AddStringToObject(ctx->result, "committer", e.committer);
 	cJSON_AddStringToObject(ctx->result, "message", e.message);
 	farr = cJSON_AddArrayToObject(ctx->result, "files");
@@ -402,6 +436,38 @@ int sh_show(sh_ctx *ctx, const sh_args *a)
 	mech_file_changes_free(files, nfiles);
 	mech_buf_dispose(&diff);
 	mech_repo_free(repo);
+	return 0;
+}
+
+int sh_review(sh_ctx *ctx, const sh_args *a)
+{
+	mech_repo *repo = NULL;
+	mech_review r;
+	char commit[GIT_OID_HEXSZ + 1];
+	struct passwd *pw = getpwuid(geteuid());
+	const char *name = pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator";
+	char *email = mech_sprintf("%s@localhost", name);
+	int rc;
+
+	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0) {
+		free(email);
+		return -1;
+	}
+	rc = mech_history_review(repo, a->pos.items[0], name, email, sh_arg(a, SH_OPT_COMMENT),
+				 commit, &r);
+	free(email);
+	mech_repo_free(repo);
+	if (rc < 0)
+		return -1;
+	ctx->result = cJSON_CreateObject();
+	cJSON_AddStringToObject(ctx->result, "commit", commit);
+	cJSON_AddStringToObject(ctx->result, "ref", MECH_REVIEW_NOTES_REF);
+	cJSON_AddStringToObject(ctx->result, "by", r.by);
+	cJSON_AddStringToObject(ctx->result, "at", r.at);
+	cJSON_AddItemToObject(ctx->result, "comment",
+			      r.comment ? cJSON_CreateString(r.comment) : cJSON_CreateNull());
+	sh_printf(ctx, "reviewed %.12s by %s (%s)\n", commit, r.by, MECH_REVIEW_NOTES_REF);
+	mech_review_dispose(&r);
 	return 0;
 }
 

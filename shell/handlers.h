@@ -63,6 +63,7 @@ int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
 int sh_console(sh_ctx *ctx, const sh_args *a);
+int sh_review(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);
 int sh_whoami(sh_ctx *ctx, const sh_args *a);

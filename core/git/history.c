@@ -7,10 +7,12 @@
  */
 #include "mech/history.h"
 #include "mech/error.h"
+#include "mech/lock.h"
 #include "mech/validate.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /*
  * The value of a "key: value" line in a receipt's body: the paragraph after
@@ -565,4 +567,114 @@ int mech_history_mark_overridden(mech_repo *repo, mech_log_entry *e, size_t n)
 	}
 	git_commit_free(head);
 	return 0;
+}
+
+void mech_review_dispose(mech_review *r)
+{
+	free(r->by);
+	free(r->at);
+	free(r->comment);
+	memset(r, 0, sizeof(*r));
+}
+
+/* the value of "key: " on its own line of a note, or NULL */
+static char *note_field(const char *msg, const char *key)
+{
+	size_t kl = strlen(key);
+	const char *p = msg;
+	while (p && *p) {
+		if (!strncmp(p, key, kl) && p[kl] == ':' && p[kl + 1] == ' ')
+			return mech_strndup(p + kl + 2, strcspn(p + kl + 2, "\n"));
+		p = strchr(p, '\n');
+		if (p)
+			p++;
+	}
+	return NULL;
+}
+
+int mech_history_reviewed(mech_repo *repo, const char *commit, mech_review *out)
+{
+	git_note *note = NULL;
+	git_oid id;
+	memset(out, 0, sizeof(*out));
+	if (git_oid_fromstr(&id, commit) < 0 ||
+	    git_note_read(&note, mech_repo_git(repo), MECH_REVIEW_NOTES_REF, &id) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	out->by = note_field(git_note_message(note), "reviewed-by");
+	out->at = note_field(git_note_message(note), "reviewed-at");
+	out->comment = note_field(git_note_message(note), "comment");
+	if (!out->by)
+		out->by = mech_strdup("");
+	if (!out->at)
+		out->at = mech_strdup("");
+	git_note_free(note);
+	return 1;
+}
+
+int mech_history_review(mech_repo *repo, const char *rev, const char *name, const char *email,
+			const char *comment, char commit[GIT_OID_HEXSZ + 1], mech_review *out)
+{
+	git_repository *git = mech_repo_git(repo);
+	const mech_config *cfg = mech_repo_config(repo);
+	git_signature *author = NULL, *committer = NULL;
+	git_commit *c = NULL;
+	git_oid id, note_id;
+	mech_log_entry e;
+	mech_buf body = MECH_BUF_INIT;
+	char *lock, at[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int fd = -1, rc = -1, cls;
+
+	memset(out, 0, sizeof(*out));
+	if (comment && (strchr(comment, '\n') || strchr(comment, '\r'))) {
+		mech_error_set(MECH_EINVALID, "--comment is one line");
+		return mech_error_hint("write the comment without line breaks");
+	}
+	if (mech_repo_sync(repo) < 0 || resolve_start(repo, rev, &id) < 0)
+		return -1;
+	if (git_commit_lookup(&c, git, &id) < 0)
+		return mech_error_git(MECH_EFAILED, "cannot read the commit");
+	mech_log_entry_from_commit(&e, c, cfg);
+	cls = e.cls;
+	git_oid_tostr(commit, GIT_OID_HEXSZ + 1, &id);
+	mech_log_entry_dispose(&e);
+	git_commit_free(c);
+	if (cls != MECH_CLASS_FORCED) {
+		mech_error_set(MECH_EINVALID, "%.12s is a %s commit, not a forced write", commit,
+			       mech_class_name((mech_class)cls));
+		return mech_error_hint("review marks forced writes: `mech log --class forced`");
+	}
+	gmtime_r(&now, &tm);
+	strftime(at, sizeof(at), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	mech_buf_printf(&body, "reviewed-by: %s <%s>\nreviewed-at: %s\n", name, email, at);
+	if (comment && *comment)
+		mech_buf_printf(&body, "comment: %s\n", comment);
+	lock = mech_lock_path(cfg, mech_repo_tenant(repo));
+	rc = mech_lock_take(lock, mech_repo_tenant(repo), &fd);
+	free(lock);
+	if (rc < 0) {
+		mech_buf_dispose(&body);
+		return -1;
+	}
+	rc = -1;
+	if (git_signature_now(&author, name, email) < 0 ||
+	    git_signature_now(&committer, cfg->machine_name, cfg->machine_email) < 0 ||
+	    git_note_create(&note_id, git, MECH_REVIEW_NOTES_REF, author, committer, &id,
+			    mech_buf_cstr(&body), 1) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot write the review note");
+		goto done;
+	}
+	out->by = mech_sprintf("%s <%s>", name, email);
+	out->at = mech_strdup(at);
+	out->comment = comment && *comment ? mech_strdup(comment) : NULL;
+	rc = 0;
+done:
+	mech_lock_release(&fd);
+	git_signature_free(author);
+	git_signature_free(committer);
+	mech_buf_dispose(&body);
+	return rc;
 }

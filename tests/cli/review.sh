@@ -84,7 +84,46 @@ expect_eq "$(json "$out" 'd["result"]["forced_over"][0]["still_overridden"]')" "
 mech --tenant alice log --class forced --json
 expect_eq "$(json "$out" 'd["result"]["commits"][0]["forced_over"][0]["still_overridden"]')" "False" "log: restored after the revert"
 
+# ---- review: a git note on the forced commit ----
+mech --tenant alice log --class forced --unreviewed --json
+expect_eq "$(json "$out" '[c["commit"] for c in d["result"]["commits"]]')" "['$forced']" "--unreviewed: the forced write"
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["reviewed"]')" "None" "not reviewed yet"
+mech --tenant alice review "${forced:0:10}" --comment "agreed with hanna" --json
+expect_rc 0 "review"
+expect_eq "$(json "$out" 'd["result"]["commit"]')" "$forced" "review names the full commit"
+note=$(git --git-dir="$(repo_of alice)" notes --ref=mechanics-review show "$forced")
+expect_in "$note" "reviewed-by: $(id -un) <$(id -un)@localhost>" "the note says who reviewed"
+expect_in "$note" "reviewed-at: 20" "…when"
+expect_in "$note" "comment: agreed with hanna" "…and the comment"
+expect_eq "$(git --git-dir="$(repo_of alice)" log -1 --format='%an <%ae>|%cn' refs/notes/mechanics-review)" \
+	"$(id -un) <$(id -un)@localhost>|Mechanics" "note authored by the operator, committed by mech"
+mech --tenant alice log --class forced --unreviewed --json
+expect_eq "$(json "$out" 'd["result"]["commits"]')" "[]" "--unreviewed: none left"
+mech --tenant alice log --class forced --json
+expect_eq "$(json "$out" 'd["result"]["commits"][0]["reviewed"]["comment"]')" "agreed with hanna" "log carries the review"
+mech --tenant alice show "$forced" --json
+expect_eq "$(json "$out" 'd["result"]["reviewed"]["by"]')" "$(id -un) <$(id -un)@localhost>" "show carries the review"
+mech --tenant alice show "$human" --json
+expect_eq "$(json "$out" 'd["result"]["reviewed"]')" "None" "an unreviewed commit: null"
+
 # ---- bad input ----
+notes_before=$(git --git-dir="$(repo_of alice)" rev-parse refs/notes/mechanics-review)
+mech --tenant bob review "$bobs"
+expect_rc 65 "review of a machine commit"
+expect_in "$err" "not a forced write" "…says why"
+mech --tenant alice review "$human"
+expect_rc 65 "review of a human commit"
+mech --tenant alice review deadbeef0000
+expect_rc 4 "review of an unknown rev"
+mech --tenant alice review "$forced" --comment "$(printf 'two\nlines')"
+expect_rc 65 "a multi-line comment"
+expect_eq "$(git --git-dir="$(repo_of alice)" rev-parse refs/notes/mechanics-review)" "$notes_before" "refusals write no note"
+expect_eq "$(git --git-dir="$(repo_of bob)" show-ref refs/notes/mechanics-review || true)" "" "bob has no notes"
+mech --tenant alice log --unreviewed
+expect_rc 64 "--unreviewed without --class forced"
+run env SSH_ORIGINAL_COMMAND="review $forced" "$MECH" ssh --tenant alice
+expect_rc 77 "review over the SSH forced command"
+
 mech --tenant alice log --all-tenants
 expect_rc 64 "--all-tenants with --tenant"
 expect_in "$err" "exclude each other" "…says why"

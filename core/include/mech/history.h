@@ -74,6 +74,25 @@ void mech_file_changes_free(mech_file_change *f, size_t n);
  */
 int mech_history_mark_overridden(mech_repo *repo, mech_log_entry *e, size_t n);
 
+/** An operator's review of a forced receipt: a note under refs/notes/mechanics-review. */
+#define MECH_REVIEW_NOTES_REF "refs/notes/mechanics-review"
+typedef struct {
+	char *by;      /* "Name <email>" */
+	char *at;      /* ISO 8601 UTC */
+	char *comment; /* NULL without one */
+} mech_review;
+
+/**
+ * Mark the forced receipt `rev` reviewed: a note authored by `name <email>`
+ * (committed by the machine identity) under the tenant lock. A commit that
+ * is not a forced receipt: MECH_EINVALID; an unknown rev: MECH_ENOT_FOUND.
+ */
+int mech_history_review(mech_repo *repo, const char *rev, const char *name, const char *email,
+			const char *comment, char commit[GIT_OID_HEXSZ + 1], mech_review *out);
+/** The review note of `commit`: 1 and *out filled, 0 when none. */
+int mech_history_reviewed(mech_repo *repo, const char *commit, mech_review *out);
+void mech_review_dispose(mech_review *r);
+
 /** A later forced receipt that overrode one path of a commit (`show`'s `overridden_by`). */
 typedef struct {
 	char commit[GIT_OID_HEXSZ + 1];
