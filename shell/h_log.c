@@ -169,7 +169,8 @@ int sh_log(sh_ctx *ctx, const sh_args *a)
 		all = mech_reallocarray(all, total + counts[i] + 1, sizeof(*all));
 		for (k = 0; k < counts[i]; k++) {
 			cJSON *rv = review_json(repo, lists[i][k].commit);
-			if (unreviewed && (lists[i][k].cls != MECH_CLASS_FORCED || !cJSON_IsNull(rv))) {
+			if (unreviewed &&
+			    (lists[i][k].cls != MECH_CLASS_FORCED || !cJSON_IsNull(rv))) {
 				cJSON_Delete(rv);
 				continue;
 			}

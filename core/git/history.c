@@ -485,8 +485,7 @@ done:
 	return rc;
 }
 
-int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out,
-			       size_t *n)
+int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out, size_t *n)
 {
 	mech_log_opts o;
 	mech_log_entry *e = NULL;

@@ -106,8 +106,7 @@ typedef struct {
  * name `commit` (full hex id), newest first, one per (receipt, path);
  * no remote sync (call after mech_history_show).
  */
-int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out,
-			       size_t *n);
+int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_override **out, size_t *n);
 void mech_overrides_free(mech_override *o, size_t n);
 /** Fill an entry from a commit. */
 void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg);
