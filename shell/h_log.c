@@ -447,9 +447,16 @@ int sh_review(sh_ctx *ctx, const sh_args *a)
 	char commit[GIT_OID_HEXSZ + 1];
 	struct passwd *pw = getpwuid(geteuid());
 	const char *name = pw && pw->pw_name && *pw->pw_name ? pw->pw_name : "operator";
-	char *email = mech_sprintf("%s@localhost", name);
+	char *email;
 	int rc;
 
+	/* a review note is a write: a read-only session refuses it as any write */
+	if (ctx->readonly) {
+		mech_error_set(MECH_EFORBIDDEN,
+			       "`review` writes a note, and this session is read-only");
+		return mech_error_hint("drop --readonly");
+	}
+	email = mech_sprintf("%s@localhost", name);
 	if (mech_repo_open(&repo, ctx->cfg, ctx->tenant_name) < 0) {
 		free(email);
 		return -1;

@@ -135,4 +135,9 @@ expect_in "$err" "operator command" "…is an operator command"
 run env SSH_ORIGINAL_COMMAND="log --json" "$MECH" ssh --tenant alice
 expect_rc 0 "a tenant's own log over SSH still works"
 
+# a read-only session refuses the note, as any write
+before=$(git --git-dir="$(repo_of alice)" for-each-ref refs/notes)
+mech --tenant alice --readonly review "$forced"
+expect_rc 77 "review in a read-only session"
+expect_eq "$(git --git-dir="$(repo_of alice)" for-each-ref refs/notes)" "$before" "no note written"
 finish
