@@ -462,3 +462,21 @@ sshd_git_server() {
 	chmod 700 "$HOME/.ssh"
 	cp "$SSHD_KNOWN_HOSTS" "$HOME/.ssh/known_hosts"
 }
+
+# sshd_front_door DIR TENANT — mech's SSH front door as shipped: MECH copied
+# where sshd accepts it (MECH is set to the copy), a home with TENANT whose
+# key is DIR/TENANT (made here, comment TENANT@example.com), and sshd in DIR
+# running packaging/sshd_config.d/mech.conf. Connect with
+# `sshd_ssh -i DIR/TENANT -T root@127.0.0.1 -- ARGS`.
+sshd_front_door() {
+	local dir=${1:?sshd_front_door DIR TENANT} tenant=${2:?sshd_front_door DIR TENANT}
+	sshd_copy_command "$MECH" || { _sshd_fail "cannot copy $MECH for sshd"; return 1; }
+	MECH=$SSHD_COMMAND
+	"$MECH" admin init >/dev/null 2>&1 || { _sshd_fail "admin init failed"; return 1; }
+	mkdir -p "$dir"
+	ssh-keygen -q -t ed25519 -N '' -C "$tenant@example.com" -f "$dir/$tenant" </dev/null
+	"$MECH" admin tenant add "$tenant" --key "$dir/$tenant.pub" >/dev/null 2>&1 ||
+		{ _sshd_fail "tenant add $tenant failed"; return 1; }
+	sshd_mech_conf "$MECH" "$MECH_HOME" root || return 1
+	sshd_start "$dir/sshd" "${SSHD_MECH_CONF[@]}"
+}

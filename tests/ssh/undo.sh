@@ -9,15 +9,7 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$SRC/tests/lib/sshd.sh"
 
-sshd_copy_command "$MECH" || { echo "cannot copy $MECH for sshd" >&2; exit 1; }
-MECH=$SSHD_COMMAND
-
-"$MECH" admin init >/dev/null 2>&1 || { echo "admin init failed" >&2; exit 1; }
-ssh-keygen -q -t ed25519 -N '' -C alice@example.com -f "$T/alice" </dev/null
-mech admin tenant add alice --key "$T/alice.pub"
-expect_rc 0 "tenant add alice"
-sshd_mech_conf "$MECH" "$MECH_HOME" root || exit 1
-sshd_start "$T/sshd" "${SSHD_MECH_CONF[@]}" || { echo "sshd did not start" >&2; exit 1; }
+sshd_front_door "$T" alice || { echo "the SSH front door did not start" >&2; exit 1; }
 
 as() { run sshd_ssh -i "$T/alice" -T root@127.0.0.1 -- "$@" </dev/null; }
 G="git --git-dir=$(repo_of alice)"
