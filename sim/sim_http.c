@@ -627,6 +627,17 @@ static void deadline(struct timespec *ts, double ms_from_now)
 	}
 }
 
+/*
+ * Under the world's lock: sleep until the world changes or `ms` pass, at
+ * most a second (so a stream notices a client that went).
+ */
+static void wait_changed(sim_world *w, double ms)
+{
+	struct timespec ts;
+	deadline(&ts, ms > 1000 ? 1000 : ms);
+	pthread_cond_timedwait(&w->changed, &w->lock, &ts);
+}
+
 static int client_gone(int fd)
 {
 	struct pollfd p = {fd, POLLRDHUP, 0};
@@ -687,13 +698,9 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&w->lock);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
-		if (wait > 1000)
-			wait = 1000;
-		if (wait > 0) {
-			struct timespec ts;
-			deadline(&ts, wait);
-			pthread_cond_timedwait(&w->changed, &w->lock, &ts);
-		} else if (st->sse) {
+		if (wait > 0)
+			wait_changed(w, wait);
+		else if (st->sse) {
 			mech_buf_puts(&st->out, ":\n"); /* keepalive comment */
 		}
 		pthread_mutex_unlock(&w->lock);
@@ -822,13 +829,8 @@ static ssize_t kube_stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 			pthread_mutex_unlock(&w->lock);
 			return MHD_CONTENT_READER_END_WITH_ERROR;
 		}
-		if (wait > 1000)
-			wait = 1000;
-		if (wait > 0) {
-			struct timespec ts;
-			deadline(&ts, wait);
-			pthread_cond_timedwait(&w->changed, &w->lock, &ts);
-		}
+		if (wait > 0)
+			wait_changed(w, wait);
 		pthread_mutex_unlock(&w->lock);
 	}
 }

@@ -43,3 +43,25 @@ sim_reapply() { # tenant: what an operator's `kubectl apply -n argocd -f argocd/
 	echo "mech sim did not re-apply $1's argocd/ after SIGHUP: $(cat "$SIM_ERR")" >&2
 	exit 1
 }
+
+# route_file FILE APP TENANT — the HTTPRoute a person writes for APP's main
+# instance (backend APP--main, host APP.TENANT.apps.localhost) into FILE.
+route_file() {
+	mkdir -p "$(dirname -- "$1")"
+	cat >"$1" <<YAML
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: $2--main
+spec:
+  parentRefs:
+  - name: mech
+    namespace: mech-gateway
+  hostnames:
+  - $2.$3.apps.localhost
+  rules:
+  - backendRefs:
+    - name: $2--main
+      port: 80
+YAML
+}

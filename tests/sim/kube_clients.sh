@@ -18,22 +18,7 @@ seed_tenant alice
 W="$T/wc"
 human_clone alice "$W"
 mkdir -p "$W/network/routes/web"
-cat >"$W/network/routes/web/main.yaml" <<'YAML'
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web--main
-spec:
-  parentRefs:
-  - name: mech
-    namespace: mech-gateway
-  hostnames:
-  - web.alice.apps.localhost
-  rules:
-  - backendRefs:
-    - name: web--main
-      port: 80
-YAML
+route_file "$W/network/routes/web/main.yaml" web alice
 (cd "$W" && git add -A && git commit -qm "a route" && git push -q origin HEAD:main)
 
 printf 'sim-token-%s\n' "$RANDOM$RANDOM" >"$T/token"

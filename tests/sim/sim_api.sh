@@ -32,22 +32,7 @@ push() { # message
 	git -C "$W" rev-parse HEAD
 }
 mkdir -p "$W/network/routes/web" "$W/addons/db"
-cat >"$W/network/routes/web/main.yaml" <<'EOF'
-apiVersion: gateway.networking.k8s.io/v1
-kind: HTTPRoute
-metadata:
-  name: web--main
-spec:
-  parentRefs:
-  - name: mech
-    namespace: mech-gateway
-  hostnames:
-  - web.alice.apps.localhost
-  rules:
-  - backendRefs:
-    - name: web--main
-      port: 80
-EOF
+route_file "$W/network/routes/web/main.yaml" web alice
 sed 's/web--main/ghost--main/; s/web\.alice/ghost.alice/' "$W/network/routes/web/main.yaml" \
 	>"$W/network/routes/web/ghost.yaml"
 cat >"$W/addons/db/cluster.yaml" <<'EOF'
