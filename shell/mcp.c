@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -51,8 +52,9 @@ typedef struct {
 
 typedef struct {
 	sh_ctx *ctx; /* the session's: home, tenant (over SSH), guest, readonly */
-	mcp_reader in;
-	int wire; /* the protocol's stdout */
+	mcp_reader in; /* stdio: the client's messages (over HTTP: fd -1, at its end) */
+	int wire;      /* stdio: the protocol's stdout; HTTP: a streamed answer's connection, or -1 */
+	int sse;       /* notifications on `wire` are events of a text/event-stream */
 } mcp_server;
 
 static void queue_line(mcp_reader *r, const char *p, size_t len, int oversized)
@@ -834,7 +836,15 @@ static void progress(mcp_server *srv, const cJSON *token, long n, const char *li
 	mech_escape(&msg, line, len, 0);
 	cJSON_AddStringToObject(p, "message", mech_buf_cstr(&msg));
 	mcp_emit(&out, o);
-	(void)mech_write_all(srv->wire, out.ptr, out.len);
+	if (srv->sse) {
+		/* one line of JSON: one data line of an event */
+		mech_buf ev = MECH_BUF_INIT;
+		mech_buf_printf(&ev, "event: message\ndata: %.*s\n\n", (int)(out.len - 1), out.ptr);
+		mech_buf_dispose(&out);
+		out = ev;
+	}
+	if (srv->wire >= 0)
+		(void)mech_write_all(srv->wire, out.ptr, out.len);
 	mech_buf_dispose(&out);
 	mech_buf_dispose(&msg);
 }
@@ -1211,6 +1221,114 @@ done:
 	return res;
 }
 
+/* ---- over HTTP ---------------------------------------------------------------------------- */
+
+/* The one line of a token file only its owner can read; NULL with the error set. */
+static char *read_token(const char *path)
+{
+	mech_buf b = MECH_BUF_SECRET_INIT;
+	char q[MECH_ESCAPE_SIZE];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), i;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		mech_error_set(MECH_EUSAGE, "--token-file %s: %s", mech_error_escape(q, path),
+			       fd < 0 ? strerror(errno) : "not a regular file");
+		goto fail;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		mech_error_set(MECH_EFORBIDDEN,
+			       "--token-file %s: readable or writable by others than its owner, "
+			       "or not yours: chmod 600 it",
+			       mech_error_escape(q, path));
+		goto fail;
+	}
+	for (;;) {
+		char buf[512];
+		ssize_t got = read(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		mech_buf_put(&b, buf, (size_t)got);
+		explicit_bzero(buf, sizeof(buf));
+		if (b.len > 4096)
+			break;
+	}
+	while (b.len && strchr("\r\n \t", b.ptr[b.len - 1]))
+		b.len--;
+	for (i = 0; i < (int)b.len; i++)
+		if ((unsigned char)b.ptr[i] <= ' ' || (unsigned char)b.ptr[i] >= 0x7f)
+			break;
+	if (!b.len || b.len > 4096 || i != (int)b.len) {
+		mech_error_set(MECH_EUSAGE,
+			       "--token-file %s: want one line, the token (visible ASCII, at most "
+			       "4096 bytes)",
+			       mech_error_escape(q, path));
+		goto fail;
+	}
+	close(fd);
+	return mech_buf_detach(&b);
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (b.ptr)
+		explicit_bzero(b.ptr, b.cap);
+	mech_buf_dispose(&b);
+	return NULL;
+}
+
+/* A tools/call answered as an event stream: its progress goes there. */
+static void http_stream(void *ud, int fd)
+{
+	mcp_server *srv = ud;
+	srv->wire = fd;
+	srv->sse = fd >= 0;
+}
+
+static int serve_http(sh_ctx *ctx, const char *addr, const char *token_file)
+{
+	mcp_server srv;
+	mcp_ops ops = {list_tools, call_tool, list_resources, read_resource, &srv};
+	mcp_http h;
+	char *token = NULL, *url = NULL;
+	int lfd = -1, null = -1, rc = -1;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.ctx = ctx;
+	srv.in.fd = -1;
+	srv.in.eof = 1; /* nothing to read but the connections */
+	srv.wire = -1;
+	if (token_file && !(token = read_token(token_file)))
+		goto done;
+	if ((lfd = mcp_http_listen(addr, &url)) < 0)
+		goto done;
+	/* commands never read stdin */
+	null = open("/dev/null", O_RDONLY);
+	if (null >= 0)
+		dup2(null, 0);
+	mcp_http_init(&h, &ops, token);
+	h.stream = http_stream;
+	h.stream_ud = &srv;
+	/* tests and scripts read this line for the port */
+	printf("mech mcp: listening on %s\n", url);
+	fflush(stdout);
+	if (!token)
+		fprintf(stderr, "mech mcp: --no-auth: any process on this host may call the tools "
+				"as this tenant\n");
+	rc = mcp_http_serve(&h, lfd);
+	mcp_http_dispose(&h);
+	ctx->quiet = rc == 0; /* stopped by a signal: nothing more to say */
+done:
+	if (lfd >= 0)
+		close(lfd);
+	if (null >= 0)
+		close(null);
+	if (token)
+		mech_secret_free(token);
+	free(url);
+	return rc;
+}
+
 /* ---- the stdio loop ---------------------------------------------------------------------- */
 
 int sh_mcp(sh_ctx *ctx, const sh_args *a)
@@ -1220,10 +1338,27 @@ int sh_mcp(sh_ctx *ctx, const sh_args *a)
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	mcp_line m;
-	int null = open("/dev/null", O_RDWR), rc = 0;
+	int null, rc = 0;
 	struct sigaction ign, old;
+	const char *http = sh_arg(a, SH_OPT_HTTP), *token_file = sh_arg(a, SH_OPT_TOKEN_FILE);
+	int no_auth = sh_arg_bool(a, SH_OPT_NO_AUTH);
 
-	(void)a;
+	if (!http && (token_file || no_auth))
+		return mech_error_set(MECH_EUSAGE, "--token-file and --no-auth go with --http ADDR");
+	if (http) {
+		if (ctx->via_ssh)
+			return mech_error_set(MECH_EFORBIDDEN,
+					      "mcp --http is local only: over SSH, run mcp on the "
+					      "session's stdin and stdout");
+		if (!token_file == !no_auth)
+			return mech_error_set(
+				MECH_EUSAGE,
+				"mcp --http needs one of --token-file FILE (every request carries "
+				"its one line as a bearer token) and --no-auth (any process on this "
+				"host may connect)");
+		return serve_http(ctx, http, token_file);
+	}
+	null = open("/dev/null", O_RDWR);
 	memset(&srv, 0, sizeof(srv));
 	srv.ctx = ctx;
 	srv.in.fd = dup(0);
