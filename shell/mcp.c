@@ -1255,7 +1255,7 @@ static char *read_token(const char *path)
 			break;
 	}
 	while (b.len && strchr("\r\n \t", b.ptr[b.len - 1]))
-		b.len--;
+		b.ptr[--b.len] = '\0';
 	for (i = 0; i < (int)b.len; i++)
 		if ((unsigned char)b.ptr[i] <= ' ' || (unsigned char)b.ptr[i] >= 0x7f)
 			break;
