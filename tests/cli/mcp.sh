@@ -7,9 +7,12 @@
 # from npm (@modelcontextprotocol/sdk, StdioClientTransport spawning `mech
 # mcp`): it lists the tools, compiles each inputSchema and outputSchema
 # with Ajv, and calls create → deploy → wait (against mech sim) → log, and
-# a write over a human edit, which comes back isError with the conflict.
+# a write over a human edit, which comes back isError with the conflict;
+# then the same SDK over Streamable HTTP (mech mcp --http with a token):
+# list, a read, a write, a wait's progress as server-sent events, DELETE.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
+. "$(dirname "$0")/../lib/mcp.sh"
 
 seed_tenant alice
 before=$(head_of alice)
@@ -226,6 +229,26 @@ expect_in "$(json "$r" 'd["app_set_image"]["content"][0]["text"]')" "conflict: a
 	"refusal: the text names the conflict"
 expect_eq "$(head_of alice)" "$human" "the refused write left the branch"
 
+# the same SDK over Streamable HTTP (mech mcp --http, a bearer token from a 0600 file)
+printf 'tok-%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$T/token"
+chmod 600 "$T/token"
+mcp_http_start --token-file "$T/token"
+MCP_TOKEN=$(cat "$T/token") sdk http http "$MCP_URL"
+expect_rc 0 "SDK client over StreamableHTTPClientTransport ($err)"
+expect_eq "$(json "$(grep '^{"tools":' <<<"$out")" '" ".join(d["tools"])')" "$want" "HTTP: every tool"
+expect_eq "$(json "$(grep '^{"protocol":' <<<"$out")" 'd["protocol"]')" 2025-11-25 "HTTP: the current revision"
+expect_eq "$(json "$(grep '^{"session":' <<<"$out")" 'len(d["session"])')" 32 "HTTP: a session id"
+expect_eq "$(json "$(grep '^{"app_list":' <<<"$out")" '[a["name"] for a in d["app_list"]["structuredContent"]["apps"]]')" \
+	"['slow', 'web']" "HTTP: app_list"
+r=$(grep '^{"app_create":' <<<"$out")
+expect_eq "$(json "$r" 'd["app_create"]["_meta"]["mech/commit"]')" "$(head_of alice)" "HTTP: app_create's receipt is the head"
+expect_eq "$(json "$(grep '^{"app_wait":' <<<"$out")" 'd["app_wait"]["isError"]')" False "HTTP: app_wait, Synced and Healthy"
+expect_eq "$(json "$(grep '^{"progress":' <<<"$out")" 'len(d["progress"]) > 0 and all("message" in p for p in d["progress"])')" True \
+	"HTTP: the wait's progress as server-sent events"
+expect_eq "$(json "$(grep '^{"terminated":' <<<"$out")" 'd["terminated"]')" None "HTTP: DELETE ended the session"
+MCP_TOKEN=wrong sdk http http "$MCP_URL"
+expect_in "$rc $err" "401" "HTTP: a wrong token is refused (401)"
+
 # ---- the MCP Inspector's CLI (npm) ----
 # 1.x is the last for Node < 22. It looks for its own package.json as
 # ../package.json of the working directory, so it runs from its build/.
@@ -244,10 +267,8 @@ expect_rc 0 "inspector: tools/list ($(tail -3 "$T/insp.err"))"
 expect_eq "$(json "$out" '" ".join(t["name"] for t in d["tools"])')" "$want" "inspector: every tool"
 inspector --method tools/call --tool-name app_list
 expect_rc 0 "inspector: tools/call app_list ($(tail -3 "$T/insp.err"))"
-expect_eq "$(json "$out" '[a["name"] for a in d["structuredContent"]["apps"]]')" "['slow', 'web']" "inspector: app_list's apps"
+expect_eq "$(json "$out" '[a["name"] for a in d["structuredContent"]["apps"]]')" "['api', 'slow', 'web']" "inspector: app_list's apps"
 inspector --method tools/call --tool-name log --tool-arg max-count=1
-expect_eq "$(json "$out" 'd["structuredContent"]["commits"][0]["commit"]')" "$human" "inspector: log max-count=1"
-# @modelcontextprotocol/conformance is not run: its server scenarios reach
-# a server over Streamable HTTP only (mech mcp is stdio), and it needs
-# Node >= 22 (fs.globSync); docs/mcp.md, "Tests".
+expect_eq "$(json "$out" 'd["structuredContent"]["commits"][0]["commit"]')" "$(head_of alice)" "inspector: log max-count=1"
+# @modelcontextprotocol/conformance: tests/cli/mcp_conformance.sh
 finish
