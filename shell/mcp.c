@@ -51,10 +51,10 @@ typedef struct {
 } mcp_reader;
 
 typedef struct {
-	sh_ctx *ctx; /* the session's: home, tenant (over SSH), guest, readonly */
+	sh_ctx *ctx;   /* the session's: home, tenant (over SSH), guest, readonly */
 	mcp_reader in; /* stdio: the client's messages (over HTTP: fd -1, at its end) */
-	int wire;      /* stdio: the protocol's stdout; HTTP: a streamed answer's connection, or -1 */
-	int sse;       /* notifications on `wire` are events of a text/event-stream */
+	int wire; /* stdio: the protocol's stdout; HTTP: a streamed answer's connection, or -1 */
+	int sse;  /* notifications on `wire` are events of a text/event-stream */
 } mcp_server;
 
 static void queue_line(mcp_reader *r, const char *p, size_t len, int oversized)

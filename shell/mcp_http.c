@@ -258,7 +258,8 @@ void mcp_http_refuse(int status, mech_buf *out)
 			 MCP_HTTP_MAX_HEAD, MCP_HTTP_MAX_HEADERS);
 		break;
 	case 501:
-		snprintf(msg, sizeof(msg), "Transfer-Encoding is not supported: send Content-Length");
+		snprintf(msg, sizeof(msg),
+			 "Transfer-Encoding is not supported: send Content-Length");
 		break;
 	case 505:
 		snprintf(msg, sizeof(msg), "HTTP/1.1 only");
@@ -387,16 +388,16 @@ static void answer_streamed(mcp_http *h, mcp_session *s, const mcp_http_req *r, 
 			    mech_buf *out)
 {
 	mech_buf line = MECH_BUF_INIT;
-	mech_buf_printf(out,
-			"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			"Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+	mech_buf_printf(out, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+			     "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
 	(void)mech_write_all(fd, out->ptr, out->len);
 	mech_buf_clear(out);
 	h->stream(h->stream_ud, fd);
 	mcp_handle(s, r->body, r->body_len, &line);
 	h->stream(h->stream_ud, -1);
 	if (line.len) /* one line of JSON: one data line */
-		mech_buf_printf(out, "event: message\ndata: %.*s\n\n", (int)(line.len - 1), line.ptr);
+		mech_buf_printf(out, "event: message\ndata: %.*s\n\n", (int)(line.len - 1),
+				line.ptr);
 	mech_buf_dispose(&line);
 }
 
@@ -495,8 +496,8 @@ void mcp_http_answer(mcp_http *h, const mcp_http_req *r, int fd, mech_buf *out, 
 			return;
 		}
 		if (!(n = session_new(h))) {
-			refuse(out, 503, MCP_INVALID_REQUEST, "no randomness for a session id", NULL,
-			       *close);
+			refuse(out, 503, MCP_INVALID_REQUEST, "no randomness for a session id",
+			       NULL, *close);
 			return;
 		}
 		mcp_handle(&n->s, r->body, r->body_len, &line);
@@ -520,8 +521,7 @@ void mcp_http_answer(mcp_http *h, const mcp_http_req *r, int fd, mech_buf *out, 
 	}
 	mcp_handle(s, r->body, r->body_len, &line);
 	status = line.len ? 200 : 202; /* 202: a notification or a response */
-	respond(out, status, line.len ? "application/json" : NULL, NULL, line.ptr, line.len,
-		*close);
+	respond(out, status, line.len ? "application/json" : NULL, NULL, line.ptr, line.len, *close);
 	mech_buf_dispose(&line);
 }
 

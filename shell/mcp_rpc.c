@@ -285,7 +285,8 @@ int mcp_peek(const char *msg, size_t len, int *initialize, int *progress)
 		token = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
 		*initialize = !strcmp(method->valuestring, "initialize");
 		*progress = !strcmp(method->valuestring, "tools/call") && cJSON_IsObject(params) &&
-			    cJSON_IsObject(meta) && (cJSON_IsString(token) || cJSON_IsNumber(token));
+			    cJSON_IsObject(meta) &&
+			    (cJSON_IsString(token) || cJSON_IsNumber(token));
 	}
 	cJSON_Delete(o);
 	return request;

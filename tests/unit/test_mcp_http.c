@@ -31,7 +31,8 @@ Test(mcp_http, parse_statuses)
 	cr_assert_eq(parse("POST /mcp HTTP/1.1\r\nHost: x\r\n", &r), 0, "a head not ended: more");
 	cr_assert_eq(parse("POST /mcp HTTP/1.1\r\nHost: x\r\nContent-Length: 1048577\r\n\r\n", &r),
 		     -413);
-	cr_assert_eq(parse("POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", &r),
+	cr_assert_eq(parse("POST /mcp HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+			   &r),
 		     -501);
 	cr_assert_eq(parse("POST /mcp HTTP/2.0\r\nHost: x\r\n\r\n", &r), -505);
 	cr_assert_eq(parse("POST /mcp HTTP/1.1\r\n\r\n", &r), -400, "HTTP/1.1 without Host");
@@ -65,7 +66,7 @@ static int status_of(mcp_http *h, const char *req, char *session)
 	"{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":" \
 	"\"2025-11-25\"}}"
 #define POST(headers, body)                                                                        \
-	"POST /mcp HTTP/1.1\r\nHost: localhost:8808\r\nContent-Type: application/json\r\n" headers  \
+	"POST /mcp HTTP/1.1\r\nHost: localhost:8808\r\nContent-Type: application/json\r\n" headers \
 	"Content-Length: %zu\r\n\r\n%s"
 
 Test(mcp_http, sessions_origin_and_token)
@@ -80,16 +81,17 @@ Test(mcp_http, sessions_origin_and_token)
 	snprintf(req, sizeof(req), POST("Mcp-Session-Id: %s\r\n", ""), id, (size_t)38,
 		 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
 	cr_assert_eq(status_of(&h, req, NULL), 200);
-	snprintf(req, sizeof(req), POST("", ""), (size_t)38, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
+	snprintf(req, sizeof(req), POST("", ""), (size_t)38,
+		 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}");
 	cr_assert_eq(status_of(&h, req, NULL), 400, "no session");
 	snprintf(req, sizeof(req), POST("Origin: http://evil.example\r\n", ""), strlen(BODY_INIT),
 		 BODY_INIT);
 	cr_assert_eq(status_of(&h, req, NULL), 403, "a foreign Origin");
-	snprintf(req, sizeof(req), POST("Origin: http://127.0.0.1:3000\r\n", ""),
-		 strlen(BODY_INIT), BODY_INIT);
+	snprintf(req, sizeof(req), POST("Origin: http://127.0.0.1:3000\r\n", ""), strlen(BODY_INIT),
+		 BODY_INIT);
 	cr_assert_eq(status_of(&h, req, NULL), 200, "a loopback Origin");
-	snprintf(req, sizeof(req), "DELETE /mcp HTTP/1.1\r\nHost: [::1]\r\nMcp-Session-Id: %s\r\n\r\n",
-		 id);
+	snprintf(req, sizeof(req),
+		 "DELETE /mcp HTTP/1.1\r\nHost: [::1]\r\nMcp-Session-Id: %s\r\n\r\n", id);
 	cr_assert_eq(status_of(&h, req, NULL), 200);
 	cr_assert_eq(status_of(&h, req, NULL), 404, "a deleted session is gone");
 	mcp_http_dispose(&h);
