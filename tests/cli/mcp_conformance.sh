@@ -188,4 +188,7 @@ PY
 expect_eq "$passed" "dns-rebinding-protection ping resources-list server-initialize tools-list" \
 	"the scenarios of what mech implements pass"
 expect_eq "$(head_of alice)" "$before" "the suite wrote nothing"
+kill "$MCP_PID" && wait "$MCP_PID"
+expect_eq "$?" 0 "after the suite, SIGTERM: exit 0 (sanitizer builds: no leak, no error)"
+expect_eq "$(grep -v -- '--no-auth' "$MCP_ERR")" "" "nothing on stderr but the --no-auth line"
 finish
