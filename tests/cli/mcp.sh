@@ -248,6 +248,9 @@ expect_eq "$(json "$(grep '^{"progress":' <<<"$out")" 'len(d["progress"]) > 0 an
 expect_eq "$(json "$(grep '^{"terminated":' <<<"$out")" 'd["terminated"]')" None "HTTP: DELETE ended the session"
 MCP_TOKEN=wrong sdk http http "$MCP_URL"
 expect_in "$rc $err" "401" "HTTP: a wrong token is refused (401)"
+kill "$MCP_PID" && wait "$MCP_PID"
+expect_eq "$?" 0 "HTTP: SIGTERM ends the server, exit 0 (sanitizer builds: no leak)"
+expect_eq "$(cat "$MCP_ERR")" "" "HTTP: nothing on its stderr"
 
 # ---- the MCP Inspector's CLI (npm) ----
 # 1.x is the last for Node < 22. It looks for its own package.json as
