@@ -273,8 +273,8 @@ void tui_run_command(struct tui *t, const char *line)
 		receipt_lines(tn, v, commit);
 	tui_push(t, v);
 	if (*commit)
-		tui_message(t, code != 0, "`%s` exited %d, receipt %.12s written", line, code,
-			    commit);
+		tui_message(t, code != 0, "receipt %.12s written; `%s` exited %d", commit, line,
+			    code);
 	else
 		tui_message(t, code != 0, "`%s` exited %d", line, code);
 	mech_buf_dispose(&out);

@@ -503,8 +503,16 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 	if (!t->script || t->data.ui_client)
 		fetch(t, p);
 	tui_view_reload(t, v);
-	if (at_diff)
+	if (at_diff) {
 		jump_diff(v);
+	} else {
+		size_t i; /* the list starts on the first resource */
+		for (i = 0; i < v->nlines; i++)
+			if (v->lines[i].key2 && !strcmp(v->lines[i].key2, "resource"))
+				break;
+		if (i < v->nlines)
+			tui_view_goto_line(v, i);
+	}
 	return v;
 }
 
@@ -525,9 +533,8 @@ static int resource_load(struct tui *t, tui_view *v)
 	tui_line *l;
 
 	l = tui_view_add(v, TUI_LINE_TITLE, NULL);
-	tui_line_cell(l, TUI_AREA_TITLE, "%s/%s", p->kind, p->name);
-	tui_line_cell(l, TUI_AREA_DIM, "  namespace %s  app %s/%s", *p->ns ? p->ns : "-", p->app,
-		      p->instance);
+	tui_line_cell(l, TUI_AREA_LABEL, "namespace %s  app %s  instance %s", *p->ns ? p->ns : "-",
+		      p->app, p->instance);
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_TITLE, "Live vs desired");
 	name = mech_layout_instance_app(p->tenant->name, p->app, p->instance);

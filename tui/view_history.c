@@ -232,7 +232,7 @@ static void rollback(struct tui *t, tui_view *v)
 	free(t->pending);
 	t->pending = line;
 	t->pending_tenant = NULL; /* the line names its tenant in operator mode */
-	t->pending_why = "It writes (the plan is above).";
+	t->pending_why = "It writes.";
 	t->mode = TUI_MODE_CONFIRM;
 	t->dirty = 1;
 }

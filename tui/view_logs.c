@@ -82,8 +82,12 @@ static void read_pod(logs_priv *p, const mech_kube_pod *pod, int prefix)
 	o.previous = p->previous;
 	if (mech_kube_pod_log(p->k, p->ns, pod->name, &o, &body) < 0) {
 		const mech_error *e = mech_error_last();
-		char *l = mech_sprintf("\x01%s: %s", pod->name,
-				       e && e->message ? e->message : "no log");
+		const char *why = e && e->message ? e->message : "no log", *q;
+		char *l;
+		/* the API's reason, not the endpoint: "…/log?previous=true: 400: previous …" */
+		for (q = why; (q = strstr(q, ": ")); q += 2)
+			why = q + 2;
+		l = mech_sprintf("\x01%s: %s", pod->name, why);
 		mech_strv_push(&p->lines, l); /* \x01 marks an error line */
 		free(l);
 		mech_error_clear();
@@ -300,14 +304,14 @@ void tui_events_lines(struct tui *t, tui_view *v, tui_tenant *tn, const char *ap
 			      "/", kind ? name : instance, ns);
 		goto done;
 	}
-	tui_view_text(v, TUI_AREA_COLUMN, "  %-5s %-8s %-20s %-36s %5s  %s", "AGE", "TYPE",
+	tui_view_text(v, TUI_AREA_COLUMN, "  %-4s %-7s %-17s %-31s %5s  %s", "AGE", "TYPE",
 		      "REASON", "OBJECT", "COUNT", "MESSAGE");
 	for (i = 0; i < n && i < EVENTS_MAX; i++) {
 		char age[16], *obj = mech_sprintf("%s/%s", ev[i]->kind, ev[i]->name);
 		event_age(ev[i]->last, age, sizeof(age));
 		tui_view_text(v,
 			      !strcmp(ev[i]->type, "Warning") ? TUI_AREA_ERROR : TUI_AREA_DEFAULT,
-			      "  %-5s %-8s %-20s %-36s %5d  %s", age, ev[i]->type, ev[i]->reason,
+			      "  %-4s %-7s %-17s %-31s %5d  %s", age, ev[i]->type, ev[i]->reason,
 			      obj, ev[i]->count, ev[i]->message);
 		free(obj);
 	}
