@@ -465,8 +465,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	(void)t;
 	for (i = 0; p->diffs && i < p->diffs->len; i++)
 		differ += p->diffs->items[i].modified != 0;
-	mech_buf_printf(out,
-			"%zu resources │ %zu differ │ Enter open, d diff, l logs, e events, h history",
+	mech_buf_printf(out, "%zu resources │ %zu differ from Git │ d diff, ] [ hunks, r refresh",
 			p->tree ? p->tree->len : 0, differ);
 }
 

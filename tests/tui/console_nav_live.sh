@@ -36,7 +36,7 @@ expect_screen "namespace x-alice  app web  instance main" "the resource view"
 expect_screen "Live vs desired" "its live-vs-desired section"
 expect_screen "Scheduled" "its events"
 keys Escape
-expect_screen "Enter open, d diff, l logs" "back on app detail"
+expect_screen "differ from Git" "back on app detail"
 
 # l on a row that is not a pod: every pod of the instance, followed
 keys g l
@@ -52,7 +52,7 @@ expect_screen "not following" "the view says so"
 keys e
 expect_screen "Events of web/main" "e from the logs: the instance's events"
 keys Escape Escape
-expect_screen "Enter open, d diff, l logs" "back on app detail"
+expect_screen "differ from Git" "back on app detail"
 
 # the instance's last writer (its third line) opens its receipt
 keys g j j Enter
