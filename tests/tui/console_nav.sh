@@ -189,4 +189,17 @@ console "$T/keys"
 expect_rc 78 "unknown keymap"
 expect_in "$out" "keymaps: generic, diff, logs" "the hint names the logs keymap"
 rm -f "$MECH_HOME/console-keys"
+
+# ---- operator mode: R names the row's tenant, so it writes to that repo ----
+run "$MECH" admin tenant add bob
+expect_rc 0 "tenant add bob"
+bob0=$(head_of bob)
+SECOND=$(git --git-dir="$REPO" log -1 --skip=1 --format=%H) # the history's second row: the rollback above
+printf 'h\nj\nR\n:screen-save %s\ny\n:screen-save %s\n' "$T/ops-ask.screen" "$T/ops-done.screen" >"$T/ops"
+out=$(MECH_CONSOLE_SIZE=140x40 MECH_CONSOLE_SCRIPT="$T/ops" SHELL=/bin/sh script -qec "$MECH console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "operator run"
+expect_in "$(tail -1 "$T/ops-ask.screen")" "Run \`--tenant alice app -a web -i main rollback --to" "the plan and the question name the tenant"
+expect_eq "$(git --git-dir="$REPO" log -1 --format=%s)" \
+	"mechanics(app.rollback): roll web/main back to ${SECOND:0:12}" "alice's repo has the rollback"
+expect_eq "$(head_of bob)" "$bob0" "bob's repo is untouched"
 finish
