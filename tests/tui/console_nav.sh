@@ -5,8 +5,9 @@
 # resource (live vs desired and its events), l logs (p the previous
 # container), e events, h the instance's history, R a rollback that shows
 # its plan (--dry-run) and asks (cancel writes nothing; y writes one
-# app.rollback receipt and names it; --readonly refuses), Enter on a last
-# writer opens its receipt, the logs keymap in console-keys. Golden screens
+# app.rollback receipt and names it; --readonly refuses; in operator mode
+# it runs as the row's tenant), Enter on a last writer opens its receipt,
+# the logs keymap in console-keys. Golden screens
 # at 80x24 and 140x40 (shas, ages, pod hashes and ports masked).
 # UPDATE_GOLDEN=1 rewrites this script's goldens (tests/tui/golden/nav-*).
 . "$(dirname "$0")/../lib/common.sh"
