@@ -231,7 +231,7 @@ static void rollback(struct tui *t, tui_view *v)
 	}
 	free(t->pending);
 	t->pending = line;
-	t->pending_tenant = NULL; /* the line names its tenant in operator mode */
+	t->pending_tenant = t->data.all_tenants ? p->tenant : NULL; /* whose receipt to show */
 	t->pending_why = "It writes.";
 	t->mode = TUI_MODE_CONFIRM;
 	t->dirty = 1;

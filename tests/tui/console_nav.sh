@@ -203,4 +203,5 @@ expect_in "$(tail -1 "$T/ops-ask.screen")" "Run \`--tenant alice app -a web -i m
 expect_eq "$(git --git-dir="$REPO" log -1 --format=%s)" \
 	"mechanics(app.rollback): roll web/main back to ${SECOND:0:12}" "alice's repo has the rollback"
 expect_eq "$(head_of bob)" "$bob0" "bob's repo is untouched"
+expect_in "$(cat "$T/ops-done.screen")" "[machine] mechanics(app.rollback)" "its receipt is shown from alice's repo"
 finish
