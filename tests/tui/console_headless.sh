@@ -122,6 +122,31 @@ printf ':theme high-contrast\n?\n:screen-save %s\n' "$T/t2.screen" >"$T/s"
 out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
 expect_in "$(cat "$T/t2.screen")" "Theme: high-contrast" ":theme NAME loads a theme"
 
+# ---- colour: the same views with each cell's colour area, at 80x24 and 140x40 ----
+for size in 80x24 140x40; do
+	cat >"$T/colour" <<SCRIPT
+:resize $size
+:screen-save-attrs $T/colour-apps-$size.screen
+4
+jjj
+<Enter>
+d
+:screen-save-attrs $T/colour-commit-diff-$size.screen
+q
+5
+:screen-save-attrs $T/colour-forced-$size.screen
+q
+SCRIPT
+	out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SCRIPT="$T/colour" SHELL=/bin/sh \
+		script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+	expect_rc 0 "colour tour at $size"
+	for s in apps commit-diff forced; do golden "colour-$s-$size"; done
+done
+# the areas are the theme's: added lines are diff-add, the forced row is coloured as forced
+expect_in "$(cat "$T/colour-commit-diff-80x24.screen")" "x=diff-add" "legend names the areas"
+codes=$(grep -A1 '^ +apiVersion' "$T/colour-commit-diff-80x24.screen" | sed -n 2p)
+expect_in "$codes" "xxxx" "an added line is drawn in diff-add"
+
 # ---- a bad theme file names file and line ----
 mkdir -p "$MECH_HOME/themes"
 printf 'color header white blue\n# fine\ncolor no-such-area red\n' >"$MECH_HOME/themes/broken.theme"
