@@ -4,7 +4,7 @@
 # test mode): every view reached by keys and compared with golden screens
 # (shas, dates, ages and request ids masked), drill-downs, hunk navigation,
 # filter, the key list, the minimum size, key rebinding and unbinding, bad
-# theme and key files (exit 78 naming file:line), NO_COLOR, the `:` prompt
+# theme and key files (exit 78 naming file:line), NO_COLOR, colour goldens (:screen-save-attrs), the `:` prompt
 # (--readonly refuses writes; deletes ask, cancel is the default).
 # UPDATE_GOLDEN=1 rewrites tests/tui/golden/ from this run.
 . "$(dirname "$0")/../lib/common.sh"
