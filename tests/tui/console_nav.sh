@@ -229,4 +229,12 @@ expect_eq "$(git --git-dir="$REPO" log -1 --format=%s)" \
 	"mechanics(app.rollback): roll web/main back to ${SECOND:0:12}" "alice's repo has the rollback"
 expect_eq "$(head_of bob)" "$bob0" "bob's repo is untouched"
 expect_in "$(cat "$T/ops-done.screen")" "[machine] mechanics(app.rollback)" "its receipt is shown from alice's repo"
+
+# ---- without kubernetes.url, logs and events say what to set ----
+sed -i '/^kubernetes:/d' "$MECH_HOME/mech.yaml"
+printf 'l\n:screen-save %s\n<Esc>\ne\n:screen-save %s\n' "$T/nokube-l.screen" "$T/nokube-e.screen" >"$T/nokube"
+console "$T/nokube" --tenant alice
+expect_rc 0 "a console without kubernetes.url"
+expect_in "$(cat "$T/nokube-l.screen")" "Kubernetes is not configured (kubernetes.url" "l says what to set"
+expect_in "$(cat "$T/nokube-e.screen")" "Kubernetes is not configured (kubernetes.url" "e says what to set"
 finish
