@@ -7,9 +7,11 @@
 # its plan (--dry-run) and asks (cancel writes nothing; y writes one
 # app.rollback receipt and names it; --readonly refuses; in operator mode
 # it runs as the row's tenant), Enter on a last writer opens its receipt,
-# the logs keymap in console-keys. Golden screens
-# at 80x24 and 140x40 (shas, ages, pod hashes and ports masked).
-# UPDATE_GOLDEN=1 rewrites this script's goldens (tests/tui/golden/nav-*).
+# the logs keymap in console-keys, logs and events without kubernetes.url.
+# Golden screens at 80x24 and 140x40, in colour too (shas, ages, pod hashes
+# and ports masked), and a resource that differs (a sim whose first sync is
+# an hour away). UPDATE_GOLDEN=1 rewrites this script's goldens
+# (tests/tui/golden/nav-*, colour-nav-*).
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
 require script bsdutils
@@ -229,6 +231,21 @@ expect_eq "$(git --git-dir="$REPO" log -1 --format=%s)" \
 	"mechanics(app.rollback): roll web/main back to ${SECOND:0:12}" "alice's repo has the rollback"
 expect_eq "$(head_of bob)" "$bob0" "bob's repo is untouched"
 expect_in "$(cat "$T/ops-done.screen")" "[machine] mechanics(app.rollback)" "its receipt is shown from alice's repo"
+
+# ---- a resource that differs: a sim that has not synced yet (its first sync is an hour away) ----
+sim_stop
+sim_start --sync-delay 1h --health-delay 100ms
+sim_config
+for size in 80x24 140x40; do
+	p=nav-diff; [ "$size" = 140x40 ] && p=nav-wide-diff
+	printf '<Enter>\n<Enter>\n:screen-save %s\n]\n:screen-save %s\n' "$T/$p.screen" "$T/$p-hunk.screen" >"$T/diff-$p"
+	out=$(MECH_CONSOLE_SIZE=$size MECH_CONSOLE_SCRIPT="$T/diff-$p" SHELL=/bin/sh script -qec "$MECH --tenant alice console" /dev/null 2>&1) && rc=0 || rc=$?
+	expect_rc 0 "a resource that differs at $size"
+	golden "$p"
+	golden "$p-hunk"
+done
+expect_in "$(cat "$T/nav-wide-diff.screen")" "not in the cluster yet" "the resource is not live yet"
+expect_in "$(cat "$T/nav-wide-diff-hunk.screen")" "@@ -" "] moves to its hunk"
 
 # ---- without kubernetes.url, logs and events say what to set ----
 sed -i '/^kubernetes:/d' "$MECH_HOME/mech.yaml"
