@@ -279,6 +279,8 @@ typedef struct tui_tenant {
 	size_t nforced;
 	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
+	struct tui_author *authors; /* commit → author name (commits never change) */
+	size_t nauthors, capauthors;
 } tui_tenant;
 
 typedef struct {
