@@ -1,0 +1,494 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Addon detail: the addon as Git has it and its last writer, its readiness
+ * (the resource in the <tenant>--addons Application, and the CloudNativePG
+ * Cluster's phase and conditions from that Application's live state), how
+ * apps connect to it (never the password: mech_addon_connection reads only
+ * the Secret's non-secret fields, as `addon info` does), the apps linked to
+ * it and the Cluster's events. Enter opens what the selected line names.
+ */
+#include "tui.h"
+
+#include "mech/error.h"
+#include "mech/kube.h"
+#include "mech/tenant.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define EVENTS_SHOWN 20
+
+typedef struct {
+	tui_tenant *tenant; /* borrowed from the data */
+	char *name;
+	char *ns; /* the tenant's namespace */
+	mech_kube_pg_cluster *cluster; /* from Argo CD's live state of the Cluster */
+	char *fetch_error;             /* Argo CD could not be asked */
+	mech_addon_conn conn;
+	int kube; /* kubernetes.url is set: the Secret and the events were asked for */
+	mech_kube_event *events; /* the Cluster's, Warnings first, then the newest */
+	size_t nevents;
+	char *kube_error;
+	char writer[GIT_OID_HEXSZ + 1]; /* the last writer's commit ("" when none) */
+} addon_priv;
+
+/* ---- shared with the route detail (tui.h) ---- */
+
+int tui_detail_live(struct tui *t, tui_tenant *tn, const char *dir, const char *kind,
+		    const char *name, cJSON **live, cJSON **target, char **error)
+{
+	mech_argocd_diffs *diffs = NULL;
+	char *app = mech_layout_dir_app(tn->name, dir);
+	size_t i;
+	int rc = 0;
+
+	*live = *target = NULL;
+	*error = NULL;
+	if (!t->data.ui_client) {
+		free(app);
+		return 0;
+	}
+	if (mech_argocd_app_managed(t->data.ui_client, tn->name, app, &diffs) < 0) {
+		const mech_error *e = mech_error_last();
+		*error = mech_strdup(e && e->message ? e->message : "Argo CD unavailable");
+		mech_error_clear();
+		rc = -1;
+	}
+	for (i = 0; diffs && i < diffs->len; i++) {
+		mech_argocd_diff *df = &diffs->items[i];
+		if (strcmp(df->kind, kind) || strcmp(df->name, name))
+			continue;
+		*live = df->live ? cJSON_Duplicate(df->live, 1) : NULL;
+		*target = df->target ? cJSON_Duplicate(df->target, 1) : NULL;
+		break;
+	}
+	mech_argocd_diffs_free(diffs);
+	free(app);
+	return rc;
+}
+
+void tui_detail_writer(tui_view *v, tui_tenant *tn, const mech_writer *w, char *sha, size_t len)
+{
+	char *author = NULL, *subject = NULL, wt[128];
+	long long when;
+	tui_line *l;
+
+	*sha = '\0';
+	if (git_oid_is_zero(&w->commit)) {
+		tui_view_text(v, TUI_AREA_DIM, "  last writer  unknown");
+		return;
+	}
+	git_oid_tostr(sha, len, &w->commit);
+	tui_writer_text(tn, w, wt, sizeof(wt));
+	l = tui_view_add(v, TUI_LINE_TEXT, sha);
+	l->tenant = tn;
+	tui_line_cell(l, TUI_AREA_LABEL, "  last writer  ");
+	tui_line_cell(l, tui_class_area(w->cls), "%s", wt);
+	tui_line_cell(l, TUI_AREA_DIM, "  %.8s", sha);
+	if (tui_commit_brief(tn, sha, &author, &when, &subject) == 0)
+		tui_line_cell(l, TUI_AREA_DEFAULT, "  %s", subject);
+	free(author);
+	free(subject);
+}
+
+int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer)
+{
+	const char *shas[1];
+	if (line && line->key && line->key2 && line->tenant) {
+		/* an app instance's line: its detail */
+		tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, 0));
+		return 0;
+	}
+	shas[0] = line && line->key && line->tenant ? line->key : writer;
+	if (!shas[0] || !*shas[0] || !v->tenant)
+		return 0;
+	tui_push(t, tui_commit_view(t, v->tenant, shas, 1, 0));
+	return 0;
+}
+
+void tui_detail_instance(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
+			 const char *instance, const char *what)
+{
+	tui_data *d = &t->data;
+	const mech_argocd_app *live;
+	tui_line *l = tui_view_add(v, TUI_LINE_TEXT, app);
+	char *label;
+	l->key2 = mech_strdup(instance);
+	l->tenant = tn;
+	label = mech_sprintf("%s/%s", app, instance);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "  %-24s ", label);
+	tui_line_cell(l, TUI_AREA_DIM, "%-22s ", what);
+	free(label);
+	if (!d->configured) {
+		tui_line_cell(l, TUI_AREA_UNKNOWN, "n/a");
+		return;
+	}
+	tui_data_lock(d);
+	live = tui_data_instance(d, tn, app, instance);
+	if (!live) {
+		tui_line_cell(l, TUI_AREA_UNKNOWN, "no Application yet");
+	} else {
+		tui_line_cell(l, tui_status_area(live->sync_status), "%s",
+			      *live->sync_status ? live->sync_status : "Unknown");
+		tui_line_cell(l, TUI_AREA_DEFAULT, "  ");
+		tui_line_cell(l, tui_status_area(live->health_status), "%s",
+			      *live->health_status ? live->health_status : "Unknown");
+	}
+	tui_data_unlock(d);
+}
+
+void tui_detail_resource(struct tui *t, tui_view *v, tui_tenant *tn, const char *dir,
+			 const char *kind, const char *name)
+{
+	tui_data *d = &t->data;
+	const mech_argocd_resource *res;
+	char *app = mech_layout_dir_app(tn->name, dir);
+	tui_line *l;
+
+	if (!d->configured) {
+		tui_view_text(v, TUI_AREA_DIM,
+			      "  argocd not configured: set argocd.url in "
+			      "MECH_HOME/mech.yaml (or run `mech sim`)");
+		free(app);
+		return;
+	}
+	tui_data_lock(d);
+	res = tui_data_resource(d, tn, dir, kind, name);
+	if (!res) {
+		tui_view_text(v, TUI_AREA_DIM, "  %s/%s is not in the %s Application yet%s", kind,
+			      name, app, d->live_error ? " (Argo CD unreachable)" : "");
+	} else {
+		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+		tui_line_cell(l, TUI_AREA_LABEL, "  %s/%s in %s  ", kind, name, app);
+		tui_line_cell(l, tui_status_area(res->status), "%s",
+			      *res->status ? res->status : "Unknown");
+		tui_line_cell(l, TUI_AREA_DEFAULT, "  ");
+		tui_line_cell(l, tui_status_area(res->health), "%s",
+			      *res->health ? res->health : "-");
+		if (*res->health_message)
+			tui_view_text(v, TUI_AREA_DIM, "  health: %s", res->health_message);
+	}
+	tui_data_unlock(d);
+	free(app);
+}
+
+void tui_detail_conditions(tui_view *v, const mech_kube_condition *c, size_t n, const char *indent)
+{
+	size_t i;
+	for (i = 0; i < n; i++) {
+		tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+		tui_area a = !strcmp(c[i].status, "True")    ? TUI_AREA_HEALTHY
+			     : !strcmp(c[i].status, "False") ? TUI_AREA_DEGRADED
+							     : TUI_AREA_UNKNOWN;
+		tui_line_cell(l, a, "%s%s=%s", indent, c[i].type,
+			      *c[i].status ? c[i].status : "Unknown");
+		if (*c[i].reason)
+			tui_line_cell(l, TUI_AREA_DEFAULT, "  %s", c[i].reason);
+		if (*c[i].message)
+			tui_line_cell(l, TUI_AREA_DIM, ": %s", c[i].message);
+	}
+}
+
+/* ---- the addon ---- */
+
+/* The catalog's kind reads "group/version Kind"; Argo CD lists resources by Kind. */
+static const char *kind_of(const char *type)
+{
+	const mech_addon_type *at = type ? mech_addon_type_find(type) : NULL;
+	const char *sp = at ? strrchr(at->kind, ' ') : NULL;
+	return sp ? sp + 1 : at ? at->kind : "Cluster";
+}
+
+static int cmp_event(const void *x, const void *y)
+{
+	const mech_kube_event *a = x, *b = y;
+	int wa = !strcmp(a->type, "Warning"), wb = !strcmp(b->type, "Warning"), c;
+	if (wa != wb)
+		return wb - wa;
+	if ((c = strcmp(b->last, a->last)))
+		return c;
+	return strcmp(a->reason, b->reason);
+}
+
+static void drop_fetched(addon_priv *p)
+{
+	mech_kube_pg_cluster_free(p->cluster);
+	p->cluster = NULL;
+	free(p->fetch_error);
+	p->fetch_error = NULL;
+	mech_addon_conn_dispose(&p->conn);
+	mech_kube_events_free(p->events, p->nevents);
+	p->events = NULL;
+	p->nevents = 0;
+	free(p->kube_error);
+	p->kube_error = NULL;
+}
+
+/* Argo CD's live state of the Cluster; the Secret's non-secret fields and the events from
+ * Kubernetes when it is configured. On open and on r. */
+static void fetch(struct tui *t, addon_priv *p, const char *type)
+{
+	const mech_config *cfg = t->data.cfg;
+	cJSON *live = NULL, *target = NULL;
+	mech_kube *k = NULL;
+
+	drop_fetched(p);
+	tui_detail_live(t, p->tenant, MECH_LAYOUT_ADDONS, kind_of(type), p->name, &live, &target,
+			&p->fetch_error);
+	if (live && mech_kube_pg_cluster_parse(live, &p->cluster) < 0)
+		p->cluster = NULL;
+	mech_error_clear();
+	cJSON_Delete(live);
+	cJSON_Delete(target);
+
+	p->kube = *cfg->kube_url != '\0';
+	if (p->kube && mech_kube_new(&k, cfg) < 0)
+		k = NULL;
+	mech_error_clear();
+	mech_addon_connection(k, p->ns, p->name, &p->conn);
+	if (k) {
+		mech_kube_event *all = NULL;
+		size_t nall = 0, i;
+		if (mech_kube_events_list(k, p->ns, &all, &nall) < 0) {
+			const mech_error *e = mech_error_last();
+			p->kube_error = mech_strdup(e && e->message ? e->message : "unavailable");
+		}
+		mech_error_clear();
+		/* keep the Cluster's: moved to the front, the rest freed */
+		for (i = 0; i < nall; i++) {
+			if (strcmp(all[i].kind, kind_of(type)) || strcmp(all[i].name, p->name))
+				continue;
+			mech_kube_event tmp = all[p->nevents];
+			all[p->nevents++] = all[i];
+			all[i] = tmp;
+		}
+		mech_kube_events_free(all + p->nevents, nall - p->nevents);
+		if (p->nevents) {
+			p->events = mech_reallocarray(NULL, p->nevents, sizeof(*p->events));
+			memcpy(p->events, all, p->nevents * sizeof(*p->events));
+			qsort(p->events, p->nevents, sizeof(*p->events), cmp_event);
+		}
+		/* the array itself: its items now belong to p->events or were freed */
+		free(all);
+	}
+	mech_kube_free(k);
+}
+
+static const mech_addon_state *find_addon(tui_tenant *tn, const char *name)
+{
+	size_t i;
+	tui_data_need(tn, TUI_HAVE_ADDONS);
+	for (i = 0; i < tn->naddons; i++)
+		if (!strcmp(tn->addons[i].name, name))
+			return &tn->addons[i];
+	return NULL;
+}
+
+static void readiness(struct tui *t, tui_view *v, addon_priv *p, const char *kind)
+{
+	const mech_kube_pg_cluster *c = p->cluster;
+	tui_view_text(v, TUI_AREA_TITLE, "Readiness (Argo CD)");
+	tui_detail_resource(t, v, p->tenant, MECH_LAYOUT_ADDONS, kind, p->name);
+	if (!t->data.configured)
+		return;
+	if (p->fetch_error) {
+		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)", p->fetch_error);
+		return;
+	}
+	if (!c) {
+		tui_view_text(v, TUI_AREA_DIM, "  no live state of the %s yet", kind);
+		return;
+	}
+	{
+		tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+		tui_line_cell(l, c->ready ? TUI_AREA_HEALTHY : TUI_AREA_PROGRESSING, "  %s",
+			      c->ready ? "ready" : "not ready");
+		tui_line_cell(l, TUI_AREA_DEFAULT, "  %d/%d instances ready  phase \"%s\"",
+			      c->ready_instances, c->spec_instances, c->phase);
+		if (c->ready_generation && c->generation && c->ready_generation != c->generation)
+			tui_view_text(v, TUI_AREA_PROGRESSING,
+				      "  the operator has not seen the last change yet");
+		if (*c->phase_reason)
+			tui_view_text(v, TUI_AREA_DIM, "  %s", c->phase_reason);
+	}
+	if (!c->nconditions)
+		tui_view_text(v, TUI_AREA_DIM, "  no conditions yet");
+	tui_detail_conditions(v, c->conditions, c->nconditions, "  ");
+}
+
+static void connection(tui_view *v, addon_priv *p)
+{
+	const mech_addon_conn *cn = &p->conn;
+	tui_line *l;
+	tui_view_text(v, TUI_AREA_TITLE, "Connection");
+	tui_view_text(v, TUI_AREA_DEFAULT, "  host %s  port %d  database %s  user %s", cn->host,
+		      cn->port, cn->database, cn->user);
+	l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+	tui_line_cell(l, TUI_AREA_LABEL, "  credentials  ");
+	tui_line_cell(l, TUI_AREA_DEFAULT, "Secret %s, key %s (the password is never shown)",
+		      cn->secret, cn->secret_key);
+	if (!p->kube)
+		tui_view_text(v, TUI_AREA_DIM,
+			      "  kubernetes not configured: CloudNativePG's defaults, not read");
+	else if (!cn->secret_exists)
+		tui_view_text(v, TUI_AREA_DIM, "  the Secret %s is not there yet (defaults shown)",
+			      cn->secret);
+}
+
+static void links(struct tui *t, tui_view *v, addon_priv *p)
+{
+	mech_addon_link_info *l = NULL;
+	size_t n = 0, i;
+	tui_view_text(v, TUI_AREA_TITLE, "Linked apps");
+	if (!p->tenant->repo || mech_addon_links(p->tenant->repo, p->name, NULL, &l, &n) < 0) {
+		const mech_error *e = mech_error_last();
+		tui_view_text(v, TUI_AREA_ERROR, "  %s",
+			      e && e->message ? e->message : "cannot read the links");
+		mech_error_clear();
+		return;
+	}
+	if (!n)
+		tui_view_text(v, TUI_AREA_DIM,
+			      "  none: `mech addon -n %s link -a APP` wires %s into an app",
+			      p->name, p->conn.env);
+	for (i = 0; i < n; i++) {
+		char *what = mech_sprintf("env %s", l[i].env);
+		tui_detail_instance(t, v, p->tenant, l[i].app, l[i].instance, what);
+		free(what);
+	}
+	mech_addon_links_free(l, n);
+}
+
+static void events(tui_view *v, addon_priv *p, const char *kind)
+{
+	size_t i;
+	time_t now = time(NULL);
+	tui_view_text(v, TUI_AREA_TITLE, "Events (%s/%s)", kind, p->name);
+	if (!p->kube) {
+		tui_view_text(v, TUI_AREA_DIM, "  kubernetes not configured");
+		return;
+	}
+	if (p->kube_error) {
+		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)", p->kube_error);
+		return;
+	}
+	if (!p->nevents)
+		tui_view_text(v, TUI_AREA_DIM, "  none");
+	for (i = 0; i < p->nevents && i < EVENTS_SHOWN; i++) {
+		const mech_kube_event *e = &p->events[i];
+		struct tm tm;
+		char age[16] = "?";
+		tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+		memset(&tm, 0, sizeof(tm));
+		if (*e->last && strptime(e->last, "%Y-%m-%dT%H:%M:%S", &tm))
+			tui_age((long long)(now - timegm(&tm)), age, sizeof(age));
+		tui_line_cell(l, TUI_AREA_DIM, "  %-5s ", age);
+		tui_line_cell(l, !strcmp(e->type, "Warning") ? TUI_AREA_ERROR : TUI_AREA_DEFAULT,
+			      "%-8s %s", e->type, e->reason);
+		if (e->count > 1)
+			tui_line_cell(l, TUI_AREA_DIM, " (x%d)", e->count);
+		tui_line_cell(l, TUI_AREA_DEFAULT, "  %s", e->message);
+	}
+	if (p->nevents > EVENTS_SHOWN)
+		tui_view_text(v, TUI_AREA_DIM, "  %zu older not shown", p->nevents - EVENTS_SHOWN);
+}
+
+static int load(struct tui *t, tui_view *v)
+{
+	addon_priv *p = v->priv;
+	const mech_addon_state *a = find_addon(p->tenant, p->name);
+	const char *kind = kind_of(a ? a->type : NULL);
+
+	tui_view_text(v, TUI_AREA_TITLE, "Addon (Git)");
+	if (!a) {
+		tui_view_text(v, TUI_AREA_ERROR, "  addon %s is not in the repository (deleted?)",
+			      p->name);
+		p->writer[0] = '\0';
+	} else {
+		tui_view_text(v, TUI_AREA_DEFAULT,
+			      "  %s  type %s  version %s  storage %s  memory %s  instances %d",
+			      a->name, a->type ? a->type : "-", a->version ? a->version : "-",
+			      a->storage ? a->storage : "-", a->memory ? a->memory : "-",
+			      a->instances);
+		tui_view_text(v, TUI_AREA_DIM, "  %s", a->file ? a->file : "-");
+		tui_detail_writer(v, p->tenant, &a->writer, p->writer, sizeof(p->writer));
+	}
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	readiness(t, v, p, kind);
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	connection(v, p);
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	links(t, v, p);
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	events(v, p, kind);
+	return 0;
+}
+
+static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
+{
+	addon_priv *p = v->priv;
+	(void)diff;
+	return tui_detail_enter(t, v, line, p->writer);
+}
+
+static tui_action request(struct tui *t, tui_view *v, tui_action a)
+{
+	addon_priv *p = v->priv;
+	if (a == TUI_ACT_REFRESH) {
+		const mech_addon_state *ad = find_addon(p->tenant, p->name);
+		fetch(t, p, ad ? ad->type : NULL);
+	}
+	return a; /* the generic refresh reloads Git and the live list too */
+}
+
+static void summary(struct tui *t, tui_view *v, mech_buf *out)
+{
+	addon_priv *p = v->priv;
+	(void)t;
+	mech_buf_printf(out, "%s │ Enter opens the selected app or receipt (else the last "
+			     "writer's) │ r refresh",
+			p->cluster ? (p->cluster->ready ? "ready" : "not ready")
+			: t->data.configured ? "readiness unknown"
+					     : "argocd not configured");
+}
+
+static void done(tui_view *v)
+{
+	addon_priv *p = v->priv;
+	if (!p)
+		return;
+	drop_fetched(p);
+	free(p->name);
+	free(p->ns);
+	free(p);
+}
+
+const struct tui_view_ops tui_addon_ops = {
+	"addon", "generic", load, enter, request, summary, done, 1,
+};
+
+tui_view *tui_addon_view(struct tui *t, tui_tenant *tn, const char *name)
+{
+	tui_view *v = tui_view_new(&tui_addon_ops, NULL, 0, 1);
+	addon_priv *p = mech_calloc(1, sizeof(*p));
+	const mech_addon_state *a = find_addon(tn, name);
+	mech_tenant *rec = NULL;
+
+	p->tenant = tn;
+	p->name = mech_strdup(name);
+	if (mech_tenant_load(t->data.cfg, tn->name, &rec) == 0)
+		p->ns = mech_strdup(rec->ns);
+	else
+		p->ns = mech_strdup(tn->name);
+	mech_error_clear();
+	mech_tenant_free(rec);
+	v->priv = p;
+	v->tenant = tn;
+	v->title = t->data.all_tenants ? mech_sprintf("addon %s/%s", tn->name, name)
+				       : mech_sprintf("addon %s", name);
+	fetch(t, p, a ? a->type : NULL);
+	tui_view_reload(t, v);
+	return v;
+}
