@@ -28,7 +28,9 @@ typedef struct {
 	char *fetch_error;             /* Argo CD could not be asked */
 	mech_addon_conn conn;
 	int kube; /* kubernetes.url is set: the Secret and the events were asked for */
-	mech_kube_event *events; /* the Cluster's, Warnings first, then the newest */
+	mech_kube_event *all; /* the namespace's events */
+	size_t nall;
+	const mech_kube_event **events; /* the Cluster's, into all: Warnings first, then the newest */
 	size_t nevents;
 	char *kube_error;
 	char writer[GIT_OID_HEXSZ + 1]; /* the last writer's commit ("" when none) */
@@ -127,7 +129,9 @@ void tui_detail_instance(struct tui *t, tui_view *v, tui_tenant *tn, const char 
 	}
 	tui_data_lock(d);
 	live = tui_data_instance(d, tn, app, instance);
-	if (!live) {
+	if (!d->live_loaded) {
+		tui_line_cell(l, TUI_AREA_UNKNOWN, "unknown");
+	} else if (!live) {
 		tui_line_cell(l, TUI_AREA_UNKNOWN, "no Application yet");
 	} else {
 		tui_line_cell(l, tui_status_area(live->sync_status), "%s",
@@ -149,16 +153,18 @@ void tui_detail_resource(struct tui *t, tui_view *v, tui_tenant *tn, const char 
 
 	if (!d->configured) {
 		tui_view_text(v, TUI_AREA_DIM,
-			      "  argocd not configured: set argocd.url in "
-			      "MECH_HOME/mech.yaml (or run `mech sim`)");
+			      "  argocd not configured (argocd.url in MECH_HOME/mech.yaml)");
 		free(app);
 		return;
 	}
 	tui_data_lock(d);
 	res = tui_data_resource(d, tn, dir, kind, name);
-	if (!res) {
-		tui_view_text(v, TUI_AREA_DIM, "  %s/%s is not in the %s Application yet%s", kind,
-			      name, app, d->live_error ? " (Argo CD unreachable)" : "");
+	if (!d->live_loaded) {
+		tui_view_text(v, TUI_AREA_UNKNOWN, "  %s/%s: unknown (Argo CD has not answered)",
+			      kind, name);
+	} else if (!res) {
+		tui_view_text(v, TUI_AREA_DIM, "  %s/%s is not in the %s Application yet", kind,
+			      name, app);
 	} else {
 		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		tui_line_cell(l, TUI_AREA_LABEL, "  %s/%s in %s  ", kind, name, app);
@@ -203,7 +209,8 @@ static const char *kind_of(const char *type)
 
 static int cmp_event(const void *x, const void *y)
 {
-	const mech_kube_event *a = x, *b = y;
+	const mech_kube_event *a = *(const mech_kube_event *const *)x;
+	const mech_kube_event *b = *(const mech_kube_event *const *)y;
 	int wa = !strcmp(a->type, "Warning"), wb = !strcmp(b->type, "Warning"), c;
 	if (wa != wb)
 		return wb - wa;
@@ -219,9 +226,12 @@ static void drop_fetched(addon_priv *p)
 	free(p->fetch_error);
 	p->fetch_error = NULL;
 	mech_addon_conn_dispose(&p->conn);
-	mech_kube_events_free(p->events, p->nevents);
+	free(p->events);
 	p->events = NULL;
 	p->nevents = 0;
+	mech_kube_events_free(p->all, p->nall);
+	p->all = NULL;
+	p->nall = 0;
 	free(p->kube_error);
 	p->kube_error = NULL;
 }
@@ -249,29 +259,19 @@ static void fetch(struct tui *t, addon_priv *p, const char *type)
 	mech_error_clear();
 	mech_addon_connection(k, p->ns, p->name, &p->conn);
 	if (k) {
-		mech_kube_event *all = NULL;
-		size_t nall = 0, i;
-		if (mech_kube_events_list(k, p->ns, &all, &nall) < 0) {
+		size_t i;
+		if (mech_kube_events_list(k, p->ns, &p->all, &p->nall) < 0) {
 			const mech_error *e = mech_error_last();
 			p->kube_error = mech_strdup(e && e->message ? e->message : "unavailable");
 		}
 		mech_error_clear();
-		/* keep the Cluster's: moved to the front, the rest freed */
-		for (i = 0; i < nall; i++) {
-			if (strcmp(all[i].kind, kind_of(type)) || strcmp(all[i].name, p->name))
-				continue;
-			mech_kube_event tmp = all[p->nevents];
-			all[p->nevents++] = all[i];
-			all[i] = tmp;
-		}
-		mech_kube_events_free(all + p->nevents, nall - p->nevents);
-		if (p->nevents) {
-			p->events = mech_reallocarray(NULL, p->nevents, sizeof(*p->events));
-			memcpy(p->events, all, p->nevents * sizeof(*p->events));
+		p->events = mech_calloc(p->nall ? p->nall : 1, sizeof(*p->events));
+		for (i = 0; i < p->nall; i++)
+			if (!strcmp(p->all[i].kind, kind_of(type)) &&
+			    !strcmp(p->all[i].name, p->name))
+				p->events[p->nevents++] = &p->all[i];
+		if (p->nevents)
 			qsort(p->events, p->nevents, sizeof(*p->events), cmp_event);
-		}
-		/* the array itself: its items now belong to p->events or were freed */
-		free(all);
 	}
 	mech_kube_free(k);
 }
@@ -294,7 +294,8 @@ static void readiness(struct tui *t, tui_view *v, addon_priv *p, const char *kin
 	if (!t->data.configured)
 		return;
 	if (p->fetch_error) {
-		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)", p->fetch_error);
+		tui_view_text(v, TUI_AREA_ERROR, "  cannot ask Argo CD (r retries): %s",
+			      p->fetch_error);
 		return;
 	}
 	if (!c) {
@@ -332,6 +333,9 @@ static void connection(tui_view *v, addon_priv *p)
 	if (!p->kube)
 		tui_view_text(v, TUI_AREA_DIM,
 			      "  kubernetes not configured: CloudNativePG's defaults, not read");
+	else if (cn->secret_unread)
+		tui_view_text(v, TUI_AREA_DIM,
+			      "  the Secret could not be read (r retries): CloudNativePG's defaults");
 	else if (!cn->secret_exists)
 		tui_view_text(v, TUI_AREA_DIM, "  the Secret %s is not there yet (defaults shown)",
 			      cn->secret);
@@ -371,13 +375,14 @@ static void events(tui_view *v, addon_priv *p, const char *kind)
 		return;
 	}
 	if (p->kube_error) {
-		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)", p->kube_error);
+		tui_view_text(v, TUI_AREA_ERROR, "  cannot ask Kubernetes (r retries): %s",
+			      p->kube_error);
 		return;
 	}
 	if (!p->nevents)
 		tui_view_text(v, TUI_AREA_DIM, "  none");
 	for (i = 0; i < p->nevents && i < EVENTS_SHOWN; i++) {
-		const mech_kube_event *e = &p->events[i];
+		const mech_kube_event *e = p->events[i];
 		struct tm tm;
 		char age[16] = "?";
 		tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
@@ -447,9 +452,8 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
 	addon_priv *p = v->priv;
 	(void)t;
-	mech_buf_printf(out, "%s │ Enter opens the selected app or receipt (else the last "
-			     "writer's) │ r refresh",
-			p->cluster ? (p->cluster->ready ? "ready" : "not ready")
+	mech_buf_printf(out, "%s │ Enter: the app or receipt (else the last writer's) │ r refresh",
+			p->cluster	     ? (p->cluster->ready ? "ready" : "not ready")
 			: t->data.configured ? "readiness unknown"
 					     : "argocd not configured");
 }

@@ -82,12 +82,12 @@ static void parents(struct tui *t, tui_view *v, route_priv *p)
 
 	tui_view_text(v, TUI_AREA_TITLE, "Parents (Gateway parentRefs)");
 	if (!t->data.configured) {
-		tui_view_text(v, TUI_AREA_DIM, "  argocd not configured: the gateway's answer "
-					       "is read from Argo CD");
+		tui_view_text(v, TUI_AREA_DIM, "  unknown: the gateway's answer comes from Argo CD");
 		return;
 	}
 	if (p->fetch_error) {
-		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)", p->fetch_error);
+		tui_view_text(v, TUI_AREA_ERROR, "  cannot ask Argo CD (r retries): %s",
+			      p->fetch_error);
 		return;
 	}
 	if (!spec) {
@@ -129,7 +129,7 @@ static void hosts_paths(tui_view *v, route_priv *p, const mech_route_state *r)
 	tui_view_text(v, TUI_AREA_TITLE, "Hostnames and paths");
 	if (!spec) { /* Git's, as the routes view shows them */
 		tui_view_text(v, TUI_AREA_DEFAULT, "  %s", r && r->host ? r->host : "-");
-		tui_view_text(v, TUI_AREA_DEFAULT, "  %s", r && r->path ? r->path : "/");
+		tui_view_text(v, TUI_AREA_DEFAULT, "  path %s", r && r->path ? r->path : "/");
 		return;
 	}
 	cJSON_ArrayForEach(it, mech_json_path(spec, "spec.hostnames"))
@@ -214,8 +214,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
 	route_priv *p = v->priv;
 	const mech_kube_route *r = p->route;
-	mech_buf_printf(out, "Accepted %s, ResolvedRefs %s │ Enter opens the backend or receipt │ "
-			     "r refresh",
+	mech_buf_printf(out, "Accepted %s, ResolvedRefs %s │ Enter: the backend or receipt │ r refresh",
 			!r                      ? (t->data.configured ? "?" : "n/a")
 			: r->accepted == 1      ? "True"
 			: r->accepted == 0      ? "False"

@@ -413,8 +413,11 @@ void mech_addon_connection(mech_kube *k, const char *ns, const char *name, mech_
 	char *svc = mech_layout_addon_service(name);
 
 	memset(out, 0, sizeof(*out));
-	if (k && mech_kube_pg_secret_get(k, ns, name, &s) < 0)
+	if (k && mech_kube_pg_secret_get(k, ns, name, &s) < 0) {
+		const mech_error *e = mech_error_last();
+		out->secret_unread = !e || e->code != MECH_ENOT_FOUND;
 		s = NULL;
+	}
 	mech_error_clear();
 	/* the Secret's host is the Service's short name: qualified with the namespace */
 	out->host = mech_sprintf("%s.%s.svc", s && *s->host ? s->host : svc, ns);

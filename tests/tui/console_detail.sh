@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# mech console, addon and route detail (issue 17), in the headless scripted
+# mode: Enter on an addon row and on a route row opens its detail; golden
+# screens at 80x24 and 140x40 with Argo CD not configured, live (mech sim:
+# the Cluster's phase and conditions, the HTTPRoute's parents with their
+# Accepted/ResolvedRefs conditions, the linked and backend apps' sync and
+# health) and unreachable (the sim stopped); navigation addon → detail →
+# last writer → receipt, route → detail → back, route → backend app; the
+# addon's password (the sim's generated one) never on any screen.
+# UPDATE_GOLDEN=1 rewrites the detail-* goldens from this run.
+. "$(dirname "$0")/../lib/common.sh"
+. "$(dirname "$0")/../lib/sim.sh"
+require script bsdutils
+GOLDEN="$SRC/tests/tui/golden"
+
+seed_tenant alice
+"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
+"$MECH" route -a web create >/dev/null 2>&1 || fail "route create"
+"$MECH" addon create db --type postgres >/dev/null 2>&1 || fail "addon create"
+"$MECH" addon -n db link -a web >/dev/null 2>&1 || fail "addon link"
+
+console() { # script-file [flags...]: output in $out, exit code in $rc
+	local s=$1
+	shift
+	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console" /dev/null 2>&1) && rc=0 || rc=$?
+}
+mask() {
+	sed -E -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
+		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<date>/g' \
+		-e 's/127\.0\.0\.1:[0-9]+/127.0.0.1:<port>/g' \
+		-e 's/\b[0-9a-f]{7,40}\b/<sha>/g' \
+		-e 's/\b[0-9]{1,3}[smhd]\b */<age> /g'
+}
+golden() { # name
+	if [ ! -s "$T/$1.screen" ]; then fail "$1: no screen saved"; return; fi
+	mask <"$T/$1.screen" >"$T/$1.masked"
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$T/$1.masked" "$GOLDEN/$1.screen"
+		[ "${#SKIPPED_PARTS[@]}" -gt 0 ] || skip_part "UPDATE_GOLDEN: the golden screens were rewritten, not compared"
+	fi
+	if diff -u "$GOLDEN/$1.screen" "$T/$1.masked" >"$T/diff"; then ok
+	else fail "$1 differs from $GOLDEN/$1.screen:
+$(cat "$T/diff")"; fi
+}
+# details STATE: both detail views at 80x24 and 140x40 into detail-{addon,route}-STATE[-wide]
+details() {
+	cat >"$T/s" <<SCRIPT
+3
+<Enter>
+:screen-save $T/detail-addon-$1.screen
+:resize 140x40
+:screen-save $T/detail-addon-$1-wide.screen
+:resize 80x24
+<Esc>
+2
+<Enter>
+:screen-save $T/detail-route-$1.screen
+:resize 140x40
+:screen-save $T/detail-route-$1-wide.screen
+SCRIPT
+	console "$T/s"
+	expect_rc 0 "detail views ($1)"
+	for s in addon-$1 addon-$1-wide route-$1 route-$1-wide; do
+		golden "detail-$s"
+	done
+}
+
+# ---- Argo CD not configured: what Git knows, and says so ----
+details nc
+expect_in "$(cat "$T/detail-addon-nc.screen")" "argocd not configured" "addon detail without Argo CD"
+expect_in "$(cat "$T/detail-addon-nc.screen")" "Secret db-app, key uri" "connection: the Secret's name"
+expect_in "$(cat "$T/detail-addon-nc.screen")" "web/main" "the linked app, from Git"
+expect_in "$(cat "$T/detail-route-nc.screen")" "host web.alice.apps.localhost" "route detail: the host from Git"
+
+# ---- live: the sim as Argo CD and Kubernetes ----
+sim_start --sync-delay 100ms --health-delay 100ms
+sim_config
+"$MECH" addon -n db wait --timeout 60s >/dev/null 2>&1 || fail "addon wait"
+"$MECH" route -a web wait --timeout 60s >/dev/null 2>&1 || fail "route wait"
+"$MECH" app -a web wait --timeout 60s >/dev/null 2>&1 || fail "app wait"
+details live
+a=$(cat "$T/detail-addon-live-wide.screen")
+expect_in "$a" "Cluster/db in alice--addons  Synced  Healthy" "the Cluster's sync and health"
+expect_in "$a" '1/1 instances ready  phase "Cluster in healthy state"' "the Cluster's phase"
+expect_in "$a" "Ready=True  ClusterIsReady: Cluster is Ready" "the Cluster's Ready condition"
+expect_in "$a" "host db-rw.x-alice.svc  port 5432  database app  user app" "connection facts"
+expect_in "$(grep 'web/main' <<<"$a")" "env DATABASE_URL       Synced  Healthy" "the linked app, live"
+expect_not_in "$a" "is not there yet" "the Secret was read"
+r=$(cat "$T/detail-route-live-wide.screen")
+expect_in "$r" "Gateway mech-gateway/mech" "the parentRef"
+expect_in "$r" "Accepted=True  Accepted: Route is accepted" "Accepted with its reason"
+expect_in "$r" "ResolvedRefs=True  ResolvedRefs: Resolved all the Object references" "ResolvedRefs with its reason"
+expect_in "$r" "PathPrefix /  → web--main:80" "the path and its backend"
+expect_in "$(grep 'web/main' <<<"$r")" "Synced  Healthy" "the backend app's sync and health"
+
+# navigation: addon → detail → last writer → receipt; route → detail → back; → backend app
+cat >"$T/s" <<SCRIPT
+3
+<Enter>
+jjj
+<Enter>
+:screen-save $T/nav-receipt.screen
+<Esc>
+<Esc>
+:screen-save $T/nav-addons.screen
+<Enter>
+<Enter>
+:screen-save $T/nav-title-enter.screen
+<Esc>
+/web
+<Enter>
+<Enter>
+:screen-save $T/nav-linked.screen
+<Esc>
+<Esc>
+2
+<Enter>
+:screen-save $T/nav-route.screen
+<Esc>
+:screen-save $T/nav-routes.screen
+<Enter>
+G
+<Enter>
+:screen-save $T/nav-backend.screen
+SCRIPT
+console "$T/s"
+expect_rc 0 "navigation run"
+expect_in "$(cat "$T/nav-receipt.screen")" "Mechanics-Verb: addon.create" "last writer → its receipt"
+expect_in "$(sed -n 2p "$T/nav-addons.screen")" "addons" "Esc twice: back on the addons list"
+expect_in "$(cat "$T/nav-addons.screen")" "postgres" "…with its row"
+expect_in "$(cat "$T/nav-title-enter.screen")" "Mechanics-Verb: addon.create" "Enter off a named line: the last writer's receipt"
+expect_in "$(sed -n 3p "$T/nav-linked.screen")" "app web/main" "Enter on a linked app opens its detail"
+expect_in "$(sed -n 3p "$T/nav-route.screen")" "route web--main" "Enter on a route row opens its detail"
+expect_in "$(cat "$T/nav-routes.screen")" "1 routes" "Esc: back on the routes list"
+expect_in "$(sed -n 3p "$T/nav-backend.screen")" "app web/main" "the backend line opens the app"
+expect_in "$(cat "$T/nav-backend.screen")" "Deployment/web--main" "…with its live tree"
+
+# the password: the sim generated one; no screen shows it
+pw=$(/usr/bin/python3 -c 'import base64,json,sys,urllib.request
+print(base64.b64decode(json.load(urllib.request.urlopen(sys.argv[1]))["data"]["password"]).decode())' \
+	"$SIM_URL/api/v1/namespaces/x-alice/secrets/db-app")
+[ -n "$pw" ] && ok || fail "the sim generated a password"
+screens=$(cat "$T"/detail-*.screen "$T"/nav-*.screen)
+expect_not_in "$screens" "$pw" "the password is never on screen"
+expect_in "$screens" "the password is never shown" "…and the screen says so"
+
+# ---- unreachable: the sim stopped; the views say what failed ----
+sim_stop
+details down
+expect_in "$(cat "$T/detail-addon-down-wide.screen")" "(r retries)" "addon detail: Argo CD unreachable, r retries"
+expect_in "$(cat "$T/detail-route-down-wide.screen")" "(r retries)" "route detail: Argo CD unreachable"
+finish
