@@ -145,6 +145,60 @@ screens=$(cat "$T"/detail-*.screen "$T"/nav-*.screen)
 expect_not_in "$screens" "$pw" "the password is never on screen"
 expect_in "$screens" "the password is never shown" "…and the screen says so"
 
+# ---- the Cluster's events and the Secret as a Kubernetes API answers them ----
+# (the sim records no Cluster events): a stub answers the two reads, with a
+# password of its own in the Secret; Argo CD stays the sim
+need python3 "python3 is not installed"
+ago=$(date -u -d '-5 min' +%Y-%m-%dT%H:%M:%SZ)
+older=$(date -u -d '-2 hours' +%Y-%m-%dT%H:%M:%SZ)
+STUB_PW="stub-Pa55word-$$"
+cat >"$T/kube.py" <<'PY'
+import base64, http.server, json, sys
+ago, older, pw = sys.argv[2], sys.argv[3], sys.argv[4]
+b = lambda s: base64.b64encode(s.encode()).decode()
+def ev(kind, name, typ, reason, msg, count, at):
+    return {"metadata": {"name": name + "." + reason}, "involvedObject": {"kind": kind, "name": name},
+            "type": typ, "reason": reason, "message": msg, "count": count, "lastTimestamp": at}
+answers = {
+    "/api/v1/namespaces/x-alice/events": {"kind": "EventList", "items": [
+        ev("Cluster", "db", "Normal", "CreatingInstance", "Primary instance (initdb)", 1, older),
+        ev("Cluster", "db", "Warning", "DiskPressure", "volume almost full", 3, ago),
+        ev("Pod", "db-1", "Warning", "BackOff", "not the Cluster's", 1, ago),
+        ev("Cluster", "other", "Warning", "Other", "another Cluster's", 1, ago)]},
+    "/api/v1/namespaces/x-alice/secrets/db-app": {"kind": "Secret", "type": "kubernetes.io/basic-auth",
+        "metadata": {"name": "db-app", "namespace": "x-alice"},
+        "data": {"username": b("appuser"), "password": b(pw), "host": b("db-rw"), "port": b("5433"),
+                 "dbname": b("appdb"), "uri": b("postgresql://appuser:%s@db-rw:5433/appdb" % pw)}},
+}
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_GET(self):
+        doc = answers.get(self.path.split("?")[0])
+        data = json.dumps(doc or {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404}).encode()
+        self.send_response(200 if doc else 404); self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data))); self.end_headers(); self.wfile.write(data)
+s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(sys.argv[1], "w").write(str(s.server_address[1]))
+s.serve_forever()
+PY
+python3 "$T/kube.py" "$T/kube.port" "$ago" "$older" "$STUB_PW" &
+stub=$!
+cleanup_hooks+=("kill $stub 2>/dev/null; wait $stub 2>/dev/null")
+wait_until 30 test -s "$T/kube.port" || fail "the Kubernetes stub did not start"
+sed -i "s|^kubernetes: .*|kubernetes: {url: \"http://127.0.0.1:$(cat "$T/kube.port")\"}|" "$MECH_HOME/mech.yaml"
+printf '3\n<Enter>\n:resize 140x40\n:screen-save %s\n' "$T/detail-addon-kube-wide.screen" >"$T/s"
+console "$T/s"
+expect_rc 0 "addon detail with the stub"
+golden detail-addon-kube-wide
+k=$(cat "$T/detail-addon-kube-wide.screen")
+expect_in "$k" "host db-rw.x-alice.svc  port 5433  database appdb  user appuser" "connection facts from the Secret"
+expect_in "$(sed -n '/Events (Cluster\/db)/,$p' <<<"$k" | sed -n 2p)" "Warning  DiskPressure (x3)  volume almost full" "the Cluster's Warning first, with its count"
+expect_in "$(sed -n '/Events (Cluster\/db)/,$p' <<<"$k" | sed -n 3p)" "Normal   CreatingInstance  Primary instance" "then its Normal event"
+expect_not_in "$k" "not the Cluster's" "a Pod's event is not the Cluster's"
+expect_not_in "$k" "another Cluster's" "nor another Cluster's"
+expect_not_in "$k" "$STUB_PW" "the Secret's password is never on screen"
+sim_config
+
 # ---- unreachable: the sim stopped; the views say what failed ----
 sim_stop
 details down
