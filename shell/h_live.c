@@ -1079,8 +1079,8 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 		cJSON_AddStringToObject(conn, "secret_key", cn.secret_key);
 		cJSON_AddStringToObject(conn, "env", cn.env);
 		cJSON_AddBoolToObject(conn, "secret_exists", cn.secret_exists);
-		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", cn.host, cn.port,
-			  cn.database, cn.user);
+		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", cn.host,
+			  cn.port, cn.database, cn.user);
 		sh_printf(ctx,
 			  "credentials: Kubernetes secret %s (key %s) -> wire it as %s "
 			  "with `mech addon -n %s link -a APP`; the password is never shown\n",

@@ -23,11 +23,11 @@
 typedef struct {
 	tui_tenant *tenant; /* borrowed from the data */
 	char *name;
-	char *ns; /* the tenant's namespace */
+	char *ns;                      /* the tenant's namespace */
 	mech_kube_pg_cluster *cluster; /* from Argo CD's live state of the Cluster */
 	char *fetch_error;             /* Argo CD could not be asked */
 	mech_addon_conn conn;
-	int kube; /* kubernetes.url is set: the Secret and the events were asked for */
+	int kube;             /* kubernetes.url is set: the Secret and the events were asked for */
 	mech_kube_event *all; /* the namespace's events */
 	size_t nall;
 	const mech_kube_event **events; /* the Cluster's, into all: Warnings first, then the newest */
@@ -453,7 +453,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	addon_priv *p = v->priv;
 	(void)t;
 	mech_buf_printf(out, "%s │ Enter: the app or receipt (else the last writer's) │ r refresh",
-			p->cluster	     ? (p->cluster->ready ? "ready" : "not ready")
+			p->cluster           ? (p->cluster->ready ? "ready" : "not ready")
 			: t->data.configured ? "readiness unknown"
 					     : "argocd not configured");
 }

@@ -19,8 +19,8 @@
 typedef struct {
 	tui_tenant *tenant; /* borrowed from the data */
 	char *app, *instance;
-	char *name;            /* the HTTPRoute's: <app>--<instance> */
-	cJSON *live, *target;  /* Argo CD's live and desired states of the HTTPRoute */
+	char *name;             /* the HTTPRoute's: <app>--<instance> */
+	cJSON *live, *target;   /* Argo CD's live and desired states of the HTTPRoute */
 	mech_kube_route *route; /* status.parents, read from `live` */
 	char *fetch_error;
 	char writer[GIT_OID_HEXSZ + 1];
@@ -46,7 +46,8 @@ static const mech_route_state *find_route(route_priv *p)
 	size_t i;
 	tui_data_need(tn, TUI_HAVE_ROUTES);
 	for (i = 0; i < tn->nroutes; i++)
-		if (!strcmp(tn->routes[i].app, p->app) && !strcmp(tn->routes[i].instance, p->instance))
+		if (!strcmp(tn->routes[i].app, p->app) &&
+		    !strcmp(tn->routes[i].instance, p->instance))
 			return &tn->routes[i];
 	return NULL;
 }
@@ -132,9 +133,8 @@ static void hosts_paths(tui_view *v, route_priv *p, const mech_route_state *r)
 		tui_view_text(v, TUI_AREA_DEFAULT, "  path %s", r && r->path ? r->path : "/");
 		return;
 	}
-	cJSON_ArrayForEach(it, mech_json_path(spec, "spec.hostnames"))
-		if (cJSON_IsString(it))
-			tui_view_text(v, TUI_AREA_DEFAULT, "  %s", it->valuestring);
+	cJSON_ArrayForEach(it, mech_json_path(spec, "spec.hostnames")) if (cJSON_IsString(it))
+		tui_view_text(v, TUI_AREA_DEFAULT, "  %s", it->valuestring);
 	cJSON_ArrayForEach(rule, mech_json_path(spec, "spec.rules"))
 	{
 		const cJSON *backends = mech_json_path(rule, "backendRefs"), *b;
@@ -148,14 +148,15 @@ static void hosts_paths(tui_view *v, route_priv *p, const mech_route_state *r)
 		}
 		m = mech_json_path(rule, "matches");
 		if (!cJSON_GetArraySize(m)) {
-			tui_view_text(v, TUI_AREA_DEFAULT, "  PathPrefix /  → %s", mech_buf_cstr(&to));
+			tui_view_text(v, TUI_AREA_DEFAULT, "  PathPrefix /  → %s",
+				      mech_buf_cstr(&to));
 			n++;
 		}
 		cJSON_ArrayForEach(it, m)
 		{
 			tui_view_text(v, TUI_AREA_DEFAULT, "  %s %s  → %s",
-				      str(it, "path.type", "PathPrefix"), str(it, "path.value", "/"),
-				      mech_buf_cstr(&to));
+				      str(it, "path.type", "PathPrefix"),
+				      str(it, "path.value", "/"), mech_buf_cstr(&to));
 			n++;
 		}
 		mech_buf_dispose(&to);
@@ -214,15 +215,16 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
 	route_priv *p = v->priv;
 	const mech_kube_route *r = p->route;
-	mech_buf_printf(out, "Accepted %s, ResolvedRefs %s │ Enter: the backend or receipt │ r refresh",
+	mech_buf_printf(out,
+			"Accepted %s, ResolvedRefs %s │ Enter: the backend or receipt │ r refresh",
+			!r                 ? (t->data.configured ? "?" : "n/a")
+			: r->accepted == 1 ? "True"
+			: r->accepted == 0 ? "False"
+					   : "Unknown",
 			!r                      ? (t->data.configured ? "?" : "n/a")
-			: r->accepted == 1      ? "True"
-			: r->accepted == 0      ? "False"
-						: "Unknown",
-			!r                           ? (t->data.configured ? "?" : "n/a")
-			: r->resolved_refs == 1      ? "True"
-			: r->resolved_refs == 0      ? "False"
-						     : "Unknown");
+			: r->resolved_refs == 1 ? "True"
+			: r->resolved_refs == 0 ? "False"
+						: "Unknown");
 }
 
 static void done(tui_view *v)

@@ -94,11 +94,11 @@ typedef struct {
 	int port;
 	char *database;
 	char *user;
-	char *secret; /* the Secret's name */
+	char *secret;           /* the Secret's name */
 	const char *secret_key; /* MECH_LAYOUT_ADDON_SECRET_KEY */
 	const char *env;        /* MECH_LAYOUT_ADDON_LINK_ENV, what `addon link` names it */
-	int secret_exists;      /* the Secret was read (else the values are CloudNativePG's defaults) */
-	int secret_unread;      /* reading it failed for another reason than its absence */
+	int secret_exists; /* the Secret was read (else the values are CloudNativePG's defaults) */
+	int secret_unread; /* reading it failed for another reason than its absence */
 } mech_addon_conn;
 
 typedef struct mech_kube mech_kube;
