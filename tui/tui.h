@@ -401,7 +401,8 @@ int tui_width(const char *s);
 int tui_put(int y, int x, int cols, const char *s, attr_t attr);
 void tui_draw(struct tui *t);
 void tui_draw_header(struct tui *t);
-int tui_screen_save(const char *path);
+/** The screen's text into a file; with attrs, each row followed by its cells' colour areas. */
+int tui_screen_save(const char *path, int attrs);
 
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
