@@ -188,8 +188,8 @@ void tui_detail_conditions(tui_view *v, const mech_kube_condition *c, size_t n, 
 		tui_area a = !strcmp(c[i].status, "True")    ? TUI_AREA_HEALTHY
 			     : !strcmp(c[i].status, "False") ? TUI_AREA_DEGRADED
 							     : TUI_AREA_UNKNOWN;
-		tui_line_cell(l, a, "%s%s=%s", indent, c[i].type,
-			      *c[i].status ? c[i].status : "Unknown");
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", indent);
+		tui_line_cell(l, a, "%s=%s", c[i].type, *c[i].status ? c[i].status : "Unknown");
 		if (*c[i].reason)
 			tui_line_cell(l, TUI_AREA_DEFAULT, "  %s", c[i].reason);
 		if (*c[i].message)

@@ -66,12 +66,36 @@ SCRIPT
 	done
 }
 
+# colour STATE: both detail views with each cell's colour area (:screen-save-attrs) at
+# 80x24 and 140x40, into detail-colour-{addon,route}-STATE-SIZE
+colour() {
+	local size
+	for size in 80x24 140x40; do
+		cat >"$T/s" <<SCRIPT
+:resize $size
+3
+<Enter>
+:screen-save-attrs $T/detail-colour-addon-$1-$size.screen
+<Esc>
+2
+<Enter>
+:screen-save-attrs $T/detail-colour-route-$1-$size.screen
+SCRIPT
+		out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh \
+			script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+		expect_rc 0 "colour detail views ($1, $size)"
+		golden "detail-colour-addon-$1-$size"
+		golden "detail-colour-route-$1-$size"
+	done
+}
+
 # ---- Argo CD not configured: what Git knows, and says so ----
 details nc
 expect_in "$(cat "$T/detail-addon-nc.screen")" "argocd not configured" "addon detail without Argo CD"
 expect_in "$(cat "$T/detail-addon-nc.screen")" "Secret db-app, key uri" "connection: the Secret's name"
 expect_in "$(cat "$T/detail-addon-nc.screen")" "web/main" "the linked app, from Git"
 expect_in "$(cat "$T/detail-route-nc.screen")" "host web.alice.apps.localhost" "route detail: the host from Git"
+colour nc
 
 # ---- live: the sim as Argo CD and Kubernetes ----
 sim_start --sync-delay 100ms --health-delay 100ms
@@ -93,6 +117,11 @@ expect_in "$r" "Accepted=True  Accepted: Route is accepted" "Accepted with its r
 expect_in "$r" "ResolvedRefs=True  ResolvedRefs: Resolved all the Object references" "ResolvedRefs with its reason"
 expect_in "$r" "PathPrefix /  → web--main:80" "the path and its backend"
 expect_in "$(grep 'web/main' <<<"$r")" "Synced  Healthy" "the backend app's sync and health"
+colour live
+# the areas are the theme's: conditions True in healthy, the selected line in selection
+codes=$(grep -A1 'Ready=True' "$T/detail-colour-addon-live-80x24.screen" | sed -n 2p)
+expect_in "$codes" "aaappppppppppaa" "Ready=True is drawn as healthy"
+expect_eq "$(sed -n 9p "$T/detail-colour-addon-live-80x24.screen" | tr -d g)" "" "the selected line is drawn as the selection"
 
 # navigation: addon → detail → last writer → receipt; route → detail → back; → backend app
 cat >"$T/s" <<SCRIPT
