@@ -96,6 +96,13 @@ expect_in "$(cat "$T/detail-addon-nc.screen")" "Secret db-app, key uri" "connect
 expect_in "$(cat "$T/detail-addon-nc.screen")" "web/main" "the linked app, from Git"
 expect_in "$(cat "$T/detail-route-nc.screen")" "host web.alice.apps.localhost" "route detail: the host from Git"
 colour nc
+# operator mode: the detail of the row's tenant, named in the title
+printf '3\n<Enter>\n:screen-save %s\n<Esc>\n2\n<Enter>\njjj\n<Enter>\n:screen-save %s\n' \
+	"$T/op-addon.screen" "$T/op-receipt.screen" >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "operator console"
+expect_in "$(sed -n 3p "$T/op-addon.screen")" "addon alice/db" "operator mode: the addon detail names its tenant"
+expect_in "$(cat "$T/op-receipt.screen")" "Mechanics-Verb: route.create" "operator mode: route → last writer → receipt"
 
 # ---- live: the sim as Argo CD and Kubernetes ----
 sim_start --sync-delay 100ms --health-delay 100ms
