@@ -428,8 +428,8 @@ int tui_detail_live(struct tui *t, tui_tenant *tn, const char *dir, const char *
 		    const char *name, cJSON **live, cJSON **target, char **error);
 /** The "last writer" line (key: its commit, into sha). */
 void tui_detail_writer(tui_view *v, tui_tenant *tn, const mech_writer *w, char *sha, size_t len);
-/** Enter on a detail line: the app it names, its receipt, else `writer`'s receipt. */
-int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer);
+/** Enter (d: at the diff) on a detail line: the app it names, its receipt, else `writer`'s. */
+int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer, int diff);
 /** An app instance's line with its live sync and health. */
 void tui_detail_instance(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
 			 const char *instance, const char *what);

@@ -34,6 +34,11 @@ typedef struct {
 	size_t nevents;
 	char *kube_error;
 	char writer[GIT_OID_HEXSZ + 1]; /* the last writer's commit ("" when none) */
+	mech_addon_link_info *links;    /* the apps linked to it, as of links_at */
+	size_t nlinks;
+	char *links_error;
+	git_oid links_at;
+	int have_links;
 } addon_priv;
 
 /* ---- shared with the route detail (tui.h) ---- */
@@ -95,18 +100,18 @@ void tui_detail_writer(tui_view *v, tui_tenant *tn, const mech_writer *w, char *
 	free(subject);
 }
 
-int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer)
+int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer, int diff)
 {
 	const char *shas[1];
 	if (line && line->key && line->key2 && line->tenant) {
 		/* an app instance's line: its detail */
-		tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, 0));
+		tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, diff));
 		return 0;
 	}
 	shas[0] = line && line->key && line->tenant ? line->key : writer;
 	if (!shas[0] || !*shas[0] || !v->tenant)
 		return 0;
-	tui_push(t, tui_commit_view(t, v->tenant, shas, 1, 0));
+	tui_push(t, tui_commit_view(t, v->tenant, shas, 1, diff));
 	return 0;
 }
 
@@ -247,7 +252,8 @@ static void fetch(struct tui *t, addon_priv *p, const char *type)
 	drop_fetched(p);
 	tui_detail_live(t, p->tenant, MECH_LAYOUT_ADDONS, kind_of(type), p->name, &live, &target,
 			&p->fetch_error);
-	if (live && mech_kube_pg_cluster_parse(live, &p->cluster) < 0)
+	if (live && !strcmp(kind_of(type), "Cluster") &&
+	    mech_kube_pg_cluster_parse(live, &p->cluster) < 0)
 		p->cluster = NULL;
 	mech_error_clear();
 	cJSON_Delete(live);
@@ -343,26 +349,39 @@ static void connection(tui_view *v, addon_priv *p)
 
 static void links(struct tui *t, tui_view *v, addon_priv *p)
 {
-	mech_addon_link_info *l = NULL;
-	size_t n = 0, i;
+	tui_tenant *tn = p->tenant;
+	size_t i;
 	tui_view_text(v, TUI_AREA_TITLE, "Linked apps");
-	if (!p->tenant->repo || mech_addon_links(p->tenant->repo, p->name, NULL, &l, &n) < 0) {
-		const mech_error *e = mech_error_last();
-		tui_view_text(v, TUI_AREA_ERROR, "  %s",
-			      e && e->message ? e->message : "cannot read the links");
-		mech_error_clear();
+	/* read once per branch tip: the view reloads on every live event */
+	if (!p->have_links || !tn->have_head || !git_oid_equal(&p->links_at, &tn->head)) {
+		mech_addon_links_free(p->links, p->nlinks);
+		p->links = NULL;
+		p->nlinks = 0;
+		free(p->links_error);
+		p->links_error = NULL;
+		if (!tn->repo ||
+		    mech_addon_links(tn->repo, p->name, NULL, &p->links, &p->nlinks) < 0) {
+			const mech_error *e = mech_error_last();
+			p->links_error = mech_strdup(e && e->message ? e->message
+								     : "cannot read the links");
+			mech_error_clear();
+		}
+		p->have_links = 1;
+		git_oid_cpy(&p->links_at, &tn->head);
+	}
+	if (p->links_error) {
+		tui_view_text(v, TUI_AREA_ERROR, "  %s", p->links_error);
 		return;
 	}
-	if (!n)
+	if (!p->nlinks)
 		tui_view_text(v, TUI_AREA_DIM,
 			      "  none: `mech addon -n %s link -a APP` wires %s into an app",
 			      p->name, p->conn.env);
-	for (i = 0; i < n; i++) {
-		char *what = mech_sprintf("env %s", l[i].env);
-		tui_detail_instance(t, v, p->tenant, l[i].app, l[i].instance, what);
+	for (i = 0; i < p->nlinks; i++) {
+		char *what = mech_sprintf("env %s", p->links[i].env);
+		tui_detail_instance(t, v, tn, p->links[i].app, p->links[i].instance, what);
 		free(what);
 	}
-	mech_addon_links_free(l, n);
 }
 
 static void events(tui_view *v, addon_priv *p, const char *kind)
@@ -434,8 +453,7 @@ static int load(struct tui *t, tui_view *v)
 static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	addon_priv *p = v->priv;
-	(void)diff;
-	return tui_detail_enter(t, v, line, p->writer);
+	return tui_detail_enter(t, v, line, p->writer, diff);
 }
 
 static tui_action request(struct tui *t, tui_view *v, tui_action a)
@@ -464,6 +482,8 @@ static void done(tui_view *v)
 	if (!p)
 		return;
 	drop_fetched(p);
+	mech_addon_links_free(p->links, p->nlinks);
+	free(p->links_error);
 	free(p->name);
 	free(p->ns);
 	free(p);

@@ -200,8 +200,7 @@ static int load(struct tui *t, tui_view *v)
 static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	route_priv *p = v->priv;
-	(void)diff;
-	return tui_detail_enter(t, v, line, p->writer);
+	return tui_detail_enter(t, v, line, p->writer, diff);
 }
 
 static tui_action request(struct tui *t, tui_view *v, tui_action a)

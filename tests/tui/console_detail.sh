@@ -153,6 +153,9 @@ jjj
 2
 <Enter>
 :screen-save $T/nav-route.screen
+d
+:screen-save $T/nav-route-diff.screen
+<Esc>
 <Esc>
 :screen-save $T/nav-routes.screen
 <Enter>
@@ -168,6 +171,9 @@ expect_in "$(cat "$T/nav-addons.screen")" "postgres" "…with its row"
 expect_in "$(cat "$T/nav-title-enter.screen")" "Mechanics-Verb: addon.create" "Enter off a named line: the last writer's receipt"
 expect_in "$(sed -n 3p "$T/nav-linked.screen")" "app web/main" "Enter on a linked app opens its detail"
 expect_in "$(sed -n 3p "$T/nav-route.screen")" "route web--main" "Enter on a route row opens its detail"
+expect_in "$(sed -n 3p "$T/nav-route-diff.screen")" "commit " "d on a detail: the last writer's receipt…"
+expect_in "$(sed -n 4p "$T/nav-route-diff.screen")" "diff --git" "…at its diff"
+expect_in "$(cat "$T/nav-route-diff.screen")" "+kind: HTTPRoute" "…the route's file added"
 expect_in "$(cat "$T/nav-routes.screen")" "1 routes" "Esc: back on the routes list"
 expect_in "$(sed -n 3p "$T/nav-backend.screen")" "app web/main" "the backend line opens the app"
 expect_in "$(cat "$T/nav-backend.screen")" "Deployment/web--main" "…with its live tree"
