@@ -28,6 +28,9 @@ keys r
 expect_screen 'phase "Cluster in healthy state"' "r reads the Cluster's live state"
 
 # a write elsewhere: the detail follows Git without a restart
+expect_screen "none: \`mech addon -n db link -a APP\`" "no linked app yet"
+"$MECH" addon -n db link -a web >/dev/null 2>&1 || fail "addon link"
+expect_screen "env DATABASE_URL" "the linked app appears without a restart"
 "$MECH" addon -n db set --memory 768Mi >/dev/null 2>&1 || fail "addon set"
 expect_screen "memory 768Mi" "the new parameter, without a restart"
 expect_screen "mechanics(addon.set)" "the new last writer"
