@@ -242,8 +242,15 @@ expect_not_in "$k" "$STUB_PW" "the Secret's password is never on screen"
 sim_config
 
 # ---- unreachable: the sim stopped; the views say what failed ----
+# (at an address of fixed length where nothing listens: the error lines are cut at the
+# screen's width, so what they show must not depend on how many digits a port has)
 sim_stop
-details down
-expect_in "$(cat "$T/detail-addon-down-wide.screen")" "(r retries)" "addon detail: Argo CD unreachable, r retries"
-expect_in "$(cat "$T/detail-route-down-wide.screen")" "(r retries)" "route detail: Argo CD unreachable"
+if (exec 3<>/dev/tcp/127.0.0.1/9) 2>/dev/null; then
+	skip_part "something listens on 127.0.0.1:9: the unreachable screens need a closed port"
+else
+	SIM_URL=http://127.0.0.1:9 sim_config
+	details down
+	expect_in "$(cat "$T/detail-addon-down-wide.screen")" "(r retries)" "addon detail: Argo CD unreachable, r retries"
+	expect_in "$(cat "$T/detail-route-down-wide.screen")" "(r retries)" "route detail: Argo CD unreachable"
+fi
 finish
