@@ -418,7 +418,7 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
 			  int at_diff);
-/* Addon and route detail (view_addon.c, view_route.c); selectable lines: an app
+/* Addon and route detail (view_addon.c, view_route.c, view_detail.c); selectable lines: an app
  * instance's (key app, key2 instance) opens its detail, a receipt's (key sha) the commit. */
 extern const struct tui_view_ops tui_addon_ops, tui_route_ops;
 tui_view *tui_addon_view(struct tui *t, tui_tenant *tn, const char *name);
