@@ -55,6 +55,7 @@ typedef struct {
 	mcp_reader in; /* stdio: the client's messages (over HTTP: fd -1, at its end) */
 	int wire; /* stdio: the protocol's stdout; HTTP: a streamed answer's connection, or -1 */
 	int sse;  /* notifications on `wire` are events of a text/event-stream */
+	mcp_http *http; /* over HTTP: the connections, watched while a call runs */
 } mcp_server;
 
 static void queue_line(mcp_reader *r, const char *p, size_t len, int oversized)
@@ -809,19 +810,7 @@ static int run_captured(mcp_server *srv, mech_strv *argv, const char *stdin_valu
 /* Is message `m` the client's notifications/cancelled for request `id`? */
 static int cancels(const mcp_line *m, const cJSON *id)
 {
-	cJSON *o, *params;
-	const cJSON *method;
-	int hit;
-	if (m->oversized || !memmem(m->data, m->len, "notifications/cancelled", 23))
-		return 0;
-	o = cJSON_ParseWithLength(m->data, m->len);
-	method = cJSON_GetObjectItemCaseSensitive(o, "method");
-	params = cJSON_GetObjectItemCaseSensitive(o, "params");
-	hit = cJSON_IsString(method) && !strcmp(method->valuestring, "notifications/cancelled") &&
-	      cJSON_IsObject(params) &&
-	      cJSON_Compare(cJSON_GetObjectItemCaseSensitive(params, "requestId"), id, 1);
-	cJSON_Delete(o);
-	return hit;
+	return !m->oversized && mcp_cancels(m->data, m->len, id);
 }
 
 static void progress(mcp_server *srv, const cJSON *token, long n, const char *line, size_t len)
@@ -899,14 +888,24 @@ static int run_forked(mcp_server *srv, mech_strv *argv, const char *stdin_value,
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	for (;;) {
-		struct pollfd fds[2] = {{pipefd[0], POLLIN, 0}, {srv->in.fd, POLLIN, 0}};
+		struct pollfd fds[2 + MCP_HTTP_MAX_CONNS + 1] = {{pipefd[0], POLLIN, 0},
+								 {srv->in.fd, POLLIN, 0}};
 		nfds_t nfds = !srv->in.eof && srv->in.queued < MAX_QUEUED && !*cancelled ? 2 : 1;
+		nfds_t base = nfds;
+		if (srv->http && !*cancelled)
+			nfds += (nfds_t)mcp_http_watch(srv->http, fds + base,
+						       MCP_HTTP_MAX_CONNS + 1);
 		if (poll(fds, nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
+		if (srv->http && !*cancelled &&
+		    mcp_http_watch_ready(srv->http, fds + base, (int)(nfds - base), id)) {
+			*cancelled = 1;
+			kill(pid, SIGTERM);
+		}
+		if (base == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
 			reader_fill(&srv->in);
 			for (; scanned < srv->in.n; scanned++)
 				if (!*cancelled && cancels(&srv->in.q[scanned], id)) {
@@ -1309,6 +1308,7 @@ static int serve_http(sh_ctx *ctx, const char *addr, const char *token_file)
 	mcp_http_init(&h, &ops, token);
 	h.stream = http_stream;
 	h.stream_ud = &srv;
+	srv.http = &h;
 	/* tests and scripts read this line for the port */
 	printf("mech mcp: listening on %s\n", url);
 	fflush(stdout);

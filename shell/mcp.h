@@ -10,6 +10,7 @@
  * tools/call through sh_run.
  */
 #include <cjson/cJSON.h>
+#include <poll.h>
 #include <stddef.h>
 
 #include "mech/buf.h"
@@ -93,6 +94,9 @@ void mcp_emit(mech_buf *out, cJSON *msg);
  */
 int mcp_peek(const char *msg, size_t len, int *initialize, int *progress);
 
+/** Is message `msg` the client's notifications/cancelled for request `id`? */
+int mcp_cancels(const char *msg, size_t len, const cJSON *id);
+
 /** Is `v` a protocol revision this server speaks? */
 int mcp_version_served(const char *v, size_t len);
 
@@ -129,6 +133,12 @@ typedef struct {
 long mcp_http_parse(const char *buf, size_t len, mcp_http_req *r);
 
 typedef struct {
+	int fd; /* -1: a free slot */
+	mech_buf in;
+	unsigned long active;
+} mcp_http_conn;
+
+typedef struct {
 	char id[33]; /* Mcp-Session-Id: 128 random bits in hex */
 	mcp_session s;
 	unsigned long used;
@@ -147,6 +157,12 @@ typedef struct {
 	 */
 	void (*stream)(void *ud, int fd);
 	void *stream_ud;
+	/* mcp_http_serve's: the listening socket and the connections */
+	int lfd;
+	mcp_http_conn conns[MCP_HTTP_MAX_CONNS];
+	unsigned long conn_tick;
+	int busy;                  /* the connection whose request runs, or -1 */
+	mcp_http_session *current; /* the session whose request runs, or NULL */
 } mcp_http;
 
 void mcp_http_init(mcp_http *h, const mcp_ops *ops, const char *token);
@@ -161,6 +177,20 @@ void mcp_http_answer(mcp_http *h, const mcp_http_req *r, int fd, mech_buf *out, 
 
 /** The response to a request mcp_http_parse refused with -status. */
 void mcp_http_refuse(int status, mech_buf *out);
+
+/**
+ * While a call runs (a wait, in a child): the listening socket and the
+ * other connections to poll, into `fds` (at most MCP_HTTP_MAX_CONNS + 1);
+ * how many.
+ */
+int mcp_http_watch(mcp_http *h, struct pollfd *fds, int max);
+/**
+ * Take what `fds` (from mcp_http_watch, after poll) say: new connections,
+ * bytes of requests. 1 when one of them is the running call's session's
+ * notifications/cancelled for request `id` (answered 202); every other
+ * request waits for the call to end.
+ */
+int mcp_http_watch_ready(mcp_http *h, const struct pollfd *fds, int n, const cJSON *id);
 
 /**
  * Serve `h` on the listening socket `lfd` until SIGINT or SIGTERM (returns

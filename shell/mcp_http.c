@@ -327,9 +327,13 @@ static int authorized(const mcp_http *h, mcp_span auth)
 
 void mcp_http_init(mcp_http *h, const mcp_ops *ops, const char *token)
 {
+	size_t i;
 	memset(h, 0, sizeof(*h));
 	h->ops = *ops;
 	h->token = token;
+	h->lfd = h->busy = -1;
+	for (i = 0; i < MCP_HTTP_MAX_CONNS; i++)
+		h->conns[i].fd = -1;
 }
 
 static void session_end(mcp_http *h, size_t i)
@@ -406,7 +410,7 @@ void mcp_http_answer(mcp_http *h, const mcp_http_req *r, int fd, mech_buf *out, 
 	mech_buf line = MECH_BUF_INIT;
 	mcp_session *s;
 	long i;
-	int init = 0, progress = 0, request, status;
+	int init = 0, progress = 0, request;
 	char extra[96] = "";
 
 	*close = !r->keep_alive;
@@ -513,15 +517,21 @@ void mcp_http_answer(mcp_http *h, const mcp_http_req *r, int fd, mech_buf *out, 
 	}
 	s = &h->sessions[i]->s;
 	h->sessions[i]->used = ++h->tick;
+	h->current = h->sessions[i];
 	if (progress && h->stream && fd >= 0 && r->accept.p &&
 	    span_has(r->accept, "text/event-stream")) {
 		answer_streamed(h, s, r, fd, out);
 		*close = 1;
-		return;
+	} else {
+		mcp_handle(s, r->body, r->body_len, &line);
+		if (request && !line.len) /* a call the client cancelled: no answer */
+			*close = 1;
+		else
+			respond(out, line.len ? 200 : 202, /* 202: a notification or a response */
+				line.len ? "application/json" : NULL, NULL, line.ptr, line.len,
+				*close);
 	}
-	mcp_handle(s, r->body, r->body_len, &line);
-	status = line.len ? 200 : 202; /* 202: a notification or a response */
-	respond(out, status, line.len ? "application/json" : NULL, NULL, line.ptr, line.len, *close);
+	h->current = NULL;
 	mech_buf_dispose(&line);
 }
 
@@ -588,12 +598,6 @@ bad:
 	return -1;
 }
 
-typedef struct {
-	int fd;
-	mech_buf in;
-	unsigned long active;
-} conn;
-
 static volatile sig_atomic_t stopping;
 
 static void on_stop(int sig)
@@ -602,16 +606,59 @@ static void on_stop(int sig)
 	stopping = 1;
 }
 
-static void conn_close(conn *c)
+static void conn_close(mcp_http_conn *c)
 {
 	close(c->fd);
 	c->fd = -1;
 	mech_buf_dispose(&c->in);
 }
 
-/* Answer every whole request `c` holds; 0 to keep the connection, -1 when it ended. */
-static int conn_serve(mcp_http *h, conn *c)
+/* A new connection in a free slot, or in the least recently active one's (never the busy one). */
+static void conn_accept(mcp_http *h)
 {
+	int fd = accept4(h->lfd, NULL, NULL, SOCK_CLOEXEC);
+	struct timeval tv = {30, 0}; /* a client that stops reading */
+	size_t i, slot = MCP_HTTP_MAX_CONNS;
+	if (fd < 0)
+		return;
+	for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
+		if ((int)i == h->busy)
+			continue;
+		if (h->conns[i].fd < 0) {
+			slot = i;
+			break;
+		}
+		if (slot == MCP_HTTP_MAX_CONNS || h->conns[i].active < h->conns[slot].active)
+			slot = i;
+	}
+	if (h->conns[slot].fd >= 0)
+		conn_close(&h->conns[slot]);
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	h->conns[slot].fd = fd;
+	h->conns[slot].active = ++h->conn_tick;
+}
+
+/* Read what `c` has; -1 when it ended (closed). */
+static int conn_read(mcp_http *h, mcp_http_conn *c)
+{
+	char buf[65536];
+	ssize_t got;
+	do
+		got = read(c->fd, buf, sizeof(buf));
+	while (got < 0 && errno == EINTR);
+	if (got <= 0) {
+		conn_close(c);
+		return -1;
+	}
+	c->active = ++h->conn_tick;
+	mech_buf_put(&c->in, buf, (size_t)got);
+	return 0;
+}
+
+/* Answer every whole request connection `k` holds. */
+static void conn_serve(mcp_http *h, size_t k)
+{
+	mcp_http_conn *c = &h->conns[k];
 	mech_buf out = MECH_BUF_INIT;
 	mcp_http_req r;
 	long n;
@@ -621,7 +668,9 @@ static int conn_serve(mcp_http *h, conn *c)
 			mcp_http_refuse((int)-n, &out);
 			close_after = 1;
 		} else {
+			h->busy = (int)k;
 			mcp_http_answer(h, &r, c->fd, &out, &close_after);
+			h->busy = -1;
 		}
 		if (out.len && mech_write_all(c->fd, out.ptr, out.len) < 0)
 			close_after = 1;
@@ -634,23 +683,83 @@ static int conn_serve(mcp_http *h, conn *c)
 		c->in.len -= (size_t)n;
 	}
 	mech_buf_dispose(&out);
-	return c->fd >= 0 ? 0 : -1;
+}
+
+int mcp_http_watch(mcp_http *h, struct pollfd *fds, int max)
+{
+	int n = 0;
+	size_t i;
+	if (h->lfd < 0 || max < 1)
+		return 0;
+	fds[n].fd = h->lfd;
+	fds[n].events = POLLIN;
+	fds[n++].revents = 0;
+	for (i = 0; i < MCP_HTTP_MAX_CONNS && n < max; i++) {
+		if (h->conns[i].fd < 0 || (int)i == h->busy)
+			continue;
+		fds[n].fd = h->conns[i].fd;
+		fds[n].events = POLLIN;
+		fds[n++].revents = 0;
+	}
+	return n;
+}
+
+/* Is `r` a cancel of request `id` in the running call's session, from whom may send one? */
+static int cancel_of(const mcp_http *h, const mcp_http_req *r, const cJSON *id)
+{
+	return h->current && r->host.p && loopback_authority(r->host.p, r->host.n) &&
+	       origin_ok(r->origin) && authorized(h, r->auth) && span_is(r->path, MCP_HTTP_PATH) &&
+	       span_is(r->method, "POST") && r->session.n == strlen(h->current->id) &&
+	       !memcmp(r->session.p, h->current->id, r->session.n) &&
+	       mcp_cancels(r->body, r->body_len, id);
+}
+
+int mcp_http_watch_ready(mcp_http *h, const struct pollfd *fds, int n, const cJSON *id)
+{
+	static const char accepted[] =
+		"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\nCache-Control: no-store\r\n\r\n";
+	size_t i;
+	int k, hit = 0;
+	for (k = 0; k < n; k++) {
+		if (!(fds[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			continue;
+		if (fds[k].fd == h->lfd) {
+			conn_accept(h);
+			continue;
+		}
+		for (i = 0; i < MCP_HTTP_MAX_CONNS; i++)
+			if (h->conns[i].fd == fds[k].fd && (int)i != h->busy)
+				(void)conn_read(h, &h->conns[i]);
+	}
+	/* the first request of each other connection: a cancel is answered now, the rest later */
+	for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
+		mcp_http_conn *c = &h->conns[i];
+		mcp_http_req r;
+		long len;
+		if (c->fd < 0 || (int)i == h->busy || !c->in.len)
+			continue;
+		len = mcp_http_parse(c->in.ptr, c->in.len, &r);
+		if (len <= 0 || !cancel_of(h, &r, id))
+			continue;
+		if (mech_write_all(c->fd, accepted, sizeof(accepted) - 1) < 0 || !r.keep_alive) {
+			conn_close(c);
+		} else {
+			memmove(c->in.ptr, c->in.ptr + len, c->in.len - (size_t)len);
+			c->in.len -= (size_t)len;
+		}
+		hit = 1;
+	}
+	return hit;
 }
 
 int mcp_http_serve(mcp_http *h, int lfd)
 {
-	conn conns[MCP_HTTP_MAX_CONNS];
 	struct pollfd fds[MCP_HTTP_MAX_CONNS + 1];
 	struct sigaction stop, old_int, old_term, ign, old_pipe;
-	unsigned long tick = 0;
 	size_t i;
 	int rc = 0;
 
-	for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
-		conns[i].fd = -1;
-		conns[i].active = 0;
-		memset(&conns[i].in, 0, sizeof(conns[i].in));
-	}
+	h->lfd = lfd;
 	memset(&stop, 0, sizeof(stop));
 	stop.sa_handler = on_stop; /* no SA_RESTART: poll returns */
 	sigaction(SIGINT, &stop, &old_int);
@@ -662,8 +771,9 @@ int mcp_http_serve(mcp_http *h, int lfd)
 	while (!stopping) {
 		fds[0].fd = lfd;
 		fds[0].events = POLLIN;
+		fds[0].revents = 0;
 		for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
-			fds[i + 1].fd = conns[i].fd;
+			fds[i + 1].fd = h->conns[i].fd;
 			fds[i + 1].events = POLLIN;
 			fds[i + 1].revents = 0;
 		}
@@ -673,49 +783,23 @@ int mcp_http_serve(mcp_http *h, int lfd)
 			rc = mech_error_set(MECH_EFAILED, "mcp --http: poll: %s", strerror(errno));
 			break;
 		}
-		if (fds[0].revents & POLLIN) {
-			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-			if (fd >= 0) {
-				/* a free slot, or the least recently active connection's */
-				size_t slot = 0;
-				struct timeval tv = {30, 0}; /* a client that stops reading */
-				for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
-					if (conns[i].fd < 0) {
-						slot = i;
-						break;
-					}
-					if (conns[i].active < conns[slot].active)
-						slot = i;
-				}
-				if (conns[slot].fd >= 0)
-					conn_close(&conns[slot]);
-				setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-				conns[slot].fd = fd;
-				conns[slot].active = ++tick;
-			}
-		}
+		if (fds[0].revents & POLLIN)
+			conn_accept(h);
 		for (i = 0; i < MCP_HTTP_MAX_CONNS; i++) {
-			char buf[65536];
-			ssize_t got;
-			conn *c = &conns[i];
-			if (c->fd < 0 || fds[i + 1].fd != c->fd ||
-			    !(fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			got = read(c->fd, buf, sizeof(buf));
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
-				conn_close(c);
-				continue;
-			}
-			c->active = ++tick;
-			mech_buf_put(&c->in, buf, (size_t)got);
-			conn_serve(h, c);
+			mcp_http_conn *c = &h->conns[i];
+			if (c->fd >= 0 && fds[i + 1].fd == c->fd &&
+			    (fds[i + 1].revents & (POLLIN | POLLHUP | POLLERR)))
+				(void)conn_read(h, c);
 		}
+		/* every whole request, also those read while a call ran */
+		for (i = 0; i < MCP_HTTP_MAX_CONNS; i++)
+			if (h->conns[i].fd >= 0 && h->conns[i].in.len)
+				conn_serve(h, i);
 	}
 	for (i = 0; i < MCP_HTTP_MAX_CONNS; i++)
-		if (conns[i].fd >= 0)
-			conn_close(&conns[i]);
+		if (h->conns[i].fd >= 0)
+			conn_close(&h->conns[i]);
+	h->lfd = -1;
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGPIPE, &old_pipe, NULL);

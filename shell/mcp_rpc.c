@@ -267,6 +267,24 @@ static int valid_id(const cJSON *id)
 	return cJSON_IsString(id) || cJSON_IsNumber(id);
 }
 
+int mcp_cancels(const char *msg, size_t len, const cJSON *id)
+{
+	cJSON *o, *params;
+	const cJSON *method;
+	int hit;
+	if (len > MCP_MAX_MESSAGE || !memmem(msg, len, "notifications/cancelled", 23) ||
+	    memchr(msg, '\0', len) || too_deep(msg, len))
+		return 0;
+	o = cJSON_ParseWithLength(msg, len);
+	method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	params = cJSON_GetObjectItemCaseSensitive(o, "params");
+	hit = cJSON_IsString(method) && !strcmp(method->valuestring, "notifications/cancelled") &&
+	      cJSON_IsObject(params) &&
+	      cJSON_Compare(cJSON_GetObjectItemCaseSensitive(params, "requestId"), id, 1);
+	cJSON_Delete(o);
+	return hit;
+}
+
 int mcp_peek(const char *msg, size_t len, int *initialize, int *progress)
 {
 	cJSON *o;

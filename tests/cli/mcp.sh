@@ -246,6 +246,66 @@ expect_eq "$(json "$(grep '^{"app_wait":' <<<"$out")" 'd["app_wait"]["isError"]'
 expect_eq "$(json "$(grep '^{"progress":' <<<"$out")" 'len(d["progress"]) > 0 and all("message" in p for p in d["progress"])')" True \
 	"HTTP: the wait's progress as server-sent events"
 expect_eq "$(json "$(grep '^{"terminated":' <<<"$out")" 'd["terminated"]')" None "HTTP: DELETE ended the session"
+# a wait over HTTP, cancelled from another connection: progress as events, then no answer
+at=$(head_of alice)
+/usr/bin/python3 - "$MCP_PORT" "$T/token" >"$T/http-cancel" <<'PY'
+import json, socket, sys
+port, token = int(sys.argv[1]), open(sys.argv[2]).read().strip()
+def post(body, session=None, keep=False):
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    b = json.dumps(body).encode()
+    h = ("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+         "Accept: application/json, text/event-stream\r\nAuthorization: Bearer %s\r\n"
+         "Connection: close\r\nContent-Length: %d\r\n" % (port, token, len(b)))
+    if session:
+        h += "Mcp-Session-Id: %s\r\n" % session
+    s.sendall((h + "\r\n").encode() + b)
+    if keep:
+        return s
+    got = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        got += c
+    s.close()
+    return got.decode()
+def header(resp, name):
+    for l in resp.split("\r\n\r\n")[0].split("\r\n")[1:]:
+        if l.lower().startswith(name + ":"):
+            return l.split(":", 1)[1].strip()
+r = post({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+          "params": {"protocolVersion": "2025-11-25", "capabilities": {}}})
+sid = header(r, "mcp-session-id")
+wait = post({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+             "params": {"name": "app_wait", "arguments": {"app": "slow", "gone": True, "timeout": "120s"},
+                        "_meta": {"progressToken": "w7"}}}, sid, keep=True)
+got = b""
+while b"notifications/progress" not in got:  # the wait runs: its first state line
+    c = wait.recv(65536)
+    if not c:
+        break
+    got += c
+cancel = post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}}, sid)
+while True:
+    c = wait.recv(65536)
+    if not c:
+        break
+    got += c
+ping = post({"jsonrpc": "2.0", "id": 8, "method": "ping"}, sid)
+text = got.decode()
+print(json.dumps({"stream_type": header(text, "content-type"),
+                  "progress": text.count('"method":"notifications/progress"'),
+                  "answered": '"id":7' in text,
+                  "cancel_status": cancel.split()[1], "ping": json.loads(ping.split("\r\n\r\n", 1)[1])}))
+PY
+out=$(cat "$T/http-cancel")
+expect_eq "$(json "$out" 'd["stream_type"]')" text/event-stream "HTTP: a call with a progressToken is an event stream"
+expect_eq "$(json "$out" 'd["progress"] > 0')" True "HTTP: its progress events"
+expect_eq "$(json "$out" 'd["cancel_status"]')" 202 "HTTP: notifications/cancelled from another connection, during the wait: 202"
+expect_eq "$(json "$out" 'd["answered"]')" False "HTTP: the cancelled call gets no answer (its stream ends)"
+expect_eq "$(json "$out" 'd["ping"]["id"]')" 8 "HTTP: the session goes on"
+expect_eq "$(head_of alice)" "$at" "HTTP: a cancelled wait wrote nothing"
 MCP_TOKEN=wrong sdk http http "$MCP_URL"
 expect_in "$rc $err" "401" "HTTP: a wrong token is refused (401)"
 kill "$MCP_PID" && wait "$MCP_PID"
