@@ -162,6 +162,25 @@ static void toggle_pause(struct tui *t)
 	}
 }
 
+/* `/` in a text view, then n/N: scroll to the match and say when it wrapped */
+static void search(struct tui *t, int dir, int again)
+{
+	tui_view *v = t->view;
+	int wrapped;
+	if (v->selectable) {
+		tui_message(t, 0, "/ filters this list; n and N search text views");
+		return;
+	}
+	if (!v->search || !*v->search) {
+		tui_message(t, 0, "no search: / searches this view");
+		return;
+	}
+	if (!tui_view_search(v, dir, again, t->body_rows, &wrapped))
+		tui_message(t, 1, "no match for %s", v->search);
+	else if (wrapped)
+		tui_message(t, 0, "search wrapped");
+}
+
 static void do_action(struct tui *t, tui_action a)
 {
 	tui_view *v = t->view;
@@ -203,7 +222,10 @@ static void do_action(struct tui *t, tui_action a)
 			v->ops->enter(t, v, tui_view_selected(v), a == TUI_ACT_DIFF);
 		break;
 	case TUI_ACT_BACK:
-		if (v->prev)
+		if (v->search) {
+			free(v->search); /* first Esc: the search's highlight */
+			v->search = NULL;
+		} else if (v->prev)
 			pop(t);
 		else if (v->filter && *v->filter) {
 			free(v->filter);
@@ -218,9 +240,18 @@ static void do_action(struct tui *t, tui_action a)
 			t->running = 0;
 		break;
 	case TUI_ACT_FILTER:
-		t->mode = TUI_MODE_FILTER;
+		/* lists filter their rows; text (diffs, details, help) is searched */
+		t->mode = v->selectable ? TUI_MODE_FILTER : TUI_MODE_SEARCH;
 		mech_buf_clear(&t->input);
-		mech_buf_puts(&t->input, v->filter ? v->filter : "");
+		if (v->selectable)
+			mech_buf_puts(&t->input, v->filter ? v->filter : "");
+		break;
+	case TUI_ACT_SEARCH_NEXT:
+	case TUI_ACT_SEARCH_PREV:
+		search(t, a == TUI_ACT_SEARCH_NEXT ? 1 : -1, 1);
+		break;
+	case TUI_ACT_COPY:
+		tui_copy(t);
 		break;
 	case TUI_ACT_REFRESH:
 		refresh_all(t);
@@ -261,14 +292,23 @@ static void input_key(struct tui *t, int key)
 			free(t->view->filter);
 			t->view->filter = NULL;
 			tui_view_refilter(t->view);
+		} else if (t->mode == TUI_MODE_SEARCH) {
+			free(t->view->search);
+			t->view->search = NULL;
 		}
 		t->mode = TUI_MODE_NORMAL;
 	} else if (key == '\n') {
 		char *line = mech_strdup(mech_buf_cstr(&t->input));
 		tui_mode mode = t->mode;
 		t->mode = TUI_MODE_NORMAL;
-		if (mode == TUI_MODE_PROMPT)
+		if (mode == TUI_MODE_PROMPT) {
 			tui_prompt_submit(t, line);
+		} else if (mode == TUI_MODE_SEARCH) {
+			free(t->view->search);
+			t->view->search = *line ? mech_strdup(line) : NULL;
+			if (*line)
+				search(t, 1, 0);
+		}
 		free(line);
 	} else if (bs) {
 		/* drop one UTF-8 character */
@@ -279,7 +319,7 @@ static void input_key(struct tui *t, int key)
 			t->input.len--;
 		if (t->input.ptr)
 			t->input.ptr[t->input.len] = '\0';
-		if (!t->input.len && t->mode == TUI_MODE_PROMPT)
+		if (!t->input.len && (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_SEARCH))
 			t->mode = TUI_MODE_NORMAL;
 	} else if (key == 21) { /* C-u */
 		mech_buf_clear(&t->input);
@@ -305,7 +345,8 @@ static void input_key(struct tui *t, int key)
 static void handle_key(struct tui *t, int key)
 {
 	tui_action a;
-	if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
+	if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER ||
+	    t->mode == TUI_MODE_SEARCH) {
 		input_key(t, key);
 		return;
 	}
@@ -525,7 +566,7 @@ static void loop(struct tui *t)
 		if (now >= next_tick) {
 			if (!t->dirty) {
 				tui_draw_header(t);
-				if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER)
+				if (t->mode != TUI_MODE_NORMAL && t->mode != TUI_MODE_CONFIRM)
 					t->dirty = 1; /* put the cursor back on the prompt */
 				refresh();
 			}

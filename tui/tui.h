@@ -54,7 +54,8 @@ struct sh_ctx;
 	_(DIFF_DEL, "diff-del", "removed lines")                                                   \
 	_(DIFF_HUNK, "diff-hunk", "hunk headers (@@)")                                             \
 	_(DIFF_HEADER, "diff-header", "file headers in a diff")                                    \
-	_(TREE, "tree", "resource tree branches")
+	_(TREE, "tree", "resource tree branches")                                                  \
+	_(SEARCH, "search", "search matches in text views")
 
 /* clang-format off */
 typedef enum {
@@ -88,8 +89,12 @@ typedef enum {
 	_(HELP, "help", "generic", "?", NULL, "this list of keys")                                 \
 	_(THEME, "next-theme", "generic", "T", NULL, "next colour theme")                          \
 	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
-	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
-	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")
+	_(NEXT_HUNK, "next-hunk", "diff", "]", NULL, "next hunk (in a diff)")                      \
+	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
+	/* input: search, copy */                                                                  \
+	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")            \
+	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")        \
+	_(COPY, "copy", "generic", "y", NULL, "copy the selected row's sha or name")
 
 /* clang-format off */
 typedef enum {
@@ -201,6 +206,8 @@ typedef struct tui_view {
 	size_t cursor; /* in vis */
 	size_t top;
 	char *filter;
+	char *search;      /* text views: what `/` looks for (highlighted) */
+	size_t search_at;  /* the vis index of the current match */
 	int selectable; /* rows are selectable (lists); else the cursor is the top line */
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
@@ -219,6 +226,15 @@ void tui_view_refilter(tui_view *v);
 const tui_line *tui_view_selected(const tui_view *v);
 void tui_view_move(tui_view *v, long delta, int body_rows);
 void tui_view_goto_line(tui_view *v, size_t line_index);
+/**
+ * Text views: scroll to the next (dir 1) or previous (dir -1) line matching
+ * v->search, keeping a few lines of context above it, wrapping around (then
+ * *wrapped is set). `again`: past the current match (n/N), else from the top
+ * line. 0 when nothing matches.
+ */
+int tui_view_search(tui_view *v, int dir, int again, int body_rows, int *wrapped);
+/** Lines matching v->search, and which of them (1-based) is the current one. */
+size_t tui_view_search_count(const tui_view *v, size_t *current);
 tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
 		       int selectable);
 /**
@@ -357,7 +373,13 @@ tui_area tui_status_area(const char *status);
 tui_area tui_class_area(mech_class cls);
 
 /* ---- the console ---- */
-typedef enum { TUI_MODE_NORMAL, TUI_MODE_PROMPT, TUI_MODE_FILTER, TUI_MODE_CONFIRM } tui_mode;
+typedef enum {
+	TUI_MODE_NORMAL,
+	TUI_MODE_PROMPT,
+	TUI_MODE_FILTER,
+	TUI_MODE_CONFIRM,
+	TUI_MODE_SEARCH
+} tui_mode;
 
 struct tui {
 	struct sh_ctx *ctx;
