@@ -63,6 +63,17 @@ int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
 int sh_console(sh_ctx *ctx, const sh_args *a);
+/**
+ * The history file NAME of the tenant (MECH_HOME/cache/TENANT/NAME, "_" for
+ * none): the file 0600 in a 0700 directory, made so; NULL when that cannot
+ * be (a file not ours), and then no history is kept. Caller frees.
+ */
+char *sh_history_file(sh_ctx *ctx, const char *name);
+/**
+ * The shell's Tab completion: what may follow the words of `before` that
+ * starts with `partial` (nouns, verbs, flags, app/instance/addon names).
+ */
+void sh_complete_words(sh_ctx *ctx, const char *before, const char *partial, mech_strv *out);
 int sh_review(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);

@@ -206,6 +206,23 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, generator);
 }
 
+void sh_complete_words(sh_ctx *ctx, const char *before, const char *partial, mech_strv *out)
+{
+	mech_strv words = MECH_STRV_INIT;
+	size_t i, n = strlen(partial);
+	repl_ctx = ctx;
+	if (mech_sshcmd_split(before, &words) == 0)
+		candidates(&words, partial);
+	else
+		mech_strv_dispose(&cand);
+	mech_error_clear();
+	for (i = 0; i < cand.len; i++)
+		if (!strncmp(cand.items[i], partial, n))
+			mech_strv_push(out, cand.items[i]);
+	mech_strv_dispose(&cand);
+	mech_strv_dispose(&words);
+}
+
 static sigjmp_buf on_interrupt;
 static volatile sig_atomic_t jump_ok;
 
@@ -235,11 +252,11 @@ static int private_mode(const char *path, mode_t want)
 }
 
 /* not inlined: sh_shell sets a jump point, and the locals here need not survive it */
-__attribute__((noinline)) static char *history_file(sh_ctx *ctx)
+__attribute__((noinline)) char *sh_history_file(sh_ctx *ctx, const char *name)
 {
 	char *dir = mech_sprintf("%s/cache/%s", ctx->home,
 				 ctx->tenant_name ? ctx->tenant_name : "_");
-	char *file = mech_sprintf("%s/shell_history", dir);
+	char *file = mech_sprintf("%s/%s", dir, name);
 	int fd;
 	mech_mkdir_p(dir, 0700);
 	mech_error_clear();
@@ -269,7 +286,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	rl_readline_name = "mech";
 	rl_attempted_completion_function = complete;
 	rl_catch_signals = 0;
-	hist = history_file(ctx);
+	hist = sh_history_file(ctx, "shell_history");
 	using_history();
 	if (hist)
 		read_history(hist);

@@ -30,8 +30,10 @@
 #define CACHE_MAX (512 * 1024) /* libgit2 object cache while the console runs (raw bytes) */
 
 typedef struct {
-	int key;    /* a key, or 0 for a `:` command */
+	int key;    /* a key, or 0 for a `:` command or a mouse event */
 	char *text; /* the command */
+	int mouse;  /* 1 + tui_mouse_kind for "<click X Y>", "<wheel-down X Y>", … */
+	int mx, my;
 } script_item;
 
 typedef struct {
@@ -260,6 +262,7 @@ static void do_action(struct tui *t, tui_action a)
 		break;
 	case TUI_ACT_PROMPT:
 		t->mode = TUI_MODE_PROMPT;
+		t->hist_at = 0;
 		mech_buf_clear(&t->input);
 		break;
 	case TUI_ACT_HELP:
@@ -287,6 +290,8 @@ static void do_action(struct tui *t, tui_action a)
 static void input_key(struct tui *t, int key)
 {
 	int bs = key == (TUI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8;
+	if (t->mode == TUI_MODE_PROMPT && tui_prompt_key(t, key))
+		return; /* history, completion */
 	if (key == 27) {
 		if (t->mode == TUI_MODE_FILTER) {
 			free(t->view->filter);
@@ -302,6 +307,7 @@ static void input_key(struct tui *t, int key)
 		tui_mode mode = t->mode;
 		t->mode = TUI_MODE_NORMAL;
 		if (mode == TUI_MODE_PROMPT) {
+			tui_history_add(t, line);
 			tui_prompt_submit(t, line);
 		} else if (mode == TUI_MODE_SEARCH) {
 			free(t->view->search);
@@ -381,6 +387,7 @@ static void script_free(script *s)
 static void script_add(script *s, int key, const char *text, size_t len)
 {
 	s->items = mech_reallocarray(s->items, s->n + 1, sizeof(*s->items));
+	memset(&s->items[s->n], 0, sizeof(s->items[s->n]));
 	s->items[s->n].key = key;
 	s->items[s->n].text = text ? mech_strndup(text, len) : NULL;
 	s->n++;
@@ -408,6 +415,16 @@ static int script_load(script *s, const char *file)
 							      : NULL;
 				size_t n = close ? (size_t)(close - q + 1) : 0;
 				int key = n > 2 ? tui_key_parse(q, n) : -1;
+				tui_mouse_kind mk;
+				int mx, my;
+				if (key < 0 && n > 2 && tui_mouse_parse(q, n, &mk, &mx, &my) == 0) {
+					script_add(s, 0, NULL, 0);
+					s->items[s->n - 1].mouse = 1 + (int)mk;
+					s->items[s->n - 1].mx = mx;
+					s->items[s->n - 1].my = my;
+					q += n;
+					continue;
+				}
 				if (key < 0) {
 					wchar_t wc;
 					mbstate_t st;
@@ -575,6 +592,8 @@ static void loop(struct tui *t)
 		while (t->running && read_key(&key)) {
 			if (key == (TUI_KEY_FN | KEY_RESIZE))
 				t->dirty = 1;
+			else if (key == (TUI_KEY_FN | KEY_MOUSE))
+				tui_mouse_key(t);
 			else
 				handle_key(t, key);
 		}
@@ -591,6 +610,8 @@ static void run_script(struct tui *t, script *s)
 		}
 		if (it->key)
 			handle_key(t, it->key);
+		else if (it->mouse)
+			tui_mouse(t, (tui_mouse_kind)(it->mouse - 1), it->mx, it->my);
 		else
 			tui_prompt_submit(t, it->text);
 		if (t->slow) {
@@ -716,6 +737,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	if (start_screen(&t, &scr, &out, &in) < 0)
 		goto done;
 	mech_fatal_set_hook(restore_terminal);
+	tui_input_open(&t);
 	t.dirty = 1;
 	if (t.script)
 		run_script(&t, &s);
@@ -743,6 +765,7 @@ done:
 		tui_data_close(&t.data);
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, cache_was);
 	script_free(&s);
+	tui_input_close(&t);
 	mech_buf_dispose(&t.input);
 	free(t.message);
 	free(t.pending);

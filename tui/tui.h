@@ -82,7 +82,7 @@ typedef enum {
 	_(ENTER, "enter", "generic", "<Enter>", NULL, "drill into the selected row")               \
 	_(BACK, "back", "generic", "<Esc>", NULL, "back to the previous view")                     \
 	_(QUIT, "quit", "generic", "q", NULL, "back; quit on a top view")                          \
-	_(FILTER, "filter", "generic", "/", NULL, "filter rows (Esc clears)")                      \
+	_(FILTER, "filter", "generic", "/", NULL, "filter rows; search text views (Esc clears)")   \
 	_(DIFF, "diff", "generic", "d", NULL, "show the diff of the selected row")                 \
 	_(REFRESH, "refresh", "generic", "r", "<C-l>", "reload Git and Argo CD state")             \
 	_(PROMPT, "prompt", "generic", ":", NULL, "run a mech command (or :apps, :quit, …)")       \
@@ -404,6 +404,12 @@ struct tui {
 	unsigned slow; /* TUI_HAVE_* a view asked for that takes long: read after the next draw */
 	unsigned seen_git_gen, seen_live_gen;
 	int body_rows;
+	/* input.c: the prompt's history and completions, the mouse, the clipboard */
+	char *hist_file;   /* NULL: history kept in memory only (over SSH) */
+	int hist_at;       /* history entries back from the newest; 0 = the line being typed */
+	char *hist_draft;  /* the line being typed, while Up shows older ones */
+	char *completions; /* Tab's candidates, shown on the status line */
+	int mouse;
 };
 
 void tui_message(struct tui *t, int error, const char *fmt, ...)
@@ -415,7 +421,26 @@ void tui_run_command(struct tui *t, const char *line);
 void tui_prompt_submit(struct tui *t, const char *line);
 void tui_confirm_key(struct tui *t, int key);
 
+/* input.c */
+void tui_input_open(struct tui *t);  /* history, mouse (after the screen starts) */
+void tui_input_close(struct tui *t); /* history trimmed and dropped */
+/** A key in the `:` prompt: Up/Down history, Tab completion; 0 when not one of these. */
+int tui_prompt_key(struct tui *t, int key);
+/** Remember a line run from the prompt. */
+void tui_history_add(struct tui *t, const char *line);
+/** y: the selected row's sha or name, to the clipboard (OSC 52) and the message line. */
+void tui_copy(struct tui *t);
+typedef enum { TUI_MOUSE_CLICK, TUI_MOUSE_WHEEL_UP, TUI_MOUSE_WHEEL_DOWN } tui_mouse_kind;
+/** A mouse event at screen cell (x, y): a tab, a row, or the wheel. */
+void tui_mouse(struct tui *t, tui_mouse_kind kind, int x, int y);
+/** KEY_MOUSE from curses: read the event and act on it. */
+void tui_mouse_key(struct tui *t);
+/** Parse a script's "<click X Y>", "<wheel-up X Y>", "<wheel-down X Y>"; -1 if not one. */
+int tui_mouse_parse(const char *s, size_t len, tui_mouse_kind *kind, int *x, int *y);
+
 /* draw.c */
+/** The top view whose tab is at column x of the tabs line, or -1. */
+int tui_tab_at(struct tui *t, int x);
 /** Display width of a UTF-8 string. */
 int tui_width(const char *s);
 /** Draw text at (y, x) within `cols` columns; returns the columns used. */
