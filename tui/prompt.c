@@ -82,7 +82,10 @@ static const sh_command *command_of(const mech_strv *w, char **named, int *dry_r
 	if (sh_parse((int)(w->len - at), w->items + at, &cmd, &args, &scratch) != 0) {
 		cmd = NULL;
 	} else {
-		*dry_run = sh_arg_bool(&args, SH_OPT_DRY_RUN);
+		size_t i;
+		for (i = 0; i < args.nflags; i++) /* only writes take --dry-run */
+			if (args.flags[i]->opt == SH_OPT_DRY_RUN)
+				*dry_run = sh_arg_bool(&args, SH_OPT_DRY_RUN);
 		if (sh_arg(&args, SH_OPT_TENANT)) {
 			free(*named);
 			*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
