@@ -438,6 +438,8 @@ static void draw_bottom(struct tui *t)
 	} else if (v->ops->summary) {
 		v->ops->summary(t, v, &b);
 	}
+	if (b.len >= 5 && !strcmp(b.ptr + b.len - 5, " │ ")) /* nothing after the filter */
+		b.ptr[b.len -= 5] = '\0';
 	fill(y, 0, COLS, tui_theme_attr(TUI_AREA_STATUS));
 	tui_put(y, 1, COLS - 2, mech_buf_cstr(&b), tui_theme_attr(TUI_AREA_STATUS));
 	mech_buf_clear(&b);

@@ -225,6 +225,9 @@ void tui_mouse(struct tui *t, tui_mouse_kind kind, int x, int y)
 	int tab;
 	if (!t->mouse || t->mode != TUI_MODE_NORMAL)
 		return;
+	free(t->message); /* as a key does */
+	t->message = NULL;
+	t->message_error = 0;
 	t->dirty = 1;
 	if (kind != TUI_MOUSE_CLICK) {
 		long d = kind == TUI_MOUSE_WHEEL_DOWN ? WHEEL_ROWS : -WHEEL_ROWS;
