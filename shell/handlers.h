@@ -70,10 +70,12 @@ int sh_console(sh_ctx *ctx, const sh_args *a);
  */
 char *sh_history_file(sh_ctx *ctx, const char *name);
 /**
- * The shell's Tab completion: what may follow the words of `before` that
- * starts with `partial` (nouns, verbs, flags, app/instance/addon names).
+ * readline as the shell sets it up: its name ("mech", for ~/.inputrc), Tab
+ * completion of nouns, verbs, flags and app/instance/addon names of ctx's
+ * tenant, no signal handlers. sh_readline_done frees what completion kept.
  */
-void sh_complete_words(sh_ctx *ctx, const char *before, const char *partial, mech_strv *out);
+void sh_readline_setup(sh_ctx *ctx);
+void sh_readline_done(void);
 int sh_review(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);

@@ -206,21 +206,17 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, generator);
 }
 
-void sh_complete_words(sh_ctx *ctx, const char *before, const char *partial, mech_strv *out)
+void sh_readline_setup(sh_ctx *ctx)
 {
-	mech_strv words = MECH_STRV_INIT;
-	size_t i, n = strlen(partial);
 	repl_ctx = ctx;
-	if (mech_sshcmd_split(before, &words) == 0)
-		candidates(&words, partial);
-	else
-		mech_strv_dispose(&cand);
-	mech_error_clear();
-	for (i = 0; i < cand.len; i++)
-		if (!strncmp(cand.items[i], partial, n))
-			mech_strv_push(out, cand.items[i]);
+	rl_readline_name = "mech";
+	rl_attempted_completion_function = complete;
+	rl_catch_signals = 0;
+}
+
+void sh_readline_done(void)
+{
 	mech_strv_dispose(&cand);
-	mech_strv_dispose(&words);
 }
 
 static sigjmp_buf on_interrupt;
@@ -282,10 +278,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	(void)a;
 
 	setlocale(LC_CTYPE, ""); /* readline edits UTF-8 (shell/main.c leaves it to us) */
-	repl_ctx = ctx;
-	rl_readline_name = "mech";
-	rl_attempted_completion_function = complete;
-	rl_catch_signals = 0;
+	sh_readline_setup(ctx);
 	hist = sh_history_file(ctx, "shell_history");
 	using_history();
 	if (hist)
@@ -356,7 +349,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	sigaction(SIGINT, &old, NULL);
 	if (hist)
 		history_truncate_file(hist, 1000);
-	mech_strv_dispose(&cand);
+	sh_readline_done();
 	clear_history();
 	free(hist);
 	return 0;

@@ -261,9 +261,7 @@ static void do_action(struct tui *t, tui_action a)
 			tui_message(t, 0, "refreshed");
 		break;
 	case TUI_ACT_PROMPT:
-		t->mode = TUI_MODE_PROMPT;
-		t->hist_at = 0;
-		mech_buf_clear(&t->input);
+		tui_prompt_start(t);
 		break;
 	case TUI_ACT_HELP:
 		tui_push(t, tui_help_view());
@@ -290,8 +288,6 @@ static void do_action(struct tui *t, tui_action a)
 static void input_key(struct tui *t, int key)
 {
 	int bs = key == (TUI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8;
-	if (t->mode == TUI_MODE_PROMPT && tui_prompt_key(t, key))
-		return; /* history, completion */
 	if (key == 27) {
 		if (t->mode == TUI_MODE_FILTER) {
 			free(t->view->filter);
@@ -306,10 +302,7 @@ static void input_key(struct tui *t, int key)
 		char *line = mech_strdup(mech_buf_cstr(&t->input));
 		tui_mode mode = t->mode;
 		t->mode = TUI_MODE_NORMAL;
-		if (mode == TUI_MODE_PROMPT) {
-			tui_history_add(t, line);
-			tui_prompt_submit(t, line);
-		} else if (mode == TUI_MODE_SEARCH) {
+		if (mode == TUI_MODE_SEARCH) {
 			free(t->view->search);
 			t->view->search = *line ? mech_strdup(line) : NULL;
 			if (*line)
@@ -325,7 +318,7 @@ static void input_key(struct tui *t, int key)
 			t->input.len--;
 		if (t->input.ptr)
 			t->input.ptr[t->input.len] = '\0';
-		if (!t->input.len && (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_SEARCH))
+		if (!t->input.len && t->mode == TUI_MODE_SEARCH)
 			t->mode = TUI_MODE_NORMAL;
 	} else if (key == 21) { /* C-u */
 		mech_buf_clear(&t->input);
@@ -351,8 +344,11 @@ static void input_key(struct tui *t, int key)
 static void handle_key(struct tui *t, int key)
 {
 	tui_action a;
-	if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER ||
-	    t->mode == TUI_MODE_SEARCH) {
+	if (t->mode == TUI_MODE_PROMPT) {
+		tui_prompt_key(t, key);
+		return;
+	}
+	if (t->mode == TUI_MODE_FILTER || t->mode == TUI_MODE_SEARCH) {
 		input_key(t, key);
 		return;
 	}

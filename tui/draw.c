@@ -473,6 +473,12 @@ static void draw_bottom(struct tui *t)
 				? TUI_AREA_ERROR
 				: TUI_AREA_MESSAGE);
 		int w = tui_put(y, 0, COLS - 1, mech_buf_cstr(&b), a);
+		if (t->mode == TUI_MODE_PROMPT && t->input_point < t->input.len) {
+			/* readline's cursor, inside the line */
+			char *upto = mech_strndup(mech_buf_cstr(&t->input), t->input_point);
+			w = 1 + tui_width(upto);
+			free(upto);
+		}
 		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER ||
 		    t->mode == TUI_MODE_SEARCH) {
 			move(y, w < COLS - 1 ? w : COLS - 1);

@@ -3,12 +3,11 @@
  * Console input beyond keys: the `:` prompt's history and Tab completion,
  * the mouse, and `y` (copy).
  *
- * The prompt keeps readline's history (the same library, file rules and
- * 1000-line limit as `mech shell`: MECH_HOME/cache/TENANT/console_history,
- * 0600 in a 0700 directory; kept in memory only over SSH, where the
- * console writes no files) and completes with the shell's own generator
- * (sh_complete_words). readline's line editor itself is not used: curses
- * owns the terminal, so the prompt edits its line here.
+ * The prompt is readline, set up as `mech shell` sets it up (its Tab
+ * completion, its history: the same file rules and 1000-line limit, in
+ * MECH_HOME/cache/TENANT/console_history, 0600 in a 0700 directory; kept
+ * in memory only over SSH, where the console writes no files), driven
+ * through its callback interface so that curses keeps the terminal.
  *
  * Copy writes OSC 52 (ESC ] 52 ; c ; BASE64 BEL) to the terminal, which
  * puts the text on the clipboard of terminals that allow it. Inside tmux
@@ -23,21 +22,115 @@
 #include "mech/buf.h"
 
 #include <readline/history.h>
+#include <readline/readline.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <term.h>
 #include <unistd.h>
+#include <wchar.h>
+
+/* term.h's capability names that are words here */
+#undef lines
+#undef tab
 
 #define HISTORY_MAX 1000
 #define WHEEL_ROWS 3
 
-/* the console's own `:` commands, completed as the first word with the shell's nouns */
-static const char *const internal[] = {"addons",  "apps", "forced", "history",
-				       "keys",    "quit", "refresh", "routes",
-				       "theme",   NULL};
+/*
+ * readline in callback mode, driven by the console's key loop: it never
+ * touches the terminal (its streams are /dev/null, its terminal
+ * preparation a no-op, its redisplay copies the line to the prompt that
+ * draw.c shows), each key from curses is fed to it as the bytes a
+ * terminal would send, and a finished line comes back through on_line.
+ */
+static struct tui *rl_tui;
+static unsigned char rl_bytes[16];
+static size_t rl_nbytes, rl_at;
+static FILE *rl_null;
+static int rl_ready, rl_installed, rl_got;
+static char *rl_line;
+
+static int rl_getc_hook(FILE *f)
+{
+	(void)f;
+	return rl_at < rl_nbytes ? rl_bytes[rl_at++] : EOF;
+}
+
+/* readline reads ahead while input is queued: only the bytes of this key are */
+static int rl_available_hook(void)
+{
+	return rl_at < rl_nbytes;
+}
+
+static void rl_redisplay_hook(void)
+{
+	struct tui *t = rl_tui;
+	mech_buf_clear(&t->input);
+	mech_buf_puts(&t->input, rl_line_buffer ? rl_line_buffer : "");
+	t->input_point = rl_point > 0 ? (size_t)rl_point : 0;
+	t->dirty = 1;
+}
+
+static void rl_term_noop(int meta)
+{
+	(void)meta;
+}
+
+static void rl_deprep_noop(void)
+{
+}
+
+/* Tab with several candidates: they show on the status line */
+static void rl_matches_hook(char **matches, int num, int max)
+{
+	mech_buf b = MECH_BUF_INIT;
+	int i;
+	(void)max;
+	mech_buf_puts(&b, "Tab:");
+	for (i = 1; i <= num; i++)
+		mech_buf_printf(&b, " %s", matches[i]);
+	free(rl_tui->completions);
+	rl_tui->completions = mech_buf_detach(&b);
+	rl_tui->dirty = 1;
+}
+
+static void on_line(char *line)
+{
+	rl_line = line; /* NULL: C-d on an empty line */
+	rl_got = 1;
+	rl_callback_handler_remove();
+	rl_installed = 0;
+}
+
+static void rl_setup(struct tui *t)
+{
+	TERMINAL *screen_term = cur_term;
+	rl_null = fopen("/dev/null", "r+");
+	rl_instream = rl_null;
+	rl_outstream = rl_null;
+	rl_getc_function = rl_getc_hook;
+	rl_input_available_hook = rl_available_hook;
+	rl_redisplay_function = rl_redisplay_hook;
+	rl_prep_term_function = rl_term_noop;
+	rl_deprep_term_function = rl_deprep_noop;
+	rl_completion_display_matches_hook = rl_matches_hook;
+	rl_catch_sigwinch = 0;
+	rl_change_environment = 0;
+	rl_terminal_name = "dumb"; /* it draws nothing: no terminal capabilities needed */
+	sh_readline_setup(t->ctx);
+	rl_initialize();
+	/* readline's tgetent made its terminal the current one: curses' is put back */
+	set_curterm(screen_term);
+	rl_variable_bind("bell-style", "none");
+	rl_variable_bind("show-all-if-ambiguous", "on");
+	rl_bind_keyseq("\\e[3~", rl_delete);
+	rl_ready = 1;
+}
 
 void tui_input_open(struct tui *t)
 {
+	rl_tui = t;
 	t->mouse = t->ctx->cfg->console_mouse;
 	if (t->mouse && !t->script) {
 		mouseinterval(0); /* presses come at once, not after a click delay */
@@ -53,19 +146,28 @@ void tui_input_open(struct tui *t)
 
 void tui_input_close(struct tui *t)
 {
+	if (rl_installed)
+		rl_callback_handler_remove();
+	rl_installed = 0;
 	if (t->hist_file)
 		history_truncate_file(t->hist_file, HISTORY_MAX);
 	clear_history();
+	if (rl_ready)
+		sh_readline_done();
+	if (rl_null)
+		fclose(rl_null);
+	rl_null = NULL;
+	rl_instream = rl_outstream = NULL;
+	rl_ready = 0;
 	free(t->hist_file);
-	free(t->hist_draft);
 	free(t->completions);
-	t->hist_file = t->hist_draft = t->completions = NULL;
+	t->hist_file = t->completions = NULL;
+	rl_tui = NULL;
 }
 
 void tui_history_add(struct tui *t, const char *line)
 {
 	HIST_ENTRY *last;
-	t->hist_at = 0;
 	if (!*line || strspn(line, " \t") == strlen(line))
 		return;
 	last = history_length ? history_get(history_base + history_length - 1) : NULL;
@@ -76,95 +178,85 @@ void tui_history_add(struct tui *t, const char *line)
 		append_history(1, t->hist_file);
 }
 
-static void set_input(struct tui *t, const char *s)
+void tui_prompt_start(struct tui *t)
 {
+	if (!rl_ready)
+		rl_setup(t);
+	t->mode = TUI_MODE_PROMPT;
 	mech_buf_clear(&t->input);
-	mech_buf_puts(&t->input, s ? s : "");
+	t->input_point = 0;
+	rl_got = 0;
+	rl_callback_handler_install("", on_line);
+	rl_installed = 1;
+	t->dirty = 1;
 }
 
-static void history_move(struct tui *t, int older)
+static void prompt_end(struct tui *t)
 {
-	HIST_ENTRY *e;
-	int at = t->hist_at + (older ? 1 : -1);
-	if (at < 0 || at > history_length)
-		return;
-	if (t->hist_at == 0) {
-		free(t->hist_draft);
-		t->hist_draft = mech_strdup(mech_buf_cstr(&t->input));
+	if (rl_installed) {
+		rl_callback_sigcleanup();
+		rl_callback_handler_remove();
+		rl_installed = 0;
 	}
-	t->hist_at = at;
-	if (at == 0) {
-		set_input(t, t->hist_draft);
-		return;
-	}
-	e = history_get(history_base + history_length - at);
-	set_input(t, e ? e->line : "");
+	t->mode = TUI_MODE_NORMAL;
+	mech_buf_clear(&t->input);
+	t->dirty = 1;
 }
 
-static void complete(struct tui *t)
+/* What a terminal sends for a key (readline binds these sequences by default). */
+static size_t key_bytes(int key, unsigned char *out)
 {
-	const char *line = mech_buf_cstr(&t->input), *word = strrchr(line, ' ');
-	mech_strv out = MECH_STRV_INIT;
-	mech_buf shown = MECH_BUF_INIT;
-	char *before, *partial;
-	size_t i, common;
+	static const struct {
+		int key;
+		const char *seq;
+	} fn[] = {{KEY_UP, "\033[A"},    {KEY_DOWN, "\033[B"}, {KEY_RIGHT, "\033[C"},
+		  {KEY_LEFT, "\033[D"},  {KEY_HOME, "\033[H"}, {KEY_END, "\033[F"},
+		  {KEY_DC, "\033[3~"},   {KEY_BACKSPACE, "\177"}};
+	size_t i;
+	if (key & TUI_KEY_FN) {
+		for (i = 0; i < sizeof(fn) / sizeof(*fn); i++)
+			if ((key & ~TUI_KEY_FN) == fn[i].key)
+				return memcpy(out, fn[i].seq, strlen(fn[i].seq)), strlen(fn[i].seq);
+		return 0;
+	}
+	{
+		mbstate_t st;
+		char mb[8];
+		size_t n;
+		memset(&st, 0, sizeof(st));
+		n = wcrtomb(mb, (wchar_t)key, &st);
+		if (n == (size_t)-1 || n > 8)
+			return 0;
+		memcpy(out, mb, n);
+		return n;
+	}
+}
 
-	word = word ? word + 1 : line;
-	before = mech_strndup(line, (size_t)(word - line));
-	partial = mech_strdup(word);
-	/* `:mech app …` runs as `:app …` */
-	sh_complete_words(t->ctx, !strncmp(before, "mech ", 5) ? before + 5 : before, partial,
-			  &out);
-	if (strspn(before, " ") == strlen(before))
-		for (i = 0; internal[i]; i++)
-			if (!strncmp(internal[i], partial, strlen(partial)) &&
-			    !mech_strv_contains(&out, internal[i]))
-				mech_strv_push(&out, internal[i]);
-	mech_strv_sort(&out);
+void tui_prompt_key(struct tui *t, int key)
+{
+	int bs = key == (TUI_KEY_FN | KEY_BACKSPACE) || key == 127 || key == 8;
 	free(t->completions);
 	t->completions = NULL;
-	if (out.len == 0) {
-		t->completions = mech_sprintf("no completion for \"%s\"", partial);
-	} else if (out.len == 1) {
-		mech_buf_clear(&t->input);
-		mech_buf_printf(&t->input, "%s%s ", before, out.items[0]);
-	} else {
-		common = strlen(out.items[0]);
-		for (i = 1; i < out.len; i++) {
-			size_t k = 0;
-			while (k < common && out.items[i][k] == out.items[0][k])
-				k++;
-			common = k;
+	t->dirty = 1;
+	if (key == 27 || (bs && rl_end == 0)) {
+		prompt_end(t); /* Esc, or Backspace on an empty line: no command */
+		return;
+	}
+	rl_nbytes = key_bytes(key, rl_bytes);
+	for (rl_at = 0; rl_at < rl_nbytes && !rl_got;)
+		rl_callback_read_char();
+	rl_nbytes = rl_at = 0;
+	if (rl_got) {
+		char *line = rl_line;
+		rl_got = 0;
+		rl_line = NULL;
+		prompt_end(t);
+		if (line) {
+			tui_history_add(t, line);
+			tui_prompt_submit(t, line);
 		}
-		mech_buf_clear(&t->input);
-		mech_buf_printf(&t->input, "%s%.*s", before, (int)common, out.items[0]);
-		mech_buf_puts(&shown, "Tab:");
-		for (i = 0; i < out.len; i++)
-			mech_buf_printf(&shown, " %s", out.items[i]);
-		t->completions = mech_buf_detach(&shown);
+		free(line);
 	}
-	mech_buf_dispose(&shown);
-	mech_strv_dispose(&out);
-	free(before);
-	free(partial);
-}
-
-int tui_prompt_key(struct tui *t, int key)
-{
-	int handled = 1;
-	free(t->completions);
-	t->completions = NULL;
-	if (key == (TUI_KEY_FN | KEY_UP) || key == 16) /* C-p */
-		history_move(t, 1);
-	else if (key == (TUI_KEY_FN | KEY_DOWN) || key == 14) /* C-n */
-		history_move(t, 0);
-	else if (key == '\t')
-		complete(t);
-	else
-		handled = 0;
-	if (handled)
-		t->dirty = 1;
-	return handled;
 }
 
 /* ---- copy ---- */

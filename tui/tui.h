@@ -405,10 +405,9 @@ struct tui {
 	unsigned seen_git_gen, seen_live_gen;
 	int body_rows;
 	/* input.c: the prompt's history and completions, the mouse, the clipboard */
-	char *hist_file;   /* NULL: history kept in memory only (over SSH) */
-	int hist_at;       /* history entries back from the newest; 0 = the line being typed */
-	char *hist_draft;  /* the line being typed, while Up shows older ones */
-	char *completions; /* Tab's candidates, shown on the status line */
+	char *hist_file;    /* NULL: history kept in memory only (over SSH) */
+	size_t input_point; /* the prompt's cursor, a byte offset into input */
+	char *completions;  /* Tab's candidates, shown on the status line */
 	int mouse;
 };
 
@@ -424,8 +423,10 @@ void tui_confirm_key(struct tui *t, int key);
 /* input.c */
 void tui_input_open(struct tui *t);  /* history, mouse (after the screen starts) */
 void tui_input_close(struct tui *t); /* history trimmed and dropped */
-/** A key in the `:` prompt: Up/Down history, Tab completion; 0 when not one of these. */
-int tui_prompt_key(struct tui *t, int key);
+/** `:` opens the prompt: readline edits the line (history, Tab completion). */
+void tui_prompt_start(struct tui *t);
+/** A key while the prompt is open; Enter runs the line, Esc closes it. */
+void tui_prompt_key(struct tui *t, int key);
 /** Remember a line run from the prompt. */
 void tui_history_add(struct tui *t, const char *line);
 /** y: the selected row's sha or name, to the clipboard (OSC 52) and the message line. */

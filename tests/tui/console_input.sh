@@ -67,8 +67,10 @@ N
 <Esc>
 y
 :screen-save $T/input-copy.screen
-<Colon>ap<Tab>
+<Colon>ad<Tab>
 :screen-save $T/input-complete.screen
+d<Tab>
+:screen-save $T/input-complete-one.screen
 <C-u>app -a w<Tab>
 :screen-save $T/input-complete-names.screen
 <Esc>
@@ -86,7 +88,7 @@ for size in 80x24 140x40; do
 	expect_rc 0 "scripted tour at $size"
 	sfx=; [ "$size" = 80x24 ] || sfx=-wide
 	for s in search-typing search search-next search-wrapped search-prev search-cleared \
-		search-none copy complete complete-names keys; do
+		search-none copy complete complete-one complete-names keys; do
 		[ -n "$sfx" ] && [ -s "$T/input-$s.screen" ] && cp "$T/input-$s.screen" "$T/input-$s$sfx.screen"
 		golden "input-$s$sfx"
 	done
@@ -97,8 +99,8 @@ for size in 80x24 140x40; do
 	expect_in "$(tail -1 "$T/input-search-none.screen")" "no match for no-such-text" "no match ($size)"
 	expect_not_in "$(cat "$T/input-search-cleared.screen")" 'search "' "Esc clears ($size)"
 	expect_in "$(tail -1 "$T/input-copy.screen")" "copy: $web_sha" "y shows the selected sha ($size)"
-	expect_in "$(cat "$T/input-complete.screen")" "Tab: app apps" "Tab lists nouns ($size)"
-	expect_in "$(tail -1 "$T/input-complete.screen")" ":app" "Tab completes the common part ($size)"
+	expect_in "$(cat "$T/input-complete.screen")" "Tab: addon admin" "Tab lists nouns ($size)"
+	expect_eq "$(tail -1 "$T/input-complete-one.screen")" ":addon" "Tab completes the one noun left ($size)"
 	expect_in "$(cat "$T/input-complete-names.screen")" "Tab: web worker" "Tab lists app names ($size)"
 	expect_in "$(cat "$T/input-keys.screen")" "search-next" "help lists n ($size)"
 done
@@ -130,6 +132,13 @@ chmod 644 "$HIST"
 console "$T/s"
 expect_eq "$(stat -c %a "$HIST")" "600" "a looser history file is made 0600 again"
 expect_not_in "$(cat "$MECH_HOME/cache/alice/shell_history" 2>/dev/null)" "version" "the shell's history is its own"
+
+# ---- the prompt edits as readline does: C-a, Left, C-u ----
+printf '<Colon>pp lst<C-a>a<End><Left><Left>i\n:screen-save %s\n<Enter>\n:screen-save %s\n' \
+	"$T/e1.screen" "$T/e2.screen" >"$T/s"
+console "$T/s"
+expect_eq "$(tail -1 "$T/e1.screen")" ":app list" "C-a and Left move the cursor"
+expect_in "$(cat "$T/e2.screen")" '$ mech app list' "the edited line runs"
 
 # ---- --dry-run at the prompt runs at once; the write it stands for asks ----
 head0=$(head_of alice)
