@@ -209,9 +209,9 @@ static size_t key_bytes(int key, unsigned char *out)
 	static const struct {
 		int key;
 		const char *seq;
-	} fn[] = {{KEY_UP, "\033[A"},    {KEY_DOWN, "\033[B"}, {KEY_RIGHT, "\033[C"},
-		  {KEY_LEFT, "\033[D"},  {KEY_HOME, "\033[H"}, {KEY_END, "\033[F"},
-		  {KEY_DC, "\033[3~"},   {KEY_BACKSPACE, "\177"}};
+	} fn[] = {{KEY_UP, "\033[A"},   {KEY_DOWN, "\033[B"},   {KEY_RIGHT, "\033[C"},
+		  {KEY_LEFT, "\033[D"}, {KEY_HOME, "\033[H"},   {KEY_END, "\033[F"},
+		  {KEY_DC, "\033[3~"},  {KEY_BACKSPACE, "\177"}};
 	size_t i;
 	if (key & TUI_KEY_FN) {
 		for (i = 0; i < sizeof(fn) / sizeof(*fn); i++)
@@ -328,8 +328,7 @@ void tui_mouse(struct tui *t, tui_mouse_kind kind, int x, int y)
 	}
 	if (y == 1 && (tab = tui_tab_at(t, x)) >= 0) {
 		char cmd[16];
-		static const char *const views[] = {"apps", "routes", "addons", "history",
-						    "forced"};
+		static const char *const views[] = {"apps", "routes", "addons", "history", "forced"};
 		snprintf(cmd, sizeof(cmd), "%s", views[tab]);
 		tui_prompt_submit(t, cmd); /* as `:apps`, `:routes`, … */
 		return;

@@ -92,8 +92,8 @@ typedef enum {
 	_(NEXT_HUNK, "next-hunk", "diff", "]", NULL, "next hunk (in a diff)")                      \
 	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
 	/* input: search, copy */                                                                  \
-	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")            \
-	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")        \
+	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")           \
+	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")       \
 	_(COPY, "copy", "generic", "y", NULL, "copy the selected row's sha or name")
 
 /* clang-format off */
@@ -205,9 +205,9 @@ typedef struct tui_view {
 	size_t nvis;
 	size_t cursor; /* in vis */
 	size_t top;
+	char *search;     /* text views: what `/` looks for (highlighted) */
+	size_t search_at; /* the vis index of the current match */
 	char *filter;
-	char *search;      /* text views: what `/` looks for (highlighted) */
-	size_t search_at;  /* the vis index of the current match */
 	int selectable; /* rows are selectable (lists); else the cursor is the top line */
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */

@@ -21,6 +21,7 @@ seed_tenant alice
 console() { # script-file [flags...]: output of the run in $out, exit code in $rc
 	local s=$1
 	shift
+	err=
 	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console" /dev/null 2>&1) && rc=0 || rc=$?
 }
 mask() {
