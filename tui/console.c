@@ -473,14 +473,14 @@ static int internal_command(struct tui *t, char **w, size_t n)
 		free(next);
 		return 1;
 	}
-	if (!strcmp(w[0], "screen-save") && n == 2) {
+	if ((!strcmp(w[0], "screen-save") || !strcmp(w[0], "screen-save-attrs")) && n == 2) {
 		if (t->via_ssh) {
 			/* a file on the mech host, written as mech: not for a tenant's key */
 			tui_message(t, 1, "screen-save writes files on the mech host: not over SSH");
 			return 1;
 		}
 		tui_draw(t);
-		if (tui_screen_save(w[1]) < 0) {
+		if (tui_screen_save(w[1], !strcmp(w[0], "screen-save-attrs")) < 0) {
 			tui_message(t, 1, "%s", mech_error_last()->message);
 			mech_error_clear();
 		}

@@ -21,6 +21,7 @@
 #include "mech/app.h"
 #include "mech/argocd.h"
 #include "mech/history.h"
+#include "mech/kube.h"
 #include "mech/route.h"
 
 struct sh_ctx;
@@ -212,6 +213,9 @@ typedef struct tui_view {
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
 	struct tui_view *prev;     /* the view this one was opened from */
+	unsigned gen;              /* bumped when lines are added or cleared */
+	unsigned natw_gen;         /* the gen natw was measured at (0: never) */
+	int *natw;                 /* each column's widest cell (draw.c) */
 } tui_view;
 
 /* view.c: lines and the generic driver */
@@ -292,6 +296,8 @@ typedef struct tui_tenant {
 	size_t nforced;
 	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
+	struct tui_author *authors; /* commit → author name (commits never change) */
+	size_t nauthors, capauthors;
 } tui_tenant;
 
 typedef struct {
@@ -448,7 +454,8 @@ int tui_width(const char *s);
 int tui_put(int y, int x, int cols, const char *s, attr_t attr);
 void tui_draw(struct tui *t);
 void tui_draw_header(struct tui *t);
-int tui_screen_save(const char *path);
+/** The screen's text into a file; with attrs, each row followed by its cells' colour areas. */
+int tui_screen_save(const char *path, int attrs);
 
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
@@ -464,6 +471,26 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
 			  int at_diff);
+/* Addon and route detail (view_addon.c, view_route.c, view_detail.c); selectable lines: an app
+ * instance's (key app, key2 instance) opens its detail, a receipt's (key sha) the commit. */
+extern const struct tui_view_ops tui_addon_ops, tui_route_ops;
+tui_view *tui_addon_view(struct tui *t, tui_tenant *tn, const char *name);
+tui_view *tui_route_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/** Argo CD's live and desired state of one resource of the Application over `dir`. */
+int tui_detail_live(struct tui *t, tui_tenant *tn, const char *dir, const char *kind,
+		    const char *name, cJSON **live, cJSON **target, char **error);
+/** The "last writer" line (key: its commit, into sha). */
+void tui_detail_writer(tui_view *v, tui_tenant *tn, const mech_writer *w, char *sha, size_t len);
+/** Enter (d: at the diff) on a detail line: the app it names, its receipt, else `writer`'s. */
+int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer, int diff);
+/** An app instance's line with its live sync and health. */
+void tui_detail_instance(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
+			 const char *instance, const char *what);
+/** The resource's sync and health in the Application over `dir`. */
+void tui_detail_resource(struct tui *t, tui_view *v, tui_tenant *tn, const char *dir,
+			 const char *kind, const char *name);
+/** Conditions as "Type=Status  Reason: message". */
+void tui_detail_conditions(tui_view *v, const mech_kube_condition *c, size_t n, const char *indent);
 /** A read-only text view (help, command output). */
 tui_view *tui_text_view(const char *title);
 tui_view *tui_help_view(void);
