@@ -106,6 +106,22 @@ for size in 80x24 140x40; do
 	expect_in "$(cat "$T/input-keys.screen")" "search-next" "help lists n ($size)"
 done
 
+# ---- colour: the matches drawn in the search area, at 80x24 and 140x40 ----
+for size in 80x24 140x40; do
+	printf '4\njjj\n<Enter>\n/nginx\n<Enter>\n:screen-save-attrs %s\n' \
+		"$T/input-colour-search-$size.screen" >"$T/s"
+	out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SIZE=$size MECH_CONSOLE_SCRIPT="$T/s" \
+		SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+	expect_rc 0 "colour search at $size"
+	golden "input-colour-search-$size"
+	legend=$(head -1 "$T/input-colour-search-$size.screen")
+	code=$(sed -E 's/.* ([a-zA-Z])=search .*/\1/' <<<"$legend")
+	# the row under "image: nginx:1.27": the 5 cells of "nginx" in the search area
+	row=$(grep -A1 '^     image: nginx:1.27' "$T/input-colour-search-$size.screen" | sed -n 2p)
+	expect_eq "${row:12:5}" "$code$code$code$code$code" "the match is drawn in the search area ($size)"
+	expect_eq "${row:5:6}" "aaaaaa" "the text around it is not ($size)"
+done
+
 # ---- / on a list still filters ----
 printf '1\n/work\n:screen-save %s\n' "$T/f.screen" >"$T/s"
 console "$T/s"
