@@ -455,7 +455,8 @@ static int internal_command(struct tui *t, char **w, size_t n)
 			return 1;
 		}
 	}
-	if (n == 1 && (!strcmp(w[0], "quit") || !strcmp(w[0], "q"))) {
+	/* exit: as in `mech shell`, whose completion offers it */
+	if (n == 1 && (!strcmp(w[0], "quit") || !strcmp(w[0], "q") || !strcmp(w[0], "exit"))) {
 		t->running = 0;
 		return 1;
 	}

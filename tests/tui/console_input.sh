@@ -157,6 +157,12 @@ console "$T/s"
 expect_eq "$(tail -1 "$T/e1.screen")" ":app list" "C-a and Left move the cursor"
 expect_in "$(cat "$T/e2.screen")" '$ mech app list' "the edited line runs"
 
+# `exit`, which the shell's completion offers, leaves as in `mech shell`
+printf ':exit\n:screen-save %s\n' "$T/x.screen" >"$T/s"
+console "$T/s"
+expect_rc 0 ":exit run"
+[ ! -e "$T/x.screen" ] && ok || fail ":exit did not leave"
+
 # ---- --dry-run at the prompt runs at once; the write it stands for asks ----
 head0=$(head_of alice)
 printf ':app -a worker delete --dry-run\n:screen-save %s\n<Esc>\n:app -a worker delete\n:screen-save %s\nn\n' \

@@ -61,4 +61,7 @@ mouse 3 10 4
 keys Enter
 expect_screen "app.create app/web" "the clicked row opens"
 keys q q
+for ((i = 0; i < 200; i++)); do session_gone && break; sleep 0.05; done
+expect_not_in "$(cat "$T/console.err" 2>/dev/null)" "Sanitizer" "no sanitizer report"
+expect_not_in "$(cat "$T/console.err" 2>/dev/null)" "runtime error" "no UBSan report"
 finish
