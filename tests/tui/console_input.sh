@@ -150,6 +150,19 @@ console "$T/s"
 expect_eq "$(stat -c %a "$HIST")" "600" "a looser history file is made 0600 again"
 expect_not_in "$(cat "$MECH_HOME/cache/alice/shell_history" 2>/dev/null)" "version" "the shell's history is its own"
 
+# over SSH the console writes no files: the history lasts the session
+rm -f "$HIST"
+printf '<Colon>version<Enter>\n<Esc>\n<Colon><Up><Enter>\n' >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SSH_ORIGINAL_COMMAND=console SHELL=/bin/sh \
+	script -qec "$MECH ssh --tenant alice" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "console over the SSH forced command"
+[ ! -e "$HIST" ] && ok || fail "over SSH the history was written to $HIST"
+# operator mode: the history of no one tenant
+printf '<Colon>version<Enter>\n' >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "operator console"
+expect_eq "$(cat "$MECH_HOME/cache/_/console_history" 2>/dev/null)" "version" "operator history under cache/_"
+
 # ---- the prompt edits as readline does: C-a, Left, C-u ----
 printf '<Colon>pp lst<C-a>a<End><Left><Left>i\n:screen-save %s\n<Enter>\n:screen-save %s\n' \
 	"$T/e1.screen" "$T/e2.screen" >"$T/s"
