@@ -4,7 +4,7 @@
 # tmux (set-clipboard on) takes the sha into its paste buffer; the `:`
 # prompt's Tab completion and history (0600 file, recalled after a
 # restart); a mouse click and the wheel sent as the terminal's own mouse
-# escape sequences.
+# escape sequences; / search and n in a commit.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/tmux.sh"
 require tmux
@@ -60,7 +60,17 @@ mouse 0 10 4 # the second row
 mouse 3 10 4
 keys Enter
 expect_screen "app.create app/web" "the clicked row opens"
-keys q q
+# ---- search in the commit's text, then the wheel ----
+keys / n g i n x Enter
+expect_screen 'search "nginx": 1 of' "/ searches the commit"
+expect_screen "image: nginx:1.27" "the first match is on screen"
+keys n
+expect_screen 'search "nginx": 2 of' "n goes to the next match"
+top=$(screen | sed -n 4p)
+mouse 65 10 10 # wheel down
+for ((i = 0; i < 200; i++)); do [ "$(screen | sed -n 4p)" != "$top" ] && break; sleep 0.05; done
+[ "$(screen | sed -n 4p)" != "$top" ] && ok || fail "the wheel did not scroll"
+keys Escape q q
 for ((i = 0; i < 200; i++)); do session_gone && break; sleep 0.05; done
 expect_not_in "$(cat "$T/console.err" 2>/dev/null)" "Sanitizer" "no sanitizer report"
 expect_not_in "$(cat "$T/console.err" 2>/dev/null)" "runtime error" "no UBSan report"
