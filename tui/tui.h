@@ -92,6 +92,14 @@ typedef enum {
 	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
 	_(NEXT_HUNK, "next-hunk", "diff", "]", NULL, "next hunk (in a diff)")                      \
 	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
+	/* navigation: logs, events, an instance's history, rollback */                            \
+	_(LOGS, "logs", "generic", "l", NULL, "logs of the selected pod or instance")              \
+	_(EVENTS, "events", "generic", "e", NULL, "Kubernetes events of the instance")             \
+	_(APP_HISTORY, "app-history", "generic", "h", NULL, "the instance's history")              \
+	_(REVERT, "revert", "generic", "R", NULL,                                                  \
+	  "roll back / restore the selected state (asks first)")                                   \
+	_(PREV_CONTAINER, "previous", "logs", "p", NULL, "the previous container's log (toggle)")  \
+	_(FOLLOW, "follow", "logs", "f", NULL, "follow the log (toggle)")                          \
 	/* input: search, copy */                                                                  \
 	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")           \
 	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")       \
@@ -193,6 +201,8 @@ struct tui_view_ops {
 	void (*summary)(struct tui *t, struct tui_view *v, mech_buf *out);
 	void (*done)(struct tui_view *v);
 	int live; /* reload when Git or Argo CD data changes */
+	/** About every second while shown (not paused); 1 = redraw. Optional. */
+	int (*tick)(struct tui *t, struct tui_view *v);
 };
 
 typedef struct tui_view {
@@ -460,6 +470,8 @@ int tui_screen_save(const char *path, int attrs);
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
 	tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
+extern const struct tui_view_ops tui_logs_ops, tui_events_ops, tui_resource_ops,
+	tui_app_history_ops;
 tui_view *tui_apps_view(struct tui *t);
 tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
@@ -471,6 +483,25 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
 			  int at_diff);
+/** One managed resource (kind/namespace/name) of an app instance: live vs desired, events. */
+tui_view *tui_resource_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			    const char *resource);
+/** The logs of one pod of an app instance (pod NULL: of every pod); follows while shown. */
+tui_view *tui_logs_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			const char *pod);
+/** The Kubernetes events of an app instance. */
+tui_view *tui_events_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/** Lines of the events of an instance's objects (kind NULL) or of one object kind/name. */
+void tui_events_lines(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
+		      const char *instance, const char *kind, const char *name);
+/** An instance's history (`mech app history`); R rolls back to the selected state. */
+tui_view *tui_app_history_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/**
+ * The app actions of a row naming an instance (apps list, app detail): l logs
+ * (of `pod` when not NULL), e events, h history. TUI_ACT_NONE when handled.
+ */
+tui_action tui_instance_action(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			       const char *pod, tui_action a);
 /* Addon and route detail (view_addon.c, view_route.c, view_detail.c); selectable lines: an app
  * instance's (key app, key2 instance) opens its detail, a receipt's (key sha) the commit. */
 extern const struct tui_view_ops tui_addon_ops, tui_route_ops;
