@@ -103,6 +103,46 @@ static void on_line(char *line)
 	rl_installed = 0;
 }
 
+/* the console's own `:` commands, offered with the shell's nouns as the first word */
+static const char *const internal[] = {"addons",  "apps",        "exit",  "forced",
+				       "history", "keys",        "quit",  "refresh",
+				       "routes",  "screen-save", "theme", NULL};
+static rl_completion_func_t *shell_complete;
+static mech_strv merged;
+static size_t merged_at;
+
+static char *merged_next(const char *text, int state)
+{
+	(void)text;
+	if (!state)
+		merged_at = 0;
+	return merged_at < merged.len ? strdup(merged.items[merged_at++]) : NULL;
+}
+
+/* The shell's completion; for the first word, the console's commands too. */
+static char **complete(const char *text, int start, int end)
+{
+	char **m = shell_complete(text, start, end), **out;
+	size_t i, n = strlen(text);
+	if (strspn(rl_line_buffer, " ") < (size_t)start)
+		return m; /* not the first word */
+	mech_strv_dispose(&merged);
+	for (i = 1; m && m[i]; i++)
+		mech_strv_push(&merged, m[i]);
+	if (m && !m[1])
+		mech_strv_push(&merged, m[0]); /* one match: it is m[0] alone */
+	for (i = 0; internal[i]; i++)
+		if (!strncmp(internal[i], text, n) && !mech_strv_contains(&merged, internal[i]))
+			mech_strv_push(&merged, internal[i]);
+	for (i = 0; m && m[i]; i++)
+		free(m[i]);
+	free(m);
+	mech_strv_sort(&merged);
+	out = rl_completion_matches(text, merged_next);
+	mech_strv_dispose(&merged);
+	return out;
+}
+
 static void rl_setup(struct tui *t)
 {
 	TERMINAL *screen_term = cur_term;
@@ -119,6 +159,8 @@ static void rl_setup(struct tui *t)
 	rl_change_environment = 0;
 	rl_terminal_name = "dumb"; /* it draws nothing: no terminal capabilities needed */
 	sh_readline_setup(t->ctx);
+	shell_complete = rl_attempted_completion_function;
+	rl_attempted_completion_function = complete;
 	rl_initialize();
 	/* readline's tgetent made its terminal the current one: curses' is put back */
 	set_curterm(screen_term);

@@ -70,7 +70,7 @@ y
 :screen-save $T/input-copy.screen
 <Colon>ad<Tab>
 :screen-save $T/input-complete.screen
-d<Tab>
+mi<Tab>
 :screen-save $T/input-complete-one.screen
 <C-u>app -a w<Tab>
 :screen-save $T/input-complete-names.screen
@@ -100,8 +100,8 @@ for size in 80x24 140x40; do
 	expect_in "$(tail -1 "$T/input-search-none.screen")" "no match for no-such-text" "no match ($size)"
 	expect_not_in "$(cat "$T/input-search-cleared.screen")" 'search "' "Esc clears ($size)"
 	expect_in "$(tail -1 "$T/input-copy.screen")" "copy: $web_sha" "y shows the selected sha ($size)"
-	expect_in "$(cat "$T/input-complete.screen")" "Tab: addon admin" "Tab lists nouns ($size)"
-	expect_eq "$(tail -1 "$T/input-complete-one.screen")" ":addon" "Tab completes the one noun left ($size)"
+	expect_in "$(cat "$T/input-complete.screen")" "Tab: addon addons admin" "Tab lists nouns and the console's commands ($size)"
+	expect_eq "$(tail -1 "$T/input-complete-one.screen")" ":admin" "Tab completes the one noun left ($size)"
 	expect_in "$(cat "$T/input-complete-names.screen")" "Tab: web worker" "Tab lists app names ($size)"
 	expect_in "$(cat "$T/input-keys.screen")" "search-next" "help lists n ($size)"
 done
