@@ -531,7 +531,11 @@ void tui_draw(struct tui *t)
 	draw_bottom(t);
 }
 
-/* One letter per colour area in a colour screen ("a" default, "b" header, …). */
+/*
+ * A colour screen names each cell's colour area by a letter, given in the
+ * order areas first appear on that screen and listed in a legend: a new
+ * colour area elsewhere changes no screen that does not show it.
+ */
 static const char area_codes[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 static void screen_text(int y, char *out, size_t size)
@@ -550,48 +554,58 @@ static void screen_text(int y, char *out, size_t size)
 		out[--len] = '\0';
 }
 
-/* The colour area of the cell at (y, x): its colour pair is the area's (theme.c). */
-static char cell_code(int y, int x)
+/* The colour area of the cell at (y, x), or -1: its colour pair is the area's (theme.c). */
+static int cell_area(int y, int x)
 {
 	cchar_t cc;
 	wchar_t wc[CCHARW_MAX + 1];
 	attr_t attr;
 	short pair = 0;
-	if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &attr, &pair, NULL) == ERR)
-		return '?';
-	if (pair <= 0 || (size_t)(pair - 1) >= sizeof(area_codes) - 1)
-		return '.';
-	return area_codes[pair - 1];
+	if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &attr, &pair, NULL) == ERR ||
+	    pair <= 0 || pair - 1 >= TUI_AREA__COUNT)
+		return -1;
+	return pair - 1;
 }
 
 int tui_screen_save(const char *path, int attrs)
 {
-	FILE *f = fopen(path, "w");
-	int y, x;
-	if (!f)
-		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
-	if (attrs) {
-		/* the legend, then each row's text followed by its colour areas */
-		int i;
-		fprintf(f, "# colour areas:");
-		for (i = 0; i < TUI_AREA__COUNT && (size_t)i < sizeof(area_codes) - 1; i++)
-			fprintf(f, " %c=%s", area_codes[i], tui_area_name((tui_area)i));
-		fprintf(f, " .=none\n");
-	}
+	mech_buf body = MECH_BUF_INIT;
+	char letter[TUI_AREA__COUNT]; /* each area's letter on this screen, 0 while unseen */
+	size_t used = 0;
+	int y, x, i, rc = 0;
+	FILE *f;
+
+	memset(letter, 0, sizeof(letter));
 	for (y = 0; y < LINES; y++) {
 		char out[4096];
 		screen_text(y, out, sizeof(out));
-		fprintf(f, "%s\n", out);
-		if (attrs) {
-			char codes[1024];
-			int n = COLS < (int)sizeof(codes) - 1 ? COLS : (int)sizeof(codes) - 1;
-			for (x = 0; x < n; x++)
-				codes[x] = cell_code(y, x);
-			codes[n] = '\0';
-			fprintf(f, "%s\n", codes);
+		mech_buf_printf(&body, "%s\n", out);
+		if (!attrs)
+			continue;
+		for (x = 0; x < COLS && x < 1024; x++) {
+			int a = cell_area(y, x);
+			if (a >= 0 && !letter[a] && used < sizeof(area_codes) - 1)
+				letter[a] = area_codes[used++];
+			mech_buf_putc(&body, a >= 0 && letter[a] ? letter[a] : '.');
 		}
+		mech_buf_putc(&body, '\n');
 	}
+	f = fopen(path, "w");
+	if (!f) {
+		mech_buf_dispose(&body);
+		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
+	}
+	if (attrs) {
+		fprintf(f, "# colour areas:");
+		for (used = 0; used < sizeof(area_codes) - 1; used++)
+			for (i = 0; i < TUI_AREA__COUNT; i++)
+				if (letter[i] == area_codes[used])
+					fprintf(f, " %c=%s", letter[i], tui_area_name((tui_area)i));
+		fprintf(f, " .=none\n");
+	}
+	fwrite(body.ptr ? body.ptr : "", 1, body.len, f);
+	mech_buf_dispose(&body);
 	if (fclose(f) != 0)
-		return mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);
-	return 0;
+		rc = mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);
+	return rc;
 }
