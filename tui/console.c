@@ -235,7 +235,13 @@ static void do_action(struct tui *t, tui_action a)
 		tui_push(t, tui_help_view());
 		break;
 	case TUI_ACT_THEME: {
-		char *next = tui_theme_next(t->home);
+		char *next;
+		if (getenv("NO_COLOR")) {
+			/* no-color.org: the user asked for no colour; :theme NAME still loads one */
+			tui_message(t, 0, "NO_COLOR is set: the theme stays mono (unset it for colour)");
+			break;
+		}
+		next = tui_theme_next(t->home);
 		set_theme(t, next);
 		free(next);
 		break;
@@ -246,6 +252,10 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_NEXT_HUNK:
 	case TUI_ACT_PREV_HUNK:
 		break; /* only diff views handle these */
+	case TUI_ACT_REVERT:
+	case TUI_ACT_REVIEW: /* views that have them consume them (ops->request) */
+		tui_message(t, 0, "%s: not in this view (5 forced)", tui_action_name(a));
+		break;
 	case TUI_ACT__COUNT:
 		break;
 	}

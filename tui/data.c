@@ -280,6 +280,9 @@ static void forced_follow(tui_tenant *tn)
 	}
 	free(add);
 	tn->forced_at = tn->head;
+	/* the branch moved: whether each human change is still overridden may have too */
+	if (mech_history_mark_overridden(tn->repo, tn->forced, tn->nforced) < 0)
+		mech_error_clear();
 }
 
 static int tenant_poll(tui_data *d, tui_tenant *tn, int force)
@@ -351,6 +354,8 @@ void tui_data_need(tui_tenant *tn, unsigned what)
 	if ((missing & TUI_HAVE_FORCED) && !rc) {
 		rc = mech_history_walk(tn->repo, &fo, &tn->forced, &tn->nforced);
 		tn->forced_at = tn->head;
+		if (!rc)
+			rc = mech_history_mark_overridden(tn->repo, tn->forced, tn->nforced);
 	}
 	/* what failed reads as empty, with the error in the header; r tries again */
 	tn->have |= missing;

@@ -162,10 +162,13 @@ void tui_draw_header(struct tui *t)
 		mech_buf_puts(&b, " old");
 	if (t->readonly)
 		mech_buf_puts(&b, " │ read-only");
+	/* errors last: a long one is cut at its end ("…"), the fixed fields stay */
+	if (!d->all_tenants)
+		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	if (error && d->live_error) {
-		/* the reason, not the endpoint: "…/stream/applications: Couldn't connect" */
-		const char *reason = d->live_error, *p;
-		for (p = d->live_error; (p = strstr(p, ": ")); p += 2)
+		/* the reason, not the endpoint: "argocd: GET http://…/applications: HTTP 403 …" */
+		const char *reason = d->live_error, *url = strstr(reason, "://"), *p;
+		if (url && (p = strstr(url, ": ")))
 			reason = p + 2;
 		mech_buf_printf(&b, " │ %s", reason);
 	}
@@ -173,11 +176,9 @@ void tui_draw_header(struct tui *t)
 	if (failed)
 		mech_buf_printf(&b, " │ git: %s%s%s", d->all_tenants ? failed->name : "",
 				d->all_tenants ? ": " : "", failed->git_error);
-	if (!d->all_tenants)
-		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
 	fill(0, 0, COLS, attr);
-	tui_put(0, 0, COLS, mech_buf_cstr(&b), attr);
+	put_fit(0, 0, COLS, mech_buf_cstr(&b), attr, 0);
 	mech_buf_dispose(&b);
 }
 
@@ -192,7 +193,11 @@ static void draw_tabs(struct tui *t)
 	for (i = 0; i < 5; i++) {
 		char label[32];
 		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
-		snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
+		size_t unreviewed = i == 4 ? tui_forced_unreviewed(t->top[4]) : (size_t)-1;
+		if (unreviewed != (size_t)-1 && unreviewed > 0)
+			snprintf(label, sizeof(label), " %d %s (%zu) ", i + 1, names[i], unreviewed);
+		else
+			snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
 		x += tui_put(1, x, COLS - x, label, attr) + 1;
 	}
 	if (t->view->title) {

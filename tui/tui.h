@@ -89,7 +89,10 @@ typedef enum {
 	_(THEME, "next-theme", "generic", "T", NULL, "next colour theme")                          \
 	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
 	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
-	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")
+	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
+	/* review: the operator's review of forced writes (view 5) */                              \
+	_(REVERT, "revert", "generic", "R", NULL, "roll back / restore the selected state (asks first)") \
+	_(REVIEW, "review", "generic", "m", NULL, "mark the selected forced write reviewed")
 
 /* clang-format off */
 typedef enum {
@@ -392,6 +395,11 @@ void tui_push(struct tui *t, tui_view *v);
 void tui_run_command(struct tui *t, const char *line);
 void tui_prompt_submit(struct tui *t, const char *line);
 void tui_confirm_key(struct tui *t, int key);
+/**
+ * A write from a key: run `line --dry-run` as tn and show its plan, then ask
+ * before running `line` as tn (why: "It writes."). A failed plan asks nothing.
+ */
+void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const char *why);
 
 /* draw.c */
 /** Display width of a UTF-8 string. */
@@ -411,6 +419,8 @@ tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
 tui_view *tui_history_view(struct tui *t);
 tui_view *tui_forced_view(struct tui *t);
+/** The forced writes not reviewed yet, as last shown ((size_t)-1: not read yet). */
+size_t tui_forced_unreviewed(const tui_view *v);
 /** App detail: resource tree, conditions, live-vs-desired diff. */
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
 		       int at_diff);
