@@ -329,7 +329,8 @@ static int read_log(tui_tenant *tn)
 	tn->log_more = tn->nlog > tn->log_want;
 	if (tn->log_more)
 		mech_log_entry_dispose(&tn->log[--tn->nlog]);
-	return 0;
+	/* the history marks human commits forced over, and whether they are restored */
+	return mech_history_mark_overridden(tn->repo, tn->log, tn->nlog);
 }
 
 void tui_data_need(tui_tenant *tn, unsigned what)

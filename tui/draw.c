@@ -228,7 +228,7 @@ static void layout(const tui_view *v, int avail, int *width)
 			w = v->cols[i].min;
 		if (v->cols[i].max && w > v->cols[i].max)
 			w = v->cols[i].max;
-		width[i] = w;
+		width[i] = v->cols[i].wide && COLS < v->cols[i].wide ? 0 : w;
 	}
 	/* drop the least important columns until the minimum widths fit */
 	for (;;) {

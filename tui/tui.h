@@ -171,6 +171,7 @@ typedef struct {
 	int min, max;  /* display columns */
 	int priority;  /* lower drops first when the screen is narrow; 0 never drops */
 	int trim_left; /* too long: keep the end ("…alice/web:1.4"), as for image references */
+	int wide;      /* shown only on a screen at least this many columns wide (0: any) */
 } tui_column;
 
 struct tui;

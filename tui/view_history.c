@@ -26,8 +26,28 @@ static const char *summary_of(const mech_log_entry *e)
 	return colon && e->cls != MECH_CLASS_HUMAN ? colon + 3 : e->subject;
 }
 
+/*
+ * A human commit a later forced receipt overrode: "overridden by 5930790"
+ * (", restored" once the human's version is back at the head). The receipts
+ * after a commit are read before it (newest first), so the page has them.
+ */
+static int overridden_mark(const tui_tenant *tn, const mech_log_entry *e, char *buf, size_t len)
+{
+	size_t i, j;
+	for (i = 0; i < tn->nlog && &tn->log[i] != e; i++)
+		for (j = 0; j < tn->log[i].nforced; j++)
+			if (!strcmp(tn->log[i].forced[j].commit, e->commit)) {
+				const int *still = tn->log[i].still_overridden;
+				snprintf(buf, len, "overridden by %.7s%s · ", tn->log[i].commit,
+					 still && still[j] == 0 ? ", restored" : "");
+				return 1;
+			}
+	return 0;
+}
+
 static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
 {
+	char mark[64];
 	tui_line *l = tui_view_row(t, v, tn, e->commit);
 	char who[64], age[16];
 	tui_author_name(e->author, who, sizeof(who));
@@ -38,7 +58,10 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->target ? e->target : "-");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
-	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
+	if (e->cls == MECH_CLASS_HUMAN && overridden_mark(tn, e, mark, sizeof(mark)))
+		tui_line_cell(l, TUI_AREA_FORCED, "%s%s", mark, summary_of(e));
+	else
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
 }
 
 /*
@@ -110,9 +133,9 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		human += cls == TUI_AREA_HUMAN;
 		forced += cls == TUI_AREA_FORCED;
 	}
-	mech_buf_printf(out, "%zu %scommits%s │ machine %zu, human %zu, forced %zu", v->nlines,
-			more ? "newest " : "", more ? " (more as you scroll)" : "", machine, human,
-			forced);
+	mech_buf_printf(out, "%zu %s%s%s │ machine %zu, human %zu, forced %zu", v->nlines,
+			more ? "newest " : "", v->nlines == 1 ? "commit" : "commits",
+			more ? " (more as you scroll)" : "", machine, human, forced);
 }
 
 const struct tui_view_ops tui_history_ops = {

@@ -60,5 +60,5 @@ cat >"$T/s" <<SCRIPT
 SCRIPT
 console "$T/s"
 expect_rc 0 "forced view"
-cat "$T/f1.screen" "$T/f2.screen" "$T/f3.screen"
+cat "$T/f1.screen"; console /tmp/rv/s2; echo "$out"; for f in r1 r2 r3 m1 m2 m3; do cat /tmp/rv/$f.screen; done
 finish
