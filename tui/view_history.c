@@ -15,8 +15,8 @@
 
 static const tui_column cols[] = {
 	{"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
-	{"VERB", 13, 14, 3, 0},  {"TARGET", 6, 24, 2, 0},  {"AUTHOR", 6, 12, 1, 0},
-	{"AGE", 3, 4, 0, 0},     {"SUBJECT", 12, 0, 0, 0},
+	{"VERB", 13, 14, 3, 0},  {"TARGET", 10, 24, 2, 0}, {"AUTHOR", 8, 12, 1, 0},
+	{"AGE", 3, 4, 0, 0},     {"SUBJECT", 24, 0, 0, 0},
 };
 
 /* The verb has its own column: show a receipt's summary without the "mechanics(…): " prefix. */
