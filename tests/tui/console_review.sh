@@ -50,15 +50,176 @@ golden() { # name
 $(cat "$T/diff")"; fi
 }
 
+mask_review() { # mask, and the reviewer (the local user running the test)
+	# (a drill-down's title is cut in the middle of a sha at 80 columns)
+	mask | sed -E -e 's/by [^ <]+ <[^>]*@localhost>/by <user>/g' \
+		-e 's/(\$ mech (revert|review) )[0-9a-f]{1,12}$/\1<sha>/'
+}
+goldens() { # name...: each saved screen against tests/tui/golden/review-NAME.screen
+	local n
+	for n in "$@"; do
+		if [ -s "$T/$n.screen" ]; then
+			mask_review <"$T/$n.screen" >"$T/$n.tmp" && mv "$T/$n.tmp" "$T/review-$n.screen"
+		fi
+		golden "review-$n"
+	done
+}
+notes() { git --git-dir="$(repo_of alice)" notes --ref=mechanics-review list 2>/dev/null; }
+forced_web=$(git --git-dir="$(repo_of alice)" log -1 --format=%H --grep='set image of web' main)
+forced_worker=$(head_of alice)
+
+# ---- refused without writing: --readonly (R and m), over SSH (m: `review` is operator-only) ----
+head0=$(head_of alice)
 cat >"$T/s" <<SCRIPT
 5
-:screen-save $T/f1.screen
-:resize 140x40
-:screen-save $T/f2.screen
-:resize 200x50
-:screen-save $T/f3.screen
+R
+:screen-save $T/ro-restore.screen
+jj
+m
+:screen-save $T/ro-review.screen
 SCRIPT
+console "$T/s" --readonly
+expect_rc 0 "read-only console"
+expect_in "$(tail -1 "$T/ro-restore.screen")" "read-only session: restoring writes" "R refused read-only"
+expect_in "$(tail -1 "$T/ro-review.screen")" "read-only session: a review note writes" "m refused read-only"
+expect_eq "$(head_of alice)" "$head0" "read-only: no receipt"
+expect_eq "$(notes)" "" "read-only: no review note"
+printf '5\nm\n<Enter>\n:review %s\n' "$forced_worker" >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SSH_ORIGINAL_COMMAND=console SHELL=/bin/sh \
+	script -qec "$MECH ssh --tenant alice" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "console over SSH"
+expect_eq "$(notes)" "" "over SSH neither m nor :review writes a note"
+
+# ---- the forced view: unreviewed, overridden; R plans, asks, restores; m reviews ----
+cat >"$T/s" <<SCRIPT
+5
+:screen-save $T/forced-80x24.screen
+:resize 140x40
+:screen-save $T/forced-140x40.screen
+:resize 200x50
+:screen-save $T/forced-200x50.screen
+:resize 80x24
+4
+:screen-save $T/history-80x24.screen
+5
+R
+:screen-save $T/restore-ask-80x24.screen
+n
+:screen-save $T/restore-cancelled.screen
+<Esc>
+R
+:resize 140x40
+:screen-save $T/restore-ask-140x40.screen
+:resize 200x50
+:screen-save $T/restore-ask-200x50.screen
+:resize 80x24
+y
+:screen-save $T/restore-done-80x24.screen
+<Esc>
+<Esc>
+jj
+m
+:screen-save $T/mark-prompt-80x24.screen
+--comment 'agreed with hanna'
+<Enter>
+:screen-save $T/mark-done-80x24.screen
+:resize 140x40
+:screen-save $T/mark-done-140x40.screen
+:resize 200x50
+:screen-save $T/mark-done-200x50.screen
+:resize 80x24
+<Esc>
+:screen-save $T/reviewed-80x24.screen
+:resize 140x40
+:screen-save $T/reviewed-140x40.screen
+:resize 200x50
+:screen-save $T/reviewed-200x50.screen
+:resize 140x40
+4
+:screen-save $T/history-140x40.screen
+5
+g
+R
+:screen-save $T/nothing-to-restore.screen
+SCRIPT
+head0=$(head_of alice)
 console "$T/s"
-expect_rc 0 "forced view"
-cat "$T/f1.screen"; console /tmp/rv/s2; echo "$out"; for f in r1 r2 r3 m1 m2 m3; do cat /tmp/rv/$f.screen; done
+expect_rc 0 "forced view: restore and review"
+goldens forced-80x24 forced-140x40 forced-200x50 history-80x24 restore-ask-80x24 \
+	restore-ask-140x40 restore-ask-200x50 restore-done-80x24 mark-prompt-80x24 \
+	mark-done-80x24 mark-done-140x40 mark-done-200x50 reviewed-80x24 reviewed-140x40 \
+	reviewed-200x50 history-140x40
+# what a user looks for, independent of the goldens
+expect_in "$(sed -n 2p "$T/forced-80x24.screen")" "5 forced (2)" "the tab counts the unreviewed writes"
+expect_eq "$(grep -c '^ forced .* unreviewed' "$T/forced-80x24.screen")" 2 "both writes unreviewed"
+expect_eq "$(grep -c '└ human .* overridden' "$T/forced-80x24.screen")" 2 "both human changes still overridden"
+expect_in "$(cat "$T/forced-80x24.screen")" "2 forced writes overrode 2 human changes, 2 unreviewed, 2 still overridden" "summary in English"
+expect_in "$(cat "$T/history-80x24.screen")" "overridden by ${forced_web:0:7}" "history marks the human commit with what forced over it"
+expect_in "$(cat "$T/restore-ask-80x24.screen")" "revert ${forced_worker:0:12} --dry-run" "R shows the plan first"
+expect_in "$(cat "$T/restore-ask-80x24.screen")" "dry run: nothing was written" "…a dry run"
+expect_in "$(tail -1 "$T/restore-ask-80x24.screen")" "Run \`revert ${forced_worker:0:12}\`? It restores the human's version." "…then asks"
+expect_in "$(tail -1 "$T/restore-cancelled.screen")" "cancelled: nothing was run" "n cancels"
+expect_in "$(cat "$T/restore-done-80x24.screen")" "receipt" "the restore's receipt is shown"
+revert=$(git --git-dir="$(repo_of alice)" log -1 --format=%H main)
+expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%s main)" \
+	"mechanics(commit.revert): revert ${forced_worker:0:12} (" "one commit.revert receipt"
+expect_eq "$(git --git-dir="$(repo_of alice)" rev-list --count "$head0..main")" 1 "…and only one (the cancel wrote nothing)"
+expect_in "$(git --git-dir="$(repo_of alice)" show main:apps/worker/overlays/main/kustomization.yaml)" '1.36-debug' "the human's version is back"
+expect_in "$(tail -1 "$T/mark-prompt-80x24.screen")" ":review ${forced_web:0:12}" "m puts review SHA on the prompt line"
+expect_in "$(git --git-dir="$(repo_of alice)" notes --ref=mechanics-review show "$forced_web")" "comment: agreed with hanna" "m wrote the note, with the comment"
+expect_in "$(sed -n 2p "$T/reviewed-80x24.screen")" "5 forced (1)" "the tab counts one unreviewed"
+expect_in "$(grep -A1 "^ forced .*unreviewed" "$T/reviewed-80x24.screen" | sed -n 2p)" "restored" "the restored change says so"
+expect_in "$(sed -n 6p "$T/reviewed-80x24.screen")" "reviewed" "reviewed writes come after the unreviewed"
+expect_in "$(cat "$T/history-140x40.screen")" "overridden by ${forced_worker:0:7}, restored" "history: overridden, then restored"
+expect_in "$(tail -1 "$T/nothing-to-restore.screen")" "nothing to restore" "R on a restored write says so"
+expect_eq "$(git --git-dir="$(repo_of alice)" rev-parse main)" "$revert" "…and writes nothing"
+[ "$(git --git-dir="$(repo_of alice)" log -1 --format=%H main)" != "$head0" ] && ok || fail "no receipt written"
+
+# colour areas of the forced view after the review
+cat >"$T/s" <<SCRIPT
+5
+:screen-save-attrs $T/colour-forced-80x24.screen
+:resize 140x40
+:screen-save-attrs $T/colour-forced-140x40.screen
+SCRIPT
+out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh \
+	script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "colour forced view"
+goldens colour-forced-80x24 colour-forced-140x40
+
+# ---- operator mode: R and m act as the row's tenant ----
+past_alice() { [ "$(date +%s)" -gt "$(git --git-dir="$(repo_of alice)" log -1 --format=%ct main)" ]; }
+wait_until 10 past_alice
+"$MECH" admin tenant add bob >/dev/null 2>&1 || fail "tenant add bob"
+"$MECH" --tenant bob app create api --image nginx:1.28 >/dev/null 2>&1 || fail "bob: app create"
+WB="$T/wcb"
+human_clone bob "$WB"
+sed -i 's/newTag: .*/newTag: "1.28-pinned"/' "$WB/apps/api/overlays/main/kustomization.yaml"
+(cd "$WB" && git commit -qam "pin api by hand" && git push -q origin HEAD:main)
+"$MECH" --tenant bob app -a api set-image nginx:1.29 --force >/dev/null 2>&1 || fail "bob: forced"
+forced_bob=$(head_of bob)
+alice1=$(head_of alice)
+cat >"$T/s" <<SCRIPT
+5
+:screen-save $T/ops-forced.screen
+R
+:screen-save $T/ops-restore-ask.screen
+y
+<Esc>
+<Esc>
+g
+m
+<Enter>
+:screen-save $T/ops-review-done.screen
+SCRIPT
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "operator console"
+expect_in "$(sed -n 4p "$T/ops-forced.screen")" " bob " "bob's unreviewed write first"
+expect_in "$(cat "$T/ops-restore-ask.screen")" "\$ mech --tenant bob revert ${forced_bob:0:12} --dry-run" "the plan runs as bob"
+expect_in "$(tail -1 "$T/ops-restore-ask.screen")" "as tenant bob?" "the question names the tenant"
+expect_in "$(git --git-dir="$(repo_of bob)" log -1 --format=%s main)" "mechanics(commit.revert): revert ${forced_bob:0:12}" "restored in bob's repo"
+expect_eq "$(head_of alice)" "$alice1" "alice's repo untouched"
+expect_in "$(cat "$T/ops-review-done.screen")" "\$ mech --tenant bob review ${forced_bob:0:12}" "m reviews as bob"
+expect_in "$(git --git-dir="$(repo_of bob)" notes --ref=mechanics-review show "$forced_bob")" "reviewed-by:" "bob's note written"
+
 finish
