@@ -23,6 +23,7 @@ static const tui_column cols[] = {
 static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long long now)
 {
 	git_commit *c = NULL;
+	const char *subject;
 	char age[16];
 	if (git_oid_is_zero(&w->commit) || !tn->repo ||
 	    git_commit_lookup(&c, mech_repo_git(tn->repo), &w->commit) < 0) {
@@ -41,8 +42,11 @@ static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long
 		      git_commit_author(c)->name);
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", git_commit_author(c)->email);
-	tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-		      git_commit_summary(c) ? git_commit_summary(c) : "");
+	subject = git_commit_summary(c) ? git_commit_summary(c) : "";
+	/* a receipt's verb is in its LAST WRITER class already: "set image of web/main …" */
+	if (!strncmp(subject, "mechanics(", 10) && strstr(subject, "): "))
+		subject = strstr(subject, "): ") + 3;
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", subject);
 	git_commit_free(c);
 }
 
@@ -172,7 +176,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	for (i = 0; i < v->nlines; i++)
 		behind += v->lines[i].ncells > at + 5 && strstr(v->lines[i].cells[at + 5].text, "↓");
 	if (behind)
-		mech_buf_printf(out, " │ %zu behind what mech wrote (↓)", behind);
+		mech_buf_printf(out, " │ %zu behind Git (↓)", behind);
 }
 
 const struct tui_view_ops tui_apps_ops = {

@@ -222,4 +222,65 @@ expect_eq "$(head_of alice)" "$alice1" "alice's repo untouched"
 expect_in "$(cat "$T/ops-review-done.screen")" "\$ mech --tenant bob review ${forced_bob:0:12}" "m reviews as bob"
 expect_in "$(git --git-dir="$(repo_of bob)" notes --ref=mechanics-review show "$forced_bob")" "reviewed-by:" "bob's note written"
 
+
+# ---- apps against mech sim: each Application's own revision, ↓ when behind what mech wrote ----
+. "$(dirname "$0")/../lib/sim.sh"
+# an Application notices a commit only when refreshed (`app wait` asks): set-image alone leaves it behind
+sim_start --poll-interval 1h --appset-requeue 1h --sync-delay 100ms --health-delay 100ms
+cp "$MECH_HOME/mech.yaml" "$T/mech.yaml.nosim"
+sed -i "s|^argocd: .*|argocd: {url: \"$SIM_URL\", token_file: \"\", ca_file: \"\", namespace: argocd, timeout_ms: 3000}|; s|^kubernetes: .*|kubernetes: {url: \"$SIM_URL\", token_file: \"\", ca_file: \"\"}|" \
+	"$MECH_HOME/mech.yaml"
+"$MECH" --tenant alice app -a web wait --timeout 60s >/dev/null 2>&1 || fail "web synced"
+"$MECH" --tenant alice app -a worker wait --timeout 60s >/dev/null 2>&1 || fail "worker synced"
+synced=$(head_of alice)
+"$MECH" --tenant alice app -a web set-image nginx:1.30 >/dev/null 2>&1 || fail "set-image web"
+cat >"$T/s" <<SCRIPT
+:screen-save $T/apps-80x24.screen
+:resize 140x40
+:screen-save $T/apps-140x40.screen
+:resize 200x50
+:screen-save $T/apps-200x50.screen
+SCRIPT
+console "$T/s" --tenant alice
+expect_rc 0 "apps view against the sim"
+goldens apps-80x24 apps-140x40 apps-200x50
+expect_in "$(grep '^ web ' "$T/apps-140x40.screen")" "${synced:0:7}↓" "web's Application is behind what mech wrote"
+expect_not_in "$(grep '^ worker ' "$T/apps-140x40.screen")" "↓" "worker's is not"
+expect_in "$(cat "$T/apps-80x24.screen")" "1 behind Git (↓)" "the summary counts it"
+for c in APP SYNC HEALTH "LAST WRITER"; do
+	expect_in "$(sed -n 3p "$T/apps-80x24.screen")" "$c" "$c stays at 80 columns"
+done
+expect_not_in "$(sed -n 3p "$T/apps-140x40.screen")" "EMAIL" "no email column below 200 columns"
+for c in AGE EMAIL MESSAGE; do
+	expect_in "$(sed -n 3p "$T/apps-200x50.screen")" "$c" "$c appears at 200 columns"
+done
+expect_in "$(grep '^ web ' "$T/apps-200x50.screen")" "set image of web/main to nginx:1.30" "the last writer's message at 200 columns"
+cat >"$T/s" <<SCRIPT
+:screen-save-attrs $T/colour-apps-80x24.screen
+:resize 140x40
+:screen-save-attrs $T/colour-apps-140x40.screen
+SCRIPT
+out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh \
+	script -qec "$MECH --tenant alice console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "colour apps view"
+goldens colour-apps-80x24 colour-apps-140x40
+sim_stop
+
+# ---- the header: an Argo CD error comes last and is cut at its end; the git tip stays ----
+sed -i "s|^argocd: .*|argocd: {url: \"http://127.0.0.1:1\", token_file: \"\", ca_file: \"\", namespace: argocd, timeout_ms: 1000}|" \
+	"$MECH_HOME/mech.yaml"
+printf ':resize 100x24\n:screen-save %s\n' "$T/err.screen" >"$T/s"
+console "$T/s" --tenant alice
+header=$(head -1 "$T/err.screen")
+expect_in "$header" "git $(git --git-dir="$(repo_of alice)" rev-parse --short=7 main)" "the git tip stays in the header"
+expect_in "$header" "│ cannot connect" "the error's reason, not its endpoint"
+case "$header" in *…) ok ;; *) fail "a long error is cut at its end with …: $header" ;; esac
+
+# ---- NO_COLOR: T stays mono and says why ----
+printf 'T\n:screen-save %s\n?\n:screen-save %s\n' "$T/nc1.screen" "$T/nc2.screen" >"$T/s"
+out=$(NO_COLOR=1 MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH --tenant alice console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_in "$(tail -1 "$T/nc1.screen")" "NO_COLOR is set: the theme stays mono" "T under NO_COLOR says why"
+expect_in "$(cat "$T/nc2.screen")" "Theme: mono" "…and the theme is still mono"
+cp "$T/mech.yaml.nosim" "$MECH_HOME/mech.yaml"
+
 finish
