@@ -162,9 +162,6 @@ void tui_draw_header(struct tui *t)
 		mech_buf_puts(&b, " old");
 	if (t->readonly)
 		mech_buf_puts(&b, " │ read-only");
-	/* errors last: a long one is cut at its end ("…"), the fixed fields stay */
-	if (!d->all_tenants)
-		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	if (error && d->live_error) {
 		/* the reason, not the endpoint: "argocd: GET http://…/applications: HTTP 403 …" */
 		const char *reason = d->live_error, *url = strstr(reason, "://"), *p;
@@ -176,8 +173,11 @@ void tui_draw_header(struct tui *t)
 	if (failed)
 		mech_buf_printf(&b, " │ git: %s%s%s", d->all_tenants ? failed->name : "",
 				d->all_tenants ? ": " : "", failed->git_error);
+	if (!d->all_tenants)
+		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
 	fill(0, 0, COLS, attr);
+	/* too long (an error's reason): cut at the end, where "…" says so */
 	put_fit(0, 0, COLS, mech_buf_cstr(&b), attr, 0);
 	mech_buf_dispose(&b);
 }

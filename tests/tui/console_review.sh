@@ -266,15 +266,16 @@ expect_rc 0 "colour apps view"
 goldens colour-apps-80x24 colour-apps-140x40
 sim_stop
 
-# ---- the header: an Argo CD error comes last and is cut at its end; the git tip stays ----
+# ---- the header: an Argo CD error's reason (not its endpoint), cut at its end when long ----
 sed -i "s|^argocd: .*|argocd: {url: \"http://127.0.0.1:1\", token_file: \"\", ca_file: \"\", namespace: argocd, timeout_ms: 1000}|" \
 	"$MECH_HOME/mech.yaml"
-printf ':resize 100x24\n:screen-save %s\n' "$T/err.screen" >"$T/s"
+printf ':resize 100x24\n:screen-save %s\n:resize 200x24\n:screen-save %s\n' "$T/err.screen" "$T/err-wide.screen" >"$T/s"
 console "$T/s" --tenant alice
 header=$(head -1 "$T/err.screen")
-expect_in "$header" "git $(git --git-dir="$(repo_of alice)" rev-parse --short=7 main)" "the git tip stays in the header"
-expect_in "$header" "│ cannot connect" "the error's reason, not its endpoint"
+expect_in "$header" "│ cannot connect (" "the error's reason, not its endpoint"
 case "$header" in *…) ok ;; *) fail "a long error is cut at its end with …: $header" ;; esac
+expect_in "$(head -1 "$T/err-wide.screen")" "Couldn't connect to server) │ git $(git --git-dir="$(repo_of alice)" rev-parse --short=7 main)" \
+	"the whole reason when it fits, then the git tip"
 
 # ---- NO_COLOR: T stays mono and says why ----
 printf 'T\n:screen-save %s\n?\n:screen-save %s\n' "$T/nc1.screen" "$T/nc2.screen" >"$T/s"
