@@ -238,7 +238,8 @@ static void do_action(struct tui *t, tui_action a)
 		char *next;
 		if (getenv("NO_COLOR")) {
 			/* no-color.org: the user asked for no colour; :theme NAME still loads one */
-			tui_message(t, 0, "NO_COLOR is set: the theme stays mono (unset it for colour)");
+			tui_message(t, 0,
+				    "NO_COLOR is set: the theme stays mono (unset it for colour)");
 			break;
 		}
 		next = tui_theme_next(t->home);
@@ -253,8 +254,9 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_PREV_HUNK:
 		break; /* only diff views handle these */
 	case TUI_ACT_REVERT:
-	case TUI_ACT_REVIEW: /* views that have them consume them (ops->request) */
-		tui_message(t, 0, "%s: not in this view (5 forced)", tui_action_name(a));
+	case TUI_ACT_REVIEW:
+		/* the views that have a state to act on handle these */
+		tui_message(t, 0, "%s: nothing here to act on", tui_action_name(a));
 		break;
 	case TUI_ACT__COUNT:
 		break;

@@ -91,7 +91,8 @@ typedef enum {
 	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
 	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
 	/* review: the operator's review of forced writes (view 5) */                              \
-	_(REVERT, "revert", "generic", "R", NULL, "roll back / restore the selected state (asks first)") \
+	_(REVERT, "revert", "generic", "R", NULL,                                                  \
+	  "roll back / restore the selected state (asks first)")                                   \
 	_(REVIEW, "review", "generic", "m", NULL, "mark the selected forced write reviewed")
 
 /* clang-format off */

@@ -399,7 +399,8 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		differ += p->diffs->items[i].modified != 0;
 	n = p->tree ? p->tree->len : 0;
 	mech_buf_printf(out, "%zu %s │ %zu %s from Git │ d diff, ] [ hunks, r refresh", n,
-			n == 1 ? "resource" : "resources", differ, differ == 1 ? "differs" : "differ");
+			n == 1 ? "resource" : "resources", differ,
+			differ == 1 ? "differs" : "differ");
 }
 
 static void done(tui_view *v)

@@ -13,10 +13,10 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-	{"TENANT", 6, 16, 0, 0},       {"APP", 8, 24, 0, 0},           {"INSTANCE", 8, 12, 0, 0},
-	{"IMAGE", 12, 44, 3, 1},       {"SYNC", 9, 10, 0, 0},          {"HEALTH", 11, 11, 0, 0},
-	{"REVISION", 8, 8, 2, 0},      {"ROUTE", 12, 40, 1, 0},        {"LAST WRITER", 14, 0, 4, 0},
-	{"AGE", 3, 4, 1, 0, 200},      {"EMAIL", 12, 32, 1, 0, 200},   {"MESSAGE", 20, 0, 1, 0, 200},
+	{"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},         {"INSTANCE", 8, 12, 0, 0},
+	{"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},        {"HEALTH", 11, 11, 0, 0},
+	{"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0},      {"LAST WRITER", 14, 0, 4, 0},
+	{"AGE", 3, 4, 1, 0, 200}, {"EMAIL", 12, 32, 1, 0, 200}, {"MESSAGE", 20, 0, 1, 0, 200},
 };
 
 /* The last writer's commit: "machine alice", and for wide screens its age, email and subject. */
@@ -174,7 +174,8 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	mech_buf_puts(out, " │ health: ");
 	count(v, at + 4, out);
 	for (i = 0; i < v->nlines; i++)
-		behind += v->lines[i].ncells > at + 5 && strstr(v->lines[i].cells[at + 5].text, "↓");
+		behind += v->lines[i].ncells > at + 5 &&
+			  strstr(v->lines[i].cells[at + 5].text, "↓");
 	if (behind)
 		mech_buf_printf(out, " │ %zu behind Git (↓)", behind);
 }

@@ -24,8 +24,8 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-	{"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},  {"COMMIT", 7, 7, 0, 0},
-	{"STATUS", 10, 10, 0, 0}, {"WHAT", 12, 40, 0, 0}, {"AUTHOR", 6, 12, 1, 0},
+	{"TENANT", 6, 16, 0, 0},  {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
+	{"STATUS", 10, 10, 0, 0}, {"WHAT", 12, 40, 0, 0},   {"AUTHOR", 6, 12, 1, 0},
 	{"AGE", 3, 4, 0, 0},      {"SUBJECT", 12, 0, 0, 0},
 };
 
@@ -55,8 +55,7 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
 	if (r && r->comment)
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s (reviewed: %s)",
-			      strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3
-							: e->subject,
+			      strstr(e->subject, "): ") ? strstr(e->subject, "): ") + 3 : e->subject,
 			      r->comment);
 	else
 		tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
@@ -118,8 +117,8 @@ static int load(struct tui *t, tui_view *v)
 		tui_tenant *tn = d->tenants[i];
 		rev[i] = mech_calloc(tn->nforced + 1, sizeof(**rev));
 		for (j = 0; j < tn->nforced; j++)
-			if (!tn->repo || !mech_history_reviewed(tn->repo, tn->forced[j].commit,
-								&rev[i][j]))
+			if (!tn->repo ||
+			    !mech_history_reviewed(tn->repo, tn->forced[j].commit, &rev[i][j]))
 				p->unreviewed++;
 	}
 	p->known = 1;

@@ -66,7 +66,7 @@ expect_screen "dry run: nothing was written" "…and its output"
 expect_screen "It restores the human's version." "…then asks"
 expect_eq "$(head_of alice)" "$head0" "nothing written before y"
 keys y
-expect_screen "receipt written" "y runs the revert"
+expect_screen "[machine] mechanics(commit.revert)" "y runs the revert: its receipt is shown"
 expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%s main)" \
 	"mechanics(commit.revert): revert ${forced_worker:0:12}" "a commit.revert receipt"
 expect_eq "$(git --git-dir="$(repo_of alice)" rev-list --count "$head0..main")" 1 "one receipt"
