@@ -218,8 +218,9 @@ static tui_action request(struct tui *t, tui_view *v, tui_action a)
 		return TUI_ACT_NONE;
 	}
 	if (t->readonly) {
-		tui_message(t, 1, "read-only session: %s writes (drop --readonly)",
-			    a == TUI_ACT_REVERT ? "restoring" : "a review note");
+		tui_message(t, 1, "read-only session: %s would write %s (drop --readonly)",
+			    a == TUI_ACT_REVERT ? "R" : "m",
+			    a == TUI_ACT_REVERT ? "a revert receipt" : "a review note");
 		return TUI_ACT_NONE;
 	}
 	if (a == TUI_ACT_REVIEW) {

@@ -80,8 +80,8 @@ m
 SCRIPT
 console "$T/s" --readonly
 expect_rc 0 "read-only console"
-expect_in "$(tail -1 "$T/ro-restore.screen")" "read-only session: restoring writes" "R refused read-only"
-expect_in "$(tail -1 "$T/ro-review.screen")" "read-only session: a review note writes" "m refused read-only"
+expect_in "$(tail -1 "$T/ro-restore.screen")" "read-only session: R would write a revert receipt" "R refused read-only"
+expect_in "$(tail -1 "$T/ro-review.screen")" "read-only session: m would write a review note" "m refused read-only"
 expect_eq "$(head_of alice)" "$head0" "read-only: no receipt"
 expect_eq "$(notes)" "" "read-only: no review note"
 printf '5\nm\n<Enter>\n:review %s\n' "$forced_worker" >"$T/s"
