@@ -305,6 +305,17 @@ void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const cha
 	t->dirty = 1;
 }
 
+/* The plan of `line` (its --dry-run output, shown while asking) has served once it runs. */
+static void drop_plan(struct tui *t, const char *line)
+{
+	tui_view *v = t->view;
+	const char *p = v->title ? strstr(v->title, line) : NULL;
+	if (!v->prev || v->ops != &tui_text_ops || !p || strcmp(p + strlen(line), " --dry-run"))
+		return;
+	t->view = v->prev;
+	tui_view_free(v);
+}
+
 void tui_confirm_key(struct tui *t, int key)
 {
 	char *line = t->pending;
@@ -319,6 +330,7 @@ void tui_confirm_key(struct tui *t, int key)
 	}
 	/* pending equal to the line marks it confirmed */
 	line = mech_strdup(t->pending);
+	drop_plan(t, line);
 	tui_run_command(t, line);
 	free(line);
 }

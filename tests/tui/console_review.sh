@@ -116,7 +116,7 @@ R
 y
 :screen-save $T/restore-done-80x24.screen
 <Esc>
-<Esc>
+:screen-save $T/after-restore.screen
 jj
 m
 :screen-save $T/mark-prompt-80x24.screen
@@ -160,6 +160,7 @@ expect_in "$(cat "$T/restore-ask-80x24.screen")" "dry run: nothing was written" 
 expect_in "$(tail -1 "$T/restore-ask-80x24.screen")" "Run \`revert ${forced_worker:0:12}\`? It restores the human's version." "…then asks"
 expect_in "$(tail -1 "$T/restore-cancelled.screen")" "cancelled: nothing was run" "n cancels"
 expect_in "$(cat "$T/restore-done-80x24.screen")" "receipt" "the restore's receipt is shown"
+expect_in "$(sed -n 3p "$T/after-restore.screen")" "STATUS" "the plan made way for the result: one Esc is back on the forced view"
 revert=$(git --git-dir="$(repo_of alice)" log -1 --format=%H main)
 expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%s main)" \
 	"mechanics(commit.revert): revert ${forced_worker:0:12} (" "one commit.revert receipt"
@@ -205,7 +206,6 @@ cat >"$T/s" <<SCRIPT
 R
 :screen-save $T/ops-restore-ask.screen
 y
-<Esc>
 <Esc>
 g
 m

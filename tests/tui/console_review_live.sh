@@ -70,7 +70,7 @@ expect_screen "[machine] mechanics(commit.revert)" "y runs the revert: its recei
 expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%s main)" \
 	"mechanics(commit.revert): revert ${forced_worker:0:12}" "a commit.revert receipt"
 expect_eq "$(git --git-dir="$(repo_of alice)" rev-list --count "$head0..main")" 1 "one receipt"
-keys Escape Escape
+keys Escape
 expect_row "^ └ human .*apps/worker" restored "the forced row now says restored"
 expect_row "^ └ human .*apps/web" overridden "the other is still overridden"
 
