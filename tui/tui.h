@@ -210,6 +210,9 @@ typedef struct tui_view {
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
 	struct tui_view *prev;     /* the view this one was opened from */
+	unsigned gen;              /* bumped when lines are added or cleared */
+	unsigned natw_gen;         /* the gen natw was measured at (0: never) */
+	int *natw;                 /* each column's widest cell (draw.c) */
 } tui_view;
 
 /* view.c: lines and the generic driver */
