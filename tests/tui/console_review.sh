@@ -223,6 +223,14 @@ expect_in "$(cat "$T/ops-review-done.screen")" "\$ mech --tenant bob review ${fo
 expect_in "$(git --git-dir="$(repo_of bob)" notes --ref=mechanics-review show "$forced_bob")" "reviewed-by:" "bob's note written"
 
 
+# over SSH the CLI allows `revert` as the key's tenant: R plans, asks and restores there too
+printf '5\njj\nR\ny\n' >"$T/s"
+out=$(MECH_CONSOLE_SCRIPT="$T/s" SSH_ORIGINAL_COMMAND=console SHELL=/bin/sh \
+	script -qec "$MECH ssh --tenant alice" /dev/null 2>&1) && rc=0 || rc=$?
+expect_rc 0 "R over SSH"
+expect_in "$(git --git-dir="$(repo_of alice)" log -1 --format=%s main)" \
+	"mechanics(commit.revert): revert ${forced_web:0:12} (" "R over SSH restored web's human change"
+
 # ---- apps against mech sim: each Application's own revision, ↓ when behind what mech wrote ----
 . "$(dirname "$0")/../lib/sim.sh"
 # an Application notices a commit only when refreshed (`app wait` asks): set-image alone leaves it behind
