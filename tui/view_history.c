@@ -14,9 +14,9 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-	{"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
-	{"VERB", 13, 14, 3, 0},  {"TARGET", 10, 24, 2, 0}, {"AUTHOR", 8, 12, 1, 0},
-	{"AGE", 3, 4, 0, 0},     {"SUBJECT", 24, 0, 0, 0},
+	{"TENANT", 6, 16, 0, 0},      {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
+	{"VERB", 13, 14, 3, 0},       {"TARGET", 10, 24, 2, 0}, {"AUTHOR", 8, 12, 1, 0},
+	{"EMAIL", 12, 32, 1, 0, 200}, {"AGE", 3, 4, 0, 0},      {"SUBJECT", 24, 0, 0, 0},
 };
 
 /* The verb has its own column: show a receipt's summary without the "mechanics(…): " prefix. */
@@ -48,6 +48,7 @@ static int overridden_mark(const tui_tenant *tn, const mech_log_entry *e, char *
 static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
 {
 	char mark[64];
+	const char *email = e->author && strchr(e->author, '<') ? strchr(e->author, '<') + 1 : "";
 	tui_line *l = tui_view_row(t, v, tn, e->commit);
 	char who[64], age[16];
 	tui_author_name(e->author, who, sizeof(who));
@@ -57,6 +58,7 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->verb ? e->verb : "-");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->target ? e->target : "-");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
+	tui_line_cell(l, TUI_AREA_DIM, "%.*s", (int)strcspn(email, ">"), email);
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
 	if (e->cls == MECH_CLASS_HUMAN && overridden_mark(tn, e, mark, sizeof(mark)))
 		tui_line_cell(l, TUI_AREA_FORCED, "%s%s", mark, summary_of(e));

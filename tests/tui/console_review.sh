@@ -137,6 +137,9 @@ m
 :resize 140x40
 4
 :screen-save $T/history-140x40.screen
+:resize 200x50
+:screen-save $T/history-200x50.screen
+:resize 140x40
 5
 g
 R
@@ -148,7 +151,7 @@ expect_rc 0 "forced view: restore and review"
 goldens forced-80x24 forced-140x40 forced-200x50 history-80x24 restore-ask-80x24 \
 	restore-ask-140x40 restore-ask-200x50 restore-done-80x24 mark-prompt-80x24 \
 	mark-done-80x24 mark-done-140x40 mark-done-200x50 reviewed-80x24 reviewed-140x40 \
-	reviewed-200x50 history-140x40
+	reviewed-200x50 history-140x40 history-200x50
 # what a user looks for, independent of the goldens
 expect_in "$(sed -n 2p "$T/forced-80x24.screen")" "5 forced (2)" "the tab counts the unreviewed writes"
 expect_eq "$(grep -c '^ forced .* unreviewed' "$T/forced-80x24.screen")" 2 "both writes unreviewed"
@@ -172,6 +175,8 @@ expect_in "$(sed -n 2p "$T/reviewed-80x24.screen")" "5 forced (1)" "the tab coun
 expect_in "$(grep -A1 "^ forced .*unreviewed" "$T/reviewed-80x24.screen" | sed -n 2p)" "restored" "the restored change says so"
 expect_in "$(sed -n 6p "$T/reviewed-80x24.screen")" "reviewed" "reviewed writes come after the unreviewed"
 expect_in "$(cat "$T/history-140x40.screen")" "overridden by ${forced_worker:0:7}, restored" "history: overridden, then restored"
+expect_not_in "$(sed -n 3p "$T/history-140x40.screen")" "EMAIL" "history: no email below 200 columns"
+expect_in "$(grep ' human ' "$T/history-200x50.screen" | head -1)" "hanna@example.com" "history: the author's email at 200 columns"
 expect_in "$(tail -1 "$T/nothing-to-restore.screen")" "nothing to restore" "R on a restored write says so"
 expect_eq "$(git --git-dir="$(repo_of alice)" rev-parse main)" "$revert" "…and writes nothing"
 [ "$(git --git-dir="$(repo_of alice)" log -1 --format=%H main)" != "$head0" ] && ok || fail "no receipt written"
