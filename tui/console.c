@@ -253,9 +253,14 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_NEXT_HUNK:
 	case TUI_ACT_PREV_HUNK:
 		break; /* only diff views handle these */
+	case TUI_ACT_LOGS:
+	case TUI_ACT_EVENTS:
+	case TUI_ACT_APP_HISTORY:
 	case TUI_ACT_REVERT:
+	case TUI_ACT_PREV_CONTAINER:
+	case TUI_ACT_FOLLOW:
 	case TUI_ACT_REVIEW:
-		/* the views that have a state to act on handle these */
+		/* the views that have an instance or a state to act on handle these */
 		tui_message(t, 0, "%s: nothing here to act on", tui_action_name(a));
 		break;
 	case TUI_ACT__COUNT:
@@ -535,6 +540,8 @@ static void loop(struct tui *t)
 			next_git = now + GIT_POLL_MS;
 		}
 		if (now >= next_tick) {
+			if (!t->paused && t->view->ops->tick && t->view->ops->tick(t, t->view))
+				t->dirty = 1;
 			if (!t->dirty) {
 				tui_draw_header(t);
 				if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER)
