@@ -233,7 +233,7 @@ static void rollback(struct tui *t, tui_view *v)
 {
 	app_history_priv *p = v->priv;
 	const tui_line *l = tui_view_selected(v);
-	char *line, *plan;
+	char *line;
 
 	if (!l || !l->key) {
 		tui_message(t, 1, "select the state to roll back to");
@@ -243,23 +243,10 @@ static void rollback(struct tui *t, tui_view *v)
 		tui_message(t, 1, "this session is read-only: nothing is rolled back");
 		return;
 	}
-	line = t->data.all_tenants ? mech_sprintf("--tenant %s app -a %s -i %s rollback --to %.12s",
-						  p->tenant->name, p->app, p->instance, l->key)
-				   : mech_sprintf("app -a %s -i %s rollback --to %.12s", p->app,
-						  p->instance, l->key);
-	plan = mech_sprintf("%s --dry-run", line);
-	tui_run_command(t, plan);
-	free(plan);
-	if (t->message_error) { /* the plan failed: its output, now shown, says why */
-		free(line);
-		return;
-	}
-	free(t->pending);
-	t->pending = line;
-	t->pending_tenant = t->data.all_tenants ? p->tenant : NULL; /* whose receipt to show */
-	t->pending_why = "It writes.";
-	t->mode = TUI_MODE_CONFIRM;
-	t->dirty = 1;
+	/* as the instance's tenant (operator mode: the question names it) */
+	line = mech_sprintf("app -a %s -i %s rollback --to %.12s", p->app, p->instance, l->key);
+	tui_plan_and_ask(t, p->tenant, line, "It writes.");
+	free(line);
 }
 
 static tui_action app_history_request(struct tui *t, tui_view *v, tui_action a)
