@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #define MIN_COLS 80
@@ -182,9 +183,38 @@ void tui_draw_header(struct tui *t)
 	mech_buf_dispose(&b);
 }
 
+static const char *const tab_names[] = {"apps", "routes", "addons", "history", "forced"};
+
+/* where tab i starts on the tabs line, and its label (forced: the unreviewed count) */
+static int tab_label(struct tui *t, int i, char *label, size_t len)
+{
+	int x = 1, k;
+	for (k = 0; k <= i; k++) {
+		size_t unreviewed = k == 4 ? tui_forced_unreviewed(t->top[4]) : (size_t)-1;
+		if (unreviewed != (size_t)-1 && unreviewed > 0)
+			snprintf(label, len, " %d %s (%zu) ", k + 1, tab_names[k], unreviewed);
+		else
+			snprintf(label, len, " %d %s ", k + 1, tab_names[k]);
+		if (k < i)
+			x += tui_width(label) + 1;
+	}
+	return x;
+}
+
+int tui_tab_at(struct tui *t, int x)
+{
+	int i;
+	for (i = 0; i < 5; i++) {
+		char label[32];
+		int at = tab_label(t, i, label, sizeof(label));
+		if (x >= at && x < at + tui_width(label) && at + tui_width(label) <= COLS)
+			return i;
+	}
+	return -1;
+}
+
 static void draw_tabs(struct tui *t)
 {
-	static const char *const names[] = {"apps", "routes", "addons", "history", "forced"};
 	int x = 1, i;
 	tui_view *top = t->view;
 	while (top->prev)
@@ -193,11 +223,7 @@ static void draw_tabs(struct tui *t)
 	for (i = 0; i < 5; i++) {
 		char label[32];
 		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
-		size_t unreviewed = i == 4 ? tui_forced_unreviewed(t->top[4]) : (size_t)-1;
-		if (unreviewed != (size_t)-1 && unreviewed > 0)
-			snprintf(label, sizeof(label), " %d %s (%zu) ", i + 1, names[i], unreviewed);
-		else
-			snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
+		x = tab_label(t, i, label, sizeof(label));
 		x += tui_put(1, x, COLS - x, label, attr) + 1;
 	}
 	if (t->view->title) {
@@ -322,15 +348,44 @@ static void draw_row(const tui_view *v, const tui_line *l, int y, const int *wid
 	}
 }
 
-static void draw_text(const tui_line *l, int y, int selected)
+/* Text with a search's matches (case-insensitive, as the filter) in the search area. */
+static int put_search(int y, int x, int cols, const char *s, attr_t attr, const char *search)
+{
+	size_t sl = search ? strlen(search) : 0;
+	int used = 0;
+	while (sl && *s && used < cols) {
+		const char *m = s;
+		while (*m && strncasecmp(m, search, sl))
+			m++;
+		if (!*m)
+			break;
+		if (m > s) {
+			char *before = mech_strndup(s, (size_t)(m - s));
+			used += tui_put(y, x + used, cols - used, before, attr);
+			free(before);
+		}
+		{
+			char *match = mech_strndup(m, sl);
+			used += tui_put(y, x + used, cols - used, match,
+					tui_theme_attr(TUI_AREA_SEARCH));
+			free(match);
+		}
+		s = m + sl;
+	}
+	if (*s && used < cols)
+		used += tui_put(y, x + used, cols - used, s, attr);
+	return used;
+}
+
+static void draw_text(const tui_line *l, int y, int selected, const char *search)
 {
 	size_t i;
 	int x = 1;
 	attr_t sel = tui_theme_attr(TUI_AREA_SELECTION);
 	fill(y, 0, COLS, selected ? sel : tui_theme_attr(TUI_AREA_DEFAULT));
 	for (i = 0; i < l->ncells && x < COLS; i++)
-		x += tui_put(y, x, COLS - 1 - x, l->cells[i].text,
-			     selected ? sel : tui_theme_attr(l->cells[i].area));
+		x += put_search(y, x, COLS - 1 - x, l->cells[i].text,
+				selected ? sel : tui_theme_attr(l->cells[i].area), search);
 }
 
 static void draw_body(struct tui *t)
@@ -383,7 +438,7 @@ static void draw_body(struct tui *t)
 			if (l->kind == TUI_LINE_ROW && v->ncols)
 				draw_row(v, l, sy, width, selected);
 			else
-				draw_text(l, sy, selected);
+				draw_text(l, sy, selected, v->search);
 		}
 	}
 }
@@ -396,8 +451,18 @@ static void draw_bottom(struct tui *t)
 
 	if (v->filter && *v->filter)
 		mech_buf_printf(&b, "filter \"%s\": %zu of %zu │ ", v->filter, v->nvis, v->nlines);
-	if (v->ops->summary)
+	if (v->search && *v->search) {
+		size_t cur, n = tui_view_search_count(v, &cur);
+		mech_buf_printf(&b, "search \"%s\": %zu of %zu lines │ ", v->search, cur, n);
+	}
+	if (t->mode == TUI_MODE_PROMPT && t->completions) {
+		mech_buf_clear(&b); /* Tab's candidates, until the next key */
+		mech_buf_puts(&b, t->completions);
+	} else if (v->ops->summary) {
 		v->ops->summary(t, v, &b);
+	}
+	if (b.len >= 5 && !strcmp(b.ptr + b.len - 5, " │ ")) /* nothing after the filter */
+		b.ptr[b.len -= 5] = '\0';
 	fill(y, 0, COLS, tui_theme_attr(TUI_AREA_STATUS));
 	tui_put(y, 1, COLS - 2, mech_buf_cstr(&b), tui_theme_attr(TUI_AREA_STATUS));
 	mech_buf_clear(&b);
@@ -409,6 +474,7 @@ static void draw_bottom(struct tui *t)
 		mech_buf_printf(&b, ":%s", mech_buf_cstr(&t->input));
 		break;
 	case TUI_MODE_FILTER:
+	case TUI_MODE_SEARCH:
 		mech_buf_printf(&b, "/%s", mech_buf_cstr(&t->input));
 		break;
 	case TUI_MODE_CONFIRM:
@@ -430,7 +496,14 @@ static void draw_bottom(struct tui *t)
 				? TUI_AREA_ERROR
 				: TUI_AREA_MESSAGE);
 		int w = tui_put(y, 0, COLS - 1, mech_buf_cstr(&b), a);
-		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
+		if (t->mode == TUI_MODE_PROMPT && t->input_point < t->input.len) {
+			/* readline's cursor, inside the line */
+			char *upto = mech_strndup(mech_buf_cstr(&t->input), t->input_point);
+			w = 1 + tui_width(upto);
+			free(upto);
+		}
+		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER ||
+		    t->mode == TUI_MODE_SEARCH) {
 			move(y, w < COLS - 1 ? w : COLS - 1);
 			curs_set(1);
 		} else {

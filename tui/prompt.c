@@ -3,7 +3,8 @@
  * The `:` prompt: a mech command runs through sh_run — the same table,
  * policies (--readonly included) and core path as `mech <command>` — with
  * its output captured and shown, and its receipt one Enter away.
- * Commands that delete ask first; cancel is the default. Over SSH a
+ * Commands that delete ask first; cancel is the default; a --dry-run,
+ * which writes nothing, never asks. Over SSH a
  * command runs as the session does: the key's tenant and identity, no
  * --home or --tenant, no operator commands. In operator mode a command
  * runs as the tenant it names (--tenant T) or else as the selected row's,
@@ -48,10 +49,11 @@ static int destructive(const mech_strv *w)
 }
 
 /*
- * The command a line runs (NULL when it does not parse: sh_run says why) and
- * the tenant it names with --tenant, before or after the noun (caller frees).
+ * The command a line runs (NULL when it does not parse: sh_run says why),
+ * the tenant it names with --tenant, before or after the noun (caller
+ * frees), and whether it is a --dry-run (it writes nothing).
  */
-static const sh_command *command_of(const mech_strv *w, char **named)
+static const sh_command *command_of(const mech_strv *w, char **named, int *dry_run)
 {
 	const sh_command *cmd = NULL;
 	sh_args args;
@@ -59,6 +61,7 @@ static const sh_command *command_of(const mech_strv *w, char **named)
 	size_t at = 0;
 
 	*named = NULL;
+	*dry_run = 0;
 	/* leading global flags, as sh_run takes them */
 	while (at < w->len && w->items[at][0] == '-') {
 		const char *f = w->items[at++];
@@ -78,9 +81,15 @@ static const sh_command *command_of(const mech_strv *w, char **named)
 	sh_ctx_init(&scratch);
 	if (sh_parse((int)(w->len - at), w->items + at, &cmd, &args, &scratch) != 0) {
 		cmd = NULL;
-	} else if (sh_arg(&args, SH_OPT_TENANT)) {
-		free(*named);
-		*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
+	} else {
+		size_t i;
+		for (i = 0; i < args.nflags; i++) /* only writes take --dry-run */
+			if (args.flags[i]->opt == SH_OPT_DRY_RUN)
+				*dry_run = sh_arg_bool(&args, SH_OPT_DRY_RUN);
+		if (sh_arg(&args, SH_OPT_TENANT)) {
+			free(*named);
+			*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
+		}
 	}
 	sh_args_dispose(&args);
 	mech_error_clear();
@@ -200,7 +209,7 @@ static int run_line(struct tui *t, const char *line, tui_tenant *as)
 	const sh_command *cmd;
 	tui_tenant *tn;
 	tui_view *v;
-	int code = -1, confirmed;
+	int code = -1, confirmed, dry_run;
 
 	if (mech_sshcmd_split(line, &w) < 0 || !w.len) {
 		tui_message(t, 1, "%s",
@@ -225,7 +234,7 @@ static int run_line(struct tui *t, const char *line, tui_tenant *as)
 	}
 	/* whose: the session's tenant; in operator mode the named one, else the row's */
 	confirmed = as || (t->pending && !strcmp(t->pending, line));
-	cmd = command_of(&w, &named);
+	cmd = command_of(&w, &named, &dry_run);
 	if (as)
 		tn = as;
 	else if (!t->data.all_tenants)
@@ -238,7 +247,9 @@ static int run_line(struct tui *t, const char *line, tui_tenant *as)
 		tui_message(t, 1, "which tenant? select one of its rows, or add --tenant T");
 		goto done;
 	}
-	if (destructive(&w))
+	if (dry_run)
+		ask = NULL; /* it only shows what it would do */
+	else if (destructive(&w))
 		ask = "It deletes.";
 	else if (t->data.all_tenants && !named && cmd && (cmd->flags & SH_MUTATES))
 		ask = "It writes.";

@@ -228,10 +228,12 @@ static tui_action request(struct tui *t, tui_view *v, tui_action a)
 			tui_message(t, 1, "`review` is an operator command: not over SSH");
 			return TUI_ACT_NONE;
 		}
-		/* on the prompt line: Enter marks it, or add --comment '…' first */
-		t->mode = TUI_MODE_PROMPT;
-		mech_buf_clear(&t->input);
-		mech_buf_printf(&t->input, "review %.12s ", e->commit);
+		/* on the prompt line, as typed: Enter marks it, or add --comment '…' first */
+		cmd = mech_sprintf("review %.12s ", e->commit);
+		tui_prompt_start(t);
+		for (j = 0; cmd[j]; j++)
+			tui_prompt_key(t, (unsigned char)cmd[j]);
+		free(cmd);
 		return TUI_ACT_NONE;
 	}
 	for (j = 0; j < e->nforced; j++)
