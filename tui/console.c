@@ -267,7 +267,14 @@ static void do_action(struct tui *t, tui_action a)
 		tui_push(t, tui_help_view());
 		break;
 	case TUI_ACT_THEME: {
-		char *next = tui_theme_next(t->home);
+		char *next;
+		if (getenv("NO_COLOR")) {
+			/* no-color.org: the user asked for no colour; :theme NAME still loads one */
+			tui_message(t, 0,
+				    "NO_COLOR is set: the theme stays mono (unset it for colour)");
+			break;
+		}
+		next = tui_theme_next(t->home);
 		set_theme(t, next);
 		free(next);
 		break;
@@ -284,6 +291,7 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_REVERT:
 	case TUI_ACT_PREV_CONTAINER:
 	case TUI_ACT_FOLLOW:
+	case TUI_ACT_REVIEW:
 		/* the views that have an instance or a state to act on handle these */
 		tui_message(t, 0, "%s: nothing here to act on", tui_action_name(a));
 		break;

@@ -164,9 +164,9 @@ void tui_draw_header(struct tui *t)
 	if (t->readonly)
 		mech_buf_puts(&b, " │ read-only");
 	if (error && d->live_error) {
-		/* the reason, not the endpoint: "…/stream/applications: Couldn't connect" */
-		const char *reason = d->live_error, *p;
-		for (p = d->live_error; (p = strstr(p, ": ")); p += 2)
+		/* the reason, not the endpoint: "argocd: GET http://…/applications: HTTP 403 …" */
+		const char *reason = d->live_error, *url = strstr(reason, "://"), *p;
+		if (url && (p = strstr(url, ": ")))
 			reason = p + 2;
 		mech_buf_printf(&b, " │ %s", reason);
 	}
@@ -178,18 +178,23 @@ void tui_draw_header(struct tui *t)
 		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
 	fill(0, 0, COLS, attr);
-	tui_put(0, 0, COLS, mech_buf_cstr(&b), attr);
+	/* too long (an error's reason): cut at the end, where "…" says so */
+	put_fit(0, 0, COLS, mech_buf_cstr(&b), attr, 0);
 	mech_buf_dispose(&b);
 }
 
 static const char *const tab_names[] = {"apps", "routes", "addons", "history", "forced"};
 
-/* where tab i starts on the tabs line, and its label */
-static int tab_label(int i, char *label, size_t len)
+/* where tab i starts on the tabs line, and its label (forced: the unreviewed count) */
+static int tab_label(struct tui *t, int i, char *label, size_t len)
 {
 	int x = 1, k;
 	for (k = 0; k <= i; k++) {
-		snprintf(label, len, " %d %s ", k + 1, tab_names[k]);
+		size_t unreviewed = k == 4 ? tui_forced_unreviewed(t->top[4]) : (size_t)-1;
+		if (unreviewed != (size_t)-1 && unreviewed > 0)
+			snprintf(label, len, " %d %s (%zu) ", k + 1, tab_names[k], unreviewed);
+		else
+			snprintf(label, len, " %d %s ", k + 1, tab_names[k]);
 		if (k < i)
 			x += tui_width(label) + 1;
 	}
@@ -199,10 +204,9 @@ static int tab_label(int i, char *label, size_t len)
 int tui_tab_at(struct tui *t, int x)
 {
 	int i;
-	(void)t;
 	for (i = 0; i < 5; i++) {
 		char label[32];
-		int at = tab_label(i, label, sizeof(label));
+		int at = tab_label(t, i, label, sizeof(label));
 		if (x >= at && x < at + tui_width(label) && at + tui_width(label) <= COLS)
 			return i;
 	}
@@ -219,7 +223,7 @@ static void draw_tabs(struct tui *t)
 	for (i = 0; i < 5; i++) {
 		char label[32];
 		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
-		x = tab_label(i, label, sizeof(label));
+		x = tab_label(t, i, label, sizeof(label));
 		x += tui_put(1, x, COLS - x, label, attr) + 1;
 	}
 	if (t->view->title) {
@@ -269,7 +273,7 @@ static void layout(tui_view *v, int avail, int *width)
 			w = v->cols[i].min;
 		if (v->cols[i].max && w > v->cols[i].max)
 			w = v->cols[i].max;
-		width[i] = w;
+		width[i] = v->cols[i].wide && COLS < v->cols[i].wide ? 0 : w;
 	}
 	/* drop the least important columns until the minimum widths fit */
 	for (;;) {

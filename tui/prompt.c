@@ -198,7 +198,9 @@ static void receipt_lines(tui_tenant *tn, tui_view *v, const char *commit)
 	mech_log_entries_free(e, n);
 }
 
-void tui_run_command(struct tui *t, const char *line)
+/* A command line, as the tenant `as` when given (a key's write: asked already). The exit code, -1 if
+ * nothing ran. */
+static int run_line(struct tui *t, const char *line, tui_tenant *as)
 {
 	mech_strv w = MECH_STRV_INIT;
 	mech_buf out = MECH_BUF_INIT;
@@ -207,14 +209,14 @@ void tui_run_command(struct tui *t, const char *line)
 	const sh_command *cmd;
 	tui_tenant *tn;
 	tui_view *v;
-	int code, confirmed, dry_run;
+	int code = -1, confirmed, dry_run;
 
 	if (mech_sshcmd_split(line, &w) < 0 || !w.len) {
 		tui_message(t, 1, "%s",
 			    mech_error_last() ? mech_error_last()->message : "empty command");
 		mech_error_clear();
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	if (!strcmp(w.items[0], "mech")) {
 		free(w.items[0]);
@@ -223,17 +225,19 @@ void tui_run_command(struct tui *t, const char *line)
 	}
 	if (!w.len) {
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	if ((why = refused(w.items[0]))) {
 		tui_message(t, 1, "`%s` %s", w.items[0], why);
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	/* whose: the session's tenant; in operator mode the named one, else the row's */
-	confirmed = t->pending && !strcmp(t->pending, line);
+	confirmed = as || (t->pending && !strcmp(t->pending, line));
 	cmd = command_of(&w, &named, &dry_run);
-	if (!t->data.all_tenants)
+	if (as)
+		tn = as;
+	else if (!t->data.all_tenants)
 		tn = named ? tui_data_tenant(&t->data, named) : t->data.tenants[0];
 	else if (confirmed)
 		tn = t->pending_tenant;
@@ -292,6 +296,38 @@ void tui_run_command(struct tui *t, const char *line)
 done:
 	free(named);
 	mech_strv_dispose(&w);
+	return code;
+}
+
+void tui_run_command(struct tui *t, const char *line)
+{
+	run_line(t, line, NULL);
+}
+
+void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const char *why)
+{
+	char *dry = mech_sprintf("%s --dry-run", line);
+	int code = run_line(t, dry, tn);
+	free(dry);
+	if (code != 0)
+		return; /* the plan's output says why; nothing to ask */
+	free(t->pending);
+	t->pending = mech_strdup(line);
+	t->pending_tenant = t->data.all_tenants ? tn : NULL;
+	t->pending_why = why;
+	t->mode = TUI_MODE_CONFIRM;
+	t->dirty = 1;
+}
+
+/* The plan of `line` (its --dry-run output, shown while asking) has served once it runs. */
+static void drop_plan(struct tui *t, const char *line)
+{
+	tui_view *v = t->view;
+	const char *p = v->title ? strstr(v->title, line) : NULL;
+	if (!v->prev || v->ops != &tui_text_ops || !p || strcmp(p + strlen(line), " --dry-run"))
+		return;
+	t->view = v->prev;
+	tui_view_free(v);
 }
 
 void tui_confirm_key(struct tui *t, int key)
@@ -308,6 +344,7 @@ void tui_confirm_key(struct tui *t, int key)
 	}
 	/* pending equal to the line marks it confirmed */
 	line = mech_strdup(t->pending);
+	drop_plan(t, line);
 	tui_run_command(t, line);
 	free(line);
 }

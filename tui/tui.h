@@ -103,7 +103,9 @@ typedef enum {
 	/* input: search, copy */                                                                  \
 	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")           \
 	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")       \
-	_(COPY, "copy", "generic", "y", NULL, "copy the selected row's sha or name")
+	_(COPY, "copy", "generic", "y", NULL, "copy the selected row's sha or name")               \
+	/* review: the operator's review of forced writes (view 5; R is navigation's "revert") */  \
+	_(REVIEW, "review", "generic", "m", NULL, "mark the selected forced write reviewed")
 
 /* clang-format off */
 typedef enum {
@@ -182,6 +184,7 @@ typedef struct {
 	int min, max;  /* display columns */
 	int priority;  /* lower drops first when the screen is narrow; 0 never drops */
 	int trim_left; /* too long: keep the end ("…alice/web:1.4"), as for image references */
+	int wide;      /* shown only on a screen at least this many columns wide (0: any) */
 } tui_column;
 
 struct tui;
@@ -435,6 +438,11 @@ void tui_push(struct tui *t, tui_view *v);
 void tui_run_command(struct tui *t, const char *line);
 void tui_prompt_submit(struct tui *t, const char *line);
 void tui_confirm_key(struct tui *t, int key);
+/**
+ * A write from a key: run `line --dry-run` as tn and show its plan, then ask
+ * before running `line` as tn (why: "It writes."). A failed plan asks nothing.
+ */
+void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const char *why);
 
 /* input.c */
 void tui_input_open(struct tui *t);  /* history, mouse (after the screen starts) */
@@ -477,6 +485,8 @@ tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
 tui_view *tui_history_view(struct tui *t);
 tui_view *tui_forced_view(struct tui *t);
+/** The forced writes not reviewed yet, as last shown ((size_t)-1: not read yet). */
+size_t tui_forced_unreviewed(const tui_view *v);
 /** App detail: resource tree, conditions, live-vs-desired diff. */
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
 		       int at_diff);

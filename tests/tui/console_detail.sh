@@ -154,7 +154,7 @@ expect_in "$(sed -n 3p "$T/nav-route.screen")" "route web--main" "Enter on a rou
 expect_in "$(sed -n 3p "$T/nav-route-diff.screen")" "commit " "d on a detail: the last writer's receipt…"
 expect_in "$(sed -n 4p "$T/nav-route-diff.screen")" "diff --git" "…at its diff"
 expect_in "$(cat "$T/nav-route-diff.screen")" "+kind: HTTPRoute" "…the route's file added"
-expect_in "$(cat "$T/nav-routes.screen")" "1 routes" "Esc: back on the routes list"
+expect_in "$(cat "$T/nav-routes.screen")" "1 route (" "Esc: back on the routes list"
 expect_in "$(sed -n 3p "$T/nav-backend.screen")" "app web/main" "the backend line opens the app"
 expect_in "$(cat "$T/nav-backend.screen")" "Deployment/web--main" "…with its live tree"
 

@@ -208,7 +208,9 @@ SECOND=$(git --git-dir="$REPO" log -1 --skip=1 --format=%H) # the history's seco
 printf 'h\nj\nR\n:screen-save %s\ny\n:screen-save %s\n' "$T/ops-ask.screen" "$T/ops-done.screen" >"$T/ops"
 out=$(MECH_CONSOLE_SIZE=140x40 MECH_CONSOLE_SCRIPT="$T/ops" SHELL=/bin/sh script -qec "$MECH console --all-tenants" /dev/null 2>&1) && rc=0 || rc=$?
 expect_rc 0 "operator run"
-expect_in "$(tail -1 "$T/ops-ask.screen")" "Run \`--tenant alice app -a web -i main rollback --to" "the plan and the question name the tenant"
+expect_in "$(cat "$T/ops-ask.screen")" "\$ mech --tenant alice app -a web -i main rollback --to" "the plan names the tenant"
+expect_in "$(tail -1 "$T/ops-ask.screen")" "Run \`app -a web -i main rollback --to" "the question…"
+expect_in "$(tail -1 "$T/ops-ask.screen")" "as tenant alice? It writes." "…names the tenant"
 expect_eq "$(git --git-dir="$REPO" log -1 --format=%s)" \
 	"mechanics(app.rollback): roll web/main back to ${SECOND:0:12}" "alice's repo has the rollback"
 expect_eq "$(head_of bob)" "$bob0" "bob's repo is untouched"
