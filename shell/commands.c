@@ -802,11 +802,13 @@ const sh_command sh_commands[] = {
 	{"console", NULL, "console", SH_TTY, "", 0, 0, console_flags, sh_console,
 	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
 	 "Argo CD sync and health: one tenant's, or with --all-tenants every tenant's.",
-	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
-	 ": command, ? keys, T theme, p pause, l logs, e events, h an instance's history, R roll "
-	 "back (asks first) (docs/console.md).",
+	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter (search in text, "
+	 "n/N), d diff, y copy, r refresh, : command, ? keys, T theme, p pause, l logs, e events, "
+	 "h an instance's history, R roll back (asks first; in the forced view it restores the "
+	 "human's version), m mark a forced write reviewed (docs/console.md).",
 	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
-	 "(--readonly refuses those that write). With --all-tenants a : command runs as the "
+	 "(--readonly refuses those that write), as do R (`revert`, after its plan and a "
+	 "question) and m (`review`) in the forced view. With --all-tenants a : command runs as the "
 	 "tenant it names (--tenant T) or the selected row's, and asks first when it writes "
 	 "without naming one. --all-tenants over SSH is refused (exit 77).",
 	 "mech console\nmech --readonly console\nmech console --all-tenants\n"
