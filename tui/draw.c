@@ -205,7 +205,7 @@ int tui_tab_at(struct tui *t, int x)
 {
 	int i;
 	for (i = 0; i < 5; i++) {
-		char label[32];
+		char label[64];
 		int at = tab_label(t, i, label, sizeof(label));
 		if (x >= at && x < at + tui_width(label) && at + tui_width(label) <= COLS)
 			return i;
@@ -221,7 +221,7 @@ static void draw_tabs(struct tui *t)
 		top = top->prev;
 	fill(1, 0, COLS, tui_theme_attr(TUI_AREA_TABS));
 	for (i = 0; i < 5; i++) {
-		char label[32];
+		char label[64];
 		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
 		x = tab_label(t, i, label, sizeof(label));
 		x += tui_put(1, x, COLS - x, label, attr) + 1;

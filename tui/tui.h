@@ -265,6 +265,9 @@ tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const 
 /** Text line helper: one segment. */
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** A drill-down's title: "logs web/main", in operator mode "logs alice/web/main". */
+char *tui_instance_title(struct tui *t, struct tui_tenant *tn, const char *what, const char *app,
+			 const char *instance);
 /** Lines of a unified diff, coloured. */
 void tui_view_diff(tui_view *v, const char *diff);
 

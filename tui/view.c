@@ -288,3 +288,11 @@ size_t tui_view_search_count(const tui_view *v, size_t *current)
 	}
 	return count;
 }
+
+char *tui_instance_title(struct tui *t, struct tui_tenant *tn, const char *what, const char *app,
+			 const char *instance)
+{
+	if (t->data.all_tenants)
+		return mech_sprintf("%s %s/%s/%s", what, tn->name, app, instance);
+	return mech_sprintf("%s %s/%s", what, app, instance);
+}

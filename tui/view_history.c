@@ -301,8 +301,7 @@ tui_view *tui_app_history_view(struct tui *t, tui_tenant *tn, const char *app, c
 	p->instance = mech_strdup(instance);
 	v->priv = p;
 	v->tenant = tn;
-	v->title = mech_sprintf("history %s%s%s/%s", t->data.all_tenants ? tn->name : "",
-				t->data.all_tenants ? "/" : "", app, instance);
+	v->title = tui_instance_title(t, tn, "history", app, instance);
 	tui_view_reload(t, v);
 	return v;
 }

@@ -91,9 +91,7 @@ keys Escape
 
 # a human edit, then a forced write over it
 W="$T/wc"
-human_clone alice "$W"
-sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
-(cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+hotfix_by_hand alice "$W"
 "$MECH" app -a web set-image nginx:1.29 --force >/dev/null 2>&1 || fail "forced write"
 keys 5
 expect_screen "└ human" "forced view lists the overridden commit"

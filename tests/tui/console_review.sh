@@ -11,48 +11,24 @@
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/render.sh"
 require script bsdutils
-GOLDEN="$SRC/tests/tui/golden"
+. "$(dirname "$0")/../lib/console.sh"
 
 seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
-W="$T/wc"
-human_clone alice "$W"
 # two human edits, each overridden by a forced write
-sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
-(cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+W="$T/wc"
+hotfix_by_hand alice "$W"
 "$MECH" app -a web set-image nginx:1.28 --force >/dev/null 2>&1 || fail "forced set-image web"
 (cd "$W" && git pull -q --rebase origin main)
 sed -i 's/newTag: .*/newTag: "1.36-debug"/' "$W/apps/worker/overlays/main/kustomization.yaml"
 (cd "$W" && git commit -qam "debug worker by hand" && git push -q origin HEAD:main)
 "$MECH" app -a worker set-image busybox:1.37 --force >/dev/null 2>&1 || fail "forced set-image worker"
 
-console() { # script-file [flags...]: output of the run in $out, exit code in $rc
-	local s=$1
-	shift
-	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console" /dev/null 2>&1) && rc=0 || rc=$?
-}
-mask() {
-	sed -E -e 's/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/<uuid>/g' \
-		-e 's/[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z/<date>/g' \
-		-e 's/\b[0-9a-f]{7,40}\b/<sha>/g' \
-		-e 's/\b[0-9]{1,3}[smhd]\b */<age> /g'
-}
-golden() { # name
-	if [ ! -s "$T/$1.screen" ]; then fail "$1: no screen saved"; return; fi
-	mask <"$T/$1.screen" >"$T/$1.masked"
-	if [ -n "${UPDATE_GOLDEN:-}" ]; then
-		cp "$T/$1.masked" "$GOLDEN/$1.screen"
-		[ "${#SKIPPED_PARTS[@]}" -gt 0 ] || skip_part "UPDATE_GOLDEN: the golden screens were rewritten, not compared"
-	fi
-	if diff -u "$GOLDEN/$1.screen" "$T/$1.masked" >"$T/diff"; then ok
-	else fail "$1 differs from $GOLDEN/$1.screen:
-$(cat "$T/diff")"; fi
-}
 
 mask_review() { # mask, and the reviewer (the local user running the test)
 	# (a drill-down's title is cut in the middle of a sha at 80 columns)
-	mask | sed -E -e 's/by [^ <]+ <[^>]*@localhost>/by <user>/g' \
+	console_mask | sed -E -e 's/by [^ <]+ <[^>]*@localhost>/by <user>/g' \
 		-e 's/(\$ mech (revert|review) )[0-9a-f]{1,12}$/\1<sha>/'
 }
 goldens() { # name...: each saved screen against tests/tui/golden/review-NAME.screen

@@ -16,9 +16,7 @@ seed_tenant alice
 "$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
 "$MECH" app create worker --image busybox:1.36 >/dev/null 2>&1
 W="$T/wc"
-human_clone alice "$W"
-sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
-(cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+hotfix_by_hand alice "$W"
 "$MECH" app -a web set-image nginx:1.28 --force >/dev/null 2>&1 || fail "forced set-image web"
 forced_web=$(head_of alice)
 (cd "$W" && git pull -q --rebase origin main)
