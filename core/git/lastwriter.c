@@ -181,6 +181,8 @@ typedef struct {
 	git_repository *repo;
 	tree_memo cur, prev; /* read on the parent side in this step, in the one before */
 	git_commit *parent;  /* the first parent read in the step before */
+	int memo;            /* keep the parent side (a walk); 0: one comparison */
+	int files_only;      /* list only files (and submodules), not directories */
 } tree_reader;
 
 static size_t memo_hash(const git_oid *id)
@@ -243,7 +245,7 @@ static int reader_tree(tree_reader *r, const git_oid *id, int keep, git_tree **o
 	} else if (git_tree_lookup(out, r->repo, id) < 0) {
 		return -1;
 	}
-	if (keep) {
+	if (keep && r->memo) {
 		git_tree *k;
 		if (git_tree_dup(&k, *out) < 0)
 			return -1;
@@ -291,7 +293,8 @@ static int entry_diff(tree_reader *r, const git_tree_entry *ea, const git_tree_e
 	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
 		return 0;
 	path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
-	mech_strv_push(out, path);
+	if (!r->files_only || (ea && !adir) || (eb && !bdir))
+		mech_strv_push(out, path);
 	if (adir || bdir) {
 		git_tree *ta = NULL, *tb = NULL;
 		char *sub = mech_sprintf("%s/", path);
@@ -350,6 +353,15 @@ static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const
 			return -1;
 	}
 	return 0;
+}
+
+int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
+			    mech_strv *out)
+{
+	tree_reader r = {repo, {0}, {0}, NULL, 0, 1};
+	int rc = tree_diff(&r, a, b, "", out);
+	reader_free(&r);
+	return rc;
 }
 
 /* Binary search in `n` strings sorted by strcmp: 1 and the index, or 0. */
@@ -1062,7 +1074,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	size_t norder = 0, i, j;
 	int rc = -1, uncached = 0;
 	mech_strv touched = MECH_STRV_INIT;
-	tree_reader r = {lw->repo, {0}, {0}, NULL};
+	tree_reader r = {lw->repo, {0}, {0}, NULL, 1, 0};
 
 	if (!incremental) {
 		pm_clear(&lw->map);
