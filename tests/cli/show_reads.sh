@@ -6,7 +6,7 @@
 # subtree the commit did not touch, or an older commit, is missing from the
 # object store, which a diff of the whole tree or a walk of the whole
 # history would have to read. `app info` likewise reads its own app only:
-# another app's missing tree does not stop it.
+# another app's missing file does not stop it.
 . "$(dirname "$0")/../lib/common.sh"
 
 seed_tenant alice
@@ -61,17 +61,17 @@ mech show HEAD
 expect_rc 0 "show HEAD without an untouched subtree and an old commit"
 expect_eq "$out" "$before" "same output"
 
-# app info: a person adds app "other" (loose objects); its tree goes missing
+# app info: a person adds app "other" (loose objects); its deployment goes missing
 mkdir -p "$T/clone/apps/other/base"
-cp "$T/clone/apps/web/base/deployment.yaml" "$T/clone/apps/other/base/deployment.yaml"
+sed 's/web/other/' "$T/clone/apps/web/base/deployment.yaml" >"$T/clone/apps/other/base/deployment.yaml"
 $C add -A && $C commit -qm "a person copies web" && $C push -q origin HEAD
 mech app -a web info
 expect_rc 0 "app info web"
 info=$out
-other=$($G rev-parse HEAD:apps/other)
-[ -f "$(obj "$other")" ] || fail "apps/other's tree is not a loose object"
+other=$($G rev-parse HEAD:apps/other/base/deployment.yaml)
+[ -f "$(obj "$other")" ] || fail "apps/other's deployment is not a loose object"
 rm -f "$(obj "$other")" "$MECH_HOME"/cache/alice/apps-*.cache
 mech app -a web info
-expect_rc 0 "app info web without another app's tree"
+expect_rc 0 "app info web without another app's deployment"
 expect_eq "$out" "$info" "same output"
 finish
