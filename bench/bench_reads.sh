@@ -97,7 +97,7 @@ for n in $APPS_LIST; do
 	url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
 	printf 'argocd: {url: "%s", timeout_ms: 60000}\n' "$url" >"$MECH_HOME/mech.yaml"
 	for _ in $(seq 1 600); do
-		h=$(curl -s "$url/api/v1/applications?projects=bench" | grep -o '"status":"Healthy"' | wc -l)
+		h=$(curl -s "$url/api/v1/applications?projects=bench" | { grep -o '"status":"Healthy"' || true; } | wc -l)
 		[ "$h" -ge "$n" ] && break
 		sleep 0.5
 	done
