@@ -19,7 +19,9 @@ C="git -C $T/clone"
 mkdir -p "$T/clone/zzz"
 echo "kept" >"$T/clone/zzz/kept.txt"
 echo "a file" >"$T/clone/apps/web/extra"
-$C add -A && $C commit -qm "a person adds zzz/ and apps/web/extra"
+mkdir -p "$T/clone/apps/other/base"
+sed 's/web/other/' "$T/clone/apps/web/base/deployment.yaml" >"$T/clone/apps/other/base/deployment.yaml"
+$C add -A && $C commit -qm "a person adds zzz/, apps/web/extra and app other"
 first=$($C rev-parse HEAD)
 echo "note" >>"$T/clone/README.md"
 $C commit -qam "a person edits the README"
@@ -50,21 +52,9 @@ expect_in "$out" "D  apps/web/base/service.yaml" "text lists the deletion"
 expect_in "$out" "A  apps/web/extra/x.txt" "text lists the file under the new directory"
 before=$out
 
-# the objects a whole-tree diff or a whole-history walk would need
 obj() { echo "$(repo_of alice)/objects/${1:0:2}/${1:2}"; }
-zzz=$($G rev-parse HEAD:zzz)
-[ -f "$(obj "$zzz")" ] || fail "zzz/'s tree is not a loose object (the push was packed)"
-[ -f "$(obj "$first")" ] || fail "the first human commit is not a loose object"
-rm -f "$(obj "$zzz")" "$(obj "$first")"
-$G cat-file -e "$zzz" 2>/dev/null && fail "zzz/'s tree is still readable"
-mech show HEAD
-expect_rc 0 "show HEAD without an untouched subtree and an old commit"
-expect_eq "$out" "$before" "same output"
 
-# app info: a person adds app "other" (loose objects); its deployment goes missing
-mkdir -p "$T/clone/apps/other/base"
-sed 's/web/other/' "$T/clone/apps/web/base/deployment.yaml" >"$T/clone/apps/other/base/deployment.yaml"
-$C add -A && $C commit -qm "a person copies web" && $C push -q origin HEAD
+# app info without a file of app "other" (a loose object)
 mech app -a web info
 expect_rc 0 "app info web"
 info=$out
@@ -74,4 +64,15 @@ rm -f "$(obj "$other")" "$MECH_HOME"/cache/alice/apps-*.cache
 mech app -a web info
 expect_rc 0 "app info web without another app's deployment"
 expect_eq "$out" "$info" "same output"
+
+# the objects a whole-tree diff or a whole-history walk would need
+zzz=$($G rev-parse HEAD:zzz)
+[ -f "$(obj "$zzz")" ] || fail "zzz/'s tree is not a loose object (the push was packed)"
+[ -f "$(obj "$first")" ] || fail "the first human commit is not a loose object"
+rm -f "$(obj "$zzz")" "$(obj "$first")"
+$G cat-file -e "$zzz" 2>/dev/null && fail "zzz/'s tree is still readable"
+mech show HEAD
+expect_rc 0 "show HEAD without an untouched subtree and an old commit"
+expect_eq "$out" "$before" "same output"
+
 finish
