@@ -1288,12 +1288,15 @@ Test(lastwriter, changed_files_give_the_whole_tree_diff)
 				{
 					git_diff *d;
 					size_t j;
-					cr_assert_eq(git_diff_tree_to_tree(&d, w.repo, pt, t, NULL), 0);
+					cr_assert_eq(git_diff_tree_to_tree(&d, w.repo, pt, t, NULL),
+						     0);
 					cr_assert_eq(git_diff_num_deltas(d), files.len,
 						     "seed %u: as many files as deltas", seeds[i]);
 					for (j = 0; j < files.len; j++)
-						cr_assert_str_eq(git_diff_get_delta(d, j)->new_file.path,
-								 files.items[j], "seed %u: in tree order",
+						cr_assert_str_eq(git_diff_get_delta(d, j)
+									 ->new_file.path,
+								 files.items[j],
+								 "seed %u: in tree order",
 								 seeds[i]);
 					git_diff_free(d);
 				}
