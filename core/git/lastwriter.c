@@ -335,8 +335,16 @@ static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const
 	while (i < na || j < nb) {
 		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
-		int rc;
+		int c, rc;
+		/* most entries of a big directory are the same on both sides */
+		if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+		    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb) &&
+		    !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb))) {
+			i++;
+			j++;
+			continue;
+		}
+		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
 		if (c == 0 ||
 		    (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
 			rc = entry_diff(r, ea, eb, prefix, out);
