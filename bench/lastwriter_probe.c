@@ -53,6 +53,12 @@ int main(int argc, char **argv)
 	}
 	t0 = now_us();
 	git_libgit2_init();
+	/* the options the mech binary sets (shell/main.c), so that the figures
+	 * are mech's: no re-hashing on read, its object cache limits */
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_HASH_VERIFICATION, 0);
+	git_libgit2_opts(GIT_OPT_ENABLE_STRICT_OBJECT_CREATION, 0);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_OBJECT_LIMIT, GIT_OBJECT_TREE, (size_t)1 << 20);
+	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, (ssize_t)32 << 20);
 	if (mech_config_load(&cfg, argv[1]) < 0)
 		return fail("config");
 	if (mech_repo_open(&repo, cfg, argv[2]) < 0)

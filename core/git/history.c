@@ -7,6 +7,7 @@
  */
 #include "mech/history.h"
 #include "mech/error.h"
+#include "mech/lastwriter.h"
 #include "mech/lock.h"
 #include "mech/validate.h"
 
@@ -447,6 +448,8 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 	git_commit *c = NULL, *p = NULL;
 	git_tree *t = NULL, *pt = NULL;
 	git_diff *d = NULL;
+	git_diff_options opts = GIT_DIFF_OPTIONS_INIT;
+	mech_strv changed = MECH_STRV_INIT;
 	size_t i;
 	int rc = -1;
 
@@ -457,11 +460,28 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 	if (git_commit_lookup(&c, git, &id) < 0 || git_commit_tree(&t, c) < 0 ||
 	    (git_commit_parentcount(c) &&
 	     (git_commit_parent(&p, c, 0) < 0 || git_commit_tree(&pt, p) < 0)) ||
-	    git_diff_tree_to_tree(&d, git, pt, t, NULL) < 0) {
+	    mech_tree_changed_files(git, pt, t, &changed) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot read the commit");
+		goto done;
+	}
+	/*
+	 * libgit2 diffs two trees by walking both whole (40,000 entries at
+	 * 10,000 apps); given the paths that changed, found by comparing tree
+	 * ids top-down, it reads only those. No change: an empty list would
+	 * mean "every path", and the diff is empty anyway.
+	 */
+	opts.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+	opts.pathspec.strings = changed.items;
+	opts.pathspec.count = changed.len;
+	if (changed.len && git_diff_tree_to_tree(&d, git, pt, t, &opts) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot read the commit");
 		goto done;
 	}
 	mech_log_entry_from_commit(entry, c, mech_repo_config(repo));
+	if (!d) {
+		rc = 0;
+		goto done;
+	}
 	*files = mech_calloc(git_diff_num_deltas(d), sizeof(**files));
 	for (i = 0; i < git_diff_num_deltas(d); i++) {
 		const git_diff_delta *dd = git_diff_get_delta(d, i);
@@ -477,6 +497,7 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 	}
 	rc = 0;
 done:
+	mech_strv_dispose(&changed);
 	git_diff_free(d);
 	git_tree_free(t);
 	git_tree_free(pt);
@@ -491,11 +512,21 @@ int mech_history_overridden_by(mech_repo *repo, const char *commit, mech_overrid
 	mech_log_entry *e = NULL;
 	size_t ne = 0, i, j, cap = 0;
 
+	git_oid id;
+	int r = 1;
+
 	*out = NULL;
 	*n = 0;
 	memset(&o, 0, sizeof(o));
 	o.cls = MECH_CLASS_FORCED;
-	if (mech_history_walk(repo, &o, &e, &ne) < 0)
+	/*
+	 * A forced write names the last writer it overwrote, an ancestor: only
+	 * the commits since `commit` can (none for the head). A commit the
+	 * branch does not descend from is looked for in the whole history.
+	 */
+	if (git_oid_fromstr(&id, commit) == 0)
+		r = mech_history_walk_since(repo, &o, &id, &e, &ne);
+	if (r < 0 || (r == 1 && mech_history_walk(repo, &o, &e, &ne) < 0))
 		return -1;
 	for (i = 0; i < ne; i++)
 		for (j = 0; j < e[i].nforced; j++) {

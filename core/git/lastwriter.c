@@ -154,9 +154,125 @@ static void cm_clear(commit_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- reading trees during a walk ---- */
+
+/*
+ * A walk in topological order reads a commit's trees twice: as the commit's
+ * own, then one step later as its child's parent side. libgit2's object
+ * cache would keep them, but under mech's cap (shell/main.c) a long walk
+ * stores thousands of trees over it, and every store over the cap scans
+ * the cache's hash table from its start to evict: a third of a 50,000-commit
+ * rebuild went there, and the rebuild grew faster than the history. So a
+ * walk turns libgit2's cache off (update_walk) and keeps, for one step, what
+ * it read on the parent side: the next commit's own trees, and the parent
+ * commit itself.
+ */
+typedef struct {
+	git_oid id;
+	git_tree *tree;
+} memo_slot;
+
+typedef struct {
+	memo_slot *slots;
+	size_t cap, len;
+} tree_memo;
+
+typedef struct {
+	git_repository *repo;
+	tree_memo cur, prev; /* read on the parent side in this step, in the one before */
+	git_commit *parent;  /* the first parent read in the step before */
+	int memo;            /* keep the parent side (a walk); 0: one comparison */
+	int files_only;      /* list only files (and submodules), not directories */
+} tree_reader;
+
+static size_t memo_hash(const git_oid *id)
+{
+	size_t h;
+	memcpy(&h, id->id, sizeof(h));
+	return h;
+}
+
+static memo_slot *memo_find(tree_memo *m, const git_oid *id)
+{
+	size_t i;
+	if (!m->cap)
+		return NULL;
+	for (i = memo_hash(id) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+		if (!m->slots[i].tree || git_oid_equal(&m->slots[i].id, id))
+			return &m->slots[i];
+}
+
+static void memo_put(tree_memo *m, git_tree *t)
+{
+	memo_slot *s;
+	if ((m->len + 1) * 2 > m->cap) {
+		tree_memo n = {NULL, m->cap ? 2 * m->cap : 64, 0};
+		size_t i;
+		n.slots = mech_calloc(n.cap, sizeof(memo_slot));
+		for (i = 0; i < m->cap; i++)
+			if (m->slots[i].tree)
+				*memo_find(&n, &m->slots[i].id) = m->slots[i];
+		n.len = m->len;
+		free(m->slots);
+		*m = n;
+	}
+	s = memo_find(m, git_tree_id(t));
+	if (s->tree) {
+		git_tree_free(t); /* read twice in one step */
+		return;
+	}
+	s->id = *git_tree_id(t);
+	s->tree = t;
+	m->len++;
+}
+
+static void memo_clear(tree_memo *m)
+{
+	size_t i;
+	for (i = 0; i < m->cap; i++)
+		git_tree_free(m->slots[i].tree);
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Tree `id`; `keep`: it is on the parent side, keep it for the next step. */
+static int reader_tree(tree_reader *r, const git_oid *id, int keep, git_tree **out)
+{
+	memo_slot *s = memo_find(&r->prev, id);
+	if (s && s->tree) {
+		if (git_tree_dup(out, s->tree) < 0)
+			return -1;
+	} else if (git_tree_lookup(out, r->repo, id) < 0) {
+		return -1;
+	}
+	if (keep && r->memo) {
+		git_tree *k;
+		if (git_tree_dup(&k, *out) < 0)
+			return -1;
+		memo_put(&r->cur, k);
+	}
+	return 0;
+}
+
+/* One commit done: what its parent side read is what the next one needs. */
+static void reader_step(tree_reader *r)
+{
+	memo_clear(&r->prev);
+	r->prev = r->cur;
+	memset(&r->cur, 0, sizeof(r->cur));
+}
+
+static void reader_free(tree_reader *r)
+{
+	memo_clear(&r->cur);
+	memo_clear(&r->prev);
+	git_commit_free(r->parent);
+	r->parent = NULL;
+}
+
 /* ---- tree comparison: blob paths that differ between two trees ---- */
 
-static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
+static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const char *prefix,
 		     mech_strv *out);
 
 /*
@@ -164,7 +280,7 @@ static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b,
  * matches anything below DIR, which is the same as the directory's tree
  * object changing.
  */
-static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_tree_entry *eb,
+static int entry_diff(tree_reader *r, const git_tree_entry *ea, const git_tree_entry *eb,
 		      const char *prefix, mech_strv *out)
 {
 	const git_tree_entry *e = ea ? ea : eb;
@@ -177,16 +293,17 @@ static int entry_diff(git_repository *repo, const git_tree_entry *ea, const git_
 	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
 		return 0;
 	path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
-	mech_strv_push(out, path);
+	if (!r->files_only || (ea && !adir) || (eb && !bdir))
+		mech_strv_push(out, path);
 	if (adir || bdir) {
 		git_tree *ta = NULL, *tb = NULL;
 		char *sub = mech_sprintf("%s/", path);
-		if (adir && git_tree_lookup(&ta, repo, git_tree_entry_id(ea)) < 0)
+		if (adir && reader_tree(r, git_tree_entry_id(ea), 1, &ta) < 0)
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
-		if (!rc && bdir && git_tree_lookup(&tb, repo, git_tree_entry_id(eb)) < 0)
+		if (!rc && bdir && reader_tree(r, git_tree_entry_id(eb), 0, &tb) < 0)
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
 		if (!rc)
-			rc = tree_diff(repo, ta, tb, sub, out);
+			rc = tree_diff(r, ta, tb, sub, out);
 		git_tree_free(ta);
 		git_tree_free(tb);
 		free(sub);
@@ -210,7 +327,7 @@ static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
 }
 
 /* Both trees are sorted: walk them together (no per-entry search). */
-static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b, const char *prefix,
+static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const char *prefix,
 		     mech_strv *out)
 {
 	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0,
@@ -218,24 +335,41 @@ static int tree_diff(git_repository *repo, const git_tree *a, const git_tree *b,
 	while (i < na || j < nb) {
 		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
 		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		int c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
-		int rc;
+		int c, rc;
+		/* most entries of a big directory are the same on both sides */
+		if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
+		    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb) &&
+		    !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb))) {
+			i++;
+			j++;
+			continue;
+		}
+		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
 		if (c == 0 ||
 		    (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
-			rc = entry_diff(repo, ea, eb, prefix, out);
+			rc = entry_diff(r, ea, eb, prefix, out);
 			i++;
 			j++;
 		} else if (c < 0) {
-			rc = entry_diff(repo, ea, NULL, prefix, out);
+			rc = entry_diff(r, ea, NULL, prefix, out);
 			i++;
 		} else {
-			rc = entry_diff(repo, NULL, eb, prefix, out);
+			rc = entry_diff(r, NULL, eb, prefix, out);
 			j++;
 		}
 		if (rc < 0)
 			return -1;
 	}
 	return 0;
+}
+
+int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
+			    mech_strv *out)
+{
+	tree_reader r = {repo, {0}, {0}, NULL, 0, 1};
+	int rc = tree_diff(&r, a, b, "", out);
+	reader_free(&r);
+	return rc;
 }
 
 /* Binary search in `n` strings sorted by strcmp: 1 and the index, or 0. */
@@ -630,7 +764,7 @@ static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
 }
 
 /* Record the diffs of one commit against each parent (or its tree, for a root). */
-static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
+static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, const git_oid *id)
 {
 	git_commit *c = NULL;
 	git_tree *tree = NULL;
@@ -642,7 +776,14 @@ static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
 		return 0;
 	ci->used = 1;
 	cm->len++;
-	if (git_commit_lookup(&c, lw->repo, id) < 0 || git_commit_tree(&tree, c) < 0) {
+	if (r->parent && git_oid_equal(git_commit_id(r->parent), id)) {
+		c = r->parent; /* read as the previous commit's parent */
+		r->parent = NULL;
+	} else if (git_commit_lookup(&c, lw->repo, id) < 0) {
+		mech_error_git(MECH_EFAILED, "cannot read commit");
+		goto done;
+	}
+	if (reader_tree(r, git_commit_tree_id(c), 0, &tree) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot read commit");
 		goto done;
 	}
@@ -650,7 +791,7 @@ static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
 	ci->parents = mech_calloc(ci->nparents, sizeof(git_oid));
 	ci->diffs = mech_calloc(ci->nparents ? ci->nparents : 1, sizeof(mech_strv));
 	if (!ci->nparents) {
-		rc = tree_diff(lw->repo, NULL, tree, "", &ci->diffs[0]);
+		rc = tree_diff(r, NULL, tree, "", &ci->diffs[0]);
 		mech_strv_sort(&ci->diffs[0]); /* searched with bsearch */
 		goto done;
 	}
@@ -658,20 +799,27 @@ static int load_commit(mech_lastwriter *lw, commit_map *cm, const git_oid *id)
 		git_commit *p = NULL;
 		git_tree *pt = NULL;
 		ci->parents[i] = *git_commit_parent_id(c, (unsigned)i);
-		if (git_commit_parent(&p, c, (unsigned)i) < 0 || git_commit_tree(&pt, p) < 0) {
+		if (git_commit_parent(&p, c, (unsigned)i) < 0 ||
+		    reader_tree(r, git_commit_tree_id(p), 1, &pt) < 0) {
 			git_commit_free(p);
 			mech_error_git(MECH_EFAILED, "cannot read parent commit");
 			goto done;
 		}
-		rc = tree_diff(lw->repo, pt, tree, "", &ci->diffs[i]);
+		rc = tree_diff(r, pt, tree, "", &ci->diffs[i]);
 		mech_strv_sort(&ci->diffs[i]);
 		git_tree_free(pt);
-		git_commit_free(p);
+		if (i == 0) { /* most often the next commit of the walk */
+			git_commit_free(r->parent);
+			r->parent = p;
+		} else {
+			git_commit_free(p);
+		}
 		if (rc < 0)
 			goto done;
 	}
 	rc = 0;
 done:
+	reader_step(r);
 	git_tree_free(tree);
 	git_commit_free(c);
 	return rc;
@@ -932,8 +1080,9 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	git_oid id, old_tip = lw->tip;
 	git_oid *order = NULL;
 	size_t norder = 0, i, j;
-	int rc = -1;
+	int rc = -1, uncached = 0;
 	mech_strv touched = MECH_STRV_INIT;
+	tree_reader r = {lw->repo, {0}, {0}, NULL, 1, 0};
 
 	if (!incremental) {
 		pm_clear(&lw->map);
@@ -942,7 +1091,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	}
 	if (incremental == ONE_COMMIT) {
 		/* the common case, one write on top of the index: no walk */
-		if (load_commit(lw, &cm, tip) < 0)
+		if (load_commit(lw, &r, &cm, tip) < 0)
 			goto done;
 		order = mech_calloc(1, sizeof(*order));
 		order[norder++] = *tip;
@@ -953,13 +1102,23 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 		mech_error_git(MECH_EFAILED, "cannot walk history");
 		goto done;
 	}
+	if (walk) {
+		/* the reader keeps what the next commit needs (see tree_reader) */
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 0);
+		uncached = 1;
+	}
 	while (walk && git_revwalk_next(&id, walk) == 0) {
-		if (load_commit(lw, &cm, &id) < 0)
+		if (load_commit(lw, &r, &cm, &id) < 0)
 			goto done;
 		order = mech_reallocarray(order, norder + 1, sizeof(*order));
 		order[norder++] = id;
 	}
 	lw->walked = norder;
+	reader_free(&r);
+	if (uncached) {
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1); /* mech never turns it off elsewhere */
+		uncached = 0;
+	}
 	if (incremental && !chain_exits_at(&cm, tip, &old_tip)) {
 		rc = 1;
 		goto done;
@@ -1000,6 +1159,9 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	save_file(lw, incremental ? &old_tip : NULL, &old);
 	rc = 0;
 done:
+	reader_free(&r);
+	if (uncached)
+		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1);
 	mech_strv_dispose(&touched);
 	free(order);
 	pm_clear(&old);

@@ -64,6 +64,8 @@ static void free_strings(char **v, size_t n)
 
 /* ---- client ---- */
 
+#define ARGOCD_MAX_BODY (256u << 20)
+
 int mech_argocd_open(mech_argocd **out, const char *url, const char *token_file,
 		     const char *ca_file, long timeout_ms)
 {
@@ -76,6 +78,9 @@ int mech_argocd_open(mech_argocd **out, const char *url, const char *token_file,
 	o.token_file = token_file;
 	o.ca_file = ca_file;
 	o.timeout_ms = timeout_ms;
+	/* the list of a tenant's Applications is one body: 10,000 of them are
+	 * 29 MB from mech sim (bench/bench_reads.sh), more from Argo CD */
+	o.max_body = ARGOCD_MAX_BODY;
 	c = mech_calloc(1, sizeof(*c));
 	if (mech_http_new(&c->http, &o) < 0) {
 		free(c);

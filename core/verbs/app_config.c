@@ -614,8 +614,18 @@ int mech_addon_links(mech_repo *repo, const char *addon, const char *app,
 
 	*out = NULL;
 	*n = 0;
-	if (mech_addon_list(repo, &addons, &naddons) < 0 ||
-	    mech_app_list(repo, &apps, &napps) < 0 || mech_repo_head_tree(repo, &tree) < 0)
+	if (mech_addon_list(repo, &addons, &naddons) < 0)
+		goto done;
+	/* one app's links read that app only (`app info` at 10,000 apps) */
+	if (app) {
+		int r = mech_app_get(repo, app, &apps);
+		napps = apps ? 1 : 0;
+		if (r < 0)
+			goto done;
+	} else if (mech_app_list(repo, &apps, &napps) < 0) {
+		goto done;
+	}
+	if (mech_repo_head_tree(repo, &tree) < 0)
 		goto done;
 	for (i = 0; i < napps; i++) {
 		if (app && strcmp(apps[i].name, app))

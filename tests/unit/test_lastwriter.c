@@ -1212,3 +1212,106 @@ Test(lastwriter, odd_paths_survive_the_index_file)
 	mech_lastwriter_free(lw);
 	world_close(&w);
 }
+
+/* ---- mech show's diff: only the changed files, the same patch ---- */
+
+static int patch_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,
+		    void *payload)
+{
+	mech_buf *b = payload;
+	(void)d;
+	(void)h;
+	if (l->origin == GIT_DIFF_LINE_CONTEXT || l->origin == GIT_DIFF_LINE_ADDITION ||
+	    l->origin == GIT_DIFF_LINE_DELETION)
+		mech_buf_putc(b, l->origin);
+	mech_buf_put(b, l->content, l->content_len);
+	return 0;
+}
+
+static void patch_of(world *w, git_tree *a, git_tree *b, const mech_strv *only, mech_buf *out)
+{
+	git_diff *d = NULL;
+	git_diff_options o = GIT_DIFF_OPTIONS_INIT;
+	if (only) {
+		o.flags |= GIT_DIFF_DISABLE_PATHSPEC_MATCH;
+		o.pathspec.strings = only->items;
+		o.pathspec.count = only->len;
+	}
+	cr_assert_eq(git_diff_tree_to_tree(&d, w->repo, a, b, &o), 0);
+	cr_assert_eq(git_diff_print(d, GIT_DIFF_FORMAT_PATCH, patch_cb, out), 0);
+	git_diff_free(d);
+}
+
+/*
+ * Every commit of the random histories (mode changes, deletions, a blob
+ * replaced by a directory and back, roots) against each parent: the files
+ * mech_tree_changed_files names are exactly those libgit2's whole-tree diff
+ * reports, and the diff limited to them prints the same patch.
+ */
+Test(lastwriter, changed_files_give_the_whole_tree_diff)
+{
+	size_t i;
+	for (i = 0; i < NSEEDS; i++) {
+		world w;
+		history h;
+		git_revwalk *walk;
+		git_oid id;
+		size_t checked = 0;
+		world_open(&w);
+		history_init(&h, &w, seeds[i]);
+		run_history(&h, STEPS, NULL, NULL);
+		cr_assert_eq(git_revwalk_new(&walk, w.repo), 0);
+		cr_assert_eq(git_revwalk_push(walk, &h.main.tip), 0);
+		while (git_revwalk_next(&id, walk) == 0) {
+			git_commit *c;
+			git_tree *t;
+			unsigned np, k;
+			cr_assert_eq(git_commit_lookup(&c, w.repo, &id), 0);
+			cr_assert_eq(git_commit_tree(&t, c), 0);
+			np = git_commit_parentcount(c);
+			for (k = 0; k < (np ? np : 1); k++) {
+				git_commit *p = NULL;
+				git_tree *pt = NULL;
+				mech_strv files = MECH_STRV_INIT;
+				mech_buf whole = MECH_BUF_INIT, limited = MECH_BUF_INIT;
+				if (np) {
+					cr_assert_eq(git_commit_parent(&p, c, k), 0);
+					cr_assert_eq(git_commit_tree(&pt, p), 0);
+				}
+				cr_assert_eq(mech_tree_changed_files(w.repo, pt, t, &files), 0);
+				patch_of(&w, pt, t, NULL, &whole);
+				if (files.len)
+					patch_of(&w, pt, t, &files, &limited);
+				cr_assert_str_eq(mech_buf_cstr(&limited), mech_buf_cstr(&whole),
+						 "seed %u: the patch limited to the changed files",
+						 seeds[i]);
+				{
+					git_diff *d;
+					size_t j;
+					cr_assert_eq(git_diff_tree_to_tree(&d, w.repo, pt, t, NULL),
+						     0);
+					cr_assert_eq(git_diff_num_deltas(d), files.len,
+						     "seed %u: as many files as deltas", seeds[i]);
+					for (j = 0; j < files.len; j++)
+						cr_assert_str_eq(git_diff_get_delta(d, j)
+									 ->new_file.path,
+								 files.items[j],
+								 "seed %u: in tree order",
+								 seeds[i]);
+					git_diff_free(d);
+				}
+				checked++;
+				mech_strv_dispose(&files);
+				mech_buf_dispose(&whole);
+				mech_buf_dispose(&limited);
+				git_tree_free(pt);
+				git_commit_free(p);
+			}
+			git_tree_free(t);
+			git_commit_free(c);
+		}
+		git_revwalk_free(walk);
+		cr_assert_gt(checked, 20);
+		world_close(&w);
+	}
+}

@@ -4,6 +4,7 @@
 
 #include <git2.h>
 
+#include "mech/buf.h"
 #include "mech/config.h"
 #include "mech/receipt.h"
 
@@ -38,5 +39,14 @@ void mech_lastwriter_free(mech_lastwriter *lw);
  * the rare walk that leaves the new commits through another ancestor.
  */
 int mech_lastwriter_walk(git_repository *repo, const git_oid *start, const char *path, git_oid *out);
+
+/**
+ * The files (and submodules) whose entry differs between trees `a` and `b`
+ * (either NULL: empty), appended to `out` in tree order: the comparison the
+ * index makes, reading only subtrees whose ids differ, so its cost follows
+ * the change and not the tree (`mech show`).
+ */
+int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
+			    mech_strv *out);
 
 #endif
