@@ -117,6 +117,7 @@ for i in "${!bins[@]}"; do
 	echo "LOCK_${l}_TPUT_FAILED=$failed"
 	flock "$repo/compact.lock" true
 done
+echo "LOCK_TPUT_N=$TN"
 echo "LOCK_WRITERS=$W"
 echo "LOCK_ROUNDS=$ROUNDS"
 echo "LOCK_LABELS='${labels[*]}'"
