@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/file.h>
@@ -61,16 +62,25 @@ static int wait_queued(int fd, long *waited)
 	struct sigevent ev;
 	struct itimerspec its;
 	struct timespec t0;
+	sigset_t urg, mask;
 	timer_t timer;
 	int rc, err;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	/* a thread that blocks signals (mech sim's) must still hear the timer */
+	sigemptyset(&urg);
+	sigaddset(&urg, SIGURG);
+	pthread_sigmask(SIG_UNBLOCK, &urg, &mask);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_lock_timer;
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0; /* no SA_RESTART: the blocked flock must return */
-	if (sigaction(SIGURG, &sa, &old) < 0)
+	if (sigaction(SIGURG, &sa, &old) < 0) {
+		err = errno;
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
+		errno = err;
 		return -1;
+	}
 	memset(&ev, 0, sizeof(ev));
 	ev.sigev_notify = SIGEV_THREAD_ID; /* this thread, whichever others run */
 	ev.sigev_signo = SIGURG;
@@ -78,6 +88,7 @@ static int wait_queued(int fd, long *waited)
 	if (timer_create(CLOCK_MONOTONIC, &ev, &timer) < 0) {
 		err = errno;
 		sigaction(SIGURG, &old, NULL);
+		pthread_sigmask(SIG_SETMASK, &mask, NULL);
 		errno = err;
 		return -1;
 	}
@@ -95,6 +106,7 @@ static int wait_queued(int fd, long *waited)
 	/* a signal already sent is delivered as timer_delete returns, to this thread */
 	timer_delete(timer);
 	sigaction(SIGURG, &old, NULL);
+	pthread_sigmask(SIG_SETMASK, &mask, NULL);
 	errno = err;
 	return rc;
 }
