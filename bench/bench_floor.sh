@@ -21,8 +21,9 @@
 # libgit2's default) for reference. Each side waits for nothing of the other: mech's detached pack merge
 # is drained (flock on compact.lock) before the floor's write, and reported
 # apart. Both copies must end with the same tree (checked). Figures are
-# medians of per-write wall-clock times (process start to exit); ratios are
-# mech / floor.
+# medians of per-write wall-clock times (process start to exit), and the
+# mean CPU time (user + system, from getrusage; mech's detached merge not
+# included); ratios are mech / floor.
 #
 # Prints KEY=VALUE lines on stdout (milliseconds) and progress on stderr.
 set -euo pipefail
@@ -42,6 +43,14 @@ mkdir -p "$HOME"
 say() { echo "bench_floor: $*" >&2; }
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.3f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 ms_since() { awk -v d=$(($(date +%s%N) - $1)) 'BEGIN {printf "%.3f\n", d / 1e6}'; }
+# CPU time (user + system, ms) of this shell's waited-for children so far
+# (bash's `times`, from getrusage): less moved by other load than wall-clock
+# (sets CPU: `times` must run in this shell, not in a command substitution)
+cpu_now() {
+	times >"$work/times"
+	CPU=$(awk 'NR == 2 {t = 0; for (i = 1; i <= 2; i++) {split($i, a, "m"); t += a[1] * 60 + a[2]}
+		printf "%.3f\n", t * 1000}' "$work/times")
+}
 
 # make_repo DIR APPS: a mech home whose tenant "bench" holds APPS apps
 make_repo() {
@@ -120,17 +129,27 @@ for apps in "$@"; do
 	drained_ms=()
 	floor_ms=()
 	floor6_ms=()
+	mech_cpu=()
+	floor_cpu=()
 	for ((k = 1; k <= N; k++)); do
+		cpu_now
+		c=$CPU
 		s=$(date +%s%N)
 		MECH_HOME=$home "$MECH" --tenant bench app create "app$k" --image nginx:1.27 \
 			>/dev/null 2>"$work/err" || { say "mech: $(cat "$work/err")"; exit 1; }
 		mech_ms+=("$(ms_since "$s")")
+		cpu_now
+		mech_cpu+=("$(awk -v a="$CPU" -v b="$c" 'BEGIN {printf "%.3f", a - b}')")
 		flock "$repo/compact.lock" true
 		drained_ms+=("$(ms_since "$s")")
 		fixture main "$repo" "$work/fx"
+		cpu_now
+		c=$CPU
 		s=$(date +%s%N)
 		"$FLOOR" "$frepo" "$work/floor$apps.lock" "${args[@]}" >/dev/null
 		floor_ms+=("$(ms_since "$s")")
+		cpu_now
+		floor_cpu+=("$(awk -v a="$CPU" -v b="$c" 'BEGIN {printf "%.3f", a - b}')")
 		s=$(date +%s%N)
 		FLOOR_ZLIB=6 "$FLOOR" "$f6repo" "$work/floor6$apps.lock" "${args[@]}" >/dev/null
 		floor6_ms+=("$(ms_since "$s")")
@@ -145,11 +164,17 @@ for apps in "$@"; do
 	d=$(printf '%s\n' "${drained_ms[@]}" | median)
 	f=$(printf '%s\n' "${floor_ms[@]}" | median)
 	f6=$(printf '%s\n' "${floor6_ms[@]}" | median)
-	say "$apps apps: mech $m ms (drained $d ms), floor $f ms (zlib 6: $f6 ms) per write: $(awk -v m="$m" -v f="$f" 'BEGIN {printf "%.2f", m / f}')x"
+	# CPU: sums over the N writes (each sample is rounded to 1 ms)
+	mc=$(printf '%s\n' "${mech_cpu[@]}" | awk '{t += $1} END {printf "%.3f", t / NR}')
+	fc=$(printf '%s\n' "${floor_cpu[@]}" | awk '{t += $1} END {printf "%.3f", t / NR}')
+	say "$apps apps: mech $m ms (drained $d ms), floor $f ms (zlib 6: $f6 ms) per write: $(awk -v m="$m" -v f="$f" 'BEGIN {printf "%.2f", m / f}')x; CPU mech $mc ms, floor $fc ms: $(awk -v m="$mc" -v f="$fc" 'BEGIN {printf "%.2f", m / f}')x"
 	echo "FLOOR_${apps}_MECH_MS=$m"
 	echo "FLOOR_${apps}_MECH_DRAINED_MS=$d"
 	echo "FLOOR_${apps}_FLOOR_MS=$f"
 	echo "FLOOR_${apps}_FLOOR6_MS=$f6"
+	echo "FLOOR_${apps}_MECH_CPU_MS=$mc"
+	echo "FLOOR_${apps}_FLOOR_CPU_MS=$fc"
+	echo "FLOOR_${apps}_CPU_RATIO=$(awk -v m="$mc" -v f="$fc" 'BEGIN {printf "%.2f", m / f}')"
 	echo "FLOOR_${apps}_RATIO=$(awk -v m="$m" -v f="$f" 'BEGIN {printf "%.2f", m / f}')"
 	rm -rf "$home" "$frepo" "$f6repo"
 done
