@@ -245,6 +245,7 @@ void mech_buf_dispose(mech_buf *b)
 int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 {
 	char chunk[8192];
+	size_t len0 = b->len;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -265,10 +266,14 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 			break;
 		if ((max && b->len + (size_t)n > max) || (b->max && b->len + (size_t)n > b->max) ||
 		    (!room && mech_buf_put(b, chunk, (size_t)n) < 0)) {
-			if (b->secret)
-				explicit_bzero(room ? b->ptr + b->len : chunk, (size_t)n);
+			/* the buffer as it was: nothing of the file is kept */
 			if (room)
-				b->ptr[b->len] = '\0';
+				b->len += (size_t)n;
+			if (b->secret)
+				explicit_bzero(b->ptr + len0, b->len - len0);
+			b->len = len0;
+			if (b->ptr)
+				b->ptr[len0] = '\0';
 			if (b->secret)
 				explicit_bzero(chunk, sizeof(chunk));
 			close(fd);
