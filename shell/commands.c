@@ -782,7 +782,8 @@ const sh_command sh_commands[] = {
 	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
 	 "Argo CD sync and health: one tenant's, or with --all-tenants every tenant's.",
 	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
-	 ": command, ? keys, T theme, p pause (docs/console.md).",
+	 ": command, ? keys, T theme, p pause, l logs, e events, h an instance's history, R roll "
+	 "back (asks first) (docs/console.md).",
 	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
 	 "(--readonly refuses those that write). With --all-tenants a : command runs as the "
 	 "tenant it names (--tenant T) or the selected row's, and asks first when it writes "

@@ -1068,39 +1068,24 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	}
 	/* connection info: the secret's non-secret fields, never its password */
 	{
-		mech_kube_pg_secret *s = NULL;
+		mech_addon_conn cn;
 		cJSON *conn = cJSON_AddObjectToObject(res, "connection");
-		char *svc = mech_layout_addon_service(name);
-		char *host = mech_sprintf("%s.%s.svc", svc, ctx->tenant->ns);
-		char *secret = mech_layout_addon_secret(name);
-		if (k && mech_kube_pg_secret_get(k, ctx->tenant->ns, name, &s) == 0) {
-			free(host);
-			host = mech_sprintf("%s.%s.svc", *s->host ? s->host : "", ctx->tenant->ns);
-			if (!*s->host) {
-				free(host);
-				host = mech_sprintf("%s.%s.svc", svc, ctx->tenant->ns);
-			}
-		}
-		mech_error_clear();
-		cJSON_AddStringToObject(conn, "host", host);
-		cJSON_AddNumberToObject(conn, "port", s && *s->port ? atoi(s->port) : 5432);
-		cJSON_AddStringToObject(conn, "database", s && *s->dbname ? s->dbname : "app");
-		cJSON_AddStringToObject(conn, "user", s && *s->username ? s->username : "app");
-		cJSON_AddStringToObject(conn, "secret", secret);
-		cJSON_AddStringToObject(conn, "secret_key", "uri");
-		cJSON_AddStringToObject(conn, "env", "DATABASE_URL");
-		cJSON_AddBoolToObject(conn, "secret_exists", s != NULL);
-		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", host,
-			  s && *s->port ? atoi(s->port) : 5432, s && *s->dbname ? s->dbname : "app",
-			  s && *s->username ? s->username : "app");
+		mech_addon_connection(k, ctx->tenant->ns, name, &cn);
+		cJSON_AddStringToObject(conn, "host", cn.host);
+		cJSON_AddNumberToObject(conn, "port", cn.port);
+		cJSON_AddStringToObject(conn, "database", cn.database);
+		cJSON_AddStringToObject(conn, "user", cn.user);
+		cJSON_AddStringToObject(conn, "secret", cn.secret);
+		cJSON_AddStringToObject(conn, "secret_key", cn.secret_key);
+		cJSON_AddStringToObject(conn, "env", cn.env);
+		cJSON_AddBoolToObject(conn, "secret_exists", cn.secret_exists);
+		sh_printf(ctx, "connection: host %s port %d database %s user %s\n", cn.host,
+			  cn.port, cn.database, cn.user);
 		sh_printf(ctx,
-			  "credentials: Kubernetes secret %s (key uri) -> wire it as DATABASE_URL "
+			  "credentials: Kubernetes secret %s (key %s) -> wire it as %s "
 			  "with `mech addon -n %s link -a APP`; the password is never shown\n",
-			  secret, name);
-		mech_kube_pg_secret_free(s);
-		free(host);
-		free(secret);
-		free(svc);
+			  cn.secret, cn.secret_key, cn.env, name);
+		mech_addon_conn_dispose(&cn);
 	}
 	if (!wait)
 		sh_addon_links(ctx, repo, res, name);

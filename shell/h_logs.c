@@ -80,67 +80,9 @@ done:
 	return rc;
 }
 
-/*
- * The instance's pods: by mech.dev/instance, else (an overlay written before
- * that label, which keeps app.kubernetes.io/instance=<app>--<instance> in its
- * selector until mech next writes it) by the old label.
- */
 static int list_pods(sh_ctx *ctx, const target *t, mech_kube_pod **pods, size_t *n)
 {
-	char *legacy;
-	int rc;
-	if (mech_kube_pods_list(t->k, ctx->tenant->ns, t->selector, pods, n) < 0)
-		return -1;
-	if (*n)
-		return 0;
-	mech_kube_pods_free(*pods, *n);
-	legacy = mech_sprintf("%s=%s,%s=%s", MECH_LAYOUT_LABEL_NAME, t->app,
-			      MECH_LAYOUT_LABEL_ARGOCD_INSTANCE, t->workload);
-	rc = mech_kube_pods_list(t->k, ctx->tenant->ns, legacy, pods, n);
-	free(legacy);
-	return rc;
-}
-
-/* "web--main-7d9c-x2" is a ReplicaSet (1 segment after the workload) or a Pod (2). */
-static int owned_name(const char *workload, const char *name, int segments)
-{
-	size_t n = strlen(workload);
-	const char *p;
-	int dashes = 0;
-	if (strncmp(name, workload, n) || name[n] != '-' || !name[n + 1])
-		return 0;
-	for (p = name + n + 1; *p; p++) {
-		if (*p == '-') {
-			if (p[-1] == '-' || !p[1])
-				return 0;
-			dashes++;
-		}
-	}
-	return dashes + 1 == segments;
-}
-
-static int event_of(const target *t, const mech_kube_event *e)
-{
-	if (!strcmp(e->kind, "Deployment") || !strcmp(e->kind, "Service") ||
-	    !strcmp(e->kind, "HTTPRoute"))
-		return !strcmp(e->name, t->workload);
-	if (!strcmp(e->kind, "ReplicaSet"))
-		return owned_name(t->workload, e->name, 1);
-	if (!strcmp(e->kind, "Pod"))
-		return owned_name(t->workload, e->name, 2);
-	return 0;
-}
-
-/* Warnings first, then the most recent first. */
-static int cmp_event(const void *x, const void *y)
-{
-	const mech_kube_event *a = *(mech_kube_event *const *)x, *b = *(mech_kube_event *const *)y;
-	int wa = !strcmp(a->type, "Warning"), wb = !strcmp(b->type, "Warning"), c;
-	if (wa != wb)
-		return wb - wa;
-	if ((c = strcmp(b->last, a->last)))
-		return c;
-	return strcmp(a->name, b->name);
+	return mech_kube_instance_pods(t->k, ctx->tenant->ns, t->app, t->instance, pods, n);
 }
 
 /* kubectl's short ages: 45s, 3m, 2h, 4d. */
@@ -179,18 +121,8 @@ static char *lower_kind(const char *kind, const char *name)
 static int instance_events(sh_ctx *ctx, const target *t, mech_kube_event **all, size_t *nall,
 			   mech_kube_event ***sorted, size_t *n)
 {
-	size_t i;
-	*sorted = NULL;
-	*n = 0;
-	if (mech_kube_events_list(t->k, ctx->tenant->ns, all, nall) < 0)
-		return -1;
-	*sorted = mech_calloc(*nall ? *nall : 1, sizeof(**sorted));
-	for (i = 0; i < *nall; i++)
-		if (event_of(t, &(*all)[i]))
-			(*sorted)[(*n)++] = &(*all)[i];
-	if (*n)
-		qsort(*sorted, *n, sizeof(**sorted), cmp_event);
-	return 0;
+	return mech_kube_instance_events(t->k, ctx->tenant->ns, t->workload, NULL, NULL, all, nall,
+					 sorted, n);
 }
 
 int sh_app_events(sh_ctx *ctx, const sh_args *a)

@@ -246,6 +246,15 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_NEXT_HUNK:
 	case TUI_ACT_PREV_HUNK:
 		break; /* only diff views handle these */
+	case TUI_ACT_LOGS:
+	case TUI_ACT_EVENTS:
+	case TUI_ACT_APP_HISTORY:
+	case TUI_ACT_REVERT:
+	case TUI_ACT_PREV_CONTAINER:
+	case TUI_ACT_FOLLOW:
+		/* the views that have an instance or a state to act on handle these */
+		tui_message(t, 0, "%s: nothing here to act on", tui_action_name(a));
+		break;
 	case TUI_ACT__COUNT:
 		break;
 	}
@@ -419,14 +428,14 @@ static int internal_command(struct tui *t, char **w, size_t n)
 		free(next);
 		return 1;
 	}
-	if (!strcmp(w[0], "screen-save") && n == 2) {
+	if ((!strcmp(w[0], "screen-save") || !strcmp(w[0], "screen-save-attrs")) && n == 2) {
 		if (t->via_ssh) {
 			/* a file on the mech host, written as mech: not for a tenant's key */
 			tui_message(t, 1, "screen-save writes files on the mech host: not over SSH");
 			return 1;
 		}
 		tui_draw(t);
-		if (tui_screen_save(w[1]) < 0) {
+		if (tui_screen_save(w[1], !strcmp(w[0], "screen-save-attrs")) < 0) {
 			tui_message(t, 1, "%s", mech_error_last()->message);
 			mech_error_clear();
 		}
@@ -523,6 +532,8 @@ static void loop(struct tui *t)
 			next_git = now + GIT_POLL_MS;
 		}
 		if (now >= next_tick) {
+			if (!t->paused && t->view->ops->tick && t->view->ops->tick(t, t->view))
+				t->dirty = 1;
 			if (!t->dirty) {
 				tui_draw_header(t);
 				if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER)

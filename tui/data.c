@@ -134,10 +134,59 @@ static void tenant_drop(tui_tenant *tn, unsigned what)
 	tn->have &= ~what;
 }
 
+/*
+ * The author of each last writer the views name: an open-addressing table
+ * keyed by commit id, kept for the tenant's life. A list of 10,000 apps
+ * otherwise looks up 10,000 commits on every reload.
+ */
+struct tui_author {
+	git_oid id;
+	char *name; /* NULL: empty slot */
+};
+
+static size_t author_slot(const tui_tenant *tn, const git_oid *id)
+{
+	size_t h, mask = tn->capauthors - 1;
+	memcpy(&h, id->id, sizeof(h)); /* an object id is already a hash */
+	for (h &= mask;; h = (h + 1) & mask)
+		if (!tn->authors[h].name || git_oid_equal(&tn->authors[h].id, id))
+			return h;
+}
+
+static void author_put(tui_tenant *tn, const git_oid *id, const char *name)
+{
+	size_t i;
+	if ((tn->nauthors + 1) * 4 > tn->capauthors * 3) {
+		struct tui_author *old = tn->authors;
+		size_t oldcap = tn->capauthors;
+		tn->capauthors = oldcap ? oldcap * 2 : 256;
+		tn->authors = mech_calloc(tn->capauthors, sizeof(*tn->authors));
+		for (i = 0; i < oldcap; i++)
+			if (old[i].name)
+				tn->authors[author_slot(tn, &old[i].id)] = old[i];
+		free(old);
+	}
+	i = author_slot(tn, id);
+	if (tn->authors[i].name)
+		return;
+	tn->authors[i].id = *id;
+	tn->authors[i].name = mech_strdup(name);
+	tn->nauthors++;
+}
+
+static const char *author_get(const tui_tenant *tn, const git_oid *id)
+{
+	return tn->capauthors ? tn->authors[author_slot(tn, id)].name : NULL;
+}
+
 static void tenant_free(tui_tenant *tn)
 {
+	size_t i;
 	if (!tn)
 		return;
+	for (i = 0; i < tn->capauthors; i++)
+		free(tn->authors[i].name);
+	free(tn->authors);
 	tenant_drop(tn, ~0u);
 	mech_repo_free(tn->repo);
 	free(tn->git_error);
@@ -697,9 +746,15 @@ int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *
 void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len)
 {
 	char sha[GIT_OID_HEXSZ + 1], *author, *subject;
+	const char *known;
 	long long t;
 	if (git_oid_is_zero(&w->commit)) {
 		snprintf(buf, len, "-");
+		return;
+	}
+	known = author_get(tn, &w->commit);
+	if (known) {
+		snprintf(buf, len, "%s %s", mech_class_name(w->cls), known);
 		return;
 	}
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
@@ -707,6 +762,7 @@ void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len
 		snprintf(buf, len, "%s %.8s", mech_class_name(w->cls), sha);
 		return;
 	}
+	author_put(tn, &w->commit, author);
 	snprintf(buf, len, "%s %s", mech_class_name(w->cls), author);
 	free(author);
 	free(subject);

@@ -204,21 +204,40 @@ static void draw_tabs(struct tui *t)
 
 /* ---- table layout ---- */
 
-static void layout(const tui_view *v, int avail, int *width)
+/*
+ * Each column's widest cell, measured once per load rather than on every
+ * draw: every key that moves the cursor redraws, and a view of 10,000 rows
+ * would measure 90,000 cells each time.
+ */
+static const int *natural_widths(tui_view *v)
 {
 	size_t i, j;
+	if (v->natw && v->natw_gen == v->gen)
+		return v->natw;
+	v->natw = mech_reallocarray(v->natw, v->ncols ? v->ncols : 1, sizeof(*v->natw));
+	for (i = 0; i < v->ncols; i++)
+		v->natw[i] = tui_width(v->cols[i].title);
+	for (j = 0; j < v->nlines; j++) {
+		const tui_line *l = &v->lines[j];
+		if (l->kind != TUI_LINE_ROW)
+			continue;
+		for (i = 0; i < v->ncols && i < l->ncells; i++) {
+			int cw = tui_width(l->cells[i].text);
+			if (cw > v->natw[i])
+				v->natw[i] = cw;
+		}
+	}
+	v->natw_gen = v->gen ? v->gen : 1;
+	return v->natw;
+}
+
+static void layout(tui_view *v, int avail, int *width)
+{
+	const int *natw = natural_widths(v);
+	size_t i;
 	int total, shown;
 	for (i = 0; i < v->ncols; i++) {
-		int w = tui_width(v->cols[i].title);
-		for (j = 0; j < v->nlines; j++) {
-			const tui_line *l = &v->lines[j];
-			int cw;
-			if (l->kind != TUI_LINE_ROW || i >= l->ncells)
-				continue;
-			cw = tui_width(l->cells[i].text);
-			if (cw > w)
-				w = cw;
-		}
+		int w = natw[i];
 		if (w < v->cols[i].min)
 			w = v->cols[i].min;
 		if (v->cols[i].max && w > v->cols[i].max)
@@ -438,27 +457,65 @@ void tui_draw(struct tui *t)
 	draw_bottom(t);
 }
 
-int tui_screen_save(const char *path)
+/* One letter per colour area in a colour screen ("a" default, "b" header, …). */
+static const char area_codes[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+static void screen_text(int y, char *out, size_t size)
+{
+	wchar_t wbuf[1024];
+	int n = mvinnwstr(y, 0, wbuf, COLS < 1023 ? COLS : 1023);
+	size_t len;
+	if (n < 0)
+		n = 0;
+	wbuf[n] = L'\0';
+	len = wcstombs(out, wbuf, size - 1);
+	if (len == (size_t)-1)
+		len = 0;
+	out[len] = '\0';
+	while (len > 0 && out[len - 1] == ' ')
+		out[--len] = '\0';
+}
+
+/* The colour area of the cell at (y, x): its colour pair is the area's (theme.c). */
+static char cell_code(int y, int x)
+{
+	cchar_t cc;
+	wchar_t wc[CCHARW_MAX + 1];
+	attr_t attr;
+	short pair = 0;
+	if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &attr, &pair, NULL) == ERR)
+		return '?';
+	if (pair <= 0 || (size_t)(pair - 1) >= sizeof(area_codes) - 1)
+		return '.';
+	return area_codes[pair - 1];
+}
+
+int tui_screen_save(const char *path, int attrs)
 {
 	FILE *f = fopen(path, "w");
-	int y;
+	int y, x;
 	if (!f)
 		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
+	if (attrs) {
+		/* the legend, then each row's text followed by its colour areas */
+		int i;
+		fprintf(f, "# colour areas:");
+		for (i = 0; i < TUI_AREA__COUNT && (size_t)i < sizeof(area_codes) - 1; i++)
+			fprintf(f, " %c=%s", area_codes[i], tui_area_name((tui_area)i));
+		fprintf(f, " .=none\n");
+	}
 	for (y = 0; y < LINES; y++) {
-		wchar_t wbuf[1024];
 		char out[4096];
-		int n = mvinnwstr(y, 0, wbuf, COLS < 1023 ? COLS : 1023);
-		size_t len;
-		if (n < 0)
-			n = 0;
-		wbuf[n] = L'\0';
-		len = wcstombs(out, wbuf, sizeof(out) - 1);
-		if (len == (size_t)-1)
-			len = 0;
-		out[len] = '\0';
-		while (len > 0 && out[len - 1] == ' ')
-			out[--len] = '\0';
+		screen_text(y, out, sizeof(out));
 		fprintf(f, "%s\n", out);
+		if (attrs) {
+			char codes[1024];
+			int n = COLS < (int)sizeof(codes) - 1 ? COLS : (int)sizeof(codes) - 1;
+			for (x = 0; x < n; x++)
+				codes[x] = cell_code(y, x);
+			codes[n] = '\0';
+			fprintf(f, "%s\n", codes);
+		}
 	}
 	if (fclose(f) != 0)
 		return mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);

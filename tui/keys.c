@@ -7,6 +7,7 @@
  *   bind generic x quit
  *   bind generic p none
  *   bind diff    p prev-hunk
+ *   bind logs    F follow
  *
  * The `?` help is generated from the same table and the live bindings.
  */
@@ -152,7 +153,7 @@ static int keys_error(const char *file, int line, const char *fmt, const char *w
 	char q[MECH_ESCAPE_SIZE];
 	mech_error_set(MECH_ECONFIG, "%s:%d: %s \"%s\"", file, line, fmt,
 		       mech_error_escape_n(q, word, len));
-	return mech_error_hint("lines read `bind KEYMAP KEY ACTION` (keymaps: generic, diff; "
+	return mech_error_hint("lines read `bind KEYMAP KEY ACTION` (keymaps: generic, diff, logs; "
 			       "ACTION none unbinds); see docs/console.md");
 }
 
@@ -191,7 +192,8 @@ static int load_file(const char *file)
 			rc = keys_error(file, line, "expected `bind KEYMAP KEY ACTION`, got", p,
 					(size_t)(end - p));
 		} else if (!((wl[1] == 7 && !strncmp(w[1], "generic", 7)) ||
-			     (wl[1] == 4 && !strncmp(w[1], "diff", 4)))) {
+			     (wl[1] == 4 && !strncmp(w[1], "diff", 4)) ||
+			     (wl[1] == 4 && !strncmp(w[1], "logs", 4)))) {
 			rc = keys_error(file, line, "unknown keymap", w[1], wl[1]);
 		} else {
 			int key = tui_key_parse(w[2], wl[2]);

@@ -272,8 +272,11 @@ void tui_run_command(struct tui *t, const char *line)
 	if (*commit)
 		receipt_lines(tn, v, commit);
 	tui_push(t, v);
-	tui_message(t, code != 0, "`%s` exited %d%s", line, code,
-		    *commit ? ", receipt written" : "");
+	if (*commit)
+		tui_message(t, code != 0, "receipt %.12s written; `%s` exited %d", commit, line,
+			    code);
+	else
+		tui_message(t, code != 0, "`%s` exited %d", line, code);
 	mech_buf_dispose(&out);
 done:
 	free(named);

@@ -21,6 +21,7 @@
 #include "mech/app.h"
 #include "mech/argocd.h"
 #include "mech/history.h"
+#include "mech/kube.h"
 #include "mech/route.h"
 
 struct sh_ctx;
@@ -89,7 +90,15 @@ typedef enum {
 	_(THEME, "next-theme", "generic", "T", NULL, "next colour theme")                          \
 	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
 	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
-	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")
+	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
+	/* navigation: logs, events, an instance's history, rollback */                            \
+	_(LOGS, "logs", "generic", "l", NULL, "logs of the selected pod or instance")              \
+	_(EVENTS, "events", "generic", "e", NULL, "Kubernetes events of the instance")             \
+	_(APP_HISTORY, "app-history", "generic", "h", NULL, "the instance's history")              \
+	_(REVERT, "revert", "generic", "R", NULL,                                                  \
+	  "roll back / restore the selected state (asks first)")                                   \
+	_(PREV_CONTAINER, "previous", "logs", "p", NULL, "the previous container's log (toggle)")  \
+	_(FOLLOW, "follow", "logs", "f", NULL, "follow the log (toggle)")
 
 /* clang-format off */
 typedef enum {
@@ -187,6 +196,8 @@ struct tui_view_ops {
 	void (*summary)(struct tui *t, struct tui_view *v, mech_buf *out);
 	void (*done)(struct tui_view *v);
 	int live; /* reload when Git or Argo CD data changes */
+	/** About every second while shown (not paused); 1 = redraw. Optional. */
+	int (*tick)(struct tui *t, struct tui_view *v);
 };
 
 typedef struct tui_view {
@@ -205,6 +216,9 @@ typedef struct tui_view {
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
 	struct tui_view *prev;     /* the view this one was opened from */
+	unsigned gen;              /* bumped when lines are added or cleared */
+	unsigned natw_gen;         /* the gen natw was measured at (0: never) */
+	int *natw;                 /* each column's widest cell (draw.c) */
 } tui_view;
 
 /* view.c: lines and the generic driver */
@@ -276,6 +290,8 @@ typedef struct tui_tenant {
 	size_t nforced;
 	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
+	struct tui_author *authors; /* commit → author name (commits never change) */
+	size_t nauthors, capauthors;
 } tui_tenant;
 
 typedef struct {
@@ -400,11 +416,14 @@ int tui_width(const char *s);
 int tui_put(int y, int x, int cols, const char *s, attr_t attr);
 void tui_draw(struct tui *t);
 void tui_draw_header(struct tui *t);
-int tui_screen_save(const char *path);
+/** The screen's text into a file; with attrs, each row followed by its cells' colour areas. */
+int tui_screen_save(const char *path, int attrs);
 
 /* the views */
 extern const struct tui_view_ops tui_apps_ops, tui_routes_ops, tui_addons_ops, tui_history_ops,
 	tui_forced_ops, tui_app_ops, tui_commit_ops, tui_text_ops;
+extern const struct tui_view_ops tui_logs_ops, tui_events_ops, tui_resource_ops,
+	tui_app_history_ops;
 tui_view *tui_apps_view(struct tui *t);
 tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
@@ -416,6 +435,45 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 /** Commit detail for one commit, or a forced commit and the human commits it overrode. */
 tui_view *tui_commit_view(struct tui *t, tui_tenant *tn, const char *const *shas, size_t n,
 			  int at_diff);
+/** One managed resource (kind/namespace/name) of an app instance: live vs desired, events. */
+tui_view *tui_resource_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			    const char *resource);
+/** The logs of one pod of an app instance (pod NULL: of every pod); follows while shown. */
+tui_view *tui_logs_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			const char *pod);
+/** The Kubernetes events of an app instance. */
+tui_view *tui_events_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/** Lines of the events of an instance's objects (kind NULL) or of one object kind/name. */
+void tui_events_lines(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
+		      const char *instance, const char *kind, const char *name);
+/** An instance's history (`mech app history`); R rolls back to the selected state. */
+tui_view *tui_app_history_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/**
+ * The app actions of a row naming an instance (apps list, app detail): l logs
+ * (of `pod` when not NULL), e events, h history. TUI_ACT_NONE when handled.
+ */
+tui_action tui_instance_action(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			       const char *pod, tui_action a);
+/* Addon and route detail (view_addon.c, view_route.c, view_detail.c); selectable lines: an app
+ * instance's (key app, key2 instance) opens its detail, a receipt's (key sha) the commit. */
+extern const struct tui_view_ops tui_addon_ops, tui_route_ops;
+tui_view *tui_addon_view(struct tui *t, tui_tenant *tn, const char *name);
+tui_view *tui_route_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance);
+/** Argo CD's live and desired state of one resource of the Application over `dir`. */
+int tui_detail_live(struct tui *t, tui_tenant *tn, const char *dir, const char *kind,
+		    const char *name, cJSON **live, cJSON **target, char **error);
+/** The "last writer" line (key: its commit, into sha). */
+void tui_detail_writer(tui_view *v, tui_tenant *tn, const mech_writer *w, char *sha, size_t len);
+/** Enter (d: at the diff) on a detail line: the app it names, its receipt, else `writer`'s. */
+int tui_detail_enter(struct tui *t, tui_view *v, const tui_line *line, const char *writer, int diff);
+/** An app instance's line with its live sync and health. */
+void tui_detail_instance(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,
+			 const char *instance, const char *what);
+/** The resource's sync and health in the Application over `dir`. */
+void tui_detail_resource(struct tui *t, tui_view *v, tui_tenant *tn, const char *dir,
+			 const char *kind, const char *name);
+/** Conditions as "Type=Status  Reason: message". */
+void tui_detail_conditions(tui_view *v, const mech_kube_condition *c, size_t n, const char *indent);
 /** A read-only text view (help, command output). */
 tui_view *tui_text_view(const char *title);
 tui_view *tui_help_view(void);

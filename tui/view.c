@@ -50,6 +50,7 @@ tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key)
 		v->lines = mech_reallocarray(v->lines, v->cap, sizeof(*v->lines));
 	}
 	l = &v->lines[v->nlines++];
+	v->gen++;
 	memset(l, 0, sizeof(*l));
 	l->kind = kind;
 	l->key = key ? mech_strdup(key) : NULL;
@@ -129,6 +130,7 @@ void tui_view_clear(tui_view *v)
 		line_dispose(&v->lines[i]);
 	v->nlines = 0;
 	v->nvis = 0;
+	v->gen++;
 }
 
 void tui_view_free(tui_view *v)
@@ -140,6 +142,7 @@ void tui_view_free(tui_view *v)
 	tui_view_clear(v);
 	free(v->lines);
 	free(v->vis);
+	free(v->natw);
 	free(v->filter);
 	free(v->title);
 	free(v);

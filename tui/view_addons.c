@@ -65,6 +65,16 @@ static int load(struct tui *t, tui_view *v)
 	return 0;
 }
 
+static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
+{
+	(void)v;
+	(void)diff;
+	if (!line || !line->key || !line->tenant)
+		return 0;
+	tui_push(t, tui_addon_view(t, line->tenant, line->key));
+	return 0;
+}
+
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
 	mech_buf_printf(out, "%zu addons", v->nlines);
@@ -74,7 +84,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 }
 
 const struct tui_view_ops tui_addons_ops = {
-	"addons", "generic", load, NULL, NULL, summary, NULL, 1,
+	"addons", "generic", load, enter, NULL, summary, NULL, 1,
 };
 
 tui_view *tui_addons_view(struct tui *t)

@@ -183,12 +183,23 @@ static int child_of(const mech_argocd_node *n, const mech_argocd_node *parent)
 	return 0;
 }
 
+/* A row naming a resource: its key is kind/namespace/name, Enter opens it. */
+static tui_line *resource_row(tui_view *v, const char *kind, const char *ns, const char *name)
+{
+	char *key = mech_sprintf("%s/%s/%s", kind, ns ? ns : "", name);
+	tui_line *l = tui_view_add(v, TUI_LINE_TEXT, key);
+	l->key2 = mech_strdup("resource");
+	l->tenant = v->tenant;
+	free(key);
+	return l;
+}
+
 static void tree_node(tui_view *v, const mech_argocd_tree *tr, const mech_argocd_app *live,
 		      size_t idx, const char *prefix, int last, int depth)
 {
 	const mech_argocd_node *n = &tr->nodes[idx];
 	const mech_argocd_resource *r = managed(live, n);
-	tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+	tui_line *l = resource_row(v, n->kind, n->namespace, n->name);
 	char *label = mech_sprintf("%s/%s", n->kind, n->name);
 	char *sub;
 	size_t i, nchildren = 0, seen = 0;
@@ -287,7 +298,7 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 		const mech_argocd_diff *df = &p->diffs->items[i];
 		const cJSON *from = df->normalized_live ? df->normalized_live : df->live;
 		const cJSON *to = df->predicted_live ? df->predicted_live : df->target;
-		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+		l = resource_row(v, df->kind, df->namespace, df->name);
 		tui_line_cell(l, TUI_AREA_DIFF_HEADER, "  %s/%s  ", df->kind, df->name);
 		tui_line_cell(l, df->modified ? TUI_AREA_OUT_OF_SYNC : TUI_AREA_SYNCED, "%s",
 			      !from          ? "not in the cluster yet"
@@ -297,6 +308,20 @@ static void live_section(struct tui *t, tui_view *v, app_priv *p)
 		if (df->modified || !from || !to)
 			json_diff(v, from, to);
 	}
+}
+
+/* A line naming its last writer: Enter opens that receipt (key2 "commit:" and what it is for). */
+static tui_line *writer_row(tui_view *v, tui_tenant *tn, const mech_writer *w, const char *what)
+{
+	char sha[GIT_OID_HEXSZ + 1];
+	tui_line *l;
+	if (git_oid_is_zero(&w->commit))
+		return tui_view_add(v, TUI_LINE_TEXT, NULL);
+	git_oid_tostr(sha, sizeof(sha), &w->commit);
+	l = tui_view_add(v, TUI_LINE_TEXT, sha);
+	l->key2 = mech_sprintf("commit:%s", what);
+	l->tenant = tn;
+	return l;
 }
 
 static int load(struct tui *t, tui_view *v)
@@ -336,7 +361,7 @@ static int load(struct tui *t, tui_view *v)
 			}
 			mech_error_clear();
 			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
-			l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+			l = writer_row(v, tn, &in->writer, in->name);
 			tui_line_cell(l, TUI_AREA_DEFAULT,
 				      "  instance %s  image %s  replicas %s  route %s  ", in->name,
 				      in->image ? in->image : "-", reps,
@@ -345,7 +370,7 @@ static int load(struct tui *t, tui_view *v)
 		}
 		git_tree_free(tree);
 		for (i = 0; i < a->files.len; i++) {
-			tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
+			tui_line *l = writer_row(v, tn, &a->writers[i], a->files.items[i]);
 			tui_writer_text(tn, &a->writers[i], wt, sizeof(wt));
 			tui_line_cell(l, TUI_AREA_DIM, "  %-52s ", a->files.items[i]);
 			tui_line_cell(l, tui_class_area(a->writers[i].cls), "%s", wt);
@@ -356,12 +381,53 @@ static int load(struct tui *t, tui_view *v)
 	return 0;
 }
 
+/* The selection moved to a line: show it at the top, as a text view would. */
+static void goto_top(tui_view *v, size_t i)
+{
+	tui_view_goto_line(v, i);
+	v->top = v->cursor;
+}
+
 static void jump_diff(tui_view *v)
 {
 	size_t i;
 	for (i = 0; i < v->nlines; i++)
 		if (v->lines[i].key && !strcmp(v->lines[i].key, "diff"))
-			tui_view_goto_line(v, i);
+			goto_top(v, i);
+}
+
+/* The pod a resource row names ("Pod/ns/name"), or NULL. */
+static char *row_pod(const tui_line *l)
+{
+	const char *name;
+	if (!l || !l->key || !l->key2 || strcmp(l->key2, "resource") || strncmp(l->key, "Pod/", 4))
+		return NULL;
+	name = strrchr(l->key, '/');
+	return name && name[1] ? mech_strdup(name + 1) : NULL;
+}
+
+static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
+{
+	app_priv *p = v->priv;
+	if (!line || !line->key || !line->key2) {
+		if (!diff)
+			tui_message(t, 0, "Enter opens a resource or a last writer's receipt");
+		else
+			jump_diff(v);
+		return 0;
+	}
+	if (!strncmp(line->key2, "commit:", 7)) {
+		const char *shas[1];
+		shas[0] = line->key;
+		tui_push(t, tui_commit_view(t, p->tenant, shas, 1, diff));
+	} else if (!strcmp(line->key2, "resource")) {
+		if (!p->instance) {
+			tui_message(t, 1, "no instance: nothing live to open");
+			return 0;
+		}
+		tui_push(t, tui_resource_view(t, p->tenant, p->app, p->instance, line->key));
+	}
+	return 0;
 }
 
 static tui_action request(struct tui *t, tui_view *v, tui_action a)
@@ -370,22 +436,24 @@ static tui_action request(struct tui *t, tui_view *v, tui_action a)
 		fetch(t, v->priv);
 		return a; /* the generic refresh reloads Git and the live list too */
 	}
-	if (a == TUI_ACT_DIFF) {
-		jump_diff(v);
-		return TUI_ACT_NONE;
-	}
 	if (a == TUI_ACT_NEXT_HUNK || a == TUI_ACT_PREV_HUNK) {
 		size_t cur = v->nvis ? v->vis[v->cursor] : 0, i;
 		if (a == TUI_ACT_NEXT_HUNK) {
 			for (i = cur + 1; i < v->nlines; i++)
 				if (v->lines[i].kind == TUI_LINE_HUNK)
-					return tui_view_goto_line(v, i), TUI_ACT_NONE;
+					return goto_top(v, i), TUI_ACT_NONE;
 		} else {
 			for (i = cur; i-- > 0;)
 				if (v->lines[i].kind == TUI_LINE_HUNK)
-					return tui_view_goto_line(v, i), TUI_ACT_NONE;
+					return goto_top(v, i), TUI_ACT_NONE;
 		}
 		return TUI_ACT_NONE;
+	}
+	if (a == TUI_ACT_LOGS || a == TUI_ACT_EVENTS || a == TUI_ACT_APP_HISTORY) {
+		app_priv *p = v->priv;
+		char *pod = row_pod(tui_view_selected(v));
+		a = tui_instance_action(t, p->tenant, p->app, p->instance, pod, a);
+		free(pod);
 	}
 	return a;
 }
@@ -415,13 +483,13 @@ static void done(tui_view *v)
 }
 
 const struct tui_view_ops tui_app_ops = {
-	"app", "diff", load, NULL, request, summary, done, 1,
+	"app", "diff", load, enter, request, summary, done, 1,
 };
 
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
 		       int at_diff)
 {
-	tui_view *v = tui_view_new(&tui_app_ops, NULL, 0, 0);
+	tui_view *v = tui_view_new(&tui_app_ops, NULL, 0, 1);
 	app_priv *p = mech_calloc(1, sizeof(*p));
 	p->tenant = tn;
 	p->app = mech_strdup(app);
@@ -434,7 +502,151 @@ tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const cha
 	if (!t->script || t->data.ui_client)
 		fetch(t, p);
 	tui_view_reload(t, v);
-	if (at_diff)
+	if (at_diff) {
 		jump_diff(v);
+	} else {
+		size_t i; /* the list starts on the first resource */
+		for (i = 0; i < v->nlines; i++)
+			if (v->lines[i].key2 && !strcmp(v->lines[i].key2, "resource"))
+				break;
+		if (i < v->nlines)
+			tui_view_goto_line(v, i);
+	}
+	return v;
+}
+
+/* ---- one resource: live vs desired, and its events ---- */
+
+typedef struct {
+	tui_tenant *tenant; /* borrowed from the data */
+	char *app, *instance, *kind, *ns, *name;
+} resource_priv;
+
+static int resource_load(struct tui *t, tui_view *v)
+{
+	resource_priv *p = v->priv;
+	mech_argocd_diffs *diffs = NULL;
+	const mech_argocd_diff *df = NULL;
+	char *name;
+	size_t i;
+	tui_line *l;
+
+	l = tui_view_add(v, TUI_LINE_TITLE, NULL);
+	tui_line_cell(l, TUI_AREA_LABEL, "namespace %s  app %s  instance %s", *p->ns ? p->ns : "-",
+		      p->app, p->instance);
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	tui_view_text(v, TUI_AREA_TITLE, "Live vs desired");
+	name = mech_layout_instance_app(p->tenant->name, p->app, p->instance);
+	if (!t->data.ui_client) {
+		tui_view_text(v, TUI_AREA_DIM, "  argocd not configured");
+	} else if (mech_argocd_app_managed(t->data.ui_client, p->tenant->name, name, &diffs) < 0) {
+		const mech_error *e = mech_error_last();
+		tui_view_text(v, TUI_AREA_ERROR, "  %s (r retries)",
+			      e && e->message ? e->message : "Argo CD unavailable");
+	} else {
+		for (i = 0; i < diffs->len && !df; i++)
+			if (!strcmp(diffs->items[i].kind, p->kind) &&
+			    !strcmp(diffs->items[i].name, p->name))
+				df = &diffs->items[i];
+		if (!df) {
+			tui_view_text(v, TUI_AREA_DIM,
+				      "  not declared in Git (Argo CD made it from one that is): "
+				      "no diff");
+		} else {
+			const cJSON *from = df->normalized_live ? df->normalized_live : df->live;
+			const cJSON *to = df->predicted_live ? df->predicted_live : df->target;
+			tui_view_text(v, df->modified ? TUI_AREA_OUT_OF_SYNC : TUI_AREA_SYNCED,
+				      "  %s",
+				      !from          ? "not in the cluster yet"
+				      : !to          ? "no longer in Git"
+				      : df->modified ? "differs from Git"
+						     : "matches Git");
+			if (df->modified || !from || !to)
+				json_diff(v, from, to);
+		}
+	}
+	mech_error_clear();
+	mech_argocd_diffs_free(diffs);
+	free(name);
+	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
+	tui_view_text(v, TUI_AREA_TITLE, "Events");
+	tui_events_lines(t, v, p->tenant, p->app, p->instance, p->kind, p->name);
+	return 0;
+}
+
+static tui_action resource_request(struct tui *t, tui_view *v, tui_action a)
+{
+	resource_priv *p = v->priv;
+	size_t cur = v->nvis ? v->vis[v->cursor] : 0, i;
+	switch (a) {
+	case TUI_ACT_REFRESH:
+		tui_view_reload(t, v);
+		tui_message(t, 0, "read again");
+		return TUI_ACT_NONE;
+	case TUI_ACT_NEXT_HUNK:
+		for (i = cur + 1; i < v->nlines; i++)
+			if (v->lines[i].kind == TUI_LINE_HUNK)
+				return tui_view_goto_line(v, i), TUI_ACT_NONE;
+		tui_message(t, 0, "no next hunk");
+		return TUI_ACT_NONE;
+	case TUI_ACT_PREV_HUNK:
+		for (i = cur; i-- > 0;)
+			if (v->lines[i].kind == TUI_LINE_HUNK)
+				return tui_view_goto_line(v, i), TUI_ACT_NONE;
+		tui_message(t, 0, "no previous hunk");
+		return TUI_ACT_NONE;
+	case TUI_ACT_LOGS:
+	case TUI_ACT_EVENTS:
+	case TUI_ACT_APP_HISTORY:
+		return tui_instance_action(t, p->tenant, p->app, p->instance,
+					   !strcmp(p->kind, "Pod") ? p->name : NULL, a);
+	default:
+		return a;
+	}
+}
+
+static void resource_summary(struct tui *t, tui_view *v, mech_buf *out)
+{
+	resource_priv *p = v->priv;
+	(void)t;
+	(void)v;
+	mech_buf_printf(out, "] [ hunks │ l logs%s │ e instance events │ r read again │ Esc back",
+			!strcmp(p->kind, "Pod") ? " of this pod" : "");
+}
+
+static void resource_done(tui_view *v)
+{
+	resource_priv *p = v->priv;
+	if (!p)
+		return;
+	free(p->app);
+	free(p->instance);
+	free(p->kind);
+	free(p->ns);
+	free(p->name);
+	free(p);
+}
+
+const struct tui_view_ops tui_resource_ops = {
+	"resource",       "diff",           resource_load, NULL,
+	resource_request, resource_summary, resource_done, 0,
+};
+
+tui_view *tui_resource_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
+			    const char *resource)
+{
+	tui_view *v = tui_view_new(&tui_resource_ops, NULL, 0, 0);
+	resource_priv *p = mech_calloc(1, sizeof(*p));
+	const char *a = strchr(resource, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	p->tenant = tn;
+	p->app = mech_strdup(app);
+	p->instance = mech_strdup(instance);
+	p->kind = mech_strndup(resource, a ? (size_t)(a - resource) : strlen(resource));
+	p->ns = a && b ? mech_strndup(a + 1, (size_t)(b - a - 1)) : mech_strdup("");
+	p->name = mech_strdup(b ? b + 1 : "");
+	v->priv = p;
+	v->tenant = tn;
+	v->title = mech_sprintf("%s/%s", p->kind, p->name);
+	tui_view_reload(t, v);
 	return v;
 }

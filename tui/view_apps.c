@@ -66,6 +66,16 @@ static int load(struct tui *t, tui_view *v)
 	return 0;
 }
 
+/* l, e, h on a row: that instance's logs, events, history */
+static tui_action request(struct tui *t, tui_view *v, tui_action a)
+{
+	const tui_line *l = tui_view_selected(v);
+	if (a != TUI_ACT_LOGS && a != TUI_ACT_EVENTS && a != TUI_ACT_APP_HISTORY)
+		return a;
+	return tui_instance_action(t, l ? l->tenant : NULL, l ? l->key : NULL, l ? l->key2 : NULL,
+				   NULL, a);
+}
+
 static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 {
 	(void)v;
@@ -115,7 +125,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 }
 
 const struct tui_view_ops tui_apps_ops = {
-	"apps", "generic", load, enter, NULL, summary, NULL, 1,
+	"apps", "generic", load, enter, request, summary, NULL, 1,
 };
 
 tui_view *tui_apps_view(struct tui *t)

@@ -4,9 +4,12 @@
  * (machine, human, forced), verb, target, author, age and subject. It
  * reads a page of receipts at a time: moving near the last one loaded
  * reads the next. In operator mode the tenants' receipts are merged by
- * date.
+ * date. The history of one instance (h on an app) lists the commits that
+ * changed what it runs; R there rolls back to the selected state.
  */
 #include "tui.h"
+
+#include "mech/error.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,4 +125,172 @@ const struct tui_view_ops tui_history_ops = {
 tui_view *tui_history_view(struct tui *t)
 {
 	return tui_view_table(t, &tui_history_ops, cols, sizeof(cols) / sizeof(*cols));
+}
+
+/* ---- one instance's history (`mech app history`); R rolls back to a state ---- */
+
+#define APP_HISTORY_MAX 200
+
+static const tui_column app_cols[] = {
+	{"CLASS", 7, 7, 0, 0},   {"COMMIT", 7, 7, 0, 0},   {"AGE", 3, 4, 0, 0},
+	{"AUTHOR", 6, 12, 1, 0}, {"CHANGES", 20, 0, 0, 0},
+};
+
+typedef struct {
+	tui_tenant *tenant; /* borrowed from the data */
+	char *app, *instance;
+	size_t n;
+	char *error;
+} app_history_priv;
+
+static void change_text(mech_buf *b, const mech_app_change *c)
+{
+	if (b->len)
+		mech_buf_puts(b, ", ");
+	if (!c->from && c->to)
+		mech_buf_printf(b, "%s %s", c->field,
+				!strcmp(c->field, "instance") ? "added" : c->to);
+	else if (c->from && !c->to)
+		mech_buf_printf(b, "%s removed", c->field);
+	else
+		mech_buf_printf(b, "%s %s → %s", c->field, c->from ? c->from : "-",
+				c->to ? c->to : "-");
+}
+
+static int app_history_load(struct tui *t, tui_view *v)
+{
+	app_history_priv *p = v->priv;
+	mech_app_history_entry *h = NULL;
+	long long now = (long long)time(NULL);
+	size_t n = 0, i, j;
+
+	(void)t;
+	free(p->error);
+	p->error = NULL;
+	p->n = 0;
+	if (!p->tenant->repo ||
+	    mech_app_history(p->tenant->repo, p->app, p->instance, APP_HISTORY_MAX, &h, &n) < 0) {
+		const mech_error *e = mech_error_last();
+		p->error = mech_strdup(e && e->message ? e->message : "cannot read the history");
+		mech_error_clear();
+		tui_view_text(v, TUI_AREA_ERROR, "%s", p->error);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const mech_log_entry *e = &h[i].log;
+		tui_line *l = tui_view_add(v, TUI_LINE_ROW, e->commit);
+		mech_buf ch = MECH_BUF_INIT;
+		char who[64], age[16];
+		l->tenant = p->tenant;
+		tui_author_name(e->author, who, sizeof(who));
+		tui_age(now - e->time, age, sizeof(age));
+		for (j = 0; j < h[i].nchanges; j++)
+			change_text(&ch, &h[i].changes[j]);
+		tui_line_cell(l, tui_class_area(e->cls), "%s", mech_class_name(e->cls));
+		tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
+		tui_line_cell(l, TUI_AREA_DIM, "%s", age);
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", ch.len ? mech_buf_cstr(&ch) : e->subject);
+		mech_buf_dispose(&ch);
+	}
+	p->n = n;
+	mech_app_history_free(h, n);
+	mech_error_clear();
+	return 0;
+}
+
+/*
+ * R: the plan first (the rollback with --dry-run, its output shown), then
+ * the same command waits for y in the prompt's confirmation, as any write
+ * from the console does; nothing else writes.
+ */
+static void rollback(struct tui *t, tui_view *v)
+{
+	app_history_priv *p = v->priv;
+	const tui_line *l = tui_view_selected(v);
+	char *line, *plan;
+
+	if (!l || !l->key) {
+		tui_message(t, 1, "select the state to roll back to");
+		return;
+	}
+	if (t->readonly) {
+		tui_message(t, 1, "this session is read-only: nothing is rolled back");
+		return;
+	}
+	line = t->data.all_tenants ? mech_sprintf("--tenant %s app -a %s -i %s rollback --to %.12s",
+						  p->tenant->name, p->app, p->instance, l->key)
+				   : mech_sprintf("app -a %s -i %s rollback --to %.12s", p->app,
+						  p->instance, l->key);
+	plan = mech_sprintf("%s --dry-run", line);
+	tui_run_command(t, plan);
+	free(plan);
+	if (t->message_error) { /* the plan failed: its output, now shown, says why */
+		free(line);
+		return;
+	}
+	free(t->pending);
+	t->pending = line;
+	t->pending_tenant = t->data.all_tenants ? p->tenant : NULL; /* whose receipt to show */
+	t->pending_why = "It writes.";
+	t->mode = TUI_MODE_CONFIRM;
+	t->dirty = 1;
+}
+
+static tui_action app_history_request(struct tui *t, tui_view *v, tui_action a)
+{
+	app_history_priv *p = v->priv;
+	switch (a) {
+	case TUI_ACT_REVERT:
+		rollback(t, v);
+		return TUI_ACT_NONE;
+	case TUI_ACT_APP_HISTORY:
+		return TUI_ACT_NONE; /* already here */
+	case TUI_ACT_LOGS:
+	case TUI_ACT_EVENTS:
+		return tui_instance_action(t, p->tenant, p->app, p->instance, NULL, a);
+	default:
+		return a;
+	}
+}
+
+static void app_history_summary(struct tui *t, tui_view *v, mech_buf *out)
+{
+	app_history_priv *p = v->priv;
+	(void)t;
+	(void)v;
+	mech_buf_printf(out, "%zu changes of %s/%s │ Enter receipt, R roll back to it (asks)", p->n,
+			p->app, p->instance);
+}
+
+static void app_history_done(tui_view *v)
+{
+	app_history_priv *p = v->priv;
+	if (!p)
+		return;
+	free(p->app);
+	free(p->instance);
+	free(p->error);
+	free(p);
+}
+
+const struct tui_view_ops tui_app_history_ops = {
+	"app-history",       "generic",           app_history_load, enter,
+	app_history_request, app_history_summary, app_history_done, 1,
+};
+
+tui_view *tui_app_history_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance)
+{
+	tui_view *v = tui_view_new(&tui_app_history_ops, app_cols,
+				   sizeof(app_cols) / sizeof(*app_cols), 1);
+	app_history_priv *p = mech_calloc(1, sizeof(*p));
+	p->tenant = tn;
+	p->app = mech_strdup(app);
+	p->instance = mech_strdup(instance);
+	v->priv = p;
+	v->tenant = tn;
+	v->title = mech_sprintf("history %s%s%s/%s", t->data.all_tenants ? tn->name : "",
+				t->data.all_tenants ? "/" : "", app, instance);
+	tui_view_reload(t, v);
+	return v;
 }

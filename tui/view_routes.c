@@ -66,7 +66,11 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 	(void)v;
 	if (!line || !line->key || !line->tenant)
 		return 0;
-	tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, diff));
+	/* Enter: the route's detail; d: the backend app's live-vs-desired diff */
+	if (diff)
+		tui_push(t, tui_app_view(t, line->tenant, line->key, line->key2, 1));
+	else
+		tui_push(t, tui_route_view(t, line->tenant, line->key, line->key2));
 	return 0;
 }
 

@@ -66,10 +66,13 @@ tui_view *tui_help_view(void)
 		tui_keys_describe((tui_action)a, keys, sizeof(keys));
 		l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		tui_line_cell(l, TUI_AREA_LABEL, "%-22s ", *keys ? keys : "(unbound)");
-		tui_line_cell(l, TUI_AREA_DEFAULT, "%-14s %s%s", tui_action_name((tui_action)a),
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%-14s %s%s%s%s", tui_action_name((tui_action)a),
 			      tui_action_help((tui_action)a),
-			      strcmp(tui_action_keymap((tui_action)a), "generic") ? " [diff views]"
-										  : "");
+			      strcmp(tui_action_keymap((tui_action)a), "generic") ? " [" : "",
+			      strcmp(tui_action_keymap((tui_action)a), "generic")
+				      ? tui_action_keymap((tui_action)a)
+				      : "",
+			      strcmp(tui_action_keymap((tui_action)a), "generic") ? " views]" : "");
 	}
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_TITLE, "At the : prompt");

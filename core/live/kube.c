@@ -780,6 +780,92 @@ int mech_kube_events_list(mech_kube *k, const char *ns, mech_kube_event **out, s
 	return 0;
 }
 
+/* ---- one app instance's Pods and Events (app logs, app events, the console) ---- */
+
+int mech_kube_instance_pods(mech_kube *k, const char *ns, const char *app, const char *instance,
+			    mech_kube_pod **pods, size_t *n)
+{
+	char *sel = mech_sprintf("%s=%s,%s=%s", MECH_LAYOUT_LABEL_NAME, app,
+				 MECH_LAYOUT_LABEL_APP_INSTANCE, instance);
+	char *workload, *legacy;
+	int rc = mech_kube_pods_list(k, ns, sel, pods, n);
+	free(sel);
+	if (rc < 0 || *n)
+		return rc;
+	/* an overlay written before mech.dev/instance keeps the old selector until next written */
+	mech_kube_pods_free(*pods, *n);
+	workload = mech_layout_workload(app, instance);
+	legacy = mech_sprintf("%s=%s,%s=%s", MECH_LAYOUT_LABEL_NAME, app,
+			      MECH_LAYOUT_LABEL_ARGOCD_INSTANCE, workload);
+	rc = mech_kube_pods_list(k, ns, legacy, pods, n);
+	free(legacy);
+	free(workload);
+	return rc;
+}
+
+/* "web--main-7d9c-x2" is a ReplicaSet (1 segment after the workload) or a Pod (2). */
+static int owned_name(const char *workload, const char *name, int segments)
+{
+	size_t n = strlen(workload);
+	const char *p;
+	int dashes = 0;
+	if (strncmp(name, workload, n) || name[n] != '-' || !name[n + 1])
+		return 0;
+	for (p = name + n + 1; *p; p++) {
+		if (*p == '-') {
+			if (p[-1] == '-' || !p[1])
+				return 0;
+			dashes++;
+		}
+	}
+	return dashes + 1 == segments;
+}
+
+int mech_kube_event_of_instance(const char *workload, const mech_kube_event *e)
+{
+	if (!strcmp(e->kind, "Deployment") || !strcmp(e->kind, "Service") ||
+	    !strcmp(e->kind, "HTTPRoute"))
+		return !strcmp(e->name, workload);
+	if (!strcmp(e->kind, "ReplicaSet"))
+		return owned_name(workload, e->name, 1);
+	if (!strcmp(e->kind, "Pod"))
+		return owned_name(workload, e->name, 2);
+	return 0;
+}
+
+/* Warnings first, then the most recent first. */
+static int cmp_event(const void *x, const void *y)
+{
+	const mech_kube_event *a = *(mech_kube_event *const *)x, *b = *(mech_kube_event *const *)y;
+	int wa = !strcmp(a->type, "Warning"), wb = !strcmp(b->type, "Warning"), c;
+	if (wa != wb)
+		return wb - wa;
+	if ((c = strcmp(b->last, a->last)))
+		return c;
+	return strcmp(a->name, b->name);
+}
+
+int mech_kube_instance_events(mech_kube *k, const char *ns, const char *workload, const char *kind,
+			      const char *name, mech_kube_event **all, size_t *nall,
+			      mech_kube_event ***sorted, size_t *n)
+{
+	size_t i;
+	*sorted = NULL;
+	*n = 0;
+	if (mech_kube_events_list(k, ns, all, nall) < 0)
+		return -1;
+	*sorted = mech_calloc(*nall ? *nall : 1, sizeof(**sorted));
+	for (i = 0; i < *nall; i++) {
+		const mech_kube_event *e = &(*all)[i];
+		if (kind ? !strcmp(e->kind, kind) && !strcmp(e->name, name)
+			 : mech_kube_event_of_instance(workload, e))
+			(*sorted)[(*n)++] = &(*all)[i];
+	}
+	if (*n)
+		qsort(*sorted, *n, sizeof(**sorted), cmp_event);
+	return 0;
+}
+
 static char *log_path(const char *ns, const char *pod, const mech_kube_log_opts *o, int follow)
 {
 	char *path = object_path("/api/v1", ns, "pods", pod, "/log");

@@ -2,6 +2,7 @@
 /* Addon verbs and the catalog. */
 #include "mech/addon.h"
 #include "mech/error.h"
+#include "mech/kube.h"
 #include "mech/layout.h"
 #include "mech/manifest.h"
 #include "mech/quantity.h"
@@ -404,4 +405,38 @@ void mech_addon_state_free(mech_addon_state *a, size_t n)
 		free(a[i].file);
 	}
 	free(a);
+}
+
+void mech_addon_connection(mech_kube *k, const char *ns, const char *name, mech_addon_conn *out)
+{
+	mech_kube_pg_secret *s = NULL;
+	char *svc = mech_layout_addon_service(name);
+
+	memset(out, 0, sizeof(*out));
+	if (k && mech_kube_pg_secret_get(k, ns, name, &s) < 0) {
+		const mech_error *e = mech_error_last();
+		out->secret_unread = !e || e->code != MECH_ENOT_FOUND;
+		s = NULL;
+	}
+	mech_error_clear();
+	/* the Secret's host is the Service's short name: qualified with the namespace */
+	out->host = mech_sprintf("%s.%s.svc", s && *s->host ? s->host : svc, ns);
+	out->port = s && *s->port ? atoi(s->port) : 5432;
+	out->database = mech_strdup(s && *s->dbname ? s->dbname : "app");
+	out->user = mech_strdup(s && *s->username ? s->username : "app");
+	out->secret = mech_layout_addon_secret(name);
+	out->secret_key = MECH_LAYOUT_ADDON_SECRET_KEY;
+	out->env = MECH_LAYOUT_ADDON_LINK_ENV;
+	out->secret_exists = s != NULL;
+	mech_kube_pg_secret_free(s);
+	free(svc);
+}
+
+void mech_addon_conn_dispose(mech_addon_conn *c)
+{
+	free(c->host);
+	free(c->database);
+	free(c->user);
+	free(c->secret);
+	memset(c, 0, sizeof(*c));
 }

@@ -4,7 +4,7 @@
 # test mode): every view reached by keys and compared with golden screens
 # (shas, dates, ages and request ids masked), drill-downs, hunk navigation,
 # filter, the key list, the minimum size, key rebinding and unbinding, bad
-# theme and key files (exit 78 naming file:line), NO_COLOR, the `:` prompt
+# theme and key files (exit 78 naming file:line), NO_COLOR, colour goldens (:screen-save-attrs), the `:` prompt
 # (--readonly refuses writes; deletes ask, cancel is the default).
 # UPDATE_GOLDEN=1 rewrites tests/tui/golden/ from this run.
 . "$(dirname "$0")/../lib/common.sh"
@@ -121,6 +121,31 @@ expect_in "$(tail -1 "$T/t1.screen")" "theme light" "T goes from default to ligh
 printf ':theme high-contrast\n?\n:screen-save %s\n' "$T/t2.screen" >"$T/s"
 out=$(env -u NO_COLOR MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
 expect_in "$(cat "$T/t2.screen")" "Theme: high-contrast" ":theme NAME loads a theme"
+
+# ---- colour: the same views with each cell's colour area, at 80x24 and 140x40 ----
+for size in 80x24 140x40; do
+	cat >"$T/colour" <<SCRIPT
+:resize $size
+:screen-save-attrs $T/colour-apps-$size.screen
+4
+jjj
+<Enter>
+d
+:screen-save-attrs $T/colour-commit-diff-$size.screen
+q
+5
+:screen-save-attrs $T/colour-forced-$size.screen
+q
+SCRIPT
+	out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SCRIPT="$T/colour" SHELL=/bin/sh \
+		script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
+	expect_rc 0 "colour tour at $size"
+	for s in apps commit-diff forced; do golden "colour-$s-$size"; done
+done
+# the areas are the theme's: added lines are diff-add, the forced row is coloured as forced
+expect_in "$(cat "$T/colour-commit-diff-80x24.screen")" "x=diff-add" "legend names the areas"
+codes=$(grep -A1 '^ +apiVersion' "$T/colour-commit-diff-80x24.screen" | sed -n 2p)
+expect_in "$codes" "xxxx" "an added line is drawn in diff-add"
 
 # ---- a bad theme file names file and line ----
 mkdir -p "$MECH_HOME/themes"

@@ -83,6 +83,33 @@ typedef struct {
 	mech_writer writer;
 } mech_addon_state;
 
+/*
+ * How an app reaches an addon: the read-write Service in the tenant's
+ * namespace, the database and user, and the Secret (and its key) holding
+ * the credentials. Never the password: only the Secret's non-secret fields
+ * are read (mech_kube_pg_secret_get).
+ */
+typedef struct {
+	char *host; /* <service>.<ns>.svc */
+	int port;
+	char *database;
+	char *user;
+	char *secret;           /* the Secret's name */
+	const char *secret_key; /* MECH_LAYOUT_ADDON_SECRET_KEY */
+	const char *env;        /* MECH_LAYOUT_ADDON_LINK_ENV, what `addon link` names it */
+	int secret_exists; /* the Secret was read (else the values are CloudNativePG's defaults) */
+	int secret_unread; /* reading it failed for another reason than its absence */
+} mech_addon_conn;
+
+typedef struct mech_kube mech_kube;
+/**
+ * The connection facts of addon `name` in namespace `ns`: from its Secret
+ * when `k` is given and the Secret can be read, else CloudNativePG's
+ * defaults. Never fails; a failed read leaves no error set.
+ */
+void mech_addon_connection(mech_kube *k, const char *ns, const char *name, mech_addon_conn *out);
+void mech_addon_conn_dispose(mech_addon_conn *c);
+
 int mech_addon_list(mech_repo *repo, mech_addon_state **out, size_t *n);
 int mech_addon_get(mech_repo *repo, const char *name, mech_addon_state **out);
 void mech_addon_state_free(mech_addon_state *a, size_t n);

@@ -219,6 +219,27 @@ typedef struct {
 int mech_kube_events_list(mech_kube *k, const char *ns, mech_kube_event **out, size_t *n);
 void mech_kube_events_free(mech_kube_event *e, size_t n);
 
+/**
+ * The Pods of one app instance: labels app.kubernetes.io/name=<app>,
+ * mech.dev/instance=<instance>; else (an overlay written before that label)
+ * app.kubernetes.io/instance=<app>--<instance>.
+ */
+int mech_kube_instance_pods(mech_kube *k, const char *ns, const char *app, const char *instance,
+			    mech_kube_pod **pods, size_t *n);
+/**
+ * Is an Event about one of the instance's objects: the Deployment, Service
+ * and HTTPRoute named `workload` (<app>--<instance>), its ReplicaSets and Pods?
+ */
+int mech_kube_event_of_instance(const char *workload, const mech_kube_event *e);
+/**
+ * The Events of the instance's objects (or, with `kind`, of that one object
+ * kind/name), warnings first, then the newest first. `*sorted` points into
+ * `*all`: free it with free(), `*all` with mech_kube_events_free().
+ */
+int mech_kube_instance_events(mech_kube *k, const char *ns, const char *workload, const char *kind,
+			      const char *name, mech_kube_event **all, size_t *nall,
+			      mech_kube_event ***sorted, size_t *n);
+
 /** pods/log query parameters; tail_lines < 0, since_s and limit_bytes 0: not sent. */
 typedef struct {
 	const char *container; /* NULL: the pod's only container */
