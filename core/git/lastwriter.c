@@ -322,10 +322,10 @@ static void unescape_path(char *s)
 /* 40 lower-case hex digits, as git_oid_tostr writes them (a table, no conversion) */
 static int is_hex_id(const char *p)
 {
-	static const unsigned char hex[256] = {
-		['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,
-		['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,
-		['e'] = 1, ['f'] = 1};
+	static const unsigned char hex[256] =
+		{['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+		 ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+		 ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1};
 	unsigned ok = 1;
 	size_t i;
 	for (i = 0; i < GIT_OID_HEXSZ; i++)

@@ -367,8 +367,7 @@ static int pack_object(mech_buf *pack, git_odb_object *o, int level)
 
 /* write `data` to a new temporary file in `dir` (pack_mech_<random><kind>), flushed
  * when `durable`; its path, or NULL */
-static char *write_temp(const char *dir, const char *kind, const void *data, size_t len,
-			int durable)
+static char *write_temp(const char *dir, const char *kind, const void *data, size_t len, int durable)
 {
 	char *path = mech_sprintf("%s/" TEMP_PREFIX "XXXXXX%s", dir, kind);
 	int fd = mkostemps(path, (int)strlen(kind), O_CLOEXEC);
@@ -522,8 +521,7 @@ int mech_objstore_flush(mech_objstore *s)
 	}
 	dir = objects_dir(s->repo, "/pack");
 	errno = 0;
-	rc = mech_pack_write(s->odb, s->st->ids, s->st->n, dir, MECH_PACK_WRITE_LEVEL,
-			     s->durable);
+	rc = mech_pack_write(s->odb, s->st->ids, s->st->n, dir, MECH_PACK_WRITE_LEVEL, s->durable);
 	free(dir);
 	st_reset(s);
 	return rc;
