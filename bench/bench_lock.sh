@@ -4,7 +4,7 @@
 # at once on one tenant, ROUNDS (5) times; each writer's latency (start to
 # exit) is recorded. Peer: a first-come queue, in which the last of W
 # writers waits W times one write (a write timed alone, median of 9, in the
-# same run), the bound a fair lock can reach. Then 8 writers at 1,000 apps
+# same run), the bound a fair lock can reach. Then 8 writers at LOCK_TPUT_APPS (1,000) apps
 # for commits per second (LOCK_TPUT_N, 40 writes each), every commit
 # counted (0 lost).
 #
@@ -20,6 +20,7 @@ shopt -s inherit_errexit
 W=${LOCK_WRITERS:-16}
 ROUNDS=${ROUNDS:-5}
 TN=${LOCK_TPUT_N:-40}
+TA=${LOCK_TPUT_APPS:-1000}
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-lock.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 export HOME=$work/home TZ=UTC LANG=C.UTF-8 NO_COLOR=1
@@ -82,15 +83,15 @@ for i in "${!bins[@]}"; do
 	echo "LOCK_${l}_FAIR_MS=$fair"
 done
 
-# throughput: 8 writers, TN writes each, on a tenant of 1,000 apps
+# throughput: 8 writers, TN writes each, on a tenant of TA apps
 for i in "${!bins[@]}"; do
 	l=${labels[$i]}
 	home=$work/t$i
 	MECH_HOME=$home "${bins[$i]}" admin tenant add bench >/dev/null 2>&1
 	repo=$home/tenants/bench/gitops.git
-	for k in $(seq 1000); do
+	for k in $(seq "$TA"); do
 		printf 'M 100644 inline apps/imp%d/overlays/main/kustomization.yaml\ndata 41\nresources:\n- ../../base\n# imported %05d\n\n' "$k" "$k"
-	done | { printf 'commit refs/heads/main\ncommitter Mechanics <mechanics@localhost> 1700000000 +0000\ndata 11\nimport 1000\nfrom %s\n' \
+	done | { printf 'commit refs/heads/main\ncommitter Mechanics <mechanics@localhost> 1700000000 +0000\ndata 11\nimport apps\nfrom %s\n' \
 		"$(git --git-dir="$repo" rev-parse main)"; cat; } | git --git-dir="$repo" fast-import --quiet
 	MECH_HOME=$home "${bins[$i]}" --tenant bench app create warm --image nginx:1.27 >/dev/null 2>&1
 	flock "$repo/compact.lock" true
@@ -111,13 +112,14 @@ for i in "${!bins[@]}"; do
 	[ -f "$work/lost$i" ] && failed=$(wc -l <"$work/lost$i")
 	lost=$((8 * TN - failed - n)) # answered as done, yet not in the history
 	cps=$(awk -v n="$n" -v t="$t" 'BEGIN {printf "%.1f", n / t * 1000}')
-	say "$l: 8 writers x $TN at 1,000 apps: $n commits in $t ms, $cps commits/s, $failed failed, $lost lost"
+	say "$l: 8 writers x $TN at $TA apps: $n commits in $t ms, $cps commits/s, $failed failed, $lost lost"
 	echo "LOCK_${l}_TPUT_CPS=$cps"
 	echo "LOCK_${l}_TPUT_LOST=$lost"
 	echo "LOCK_${l}_TPUT_FAILED=$failed"
 	flock "$repo/compact.lock" true
 done
 echo "LOCK_TPUT_N=$TN"
+echo "LOCK_TPUT_APPS=$TA"
 echo "LOCK_WRITERS=$W"
 echo "LOCK_ROUNDS=$ROUNDS"
 echo "LOCK_LABELS='${labels[*]}'"
