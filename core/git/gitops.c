@@ -248,20 +248,14 @@ static int diff_plan(mech_txn *txn, mech_txn_result *res)
 	return 0;
 }
 
-/* Load the last-writer index (a cache; it is brought to the head when asked). */
-static void open_last_writers(mech_repo *r)
+static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
 {
+	size_t i;
 	if (!r->lw) {
 		char *file = mech_repo_cache_file(r, "lastwriter", "idx");
 		mech_lastwriter_open(&r->lw, r->git, r->cfg, file);
 		free(file);
 	}
-}
-
-static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
-{
-	size_t i;
-	open_last_writers(r);
 	if (mech_lastwriter_update(r->lw, head) < 0)
 		return -1;
 	for (i = 0; i < res->nchanges; i++) {
@@ -562,14 +556,6 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 {
 	int tries, rc = -1;
 	memset(res, 0, sizeof(*res));
-	/*
-	 * The index is read before the lock is taken: a cache file, whole or
-	 * refused by its sums, it needs no lock (readers load and append to it
-	 * without one), and at 10,000 apps its 5.7 MB are then read while
-	 * another write holds the lock. Under the lock it is brought up to the
-	 * head that the plan reads (last_writers), as before.
-	 */
-	open_last_writers(r);
 	if (!opts->dry_run) {
 		char *lock = mech_lock_path(r->cfg, r->tenant);
 		int locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
