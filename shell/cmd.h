@@ -66,6 +66,8 @@
 	_(COMMENT, "comment")                                                                      \
 	_(LISTEN, "listen")                                                                        \
 	_(TOKEN_FILE, "token-file")                                                                \
+	_(HTTP, "http")                                                                            \
+	_(NO_AUTH, "no-auth")                                                                      \
 	_(SYNC_DELAY, "sync-delay")                                                                \
 	_(HEALTH_DELAY, "health-delay")                                                            \
 	_(DEGRADE_TAG, "degrade-tag")                                                              \

@@ -262,6 +262,21 @@ static const sh_flag console_flags[] = {
 	END,
 };
 
+static const sh_flag mcp_flags[] = {
+	{SH_OPT_HTTP, 0, SH_STR, "ADDR",
+	 "serve MCP's Streamable HTTP at http://ADDR/mcp instead of stdio: 127.0.0.1:PORT, "
+	 "localhost:PORT or [::1]:PORT, loopback only; port 0 picks a free one",
+	 0, 0, 0},
+	{SH_OPT_TOKEN_FILE, 0, SH_STR, "FILE",
+	 "with --http: every request carries the one line of FILE (mode 0600, yours) as "
+	 "Authorization: Bearer",
+	 0, 0, 0},
+	{SH_OPT_NO_AUTH, 0, SH_BOOL, NULL,
+	 "with --http: no token; any process on this host may call the tools as the tenant", 0, 0,
+	 0},
+	END,
+};
+
 static const sh_flag sim_flags[] = {
 	{SH_OPT_LISTEN, 0, SH_STR, "ADDR",
 	 "127.0.0.1:PORT or [::1]:PORT, loopback only; port 0 picks a free one (default "
@@ -767,25 +782,33 @@ const sh_command sh_commands[] = {
 	 "mech show HEAD\nmech show 3f2a9c1", "mech log"},
 
 	/* no SH_TENANT: each tool call resolves its own (a guest's session has none) */
-	{"mcp", NULL, "mcp", SH_GUEST | SH_SERVER, "", 0, 0, no_flags, sh_mcp,
+	{"mcp", NULL, "mcp", SH_GUEST | SH_SERVER, "", 0, 0, mcp_flags, sh_mcp,
 	 "Serve these commands as typed tools to an AI agent: a Model Context Protocol server on "
-	 "stdin/stdout.",
-	 "None. Newline-delimited JSON-RPC 2.0 on stdin, answers on stdout (docs/mcp.md).",
+	 "stdin/stdout, or with --http on a loopback HTTP port.",
+	 "None. Newline-delimited JSON-RPC 2.0 on stdin, answers on stdout; with --http, MCP's "
+	 "Streamable HTTP at /mcp (docs/mcp.md).",
 	 "Each tools/call runs one command exactly as `mech <command> --json` would, with the "
 	 "same protection and receipts. Tools: every command but operator-only, interactive and "
 	 "server ones; a guest key gets help and whoami. Over SSH the key decides the tenant; "
-	 "tool arguments never name one. Ends at end of input (exit 0).",
-	 "mech --tenant alice mcp\nssh -T mech-host -- mcp", "see docs/mcp.md"},
+	 "tool arguments never name one. Ends at end of input (exit 0). --http serves the local "
+	 "tenant (--tenant) until SIGINT or SIGTERM (exit 0), after printing \"mech mcp: "
+	 "listening on URL\"; it needs --token-file or --no-auth, refuses a non-loopback ADDR "
+	 "(exit 64) and is refused over SSH (exit 77).",
+	 "mech --tenant alice mcp\nssh -T mech-host -- mcp\n"
+	 "mech --tenant alice mcp --http 127.0.0.1:8808 --token-file ~/.config/mech/mcp-token",
+	 "see docs/mcp.md"},
 
 	/* no SH_TENANT: with --all-tenants it needs none (sh_console resolves the tenant) */
 	{"console", NULL, "console", SH_TTY, "", 0, 0, console_flags, sh_console,
 	 "The inspection console: apps, routes, addons, receipts and forced overwrites, with live "
 	 "Argo CD sync and health: one tenant's, or with --all-tenants every tenant's.",
-	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter, d diff, r refresh, "
-	 ": command, ? keys, T theme, p pause, l logs, e events, h an instance's history, R roll "
-	 "back (asks first) (docs/console.md).",
+	 "None. Keys: 1-5 views, j/k move, Enter drill in, Esc/q back, / filter (search in text, "
+	 "n/N), d diff, y copy, r refresh, : command, ? keys, T theme, p pause, l logs, e events, "
+	 "h an instance's history, R roll back (asks first; in the forced view it restores the "
+	 "human's version), m mark a forced write reviewed (docs/console.md).",
 	 "None by itself; a command run from its : prompt writes as `mech <command>` would "
-	 "(--readonly refuses those that write). With --all-tenants a : command runs as the "
+	 "(--readonly refuses those that write), as do R (`revert`, after its plan and a "
+	 "question) and m (`review`) in the forced view. With --all-tenants a : command runs as the "
 	 "tenant it names (--tenant T) or the selected row's, and asks first when it writes "
 	 "without naming one. --all-tenants over SSH is refused (exit 77).",
 	 "mech console\nmech --readonly console\nmech console --all-tenants\n"

@@ -63,6 +63,19 @@ int sh_show(sh_ctx *ctx, const sh_args *a);
 int sh_version(sh_ctx *ctx, const sh_args *a);
 int sh_shell(sh_ctx *ctx, const sh_args *a);
 int sh_console(sh_ctx *ctx, const sh_args *a);
+/**
+ * The history file NAME of the tenant (MECH_HOME/cache/TENANT/NAME, "_" for
+ * none): the file 0600 in a 0700 directory, made so; NULL when that cannot
+ * be (a file not ours), and then no history is kept. Caller frees.
+ */
+char *sh_history_file(sh_ctx *ctx, const char *name);
+/**
+ * readline as the shell sets it up: its name ("mech", for ~/.inputrc), Tab
+ * completion of nouns, verbs, flags and app/instance/addon names of ctx's
+ * tenant, no signal handlers. sh_readline_done frees what completion kept.
+ */
+void sh_readline_setup(sh_ctx *ctx);
+void sh_readline_done(void);
 int sh_review(sh_ctx *ctx, const sh_args *a);
 int sh_ssh(sh_ctx *ctx, const sh_args *a);
 int sh_ssh_keys(sh_ctx *ctx, const sh_args *a);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <poll.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -50,9 +51,11 @@ typedef struct {
 } mcp_reader;
 
 typedef struct {
-	sh_ctx *ctx; /* the session's: home, tenant (over SSH), guest, readonly */
-	mcp_reader in;
-	int wire; /* the protocol's stdout */
+	sh_ctx *ctx;   /* the session's: home, tenant (over SSH), guest, readonly */
+	mcp_reader in; /* stdio: the client's messages (over HTTP: fd -1, at its end) */
+	int wire; /* stdio: the protocol's stdout; HTTP: a streamed answer's connection, or -1 */
+	int sse;  /* notifications on `wire` are events of a text/event-stream */
+	mcp_http *http; /* over HTTP: the connections, watched while a call runs */
 } mcp_server;
 
 static void queue_line(mcp_reader *r, const char *p, size_t len, int oversized)
@@ -807,19 +810,7 @@ static int run_captured(mcp_server *srv, mech_strv *argv, const char *stdin_valu
 /* Is message `m` the client's notifications/cancelled for request `id`? */
 static int cancels(const mcp_line *m, const cJSON *id)
 {
-	cJSON *o, *params;
-	const cJSON *method;
-	int hit;
-	if (m->oversized || !memmem(m->data, m->len, "notifications/cancelled", 23))
-		return 0;
-	o = cJSON_ParseWithLength(m->data, m->len);
-	method = cJSON_GetObjectItemCaseSensitive(o, "method");
-	params = cJSON_GetObjectItemCaseSensitive(o, "params");
-	hit = cJSON_IsString(method) && !strcmp(method->valuestring, "notifications/cancelled") &&
-	      cJSON_IsObject(params) &&
-	      cJSON_Compare(cJSON_GetObjectItemCaseSensitive(params, "requestId"), id, 1);
-	cJSON_Delete(o);
-	return hit;
+	return !m->oversized && mcp_cancels(m->data, m->len, id);
 }
 
 static void progress(mcp_server *srv, const cJSON *token, long n, const char *line, size_t len)
@@ -834,7 +825,15 @@ static void progress(mcp_server *srv, const cJSON *token, long n, const char *li
 	mech_escape(&msg, line, len, 0);
 	cJSON_AddStringToObject(p, "message", mech_buf_cstr(&msg));
 	mcp_emit(&out, o);
-	(void)mech_write_all(srv->wire, out.ptr, out.len);
+	if (srv->sse) {
+		/* one line of JSON: one data line of an event */
+		mech_buf ev = MECH_BUF_INIT;
+		mech_buf_printf(&ev, "event: message\ndata: %.*s\n\n", (int)(out.len - 1), out.ptr);
+		mech_buf_dispose(&out);
+		out = ev;
+	}
+	if (srv->wire >= 0)
+		(void)mech_write_all(srv->wire, out.ptr, out.len);
 	mech_buf_dispose(&out);
 	mech_buf_dispose(&msg);
 }
@@ -889,14 +888,24 @@ static int run_forked(mcp_server *srv, mech_strv *argv, const char *stdin_value,
 	close(pipefd[1]);
 	pipefd[1] = -1;
 	for (;;) {
-		struct pollfd fds[2] = {{pipefd[0], POLLIN, 0}, {srv->in.fd, POLLIN, 0}};
+		struct pollfd fds[2 + MCP_HTTP_MAX_CONNS + 1] = {{pipefd[0], POLLIN, 0},
+								 {srv->in.fd, POLLIN, 0}};
 		nfds_t nfds = !srv->in.eof && srv->in.queued < MAX_QUEUED && !*cancelled ? 2 : 1;
+		nfds_t base = nfds;
+		if (srv->http && !*cancelled)
+			nfds += (nfds_t)mcp_http_watch(srv->http, fds + base,
+						       MCP_HTTP_MAX_CONNS + 1);
 		if (poll(fds, nfds, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
-		if (nfds == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
+		if (srv->http && !*cancelled &&
+		    mcp_http_watch_ready(srv->http, fds + base, (int)(nfds - base), id)) {
+			*cancelled = 1;
+			kill(pid, SIGTERM);
+		}
+		if (base == 2 && (fds[1].revents & (POLLIN | POLLHUP))) {
 			reader_fill(&srv->in);
 			for (; scanned < srv->in.n; scanned++)
 				if (!*cancelled && cancels(&srv->in.q[scanned], id)) {
@@ -1211,6 +1220,115 @@ done:
 	return res;
 }
 
+/* ---- over HTTP ---------------------------------------------------------------------------- */
+
+/* The one line of a token file only its owner can read; NULL with the error set. */
+static char *read_token(const char *path)
+{
+	mech_buf b = MECH_BUF_SECRET_INIT;
+	char q[MECH_ESCAPE_SIZE];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW), i;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		mech_error_set(MECH_EUSAGE, "--token-file %s: %s", mech_error_escape(q, path),
+			       fd < 0 ? strerror(errno) : "not a regular file");
+		goto fail;
+	}
+	if (st.st_uid != geteuid() || (st.st_mode & 077)) {
+		mech_error_set(MECH_EFORBIDDEN,
+			       "--token-file %s: readable or writable by others than its owner, "
+			       "or not yours: chmod 600 it",
+			       mech_error_escape(q, path));
+		goto fail;
+	}
+	for (;;) {
+		char buf[512];
+		ssize_t got = read(fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		mech_buf_put(&b, buf, (size_t)got);
+		explicit_bzero(buf, sizeof(buf));
+		if (b.len > 4096)
+			break;
+	}
+	while (b.len && strchr("\r\n \t", b.ptr[b.len - 1]))
+		b.ptr[--b.len] = '\0';
+	for (i = 0; i < (int)b.len; i++)
+		if ((unsigned char)b.ptr[i] <= ' ' || (unsigned char)b.ptr[i] >= 0x7f)
+			break;
+	if (!b.len || b.len > 4096 || i != (int)b.len) {
+		mech_error_set(MECH_EUSAGE,
+			       "--token-file %s: want one line, the token (visible ASCII, at most "
+			       "4096 bytes)",
+			       mech_error_escape(q, path));
+		goto fail;
+	}
+	close(fd);
+	return mech_buf_detach(&b);
+fail:
+	if (fd >= 0)
+		close(fd);
+	if (b.ptr)
+		explicit_bzero(b.ptr, b.cap);
+	mech_buf_dispose(&b);
+	return NULL;
+}
+
+/* A tools/call answered as an event stream: its progress goes there. */
+static void http_stream(void *ud, int fd)
+{
+	mcp_server *srv = ud;
+	srv->wire = fd;
+	srv->sse = fd >= 0;
+}
+
+static int serve_http(sh_ctx *ctx, const char *addr, const char *token_file)
+{
+	mcp_server srv;
+	mcp_ops ops = {list_tools, call_tool, list_resources, read_resource, &srv};
+	mcp_http h;
+	char *token = NULL, *url = NULL;
+	int lfd = -1, null = -1, rc = -1;
+
+	memset(&srv, 0, sizeof(srv));
+	srv.ctx = ctx;
+	srv.in.fd = -1;
+	srv.in.eof = 1; /* nothing to read but the connections */
+	srv.wire = -1;
+	if (token_file && !(token = read_token(token_file)))
+		goto done;
+	if ((lfd = mcp_http_listen(addr, &url)) < 0)
+		goto done;
+	/* commands never read stdin */
+	null = open("/dev/null", O_RDONLY);
+	if (null >= 0)
+		dup2(null, 0);
+	mcp_http_init(&h, &ops, token);
+	h.stream = http_stream;
+	h.stream_ud = &srv;
+	srv.http = &h;
+	/* tests and scripts read this line for the port */
+	printf("mech mcp: listening on %s\n", url);
+	fflush(stdout);
+	if (!token)
+		fprintf(stderr, "mech mcp: --no-auth: any process on this host may call the tools "
+				"as this tenant\n");
+	rc = mcp_http_serve(&h, lfd);
+	mcp_http_dispose(&h);
+	ctx->quiet = rc == 0; /* stopped by a signal: nothing more to say */
+done:
+	if (lfd >= 0)
+		close(lfd);
+	if (null >= 0)
+		close(null);
+	if (token)
+		mech_secret_free(token);
+	free(url);
+	return rc;
+}
+
 /* ---- the stdio loop ---------------------------------------------------------------------- */
 
 int sh_mcp(sh_ctx *ctx, const sh_args *a)
@@ -1220,10 +1338,27 @@ int sh_mcp(sh_ctx *ctx, const sh_args *a)
 	mcp_session s;
 	mech_buf out = MECH_BUF_INIT;
 	mcp_line m;
-	int null = open("/dev/null", O_RDWR), rc = 0;
+	int null, rc = 0;
 	struct sigaction ign, old;
+	const char *http = sh_arg(a, SH_OPT_HTTP), *token_file = sh_arg(a, SH_OPT_TOKEN_FILE);
+	int no_auth = sh_arg_bool(a, SH_OPT_NO_AUTH);
 
-	(void)a;
+	if (!http && (token_file || no_auth))
+		return mech_error_set(MECH_EUSAGE, "--token-file and --no-auth go with --http ADDR");
+	if (http) {
+		if (ctx->via_ssh)
+			return mech_error_set(MECH_EFORBIDDEN,
+					      "mcp --http is local only: over SSH, run mcp on the "
+					      "session's stdin and stdout");
+		if (!token_file == !no_auth)
+			return mech_error_set(
+				MECH_EUSAGE,
+				"mcp --http needs one of --token-file FILE (every request carries "
+				"its one line as a bearer token) and --no-auth (any process on this "
+				"host may connect)");
+		return serve_http(ctx, http, token_file);
+	}
+	null = open("/dev/null", O_RDWR);
 	memset(&srv, 0, sizeof(srv));
 	srv.ctx = ctx;
 	srv.in.fd = dup(0);

@@ -94,10 +94,16 @@ static int too_deep(const char *s, size_t len)
 	return 0;
 }
 
+int mcp_version_served(const char *v, size_t len)
+{
+	return (len == strlen(MCP_PROTOCOL_LATEST) && !memcmp(v, MCP_PROTOCOL_LATEST, len)) ||
+	       (len == strlen(MCP_PROTOCOL_PREVIOUS) && !memcmp(v, MCP_PROTOCOL_PREVIOUS, len));
+}
+
 /* The revision to answer with: the client's when served, else the newest. */
 static const char *negotiate(const char *asked)
 {
-	if (!strcmp(asked, MCP_PROTOCOL_LATEST) || !strcmp(asked, MCP_PROTOCOL_PREVIOUS))
+	if (mcp_version_served(asked, strlen(asked)))
 		return asked;
 	return MCP_PROTOCOL_LATEST;
 }
@@ -259,6 +265,49 @@ static void resources_read(mcp_session *s, const cJSON *id, const cJSON *params,
 static int valid_id(const cJSON *id)
 {
 	return cJSON_IsString(id) || cJSON_IsNumber(id);
+}
+
+int mcp_cancels(const char *msg, size_t len, const cJSON *id)
+{
+	cJSON *o, *params;
+	const cJSON *method;
+	int hit;
+	if (len > MCP_MAX_MESSAGE || !memmem(msg, len, "notifications/cancelled", 23) ||
+	    memchr(msg, '\0', len) || too_deep(msg, len))
+		return 0;
+	o = cJSON_ParseWithLength(msg, len);
+	method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	params = cJSON_GetObjectItemCaseSensitive(o, "params");
+	hit = cJSON_IsString(method) && !strcmp(method->valuestring, "notifications/cancelled") &&
+	      cJSON_IsObject(params) &&
+	      cJSON_Compare(cJSON_GetObjectItemCaseSensitive(params, "requestId"), id, 1);
+	cJSON_Delete(o);
+	return hit;
+}
+
+int mcp_peek(const char *msg, size_t len, int *initialize, int *progress)
+{
+	cJSON *o;
+	const cJSON *id, *method, *params, *meta, *token;
+	int request;
+	*initialize = *progress = 0;
+	if (len > MCP_MAX_MESSAGE || memchr(msg, '\0', len) || too_deep(msg, len))
+		return 0;
+	o = cJSON_ParseWithLength(msg, len);
+	id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	method = cJSON_GetObjectItemCaseSensitive(o, "method");
+	request = cJSON_IsObject(o) && valid_id(id) && cJSON_IsString(method);
+	if (request) {
+		params = cJSON_GetObjectItemCaseSensitive(o, "params");
+		meta = cJSON_GetObjectItemCaseSensitive(params, "_meta");
+		token = cJSON_GetObjectItemCaseSensitive(meta, "progressToken");
+		*initialize = !strcmp(method->valuestring, "initialize");
+		*progress = !strcmp(method->valuestring, "tools/call") && cJSON_IsObject(params) &&
+			    cJSON_IsObject(meta) &&
+			    (cJSON_IsString(token) || cJSON_IsNumber(token));
+	}
+	cJSON_Delete(o);
+	return request;
 }
 
 void mcp_handle(mcp_session *s, const char *line, size_t len, mech_buf *out)

@@ -206,6 +206,19 @@ static char **complete(const char *text, int start, int end)
 	return rl_completion_matches(text, generator);
 }
 
+void sh_readline_setup(sh_ctx *ctx)
+{
+	repl_ctx = ctx;
+	rl_readline_name = "mech";
+	rl_attempted_completion_function = complete;
+	rl_catch_signals = 0;
+}
+
+void sh_readline_done(void)
+{
+	mech_strv_dispose(&cand);
+}
+
 static sigjmp_buf on_interrupt;
 static volatile sig_atomic_t jump_ok;
 
@@ -235,11 +248,11 @@ static int private_mode(const char *path, mode_t want)
 }
 
 /* not inlined: sh_shell sets a jump point, and the locals here need not survive it */
-__attribute__((noinline)) static char *history_file(sh_ctx *ctx)
+__attribute__((noinline)) char *sh_history_file(sh_ctx *ctx, const char *name)
 {
 	char *dir = mech_sprintf("%s/cache/%s", ctx->home,
 				 ctx->tenant_name ? ctx->tenant_name : "_");
-	char *file = mech_sprintf("%s/shell_history", dir);
+	char *file = mech_sprintf("%s/%s", dir, name);
 	int fd;
 	mech_mkdir_p(dir, 0700);
 	mech_error_clear();
@@ -265,11 +278,8 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	(void)a;
 
 	setlocale(LC_CTYPE, ""); /* readline edits UTF-8 (shell/main.c leaves it to us) */
-	repl_ctx = ctx;
-	rl_readline_name = "mech";
-	rl_attempted_completion_function = complete;
-	rl_catch_signals = 0;
-	hist = history_file(ctx);
+	sh_readline_setup(ctx);
+	hist = sh_history_file(ctx, "shell_history");
 	using_history();
 	if (hist)
 		read_history(hist);
@@ -339,7 +349,7 @@ int sh_shell(sh_ctx *ctx, const sh_args *a)
 	sigaction(SIGINT, &old, NULL);
 	if (hist)
 		history_truncate_file(hist, 1000);
-	mech_strv_dispose(&cand);
+	sh_readline_done();
 	clear_history();
 	free(hist);
 	return 0;

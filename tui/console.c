@@ -30,8 +30,10 @@
 #define CACHE_MAX (512 * 1024) /* libgit2 object cache while the console runs (raw bytes) */
 
 typedef struct {
-	int key;    /* a key, or 0 for a `:` command */
+	int key;    /* a key, or 0 for a `:` command or a mouse event */
 	char *text; /* the command */
+	int mouse;  /* 1 + tui_mouse_kind for "<click X Y>", "<wheel-down X Y>", … */
+	int mx, my;
 } script_item;
 
 typedef struct {
@@ -162,6 +164,25 @@ static void toggle_pause(struct tui *t)
 	}
 }
 
+/* `/` in a text view, then n/N: scroll to the match and say when it wrapped */
+static void search(struct tui *t, int dir, int again)
+{
+	tui_view *v = t->view;
+	int wrapped;
+	if (v->selectable) {
+		tui_message(t, 0, "/ filters this list; n and N search text views");
+		return;
+	}
+	if (!v->search || !*v->search) {
+		tui_message(t, 0, "no search: / searches this view");
+		return;
+	}
+	if (!tui_view_search(v, dir, again, t->body_rows, &wrapped))
+		tui_message(t, 1, "no match for %s", v->search);
+	else if (wrapped)
+		tui_message(t, 0, "search wrapped");
+}
+
 static void do_action(struct tui *t, tui_action a)
 {
 	tui_view *v = t->view;
@@ -203,7 +224,10 @@ static void do_action(struct tui *t, tui_action a)
 			v->ops->enter(t, v, tui_view_selected(v), a == TUI_ACT_DIFF);
 		break;
 	case TUI_ACT_BACK:
-		if (v->prev)
+		if (v->search) {
+			free(v->search); /* first Esc: the search's highlight */
+			v->search = NULL;
+		} else if (v->prev)
 			pop(t);
 		else if (v->filter && *v->filter) {
 			free(v->filter);
@@ -218,9 +242,18 @@ static void do_action(struct tui *t, tui_action a)
 			t->running = 0;
 		break;
 	case TUI_ACT_FILTER:
-		t->mode = TUI_MODE_FILTER;
+		/* lists filter their rows; text (diffs, details, help) is searched */
+		t->mode = v->selectable ? TUI_MODE_FILTER : TUI_MODE_SEARCH;
 		mech_buf_clear(&t->input);
-		mech_buf_puts(&t->input, v->filter ? v->filter : "");
+		if (v->selectable)
+			mech_buf_puts(&t->input, v->filter ? v->filter : "");
+		break;
+	case TUI_ACT_SEARCH_NEXT:
+	case TUI_ACT_SEARCH_PREV:
+		search(t, a == TUI_ACT_SEARCH_NEXT ? 1 : -1, 1);
+		break;
+	case TUI_ACT_COPY:
+		tui_copy(t);
 		break;
 	case TUI_ACT_REFRESH:
 		refresh_all(t);
@@ -228,14 +261,20 @@ static void do_action(struct tui *t, tui_action a)
 			tui_message(t, 0, "refreshed");
 		break;
 	case TUI_ACT_PROMPT:
-		t->mode = TUI_MODE_PROMPT;
-		mech_buf_clear(&t->input);
+		tui_prompt_start(t);
 		break;
 	case TUI_ACT_HELP:
 		tui_push(t, tui_help_view());
 		break;
 	case TUI_ACT_THEME: {
-		char *next = tui_theme_next(t->home);
+		char *next;
+		if (getenv("NO_COLOR")) {
+			/* no-color.org: the user asked for no colour; :theme NAME still loads one */
+			tui_message(t, 0,
+				    "NO_COLOR is set: the theme stays mono (unset it for colour)");
+			break;
+		}
+		next = tui_theme_next(t->home);
 		set_theme(t, next);
 		free(next);
 		break;
@@ -252,6 +291,7 @@ static void do_action(struct tui *t, tui_action a)
 	case TUI_ACT_REVERT:
 	case TUI_ACT_PREV_CONTAINER:
 	case TUI_ACT_FOLLOW:
+	case TUI_ACT_REVIEW:
 		/* the views that have an instance or a state to act on handle these */
 		tui_message(t, 0, "%s: nothing here to act on", tui_action_name(a));
 		break;
@@ -270,14 +310,21 @@ static void input_key(struct tui *t, int key)
 			free(t->view->filter);
 			t->view->filter = NULL;
 			tui_view_refilter(t->view);
+		} else if (t->mode == TUI_MODE_SEARCH) {
+			free(t->view->search);
+			t->view->search = NULL;
 		}
 		t->mode = TUI_MODE_NORMAL;
 	} else if (key == '\n') {
 		char *line = mech_strdup(mech_buf_cstr(&t->input));
 		tui_mode mode = t->mode;
 		t->mode = TUI_MODE_NORMAL;
-		if (mode == TUI_MODE_PROMPT)
-			tui_prompt_submit(t, line);
+		if (mode == TUI_MODE_SEARCH) {
+			free(t->view->search);
+			t->view->search = *line ? mech_strdup(line) : NULL;
+			if (*line)
+				search(t, 1, 0);
+		}
 		free(line);
 	} else if (bs) {
 		/* drop one UTF-8 character */
@@ -288,7 +335,7 @@ static void input_key(struct tui *t, int key)
 			t->input.len--;
 		if (t->input.ptr)
 			t->input.ptr[t->input.len] = '\0';
-		if (!t->input.len && t->mode == TUI_MODE_PROMPT)
+		if (!t->input.len && t->mode == TUI_MODE_SEARCH)
 			t->mode = TUI_MODE_NORMAL;
 	} else if (key == 21) { /* C-u */
 		mech_buf_clear(&t->input);
@@ -314,7 +361,11 @@ static void input_key(struct tui *t, int key)
 static void handle_key(struct tui *t, int key)
 {
 	tui_action a;
-	if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
+	if (t->mode == TUI_MODE_PROMPT) {
+		tui_prompt_key(t, key);
+		return;
+	}
+	if (t->mode == TUI_MODE_FILTER || t->mode == TUI_MODE_SEARCH) {
 		input_key(t, key);
 		return;
 	}
@@ -349,6 +400,7 @@ static void script_free(script *s)
 static void script_add(script *s, int key, const char *text, size_t len)
 {
 	s->items = mech_reallocarray(s->items, s->n + 1, sizeof(*s->items));
+	memset(&s->items[s->n], 0, sizeof(s->items[s->n]));
 	s->items[s->n].key = key;
 	s->items[s->n].text = text ? mech_strndup(text, len) : NULL;
 	s->n++;
@@ -376,6 +428,16 @@ static int script_load(script *s, const char *file)
 							      : NULL;
 				size_t n = close ? (size_t)(close - q + 1) : 0;
 				int key = n > 2 ? tui_key_parse(q, n) : -1;
+				tui_mouse_kind mk;
+				int mx, my;
+				if (key < 0 && n > 2 && tui_mouse_parse(q, n, &mk, &mx, &my) == 0) {
+					script_add(s, 0, NULL, 0);
+					s->items[s->n - 1].mouse = 1 + (int)mk;
+					s->items[s->n - 1].mx = mx;
+					s->items[s->n - 1].my = my;
+					q += n;
+					continue;
+				}
 				if (key < 0) {
 					wchar_t wc;
 					mbstate_t st;
@@ -410,7 +472,8 @@ static int internal_command(struct tui *t, char **w, size_t n)
 			return 1;
 		}
 	}
-	if (n == 1 && (!strcmp(w[0], "quit") || !strcmp(w[0], "q"))) {
+	/* exit: as in `mech shell`, whose completion offers it */
+	if (n == 1 && (!strcmp(w[0], "quit") || !strcmp(w[0], "q") || !strcmp(w[0], "exit"))) {
 		t->running = 0;
 		return 1;
 	}
@@ -536,7 +599,7 @@ static void loop(struct tui *t)
 				t->dirty = 1;
 			if (!t->dirty) {
 				tui_draw_header(t);
-				if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER)
+				if (t->mode != TUI_MODE_NORMAL && t->mode != TUI_MODE_CONFIRM)
 					t->dirty = 1; /* put the cursor back on the prompt */
 				refresh();
 			}
@@ -545,6 +608,8 @@ static void loop(struct tui *t)
 		while (t->running && read_key(&key)) {
 			if (key == (TUI_KEY_FN | KEY_RESIZE))
 				t->dirty = 1;
+			else if (key == (TUI_KEY_FN | KEY_MOUSE))
+				tui_mouse_key(t);
 			else
 				handle_key(t, key);
 		}
@@ -561,6 +626,8 @@ static void run_script(struct tui *t, script *s)
 		}
 		if (it->key)
 			handle_key(t, it->key);
+		else if (it->mouse)
+			tui_mouse(t, (tui_mouse_kind)(it->mouse - 1), it->mx, it->my);
 		else
 			tui_prompt_submit(t, it->text);
 		if (t->slow) {
@@ -686,6 +753,7 @@ int sh_console(sh_ctx *ctx, const sh_args *a)
 	if (start_screen(&t, &scr, &out, &in) < 0)
 		goto done;
 	mech_fatal_set_hook(restore_terminal);
+	tui_input_open(&t);
 	t.dirty = 1;
 	if (t.script)
 		run_script(&t, &s);
@@ -713,6 +781,7 @@ done:
 		tui_data_close(&t.data);
 	git_libgit2_opts(GIT_OPT_SET_CACHE_MAX_SIZE, cache_was);
 	script_free(&s);
+	tui_input_close(&t);
 	mech_buf_dispose(&t.input);
 	free(t.message);
 	free(t.pending);

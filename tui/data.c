@@ -329,6 +329,9 @@ static void forced_follow(tui_tenant *tn)
 	}
 	free(add);
 	tn->forced_at = tn->head;
+	/* the branch moved: whether each human change is still overridden may have too */
+	if (mech_history_mark_overridden(tn->repo, tn->forced, tn->nforced) < 0)
+		mech_error_clear();
 }
 
 static int tenant_poll(tui_data *d, tui_tenant *tn, int force)
@@ -375,7 +378,8 @@ static int read_log(tui_tenant *tn)
 	tn->log_more = tn->nlog > tn->log_want;
 	if (tn->log_more)
 		mech_log_entry_dispose(&tn->log[--tn->nlog]);
-	return 0;
+	/* the history marks human commits forced over, and whether they are restored */
+	return mech_history_mark_overridden(tn->repo, tn->log, tn->nlog);
 }
 
 void tui_data_need(tui_tenant *tn, unsigned what)
@@ -400,6 +404,8 @@ void tui_data_need(tui_tenant *tn, unsigned what)
 	if ((missing & TUI_HAVE_FORCED) && !rc) {
 		rc = mech_history_walk(tn->repo, &fo, &tn->forced, &tn->nforced);
 		tn->forced_at = tn->head;
+		if (!rc)
+			rc = mech_history_mark_overridden(tn->repo, tn->forced, tn->nforced);
 	}
 	/* what failed reads as empty, with the error in the header; r tries again */
 	tn->have |= missing;

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <wchar.h>
 
 #define MIN_COLS 80
@@ -163,9 +164,9 @@ void tui_draw_header(struct tui *t)
 	if (t->readonly)
 		mech_buf_puts(&b, " │ read-only");
 	if (error && d->live_error) {
-		/* the reason, not the endpoint: "…/stream/applications: Couldn't connect" */
-		const char *reason = d->live_error, *p;
-		for (p = d->live_error; (p = strstr(p, ": ")); p += 2)
+		/* the reason, not the endpoint: "argocd: GET http://…/applications: HTTP 403 …" */
+		const char *reason = d->live_error, *url = strstr(reason, "://"), *p;
+		if (url && (p = strstr(url, ": ")))
 			reason = p + 2;
 		mech_buf_printf(&b, " │ %s", reason);
 	}
@@ -177,22 +178,52 @@ void tui_draw_header(struct tui *t)
 		mech_buf_printf(&b, " │ git %s", *sha ? sha : "(empty)");
 	attr = tui_theme_attr(error || failed ? TUI_AREA_HEADER_ERROR : TUI_AREA_HEADER);
 	fill(0, 0, COLS, attr);
-	tui_put(0, 0, COLS, mech_buf_cstr(&b), attr);
+	/* too long (an error's reason): cut at the end, where "…" says so */
+	put_fit(0, 0, COLS, mech_buf_cstr(&b), attr, 0);
 	mech_buf_dispose(&b);
+}
+
+static const char *const tab_names[] = {"apps", "routes", "addons", "history", "forced"};
+
+/* where tab i starts on the tabs line, and its label (forced: the unreviewed count) */
+static int tab_label(struct tui *t, int i, char *label, size_t len)
+{
+	int x = 1, k;
+	for (k = 0; k <= i; k++) {
+		size_t unreviewed = k == 4 ? tui_forced_unreviewed(t->top[4]) : (size_t)-1;
+		if (unreviewed != (size_t)-1 && unreviewed > 0)
+			snprintf(label, len, " %d %s (%zu) ", k + 1, tab_names[k], unreviewed);
+		else
+			snprintf(label, len, " %d %s ", k + 1, tab_names[k]);
+		if (k < i)
+			x += tui_width(label) + 1;
+	}
+	return x;
+}
+
+int tui_tab_at(struct tui *t, int x)
+{
+	int i;
+	for (i = 0; i < 5; i++) {
+		char label[64];
+		int at = tab_label(t, i, label, sizeof(label));
+		if (x >= at && x < at + tui_width(label) && at + tui_width(label) <= COLS)
+			return i;
+	}
+	return -1;
 }
 
 static void draw_tabs(struct tui *t)
 {
-	static const char *const names[] = {"apps", "routes", "addons", "history", "forced"};
 	int x = 1, i;
 	tui_view *top = t->view;
 	while (top->prev)
 		top = top->prev;
 	fill(1, 0, COLS, tui_theme_attr(TUI_AREA_TABS));
 	for (i = 0; i < 5; i++) {
-		char label[32];
+		char label[64];
 		attr_t attr = tui_theme_attr(t->top[i] == top ? TUI_AREA_TAB_ACTIVE : TUI_AREA_TABS);
-		snprintf(label, sizeof(label), " %d %s ", i + 1, names[i]);
+		x = tab_label(t, i, label, sizeof(label));
 		x += tui_put(1, x, COLS - x, label, attr) + 1;
 	}
 	if (t->view->title) {
@@ -242,7 +273,7 @@ static void layout(tui_view *v, int avail, int *width)
 			w = v->cols[i].min;
 		if (v->cols[i].max && w > v->cols[i].max)
 			w = v->cols[i].max;
-		width[i] = w;
+		width[i] = v->cols[i].wide && COLS < v->cols[i].wide ? 0 : w;
 	}
 	/* drop the least important columns until the minimum widths fit */
 	for (;;) {
@@ -317,15 +348,44 @@ static void draw_row(const tui_view *v, const tui_line *l, int y, const int *wid
 	}
 }
 
-static void draw_text(const tui_line *l, int y, int selected)
+/* Text with a search's matches (case-insensitive, as the filter) in the search area. */
+static int put_search(int y, int x, int cols, const char *s, attr_t attr, const char *search)
+{
+	size_t sl = search ? strlen(search) : 0;
+	int used = 0;
+	while (sl && *s && used < cols) {
+		const char *m = s;
+		while (*m && strncasecmp(m, search, sl))
+			m++;
+		if (!*m)
+			break;
+		if (m > s) {
+			char *before = mech_strndup(s, (size_t)(m - s));
+			used += tui_put(y, x + used, cols - used, before, attr);
+			free(before);
+		}
+		{
+			char *match = mech_strndup(m, sl);
+			used += tui_put(y, x + used, cols - used, match,
+					tui_theme_attr(TUI_AREA_SEARCH));
+			free(match);
+		}
+		s = m + sl;
+	}
+	if (*s && used < cols)
+		used += tui_put(y, x + used, cols - used, s, attr);
+	return used;
+}
+
+static void draw_text(const tui_line *l, int y, int selected, const char *search)
 {
 	size_t i;
 	int x = 1;
 	attr_t sel = tui_theme_attr(TUI_AREA_SELECTION);
 	fill(y, 0, COLS, selected ? sel : tui_theme_attr(TUI_AREA_DEFAULT));
 	for (i = 0; i < l->ncells && x < COLS; i++)
-		x += tui_put(y, x, COLS - 1 - x, l->cells[i].text,
-			     selected ? sel : tui_theme_attr(l->cells[i].area));
+		x += put_search(y, x, COLS - 1 - x, l->cells[i].text,
+				selected ? sel : tui_theme_attr(l->cells[i].area), search);
 }
 
 static void draw_body(struct tui *t)
@@ -378,7 +438,7 @@ static void draw_body(struct tui *t)
 			if (l->kind == TUI_LINE_ROW && v->ncols)
 				draw_row(v, l, sy, width, selected);
 			else
-				draw_text(l, sy, selected);
+				draw_text(l, sy, selected, v->search);
 		}
 	}
 }
@@ -391,8 +451,18 @@ static void draw_bottom(struct tui *t)
 
 	if (v->filter && *v->filter)
 		mech_buf_printf(&b, "filter \"%s\": %zu of %zu │ ", v->filter, v->nvis, v->nlines);
-	if (v->ops->summary)
+	if (v->search && *v->search) {
+		size_t cur, n = tui_view_search_count(v, &cur);
+		mech_buf_printf(&b, "search \"%s\": %zu of %zu lines │ ", v->search, cur, n);
+	}
+	if (t->mode == TUI_MODE_PROMPT && t->completions) {
+		mech_buf_clear(&b); /* Tab's candidates, until the next key */
+		mech_buf_puts(&b, t->completions);
+	} else if (v->ops->summary) {
 		v->ops->summary(t, v, &b);
+	}
+	if (b.len >= 5 && !strcmp(b.ptr + b.len - 5, " │ ")) /* nothing after the filter */
+		b.ptr[b.len -= 5] = '\0';
 	fill(y, 0, COLS, tui_theme_attr(TUI_AREA_STATUS));
 	tui_put(y, 1, COLS - 2, mech_buf_cstr(&b), tui_theme_attr(TUI_AREA_STATUS));
 	mech_buf_clear(&b);
@@ -404,6 +474,7 @@ static void draw_bottom(struct tui *t)
 		mech_buf_printf(&b, ":%s", mech_buf_cstr(&t->input));
 		break;
 	case TUI_MODE_FILTER:
+	case TUI_MODE_SEARCH:
 		mech_buf_printf(&b, "/%s", mech_buf_cstr(&t->input));
 		break;
 	case TUI_MODE_CONFIRM:
@@ -425,7 +496,14 @@ static void draw_bottom(struct tui *t)
 				? TUI_AREA_ERROR
 				: TUI_AREA_MESSAGE);
 		int w = tui_put(y, 0, COLS - 1, mech_buf_cstr(&b), a);
-		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER) {
+		if (t->mode == TUI_MODE_PROMPT && t->input_point < t->input.len) {
+			/* readline's cursor, inside the line */
+			char *upto = mech_strndup(mech_buf_cstr(&t->input), t->input_point);
+			w = 1 + tui_width(upto);
+			free(upto);
+		}
+		if (t->mode == TUI_MODE_PROMPT || t->mode == TUI_MODE_FILTER ||
+		    t->mode == TUI_MODE_SEARCH) {
 			move(y, w < COLS - 1 ? w : COLS - 1);
 			curs_set(1);
 		} else {
@@ -457,7 +535,11 @@ void tui_draw(struct tui *t)
 	draw_bottom(t);
 }
 
-/* One letter per colour area in a colour screen ("a" default, "b" header, …). */
+/*
+ * A colour screen names each cell's colour area by a letter, given in the
+ * order areas first appear on that screen and listed in a legend: a new
+ * colour area elsewhere changes no screen that does not show it.
+ */
 static const char area_codes[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 
 static void screen_text(int y, char *out, size_t size)
@@ -476,48 +558,58 @@ static void screen_text(int y, char *out, size_t size)
 		out[--len] = '\0';
 }
 
-/* The colour area of the cell at (y, x): its colour pair is the area's (theme.c). */
-static char cell_code(int y, int x)
+/* The colour area of the cell at (y, x), or -1: its colour pair is the area's (theme.c). */
+static int cell_area(int y, int x)
 {
 	cchar_t cc;
 	wchar_t wc[CCHARW_MAX + 1];
 	attr_t attr;
 	short pair = 0;
-	if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &attr, &pair, NULL) == ERR)
-		return '?';
-	if (pair <= 0 || (size_t)(pair - 1) >= sizeof(area_codes) - 1)
-		return '.';
-	return area_codes[pair - 1];
+	if (mvin_wch(y, x, &cc) == ERR || getcchar(&cc, wc, &attr, &pair, NULL) == ERR ||
+	    pair <= 0 || pair - 1 >= TUI_AREA__COUNT)
+		return -1;
+	return pair - 1;
 }
 
 int tui_screen_save(const char *path, int attrs)
 {
-	FILE *f = fopen(path, "w");
-	int y, x;
-	if (!f)
-		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
-	if (attrs) {
-		/* the legend, then each row's text followed by its colour areas */
-		int i;
-		fprintf(f, "# colour areas:");
-		for (i = 0; i < TUI_AREA__COUNT && (size_t)i < sizeof(area_codes) - 1; i++)
-			fprintf(f, " %c=%s", area_codes[i], tui_area_name((tui_area)i));
-		fprintf(f, " .=none\n");
-	}
+	mech_buf body = MECH_BUF_INIT;
+	char letter[TUI_AREA__COUNT]; /* each area's letter on this screen, 0 while unseen */
+	size_t used = 0;
+	int y, x, i, rc = 0;
+	FILE *f;
+
+	memset(letter, 0, sizeof(letter));
 	for (y = 0; y < LINES; y++) {
 		char out[4096];
 		screen_text(y, out, sizeof(out));
-		fprintf(f, "%s\n", out);
-		if (attrs) {
-			char codes[1024];
-			int n = COLS < (int)sizeof(codes) - 1 ? COLS : (int)sizeof(codes) - 1;
-			for (x = 0; x < n; x++)
-				codes[x] = cell_code(y, x);
-			codes[n] = '\0';
-			fprintf(f, "%s\n", codes);
+		mech_buf_printf(&body, "%s\n", out);
+		if (!attrs)
+			continue;
+		for (x = 0; x < COLS && x < 1024; x++) {
+			int a = cell_area(y, x);
+			if (a >= 0 && !letter[a] && used < sizeof(area_codes) - 1)
+				letter[a] = area_codes[used++];
+			mech_buf_putc(&body, a >= 0 && letter[a] ? letter[a] : '.');
 		}
+		mech_buf_putc(&body, '\n');
 	}
+	f = fopen(path, "w");
+	if (!f) {
+		mech_buf_dispose(&body);
+		return mech_error_set(MECH_EFAILED, "screen-save %s: cannot write it", path);
+	}
+	if (attrs) {
+		fprintf(f, "# colour areas:");
+		for (used = 0; used < sizeof(area_codes) - 1; used++)
+			for (i = 0; i < TUI_AREA__COUNT; i++)
+				if (letter[i] == area_codes[used])
+					fprintf(f, " %c=%s", letter[i], tui_area_name((tui_area)i));
+		fprintf(f, " .=none\n");
+	}
+	fwrite(body.ptr ? body.ptr : "", 1, body.len, f);
+	mech_buf_dispose(&body);
 	if (fclose(f) != 0)
-		return mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);
-	return 0;
+		rc = mech_error_set(MECH_EFAILED, "screen-save %s: write failed", path);
+	return rc;
 }

@@ -59,6 +59,7 @@ static const struct {
 	{"End", TUI_KEY_FN | KEY_END},
 	{"Delete", TUI_KEY_FN | KEY_DC},
 	{"Lt", '<'},
+	{"Colon", ':'}, /* for scripts, where a line starting with ':' is a command */
 };
 
 int tui_key_parse(const char *s, size_t len)
@@ -97,7 +98,7 @@ const char *tui_key_name(int key)
 	static char buf[32];
 	size_t i;
 	for (i = 0; i < sizeof(named) / sizeof(*named); i++)
-		if (named[i].key == key && key != '<')
+		if (named[i].key == key && key != '<' && key != ':')
 			return snprintf(buf, sizeof(buf), "<%s>", named[i].name), buf;
 	if (key == '<')
 		return "<Lt>";

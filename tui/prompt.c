@@ -3,7 +3,8 @@
  * The `:` prompt: a mech command runs through sh_run — the same table,
  * policies (--readonly included) and core path as `mech <command>` — with
  * its output captured and shown, and its receipt one Enter away.
- * Commands that delete ask first; cancel is the default. Over SSH a
+ * Commands that delete ask first; cancel is the default; a --dry-run,
+ * which writes nothing, never asks. Over SSH a
  * command runs as the session does: the key's tenant and identity, no
  * --home or --tenant, no operator commands. In operator mode a command
  * runs as the tenant it names (--tenant T) or else as the selected row's,
@@ -48,10 +49,11 @@ static int destructive(const mech_strv *w)
 }
 
 /*
- * The command a line runs (NULL when it does not parse: sh_run says why) and
- * the tenant it names with --tenant, before or after the noun (caller frees).
+ * The command a line runs (NULL when it does not parse: sh_run says why),
+ * the tenant it names with --tenant, before or after the noun (caller
+ * frees), and whether it is a --dry-run (it writes nothing).
  */
-static const sh_command *command_of(const mech_strv *w, char **named)
+static const sh_command *command_of(const mech_strv *w, char **named, int *dry_run)
 {
 	const sh_command *cmd = NULL;
 	sh_args args;
@@ -59,6 +61,7 @@ static const sh_command *command_of(const mech_strv *w, char **named)
 	size_t at = 0;
 
 	*named = NULL;
+	*dry_run = 0;
 	/* leading global flags, as sh_run takes them */
 	while (at < w->len && w->items[at][0] == '-') {
 		const char *f = w->items[at++];
@@ -78,9 +81,15 @@ static const sh_command *command_of(const mech_strv *w, char **named)
 	sh_ctx_init(&scratch);
 	if (sh_parse((int)(w->len - at), w->items + at, &cmd, &args, &scratch) != 0) {
 		cmd = NULL;
-	} else if (sh_arg(&args, SH_OPT_TENANT)) {
-		free(*named);
-		*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
+	} else {
+		size_t i;
+		for (i = 0; i < args.nflags; i++) /* only writes take --dry-run */
+			if (args.flags[i]->opt == SH_OPT_DRY_RUN)
+				*dry_run = sh_arg_bool(&args, SH_OPT_DRY_RUN);
+		if (sh_arg(&args, SH_OPT_TENANT)) {
+			free(*named);
+			*named = mech_strdup(sh_arg(&args, SH_OPT_TENANT));
+		}
 	}
 	sh_args_dispose(&args);
 	mech_error_clear();
@@ -189,7 +198,9 @@ static void receipt_lines(tui_tenant *tn, tui_view *v, const char *commit)
 	mech_log_entries_free(e, n);
 }
 
-void tui_run_command(struct tui *t, const char *line)
+/* A command line, as the tenant `as` when given (a key's write: asked already). The exit code, -1 if
+ * nothing ran. */
+static int run_line(struct tui *t, const char *line, tui_tenant *as)
 {
 	mech_strv w = MECH_STRV_INIT;
 	mech_buf out = MECH_BUF_INIT;
@@ -198,14 +209,14 @@ void tui_run_command(struct tui *t, const char *line)
 	const sh_command *cmd;
 	tui_tenant *tn;
 	tui_view *v;
-	int code, confirmed;
+	int code = -1, confirmed, dry_run;
 
 	if (mech_sshcmd_split(line, &w) < 0 || !w.len) {
 		tui_message(t, 1, "%s",
 			    mech_error_last() ? mech_error_last()->message : "empty command");
 		mech_error_clear();
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	if (!strcmp(w.items[0], "mech")) {
 		free(w.items[0]);
@@ -214,17 +225,19 @@ void tui_run_command(struct tui *t, const char *line)
 	}
 	if (!w.len) {
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	if ((why = refused(w.items[0]))) {
 		tui_message(t, 1, "`%s` %s", w.items[0], why);
 		mech_strv_dispose(&w);
-		return;
+		return -1;
 	}
 	/* whose: the session's tenant; in operator mode the named one, else the row's */
-	confirmed = t->pending && !strcmp(t->pending, line);
-	cmd = command_of(&w, &named);
-	if (!t->data.all_tenants)
+	confirmed = as || (t->pending && !strcmp(t->pending, line));
+	cmd = command_of(&w, &named, &dry_run);
+	if (as)
+		tn = as;
+	else if (!t->data.all_tenants)
 		tn = named ? tui_data_tenant(&t->data, named) : t->data.tenants[0];
 	else if (confirmed)
 		tn = t->pending_tenant;
@@ -234,7 +247,9 @@ void tui_run_command(struct tui *t, const char *line)
 		tui_message(t, 1, "which tenant? select one of its rows, or add --tenant T");
 		goto done;
 	}
-	if (destructive(&w))
+	if (dry_run)
+		ask = NULL; /* it only shows what it would do */
+	else if (destructive(&w))
 		ask = "It deletes.";
 	else if (t->data.all_tenants && !named && cmd && (cmd->flags & SH_MUTATES))
 		ask = "It writes.";
@@ -281,6 +296,38 @@ void tui_run_command(struct tui *t, const char *line)
 done:
 	free(named);
 	mech_strv_dispose(&w);
+	return code;
+}
+
+void tui_run_command(struct tui *t, const char *line)
+{
+	run_line(t, line, NULL);
+}
+
+void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const char *why)
+{
+	char *dry = mech_sprintf("%s --dry-run", line);
+	int code = run_line(t, dry, tn);
+	free(dry);
+	if (code != 0)
+		return; /* the plan's output says why; nothing to ask */
+	free(t->pending);
+	t->pending = mech_strdup(line);
+	t->pending_tenant = t->data.all_tenants ? tn : NULL;
+	t->pending_why = why;
+	t->mode = TUI_MODE_CONFIRM;
+	t->dirty = 1;
+}
+
+/* The plan of `line` (its --dry-run output, shown while asking) has served once it runs. */
+static void drop_plan(struct tui *t, const char *line)
+{
+	tui_view *v = t->view;
+	const char *p = v->title ? strstr(v->title, line) : NULL;
+	if (!v->prev || v->ops != &tui_text_ops || !p || strcmp(p + strlen(line), " --dry-run"))
+		return;
+	t->view = v->prev;
+	tui_view_free(v);
 }
 
 void tui_confirm_key(struct tui *t, int key)
@@ -297,6 +344,7 @@ void tui_confirm_key(struct tui *t, int key)
 	}
 	/* pending equal to the line marks it confirmed */
 	line = mech_strdup(t->pending);
+	drop_plan(t, line);
 	tui_run_command(t, line);
 	free(line);
 }

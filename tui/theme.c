@@ -86,6 +86,7 @@ static void builtin_mono(void)
 	theme.area[TUI_AREA_DIFF_HUNK].attr = A_BOLD;
 	theme.area[TUI_AREA_DIFF_HEADER].attr = A_BOLD;
 	theme.area[TUI_AREA_DIM].attr = A_DIM;
+	theme.area[TUI_AREA_SEARCH].attr = A_REVERSE | A_BOLD;
 }
 
 static const char *const color_names[] = {"black", "red",     "green", "yellow",

@@ -55,7 +55,8 @@ struct sh_ctx;
 	_(DIFF_DEL, "diff-del", "removed lines")                                                   \
 	_(DIFF_HUNK, "diff-hunk", "hunk headers (@@)")                                             \
 	_(DIFF_HEADER, "diff-header", "file headers in a diff")                                    \
-	_(TREE, "tree", "resource tree branches")
+	_(TREE, "tree", "resource tree branches")                                                  \
+	_(SEARCH, "search", "search matches in text views")
 
 /* clang-format off */
 typedef enum {
@@ -82,14 +83,14 @@ typedef enum {
 	_(ENTER, "enter", "generic", "<Enter>", NULL, "drill into the selected row")               \
 	_(BACK, "back", "generic", "<Esc>", NULL, "back to the previous view")                     \
 	_(QUIT, "quit", "generic", "q", NULL, "back; quit on a top view")                          \
-	_(FILTER, "filter", "generic", "/", NULL, "filter rows (Esc clears)")                      \
+	_(FILTER, "filter", "generic", "/", NULL, "filter rows; search text views (Esc clears)")   \
 	_(DIFF, "diff", "generic", "d", NULL, "show the diff of the selected row")                 \
 	_(REFRESH, "refresh", "generic", "r", "<C-l>", "reload Git and Argo CD state")             \
 	_(PROMPT, "prompt", "generic", ":", NULL, "run a mech command (or :apps, :quit, …)")       \
 	_(HELP, "help", "generic", "?", NULL, "this list of keys")                                 \
 	_(THEME, "next-theme", "generic", "T", NULL, "next colour theme")                          \
 	_(PAUSE, "pause", "generic", "p", NULL, "pause/resume live updates (slow links)")          \
-	_(NEXT_HUNK, "next-hunk", "diff", "]", "n", "next hunk (in a diff)")                       \
+	_(NEXT_HUNK, "next-hunk", "diff", "]", NULL, "next hunk (in a diff)")                      \
 	_(PREV_HUNK, "prev-hunk", "diff", "[", "p", "previous hunk (in a diff)")                   \
 	/* navigation: logs, events, an instance's history, rollback */                            \
 	_(LOGS, "logs", "generic", "l", NULL, "logs of the selected pod or instance")              \
@@ -98,7 +99,13 @@ typedef enum {
 	_(REVERT, "revert", "generic", "R", NULL,                                                  \
 	  "roll back / restore the selected state (asks first)")                                   \
 	_(PREV_CONTAINER, "previous", "logs", "p", NULL, "the previous container's log (toggle)")  \
-	_(FOLLOW, "follow", "logs", "f", NULL, "follow the log (toggle)")
+	_(FOLLOW, "follow", "logs", "f", NULL, "follow the log (toggle)")                          \
+	/* input: search, copy */                                                                  \
+	_(SEARCH_NEXT, "search-next", "generic", "n", NULL, "next search match (wraps)")           \
+	_(SEARCH_PREV, "search-prev", "generic", "N", NULL, "previous search match (wraps)")       \
+	_(COPY, "copy", "generic", "y", NULL, "copy the selected row's sha or name")               \
+	/* review: the operator's review of forced writes (view 5; R is navigation's "revert") */  \
+	_(REVIEW, "review", "generic", "m", NULL, "mark the selected forced write reviewed")
 
 /* clang-format off */
 typedef enum {
@@ -177,6 +184,7 @@ typedef struct {
 	int min, max;  /* display columns */
 	int priority;  /* lower drops first when the screen is narrow; 0 never drops */
 	int trim_left; /* too long: keep the end ("…alice/web:1.4"), as for image references */
+	int wide;      /* shown only on a screen at least this many columns wide (0: any) */
 } tui_column;
 
 struct tui;
@@ -211,6 +219,8 @@ typedef struct tui_view {
 	size_t nvis;
 	size_t cursor; /* in vis */
 	size_t top;
+	char *search;     /* text views: what `/` looks for (highlighted) */
+	size_t search_at; /* the vis index of the current match */
 	char *filter;
 	int selectable; /* rows are selectable (lists); else the cursor is the top line */
 	void *priv;
@@ -233,6 +243,15 @@ void tui_view_refilter(tui_view *v);
 const tui_line *tui_view_selected(const tui_view *v);
 void tui_view_move(tui_view *v, long delta, int body_rows);
 void tui_view_goto_line(tui_view *v, size_t line_index);
+/**
+ * Text views: scroll to the next (dir 1) or previous (dir -1) line matching
+ * v->search, keeping a few lines of context above it, wrapping around (then
+ * *wrapped is set). `again`: past the current match (n/N), else from the top
+ * line. 0 when nothing matches.
+ */
+int tui_view_search(tui_view *v, int dir, int again, int body_rows, int *wrapped);
+/** Lines matching v->search, and which of them (1-based) is the current one. */
+size_t tui_view_search_count(const tui_view *v, size_t *current);
 tui_view *tui_view_new(const struct tui_view_ops *ops, const tui_column *cols, size_t ncols,
 		       int selectable);
 /**
@@ -246,6 +265,9 @@ tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const 
 /** Text line helper: one segment. */
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** A drill-down's title: "logs web/main", in operator mode "logs alice/web/main". */
+char *tui_instance_title(struct tui *t, struct tui_tenant *tn, const char *what, const char *app,
+			 const char *instance);
 /** Lines of a unified diff, coloured. */
 void tui_view_diff(tui_view *v, const char *diff);
 
@@ -373,7 +395,13 @@ tui_area tui_status_area(const char *status);
 tui_area tui_class_area(mech_class cls);
 
 /* ---- the console ---- */
-typedef enum { TUI_MODE_NORMAL, TUI_MODE_PROMPT, TUI_MODE_FILTER, TUI_MODE_CONFIRM } tui_mode;
+typedef enum {
+	TUI_MODE_NORMAL,
+	TUI_MODE_PROMPT,
+	TUI_MODE_FILTER,
+	TUI_MODE_CONFIRM,
+	TUI_MODE_SEARCH
+} tui_mode;
 
 struct tui {
 	struct sh_ctx *ctx;
@@ -398,6 +426,11 @@ struct tui {
 	unsigned slow; /* TUI_HAVE_* a view asked for that takes long: read after the next draw */
 	unsigned seen_git_gen, seen_live_gen;
 	int body_rows;
+	/* input.c: the prompt's history and completions, the mouse, the clipboard */
+	char *hist_file;    /* NULL: history kept in memory only (over SSH) */
+	size_t input_point; /* the prompt's cursor, a byte offset into input */
+	char *completions;  /* Tab's candidates, shown on the status line */
+	int mouse;
 };
 
 void tui_message(struct tui *t, int error, const char *fmt, ...)
@@ -408,8 +441,34 @@ void tui_push(struct tui *t, tui_view *v);
 void tui_run_command(struct tui *t, const char *line);
 void tui_prompt_submit(struct tui *t, const char *line);
 void tui_confirm_key(struct tui *t, int key);
+/**
+ * A write from a key: run `line --dry-run` as tn and show its plan, then ask
+ * before running `line` as tn (why: "It writes."). A failed plan asks nothing.
+ */
+void tui_plan_and_ask(struct tui *t, tui_tenant *tn, const char *line, const char *why);
+
+/* input.c */
+void tui_input_open(struct tui *t);  /* history, mouse (after the screen starts) */
+void tui_input_close(struct tui *t); /* history trimmed and dropped */
+/** `:` opens the prompt: readline edits the line (history, Tab completion). */
+void tui_prompt_start(struct tui *t);
+/** A key while the prompt is open; Enter runs the line, Esc closes it. */
+void tui_prompt_key(struct tui *t, int key);
+/** Remember a line run from the prompt. */
+void tui_history_add(struct tui *t, const char *line);
+/** y: the selected row's sha or name, to the clipboard (OSC 52) and the message line. */
+void tui_copy(struct tui *t);
+typedef enum { TUI_MOUSE_CLICK, TUI_MOUSE_WHEEL_UP, TUI_MOUSE_WHEEL_DOWN } tui_mouse_kind;
+/** A mouse event at screen cell (x, y): a tab, a row, or the wheel. */
+void tui_mouse(struct tui *t, tui_mouse_kind kind, int x, int y);
+/** KEY_MOUSE from curses: read the event and act on it. */
+void tui_mouse_key(struct tui *t);
+/** Parse a script's "<click X Y>", "<wheel-up X Y>", "<wheel-down X Y>"; -1 if not one. */
+int tui_mouse_parse(const char *s, size_t len, tui_mouse_kind *kind, int *x, int *y);
 
 /* draw.c */
+/** The top view whose tab is at column x of the tabs line, or -1. */
+int tui_tab_at(struct tui *t, int x);
 /** Display width of a UTF-8 string. */
 int tui_width(const char *s);
 /** Draw text at (y, x) within `cols` columns; returns the columns used. */
@@ -429,6 +488,8 @@ tui_view *tui_routes_view(struct tui *t);
 tui_view *tui_addons_view(struct tui *t);
 tui_view *tui_history_view(struct tui *t);
 tui_view *tui_forced_view(struct tui *t);
+/** The forced writes not reviewed yet, as last shown ((size_t)-1: not read yet). */
+size_t tui_forced_unreviewed(const tui_view *v);
 /** App detail: resource tree, conditions, live-vs-desired diff. */
 tui_view *tui_app_view(struct tui *t, tui_tenant *tn, const char *app, const char *instance,
 		       int at_diff);

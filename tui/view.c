@@ -144,10 +144,12 @@ void tui_view_free(tui_view *v)
 	free(v->vis);
 	free(v->natw);
 	free(v->filter);
+	free(v->search);
 	free(v->title);
 	free(v);
 }
 
+/* Where a filter or a search matches a line: case-insensitive, in any cell. */
 static int line_matches(const tui_line *l, const char *filter)
 {
 	size_t i, fl = strlen(filter);
@@ -236,4 +238,61 @@ void tui_view_goto_line(tui_view *v, size_t line_index)
 			return;
 		}
 	}
+}
+
+/* how many lines above a match stay on screen */
+#define SEARCH_CONTEXT 3
+
+int tui_view_search(tui_view *v, int dir, int again, int body_rows, int *wrapped)
+{
+	size_t n = v->nvis, from, start, i;
+	int on_screen = v->search_at >= v->cursor && v->search_at < v->cursor + (size_t)body_rows;
+
+	*wrapped = 0;
+	if (!v->search || !*v->search || !n)
+		return 0;
+	/* n/N go on from the match on screen; else from the top line */
+	from = again && on_screen && v->search_at < n ? v->search_at + (dir > 0) : v->cursor;
+	if (dir > 0 && from >= n)
+		from = 0, *wrapped = 1;
+	else if (dir < 0 && from == 0)
+		from = n, *wrapped = 1;
+	start = dir > 0 ? from : from - 1;
+	for (i = 0; i < n; i++) {
+		size_t at = dir > 0 ? (start + i) % n : (start + n - i) % n;
+		if (line_matches(&v->lines[v->vis[at]], v->search)) {
+			if (dir > 0 ? at < start : at > start)
+				*wrapped = 1;
+			v->search_at = at;
+			v->cursor = at > SEARCH_CONTEXT ? at - SEARCH_CONTEXT : 0;
+			tui_view_move(v, 0, body_rows); /* not past the last page */
+			return 1;
+		}
+	}
+	*wrapped = 0;
+	return 0;
+}
+
+size_t tui_view_search_count(const tui_view *v, size_t *current)
+{
+	size_t i, count = 0;
+	*current = 0;
+	if (!v->search || !*v->search)
+		return 0;
+	for (i = 0; i < v->nvis; i++) {
+		if (line_matches(&v->lines[v->vis[i]], v->search)) {
+			count++;
+			if (i == v->search_at)
+				*current = count;
+		}
+	}
+	return count;
+}
+
+char *tui_instance_title(struct tui *t, struct tui_tenant *tn, const char *what, const char *app,
+			 const char *instance)
+{
+	if (t->data.all_tenants)
+		return mech_sprintf("%s %s/%s/%s", what, tn->name, app, instance);
+	return mech_sprintf("%s %s/%s", what, app, instance);
 }

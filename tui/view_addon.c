@@ -30,7 +30,7 @@ typedef struct {
 	int kube;             /* kubernetes.url is set: the Secret and the events were asked for */
 	mech_kube_event *all; /* the namespace's events */
 	size_t nall;
-	const mech_kube_event **events; /* the Cluster's, into all: Warnings first, then the newest */
+	mech_kube_event **events; /* the Cluster's, into all: Warnings first, then the newest */
 	size_t nevents;
 	char *kube_error;
 	char writer[GIT_OID_HEXSZ + 1]; /* the last writer's commit ("" when none) */
@@ -47,18 +47,6 @@ static const char *kind_of(const char *type)
 	const mech_addon_type *at = type ? mech_addon_type_find(type) : NULL;
 	const char *sp = at ? strrchr(at->kind, ' ') : NULL;
 	return sp ? sp + 1 : at ? at->kind : "Cluster";
-}
-
-static int cmp_event(const void *x, const void *y)
-{
-	const mech_kube_event *a = *(const mech_kube_event *const *)x;
-	const mech_kube_event *b = *(const mech_kube_event *const *)y;
-	int wa = !strcmp(a->type, "Warning"), wb = !strcmp(b->type, "Warning"), c;
-	if (wa != wb)
-		return wb - wa;
-	if ((c = strcmp(b->last, a->last)))
-		return c;
-	return strcmp(a->reason, b->reason);
 }
 
 static void drop_fetched(addon_priv *p)
@@ -101,21 +89,12 @@ static void fetch(struct tui *t, addon_priv *p, const char *type)
 		k = NULL;
 	mech_error_clear();
 	mech_addon_connection(k, p->ns, p->name, &p->conn);
-	if (k) {
-		size_t i;
-		if (mech_kube_events_list(k, p->ns, &p->all, &p->nall) < 0) {
-			const mech_error *e = mech_error_last();
-			p->kube_error = mech_strdup(e && e->message ? e->message : "unavailable");
-		}
-		mech_error_clear();
-		p->events = mech_calloc(p->nall ? p->nall : 1, sizeof(*p->events));
-		for (i = 0; i < p->nall; i++)
-			if (!strcmp(p->all[i].kind, kind_of(type)) &&
-			    !strcmp(p->all[i].name, p->name))
-				p->events[p->nevents++] = &p->all[i];
-		if (p->nevents)
-			qsort(p->events, p->nevents, sizeof(*p->events), cmp_event);
+	if (k && mech_kube_instance_events(k, p->ns, NULL, kind_of(type), p->name, &p->all,
+					   &p->nall, &p->events, &p->nevents) < 0) {
+		const mech_error *e = mech_error_last();
+		p->kube_error = mech_strdup(e && e->message ? e->message : "unavailable");
 	}
+	mech_error_clear();
 	mech_kube_free(k);
 }
 

@@ -77,7 +77,7 @@ static int enter(struct tui *t, tui_view *v, const tui_line *line, int diff)
 
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
-	mech_buf_printf(out, "%zu addons", v->nlines);
+	mech_buf_printf(out, "%zu %s", v->nlines, v->nlines == 1 ? "addon" : "addons");
 	if (!t->data.configured)
 		mech_buf_puts(out, " │ argocd not configured");
 	mech_buf_puts(out, " │ deleting an app keeps its addons");

@@ -461,12 +461,14 @@ static tui_action request(struct tui *t, tui_view *v, tui_action a)
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
 	app_priv *p = v->priv;
-	size_t i, differ = 0;
+	size_t i, n, differ = 0;
 	(void)t;
 	for (i = 0; p->diffs && i < p->diffs->len; i++)
 		differ += p->diffs->items[i].modified != 0;
-	mech_buf_printf(out, "%zu resources │ %zu differ from Git │ d diff, ] [ hunks, r refresh",
-			p->tree ? p->tree->len : 0, differ);
+	n = p->tree ? p->tree->len : 0;
+	mech_buf_printf(out, "%zu %s │ %zu %s from Git │ d diff, ] [ hunks, r refresh", n,
+			n == 1 ? "resource" : "resources", differ,
+			differ == 1 ? "differs" : "differ");
 }
 
 static void done(tui_view *v)

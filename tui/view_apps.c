@@ -5,19 +5,75 @@
  */
 #include "tui.h"
 
+#include "mech/live.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const tui_column cols[] = {
-	{"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},    {"INSTANCE", 8, 12, 0, 0},
-	{"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},   {"HEALTH", 11, 11, 0, 0},
-	{"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0}, {"LAST WRITER", 14, 0, 4, 0},
+	{"TENANT", 6, 16, 0, 0},  {"APP", 8, 24, 0, 0},         {"INSTANCE", 8, 12, 0, 0},
+	{"IMAGE", 12, 44, 3, 1},  {"SYNC", 9, 10, 0, 0},        {"HEALTH", 11, 11, 0, 0},
+	{"REVISION", 8, 8, 2, 0}, {"ROUTE", 12, 40, 1, 0},      {"LAST WRITER", 14, 0, 4, 0},
+	{"AGE", 3, 4, 1, 0, 200}, {"EMAIL", 12, 32, 1, 0, 200}, {"MESSAGE", 20, 0, 1, 0, 200},
 };
+
+/* The last writer's commit: "machine alice", and for wide screens its age, email and subject. */
+static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long long now)
+{
+	git_commit *c = NULL;
+	const char *subject;
+	char age[16];
+	if (git_oid_is_zero(&w->commit) || !tn->repo ||
+	    git_commit_lookup(&c, mech_repo_git(tn->repo), &w->commit) < 0) {
+		char sha[GIT_OID_HEXSZ + 1];
+		git_error_clear();
+		git_oid_tostr(sha, sizeof(sha), &w->commit);
+		if (git_oid_is_zero(&w->commit))
+			tui_line_cell(l, TUI_AREA_DEFAULT, "-");
+		else
+			tui_line_cell(l, tui_class_area(w->cls), "%s %.8s", mech_class_name(w->cls),
+				      sha);
+		return;
+	}
+	tui_age(now - (long long)git_commit_time(c), age, sizeof(age));
+	tui_line_cell(l, tui_class_area(w->cls), "%s %s", mech_class_name(w->cls),
+		      git_commit_author(c)->name);
+	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", git_commit_author(c)->email);
+	subject = git_commit_summary(c) ? git_commit_summary(c) : "";
+	/* a receipt's verb is in its LAST WRITER class already: "set image of web/main …" */
+	if (!strncmp(subject, "mechanics(", 10) && strstr(subject, "): "))
+		subject = strstr(subject, "): ") + 3;
+	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", subject);
+	git_commit_free(c);
+}
+
+/*
+ * The Application's own synced revision, marked "↓" when it is behind the
+ * last commit mech wrote for the instance (its overlay's last writer): the
+ * rule `mech app status` and --wait use (mech_live_revision_reached).
+ */
+static void revision_cell(tui_tenant *tn, const mech_writer *w, const char *rev, tui_line *l)
+{
+	char want[GIT_OID_HEXSZ + 1];
+	if (!*rev) {
+		tui_line_cell(l, TUI_AREA_DIM, "-");
+		return;
+	}
+	git_oid_tostr(want, sizeof(want), &w->commit);
+	if (!git_oid_is_zero(&w->commit) && tn->repo &&
+	    !mech_live_revision_reached(mech_repo_git(tn->repo), rev, want))
+		tui_line_cell(l, TUI_AREA_OUT_OF_SYNC, "%.7s↓", rev);
+	else
+		tui_line_cell(l, TUI_AREA_DIM, "%.7s", rev);
+}
 
 static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 {
 	tui_data *d = &t->data;
+	long long now = (long long)time(NULL);
 	size_t i, j;
 	int configured = d->configured;
 
@@ -29,7 +85,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 			const mech_instance_state *in = &a->instances[j];
 			const mech_argocd_app *live = tui_data_instance(d, tn, a->name, in->name);
 			tui_line *l = tui_view_row(t, v, tn, a->name);
-			char wt[128];
+			char *rev = NULL;
 			l->key2 = mech_strdup(in->name);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->name);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", in->name);
@@ -41,18 +97,22 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 									  : "Unknown";
 				tui_line_cell(l, tui_status_area(sync), "%s", sync);
 				tui_line_cell(l, tui_status_area(health), "%s", health);
-				tui_line_cell(l, TUI_AREA_DIM, "%.7s", live->sync_revision);
+				rev = mech_strdup(live->sync_revision ? live->sync_revision : "");
 			} else {
 				tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
 				tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
-				tui_line_cell(l, TUI_AREA_DIM, "-");
 			}
+			/* Git is read without the lock: the watch thread waits for no commit walk */
+			tui_data_unlock(d);
+			if (rev)
+				revision_cell(tn, &in->writer, rev, l);
+			else
+				tui_line_cell(l, TUI_AREA_DIM, "-");
+			free(rev);
 			tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
 				      in->route_host ? in->route_host : "-");
-			tui_data_unlock(d);
-			tui_writer_text(tn, &in->writer, wt, sizeof(wt));
+			writer_cells(tn, &in->writer, l, now);
 			tui_data_lock(d);
-			tui_line_cell(l, tui_class_area(in->writer.cls), "%s", wt);
 		}
 	}
 	tui_data_unlock(d);
@@ -108,10 +168,11 @@ static void count(const tui_view *v, size_t col, mech_buf *out)
 
 static void summary(struct tui *t, tui_view *v, mech_buf *out)
 {
-	size_t i, napps = 0, at = t->data.all_tenants ? 1 : 0; /* cells after TENANT */
+	size_t i, napps = 0, behind = 0, at = t->data.all_tenants ? 1 : 0; /* after TENANT */
 	for (i = 0; i < t->data.ntenants; i++)
 		napps += t->data.tenants[i]->napps;
-	mech_buf_printf(out, "%zu apps, %zu instances", napps, v->nlines);
+	mech_buf_printf(out, "%zu %s, %zu %s", napps, napps == 1 ? "app" : "apps", v->nlines,
+			v->nlines == 1 ? "instance" : "instances");
 	if (!t->data.configured) {
 		mech_buf_puts(out, " │ argocd not configured: desired state only");
 		return;
@@ -122,6 +183,11 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 	count(v, at + 3, out);
 	mech_buf_puts(out, " │ health: ");
 	count(v, at + 4, out);
+	for (i = 0; i < v->nlines; i++)
+		behind += v->lines[i].ncells > at + 5 &&
+			  strstr(v->lines[i].cells[at + 5].text, "↓");
+	if (behind)
+		mech_buf_printf(out, " │ %zu behind Git (↓)", behind);
 }
 
 const struct tui_view_ops tui_apps_ops = {

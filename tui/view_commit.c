@@ -167,7 +167,7 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 				at = hunks;
 		}
 	}
-	mech_buf_printf(out, "hunk %zu of %zu │ ] or n next, [ or p previous, d diff, Esc back", at,
+	mech_buf_printf(out, "hunk %zu of %zu │ ] next, [ previous, / search, d diff, Esc back", at,
 			hunks);
 }
 

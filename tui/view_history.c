@@ -17,9 +17,9 @@
 #include <time.h>
 
 static const tui_column cols[] = {
-	{"TENANT", 6, 16, 0, 0}, {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
-	{"VERB", 13, 14, 3, 0},  {"TARGET", 6, 24, 2, 0},  {"AUTHOR", 6, 12, 1, 0},
-	{"AGE", 3, 4, 0, 0},     {"SUBJECT", 12, 0, 0, 0},
+	{"TENANT", 6, 16, 0, 0},      {"CLASS", 7, 7, 0, 0},    {"COMMIT", 7, 7, 0, 0},
+	{"VERB", 13, 14, 3, 0},       {"TARGET", 10, 24, 2, 0}, {"AUTHOR", 8, 12, 1, 0},
+	{"EMAIL", 12, 32, 1, 0, 200}, {"AGE", 3, 4, 0, 0},      {"SUBJECT", 24, 0, 0, 0},
 };
 
 /* The verb has its own column: show a receipt's summary without the "mechanics(…): " prefix. */
@@ -29,8 +29,29 @@ static const char *summary_of(const mech_log_entry *e)
 	return colon && e->cls != MECH_CLASS_HUMAN ? colon + 3 : e->subject;
 }
 
+/*
+ * A human commit a later forced receipt overrode: "overridden by 5930790"
+ * (", restored" once the human's version is back at the head). The receipts
+ * after a commit are read before it (newest first), so the page has them.
+ */
+static int overridden_mark(const tui_tenant *tn, const mech_log_entry *e, char *buf, size_t len)
+{
+	size_t i, j;
+	for (i = 0; i < tn->nlog && &tn->log[i] != e; i++)
+		for (j = 0; j < tn->log[i].nforced; j++)
+			if (!strcmp(tn->log[i].forced[j].commit, e->commit)) {
+				const int *still = tn->log[i].still_overridden;
+				snprintf(buf, len, "overridden by %.7s%s · ", tn->log[i].commit,
+					 still && still[j] == 0 ? ", restored" : "");
+				return 1;
+			}
+	return 0;
+}
+
 static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry *e, long long now)
 {
+	char mark[64];
+	const char *email = e->author && strchr(e->author, '<') ? strchr(e->author, '<') + 1 : "";
 	tui_line *l = tui_view_row(t, v, tn, e->commit);
 	char who[64], age[16];
 	tui_author_name(e->author, who, sizeof(who));
@@ -40,8 +61,12 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->verb ? e->verb : "-");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->target ? e->target : "-");
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", who);
+	tui_line_cell(l, TUI_AREA_DIM, "%.*s", (int)strcspn(email, ">"), email);
 	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
-	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
+	if (e->cls == MECH_CLASS_HUMAN && overridden_mark(tn, e, mark, sizeof(mark)))
+		tui_line_cell(l, TUI_AREA_FORCED, "%s%s", mark, summary_of(e));
+	else
+		tui_line_cell(l, TUI_AREA_DEFAULT, "%s", summary_of(e));
 }
 
 /*
@@ -113,9 +138,9 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 		human += cls == TUI_AREA_HUMAN;
 		forced += cls == TUI_AREA_FORCED;
 	}
-	mech_buf_printf(out, "%zu %scommits%s │ machine %zu, human %zu, forced %zu", v->nlines,
-			more ? "newest " : "", more ? " (more as you scroll)" : "", machine, human,
-			forced);
+	mech_buf_printf(out, "%zu %s%s%s │ machine %zu, human %zu, forced %zu", v->nlines,
+			more ? "newest " : "", v->nlines == 1 ? "commit" : "commits",
+			more ? " (more as you scroll)" : "", machine, human, forced);
 }
 
 const struct tui_view_ops tui_history_ops = {
@@ -208,7 +233,7 @@ static void rollback(struct tui *t, tui_view *v)
 {
 	app_history_priv *p = v->priv;
 	const tui_line *l = tui_view_selected(v);
-	char *line, *plan;
+	char *line;
 
 	if (!l || !l->key) {
 		tui_message(t, 1, "select the state to roll back to");
@@ -218,23 +243,10 @@ static void rollback(struct tui *t, tui_view *v)
 		tui_message(t, 1, "this session is read-only: nothing is rolled back");
 		return;
 	}
-	line = t->data.all_tenants ? mech_sprintf("--tenant %s app -a %s -i %s rollback --to %.12s",
-						  p->tenant->name, p->app, p->instance, l->key)
-				   : mech_sprintf("app -a %s -i %s rollback --to %.12s", p->app,
-						  p->instance, l->key);
-	plan = mech_sprintf("%s --dry-run", line);
-	tui_run_command(t, plan);
-	free(plan);
-	if (t->message_error) { /* the plan failed: its output, now shown, says why */
-		free(line);
-		return;
-	}
-	free(t->pending);
-	t->pending = line;
-	t->pending_tenant = t->data.all_tenants ? p->tenant : NULL; /* whose receipt to show */
-	t->pending_why = "It writes.";
-	t->mode = TUI_MODE_CONFIRM;
-	t->dirty = 1;
+	/* as the instance's tenant (operator mode: the question names it) */
+	line = mech_sprintf("app -a %s -i %s rollback --to %.12s", p->app, p->instance, l->key);
+	tui_plan_and_ask(t, p->tenant, line, "It writes.");
+	free(line);
 }
 
 static tui_action app_history_request(struct tui *t, tui_view *v, tui_action a)
@@ -289,8 +301,7 @@ tui_view *tui_app_history_view(struct tui *t, tui_tenant *tn, const char *app, c
 	p->instance = mech_strdup(instance);
 	v->priv = p;
 	v->tenant = tn;
-	v->title = mech_sprintf("history %s%s%s/%s", t->data.all_tenants ? tn->name : "",
-				t->data.all_tenants ? "/" : "", app, instance);
+	v->title = tui_instance_title(t, tn, "history", app, instance);
 	tui_view_reload(t, v);
 	return v;
 }

@@ -263,8 +263,7 @@ tui_view *tui_logs_view(struct tui *t, tui_tenant *tn, const char *app, const ch
 	p->follow = !t->script; /* a script's screens do not change under it */
 	v->priv = p;
 	v->tenant = tn;
-	v->title = mech_sprintf("logs %s%s%s/%s", t->data.all_tenants ? tn->name : "",
-				t->data.all_tenants ? "/" : "", app, instance);
+	v->title = tui_instance_title(t, tn, "logs", app, instance);
 	fetch_logs(t, p);
 	tui_view_reload(t, v);
 	to_end(v, t->body_rows);
@@ -389,8 +388,7 @@ tui_view *tui_events_view(struct tui *t, tui_tenant *tn, const char *app, const 
 	p->instance = mech_strdup(instance);
 	v->priv = p;
 	v->tenant = tn;
-	v->title = mech_sprintf("events %s%s%s/%s", t->data.all_tenants ? tn->name : "",
-				t->data.all_tenants ? "/" : "", app, instance);
+	v->title = tui_instance_title(t, tn, "events", app, instance);
 	tui_view_reload(t, v);
 	return v;
 }

@@ -83,8 +83,9 @@ static void summary(struct tui *t, tui_view *v, mech_buf *out)
 			owned += tn->routes[j].owned != 0;
 		all += tn->nroutes;
 	}
-	mech_buf_printf(out, "%zu routes (%zu owned by mech, %zu by users)", v->nlines, owned,
-			all - owned);
+	mech_buf_printf(out, "%zu %s (%zu owned by mech, %zu by %s)", v->nlines,
+			v->nlines == 1 ? "route" : "routes", owned, all - owned,
+			all - owned == 1 ? "a user" : "users");
 	if (!t->data.configured)
 		mech_buf_puts(out, " │ argocd not configured");
 }

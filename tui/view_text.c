@@ -80,6 +80,7 @@ tui_view *tui_help_view(void)
 	tui_view_text(v, TUI_AREA_DEFAULT, "  theme NAME   screen-save FILE   refresh   quit");
 	tui_view_text(v, TUI_AREA_DEFAULT,
 		      "  anything else runs as `mech <command>` (e.g. app list)");
+	tui_view_text(v, TUI_AREA_DEFAULT, "  Tab completes, Up/Down recall earlier lines");
 	tui_view_text(v, TUI_AREA_DEFAULT, "%s", "");
 	tui_view_text(v, TUI_AREA_DIM,
 		      "Rebind in MECH_HOME/console-keys: `bind generic x quit`, "

@@ -133,6 +133,13 @@ static const struct config_key {
 	E("console", "refresh", console_refresh, "live", "live|paused",
 	  "Whether the console follows the Argo CD watch stream from the start (live) or waits "
 	  "for r (paused)."),
+	B("console", "mouse", console_mouse, "true",
+	  "Console mouse: a click selects a row or switches view, the wheel scrolls. False: the "
+	  "terminal keeps the mouse (its own text selection)."),
+	E("console", "clipboard", console_clipboard, "osc52", "osc52|off",
+	  "What the console's y (copy) does: osc52 sends the text to the terminal's clipboard "
+	  "(OSC 52; inside tmux this needs `set -g set-clipboard on`) and also shows it; off only "
+	  "shows it, for copying by hand."),
 #undef S
 #undef E
 #undef I

@@ -7,9 +7,12 @@
 # from npm (@modelcontextprotocol/sdk, StdioClientTransport spawning `mech
 # mcp`): it lists the tools, compiles each inputSchema and outputSchema
 # with Ajv, and calls create → deploy → wait (against mech sim) → log, and
-# a write over a human edit, which comes back isError with the conflict.
+# a write over a human edit, which comes back isError with the conflict;
+# then the same SDK over Streamable HTTP (mech mcp --http with a token):
+# list, a read, a write, a wait's progress as server-sent events, DELETE.
 . "$(dirname "$0")/../lib/common.sh"
 . "$(dirname "$0")/../lib/sim.sh"
+. "$(dirname "$0")/../lib/mcp.sh"
 
 seed_tenant alice
 before=$(head_of alice)
@@ -226,6 +229,89 @@ expect_in "$(json "$r" 'd["app_set_image"]["content"][0]["text"]')" "conflict: a
 	"refusal: the text names the conflict"
 expect_eq "$(head_of alice)" "$human" "the refused write left the branch"
 
+# the same SDK over Streamable HTTP (mech mcp --http, a bearer token from a 0600 file)
+printf 'tok-%s\n' "$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >"$T/token"
+chmod 600 "$T/token"
+mcp_http_start --token-file "$T/token"
+MCP_TOKEN=$(cat "$T/token") sdk http http "$MCP_URL"
+expect_rc 0 "SDK client over StreamableHTTPClientTransport ($err)"
+expect_eq "$(json "$(grep '^{"tools":' <<<"$out")" '" ".join(d["tools"])')" "$want" "HTTP: every tool"
+expect_eq "$(json "$(grep '^{"protocol":' <<<"$out")" 'd["protocol"]')" 2025-11-25 "HTTP: the current revision"
+expect_eq "$(json "$(grep '^{"session":' <<<"$out")" 'len(d["session"])')" 32 "HTTP: a session id"
+expect_eq "$(json "$(grep '^{"app_list":' <<<"$out")" '[a["name"] for a in d["app_list"]["structuredContent"]["apps"]]')" \
+	"['slow', 'web']" "HTTP: app_list"
+r=$(grep '^{"app_create":' <<<"$out")
+expect_eq "$(json "$r" 'd["app_create"]["_meta"]["mech/commit"]')" "$(head_of alice)" "HTTP: app_create's receipt is the head"
+expect_eq "$(json "$(grep '^{"app_wait":' <<<"$out")" 'd["app_wait"]["isError"]')" False "HTTP: app_wait, Synced and Healthy"
+expect_eq "$(json "$(grep '^{"progress":' <<<"$out")" 'len(d["progress"]) > 0 and all("message" in p for p in d["progress"])')" True \
+	"HTTP: the wait's progress as server-sent events"
+expect_eq "$(json "$(grep '^{"terminated":' <<<"$out")" 'd["terminated"]')" None "HTTP: DELETE ended the session"
+# a wait over HTTP, cancelled from another connection: progress as events, then no answer
+at=$(head_of alice)
+/usr/bin/python3 - "$MCP_PORT" "$T/token" >"$T/http-cancel" <<'PY'
+import json, socket, sys
+port, token = int(sys.argv[1]), open(sys.argv[2]).read().strip()
+def post(body, session=None, keep=False):
+    s = socket.create_connection(("127.0.0.1", port), timeout=60)
+    b = json.dumps(body).encode()
+    h = ("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nContent-Type: application/json\r\n"
+         "Accept: application/json, text/event-stream\r\nAuthorization: Bearer %s\r\n"
+         "Connection: close\r\nContent-Length: %d\r\n" % (port, token, len(b)))
+    if session:
+        h += "Mcp-Session-Id: %s\r\n" % session
+    s.sendall((h + "\r\n").encode() + b)
+    if keep:
+        return s
+    got = b""
+    while True:
+        c = s.recv(65536)
+        if not c:
+            break
+        got += c
+    s.close()
+    return got.decode()
+def header(resp, name):
+    for l in resp.split("\r\n\r\n")[0].split("\r\n")[1:]:
+        if l.lower().startswith(name + ":"):
+            return l.split(":", 1)[1].strip()
+r = post({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+          "params": {"protocolVersion": "2025-11-25", "capabilities": {}}})
+sid = header(r, "mcp-session-id")
+wait = post({"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+             "params": {"name": "app_wait", "arguments": {"app": "slow", "gone": True, "timeout": "120s"},
+                        "_meta": {"progressToken": "w7"}}}, sid, keep=True)
+got = b""
+while b"notifications/progress" not in got:  # the wait runs: its first state line
+    c = wait.recv(65536)
+    if not c:
+        break
+    got += c
+cancel = post({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 7}}, sid)
+while True:
+    c = wait.recv(65536)
+    if not c:
+        break
+    got += c
+ping = post({"jsonrpc": "2.0", "id": 8, "method": "ping"}, sid)
+text = got.decode()
+print(json.dumps({"stream_type": header(text, "content-type"),
+                  "progress": text.count('"method":"notifications/progress"'),
+                  "answered": '"id":7' in text,
+                  "cancel_status": cancel.split()[1], "ping": json.loads(ping.split("\r\n\r\n", 1)[1])}))
+PY
+out=$(cat "$T/http-cancel")
+expect_eq "$(json "$out" 'd["stream_type"]')" text/event-stream "HTTP: a call with a progressToken is an event stream"
+expect_eq "$(json "$out" 'd["progress"] > 0')" True "HTTP: its progress events"
+expect_eq "$(json "$out" 'd["cancel_status"]')" 202 "HTTP: notifications/cancelled from another connection, during the wait: 202"
+expect_eq "$(json "$out" 'd["answered"]')" False "HTTP: the cancelled call gets no answer (its stream ends)"
+expect_eq "$(json "$out" 'd["ping"]["id"]')" 8 "HTTP: the session goes on"
+expect_eq "$(head_of alice)" "$at" "HTTP: a cancelled wait wrote nothing"
+MCP_TOKEN=wrong sdk http http "$MCP_URL"
+expect_in "$rc $err" "401" "HTTP: a wrong token is refused (401)"
+kill "$MCP_PID" && wait "$MCP_PID"
+expect_eq "$?" 0 "HTTP: SIGTERM ends the server, exit 0 (sanitizer builds: no leak)"
+expect_eq "$(cat "$MCP_ERR")" "" "HTTP: nothing on its stderr"
+
 # ---- the MCP Inspector's CLI (npm) ----
 # 1.x is the last for Node < 22. It looks for its own package.json as
 # ../package.json of the working directory, so it runs from its build/.
@@ -244,10 +330,8 @@ expect_rc 0 "inspector: tools/list ($(tail -3 "$T/insp.err"))"
 expect_eq "$(json "$out" '" ".join(t["name"] for t in d["tools"])')" "$want" "inspector: every tool"
 inspector --method tools/call --tool-name app_list
 expect_rc 0 "inspector: tools/call app_list ($(tail -3 "$T/insp.err"))"
-expect_eq "$(json "$out" '[a["name"] for a in d["structuredContent"]["apps"]]')" "['slow', 'web']" "inspector: app_list's apps"
+expect_eq "$(json "$out" '[a["name"] for a in d["structuredContent"]["apps"]]')" "['api', 'slow', 'web']" "inspector: app_list's apps"
 inspector --method tools/call --tool-name log --tool-arg max-count=1
-expect_eq "$(json "$out" 'd["structuredContent"]["commits"][0]["commit"]')" "$human" "inspector: log max-count=1"
-# @modelcontextprotocol/conformance is not run: its server scenarios reach
-# a server over Streamable HTTP only (mech mcp is stdio), and it needs
-# Node >= 22 (fs.globSync); docs/mcp.md, "Tests".
+expect_eq "$(json "$out" 'd["structuredContent"]["commits"][0]["commit"]')" "$(head_of alice)" "inspector: log max-count=1"
+# @modelcontextprotocol/conformance: tests/cli/mcp_conformance.sh
 finish

@@ -207,3 +207,11 @@ seed_tenant() { # name
 human_clone() { # tenant dir
 	git clone -q "$(repo_of "$1")" "$2"
 }
+# hotfix_by_hand TENANT DIR: a person's clone in DIR pins web/main to
+# nginx:1.27-hotfix ("hotfix web by hand") and pushes it: the human change
+# the console tests then force a write over
+hotfix_by_hand() {
+	human_clone "$1" "$2"
+	sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$2/apps/web/overlays/main/kustomization.yaml"
+	(cd "$2" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+}

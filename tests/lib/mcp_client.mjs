@@ -4,21 +4,36 @@
 // JSON object per line: what the test checks.
 //
 //   node mcp_client.mjs PHASE stdio COMMAND [ARGS…]
+//   node mcp_client.mjs PHASE http URL        (MCP_TOKEN: a bearer token)
 //
 // PHASE: flow (list + Ajv-compile every schema, create → deploy → wait →
 // log), refusal (set-image over a human edit), ssh (whoami, a write, a
-// tenant argument), guest (whoami, help, a tool a guest does not have).
+// tenant argument), guest (whoami, help, a tool a guest does not have),
+// http (over StreamableHTTPClientTransport: app_list, a write, a wait whose
+// progress comes as server-sent events, then DELETE of the session).
 // The SDK itself validates every structuredContent against the tool's
 // outputSchema in callTool.
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import Ajv from 'ajv';
 
-const [phase, , command, ...args] = process.argv.slice(2);
+const [phase, kind, command, ...args] = process.argv.slice(2);
 const say = (o) => console.log(JSON.stringify(o));
-const transport = new StdioClientTransport({ command, args, env: process.env, stderr: 'inherit' });
+const transport =
+	kind === 'http'
+		? new StreamableHTTPClientTransport(new URL(command), {
+				requestInit: process.env.MCP_TOKEN
+					? { headers: { Authorization: `Bearer ${process.env.MCP_TOKEN}` } }
+					: {},
+			})
+		: new StdioClientTransport({ command, args, env: process.env, stderr: 'inherit' });
 let negotiated = null; // the SDK tells a transport the revision the server answered with
-transport.setProtocolVersion = (v) => { negotiated = v; };
+const setVersion = transport.setProtocolVersion?.bind(transport);
+transport.setProtocolVersion = (v) => {
+	negotiated = v;
+	setVersion?.(v); // the HTTP transport sends it as MCP-Protocol-Version
+};
 const client = new Client({ name: 'mech-test', version: '1.0.0' });
 await client.connect(transport);
 say({ protocol: negotiated });
@@ -34,8 +49,8 @@ async function allTools() {
 	return tools;
 }
 
-async function call(name, args) {
-	const r = await client.callTool({ name, arguments: args });
+async function call(name, args, options) {
+	const r = await client.callTool({ name, arguments: args }, undefined, options);
 	say({ [name]: r });
 	return r;
 }
@@ -61,6 +76,15 @@ if (phase === 'flow') {
 	await call('whoami', {});
 	await call('app_create', { name: 'api', image: 'registry.example.com/alice/api:1.0' });
 	await call('app_list', { tenant: 'bob' });
+} else if (phase === 'http') {
+	say({ session: transport.sessionId ?? null });
+	await call('app_list', {});
+	await call('app_create', { name: 'api', image: 'registry.example.com/alice/api:1.0' });
+	const progress = [];
+	await call('app_wait', { app: 'api', timeout: '60s' }, { onprogress: (p) => progress.push(p) });
+	say({ progress });
+	await transport.terminateSession();
+	say({ terminated: transport.sessionId ?? null });
 } else if (phase === 'guest') {
 	await call('whoami', {});
 	await call('help', { command: ['app', 'create'] });

@@ -74,6 +74,13 @@ expect_eq "$(json "$out" 'd["answers"][3]["error"]["code"]')" -32002 "another te
 # --tenant after mcp is refused by the forced command itself, before any session
 run sshd_ssh -i "$T/alice" -T root@127.0.0.1 -- mcp --tenant bob </dev/null
 expect_rc 77 "mcp --tenant over ssh"
+# --http would listen on the server's loopback as the mech user: refused, for a tenant and a guest
+for key in alice guest; do
+	# shellcheck disable=SC2046 # sshd_client_opts gives one option a word
+	run timeout 60 ssh $(sshd_client_opts) -i "$T/$key" -T root@127.0.0.1 -- mcp --http 127.0.0.1:0 --no-auth </dev/null
+	expect_rc 77 "mcp --http over ssh as $key: refused"
+	expect_in "$err" "local only" "and says why"
+done
 
 sdk guest guest
 expect_rc 0 "SDK over ssh as a guest ($err)"

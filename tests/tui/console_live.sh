@@ -91,9 +91,7 @@ keys Escape
 
 # a human edit, then a forced write over it
 W="$T/wc"
-human_clone alice "$W"
-sed -i 's/newTag: .*/newTag: "1.27-hotfix"/' "$W/apps/web/overlays/main/kustomization.yaml"
-(cd "$W" && git commit -qam "hotfix web by hand" && git push -q origin HEAD:main)
+hotfix_by_hand alice "$W"
 "$MECH" app -a web set-image nginx:1.29 --force >/dev/null 2>&1 || fail "forced write"
 keys 5
 expect_screen "└ human" "forced view lists the overridden commit"
@@ -105,7 +103,7 @@ expect_screen "HUMAN COMMIT" "the human commit follows the forced one"
 keys ']'
 expect_screen '+  newTag: "1.27-hotfix"' "the human change is shown"
 keys q
-expect_screen "1 forced writes overrode 1 human changes" "back on the forced view"
+expect_screen "1 forced write overrode 1 human change" "back on the forced view"
 # read once when opened; a new forced write then joins it (only the new commits are walked)
 (cd "$W" && git pull -q --rebase origin main && sed -i 's/newTag: .*/newTag: "1.29-hotfix"/' \
 	apps/web/overlays/main/kustomization.yaml && git commit -qam "hotfix web again" &&

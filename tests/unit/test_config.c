@@ -103,6 +103,8 @@ static void expect_defaults(const mech_config *cfg)
 	cr_assert_eq(cfg->routes_allow_any_host, 0);
 	cr_assert_str_eq(cfg->console_theme, "default");
 	cr_assert_str_eq(cfg->console_refresh, "live");
+	cr_assert_eq(cfg->console_mouse, 1);
+	cr_assert_str_eq(cfg->console_clipboard, "osc52");
 }
 
 Test(config, defaults_without_mech_yaml)
@@ -172,7 +174,9 @@ Test(config, every_key_is_read)
 				   "    namespace: gateways\n"
 				   "console:\n"
 				   "  theme: solarized\n"
-				   "  refresh: paused\n");
+				   "  refresh: paused\n"
+				   "  mouse: false\n"
+				   "  clipboard: \"off\"\n");
 	cr_assert_str_eq(cfg->machine_name, "Robot");
 	cr_assert_str_eq(cfg->machine_email, "robot@mech.example");
 	cr_assert_str_eq(cfg->gitops_branch, "production");
@@ -193,6 +197,8 @@ Test(config, every_key_is_read)
 	cr_assert_str_eq(cfg->routes_gateway_namespace, "gateways");
 	cr_assert_str_eq(cfg->console_theme, "solarized");
 	cr_assert_str_eq(cfg->console_refresh, "paused");
+	cr_assert_eq(cfg->console_mouse, 0);
+	cr_assert_str_eq(cfg->console_clipboard, "off");
 	mech_config_free(cfg);
 }
 
@@ -275,6 +281,7 @@ Test(config, bad_enumerations_are_refused)
 {
 	expect_config_error("console:\n  theme: default\n  refresh: sometimes\n", 3,
 			    "console.refresh", "sometimes");
+	expect_config_error("console: {clipboard: xclip}\n", 1, "console.clipboard", "xclip");
 }
 
 Test(config, wrong_shapes_are_refused)

@@ -45,6 +45,9 @@ typedef struct {
 
 	char *console_theme;   /* default "default" */
 	char *console_refresh; /* "live" or "paused" */
+
+	int console_mouse;       /* default 1: clicks select, the wheel scrolls */
+	char *console_clipboard; /* "osc52" (y sets the terminal's clipboard) or "off" */
 } mech_config;
 
 /**

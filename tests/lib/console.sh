@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
+# The console's headless scripted mode and its golden screens, for the
+# tests/tui/console_*.sh scripts (after common.sh):
+#
+#   console SCRIPT [global flags...]   run `mech console` on a key script under
+#                                      script(1); output in $out, exit code in $rc
+#   golden NAME                        compare $T/NAME.screen, masked, with
+#                                      tests/tui/golden/NAME.screen
+#                                      (UPDATE_GOLDEN=1 rewrites it instead)
+#   area_letter FILE AREA              the letter of a colour area in a colour
+#                                      screen (:screen-save-attrs) FILE
+#
+# What varies between runs is masked in the text rows (never in the rows of
+# colour areas under them): request ids, dates, shas, ages, the sim's port and
+# pod names. A script may define golden_filter (stdin → stdout) to order what
+# a run may print in either order.
+GOLDEN="$SRC/tests/tui/golden"
+
+console() {
+	local s=$1
+	shift
+	out=$(MECH_CONSOLE_SCRIPT="$s" SHELL=/bin/sh script -qec "$MECH $* console" /dev/null 2>&1) && rc=0 || rc=$?
+}
+
+console_mask() { # a colour screen: only its text rows
+	/usr/bin/python3 -c '
+import re, sys
+subs = [(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "<uuid>"),
+        (r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", "<date>"),
+        (r"127\.0\.0\.1:[0-9]+", "127.0.0.1:<port>"),
+        (r"([a-z0-9-]+--[a-z0-9-]+)-[a-z0-9]{6,}-[a-z0-9]{5}\b", r"\1-<pod>"),
+        (r"([a-z0-9-]+--[a-z0-9-]+)-[a-z0-9]{6,}\b", r"\1-<rs>"),
+        (r"\b[0-9a-f]{7,40}\b", "<sha>"),
+        (r"\b[0-9]{1,3}[smhd]\b *", "<age> ")]
+lines = sys.stdin.read().split("\n")
+colour = bool(lines) and lines[0].startswith("# colour areas")
+for i, line in enumerate(lines):
+    if colour and (i == 0 or i % 2 == 0):
+        continue  # the legend and the rows of colour areas
+    for pat, rep in subs:
+        line = re.sub(pat, rep, line)
+    lines[i] = line
+sys.stdout.write("\n".join(lines))'
+}
+
+golden() {
+	if [ ! -s "$T/$1.screen" ]; then fail "$1: no screen saved"; return; fi
+	if declare -F golden_filter >/dev/null; then
+		console_mask <"$T/$1.screen" | golden_filter >"$T/$1.masked"
+	else
+		console_mask <"$T/$1.screen" >"$T/$1.masked"
+	fi
+	if [ -n "${UPDATE_GOLDEN:-}" ]; then
+		cp "$T/$1.masked" "$GOLDEN/$1.screen"
+		# a run that writes the goldens compares nothing: it must not pass as one that did
+		[ "${#SKIPPED_PARTS[@]}" -gt 0 ] || skip_part "UPDATE_GOLDEN: the golden screens were rewritten, not compared"
+	fi
+	if diff -u "$GOLDEN/$1.screen" "$T/$1.masked" >"$T/diff"; then ok
+	else fail "$1 differs from $GOLDEN/$1.screen:
+$(cat "$T/diff")"; fi
+}
+
+area_letter() {
+	head -1 "$1" | tr ' ' '\n' | sed -n "s/^\\(.\\)=$2\$/\\1/p"
+}
