@@ -468,7 +468,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	 * the fetch: what it writes must reach the disk whether or not a commit
 	 * follows, and only a commit flushes what is staged.)
 	 */
-	if (!r->objs && mech_objstore_stage(&r->objs, r->git) < 0)
+	if (!r->objs && mech_objstore_stage(&r->objs, r->git, r->cfg->gitops_fsync) < 0)
 		return -1;
 	have_head = git_reference_name_to_id(&head, r->git, r->branch_ref) == 0;
 	git_error_clear();

@@ -439,8 +439,10 @@ struct mech_lastwriter {
 
 static void unescape_path(char *s)
 {
-	char *w = s;
-	for (; *s; s++) {
+	char *w;
+	if (!(s = strchr(s, '\\'))) /* most paths have nothing to unescape */
+		return;
+	for (w = s; *s; s++) {
 		if (*s == '\\' && s[1]) {
 			s++;
 			*w++ = *s == 'n' ? '\n' : *s;
@@ -451,16 +453,36 @@ static void unescape_path(char *s)
 	*w = '\0';
 }
 
-/* "<sha> <class> <path>" (NUL-terminated, path unescaped in place) */
+/* 40 lower-case hex digits, as git_oid_tostr writes them (a table, no conversion) */
+static int is_hex_id(const char *p)
+{
+	static const unsigned char hex[256] =
+		{['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
+		 ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['a'] = 1, ['b'] = 1,
+		 ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1};
+	unsigned ok = 1;
+	size_t i;
+	for (i = 0; i < GIT_OID_HEXSZ; i++)
+		ok &= hex[(unsigned char)p[i]];
+	return (int)ok;
+}
+
+/*
+ * "<sha> <class> <path>" (NUL-terminated, path unescaped in place). A
+ * snapshot line (w NULL) is only checked: its writer is read when asked for
+ * (snap_get), not for every one of the 40,000 paths of 10,000 apps on load.
+ */
 static int parse_entry(char *p, size_t len, mech_writer *w, char **path)
 {
 	if (len < GIT_OID_HEXSZ + 4 || p[GIT_OID_HEXSZ] != ' ' || p[GIT_OID_HEXSZ + 2] != ' ' ||
 	    p[GIT_OID_HEXSZ + 1] < '0' || p[GIT_OID_HEXSZ + 1] > '3' ||
-	    git_oid_fromstrn(&w->commit, p, GIT_OID_HEXSZ) < 0)
+	    (w ? git_oid_fromstrn(&w->commit, p, GIT_OID_HEXSZ) < 0 : !is_hex_id(p)))
 		return -1;
-	w->cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
 	*path = p + GIT_OID_HEXSZ + 3;
 	unescape_path(*path);
+	if (!w)
+		return 0;
+	w->cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
 	return 0;
 }
 
@@ -505,12 +527,11 @@ static void load_file(mech_lastwriter *lw)
 	    sum != mech_checksum(0, nl + 1, (size_t)(snapshot_end(nl + 1) - (nl + 1))))
 		goto corrupt;
 	for (p = nl + 1; *p && *p != '+' && *p != '@'; p = nl + 1) {
-		mech_writer w;
 		char *path;
 		if (!(nl = strchr(p, '\n')))
 			goto corrupt;
 		*nl = '\0';
-		if (parse_entry(p, (size_t)(nl - p), &w, &path) < 0)
+		if (parse_entry(p, (size_t)(nl - p), NULL, &path) < 0)
 			goto corrupt;
 		/* sorted and unique, as save_snapshot writes it, or not trusted */
 		if (lw->nsnap && strcmp(lw->snap[lw->nsnap - 1], path) >= 0)

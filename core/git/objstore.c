@@ -36,15 +36,19 @@
 #include "mech/error.h"
 
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <git2/sys/mempack.h>
 #include <git2/sys/odb_backend.h>
 #include <git2/sys/repository.h>
+#include <nettle/sha1.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* A mempack that remembers what was written to it. */
 typedef struct {
@@ -69,6 +73,7 @@ typedef struct {
 
 struct mech_objstore {
 	git_repository *repo;
+	int durable; /* flush the pack to disk (gitops.fsync) */
 	git_odb *odb;
 	staging *st;  /* owned by odb */
 	gated *packs; /* owned by odb; NULL when the default database is kept */
@@ -241,13 +246,14 @@ static void st_free(git_odb_backend *b)
 	free(st);
 }
 
-int mech_objstore_stage(mech_objstore **out, git_repository *repo)
+int mech_objstore_stage(mech_objstore **out, git_repository *repo, int durable)
 {
 	mech_objstore *s = mech_calloc(1, sizeof(*s));
 	staging *st = mech_calloc(1, sizeof(*st));
 	int own;
 
 	s->repo = repo;
+	s->durable = durable;
 	git_odb_init_backend(&st->parent, GIT_ODB_BACKEND_VERSION);
 	st->parent.read = st_read;
 	st->parent.read_header = st_read_header;
@@ -285,33 +291,237 @@ static void st_reset(mech_objstore *s)
 		s->packs->paused = 0;
 }
 
+/* ---- a write's pack ---- */
+
+/*
+ * A write's pack is written here, not by libgit2's pack builder: the
+ * builder hands its pack to the indexer, which inflates and hashes every
+ * object again to make the index, and deflates at zlib's default level.
+ * Here each object is read from memory once, deflated once at
+ * MECH_PACK_WRITE_LEVEL (the merges, libgit2's builder, deflate it again at
+ * the default level), and the index is made from what was just written.
+ * The object ids are the ones libgit2 computed when the objects were
+ * staged; the pack's and the index's trailing sums (gitformat-pack) are
+ * checksums of the files, plain SHA-1 as git's own "unsafe" file hashing.
+ * Temporaries are objects/pack/pack_mech_<random>_pack and _idx
+ * (mech_objstore_sweep removes those a killed write left); both are
+ * flushed, take their names, and the directory is flushed, before the ref
+ * that names the commit moves.
+ */
+#define TEMP_PREFIX "pack_mech_"
+
+typedef struct {
+	git_oid id;
+	size_t offset;
+	uint32_t crc;
+} pack_entry;
+
+static void put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return git_oid_cmp(&((const pack_entry *)a)->id, &((const pack_entry *)b)->id);
+}
+
+/* the object's entry: type and size header, then its bytes deflated */
+static int pack_object(mech_buf *pack, git_odb_object *o, int level)
+{
+	const unsigned char *data = git_odb_object_data(o);
+	size_t size = git_odb_object_size(o), bound;
+	unsigned char hdr[16];
+	size_t h = 0, left = size;
+	z_stream z;
+	int rc;
+
+	hdr[h] = (unsigned char)((git_odb_object_type(o) & 7) << 4 | (left & 15));
+	for (left >>= 4; left; left >>= 7) {
+		hdr[h++] |= 0x80;
+		hdr[h] = (unsigned char)(left & 127);
+	}
+	if (mech_buf_put(pack, hdr, h + 1) < 0)
+		return -1;
+	memset(&z, 0, sizeof(z));
+	if (deflateInit(&z, level) != Z_OK)
+		return -1;
+	bound = deflateBound(&z, (uLong)size);
+	if (size > UINT32_MAX || mech_buf_grow(pack, bound) < 0) {
+		deflateEnd(&z);
+		return -1;
+	}
+	z.next_in = (Bytef *)(uintptr_t)data;
+	z.avail_in = (uInt)size;
+	z.next_out = (Bytef *)pack->ptr + pack->len;
+	z.avail_out = (uInt)bound;
+	rc = deflate(&z, Z_FINISH);
+	if (rc == Z_STREAM_END)
+		pack->len += z.total_out;
+	deflateEnd(&z);
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* write `data` to a new temporary file in `dir` (pack_mech_<random><kind>), flushed
+ * when `durable`; its path, or NULL */
+static char *write_temp(const char *dir, const char *kind, const void *data, size_t len, int durable)
+{
+	char *path = mech_sprintf("%s/" TEMP_PREFIX "XXXXXX%s", dir, kind);
+	int fd = mkostemps(path, (int)strlen(kind), O_CLOEXEC);
+	if (fd < 0) {
+		free(path);
+		return NULL;
+	}
+	if (fchmod(fd, 0444) < 0 || mech_write_all(fd, data, len) < 0 ||
+	    (durable && fsync(fd) < 0)) {
+		close(fd);
+		unlink(path);
+		free(path);
+		return NULL;
+	}
+	close(fd);
+	return path;
+}
+
+int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
+		    int durable)
+{
+	pack_entry *e = mech_calloc(n ? n : 1, sizeof(*e));
+	mech_buf pack = MECH_BUF_INIT, idx = MECH_BUF_INIT;
+	unsigned char sum[SHA1_DIGEST_SIZE], word[4];
+	char hex[GIT_OID_HEXSZ + 1];
+	char *tpack = NULL, *tidx = NULL, *fpack = NULL, *fidx = NULL;
+	struct sha1_ctx h;
+	uint32_t fan[256] = {0};
+	size_t i, m;
+	int rc = -1;
+
+	/* each object once, in id order (the index's order) */
+	for (i = 0; i < n; i++)
+		e[i].id = ids[i];
+	qsort(e, n, sizeof(*e), by_id);
+	for (i = m = 0; i < n; i++)
+		if (!m || !git_oid_equal(&e[m - 1].id, &e[i].id))
+			e[m++] = e[i];
+	/* gitformat-pack: "PACK", version 2, the number of objects, the objects, their SHA-1 */
+	mech_buf_put(&pack, "PACK\0\0\0\2", 8);
+	put_be32(word, (uint32_t)m);
+	mech_buf_put(&pack, word, 4);
+	for (i = 0; i < m; i++) {
+		git_odb_object *o = NULL;
+		size_t at = pack.len;
+		if (git_odb_read(&o, odb, &e[i].id) < 0) {
+			mech_error_git(MECH_EFAILED, "cannot read a new object");
+			goto done;
+		}
+		e[i].offset = at;
+		rc = pack_object(&pack, o, level);
+		git_odb_object_free(o);
+		if (rc < 0 || pack.len > 0x7fffffff)
+			goto fail;
+		rc = -1;
+		e[i].crc = (uint32_t)crc32(crc32(0, NULL, 0), (const Bytef *)pack.ptr + at,
+					   (uInt)(pack.len - at));
+	}
+	sha1_init(&h);
+	sha1_update(&h, pack.len, (const uint8_t *)pack.ptr);
+	sha1_digest(&h, sizeof(sum), sum);
+	mech_buf_put(&pack, sum, sizeof(sum));
+
+	/* its version 2 index: fan-out, sorted ids, CRC-32s, offsets, the pack's sum, its own */
+	for (i = 0; i < m; i++)
+		fan[e[i].id.id[0]]++;
+	mech_buf_put(&idx, "\377tOc\0\0\0\2", 8);
+	for (i = 1; i < 256; i++)
+		fan[i] += fan[i - 1];
+	for (i = 0; i < 256; i++) {
+		put_be32(word, fan[i]);
+		mech_buf_put(&idx, word, 4);
+	}
+	for (i = 0; i < m; i++)
+		mech_buf_put(&idx, e[i].id.id, GIT_OID_RAWSZ);
+	for (i = 0; i < m; i++) {
+		put_be32(word, e[i].crc);
+		mech_buf_put(&idx, word, 4);
+	}
+	for (i = 0; i < m; i++) {
+		put_be32(word, (uint32_t)e[i].offset);
+		mech_buf_put(&idx, word, 4);
+	}
+	mech_buf_put(&idx, sum, sizeof(sum));
+	sha1_init(&h);
+	sha1_update(&h, idx.len, (const uint8_t *)idx.ptr);
+	sha1_digest(&h, sizeof(sum), sum);
+	if (mech_buf_put(&idx, sum, sizeof(sum)) < 0)
+		goto fail;
+
+	/*
+	 * Both flushed; then the index takes its name, then the pack (libgit2's
+	 * order: an index without its pack is skipped by readers and removed
+	 * by mech_objstore_sweep), then the directory is flushed.
+	 */
+	git_oid_fmt(hex, (const git_oid *)(const void *)(pack.ptr + pack.len - GIT_OID_RAWSZ));
+	hex[GIT_OID_HEXSZ] = '\0';
+	fpack = mech_sprintf("%s/pack-%s.pack", dir, hex);
+	fidx = mech_sprintf("%s/pack-%s.idx", dir, hex);
+	if (!(tpack = write_temp(dir, "_pack", pack.ptr, pack.len, durable)) ||
+	    !(tidx = write_temp(dir, "_idx", idx.ptr, idx.len, durable)) || rename(tidx, fidx) < 0)
+		goto fail;
+	free(tidx);
+	tidx = NULL;
+	if (rename(tpack, fpack) < 0) {
+		int err = errno;
+		unlink(fidx);
+		errno = err;
+		goto fail;
+	}
+	free(tpack);
+	tpack = NULL;
+	if (durable) {
+		int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd < 0 || fsync(fd) < 0) {
+			if (fd >= 0)
+				close(fd);
+			goto fail;
+		}
+		close(fd);
+	}
+	rc = 0;
+	goto done;
+fail:
+	git_error_clear();
+	mech_error_set(MECH_EFAILED, "cannot write the new objects to %s: %s", dir,
+		       errno ? strerror(errno) : "out of memory");
+done:
+	if (tpack)
+		unlink(tpack);
+	if (tidx)
+		unlink(tidx);
+	free(tpack);
+	free(tidx);
+	free(fpack);
+	free(fidx);
+	free(e);
+	mech_buf_dispose(&pack);
+	mech_buf_dispose(&idx);
+	return rc;
+}
+
 int mech_objstore_flush(mech_objstore *s)
 {
-	git_packbuilder *pb = NULL;
 	char *dir;
-	size_t i;
-	int rc = 0;
+	int rc;
 
 	if (!s->st->n) {
 		st_reset(s);
 		return 0;
 	}
 	dir = objects_dir(s->repo, "/pack");
-	if (git_packbuilder_new(&pb, s->repo) < 0) {
-		rc = mech_error_git(MECH_EFAILED, "cannot pack the new objects");
-		goto done;
-	}
-	git_packbuilder_set_threads(pb, 1); /* a dozen objects: no threads to start */
-	for (i = 0; i < s->st->n; i++) {
-		if (git_packbuilder_insert(pb, &s->st->ids[i], NULL) < 0) {
-			rc = mech_error_git(MECH_EFAILED, "cannot pack the new objects");
-			goto done;
-		}
-	}
-	if (git_packbuilder_write(pb, dir, 0, NULL, NULL) < 0)
-		rc = mech_error_git(MECH_EFAILED, "cannot write the new objects");
-done:
-	git_packbuilder_free(pb);
+	errno = 0;
+	rc = mech_pack_write(s->odb, s->st->ids, s->st->n, dir, MECH_PACK_WRITE_LEVEL, s->durable);
 	free(dir);
 	st_reset(s);
 	return rc;
@@ -559,6 +769,8 @@ void mech_objstore_merge_abandon(mech_pack_merge *m)
 /*
  * The temporaries libgit2 names for itself (a pack as
  * objects/pack/pack_git2_<random>, its index as pack_git2_<…>idx.lock, a
+ * write's pack and index as objects/pack/pack_mech_<random>_pack, _idx
+ * (above), a
  * loose object as objects/tmp_object_git2_<random>), and an index whose
  * pack a cut-short removal took. git's own temporaries (tmp_pack_*,
  * tmp_idx_*) are git's to clean.
@@ -570,6 +782,7 @@ static const struct {
 	int orphan_index;   /* only when the pack is gone */
 } leftovers[] = {
 	{"/pack", "pack_git2_", "", 0},
+	{"/pack", "pack_mech_", "", 0},
 	{"/pack", "pack-", ".idx", 1},
 	{"", "tmp_object_git2_", "", 0},
 };

@@ -245,6 +245,7 @@ void mech_buf_dispose(mech_buf *b)
 int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 {
 	char chunk[8192];
+	size_t len0 = b->len;
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -257,13 +258,31 @@ int mech_buf_read_file(mech_buf *b, const char *path, size_t max)
 	    (!max || (size_t)st.st_size <= max) && (size_t)st.st_size < SIZE_MAX / 2 - b->len &&
 	    b->cap < b->len + (size_t)st.st_size + 2)
 		buf_realloc(b, b->len + (size_t)st.st_size + 2); /* + NUL, + one byte to see EOF */
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
-		if ((max && b->len + (size_t)n > max) || mech_buf_put(b, chunk, (size_t)n) < 0) {
+	for (;;) {
+		/* straight into the room made above: one read(2) for a file that did not grow */
+		size_t room = b->cap > b->len + 1 ? b->cap - b->len - 1 : 0;
+		n = read(fd, room ? b->ptr + b->len : chunk, room ? room : sizeof(chunk));
+		if (n <= 0)
+			break;
+		if ((max && b->len + (size_t)n > max) || (b->max && b->len + (size_t)n > b->max) ||
+		    (!room && mech_buf_put(b, chunk, (size_t)n) < 0)) {
+			/* the buffer as it was: nothing of the file is kept */
+			if (room)
+				b->len += (size_t)n;
+			if (b->secret)
+				explicit_bzero(b->ptr + len0, b->len - len0);
+			b->len = len0;
+			if (b->ptr)
+				b->ptr[len0] = '\0';
 			if (b->secret)
 				explicit_bzero(chunk, sizeof(chunk));
 			close(fd);
 			return mech_error_set(MECH_EINVALID, "%s is larger than %zu bytes", path,
 					      max ? max : b->max);
+		}
+		if (room) {
+			b->len += (size_t)n;
+			b->ptr[b->len] = '\0';
 		}
 	}
 	if (b->secret)

@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A receipt mech reports is on disk (gitops.fsync, default on), in an order
-# that makes it durable: strace shows the new pack's index and the pack
-# flushed, then objects/pack; then the ref's new value, its lock, the rename
+# that makes it durable: strace shows the new pack and its index flushed,
+# named, then objects/pack flushed; then the ref's new value, its lock, the rename
 # over the ref and refs/heads; and only then the commit line on stdout. A
 # new tenant's first receipt also flushes every directory above it up to
 # MECH_HOME. With `gitops.fsync: false` nothing is flushed.
@@ -40,21 +40,19 @@ P=$R/objects/pack
 trace "$T/write.st" "$MECH" app create web --image nginx:1.27
 expect_eq "$?" "0" "app create under strace: $(cat "$T/err")"
 S=$T/write.st
-idx_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_git2_[0-9a-f]+idx\\.lock>\\) = 0")
-idx_link=$(at "$S" "link\\(\"$P/pack_git2_[0-9a-f]+idx\\.lock\", \"$P/pack-[0-9a-f]{40}\\.idx\"\\) = 0")
-idx_dir=$(at "$S" "fsync\\([0-9]+<$P>\\) = 0" "$idx_link")
-pack_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_git2_[0-9a-f]{16}>\\) = 0")
-pack_link=$(at "$S" "link\\(\"$P/pack_git2_[0-9a-f]{16}\", \"$P/pack-[0-9a-f]{40}\\.pack\"\\) = 0")
-pack_dir=$(at "$S" "fsync\\([0-9]+<$P>\\) = 0" "$pack_link")
+pack_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_mech_[A-Za-z0-9]{6}_pack>\\) = 0")
+idx_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_mech_[A-Za-z0-9]{6}_idx>\\) = 0")
+idx_name=$(at "$S" "rename\\(\"$P/pack_mech_[A-Za-z0-9]{6}_idx\", \"$P/pack-[0-9a-f]{40}\\.idx\"\\) = 0")
+pack_name=$(at "$S" "rename\\(\"$P/pack_mech_[A-Za-z0-9]{6}_pack\", \"$P/pack-[0-9a-f]{40}\\.pack\"\\) = 0")
+pack_dir=$(at "$S" "fsync\\([0-9]+<$P>\\) = 0" "$pack_name")
 ref_sync=$(at "$S" "fsync\\([0-9]+<$R/mech-claims/refs/heads/main>\\) = 0")
 ref_lock=$(at "$S" "link\\(\"$R/mech-claims/refs/heads/main\", \"$R/refs/heads/main\\.lock\"\\) = 0")
 ref_rename=$(at "$S" "rename\\(\"$R/refs/heads/main\\.lock\", \"$R/refs/heads/main\"\\) = 0")
 ref_dir=$(at "$S" "fsync\\([0-9]+<$R/refs/heads>\\) = 0" "$ref_rename")
 printed=$(at "$S" "write\\(1<[^>]*>, \"commit [0-9a-f]{12}")
-in_order "the index: flushed, named, its directory flushed" "$idx_sync" "$idx_link" "$idx_dir"
-in_order "the pack: flushed, named, its directory flushed; then the ref's value flushed, locked, renamed, refs/heads flushed; then the commit printed" \
-	"$idx_dir" "$pack_sync" "$pack_link" "$pack_dir" "$ref_sync" "$ref_lock" "$ref_rename" \
-	"$ref_dir" "$printed"
+in_order "the pack and its index: flushed, named (the index first), their directory flushed; then the ref's value flushed, locked, renamed, refs/heads flushed; then the commit printed" \
+	"$pack_sync" "$idx_sync" "$idx_name" "$pack_name" "$pack_dir" "$ref_sync" "$ref_lock" \
+	"$ref_rename" "$ref_dir" "$printed"
 expect_eq "$(head_of alice)" "$(sed -n 's/^commit \([0-9a-f]*\).*/\1/p' "$T/out" | xargs -r git --git-dir="$R" rev-parse)" \
 	"the printed commit is the branch head"
 

@@ -8,6 +8,7 @@
 #include <criterion/criterion.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -204,6 +205,63 @@ Test(buf, secret_buffers_keep_their_contents_as_they_grow)
 	cr_expect(b.secret);
 	mech_buf_dispose(&b);
 	cr_expect_null(b.ptr);
+}
+
+/* a file of `n` bytes (a pattern) in a new temporary directory; the caller frees the path */
+static char *pattern_file(size_t n)
+{
+	char dir[] = "/tmp/mech-buf-XXXXXX", *path;
+	FILE *f;
+	size_t i;
+	cr_assert_not_null(mkdtemp(dir));
+	path = mech_sprintf("%s/f", dir);
+	f = fopen(path, "wb");
+	cr_assert_not_null(f);
+	for (i = 0; i < n; i++)
+		fputc('a' + (int)(i % 26), f);
+	fclose(f);
+	return path;
+}
+
+static void remove_pattern_file(char *path)
+{
+	unlink(path);
+	*strrchr(path, '/') = '\0';
+	rmdir(path);
+	free(path);
+}
+
+Test(buf, read_file_appends_the_whole_file_after_what_is_there)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char *path = pattern_file(100000);
+	size_t i;
+	mech_buf_puts(&b, "ab");
+	cr_assert_eq(mech_buf_read_file(&b, path, 0), 0);
+	cr_expect_eq(b.len, 100002);
+	for (i = 0; i < 100000; i++)
+		cr_assert_eq(b.ptr[2 + i], (char)('a' + i % 26), "byte %zu", i);
+	cr_expect_eq(b.ptr[b.len], '\0');
+	mech_buf_dispose(&b);
+	remove_pattern_file(path);
+}
+
+Test(buf, read_file_past_either_ceiling_fails_and_keeps_the_length)
+{
+	mech_buf b = MECH_BUF_INIT, c = MECH_BUF_INIT;
+	char *path = pattern_file(5000);
+	mech_buf_puts(&b, "ab");
+	cr_expect_lt(mech_buf_read_file(&b, path, 4999), 0);
+	cr_expect_eq(b.len, 2);
+	cr_expect_str_eq(b.ptr, "ab");
+	c.max = 4000;
+	cr_expect_lt(mech_buf_read_file(&c, path, 0), 0);
+	cr_expect_eq(c.len, 0);
+	cr_expect_eq(mech_buf_read_file(&b, path, 5002), 0);
+	cr_expect_eq(b.len, 5002);
+	mech_buf_dispose(&b);
+	mech_buf_dispose(&c);
+	remove_pattern_file(path);
 }
 
 /* ---- fatal: the hook runs first, then the message, then abort ---- */

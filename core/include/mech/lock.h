@@ -17,7 +17,9 @@
 char *mech_lock_path(const mech_config *cfg, const char *tenant);
 /**
  * Take the lock at `path` for a write to `tenant`, waiting up to a minute
- * for the write that holds it. *fd receives the descriptor to release.
+ * for the write that holds it. Waiters queue in the kernel and are served
+ * in the order they came (a blocking flock, bounded by a SIGURG timer on the
+ * calling thread). *fd receives the descriptor to release.
  * MECH_ECONTENTION when it stayed held (safe to retry), MECH_EFAILED when
  * the file cannot be opened or locked.
  */

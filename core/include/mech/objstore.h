@@ -15,12 +15,30 @@
  */
 typedef struct mech_objstore mech_objstore;
 
-/** Route new objects of `repo` to memory until mech_objstore_flush(). */
-int mech_objstore_stage(mech_objstore **out, git_repository *repo);
+/**
+ * Route new objects of `repo` to memory until mech_objstore_flush(), which
+ * flushes the pack to disk when `durable` (gitops.fsync).
+ */
+int mech_objstore_stage(mech_objstore **out, git_repository *repo, int durable);
 /** A commit is about to be built: its objects are staged from here on. */
 void mech_objstore_begin(mech_objstore *s);
 /** Write what was staged as one pack in objects/pack (nothing staged: no pack). */
 int mech_objstore_flush(mech_objstore *s);
+/**
+ * Write the objects `ids` (read from `odb`; a repeated id is written once)
+ * as one pack and its version 2 index in the directory `dir`
+ * (objects/pack), deflated at zlib `level`, flushed with the directory when
+ * `durable`. 0, or -1 and the last error, with no pack left. The pack
+ * writer of mech_objstore_flush(), and bench/floor.c's.
+ */
+int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
+		    int durable);
+/*
+ * The zlib level of a write's pack: the fastest. A write's pack holds a
+ * dozen objects and lives until the next merge, which deflates them again
+ * at the default level (bench/RESULTS.md: what it saves at 10,000 apps).
+ */
+#define MECH_PACK_WRITE_LEVEL 1
 /** Drop what was staged without writing it (a failed attempt). */
 void mech_objstore_discard(mech_objstore *s);
 /*
