@@ -18,6 +18,7 @@
 #include "mcp.h"
 
 #include "mech/error.h"
+#include "mech/http.h"
 #include "mech/random.h"
 
 #include <arpa/inet.h>
@@ -187,40 +188,11 @@ long mcp_http_parse(const char *buf, size_t len, mcp_http_req *r)
 
 /* ---- the response ------------------------------------------------------------------------ */
 
+/* The reason phrase (RFC 9110's), from the one table core's HTTP client uses. */
 static const char *reason(int status)
 {
-	switch (status) {
-	case 200:
-		return "OK";
-	case 202:
-		return "Accepted";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 403:
-		return "Forbidden";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 406:
-		return "Not Acceptable";
-	case 413:
-		return "Content Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 431:
-		return "Request Header Fields Too Large";
-	case 501:
-		return "Not Implemented";
-	case 503:
-		return "Service Unavailable";
-	case 505:
-		return "HTTP Version Not Supported";
-	default:
-		return "Error";
-	}
+	const char *r = mech_http_status_text(status);
+	return *r ? r : "Error";
 }
 
 /* One response: status, optional extra header lines (each ending in CRLF), a body. */

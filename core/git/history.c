@@ -432,6 +432,11 @@ static int print_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_d
 	return 0;
 }
 
+int mech_diff_patch(git_diff *diff, mech_buf *out)
+{
+	return git_diff_print(diff, GIT_DIFF_FORMAT_PATCH, print_cb, out);
+}
+
 void mech_file_changes_free(mech_file_change *f, size_t n)
 {
 	size_t i;
@@ -491,7 +496,7 @@ int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 			    : dd->status == GIT_DELTA_DELETED ? 'D'
 							      : 'M';
 	}
-	if (git_diff_print(d, GIT_DIFF_FORMAT_PATCH, print_cb, diff) < 0) {
+	if (mech_diff_patch(d, diff) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot format the diff");
 		goto done;
 	}

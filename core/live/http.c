@@ -456,6 +456,10 @@ static char *server_message(const mech_http_response *resp)
 const char *mech_http_status_text(long status)
 {
 	switch (status) {
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
 	case 400:
 		return "Bad Request";
 	case 401:
@@ -466,16 +470,22 @@ const char *mech_http_status_text(long status)
 		return "Not Found";
 	case 405:
 		return "Method Not Allowed";
+	case 406:
+		return "Not Acceptable";
 	case 408:
 		return "Request Timeout";
 	case 409:
 		return "Conflict";
+	case 413:
+		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
 	case 422:
 		return "Unprocessable Entity";
 	case 429:
 		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
 	case 500:
 		return "Internal Server Error";
 	case 501:
@@ -486,6 +496,8 @@ const char *mech_http_status_text(long status)
 		return "Service Unavailable";
 	case 504:
 		return "Gateway Timeout";
+	case 505:
+		return "HTTP Version Not Supported";
 	default:
 		return "";
 	}

@@ -25,6 +25,7 @@
 #include "mech/config.h"
 #include "mech/error.h"
 #include "mech/checksum.h"
+#include "mech/history.h"
 #include "mech/lastwriter.h"
 #include "mech/receipt.h"
 
@@ -1215,18 +1216,6 @@ Test(lastwriter, odd_paths_survive_the_index_file)
 
 /* ---- mech show's diff: only the changed files, the same patch ---- */
 
-static int patch_cb(const git_diff_delta *d, const git_diff_hunk *h, const git_diff_line *l,
-		    void *payload)
-{
-	mech_buf *b = payload;
-	(void)d;
-	(void)h;
-	if (l->origin == GIT_DIFF_LINE_CONTEXT || l->origin == GIT_DIFF_LINE_ADDITION ||
-	    l->origin == GIT_DIFF_LINE_DELETION)
-		mech_buf_putc(b, l->origin);
-	mech_buf_put(b, l->content, l->content_len);
-	return 0;
-}
 
 static void patch_of(world *w, git_tree *a, git_tree *b, const mech_strv *only, mech_buf *out)
 {
@@ -1238,7 +1227,7 @@ static void patch_of(world *w, git_tree *a, git_tree *b, const mech_strv *only, 
 		o.pathspec.count = only->len;
 	}
 	cr_assert_eq(git_diff_tree_to_tree(&d, w->repo, a, b, &o), 0);
-	cr_assert_eq(git_diff_print(d, GIT_DIFF_FORMAT_PATCH, patch_cb, out), 0);
+	cr_assert_eq(mech_diff_patch(d, out), 0);
 	git_diff_free(d);
 }
 

@@ -68,6 +68,8 @@ typedef struct {
 int mech_history_show(mech_repo *repo, const char *rev, mech_log_entry *entry,
 		      mech_file_change **files, size_t *nfiles, mech_buf *diff);
 void mech_file_changes_free(mech_file_change *f, size_t n);
+/** A diff as `git diff` prints its patch, appended to out (show's format). libgit2's result. */
+int mech_diff_patch(git_diff *diff, mech_buf *out);
 /**
  * Fill each entry's still_overridden: compare every forced-over path at
  * the branch head with the human's version at the overridden commit.
