@@ -92,8 +92,7 @@ for size in 80x24 140x40; do
 	out=$(env -u NO_COLOR TERM=xterm-256color MECH_CONSOLE_SIZE=$size MECH_CONSOLE_SCRIPT="$T/colour-$size" \
 		SHELL=/bin/sh script -qec "$MECH console" /dev/null 2>&1) && rc=0 || rc=$?
 	expect_rc 0 "colour navigation at $size"
-	# (not the history: its ages are dim, and a masked age still has its width)
-	for s in app resource logs events rollback-confirm; do
+	for s in app resource logs events app-history rollback-confirm; do
 		golden "colour-nav-$size-$s"
 	done
 done
