@@ -10,12 +10,25 @@
 #                                      (UPDATE_GOLDEN=1 rewrites it instead)
 #   area_letter FILE AREA              the letter of a colour area in a colour
 #                                      screen (:screen-save-attrs) FILE
+#   console_tenant                     alice with two apps, a route and an addon
 #
 # What varies between runs is masked in the text rows: request ids, dates,
 # shas, ages, the sim's port and pod names; in a colour screen the cells under
 # a masked span read "~" in the row of colour areas. A script may define
 # golden_filter (stdin → stdout) to order what a run may print in either order.
 GOLDEN="$SRC/tests/tui/golden"
+
+# console_tenant: tenant alice with web (nginx:1.27), worker (busybox:1.36,
+# two replicas), a route to web and a postgres addon db: the headless tours'
+# starting point
+console_tenant() {
+	seed_tenant alice
+	"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1 || fail "app create web"
+	"$MECH" app create worker --image busybox:1.36 --replicas 2 >/dev/null 2>&1 ||
+		fail "app create worker"
+	"$MECH" route -a web create >/dev/null 2>&1 || fail "route create"
+	"$MECH" addon create db --type postgres >/dev/null 2>&1 || fail "addon create"
+}
 
 console() {
 	local s=$1

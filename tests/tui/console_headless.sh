@@ -12,11 +12,7 @@
 require script bsdutils
 . "$(dirname "$0")/../lib/console.sh"
 
-seed_tenant alice
-"$MECH" app create web --image nginx:1.27 >/dev/null 2>&1
-"$MECH" app create worker --image busybox:1.36 --replicas 2 >/dev/null 2>&1
-"$MECH" route -a web create >/dev/null 2>&1
-"$MECH" addon create db --type postgres >/dev/null 2>&1
+console_tenant
 W="$T/wc"
 hotfix_by_hand alice "$W"
 "$MECH" app -a web set-image nginx:1.28 --force >/dev/null 2>&1 || fail "forced set-image"
