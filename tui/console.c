@@ -137,6 +137,11 @@ static void refresh_all(struct tui *t)
 
 static void set_theme(struct tui *t, const char *name)
 {
+	if (getenv("NO_COLOR")) {
+		/* no-color.org: the user asked for no colour, by T or by :theme NAME */
+		tui_message(t, 0, "NO_COLOR is set: the theme stays mono (unset it for colour)");
+		return;
+	}
 	if (tui_theme_load(t->home, name) < 0) {
 		const mech_error *e = mech_error_last();
 		tui_message(t, 1, "%s", e && e->message ? e->message : "bad theme");
@@ -267,14 +272,7 @@ static void do_action(struct tui *t, tui_action a)
 		tui_push(t, tui_help_view());
 		break;
 	case TUI_ACT_THEME: {
-		char *next;
-		if (getenv("NO_COLOR")) {
-			/* no-color.org: the user asked for no colour; :theme NAME still loads one */
-			tui_message(t, 0,
-				    "NO_COLOR is set: the theme stays mono (unset it for colour)");
-			break;
-		}
-		next = tui_theme_next(t->home);
+		char *next = tui_theme_next(t->home);
 		set_theme(t, next);
 		free(next);
 		break;

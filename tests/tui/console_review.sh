@@ -266,11 +266,15 @@ case "$header" in *…) ok ;; *) fail "a long error is cut at its end with …: 
 expect_in "$(head -1 "$T/err-wide.screen")" "Couldn't connect to server) │ git $(git --git-dir="$(repo_of alice)" rev-parse --short=7 main)" \
 	"the whole reason when it fits, then the git tip"
 
-# ---- NO_COLOR: T stays mono and says why ----
+# ---- NO_COLOR: T and :theme NAME stay mono and say why ----
 printf 'T\n:screen-save %s\n?\n:screen-save %s\n' "$T/nc1.screen" "$T/nc2.screen" >"$T/s"
 out=$(NO_COLOR=1 MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH --tenant alice console" /dev/null 2>&1) && rc=0 || rc=$?
 expect_in "$(tail -1 "$T/nc1.screen")" "NO_COLOR is set: the theme stays mono" "T under NO_COLOR says why"
 expect_in "$(cat "$T/nc2.screen")" "Theme: mono" "…and the theme is still mono"
+printf ':theme high-contrast\n:screen-save %s\n?\n:screen-save %s\n' "$T/nc3.screen" "$T/nc4.screen" >"$T/s"
+out=$(NO_COLOR=1 MECH_CONSOLE_SCRIPT="$T/s" SHELL=/bin/sh script -qec "$MECH --tenant alice console" /dev/null 2>&1) && rc=0 || rc=$?
+expect_in "$(tail -1 "$T/nc3.screen")" "NO_COLOR is set: the theme stays mono" ":theme NAME under NO_COLOR says why"
+expect_in "$(cat "$T/nc4.screen")" "Theme: mono" "…and loads nothing"
 cp "$T/mech.yaml.nosim" "$MECH_HOME/mech.yaml"
 
 finish
