@@ -688,6 +688,20 @@ static int receipt_applied(receipt *r, char **why)
 	return rc;
 }
 
+/* receipt_applied, with what is awaited told as progress of `name`'s wait. */
+static int receipt_progress(receipt *r, const char *name, char **last)
+{
+	char *awaited = NULL;
+	int applied = receipt_applied(r, &awaited);
+	if (applied == 0) {
+		char *m = mech_sprintf("%s: %s", name, awaited);
+		progress(m, last);
+		free(m);
+	}
+	free(awaited);
+	return applied;
+}
+
 /* ---- routes ---- */
 
 /* The route's HTTPRoute name and the Application of its backend. */
@@ -859,15 +873,11 @@ static int route_status(sh_ctx *ctx, const sh_args *a, int wait)
 	deadline = mech_now_ms() + timeout;
 	for (;;) {
 		mech_kube_route *rt = NULL;
-		char *awaited = NULL;
-		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		int applied = wait ? receipt_progress(&rcpt, name, &last) : 1;
 		if (applied < 0)
 			goto done;
 		if (!applied) {
-			char *m = mech_sprintf("%s: %s", name, awaited);
-			progress(m, &last);
-			free(m);
-			free(awaited);
+			/* receipt_progress said what is awaited */
 		} else if (mech_kube_route_get(k, ctx->tenant->ns, name, &rt) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
@@ -1006,15 +1016,11 @@ static int addon_status(sh_ctx *ctx, const char *name, const char *timeout_s, in
 	}
 	for (; k;) {
 		mech_kube_pg_cluster *c = NULL;
-		char *awaited = NULL;
-		int applied = wait ? receipt_applied(&rcpt, &awaited) : 1;
+		int applied = wait ? receipt_progress(&rcpt, name, &last) : 1;
 		if (applied < 0)
 			goto done;
 		if (!applied) {
-			char *m = mech_sprintf("%s: %s", name, awaited);
-			progress(m, &last);
-			free(m);
-			free(awaited);
+			/* receipt_progress said what is awaited */
 		} else if (mech_kube_pg_cluster_get(k, ctx->tenant->ns, name, &c) < 0) {
 			const mech_error *e = mech_error_last();
 			if (!wait || !e ||
