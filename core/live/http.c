@@ -543,33 +543,8 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 	return -1;
 }
 
-int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what)
-{
-	const char *end = NULL;
-	cJSON *doc;
-	*out = NULL;
-	/* data[len] is a NUL in every caller (mech_buf), which also shields
-	 * cJSON 1.7.15's one-byte over-read on truncated input. */
-	doc = cJSON_ParseWithLengthOpts(data, len, &end, 0);
-	if (!doc) {
-		size_t at = end && end >= data ? (size_t)(end - data) : 0;
-		return mech_error_set(MECH_EUNAVAILABLE,
-				      "%s: malformed JSON (near byte %zu of %zu)", what, at, len);
-	}
-	while (end && (size_t)(end - data) < len && isspace((unsigned char)*end))
-		end++;
-	if (end && (size_t)(end - data) < len) {
-		cJSON_Delete(doc);
-		return mech_error_set(MECH_EUNAVAILABLE,
-				      "%s: malformed JSON (trailing data at byte %zu)", what,
-				      (size_t)(end - data));
-	}
-	*out = doc;
-	return 0;
-}
-
 static int call_json(mech_http *h, const char *method, const char *path, const char *body,
-		     cJSON **out)
+		     const mech_json_keep *keep, cJSON **out)
 {
 	mech_http_response resp;
 	char *what;
@@ -589,7 +564,10 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 				    mech_error_escape(q, resp.content_type));
 		mech_error_hint("is %s the API server's URL?", h->url);
 	} else {
-		rc = mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len, what);
+		rc = keep ? mech_json_parse_kept(out, resp.body.ptr ? resp.body.ptr : "",
+						 resp.body.len, what, keep)
+			  : mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len,
+					    what);
 	}
 	free(what);
 	mech_http_response_dispose(&resp);
@@ -598,12 +576,17 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 
 int mech_http_get_json(mech_http *h, const char *path, cJSON **out)
 {
-	return call_json(h, "GET", path, NULL, out);
+	return call_json(h, "GET", path, NULL, NULL, out);
+}
+
+int mech_http_get_json_kept(mech_http *h, const char *path, const mech_json_keep *keep, cJSON **out)
+{
+	return call_json(h, "GET", path, NULL, keep, out);
 }
 
 int mech_http_post_json(mech_http *h, const char *path, const char *body, cJSON **out)
 {
-	return call_json(h, "POST", path, body ? body : "{}", out);
+	return call_json(h, "POST", path, body ? body : "{}", NULL, out);
 }
 
 /* ---- Server-Sent Events ---- */

@@ -197,6 +197,14 @@ void mech_json_clean(mech_buf *out, const char *json, size_t len)
 	size_t i = 0, n;
 	uint32_t cp;
 	while (i < len) {
+		/* ASCII below DEL passes as it is: copied a run at a time */
+		for (n = 0; i + n < len && (unsigned char)json[i + n] < 0x7f; n++)
+			;
+		if (n) {
+			mech_buf_put(out, json + i, n);
+			i += n;
+			continue;
+		}
 		n = mech_utf8_char(json + i, len - i, &cp);
 		if (!n) {
 			mech_buf_puts(out, "\\ufffd");

@@ -281,6 +281,247 @@ Test(argocd, list_is_sorted_and_found_by_name)
 	free(f);
 }
 
+/* ---- the list keeps what it reads: same Applications as a whole parse ---- */
+
+static void expect_same_app(const mech_argocd_app *a, const mech_argocd_app *b)
+{
+	size_t i;
+	const char *const sa[] = {a->name,
+				  a->namespace,
+				  a->project,
+				  a->resource_version,
+				  a->created_at,
+				  a->repo_url,
+				  a->path,
+				  a->target_revision,
+				  a->dest_server,
+				  a->dest_namespace,
+				  a->sync_status,
+				  a->sync_revision,
+				  a->health_status,
+				  a->health_message,
+				  a->reconciled_at,
+				  a->operation_phase,
+				  a->operation_message,
+				  a->operation_started_at,
+				  a->operation_finished_at,
+				  a->operation_revision};
+	const char *const sb[] = {b->name,
+				  b->namespace,
+				  b->project,
+				  b->resource_version,
+				  b->created_at,
+				  b->repo_url,
+				  b->path,
+				  b->target_revision,
+				  b->dest_server,
+				  b->dest_namespace,
+				  b->sync_status,
+				  b->sync_revision,
+				  b->health_status,
+				  b->health_message,
+				  b->reconciled_at,
+				  b->operation_phase,
+				  b->operation_message,
+				  b->operation_started_at,
+				  b->operation_finished_at,
+				  b->operation_revision};
+	for (i = 0; i < sizeof(sa) / sizeof(*sa); i++)
+		cr_expect_str_eq(sa[i], sb[i], "%s: field %zu", b->name, i);
+	cr_expect_eq(a->operation_requested, b->operation_requested, "%s", b->name);
+	cr_expect_eq(a->retry_count, b->retry_count, "%s", b->name);
+	cr_assert_eq(a->nconditions, b->nconditions, "%s", b->name);
+	for (i = 0; i < a->nconditions; i++) {
+		cr_expect_str_eq(a->conditions[i].type, b->conditions[i].type);
+		cr_expect_str_eq(a->conditions[i].message, b->conditions[i].message);
+		cr_expect_str_eq(a->conditions[i].last_transition, b->conditions[i].last_transition);
+	}
+	cr_assert_eq(a->nresources, b->nresources, "%s", b->name);
+	for (i = 0; i < a->nresources; i++) {
+		const mech_argocd_resource *x = &a->resources[i], *y = &b->resources[i];
+		cr_expect_str_eq(x->group, y->group);
+		cr_expect_str_eq(x->version, y->version);
+		cr_expect_str_eq(x->kind, y->kind);
+		cr_expect_str_eq(x->namespace, y->namespace);
+		cr_expect_str_eq(x->name, y->name);
+		cr_expect_str_eq(x->status, y->status);
+		cr_expect_str_eq(x->health, y->health);
+		cr_expect_str_eq(x->health_message, y->health_message);
+		cr_expect_eq(x->requires_pruning, y->requires_pruning);
+	}
+	cr_assert_eq(a->nimages, b->nimages, "%s", b->name);
+	for (i = 0; i < a->nimages; i++)
+		cr_expect_str_eq(a->images[i], b->images[i]);
+	cr_assert_eq(a->nexternal_urls, b->nexternal_urls, "%s", b->name);
+	for (i = 0; i < a->nexternal_urls; i++)
+		cr_expect_str_eq(a->external_urls[i], b->external_urls[i]);
+}
+
+/*
+ * A list of N Applications in the shapes Argo CD sends, with what a reader
+ * trips on: escapes (\u, surrogate pairs, \u0000, \/), numbers where
+ * strings are expected, a duplicate key (the first counts), fields of the
+ * wrong type, absent ones, and the bulk the list does not read (history,
+ * sync results, labels), in reverse order of names.
+ */
+static void unusual_list(mech_buf *b, int n)
+{
+	int i;
+	mech_buf_puts(b, "{\"metadata\":{\"resourceVersion\":884213},\"items\":[");
+	for (i = n - 1; i >= 0; i--) {
+		int k;
+		mech_buf_printf(b,
+				"%s{\"metadata\":{\"name\":\"t--app%04d--main\",\"namespace\":\"argocd\","
+				"\"uid\":\"u-%d\",\"resourceVersion\":%d,\"creationTimestamp\":"
+				"\"2026-08-22T11:0%d:00Z\",\"labels\":{\"mech.dev/app\":\"app%04d\"}},",
+				i == n - 1 ? "" : ",", i, i, 1000 + i, i % 10, i);
+		mech_buf_printf(b,
+				"\"spec\":{\"project\":\"t\",\"source\":{\"repoURL\":\"file:\\/\\/\\/r.git\","
+				"\"path\":\"apps\\/app%04d\\/overlays\\/main\",\"targetRevision\":\"main\"},"
+				"\"destination\":{\"server\":\"https://kubernetes.default.svc\","
+				"\"namespace\":%s},\"syncPolicy\":{\"automated\":{\"prune\":true}}},",
+				i, i % 7 ? "\"x-t\"" : "7");
+		if (i % 5 == 0)
+			mech_buf_puts(b, "\"operation\":{\"sync\":{\"revision\":\"abc\"}},");
+		mech_buf_printf(b,
+				"\"status\":{\"sync\":{\"status\":\"%s\",\"revision\":\"r%d\","
+				"\"comparedTo\":{\"source\":{\"path\":\"x\"}}},",
+				i % 3 ? "Synced" : "", i);
+		if (i % 4)
+			mech_buf_printf(b,
+					"\"health\":{\"status\":\"%s\",\"message\":\"caf\\u00e9 "
+					"\\ud83d\\ude00 \\\"q\\\" a\\u0000b\"},",
+					i % 2 ? "Healthy" : "Degraded");
+		mech_buf_puts(b, "\"resources\":[");
+		for (k = 0; k < i % 4; k++)
+			mech_buf_printf(b,
+					"%s{\"group\":\"apps\",\"version\":\"v1\",\"kind\":\"Deployment\","
+					"\"namespace\":\"x-t\",\"name\":\"d%d\",\"status\":\"Synced\","
+					"\"health\":{\"status\":\"Healthy\",\"message\":\"m\\tn\"},"
+					"\"requiresPruning\":%s,\"extra\":[1,2,{\"a\":null}]}",
+					k ? "," : "", k, k % 2 ? "true" : "false");
+		mech_buf_puts(b, "],");
+		if (i % 6 == 1)
+			mech_buf_puts(b,
+				      "\"conditions\":[{\"type\":\"SyncError\",\"message\":"
+				      "\"one\\nline\\u2028two\",\"lastTransitionTime\":"
+				      "\"2026-08-22T11:02:05Z\"},\"not an object\",{\"type\":7}],");
+		mech_buf_printf(b,
+				"\"reconciledAt\":\"2026-08-22T11:02:0%dZ\",\"operationState\":"
+				"{\"phase\":\"%s\",\"message\":\"m%d\",\"retryCount\":%s,"
+				"\"operation\":{\"sync\":{\"revision\":\"o%d\",\"prune\":true}},",
+				i % 10, i % 9 ? "Succeeded" : "Running", i, i % 8 ? "2" : "2.7e1",
+				i);
+		if (i % 2)
+			mech_buf_printf(b,
+					"\"syncResult\":{\"revision\":\"s%d\",\"resources\":"
+					"[{\"kind\":\"Service\",\"message\":\"created\"}]},",
+					i);
+		mech_buf_puts(b, "\"startedAt\":\"2026-08-22T11:02:05Z\"},\"history\":[");
+		for (k = 0; k < 6; k++)
+			mech_buf_printf(b,
+					"%s{\"id\":%d,\"revision\":\"r%d\",\"deployedAt\":\"2026\","
+					"\"source\":{\"repoURL\":\"file:\\/\\/\\/r.git\",\"path\":\"p\","
+					"\"targetRevision\":\"main\"},\"initiatedBy\":{\"automated\":true}}",
+					k ? "," : "", k, k);
+		mech_buf_puts(b,
+			      "],\"summary\":{\"images\":[\"nginx:1.27\","
+			      "\"r.example.com\\/a:1\"],\"externalURLs\":[\"https:\\/\\/a.example\"]}},");
+		/* a second status: the first one counts, in cJSON and here */
+		mech_buf_puts(b, "\"status\":{\"sync\":{\"status\":\"OutOfSync\"}}}");
+	}
+	mech_buf_puts(b, "]}");
+}
+
+Test(argocd, list_reads_as_a_whole_parse_would)
+{
+	mech_buf b = MECH_BUF_INIT;
+	char *resp;
+	fake *f;
+	mech_argocd *c;
+	mech_argocd_apps *apps = NULL;
+	const cJSON *it;
+	cJSON *doc;
+	size_t i = 0;
+
+	unusual_list(&b, 240);
+	cr_assert_eq(mech_json_parse(&doc, b.ptr, b.len, "list"), 0, "%s",
+		     mech_error_last()->message);
+	f = serve(b.ptr, &resp);
+	c = argo(f);
+	cr_assert_eq(mech_argocd_app_list(c, "t", &apps), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cr_assert_eq(apps->len, 240);
+	cr_expect_str_eq(apps->resource_version, "884213");
+	/* the items came in reverse order: the list's i-th is the document's last but i */
+	for (i = 0; i < apps->len; i++) {
+		mech_argocd_app *want = NULL;
+		int at = (int)(apps->len - 1 - i), k = 0;
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(doc, "items")) if (k++ ==
+											   at) break;
+		cr_assert_eq(mech_argocd_app_parse(it, &want), 0);
+		expect_same_app(&apps->items[i], want);
+		mech_argocd_app_free(want);
+	}
+	cr_expect_str_eq(apps->items[1].health_message, "caf\xc3\xa9 \xf0\x9f\x98\x80 \"q\" a");
+	cr_expect_str_eq(apps->items[1].conditions[0].message, "one\nline\xe2\x80\xa8two");
+	cr_expect_str_eq(apps->items[9].operation_phase, "Running");
+	cr_expect_eq(apps->items[8].retry_count, 27);
+	cr_expect_str_eq(apps->items[3].resources[1].health_message, "m\tn");
+	cr_expect_str_eq(apps->items[0].sync_status, "Unknown", "the first status counts");
+	cr_expect_str_eq(apps->items[7].dest_namespace, "7");
+	mech_argocd_apps_free(apps);
+	mech_argocd_free(c);
+	cJSON_Delete(doc);
+	mech_buf_dispose(&b);
+	free(resp);
+	free(f);
+}
+
+static size_t json_allocs;
+
+static void *counting_malloc(size_t n)
+{
+	json_allocs++;
+	return malloc(n);
+}
+
+/*
+ * The list is not held whole: the bulk no reader reads is checked and
+ * dropped as it is parsed. Counted in cJSON's allocations, not in time.
+ */
+Test(argocd, list_builds_only_what_it_reads)
+{
+	cJSON_Hooks hooks = {counting_malloc, free};
+	mech_buf b = MECH_BUF_INIT;
+	char *resp;
+	fake *f;
+	mech_argocd *c;
+	mech_argocd_apps *apps = NULL;
+	cJSON *doc;
+	size_t whole;
+
+	unusual_list(&b, 500);
+	cJSON_InitHooks(&hooks);
+	cr_assert_eq(mech_json_parse(&doc, b.ptr, b.len, "list"), 0);
+	whole = json_allocs;
+	cJSON_Delete(doc);
+	f = serve(b.ptr, &resp);
+	c = argo(f);
+	json_allocs = 0;
+	cr_assert_eq(mech_argocd_app_list(c, "t", &apps), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cr_assert_eq(apps->len, 500);
+	cr_expect(json_allocs * 2 < whole, "the list made %zu JSON allocations, a whole parse %zu",
+		  json_allocs, whole);
+	cJSON_InitHooks(NULL);
+	mech_argocd_apps_free(apps);
+	mech_argocd_free(c);
+	mech_buf_dispose(&b);
+	free(resp);
+	free(f);
+}
+
 Test(argocd, get_degraded_app)
 {
 	char *resp;

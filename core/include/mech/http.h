@@ -114,6 +114,28 @@ char *mech_http_clean_message(const char *s, size_t n);
  * names the source in the message; failures are MECH_EUNAVAILABLE.
  */
 int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what);
+
+/**
+ * What a reader keeps of a JSON object: the members named in a list that
+ * ends with a NULL key, each kept as its `keep` says (NULL: the whole
+ * value). An array is kept element by element, each as the array's own
+ * `keep` says; scalars are kept as they are.
+ */
+typedef struct mech_json_keep {
+	const char *key;
+	const struct mech_json_keep *keep;
+} mech_json_keep;
+
+/**
+ * mech_json_parse that builds only what `keep` names (NULL: everything),
+ * for answers too large to hold whole. Every byte is still checked: a
+ * document mech_json_parse refuses is refused here too, and what is kept
+ * is what mech_json_parse would have given (core/live/json_keep.c).
+ */
+int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *what,
+			 const mech_json_keep *keep);
+/** mech_http_get_json keeping only what `keep` names (mech_json_parse_kept). */
+int mech_http_get_json_kept(mech_http *h, const char *path, const mech_json_keep *keep, cJSON **out);
 /** A member of an object (case-sensitive), or NULL; borrowed. */
 const cJSON *mech_json_get(const cJSON *o, const char *key);
 /** Follow "a.b.c" through objects; NULL when a step is missing. Borrowed. */
