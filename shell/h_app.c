@@ -191,9 +191,75 @@ int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
-static cJSON *writer_json(mech_repo *repo, const mech_writer *w)
+/*
+ * Each last writer's author, read once per command: the instances of a
+ * large tenant name a few hundred commits, and a commit that is not in
+ * libgit2's cache (a large message) is inflated again on every lookup.
+ */
+typedef struct {
+	git_oid id;
+	char *name, *email; /* NULL: the commit could not be read */
+	int used;
+} author;
+
+typedef struct {
+	author *slots; /* open addressing; cap a power of two */
+	size_t cap, len;
+} authors;
+
+static size_t author_slot(const authors *m, const git_oid *id)
+{
+	size_t h, mask = m->cap - 1;
+	memcpy(&h, id->id, sizeof(h));
+	for (h &= mask; m->slots[h].used && !git_oid_equal(&m->slots[h].id, id); h = (h + 1) & mask)
+		;
+	return h;
+}
+
+static const author *author_of(authors *m, mech_repo *repo, const git_oid *id)
+{
+	git_commit *c;
+	author *a;
+	size_t i;
+	if ((m->len + 1) * 4 > m->cap * 3) {
+		authors old = *m;
+		m->cap = old.cap ? old.cap * 2 : 64;
+		m->slots = mech_calloc(m->cap, sizeof(*m->slots));
+		for (i = 0; i < old.cap; i++)
+			if (old.slots[i].used)
+				m->slots[author_slot(m, &old.slots[i].id)] = old.slots[i];
+		free(old.slots);
+	}
+	a = &m->slots[author_slot(m, id)];
+	if (a->used)
+		return a;
+	a->used = 1;
+	a->id = *id;
+	m->len++;
+	if (git_commit_lookup(&c, mech_repo_git(repo), id) == 0) {
+		const git_signature *s = git_commit_author(c);
+		a->name = mech_strdup(s->name);
+		a->email = mech_strdup(s->email);
+		git_commit_free(c);
+	}
+	return a;
+}
+
+static void authors_dispose(authors *m)
+{
+	size_t i;
+	for (i = 0; i < m->cap; i++) {
+		free(m->slots[i].name);
+		free(m->slots[i].email);
+	}
+	free(m->slots);
+	memset(m, 0, sizeof(*m));
+}
+
+static cJSON *writer_json(mech_repo *repo, authors *who, const mech_writer *w)
 {
 	char sha[GIT_OID_HEXSZ + 1];
+	const author *a;
 	cJSON *o;
 	if (git_oid_is_zero(&w->commit))
 		return cJSON_CreateNull();
@@ -201,32 +267,26 @@ static cJSON *writer_json(mech_repo *repo, const mech_writer *w)
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
 	cJSON_AddStringToObject(o, "commit", sha);
 	cJSON_AddStringToObject(o, "class", mech_class_name(w->cls));
-	{
-		git_commit *c;
-		if (git_commit_lookup(&c, mech_repo_git(repo), &w->commit) == 0) {
-			const git_signature *s = git_commit_author(c);
-			char *who = mech_sprintf("%s <%s>", s->name, s->email);
-			cJSON_AddStringToObject(o, "author", who);
-			free(who);
-			git_commit_free(c);
-		}
+	a = author_of(who, repo, &w->commit);
+	if (a->name) {
+		char *s = mech_sprintf("%s <%s>", a->name, a->email);
+		cJSON_AddStringToObject(o, "author", s);
+		free(s);
 	}
 	return o;
 }
 
-static char *writer_text(mech_repo *repo, const mech_writer *w)
+static char *writer_text(mech_repo *repo, authors *who, const mech_writer *w)
 {
 	char sha[13];
-	git_commit *c;
-	char *s;
+	const author *a;
 	if (git_oid_is_zero(&w->commit))
 		return mech_strdup("-");
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
-	if (git_commit_lookup(&c, mech_repo_git(repo), &w->commit) < 0)
+	a = author_of(who, repo, &w->commit);
+	if (!a->name)
 		return mech_sprintf("%s %s", mech_class_name(w->cls), sha);
-	s = mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, git_commit_author(c)->name);
-	git_commit_free(c);
-	return s;
+	return mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, a->name);
 }
 
 typedef struct {
@@ -285,8 +345,8 @@ static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
 }
 
 /* `only`: the instance picked with -i (NULL: every instance). */
-static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const live_view *lv,
-			    const mech_instance_state *only)
+static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state *app,
+			    const live_view *lv, const mech_instance_state *only)
 {
 	cJSON *o = cJSON_CreateObject(), *insts = cJSON_CreateArray();
 	size_t i;
@@ -307,7 +367,7 @@ static cJSON *app_json_live(mech_repo *repo, const mech_app_state *app, const li
 			cJSON_AddStringToObject(j, "route", in->route_host);
 		else
 			cJSON_AddNullToObject(j, "route");
-		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, &in->writer));
+		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, who, &in->writer));
 		if (lv && lv->apps) {
 			const mech_argocd_app *la = live_find(lv, mech_repo_tenant(repo), app->name,
 							      in->name);
@@ -334,6 +394,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	cJSON *arr;
 	sh_table t;
 	live_view lv;
+	authors who = {0};
 	(void)a;
 	if (with_repo(ctx, &repo) < 0 || mech_app_list(repo, &apps, &n) < 0) {
 		mech_repo_free(repo);
@@ -350,12 +411,12 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	sh_table_init(&t, 7);
 	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
 	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, app_json_live(repo, &apps[i], &lv, NULL));
+		cJSON_AddItemToArray(arr, app_json_live(repo, &who, &apps[i], &lv, NULL));
 		for (j = 0; j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
 			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name,
 							      in->name);
-			char *wt = writer_text(repo, &in->writer);
+			char *wt = writer_text(repo, &who, &in->writer);
 			sh_table_add(&t, apps[i].name, in->name, in->image ? in->image : "-",
 				     la        ? la->sync_status
 				     : lv.apps ? "Missing"
@@ -373,6 +434,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	sh_table_dispose(&t);
 	if (!n)
 		sh_next(ctx, "mech app create NAME --image REF");
+	authors_dispose(&who);
 	mech_app_state_free(apps, n);
 	mech_repo_free(repo);
 	return 0;
@@ -450,6 +512,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	mech_app_state *app = NULL;
 	const mech_instance_state *only = NULL;
 	live_view lv;
+	authors who = {0};
 	cJSON *files;
 	sh_table t;
 	size_t i;
@@ -469,7 +532,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	ctx->result = app_json_live(repo, app, &lv, only);
+	ctx->result = app_json_live(repo, &who, app, &lv, only);
 	files = cJSON_AddArrayToObject(ctx->result, "files");
 	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
 		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",
@@ -481,7 +544,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		char *wt;
 		if (only && only != in)
 			continue;
-		wt = writer_text(repo, &in->writer);
+		wt = writer_text(repo, &who, &in->writer);
 		sh_table_add(&t, in->name, in->image ? in->image : "-",
 			     in->route_host ? in->route_host : "-", wt);
 		free(wt);
@@ -498,9 +561,9 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table_add(&t, "FILE", "LAST WRITER");
 	for (i = 0; i < app->files.len; i++) {
 		cJSON *f = cJSON_CreateObject();
-		char *wt = writer_text(repo, &app->writers[i]);
+		char *wt = writer_text(repo, &who, &app->writers[i]);
 		cJSON_AddStringToObject(f, "path", app->files.items[i]);
-		cJSON_AddItemToObject(f, "last_writer", writer_json(repo, &app->writers[i]));
+		cJSON_AddItemToObject(f, "last_writer", writer_json(repo, &who, &app->writers[i]));
 		cJSON_AddItemToArray(files, f);
 		sh_table_add(&t, app->files.items[i], wt);
 		free(wt);
@@ -509,6 +572,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table_print(ctx, &t);
 	sh_table_dispose(&t);
 	sh_next(ctx, "mech log --path apps/%s", app->name);
+	authors_dispose(&who);
 	mech_app_state_free(app, 1);
 	mech_repo_free(repo);
 	return 0;
