@@ -20,7 +20,10 @@
 # the peak resident set (KiB, /usr/bin/time). Never run by ctest. Knobs:
 # READS_APPS, READS_COMMITS (100), READS_CURVE, READS_CURVE_APPS (1000),
 # RUNS, COLD_RUNS (3), READS_SIM=0 (no app list: a binary older than the
-# 256 MiB Argo CD ceiling fails it at 10,000 apps), BENCH_TMP.
+# 256 MiB Argo CD ceiling fails it at 10,000 apps), READS_ONLY=list (only
+# the app list rows: no show, info, --dry-run or cold rebuild),
+# READS_BASE=OLD_MECH (app list by an older binary too, against the same
+# sim and repo, in its own column), BENCH_TMP.
 #
 #   bench/bench_reads.sh MECH
 set -euo pipefail
@@ -30,6 +33,10 @@ CURVE=${READS_CURVE:-12500 25000 50000 100000}
 CURVE_APPS=${READS_CURVE_APPS:-1000}
 COMMITS=${READS_COMMITS:-100}
 RUNS=${RUNS:-5}
+ONLY=${READS_ONLY:-}
+case $ONLY in '' | list) ;; *) echo "bench_reads: READS_ONLY is list or unset" >&2; exit 64 ;; esac
+BASE=
+[ -z "${READS_BASE:-}" ] || BASE=$(realpath "$READS_BASE")
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-reads.XXXXXX")
 sim_pid=
@@ -80,17 +87,19 @@ for n in $APPS_LIST; do
 	# warm mech's caches (last writers, app states) and the page cache for both sides
 	"$MECH" --tenant bench app list >/dev/null
 	git --git-dir="$repo" show HEAD >/dev/null
-	say "$n apps: show, info, --dry-run"
-	show_m=$(timed "$MECH" --tenant bench show HEAD)
-	show_g=$(timed git --git-dir="$repo" show HEAD)
-	show_mk=$(peak "$MECH" --tenant bench show HEAD)
-	show_gk=$(peak git --git-dir="$repo" show HEAD)
-	info_m=$(timed "$MECH" --tenant bench app -a "$app" info)
-	info_mk=$(peak "$MECH" --tenant bench app -a "$app" info)
-	dry_m=$(timed "$MECH" --tenant bench app -a "$app" set-image nginx:1.99 --dry-run)
-	dry_mk=$(peak "$MECH" --tenant bench app -a "$app" set-image nginx:1.99 --dry-run)
-	cat_g=$(timed git --git-dir="$repo" show "HEAD:$overlay")
-	rows_apps+="| $n | $show_m ms, $show_mk KiB | $show_g ms, $show_gk KiB | **$(ratio "$show_m" "$show_g")×** | $info_m ms, $info_mk KiB | $dry_m ms, $dry_mk KiB | $cat_g ms |"$'\n'
+	if [ "$ONLY" != list ]; then
+		say "$n apps: show, info, --dry-run"
+		show_m=$(timed "$MECH" --tenant bench show HEAD)
+		show_g=$(timed git --git-dir="$repo" show HEAD)
+		show_mk=$(peak "$MECH" --tenant bench show HEAD)
+		show_gk=$(peak git --git-dir="$repo" show HEAD)
+		info_m=$(timed "$MECH" --tenant bench app -a "$app" info)
+		info_mk=$(peak "$MECH" --tenant bench app -a "$app" info)
+		dry_m=$(timed "$MECH" --tenant bench app -a "$app" set-image nginx:1.99 --dry-run)
+		dry_mk=$(peak "$MECH" --tenant bench app -a "$app" set-image nginx:1.99 --dry-run)
+		cat_g=$(timed git --git-dir="$repo" show "HEAD:$overlay")
+		rows_apps+="| $n | $show_m ms, $show_mk KiB | $show_g ms, $show_gk KiB | **$(ratio "$show_m" "$show_g")×** | $info_m ms, $info_mk KiB | $dry_m ms, $dry_mk KiB | $cat_g ms |"$'\n'
+	fi
 
 	if [ "${READS_SIM:-1}" = 0 ]; then # READS_SIM=0: no app list (an older binary, say)
 		rm -rf "$work/a$n"
@@ -109,6 +118,11 @@ for n in $APPS_LIST; do
 		sleep 0.5
 	done
 	"$MECH" --tenant bench app list --json >"$work/list.json"
+	if [ -n "$BASE" ]; then
+		"$BASE" --tenant bench app list --json >"$work/base.json"
+		cmp -s "$work/list.json" "$work/base.json" ||
+			{ say "$n apps: $BASE prints another app list"; exit 1; }
+	fi
 	got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(sum(1 for a in d["result"]["apps"] for i in a["instances"] if isinstance(i.get("live"),dict) and i["live"]["health"]=="Healthy"))' "$work/list.json")
 	[ "$got" = "$n" ] || { say "app list saw $got healthy instances of $n"; exit 1; }
 	peer() {
@@ -116,15 +130,51 @@ for n in $APPS_LIST; do
 		git --git-dir="$repo" ls-tree -r main -- apps | awk '$4 ~ /\/overlays\// {print $3}' |
 			git --git-dir="$repo" cat-file --batch >"$work/peer.yaml"
 	}
-	list_m=$(timed "$MECH" --tenant bench app list --json)
+	# taken in turns, so that a change in the machine's load falls on all sides
+	: >"$work/t.m"
+	: >"$work/t.p"
+	: >"$work/t.b"
+	for ((k = 0; k < RUNS; k++)); do
+		RUNS=1 timed "$MECH" --tenant bench app list --json >>"$work/t.m"
+		RUNS=1 timed peer >>"$work/t.p"
+		[ -z "$BASE" ] || RUNS=1 timed "$BASE" --tenant bench app list --json >>"$work/t.b"
+	done
+	list_m=$(median <"$work/t.m")
+	list_p=$(median <"$work/t.p")
 	list_mk=$(peak "$MECH" --tenant bench app list --json)
-	list_p=$(timed peer)
-	rows_list+="| $n | $list_m ms, $list_mk KiB | $list_p ms | **$(ratio "$list_m" "$list_p")×** |"$'\n'
+	base_cell=
+	if [ -n "$BASE" ]; then
+		list_b=$(median <"$work/t.b")
+		list_bk=$(peak "$BASE" --tenant bench app list --json)
+		base_cell=" $list_b ms, $list_bk KiB | **$(ratio "$list_b" "$list_p")×** |"
+	fi
+	rows_list+="| $n | $list_m ms, $list_mk KiB | $list_p ms | **$(ratio "$list_m" "$list_p")×** |$base_cell"$'\n'
 	kill "$sim_pid"
 	wait "$sim_pid" 2>/dev/null || true
 	sim_pid=
 	rm -rf "$work/a$n"
 done
+
+if [ "$ONLY" = list ]; then
+	base_head=
+	base_rule=
+	if [ -n "$BASE" ]; then
+		base_head=" \`$(basename "$BASE")\` | ratio |"
+		base_rule="---|---|"
+	fi
+	cat <<EOF
+\`mech app list --json\` against mech sim (\`--kustomize builtin\`), every
+instance Healthy (checked), against its peer script: one \`curl\` of the
+Argo CD list, \`git ls-tree -r main -- apps\` and \`git cat-file --batch\` of
+every overlay (target: ratio ≤ 1). Median of $RUNS runs taken in turns;
+memory is the peak resident set.
+
+| apps | mech | peer (curl + ls-tree + cat-file --batch) | ratio |$base_head
+|---|---|---|---|$base_rule
+$rows_list
+EOF
+	exit 0
+fi
 
 # the cold rebuild: one history, its main moved back to each point of the curve
 last=${CURVE##* }
