@@ -90,16 +90,27 @@ static void put_utf8(mech_buf *b, unsigned cp)
  */
 static int string(scan *s, int decode)
 {
-	const char *q = s->p + 1, *close, *r;
+	const char *q = s->p + 1, *close, *r, *esc;
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	for (close = q; close < s->end && *close != '"'; close++)
-		if (*close == '\\' && ++close >= s->end)
+	/* most strings have no backslash: the first quote closes them */
+	close = memchr(q, '"', (size_t)(s->end - q));
+	esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
+	if (!close || esc) {
+		for (close = q; close < s->end && *close != '"'; close++)
+			if (*close == '\\' && ++close >= s->end)
+				return -1;
+		if (close >= s->end)
 			return -1;
-	if (close >= s->end)
-		return -1;
+	}
 	if (decode)
 		mech_buf_clear(&s->str);
+	if (!esc) {
+		if (decode)
+			mech_buf_put(&s->str, q, (size_t)(close - q));
+		s->p = close + 1;
+		return 0;
+	}
 	for (r = q; r < close;) {
 		const char *run = r;
 		unsigned cp, lo;
