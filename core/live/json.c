@@ -230,6 +230,7 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 		cJSON *item = NULL;
 		int take = want;
 		const mech_json_keep *sub = keep;
+		const char *named = NULL; /* the key as the keep list spells it */
 		char *key = NULL;
 		ws(s);
 		if (object) {
@@ -240,7 +241,8 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				const mech_json_keep *m = keep ? find(keep, k) : NULL;
 				take = !keep || m;
 				sub = m ? m->keep : NULL;
-				if (take)
+				named = m ? m->key : NULL;
+				if (take && !named)
 					key = mech_strdup(k);
 			}
 			ws(s);
@@ -256,7 +258,9 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 			return -1;
 		}
 		if (item) {
-			if (object)
+			if (named) /* the same bytes, not copied: cJSON never frees a constant key */
+				cJSON_AddItemToObjectCS(into, named, item);
+			else if (object)
 				cJSON_AddItemToObject(into, key, item);
 			else
 				cJSON_AddItemToArray(into, item);
