@@ -103,17 +103,21 @@ static int walk_newer(mech_live_reach *r, git_repository *repo, reach_slot *s, c
 	return 0;
 }
 
-/* the head moved: extend each walk by the new commits, or forget them all */
+/*
+ * The head moved (on, back or aside): each walk gains the commits in the new
+ * head but not the old. A want of the new head's history is then in the
+ * list exactly when S lacks it: if S has it, so has the head S was first
+ * asked under, and every head since (by induction) lacks none of it; if S
+ * lacks it, the first head that has it put it in the list.
+ */
 static void move_head(mech_live_reach *r, git_repository *repo, const git_oid *head)
 {
 	size_t i;
-	int ahead = r->have_head && git_graph_descendant_of(repo, head, &r->head) == 1;
-	git_error_clear();
 	for (i = 0; i < REACH_SLOTS; i++) {
 		reach_slot *s = &r->slots[i];
 		if (!s->used || !s->in_head)
 			continue; /* outside the history: asked of Git each time anyway */
-		if (!ahead || walk_newer(r, repo, s, head, &r->head) < 0)
+		if (!r->have_head || walk_newer(r, repo, s, head, &r->head) < 0)
 			slot_clear(s);
 	}
 	git_error_clear();
