@@ -170,26 +170,32 @@ static int string(scan *s, int decode)
 }
 
 /*
- * A number as cJSON reads one: the longest run (63 bytes at most) of its
- * characters, the point as the locale spells it, through strtod.
+ * A number as cJSON reads one: the longest run of its characters, however
+ * long (Debian's 1.7.15 copies it whole), the point as the locale spells
+ * it, through strtod.
  */
 static int number(scan *s, double *out)
 {
-	char num[64], *after;
-	size_t i;
-	for (i = 0; i < sizeof(num) - 1 && s->p + i < s->end; i++) {
-		char c = s->p[i];
-		if (c == '.')
-			c = *localeconv()->decimal_point;
-		else if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E'))
+	char small[64], *num = small, *after;
+	size_t i, n;
+	for (n = 0; s->p + n < s->end; n++) {
+		char c = s->p[n];
+		if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' ||
+		      c == '.'))
 			break;
-		num[i] = c;
 	}
-	num[i] = '\0';
+	if (n >= sizeof(small))
+		num = mech_calloc(n + 1, 1);
+	for (i = 0; i < n; i++)
+		num[i] = s->p[i] == '.' ? *localeconv()->decimal_point : s->p[i];
+	num[n] = '\0';
 	*out = strtod(num, &after);
-	if (after == num)
+	n = (size_t)(after - num);
+	if (num != small)
+		free(num);
+	if (!n)
 		return -1;
-	s->p += after - num;
+	s->p += n;
 	return 0;
 }
 

@@ -6,7 +6,9 @@
  *   fuzz_receipt  mech_receipt_parse on any commit message; a message
  *                 mech formats from the parsed fields must parse back.
  *   fuzz_json     Argo CD and Kubernetes JSON: applications, watch events,
- *                 Deployments, CNPG clusters, HTTPRoutes.
+ *                 Deployments, CNPG clusters, HTTPRoutes; and the kept
+ *                 parse (Argo CD's list) must accept and read what cJSON
+ *                 does.
  * One file, built three times with -DMECH_FUZZ_<NAME>.
  */
 #include "mech/argocd.h"
@@ -75,10 +77,35 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #elif defined(MECH_FUZZ_JSON)
 
+/* mech_json_parse_kept against cJSON, on the bytes with the NUL every caller has after them */
+static void kept_reads_as_cjson(const uint8_t *data, size_t size)
+{
+	mech_buf b = MECH_BUF_INIT;
+	cJSON *full = NULL, *kept = NULL;
+	int rf, rk;
+	mech_buf_put(&b, data, size);
+	rf = mech_json_parse(&full, mech_buf_cstr(&b), size, "fuzz");
+	rk = mech_json_parse_kept(&kept, mech_buf_cstr(&b), size, "fuzz", NULL);
+	if (rf != rk)
+		abort();
+	if (rf == 0) {
+		char *a = cJSON_PrintUnformatted(full), *k = cJSON_PrintUnformatted(kept);
+		if (!a || !k || strcmp(a, k) != 0)
+			abort();
+		free(a);
+		free(k);
+	}
+	cJSON_Delete(full);
+	cJSON_Delete(kept);
+	mech_buf_dispose(&b);
+	mech_error_clear();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *j = NULL;
 	mech_argocd_event ev;
+	kept_reads_as_cjson(data, size);
 	if (mech_json_parse(&j, (const char *)data, size, "fuzz") == 0) {
 		mech_argocd_app *app = NULL;
 		mech_kube_deployment *d = NULL;
