@@ -31,6 +31,11 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip);
 int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out);
 /** Statistics of the last update, for benchmarks and tests. */
 void mech_lastwriter_stats(const mech_lastwriter *lw, size_t *commits_walked, int *rebuilt);
+/**
+ * Bytes of the index file read and checked since it was opened: the header
+ * and block table, the deltas, and each snapshot block a lookup touched.
+ */
+size_t mech_lastwriter_bytes_read(const mech_lastwriter *lw);
 void mech_lastwriter_free(mech_lastwriter *lw);
 
 /**
