@@ -1418,3 +1418,175 @@ Test(lastwriter, changed_files_give_the_whole_tree_diff)
 		world_close(&w);
 	}
 }
+
+/* ---- a large index: a lookup reads a few blocks, damage in any block is found ---- */
+
+#define BIG_APPS 6000
+
+static char *big_path(size_t i)
+{
+	return mech_sprintf("apps/app%04zu/overlays/main/kustomization.yaml", i);
+}
+
+/*
+ * Commit `gen` of BIG_APPS files on `parent` (or a root): file i holds the
+ * newest k <= gen (k > 0) with i % every[k] == 0, else 0.
+ */
+static void big_commit(world *w, const git_oid *parent, const size_t *every, unsigned gen,
+		       git_oid *out)
+{
+	git_index *ix;
+	git_tree *tree;
+	git_signature *sig;
+	git_commit *pc = NULL;
+	git_oid tree_id;
+	size_t i;
+	cr_assert_eq(git_index_new(&ix), 0);
+	for (i = 0; i < BIG_APPS; i++) {
+		git_index_entry e;
+		char *path = big_path(i);
+		unsigned k, v = 0;
+		char *data;
+		for (k = 1; k <= gen; k++)
+			if (i % every[k] == 0)
+				v = k;
+		data = mech_sprintf("image: v%u\n", v);
+		memset(&e, 0, sizeof(e));
+		e.path = path;
+		e.mode = GIT_FILEMODE_BLOB;
+		cr_assert_eq(git_blob_create_from_buffer(&e.id, w->repo, data, strlen(data)), 0);
+		cr_assert_eq(git_index_add(ix, &e), 0);
+		free(data);
+		free(path);
+	}
+	cr_assert_eq(git_index_write_tree_to(&tree_id, ix, w->repo), 0);
+	git_index_free(ix);
+	cr_assert_eq(git_tree_lookup(&tree, w->repo, &tree_id), 0);
+	cr_assert_eq(git_signature_new(&sig, "alice", "alice@example.com", 1700000000 + gen, 0), 0);
+	if (parent)
+		cr_assert_eq(git_commit_lookup(&pc, w->repo, parent), 0);
+	cr_assert_eq(git_commit_create(out, w->repo, NULL, sig, sig, NULL, "apps\n", tree,
+				       parent ? 1 : 0, (const git_commit **)&pc),
+		     0);
+	git_commit_free(pc);
+	git_signature_free(sig);
+	git_tree_free(tree);
+}
+
+/* Every file's writer: the newest of `c` (c[k] wrote files i % every[k] == 0). */
+static void expect_big(mech_lastwriter *lw, const git_oid *c, const size_t *every, size_t n,
+		       const char *what)
+{
+	size_t i, k;
+	for (i = 0; i < BIG_APPS; i++) {
+		char *path = big_path(i);
+		const git_oid *want = &c[0];
+		mech_writer got;
+		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+		for (k = 1; k < n; k++)
+			if (i % every[k] == 0)
+				want = &c[k];
+		cr_assert_eq(mech_lastwriter_get(lw, path, &got), 0);
+		cr_assert(git_oid_equal(&got.commit, want), "%s: %s: %s, expected %s", what, path,
+			  hex(&got.commit, a), hex(want, b));
+		free(path);
+	}
+}
+
+static void replace_file(const char *path, const mech_buf *b, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(b->ptr, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(lastwriter, large_index_reads_only_the_blocks_a_lookup_needs)
+{
+	static const size_t every[] = {1, 7, 11};
+	world w;
+	git_oid c[3];
+	mech_lastwriter *lw;
+	mech_buf good = MECH_BUF_INIT, older = MECH_BUF_INIT, bad = MECH_BUF_INIT;
+	size_t walked, size, nblocks, off, len, read_one;
+	int rebuilt;
+	char *one = big_path(BIG_APPS / 3);
+
+	world_open(&w);
+	big_commit(&w, NULL, every, 0, &c[0]);
+	big_commit(&w, &c[0], every, 1, &c[1]);
+	build_index_at(&w, &c[1]);
+	cr_assert_eq(mech_buf_read_file(&older, w.index_file, 0), 0);
+	big_commit(&w, &c[1], every, 2, &c[2]);
+	unlink(w.index_file);
+	build_index_at(&w, &c[2]);
+	cr_assert_eq(mech_buf_read_file(&good, w.index_file, 0), 0);
+	size = good.len;
+	nblocks = v4_nblocks(&good);
+	cr_assert_gt(nblocks, 64, "%zu blocks in %zu bytes", nblocks, size);
+
+	/* one answer reads the header, the table and a few blocks, not the file */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	{
+		mech_writer got;
+		cr_assert_eq(mech_lastwriter_get(lw, one, &got), 0);
+		cr_assert(git_oid_equal(&got.commit, &c[0]) || git_oid_equal(&got.commit, &c[1]) ||
+			  git_oid_equal(&got.commit, &c[2]));
+	}
+	read_one = mech_lastwriter_bytes_read(lw);
+	cr_log_info("one lookup read %zu of %zu bytes (%zu blocks)", read_one, size, nblocks);
+	cr_assert_lt(read_one, size / 4, "one lookup read %zu of %zu bytes", read_one, size);
+	/* the table, and about log2(blocks) + 1 blocks of about 4 KiB */
+	cr_assert_lt(read_one, V4_HEADER + 16 * nblocks + 12 * 4500, "one lookup read %zu bytes",
+		     read_one);
+	expect_big(lw, c, every, 3, "every file");
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 0);
+	/* every block was needed, each read (and checked) once */
+	cr_assert_lt(mech_lastwriter_bytes_read(lw), size + 1, "read %zu of %zu bytes",
+		     mech_lastwriter_bytes_read(lw), size);
+	mech_lastwriter_free(lw);
+
+	/* one flipped byte in a block in the middle: found by the lookups that read it */
+	mech_buf_put(&bad, good.ptr, good.len);
+	v4_block(&bad, nblocks / 2, &off, &len);
+	bad.ptr[off + len / 2] ^= 0x20;
+	replace_file(w.index_file, &bad, bad.len);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	expect_big(lw, c, every, 3, "a flipped byte in one block");
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 1, "the damaged block was believed");
+	mech_lastwriter_free(lw);
+	mech_buf_dispose(&bad);
+	cr_assert_eq(mech_buf_read_file(&bad, w.index_file, 0), 0);
+	cr_assert(bad.len == good.len && !memcmp(bad.ptr, good.ptr, good.len),
+		  "the rebuilt file differs from the one built before the damage");
+	mech_buf_dispose(&bad);
+
+	/* cut in the middle of a block */
+	v4_block(&good, nblocks / 3, &off, &len);
+	replace_file(w.index_file, &good, off + len / 2);
+	expect_rebuild_and_match(&w, &c[2], 0, "cut in a block");
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	expect_big(lw, c, every, 3, "after a cut");
+	mech_lastwriter_free(lw);
+
+	/* a file from an older tip moves forward over the new commit only */
+	replace_file(w.index_file, &older, older.len);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 1);
+	expect_big(lw, c, every, 3, "from an older tip");
+	mech_lastwriter_free(lw);
+
+	mech_buf_dispose(&good);
+	mech_buf_dispose(&older);
+	free(one);
+	world_close(&w);
+}
