@@ -424,6 +424,9 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
  * view is skipped, never half-applied. <sum> on an @ line covers the
  * delta's + lines (each chained on the one before).
  *
+ * mech never shortens the file in place (a rewrite is a new file renamed over
+ * it, a delta an append), so a mapping stays whole while it is used.
+ *
  * A file of format 3 (the whole snapshot as text under one sum) is read
  * once, checked as before, and rewritten in format 4; older ones, or any
  * that does not check, are rebuilt from Git.
