@@ -413,7 +413,8 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
  * one path reads O(log n) of the file, not all of it. A block that does
  * not check is damage: the index is rebuilt from Git (mech_lastwriter_get,
  * save_file), never believed. Only a rewrite of the whole file reads every
- * block (materialize).
+ * block (save_snapshot, which copies the lines of the blocks into the new
+ * file with the deltas merged in).
  *
  * A write changes a handful of paths, so an update appends one delta (one
  * write(2) with O_APPEND) instead of rewriting every path's answer; the
@@ -454,7 +455,7 @@ struct mech_lastwriter {
 	size_t snapshot_bytes; /* size of the snapshot part of the file */
 	size_t journal_bytes;  /* bytes of deltas after it; SIZE_MAX: rewrite */
 	size_t bytes_read;     /* of the file, read and checked since open */
-	/* the snapshot, mapped; NULL once materialized (or none) */
+	/* the snapshot, mapped; NULL after a rebuild (or none) */
 	const unsigned char *mapped;
 	size_t mapped_len;
 	size_t nblocks;
@@ -853,33 +854,6 @@ static int lookup(mech_lastwriter *lw, const char *path, mech_writer *out)
 	return rc;
 }
 
-/*
- * Move the snapshot's answers into the map, under what the deltas changed;
- * only a rewrite of the whole file needs every answer in the map. -1: a
- * block is damaged (the map is then incomplete: rebuild).
- */
-static int materialize(mech_lastwriter *lw)
-{
-	size_t i, len;
-	const char *data, *p, *nl, *end;
-	for (i = 0; i < lw->nblocks; i++) {
-		if (block_get(lw, i, &data, &len) < 0)
-			return -1;
-		for (p = data, end = data + len; p < end; p = nl + 1) {
-			const char *path;
-			mech_writer w;
-			nl = memchr(p, '\n', (size_t)(end - p));
-			path = line_path(lw, p, nl);
-			if (pm_find(&lw->map, path, 0))
-				continue;
-			line_writer(p, &w);
-			pm_set(&lw->map, path, &w);
-		}
-	}
-	drop_snapshot(lw);
-	return 0;
-}
-
 static void put_entry(mech_buf *b, const char *prefix, const path_entry *e)
 {
 	char hex[GIT_OID_HEXSZ + 1];
@@ -903,56 +877,96 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const path_entry *)a)->path, ((const path_entry *)b)->path);
 }
 
-/* Rewrite the whole file from the map: the snapshot in blocks, no deltas. */
+/* The snapshot's lines being written: whole lines, a new block once one passes BLOCK_TARGET. */
+typedef struct {
+	mech_buf data;
+	size_t *starts, nblocks, block;
+} block_writer;
+
+static void bw_added(block_writer *bw, size_t line)
+{
+	if (bw->nblocks && bw->data.len - bw->block <= BLOCK_TARGET)
+		return;
+	if (bw->nblocks)
+		bw->block = line;
+	bw->starts = mech_reallocarray(bw->starts, bw->nblocks + 1, sizeof(*bw->starts));
+	bw->starts[bw->nblocks++] = bw->block;
+}
+
+static void bw_entry(block_writer *bw, const path_entry *e)
+{
+	size_t line = bw->data.len;
+	if (git_oid_is_zero(&e->w.commit)) /* no writer: no line, and the snapshot's is gone */
+		return;
+	put_entry(&bw->data, "", e);
+	bw_added(bw, line);
+}
+
+#define SNAPSHOT_DAMAGED (-2)
+
+/*
+ * Rewrite the whole file, no deltas: the mapped snapshot's lines (copied as
+ * they are, each block checked) merged with the map's answers, which win;
+ * with no snapshot, the map alone. SNAPSHOT_DAMAGED: a block did not check.
+ */
 static int save_snapshot(mech_lastwriter *lw)
 {
-	mech_buf data = MECH_BUF_INIT, b = MECH_BUF_INIT;
+	block_writer bw = {MECH_BUF_INIT, NULL, 0, 0};
+	mech_buf b = MECH_BUF_INIT;
 	path_entry *sorted = mech_calloc(lw->map.len ? lw->map.len : 1, sizeof(*sorted));
-	size_t *starts = NULL, nblocks = 0, i, n = 0, block = 0, table;
+	size_t i, j = 0, n = 0, table, len;
 	char hex[GIT_OID_HEXSZ + 1], sum[MECH_CHECKSUM_HEXSZ + 1];
+	const char *data, *p, *nl, *end;
 	char *dir, *slash;
-	int rc;
+	int rc = 0;
 
 	for (i = 0; i < lw->map.cap; i++)
-		if (lw->map.slots[i].path && !git_oid_is_zero(&lw->map.slots[i].w.commit))
+		if (lw->map.slots[i].path)
 			sorted[n++] = lw->map.slots[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_entry);
-	/* whole lines, a new block once one passes BLOCK_TARGET */
-	for (i = 0; i < n; i++) {
-		size_t line = data.len;
-		put_entry(&data, "", &sorted[i]);
-		if (i == 0 || data.len - block > BLOCK_TARGET) {
-			if (i) {
-				block = line;
+	for (i = 0; lw->mapped && i < lw->nblocks; i++) {
+		if (block_get(lw, i, &data, &len) < 0) {
+			rc = SNAPSHOT_DAMAGED;
+			goto done;
+		}
+		for (p = data, end = data + len; p < end; p = nl + 1) {
+			const char *path;
+			size_t line;
+			nl = memchr(p, '\n', (size_t)(end - p));
+			path = line_path(lw, p, nl);
+			while (j < n && strcmp(sorted[j].path, path) < 0)
+				bw_entry(&bw, &sorted[j++]);
+			if (j < n && !strcmp(sorted[j].path, path)) {
+				bw_entry(&bw, &sorted[j++]);
+				continue;
 			}
-			starts = mech_reallocarray(starts, nblocks + 1, sizeof(*starts));
-			starts[nblocks++] = block;
+			line = bw.data.len;
+			mech_buf_put(&bw.data, p, (size_t)(nl + 1 - p));
+			bw_added(&bw, line);
 		}
 	}
-	free(sorted);
-	if (nblocks > 0xffffffffu || data.len > INDEX_MAX) {
-		free(starts);
-		mech_buf_dispose(&data);
-		return mech_error_set(MECH_EFAILED, "last-writer index too large");
+	while (j < n)
+		bw_entry(&bw, &sorted[j++]);
+	if (bw.nblocks > 0xffffffffu || bw.data.len > INDEX_MAX) {
+		rc = mech_error_set(MECH_EFAILED, "last-writer index too large");
+		goto done;
 	}
 	/* header (sums filled in below), table, blocks */
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
-	mech_buf_printf(&b, "%s %s %08zx %s %s\n", INDEX_MAGIC, hex, nblocks,
+	mech_buf_printf(&b, "%s %s %08zx %s %s\n", INDEX_MAGIC, hex, bw.nblocks,
 			mech_checksum_hex(sum, 0), sum);
 	table = b.len;
-	mech_buf_grow(&b, nblocks * TABLE_ENTRY + data.len);
-	for (i = 0; i < nblocks; i++) {
+	mech_buf_grow(&b, bw.nblocks * TABLE_ENTRY + bw.data.len);
+	for (i = 0; i < bw.nblocks; i++) {
 		unsigned char e[TABLE_ENTRY];
-		size_t end = i + 1 < nblocks ? starts[i + 1] : data.len;
-		put_le(e, table + nblocks * TABLE_ENTRY + starts[i], 4);
-		put_le(e + 4, end - starts[i], 4);
-		put_le(e + 8, mech_checksum(0, data.ptr + starts[i], end - starts[i]), 8);
+		size_t stop = i + 1 < bw.nblocks ? bw.starts[i + 1] : bw.data.len;
+		put_le(e, table + bw.nblocks * TABLE_ENTRY + bw.starts[i], 4);
+		put_le(e + 4, stop - bw.starts[i], 4);
+		put_le(e + 8, mech_checksum(0, bw.data.ptr + bw.starts[i], stop - bw.starts[i]), 8);
 		mech_buf_put(&b, e, sizeof(e));
 	}
-	mech_buf_put(&b, data.ptr, data.len);
-	mech_buf_dispose(&data);
-	free(starts);
-	mech_checksum_hex(sum, mech_checksum(0, b.ptr + table, nblocks * TABLE_ENTRY));
+	mech_buf_put(&b, bw.data.ptr, bw.data.len);
+	mech_checksum_hex(sum, mech_checksum(0, b.ptr + table, bw.nblocks * TABLE_ENTRY));
 	memcpy(b.ptr + HEADER_SUMMED - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
 	mech_checksum_hex(sum, mech_checksum(0, b.ptr, HEADER_SUMMED));
 	memcpy(b.ptr + HEADER_SUMMED + 1, sum, MECH_CHECKSUM_HEXSZ);
@@ -969,6 +983,10 @@ static int save_snapshot(mech_lastwriter *lw)
 		lw->journal_bytes = 0;
 		lw->convert = 0;
 	}
+done:
+	free(sorted);
+	free(bw.starts);
+	mech_buf_dispose(&bw.data);
 	mech_buf_dispose(&b);
 	return rc;
 }
@@ -1020,16 +1038,16 @@ done:
 /* Persist after an update; the index is a cache, so failing must not fail the verb. */
 static void save_file(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
 {
+	int rc;
 	if (from && save_delta(lw, from, changed) == 0)
 		return;
-	if (materialize(lw) < 0) {
-		/* a damaged block: what the map lacks is unknown, start over */
+	rc = save_snapshot(lw);
+	if (rc == SNAPSHOT_DAMAGED) {
+		/* a damaged block: what it said is unknown, start over */
 		git_oid tip = lw->tip;
-		if (update_walk(lw, &tip, 0) < 0)
-			mech_error_clear();
-		return;
+		rc = update_walk(lw, &tip, 0);
 	}
-	if (save_snapshot(lw) < 0)
+	if (rc < 0)
 		mech_error_clear();
 }
 

@@ -1503,9 +1503,9 @@ static void replace_file(const char *path, const mech_buf *b, size_t len)
 
 Test(lastwriter, large_index_reads_only_the_blocks_a_lookup_needs)
 {
-	static const size_t every[] = {1, 7, 11};
+	static const size_t every[] = {1, 7, 11, 13};
 	world w;
-	git_oid c[3];
+	git_oid c[4];
 	mech_lastwriter *lw;
 	mech_buf good = MECH_BUF_INIT, older = MECH_BUF_INIT, bad = MECH_BUF_INIT;
 	size_t walked, size, nblocks, off, len, read_one;
@@ -1584,6 +1584,30 @@ Test(lastwriter, large_index_reads_only_the_blocks_a_lookup_needs)
 	cr_assert_eq(walked, 1);
 	expect_big(lw, c, every, 3, "from an older tip");
 	mech_lastwriter_free(lw);
+
+	/*
+	 * A delta past the deltas' limit: the file is rewritten, the blocks'
+	 * lines copied with the new answers merged in, byte for byte what a
+	 * rebuild from Git writes.
+	 */
+	big_commit(&w, &c[2], every, 3, &c[3]);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[3]), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 1);
+	expect_big(lw, c, every, 4, "merged");
+	mech_lastwriter_free(lw);
+	cr_assert_eq(mech_buf_read_file(&bad, w.index_file, 0), 0);
+	cr_assert_eq(v4_snapshot_end(&bad), bad.len, "a delta of %zu bytes was appended",
+		     bad.len - v4_snapshot_end(&bad));
+	unlink(w.index_file);
+	build_index_at(&w, &c[3]);
+	mech_buf_dispose(&good);
+	cr_assert_eq(mech_buf_read_file(&good, w.index_file, 0), 0);
+	cr_assert(bad.len == good.len && !memcmp(bad.ptr, good.ptr, good.len),
+		  "the merged file differs from a rebuild's");
+	mech_buf_dispose(&bad);
 
 	mech_buf_dispose(&good);
 	mech_buf_dispose(&older);
