@@ -544,7 +544,8 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
 #define TABLE_ENTRY 16
 #define NBLOCKS_HEXSZ 8
 /* "mech-lastwriter 4 " tip " " nblocks " " table sum: what the header's sum covers */
-#define HEADER_SUMMED (sizeof(INDEX_MAGIC) + GIT_OID_HEXSZ + 1 + NBLOCKS_HEXSZ + 1 + MECH_CHECKSUM_HEXSZ)
+#define HEADER_SUMMED                                                                              \
+	(sizeof(INDEX_MAGIC) + GIT_OID_HEXSZ + 1 + NBLOCKS_HEXSZ + 1 + MECH_CHECKSUM_HEXSZ)
 #define HEADER_LEN (HEADER_SUMMED + 1 + MECH_CHECKSUM_HEXSZ + 1)
 #define LINE_PREFIX (GIT_OID_HEXSZ + 3) /* "<sha> <class> " */
 
@@ -552,7 +553,7 @@ struct mech_lastwriter {
 	git_repository *repo;
 	const mech_config *cfg;
 	char *file;
-	git_oid tip; /* zero: empty index */
+	git_oid tip;  /* zero: empty index */
 	path_map map; /* the deltas' answers (over the snapshot's), or every answer */
 	size_t walked;
 	int rebuilt;

@@ -883,10 +883,18 @@ Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 		const char *how;
 		int rebuilt;
 	} cases[] = {
-		{"missing", 1},           {"empty", 1},          {"garbage", 1},
-		{"truncated", 1},         {"unknown-tip", 1},    {"tip-digit", 1},
-		{"table-byte", 1},        {"unsorted", 1},       {"class-digit", 1},
-		{"delta-class-digit", 1}, {"version-2", 1},      {"version-3-damaged", 1},
+		{"missing", 1},
+		{"empty", 1},
+		{"garbage", 1},
+		{"truncated", 1},
+		{"unknown-tip", 1},
+		{"tip-digit", 1},
+		{"table-byte", 1},
+		{"unsorted", 1},
+		{"class-digit", 1},
+		{"delta-class-digit", 1},
+		{"version-2", 1},
+		{"version-3-damaged", 1},
 		{"future-version", 1},
 		/* a line that is no delta ends the deltas, as a torn one does */
 		{"bad-delta-line", 0},
