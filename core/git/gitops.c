@@ -249,41 +249,14 @@ static int diff_plan(mech_txn *txn, mech_txn_result *res)
 	return 0;
 }
 
-static void open_last_writers(mech_repo *r)
+static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
 {
+	size_t i;
 	if (!r->lw) {
 		char *file = mech_repo_cache_file(r, "lastwriter", "idx");
 		mech_lastwriter_open(&r->lw, r->git, r->cfg, file);
 		free(file);
 	}
-}
-
-/*
- * Before the tenant lock: load the last-writer index and bring it to the
- * head as it is now, so that under the lock last_writers() only walks the
- * commits that landed while this write waited (with 10,000 apps loading
- * the index is most of what a write does). Readers update the index without
- * any lock too (mech/lastwriter.h). A failure here is left for the update
- * under the lock to report.
- */
-static void preload_last_writers(mech_repo *r)
-{
-	git_oid head;
-	if (r->remote_url || r->lw) /* with a remote, the head is known after the fetch */
-		return;
-	if (git_reference_name_to_id(&head, r->git, r->branch_ref) < 0) {
-		git_error_clear();
-		return;
-	}
-	open_last_writers(r);
-	if (mech_lastwriter_update(r->lw, &head) < 0)
-		mech_error_clear();
-}
-
-static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
-{
-	size_t i;
-	open_last_writers(r);
 	if (mech_lastwriter_update(r->lw, head) < 0)
 		return -1;
 	for (i = 0; i < res->nchanges; i++) {
@@ -607,9 +580,7 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 	memset(res, 0, sizeof(*res));
 	if (!opts->dry_run) {
 		char *lock = mech_lock_path(r->cfg, r->tenant);
-		int locked;
-		preload_last_writers(r);
-		locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
+		int locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
 		free(lock);
 		if (locked < 0)
 			return -1;
