@@ -56,7 +56,7 @@ tig_main() { # dir
 		script -qec "env GIT_DIR=$1/mech/tenants/bench/gitops.git tig main" /dev/null)
 }
 history_shown() { # dir file tool
-	grep -qE "tune app|note [0-9]" "$1/$2" || { say "$3's history screen is missing"; exit 1; }
+	grep -qE "set app[0-9]+ image|note [0-9]" "$1/$2" || { say "$3's history screen is missing"; exit 1; }
 }
 
 make_home "$work/a" "$APPS" 1

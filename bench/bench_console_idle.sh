@@ -13,6 +13,12 @@
 # memory is VmRSS, and RssAnon (private: heap), at the start and at the end
 # (the start is after five warm-up writes).
 #
+# With IDLE_SIM=1 (the default) the tenant's Argo CD is `mech sim`
+# (`--kustomize builtin`), started before the console and waited for until
+# every app is Healthy: the console then also keeps APPS Applications live
+# through its watch, and each write adds one more. IDLE_SIM=0 runs without
+# Argo CD (Git only). The sim's own CPU is not counted.
+#
 #   bench/bench_console_idle.sh MECH [APPS] [SECONDS]
 set -euo pipefail
 MECH=$(realpath "${1:?usage: bench_console_idle.sh MECH [APPS] [SECONDS]}")
@@ -23,7 +29,8 @@ command -v tmux >/dev/null || { echo "bench_console_idle: tmux is not installed"
 command -v tig >/dev/null || { echo "bench_console_idle: tig is not installed (apt-get install tig)" >&2; exit 77; }
 work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-idle.XXXXXX")
 sock="$work/tmux.sock"
-trap 'tmux -S "$sock" kill-server 2>/dev/null || true; rm -rf "$work"' EXIT
+sim_pid=
+trap 'tmux -S "$sock" kill-server 2>/dev/null || true; [ -z "$sim_pid" ] || kill "$sim_pid" 2>/dev/null; rm -rf "$work"' EXIT
 export TZ=UTC NO_COLOR=1
 say() { printf 'bench_console_idle: %s\n' "$*" >&2; }
 . "$(dirname "$0")/lib_tenant.sh"
@@ -31,6 +38,22 @@ say() { printf 'bench_console_idle: %s\n' "$*" >&2; }
 make_home "$work/h" "$APPS" 100
 export MECH_HOME=$work/h/mech HOME=$work/h/home
 repo=$MECH_HOME/tenants/bench/gitops.git
+if [ "${IDLE_SIM:-1}" = 1 ]; then
+	"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin \
+		>"$work/sim.out" 2>/dev/null &
+	sim_pid=$!
+	for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.1; done
+	url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
+	[ -n "$url" ] || { say "mech sim did not start"; exit 1; }
+	printf 'argocd: {url: "%s", timeout_ms: 60000}\n' "$url" >"$MECH_HOME/mech.yaml"
+	say "waiting for mech sim to report $APPS apps Healthy"
+	for _ in $(seq 1 600); do
+		h=$(curl -s "$url/api/v1/applications?projects=bench" | { grep -o '"status":"Healthy"' || true; } | wc -l)
+		[ "$h" -ge "$APPS" ] && break
+		sleep 1
+	done
+	[ "$h" -ge "$APPS" ] || { say "only $h of $APPS apps Healthy"; exit 1; }
+fi
 printf 'set refresh-mode = periodic\nset refresh-interval = 1\n' >"$work/tigrc"
 
 ticks=$(getconf CLK_TCK)
@@ -79,7 +102,7 @@ watch_writes() { # pid tag
 
 # a session that outlives the two measured ones, so the server stays up between them
 tmux -S "$sock" new-session -d -s keep -x 80 -y 24 "exec sleep 100000"
-pid=$(open_pane mech "app0 " env MECH_HOME="$MECH_HOME" HOME="$HOME" \
+pid=$(open_pane mech "app1 " env MECH_HOME="$MECH_HOME" HOME="$HOME" \
 	"$MECH" --tenant bench console)
 say "console open (pid $pid); $SECONDS_OPEN writes, one a second"
 read -r mech_cpu mech_rss0 mech_rss1 mech_anon0 mech_anon1 < <(watch_writes "$pid" 2)
@@ -95,6 +118,7 @@ tmux -S "$sock" kill-session -t tig
 
 cat <<EOF
 IDLE_APPS=$APPS
+IDLE_SIM=${IDLE_SIM:-1}
 IDLE_SECONDS=$SECONDS_OPEN
 IDLE_MECH_CPU_PCT=$mech_cpu
 IDLE_MECH_RSS0_KB=$mech_rss0

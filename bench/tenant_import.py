@@ -1,18 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
 # A fast-import stream that grows a mech tenant repo to APPS apps and then
-# COMMITS mech-like set-image commits, every app's four files copied from a
-# real `mech app create web` (the app named TEMPLATE in the repo at PARENT).
+# COMMITS commits, every app's four files copied from a real `mech app create
+# web` (the app "web" in the repo at PARENT).
 #
-#   tenant_import.py GITDIR PARENT APPS COMMITS | git --git-dir=GITDIR fast-import
+#   tenant_import.py GITDIR PARENT APPS COMMITS [EVERY] | git --git-dir=GITDIR fast-import
 #
-# Apps are added 1,000 to a commit (app.create-like receipts); each later
-# commit moves one app's overlay image tag, as `mech app set-image` does,
-# with mech's machine identity and receipt trailers.
+# Apps are added 1,000 to a commit (app.create-like receipts). Every EVERY-th
+# later commit (default: each one) moves one app's overlay image tag, as `mech
+# app set-image` does, with mech's machine identity and receipt trailers; the
+# others are a person's "note N" commits outside apps/ (notes/X/Y.txt), the
+# history a console or `git log -- PATH` has to walk past.
 import subprocess
 import sys
 
 gitdir, parent, apps, commits = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+every = int(sys.argv[5]) if len(sys.argv) > 5 else 1
 files = ("base/deployment.yaml", "base/service.yaml", "base/kustomization.yaml",
          "overlays/main/kustomization.yaml")
 tmpl = {f: subprocess.run(["git", "--git-dir=" + gitdir, "show", "%s:apps/web/%s" % (parent, f)],
@@ -26,12 +29,12 @@ def data(b):
     out.write(b"data %d\n" % len(b) + b + b"\n")
 
 
-def commit(msg):
+def commit(msg, who=b"Mechanics <mechanics@localhost>"):
     global t, n
     t += 7
     out.write(b"commit refs/heads/main\n")
     out.write(b"author bench <bench@localhost> %d +0000\n" % t)
-    out.write(b"committer Mechanics <mechanics@localhost> %d +0000\n" % t)
+    out.write(b"committer %s %d +0000\n" % (who, t))
     data(msg)
     if n == 0:
         out.write(b"from %s\n" % parent.encode())
@@ -57,8 +60,14 @@ for start in range(1, apps, 1000):
             out.write(b"M 100644 inline apps/%s/%s\n" % (a, f.encode()))
             data(tmpl[f].replace(b"web", a))
 for i in range(commits):
-    a = b"app%d" % (1 + i % max(apps - 1, 1)) if apps > 1 else b"web"
+    if i % every:
+        commit(b"note %d\n" % i, b"Hanna <h@example.com>")
+        out.write(b"M 100644 inline notes/%d/%d.txt\n" % (i % 100, (i // 100) % 100))
+        data(b"%d\n" % i)
+        continue
+    k = i // every
+    a = b"app%d" % (1 + k % max(apps - 1, 1)) if apps > 1 else b"web"
     path = b"apps/%s/overlays/main/kustomization.yaml" % a
     commit(receipt(b"app.set-image", b"app/" + a, b"set %s image nginx:1.%d" % (a, i), [path]))
     out.write(b"M 100644 inline " + path + b"\n")
-    data(overlay(b"1.%d" % i) if apps > 1 else overlay(b"1.%d" % i))
+    data(overlay(b"1.%d" % i))

@@ -187,6 +187,7 @@ static void tenant_free(tui_tenant *tn)
 	for (i = 0; i < tn->capauthors; i++)
 		free(tn->authors[i].name);
 	free(tn->authors);
+	mech_live_reach_free(tn->reach);
 	tenant_drop(tn, ~0u);
 	mech_repo_free(tn->repo);
 	free(tn->git_error);

@@ -314,6 +314,7 @@ typedef struct tui_tenant {
 	char *git_error;
 	struct tui_author *authors; /* commit → author name (commits never change) */
 	size_t nauthors, capauthors;
+	struct mech_live_reach *reach; /* REVISION's "↓": one walk per synced revision */
 } tui_tenant;
 
 typedef struct {

@@ -53,18 +53,19 @@ static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long
 /*
  * The Application's own synced revision, marked "↓" when it is behind the
  * last commit mech wrote for the instance (its overlay's last writer): the
- * rule `mech app status` and --wait use (mech_live_revision_reached).
+ * rule `mech app status` and --wait use (mech_live_revision_reached), asked
+ * for every row at once: one walk of Argo CD's lag, not one per instance.
  */
 static void revision_cell(tui_tenant *tn, const mech_writer *w, const char *rev, tui_line *l)
 {
-	char want[GIT_OID_HEXSZ + 1];
 	if (!*rev) {
 		tui_line_cell(l, TUI_AREA_DIM, "-");
 		return;
 	}
-	git_oid_tostr(want, sizeof(want), &w->commit);
-	if (!git_oid_is_zero(&w->commit) && tn->repo &&
-	    !mech_live_revision_reached(mech_repo_git(tn->repo), rev, want))
+	if (!tn->reach)
+		tn->reach = mech_live_reach_new();
+	if (!git_oid_is_zero(&w->commit) && tn->repo && tn->have_head &&
+	    !mech_live_reach_check(tn->reach, mech_repo_git(tn->repo), &tn->head, rev, &w->commit))
 		tui_line_cell(l, TUI_AREA_OUT_OF_SYNC, "%.7s↓", rev);
 	else
 		tui_line_cell(l, TUI_AREA_DIM, "%.7s", rev);

@@ -169,7 +169,7 @@ static void cm_clear(commit_map *m)
  */
 typedef struct {
 	git_oid id;
-	git_tree *tree;
+	git_odb_object *tree;
 } memo_slot;
 
 typedef struct {
@@ -179,6 +179,7 @@ typedef struct {
 
 typedef struct {
 	git_repository *repo;
+	git_odb *odb;
 	tree_memo cur, prev; /* read on the parent side in this step, in the one before */
 	git_commit *parent;  /* the first parent read in the step before */
 	int memo;            /* keep the parent side (a walk); 0: one comparison */
@@ -202,7 +203,7 @@ static memo_slot *memo_find(tree_memo *m, const git_oid *id)
 			return &m->slots[i];
 }
 
-static void memo_put(tree_memo *m, git_tree *t)
+static void memo_put(tree_memo *m, const git_oid *id, git_odb_object *t)
 {
 	memo_slot *s;
 	if ((m->len + 1) * 2 > m->cap) {
@@ -216,12 +217,12 @@ static void memo_put(tree_memo *m, git_tree *t)
 		free(m->slots);
 		*m = n;
 	}
-	s = memo_find(m, git_tree_id(t));
+	s = memo_find(m, id);
 	if (s->tree) {
-		git_tree_free(t); /* read twice in one step */
+		git_odb_object_free(t); /* read twice in one step */
 		return;
 	}
-	s->id = *git_tree_id(t);
+	s->id = *id;
 	s->tree = t;
 	m->len++;
 }
@@ -230,26 +231,44 @@ static void memo_clear(tree_memo *m)
 {
 	size_t i;
 	for (i = 0; i < m->cap; i++)
-		git_tree_free(m->slots[i].tree);
+		git_odb_object_free(m->slots[i].tree);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
 }
 
+/*
+ * A tree's raw object: the walk compares trees entry by entry as git
+ * stores them ("MODE NAME\0" and 20 bytes of id), without libgit2
+ * parsing each into an array of entries first. NULL: no tree.
+ */
+static int reader_odb(tree_reader *r)
+{
+	if (!r->odb && git_repository_odb(&r->odb, r->repo) < 0)
+		return -1;
+	return 0;
+}
+
 /* Tree `id`; `keep`: it is on the parent side, keep it for the next step. */
-static int reader_tree(tree_reader *r, const git_oid *id, int keep, git_tree **out)
+static int reader_tree(tree_reader *r, const git_oid *id, int keep, git_odb_object **out)
 {
 	memo_slot *s = memo_find(&r->prev, id);
 	if (s && s->tree) {
-		if (git_tree_dup(out, s->tree) < 0)
+		if (git_odb_object_dup(out, s->tree) < 0)
 			return -1;
-	} else if (git_tree_lookup(out, r->repo, id) < 0) {
+	} else if (reader_odb(r) < 0 || git_odb_read(out, r->odb, id) < 0) {
+		return -1;
+	}
+	if (git_odb_object_type(*out) != GIT_OBJECT_TREE) {
+		git_odb_object_free(*out);
+		*out = NULL;
+		git_error_set_str(GIT_ERROR_OBJECT, "the object is not a tree");
 		return -1;
 	}
 	if (keep && r->memo) {
-		git_tree *k;
-		if (git_tree_dup(&k, *out) < 0)
+		git_odb_object *k;
+		if (git_odb_object_dup(&k, *out) < 0)
 			return -1;
-		memo_put(&r->cur, k);
+		memo_put(&r->cur, id, k);
 	}
 	return 0;
 }
@@ -268,94 +287,171 @@ static void reader_free(tree_reader *r)
 	memo_clear(&r->prev);
 	git_commit_free(r->parent);
 	r->parent = NULL;
+	git_odb_free(r->odb);
+	r->odb = NULL;
 }
 
 /* ---- tree comparison: blob paths that differ between two trees ---- */
 
-static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const char *prefix,
-		     mech_strv *out);
+/* One entry of a raw tree. */
+typedef struct {
+	const unsigned char *at; /* its first byte */
+	size_t size;             /* all of it, id included */
+	const char *name;
+	size_t namelen;
+	unsigned mode; /* as libgit2 reads it (git_tree_entry_filemode) */
+	const unsigned char *id;
+} raw_entry;
+
+/* libgit2's reading of a mode: trees, executables, submodules, links, blobs */
+static unsigned normal_mode(unsigned mode)
+{
+	if ((mode & 0170000) == 0040000)
+		return 0040000;
+	if (mode & 0111)
+		return 0100755;
+	if ((mode & 0170000) == 0160000 || (mode & 0170000) == 0120000)
+		return mode & 0170000;
+	return 0100644;
+}
+
+/* the entry at *p (p < end); 0, or -1 when the tree is damaged */
+static int raw_entry_at(const unsigned char *p, const unsigned char *end, raw_entry *e)
+{
+	const unsigned char *nul;
+	unsigned mode = 0;
+	e->at = p;
+	while (p < end && *p >= '0' && *p <= '7' && mode < 01000000)
+		mode = mode * 8 + (unsigned)(*p++ - '0');
+	if (p == e->at || p >= end || *p != ' ')
+		return -1;
+	p++;
+	nul = memchr(p, '\0', (size_t)(end - p));
+	if (!nul || nul == p || (size_t)(end - nul) < 1 + GIT_OID_RAWSZ)
+		return -1;
+	e->name = (const char *)p;
+	e->namelen = (size_t)(nul - p);
+	e->id = nul + 1;
+	e->size = (size_t)(e->id + GIT_OID_RAWSZ - e->at);
+	e->mode = normal_mode(mode);
+	return 0;
+}
+
+static int raw_damaged(void)
+{
+	return mech_error_set(MECH_EFAILED, "cannot read tree: an entry is damaged");
+}
+
+static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const char *prefix,
+		     size_t plen, mech_strv *out);
 
 /*
  * Every path whose object differs, directories included: `git log -- DIR`
  * matches anything below DIR, which is the same as the directory's tree
  * object changing.
  */
-static int entry_diff(tree_reader *r, const git_tree_entry *ea, const git_tree_entry *eb,
-		      const char *prefix, mech_strv *out)
+static int entry_diff(tree_reader *r, const raw_entry *ea, const raw_entry *eb, const char *prefix,
+		      size_t plen, mech_strv *out)
 {
-	const git_tree_entry *e = ea ? ea : eb;
+	const raw_entry *e = ea ? ea : eb;
 	char *path;
-	int adir = ea && git_tree_entry_type(ea) == GIT_OBJECT_TREE;
-	int bdir = eb && git_tree_entry_type(eb) == GIT_OBJECT_TREE;
+	int adir = ea && ea->mode == 0040000;
+	int bdir = eb && eb->mode == 0040000;
 	int rc = 0;
 
-	if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
-	    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb))
+	if (ea && eb && ea->mode == eb->mode && !memcmp(ea->id, eb->id, GIT_OID_RAWSZ))
 		return 0;
-	path = mech_sprintf("%s%s", prefix, git_tree_entry_name(e));
+	path = mech_calloc(1, plen + e->namelen + 2);
+	memcpy(path, prefix, plen);
+	memcpy(path + plen, e->name, e->namelen);
+	path[plen + e->namelen] = '\0';
 	if (!r->files_only || (ea && !adir) || (eb && !bdir))
 		mech_strv_push(out, path);
 	if (adir || bdir) {
-		git_tree *ta = NULL, *tb = NULL;
-		char *sub = mech_sprintf("%s/", path);
-		if (adir && reader_tree(r, git_tree_entry_id(ea), 1, &ta) < 0)
+		git_odb_object *ta = NULL, *tb = NULL;
+		git_oid ida, idb;
+		size_t sl = plen + e->namelen + 1;
+		if (adir)
+			git_oid_fromraw(&ida, ea->id);
+		if (bdir)
+			git_oid_fromraw(&idb, eb->id);
+		if (adir && reader_tree(r, &ida, 1, &ta) < 0)
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
-		if (!rc && bdir && reader_tree(r, git_tree_entry_id(eb), 0, &tb) < 0)
+		if (!rc && bdir && reader_tree(r, &idb, 0, &tb) < 0)
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+		path[sl - 1] = '/';
+		path[sl] = '\0';
 		if (!rc)
-			rc = tree_diff(r, ta, tb, sub, out);
-		git_tree_free(ta);
-		git_tree_free(tb);
-		free(sub);
+			rc = tree_diff(r, ta, tb, path, sl, out);
+		git_odb_object_free(ta);
+		git_odb_object_free(tb);
 	}
 	free(path);
 	return rc;
 }
 
 /* git's tree order: names compared as if directories ended in '/'. */
-static int entry_cmp(const git_tree_entry *a, const git_tree_entry *b)
+static int entry_cmp(const raw_entry *a, const raw_entry *b)
 {
-	const char *na = git_tree_entry_name(a), *nb = git_tree_entry_name(b);
-	size_t la = strlen(na), lb = strlen(nb), n = la < lb ? la : lb;
-	int c = memcmp(na, nb, n);
+	size_t n = a->namelen < b->namelen ? a->namelen : b->namelen;
+	int c = memcmp(a->name, b->name, n);
 	unsigned char ca, cb;
 	if (c)
 		return c;
-	ca = la > n ? (unsigned char)na[n] : git_tree_entry_type(a) == GIT_OBJECT_TREE ? '/' : 0;
-	cb = lb > n ? (unsigned char)nb[n] : git_tree_entry_type(b) == GIT_OBJECT_TREE ? '/' : 0;
+	ca = a->namelen > n ? (unsigned char)a->name[n] : a->mode == 0040000 ? '/' : 0;
+	cb = b->namelen > n ? (unsigned char)b->name[n] : b->mode == 0040000 ? '/' : 0;
 	return ca - cb;
 }
 
-/* Both trees are sorted: walk them together (no per-entry search). */
-static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const char *prefix,
-		     mech_strv *out)
+/* how many bytes two buffers share at their ends */
+static size_t common_suffix(const unsigned char *a, size_t na, const unsigned char *b, size_t nb)
 {
-	size_t i = 0, j = 0, na = a ? git_tree_entrycount(a) : 0,
-	       nb = b ? git_tree_entrycount(b) : 0;
-	while (i < na || j < nb) {
-		const git_tree_entry *ea = i < na ? git_tree_entry_byindex(a, i) : NULL;
-		const git_tree_entry *eb = j < nb ? git_tree_entry_byindex(b, j) : NULL;
-		int c, rc;
-		/* most entries of a big directory are the same on both sides */
-		if (ea && eb && git_oid_equal(git_tree_entry_id(ea), git_tree_entry_id(eb)) &&
-		    git_tree_entry_filemode(ea) == git_tree_entry_filemode(eb) &&
-		    !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb))) {
-			i++;
-			j++;
+	size_t n = 0, max = na < nb ? na : nb, step = 64;
+	while (n + step <= max && !memcmp(a + na - n - step, b + nb - n - step, step))
+		n += step;
+	while (n < max && a[na - n - 1] == b[nb - n - 1])
+		n++;
+	return n;
+}
+
+/*
+ * Both trees are sorted: walk them together (no per-entry search). Most
+ * entries of a big directory are byte for byte the same on both sides, and
+ * past the last difference the two trees end alike: once what is left of
+ * each is the same length and inside their common ending, nothing differs.
+ */
+static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const char *prefix,
+		     size_t plen, mech_strv *out)
+{
+	const unsigned char *pa = a ? git_odb_object_data(a) : NULL;
+	const unsigned char *pb = b ? git_odb_object_data(b) : NULL;
+	const unsigned char *ea = pa + (a ? git_odb_object_size(a) : 0);
+	const unsigned char *eb = pb + (b ? git_odb_object_size(b) : 0);
+	size_t tail = a && b ? common_suffix(pa, (size_t)(ea - pa), pb, (size_t)(eb - pb)) : 0;
+	raw_entry xa, xb;
+	while (pa < ea || pb < eb) {
+		int c, rc, ha = pa < ea, hb = pb < eb;
+		if (ha && hb && ea - pa == eb - pb && (size_t)(ea - pa) <= tail)
+			return 0;
+		if ((ha && raw_entry_at(pa, ea, &xa) < 0) || (hb && raw_entry_at(pb, eb, &xb) < 0))
+			return raw_damaged();
+		if (ha && hb && xa.size == xb.size && !memcmp(xa.at, xb.at, xa.size)) {
+			pa += xa.size;
+			pb += xb.size;
 			continue;
 		}
-		c = !ea ? 1 : !eb ? -1 : entry_cmp(ea, eb);
-		if (c == 0 ||
-		    (ea && eb && !strcmp(git_tree_entry_name(ea), git_tree_entry_name(eb)))) {
-			rc = entry_diff(r, ea, eb, prefix, out);
-			i++;
-			j++;
+		c = !ha ? 1 : !hb ? -1 : entry_cmp(&xa, &xb);
+		if (c == 0 || (ha && hb && xa.namelen == xb.namelen &&
+			       !memcmp(xa.name, xb.name, xa.namelen))) {
+			rc = entry_diff(r, &xa, &xb, prefix, plen, out);
+			pa += xa.size;
+			pb += xb.size;
 		} else if (c < 0) {
-			rc = entry_diff(r, ea, NULL, prefix, out);
-			i++;
+			rc = entry_diff(r, &xa, NULL, prefix, plen, out);
+			pa += xa.size;
 		} else {
-			rc = entry_diff(r, NULL, eb, prefix, out);
-			j++;
+			rc = entry_diff(r, NULL, &xb, prefix, plen, out);
+			pb += xb.size;
 		}
 		if (rc < 0)
 			return -1;
@@ -366,8 +462,17 @@ static int tree_diff(tree_reader *r, const git_tree *a, const git_tree *b, const
 int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
 			    mech_strv *out)
 {
-	tree_reader r = {repo, {0}, {0}, NULL, 0, 1};
-	int rc = tree_diff(&r, a, b, "", out);
+	tree_reader r = {repo, NULL, {0}, {0}, NULL, 0, 1};
+	git_odb_object *ra = NULL, *rb = NULL;
+	int rc = 0;
+	if (a && reader_tree(&r, git_tree_id(a), 0, &ra) < 0)
+		rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+	if (!rc && b && reader_tree(&r, git_tree_id(b), 0, &rb) < 0)
+		rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+	if (!rc)
+		rc = tree_diff(&r, ra, rb, "", 0, out);
+	git_odb_object_free(ra);
+	git_odb_object_free(rb);
 	reader_free(&r);
 	return rc;
 }
@@ -788,7 +893,7 @@ static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
 static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, const git_oid *id)
 {
 	git_commit *c = NULL;
-	git_tree *tree = NULL;
+	git_odb_object *tree = NULL;
 	commit_info *ci = cm_find(cm, id, 1);
 	size_t i;
 	int rc = -1;
@@ -812,13 +917,13 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, cons
 	ci->parents = mech_calloc(ci->nparents, sizeof(git_oid));
 	ci->diffs = mech_calloc(ci->nparents ? ci->nparents : 1, sizeof(mech_strv));
 	if (!ci->nparents) {
-		rc = tree_diff(r, NULL, tree, "", &ci->diffs[0]);
+		rc = tree_diff(r, NULL, tree, "", 0, &ci->diffs[0]);
 		mech_strv_sort(&ci->diffs[0]); /* searched with bsearch */
 		goto done;
 	}
 	for (i = 0; i < ci->nparents; i++) {
 		git_commit *p = NULL;
-		git_tree *pt = NULL;
+		git_odb_object *pt = NULL;
 		ci->parents[i] = *git_commit_parent_id(c, (unsigned)i);
 		if (git_commit_parent(&p, c, (unsigned)i) < 0 ||
 		    reader_tree(r, git_commit_tree_id(p), 1, &pt) < 0) {
@@ -826,9 +931,9 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, cons
 			mech_error_git(MECH_EFAILED, "cannot read parent commit");
 			goto done;
 		}
-		rc = tree_diff(r, pt, tree, "", &ci->diffs[i]);
+		rc = tree_diff(r, pt, tree, "", 0, &ci->diffs[i]);
 		mech_strv_sort(&ci->diffs[i]);
-		git_tree_free(pt);
+		git_odb_object_free(pt);
 		if (i == 0) { /* most often the next commit of the walk */
 			git_commit_free(r->parent);
 			r->parent = p;
@@ -841,7 +946,7 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, cons
 	rc = 0;
 done:
 	reader_step(r);
-	git_tree_free(tree);
+	git_odb_object_free(tree);
 	git_commit_free(c);
 	return rc;
 }
@@ -1103,7 +1208,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	size_t norder = 0, i, j;
 	int rc = -1, uncached = 0;
 	mech_strv touched = MECH_STRV_INIT;
-	tree_reader r = {lw->repo, {0}, {0}, NULL, 1, 0};
+	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0};
 
 	if (!incremental) {
 		pm_clear(&lw->map);

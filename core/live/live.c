@@ -25,6 +25,154 @@ int mech_live_revision_reached(git_repository *repo, const char *revision, const
 	return git_graph_descendant_of(repo, &a, &b) == 1;
 }
 
+/* ---- many wants against one head ---- */
+
+#define REACH_SLOTS 4
+
+typedef struct {
+	git_oid rev;     /* Argo CD's synced revision S */
+	int in_head;     /* S is head or in its history */
+	git_oid *newer;  /* in_head: the commits in head but not in S, sorted */
+	size_t n, cap;
+	int used;
+} reach_slot;
+
+struct mech_live_reach {
+	git_oid head;
+	int have_head;
+	reach_slot slots[REACH_SLOTS];
+	size_t next; /* the slot a new revision takes */
+	size_t walked;
+};
+
+mech_live_reach *mech_live_reach_new(void)
+{
+	return mech_calloc(1, sizeof(mech_live_reach));
+}
+
+static void slot_clear(reach_slot *s)
+{
+	free(s->newer);
+	memset(s, 0, sizeof(*s));
+}
+
+void mech_live_reach_free(mech_live_reach *r)
+{
+	size_t i;
+	if (!r)
+		return;
+	for (i = 0; i < REACH_SLOTS; i++)
+		slot_clear(&r->slots[i]);
+	free(r);
+}
+
+size_t mech_live_reach_walked(const mech_live_reach *r)
+{
+	return r ? r->walked : 0;
+}
+
+static int oid_order(const void *a, const void *b)
+{
+	return git_oid_cmp(a, b);
+}
+
+/* append the commits in `tip` but not in `base` to s->newer; -1 on a Git error */
+static int walk_newer(mech_live_reach *r, git_repository *repo, reach_slot *s, const git_oid *tip,
+		      const git_oid *base)
+{
+	git_revwalk *w = NULL;
+	git_oid id;
+	int rc;
+	if (git_revwalk_new(&w, repo) < 0 || git_revwalk_push(w, tip) < 0 ||
+	    git_revwalk_hide(w, base) < 0) {
+		git_revwalk_free(w);
+		return -1;
+	}
+	while ((rc = git_revwalk_next(&id, w)) == 0) {
+		if (s->n == s->cap) {
+			s->cap = mech_grow_cap(s->cap, s->n + 1, 64, sizeof(git_oid));
+			s->newer = mech_realloc(s->newer, s->cap * sizeof(git_oid));
+		}
+		git_oid_cpy(&s->newer[s->n++], &id);
+		r->walked++;
+	}
+	git_revwalk_free(w);
+	if (rc != GIT_ITEROVER)
+		return -1;
+	qsort(s->newer, s->n, sizeof(git_oid), oid_order);
+	return 0;
+}
+
+/*
+ * The head moved (on, back or aside): each walk gains the commits in the new
+ * head but not the old. A want of the new head's history is then in the
+ * list exactly when S lacks it: if S has it, so has the head S was first
+ * asked under, and every head since (by induction) lacks none of it; if S
+ * lacks it, the first head that has it put it in the list.
+ */
+static void move_head(mech_live_reach *r, git_repository *repo, const git_oid *head)
+{
+	size_t i;
+	for (i = 0; i < REACH_SLOTS; i++) {
+		reach_slot *s = &r->slots[i];
+		if (!s->used || !s->in_head)
+			continue; /* outside the history: asked of Git each time anyway */
+		if (!r->have_head || walk_newer(r, repo, s, head, &r->head) < 0)
+			slot_clear(s);
+	}
+	git_error_clear();
+	git_oid_cpy(&r->head, head);
+	r->have_head = 1;
+}
+
+static reach_slot *reach_slot_for(mech_live_reach *r, git_repository *repo, const git_oid *rev)
+{
+	size_t i;
+	reach_slot *s;
+	for (i = 0; i < REACH_SLOTS; i++)
+		if (r->slots[i].used && git_oid_equal(&r->slots[i].rev, rev))
+			return &r->slots[i];
+	s = &r->slots[r->next];
+	r->next = (r->next + 1) % REACH_SLOTS;
+	slot_clear(s);
+	s->used = 1;
+	git_oid_cpy(&s->rev, rev);
+	s->in_head = git_oid_equal(rev, &r->head) ||
+		     git_graph_descendant_of(repo, &r->head, rev) == 1;
+	if (s->in_head && walk_newer(r, repo, s, &r->head, rev) < 0) {
+		free(s->newer);
+		s->newer = NULL;
+		s->n = s->cap = 0;
+		s->in_head = 0;
+	}
+	git_error_clear();
+	return s;
+}
+
+int mech_live_reach_check(mech_live_reach *r, git_repository *repo, const git_oid *head,
+			  const char *revision, const git_oid *want)
+{
+	git_oid rev;
+	reach_slot *s;
+	if (!revision || !*revision || !repo || git_oid_fromstr(&rev, revision) < 0) {
+		git_error_clear();
+		return 0;
+	}
+	if (git_oid_equal(&rev, want))
+		return 1;
+	if (!r->have_head || !git_oid_equal(&r->head, head))
+		move_head(r, repo, head);
+	if (git_oid_equal(&rev, head))
+		return 1; /* every want is in head's history */
+	s = reach_slot_for(r, repo, &rev);
+	if (!s->in_head) {
+		int rc = git_graph_descendant_of(repo, &rev, want) == 1;
+		git_error_clear();
+		return rc;
+	}
+	return !bsearch(want, s->newer, s->n, sizeof(git_oid), oid_order);
+}
+
 static int has_tag(const mech_argocd_app *app, const char *tag)
 {
 	size_t i, tl = strlen(tag);

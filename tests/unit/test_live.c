@@ -2,9 +2,12 @@
 /*
  * The one duration syntax (mech_parse_duration): what `--timeout` and the
  * sim's delays accept, exactly in milliseconds, and how a bad one is named.
- * And mech_live_judge on error conditions: fresh ones end a wait, stale ones do not.
+ * And mech_live_judge on error conditions: fresh ones end a wait, stale ones do not;
+ * mech_live_reach, the console's many "has Argo CD reached this?" at once, against Git.
  */
 #include <criterion/criterion.h>
+#include <ftw.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -205,4 +208,152 @@ Test(judge, a_warning_condition_does_not_fail)
 	cr_expect_eq(judge(app, WRITTEN, 1, &why), MECH_LIVE_PROGRESSING);
 	cr_expect_null(why);
 	mech_argocd_app_free(app);
+}
+
+/* ---- many wants against one head (mech_live_reach) ---- */
+
+static char reach_dir[64];
+
+static int reach_rm(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st, (void)flag, (void)f;
+	return remove(p);
+}
+
+static void reach_cleanup(void)
+{
+	if (reach_dir[0])
+		nftw(reach_dir, reach_rm, 16, FTW_DEPTH | FTW_PHYS);
+	reach_dir[0] = '\0';
+	git_libgit2_shutdown();
+}
+
+static git_repository *reach_repo(void)
+{
+	git_repository *repo;
+	git_libgit2_init();
+	snprintf(reach_dir, sizeof(reach_dir), "/tmp/mech-reach-XXXXXX");
+	cr_assert_not_null(mkdtemp(reach_dir));
+	cr_assert_eq(git_repository_init(&repo, reach_dir, 1), 0);
+	return repo;
+}
+
+/* a commit with the empty tree, PARENTS n of them, told apart by `seq` */
+static git_oid reach_commit(git_repository *repo, const git_oid *parents, size_t n, int seq)
+{
+	git_treebuilder *tb;
+	git_oid tree_id, id;
+	git_tree *tree;
+	git_signature *sig;
+	const git_commit *pc[2];
+	git_commit *owned[2] = {NULL, NULL};
+	size_t i;
+	char msg[32];
+	cr_assert_eq(git_treebuilder_new(&tb, repo, NULL), 0);
+	cr_assert_eq(git_treebuilder_write(&tree_id, tb), 0);
+	git_treebuilder_free(tb);
+	cr_assert_eq(git_tree_lookup(&tree, repo, &tree_id), 0);
+	cr_assert_eq(git_signature_new(&sig, "t", "t@example.com", 1700000000 + seq, 0), 0);
+	for (i = 0; i < n; i++) {
+		cr_assert_eq(git_commit_lookup(&owned[i], repo, &parents[i]), 0);
+		pc[i] = owned[i];
+	}
+	snprintf(msg, sizeof(msg), "c%d\n", seq);
+	cr_assert_eq(git_commit_create(&id, repo, NULL, sig, sig, NULL, msg, tree, n, pc), 0);
+	for (i = 0; i < n; i++)
+		git_commit_free(owned[i]);
+	git_signature_free(sig);
+	git_tree_free(tree);
+	return id;
+}
+
+/*
+ * A history with merges and side branches outside the head's history; the
+ * head moves forward (and now and then sideways). For every synced revision
+ * and every want in head's history, the batch answer is Git's: which
+ * commits each one contains is worked out here from the parents, and
+ * checked once against git_graph_descendant_of.
+ */
+#define REACH_N 90
+
+Test(reach, agrees_with_git_on_random_histories, .fini = reach_cleanup)
+{
+	git_repository *repo = reach_repo();
+	static unsigned char has[REACH_N][REACH_N]; /* has[a][b]: b is a or in a's history */
+	git_oid c[REACH_N];
+	size_t k, j, h, s, hi;
+	unsigned seed = 19;
+	mech_live_reach *r = mech_live_reach_new();
+	char hex[GIT_OID_HEXSZ + 1];
+	memset(has, 0, sizeof(has));
+	c[0] = reach_commit(repo, NULL, 0, 0);
+	has[0][0] = 1;
+	for (k = 1; k < REACH_N; k++) {
+		size_t p[2], np = 1, i;
+		git_oid po[2];
+		p[0] = k - 1 - (rand_r(&seed) % (k < 4 ? 1 : 3));
+		if (k > 6 && rand_r(&seed) % 5 == 0)
+			p[np++] = rand_r(&seed) % (k - 1);
+		for (i = 0; i < np; i++) {
+			po[i] = c[p[i]];
+			for (j = 0; j < k; j++)
+				has[k][j] |= has[p[i]][j];
+		}
+		has[k][k] = 1;
+		c[k] = reach_commit(repo, po, np, (int)k);
+	}
+	for (k = REACH_N - 10; k < REACH_N; k++) /* the model is Git's */
+		for (j = 0; j < REACH_N; j += 7)
+			cr_assert_eq(has[k][j], k == j || git_graph_descendant_of(repo, &c[k], &c[j]) == 1,
+				     "c%zu, c%zu", k, j);
+	static const size_t heads[] = {60, 65, 70, 75, 80, 85, 62, 89, 71, 88}; /* on, back, aside */
+	for (hi = 0; hi < sizeof(heads) / sizeof(*heads); hi++) {
+		h = heads[hi];
+		for (s = 0; s < REACH_N; s += 3) {
+			git_oid_tostr(hex, sizeof(hex), &c[s]);
+			for (k = 0; k < REACH_N; k++) {
+				if (!has[h][k])
+					continue; /* wants are of head's history */
+				cr_assert_eq(mech_live_reach_check(r, repo, &c[h], hex, &c[k]),
+					     has[s][k], "head c%zu, revision c%zu, want c%zu", h, s,
+					     k);
+			}
+		}
+	}
+	mech_live_reach_free(r);
+	git_repository_free(repo);
+}
+
+/*
+ * The console's case: Argo CD one write behind on a long history. Asking
+ * for every instance walks the one commit of the lag once, not the history
+ * down to each instance's last writer; a moved head walks only what is new.
+ */
+Test(reach, one_walk_of_the_lag_answers_every_want, .fini = reach_cleanup)
+{
+	git_repository *repo = reach_repo();
+	git_oid c[400];
+	size_t k;
+	mech_live_reach *r = mech_live_reach_new();
+	char behind[GIT_OID_HEXSZ + 1];
+	c[0] = reach_commit(repo, NULL, 0, 0);
+	for (k = 1; k < 400; k++)
+		c[k] = reach_commit(repo, &c[k - 1], 1, (int)k);
+	git_oid_tostr(behind, sizeof(behind), &c[398]);
+	for (k = 0; k < 400; k++)
+		cr_assert_eq(mech_live_reach_check(r, repo, &c[399], behind, &c[k]), k < 399,
+			     "want c%zu", k);
+	cr_assert_eq(mech_live_reach_walked(r), 1);
+	for (k = 0; k < 400; k += 50)
+		cr_assert(mech_live_reach_check(r, repo, &c[399], behind, &c[k]));
+	cr_assert_eq(mech_live_reach_walked(r), 1, "the second round walked again");
+	/* head moves on by one: the walk grows by that commit only */
+	{
+		git_oid next = reach_commit(repo, &c[399], 1, 400);
+		cr_assert_not(mech_live_reach_check(r, repo, &next, behind, &c[399]));
+		cr_assert(mech_live_reach_check(r, repo, &next, behind, &c[10]));
+		cr_assert_eq(mech_live_reach_walked(r), 2);
+	}
+	mech_live_reach_free(r);
+	git_repository_free(repo);
 }

@@ -56,6 +56,25 @@ long long mech_live_parse_time(const char *s);
 /** Is `revision` the wanted one, or a later commit that contains it? */
 int mech_live_revision_reached(git_repository *repo, const char *revision, const char *want);
 
+/**
+ * The same question asked for many instances at once, as the console does:
+ * has Argo CD's revision reached `want`, where every `want` is a commit of
+ * `head`'s history (an instance's last writer at head)? One walk per synced
+ * revision S, of the commits in head but not in S (Argo CD's lag), answers
+ * them all: `want` is reached unless it is one of those. A moved head
+ * extends the walks it can (the old head is in the new one's history) and
+ * drops the rest. A revision outside head's history is asked of Git one
+ * want at a time, as mech_live_revision_reached does.
+ */
+typedef struct mech_live_reach mech_live_reach;
+
+mech_live_reach *mech_live_reach_new(void);
+int mech_live_reach_check(mech_live_reach *r, git_repository *repo, const git_oid *head,
+			  const char *revision, const git_oid *want);
+/** Commits walked so far (for tests: a second question of one revision walks nothing). */
+size_t mech_live_reach_walked(const mech_live_reach *r);
+void mech_live_reach_free(mech_live_reach *r);
+
 /** One line describing an Application's state, for progress output. Caller frees. */
 char *mech_live_describe(const mech_argocd_app *app);
 
