@@ -109,6 +109,7 @@ static void tenant_drop(tui_tenant *tn, unsigned what)
 		mech_app_state_free(tn->apps, tn->napps);
 		tn->apps = NULL;
 		tn->napps = 0;
+		tn->apps_listed = 0;
 	}
 	if (what & TUI_HAVE_ROUTES) {
 		mech_route_state_free(tn->routes, tn->nroutes);
@@ -348,8 +349,12 @@ static int tenant_poll(tui_data *d, tui_tenant *tn, int force)
 		git_oid_cpy(&tn->head, &head);
 	if (tn->repo)
 		set_str(&tn->git_error, NULL);
-	/* the forced list is kept (reading it walks the whole history): it takes the new commits */
-	tenant_drop(tn, have ? ~0u & ~TUI_HAVE_FORCED : ~0u);
+	/* the forced list is kept (reading it walks the whole history): it takes the
+	 * new commits; so are the apps, re-reading only those the commits changed */
+	tenant_drop(tn, !have   ? ~0u
+			: force ? ~0u & ~TUI_HAVE_FORCED
+				: ~0u & ~TUI_HAVE_FORCED & ~TUI_HAVE_APPS);
+	tn->have &= ~TUI_HAVE_APPS;
 	if (tn->have & TUI_HAVE_FORCED)
 		forced_follow(tn);
 	d->git_gen++;
@@ -394,8 +399,13 @@ void tui_data_need(tui_tenant *tn, unsigned what)
 		return;
 	/* receipts as of the head polled: what forced_at and the header say was read */
 	git_oid_tostr(head, sizeof(head), &tn->head);
-	if (missing & TUI_HAVE_APPS)
-		rc = rc ? rc : mech_app_list(tn->repo, &tn->apps, &tn->napps);
+	if (missing & TUI_HAVE_APPS) {
+		rc = mech_app_list_update(tn->repo, tn->apps_listed ? &tn->apps_at : NULL,
+					  &tn->apps, &tn->napps, &tn->apps_at);
+		tn->apps_listed = rc == 0;
+		if (rc < 0)
+			tenant_drop(tn, TUI_HAVE_APPS); /* empty, with the error in the header */
+	}
 	if (missing & TUI_HAVE_ROUTES)
 		rc = rc ? rc : mech_route_list(tn->repo, NULL, &tn->routes, &tn->nroutes);
 	if (missing & TUI_HAVE_ADDONS)
@@ -554,10 +564,19 @@ static int on_event(mech_argocd_event *ev, void *ctx)
 	if (!d->live)
 		d->live = mech_calloc(1, sizeof(*d->live));
 	l = d->live;
-	for (i = 0; i < l->len; i++) {
-		cmp = strcmp(l->items[i].name, ev->app->name);
-		if (cmp >= 0)
-			break;
+	/* the list is sorted by name: where this one is, or goes (a write moves
+	 * every Application's revision, so 10,000 apps bring 10,000 events) */
+	{
+		size_t lo = 0, hi = l->len;
+		while (lo < hi) {
+			size_t mid = lo + (hi - lo) / 2;
+			if (strcmp(l->items[mid].name, ev->app->name) < 0)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		i = lo;
+		cmp = i < l->len ? strcmp(l->items[i].name, ev->app->name) : 1;
 	}
 	if (ev->type == MECH_ARGOCD_DELETED) {
 		if (i < l->len && cmp == 0) {

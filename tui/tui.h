@@ -300,6 +300,8 @@ typedef struct tui_tenant {
 	unsigned have; /* TUI_HAVE_* read at head */
 	mech_app_state *apps;
 	size_t napps;
+	git_oid apps_at; /* the commit apps were listed at: a moved head updates them from it */
+	int apps_listed;
 	mech_route_state *routes;
 	size_t nroutes;
 	mech_addon_state *addons;

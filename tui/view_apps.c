@@ -64,8 +64,9 @@ static void revision_cell(tui_tenant *tn, const mech_writer *w, const char *rev,
 	}
 	if (!tn->reach)
 		tn->reach = mech_live_reach_new();
-	if (!git_oid_is_zero(&w->commit) && tn->repo && tn->have_head &&
-	    !mech_live_reach_check(tn->reach, mech_repo_git(tn->repo), &tn->head, rev, &w->commit))
+	if (!git_oid_is_zero(&w->commit) && tn->repo && tn->apps_listed &&
+	    !mech_live_reach_check(tn->reach, mech_repo_git(tn->repo), &tn->apps_at, rev,
+				   &w->commit))
 		tui_line_cell(l, TUI_AREA_OUT_OF_SYNC, "%.7s↓", rev);
 	else
 		tui_line_cell(l, TUI_AREA_DIM, "%.7s", rev);

@@ -16,9 +16,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#define INDEX_MAGIC "mech-lastwriter 3"
+#define INDEX_MAGIC "mech-lastwriter 4"
 #define INDEX_MAX (256u * 1024 * 1024)
 
 /* ---- path → writer map ---- */
@@ -498,49 +500,76 @@ static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
 
 /* ---- the index ----
  *
- * One file per branch:
+ * One file per branch (format 4): a sorted snapshot in checksummed blocks,
+ * read in place, followed by appended deltas.
  *
- *	mech-lastwriter 3 <tip> <sum>
- *	<writer sha> <class> <path>		the snapshot, sorted by path
+ *	mech-lastwriter 4 <tip> <nblocks> <table sum> <header sum>\n
+ *	<block table: nblocks x {u32 offset, u32 length, u64 sum}, little-endian>
+ *	<block 0><block 1>...			the snapshot, sorted by path
  *	+<writer sha> <class> <path>		a delta's answers ...
  *	@<from tip> <to tip> <sum>		... committed by this line
  *
+ * A block is about BLOCK_TARGET bytes of whole lines "<writer sha> <class>
+ * <path>\n" (paths escaped: \n, \\), sorted by path across blocks. Opening
+ * the file maps it and checks the header (its sum covers the tip, the
+ * block count and the table's sum) and the table (16 bytes per block); a
+ * lookup searches the blocks by their first path and checks each block it
+ * touches (its sum, its lines, their order) the first time, so answering
+ * one path reads O(log n) of the file, not all of it. A block that does
+ * not check is damage: the index is rebuilt from Git (mech_lastwriter_get,
+ * save_file), never believed. Only a rewrite of the whole file reads every
+ * block (save_snapshot, which copies the lines of the blocks into the new
+ * file with the deltas merged in).
+ *
  * A write changes a handful of paths, so an update appends one delta (one
- * write(2) with O_APPEND) instead of rewriting every path's answer; when the
- * deltas outgrow the snapshot the file is rewritten whole (tmp + rename).
+ * write(2) with O_APPEND) instead of rewriting every path's answer; the
+ * deltas are read whole on open, so they may grow to JOURNAL_MAX (or the
+ * snapshot's size, if smaller) before the file is rewritten (tmp + rename).
  * Loading applies a delta only if it starts at the tip reached so far, so a
  * delta torn by a crash (no @ line) or written by a reader with an older
- * view is skipped, never half-applied. Paths are escaped (\n, \\).
+ * view is skipped, never half-applied. <sum> on an @ line covers the
+ * delta's + lines (each chained on the one before).
  *
- * <sum> (mech/checksum.h) covers the snapshot's lines, and on an @ line the
- * delta's + lines (each chained on the one before): one flipped class digit
- * would otherwise turn a human's commit into mech's. A sum that does not
- * match, or a file of another version, is not read at all: the index is
- * rebuilt from Git and rewritten.
+ * mech never shortens the file in place (a rewrite is a new file renamed over
+ * it, a delta an append), so a mapping stays whole while it is used.
+ *
+ * A file of format 3 (the whole snapshot as text under one sum) is read
+ * once, checked as before, and rewritten in format 4; older ones, or any
+ * that does not check, are rebuilt from Git.
  */
+
+#define INDEX_MAGIC_V3 "mech-lastwriter 3"
+#define BLOCK_TARGET 4096
+#define JOURNAL_MAX (64u * 1024)
+#define TABLE_ENTRY 16
+#define NBLOCKS_HEXSZ 8
+/* "mech-lastwriter 4 " tip " " nblocks " " table sum: what the header's sum covers */
+#define HEADER_SUMMED                                                                              \
+	(sizeof(INDEX_MAGIC) + GIT_OID_HEXSZ + 1 + NBLOCKS_HEXSZ + 1 + MECH_CHECKSUM_HEXSZ)
+#define HEADER_LEN (HEADER_SUMMED + 1 + MECH_CHECKSUM_HEXSZ + 1)
+#define LINE_PREFIX (GIT_OID_HEXSZ + 3) /* "<sha> <class> " */
 
 struct mech_lastwriter {
 	git_repository *repo;
 	const mech_config *cfg;
 	char *file;
-	git_oid tip; /* zero: empty index */
-	path_map map;
+	git_oid tip;  /* zero: empty index */
+	path_map map; /* the deltas' answers (over the snapshot's), or every answer */
 	size_t walked;
 	int rebuilt;
+	int convert;           /* read from a format-3 file: rewrite it */
 	size_t snapshot_bytes; /* size of the snapshot part of the file */
 	size_t journal_bytes;  /* bytes of deltas after it; SIZE_MAX: rewrite */
-	/*
-	 * Until an update needs every answer in `map`, the snapshot stays in
-	 * the file's text and is searched (it is sorted by path); `map` holds
-	 * only what the deltas changed. A read over 10,000 apps then keeps the
-	 * file and one pointer per path, not a hash map of 90,000 entries.
-	 */
-	char *text;
-	char **snap; /* each snapshot line's path, in order; the line starts SNAP_PREFIX before */
-	size_t nsnap;
+	size_t bytes_read;     /* of the file, read and checked since open */
+	/* the snapshot, mapped; NULL after a rebuild (or none) */
+	const unsigned char *mapped;
+	size_t mapped_len;
+	size_t nblocks;
+	unsigned char *checked; /* per block: 0 not yet, 1 good, 2 damaged */
+	mech_buf scratch[2];    /* unescaped paths */
 };
 
-#define SNAP_PREFIX (GIT_OID_HEXSZ + 3) /* "<sha> <class> " */
+static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental);
 
 static void unescape_path(char *s)
 {
@@ -558,6 +587,26 @@ static void unescape_path(char *s)
 	*w = '\0';
 }
 
+/* The `n` escaped bytes at `p` unescaped into `b`, as unescape_path does. */
+static const char *unescape_into(mech_buf *b, const char *p, size_t n)
+{
+	size_t i;
+	mech_buf_clear(b);
+	if (!memchr(p, '\\', n)) {
+		mech_buf_put(b, p, n);
+		return mech_buf_cstr(b);
+	}
+	for (i = 0; i < n; i++) {
+		if (p[i] == '\\' && i + 1 < n) {
+			i++;
+			mech_buf_putc(b, p[i] == 'n' ? '\n' : p[i]);
+		} else {
+			mech_buf_putc(b, p[i]);
+		}
+	}
+	return mech_buf_cstr(b);
+}
+
 /* 40 lower-case hex digits, as git_oid_tostr writes them (a table, no conversion) */
 static int is_hex_id(const char *p)
 {
@@ -572,21 +621,20 @@ static int is_hex_id(const char *p)
 	return (int)ok;
 }
 
-/*
- * "<sha> <class> <path>" (NUL-terminated, path unescaped in place). A
- * snapshot line (w NULL) is only checked: its writer is read when asked for
- * (snap_get), not for every one of the 40,000 paths of 10,000 apps on load.
- */
+/* "<sha> <class> " then at least one byte of path, in `len` bytes (no newline) */
+static int entry_ok(const char *p, size_t len)
+{
+	return len > LINE_PREFIX && p[GIT_OID_HEXSZ] == ' ' && p[GIT_OID_HEXSZ + 2] == ' ' &&
+	       p[GIT_OID_HEXSZ + 1] >= '0' && p[GIT_OID_HEXSZ + 1] <= '3' && is_hex_id(p);
+}
+
+/* "<sha> <class> <path>" (NUL-terminated, path unescaped in place). */
 static int parse_entry(char *p, size_t len, mech_writer *w, char **path)
 {
-	if (len < GIT_OID_HEXSZ + 4 || p[GIT_OID_HEXSZ] != ' ' || p[GIT_OID_HEXSZ + 2] != ' ' ||
-	    p[GIT_OID_HEXSZ + 1] < '0' || p[GIT_OID_HEXSZ + 1] > '3' ||
-	    (w ? git_oid_fromstrn(&w->commit, p, GIT_OID_HEXSZ) < 0 : !is_hex_id(p)))
+	if (!entry_ok(p, len) || git_oid_fromstrn(&w->commit, p, GIT_OID_HEXSZ) < 0)
 		return -1;
-	*path = p + GIT_OID_HEXSZ + 3;
+	*path = p + LINE_PREFIX;
 	unescape_path(*path);
-	if (!w)
-		return 0;
 	w->cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
 	return 0;
 }
@@ -602,54 +650,62 @@ static int parse_commit_line(const char *p, size_t len, git_oid *from, git_oid *
 	return 0;
 }
 
-/* The end of the snapshot's lines that start at `p`: the first + or @ line, or the end. */
-static const char *snapshot_end(const char *p)
+static uint32_t get_le32(const unsigned char *p)
 {
-	const char *nl;
-	while (*p && *p != '+' && *p != '@' && (nl = strchr(p, '\n')))
-		p = nl + 1;
-	return p;
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static void load_file(mech_lastwriter *lw)
+static uint64_t get_le64(const unsigned char *p)
 {
-	mech_buf b = MECH_BUF_INIT;
-	path_map delta = {0};
-	char *p, *nl;
-	uint64_t sum, delta_sum = 0;
-	size_t i, magic = strlen(INDEX_MAGIC);
+	return (uint64_t)get_le32(p) | (uint64_t)get_le32(p + 4) << 32;
+}
 
-	if (mech_buf_read_file(&b, lw->file, INDEX_MAX) < 0) {
-		mech_error_clear();
-		return;
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	int i;
+	for (i = 0; i < n; i++, v >>= 8)
+		p[i] = (unsigned char)(v & 0xff);
+}
+
+static int parse_hex_size(const char *p, size_t n, size_t *out)
+{
+	size_t v = 0, i;
+	for (i = 0; i < n; i++) {
+		char c = p[i];
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+						    : 16;
+		if (d == 16)
+			return -1;
+		v = v << 4 | d;
 	}
-	p = b.ptr;
-	nl = strchr(p, '\n');
-	if (!nl || (size_t)(nl - p) != magic + 2 + GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
-	    strncmp(p, INDEX_MAGIC " ", magic + 1) || p[magic + 1 + GIT_OID_HEXSZ] != ' ' ||
-	    git_oid_fromstrn(&lw->tip, p + magic + 1, GIT_OID_HEXSZ) < 0 ||
-	    mech_checksum_parse(p + magic + 2 + GIT_OID_HEXSZ, &sum) < 0 ||
-	    sum != mech_checksum(0, nl + 1, (size_t)(snapshot_end(nl + 1) - (nl + 1))))
-		goto corrupt;
-	for (p = nl + 1; *p && *p != '+' && *p != '@'; p = nl + 1) {
-		char *path;
-		if (!(nl = strchr(p, '\n')))
-			goto corrupt;
-		*nl = '\0';
-		if (parse_entry(p, (size_t)(nl - p), NULL, &path) < 0)
-			goto corrupt;
-		/* sorted and unique, as save_snapshot writes it, or not trusted */
-		if (lw->nsnap && strcmp(lw->snap[lw->nsnap - 1], path) >= 0)
-			goto corrupt;
-		if ((lw->nsnap & (lw->nsnap - 1)) == 0)
-			lw->snap = mech_reallocarray(lw->snap,
-						     mech_grow_cap(lw->nsnap, lw->nsnap + 1, 64,
-								   sizeof(*lw->snap)),
-						     sizeof(*lw->snap));
-		lw->snap[lw->nsnap++] = path;
-	}
-	lw->snapshot_bytes = (size_t)(p - b.ptr);
-	lw->journal_bytes = b.len - lw->snapshot_bytes;
+	*out = v;
+	return 0;
+}
+
+static void drop_snapshot(mech_lastwriter *lw)
+{
+	if (lw->mapped)
+		munmap((void *)lw->mapped, lw->mapped_len);
+	lw->mapped = NULL;
+	lw->mapped_len = 0;
+	free(lw->checked);
+	lw->checked = NULL;
+	lw->nblocks = 0;
+}
+
+/*
+ * The deltas at `p` (NUL-terminated, parsed in place) onto lw->tip and
+ * lw->map: -1 when a complete delta does not add up (damage, not a tear).
+ */
+static int load_journal(mech_lastwriter *lw, char *p)
+{
+	path_map delta = {0};
+	uint64_t sum, delta_sum = 0;
+	char *nl;
+	size_t i;
+	int rc = 0;
+
 	for (; *p; p = nl + 1) {
 		mech_writer w;
 		git_oid from, to;
@@ -666,9 +722,10 @@ static void load_file(mech_lastwriter *lw)
 			pm_set(&delta, path, &w);
 		} else if (*p == '@' &&
 			   parse_commit_line(p, (size_t)(nl - p), &from, &to, &sum) == 0) {
-			/* a complete delta that does not add up is damage, not a tear */
-			if (sum != delta_sum)
-				goto corrupt;
+			if (sum != delta_sum) {
+				rc = -1;
+				break;
+			}
 			delta_sum = 0;
 			if (git_oid_equal(&from, &lw->tip)) {
 				for (i = 0; i < delta.cap; i++)
@@ -684,56 +741,223 @@ static void load_file(mech_lastwriter *lw)
 		}
 	}
 	pm_clear(&delta);
-	lw->text = mech_buf_detach(&b);
+	return rc;
+}
+
+/*
+ * Format 3: "mech-lastwriter 3 <tip> <sum>", the snapshot's lines (summed
+ * together, sorted), then deltas. Read whole into the map, once: the next
+ * update rewrites the file in format 4.
+ */
+static int load_v3(mech_lastwriter *lw, mech_buf *b)
+{
+	char *p = b->ptr, *nl = strchr(p, '\n'), *end;
+	size_t magic = strlen(INDEX_MAGIC_V3);
+	const char *prev = NULL;
+	uint64_t sum;
+
+	if (!nl || (size_t)(nl - p) != magic + 2 + GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
+	    p[magic + 1 + GIT_OID_HEXSZ] != ' ' ||
+	    git_oid_fromstrn(&lw->tip, p + magic + 1, GIT_OID_HEXSZ) < 0 ||
+	    mech_checksum_parse(p + magic + 2 + GIT_OID_HEXSZ, &sum) < 0)
+		return -1;
+	for (end = nl + 1; *end && *end != '+' && *end != '@' && (p = strchr(end, '\n'));)
+		end = p + 1;
+	if (sum != mech_checksum(0, nl + 1, (size_t)(end - (nl + 1))))
+		return -1;
+	for (p = nl + 1; p < end; p = nl + 1) {
+		mech_writer w;
+		char *path;
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		if (parse_entry(p, (size_t)(nl - p), &w, &path) < 0 ||
+		    (prev && strcmp(prev, path) >= 0))
+			return -1;
+		pm_set(&lw->map, path, &w);
+		prev = path;
+	}
+	lw->convert = 1;
+	lw->journal_bytes = SIZE_MAX; /* never append format 4's deltas to it */
+	return load_journal(lw, end);
+}
+
+static void load_file(mech_lastwriter *lw)
+{
+	mech_buf b = MECH_BUF_INIT;
+	const unsigned char *m = MAP_FAILED;
+	const char *h;
+	struct stat st;
+	size_t i, table_end, at;
+	uint64_t sum, head_sum;
+	int fd;
+
+	if ((fd = open(lw->file, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(INDEX_MAGIC) ||
+	    (uint64_t)st.st_size > INDEX_MAX) {
+		close(fd);
+		goto corrupt;
+	}
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		goto corrupt;
+	lw->mapped = m;
+	lw->mapped_len = (size_t)st.st_size;
+	h = (const char *)m;
+	if (!memcmp(h, INDEX_MAGIC_V3 " ", sizeof(INDEX_MAGIC_V3))) {
+		/* the old text format, converted once */
+		lw->bytes_read = lw->mapped_len;
+		mech_buf_put(&b, m, lw->mapped_len);
+		drop_snapshot(lw);
+		if (load_v3(lw, &b) < 0)
+			goto corrupt;
+		mech_buf_dispose(&b);
+		return;
+	}
+	lw->bytes_read = HEADER_LEN;
+	if (lw->mapped_len < HEADER_LEN || memcmp(h, INDEX_MAGIC " ", sizeof(INDEX_MAGIC)) ||
+	    h[HEADER_SUMMED - MECH_CHECKSUM_HEXSZ - 1] != ' ' || h[HEADER_SUMMED] != ' ' ||
+	    h[HEADER_LEN - 1] != '\n' ||
+	    mech_checksum_parse(h + HEADER_SUMMED + 1, &head_sum) < 0 ||
+	    head_sum != mech_checksum(0, h, HEADER_SUMMED) ||
+	    git_oid_fromstrn(&lw->tip, h + sizeof(INDEX_MAGIC), GIT_OID_HEXSZ) < 0 ||
+	    parse_hex_size(h + sizeof(INDEX_MAGIC) + GIT_OID_HEXSZ + 1, NBLOCKS_HEXSZ,
+			   &lw->nblocks) < 0 ||
+	    mech_checksum_parse(h + HEADER_SUMMED - MECH_CHECKSUM_HEXSZ, &sum) < 0 ||
+	    lw->nblocks > (lw->mapped_len - HEADER_LEN) / TABLE_ENTRY)
+		goto corrupt;
+	table_end = HEADER_LEN + lw->nblocks * TABLE_ENTRY;
+	lw->bytes_read = table_end;
+	if (sum != mech_checksum(0, m + HEADER_LEN, table_end - HEADER_LEN))
+		goto corrupt;
+	/* the blocks follow the table, each after the one before, inside the file */
+	for (i = 0, at = table_end; i < lw->nblocks; i++) {
+		const unsigned char *e = m + HEADER_LEN + i * TABLE_ENTRY;
+		size_t len = get_le32(e + 4);
+		if (get_le32(e) != at || !len || len > lw->mapped_len - at)
+			goto corrupt;
+		at += len;
+	}
+	lw->checked = mech_calloc(lw->nblocks ? lw->nblocks : 1, 1);
+	lw->snapshot_bytes = at;
+	lw->journal_bytes = lw->mapped_len - at;
+	lw->bytes_read += lw->journal_bytes;
+	mech_buf_put(&b, m + at, lw->mapped_len - at);
+	if (memchr(mech_buf_cstr(&b), '\0', b.len))
+		lw->journal_bytes = SIZE_MAX; /* zeros a crash left: a torn tail */
+	if (load_journal(lw, (char *)mech_buf_cstr(&b)) < 0)
+		goto corrupt;
+	mech_buf_dispose(&b);
+	if (!lw->nblocks)
+		drop_snapshot(lw);
 	return;
 corrupt:
 	/* an unreadable index is rebuilt, never trusted */
 	memset(&lw->tip, 0, sizeof(lw->tip));
 	pm_clear(&lw->map);
-	pm_clear(&delta);
-	free(lw->snap);
-	lw->snap = NULL;
-	lw->nsnap = 0;
+	drop_snapshot(lw);
+	lw->convert = 0;
 	mech_buf_dispose(&b);
 }
 
-/* The snapshot's answer for `path`: 1 found, 0 not in the snapshot. */
-static int snap_get(const mech_lastwriter *lw, const char *path, mech_writer *out)
+/* Block `i`: its bytes, and 0 when it checks (once), -1 when it is damaged. */
+static int block_get(mech_lastwriter *lw, size_t i, const char **data, size_t *len)
 {
-	size_t i;
-	const char *line;
-	if (!sorted_find(lw->snap, lw->nsnap, path, &i))
-		return 0;
-	line = lw->snap[i] - SNAP_PREFIX;
-	git_oid_fromstrn(&out->commit, line, GIT_OID_HEXSZ); /* checked on load */
-	out->cls = (mech_class)(line[GIT_OID_HEXSZ + 1] - '0');
-	return 1;
+	const unsigned char *e = lw->mapped + HEADER_LEN + i * TABLE_ENTRY;
+	const char *p, *end, *nl;
+	const char *prev = NULL;
+	int cur = 0;
+
+	*data = (const char *)lw->mapped + get_le32(e);
+	*len = get_le32(e + 4);
+	if (lw->checked[i])
+		return lw->checked[i] == 1 ? 0 : -1;
+	lw->bytes_read += *len;
+	lw->checked[i] = 2;
+	if (mech_checksum(0, *data, *len) != get_le64(e + 8) || (*data)[*len - 1] != '\n')
+		return -1;
+	/* well-formed lines in strictly increasing order of path */
+	for (p = *data, end = p + *len; p < end; p = nl + 1) {
+		const char *path;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!entry_ok(p, (size_t)(nl - p)))
+			return -1;
+		path = unescape_into(&lw->scratch[cur], p + LINE_PREFIX,
+				     (size_t)(nl - p) - LINE_PREFIX);
+		if (prev && strcmp(prev, path) >= 0)
+			return -1;
+		prev = path;
+		cur ^= 1;
+	}
+	lw->checked[i] = 1;
+	return 0;
 }
 
-static void drop_snapshot(mech_lastwriter *lw)
+/* The path of the line at `p` (ending at `nl`), unescaped into scratch[0]. */
+static const char *line_path(mech_lastwriter *lw, const char *p, const char *nl)
 {
-	free(lw->snap);
-	free(lw->text);
-	lw->snap = NULL;
-	lw->text = NULL;
-	lw->nsnap = 0;
+	return unescape_into(&lw->scratch[0], p + LINE_PREFIX, (size_t)(nl - p) - LINE_PREFIX);
+}
+
+static void line_writer(const char *p, mech_writer *out)
+{
+	git_oid_fromstrn(&out->commit, p, GIT_OID_HEXSZ); /* checked with its block */
+	out->cls = (mech_class)(p[GIT_OID_HEXSZ + 1] - '0');
 }
 
 /*
- * Move the snapshot's answers into the map, under what the deltas changed;
- * only a rewrite of the whole file needs every answer in the map.
+ * The snapshot's answer for `path`: 1 found, 0 not in the snapshot, -1 a
+ * block on the way is damaged. Blocks are searched by their first path.
  */
-static void materialize(mech_lastwriter *lw)
+static int snap_get(mech_lastwriter *lw, const char *path, mech_writer *out)
 {
-	size_t i;
-	for (i = 0; i < lw->nsnap; i++) {
-		mech_writer w;
-		if (pm_find(&lw->map, lw->snap[i], 0))
-			continue;
-		snap_get(lw, lw->snap[i], &w);
-		pm_set(&lw->map, lw->snap[i], &w);
+	size_t lo = 0, hi = lw->nblocks, len;
+	const char *data, *p, *nl, *end;
+
+	if (!lw->mapped)
+		return 0;
+	while (lo < hi) { /* the first block whose first path is after `path` */
+		size_t mid = lo + (hi - lo) / 2;
+		if (block_get(lw, mid, &data, &len) < 0)
+			return -1;
+		nl = memchr(data, '\n', len);
+		if (strcmp(line_path(lw, data, nl), path) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
-	drop_snapshot(lw);
+	if (!lo)
+		return 0;
+	if (block_get(lw, lo - 1, &data, &len) < 0)
+		return -1;
+	for (p = data, end = data + len; p < end; p = nl + 1) {
+		int c;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		c = strcmp(line_path(lw, p, nl), path);
+		if (c == 0) {
+			line_writer(p, out);
+			return 1;
+		}
+		if (c > 0)
+			break;
+	}
+	return 0;
+}
+
+/* The answer of the deltas, else of the snapshot: as snap_get. */
+static int lookup(mech_lastwriter *lw, const char *path, mech_writer *out)
+{
+	path_entry *e = pm_find(&lw->map, path, 0);
+	int rc;
+	if (e) {
+		*out = e->w;
+		return 1;
+	}
+	rc = snap_get(lw, path, out);
+	if (rc <= 0)
+		memset(out, 0, sizeof(*out));
+	return rc;
 }
 
 static void put_entry(mech_buf *b, const char *prefix, const path_entry *e)
@@ -759,29 +983,99 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(((const path_entry *)a)->path, ((const path_entry *)b)->path);
 }
 
-/* Rewrite the whole file: the snapshot, no deltas. */
+/* The snapshot's lines being written: whole lines, a new block once one passes BLOCK_TARGET. */
+typedef struct {
+	mech_buf data;
+	size_t *starts, nblocks, block;
+} block_writer;
+
+static void bw_added(block_writer *bw, size_t line)
+{
+	if (bw->nblocks && bw->data.len - bw->block <= BLOCK_TARGET)
+		return;
+	if (bw->nblocks)
+		bw->block = line;
+	bw->starts = mech_reallocarray(bw->starts, bw->nblocks + 1, sizeof(*bw->starts));
+	bw->starts[bw->nblocks++] = bw->block;
+}
+
+static void bw_entry(block_writer *bw, const path_entry *e)
+{
+	size_t line = bw->data.len;
+	if (git_oid_is_zero(&e->w.commit)) /* no writer: no line, and the snapshot's is gone */
+		return;
+	put_entry(&bw->data, "", e);
+	bw_added(bw, line);
+}
+
+#define SNAPSHOT_DAMAGED (-2)
+
+/*
+ * Rewrite the whole file, no deltas: the mapped snapshot's lines (copied as
+ * they are, each block checked) merged with the map's answers, which win;
+ * with no snapshot, the map alone. SNAPSHOT_DAMAGED: a block did not check.
+ */
 static int save_snapshot(mech_lastwriter *lw)
 {
+	block_writer bw = {MECH_BUF_INIT, NULL, 0, 0};
 	mech_buf b = MECH_BUF_INIT;
-	path_entry *sorted = mech_calloc(lw->map.len, sizeof(*sorted));
-	size_t i, n = 0;
+	path_entry *sorted = mech_calloc(lw->map.len ? lw->map.len : 1, sizeof(*sorted));
+	size_t i, j = 0, n = 0, table, len;
 	char hex[GIT_OID_HEXSZ + 1], sum[MECH_CHECKSUM_HEXSZ + 1];
+	const char *data, *p, *nl, *end;
 	char *dir, *slash;
-	size_t body;
-	int rc;
+	int rc = 0;
 
 	for (i = 0; i < lw->map.cap; i++)
-		if (lw->map.slots[i].path && !git_oid_is_zero(&lw->map.slots[i].w.commit))
+		if (lw->map.slots[i].path)
 			sorted[n++] = lw->map.slots[i];
 	qsort(sorted, n, sizeof(*sorted), cmp_entry);
+	for (i = 0; lw->mapped && i < lw->nblocks; i++) {
+		if (block_get(lw, i, &data, &len) < 0) {
+			rc = SNAPSHOT_DAMAGED;
+			goto done;
+		}
+		for (p = data, end = data + len; p < end; p = nl + 1) {
+			const char *path;
+			size_t line;
+			nl = memchr(p, '\n', (size_t)(end - p));
+			path = line_path(lw, p, nl);
+			while (j < n && strcmp(sorted[j].path, path) < 0)
+				bw_entry(&bw, &sorted[j++]);
+			if (j < n && !strcmp(sorted[j].path, path)) {
+				bw_entry(&bw, &sorted[j++]);
+				continue;
+			}
+			line = bw.data.len;
+			mech_buf_put(&bw.data, p, (size_t)(nl + 1 - p));
+			bw_added(&bw, line);
+		}
+	}
+	while (j < n)
+		bw_entry(&bw, &sorted[j++]);
+	if (bw.nblocks > 0xffffffffu || bw.data.len > INDEX_MAX) {
+		rc = mech_error_set(MECH_EFAILED, "last-writer index too large");
+		goto done;
+	}
+	/* header (sums filled in below), table, blocks */
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
-	mech_buf_printf(&b, "%s %s %s\n", INDEX_MAGIC, hex, mech_checksum_hex(sum, 0));
-	body = b.len;
-	for (i = 0; i < n; i++)
-		put_entry(&b, "", &sorted[i]);
-	free(sorted);
-	mech_checksum_hex(sum, mech_checksum(0, b.ptr + body, b.len - body));
-	memcpy(b.ptr + body - 1 - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
+	mech_buf_printf(&b, "%s %s %08zx %s %s\n", INDEX_MAGIC, hex, bw.nblocks,
+			mech_checksum_hex(sum, 0), sum);
+	table = b.len;
+	mech_buf_grow(&b, bw.nblocks * TABLE_ENTRY + bw.data.len);
+	for (i = 0; i < bw.nblocks; i++) {
+		unsigned char e[TABLE_ENTRY];
+		size_t stop = i + 1 < bw.nblocks ? bw.starts[i + 1] : bw.data.len;
+		put_le(e, table + bw.nblocks * TABLE_ENTRY + bw.starts[i], 4);
+		put_le(e + 4, stop - bw.starts[i], 4);
+		put_le(e + 8, mech_checksum(0, bw.data.ptr + bw.starts[i], stop - bw.starts[i]), 8);
+		mech_buf_put(&b, e, sizeof(e));
+	}
+	mech_buf_put(&b, bw.data.ptr, bw.data.len);
+	mech_checksum_hex(sum, mech_checksum(0, b.ptr + table, bw.nblocks * TABLE_ENTRY));
+	memcpy(b.ptr + HEADER_SUMMED - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
+	mech_checksum_hex(sum, mech_checksum(0, b.ptr, HEADER_SUMMED));
+	memcpy(b.ptr + HEADER_SUMMED + 1, sum, MECH_CHECKSUM_HEXSZ);
 	dir = mech_strdup(lw->file);
 	slash = strrchr(dir, '/');
 	if (slash)
@@ -793,7 +1087,12 @@ static int save_snapshot(mech_lastwriter *lw)
 	if (rc == 0) {
 		lw->snapshot_bytes = b.len;
 		lw->journal_bytes = 0;
+		lw->convert = 0;
 	}
+done:
+	free(sorted);
+	free(bw.starts);
+	mech_buf_dispose(&bw.data);
 	mech_buf_dispose(&b);
 	return rc;
 }
@@ -804,7 +1103,7 @@ static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], sumhex[MECH_CHECKSUM_HEXSZ + 1];
 	uint64_t sum = 0;
-	size_t i, line;
+	size_t i, line, limit;
 	ssize_t n;
 	int fd, rc = -1;
 
@@ -822,8 +1121,12 @@ static int save_delta(mech_lastwriter *lw, const git_oid *from, const path_map *
 	mech_buf_printf(&b, "@%s ", hex);
 	git_oid_tostr(hex, sizeof(hex), &lw->tip);
 	mech_buf_printf(&b, "%s %s\n", hex, mech_checksum_hex(sumhex, sum));
-	/* the deltas may grow to the snapshot's size before a rewrite pays off */
-	if (lw->journal_bytes > lw->snapshot_bytes || b.len > lw->snapshot_bytes - lw->journal_bytes)
+	/*
+	 * The deltas are read whole on every open: they may grow to the
+	 * snapshot's size, and never past JOURNAL_MAX, before a rewrite.
+	 */
+	limit = lw->snapshot_bytes < JOURNAL_MAX ? lw->snapshot_bytes : JOURNAL_MAX;
+	if (lw->journal_bytes > limit || b.len > limit - lw->journal_bytes)
 		goto done;
 	fd = open(lw->file, O_WRONLY | O_APPEND | O_CLOEXEC);
 	if (fd < 0)
@@ -841,10 +1144,16 @@ done:
 /* Persist after an update; the index is a cache, so failing must not fail the verb. */
 static void save_file(mech_lastwriter *lw, const git_oid *from, const path_map *changed)
 {
+	int rc;
 	if (from && save_delta(lw, from, changed) == 0)
 		return;
-	materialize(lw);
-	if (save_snapshot(lw) < 0)
+	rc = save_snapshot(lw);
+	if (rc == SNAPSHOT_DAMAGED) {
+		/* a damaged block: what it said is unknown, start over */
+		git_oid tip = lw->tip;
+		rc = update_walk(lw, &tip, 0);
+	}
+	if (rc < 0)
 		mech_error_clear();
 }
 
@@ -865,8 +1174,9 @@ void mech_lastwriter_free(mech_lastwriter *lw)
 	if (!lw)
 		return;
 	pm_clear(&lw->map);
-	free(lw->snap);
-	free(lw->text);
+	drop_snapshot(lw);
+	mech_buf_dispose(&lw->scratch[0]);
+	mech_buf_dispose(&lw->scratch[1]);
 	free(lw->file);
 	free(lw);
 }
@@ -877,6 +1187,11 @@ void mech_lastwriter_stats(const mech_lastwriter *lw, size_t *commits_walked, in
 		*commits_walked = lw->walked;
 	if (rebuilt)
 		*rebuilt = lw->rebuilt;
+}
+
+size_t mech_lastwriter_bytes_read(const mech_lastwriter *lw)
+{
+	return lw->bytes_read;
 }
 
 static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
@@ -1269,7 +1584,10 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 			mech_writer w;
 			if (pm_find(&old, touched.items[i], 0))
 				continue; /* touched by several new commits */
-			mech_lastwriter_get(lw, touched.items[i], &w);
+			if (lookup(lw, touched.items[i], &w) < 0) {
+				rc = 1; /* a damaged block: rebuild */
+				goto done;
+			}
 			pm_set(&old, touched.items[i], &w);
 			/* "no writer" until resolved, also over the snapshot's answer */
 			pm_set(&lw->map, touched.items[i], &NO_WRITER);
@@ -1315,8 +1633,11 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 	int incremental = 0, rc;
 	lw->walked = 0;
 	lw->rebuilt = 0;
-	if (git_oid_equal(&lw->tip, tip))
+	if (git_oid_equal(&lw->tip, tip)) {
+		if (lw->convert && save_snapshot(lw) < 0) /* a format-3 file, read once */
+			mech_error_clear();
 		return 0;
+	}
 	if (git_oid_is_zero(&lw->tip))
 		; /* nothing to start from: rebuild */
 	else if (one_commit_on(lw->repo, tip, &lw->tip))
@@ -1331,10 +1652,17 @@ int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 
 int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out)
 {
-	path_entry *e = pm_find(&lw->map, path, 0);
-	if (e)
-		*out = e->w;
-	else if (!snap_get(lw, path, out))
-		memset(out, 0, sizeof(*out));
+	git_oid tip = lw->tip;
+	if (lookup(lw, path, out) >= 0)
+		return 0;
+	/* a damaged block: rebuilt from Git at the same tip, as a damaged file is */
+	if (update_walk(lw, &tip, 0) == 0 && lookup(lw, path, out) >= 0)
+		return 0;
+	/* not even that: this one answer from Git, never a guess */
+	memset(out, 0, sizeof(*out));
+	if (mech_lastwriter_walk(lw->repo, &tip, path, &out->commit) < 0)
+		return -1;
+	if (!git_oid_is_zero(&out->commit) && classify(lw, &out->commit, &out->cls) < 0)
+		return -1;
 	return 0;
 }

@@ -30,9 +30,9 @@ int mech_live_revision_reached(git_repository *repo, const char *revision, const
 #define REACH_SLOTS 4
 
 typedef struct {
-	git_oid rev;     /* Argo CD's synced revision S */
-	int in_head;     /* S is head or in its history */
-	git_oid *newer;  /* in_head: the commits in head but not in S, sorted */
+	git_oid rev;    /* Argo CD's synced revision S */
+	int in_head;    /* S is head or in its history */
+	git_oid *newer; /* in_head: the commits in head but not in S, sorted */
 	size_t n, cap;
 	int used;
 } reach_slot;

@@ -523,6 +523,123 @@ listed:
 	return 0;
 }
 
+/* the root tree of `commit` and the ids of its apps/ and routes/ trees */
+static int commit_trees(git_repository *git, const git_oid *commit, git_oid *apps, git_oid *routes)
+{
+	git_commit *c = NULL;
+	git_tree *t = NULL;
+	if (git_commit_lookup(&c, git, commit) < 0 || git_commit_tree(&t, c) < 0) {
+		git_commit_free(c);
+		return mech_error_git(MECH_EFAILED, "cannot read commit");
+	}
+	tree_id_at(t, MECH_LAYOUT_APPS, apps);
+	tree_id_at(t, MECH_LAYOUT_ROUTES, routes);
+	git_tree_free(t);
+	git_commit_free(c);
+	return 0;
+}
+
+static const git_oid *entry_id_or_null(git_tree *t, const char *name)
+{
+	const git_tree_entry *e = t ? git_tree_entry_byname(t, name) : NULL;
+	return e ? git_tree_entry_id(e) : NULL;
+}
+
+static int same_id(const git_oid *a, const git_oid *b)
+{
+	return a && b ? git_oid_equal(a, b) : a == b;
+}
+
+static int by_state_name(const void *key, const void *s)
+{
+	return strcmp(key, ((const mech_app_state *)s)->name);
+}
+
+static int by_state(const void *a, const void *b)
+{
+	return strcmp(((const mech_app_state *)a)->name, ((const mech_app_state *)b)->name);
+}
+
+int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **apps, size_t *n,
+			 git_oid *at)
+{
+	git_repository *git = mech_repo_git(repo);
+	git_oid head, old_apps_id, old_routes_id, apps_id, routes_id;
+	git_tree *old_apps = NULL, *old_routes = NULL, *new_apps = NULL, *new_routes = NULL;
+	mech_app_state *now = NULL;
+	mech_lastwriter *lw = NULL;
+	unsigned char *moved;
+	size_t nnow = 0, i, count;
+
+	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
+		return -1;
+	if (!from || !*apps || git_oid_equal(from, &head) ||
+	    git_graph_descendant_of(git, &head, from) != 1 ||
+	    commit_trees(git, from, &old_apps_id, &old_routes_id) < 0 ||
+	    commit_trees(git, &head, &apps_id, &routes_id) < 0) {
+		/* nothing listed yet, the same commit, or a history that is not a
+		 * continuation: a whole listing (its own head, read again) */
+		git_error_clear();
+		mech_error_clear();
+		if (from && *apps && git_oid_equal(from, &head)) {
+			git_oid_cpy(at, &head);
+			return 0;
+		}
+		mech_app_state_free(*apps, *n);
+		*apps = NULL;
+		*n = 0;
+		git_oid_cpy(at, &head);
+		return mech_app_list(repo, apps, n);
+	}
+	git_oid_cpy(at, &head);
+	if (git_oid_equal(&apps_id, &old_apps_id) && git_oid_equal(&routes_id, &old_routes_id))
+		return 0; /* no app changed: their files, and so their last writers, are the same */
+	if (open_index(repo, &lw) < 0)
+		return -1;
+	old_apps = tree_or_null(git, &old_apps_id);
+	old_routes = tree_or_null(git, &old_routes_id);
+	new_apps = tree_or_null(git, &apps_id);
+	new_routes = tree_or_null(git, &routes_id);
+	count = new_apps ? git_tree_entrycount(new_apps) : 0;
+	now = mech_calloc(count ? count : 1, sizeof(*now));
+	moved = mech_calloc(*n ? *n : 1, 1);
+	for (i = 0; i < count; i++) {
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(new_apps, i));
+		mech_app_state *old = bsearch(name, *apps, *n, sizeof(**apps), by_state_name);
+		if (old && !moved[old - *apps] &&
+		    same_id(entry_id_or_null(old_apps, name), entry_id_or_null(new_apps, name)) &&
+		    same_id(entry_id_or_null(old_routes, name),
+			    entry_id_or_null(new_routes, name))) {
+			/* unchanged since `from`, which `head` continues: same writers too */
+			now[nnow++] = *old;
+			moved[old - *apps] = 1;
+		} else {
+			git_tree *at_tree = subtree_of(git, new_apps, name),
+				 *rt = subtree_of(git, new_routes, name);
+			load_app(repo, at_tree, rt, name, &now[nnow]);
+			load_writers(lw, &now[nnow]);
+			nnow++;
+			git_tree_free(at_tree);
+			git_tree_free(rt);
+		}
+	}
+	if (nnow)
+		qsort(now, nnow, sizeof(*now), by_state);
+	for (i = 0; i < *n; i++)
+		if (!moved[i])
+			app_state_dispose(&(*apps)[i]);
+	free(moved);
+	free(*apps);
+	*apps = now;
+	*n = nnow;
+	git_tree_free(old_apps);
+	git_tree_free(old_routes);
+	git_tree_free(new_apps);
+	git_tree_free(new_routes);
+	mech_lastwriter_free(lw);
+	return 0;
+}
+
 int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 {
 	git_repository *git = mech_repo_git(repo);

@@ -25,27 +25,29 @@ needs_force() { # what: the plan of a set-image still names the human commit
 	expect_eq "$(json "$out" 'd["result"]["plan"][0]["class"]')" "human" "$1: class"
 	expect_eq "$(json "$out" 'd["result"]["plan"][0]["needs_force"]')" "True" "$1: needs --force"
 }
+rm -f "$IDX" # built afresh: one snapshot, in blocks (the deltas come later)
 needs_force "fresh index"
 [ -s "$IDX" ] && ok || fail "the index was written"
-grep -q " 2 $OV\$" "$IDX" && ok || fail "the index says human (2) for $OV: $(grep -F "$OV" "$IDX")"
-good=$(cat "$IDX")
+expect_in "$(head -1 "$IDX")" "mech-lastwriter 4 " "the index is in format 4"
+grep -aq " 2 $OV\$" "$IDX" && ok || fail "the index says human (2) for $OV: $(grep -aF "$OV" "$IDX")"
+cp "$IDX" "$T/good.idx"
 
-# one digit: human (2) becomes machine (1)
+# one digit in a snapshot block: human (2) becomes machine (1); the block's sum finds it
 sed -i "s| 2 $OV\$| 1 $OV|" "$IDX"
-grep -q " 1 $OV\$" "$IDX" && ok || fail "the damage was not made"
+grep -aq " 1 $OV\$" "$IDX" && ok || fail "the damage was not made"
 needs_force "a flipped class digit"
-expect_eq "$(cat "$IDX")" "$good" "the damaged index is rebuilt as it was"
+cmp -s "$IDX" "$T/good.idx" && ok || fail "the damaged index is not rebuilt as it was"
 
 # the same digit in a delta (+ line) appended by a later write
 mech app create api --image nginx:1.27
 expect_rc 0 "app create api"
 needs_force "the read after a write" # appends that write's answers as a delta
-grep -q '^@' "$IDX" && ok || fail "no delta in the index: $(tail -3 "$IDX")"
-grep -q "^+[0-9a-f]* 1 apps/api/overlays/main/kustomization.yaml\$" "$IDX" && ok ||
-	fail "the delta has api's overlay as mech's: $(grep '^+' "$IDX")"
+grep -aq '^@' "$IDX" && ok || fail "no delta in the index: $(tail -3 "$IDX")"
+grep -aq "^+[0-9a-f]* 1 apps/api/overlays/main/kustomization.yaml\$" "$IDX" && ok ||
+	fail "the delta has api's overlay as mech's: $(grep -a '^+' "$IDX")"
 # mech's own file (1) becomes a human's (2)
 sed -i 's|^+\([0-9a-f]*\) 1 apps/api/overlays/main/kustomization.yaml$|+\1 2 apps/api/overlays/main/kustomization.yaml|' "$IDX"
-grep -q "^+[0-9a-f]* 2 apps/api/" "$IDX" && ok || fail "the damage was not made"
+grep -aq "^+[0-9a-f]* 2 apps/api/" "$IDX" && ok || fail "the damage was not made"
 mech app -a api set-image nginx:1.28 --dry-run --json
 expect_eq "$(json "$out" 'd["result"]["plan"][0]["class"]')" "machine" "a flipped digit in a delta: class"
 expect_eq "$(json "$out" 'd["result"]["plan"][0]["needs_force"]')" "False" \
@@ -53,14 +55,14 @@ expect_eq "$(json "$out" 'd["result"]["plan"][0]["needs_force"]')" "False" \
 needs_force "a flipped digit in a delta"
 mech log -n 5 --json
 expect_rc 0 "log after a damaged delta"
-grep -q '^+' "$IDX" && fail "the damaged index was not rewritten" || ok
+grep -aq '^+' "$IDX" && fail "the damaged index was not rewritten" || ok
 
 # an index from before the checksums (mech-lastwriter 2) is rebuilt, not read
 tip=$(head_of alice)
 printf 'mech-lastwriter 2 %s\n' "$tip" >"$IDX"
-grep -F "$OV" <<<"$good" | sed 's/ 2 / 1 /' >>"$IDX"
+grep -aF " $OV" "$T/good.idx" | sed 's/ 2 / 1 /' >>"$IDX"
 needs_force "an index of version 2"
-expect_in "$(head -1 "$IDX")" "mech-lastwriter 3 $tip " "version 2 rewritten as version 3"
+expect_in "$(head -1 "$IDX")" "mech-lastwriter 4 $tip " "version 2 rewritten as version 4"
 
 # ---- the app cache ----
 mech app list --json

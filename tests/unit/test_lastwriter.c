@@ -658,9 +658,10 @@ static void expect_rebuild_and_match(world *w, const git_oid *tip, unsigned seed
 	int rebuilt;
 	cr_assert_eq(mech_lastwriter_open(&lw, w->repo, w->cfg, w->index_file), 0);
 	cr_assert_eq(mech_lastwriter_update(lw, tip), 0);
+	/* damage in a block is met by the lookups that read it */
+	check_against_git(w, lw, tip, what, seed, 0);
 	mech_lastwriter_stats(lw, &walked, &rebuilt);
 	cr_assert_eq(rebuilt, 1, "%s (seed %u): the index was not rebuilt", what, seed);
-	check_against_git(w, lw, tip, what, seed, 0);
 	mech_lastwriter_free(lw);
 }
 
@@ -700,43 +701,109 @@ Test(lastwriter, force_push_rebuilds_and_matches_git_log)
 
 /* ---- damaged index files are rebuilt, never trusted ---- */
 
-/* Another class digit at the start of the first line after `after` that starts with `lead`. */
-static void flip_class(mech_buf *b, const char *lead)
+/*
+ * The parts of a format-4 file (lastwriter.c): a 102-byte header line
+ * "mech-lastwriter 4 <tip> <nblocks> <table sum> <header sum>", a table of
+ * {u32 offset, u32 length, u64 sum} per block (little-endian), the blocks
+ * of "<sha> <class> <path>" lines, then the deltas.
+ */
+#define V4_HEADER 102
+#define V4_TIP 18
+#define V4_NBLOCKS (V4_TIP + GIT_OID_HEXSZ + 1)
+#define V4_TABLE_SUM (V4_NBLOCKS + 8 + 1)
+#define V4_HEADER_SUM (V4_TABLE_SUM + MECH_CHECKSUM_HEXSZ + 1)
+
+static uint64_t le(const char *p, int n)
 {
-	char *p = strchr(b->ptr, '\n') + 1;
-	size_t skip = strlen(lead);
-	while (*p && strncmp(p, lead, skip))
-		p = strchr(p, '\n') + 1;
-	cr_assert(*p, "no line starting \"%s\" to damage", lead);
-	p += skip + GIT_OID_HEXSZ + 1;
+	uint64_t v = 0;
+	while (n--)
+		v = v << 8 | (unsigned char)p[n];
+	return v;
+}
+
+static size_t v4_nblocks(const mech_buf *b)
+{
+	cr_assert_geq(b->len, V4_HEADER);
+	cr_assert(!memcmp(b->ptr, "mech-lastwriter 4 ", 18), "not a format-4 index");
+	return (size_t)strtoul(mech_sprintf("%.8s", b->ptr + V4_NBLOCKS), NULL, 16);
+}
+
+static void v4_block(const mech_buf *b, size_t i, size_t *off, size_t *len)
+{
+	const char *e = b->ptr + V4_HEADER + 16 * i;
+	cr_assert_lt(i, v4_nblocks(b));
+	*off = (size_t)le(e, 4);
+	*len = (size_t)le(e + 4, 4);
+}
+
+/* Where the snapshot's blocks end and the deltas begin. */
+static size_t v4_snapshot_end(const mech_buf *b)
+{
+	size_t n = v4_nblocks(b), off, len;
+	if (!n)
+		return V4_HEADER;
+	v4_block(b, n - 1, &off, &len);
+	return off + len;
+}
+
+/* Every sum made right again after an edit: a well-formed file saying something else. */
+static void v4_reseal(mech_buf *b)
+{
+	size_t n = v4_nblocks(b), i, off, len;
+	char hexsum[MECH_CHECKSUM_HEXSZ + 1];
+	for (i = 0; i < n; i++) {
+		uint64_t s;
+		int k;
+		v4_block(b, i, &off, &len);
+		s = mech_checksum(0, b->ptr + off, len);
+		for (k = 0; k < 8; k++, s >>= 8)
+			b->ptr[V4_HEADER + 16 * i + 8 + k] = (char)(s & 0xff);
+	}
+	memcpy(b->ptr + V4_TABLE_SUM,
+	       mech_checksum_hex(hexsum, mech_checksum(0, b->ptr + V4_HEADER, 16 * n)),
+	       MECH_CHECKSUM_HEXSZ);
+	memcpy(b->ptr + V4_HEADER_SUM,
+	       mech_checksum_hex(hexsum, mech_checksum(0, b->ptr, V4_HEADER_SUM - 1)),
+	       MECH_CHECKSUM_HEXSZ);
+}
+
+/* Another class digit on the line at `line` ("<sha> <class> ..."). */
+static void flip_class_at(char *line)
+{
+	char *p = line + GIT_OID_HEXSZ + 1;
 	cr_assert(*p >= '0' && *p <= '3');
 	*p = *p == '3' ? '0' : (char)(*p + 1);
 }
 
 /*
- * The file as mech-lastwriter 2 wrote it, before checksums: the same lines
- * without the header's and the @ lines' sums.
+ * The file as format 3 (one text snapshot under one sum) or 2 (no sums)
+ * wrote it: the blocks' lines are the same lines, the deltas the same.
  */
-static void write_version_2(FILE *f, const mech_buf *b)
+static void write_text_version(FILE *f, mech_buf *b, int version, int flip)
 {
-	const char *p = b->ptr, *nl;
-	for (; (nl = strchr(p, '\n')); p = nl + 1) {
-		size_t len = (size_t)(nl - p);
-		if (p == b->ptr) {
-			fprintf(f, "mech-lastwriter 2 %.*s\n", GIT_OID_HEXSZ,
-				p + strlen("mech-lastwriter 3 "));
-			continue;
-		}
-		if (*p == '@')
-			len -= 1 + MECH_CHECKSUM_HEXSZ;
-		fprintf(f, "%.*s\n", (int)len, p);
+	size_t start = V4_HEADER + 16 * v4_nblocks(b), end = v4_snapshot_end(b);
+	const char *p, *nl;
+	char sum[MECH_CHECKSUM_HEXSZ + 1];
+	if (version == 3) {
+		fprintf(f, "mech-lastwriter 3 %.*s %s\n", GIT_OID_HEXSZ, b->ptr + V4_TIP,
+			mech_checksum_hex(sum, mech_checksum(0, b->ptr + start, end - start)));
+		if (flip) /* after the sum: one flipped digit */
+			flip_class_at(b->ptr + start);
+		fwrite(b->ptr + start, 1, b->len - start, f);
+		return;
 	}
+	fprintf(f, "mech-lastwriter 2 %.*s\n", GIT_OID_HEXSZ, b->ptr + V4_TIP);
+	fwrite(b->ptr + start, 1, end - start, f);
+	for (p = b->ptr + end; (nl = memchr(p, '\n', (size_t)(b->ptr + b->len - p))); p = nl + 1)
+		fprintf(f, "%.*s\n",
+			(int)((size_t)(nl - p) - (*p == '@' ? 1 + MECH_CHECKSUM_HEXSZ : 0)), p);
 }
 
 static void damage(world *w, const char *how)
 {
 	mech_buf b = MECH_BUF_INIT;
 	FILE *f;
+	size_t off, len;
 	cr_assert_eq(mech_buf_read_file(&b, w->index_file, 0), 0);
 	if (!strcmp(how, "missing")) {
 		cr_assert_eq(unlink(w->index_file), 0);
@@ -752,34 +819,52 @@ static void damage(world *w, const char *how)
 		      "ELF\x02\x01\x01 not an index at all\n\xff\xfe\n",
 		      f);
 	} else if (!strcmp(how, "truncated")) {
-		fwrite(b.ptr, 1, b.len - 7, f); /* cut inside the last line */
+		fwrite(b.ptr, 1, b.len - 7, f); /* cut inside the last block */
 	} else if (!strcmp(how, "unknown-tip")) {
-		/* well formed, but stamped with a commit this repo does not have */
-		fwrite(b.ptr, 1, (size_t)(strchr(b.ptr, ' ') + 3 - b.ptr),
-		       f); /* "mech-lastwriter N " */
-		fputs("0123456789abcdef0123456789abcdef01234567\n", f);
-		fwrite(strchr(b.ptr, '\n') + 1, 1,
-		       b.len - (size_t)(strchr(b.ptr, '\n') + 1 - b.ptr), f);
-	} else if (!strcmp(how, "bad-line")) {
+		/* well formed, every sum right, but stamped with a commit this repo does not have */
+		memcpy(b.ptr + V4_TIP, "0123456789abcdef0123456789abcdef01234567", GIT_OID_HEXSZ);
+		v4_reseal(&b);
 		fwrite(b.ptr, 1, b.len, f);
-		fputs("zzzz not a line\n", f);
+	} else if (!strcmp(how, "tip-digit")) {
+		b.ptr[V4_TIP] = b.ptr[V4_TIP] == '0' ? '1' : '0'; /* the header's sum */
+		fwrite(b.ptr, 1, b.len, f);
+	} else if (!strcmp(how, "table-byte")) {
+		b.ptr[V4_HEADER + 2] ^= 0x01; /* the table's sum */
+		fwrite(b.ptr, 1, b.len, f);
 	} else if (!strcmp(how, "unsorted")) {
-		/* the snapshot is searched by path: two lines swapped are not trusted */
-		char *l1 = strchr(b.ptr, '\n') + 1, *l2 = strchr(l1, '\n') + 1;
-		char *l3 = strchr(l2, '\n') + 1;
-		fwrite(b.ptr, 1, (size_t)(l1 - b.ptr), f);
-		fwrite(l2, 1, (size_t)(l3 - l2), f);
-		fwrite(l1, 1, (size_t)(l2 - l1), f);
-		fwrite(l3, 1, b.len - (size_t)(l3 - b.ptr), f);
+		/* blocks are searched by path: two lines swapped, sums made right, are not trusted */
+		char *l1, *l2, *l3;
+		mech_buf t = MECH_BUF_INIT;
+		v4_block(&b, 0, &off, &len);
+		l1 = b.ptr + off;
+		l2 = memchr(l1, '\n', len) + 1;
+		l3 = memchr(l2, '\n', len - (size_t)(l2 - l1)) + 1;
+		cr_assert_leq(l3, b.ptr + off + len, "block 0 has one line");
+		mech_buf_put(&t, l2, (size_t)(l3 - l2));
+		mech_buf_put(&t, l1, (size_t)(l2 - l1));
+		memcpy(l1, t.ptr, t.len);
+		mech_buf_dispose(&t);
+		v4_reseal(&b);
+		fwrite(b.ptr, 1, b.len, f);
 	} else if (!strcmp(how, "class-digit")) {
 		/* one flipped digit: a human's commit must not turn into mech's */
-		flip_class(&b, "");
+		v4_block(&b, 0, &off, &len);
+		flip_class_at(b.ptr + off);
 		fwrite(b.ptr, 1, b.len, f);
 	} else if (!strcmp(how, "delta-class-digit")) {
-		flip_class(&b, "+");
+		off = v4_snapshot_end(&b);
+		cr_assert_eq(b.ptr[off], '+', "no delta to damage");
+		flip_class_at(b.ptr + off + 1);
 		fwrite(b.ptr, 1, b.len, f);
+	} else if (!strcmp(how, "bad-delta-line")) {
+		fwrite(b.ptr, 1, b.len, f);
+		fputs("zzzz not a line\n", f);
 	} else if (!strcmp(how, "version-2")) {
-		write_version_2(f, &b);
+		write_text_version(f, &b, 2, 0);
+	} else if (!strcmp(how, "version-3")) {
+		write_text_version(f, &b, 3, 0);
+	} else if (!strcmp(how, "version-3-damaged")) {
+		write_text_version(f, &b, 3, 1);
 	} else if (!strcmp(how, "future-version")) {
 		fputs("mech-lastwriter 9", f);
 		fwrite(b.ptr + strlen("mech-lastwriter 1"), 1, b.len - strlen("mech-lastwriter 1"),
@@ -793,37 +878,74 @@ static void damage(world *w, const char *how)
 
 Test(lastwriter, damaged_or_missing_index_is_rebuilt)
 {
-	static const char *const hows[] = {
-		"missing",           "empty",     "garbage",        "truncated",
-		"unknown-tip",       "bad-line",  "unsorted",       "class-digit",
-		"delta-class-digit", "version-2", "future-version",
+	/* rebuilt: when opened or when a lookup meets the damage; kept: read as it is */
+	static const struct {
+		const char *how;
+		int rebuilt;
+	} cases[] = {
+		{"missing", 1},
+		{"empty", 1},
+		{"garbage", 1},
+		{"truncated", 1},
+		{"unknown-tip", 1},
+		{"tip-digit", 1},
+		{"table-byte", 1},
+		{"unsorted", 1},
+		{"class-digit", 1},
+		{"delta-class-digit", 1},
+		{"version-2", 1},
+		{"version-3-damaged", 1},
+		{"future-version", 1},
+		/* a line that is no delta ends the deltas, as a torn one does */
+		{"bad-delta-line", 0},
+		/* the previous format is converted, not walked again */
+		{"version-3", 0},
 	};
 	size_t i;
-	for (i = 0; i < sizeof(hows) / sizeof(*hows); i++) {
+	for (i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		const char *how = cases[i].how;
 		world w;
 		history h;
 		world_open(&w);
 		history_init(&h, &w, 40 + (unsigned)i);
 		run_history(&h, 30, NULL, NULL);
 		build_index_at(&w, &h.main.tip);
-		if (strstr(hows[i], "delta") || strstr(hows[i], "version")) {
+		if (strstr(how, "delta") || strstr(how, "version")) {
 			/* one more commit: the file gets a delta (+ lines and an @ line) */
 			step_main_commit(&h, NULL, NULL);
 			build_index_at(&w, &h.main.tip);
 		}
-		damage(&w, hows[i]);
-		expect_rebuild_and_match(&w, &h.main.tip, 40 + (unsigned)i, hows[i]);
-		/* and the rebuilt file is good again: reopening needs no walk */
-		{
+		damage(&w, how);
+		if (cases[i].rebuilt) {
+			expect_rebuild_and_match(&w, &h.main.tip, 40 + (unsigned)i, how);
+		} else {
 			mech_lastwriter *lw;
 			size_t walked;
 			int rebuilt;
 			cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
 			cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+			check_against_git(&w, lw, &h.main.tip, how, 40 + (unsigned)i, 0);
 			mech_lastwriter_stats(lw, &walked, &rebuilt);
-			cr_assert_eq(walked, 0, "%s: the rebuilt index was not persisted", hows[i]);
+			cr_assert_eq(rebuilt, 0, "%s: rebuilt", how);
+			cr_assert_eq(walked, 0, "%s: walked", how);
+			mech_lastwriter_free(lw);
+		}
+		/* and the rewritten file is good again, in format 4: reopening needs no walk */
+		{
+			mech_lastwriter *lw;
+			mech_buf b = MECH_BUF_INIT;
+			size_t walked;
+			int rebuilt;
+			cr_assert_eq(mech_buf_read_file(&b, w.index_file, 0), 0);
+			cr_assert(b.len > 18 && !memcmp(b.ptr, "mech-lastwriter 4 ", 18),
+				  "%s: the file was not rewritten in format 4", how);
+			mech_buf_dispose(&b);
+			cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+			cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+			check_against_git(&w, lw, &h.main.tip, how, 40 + (unsigned)i, 0);
+			mech_lastwriter_stats(lw, &walked, &rebuilt);
+			cr_assert_eq(walked, 0, "%s: the rebuilt index was not persisted", how);
 			cr_assert_eq(rebuilt, 0);
-			check_against_git(&w, lw, &h.main.tip, hows[i], 40 + (unsigned)i, 0);
 			mech_lastwriter_free(lw);
 		}
 		world_close(&w);
@@ -1303,4 +1425,200 @@ Test(lastwriter, changed_files_give_the_whole_tree_diff)
 		cr_assert_gt(checked, 20);
 		world_close(&w);
 	}
+}
+
+/* ---- a large index: a lookup reads a few blocks, damage in any block is found ---- */
+
+#define BIG_APPS 6000
+
+static char *big_path(size_t i)
+{
+	return mech_sprintf("apps/app%04zu/overlays/main/kustomization.yaml", i);
+}
+
+/*
+ * Commit `gen` of BIG_APPS files on `parent` (or a root): file i holds the
+ * newest k <= gen (k > 0) with i % every[k] == 0, else 0.
+ */
+static void big_commit(world *w, const git_oid *parent, const size_t *every, unsigned gen,
+		       git_oid *out)
+{
+	git_index *ix;
+	git_tree *tree;
+	git_signature *sig;
+	git_commit *pc = NULL;
+	git_oid tree_id;
+	size_t i;
+	cr_assert_eq(git_index_new(&ix), 0);
+	for (i = 0; i < BIG_APPS; i++) {
+		git_index_entry e;
+		char *path = big_path(i);
+		unsigned k, v = 0;
+		char *data;
+		for (k = 1; k <= gen; k++)
+			if (i % every[k] == 0)
+				v = k;
+		data = mech_sprintf("image: v%u\n", v);
+		memset(&e, 0, sizeof(e));
+		e.path = path;
+		e.mode = GIT_FILEMODE_BLOB;
+		cr_assert_eq(git_blob_create_from_buffer(&e.id, w->repo, data, strlen(data)), 0);
+		cr_assert_eq(git_index_add(ix, &e), 0);
+		free(data);
+		free(path);
+	}
+	cr_assert_eq(git_index_write_tree_to(&tree_id, ix, w->repo), 0);
+	git_index_free(ix);
+	cr_assert_eq(git_tree_lookup(&tree, w->repo, &tree_id), 0);
+	cr_assert_eq(git_signature_new(&sig, "alice", "alice@example.com", 1700000000 + gen, 0), 0);
+	if (parent)
+		cr_assert_eq(git_commit_lookup(&pc, w->repo, parent), 0);
+	cr_assert_eq(git_commit_create(out, w->repo, NULL, sig, sig, NULL, "apps\n", tree,
+				       parent ? 1 : 0, (const git_commit **)&pc),
+		     0);
+	git_commit_free(pc);
+	git_signature_free(sig);
+	git_tree_free(tree);
+}
+
+/* Every file's writer: the newest of `c` (c[k] wrote files i % every[k] == 0). */
+static void expect_big(mech_lastwriter *lw, const git_oid *c, const size_t *every, size_t n,
+		       const char *what)
+{
+	size_t i, k;
+	for (i = 0; i < BIG_APPS; i++) {
+		char *path = big_path(i);
+		const git_oid *want = &c[0];
+		mech_writer got;
+		char a[GIT_OID_HEXSZ + 1], b[GIT_OID_HEXSZ + 1];
+		for (k = 1; k < n; k++)
+			if (i % every[k] == 0)
+				want = &c[k];
+		cr_assert_eq(mech_lastwriter_get(lw, path, &got), 0);
+		cr_assert(git_oid_equal(&got.commit, want), "%s: %s: %s, expected %s", what, path,
+			  hex(&got.commit, a), hex(want, b));
+		free(path);
+	}
+}
+
+static void replace_file(const char *path, const mech_buf *b, size_t len)
+{
+	FILE *f = fopen(path, "w");
+	cr_assert_not_null(f);
+	cr_assert_eq(fwrite(b->ptr, 1, len, f), len);
+	cr_assert_eq(fclose(f), 0);
+}
+
+Test(lastwriter, large_index_reads_only_the_blocks_a_lookup_needs)
+{
+	static const size_t every[] = {1, 7, 11, 13};
+	world w;
+	git_oid c[4];
+	mech_lastwriter *lw;
+	mech_buf good = MECH_BUF_INIT, older = MECH_BUF_INIT, bad = MECH_BUF_INIT;
+	size_t walked, size, nblocks, off, len, read_one;
+	int rebuilt;
+	char *one = big_path(BIG_APPS / 3);
+
+	world_open(&w);
+	big_commit(&w, NULL, every, 0, &c[0]);
+	big_commit(&w, &c[0], every, 1, &c[1]);
+	build_index_at(&w, &c[1]);
+	cr_assert_eq(mech_buf_read_file(&older, w.index_file, 0), 0);
+	big_commit(&w, &c[1], every, 2, &c[2]);
+	unlink(w.index_file);
+	build_index_at(&w, &c[2]);
+	cr_assert_eq(mech_buf_read_file(&good, w.index_file, 0), 0);
+	size = good.len;
+
+	/* one answer reads the header, the table and a few blocks, not the file */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	{
+		mech_writer got;
+		cr_assert_eq(mech_lastwriter_get(lw, one, &got), 0);
+		cr_assert(git_oid_equal(&got.commit, &c[0]) || git_oid_equal(&got.commit, &c[1]) ||
+			  git_oid_equal(&got.commit, &c[2]));
+	}
+	read_one = mech_lastwriter_bytes_read(lw);
+	cr_assert_lt(read_one, size / 4, "one lookup read %zu of %zu bytes", read_one, size);
+	nblocks = v4_nblocks(&good);
+	cr_log_info("one lookup read %zu of %zu bytes (%zu blocks)", read_one, size, nblocks);
+	cr_assert_gt(nblocks, 64, "%zu blocks in %zu bytes", nblocks, size);
+	/* the table, and about log2(blocks) + 1 blocks of about 4 KiB */
+	cr_assert_lt(read_one, V4_HEADER + 16 * nblocks + 12 * 4500, "one lookup read %zu bytes",
+		     read_one);
+	expect_big(lw, c, every, 3, "every file");
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 0);
+	/* every block was needed, each read (and checked) once */
+	cr_assert_lt(mech_lastwriter_bytes_read(lw), size + 1, "read %zu of %zu bytes",
+		     mech_lastwriter_bytes_read(lw), size);
+	mech_lastwriter_free(lw);
+
+	/* one flipped byte in a block in the middle: found by the lookups that read it */
+	mech_buf_put(&bad, good.ptr, good.len);
+	v4_block(&bad, nblocks / 2, &off, &len);
+	bad.ptr[off + len / 2] ^= 0x20;
+	replace_file(w.index_file, &bad, bad.len);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	expect_big(lw, c, every, 3, "a flipped byte in one block");
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 1, "the damaged block was believed");
+	mech_lastwriter_free(lw);
+	mech_buf_dispose(&bad);
+	cr_assert_eq(mech_buf_read_file(&bad, w.index_file, 0), 0);
+	cr_assert(bad.len == good.len && !memcmp(bad.ptr, good.ptr, good.len),
+		  "the rebuilt file differs from the one built before the damage");
+	mech_buf_dispose(&bad);
+
+	/* cut in the middle of a block */
+	v4_block(&good, nblocks / 3, &off, &len);
+	replace_file(w.index_file, &good, off + len / 2);
+	expect_rebuild_and_match(&w, &c[2], 0, "cut in a block");
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	expect_big(lw, c, every, 3, "after a cut");
+	mech_lastwriter_free(lw);
+
+	/* a file from an older tip moves forward over the new commit only */
+	replace_file(w.index_file, &older, older.len);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[2]), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 1);
+	expect_big(lw, c, every, 3, "from an older tip");
+	mech_lastwriter_free(lw);
+
+	/*
+	 * A delta past the deltas' limit: the file is rewritten, the blocks'
+	 * lines copied with the new answers merged in, byte for byte what a
+	 * rebuild from Git writes.
+	 */
+	big_commit(&w, &c[2], every, 3, &c[3]);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	cr_assert_eq(mech_lastwriter_update(lw, &c[3]), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0);
+	cr_assert_eq(walked, 1);
+	expect_big(lw, c, every, 4, "merged");
+	mech_lastwriter_free(lw);
+	cr_assert_eq(mech_buf_read_file(&bad, w.index_file, 0), 0);
+	cr_assert_eq(v4_snapshot_end(&bad), bad.len, "a delta of %zu bytes was appended",
+		     bad.len - v4_snapshot_end(&bad));
+	unlink(w.index_file);
+	build_index_at(&w, &c[3]);
+	mech_buf_dispose(&good);
+	cr_assert_eq(mech_buf_read_file(&good, w.index_file, 0), 0);
+	cr_assert(bad.len == good.len && !memcmp(bad.ptr, good.ptr, good.len),
+		  "the merged file differs from a rebuild's");
+	mech_buf_dispose(&bad);
+
+	mech_buf_dispose(&good);
+	mech_buf_dispose(&older);
+	free(one);
+	world_close(&w);
 }

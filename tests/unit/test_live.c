@@ -304,9 +304,11 @@ Test(reach, agrees_with_git_on_random_histories, .fini = reach_cleanup)
 	}
 	for (k = REACH_N - 10; k < REACH_N; k++) /* the model is Git's */
 		for (j = 0; j < REACH_N; j += 7)
-			cr_assert_eq(has[k][j], k == j || git_graph_descendant_of(repo, &c[k], &c[j]) == 1,
+			cr_assert_eq(has[k][j],
+				     k == j || git_graph_descendant_of(repo, &c[k], &c[j]) == 1,
 				     "c%zu, c%zu", k, j);
-	static const size_t heads[] = {60, 65, 70, 75, 80, 85, 62, 89, 71, 88}; /* on, back, aside */
+	static const size_t heads[] = {60, 65, 70, 75, 80,
+				       85, 62, 89, 71, 88}; /* on, back, aside */
 	for (hi = 0; hi < sizeof(heads) / sizeof(*heads); hi++) {
 		h = heads[hi];
 		for (s = 0; s < REACH_N; s += 3) {

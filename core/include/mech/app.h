@@ -158,6 +158,16 @@ void mech_app_history_free(mech_app_history_entry *h, size_t n);
 
 /** All apps at the branch head (sorted by name). */
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n);
+/**
+ * Bring `*apps`, listed at commit `from`, to the branch head (set in `at`):
+ * only the apps whose directory or routes differ between the two are read
+ * again; the others keep their state and last writers, which a head that
+ * continues `from` cannot have changed. With no `from`, or a head that is not
+ * a descendant of it (history rewritten), it lists them all. For a process
+ * that keeps the listing (the console): each write costs what it changed.
+ */
+int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **apps, size_t *n,
+			 git_oid *at);
 /** One app; MECH_ENOT_FOUND when absent. */
 int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out);
 void mech_app_state_free(mech_app_state *apps, size_t n);

@@ -27,10 +27,20 @@ int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech
 			 const char *file);
 /** Bring the index to `tip`, persisting it when it moved. */
 int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip);
-/** The last writer of `path` at the index tip; commit is zero when never written. */
+/**
+ * The last writer of `path` at the index tip; commit is zero when never
+ * written. Reads only the snapshot blocks the search touches; a damaged one
+ * rebuilds the index from Git at the same tip (as a damaged file does on
+ * open) before answering.
+ */
 int mech_lastwriter_get(mech_lastwriter *lw, const char *path, mech_writer *out);
 /** Statistics of the last update, for benchmarks and tests. */
 void mech_lastwriter_stats(const mech_lastwriter *lw, size_t *commits_walked, int *rebuilt);
+/**
+ * Bytes of the index file read and checked since it was opened: the header
+ * and block table, the deltas, and each snapshot block a lookup touched.
+ */
+size_t mech_lastwriter_bytes_read(const mech_lastwriter *lw);
 void mech_lastwriter_free(mech_lastwriter *lw);
 
 /**
