@@ -27,6 +27,7 @@
 #include "mech/random.h"
 #include "mech/sign.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -451,7 +452,8 @@ static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 	mech_buf_dispose(&b);
 }
 
-static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)
+static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res,
+		   char **flush_later)
 {
 	mech_txn txn;
 	git_oid head, commit;
@@ -509,25 +511,44 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		mech_objstore_discard(r->objs);
 		goto done;
 	}
-	if (mech_objstore_flush(r->objs) < 0)
-		goto done;
 	if (r->remote_url) {
+		if (mech_objstore_flush(r->objs) < 0)
+			goto done;
 		rc = mech_remote_push(r, have_head ? &head : NULL, &commit);
 		if (rc <= 0)
 			goto done;
-	}
-	/* pushed, the remote is the truth: the mirror follows it wherever it was
-	 * (2: a fetch after a cut connection found the commit and moved it there) */
-	if (rc != 2)
-		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit,
-				   r->remote_url != NULL,
-				   r->remote_url ? "mech: mirror" : "mech: commit");
-	else
+		/* pushed, the remote is the truth: the mirror follows it wherever it was
+		 * (2: a fetch after a cut connection found the commit and moved it there) */
+		if (rc != 2 && mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, 1,
+					     "mech: mirror", 0, NULL) < 0)
+			mech_error_clear(); /* the push landed, so the write is done; the next
+					     * fetch moves the mirror */
 		rc = 1;
-	if (rc < 0 && r->remote_url) {
-		/* the push landed, so the write is done; the next fetch moves the mirror */
-		mech_error_clear();
-		rc = 1;
+	} else {
+		/*
+		 * The branch's new value (its claim) is flushed together with the
+		 * pack, and the branch's directory after the tenant lock is let go
+		 * (*flush_later): of a write's flushes, only two follow one another
+		 * under the lock, which is what the next writer waits for.
+		 */
+		int claim;
+		if (mech_ref_claim(r, r->branch_ref, &commit, &claim) < 0) {
+			mech_objstore_discard(r->objs);
+			goto done;
+		}
+		if (mech_objstore_flush_with(r->objs, &claim, 1) < 0) {
+			close(claim);
+			mech_ref_unclaim(r, r->branch_ref);
+			goto done;
+		}
+		if (close(claim) < 0) {
+			mech_error_set(MECH_EFAILED, "cannot write the claim of %s: %s",
+				       r->branch_ref, strerror(errno));
+			mech_ref_unclaim(r, r->branch_ref);
+			goto done;
+		}
+		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, 0,
+				   "mech: commit", 1, flush_later);
 	}
 	if (rc == 1)
 		git_oid_tostr(res->commit, sizeof(res->commit), &commit);
@@ -554,6 +575,7 @@ static long backoff_ms(long took, int tries)
 
 int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res)
 {
+	char *flush_later = NULL;
 	int tries, rc = -1;
 	memset(res, 0, sizeof(*res));
 	if (!opts->dry_run) {
@@ -569,7 +591,7 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		mech_txn_result_dispose(res);
 		res->attempts = tries;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		rc = attempt(r, opts, res);
+		rc = attempt(r, opts, res, &flush_later);
 		if (rc != 0)
 			break;
 		/* someone else moved the branch: back off in proportion to what an
@@ -580,6 +602,18 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		mech_sleep_ms(backoff_ms(took, tries));
 	}
 	mech_lock_release(&r->lock_fd);
+	/*
+	 * The rename over the branch is flushed now, outside the lock: the next
+	 * writer, already building on the new head, flushes its own objects
+	 * before its own rename, and this write reports nothing before the flush.
+	 */
+	if (flush_later) {
+		if (rc == 1 && mech_ref_flush(r, flush_later) < 0) {
+			rc = -1;
+			res->commit[0] = '\0';
+		}
+		free(flush_later);
+	}
 	if (rc == 1 && !opts->dry_run) {
 		/* due merges run once the command has answered (mech/maint.h) */
 		char *lock = mech_lock_path(r->cfg, r->tenant);

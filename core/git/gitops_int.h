@@ -32,12 +32,28 @@ struct mech_repo {
  * exist), or from wherever it is when `force`; call with the tenant lock
  * held. Shares git's lock file with git (core/git/ref.c): a lock another process
  * holds is waited for and never removed. With gitops.fsync the move is on
- * disk when this returns 1. `why` is the reflog message where the
- * repository keeps reflogs. 1 moved, 0 the ref was elsewhere (re-plan), -1
- * error (MECH_ECONTENTION: its lock stayed taken for the whole lock budget).
+ * disk when this returns 1, except that with `flush_later` (not NULL) the
+ * directory of an existing ref is left for the caller to flush with
+ * mech_ref_flush() (after letting go of the tenant lock, before reporting
+ * the write; *flush_later is that directory, to free). `claimed`: the
+ * caller wrote the claim with mech_ref_claim() and flushed it. `why` is
+ * the reflog message where the repository keeps reflogs. 1 moved, 0 the
+ * ref was elsewhere (re-plan), -1 error (MECH_ECONTENTION: its lock stayed
+ * taken for the whole lock budget). Either way the claim is gone.
  */
 int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_oid *id, int force,
-		  const char *why);
+		  const char *why, int claimed, char **flush_later);
+/**
+ * Write the claim of `ref`'s move to `id` (core/git/ref.c) without
+ * flushing it, and leave it open in *fd for the caller to flush (with the
+ * pack: mech_objstore_flush_with) and close; call with the tenant lock
+ * held, then mech_ref_move(…, claimed 1, …) or mech_ref_unclaim(). 0 or -1.
+ */
+int mech_ref_claim(mech_repo *r, const char *ref, const git_oid *id, int *fd);
+/** Remove the claim mech_ref_claim() wrote, when the move will not happen. */
+void mech_ref_unclaim(mech_repo *r, const char *ref);
+/** Flush the ref directory mech_ref_move() left to flush. 0, or -1 with the error. */
+int mech_ref_flush(mech_repo *r, const char *dir);
 
 /**
  * Push `commit` to the remote branch, whose head the plan saw at `old`

@@ -365,30 +365,31 @@ static int pack_object(mech_buf *pack, git_odb_object *o, int level)
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
-/* write `data` to a new temporary file in `dir` (pack_mech_<random><kind>), flushed
- * when `durable`; its path, or NULL */
-static char *write_temp(const char *dir, const char *kind, const void *data, size_t len, int durable)
+/* write `data` to a new temporary file in `dir` (pack_mech_<random><kind>), left open
+ * in *fd for the caller to flush and close; its path, or NULL */
+static char *write_temp(const char *dir, const char *kind, const void *data, size_t len, int *fd)
 {
 	char *path = mech_sprintf("%s/" TEMP_PREFIX "XXXXXX%s", dir, kind);
-	int fd = mkostemps(path, (int)strlen(kind), O_CLOEXEC);
-	if (fd < 0) {
+	*fd = mkostemps(path, (int)strlen(kind), O_CLOEXEC);
+	if (*fd < 0) {
 		free(path);
 		return NULL;
 	}
-	if (fchmod(fd, 0444) < 0 || mech_write_all(fd, data, len) < 0 ||
-	    (durable && fsync(fd) < 0)) {
-		close(fd);
+	if (fchmod(*fd, 0444) < 0 || mech_write_all(*fd, data, len) < 0) {
+		close(*fd);
+		*fd = -1;
 		unlink(path);
 		free(path);
 		return NULL;
 	}
-	close(fd);
 	return path;
 }
 
-int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
-		    int durable)
+/* mech_pack_write, flushing the files `also` (mech_objstore_flush_with) with the pack */
+static int pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
+		      int durable, const int *also, size_t nalso)
 {
+	int fds[MECH_FSYNC_MAX] = {-1, -1};
 	pack_entry *e = mech_calloc(n ? n : 1, sizeof(*e));
 	mech_buf pack = MECH_BUF_INIT, idx = MECH_BUF_INIT;
 	unsigned char sum[SHA1_DIGEST_SIZE], word[4];
@@ -459,16 +460,28 @@ int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir,
 		goto fail;
 
 	/*
-	 * Both flushed; then the index takes its name, then the pack (libgit2's
-	 * order: an index without its pack is skipped by readers and removed
-	 * by mech_objstore_sweep), then the directory is flushed.
+	 * Both flushed (at once, with the files `also`: mech_fsync_all); then
+	 * the index takes its name, then the pack (libgit2's order: an index
+	 * without its pack is skipped by readers and removed by
+	 * mech_objstore_sweep), then the directory is flushed.
 	 */
 	git_oid_fmt(hex, (const git_oid *)(const void *)(pack.ptr + pack.len - GIT_OID_RAWSZ));
 	hex[GIT_OID_HEXSZ] = '\0';
 	fpack = mech_sprintf("%s/pack-%s.pack", dir, hex);
 	fidx = mech_sprintf("%s/pack-%s.idx", dir, hex);
-	if (!(tpack = write_temp(dir, "_pack", pack.ptr, pack.len, durable)) ||
-	    !(tidx = write_temp(dir, "_idx", idx.ptr, idx.len, durable)) || rename(tidx, fidx) < 0)
+	if (!(tpack = write_temp(dir, "_pack", pack.ptr, pack.len, &fds[0])) ||
+	    !(tidx = write_temp(dir, "_idx", idx.ptr, idx.len, &fds[1])))
+		goto fail;
+	if (nalso)
+		memcpy(fds + 2, also, nalso * sizeof(*also));
+	if (durable && mech_fsync_all(fds, 2 + nalso) < 0)
+		goto fail;
+	if (close(fds[0]) < 0 || close(fds[1]) < 0) {
+		fds[0] = fds[1] = -1;
+		goto fail;
+	}
+	fds[0] = fds[1] = -1;
+	if (rename(tidx, fidx) < 0)
 		goto fail;
 	free(tidx);
 	tidx = NULL;
@@ -496,6 +509,10 @@ fail:
 	mech_error_set(MECH_EFAILED, "cannot write the new objects to %s: %s", dir,
 		       errno ? strerror(errno) : "out of memory");
 done:
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	if (tpack)
 		unlink(tpack);
 	if (tidx)
@@ -510,18 +527,37 @@ done:
 	return rc;
 }
 
+int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
+		    int durable)
+{
+	return pack_write(odb, ids, n, dir, level, durable, NULL, 0);
+}
+
 int mech_objstore_flush(mech_objstore *s)
+{
+	return mech_objstore_flush_with(s, NULL, 0);
+}
+
+int mech_objstore_flush_with(mech_objstore *s, const int *also, size_t nalso)
 {
 	char *dir;
 	int rc;
 
+	if (nalso > MECH_FSYNC_MAX - 2) {
+		errno = EINVAL;
+		return mech_error_set(MECH_EFAILED, "cannot flush %zu files with a pack", nalso);
+	}
 	if (!s->st->n) {
 		st_reset(s);
+		if (s->durable && nalso && mech_fsync_all(also, nalso) < 0)
+			return mech_error_set(MECH_EFAILED, "cannot flush to disk: %s",
+					      strerror(errno));
 		return 0;
 	}
 	dir = objects_dir(s->repo, "/pack");
 	errno = 0;
-	rc = mech_pack_write(s->odb, s->st->ids, s->st->n, dir, MECH_PACK_WRITE_LEVEL, s->durable);
+	rc = pack_write(s->odb, s->st->ids, s->st->n, dir, MECH_PACK_WRITE_LEVEL, s->durable, also,
+			nalso);
 	free(dir);
 	st_reset(s);
 	return rc;

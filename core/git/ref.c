@@ -23,6 +23,9 @@
  *    before it takes the lock's name, the ref's directory after the rename.
  *    The objects the ref names were flushed before it moves (libgit2's
  *    GIT_OPT_ENABLE_FSYNC_GITDIR, set in repo.c, covers the pack writer).
+ *    A write claims first (mech_ref_claim) so that the claim is flushed
+ *    together with its pack, and flushes the ref's directory once it has
+ *    let go of the tenant lock (mech_ref_flush): both before it reports.
  */
 #include "gitops_int.h"
 #include "mech/buf.h"
@@ -91,8 +94,12 @@ static void reclaim(const char *claim, const char *lock)
 	unlink(claim);
 }
 
-/* The claim holds the ref's new value, as the ref file will, flushed when `durable`. */
-static int write_claim(const char *claim, const git_oid *id, int durable)
+/*
+ * The claim holds the ref's new value, as the ref file will, flushed when
+ * `durable`; with `keep`, not flushed but left open in *keep for the caller
+ * to flush.
+ */
+static int write_claim(const char *claim, const git_oid *id, int durable, int *keep)
 {
 	char line[GIT_OID_HEXSZ + 1];
 	int fd = open(claim, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -108,14 +115,49 @@ static int write_claim(const char *claim, const git_oid *id, int durable)
 		return mech_error_set(MECH_EFAILED, "cannot write %s: %s", claim, strerror(errno));
 	git_oid_fmt(line, id);
 	line[GIT_OID_HEXSZ] = '\n';
-	if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line) || (durable && fsync(fd) < 0)) {
+	if (write(fd, line, sizeof(line)) != (ssize_t)sizeof(line) ||
+	    (durable && !keep && fsync(fd) < 0)) {
 		mech_error_set(MECH_EFAILED, "cannot write %s: %s", claim, strerror(errno));
 		close(fd);
 		unlink(claim);
 		return -1;
 	}
-	close(fd);
+	if (keep)
+		*keep = fd;
+	else
+		close(fd);
 	return 0;
+}
+
+int mech_ref_claim(mech_repo *r, const char *ref, const git_oid *id, int *fd)
+{
+	char *lock = mech_sprintf("%s/%s.lock", r->path, ref);
+	char *claim = mech_sprintf("%s/" CLAIMS "/%s", r->path, ref);
+	int rc;
+
+	*fd = -1;
+	reclaim(claim, lock);
+	rc = write_claim(claim, id, r->cfg->gitops_fsync, fd);
+	free(lock);
+	free(claim);
+	return rc;
+}
+
+void mech_ref_unclaim(mech_repo *r, const char *ref)
+{
+	char *claim = mech_sprintf("%s/" CLAIMS "/%s", r->path, ref);
+	unlink(claim);
+	free(claim);
+}
+
+int mech_ref_flush(mech_repo *r, const char *dir)
+{
+	if (fsync_dir(dir) == 0)
+		return 0;
+	mech_error_set(MECH_EFAILED, "cannot flush %s to disk: %s", dir, strerror(errno));
+	return mech_error_hint("the branch moved but may not survive a power loss; check the "
+			       "disk (%s)",
+			       r->path);
 }
 
 /* Give the claim the lock's name: the lock appears at once, holding the new value. */
@@ -200,7 +242,7 @@ static void log_move(mech_repo *r, const char *ref, const git_oid *id, const cha
 }
 
 int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_oid *id, int force,
-		  const char *why)
+		  const char *why, int claimed, char **flush_later)
 {
 	char *path = mech_sprintf("%s/%s", r->path, ref);
 	char *lock = mech_sprintf("%s.lock", path);
@@ -208,9 +250,11 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 	int durable = r->cfg->gitops_fsync, rc = -1, found;
 	git_oid now;
 
-	reclaim(claim, lock);
-	if (write_claim(claim, id, durable) < 0)
-		goto done;
+	if (!claimed) {
+		reclaim(claim, lock);
+		if (write_claim(claim, id, durable, NULL) < 0)
+			goto done;
+	}
 	if (take(claim, lock) < 0) {
 		unlink(claim);
 		goto done;
@@ -229,7 +273,9 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 	unlink(claim);
 	rc = 1;
 	/* a new ref (the first receipt) is a new name in directories made since the last flush */
-	if (durable) {
+	if (durable && found && flush_later) {
+		*flush_later = parent_of(path);
+	} else if (durable) {
 		char *dir = parent_of(path), *objects = mech_sprintf("%s/objects", r->path);
 		if (fsync_up(dir, found ? dir : r->cfg->home) < 0 ||
 		    (!found && fsync_up(objects, r->path) < 0)) {

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <nettle/base64.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -520,6 +521,50 @@ mech_base64_status mech_base64_decode(const char *s, size_t len, mech_base64_mod
 mech_base64_status mech_unbase64(const char *s, size_t len, mech_buf *out)
 {
 	return mech_base64_decode(s, len, MECH_BASE64_STRICT, out);
+}
+
+typedef struct {
+	int fd, err;
+} fsync_job;
+
+static void *fsync_one(void *arg)
+{
+	fsync_job *j = arg;
+	j->err = fsync(j->fd) < 0 ? errno : 0;
+	return NULL;
+}
+
+int mech_fsync_all(const int *fds, size_t n)
+{
+	fsync_job jobs[MECH_FSYNC_MAX];
+	pthread_t th[MECH_FSYNC_MAX];
+	int started[MECH_FSYNC_MAX] = {0};
+	size_t i;
+
+	if (n > MECH_FSYNC_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		jobs[i].fd = fds[i];
+		jobs[i].err = 0;
+	}
+	for (i = 1; i < n; i++)
+		started[i] = pthread_create(&th[i], NULL, fsync_one, &jobs[i]) == 0;
+	if (n)
+		fsync_one(&jobs[0]);
+	for (i = 1; i < n; i++) {
+		if (started[i])
+			pthread_join(th[i], NULL);
+		else
+			fsync_one(&jobs[i]);
+	}
+	for (i = 0; i < n; i++)
+		if (jobs[i].err) {
+			errno = jobs[i].err;
+			return -1;
+		}
+	return 0;
 }
 
 int mech_write_all(int fd, const void *p, size_t n)

@@ -1,18 +1,22 @@
 #!/bin/bash
 # SPDX-License-Identifier: Apache-2.0
 # A receipt mech reports is on disk (gitops.fsync, default on), in an order
-# that makes it durable: strace shows the new pack and its index flushed,
-# named, then objects/pack flushed; then the ref's new value, its lock, the rename
-# over the ref and refs/heads; and only then the commit line on stdout. A
-# new tenant's first receipt also flushes every directory above it up to
-# MECH_HOME. With `gitops.fsync: false` nothing is flushed.
+# that makes it durable: strace shows the new pack, its index and the ref's
+# new value (its claim) flushed, the index and the pack named, then
+# objects/pack flushed; then the claim linked as the ref's lock and renamed
+# over the ref, refs/heads flushed; and only then the commit line on stdout.
+# Of those flushes only two follow one another while the tenant lock is
+# held: the three files are flushed at once (on threads of their own), and
+# refs/heads after the lock is let go. A new tenant's first receipt also
+# flushes every directory above it up to MECH_HOME. With `gitops.fsync:
+# false` nothing is flushed.
 . "$(dirname "$0")/../lib/common.sh"
 need strace "strace is not installed (make deps installs it)"
 
 trace() { # file command…: its flushes, links, renames and writes, with fd paths
 	# (LeakSanitizer cannot run under ptrace: the sanitizer build checks leaks elsewhere)
 	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" strace -f -y -qq -o "$1" \
-		-e trace=fsync,fdatasync,sync_file_range,syncfs,sync,link,rename,renameat,renameat2,write \
+		-e trace=fsync,fdatasync,sync_file_range,syncfs,sync,link,rename,renameat,renameat2,write,close \
 		"${@:2}" >"$T/out" 2>"$T/err"
 }
 at() { # trace regex [line]: the number of the first line after `line` matching regex
@@ -32,6 +36,16 @@ in_order() { # what line…: each found, each after the one before
 	done
 	ok
 }
+synced() { # trace path-regex: the line where the flush of path-regex returned 0
+	# (a flush on another thread at the same time shows as "<unfinished ...>",
+	# then "<... fsync resumed>) = 0" on its thread's next line)
+	local n tid
+	n=$(at "$1" "fsync\\([0-9]+<$2>(\\) = 0| <unfinished \\.\\.\\.>)") || return
+	[ -n "$n" ] || return
+	if sed -n "${n}p" "$1" | grep -q ' = 0$'; then echo "$n"; return; fi
+	tid=$(sed -n "${n}p" "$1" | cut -d' ' -f1)
+	at "$1" "^$tid +<\\.\\.\\. fsync resumed>.* = 0$" "$n"
+}
 flushes() { grep -cE '(fsync|fdatasync|sync_file_range|syncfs|sync)\(' "$1" || true; }
 
 seed_tenant alice
@@ -40,19 +54,30 @@ P=$R/objects/pack
 trace "$T/write.st" "$MECH" app create web --image nginx:1.27
 expect_eq "$?" "0" "app create under strace: $(cat "$T/err")"
 S=$T/write.st
-pack_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_mech_[A-Za-z0-9]{6}_pack>\\) = 0")
-idx_sync=$(at "$S" "fsync\\([0-9]+<$P/pack_mech_[A-Za-z0-9]{6}_idx>\\) = 0")
+pack_sync=$(synced "$S" "$P/pack_mech_[A-Za-z0-9]{6}_pack")
+idx_sync=$(synced "$S" "$P/pack_mech_[A-Za-z0-9]{6}_idx")
 idx_name=$(at "$S" "rename\\(\"$P/pack_mech_[A-Za-z0-9]{6}_idx\", \"$P/pack-[0-9a-f]{40}\\.idx\"\\) = 0")
 pack_name=$(at "$S" "rename\\(\"$P/pack_mech_[A-Za-z0-9]{6}_pack\", \"$P/pack-[0-9a-f]{40}\\.pack\"\\) = 0")
 pack_dir=$(at "$S" "fsync\\([0-9]+<$P>\\) = 0" "$pack_name")
-ref_sync=$(at "$S" "fsync\\([0-9]+<$R/mech-claims/refs/heads/main>\\) = 0")
+ref_sync=$(synced "$S" "$R/mech-claims/refs/heads/main")
 ref_lock=$(at "$S" "link\\(\"$R/mech-claims/refs/heads/main\", \"$R/refs/heads/main\\.lock\"\\) = 0")
 ref_rename=$(at "$S" "rename\\(\"$R/refs/heads/main\\.lock\", \"$R/refs/heads/main\"\\) = 0")
 ref_dir=$(at "$S" "fsync\\([0-9]+<$R/refs/heads>\\) = 0" "$ref_rename")
 printed=$(at "$S" "write\\(1<[^>]*>, \"commit [0-9a-f]{12}")
-in_order "the pack and its index: flushed, named (the index first), their directory flushed; then the ref's value flushed, locked, renamed, refs/heads flushed; then the commit printed" \
-	"$pack_sync" "$idx_sync" "$idx_name" "$pack_name" "$pack_dir" "$ref_sync" "$ref_lock" \
-	"$ref_rename" "$ref_dir" "$printed"
+unlocked=$(at "$S" "close\\([0-9]+<$MECH_HOME/tenants/alice/lock>\\) = 0" "$ref_rename")
+in_order "the pack and its index: flushed, named (the index first), their directory flushed; then the ref's value locked, renamed, refs/heads flushed; then the commit printed" \
+	"$pack_sync" "$idx_name" "$pack_name" "$pack_dir" "$ref_lock" "$ref_rename" "$ref_dir" \
+	"$printed"
+in_order "the index flushed before it is named" "$idx_sync" "$idx_name"
+in_order "the ref's new value flushed before it becomes the lock" "$ref_sync" "$ref_lock"
+# what the next writer waits for: the claim is flushed with the pack, on a
+# thread of its own (strace -f names each thread), before anything is named
+in_order "the claim flushed before the pack's index is named" "$ref_sync" "$idx_name"
+tid() { sed -n "${2}p" "$1" | cut -d' ' -f1; }
+[ "$(printf '%s\n' "$(tid "$S" "$pack_sync")" "$(tid "$S" "$idx_sync")" "$(tid "$S" "$ref_sync")" |
+	sort -u | wc -l)" -eq 3 ] && ok || fail "pack, index and claim are not flushed on three threads"
+in_order "the tenant lock let go after the rename, before refs/heads is flushed" \
+	"$ref_rename" "$unlocked" "$ref_dir"
 expect_eq "$(head_of alice)" "$(sed -n 's/^commit \([0-9a-f]*\).*/\1/p' "$T/out" | xargs -r git --git-dir="$R" rev-parse)" \
 	"the printed commit is the branch head"
 

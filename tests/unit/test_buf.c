@@ -6,6 +6,7 @@
  * SIZE_MAX, and what happens when memory runs out.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -269,6 +270,35 @@ Test(buf, read_file_past_either_ceiling_fails_and_keeps_the_length)
 static void exit_42(void)
 {
 	_exit(42);
+}
+
+/* mech_fsync_all: every file flushed (each on a thread of its own), the first failure told */
+Test(buf, fsync_all_flushes_every_file_and_tells_a_failure)
+{
+	char path[] = "/tmp/mech-test-fsync-XXXXXX";
+	int fds[MECH_FSYNC_MAX], i;
+	int fd = mkstemp(path);
+
+	cr_assert(fd >= 0);
+	unlink(path);
+	for (i = 0; i < 3; i++) {
+		fds[i] = dup(fd);
+		cr_assert(fds[i] >= 0);
+	}
+	cr_assert_eq(mech_fsync_all(fds, 0), 0, "nothing to flush");
+	cr_assert_eq(mech_fsync_all(fds, 3), 0);
+	/* a closed file among them: the others are still flushed, the call fails with its errno */
+	close(fds[1]);
+	fds[1] = -1;
+	errno = 0;
+	cr_assert_eq(mech_fsync_all(fds, 3), -1);
+	cr_assert_eq(errno, EBADF);
+	errno = 0;
+	cr_assert_eq(mech_fsync_all(fds, MECH_FSYNC_MAX + 1), -1, "more than it can take");
+	cr_assert_eq(errno, EINVAL);
+	close(fds[0]);
+	close(fds[2]);
+	close(fd);
 }
 
 Test(fatal, strv_growth_that_overflows_is_fatal, .exit_code = 42)

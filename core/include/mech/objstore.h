@@ -25,6 +25,13 @@ void mech_objstore_begin(mech_objstore *s);
 /** Write what was staged as one pack in objects/pack (nothing staged: no pack). */
 int mech_objstore_flush(mech_objstore *s);
 /**
+ * The same, and when the store is durable the open files `also` (at most
+ * MECH_FSYNC_MAX - 2: the ref's new value, say) are flushed at once with the
+ * pack and its index, before either takes its name (mech_fsync_all); with
+ * nothing staged, only they are.
+ */
+int mech_objstore_flush_with(mech_objstore *s, const int *also, size_t nalso);
+/**
  * Write the objects `ids` (read from `odb`; a repeated id is written once)
  * as one pack and its version 2 index in the directory `dir`
  * (objects/pack), deflated at zlib `level`, flushed with the directory when

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Throughput of concurrent writers on one tenant: 8 loops (WRITERS) of
+# `mech app create`, N (20) writes each, on tenants of APPS apps (default
+# 10 1000 10000), every commit counted afterwards with `git rev-list` and
+# the repository checked with `git fsck` (0 lost: a write that answered
+# success is in the history). With several binaries (`old=/tmp/old/mech`),
+# each gets its own tenant per size and they take turns, ROUNDS (3) times,
+# so that a busy machine weighs on all of them alike; the figure is the
+# median of the rounds' commits per second.
+#
+#   bench/bench_writers.sh MECH [LABEL=MECH...]
+#
+# Prints KEY=VALUE lines on stdout and progress on stderr.
+set -euo pipefail
+shopt -s inherit_errexit
+
+[ $# -ge 1 ] || { echo "usage: bench_writers.sh MECH [LABEL=MECH...]" >&2; exit 64; }
+W=${WRITERS:-8}
+N=${N:-20}
+ROUNDS=${ROUNDS:-3}
+APPS=${APPS:-10 1000 10000}
+work=$(mktemp -d "${BENCH_TMP:-/tmp}/mech-bench-writers.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home TZ=UTC LANG=C.UTF-8 NO_COLOR=1
+mkdir -p "$HOME"
+say() { echo "bench_writers: $*" >&2; }
+median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+labels=()
+bins=()
+for a in "$@"; do
+	case $a in *=*) labels+=("${a%%=*}"); bins+=("$(realpath "${a#*=}")") ;;
+	*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
+done
+
+tenant() { # bin home apps: a tenant "bench" with that many apps, one write done
+	local repo=$2/tenants/bench/gitops.git k
+	MECH_HOME=$2 "$1" admin tenant add bench >/dev/null 2>&1
+	for ((k = 1; k <= $3; k++)); do
+		printf 'M 100644 inline apps/imp%d/overlays/main/kustomization.yaml\ndata 41\nresources:\n- ../../base\n# imported %05d\n\n' "$k" "$k"
+	done | { printf 'commit refs/heads/main\ncommitter Mechanics <mechanics@localhost> 1700000000 +0000\ndata 11\nimport apps\nfrom %s\n' \
+		"$(git --git-dir="$repo" rev-parse main)"; cat; } | git --git-dir="$repo" fast-import --quiet
+	MECH_HOME=$2 "$1" --tenant bench app create warm --image nginx:1.27 >/dev/null 2>&1
+	flock "$repo/compact.lock" true
+}
+
+for a in $APPS; do
+	for i in "${!bins[@]}"; do tenant "${bins[$i]}" "$work/h$a.$i" "$a"; done
+	for ((r = 1; r <= ROUNDS; r++)); do
+		for i in "${!bins[@]}"; do
+			home=$work/h$a.$i
+			repo=$home/tenants/bench/gitops.git
+			base=$(git --git-dir="$repo" rev-list --count main)
+			: >"$work/failed"
+			s=$(date +%s%N)
+			pids=()
+			for ((w = 1; w <= W; w++)); do
+				(for ((k = 1; k <= N; k++)); do
+					MECH_HOME=$home "${bins[$i]}" --tenant bench app create "r${r}w${w}x$k" \
+						--image nginx:1.27 >/dev/null 2>&1 || echo "r${r}w${w}x$k" >>"$work/failed"
+				done) &
+				pids+=($!)
+			done
+			for p in "${pids[@]}"; do wait "$p"; done
+			t=$(($(date +%s%N) - s))
+			flock "$repo/compact.lock" true # the merges the writes started
+			n=$(($(git --git-dir="$repo" rev-list --count main) - base))
+			failed=$(wc -l <"$work/failed")
+			lost=$((W * N - failed - n)) # answered as done, yet not in the history
+			git --git-dir="$repo" fsck --strict --no-dangling >/dev/null 2>&1 ||
+				{ say "${labels[$i]}: git fsck failed at $a apps"; exit 1; }
+			cps=$(awk -v n="$n" -v t="$t" 'BEGIN {printf "%.1f", n / t * 1e9}')
+			say "${labels[$i]}: $a apps, round $r: $n commits in $((t / 1000000)) ms, $cps commits/s, $failed failed, $lost lost"
+			echo "$cps" >>"$work/cps.$a.$i"
+			echo "$lost" >>"$work/lost.$a.$i"
+			echo "$failed" >>"$work/failed.$a.$i"
+		done
+	done
+	for i in "${!bins[@]}"; do
+		l=${labels[$i]}
+		echo "WRITERS_${l}_${a}_CPS=$(median <"$work/cps.$a.$i")"
+		echo "WRITERS_${l}_${a}_LOST=$(awk '{s+=$1} END {print s}' "$work/lost.$a.$i")"
+		echo "WRITERS_${l}_${a}_FAILED=$(awk '{s+=$1} END {print s}' "$work/failed.$a.$i")"
+	done
+done
+echo "WRITERS=$W"
+echo "WRITERS_N=$N"
+echo "WRITERS_ROUNDS=$ROUNDS"
+echo "WRITERS_LABELS='${labels[*]}'"
