@@ -58,6 +58,7 @@ timed() {
 	done | median
 }
 peak() { /usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -1; }
+cpu() { /usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f\n", ($1 + $2) * 1000}'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
 
 # make_home DIR APPS COMMITS: a MECH_HOME whose tenant "bench" has APPS apps
@@ -196,8 +197,11 @@ for c in $CURVE; do
 	cold_m=$(timed cold)
 	cold_mk=$(peak bash -c "rm -rf '$MECH_HOME/cache'; '$MECH' --tenant bench app -a web set-image nginx:1.99 --dry-run")
 	log_g=$(timed git --git-dir="$repo" log -1 --format=%H main -- "$target")
+	# CPU (user + system) of one run each: on a busy machine the steadier figure
+	cold_c=$(cpu bash -c "rm -rf '$MECH_HOME/cache'; '$MECH' --tenant bench app -a web set-image nginx:1.99 --dry-run")
+	log_c=$(cpu git --git-dir="$repo" log -1 --format=%H main -- "$target")
 	RUNS=$runs_save
-	rows_curve+="| $c | $cold_m ms, $cold_mk KiB | $(awk -v t="$cold_m" -v c="$c" 'BEGIN {printf "%.1f", 1000 * t / c}') µs | $log_g ms | **$(ratio "$cold_m" "$log_g")×** |"$'\n'
+	rows_curve+="| $c | $cold_m ms, $cold_mk KiB | $(awk -v t="$cold_m" -v c="$c" 'BEGIN {printf "%.1f", 1000 * t / c}') µs | $log_g ms | **$(ratio "$cold_m" "$log_g")×** | $cold_c ms, $log_c ms: **$(ratio "$cold_c" "$log_c")×** |"$'\n'
 done
 git --git-dir="$repo" update-ref refs/heads/main "$tip"
 
@@ -228,7 +232,7 @@ PATH\` (no commit-graph) for the same path, last written before all those
 commits; all name the same commit (checked). Median of ${COLD_RUNS:-3} runs
 (target: linear in commits, ratio ≤ 1).
 
-| commits | mech cold | per commit | \`git log -1 -- PATH\` | ratio |
-|---|---|---|---|---|
+| commits | mech cold | per commit | \`git log -1 -- PATH\` | ratio | CPU: mech, git, ratio |
+|---|---|---|---|---|---|
 $rows_curve
 EOF
