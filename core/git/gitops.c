@@ -452,8 +452,7 @@ static void tree_warnings(mech_txn *txn, mech_txn_result *res)
 	mech_buf_dispose(&b);
 }
 
-static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res,
-		   char **flush_later)
+static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res, char **flush_later)
 {
 	mech_txn txn;
 	git_oid head, commit;
