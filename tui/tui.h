@@ -289,8 +289,9 @@ typedef enum {
 
 /**
  * One tenant: desired state and receipts read from its repo, on the loop's
- * thread only. A moved branch drops what was read (the forced list takes
- * only the new commits); views read again what they show.
+ * thread only. A moved branch drops what was read, except the forced list
+ * and the apps, which take only what the new commits changed; views read
+ * again what they show.
  */
 typedef struct tui_tenant {
 	char *name;
