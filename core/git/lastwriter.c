@@ -669,17 +669,10 @@ static void put_le(unsigned char *p, uint64_t v, int n)
 
 static int parse_hex_size(const char *p, size_t n, size_t *out)
 {
-	size_t v = 0, i;
-	for (i = 0; i < n; i++) {
-		char c = p[i];
-		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
-			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
-						    : 16;
-		if (d == 16)
-			return -1;
-		v = v << 4 | d;
-	}
-	*out = v;
+	uint64_t v;
+	if (mech_hex_parse(p, n, &v) < 0 || v > SIZE_MAX)
+		return -1;
+	*out = (size_t)v;
 	return 0;
 }
 

@@ -23,11 +23,13 @@ char *mech_checksum_hex(char out[MECH_CHECKSUM_HEXSZ + 1], uint64_t sum)
 	return out;
 }
 
-int mech_checksum_parse(const char *s, uint64_t *out)
+int mech_hex_parse(const char *s, size_t n, uint64_t *out)
 {
 	uint64_t v = 0;
-	int i;
-	for (i = 0; i < MECH_CHECKSUM_HEXSZ; i++) {
+	size_t i;
+	if (n > 16)
+		return -1;
+	for (i = 0; i < n; i++) {
 		char c = s[i];
 		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
 			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
@@ -38,4 +40,9 @@ int mech_checksum_parse(const char *s, uint64_t *out)
 	}
 	*out = v;
 	return 0;
+}
+
+int mech_checksum_parse(const char *s, uint64_t *out)
+{
+	return mech_hex_parse(s, MECH_CHECKSUM_HEXSZ, out);
 }

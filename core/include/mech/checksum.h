@@ -21,6 +21,9 @@ uint64_t mech_checksum(uint64_t seed, const void *data, size_t len);
 /** `sum` as MECH_CHECKSUM_HEXSZ hex digits and a NUL; returns `out`. */
 char *mech_checksum_hex(char out[MECH_CHECKSUM_HEXSZ + 1], uint64_t sum);
 
+/** Parse exactly `n` (at most 16) lowercase hex digits at `s`: 0, or -1 if they are not. */
+int mech_hex_parse(const char *s, size_t n, uint64_t *out);
+
 /** Parse exactly MECH_CHECKSUM_HEXSZ hex digits at `s`: 0, or -1 if they are not. */
 int mech_checksum_parse(const char *s, uint64_t *out);
 
