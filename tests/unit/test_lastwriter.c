@@ -725,7 +725,10 @@ static size_t v4_nblocks(const mech_buf *b)
 {
 	cr_assert_geq(b->len, V4_HEADER);
 	cr_assert(!memcmp(b->ptr, "mech-lastwriter 4 ", 18), "not a format-4 index");
-	return (size_t)strtoul(mech_sprintf("%.8s", b->ptr + V4_NBLOCKS), NULL, 16);
+	char digits[9];
+	memcpy(digits, b->ptr + V4_NBLOCKS, 8);
+	digits[8] = '\0';
+	return (size_t)strtoul(digits, NULL, 16);
 }
 
 static void v4_block(const mech_buf *b, size_t i, size_t *off, size_t *len)
