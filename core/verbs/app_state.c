@@ -564,7 +564,7 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 			 git_oid *at)
 {
 	git_repository *git = mech_repo_git(repo);
-	git_oid head, old_apps_id, old_routes_id, apps_id, routes_id;
+	git_oid head, was, old_apps_id, old_routes_id, apps_id, routes_id;
 	git_tree *old_apps = NULL, *old_routes = NULL, *new_apps = NULL, *new_routes = NULL;
 	mech_app_state *now = NULL;
 	mech_lastwriter *lw = NULL;
@@ -573,25 +573,24 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 
 	if (mech_repo_sync(repo) < 0 || mech_repo_head(repo, &head) < 0)
 		return -1;
-	if (!from || !*apps || git_oid_equal(from, &head) ||
-	    git_graph_descendant_of(git, &head, from) != 1 ||
+	if (from) /* `at` may be `from` itself */
+		git_oid_cpy(&was, from);
+	git_oid_cpy(at, &head);
+	from = from ? &was : NULL;
+	if (from && *apps && git_oid_equal(from, &head))
+		return 0; /* listed at this very commit */
+	if (!from || !*apps || git_graph_descendant_of(git, &head, from) != 1 ||
 	    commit_trees(git, from, &old_apps_id, &old_routes_id) < 0 ||
 	    commit_trees(git, &head, &apps_id, &routes_id) < 0) {
-		/* nothing listed yet, the same commit, or a history that is not a
-		 * continuation: a whole listing (its own head, read again) */
+		/* nothing listed yet, or a history that is not a continuation:
+		 * a whole listing (its own head, read again) */
 		git_error_clear();
 		mech_error_clear();
-		if (from && *apps && git_oid_equal(from, &head)) {
-			git_oid_cpy(at, &head);
-			return 0;
-		}
 		mech_app_state_free(*apps, *n);
 		*apps = NULL;
 		*n = 0;
-		git_oid_cpy(at, &head);
 		return mech_app_list(repo, apps, n);
 	}
-	git_oid_cpy(at, &head);
 	if (git_oid_equal(&apps_id, &old_apps_id) && git_oid_equal(&routes_id, &old_routes_id))
 		return 0; /* no app changed: their files, and so their last writers, are the same */
 	if (open_index(repo, &lw) < 0)
