@@ -327,13 +327,14 @@ static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out)
 	double d;
 	if (s->p >= s->end)
 		return -1;
-	if (literal(s, "null") == 0) {
+	/* the literals by their first letter: most values are strings */
+	if (*s->p == 'n' && literal(s, "null") == 0) {
 		if (want)
 			v = cJSON_CreateNull();
-	} else if (literal(s, "false") == 0) {
+	} else if (*s->p == 'f' && literal(s, "false") == 0) {
 		if (want)
 			v = cJSON_CreateFalse();
-	} else if (literal(s, "true") == 0) {
+	} else if (*s->p == 't' && literal(s, "true") == 0) {
 		if (want)
 			v = cJSON_CreateTrue();
 	} else if (*s->p == '"') {
