@@ -102,12 +102,41 @@ static void pm_clear(path_map *m)
  * and the pending sets point at it: a rebuild keeps no copy per commit,
  * and compares paths by pointer.
  */
+typedef struct walk_job walk_job;
+
 typedef struct {
 	uint64_t hash;
 	size_t len;
-	int touched; /* listed among the paths the walk's commits touched */
+	int touched;               /* listed among the paths the walk's commits touched */
+	walk_job *jobs, *last_job; /* a directory: the comparisons of its trees (walk_dirs) */
 	char s[];
 } walk_path;
+
+/*
+ * Two trees at one directory to compare, for one commit against one parent,
+ * put off until the walk has read every commit (walk_dirs): the versions of
+ * one directory are then read one after another. In a pack a tree is most
+ * often a delta on another version of itself, and libgit2 resolves a chain
+ * by keeping its bases for a while; read in commit order, one small
+ * directory's versions lie hundreds of commits apart, every one of them
+ * resolved its whole chain again (up to 50 deltas, the bulk of a rebuild).
+ */
+struct walk_job {
+	walk_job *next;
+	git_oid a, b;  /* the parent's tree and the commit's; zero: none on that side */
+	uint32_t list; /* the list the paths below go to (commit_info.first_list) */
+};
+
+/* A path that differs, and the list (commit and parent) it belongs to. */
+typedef struct {
+	walk_path *path;
+	uint32_t list;
+} found_path;
+
+typedef struct {
+	found_path *items;
+	size_t len, cap;
+} found_vec;
 
 /* Paths that differ in one comparison, sorted by strcmp (for path_list_has). */
 typedef struct {
@@ -170,6 +199,7 @@ static walk_path *pool_intern(path_pool *pool, const char *s, size_t n)
 		p->hash = h;
 		p->len = n;
 		p->touched = 0;
+		p->jobs = p->last_job = NULL;
 		memcpy(p->s, s, n);
 		p->s[n] = '\0';
 		*slot = p;
@@ -271,9 +301,10 @@ static void ps_free(pend_set *m)
 typedef struct {
 	git_oid id;
 	size_t nparents;
-	git_oid *parents;  /* in the pool's arena, as the lists */
-	path_list *diffs;  /* per parent: paths differing; for a root: paths in its tree */
-	pend_set *pending; /* paths whose walk is at this commit */
+	git_oid *parents;    /* in the pool's arena, as the lists */
+	path_list *diffs;    /* per parent: paths differing; for a root: paths in its tree */
+	pend_set *pending;   /* paths whose walk is at this commit */
+	uint32_t first_list; /* its lists' numbers in the walk: first_list + parent */
 	int used;
 } commit_info;
 
@@ -327,7 +358,20 @@ static void cm_clear(commit_map *m)
 typedef struct {
 	commit_map cm;
 	path_pool pool;
+	uint32_t nlists; /* a list per commit and parent (one for a root) */
+	uint32_t list;   /* the list being filled */
+	found_vec found; /* every path found, with its list, until walk_lists */
+	path_vec dirs;   /* the directories with jobs, in the order they got their first */
 } walk_state;
+
+static void ws_dispose(walk_state *ws)
+{
+	cm_clear(&ws->cm);
+	pool_dispose(&ws->pool);
+	free(ws->found.items);
+	free(ws->dirs.items);
+	memset(ws, 0, sizeof(*ws));
+}
 
 /* ---- reading trees during a walk ---- */
 
@@ -361,8 +405,7 @@ typedef struct {
 	int files_only;      /* list only files (and submodules), not directories */
 	mech_buf path;       /* the path at which the trees are being compared */
 	mech_strv *out;      /* the paths that differ, as strings; or, in a walk, */
-	path_pool *pool;     /* ... as the walk's paths */
-	path_vec found;      /* ... in this vector (one comparison's) */
+	walk_state *walk;    /* its paths, and subdirectories as its jobs */
 } tree_reader;
 
 static size_t memo_hash(const git_oid *id)
@@ -469,8 +512,6 @@ static void reader_free(tree_reader *r)
 	git_odb_free(r->odb);
 	r->odb = NULL;
 	mech_buf_dispose(&r->path);
-	free(r->found.items);
-	memset(&r->found, 0, sizeof(r->found));
 }
 
 /* ---- tree comparison: blob paths that differ between two trees ---- */
@@ -526,13 +567,44 @@ static int raw_damaged(void)
 
 static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b);
 
-/* r->path differs: a string for the caller, or the walk's path */
-static void reader_found(tree_reader *r)
+/* r->path differs: a string for the caller, or the walk's path (returned) */
+static walk_path *reader_found(tree_reader *r)
 {
-	if (r->pool)
-		pv_push(&r->found, pool_intern(r->pool, r->path.ptr, r->path.len));
-	else
+	walk_state *ws = r->walk;
+	walk_path *p;
+	if (!ws) {
 		mech_strv_push(r->out, r->path.ptr);
+		return NULL;
+	}
+	p = pool_intern(&ws->pool, r->path.ptr, r->path.len);
+	if (ws->found.len == ws->found.cap) {
+		ws->found.cap = mech_grow_cap(ws->found.cap, ws->found.len + 1, 1024,
+					      sizeof(*ws->found.items));
+		ws->found.items = mech_reallocarray(ws->found.items, ws->found.cap,
+						    sizeof(*ws->found.items));
+	}
+	ws->found.items[ws->found.len].path = p;
+	ws->found.items[ws->found.len++].list = ws->list;
+	return p;
+}
+
+/* In a walk, directory `dir`'s trees are compared later: a job (see walk_job). */
+static void add_job(walk_state *ws, walk_path *dir, const raw_entry *ea, const raw_entry *eb)
+{
+	walk_job *j = mech_arena_alloc(&ws->pool.arena, sizeof(*j));
+	memset(j, 0, sizeof(*j));
+	if (ea && ea->mode == 0040000)
+		git_oid_fromraw(&j->a, ea->id);
+	if (eb && eb->mode == 0040000)
+		git_oid_fromraw(&j->b, eb->id);
+	j->list = ws->list;
+	if (dir->last_job)
+		dir->last_job->next = j;
+	else
+		pv_push(&ws->dirs, dir);
+	if (!dir->jobs)
+		dir->jobs = j;
+	dir->last_job = j;
 }
 
 static void path_cut(mech_buf *b, size_t len)
@@ -557,6 +629,13 @@ static int entry_diff(tree_reader *r, const raw_entry *ea, const raw_entry *eb)
 	if (ea && eb && ea->mode == eb->mode && !memcmp(ea->id, eb->id, GIT_OID_RAWSZ))
 		return 0;
 	mech_buf_put(&r->path, e->name, e->namelen);
+	if (r->walk) {
+		walk_path *p = reader_found(r);
+		if (adir || bdir)
+			add_job(r->walk, p, ea, eb);
+		path_cut(&r->path, plen);
+		return 0;
+	}
 	if (!r->files_only || (ea && !adir) || (eb && !bdir))
 		reader_found(r);
 	if (adir || bdir) {
@@ -651,7 +730,7 @@ static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b)
 int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
 			    mech_strv *out)
 {
-	tree_reader r = {repo, NULL, {0}, {0}, NULL, 0, 1, MECH_BUF_INIT, out, NULL, {0}};
+	tree_reader r = {repo, NULL, {0}, {0}, NULL, 0, 1, MECH_BUF_INIT, out, NULL};
 	git_odb_object *ra = NULL, *rb = NULL;
 	int rc = 0;
 	if (a && reader_tree(&r, git_tree_id(a), 0, &ra) < 0)
@@ -1365,16 +1444,86 @@ static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
 	return 0;
 }
 
-/* The paths one comparison found, into the walk's arena, sorted. */
-static void keep_found(tree_reader *r, path_list *out)
+/* A tree for walk_dirs: one of the two the job before read, or read now. */
+static int dir_tree(tree_reader *r, const git_oid *id, git_odb_object *const kept[2],
+		    git_odb_object **out)
 {
-	out->len = r->found.len;
-	out->items = mech_arena_alloc(&r->pool->arena, r->found.len * sizeof(*out->items));
-	if (out->len) {
-		memcpy(out->items, r->found.items, r->found.len * sizeof(*out->items));
-		qsort(out->items, out->len, sizeof(*out->items), cmp_walk_path);
+	int i;
+	*out = NULL;
+	if (git_oid_is_zero(id))
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (kept[i] && git_oid_equal(git_odb_object_id(kept[i]), id))
+			return git_odb_object_dup(out, kept[i]) < 0 ? -1 : 0;
+	return reader_tree(r, id, 0, out);
+}
+
+/*
+ * The jobs the walk put off, a directory at a time, in commit order within
+ * one: a commit's tree at a directory is most often its parent's in the job
+ * before, and the versions of a directory are read one after another. The
+ * jobs of subdirectories found on the way are appended, and done after.
+ */
+static int walk_dirs(tree_reader *r, walk_state *ws)
+{
+	size_t g;
+	int rc = 0;
+	for (g = 0; g < ws->dirs.len && !rc; g++) {
+		walk_path *dir = ws->dirs.items[g];
+		git_odb_object *kept[2] = {NULL, NULL};
+		walk_job *j;
+		for (j = dir->jobs; j && !rc; j = j->next) {
+			git_odb_object *ta, *tb = NULL;
+			if (dir_tree(r, &j->a, kept, &ta) < 0 || dir_tree(r, &j->b, kept, &tb) < 0) {
+				rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+			} else {
+				mech_buf_clear(&r->path);
+				mech_buf_put(&r->path, dir->s, dir->len);
+				mech_buf_putc(&r->path, '/');
+				ws->list = j->list;
+				rc = tree_diff(r, ta, tb);
+			}
+			git_odb_object_free(kept[0]);
+			git_odb_object_free(kept[1]);
+			kept[0] = ta;
+			kept[1] = tb;
+		}
+		git_odb_object_free(kept[0]);
+		git_odb_object_free(kept[1]);
 	}
-	r->found.len = 0;
+	mech_buf_clear(&r->path);
+	return rc;
+}
+
+/* Every path found into its commit's list, each list sorted (for path_list_has). */
+static void walk_lists(walk_state *ws)
+{
+	size_t *at = mech_calloc((size_t)ws->nlists + 1, sizeof(*at));
+	walk_path **all = mech_arena_alloc(&ws->pool.arena, ws->found.len * sizeof(*all));
+	size_t i, j, n;
+	for (i = 0; i < ws->found.len; i++)
+		at[ws->found.items[i].list + 1]++;
+	for (i = 0; i < ws->nlists; i++)
+		at[i + 1] += at[i];
+	for (i = 0; i < ws->found.len; i++) /* at[k]: where list k's next path goes */
+		all[at[ws->found.items[i].list]++] = ws->found.items[i].path;
+	/* now at[k] is where list k ends, and list k - 1's end is where it starts */
+	for (i = 0; i < ws->cm.cap; i++) {
+		commit_info *ci = &ws->cm.slots[i];
+		if (!ci->used || !ci->diffs)
+			continue;
+		n = ci->nparents ? ci->nparents : 1;
+		for (j = 0; j < n; j++) {
+			size_t k = ci->first_list + j, start = k ? at[k - 1] : 0;
+			ci->diffs[j].items = all + start;
+			ci->diffs[j].len = at[k] - start;
+			if (ci->diffs[j].len > 1)
+				qsort(ci->diffs[j].items, ci->diffs[j].len, sizeof(walk_path *),
+				      cmp_walk_path);
+		}
+	}
+	free(at);
+	ws->found.len = 0;
 }
 
 /* Record the diffs of one commit against each parent (or its tree, for a root). */
@@ -1406,10 +1555,13 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, walk_state *ws, cons
 	ci->parents = mech_arena_alloc(&ws->pool.arena, ci->nparents * sizeof(git_oid));
 	ci->diffs = mech_arena_alloc(&ws->pool.arena, nlists * sizeof(path_list));
 	memset(ci->diffs, 0, nlists * sizeof(path_list));
-	r->found.len = 0;
+	if (nlists > UINT32_MAX - ws->nlists)
+		mech_fatal("a walk of more than %u commits and parents", UINT32_MAX);
+	ci->first_list = ws->nlists;
+	ws->nlists += (uint32_t)nlists;
 	if (!ci->nparents) {
-		rc = tree_diff(r, NULL, tree);
-		keep_found(r, &ci->diffs[0]); /* searched with path_list_has */
+		ws->list = ci->first_list;
+		rc = tree_diff(r, NULL, tree); /* the lists are filled by walk_lists */
 		goto done;
 	}
 	for (i = 0; i < ci->nparents; i++) {
@@ -1422,8 +1574,8 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, walk_state *ws, cons
 			mech_error_git(MECH_EFAILED, "cannot read parent commit");
 			goto done;
 		}
+		ws->list = ci->first_list + (uint32_t)i;
 		rc = tree_diff(r, pt, tree);
-		keep_found(r, &ci->diffs[i]);
 		git_odb_object_free(pt);
 		if (i == 0) { /* most often the next commit of the walk */
 			git_commit_free(r->parent);
@@ -1693,10 +1845,10 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	size_t norder = 0, cap = 0, i, j;
 	int rc = -1, uncached = 0;
 	path_vec touched = {0};
-	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0, MECH_BUF_INIT, NULL, NULL, {0}};
+	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0, MECH_BUF_INIT, NULL, NULL};
 
 	memset(&ws, 0, sizeof(ws));
-	r.pool = &ws.pool;
+	r.walk = &ws;
 	if (!incremental) {
 		pm_clear(&lw->map);
 		drop_snapshot(lw);
@@ -1729,6 +1881,9 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 		}
 		order[norder++] = id;
 	}
+	if (walk_dirs(&r, &ws) < 0)
+		goto done;
+	walk_lists(&ws);
 	lw->walked = norder;
 	reader_free(&r);
 	if (uncached) {
@@ -1791,8 +1946,7 @@ done:
 	free(touched.items);
 	free(order);
 	pm_clear(&old);
-	cm_clear(&ws.cm);
-	pool_dispose(&ws.pool);
+	ws_dispose(&ws);
 	git_revwalk_free(walk);
 	return rc;
 }
