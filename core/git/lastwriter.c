@@ -159,7 +159,7 @@ static void pv_push(path_vec *v, walk_path *p)
 }
 
 typedef struct {
-	mech_arena arena; /* the paths, and the commits' parents and lists */
+	mech_arena arena; /* the paths, the jobs, and the commits' parents and lists */
 	walk_path **slots;
 	size_t cap, len;
 } path_pool;
