@@ -383,8 +383,9 @@ static void ws_dispose(walk_state *ws)
  * the cache's hash table from its start to evict: a third of a 50,000-commit
  * rebuild went there, and the rebuild grew faster than the history. So a
  * walk turns libgit2's cache off (update_walk) and keeps, for one step, what
- * it read on the parent side: the next commit's own trees, and the parent
- * commit itself.
+ * it read on the parent side: the next commit's own root tree, and the
+ * parent commit itself. (The trees below the root are compared after the
+ * walk, a directory at a time: walk_dirs.)
  */
 typedef struct {
 	git_oid id;
