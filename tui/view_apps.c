@@ -5,6 +5,7 @@
  */
 #include "tui.h"
 
+#include "mech/buf.h"
 #include "mech/live.h"
 
 #include <stdio.h>
@@ -19,35 +20,62 @@ static const tui_column cols[] = {
 	{"AGE", 3, 4, 1, 0, 200}, {"EMAIL", 12, 32, 1, 0, 200}, {"MESSAGE", 20, 0, 1, 0, 200},
 };
 
-/* The last writer's commit: "machine alice", and for wide screens its age, email and subject. */
-static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long long now)
+/* A row's cells, after TENANT in operator mode; SYNC to REVISION are Argo CD's. */
+enum {
+	C_APP,
+	C_INSTANCE,
+	C_IMAGE,
+	C_SYNC,
+	C_HEALTH,
+	C_REVISION,
+	C_ROUTE,
+	C_WRITER,
+	C_AGE,
+	C_EMAIL,
+	C_MESSAGE,
+	C__COUNT
+};
+
+/*
+ * The last writer's commit: "machine alice", and for wide screens its age,
+ * email and subject (empty when the commit cannot be read). Returns until
+ * when the age reads the same (0: no age).
+ */
+static long long writer_cells(tui_view *v, tui_tenant *tn, const mech_writer *w, tui_line *l,
+			      size_t at, long long now)
 {
 	git_commit *c = NULL;
 	const char *subject;
 	char age[16];
+	long long ct;
 	if (git_oid_is_zero(&w->commit) || !tn->repo ||
 	    git_commit_lookup(&c, mech_repo_git(tn->repo), &w->commit) < 0) {
 		char sha[GIT_OID_HEXSZ + 1];
 		git_error_clear();
 		git_oid_tostr(sha, sizeof(sha), &w->commit);
 		if (git_oid_is_zero(&w->commit))
-			tui_line_cell(l, TUI_AREA_DEFAULT, "-");
+			tui_view_cell_set(v, l, at + C_WRITER, TUI_AREA_DEFAULT, "-");
 		else
-			tui_line_cell(l, tui_class_area(w->cls), "%s %.8s", mech_class_name(w->cls),
-				      sha);
-		return;
+			tui_view_cell_set(v, l, at + C_WRITER, tui_class_area(w->cls), "%s %.8s",
+					  mech_class_name(w->cls), sha);
+		tui_view_cell_set(v, l, at + C_AGE, TUI_AREA_DIM, "%s", "");
+		tui_view_cell_set(v, l, at + C_EMAIL, TUI_AREA_DEFAULT, "%s", "");
+		tui_view_cell_set(v, l, at + C_MESSAGE, TUI_AREA_DEFAULT, "%s", "");
+		return 0;
 	}
-	tui_age(now - (long long)git_commit_time(c), age, sizeof(age));
-	tui_line_cell(l, tui_class_area(w->cls), "%s %s", mech_class_name(w->cls),
-		      git_commit_author(c)->name);
-	tui_line_cell(l, TUI_AREA_DIM, "%s", age);
-	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", git_commit_author(c)->email);
+	ct = (long long)git_commit_time(c);
+	tui_age(now - ct, age, sizeof(age));
+	tui_view_cell_set(v, l, at + C_WRITER, tui_class_area(w->cls), "%s %s",
+			  mech_class_name(w->cls), git_commit_author(c)->name);
+	tui_view_cell_set(v, l, at + C_AGE, TUI_AREA_DIM, "%s", age);
+	tui_view_cell_set(v, l, at + C_EMAIL, TUI_AREA_DEFAULT, "%s", git_commit_author(c)->email);
 	subject = git_commit_summary(c) ? git_commit_summary(c) : "";
 	/* a receipt's verb is in its LAST WRITER class already: "set image of web/main …" */
 	if (!strncmp(subject, "mechanics(", 10) && strstr(subject, "): "))
 		subject = strstr(subject, "): ") + 3;
-	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", subject);
+	tui_view_cell_set(v, l, at + C_MESSAGE, TUI_AREA_DEFAULT, "%s", subject);
 	git_commit_free(c);
+	return ct + tui_age_next(now - ct);
 }
 
 /*
@@ -56,10 +84,11 @@ static void writer_cells(tui_tenant *tn, const mech_writer *w, tui_line *l, long
  * rule `mech app status` and --wait use (mech_live_revision_reached), asked
  * for every row at once: one walk of Argo CD's lag, not one per instance.
  */
-static void revision_cell(tui_tenant *tn, const mech_writer *w, const char *rev, tui_line *l)
+static void revision_cell(tui_view *v, tui_tenant *tn, const mech_writer *w, const char *rev,
+			  tui_line *l, size_t at)
 {
-	if (!*rev) {
-		tui_line_cell(l, TUI_AREA_DIM, "-");
+	if (!rev || !*rev) {
+		tui_view_cell_set(v, l, at + C_REVISION, TUI_AREA_DIM, "-");
 		return;
 	}
 	if (!tn->reach)
@@ -67,57 +96,122 @@ static void revision_cell(tui_tenant *tn, const mech_writer *w, const char *rev,
 	if (!git_oid_is_zero(&w->commit) && tn->repo && tn->apps_listed &&
 	    !mech_live_reach_check(tn->reach, mech_repo_git(tn->repo), &tn->apps_at, rev,
 				   &w->commit))
-		tui_line_cell(l, TUI_AREA_OUT_OF_SYNC, "%.7s↓", rev);
+		tui_view_cell_set(v, l, at + C_REVISION, TUI_AREA_OUT_OF_SYNC, "%.7s↓", rev);
 	else
-		tui_line_cell(l, TUI_AREA_DIM, "%.7s", rev);
+		tui_view_cell_set(v, l, at + C_REVISION, TUI_AREA_DIM, "%.7s", rev);
 }
 
+/* What a row's Git cells are made from: image, route, last writer (the key is app/instance). */
+static void git_made(const mech_instance_state *in, mech_buf *out)
+{
+	char sha[GIT_OID_HEXSZ + 1];
+	git_oid_tostr(sha, sizeof(sha), &in->writer.commit);
+	mech_buf_clear(out);
+	mech_buf_printf(out, "%s\x1f%s\x1f%s %d", in->image ? in->image : "\x1e",
+			in->route_host ? in->route_host : "\x1e", sha, (int)in->writer.cls);
+}
+
+/* What its Argo CD cells are made from: sync, health, revision, and the commit REVISION's "↓"
+ * was judged at. Under the lock. */
+static void live_made(const tui_tenant *tn, const mech_argocd_app *live, int configured,
+		      const char *listed_at, mech_buf *out)
+{
+	mech_buf_clear(out);
+	if (!live) {
+		mech_buf_puts(out, configured ? "-" : "n/a");
+		return;
+	}
+	mech_buf_printf(out, "+%s\x1f%s\x1f%s\x1f%s", live->sync_status, live->health_status,
+			live->sync_revision ? live->sync_revision : "",
+			tn->apps_listed ? listed_at : "");
+}
+
+static void set_made(tui_line *l, int part, const mech_buf *b)
+{
+	if (l->made[part] && !strcmp(l->made[part], mech_buf_cstr(b)))
+		return;
+	free(l->made[part]);
+	l->made[part] = mech_strdup(mech_buf_cstr(b));
+}
+
+/*
+ * The tenant's rows, keeping each one's cells while what they are made of
+ * holds: a write changes a few apps' Git cells (and moves every
+ * Application's revision), an event one app's Argo CD cells; the last
+ * writer's commit is read only for a row whose writer changed or whose age
+ * would read differently.
+ */
 static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn)
 {
 	tui_data *d = &t->data;
 	long long now = (long long)time(NULL);
-	size_t i, j;
+	size_t i, j, k, at = t->data.all_tenants ? 1 : 0;
 	int configured = d->configured;
+	mech_buf gm = MECH_BUF_INIT, lm = MECH_BUF_INIT;
+	char listed_at[GIT_OID_HEXSZ + 1];
 
 	tui_data_need(tn, TUI_HAVE_APPS);
+	git_oid_tostr(listed_at, sizeof(listed_at), &tn->apps_at);
 	tui_data_lock(d);
 	for (i = 0; i < tn->napps; i++) {
 		const mech_app_state *a = &tn->apps[i];
 		for (j = 0; j < a->ninstances; j++) {
 			const mech_instance_state *in = &a->instances[j];
 			const mech_argocd_app *live = tui_data_instance(d, tn, a->name, in->name);
-			tui_line *l = tui_view_row(t, v, tn, a->name);
+			int kept, git_changed, live_changed;
 			char *rev = NULL;
-			l->key2 = mech_strdup(in->name);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", a->name);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", in->name);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s", in->image ? in->image : "-");
-			if (live) {
+			tui_line *l = tui_view_row_kept(t, v, tn, a->name, in->name, &kept);
+
+			git_made(in, &gm);
+			live_made(tn, live, configured, listed_at, &lm);
+			git_changed = !kept || !l->made[0] || strcmp(l->made[0], gm.ptr) ||
+				      (l->until && now >= l->until);
+			/* REVISION's "↓" is judged against the writer: a new one judges again */
+			live_changed = git_changed || !l->made[1] || strcmp(l->made[1], lm.ptr);
+			if (!git_changed && !live_changed)
+				continue;
+			for (k = l->ncells; k < at + C__COUNT; k++)
+				tui_line_cell(l, TUI_AREA_DEFAULT, "%s", "");
+			if (live_changed && live) {
 				const char *sync = *live->sync_status ? live->sync_status
 								      : "Unknown";
 				const char *health = *live->health_status ? live->health_status
 									  : "Unknown";
-				tui_line_cell(l, tui_status_area(sync), "%s", sync);
-				tui_line_cell(l, tui_status_area(health), "%s", health);
+				tui_view_cell_set(v, l, at + C_SYNC, tui_status_area(sync), "%s",
+						  sync);
+				tui_view_cell_set(v, l, at + C_HEALTH, tui_status_area(health),
+						  "%s", health);
 				rev = mech_strdup(live->sync_revision ? live->sync_revision : "");
-			} else {
-				tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
-				tui_line_cell(l, TUI_AREA_UNKNOWN, "%s", configured ? "-" : "n/a");
+			} else if (live_changed) {
+				tui_view_cell_set(v, l, at + C_SYNC, TUI_AREA_UNKNOWN, "%s",
+						  configured ? "-" : "n/a");
+				tui_view_cell_set(v, l, at + C_HEALTH, TUI_AREA_UNKNOWN, "%s",
+						  configured ? "-" : "n/a");
 			}
 			/* Git is read without the lock: the watch thread waits for no commit walk */
 			tui_data_unlock(d);
-			if (rev)
-				revision_cell(tn, &in->writer, rev, l);
-			else
-				tui_line_cell(l, TUI_AREA_DIM, "-");
+			if (git_changed) {
+				tui_view_cell_set(v, l, at + C_APP, TUI_AREA_DEFAULT, "%s", a->name);
+				tui_view_cell_set(v, l, at + C_INSTANCE, TUI_AREA_DEFAULT, "%s",
+						  in->name);
+				tui_view_cell_set(v, l, at + C_IMAGE, TUI_AREA_DEFAULT, "%s",
+						  in->image ? in->image : "-");
+				tui_view_cell_set(v, l, at + C_ROUTE, TUI_AREA_DEFAULT, "%s",
+						  in->route_host ? in->route_host : "-");
+				l->until = writer_cells(v, tn, &in->writer, l, at, now);
+				set_made(l, 0, &gm);
+			}
+			if (live_changed) {
+				revision_cell(v, tn, &in->writer, rev, l, at);
+				set_made(l, 1, &lm);
+			}
 			free(rev);
-			tui_line_cell(l, TUI_AREA_DEFAULT, "%s",
-				      in->route_host ? in->route_host : "-");
-			writer_cells(tn, &in->writer, l, now);
 			tui_data_lock(d);
 		}
 	}
 	tui_data_unlock(d);
+	mech_buf_dispose(&gm);
+	mech_buf_dispose(&lm);
 }
 
 static int load(struct tui *t, tui_view *v)
