@@ -93,6 +93,18 @@ static void reload_views(struct tui *t)
 	t->dirty = 1;
 }
 
+/* The watch changed Applications: a view that can updates only their rows, else reloads. */
+static void live_changed(struct tui *t)
+{
+	mech_strv names = MECH_STRV_INIT;
+	tui_view *v = t->view;
+	int all = tui_data_live_take(&t->data, &names);
+	if (v->ops->live && (all || !v->ops->live_update || v->ops->live_update(t, v, &names) < 0))
+		tui_view_reload(t, v);
+	t->dirty = 1;
+	mech_strv_dispose(&names);
+}
+
 /* What a view asked for and takes long (the forced list): read it now that the
  * screen says "loading…", then show it. */
 static void load_slow(struct tui *t)
@@ -584,7 +596,7 @@ static void loop(struct tui *t)
 		tui_data_unlock(&t->data);
 		if (gen != t->seen_live_gen) {
 			t->seen_live_gen = gen;
-			reload_views(t);
+			live_changed(t);
 		}
 		now = tui_now_ms();
 		if (now >= next_git) {

@@ -228,6 +228,11 @@ struct tui_view_ops {
 	int live; /* reload when Git or Argo CD data changes */
 	/** About every second while shown (not paused); 1 = redraw. Optional. */
 	int (*tick)(struct tui *t, struct tui_view *v);
+	/**
+	 * The watch changed these Applications (names): update only what shows
+	 * them. -1: reload instead. Optional (live views reload).
+	 */
+	int (*live_update)(struct tui *t, struct tui_view *v, const mech_strv *names);
 };
 
 typedef struct tui_view {
@@ -380,6 +385,10 @@ typedef struct {
 	long long live_fresh_ms; /* last connect, event or keepalive */
 	unsigned live_gen;
 	int live_loaded;
+	/* the Applications the watch changed since the loop took them (tui_data_live_take);
+	 * changed_all: a whole list came in, or more changed than is worth naming */
+	mech_strv changed;
+	int changed_all;
 	pthread_t thread;
 	int thread_running;
 	atomic_int cancel;
@@ -418,6 +427,13 @@ int tui_data_live_list(tui_data *d);
 /* Live data is read under the lock: */
 void tui_data_lock(tui_data *d);
 void tui_data_unlock(tui_data *d);
+/**
+ * The Applications changed since the last call, into names (empty first); 1
+ * when it is all of them (a list came in), and names stays empty.
+ */
+int tui_data_live_take(tui_data *d, mech_strv *names);
+/** The tenant's live Application of that name, or NULL. Borrowed, under the lock. */
+const mech_argocd_app *tui_data_app(tui_data *d, const tui_tenant *tn, const char *name);
 /** The live Application of a tenant's app instance, or NULL. Borrowed, under the lock. */
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
 					 const char *instance);
