@@ -109,23 +109,34 @@ static void git_made(const mech_instance_state *in, mech_buf *out)
 	char sha[GIT_OID_HEXSZ + 1];
 	git_oid_tostr(sha, sizeof(sha), &in->writer.commit);
 	mech_buf_clear(out);
-	mech_buf_printf(out, "%s\x1f%s\x1f%s %d", in->image ? in->image : "\x1e",
-			in->route_host ? in->route_host : "\x1e", sha, (int)in->writer.cls);
+	mech_buf_puts(out, in->image ? in->image : "\x1e");
+	mech_buf_putc(out, '\x1f');
+	mech_buf_puts(out, in->route_host ? in->route_host : "\x1e");
+	mech_buf_putc(out, '\x1f');
+	mech_buf_puts(out, sha);
+	mech_buf_putc(out, (char)('0' + (int)in->writer.cls));
 }
 
-/* What its Argo CD cells are made from: sync, health, revision, and the commit REVISION's "↓"
- * was judged at. Under the lock. */
+/*
+ * What its Argo CD cells are made from: sync, health, revision, and whether
+ * REVISION's "↓" can be judged (the apps listed). Not the commit they were
+ * listed at: whether a revision contains the writer is the history's, and
+ * a moved branch with the same writer answers the same. Under the lock.
+ */
 static void live_made(const tui_tenant *tn, const mech_argocd_app *live, int configured,
-		      const char *listed_at, mech_buf *out)
+		      mech_buf *out)
 {
 	mech_buf_clear(out);
 	if (!live) {
 		mech_buf_puts(out, configured ? "-" : "n/a");
 		return;
 	}
-	mech_buf_printf(out, "+%s\x1f%s\x1f%s\x1f%s", live->sync_status, live->health_status,
-			live->sync_revision ? live->sync_revision : "",
-			tn->apps_listed ? listed_at : "");
+	mech_buf_putc(out, tn->apps_listed ? '+' : '?');
+	mech_buf_puts(out, live->sync_status);
+	mech_buf_putc(out, '\x1f');
+	mech_buf_puts(out, live->health_status);
+	mech_buf_putc(out, '\x1f');
+	mech_buf_puts(out, live->sync_revision ? live->sync_revision : "");
 }
 
 static void set_made(tui_line *l, int part, const mech_buf *b)
@@ -212,7 +223,7 @@ static void index_put(apps_priv *p, char *name, size_t line, size_t app, size_t 
  */
 static void row_update(struct tui *t, tui_view *v, tui_tenant *tn, const mech_app_state *a,
 		       const mech_instance_state *in, const mech_argocd_app *live, tui_line *l,
-		       int kept, const char *listed_at, long long now)
+		       int kept, long long now)
 {
 	tui_data *d = &t->data;
 	apps_priv *p = v->priv;
@@ -221,7 +232,7 @@ static void row_update(struct tui *t, tui_view *v, tui_tenant *tn, const mech_ap
 	char *rev = NULL;
 
 	git_made(in, &p->gm);
-	live_made(tn, live, configured, listed_at, &p->lm);
+	live_made(tn, live, configured, &p->lm);
 	git_changed = !kept || !l->made[0] || strcmp(l->made[0], p->gm.ptr) ||
 		      (l->until && now >= l->until);
 	/* REVISION's "↓" is judged against the writer: a new one judges again */
@@ -267,10 +278,8 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn, long long no
 	tui_data *d = &t->data;
 	apps_priv *p = v->priv;
 	size_t i, j;
-	char listed_at[GIT_OID_HEXSZ + 1];
 
 	tui_data_need(tn, TUI_HAVE_APPS);
-	git_oid_tostr(listed_at, sizeof(listed_at), &tn->apps_at);
 	tui_data_lock(d);
 	for (i = 0; i < tn->napps; i++) {
 		const mech_app_state *a = &tn->apps[i];
@@ -279,8 +288,7 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn, long long no
 			char *name = mech_layout_instance_app(tn->name, a->name, in->name);
 			int kept;
 			tui_line *l = tui_view_row_kept(t, v, tn, a->name, in->name, &kept);
-			row_update(t, v, tn, a, in, tui_data_app(d, tn, name), l, kept, listed_at,
-				   now);
+			row_update(t, v, tn, a, in, tui_data_app(d, tn, name), l, kept, now);
 			index_put(p, name, (size_t)(l - v->lines), i, j);
 		}
 	}
@@ -320,7 +328,6 @@ static int live_update(struct tui *t, tui_view *v, const mech_strv *names)
 		const mech_app_state *a;
 		tui_line *l;
 		tui_tenant *tn;
-		char listed_at[GIT_OID_HEXSZ + 1];
 		if (!s->name)
 			continue; /* not an instance's (network, addons), or not in Git yet */
 		if (s->line >= v->nlines) {
@@ -335,9 +342,8 @@ static int live_update(struct tui *t, tui_view *v, const mech_strv *names)
 			rc = -1; /* the apps were read again since (a drill-down) */
 			break;
 		}
-		git_oid_tostr(listed_at, sizeof(listed_at), &tn->apps_at);
 		row_update(t, v, tn, a, &a->instances[s->inst], tui_data_app(d, tn, s->name), l, 1,
-			   listed_at, now);
+			   now);
 	}
 	tui_data_unlock(d);
 	return rc;
