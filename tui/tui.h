@@ -253,7 +253,7 @@ typedef struct tui_view {
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
 	struct tui_view *prev;     /* the view this one was opened from */
-	unsigned gen;              /* bumped when lines or cells are added, changed or cleared */
+	unsigned gen;              /* bumped when lines are added or cleared, or cells uncounted */
 	unsigned natw_gen;         /* the gen natw was measured at (0: never) */
 	int *natw;                 /* each column's widest cell (draw.c) */
 	tui_widths *colw;          /* each column's counted cells, ncolw of them (or NULL) */
@@ -484,6 +484,9 @@ struct tui {
 	int readonly;
 	int color;
 	int dirty; /* the body must be redrawn */
+	/* the watch changed what is shown: drawn at most every LIVE_DRAW_MS (console.c) */
+	int live_dirty;
+	long long live_drawn_ms;
 	int running;
 	int script;    /* headless scripted mode */
 	int via_ssh;   /* a tenant's key over SSH: no operator mode, no files written */

@@ -98,10 +98,19 @@ static void cell_uncount(tui_view *v, tui_cell *c, size_t i)
 	c->width = -1;
 }
 
+/* A column's natural width: its widest counted cell, or its title. */
+static int column_width(const tui_view *v, size_t i)
+{
+	int title = tui_width(v->cols[i].title);
+	int widest = i < v->ncolw ? tui_widths_max(&v->colw[i]) : 0;
+	return widest > title ? widest : title;
+}
+
 void tui_view_cell_set(tui_view *v, tui_line *l, size_t i, tui_area area, const char *fmt, ...)
 {
 	va_list ap;
 	char *text;
+	int counted;
 	va_start(ap, fmt);
 	text = cell_text(fmt, ap);
 	va_end(ap);
@@ -109,13 +118,23 @@ void tui_view_cell_set(tui_view *v, tui_line *l, size_t i, tui_area area, const 
 		if (i > l->ncells)
 			mech_fatal("tui_view_cell_set: cell %zu of a line of %zu", i, l->ncells);
 		cell_append(l, area, text);
-	} else {
-		cell_uncount(v, &l->cells[i], i);
-		free(l->cells[i].text);
-		l->cells[i].text = text;
-		l->cells[i].area = area;
+		v->gen++; /* measured with the new rows */
+		return;
 	}
-	v->gen++;
+	counted = l->cells[i].width >= 0;
+	cell_uncount(v, &l->cells[i], i);
+	free(l->cells[i].text);
+	l->cells[i].text = text;
+	l->cells[i].area = area;
+	if (!counted) {
+		v->gen++;
+		return;
+	}
+	/* a counted row's cell is counted at once: a draw then measures nothing */
+	l->cells[i].width = tui_width(text);
+	tui_widths_add(&v->colw[i], l->cells[i].width);
+	if (v->natw && v->natw_gen == v->gen)
+		v->natw[i] = column_width(v, i);
 }
 
 /*
@@ -145,11 +164,8 @@ const int *tui_view_widths(tui_view *v)
 			tui_widths_add(&v->colw[i], c->width);
 		}
 	}
-	for (i = 0; i < v->ncols; i++) {
-		int title = tui_width(v->cols[i].title);
-		int widest = i < v->ncolw ? tui_widths_max(&v->colw[i]) : 0;
-		v->natw[i] = widest > title ? widest : title;
-	}
+	for (i = 0; i < v->ncols; i++)
+		v->natw[i] = column_width(v, i);
 	v->natw_gen = v->gen ? v->gen : 1;
 	return v->natw;
 }
