@@ -226,8 +226,25 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  */
 #define APP_CACHE_MAGIC "mech-apps 3"
 
+/*
+ * What an app's listing is read from: the trees apps/<name> and
+ * network/routes/<name>, zeros when absent. The same two ids are the same
+ * files, so the same listing and the same last writers (a commit that
+ * touched neither did not write them). The same rule covers all apps at
+ * once with the apps/ and network/routes/ trees themselves. This is the one
+ * place it is written; the app cache and the console's update both ask it.
+ */
 typedef struct {
-	git_oid app_tree, routes_tree;
+	git_oid app, routes;
+} app_source;
+
+static int same_source(const app_source *a, const app_source *b)
+{
+	return git_oid_equal(&a->app, &b->app) && git_oid_equal(&a->routes, &b->routes);
+}
+
+typedef struct {
+	app_source src;
 	mech_app_state state;
 	int used;
 } cached_app;
@@ -298,7 +315,7 @@ static char *dup_or_null(const char *s)
 }
 
 /* The cached apps, sorted by name, and the two trees they were listed from. */
-static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, git_oid *routes)
+static size_t app_cache_load(mech_repo *repo, cached_app **out, app_source *from)
 {
 	mech_buf b = MECH_BUF_INIT;
 	cached_app *v = NULL, *cur = NULL;
@@ -308,8 +325,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 	uint64_t sum;
 
 	*out = NULL;
-	memset(apps, 0, sizeof(*apps));
-	memset(routes, 0, sizeof(*routes));
+	memset(from, 0, sizeof(*from));
 	if (mech_buf_read_file(&b, file, 256u * 1024 * 1024) < 0) {
 		mech_error_clear();
 		goto done;
@@ -319,10 +335,9 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 	    strncmp(b.ptr, APP_CACHE_MAGIC " ", magic + 1) ||
 	    mech_checksum_parse(nl - MECH_CHECKSUM_HEXSZ, &sum) < 0 ||
 	    sum != mech_checksum(0, nl + 1, b.len - (size_t)(nl + 1 - b.ptr)) ||
-	    git_oid_fromstrn(apps, b.ptr + magic + 1, GIT_OID_HEXSZ) < 0 ||
-	    git_oid_fromstrn(routes, b.ptr + magic + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0) {
-		memset(apps, 0, sizeof(*apps));
-		memset(routes, 0, sizeof(*routes));
+	    git_oid_fromstrn(&from->app, b.ptr + magic + 1, GIT_OID_HEXSZ) < 0 ||
+	    git_oid_fromstrn(&from->routes, b.ptr + magic + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0) {
+		memset(from, 0, sizeof(*from));
 		goto done;
 	}
 	for (p = nl + 1; (nl = strchr(p, '\n')); p = nl + 1) {
@@ -334,8 +349,8 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 			v = mech_reallocarray(v, n + 1, sizeof(*v));
 			cur = &v[n++];
 			memset(cur, 0, sizeof(*cur));
-			if (git_oid_fromstr(&cur->app_tree, f[1]) < 0 ||
-			    git_oid_fromstr(&cur->routes_tree, f[2]) < 0)
+			if (git_oid_fromstr(&cur->src.app, f[1]) < 0 ||
+			    git_oid_fromstr(&cur->src.routes, f[2]) < 0)
 				break; /* damaged: the apps before it are still good */
 			cur->state.name = mech_strdup(f[3]);
 			cur->state.base_image = dup_or_null(f[4]);
@@ -361,7 +376,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, git_oid *apps, g
 	/* stopped short (a torn or damaged line): the last app may be incomplete,
 	 * and the file no longer stands for the whole apps/ tree */
 	if (p != b.ptr + b.len) {
-		memset(apps, 0, sizeof(*apps));
+		memset(from, 0, sizeof(*from));
 		if (n)
 			app_state_dispose(&v[--n].state);
 	}
@@ -378,8 +393,7 @@ done:
 	return n;
 }
 
-static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const git_oid *apps,
-			   const git_oid *routes)
+static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const app_source *from)
 {
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], num[32], sum[MECH_CHECKSUM_HEXSZ + 1];
@@ -387,16 +401,16 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 	size_t i, j, body;
 
 	mech_buf_puts(&b, APP_CACHE_MAGIC);
-	put_field(&b, git_oid_tostr(hex, sizeof(hex), apps));
-	put_field(&b, git_oid_tostr(hex, sizeof(hex), routes));
+	put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->app));
+	put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->routes));
 	put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
 	mech_buf_putc(&b, '\n');
 	body = b.len;
 	for (i = 0; i < n; i++) {
 		const mech_app_state *a = &v[i].state;
 		mech_buf_puts(&b, "A");
-		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].app_tree));
-		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].routes_tree));
+		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.app));
+		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.routes));
 		put_field(&b, a->name);
 		put_field(&b, a->base_image);
 		snprintf(num, sizeof(num), "%d", a->port);
@@ -446,11 +460,30 @@ static git_tree *tree_or_null(git_repository *git, const git_oid *id)
 	return t;
 }
 
+/* what all apps are read from: the apps/ and network/routes/ trees of `root` */
+static void all_source(git_tree *root, app_source *out)
+{
+	tree_id_at(root, MECH_LAYOUT_APPS, &out->app);
+	tree_id_at(root, MECH_LAYOUT_ROUTES, &out->routes);
+}
+
+/* what app `name` is read from, in the apps/ and network/routes/ trees given */
+static void app_source_of(git_tree *apps, git_tree *routes, const char *name, app_source *out)
+{
+	const git_tree_entry *a = apps ? git_tree_entry_byname(apps, name) : NULL;
+	const git_tree_entry *r = routes ? git_tree_entry_byname(routes, name) : NULL;
+	memset(out, 0, sizeof(*out));
+	if (a)
+		out->app = *git_tree_entry_id(a);
+	if (r)
+		out->routes = *git_tree_entry_id(r);
+}
+
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 {
 	git_repository *git = mech_repo_git(repo);
 	git_tree *tree, *apps = NULL, *routes = NULL;
-	git_oid apps_id, routes_id, cached_apps_id, cached_routes_id;
+	app_source all, cached;
 	mech_lastwriter *lw;
 	cached_app *cache = NULL, *now, *hit;
 	size_t ncache, nnow = 0, i;
@@ -460,11 +493,9 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 	*n = 0;
 	if (open_head(repo, &tree, &lw) < 0)
 		return -1;
-	tree_id_at(tree, MECH_LAYOUT_APPS, &apps_id);
-	tree_id_at(tree, MECH_LAYOUT_ROUTES, &routes_id);
-	ncache = app_cache_load(repo, &cache, &cached_apps_id, &cached_routes_id);
-	if (ncache && git_oid_equal(&apps_id, &cached_apps_id) &&
-	    git_oid_equal(&routes_id, &cached_routes_id)) {
+	all_source(tree, &all);
+	ncache = app_cache_load(repo, &cache, &cached);
+	if (ncache && same_source(&all, &cached)) {
 		/* the same two trees: the file is the listing */
 		now = cache;
 		nnow = ncache;
@@ -472,21 +503,15 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 		ncache = 0;
 		goto listed;
 	}
-	apps = tree_or_null(git, &apps_id);
-	routes = tree_or_null(git, &routes_id);
+	apps = tree_or_null(git, &all.app);
+	routes = tree_or_null(git, &all.routes);
 	now = mech_calloc(apps ? git_tree_entrycount(apps) : 0, sizeof(*now));
 	for (i = 0; apps && i < git_tree_entrycount(apps); i++) {
-		const git_tree_entry *e = git_tree_entry_byindex(apps, i);
-		const git_tree_entry *r;
-		const char *name = git_tree_entry_name(e);
+		const char *name = git_tree_entry_name(git_tree_entry_byindex(apps, i));
 		cached_app *c = &now[nnow++];
-		c->app_tree = *git_tree_entry_id(e);
-		r = routes ? git_tree_entry_byname(routes, name) : NULL;
-		if (r)
-			c->routes_tree = *git_tree_entry_id(r);
+		app_source_of(apps, routes, name, &c->src);
 		hit = ncache ? bsearch(name, cache, ncache, sizeof(*cache), by_cached_name) : NULL;
-		if (hit && !hit->used && git_oid_equal(&hit->app_tree, &c->app_tree) &&
-		    git_oid_equal(&hit->routes_tree, &c->routes_tree)) {
+		if (hit && !hit->used && same_source(&hit->src, &c->src)) {
 			c->state = hit->state;
 			hit->used = 1;
 		} else {
@@ -501,9 +526,8 @@ int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
 	/* by name, as `app list` has always printed them (git's tree order differs) */
 	if (nnow)
 		qsort(now, nnow, sizeof(*now), by_name);
-	if (changed || nnow != ncache || !git_oid_equal(&apps_id, &cached_apps_id) ||
-	    !git_oid_equal(&routes_id, &cached_routes_id))
-		app_cache_save(repo, now, nnow, &apps_id, &routes_id);
+	if (changed || nnow != ncache || !same_source(&all, &cached))
+		app_cache_save(repo, now, nnow, &all);
 listed:
 	*out = mech_calloc(nnow, sizeof(**out));
 	for (i = 0; i < nnow; i++) {
@@ -523,8 +547,8 @@ listed:
 	return 0;
 }
 
-/* the root tree of `commit` and the ids of its apps/ and routes/ trees */
-static int commit_trees(git_repository *git, const git_oid *commit, git_oid *apps, git_oid *routes)
+/* what all apps are read from at `commit` */
+static int commit_source(git_repository *git, const git_oid *commit, app_source *out)
 {
 	git_commit *c = NULL;
 	git_tree *t = NULL;
@@ -532,22 +556,10 @@ static int commit_trees(git_repository *git, const git_oid *commit, git_oid *app
 		git_commit_free(c);
 		return mech_error_git(MECH_EFAILED, "cannot read commit");
 	}
-	tree_id_at(t, MECH_LAYOUT_APPS, apps);
-	tree_id_at(t, MECH_LAYOUT_ROUTES, routes);
+	all_source(t, out);
 	git_tree_free(t);
 	git_commit_free(c);
 	return 0;
-}
-
-static const git_oid *entry_id_or_null(git_tree *t, const char *name)
-{
-	const git_tree_entry *e = t ? git_tree_entry_byname(t, name) : NULL;
-	return e ? git_tree_entry_id(e) : NULL;
-}
-
-static int same_id(const git_oid *a, const git_oid *b)
-{
-	return a && b ? git_oid_equal(a, b) : a == b;
 }
 
 static int by_state_name(const void *key, const void *s)
@@ -564,7 +576,8 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 			 git_oid *at)
 {
 	git_repository *git = mech_repo_git(repo);
-	git_oid head, was, old_apps_id, old_routes_id, apps_id, routes_id;
+	git_oid head, was;
+	app_source old_all, all, old_src, src;
 	git_tree *old_apps = NULL, *old_routes = NULL, *new_apps = NULL, *new_routes = NULL;
 	mech_app_state *now = NULL;
 	mech_lastwriter *lw = NULL;
@@ -580,8 +593,7 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 	if (from && *apps && git_oid_equal(from, &head))
 		return 0; /* listed at this very commit */
 	if (!from || !*apps || git_graph_descendant_of(git, &head, from) != 1 ||
-	    commit_trees(git, from, &old_apps_id, &old_routes_id) < 0 ||
-	    commit_trees(git, &head, &apps_id, &routes_id) < 0) {
+	    commit_source(git, from, &old_all) < 0 || commit_source(git, &head, &all) < 0) {
 		/* nothing listed yet, or a history that is not a continuation:
 		 * a whole listing (its own head, read again) */
 		git_error_clear();
@@ -591,24 +603,23 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 		*n = 0;
 		return mech_app_list(repo, apps, n);
 	}
-	if (git_oid_equal(&apps_id, &old_apps_id) && git_oid_equal(&routes_id, &old_routes_id))
+	if (same_source(&all, &old_all))
 		return 0; /* no app changed: their files, and so their last writers, are the same */
 	if (open_index(repo, &lw) < 0)
 		return -1;
-	old_apps = tree_or_null(git, &old_apps_id);
-	old_routes = tree_or_null(git, &old_routes_id);
-	new_apps = tree_or_null(git, &apps_id);
-	new_routes = tree_or_null(git, &routes_id);
+	old_apps = tree_or_null(git, &old_all.app);
+	old_routes = tree_or_null(git, &old_all.routes);
+	new_apps = tree_or_null(git, &all.app);
+	new_routes = tree_or_null(git, &all.routes);
 	count = new_apps ? git_tree_entrycount(new_apps) : 0;
 	now = mech_calloc(count ? count : 1, sizeof(*now));
 	moved = mech_calloc(*n ? *n : 1, 1);
 	for (i = 0; i < count; i++) {
 		const char *name = git_tree_entry_name(git_tree_entry_byindex(new_apps, i));
 		mech_app_state *old = bsearch(name, *apps, *n, sizeof(**apps), by_state_name);
-		if (old && !moved[old - *apps] &&
-		    same_id(entry_id_or_null(old_apps, name), entry_id_or_null(new_apps, name)) &&
-		    same_id(entry_id_or_null(old_routes, name),
-			    entry_id_or_null(new_routes, name))) {
+		app_source_of(old_apps, old_routes, name, &old_src);
+		app_source_of(new_apps, new_routes, name, &src);
+		if (old && !moved[old - *apps] && same_source(&old_src, &src)) {
 			/* unchanged since `from`, which `head` continues: same writers too */
 			now[nnow++] = *old;
 			moved[old - *apps] = 1;
