@@ -133,7 +133,7 @@ void tui_view_cell_set(tui_view *v, tui_line *l, size_t i, tui_area area, const 
 	/* a counted row's cell is counted at once: a draw then measures nothing */
 	l->cells[i].width = tui_width(text);
 	tui_widths_add(&v->colw[i], l->cells[i].width);
-	if (v->natw && v->natw_gen == v->gen)
+	if (v->natw && v->natw_gen == v->gen && i < v->ncols)
 		v->natw[i] = column_width(v, i);
 }
 
