@@ -357,7 +357,7 @@ static int jempty(const cJSON *o, const char *dotted)
 	return empty;
 }
 
-/* A field read here must be named in keep_app too: the list keeps only those. */
+/* A field read here must be named in keep_app too: the list and the watch keep only those. */
 static int app_fill(const cJSON *j, mech_argocd_app *a)
 {
 	const cJSON *st = mech_json_get(j, "status");
@@ -920,6 +920,17 @@ const char *mech_argocd_event_name(mech_argocd_event_type type)
 	return "?";
 }
 
+/*
+ * What an event keeps: its type and the Application as the list keeps it
+ * (keep_app), and a stream error whole. A write moves every Application's
+ * revision, so 10,000 apps bring 10,000 events, each checked in full and
+ * built only as far as app_fill reads.
+ */
+static const mech_json_keep keep_result[] = {{"type", NULL},
+					     {"application", keep_app},
+					     {NULL, NULL}};
+static const mech_json_keep keep_event[] = {{"result", keep_result}, {"error", NULL}, {NULL, NULL}};
+
 int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out)
 {
 	const cJSON *result, *err, *type;
@@ -927,7 +938,7 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (mech_json_parse(&doc, data, len, "Argo CD watch event") < 0)
+	if (mech_json_parse_kept(&doc, data, len, "Argo CD watch event", keep_event) < 0)
 		return -1;
 	result = mech_json_get(doc, "result");
 	err = mech_json_get(doc, "error");
