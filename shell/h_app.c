@@ -506,7 +506,8 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	/* Argo CD answers while Git is read; a bad configuration is said after Git's errors */
 	if (live_fetch_start(ctx, &fetch) < 0)
 		config_err = mech_error_take();
-	if (mech_app_list(repo, &apps, &n) < 0) {
+	/* the overlays' last writers are shown, the other files' are not */
+	if (mech_app_list_filled(repo, 0, &apps, &n) < 0) {
 		live_fetch_cancel(&fetch);
 		mech_error_free(config_err);
 		mech_repo_free(repo);

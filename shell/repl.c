@@ -81,7 +81,7 @@ static void complete_names(const char *flag, const mech_strv *words)
 		for (i = 0; i + 1 < words->len; i++)
 			if (!strcmp(words->items[i], "-a") || !strcmp(words->items[i], "--app"))
 				app = words->items[i + 1];
-		if (mech_app_list(repo, &apps, &n) == 0) {
+		if (mech_app_list_filled(repo, 0, &apps, &n) == 0) { /* names only */
 			for (i = 0; i < n; i++) {
 				if (!strcmp(flag, "-a") || !strcmp(flag, "--app")) {
 					add_unique(apps[i].name);

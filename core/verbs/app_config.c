@@ -622,7 +622,7 @@ int mech_addon_links(mech_repo *repo, const char *addon, const char *app,
 		napps = apps ? 1 : 0;
 		if (r < 0)
 			goto done;
-	} else if (mech_app_list(repo, &apps, &napps) < 0) {
+	} else if (mech_app_list_filled(repo, 0, &apps, &napps) < 0) { /* no writers shown */
 		goto done;
 	}
 	if (mech_repo_head_tree(repo, &tree) < 0)

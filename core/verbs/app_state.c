@@ -177,12 +177,19 @@ static int load_app(mech_repo *repo, git_tree *app_tree, git_tree *routes, const
 	return 0;
 }
 
-/* The last writers of an app's files (from the index, not from Git objects). */
-static void load_writers(mech_lastwriter *lw, mech_app_state *app)
+/*
+ * The last writers of an app's overlays and, with MECH_APP_FILE_WRITERS, of
+ * all its files (from the index, not from Git objects). The files' are most
+ * of the lookups (an app has several files per overlay) and only `app info`
+ * and the console show them.
+ */
+static void load_writers(mech_lastwriter *lw, mech_app_state *app, unsigned fill)
 {
 	size_t i;
 	for (i = 0; i < app->ninstances; i++)
 		mech_lastwriter_get(lw, app->instances[i].overlay_path, &app->instances[i].writer);
+	if (!(fill & MECH_APP_FILE_WRITERS))
+		return;
 	app->writers = mech_calloc(app->files.len, sizeof(*app->writers));
 	for (i = 0; i < app->files.len; i++)
 		mech_lastwriter_get(lw, app->files.items[i], &app->writers[i]);
@@ -479,7 +486,7 @@ static void app_source_of(git_tree *apps, git_tree *routes, const char *name, ap
 		out->routes = *git_tree_entry_id(r);
 }
 
-int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
+int mech_app_list_filled(mech_repo *repo, unsigned fill, mech_app_state **out, size_t *n)
 {
 	git_repository *git = mech_repo_git(repo);
 	git_tree *tree, *apps = NULL, *routes = NULL;
@@ -532,7 +539,7 @@ listed:
 	*out = mech_calloc(nnow, sizeof(**out));
 	for (i = 0; i < nnow; i++) {
 		(*out)[i] = now[i].state;
-		load_writers(lw, &(*out)[i]);
+		load_writers(lw, &(*out)[i], fill);
 	}
 	*n = nnow;
 	for (i = 0; i < ncache; i++)
@@ -545,6 +552,11 @@ listed:
 	mech_lastwriter_free(lw);
 	git_tree_free(tree);
 	return 0;
+}
+
+int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n)
+{
+	return mech_app_list_filled(repo, MECH_APP_FILE_WRITERS, out, n);
 }
 
 /* what all apps are read from at `commit` */
@@ -627,7 +639,7 @@ int mech_app_list_update(mech_repo *repo, const git_oid *from, mech_app_state **
 			git_tree *at_tree = subtree_of(git, new_apps, name),
 				 *rt = subtree_of(git, new_routes, name);
 			load_app(repo, at_tree, rt, name, &now[nnow]);
-			load_writers(lw, &now[nnow]);
+			load_writers(lw, &now[nnow], MECH_APP_FILE_WRITERS);
 			nnow++;
 			git_tree_free(at_tree);
 			git_tree_free(rt);
@@ -683,7 +695,7 @@ int mech_app_get(mech_repo *repo, const char *app, mech_app_state **out)
 		free(dir);
 		*out = mech_calloc(1, sizeof(**out));
 		rc = load_app(repo, app_tree, routes, app, *out);
-		load_writers(lw, *out);
+		load_writers(lw, *out, MECH_APP_FILE_WRITERS);
 	}
 	git_tree_free(app_tree);
 	git_tree_free(routes);

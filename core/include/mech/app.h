@@ -156,8 +156,17 @@ int mech_app_history(mech_repo *repo, const char *app, const char *instance, siz
 		     mech_app_history_entry **out, size_t *n);
 void mech_app_history_free(mech_app_history_entry *h, size_t n);
 
-/** All apps at the branch head (sorted by name). */
+/** All apps at the branch head (sorted by name), every last writer filled. */
 int mech_app_list(mech_repo *repo, mech_app_state **out, size_t *n);
+/** For mech_app_list_filled: fill `writers`, the last writer of every file of an app. */
+#define MECH_APP_FILE_WRITERS 1u
+/**
+ * mech_app_list with only what `fill` asks for besides the overlays' last
+ * writers, which are always filled; without MECH_APP_FILE_WRITERS each app's
+ * `writers` is NULL. Such a listing is not one to bring up to date with
+ * mech_app_list_update, which keeps the writers of the apps it does not read.
+ */
+int mech_app_list_filled(mech_repo *repo, unsigned fill, mech_app_state **out, size_t *n);
 /**
  * Bring `*apps`, listed at commit `from`, to the branch head (set in `at`):
  * only the apps whose directory or routes differ between the two are read
