@@ -267,12 +267,40 @@ static void setup_common(mech_http *h, CURL *c, const char *url, struct curl_sli
 typedef struct {
 	mech_buf *body;
 	int overflow;
+	CURL *easy;
+	/* With `each` (call_json's list): a 2xx JSON answer is parsed as it
+	 * arrives, in `feed`; any other answer is kept whole in `body`. */
+	const char *what;
+	const mech_json_keep *keep;
+	const mech_json_each *each;
+	int looked; /* the status and type were looked at, at the first byte */
+	mech_json_feed *feed;
 } body_sink;
+
+static int is_json_type(const char *ct);
 
 static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
 {
 	body_sink *s = userdata;
 	size_t n = size * nmemb;
+	if (s->each && !s->looked) {
+		long status = 0;
+		const char *ct = NULL;
+		s->looked = 1;
+		curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+		if (curl_easy_getinfo(s->easy, CURLINFO_CONTENT_TYPE, &ct) != CURLE_OK)
+			ct = NULL;
+		/* what call_json parses, and nothing else: its errors read the body */
+		if (status >= 200 && status < 300 && (!ct || is_json_type(ct)))
+			mech_json_feed_start(&s->feed, s->what, s->keep, s->each, s->body->max);
+	}
+	if (s->feed) {
+		if (mech_json_feed_put(s->feed, ptr, n) < 0) {
+			s->overflow = 1;
+			return 0;
+		}
+		return n;
+	}
 	if (mech_buf_put(s->body, ptr, n) < 0) {
 		s->overflow = 1;
 		return 0; /* aborts the transfer: the ceiling holds for chunked bodies too */
@@ -313,13 +341,14 @@ static int transport_error(mech_http *h, const char *method, const char *url, CU
 	}
 }
 
+/* `sink` NULL: the body kept whole; else as it says (a feed is the caller's to end) */
 static int request(mech_http *h, const char *method, const char *path, const char *content_type,
-		   const char *body, int secret, mech_http_response *resp)
+		   const char *body, int secret, mech_http_response *resp, body_sink *sink)
 {
 	char errbuf[CURL_ERROR_SIZE];
 	struct curl_slist *hdrs = NULL;
 	char *token = NULL, *url;
-	body_sink sink;
+	body_sink whole = {0};
 	const char *ct = NULL;
 	CURLcode rc;
 	int ret = -1;
@@ -346,17 +375,20 @@ static int request(mech_http *h, const char *method, const char *path, const cha
 	} else if (!strcmp(method, "GET")) {
 		curl_easy_setopt(h->easy, CURLOPT_HTTPGET, 1L);
 	}
-	sink.body = &resp->body;
-	sink.overflow = 0;
+	if (!sink)
+		sink = &whole;
+	sink->body = &resp->body;
+	sink->overflow = 0;
+	sink->easy = h->easy;
 	curl_easy_setopt(h->easy, CURLOPT_WRITEFUNCTION, body_write);
-	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, &sink);
+	curl_easy_setopt(h->easy, CURLOPT_WRITEDATA, sink);
 
 	rc = curl_easy_perform(h->easy);
 	/* errbuf is on this stack; the handle outlives the call */
 	curl_easy_setopt(h->easy, CURLOPT_ERRORBUFFER, NULL);
 	curl_easy_setopt(h->easy, CURLOPT_HTTPHEADER, NULL);
 	if (rc != CURLE_OK) {
-		transport_error(h, method, url, rc, errbuf, sink.overflow, h->max_body);
+		transport_error(h, method, url, rc, errbuf, sink->overflow, h->max_body);
 		mech_buf_dispose(&resp->body);
 		goto done;
 	}
@@ -374,20 +406,20 @@ done:
 int mech_http_request(mech_http *h, const char *method, const char *path, const char *body,
 		      mech_http_response *resp)
 {
-	return request(h, method, path, NULL, body, 0, resp);
+	return request(h, method, path, NULL, body, 0, resp, NULL);
 }
 
 int mech_http_request_secret(mech_http *h, const char *method, const char *path, const char *body,
 			     mech_http_response *resp)
 {
-	return request(h, method, path, NULL, body, 1, resp);
+	return request(h, method, path, NULL, body, 1, resp, NULL);
 }
 
 int mech_http_send_secret(mech_http *h, const char *method, const char *path,
 			  const char *content_type, const char *body, mech_http_response *resp)
 {
 	/* libcurl sends `body` from the caller's buffer (POSTFIELDS, no copy): the caller wipes it */
-	return request(h, method, path, content_type, body, 1, resp);
+	return request(h, method, path, content_type, body, 1, resp, NULL);
 }
 
 static int is_json_type(const char *ct)
@@ -543,32 +575,42 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 	return -1;
 }
 
+/*
+ * A JSON answer. A list handed out item by item (`each`) is parsed while it
+ * arrives (mech_json_feed), which gives the answer a whole parse gives.
+ */
 static int call_json(mech_http *h, const char *method, const char *path, const char *body,
 		     const mech_json_keep *keep, const mech_json_each *each, cJSON **out)
 {
 	mech_http_response resp;
-	char *what;
-	int rc;
+	body_sink sink = {0};
+	char *what = mech_sprintf("%s: %s %s%s", h->name, method, h->url, path);
+	int rc = -1;
 
 	*out = NULL;
-	if (mech_http_request(h, method, path, body, &resp) < 0)
-		return -1;
-	if (mech_http_check(h, method, path, &resp) < 0) {
-		mech_http_response_dispose(&resp);
-		return -1;
-	}
-	what = mech_sprintf("%s: %s %s%s", h->name, method, h->url, path);
+	sink.what = what;
+	sink.keep = keep;
+	sink.each = each;
+	if (request(h, method, path, NULL, body, 0, &resp, each ? &sink : NULL) < 0)
+		goto done;
+	if (mech_http_check(h, method, path, &resp) < 0)
+		goto done;
 	if (resp.content_type && !is_json_type(resp.content_type)) {
 		char q[MECH_ESCAPE_SIZE];
 		rc = mech_error_set(MECH_EUNAVAILABLE, "%s: answered %s, not JSON", what,
 				    mech_error_escape(q, resp.content_type));
 		mech_error_hint("is %s the API server's URL?", h->url);
+	} else if (sink.feed) {
+		rc = mech_json_feed_finish(sink.feed, out);
+		sink.feed = NULL;
 	} else {
 		rc = keep || each ? mech_json_parse_each(out, resp.body.ptr ? resp.body.ptr : "",
 							 resp.body.len, what, keep, each)
 				  : mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "",
 						    resp.body.len, what);
 	}
+done:
+	mech_json_feed_cancel(sink.feed);
 	free(what);
 	mech_http_response_dispose(&resp);
 	return rc;

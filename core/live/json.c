@@ -12,11 +12,16 @@
  * (cut at a \u0000), every member kept in order, duplicates too.
  * mech_json_parse_each goes further for a list: its items are built one at
  * a time, handed to the reader and freed, so that no more than one is held.
+ * A mech_json_feed runs that same parse on a thread of its own while the
+ * bytes arrive (Argo CD's answer takes tens of ms on loopback): wherever the
+ * parse would look at the end of what it has, it first waits for more or
+ * for the end, so every check sees what it would see in the whole document.
  */
 #include "mech/http.h"
 
 #include <ctype.h>
 #include <locale.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,20 +31,103 @@
 /* cJSON's limit on nested arrays and objects */
 #define KEEP_NESTING CJSON_NESTING_LIMIT
 
+struct mech_json_feed {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	mech_buf pending; /* put and not yet taken by the parse (under mu) */
+	int eof;          /* no more will be put (under mu) */
+	int ended;        /* the parse returned (under mu) */
+	size_t total;     /* bytes put, against max (the putting side's) */
+	size_t max;
+	mech_buf doc; /* the parse's: every byte taken so far */
+	char *what;
+	const mech_json_keep *keep;
+	const mech_json_each *each;
+	cJSON *out;
+	int rc;
+	mech_error *err; /* the parse's, when it failed */
+	pthread_t th;
+	int threaded;
+};
+
 typedef struct {
 	const char *p, *end;
+	mech_json_feed *feed; /* NULL: the whole document is [p, end) */
 	int depth;
 	mech_buf str;               /* the string last decoded */
 	const mech_json_each *each; /* NULL: every element is kept */
 	int handed;                 /* the top level's first `each->key` was seen */
 	int refused;                /* each->fn refused an element: no more calls */
+	const char *start;          /* not fed: the document's first byte */
 } scan;
+
+/*
+ * Fed: wait for more bytes, or the end. 1 when some came (s->p and s->end
+ * then point into the grown document), 0 at its end. Called only where no
+ * caller holds a pointer into the document but s->p.
+ */
+static int more(scan *s)
+{
+	mech_json_feed *f = s->feed;
+	mech_buf got;
+	size_t at, had;
+	if (!f)
+		return 0;
+	at = f->doc.ptr ? (size_t)(s->p - f->doc.ptr) : 0;
+	had = f->doc.len;
+	pthread_mutex_lock(&f->mu);
+	while (!f->pending.len && !f->eof)
+		pthread_cond_wait(&f->cv, &f->mu);
+	got = f->pending; /* taken whole: the copy is made outside the lock */
+	f->pending = (mech_buf)MECH_BUF_INIT;
+	pthread_cond_broadcast(&f->cv); /* mech_json_feed_sync */
+	pthread_mutex_unlock(&f->mu);
+	if (got.len && mech_buf_put(&f->doc, got.ptr, got.len) < 0)
+		mech_fatal("out of memory (parsing JSON)");
+	mech_buf_dispose(&got);
+	s->p = f->doc.ptr + at;
+	s->end = f->doc.ptr + f->doc.len;
+	return f->doc.len > had;
+}
+
+/* At least n bytes from s->p, or all there will be. */
+static void need(scan *s, size_t n)
+{
+	while (s->feed && (size_t)(s->end - s->p) < n && more(s))
+		;
+}
 
 /* cJSON counts every byte up to 32 as white space */
 static void ws(scan *s)
 {
-	while (s->p < s->end && (unsigned char)*s->p <= 32)
-		s->p++;
+	do
+		while (s->p < s->end && (unsigned char)*s->p <= 32)
+			s->p++;
+	while (s->p == s->end && more(s));
+}
+
+/* Fed: the string at s->p up to its closing quote, or all there will be. */
+static void need_string(scan *s)
+{
+	size_t from = 1;
+	while (s->feed) {
+		const char *c = (size_t)(s->end - s->p) > from
+					? memchr(s->p + from, '"', (size_t)(s->end - s->p) - from)
+					: NULL;
+		size_t k = 0;
+		if (!c) {
+			from = (size_t)(s->end - s->p);
+			if (!more(s))
+				return;
+			continue;
+		}
+		/* escaped by an odd run of backslashes */
+		while (c - k - 1 > s->p && c[-1 - (long)k] == '\\')
+			k++;
+		if (k % 2 == 0)
+			return;
+		from = (size_t)(c - s->p) + 1;
+	}
 }
 
 /* Four hex digits; 0 when one is not (as cJSON reads them). */
@@ -95,9 +183,12 @@ static void put_utf8(mech_buf *b, unsigned cp)
  */
 static int string(scan *s, int decode)
 {
-	const char *q = s->p + 1, *close, *r, *esc;
+	const char *q, *close, *r, *esc;
+	need(s, 1);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
+	need_string(s);
+	q = s->p + 1;
 	/* most strings have no backslash: the first quote closes them */
 	close = memchr(q, '"', (size_t)(s->end - q));
 	esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
@@ -182,13 +273,15 @@ static int string(scan *s, int decode)
 static int number(scan *s, double *out)
 {
 	char small[64], *num = small, *after;
-	size_t i, n;
-	for (n = 0; s->p + n < s->end; n++) {
-		char c = s->p[n];
-		if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' || c == 'E' ||
-		      c == '.'))
-			break;
-	}
+	size_t i, n = 0;
+	do
+		for (; s->p + n < s->end; n++) {
+			char c = s->p[n];
+			if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == 'e' ||
+			      c == 'E' || c == '.'))
+				break;
+		}
+	while (s->p + n == s->end && more(s));
 	if (n >= sizeof(small))
 		num = mech_calloc(n + 1, 1);
 	for (i = 0; i < n; i++)
@@ -207,6 +300,7 @@ static int number(scan *s, double *out)
 static int literal(scan *s, const char *word)
 {
 	size_t n = strlen(word);
+	need(s, n);
 	if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0)
 		return -1;
 	s->p += n;
@@ -325,6 +419,7 @@ static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out)
 {
 	cJSON *v = NULL;
 	double d;
+	need(s, 1);
 	if (s->p >= s->end)
 		return -1;
 	/* the literals by their first letter: most values are strings */
@@ -409,30 +504,156 @@ int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *
 	return mech_json_parse_each(out, data, len, what, keep, NULL);
 }
 
-int mech_json_parse_each(cJSON **out, const char *data, size_t len, const char *what,
-			 const mech_json_keep *keep, const mech_json_each *each)
+/*
+ * The parse of the document at s->p, to its end; for a feed, the bytes
+ * that came to it. Errors name the document's length, so a feed's parse
+ * takes every byte there will be before saying one.
+ */
+static int parse_scan(scan *s, const char *what, const mech_json_keep *keep, cJSON **out)
 {
-	scan s = {data, data + len, 0, MECH_BUF_INIT, each, 0, 0};
 	cJSON *doc = NULL;
+	const char *data;
+	size_t len;
 	int rc;
 
 	*out = NULL;
 	/* a UTF-8 byte order mark is skipped, as cJSON does */
-	if (len > 4 && !memcmp(data, "\xef\xbb\xbf", 3))
-		s.p += 3;
-	ws(&s);
-	rc = len ? value(&s, 1, keep, &doc) : -1;
-	mech_buf_dispose(&s.str);
+	need(s, 5);
+	if (s->end - s->p > 4 && !memcmp(s->p, "\xef\xbb\xbf", 3))
+		s->p += 3;
+	ws(s);
+	rc = value(s, 1, keep, &doc);
+	while (more(s))
+		;
+	data = s->feed ? s->feed->doc.ptr : s->start;
+	mech_buf_dispose(&s->str);
+	len = (size_t)(s->end - data);
 	if (rc < 0)
-		return malformed(what, (size_t)(s.p - data), len);
-	if (trailing(data, len, s.p, what) < 0) {
+		return malformed(what, (size_t)(s->p - data), len);
+	if (trailing(data, len, s->p, what) < 0) {
 		cJSON_Delete(doc);
 		return -1;
 	}
-	if (s.refused) { /* the document is sound: each->fn's error stands */
+	if (s->refused) { /* the document is sound: each->fn's error stands */
 		cJSON_Delete(doc);
 		return -1;
 	}
 	*out = doc;
 	return 0;
+}
+
+int mech_json_parse_each(cJSON **out, const char *data, size_t len, const char *what,
+			 const mech_json_keep *keep, const mech_json_each *each)
+{
+	scan s = {data, data + len, NULL, 0, MECH_BUF_INIT, each, 0, 0, data};
+	return parse_scan(&s, what, keep, out);
+}
+
+/* ---- a document parsed as it arrives ---- */
+
+static void feed_parse(mech_json_feed *f)
+{
+	scan s = {f->doc.ptr, f->doc.ptr, f, 0, MECH_BUF_INIT, f->each, 0, 0, NULL};
+	f->rc = parse_scan(&s, f->what, f->keep, &f->out);
+	f->err = f->rc < 0 ? mech_error_take() : NULL;
+	mech_error_clear();
+	pthread_mutex_lock(&f->mu);
+	f->ended = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+}
+
+static void *feed_run(void *arg)
+{
+	feed_parse(arg);
+	return NULL;
+}
+
+int mech_json_feed_start(mech_json_feed **out, const char *what, const mech_json_keep *keep,
+			 const mech_json_each *each, size_t max)
+{
+	mech_json_feed *f = mech_calloc(1, sizeof(*f));
+	pthread_mutex_init(&f->mu, NULL);
+	pthread_cond_init(&f->cv, NULL);
+	f->pending = (mech_buf)MECH_BUF_INIT;
+	f->doc = (mech_buf)MECH_BUF_INIT;
+	if (mech_buf_grow(&f->doc, 1) < 0) /* never NULL: the parse points into it */
+		mech_fatal("out of memory (reading JSON)");
+	f->max = max;
+	f->what = mech_strdup(what);
+	f->keep = keep;
+	f->each = each;
+	/* no thread: the bytes are kept and parsed at the end, as a whole */
+	f->threaded = pthread_create(&f->th, NULL, feed_run, f) == 0;
+	*out = f;
+	return 0;
+}
+
+int mech_json_feed_put(mech_json_feed *f, const char *data, size_t len)
+{
+	if (f->max && len > f->max - f->total)
+		return -1;
+	f->total += len;
+	pthread_mutex_lock(&f->mu);
+	if (mech_buf_put(&f->pending, data, len) < 0)
+		mech_fatal("out of memory (reading JSON)");
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	return 0;
+}
+
+void mech_json_feed_sync(mech_json_feed *f)
+{
+	pthread_mutex_lock(&f->mu);
+	while (f->threaded && f->pending.len && !f->ended)
+		pthread_cond_wait(&f->cv, &f->mu);
+	pthread_mutex_unlock(&f->mu);
+}
+
+/* No more bytes; the parse's end waited for. */
+static void feed_end(mech_json_feed *f)
+{
+	pthread_mutex_lock(&f->mu);
+	f->eof = 1;
+	pthread_cond_broadcast(&f->cv);
+	pthread_mutex_unlock(&f->mu);
+	if (f->threaded)
+		pthread_join(f->th, NULL);
+	else
+		feed_parse(f);
+}
+
+static void feed_free(mech_json_feed *f)
+{
+	pthread_mutex_destroy(&f->mu);
+	pthread_cond_destroy(&f->cv);
+	mech_buf_dispose(&f->pending);
+	mech_buf_dispose(&f->doc);
+	mech_error_free(f->err);
+	cJSON_Delete(f->out);
+	free(f->what);
+	free(f);
+}
+
+int mech_json_feed_finish(mech_json_feed *f, cJSON **out)
+{
+	int rc;
+	feed_end(f);
+	rc = f->rc;
+	*out = f->out;
+	f->out = NULL;
+	if (rc < 0) {
+		mech_error_restore(f->err);
+		f->err = NULL;
+	}
+	feed_free(f);
+	return rc;
+}
+
+void mech_json_feed_cancel(mech_json_feed *f)
+{
+	if (!f)
+		return;
+	feed_end(f);
+	feed_free(f);
 }

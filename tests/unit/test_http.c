@@ -450,6 +450,118 @@ Test(http, chunked_body_past_the_ceiling_is_cut)
 	free(f);
 }
 
+static int count_item(const cJSON *item, void *ctx)
+{
+	mech_buf *b = ctx;
+	char *t = cJSON_PrintUnformatted(item);
+	mech_buf_puts(b, t);
+	mech_buf_putc(b, ';');
+	free(t);
+	return 0;
+}
+
+/* A list handed out item by item is parsed as it arrives (mech_json_feed):
+ * cut anywhere and slow, it gives what it gives whole; past the ceiling it
+ * is cut; an error status or a page that is not JSON is said as before. */
+Test(http, each_list_parsed_as_it_arrives)
+{
+	fake *f = calloc(1, sizeof(*f));
+	mech_http *h;
+	cJSON *doc = NULL;
+	mech_buf items = MECH_BUF_INIT;
+	mech_json_each each = {"items", count_item, &items};
+	const mech_error *e;
+	char *resp;
+	f->script[0][0].bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				"Transfer-Encoding: chunked\r\n\r\n";
+	f->script[0][1].bytes = "c\r\n{\"items\":[\"a\r\n";
+	f->script[0][2].bytes = "9\r\n\\\"b\",12.5\r\n";
+	f->script[0][2].pause_ms = 50;
+	f->script[0][3].bytes = "b\r\n,tr],\"x\":1}\r\n0\r\n\r\n";
+	f->script[0][3].pause_ms = 50;
+	fake_start(f);
+	h = client(f, NULL, 2000, 0);
+	cr_assert_eq(mech_http_get_json_each(h, "/list", NULL, &each, &doc), -1);
+	e = expect_error(MECH_EUNAVAILABLE, 69);
+	cr_expect(strstr(e->message, "malformed JSON (near byte 22 of 32)"), "%s", e->message);
+	cr_expect_str_eq(mech_buf_cstr(&items), "\"a\\\"b\";12.5;");
+	fake_stop(f);
+	mech_http_free(h);
+	free(f);
+
+	mech_buf_clear(&items);
+	f = calloc(1, sizeof(*f));
+	f->script[0][0].bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				"Transfer-Encoding: chunked\r\n\r\n";
+	f->script[0][1].bytes = "7\r\n{\"items\r\n";
+	f->script[0][2].bytes = "10\r\n\":[1,{\"a\":[]},nu\r\n";
+	f->script[0][2].pause_ms = 30;
+	f->script[0][3].bytes = "4\r\nll]}\r\n0\r\n\r\n";
+	f->script[0][3].pause_ms = 30;
+	fake_start(f);
+	h = client(f, NULL, 2000, 0);
+	cr_assert_eq(mech_http_get_json_each(h, "/list", NULL, &each, &doc), 0);
+	cr_expect_str_eq(mech_buf_cstr(&items), "1;{\"a\":[]};null;");
+	cJSON_Delete(doc);
+	fake_stop(f);
+	mech_http_free(h);
+	free(f);
+
+	resp = json_response("500 Internal Server Error",
+			     "{\"error\":\"boom\",\"message\":\"boom\"}");
+	f = fake_one(resp);
+	h = client(f, NULL, 2000, 0);
+	cr_assert_eq(mech_http_get_json_each(h, "/list", NULL, &each, &doc), -1);
+	e = expect_error(MECH_EUNAVAILABLE, 69);
+	cr_expect(strstr(e->message, "HTTP 500 Internal Server Error: boom"), "%s", e->message);
+	fake_stop(f);
+	mech_http_free(h);
+	free(resp);
+	free(f);
+
+	f = fake_one("HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 14\r\n\r\n"
+		     "<html></html>\n");
+	h = client(f, NULL, 2000, 0);
+	cr_assert_eq(mech_http_get_json_each(h, "/list", NULL, &each, &doc), -1);
+	e = expect_error(MECH_EUNAVAILABLE, 69);
+	cr_expect(strstr(e->message, "not JSON"), "%s", e->message);
+	fake_stop(f);
+	mech_http_free(h);
+	free(f);
+	mech_buf_dispose(&items);
+}
+
+Test(http, each_list_past_the_ceiling_is_cut)
+{
+	fake *f = calloc(1, sizeof(*f));
+	mech_http *h;
+	cJSON *doc = NULL;
+	mech_buf items = MECH_BUF_INIT;
+	mech_json_each each = {"items", count_item, &items};
+	const mech_error *e;
+	char *chunk = malloc(8192 + 32);
+	int i;
+	f->script[0][0].bytes = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+				"Transfer-Encoding: chunked\r\n\r\n";
+	snprintf(chunk, 32, "2000\r\n");
+	memset(chunk + 6, ' ', 8192);
+	memcpy(chunk + 6 + 8192, "\r\n", 3);
+	f->script[0][1].bytes = "b\r\n{\"items\":[1\r\n";
+	for (i = 2; i < 40; i++)
+		f->script[0][i].bytes = chunk;
+	fake_start(f);
+	h = client(f, NULL, 2000, 16384);
+	cr_assert_eq(mech_http_get_json_each(h, "/chunked", NULL, &each, &doc), -1);
+	cr_expect_null(doc);
+	e = expect_error(MECH_EUNAVAILABLE, 69);
+	cr_expect(strstr(e->message, "larger than 16384 bytes"), "%s", e->message);
+	fake_stop(f);
+	mech_http_free(h);
+	mech_buf_dispose(&items);
+	free(chunk);
+	free(f);
+}
+
 Test(http, malformed_and_truncated_json)
 {
 	static const char *const bodies[] = {"{\"items\":[1,2", "{\"a\":1,", "not json",

@@ -417,3 +417,166 @@ Test(json_each, a_refusal_stops_and_a_malformed_document_says_so)
 	cr_expect_eq(l.seen, 4);
 	cJSON_Delete(doc);
 }
+
+/* ---- mech_json_feed: the same parse, fed in pieces as they arrive ---- */
+
+/* What a parse that hands out items said: its items, its tree, its error. */
+typedef struct {
+	int rc;
+	char *items, *doc, *error;
+} each_said;
+
+typedef struct {
+	cJSON *got;
+	int seen, refuse_at;
+} each_keep;
+
+static int keep_or_refuse(const cJSON *item, void *ctx)
+{
+	each_keep *k = ctx;
+	if (++k->seen == k->refuse_at)
+		return mech_error_set(MECH_EUNAVAILABLE, "item %d refused", k->seen);
+	cJSON_AddItemToArray(k->got, cJSON_Duplicate(item, 1));
+	return 0;
+}
+
+/* `chunk` 0: the whole document to mech_json_parse_each; else fed in pieces
+ * of 1 to `chunk` bytes, each taken by the parse before the next is put. */
+static void each_say(const mech_buf *b, const mech_json_keep *keep, int refuse_at, unsigned chunk,
+		     each_said *out)
+{
+	each_keep k = {cJSON_CreateArray(), 0, refuse_at};
+	mech_json_each each = {"items", keep_or_refuse, &k};
+	cJSON *doc = NULL;
+	mech_error_clear();
+	if (!chunk) {
+		out->rc = mech_json_parse_each(&doc, b->ptr, b->len, "doc", keep, &each);
+	} else {
+		mech_json_feed *f;
+		size_t at = 0, n;
+		cr_assert_eq(mech_json_feed_start(&f, "doc", keep, &each, 0), 0);
+		while (at < b->len) {
+			n = 1 + rnd(chunk);
+			n = n < b->len - at ? n : b->len - at;
+			cr_assert_eq(mech_json_feed_put(f, b->ptr + at, n), 0);
+			mech_json_feed_sync(f);
+			at += n;
+		}
+		out->rc = mech_json_feed_finish(f, &doc);
+	}
+	out->items = cJSON_PrintUnformatted(k.got);
+	out->doc = doc ? cJSON_PrintUnformatted(doc) : NULL;
+	out->error = out->rc < 0 ? mech_strdup(mech_error_last()->message) : NULL;
+	mech_error_clear();
+	cJSON_Delete(doc);
+	cJSON_Delete(k.got);
+}
+
+static void each_said_dispose(each_said *s)
+{
+	free(s->items);
+	free(s->doc);
+	free(s->error);
+}
+
+static void fed_as_whole(const mech_buf *b, const mech_json_keep *keep, int refuse_at,
+			 unsigned chunk)
+{
+	each_said whole, fed;
+	each_say(b, keep, refuse_at, 0, &whole);
+	each_say(b, keep, refuse_at, chunk, &fed);
+	cr_assert_eq(fed.rc, whole.rc, "fed in pieces of up to %u: %d, whole: %d, of %s", chunk,
+		     fed.rc, whole.rc, b->ptr);
+	cr_assert_str_eq(fed.items, whole.items, "the items handed, of %s", b->ptr);
+	if (whole.doc)
+		cr_assert_str_eq(fed.doc, whole.doc, "of %s", b->ptr);
+	else
+		cr_assert_null(fed.doc, "of %s", b->ptr);
+	if (whole.error)
+		cr_assert_str_eq(fed.error, whole.error, "of %s", b->ptr);
+	each_said_dispose(&whole);
+	each_said_dispose(&fed);
+}
+
+/* A list as Argo CD sends one, or any value; broken now and then. */
+static void gen_list(mech_buf *b)
+{
+	unsigned n = rnd(6), i;
+	if (rnd(50) == 0)
+		mech_buf_puts(b, "\xef\xbb\xbf");
+	if (rnd(4) == 0) {
+		gen_value(b, 0);
+	} else {
+		mech_buf_puts(b, "{\"metadata\":");
+		gen_value(b, 1);
+		mech_buf_puts(b, ",\"items\":[");
+		for (i = 0; i < n; i++) {
+			if (i)
+				mech_buf_putc(b, ',');
+			gen_value(b, 1);
+		}
+		mech_buf_puts(b, "]");
+		if (rnd(3) == 0) {
+			mech_buf_puts(b, ",\"x\":");
+			gen_value(b, 1);
+		}
+		mech_buf_puts(b, "}");
+	}
+	if (rnd(10) == 0)
+		mech_buf_puts(b, rnd(2) ? " x" : "\x01");
+	mutate(b);
+	mech_buf_cstr(b);
+}
+
+/* Wherever the pieces are cut (inside a string, an escape, a number, a
+ * literal, a byte order mark), the feed hands the same items, keeps the same
+ * tree and refuses with the same message as the whole parse. */
+Test(json_feed, pieces_give_what_the_whole_gives)
+{
+	static const char *const edges[] = {
+		"",
+		" ",
+		"\xef\xbb\xbf{}",
+		"\xef\xbb\xbf",
+		"{\"items\":[12345.5e-3,-0,1e+]}",
+		"{\"items\":[\"a\\\\\\\"b\\\\\",\"\\ud83d\\ude00\",\"\\u00e9\"]}",
+		"{\"items\":[true,false,null,nul]}",
+		"{\"items\":[1,2]} x",
+		"{\"items\":[1,2]}  ",
+		"{\"items\":[\"unterminated\\\"]}",
+		"123",
+		"{\"items\":[{\"name\":\"a\"},[1]]}",
+	};
+	int i;
+	unsigned c;
+	rng_state = 0x2545f4914f6cdd1dULL;
+	for (i = 0; i < (int)(sizeof(edges) / sizeof(*edges)); i++) {
+		mech_buf b = MECH_BUF_INIT;
+		mech_buf_puts(&b, edges[i]);
+		mech_buf_cstr(&b);
+		for (c = 1; c <= 4; c++) {
+			fed_as_whole(&b, NULL, 0, c);
+			fed_as_whole(&b, keep_some, 2, c);
+		}
+		mech_buf_dispose(&b);
+	}
+	for (i = 0; i < 1500; i++) {
+		mech_buf b = MECH_BUF_INIT;
+		const mech_json_keep *keep = i % 3 == 0 ? NULL : i % 3 == 1 ? keep_some : keep_none;
+		gen_list(&b);
+		fed_as_whole(&b, keep, (int)rnd(5), i % 2 ? 1 : 1 + rnd(64));
+		mech_buf_dispose(&b);
+	}
+}
+
+/* Past the ceiling a piece is refused, and the parse can still be dropped. */
+Test(json_feed, the_ceiling_holds)
+{
+	mech_json_feed *f;
+	cr_assert_eq(mech_json_feed_start(&f, "doc", NULL, NULL, 8), 0);
+	cr_expect_eq(mech_json_feed_put(f, "{\"a\":", 5), 0);
+	cr_expect_eq(mech_json_feed_put(f, "1}", 2), 0);
+	cr_expect_eq(mech_json_feed_put(f, "  ", 2), -1);
+	mech_json_feed_cancel(f);
+	mech_json_feed_cancel(NULL);
+}

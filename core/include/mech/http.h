@@ -155,6 +155,25 @@ typedef struct {
  */
 int mech_json_parse_each(cJSON **out, const char *data, size_t len, const char *what,
 			 const mech_json_keep *keep, const mech_json_each *each);
+/**
+ * mech_json_parse_each of a document given in pieces as it arrives (an HTTP
+ * body), parsed meanwhile on a thread of its own: each->fn is called on that
+ * thread, never after mech_json_feed_finish or _cancel returns. Whatever the
+ * pieces, the answer (items handed, refusal and its message) is the one
+ * mech_json_parse_each gives the whole document.
+ */
+typedef struct mech_json_feed mech_json_feed;
+/** Start a parse; `what` names the document in errors; max: its ceiling (0: none). */
+int mech_json_feed_start(mech_json_feed **out, const char *what, const mech_json_keep *keep,
+			 const mech_json_each *each, size_t max);
+/** The next piece; -1 (no error set) when the document would pass the ceiling. */
+int mech_json_feed_put(mech_json_feed *f, const char *data, size_t len);
+/** Wait until the parse has taken every piece put (or ended): tests cut the document so. */
+void mech_json_feed_sync(mech_json_feed *f);
+/** The document's end: mech_json_parse_each's answer, with its error in this thread. Frees f. */
+int mech_json_feed_finish(mech_json_feed *f, cJSON **out);
+/** The parse ended and its answer dropped (the transfer failed). Frees f; NULL is a no-op. */
+void mech_json_feed_cancel(mech_json_feed *f);
 /** mech_http_get_json keeping only what `keep` names (mech_json_parse_kept). */
 int mech_http_get_json_kept(mech_http *h, const char *path, const mech_json_keep *keep, cJSON **out);
 /** mech_http_get_json_kept handing a list's items out one at a time (mech_json_parse_each). */
