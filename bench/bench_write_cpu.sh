@@ -43,7 +43,7 @@ cat >"$work/loop.sh" <<'LOOP'
 bin=$1 home=$2 n=$3 tag=$4
 for ((k = 1; k <= n; k++)); do
 	MECH_HOME=$home "$bin" --tenant bench app create "$tag$k" --image nginx:1.27 >/dev/null 2>&1 ||
-		{ echo "bench_write_cpu: write $tag$k failed" >&2; exit 1; }
+		{ echo "write $tag$k failed" >"$home/failed"; exit 1; }
 done
 flock "$home/tenants/bench/gitops.git/compact.lock" true
 LOOP
@@ -54,8 +54,9 @@ for a in $APPS; do
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for i in "${!bins[@]}"; do
 			home=$work/h$a.$i
-			ms=$(perf stat -x, -e task-clock "$work/loop.sh" "${bins[$i]}" "$home" "$N" "r$r." 2>&1 >/dev/null |
-				awk -F, '/task-clock/ {print $1}')
+			ms=$(perf stat -x, -e task-clock "$work/loop.sh" "${bins[$i]}" "$home" "$N" "r${r}x" 2>&1 >/dev/null |
+				awk -F, '/task-clock/ {print $1}') || true
+			[ ! -e "$home/failed" ] || { say "${labels[$i]}: $(cat "$home/failed")"; exit 1; }
 			per=$(awk -v m="$ms" -v n="$N" 'BEGIN {printf "%.2f", m / n}')
 			say "${labels[$i]}: $a apps, round $r: $per ms of CPU a write (load $(cut -d' ' -f1 /proc/loadavg))"
 			echo "$per" >>"$work/cpu.$a.$i"
