@@ -22,6 +22,15 @@
 #include "mech/buf.h"
 #include "mech/tree.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define LIBGIT2_LEAKS_BEGIN() __lsan_disable()
+#define LIBGIT2_LEAKS_END() __lsan_enable()
+#else
+#define LIBGIT2_LEAKS_BEGIN() ((void)0)
+#define LIBGIT2_LEAKS_END() ((void)0)
+#endif
+
 static git_repository *repo;
 
 static void setup(void)
@@ -250,10 +259,16 @@ Test(tree, bases_libgit2_would_print_otherwise)
 	up.filemode = GIT_FILEMODE_BLOB;
 	for (i = 0; i < sizeof(bases) / sizeof(*bases); i++) {
 		git_tree *base = raw_tree(bases[i], sizes[i], &blob, &sub);
+		/* libgit2 1.5.1's tree builder leaks the entry its map drops for a
+		 * repeated name (append_entry), in both writers: not mech's */
+		if (bases[i] == repeated)
+			LIBGIT2_LEAKS_BEGIN();
 		up.path = "c";
 		same_answer(base, 1, &up, NULL);
 		up.path = "a/new";
 		same_answer(base, 1, &up, NULL);
+		if (bases[i] == repeated)
+			LIBGIT2_LEAKS_END();
 		git_tree_free(base);
 	}
 }
