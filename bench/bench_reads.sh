@@ -22,7 +22,8 @@
 # RUNS, COLD_RUNS (3), READS_SIM=0 (no app list: a binary older than the
 # 256 MiB Argo CD ceiling fails it at 10,000 apps), READS_ONLY=list (only
 # the app list rows: no show, info, --dry-run or cold rebuild),
-# READS_BASE=OLD_MECH (app list by an older binary too, against the same
+# READS_ONLY=curve (only the cold rebuild's curve), READS_BASE=OLD_MECH (app
+# list and the cold rebuild's CPU by an older binary too, against the same
 # sim and repo, in its own column), BENCH_TMP.
 #
 #   bench/bench_reads.sh MECH
@@ -34,7 +35,8 @@ CURVE_APPS=${READS_CURVE_APPS:-1000}
 COMMITS=${READS_COMMITS:-100}
 RUNS=${RUNS:-5}
 ONLY=${READS_ONLY:-}
-case $ONLY in '' | list) ;; *) echo "bench_reads: READS_ONLY is list or unset" >&2; exit 64 ;; esac
+case $ONLY in '' | list | curve) ;; *) echo "bench_reads: READS_ONLY is list, curve or unset" >&2; exit 64 ;; esac
+[ "$ONLY" != curve ] || APPS_LIST=
 BASE=
 [ -z "${READS_BASE:-}" ] || BASE=$(realpath "$READS_BASE")
 here=$(cd "$(dirname "$0")" && pwd)
@@ -200,10 +202,44 @@ for c in $CURVE; do
 	# CPU (user + system) of one run each: on a busy machine the steadier figure
 	cold_c=$(cpu bash -c "rm -rf '$MECH_HOME/cache'; '$MECH' --tenant bench app -a web set-image nginx:1.99 --dry-run")
 	log_c=$(cpu git --git-dir="$repo" log -1 --format=%H main -- "$target")
+	base_cell=
+	if [ -n "$BASE" ]; then # the older binary's CPU, right after, and the same index file
+		cp "$MECH_HOME/cache/bench/lastwriter-main.idx" "$work/new.idx"
+		cold_b=$(cpu bash -c "rm -rf '$MECH_HOME/cache'; '$BASE' --tenant bench app -a web set-image nginx:1.99 --dry-run")
+		cmp -s "$MECH_HOME/cache/bench/lastwriter-main.idx" "$work/new.idx" ||
+			{ say "$c commits: $BASE writes another last-writer index"; exit 1; }
+		base_cell=" $cold_b ms: **$(ratio "$cold_b" "$log_c")×** |"
+	fi
 	RUNS=$runs_save
-	rows_curve+="| $c | $cold_m ms, $cold_mk KiB | $(awk -v t="$cold_m" -v c="$c" 'BEGIN {printf "%.1f", 1000 * t / c}') µs | $log_g ms | **$(ratio "$cold_m" "$log_g")×** | $cold_c ms, $log_c ms: **$(ratio "$cold_c" "$log_c")×** |"$'\n'
+	rows_curve+="| $c | $cold_m ms, $cold_mk KiB | $(awk -v t="$cold_m" -v c="$c" 'BEGIN {printf "%.1f", 1000 * t / c}') µs | $log_g ms | **$(ratio "$cold_m" "$log_g")×** | $cold_c ms, $log_c ms: **$(ratio "$cold_c" "$log_c")×** |$base_cell"$'\n'
 done
 git --git-dir="$repo" update-ref refs/heads/main "$tip"
+
+base_head=
+base_rule=
+if [ -n "$BASE" ]; then
+	base_head=" CPU: \`$(basename "$BASE")\`, ratio to git |"
+	base_rule="---|"
+fi
+curve_table() {
+	cat <<EOF
+Cold last-writer rebuild (\`rm -rf \$MECH_HOME/cache\`, then \`mech app -a web
+set-image … --dry-run\`, whole command) on one history of $CURVE_APPS apps,
+its branch set back to each point, against \`git log -1 --format=%H main --
+PATH\` (no commit-graph) for the same path, last written before all those
+commits; all name the same commit (checked). Median of ${COLD_RUNS:-3} runs
+(target: linear in commits, ratio ≤ 1).
+
+| commits | mech cold | per commit | \`git log -1 -- PATH\` | ratio | CPU: mech, git, ratio |$base_head
+|---|---|---|---|---|---|$base_rule
+$rows_curve
+EOF
+}
+if [ "$ONLY" = curve ]; then
+	printf '## The cold last-writer rebuild (`bench/bench_reads.sh`, READS_ONLY=curve)\n\n'
+	curve_table
+	exit 0
+fi
 
 cat <<EOF
 ## Reads at 10 to 10,000 apps (\`bench/bench_reads.sh\`)
@@ -225,14 +261,5 @@ every overlay (target: ratio ≤ 1).
 | apps | mech | peer (curl + ls-tree + cat-file --batch) | ratio |
 |---|---|---|---|
 $rows_list
-Cold last-writer rebuild (\`rm -rf \$MECH_HOME/cache\`, then \`mech app -a web
-set-image … --dry-run\`, whole command) on one history of $CURVE_APPS apps,
-its branch set back to each point, against \`git log -1 --format=%H main --
-PATH\` (no commit-graph) for the same path, last written before all those
-commits; all name the same commit (checked). Median of ${COLD_RUNS:-3} runs
-(target: linear in commits, ratio ≤ 1).
-
-| commits | mech cold | per commit | \`git log -1 -- PATH\` | ratio | CPU: mech, git, ratio |
-|---|---|---|---|---|---|
-$rows_curve
 EOF
+curve_table

@@ -35,12 +35,17 @@ typedef struct {
 	size_t cap, len;
 } path_map;
 
-static uint64_t hash_str(const char *s)
+static uint64_t hash_bytes(const char *s, size_t n)
 {
 	uint64_t h = 1469598103934665603ULL;
-	while (*s)
+	while (n--)
 		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
 	return h;
+}
+
+static uint64_t hash_str(const char *s)
+{
+	return hash_bytes(s, strlen(s));
 }
 
 static path_entry *pm_find(path_map *m, const char *path, int insert)
@@ -89,14 +94,217 @@ static void pm_clear(path_map *m)
 	memset(m, 0, sizeof(*m));
 }
 
+/* ---- the paths of one walk, each stored once ---- */
+
+/*
+ * A walk meets the same paths in commit after commit ("apps", "apps/web",
+ * ...). Each is stored once, in the walk's arena, and the commits' lists
+ * and the pending sets point at it: a rebuild keeps no copy per commit,
+ * and compares paths by pointer.
+ */
+typedef struct walk_job walk_job;
+
+typedef struct {
+	uint64_t hash;
+	size_t len;
+	int touched;               /* listed among the paths the walk's commits touched */
+	walk_job *jobs, *last_job; /* a directory: the comparisons of its trees (walk_dirs) */
+	char s[];
+} walk_path;
+
+/*
+ * Two trees at one directory to compare, for one commit against one parent,
+ * put off until the walk has read every commit (walk_dirs): the versions of
+ * one directory are then read one after another. In a pack a tree is most
+ * often a delta on another version of itself, and libgit2 resolves a chain
+ * by keeping its bases for a while; read in commit order, one small
+ * directory's versions lie hundreds of commits apart, every one of them
+ * resolved its whole chain again (up to 50 deltas, the bulk of a rebuild).
+ */
+struct walk_job {
+	walk_job *next;
+	git_oid a, b;  /* the parent's tree and the commit's; zero: none on that side */
+	uint32_t list; /* the list the paths below go to (commit_info.first_list) */
+};
+
+/* A path that differs, and the list (commit and parent) it belongs to. */
+typedef struct {
+	walk_path *path;
+	uint32_t list;
+} found_path;
+
+typedef struct {
+	found_path *items;
+	size_t len, cap;
+} found_vec;
+
+/* Paths that differ in one comparison, sorted by strcmp (for path_list_has). */
+typedef struct {
+	walk_path **items;
+	size_t len;
+} path_list;
+
+typedef struct {
+	walk_path **items;
+	size_t len, cap;
+} path_vec;
+
+static void pv_push(path_vec *v, walk_path *p)
+{
+	if (v->len == v->cap) {
+		v->cap = mech_grow_cap(v->cap, v->len + 1, 64, sizeof(*v->items));
+		v->items = mech_reallocarray(v->items, v->cap, sizeof(*v->items));
+	}
+	v->items[v->len++] = p;
+}
+
+typedef struct {
+	mech_arena arena; /* the paths, the jobs, and the commits' parents and lists */
+	walk_path **slots;
+	size_t cap, len;
+} path_pool;
+
+static walk_path **pool_slot(walk_path **slots, size_t cap, uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+	for (i = h & (cap - 1);; i = (i + 1) & (cap - 1))
+		if (!slots[i] ||
+		    (slots[i]->hash == h && slots[i]->len == n && !memcmp(slots[i]->s, s, n)))
+			return &slots[i];
+}
+
+/* The path of the `n` bytes at `s`, stored the first time. */
+static walk_path *pool_intern(path_pool *pool, const char *s, size_t n)
+{
+	uint64_t h = hash_bytes(s, n);
+	walk_path **slot;
+	if ((pool->len + 1) * 2 > pool->cap) {
+		size_t cap = mech_grow_cap(pool->cap, pool->cap + 1, 1024, sizeof(walk_path *));
+		walk_path **n_slots = mech_calloc(cap, sizeof(walk_path *));
+		size_t i;
+		for (i = 0; i < pool->cap; i++)
+			if (pool->slots[i])
+				*pool_slot(n_slots, cap, pool->slots[i]->hash, pool->slots[i]->s,
+					   pool->slots[i]->len) = pool->slots[i];
+		free(pool->slots);
+		pool->slots = n_slots;
+		pool->cap = cap;
+	}
+	slot = pool_slot(pool->slots, pool->cap, h, s, n);
+	if (!*slot) {
+		walk_path *p;
+		if (n > SIZE_MAX - sizeof(*p) - 1)
+			mech_fatal("a path of %zu bytes does not fit in memory", n);
+		p = mech_arena_alloc(&pool->arena, sizeof(*p) + n + 1);
+		p->hash = h;
+		p->len = n;
+		p->touched = 0;
+		p->jobs = p->last_job = NULL;
+		memcpy(p->s, s, n);
+		p->s[n] = '\0';
+		*slot = p;
+		pool->len++;
+	}
+	return *slot;
+}
+
+static void pool_dispose(path_pool *pool)
+{
+	free(pool->slots);
+	mech_arena_dispose(&pool->arena);
+	memset(pool, 0, sizeof(*pool));
+}
+
+static int cmp_walk_path(const void *a, const void *b)
+{
+	return strcmp((*(const walk_path *const *)a)->s, (*(const walk_path *const *)b)->s);
+}
+
+/* Is `p` in `l`? Binary search by strcmp, as the list is sorted. */
+static int path_list_has(const path_list *l, const walk_path *p)
+{
+	size_t lo = 0, hi = l->len;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = l->items[mid] == p ? 0 : strcmp(l->items[mid]->s, p->s);
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* ---- pending paths: a set of walk paths, each still pending or resolved ---- */
+
+typedef struct {
+	const walk_path *path;
+	int live; /* 1 still pending; 0 resolved at this commit */
+} pend_entry;
+
+typedef struct {
+	pend_entry *slots;
+	size_t cap, len;
+} pend_set;
+
+static pend_entry *ps_find(pend_set *m, const walk_path *p, int insert)
+{
+	size_t i;
+	if (insert && (m->len + 1) * 2 > m->cap) {
+		size_t cap = mech_grow_cap(m->cap, m->cap + 1, 64, sizeof(pend_entry));
+		pend_set n = {mech_calloc(cap, sizeof(pend_entry)), cap, m->len};
+		for (i = 0; i < m->cap; i++)
+			if (m->slots[i].path)
+				*ps_find(&n, m->slots[i].path, 0) = m->slots[i];
+		free(m->slots);
+		*m = n;
+	}
+	if (!m->cap)
+		return NULL;
+	for (i = p->hash & (m->cap - 1);; i = (i + 1) & (m->cap - 1)) {
+		if (m->slots[i].path == p)
+			return &m->slots[i];
+		if (!m->slots[i].path) {
+			if (!insert)
+				return &m->slots[i]; /* where it goes (rehashing): the caller fills it */
+			m->slots[i].path = p;
+			m->len++;
+			return &m->slots[i];
+		}
+	}
+}
+
+/* `p` pending (again) in `m`. */
+static void ps_add(pend_set *m, const walk_path *p)
+{
+	ps_find(m, p, 1)->live = 1;
+}
+
+static pend_entry *ps_get(pend_set *m, const walk_path *p)
+{
+	pend_entry *e = ps_find(m, p, 0);
+	return e && e->path ? e : NULL;
+}
+
+static void ps_free(pend_set *m)
+{
+	if (m) {
+		free(m->slots);
+		free(m);
+	}
+}
+
 /* ---- commit info for a walk ---- */
 
 typedef struct {
 	git_oid id;
 	size_t nparents;
-	git_oid *parents;
-	mech_strv *diffs;  /* per parent: paths differing; for a root: paths in its tree */
-	path_map *pending; /* paths whose walk is at this commit (w.cls 1 = still pending) */
+	git_oid *parents;    /* in the pool's arena, as the lists */
+	path_list *diffs;    /* per parent: paths differing; for a root: paths in its tree */
+	pend_set *pending;   /* paths whose walk is at this commit */
+	uint32_t first_list; /* its lists' numbers in the walk: first_list + parent */
 	int used;
 } commit_info;
 
@@ -138,22 +346,31 @@ static commit_info *cm_find(commit_map *m, const git_oid *id, int insert)
 
 static void cm_clear(commit_map *m)
 {
-	size_t i, j;
-	for (i = 0; i < m->cap; i++) {
-		commit_info *c = &m->slots[i];
-		if (!c->used)
-			continue;
-		for (j = 0; c->diffs && j < (c->nparents ? c->nparents : 1); j++)
-			mech_strv_dispose(&c->diffs[j]);
-		free(c->diffs);
-		free(c->parents);
-		if (c->pending) {
-			pm_clear(c->pending);
-			free(c->pending);
-		}
-	}
+	size_t i;
+	for (i = 0; i < m->cap; i++)
+		if (m->slots[i].used)
+			ps_free(m->slots[i].pending);
 	free(m->slots);
 	memset(m, 0, sizeof(*m));
+}
+
+/* One walk: its commits, and the paths they changed, stored once. */
+typedef struct {
+	commit_map cm;
+	path_pool pool;
+	uint32_t nlists; /* a list per commit and parent (one for a root) */
+	uint32_t list;   /* the list being filled */
+	found_vec found; /* every path found, with its list, until walk_lists */
+	path_vec dirs;   /* the directories with jobs, in the order they got their first */
+} walk_state;
+
+static void ws_dispose(walk_state *ws)
+{
+	cm_clear(&ws->cm);
+	pool_dispose(&ws->pool);
+	free(ws->found.items);
+	free(ws->dirs.items);
+	memset(ws, 0, sizeof(*ws));
 }
 
 /* ---- reading trees during a walk ---- */
@@ -166,8 +383,9 @@ static void cm_clear(commit_map *m)
  * the cache's hash table from its start to evict: a third of a 50,000-commit
  * rebuild went there, and the rebuild grew faster than the history. So a
  * walk turns libgit2's cache off (update_walk) and keeps, for one step, what
- * it read on the parent side: the next commit's own trees, and the parent
- * commit itself.
+ * it read on the parent side: the next commit's own root tree, and the
+ * parent commit itself. (The trees below the root are compared after the
+ * walk, a directory at a time: walk_dirs.)
  */
 typedef struct {
 	git_oid id;
@@ -186,6 +404,9 @@ typedef struct {
 	git_commit *parent;  /* the first parent read in the step before */
 	int memo;            /* keep the parent side (a walk); 0: one comparison */
 	int files_only;      /* list only files (and submodules), not directories */
+	mech_buf path;       /* the path at which the trees are being compared */
+	mech_strv *out;      /* the paths that differ, as strings; or, in a walk, */
+	walk_state *walk;    /* its paths, and subdirectories as its jobs */
 } tree_reader;
 
 static size_t memo_hash(const git_oid *id)
@@ -291,6 +512,7 @@ static void reader_free(tree_reader *r)
 	r->parent = NULL;
 	git_odb_free(r->odb);
 	r->odb = NULL;
+	mech_buf_dispose(&r->path);
 }
 
 /* ---- tree comparison: blob paths that differ between two trees ---- */
@@ -344,35 +566,82 @@ static int raw_damaged(void)
 	return mech_error_set(MECH_EFAILED, "cannot read tree: an entry is damaged");
 }
 
-static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const char *prefix,
-		     size_t plen, mech_strv *out);
+static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b);
+
+/* r->path differs: a string for the caller, or the walk's path (returned) */
+static walk_path *reader_found(tree_reader *r)
+{
+	walk_state *ws = r->walk;
+	walk_path *p;
+	if (!ws) {
+		mech_strv_push(r->out, r->path.ptr);
+		return NULL;
+	}
+	p = pool_intern(&ws->pool, r->path.ptr, r->path.len);
+	if (ws->found.len == ws->found.cap) {
+		ws->found.cap = mech_grow_cap(ws->found.cap, ws->found.len + 1, 1024,
+					      sizeof(*ws->found.items));
+		ws->found.items = mech_reallocarray(ws->found.items, ws->found.cap,
+						    sizeof(*ws->found.items));
+	}
+	ws->found.items[ws->found.len].path = p;
+	ws->found.items[ws->found.len++].list = ws->list;
+	return p;
+}
+
+/* In a walk, directory `dir`'s trees are compared later: a job (see walk_job). */
+static void add_job(walk_state *ws, walk_path *dir, const raw_entry *ea, const raw_entry *eb)
+{
+	walk_job *j = mech_arena_alloc(&ws->pool.arena, sizeof(*j));
+	memset(j, 0, sizeof(*j));
+	if (ea && ea->mode == 0040000)
+		git_oid_fromraw(&j->a, ea->id);
+	if (eb && eb->mode == 0040000)
+		git_oid_fromraw(&j->b, eb->id);
+	j->list = ws->list;
+	if (dir->last_job)
+		dir->last_job->next = j;
+	else
+		pv_push(&ws->dirs, dir);
+	if (!dir->jobs)
+		dir->jobs = j;
+	dir->last_job = j;
+}
+
+static void path_cut(mech_buf *b, size_t len)
+{
+	b->len = len;
+	b->ptr[len] = '\0';
+}
 
 /*
  * Every path whose object differs, directories included: `git log -- DIR`
  * matches anything below DIR, which is the same as the directory's tree
  * object changing.
  */
-static int entry_diff(tree_reader *r, const raw_entry *ea, const raw_entry *eb, const char *prefix,
-		      size_t plen, mech_strv *out)
+static int entry_diff(tree_reader *r, const raw_entry *ea, const raw_entry *eb)
 {
 	const raw_entry *e = ea ? ea : eb;
-	char *path;
+	size_t plen = r->path.len;
 	int adir = ea && ea->mode == 0040000;
 	int bdir = eb && eb->mode == 0040000;
 	int rc = 0;
 
 	if (ea && eb && ea->mode == eb->mode && !memcmp(ea->id, eb->id, GIT_OID_RAWSZ))
 		return 0;
-	path = mech_calloc(1, plen + e->namelen + 2);
-	memcpy(path, prefix, plen);
-	memcpy(path + plen, e->name, e->namelen);
-	path[plen + e->namelen] = '\0';
+	mech_buf_put(&r->path, e->name, e->namelen);
+	if (r->walk) {
+		walk_path *p = reader_found(r);
+		if (adir || bdir)
+			add_job(r->walk, p, ea, eb);
+		path_cut(&r->path, plen);
+		return 0;
+	}
 	if (!r->files_only || (ea && !adir) || (eb && !bdir))
-		mech_strv_push(out, path);
+		reader_found(r);
 	if (adir || bdir) {
 		git_odb_object *ta = NULL, *tb = NULL;
 		git_oid ida, idb;
-		size_t sl = plen + e->namelen + 1;
 		if (adir)
 			git_oid_fromraw(&ida, ea->id);
 		if (bdir)
@@ -381,14 +650,13 @@ static int entry_diff(tree_reader *r, const raw_entry *ea, const raw_entry *eb, 
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
 		if (!rc && bdir && reader_tree(r, &idb, 0, &tb) < 0)
 			rc = mech_error_git(MECH_EFAILED, "cannot read tree");
-		path[sl - 1] = '/';
-		path[sl] = '\0';
+		mech_buf_putc(&r->path, '/');
 		if (!rc)
-			rc = tree_diff(r, ta, tb, path, sl, out);
+			rc = tree_diff(r, ta, tb);
 		git_odb_object_free(ta);
 		git_odb_object_free(tb);
 	}
-	free(path);
+	path_cut(&r->path, plen);
 	return rc;
 }
 
@@ -422,8 +690,7 @@ static size_t common_suffix(const unsigned char *a, size_t na, const unsigned ch
  * past the last difference the two trees end alike: once what is left of
  * each is the same length and inside their common ending, nothing differs.
  */
-static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const char *prefix,
-		     size_t plen, mech_strv *out)
+static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b)
 {
 	const unsigned char *pa = a ? git_odb_object_data(a) : NULL;
 	const unsigned char *pb = b ? git_odb_object_data(b) : NULL;
@@ -445,14 +712,14 @@ static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const
 		c = !ha ? 1 : !hb ? -1 : entry_cmp(&xa, &xb);
 		if (c == 0 || (ha && hb && xa.namelen == xb.namelen &&
 			       !memcmp(xa.name, xb.name, xa.namelen))) {
-			rc = entry_diff(r, &xa, &xb, prefix, plen, out);
+			rc = entry_diff(r, &xa, &xb);
 			pa += xa.size;
 			pb += xb.size;
 		} else if (c < 0) {
-			rc = entry_diff(r, &xa, NULL, prefix, plen, out);
+			rc = entry_diff(r, &xa, NULL);
 			pa += xa.size;
 		} else {
-			rc = entry_diff(r, NULL, &xb, prefix, plen, out);
+			rc = entry_diff(r, NULL, &xb);
 			pb += xb.size;
 		}
 		if (rc < 0)
@@ -464,7 +731,7 @@ static int tree_diff(tree_reader *r, git_odb_object *a, git_odb_object *b, const
 int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_tree *b,
 			    mech_strv *out)
 {
-	tree_reader r = {repo, NULL, {0}, {0}, NULL, 0, 1};
+	tree_reader r = {repo, NULL, {0}, {0}, NULL, 0, 1, MECH_BUF_INIT, out, NULL};
 	git_odb_object *ra = NULL, *rb = NULL;
 	int rc = 0;
 	if (a && reader_tree(&r, git_tree_id(a), 0, &ra) < 0)
@@ -472,30 +739,11 @@ int mech_tree_changed_files(git_repository *repo, const git_tree *a, const git_t
 	if (!rc && b && reader_tree(&r, git_tree_id(b), 0, &rb) < 0)
 		rc = mech_error_git(MECH_EFAILED, "cannot read tree");
 	if (!rc)
-		rc = tree_diff(&r, ra, rb, "", 0, out);
+		rc = tree_diff(&r, ra, rb);
 	git_odb_object_free(ra);
 	git_odb_object_free(rb);
 	reader_free(&r);
 	return rc;
-}
-
-/* Binary search in `n` strings sorted by strcmp: 1 and the index, or 0. */
-static int sorted_find(char *const *items, size_t n, const char *s, size_t *at)
-{
-	size_t lo = 0, hi = n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(items[mid], s);
-		if (c == 0) {
-			*at = mid;
-			return 1;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 0;
 }
 
 /* ---- the index ----
@@ -1197,19 +1445,101 @@ static int classify(mech_lastwriter *lw, const git_oid *id, mech_class *cls)
 	return 0;
 }
 
+/* A tree for walk_dirs: one of the two the job before read, or read now. */
+static int dir_tree(tree_reader *r, const git_oid *id, git_odb_object *const kept[2],
+		    git_odb_object **out)
+{
+	int i;
+	*out = NULL;
+	if (git_oid_is_zero(id))
+		return 0;
+	for (i = 0; i < 2; i++)
+		if (kept[i] && git_oid_equal(git_odb_object_id(kept[i]), id))
+			return git_odb_object_dup(out, kept[i]) < 0 ? -1 : 0;
+	return reader_tree(r, id, 0, out);
+}
+
+/*
+ * The jobs the walk put off, a directory at a time, in commit order within
+ * one: a commit's tree at a directory is most often its parent's in the job
+ * before, and the versions of a directory are read one after another. The
+ * jobs of subdirectories found on the way are appended, and done after.
+ */
+static int walk_dirs(tree_reader *r, walk_state *ws)
+{
+	size_t g;
+	int rc = 0;
+	for (g = 0; g < ws->dirs.len && !rc; g++) {
+		walk_path *dir = ws->dirs.items[g];
+		git_odb_object *kept[2] = {NULL, NULL};
+		walk_job *j;
+		for (j = dir->jobs; j && !rc; j = j->next) {
+			git_odb_object *ta, *tb = NULL;
+			if (dir_tree(r, &j->a, kept, &ta) < 0 || dir_tree(r, &j->b, kept, &tb) < 0) {
+				rc = mech_error_git(MECH_EFAILED, "cannot read tree");
+			} else {
+				mech_buf_clear(&r->path);
+				mech_buf_put(&r->path, dir->s, dir->len);
+				mech_buf_putc(&r->path, '/');
+				ws->list = j->list;
+				rc = tree_diff(r, ta, tb);
+			}
+			git_odb_object_free(kept[0]);
+			git_odb_object_free(kept[1]);
+			kept[0] = ta;
+			kept[1] = tb;
+		}
+		git_odb_object_free(kept[0]);
+		git_odb_object_free(kept[1]);
+	}
+	mech_buf_clear(&r->path);
+	return rc;
+}
+
+/* Every path found into its commit's list, each list sorted (for path_list_has). */
+static void walk_lists(walk_state *ws)
+{
+	size_t *at = mech_calloc((size_t)ws->nlists + 1, sizeof(*at));
+	walk_path **all = mech_arena_alloc(&ws->pool.arena, ws->found.len * sizeof(*all));
+	size_t i, j, n;
+	for (i = 0; i < ws->found.len; i++)
+		at[ws->found.items[i].list + 1]++;
+	for (i = 0; i < ws->nlists; i++)
+		at[i + 1] += at[i];
+	for (i = 0; i < ws->found.len; i++) /* at[k]: where list k's next path goes */
+		all[at[ws->found.items[i].list]++] = ws->found.items[i].path;
+	/* now at[k] is where list k ends, and list k - 1's end is where it starts */
+	for (i = 0; i < ws->cm.cap; i++) {
+		commit_info *ci = &ws->cm.slots[i];
+		if (!ci->used || !ci->diffs)
+			continue;
+		n = ci->nparents ? ci->nparents : 1;
+		for (j = 0; j < n; j++) {
+			size_t k = ci->first_list + j, start = k ? at[k - 1] : 0;
+			ci->diffs[j].items = all + start;
+			ci->diffs[j].len = at[k] - start;
+			if (ci->diffs[j].len > 1)
+				qsort(ci->diffs[j].items, ci->diffs[j].len, sizeof(walk_path *),
+				      cmp_walk_path);
+		}
+	}
+	free(at);
+	ws->found.len = 0;
+}
+
 /* Record the diffs of one commit against each parent (or its tree, for a root). */
-static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, const git_oid *id)
+static int load_commit(mech_lastwriter *lw, tree_reader *r, walk_state *ws, const git_oid *id)
 {
 	git_commit *c = NULL;
 	git_odb_object *tree = NULL;
-	commit_info *ci = cm_find(cm, id, 1);
-	size_t i;
+	commit_info *ci = cm_find(&ws->cm, id, 1);
+	size_t i, nlists;
 	int rc = -1;
 
 	if (ci->used)
 		return 0;
 	ci->used = 1;
-	cm->len++;
+	ws->cm.len++;
 	if (r->parent && git_oid_equal(git_commit_id(r->parent), id)) {
 		c = r->parent; /* read as the previous commit's parent */
 		r->parent = NULL;
@@ -1222,11 +1552,17 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, cons
 		goto done;
 	}
 	ci->nparents = git_commit_parentcount(c);
-	ci->parents = mech_calloc(ci->nparents, sizeof(git_oid));
-	ci->diffs = mech_calloc(ci->nparents ? ci->nparents : 1, sizeof(mech_strv));
+	nlists = ci->nparents ? ci->nparents : 1;
+	ci->parents = mech_arena_alloc(&ws->pool.arena, ci->nparents * sizeof(git_oid));
+	ci->diffs = mech_arena_alloc(&ws->pool.arena, nlists * sizeof(path_list));
+	memset(ci->diffs, 0, nlists * sizeof(path_list));
+	if (nlists > UINT32_MAX - ws->nlists)
+		mech_fatal("a walk of more than %u commits and parents", UINT32_MAX);
+	ci->first_list = ws->nlists;
+	ws->nlists += (uint32_t)nlists;
 	if (!ci->nparents) {
-		rc = tree_diff(r, NULL, tree, "", 0, &ci->diffs[0]);
-		mech_strv_sort(&ci->diffs[0]); /* searched with bsearch */
+		ws->list = ci->first_list;
+		rc = tree_diff(r, NULL, tree); /* the lists are filled by walk_lists */
 		goto done;
 	}
 	for (i = 0; i < ci->nparents; i++) {
@@ -1239,8 +1575,8 @@ static int load_commit(mech_lastwriter *lw, tree_reader *r, commit_map *cm, cons
 			mech_error_git(MECH_EFAILED, "cannot read parent commit");
 			goto done;
 		}
-		rc = tree_diff(r, pt, tree, "", 0, &ci->diffs[i]);
-		mech_strv_sort(&ci->diffs[i]);
+		ws->list = ci->first_list + (uint32_t)i;
+		rc = tree_diff(r, pt, tree);
 		git_odb_object_free(pt);
 		if (i == 0) { /* most often the next commit of the walk */
 			git_commit_free(r->parent);
@@ -1257,12 +1593,6 @@ done:
 	git_odb_object_free(tree);
 	git_commit_free(c);
 	return rc;
-}
-
-static int strv_has_sorted(const mech_strv *v, const char *s)
-{
-	size_t at;
-	return sorted_find(v->items, v->len, s, &at);
 }
 
 static int path_exists(git_repository *repo, const git_commit *c, const char *path)
@@ -1341,21 +1671,20 @@ done:
 	return rc;
 }
 
-static const mech_writer PENDING = {{{0}}, (mech_class)1};
 static const mech_writer NO_WRITER; /* no writer (yet): also hides a stale snapshot answer */
 
-static void add_pending(commit_map *cm, const git_oid *id, const char *path)
+static void add_pending(walk_state *ws, const git_oid *id, const walk_path *path)
 {
-	commit_info *ci = cm_find(cm, id, 0);
+	commit_info *ci = cm_find(&ws->cm, id, 0);
 	if (!ci->pending)
-		ci->pending = mech_calloc(1, sizeof(path_map));
-	pm_set(ci->pending, path, &PENDING);
+		ci->pending = mech_calloc(1, sizeof(pend_set));
+	ps_add(ci->pending, path);
 }
 
 /* Hand a whole pending set to a parent: moved when the parent has none yet. */
-static void pass_down(commit_map *cm, commit_info *ci, const git_oid *parent)
+static void pass_down(walk_state *ws, commit_info *ci, const git_oid *parent)
 {
-	commit_info *pi = cm_find(cm, parent, 0);
+	commit_info *pi = cm_find(&ws->cm, parent, 0);
 	size_t i;
 	if (!pi->pending) {
 		pi->pending = ci->pending;
@@ -1363,9 +1692,9 @@ static void pass_down(commit_map *cm, commit_info *ci, const git_oid *parent)
 		return;
 	}
 	for (i = 0; i < ci->pending->cap; i++) {
-		path_entry *e = &ci->pending->slots[i];
-		if (e->path && e->w.cls)
-			pm_set(pi->pending, e->path, &PENDING);
+		pend_entry *e = &ci->pending->slots[i];
+		if (e->path && e->live)
+			ps_add(pi->pending, e->path);
 	}
 }
 
@@ -1407,77 +1736,78 @@ static int set_writer(mech_lastwriter *lw, commit_info *ci, const char *path, me
  * Resolve the pending paths of one commit. On a single-parent commit only
  * the paths it changed can stop here, and the rest move to the parent as a
  * set, so a long linear history costs O(changes), not O(paths x commits).
+ * The set is freed once resolved: pending state lives only along the walk's
+ * front.
  */
-static int resolve_commit(mech_lastwriter *lw, commit_map *cm, commit_info *ci,
+static int resolve_commit(mech_lastwriter *lw, walk_state *ws, commit_info *ci,
 			  const git_oid *old_tip, const path_map *old)
 {
-	path_map *set = ci->pending;
+	pend_set *set = ci->pending;
 	mech_class cls = MECH_CLASS_NONE;
-	int have_cls = 0;
+	int have_cls = 0, rc = -1;
 	size_t k, i;
 
 	if (ci->nparents == 1) {
-		const mech_strv *d = &ci->diffs[0];
-		commit_info *pi = cm_find(cm, &ci->parents[0], 0);
+		const path_list *d = &ci->diffs[0];
+		commit_info *pi = cm_find(&ws->cm, &ci->parents[0], 0);
 		for (k = 0; k < d->len; k++) {
-			path_entry *e = pm_find(set, d->items[k], 0);
-			if (!e || !e->w.cls)
+			pend_entry *e = ps_get(set, d->items[k]);
+			if (!e || !e->live)
 				continue;
-			e->w.cls = MECH_CLASS_NONE; /* resolved here */
-			if (set_writer(lw, ci, d->items[k], &cls, &have_cls) < 0)
-				return -1;
+			e->live = 0; /* resolved here */
+			if (set_writer(lw, ci, d->items[k]->s, &cls, &have_cls) < 0)
+				goto done;
 		}
 		if (pi && pi->used) {
-			pass_down(cm, ci, &ci->parents[0]);
+			pass_down(ws, ci, &ci->parents[0]);
 		} else {
 			for (i = 0; i < set->cap; i++) {
-				path_entry *e = &set->slots[i];
-				if (e->path && e->w.cls &&
-				    resolve_exit(lw, &ci->parents[0], e->path, old_tip, old) < 0)
-					return -1;
+				pend_entry *e = &set->slots[i];
+				if (e->path && e->live &&
+				    resolve_exit(lw, &ci->parents[0], e->path->s, old_tip, old) < 0)
+					goto done;
 			}
 		}
+		rc = 0;
 		goto done;
 	}
 	for (i = 0; i < set->cap; i++) {
-		path_entry *e = &set->slots[i];
-		const char *path = e->path;
+		pend_entry *e = &set->slots[i];
+		const walk_path *path = e->path;
 		size_t follow = ci->nparents;
-		if (!path || !e->w.cls)
+		if (!path || !e->live)
 			continue;
 		if (!ci->nparents) {
 			/* a root commit writes the paths it has; paths it lacks were never written */
-			if (strv_has_sorted(&ci->diffs[0], path) &&
-			    set_writer(lw, ci, path, &cls, &have_cls) < 0)
-				return -1;
+			if (path_list_has(&ci->diffs[0], path) &&
+			    set_writer(lw, ci, path->s, &cls, &have_cls) < 0)
+				goto done;
 			continue;
 		}
 		for (k = 0; k < ci->nparents; k++) {
-			if (!strv_has_sorted(&ci->diffs[k], path)) {
+			if (!path_list_has(&ci->diffs[k], path)) {
 				follow = k;
 				break;
 			}
 		}
 		if (follow == ci->nparents) {
-			if (set_writer(lw, ci, path, &cls, &have_cls) < 0)
-				return -1;
+			if (set_writer(lw, ci, path->s, &cls, &have_cls) < 0)
+				goto done;
 			continue;
 		}
 		{
-			commit_info *pi = cm_find(cm, &ci->parents[follow], 0);
+			commit_info *pi = cm_find(&ws->cm, &ci->parents[follow], 0);
 			if (pi && pi->used)
-				add_pending(cm, &ci->parents[follow], path);
-			else if (resolve_exit(lw, &ci->parents[follow], path, old_tip, old) < 0)
-				return -1;
+				add_pending(ws, &ci->parents[follow], path);
+			else if (resolve_exit(lw, &ci->parents[follow], path->s, old_tip, old) < 0)
+				goto done;
 		}
 	}
+	rc = 0;
 done:
-	if (ci->pending) {
-		pm_clear(ci->pending);
-		free(ci->pending);
-		ci->pending = NULL;
-	}
-	return 0;
+	ps_free(ci->pending);
+	ci->pending = NULL;
+	return rc;
 }
 
 /*
@@ -1509,15 +1839,17 @@ static int chain_exits_at(commit_map *cm, const git_oid *tip, const git_oid *old
 static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 {
 	git_revwalk *walk = NULL;
-	commit_map cm = {0};
+	walk_state ws;
 	path_map old = {0};
 	git_oid id, old_tip = lw->tip;
 	git_oid *order = NULL;
-	size_t norder = 0, i, j;
+	size_t norder = 0, cap = 0, i, j;
 	int rc = -1, uncached = 0;
-	mech_strv touched = MECH_STRV_INIT;
-	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0};
+	path_vec touched = {0};
+	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0, MECH_BUF_INIT, NULL, NULL};
 
+	memset(&ws, 0, sizeof(ws));
+	r.walk = &ws;
 	if (!incremental) {
 		pm_clear(&lw->map);
 		drop_snapshot(lw);
@@ -1525,7 +1857,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	}
 	if (incremental == ONE_COMMIT) {
 		/* the common case, one write on top of the index: no walk */
-		if (load_commit(lw, &r, &cm, tip) < 0)
+		if (load_commit(lw, &r, &ws, tip) < 0)
 			goto done;
 		order = mech_calloc(1, sizeof(*order));
 		order[norder++] = *tip;
@@ -1542,54 +1874,67 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 		uncached = 1;
 	}
 	while (walk && git_revwalk_next(&id, walk) == 0) {
-		if (load_commit(lw, &r, &cm, &id) < 0)
+		if (load_commit(lw, &r, &ws, &id) < 0)
 			goto done;
-		order = mech_reallocarray(order, norder + 1, sizeof(*order));
+		if (norder == cap) {
+			cap = mech_grow_cap(cap, norder + 1, 1024, sizeof(*order));
+			order = mech_reallocarray(order, cap, sizeof(*order));
+		}
 		order[norder++] = id;
 	}
+	if (walk_dirs(&r, &ws) < 0)
+		goto done;
+	walk_lists(&ws);
 	lw->walked = norder;
 	reader_free(&r);
 	if (uncached) {
 		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1); /* mech never turns it off elsewhere */
 		uncached = 0;
 	}
-	if (incremental && !chain_exits_at(&cm, tip, &old_tip)) {
+	if (incremental && !chain_exits_at(&ws.cm, tip, &old_tip)) {
 		rc = 1;
 		goto done;
 	}
-	/* every path a new commit touched is re-resolved from the tip */
+	/*
+	 * every path a new commit touched is re-resolved from the tip; each
+	 * listed once, in the order the commits and their sorted lists meet them
+	 */
 	for (i = 0; i < norder; i++) {
-		commit_info *ci = cm_find(&cm, &order[i], 0);
+		commit_info *ci = cm_find(&ws.cm, &order[i], 0);
 		for (j = 0; j < (ci->nparents ? ci->nparents : 1); j++) {
 			size_t k;
-			for (k = 0; k < ci->diffs[j].len; k++)
-				mech_strv_push(&touched, ci->diffs[j].items[k]);
+			for (k = 0; k < ci->diffs[j].len; k++) {
+				walk_path *p = ci->diffs[j].items[k];
+				if (!p->touched) {
+					p->touched = 1;
+					pv_push(&touched, p);
+				}
+			}
 		}
 	}
 	for (i = 0; norder && i < touched.len; i++)
-		add_pending(&cm, tip, touched.items[i]);
+		add_pending(&ws, tip, touched.items[i]);
 	/*
 	 * The old answers stay valid for untouched paths; those of touched
 	 * paths seed the walks that leave the new commits at old_tip.
 	 */
 	if (incremental) {
 		for (i = 0; i < touched.len; i++) {
+			const char *path = touched.items[i]->s;
 			mech_writer w;
-			if (pm_find(&old, touched.items[i], 0))
-				continue; /* touched by several new commits */
-			if (lookup(lw, touched.items[i], &w) < 0) {
+			if (lookup(lw, path, &w) < 0) {
 				rc = 1; /* a damaged block: rebuild */
 				goto done;
 			}
-			pm_set(&old, touched.items[i], &w);
+			pm_set(&old, path, &w);
 			/* "no writer" until resolved, also over the snapshot's answer */
-			pm_set(&lw->map, touched.items[i], &NO_WRITER);
+			pm_set(&lw->map, path, &NO_WRITER);
 		}
 	}
 	for (i = 0; i < norder; i++) {
-		commit_info *ci = cm_find(&cm, &order[i], 0);
+		commit_info *ci = cm_find(&ws.cm, &order[i], 0);
 		if (ci->pending &&
-		    resolve_commit(lw, &cm, ci, incremental ? &old_tip : NULL, &old) < 0)
+		    resolve_commit(lw, &ws, ci, incremental ? &old_tip : NULL, &old) < 0)
 			goto done;
 	}
 	lw->tip = *tip;
@@ -1599,10 +1944,10 @@ done:
 	reader_free(&r);
 	if (uncached)
 		git_libgit2_opts(GIT_OPT_ENABLE_CACHING, 1);
-	mech_strv_dispose(&touched);
+	free(touched.items);
 	free(order);
 	pm_clear(&old);
-	cm_clear(&cm);
+	ws_dispose(&ws);
 	git_revwalk_free(walk);
 	return rc;
 }

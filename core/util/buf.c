@@ -89,6 +89,72 @@ size_t mech_grow_cap(size_t cap, size_t need, size_t first, size_t size)
 	return cap;
 }
 
+/*
+ * Blocks of ARENA_BLOCK bytes (or one of its own for a larger request):
+ * past glibc's mmap threshold, so a walk's arena does not fragment the heap
+ * that libgit2's object buffers come from.
+ */
+#define ARENA_BLOCK (256u * 1024)
+
+struct mech_arena_block {
+	mech_arena_block *next;
+	size_t used, cap;
+	max_align_t data[];
+};
+
+static void *arena_take(mech_arena *a, size_t n, size_t align)
+{
+	mech_arena_block *b = a->head;
+	size_t at = b ? (b->used + align - 1) & ~(align - 1) : 0;
+	if (!b || at > b->cap || n > b->cap - at) {
+		size_t cap = n > ARENA_BLOCK ? n : ARENA_BLOCK;
+		if (cap > SIZE_MAX - sizeof(*b))
+			mech_fatal("an arena block of %zu bytes does not fit in memory", n);
+		b = malloc(sizeof(*b) + cap);
+		if (!b)
+			out_of_memory(sizeof(*b) + cap);
+		b->cap = cap;
+		b->used = 0;
+		if (a->head && n > ARENA_BLOCK) {
+			/* a large one: behind the block being filled, which goes on */
+			b->next = a->head->next;
+			a->head->next = b;
+			b->used = n;
+			return b->data;
+		}
+		b->next = a->head;
+		a->head = b;
+		at = 0;
+	}
+	b->used = at + n;
+	return (char *)b->data + at;
+}
+
+void *mech_arena_alloc(mech_arena *a, size_t n)
+{
+	return arena_take(a, n, _Alignof(max_align_t));
+}
+
+char *mech_arena_strndup(mech_arena *a, const char *s, size_t n)
+{
+	char *p;
+	if (n == SIZE_MAX)
+		mech_fatal("a string of %zu bytes does not fit in memory", n);
+	p = arena_take(a, n + 1, 1);
+	memcpy(p, s, n);
+	p[n] = '\0';
+	return p;
+}
+
+void mech_arena_dispose(mech_arena *a)
+{
+	while (a->head) {
+		mech_arena_block *next = a->head->next;
+		free(a->head);
+		a->head = next;
+	}
+}
+
 char *mech_strdup(const char *s)
 {
 	return mech_strndup(s ? s : "", strlen(s ? s : ""));

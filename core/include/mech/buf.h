@@ -89,6 +89,29 @@ int mech_strv_contains(const mech_strv *v, const char *s);
 void mech_strv_sort(mech_strv *v);
 void mech_strv_dispose(mech_strv *v);
 
+/**
+ * An arena: many small allocations that live and die together (one walk's
+ * paths and per-commit lists), taken from a few large blocks instead of
+ * one malloc() each, and freed at once by mech_arena_dispose(). A block
+ * is never moved, so a pointer stays valid until then.
+ */
+typedef struct mech_arena_block mech_arena_block;
+typedef struct {
+	mech_arena_block *head; /* the block being filled, then the ones before it */
+} mech_arena;
+
+#define MECH_ARENA_INIT                                                                            \
+	{                                                                                          \
+		NULL                                                                               \
+	}
+
+/** `n` bytes (uninitialized), aligned for any type; fatal on out-of-memory. */
+void *mech_arena_alloc(mech_arena *a, size_t n);
+/** A NUL-terminated copy of the `n` bytes at `s`. */
+char *mech_arena_strndup(mech_arena *a, const char *s, size_t n);
+/** Free every allocation of the arena; it can be used again. */
+void mech_arena_dispose(mech_arena *a);
+
 /*
  * Out of memory, or a size that does not fit in size_t, is fatal: mech
  * calls the hook a front end registered (the console restores the
