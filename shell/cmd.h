@@ -180,6 +180,7 @@ struct sh_ctx {
 	mech_strv next;
 	mech_strv warnings; /* stderr's "mech: warning:" lines, and the JSON's `warnings` */
 	mech_buf out;       /* text for stdout */
+	int text_too;       /* with --json, `out` is read as well (an MCP call): write it */
 	int exit_override;  /* a result that is not an error but not 0 (wait, diff --exit-code) */
 	int quiet;          /* the output was printed already (ssh runs a nested request) */
 	int failed_result;  /* a failure that still has a result and next (a failed wait) */

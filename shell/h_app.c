@@ -4,10 +4,12 @@
 #include "handlers.h"
 #include "mech/app.h"
 #include "h_live.h"
+#include "jsonw.h"
 #include "mech/error.h"
 #include "mech/kube.h"
 #include "mech/live.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -256,23 +258,37 @@ static void authors_dispose(authors *m)
 	memset(m, 0, sizeof(*m));
 }
 
-static cJSON *writer_json(mech_repo *repo, authors *who, const mech_writer *w)
+static void writer_write(sh_jw *j, const char *key, mech_repo *repo, authors *who,
+			 const mech_writer *w)
 {
 	char sha[GIT_OID_HEXSZ + 1];
 	const author *a;
-	cJSON *o;
-	if (git_oid_is_zero(&w->commit))
-		return cJSON_CreateNull();
-	o = cJSON_CreateObject();
+	if (git_oid_is_zero(&w->commit)) {
+		sh_jw_null(j, key);
+		return;
+	}
+	sh_jw_object(j, key);
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
-	cJSON_AddStringToObject(o, "commit", sha);
-	cJSON_AddStringToObject(o, "class", mech_class_name(w->cls));
+	sh_jw_string(j, "commit", sha);
+	sh_jw_string(j, "class", mech_class_name(w->cls));
 	a = author_of(who, repo, &w->commit);
 	if (a->name) {
 		char *s = mech_sprintf("%s <%s>", a->name, a->email);
-		cJSON_AddStringToObject(o, "author", s);
+		sh_jw_string(j, "author", s);
 		free(s);
 	}
+	sh_jw_end(j);
+}
+
+static cJSON *writer_json(mech_repo *repo, authors *who, const mech_writer *w)
+{
+	mech_buf b = MECH_BUF_INIT;
+	sh_jw j;
+	cJSON *o;
+	sh_jw_init(&j, &b);
+	writer_write(&j, NULL, repo, who, w);
+	o = sh_jw_tree(&b);
+	mech_buf_dispose(&b);
 	return o;
 }
 
@@ -331,6 +347,80 @@ static int live_open(sh_ctx *ctx, mech_repo *repo, live_view *lv, const mech_app
 	return rc;
 }
 
+/*
+ * Argo CD's list asked on a thread of its own, so that the Git side is
+ * read meanwhile: Argo CD takes most of a second to answer at 10,000 apps.
+ * The thread touches nothing but its client and its answer.
+ */
+typedef struct {
+	mech_argocd *cd;
+	const char *project;
+	mech_argocd_apps *apps;
+	mech_error *err; /* the thread's, when the list failed */
+	int rc;
+	pthread_t th;
+	int started;
+} live_fetch;
+
+static void *fetch_run(void *arg)
+{
+	live_fetch *f = arg;
+	f->rc = mech_argocd_app_list(f->cd, f->project, &f->apps);
+	f->err = f->rc < 0 ? mech_error_take() : NULL;
+	mech_error_clear();
+	return NULL;
+}
+
+/* The list asked for, when Argo CD is configured; -1 when its client cannot be made. */
+static int live_fetch_start(sh_ctx *ctx, live_fetch *f)
+{
+	memset(f, 0, sizeof(*f));
+	if (sh_live_argocd(ctx, &f->cd) < 0)
+		return -1;
+	if (!f->cd)
+		return 0;
+	f->project = ctx->tenant_name;
+	f->started = pthread_create(&f->th, NULL, fetch_run, f) == 0;
+	if (!f->started) /* no thread: asked here, after all */
+		fetch_run(f);
+	return 0;
+}
+
+/* Its answer into lv (lv->apps NULL: not configured); -1 with the list's error. */
+static int live_fetch_finish(live_fetch *f, mech_repo *repo, live_view *lv)
+{
+	git_oid head;
+	int rc = 0;
+	memset(lv, 0, sizeof(*lv));
+	if (f->started)
+		pthread_join(f->th, NULL);
+	f->started = 0;
+	mech_argocd_free(f->cd);
+	f->cd = NULL;
+	if (f->rc < 0) {
+		rc = mech_error_restore(f->err);
+		f->err = NULL;
+		return rc;
+	}
+	if (mech_repo_head(repo, &head) == 0)
+		git_oid_tostr(lv->head, sizeof(lv->head), &head);
+	mech_error_clear();
+	lv->apps = f->apps;
+	f->apps = NULL;
+	return 0;
+}
+
+/* Waited for and dropped (the listing failed first). */
+static void live_fetch_cancel(live_fetch *f)
+{
+	if (f->started)
+		pthread_join(f->th, NULL);
+	mech_argocd_free(f->cd);
+	mech_argocd_apps_free(f->apps);
+	mech_error_free(f->err);
+	memset(f, 0, sizeof(*f));
+}
+
 static const mech_argocd_app *live_find(const live_view *lv, const char *tenant, const char *app,
 					const char *instance)
 {
@@ -345,44 +435,55 @@ static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
 }
 
 /* `only`: the instance picked with -i (NULL: every instance). */
-static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state *app,
-			    const live_view *lv, const mech_instance_state *only)
+static void app_write(sh_jw *j, mech_repo *repo, authors *who, const mech_app_state *app,
+		      const live_view *lv, const mech_instance_state *only)
 {
-	cJSON *o = cJSON_CreateObject(), *insts = cJSON_CreateArray();
 	size_t i;
-	cJSON_AddStringToObject(o, "name", app->name);
-	cJSON_AddStringToObject(o, "base_image", app->base_image ? app->base_image : "");
-	cJSON_AddNumberToObject(o, "port", app->port);
-	cJSON_AddNumberToObject(o, "replicas", app->replicas);
+	sh_jw_object(j, NULL);
+	sh_jw_string(j, "name", app->name);
+	sh_jw_string(j, "base_image", app->base_image ? app->base_image : "");
+	sh_jw_int(j, "port", app->port);
+	sh_jw_int(j, "replicas", app->replicas);
+	sh_jw_array(j, "instances");
 	for (i = 0; i < app->ninstances; i++) {
 		const mech_instance_state *in = &app->instances[i];
-		cJSON *j;
 		if (only && only != in)
 			continue;
-		j = cJSON_CreateObject();
-		cJSON_AddStringToObject(j, "name", in->name);
-		cJSON_AddStringToObject(j, "image", in->image ? in->image : "");
-		cJSON_AddStringToObject(j, "overlay", in->overlay_path);
+		sh_jw_object(j, NULL);
+		sh_jw_string(j, "name", in->name);
+		sh_jw_string(j, "image", in->image ? in->image : "");
+		sh_jw_string(j, "overlay", in->overlay_path);
 		if (in->route_host)
-			cJSON_AddStringToObject(j, "route", in->route_host);
+			sh_jw_string(j, "route", in->route_host);
 		else
-			cJSON_AddNullToObject(j, "route");
-		cJSON_AddItemToObject(j, "last_writer", writer_json(repo, who, &in->writer));
+			sh_jw_null(j, "route");
+		writer_write(j, "last_writer", repo, who, &in->writer);
 		if (lv && lv->apps) {
 			const mech_argocd_app *la = live_find(lv, mech_repo_tenant(repo), app->name,
 							      in->name);
 			if (la)
-				cJSON_AddItemToObject(j, "live",
-						      sh_live_app_json(la, lv->head,
-								       mech_repo_git(repo)));
+				sh_live_app_write(j, "live", la, lv->head, mech_repo_git(repo));
 			else /* no Application yet: live is an object or null, never a string */
-				cJSON_AddNullToObject(j, "live");
+				sh_jw_null(j, "live");
 		} else if (lv) {
-			cJSON_AddNullToObject(j, "live"); /* result.argocd: "not configured" */
+			sh_jw_null(j, "live"); /* result.argocd: "not configured" */
 		}
-		cJSON_AddItemToArray(insts, j);
+		sh_jw_end(j);
 	}
-	cJSON_AddItemToObject(o, "instances", insts);
+	sh_jw_end(j);
+	sh_jw_end(j);
+}
+
+static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state *app,
+			    const live_view *lv, const mech_instance_state *only)
+{
+	mech_buf b = MECH_BUF_INIT;
+	sh_jw j;
+	cJSON *o;
+	sh_jw_init(&j, &b);
+	app_write(&j, repo, who, app, lv, only);
+	o = sh_jw_tree(&b);
+	mech_buf_dispose(&b);
 	return o;
 }
 
@@ -391,28 +492,45 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	mech_repo *repo = NULL;
 	mech_app_state *apps = NULL;
 	size_t n = 0, i, j;
-	cJSON *arr;
+	mech_buf result = MECH_BUF_INIT;
+	sh_jw w;
 	sh_table t;
 	live_view lv;
+	live_fetch fetch;
+	mech_error *config_err = NULL;
 	authors who = {0};
+	int text = !ctx->json || ctx->text_too;
 	(void)a;
-	if (with_repo(ctx, &repo) < 0 || mech_app_list(repo, &apps, &n) < 0) {
+	if (with_repo(ctx, &repo) < 0)
+		return -1;
+	/* Argo CD answers while Git is read; a bad configuration is said after Git's errors */
+	if (live_fetch_start(ctx, &fetch) < 0)
+		config_err = mech_error_take();
+	if (mech_app_list(repo, &apps, &n) < 0) {
+		live_fetch_cancel(&fetch);
+		mech_error_free(config_err);
 		mech_repo_free(repo);
 		return -1;
 	}
-	if (live_open(ctx, repo, &lv, NULL, NULL) < 0) {
+	if (config_err || live_fetch_finish(&fetch, repo, &lv) < 0) {
+		if (config_err)
+			mech_error_restore(config_err);
+		live_fetch_cancel(&fetch);
 		mech_app_state_free(apps, n);
 		mech_repo_free(repo);
 		return -1;
 	}
-	ctx->result = cJSON_CreateObject();
-	cJSON_AddStringToObject(ctx->result, "argocd", lv.apps ? "live" : "not configured");
-	arr = cJSON_AddArrayToObject(ctx->result, "apps");
+	/* written as text, not built as a tree: 10,000 apps are 8 MB of it */
+	sh_jw_init(&w, &result);
+	sh_jw_object(&w, NULL);
+	sh_jw_string(&w, "argocd", lv.apps ? "live" : "not configured");
+	sh_jw_array(&w, "apps");
 	sh_table_init(&t, 7);
 	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
 	for (i = 0; i < n; i++) {
-		cJSON_AddItemToArray(arr, app_json_live(repo, &who, &apps[i], &lv, NULL));
-		for (j = 0; j < apps[i].ninstances; j++) {
+		app_write(&w, repo, &who, &apps[i], &lv, NULL);
+		/* the table only when it is shown: --json prints none */
+		for (j = 0; text && j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
 			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name,
 							      in->name);
@@ -426,10 +544,16 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 			free(wt);
 		}
 	}
+	sh_jw_end(&w);
+	sh_jw_end(&w);
+	ctx->result = cJSON_CreateRaw(mech_buf_cstr(&result));
+	if (!ctx->result)
+		mech_fatal("out of memory (the app list)");
+	mech_buf_dispose(&result);
 	mech_argocd_apps_free(lv.apps);
-	if (n)
+	if (n && text)
 		sh_table_print(ctx, &t);
-	else
+	else if (!n)
 		sh_printf(ctx, "no apps yet\n");
 	sh_table_dispose(&t);
 	if (!n)

@@ -60,37 +60,51 @@ static int need_kube(sh_ctx *ctx, mech_kube **out)
 	return mech_kube_new(out, ctx->cfg);
 }
 
-cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_repository *repo)
+void sh_live_app_write(sh_jw *w, const char *key, const mech_argocd_app *a, const char *head,
+		       git_repository *repo)
 {
-	cJSON *o = cJSON_CreateObject(), *conds = cJSON_CreateArray(), *res = cJSON_CreateArray();
 	size_t i;
-	cJSON_AddStringToObject(o, "application", a->name);
-	cJSON_AddStringToObject(o, "sync", *a->sync_status ? a->sync_status : "Unknown");
-	cJSON_AddStringToObject(o, "revision", a->sync_revision);
-	cJSON_AddBoolToObject(o, "current",
-			      head && mech_live_revision_reached(repo, a->sync_revision, head));
-	cJSON_AddStringToObject(o, "health", *a->health_status ? a->health_status : "Unknown");
-	cJSON_AddStringToObject(o, "health_message", a->health_message);
-	cJSON_AddStringToObject(o, "operation_phase", a->operation_phase);
-	cJSON_AddStringToObject(o, "operation_message", a->operation_message);
+	sh_jw_object(w, key);
+	sh_jw_string(w, "application", a->name);
+	sh_jw_string(w, "sync", *a->sync_status ? a->sync_status : "Unknown");
+	sh_jw_string(w, "revision", a->sync_revision);
+	sh_jw_bool(w, "current", head && mech_live_revision_reached(repo, a->sync_revision, head));
+	sh_jw_string(w, "health", *a->health_status ? a->health_status : "Unknown");
+	sh_jw_string(w, "health_message", a->health_message);
+	sh_jw_string(w, "operation_phase", a->operation_phase);
+	sh_jw_string(w, "operation_message", a->operation_message);
+	sh_jw_array(w, "conditions");
 	for (i = 0; i < a->nconditions; i++) {
-		cJSON *c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "type", a->conditions[i].type);
-		cJSON_AddStringToObject(c, "message", a->conditions[i].message);
-		cJSON_AddItemToArray(conds, c);
+		sh_jw_object(w, NULL);
+		sh_jw_string(w, "type", a->conditions[i].type);
+		sh_jw_string(w, "message", a->conditions[i].message);
+		sh_jw_end(w);
 	}
+	sh_jw_end(w);
+	sh_jw_array(w, "resources");
 	for (i = 0; i < a->nresources; i++) {
 		const mech_argocd_resource *r = &a->resources[i];
-		cJSON *c = cJSON_CreateObject();
-		cJSON_AddStringToObject(c, "kind", r->kind);
-		cJSON_AddStringToObject(c, "name", r->name);
-		cJSON_AddStringToObject(c, "namespace", r->namespace);
-		cJSON_AddStringToObject(c, "sync", r->status);
-		cJSON_AddStringToObject(c, "health", r->health);
-		cJSON_AddItemToArray(res, c);
+		sh_jw_object(w, NULL);
+		sh_jw_string(w, "kind", r->kind);
+		sh_jw_string(w, "name", r->name);
+		sh_jw_string(w, "namespace", r->namespace);
+		sh_jw_string(w, "sync", r->status);
+		sh_jw_string(w, "health", r->health);
+		sh_jw_end(w);
 	}
-	cJSON_AddItemToObject(o, "conditions", conds);
-	cJSON_AddItemToObject(o, "resources", res);
+	sh_jw_end(w);
+	sh_jw_end(w);
+}
+
+cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_repository *repo)
+{
+	mech_buf b = MECH_BUF_INIT;
+	sh_jw w;
+	cJSON *o;
+	sh_jw_init(&w, &b);
+	sh_live_app_write(&w, NULL, a, head, repo);
+	o = sh_jw_tree(&b);
+	mech_buf_dispose(&b);
 	return o;
 }
 

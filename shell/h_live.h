@@ -3,11 +3,18 @@
 #define SH_H_LIVE_H
 
 #include "cmd.h"
+#include "jsonw.h"
 #include "mech/argocd.h"
 
 /** Open the Argo CD client; *out stays NULL when argocd.url is empty. */
 int sh_live_argocd(sh_ctx *ctx, mech_argocd **out);
-/** An Application's live state as JSON; `current` says whether it runs `head` (or later). */
+/**
+ * An Application's live state as JSON, member `key` of what `w` writes (NULL
+ * in an array); `current` says whether it runs `head` (or later).
+ */
+void sh_live_app_write(sh_jw *w, const char *key, const mech_argocd_app *a, const char *head,
+		       git_repository *repo);
+/** sh_live_app_write's object as a tree; caller frees. */
 cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_repository *repo);
 
 /** The waits behind --wait on create verbs (exit 0/1/2 via ctx). */

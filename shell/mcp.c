@@ -726,6 +726,7 @@ static void call_ctx(const sh_ctx *ctx, sh_ctx *sub)
 	sub->readonly = ctx->readonly;
 	sub->color = 0;
 	sub->tty = 0;
+	sub->text_too = 1; /* the call's answer carries the text beside the JSON */
 	if (ctx->via_ssh) {
 		/* the connection's tenant, identity and key, borrowed: a reset keeps them */
 		sub->via_ssh = 1;

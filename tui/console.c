@@ -25,6 +25,9 @@
 #include <wchar.h>
 
 #define GIT_POLL_MS 500
+/* a write moves 10,000 Applications at 10,000 apps, and their events come in
+ * batches as fast as they are read: the screen follows them ten times a second */
+#define LIVE_DRAW_MS 100
 #define TICK_MS 1000
 #define MAX_SCRIPT (1024 * 1024)
 #define CACHE_MAX (512 * 1024) /* libgit2 object cache while the console runs (raw bytes) */
@@ -91,6 +94,18 @@ static void reload_views(struct tui *t)
 	if (t->view->ops->live)
 		tui_view_reload(t, t->view);
 	t->dirty = 1;
+}
+
+/* The watch changed Applications: a view that can updates only their rows, else reloads. */
+static void live_changed(struct tui *t)
+{
+	mech_strv names = MECH_STRV_INIT;
+	tui_view *v = t->view;
+	int all = tui_data_live_take(&t->data, &names);
+	if (v->ops->live && (all || !v->ops->live_update || v->ops->live_update(t, v, &names) < 0))
+		tui_view_reload(t, v);
+	t->live_dirty = 1;
+	mech_strv_dispose(&names);
 }
 
 /* What a view asked for and takes long (the forced list): read it now that the
@@ -561,17 +576,22 @@ static void loop(struct tui *t)
 		unsigned gen;
 		long long wait;
 		int key;
+		now = tui_now_ms();
+		if (t->live_dirty && now - t->live_drawn_ms >= LIVE_DRAW_MS)
+			t->dirty = 1;
 		if (t->dirty) {
 			tui_draw(t);
-			t->dirty = 0;
+			t->dirty = t->live_dirty = 0;
+			t->live_drawn_ms = now;
 			refresh();
 		}
 		if (t->slow) {
 			load_slow(t);
 			continue;
 		}
-		now = tui_now_ms();
 		wait = (next_git < next_tick ? next_git : next_tick) - now;
+		if (t->live_dirty && t->live_drawn_ms + LIVE_DRAW_MS - now < wait)
+			wait = t->live_drawn_ms + LIVE_DRAW_MS - now;
 		if (poll(fds, 2, wait < 0 ? 0 : (int)wait) < 0 && errno != EINTR)
 			break;
 		if (fds[1].revents & POLLIN) {
@@ -584,7 +604,7 @@ static void loop(struct tui *t)
 		tui_data_unlock(&t->data);
 		if (gen != t->seen_live_gen) {
 			t->seen_live_gen = gen;
-			reload_views(t);
+			live_changed(t);
 		}
 		now = tui_now_ms();
 		if (now >= next_git) {

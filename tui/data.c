@@ -47,6 +47,16 @@ void tui_age(long long s, char *buf, size_t len)
 		snprintf(buf, len, "%lldd", s / 86400);
 }
 
+long long tui_age_next(long long s)
+{
+	static const long long unit[] = {1, 60, 3600, 86400};
+	size_t u = s < 60 ? 0 : s < 3600 ? 1 : s < 86400 ? 2 : 3;
+	if (s < 0)
+		s = 0;
+	/* the next whole unit: "59s" → 60 ("1m"), "1m" at 61 → 120 ("2m") */
+	return (s / unit[u] + 1) * unit[u];
+}
+
 tui_area tui_status_area(const char *s)
 {
 	if (!s || !*s)
@@ -294,6 +304,7 @@ void tui_data_close(tui_data *d)
 	mech_argocd_free(d->ui_client);
 	mech_argocd_apps_free(d->live);
 	d->live = NULL;
+	mech_strv_dispose(&d->changed);
 	free(d->live_error);
 	if (d->wake[0] >= 0)
 		close(d->wake[0]);
@@ -479,6 +490,11 @@ static const mech_argocd_app *find_of(const tui_data *d, const tui_tenant *tn, c
 	return a && *a->project && strcmp(a->project, tn->name) ? NULL : a;
 }
 
+const mech_argocd_app *tui_data_app(tui_data *d, const tui_tenant *tn, const char *name)
+{
+	return find_of(d, tn, name);
+}
+
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
 					 const char *instance)
 {
@@ -486,6 +502,29 @@ const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, cons
 	const mech_argocd_app *a = find_of(d, tn, name);
 	free(name);
 	return a;
+}
+
+/* Past this many names, the loop is told "all": a reload costs less than the lookups. */
+#define CHANGED_MAX 100000
+
+static void changed_all(tui_data *d)
+{
+	d->changed_all = 1;
+	mech_strv_dispose(&d->changed);
+}
+
+int tui_data_live_take(tui_data *d, mech_strv *names)
+{
+	mech_strv none = MECH_STRV_INIT;
+	int all;
+	mech_strv_dispose(names);
+	pthread_mutex_lock(&d->mu);
+	all = d->changed_all;
+	*names = d->changed;
+	d->changed = none;
+	d->changed_all = 0;
+	pthread_mutex_unlock(&d->mu);
+	return all;
 }
 
 const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn, const char *dir,
@@ -545,6 +584,7 @@ static void replace_all(tui_data *d, mech_argocd_apps *apps)
 	old = d->live;
 	d->live = apps;
 	d->live_loaded = 1;
+	changed_all(d);
 	d->live_fresh_ms = tui_now_ms();
 	d->live_gen++;
 	pthread_mutex_unlock(&d->mu);
@@ -578,6 +618,10 @@ static int on_event(mech_argocd_event *ev, void *ctx)
 		i = lo;
 		cmp = i < l->len ? strcmp(l->items[i].name, ev->app->name) : 1;
 	}
+	if (d->changed.len >= CHANGED_MAX)
+		changed_all(d);
+	else if (!d->changed_all)
+		mech_strv_push(&d->changed, ev->app->name);
 	if (ev->type == MECH_ARGOCD_DELETED) {
 		if (i < l->len && cmp == 0) {
 			item_dispose(&l->items[i]);

@@ -235,36 +235,9 @@ static void draw_tabs(struct tui *t)
 
 /* ---- table layout ---- */
 
-/*
- * Each column's widest cell, measured once per load rather than on every
- * draw: every key that moves the cursor redraws, and a view of 10,000 rows
- * would measure 90,000 cells each time.
- */
-static const int *natural_widths(tui_view *v)
-{
-	size_t i, j;
-	if (v->natw && v->natw_gen == v->gen)
-		return v->natw;
-	v->natw = mech_reallocarray(v->natw, v->ncols ? v->ncols : 1, sizeof(*v->natw));
-	for (i = 0; i < v->ncols; i++)
-		v->natw[i] = tui_width(v->cols[i].title);
-	for (j = 0; j < v->nlines; j++) {
-		const tui_line *l = &v->lines[j];
-		if (l->kind != TUI_LINE_ROW)
-			continue;
-		for (i = 0; i < v->ncols && i < l->ncells; i++) {
-			int cw = tui_width(l->cells[i].text);
-			if (cw > v->natw[i])
-				v->natw[i] = cw;
-		}
-	}
-	v->natw_gen = v->gen ? v->gen : 1;
-	return v->natw;
-}
-
 static void layout(tui_view *v, int avail, int *width)
 {
-	const int *natw = natural_widths(v);
+	const int *natw = tui_view_widths(v);
 	size_t i;
 	int total, shown;
 	for (i = 0; i < v->ncols; i++) {

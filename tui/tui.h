@@ -166,7 +166,24 @@ typedef enum {
 typedef struct {
 	char *text;
 	tui_area area;
+	int width; /* display columns, once counted in its view's column widths; else -1 */
 } tui_cell;
+
+/**
+ * How many cells of a column have each width, so that its widest is known
+ * as rows come, change and go without measuring every cell again (widths.c).
+ */
+typedef struct {
+	size_t *count; /* count[w]: cells w columns wide */
+	size_t cap, n;
+	int max;
+} tui_widths;
+void tui_widths_add(tui_widths *w, int width);
+/** Uncount a cell that was counted (anything else is a bug: fatal). */
+void tui_widths_remove(tui_widths *w, int width);
+/** The widest counted cell; 0 when none is. */
+int tui_widths_max(const tui_widths *w);
+void tui_widths_dispose(tui_widths *w);
 
 struct tui_tenant;
 
@@ -177,6 +194,11 @@ typedef struct {
 	char *key; /* what the row stands for (app/instance, commit sha); may be NULL */
 	char *key2;
 	struct tui_tenant *tenant; /* whose row it is (borrowed from the data); may be NULL */
+	/* A kept row (tui_view_row_kept): what its view made the cells from, in two
+	 * parts it compares on the next load, and until when the text holds (an
+	 * age: "5s" is "6s" a second later; 0: as long as the parts do). */
+	char *made[2];
+	long long until;
 } tui_line;
 
 typedef struct {
@@ -206,6 +228,11 @@ struct tui_view_ops {
 	int live; /* reload when Git or Argo CD data changes */
 	/** About every second while shown (not paused); 1 = redraw. Optional. */
 	int (*tick)(struct tui *t, struct tui_view *v);
+	/**
+	 * The watch changed these Applications (names): update only what shows
+	 * them. -1: reload instead. Optional (live views reload).
+	 */
+	int (*live_update)(struct tui *t, struct tui_view *v, const mech_strv *names);
 };
 
 typedef struct tui_view {
@@ -226,15 +253,27 @@ typedef struct tui_view {
 	void *priv;
 	struct tui_tenant *tenant; /* a drill-down's tenant (borrowed); NULL for top views */
 	struct tui_view *prev;     /* the view this one was opened from */
-	unsigned gen;              /* bumped when lines are added or cleared */
+	unsigned gen;              /* bumped when lines are added or cleared, or cells uncounted */
 	unsigned natw_gen;         /* the gen natw was measured at (0: never) */
 	int *natw;                 /* each column's widest cell (draw.c) */
+	tui_widths *colw;          /* each column's counted cells, ncolw of them (or NULL) */
+	size_t ncolw;
+	/* while a reload runs: the lines of the last load, for tui_view_row_kept */
+	tui_line *old;
+	size_t nold, old_next, old_cap_lines;
+	size_t *old_index; /* open addressing over old by key (built on the first miss) */
+	size_t old_cap;    /* its slots (0: not built) */
 } tui_view;
 
 /* view.c: lines and the generic driver */
 tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key);
 void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/** Set cell i of a view's line (i == l->ncells adds it), uncounting the old one's width. */
+void tui_view_cell_set(tui_view *v, tui_line *l, size_t i, tui_area area, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/** Count the widths of the row cells not counted yet; each column's widest cell, ncols long. */
+const int *tui_view_widths(tui_view *v);
 void tui_view_clear(tui_view *v);
 void tui_view_free(tui_view *v);
 /** Reload a view keeping the selection on the same key. */
@@ -262,6 +301,14 @@ tui_view *tui_view_table(struct tui *t, const struct tui_view_ops *ops, const tu
 			 size_t ncols);
 /** A row of a tenant's (in operator mode it starts with the tenant's name). */
 tui_line *tui_view_row(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key);
+/**
+ * In a load: the row of the last load with the same tenant, key and key2,
+ * moved into place with its cells and `made` (*kept = 1), else a new row
+ * as tui_view_row gives, with key2 set (*kept = 0). Rows the load does not
+ * ask for again are dropped when it returns.
+ */
+tui_line *tui_view_row_kept(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key,
+			    const char *key2, int *kept);
 /** Text line helper: one segment. */
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -338,6 +385,10 @@ typedef struct {
 	long long live_fresh_ms; /* last connect, event or keepalive */
 	unsigned live_gen;
 	int live_loaded;
+	/* the Applications the watch changed since the loop took them (tui_data_live_take);
+	 * changed_all: a whole list came in, or more changed than is worth naming */
+	mech_strv changed;
+	int changed_all;
 	pthread_t thread;
 	int thread_running;
 	atomic_int cancel;
@@ -376,6 +427,13 @@ int tui_data_live_list(tui_data *d);
 /* Live data is read under the lock: */
 void tui_data_lock(tui_data *d);
 void tui_data_unlock(tui_data *d);
+/**
+ * The Applications changed since the last call, into names (empty first); 1
+ * when it is all of them (a list came in), and names stays empty.
+ */
+int tui_data_live_take(tui_data *d, mech_strv *names);
+/** The tenant's live Application of that name, or NULL. Borrowed, under the lock. */
+const mech_argocd_app *tui_data_app(tui_data *d, const tui_tenant *tn, const char *name);
 /** The live Application of a tenant's app instance, or NULL. Borrowed, under the lock. */
 const mech_argocd_app *tui_data_instance(tui_data *d, const tui_tenant *tn, const char *app,
 					 const char *instance);
@@ -395,6 +453,8 @@ int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *
 void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len);
 /** "5s", "3m", "2h", "4d". */
 void tui_age(long long seconds, char *buf, size_t len);
+/** The first age after `seconds` that tui_age writes differently. */
+long long tui_age_next(long long seconds);
 tui_area tui_status_area(const char *status);
 tui_area tui_class_area(mech_class cls);
 
@@ -424,6 +484,9 @@ struct tui {
 	int readonly;
 	int color;
 	int dirty; /* the body must be redrawn */
+	/* the watch changed what is shown: drawn at most every LIVE_DRAW_MS (console.c) */
+	int live_dirty;
+	long long live_drawn_ms;
 	int running;
 	int script;    /* headless scripted mode */
 	int via_ssh;   /* a tenant's key over SSH: no operator mode, no files written */

@@ -10,6 +10,7 @@
 
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,22 +58,116 @@ tui_line *tui_view_add(tui_view *v, tui_line_kind kind, const char *key)
 	return l;
 }
 
-void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
+/* A cell's text from a format: control characters from outside (commit messages,
+ * YAML) never reach the terminal. */
+static char *cell_text(const char *fmt, va_list ap)
 {
-	va_list ap;
 	mech_buf b = MECH_BUF_INIT;
 	char *p;
-	va_start(ap, fmt);
 	mech_buf_vprintf(&b, fmt, ap);
-	va_end(ap);
-	l->cells = mech_reallocarray(l->cells, l->ncells + 1, sizeof(*l->cells));
-	/* control characters from outside (commit messages, YAML) never reach the terminal */
 	for (p = b.ptr; p && *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = *p == '\t' ? ' ' : '?';
-	l->cells[l->ncells].text = b.ptr ? mech_buf_detach(&b) : mech_strdup("");
+	return b.ptr ? mech_buf_detach(&b) : mech_strdup("");
+}
+
+static void cell_append(tui_line *l, tui_area area, char *text)
+{
+	l->cells = mech_reallocarray(l->cells, l->ncells + 1, sizeof(*l->cells));
+	l->cells[l->ncells].text = text;
 	l->cells[l->ncells].area = area;
+	l->cells[l->ncells].width = -1;
 	l->ncells++;
+}
+
+void tui_line_cell(tui_line *l, tui_area area, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	va_start(ap, fmt);
+	text = cell_text(fmt, ap);
+	va_end(ap);
+	cell_append(l, area, text);
+}
+
+/* A counted cell leaves its column's widths. */
+static void cell_uncount(tui_view *v, tui_cell *c, size_t i)
+{
+	if (c->width >= 0 && i < v->ncolw)
+		tui_widths_remove(&v->colw[i], c->width);
+	c->width = -1;
+}
+
+/* A column's natural width: its widest counted cell, or its title. */
+static int column_width(const tui_view *v, size_t i)
+{
+	int title = tui_width(v->cols[i].title);
+	int widest = i < v->ncolw ? tui_widths_max(&v->colw[i]) : 0;
+	return widest > title ? widest : title;
+}
+
+void tui_view_cell_set(tui_view *v, tui_line *l, size_t i, tui_area area, const char *fmt, ...)
+{
+	va_list ap;
+	char *text;
+	int counted;
+	va_start(ap, fmt);
+	text = cell_text(fmt, ap);
+	va_end(ap);
+	if (i >= l->ncells) {
+		if (i > l->ncells)
+			mech_fatal("tui_view_cell_set: cell %zu of a line of %zu", i, l->ncells);
+		cell_append(l, area, text);
+		v->gen++; /* measured with the new rows */
+		return;
+	}
+	counted = l->cells[i].width >= 0;
+	cell_uncount(v, &l->cells[i], i);
+	free(l->cells[i].text);
+	l->cells[i].text = text;
+	l->cells[i].area = area;
+	if (!counted) {
+		v->gen++;
+		return;
+	}
+	/* a counted row's cell is counted at once: a draw then measures nothing */
+	l->cells[i].width = tui_width(text);
+	tui_widths_add(&v->colw[i], l->cells[i].width);
+	if (v->natw && v->natw_gen == v->gen && i < v->ncols)
+		v->natw[i] = column_width(v, i);
+}
+
+/*
+ * Each column's widest cell, counted as rows come and go rather than
+ * measured on every draw: every key that moves the cursor redraws, and a
+ * view of 10,000 rows whose revision moved changes 10,000 cells of 90,000.
+ */
+const int *tui_view_widths(tui_view *v)
+{
+	size_t i, j;
+	if (v->natw && v->natw_gen == v->gen)
+		return v->natw;
+	if (!v->colw) {
+		v->ncolw = v->ncols;
+		v->colw = mech_calloc(v->ncolw ? v->ncolw : 1, sizeof(*v->colw));
+	}
+	v->natw = mech_reallocarray(v->natw, v->ncols ? v->ncols : 1, sizeof(*v->natw));
+	for (j = 0; j < v->nlines; j++) {
+		tui_line *l = &v->lines[j];
+		if (l->kind != TUI_LINE_ROW)
+			continue;
+		for (i = 0; i < v->ncolw && i < l->ncells; i++) {
+			tui_cell *c = &l->cells[i];
+			if (c->width >= 0)
+				continue;
+			c->width = tui_width(c->text);
+			tui_widths_add(&v->colw[i], c->width);
+		}
+	}
+	for (i = 0; i < v->ncols; i++)
+		v->natw[i] = column_width(v, i);
+	v->natw_gen = v->gen ? v->gen : 1;
+	return v->natw;
 }
 
 tui_line *tui_view_text(tui_view *v, tui_area area, const char *fmt, ...)
@@ -113,21 +208,26 @@ void tui_view_diff(tui_view *v, const char *diff)
 	}
 }
 
-static void line_dispose(tui_line *l)
+static void line_dispose(tui_view *v, tui_line *l)
 {
 	size_t i;
-	for (i = 0; i < l->ncells; i++)
+	for (i = 0; i < l->ncells; i++) {
+		cell_uncount(v, &l->cells[i], i);
 		free(l->cells[i].text);
+	}
 	free(l->cells);
 	free(l->key);
 	free(l->key2);
+	free(l->made[0]);
+	free(l->made[1]);
+	memset(l, 0, sizeof(*l));
 }
 
 void tui_view_clear(tui_view *v)
 {
 	size_t i;
 	for (i = 0; i < v->nlines; i++)
-		line_dispose(&v->lines[i]);
+		line_dispose(v, &v->lines[i]);
 	v->nlines = 0;
 	v->nvis = 0;
 	v->gen++;
@@ -135,12 +235,18 @@ void tui_view_clear(tui_view *v)
 
 void tui_view_free(tui_view *v)
 {
+	size_t i;
 	if (!v)
 		return;
 	if (v->ops->done)
 		v->ops->done(v);
 	tui_view_clear(v);
+	for (i = 0; i < v->ncolw; i++)
+		tui_widths_dispose(&v->colw[i]);
+	free(v->colw);
 	free(v->lines);
+	free(v->old);
+	free(v->old_index);
 	free(v->vis);
 	free(v->natw);
 	free(v->filter);
@@ -185,6 +291,109 @@ const tui_line *tui_view_selected(const tui_view *v)
 	return &v->lines[v->vis[v->cursor]];
 }
 
+/* ---- keeping rows across loads ---- */
+
+static size_t old_hash(const struct tui_tenant *tn, const char *key, const char *key2)
+{
+	uint64_t h = (uint64_t)(uintptr_t)tn * 0x9e3779b97f4a7c15u;
+	const char *s;
+	for (s = key ? key : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	h = (h ^ 0xff) * 0x100000001b3u;
+	for (s = key2 ? key2 : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3u;
+	return (size_t)(h ^ h >> 29);
+}
+
+static int old_matches(const tui_line *l, const struct tui_tenant *tn, const char *key,
+		       const char *key2)
+{
+	return l->key && l->tenant == tn && !strcmp(l->key, key) &&
+	       !strcmp(l->key2 ? l->key2 : "", key2 ? key2 : "");
+}
+
+/* The old lines by key: built when a row is not where the last load had it. */
+static void old_index_build(tui_view *v)
+{
+	size_t i, cap = 16;
+	while (cap < v->nold * 2)
+		cap *= 2;
+	v->old_index = mech_reallocarray(v->old_index, cap, sizeof(*v->old_index));
+	memset(v->old_index, 0, cap * sizeof(*v->old_index));
+	v->old_cap = cap;
+	for (i = 0; i < v->nold; i++) {
+		const tui_line *l = &v->old[i];
+		size_t h;
+		if (!l->key)
+			continue;
+		for (h = old_hash(l->tenant, l->key, l->key2) & (cap - 1); v->old_index[h];
+		     h = (h + 1) & (cap - 1))
+			;
+		v->old_index[h] = i + 1;
+	}
+}
+
+static size_t old_find(tui_view *v, const struct tui_tenant *tn, const char *key, const char *key2)
+{
+	size_t h;
+	if (v->old_next < v->nold && old_matches(&v->old[v->old_next], tn, key, key2))
+		return v->old_next;
+	if (!v->nold)
+		return (size_t)-1;
+	if (!v->old_cap)
+		old_index_build(v);
+	for (h = old_hash(tn, key, key2) & (v->old_cap - 1); v->old_index[h];
+	     h = (h + 1) & (v->old_cap - 1))
+		if (old_matches(&v->old[v->old_index[h] - 1], tn, key, key2))
+			return v->old_index[h] - 1;
+	return (size_t)-1;
+}
+
+tui_line *tui_view_row_kept(struct tui *t, tui_view *v, struct tui_tenant *tn, const char *key,
+			    const char *key2, int *kept)
+{
+	size_t at = key ? old_find(v, tn, key, key2) : (size_t)-1;
+	tui_line *l;
+	*kept = at != (size_t)-1;
+	if (!*kept) {
+		l = tui_view_row(t, v, tn, key);
+		l->key2 = key2 ? mech_strdup(key2) : NULL;
+		return l;
+	}
+	l = tui_view_add(v, TUI_LINE_ROW, NULL);
+	*l = v->old[at];
+	memset(&v->old[at], 0, sizeof(v->old[at])); /* taken: no key, nothing to free */
+	v->old_next = at + 1;
+	return l;
+}
+
+/*
+ * ops->load with the last load's lines set aside: a view that asks for its
+ * rows with tui_view_row_kept takes back those whose data did not change,
+ * cells, widths and all; the rest are dropped after it.
+ */
+static void load_keeping(struct tui *t, tui_view *v)
+{
+	tui_line *swap = v->old;
+	size_t cap = v->old_cap_lines, i;
+
+	v->old = v->lines;
+	v->nold = v->nlines;
+	v->old_cap_lines = v->cap;
+	v->old_next = 0;
+	v->old_cap = 0;
+	v->lines = swap;
+	v->cap = cap;
+	v->nlines = 0;
+	v->nvis = 0;
+	v->ops->load(t, v);
+	for (i = 0; i < v->nold; i++)
+		line_dispose(v, &v->old[i]);
+	v->nold = 0;
+	v->old_cap = 0;
+	v->gen++;
+}
+
 void tui_view_reload(struct tui *t, tui_view *v)
 {
 	const tui_line *sel = tui_view_selected(v);
@@ -193,8 +402,7 @@ void tui_view_reload(struct tui *t, tui_view *v)
 	struct tui_tenant *tn = sel ? sel->tenant : NULL;
 	size_t old_cursor = v->cursor, i;
 
-	tui_view_clear(v);
-	v->ops->load(t, v);
+	load_keeping(t, v);
 	tui_view_refilter(v);
 	if (key && v->selectable) {
 		for (i = 0; i < v->nvis; i++) {

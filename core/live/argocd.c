@@ -18,15 +18,27 @@ struct mech_argocd {
 
 /* ---- JSON helpers ---- */
 
-/* A string field, "" when absent; numbers are spelled out (resourceVersion). */
-static char *jstr(const cJSON *o, const char *dotted)
+/*
+ * A string field's text, "" when absent; a number is spelled out
+ * (resourceVersion) into *spelled, which the caller frees. Else borrowed.
+ */
+static const char *jtext(const cJSON *o, const char *dotted, char **spelled)
 {
 	const cJSON *v = mech_json_path(o, dotted);
+	*spelled = NULL;
 	if (cJSON_IsString(v) && v->valuestring)
-		return mech_strdup(v->valuestring);
+		return v->valuestring;
 	if (cJSON_IsNumber(v))
-		return mech_sprintf("%.0f", v->valuedouble);
-	return mech_strdup("");
+		return *spelled = mech_sprintf("%.0f", v->valuedouble);
+	return "";
+}
+
+/* A string field (jtext), copied. */
+static char *jstr(const cJSON *o, const char *dotted)
+{
+	char *spelled;
+	const char *t = jtext(o, dotted, &spelled);
+	return spelled ? spelled : mech_strdup(t);
 }
 
 static int jbool(const cJSON *o, const char *dotted)
@@ -196,49 +208,11 @@ int mech_argocd_version_older(const char *version, const char *min)
 
 static void app_dispose(mech_argocd_app *a)
 {
-	size_t i;
-	char **fields[] = {&a->name,
-			   &a->namespace,
-			   &a->project,
-			   &a->resource_version,
-			   &a->created_at,
-			   &a->repo_url,
-			   &a->path,
-			   &a->target_revision,
-			   &a->dest_server,
-			   &a->dest_namespace,
-			   &a->sync_status,
-			   &a->sync_revision,
-			   &a->health_status,
-			   &a->health_message,
-			   &a->reconciled_at,
-			   &a->operation_phase,
-			   &a->operation_message,
-			   &a->operation_started_at,
-			   &a->operation_finished_at,
-			   &a->operation_revision};
-	for (i = 0; i < sizeof(fields) / sizeof(*fields); i++)
-		free(*fields[i]);
-	for (i = 0; i < a->nconditions; i++) {
-		free(a->conditions[i].type);
-		free(a->conditions[i].message);
-		free(a->conditions[i].last_transition);
-	}
+	free(a->text);
 	free(a->conditions);
-	for (i = 0; i < a->nresources; i++) {
-		mech_argocd_resource *r = &a->resources[i];
-		free(r->group);
-		free(r->version);
-		free(r->kind);
-		free(r->namespace);
-		free(r->name);
-		free(r->status);
-		free(r->health);
-		free(r->health_message);
-	}
 	free(a->resources);
-	free_strings(a->images, a->nimages);
-	free_strings(a->external_urls, a->nexternal_urls);
+	free(a->images);
+	free(a->external_urls);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -250,7 +224,87 @@ void mech_argocd_app_free(mech_argocd_app *app)
 	free(app);
 }
 
-static void parse_conditions(const cJSON *arr, mech_argocd_app *a)
+/*
+ * An Application's strings, copied into one block it owns (a->text): a
+ * list of 10,000 has 400,000 of them, which were as many allocations and
+ * frees. The block grows as they are copied, so each field is pointed
+ * into it at the end (texts_done), from the offset noted here.
+ */
+typedef struct {
+	char **field;
+	size_t at; /* its offset in the block */
+} text_ref;
+
+typedef struct {
+	mech_buf text;
+	text_ref refs[48]; /* most Applications need no more */
+	text_ref *more;    /* the rest, when there are many resources */
+	size_t nrefs, nmore, cap;
+} texts;
+
+/* *field gets `s`, or `if_empty` when s is "" (and if_empty not NULL) */
+static void put_text(texts *t, char **field, const char *s, const char *if_empty)
+{
+	text_ref r;
+	if (!*s && if_empty)
+		s = if_empty;
+	r.field = field;
+	r.at = t->text.len;
+	if (mech_buf_put(&t->text, s, strlen(s) + 1) < 0)
+		mech_fatal("out of memory (an Application's strings)");
+	if (t->nrefs < sizeof(t->refs) / sizeof(*t->refs)) {
+		t->refs[t->nrefs++] = r;
+		return;
+	}
+	if (t->nmore == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 64;
+		t->more = mech_reallocarray(t->more, t->cap, sizeof(*t->more));
+	}
+	t->more[t->nmore++] = r;
+}
+
+/* A string field (jtext) into *slot. */
+static void put_field(texts *t, char **slot, const cJSON *o, const char *dotted,
+		      const char *if_empty)
+{
+	char *spelled;
+	put_text(t, slot, jtext(o, dotted, &spelled), if_empty);
+	free(spelled);
+}
+
+/* The strings of an array (others skipped), as jstrings reads them. */
+static char **put_strings(texts *t, const cJSON *arr, size_t *n)
+{
+	char **out;
+	const cJSON *it;
+	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
+
+	*n = 0;
+	if (len <= 0)
+		return NULL;
+	out = mech_calloc((size_t)len, sizeof(*out));
+	cJSON_ArrayForEach(it, arr)
+	{
+		if (cJSON_IsString(it) && it->valuestring)
+			put_text(t, &out[(*n)++], it->valuestring, NULL);
+	}
+	return out;
+}
+
+/* Every field points into the block, which `a` now owns. */
+static void texts_done(texts *t, mech_argocd_app *a)
+{
+	size_t i;
+	/* its final size, then its final place */
+	a->text = mech_realloc(t->text.ptr, t->text.len + 1);
+	for (i = 0; i < t->nrefs; i++)
+		*t->refs[i].field = a->text + t->refs[i].at;
+	for (i = 0; i < t->nmore; i++)
+		*t->more[i].field = a->text + t->more[i].at;
+	free(t->more);
+}
+
+static void parse_conditions(texts *t, const cJSON *arr, mech_argocd_app *a)
 {
 	const cJSON *it;
 	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
@@ -263,13 +317,13 @@ static void parse_conditions(const cJSON *arr, mech_argocd_app *a)
 		if (!cJSON_IsObject(it))
 			continue;
 		c = &a->conditions[a->nconditions++];
-		c->type = jstr(it, "type");
-		c->message = jstr(it, "message");
-		c->last_transition = jstr(it, "lastTransitionTime");
+		put_field(t, &c->type, it, "type", NULL);
+		put_field(t, &c->message, it, "message", NULL);
+		put_field(t, &c->last_transition, it, "lastTransitionTime", NULL);
 	}
 }
 
-static void parse_resources(const cJSON *arr, mech_argocd_app *a)
+static void parse_resources(texts *t, const cJSON *arr, mech_argocd_app *a)
 {
 	const cJSON *it;
 	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
@@ -282,68 +336,74 @@ static void parse_resources(const cJSON *arr, mech_argocd_app *a)
 		if (!cJSON_IsObject(it))
 			continue;
 		r = &a->resources[a->nresources++];
-		r->group = jstr(it, "group");
-		r->version = jstr(it, "version");
-		r->kind = jstr(it, "kind");
-		r->namespace = jstr(it, "namespace");
-		r->name = jstr(it, "name");
-		r->status = jstr(it, "status");
-		r->health = jstr(it, "health.status");
-		r->health_message = jstr(it, "health.message");
+		put_field(t, &r->group, it, "group", NULL);
+		put_field(t, &r->version, it, "version", NULL);
+		put_field(t, &r->kind, it, "kind", NULL);
+		put_field(t, &r->namespace, it, "namespace", NULL);
+		put_field(t, &r->name, it, "name", NULL);
+		put_field(t, &r->status, it, "status", NULL);
+		put_field(t, &r->health, it, "health.status", NULL);
+		put_field(t, &r->health_message, it, "health.message", NULL);
 		r->requires_pruning = jbool(it, "requiresPruning");
 	}
 }
 
-/* A field read here must be named in keep_app too: the list keeps only those. */
+/* Is the string field (jtext) ""? */
+static int jempty(const cJSON *o, const char *dotted)
+{
+	char *spelled;
+	int empty = !*jtext(o, dotted, &spelled);
+	free(spelled);
+	return empty;
+}
+
+/* A field read here must be named in keep_app too: the list and the watch keep only those. */
 static int app_fill(const cJSON *j, mech_argocd_app *a)
 {
 	const cJSON *st = mech_json_get(j, "status");
 	const cJSON *name = mech_json_path(j, "metadata.name"), *v;
+	texts t;
 
 	memset(a, 0, sizeof(*a));
 	if (!cJSON_IsString(name) || !name->valuestring || !*name->valuestring)
 		return mech_error_set(MECH_EUNAVAILABLE,
 				      "Argo CD: an Application without metadata.name");
-	a->name = jstr(j, "metadata.name");
-	a->namespace = jstr(j, "metadata.namespace");
-	a->resource_version = jstr(j, "metadata.resourceVersion");
-	a->created_at = jstr(j, "metadata.creationTimestamp");
-	a->project = jstr(j, "spec.project");
-	a->repo_url = jstr(j, "spec.source.repoURL");
-	a->path = jstr(j, "spec.source.path");
-	a->target_revision = jstr(j, "spec.source.targetRevision");
-	a->dest_server = jstr(j, "spec.destination.server");
-	a->dest_namespace = jstr(j, "spec.destination.namespace");
-	a->sync_status = jstr(st, "sync.status");
-	if (!*a->sync_status) {
-		/* encoding/json leaves "" before the first comparison */
-		free(a->sync_status);
-		a->sync_status = mech_strdup("Unknown");
-	}
-	a->sync_revision = jstr(st, "sync.revision");
-	a->health_status = jstr(st, "health.status");
-	if (!*a->health_status) {
-		free(a->health_status);
-		a->health_status = mech_strdup("Unknown");
-	}
-	a->health_message = jstr(st, "health.message");
-	a->reconciled_at = jstr(st, "reconciledAt");
+	memset(&t, 0, sizeof(t)); /* t.text as MECH_BUF_INIT */
+	mech_buf_grow(&t.text, 1000);
+	put_field(&t, &a->name, j, "metadata.name", NULL);
+	put_field(&t, &a->namespace, j, "metadata.namespace", NULL);
+	put_field(&t, &a->resource_version, j, "metadata.resourceVersion", NULL);
+	put_field(&t, &a->created_at, j, "metadata.creationTimestamp", NULL);
+	put_field(&t, &a->project, j, "spec.project", NULL);
+	put_field(&t, &a->repo_url, j, "spec.source.repoURL", NULL);
+	put_field(&t, &a->path, j, "spec.source.path", NULL);
+	put_field(&t, &a->target_revision, j, "spec.source.targetRevision", NULL);
+	put_field(&t, &a->dest_server, j, "spec.destination.server", NULL);
+	put_field(&t, &a->dest_namespace, j, "spec.destination.namespace", NULL);
+	/* encoding/json leaves "" before the first comparison */
+	put_field(&t, &a->sync_status, st, "sync.status", "Unknown");
+	put_field(&t, &a->sync_revision, st, "sync.revision", NULL);
+	put_field(&t, &a->health_status, st, "health.status", "Unknown");
+	put_field(&t, &a->health_message, st, "health.message", NULL);
+	put_field(&t, &a->reconciled_at, st, "reconciledAt", NULL);
 	a->operation_requested = cJSON_IsObject(mech_json_get(j, "operation"));
-	a->operation_phase = jstr(st, "operationState.phase");
-	a->operation_message = jstr(st, "operationState.message");
-	a->operation_started_at = jstr(st, "operationState.startedAt");
-	a->operation_finished_at = jstr(st, "operationState.finishedAt");
+	put_field(&t, &a->operation_phase, st, "operationState.phase", NULL);
+	put_field(&t, &a->operation_message, st, "operationState.message", NULL);
+	put_field(&t, &a->operation_started_at, st, "operationState.startedAt", NULL);
+	put_field(&t, &a->operation_finished_at, st, "operationState.finishedAt", NULL);
 	v = mech_json_path(st, "operationState.retryCount");
 	a->retry_count = cJSON_IsNumber(v) && v->valuedouble > 0 ? (long long)v->valuedouble : 0;
-	a->operation_revision = jstr(st, "operationState.syncResult.revision");
-	if (!*a->operation_revision) {
-		free(a->operation_revision);
-		a->operation_revision = jstr(st, "operationState.operation.sync.revision");
-	}
-	parse_conditions(mech_json_get(st, "conditions"), a);
-	parse_resources(mech_json_get(st, "resources"), a);
-	a->images = jstrings(mech_json_path(st, "summary.images"), &a->nimages);
-	a->external_urls = jstrings(mech_json_path(st, "summary.externalURLs"), &a->nexternal_urls);
+	put_field(&t, &a->operation_revision, st,
+		  jempty(st, "operationState.syncResult.revision")
+			  ? "operationState.operation.sync.revision"
+			  : "operationState.syncResult.revision",
+		  NULL);
+	parse_conditions(&t, mech_json_get(st, "conditions"), a);
+	parse_resources(&t, mech_json_get(st, "resources"), a);
+	a->images = put_strings(&t, mech_json_path(st, "summary.images"), &a->nimages);
+	a->external_urls = put_strings(&t, mech_json_path(st, "summary.externalURLs"),
+				       &a->nexternal_urls);
+	texts_done(&t, a);
 	return 0;
 }
 
@@ -435,51 +495,62 @@ static const mech_json_keep keep_list[] = {{"metadata", keep_list_meta},
 					   {"items", keep_app},
 					   {NULL, NULL}};
 
+/* The list's items, filled one at a time as they are parsed. */
+typedef struct {
+	mech_argocd_apps *apps;
+	size_t cap;
+} list_fill;
+
+static int list_item(const cJSON *it, void *ctx)
+{
+	list_fill *l = ctx;
+	mech_argocd_apps *apps = l->apps;
+	if (apps->len == l->cap) {
+		l->cap = l->cap ? 2 * l->cap : 64;
+		apps->items = mech_reallocarray(apps->items, l->cap, sizeof(*apps->items));
+	}
+	if (app_fill(it, &apps->items[apps->len]) < 0)
+		return -1;
+	apps->len++;
+	return 0;
+}
+
 int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out)
 {
 	char *path = projects_query("/api/v1/applications", project);
-	const cJSON *items, *it;
-	mech_argocd_apps *apps;
-	cJSON *doc;
-	int n, rc = -1;
+	mech_argocd_apps *apps = mech_calloc(1, sizeof(*apps));
+	list_fill fill = {apps, 0};
+	/* the items are never held together: 29 MB at 10,000 apps */
+	mech_json_each each = {"items", list_item, &fill};
+	const cJSON *items;
+	cJSON *doc = NULL;
+	size_t i;
+	int rc = -1;
 
 	*out = NULL;
-	if (mech_http_get_json_kept(c->http, path, keep_list, &doc) < 0)
+	if (mech_http_get_json_each(c->http, path, keep_list, &each, &doc) < 0)
 		goto done;
 	items = mech_json_get(doc, "items");
 	if (items && !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
 		mech_error_set(MECH_EUNAVAILABLE, "Argo CD: GET %s%s: items is not a list",
 			       mech_http_url(c->http), path);
-		cJSON_Delete(doc);
 		goto done;
 	}
-	apps = mech_calloc(1, sizeof(*apps));
 	apps->resource_version = jstr(doc, "metadata.resourceVersion");
-	n = cJSON_IsArray(items) ? cJSON_GetArraySize(items) : 0;
-	if (n > 0)
-		apps->items = mech_calloc((size_t)n, sizeof(*apps->items));
-	cJSON_ArrayForEach(it, (cJSON_IsArray(items) ? items : NULL))
-	{
-		if (app_fill(it, &apps->items[apps->len]) < 0) {
-			app_dispose(&apps->items[apps->len]);
-			mech_argocd_apps_free(apps);
-			cJSON_Delete(doc);
-			goto done;
-		}
-		apps->len++;
-	}
-	cJSON_Delete(doc);
 	/* sorted by name, whatever order the server chose: found by binary
 	 * search. Argo CD sends them sorted already, and then nothing moves
 	 * (glibc's qsort would first allocate a copy of the whole list). */
-	for (n = 1; n < (int)apps->len; n++)
-		if (cmp_app_name(&apps->items[n - 1], &apps->items[n]) > 0)
+	for (i = 1; i < apps->len; i++)
+		if (cmp_app_name(&apps->items[i - 1], &apps->items[i]) > 0)
 			break;
-	if (n < (int)apps->len)
+	if (i < apps->len)
 		qsort(apps->items, apps->len, sizeof(*apps->items), cmp_app_name);
 	*out = apps;
+	apps = NULL;
 	rc = 0;
 done:
+	mech_argocd_apps_free(apps);
+	cJSON_Delete(doc);
 	free(path);
 	return rc;
 }
@@ -849,6 +920,17 @@ const char *mech_argocd_event_name(mech_argocd_event_type type)
 	return "?";
 }
 
+/*
+ * What an event keeps: its type and the Application as the list keeps it
+ * (keep_app), and a stream error whole. A write moves every Application's
+ * revision, so 10,000 apps bring 10,000 events, each checked in full and
+ * built only as far as app_fill reads.
+ */
+static const mech_json_keep keep_result[] = {{"type", NULL},
+					     {"application", keep_app},
+					     {NULL, NULL}};
+static const mech_json_keep keep_event[] = {{"result", keep_result}, {"error", NULL}, {NULL, NULL}};
+
 int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out)
 {
 	const cJSON *result, *err, *type;
@@ -856,7 +938,7 @@ int mech_argocd_event_parse(const char *data, size_t len, mech_argocd_event *out
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (mech_json_parse(&doc, data, len, "Argo CD watch event") < 0)
+	if (mech_json_parse_kept(&doc, data, len, "Argo CD watch event", keep_event) < 0)
 		return -1;
 	result = mech_json_get(doc, "result");
 	err = mech_json_get(doc, "error");

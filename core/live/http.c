@@ -544,7 +544,7 @@ int mech_http_check(mech_http *h, const char *method, const char *path,
 }
 
 static int call_json(mech_http *h, const char *method, const char *path, const char *body,
-		     const mech_json_keep *keep, cJSON **out)
+		     const mech_json_keep *keep, const mech_json_each *each, cJSON **out)
 {
 	mech_http_response resp;
 	char *what;
@@ -564,10 +564,10 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 				    mech_error_escape(q, resp.content_type));
 		mech_error_hint("is %s the API server's URL?", h->url);
 	} else {
-		rc = keep ? mech_json_parse_kept(out, resp.body.ptr ? resp.body.ptr : "",
-						 resp.body.len, what, keep)
-			  : mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "", resp.body.len,
-					    what);
+		rc = keep || each ? mech_json_parse_each(out, resp.body.ptr ? resp.body.ptr : "",
+							 resp.body.len, what, keep, each)
+				  : mech_json_parse(out, resp.body.ptr ? resp.body.ptr : "",
+						    resp.body.len, what);
 	}
 	free(what);
 	mech_http_response_dispose(&resp);
@@ -576,17 +576,23 @@ static int call_json(mech_http *h, const char *method, const char *path, const c
 
 int mech_http_get_json(mech_http *h, const char *path, cJSON **out)
 {
-	return call_json(h, "GET", path, NULL, NULL, out);
+	return call_json(h, "GET", path, NULL, NULL, NULL, out);
 }
 
 int mech_http_get_json_kept(mech_http *h, const char *path, const mech_json_keep *keep, cJSON **out)
 {
-	return call_json(h, "GET", path, NULL, keep, out);
+	return call_json(h, "GET", path, NULL, keep, NULL, out);
+}
+
+int mech_http_get_json_each(mech_http *h, const char *path, const mech_json_keep *keep,
+			    const mech_json_each *each, cJSON **out)
+{
+	return call_json(h, "GET", path, NULL, keep, each, out);
 }
 
 int mech_http_post_json(mech_http *h, const char *path, const char *body, cJSON **out)
 {
-	return call_json(h, "POST", path, body ? body : "{}", NULL, out);
+	return call_json(h, "POST", path, body ? body : "{}", NULL, NULL, out);
 }
 
 /* ---- Server-Sent Events ---- */

@@ -10,6 +10,8 @@
  * document is accepted or refused exactly as there, and what is kept reads
  * the same: numbers through strtod, strings decoded as cJSON decodes them
  * (cut at a \u0000), every member kept in order, duplicates too.
+ * mech_json_parse_each goes further for a list: its items are built one at
+ * a time, handed to the reader and freed, so that no more than one is held.
  */
 #include "mech/http.h"
 
@@ -27,7 +29,10 @@
 typedef struct {
 	const char *p, *end;
 	int depth;
-	mech_buf str; /* the string last decoded */
+	mech_buf str;               /* the string last decoded */
+	const mech_json_each *each; /* NULL: every element is kept */
+	int handed;                 /* the top level's first `each->key` was seen */
+	int refused;                /* each->fn refused an element: no more calls */
 } scan;
 
 /* cJSON counts every byte up to 32 as white space */
@@ -218,8 +223,13 @@ static const mech_json_keep *find(const mech_json_keep *keep, const char *key)
 
 static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out);
 
-/* After "[" or "{": the members or elements up to the closing bracket. */
-static int container(scan *s, int object, int want, const mech_json_keep *keep, cJSON *into)
+/*
+ * After "[" or "{": the members or elements up to the closing bracket.
+ * When `hand`, each element is given to s->each->fn and freed instead of
+ * added to `into`.
+ */
+static int container(scan *s, int object, int want, const mech_json_keep *keep, cJSON *into,
+		     int hand)
 {
 	char close = object ? '}' : ']';
 	if (s->depth >= KEEP_NESTING)
@@ -238,6 +248,7 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 		const mech_json_keep *sub = keep;
 		const char *named = NULL; /* the key as the keep list spells it */
 		char *key = NULL;
+		int handing = 0; /* the top level's `each->key`: its elements go one by one */
 		ws(s);
 		if (object) {
 			if (string(s, want) < 0)
@@ -250,6 +261,9 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				named = m ? m->key : NULL;
 				if (take && !named)
 					key = mech_strdup(k);
+				/* the first such member, as cJSON_GetObjectItem finds it */
+				handing = take && s->each && s->depth == 1 && !s->handed &&
+					  !strcmp(k, s->each->key);
 			}
 			ws(s);
 			if (s->p >= s->end || *s->p != ':') {
@@ -259,11 +273,27 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 			s->p++;
 			ws(s);
 		}
-		if (value(s, take, sub, take ? &item : NULL) < 0) {
+		if (handing)
+			s->handed = 1;
+		if (handing && s->p < s->end && *s->p == '[') {
+			/* kept as an empty array, its elements handed out */
+			item = cJSON_CreateArray();
+			if (!item)
+				mech_fatal("out of memory (parsing JSON)");
+			if (container(s, 0, 1, sub, item, 1) < 0) {
+				cJSON_Delete(item);
+				free(key);
+				return -1;
+			}
+		} else if (value(s, take, sub, take ? &item : NULL) < 0) {
 			free(key);
 			return -1;
 		}
-		if (item) {
+		if (item && hand) {
+			if (!s->refused && s->each->fn(item, s->each->ctx) < 0)
+				s->refused = 1;
+			cJSON_Delete(item);
+		} else if (item) {
 			if (named) /* the same bytes, not copied: cJSON never frees a constant key */
 				cJSON_AddItemToObjectCS(into, named, item);
 			else if (object)
@@ -297,13 +327,14 @@ static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out)
 	double d;
 	if (s->p >= s->end)
 		return -1;
-	if (literal(s, "null") == 0) {
+	/* the literals by their first letter: most values are strings */
+	if (*s->p == 'n' && literal(s, "null") == 0) {
 		if (want)
 			v = cJSON_CreateNull();
-	} else if (literal(s, "false") == 0) {
+	} else if (*s->p == 'f' && literal(s, "false") == 0) {
 		if (want)
 			v = cJSON_CreateFalse();
-	} else if (literal(s, "true") == 0) {
+	} else if (*s->p == 't' && literal(s, "true") == 0) {
 		if (want)
 			v = cJSON_CreateTrue();
 	} else if (*s->p == '"') {
@@ -322,7 +353,7 @@ static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out)
 			v = object ? cJSON_CreateObject() : cJSON_CreateArray();
 		if (want && !v)
 			mech_fatal("out of memory (parsing JSON)");
-		if (container(s, object, want, keep, v) < 0) {
+		if (container(s, object, want, keep, v, 0) < 0) {
 			cJSON_Delete(v);
 			return -1;
 		}
@@ -375,7 +406,13 @@ int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what)
 int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *what,
 			 const mech_json_keep *keep)
 {
-	scan s = {data, data + len, 0, MECH_BUF_INIT};
+	return mech_json_parse_each(out, data, len, what, keep, NULL);
+}
+
+int mech_json_parse_each(cJSON **out, const char *data, size_t len, const char *what,
+			 const mech_json_keep *keep, const mech_json_each *each)
+{
+	scan s = {data, data + len, 0, MECH_BUF_INIT, each, 0, 0};
 	cJSON *doc = NULL;
 	int rc;
 
@@ -389,6 +426,10 @@ int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *
 	if (rc < 0)
 		return malformed(what, (size_t)(s.p - data), len);
 	if (trailing(data, len, s.p, what) < 0) {
+		cJSON_Delete(doc);
+		return -1;
+	}
+	if (s.refused) { /* the document is sound: each->fn's error stands */
 		cJSON_Delete(doc);
 		return -1;
 	}

@@ -36,21 +36,26 @@ const char *mech_error_describe(mech_error_code code)
 	return code < MECH_E__COUNT ? error_table[code].describe : "failed";
 }
 
-void mech_error_clear(void)
+static void error_dispose(mech_error *e)
 {
 	size_t i;
-	free(last.message);
-	free(last.hint);
-	for (i = 0; i < last.nconflicts; i++) {
-		mech_conflict *c = &last.conflicts[i];
+	free(e->message);
+	free(e->hint);
+	for (i = 0; i < e->nconflicts; i++) {
+		mech_conflict *c = &e->conflicts[i];
 		free(c->path);
 		free(c->commit);
 		free(c->author);
 		free(c->date);
 		free(c->subject);
 	}
-	free(last.conflicts);
-	memset(&last, 0, sizeof(last));
+	free(e->conflicts);
+	memset(e, 0, sizeof(*e));
+}
+
+void mech_error_clear(void)
+{
+	error_dispose(&last);
 	has_last = 0;
 }
 
@@ -110,6 +115,37 @@ int mech_error_git(mech_error_code code, const char *what)
 const mech_error *mech_error_last(void)
 {
 	return has_last ? &last : NULL;
+}
+
+mech_error *mech_error_take(void)
+{
+	mech_error *e;
+	if (!has_last)
+		return NULL;
+	e = mech_calloc(1, sizeof(*e));
+	*e = last;
+	memset(&last, 0, sizeof(last));
+	has_last = 0;
+	return e;
+}
+
+int mech_error_restore(mech_error *e)
+{
+	if (!e)
+		return mech_error_set(MECH_EFAILED, "failed, without an error to say why");
+	mech_error_clear();
+	last = *e;
+	has_last = 1;
+	free(e);
+	return -1;
+}
+
+void mech_error_free(mech_error *e)
+{
+	if (!e)
+		return;
+	error_dispose(e);
+	free(e);
 }
 
 size_t mech_utf8_char(const char *s, size_t len, uint32_t *cp)

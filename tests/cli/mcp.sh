@@ -240,6 +240,8 @@ expect_eq "$(json "$(grep '^{"protocol":' <<<"$out")" 'd["protocol"]')" 2025-11-
 expect_eq "$(json "$(grep '^{"session":' <<<"$out")" 'len(d["session"])')" 32 "HTTP: a session id"
 expect_eq "$(json "$(grep '^{"app_list":' <<<"$out")" '[a["name"] for a in d["app_list"]["structuredContent"]["apps"]]')" \
 	"['slow', 'web']" "HTTP: app_list"
+expect_in "$(json "$(grep '^{"app_list":' <<<"$out")" 'd["app_list"]["content"][0]["text"]')" "LAST WRITER" \
+	"HTTP: app_list's text is the table, beside the JSON"
 r=$(grep '^{"app_create":' <<<"$out")
 expect_eq "$(json "$r" 'd["app_create"]["_meta"]["mech/commit"]')" "$(head_of alice)" "HTTP: app_create's receipt is the head"
 expect_eq "$(json "$(grep '^{"app_wait":' <<<"$out")" 'd["app_wait"]["isError"]')" False "HTTP: app_wait, Synced and Healthy"

@@ -77,26 +77,46 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 #elif defined(MECH_FUZZ_JSON)
 
-/* mech_json_parse_kept against cJSON, on the bytes with the NUL every caller has after them */
+static int collect(const cJSON *item, void *ctx)
+{
+	cJSON_AddItemToArray(ctx, cJSON_Duplicate(item, 1));
+	return 0;
+}
+
+/*
+ * mech_json_parse_kept against cJSON, on the bytes with the NUL every
+ * caller has after them; and mech_json_parse_each, its "items" put back.
+ */
 static void kept_reads_as_cjson(const uint8_t *data, size_t size)
 {
 	mech_buf b = MECH_BUF_INIT;
-	cJSON *full = NULL, *kept = NULL;
-	int rf, rk;
+	cJSON *full = NULL, *kept = NULL, *each = NULL, *got = cJSON_CreateArray();
+	mech_json_each e = {"items", collect, got};
+	int rf, rk, re;
 	mech_buf_put(&b, data, size);
 	rf = mech_json_parse(&full, mech_buf_cstr(&b), size, "fuzz");
 	rk = mech_json_parse_kept(&kept, mech_buf_cstr(&b), size, "fuzz", NULL);
-	if (rf != rk)
+	re = mech_json_parse_each(&each, mech_buf_cstr(&b), size, "fuzz", NULL, &e);
+	if (rf != rk || rf != re)
 		abort();
 	if (rf == 0) {
-		char *a = cJSON_PrintUnformatted(full), *k = cJSON_PrintUnformatted(kept);
-		if (!a || !k || strcmp(a, k) != 0)
+		char *a = cJSON_PrintUnformatted(full), *k = cJSON_PrintUnformatted(kept), *h;
+		cJSON *items = cJSON_GetObjectItemCaseSensitive(each, "items");
+		if (got->child && !(cJSON_IsArray(items) && !items->child))
+			abort();
+		while (got->child)
+			cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(got, got->child));
+		h = cJSON_PrintUnformatted(each);
+		if (!a || !k || !h || strcmp(a, k) != 0 || strcmp(a, h) != 0)
 			abort();
 		free(a);
 		free(k);
+		free(h);
 	}
 	cJSON_Delete(full);
 	cJSON_Delete(kept);
+	cJSON_Delete(each);
+	cJSON_Delete(got);
 	mech_buf_dispose(&b);
 	mech_error_clear();
 }

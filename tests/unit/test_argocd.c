@@ -478,12 +478,21 @@ Test(argocd, list_reads_as_a_whole_parse_would)
 	free(f);
 }
 
-static size_t json_allocs;
+static size_t json_allocs, json_live, json_peak;
 
 static void *counting_malloc(size_t n)
 {
 	json_allocs++;
+	if (++json_live > json_peak)
+		json_peak = json_live;
 	return malloc(n);
+}
+
+static void counting_free(void *p)
+{
+	if (p)
+		json_live--;
+	free(p);
 }
 
 /*
@@ -515,6 +524,46 @@ Test(argocd, list_builds_only_what_it_reads)
 	cr_expect(json_allocs * 2 < whole, "the list made %zu JSON allocations, a whole parse %zu",
 		  json_allocs, whole);
 	cJSON_InitHooks(NULL);
+	mech_argocd_apps_free(apps);
+	mech_argocd_free(c);
+	mech_buf_dispose(&b);
+	free(resp);
+	free(f);
+}
+
+/*
+ * Nor are its items held together: each is built, read and freed before
+ * the next, so the JSON alive at once is one Application's, whatever the
+ * length of the list.
+ */
+Test(argocd, list_holds_one_item_at_a_time)
+{
+	cJSON_Hooks hooks = {counting_malloc, counting_free};
+	mech_buf b = MECH_BUF_INIT;
+	char *resp;
+	fake *f;
+	mech_argocd *c;
+	mech_argocd_apps *apps = NULL;
+	cJSON *doc;
+	size_t whole;
+
+	unusual_list(&b, 500);
+	cJSON_InitHooks(&hooks);
+	json_allocs = 0;
+	cr_assert_eq(mech_json_parse(&doc, b.ptr, b.len, "list"), 0);
+	whole = json_allocs;
+	cJSON_Delete(doc);
+	f = serve(b.ptr, &resp);
+	c = argo(f);
+	json_live = json_peak = 0;
+	cr_assert_eq(mech_argocd_app_list(c, "t", &apps), 0, "%s", mech_error_last()->message);
+	fake_stop(f);
+	cJSON_InitHooks(NULL);
+	cr_assert_eq(apps->len, 500);
+	/* a whole parse of one item is whole / 500 allocations */
+	cr_expect(json_peak * 100 < whole,
+		  "%zu JSON allocations alive at once, a whole parse makes %zu", json_peak, whole);
+	cr_expect_eq(json_live, 0, "the list's JSON is all freed");
 	mech_argocd_apps_free(apps);
 	mech_argocd_free(c);
 	mech_buf_dispose(&b);

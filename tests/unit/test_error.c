@@ -5,6 +5,8 @@
  * to a line of output.
  */
 #include <criterion/criterion.h>
+
+#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -195,4 +197,39 @@ Test(error, table_rows)
 	cr_expect_eq(mech_error_exit(MECH_EFORBIDDEN), 77);
 	cr_expect_str_eq(mech_error_name(MECH_EREFUSED), "write_refused");
 	cr_expect_eq(mech_error_exit(MECH_E__COUNT), 1);
+}
+
+/* An error met on a worker thread is carried to the caller's, whole. */
+static void *fail_on_a_thread(void *arg)
+{
+	mech_error **out = arg;
+	mech_error_set(MECH_EUNAVAILABLE, "Argo CD: GET /x: HTTP 503");
+	mech_error_hint("try again");
+	*out = mech_error_take();
+	/* taken: the thread has none left */
+	return (void *)(uintptr_t)(mech_error_last() == NULL);
+}
+
+Test(error, taken_on_a_thread_restored_on_another)
+{
+	mech_error *e = NULL;
+	pthread_t th;
+	void *cleared = NULL;
+	mech_error_clear();
+	cr_assert_eq(pthread_create(&th, NULL, fail_on_a_thread, &e), 0);
+	pthread_join(th, &cleared);
+	cr_expect(cleared, "the thread's error was moved out");
+	cr_assert_not_null(e);
+	cr_expect_null(mech_error_last(), "nothing here yet");
+	cr_expect_eq(mech_error_restore(e), -1);
+	cr_assert_not_null(mech_error_last());
+	cr_expect_eq(mech_error_last()->code, MECH_EUNAVAILABLE);
+	cr_expect_str_eq(mech_error_last()->message, "Argo CD: GET /x: HTTP 503");
+	cr_expect_str_eq(mech_error_last()->hint, "try again");
+	mech_error_clear();
+	cr_expect_null(mech_error_take(), "none to take");
+	mech_error_set(MECH_ECONFIG, "bad");
+	mech_error_free(mech_error_take());
+	cr_expect_null(mech_error_last());
+	mech_error_free(NULL);
 }

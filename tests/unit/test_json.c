@@ -207,26 +207,63 @@ static const mech_json_keep keep_some[] = {{"items", keep_inner},
 					   {"", keep_inner},
 					   {NULL, NULL}};
 
-/* Both parses of `b` agree; 1 when it was a document. */
+static int collect(const cJSON *item, void *ctx)
+{
+	cJSON_AddItemToArray(ctx, cJSON_Duplicate(item, 1));
+	return 0;
+}
+
+/*
+ * mech_json_parse_each handing out the top level's "items": the kept
+ * parse's tree once they are put back where it left an empty array.
+ */
+static char *parse_each_put_back(const mech_buf *b, const mech_json_keep *keep, int *rc)
+{
+	cJSON *got = cJSON_CreateArray(), *doc = NULL, *items;
+	mech_json_each each = {"items", collect, got};
+	char *text = NULL;
+	*rc = mech_json_parse_each(&doc, b->ptr, b->len, "doc", keep, &each);
+	mech_error_clear();
+	if (*rc == 0) {
+		items = cJSON_GetObjectItemCaseSensitive(doc, "items");
+		if (cJSON_GetArraySize(got))
+			cr_assert(cJSON_IsArray(items) && !cJSON_GetArraySize(items), "of %s",
+				  b->ptr);
+		while (got->child)
+			cJSON_AddItemToArray(items, cJSON_DetachItemViaPointer(got, got->child));
+		text = cJSON_PrintUnformatted(doc);
+	}
+	cJSON_Delete(doc);
+	cJSON_Delete(got);
+	return text;
+}
+
+/* Both parses of `b` agree, and handing out its items too; 1 when it was a document. */
 static int agree(const mech_buf *b, const mech_json_keep *keep)
 {
 	cJSON *full = NULL, *kept = NULL;
 	int rf = mech_json_parse(&full, b->ptr, b->len, "doc");
-	int rk;
+	int rk, re;
+	char *e;
 	mech_error_clear();
 	rk = mech_json_parse_kept(&kept, b->ptr, b->len, "doc", keep);
 	mech_error_clear();
 	cr_assert_eq(rk, rf, "cJSON %s, the kept parse %s: %s", rf ? "refuses" : "accepts",
 		     rk ? "refuses" : "accepts", b->ptr);
+	e = parse_each_put_back(b, keep, &re);
+	cr_assert_eq(re, rf, "cJSON %s, handing out items %s: %s", rf ? "refuses" : "accepts",
+		     re ? "refuses" : "accepts", b->ptr);
 	if (rf == 0) {
 		char *a, *k;
 		prune(full, keep);
 		a = cJSON_PrintUnformatted(full);
 		k = cJSON_PrintUnformatted(kept);
 		cr_assert_str_eq(k, a, "of %s", b->ptr);
+		cr_assert_str_eq(e, a, "items handed out, of %s", b->ptr);
 		free(a);
 		free(k);
 	}
+	free(e);
 	cJSON_Delete(full);
 	cJSON_Delete(kept);
 	return rf == 0;
@@ -288,6 +325,11 @@ Test(json_kept, edges_read_as_cjson_reads_them)
 		"{}\x01",
 		"\x01{}",
 		"{\"\":[{\"name\":[1,{\"x\":2}]}]}",
+		"{\"items\":[{\"name\":1,\"y\":2},[],3],\"items\":[4]}",
+		"{\"items\":null,\"items\":[4]}",
+		"{\"items\":[{\"items\":[1]}]}",
+		"[{\"items\":[1]}]",
+		"{\"items\":[1,}",
 		/* longer than cJSON's 64-byte buffer of old: read whole (fuzz_json found it) */
 		"000000000000000000000000000000000000000000000000000000000000000000000000000000002",
 		"[1.00000000000000000000000000000000000000000000000000000000000000000000000000001]",
@@ -335,4 +377,43 @@ Test(json_kept, refusals_name_the_source)
 	cr_assert_eq(mech_json_parse_kept(&doc, "{} {}", 5, "Argo CD: GET /x", NULL), -1);
 	cr_expect_str_eq(mech_error_last()->message,
 			 "Argo CD: GET /x: malformed JSON (trailing data at byte 3)");
+}
+
+typedef struct {
+	int seen;
+	int refuse_at;
+} each_log;
+
+static int refuse(const cJSON *item, void *ctx)
+{
+	each_log *l = ctx;
+	(void)item;
+	if (++l->seen == l->refuse_at)
+		return mech_error_set(MECH_EUNAVAILABLE, "item %d refused", l->seen);
+	return 0;
+}
+
+/* A refused item stops the calls; the reader's error stands unless the document is malformed. */
+Test(json_each, a_refusal_stops_and_a_malformed_document_says_so)
+{
+	static const char ok[] = "{\"items\":[1,2,3,4],\"x\":1}";
+	static const char bad[] = "{\"items\":[1,2,3,4],\"x\":}";
+	each_log l = {0, 2};
+	mech_json_each each = {"items", refuse, &l};
+	cJSON *doc = NULL;
+
+	cr_assert_eq(mech_json_parse_each(&doc, ok, strlen(ok), "Argo CD", NULL, &each), -1);
+	cr_expect_null(doc);
+	cr_expect_eq(l.seen, 2, "no call after the refusal");
+	cr_expect_str_eq(mech_error_last()->message, "item 2 refused");
+	l.seen = 0;
+	cr_assert_eq(mech_json_parse_each(&doc, bad, strlen(bad), "Argo CD", NULL, &each), -1);
+	cr_expect_null(doc);
+	cr_expect(strstr(mech_error_last()->message, "Argo CD: malformed JSON (near byte"), "%s",
+		  mech_error_last()->message);
+	l.seen = 0;
+	l.refuse_at = 0;
+	cr_assert_eq(mech_json_parse_each(&doc, ok, strlen(ok), "Argo CD", NULL, &each), 0);
+	cr_expect_eq(l.seen, 4);
+	cJSON_Delete(doc);
 }

@@ -76,6 +76,7 @@ typedef struct {
 	size_t nimages;
 	char **external_urls; /* status.summary.externalURLs */
 	size_t nexternal_urls;
+	char *text; /* owns every string above, those of conditions and resources too */
 } mech_argocd_app;
 
 /** An ApplicationList: items sorted by name (mech sorts them; keep them so when editing). */

@@ -62,6 +62,16 @@ const char *mech_error_describe(mech_error_code code);
 /** Set the thread's last error; returns -1 so callers can `return mech_error_set(…)`. */
 int mech_error_set(mech_error_code code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/**
+ * The thread's last error, moved out (the thread's is cleared); NULL when
+ * there is none. For an error met on a worker thread: the caller's thread
+ * makes it its own with mech_error_restore.
+ */
+mech_error *mech_error_take(void);
+/** Make `e` (from mech_error_take, freed here) the thread's last error. Returns -1. */
+int mech_error_restore(mech_error *e);
+/** Free an error from mech_error_take that is not restored; NULL is a no-op. */
+void mech_error_free(mech_error *e);
 /** Attach a hint ("what to do") to the last error. Returns -1. */
 int mech_error_hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /** Append a conflict to the last error. */

@@ -134,8 +134,32 @@ typedef struct mech_json_keep {
  */
 int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *what,
 			 const mech_json_keep *keep);
+/**
+ * A list's items handed to a reader one at a time: the elements of the
+ * top-level object's array member `key` (its first, as mech_json_get finds
+ * it). `fn` borrows each, built as `keep` says for `key`; < 0 refuses it
+ * (with the error set) and no more are handed.
+ */
+typedef struct {
+	const char *key;
+	int (*fn)(const cJSON *item, void *ctx);
+	void *ctx;
+} mech_json_each;
+/**
+ * mech_json_parse_kept that never holds more than one of a list's items:
+ * each element of `each->key` is built, handed to each->fn and freed; that
+ * member reads as an empty array in *out. The rest of the document is still
+ * checked to its end: a malformed one is refused as malformed (fn may have
+ * seen items by then), whatever fn said; else a refusal by fn is returned
+ * (-1, with fn's error).
+ */
+int mech_json_parse_each(cJSON **out, const char *data, size_t len, const char *what,
+			 const mech_json_keep *keep, const mech_json_each *each);
 /** mech_http_get_json keeping only what `keep` names (mech_json_parse_kept). */
 int mech_http_get_json_kept(mech_http *h, const char *path, const mech_json_keep *keep, cJSON **out);
+/** mech_http_get_json_kept handing a list's items out one at a time (mech_json_parse_each). */
+int mech_http_get_json_each(mech_http *h, const char *path, const mech_json_keep *keep,
+			    const mech_json_each *each, cJSON **out);
 /** A member of an object (case-sensitive), or NULL; borrowed. */
 const cJSON *mech_json_get(const cJSON *o, const char *key);
 /** Follow "a.b.c" through objects; NULL when a step is missing. Borrowed. */
