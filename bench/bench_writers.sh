@@ -25,6 +25,7 @@ trap 'rm -rf "$work"' EXIT
 export HOME=$work/home TZ=UTC LANG=C.UTF-8 NO_COLOR=1
 mkdir -p "$HOME"
 say() { echo "bench_writers: $*" >&2; }
+. "$(dirname "$0")/lib_tenant.sh"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 labels=()
@@ -34,19 +35,8 @@ for a in "$@"; do
 	*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
 done
 
-tenant() { # bin home apps: a tenant "bench" with that many apps, one write done
-	local repo=$2/tenants/bench/gitops.git k
-	MECH_HOME=$2 "$1" admin tenant add bench >/dev/null 2>&1
-	for ((k = 1; k <= $3; k++)); do
-		printf 'M 100644 inline apps/imp%d/overlays/main/kustomization.yaml\ndata 41\nresources:\n- ../../base\n# imported %05d\n\n' "$k" "$k"
-	done | { printf 'commit refs/heads/main\ncommitter Mechanics <mechanics@localhost> 1700000000 +0000\ndata 11\nimport apps\nfrom %s\n' \
-		"$(git --git-dir="$repo" rev-parse main)"; cat; } | git --git-dir="$repo" fast-import --quiet
-	MECH_HOME=$2 "$1" --tenant bench app create warm --image nginx:1.27 >/dev/null 2>&1
-	flock "$repo/compact.lock" true
-}
-
 for a in $APPS; do
-	for i in "${!bins[@]}"; do tenant "${bins[$i]}" "$work/h$a.$i" "$a"; done
+	for i in "${!bins[@]}"; do writes_tenant "${bins[$i]}" "$work/h$a.$i" "$a"; done
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for i in "${!bins[@]}"; do
 			home=$work/h$a.$i

@@ -8,8 +8,8 @@
  *
  * One process, one write: take the flock on LOCK, open the bare repository,
  * read the branch head (refs/heads/main) and its tree; write one blob per
- * FILE at PATH, the trees down to them (git_tree_create_updated: for an
- * app's four files, the root, apps/, apps/NAME/, base/, overlays/ and
+ * FILE at PATH, the trees down to them (mech_tree_update, as mech's writes:
+ * for an app's four files, the root, apps/, apps/NAME/, base/, overlays/ and
  * overlays/main/: six trees) and a commit whose message is MESSAGE-FILE's
  * bytes, all staged in memory (libgit2's mempack); write exactly those
  * objects as one pack and its index into objects/pack, flushed, with the
@@ -37,6 +37,7 @@
 #include <unistd.h>
 
 #include "mech/objstore.h"
+#include "mech/tree.h"
 
 #define MAX_FILES 16
 
@@ -164,7 +165,7 @@ int main(int argc, char **argv)
 			return die("cannot write a blob");
 		add_id(&ids, &ups[i].id);
 	}
-	if (git_tree_create_updated(&tree_id, repo, base, nfiles, ups) < 0 ||
+	if (mech_tree_update(&tree_id, repo, base, nfiles, ups) < 0 ||
 	    git_tree_lookup(&tree, repo, &tree_id) < 0)
 		return die("cannot write the trees");
 	add_id(&ids, &tree_id);

@@ -3,7 +3,8 @@
 # Shared by the console benchmarks: a MECH_HOME whose tenant "bench" holds
 # many apps and commits, imported with git fast-import by tenant_import.py
 # (the same repos bench_reads.sh measures). Needs MECH, COMMITS, and a say()
-# function from the sourcing script.
+# function from the sourcing script. And the write benchmarks' tenant
+# (writes_tenant): many apps in one commit, nothing else.
 
 # make_home DIR APPS EVERY: a MECH_HOME whose tenant "bench" has APPS apps
 # ("web", app1, app2, …) and COMMITS commits after them, every EVERY-th
@@ -24,4 +25,18 @@ make_home() {
 	# warm mech's caches (last writers, app states) and the page cache for both sides
 	MECH_HOME=$dir/mech HOME=$dir/home "$MECH" --tenant bench app list >/dev/null
 	git --git-dir="$repo" log --oneline | tail -1 >/dev/null
+}
+
+# writes_tenant BIN HOME APPS: in the MECH_HOME HOME, a tenant "bench" with
+# APPS apps imported in one commit, then one write by BIN (not measured: it
+# builds the last-writer index) and its pack merge drained
+writes_tenant() {
+	local repo=$2/tenants/bench/gitops.git k
+	MECH_HOME=$2 "$1" admin tenant add bench >/dev/null 2>&1
+	for ((k = 1; k <= $3; k++)); do
+		printf 'M 100644 inline apps/imp%d/overlays/main/kustomization.yaml\ndata 41\nresources:\n- ../../base\n# imported %05d\n\n' "$k" "$k"
+	done | { printf 'commit refs/heads/main\ncommitter Mechanics <mechanics@localhost> 1700000000 +0000\ndata 11\nimport apps\nfrom %s\n' \
+		"$(git --git-dir="$repo" rev-parse main)"; cat; } | git --git-dir="$repo" fast-import --quiet
+	MECH_HOME=$2 "$1" --tenant bench app create warm --image nginx:1.27 >/dev/null 2>&1
+	flock "$repo/compact.lock" true
 }

@@ -312,7 +312,7 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, 
 			goto done;
 		}
 	}
-	if (git_tree_create_updated(&tree_id, r->git, txn->base, res->nchanges, ups) < 0 ||
+	if (mech_tree_update(&tree_id, r->git, txn->base, res->nchanges, ups) < 0 ||
 	    git_tree_lookup(&tree, r->git, &tree_id) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot build the tree");
 		goto done;

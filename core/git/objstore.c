@@ -329,14 +329,15 @@ static int by_id(const void *a, const void *b)
 	return git_oid_cmp(&((const pack_entry *)a)->id, &((const pack_entry *)b)->id);
 }
 
-/* the object's entry: type and size header, then its bytes deflated */
-static int pack_object(mech_buf *pack, git_odb_object *o, int level)
+/* the object's entry: type and size header, then its bytes deflated by `z`
+ * (one stream for the whole pack, reset per object: zlib allocates and clears
+ * some 256 KiB for each new stream, a write's dozen objects included) */
+static int pack_object(mech_buf *pack, git_odb_object *o, z_stream *z)
 {
 	const unsigned char *data = git_odb_object_data(o);
 	size_t size = git_odb_object_size(o), bound;
 	unsigned char hdr[16];
 	size_t h = 0, left = size;
-	z_stream z;
 	int rc;
 
 	hdr[h] = (unsigned char)((git_odb_object_type(o) & 7) << 4 | (left & 15));
@@ -344,24 +345,18 @@ static int pack_object(mech_buf *pack, git_odb_object *o, int level)
 		hdr[h++] |= 0x80;
 		hdr[h] = (unsigned char)(left & 127);
 	}
-	if (mech_buf_put(pack, hdr, h + 1) < 0)
+	if (mech_buf_put(pack, hdr, h + 1) < 0 || deflateReset(z) != Z_OK)
 		return -1;
-	memset(&z, 0, sizeof(z));
-	if (deflateInit(&z, level) != Z_OK)
+	bound = deflateBound(z, (uLong)size);
+	if (size > UINT32_MAX || mech_buf_grow(pack, bound) < 0)
 		return -1;
-	bound = deflateBound(&z, (uLong)size);
-	if (size > UINT32_MAX || mech_buf_grow(pack, bound) < 0) {
-		deflateEnd(&z);
-		return -1;
-	}
-	z.next_in = (Bytef *)(uintptr_t)data;
-	z.avail_in = (uInt)size;
-	z.next_out = (Bytef *)pack->ptr + pack->len;
-	z.avail_out = (uInt)bound;
-	rc = deflate(&z, Z_FINISH);
+	z->next_in = (Bytef *)(uintptr_t)data;
+	z->avail_in = (uInt)size;
+	z->next_out = (Bytef *)pack->ptr + pack->len;
+	z->avail_out = (uInt)bound;
+	rc = deflate(z, Z_FINISH);
 	if (rc == Z_STREAM_END)
-		pack->len += z.total_out;
-	deflateEnd(&z);
+		pack->len += z->total_out;
 	return rc == Z_STREAM_END ? 0 : -1;
 }
 
@@ -397,8 +392,9 @@ static int pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *di
 	char *tpack = NULL, *tidx = NULL, *fpack = NULL, *fidx = NULL;
 	struct sha1_ctx h;
 	uint32_t fan[256] = {0};
+	z_stream z;
 	size_t i, m;
-	int rc = -1;
+	int rc = -1, zinit = 0;
 
 	/* each object once, in id order (the index's order) */
 	for (i = 0; i < n; i++)
@@ -408,6 +404,10 @@ static int pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *di
 		if (!m || !git_oid_equal(&e[m - 1].id, &e[i].id))
 			e[m++] = e[i];
 	/* gitformat-pack: "PACK", version 2, the number of objects, the objects, their SHA-1 */
+	memset(&z, 0, sizeof(z));
+	if (deflateInit(&z, level) != Z_OK)
+		goto fail;
+	zinit = 1;
 	mech_buf_put(&pack, "PACK\0\0\0\2", 8);
 	put_be32(word, (uint32_t)m);
 	mech_buf_put(&pack, word, 4);
@@ -419,7 +419,7 @@ static int pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *di
 			goto done;
 		}
 		e[i].offset = at;
-		rc = pack_object(&pack, o, level);
+		rc = pack_object(&pack, o, &z);
 		git_odb_object_free(o);
 		if (rc < 0 || pack.len > 0x7fffffff)
 			goto fail;
@@ -509,6 +509,8 @@ fail:
 	mech_error_set(MECH_EFAILED, "cannot write the new objects to %s: %s", dir,
 		       errno ? strerror(errno) : "out of memory");
 done:
+	if (zinit)
+		deflateEnd(&z);
 	if (fds[0] >= 0)
 		close(fds[0]);
 	if (fds[1] >= 0)

@@ -41,11 +41,14 @@ int mech_objstore_flush_with(mech_objstore *s, const int *also, size_t nalso);
 int mech_pack_write(git_odb *odb, const git_oid *ids, size_t n, const char *dir, int level,
 		    int durable);
 /*
- * The zlib level of a write's pack: the fastest. A write's pack holds a
+ * The zlib level of a write's pack: 0, stored. A write's pack holds a
  * dozen objects and lives until the next merge, which deflates them again
- * at the default level (bench/RESULTS.md: what it saves at 10,000 apps).
+ * at the default level; a tree is mostly object ids, which level 1 shrinks
+ * by a quarter only (1,000 apps: 37 kB stored, 27 kB at level 1) for 0.7
+ * ms of a write's CPU, and the next write and the merge read it back
+ * without inflating (bench/RESULTS.md, issue 19).
  */
-#define MECH_PACK_WRITE_LEVEL 1
+#define MECH_PACK_WRITE_LEVEL 0
 /** Drop what was staged without writing it (a failed attempt). */
 void mech_objstore_discard(mech_objstore *s);
 /*
