@@ -61,17 +61,7 @@ static cJSON *entry_json(const mech_log_entry *e)
 
 static void age(long long t, char *buf, size_t len)
 {
-	long long d = (long long)time(NULL) - t;
-	if (d < 0)
-		d = 0;
-	if (d < 60)
-		snprintf(buf, len, "%llds", d);
-	else if (d < 3600)
-		snprintf(buf, len, "%lldm", d / 60);
-	else if (d < 86400)
-		snprintf(buf, len, "%lldh", d / 3600);
-	else
-		snprintf(buf, len, "%lldd", d / 86400);
+	mech_age_text((long long)time(NULL) - t, buf, len);
 }
 
 /* `reviewed`: {by, at, comment} from the review note, or null */

@@ -148,7 +148,7 @@ void tui_draw_header(struct tui *t)
 	pthread_mutex_lock(&d->mu);
 	error = d->conn == TUI_CONN_RECONNECTING || (d->live_error && d->conn != TUI_CONN_LIVE);
 	if (d->live_fresh_ms)
-		tui_age((tui_now_ms() - d->live_fresh_ms) / 1000, age, sizeof(age));
+		mech_age_text((tui_now_ms() - d->live_fresh_ms) / 1000, age, sizeof(age));
 	/* most important first: a narrow terminal cuts the end */
 	if (d->all_tenants)
 		mech_buf_printf(&b, " mech · all tenants (%zu)", d->ntenants);

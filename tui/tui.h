@@ -451,10 +451,6 @@ int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *
 		     char **subject);
 /** "machine alice" for a last writer. */
 void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len);
-/** "5s", "3m", "2h", "4d". */
-void tui_age(long long seconds, char *buf, size_t len);
-/** The first age after `seconds` that tui_age writes differently. */
-long long tui_age_next(long long seconds);
 tui_area tui_status_area(const char *status);
 tui_area tui_class_area(mech_class cls);
 

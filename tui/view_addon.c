@@ -223,7 +223,7 @@ static void events(tui_view *v, addon_priv *p, const char *kind)
 		tui_line *l = tui_view_add(v, TUI_LINE_TEXT, NULL);
 		memset(&tm, 0, sizeof(tm));
 		if (*e->last && strptime(e->last, "%Y-%m-%dT%H:%M:%S", &tm))
-			tui_age((long long)(now - timegm(&tm)), age, sizeof(age));
+			mech_age_text((long long)(now - timegm(&tm)), age, sizeof(age));
 		tui_line_cell(l, TUI_AREA_DIM, "  %-5s ", age);
 		tui_line_cell(l, !strcmp(e->type, "Warning") ? TUI_AREA_ERROR : TUI_AREA_DEFAULT,
 			      "%-8s %s", e->type, e->reason);

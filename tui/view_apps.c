@@ -66,7 +66,7 @@ static long long writer_cells(tui_view *v, tui_tenant *tn, const mech_writer *w,
 		return 0;
 	}
 	ct = (long long)git_commit_time(c);
-	tui_age(now - ct, age, sizeof(age));
+	mech_age_text(now - ct, age, sizeof(age));
 	tui_view_cell_set(v, l, at + C_WRITER, tui_class_area(w->cls), "%s %s",
 			  mech_class_name(w->cls), git_commit_author(c)->name);
 	tui_view_cell_set(v, l, at + C_AGE, TUI_AREA_DIM, "%s", age);
@@ -77,7 +77,7 @@ static long long writer_cells(tui_view *v, tui_tenant *tn, const mech_writer *w,
 		subject = strstr(subject, "): ") + 3;
 	tui_view_cell_set(v, l, at + C_MESSAGE, TUI_AREA_DEFAULT, "%s", subject);
 	git_commit_free(c);
-	return ct + tui_age_next(now - ct);
+	return ct + mech_age_next(now - ct);
 }
 
 /*

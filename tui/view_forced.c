@@ -42,7 +42,7 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	size_t j;
 
 	tui_author_name(e->author, who, sizeof(who));
-	tui_age(now - e->time, age, sizeof(age));
+	mech_age_text(now - e->time, age, sizeof(age));
 	tui_line_cell(l, TUI_AREA_FORCED, "forced");
 	tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
 	if (r)
@@ -69,7 +69,7 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 		int still = e->still_overridden ? e->still_overridden[j] : -1;
 		l = tui_view_row(t, v, tn, e->commit);
 		l->key2 = mech_strdup(e->forced[j].commit);
-		tui_age(now - when, age, sizeof(age));
+		mech_age_text(now - when, age, sizeof(age));
 		tui_line_cell(l, TUI_AREA_HUMAN, "└ human");
 		tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->forced[j].commit);
 		if (still > 0)

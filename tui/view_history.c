@@ -55,7 +55,7 @@ static void add(struct tui *t, tui_view *v, tui_tenant *tn, const mech_log_entry
 	tui_line *l = tui_view_row(t, v, tn, e->commit);
 	char who[64], age[16];
 	tui_author_name(e->author, who, sizeof(who));
-	tui_age(now - e->time, age, sizeof(age));
+	mech_age_text(now - e->time, age, sizeof(age));
 	tui_line_cell(l, tui_class_area(e->cls), "%s", mech_class_name(e->cls));
 	tui_line_cell(l, TUI_AREA_DIM, "%.7s", e->commit);
 	tui_line_cell(l, TUI_AREA_DEFAULT, "%s", e->verb ? e->verb : "-");
@@ -208,7 +208,7 @@ static int app_history_load(struct tui *t, tui_view *v)
 		char who[64], age[16];
 		l->tenant = p->tenant;
 		tui_author_name(e->author, who, sizeof(who));
-		tui_age(now - e->time, age, sizeof(age));
+		mech_age_text(now - e->time, age, sizeof(age));
 		for (j = 0; j < h[i].nchanges; j++)
 			change_text(&ch, &h[i].changes[j]);
 		tui_line_cell(l, tui_class_area(e->cls), "%s", mech_class_name(e->cls));

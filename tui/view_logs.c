@@ -280,7 +280,7 @@ static void event_age(const char *rfc3339, char *out, size_t n)
 		snprintf(out, n, "?");
 		return;
 	}
-	tui_age((long long)time(NULL) - (long long)timegm(&tm), out, n);
+	mech_age_text((long long)time(NULL) - (long long)timegm(&tm), out, n);
 }
 
 void tui_events_lines(struct tui *t, tui_view *v, tui_tenant *tn, const char *app,

@@ -1,18 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The console's ages (tui/age.c). A kept row's AGE cell is rebuilt only
- * at tui_age_next, so that must be exactly the first second whose text
+ * Ages as `mech log` and the console print them (mech_age_text,
+ * core/git/history.c). A console row's AGE cell is rebuilt only at
+ * mech_age_next, so that must be exactly the first second whose text
  * differs: later, and the screen shows a stale age; earlier, and the row
- * is rebuilt for nothing. Checked second by second against tui_age itself.
+ * is rebuilt for nothing. Checked second by second against mech_age_text.
  */
-#include "tui.h"
+#include "mech/history.h"
 
 #include <criterion/criterion.h>
 #include <string.h>
 
 static void text(long long s, char *buf)
 {
-	tui_age(s, buf, 32);
+	mech_age_text(s, buf, 32);
 }
 
 Test(age, spelled_in_the_largest_whole_unit)
@@ -47,8 +48,8 @@ static void check_span(long long from, long long to)
 			while (text(next, later), !strcmp(cur, later))
 				next++;
 		}
-		cr_assert_eq(tui_age_next(s), next, "age %lld (\"%s\"): next %lld, want %lld", s,
-			     cur, tui_age_next(s), next);
+		cr_assert_eq(mech_age_next(s), next, "age %lld (\"%s\"): next %lld, want %lld", s,
+			     cur, mech_age_next(s), next);
 	}
 }
 

@@ -114,4 +114,12 @@ void mech_overrides_free(mech_override *o, size_t n);
 void mech_log_entry_from_commit(mech_log_entry *e, const git_commit *c, const mech_config *cfg);
 void mech_log_entry_dispose(mech_log_entry *e);
 
+/*
+ * How long ago, as `mech log` and the console print it: "5s", "3m", "2h",
+ * "4d" (the largest whole unit; a negative age reads "0s").
+ */
+void mech_age_text(long long seconds, char *buf, size_t len);
+/** The first age after `seconds` that mech_age_text writes differently. */
+long long mech_age_next(long long seconds);
+
 #endif
