@@ -30,12 +30,7 @@ say() { echo "bench_write_cpu: $*" >&2; }
 . "$(dirname "$0")/lib_tenant.sh"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.2f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-labels=()
-bins=()
-for a in "$@"; do
-	case $a in *=*) labels+=("${a%%=*}"); bins+=("$(realpath "${a#*=}")") ;;
-	*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
-done
+builds "$@"
 
 # the loop perf counts: N writes, then the merges they started
 cat >"$work/loop.sh" <<'LOOP'

@@ -28,12 +28,7 @@ say() { echo "bench_writers: $*" >&2; }
 . "$(dirname "$0")/lib_tenant.sh"
 median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.1f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
-labels=()
-bins=()
-for a in "$@"; do
-	case $a in *=*) labels+=("${a%%=*}"); bins+=("$(realpath "${a#*=}")") ;;
-	*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
-done
+builds "$@"
 
 for a in $APPS; do
 	for i in "${!bins[@]}"; do writes_tenant "${bins[$i]}" "$work/h$a.$i" "$a"; done

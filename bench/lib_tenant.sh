@@ -4,7 +4,7 @@
 # many apps and commits, imported with git fast-import by tenant_import.py
 # (the same repos bench_reads.sh measures). Needs MECH, COMMITS, and a say()
 # function from the sourcing script. And the write benchmarks' tenant
-# (writes_tenant): many apps in one commit, nothing else.
+# (writes_tenant): many apps in one commit, nothing else; and builds().
 
 # make_home DIR APPS EVERY: a MECH_HOME whose tenant "bench" has APPS apps
 # ("web", app1, app2, …) and COMMITS commits after them, every EVERY-th
@@ -39,4 +39,16 @@ writes_tenant() {
 		"$(git --git-dir="$repo" rev-parse main)"; cat; } | git --git-dir="$repo" fast-import --quiet
 	MECH_HOME=$2 "$1" --tenant bench app create warm --image nginx:1.27 >/dev/null 2>&1
 	flock "$repo/compact.lock" true
+}
+
+# builds LABEL=MECH... (or MECH, labelled "mech"): the arrays labels and bins
+# of the write benchmarks, which take their builds in turns
+builds() {
+	labels=()
+	bins=()
+	local a
+	for a in "$@"; do
+		case $a in *=*) labels+=("${a%%=*}"); bins+=("$(realpath "${a#*=}")") ;;
+		*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
+	done
 }
