@@ -809,6 +809,8 @@ struct mech_lastwriter {
 	size_t snapshot_bytes; /* size of the snapshot part of the file */
 	size_t journal_bytes;  /* bytes of deltas after it; SIZE_MAX: rewrite */
 	size_t bytes_read;     /* of the file, read and checked since open */
+	int fd;                /* the file read (pins its inode), or -1 */
+	size_t read_to;        /* its bytes up to the last whole delta read; 0: unknown */
 	/* the snapshot, mapped; NULL after a rebuild (or none) */
 	const unsigned char *mapped;
 	size_t mapped_len;
@@ -938,9 +940,11 @@ static void drop_snapshot(mech_lastwriter *lw)
 /*
  * The deltas at `p` (NUL-terminated, parsed in place) onto lw->tip and
  * lw->map: -1 when a complete delta does not add up (damage, not a tear).
+ * *used: the bytes up to the end of the last whole delta.
  */
-static int load_journal(mech_lastwriter *lw, char *p)
+static int load_journal(mech_lastwriter *lw, char *p, size_t *used)
 {
+	const char *start = p;
 	path_map delta = {0};
 	uint64_t sum, delta_sum = 0;
 	char *nl;
@@ -976,6 +980,7 @@ static int load_journal(mech_lastwriter *lw, char *p)
 				lw->tip = to;
 			}
 			pm_clear(&delta);
+			*used = (size_t)(nl + 1 - start);
 		} else {
 			lw->journal_bytes = SIZE_MAX;
 			break;
@@ -996,6 +1001,7 @@ static int load_v3(mech_lastwriter *lw, mech_buf *b)
 	size_t magic = strlen(INDEX_MAGIC_V3);
 	const char *prev = NULL;
 	uint64_t sum;
+	size_t used = 0;
 
 	if (!nl || (size_t)(nl - p) != magic + 2 + GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
 	    p[magic + 1 + GIT_OID_HEXSZ] != ' ' ||
@@ -1019,7 +1025,7 @@ static int load_v3(mech_lastwriter *lw, mech_buf *b)
 	}
 	lw->convert = 1;
 	lw->journal_bytes = SIZE_MAX; /* never append format 4's deltas to it */
-	return load_journal(lw, end);
+	return load_journal(lw, end, &used);
 }
 
 static void load_file(mech_lastwriter *lw)
@@ -1028,19 +1034,15 @@ static void load_file(mech_lastwriter *lw)
 	const unsigned char *m = MAP_FAILED;
 	const char *h;
 	struct stat st;
-	size_t i, table_end, at;
+	size_t i, table_end, at, used = 0;
 	uint64_t sum, head_sum;
-	int fd;
 
-	if ((fd = open(lw->file, O_RDONLY | O_CLOEXEC)) < 0)
+	if ((lw->fd = open(lw->file, O_RDONLY | O_CLOEXEC)) < 0)
 		return;
-	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(INDEX_MAGIC) ||
-	    (uint64_t)st.st_size > INDEX_MAX) {
-		close(fd);
+	if (fstat(lw->fd, &st) < 0 || st.st_size < (off_t)sizeof(INDEX_MAGIC) ||
+	    (uint64_t)st.st_size > INDEX_MAX)
 		goto corrupt;
-	}
-	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	close(fd);
+	m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, lw->fd, 0);
 	if (m == MAP_FAILED)
 		goto corrupt;
 	lw->mapped = m;
@@ -1087,8 +1089,9 @@ static void load_file(mech_lastwriter *lw)
 	mech_buf_put(&b, m + at, lw->mapped_len - at);
 	if (memchr(mech_buf_cstr(&b), '\0', b.len))
 		lw->journal_bytes = SIZE_MAX; /* zeros a crash left: a torn tail */
-	if (load_journal(lw, (char *)mech_buf_cstr(&b)) < 0)
+	if (load_journal(lw, (char *)mech_buf_cstr(&b), &used) < 0)
 		goto corrupt;
+	lw->read_to = at + used;
 	mech_buf_dispose(&b);
 	if (!lw->nblocks)
 		drop_snapshot(lw);
@@ -1099,7 +1102,69 @@ corrupt:
 	pm_clear(&lw->map);
 	drop_snapshot(lw);
 	lw->convert = 0;
+	lw->read_to = 0;
 	mech_buf_dispose(&b);
+}
+
+/* Forget what was read, to read the file again. */
+static void forget_file(mech_lastwriter *lw)
+{
+	memset(&lw->tip, 0, sizeof(lw->tip));
+	pm_clear(&lw->map);
+	drop_snapshot(lw);
+	lw->convert = 0;
+	lw->snapshot_bytes = 0;
+	lw->journal_bytes = 0;
+	lw->read_to = 0;
+	if (lw->fd >= 0)
+		close(lw->fd);
+	lw->fd = -1;
+}
+
+/* The deltas appended to the file read since it was read: 0, or -1 when it must be read again. */
+static int read_appended(mech_lastwriter *lw)
+{
+	struct stat was, now;
+	mech_buf tail = MECH_BUF_INIT;
+	size_t n, got = 0, used = 0;
+	int rc = -1;
+
+	if (lw->fd < 0 || !lw->read_to || lw->convert || lw->journal_bytes == SIZE_MAX ||
+	    fstat(lw->fd, &was) < 0 || stat(lw->file, &now) < 0 || was.st_dev != now.st_dev ||
+	    was.st_ino != now.st_ino || (uint64_t)was.st_size > INDEX_MAX ||
+	    (size_t)was.st_size < lw->read_to)
+		return -1;
+	n = (size_t)was.st_size - lw->read_to;
+	if (mech_buf_grow(&tail, n + 1) < 0)
+		return -1;
+	while (got < n) {
+		ssize_t k = pread(lw->fd, tail.ptr + got, n - got, (off_t)(lw->read_to + got));
+		if (k <= 0)
+			goto done;
+		got += (size_t)k;
+	}
+	tail.len = n;
+	/* zeros a crash left, damage or a tear: read again, as an open would */
+	if (memchr(mech_buf_cstr(&tail), '\0', n) ||
+	    load_journal(lw, (char *)mech_buf_cstr(&tail), &used) < 0 ||
+	    lw->journal_bytes == SIZE_MAX)
+		goto done;
+	lw->read_to += used;
+	lw->journal_bytes = (size_t)was.st_size - lw->snapshot_bytes;
+	lw->bytes_read += n;
+	rc = 0;
+done:
+	mech_buf_dispose(&tail);
+	return rc;
+}
+
+int mech_lastwriter_reload(mech_lastwriter *lw)
+{
+	if (read_appended(lw) == 0)
+		return 0;
+	forget_file(lw);
+	load_file(lw);
+	return 0;
 }
 
 /* Block `i`: its bytes, and 0 when it checks (once), -1 when it is damaged. */
@@ -1405,6 +1470,7 @@ int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech
 	lw->repo = repo;
 	lw->cfg = cfg;
 	lw->file = mech_strdup(file);
+	lw->fd = -1;
 	load_file(lw);
 	*out = lw;
 	return 0;
@@ -1414,8 +1480,7 @@ void mech_lastwriter_free(mech_lastwriter *lw)
 {
 	if (!lw)
 		return;
-	pm_clear(&lw->map);
-	drop_snapshot(lw);
+	forget_file(lw);
 	mech_buf_dispose(&lw->scratch[0]);
 	mech_buf_dispose(&lw->scratch[1]);
 	free(lw->file);
@@ -1848,6 +1913,7 @@ static int update_walk(mech_lastwriter *lw, const git_oid *tip, int incremental)
 	path_vec touched = {0};
 	tree_reader r = {lw->repo, NULL, {0}, {0}, NULL, 1, 0, MECH_BUF_INIT, NULL, NULL};
 
+	lw->read_to = 0; /* what is in memory is no longer only what was read */
 	memset(&ws, 0, sizeof(ws));
 	r.walk = &ws;
 	if (!incremental) {

@@ -25,6 +25,14 @@ typedef struct mech_lastwriter mech_lastwriter;
 /** Load the index from `file` (absent or corrupt → empty, rebuilt on update). */
 int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech_config *cfg,
 			 const char *file);
+/**
+ * Catch up with the index file as other processes left it since it was
+ * read: when they only appended deltas (a write each), only those are read;
+ * otherwise the file is read again, as mech_lastwriter_open does. A write
+ * opens its index before it queues for the tenant lock and reloads it once
+ * it holds the lock. 0.
+ */
+int mech_lastwriter_reload(mech_lastwriter *lw);
 /** Bring the index to `tip`, persisting it when it moved. */
 int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip);
 /**
