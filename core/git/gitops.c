@@ -249,14 +249,19 @@ static int diff_plan(mech_txn *txn, mech_txn_result *res)
 	return 0;
 }
 
-static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
+static void last_writers_open(mech_repo *r)
 {
-	size_t i;
 	if (!r->lw) {
 		char *file = mech_repo_cache_file(r, "lastwriter", "idx");
 		mech_lastwriter_open(&r->lw, r->git, r->cfg, file);
 		free(file);
 	}
+}
+
+static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
+{
+	size_t i;
+	last_writers_open(r);
 	if (mech_lastwriter_update(r->lw, head) < 0)
 		return -1;
 	for (i = 0; i < res->nchanges; i++) {
@@ -548,6 +553,9 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		}
 		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, 0,
 				   "mech: commit", 1, flush_later);
+		/* moved: what is left (freeing the plan, the result) needs no lock */
+		if (rc == 1)
+			mech_lock_release(&r->lock_fd);
 	}
 	if (rc == 1)
 		git_oid_tostr(res->commit, sizeof(res->commit), &commit);
@@ -579,10 +587,19 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 	memset(res, 0, sizeof(*res));
 	if (!opts->dry_run) {
 		char *lock = mech_lock_path(r->cfg, r->tenant);
-		int locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
+		int locked;
+		/*
+		 * The last-writer index is read before queueing: the writes ahead
+		 * only append their deltas to it, and once the lock is held only
+		 * those are read (mech_lastwriter_reload). Moving it to the head
+		 * stays under the lock (last_writers).
+		 */
+		last_writers_open(r);
+		locked = mech_lock_take(lock, r->tenant, &r->lock_fd);
 		free(lock);
 		if (locked < 0)
 			return -1;
+		mech_lastwriter_reload(r->lw);
 	}
 	for (tries = 1; tries <= r->cfg->gitops_retries; tries++) {
 		struct timespec t0, t1;
