@@ -1135,7 +1135,9 @@ static int read_appended(mech_lastwriter *lw)
 	    (size_t)was.st_size < lw->read_to)
 		return -1;
 	n = (size_t)was.st_size - lw->read_to;
-	if (mech_buf_grow(&tail, n + 1) < 0)
+	if (!n)
+		return 0;
+	if (mech_buf_grow(&tail, n) < 0)
 		return -1;
 	while (got < n) {
 		ssize_t k = pread(lw->fd, tail.ptr + got, n - got, (off_t)(lw->read_to + got));
@@ -1144,6 +1146,7 @@ static int read_appended(mech_lastwriter *lw)
 		got += (size_t)k;
 	}
 	tail.len = n;
+	tail.ptr[n] = '\0';
 	/* zeros a crash left, damage or a tear: read again, as an open would */
 	if (memchr(mech_buf_cstr(&tail), '\0', n) ||
 	    load_journal(lw, (char *)mech_buf_cstr(&tail), &used) < 0 ||
@@ -1160,10 +1163,12 @@ done:
 
 int mech_lastwriter_reload(mech_lastwriter *lw)
 {
+	size_t read = lw->bytes_read;
 	if (read_appended(lw) == 0)
 		return 0;
 	forget_file(lw);
 	load_file(lw);
+	lw->bytes_read += read; /* since it was opened */
 	return 0;
 }
 

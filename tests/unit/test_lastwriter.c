@@ -1071,6 +1071,81 @@ Test(lastwriter, deltas_appended_torn_or_foreign_skipped_then_compacted)
 	world_close(&w);
 }
 
+/*
+ * A write opens its index before it queues for the tenant lock; the writes
+ * ahead of it append a delta each, and once it holds the lock it reads only
+ * those (mech_lastwriter_reload). A file replaced, or a tail that does not
+ * read as whole deltas, is read again whole. Either way the answers are
+ * git's and the index is at the tip without a walk.
+ */
+static void reload_check(world *w, history *h, mech_lastwriter *lw, const char *what)
+{
+	size_t walked;
+	int rebuilt;
+	cr_assert_eq(mech_lastwriter_update(lw, &h->main.tip), 0);
+	mech_lastwriter_stats(lw, &walked, &rebuilt);
+	cr_assert_eq(rebuilt, 0, "%s: rebuilt", what);
+	cr_assert_eq(walked, 0, "%s: walked %zu commits after the reload", what, walked);
+	check_against_git(w, lw, &h->main.tip, what, h->seed, h->n);
+}
+
+Test(lastwriter, reload_reads_only_the_deltas_appended)
+{
+	world w;
+	history h;
+	mech_lastwriter *lw;
+	size_t before, read0, k;
+
+	world_open(&w);
+	history_init(&h, &w, 57);
+	run_history(&h, 30, NULL, NULL);
+	build_index_at(&w, &h.main.tip);
+	step_main_commit(&h, NULL, NULL);
+	open_update_check(&w, &h, "one delta", 1);
+
+	/* opened, then three writes ahead of it append their deltas */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	read0 = mech_lastwriter_bytes_read(lw);
+	before = file_size(w.index_file);
+	for (k = 0; k < 3; k++) {
+		step_main_commit(&h, NULL, NULL);
+		open_update_check(&w, &h, "a write ahead", 1);
+	}
+	cr_assert_eq(mech_lastwriter_reload(lw), 0);
+	cr_assert_eq(mech_lastwriter_bytes_read(lw) - read0, file_size(w.index_file) - before,
+		     "read %zu bytes to catch up with %zu appended",
+		     mech_lastwriter_bytes_read(lw) - read0, file_size(w.index_file) - before);
+	reload_check(&w, &h, lw, "three deltas caught up");
+	mech_lastwriter_free(lw);
+
+	/* nothing appended: nothing read */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	read0 = mech_lastwriter_bytes_read(lw);
+	cr_assert_eq(mech_lastwriter_reload(lw), 0);
+	cr_assert_eq(mech_lastwriter_bytes_read(lw), read0);
+	reload_check(&w, &h, lw, "nothing appended");
+	mech_lastwriter_free(lw);
+
+	/* a torn tail after a whole delta: read again whole, the answers git's */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	step_main_commit(&h, NULL, NULL);
+	open_update_check(&w, &h, "a write ahead", 1);
+	append_text(w.index_file, "+abcdef");
+	cr_assert_eq(mech_lastwriter_reload(lw), 0);
+	reload_check(&w, &h, lw, "torn tail");
+	mech_lastwriter_free(lw);
+
+	/* the file replaced (a rewrite): read again whole */
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	step_main_commit(&h, NULL, NULL);
+	cr_assert_eq(unlink(w.index_file), 0);
+	build_index_at(&w, &h.main.tip);
+	cr_assert_eq(mech_lastwriter_reload(lw), 0);
+	reload_check(&w, &h, lw, "file replaced");
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
 /* ---- hand-made histories for the cases that matter most ---- */
 
 static void set(state *s, const char *path, int val)
