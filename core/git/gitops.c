@@ -554,8 +554,10 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, 0,
 				   "mech: commit", 1, flush_later);
 		/* moved: what is left (freeing the plan, the result) needs no lock */
-		if (rc == 1)
+		if (rc == 1) {
 			mech_lock_release(&r->lock_fd);
+			mech_ref_drop_old(r);
+		}
 	}
 	if (rc == 1)
 		git_oid_tostr(res->commit, sizeof(res->commit), &commit);
@@ -618,6 +620,7 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		mech_sleep_ms(backoff_ms(took, tries));
 	}
 	mech_lock_release(&r->lock_fd);
+	mech_ref_drop_old(r);
 	/*
 	 * The rename over the branch is flushed now, outside the lock: the next
 	 * writer, already building on the new head, flushes its own objects

@@ -25,6 +25,7 @@ struct mech_repo {
 	mech_lastwriter *lw;
 	mech_objstore *objs; /* staged objects of the write in progress */
 	int lock_fd;         /* the tenant lock while a write holds it, else -1 */
+	int old_ref_fd;      /* the file a move replaced, held open (mech_ref_move), else -1 */
 };
 
 /**
@@ -52,6 +53,11 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 int mech_ref_claim(mech_repo *r, const char *ref, const git_oid *id, int *fd);
 /** Remove the claim mech_ref_claim() wrote, when the move will not happen. */
 void mech_ref_unclaim(mech_repo *r, const char *ref);
+/**
+ * Close the file mech_ref_move() replaced and held open: call once the
+ * tenant lock is let go (its blocks are freed then, not under the lock).
+ */
+void mech_ref_drop_old(mech_repo *r);
 /** Flush the ref directory mech_ref_move() left to flush. 0, or -1 with the error. */
 int mech_ref_flush(mech_repo *r, const char *dir);
 

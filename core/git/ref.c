@@ -150,6 +150,13 @@ void mech_ref_unclaim(mech_repo *r, const char *ref)
 	free(claim);
 }
 
+void mech_ref_drop_old(mech_repo *r)
+{
+	if (r->old_ref_fd >= 0)
+		close(r->old_ref_fd);
+	r->old_ref_fd = -1;
+}
+
 int mech_ref_flush(mech_repo *r, const char *dir)
 {
 	if (fsync_dir(dir) == 0)
@@ -266,6 +273,14 @@ int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_o
 		rc = 0;
 		goto release;
 	}
+	/*
+	 * The file the rename replaces is held open until the caller has let
+	 * go of the tenant lock (mech_ref_drop_old): a file's blocks are freed
+	 * with its last name and descriptor, and on a disk mounted with
+	 * `discard` that free waits for the device (0.1 ms and more a write).
+	 */
+	if (found && r->old_ref_fd < 0)
+		r->old_ref_fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (rename(lock, path) < 0) {
 		mech_error_set(MECH_EFAILED, "cannot move %s: %s", ref, strerror(errno));
 		goto release;

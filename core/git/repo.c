@@ -50,6 +50,7 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant)
 	r->path = mech_config_repo_path(cfg, tenant);
 	r->branch_ref = mech_sprintf("refs/heads/%s", cfg->gitops_branch);
 	r->lock_fd = -1;
+	r->old_ref_fd = -1;
 	/*
 	 * libgit2 flushes what it writes into a repository (a pack and its
 	 * index, then objects/pack; loose objects; refs) only when asked, and
@@ -80,6 +81,7 @@ void mech_repo_free(mech_repo *r)
 	if (!r)
 		return;
 	mech_lock_release(&r->lock_fd);
+	mech_ref_drop_old(r);
 	mech_lastwriter_free(r->lw);
 	mech_objstore_free(r->objs);
 	git_repository_free(r->git);
