@@ -7,7 +7,8 @@
 # over the ref, refs/heads flushed; and only then the commit line on stdout.
 # Of those flushes only two follow one another while the tenant lock is
 # held: the three files are flushed at once (on threads of their own), and
-# refs/heads after the lock is let go. A new tenant's first receipt also
+# refs/heads after the lock is let go, as is the file the rename replaced
+# closed (its blocks freed). A new tenant's first receipt also
 # flushes every directory above it up to MECH_HOME. With `gitops.fsync:
 # false` nothing is flushed.
 . "$(dirname "$0")/../lib/common.sh"
@@ -78,6 +79,10 @@ tid() { sed -n "${2}p" "$1" | cut -d' ' -f1; }
 	sort -u | wc -l)" -eq 3 ] && ok || fail "pack, index and claim are not flushed on three threads"
 in_order "the tenant lock let go after the rename, before refs/heads is flushed" \
 	"$ref_rename" "$unlocked" "$ref_dir"
+# the file the rename replaced is held open and closed, its blocks freed (a
+# discard on a disk mounted with it), only once the tenant lock is let go
+old_ref=$(at "$S" "close\\([0-9]+<$R/refs/heads/main>\\(deleted\\)\\) = 0" "$ref_rename")
+in_order "the branch's old file closed after the tenant lock is let go" "$unlocked" "$old_ref"
 expect_eq "$(head_of alice)" "$(sed -n 's/^commit \([0-9a-f]*\).*/\1/p' "$T/out" | xargs -r git --git-dir="$R" rev-parse)" \
 	"the printed commit is the branch head"
 
