@@ -122,7 +122,8 @@ Test(escape, json_runs_keep_every_odd_byte)
 	for (k = 0; k < sizeof(odd) / sizeof(*odd); k++)
 		for (len = 1; len <= 40; len++)
 			for (at = 0; at < len; at++) {
-				mech_buf in = MECH_BUF_INIT, want = MECH_BUF_INIT, got = MECH_BUF_INIT;
+				mech_buf in = MECH_BUF_INIT, want = MECH_BUF_INIT,
+					 got = MECH_BUF_INIT;
 				size_t i;
 				for (i = 0; i < len; i++) {
 					const char *c = i == at ? odd[k].in : "a";
