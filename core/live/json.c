@@ -41,7 +41,7 @@
  * grew and faulted into fresh memory (half the page faults of `app list` at
  * 10,000 apps); held, two buffers this size take turns.
  */
-#define FEED_HOLD (4 * FEED_BATCH)
+#define FEED_HOLD MECH_JSON_FEED_HOLD
 
 struct mech_json_feed {
 	pthread_mutex_t mu;
@@ -52,6 +52,7 @@ struct mech_json_feed {
 	int waiting;      /* the parse waits for FEED_BATCH bytes (under mu) */
 	int flush;        /* mech_json_feed_sync: wake it for any (under mu) */
 	size_t total;     /* bytes put, against max (the putting side's) */
+	size_t held;      /* the most pending ever held (under mu) */
 	size_t max;
 	mech_buf doc;   /* the parse's: the bytes taken and not yet passed */
 	mech_buf spare; /* the parse's: a passed document's memory, for the next pending */
@@ -641,10 +642,21 @@ int mech_json_feed_put(mech_json_feed *f, const char *data, size_t len)
 	}
 	if (mech_buf_put(&f->pending, data, len) < 0)
 		mech_fatal("out of memory (reading JSON)");
+	if (f->pending.len > f->held)
+		f->held = f->pending.len;
 	if (f->waiting && f->pending.len >= FEED_BATCH)
 		pthread_cond_broadcast(&f->cv);
 	pthread_mutex_unlock(&f->mu);
 	return 0;
+}
+
+size_t mech_json_feed_held(mech_json_feed *f)
+{
+	size_t held;
+	pthread_mutex_lock(&f->mu);
+	held = f->held;
+	pthread_mutex_unlock(&f->mu);
+	return held;
 }
 
 void mech_json_feed_sync(mech_json_feed *f)
