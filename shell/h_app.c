@@ -547,10 +547,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	}
 	sh_jw_end(&w);
 	sh_jw_end(&w);
-	ctx->result = cJSON_CreateRaw(mech_buf_cstr(&result));
-	if (!ctx->result)
-		mech_fatal("out of memory (the app list)");
-	mech_buf_dispose(&result);
+	ctx->result = sh_jw_raw(&result);
 	mech_argocd_apps_free(lv.apps);
 	if (n && text)
 		sh_table_print(ctx, &t);

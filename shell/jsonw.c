@@ -131,6 +131,16 @@ void sh_jw_null(sh_jw *w, const char *key)
 	mech_buf_puts(w->out, "null");
 }
 
+cJSON *sh_jw_raw(mech_buf *out)
+{
+	cJSON *r = cJSON_CreateRaw("");
+	if (!r)
+		mech_fatal("out of memory (a JSON result)");
+	cJSON_free(r->valuestring);
+	r->valuestring = mech_buf_detach(out);
+	return r;
+}
+
 cJSON *sh_jw_tree(const mech_buf *out)
 {
 	cJSON *t = cJSON_ParseWithLength(mech_buf_cstr(out), out->len);

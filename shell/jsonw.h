@@ -34,5 +34,12 @@ void sh_jw_bool(sh_jw *w, const char *key, int b);
 void sh_jw_null(sh_jw *w, const char *key);
 /** The text written as a cJSON tree (it must be one value); caller frees. */
 cJSON *sh_jw_tree(const mech_buf *out);
+/**
+ * The text written, as a cJSON raw item that takes the buffer's memory
+ * (`out` is left empty): printed in its place, never copied (8 MB for
+ * `app list --json` at 10,000 apps). mech keeps cJSON's default hooks, so
+ * cJSON_Delete frees it with free(), as the buffer was allocated.
+ */
+cJSON *sh_jw_raw(mech_buf *out);
 
 #endif

@@ -228,13 +228,31 @@ void mech_escape(mech_buf *out, const char *s, size_t len, unsigned flags)
 	}
 }
 
+/* No byte of `w` at or above DEL (0x7f): each is below it, bit 7 clear. */
+static int below_del(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+	/* a byte of w + 1 reaches 0x80 exactly when the byte was 0x7f or more */
+	return !((((w & ~highs) + ones) | w) & highs);
+}
+
 void mech_json_clean(mech_buf *out, const char *json, size_t len)
 {
 	size_t i = 0, n;
 	uint32_t cp;
+	/* most of it passes as it is: `app list --json` at 10,000 apps is 8 MB */
+	if (mech_buf_grow(out, len) < 0)
+		mech_fatal("out of memory (printing JSON)");
 	while (i < len) {
-		/* ASCII below DEL passes as it is: copied a run at a time */
-		for (n = 0; i + n < len && (unsigned char)json[i + n] < 0x7f; n++)
+		uint64_t w;
+		/* ASCII below DEL passes as it is: copied a run at a time, found
+		 * eight bytes at a time */
+		for (n = 0; i + n + 8 <= len; n += 8) {
+			memcpy(&w, json + i + n, 8);
+			if (!below_del(w))
+				break;
+		}
+		for (; i + n < len && (unsigned char)json[i + n] < 0x7f; n++)
 			;
 		if (n) {
 			mech_buf_put(out, json + i, n);

@@ -104,6 +104,41 @@ Test(escape, json_is_valid_utf8)
 	expect_json("{\"n\":\"\xc2\x9b\x7f\xe2\x80\xae\"}", "{\"n\":\"\\u009b\\u007f\\u202e\"}");
 }
 
+/*
+ * Long ASCII runs are passed eight bytes at a time: one DEL, bidi control,
+ * bad byte or accented letter at every position of runs of every length
+ * up to 40 must come out as it does alone.
+ */
+Test(escape, json_runs_keep_every_odd_byte)
+{
+	static const struct {
+		const char *in, *out;
+	} odd[] = {{"\x7f", "\\u007f"},
+		   {"\xff", "\\ufffd"},
+		   {"\xe2\x80\xae", "\\u202e"},
+		   {"\xc3\xa9", "\xc3\xa9"},
+		   {"~", "~"}};
+	size_t len, at, k;
+	for (k = 0; k < sizeof(odd) / sizeof(*odd); k++)
+		for (len = 1; len <= 40; len++)
+			for (at = 0; at < len; at++) {
+				mech_buf in = MECH_BUF_INIT, want = MECH_BUF_INIT,
+					 got = MECH_BUF_INIT;
+				size_t i;
+				for (i = 0; i < len; i++) {
+					const char *c = i == at ? odd[k].in : "a";
+					mech_buf_puts(&in, c);
+					mech_buf_puts(&want, i == at ? odd[k].out : c);
+				}
+				mech_json_clean(&got, in.ptr, in.len);
+				cr_assert_str_eq(mech_buf_cstr(&got), mech_buf_cstr(&want),
+						 "odd byte %zu at %zu of %zu", k, at, len);
+				mech_buf_dispose(&in);
+				mech_buf_dispose(&want);
+				mech_buf_dispose(&got);
+			}
+}
+
 /* Valid UTF-8 with no character a terminal would act on (newline and tab aside when `lines`). */
 static int shows_only(const mech_buf *b, int lines)
 {

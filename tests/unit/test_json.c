@@ -595,6 +595,51 @@ Test(json_feed, a_large_list_put_as_it_comes)
 	}
 }
 
+/*
+ * Put far faster than it is parsed (pieces of 64 KiB, no waiting between
+ * them), a list of megabytes is held back: the putting side waits once
+ * MECH_JSON_FEED_HOLD bytes are pending, so no more than that and one piece
+ * are ever held, and the answer is still the whole document's. (Unheld, the
+ * pending bytes grew to most of the document.)
+ */
+Test(json_feed, a_fast_sender_is_held_back)
+{
+	each_keep k = {cJSON_CreateArray(), 0, 0};
+	mech_json_each each = {"items", keep_or_refuse, &k};
+	mech_buf b = MECH_BUF_INIT;
+	mech_json_feed *f;
+	cJSON *doc = NULL;
+	size_t at, n, held;
+	int i;
+	char *fed, *whole;
+	each_said said;
+	mech_buf_puts(&b, "{\"metadata\":{\"resourceVersion\":\"7\"},\"items\":[");
+	for (i = 0; i < 100000; i++)
+		mech_buf_printf(&b,
+				"%s{\"name\":\"app%d\",\"spec\":{\"n\":[%d,-1.5e3,\"q\\\"\\u00e9\"]},"
+				"\"x\":null,\"y\":true}",
+				i ? "," : "", i, i);
+	mech_buf_puts(&b, "]}");
+	cr_assert_gt(b.len, 4 * MECH_JSON_FEED_HOLD, "a list of %zu bytes", b.len);
+	cr_assert_eq(mech_json_feed_start(&f, "doc", keep_some, &each, 0), 0);
+	for (at = 0; at < b.len; at += n) {
+		n = b.len - at < 65536 ? b.len - at : 65536;
+		cr_assert_eq(mech_json_feed_put(f, b.ptr + at, n), 0);
+	}
+	held = mech_json_feed_held(f);
+	cr_assert_eq(mech_json_feed_finish(f, &doc), 0, "%s", mech_error_last()->message);
+	cr_assert_leq(held, MECH_JSON_FEED_HOLD + 65536, "%zu bytes held at once", held);
+	fed = cJSON_PrintUnformatted(k.got);
+	each_say(&b, keep_some, 0, 0, &said);
+	whole = said.items;
+	cr_assert(SAME(fed, whole), "the items handed");
+	free(fed);
+	each_said_dispose(&said);
+	cJSON_Delete(doc);
+	cJSON_Delete(k.got);
+	mech_buf_dispose(&b);
+}
+
 /* Past the ceiling a piece is refused, and the parse can still be dropped. */
 Test(json_feed, the_ceiling_holds)
 {

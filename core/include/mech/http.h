@@ -170,6 +170,13 @@ int mech_json_feed_start(mech_json_feed **out, const char *what, const mech_json
 int mech_json_feed_put(mech_json_feed *f, const char *data, size_t len);
 /** Wait until the parse has taken every piece put (or ended): tests cut the document so. */
 void mech_json_feed_sync(mech_json_feed *f);
+/**
+ * The most bytes held so far, put and not yet taken by the parse. A put
+ * waits while MECH_JSON_FEED_HOLD are held, so a parse behind a fast
+ * sender holds no more than that and one piece (the sender waits for TCP).
+ */
+size_t mech_json_feed_held(mech_json_feed *f);
+#define MECH_JSON_FEED_HOLD (1024 * 1024)
 /** The document's end: mech_json_parse_each's answer, with its error in this thread. Frees f. */
 int mech_json_feed_finish(mech_json_feed *f, cJSON **out);
 /** The parse ended and its answer dropped (the transfer failed). Frees f; NULL is a no-op. */
