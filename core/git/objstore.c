@@ -203,11 +203,32 @@ done:
 /* above the loose (1) and pack (2) backends: new objects are written here */
 #define STAGING_PRIORITY 1000
 
+/*
+ * libgit2's mempack hands an object back without the NUL after its bytes
+ * that the loose and pack backends add, and some readers rely on it
+ * (libgit2 1.5's git_commit_extract_signature scans a commit's lines with
+ * strchr, and read past the end a staged commit whose signature is checked
+ * before it reaches its pack): the bytes are copied into a buffer with it.
+ */
 static int st_read(void **data, size_t *len, git_object_t *type, git_odb_backend *b,
 		   const git_oid *id)
 {
 	git_odb_backend *mem = ((staging *)b)->mem;
-	return mem->read(data, len, type, mem, id);
+	void *raw = NULL;
+	char *out;
+	int rc = mem->read(&raw, len, type, mem, id);
+	if (rc < 0)
+		return rc;
+	out = git_odb_backend_data_alloc(b, *len + 1);
+	if (out) {
+		memcpy(out, raw, *len);
+		out[*len] = '\0';
+	}
+	git_odb_backend_data_free(mem, raw);
+	if (!out)
+		return -1;
+	*data = out;
+	return 0;
 }
 
 static int st_read_header(size_t *len, git_object_t *type, git_odb_backend *b, const git_oid *id)
