@@ -272,8 +272,48 @@ static int last_writers(mech_repo *r, const git_oid *head, mech_txn_result *res)
 	return 0;
 }
 
+/*
+ * The class of the commit just built, while it is still staged in memory:
+ * what the index records for it (record_own) once the branch has moved.
+ */
+static mech_class commit_class(mech_repo *r, const git_oid *commit)
+{
+	git_commit *c;
+	mech_class cls;
+	if (git_commit_lookup(&c, r->git, commit) < 0) {
+		git_error_clear();
+		return MECH_CLASS_NONE;
+	}
+	cls = mech_receipt_classify(c, r->cfg);
+	git_commit_free(c);
+	return cls;
+}
+
+/*
+ * The branch moved from `head` to `commit`: the last-writer index, at
+ * `head` (last_writers), is moved to the commit too, from the files the
+ * commit changed, so that the next write (under the tenant lock, after this
+ * one) finds it at the head it builds on instead of walking this commit. A
+ * spliced tree changed exactly the files of the plan (diff_plan keeps only
+ * those whose bytes differ); a tree libgit2 built is left to the next
+ * write's walk.
+ */
+static void record_own(mech_repo *r, const git_oid *head, const git_oid *commit, mech_class cls,
+		       const mech_txn_result *res)
+{
+	const char **paths;
+	size_t i;
+	if (!r->lw || cls == MECH_CLASS_NONE)
+		return;
+	paths = mech_calloc(res->nchanges ? res->nchanges : 1, sizeof(*paths));
+	for (i = 0; i < res->nchanges; i++)
+		paths[i] = res->changes[i].path;
+	mech_lastwriter_record(r->lw, head, commit, cls, paths, res->nchanges);
+	free(paths);
+}
+
 static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, const git_oid *head,
-			mech_txn_result *res, git_oid *out)
+			mech_txn_result *res, git_oid *out, int *spliced)
 {
 	git_tree_update *ups = mech_calloc(res->nchanges, sizeof(*ups));
 	git_oid tree_id, *blob_ids = mech_calloc(res->nchanges, sizeof(git_oid));
@@ -317,7 +357,7 @@ static int build_commit(mech_repo *r, const mech_txn_opts *opts, mech_txn *txn, 
 			goto done;
 		}
 	}
-	if (mech_tree_update(&tree_id, r->git, txn->base, res->nchanges, ups) < 0 ||
+	if ((*spliced = mech_tree_update(&tree_id, r->git, txn->base, res->nchanges, ups)) < 0 ||
 	    git_tree_lookup(&tree, r->git, &tree_id) < 0) {
 		mech_error_git(MECH_EFAILED, "cannot build the tree");
 		goto done;
@@ -462,7 +502,8 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	mech_txn txn;
 	git_oid head, commit;
 	git_commit *hc = NULL;
-	int have_head, rc = -1;
+	mech_class cls = MECH_CLASS_NONE;
+	int have_head, spliced = 0, rc = -1;
 
 	memset(&txn, 0, sizeof(txn));
 	txn.repo = r;
@@ -511,7 +552,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 	record_forced(res);
 	/* the commit and what it adds reach objects/pack as one pack, before any ref names them */
 	mech_objstore_begin(r->objs);
-	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit) < 0) {
+	if (build_commit(r, opts, &txn, have_head ? &head : NULL, res, &commit, &spliced) < 0) {
 		mech_objstore_discard(r->objs);
 		goto done;
 	}
@@ -536,6 +577,8 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		 * under the lock, which is what the next writer waits for.
 		 */
 		int claim;
+		if (have_head && spliced == 1)
+			cls = commit_class(r, &commit);
 		if (mech_ref_claim(r, r->branch_ref, &commit, &claim) < 0) {
 			mech_objstore_discard(r->objs);
 			goto done;
@@ -555,6 +598,7 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 				   "mech: commit", 1, flush_later);
 		/* moved: what is left (freeing the plan, the result) needs no lock */
 		if (rc == 1) {
+			record_own(r, &head, &commit, cls, res);
 			mech_lock_release(&r->lock_fd);
 			mech_ref_drop_old(r);
 		}

@@ -2037,6 +2037,29 @@ static int one_commit_on(git_repository *repo, const git_oid *tip, const git_oid
 	return yes;
 }
 
+int mech_lastwriter_record(mech_lastwriter *lw, const git_oid *parent, const git_oid *commit,
+			   mech_class cls, const char *const *paths, size_t n)
+{
+	path_map changed = {0};
+	mech_writer w;
+	size_t i;
+
+	if (git_oid_is_zero(&lw->tip) || !git_oid_equal(&lw->tip, parent) || lw->convert)
+		return 0;
+	/* what update_walk's one-commit case leaves: each changed file written by the commit */
+	w.commit = *commit;
+	w.cls = cls;
+	for (i = 0; i < n; i++) {
+		pm_set(&lw->map, paths[i], &w);
+		pm_set(&changed, paths[i], &w);
+	}
+	lw->tip = *commit;
+	lw->read_to = 0; /* what is in memory is no longer only what was read */
+	save_file(lw, parent, &changed);
+	pm_clear(&changed);
+	return 0;
+}
+
 int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip)
 {
 	int incremental = 0, rc;

@@ -412,6 +412,6 @@ int mech_tree_update(git_oid *out, git_repository *repo, git_tree *base, size_t 
 	git_odb_free(odb);
 	free(p);
 	if (rc == 0)
-		return git_tree_create_updated(out, repo, base, n, ups);
-	return rc > 0 ? 0 : -1;
+		return git_tree_create_updated(out, repo, base, n, ups) < 0 ? -1 : 0;
+	return rc > 0 ? 1 : -1;
 }

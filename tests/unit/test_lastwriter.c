@@ -1146,6 +1146,78 @@ Test(lastwriter, reload_reads_only_the_deltas_appended)
 	world_close(&w);
 }
 
+/*
+ * A write records its own commit (mech_lastwriter_record): the files it
+ * changed take it as their last writer and the move is appended as a delta,
+ * so that the next write, opening the index, finds it at the head and walks
+ * nothing. The answers are git's.
+ */
+static void commit_tree(world *w, const git_oid *id, git_tree **out)
+{
+	git_commit *c;
+	cr_assert_eq(git_commit_lookup(&c, w->repo, id), 0);
+	cr_assert_eq(git_commit_tree(out, c), 0);
+	git_commit_free(c);
+}
+
+static void record_commit(world *w, mech_lastwriter *lw, const git_oid *parent, const git_oid *id)
+{
+	mech_strv files = MECH_STRV_INIT;
+	git_tree *a, *b;
+	git_commit *c;
+	mech_class cls;
+	commit_tree(w, parent, &a);
+	commit_tree(w, id, &b);
+	cr_assert_eq(mech_tree_changed_files(w->repo, a, b, &files), 0);
+	cr_assert_eq(git_commit_lookup(&c, w->repo, id), 0);
+	cls = mech_receipt_classify(c, w->cfg);
+	cr_assert_eq(mech_lastwriter_record(lw, parent, id, cls, (const char *const *)files.items,
+					    files.len),
+		     0);
+	git_commit_free(c);
+	git_tree_free(a);
+	git_tree_free(b);
+	mech_strv_dispose(&files);
+}
+
+Test(lastwriter, a_write_records_its_own_commit)
+{
+	world w;
+	history h;
+	mech_lastwriter *lw;
+	git_oid parent;
+	size_t before, k;
+
+	world_open(&w);
+	history_init(&h, &w, 43);
+	run_history(&h, 30, NULL, NULL);
+	build_index_at(&w, &h.main.tip);
+	for (k = 0; k < 25; k++) {
+		cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+		cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+		parent = h.main.tip;
+		step_main_commit(&h, NULL, NULL);
+		record_commit(&w, lw, &parent, &h.main.tip);
+		check_against_git(&w, lw, &h.main.tip, "recorded", h.seed, h.n);
+		mech_lastwriter_free(lw);
+		/* the next write opens it at the head: nothing to walk */
+		open_update_check(&w, &h, "after a recorded commit", 0);
+	}
+
+	/* an index that is not at the commit's parent is left alone */
+	step_main_commit(&h, NULL, NULL);
+	parent = h.main.tip;
+	step_main_commit(&h, NULL, NULL);
+	cr_assert_eq(mech_lastwriter_open(&lw, w.repo, w.cfg, w.index_file), 0);
+	before = file_size(w.index_file);
+	record_commit(&w, lw, &parent, &h.main.tip);
+	cr_assert_eq(file_size(w.index_file), before, "recorded a commit not on the index's tip");
+	cr_assert_eq(mech_lastwriter_update(lw, &h.main.tip), 0);
+	check_against_git(&w, lw, &h.main.tip, "walked after a commit not recorded", h.seed, h.n);
+	mech_lastwriter_free(lw);
+	world_close(&w);
+}
+
 /* ---- hand-made histories for the cases that matter most ---- */
 
 static void set(state *s, const char *path, int val)

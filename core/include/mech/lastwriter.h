@@ -33,6 +33,18 @@ int mech_lastwriter_open(mech_lastwriter **out, git_repository *repo, const mech
  * it holds the lock. 0.
  */
 int mech_lastwriter_reload(mech_lastwriter *lw);
+/**
+ * Move the index from `parent`, where it is, to `commit`, a commit on it
+ * alone whose changed files are `paths` (every one of them), written by
+ * this process: the `n` paths take `commit` (of class `cls`) as their last
+ * writer, and the move is appended to the file as one delta, as
+ * mech_lastwriter_update() would append after walking the commit. A write
+ * records its own commit this way while it holds the tenant lock, so that
+ * the next write finds the index at the head it builds on. Nothing is done
+ * when the index is elsewhere. 0.
+ */
+int mech_lastwriter_record(mech_lastwriter *lw, const git_oid *parent, const git_oid *commit,
+			   mech_class cls, const char *const *paths, size_t n);
 /** Bring the index to `tip`, persisting it when it moved. */
 int mech_lastwriter_update(mech_lastwriter *lw, const git_oid *tip);
 /**

@@ -30,7 +30,9 @@ int mech_tree_list_files(git_repository *repo, git_tree *tree, const char *dir, 
  * splice does not take (a directory replaced by a file or the reverse,
  * names libgit2 would check, a base tree out of git's order) is handed to
  * git_tree_create_updated() whole, before anything is written.
- * 0, or -1 with libgit2's error.
+ * 1 when spliced (then the files whose entries differ from the base's are
+ * exactly those of `ups` whose id or mode differs), 0 when handed over,
+ * -1 with libgit2's error.
  */
 int mech_tree_update(git_oid *out, git_repository *repo, git_tree *base, size_t n,
 		     const git_tree_update *ups);
