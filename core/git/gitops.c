@@ -596,7 +596,9 @@ static int attempt(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *res
 		}
 		rc = mech_ref_move(r, r->branch_ref, have_head ? &head : NULL, &commit, 0,
 				   "mech: commit", 1, flush_later);
-		/* moved: what is left (freeing the plan, the result) needs no lock */
+		/* moved: the index follows it while the lock is held, so that the
+		 * next write finds it there; what is left (freeing the plan, the
+		 * result, the replaced ref file) needs no lock */
 		if (rc == 1) {
 			record_own(r, &head, &commit, cls, res);
 			mech_lock_release(&r->lock_fd);
@@ -636,9 +638,10 @@ int mech_gitops_apply(mech_repo *r, const mech_txn_opts *opts, mech_txn_result *
 		int locked;
 		/*
 		 * The last-writer index is read before queueing: the writes ahead
-		 * only append their deltas to it, and once the lock is held only
-		 * those are read (mech_lastwriter_reload). Moving it to the head
-		 * stays under the lock (last_writers).
+		 * only append their deltas to it (record_own), and once the lock
+		 * is held only those are read (mech_lastwriter_reload). Moving it
+		 * to the head, when they did not, stays under the lock
+		 * (last_writers).
 		 */
 		last_writers_open(r);
 		locked = mech_lock_take(lock, r->tenant, &r->lock_fd);

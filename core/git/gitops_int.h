@@ -40,7 +40,8 @@ struct mech_repo {
  * caller wrote the claim with mech_ref_claim() and flushed it. `why` is
  * the reflog message where the repository keeps reflogs. 1 moved, 0 the
  * ref was elsewhere (re-plan), -1 error (MECH_ECONTENTION: its lock stayed
- * taken for the whole lock budget). Either way the claim is gone.
+ * taken for the whole lock budget). Either way the claim is gone. The file
+ * a move replaced stays open until mech_ref_drop_old().
  */
 int mech_ref_move(mech_repo *r, const char *ref, const git_oid *old, const git_oid *id, int force,
 		  const char *why, int claimed, char **flush_later);
