@@ -289,8 +289,8 @@ static void put_entry(mech_buf *b, unsigned mode, const char *name, size_t len, 
 	default:
 		ml = (size_t)snprintf(m, sizeof(m), "%o ", mode);
 	}
-	if (mech_buf_grow(b, ml + len + 1 + GIT_OID_RAWSZ) < 0)
-		return; /* only a size that would wrap fails: not a tree held in memory */
+	if (mech_buf_grow(b, ml + len + 1 + GIT_OID_RAWSZ) < 0) /* a size that would wrap */
+		mech_fatal("a tree too large to build in memory");
 	p = b->ptr + b->len;
 	memcpy(p, m, ml);
 	memcpy(p + ml, name, len);
