@@ -284,12 +284,9 @@ static cJSON *writer_json(mech_repo *repo, authors *who, const mech_writer *w)
 {
 	mech_buf b = MECH_BUF_INIT;
 	sh_jw j;
-	cJSON *o;
 	sh_jw_init(&j, &b);
 	writer_write(&j, NULL, repo, who, w);
-	o = sh_jw_tree(&b);
-	mech_buf_dispose(&b);
-	return o;
+	return sh_jw_tree(&b);
 }
 
 static char *writer_text(mech_repo *repo, authors *who, const mech_writer *w)
@@ -479,12 +476,9 @@ static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state 
 {
 	mech_buf b = MECH_BUF_INIT;
 	sh_jw j;
-	cJSON *o;
 	sh_jw_init(&j, &b);
 	app_write(&j, repo, who, app, lv, only);
-	o = sh_jw_tree(&b);
-	mech_buf_dispose(&b);
-	return o;
+	return sh_jw_tree(&b);
 }
 
 int sh_app_list(sh_ctx *ctx, const sh_args *a)

@@ -100,12 +100,9 @@ cJSON *sh_live_app_json(const mech_argocd_app *a, const char *head, git_reposito
 {
 	mech_buf b = MECH_BUF_INIT;
 	sh_jw w;
-	cJSON *o;
 	sh_jw_init(&w, &b);
 	sh_live_app_write(&w, NULL, a, head, repo);
-	o = sh_jw_tree(&b);
-	mech_buf_dispose(&b);
-	return o;
+	return sh_jw_tree(&b);
 }
 
 /* ---- app wait / sync / diff ---- */

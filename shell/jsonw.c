@@ -141,10 +141,11 @@ cJSON *sh_jw_raw(mech_buf *out)
 	return r;
 }
 
-cJSON *sh_jw_tree(const mech_buf *out)
+cJSON *sh_jw_tree(mech_buf *out)
 {
 	cJSON *t = cJSON_ParseWithLength(mech_buf_cstr(out), out->len);
 	if (!t) /* what this file wrote is JSON: only memory can fail */
 		mech_fatal("out of memory (reading back JSON)");
+	mech_buf_dispose(out);
 	return t;
 }

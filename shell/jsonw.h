@@ -32,8 +32,8 @@ void sh_jw_string(sh_jw *w, const char *key, const char *s);
 void sh_jw_int(sh_jw *w, const char *key, int n);
 void sh_jw_bool(sh_jw *w, const char *key, int b);
 void sh_jw_null(sh_jw *w, const char *key);
-/** The text written as a cJSON tree (it must be one value); caller frees. */
-cJSON *sh_jw_tree(const mech_buf *out);
+/** The text written as a cJSON tree (it must be one value); caller frees. `out` is emptied. */
+cJSON *sh_jw_tree(mech_buf *out);
 /**
  * The text written, as a cJSON raw item that takes the buffer's memory
  * (`out` is left empty): printed in its place, never copied (8 MB for
