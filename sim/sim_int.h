@@ -165,6 +165,12 @@ typedef struct {
 	long long next_history_id;
 	char *json;        /* the Application as the API shows it */
 	char *fingerprint; /* json without resourceVersion: what a change is */
+	/*
+	 * A field sim_render_app reads may have changed since `fingerprint`
+	 * was rendered: whatever changes one sets it, and the tick renders
+	 * only these (MECH_SIM_CHECK_RENDER=1 renders all and checks).
+	 */
+	int stale;
 } sim_app;
 
 typedef struct {
@@ -219,6 +225,8 @@ typedef struct {
 	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
 	int reapply;           /* an operator re-applies every tenant's argocd/ (SIGHUP) */
 	int stopping;
+	/* MECH_SIM_CHECK_RENDER=1 (the tests): abort when an app not stale has changed */
+	int check_render;
 } sim_world;
 
 /* sim_world.c */

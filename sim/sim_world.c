@@ -77,12 +77,14 @@ static char *random_password(void)
 	return p;
 }
 
-static void set_str(char **field, const char *value)
+/* 1 when the field's value changed (an Application's: it is stale). */
+static int set_str(char **field, const char *value)
 {
-	if (*field && value && !strcmp(*field, value))
-		return;
+	if ((*field && value) ? !strcmp(*field, value) : *field == value)
+		return 0;
 	free(*field);
 	*field = value ? mech_strdup(value) : NULL;
+	return 1;
 }
 
 /* ---- world ---- */
@@ -101,6 +103,8 @@ int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const c
 	w->home = mech_strdup(home);
 	w->branch = mech_strdup(branch);
 	w->argocd_ns = mech_strdup(argocd_ns);
+	w->check_render = getenv("MECH_SIM_CHECK_RENDER") &&
+			  !strcmp(getenv("MECH_SIM_CHECK_RENDER"), "1");
 	return 0;
 }
 
@@ -364,6 +368,7 @@ static void compare(sim_world *w, sim_app *a, const sim_tenant *t, double now)
 	if (!tg)
 		return; /* its directory left Git: the generator deletes it on its next run */
 	wall = sim_wall();
+	a->stale = 1;
 	sim_target_dispose(&a->want);
 	sim_target_copy(&a->want, tg);
 	set_str(&a->revision, t->tip);
@@ -551,6 +556,7 @@ static void sync_apply(sim_app *a, double now)
 static void op_start(sim_app *a, double now, int manual, const cJSON *retry)
 {
 	char *wall = sim_wall();
+	a->stale = 1;
 	a->op_running = 1;
 	a->op_manual = manual;
 	a->op_start_ms = now;
@@ -595,6 +601,7 @@ static void op_finish(sim_app *a, double now)
 	char *wall = sim_wall();
 	sim_history *h;
 
+	a->stale = 1;
 	sync_apply(a, now);
 	a->op_running = 0;
 	set_str(&a->op_phase, "Succeeded");
@@ -755,13 +762,17 @@ static const char *cnpg_health(const cJSON *manifest, const cJSON *status, char 
 	return "Unknown";
 }
 
-/* Health of one live object now (Argo CD's built-in checks for these kinds). */
-static void live_health(const sim_world *w, sim_live *l, double now)
+/*
+ * Health of one live object now (Argo CD's built-in checks for these
+ * kinds): 1 when its health or message changed.
+ */
+static int live_health(const sim_world *w, sim_live *l, double now)
 {
 	const sim_obj *o = &l->obj;
 	int rolling = l->rollout && now < l->applied_ms + (double)w->opts->health_delay_ms;
 	char *msg = NULL;
 	const char *h = "";
+	int changed;
 
 	if (!strcmp(o->kind, "Deployment") && !strcmp(o->group, "apps")) {
 		int want = obj_replicas(o);
@@ -799,9 +810,10 @@ static void live_health(const sim_world *w, sim_live *l, double now)
 		   !strcmp(o->kind, "Ingress")) {
 		h = "Healthy";
 	}
-	set_str(&l->health, h);
-	set_str(&l->health_message, msg ? msg : "");
+	changed = set_str(&l->health, h);
+	changed |= set_str(&l->health_message, msg ? msg : "");
 	free(msg);
+	return changed;
 }
 
 static int health_rank(const char *h)
@@ -823,7 +835,7 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 
 	for (i = 0; i < a->nlive; i++) {
 		sim_live *l = &a->live[i];
-		live_health(w, l, now);
+		a->stale |= live_health(w, l, now);
 		if (*l->health && (!worst || health_rank(l->health) > health_rank(worst))) {
 			worst = l->health;
 			msg = l->health_message;
@@ -840,8 +852,9 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 		since = sim_wall();
 		set_str(&a->health_since, since);
 		free(since);
+		a->stale = 1;
 	}
-	set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
+	a->stale |= set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
 }
 
 /* ---- failed attempts and retries ---- */
@@ -931,6 +944,7 @@ static void op_attempt(sim_world *w, sim_app *a, const cJSON *project, double no
 	char *msg = attempt_failure(a, project, &phase), *wall;
 	long long limit = retry_limit(a->op_retry);
 
+	a->stale = 1;
 	if (!msg) {
 		a->op_failed = 0;
 		op_finish(a, now);
@@ -1003,7 +1017,7 @@ static void advance(sim_world *w, sim_app *a, double now)
 	if (a->op_running && now >= due) {
 		if (!sim_project_can_sync(project, a, a->op_manual, wall_now))
 			/* a window closed on a running operation: it waits (SyncAppState) */
-			set_str(&a->op_message, "Sync operation blocked by sync window");
+			a->stale |= set_str(&a->op_message, "Sync operation blocked by sync window");
 		else
 			op_attempt(w, a, project, now);
 	}
@@ -1013,7 +1027,7 @@ static void advance(sim_world *w, sim_app *a, double now)
 		sync = a->synced_once && a->want.sig == a->live_sig ? "Synced" : "OutOfSync";
 	if (w->opts->verbose && strcmp(sync, a->sync_status))
 		fprintf(stderr, "mech sim: %s: sync %s -> %s\n", a->name, a->sync_status, sync);
-	set_str(&a->sync_status, sync);
+	a->stale |= set_str(&a->sync_status, sync);
 }
 
 /* CloudNativePG creates <cluster>-app for every Cluster and deletes it with it. */
@@ -1075,6 +1089,44 @@ static void reconcile_secrets(sim_world *w)
 	w->nsecrets = j;
 }
 
+/*
+ * What the API shows of each Application, rendered again only where a
+ * field it reads may have changed (stale): an idle tick costs nothing per
+ * app. A new fingerprint is a new resourceVersion; 1 when there was one.
+ * With MECH_SIM_CHECK_RENDER=1 every app is rendered, and one that changed
+ * without being marked stale stops the sim: that change would never have
+ * reached a client.
+ */
+static int render_changed(sim_world *w)
+{
+	size_t i;
+	int changed = 0;
+	for (i = 0; i < w->napps; i++) {
+		sim_app *a = w->apps[i];
+		char *fp;
+		if (a->fingerprint && !a->stale && !w->check_render)
+			continue;
+		fp = sim_render_app(w, a, 0, 1);
+		if (a->fingerprint && !strcmp(fp, a->fingerprint)) {
+			free(fp);
+			a->stale = 0;
+			continue;
+		}
+		if (a->fingerprint && !a->stale)
+			mech_fatal("mech sim: MECH_SIM_CHECK_RENDER: Application %s changed without "
+				   "being marked stale (sim/sim_world.c)",
+				   a->name);
+		free(a->fingerprint);
+		a->fingerprint = fp;
+		a->rv = ++w->rv;
+		free(a->json);
+		a->json = sim_render_app(w, a, 1, 1);
+		a->stale = 0;
+		changed = 1;
+	}
+	return changed;
+}
+
 void sim_world_reapply(sim_world *w)
 {
 	pthread_mutex_lock(&w->lock);
@@ -1086,7 +1138,7 @@ void sim_world_tick(sim_world *w)
 {
 	double now;
 	size_t i;
-	int changed = 0, reapply;
+	int changed, reapply;
 	unsigned long long rv0;
 
 	scan_tenants(w); /* takes the lock to grow the list */
@@ -1156,20 +1208,7 @@ void sim_world_tick(sim_world *w)
 	reconcile_secrets(w);
 	for (i = 0; i < w->napps; i++)
 		app_health(w, w->apps[i], now);
-	for (i = 0; i < w->napps; i++) {
-		sim_app *a = w->apps[i];
-		char *fp = sim_render_app(w, a, 0, 1);
-		if (a->fingerprint && !strcmp(fp, a->fingerprint)) {
-			free(fp);
-			continue;
-		}
-		free(a->fingerprint);
-		a->fingerprint = fp;
-		a->rv = ++w->rv;
-		free(a->json);
-		a->json = sim_render_app(w, a, 1, 1);
-		changed = 1;
-	}
+	changed = render_changed(w);
 	sim_kube_refresh(w);
 	if (changed || w->rv != rv0)
 		pthread_cond_broadcast(&w->changed);
