@@ -775,8 +775,9 @@ static int live_health(const sim_world *w, sim_live *l, double now)
 	int changed;
 
 	if (!strcmp(o->kind, "Deployment") && !strcmp(o->group, "apps")) {
-		int want = obj_replicas(o);
 		if (rolling) {
+			/* only a rollout reads the manifest: a settled Deployment costs no lookup */
+			int want = obj_replicas(o);
 			double f = (now - l->applied_ms) / (double)(w->opts->health_delay_ms + 1);
 			int avail = (int)(f * want);
 			h = "Progressing";
