@@ -12,6 +12,7 @@
  * (cut at a \u0000), every member kept in order, duplicates too.
  * mech_json_parse_each goes further for a list: its items are built one at
  * a time, handed to the reader and freed, so that no more than one is held.
+ * mech_json_events tells a list's items to a reader instead of building them.
  * A mech_json_feed runs that same parse on a thread of its own while the
  * bytes arrive (Argo CD's answer takes tens of ms on loopback): wherever the
  * parse would look at the end of what it has, it first waits for more or
@@ -354,6 +355,7 @@ static const mech_json_keep *find(const mech_json_keep *keep, const char *key)
 }
 
 static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out);
+static int tell(scan *s, const mech_json_keep *member, const mech_json_keep *keep);
 
 /*
  * After "[" or "{": the members or elements up to the closing bracket.
@@ -417,6 +419,12 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				free(key);
 				return -1;
 			}
+		} else if (hand && s->each->ev) {
+			/* told, not built; after a refusal only checked */
+			if (s->refused ? value(s, 0, NULL, NULL) : tell(s, NULL, sub))
+				return -1;
+			if (!s->refused && s->each->ev->end(s->each->ctx) < 0)
+				s->refused = 1;
 		} else if (value(s, take, sub, take ? &item : NULL) < 0) {
 			free(key);
 			return -1;
@@ -446,6 +454,103 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 		}
 		return -1;
 	}
+}
+
+/* ---- an item told (mech_json_events) ---- */
+
+/*
+ * After "[" or "{", told: container()'s checks, in the same order, so that
+ * the same documents are refused at the same byte. In an object, only the
+ * first member of each name the keep list gives is told.
+ */
+static int tell_container(scan *s, const mech_json_keep *member, int object,
+			  const mech_json_keep *keep)
+{
+	const mech_json_events *ev = s->each->ev;
+	char close = object ? '}' : ']';
+	unsigned long long told = 0; /* the keep list's entries met, by index */
+	if (s->depth >= KEEP_NESTING)
+		return -1;
+	s->depth++;
+	s->p++;
+	ev->open(s->each->ctx, member, object);
+	ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	for (;;) {
+		const mech_json_keep *m = NULL;
+		ws(s);
+		if (object) {
+			if (string(s, 1) < 0)
+				return -1;
+			m = keep ? find(keep, mech_buf_cstr(&s->str)) : NULL;
+			if (m) {
+				size_t at = (size_t)(m - keep);
+				if (at >= 64)
+					mech_fatal("a JSON keep list of more than 64 members");
+				if (told >> at & 1)
+					m = NULL; /* a duplicate: mech_json_get finds the first */
+				else
+					told |= 1ULL << at;
+			}
+			ws(s);
+			if (s->p >= s->end || *s->p != ':')
+				return -1;
+			s->p++;
+			ws(s);
+		}
+		if (object ? (m ? tell(s, m, m->keep) : value(s, 0, NULL, NULL))
+			   : tell(s, NULL, keep)) {
+			return -1;
+		}
+		ws(s);
+		if (s->p < s->end && *s->p == ',') {
+			s->p++;
+			continue;
+		}
+		if (s->p < s->end && *s->p == close) {
+			s->p++;
+			s->depth--;
+			return 0;
+		}
+		return -1;
+	}
+}
+
+/* The value at s->p told as `member`'s (value()'s checks). */
+static int tell(scan *s, const mech_json_keep *member, const mech_json_keep *keep)
+{
+	const mech_json_events *ev = s->each->ev;
+	void *ctx = s->each->ctx;
+	double d;
+	need(s, 1);
+	if (s->p >= s->end)
+		return -1;
+	if (*s->p == 'n' && literal(s, "null") == 0) {
+		ev->leaf(ctx, member, cJSON_NULL, NULL, 0);
+	} else if (*s->p == 'f' && literal(s, "false") == 0) {
+		ev->leaf(ctx, member, cJSON_False, NULL, 0);
+	} else if (*s->p == 't' && literal(s, "true") == 0) {
+		ev->leaf(ctx, member, cJSON_True, NULL, 0);
+	} else if (*s->p == '"') {
+		if (string(s, 1) < 0)
+			return -1;
+		ev->leaf(ctx, member, cJSON_String, mech_buf_cstr(&s->str), 0);
+	} else if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+		if (number(s, &d) < 0)
+			return -1;
+		ev->leaf(ctx, member, cJSON_Number, NULL, d);
+	} else if (*s->p == '[' || *s->p == '{') {
+		if (tell_container(s, member, *s->p == '{', keep) < 0)
+			return -1;
+		ev->close(ctx);
+	} else {
+		return -1;
+	}
+	return 0;
 }
 
 /*
