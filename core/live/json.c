@@ -144,8 +144,12 @@ static void ws(scan *s)
 	while (s->p == s->end && more(s));
 }
 
-/* Fed: the string at s->p up to its closing quote, or all there will be. */
-static void need_string(scan *s)
+/*
+ * Fed: the string at s->p up to its closing quote, or all there will be.
+ * That quote (the first no odd run of backslashes escapes), or NULL when
+ * not fed or not there.
+ */
+static const char *need_string(scan *s)
 {
 	size_t from = 1;
 	while (s->feed) {
@@ -156,16 +160,17 @@ static void need_string(scan *s)
 		if (!c) {
 			from = (size_t)(s->end - s->p);
 			if (!more(s))
-				return;
+				return NULL;
 			continue;
 		}
 		/* escaped by an odd run of backslashes */
 		while (c - k - 1 > s->p && c[-1 - (long)k] == '\\')
 			k++;
 		if (k % 2 == 0)
-			return;
+			return c;
 		from = (size_t)(c - s->p) + 1;
 	}
+	return NULL;
 }
 
 /* Four hex digits; 0 when one is not (as cJSON reads them). */
@@ -225,10 +230,12 @@ static int string(scan *s, int decode)
 	need(s, 1);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	need_string(s);
+	close = need_string(s);
 	q = s->p + 1;
-	/* most strings have no backslash: the first quote closes them */
-	close = memchr(q, '"', (size_t)(s->end - q));
+	/* most strings have no backslash: the first quote closes them (and
+	 * then it is the one need_string found, which no backslash escaped) */
+	if (!close)
+		close = memchr(q, '"', (size_t)(s->end - q));
 	esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
 	if (!close || esc) {
 		for (close = q; close < s->end && *close != '"'; close++)
