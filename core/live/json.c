@@ -25,6 +25,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mech/buf.h"
 #include "mech/error.h"
@@ -219,24 +222,74 @@ static void put_utf8(mech_buf *b, unsigned cp)
 }
 
 /*
+ * The first '"', '\\' or NUL in [p, end), or end: sixteen bytes at a time
+ * where SSE2 is. A string it ends at a quote is plain: its bytes are its
+ * text, whole, as cJSON reads it.
+ */
+static const char *string_stop(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quotes = _mm_set1_epi8('"'), backslashes = _mm_set1_epi8('\\');
+	const __m128i nuls = _mm_setzero_si128();
+	for (; end - p >= 16; p += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int hit = _mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quotes),
+						  _mm_cmpeq_epi8(w, backslashes)),
+				     _mm_cmpeq_epi8(w, nuls)));
+		if (hit)
+			return p + __builtin_ctz((unsigned)hit);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '\\' || !*p)
+			return p;
+	return end;
+}
+
+/*
  * The string at s->p (its opening quote), checked, and decoded into s->str
  * when `decode`. The closing quote is the first one no backslash escapes;
  * between them an escape must be one of JSON's, and a \u a code point or
  * a surrogate pair.
  */
+static int string_at(scan *s, int decode, const char **plain, size_t *len);
+
 static int string(scan *s, int decode)
 {
-	const char *q, *close, *r, *esc;
+	return string_at(s, decode, NULL, NULL);
+}
+
+/*
+ * string(), but a plain string (string_stop) is not copied when `plain` is
+ * given: *plain points at its bytes in the document, *len long, valid until
+ * the parse takes more bytes. Else *plain is NULL and the text in s->str.
+ */
+static int string_at(scan *s, int decode, const char **plain, size_t *len)
+{
+	const char *q, *close, *r, *esc = NULL;
+	if (plain)
+		*plain = NULL;
 	need(s, 1);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	close = need_string(s);
 	q = s->p + 1;
-	/* most strings have no backslash: the first quote closes them (and
-	 * then it is the one need_string found, which no backslash escaped) */
-	if (!close)
-		close = memchr(q, '"', (size_t)(s->end - q));
-	esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
+	/* most strings have no backslash and are there whole: the first quote closes them */
+	close = string_stop(q, s->end);
+	if (close < s->end && *close == '"' && plain) {
+		*plain = q;
+		*len = (size_t)(close - q);
+		s->p = close + 1;
+		return 0;
+	}
+	if (close == s->end || *close != '"') {
+		close = need_string(s);
+		q = s->p + 1;
+		/* the first quote, then, unless a backslash comes before it */
+		if (!close)
+			close = memchr(q, '"', (size_t)(s->end - q));
+		esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
+	}
 	if (!close || esc) {
 		for (close = q; close < s->end && *close != '"'; close++)
 			if (*close == '\\' && ++close >= s->end)
@@ -352,11 +405,23 @@ static int literal(scan *s, const char *word)
 	return 0;
 }
 
-/* most members are named in no keep list: the first letter turns them away */
+/* most members are named in no keep list: the first two letters turn them away */
 static const mech_json_keep *find(const mech_json_keep *keep, const char *key)
 {
 	for (; keep->key; keep++)
-		if (keep->key[0] == key[0] && !strcmp(keep->key, key))
+		if (keep->key[0] == key[0] && (!key[0] || keep->key[1] == key[1]) &&
+		    !strcmp(keep->key, key))
+			return keep;
+	return NULL;
+}
+
+/* find() for a key given as n bytes with no NUL among them */
+static const mech_json_keep *find_n(const mech_json_keep *keep, const char *key, size_t n)
+{
+	/* a kept key that matches n bytes with no NUL is at least n long */
+	for (; keep->key; keep++)
+		if (n ? keep->key[0] == key[0] && !strncmp(keep->key, key, n) && !keep->key[n]
+		      : !keep->key[0])
 			return keep;
 	return NULL;
 }
@@ -489,11 +554,15 @@ static int tell_container(scan *s, const mech_json_keep *member, int object,
 	}
 	for (;;) {
 		const mech_json_keep *m = NULL;
+		const char *plain;
+		size_t n;
 		ws(s);
 		if (object) {
-			if (string(s, 1) < 0)
+			if (string_at(s, 1, &plain, &n) < 0)
 				return -1;
-			m = keep ? find(keep, mech_buf_cstr(&s->str)) : NULL;
+			m = !keep   ? NULL
+			    : plain ? find_n(keep, plain, n)
+				    : find(keep, mech_buf_cstr(&s->str));
 			if (m) {
 				size_t at = (size_t)(m - keep);
 				if (at >= 64)
