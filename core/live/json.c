@@ -430,14 +430,11 @@ static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out);
 static int tell(scan *s, const mech_json_keep *member, const mech_json_keep *keep);
 
 /*
- * After "[" or "{": the members or elements up to the closing bracket.
- * When `hand`, each element is given to s->each->fn and freed instead of
- * added to `into`.
+ * At "[" or "{", passed: 1 when it closes at once ("[]", "{}"), 0 when
+ * members or elements follow, -1 past cJSON's nesting limit.
  */
-static int container(scan *s, int object, int want, const mech_json_keep *keep, cJSON *into,
-		     int hand)
+static int container_open(scan *s, char close)
 {
-	char close = object ? '}' : ']';
 	if (s->depth >= KEEP_NESTING)
 		return -1;
 	s->depth++;
@@ -446,8 +443,50 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 	if (s->p < s->end && *s->p == close) {
 		s->p++;
 		s->depth--;
+		return 1;
+	}
+	return 0;
+}
+
+/* After a member's key, its colon passed; -1 when there is none. */
+static int container_colon(scan *s)
+{
+	ws(s);
+	if (s->p >= s->end || *s->p != ':')
+		return -1;
+	s->p++;
+	ws(s);
+	return 0;
+}
+
+/* After a member or element: 1 past a comma (another follows), 0 past the close, else -1. */
+static int container_next(scan *s, char close)
+{
+	ws(s);
+	if (s->p < s->end && *s->p == ',') {
+		s->p++;
+		return 1;
+	}
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
 		return 0;
 	}
+	return -1;
+}
+
+/*
+ * After "[" or "{": the members or elements up to the closing bracket.
+ * When `hand`, each element is given to s->each->fn and freed instead of
+ * added to `into`.
+ */
+static int container(scan *s, int object, int want, const mech_json_keep *keep, cJSON *into,
+		     int hand)
+{
+	char close = object ? '}' : ']';
+	int rc = container_open(s, close);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	for (;;) {
 		cJSON *item = NULL;
 		int take = want;
@@ -471,13 +510,10 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				handing = take && s->each && s->depth == 1 && !s->handed &&
 					  !strcmp(k, s->each->key);
 			}
-			ws(s);
-			if (s->p >= s->end || *s->p != ':') {
+			if (container_colon(s) < 0) {
 				free(key);
 				return -1;
 			}
-			s->p++;
-			ws(s);
 		}
 		if (handing)
 			s->handed = 1;
@@ -514,17 +550,9 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				cJSON_AddItemToArray(into, item);
 		}
 		free(key);
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == close) {
-			s->p++;
-			s->depth--;
-			return 0;
-		}
-		return -1;
+		rc = container_next(s, close);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
@@ -541,17 +569,12 @@ static int tell_container(scan *s, const mech_json_keep *member, int object,
 	const mech_json_events *ev = s->each->ev;
 	char close = object ? '}' : ']';
 	unsigned long long told = 0; /* the keep list's entries met, by index */
-	if (s->depth >= KEEP_NESTING)
+	int rc = container_open(s, close);
+	if (rc < 0)
 		return -1;
-	s->depth++;
-	s->p++;
 	ev->open(s->each->ctx, member, object);
-	ws(s);
-	if (s->p < s->end && *s->p == close) {
-		s->p++;
-		s->depth--;
+	if (rc)
 		return 0;
-	}
 	for (;;) {
 		const mech_json_keep *m = NULL;
 		const char *plain;
@@ -572,27 +595,16 @@ static int tell_container(scan *s, const mech_json_keep *member, int object,
 				else
 					told |= 1ULL << at;
 			}
-			ws(s);
-			if (s->p >= s->end || *s->p != ':')
+			if (container_colon(s) < 0)
 				return -1;
-			s->p++;
-			ws(s);
 		}
 		if (object ? (m ? tell(s, m, m->keep) : value(s, 0, NULL, NULL))
 			   : tell(s, NULL, keep)) {
 			return -1;
 		}
-		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
-		}
-		if (s->p < s->end && *s->p == close) {
-			s->p++;
-			s->depth--;
-			return 0;
-		}
-		return -1;
+		rc = container_next(s, close);
+		if (rc <= 0)
+			return rc;
 	}
 }
 
