@@ -302,9 +302,22 @@ static char *writer_text(mech_repo *repo, authors *who, const mech_writer *w)
 	return mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, a->name);
 }
 
+/* Where an instance's live state goes in text written before Argo CD answered. */
+typedef struct {
+	size_t at; /* its "null" */
+	const mech_app_state *app;
+	const mech_instance_state *in;
+} live_hole;
+
+typedef struct {
+	live_hole *v;
+	size_t n, cap;
+} live_holes;
+
 typedef struct {
 	mech_argocd_apps *apps; /* NULL: not configured */
 	char head[GIT_OID_HEXSZ + 1];
+	live_holes *holes; /* non-NULL: Argo CD has not answered yet, each "live" noted here */
 } live_view;
 
 /* Live state for list/info: NULL apps when Argo CD is not configured. */
@@ -421,13 +434,17 @@ static void live_fetch_cancel(live_fetch *f)
 static const mech_argocd_app *live_find(const live_view *lv, const char *tenant, const char *app,
 					const char *instance)
 {
-	char *name;
+	char small[256], *name = small;
 	const mech_argocd_app *a;
 	if (!lv || !lv->apps)
 		return NULL;
-	name = mech_layout_instance_app(tenant, app, instance);
+	/* an allocation per instance was a tenth of app list's writing at 10,000 apps */
+	if (mech_layout_instance_app_in(small, sizeof(small), tenant, app, instance) >=
+	    sizeof(small))
+		name = mech_layout_instance_app(tenant, app, instance);
 	a = mech_argocd_apps_find(lv->apps, name);
-	free(name);
+	if (name != small)
+		free(name);
 	return a;
 }
 
@@ -455,7 +472,15 @@ static void app_write(sh_jw *j, mech_repo *repo, authors *who, const mech_app_st
 		else
 			sh_jw_null(j, "route");
 		writer_write(j, "last_writer", repo, who, &in->writer);
-		if (lv && lv->apps) {
+		if (lv && lv->holes) {
+			live_holes *h = lv->holes;
+			sh_jw_null(j, "live");
+			if (h->n == h->cap) {
+				h->cap = h->cap ? 2 * h->cap : 64;
+				h->v = mech_reallocarray(h->v, h->cap, sizeof(*h->v));
+			}
+			h->v[h->n++] = (live_hole){j->out->len - 4, app, in};
+		} else if (lv && lv->apps) {
 			const mech_argocd_app *la = live_find(lv, mech_repo_tenant(repo), app->name,
 							      in->name);
 			if (la)
@@ -481,19 +506,61 @@ static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state 
 	return sh_jw_tree(&b);
 }
 
+/* {"argocd": …, "apps": […]}: written as text, not built as a tree (8 MB at 10,000 apps) */
+static void list_write(mech_buf *out, mech_repo *repo, authors *who, const mech_app_state *apps,
+		       size_t n, const live_view *lv, const char *argocd)
+{
+	sh_jw w;
+	size_t i;
+	sh_jw_init(&w, out);
+	sh_jw_object(&w, NULL);
+	sh_jw_string(&w, "argocd", argocd);
+	sh_jw_array(&w, "apps");
+	for (i = 0; i < n; i++)
+		app_write(&w, repo, who, &apps[i], lv, NULL);
+	sh_jw_end(&w);
+	sh_jw_end(&w);
+}
+
+/* Each instance's live state, now Argo CD has answered, where app_write left its null. */
+static void holes_fill(mech_buf *text, const live_holes *h, const live_view *lv, mech_repo *repo)
+{
+	mech_buf out = MECH_BUF_INIT;
+	size_t i, from = 0;
+	if (mech_buf_grow(&out, text->len + h->n * 200) < 0)
+		mech_fatal("out of memory (app list)");
+	for (i = 0; i < h->n; i++) {
+		const live_hole *x = &h->v[i];
+		const mech_argocd_app *la = live_find(lv, mech_repo_tenant(repo), x->app->name,
+						      x->in->name);
+		mech_buf_put(&out, text->ptr + from, x->at - from);
+		if (la) {
+			sh_jw w;
+			sh_jw_init(&w, &out);
+			sh_live_app_write(&w, NULL, la, lv->head, mech_repo_git(repo));
+		} else { /* no Application yet */
+			mech_buf_puts(&out, "null");
+		}
+		from = x->at + 4;
+	}
+	mech_buf_put(&out, text->ptr + from, text->len - from);
+	mech_buf_dispose(text);
+	*text = out;
+}
+
 int sh_app_list(sh_ctx *ctx, const sh_args *a)
 {
 	mech_repo *repo = NULL;
 	mech_app_state *apps = NULL;
 	size_t n = 0, i, j;
 	mech_buf result = MECH_BUF_INIT;
-	sh_jw w;
 	sh_table t;
-	live_view lv;
+	live_view lv, early = {0};
+	live_holes holes = {0};
 	live_fetch fetch;
 	mech_error *config_err = NULL;
 	authors who = {0};
-	int text = !ctx->json || ctx->text_too;
+	int text = !ctx->json || ctx->text_too, written;
 	(void)a;
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
@@ -507,25 +574,32 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
+	/* and written while Argo CD is still answering: only the live states wait */
+	early.holes = &holes;
+	written = !config_err && fetch.cd;
+	if (written)
+		list_write(&result, repo, &who, apps, n, &early, "live");
 	if (config_err || live_fetch_finish(&fetch, repo, &lv) < 0) {
 		if (config_err)
 			mech_error_restore(config_err);
 		live_fetch_cancel(&fetch);
+		free(holes.v);
+		mech_buf_dispose(&result);
+		authors_dispose(&who);
 		mech_app_state_free(apps, n);
 		mech_repo_free(repo);
 		return -1;
 	}
-	/* written as text, not built as a tree: 10,000 apps are 8 MB of it */
-	sh_jw_init(&w, &result);
-	sh_jw_object(&w, NULL);
-	sh_jw_string(&w, "argocd", lv.apps ? "live" : "not configured");
-	sh_jw_array(&w, "apps");
+	if (written)
+		holes_fill(&result, &holes, &lv, repo);
+	else
+		list_write(&result, repo, &who, apps, n, &lv, "not configured");
+	free(holes.v);
 	sh_table_init(&t, 7);
 	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
-	for (i = 0; i < n; i++) {
-		app_write(&w, repo, &who, &apps[i], &lv, NULL);
-		/* the table only when it is shown: --json prints none */
-		for (j = 0; text && j < apps[i].ninstances; j++) {
+	/* the table only when it is shown: --json prints none */
+	for (i = 0; text && i < n; i++) {
+		for (j = 0; j < apps[i].ninstances; j++) {
 			const mech_instance_state *in = &apps[i].instances[j];
 			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name,
 							      in->name);
@@ -539,8 +613,6 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 			free(wt);
 		}
 	}
-	sh_jw_end(&w);
-	sh_jw_end(&w);
 	ctx->result = sh_jw_raw(&result);
 	mech_argocd_apps_free(lv.apps);
 	if (n && text)

@@ -17,10 +17,40 @@ void sh_jw_init(sh_jw *w, mech_buf *out)
 	w->out = out;
 }
 
+/*
+ * `s` quoted, after `before` (0: nothing) and before `after` (0: nothing),
+ * in one piece, when it needs no escape (most do not); else 0, nothing put.
+ */
+static int put_plain(mech_buf *b, char before, const char *s, char after)
+{
+	size_t n = 0;
+	char *at;
+	while ((unsigned char)s[n] >= 32 && s[n] != '"' && s[n] != '\\')
+		n++;
+	if (s[n])
+		return 0;
+	if (mech_buf_grow(b, n + 4) < 0)
+		mech_fatal("out of memory (writing JSON)");
+	at = b->ptr + b->len;
+	if (before)
+		*at++ = before;
+	*at++ = '"';
+	memcpy(at, s, n);
+	at += n;
+	*at++ = '"';
+	if (after)
+		*at++ = after;
+	*at = '\0';
+	b->len = (size_t)(at - b->ptr);
+	return 1;
+}
+
 static void put_string(mech_buf *b, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
 	const char *run = s;
+	if (put_plain(b, 0, s, 0))
+		return;
 	mech_buf_putc(b, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -66,9 +96,12 @@ static void put_string(mech_buf *b, const char *s)
 /* The comma before a value, and its key in an object. */
 static void member(sh_jw *w, const char *key)
 {
-	if (w->items[w->depth])
-		mech_buf_putc(w->out, ',');
+	char comma = w->items[w->depth] ? ',' : 0;
 	w->items[w->depth] = 1;
+	if (key && put_plain(w->out, comma, key, ':'))
+		return;
+	if (comma)
+		mech_buf_putc(w->out, ',');
 	if (key) {
 		put_string(w->out, key);
 		mech_buf_putc(w->out, ':');

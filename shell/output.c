@@ -289,6 +289,13 @@ static void print_error_text(sh_ctx *ctx, const mech_error *e)
 		sh_eprintf(ctx, "  hint: %s\n", e->hint);
 }
 
+/*
+ * Where a raw result goes in the envelope cJSON prints: a control byte,
+ * which cJSON escapes in every string, so it is met nowhere else.
+ */
+#define RAW_MARK '\001'
+#define RAW_MARK_TEXT "\001"
+
 static int print_outcome(sh_ctx *ctx, int rc)
 {
 	const mech_error *e = mech_error_last();
@@ -304,8 +311,14 @@ static int print_outcome(sh_ctx *ctx, int rc)
 	for (i = 0; i < ctx->warnings.len; i++)
 		print_warning(ctx, ctx->warnings.items[i]);
 	if (ctx->json) {
-		cJSON *o = cJSON_CreateObject();
+		cJSON *o = cJSON_CreateObject(), *raw = NULL;
 		char *s;
+		if (cJSON_IsRaw(ctx->result)) {
+			raw = ctx->result;
+			ctx->result = cJSON_CreateRaw(RAW_MARK_TEXT);
+			if (!ctx->result)
+				mech_fatal("out of memory (printing JSON)");
+		}
 		cJSON_AddBoolToObject(o, "ok", rc >= 0 && !ctx->exit_override);
 		cJSON_AddStringToObject(o, "command", ctx->cmd ? ctx->cmd->id : "mech");
 		if (ctx->tenant_name)
@@ -347,13 +360,21 @@ static int print_outcome(sh_ctx *ctx, int rc)
 			for (i = 0; i < ctx->warnings.len; i++)
 				cJSON_AddItemToArray(w, cJSON_CreateString(ctx->warnings.items[i]));
 		}
-		mech_buf clean = MECH_BUF_INIT;
 		s = cJSON_PrintUnformatted(o);
-		mech_json_clean(&clean, s, strlen(s));
-		mech_buf_putc(&clean, '\n');
-		fwrite(clean.ptr, 1, clean.len, stdout);
-		mech_buf_dispose(&clean);
+		if (!s)
+			mech_fatal("out of memory (printing JSON)");
+		/* a raw result (app list's 8 MB) is written in its place, not printed into s */
+		if (raw && strchr(s, RAW_MARK)) {
+			const char *at = strchr(s, RAW_MARK);
+			mech_json_clean_write(stdout, s, (size_t)(at - s));
+			mech_json_clean_write(stdout, raw->valuestring, strlen(raw->valuestring));
+			mech_json_clean_write(stdout, at + 1, strlen(at + 1));
+		} else {
+			mech_json_clean_write(stdout, s, strlen(s));
+		}
+		fputc('\n', stdout);
 		free(s);
+		cJSON_Delete(raw);
 		cJSON_Delete(o);
 	} else {
 		if ((rc >= 0 || ctx->failed_result) && ctx->next.len) {

@@ -6,6 +6,8 @@
  */
 #include "mech/argocd.h"
 
+#include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -438,104 +440,374 @@ static int cmp_app_name(const void *a, const void *b)
 }
 
 /*
+ * The names a list's reader gives the members it keeps (mech_json_keep.id),
+ * each telling where its value goes: containers first, with the type each
+ * must be, then the Application's text fields in app_text order, then a
+ * condition's and a resource's.
+ */
+enum {
+	K_PASS, /* not told, or passed through */
+	K_METADATA,
+	K_SPEC,
+	K_SOURCE,
+	K_DEST,
+	K_STATUS,
+	K_SYNC,
+	K_HEALTH,
+	K_OP_STATE,
+	K_SYNC_RESULT,
+	K_OP_OPERATION,
+	K_OP_SYNC,
+	K_SUMMARY,
+	K_RES_HEALTH, /* the last that must be an object */
+	K_CONDITIONS,
+	K_RESOURCES,
+	K_IMAGES,
+	K_URLS, /* the last that must be an array */
+	K_OPERATION,
+	K_RETRY,
+	K_PRUNE,
+	K_APP, /* the Application's text fields from here, app_text's order */
+	K_COND = K_APP + 21,
+	K_RES = K_COND + 3,
+	K_END = K_RES + 8
+};
+
+/* Where app_text's fields go; the last two make operation_revision. */
+#define APP_TEXTS 21
+static const size_t app_text[APP_TEXTS - 2] = {
+	offsetof(mech_argocd_app, name),
+	offsetof(mech_argocd_app, namespace),
+	offsetof(mech_argocd_app, resource_version),
+	offsetof(mech_argocd_app, created_at),
+	offsetof(mech_argocd_app, project),
+	offsetof(mech_argocd_app, repo_url),
+	offsetof(mech_argocd_app, path),
+	offsetof(mech_argocd_app, target_revision),
+	offsetof(mech_argocd_app, dest_server),
+	offsetof(mech_argocd_app, dest_namespace),
+	offsetof(mech_argocd_app, sync_status),
+	offsetof(mech_argocd_app, sync_revision),
+	offsetof(mech_argocd_app, health_status),
+	offsetof(mech_argocd_app, health_message),
+	offsetof(mech_argocd_app, reconciled_at),
+	offsetof(mech_argocd_app, operation_phase),
+	offsetof(mech_argocd_app, operation_message),
+	offsetof(mech_argocd_app, operation_started_at),
+	offsetof(mech_argocd_app, operation_finished_at),
+};
+enum { T_NAME = 0, T_SYNC_STATUS = 10, T_HEALTH_STATUS = 12, T_RESULT_REV = 19, T_OP_SYNC_REV };
+static const size_t cond_text[3] = {offsetof(mech_argocd_condition, type),
+				    offsetof(mech_argocd_condition, message),
+				    offsetof(mech_argocd_condition, last_transition)};
+static const size_t res_text[8] = {
+	offsetof(mech_argocd_resource, group),  offsetof(mech_argocd_resource, version),
+	offsetof(mech_argocd_resource, kind),   offsetof(mech_argocd_resource, namespace),
+	offsetof(mech_argocd_resource, name),   offsetof(mech_argocd_resource, status),
+	offsetof(mech_argocd_resource, health), offsetof(mech_argocd_resource, health_message),
+};
+
+/*
  * What app_fill reads of an Application, and all the list keeps: Argo CD's
  * `fields` cannot select conditions or operationState.message
  * (shared/reference/argocd-api.md §3.1), so the list comes whole (29 MB at
  * 10,000 apps) and its history, sync results, labels and the like are
- * dropped while it is parsed. A field app_fill reads must be named here.
+ * dropped while it is parsed. A field app_fill reads must be named here,
+ * with the id that says where app_told puts it.
  */
 static const mech_json_keep keep_none[] = {{NULL, NULL}};
 static const mech_json_keep keep_list_meta[] = {{"resourceVersion", NULL}, {NULL, NULL}};
-static const mech_json_keep keep_app_meta[] = {{"name", NULL},
-					       {"namespace", NULL},
-					       {"resourceVersion", NULL},
-					       {"creationTimestamp", NULL},
+static const mech_json_keep keep_app_meta[] = {{"name", NULL, K_APP + 0},
+					       {"namespace", NULL, K_APP + 1},
+					       {"resourceVersion", NULL, K_APP + 2},
+					       {"creationTimestamp", NULL, K_APP + 3},
 					       {NULL, NULL}};
-static const mech_json_keep keep_spec[] = {{"project", NULL},
-					   {"source", NULL},
-					   {"destination", NULL},
-					   {NULL, NULL}};
-static const mech_json_keep keep_sync[] = {{"status", NULL}, {"revision", NULL}, {NULL, NULL}};
-static const mech_json_keep keep_revision[] = {{"revision", NULL}, {NULL, NULL}};
-static const mech_json_keep keep_operation[] = {{"sync", keep_revision}, {NULL, NULL}};
-static const mech_json_keep keep_op_state[] = {{"phase", NULL},
-					       {"message", NULL},
-					       {"startedAt", NULL},
-					       {"finishedAt", NULL},
-					       {"retryCount", NULL},
-					       {"syncResult", keep_revision},
-					       {"operation", keep_operation},
-					       {NULL, NULL}};
-static const mech_json_keep keep_condition[] = {{"type", NULL},
-						{"message", NULL},
-						{"lastTransitionTime", NULL},
-						{NULL, NULL}};
-static const mech_json_keep keep_resource[] = {{"group", NULL},  {"version", NULL},
-					       {"kind", NULL},   {"namespace", NULL},
-					       {"name", NULL},   {"status", NULL},
-					       {"health", NULL}, {"requiresPruning", NULL},
-					       {NULL, NULL}};
-static const mech_json_keep keep_summary[] = {{"images", NULL},
-					      {"externalURLs", NULL},
-					      {NULL, NULL}};
-static const mech_json_keep keep_status[] = {{"sync", keep_sync},
-					     {"health", NULL},
-					     {"reconciledAt", NULL},
-					     {"operationState", keep_op_state},
-					     {"conditions", keep_condition},
-					     {"resources", keep_resource},
-					     {"summary", keep_summary},
+static const mech_json_keep keep_source[] = {{"repoURL", NULL, K_APP + 5},
+					     {"path", NULL, K_APP + 6},
+					     {"targetRevision", NULL, K_APP + 7},
 					     {NULL, NULL}};
-static const mech_json_keep keep_app[] = {{"metadata", keep_app_meta},
-					  {"spec", keep_spec},
-					  {"status", keep_status},
-					  {"operation", keep_none}, /* only whether there is one */
+static const mech_json_keep keep_dest[] = {{"server", NULL, K_APP + 8},
+					   {"namespace", NULL, K_APP + 9},
+					   {NULL, NULL}};
+static const mech_json_keep keep_spec[] = {{"project", NULL, K_APP + 4},
+					   {"source", keep_source, K_SOURCE},
+					   {"destination", keep_dest, K_DEST},
+					   {NULL, NULL}};
+static const mech_json_keep keep_sync[] = {{"status", NULL, K_APP + T_SYNC_STATUS},
+					   {"revision", NULL, K_APP + 11},
+					   {NULL, NULL}};
+static const mech_json_keep keep_health[] = {{"status", NULL, K_APP + T_HEALTH_STATUS},
+					     {"message", NULL, K_APP + 13},
+					     {NULL, NULL}};
+static const mech_json_keep keep_sync_result[] = {{"revision", NULL, K_APP + T_RESULT_REV},
+						  {NULL, NULL}};
+static const mech_json_keep keep_op_sync[] = {{"revision", NULL, K_APP + T_OP_SYNC_REV},
+					      {NULL, NULL}};
+static const mech_json_keep keep_operation[] = {{"sync", keep_op_sync, K_OP_SYNC}, {NULL, NULL}};
+static const mech_json_keep keep_op_state[] = {{"phase", NULL, K_APP + 15},
+					       {"message", NULL, K_APP + 16},
+					       {"startedAt", NULL, K_APP + 17},
+					       {"finishedAt", NULL, K_APP + 18},
+					       {"retryCount", NULL, K_RETRY},
+					       {"syncResult", keep_sync_result, K_SYNC_RESULT},
+					       {"operation", keep_operation, K_OP_OPERATION},
+					       {NULL, NULL}};
+static const mech_json_keep keep_condition[] = {{"type", NULL, K_COND + 0},
+						{"message", NULL, K_COND + 1},
+						{"lastTransitionTime", NULL, K_COND + 2},
+						{NULL, NULL}};
+static const mech_json_keep keep_res_health[] = {{"status", NULL, K_RES + 6},
+						 {"message", NULL, K_RES + 7},
+						 {NULL, NULL}};
+static const mech_json_keep keep_resource[] = {{"group", NULL, K_RES + 0},
+					       {"version", NULL, K_RES + 1},
+					       {"kind", NULL, K_RES + 2},
+					       {"namespace", NULL, K_RES + 3},
+					       {"name", NULL, K_RES + 4},
+					       {"status", NULL, K_RES + 5},
+					       {"health", keep_res_health, K_RES_HEALTH},
+					       {"requiresPruning", NULL, K_PRUNE},
+					       {NULL, NULL}};
+static const mech_json_keep keep_summary[] = {{"images", NULL, K_IMAGES},
+					      {"externalURLs", NULL, K_URLS},
+					      {NULL, NULL}};
+static const mech_json_keep keep_status[] = {{"sync", keep_sync, K_SYNC},
+					     {"health", keep_health, K_HEALTH},
+					     {"reconciledAt", NULL, K_APP + 14},
+					     {"operationState", keep_op_state, K_OP_STATE},
+					     {"conditions", keep_condition, K_CONDITIONS},
+					     {"resources", keep_resource, K_RESOURCES},
+					     {"summary", keep_summary, K_SUMMARY},
+					     {NULL, NULL}};
+static const mech_json_keep keep_app[] = {{"metadata", keep_app_meta, K_METADATA},
+					  {"spec", keep_spec, K_SPEC},
+					  {"status", keep_status, K_STATUS},
+					  {"operation", keep_none,
+					   K_OPERATION}, /* only whether there is one */
 					  {NULL, NULL}};
 static const mech_json_keep keep_list[] = {{"metadata", keep_list_meta},
 					   {"items", keep_app},
 					   {NULL, NULL}};
 
-/* The list's items, filled one at a time as they are parsed. */
+/*
+ * A list's Application filled as it is told (mech_json_events), straight
+ * from the parse: the same Application app_fill makes of the item built
+ * (test_argocd checks both on random ones), without building it. Each text
+ * is noted by its offset in the block being written, 0 being "".
+ */
+#define TOLD_DEPTH 8 /* the kept members nest no deeper */
+
 typedef struct {
+	int id;
+	int ok; /* where app_fill would look, and of the type it wants */
+} told_frame;
+
+typedef struct {
+	size_t at[8];
+	int prune;
+} told_res;
+
+typedef struct {
+	mech_buf text;
+	size_t at[APP_TEXTS]; /* offsets in text; 0: "" */
+	long long retry;
+	int operation, name_is_string;
+	size_t (*cond)[3];
+	told_res *res;
+	size_t *img, *url;
+	size_t ncond, nres, nimg, nurl, ccond, cres, cimg, curl;
+	told_frame frames[TOLD_DEPTH];
+	size_t depth; /* past TOLD_DEPTH: nothing there is read */
+	/* the list being filled */
 	mech_argocd_apps *apps;
 	size_t cap;
-} list_fill;
+} app_told;
 
-static int list_item(const cJSON *it, void *ctx)
+static size_t told_text(app_told *t, int type, const char *s, double n)
 {
-	list_fill *l = ctx;
-	mech_argocd_apps *apps = l->apps;
-	if (apps->len == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		apps->items = mech_reallocarray(apps->items, l->cap, sizeof(*apps->items));
+	char spelled[400];
+	size_t at = t->text.len;
+	if (type == cJSON_Number) { /* jtext spells a number */
+		snprintf(spelled, sizeof(spelled), "%.0f", n);
+		s = spelled;
+	} else if (type != cJSON_String || !*s) {
+		return 0;
 	}
-	if (app_fill(it, &apps->items[apps->len]) < 0)
-		return -1;
-	apps->len++;
+	if (mech_buf_put(&t->text, s, strlen(s) + 1) < 0)
+		mech_fatal("out of memory (an Application's strings)");
+	return at;
+}
+
+/* Room in the array v (cap long) for its n+1-th */
+#define TOLD_GROW(v, n, cap)                                                                       \
+	do {                                                                                       \
+		if ((n) == (cap)) {                                                                \
+			(cap) = (cap) ? 2 * (cap) : 8;                                             \
+			(v) = mech_reallocarray((v), (cap), sizeof(*(v)));                         \
+		}                                                                                  \
+	} while (0)
+
+static void app_told_open(void *ctx, const mech_json_keep *m, int object)
+{
+	app_told *t = ctx;
+	told_frame f = {m ? m->id : K_PASS, 0};
+	const told_frame *up = t->depth && t->depth <= TOLD_DEPTH ? &t->frames[t->depth - 1] : NULL;
+	if (!t->depth) {
+		f.ok = object; /* the item */
+	} else if (up && up->ok && m) {
+		f.ok = object ? f.id >= K_METADATA && f.id <= K_RES_HEALTH
+			      : f.id >= K_CONDITIONS && f.id <= K_URLS;
+		if (f.id == K_OPERATION && t->depth == 1)
+			t->operation = object;
+	} else if (up && up->ok && object && up->id == K_CONDITIONS) { /* an element */
+		TOLD_GROW(t->cond, t->ncond, t->ccond);
+		memset(t->cond[t->ncond++], 0, sizeof(*t->cond));
+		f.ok = 1;
+	} else if (up && up->ok && object && up->id == K_RESOURCES) {
+		TOLD_GROW(t->res, t->nres, t->cres);
+		memset(&t->res[t->nres++], 0, sizeof(*t->res));
+		f.ok = 1;
+	}
+	if (t->depth < TOLD_DEPTH)
+		t->frames[t->depth] = f;
+	t->depth++;
+}
+
+static void app_told_close(void *ctx)
+{
+	((app_told *)ctx)->depth--;
+}
+
+static void app_told_leaf(void *ctx, const mech_json_keep *m, int type, const char *s, double n)
+{
+	app_told *t = ctx;
+	const told_frame *up = t->depth && t->depth <= TOLD_DEPTH ? &t->frames[t->depth - 1] : NULL;
+	int id;
+	if (!up || !up->ok)
+		return;
+	if (!m) { /* an array's element: a summary's strings, others skipped */
+		if (type == cJSON_String && up->id == K_IMAGES) {
+			TOLD_GROW(t->img, t->nimg, t->cimg);
+			t->img[t->nimg++] = told_text(t, type, s, 0);
+		} else if (type == cJSON_String && up->id == K_URLS) {
+			TOLD_GROW(t->url, t->nurl, t->curl);
+			t->url[t->nurl++] = told_text(t, type, s, 0);
+		}
+		return;
+	}
+	id = m->id;
+	if (id >= K_APP && id < K_COND) {
+		t->at[id - K_APP] = told_text(t, type, s, n);
+		if (id == K_APP + T_NAME)
+			t->name_is_string = type == cJSON_String;
+	} else if (id >= K_COND && id < K_RES) {
+		t->cond[t->ncond - 1][id - K_COND] = told_text(t, type, s, n);
+	} else if (id >= K_RES && id < K_END) {
+		t->res[t->nres - 1].at[id - K_RES] = told_text(t, type, s, n);
+	} else if (id == K_PRUNE) {
+		t->res[t->nres - 1].prune = type == cJSON_True;
+	} else if (id == K_RETRY) {
+		t->retry = type == cJSON_Number && n > 0 ? (long long)n : 0;
+	}
+}
+
+/* The texts noted at offsets, pointed into the block now it is final. */
+static void told_point(char *text, void *to, const size_t *field, const size_t *at, size_t n)
+{
+	size_t i;
+	for (i = 0; i < n; i++)
+		*(char **)((char *)to + field[i]) = text + at[i];
+}
+
+static char **told_strings(char *text, const size_t *at, size_t n)
+{
+	char **v = n ? mech_calloc(n, sizeof(*v)) : NULL;
+	size_t i;
+	for (i = 0; i < n; i++)
+		v[i] = text + at[i];
+	return v;
+}
+
+static void app_told_reset(app_told *t)
+{
+	mech_buf_clear(&t->text);
+	if (mech_buf_grow(&t->text, 1024) < 0 || mech_buf_put(&t->text, "", 1) < 0)
+		mech_fatal("out of memory (an Application's strings)"); /* offset 0 is "" */
+	memset(t->at, 0, sizeof(t->at));
+	t->retry = 0;
+	t->operation = t->name_is_string = 0;
+	t->ncond = t->nres = t->nimg = t->nurl = 0;
+	t->depth = 0;
+}
+
+/* The item told: its Application, as app_fill makes one, at the list's end. */
+static int app_told_end(void *ctx)
+{
+	app_told *t = ctx;
+	mech_argocd_apps *apps = t->apps;
+	mech_argocd_app *a;
+	char *text;
+	size_t i;
+	if (!t->name_is_string || !t->at[T_NAME]) {
+		app_told_reset(t);
+		return mech_error_set(MECH_EUNAVAILABLE,
+				      "Argo CD: an Application without metadata.name");
+	}
+	/* encoding/json leaves "" before the first comparison */
+	if (!t->at[T_SYNC_STATUS])
+		t->at[T_SYNC_STATUS] = told_text(t, cJSON_String, "Unknown", 0);
+	if (!t->at[T_HEALTH_STATUS])
+		t->at[T_HEALTH_STATUS] = told_text(t, cJSON_String, "Unknown", 0);
+	TOLD_GROW(apps->items, apps->len, t->cap);
+	a = &apps->items[apps->len++];
+	memset(a, 0, sizeof(*a));
+	/* the block is the item's own, at its final size; the next starts anew */
+	text = a->text = mech_realloc(t->text.ptr, t->text.len);
+	t->text = (mech_buf)MECH_BUF_INIT;
+	told_point(text, a, app_text, t->at, APP_TEXTS - 2);
+	a->operation_revision = text +
+				(t->at[T_RESULT_REV] ? t->at[T_RESULT_REV] : t->at[T_OP_SYNC_REV]);
+	a->operation_requested = t->operation;
+	a->retry_count = t->retry;
+	if (t->ncond)
+		a->conditions = mech_calloc(t->ncond, sizeof(*a->conditions));
+	for (i = 0; i < t->ncond; i++)
+		told_point(text, &a->conditions[i], cond_text, t->cond[i], 3);
+	a->nconditions = t->ncond;
+	if (t->nres)
+		a->resources = mech_calloc(t->nres, sizeof(*a->resources));
+	for (i = 0; i < t->nres; i++) {
+		told_point(text, &a->resources[i], res_text, t->res[i].at, 8);
+		a->resources[i].requires_pruning = t->res[i].prune;
+	}
+	a->nresources = t->nres;
+	a->images = told_strings(text, t->img, t->nimg);
+	a->nimages = t->nimg;
+	a->external_urls = told_strings(text, t->url, t->nurl);
+	a->nexternal_urls = t->nurl;
+	app_told_reset(t);
 	return 0;
 }
 
-int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out)
-{
-	char *path = projects_query("/api/v1/applications", project);
-	mech_argocd_apps *apps = mech_calloc(1, sizeof(*apps));
-	list_fill fill = {apps, 0};
-	/* the items are never held together: 29 MB at 10,000 apps */
-	mech_json_each each = {"items", list_item, &fill};
-	const cJSON *items;
-	cJSON *doc = NULL;
-	size_t i;
-	int rc = -1;
+static const mech_json_events app_events = {app_told_open, app_told_leaf, app_told_close,
+					    app_told_end};
 
-	*out = NULL;
-	if (mech_http_get_json_each(c->http, path, keep_list, &each, &doc) < 0)
-		goto done;
-	items = mech_json_get(doc, "items");
-	if (items && !cJSON_IsArray(items) && !cJSON_IsNull(items)) {
-		mech_error_set(MECH_EUNAVAILABLE, "Argo CD: GET %s%s: items is not a list",
-			       mech_http_url(c->http), path);
-		goto done;
-	}
+static void app_told_dispose(app_told *t)
+{
+	mech_buf_dispose(&t->text);
+	free(t->cond);
+	free(t->res);
+	free(t->img);
+	free(t->url);
+}
+
+/* The list parsed (doc) and filled (apps): its resourceVersion, sorted by name. */
+static int list_done(cJSON *doc, mech_argocd_apps *apps, const char *what)
+{
+	const cJSON *items = mech_json_get(doc, "items");
+	size_t i;
+	if (items && !cJSON_IsArray(items) && !cJSON_IsNull(items))
+		return mech_error_set(MECH_EUNAVAILABLE, "%s: items is not a list", what);
 	apps->resource_version = jstr(doc, "metadata.resourceVersion");
 	/* sorted by name, whatever order the server chose: found by binary
 	 * search. Argo CD sends them sorted already, and then nothing moves
@@ -545,14 +817,61 @@ int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps *
 			break;
 	if (i < apps->len)
 		qsort(apps->items, apps->len, sizeof(*apps->items), cmp_app_name);
-	*out = apps;
-	apps = NULL;
-	rc = 0;
-done:
+	return 0;
+}
+
+/* Fetched from c at path; without c, read from (data, len), fed in pieces that long (0: whole) */
+static int list_read(mech_argocd *c, const char *path, const char *data, size_t len, size_t piece,
+		     mech_argocd_apps **out)
+{
+	mech_argocd_apps *apps = mech_calloc(1, sizeof(*apps));
+	app_told told = {MECH_BUF_INIT};
+	/* the items are never held together, nor built: 29 MB at 10,000 apps */
+	mech_json_each each = {"items", NULL, &told, &app_events};
+	cJSON *doc = NULL;
+	char *what = c ? mech_sprintf("Argo CD: GET %s%s", mech_http_url(c->http), path)
+		       : mech_strdup("Argo CD: the list of Applications");
+	int rc;
+
+	*out = NULL;
+	told.apps = apps;
+	app_told_reset(&told);
+	if (c) {
+		rc = mech_http_get_json_each(c->http, path, keep_list, &each, &doc);
+	} else if (!piece) {
+		rc = mech_json_parse_each(&doc, data, len, what, keep_list, &each);
+	} else {
+		mech_json_feed *f;
+		size_t at;
+		mech_json_feed_start(&f, what, keep_list, &each, 0);
+		for (at = 0; at < len; at += piece)
+			mech_json_feed_put(f, data + at, len - at < piece ? len - at : piece);
+		rc = mech_json_feed_finish(f, &doc);
+	}
+	app_told_dispose(&told);
+	if (rc == 0)
+		rc = list_done(doc, apps, what);
+	if (rc == 0) {
+		*out = apps;
+		apps = NULL;
+	}
 	mech_argocd_apps_free(apps);
 	cJSON_Delete(doc);
+	free(what);
+	return rc;
+}
+
+int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out)
+{
+	char *path = projects_query("/api/v1/applications", project);
+	int rc = list_read(c, path, NULL, 0, 0, out);
 	free(path);
 	return rc;
+}
+
+int mech_argocd_app_list_parse(const char *data, size_t len, size_t piece, mech_argocd_apps **out)
+{
+	return list_read(NULL, NULL, data, len, piece, out);
 }
 
 static int app_get_path(mech_argocd *c, char *path, mech_argocd_app **out)

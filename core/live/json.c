@@ -12,6 +12,7 @@
  * (cut at a \u0000), every member kept in order, duplicates too.
  * mech_json_parse_each goes further for a list: its items are built one at
  * a time, handed to the reader and freed, so that no more than one is held.
+ * mech_json_events tells a list's items to a reader instead of building them.
  * A mech_json_feed runs that same parse on a thread of its own while the
  * bytes arrive (Argo CD's answer takes tens of ms on loopback): wherever the
  * parse would look at the end of what it has, it first waits for more or
@@ -24,6 +25,9 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mech/buf.h"
 #include "mech/error.h"
@@ -143,8 +147,12 @@ static void ws(scan *s)
 	while (s->p == s->end && more(s));
 }
 
-/* Fed: the string at s->p up to its closing quote, or all there will be. */
-static void need_string(scan *s)
+/*
+ * Fed: the string at s->p up to its closing quote, or all there will be.
+ * That quote (the first no odd run of backslashes escapes), or NULL when
+ * not fed or not there.
+ */
+static const char *need_string(scan *s)
 {
 	size_t from = 1;
 	while (s->feed) {
@@ -155,16 +163,17 @@ static void need_string(scan *s)
 		if (!c) {
 			from = (size_t)(s->end - s->p);
 			if (!more(s))
-				return;
+				return NULL;
 			continue;
 		}
 		/* escaped by an odd run of backslashes */
 		while (c - k - 1 > s->p && c[-1 - (long)k] == '\\')
 			k++;
 		if (k % 2 == 0)
-			return;
+			return c;
 		from = (size_t)(c - s->p) + 1;
 	}
+	return NULL;
 }
 
 /* Four hex digits; 0 when one is not (as cJSON reads them). */
@@ -213,22 +222,74 @@ static void put_utf8(mech_buf *b, unsigned cp)
 }
 
 /*
+ * The first '"', '\\' or NUL in [p, end), or end: sixteen bytes at a time
+ * where SSE2 is. A string it ends at a quote is plain: its bytes are its
+ * text, whole, as cJSON reads it.
+ */
+static const char *string_stop(const char *p, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i quotes = _mm_set1_epi8('"'), backslashes = _mm_set1_epi8('\\');
+	const __m128i nuls = _mm_setzero_si128();
+	for (; end - p >= 16; p += 16) {
+		__m128i w = _mm_loadu_si128((const __m128i *)(const void *)p);
+		int hit = _mm_movemask_epi8(
+			_mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(w, quotes),
+						  _mm_cmpeq_epi8(w, backslashes)),
+				     _mm_cmpeq_epi8(w, nuls)));
+		if (hit)
+			return p + __builtin_ctz((unsigned)hit);
+	}
+#endif
+	for (; p < end; p++)
+		if (*p == '"' || *p == '\\' || !*p)
+			return p;
+	return end;
+}
+
+/*
  * The string at s->p (its opening quote), checked, and decoded into s->str
  * when `decode`. The closing quote is the first one no backslash escapes;
  * between them an escape must be one of JSON's, and a \u a code point or
  * a surrogate pair.
  */
+static int string_at(scan *s, int decode, const char **plain, size_t *len);
+
 static int string(scan *s, int decode)
 {
-	const char *q, *close, *r, *esc;
+	return string_at(s, decode, NULL, NULL);
+}
+
+/*
+ * string(), but a plain string (string_stop) is not copied when `plain` is
+ * given: *plain points at its bytes in the document, *len long, valid until
+ * the parse takes more bytes. Else *plain is NULL and the text in s->str.
+ */
+static int string_at(scan *s, int decode, const char **plain, size_t *len)
+{
+	const char *q, *close, *r, *esc = NULL;
+	if (plain)
+		*plain = NULL;
 	need(s, 1);
 	if (s->p >= s->end || *s->p != '"')
 		return -1;
-	need_string(s);
 	q = s->p + 1;
-	/* most strings have no backslash: the first quote closes them */
-	close = memchr(q, '"', (size_t)(s->end - q));
-	esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
+	/* most strings have no backslash and are there whole: the first quote closes them */
+	close = string_stop(q, s->end);
+	if (close < s->end && *close == '"' && plain) {
+		*plain = q;
+		*len = (size_t)(close - q);
+		s->p = close + 1;
+		return 0;
+	}
+	if (close == s->end || *close != '"') {
+		close = need_string(s);
+		q = s->p + 1;
+		/* the first quote, then, unless a backslash comes before it */
+		if (!close)
+			close = memchr(q, '"', (size_t)(s->end - q));
+		esc = close ? memchr(q, '\\', (size_t)(close - q)) : NULL;
+	}
 	if (!close || esc) {
 		for (close = q; close < s->end && *close != '"'; close++)
 			if (*close == '\\' && ++close >= s->end)
@@ -344,16 +405,75 @@ static int literal(scan *s, const char *word)
 	return 0;
 }
 
-/* most members are named in no keep list: the first letter turns them away */
+/* most members are named in no keep list: the first two letters turn them away */
 static const mech_json_keep *find(const mech_json_keep *keep, const char *key)
 {
 	for (; keep->key; keep++)
-		if (keep->key[0] == key[0] && !strcmp(keep->key, key))
+		if (keep->key[0] == key[0] && (!key[0] || keep->key[1] == key[1]) &&
+		    !strcmp(keep->key, key))
+			return keep;
+	return NULL;
+}
+
+/* find() for a key given as n bytes with no NUL among them */
+static const mech_json_keep *find_n(const mech_json_keep *keep, const char *key, size_t n)
+{
+	/* a kept key that matches n bytes with no NUL is at least n long */
+	for (; keep->key; keep++)
+		if (n ? keep->key[0] == key[0] && !strncmp(keep->key, key, n) && !keep->key[n]
+		      : !keep->key[0])
 			return keep;
 	return NULL;
 }
 
 static int value(scan *s, int want, const mech_json_keep *keep, cJSON **out);
+static int tell(scan *s, const mech_json_keep *member, const mech_json_keep *keep);
+
+/*
+ * At "[" or "{", passed: 1 when it closes at once ("[]", "{}"), 0 when
+ * members or elements follow, -1 past cJSON's nesting limit.
+ */
+static int container_open(scan *s, char close)
+{
+	if (s->depth >= KEEP_NESTING)
+		return -1;
+	s->depth++;
+	s->p++;
+	ws(s);
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 1;
+	}
+	return 0;
+}
+
+/* After a member's key, its colon passed; -1 when there is none. */
+static int container_colon(scan *s)
+{
+	ws(s);
+	if (s->p >= s->end || *s->p != ':')
+		return -1;
+	s->p++;
+	ws(s);
+	return 0;
+}
+
+/* After a member or element: 1 past a comma (another follows), 0 past the close, else -1. */
+static int container_next(scan *s, char close)
+{
+	ws(s);
+	if (s->p < s->end && *s->p == ',') {
+		s->p++;
+		return 1;
+	}
+	if (s->p < s->end && *s->p == close) {
+		s->p++;
+		s->depth--;
+		return 0;
+	}
+	return -1;
+}
 
 /*
  * After "[" or "{": the members or elements up to the closing bracket.
@@ -364,16 +484,9 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 		     int hand)
 {
 	char close = object ? '}' : ']';
-	if (s->depth >= KEEP_NESTING)
-		return -1;
-	s->depth++;
-	s->p++;
-	ws(s);
-	if (s->p < s->end && *s->p == close) {
-		s->p++;
-		s->depth--;
-		return 0;
-	}
+	int rc = container_open(s, close);
+	if (rc)
+		return rc < 0 ? -1 : 0;
 	for (;;) {
 		cJSON *item = NULL;
 		int take = want;
@@ -397,13 +510,10 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				handing = take && s->each && s->depth == 1 && !s->handed &&
 					  !strcmp(k, s->each->key);
 			}
-			ws(s);
-			if (s->p >= s->end || *s->p != ':') {
+			if (container_colon(s) < 0) {
 				free(key);
 				return -1;
 			}
-			s->p++;
-			ws(s);
 		}
 		if (handing)
 			s->handed = 1;
@@ -417,6 +527,12 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				free(key);
 				return -1;
 			}
+		} else if (hand && s->each->ev) {
+			/* told, not built; after a refusal only checked */
+			if (s->refused ? value(s, 0, NULL, NULL) : tell(s, NULL, sub))
+				return -1;
+			if (!s->refused && s->each->ev->end(s->each->ctx) < 0)
+				s->refused = 1;
 		} else if (value(s, take, sub, take ? &item : NULL) < 0) {
 			free(key);
 			return -1;
@@ -434,18 +550,95 @@ static int container(scan *s, int object, int want, const mech_json_keep *keep, 
 				cJSON_AddItemToArray(into, item);
 		}
 		free(key);
+		rc = container_next(s, close);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+/* ---- an item told (mech_json_events) ---- */
+
+/*
+ * After "[" or "{", told: container()'s checks, in the same order, so that
+ * the same documents are refused at the same byte. In an object, only the
+ * first member of each name the keep list gives is told.
+ */
+static int tell_container(scan *s, const mech_json_keep *member, int object,
+			  const mech_json_keep *keep)
+{
+	const mech_json_events *ev = s->each->ev;
+	char close = object ? '}' : ']';
+	unsigned long long told = 0; /* the keep list's entries met, by index */
+	int rc = container_open(s, close);
+	if (rc < 0)
+		return -1;
+	ev->open(s->each->ctx, member, object);
+	if (rc)
+		return 0;
+	for (;;) {
+		const mech_json_keep *m = NULL;
+		const char *plain;
+		size_t n;
 		ws(s);
-		if (s->p < s->end && *s->p == ',') {
-			s->p++;
-			continue;
+		if (object) {
+			if (string_at(s, 1, &plain, &n) < 0)
+				return -1;
+			m = !keep   ? NULL
+			    : plain ? find_n(keep, plain, n)
+				    : find(keep, mech_buf_cstr(&s->str));
+			if (m) {
+				size_t at = (size_t)(m - keep);
+				if (at >= 64)
+					mech_fatal("a JSON keep list of more than 64 members");
+				if (told >> at & 1)
+					m = NULL; /* a duplicate: mech_json_get finds the first */
+				else
+					told |= 1ULL << at;
+			}
+			if (container_colon(s) < 0)
+				return -1;
 		}
-		if (s->p < s->end && *s->p == close) {
-			s->p++;
-			s->depth--;
-			return 0;
+		if (object ? (m ? tell(s, m, m->keep) : value(s, 0, NULL, NULL))
+			   : tell(s, NULL, keep)) {
+			return -1;
 		}
+		rc = container_next(s, close);
+		if (rc <= 0)
+			return rc;
+	}
+}
+
+/* The value at s->p told as `member`'s (value()'s checks). */
+static int tell(scan *s, const mech_json_keep *member, const mech_json_keep *keep)
+{
+	const mech_json_events *ev = s->each->ev;
+	void *ctx = s->each->ctx;
+	double d;
+	need(s, 1);
+	if (s->p >= s->end)
+		return -1;
+	if (*s->p == 'n' && literal(s, "null") == 0) {
+		ev->leaf(ctx, member, cJSON_NULL, NULL, 0);
+	} else if (*s->p == 'f' && literal(s, "false") == 0) {
+		ev->leaf(ctx, member, cJSON_False, NULL, 0);
+	} else if (*s->p == 't' && literal(s, "true") == 0) {
+		ev->leaf(ctx, member, cJSON_True, NULL, 0);
+	} else if (*s->p == '"') {
+		if (string(s, 1) < 0)
+			return -1;
+		ev->leaf(ctx, member, cJSON_String, mech_buf_cstr(&s->str), 0);
+	} else if (*s->p == '-' || (*s->p >= '0' && *s->p <= '9')) {
+		if (number(s, &d) < 0)
+			return -1;
+		ev->leaf(ctx, member, cJSON_Number, NULL, d);
+	} else if (*s->p == '[' || *s->p == '{') {
+		if (tell_container(s, member, *s->p == '{', keep) < 0)
+			return -1;
+		ev->close(ctx);
+	} else {
 		return -1;
 	}
+	return 0;
 }
 
 /*

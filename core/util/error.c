@@ -273,6 +273,23 @@ void mech_json_clean(mech_buf *out, const char *json, size_t len)
 	}
 }
 
+void mech_json_clean_write(FILE *f, const char *json, size_t len)
+{
+	mech_buf clean = MECH_BUF_INIT;
+	size_t n;
+	while (len) {
+		n = len < 65536 ? len : 65536;
+		while (n < len && (unsigned char)json[n] >= 0x80)
+			n++;
+		mech_json_clean(&clean, json, n);
+		fwrite(clean.ptr, 1, clean.len, f);
+		mech_buf_clear(&clean);
+		json += n;
+		len -= n;
+	}
+	mech_buf_dispose(&clean);
+}
+
 const char *mech_error_escape_n(char out[MECH_ESCAPE_SIZE], const char *s, size_t len)
 {
 	mech_buf b = MECH_BUF_INIT;

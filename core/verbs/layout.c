@@ -132,6 +132,21 @@ char *mech_layout_instance_app(const char *tenant, const char *app, const char *
 	return mech_sprintf("%s" SEP "%s" SEP "%s", tenant, app, instance);
 }
 
+size_t mech_layout_instance_app_in(char *buf, size_t n, const char *tenant, const char *app,
+				   const char *instance)
+{
+	const char *part[5] = {tenant, SEP, app, SEP, instance};
+	size_t len[5], total = 0, i;
+	for (i = 0; i < 5; i++)
+		total += len[i] = strlen(part[i]);
+	if (total >= n)
+		return total + 1;
+	for (i = 0; i < 5; buf += len[i++])
+		memcpy(buf, part[i], len[i]);
+	*buf = '\0';
+	return total;
+}
+
 char *mech_layout_instance_app_template(const char *tenant)
 {
 	return mech_layout_instance_app(tenant, MECH_LAYOUT_TPL_APP, MECH_LAYOUT_TPL_INSTANCE);

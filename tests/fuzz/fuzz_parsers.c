@@ -27,6 +27,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #if defined(MECH_FUZZ_YAML)
 
+/*
+ * The list's Applications, filled as they are parsed (never built): listed
+ * only when the whole parse reads every item as an Application, and then
+ * as many of them.
+ */
+static void list_reads_as_items(const uint8_t *data, size_t size)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_argocd_apps *apps = NULL;
+	cJSON *j = NULL;
+	const cJSON *it, *items;
+	size_t n = 0;
+	int ok = 1;
+	mech_buf_put(&b, data, size);
+	if (mech_argocd_app_list_parse(mech_buf_cstr(&b), size, 0, &apps) == 0) {
+		if (mech_json_parse(&j, mech_buf_cstr(&b), size, "fuzz") < 0)
+			abort();
+		items = mech_json_get(j, "items");
+		for (it = cJSON_IsArray(items) ? items->child : NULL; it; it = it->next) {
+			mech_argocd_app *app = NULL;
+			ok &= mech_argocd_app_parse(it, &app) == 0;
+			mech_argocd_app_free(app);
+			n++;
+		}
+		if (!ok || n != apps->len)
+			abort();
+	}
+	mech_argocd_apps_free(apps);
+	cJSON_Delete(j);
+	mech_buf_dispose(&b);
+	mech_error_clear();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	mech_yaml **docs = NULL;
@@ -50,6 +83,39 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 }
 
 #elif defined(MECH_FUZZ_RECEIPT)
+
+/*
+ * The list's Applications, filled as they are parsed (never built): listed
+ * only when the whole parse reads every item as an Application, and then
+ * as many of them.
+ */
+static void list_reads_as_items(const uint8_t *data, size_t size)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_argocd_apps *apps = NULL;
+	cJSON *j = NULL;
+	const cJSON *it, *items;
+	size_t n = 0;
+	int ok = 1;
+	mech_buf_put(&b, data, size);
+	if (mech_argocd_app_list_parse(mech_buf_cstr(&b), size, 0, &apps) == 0) {
+		if (mech_json_parse(&j, mech_buf_cstr(&b), size, "fuzz") < 0)
+			abort();
+		items = mech_json_get(j, "items");
+		for (it = cJSON_IsArray(items) ? items->child : NULL; it; it = it->next) {
+			mech_argocd_app *app = NULL;
+			ok &= mech_argocd_app_parse(it, &app) == 0;
+			mech_argocd_app_free(app);
+			n++;
+		}
+		if (!ok || n != apps->len)
+			abort();
+	}
+	mech_argocd_apps_free(apps);
+	cJSON_Delete(j);
+	mech_buf_dispose(&b);
+	mech_error_clear();
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -177,12 +243,46 @@ static void fed_reads_as_whole(const uint8_t *data, size_t size)
 	free(fed);
 }
 
+/*
+ * The list's Applications, filled as they are parsed (never built): listed
+ * only when the whole parse reads every item as an Application, and then
+ * as many of them.
+ */
+static void list_reads_as_items(const uint8_t *data, size_t size)
+{
+	mech_buf b = MECH_BUF_INIT;
+	mech_argocd_apps *apps = NULL;
+	cJSON *j = NULL;
+	const cJSON *it, *items;
+	size_t n = 0;
+	int ok = 1;
+	mech_buf_put(&b, data, size);
+	if (mech_argocd_app_list_parse(mech_buf_cstr(&b), size, 0, &apps) == 0) {
+		if (mech_json_parse(&j, mech_buf_cstr(&b), size, "fuzz") < 0)
+			abort();
+		items = mech_json_get(j, "items");
+		for (it = cJSON_IsArray(items) ? items->child : NULL; it; it = it->next) {
+			mech_argocd_app *app = NULL;
+			ok &= mech_argocd_app_parse(it, &app) == 0;
+			mech_argocd_app_free(app);
+			n++;
+		}
+		if (!ok || n != apps->len)
+			abort();
+	}
+	mech_argocd_apps_free(apps);
+	cJSON_Delete(j);
+	mech_buf_dispose(&b);
+	mech_error_clear();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	cJSON *j = NULL;
 	mech_argocd_event ev;
 	kept_reads_as_cjson(data, size);
 	fed_reads_as_whole(data, size);
+	list_reads_as_items(data, size);
 	if (mech_json_parse(&j, (const char *)data, size, "fuzz") == 0) {
 		mech_argocd_app *app = NULL;
 		mech_kube_deployment *d = NULL;

@@ -478,6 +478,290 @@ Test(argocd, list_reads_as_a_whole_parse_would)
 	free(f);
 }
 
+/* ---- the list's Applications, filled as parsed, against app_parse of each built ---- */
+
+static unsigned long long shape_rng = 0x9e3779b97f4a7c15ULL;
+
+static unsigned pick(unsigned n)
+{
+	/* xorshift64*: the same documents on every run */
+	shape_rng ^= shape_rng >> 12;
+	shape_rng ^= shape_rng << 25;
+	shape_rng ^= shape_rng >> 27;
+	return (unsigned)((shape_rng * 2685821657736338717ULL) >> 33) % n;
+}
+
+/* What app_parse reads: 's' a string, 'n' a number, 'b' a boolean, 'o' an
+ * object of `sub`, 'a' an array of sub[0]'s, 'x' anything */
+typedef struct shape {
+	const char *key;
+	char kind;
+	const struct shape *sub;
+} shape;
+
+static const shape sh_meta[] = {{"name", 's'},
+				{"namespace", 's'},
+				{"resourceVersion", 's'},
+				{"creationTimestamp", 's'},
+				{"uid", 's'},
+				{NULL}};
+static const shape sh_source[] = {{"repoURL", 's'}, {"path", 's'}, {"targetRevision", 's'}, {NULL}};
+static const shape sh_dest[] = {{"server", 's'}, {"namespace", 's'}, {NULL}};
+static const shape sh_spec[] = {{"project", 's'},
+				{"source", 'o', sh_source},
+				{"destination", 'o', sh_dest},
+				{NULL}};
+static const shape sh_sync[] = {{"status", 's'}, {"revision", 's'}, {"comparedTo", 'x'}, {NULL}};
+static const shape sh_health[] = {{"status", 's'}, {"message", 's'}, {NULL}};
+static const shape sh_revision[] = {{"revision", 's'}, {NULL}};
+static const shape sh_operation[] = {{"sync", 'o', sh_revision}, {NULL}};
+static const shape sh_op_state[] = {{"phase", 's'},
+				    {"message", 's'},
+				    {"startedAt", 's'},
+				    {"finishedAt", 's'},
+				    {"retryCount", 'n'},
+				    {"syncResult", 'o', sh_revision},
+				    {"operation", 'o', sh_operation},
+				    {NULL}};
+static const shape sh_condition[] = {{"type", 's'},
+				     {"message", 's'},
+				     {"lastTransitionTime", 's'},
+				     {NULL}};
+static const shape sh_resource[] = {{"group", 's'},
+				    {"version", 's'},
+				    {"kind", 's'},
+				    {"namespace", 's'},
+				    {"name", 's'},
+				    {"status", 's'},
+				    {"health", 'o', sh_health},
+				    {"requiresPruning", 'b'},
+				    {NULL}};
+static const shape sh_string[] = {{NULL, 's'}};
+static const shape sh_summary[] = {{"images", 'a', sh_string},
+				   {"externalURLs", 'a', sh_string},
+				   {NULL}};
+static const shape sh_cond_elem[] = {{NULL, 'o', sh_condition}};
+static const shape sh_res_elem[] = {{NULL, 'o', sh_resource}};
+static const shape sh_status[] = {{"sync", 'o', sh_sync},
+				  {"health", 'o', sh_health},
+				  {"reconciledAt", 's'},
+				  {"operationState", 'o', sh_op_state},
+				  {"conditions", 'a', sh_cond_elem},
+				  {"resources", 'a', sh_res_elem},
+				  {"summary", 'o', sh_summary},
+				  {"history", 'x'},
+				  {NULL}};
+static const shape sh_app[] = {{"metadata", 'o', sh_meta},
+			       {"spec", 'o', sh_spec},
+			       {"status", 'o', sh_status},
+			       {"operation", 'x'},
+			       {NULL}};
+
+static void gen_text(mech_buf *b)
+{
+	static const char *const texts[] = {"\"\"",
+					    "\"Synced\"",
+					    "\"a\\u0000b\"",
+					    "\"caf\\u00e9 \\ud83d\\ude00\"",
+					    "\"q\\\"\\\\\"",
+					    "\"\\/x\\n\"",
+					    "\"Healthy\"",
+					    "\"nginx:1.27\"",
+					    "\"2026-12-03T00:00:00Z\""};
+	if (pick(4))
+		mech_buf_printf(b, "\"v%u\"", pick(1000));
+	else
+		mech_buf_puts(b, texts[pick(sizeof(texts) / sizeof(*texts))]);
+}
+
+static void gen_scalar(mech_buf *b)
+{
+	static const char *const nums[] = {"0",  "-0",  "7",     "2.7e1",
+					   "-3", "0.5", "1e300", "12345678901"};
+	switch (pick(5)) {
+	case 0:
+		gen_text(b);
+		break;
+	case 1:
+		mech_buf_puts(b, nums[pick(sizeof(nums) / sizeof(*nums))]);
+		break;
+	case 2:
+		mech_buf_puts(b, pick(2) ? "true" : "false");
+		break;
+	case 3:
+		mech_buf_puts(b, "null");
+		break;
+	default:
+		mech_buf_puts(b, pick(2) ? "{\"status\":\"x\",\"a\":[1,{}]}" : "[\"s\",[\"t\"],{}]");
+	}
+}
+
+/* A key as JSON spells it: now and then with an escape cJSON decodes away */
+static void gen_key(mech_buf *b, const char *key)
+{
+	if (!pick(8))
+		mech_buf_printf(b, "\"\\u%04x%s\":", (unsigned)(unsigned char)key[0], key + 1);
+	else
+		mech_buf_printf(b, "\"%s\":", key);
+}
+
+static void gen_shape(mech_buf *b, char kind, const shape *sub, int depth);
+
+/* The members of sub, at random: none, once or twice each; `more`: after others */
+static void gen_inner(mech_buf *b, const shape *sub, int depth, int more)
+{
+	const shape *m;
+	for (m = sub; m->key; m++) {
+		int times = pick(10) < 3 ? 0 : pick(8) ? 1 : 2; /* absent, once, twice */
+		while (times--) {
+			if (more)
+				mech_buf_putc(b, ',');
+			more = 1;
+			if (!pick(12)) { /* a member no one reads, between */
+				mech_buf_puts(b, "\"other\":");
+				gen_scalar(b);
+				mech_buf_putc(b, ',');
+			}
+			gen_key(b, m->key);
+			gen_shape(b, m->kind, m->sub, depth + 1);
+		}
+	}
+}
+
+static void gen_members(mech_buf *b, const shape *sub, int depth)
+{
+	mech_buf_putc(b, '{');
+	gen_inner(b, sub, depth, 0);
+	mech_buf_putc(b, '}');
+}
+
+static void gen_shape(mech_buf *b, char kind, const shape *sub, int depth)
+{
+	unsigned i, n;
+	if (kind == 'x' || !pick(8)) { /* anything, or not what the reader expects */
+		gen_scalar(b);
+		return;
+	}
+	switch (kind) {
+	case 's':
+		if (pick(6))
+			gen_text(b);
+		else
+			mech_buf_printf(b, "%u", pick(100000)); /* spelled as text */
+		break;
+	case 'n':
+		mech_buf_puts(b, pick(2) ? "3" : pick(2) ? "-1" : "2.9");
+		break;
+	case 'b':
+		mech_buf_puts(b, pick(2) ? "true" : "false");
+		break;
+	case 'o':
+		gen_members(b, sub, depth);
+		break;
+	case 'a':
+		n = pick(5);
+		mech_buf_putc(b, '[');
+		for (i = 0; i < n; i++) {
+			if (i)
+				mech_buf_putc(b, ',');
+			gen_shape(b, sub->kind, sub->sub, depth + 1);
+		}
+		mech_buf_putc(b, ']');
+		break;
+	}
+}
+
+/* n Applications named "app-<doc>-<k>", in reverse; with `bad`, one without a name */
+static void gen_apps(mech_buf *b, unsigned doc, unsigned n, int bad)
+{
+	unsigned k;
+	mech_buf_puts(b, "{\"metadata\":{\"resourceVersion\":\"9\"},\"items\":[");
+	for (k = 0; k < n; k++) {
+		mech_buf_puts(b, k ? ",{" : "{");
+		gen_key(b, "metadata");
+		if (bad && k == n / 2) { /* a name that is not one, or none */
+			mech_buf_puts(b, pick(2)   ? "{\"name\":7}"
+					 : pick(2) ? "{\"name\":\"\\u0000\"}"
+						   : "[]");
+		} else {
+			mech_buf_printf(b, "{\"name\":\"app-%u-%02u\"", doc, n - k);
+			gen_inner(b, sh_meta, 1, 1);
+			mech_buf_putc(b, '}');
+		}
+		if (pick(2)) {
+			mech_buf_putc(b, ',');
+			gen_key(b, "metadata"); /* a second metadata: the first counts */
+			gen_members(b, sh_meta, 1);
+		}
+		gen_inner(b, sh_app + 1, 0, 1);
+		mech_buf_putc(b, '}');
+	}
+	mech_buf_puts(b, "]}");
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp((*(mech_argocd_app *const *)a)->name, (*(mech_argocd_app *const *)b)->name);
+}
+
+/*
+ * Random Applications, with members missing, repeated, of another type,
+ * spelled with escapes: the list fills each as app_parse reads it built
+ * whole, or refuses it with app_parse's error. Whole and in pieces.
+ */
+Test(argocd, list_fill_reads_random_applications_as_app_parse)
+{
+	unsigned doc, checked = 0, refused = 0;
+	for (doc = 0; doc < 600; doc++) {
+		mech_buf b = MECH_BUF_INIT;
+		mech_argocd_app *want[12];
+		mech_argocd_apps *got = NULL;
+		const cJSON *it;
+		cJSON *whole;
+		char *first_error = NULL;
+		unsigned n = 1 + pick(12), k = 0, i;
+		int bad = !pick(10), rc;
+		size_t piece = doc % 3 ? 0 : 1 + pick(300);
+
+		gen_apps(&b, doc, n, bad);
+		cr_assert_eq(mech_json_parse(&whole, b.ptr, b.len, "list"), 0, "doc %u: %s", doc,
+			     b.ptr);
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(whole, "items"))
+		{
+			if (mech_argocd_app_parse(it, &want[k]) < 0) {
+				want[k] = NULL;
+				if (!first_error)
+					first_error = mech_strdup(mech_error_last()->message);
+			}
+			k++;
+		}
+		cr_assert_eq(k, n);
+		rc = mech_argocd_app_list_parse(b.ptr, b.len, piece, &got);
+		if (first_error) {
+			cr_assert_eq(rc, -1, "doc %u: a nameless Application was listed", doc);
+			cr_expect_str_eq(mech_error_last()->message, first_error);
+			refused++;
+		} else {
+			cr_assert_eq(rc, 0, "doc %u: %s\n%s", doc, mech_error_last()->message,
+				     b.ptr);
+			cr_assert_eq(got->len, n);
+			qsort(want, n, sizeof(*want), cmp_name);
+			for (i = 0; i < n; i++)
+				expect_same_app(&got->items[i], want[i]);
+			checked += n;
+		}
+		for (i = 0; i < n; i++)
+			mech_argocd_app_free(want[i]);
+		mech_argocd_apps_free(got);
+		cJSON_Delete(whole);
+		free(first_error);
+		mech_buf_dispose(&b);
+	}
+	/* both sides were met often */
+	cr_expect_gt(checked, 2000);
+	cr_expect_gt(refused, 30);
+}
+
 static size_t json_allocs, json_live, json_peak;
 
 static void *counting_malloc(size_t n)

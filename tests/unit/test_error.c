@@ -139,6 +139,42 @@ Test(escape, json_runs_keep_every_odd_byte)
 			}
 }
 
+/*
+ * Written a piece at a time, the text is what cleaning it whole gives:
+ * characters, bad bytes and cut sequences on either side of every piece's
+ * end, and a run of accented letters longer than a piece.
+ */
+Test(escape, json_written_in_pieces_reads_as_whole)
+{
+	static const char *const bits[] =
+		{"a",        "\"k\":", "\xc3\xa9", "\xf0\x9f\x98\x80", "\xe2\x80\xae", "\xff",
+		 "\xe2\x80", "\x80",   "\x7f"};
+	mech_buf in = MECH_BUF_INIT, want = MECH_BUF_INIT;
+	unsigned long long r = 88172645463325252ULL;
+	char *got = NULL;
+	size_t got_len = 0, i;
+	FILE *f;
+	while (in.len < 400000) {
+		r ^= r << 13;
+		r ^= r >> 7;
+		r ^= r << 17;
+		mech_buf_puts(&in, bits[r % (sizeof(bits) / sizeof(*bits))]);
+		if (in.len > 200000 && in.len < 200010) /* one run of 70,000 bytes, no ASCII */
+			for (i = 0; i < 35000; i++)
+				mech_buf_puts(&in, "\xc3\xa9");
+	}
+	mech_json_clean(&want, in.ptr, in.len);
+	f = open_memstream(&got, &got_len);
+	cr_assert(f);
+	mech_json_clean_write(f, in.ptr, in.len);
+	fclose(f);
+	cr_assert_eq(got_len, want.len);
+	cr_assert(memcmp(got, want.ptr, want.len) == 0);
+	free(got);
+	mech_buf_dispose(&in);
+	mech_buf_dispose(&want);
+}
+
 /* Valid UTF-8 with no character a terminal would act on (newline and tab aside when `lines`). */
 static int shows_only(const mech_buf *b, int lines)
 {

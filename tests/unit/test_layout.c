@@ -78,6 +78,24 @@ Test(layout, route_instance_only_of_route_files)
 	cr_expect_null(mech_layout_route_instance(""));
 }
 
+/* The name written into a buffer is the allocated one, when it fits, to the byte */
+Test(layout, instance_app_in_a_buffer)
+{
+	char buf[32];
+	size_t n;
+	for (n = 1; n <= sizeof(buf); n++) {
+		char *want = mech_layout_instance_app("alice", "web", "main"); /* 16 bytes */
+		size_t got = mech_layout_instance_app_in(buf, n, "alice", "web", "main");
+		if (n > 16) {
+			cr_assert_eq(got, 16);
+			cr_assert_str_eq(buf, want);
+		} else {
+			cr_assert_eq(got, 17, "needs 17 bytes, given %zu", n);
+		}
+		free(want);
+	}
+}
+
 Test(layout, derived_names)
 {
 	expect_str(mech_layout_namespace("alice"), "x-alice");

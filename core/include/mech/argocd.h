@@ -218,6 +218,12 @@ int mech_argocd_version_older(const char *version, const char *min);
  * Without per-resource health (Argo CD 3.x): see mech_argocd_apps_get_item.
  */
 int mech_argocd_app_list(mech_argocd *c, const char *project, mech_argocd_apps **out);
+/**
+ * The list's answer (`len` bytes, data[len] a NUL) read as
+ * mech_argocd_app_list reads it: whole, or (piece > 0) as it would arrive,
+ * in pieces of that many bytes.
+ */
+int mech_argocd_app_list_parse(const char *data, size_t len, size_t piece, mech_argocd_apps **out);
 /** GET /api/v1/applications/<name>?project=<project>: 404 when absent from that project. */
 int mech_argocd_app_get(mech_argocd *c, const char *project, const char *name,
 			mech_argocd_app **out);

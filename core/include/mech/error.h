@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct mech_buf;
 
@@ -132,6 +133,12 @@ int mech_char_is_control(uint32_t cp);
  * so the same text cat'ed to a terminal is as safe as mech's text output.
  */
 void mech_json_clean(struct mech_buf *out, const char *json, size_t len);
+/**
+ * mech_json_clean's text written to f a piece at a time, each ending
+ * before an ASCII byte so that no character is cut: the same bytes, without
+ * a copy of the whole (`app list --json` is 8 MB at 10,000 apps).
+ */
+void mech_json_clean_write(FILE *f, const char *json, size_t len);
 
 /** The thread's last error, or NULL if none. Borrowed. */
 const mech_error *mech_error_last(void);

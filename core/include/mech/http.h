@@ -124,13 +124,14 @@ int mech_json_parse(cJSON **out, const char *data, size_t len, const char *what)
 typedef struct mech_json_keep {
 	const char *key;
 	const struct mech_json_keep *keep;
+	int id; /* the reader's name for the member, given back by mech_json_events */
 } mech_json_keep;
 
 /**
  * mech_json_parse that builds only what `keep` names (NULL: everything),
  * for answers too large to hold whole. Every byte is still checked: a
  * document mech_json_parse refuses is refused here too, and what is kept
- * is what mech_json_parse would have given (core/live/json_keep.c).
+ * is what mech_json_parse would have given (core/live/json.c).
  */
 int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *what,
 			 const mech_json_keep *keep);
@@ -140,11 +141,31 @@ int mech_json_parse_kept(cJSON **out, const char *data, size_t len, const char *
  * it). `fn` borrows each, built as `keep` says for `key`; < 0 refuses it
  * (with the error set) and no more are handed.
  */
+typedef struct mech_json_events mech_json_events;
 typedef struct {
 	const char *key;
 	int (*fn)(const cJSON *item, void *ctx);
 	void *ctx;
+	const mech_json_events *ev; /* non-NULL: the items are told, not built (fn unused) */
 } mech_json_each;
+/**
+ * An item told as it is parsed rather than built: what a reader needs that
+ * looks members up by name (mech_json_get, mech_json_path), as a list's
+ * reader does. `open` and `close` bracket an object or an array, `leaf` is
+ * any other value; `member` is the keep entry that named it, NULL for an
+ * array's element (and the item itself). As mech_json_get finds the first
+ * of duplicate members, only the first of a name is told in each object:
+ * the rest are checked and passed. An object whose keep is NULL is told
+ * without its members; an array's elements are told, each as the array's
+ * keep says. A string is decoded as cJSON decodes it and borrowed. After
+ * the item, `end` makes it: < 0 refuses it, as mech_json_each's fn does.
+ */
+struct mech_json_events {
+	void (*open)(void *ctx, const mech_json_keep *member, int object);
+	void (*leaf)(void *ctx, const mech_json_keep *member, int type, const char *s, double n);
+	void (*close)(void *ctx);
+	int (*end)(void *ctx);
+};
 /**
  * mech_json_parse_kept that never holds more than one of a list's items:
  * each element of `each->key` is built, handed to each->fn and freed; that

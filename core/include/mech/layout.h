@@ -2,6 +2,8 @@
 #ifndef MECH_LAYOUT_H
 #define MECH_LAYOUT_H
 
+#include <stddef.h>
+
 /*
  * Where things live in a tenant's GitOps repository (DESIGN §4) and every
  * name derived from a tenant, app, instance or addon name: namespaces, Argo
@@ -121,6 +123,13 @@ char *mech_layout_project(const char *tenant);
 char *mech_layout_appset(const char *tenant);
 /** The Argo CD Application of an app instance: <tenant>--<app>--<instance>. */
 char *mech_layout_instance_app(const char *tenant, const char *app, const char *instance);
+/**
+ * mech_layout_instance_app into buf (n bytes) when it fits: its length, or
+ * the size it needs, >= n, when it does not (buf then holds nothing usable).
+ * For a lookup per instance, without an allocation (app list at 10,000 apps).
+ */
+size_t mech_layout_instance_app_in(char *buf, size_t n, const char *tenant, const char *app,
+				   const char *instance);
 /**
  * The Application over a directory of the repository (MECH_LAYOUT_NETWORK
  * or MECH_LAYOUT_ADDONS): <tenant>--network, <tenant>--addons.
