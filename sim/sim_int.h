@@ -165,6 +165,14 @@ typedef struct {
 	long long next_history_id;
 	char *json;        /* the Application as the API shows it */
 	char *fingerprint; /* json without resourceVersion: what a change is */
+	/*
+	 * A field sim_render_app reads may have changed since `fingerprint`
+	 * was rendered: whatever changes one sets it, and the tick renders
+	 * only these (MECH_SIM_CHECK_RENDER=1 renders all and checks).
+	 */
+	int stale;
+	/* live_gen when its health was last computed with no rollout running, else 0 */
+	unsigned long long health_gen;
 } sim_app;
 
 typedef struct {
@@ -219,6 +227,15 @@ typedef struct {
 	struct sim_kube *kube; /* what the Kubernetes API serves (sim_kube.c) */
 	int reapply;           /* an operator re-applies every tenant's argocd/ (SIGHUP) */
 	int stopping;
+	/*
+	 * Bumps when any Application's live or desired objects change: past
+	 * their rollouts, the apps' health and the CNPG Secrets are functions
+	 * of these, computed again only when it moves.
+	 */
+	unsigned long long live_gen;
+	unsigned long long secrets_gen; /* live_gen when the Secrets were last reconciled */
+	/* MECH_SIM_CHECK_RENDER=1 (the tests): compute all, abort when a skipped one changed */
+	int check_render;
 } sim_world;
 
 /* sim_world.c */

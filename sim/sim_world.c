@@ -77,12 +77,14 @@ static char *random_password(void)
 	return p;
 }
 
-static void set_str(char **field, const char *value)
+/* 1 when the field's value changed (an Application's: it is stale). */
+static int set_str(char **field, const char *value)
 {
-	if (*field && value && !strcmp(*field, value))
-		return;
+	if ((*field && value) ? !strcmp(*field, value) : *field == value)
+		return 0;
 	free(*field);
 	*field = value ? mech_strdup(value) : NULL;
+	return 1;
 }
 
 /* ---- world ---- */
@@ -101,6 +103,9 @@ int sim_world_init(sim_world *w, const sim_opts *opts, const char *home, const c
 	w->home = mech_strdup(home);
 	w->branch = mech_strdup(branch);
 	w->argocd_ns = mech_strdup(argocd_ns);
+	w->live_gen = 1; /* apps start unsettled (health_gen 0) */
+	w->check_render = getenv("MECH_SIM_CHECK_RENDER") &&
+			  !strcmp(getenv("MECH_SIM_CHECK_RENDER"), "1");
 	return 0;
 }
 
@@ -359,11 +364,12 @@ static void compare(sim_world *w, sim_app *a, const sim_tenant *t, double now)
 {
 	const sim_target *tg = target_find(&t->state, a->name);
 	char *wall;
-	(void)w;
 	a->compared_ms = now;
 	if (!tg)
 		return; /* its directory left Git: the generator deletes it on its next run */
 	wall = sim_wall();
+	a->stale = 1;
+	w->live_gen++; /* its desired objects: what its health reads when nothing is live */
 	sim_target_dispose(&a->want);
 	sim_target_copy(&a->want, tg);
 	set_str(&a->revision, t->tip);
@@ -407,6 +413,7 @@ static void generate(sim_world *w, sim_tenant *t, int instances, double now)
 			fprintf(stderr, "mech sim: %s: deleted\n", a->name);
 		app_free(a);
 		w->rv++;
+		w->live_gen++; /* its live objects went with it */
 	}
 	w->napps = j;
 }
@@ -504,7 +511,7 @@ static sim_live *live_find(sim_live *live, size_t n, const sim_obj *o)
 }
 
 /* Apply the target: keep unchanged objects, bump changed ones, prune the rest. */
-static void sync_apply(sim_app *a, double now)
+static void sync_apply(sim_world *w, sim_app *a, double now)
 {
 	sim_live *next = a->want.nobjs ? mech_calloc(a->want.nobjs, sizeof(*next)) : NULL;
 	char *wall = sim_wall();
@@ -545,12 +552,14 @@ static void sync_apply(sim_app *a, double now)
 	a->nlive = a->want.nobjs;
 	a->live_sig = a->want.sig;
 	a->synced_once = 1;
+	w->live_gen++;
 	free(wall);
 }
 
 static void op_start(sim_app *a, double now, int manual, const cJSON *retry)
 {
 	char *wall = sim_wall();
+	a->stale = 1;
 	a->op_running = 1;
 	a->op_manual = manual;
 	a->op_start_ms = now;
@@ -590,12 +599,13 @@ int sim_world_sync(sim_world *w, sim_app *a, const char *revision, int prune, co
 	return 0;
 }
 
-static void op_finish(sim_app *a, double now)
+static void op_finish(sim_world *w, sim_app *a, double now)
 {
 	char *wall = sim_wall();
 	sim_history *h;
 
-	sync_apply(a, now);
+	a->stale = 1;
+	sync_apply(w, a, now);
 	a->op_running = 0;
 	set_str(&a->op_phase, "Succeeded");
 	set_str(&a->op_message, "successfully synced (all tasks run)");
@@ -755,17 +765,32 @@ static const char *cnpg_health(const cJSON *manifest, const cJSON *status, char 
 	return "Unknown";
 }
 
-/* Health of one live object now (Argo CD's built-in checks for these kinds). */
-static void live_health(const sim_world *w, sim_live *l, double now)
+/*
+ * A rollout runs (--health-delay after a change): the object's health
+ * moves with time alone. Past it, its health is a function of the object,
+ * and for an HTTPRoute of the live Services.
+ */
+static int live_rolling(const sim_world *w, const sim_live *l, double now)
+{
+	return l->rollout && now < l->applied_ms + (double)w->opts->health_delay_ms;
+}
+
+/*
+ * Health of one live object now (Argo CD's built-in checks for these
+ * kinds): 1 when its health or message changed.
+ */
+static int live_health(const sim_world *w, sim_live *l, double now)
 {
 	const sim_obj *o = &l->obj;
-	int rolling = l->rollout && now < l->applied_ms + (double)w->opts->health_delay_ms;
+	int rolling = live_rolling(w, l, now);
 	char *msg = NULL;
 	const char *h = "";
+	int changed;
 
 	if (!strcmp(o->kind, "Deployment") && !strcmp(o->group, "apps")) {
-		int want = obj_replicas(o);
 		if (rolling) {
+			/* only a rollout reads the manifest: a settled Deployment costs no lookup */
+			int want = obj_replicas(o);
 			double f = (now - l->applied_ms) / (double)(w->opts->health_delay_ms + 1);
 			int avail = (int)(f * want);
 			h = "Progressing";
@@ -799,9 +824,10 @@ static void live_health(const sim_world *w, sim_live *l, double now)
 		   !strcmp(o->kind, "Ingress")) {
 		h = "Healthy";
 	}
-	set_str(&l->health, h);
-	set_str(&l->health_message, msg ? msg : "");
+	changed = set_str(&l->health, h);
+	changed |= set_str(&l->health_message, msg ? msg : "");
 	free(msg);
+	return changed;
 }
 
 static int health_rank(const char *h)
@@ -815,15 +841,25 @@ static int health_rank(const char *h)
 	return -1;
 }
 
+/*
+ * The app's health from its live objects'. An app whose rollouts are over
+ * is settled: its health cannot change until some Application's live or
+ * desired objects do (live_gen), so the tick skips it. With
+ * MECH_SIM_CHECK_RENDER=1 it is computed anyway, and a change stops the sim.
+ */
 static void app_health(const sim_world *w, sim_app *a, double now)
 {
 	const char *worst = NULL, *msg = "";
 	size_t i;
 	char *since;
+	int settled = a->health_gen == w->live_gen, changed = 0, rolling = 0;
 
+	if (settled && !w->check_render)
+		return;
 	for (i = 0; i < a->nlive; i++) {
 		sim_live *l = &a->live[i];
-		live_health(w, l, now);
+		changed |= live_health(w, l, now);
+		rolling |= live_rolling(w, l, now);
 		if (*l->health && (!worst || health_rank(l->health) > health_rank(worst))) {
 			worst = l->health;
 			msg = l->health_message;
@@ -840,8 +876,15 @@ static void app_health(const sim_world *w, sim_app *a, double now)
 		since = sim_wall();
 		set_str(&a->health_since, since);
 		free(since);
+		changed = 1;
 	}
-	set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
+	changed |= set_str(&a->health_message, !strcmp(worst, "Healthy") ? "" : msg);
+	if (settled && changed)
+		mech_fatal("mech sim: MECH_SIM_CHECK_RENDER: the health of Application %s changed "
+			   "while it was settled (sim/sim_world.c)",
+			   a->name);
+	a->stale |= changed;
+	a->health_gen = rolling ? 0 : w->live_gen;
 }
 
 /* ---- failed attempts and retries ---- */
@@ -931,9 +974,10 @@ static void op_attempt(sim_world *w, sim_app *a, const cJSON *project, double no
 	char *msg = attempt_failure(a, project, &phase), *wall;
 	long long limit = retry_limit(a->op_retry);
 
+	a->stale = 1;
 	if (!msg) {
 		a->op_failed = 0;
-		op_finish(a, now);
+		op_finish(w, a, now);
 		return;
 	}
 	wall = sim_wall();
@@ -1003,7 +1047,7 @@ static void advance(sim_world *w, sim_app *a, double now)
 	if (a->op_running && now >= due) {
 		if (!sim_project_can_sync(project, a, a->op_manual, wall_now))
 			/* a window closed on a running operation: it waits (SyncAppState) */
-			set_str(&a->op_message, "Sync operation blocked by sync window");
+			a->stale |= set_str(&a->op_message, "Sync operation blocked by sync window");
 		else
 			op_attempt(w, a, project, now);
 	}
@@ -1013,13 +1057,22 @@ static void advance(sim_world *w, sim_app *a, double now)
 		sync = a->synced_once && a->want.sig == a->live_sig ? "Synced" : "OutOfSync";
 	if (w->opts->verbose && strcmp(sync, a->sync_status))
 		fprintf(stderr, "mech sim: %s: sync %s -> %s\n", a->name, a->sync_status, sync);
-	set_str(&a->sync_status, sync);
+	a->stale |= set_str(&a->sync_status, sync);
 }
 
-/* CloudNativePG creates <cluster>-app for every Cluster and deletes it with it. */
+/*
+ * CloudNativePG creates <cluster>-app for every Cluster and deletes it with
+ * it: a function of the live objects, done again only when they changed
+ * (live_gen). With MECH_SIM_CHECK_RENDER=1 it runs every tick, and a change
+ * when nothing live changed stops the sim.
+ */
 static void reconcile_secrets(sim_world *w)
 {
-	size_t i, j, k;
+	size_t i, j, k, n0 = w->nsecrets, added = 0;
+	int settled = w->secrets_gen == w->live_gen;
+
+	if (settled && !w->check_render)
+		return;
 	for (i = 0; i < w->napps; i++) {
 		const sim_app *a = w->apps[i];
 		for (j = 0; j < a->nlive; j++) {
@@ -1063,6 +1116,7 @@ static void reconcile_secrets(sim_world *w)
 			s->password = random_password();
 			sim_uid(s->uid);
 			s->created_at = sim_wall();
+			added++;
 		}
 	}
 	for (i = 0, j = 0; i < w->nsecrets; i++) {
@@ -1073,6 +1127,48 @@ static void reconcile_secrets(sim_world *w)
 			secret_dispose(&w->secrets[i]);
 	}
 	w->nsecrets = j;
+	if (settled && (added || j != n0))
+		mech_fatal("mech sim: MECH_SIM_CHECK_RENDER: CloudNativePG Secrets changed while "
+			   "nothing live did (sim/sim_world.c)");
+	w->secrets_gen = w->live_gen;
+}
+
+/*
+ * What the API shows of each Application, rendered again only where a
+ * field it reads may have changed (stale): an idle tick costs nothing per
+ * app. A new fingerprint is a new resourceVersion; 1 when there was one.
+ * With MECH_SIM_CHECK_RENDER=1 every app is rendered, and one that changed
+ * without being marked stale stops the sim: that change would never have
+ * reached a client.
+ */
+static int render_changed(sim_world *w)
+{
+	size_t i;
+	int changed = 0;
+	for (i = 0; i < w->napps; i++) {
+		sim_app *a = w->apps[i];
+		char *fp;
+		if (a->fingerprint && !a->stale && !w->check_render)
+			continue;
+		fp = sim_render_app(w, a, 0, 1);
+		if (a->fingerprint && !strcmp(fp, a->fingerprint)) {
+			free(fp);
+			a->stale = 0;
+			continue;
+		}
+		if (a->fingerprint && !a->stale)
+			mech_fatal("mech sim: MECH_SIM_CHECK_RENDER: Application %s changed without "
+				   "being marked stale (sim/sim_world.c)",
+				   a->name);
+		free(a->fingerprint);
+		a->fingerprint = fp;
+		a->rv = ++w->rv;
+		free(a->json);
+		a->json = sim_render_app(w, a, 1, 1);
+		a->stale = 0;
+		changed = 1;
+	}
+	return changed;
 }
 
 void sim_world_reapply(sim_world *w)
@@ -1086,7 +1182,7 @@ void sim_world_tick(sim_world *w)
 {
 	double now;
 	size_t i;
-	int changed = 0, reapply;
+	int changed, reapply;
 	unsigned long long rv0;
 
 	scan_tenants(w); /* takes the lock to grow the list */
@@ -1156,20 +1252,7 @@ void sim_world_tick(sim_world *w)
 	reconcile_secrets(w);
 	for (i = 0; i < w->napps; i++)
 		app_health(w, w->apps[i], now);
-	for (i = 0; i < w->napps; i++) {
-		sim_app *a = w->apps[i];
-		char *fp = sim_render_app(w, a, 0, 1);
-		if (a->fingerprint && !strcmp(fp, a->fingerprint)) {
-			free(fp);
-			continue;
-		}
-		free(a->fingerprint);
-		a->fingerprint = fp;
-		a->rv = ++w->rv;
-		free(a->json);
-		a->json = sim_render_app(w, a, 1, 1);
-		changed = 1;
-	}
+	changed = render_changed(w);
 	sim_kube_refresh(w);
 	if (changed || w->rv != rv0)
 		pthread_cond_broadcast(&w->changed);

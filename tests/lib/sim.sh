@@ -12,7 +12,8 @@ sim_start() {
 	"$MECH" sim --listen "127.0.0.1:${SIM_PORT:-0}" "$@" >"$out" 2>"$out.err" &
 	SIM_PID=$!
 	SIM_ERR=$out.err
-	cleanup_hooks+=("kill $SIM_PID 2>/dev/null; wait $SIM_PID 2>/dev/null")
+	# a sim that stopped itself says why (MECH_SIM_CHECK_RENDER's fatal, say)
+	cleanup_hooks+=("kill $SIM_PID 2>/dev/null || grep -h 'fatal' '$out.err' >&2; wait $SIM_PID 2>/dev/null")
 	for _ in $(seq 1 1200); do # a hang guard (60 s), not a deadline: it stops at the line
 		grep -qs 'listening on' "$out" && break
 		kill -0 "$SIM_PID" 2>/dev/null || break
