@@ -226,202 +226,6 @@ void mech_argocd_app_free(mech_argocd_app *app)
 	free(app);
 }
 
-/*
- * An Application's strings, copied into one block it owns (a->text): a
- * list of 10,000 has 400,000 of them, which were as many allocations and
- * frees. The block grows as they are copied, so each field is pointed
- * into it at the end (texts_done), from the offset noted here.
- */
-typedef struct {
-	char **field;
-	size_t at; /* its offset in the block */
-} text_ref;
-
-typedef struct {
-	mech_buf text;
-	text_ref refs[48]; /* most Applications need no more */
-	text_ref *more;    /* the rest, when there are many resources */
-	size_t nrefs, nmore, cap;
-} texts;
-
-/* *field gets `s`, or `if_empty` when s is "" (and if_empty not NULL) */
-static void put_text(texts *t, char **field, const char *s, const char *if_empty)
-{
-	text_ref r;
-	if (!*s && if_empty)
-		s = if_empty;
-	r.field = field;
-	r.at = t->text.len;
-	if (mech_buf_put(&t->text, s, strlen(s) + 1) < 0)
-		mech_fatal("out of memory (an Application's strings)");
-	if (t->nrefs < sizeof(t->refs) / sizeof(*t->refs)) {
-		t->refs[t->nrefs++] = r;
-		return;
-	}
-	if (t->nmore == t->cap) {
-		t->cap = t->cap ? 2 * t->cap : 64;
-		t->more = mech_reallocarray(t->more, t->cap, sizeof(*t->more));
-	}
-	t->more[t->nmore++] = r;
-}
-
-/* A string field (jtext) into *slot. */
-static void put_field(texts *t, char **slot, const cJSON *o, const char *dotted,
-		      const char *if_empty)
-{
-	char *spelled;
-	put_text(t, slot, jtext(o, dotted, &spelled), if_empty);
-	free(spelled);
-}
-
-/* The strings of an array (others skipped), as jstrings reads them. */
-static char **put_strings(texts *t, const cJSON *arr, size_t *n)
-{
-	char **out;
-	const cJSON *it;
-	int len = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
-
-	*n = 0;
-	if (len <= 0)
-		return NULL;
-	out = mech_calloc((size_t)len, sizeof(*out));
-	cJSON_ArrayForEach(it, arr)
-	{
-		if (cJSON_IsString(it) && it->valuestring)
-			put_text(t, &out[(*n)++], it->valuestring, NULL);
-	}
-	return out;
-}
-
-/* Every field points into the block, which `a` now owns. */
-static void texts_done(texts *t, mech_argocd_app *a)
-{
-	size_t i;
-	/* its final size, then its final place */
-	a->text = mech_realloc(t->text.ptr, t->text.len + 1);
-	for (i = 0; i < t->nrefs; i++)
-		*t->refs[i].field = a->text + t->refs[i].at;
-	for (i = 0; i < t->nmore; i++)
-		*t->more[i].field = a->text + t->more[i].at;
-	free(t->more);
-}
-
-static void parse_conditions(texts *t, const cJSON *arr, mech_argocd_app *a)
-{
-	const cJSON *it;
-	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
-	if (n <= 0)
-		return;
-	a->conditions = mech_calloc((size_t)n, sizeof(*a->conditions));
-	cJSON_ArrayForEach(it, arr)
-	{
-		mech_argocd_condition *c;
-		if (!cJSON_IsObject(it))
-			continue;
-		c = &a->conditions[a->nconditions++];
-		put_field(t, &c->type, it, "type", NULL);
-		put_field(t, &c->message, it, "message", NULL);
-		put_field(t, &c->last_transition, it, "lastTransitionTime", NULL);
-	}
-}
-
-static void parse_resources(texts *t, const cJSON *arr, mech_argocd_app *a)
-{
-	const cJSON *it;
-	int n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : 0;
-	if (n <= 0)
-		return;
-	a->resources = mech_calloc((size_t)n, sizeof(*a->resources));
-	cJSON_ArrayForEach(it, arr)
-	{
-		mech_argocd_resource *r;
-		if (!cJSON_IsObject(it))
-			continue;
-		r = &a->resources[a->nresources++];
-		put_field(t, &r->group, it, "group", NULL);
-		put_field(t, &r->version, it, "version", NULL);
-		put_field(t, &r->kind, it, "kind", NULL);
-		put_field(t, &r->namespace, it, "namespace", NULL);
-		put_field(t, &r->name, it, "name", NULL);
-		put_field(t, &r->status, it, "status", NULL);
-		put_field(t, &r->health, it, "health.status", NULL);
-		put_field(t, &r->health_message, it, "health.message", NULL);
-		r->requires_pruning = jbool(it, "requiresPruning");
-	}
-}
-
-/* Is the string field (jtext) ""? */
-static int jempty(const cJSON *o, const char *dotted)
-{
-	char *spelled;
-	int empty = !*jtext(o, dotted, &spelled);
-	free(spelled);
-	return empty;
-}
-
-/* A field read here must be named in keep_app too: the list and the watch keep only those. */
-static int app_fill(const cJSON *j, mech_argocd_app *a)
-{
-	const cJSON *st = mech_json_get(j, "status");
-	const cJSON *name = mech_json_path(j, "metadata.name"), *v;
-	texts t;
-
-	memset(a, 0, sizeof(*a));
-	if (!cJSON_IsString(name) || !name->valuestring || !*name->valuestring)
-		return mech_error_set(MECH_EUNAVAILABLE,
-				      "Argo CD: an Application without metadata.name");
-	memset(&t, 0, sizeof(t)); /* t.text as MECH_BUF_INIT */
-	mech_buf_grow(&t.text, 1000);
-	put_field(&t, &a->name, j, "metadata.name", NULL);
-	put_field(&t, &a->namespace, j, "metadata.namespace", NULL);
-	put_field(&t, &a->resource_version, j, "metadata.resourceVersion", NULL);
-	put_field(&t, &a->created_at, j, "metadata.creationTimestamp", NULL);
-	put_field(&t, &a->project, j, "spec.project", NULL);
-	put_field(&t, &a->repo_url, j, "spec.source.repoURL", NULL);
-	put_field(&t, &a->path, j, "spec.source.path", NULL);
-	put_field(&t, &a->target_revision, j, "spec.source.targetRevision", NULL);
-	put_field(&t, &a->dest_server, j, "spec.destination.server", NULL);
-	put_field(&t, &a->dest_namespace, j, "spec.destination.namespace", NULL);
-	/* encoding/json leaves "" before the first comparison */
-	put_field(&t, &a->sync_status, st, "sync.status", "Unknown");
-	put_field(&t, &a->sync_revision, st, "sync.revision", NULL);
-	put_field(&t, &a->health_status, st, "health.status", "Unknown");
-	put_field(&t, &a->health_message, st, "health.message", NULL);
-	put_field(&t, &a->reconciled_at, st, "reconciledAt", NULL);
-	a->operation_requested = cJSON_IsObject(mech_json_get(j, "operation"));
-	put_field(&t, &a->operation_phase, st, "operationState.phase", NULL);
-	put_field(&t, &a->operation_message, st, "operationState.message", NULL);
-	put_field(&t, &a->operation_started_at, st, "operationState.startedAt", NULL);
-	put_field(&t, &a->operation_finished_at, st, "operationState.finishedAt", NULL);
-	v = mech_json_path(st, "operationState.retryCount");
-	a->retry_count = cJSON_IsNumber(v) && v->valuedouble > 0 ? (long long)v->valuedouble : 0;
-	put_field(&t, &a->operation_revision, st,
-		  jempty(st, "operationState.syncResult.revision")
-			  ? "operationState.operation.sync.revision"
-			  : "operationState.syncResult.revision",
-		  NULL);
-	parse_conditions(&t, mech_json_get(st, "conditions"), a);
-	parse_resources(&t, mech_json_get(st, "resources"), a);
-	a->images = put_strings(&t, mech_json_path(st, "summary.images"), &a->nimages);
-	a->external_urls = put_strings(&t, mech_json_path(st, "summary.externalURLs"),
-				       &a->nexternal_urls);
-	texts_done(&t, a);
-	return 0;
-}
-
-int mech_argocd_app_parse(const cJSON *json, mech_argocd_app **out)
-{
-	mech_argocd_app *a = mech_calloc(1, sizeof(*a));
-	*out = NULL;
-	if (app_fill(json, a) < 0) {
-		app_dispose(a);
-		free(a);
-		return -1;
-	}
-	*out = a;
-	return 0;
-}
-
 void mech_argocd_apps_free(mech_argocd_apps *apps)
 {
 	size_t i;
@@ -508,11 +312,11 @@ static const size_t res_text[8] = {
 };
 
 /*
- * What app_fill reads of an Application, and all the list keeps: Argo CD's
+ * What app_told reads of an Application, and all a list or a watch keeps: Argo CD's
  * `fields` cannot select conditions or operationState.message
  * (shared/reference/argocd-api.md §3.1), so the list comes whole (29 MB at
  * 10,000 apps) and its history, sync results, labels and the like are
- * dropped while it is parsed. A field app_fill reads must be named here,
+ * dropped while it is parsed. A field app_told reads must be named here,
  * with the id that says where app_told puts it.
  */
 static const mech_json_keep keep_none[] = {{NULL, NULL}};
@@ -590,16 +394,20 @@ static const mech_json_keep keep_list[] = {{"metadata", keep_list_meta},
 					   {NULL, NULL}};
 
 /*
- * A list's Application filled as it is told (mech_json_events), straight
- * from the parse: the same Application app_fill makes of the item built
- * (test_argocd checks both on random ones), without building it. Each text
- * is noted by its offset in the block being written, 0 being "".
+ * An Application filled as it is told (mech_json_events): a list's item
+ * straight from the parse, without building it; one already built
+ * (mech_argocd_app_parse) through app_walk. Argo CD's encoding/json drops
+ * zero values, so every field is optional: a text field reads "" when
+ * absent or not a string (a number is spelled), as mech_json_path and
+ * jtext would find it (test_argocd checks the parse's against the built
+ * one's on random lists). Each text is noted by its offset in one block
+ * the Application owns (a list of 10,000 has 400,000 strings), 0 being "".
  */
 #define TOLD_DEPTH 8 /* the kept members nest no deeper */
 
 typedef struct {
 	int id;
-	int ok; /* where app_fill would look, and of the type it wants */
+	int ok; /* where mech_json_path would look, and of the type wanted */
 } told_frame;
 
 typedef struct {
@@ -740,7 +548,7 @@ static void app_told_reset(app_told *t)
 	t->depth = 0;
 }
 
-/* The item told: its Application, as app_fill makes one, at the list's end. */
+/* The item told: its Application, at the list's end. */
 static int app_told_end(void *ctx)
 {
 	app_told *t = ctx;
@@ -799,6 +607,61 @@ static void app_told_dispose(app_told *t)
 	free(t->res);
 	free(t->img);
 	free(t->url);
+}
+
+/*
+ * A built Application (a Get's answer, a watch event's) told to app_told
+ * as the parse tells a list's item: in each object the first member of
+ * each name its keep list gives, an array's elements each as its keep
+ * says. So one reader, app_told, makes every Application.
+ */
+static void app_walk(app_told *t, const cJSON *v, const mech_json_keep *member,
+		     const mech_json_keep *keep)
+{
+	const cJSON *it;
+	unsigned long long told = 0; /* the keep list's entries met, by index (< 64) */
+	if (!v)                      /* none at all: nameless */
+		return;
+	if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) {
+		app_told_leaf(t, member, v->type & 0xff, v->valuestring, v->valuedouble);
+		return;
+	}
+	app_told_open(t, member, cJSON_IsObject(v));
+	cJSON_ArrayForEach(it, v)
+	{
+		const mech_json_keep *m = NULL, *k;
+		if (cJSON_IsArray(v)) {
+			app_walk(t, it, NULL, keep);
+			continue;
+		}
+		for (k = keep; k && k->key && !m; k++)
+			if (!strcmp(k->key, it->string))
+				m = k;
+		if (!m || told >> (m - keep) & 1)
+			continue; /* not read, or not the first of its name */
+		told |= 1ULL << (m - keep);
+		app_walk(t, it, m, m->keep);
+	}
+	app_told_close(t);
+}
+
+int mech_argocd_app_parse(const cJSON *json, mech_argocd_app **out)
+{
+	mech_argocd_apps one = {0};
+	app_told t = {MECH_BUF_INIT};
+	int rc;
+	*out = NULL;
+	t.apps = &one;
+	app_told_reset(&t);
+	app_walk(&t, json, NULL, keep_app);
+	rc = app_told_end(&t);
+	app_told_dispose(&t);
+	if (rc == 0) {
+		*out = mech_calloc(1, sizeof(**out));
+		**out = one.items[0];
+	}
+	free(one.items);
+	return rc;
 }
 
 /* The list parsed (doc) and filled (apps): its resourceVersion, sorted by name. */
@@ -1243,7 +1106,7 @@ const char *mech_argocd_event_name(mech_argocd_event_type type)
  * What an event keeps: its type and the Application as the list keeps it
  * (keep_app), and a stream error whole. A write moves every Application's
  * revision, so 10,000 apps bring 10,000 events, each checked in full and
- * built only as far as app_fill reads.
+ * built only as far as app_told reads.
  */
 static const mech_json_keep keep_result[] = {{"type", NULL},
 					     {"application", keep_app},
