@@ -39,25 +39,12 @@ make_home "$work/h" "$APPS" 100
 export MECH_HOME=$work/h/mech HOME=$work/h/home
 repo=$MECH_HOME/tenants/bench/gitops.git
 if [ "${IDLE_SIM:-1}" = 1 ]; then
-	"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin \
-		>"$work/sim.out" 2>/dev/null &
-	sim_pid=$!
-	for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.1; done
-	url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
-	[ -n "$url" ] || { say "mech sim did not start"; exit 1; }
+	sim_healthy "$MECH" "$APPS"
 	printf 'argocd: {url: "%s", timeout_ms: 60000}\n' "$url" >"$MECH_HOME/mech.yaml"
-	say "waiting for mech sim to report $APPS apps Healthy"
-	for _ in $(seq 1 600); do
-		h=$(curl -s "$url/api/v1/applications?projects=bench" | { grep -o '"status":"Healthy"' || true; } | wc -l)
-		[ "$h" -ge "$APPS" ] && break
-		sleep 1
-	done
-	[ "$h" -ge "$APPS" ] || { say "only $h of $APPS apps Healthy"; exit 1; }
 fi
 printf 'set refresh-mode = periodic\nset refresh-interval = 1\n' >"$work/tigrc"
 
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 # the heap and other private memory: what a leak would grow (VmRSS also
 # counts the pack files libgit2 maps, which the kernel can drop)

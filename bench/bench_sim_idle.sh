@@ -29,25 +29,12 @@ median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 builds "$@"
 MECH=${bins[0]} # make_home's tenant is written by the first build
 ticks=$(getconf CLK_TCK)
-cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # idle BIN APPS: start BIN's sim on the home, wait until APPS apps are
 # Healthy, print its CPU (% of a core) over SECONDS_IDLE, stop it
 idle() {
-	local bin=$1 apps=$2 url h c0 c1 t0 t1
-	"$bin" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin \
-		>"$work/sim.out" 2>"$work/sim.err" &
-	sim_pid=$!
-	for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.1; done
-	url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
-	[ -n "$url" ] || { say "mech sim did not start: $(cat "$work/sim.err")"; exit 1; }
-	h=0
-	for _ in $(seq 1 600); do
-		h=$(curl -s "$url/api/v1/applications?projects=bench" | { grep -o '"status":"Healthy"' || true; } | wc -l)
-		[ "$h" -ge "$apps" ] && break
-		sleep 1
-	done
-	[ "$h" -ge "$apps" ] || { say "only $h of $apps apps Healthy"; exit 1; }
+	local bin=$1 apps=$2 c0 c1 t0 t1
+	sim_healthy "$bin" "$apps"
 	sleep 2
 	c0=$(cpu_ticks "$sim_pid") t0=$(date +%s%N)
 	sleep "$SECONDS_IDLE"

@@ -4,7 +4,9 @@
 # many apps and commits, imported with git fast-import by tenant_import.py
 # (the same repos bench_reads.sh measures). Needs MECH, COMMITS, and a say()
 # function from the sourcing script. And the write benchmarks' tenant
-# (writes_tenant): many apps in one commit, nothing else; and builds().
+# (writes_tenant): many apps in one commit, nothing else; builds(); and,
+# for the idle benchmarks, a sim waited for until healthy (sim_healthy, which
+# needs $work) and a process's CPU (cpu_ticks).
 
 # make_home DIR APPS EVERY: a MECH_HOME whose tenant "bench" has APPS apps
 # ("web", app1, app2, …) and COMMITS commits after them, every EVERY-th
@@ -52,3 +54,26 @@ builds() {
 		*) labels+=(mech); bins+=("$(realpath "$a")") ;; esac
 	done
 }
+
+# sim_healthy BIN APPS: BIN's `mech sim` (no delays, builtin kustomize) on
+# MECH_HOME, its output in $work/sim.out and .err; sets sim_pid and url and
+# returns once APPS Applications of tenant "bench" are Healthy
+sim_healthy() {
+	local h=0
+	"$1" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin \
+		>"$work/sim.out" 2>"$work/sim.err" &
+	sim_pid=$!
+	for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.1; done
+	url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
+	[ -n "$url" ] || { say "mech sim did not start: $(cat "$work/sim.err")"; exit 1; }
+	say "waiting for mech sim to report $2 apps Healthy"
+	for _ in $(seq 1 600); do
+		h=$(curl -s "$url/api/v1/applications?projects=bench" | { grep -o '"status":"Healthy"' || true; } | wc -l)
+		[ "$h" -ge "$2" ] && break
+		sleep 1
+	done
+	[ "$h" -ge "$2" ] || { say "only $h of $2 apps Healthy"; exit 1; }
+}
+
+# cpu_ticks PID: its utime + stime, in clock ticks (getconf CLK_TCK a second)
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
