@@ -7,7 +7,11 @@
 # success is in the history). With several binaries (`old=/tmp/old/mech`),
 # each gets its own tenant per size and they take turns, ROUNDS (3) times,
 # so that a busy machine weighs on all of them alike; the figure is the
-# median of the rounds' commits per second.
+# median of the rounds' commits per second. Every round writes to a fresh
+# copy of the prepared tenant, so that each is measured at APPS apps (the
+# writes of earlier rounds would otherwise grow it round after round).
+# Two rates: until the last writer answered (CPS), and until the pack
+# merges the writes started in the background are done too (DRAINED_CPS).
 #
 #   bench/bench_writers.sh MECH [LABEL=MECH...]
 #
@@ -31,10 +35,12 @@ median() { sort -n | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else prin
 builds "$@"
 
 for a in $APPS; do
-	for i in "${!bins[@]}"; do writes_tenant "${bins[$i]}" "$work/h$a.$i" "$a"; done
+	for i in "${!bins[@]}"; do writes_tenant "${bins[$i]}" "$work/p$a.$i" "$a"; done
 	for ((r = 1; r <= ROUNDS; r++)); do
 		for i in "${!bins[@]}"; do
 			home=$work/h$a.$i
+			rm -rf "$home"
+			cp -a "$work/p$a.$i" "$home"
 			repo=$home/tenants/bench/gitops.git
 			base=$(git --git-dir="$repo" rev-list --count main)
 			: >"$work/failed"
@@ -50,14 +56,17 @@ for a in $APPS; do
 			for p in "${pids[@]}"; do wait "$p"; done
 			t=$(($(date +%s%N) - s))
 			flock "$repo/compact.lock" true # the merges the writes started
+			td=$(($(date +%s%N) - s))
 			n=$(($(git --git-dir="$repo" rev-list --count main) - base))
 			failed=$(wc -l <"$work/failed")
 			lost=$((W * N - failed - n)) # answered as done, yet not in the history
 			git --git-dir="$repo" fsck --strict --no-dangling >/dev/null 2>&1 ||
 				{ say "${labels[$i]}: git fsck failed at $a apps"; exit 1; }
 			cps=$(awk -v n="$n" -v t="$t" 'BEGIN {printf "%.1f", n / t * 1e9}')
-			say "${labels[$i]}: $a apps, round $r: $n commits in $((t / 1000000)) ms, $cps commits/s, $failed failed, $lost lost"
+			dcps=$(awk -v n="$n" -v t="$td" 'BEGIN {printf "%.1f", n / t * 1e9}')
+			say "${labels[$i]}: $a apps, round $r: $n commits in $((t / 1000000)) ms, $cps commits/s ($dcps with the merges), $failed failed, $lost lost"
 			echo "$cps" >>"$work/cps.$a.$i"
+			echo "$dcps" >>"$work/dcps.$a.$i"
 			echo "$lost" >>"$work/lost.$a.$i"
 			echo "$failed" >>"$work/failed.$a.$i"
 		done
@@ -65,6 +74,7 @@ for a in $APPS; do
 	for i in "${!bins[@]}"; do
 		l=${labels[$i]}
 		echo "WRITERS_${l}_${a}_CPS=$(median <"$work/cps.$a.$i")"
+		echo "WRITERS_${l}_${a}_DRAINED_CPS=$(median <"$work/dcps.$a.$i")"
 		echo "WRITERS_${l}_${a}_LOST=$(awk '{s+=$1} END {print s}' "$work/lost.$a.$i")"
 		echo "WRITERS_${l}_${a}_FAILED=$(awk '{s+=$1} END {print s}' "$work/failed.$a.$i")"
 	done
