@@ -4,6 +4,8 @@
 # (median) and peak memory, next to the peer a script would assemble for
 # the same table — Argo CD's application list (curl) plus the desired
 # state from Git (git ls-tree + git show of every overlay) — in the same run.
+# The sim renders with its builtin kustomize: what is measured is mech's
+# side, not 1,000 runs of kubectl.
 #
 #   bench/bench_applist.sh MECH [N]
 #
@@ -27,10 +29,11 @@ say "creating $N apps"
 for i in $(seq 1 "$N"); do
 	"$MECH" app create "app$i" --image "nginx:1.$((i % 30))" >/dev/null 2>&1
 done
-"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms >"$work/sim.out" 2>/dev/null &
+"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin >"$work/sim.out" 2>/dev/null &
 sim_pid=$!
-for _ in $(seq 1 200); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.05; done
+for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.05; done
 url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
+[ -n "$url" ] || { say "mech sim did not start listening in 30 s"; exit 1; }
 printf 'argocd: {url: "%s", timeout_ms: 30000}\n' "$url" >"$MECH_HOME/mech.yaml"
 # let the sim settle every app
 for _ in $(seq 1 600); do

@@ -24,10 +24,11 @@ say() { printf 'bench_watch: %s\n' "$*" >&2; }
 "$MECH" admin tenant add bench >/dev/null 2>&1
 say "creating $N apps"
 for i in $(seq 1 "$N"); do "$MECH" app create "app$i" --image "nginx:1.1" >/dev/null 2>&1; done
-"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --poll 50ms >"$work/sim.out" 2>/dev/null &
+"$MECH" sim --listen 127.0.0.1:0 --sync-delay 0ms --health-delay 0ms --kustomize builtin --poll 50ms >"$work/sim.out" 2>/dev/null &
 sim_pid=$!
-for _ in $(seq 1 200); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.05; done
+for _ in $(seq 1 600); do grep -qs 'listening on' "$work/sim.out" && break; sleep 0.05; done
 url=$(sed -n 's/^mech sim: listening on //p' "$work/sim.out")
+[ -n "$url" ] || { say "mech sim did not start listening in 30 s"; exit 1; }
 for _ in $(seq 1 600); do
 	n=$(curl -s "$url/api/v1/applications?projects=bench" | grep -o '"status":"Healthy"' | wc -l)
 	[ "$n" -ge "$N" ] && break
