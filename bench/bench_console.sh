@@ -55,8 +55,11 @@ tig_main() { # dir
 	(cd "$1" && measure env HOME="$1/home" TIG_SCRIPT="$1/tig.script" SHELL=/bin/sh \
 		script -qec "env GIT_DIR=$1/mech/tenants/bench/gitops.git tig main" /dev/null)
 }
-history_shown() { # dir file tool
-	grep -qE "set app[0-9]+ image|note [0-9]" "$1/$2" || { say "$3's history screen is missing"; exit 1; }
+history_shown() { # dir file tool: the history lists the head commit (mech: a row of its class and id)
+	local head want="set app[0-9]+ image|note [0-9]"
+	head=$(git --git-dir="$1/mech/tenants/bench/gitops.git" rev-parse --short=7 main)
+	[ "$3" = mech ] && want="^ *(machine|human|forced) +$head "
+	grep -qE "$want" "$1/$2" || { say "$3's history screen is missing"; exit 1; }
 }
 
 make_home "$work/a" "$APPS" 1
