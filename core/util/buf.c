@@ -651,3 +651,52 @@ int mech_write_all(int fd, const void *p, size_t n)
 	}
 	return 0;
 }
+
+/* ---- fields of a cache line ---- */
+
+void mech_buf_put_field(mech_buf *b, const char *s)
+{
+	mech_buf_putc(b, ' ');
+	if (!s || !*s) {
+		mech_buf_puts(b, s ? "\\e" : "-");
+		return;
+	}
+	if (*s == '-')
+		mech_buf_putc(b, '\\');
+	for (; *s; s++) {
+		if (*s == ' ')
+			mech_buf_puts(b, "\\s");
+		else if (*s == '\n')
+			mech_buf_puts(b, "\\n");
+		else if (*s == '\\')
+			mech_buf_puts(b, "\\\\");
+		else
+			mech_buf_putc(b, *s);
+	}
+}
+
+size_t mech_fields_split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+	char *r = line, *w;
+	while (*r && n < max) {
+		int null = r[0] == '-' && (!r[1] || r[1] == ' ');
+		f[n] = w = r;
+		for (; *r && *r != ' '; r++) {
+			if (*r == '\\' && r[1]) {
+				r++;
+				if (*r != 'e')
+					*w++ = *r == 's' ? ' ' : *r == 'n' ? '\n' : *r;
+			} else {
+				*w++ = *r;
+			}
+		}
+		if (*r)
+			r++;
+		*w = '\0';
+		if (null)
+			f[n] = NULL;
+		n++;
+	}
+	return n;
+}

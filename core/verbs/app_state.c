@@ -227,9 +227,8 @@ static int open_head(mech_repo *repo, git_tree **tree, mech_lastwriter **lw)
  *	I <instance> <image> <route host>	one per instance, in order
  *	F <path>				one per file under apps/<name>/
  *
- * Fields are separated by one space; in a field `\s`, `\n` and `\\` stand
- * for a space, a newline and a backslash, `\e` for the empty string, a lone
- * `-` for NULL and `\-` for a leading dash.
+ * Fields are separated by one space and escaped as mech_buf_put_field()
+ * writes them (mech/buf.h).
  */
 #define APP_CACHE_MAGIC "mech-apps 3"
 
@@ -268,54 +267,6 @@ static int by_cached_name(const void *key, const void *c)
 	return strcmp(key, ((const cached_app *)c)->state.name);
 }
 
-static void put_field(mech_buf *b, const char *s)
-{
-	mech_buf_putc(b, ' ');
-	if (!s || !*s) {
-		mech_buf_puts(b, s ? "\\e" : "-");
-		return;
-	}
-	if (*s == '-')
-		mech_buf_putc(b, '\\');
-	for (; *s; s++) {
-		if (*s == ' ')
-			mech_buf_puts(b, "\\s");
-		else if (*s == '\n')
-			mech_buf_puts(b, "\\n");
-		else if (*s == '\\')
-			mech_buf_puts(b, "\\\\");
-		else
-			mech_buf_putc(b, *s);
-	}
-}
-
-/* Split a line into at most `max` fields, unescaped in place; `-` is NULL. */
-static size_t split_fields(char *line, char **f, size_t max)
-{
-	size_t n = 0;
-	char *r = line, *w;
-	while (*r && n < max) {
-		int null = r[0] == '-' && (!r[1] || r[1] == ' ');
-		f[n] = w = r;
-		for (; *r && *r != ' '; r++) {
-			if (*r == '\\' && r[1]) {
-				r++;
-				if (*r != 'e')
-					*w++ = *r == 's' ? ' ' : *r == 'n' ? '\n' : *r;
-			} else {
-				*w++ = *r;
-			}
-		}
-		if (*r)
-			r++;
-		*w = '\0';
-		if (null)
-			f[n] = NULL;
-		n++;
-	}
-	return n;
-}
-
 static char *dup_or_null(const char *s)
 {
 	return s ? mech_strdup(s) : NULL;
@@ -351,7 +302,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, app_source *from
 		char *f[8];
 		size_t k;
 		*nl = '\0';
-		k = split_fields(p, f, 8);
+		k = mech_fields_split(p, f, 8);
 		if (k == 7 && f[0] && !strcmp(f[0], "A") && f[1] && f[2] && f[3] && f[5] && f[6]) {
 			v = mech_reallocarray(v, n + 1, sizeof(*v));
 			cur = &v[n++];
@@ -408,33 +359,33 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 	size_t i, j, body;
 
 	mech_buf_puts(&b, APP_CACHE_MAGIC);
-	put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->app));
-	put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->routes));
-	put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
+	mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->app));
+	mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->routes));
+	mech_buf_put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
 	mech_buf_putc(&b, '\n');
 	body = b.len;
 	for (i = 0; i < n; i++) {
 		const mech_app_state *a = &v[i].state;
 		mech_buf_puts(&b, "A");
-		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.app));
-		put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.routes));
-		put_field(&b, a->name);
-		put_field(&b, a->base_image);
+		mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.app));
+		mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &v[i].src.routes));
+		mech_buf_put_field(&b, a->name);
+		mech_buf_put_field(&b, a->base_image);
 		snprintf(num, sizeof(num), "%d", a->port);
-		put_field(&b, num);
+		mech_buf_put_field(&b, num);
 		snprintf(num, sizeof(num), "%d", a->replicas);
-		put_field(&b, num);
+		mech_buf_put_field(&b, num);
 		mech_buf_putc(&b, '\n');
 		for (j = 0; j < a->ninstances; j++) {
 			mech_buf_puts(&b, "I");
-			put_field(&b, a->instances[j].name);
-			put_field(&b, a->instances[j].image);
-			put_field(&b, a->instances[j].route_host);
+			mech_buf_put_field(&b, a->instances[j].name);
+			mech_buf_put_field(&b, a->instances[j].image);
+			mech_buf_put_field(&b, a->instances[j].route_host);
 			mech_buf_putc(&b, '\n');
 		}
 		for (j = 0; j < a->files.len; j++) {
 			mech_buf_puts(&b, "F");
-			put_field(&b, a->files.items[j]);
+			mech_buf_put_field(&b, a->files.items[j]);
 			mech_buf_putc(&b, '\n');
 		}
 	}

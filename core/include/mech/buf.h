@@ -47,6 +47,17 @@ char *mech_buf_detach(mech_buf *b);
 void mech_buf_clear(mech_buf *b);
 void mech_buf_dispose(mech_buf *b);
 
+/**
+ * The fields of mech's text cache files (the app cache, the commit briefs):
+ * mech_buf_put_field() appends a space and `s`, where `\s`, `\n` and `\\`
+ * stand for a space, a newline and a backslash, `\e` for the empty string,
+ * a lone `-` for NULL and `\-` for a leading dash; mech_fields_split() cuts
+ * a line (without its newline) into at most `max` such fields, unescaped in
+ * place (NULL for `-`), and returns how many.
+ */
+void mech_buf_put_field(mech_buf *b, const char *s);
+size_t mech_fields_split(char *line, char **f, size_t max);
+
 /** Write all `n` bytes to `fd`, retrying short writes and EINTR. 0, or -1 with errno. */
 int mech_write_all(int fd, const void *p, size_t n);
 
