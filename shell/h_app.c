@@ -3,6 +3,7 @@
 #include "cmd.h"
 #include "handlers.h"
 #include "mech/app.h"
+#include "mech/brief.h"
 #include "h_live.h"
 #include "jsonw.h"
 #include "mech/error.h"
@@ -193,76 +194,10 @@ int sh_app_instance_remove(sh_ctx *ctx, const sh_args *a)
 	return sh_finish_write(ctx, a, rc, &res);
 }
 
-/*
- * Each last writer's author, read once per command: the instances of a
- * large tenant name a few hundred commits, and a commit that is not in
- * libgit2's cache (a large message) is inflated again on every lookup.
- */
-typedef struct {
-	git_oid id;
-	char *name, *email; /* NULL: the commit could not be read */
-	int used;
-} author;
-
-typedef struct {
-	author *slots; /* open addressing; cap a power of two */
-	size_t cap, len;
-} authors;
-
-static size_t author_slot(const authors *m, const git_oid *id)
-{
-	size_t h, mask = m->cap - 1;
-	memcpy(&h, id->id, sizeof(h));
-	for (h &= mask; m->slots[h].used && !git_oid_equal(&m->slots[h].id, id); h = (h + 1) & mask)
-		;
-	return h;
-}
-
-static const author *author_of(authors *m, mech_repo *repo, const git_oid *id)
-{
-	git_commit *c;
-	author *a;
-	size_t i;
-	if ((m->len + 1) * 4 > m->cap * 3) {
-		authors old = *m;
-		m->cap = old.cap ? old.cap * 2 : 64;
-		m->slots = mech_calloc(m->cap, sizeof(*m->slots));
-		for (i = 0; i < old.cap; i++)
-			if (old.slots[i].used)
-				m->slots[author_slot(m, &old.slots[i].id)] = old.slots[i];
-		free(old.slots);
-	}
-	a = &m->slots[author_slot(m, id)];
-	if (a->used)
-		return a;
-	a->used = 1;
-	a->id = *id;
-	m->len++;
-	if (git_commit_lookup(&c, mech_repo_git(repo), id) == 0) {
-		const git_signature *s = git_commit_author(c);
-		a->name = mech_strdup(s->name);
-		a->email = mech_strdup(s->email);
-		git_commit_free(c);
-	}
-	return a;
-}
-
-static void authors_dispose(authors *m)
-{
-	size_t i;
-	for (i = 0; i < m->cap; i++) {
-		free(m->slots[i].name);
-		free(m->slots[i].email);
-	}
-	free(m->slots);
-	memset(m, 0, sizeof(*m));
-}
-
-static void writer_write(sh_jw *j, const char *key, mech_repo *repo, authors *who,
-			 const mech_writer *w)
+static void writer_write(sh_jw *j, const char *key, mech_briefs *who, const mech_writer *w)
 {
 	char sha[GIT_OID_HEXSZ + 1];
-	const author *a;
+	const mech_brief *a;
 	if (git_oid_is_zero(&w->commit)) {
 		sh_jw_null(j, key);
 		return;
@@ -271,35 +206,35 @@ static void writer_write(sh_jw *j, const char *key, mech_repo *repo, authors *wh
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
 	sh_jw_string(j, "commit", sha);
 	sh_jw_string(j, "class", mech_class_name(w->cls));
-	a = author_of(who, repo, &w->commit);
-	if (a->name) {
-		char *s = mech_sprintf("%s <%s>", a->name, a->email);
+	a = mech_brief_of(who, &w->commit);
+	if (a->author) {
+		char *s = mech_sprintf("%s <%s>", a->author, a->email);
 		sh_jw_string(j, "author", s);
 		free(s);
 	}
 	sh_jw_end(j);
 }
 
-static cJSON *writer_json(mech_repo *repo, authors *who, const mech_writer *w)
+static cJSON *writer_json(mech_briefs *who, const mech_writer *w)
 {
 	mech_buf b = MECH_BUF_INIT;
 	sh_jw j;
 	sh_jw_init(&j, &b);
-	writer_write(&j, NULL, repo, who, w);
+	writer_write(&j, NULL, who, w);
 	return sh_jw_tree(&b);
 }
 
-static char *writer_text(mech_repo *repo, authors *who, const mech_writer *w)
+static char *writer_text(mech_briefs *who, const mech_writer *w)
 {
 	char sha[13];
-	const author *a;
+	const mech_brief *a;
 	if (git_oid_is_zero(&w->commit))
 		return mech_strdup("-");
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
-	a = author_of(who, repo, &w->commit);
-	if (!a->name)
+	a = mech_brief_of(who, &w->commit);
+	if (!a->author)
 		return mech_sprintf("%s %s", mech_class_name(w->cls), sha);
-	return mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, a->name);
+	return mech_sprintf("%s %s (%s)", mech_class_name(w->cls), sha, a->author);
 }
 
 /* Where an instance's live state goes in text written before Argo CD answered. */
@@ -449,7 +384,7 @@ static const mech_argocd_app *live_find(const live_view *lv, const char *tenant,
 }
 
 /* `only`: the instance picked with -i (NULL: every instance). */
-static void app_write(sh_jw *j, mech_repo *repo, authors *who, const mech_app_state *app,
+static void app_write(sh_jw *j, mech_repo *repo, mech_briefs *who, const mech_app_state *app,
 		      const live_view *lv, const mech_instance_state *only)
 {
 	size_t i;
@@ -471,7 +406,7 @@ static void app_write(sh_jw *j, mech_repo *repo, authors *who, const mech_app_st
 			sh_jw_string(j, "route", in->route_host);
 		else
 			sh_jw_null(j, "route");
-		writer_write(j, "last_writer", repo, who, &in->writer);
+		writer_write(j, "last_writer", who, &in->writer);
 		if (lv && lv->holes) {
 			live_holes *h = lv->holes;
 			sh_jw_null(j, "live");
@@ -496,7 +431,7 @@ static void app_write(sh_jw *j, mech_repo *repo, authors *who, const mech_app_st
 	sh_jw_end(j);
 }
 
-static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state *app,
+static cJSON *app_json_live(mech_repo *repo, mech_briefs *who, const mech_app_state *app,
 			    const live_view *lv, const mech_instance_state *only)
 {
 	mech_buf b = MECH_BUF_INIT;
@@ -507,7 +442,7 @@ static cJSON *app_json_live(mech_repo *repo, authors *who, const mech_app_state 
 }
 
 /* {"argocd": …, "apps": […]}: written as text, not built as a tree (8 MB at 10,000 apps) */
-static void list_write(mech_buf *out, mech_repo *repo, authors *who, const mech_app_state *apps,
+static void list_write(mech_buf *out, mech_repo *repo, mech_briefs *who, const mech_app_state *apps,
 		       size_t n, const live_view *lv, const char *argocd)
 {
 	sh_jw w;
@@ -559,11 +494,13 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	live_holes holes = {0};
 	live_fetch fetch;
 	mech_error *config_err = NULL;
-	authors who = {0};
+	mech_briefs *who;
 	int text = !ctx->json || ctx->text_too, written;
 	(void)a;
 	if (with_repo(ctx, &repo) < 0)
 		return -1;
+	/* every last writer's author: the next listing finds them in the cache */
+	who = mech_briefs_open(repo, 1);
 	/* Argo CD answers while Git is read; a bad configuration is said after Git's errors */
 	if (live_fetch_start(ctx, &fetch) < 0)
 		config_err = mech_error_take();
@@ -571,6 +508,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	if (mech_app_list_filled(repo, 0, &apps, &n) < 0) {
 		live_fetch_cancel(&fetch);
 		mech_error_free(config_err);
+		mech_briefs_free(who);
 		mech_repo_free(repo);
 		return -1;
 	}
@@ -578,14 +516,14 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	early.holes = &holes;
 	written = !config_err && fetch.cd;
 	if (written)
-		list_write(&result, repo, &who, apps, n, &early, "live");
+		list_write(&result, repo, who, apps, n, &early, "live");
 	if (config_err || live_fetch_finish(&fetch, repo, &lv) < 0) {
 		if (config_err)
 			mech_error_restore(config_err);
 		live_fetch_cancel(&fetch);
 		free(holes.v);
 		mech_buf_dispose(&result);
-		authors_dispose(&who);
+		mech_briefs_free(who);
 		mech_app_state_free(apps, n);
 		mech_repo_free(repo);
 		return -1;
@@ -593,7 +531,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	if (written)
 		holes_fill(&result, &holes, &lv, repo);
 	else
-		list_write(&result, repo, &who, apps, n, &lv, "not configured");
+		list_write(&result, repo, who, apps, n, &lv, "not configured");
 	free(holes.v);
 	sh_table_init(&t, 7);
 	sh_table_add(&t, "APP", "INSTANCE", "IMAGE", "SYNC", "HEALTH", "ROUTE", "LAST WRITER");
@@ -603,7 +541,7 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 			const mech_instance_state *in = &apps[i].instances[j];
 			const mech_argocd_app *la = live_find(&lv, ctx->tenant_name, apps[i].name,
 							      in->name);
-			char *wt = writer_text(repo, &who, &in->writer);
+			char *wt = writer_text(who, &in->writer);
 			sh_table_add(&t, apps[i].name, in->name, in->image ? in->image : "-",
 				     la        ? la->sync_status
 				     : lv.apps ? "Missing"
@@ -622,7 +560,8 @@ int sh_app_list(sh_ctx *ctx, const sh_args *a)
 	sh_table_dispose(&t);
 	if (!n)
 		sh_next(ctx, "mech app create NAME --image REF");
-	authors_dispose(&who);
+	mech_briefs_save(who);
+	mech_briefs_free(who);
 	mech_app_state_free(apps, n);
 	mech_repo_free(repo);
 	return 0;
@@ -700,7 +639,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	mech_app_state *app = NULL;
 	const mech_instance_state *only = NULL;
 	live_view lv;
-	authors who = {0};
+	mech_briefs *who;
 	cJSON *files;
 	sh_table t;
 	size_t i;
@@ -720,7 +659,9 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		mech_repo_free(repo);
 		return -1;
 	}
-	ctx->result = app_json_live(repo, &who, app, &lv, only);
+	/* one app's few writers: read from Git, not the whole tenant's brief cache */
+	who = mech_briefs_open(repo, 0);
+	ctx->result = app_json_live(repo, who, app, &lv, only);
 	files = cJSON_AddArrayToObject(ctx->result, "files");
 	sh_printf(ctx, "%sapp %s%s  image %s  port %d  replicas %d\n", sh_color(ctx, "bold"),
 		  app->name, sh_color(ctx, "reset"), app->base_image ? app->base_image : "-",
@@ -732,7 +673,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 		char *wt;
 		if (only && only != in)
 			continue;
-		wt = writer_text(repo, &who, &in->writer);
+		wt = writer_text(who, &in->writer);
 		sh_table_add(&t, in->name, in->image ? in->image : "-",
 			     in->route_host ? in->route_host : "-", wt);
 		free(wt);
@@ -749,9 +690,9 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table_add(&t, "FILE", "LAST WRITER");
 	for (i = 0; i < app->files.len; i++) {
 		cJSON *f = cJSON_CreateObject();
-		char *wt = writer_text(repo, &who, &app->writers[i]);
+		char *wt = writer_text(who, &app->writers[i]);
 		cJSON_AddStringToObject(f, "path", app->files.items[i]);
-		cJSON_AddItemToObject(f, "last_writer", writer_json(repo, &who, &app->writers[i]));
+		cJSON_AddItemToObject(f, "last_writer", writer_json(who, &app->writers[i]));
 		cJSON_AddItemToArray(files, f);
 		sh_table_add(&t, app->files.items[i], wt);
 		free(wt);
@@ -760,7 +701,7 @@ int sh_app_info(sh_ctx *ctx, const sh_args *a)
 	sh_table_print(ctx, &t);
 	sh_table_dispose(&t);
 	sh_next(ctx, "mech log --path apps/%s", app->name);
-	authors_dispose(&who);
+	mech_briefs_free(who);
 	mech_app_state_free(app, 1);
 	mech_repo_free(repo);
 	return 0;

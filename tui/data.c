@@ -122,58 +122,32 @@ static void tenant_drop(tui_tenant *tn, unsigned what)
 }
 
 /*
- * The author of each last writer the views name: an open-addressing table
- * keyed by commit id, kept for the tenant's life. A list of 10,000 apps
- * otherwise looks up 10,000 commits on every reload.
+ * What the views show of the commits they name (last writers, receipts),
+ * kept for the tenant's life and, between consoles, in the tenant's brief
+ * cache: a list of 10,000 apps otherwise reads 10,000 commits from Git at
+ * every start and maps most of the pack and its index (mech/brief.h).
  */
-struct tui_author {
-	git_oid id;
-	char *name; /* NULL: empty slot */
-};
-
-static size_t author_slot(const tui_tenant *tn, const git_oid *id)
+const mech_brief *tui_brief(tui_tenant *tn, const git_oid *id)
 {
-	size_t h, mask = tn->capauthors - 1;
-	memcpy(&h, id->id, sizeof(h)); /* an object id is already a hash */
-	for (h &= mask;; h = (h + 1) & mask)
-		if (!tn->authors[h].name || git_oid_equal(&tn->authors[h].id, id))
-			return h;
+	if (!tn->repo)
+		return NULL;
+	if (!tn->briefs)
+		tn->briefs = mech_briefs_open(tn->repo, 1);
+	return mech_brief_of(tn->briefs, id);
 }
 
-static void author_put(tui_tenant *tn, const git_oid *id, const char *name)
+void tui_briefs_save(tui_tenant *tn, size_t fresh)
 {
-	size_t i;
-	if ((tn->nauthors + 1) * 4 > tn->capauthors * 3) {
-		struct tui_author *old = tn->authors;
-		size_t oldcap = tn->capauthors;
-		tn->capauthors = oldcap ? oldcap * 2 : 256;
-		tn->authors = mech_calloc(tn->capauthors, sizeof(*tn->authors));
-		for (i = 0; i < oldcap; i++)
-			if (old[i].name)
-				tn->authors[author_slot(tn, &old[i].id)] = old[i];
-		free(old);
-	}
-	i = author_slot(tn, id);
-	if (tn->authors[i].name)
-		return;
-	tn->authors[i].id = *id;
-	tn->authors[i].name = mech_strdup(name);
-	tn->nauthors++;
-}
-
-static const char *author_get(const tui_tenant *tn, const git_oid *id)
-{
-	return tn->capauthors ? tn->authors[author_slot(tn, id)].name : NULL;
+	if (tn->briefs && mech_briefs_fresh(tn->briefs) >= (fresh ? fresh : 1))
+		mech_briefs_save(tn->briefs);
 }
 
 static void tenant_free(tui_tenant *tn)
 {
-	size_t i;
 	if (!tn)
 		return;
-	for (i = 0; i < tn->capauthors; i++)
-		free(tn->authors[i].name);
-	free(tn->authors);
+	tui_briefs_save(tn, 0);
+	mech_briefs_free(tn->briefs);
 	mech_live_reach_free(tn->reach);
 	tenant_drop(tn, ~0u);
 	mech_repo_free(tn->repo);
@@ -773,45 +747,35 @@ void tui_author_name(const char *author, char *buf, size_t len)
 
 int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time, char **subject)
 {
+	const mech_brief *b;
 	git_oid oid;
-	git_commit *c = NULL;
 	*author = *subject = NULL;
 	*time = 0;
-	if (!tn->repo || git_oid_fromstrp(&oid, sha) < 0 ||
-	    git_commit_lookup(&c, mech_repo_git(tn->repo), &oid) < 0) {
+	if (git_oid_fromstrp(&oid, sha) < 0 || !(b = tui_brief(tn, &oid)) || !b->author) {
 		git_error_clear();
 		return -1;
 	}
-	*author = mech_strdup(git_commit_author(c)->name);
-	*time = (long long)git_commit_time(c);
-	*subject = mech_strdup(git_commit_summary(c) ? git_commit_summary(c) : "");
-	git_commit_free(c);
+	*author = mech_strdup(b->author);
+	*time = b->time;
+	*subject = mech_strdup(b->summary);
 	return 0;
 }
 
 void tui_writer_text(tui_tenant *tn, const mech_writer *w, char *buf, size_t len)
 {
-	char sha[GIT_OID_HEXSZ + 1], *author, *subject;
-	const char *known;
-	long long t;
+	char sha[GIT_OID_HEXSZ + 1];
+	const mech_brief *b;
 	if (git_oid_is_zero(&w->commit)) {
 		snprintf(buf, len, "-");
 		return;
 	}
-	known = author_get(tn, &w->commit);
-	if (known) {
-		snprintf(buf, len, "%s %s", mech_class_name(w->cls), known);
+	b = tui_brief(tn, &w->commit);
+	if (b && b->author) {
+		snprintf(buf, len, "%s %s", mech_class_name(w->cls), b->author);
 		return;
 	}
 	git_oid_tostr(sha, sizeof(sha), &w->commit);
-	if (tui_commit_brief(tn, sha, &author, &t, &subject) < 0) {
-		snprintf(buf, len, "%s %.8s", mech_class_name(w->cls), sha);
-		return;
-	}
-	author_put(tn, &w->commit, author);
-	snprintf(buf, len, "%s %s", mech_class_name(w->cls), author);
-	free(author);
-	free(subject);
+	snprintf(buf, len, "%s %.8s", mech_class_name(w->cls), sha);
 }
 
 tui_tenant *tui_data_newest(const tui_data *d, const size_t *at, int forced, size_t *i)

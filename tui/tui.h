@@ -20,6 +20,7 @@
 #include "mech/addon.h"
 #include "mech/app.h"
 #include "mech/argocd.h"
+#include "mech/brief.h"
 #include "mech/history.h"
 #include "mech/kube.h"
 #include "mech/route.h"
@@ -362,8 +363,7 @@ typedef struct tui_tenant {
 	size_t nforced;
 	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
-	struct tui_author *authors; /* commit → author name (commits never change) */
-	size_t nauthors, capauthors;
+	mech_briefs *briefs; /* commit → author, time, summary; opened on first use */
 	struct mech_live_reach *reach; /* REVISION's "↓": one walk per synced revision */
 } tui_tenant;
 
@@ -446,6 +446,13 @@ const mech_argocd_resource *tui_data_resource(tui_data *d, const tui_tenant *tn,
 long long tui_now_ms(void);
 /** "Name" of "Name <email>". */
 void tui_author_name(const char *author, char *buf, size_t len);
+/**
+ * What is shown of a commit (mech/brief.h), from the tenant's brief cache or
+ * Git; NULL without a repo. tui_briefs_save() writes the cache once `fresh`
+ * or more briefs were read from Git (0: whenever any was).
+ */
+const mech_brief *tui_brief(tui_tenant *tn, const git_oid *id);
+void tui_briefs_save(tui_tenant *tn, size_t fresh);
 /** Author name, commit time and subject of a commit (caller frees the strings). */
 int tui_commit_brief(tui_tenant *tn, const char *sha, char **author, long long *time,
 		     char **subject);

@@ -46,14 +46,11 @@ enum {
 static long long writer_cells(tui_view *v, tui_tenant *tn, const mech_writer *w, tui_line *l,
 			      size_t at, long long now)
 {
-	git_commit *c = NULL;
+	const mech_brief *b = git_oid_is_zero(&w->commit) ? NULL : tui_brief(tn, &w->commit);
 	const char *subject;
 	char age[16];
-	long long ct;
-	if (git_oid_is_zero(&w->commit) || !tn->repo ||
-	    git_commit_lookup(&c, mech_repo_git(tn->repo), &w->commit) < 0) {
+	if (!b || !b->author) {
 		char sha[GIT_OID_HEXSZ + 1];
-		git_error_clear();
 		git_oid_tostr(sha, sizeof(sha), &w->commit);
 		if (git_oid_is_zero(&w->commit))
 			tui_view_cell_set(v, l, at + C_WRITER, TUI_AREA_DEFAULT, "-");
@@ -65,19 +62,17 @@ static long long writer_cells(tui_view *v, tui_tenant *tn, const mech_writer *w,
 		tui_view_cell_set(v, l, at + C_MESSAGE, TUI_AREA_DEFAULT, "%s", "");
 		return 0;
 	}
-	ct = (long long)git_commit_time(c);
-	mech_age_text(now - ct, age, sizeof(age));
+	mech_age_text(now - b->time, age, sizeof(age));
 	tui_view_cell_set(v, l, at + C_WRITER, tui_class_area(w->cls), "%s %s",
-			  mech_class_name(w->cls), git_commit_author(c)->name);
+			  mech_class_name(w->cls), b->author);
 	tui_view_cell_set(v, l, at + C_AGE, TUI_AREA_DIM, "%s", age);
-	tui_view_cell_set(v, l, at + C_EMAIL, TUI_AREA_DEFAULT, "%s", git_commit_author(c)->email);
-	subject = git_commit_summary(c) ? git_commit_summary(c) : "";
+	tui_view_cell_set(v, l, at + C_EMAIL, TUI_AREA_DEFAULT, "%s", b->email);
+	subject = b->summary;
 	/* a receipt's verb is in its LAST WRITER class already: "set image of web/main …" */
 	if (!strncmp(subject, "mechanics(", 10) && strstr(subject, "): "))
 		subject = strstr(subject, "): ") + 3;
 	tui_view_cell_set(v, l, at + C_MESSAGE, TUI_AREA_DEFAULT, "%s", subject);
-	git_commit_free(c);
-	return ct + mech_age_next(now - ct);
+	return b->time + mech_age_next(now - b->time);
 }
 
 /*
@@ -293,6 +288,8 @@ static void load_tenant(struct tui *t, tui_view *v, tui_tenant *tn, long long no
 		}
 	}
 	tui_data_unlock(d);
+	/* the first listing's briefs, for the next console; one write's wait for the exit */
+	tui_briefs_save(tn, 64);
 }
 
 static int load(struct tui *t, tui_view *v)

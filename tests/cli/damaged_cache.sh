@@ -3,7 +3,8 @@
 # mech's own caches under MECH_HOME/cache (the last-writer index, the app
 # cache) carry checksums: a flipped digit or byte, or a file from before the
 # checksums, is rebuilt from Git and never believed. The answers a user sees
-# stay right: a human's commit still needs --force.
+# stay right: a human's commit still needs --force. The commit briefs' cache
+# (each last writer's author) has a checksum too.
 . "$(dirname "$0")/../lib/common.sh"
 
 seed_tenant alice
@@ -85,4 +86,21 @@ expect_in "$(head -1 "$APPS")" "mech-apps 2 " "the cache was made version 2"
 mech app list --json
 expect_eq "$out" "$listed" "an app cache of version 2 does not change the listing"
 expect_in "$(head -1 "$APPS")" "mech-apps 3 " "version 2 rewritten as version 3"
+
+# ---- the commit briefs (core/git/brief.c): each last writer's author ----
+BRIEFS="$MECH_HOME/cache/alice/briefs-main.cache"
+rm -f "$BRIEFS"
+mech app list --json
+expect_rc 0 "app list without a brief cache"
+listed=$out
+[ -s "$BRIEFS" ] && ok || fail "app list wrote no brief cache"
+expect_in "$(head -1 "$BRIEFS")" "mech-briefs 1 " "the brief cache's header"
+mech app list --json
+expect_eq "$out" "$listed" "the listing from the brief cache equals the one from Git"
+# an author's email one byte off: believed, the listing would say so
+sed -i '2s/@/#/' "$BRIEFS"
+grep -q '#' "$BRIEFS" && ok || fail "the damage was not made"
+mech app list --json
+expect_eq "$out" "$listed" "a damaged brief cache does not change the listing"
+grep -q '#' "$BRIEFS" && fail "the damaged brief cache was not rewritten" || ok
 finish

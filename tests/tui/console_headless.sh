@@ -81,6 +81,30 @@ expect_in "$(cat "$T/app-detail.screen")" "argocd not configured" "app detail wi
 expect_in "$(cat "$T/small.screen")" "needs at least 80x24" "minimum size message"
 expect_not_in "$(cat "$T/filter-typing.screen")" " web " "filter hides web"
 
+# ---- the last writers' cells (LAST WRITER, AGE, EMAIL, MESSAGE): read from
+# Git, then from the brief cache that console left (core/git/brief.c) ----
+B="$MECH_HOME/cache/alice/briefs-main.cache"
+rm -f "$B"
+printf ':resize 240x40\n:screen-save %s\n' "$T/briefs-git.screen" >"$T/s"
+console "$T/s"
+expect_rc 0 "the console without a brief cache"
+[ -s "$B" ] && ok || fail "the console left no brief cache"
+printf ':resize 240x40\n:screen-save %s\n' "$T/briefs-cache.screen" >"$T/s"
+console "$T/s"
+expect_rc 0 "the console with the brief cache"
+ages() { sed -E 's/ [0-9]+[smhdwy] / <age> /g' "$1"; }
+expect_eq "$(ages "$T/briefs-cache.screen")" "$(ages "$T/briefs-git.screen")" \
+	"the apps view from the brief cache equals the one from Git"
+expect_in "$(cat "$T/briefs-cache.screen")" "set image of web/main" "the writer's subject is shown"
+# a damaged cache is read from Git again, and shows the same
+sed -i '2s/@/#/' "$B"
+grep -q '#' "$B" && ok || fail "the damage was not made"
+printf ':resize 240x40\n:screen-save %s\n' "$T/briefs-damaged.screen" >"$T/s"
+console "$T/s"
+expect_eq "$(ages "$T/briefs-damaged.screen")" "$(ages "$T/briefs-git.screen")" \
+	"a damaged brief cache does not change the apps view"
+grep -q '#' "$B" && fail "the damaged brief cache was not rewritten" || ok
+
 # ---- NO_COLOR gives mono; without it T cycles themes ----
 printf '?\n:screen-save %s\n' "$T/nocolor.screen" >"$T/s"
 console "$T/s"
