@@ -81,8 +81,8 @@ MECH_HOME=$work/b/mech HOME=$work/b/home "$MECH" --tenant bench app create fresh
 	--image nginx:1.28 >/dev/null 2>&1 || { say "the write before the console failed"; exit 1; }
 read -r big_write_ms big_write_kb < <(RUNS=1 mech_console "$work/b" 4)
 history_shown "$work/b" mech.screen mech
-# the first console on a home: every app's state read from Git, not the app cache
-rm -f "$work/b/mech/cache/bench/apps-main.cache"
+# the first console on a home: every app's state and last writer read from Git, not the caches
+rm -f "$work/b/mech/cache/bench/apps-main.cache" "$work/b/mech/cache/bench/briefs-main.cache"
 read -r big_cold_ms big_cold_kb < <(RUNS=1 mech_console "$work/b" 4)
 history_shown "$work/b" mech.screen mech
 
