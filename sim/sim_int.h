@@ -193,6 +193,7 @@ typedef struct {
 	char *name;
 	char *repo_path;
 	git_repository *repo;
+	mech_strv packs_seen;        /* mech_objstore_forget_gone */
 	char tip[GIT_OID_HEXSZ + 1]; /* the commit `state` was read at */
 	sim_repo_state state;        /* what Git asks for at tip */
 	int has_state;

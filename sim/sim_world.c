@@ -19,6 +19,7 @@
 
 #include "mech/error.h"
 #include "mech/layout.h"
+#include "mech/objstore.h"
 #include "mech/live.h"
 #include "mech/random.h"
 
@@ -180,6 +181,7 @@ void sim_world_dispose(sim_world *w)
 		free(w->tenants[i].name);
 		free(w->tenants[i].repo_path);
 		git_repository_free(w->tenants[i].repo);
+		mech_strv_dispose(&w->tenants[i].packs_seen);
 		sim_repo_state_dispose(&w->tenants[i].state);
 		cJSON_Delete(w->tenants[i].project);
 	}
@@ -1213,6 +1215,9 @@ void sim_world_tick(sim_world *w)
 		}
 		if (!strcmp(tip, t->tip))
 			continue;
+		/* a moved branch: let go of the packs the merge of its writes removed */
+		if (mech_objstore_forget_gone(t->repo, &t->packs_seen) < 0)
+			mech_error_clear();
 		memset(&s, 0, sizeof(s));
 		if (git_oid_fromstr(&applied, t->applied) < 0 ||
 		    sim_repo_read(t->repo, &oid, &applied, t->name, w->branch, t->repo_path, &s) <

@@ -305,6 +305,9 @@ static int tenant_poll(tui_data *d, tui_tenant *tn, int force)
 	mech_error_clear();
 	if (!force && have == tn->have_head && (!have || git_oid_equal(&head, &tn->head)))
 		return 0;
+	/* a moved branch: the merge of the packs its writes left may have run */
+	if (tn->repo && mech_repo_forget_gone_packs(tn->repo) < 0)
+		mech_error_clear();
 	tn->have_head = have;
 	if (have)
 		git_oid_cpy(&tn->head, &head);

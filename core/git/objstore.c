@@ -722,6 +722,34 @@ int mech_objstore_compaction_due(const char *gitdir)
 	return due;
 }
 
+int mech_objstore_forget_gone(git_repository *repo, mech_strv *seen)
+{
+	char *dir = objects_dir(repo, "/pack"), *objects;
+	mech_strv now = MECH_STRV_INIT;
+	git_odb *odb = NULL;
+	size_t i, j;
+	int gone = 0, rc = 0;
+
+	pack_names(dir, &now);
+	for (i = 0; i < seen->len && !gone; i++) {
+		for (j = 0; j < now.len && strcmp(seen->items[i], now.items[j]); j++)
+			;
+		gone = j == now.len;
+	}
+	if (gone) {
+		objects = objects_dir(repo, "");
+		rc = git_odb_open(&odb, objects) < 0 || git_repository_set_odb(repo, odb) < 0
+			     ? mech_error_git(MECH_EFAILED, "cannot open the object database again")
+			     : 1;
+		git_odb_free(odb); /* the repository holds it */
+		free(objects);
+	}
+	mech_strv_dispose(seen);
+	*seen = now;
+	free(dir);
+	return rc;
+}
+
 struct mech_pack_merge {
 	pack_file *packs; /* the merged ones */
 	size_t n;

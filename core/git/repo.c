@@ -84,12 +84,24 @@ void mech_repo_free(mech_repo *r)
 	mech_ref_drop_old(r);
 	mech_lastwriter_free(r->lw);
 	mech_objstore_free(r->objs);
+	mech_strv_dispose(&r->packs_seen);
 	git_repository_free(r->git);
 	free(r->tenant);
 	free(r->path);
 	free(r->branch_ref);
 	free(r->remote_url);
 	free(r);
+}
+
+int mech_repo_forget_gone_packs(mech_repo *r)
+{
+	int rc = mech_objstore_forget_gone(r->git, &r->packs_seen);
+	if (rc == 1 && r->objs) {
+		/* a write's staging database still holds the old packs; the next write stages anew */
+		mech_objstore_free(r->objs);
+		r->objs = NULL;
+	}
+	return rc;
 }
 
 git_repository *mech_repo_git(mech_repo *r)

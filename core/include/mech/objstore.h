@@ -2,6 +2,8 @@
 #ifndef MECH_OBJSTORE_H
 #define MECH_OBJSTORE_H
 
+#include "mech/buf.h"
+
 #include <git2.h>
 #include <time.h>
 
@@ -58,6 +60,17 @@ void mech_objstore_discard(mech_objstore *s);
  * write ever has a pack it listed vanish while it builds its commit.
  */
 typedef struct mech_pack_merge mech_pack_merge;
+
+/**
+ * libgit2 keeps every pack it opened mapped, and so on disk, until the
+ * object database is freed, and its rescans only add packs: a process that
+ * stays (the console, the sim) would hold every pack a merge removed, one
+ * more each write. `seen` holds the pack names the last call found (empty
+ * at first); when one of them is gone, `repo` gets a new object database
+ * and the old one goes with its maps. Reads only the pack directory.
+ * 1 when the database was replaced, 0 when nothing was gone, -1 on error.
+ */
+int mech_objstore_forget_gone(git_repository *repo, mech_strv *seen);
 
 /** Are there MECH_PACK_LIMIT packs or more? Reads only the pack directory. */
 int mech_objstore_compaction_due(const char *gitdir);

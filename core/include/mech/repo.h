@@ -25,6 +25,12 @@ int mech_repo_open(mech_repo **out, const mech_config *cfg, const char *tenant);
 /** Create the tenant's empty bare repository, HEAD on gitops.branch (an existing one is kept). */
 int mech_repo_create(const mech_config *cfg, const char *tenant);
 void mech_repo_free(mech_repo *repo);
+/**
+ * For a handle kept open across writes (the console): let go of the packs
+ * a merge removed since the last call (mech_objstore_forget_gone). Call
+ * between writes, never during one. 1 let go, 0 nothing gone, -1 error.
+ */
+int mech_repo_forget_gone_packs(mech_repo *repo);
 /** The libgit2 repository, borrowed: it lives as long as the handle. */
 git_repository *mech_repo_git(mech_repo *repo);
 const char *mech_repo_tenant(const mech_repo *repo);
