@@ -363,7 +363,7 @@ typedef struct tui_tenant {
 	size_t nforced;
 	git_oid forced_at; /* the head the forced list is complete for */
 	char *git_error;
-	mech_briefs *briefs; /* commit → author, time, summary; opened on first use */
+	mech_briefs *briefs;           /* commit → author, time, summary; opened on first use */
 	struct mech_live_reach *reach; /* REVISION's "↓": one walk per synced revision */
 } tui_tenant;
 

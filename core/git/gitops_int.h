@@ -23,9 +23,9 @@ struct mech_repo {
 	char *remote_url; /* NULL when none */
 	git_repository *git;
 	mech_lastwriter *lw;
-	mech_objstore *objs; /* staged objects of the write in progress */
-	int lock_fd;         /* the tenant lock while a write holds it, else -1 */
-	int old_ref_fd;      /* the file a move replaced, held open (mech_ref_move), else -1 */
+	mech_objstore *objs;  /* staged objects of the write in progress */
+	int lock_fd;          /* the tenant lock while a write holds it, else -1 */
+	int old_ref_fd;       /* the file a move replaced, held open (mech_ref_move), else -1 */
 	mech_strv packs_seen; /* mech_repo_forget_gone_packs */
 };
 

@@ -44,9 +44,12 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 /* names and subjects that need escaping in a cache line */
 static const char *const names[N] = {"Alice", "Bob Q. Builder", "-dash", "back\\slash", "e", "Zoë"};
 static const char *const emails[N] = {"alice@x", "b@x", "-@x", "b\\s@x", "e@x", "z@x"};
-static const char *const messages[N] = {
-	"set web image\n\nbody\n", "two  spaces and a trailing one \n", "-starts with a dash\n",
-	"a \\s and \\n and \\e spelled out\n", "\n", "first line\nsecond line of the summary\n"};
+static const char *const messages[N] = {"set web image\n\nbody\n",
+					"two  spaces and a trailing one \n",
+					"-starts with a dash\n",
+					"a \\s and \\n and \\e spelled out\n",
+					"\n",
+					"first line\nsecond line of the summary\n"};
 
 static void world_open(world *w)
 {
@@ -72,9 +75,12 @@ static void world_open(world *w)
 	cr_assert_eq(git_tree_lookup(&t, g, &tree), 0);
 	for (i = 0; i < N; i++) {
 		git_signature *a, *c;
-		cr_assert_eq(git_signature_new(&a, names[i], emails[i], 1700000000 + i * 100, 60), 0);
-		cr_assert_eq(git_signature_new(&c, "Mechanics", "m@x", 1700000000 + i * 100 + 7, 0), 0);
-		cr_assert_eq(git_commit_create_v(&w->commits[i], g, NULL, a, c, NULL, messages[i], t, 0),
+		cr_assert_eq(git_signature_new(&a, names[i], emails[i], 1700000000 + i * 100, 60),
+			     0);
+		cr_assert_eq(git_signature_new(&c, "Mechanics", "m@x", 1700000000 + i * 100 + 7, 0),
+			     0);
+		cr_assert_eq(git_commit_create_v(&w->commits[i], g, NULL, a, c, NULL, messages[i],
+						 t, 0),
 			     0);
 		git_signature_free(a);
 		git_signature_free(c);

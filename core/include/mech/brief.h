@@ -18,7 +18,7 @@
 #include <stddef.h>
 
 typedef struct {
-	long long time;	     /* committer time */
+	long long time;      /* committer time */
 	const char *author;  /* NULL: the commit could not be read */
 	const char *email;   /* "" when author is NULL */
 	const char *summary; /* git_commit_summary, "" when none */
