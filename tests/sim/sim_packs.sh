@@ -26,6 +26,7 @@ flock "$LOCK" true
 
 packs=$(ls "$PACKS"/pack-*.pack | wc -l)
 [ "$packs" -lt 41 ] && ok || fail "no merge ran: $packs packs after 41 writes"
+[ -r "/proc/$SIM_PID/maps" ] || fail "the sim is gone: $(cat "$SIM_ERR")"
 gone=$(grep -c "$PACKS/pack-[0-9a-f]*\.pack (deleted)" "/proc/$SIM_PID/maps" || true)
 [ "$gone" -le 16 ] && ok ||
 	fail "the sim still maps $gone removed packs after 41 writes (at most one merge's 16)"

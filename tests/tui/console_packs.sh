@@ -19,8 +19,10 @@ LOCK="$MECH_HOME/tenants/alice/gitops.git/compact.lock"
 tmux_start 200 50 env MECH_HOME="$MECH_HOME" HOME="$HOME" NO_COLOR=1 TZ=UTC LANG=C.UTF-8 \
 	sh -c 'exec "$0" console 2>"$1"' "$MECH" "$T/console.err"
 expect_screen " web " "the apps view"
-pid=$(pgrep -f -- "$MECH console" | head -1)
-[ -n "$pid" ] && ok || fail "no console process"
+# the pane's process is the console: env and sh exec it (other tests' consoles run beside)
+pid=$(tmx display-message -p -t t '#{pane_pid}')
+tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q " console" && ok ||
+	fail "pane process $pid is not the console: $(tr '\0' ' ' <"/proc/$pid/cmdline")"
 
 # each write lands, the console shows it (so it read the new pack), then the next
 for i in $(seq 1 40); do
@@ -33,6 +35,7 @@ flock "$LOCK" true # the last merge those writes started is done
 expect_screen " last " "the last write"
 flock "$LOCK" true
 
+[ -r "/proc/$pid/maps" ] || fail "the console is gone: $(cat "$T/console.err")"
 gone=$(grep -c "$PACKS/pack-[0-9a-f]*\.pack (deleted)" "/proc/$pid/maps" || true)
 merged=$(grep -c "" <(ls "$PACKS"/pack-*.pack))
 [ "$merged" -lt 41 ] && ok || fail "no merge ran: $merged packs after 41 writes"
