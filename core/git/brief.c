@@ -82,7 +82,6 @@ static void load(mech_briefs *t)
 {
 	char *path = mech_repo_cache_file(t->repo, "briefs", "cache"), *p, *nl;
 	size_t magic = strlen(MAGIC);
-	uint64_t sum;
 
 	if (mech_buf_read_file(&t->file, path, FILE_MAX) < 0 || !t->file.len) {
 		mech_error_clear();
@@ -91,8 +90,7 @@ static void load(mech_briefs *t)
 	nl = memchr(t->file.ptr, '\n', t->file.len);
 	if (!nl || (size_t)(nl - t->file.ptr) != magic + 1 + MECH_CHECKSUM_HEXSZ ||
 	    strncmp(t->file.ptr, MAGIC " ", magic + 1) ||
-	    mech_checksum_parse(t->file.ptr + magic + 1, &sum) < 0 ||
-	    sum != mech_checksum(0, nl + 1, t->file.len - (size_t)(nl + 1 - t->file.ptr)))
+	    !mech_checksum_sealed(t->file.ptr, t->file.len))
 		goto bad;
 	for (p = nl + 1; p < t->file.ptr + t->file.len; p = nl + 1) {
 		char *f[6];
@@ -173,15 +171,13 @@ void mech_briefs_save(mech_briefs *t)
 {
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], num[32], sum[MECH_CHECKSUM_HEXSZ + 1];
-	char *path, *dir;
-	size_t i, body;
+	size_t i;
 
 	if (!t || !t->keep || !t->fresh)
 		return;
 	mech_buf_puts(&b, MAGIC);
-	mech_buf_put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
+	mech_buf_put_field(&b, mech_checksum_hex(sum, 0)); /* sealed below */
 	mech_buf_putc(&b, '\n');
-	body = b.len;
 	for (i = 0; i < t->cap; i++) {
 		const slot *s = &t->slots[i];
 		if (!s->used || !s->asked || !s->b.author)
@@ -194,17 +190,10 @@ void mech_briefs_save(mech_briefs *t)
 		mech_buf_put_field(&b, s->b.summary);
 		mech_buf_putc(&b, '\n');
 	}
-	mech_checksum_hex(sum, mech_checksum(0, b.ptr + body, b.len - body));
-	memcpy(b.ptr + body - 1 - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
-	path = mech_repo_cache_file(t->repo, "briefs", "cache");
-	dir = mech_strdup(path);
-	*strrchr(dir, '/') = '\0';
-	if (mech_mkdir_p(dir, 0755) < 0 || mech_file_write_cache(path, b.ptr, b.len, 0644) < 0)
-		mech_error_clear(); /* a cache: what was listed stands without it */
+	mech_checksum_seal(b.ptr, b.len);
+	mech_repo_cache_write(t->repo, "briefs", "cache", b.ptr, b.len);
 	t->fresh = 0;
 	mech_buf_dispose(&b);
-	free(path);
-	free(dir);
 }
 
 void mech_briefs_free(mech_briefs *t)

@@ -125,6 +125,17 @@ char *mech_repo_cache_file(const mech_repo *r, const char *kind, const char *ext
 			    r->cfg->gitops_branch, ext);
 }
 
+void mech_repo_cache_write(const mech_repo *r, const char *kind, const char *ext, const void *data,
+			   size_t len)
+{
+	char *path = mech_repo_cache_file(r, kind, ext), *dir = mech_strdup(path);
+	*strrchr(dir, '/') = '\0';
+	if (mech_mkdir_p(dir, 0755) < 0 || mech_file_write_cache(path, data, len, 0644) < 0)
+		mech_error_clear();
+	free(path);
+	free(dir);
+}
+
 int mech_repo_head(mech_repo *r, git_oid *out)
 {
 	int rc = git_reference_name_to_id(out, r->git, r->branch_ref);

@@ -5,6 +5,8 @@
  */
 #include "mech/checksum.h"
 
+#include <string.h>
+
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
@@ -45,4 +47,22 @@ int mech_hex_parse(const char *s, size_t n, uint64_t *out)
 int mech_checksum_parse(const char *s, uint64_t *out)
 {
 	return mech_hex_parse(s, MECH_CHECKSUM_HEXSZ, out);
+}
+
+void mech_checksum_seal(char *file, size_t len)
+{
+	char *nl = memchr(file, '\n', len), hex[MECH_CHECKSUM_HEXSZ + 1];
+	if (!nl || nl - file < MECH_CHECKSUM_HEXSZ)
+		return;
+	mech_checksum_hex(hex, mech_checksum(0, nl + 1, len - (size_t)(nl + 1 - file)));
+	memcpy(nl - MECH_CHECKSUM_HEXSZ, hex, MECH_CHECKSUM_HEXSZ);
+}
+
+int mech_checksum_sealed(const char *file, size_t len)
+{
+	const char *nl = memchr(file, '\n', len);
+	uint64_t sum;
+	return nl && nl - file >= MECH_CHECKSUM_HEXSZ &&
+	       mech_checksum_parse(nl - MECH_CHECKSUM_HEXSZ, &sum) == 0 &&
+	       sum == mech_checksum(0, nl + 1, len - (size_t)(nl + 1 - file));
 }

@@ -280,7 +280,6 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, app_source *from
 	size_t n = 0;
 	char *file = mech_repo_cache_file(repo, "apps", "cache"), *p, *nl;
 	size_t magic = strlen(APP_CACHE_MAGIC);
-	uint64_t sum;
 
 	*out = NULL;
 	memset(from, 0, sizeof(*from));
@@ -290,9 +289,7 @@ static size_t app_cache_load(mech_repo *repo, cached_app **out, app_source *from
 	}
 	nl = strchr(b.ptr, '\n');
 	if (!nl || (size_t)(nl - b.ptr) != magic + 3 + 2 * GIT_OID_HEXSZ + MECH_CHECKSUM_HEXSZ ||
-	    strncmp(b.ptr, APP_CACHE_MAGIC " ", magic + 1) ||
-	    mech_checksum_parse(nl - MECH_CHECKSUM_HEXSZ, &sum) < 0 ||
-	    sum != mech_checksum(0, nl + 1, b.len - (size_t)(nl + 1 - b.ptr)) ||
+	    strncmp(b.ptr, APP_CACHE_MAGIC " ", magic + 1) || !mech_checksum_sealed(b.ptr, b.len) ||
 	    git_oid_fromstrn(&from->app, b.ptr + magic + 1, GIT_OID_HEXSZ) < 0 ||
 	    git_oid_fromstrn(&from->routes, b.ptr + magic + 2 + GIT_OID_HEXSZ, GIT_OID_HEXSZ) < 0) {
 		memset(from, 0, sizeof(*from));
@@ -355,15 +352,13 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 {
 	mech_buf b = MECH_BUF_INIT;
 	char hex[GIT_OID_HEXSZ + 1], num[32], sum[MECH_CHECKSUM_HEXSZ + 1];
-	char *file = mech_repo_cache_file(repo, "apps", "cache"), *dir = mech_strdup(file);
-	size_t i, j, body;
+	size_t i, j;
 
 	mech_buf_puts(&b, APP_CACHE_MAGIC);
 	mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->app));
 	mech_buf_put_field(&b, git_oid_tostr(hex, sizeof(hex), &from->routes));
-	mech_buf_put_field(&b, mech_checksum_hex(sum, 0)); /* filled in below */
+	mech_buf_put_field(&b, mech_checksum_hex(sum, 0)); /* sealed below */
 	mech_buf_putc(&b, '\n');
-	body = b.len;
 	for (i = 0; i < n; i++) {
 		const mech_app_state *a = &v[i].state;
 		mech_buf_puts(&b, "A");
@@ -389,14 +384,9 @@ static void app_cache_save(mech_repo *repo, const cached_app *v, size_t n, const
 			mech_buf_putc(&b, '\n');
 		}
 	}
-	mech_checksum_hex(sum, mech_checksum(0, b.ptr + body, b.len - body));
-	memcpy(b.ptr + body - 1 - MECH_CHECKSUM_HEXSZ, sum, MECH_CHECKSUM_HEXSZ);
-	*strrchr(dir, '/') = '\0';
-	if (mech_mkdir_p(dir, 0755) < 0 || mech_file_write_cache(file, b.ptr, b.len, 0644) < 0)
-		mech_error_clear(); /* a cache: the listing stands without it */
+	mech_checksum_seal(b.ptr, b.len);
+	mech_repo_cache_write(repo, "apps", "cache", b.ptr, b.len);
 	mech_buf_dispose(&b);
-	free(file);
-	free(dir);
 }
 
 /* The id of the tree at `path`, or zeros when there is none. */

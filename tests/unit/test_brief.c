@@ -61,7 +61,8 @@ static void world_open(world *w)
 	int i;
 
 	memset(w, 0, sizeof(*w));
-	snprintf(w->dir, sizeof(w->dir), "/tmp/mech-brief-XXXXXX");
+	const char *root = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	snprintf(w->dir, sizeof(w->dir), "%s/mech-brief-XXXXXX", root);
 	cr_assert_not_null(mkdtemp(w->dir));
 	memcpy(current, w->dir, sizeof(current));
 	git_libgit2_init();
@@ -132,6 +133,20 @@ static size_t lines(const char *path)
 			n += b.ptr[i] == '\n';
 	mech_buf_dispose(&b);
 	return n;
+}
+
+/* a table that asks for commits `ks` (n of them), saves and goes; the briefs read from Git */
+static size_t ask_and_save(world *w, const int *ks, size_t n)
+{
+	mech_briefs *t = mech_briefs_open(w->repo, 1);
+	size_t i, fresh;
+	for (i = 0; i < n; i++)
+		mech_brief_of(t, &w->commits[ks[i]]);
+	fresh = mech_briefs_fresh(t);
+	mech_briefs_save(t);
+	cr_assert_eq(mech_briefs_fresh(t), 0, "saved: nothing fresh any more");
+	mech_briefs_free(t);
+	return fresh;
 }
 
 Test(brief, read_from_git_then_from_the_cache_alone)
@@ -249,35 +264,18 @@ Test(brief, a_sum_that_matches_is_believed)
 
 Test(brief, the_file_keeps_what_was_asked_for)
 {
+	static const int five[] = {0, 1, 2, 3, 4}, two[] = {0, 1}, three[] = {0, 1, N - 1};
 	world w;
 	mech_briefs *t;
-	int k;
 
 	world_open(&w);
-	t = mech_briefs_open(w.repo, 1);
-	for (k = 0; k < N - 1; k++)
-		mech_brief_of(t, &w.commits[k]);
-	mech_briefs_save(t);
-	mech_briefs_free(t);
+	cr_assert_eq(ask_and_save(&w, five, 5), 5);
 	cr_assert_eq(lines(w.cache), N, "the header and five briefs");
-
 	/* loads five, asks for two of them: nothing read from Git, nothing written */
-	t = mech_briefs_open(w.repo, 1);
-	mech_brief_of(t, &w.commits[0]);
-	mech_brief_of(t, &w.commits[1]);
-	mech_briefs_save(t);
-	mech_briefs_free(t);
+	cr_assert_eq(ask_and_save(&w, two, 2), 0);
 	cr_assert_eq(lines(w.cache), N, "nothing new: the file stays");
-
 	/* the same two and the sixth, read from Git: the file holds those three */
-	t = mech_briefs_open(w.repo, 1);
-	mech_brief_of(t, &w.commits[0]);
-	mech_brief_of(t, &w.commits[1]);
-	mech_brief_of(t, &w.commits[N - 1]);
-	cr_assert_eq(mech_briefs_fresh(t), 1);
-	mech_briefs_save(t);
-	cr_assert_eq(mech_briefs_fresh(t), 0, "saved: nothing fresh any more");
-	mech_briefs_free(t);
+	cr_assert_eq(ask_and_save(&w, three, 3), 1);
 	cr_assert_eq(lines(w.cache), 4, "the header and the three asked for");
 	t = mech_briefs_open(w.repo, 1);
 	is_gits(&w, mech_brief_of(t, &w.commits[N - 1]), N - 1);

@@ -27,4 +27,13 @@ int mech_hex_parse(const char *s, size_t n, uint64_t *out);
 /** Parse exactly MECH_CHECKSUM_HEXSZ hex digits at `s`: 0, or -1 if they are not. */
 int mech_checksum_parse(const char *s, uint64_t *out);
 
+/**
+ * mech's text caches (the app cache, the commit briefs) end their first
+ * line in the checksum of every line after it. mech_checksum_seal() writes
+ * it over the MECH_CHECKSUM_HEXSZ characters (a placeholder) before the
+ * first newline of `file`; mech_checksum_sealed() is 1 when they hold the
+ * sum, 0 when not or when there is no first line of that length.
+ */
+void mech_checksum_seal(char *file, size_t len);
+int mech_checksum_sealed(const char *file, size_t len);
 #endif

@@ -37,6 +37,13 @@ const char *mech_repo_tenant(const mech_repo *repo);
 const mech_config *mech_repo_config(const mech_repo *repo);
 /** A per-host cache file of the tenant's branch: MECH_HOME/cache/T/<kind>-<branch>.<ext>. */
 char *mech_repo_cache_file(const mech_repo *repo, const char *kind, const char *ext);
+/**
+ * Write that cache file (its directory made if missing), not flushed: a
+ * cache a crash may lose. Errors are cleared: what was listed stands
+ * without it.
+ */
+void mech_repo_cache_write(const mech_repo *repo, const char *kind, const char *ext,
+			   const void *data, size_t len);
 /** Branch head; ENOTFOUND-style error (MECH_ENOT_FOUND) on an unborn branch. */
 int mech_repo_head(mech_repo *repo, git_oid *out);
 /** Sync with the remote, then the tree at the branch head (read-only commands). */
